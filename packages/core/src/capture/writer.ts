@@ -1,0 +1,176 @@
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { hostname, release } from 'node:os';
+import { crc32 } from 'node:zlib';
+import { Encoder } from '@msgpack/msgpack';
+import { VigilError } from '../errors/vigil-error.js';
+import type { VigilEvent } from '../events/schema.js';
+import type { WorkloadRef } from '../workload/workload-ref.js';
+import {
+  CAPTURE_FORMAT_VERSION,
+  CAPTURE_MAGIC,
+  type CaptureHeader,
+  type CaptureHeaderInput,
+  CaptureHeaderSchema,
+  type CaptureTrailer,
+  MAX_RECORD_BYTES,
+  PREAMBLE_BYTES,
+  RECORD_HEADER_BYTES,
+  RecordType,
+} from './format.js';
+
+/** Options for {@link CaptureWriter.create}. */
+export interface CaptureWriterOptions {
+  /** Header fields; `host`, `kernelRelease`, `startTime` and `formatVersion` default to this machine and now. */
+  readonly header?: Partial<CaptureHeaderInput> & { source: string };
+  /** Bytes buffered before a write to the file. Default 64 KiB. */
+  readonly bufferBytes?: number;
+}
+
+/**
+ * Writes a capture file: a header, then framed msgpack records, then a trailer
+ * on {@link CaptureWriter.close}. Records reach the file whole: a writer that
+ * is killed leaves a file whose complete prefix reads back.
+ *
+ * @example
+ * ```ts
+ * import { CaptureWriter } from '@vigil/core';
+ *
+ * const w = CaptureWriter.create('run.vcap', { header: { source: 'synthetic' } });
+ * w.write(event);
+ * w.close({ exitCode: 0 });
+ * ```
+ */
+export class CaptureWriter {
+  readonly path: string;
+  readonly header: CaptureHeader;
+  #fd: number | undefined;
+  #buf: Buffer;
+  #len = 0;
+  #events = 0;
+  readonly #encoder = new Encoder({ ignoreUndefined: true });
+  readonly #workloads = new Map<string, number>();
+
+  private constructor(path: string, fd: number, header: CaptureHeader, bufferBytes: number) {
+    this.path = path;
+    this.#fd = fd;
+    this.header = header;
+    this.#buf = Buffer.allocUnsafe(Math.max(bufferBytes, 4096));
+  }
+
+  /** Creates (or truncates) `path` and writes the header. */
+  static create(path: string, options: CaptureWriterOptions = { header: { source: 'synthetic' } }): CaptureWriter {
+    const header = CaptureHeaderSchema.parse({
+      formatVersion: CAPTURE_FORMAT_VERSION,
+      host: hostname(),
+      kernelRelease: release(),
+      startTime: Date.now() * 1e6,
+      ...options.header,
+    });
+    let fd: number;
+    try {
+      fd = openSync(path, 'w');
+    } catch (cause) {
+      throw new VigilError('IO', `cannot create capture file: ${(cause as Error).message}`, { cause, location: { file: path } });
+    }
+    const w = new CaptureWriter(path, fd, header, options.bufferBytes ?? 64 * 1024);
+    const body = Buffer.from(new Encoder({ ignoreUndefined: true }).encode(header));
+    const pre = Buffer.alloc(PREAMBLE_BYTES);
+    CAPTURE_MAGIC.copy(pre, 0);
+    pre.writeUInt16LE(CAPTURE_FORMAT_VERSION, 4);
+    pre.writeUInt16LE(0, 6);
+    pre.writeUInt32LE(body.length, 8);
+    pre.writeUInt32LE(crc32(body), 12);
+    w.#append(pre);
+    w.#append(body);
+    w.flush();
+    return w;
+  }
+
+  /** Number of events written so far. */
+  get eventCount(): number {
+    return this.#events;
+  }
+
+  /** Appends one event. Workloads are declared on first use and referenced by number after. */
+  write(event: VigilEvent): void {
+    this.#requireOpen();
+    const w = this.#workloadIndex(event.workload);
+    this.#record(RecordType.Event, { ...event, workload: w });
+    this.#events++;
+  }
+
+  /** Appends many events. */
+  writeAll(events: Iterable<VigilEvent>): void {
+    for (const e of events) this.write(e);
+  }
+
+  /** Pushes buffered records to the file. */
+  flush(): void {
+    const fd = this.#requireOpen();
+    let off = 0;
+    while (off < this.#len) off += writeSync(fd, this.#buf, off, this.#len - off);
+    this.#len = 0;
+  }
+
+  /** Writes the trailer, flushes, fsyncs and closes. Idempotent. */
+  close(trailer: Partial<Omit<CaptureTrailer, 'events'>> = {}): void {
+    if (this.#fd === undefined) return;
+    const full: CaptureTrailer = { endTime: Date.now() * 1e6, drops: {}, ...trailer, events: this.#events };
+    this.#record(RecordType.Trailer, full);
+    this.flush();
+    fsyncSync(this.#fd);
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  /** Closes without a trailer (as a crashed writer would leave the file). For tests and abnormal exits. */
+  abandon(): void {
+    if (this.#fd === undefined) return;
+    this.flush();
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  #workloadIndex(ref: WorkloadRef): number {
+    const known = this.#workloads.get(ref.id);
+    if (known !== undefined) return known;
+    const idx = this.#workloads.size;
+    this.#workloads.set(ref.id, idx);
+    this.#record(RecordType.Workload, { i: idx, w: ref });
+    return idx;
+  }
+
+  #record(type: number, value: unknown): void {
+    const payload = this.#encoder.encode(value);
+    if (payload.length > MAX_RECORD_BYTES) {
+      throw new VigilError('INPUT_INVALID', `record of ${payload.length} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`, {
+        location: { file: this.path },
+      });
+    }
+    const head = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
+    head.writeUInt32LE(payload.length, 0);
+    head.writeUInt8(type, 8);
+    head.writeUInt32LE(crc32(payload, crc32(head.subarray(8, 9))), 4);
+    this.#append(head);
+    this.#append(payload);
+  }
+
+  #append(bytes: Uint8Array): void {
+    if (this.#len + bytes.length > this.#buf.length) {
+      this.flush();
+      if (bytes.length > this.#buf.length) {
+        const fd = this.#requireOpen();
+        let off = 0;
+        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+        return;
+      }
+    }
+    this.#buf.set(bytes, this.#len);
+    this.#len += bytes.length;
+  }
+
+  #requireOpen(): number {
+    if (this.#fd === undefined) throw new VigilError('SOURCE_CLOSED', 'capture writer is closed', { location: { file: this.path } });
+    return this.#fd;
+  }
+}

@@ -1,0 +1,334 @@
+import { z } from 'zod';
+import { WorkloadRefSchema } from '../workload/workload-ref.js';
+
+/** Version of the event schema. Bumped on any incompatible change. */
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** Where an event came from. */
+export const EventOriginSchema = z.enum([
+  'ebpf',
+  'replay',
+  'otel',
+  'k8s-audit',
+  'cloudtrail',
+  'proc',
+  'mcp-proxy',
+  'synthetic',
+]);
+/** @see {@link EventOriginSchema} */
+export type EventOrigin = z.infer<typeof EventOriginSchema>;
+
+const int = () => z.number().int();
+const port = () => z.number().int().min(0).max(65535);
+
+/** Fields every event carries. */
+export const EnvelopeSchema = z.object({
+  /** Wall-clock time in nanoseconds since the Unix epoch (a JS number: exact to ~0.25 µs). */
+  ts: z.number().nonnegative(),
+  workload: WorkloadRefSchema,
+  /** Thread-group id (the process id user space sees); 0 for events not tied to a process. */
+  pid: int().nonnegative(),
+  /** Parent's thread-group id; 0 when unknown. */
+  ppid: int().nonnegative(),
+  /** Kernel `comm` (at most 15 bytes), or the name of the component for non-process events. */
+  comm: z.string(),
+  /** Executable path when known, else empty. */
+  exe: z.string(),
+  source: EventOriginSchema,
+  /** Thread id, when it differs from `pid`. */
+  tid: int().nonnegative().optional(),
+  uid: int().nonnegative().optional(),
+  /** cgroup v2 id as a decimal string. */
+  cgroupId: z.string().regex(/^\d+$/).optional(),
+});
+/** @see {@link EnvelopeSchema} */
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+/** Result of a syscall: >= 0 success (a fd, a count or 0), < 0 a negated errno. */
+const result = () => int();
+
+const ProcessExec = EnvelopeSchema.extend({
+  kind: z.literal('process.exec'),
+  filename: z.string(),
+  argv: z.array(z.string()),
+  cwd: z.string().optional(),
+  /** True when the binary came from a memfd or a deleted file (fileless execution). */
+  fileless: z.boolean().optional(),
+  /** `argv` was cut at the capture's limit. */
+  argvTruncated: z.boolean().optional(),
+  result: result().optional(),
+});
+const ProcessFork = EnvelopeSchema.extend({
+  kind: z.literal('process.fork'),
+  childPid: int().nonnegative(),
+});
+const ProcessExit = EnvelopeSchema.extend({
+  kind: z.literal('process.exit'),
+  exitCode: int(),
+  signal: int().nonnegative().optional(),
+});
+
+/** How a file was opened. */
+export const FileAccessSchema = z.enum(['read', 'write', 'readwrite', 'exec', 'path']);
+/** @see {@link FileAccessSchema} */
+export type FileAccess = z.infer<typeof FileAccessSchema>;
+
+const FileOpen = EnvelopeSchema.extend({
+  kind: z.literal('file.open'),
+  /** Absolute path when it could be resolved, else the path as passed. */
+  path: z.string(),
+  /** Raw `open(2)` flags. */
+  flags: int().nonnegative(),
+  access: FileAccessSchema,
+  created: z.boolean().optional(),
+  result: result(),
+});
+
+/** Address family of a socket event. */
+export const AddressFamilySchema = z.enum(['inet', 'inet6', 'unix']);
+/** Transport protocol of a socket event. */
+export const TransportSchema = z.enum(['tcp', 'udp', 'raw', 'other']);
+
+const NetConnect = EnvelopeSchema.extend({
+  kind: z.literal('net.connect'),
+  family: AddressFamilySchema,
+  protocol: TransportSchema,
+  daddr: z.string(),
+  dport: port(),
+  saddr: z.string().optional(),
+  sport: port().optional(),
+  /** The DNS name the destination was resolved from, when the enricher knows it. */
+  dnsName: z.string().optional(),
+  result: result(),
+});
+const NetAccept = EnvelopeSchema.extend({
+  kind: z.literal('net.accept'),
+  family: AddressFamilySchema,
+  protocol: TransportSchema,
+  laddr: z.string(),
+  lport: port(),
+  raddr: z.string(),
+  rport: port(),
+  result: result(),
+});
+const NetBind = EnvelopeSchema.extend({
+  kind: z.literal('net.bind'),
+  family: AddressFamilySchema,
+  protocol: TransportSchema,
+  addr: z.string(),
+  port: port(),
+  result: result(),
+});
+const NetListen = EnvelopeSchema.extend({
+  kind: z.literal('net.listen'),
+  family: AddressFamilySchema,
+  protocol: TransportSchema,
+  addr: z.string(),
+  port: port(),
+  backlog: int().optional(),
+  result: result(),
+});
+const DnsQuery = EnvelopeSchema.extend({
+  kind: z.literal('dns.query'),
+  name: z.string(),
+  /** Query type, e.g. `A`, `AAAA`, `TXT`, or `TYPE65` for unknown numbers. */
+  qtype: z.string(),
+  server: z.string().optional(),
+  serverPort: port().optional(),
+  /** Addresses from the answer, when the response was seen. */
+  answers: z.array(z.string()).optional(),
+});
+
+const PrivChange = EnvelopeSchema.extend({
+  kind: z.literal('priv.change'),
+  syscall: z.enum(['setuid', 'setgid', 'setreuid', 'setregid', 'setresuid', 'setresgid', 'setfsuid', 'setfsgid', 'capset']),
+  /** The ids the call asked for (`-1` meaning "unchanged"), in the syscall's argument order. */
+  ids: z.array(int()).optional(),
+  /** For `capset`: effective, permitted and inheritable capability sets as names. */
+  capEffective: z.array(z.string()).optional(),
+  capPermitted: z.array(z.string()).optional(),
+  result: result(),
+});
+const NsChange = EnvelopeSchema.extend({
+  kind: z.literal('ns.change'),
+  syscall: z.enum(['unshare', 'setns', 'mount', 'umount', 'pivot_root', 'clone']),
+  /** Namespace flags (`CLONE_NEW*`) as names, for unshare/setns/clone. */
+  namespaces: z.array(z.string()).optional(),
+  /** Raw flags argument. */
+  flags: int().optional(),
+  source: z.string().optional(),
+  target: z.string().optional(),
+  fstype: z.string().optional(),
+  result: result(),
+});
+const Ptrace = EnvelopeSchema.extend({
+  kind: z.literal('ptrace'),
+  request: int(),
+  requestName: z.string(),
+  targetPid: int(),
+  result: result(),
+});
+const ModuleLoad = EnvelopeSchema.extend({
+  kind: z.literal('module.load'),
+  name: z.string(),
+  /** `init_module` or `finit_module`. */
+  syscall: z.string().optional(),
+  result: result(),
+});
+const BpfLoad = EnvelopeSchema.extend({
+  kind: z.literal('bpf.load'),
+  /** `bpf(2)` command name, e.g. `BPF_PROG_LOAD`. */
+  command: z.string(),
+  programType: z.string().optional(),
+  programName: z.string().optional(),
+  result: result(),
+});
+const MemfdCreate = EnvelopeSchema.extend({
+  kind: z.literal('memfd.create'),
+  name: z.string(),
+  flags: int().nonnegative(),
+  result: result(),
+});
+
+const ToolCall = EnvelopeSchema.extend({
+  kind: z.literal('tool.call'),
+  /** MCP server name (as configured by the client) or tool provider. */
+  server: z.string(),
+  tool: z.string(),
+  transport: z.enum(['stdio', 'http', 'sse', 'in-process', 'unknown']).optional(),
+  /** Names of the arguments passed (values are kept out by default). */
+  argumentNames: z.array(z.string()).optional(),
+  /** Whether the call succeeded. */
+  status: z.enum(['ok', 'error']).optional(),
+  durationMs: z.number().nonnegative().optional(),
+  /** The agent that made the call. */
+  agent: z.string().optional(),
+});
+/** An MCP tool definition as a server announced it. */
+export const ToolDefinitionSchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  /** SHA-256 of the canonical JSON of the input schema. */
+  inputSchemaHash: z.string().optional(),
+});
+/** @see {@link ToolDefinitionSchema} */
+export type ToolDefinition = z.infer<typeof ToolDefinitionSchema>;
+const ToolList = EnvelopeSchema.extend({
+  kind: z.literal('tool.list'),
+  server: z.string(),
+  tools: z.array(ToolDefinitionSchema),
+});
+const ModelCall = EnvelopeSchema.extend({
+  kind: z.literal('model.call'),
+  /** `gen_ai.provider.name`, e.g. `openai`, `anthropic`, `aws.bedrock`. */
+  provider: z.string(),
+  model: z.string(),
+  /** `gen_ai.operation.name`, e.g. `chat`, `embeddings`. */
+  operation: z.string().optional(),
+  endpoint: z.string().optional(),
+  inputTokens: int().nonnegative().optional(),
+  outputTokens: int().nonnegative().optional(),
+  agent: z.string().optional(),
+});
+const Retrieval = EnvelopeSchema.extend({
+  kind: z.literal('retrieval'),
+  /** Data source id (`gen_ai.data_source.id`) or a collection name. */
+  dataSource: z.string(),
+  store: z.string().optional(),
+  documents: int().nonnegative().optional(),
+  agent: z.string().optional(),
+});
+const K8sApi = EnvelopeSchema.extend({
+  kind: z.literal('k8s.api'),
+  verb: z.string(),
+  resource: z.string(),
+  subresource: z.string().optional(),
+  apiGroup: z.string().optional(),
+  namespace: z.string().optional(),
+  name: z.string().optional(),
+  /** For non-resource requests such as `/healthz`. */
+  nonResourceUrl: z.string().optional(),
+  /** The authenticated user, e.g. `system:serviceaccount:ns:name`. */
+  user: z.string(),
+  responseCode: int().optional(),
+});
+const CloudApi = EnvelopeSchema.extend({
+  kind: z.literal('cloud.api'),
+  provider: z.enum(['aws', 'gcp', 'azure']),
+  /** e.g. `s3.amazonaws.com` or `s3`. */
+  service: z.string(),
+  /** e.g. `GetObject`. */
+  action: z.string(),
+  resources: z.array(z.string()),
+  principal: z.string(),
+  region: z.string().optional(),
+  errorCode: z.string().optional(),
+});
+
+/**
+ * Every event Vigil understands: one discriminated union on `kind` over a
+ * common envelope. This schema is the source of truth; types are inferred from it.
+ *
+ * @example
+ * ```ts
+ * import { EventSchema } from '@vigil/core';
+ *
+ * const ev = EventSchema.parse({
+ *   kind: 'file.open', ts: 1.7e18, pid: 42, ppid: 1, comm: 'cat', exe: '/usr/bin/cat',
+ *   source: 'synthetic', workload: { id: 'host', kind: 'host' },
+ *   path: '/etc/hostname', flags: 0, access: 'read', result: 3,
+ * });
+ * ```
+ */
+export const EventSchema = z.discriminatedUnion('kind', [
+  ProcessExec,
+  ProcessFork,
+  ProcessExit,
+  FileOpen,
+  NetConnect,
+  NetAccept,
+  NetBind,
+  NetListen,
+  DnsQuery,
+  PrivChange,
+  NsChange,
+  Ptrace,
+  ModuleLoad,
+  BpfLoad,
+  MemfdCreate,
+  ToolCall,
+  ToolList,
+  ModelCall,
+  Retrieval,
+  K8sApi,
+  CloudApi,
+]);
+
+/** A Vigil event. */
+export type VigilEvent = z.infer<typeof EventSchema>;
+/** The input form of a {@link VigilEvent} (defaults may be omitted). */
+export type VigilEventInput = z.input<typeof EventSchema>;
+/** Every event kind. */
+export type EventKind = VigilEvent['kind'];
+/** The event of a given kind. */
+export type EventOf<K extends EventKind> = Extract<VigilEvent, { kind: K }>;
+
+/** Every event kind, in a stable order. */
+export const EVENT_KINDS: readonly EventKind[] = EventSchema.options.map((o) => o.shape.kind.value);
+
+/** Schemas of each event kind, keyed by kind. */
+export const EventSchemas: { readonly [K in EventKind]: z.ZodType<EventOf<K>> } = Object.fromEntries(
+  EventSchema.options.map((o) => [o.shape.kind.value, o]),
+) as unknown as { readonly [K in EventKind]: z.ZodType<EventOf<K>> };
+
+/**
+ * Narrows an event to a kind.
+ *
+ * @example
+ * ```ts
+ * if (isEventKind(ev, 'net.connect')) console.log(ev.daddr, ev.dport);
+ * ```
+ */
+export function isEventKind<K extends EventKind>(event: VigilEvent, kind: K): event is EventOf<K> {
+  return event.kind === kind;
+}

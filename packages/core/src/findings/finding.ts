@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { EventSchema } from '../events/schema.js';
+import { WorkloadRefSchema } from '../workload/workload-ref.js';
+
+/** Severity of a finding, in increasing order. */
+export const SeveritySchema = z.enum(['info', 'low', 'medium', 'high', 'critical']);
+/** @see {@link SeveritySchema} */
+export type Severity = z.infer<typeof SeveritySchema>;
+
+/** Severities from lowest to highest. */
+export const SEVERITIES: readonly Severity[] = SeveritySchema.options;
+
+/**
+ * Ranks a severity: `info` is 0, `critical` is 4.
+ *
+ * @example
+ * ```ts
+ * severityRank('high') >= severityRank('medium'); // true
+ * ```
+ */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+/** What produced a finding. */
+export const FindingCategorySchema = z.enum(['drift', 'detection', 'gap', 'supply-chain', 'posture']);
+/** @see {@link FindingCategorySchema} */
+export type FindingCategory = z.infer<typeof FindingCategorySchema>;
+
+/** One piece of evidence behind a finding. */
+export const EvidenceSchema = z.object({
+  /** `event`: an observed event; `artifact`: a file or document; `baseline`: a baseline entry; `note`: prose. */
+  type: z.enum(['event', 'artifact', 'baseline', 'note']),
+  description: z.string(),
+  event: EventSchema.optional(),
+  /** File or URI of an artifact. */
+  uri: z.string().optional(),
+  /** Path inside the artifact (e.g. `mcpServers.fs.args[1]`). */
+  path: z.string().optional(),
+  /** 1-based line in the artifact. */
+  line: z.number().int().positive().optional(),
+});
+/** @see {@link EvidenceSchema} */
+export type Evidence = z.infer<typeof EvidenceSchema>;
+
+/** Taxonomy tags every finding can carry. */
+export const FindingTagsSchema = z.object({
+  /** OWASP Top 10 for LLM Applications 2025, e.g. `LLM06`. */
+  owaspLlm: z.array(z.string().regex(/^LLM(0[1-9]|10)$/)).default([]),
+  /** OWASP Top 10 for Agentic Applications 2026, e.g. `ASI02`. */
+  owaspAgentic: z.array(z.string().regex(/^ASI(0[1-9]|10)$/)).default([]),
+  /** MITRE ATLAS technique ids, e.g. `AML.T0051`. */
+  atlas: z.array(z.string().regex(/^AML\.[TM]\d{4}(\.\d{3})?$/)).default([]),
+  /** MITRE ATT&CK technique ids, e.g. `T1059.004`. */
+  attack: z.array(z.string().regex(/^T\d{4}(\.\d{3})?$/)).default([]),
+});
+/** @see {@link FindingTagsSchema} */
+export type FindingTags = z.infer<typeof FindingTagsSchema>;
+
+/** Compliance frameworks findings are mapped to. */
+export const ComplianceFrameworkSchema = z.enum([
+  'nist-ai-rmf',
+  'eu-ai-act',
+  'owasp-llm-2025',
+  'owasp-agentic-2026',
+  'mitre-atlas',
+  'hipaa',
+  'soc2',
+  'pci-dss-4',
+  'gdpr',
+  'mas-trm',
+]);
+/** @see {@link ComplianceFrameworkSchema} */
+export type ComplianceFramework = z.infer<typeof ComplianceFrameworkSchema>;
+
+/** One control a finding bears on. */
+export const ComplianceRefSchema = z.object({
+  framework: ComplianceFrameworkSchema,
+  /** Control id within the framework, e.g. `MEASURE 2.7`, `Art. 15`, `CC6.1`. */
+  control: z.string(),
+  title: z.string().optional(),
+});
+/** @see {@link ComplianceRefSchema} */
+export type ComplianceRef = z.infer<typeof ComplianceRefSchema>;
+
+/** The risk score of a finding and why it is what it is. */
+export const RiskSchema = z.object({
+  /** 0–100. */
+  score: z.number().min(0).max(100),
+  reasons: z.array(z.string()),
+});
+/** @see {@link RiskSchema} */
+export type Risk = z.infer<typeof RiskSchema>;
+
+/**
+ * A finding: the one shape every producer (drift, rules, gap analysis,
+ * scanners, posture checks) reports and every reporter consumes.
+ *
+ * @example
+ * ```ts
+ * import { FindingSchema } from '@vigil/core';
+ *
+ * const f = FindingSchema.parse({
+ *   id: 'f-1', ruleId: 'vigil.runtime.exec-from-tmp', title: 'Exec from /tmp', severity: 'high',
+ *   category: 'detection', workload: { id: 'host', kind: 'host' }, ts: Date.now() * 1e6,
+ *   summary: 'bash executed /tmp/x', evidence: [], tags: {}, compliance: [],
+ *   risk: { score: 70, reasons: ['high severity'] },
+ * });
+ * ```
+ */
+export const FindingSchema = z.object({
+  /** Unique and stable for the same finding across runs (a hash of rule, workload and subject). */
+  id: z.string().min(1),
+  ruleId: z.string().min(1),
+  title: z.string(),
+  severity: SeveritySchema,
+  category: FindingCategorySchema,
+  workload: WorkloadRefSchema,
+  /** Nanoseconds since the epoch: when the finding's first evidence happened. */
+  ts: z.number().nonnegative(),
+  summary: z.string(),
+  evidence: z.array(EvidenceSchema),
+  tags: FindingTagsSchema,
+  compliance: z.array(ComplianceRefSchema),
+  risk: RiskSchema,
+  /** How many times the same finding was seen (repeats are aggregated). */
+  count: z.number().int().positive().optional(),
+  /** Nanoseconds since the epoch of the last repeat. */
+  lastSeen: z.number().nonnegative().optional(),
+});
+/** @see {@link FindingSchema} */
+export type Finding = z.infer<typeof FindingSchema>;
+/** The input form of a {@link Finding}. */
+export type FindingInput = z.input<typeof FindingSchema>;

@@ -1,0 +1,205 @@
+import type { EventOf, VigilEvent } from '../events/schema.js';
+
+/**
+ * A step that adds context to events before consumers see them. Enrichers
+ * change events in place (the pipeline owns them) and must not throw.
+ *
+ * @example
+ * ```ts
+ * const tagger: Enricher = { name: 'tag', enrich(batch) { for (const e of batch) e.workload.labels['team'] ??= 'ml'; } };
+ * ```
+ */
+export interface Enricher {
+  readonly name: string;
+  enrich(batch: VigilEvent[]): void;
+}
+
+/** Options for {@link DnsEnricher}. */
+export interface DnsEnricherOptions {
+  /** Most address → name entries kept per workload (oldest evicted first). Default 4096. */
+  readonly maxEntriesPerWorkload?: number;
+  /** Most workloads tracked. Default 10,000. */
+  readonly maxWorkloads?: number;
+}
+
+/**
+ * Remembers which DNS name each address was resolved from (per workload, from
+ * `dns.query` events with answers) and sets `dnsName` on later `net.connect`
+ * events to those addresses. Memory is bounded.
+ *
+ * @example
+ * ```ts
+ * const vigil = new Vigil({ source, enrichers: [new DnsEnricher()] });
+ * ```
+ */
+export class DnsEnricher implements Enricher {
+  readonly name = 'dns';
+  readonly #byWorkload = new Map<string, Map<string, string>>();
+  readonly #maxEntries: number;
+  readonly #maxWorkloads: number;
+
+  constructor(options: DnsEnricherOptions = {}) {
+    this.#maxEntries = options.maxEntriesPerWorkload ?? 4096;
+    this.#maxWorkloads = options.maxWorkloads ?? 10_000;
+  }
+
+  enrich(batch: VigilEvent[]): void {
+    for (const ev of batch) {
+      if (ev.kind === 'dns.query') this.#learn(ev);
+      else if (ev.kind === 'net.connect' && ev.dnsName === undefined) {
+        const name = this.lookup(ev.workload.id, ev.daddr);
+        if (name !== undefined) ev.dnsName = name;
+      }
+    }
+  }
+
+  /** The name `address` was last resolved from in `workloadId`, if known. */
+  lookup(workloadId: string, address: string): string | undefined {
+    return this.#byWorkload.get(workloadId)?.get(address);
+  }
+
+  #learn(ev: EventOf<'dns.query'>): void {
+    if (!ev.answers || ev.answers.length === 0) return;
+    let map = this.#byWorkload.get(ev.workload.id);
+    if (!map) {
+      if (this.#byWorkload.size >= this.#maxWorkloads) {
+        const oldest = this.#byWorkload.keys().next().value;
+        if (oldest !== undefined) this.#byWorkload.delete(oldest);
+      }
+      map = new Map();
+      this.#byWorkload.set(ev.workload.id, map);
+    }
+    for (const addr of ev.answers) {
+      map.delete(addr);
+      map.set(addr, ev.name);
+      if (map.size > this.#maxEntries) {
+        const oldest = map.keys().next().value;
+        if (oldest !== undefined) map.delete(oldest);
+      }
+    }
+  }
+}
+
+/** What the process tree knows of one process. */
+export interface ProcessInfo {
+  readonly pid: number;
+  ppid: number;
+  exe: string;
+  comm: string;
+  argv: readonly string[];
+  workloadId: string;
+  /** Nanoseconds since the epoch of the exec (or first sight). */
+  startTs: number;
+  exited: boolean;
+}
+
+/** Options for {@link ProcessTreeEnricher}. */
+export interface ProcessTreeOptions {
+  /** Most processes tracked (oldest evicted first). Default 65,536. */
+  readonly maxProcesses?: number;
+}
+
+/**
+ * Tracks the process tree from exec, fork and exit events; fills `exe` and
+ * `ppid` on events that lack them, and answers ancestry questions for rules.
+ *
+ * @example
+ * ```ts
+ * const tree = new ProcessTreeEnricher();
+ * const vigil = new Vigil({ source, enrichers: [tree] });
+ * await vigil.run();
+ * tree.ancestors(1234).map((p) => p.exe);
+ * ```
+ */
+export class ProcessTreeEnricher implements Enricher {
+  readonly name = 'process-tree';
+  readonly #procs = new Map<number, ProcessInfo>();
+  readonly #max: number;
+
+  constructor(options: ProcessTreeOptions = {}) {
+    this.#max = options.maxProcesses ?? 65_536;
+  }
+
+  enrich(batch: VigilEvent[]): void {
+    for (const ev of batch) {
+      if (ev.pid === 0) continue;
+      if (ev.kind === 'process.exec' && (ev.result === undefined || ev.result >= 0)) {
+        const prev = this.#procs.get(ev.pid);
+        this.#put({
+          pid: ev.pid,
+          ppid: ev.ppid || prev?.ppid || 0,
+          exe: ev.filename,
+          comm: ev.comm,
+          argv: ev.argv,
+          workloadId: ev.workload.id,
+          startTs: ev.ts,
+          exited: false,
+        });
+      } else if (ev.kind === 'process.fork') {
+        const parent = this.#procs.get(ev.pid);
+        this.#put({
+          pid: ev.childPid,
+          ppid: ev.pid,
+          exe: parent?.exe ?? ev.exe,
+          comm: parent?.comm ?? ev.comm,
+          argv: parent?.argv ?? [],
+          workloadId: ev.workload.id,
+          startTs: ev.ts,
+          exited: false,
+        });
+      } else {
+        const known = this.#procs.get(ev.pid);
+        if (known) {
+          if (ev.exe === '') ev.exe = known.exe;
+          if (ev.ppid === 0) ev.ppid = known.ppid;
+          if (ev.kind === 'process.exit') known.exited = true;
+        } else if (ev.ppid !== 0 || ev.exe !== '') {
+          this.#put({
+            pid: ev.pid,
+            ppid: ev.ppid,
+            exe: ev.exe,
+            comm: ev.comm,
+            argv: [],
+            workloadId: ev.workload.id,
+            startTs: ev.ts,
+            exited: ev.kind === 'process.exit',
+          });
+        }
+      }
+    }
+  }
+
+  /** What is known of `pid`. */
+  get(pid: number): ProcessInfo | undefined {
+    return this.#procs.get(pid);
+  }
+
+  /** The chain of known ancestors of `pid`, nearest first (cycles and unknown parents end it). */
+  ancestors(pid: number, limit = 64): ProcessInfo[] {
+    const out: ProcessInfo[] = [];
+    const seen = new Set<number>([pid]);
+    let cur = this.#procs.get(pid);
+    while (cur && out.length < limit) {
+      const parent = this.#procs.get(cur.ppid);
+      if (!parent || seen.has(parent.pid)) break;
+      seen.add(parent.pid);
+      out.push(parent);
+      cur = parent;
+    }
+    return out;
+  }
+
+  /** Processes tracked now. */
+  get size(): number {
+    return this.#procs.size;
+  }
+
+  #put(info: ProcessInfo): void {
+    this.#procs.delete(info.pid);
+    this.#procs.set(info.pid, info);
+    if (this.#procs.size > this.#max) {
+      const oldest = this.#procs.keys().next().value;
+      if (oldest !== undefined) this.#procs.delete(oldest);
+    }
+  }
+}
