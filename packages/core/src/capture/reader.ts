@@ -62,7 +62,13 @@ export class CaptureReader {
   readonly #options: CaptureReaderOptions;
   #consumed = false;
 
-  private constructor(path: string, fh: FileHandle, header: CaptureHeader, bodyStart: number, options: CaptureReaderOptions) {
+  private constructor(
+    path: string,
+    fh: FileHandle,
+    header: CaptureHeader,
+    bodyStart: number,
+    options: CaptureReaderOptions,
+  ) {
     this.path = path;
     this.#fh = fh;
     this.header = header;
@@ -76,15 +82,22 @@ export class CaptureReader {
     try {
       fh = await open(path, 'r');
     } catch (cause) {
-      throw new VigilError('IO', `cannot open capture: ${(cause as Error).message}`, { cause, location: { file: path } });
+      throw new VigilError('IO', `cannot open capture: ${(cause as Error).message}`, {
+        cause,
+        location: { file: path },
+      });
     }
     try {
       const pre = Buffer.alloc(PREAMBLE_BYTES);
       const { bytesRead } = await fh.read(pre, 0, PREAMBLE_BYTES, 0);
       if (bytesRead < 4 || !pre.subarray(0, 4).equals(CAPTURE_MAGIC)) {
-        throw new VigilError('CAPTURE_FORMAT', 'not a Vigil capture file (expected the bytes "VCAP" at the start)', {
-          location: { file: path, offset: 0 },
-        });
+        throw new VigilError(
+          'CAPTURE_FORMAT',
+          'not a Vigil capture file (expected the bytes "VCAP" at the start)',
+          {
+            location: { file: path, offset: 0 },
+          },
+        );
       }
       if (bytesRead < PREAMBLE_BYTES) {
         throw new VigilError('CAPTURE_TRUNCATED', `file ends inside the ${PREAMBLE_BYTES}-byte preamble`, {
@@ -101,9 +114,13 @@ export class CaptureReader {
       }
       const hlen = pre.readUInt32LE(8);
       if (hlen > MAX_RECORD_BYTES) {
-        throw new VigilError('CAPTURE_CORRUPT', `header length ${hlen} exceeds the ${MAX_RECORD_BYTES}-byte limit`, {
-          location: { file: path, offset: 8 },
-        });
+        throw new VigilError(
+          'CAPTURE_CORRUPT',
+          `header length ${hlen} exceeds the ${MAX_RECORD_BYTES}-byte limit`,
+          {
+            location: { file: path, offset: 8 },
+          },
+        );
       }
       const body = Buffer.alloc(hlen);
       const got = (await fh.read(body, 0, hlen, PREAMBLE_BYTES)).bytesRead;
@@ -113,11 +130,19 @@ export class CaptureReader {
         });
       }
       if (crc32(body) !== pre.readUInt32LE(12)) {
-        throw new VigilError('CAPTURE_CORRUPT', 'header checksum mismatch', { location: { file: path, offset: PREAMBLE_BYTES } });
+        throw new VigilError('CAPTURE_CORRUPT', 'header checksum mismatch', {
+          location: { file: path, offset: PREAMBLE_BYTES },
+        });
       }
       const raw = safeDecode(new Decoder(), body, path, PREAMBLE_BYTES);
       const parsed = CaptureHeaderSchema.safeParse(raw);
-      if (!parsed.success) throw fromZodError(parsed.error, 'capture header', { file: path, offset: PREAMBLE_BYTES }, 'CAPTURE_FORMAT');
+      if (!parsed.success)
+        throw fromZodError(
+          parsed.error,
+          'capture header',
+          { file: path, offset: PREAMBLE_BYTES },
+          'CAPTURE_FORMAT',
+        );
       return new CaptureReader(path, fh, parsed.data, PREAMBLE_BYTES + hlen, options);
     } catch (err) {
       await fh.close();
@@ -132,9 +157,18 @@ export class CaptureReader {
 
   /** Yields events in batches of up to `batchSize`. Closes the file at the end, or on error. */
   async *batches(): AsyncGenerator<VigilEvent[]> {
-    if (this.#consumed) throw new VigilError('SOURCE_CLOSED', 'a capture reader can be iterated once', { location: { file: this.path } });
+    if (this.#consumed)
+      throw new VigilError('SOURCE_CLOSED', 'a capture reader can be iterated once', {
+        location: { file: this.path },
+      });
     this.#consumed = true;
-    const { batchSize = 1024, chunkBytes = 1 << 20, validate = true, onTruncatedTail = 'error', signal } = this.#options;
+    const {
+      batchSize = 1024,
+      chunkBytes = 1 << 20,
+      validate = true,
+      onTruncatedTail = 'error',
+      signal,
+    } = this.#options;
     const decoder = new Decoder();
     const workloads = new Map<number, WorkloadRef>();
     let buf = Buffer.alloc(0);
@@ -144,27 +178,39 @@ export class CaptureReader {
     const chunk = Buffer.allocUnsafe(chunkBytes);
     try {
       for (;;) {
-        if (signal?.aborted) throw new VigilError('ABORTED', 'capture read aborted', { cause: signal.reason, location: { file: this.path } });
+        if (signal?.aborted)
+          throw new VigilError('ABORTED', 'capture read aborted', {
+            cause: signal.reason,
+            location: { file: this.path },
+          });
         // Parse every complete record in the buffer.
         let pos = 0;
         while (buf.length - pos >= RECORD_HEADER_BYTES) {
           const len = buf.readUInt32LE(pos);
           const recOffset = fileOffset + pos;
           if (len > MAX_RECORD_BYTES) {
-            throw new VigilError('CAPTURE_CORRUPT', `record length ${len} exceeds the ${MAX_RECORD_BYTES}-byte limit`, {
-              location: { file: this.path, offset: recOffset },
-            });
+            throw new VigilError(
+              'CAPTURE_CORRUPT',
+              `record length ${len} exceeds the ${MAX_RECORD_BYTES}-byte limit`,
+              {
+                location: { file: this.path, offset: recOffset },
+              },
+            );
           }
           if (buf.length - pos < RECORD_HEADER_BYTES + len) break;
           const type = buf[pos + 8]!;
           const payload = buf.subarray(pos + RECORD_HEADER_BYTES, pos + RECORD_HEADER_BYTES + len);
           if (crc32(payload, crc32(buf.subarray(pos + 8, pos + 9))) !== buf.readUInt32LE(pos + 4)) {
-            throw new VigilError('CAPTURE_CORRUPT', 'record checksum mismatch', { location: { file: this.path, offset: recOffset } });
+            throw new VigilError('CAPTURE_CORRUPT', 'record checksum mismatch', {
+              location: { file: this.path, offset: recOffset },
+            });
           }
           const value = safeDecode(decoder, payload, this.path, recOffset + RECORD_HEADER_BYTES);
           pos += RECORD_HEADER_BYTES + len;
           if (this.trailer !== undefined) {
-            throw new VigilError('CAPTURE_CORRUPT', 'record after the trailer', { location: { file: this.path, offset: recOffset } });
+            throw new VigilError('CAPTURE_CORRUPT', 'record after the trailer', {
+              location: { file: this.path, offset: recOffset },
+            });
           }
           if (type === RecordType.Event) {
             const ev = this.#toEvent(value, workloads, validate, recOffset);
@@ -177,10 +223,18 @@ export class CaptureReader {
             this.#declareWorkload(value, workloads, recOffset);
           } else if (type === RecordType.Trailer) {
             const t = CaptureTrailerSchema.safeParse(value);
-            if (!t.success) throw fromZodError(t.error, 'capture trailer', { file: this.path, offset: recOffset }, 'CAPTURE_CORRUPT');
+            if (!t.success)
+              throw fromZodError(
+                t.error,
+                'capture trailer',
+                { file: this.path, offset: recOffset },
+                'CAPTURE_CORRUPT',
+              );
             this.trailer = t.data;
           } else {
-            throw new VigilError('CAPTURE_CORRUPT', `unknown record type ${type}`, { location: { file: this.path, offset: recOffset } });
+            throw new VigilError('CAPTURE_CORRUPT', `unknown record type ${type}`, {
+              location: { file: this.path, offset: recOffset },
+            });
           }
         }
         buf = buf.subarray(pos);
@@ -219,28 +273,47 @@ export class CaptureReader {
 
   #declareWorkload(value: unknown, workloads: Map<number, WorkloadRef>, offset: number): void {
     const rec = value as { i?: unknown; w?: unknown } | null;
-    if (rec === null || typeof rec !== 'object' || typeof rec.i !== 'number' || !Number.isInteger(rec.i) || rec.i < 0) {
-      throw new VigilError('CAPTURE_CORRUPT', 'workload record without a valid index', { location: { file: this.path, offset } });
+    if (
+      rec === null ||
+      typeof rec !== 'object' ||
+      typeof rec.i !== 'number' ||
+      !Number.isInteger(rec.i) ||
+      rec.i < 0
+    ) {
+      throw new VigilError('CAPTURE_CORRUPT', 'workload record without a valid index', {
+        location: { file: this.path, offset },
+      });
     }
     const w = WorkloadRefSchema.safeParse(rec.w);
-    if (!w.success) throw fromZodError(w.error, 'workload record', { file: this.path, offset }, 'CAPTURE_CORRUPT');
+    if (!w.success)
+      throw fromZodError(w.error, 'workload record', { file: this.path, offset }, 'CAPTURE_CORRUPT');
     workloads.set(rec.i, w.data);
   }
 
-  #toEvent(value: unknown, workloads: Map<number, WorkloadRef>, validate: boolean, offset: number): VigilEvent {
+  #toEvent(
+    value: unknown,
+    workloads: Map<number, WorkloadRef>,
+    validate: boolean,
+    offset: number,
+  ): VigilEvent {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new VigilError('CAPTURE_CORRUPT', 'event record is not a map', { location: { file: this.path, offset } });
+      throw new VigilError('CAPTURE_CORRUPT', 'event record is not a map', {
+        location: { file: this.path, offset },
+      });
     }
     const rec = value as Record<string, unknown>;
     const idx = rec['workload'];
     const w = typeof idx === 'number' ? workloads.get(idx) : undefined;
     if (w === undefined) {
-      throw new VigilError('CAPTURE_CORRUPT', `event refers to undeclared workload ${String(idx)}`, { location: { file: this.path, offset } });
+      throw new VigilError('CAPTURE_CORRUPT', `event refers to undeclared workload ${String(idx)}`, {
+        location: { file: this.path, offset },
+      });
     }
     rec['workload'] = w;
     if (!validate) return rec as VigilEvent;
     const parsed = EventSchema.safeParse(rec);
-    if (!parsed.success) throw fromZodError(parsed.error, 'event', { file: this.path, offset }, 'CAPTURE_CORRUPT');
+    if (!parsed.success)
+      throw fromZodError(parsed.error, 'event', { file: this.path, offset }, 'CAPTURE_CORRUPT');
     return parsed.data;
   }
 }
@@ -249,7 +322,10 @@ function safeDecode(decoder: Decoder, bytes: Uint8Array, file: string, offset: n
   try {
     return decoder.decode(bytes);
   } catch (cause) {
-    throw new VigilError('CAPTURE_CORRUPT', `undecodable msgpack: ${(cause as Error).message}`, { cause, location: { file, offset } });
+    throw new VigilError('CAPTURE_CORRUPT', `undecodable msgpack: ${(cause as Error).message}`, {
+      cause,
+      location: { file, offset },
+    });
   }
 }
 

@@ -58,7 +58,10 @@ export class CaptureWriter {
   }
 
   /** Creates (or truncates) `path` and writes the header. */
-  static create(path: string, options: CaptureWriterOptions = { header: { source: 'synthetic' } }): CaptureWriter {
+  static create(
+    path: string,
+    options: CaptureWriterOptions = { header: { source: 'synthetic' } },
+  ): CaptureWriter {
     const header = CaptureHeaderSchema.parse({
       formatVersion: CAPTURE_FORMAT_VERSION,
       host: hostname(),
@@ -70,7 +73,10 @@ export class CaptureWriter {
     try {
       fd = openSync(path, 'w');
     } catch (cause) {
-      throw new VigilError('IO', `cannot create capture file: ${(cause as Error).message}`, { cause, location: { file: path } });
+      throw new VigilError('IO', `cannot create capture file: ${(cause as Error).message}`, {
+        cause,
+        location: { file: path },
+      });
     }
     const w = new CaptureWriter(path, fd, header, options.bufferBytes ?? 64 * 1024);
     const body = Buffer.from(new Encoder({ ignoreUndefined: true }).encode(header));
@@ -143,9 +149,13 @@ export class CaptureWriter {
   #record(type: number, value: unknown): void {
     const payload = this.#encoder.encode(value);
     if (payload.length > MAX_RECORD_BYTES) {
-      throw new VigilError('INPUT_INVALID', `record of ${payload.length} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`, {
-        location: { file: this.path },
-      });
+      throw new VigilError(
+        'INPUT_INVALID',
+        `record of ${payload.length} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`,
+        {
+          location: { file: this.path },
+        },
+      );
     }
     const head = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
     head.writeUInt32LE(payload.length, 0);
@@ -170,7 +180,8 @@ export class CaptureWriter {
   }
 
   #requireOpen(): number {
-    if (this.#fd === undefined) throw new VigilError('SOURCE_CLOSED', 'capture writer is closed', { location: { file: this.path } });
+    if (this.#fd === undefined)
+      throw new VigilError('SOURCE_CLOSED', 'capture writer is closed', { location: { file: this.path } });
     return this.#fd;
   }
 }

@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { type ErrorLocation, VigilError, type VigilErrorCode, type ValidationIssue, formatPath } from './vigil-error.js';
+import {
+  type ErrorLocation,
+  formatPath,
+  type ValidationIssue,
+  VigilError,
+  type VigilErrorCode,
+} from './vigil-error.js';
 
 /**
  * Converts a zod error into a {@link VigilError} whose message lists every issue with its path.

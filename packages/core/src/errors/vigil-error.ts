@@ -78,7 +78,10 @@ export class VigilError extends Error {
   readonly issues: readonly ValidationIssue[];
 
   constructor(code: VigilErrorCode, message: string, options: VigilErrorOptions = {}) {
-    super(formatMessage(message, options.location), options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      formatMessage(message, options.location),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'VigilError';
     this.code = code;
     this.location = options.location;
@@ -90,7 +93,8 @@ function formatMessage(message: string, location: ErrorLocation | undefined): st
   if (!location) return message;
   const parts: string[] = [];
   if (location.file !== undefined) parts.push(location.file);
-  if (location.line !== undefined) parts.push(`line ${location.line}${location.column !== undefined ? `:${location.column}` : ''}`);
+  if (location.line !== undefined)
+    parts.push(`line ${location.line}${location.column !== undefined ? `:${location.column}` : ''}`);
   if (location.offset !== undefined) parts.push(`byte offset ${location.offset}`);
   if (location.path !== undefined && location.path.length > 0) parts.push(`at ${formatPath(location.path)}`);
   return parts.length > 0 ? `${parts.join(', ')}: ${message}` : message;

@@ -141,7 +141,17 @@ const DnsQuery = EnvelopeSchema.extend({
 
 const PrivChange = EnvelopeSchema.extend({
   kind: z.literal('priv.change'),
-  syscall: z.enum(['setuid', 'setgid', 'setreuid', 'setregid', 'setresuid', 'setresgid', 'setfsuid', 'setfsgid', 'capset']),
+  syscall: z.enum([
+    'setuid',
+    'setgid',
+    'setreuid',
+    'setregid',
+    'setresuid',
+    'setresgid',
+    'setfsuid',
+    'setfsgid',
+    'capset',
+  ]),
   /** The ids the call asked for (`-1` meaning "unchanged"), in the syscall's argument order. */
   ids: z.array(int()).optional(),
   /** For `capset`: effective, permitted and inheritable capability sets as names. */

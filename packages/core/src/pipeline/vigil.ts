@@ -168,7 +168,11 @@ export class Vigil extends EventEmitter<VigilEvents> {
     const err =
       cause instanceof VigilError
         ? cause
-        : new VigilError('INTERNAL', `${where} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+        : new VigilError(
+            'INTERNAL',
+            `${where} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+            { cause },
+          );
     // eventemitter3 does not throw on an unhandled 'error', so a missing listener is safe.
     this.emit('error', err);
   }

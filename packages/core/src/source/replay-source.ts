@@ -1,5 +1,5 @@
-import { type CaptureReaderOptions, CaptureReader } from '../capture/reader.js';
 import type { CaptureHeader, CaptureTrailer } from '../capture/format.js';
+import { CaptureReader, type CaptureReaderOptions } from '../capture/reader.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import type { EventSource, EventSourceOptions, SourceStats } from './event-source.js';
@@ -64,7 +64,8 @@ export class ReplaySource implements EventSource {
       }
       if (reader.trailer) {
         this.trailers.push(reader.trailer);
-        for (const [cause, n] of Object.entries(reader.trailer.drops)) this.#drops[cause] = (this.#drops[cause] ?? 0) + n;
+        for (const [cause, n] of Object.entries(reader.trailer.drops))
+          this.#drops[cause] = (this.#drops[cause] ?? 0) + n;
       }
     }
   }

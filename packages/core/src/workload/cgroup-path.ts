@@ -27,7 +27,13 @@ function matchContainerSegment(seg: string): ContainerMatch | undefined {
   if (scope) {
     const prefix = scope[1]!;
     const runtime: ContainerRuntime =
-      prefix === 'cri-containerd' ? 'containerd' : prefix === 'crio' ? 'cri-o' : prefix === 'docker' ? 'docker' : 'podman';
+      prefix === 'cri-containerd'
+        ? 'containerd'
+        : prefix === 'crio'
+          ? 'cri-o'
+          : prefix === 'docker'
+            ? 'docker'
+            : 'podman';
     return { runtime, id: scope[2]! };
   }
   return undefined;
@@ -80,7 +86,13 @@ export function parseCgroupPath(path: string): CgroupIdentity {
     const next = segs[podIdx + 1];
     const container = next !== undefined ? matchContainerSegment(next) : undefined;
     if (container) {
-      return { kind: 'kubernetes-pod', podUid, qosClass, containerId: container.id, runtime: container.runtime };
+      return {
+        kind: 'kubernetes-pod',
+        podUid,
+        qosClass,
+        containerId: container.id,
+        runtime: container.runtime,
+      };
     }
     return { kind: 'kubernetes-pod', podUid, qosClass };
   }
@@ -140,7 +152,9 @@ export function workloadFromCgroupPath(path: string, cgroupId?: string): Workloa
         ...base,
         id: ident.containerId ? `k8s:${ident.podUid}/${short(ident.containerId)}` : `k8s:${ident.podUid}`,
         kind: 'kubernetes-pod',
-        name: ident.containerId ? `pod ${ident.podUid} container ${short(ident.containerId)}` : `pod ${ident.podUid}`,
+        name: ident.containerId
+          ? `pod ${ident.podUid} container ${short(ident.containerId)}`
+          : `pod ${ident.podUid}`,
         ...(ident.podUid ? { podUid: ident.podUid } : {}),
         ...(ident.qosClass ? { qosClass: ident.qosClass } : {}),
         ...(ident.containerId ? { containerId: ident.containerId } : {}),

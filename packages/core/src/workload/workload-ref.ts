@@ -57,4 +57,9 @@ export type WorkloadRef = z.infer<typeof WorkloadRefSchema>;
 export type WorkloadRefInput = z.input<typeof WorkloadRefSchema>;
 
 /** The workload Vigil uses for events it could not attribute to anything narrower. */
-export const HOST_WORKLOAD: WorkloadRef = Object.freeze({ id: 'host', kind: 'host', name: 'host', labels: {} });
+export const HOST_WORKLOAD: WorkloadRef = Object.freeze({
+  id: 'host',
+  kind: 'host',
+  name: 'host',
+  labels: {},
+});

@@ -1,0 +1,56 @@
+import type { ParseArgsConfig } from 'node:util';
+
+/** Option definitions in `node:util` `parseArgs` form. */
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+/** Parsed arguments handed to a command. */
+export interface CommandArgs {
+  /** Option values by name (strings, booleans, or arrays for `multiple` options). */
+  readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+  /** Positional arguments before `--`. */
+  readonly positionals: readonly string[];
+  /** Arguments after `--` (the command to run, for `record` and `enforce`). */
+  readonly rest: readonly string[];
+}
+
+/** What a command gets to do its work. */
+export interface CommandContext {
+  readonly args: CommandArgs;
+  /** The output format chosen with `--format` / `--json` (validated against the command's formats). */
+  readonly format: string;
+  /** The `--out` path, if given. */
+  readonly out: string | undefined;
+  /** Writes the command's result: atomically to `--out` when given, else to stdout. */
+  emit(content: string | Uint8Array): Promise<void>;
+  /** Prints a progress or diagnostic line to stderr. */
+  log(line: string): void;
+  /** Aborted on SIGINT/SIGTERM. */
+  readonly signal: AbortSignal;
+}
+
+/** One `vigil` subcommand. */
+export interface Command {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Usage line(s) after `vigil NAME`. */
+  readonly usage: string;
+  /** Longer help text. */
+  readonly description?: string;
+  /** Command-specific options. */
+  readonly options: OptionSpec;
+  /** Output formats; the first is the default. */
+  readonly formats: readonly string[];
+  /** Whether `--` followed by a command line is accepted. */
+  readonly takesCommand?: boolean;
+  /** Runs the command; resolves with the exit code (0 ok, 1 findings at or above --fail-on). */
+  run(ctx: CommandContext): Promise<number>;
+}
+
+/** The global options every command accepts. */
+export const GLOBAL_OPTIONS: OptionSpec = {
+  format: { type: 'string', short: 'f' },
+  out: { type: 'string', short: 'o' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};

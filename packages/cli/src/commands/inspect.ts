@@ -1,0 +1,91 @@
+import {
+  type CaptureSummary,
+  CaptureSummaryBuilder,
+  DnsEnricher,
+  ReplaySource,
+  Vigil,
+  VigilError,
+} from '@vigil/core';
+import type { Command } from '../command.js';
+
+function fmtTs(ns: number): string {
+  return new Date(ns / 1e6).toISOString();
+}
+
+function top<T>(entries: [string, T][], n: number, by: (v: T) => number): [string, T][] {
+  return entries.sort((a, b) => by(b[1]) - by(a[1]) || a[0].localeCompare(b[0])).slice(0, n);
+}
+
+/** Renders a capture summary as text for a terminal. */
+export function renderSummaryText(
+  paths: readonly string[],
+  summary: CaptureSummary,
+  drops: Record<string, number>,
+): string {
+  const out: string[] = [];
+  out.push(`${paths.join(', ')}: ${summary.events} events, ${summary.workloads.length} workloads`);
+  const dropTotal = Object.values(drops).reduce((a, b) => a + b, 0);
+  if (dropTotal > 0)
+    out.push(
+      `  dropped before recording: ${Object.entries(drops)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
+  for (const w of summary.workloads) {
+    out.push('');
+    out.push(
+      `workload ${w.workload.id} (${w.workload.kind}${w.workload.name ? `, ${w.workload.name}` : ''})`,
+    );
+    out.push(`  ${w.events} events from ${fmtTs(w.firstTs)} to ${fmtTs(w.lastTs)}, ${w.pids} processes`);
+    out.push(
+      `  by kind: ${top(Object.entries(w.byKind), 50, (v) => v)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
+    const procs = top(Object.entries(w.processes), 15, (v) => v.count);
+    if (procs.length > 0) {
+      out.push('  processes:');
+      for (const [exe, c] of procs) out.push(`    ${String(c.count).padStart(6)}  ${exe}`);
+    }
+    const peers = top(Object.entries(w.peers), 15, (v) => v.count);
+    if (peers.length > 0) {
+      out.push('  peers:');
+      for (const [peer, c] of peers)
+        out.push(
+          `    ${String(c.count).padStart(6)}  ${peer}${c.failed > 0 ? `  (${c.failed} failed)` : ''}`,
+        );
+    }
+    const files = Object.entries(w.files);
+    if (files.length > 0) out.push(`  files: ${files.map(([k, v]) => `${v} distinct ${k}`).join(', ')}`);
+    const dns = top(Object.entries(w.dnsNames), 15, (v) => v);
+    if (dns.length > 0) out.push(`  dns: ${dns.map(([k, v]) => `${k} (${v})`).join(', ')}`);
+  }
+  out.push('');
+  return out.join('\n');
+}
+
+export const inspectCommand: Command = {
+  name: 'inspect',
+  summary: 'Summarise captures per workload: events by kind, processes, peers, files, DNS',
+  usage: 'CAPTURE… [--format text|json]',
+  options: {},
+  formats: ['text', 'json'],
+  async run(ctx) {
+    const paths = ctx.args.positionals;
+    if (paths.length === 0) throw new VigilError('USAGE', 'inspect needs at least one capture file');
+    const source = new ReplaySource(paths, { signal: ctx.signal });
+    const builder = new CaptureSummaryBuilder();
+    const vigil = new Vigil({ source, enrichers: [new DnsEnricher()], consumers: [builder] });
+    await vigil.run({ signal: ctx.signal });
+    const summary = builder.result();
+    const drops = source.stats().drops;
+    if (ctx.format === 'json') {
+      await ctx.emit(
+        `${JSON.stringify({ captures: paths, headers: source.headers, drops, ...summary }, null, 2)}\n`,
+      );
+    } else {
+      await ctx.emit(renderSummaryText(paths, summary, drops));
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,13 @@
+/**
+ * The `vigil` command as a library: run it in-process with {@link main}, or
+ * reuse its pieces.
+ *
+ * @packageDocumentation
+ */
+
+export type { Command, CommandArgs, CommandContext, OptionSpec } from './command.js';
+export { COMMANDS } from './commands/registry.js';
+export { exitCodeFor, parseFailOn } from './fail-on.js';
+export type { CliIo } from './main.js';
+export { main } from './main.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,158 @@
+import { parseArgs } from 'node:util';
+import { isVigilError, VigilError } from '@vigil/core';
+import { type Command, type CommandArgs, type CommandContext, GLOBAL_OPTIONS } from './command.js';
+import { COMMANDS } from './commands/registry.js';
+import { writeAtomic } from './output.js';
+import { VERSION } from './version.js';
+
+/** Where `main` writes. Replaceable for embedding and tests. */
+export interface CliIo {
+  stdout(chunk: string | Uint8Array): void;
+  stderr(line: string): void;
+}
+
+const processIo: CliIo = {
+  stdout: (c) => void process.stdout.write(c),
+  stderr: (l) => void process.stderr.write(l.endsWith('\n') ? l : `${l}\n`),
+};
+
+function globalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    `vigil ${VERSION}: runtime-informed AI security posture management`,
+    '',
+    'Usage: vigil COMMAND [options] [args]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Global options:',
+    '  -f, --format FORMAT  output format (each command lists its own; json everywhere)',
+    '  -o, --out FILE       write the result to FILE (atomically) instead of stdout',
+    '      --json           same as --format json',
+    '  -h, --help           help for vigil or for a command',
+    '      --version        print the version',
+    '',
+    'Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.',
+    "Run 'vigil COMMAND --help' for a command's options.",
+    '',
+  ].join('\n');
+}
+
+function commandHelp(cmd: Command): string {
+  const opts = Object.entries(cmd.options).map(([name, spec]) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ' VALUE' : ''}`;
+    return `  ${flag}${spec.multiple ? '  (repeatable)' : ''}`;
+  });
+  return [
+    `Usage: vigil ${cmd.name} ${cmd.usage}`,
+    '',
+    cmd.summary,
+    ...(cmd.description ? ['', cmd.description] : []),
+    '',
+    `Formats: ${cmd.formats.join(', ')} (default ${cmd.formats[0]})`,
+    ...(opts.length > 0 ? ['', 'Options:', ...opts] : []),
+    '',
+  ].join('\n');
+}
+
+/**
+ * Runs the `vigil` command line and resolves with the exit code: 0 ok, 1
+ * findings at or above `--fail-on`, 2 usage or input error. Errors are one
+ * line on stderr; nothing is half-written to `--out`.
+ *
+ * @example
+ * ```ts
+ * import { main } from '@vigil/cli';
+ *
+ * const code = await main(['inspect', 'run.vcap', '--json']);
+ * ```
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    io.stdout(topic ? commandHelp(topic) : globalHelp());
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    io.stderr(`vigil: unknown command '${name}' (run 'vigil --help' for the list)`);
+    return 2;
+  }
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new VigilError('ABORTED', 'interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const args = parseCommandArgs(cmd, rest);
+    if (args.values['help'] === true) {
+      io.stdout(commandHelp(cmd));
+      return 0;
+    }
+    const format =
+      args.values['json'] === true
+        ? 'json'
+        : ((args.values['format'] as string | undefined) ?? cmd.formats[0]!);
+    if (!cmd.formats.includes(format)) {
+      throw new VigilError(
+        'USAGE',
+        `${cmd.name} does not support --format ${format} (choose ${cmd.formats.join(', ')})`,
+      );
+    }
+    const out = args.values['out'] as string | undefined;
+    const ctx: CommandContext = {
+      args,
+      format,
+      out,
+      signal: controller.signal,
+      log: (line) => io.stderr(line),
+      emit: async (content) => {
+        if (out !== undefined) await writeAtomic(out, content);
+        else io.stdout(content);
+      },
+    };
+    return await cmd.run(ctx);
+  } catch (err) {
+    io.stderr(`vigil ${cmd.name}: ${oneLine(err)}`);
+    if (process.env['VIGIL_DEBUG'] && err instanceof Error && err.stack) io.stderr(err.stack);
+    return 2;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function parseCommandArgs(cmd: Command, argv: readonly string[]): CommandArgs {
+  const dashdash = argv.indexOf('--');
+  const before = dashdash >= 0 ? argv.slice(0, dashdash) : [...argv];
+  const after = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
+  if (after.length > 0 && !cmd.takesCommand)
+    throw new VigilError('USAGE', `${cmd.name} takes no command after '--'`);
+  try {
+    const { values, positionals } = parseArgs({
+      args: before,
+      options: { ...GLOBAL_OPTIONS, ...cmd.options },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values, positionals, rest: after };
+  } catch (cause) {
+    throw new VigilError(
+      'USAGE',
+      `${(cause as Error).message.replace(/\. To specify.*$/s, '')} (see 'vigil ${cmd.name} --help')`,
+      { cause },
+    );
+  }
+}
+
+function oneLine(err: unknown): string {
+  const msg = isVigilError(err) || err instanceof Error ? err.message : String(err);
+  return msg.replace(/\s*\n\s*/g, ' ');
+}

@@ -1,0 +1,2 @@
+/** The version of the `vigil` command. */
+export const VERSION = '0.1.0';

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything Vigil needs on a fresh Debian 12 with Node.js >= 20:
+# Debian packages (when running as root and they are missing), a pinned pnpm,
+# the npm dependencies, the TypeScript builds and the native addon.
+# Idempotent: a second run does only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PNPM_VERSION=10.34.9
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js >= 20 is required (found $(node --version 2>/dev/null || echo none))" >&2
+  exit 2
+fi
+
+# Debian packages: only when root, only what is missing.
+want=()
+while read -r pkg; do
+  case "$pkg" in ''|'#'*) continue ;; esac
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then want+=("$pkg"); fi
+done < <(cat scripts/debian-packages.txt ${VIGIL_EXTRA_PACKAGES_FILE:-})
+if [ "${#want[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    log "installing Debian packages: ${want[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null || apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+  else
+    log "missing Debian packages (${want[*]}); not root, so not installing them. Live capture will be unavailable."
+  fi
+fi
+
+if ! command -v pnpm >/dev/null || [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
+  log "installing pnpm@$PNPM_VERSION with npm"
+  npm install -g --silent "pnpm@$PNPM_VERSION" >/dev/null
+fi
+
+log "installing npm dependencies"
+pnpm install --frozen-lockfile --reporter=silent
+
+log "building packages"
+pnpm -s build >/dev/null
