@@ -42,3 +42,5 @@ pnpm install --frozen-lockfile --reporter=silent
 
 log "building packages"
 pnpm -s build >/dev/null
+
+# The native addon (packages/ebpf-native): built here once its sources exist.

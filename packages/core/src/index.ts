@@ -78,6 +78,8 @@ export {
   severityRank,
 } from './findings/finding.js';
 export * from './permissions/public.js';
+export * from './risk/public.js';
+export * from './otel/public.js';
 export type { DnsEnricherOptions, Enricher, ProcessInfo, ProcessTreeOptions } from './pipeline/enricher.js';
 export { DnsEnricher, ProcessTreeEnricher } from './pipeline/enricher.js';
 export type { Consumer, ConsumerContext, RunSummary, VigilEvents, VigilOptions } from './pipeline/vigil.js';

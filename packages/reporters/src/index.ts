@@ -1,4 +1,10 @@
 /**
+ * Vigil reporters: findings, AI-BOMs and gap reports as JSON, SARIF 2.1.0,
+ * CycloneDX 1.6, OCSF, Markdown, HTML and console text.
+ *
  * @packageDocumentation
  */
-export const PACKAGE_NAME = '@vigil/reporters';
+
+// Each format family keeps its public surface in its own folder's `public.ts`.
+export * from './cyclonedx/public.js';
+export * from './formats/public.js';
