@@ -218,6 +218,12 @@ export class CaptureReader {
             if (batch.length >= batchSize) {
               yield batch;
               batch = [];
+              if (signal?.aborted) {
+                throw new VigilError('ABORTED', 'capture read aborted', {
+                  cause: signal.reason,
+                  location: { file: this.path },
+                });
+              }
             }
           } else if (type === RecordType.Workload) {
             this.#declareWorkload(value, workloads, recOffset);
@@ -312,8 +318,11 @@ export class CaptureReader {
     rec['workload'] = w;
     if (!validate) return rec as VigilEvent;
     const parsed = EventSchema.safeParse(rec);
-    if (!parsed.success)
+    if (!parsed.success) {
       throw fromZodError(parsed.error, 'event', { file: this.path, offset }, 'CAPTURE_CORRUPT');
+    }
+    // zod returns a copy; keep the one shared, already validated workload object.
+    parsed.data.workload = w;
     return parsed.data;
   }
 }
