@@ -137,7 +137,7 @@ describe('capture files', () => {
     const { r, events } = await readAll(path, { onTruncatedTail: 'stop' });
     expect(events.length).toBeGreaterThanOrEqual(20_000);
     expect(r.trailer).toBeUndefined();
-    events.forEach((e, i) => expect((e as { path: string }).path).toBe(`/tmp/${i}`));
+    expect(events.map((e) => (e as { path: string }).path)).toEqual(events.map((_, i) => `/tmp/${i}`));
   });
 
   it('detects a corrupted record by checksum and names its offset', async () => {

@@ -65,7 +65,12 @@ describe('Vigil facade', () => {
       },
     };
     const badAsync: Consumer = { name: 'bad-async', onBatch: async () => Promise.reject(new Error('later')) };
-    const ok: Consumer = { name: 'ok', onBatch: (b) => void (good += b.length) };
+    const ok: Consumer = {
+      name: 'ok',
+      onBatch: (b) => {
+        good += b.length;
+      },
+    };
     const vigil = new Vigil({
       source: new MemorySource(sampleEvents(30), { batchSize: 10 }),
       consumers: [bad, badAsync, ok],
