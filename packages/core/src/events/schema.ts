@@ -56,6 +56,10 @@ const ProcessExec = EnvelopeSchema.extend({
   fileless: z.boolean().optional(),
   /** `argv` was cut at the capture's limit. */
   argvTruncated: z.boolean().optional(),
+  /** Selected environment entries (`NAME=value`) the capture kept, e.g. `LD_PRELOAD`; usually absent. */
+  env: z.array(z.string()).optional(),
+  /** What the new program's stdin, stdout and stderr are, in that order, when the capture saw them. */
+  stdio: z.array(z.enum(['tty', 'pipe', 'socket', 'file', 'null', 'other'])).max(3).optional(),
   result: result().optional(),
 });
 const ProcessFork = EnvelopeSchema.extend({
