@@ -1,2 +1,14 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
-export {};
+
+export type { ConsoleOptions } from './console.js';
+export { renderConsole } from './console.js';
+export type { FindingsReport, FindingsReportOptions } from './findings-report.js';
+export {
+  buildFindingsReport,
+  compareFindings,
+  FINDINGS_REPORT_SCHEMA_VERSION,
+  FindingsReportSchema,
+} from './findings-report.js';
+export { renderMarkdown } from './markdown.js';
+export type { SarifOptions } from './sarif.js';
+export { toSarif } from './sarif.js';

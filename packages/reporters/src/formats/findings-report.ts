@@ -1,0 +1,87 @@
+import { type Finding, FindingSchema, SEVERITIES, type Severity, severityRank } from '@vigil/core';
+import { z } from 'zod';
+
+/** Schema version of {@link FindingsReport}. */
+export const FINDINGS_REPORT_SCHEMA_VERSION = 1;
+
+/**
+ * The JSON findings report: what every text format is rendered from.
+ *
+ * @example
+ * ```ts
+ * const report = FindingsReportSchema.parse(JSON.parse(text));
+ * ```
+ */
+export const FindingsReportSchema = z.object({
+  schemaVersion: z.literal(FINDINGS_REPORT_SCHEMA_VERSION),
+  /** ISO 8601. */
+  generatedAt: z.string(),
+  tool: z.object({ name: z.string(), version: z.string() }),
+  /** What was analysed: capture files, baselines, manifests. */
+  inputs: z.array(z.string()),
+  summary: z.object({
+    total: z.number().int().nonnegative(),
+    bySeverity: z.record(z.string(), z.number().int().nonnegative()),
+    byCategory: z.record(z.string(), z.number().int().nonnegative()),
+    workloads: z.number().int().nonnegative(),
+  }),
+  findings: z.array(FindingSchema),
+});
+/** @see {@link FindingsReportSchema} */
+export type FindingsReport = z.infer<typeof FindingsReportSchema>;
+
+/** Options for {@link buildFindingsReport}. */
+export interface FindingsReportOptions {
+  readonly toolVersion?: string;
+  readonly inputs?: readonly string[];
+  /** Defaults to now. */
+  readonly generatedAt?: Date;
+}
+
+/**
+ * Builds the findings report: findings sorted by risk score, then severity,
+ * then time, with counts by severity and category.
+ *
+ * @example
+ * ```ts
+ * import { buildFindingsReport } from '@vigil/reporters';
+ *
+ * const report = buildFindingsReport(findings, { inputs: ['run.vcap'] });
+ * console.log(JSON.stringify(report, null, 2));
+ * ```
+ */
+export function buildFindingsReport(
+  findings: readonly Finding[],
+  options: FindingsReportOptions = {},
+): FindingsReport {
+  const sorted = [...findings].sort(compareFindings);
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const byCategory: Record<string, number> = {};
+  for (const f of sorted) {
+    bySeverity[f.severity]++;
+    byCategory[f.category] = (byCategory[f.category] ?? 0) + 1;
+  }
+  return {
+    schemaVersion: FINDINGS_REPORT_SCHEMA_VERSION,
+    generatedAt: (options.generatedAt ?? new Date()).toISOString(),
+    tool: { name: 'vigil', version: options.toolVersion ?? '0.1.0' },
+    inputs: [...(options.inputs ?? [])],
+    summary: {
+      total: sorted.length,
+      bySeverity,
+      byCategory,
+      workloads: new Set(sorted.map((f) => f.workload.id)).size,
+    },
+    findings: sorted,
+  };
+}
+
+/** Orders findings: highest risk score first, then severity, then earliest. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    b.risk.score - a.risk.score ||
+    severityRank(b.severity) - severityRank(a.severity) ||
+    a.ts - b.ts ||
+    a.id.localeCompare(b.id)
+  );
+}
