@@ -1,0 +1,831 @@
+// SPDX-License-Identifier: (Apache-2.0 OR GPL-2.0)
+/*
+ * Vigil capture programs. Tracepoints only (tp_btf + raw_tp), CO-RE reads.
+ *
+ * Syscall events are taken at raw_tp/sys_exit alone: on x86-64 the argument
+ * registers in pt_regs are still the caller's at exit, so one hook sees both
+ * arguments and result without a per-thread map between enter and exit.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "vigil_record.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set between open and load. */
+const volatile __u32 self_tgid = 0;
+const volatile __u32 dedup_enabled = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} watched SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vigil_config);
+} run_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VIGIL_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct vigil_dedup_key);
+	__type(value, __u64);
+} dedup SEC(".maps");
+
+/* UDP destination ports whose payloads are DNS queries. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u16);
+	__type(value, __u8);
+} dns_ports SEC(".maps");
+
+struct scratch {
+	__u8 buf[VIGIL_SCRATCH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+#define OFF_MASK (VIGIL_STR_AREA_MAX - 1)
+
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_UDP 17
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define AT_FDCWD -100
+
+/* x86-64 syscall numbers. */
+#define NR_open 2
+#define NR_connect 42
+#define NR_accept 43
+#define NR_sendto 44
+#define NR_sendmsg 46
+#define NR_bind 49
+#define NR_listen 50
+#define NR_ptrace 101
+#define NR_setuid 105
+#define NR_setgid 106
+#define NR_setreuid 113
+#define NR_setregid 114
+#define NR_setresuid 117
+#define NR_setresgid 119
+#define NR_setfsuid 122
+#define NR_setfsgid 123
+#define NR_capset 126
+#define NR_mount 165
+#define NR_umount2 166
+#define NR_init_module 175
+#define NR_openat 257
+#define NR_unshare 272
+#define NR_accept4 288
+#define NR_sendmmsg 307
+#define NR_setns 308
+#define NR_finit_module 313
+#define NR_memfd_create 319
+#define NR_bpf 321
+#define NR_openat2 437
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline bool cgroup_watched(__u64 cgid)
+{
+	__u32 zero = 0;
+	struct vigil_config *cfg = bpf_map_lookup_elem(&run_config, &zero);
+	if (cfg && cfg->watch_all)
+		return true;
+	return bpf_map_lookup_elem(&watched, &cgid) != NULL;
+}
+
+static __always_inline __u8 *scratch_buf(void)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+	return s ? s->buf : NULL;
+}
+
+static __always_inline void fill_hdr(struct vigil_hdr *h, __u16 kind, __u64 cgid)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	h->kind = kind;
+	h->flags = 0;
+	h->ts_mono = bpf_ktime_get_ns();
+	h->cgroup_id = cgid;
+	h->tgid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* Appends a NUL-terminated string; returns the new end of the string area. */
+static __always_inline __u32 put_str(__u8 *rec, __u32 off, struct vigil_str *s, const void *src, bool user,
+				     __u32 max, struct vigil_hdr *h)
+{
+	off &= OFF_MASK;
+	s->off = off;
+	s->len = 0;
+	if (!src)
+		return off;
+	long n = user ? bpf_probe_read_user_str(rec + off, max, src) : bpf_probe_read_kernel_str(rec + off, max, src);
+	if (n <= 0)
+		return off;
+	if (n == max)
+		h->flags |= VIGIL_F_TRUNCATED;
+	s->len = n - 1;
+	return off + n;
+}
+
+/*
+ * Appends the path of (dentry, vfsmount) as NUL-separated names from the leaf
+ * up to the root, crossing mount points. User space reverses and joins them.
+ */
+static __always_inline __u32 put_dpath(__u8 *rec, __u32 off, struct vigil_str *s, struct dentry *dentry,
+				       struct vfsmount *vfsmnt, struct vigil_hdr *h)
+{
+	off &= OFF_MASK;
+	s->off = off;
+	s->len = 0;
+	if (!dentry || !vfsmnt)
+		return off;
+	__u32 start = off;
+	struct mount *mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	for (int i = 0; i < VIGIL_DPATH_DEPTH; i++) {
+		if (dentry == mnt_root) {
+			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+			if (parent == mnt)
+				break; /* the root of the mount tree */
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = parent;
+			mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
+			continue;
+		}
+		struct dentry *up = BPF_CORE_READ(dentry, d_parent);
+		if (up == dentry)
+			break;
+		const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+		off &= OFF_MASK;
+		if (off > VIGIL_STR_AREA_MAX - VIGIL_NAME_MAX) {
+			h->flags |= VIGIL_F_TRUNCATED;
+			break;
+		}
+		long n = bpf_probe_read_kernel_str(rec + off, VIGIL_NAME_MAX, name);
+		if (n <= 0)
+			break;
+		off += n;
+		dentry = up;
+	}
+	s->len = off > start ? off - start - 1 : 0;
+	return off;
+}
+
+static __always_inline struct file *file_from_fd(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd < 0)
+		return NULL;
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+static __always_inline struct sock *sock_from_fd(int fd, __u16 *type)
+{
+	struct file *f = file_from_fd(fd);
+	if (!f)
+		return NULL;
+	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	if (!sock)
+		return NULL;
+	*type = BPF_CORE_READ(sock, type);
+	return BPF_CORE_READ(sock, sk);
+}
+
+/* FNV-1a over the body of a record (everything after the header), 8 bytes at a time. */
+static __always_inline __u64 body_hash(__u8 *rec, __u32 size)
+{
+	__u64 hash = 0xcbf29ce484222325ULL;
+	for (int i = sizeof(struct vigil_hdr) / 8; i < 1024; i++) {
+		if ((__u32)(i * 8 + 8) > size)
+			break;
+		__u64 w = *(__u64 *)(rec + ((i * 8) & (VIGIL_SCRATCH - 16)));
+		hash ^= w;
+		hash *= 0x100000001b3ULL;
+	}
+	return hash;
+}
+
+/* Sends a record built in scratch. `dedupable` records are suppressed when already seen in the workload. */
+static __always_inline void submit(__u8 *rec, __u32 size, bool dedupable)
+{
+	struct vigil_hdr *h = (struct vigil_hdr *)rec;
+	/* Pad to 8 bytes with zeros so the padding never carries stale scratch bytes. */
+	for (int i = 0; i < 8; i++)
+		rec[(size + i) & (VIGIL_SCRATCH - 1)] = 0;
+	size = (size + 7) & ~7u;
+	if (size < sizeof(struct vigil_hdr) || size > VIGIL_SCRATCH)
+		return;
+	h->size = size;
+	if (dedup_enabled && dedupable) {
+		struct vigil_dedup_key key = {};
+		key.cgroup_id = h->cgroup_id;
+		key.kind = h->kind;
+		key.hash = body_hash(rec, size);
+		__u64 one = 1;
+		__u64 *seen = bpf_map_lookup_elem(&dedup, &key);
+		if (seen) {
+			__sync_fetch_and_add(seen, 1);
+			count(VIGIL_CNT_DEDUP);
+			return;
+		}
+		bpf_map_update_elem(&dedup, &key, &one, BPF_ANY);
+	}
+	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), 0) != 0) {
+		count(VIGIL_CNT_RINGBUF_FULL);
+		return;
+	}
+	count(VIGIL_CNT_SUBMITTED);
+}
+
+static __always_inline bool interesting(long nr)
+{
+	switch (nr) {
+	case NR_open:
+	case NR_openat:
+	case NR_openat2:
+	case NR_connect:
+	case NR_accept:
+	case NR_accept4:
+	case NR_bind:
+	case NR_listen:
+	case NR_sendto:
+	case NR_sendmsg:
+	case NR_sendmmsg:
+	case NR_ptrace:
+	case NR_setuid:
+	case NR_setgid:
+	case NR_setreuid:
+	case NR_setregid:
+	case NR_setresuid:
+	case NR_setresgid:
+	case NR_setfsuid:
+	case NR_setfsgid:
+	case NR_capset:
+	case NR_mount:
+	case NR_umount2:
+	case NR_unshare:
+	case NR_setns:
+	case NR_init_module:
+	case NR_finit_module:
+	case NR_memfd_create:
+	case NR_bpf:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---------------------------------------------------------------- process lifecycle */
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(vigil_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	if (!cgroup_watched(cgid))
+		return 0;
+	__u8 *rec = scratch_buf();
+	if (!rec)
+		return 0;
+	struct vigil_exec *e = (struct vigil_exec *)rec;
+	fill_hdr(&e->h, VIGIL_EXEC, cgid);
+	e->old_tid = old_pid;
+	__u32 off = sizeof(*e);
+
+	off = put_str(rec, off, &e->filename, BPF_CORE_READ(bprm, filename), false, VIGIL_PATH_MAX, &e->h);
+
+	struct file *file = BPF_CORE_READ(bprm, file);
+	if (file) {
+		if (BPF_CORE_READ(file, f_path.dentry, d_inode, __i_nlink) == 0)
+			e->h.flags |= VIGIL_F_FILELESS;
+		off = put_dpath(rec, off, &e->exe, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+				&e->h);
+	} else {
+		e->exe.off = off & OFF_MASK;
+		e->exe.len = 0;
+	}
+
+	struct task_struct *task = bpf_get_current_task_btf();
+	off = put_dpath(rec, off, &e->cwd, BPF_CORE_READ(task, fs, pwd.dentry), BPF_CORE_READ(task, fs, pwd.mnt), &e->h);
+
+	unsigned long arg_start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long arg_end = BPF_CORE_READ(task, mm, arg_end);
+	unsigned long len = arg_end - arg_start;
+	off &= OFF_MASK;
+	e->argv.off = off;
+	e->argv.len = 0;
+	e->argc = 0;
+	if (len > VIGIL_ARGV_MAX) {
+		len = VIGIL_ARGV_MAX;
+		e->h.flags |= VIGIL_F_ARGV_TRUNCATED;
+	}
+	if (len > 0 && bpf_probe_read_user(rec + off, len & (VIGIL_ARGV_MAX * 2 - 1), (void *)arg_start) == 0) {
+		e->argv.len = len;
+		e->argc = BPF_CORE_READ(bprm, argc);
+		off += len;
+	}
+	submit(rec, off, false);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(vigil_fork, struct task_struct *parent, struct task_struct *child)
+{
+	/* Threads share the thread group: only new processes are reported. */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	__u64 cgid = bpf_get_current_cgroup_id();
+	if (!cgroup_watched(cgid))
+		return 0;
+	__u8 *rec = scratch_buf();
+	if (!rec)
+		return 0;
+	struct vigil_fork *e = (struct vigil_fork *)rec;
+	fill_hdr(&e->h, VIGIL_FORK, cgid);
+	e->child_tgid = BPF_CORE_READ(child, tgid);
+	e->pad = 0;
+	submit(rec, sizeof(*e), false);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(vigil_exit, struct task_struct *p)
+{
+	/* Only the last thread of a thread group ends the process. */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	__u64 cgid = bpf_get_current_cgroup_id();
+	if (!cgroup_watched(cgid))
+		return 0;
+	__u8 *rec = scratch_buf();
+	if (!rec)
+		return 0;
+	struct vigil_exit *e = (struct vigil_exit *)rec;
+	fill_hdr(&e->h, VIGIL_EXIT, cgid);
+	int code = BPF_CORE_READ(p, exit_code);
+	int group = BPF_CORE_READ(p, signal, group_exit_code);
+	e->code = group ? group : code;
+	e->pad = 0;
+	submit(rec, sizeof(*e), false);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- syscalls */
+
+static __always_inline void read_sockaddr(void *uaddr, __u16 *family, __u16 *port, __u8 addr[16], __u8 *rec,
+					  __u32 *off, struct vigil_str *path, struct vigil_hdr *h)
+{
+	*family = 0;
+	*port = 0;
+	if (!uaddr)
+		return;
+	__u16 fam = 0;
+	bpf_probe_read_user(&fam, sizeof(fam), uaddr);
+	*family = fam;
+	if (fam == AF_INET) {
+		struct sockaddr_in sin = {};
+		bpf_probe_read_user(&sin, sizeof(sin), uaddr);
+		*port = bpf_ntohs(sin.sin_port);
+		__builtin_memcpy(addr, &sin.sin_addr, 4);
+	} else if (fam == AF_INET6) {
+		struct sockaddr_in6 sin6 = {};
+		bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
+		*port = bpf_ntohs(sin6.sin6_port);
+		__builtin_memcpy(addr, &sin6.sin6_addr, 16);
+	} else if (fam == AF_UNIX) {
+		*off = put_str(rec, *off, path, (char *)uaddr + 2, true, 108, h);
+	}
+}
+
+static __always_inline void sock_local(struct sock *sk, struct vigil_net *e)
+{
+	if (!sk)
+		return;
+	e->protocol = BPF_CORE_READ(sk, sk_protocol);
+	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (!e->family)
+		e->family = fam;
+	if (fam == AF_INET) {
+		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__builtin_memcpy(e->laddr, &a, 4);
+	} else if (fam == AF_INET6) {
+		BPF_CORE_READ_INTO(&e->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+	}
+}
+
+static __always_inline void sock_remote(struct sock *sk, struct vigil_net *e)
+{
+	if (!sk)
+		return;
+	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (fam == AF_INET) {
+		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(e->raddr, &a, 4);
+	} else if (fam == AF_INET6) {
+		BPF_CORE_READ_INTO(&e->raddr, sk, __sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline int on_net(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
+{
+	struct vigil_net *e = (struct vigil_net *)rec;
+	__u16 kind = nr == NR_connect ? VIGIL_CONNECT
+		     : nr == NR_bind  ? VIGIL_BIND
+		     : nr == NR_listen ? VIGIL_LISTEN
+				       : VIGIL_ACCEPT;
+	fill_hdr(&e->h, kind, cgid);
+	e->result = ret;
+	e->backlog = 0;
+	e->family = 0;
+	e->type = 0;
+	e->protocol = 0;
+	e->rport = 0;
+	e->lport = 0;
+	e->pad = 0;
+	__builtin_memset(e->raddr, 0, 16);
+	__builtin_memset(e->laddr, 0, 16);
+	__u32 off = sizeof(*e);
+	e->path.off = off;
+	e->path.len = 0;
+	int fd = BPF_CORE_READ(regs, di);
+	void *uaddr = (void *)BPF_CORE_READ(regs, si);
+	__u16 type = 0;
+	if (kind == VIGIL_CONNECT) {
+		read_sockaddr(uaddr, &e->family, &e->rport, e->raddr, rec, &off, &e->path, &e->h);
+		struct sock *sk = sock_from_fd(fd, &type);
+		sock_local(sk, e);
+	} else if (kind == VIGIL_BIND) {
+		read_sockaddr(uaddr, &e->family, &e->lport, e->laddr, rec, &off, &e->path, &e->h);
+		struct sock *sk = sock_from_fd(fd, &type);
+		if (sk)
+			e->protocol = BPF_CORE_READ(sk, sk_protocol);
+	} else if (kind == VIGIL_LISTEN) {
+		e->backlog = (int)BPF_CORE_READ(regs, si);
+		struct sock *sk = sock_from_fd(fd, &type);
+		sock_local(sk, e);
+	} else {
+		/* accept: the new socket is the result */
+		struct sock *sk = ret >= 0 ? sock_from_fd(ret, &type) : sock_from_fd(fd, &type);
+		sock_local(sk, e);
+		if (ret >= 0)
+			sock_remote(sk, e);
+	}
+	e->type = type;
+	submit(rec, off, true);
+	return 0;
+}
+
+static __always_inline int on_dns(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
+{
+	int fd = BPF_CORE_READ(regs, di);
+	__u16 type = 0;
+	struct sock *sk = sock_from_fd(fd, &type);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
+	void *buf = NULL;
+	__u64 len = 0;
+	void *uaddr = NULL;
+	if (nr == NR_sendto) {
+		buf = (void *)BPF_CORE_READ(regs, si);
+		len = BPF_CORE_READ(regs, dx);
+		uaddr = (void *)BPF_CORE_READ(regs, r8);
+	} else {
+		/* sendmsg(fd, msghdr*), sendmmsg(fd, mmsghdr*): the first message */
+		struct user_msghdr msg = {};
+		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)BPF_CORE_READ(regs, si)) != 0)
+			return 0;
+		uaddr = msg.msg_name;
+		struct iovec iov = {};
+		if (msg.msg_iovlen < 1 || bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov) != 0)
+			return 0;
+		buf = iov.iov_base;
+		len = iov.iov_len;
+	}
+	struct vigil_dns *e = (struct vigil_dns *)rec;
+	__builtin_memset(e->daddr, 0, 16);
+	__u16 family = 0, port = 0;
+	if (uaddr) {
+		bpf_probe_read_user(&family, sizeof(family), uaddr);
+		if (family == AF_INET) {
+			struct sockaddr_in sin = {};
+			bpf_probe_read_user(&sin, sizeof(sin), uaddr);
+			port = bpf_ntohs(sin.sin_port);
+			__builtin_memcpy(e->daddr, &sin.sin_addr, 4);
+		} else if (family == AF_INET6) {
+			struct sockaddr_in6 sin6 = {};
+			bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
+			port = bpf_ntohs(sin6.sin6_port);
+			__builtin_memcpy(e->daddr, &sin6.sin6_addr, 16);
+		} else {
+			return 0;
+		}
+	} else {
+		family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (family == AF_INET) {
+			__u32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+			__builtin_memcpy(e->daddr, &a, 4);
+		} else if (family == AF_INET6) {
+			BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr);
+		}
+	}
+	if (!bpf_map_lookup_elem(&dns_ports, &port))
+		return 0;
+	fill_hdr(&e->h, VIGIL_DNS, cgid);
+	e->result = ret;
+	e->family = family;
+	e->dport = port;
+	__u32 off = sizeof(*e);
+	e->payload.off = off;
+	e->payload.len = 0;
+	if (len > VIGIL_DNS_MAX) {
+		len = VIGIL_DNS_MAX;
+		e->h.flags |= VIGIL_F_TRUNCATED;
+	}
+	if (len > 0 && bpf_probe_read_user(rec + off, len & (VIGIL_DNS_MAX * 2 - 1), buf) == 0) {
+		e->payload.len = len;
+		off += len;
+	}
+	submit(rec, off, true);
+	return 0;
+}
+
+static __always_inline int on_open(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
+{
+	struct vigil_open *e = (struct vigil_open *)rec;
+	fill_hdr(&e->h, VIGIL_OPEN, cgid);
+	e->result = ret;
+	e->syscall = nr;
+	const char *upath;
+	if (nr == NR_open) {
+		e->dirfd = AT_FDCWD;
+		upath = (const char *)BPF_CORE_READ(regs, di);
+		e->flags = BPF_CORE_READ(regs, si);
+		e->mode = BPF_CORE_READ(regs, dx);
+	} else if (nr == NR_openat) {
+		e->dirfd = BPF_CORE_READ(regs, di);
+		upath = (const char *)BPF_CORE_READ(regs, si);
+		e->flags = BPF_CORE_READ(regs, dx);
+		e->mode = BPF_CORE_READ(regs, r10);
+	} else {
+		/* openat2(dirfd, path, struct open_how *how, size) */
+		e->dirfd = BPF_CORE_READ(regs, di);
+		upath = (const char *)BPF_CORE_READ(regs, si);
+		struct open_how how = {};
+		bpf_probe_read_user(&how, sizeof(how), (void *)BPF_CORE_READ(regs, dx));
+		e->flags = how.flags;
+		e->mode = how.mode;
+	}
+	__u32 off = sizeof(*e);
+	off = put_str(rec, off, &e->path, upath, true, VIGIL_PATH_MAX, &e->h);
+	char first = 0;
+	bpf_probe_read_user(&first, 1, upath);
+	if (first != '/' && e->path.len > 0) {
+		if (e->dirfd == AT_FDCWD) {
+			struct task_struct *task = bpf_get_current_task_btf();
+			off = put_dpath(rec, off, &e->dir, BPF_CORE_READ(task, fs, pwd.dentry),
+					BPF_CORE_READ(task, fs, pwd.mnt), &e->h);
+		} else {
+			struct file *f = file_from_fd(e->dirfd);
+			if (f)
+				off = put_dpath(rec, off, &e->dir, BPF_CORE_READ(f, f_path.dentry),
+						BPF_CORE_READ(f, f_path.mnt), &e->h);
+			else {
+				e->dir.off = off & OFF_MASK;
+				e->dir.len = 0;
+			}
+		}
+	} else {
+		e->dir.off = off & OFF_MASK;
+		e->dir.len = 0;
+	}
+	submit(rec, off, true);
+	return 0;
+}
+
+static __always_inline int on_priv(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
+{
+	struct vigil_priv *e = (struct vigil_priv *)rec;
+	fill_hdr(&e->h, VIGIL_PRIV, cgid);
+	e->result = ret;
+	e->syscall = nr;
+	e->ids[0] = BPF_CORE_READ(regs, di);
+	e->ids[1] = BPF_CORE_READ(regs, si);
+	e->ids[2] = BPF_CORE_READ(regs, dx);
+	e->cap_effective = 0;
+	e->cap_permitted = 0;
+	e->cap_inheritable = 0;
+	if (nr == NR_capset) {
+		e->nids = 0;
+		/* capset(hdr, data): data is two {effective, permitted, inheritable} u32 triples (v2/v3) */
+		__u32 d[6] = {};
+		void *udata = (void *)BPF_CORE_READ(regs, si);
+		if (udata && bpf_probe_read_user(d, sizeof(d), udata) != 0)
+			bpf_probe_read_user(d, 12, udata);
+		e->cap_effective = (__u64)d[0] | ((__u64)d[3] << 32);
+		e->cap_permitted = (__u64)d[1] | ((__u64)d[4] << 32);
+		e->cap_inheritable = (__u64)d[2] | ((__u64)d[5] << 32);
+	} else if (nr == NR_setresuid || nr == NR_setresgid) {
+		e->nids = 3;
+	} else if (nr == NR_setreuid || nr == NR_setregid) {
+		e->nids = 2;
+	} else {
+		e->nids = 1;
+	}
+	submit(rec, sizeof(*e), true);
+	return 0;
+}
+
+static __always_inline int on_ns(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
+{
+	struct vigil_ns *e = (struct vigil_ns *)rec;
+	fill_hdr(&e->h, VIGIL_NS, cgid);
+	e->result = ret;
+	e->syscall = nr;
+	__u32 off = sizeof(*e);
+	e->source.off = e->target.off = e->fstype.off = off;
+	e->source.len = e->target.len = e->fstype.len = 0;
+	if (nr == NR_unshare) {
+		e->flags = BPF_CORE_READ(regs, di);
+	} else if (nr == NR_setns) {
+		e->flags = BPF_CORE_READ(regs, si);
+	} else if (nr == NR_mount) {
+		e->flags = BPF_CORE_READ(regs, r10);
+		off = put_str(rec, off, &e->source, (void *)BPF_CORE_READ(regs, di), true, VIGIL_PATH_MAX, &e->h);
+		off = put_str(rec, off, &e->target, (void *)BPF_CORE_READ(regs, si), true, VIGIL_PATH_MAX, &e->h);
+		off = put_str(rec, off, &e->fstype, (void *)BPF_CORE_READ(regs, dx), true, 64, &e->h);
+	} else {
+		e->flags = BPF_CORE_READ(regs, si);
+		off = put_str(rec, off, &e->target, (void *)BPF_CORE_READ(regs, di), true, VIGIL_PATH_MAX, &e->h);
+	}
+	submit(rec, off, true);
+	return 0;
+}
+
+static __always_inline int on_ptrace(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
+{
+	struct vigil_ptrace *e = (struct vigil_ptrace *)rec;
+	fill_hdr(&e->h, VIGIL_PTRACE, cgid);
+	e->result = ret;
+	e->request = BPF_CORE_READ(regs, di);
+	e->target = BPF_CORE_READ(regs, si);
+	submit(rec, sizeof(*e), true);
+	return 0;
+}
+
+static __always_inline int on_module(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
+{
+	struct vigil_module *e = (struct vigil_module *)rec;
+	fill_hdr(&e->h, VIGIL_MODULE, cgid);
+	e->result = ret;
+	e->syscall = nr;
+	__u32 off = sizeof(*e);
+	e->name.off = off;
+	e->name.len = 0;
+	if (nr == NR_finit_module) {
+		struct file *f = file_from_fd(BPF_CORE_READ(regs, di));
+		if (f)
+			off = put_str(rec, off, &e->name, BPF_CORE_READ(f, f_path.dentry, d_name.name), false,
+				      VIGIL_NAME_MAX, &e->h);
+	}
+	submit(rec, off, true);
+	return 0;
+}
+
+static __always_inline int on_bpf(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
+{
+	struct vigil_bpf *e = (struct vigil_bpf *)rec;
+	__u32 cmd = BPF_CORE_READ(regs, di);
+	/* Only program loads are security-relevant here; map and query calls are noise. */
+	if (cmd != BPF_PROG_LOAD)
+		return 0;
+	fill_hdr(&e->h, VIGIL_BPF, cgid);
+	e->result = ret;
+	e->cmd = cmd;
+	e->pad = 0;
+	e->prog_type = 0;
+	__builtin_memset(e->prog_name, 0, 16);
+	void *uattr = (void *)BPF_CORE_READ(regs, si);
+	__u32 size = BPF_CORE_READ(regs, dx);
+	if (uattr) {
+		bpf_probe_read_user(&e->prog_type, 4, uattr);
+		if (size >= bpf_core_field_offset(union bpf_attr, prog_name) + 16)
+			bpf_probe_read_user(e->prog_name, 16, uattr + bpf_core_field_offset(union bpf_attr, prog_name));
+	}
+	submit(rec, sizeof(*e), true);
+	return 0;
+}
+
+static __always_inline int on_memfd(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
+{
+	struct vigil_memfd *e = (struct vigil_memfd *)rec;
+	fill_hdr(&e->h, VIGIL_MEMFD, cgid);
+	e->result = ret;
+	e->flags = BPF_CORE_READ(regs, si);
+	__u32 off = sizeof(*e);
+	off = put_str(rec, off, &e->name, (void *)BPF_CORE_READ(regs, di), true, VIGIL_NAME_MAX, &e->h);
+	submit(rec, off, true);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int vigil_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long ret = ctx->args[1];
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	if (!interesting(nr))
+		return 0;
+	if (self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	__u64 cgid = bpf_get_current_cgroup_id();
+	if (!cgroup_watched(cgid))
+		return 0;
+	__u8 *rec = scratch_buf();
+	if (!rec)
+		return 0;
+	switch (nr) {
+	case NR_open:
+	case NR_openat:
+	case NR_openat2:
+		return on_open(rec, nr, regs, ret, cgid);
+	case NR_connect:
+	case NR_accept:
+	case NR_accept4:
+	case NR_bind:
+	case NR_listen:
+		return on_net(rec, nr, regs, ret, cgid);
+	case NR_sendto:
+	case NR_sendmsg:
+	case NR_sendmmsg:
+		return on_dns(rec, nr, regs, ret, cgid);
+	case NR_ptrace:
+		return on_ptrace(rec, nr, regs, ret, cgid);
+	case NR_mount:
+	case NR_umount2:
+	case NR_unshare:
+	case NR_setns:
+		return on_ns(rec, nr, regs, ret, cgid);
+	case NR_init_module:
+	case NR_finit_module:
+		return on_module(rec, nr, regs, ret, cgid);
+	case NR_memfd_create:
+		return on_memfd(rec, nr, regs, ret, cgid);
+	case NR_bpf:
+		return on_bpf(rec, nr, regs, ret, cgid);
+	default:
+		return on_priv(rec, nr, regs, ret, cgid);
+	}
+}

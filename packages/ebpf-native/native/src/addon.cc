@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Vigil capture addon: loads the CO-RE programs, drains the ring buffer on
+// a poll thread and hands whole batches to JavaScript.
+#include <napi.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "libbpf_log.h"
+#include "probe.h"
+#include "vigil.skel.h"  // struct vigil_capture_bpf
+extern "C" {
+#include "vigil_record.h"
+}
+
+namespace vigil {
+
+namespace {
+
+struct Batch {
+  std::vector<uint8_t> bytes;
+  uint32_t records = 0;
+};
+
+void CallJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, Batch* batch) {
+  if (env == nullptr || callback.IsEmpty()) {
+    delete batch;
+    return;
+  }
+  uint32_t records = batch->records;
+  size_t size = batch->bytes.size();
+  auto buf = Napi::Buffer<uint8_t>::New(env, batch->bytes.data(), size,
+                                         [](Napi::Env, uint8_t*, Batch* b) { delete b; }, batch);
+  callback.Call({buf, Napi::Number::New(env, records)});
+}
+
+using BatchTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Batch, CallJs>;
+
+uint64_t ToU64(const Napi::Value& v) {
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    return v.As<Napi::BigInt>().Uint64Value(&lossless);
+  }
+  return static_cast<uint64_t>(v.As<Napi::Number>().Int64Value());
+}
+
+std::string ErrText(int err) {
+  int e = err < 0 ? -err : err;
+  return std::string(strerror(e)) + " (errno " + std::to_string(e) + ")";
+}
+
+}  // namespace
+
+class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "NativeSensor",
+                       {
+                           InstanceMethod<&NativeSensor::Load>("load"),
+                           InstanceMethod<&NativeSensor::Start>("start"),
+                           InstanceMethod<&NativeSensor::Watch>("watch"),
+                           InstanceMethod<&NativeSensor::Unwatch>("unwatch"),
+                           InstanceMethod<&NativeSensor::SetWatchAll>("setWatchAll"),
+                           InstanceMethod<&NativeSensor::SetDnsPorts>("setDnsPorts"),
+                           InstanceMethod<&NativeSensor::Counters>("counters"),
+                           InstanceMethod<&NativeSensor::ProgramIds>("programIds"),
+                           InstanceMethod<&NativeSensor::Close>("close"),
+                       });
+  }
+
+  explicit NativeSensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeSensor>(info) {
+    Napi::Object opts = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>()
+                                                                 : Napi::Object::New(info.Env());
+    if (opts.Has("ringBufferBytes")) ring_bytes_ = opts.Get("ringBufferBytes").As<Napi::Number>().Uint32Value();
+    if (opts.Has("dedup")) dedup_ = opts.Get("dedup").ToBoolean();
+    if (opts.Has("selfTgid")) self_tgid_ = opts.Get("selfTgid").As<Napi::Number>().Uint32Value();
+    if (opts.Has("batchBytes")) batch_bytes_ = opts.Get("batchBytes").As<Napi::Number>().Uint32Value();
+    if (opts.Has("maxQueuedBatches"))
+      max_queue_ = opts.Get("maxQueuedBatches").As<Napi::Number>().Uint32Value();
+  }
+
+  ~NativeSensor() override { Shutdown(); }
+
+ private:
+  class LoadWorker : public Napi::AsyncWorker {
+   public:
+    LoadWorker(Napi::Env env, NativeSensor* s)
+        : Napi::AsyncWorker(env, "vigil-load"), sensor_(s), deferred_(Napi::Promise::Deferred::New(env)) {}
+    Napi::Promise Promise() { return deferred_.Promise(); }
+    void Execute() override {
+      std::string err = sensor_->DoLoad();
+      if (!err.empty()) SetError(err);
+    }
+    void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+   private:
+    NativeSensor* sensor_;
+    Napi::Promise::Deferred deferred_;
+  };
+
+  // Runs off the JS thread: open, configure, load (verifier) and attach.
+  std::string DoLoad() {
+    LibbpfLog log;
+    skel_ = vigil_capture_bpf__open();
+    if (!skel_) return "open of the BPF object failed: " + ErrText(errno) + log.Tail();
+    skel_->rodata->self_tgid = self_tgid_;
+    skel_->rodata->dedup_enabled = dedup_ ? 1 : 0;
+    if (ring_bytes_ > 0) {
+      int err = bpf_map__set_max_entries(skel_->maps.events, ring_bytes_);
+      if (err) return "ring buffer size " + std::to_string(ring_bytes_) + " rejected: " + ErrText(err);
+    }
+    int err = vigil_capture_bpf__load(skel_);
+    if (err) return "BPF_LOAD: loading the capture programs failed: " + ErrText(err) + log.Tail();
+    err = vigil_capture_bpf__attach(skel_);
+    if (err) return "BPF_ATTACH: attaching the capture programs failed: " + ErrText(err) + log.Tail();
+    uint16_t dns = 53;
+    uint8_t one = 1;
+    bpf_map__update_elem(skel_->maps.dns_ports, &dns, sizeof(dns), &one, sizeof(one), BPF_ANY);
+    return "";
+  }
+
+  Napi::Value Load(const Napi::CallbackInfo& info) {
+    if (skel_ || loading_) {
+      auto d = Napi::Promise::Deferred::New(info.Env());
+      d.Reject(Napi::Error::New(info.Env(), "already loaded").Value());
+      return d.Promise();
+    }
+    loading_ = true;
+    auto* w = new LoadWorker(info.Env(), this);
+    auto p = w->Promise();
+    w->Queue();
+    return p;
+  }
+
+  static int OnRecord(void* ctx, void* data, size_t size) {
+    auto* self = static_cast<NativeSensor*>(ctx);
+    Batch* b = self->cur_;
+    const auto* p = static_cast<const uint8_t*>(data);
+    b->bytes.insert(b->bytes.end(), p, p + size);
+    b->records++;
+    if (b->bytes.size() >= self->batch_bytes_) self->Flush();
+    return 0;
+  }
+
+  void Flush() {
+    Batch* b = cur_;
+    if (b->records == 0) return;
+    batches_sent_++;
+    records_sent_ += b->records;
+    napi_status st = tsfn_.NonBlockingCall(b);
+    if (st != napi_ok) {
+      refused_records_ += b->records;
+      refused_batches_++;
+      b->bytes.clear();
+      b->records = 0;
+      return;  // reuse the refused batch's storage
+    }
+    cur_ = new Batch();
+    cur_->bytes.reserve(batch_bytes_ + 8192);
+  }
+
+  void PollLoop() {
+    while (!stop_.load(std::memory_order_relaxed)) {
+      int n = ring_buffer__poll(rb_, 50);
+      if (n < 0 && n != -EINTR) {
+        poll_errors_++;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      Flush();
+    }
+    // Drain what is left so close() loses nothing that was already submitted.
+    ring_buffer__consume(rb_);
+    Flush();
+  }
+
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!skel_) throw Napi::Error::New(env, "start() before load()");
+    if (running_) throw Napi::Error::New(env, "already started");
+    if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(env, "start(callback)");
+    rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), &NativeSensor::OnRecord, this, nullptr);
+    if (!rb_) throw Napi::Error::New(env, "ring_buffer__new failed: " + ErrText(errno));
+    tsfn_ = BatchTsfn::New(env, info[0].As<Napi::Function>(), "vigil-ring-buffer", max_queue_, 1);
+    cur_ = new Batch();
+    cur_->bytes.reserve(batch_bytes_ + 8192);
+    stop_ = false;
+    running_ = true;
+    thread_ = std::thread([this] { PollLoop(); });
+    return env.Undefined();
+  }
+
+  Napi::Value Watch(const Napi::CallbackInfo& info) {
+    RequireLoaded(info.Env());
+    uint64_t id = ToU64(info[0]);
+    uint8_t one = 1;
+    int err = bpf_map__update_elem(skel_->maps.watched, &id, sizeof(id), &one, sizeof(one), BPF_ANY);
+    if (err) throw Napi::Error::New(info.Env(), "watch: map update failed: " + ErrText(err));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Unwatch(const Napi::CallbackInfo& info) {
+    RequireLoaded(info.Env());
+    uint64_t id = ToU64(info[0]);
+    bpf_map__delete_elem(skel_->maps.watched, &id, sizeof(id), 0);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value SetWatchAll(const Napi::CallbackInfo& info) {
+    RequireLoaded(info.Env());
+    uint32_t zero = 0;
+    vigil_config cfg{};
+    cfg.watch_all = info[0].ToBoolean() ? 1 : 0;
+    int err = bpf_map__update_elem(skel_->maps.run_config, &zero, sizeof(zero), &cfg, sizeof(cfg), BPF_ANY);
+    if (err) throw Napi::Error::New(info.Env(), "setWatchAll: map update failed: " + ErrText(err));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value SetDnsPorts(const Napi::CallbackInfo& info) {
+    RequireLoaded(info.Env());
+    auto arr = info[0].As<Napi::Array>();
+    // Clear, then insert.
+    uint16_t key = 0, next = 0;
+    std::vector<uint16_t> old;
+    const void* prev = nullptr;
+    while (bpf_map__get_next_key(skel_->maps.dns_ports, prev, &next, sizeof(next)) == 0) {
+      old.push_back(next);
+      key = next;
+      prev = &key;
+    }
+    for (uint16_t k : old) bpf_map__delete_elem(skel_->maps.dns_ports, &k, sizeof(k), 0);
+    uint8_t one = 1;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      uint16_t port = static_cast<uint16_t>(arr.Get(i).As<Napi::Number>().Uint32Value());
+      bpf_map__update_elem(skel_->maps.dns_ports, &port, sizeof(port), &one, sizeof(one), BPF_ANY);
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Counters(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    uint64_t sums[VIGIL_CNT_MAX] = {};
+    if (skel_) {
+      int ncpu = libbpf_num_possible_cpus();
+      std::vector<uint64_t> vals(ncpu > 0 ? ncpu : 1);
+      for (uint32_t i = 0; i < VIGIL_CNT_MAX; i++) {
+        if (bpf_map__lookup_elem(skel_->maps.counters, &i, sizeof(i), vals.data(),
+                                 vals.size() * sizeof(uint64_t), 0) == 0) {
+          for (auto v : vals) sums[i] += v;
+        }
+      }
+    } else {
+      for (uint32_t i = 0; i < VIGIL_CNT_MAX; i++) sums[i] = final_counters_[i];
+    }
+    o.Set("submitted", Napi::Number::New(env, static_cast<double>(sums[VIGIL_CNT_SUBMITTED])));
+    o.Set("ringbufFull", Napi::Number::New(env, static_cast<double>(sums[VIGIL_CNT_RINGBUF_FULL])));
+    o.Set("dedup", Napi::Number::New(env, static_cast<double>(sums[VIGIL_CNT_DEDUP])));
+    o.Set("batchesSent", Napi::Number::New(env, static_cast<double>(batches_sent_.load())));
+    o.Set("recordsSent", Napi::Number::New(env, static_cast<double>(records_sent_.load())));
+    o.Set("refusedRecords", Napi::Number::New(env, static_cast<double>(refused_records_.load())));
+    o.Set("refusedBatches", Napi::Number::New(env, static_cast<double>(refused_batches_.load())));
+    o.Set("pollErrors", Napi::Number::New(env, static_cast<double>(poll_errors_.load())));
+    return o;
+  }
+
+  Napi::Value ProgramIds(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env);
+    if (!skel_) return out;
+    uint32_t i = 0;
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, skel_->obj) {
+      bpf_prog_info pinfo{};
+      uint32_t len = sizeof(pinfo);
+      int fd = bpf_program__fd(prog);
+      if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &pinfo, &len) == 0) out.Set(i++, Napi::Number::New(env, pinfo.id));
+    }
+    return out;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Shutdown();
+    return info.Env().Undefined();
+  }
+
+  void Shutdown() {
+    if (running_) {
+      stop_ = true;
+      if (thread_.joinable()) thread_.join();
+      running_ = false;
+      tsfn_.Release();
+      delete cur_;
+      cur_ = nullptr;
+    }
+    if (rb_) {
+      ring_buffer__free(rb_);
+      rb_ = nullptr;
+    }
+    if (skel_) {
+      // Keep the final counters readable after close.
+      int ncpu = libbpf_num_possible_cpus();
+      std::vector<uint64_t> vals(ncpu > 0 ? ncpu : 1);
+      for (uint32_t i = 0; i < VIGIL_CNT_MAX; i++) {
+        final_counters_[i] = 0;
+        if (bpf_map__lookup_elem(skel_->maps.counters, &i, sizeof(i), vals.data(),
+                                 vals.size() * sizeof(uint64_t), 0) == 0)
+          for (auto v : vals) final_counters_[i] += v;
+      }
+      vigil_capture_bpf__destroy(skel_);
+      skel_ = nullptr;
+    }
+  }
+
+  void RequireLoaded(Napi::Env env) {
+    if (!skel_) throw Napi::Error::New(env, "sensor is not loaded or already closed");
+  }
+
+  vigil_capture_bpf* skel_ = nullptr;
+  ring_buffer* rb_ = nullptr;
+  BatchTsfn tsfn_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  bool running_ = false;
+  bool loading_ = false;
+  Batch* cur_ = nullptr;
+  uint32_t ring_bytes_ = 0;
+  bool dedup_ = false;
+  uint32_t self_tgid_ = 0;
+  uint32_t batch_bytes_ = 256 * 1024;
+  uint32_t max_queue_ = 256;
+  std::atomic<uint64_t> batches_sent_{0}, records_sent_{0}, refused_records_{0}, refused_batches_{0},
+      poll_errors_{0};
+  uint64_t final_counters_[VIGIL_CNT_MAX] = {};
+};
+
+// sizeof/offsetof of every record, for the decoder layout test.
+Napi::Value Layout(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  auto add = [&](const char* name, size_t size, std::initializer_list<std::pair<const char*, size_t>> fields) {
+    Napi::Object s = Napi::Object::New(env);
+    s.Set("size", Napi::Number::New(env, static_cast<double>(size)));
+    Napi::Object f = Napi::Object::New(env);
+    for (auto& [k, v] : fields) f.Set(k, Napi::Number::New(env, static_cast<double>(v)));
+    s.Set("fields", f);
+    out.Set(name, s);
+  };
+#define F(T, m) {#m, offsetof(T, m)}
+  add("hdr", sizeof(vigil_hdr),
+      {F(vigil_hdr, kind), F(vigil_hdr, size), F(vigil_hdr, flags), F(vigil_hdr, ts_mono), F(vigil_hdr, cgroup_id),
+       F(vigil_hdr, tgid), F(vigil_hdr, tid), F(vigil_hdr, ppid), F(vigil_hdr, uid), F(vigil_hdr, comm)});
+  add("exec", sizeof(vigil_exec),
+      {F(vigil_exec, argc), F(vigil_exec, old_tid), F(vigil_exec, filename), F(vigil_exec, exe), F(vigil_exec, cwd),
+       F(vigil_exec, argv)});
+  add("fork", sizeof(vigil_fork), {F(vigil_fork, child_tgid)});
+  add("exit", sizeof(vigil_exit), {F(vigil_exit, code)});
+  add("open", sizeof(vigil_open),
+      {F(vigil_open, result), F(vigil_open, dirfd), F(vigil_open, flags), F(vigil_open, mode), F(vigil_open, syscall),
+       F(vigil_open, path), F(vigil_open, dir)});
+  add("net", sizeof(vigil_net),
+      {F(vigil_net, result), F(vigil_net, backlog), F(vigil_net, family), F(vigil_net, type), F(vigil_net, protocol),
+       F(vigil_net, rport), F(vigil_net, lport), F(vigil_net, raddr), F(vigil_net, laddr), F(vigil_net, path)});
+  add("dns", sizeof(vigil_dns),
+      {F(vigil_dns, result), F(vigil_dns, family), F(vigil_dns, dport), F(vigil_dns, daddr), F(vigil_dns, payload)});
+  add("priv", sizeof(vigil_priv),
+      {F(vigil_priv, result), F(vigil_priv, syscall), F(vigil_priv, ids), F(vigil_priv, nids),
+       F(vigil_priv, cap_effective), F(vigil_priv, cap_permitted), F(vigil_priv, cap_inheritable)});
+  add("ns", sizeof(vigil_ns),
+      {F(vigil_ns, result), F(vigil_ns, syscall), F(vigil_ns, flags), F(vigil_ns, source), F(vigil_ns, target),
+       F(vigil_ns, fstype)});
+  add("ptrace", sizeof(vigil_ptrace), {F(vigil_ptrace, result), F(vigil_ptrace, target), F(vigil_ptrace, request)});
+  add("module", sizeof(vigil_module), {F(vigil_module, result), F(vigil_module, syscall), F(vigil_module, name)});
+  add("bpf", sizeof(vigil_bpf),
+      {F(vigil_bpf, result), F(vigil_bpf, cmd), F(vigil_bpf, prog_type), F(vigil_bpf, prog_name)});
+  add("memfd", sizeof(vigil_memfd), {F(vigil_memfd, result), F(vigil_memfd, flags), F(vigil_memfd, name)});
+  add("str", sizeof(vigil_str), {F(vigil_str, off), F(vigil_str, len)});
+#undef F
+  Napi::Object consts = Napi::Object::New(env);
+  consts.Set("recordVersion", VIGIL_RECORD_VERSION);
+  consts.Set("pathMax", VIGIL_PATH_MAX);
+  consts.Set("argvMax", VIGIL_ARGV_MAX);
+  consts.Set("dnsMax", VIGIL_DNS_MAX);
+  consts.Set("scratch", VIGIL_SCRATCH);
+  out.Set("constants", consts);
+  return out;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeSensor", NativeSensor::Init(env));
+  exports.Set("layout", Napi::Function::New(env, Layout, "layout"));
+  exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
+  exports.Set("libbpfVersion", Napi::String::New(env, std::to_string(libbpf_major_version()) + "." +
+                                                          std::to_string(libbpf_minor_version())));
+  return exports;
+}
+
+}  // namespace vigil
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return vigil::Init(env, exports); }
+NODE_API_MODULE(vigil_native, InitModule)
