@@ -47,6 +47,12 @@ export const CaptureHeaderSchema = z.object({
   /** The command that was recorded, when the capture came from `vigil record`. */
   command: z.array(z.string()).optional(),
   meta: z.record(z.string(), z.string()).optional(),
+  /**
+   * How event records are laid out: each event record is a msgpack array
+   * `[layoutIndex, ...values]` whose values follow `fields` of that layout.
+   * Readers map by these names, so files stay readable as the schema grows.
+   */
+  layouts: z.array(z.object({ kind: z.string(), fields: z.array(z.string()).min(1) })).default([]),
 });
 /** @see {@link CaptureHeaderSchema} */
 export type CaptureHeader = z.infer<typeof CaptureHeaderSchema>;

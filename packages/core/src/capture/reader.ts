@@ -60,6 +60,7 @@ export class CaptureReader {
   readonly #fh: FileHandle;
   readonly #bodyStart: number;
   readonly #options: CaptureReaderOptions;
+  readonly #layouts: CaptureHeader['layouts'];
   #consumed = false;
 
   private constructor(
@@ -74,6 +75,7 @@ export class CaptureReader {
     this.header = header;
     this.#bodyStart = bodyStart;
     this.#options = options;
+    this.#layouts = header.layouts;
   }
 
   /** Opens a capture and reads its header. */
@@ -302,12 +304,31 @@ export class CaptureReader {
     validate: boolean,
     offset: number,
   ): VigilEvent {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new VigilError('CAPTURE_CORRUPT', 'event record is not a map', {
-        location: { file: this.path, offset },
-      });
+    const layouts = this.#layouts;
+    if (!Array.isArray(value) || typeof value[0] !== 'number' || layouts[value[0]] === undefined) {
+      throw new VigilError(
+        'CAPTURE_CORRUPT',
+        'event record is not an array that starts with a known layout index',
+        {
+          location: { file: this.path, offset },
+        },
+      );
     }
-    const rec = value as Record<string, unknown>;
+    const layout = layouts[value[0]]!;
+    if (value.length - 1 > layout.fields.length) {
+      throw new VigilError(
+        'CAPTURE_CORRUPT',
+        `event record has more values than its layout '${layout.kind}'`,
+        {
+          location: { file: this.path, offset },
+        },
+      );
+    }
+    const rec: Record<string, unknown> = { kind: layout.kind };
+    for (let i = 1; i < value.length; i++) {
+      const v = value[i];
+      if (v !== null) rec[layout.fields[i - 1]!] = v;
+    }
     const idx = rec['workload'];
     const w = typeof idx === 'number' ? workloads.get(idx) : undefined;
     if (w === undefined) {

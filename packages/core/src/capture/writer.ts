@@ -3,7 +3,7 @@ import { hostname, release } from 'node:os';
 import { crc32 } from 'node:zlib';
 import { Encoder } from '@msgpack/msgpack';
 import { VigilError } from '../errors/vigil-error.js';
-import type { VigilEvent } from '../events/schema.js';
+import { EventSchema, type VigilEvent } from '../events/schema.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import {
   CAPTURE_FORMAT_VERSION,
@@ -17,6 +17,15 @@ import {
   RECORD_HEADER_BYTES,
   RecordType,
 } from './format.js';
+
+// Field order of each event kind, from the schema; written into every header.
+const EVENT_LAYOUTS = EventSchema.options.map((o) => ({
+  kind: o.shape.kind.value,
+  fields: Object.keys(o.shape).filter((k) => k !== 'kind'),
+}));
+const LAYOUT_BY_KIND = new Map(
+  EVENT_LAYOUTS.map((l, index) => [l.kind as string, { index, fields: l.fields }]),
+);
 
 /** Options for {@link CaptureWriter.create}. */
 export interface CaptureWriterOptions {
@@ -68,6 +77,7 @@ export class CaptureWriter {
       kernelRelease: release(),
       startTime: Date.now() * 1e6,
       ...options.header,
+      layouts: EVENT_LAYOUTS,
     });
     let fd: number;
     try {
@@ -101,7 +111,18 @@ export class CaptureWriter {
   write(event: VigilEvent): void {
     this.#requireOpen();
     const w = this.#workloadIndex(event.workload);
-    this.#record(RecordType.Event, { ...event, workload: w });
+    const layout = LAYOUT_BY_KIND.get(event.kind);
+    if (layout === undefined) {
+      throw new VigilError('INPUT_INVALID', `cannot write an event of unknown kind '${String(event.kind)}'`, {
+        location: { file: this.path },
+      });
+    }
+    const rec = event as unknown as Record<string, unknown>;
+    const row: unknown[] = [layout.index];
+    for (const f of layout.fields) row.push(f === 'workload' ? w : (rec[f] ?? null));
+    // Trailing absent optional fields need not be written.
+    while (row.length > 1 && row[row.length - 1] === null) row.pop();
+    this.#record(RecordType.Event, row);
     this.#events++;
   }
 
