@@ -1,4 +1,23 @@
 /**
+ * Vigil live capture: a Node-API addon over libbpf with CO-RE tracepoint
+ * programs (process exec/fork/exit, file opens, connect/accept/bind/listen,
+ * DNS queries, privilege and namespace changes, ptrace, module and BPF loads,
+ * memfd), in-kernel cgroup filtering and dedup, a ring-buffer poll thread
+ * that hands batches to JavaScript, and feature probing. `Sensor` is an
+ * `EventSource` for `@vigil/core`.
+ *
  * @packageDocumentation
  */
-export const PACKAGE_NAME = '@vigil/ebpf-native';
+
+export type { DecodeContext, DecodedBatch } from './decode/decoder.js';
+export { RecordDecoder } from './decode/decoder.js';
+export type { DnsQuestion } from './decode/dns.js';
+export { parseDnsQuery } from './decode/dns.js';
+export type { CapturePrivileges } from './preflight.js';
+export { assertCapturePrerequisites, capturePrivileges } from './preflight.js';
+export type { FeatureStatus, ProbeFeature, ProbeReport } from './probe.js';
+export { FeatureStatusSchema, PROBE_FEATURES, PROBE_SCHEMA_VERSION, ProbeReportSchema, probe } from './probe.js';
+export type { SensorOptions, SensorStats } from './sensor.js';
+export { Sensor } from './sensor.js';
+export type { WorkloadCgroupOptions } from './workload-cgroup.js';
+export { WorkloadCgroup } from './workload-cgroup.js';

@@ -1,0 +1,298 @@
+import { isAbsolute, join } from 'node:path';
+import { type EventSource, type EventSourceOptions, type SourceStats, type VigilEvent, VigilError } from '@vigil/core';
+import { RecordDecoder } from './decode/decoder.js';
+import { loadBinding, type NativeCounters, type NativeSensor } from './internal/binding.js';
+import { CgroupResolver } from './internal/cgroup-resolver.js';
+import { assertCapturePrerequisites } from './preflight.js';
+
+/** Options for {@link Sensor.open}. */
+export interface SensorOptions extends EventSourceOptions {
+  /**
+   * cgroups to watch from the start: directories (absolute, or relative to the
+   * cgroup v2 root) or cgroup ids. More can be added with {@link Sensor.watchCgroup}.
+   */
+  readonly cgroups?: readonly (string | bigint)[];
+  /** Watch every cgroup on the host (the sensor's own process excluded). Default false. */
+  readonly watchAll?: boolean;
+  /**
+   * Suppress repeats of identical behaviour per workload in the kernel (an LRU
+   * map): the second identical open/connect/DNS query/... of a workload is
+   * counted, not sent. Process lifecycle events are never suppressed. Default false.
+   */
+  readonly dedup?: boolean;
+  /** Ring buffer size in bytes: a power of two, at least one page. Default 8 MiB. */
+  readonly ringBufferBytes?: number;
+  /** UDP destination ports whose payloads are parsed as DNS queries. Default `[53]`. */
+  readonly dnsPorts?: readonly number[];
+  /** Decoded events held for a slow consumer before they are dropped (cause `queue-full`). Default 1,000,000. */
+  readonly maxPendingEvents?: number;
+  /** Bytes the poll thread collects before handing a batch to JavaScript. Default 256 KiB. */
+  readonly batchBytes?: number;
+  /** Batches queued towards JavaScript before the poll thread refuses more (cause `consumer-refused`). Default 256. */
+  readonly maxQueuedBatches?: number;
+}
+
+/** {@link SourceStats} plus what the kernel side counted. */
+export interface SensorStats extends SourceStats {
+  /** Records read from the ring buffer into JavaScript. */
+  readonly records: number;
+  /** Records suppressed in the kernel as repeats (with `dedup`); not a loss. */
+  readonly deduplicated: number;
+  /** Well-formed records that describe nothing the event model carries. */
+  readonly skipped: number;
+  /** Records the kernel wrote to the ring buffer. */
+  readonly submitted: number;
+}
+
+const DROP_CAUSES = ['ringbuf-full', 'consumer-refused', 'queue-full', 'decode-error'] as const;
+
+/**
+ * Live capture as an {@link EventSource}: CO-RE tracepoint programs filter by
+ * cgroup in the kernel, a native poll thread drains the ring buffer and hands
+ * whole batches to JavaScript, and iteration yields decoded, schema-valid
+ * {@link VigilEvent}s attributed to their workload. Every loss is counted by
+ * cause in {@link Sensor.stats}. Closing detaches everything; BPF programs
+ * and links are tied to this process's file descriptors, so even a process
+ * that is killed leaves nothing behind.
+ *
+ * @example
+ * ```ts
+ * import { Sensor, WorkloadCgroup } from '@vigil/ebpf-native';
+ *
+ * const cg = WorkloadCgroup.create();
+ * await using sensor = await Sensor.open({ cgroups: [cg.dir] });
+ * cg.spawn('sh', ['-c', 'cat /etc/hostname']);
+ * for await (const batch of sensor) for (const ev of batch) console.log(ev.kind, ev.comm);
+ * ```
+ */
+export class Sensor implements EventSource {
+  readonly name = 'ebpf';
+  readonly #native: NativeSensor;
+  readonly #resolver: CgroupResolver;
+  readonly #decoder: RecordDecoder;
+  readonly #maxPending: number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #queue: VigilEvent[][] = [];
+  readonly #drops: Record<(typeof DROP_CAUSES)[number], number> = {
+    'ringbuf-full': 0,
+    'consumer-refused': 0,
+    'queue-full': 0,
+    'decode-error': 0,
+  };
+  readonly #errors: VigilError[] = [];
+  #pending = 0;
+  #events = 0;
+  #batches = 0;
+  #records = 0;
+  #skipped = 0;
+  #waiter: (() => void) | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #iterating = false;
+  #final: NativeCounters | undefined;
+  readonly #onAbort = () => void this.close();
+
+  private constructor(native: NativeSensor, resolver: CgroupResolver, options: SensorOptions) {
+    this.#native = native;
+    this.#resolver = resolver;
+    this.#maxPending = options.maxPendingEvents ?? 1_000_000;
+    this.#signal = options.signal;
+    const wallOffsetNs = Date.now() * 1e6 - Number(process.hrtime.bigint());
+    this.#decoder = new RecordDecoder({ workloadFor: (id) => resolver.workloadFor(id), wallOffsetNs });
+  }
+
+  /**
+   * Checks prerequisites, loads and attaches the capture programs (off the JS
+   * thread) and starts the poll thread. Throws a {@link VigilError}:
+   * `UNSUPPORTED_PLATFORM`, `KERNEL_FEATURE_MISSING`, `PRIVILEGE_REQUIRED`,
+   * `NATIVE_ADDON_MISSING`, `BPF_LOAD_FAILED` or `BPF_ATTACH_FAILED` (with
+   * libbpf's errno text), or `CGROUP` for a cgroup that does not exist.
+   */
+  static async open(options: SensorOptions = {}): Promise<Sensor> {
+    assertCapturePrerequisites();
+    if (options.signal?.aborted)
+      throw new VigilError('ABORTED', 'sensor open aborted', { cause: options.signal.reason });
+    const ring = options.ringBufferBytes;
+    if (ring !== undefined && (ring < 4096 || (ring & (ring - 1)) !== 0 || ring > 2 ** 30))
+      throw new VigilError('USAGE', `ringBufferBytes must be a power of two between 4096 and 2^30, got ${ring}`);
+    const binding = loadBinding();
+    const native = new binding.NativeSensor({
+      selfTgid: process.pid,
+      dedup: options.dedup ?? false,
+      ...(ring !== undefined ? { ringBufferBytes: ring } : {}),
+      ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
+      ...(options.maxQueuedBatches !== undefined ? { maxQueuedBatches: options.maxQueuedBatches } : {}),
+    });
+    try {
+      await native.load();
+    } catch (cause) {
+      native.close();
+      const msg = (cause as Error).message;
+      const eperm = /Operation not permitted|errno 1\)/.test(msg);
+      throw new VigilError(
+        eperm ? 'PRIVILEGE_REQUIRED' : msg.startsWith('BPF_ATTACH') ? 'BPF_ATTACH_FAILED' : 'BPF_LOAD_FAILED',
+        `${msg.replace(/^BPF_(LOAD|ATTACH): /, '')}${eperm ? ' (live capture needs root or CAP_BPF + CAP_PERFMON)' : ''}`,
+        { cause },
+      );
+    }
+    const resolver = new CgroupResolver();
+    const sensor = new Sensor(native, resolver, options);
+    try {
+      if (options.dnsPorts) native.setDnsPorts(options.dnsPorts);
+      for (const c of options.cgroups ?? []) sensor.watchCgroup(c);
+      if (options.watchAll) native.setWatchAll(true);
+      native.start((batch, records) => sensor.#onBatch(batch, records));
+    } catch (e) {
+      native.close();
+      throw e;
+    }
+    options.signal?.addEventListener('abort', sensor.#onAbort, { once: true });
+    return sensor;
+  }
+
+  /**
+   * Starts watching a cgroup: a directory (absolute, or relative to the cgroup
+   * v2 root) or a cgroup id. Returns the id. Child cgroups are separate: watch them too.
+   */
+  watchCgroup(cgroup: string | bigint): string {
+    const id = this.#cgroupId(cgroup);
+    this.#native.watch(BigInt(id));
+    return id;
+  }
+
+  /** Stops watching a cgroup (directory or id). */
+  unwatchCgroup(cgroup: string | bigint): void {
+    this.#native.unwatch(BigInt(this.#cgroupId(cgroup)));
+  }
+
+  /** Watch every cgroup (`true`) or only the watched set (`false`). */
+  setWatchAll(all: boolean): void {
+    this.#native.setWatchAll(all);
+  }
+
+  #cgroupId(cgroup: string | bigint): string {
+    if (typeof cgroup === 'bigint') return cgroup.toString();
+    if (/^\d+$/.test(cgroup)) return cgroup;
+    const dir = isAbsolute(cgroup) && cgroup.startsWith(this.#resolver.root) ? cgroup : join(this.#resolver.root, cgroup);
+    try {
+      return this.#resolver.add(dir);
+    } catch (cause) {
+      throw new VigilError('CGROUP', `cannot watch cgroup ${dir}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  #onBatch(batch: Buffer, records: number): void {
+    const { events, errors, skipped, records: read } = this.#decoder.decode(batch);
+    this.#records += records;
+    this.#skipped += skipped;
+    // A batch cut short by a malformed header: the records after it are lost too.
+    const rejected = errors.length + Math.max(0, records - read);
+    if (rejected > 0) {
+      this.#drops['decode-error'] += rejected;
+      if (this.#errors.length < 100) this.#errors.push(...errors.slice(0, 100 - this.#errors.length));
+    }
+    if (events.length === 0) return;
+    if (this.#pending + events.length > this.#maxPending) {
+      this.#drops['queue-full'] += events.length;
+      return;
+    }
+    this.#pending += events.length;
+    this.#queue.push(events);
+    this.#wake();
+  }
+
+  #wake(): void {
+    const w = this.#waiter;
+    this.#waiter = undefined;
+    w?.();
+  }
+
+  /** The first malformed records met (at most 100), with their offsets. */
+  get decodeErrors(): readonly VigilError[] {
+    return this.#errors;
+  }
+
+  /** Ids of the loaded BPF programs (empty after close), for audits and leak checks. */
+  programIds(): number[] {
+    return this.#closed ? [] : this.#native.programIds();
+  }
+
+  stats(): SensorStats {
+    const c = this.#final ?? this.#native.counters();
+    return {
+      events: this.#events,
+      batches: this.#batches,
+      drops: {
+        ...this.#drops,
+        'ringbuf-full': c.ringbufFull,
+        'consumer-refused': c.refusedRecords,
+      },
+      records: this.#records,
+      deduplicated: c.dedup,
+      skipped: this.#skipped,
+      submitted: c.submitted,
+    };
+  }
+
+  /**
+   * Resolves when every record the kernel had written when it was called has
+   * reached JavaScript (decoded into the iteration queue, or counted as dropped).
+   */
+  async flush(timeoutMs = 2000): Promise<void> {
+    if (this.#closed) return this.#closing;
+    const target = this.#native.counters().submitted;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const c = this.#native.counters();
+      if (this.#records + c.refusedRecords >= target) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
+    if (this.#iterating) throw new VigilError('SOURCE_CLOSED', 'a Sensor can be iterated once');
+    this.#iterating = true;
+    for (;;) {
+      const batch = this.#queue.shift();
+      if (batch) {
+        this.#pending -= batch.length;
+        this.#events += batch.length;
+        this.#batches++;
+        yield batch;
+        continue;
+      }
+      if (this.#signal?.aborted) throw new VigilError('ABORTED', 'sensor aborted', { cause: this.#signal.reason });
+      if (this.#closed) return;
+      await new Promise<void>((r) => {
+        this.#waiter = r;
+      });
+    }
+  }
+
+  /**
+   * Stops capture: detaches and unloads every program, delivers the records
+   * already in the ring buffer to the iteration, then ends it. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#doClose();
+    return this.#closing;
+  }
+
+  async #doClose(): Promise<void> {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    // Joins the poll thread after a final drain, then destroys links, programs and maps.
+    this.#native.close();
+    const c = this.#native.counters();
+    const deadline = Date.now() + 2000;
+    // The last batches may still be queued towards this thread.
+    while (this.#records < c.recordsSent - c.refusedRecords && Date.now() < deadline)
+      await new Promise((r) => setImmediate(r));
+    this.#final = this.#native.counters();
+    this.#closed = true;
+    this.#wake();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,170 @@
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VigilError } from '@vigil/core';
+import { cgroup2Root, cgroupIdOf } from './internal/cgroup-resolver.js';
+
+const live = new Set<WorkloadCgroup>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Best effort for hosts that exit without removing their cgroups.
+  process.on('exit', () => {
+    for (const c of live) c.removeSync();
+  });
+}
+
+/** Options for {@link WorkloadCgroup.create}. */
+export interface WorkloadCgroupOptions {
+  /** The cgroup v2 mount; default `/sys/fs/cgroup/unified` (hybrid) or `/sys/fs/cgroup`. */
+  readonly root?: string;
+  /** Directory name; default `vigil-<pid>-<random>`. */
+  readonly name?: string;
+}
+
+/**
+ * A fresh cgroup v2 for one workload: create it, start processes inside it
+ * (they and their children stay in it), watch its id with a {@link Sensor},
+ * and remove it (killing what is left) when done.
+ *
+ * @example
+ * ```ts
+ * import { WorkloadCgroup } from '@vigil/ebpf-native';
+ *
+ * await using cg = WorkloadCgroup.create();
+ * const child = cg.spawn('curl', ['-s', 'http://127.0.0.1:8080/'], { stdio: 'inherit' });
+ * ```
+ */
+export class WorkloadCgroup {
+  /** Absolute directory of the cgroup. */
+  readonly dir: string;
+  /** Path relative to the cgroup v2 root, as `/proc/PID/cgroup` shows it. */
+  readonly path: string;
+  /** The cgroup v2 id (inode number) as a decimal string. */
+  readonly id: string;
+  #removed = false;
+
+  private constructor(dir: string, path: string) {
+    this.dir = dir;
+    this.path = path;
+    this.id = cgroupIdOf(dir);
+  }
+
+  /** Creates the cgroup directory; throws `CGROUP` with the reason when it cannot. */
+  static create(options: WorkloadCgroupOptions = {}): WorkloadCgroup {
+    const root = options.root ?? cgroup2Root();
+    const name = options.name ?? `vigil-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    if (name.includes('/') || name === '.' || name === '..')
+      throw new VigilError('USAGE', `cgroup name '${name}' must be a single path segment`);
+    const dir = join(root, name);
+    try {
+      mkdirSync(dir);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      throw new VigilError(
+        code === 'EACCES' || code === 'EPERM' ? 'PRIVILEGE_REQUIRED' : 'CGROUP',
+        `cannot create cgroup ${dir}: ${(cause as Error).message}${code === 'EACCES' || code === 'EPERM' ? ' (creating cgroups needs root or a delegated cgroup subtree)' : ''}`,
+        { cause },
+      );
+    }
+    const cg = new WorkloadCgroup(dir, `/${name}`);
+    live.add(cg);
+    installExitHook();
+    return cg;
+  }
+
+  /** Moves an existing process into this cgroup. */
+  addProcess(pid: number): void {
+    writeFileSync(join(this.dir, 'cgroup.procs'), `${pid}\n`);
+  }
+
+  /**
+   * Spawns `command` inside this cgroup: a shell wrapper moves itself into the
+   * cgroup and then execs the command, so the command's first instruction
+   * already runs inside it.
+   */
+  spawn(command: string, args: readonly string[] = [], options: SpawnOptions = {}): ChildProcess {
+    const procs = join(this.dir, 'cgroup.procs');
+    return spawn('/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', procs, command, ...args], options);
+  }
+
+  /** Pids currently in the cgroup. */
+  pids(): number[] {
+    try {
+      return readFileSync(join(this.dir, 'cgroup.procs'), 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map(Number);
+    } catch {
+      return [];
+    }
+  }
+
+  #killAll(): void {
+    const killFile = join(this.dir, 'cgroup.kill');
+    if (existsSync(killFile)) {
+      try {
+        writeFileSync(killFile, '1');
+        return;
+      } catch {
+        // fall through to per-process kills
+      }
+    }
+    for (const pid of this.pids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Kills what is left inside, waits for it to be empty, and removes the directory. Idempotent. */
+  async remove(timeoutMs = 5000): Promise<void> {
+    if (this.#removed) return;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.pids().length > 0) this.#killAll();
+      try {
+        rmdirSync(this.dir);
+        break;
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (code !== 'EBUSY' || Date.now() > deadline)
+          throw new VigilError('CGROUP', `cannot remove cgroup ${this.dir}: ${(cause as Error).message}`, {
+            cause,
+          });
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    this.#removed = true;
+    live.delete(this);
+  }
+
+  /** Synchronous best-effort removal, for exit hooks. */
+  removeSync(): void {
+    if (this.#removed) return;
+    this.#killAll();
+    for (let i = 0; i < 200; i++) {
+      try {
+        rmdirSync(this.dir);
+        break;
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== 'EBUSY') break;
+        const until = Date.now() + 5;
+        while (Date.now() < until) {
+          // spin briefly: exit hooks cannot wait asynchronously
+        }
+      }
+    }
+    this.#removed = !existsSync(this.dir);
+    if (this.#removed) live.delete(this);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.remove();
+  }
+}
