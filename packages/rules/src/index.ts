@@ -1,4 +1,58 @@
 /**
+ * Vigil rules: the typed rule API, the rule engine (stateless and sequence
+ * rules, exceptions, deduplication, rate limiting, isolation of failing
+ * rules), the built-in runtime and AI attack-chain packs, compliance mappings,
+ * the user-pack loader and the documentation generator.
+ *
  * @packageDocumentation
  */
-export const PACKAGE_NAME = '@vigil/rules';
+
+export type { BaselineView, PeerRef } from './api/baseline-view.js';
+export { MemoryBaselineView, toolFingerprint } from './api/baseline-view.js';
+export type { CompiledException, ExceptionsDocument, RuleException } from './api/exceptions.js';
+export {
+  compileExceptions,
+  EXCEPTIONS_SCHEMA_VERSION,
+  ExceptionsDocumentSchema,
+  parseExceptionsDocument,
+  RuleExceptionSchema,
+} from './api/exceptions.js';
+export type { RulePack } from './api/pack.js';
+export { definePack, RULE_ENGINE_VERSION, RulePackSchema, validateRulePack } from './api/pack.js';
+export type {
+  ControlArea,
+  Detection,
+  EventRule,
+  EventRuleSpec,
+  ProcessFacts,
+  ProcessLookup,
+  Rule,
+  RuleClock,
+  RuleContext,
+  RuleInitContext,
+  RuleLogger,
+  RuleMeta,
+  RuleState,
+  RuleTags,
+  SequenceRule,
+  SequenceRuleSpec,
+  SequenceStep,
+} from './api/rule.js';
+export { CONTROL_AREAS, defineRule, defineSequenceRule, step } from './api/rule.js';
+export {
+  AREA_CONTROLS,
+  COMPLIANCE_MAPPINGS_VERSION,
+  complianceFor,
+  MITRE_ATLAS,
+  OWASP_AGENTIC_2026,
+  OWASP_LLM_2025,
+} from './compliance/mappings.js';
+export { renderRuleDoc, renderRuleDocs, renderRulesIndex, ruleDocFileName } from './docs/render.js';
+export type { RateLimit, RuleEngineOptions, RuleEngineStats, RuleStatus } from './engine/engine.js';
+export { RuleEngine } from './engine/engine.js';
+export { loadExceptions } from './loader/load-exceptions.js';
+export type { LoadRulePackOptions } from './loader/load-pack.js';
+export { loadRulePack } from './loader/load-pack.js';
+export { aiChainsPack } from './packs/ai-chains/index.js';
+export { builtinPacks } from './packs/builtin.js';
+export { runtimePack } from './packs/runtime/index.js';

@@ -1,0 +1,279 @@
+import type {
+  ComplianceRef,
+  EventKind,
+  EventOf,
+  Evidence,
+  Severity,
+  VigilEvent,
+  WorkloadRef,
+} from '@vigil/core';
+import type { BaselineView } from './baseline-view.js';
+
+/**
+ * Areas of control a rule bears on. The compliance mappings of this package
+ * turn them into controls of NIST AI RMF, the EU AI Act, HIPAA, SOC 2, PCI DSS,
+ * GDPR and MAS TRM.
+ */
+export type ControlArea =
+  | 'credential-access'
+  | 'execution'
+  | 'privilege-escalation'
+  | 'container-escape'
+  | 'exfiltration'
+  | 'network-egress'
+  | 'persistence'
+  | 'defense-evasion'
+  | 'supply-chain'
+  | 'resource-hijacking'
+  | 'agent-tool-misuse'
+  | 'kubernetes-api'
+  | 'behaviour-drift';
+
+/** Every {@link ControlArea}, in a stable order. */
+export const CONTROL_AREAS: readonly ControlArea[] = [
+  'credential-access',
+  'execution',
+  'privilege-escalation',
+  'container-escape',
+  'exfiltration',
+  'network-egress',
+  'persistence',
+  'defense-evasion',
+  'supply-chain',
+  'resource-hijacking',
+  'agent-tool-misuse',
+  'kubernetes-api',
+  'behaviour-drift',
+];
+
+/** Taxonomy tags of a rule; every finding it reports carries them. */
+export interface RuleTags {
+  /** OWASP Top 10 for LLM Applications 2025, e.g. `LLM06`. */
+  readonly owaspLlm?: readonly string[];
+  /** OWASP Top 10 for Agentic Applications 2026, `ASI01`–`ASI10`. */
+  readonly owaspAgentic?: readonly string[];
+  /** MITRE ATLAS technique ids, e.g. `AML.T0051.001`. */
+  readonly atlas?: readonly string[];
+  /** MITRE ATT&CK technique ids, e.g. `T1059.004`. */
+  readonly attack?: readonly string[];
+}
+
+/** What a rule is: the metadata findings, documentation and compliance mappings come from. */
+export interface RuleMeta {
+  /** Stable id, dotted, lower case: `vendor.area.name`. Never reuse an id for a different behaviour. */
+  readonly id: string;
+  readonly title: string;
+  /** What the rule detects (one paragraph). */
+  readonly description: string;
+  readonly severity: Severity;
+  /** The rule's own semver version; bump it when what fires changes. */
+  readonly version: string;
+  readonly tags?: RuleTags;
+  /** Areas of control, for the compliance mappings. */
+  readonly areas?: readonly ControlArea[];
+  /** Equivalent rules in other tools, e.g. `Falco: Read sensitive file untrusted`. */
+  readonly equivalents?: readonly string[];
+  /** Why the behaviour matters. */
+  readonly rationale?: string;
+  /** Known benign causes. */
+  readonly falsePositives?: string;
+  /** How to tune it (exceptions to add, options). */
+  readonly tuning?: string;
+  /** The rule only works with a baseline; without one the engine skips it. */
+  readonly requiresBaseline?: boolean;
+  /** Controls beyond those the tags and areas imply. */
+  readonly compliance?: readonly ComplianceRef[];
+}
+
+/** What a rule hands to `ctx.report`; the engine turns it into a core `Finding`. */
+export interface Detection {
+  /**
+   * What the finding is about within the workload (a path, a peer, an
+   * executable). Rule, workload and subject make the finding's stable id;
+   * repeats of the same id are deduplicated.
+   */
+  readonly subject: string;
+  /** One sentence for people. */
+  readonly summary: string;
+  /** Events that are the evidence; defaults to the event being handled. */
+  readonly events?: readonly VigilEvent[];
+  /** Further evidence (baseline entries, notes). */
+  readonly evidence?: readonly Evidence[];
+  /** Overrides the rule's severity for this finding. */
+  readonly severity?: Severity;
+  /** Extra reasons for the risk score. */
+  readonly riskReasons?: readonly string[];
+}
+
+/** A rule's view of time: stream time, the `ts` of the event being handled (ns since the epoch). */
+export interface RuleClock {
+  now(): number;
+}
+
+/** Where rules write diagnostics; messages are prefixed with the rule id. */
+export interface RuleLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/**
+ * Per-workload state of one rule, bounded by the engine (entries past the cap
+ * or older than the state TTL disappear). Keys are scoped to the workload of
+ * the event being handled.
+ */
+export interface RuleState {
+  get<T>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+  delete(key: string): boolean;
+}
+
+/** What the engine knows of a process from the exec and fork events it saw. */
+export interface ProcessFacts {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly exe: string;
+}
+
+/** Ancestry lookups for rules, from a bounded process table the engine keeps. */
+export interface ProcessLookup {
+  get(pid: number): ProcessFacts | undefined;
+  /** True when `pid` is `ancestor` or descends from it (bounded walk). */
+  descendsFrom(pid: number, ancestor: number): boolean;
+}
+
+/** What `init` receives. */
+export interface RuleInitContext {
+  readonly baseline: BaselineView | undefined;
+  readonly log: RuleLogger;
+}
+
+/** What `onEvent` receives besides the event. */
+export interface RuleContext {
+  /** The workload of the event being handled. */
+  readonly workload: WorkloadRef;
+  /** The baseline, when the engine has one (always set for rules with `requiresBaseline`). */
+  readonly baseline: BaselineView | undefined;
+  readonly clock: RuleClock;
+  readonly log: RuleLogger;
+  /** This rule's state for the current workload. */
+  readonly state: RuleState;
+  readonly processes: ProcessLookup;
+  report(detection: Detection): void;
+}
+
+/**
+ * A rule that looks at events one at a time (it may keep per-workload state
+ * in `ctx.state`). Build one with {@link defineRule}.
+ */
+export interface EventRule<K extends EventKind = EventKind> {
+  readonly type: 'event';
+  readonly meta: RuleMeta;
+  /** The event kinds the rule selects; the engine routes only these to it. */
+  readonly kinds: readonly K[];
+  init?(ctx: RuleInitContext): void;
+  onEvent(event: EventOf<K>, ctx: RuleContext): void;
+  dispose?(): void;
+}
+
+/** One step of a {@link SequenceRule}. */
+export interface SequenceStep<K extends EventKind = EventKind> {
+  /** Short name, e.g. `ingest`. */
+  readonly name: string;
+  /** What the step means; used as the evidence description. */
+  readonly description: string;
+  readonly kinds: readonly K[];
+  match(event: EventOf<K>, ctx: RuleContext): boolean;
+}
+
+/**
+ * A rule over ordered steps: it fires when events matching every step happen
+ * in order, per workload or per process tree, within a time window. The engine
+ * keeps the partial matches with a hard cap and expires them, so memory stays
+ * bounded under any input. Build one with {@link defineSequenceRule}.
+ */
+export interface SequenceRule {
+  readonly type: 'sequence';
+  readonly meta: RuleMeta;
+  /** `workload`: steps may come from any process of the workload; `process-tree`: from the process that matched the first step or its descendants. */
+  readonly keyBy: 'workload' | 'process-tree';
+  /** Most time from the first step to the last, in milliseconds of stream time. */
+  readonly windowMs: number;
+  /** Most partial matches kept at once (default: the engine's `maxSequenceKeys`). */
+  readonly maxKeys?: number;
+  readonly steps: readonly SequenceStep[];
+  /** The finding's subject; defaults to `''` (one finding per workload). */
+  subject?(events: readonly VigilEvent[]): string;
+  /** The finding's summary; defaults to the step descriptions. */
+  summarize?(events: readonly VigilEvent[]): string;
+  init?(ctx: RuleInitContext): void;
+  dispose?(): void;
+}
+
+/** Any rule. */
+export type Rule = EventRule | SequenceRule;
+
+/** The input of {@link defineRule}. */
+export type EventRuleSpec<K extends EventKind> = Omit<EventRule<K>, 'type'>;
+
+/**
+ * Defines a rule over single events. The event type of `onEvent` narrows to
+ * the kinds listed.
+ *
+ * @example
+ * ```ts
+ * import { defineRule } from '@vigil/rules';
+ *
+ * export const shellInJupyter = defineRule({
+ *   meta: { id: 'acme.jupyter.shell', title: 'Shell in a notebook server', description: 'A shell ran under Jupyter.', severity: 'medium', version: '1.0.0' },
+ *   kinds: ['process.exec'],
+ *   onEvent(ev, ctx) {
+ *     if (ev.filename.endsWith('/bash')) ctx.report({ subject: ev.filename, summary: `${ev.comm} started bash` });
+ *   },
+ * });
+ * ```
+ */
+export function defineRule<K extends EventKind>(spec: EventRuleSpec<K>): EventRule {
+  return { type: 'event', ...spec } as unknown as EventRule;
+}
+
+/**
+ * Defines one step of a sequence rule; `match` narrows to the kinds listed.
+ *
+ * @example
+ * ```ts
+ * const readsToken = step({
+ *   name: 'token', description: 'read a service-account token', kinds: ['file.open'],
+ *   match: (ev) => ev.path.endsWith('/serviceaccount/token'),
+ * });
+ * ```
+ */
+export function step<K extends EventKind>(spec: SequenceStep<K>): SequenceStep {
+  return spec as unknown as SequenceStep;
+}
+
+/** The input of {@link defineSequenceRule}. */
+export type SequenceRuleSpec = Omit<SequenceRule, 'type'>;
+
+/**
+ * Defines a sequence rule.
+ *
+ * @example
+ * ```ts
+ * import { defineSequenceRule, step } from '@vigil/rules';
+ *
+ * export const tokenThenApi = defineSequenceRule({
+ *   meta: { id: 'acme.k8s.token-then-api', title: 'Token read then API call', description: 'A process read its token and then called the API.', severity: 'high', version: '1.0.0' },
+ *   keyBy: 'workload',
+ *   windowMs: 60_000,
+ *   steps: [
+ *     step({ name: 'token', description: 'read the token', kinds: ['file.open'], match: (ev) => ev.path.endsWith('/token') }),
+ *     step({ name: 'api', description: 'called the API', kinds: ['k8s.api'], match: (ev) => ev.verb === 'list' }),
+ *   ],
+ * });
+ * ```
+ */
+export function defineSequenceRule(spec: SequenceRuleSpec): SequenceRule {
+  return { type: 'sequence', ...spec };
+}

@@ -1,0 +1,161 @@
+import type { RulePack } from '../api/pack.js';
+import type { Rule } from '../api/rule.js';
+import { complianceFor } from '../compliance/mappings.js';
+
+const FRAMEWORK_NAMES: Record<string, string> = {
+  'nist-ai-rmf': 'NIST AI RMF',
+  'eu-ai-act': 'EU AI Act',
+  'owasp-llm-2025': 'OWASP LLM Top 10 (2025)',
+  'owasp-agentic-2026': 'OWASP Agentic Top 10 (2026)',
+  'mitre-atlas': 'MITRE ATLAS',
+  hipaa: 'HIPAA',
+  soc2: 'SOC 2',
+  'pci-dss-4': 'PCI DSS 4.0',
+  gdpr: 'GDPR',
+  'mas-trm': 'MAS TRM',
+};
+
+function kindsOf(rule: Rule): string[] {
+  return rule.type === 'sequence' ? [...new Set(rule.steps.flatMap((s) => s.kinds))] : [...rule.kinds];
+}
+
+/** The file name (without directory) of a rule's page. */
+export function ruleDocFileName(rule: Rule): string {
+  return `${rule.meta.id}.md`;
+}
+
+/**
+ * Renders one rule's documentation page (what, why, false positives, how to
+ * tune, tags and compliance) from its metadata.
+ *
+ * @example
+ * ```ts
+ * import { renderRuleDoc, runtimePack } from '@vigil/rules';
+ *
+ * const md = renderRuleDoc(runtimePack.rules[0]!, runtimePack);
+ * ```
+ */
+export function renderRuleDoc(rule: Rule, pack: RulePack): string {
+  const m = rule.meta;
+  const out: string[] = [];
+  out.push(`# ${m.title}`, '');
+  out.push('| | |', '| --- | --- |');
+  out.push(`| id | \`${m.id}\` |`);
+  out.push(`| pack | \`${pack.name}\` ${pack.version} |`);
+  out.push(`| version | ${m.version} |`);
+  out.push(`| severity | ${m.severity} |`);
+  out.push(
+    `| type | ${rule.type === 'sequence' ? `sequence (per ${rule.keyBy}, within ${rule.windowMs / 1000} s)` : 'event'} |`,
+  );
+  out.push(
+    `| events | ${kindsOf(rule)
+      .map((k) => `\`${k}\``)
+      .join(', ')} |`,
+  );
+  out.push(`| needs a baseline | ${m.requiresBaseline ? 'yes (skipped without one)' : 'no'} |`);
+  out.push('');
+  out.push('## What it detects', '', m.description, '');
+  if (rule.type === 'sequence') {
+    out.push('## Steps', '');
+    rule.steps.forEach((s, i) => {
+      out.push(`${i + 1}. **${s.name}** — ${s.description} (${s.kinds.map((k) => `\`${k}\``).join(', ')})`);
+    });
+    out.push('');
+  }
+  if (m.rationale) out.push('## Why it matters', '', m.rationale, '');
+  if (m.equivalents && m.equivalents.length > 0) {
+    out.push('## Equivalents in other tools', '');
+    for (const e of m.equivalents) out.push(`- ${e}`);
+    out.push('');
+  }
+  out.push('## False positives', '', m.falsePositives ?? 'None known.', '');
+  out.push('## Tuning', '', m.tuning ?? 'Add an exception for the workload.', '');
+  out.push('Exceptions are data, per workload. For example, in an exceptions document:', '');
+  out.push('```json');
+  out.push(
+    JSON.stringify(
+      {
+        schemaVersion: 1,
+        exceptions: [
+          {
+            name: `allow in my-workload (${m.id})`,
+            rules: [m.id],
+            when: { 'workload.name': ['my-workload'], exe: ['/usr/bin/example'] },
+            reason: 'why this is safe',
+          },
+        ],
+      },
+      null,
+      2,
+    ),
+  );
+  out.push('```', '');
+  out.push('## Tags', '');
+  const t = m.tags ?? {};
+  const tagLine = (label: string, v: readonly string[] | undefined) => {
+    if (v && v.length > 0) out.push(`- ${label}: ${v.join(', ')}`);
+  };
+  tagLine('OWASP LLM Top 10 (2025)', t.owaspLlm);
+  tagLine('OWASP Agentic Top 10 (2026)', t.owaspAgentic);
+  tagLine('MITRE ATLAS', t.atlas);
+  tagLine('MITRE ATT&CK', t.attack);
+  if (!t.owaspLlm?.length && !t.owaspAgentic?.length && !t.atlas?.length && !t.attack?.length)
+    out.push('- none');
+  out.push('');
+  out.push('## Compliance', '');
+  out.push('| framework | control | title |', '| --- | --- | --- |');
+  for (const r of complianceFor(m))
+    out.push(`| ${FRAMEWORK_NAMES[r.framework] ?? r.framework} | ${r.control} | ${r.title ?? ''} |`);
+  out.push('');
+  return out.join('\n');
+}
+
+/**
+ * Renders the index page of the rule documentation for a set of packs.
+ *
+ * @example
+ * ```ts
+ * import { builtinPacks, renderRulesIndex } from '@vigil/rules';
+ *
+ * const md = renderRulesIndex(builtinPacks());
+ * ```
+ */
+export function renderRulesIndex(packs: readonly RulePack[]): string {
+  const out: string[] = ['# Vigil rules', ''];
+  out.push(
+    'Generated from the rule metadata in `packages/rules` — do not edit by hand; run `npx tsx packages/rules/scripts/generate-docs.ts`.',
+    '',
+  );
+  for (const pack of packs) {
+    out.push(`## ${pack.name} ${pack.version}`, '');
+    if (pack.description) out.push(pack.description, '');
+    out.push(
+      '| rule | severity | needs baseline | ATLAS | OWASP Agentic |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const r of pack.rules) {
+      const m = r.meta;
+      out.push(
+        `| [${m.title}](${ruleDocFileName(r)}) (\`${m.id}\`) | ${m.severity} | ${m.requiresBaseline ? 'yes' : 'no'} | ${(m.tags?.atlas ?? []).join(', ')} | ${(m.tags?.owaspAgentic ?? []).join(', ')} |`,
+      );
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/**
+ * Every documentation file for a set of packs: `README.md` plus one page per
+ * rule, keyed by file name.
+ *
+ * @example
+ * ```ts
+ * for (const [name, md] of renderRuleDocs(builtinPacks())) writeFileSync(`docs/rules/${name}`, md);
+ * ```
+ */
+export function renderRuleDocs(packs: readonly RulePack[]): Map<string, string> {
+  const files = new Map<string, string>();
+  files.set('README.md', renderRulesIndex(packs));
+  for (const pack of packs) for (const r of pack.rules) files.set(ruleDocFileName(r), renderRuleDoc(r, pack));
+  return files;
+}

@@ -1,0 +1,671 @@
+import type {
+  ComplianceRef,
+  Consumer,
+  ConsumerContext,
+  Evidence,
+  Finding,
+  FindingTags,
+  Severity,
+  VigilEvent,
+  WorkloadRef,
+} from '@vigil/core';
+import { VigilError } from '@vigil/core';
+import type { BaselineView } from '../api/baseline-view.js';
+import { type CompiledException, compileExceptions, type RuleException } from '../api/exceptions.js';
+import { type RulePack, validateRulePack } from '../api/pack.js';
+import type {
+  Detection,
+  EventRule,
+  ProcessFacts,
+  ProcessLookup,
+  Rule,
+  RuleContext,
+  RuleLogger,
+  RuleMeta,
+  RuleState,
+  SequenceRule,
+} from '../api/rule.js';
+import { complianceFor } from '../compliance/mappings.js';
+import { BoundedMap } from '../internal/bounded-map.js';
+import { globListMatcher } from '../internal/glob.js';
+import { stableId } from '../internal/hash.js';
+
+/** Finding rate limit per rule, in stream time. */
+export interface RateLimit {
+  /** Findings a rule may report per minute once its burst is used up. */
+  readonly perMinute: number;
+  /** Findings a rule may report at once. */
+  readonly burst: number;
+}
+
+/** Options of {@link RuleEngine}. */
+export interface RuleEngineOptions {
+  /** The packs to run (validated again here). */
+  readonly packs: readonly RulePack[];
+  /** With a baseline, baseline-aware rules run too; without one they are skipped. */
+  readonly baseline?: BaselineView | undefined;
+  /** Exceptions on top of the packs' own. */
+  readonly exceptions?: readonly RuleException[];
+  /** Rule ids or globs to turn off. */
+  readonly disable?: readonly string[];
+  /** Drop the packs' default exceptions. Default false. */
+  readonly ignorePackExceptions?: boolean;
+  /** Repeats of a finding within this window are counted on the first one instead of reported. Default 10 minutes. */
+  readonly dedupWindowMs?: number;
+  /** Most findings remembered for deduplication. Default 100,000. */
+  readonly maxDedupEntries?: number;
+  /** Per-rule rate limit; `false` turns it off. Default 60 per minute, burst 100. */
+  readonly rateLimit?: RateLimit | false;
+  /** Most partial matches a sequence rule keeps (unless the rule sets its own). Default 10,000. */
+  readonly maxSequenceKeys?: number;
+  /** Most `ctx.state` entries per rule. Default 10,000. */
+  readonly maxStateEntries?: number;
+  /** `ctx.state` entries older than this (stream time) disappear. Default 1 hour. */
+  readonly stateTtlMs?: number;
+  /** Most processes in the engine's process table. Default 65,536. */
+  readonly maxProcesses?: number;
+  /** A rule that throws this many times is disabled. Default 10. */
+  readonly maxErrorsPerRule?: number;
+  readonly logger?: RuleLogger;
+  /** Called for every finding reported (besides the pipeline's `report`). */
+  readonly onFinding?: (finding: Finding) => void;
+  /** Called when a rule throws or is disabled. Default: the logger's `error`. */
+  readonly onError?: (error: VigilError) => void;
+}
+
+/** Counters of a {@link RuleEngine}; memory-bearing structures report their size, peak and evictions. */
+export interface RuleEngineStats {
+  readonly events: number;
+  /** Rule invocations (an event routed to three rules counts three). */
+  readonly invocations: number;
+  readonly findings: number;
+  readonly deduplicated: number;
+  readonly rateLimited: number;
+  readonly excepted: number;
+  readonly ruleErrors: number;
+  readonly disabledRules: readonly string[];
+  readonly sequence: {
+    readonly keys: number;
+    readonly peakKeys: number;
+    readonly maxKeys: number;
+    readonly evictions: number;
+    readonly expirations: number;
+    readonly completed: number;
+  };
+  readonly state: { readonly entries: number; readonly peakEntries: number; readonly evictions: number };
+  readonly processes: { readonly entries: number; readonly peakEntries: number; readonly evictions: number };
+  readonly dedupEntries: number;
+}
+
+/** Whether a rule runs, and if not why. */
+export interface RuleStatus {
+  readonly id: string;
+  readonly pack: string;
+  readonly enabled: boolean;
+  readonly reason?: string;
+}
+
+interface SequenceState {
+  next: number;
+  startTs: number;
+  events: VigilEvent[];
+}
+
+interface Compiled {
+  readonly rule: Rule;
+  readonly meta: RuleMeta;
+  readonly pack: string;
+  readonly tags: FindingTags;
+  readonly compliance: readonly ComplianceRef[];
+  readonly exceptions: CompiledException[];
+  readonly needsBaseline: boolean;
+  readonly ctx: RuleContext;
+  readonly state: BoundedMap<string, unknown>;
+  readonly seq: BoundedMap<string, SequenceState> | undefined;
+  handle: (ev: VigilEvent) => void;
+  errors: number;
+  disabled: boolean;
+  tokens: number;
+  tokensTs: number;
+  limitedWarned: boolean;
+}
+
+const NS_PER_MS = 1e6;
+const RISK_BASE: Record<Severity, number> = { info: 10, low: 30, medium: 50, high: 70, critical: 90 };
+const SILENT: RuleLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const MAX_TREE_DEPTH = 32;
+
+function prefixed(base: RuleLogger, id: string): RuleLogger {
+  return {
+    debug: (m) => base.debug(`[${id}] ${m}`),
+    info: (m) => base.info(`[${id}] ${m}`),
+    warn: (m) => base.warn(`[${id}] ${m}`),
+    error: (m) => base.error(`[${id}] ${m}`),
+  };
+}
+
+/**
+ * The rule engine: routes each event only to the rules that select its kind,
+ * runs stateless and sequence rules, applies exceptions, deduplicates and
+ * rate-limits findings, and isolates rules that throw. It is a core
+ * `Consumer`, so it plugs into the `Vigil` pipeline; it also works on its own
+ * with {@link RuleEngine.process}.
+ *
+ * Findings are core `Finding`s with category `detection`, the rule's tags and
+ * the compliance references of this package's mappings. A repeat of a finding
+ * within the dedup window increments `count` and `lastSeen` on the finding
+ * already reported.
+ *
+ * @example
+ * ```ts
+ * import { MemorySource, Vigil } from '@vigil/core';
+ * import { builtinPacks, RuleEngine } from '@vigil/rules';
+ *
+ * const engine = new RuleEngine({ packs: builtinPacks() });
+ * const vigil = new Vigil({ source: new MemorySource(events), consumers: [engine] });
+ * vigil.on('finding', (f) => console.log(f.severity, f.ruleId, f.summary));
+ * await vigil.run();
+ * ```
+ */
+export class RuleEngine implements Consumer {
+  readonly name = 'rules';
+  readonly #options: RuleEngineOptions;
+  readonly #baseline: BaselineView | undefined;
+  readonly #routes = new Map<string, Compiled[]>();
+  readonly #compiled: Compiled[] = [];
+  readonly #status: RuleStatus[] = [];
+  readonly #dedup: BoundedMap<string, Finding>;
+  readonly #procs: BoundedMap<number, ProcessFacts>;
+  readonly #processLookup: ProcessLookup;
+  readonly #log: RuleLogger;
+  readonly #onError: (error: VigilError) => void;
+  readonly #dedupWindow: number;
+  readonly #stateTtl: number;
+  readonly #rate: RateLimit | false;
+  readonly #maxErrors: number;
+  #current: VigilEvent | undefined;
+  #sink: ((f: Finding) => void) | undefined;
+  #out: Finding[] | undefined;
+  #events = 0;
+  #invocations = 0;
+  #findings = 0;
+  #deduplicated = 0;
+  #rateLimited = 0;
+  #excepted = 0;
+  #ruleErrors = 0;
+  #completed = 0;
+
+  constructor(options: RuleEngineOptions) {
+    this.#options = options;
+    this.#baseline = options.baseline;
+    this.#log = options.logger ?? SILENT;
+    this.#onError = options.onError ?? ((e) => this.#log.error(e.message));
+    this.#dedupWindow = (options.dedupWindowMs ?? 600_000) * NS_PER_MS;
+    this.#stateTtl = (options.stateTtlMs ?? 3_600_000) * NS_PER_MS;
+    this.#rate = options.rateLimit ?? { perMinute: 60, burst: 100 };
+    this.#maxErrors = options.maxErrorsPerRule ?? 10;
+    this.#dedup = new BoundedMap(options.maxDedupEntries ?? 100_000);
+    this.#procs = new BoundedMap(options.maxProcesses ?? 65_536);
+    const procs = this.#procs;
+    this.#processLookup = {
+      get: (pid) => procs.get(pid),
+      descendsFrom(pid, ancestor) {
+        let p = pid;
+        for (let i = 0; i < MAX_TREE_DEPTH && p > 0; i++) {
+          if (p === ancestor) return true;
+          p = procs.get(p)?.ppid ?? 0;
+        }
+        return false;
+      },
+    };
+    const disabled = globListMatcher(options.disable ?? []);
+    const seenIds = new Map<string, string>();
+    const packExceptions: RuleException[] = [];
+    for (const raw of options.packs) {
+      const pack = validateRulePack(raw);
+      if (!options.ignorePackExceptions) packExceptions.push(...(pack.exceptions ?? []));
+      for (const rule of pack.rules) {
+        const id = rule.meta.id;
+        const other = seenIds.get(id);
+        if (other !== undefined)
+          throw new VigilError(
+            'RULE_PACK_INVALID',
+            `rule "${id}" of pack "${pack.name}" has the same id as a rule of pack "${other}"`,
+          );
+        seenIds.set(id, pack.name);
+        if (disabled(id)) {
+          this.#status.push({ id, pack: pack.name, enabled: false, reason: 'disabled by configuration' });
+          continue;
+        }
+        if (rule.meta.requiresBaseline && !this.#baseline) {
+          this.#status.push({ id, pack: pack.name, enabled: false, reason: 'needs a baseline' });
+          continue;
+        }
+        this.#status.push({ id, pack: pack.name, enabled: true });
+        this.#compiled.push(this.#compile(rule, pack.name, options));
+      }
+    }
+    const exceptions = compileExceptions([...packExceptions, ...(options.exceptions ?? [])]);
+    for (const c of this.#compiled) {
+      for (const ex of exceptions) if (ex.appliesTo(c.meta.id)) c.exceptions.push(ex);
+      try {
+        c.rule.init?.({ baseline: this.#baseline, log: c.ctx.log });
+      } catch (cause) {
+        c.disabled = true;
+        this.#ruleErrors++;
+        this.#onError(
+          new VigilError(
+            'RULE',
+            `rule "${c.meta.id}" of pack "${c.pack}" failed in init and is disabled: ${msg(cause)}`,
+            {
+              cause,
+            },
+          ),
+        );
+      }
+    }
+  }
+
+  /** Which rules run and which were skipped, and why. */
+  rules(): readonly RuleStatus[] {
+    return this.#status.map((s) => {
+      const c = this.#compiled.find((x) => x.meta.id === s.id);
+      return c?.disabled ? { ...s, enabled: false, reason: 'disabled after errors' } : s;
+    });
+  }
+
+  /** Consumer hook: remembers where to report. */
+  start(ctx: ConsumerContext): void {
+    this.#sink = (f) => ctx.report(f);
+  }
+
+  /** Consumer hook: runs the rules over a batch. */
+  onBatch(batch: readonly VigilEvent[], ctx: ConsumerContext): void {
+    this.#sink = (f) => ctx.report(f);
+    this.#run(batch);
+  }
+
+  /**
+   * Runs the rules over events outside a pipeline and returns the findings
+   * newly reported (repeats folded into earlier findings are not returned).
+   */
+  process(events: Iterable<VigilEvent>): Finding[] {
+    const out: Finding[] = [];
+    this.#out = out;
+    try {
+      this.#run(events);
+    } finally {
+      this.#out = undefined;
+    }
+    return out;
+  }
+
+  /** Calls every rule's `dispose` (errors are reported, not thrown). */
+  dispose(): void {
+    for (const c of this.#compiled) {
+      try {
+        c.rule.dispose?.();
+      } catch (cause) {
+        this.#onError(
+          new VigilError('RULE', `rule "${c.meta.id}" failed in dispose: ${msg(cause)}`, { cause }),
+        );
+      }
+    }
+  }
+
+  stats(): RuleEngineStats {
+    let keys = 0;
+    let peakKeys = 0;
+    let maxKeys = 0;
+    let evictions = 0;
+    let expirations = 0;
+    let entries = 0;
+    let peakEntries = 0;
+    let stateEvictions = 0;
+    for (const c of this.#compiled) {
+      if (c.seq) {
+        keys += c.seq.size;
+        peakKeys += c.seq.peak;
+        maxKeys += c.seq.max;
+        evictions += c.seq.evictions;
+        expirations += c.seq.expirations;
+      }
+      entries += c.state.size;
+      peakEntries += c.state.peak;
+      stateEvictions += c.state.evictions;
+    }
+    return {
+      events: this.#events,
+      invocations: this.#invocations,
+      findings: this.#findings,
+      deduplicated: this.#deduplicated,
+      rateLimited: this.#rateLimited,
+      excepted: this.#excepted,
+      ruleErrors: this.#ruleErrors,
+      disabledRules: this.#compiled.filter((c) => c.disabled).map((c) => c.meta.id),
+      sequence: { keys, peakKeys, maxKeys, evictions, expirations, completed: this.#completed },
+      state: { entries, peakEntries, evictions: stateEvictions },
+      processes: {
+        entries: this.#procs.size,
+        peakEntries: this.#procs.peak,
+        evictions: this.#procs.evictions,
+      },
+      dedupEntries: this.#dedup.size,
+    };
+  }
+
+  #run(events: Iterable<VigilEvent>): void {
+    const routes = this.#routes;
+    const baseline = this.#baseline;
+    for (const ev of events) {
+      this.#events++;
+      this.#track(ev);
+      const list = routes.get(ev.kind);
+      if (list === undefined) continue;
+      this.#current = ev;
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i]!;
+        if (c.disabled) continue;
+        if (c.needsBaseline && !baseline!.covers(ev.workload.id)) continue;
+        this.#invocations++;
+        try {
+          c.handle(ev);
+        } catch (cause) {
+          this.#failed(c, ev, cause);
+        }
+      }
+    }
+    this.#current = undefined;
+  }
+
+  #track(ev: VigilEvent): void {
+    if (ev.pid === 0) return;
+    const procs = this.#procs;
+    if (ev.kind === 'process.exec') {
+      if (ev.result !== undefined && ev.result < 0) return;
+      const prev = procs.get(ev.pid);
+      procs.set(ev.pid, { pid: ev.pid, ppid: ev.ppid || prev?.ppid || 0, exe: ev.filename }, ev.ts);
+    } else if (ev.kind === 'process.fork') {
+      const parent = procs.get(ev.pid);
+      procs.set(ev.childPid, { pid: ev.childPid, ppid: ev.pid, exe: parent?.exe ?? ev.exe }, ev.ts);
+    } else if (ev.ppid !== 0 && procs.get(ev.pid) === undefined) {
+      procs.set(ev.pid, { pid: ev.pid, ppid: ev.ppid, exe: ev.exe }, ev.ts);
+    }
+  }
+
+  #failed(c: Compiled, ev: VigilEvent, cause: unknown): void {
+    c.errors++;
+    this.#ruleErrors++;
+    this.#onError(
+      new VigilError(
+        'RULE',
+        `rule "${c.meta.id}" of pack "${c.pack}" threw on a ${ev.kind} event of workload ${ev.workload.id}: ${msg(cause)}`,
+        { cause },
+      ),
+    );
+    if (c.errors >= this.#maxErrors) {
+      c.disabled = true;
+      this.#onError(
+        new VigilError(
+          'RULE',
+          `rule "${c.meta.id}" of pack "${c.pack}" is disabled after ${c.errors} errors`,
+        ),
+      );
+    }
+  }
+
+  #compile(rule: Rule, pack: string, options: RuleEngineOptions): Compiled {
+    const meta = rule.meta;
+    const engine = this;
+    const state = new BoundedMap<string, unknown>(options.maxStateEntries ?? 10_000);
+    const stateTtl = this.#stateTtl;
+    const ruleState: RuleState = {
+      get<T>(key: string): T | undefined {
+        const ev = engine.#current;
+        if (!ev) return undefined;
+        return state.get(`${ev.workload.id}\u0000${key}`, ev.ts, stateTtl) as T | undefined;
+      },
+      set(key, value) {
+        const ev = engine.#current;
+        if (!ev) return;
+        state.sweep(ev.ts, stateTtl, 4);
+        state.set(`${ev.workload.id}\u0000${key}`, value, ev.ts);
+      },
+      delete(key) {
+        const ev = engine.#current;
+        return ev ? state.delete(`${ev.workload.id}\u0000${key}`) : false;
+      },
+    };
+    const log = prefixed(this.#log, meta.id);
+    let compiled: Compiled;
+    const ctx: RuleContext = {
+      get workload(): WorkloadRef {
+        return engine.#current!.workload;
+      },
+      baseline: this.#baseline,
+      clock: { now: () => engine.#current?.ts ?? Date.now() * NS_PER_MS },
+      log,
+      state: ruleState,
+      processes: this.#processLookup,
+      report: (d: Detection) => engine.#report(compiled, d),
+    };
+    const rate = this.#rate;
+    const seq =
+      rule.type === 'sequence'
+        ? new BoundedMap<string, SequenceState>(rule.maxKeys ?? options.maxSequenceKeys ?? 10_000)
+        : undefined;
+    compiled = {
+      rule,
+      meta,
+      pack,
+      tags: {
+        owaspLlm: [...(meta.tags?.owaspLlm ?? [])],
+        owaspAgentic: [...(meta.tags?.owaspAgentic ?? [])],
+        atlas: [...(meta.tags?.atlas ?? [])],
+        attack: [...(meta.tags?.attack ?? [])],
+      },
+      compliance: complianceFor(meta),
+      exceptions: [],
+      needsBaseline: meta.requiresBaseline === true,
+      ctx,
+      state,
+      seq,
+      handle: () => {},
+      errors: 0,
+      disabled: false,
+      tokens: rate === false ? 0 : rate.burst,
+      tokensTs: -1,
+      limitedWarned: false,
+    };
+    let kinds: readonly string[];
+    if (rule.type === 'sequence' && seq) {
+      compiled.handle = this.#sequenceHandler(rule, seq, ctx, () => compiled);
+      kinds = [...new Set(rule.steps.flatMap((s) => s.kinds))];
+    } else {
+      const r = rule as EventRule;
+      compiled.handle = (ev) => r.onEvent(ev, ctx);
+      kinds = r.kinds;
+    }
+    for (const k of kinds) {
+      let list = this.#routes.get(k);
+      if (!list) {
+        list = [];
+        this.#routes.set(k, list);
+      }
+      list.push(compiled);
+    }
+    return compiled;
+  }
+
+  #sequenceHandler(
+    rule: SequenceRule,
+    seq: BoundedMap<string, SequenceState>,
+    ctx: RuleContext,
+    self: () => Compiled,
+  ): (ev: VigilEvent) => void {
+    const steps = rule.steps;
+    const stepKinds = steps.map((s) => new Set<string>(s.kinds));
+    const window = rule.windowMs * NS_PER_MS;
+    const byTree = rule.keyBy === 'process-tree';
+    const procs = this.#procs;
+    const first = steps[0]!;
+    const firstKinds = stepKinds[0]!;
+    return (ev) => {
+      const wid = ev.workload.id;
+      const ts = ev.ts;
+      seq.sweep(ts, window, 4);
+      let key: string | undefined;
+      let st: SequenceState | undefined;
+      if (byTree) {
+        let p = ev.pid;
+        for (let i = 0; i < MAX_TREE_DEPTH && p > 0; i++) {
+          const k = `${wid}\u0000${p}`;
+          st = seq.get(k, ts, window);
+          if (st !== undefined) {
+            key = k;
+            break;
+          }
+          p = procs.get(p)?.ppid ?? 0;
+        }
+      } else {
+        key = wid;
+        st = seq.get(key, ts, window);
+      }
+      if (st !== undefined && key !== undefined) {
+        const i = st.next;
+        if (stepKinds[i]!.has(ev.kind) && steps[i]!.match(ev as never, ctx)) {
+          st.events.push(ev);
+          st.next++;
+          if (st.next === steps.length) {
+            seq.delete(key);
+            this.#completed++;
+            this.#reportSequence(self(), rule, st.events);
+          }
+          return;
+        }
+        // A fresh first step re-anchors a chain that has not progressed, so the window follows the latest trigger.
+        if (st.next === 1 && firstKinds.has(ev.kind) && first.match(ev as never, ctx)) {
+          seq.set(key, { next: 1, startTs: ts, events: [ev] }, ts);
+        }
+        return;
+      }
+      if (firstKinds.has(ev.kind) && first.match(ev as never, ctx)) {
+        seq.set(byTree ? `${wid}\u0000${ev.pid}` : wid, { next: 1, startTs: ts, events: [ev] }, ts);
+      }
+    };
+  }
+
+  #reportSequence(c: Compiled, rule: SequenceRule, events: VigilEvent[]): void {
+    const evidence: Evidence[] = events.map((e, i) => ({
+      type: 'event',
+      description: `step ${i + 1} of ${events.length} (${rule.steps[i]!.name}): ${rule.steps[i]!.description}`,
+      event: e,
+    }));
+    const first = events[0]!;
+    const last = events[events.length - 1]!;
+    const seconds = ((last.ts - first.ts) / 1e9).toFixed(1);
+    const summary =
+      rule.summarize?.(events) ?? `${rule.steps.map((s) => s.description).join(' → ')} (within ${seconds}s)`;
+    this.#report(c, {
+      subject: rule.subject?.(events) ?? '',
+      summary,
+      events: [],
+      evidence,
+      riskReasons: [`${events.length}-step chain completed within ${seconds}s`],
+    });
+  }
+
+  #report(c: Compiled, d: Detection): void {
+    const ev = this.#current;
+    if (!ev) throw new VigilError('RULE', 'report() was called outside onEvent');
+    for (const ex of c.exceptions) {
+      if (ex.matches(ev)) {
+        this.#excepted++;
+        return;
+      }
+    }
+    const events = d.events ?? [ev];
+    let ts = ev.ts;
+    for (const e of events) if (e.ts < ts) ts = e.ts;
+    for (const e of d.evidence ?? []) if (e.event && e.event.ts < ts) ts = e.event.ts;
+    const wid = ev.workload.id;
+    const dedupKey = `${c.meta.id}\u0000${wid}\u0000${d.subject}`;
+    const prev = this.#dedup.get(dedupKey);
+    if (prev !== undefined) {
+      const at = this.#dedup.writtenAt(dedupKey) ?? 0;
+      if (ev.ts - at <= this.#dedupWindow) {
+        prev.count = (prev.count ?? 1) + 1;
+        prev.lastSeen = Math.max(prev.lastSeen ?? prev.ts, ev.ts);
+        this.#deduplicated++;
+        return;
+      }
+    }
+    if (!this.#takeToken(c, ev.ts)) {
+      this.#rateLimited++;
+      if (!c.limitedWarned) {
+        c.limitedWarned = true;
+        c.ctx.log.warn('rate limit reached; further findings of this rule are dropped and counted');
+      }
+      return;
+    }
+    const severity = d.severity ?? c.meta.severity;
+    const reasons = [`${severity} severity detection by ${c.meta.id}`];
+    let score = RISK_BASE[severity];
+    if (c.needsBaseline) {
+      score += 10;
+      reasons.push('behaviour never seen while learning this workload');
+    }
+    for (const r of d.riskReasons ?? []) {
+      score += 5;
+      reasons.push(r);
+    }
+    const evidence: Evidence[] = events.map((e) => ({
+      type: 'event',
+      description: `observed ${e.kind}`,
+      event: e,
+    }));
+    if (d.evidence) evidence.push(...d.evidence);
+    const finding: Finding = {
+      id: stableId(c.meta.id, wid, d.subject),
+      ruleId: c.meta.id,
+      title: c.meta.title,
+      severity,
+      category: 'detection',
+      workload: ev.workload,
+      ts,
+      summary: d.summary,
+      evidence,
+      tags: {
+        owaspLlm: [...c.tags.owaspLlm],
+        owaspAgentic: [...c.tags.owaspAgentic],
+        atlas: [...c.tags.atlas],
+        attack: [...c.tags.attack],
+      },
+      compliance: c.compliance.map((r) => ({ ...r })),
+      risk: { score: Math.min(100, score), reasons },
+      count: 1,
+      lastSeen: ev.ts,
+    };
+    this.#dedup.set(dedupKey, finding, ev.ts);
+    this.#findings++;
+    this.#out?.push(finding);
+    this.#sink?.(finding);
+    this.#options.onFinding?.(finding);
+  }
+
+  #takeToken(c: Compiled, ts: number): boolean {
+    const rate = this.#rate;
+    if (rate === false) return true;
+    if (c.tokensTs >= 0 && ts > c.tokensTs) {
+      c.tokens = Math.min(rate.burst, c.tokens + ((ts - c.tokensTs) / 60e9) * rate.perMinute);
+    }
+    if (ts > c.tokensTs) c.tokensTs = ts;
+    if (c.tokens < 1) return false;
+    c.tokens -= 1;
+    return true;
+  }
+}
+
+function msg(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
