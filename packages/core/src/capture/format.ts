@@ -9,19 +9,24 @@ export const SUPPORTED_CAPTURE_VERSIONS: readonly number[] = [1];
 
 /** Fixed prefix: magic (4), version u16 LE, flags u16 LE, header length u32 LE, header CRC-32 u32 LE. */
 export const PREAMBLE_BYTES = 16;
-/** Each record: payload length u32 LE, CRC-32 of type+payload u32 LE, type u8. */
-export const RECORD_HEADER_BYTES = 9;
-/** The largest header or record payload a reader accepts; larger lengths are treated as corruption. */
-export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+/**
+ * The body is a sequence of blocks, one per writer flush: body length u32 LE,
+ * CRC-32 of the body u32 LE, then the body — msgpack arrays back to back, one
+ * per record, whose first element is the record type. A writer killed mid-write
+ * leaves at most one incomplete block at the end.
+ */
+export const BLOCK_HEADER_BYTES = 8;
+/** The largest header or block a reader accepts; larger lengths are treated as corruption. */
+export const MAX_BLOCK_BYTES = 16 * 1024 * 1024;
 
-/** Record types in a capture file. */
+/** Record types: the first element of each record array. */
 export const RecordType = {
-  /** Declares a workload and the small integer events refer to it by. */
+  /** `[1, index, WorkloadRef]`: declares a workload and the integer events refer to it by. */
   Workload: 1,
-  /** One event, whose `workload` is the integer of a previously declared workload. */
-  Event: 2,
-  /** Written last by a writer that closed cleanly. */
+  /** `[3, CaptureTrailer]`: written last by a writer that closed cleanly. */
   Trailer: 3,
+  /** `[16 + layoutIndex, ...values]`: one event laid out as the header's `layouts[layoutIndex]` says. */
+  EventBase: 16,
 } as const;
 
 /**

@@ -6,14 +6,14 @@ import { VigilError } from '../errors/vigil-error.js';
 import { EventSchema, type VigilEvent } from '../events/schema.js';
 import { type WorkloadRef, WorkloadRefSchema } from '../workload/workload-ref.js';
 import {
+  BLOCK_HEADER_BYTES,
   CAPTURE_MAGIC,
   type CaptureHeader,
   CaptureHeaderSchema,
   type CaptureTrailer,
   CaptureTrailerSchema,
-  MAX_RECORD_BYTES,
+  MAX_BLOCK_BYTES,
   PREAMBLE_BYTES,
-  RECORD_HEADER_BYTES,
   RecordType,
   SUPPORTED_CAPTURE_VERSIONS,
 } from './format.js';
@@ -115,10 +115,10 @@ export class CaptureReader {
         );
       }
       const hlen = pre.readUInt32LE(8);
-      if (hlen > MAX_RECORD_BYTES) {
+      if (hlen > MAX_BLOCK_BYTES) {
         throw new VigilError(
           'CAPTURE_CORRUPT',
-          `header length ${hlen} exceeds the ${MAX_RECORD_BYTES}-byte limit`,
+          `header length ${hlen} exceeds the ${MAX_BLOCK_BYTES}-byte limit`,
           {
             location: { file: path, offset: 8 },
           },
@@ -159,10 +159,11 @@ export class CaptureReader {
 
   /** Yields events in batches of up to `batchSize`. Closes the file at the end, or on error. */
   async *batches(): AsyncGenerator<VigilEvent[]> {
-    if (this.#consumed)
+    if (this.#consumed) {
       throw new VigilError('SOURCE_CLOSED', 'a capture reader can be iterated once', {
         location: { file: this.path },
       });
+    }
     this.#consumed = true;
     const {
       batchSize = 1024,
@@ -178,71 +179,64 @@ export class CaptureReader {
     let eof = false;
     let batch: VigilEvent[] = [];
     const chunk = Buffer.allocUnsafe(chunkBytes);
+    const aborted = () =>
+      new VigilError('ABORTED', 'capture read aborted', {
+        cause: signal?.reason,
+        location: { file: this.path },
+      });
     try {
       for (;;) {
-        if (signal?.aborted)
-          throw new VigilError('ABORTED', 'capture read aborted', {
-            cause: signal.reason,
-            location: { file: this.path },
-          });
-        // Parse every complete record in the buffer.
+        if (signal?.aborted) throw aborted();
+        // Every complete block in the buffer.
         let pos = 0;
-        while (buf.length - pos >= RECORD_HEADER_BYTES) {
+        while (buf.length - pos >= BLOCK_HEADER_BYTES) {
           const len = buf.readUInt32LE(pos);
-          const recOffset = fileOffset + pos;
-          if (len > MAX_RECORD_BYTES) {
-            throw new VigilError(
-              'CAPTURE_CORRUPT',
-              `record length ${len} exceeds the ${MAX_RECORD_BYTES}-byte limit`,
-              {
-                location: { file: this.path, offset: recOffset },
-              },
-            );
-          }
-          if (buf.length - pos < RECORD_HEADER_BYTES + len) break;
-          const type = buf[pos + 8]!;
-          const payload = buf.subarray(pos + RECORD_HEADER_BYTES, pos + RECORD_HEADER_BYTES + len);
-          if (crc32(payload, crc32(buf.subarray(pos + 8, pos + 9))) !== buf.readUInt32LE(pos + 4)) {
-            throw new VigilError('CAPTURE_CORRUPT', 'record checksum mismatch', {
-              location: { file: this.path, offset: recOffset },
+          const blockOffset = fileOffset + pos;
+          if (len > MAX_BLOCK_BYTES || len === 0) {
+            throw new VigilError('CAPTURE_CORRUPT', `block length ${len} is outside 1..${MAX_BLOCK_BYTES}`, {
+              location: { file: this.path, offset: blockOffset },
             });
           }
-          const value = safeDecode(decoder, payload, this.path, recOffset + RECORD_HEADER_BYTES);
-          pos += RECORD_HEADER_BYTES + len;
-          if (this.trailer !== undefined) {
-            throw new VigilError('CAPTURE_CORRUPT', 'record after the trailer', {
-              location: { file: this.path, offset: recOffset },
+          if (buf.length - pos < BLOCK_HEADER_BYTES + len) break;
+          const body = buf.subarray(pos + BLOCK_HEADER_BYTES, pos + BLOCK_HEADER_BYTES + len);
+          if (crc32(body) !== buf.readUInt32LE(pos + 4)) {
+            throw new VigilError('CAPTURE_CORRUPT', 'block checksum mismatch', {
+              location: { file: this.path, offset: blockOffset },
             });
           }
-          if (type === RecordType.Event) {
-            const ev = this.#toEvent(value, workloads, validate, recOffset);
-            batch.push(ev);
-            if (batch.length >= batchSize) {
-              yield batch;
-              batch = [];
-              if (signal?.aborted) {
-                throw new VigilError('ABORTED', 'capture read aborted', {
-                  cause: signal.reason,
-                  location: { file: this.path },
-                });
-              }
+          pos += BLOCK_HEADER_BYTES + len;
+          for (const value of decodeBlock(decoder, body, this.path, blockOffset)) {
+            if (this.trailer !== undefined) {
+              throw new VigilError('CAPTURE_CORRUPT', 'record after the trailer', {
+                location: { file: this.path, offset: blockOffset },
+              });
             }
-          } else if (type === RecordType.Workload) {
-            this.#declareWorkload(value, workloads, recOffset);
-          } else if (type === RecordType.Trailer) {
-            const t = CaptureTrailerSchema.safeParse(value);
-            if (!t.success)
-              throw fromZodError(
-                t.error,
-                'capture trailer',
-                { file: this.path, offset: recOffset },
-                'CAPTURE_CORRUPT',
-              );
-            this.trailer = t.data;
-          } else {
-            throw new VigilError('CAPTURE_CORRUPT', `unknown record type ${type}`, {
-              location: { file: this.path, offset: recOffset },
-            });
+            const type = Array.isArray(value) ? value[0] : undefined;
+            if (typeof type === 'number' && type >= RecordType.EventBase) {
+              batch.push(this.#toEvent(value as unknown[], workloads, validate, blockOffset));
+              if (batch.length >= batchSize) {
+                yield batch;
+                batch = [];
+                if (signal?.aborted) throw aborted();
+              }
+            } else if (type === RecordType.Workload) {
+              this.#declareWorkload(value as unknown[], workloads, blockOffset);
+            } else if (type === RecordType.Trailer) {
+              const t = CaptureTrailerSchema.safeParse((value as unknown[])[1]);
+              if (!t.success) {
+                throw fromZodError(
+                  t.error,
+                  'capture trailer',
+                  { file: this.path, offset: blockOffset },
+                  'CAPTURE_CORRUPT',
+                );
+              }
+              this.trailer = t.data;
+            } else {
+              throw new VigilError('CAPTURE_CORRUPT', `unknown record type ${String(type)}`, {
+                location: { file: this.path, offset: blockOffset },
+              });
+            }
           }
         }
         buf = buf.subarray(pos);
@@ -264,7 +258,7 @@ export class CaptureReader {
         }
         throw new VigilError(
           'CAPTURE_TRUNCATED',
-          `file ends inside a record (${buf.length} bytes of an incomplete record); every record before it was read`,
+          `file ends inside a block (${buf.length} bytes of an incomplete block); every complete block before it was read`,
           { location: { file: this.path, offset: fileOffset } },
         );
       }
@@ -279,42 +273,31 @@ export class CaptureReader {
     await this.#fh.close().catch(() => undefined);
   }
 
-  #declareWorkload(value: unknown, workloads: Map<number, WorkloadRef>, offset: number): void {
-    const rec = value as { i?: unknown; w?: unknown } | null;
-    if (
-      rec === null ||
-      typeof rec !== 'object' ||
-      typeof rec.i !== 'number' ||
-      !Number.isInteger(rec.i) ||
-      rec.i < 0
-    ) {
+  #declareWorkload(rec: unknown[], workloads: Map<number, WorkloadRef>, offset: number): void {
+    const idx = rec[1];
+    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx > 0xffffffff) {
       throw new VigilError('CAPTURE_CORRUPT', 'workload record without a valid index', {
         location: { file: this.path, offset },
       });
     }
-    const w = WorkloadRefSchema.safeParse(rec.w);
+    const w = WorkloadRefSchema.safeParse(rec[2]);
     if (!w.success)
       throw fromZodError(w.error, 'workload record', { file: this.path, offset }, 'CAPTURE_CORRUPT');
-    workloads.set(rec.i, w.data);
+    workloads.set(idx, w.data);
   }
 
   #toEvent(
-    value: unknown,
+    value: unknown[],
     workloads: Map<number, WorkloadRef>,
     validate: boolean,
     offset: number,
   ): VigilEvent {
-    const layouts = this.#layouts;
-    if (!Array.isArray(value) || typeof value[0] !== 'number' || layouts[value[0]] === undefined) {
-      throw new VigilError(
-        'CAPTURE_CORRUPT',
-        'event record is not an array that starts with a known layout index',
-        {
-          location: { file: this.path, offset },
-        },
-      );
+    const layout = this.#layouts[(value[0] as number) - RecordType.EventBase];
+    if (layout === undefined) {
+      throw new VigilError('CAPTURE_CORRUPT', `event record refers to unknown layout ${String(value[0])}`, {
+        location: { file: this.path, offset },
+      });
     }
-    const layout = layouts[value[0]]!;
     if (value.length - 1 > layout.fields.length) {
       throw new VigilError(
         'CAPTURE_CORRUPT',
@@ -356,6 +339,23 @@ function safeDecode(decoder: Decoder, bytes: Uint8Array, file: string, offset: n
       cause,
       location: { file, offset },
     });
+  }
+}
+
+function* decodeBlock(decoder: Decoder, body: Uint8Array, file: string, offset: number): Generator<unknown> {
+  const it = decoder.decodeMulti(body);
+  for (;;) {
+    let r: IteratorResult<unknown>;
+    try {
+      r = it.next();
+    } catch (cause) {
+      throw new VigilError('CAPTURE_CORRUPT', `undecodable msgpack in block: ${(cause as Error).message}`, {
+        cause,
+        location: { file, offset },
+      });
+    }
+    if (r.done) return;
+    yield r.value;
   }
 }
 

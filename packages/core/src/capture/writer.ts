@@ -6,39 +6,40 @@ import { VigilError } from '../errors/vigil-error.js';
 import { EventSchema, type VigilEvent } from '../events/schema.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import {
+  BLOCK_HEADER_BYTES,
   CAPTURE_FORMAT_VERSION,
   CAPTURE_MAGIC,
   type CaptureHeader,
   type CaptureHeaderInput,
   CaptureHeaderSchema,
   type CaptureTrailer,
-  MAX_RECORD_BYTES,
+  MAX_BLOCK_BYTES,
   PREAMBLE_BYTES,
-  RECORD_HEADER_BYTES,
   RecordType,
 } from './format.js';
 
 // Field order of each event kind, from the schema; written into every header.
 const EVENT_LAYOUTS = EventSchema.options.map((o) => ({
-  kind: o.shape.kind.value,
+  kind: o.shape.kind.value as string,
   fields: Object.keys(o.shape).filter((k) => k !== 'kind'),
 }));
 const LAYOUT_BY_KIND = new Map(
-  EVENT_LAYOUTS.map((l, index) => [l.kind as string, { index, fields: l.fields }]),
+  EVENT_LAYOUTS.map((l, index) => [l.kind, { code: RecordType.EventBase + index, fields: l.fields }]),
 );
 
 /** Options for {@link CaptureWriter.create}. */
 export interface CaptureWriterOptions {
   /** Header fields; `host`, `kernelRelease`, `startTime` and `formatVersion` default to this machine and now. */
-  readonly header?: Partial<CaptureHeaderInput> & { source: string };
-  /** Bytes buffered before a write to the file. Default 64 KiB. */
+  readonly header?: Partial<Omit<CaptureHeaderInput, 'layouts'>> & { source: string };
+  /** Bytes buffered before a block is written to the file. Default 64 KiB. */
   readonly bufferBytes?: number;
 }
 
 /**
- * Writes a capture file: a header, then framed msgpack records, then a trailer
- * on {@link CaptureWriter.close}. Records reach the file whole: a writer that
- * is killed leaves a file whose complete prefix reads back.
+ * Writes a capture file: a header, then checksummed blocks of msgpack
+ * records, then a trailer on {@link CaptureWriter.close}. Each flush writes
+ * whole blocks, so a writer that is killed leaves a file whose complete
+ * prefix reads back.
  *
  * @example
  * ```ts
@@ -53,8 +54,9 @@ export class CaptureWriter {
   readonly path: string;
   readonly header: CaptureHeader;
   #fd: number | undefined;
-  #buf: Buffer;
-  #len = 0;
+  readonly #limit: number;
+  #chunks: Uint8Array[] = [];
+  #pending = 0;
   #events = 0;
   readonly #encoder = new Encoder({ ignoreUndefined: true });
   readonly #workloads = new Map<string, number>();
@@ -63,7 +65,7 @@ export class CaptureWriter {
     this.path = path;
     this.#fd = fd;
     this.header = header;
-    this.#buf = Buffer.allocUnsafe(Math.max(bufferBytes, 4096));
+    this.#limit = Math.min(Math.max(bufferBytes, 1024), MAX_BLOCK_BYTES);
   }
 
   /** Creates (or truncates) `path` and writes the header. */
@@ -88,7 +90,6 @@ export class CaptureWriter {
         location: { file: path },
       });
     }
-    const w = new CaptureWriter(path, fd, header, options.bufferBytes ?? 64 * 1024);
     const body = Buffer.from(new Encoder({ ignoreUndefined: true }).encode(header));
     const pre = Buffer.alloc(PREAMBLE_BYTES);
     CAPTURE_MAGIC.copy(pre, 0);
@@ -96,10 +97,8 @@ export class CaptureWriter {
     pre.writeUInt16LE(0, 6);
     pre.writeUInt32LE(body.length, 8);
     pre.writeUInt32LE(crc32(body), 12);
-    w.#append(pre);
-    w.#append(body);
-    w.flush();
-    return w;
+    writeAll(fd, Buffer.concat([pre, body]));
+    return new CaptureWriter(path, fd, header, options.bufferBytes ?? 64 * 1024);
   }
 
   /** Number of events written so far. */
@@ -110,19 +109,19 @@ export class CaptureWriter {
   /** Appends one event. Workloads are declared on first use and referenced by number after. */
   write(event: VigilEvent): void {
     this.#requireOpen();
-    const w = this.#workloadIndex(event.workload);
     const layout = LAYOUT_BY_KIND.get(event.kind);
     if (layout === undefined) {
       throw new VigilError('INPUT_INVALID', `cannot write an event of unknown kind '${String(event.kind)}'`, {
         location: { file: this.path },
       });
     }
+    const w = this.#workloadIndex(event.workload);
     const rec = event as unknown as Record<string, unknown>;
-    const row: unknown[] = [layout.index];
+    const row: unknown[] = [layout.code];
     for (const f of layout.fields) row.push(f === 'workload' ? w : (rec[f] ?? null));
     // Trailing absent optional fields need not be written.
     while (row.length > 1 && row[row.length - 1] === null) row.pop();
-    this.#record(RecordType.Event, row);
+    this.#record(row);
     this.#events++;
   }
 
@@ -131,19 +130,29 @@ export class CaptureWriter {
     for (const e of events) this.write(e);
   }
 
-  /** Pushes buffered records to the file. */
+  /** Writes buffered records to the file as one checksummed block. */
   flush(): void {
     const fd = this.#requireOpen();
-    let off = 0;
-    while (off < this.#len) off += writeSync(fd, this.#buf, off, this.#len - off);
-    this.#len = 0;
+    if (this.#pending === 0) return;
+    const block = Buffer.allocUnsafe(BLOCK_HEADER_BYTES + this.#pending);
+    let off = BLOCK_HEADER_BYTES;
+    for (const c of this.#chunks) {
+      block.set(c, off);
+      off += c.length;
+    }
+    const body = block.subarray(BLOCK_HEADER_BYTES);
+    block.writeUInt32LE(body.length, 0);
+    block.writeUInt32LE(crc32(body), 4);
+    this.#chunks = [];
+    this.#pending = 0;
+    writeAll(fd, block);
   }
 
   /** Writes the trailer, flushes, fsyncs and closes. Idempotent. */
   close(trailer: Partial<Omit<CaptureTrailer, 'events'>> = {}): void {
     if (this.#fd === undefined) return;
     const full: CaptureTrailer = { endTime: Date.now() * 1e6, drops: {}, ...trailer, events: this.#events };
-    this.#record(RecordType.Trailer, full);
+    this.#record([RecordType.Trailer, full]);
     this.flush();
     fsyncSync(this.#fd);
     closeSync(this.#fd);
@@ -163,46 +172,36 @@ export class CaptureWriter {
     if (known !== undefined) return known;
     const idx = this.#workloads.size;
     this.#workloads.set(ref.id, idx);
-    this.#record(RecordType.Workload, { i: idx, w: ref });
+    this.#record([RecordType.Workload, idx, ref]);
     return idx;
   }
 
-  #record(type: number, value: unknown): void {
-    const payload = this.#encoder.encode(value);
-    if (payload.length > MAX_RECORD_BYTES) {
+  #record(row: unknown[]): void {
+    const bytes = this.#encoder.encode(row);
+    if (bytes.length > MAX_BLOCK_BYTES) {
       throw new VigilError(
         'INPUT_INVALID',
-        `record of ${payload.length} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`,
+        `record of ${bytes.length} bytes exceeds the ${MAX_BLOCK_BYTES}-byte limit`,
         {
           location: { file: this.path },
         },
       );
     }
-    const head = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
-    head.writeUInt32LE(payload.length, 0);
-    head.writeUInt8(type, 8);
-    head.writeUInt32LE(crc32(payload, crc32(head.subarray(8, 9))), 4);
-    this.#append(head);
-    this.#append(payload);
-  }
-
-  #append(bytes: Uint8Array): void {
-    if (this.#len + bytes.length > this.#buf.length) {
-      this.flush();
-      if (bytes.length > this.#buf.length) {
-        const fd = this.#requireOpen();
-        let off = 0;
-        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-        return;
-      }
-    }
-    this.#buf.set(bytes, this.#len);
-    this.#len += bytes.length;
+    if (this.#pending + bytes.length > this.#limit && this.#pending > 0) this.flush();
+    this.#chunks.push(bytes);
+    this.#pending += bytes.length;
+    if (this.#pending >= this.#limit) this.flush();
   }
 
   #requireOpen(): number {
-    if (this.#fd === undefined)
+    if (this.#fd === undefined) {
       throw new VigilError('SOURCE_CLOSED', 'capture writer is closed', { location: { file: this.path } });
+    }
     return this.#fd;
   }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
