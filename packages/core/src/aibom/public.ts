@@ -1,2 +1,69 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
-export {};
+
+export type { BuildAiBomOptions } from './build-aibom.js';
+export { buildAiBom } from './build-aibom.js';
+export type { AiBomBuilderOptions, AiBomResultOptions } from './builder.js';
+export { AiBomBuilder } from './builder.js';
+export type {
+  AiComponentType,
+  MatchMethod,
+  Signature,
+  SignatureCatalogueDocument,
+  SignatureInput,
+  SignatureMatch,
+} from './catalogue.js';
+export {
+  AiComponentTypeSchema,
+  BUILTIN_CATALOGUE_VERSION,
+  imageRepository,
+  normalizePythonName,
+  SIGNATURE_CATALOGUE_SCHEMA_VERSION,
+  SignatureCatalogue,
+  SignatureCatalogueSchema,
+  SignatureSchema,
+} from './catalogue.js';
+export type {
+  DeclaredComponent,
+  DeclaredImage,
+  DeclaredMcpServer,
+  DeclaredPackage,
+} from './declared/declared-component.js';
+export type { McpServerEntry } from './declared/mcp-config.js';
+export { McpServerEntrySchema } from './declared/mcp-config.js';
+export type { DeclaredReadOptions } from './declared/npm.js';
+export type { DeclaredInputKind, DeclaredInputOptions } from './declared/read.js';
+export { detectDeclaredInput, readDeclaredInput, streamDeclaredInput } from './declared/read.js';
+export type {
+  AiBom,
+  AiBomComponent,
+  AiBomInputs,
+  AiBomWorkload,
+  ComponentEvidence,
+  ComponentStatus,
+  Declaration,
+  DiscoveryMethod,
+  Observation,
+} from './document.js';
+export {
+  AIBOM_SCHEMA_VERSION,
+  AiBomComponentSchema,
+  AiBomInputsSchema,
+  AiBomSchema,
+  AiBomWorkloadSchema,
+  ComponentEvidenceSchema,
+  ComponentStatusSchema,
+  DeclarationSchema,
+  DiscoveryMethodSchema,
+  ObservationSchema,
+} from './document.js';
+export type { ExecutionFlowGraph, FlowEdge, FlowNode, FlowNodeType, FlowRelation } from './flow-graph.js';
+export {
+  ExecutionFlowGraphSchema,
+  FLOW_GRAPH_SCHEMA_VERSION,
+  FlowEdgeSchema,
+  FlowNodeSchema,
+  FlowNodeTypeSchema,
+  FlowRelationSchema,
+} from './flow-graph.js';
+export type { PackageRef } from './package-paths.js';
+export { npmPackageFromPath, packagesInCommandLine, pythonPackageFromPath } from './package-paths.js';

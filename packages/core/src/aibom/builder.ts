@@ -1,0 +1,1052 @@
+import type { EventOf, VigilEvent } from '../events/schema.js';
+import type { Consumer } from '../pipeline/vigil.js';
+import type { WorkloadRef } from '../workload/workload-ref.js';
+import {
+  type AiComponentType,
+  SignatureCatalogue as Catalogue,
+  type SignatureCatalogue,
+  type SignatureMatch,
+} from './catalogue.js';
+import type { DeclaredComponent } from './declared/declared-component.js';
+import {
+  AIBOM_SCHEMA_VERSION,
+  type AiBom,
+  type AiBomComponent,
+  type AiBomInputs,
+  type ComponentEvidence,
+  type ComponentStatus,
+  type Declaration,
+  type DiscoveryMethod,
+} from './document.js';
+import { FlowGraphRecorder } from './flow-recorder.js';
+import {
+  npmPackageFromPath,
+  type PackageRef,
+  packagesInCommandLine,
+  pythonPackageFromPath,
+} from './package-paths.js';
+
+/** Options for {@link AiBomBuilder}. */
+export interface AiBomBuilderOptions {
+  /** Signatures to recognise components by. Default: {@link SignatureCatalogue.builtin}. */
+  readonly catalogue?: SignatureCatalogue;
+  /** Sample events kept per component (at least one per discovery method). Default 8. */
+  readonly maxEvidencePerComponent?: number;
+  /** Most components kept; later ones are counted in `droppedComponents`. Default 10,000. */
+  readonly maxComponents?: number;
+  /** Most processes tracked for roles and the flow graph (oldest forgotten first). Default 65,536. */
+  readonly maxProcesses?: number;
+  /** Most flow-graph nodes; the graph says `truncated` past it. Default 5,000. */
+  readonly maxFlowNodes?: number;
+}
+
+/** What {@link AiBomBuilder.result} needs to know about the inputs. */
+export interface AiBomResultOptions {
+  readonly captures?: readonly string[];
+  readonly otel?: readonly string[];
+  readonly drops?: Readonly<Record<string, number>>;
+  readonly generator?: { readonly name: string; readonly version: string };
+  /** The time to stamp the document with. Default now. */
+  readonly now?: Date;
+}
+
+interface Working {
+  id: string;
+  type: AiComponentType;
+  name: string;
+  version?: string;
+  purl?: string;
+  signatureId?: string;
+  family?: string;
+  vendor?: string;
+  properties: Record<string, string>;
+  // Observation.
+  workloads: Set<string>;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  methodConfidence: Map<DiscoveryMethod, number>;
+  evidence: ComponentEvidence[];
+  declared: Declaration[];
+  declaredConfidence: number;
+}
+
+/** What Vigil knows about one process while reading a capture. */
+interface ProcessState {
+  workloadId: string;
+  comm: string;
+  exe: string;
+  ppid: number;
+  /** The MCP server component this process (or an ancestor) runs. */
+  mcpServerId?: string;
+  /** True once the process loaded an agent framework or AI SDK. */
+  agent?: boolean;
+}
+
+// Frameworks whose presence in a process makes it an agent (or an AI client), rather than a library used by a server.
+const NOT_AGENT_FRAMEWORKS = new Set(['mcp-sdk', 'pytorch', 'tensorflow', 'onnxruntime', 'transformers']);
+// Types a manifest, lockfile, MCP configuration or Kubernetes manifest can declare.
+const DECLARABLE: ReadonlySet<AiComponentType> = new Set([
+  'framework',
+  'mcp-server',
+  'inference-server',
+  'vector-store',
+]);
+// Model-file extensions that are also common for other things; weaker, and ignored inside library trees.
+const AMBIGUOUS_MODEL_EXT = new Set(['.bin', '.pkl', '.pt', '.h5', '.ckpt']);
+const SYSTEM_PREFIXES = ['/proc/', '/sys/', '/dev/', '/usr/', '/lib/', '/lib64/', '/bin/', '/sbin/', '/etc/'];
+const LIBRARY_MARKERS = [
+  '/node_modules/',
+  '/site-packages/',
+  '/dist-packages/',
+  '/.cache/',
+  '/.npm/',
+  '/.git/',
+];
+const EINPROGRESS = -115;
+
+function basename(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+/** Combines independent confidences: 1 − Π(1 − cᵢ). */
+function combine(values: Iterable<number>): number {
+  let miss = 1;
+  for (const v of values) miss *= 1 - v;
+  return Math.round((1 - miss) * 1000) / 1000;
+}
+
+function componentIdForPackage(ref: PackageRef, match: SignatureMatch): string {
+  const name = ref.ecosystem === 'pypi' ? ref.name.toLowerCase().replace(/[-_.]+/g, '-') : ref.name;
+  return match.signature.type === 'mcp-server'
+    ? `mcp-server:${ref.ecosystem}/${name}`
+    : `pkg:${ref.ecosystem}/${name}`;
+}
+
+function purlFor(ref: PackageRef, version: string | undefined): string {
+  if (ref.ecosystem === 'npm') {
+    const [scope, bare] = ref.name.startsWith('@') ? ref.name.split('/') : [undefined, ref.name];
+    const ns = scope ? `${encodeURIComponent(scope)}/` : '';
+    return `pkg:npm/${ns}${encodeURIComponent(bare!)}${version ? `@${encodeURIComponent(version)}` : ''}`;
+  }
+  const n = ref.name.toLowerCase().replace(/[-_.]+/g, '-');
+  return `pkg:pypi/${n}${version ? `@${encodeURIComponent(version)}` : ''}`;
+}
+
+/**
+ * Builds the runtime AI-BOM from the observation stream: a pipeline
+ * {@link Consumer} that recognises AI components in exec, file-open,
+ * connect, listen and DNS events and in tool-call, model-call and retrieval
+ * events (from ingested OpenTelemetry GenAI spans), each with evidence, first
+ * and last seen and a confidence. Add declared inputs with
+ * {@link AiBomBuilder.declare}; {@link AiBomBuilder.result} reconciles the two
+ * and draws the execution-flow graph. Memory is bounded.
+ *
+ * Events that came from spans (`source: 'otel'`) are attributed after the
+ * kernel events: a span whose `pid` was seen in a capture joins that
+ * process's workload, so spans and captures of the same run line up.
+ *
+ * @example
+ * ```ts
+ * import { AiBomBuilder, ReplaySource, Vigil, DnsEnricher } from '@vigil/core';
+ *
+ * const builder = new AiBomBuilder();
+ * await new Vigil({ source: new ReplaySource(['run.vcap']), enrichers: [new DnsEnricher()], consumers: [builder] }).run();
+ * const bom = builder.result({ captures: ['run.vcap'] });
+ * for (const c of bom.components) console.log(c.status, c.type, c.name, c.confidence);
+ * ```
+ */
+export class AiBomBuilder implements Consumer {
+  readonly name = 'aibom';
+  readonly catalogue: SignatureCatalogue;
+  readonly #maxEvidence: number;
+  readonly #maxComponents: number;
+  readonly #maxProcesses: number;
+  readonly #components = new Map<string, Working>();
+  readonly #workloads = new Map<string, WorkloadRef>();
+  readonly #workloadComponents = new Map<string, Set<string>>();
+  readonly #procs = new Map<number, ProcessState>();
+  readonly #pendingSpans: VigilEvent[] = [];
+  readonly #peers = new Map<string, { ev: EventOf<'net.connect'>[]; count: number }>();
+  readonly #mcpNames = new Map<string, string>();
+  readonly #manifests = new Map<string, { file: string; input: Declaration['input']; components: number }>();
+  readonly #flow: FlowGraphRecorder;
+  #events = 0;
+  #declaredAny = false;
+  /** Components not kept because {@link AiBomBuilderOptions.maxComponents} was reached. */
+  droppedComponents = 0;
+
+  constructor(options: AiBomBuilderOptions = {}) {
+    this.catalogue = options.catalogue ?? Catalogue.builtin();
+    this.#maxEvidence = options.maxEvidencePerComponent ?? 8;
+    this.#maxComponents = options.maxComponents ?? 10_000;
+    this.#maxProcesses = options.maxProcesses ?? 65_536;
+    this.#flow = new FlowGraphRecorder(options.maxFlowNodes ?? 5_000);
+  }
+
+  onBatch(batch: readonly VigilEvent[]): void {
+    for (const ev of batch) this.observe(ev);
+  }
+
+  /** Feeds one event. Span-derived events are held and attributed in {@link AiBomBuilder.result}. */
+  observe(ev: VigilEvent): void {
+    this.#events++;
+    if (ev.source === 'otel' && this.#pendingSpans.length < 1_000_000) {
+      this.#pendingSpans.push(ev);
+      return;
+    }
+    this.#observe(ev);
+  }
+
+  /** Adds declared components (from {@link readDeclaredInputs} or your own code). */
+  declare(items: readonly DeclaredComponent[]): void {
+    for (const item of items) {
+      this.#declaredAny = true;
+      const m = this.#manifests.get(item.declaration.file) ?? {
+        file: item.declaration.file,
+        input: item.declaration.input,
+        components: 0,
+      };
+      this.#manifests.set(item.declaration.file, m);
+      const resolved = this.#resolveDeclared(item);
+      if (!resolved) continue;
+      m.components++;
+      const w = this.#component(resolved.id, resolved.type, resolved.name, resolved.match, resolved.ref);
+      if (!w) continue;
+      w.declared.push(item.declaration);
+      w.declaredConfidence = Math.max(w.declaredConfidence, resolved.match?.confidence ?? 0.9);
+      if (item.version && !w.version) w.version = item.version;
+      if (resolved.ref && item.version && !w.purl?.includes('@'))
+        w.purl = purlFor(resolved.ref, item.version);
+      for (const [k, v] of Object.entries(item.properties ?? {})) w.properties[k] ??= v;
+      if (item.kind === 'mcp-server' && item.configName) this.#mcpNames.set(item.configName, resolved.id);
+    }
+  }
+
+  /** Marks that declared inputs were read even if none listed an AI component, so absences count. */
+  markDeclaredInput(file: string, input: Declaration['input']): void {
+    this.#declaredAny = true;
+    if (!this.#manifests.has(file)) this.#manifests.set(file, { file, input, components: 0 });
+  }
+
+  #resolveDeclared(
+    item: DeclaredComponent,
+  ):
+    | { id: string; type: AiComponentType; name: string; match?: SignatureMatch; ref?: PackageRef }
+    | undefined {
+    if (item.kind === 'package') {
+      const ref: PackageRef = { ecosystem: item.ecosystem, name: item.name };
+      const match = this.catalogue.matchPackage(item.ecosystem, item.name);
+      if (!match) return undefined;
+      return {
+        id: componentIdForPackage(ref, match),
+        type: match.signature.type,
+        name: item.name,
+        match,
+        ref,
+      };
+    }
+    if (item.kind === 'image') {
+      const match = this.catalogue.matchImage(item.name);
+      if (!match) return undefined;
+      return {
+        id: `${match.signature.type}:${match.signature.id}`,
+        type: match.signature.type,
+        name: match.signature.name,
+        match,
+      };
+    }
+    // An MCP server from a client configuration: by the package it launches, else its URL, else its command.
+    const launched = item.command ? packagesInCommandLine([item.command, ...(item.args ?? [])]) : [];
+    for (const ref of launched) {
+      const match = this.catalogue.matchPackage(ref.ecosystem, ref.name);
+      if (match?.signature.type === 'mcp-server' || (match === undefined && ref === launched[0])) {
+        const id = `mcp-server:${ref.ecosystem}/${ref.ecosystem === 'pypi' ? ref.name.toLowerCase().replace(/[-_.]+/g, '-') : ref.name}`;
+        return { id, type: 'mcp-server', name: ref.name, ref, ...(match ? { match } : {}) };
+      }
+    }
+    if (item.url)
+      return { id: `mcp-server:url/${item.url}`, type: 'mcp-server', name: item.configName ?? item.url };
+    const cmd = item.command ? basename(item.command) : (item.configName ?? 'unknown');
+    return {
+      id: `mcp-server:cmd/${[cmd, ...(item.args ?? [])].join(' ')}`,
+      type: 'mcp-server',
+      name: item.configName ?? cmd,
+    };
+  }
+
+  #component(
+    id: string,
+    type: AiComponentType,
+    name: string,
+    match?: SignatureMatch,
+    ref?: PackageRef,
+  ): Working | undefined {
+    let w = this.#components.get(id);
+    if (w) return w;
+    if (this.#components.size >= this.#maxComponents) {
+      this.droppedComponents++;
+      return undefined;
+    }
+    w = {
+      id,
+      type,
+      name,
+      properties: {},
+      workloads: new Set(),
+      firstSeen: Number.POSITIVE_INFINITY,
+      lastSeen: 0,
+      count: 0,
+      methodConfidence: new Map(),
+      evidence: [],
+      declared: [],
+      declaredConfidence: 0,
+    };
+    if (match) {
+      w.signatureId = match.signature.id;
+      w.family = match.signature.name;
+      if (match.signature.vendor) w.vendor = match.signature.vendor;
+    }
+    if (ref) {
+      w.purl = purlFor(ref, ref.version);
+      if (ref.version) w.version = ref.version;
+      w.properties['ecosystem'] = ref.ecosystem;
+    }
+    this.#components.set(id, w);
+    return w;
+  }
+
+  #see(
+    w: Working | undefined,
+    ev: VigilEvent,
+    method: DiscoveryMethod,
+    confidence: number,
+    detail: string,
+  ): void {
+    if (!w) return;
+    w.workloads.add(ev.workload.id);
+    let set = this.#workloadComponents.get(ev.workload.id);
+    if (!set) {
+      set = new Set();
+      this.#workloadComponents.set(ev.workload.id, set);
+    }
+    set.add(w.id);
+    if (ev.ts < w.firstSeen) w.firstSeen = ev.ts;
+    if (ev.ts > w.lastSeen) w.lastSeen = ev.ts;
+    w.count++;
+    const had = w.methodConfidence.get(method);
+    if (had === undefined || confidence > had) w.methodConfidence.set(method, confidence);
+    const newMethod = !w.evidence.some((e) => e.method === method);
+    if (w.evidence.length < this.#maxEvidence || newMethod) {
+      if (w.evidence.length >= this.#maxEvidence) {
+        // Make room for a first sample of a new method by replacing a repeat of an existing one.
+        const idx = w.evidence.findLastIndex(
+          (e, i) => w.evidence.findIndex((x) => x.method === e.method) !== i,
+        );
+        if (idx < 0) return;
+        w.evidence.splice(idx, 1);
+      }
+      w.evidence.push({
+        method,
+        kind: ev.kind,
+        ts: ev.ts,
+        workloadId: ev.workload.id,
+        pid: ev.pid,
+        comm: ev.comm,
+        detail: detail.length > 512 ? `${detail.slice(0, 509)}...` : detail,
+        source: ev.source ?? 'unknown',
+      });
+    }
+  }
+
+  #proc(ev: VigilEvent): ProcessState | undefined {
+    if (ev.pid === 0) return undefined;
+    let p = this.#procs.get(ev.pid);
+    if (p && p.workloadId !== ev.workload.id && ev.source !== 'otel') p = undefined;
+    if (!p) {
+      if (this.#procs.size >= this.#maxProcesses) {
+        const oldest = this.#procs.keys().next().value;
+        if (oldest !== undefined) this.#procs.delete(oldest);
+      }
+      const parent = this.#procs.get(ev.ppid);
+      p = { workloadId: ev.workload.id, comm: ev.comm, exe: ev.exe, ppid: ev.ppid };
+      if (parent?.mcpServerId && parent.workloadId === ev.workload.id) p.mcpServerId = parent.mcpServerId;
+      this.#procs.set(ev.pid, p);
+    }
+    return p;
+  }
+
+  #observe(ev: VigilEvent): void {
+    if (!this.#workloads.has(ev.workload.id)) this.#workloads.set(ev.workload.id, ev.workload);
+    switch (ev.kind) {
+      case 'process.exec':
+        this.#onExec(ev);
+        return;
+      case 'process.fork': {
+        const parent = this.#proc(ev);
+        if (parent && ev.childPid > 0) {
+          this.#procs.set(ev.childPid, { ...parent, ppid: ev.pid });
+        }
+        return;
+      }
+      case 'file.open':
+        this.#onOpen(ev);
+        return;
+      case 'net.connect':
+        this.#onConnect(ev);
+        return;
+      case 'net.listen':
+      case 'net.bind':
+        this.#onListen(ev);
+        return;
+      case 'dns.query': {
+        const m = this.catalogue.matchHost(ev.name);
+        if (m) {
+          const w = this.#component(
+            `${m.signature.type}:${m.signature.id}`,
+            m.signature.type,
+            m.signature.name,
+            m,
+          );
+          if (w) w.properties['host'] ??= ev.name;
+          // A lookup shows intent, not use: weaker than a connection.
+          this.#see(w, ev, 'dns', m.confidence * 0.7, `${ev.qtype} ${ev.name}`);
+        }
+        return;
+      }
+      case 'tool.call':
+        this.#onToolCall(ev);
+        return;
+      case 'tool.list': {
+        const server = this.#mcpByName(ev.server, ev);
+        if (server) server.properties['tools'] = String(ev.tools.length);
+        this.#see(server, ev, 'tool-list', 0.9, `${ev.server}: ${ev.tools.map((t) => t.name).join(', ')}`);
+        return;
+      }
+      case 'model.call':
+        this.#onModelCall(ev);
+        return;
+      case 'retrieval':
+        this.#onRetrieval(ev);
+        return;
+      case 'k8s.api': {
+        const p = this.#proc(ev);
+        const from = this.#actorNode(ev, p);
+        if (from) {
+          const id = this.#flow.node('identity', ev.workload.id, `k8s:${ev.user}`, ev.user, {
+            kind: 'kubernetes-user',
+          });
+          this.#flow.edge(from, id, 'runs-as', ev);
+        }
+        return;
+      }
+      case 'cloud.api': {
+        const p = this.#proc(ev);
+        const from = this.#actorNode(ev, p);
+        if (from) {
+          const api = this.#flow.node(
+            'api',
+            ev.workload.id,
+            `${ev.provider}:${ev.service}`,
+            `${ev.provider} ${ev.service}`,
+            {
+              provider: ev.provider,
+            },
+          );
+          this.#flow.edge(from, api, 'calls', ev);
+          const id = this.#flow.node('identity', ev.workload.id, `cloud:${ev.principal}`, ev.principal, {
+            kind: 'cloud-principal',
+          });
+          this.#flow.edge(from, id, 'runs-as', ev);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #onExec(ev: EventOf<'process.exec'>): void {
+    if (ev.result !== undefined && ev.result < 0) return;
+    // A new program replaces the old one: the role comes from the new command line or the parent.
+    const old = this.#procs.get(ev.pid);
+    const parent = this.#procs.get(ev.ppid);
+    const p: ProcessState = { workloadId: ev.workload.id, comm: ev.comm, exe: ev.filename, ppid: ev.ppid };
+    const inherited =
+      old?.mcpServerId ?? (parent?.workloadId === ev.workload.id ? parent.mcpServerId : undefined);
+    if (inherited) p.mcpServerId = inherited;
+    this.#procs.set(ev.pid, p);
+    const line = ev.argv.join(' ');
+    const detail = `${ev.filename} ${line}`.trim();
+    const byExe =
+      this.catalogue.matchExecutable(basename(ev.filename)) ?? this.catalogue.matchCommandLine(ev.argv);
+    if (byExe) {
+      const w = this.#component(
+        `${byExe.signature.type}:${byExe.signature.id}`,
+        byExe.signature.type,
+        byExe.signature.name,
+        byExe,
+      );
+      if (w) w.properties['command'] ??= line;
+      this.#see(w, ev, 'exec', byExe.confidence, detail);
+    }
+    for (const ref of packagesInCommandLine(ev.argv)) {
+      const m = this.catalogue.matchPackage(ref.ecosystem, ref.name);
+      if (!m) continue;
+      const id = componentIdForPackage(ref, m);
+      const w = this.#component(id, m.signature.type, ref.name, m, ref);
+      if (w && m.signature.type === 'mcp-server') {
+        w.properties['command'] ??= line;
+        w.properties['transport'] ??= 'stdio';
+        if (!inherited || inherited !== id) {
+          p.mcpServerId = id;
+          // The process that started the server: the agent side of a stdio MCP connection.
+          const spawner =
+            parent && parent.workloadId === ev.workload.id && !parent.mcpServerId ? parent : undefined;
+          if (spawner) {
+            const from = this.#processAgentNode(ev.workload.id, ev.ppid, spawner);
+            const to = this.#flow.node('mcp-server', ev.workload.id, id, ref.name, {}, id);
+            if (from && to) this.#flow.edge(from, to, 'spawns', ev);
+          }
+        }
+      }
+      this.#see(w, ev, 'exec', m.confidence, detail);
+    }
+  }
+
+  #onOpen(ev: EventOf<'file.open'>): void {
+    if (ev.result < 0) return;
+    const path = ev.path;
+    const p = this.#proc(ev);
+    const ref = path.includes('/node_modules/')
+      ? npmPackageFromPath(path)
+      : /\/(site|dist)-packages\//.test(path)
+        ? pythonPackageFromPath(path)
+        : undefined;
+    if (ref) {
+      const m = this.catalogue.matchPackage(ref.ecosystem, ref.name);
+      if (m) {
+        const w = this.#component(componentIdForPackage(ref, m), m.signature.type, ref.name, m, ref);
+        if (w && ref.version && !w.version) {
+          w.version = ref.version;
+          w.purl = purlFor(ref, ref.version);
+        }
+        this.#see(w, ev, 'file-open', m.confidence * 0.9, path);
+        if (
+          p &&
+          m.signature.type === 'framework' &&
+          !NOT_AGENT_FRAMEWORKS.has(m.signature.id) &&
+          !p.mcpServerId
+        ) {
+          p.agent = true;
+        }
+      }
+      return;
+    }
+    const model = this.catalogue.matchModelFile(path);
+    if (model && basename(path).lastIndexOf('.') > 0 && !SYSTEM_PREFIXES.some((s) => path.startsWith(s))) {
+      const ext = path.slice(path.lastIndexOf('.')).toLowerCase();
+      const ambiguous = AMBIGUOUS_MODEL_EXT.has(ext);
+      if (!(ambiguous && LIBRARY_MARKERS.some((s) => path.includes(s)))) {
+        const w = this.#component(`model-file:${path}`, 'model', basename(path), model);
+        if (w) {
+          w.properties['path'] = path;
+          w.properties['format'] = ext.slice(1);
+        }
+        this.#see(
+          w,
+          ev,
+          'file-open',
+          ambiguous ? model.confidence * 0.6 : model.confidence,
+          `${ev.access} ${path}`,
+        );
+        const from = this.#actorNode(ev, p);
+        if (from) {
+          const to = this.#flow.node(
+            'model',
+            ev.workload.id,
+            `file:${path}`,
+            basename(path),
+            { path },
+            `model-file:${path}`,
+          );
+          this.#flow.edge(from, to, 'uses-model', ev);
+        }
+        return;
+      }
+    }
+    // Credentials and data, for the flow graph: only for processes that act as an agent or an MCP server.
+    const from = this.#actorNode(ev, p);
+    if (!from) return;
+    if (isCredentialPath(path)) {
+      const id = this.#flow.node('identity', ev.workload.id, `credential:${path}`, path, {
+        kind: 'credential-file',
+      });
+      this.#flow.edge(from, id, 'uses-credential', ev);
+      return;
+    }
+    if (SYSTEM_PREFIXES.some((s) => path.startsWith(s)) || LIBRARY_MARKERS.some((s) => path.includes(s)))
+      return;
+    if (/\.(?:js|mjs|cjs|ts|py|pyc|so|node|map)$/.test(path)) return;
+    const dir = path.slice(0, path.lastIndexOf('/') + 1) || '/';
+    const to = this.#flow.node('data', ev.workload.id, `dir:${dir}`, dir, { kind: 'directory' });
+    const relation = ev.access === 'write' || ev.access === 'readwrite' || ev.created ? 'writes' : 'reads';
+    this.#flow.edge(from, to, relation, ev, basename(path));
+  }
+
+  #onConnect(ev: EventOf<'net.connect'>): void {
+    if (ev.result < 0 && ev.result !== EINPROGRESS) return;
+    if (ev.family === 'unix') return;
+    const p = this.#proc(ev);
+    const key = `${ev.daddr}:${ev.dport}`;
+    let peer = this.#peers.get(key);
+    if (!peer && this.#peers.size < 10_000) {
+      peer = { ev: [], count: 0 };
+      this.#peers.set(key, peer);
+    }
+    if (peer) {
+      peer.count++;
+      if (peer.ev.length < 4) peer.ev.push(ev);
+    }
+    const byHost = ev.dnsName ? this.catalogue.matchHost(ev.dnsName) : undefined;
+    const m = byHost ?? (ev.dport === 53 ? undefined : this.catalogue.matchPort(ev.dport));
+    const target = `${ev.dnsName ?? ev.daddr}:${ev.dport}`;
+    if (m) {
+      const w = this.#component(
+        `${m.signature.type}:${m.signature.id}`,
+        m.signature.type,
+        m.signature.name,
+        m,
+      );
+      if (w) {
+        if (ev.dnsName) w.properties['host'] ??= ev.dnsName;
+        w.properties['endpoint'] ??= target;
+      }
+      this.#see(
+        w,
+        ev,
+        'net-connect',
+        m.confidence,
+        `${ev.protocol} ${target}${ev.dnsName ? ` (${ev.daddr})` : ''}`,
+      );
+    }
+    const from = this.#actorNode(ev, p);
+    if (from && ev.dport !== 53) {
+      const type = m?.signature.type === 'vector-store' ? 'data' : 'api';
+      const to = this.#flow.node(
+        type,
+        ev.workload.id,
+        `net:${target}`,
+        m ? `${m.signature.name} ${target}` : target,
+        {
+          endpoint: target,
+          ...(ev.dnsName ? { host: ev.dnsName } : {}),
+        },
+        m ? `${m.signature.type}:${m.signature.id}` : undefined,
+      );
+      this.#flow.edge(from, to, 'calls', ev);
+    }
+  }
+
+  #onListen(ev: EventOf<'net.listen'> | EventOf<'net.bind'>): void {
+    if (ev.result < 0 || ev.family === 'unix' || ev.protocol !== 'tcp') return;
+    const m = this.catalogue.matchPort(ev.port);
+    if (!m) return;
+    const w = this.#component(`${m.signature.type}:${m.signature.id}`, m.signature.type, m.signature.name, m);
+    if (w) w.properties['listen'] ??= `${ev.addr}:${ev.port}`;
+    this.#see(
+      w,
+      ev,
+      'net-listen',
+      m.confidence,
+      `${ev.kind === 'net.listen' ? 'listen' : 'bind'} ${ev.addr}:${ev.port}`,
+    );
+  }
+
+  // The MCP server component that a client-side server name refers to.
+  #mcpByName(server: string, ev: VigilEvent): Working | undefined {
+    const known = this.#mcpNames.get(server);
+    if (known) return this.#components.get(known);
+    const lower = server.toLowerCase();
+    for (const c of this.#components.values()) {
+      if (c.type !== 'mcp-server') continue;
+      if (c.properties['configName'] === server) return c;
+    }
+    for (const c of this.#components.values()) {
+      if (c.type !== 'mcp-server' || c.workloads.size === 0) continue;
+      if (!c.workloads.has(ev.workload.id)) continue;
+      const bare = c.name.toLowerCase().replace(/^@[^/]+\//, '');
+      if (
+        bare === lower ||
+        bare.endsWith(`-${lower}`) ||
+        bare.startsWith(`${lower}-`) ||
+        bare.includes(`-${lower}-`)
+      )
+        return c;
+    }
+    const w = this.#component(`mcp-server:name/${server}`, 'mcp-server', server);
+    if (w) w.properties['configName'] ??= server;
+    return w;
+  }
+
+  #onToolCall(ev: EventOf<'tool.call'>): void {
+    const span = ev.source === 'otel';
+    const server = this.#mcpByName(ev.server, ev);
+    const w = this.#component(`tool:${ev.server}/${ev.tool}`, 'tool', ev.tool);
+    if (w) {
+      w.properties['server'] = ev.server;
+      if (ev.transport) w.properties['transport'] ??= ev.transport;
+      if (server) w.properties['serverComponent'] = server.id;
+    }
+    const detail = `${ev.server}.${ev.tool}${ev.status ? ` ${ev.status}` : ''}${ev.agent ? ` by ${ev.agent}` : ''}`;
+    this.#see(w, ev, span ? 'otel-span' : 'tool-call', 0.95, detail);
+    if (server) {
+      if (ev.transport) server.properties['transport'] ??= ev.transport;
+      this.#see(server, ev, span ? 'otel-span' : 'tool-call', 0.9, detail);
+    }
+    const agent = this.#agentFor(ev);
+    const from = agent ?? this.#actorNode(ev, this.#proc(ev));
+    if (from) {
+      const tool = this.#flow.node(
+        'tool',
+        ev.workload.id,
+        `${ev.server}/${ev.tool}`,
+        ev.tool,
+        { server: ev.server },
+        w?.id,
+      );
+      this.#flow.edge(from, tool, 'invokes', ev);
+      if (server) {
+        const s = this.#flow.node('mcp-server', ev.workload.id, server.id, server.name, {}, server.id);
+        this.#flow.edge(tool, s, 'served-by', ev);
+      }
+    }
+  }
+
+  #agentFor(ev: { agent?: string | undefined } & VigilEvent): string | undefined {
+    if (!ev.agent) return undefined;
+    const w = this.#component(`agent:${ev.agent}`, 'agent', ev.agent);
+    this.#see(w, ev, ev.source === 'otel' ? 'otel-span' : 'model-call', 0.9, ev.agent);
+    const p = this.#procs.get(ev.pid);
+    return this.#flow.node(
+      'agent',
+      ev.workload.id,
+      `name:${ev.agent}`,
+      ev.agent,
+      {
+        ...(p ? { process: `${p.comm} (pid ${ev.pid})` } : {}),
+      },
+      w?.id,
+    );
+  }
+
+  #onModelCall(ev: EventOf<'model.call'>): void {
+    const method: DiscoveryMethod = ev.source === 'otel' ? 'otel-span' : 'model-call';
+    const provider = ev.provider;
+    const model = this.#component(
+      `model:${provider}/${ev.model}`,
+      'model',
+      ev.model,
+      this.catalogue.matchProvider(provider),
+    );
+    if (model) {
+      model.properties['provider'] = provider;
+      if (ev.endpoint) model.properties['endpoint'] ??= ev.endpoint;
+      if (model.signatureId) {
+        // The model's signature is its API's; keep the family but not the API type.
+        model.family = `${this.catalogue.get(model.signatureId)?.name ?? provider} model`;
+      }
+    }
+    const detail = `${ev.operation ?? 'call'} ${provider}/${ev.model}${ev.endpoint ? ` at ${ev.endpoint}` : ''}`;
+    this.#see(model, ev, method, 0.95, detail);
+    // The API that served it: a known host, else a known provider without an endpoint, else the endpoint itself.
+    let api: Working | undefined;
+    const host = ev.endpoint ? endpointHostPort(ev.endpoint) : undefined;
+    const byHost = host ? this.catalogue.matchHost(host.host) : undefined;
+    const byProvider = this.catalogue.matchProvider(provider);
+    if (byHost)
+      api = this.#component(
+        `${byHost.signature.type}:${byHost.signature.id}`,
+        byHost.signature.type,
+        byHost.signature.name,
+        byHost,
+      );
+    else if (host) {
+      const hp = `${host.host}:${host.port}`;
+      api = this.#component(`llm-api:endpoint/${hp}`, 'llm-api', `${provider}-compatible endpoint ${hp}`);
+      if (api) {
+        api.properties['endpoint'] = ev.endpoint!;
+        api.properties['host'] = host.host;
+        api.properties['port'] = String(host.port);
+        api.properties['provider'] ??= provider;
+      }
+    } else if (byProvider)
+      api = this.#component(
+        `llm-api:${byProvider.signature.id}`,
+        'llm-api',
+        byProvider.signature.name,
+        byProvider,
+      );
+    if (api && ev.endpoint) api.properties['endpoint'] ??= ev.endpoint;
+    this.#see(api, ev, method, byHost ? byHost.confidence : 0.9, detail);
+    if (model && api) model.properties['api'] = api.id;
+    const from = this.#agentFor(ev) ?? this.#actorNode(ev, this.#proc(ev));
+    if (from) {
+      const m = this.#flow.node(
+        'model',
+        ev.workload.id,
+        `${provider}/${ev.model}`,
+        ev.model,
+        { provider },
+        model?.id,
+      );
+      this.#flow.edge(from, m, 'uses-model', ev);
+      if (api) {
+        const target = host ? `${host.host}:${host.port}` : api.id;
+        const a = this.#flow.node(
+          'api',
+          ev.workload.id,
+          `net:${target}`,
+          api.name,
+          { endpoint: ev.endpoint ?? target },
+          api.id,
+        );
+        this.#flow.edge(from, a, 'calls', ev);
+      }
+    }
+  }
+
+  #onRetrieval(ev: EventOf<'retrieval'>): void {
+    const method: DiscoveryMethod = ev.source === 'otel' ? 'otel-span' : 'retrieval';
+    const w = this.#component(`data-source:${ev.dataSource}`, 'data-source', ev.dataSource);
+    if (w && ev.store) w.properties['store'] = ev.store;
+    this.#see(w, ev, method, 0.9, `${ev.dataSource}${ev.store ? ` in ${ev.store}` : ''}`);
+    let store: Working | undefined;
+    if (ev.store) {
+      const sig = this.catalogue.signatures.find(
+        (s) =>
+          s.type === 'vector-store' &&
+          (s.id === ev.store!.toLowerCase() || s.name.toLowerCase() === ev.store!.toLowerCase()),
+      );
+      if (sig) {
+        store = this.#component(`vector-store:${sig.id}`, 'vector-store', sig.name, {
+          signature: sig,
+          method: 'provider',
+          confidence: 0.9,
+          matched: ev.store,
+        });
+        this.#see(store, ev, method, 0.9, `${ev.dataSource} in ${ev.store}`);
+      }
+    }
+    const from = this.#agentFor(ev) ?? this.#actorNode(ev, this.#proc(ev));
+    if (from) {
+      const d = this.#flow.node(
+        'data',
+        ev.workload.id,
+        `source:${ev.dataSource}`,
+        ev.dataSource,
+        {
+          kind: 'retrieval-source',
+          ...(ev.store ? { store: ev.store } : {}),
+        },
+        w?.id,
+      );
+      this.#flow.edge(from, d, 'retrieves', ev);
+    }
+  }
+
+  // The flow node for the process behind an event, when that process is an agent or an MCP server.
+  #actorNode(ev: VigilEvent, p: ProcessState | undefined): string | undefined {
+    if (!p) return undefined;
+    if (p.mcpServerId) {
+      const c = this.#components.get(p.mcpServerId);
+      const node = this.#flow.node(
+        'mcp-server',
+        ev.workload.id,
+        p.mcpServerId,
+        c?.name ?? p.mcpServerId,
+        {},
+        p.mcpServerId,
+      );
+      this.#identity(node, ev);
+      return node;
+    }
+    if (p.agent) return this.#processAgentNode(ev.workload.id, ev.pid, p, ev);
+    return undefined;
+  }
+
+  #processAgentNode(workloadId: string, pid: number, p: ProcessState, ev?: VigilEvent): string | undefined {
+    if (!p.agent && ev === undefined) {
+      // A process that starts an MCP server is the client side: an agent, even before it loaded a framework we know.
+      p.agent = true;
+    }
+    const node = this.#flow.node('agent', workloadId, `proc:${p.comm}`, `${p.comm} process`, {
+      exe: p.exe,
+      pid: String(pid),
+    });
+    if (ev) this.#identity(node, ev);
+    return node;
+  }
+
+  #identity(node: string | undefined, ev: VigilEvent): void {
+    if (!node) return;
+    if (ev.uid !== undefined) {
+      const id = this.#flow.node('identity', ev.workload.id, `uid:${ev.uid}`, `uid ${ev.uid}`, {
+        kind: 'unix-user',
+      });
+      this.#flow.edge(node, id, 'runs-as', ev);
+    }
+    const sa = ev.workload.serviceAccount;
+    if (sa) {
+      const id = this.#flow.node(
+        'identity',
+        ev.workload.id,
+        `sa:${ev.workload.namespace ?? ''}/${sa}`,
+        `serviceaccount ${sa}`,
+        {
+          kind: 'kubernetes-service-account',
+        },
+      );
+      this.#flow.edge(node, id, 'runs-as', ev);
+    }
+  }
+
+  /**
+   * The AI-BOM so far: reconciles declared and observed components and
+   * attaches the flow graph. Span-derived events held back are attributed now.
+   */
+  result(options: AiBomResultOptions = {}): AiBom {
+    for (const ev of this.#pendingSpans.splice(0)) {
+      // A span from a process the capture saw belongs to that process's workload.
+      const p = ev.pid > 0 ? this.#procs.get(ev.pid) : undefined;
+      const wl = p ? this.#workloads.get(p.workloadId) : undefined;
+      this.#observe(wl && wl.id !== ev.workload.id ? { ...ev, workload: wl } : ev);
+    }
+    this.#correlateEndpoints();
+    const components: AiBomComponent[] = [];
+    for (const w of this.#components.values()) components.push(this.#finish(w));
+    // A tool's standing follows its server's: a tool of an undeclared server is shadow too.
+    const byId = new Map(components.map((c) => [c.id, c]));
+    for (const c of components) {
+      if (c.type !== 'tool' || !this.#declaredAny) continue;
+      const server = byId.get(c.properties['serverComponent'] ?? '');
+      if (server && server.status !== 'observed')
+        c.status = server.status === 'declared-unused' ? 'declared-used' : server.status;
+    }
+    components.sort((a, b) => a.type.localeCompare(b.type) || a.id.localeCompare(b.id));
+    const byStatus: Record<string, number> = {};
+    const byType: Record<string, number> = {};
+    for (const c of components) {
+      byStatus[c.status] = (byStatus[c.status] ?? 0) + 1;
+      byType[c.type] = (byType[c.type] ?? 0) + 1;
+    }
+    const inputs: AiBomInputs = {
+      captures: [...(options.captures ?? [])],
+      otel: [...(options.otel ?? [])],
+      manifests: [...this.#manifests.values()],
+      events: this.#events,
+      drops: { ...(options.drops ?? {}) },
+    };
+    return {
+      schemaVersion: AIBOM_SCHEMA_VERSION,
+      generatedAt: (options.now ?? new Date()).toISOString(),
+      generator: options.generator ? { ...options.generator } : { name: 'vigil', version: '0.1.0' },
+      catalogueVersion: this.catalogue.version,
+      inputs,
+      components,
+      workloads: [...this.#workloadComponents.entries()]
+        .filter(([id]) => this.#workloads.has(id))
+        .map(([id, set]) => ({ workload: this.#workloads.get(id)!, componentIds: [...set].sort() })),
+      flow: this.#flow.graph(),
+      summary: { components: components.length, byStatus, byType },
+    };
+  }
+
+  // Endpoints named by spans (an OpenAI-compatible server on 127.0.0.1:PORT) gain the kernel's connects to them as evidence.
+  #correlateEndpoints(): void {
+    for (const w of this.#components.values()) {
+      const host = w.properties['host'];
+      const port = w.properties['port'];
+      if (!host || !port || !w.id.startsWith('llm-api:endpoint/')) continue;
+      const candidates = host === 'localhost' ? ['127.0.0.1', '::1'] : [host];
+      for (const addr of candidates) {
+        const peer = this.#peers.get(`${addr}:${port}`);
+        if (!peer) continue;
+        for (const ev of peer.ev)
+          this.#see(w, ev, 'net-connect', 0.9, `${ev.protocol} ${ev.daddr}:${ev.dport}`);
+        w.count += Math.max(0, peer.count - peer.ev.length);
+      }
+    }
+  }
+
+  #finish(w: Working): AiBomComponent {
+    const observed = w.count > 0;
+    const declared = w.declared.length > 0;
+    let status: ComponentStatus = 'observed';
+    if (this.#declaredAny && DECLARABLE.has(w.type)) {
+      status = declared && observed ? 'declared-used' : declared ? 'declared-unused' : 'undeclared-used';
+    } else if (declared && !observed) status = 'declared-unused';
+    else if (declared) status = 'declared-used';
+    const confidence = observed
+      ? combine(w.methodConfidence.values())
+      : Math.round(w.declaredConfidence * 1000) / 1000;
+    return {
+      id: w.id,
+      type: w.type,
+      name: w.name,
+      ...(w.version ? { version: w.version } : {}),
+      ...(w.purl ? { purl: w.purl } : {}),
+      ...(w.signatureId ? { signatureId: w.signatureId } : {}),
+      ...(w.family ? { family: w.family } : {}),
+      ...(w.vendor ? { vendor: w.vendor } : {}),
+      status,
+      confidence,
+      ...(observed
+        ? {
+            observed: {
+              workloads: [...w.workloads].sort(),
+              firstSeen: w.firstSeen,
+              lastSeen: w.lastSeen,
+              count: w.count,
+              methods: [...w.methodConfidence.keys()].sort(),
+              evidence: [...w.evidence].sort((a, b) => a.ts - b.ts),
+            },
+          }
+        : {}),
+      ...(declared ? { declared: [...w.declared] } : {}),
+      properties: { ...w.properties },
+    };
+  }
+}
+
+/** Host and port of an endpoint URL or `host:port`. */
+function endpointHostPort(endpoint: string): { host: string; port: number } | undefined {
+  try {
+    const url = new URL(endpoint.includes('://') ? endpoint : `http://${endpoint}`);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    return host ? { host, port } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const CREDENTIAL_PATTERNS = [
+  /\/\.aws\/(credentials|config)$/,
+  /\/\.config\/gcloud\//,
+  /\/\.azure\//,
+  /\/\.kube\/config$/,
+  /^\/(var\/)?run\/secrets\//,
+  /\/\.netrc$/,
+  /\/\.git-credentials$/,
+  /\/\.docker\/config\.json$/,
+  /\/\.ssh\/id_[^/]+$/,
+  /\/\.npmrc$/,
+  /\/\.pypirc$/,
+  /\/\.env(\.[^/]+)?$/,
+  /\/\.config\/gh\/hosts\.yml$/,
+];
+
+function isCredentialPath(path: string): boolean {
+  return CREDENTIAL_PATTERNS.some((r) => r.test(path));
+}

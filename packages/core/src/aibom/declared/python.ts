@@ -1,0 +1,169 @@
+import { VigilError } from '../../errors/vigil-error.js';
+import type { DeclaredPackage } from './declared-component.js';
+import { readLines } from './line-reader.js';
+import type { DeclaredReadOptions } from './npm.js';
+
+const REQUIREMENT =
+  /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(\(?\s*(?:===|==|~=|!=|<=|>=|<|>)\s*[^;#]*?\)?)?\s*(?:@\s*(\S+))?\s*(?:;[^#]*)?$/;
+
+/**
+ * Reads a pip `requirements.txt` line by line, in constant memory. Options
+ * (`-r`, `-c`, `--index-url`, `-e`), URLs and local paths are skipped
+ * (`#egg=` names are read); anything else that is not a requirement is an
+ * error naming the line.
+ */
+export async function* readRequirementsTxt(
+  path: string,
+  options: DeclaredReadOptions = {},
+): AsyncGenerator<DeclaredPackage> {
+  let pending = '';
+  let pendingLine = 0;
+  for await (const { text, line } of readLines(path, options.maxLineBytes, options.signal)) {
+    let t = text;
+    if (pending === '') pendingLine = line;
+    if (t.endsWith('\\')) {
+      pending += `${t.slice(0, -1)} `;
+      continue;
+    }
+    t = (pending + t).replace(/(^|\s)#.*$/, '').trim();
+    pending = '';
+    if (t === '') continue;
+    const egg = /#egg=([A-Za-z0-9._-]+)/.exec(t);
+    if (
+      t.startsWith('-') ||
+      /^[a-z+]+:\/\//i.test(t) ||
+      t.startsWith('.') ||
+      t.startsWith('/') ||
+      t.startsWith('file:')
+    ) {
+      if (egg)
+        yield pythonPackage(path, 'requirements.txt', egg[1]!, undefined, pendingLine, undefined, true);
+      continue;
+    }
+    const m = REQUIREMENT.exec(t);
+    if (!m) {
+      throw new VigilError(
+        'PARSE',
+        `expected a requirement like "name==1.0" or "name>=1,<2", found "${t.slice(0, 80)}"`,
+        {
+          location: { file: path, line: pendingLine },
+        },
+      );
+    }
+    const spec = m[3]?.trim();
+    const pinned = spec ? /^\(?\s*===?\s*([^,\s)]+)\s*\)?$/.exec(spec)?.[1] : undefined;
+    yield pythonPackage(path, 'requirements.txt', m[1]!, pinned, pendingLine, spec ?? m[4], true);
+  }
+}
+
+function pythonPackage(
+  file: string,
+  input: 'requirements.txt' | 'poetry.lock' | 'uv.lock',
+  name: string,
+  version: string | undefined,
+  line: number,
+  specifier: string | undefined,
+  direct: boolean | undefined,
+): DeclaredPackage {
+  return {
+    kind: 'package',
+    ecosystem: 'pypi',
+    name,
+    ...(version ? { version } : {}),
+    declaration: {
+      file,
+      input,
+      line,
+      ...(specifier ? { specifier } : version ? { specifier: version } : {}),
+      ...(direct !== undefined ? { direct } : {}),
+    },
+  };
+}
+
+/** A TOML basic or literal string value on one line. */
+function tomlString(raw: string, file: string, line: number, key: string): string {
+  const v = raw.trim();
+  const m = /^"((?:[^"\\]|\\.)*)"\s*(?:#.*)?$/.exec(v) ?? /^'([^']*)'\s*(?:#.*)?$/.exec(v);
+  if (!m) {
+    throw new VigilError(
+      'PARSE',
+      `expected a quoted string for ${key}, found ${v.slice(0, 60) || 'nothing'}`,
+      {
+        location: { file, line },
+      },
+    );
+  }
+  return m[1]!;
+}
+
+async function* readTomlPackages(
+  path: string,
+  input: 'poetry.lock' | 'uv.lock',
+  options: DeclaredReadOptions,
+): AsyncGenerator<DeclaredPackage> {
+  let block: { line: number; name?: string; version?: string; root?: boolean } | undefined;
+  let inPackageTable = false;
+  let blocks = 0;
+  const flush = function* (): Generator<DeclaredPackage> {
+    if (!block) return;
+    if (!block.name) {
+      throw new VigilError('PARSE', 'a [[package]] entry has no name', {
+        location: { file: path, line: block.line },
+      });
+    }
+    if (!block.root)
+      yield pythonPackage(path, input, block.name, block.version, block.line, block.version, undefined);
+    block = undefined;
+  };
+  for await (const { text, line } of readLines(path, options.maxLineBytes, options.signal)) {
+    const t = text.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    if (t.startsWith('[')) {
+      if (!/^\[\[?[A-Za-z0-9_."-]+(\.[A-Za-z0-9_"-]+)*\]\]?$/.test(t)) {
+        throw new VigilError('PARSE', `expected a table header like [[package]], found "${t.slice(0, 60)}"`, {
+          location: { file: path, line },
+        });
+      }
+      if (t === '[[package]]') {
+        yield* flush();
+        block = { line };
+        blocks++;
+        inPackageTable = true;
+      } else inPackageTable = false;
+      continue;
+    }
+    if (!inPackageTable || !block) continue;
+    const eq = t.indexOf('=');
+    if (eq <= 0) {
+      // Continuation lines of multi-line arrays or inline tables.
+      if (/^[\]}"'{,]/.test(t) || /^[A-Za-z0-9_-]+\s*[,\]}]/.test(t)) continue;
+      throw new VigilError('PARSE', `expected "key = value", found "${t.slice(0, 60)}"`, {
+        location: { file: path, line },
+      });
+    }
+    const key = t.slice(0, eq).trim();
+    const value = t.slice(eq + 1);
+    if (key === 'name') block.name = tomlString(value, path, line, 'name');
+    else if (key === 'version') block.version = tomlString(value, path, line, 'version');
+    else if (key === 'source' && /\b(editable|virtual)\s*=\s*"\."/.test(value)) block.root = true;
+  }
+  yield* flush();
+  if (blocks === 0) {
+    throw new VigilError('INPUT_INVALID', `not a ${input}: no [[package]] entries`, {
+      location: { file: path },
+    });
+  }
+}
+
+/** Reads every package a `poetry.lock` pins, line by line, in constant memory. */
+export function readPoetryLock(
+  path: string,
+  options: DeclaredReadOptions = {},
+): AsyncGenerator<DeclaredPackage> {
+  return readTomlPackages(path, 'poetry.lock', options);
+}
+
+/** Reads every package a `uv.lock` pins (not the project itself), line by line, in constant memory. */
+export function readUvLock(path: string, options: DeclaredReadOptions = {}): AsyncGenerator<DeclaredPackage> {
+  return readTomlPackages(path, 'uv.lock', options);
+}

@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { WorkloadRefSchema } from '../workload/workload-ref.js';
+import { AiComponentTypeSchema } from './catalogue.js';
+import { ExecutionFlowGraphSchema } from './flow-graph.js';
+
+/** Schema version of the {@link AiBom} document. */
+export const AIBOM_SCHEMA_VERSION = 1;
+
+/**
+ * Where a component stands between the manifests and what ran:
+ * `declared-used` (declared and observed), `declared-unused` (declared, never
+ * observed) or `undeclared-used` (observed, never declared: shadow AI).
+ * `observed` is used when no declared inputs were given at all.
+ */
+export const ComponentStatusSchema = z.enum([
+  'declared-used',
+  'declared-unused',
+  'undeclared-used',
+  'observed',
+]);
+/** @see {@link ComponentStatusSchema} */
+export type ComponentStatus = z.infer<typeof ComponentStatusSchema>;
+
+/**
+ * How a component was found at run time. `exec` (a process was started),
+ * `file-open` (a package or model file was opened), `net-connect`,
+ * `net-listen`, `dns`, and the ones read from ingested spans or tool-call
+ * events: `otel-span`, `tool-call`, `model-call`, `retrieval`.
+ */
+export const DiscoveryMethodSchema = z.enum([
+  'exec',
+  'file-open',
+  'net-connect',
+  'net-listen',
+  'dns',
+  'otel-span',
+  'tool-call',
+  'tool-list',
+  'model-call',
+  'retrieval',
+  'k8s-api',
+  'cloud-api',
+]);
+/** @see {@link DiscoveryMethodSchema} */
+export type DiscoveryMethod = z.infer<typeof DiscoveryMethodSchema>;
+
+/** One observed event behind a component, reduced to what a reader needs. */
+export const ComponentEvidenceSchema = z.object({
+  method: DiscoveryMethodSchema,
+  /** The event kind it came from. */
+  kind: z.string(),
+  /** Nanoseconds since the epoch. */
+  ts: z.number().nonnegative(),
+  workloadId: z.string(),
+  pid: z.number().int().nonnegative(),
+  comm: z.string(),
+  /** What was seen: a path, `host:port`, a command line, a model name. */
+  detail: z.string(),
+  /** The event source (`ebpf`, `replay`, `otel`…). */
+  source: z.string(),
+});
+/** @see {@link ComponentEvidenceSchema} */
+export type ComponentEvidence = z.infer<typeof ComponentEvidenceSchema>;
+
+/** What was observed of a component: counts, times, methods and sample events. */
+export const ObservationSchema = z.object({
+  /** Workload ids it was seen in. */
+  workloads: z.array(z.string()),
+  /** Nanoseconds since the epoch. */
+  firstSeen: z.number().nonnegative(),
+  lastSeen: z.number().nonnegative(),
+  /** Events that matched. */
+  count: z.number().int().nonnegative(),
+  methods: z.array(DiscoveryMethodSchema),
+  /** A bounded sample of the events, first ones first, at least one per method. */
+  evidence: z.array(ComponentEvidenceSchema),
+});
+/** @see {@link ObservationSchema} */
+export type Observation = z.infer<typeof ObservationSchema>;
+
+/** Which declared input listed a component. */
+export const DeclarationSchema = z.object({
+  /** The file. */
+  file: z.string(),
+  /** What kind of input it is. */
+  input: z.enum([
+    'package.json',
+    'package-lock.json',
+    'pnpm-lock.yaml',
+    'yarn.lock',
+    'requirements.txt',
+    'poetry.lock',
+    'uv.lock',
+    'pyproject.toml',
+    'mcp-config',
+    'kubernetes',
+  ]),
+  /** 1-based line, where the format has lines. */
+  line: z.number().int().positive().optional(),
+  /** Path inside the document, e.g. `mcpServers.fs` or `spec.containers[0].image`. */
+  path: z.string().optional(),
+  /** The version or range as written. */
+  specifier: z.string().optional(),
+  /** False for a transitive dependency found only in a lockfile. */
+  direct: z.boolean().optional(),
+});
+/** @see {@link DeclarationSchema} */
+export type Declaration = z.infer<typeof DeclarationSchema>;
+
+/** One component of the AI-BOM. */
+export const AiBomComponentSchema = z.object({
+  /** Stable id, e.g. `pkg:npm/@openai/agents`, `model:openai/gpt-4o`, `mcp-server:npm/@modelcontextprotocol/server-filesystem`. */
+  id: z.string().min(1),
+  type: AiComponentTypeSchema,
+  name: z.string(),
+  version: z.string().optional(),
+  /** Package URL when the component is a package. */
+  purl: z.string().optional(),
+  /** The catalogue signature that recognised it. */
+  signatureId: z.string().optional(),
+  /** The signature's display name (the family: `LangChain`, `OpenAI API`). */
+  family: z.string().optional(),
+  vendor: z.string().optional(),
+  status: ComponentStatusSchema,
+  /** How sure Vigil is that this is what it says, 0–1, combining every independent method. */
+  confidence: z.number().min(0).max(1),
+  observed: ObservationSchema.optional(),
+  declared: z.array(DeclarationSchema).optional(),
+  /** Extra facts: `endpoint`, `host`, `port`, `transport`, `command`, `path`, `format`, `provider`, `server`… */
+  properties: z.record(z.string(), z.string()),
+});
+/** @see {@link AiBomComponentSchema} */
+export type AiBomComponent = z.infer<typeof AiBomComponentSchema>;
+
+/** The components one workload used. */
+export const AiBomWorkloadSchema = z.object({
+  workload: WorkloadRefSchema,
+  componentIds: z.array(z.string()),
+});
+/** @see {@link AiBomWorkloadSchema} */
+export type AiBomWorkload = z.infer<typeof AiBomWorkloadSchema>;
+
+/** The inputs an AI-BOM was built from. */
+export const AiBomInputsSchema = z.object({
+  captures: z.array(z.string()),
+  otel: z.array(z.string()),
+  manifests: z.array(
+    z.object({ file: z.string(), input: DeclarationSchema.shape.input, components: z.number() }),
+  ),
+  /** Events read from captures and spans. */
+  events: z.number().int().nonnegative(),
+  /** Events the capture lost, by cause (from capture trailers), so a reader knows what may be missing. */
+  drops: z.record(z.string(), z.number()),
+});
+/** @see {@link AiBomInputsSchema} */
+export type AiBomInputs = z.infer<typeof AiBomInputsSchema>;
+
+/**
+ * The AI bill of materials: what AI components ran (and what was only
+ * declared), per workload, with evidence and confidence, and the execution
+ * flow Agent → Tool → API → Data → Identity.
+ *
+ * @example
+ * ```ts
+ * import { AiBomSchema } from '@vigil/core';
+ *
+ * const bom = AiBomSchema.parse(JSON.parse(text));
+ * const shadow = bom.components.filter((c) => c.status === 'undeclared-used');
+ * ```
+ */
+export const AiBomSchema = z.object({
+  schemaVersion: z.literal(AIBOM_SCHEMA_VERSION),
+  /** ISO 8601 time the document was built. */
+  generatedAt: z.string(),
+  generator: z.object({ name: z.string(), version: z.string() }),
+  catalogueVersion: z.string(),
+  inputs: AiBomInputsSchema,
+  components: z.array(AiBomComponentSchema),
+  workloads: z.array(AiBomWorkloadSchema),
+  flow: ExecutionFlowGraphSchema,
+  summary: z.object({
+    components: z.number().int().nonnegative(),
+    byStatus: z.record(z.string(), z.number().int().nonnegative()),
+    byType: z.record(z.string(), z.number().int().nonnegative()),
+  }),
+});
+/** @see {@link AiBomSchema} */
+export type AiBom = z.infer<typeof AiBomSchema>;

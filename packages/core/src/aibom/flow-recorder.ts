@@ -1,0 +1,103 @@
+import type { VigilEvent } from '../events/schema.js';
+import {
+  type ExecutionFlowGraph,
+  FLOW_GRAPH_SCHEMA_VERSION,
+  type FlowEdge,
+  type FlowNode,
+  type FlowNodeType,
+  type FlowRelation,
+} from './flow-graph.js';
+
+const MAX_SAMPLES = 5;
+
+/** Accumulates the execution-flow graph with bounded size. Internal to the AI-BOM builder. */
+export class FlowGraphRecorder {
+  readonly #maxNodes: number;
+  readonly #nodes = new Map<string, FlowNode & { samples?: Set<string> }>();
+  readonly #edges = new Map<string, FlowEdge & { kinds: Set<string> }>();
+  #truncated = false;
+
+  constructor(maxNodes: number) {
+    this.#maxNodes = maxNodes;
+  }
+
+  /** Adds (or finds) a node and returns its id, or `undefined` when the graph is full. */
+  node(
+    type: FlowNodeType,
+    workloadId: string,
+    key: string,
+    label: string,
+    properties: Record<string, string>,
+    componentId?: string,
+  ): string | undefined {
+    const id = `${type}:${workloadId}:${key}`;
+    const had = this.#nodes.get(id);
+    if (had) {
+      if (componentId && !had.componentId) had.componentId = componentId;
+      for (const [k, v] of Object.entries(properties)) had.properties[k] ??= v;
+      return id;
+    }
+    if (this.#nodes.size >= this.#maxNodes) {
+      this.#truncated = true;
+      return undefined;
+    }
+    this.#nodes.set(id, {
+      id,
+      type,
+      label,
+      workloadId,
+      ...(componentId ? { componentId } : {}),
+      properties: { ...properties },
+    });
+    return id;
+  }
+
+  /** Adds one observation of an edge; `sample` (a file name) is kept on the target node, a few per node. */
+  edge(
+    from: string | undefined,
+    to: string | undefined,
+    relation: FlowRelation,
+    ev: VigilEvent,
+    sample?: string,
+  ): void {
+    if (!from || !to || from === to) return;
+    const key = `${from}\u0000${relation}\u0000${to}`;
+    let e = this.#edges.get(key);
+    if (!e) {
+      if (this.#edges.size >= this.#maxNodes * 4) {
+        this.#truncated = true;
+        return;
+      }
+      e = { from, to, relation, count: 0, firstSeen: ev.ts, lastSeen: ev.ts, evidence: [], kinds: new Set() };
+      this.#edges.set(key, e);
+    }
+    e.count++;
+    if (ev.ts < e.firstSeen) e.firstSeen = ev.ts;
+    if (ev.ts > e.lastSeen) e.lastSeen = ev.ts;
+    e.kinds.add(`${ev.kind}${ev.source === 'otel' ? ' (span)' : ''}`);
+    if (sample) {
+      const n = this.#nodes.get(to);
+      if (n) {
+        n.samples ??= new Set();
+        if (n.samples.size < MAX_SAMPLES) n.samples.add(sample);
+      }
+    }
+  }
+
+  graph(): ExecutionFlowGraph {
+    const nodes: FlowNode[] = [...this.#nodes.values()].map(({ samples, ...n }) => ({
+      ...n,
+      properties: samples ? { ...n.properties, files: [...samples].join(', ') } : { ...n.properties },
+    }));
+    const edges: FlowEdge[] = [...this.#edges.values()].map(({ kinds, ...e }) => ({
+      ...e,
+      evidence: [...kinds].sort(),
+    }));
+    nodes.sort((a, b) => a.id.localeCompare(b.id));
+    edges.sort(
+      (a, b) =>
+        a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.relation.localeCompare(b.relation),
+    );
+    return { schemaVersion: FLOW_GRAPH_SCHEMA_VERSION, nodes, edges, truncated: this.#truncated };
+  }
+}

@@ -1,0 +1,412 @@
+import { AiBomBuilder, AiBomSchema, SignatureCatalogue } from '@vigil/core';
+import { describe, expect, it } from 'vitest';
+import { AGENT_WL, ev, OTHER_WL } from './events.js';
+
+const NM = '/srv/agent/node_modules/.pnpm';
+
+function agentRun() {
+  return [
+    ev({
+      kind: 'process.exec',
+      pid: 100,
+      ppid: 1,
+      filename: '/usr/bin/node',
+      argv: ['node', '/srv/agent/dist/main.js'],
+    }),
+    ev({
+      kind: 'file.open',
+      pid: 100,
+      path: `${NM}/@openai+agents@0.20.0_ws@8.23.0_zod@4.6.7/node_modules/@openai/agents/dist/index.mjs`,
+      flags: 0,
+      access: 'read',
+      result: 21,
+    }),
+    ev({
+      kind: 'file.open',
+      pid: 100,
+      path: `${NM}/openai@7.57.0_ws@8.23.0_zod@4.6.7/node_modules/openai/index.mjs`,
+      flags: 0,
+      access: 'read',
+      result: 22,
+    }),
+    ev({
+      kind: 'file.open',
+      pid: 100,
+      path: '/srv/agent/node_modules/zod/index.js',
+      flags: 0,
+      access: 'read',
+      result: 23,
+    }),
+    // The agent starts the filesystem MCP server over stdio, through npx.
+    ev({
+      kind: 'process.exec',
+      pid: 200,
+      ppid: 100,
+      comm: 'npm exec',
+      filename: '/usr/bin/npx',
+      argv: ['npx', '-y', '@modelcontextprotocol/server-filesystem@2026.8.31', '/srv/data'],
+    }),
+    ev({
+      kind: 'process.exec',
+      pid: 201,
+      ppid: 200,
+      comm: 'node',
+      filename: '/usr/bin/node',
+      argv: [
+        'node',
+        '/root/.npm/_npx/1/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
+        '/srv/data',
+      ],
+    }),
+    ev({
+      kind: 'file.open',
+      pid: 201,
+      ppid: 200,
+      uid: 1000,
+      path: '/srv/data/notes.txt',
+      flags: 0,
+      access: 'read',
+      result: 5,
+    }),
+    ev({
+      kind: 'file.open',
+      pid: 201,
+      ppid: 200,
+      uid: 1000,
+      path: '/srv/data/out/report.md',
+      flags: 577,
+      access: 'write',
+      created: true,
+      result: 6,
+    }),
+    // A DNS lookup and a connection to a hosted API.
+    ev({ kind: 'dns.query', pid: 100, name: 'api.anthropic.com', qtype: 'A', answers: ['160.79.104.10'] }),
+    ev({
+      kind: 'net.connect',
+      pid: 100,
+      uid: 1000,
+      family: 'inet',
+      protocol: 'tcp',
+      daddr: '160.79.104.10',
+      dport: 443,
+      dnsName: 'api.anthropic.com',
+      result: 0,
+    }),
+    // A local scripted endpoint, known only by address.
+    ev({
+      kind: 'net.connect',
+      pid: 100,
+      family: 'inet',
+      protocol: 'tcp',
+      daddr: '127.0.0.1',
+      dport: 43123,
+      result: -115,
+    }),
+    // A credential file.
+    ev({
+      kind: 'file.open',
+      pid: 100,
+      path: '/home/agent/.aws/credentials',
+      flags: 0,
+      access: 'read',
+      result: 7,
+    }),
+    // Another workload runs Ollama and loads a GGUF model.
+    ev({
+      kind: 'process.exec',
+      workload: OTHER_WL,
+      pid: 300,
+      comm: 'ollama',
+      filename: '/usr/local/bin/ollama',
+      argv: ['ollama', 'serve'],
+    }),
+    ev({
+      kind: 'net.listen',
+      workload: OTHER_WL,
+      pid: 300,
+      comm: 'ollama',
+      family: 'inet',
+      protocol: 'tcp',
+      addr: '0.0.0.0',
+      port: 11434,
+      result: 0,
+    }),
+    ev({
+      kind: 'file.open',
+      workload: OTHER_WL,
+      pid: 300,
+      comm: 'ollama',
+      path: '/models/llama-3.2-1b.Q4_K_M.gguf',
+      flags: 0,
+      access: 'read',
+      result: 9,
+    }),
+    // Not models: a .bin inside a library tree, and a directory named .bin.
+    ev({
+      kind: 'file.open',
+      pid: 100,
+      path: '/srv/agent/node_modules/.bin/tsc',
+      flags: 0,
+      access: 'read',
+      result: 10,
+    }),
+    ev({
+      kind: 'file.open',
+      pid: 100,
+      path: '/usr/lib/x86_64-linux-gnu/libfoo.bin',
+      flags: 0,
+      access: 'read',
+      result: 11,
+    }),
+  ];
+}
+
+function spansFromAgent() {
+  return [
+    ev({
+      kind: 'model.call',
+      source: 'otel',
+      workload: { id: 'otel:lab-agent', kind: 'external', name: 'lab-agent', labels: {} },
+      pid: 100,
+      comm: 'lab-agent',
+      exe: '',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      operation: 'chat',
+      endpoint: 'http://127.0.0.1:43123',
+      inputTokens: 10,
+      outputTokens: 5,
+      agent: 'File assistant',
+    }),
+    ev({
+      kind: 'tool.call',
+      source: 'otel',
+      workload: { id: 'otel:lab-agent', kind: 'external', name: 'lab-agent', labels: {} },
+      pid: 100,
+      comm: 'lab-agent',
+      exe: '',
+      server: 'filesystem',
+      tool: 'read_text_file',
+      transport: 'stdio',
+      status: 'ok',
+      agent: 'File assistant',
+    }),
+  ];
+}
+
+describe('AiBomBuilder: runtime discovery', () => {
+  const builder = new AiBomBuilder();
+  builder.onBatch([...agentRun(), ...spansFromAgent()]);
+  const bom = AiBomSchema.parse(builder.result({ now: new Date(0) }));
+  const byId = new Map(bom.components.map((c) => [c.id, c]));
+
+  it('names frameworks loaded from node_modules, with the version from the pnpm store path', () => {
+    const agents = byId.get('pkg:npm/@openai/agents');
+    expect(agents).toMatchObject({
+      type: 'framework',
+      version: '0.20.0',
+      signatureId: 'openai-agents',
+      purl: 'pkg:npm/%40openai/agents@0.20.0',
+    });
+    expect(agents?.observed?.methods).toEqual(['file-open']);
+    expect(agents?.observed?.evidence[0]?.detail).toContain('@openai/agents/dist/index.mjs');
+    expect(byId.get('pkg:npm/openai')?.version).toBe('7.57.0');
+    expect(byId.has('pkg:npm/zod')).toBe(false);
+  });
+
+  it('names the MCP server launched through npx, with its command line as evidence', () => {
+    const fs = byId.get('mcp-server:npm/@modelcontextprotocol/server-filesystem');
+    expect(fs?.type).toBe('mcp-server');
+    expect(fs?.version).toBe('2026.8.31');
+    expect(fs?.properties['transport']).toBe('stdio');
+    expect(fs?.observed?.methods).toContain('exec');
+    expect(fs?.observed?.count).toBeGreaterThanOrEqual(2);
+  });
+
+  it('recognises hosted APIs by DNS name, stronger for a connection than a lookup', () => {
+    const api = byId.get('llm-api:anthropic-api');
+    expect(api?.observed?.methods.sort()).toEqual(['dns', 'net-connect']);
+    expect(api?.confidence).toBeGreaterThan(0.9);
+    expect(api?.properties['host']).toBe('api.anthropic.com');
+  });
+
+  it('joins spans to the capture by pid, and gives the span-named endpoint the kernel connect as evidence', () => {
+    const model = byId.get('model:openai/gpt-4o-mini');
+    expect(model?.observed?.workloads).toEqual([AGENT_WL.id]);
+    const endpoint = byId.get('llm-api:endpoint/127.0.0.1:43123');
+    expect(endpoint?.observed?.methods.sort()).toEqual(['net-connect', 'otel-span']);
+    expect(endpoint?.observed?.evidence.some((e) => e.kind === 'net.connect' && e.source === 'replay')).toBe(
+      true,
+    );
+    const tool = byId.get('tool:filesystem/read_text_file');
+    expect(tool?.properties['serverComponent']).toBe(
+      'mcp-server:npm/@modelcontextprotocol/server-filesystem',
+    );
+    expect(byId.get('agent:File assistant')?.type).toBe('agent');
+  });
+
+  it('finds inference servers by executable and port, and model files by extension, not inside library trees', () => {
+    const ollama = byId.get('inference-server:ollama');
+    expect(ollama?.observed?.methods.sort()).toEqual(['exec', 'net-listen']);
+    expect(ollama?.observed?.workloads).toEqual([OTHER_WL.id]);
+    expect(byId.get('model-file:/models/llama-3.2-1b.Q4_K_M.gguf')?.properties['format']).toBe('gguf');
+    expect([...byId.keys()].filter((k) => k.startsWith('model-file:'))).toHaveLength(1);
+  });
+
+  it('without declared inputs every component is "observed"', () => {
+    expect(new Set(bom.components.map((c) => c.status))).toEqual(new Set(['observed']));
+  });
+
+  it('lists components per workload', () => {
+    const wl = bom.workloads.find((w) => w.workload.id === OTHER_WL.id);
+    expect(wl?.componentIds).toContain('inference-server:ollama');
+    expect(wl?.componentIds).not.toContain('pkg:npm/openai');
+  });
+
+  it('draws Agent → Tool → MCP server → Data → Identity, and Agent → API', () => {
+    const edges = bom.flow.edges.map((e) => `${e.from} -${e.relation}-> ${e.to}`);
+    const w = AGENT_WL.id;
+    expect(edges).toContain(
+      `agent:${w}:proc:node -spawns-> mcp-server:${w}:mcp-server:npm/@modelcontextprotocol/server-filesystem`,
+    );
+    expect(edges).toContain(`agent:${w}:name:File assistant -invokes-> tool:${w}:filesystem/read_text_file`);
+    expect(edges).toContain(
+      `tool:${w}:filesystem/read_text_file -served-by-> mcp-server:${w}:mcp-server:npm/@modelcontextprotocol/server-filesystem`,
+    );
+    expect(edges).toContain(
+      `mcp-server:${w}:mcp-server:npm/@modelcontextprotocol/server-filesystem -reads-> data:${w}:dir:/srv/data/`,
+    );
+    expect(edges).toContain(
+      `mcp-server:${w}:mcp-server:npm/@modelcontextprotocol/server-filesystem -writes-> data:${w}:dir:/srv/data/out/`,
+    );
+    expect(edges).toContain(
+      `mcp-server:${w}:mcp-server:npm/@modelcontextprotocol/server-filesystem -runs-as-> identity:${w}:uid:1000`,
+    );
+    expect(edges).toContain(`agent:${w}:proc:node -calls-> api:${w}:net:api.anthropic.com:443`);
+    expect(edges).toContain(
+      `agent:${w}:proc:node -uses-credential-> identity:${w}:credential:/home/agent/.aws/credentials`,
+    );
+    expect(edges).toContain(`agent:${w}:name:File assistant -uses-model-> model:${w}:openai/gpt-4o-mini`);
+    expect(bom.flow.truncated).toBe(false);
+  });
+});
+
+describe('AiBomBuilder: declared against observed', () => {
+  it('puts a declared, never-loaded package in declared-unused and a loaded, undeclared one in undeclared-used', () => {
+    const builder = new AiBomBuilder();
+    builder.onBatch(agentRun());
+    const decl = (name: string) => ({
+      kind: 'package' as const,
+      ecosystem: 'npm' as const,
+      name,
+      declaration: {
+        file: 'package.json',
+        input: 'package.json' as const,
+        path: `dependencies.${name}`,
+        specifier: '^1.0.0',
+        direct: true,
+      },
+    });
+    builder.declare([decl('@openai/agents'), decl('@anthropic-ai/sdk'), decl('left-pad')]);
+    const bom = builder.result();
+    const status = (id: string) => bom.components.find((c) => c.id === id)?.status;
+    expect(status('pkg:npm/@openai/agents')).toBe('declared-used');
+    expect(status('pkg:npm/@anthropic-ai/sdk')).toBe('declared-unused');
+    expect(status('pkg:npm/openai')).toBe('undeclared-used');
+    expect(status('mcp-server:npm/@modelcontextprotocol/server-filesystem')).toBe('undeclared-used');
+    // Not an AI component: not in the BOM at all.
+    expect(bom.components.some((c) => c.name === 'left-pad')).toBe(false);
+    // Things a manifest cannot declare stay "observed".
+    expect(status('llm-api:anthropic-api')).toBe('observed');
+    expect(bom.summary.byStatus['declared-unused']).toBe(1);
+    expect(bom.inputs.manifests).toEqual([{ file: 'package.json', input: 'package.json', components: 2 }]);
+  });
+
+  it('links tool calls to a server declared in an MCP client configuration by its configured name', () => {
+    const builder = new AiBomBuilder();
+    builder.declare([
+      {
+        kind: 'mcp-server',
+        configName: 'files',
+        command: 'npx',
+        args: ['-y', '@modelcontextprotocol/server-filesystem', '/srv/data'],
+        declaration: { file: '.mcp.json', input: 'mcp-config', path: 'mcpServers.files' },
+        properties: { configName: 'files', client: 'claude-code', transport: 'stdio' },
+      },
+    ]);
+    builder.onBatch(agentRun());
+    builder.observe(ev({ kind: 'tool.call', server: 'files', tool: 'write_file', transport: 'stdio' }));
+    const bom = builder.result();
+    const server = bom.components.find(
+      (c) => c.id === 'mcp-server:npm/@modelcontextprotocol/server-filesystem',
+    );
+    expect(server?.status).toBe('declared-used');
+    expect(server?.declared?.[0]?.path).toBe('mcpServers.files');
+    const tool = bom.components.find((c) => c.id === 'tool:files/write_file');
+    expect(tool?.properties['serverComponent']).toBe(server?.id);
+    expect(tool?.status).toBe('declared-used');
+  });
+});
+
+describe('AiBomBuilder: bounds and extension', () => {
+  it('keeps at most maxEvidencePerComponent samples but counts every event', () => {
+    const builder = new AiBomBuilder({ maxEvidencePerComponent: 3 });
+    for (let i = 0; i < 50; i++) {
+      builder.observe(
+        ev({
+          kind: 'net.connect',
+          family: 'inet',
+          protocol: 'tcp',
+          daddr: '1.2.3.4',
+          dport: 443,
+          dnsName: 'api.openai.com',
+          result: 0,
+        }),
+      );
+    }
+    builder.observe(ev({ kind: 'dns.query', name: 'api.openai.com', qtype: 'AAAA' }));
+    const c = builder.result().components.find((x) => x.id === 'llm-api:openai-api');
+    expect(c?.observed?.count).toBe(51);
+    expect(c?.observed?.evidence).toHaveLength(3);
+    // A new method still gets a sample.
+    expect(c?.observed?.evidence.some((e) => e.method === 'dns')).toBe(true);
+  });
+
+  it('stops adding components at maxComponents and counts the rest', () => {
+    const builder = new AiBomBuilder({ maxComponents: 2 });
+    for (let i = 0; i < 5; i++)
+      builder.observe(
+        ev({ kind: 'file.open', path: `/m/model-${i}.gguf`, flags: 0, access: 'read', result: 3 }),
+      );
+    expect(builder.result().components).toHaveLength(2);
+    expect(builder.droppedComponents).toBe(3);
+  });
+
+  it('marks the flow graph truncated at maxFlowNodes', () => {
+    const builder = new AiBomBuilder({ maxFlowNodes: 4 });
+    for (let i = 0; i < 20; i++)
+      builder.observe(ev({ kind: 'tool.call', agent: 'a', server: 's', tool: `t${i}` }));
+    const flow = builder.result().flow;
+    expect(flow.truncated).toBe(true);
+    expect(flow.nodes.length).toBeLessThanOrEqual(4);
+  });
+
+  it('recognises what user signatures describe', () => {
+    const catalogue = SignatureCatalogue.builtin().extend([
+      { id: 'acme-llm', name: 'ACME LLM gateway', type: 'llm-api', match: { hosts: ['llm.acme.internal'] } },
+    ]);
+    const builder = new AiBomBuilder({ catalogue });
+    builder.observe(
+      ev({
+        kind: 'net.connect',
+        family: 'inet',
+        protocol: 'tcp',
+        daddr: '10.0.0.5',
+        dport: 443,
+        dnsName: 'llm.acme.internal',
+        result: 0,
+      }),
+    );
+    expect(builder.result().components.map((c) => c.id)).toEqual(['llm-api:acme-llm']);
+  });
+});
