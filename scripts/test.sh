@@ -12,6 +12,8 @@ step "lint (biome)"
 pnpm -s lint
 step "typecheck (tsc, strict)"
 pnpm -s typecheck
+step "generated docs are current"
+npx tsx scripts/docs/generate.ts --check
 step "API docs (typedoc, warnings are errors)"
 pnpm -s docs >/dev/null
 step "tests (vitest)"

@@ -54,6 +54,7 @@ export {
   ToolDefinitionSchema,
   TransportSchema,
 } from './events/schema.js';
+export { eventJsonSchema, findingJsonSchema } from './events/json-schema.js';
 export type {
   ComplianceFramework,
   ComplianceRef,
