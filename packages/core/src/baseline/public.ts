@@ -1,2 +1,84 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
-export {};
+export type {
+  BaselineCreateOptions,
+  BaselineEntry,
+  BaselineView,
+  Coverage,
+  Introducer,
+  QuarantineItem,
+} from './baseline.js';
+export { Baseline } from './baseline.js';
+export type { BaselineEncoding } from './codec.js';
+export {
+  BASELINE_MSGPACK_MAGIC,
+  decodeBaselineSet,
+  encodeBaselineSet,
+  MAX_BASELINE_BYTES,
+  readBaselineFile,
+  writeBaselineFile,
+} from './codec.js';
+export type { CriticalBehaviour, CriticalContext, CriticalHit, CriticalMatch } from './critical.js';
+export {
+  CREDENTIAL_PATHS,
+  CriticalGuard,
+  DEFAULT_CRITICAL_BEHAVIOURS,
+  isCredentialPath,
+  isShellExec,
+  TOKEN_EGRESS_WINDOW_NS,
+} from './critical.js';
+export type { BaselineLookup, DriftDetail, DriftDetectorOptions, DriftFinding } from './drift.js';
+export { assessDrift, DriftDetector, driftFindingId } from './drift.js';
+export type { BaselineDomain, CollapseRule, GeneralisationConfig } from './generalise.js';
+export {
+  ARGS_MARK,
+  argumentPattern,
+  BASELINE_DOMAINS,
+  BaselineDomainSchema,
+  CollapsePolicy,
+  CollapseRuleSchema,
+  DEFAULT_GENERALISATION,
+  dnsSegments,
+  GeneralisationConfigSchema,
+  generaliseArg,
+  generaliseSegment,
+  pathSegments,
+  sameGeneralisation,
+  WILDCARD,
+} from './generalise.js';
+export type { BaselineLearnerOptions, LearnerNotice } from './learner.js';
+export { BaselineLearner } from './learner.js';
+export type { BaselineObservation } from './observation.js';
+export { describePattern, expandIpv6, observeEvent } from './observation.js';
+export type {
+  BaselineDocument,
+  BaselineEntryDocument,
+  BaselineSetDocument,
+  LearningState,
+  QuarantineItemDocument,
+  StabilityPolicy,
+} from './schema.js';
+export {
+  BASELINE_SCHEMA_VERSION,
+  BaselineDocumentSchema,
+  BaselineEntriesSchema,
+  BaselineEntryDocumentSchema,
+  BaselineSetDocumentSchema,
+  IntroducerSchema,
+  LearningStateSchema,
+  QuarantineItemDocumentSchema,
+  StabilityPolicySchema,
+} from './schema.js';
+export { BaselineSet } from './set.js';
+export type { SqliteBaselineStoreOptions } from './sqlite-store.js';
+export { SQLITE_STORE_VERSION, SqliteBaselineStore } from './sqlite-store.js';
+export { DEFAULT_STABILITY, StabilityTracker } from './stability.js';
+export type { BaselineStore, StoredBaselineInfo } from './store.js';
+export { MemoryBaselineStore } from './store.js';
+export type { BaselineKey, BaselineKeyFn } from './subject.js';
+export {
+  APP_VERSION_LABELS,
+  baselineKeyString,
+  defaultBaselineKey,
+  MODEL_VERSION_LABELS,
+  replicaName,
+} from './subject.js';

@@ -1,0 +1,274 @@
+import { z } from 'zod';
+
+/**
+ * The behaviour domains a baseline records. Each domain keeps its own
+ * generalised patterns.
+ */
+export const BaselineDomainSchema = z.enum([
+  'processes',
+  'files',
+  'peers',
+  'dns',
+  'syscalls',
+  'capabilities',
+  'tools',
+  'models',
+  'retrievals',
+  'k8s',
+  'cloud',
+]);
+/** @see {@link BaselineDomainSchema} */
+export type BaselineDomain = z.infer<typeof BaselineDomainSchema>;
+
+/** Every domain, in a stable order. */
+export const BASELINE_DOMAINS: readonly BaselineDomain[] = BaselineDomainSchema.options;
+
+/**
+ * A fan-out threshold for the children of pattern nodes whose path starts
+ * with `prefix` (longest prefix wins). `maxChildren: null` never collapses.
+ */
+export const CollapseRuleSchema = z.object({
+  domain: BaselineDomainSchema,
+  /** Compared with the node's display path, e.g. `/tmp/` for files or `ingress ` for peers. */
+  prefix: z.string(),
+  /** Distinct children a node keeps before they become one wildcard; `null` never collapses. */
+  maxChildren: z.number().int().positive().nullable(),
+});
+/** @see {@link CollapseRuleSchema} */
+export type CollapseRule = z.infer<typeof CollapseRuleSchema>;
+
+/**
+ * How observations are generalised into patterns. Stored in every baseline so
+ * a baseline explains itself; baselines merge only when their configurations
+ * are equal.
+ */
+export const GeneralisationConfigSchema = z.object({
+  /** Distinct children a pattern node keeps before they collapse into `*`. */
+  defaultMaxChildren: z.number().int().positive(),
+  /** Per-prefix thresholds (longest matching prefix wins). */
+  rules: z.array(CollapseRuleSchema),
+  /** Concrete values each entry keeps as examples of what it covers. */
+  examplesPerEntry: z.number().int().min(0).max(64),
+  /** Events kept per entry as the ones that introduced it. */
+  introducersPerEntry: z.number().int().min(0).max(16),
+  /** Arguments of a command line kept in its pattern (the rest become `…`). */
+  maxArgs: z.number().int().positive(),
+});
+/** @see {@link GeneralisationConfigSchema} */
+export type GeneralisationConfig = z.infer<typeof GeneralisationConfigSchema>;
+
+/**
+ * The default generalisation: directories collapse after 20 distinct
+ * children; temp folders after 4; per-process folders under `/proc` after 8;
+ * credential and configuration folders never (a new file there is always news);
+ * command lines of one binary after 12 distinct argument patterns; inbound
+ * peers after 4 addresses per octet.
+ */
+export const DEFAULT_GENERALISATION: GeneralisationConfig = Object.freeze({
+  defaultMaxChildren: 20,
+  rules: [
+    { domain: 'files', prefix: '/tmp/', maxChildren: 4 },
+    { domain: 'files', prefix: '/var/tmp/', maxChildren: 4 },
+    { domain: 'files', prefix: '/dev/shm/', maxChildren: 4 },
+    { domain: 'files', prefix: '/proc/', maxChildren: 8 },
+    { domain: 'files', prefix: '/etc/', maxChildren: null },
+    { domain: 'files', prefix: '/root/', maxChildren: null },
+    { domain: 'files', prefix: '/var/run/secrets/', maxChildren: null },
+    { domain: 'files', prefix: '/run/secrets/', maxChildren: null },
+    { domain: 'processes', prefix: '/tmp/', maxChildren: 4 },
+    { domain: 'processes', prefix: '/dev/shm/', maxChildren: null },
+    { domain: 'peers', prefix: 'ingress ', maxChildren: 4 },
+    { domain: 'dns', prefix: '', maxChildren: 16 },
+    { domain: 'syscalls', prefix: '', maxChildren: null },
+    { domain: 'capabilities', prefix: '', maxChildren: null },
+    { domain: 'tools', prefix: '', maxChildren: null },
+    { domain: 'models', prefix: '', maxChildren: null },
+    { domain: 'k8s', prefix: '', maxChildren: null },
+    { domain: 'cloud', prefix: '', maxChildren: 12 },
+  ] as CollapseRule[],
+  examplesPerEntry: 4,
+  introducersPerEntry: 1,
+  maxArgs: 12,
+}) as GeneralisationConfig;
+
+/** Marks where a command's arguments start in a process pattern. */
+export const ARGS_MARK = '::';
+/** The one-segment wildcard. */
+export const WILDCARD = '*';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const HEX_RUN = /(?<![0-9a-z])(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,}(?![0-9a-z])/gi;
+const LONG_DIGITS = /\d{3,}/g;
+const TEMP_NAME =
+  /^(?:tmp|temp)[._-]?[A-Za-z0-9_-]{3,}$|^pymp-|^_MEI\d|\.tmp$|^\.~|^[A-Za-z0-9]{6,}\.(?:tmp|part)$/i;
+const ALL_DIGITS = /^\d+$/;
+const TEMP_DIRS = new Set(['tmp', 'var/tmp', 'dev/shm']);
+
+/**
+ * Generalises one path segment: UUIDs, long hex runs and long digit runs
+ * become `<uuid>`, `<hex>` and `<num>`; an all-digit segment becomes `<num>`;
+ * temp-file names become `<tmp>`. A literal `*` is escaped so it never reads
+ * as a wildcard.
+ *
+ * @example
+ * ```ts
+ * generaliseSegment('1234'); // '<num>'
+ * generaliseSegment('report-20261126.txt'); // 'report-<num>.txt'
+ * generaliseSegment('tmpa8f3k2x1'); // '<tmp>'
+ * ```
+ */
+export function generaliseSegment(seg: string, underTemp = false): string {
+  if (seg === WILDCARD) return '\\*';
+  if (ALL_DIGITS.test(seg)) return '<num>';
+  if (TEMP_NAME.test(seg)) return '<tmp>';
+  if (underTemp && /\d/.test(seg)) return '<tmp>';
+  let out = seg;
+  if (out.length >= 8) {
+    out = out.replace(UUID, '<uuid>').replace(HEX_RUN, '<hex>');
+  }
+  return out.replace(LONG_DIGITS, '<num>');
+}
+
+/**
+ * Splits an absolute path into generalised segments (`.` and empty segments
+ * dropped, `..` resolved). Children of temp folders that carry digits become
+ * `<tmp>`.
+ *
+ * @example
+ * ```ts
+ * pathSegments('/tmp/tmpk3j2/out.json'); // ['tmp', '<tmp>', 'out.json']
+ * pathSegments('/proc/4242/status'); // ['proc', '<num>', 'status']
+ * ```
+ */
+export function pathSegments(path: string): string[] {
+  const raw = path.split('/');
+  const out: string[] = [];
+  for (const s of raw) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') {
+      out.pop();
+      continue;
+    }
+    const parent = out.length === 1 ? out[0]! : out.length === 2 ? `${out[0]}/${out[1]}` : '';
+    out.push(generaliseSegment(s, TEMP_DIRS.has(parent)));
+  }
+  return out;
+}
+
+const URL_RE = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/i;
+
+/**
+ * Generalises one command-line argument: paths are generalised segment by
+ * segment, URLs keep scheme and host, numbers and identifiers become
+ * placeholders, free text (spaces, newlines or more than 64 characters)
+ * becomes `<str>`, and `--flag=value` keeps the flag.
+ *
+ * @example
+ * ```ts
+ * generaliseArg('--limit=500'); // '--limit=<num>'
+ * generaliseArg('https://api.example.com/v1/items/9'); // 'https://api.example.com/<path>'
+ * ```
+ */
+export function generaliseArg(arg: string): string {
+  if (arg.length === 0) return "''";
+  const eq = arg.startsWith('-') ? arg.indexOf('=') : -1;
+  if (eq > 0) return `${arg.slice(0, eq)}=${generaliseArg(arg.slice(eq + 1))}`;
+  if (/\s/.test(arg) || arg.length > 64) return '<str>';
+  const url = URL_RE.exec(arg);
+  if (url)
+    return `${url[1]!.toLowerCase()}://${url[2]!.toLowerCase()}${url[3] && url[3] !== '/' ? '/<path>' : ''}`;
+  if (arg.startsWith('/') || arg.startsWith('./') || arg.startsWith('~/')) {
+    const lead = arg.startsWith('/') ? '/' : arg.slice(0, 2);
+    return lead + pathSegments(arg.slice(lead === '/' ? 0 : 2)).join('/');
+  }
+  if (/^-?\d+(\.\d+)?$/.test(arg)) return '<num>';
+  if (arg === WILDCARD) return '\\*';
+  return generaliseSegment(arg);
+}
+
+/**
+ * The argument pattern of a command line: `argv[1…]` generalised and joined
+ * with spaces, cut after `maxArgs` arguments.
+ *
+ * @example
+ * ```ts
+ * argumentPattern(['git', 'log', '-n', '20'], 12); // 'log -n <num>'
+ * ```
+ */
+export function argumentPattern(argv: readonly string[], maxArgs: number): string {
+  const parts: string[] = [];
+  const n = Math.min(argv.length, maxArgs + 1);
+  for (let i = 1; i < n; i++) parts.push(generaliseArg(argv[i]!));
+  if (argv.length > maxArgs + 1) parts.push('…');
+  return parts.join(' ');
+}
+
+/**
+ * Generalises a DNS name into labels, most significant first
+ * (`api.example.com` → `['com', 'example', 'api']`). Digit runs inside labels
+ * become `<num>`; hex and UUID labels become placeholders.
+ *
+ * @example
+ * ```ts
+ * dnsSegments('ip-10-0-3-7.ec2.internal'); // ['internal', 'ec2', 'ip-<num>-<num>-<num>-<num>']
+ * ```
+ */
+export function dnsSegments(name: string): string[] {
+  const labels = name.toLowerCase().replace(/\.$/, '').split('.');
+  const out: string[] = [];
+  for (let i = labels.length - 1; i >= 0; i--) {
+    const l = labels[i]!;
+    if (l === '') continue;
+    let g = l.length >= 8 ? l.replace(UUID, '<uuid>').replace(HEX_RUN, '<hex>') : l;
+    g = g.replace(/\d+/g, '<num>');
+    out.push(g === WILDCARD ? '\\*' : g);
+  }
+  return out;
+}
+
+/** Threshold lookup compiled from a configuration: longest matching prefix per domain. */
+export class CollapsePolicy {
+  readonly config: GeneralisationConfig;
+  readonly #byDomain = new Map<BaselineDomain, CollapseRule[]>();
+
+  constructor(config: GeneralisationConfig) {
+    this.config = config;
+    for (const r of config.rules) {
+      let list = this.#byDomain.get(r.domain);
+      if (!list) {
+        list = [];
+        this.#byDomain.set(r.domain, list);
+      }
+      list.push(r);
+    }
+    for (const list of this.#byDomain.values()) list.sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  /** Most distinct children a node at `nodePath` keeps (`Infinity`: never collapses). */
+  maxChildren(domain: BaselineDomain, nodePath: string): number {
+    const list = this.#byDomain.get(domain);
+    if (list) {
+      for (const r of list) {
+        if (nodePath.startsWith(r.prefix)) return r.maxChildren ?? Number.POSITIVE_INFINITY;
+      }
+    }
+    return this.config.defaultMaxChildren;
+  }
+}
+
+/** True when two configurations generalise identically. */
+export function sameGeneralisation(a: GeneralisationConfig, b: GeneralisationConfig): boolean {
+  return JSON.stringify(canonicalConfig(a)) === JSON.stringify(canonicalConfig(b));
+}
+
+function canonicalConfig(c: GeneralisationConfig): unknown {
+  return {
+    d: c.defaultMaxChildren,
+    r: [...c.rules]
+      .map((r) => [r.domain, r.prefix, r.maxChildren])
+      .sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1)),
+    e: c.examplesPerEntry,
+    i: c.introducersPerEntry,
+    a: c.maxArgs,
+  };
+}

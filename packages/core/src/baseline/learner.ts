@@ -1,0 +1,254 @@
+import { hostname } from 'node:os';
+import type { VigilEvent } from '../events/schema.js';
+import type { Evidence, Finding } from '../findings/finding.js';
+import type { Consumer, ConsumerContext } from '../pipeline/vigil.js';
+import { Baseline } from './baseline.js';
+import { type CriticalBehaviour, CriticalGuard, DEFAULT_CRITICAL_BEHAVIOURS } from './critical.js';
+import { driftFindingId } from './drift.js';
+import { DEFAULT_GENERALISATION, type GeneralisationConfig } from './generalise.js';
+import type { Introducer } from './internal/pattern-trie.js';
+import { describePattern, observeEvent } from './observation.js';
+import type { StabilityPolicy } from './schema.js';
+import { BaselineSet } from './set.js';
+import { DEFAULT_STABILITY } from './stability.js';
+import { type BaselineKeyFn, defaultBaselineKey } from './subject.js';
+
+/** Options for {@link BaselineLearner}. */
+export interface BaselineLearnerOptions {
+  /** Names this learner in per-origin counts (one per replica or node). Default: the host name. */
+  readonly origin?: string;
+  /** How workloads map to baselines. Default {@link defaultBaselineKey}. */
+  readonly key?: BaselineKeyFn;
+  readonly generalisation?: GeneralisationConfig;
+  readonly stability?: StabilityPolicy;
+  /**
+   * Behaviour quarantined instead of admitted while learning. Default
+   * {@link DEFAULT_CRITICAL_BEHAVIOURS}; add your own (or the rules package's critical rules).
+   */
+  readonly critical?: readonly CriticalBehaviour[];
+  /** Stop admitting behaviour once a baseline is stable (default true). */
+  readonly freezeWhenStable?: boolean;
+  /** Baselines to continue learning (e.g. loaded from a store). */
+  readonly resume?: BaselineSet;
+}
+
+/** Something the learner noticed: a baseline became stable, or behaviour was quarantined. */
+export type LearnerNotice =
+  | { readonly type: 'stable'; readonly baseline: Baseline; readonly ts: number }
+  | { readonly type: 'quarantined'; readonly baseline: Baseline; readonly finding: Finding };
+
+/**
+ * Learns baselines from the observation stream, per workload and image/model
+ * version: generalises what it sees, measures how fast new behaviour still
+ * appears and freezes each baseline once it is stable. Behaviour matching a
+ * critical check is quarantined (and reported as a finding), never admitted.
+ *
+ * @example
+ * ```ts
+ * import { BaselineLearner, DnsEnricher, ReplaySource, Vigil } from '@vigil/core';
+ *
+ * const learner = new BaselineLearner({ origin: 'node-1' });
+ * await new Vigil({ source: new ReplaySource(['week.vcap']), enrichers: [new DnsEnricher()], consumers: [learner] }).run();
+ * for (const b of learner.set.baselines()) console.log(b.subject, b.status, b.size());
+ * ```
+ */
+export class BaselineLearner implements Consumer {
+  readonly name = 'baseline-learner';
+  readonly origin: string;
+  /** The baselines learned so far. */
+  readonly set: BaselineSet;
+  readonly #key: BaselineKeyFn;
+  readonly #generalisation: GeneralisationConfig;
+  readonly #stability: StabilityPolicy;
+  readonly #guard: CriticalGuard;
+  readonly #freeze: boolean;
+  readonly #byWorkload = new Map<string, Baseline>();
+  readonly #reported = new Map<string, Finding & { count: number; lastSeen: number }>();
+  readonly #listeners: ((n: LearnerNotice) => void)[] = [];
+  #lastTs = 0;
+
+  constructor(options: BaselineLearnerOptions = {}) {
+    this.origin = options.origin ?? hostname();
+    this.#key = options.key ?? defaultBaselineKey;
+    this.#generalisation = options.generalisation ?? DEFAULT_GENERALISATION;
+    this.#stability = options.stability ?? DEFAULT_STABILITY;
+    this.#guard = new CriticalGuard(options.critical ?? DEFAULT_CRITICAL_BEHAVIOURS);
+    this.#freeze = options.freezeWhenStable ?? true;
+    this.set = options.resume ?? new BaselineSet();
+  }
+
+  /** Calls `listener` for every notice (stable, quarantined). */
+  onNotice(listener: (n: LearnerNotice) => void): this {
+    this.#listeners.push(listener);
+    return this;
+  }
+
+  onBatch(batch: readonly VigilEvent[], ctx: ConsumerContext): void {
+    for (const ev of batch) this.observe(ev, ctx);
+  }
+
+  /** Re-checks every baseline's stability at the time of the last event (time may have passed quietly). */
+  finish(): void {
+    for (const b of this.set.baselines()) {
+      const t = b.tracker(this.origin);
+      if (t.state.observations > 0 && t.check(Math.max(this.#lastTs, t.state.lastSeen)))
+        this.#notify({ type: 'stable', baseline: b, ts: this.#lastTs });
+    }
+  }
+
+  /** The baseline a workload's events go to (created on first use). */
+  baselineFor(ev: VigilEvent): Baseline {
+    let b = this.#byWorkload.get(ev.workload.id);
+    if (b === undefined) {
+      const key = this.#key(ev.workload);
+      b = this.set.get(key.subject, key.versionKey);
+      if (b === undefined) {
+        b = Baseline.create({
+          ...key,
+          workload: ev.workload,
+          generalisation: this.#generalisation,
+          stability: this.#stability,
+        });
+        this.set.add(b);
+      }
+      b.noteWorkload(ev.workload);
+      this.#byWorkload.set(ev.workload.id, b);
+    }
+    return b;
+  }
+
+  /** Learns from one event; reports quarantined behaviour through `ctx` when given. */
+  observe(ev: VigilEvent, ctx?: ConsumerContext): void {
+    if (ev.ts > this.#lastTs) this.#lastTs = ev.ts;
+    const b = this.baselineFor(ev);
+    const tracker = b.tracker(this.origin);
+    const frozen = this.#freeze && b.status === 'stable';
+    if (frozen) {
+      this.#guard.check(ev, b);
+      return;
+    }
+    const hits = this.#guard.check(ev, b);
+    const obs = observeEvent(ev, this.#generalisation);
+    if (hits.length > 0) {
+      for (const h of hits)
+        this.#quarantine(
+          b,
+          ev,
+          obs,
+          h.behaviour.id,
+          h.behaviour.title,
+          h.behaviour.severity,
+          h.match.reason,
+          h.match.related ?? [],
+          ctx,
+        );
+      return;
+    }
+    if (obs.length === 0) return;
+    let novel = false;
+    let introducer: Introducer | undefined;
+    for (const o of obs) {
+      introducer ??= { ts: ev.ts, pid: ev.pid, comm: ev.comm, exe: ev.exe, kind: ev.kind, value: o.concrete };
+      if (b.record(o, ev.ts, this.origin, { ...introducer, value: o.concrete })) novel = true;
+    }
+    if (tracker.record(ev.ts, novel)) this.#notify({ type: 'stable', baseline: b, ts: ev.ts });
+  }
+
+  #quarantine(
+    b: Baseline,
+    ev: VigilEvent,
+    obs: ReturnType<typeof observeEvent>,
+    behaviour: string,
+    title: string,
+    severity: Finding['severity'],
+    reason: string,
+    related: readonly VigilEvent[],
+    ctx: ConsumerContext | undefined,
+  ): void {
+    const observations = obs.map((o) => ({ domain: o.domain, pattern: [...o.segments] }));
+    b.quarantine({
+      behaviour,
+      title,
+      severity,
+      reason,
+      observations,
+      counts: { [this.origin]: 1 },
+      firstSeen: ev.ts,
+      lastSeen: ev.ts,
+      events: [...related, ev],
+    });
+    const id = driftFindingId(
+      b.subject,
+      b.versionKey,
+      `quarantine:${behaviour}`,
+      observations.flatMap((o) => [o.domain, ...o.pattern]),
+    );
+    const seen = this.#reported.get(id);
+    if (seen) {
+      seen.count++;
+      seen.lastSeen = Math.max(seen.lastSeen, ev.ts);
+      return;
+    }
+    const what = observations.map((o) => describePattern(o.domain, o.pattern)).join(', ') || ev.kind;
+    const evidence: Evidence[] = [
+      ...related.map((r) => ({
+        type: 'event' as const,
+        description: `earlier: ${r.kind} by ${r.comm} (pid ${r.pid})`,
+        event: r,
+      })),
+      { type: 'event', description: `${ev.kind} by ${ev.comm} (pid ${ev.pid})`, event: ev },
+      {
+        type: 'baseline',
+        description: `quarantined in baseline ${b.subject} @ ${b.versionKey} while learning; not admitted`,
+      },
+    ];
+    const finding = {
+      id,
+      ruleId: 'vigil.baseline.quarantined',
+      title: `Quarantined while learning: ${title}`,
+      severity,
+      category: 'drift' as const,
+      workload: ev.workload,
+      ts: ev.ts,
+      summary: `${ev.workload.name ?? ev.workload.id}: ${reason}, during the learning window; held for review instead of admitted (${what}).`,
+      evidence,
+      tags: {
+        owaspLlm: [],
+        owaspAgentic: [],
+        atlas: [],
+        attack: [],
+        ...Object.fromEntries(
+          Object.entries(this.#guard.behaviours.find((x) => x.id === behaviour)?.tags ?? {}).map(([k, v]) => [
+            k,
+            [...(v ?? [])],
+          ]),
+        ),
+      },
+      compliance: [],
+      risk: {
+        score: severity === 'critical' ? 90 : severity === 'high' ? 70 : 45,
+        reasons: [`critical behaviour ${behaviour} during learning`],
+      },
+      count: 1,
+      lastSeen: ev.ts,
+    };
+    this.#reported.set(id, finding);
+    ctx?.report(finding);
+    this.#notify({ type: 'quarantined', baseline: b, finding });
+  }
+
+  /** Findings for quarantined behaviour so far (aggregated). */
+  findings(): Finding[] {
+    return [...this.#reported.values()];
+  }
+
+  #notify(n: LearnerNotice): void {
+    for (const l of this.#listeners) {
+      try {
+        l(n);
+      } catch {
+        // A listener's failure must not stop learning.
+      }
+    }
+  }
+}

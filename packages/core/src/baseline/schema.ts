@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { EventSchema } from '../events/schema.js';
+import { SeveritySchema } from '../findings/finding.js';
+import { WorkloadRefSchema } from '../workload/workload-ref.js';
+import { BaselineDomainSchema, GeneralisationConfigSchema } from './generalise.js';
+
+/** Version of the baseline document schema. Bumped on any incompatible change. */
+export const BASELINE_SCHEMA_VERSION = 1;
+
+const ns = () => z.number().nonnegative();
+const count = () => z.number().int().nonnegative();
+
+/** A compact reference to the event that introduced a baseline entry. */
+export const IntroducerSchema = z.object({
+  ts: ns(),
+  pid: count(),
+  comm: z.string(),
+  exe: z.string(),
+  kind: z.string(),
+  /** The concrete value the event showed. */
+  value: z.string(),
+});
+
+/** One generalised pattern a workload was seen using, with its statistics. */
+export const BaselineEntryDocumentSchema = z.object({
+  /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+  pattern: z.array(z.string()),
+  /** Observations per origin (learner instance). Merges take the maximum per origin. */
+  counts: z.record(z.string(), count()),
+  firstSeen: ns(),
+  lastSeen: ns(),
+  /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+  examples: z.array(z.string()).optional(),
+  /** The earliest events that introduced the entry. */
+  introducedBy: z.array(IntroducerSchema).optional(),
+});
+/** @see {@link BaselineEntryDocumentSchema} */
+export type BaselineEntryDocument = z.infer<typeof BaselineEntryDocumentSchema>;
+
+/** When learning counts as done. */
+export const StabilityPolicySchema = z.object({
+  /** Observations a learner needs before it may call the baseline stable. */
+  minObservations: count(),
+  /** Seconds of event time a learner needs before it may call the baseline stable. */
+  minDurationSec: z.number().nonnegative(),
+  /** Seconds after which the baseline is called stable whatever the novelty rate (reason `max-duration`). */
+  maxDurationSec: z.number().positive(),
+  /** The novelty rate is measured over this many most recent observations. */
+  windowObservations: z.number().int().positive().max(1_000_000),
+  /** Stable when at most this fraction of the recent observations were new behaviour. */
+  maxNoveltyRate: z.number().min(0).max(1),
+});
+/** @see {@link StabilityPolicySchema} */
+export type StabilityPolicy = z.infer<typeof StabilityPolicySchema>;
+
+/** Learning progress of one origin. */
+export const LearningStateSchema = z.object({
+  observations: count(),
+  /** Observations that added new behaviour. */
+  novel: count(),
+  firstSeen: ns(),
+  lastSeen: ns(),
+  /** When new behaviour last appeared. */
+  lastNovel: ns(),
+  /** New behaviour per observation over the recent window. */
+  noveltyRate: z.number().min(0).max(1),
+  /** Novel observations inside the recent window (to resume measuring exactly). */
+  windowNovel: count().optional(),
+  status: z.enum(['learning', 'stable']),
+  stableSince: ns().optional(),
+  /** `converged`: the novelty rate fell below the threshold; `max-duration`: time ran out; `manual`: set by a person. */
+  stableReason: z.enum(['converged', 'max-duration', 'manual']).optional(),
+});
+/** @see {@link LearningStateSchema} */
+export type LearningState = z.infer<typeof LearningStateSchema>;
+
+/** An observation held out of the baseline. */
+export const QuarantinedObservationSchema = z.object({
+  domain: BaselineDomainSchema,
+  pattern: z.array(z.string()),
+});
+
+/** Behaviour seen during learning that a critical check flagged: held for review, not admitted. */
+export const QuarantineItemDocumentSchema = z.object({
+  /** Id of the critical behaviour that flagged it, e.g. `vigil.critical.shell-from-interpreter`. */
+  behaviour: z.string(),
+  title: z.string(),
+  severity: SeveritySchema,
+  /** Why, in one sentence. */
+  reason: z.string(),
+  observations: z.array(QuarantinedObservationSchema),
+  counts: z.record(z.string(), count()),
+  firstSeen: ns(),
+  lastSeen: ns(),
+  /** The earliest events behind it (the flagged event and any earlier ones it depends on). */
+  events: z.array(EventSchema),
+});
+/** @see {@link QuarantineItemDocumentSchema} */
+export type QuarantineItemDocument = z.infer<typeof QuarantineItemDocumentSchema>;
+
+const entryList = () => z.array(BaselineEntryDocumentSchema).optional();
+
+/** The entries of a baseline, by domain. Empty domains may be omitted. */
+export const BaselineEntriesSchema = z.object({
+  processes: entryList(),
+  files: entryList(),
+  peers: entryList(),
+  dns: entryList(),
+  syscalls: entryList(),
+  capabilities: entryList(),
+  tools: entryList(),
+  models: entryList(),
+  retrievals: entryList(),
+  k8s: entryList(),
+  cloud: entryList(),
+});
+
+/**
+ * One workload's behavioural baseline for one image/model version: what it
+ * was seen doing, generalised; how far learning got; what was quarantined.
+ *
+ * @example
+ * ```ts
+ * import { BaselineDocumentSchema } from '@vigil/core';
+ *
+ * const doc = BaselineDocumentSchema.parse(JSON.parse(text));
+ * console.log(doc.subject, doc.versionKey, doc.entries.processes?.length);
+ * ```
+ */
+export const BaselineDocumentSchema = z.object({
+  schemaVersion: z.literal(BASELINE_SCHEMA_VERSION),
+  /** What the baseline describes, stable across replicas, e.g. `k8s:ai/agent/agent`. */
+  subject: z.string().min(1),
+  /** Image and model version the behaviour belongs to; an upgrade starts a new baseline. */
+  versionKey: z.string().min(1),
+  /** A representative workload (the one with the smallest id). */
+  workload: WorkloadRefSchema,
+  /** Ids of workloads that contributed (smallest first, at most 16). */
+  workloads: z.array(z.string()),
+  generalisation: GeneralisationConfigSchema,
+  stability: StabilityPolicySchema,
+  /** Learning progress per origin. The baseline is stable when any origin is. */
+  learning: z.record(z.string(), LearningStateSchema),
+  entries: BaselineEntriesSchema,
+  quarantine: z.array(QuarantineItemDocumentSchema),
+});
+/** @see {@link BaselineDocumentSchema} */
+export type BaselineDocument = z.infer<typeof BaselineDocumentSchema>;
+
+/**
+ * The file `vigil learn` writes: baselines for any number of workloads.
+ *
+ * @example
+ * ```ts
+ * import { BaselineSetDocumentSchema } from '@vigil/core';
+ *
+ * const set = BaselineSetDocumentSchema.parse(JSON.parse(text));
+ * for (const b of set.baselines) console.log(b.subject);
+ * ```
+ */
+export const BaselineSetDocumentSchema = z.object({
+  schemaVersion: z.literal(BASELINE_SCHEMA_VERSION),
+  kind: z.literal('vigil.baseline-set'),
+  baselines: z.array(BaselineDocumentSchema),
+});
+/** @see {@link BaselineSetDocumentSchema} */
+export type BaselineSetDocument = z.infer<typeof BaselineSetDocumentSchema>;

@@ -1,0 +1,79 @@
+import { fromZodError } from '../errors/from-zod.js';
+import type { WorkloadRef } from '../workload/workload-ref.js';
+import { Baseline } from './baseline.js';
+import { BASELINE_SCHEMA_VERSION, type BaselineSetDocument, BaselineSetDocumentSchema } from './schema.js';
+import { type BaselineKeyFn, baselineKeyString, defaultBaselineKey } from './subject.js';
+
+/**
+ * Baselines of many workloads, keyed by subject and version key: what
+ * `vigil learn` writes and `vigil check` reads.
+ *
+ * @example
+ * ```ts
+ * import { BaselineSet } from '@vigil/core';
+ *
+ * const fleet = BaselineSet.merge(BaselineSet.fromDocument(nodeA), BaselineSet.fromDocument(nodeB));
+ * const b = fleet.forWorkload(event.workload);
+ * ```
+ */
+export class BaselineSet {
+  readonly #map = new Map<string, Baseline>();
+
+  constructor(baselines: Iterable<Baseline> = []) {
+    for (const b of baselines) this.add(b);
+  }
+
+  /** Adds a baseline; one with the same key is joined with it. */
+  add(b: Baseline): void {
+    const k = baselineKeyString(b);
+    const cur = this.#map.get(k);
+    if (cur) cur.joinFrom(b);
+    else this.#map.set(k, b);
+  }
+
+  /** The baseline for a subject and version key. */
+  get(subject: string, versionKey: string): Baseline | undefined {
+    return this.#map.get(baselineKeyString({ subject, versionKey }));
+  }
+
+  /** The baseline a workload maps to. */
+  forWorkload(workload: WorkloadRef, key: BaselineKeyFn = defaultBaselineKey): Baseline | undefined {
+    const k = key(workload);
+    return this.get(k.subject, k.versionKey);
+  }
+
+  /** Every baseline, ordered by subject then version key. */
+  baselines(): Baseline[] {
+    return [...this.#map.keys()].sort().map((k) => this.#map.get(k)!);
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** The set as a document (canonical). */
+  toDocument(): BaselineSetDocument {
+    return {
+      schemaVersion: BASELINE_SCHEMA_VERSION,
+      kind: 'vigil.baseline-set',
+      baselines: this.baselines().map((b) => b.toDocument()),
+    };
+  }
+
+  /** Reads a set document; errors list each problem with its path. */
+  static fromDocument(input: unknown, where: { file?: string } = {}): BaselineSet {
+    const r = BaselineSetDocumentSchema.safeParse(input);
+    if (!r.success)
+      throw fromZodError(r.error, 'baseline set', where.file ? { file: where.file } : undefined);
+    return new BaselineSet(
+      r.data.baselines.map((d, i) => Baseline.fromDocument(d, { ...where, path: ['baselines', i] })),
+    );
+  }
+
+  /** Joins sets: baselines with the same key merge (see {@link Baseline.merge}); inputs are not changed. */
+  static merge(...sets: BaselineSet[]): BaselineSet {
+    const out = new BaselineSet();
+    for (const s of sets) for (const b of s.baselines()) out.add(Baseline.fromDocument(b.toDocument()));
+    return out;
+  }
+}

@@ -1,0 +1,248 @@
+import { createRequire } from 'node:module';
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import type BetterSqlite3 from 'better-sqlite3';
+import { VigilError } from '../errors/vigil-error.js';
+import { Baseline } from './baseline.js';
+import { BaselineSet } from './set.js';
+import type { BaselineStore, StoredBaselineInfo } from './store.js';
+import { infoOf } from './store.js';
+
+/** Version of the SQLite store's table layout. */
+export const SQLITE_STORE_VERSION = 1;
+
+/** Options for {@link SqliteBaselineStore.open}. */
+export interface SqliteBaselineStoreOptions {
+  /** Open without writing (no schema creation). Default false. */
+  readonly readonly?: boolean;
+  /** Milliseconds to wait for a lock held by another process. Default 5000. */
+  readonly busyTimeoutMs?: number;
+}
+
+type Db = BetterSqlite3.Database;
+
+interface Row {
+  subject: string;
+  version_key: string;
+  version: string;
+  status: 'learning' | 'stable';
+  entries: number;
+  updated_at: number;
+  doc: Buffer;
+}
+
+/**
+ * The embedded {@link BaselineStore}: one SQLite file in WAL mode with full
+ * synchronous commits. Every write is one transaction; a process killed in
+ * the middle of one (even with SIGKILL) loses only that uncommitted
+ * transaction. Baselines are stored as msgpack documents, validated on read.
+ * better-sqlite3 is loaded on first open, so importing core needs no native code.
+ *
+ * @example
+ * ```ts
+ * import { SqliteBaselineStore } from '@vigil/core';
+ *
+ * const store = await SqliteBaselineStore.open('/var/lib/vigil/baselines.db');
+ * await store.merge(baseline);
+ * console.log(await store.list());
+ * await store.close();
+ * ```
+ */
+export class SqliteBaselineStore implements BaselineStore {
+  readonly path: string;
+  #db: Db | undefined;
+  readonly #encoder = new Encoder({ ignoreUndefined: true });
+  readonly #decoder = new Decoder();
+
+  private constructor(path: string, db: Db) {
+    this.path = path;
+    this.#db = db;
+  }
+
+  /** Opens (creating when needed) a store at `path`. */
+  static async open(path: string, options: SqliteBaselineStoreOptions = {}): Promise<SqliteBaselineStore> {
+    let Database: typeof BetterSqlite3;
+    try {
+      Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+    } catch (cause) {
+      throw new VigilError(
+        'NATIVE_ADDON_MISSING',
+        `better-sqlite3 could not be loaded (run 'pnpm rebuild better-sqlite3'): ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    let db: Db;
+    try {
+      db = new Database(path, {
+        readonly: options.readonly ?? false,
+        fileMustExist: options.readonly ?? false,
+      });
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      if (!options.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+        db.exec(`
+          CREATE TABLE IF NOT EXISTS vigil_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+          CREATE TABLE IF NOT EXISTS baselines (
+            subject TEXT NOT NULL,
+            version_key TEXT NOT NULL,
+            version TEXT NOT NULL,
+            status TEXT NOT NULL,
+            entries INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            doc BLOB NOT NULL,
+            PRIMARY KEY (subject, version_key)
+          );
+        `);
+        db.prepare(`INSERT OR IGNORE INTO vigil_meta (key, value) VALUES ('store_version', ?)`).run(
+          String(SQLITE_STORE_VERSION),
+        );
+      }
+      const row = db.prepare(`SELECT value FROM vigil_meta WHERE key = 'store_version'`).get() as
+        | { value: string }
+        | undefined;
+      if (row !== undefined && Number(row.value) !== SQLITE_STORE_VERSION) {
+        db.close();
+        throw new VigilError(
+          'STORE',
+          `baseline store version ${row.value} is not supported (this build reads ${SQLITE_STORE_VERSION})`,
+          { location: { file: path } },
+        );
+      }
+    } catch (cause) {
+      if (cause instanceof VigilError) throw cause;
+      throw new VigilError('STORE', `cannot open baseline store: ${(cause as Error).message}`, {
+        cause,
+        location: { file: path },
+      });
+    }
+    return new SqliteBaselineStore(path, db);
+  }
+
+  #open(): Db {
+    if (this.#db === undefined)
+      throw new VigilError('STORE', 'baseline store is closed', { location: { file: this.path } });
+    return this.#db;
+  }
+
+  #decode(row: Row): Baseline {
+    let value: unknown;
+    try {
+      value = this.#decoder.decode(row.doc);
+    } catch (cause) {
+      throw new VigilError(
+        'STORE',
+        `stored baseline ${row.subject} @ ${row.version_key} is undecodable: ${(cause as Error).message}`,
+        {
+          cause,
+          location: { file: this.path },
+        },
+      );
+    }
+    return Baseline.fromDocument(value, { file: this.path, path: [row.subject, row.version_key] });
+  }
+
+  #write(db: Db, b: Baseline): void {
+    const info = infoOf(b, Date.now());
+    db.prepare(
+      `INSERT INTO baselines (subject, version_key, version, status, entries, updated_at, doc)
+       VALUES (@subject, @versionKey, @version, @status, @entries, @updatedAt, @doc)
+       ON CONFLICT (subject, version_key) DO UPDATE SET
+         version = excluded.version, status = excluded.status, entries = excluded.entries,
+         updated_at = excluded.updated_at, doc = excluded.doc`,
+    ).run({ ...info, doc: Buffer.from(this.#encoder.encode(b.toDocument())) });
+  }
+
+  #getSync(db: Db, subject: string, versionKey: string): Baseline | undefined {
+    const row = db
+      .prepare(`SELECT * FROM baselines WHERE subject = ? AND version_key = ?`)
+      .get(subject, versionKey) as Row | undefined;
+    return row ? this.#decode(row) : undefined;
+  }
+
+  async get(subject: string, versionKey: string): Promise<Baseline | undefined> {
+    return this.#getSync(this.#open(), subject, versionKey);
+  }
+
+  async put(baseline: Baseline): Promise<void> {
+    const db = this.#open();
+    this.#guard(() => db.transaction(() => this.#write(db, baseline)).immediate());
+  }
+
+  async putAll(baselines: Iterable<Baseline>): Promise<void> {
+    const db = this.#open();
+    const list = [...baselines];
+    this.#guard(() =>
+      db
+        .transaction(() => {
+          for (const b of list) this.#write(db, b);
+        })
+        .immediate(),
+    );
+  }
+
+  async merge(baseline: Baseline): Promise<Baseline> {
+    const db = this.#open();
+    return this.#guard(() =>
+      db
+        .transaction(() => {
+          const cur = this.#getSync(db, baseline.subject, baseline.versionKey);
+          const merged = cur ? Baseline.merge(cur, baseline) : Baseline.fromDocument(baseline.toDocument());
+          this.#write(db, merged);
+          return merged;
+        })
+        .immediate(),
+    );
+  }
+
+  async delete(subject: string, versionKey: string): Promise<boolean> {
+    const db = this.#open();
+    return this.#guard(
+      () =>
+        db.prepare(`DELETE FROM baselines WHERE subject = ? AND version_key = ?`).run(subject, versionKey)
+          .changes > 0,
+    );
+  }
+
+  async list(): Promise<StoredBaselineInfo[]> {
+    const rows = this.#open()
+      .prepare(
+        `SELECT subject, version_key, version, status, entries, updated_at FROM baselines ORDER BY subject, version_key`,
+      )
+      .all() as Omit<Row, 'doc'>[];
+    return rows.map((r) => ({
+      subject: r.subject,
+      versionKey: r.version_key,
+      version: r.version,
+      status: r.status,
+      entries: r.entries,
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  async loadSet(): Promise<BaselineSet> {
+    const rows = this.#open().prepare(`SELECT * FROM baselines ORDER BY subject, version_key`).all() as Row[];
+    return new BaselineSet(rows.map((r) => this.#decode(r)));
+  }
+
+  #guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (cause) {
+      if (cause instanceof VigilError) throw cause;
+      throw new VigilError('STORE', `baseline store write failed: ${(cause as Error).message}`, {
+        cause,
+        location: { file: this.path },
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    const db = this.#db;
+    this.#db = undefined;
+    db?.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
