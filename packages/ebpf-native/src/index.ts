@@ -16,7 +16,13 @@ export { parseDnsQuery } from './decode/dns.js';
 export type { CapturePrivileges } from './preflight.js';
 export { assertCapturePrerequisites, capturePrivileges } from './preflight.js';
 export type { FeatureStatus, ProbeFeature, ProbeReport } from './probe.js';
-export { FeatureStatusSchema, PROBE_FEATURES, PROBE_SCHEMA_VERSION, ProbeReportSchema, probe } from './probe.js';
+export {
+  FeatureStatusSchema,
+  PROBE_FEATURES,
+  PROBE_SCHEMA_VERSION,
+  ProbeReportSchema,
+  probe,
+} from './probe.js';
 export type { SensorOptions, SensorStats } from './sensor.js';
 export { Sensor } from './sensor.js';
 export type { WorkloadCgroupOptions } from './workload-cgroup.js';

@@ -99,7 +99,8 @@ export async function probe(): Promise<ProbeReport> {
       const native = await binding.probe();
       for (const name of PROBE_FEATURES) {
         const f = native[name];
-        if (f) features[name] = f.supported ? { supported: true } : { supported: false, reason: f.reason ?? '' };
+        if (f)
+          features[name] = f.supported ? { supported: true } : { supported: false, reason: f.reason ?? '' };
       }
     }
   } catch (e) {
@@ -111,9 +112,14 @@ export async function probe(): Promise<ProbeReport> {
       PROBE_FEATURES.map((n) => [n, { supported: false, reason: why }]),
     ) as Record<ProbeFeature, FeatureStatus>;
   }
-  if (!btf) features.btf = { supported: false, reason: '/sys/kernel/btf/vmlinux is missing: kernel built without BTF' };
+  if (!btf)
+    features.btf = {
+      supported: false,
+      reason: '/sys/kernel/btf/vmlinux is missing: kernel built without BTF',
+    };
   else if (why !== undefined) features.btf = { supported: true };
-  for (const name of PROBE_FEATURES) features[name] ??= { supported: false, reason: 'not reported by the addon' };
+  for (const name of PROBE_FEATURES)
+    features[name] ??= { supported: false, reason: 'not reported by the addon' };
   return ProbeReportSchema.parse({
     schemaVersion: PROBE_SCHEMA_VERSION,
     platform: process.platform,

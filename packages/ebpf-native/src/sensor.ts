@@ -1,5 +1,11 @@
 import { isAbsolute, join } from 'node:path';
-import { type EventSource, type EventSourceOptions, type SourceStats, type VigilEvent, VigilError } from '@vigil/core';
+import {
+  type EventSource,
+  type EventSourceOptions,
+  type SourceStats,
+  VigilError,
+  type VigilEvent,
+} from '@vigil/core';
 import { RecordDecoder } from './decode/decoder.js';
 import { loadBinding, type NativeCounters, type NativeSensor } from './internal/binding.js';
 import { CgroupResolver } from './internal/cgroup-resolver.js';
@@ -114,7 +120,10 @@ export class Sensor implements EventSource {
       throw new VigilError('ABORTED', 'sensor open aborted', { cause: options.signal.reason });
     const ring = options.ringBufferBytes;
     if (ring !== undefined && (ring < 4096 || (ring & (ring - 1)) !== 0 || ring > 2 ** 30))
-      throw new VigilError('USAGE', `ringBufferBytes must be a power of two between 4096 and 2^30, got ${ring}`);
+      throw new VigilError(
+        'USAGE',
+        `ringBufferBytes must be a power of two between 4096 and 2^30, got ${ring}`,
+      );
     const binding = loadBinding();
     const native = new binding.NativeSensor({
       selfTgid: process.pid,
@@ -173,7 +182,10 @@ export class Sensor implements EventSource {
   #cgroupId(cgroup: string | bigint): string {
     if (typeof cgroup === 'bigint') return cgroup.toString();
     if (/^\d+$/.test(cgroup)) return cgroup;
-    const dir = isAbsolute(cgroup) && cgroup.startsWith(this.#resolver.root) ? cgroup : join(this.#resolver.root, cgroup);
+    const dir =
+      isAbsolute(cgroup) && cgroup.startsWith(this.#resolver.root)
+        ? cgroup
+        : join(this.#resolver.root, cgroup);
     try {
       return this.#resolver.add(dir);
     } catch (cause) {
@@ -261,7 +273,8 @@ export class Sensor implements EventSource {
         yield batch;
         continue;
       }
-      if (this.#signal?.aborted) throw new VigilError('ABORTED', 'sensor aborted', { cause: this.#signal.reason });
+      if (this.#signal?.aborted)
+        throw new VigilError('ABORTED', 'sensor aborted', { cause: this.#signal.reason });
       if (this.#closed) return;
       await new Promise<void>((r) => {
         this.#waiter = r;

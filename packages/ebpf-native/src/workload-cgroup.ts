@@ -7,13 +7,27 @@ import { cgroup2Root, cgroupIdOf } from './internal/cgroup-resolver.js';
 const live = new Set<WorkloadCgroup>();
 let exitHookInstalled = false;
 
+function removeAllSync(): void {
+  for (const c of live) c.removeSync();
+}
+
+// SIGINT/SIGTERM: when nothing else handles the signal, remove the cgroups and
+// then die of the same signal, as the process would have without this hook.
+// When the host handles the signal itself, it owns the shutdown (and calls remove()).
+function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
+  removeAllSync();
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  process.kill(process.pid, signal);
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // Best effort for hosts that exit without removing their cgroups.
-  process.on('exit', () => {
-    for (const c of live) c.removeSync();
-  });
+  process.on('exit', removeAllSync);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 /** Options for {@link WorkloadCgroup.create}. */

@@ -338,6 +338,7 @@ int BPF_PROG(vigil_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	if (!rec)
 		return 0;
 	struct vigil_exec *e = (struct vigil_exec *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->h, VIGIL_EXEC, cgid);
 	e->old_tid = old_pid;
 	__u32 off = sizeof(*e);
@@ -391,6 +392,7 @@ int BPF_PROG(vigil_fork, struct task_struct *parent, struct task_struct *child)
 	if (!rec)
 		return 0;
 	struct vigil_fork *e = (struct vigil_fork *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->h, VIGIL_FORK, cgid);
 	e->child_tgid = BPF_CORE_READ(child, tgid);
 	e->pad = 0;
@@ -411,6 +413,7 @@ int BPF_PROG(vigil_exit, struct task_struct *p)
 	if (!rec)
 		return 0;
 	struct vigil_exit *e = (struct vigil_exit *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->h, VIGIL_EXIT, cgid);
 	int code = BPF_CORE_READ(p, exit_code);
 	int group = BPF_CORE_READ(p, signal, group_exit_code);
@@ -481,6 +484,7 @@ static __always_inline void sock_remote(struct sock *sk, struct vigil_net *e)
 static __always_inline int on_net(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
 {
 	struct vigil_net *e = (struct vigil_net *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
 	__u16 kind = nr == NR_connect ? VIGIL_CONNECT
 		     : nr == NR_bind  ? VIGIL_BIND
 		     : nr == NR_listen ? VIGIL_LISTEN
@@ -554,7 +558,7 @@ static __always_inline int on_dns(__u8 *rec, long nr, struct pt_regs *regs, long
 		len = iov.iov_len;
 	}
 	struct vigil_dns *e = (struct vigil_dns *)rec;
-	__builtin_memset(e->daddr, 0, 16);
+	__builtin_memset(e, 0, sizeof(*e));
 	__u16 family = 0, port = 0;
 	if (uaddr) {
 		bpf_probe_read_user(&family, sizeof(family), uaddr);
@@ -605,6 +609,7 @@ static __always_inline int on_dns(__u8 *rec, long nr, struct pt_regs *regs, long
 static __always_inline int on_open(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
 {
 	struct vigil_open *e = (struct vigil_open *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->h, VIGIL_OPEN, cgid);
 	e->result = ret;
 	e->syscall = nr;
@@ -628,6 +633,9 @@ static __always_inline int on_open(__u8 *rec, long nr, struct pt_regs *regs, lon
 		e->flags = how.flags;
 		e->mode = how.mode;
 	}
+	/* The mode argument is only meaningful with O_CREAT or O_TMPFILE; otherwise it is register noise. */
+	if (!(e->flags & (00000100 | 020000000)))
+		e->mode = 0;
 	__u32 off = sizeof(*e);
 	off = put_str(rec, off, &e->path, upath, true, VIGIL_PATH_MAX, &e->h);
 	char first = 0;
@@ -658,6 +666,7 @@ static __always_inline int on_open(__u8 *rec, long nr, struct pt_regs *regs, lon
 static __always_inline int on_priv(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
 {
 	struct vigil_priv *e = (struct vigil_priv *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->h, VIGIL_PRIV, cgid);
 	e->result = ret;
 	e->syscall = nr;
@@ -691,6 +700,7 @@ static __always_inline int on_priv(__u8 *rec, long nr, struct pt_regs *regs, lon
 static __always_inline int on_ns(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
 {
 	struct vigil_ns *e = (struct vigil_ns *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->h, VIGIL_NS, cgid);
 	e->result = ret;
 	e->syscall = nr;
@@ -717,6 +727,7 @@ static __always_inline int on_ns(__u8 *rec, long nr, struct pt_regs *regs, long 
 static __always_inline int on_ptrace(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
 {
 	struct vigil_ptrace *e = (struct vigil_ptrace *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->h, VIGIL_PTRACE, cgid);
 	e->result = ret;
 	e->request = BPF_CORE_READ(regs, di);
@@ -728,6 +739,7 @@ static __always_inline int on_ptrace(__u8 *rec, long nr, struct pt_regs *regs, l
 static __always_inline int on_module(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
 {
 	struct vigil_module *e = (struct vigil_module *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->h, VIGIL_MODULE, cgid);
 	e->result = ret;
 	e->syscall = nr;
@@ -747,6 +759,7 @@ static __always_inline int on_module(__u8 *rec, long nr, struct pt_regs *regs, l
 static __always_inline int on_bpf(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
 {
 	struct vigil_bpf *e = (struct vigil_bpf *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
 	__u32 cmd = BPF_CORE_READ(regs, di);
 	/* Only program loads are security-relevant here; map and query calls are noise. */
 	if (cmd != BPF_PROG_LOAD)
@@ -771,6 +784,7 @@ static __always_inline int on_bpf(__u8 *rec, long nr, struct pt_regs *regs, long
 static __always_inline int on_memfd(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
 {
 	struct vigil_memfd *e = (struct vigil_memfd *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
 	fill_hdr(&e->h, VIGIL_MEMFD, cgid);
 	e->result = ret;
 	e->flags = BPF_CORE_READ(regs, si);

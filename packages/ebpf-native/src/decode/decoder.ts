@@ -1,15 +1,9 @@
 import { readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
-import { type VigilEvent, VigilError, type WorkloadRef } from '@vigil/core';
+import { VigilError, type VigilEvent, type WorkloadRef } from '@vigil/core';
 import { parseDnsQuery } from './dns.js';
 import { FIXED_SIZE, HDR, LAYOUT, MAX_RECORD_BYTES, RecordFlag, RecordKind } from './layout.js';
-import {
-  BPF_PROG_TYPES,
-  capabilityNames,
-  NAMESPACE_FLAGS,
-  PTRACE_REQUESTS,
-  SYSCALL_NAMES,
-} from './names.js';
+import { BPF_PROG_TYPES, capabilityNames, NAMESPACE_FLAGS, PTRACE_REQUESTS, SYSCALL_NAMES } from './names.js';
 
 /** What the decoder needs from its host: workload identity and the wall clock. */
 export interface DecodeContext {
@@ -138,7 +132,9 @@ export class RecordDecoder {
     while (off < buf.length) {
       records++;
       if (buf.length - off < HDR.size) {
-        errors.push(this.#err(off, `expected a ${HDR.size}-byte record header, ${buf.length - off} bytes left`));
+        errors.push(
+          this.#err(off, `expected a ${HDR.size}-byte record header, ${buf.length - off} bytes left`),
+        );
         break;
       }
       const kind = buf.readUInt16LE(off);
@@ -343,7 +339,8 @@ export class RecordDecoder {
           };
         }
         const syscall = PRIV_SYSCALLS.find((s) => s === name);
-        if (!syscall) throw this.#err(f.syscall, `priv record with syscall ${nr}, which is not a privilege change`);
+        if (!syscall)
+          throw this.#err(f.syscall, `priv record with syscall ${nr}, which is not a privilege change`);
         const nids = Math.min(rec.readUInt32LE(f.nids), 3);
         const ids: number[] = [];
         for (let i = 0; i < nids; i++) ids.push(rec.readInt32LE(f.ids + i * 4));
@@ -434,7 +431,8 @@ export class RecordDecoder {
   #net(rec: Buffer, kind: number): VigilEvent | undefined {
     const f = LAYOUT.net.fields;
     const famNum = rec.readUInt16LE(f.family);
-    const family = famNum === AF_INET ? 'inet' : famNum === AF_INET6 ? 'inet6' : famNum === AF_UNIX ? 'unix' : undefined;
+    const family =
+      famNum === AF_INET ? 'inet' : famNum === AF_INET6 ? 'inet6' : famNum === AF_UNIX ? 'unix' : undefined;
     if (!family) return undefined; // netlink, AF_UNSPEC disconnects and the like
     const proto = rec.readUInt16LE(f.protocol);
     const type = rec.readUInt16LE(f.type);

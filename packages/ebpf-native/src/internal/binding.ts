@@ -61,7 +61,8 @@ function packageRoot(): string {
     const pj = join(dir, 'package.json');
     if (existsSync(pj)) {
       try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === '@vigil/ebpf-native') return dir;
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === '@vigil/ebpf-native')
+          return dir;
       } catch {
         // keep looking
       }

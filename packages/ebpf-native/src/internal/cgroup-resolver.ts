@@ -86,7 +86,8 @@ export class CgroupResolver {
         return;
       }
       for (const e of entries) {
-        if (e.isDirectory()) walk(join(dir, e.name), rel === '/' ? `/${e.name}` : `${rel}/${e.name}`, depth + 1);
+        if (e.isDirectory())
+          walk(join(dir, e.name), rel === '/' ? `/${e.name}` : `${rel}/${e.name}`, depth + 1);
       }
     };
     walk(this.root, '/', 0);
