@@ -28,8 +28,6 @@ export type {
   DeclaredMcpServer,
   DeclaredPackage,
 } from './declared/declared-component.js';
-export type { McpServerEntry } from './declared/mcp-config.js';
-export { McpServerEntrySchema } from './declared/mcp-config.js';
 export type { DeclaredReadOptions } from './declared/npm.js';
 export type { DeclaredInputKind, DeclaredInputOptions } from './declared/read.js';
 export { detectDeclaredInput, readDeclaredInput, streamDeclaredInput } from './declared/read.js';

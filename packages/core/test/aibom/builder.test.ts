@@ -327,6 +327,7 @@ describe('AiBomBuilder: declared against observed', () => {
     builder.declare([
       {
         kind: 'mcp-server',
+        name: 'files',
         configName: 'files',
         command: 'npx',
         args: ['-y', '@modelcontextprotocol/server-filesystem', '/srv/data'],

@@ -14,6 +14,8 @@ export interface DeclaredPackage {
 /** An MCP server from a client configuration (Claude Desktop, Claude Code, Cursor, VS Code, Windsurf, Gemini CLI). */
 export interface DeclaredMcpServer {
   readonly kind: 'mcp-server';
+  /** The same as {@link DeclaredMcpServer.configName}, so every declared component has a name. */
+  readonly name: string;
   /** The name the client knows the server by (the key under `mcpServers` / `servers`). */
   readonly configName: string;
   readonly command?: string;

@@ -115,6 +115,7 @@ export async function* readMcpConfig(
       const envKeys = Object.keys(e.env ?? {});
       yield {
         kind: 'mcp-server',
+        name,
         configName: name,
         ...(e.command ? { command: e.command } : {}),
         ...(e.args ? { args: e.args } : {}),
