@@ -237,7 +237,7 @@ export class Baseline implements BaselineView {
     return b;
   }
 
-  /** The same baseline as a document (canonical: sorted, so equal baselines give equal JSON). */
+  /** The same baseline as a document: entries, origins and quarantine in sorted order, so equal baselines give equal documents. */
   toDocument(): BaselineDocument {
     const entries: Partial<Record<BaselineDomain, BaselineEntryDocument[]>> = {};
     for (const domain of BASELINE_DOMAINS) {
