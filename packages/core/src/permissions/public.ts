@@ -1,2 +1,125 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
-export {};
+export type { IamPolicyDocument, IamPolicyOptions, IamStatement } from './aws/iam-policy.js';
+export {
+  IamPolicyDocumentSchema,
+  IamPrincipalSchema,
+  IamStatementSchema,
+  iamPolicyGrants,
+} from './aws/iam-policy.js';
+export type {
+  DeclaredContainer,
+  DeclaredPermissions,
+  DeclaredSubject,
+  DeclaredWarning,
+  DeclaredWorkload,
+} from './declared.js';
+export {
+  DeclaredContainerSchema,
+  DeclaredPermissionsSchema,
+  DeclaredSubjectSchema,
+  DeclaredWarningSchema,
+  DeclaredWorkloadSchema,
+} from './declared.js';
+export type { GapAnalysisOptions } from './gap/analyze.js';
+export { analyzeGaps, coverageOf, OBSERVABLE_CAPABILITIES, workloadMatches } from './gap/analyze.js';
+export type { Coverage, DomainGap, GapReport, UnusedGrant, WorkloadGap } from './gap/report.js';
+export {
+  CoverageSchema,
+  DomainGapSchema,
+  GAP_REPORT_SCHEMA_VERSION,
+  GapReportSchema,
+  UnusedGrantSchema,
+  WorkloadGapSchema,
+} from './gap/report.js';
+export type {
+  Grant,
+  GrantInput,
+  GrantSource,
+  GrantTarget,
+  GrantTargetOf,
+  InherentRisk,
+  PermissionDomain,
+  SubjectKind,
+} from './grant.js';
+export {
+  GRANT_SCHEMA_VERSION,
+  GrantSchema,
+  GrantSourceSchema,
+  GrantTargetSchema,
+  InherentRiskSchema,
+  makeGrant,
+  PERMISSION_DOMAINS,
+  PermissionDomainSchema,
+  SubjectKindSchema,
+  subjectId,
+  subjectOfAwsPrincipal,
+  subjectOfK8sUser,
+} from './grant.js';
+export {
+  awsActionRisk,
+  capabilityRisk,
+  egressRisk,
+  fileRisk,
+  hostPrivilegeRisk,
+  kubernetesApiRisk,
+  mcpToolRisk,
+} from './inherent-risk.js';
+export { VALIDATED_KUBERNETES_KINDS, validateKubernetesObject } from './kubernetes/schema-validate.js';
+export {
+  ALL_CAPABILITIES,
+  DEFAULT_CONTAINER_CAPABILITIES,
+  normaliseCapability,
+  SERVICE_ACCOUNT_TOKEN_DIR,
+} from './kubernetes/workloads.js';
+export type { ArtifactKind, LeastPrivilege, LeastPrivilegeArtifact } from './least-privilege/artifact.js';
+export {
+  ArtifactKindSchema,
+  LEAST_PRIVILEGE_SCHEMA_VERSION,
+  LeastPrivilegeArtifactSchema,
+  LeastPrivilegeSchema,
+} from './least-privilege/artifact.js';
+export type { LeastPrivilegeOptions, McpToolAllowlist } from './least-privilege/generate.js';
+export { generateLeastPrivilege, McpToolAllowlistSchema } from './least-privilege/generate.js';
+export type { IamGenerationOptions } from './least-privilege/iam.js';
+export { leastPrivilegeIam } from './least-privilege/iam.js';
+export { leastPrivilegeRbac } from './least-privilege/rbac.js';
+export { leastPrivilegeNetworkPolicy, leastPrivilegeWorkload } from './least-privilege/workload.js';
+export type { DeclaredPermissionsOptions } from './load-declared.js';
+export { DeclaredPermissionsBuilder, loadDeclaredPermissions } from './load-declared.js';
+export { cidrContains, globMatch, grantCovers, isPrivateAddress, pathUnder } from './match.js';
+export type { McpConfigOptions, McpServerEntry } from './mcp/mcp-config.js';
+export {
+  McpServerEntrySchema,
+  McpToolListSchema,
+  mcpConfigGrants,
+  readMcpToolList,
+} from './mcp/mcp-config.js';
+export type { CloudTrailRecord, CloudTrailSourceOptions } from './observed/cloudtrail.js';
+export {
+  CloudTrailRecordSchema,
+  CloudTrailScanner,
+  CloudTrailSource,
+  cloudTrailToVigil,
+} from './observed/cloudtrail.js';
+export type { KubernetesAuditEvent, KubernetesAuditSourceOptions } from './observed/k8s-audit.js';
+export {
+  auditEventToVigil,
+  KubernetesAuditEventSchema,
+  KubernetesAuditSource,
+} from './observed/k8s-audit.js';
+export type {
+  ObservedTarget,
+  ObservedUse,
+  ObservedUseDocument,
+  ObservedUseOptions,
+} from './observed/use.js';
+export {
+  awsServicePrefix,
+  mergeObservedUse,
+  OBSERVED_USE_SCHEMA_VERSION,
+  ObservedTargetSchema,
+  ObservedUseAccumulator,
+  ObservedUseDocumentSchema,
+  ObservedUseSchema,
+  workloadSubject,
+} from './observed/use.js';

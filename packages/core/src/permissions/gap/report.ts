@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { WorkloadRefSchema } from '../../workload/workload-ref.js';
+import { GrantSchema, PermissionDomainSchema } from '../grant.js';
+import { ObservedUseSchema } from '../observed/use.js';
+
+/** Version of the gap report document. */
+export const GAP_REPORT_SCHEMA_VERSION = 1;
+
+/** How much an observation window can be trusted to show every use. */
+export const CoverageSchema = z.object({
+  /** Nanoseconds since the epoch; both 0 when nothing was observed. */
+  start: z.number().nonnegative(),
+  end: z.number().nonnegative(),
+  durationSeconds: z.number().nonnegative(),
+  /** `low` under a day, `medium` under 14 days, `high` from 14 days on. */
+  confidence: z.enum(['none', 'low', 'medium', 'high']),
+  /** 0–1: grows with the logarithm of the window, 1 at 30 days. */
+  score: z.number().min(0).max(1),
+  note: z.string(),
+});
+/** @see {@link CoverageSchema} */
+export type Coverage = z.infer<typeof CoverageSchema>;
+
+/** A grant never exercised in the window, with its rank. */
+export const UnusedGrantSchema = z.object({
+  grant: GrantSchema,
+  /** 0–100: inherent risk × reach, the order unused grants are listed in. */
+  rank: z.number().min(0).max(100),
+  /** False when the sensors could not have seen a use (e.g. `CAP_CHOWN`, `hostPID`): keep, but verify by hand. */
+  observable: z.boolean(),
+});
+/** @see {@link UnusedGrantSchema} */
+export type UnusedGrant = z.infer<typeof UnusedGrantSchema>;
+
+/** Granted vs used in one permission domain of one workload. */
+export const DomainGapSchema = z.object({
+  domain: PermissionDomainSchema,
+  /** Whether any input could show use in this domain (a capture, an audit log, CloudTrail). */
+  observed: z.boolean(),
+  /** Allow grants. */
+  granted: z.number().int().nonnegative(),
+  /** Grants exercised at least once. */
+  used: z.number().int().nonnegative(),
+  /** `used / granted`, 0 when nothing is granted. */
+  ratio: z.number().min(0).max(1),
+  /** Distinct uses in the domain (successful). */
+  distinctUses: z.number().int().nonnegative(),
+  /** Ids of the grants exercised. */
+  usedGrants: z.array(z.string()),
+  /** Successful uses a grant covers (what a least-privilege policy must keep). */
+  uses: z.array(ObservedUseSchema),
+  /** Unused grants, highest rank first. */
+  unused: z.array(UnusedGrantSchema),
+  /** Uses that succeeded but no declared grant covers (inputs incomplete, or a policy not enforced). */
+  ungranted: z.array(ObservedUseSchema),
+  /** Attempts that were refused (403, AccessDenied, EACCES/EPERM). */
+  denied: z.array(ObservedUseSchema),
+});
+/** @see {@link DomainGapSchema} */
+export type DomainGap = z.infer<typeof DomainGapSchema>;
+
+/** One workload (a pod spec with its service account and cloud role, or a lone subject). */
+export const WorkloadGapSchema = z.object({
+  /** The group's main subject id (the workload, else the subject). */
+  id: z.string(),
+  name: z.string(),
+  namespace: z.string().optional(),
+  /** Declared subjects in this workload (workload, service account, AWS role, MCP client). */
+  subjects: z.array(z.string()),
+  /** Captured workloads matched to it. */
+  observedAs: z.array(WorkloadRefSchema),
+  domains: z.array(DomainGapSchema),
+  granted: z.number().int().nonnegative(),
+  used: z.number().int().nonnegative(),
+  ratio: z.number().min(0).max(1),
+});
+/** @see {@link WorkloadGapSchema} */
+export type WorkloadGap = z.infer<typeof WorkloadGapSchema>;
+
+/**
+ * Declared vs observed, per workload and per permission domain: how much is
+ * granted, how much was used, the unused grants ranked by risk, the uses no
+ * grant explains, the refused attempts, and how far the observation window
+ * can be trusted.
+ *
+ * @example
+ * ```ts
+ * import { analyzeGaps, GapReportSchema } from '@vigil/core';
+ *
+ * const report = GapReportSchema.parse(analyzeGaps(declared, observed));
+ * for (const w of report.workloads) console.log(w.name, `${w.used}/${w.granted}`);
+ * ```
+ */
+export const GapReportSchema = z.object({
+  schemaVersion: z.literal(GAP_REPORT_SCHEMA_VERSION),
+  kind: z.literal('GapReport'),
+  coverage: CoverageSchema,
+  inputs: z.object({
+    declared: z.array(z.string()),
+    events: z.number().int().nonnegative(),
+    distinctUses: z.number().int().nonnegative(),
+  }),
+  workloads: z.array(WorkloadGapSchema),
+  /** Observed subjects no declared input mentions, with how many distinct uses each made. */
+  unmatched: z.array(z.object({ subject: z.string(), uses: z.number().int().nonnegative() })),
+  totals: z.object({
+    granted: z.number().int().nonnegative(),
+    used: z.number().int().nonnegative(),
+    ratio: z.number().min(0).max(1),
+    unusedObservable: z.number().int().nonnegative(),
+    ungranted: z.number().int().nonnegative(),
+    denied: z.number().int().nonnegative(),
+  }),
+});
+/** @see {@link GapReportSchema} */
+export type GapReport = z.infer<typeof GapReportSchema>;

@@ -1,0 +1,296 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/** Version of the declared-grants document. */
+export const GRANT_SCHEMA_VERSION = 1;
+
+/**
+ * The permission domains Vigil compares declared with observed:
+ * - `kubernetes-api`: verbs on API resources (RBAC);
+ * - `cloud-api`: cloud provider actions on resources (AWS IAM);
+ * - `mcp-tool`: MCP servers and tools an agent is given;
+ * - `file`: volumes, mounts, secrets and the root filesystem;
+ * - `network-egress`: peers a workload may connect to (NetworkPolicy);
+ * - `capability`: Linux capabilities of a container;
+ * - `host`: host-level privileges (privileged, hostNetwork, hostPID, hostIPC, running as root).
+ */
+export const PermissionDomainSchema = z.enum([
+  'kubernetes-api',
+  'cloud-api',
+  'mcp-tool',
+  'file',
+  'network-egress',
+  'capability',
+  'host',
+]);
+/** @see {@link PermissionDomainSchema} */
+export type PermissionDomain = z.infer<typeof PermissionDomainSchema>;
+
+/** Every permission domain, in a stable order. */
+export const PERMISSION_DOMAINS: readonly PermissionDomain[] = PermissionDomainSchema.options;
+
+/** Where a grant was declared. */
+export const GrantSourceSchema = z.object({
+  /** File (or stream name) the grant was read from. */
+  file: z.string(),
+  /** 0-based index of the YAML document in a multi-document file. */
+  documentIndex: z.number().int().nonnegative().optional(),
+  /** Path inside the document, e.g. `['rules', 0, 'verbs', 1]`. */
+  path: z.array(z.union([z.string(), z.number()])),
+  /** 1-based line in the file, when known. */
+  line: z.number().int().positive().optional(),
+  /** The objects the grant came through, outermost first (`ClusterRoleBinding/x`, `ClusterRole/y`). */
+  via: z.array(z.string()).default([]),
+});
+/** @see {@link GrantSourceSchema} */
+export type GrantSource = z.infer<typeof GrantSourceSchema>;
+
+/** How dangerous a grant is in itself, before looking at use: 0 (harmless) – 10 (cluster or account takeover). */
+export const InherentRiskSchema = z.object({
+  score: z.number().min(0).max(10),
+  /** How far the grant reaches: 1 one named object … 4 cluster- or account-wide. */
+  reach: z.number().int().min(1).max(4),
+  reasons: z.array(z.string()),
+});
+/** @see {@link InherentRiskSchema} */
+export type InherentRisk = z.infer<typeof InherentRiskSchema>;
+
+const KubernetesApiTarget = z.object({
+  domain: z.literal('kubernetes-api'),
+  /** API group, `''` for the core group, `*` for all. */
+  apiGroup: z.string(),
+  /** Resource (plural), `*` for all; empty for non-resource URLs. */
+  resource: z.string(),
+  subresource: z.string().optional(),
+  /** Namespace the grant applies in; absent for a cluster-wide grant. */
+  namespace: z.string().optional(),
+  /** `resourceNames` restriction; absent for all names. */
+  resourceNames: z.array(z.string()).optional(),
+  /** A non-resource URL (`/healthz`, `/metrics`, `/api/*`). */
+  nonResourceUrl: z.string().optional(),
+});
+const CloudApiTarget = z.object({
+  domain: z.literal('cloud-api'),
+  provider: z.literal('aws'),
+  /** Actions excluded when the statement used `NotAction` (then `action` is `*`). */
+  notActions: z.array(z.string()).optional(),
+  /** Resource patterns (ARNs with `*` and `?`). */
+  resources: z.array(z.string()),
+  /** True when the statement used `NotResource`: the grant covers everything *except* `resources`. */
+  notResource: z.boolean().default(false),
+  /** For resource policies: the principals the statement names (`*` for anyone). */
+  principals: z.array(z.string()).optional(),
+});
+const McpToolTarget = z.object({
+  domain: z.literal('mcp-tool'),
+  server: z.string(),
+  /** Tool name, `*` when the client gives every tool the server offers. */
+  tool: z.string(),
+  /** How the server is started or reached (`npx -y @modelcontextprotocol/server-filesystem`, a URL). */
+  launch: z.string().optional(),
+});
+const FileTarget = z.object({
+  domain: z.literal('file'),
+  /** Path inside the container the grant applies to (a mount path, or `/` for the root filesystem). */
+  path: z.string(),
+  /** What backs the path. */
+  backing: z.enum([
+    'hostPath',
+    'secret',
+    'configMap',
+    'emptyDir',
+    'projected',
+    'persistentVolumeClaim',
+    'serviceAccountToken',
+    'rootfs',
+    'other',
+  ]),
+  /** Host path, secret or config map name. */
+  sourceName: z.string().optional(),
+  container: z.string().optional(),
+});
+const NetworkEgressTarget = z.object({
+  domain: z.literal('network-egress'),
+  /** A CIDR, `*` for anywhere, or `selector:<text>` for a pod/namespace selector peer. */
+  peer: z.string(),
+  /** CIDRs excluded from `peer` (`ipBlock.except`). */
+  except: z.array(z.string()).default([]),
+  /** Ports; empty for all ports. */
+  ports: z.array(
+    z.object({
+      protocol: z.enum(['TCP', 'UDP', 'SCTP']),
+      port: z.number().int().min(0).max(65535).optional(),
+      endPort: z.number().int().min(0).max(65535).optional(),
+    }),
+  ),
+});
+const CapabilityTarget = z.object({
+  domain: z.literal('capability'),
+  container: z.string(),
+});
+const HostTarget = z.object({
+  domain: z.literal('host'),
+  container: z.string().optional(),
+});
+
+/** What a grant applies to, by domain. */
+export const GrantTargetSchema = z.discriminatedUnion('domain', [
+  KubernetesApiTarget,
+  CloudApiTarget,
+  McpToolTarget,
+  FileTarget,
+  NetworkEgressTarget,
+  CapabilityTarget,
+  HostTarget,
+]);
+/** @see {@link GrantTargetSchema} */
+export type GrantTarget = z.infer<typeof GrantTargetSchema>;
+/** The target of a grant in a given domain. */
+export type GrantTargetOf<D extends PermissionDomain> = Extract<GrantTarget, { domain: D }>;
+
+/**
+ * One declared permission, normalised across domains: a subject may perform
+ * an action on a target, under conditions, as declared at a source location.
+ *
+ * Actions by domain: a Kubernetes verb (`get`, `*`); an AWS action pattern
+ * (`s3:GetObject`, `s3:*`); `call` for MCP tools; `read` or `write` for files;
+ * `connect` for egress; a capability name (`CAP_NET_RAW`); a host privilege
+ * (`privileged`, `hostNetwork`, `hostPID`, `hostIPC`, `runAsRoot`,
+ * `allowPrivilegeEscalation`).
+ *
+ * @example
+ * ```ts
+ * import { GrantSchema } from '@vigil/core';
+ *
+ * const g = GrantSchema.parse({
+ *   id: 'g1', subject: 'k8s:serviceaccount:ai/agent', domain: 'kubernetes-api', effect: 'allow',
+ *   action: 'get', target: { domain: 'kubernetes-api', apiGroup: '', resource: 'secrets' },
+ *   conditions: {}, source: { file: 'rbac.yaml', path: ['rules', 0] },
+ *   inherentRisk: { score: 9, reach: 4, reasons: ['cluster-wide secrets read'] },
+ * });
+ * ```
+ */
+export const GrantSchema = z.object({
+  /** Stable across runs: a hash of subject, domain, action, target and source. */
+  id: z.string().min(1),
+  /** Subject id, see {@link subjectId}. */
+  subject: z.string().min(1),
+  domain: PermissionDomainSchema,
+  effect: z.enum(['allow', 'deny']),
+  action: z.string(),
+  target: GrantTargetSchema,
+  /** Conditions kept as data (IAM `Condition` blocks), never evaluated as granted. */
+  conditions: z.record(z.string(), z.unknown()).default({}),
+  source: GrantSourceSchema,
+  inherentRisk: InherentRiskSchema,
+});
+/** @see {@link GrantSchema} */
+export type Grant = z.infer<typeof GrantSchema>;
+/** The input form of a {@link Grant}. */
+export type GrantInput = z.input<typeof GrantSchema>;
+
+/** Kinds of subject a grant is given to. */
+export const SubjectKindSchema = z.enum([
+  'k8s-serviceaccount',
+  'k8s-user',
+  'k8s-group',
+  'k8s-workload',
+  'aws-principal',
+  'aws-policy',
+  'mcp-client',
+]);
+/** @see {@link SubjectKindSchema} */
+export type SubjectKind = z.infer<typeof SubjectKindSchema>;
+
+/**
+ * The canonical id of a subject:
+ * `k8s:serviceaccount:NS/NAME`, `k8s:user:NAME`, `k8s:group:NAME`,
+ * `k8s:workload:NS/KIND/NAME`, `aws:ARN`, `aws-policy:NAME`, `mcp:CLIENT`.
+ *
+ * @example
+ * ```ts
+ * subjectId('k8s-serviceaccount', 'agent', 'ai'); // 'k8s:serviceaccount:ai/agent'
+ * ```
+ */
+export function subjectId(kind: SubjectKind, name: string, namespace?: string): string {
+  switch (kind) {
+    case 'k8s-serviceaccount':
+      return `k8s:serviceaccount:${namespace ?? 'default'}/${name}`;
+    case 'k8s-user':
+      return `k8s:user:${name}`;
+    case 'k8s-group':
+      return `k8s:group:${name}`;
+    case 'k8s-workload':
+      return `k8s:workload:${namespace ?? 'default'}/${name}`;
+    case 'aws-principal':
+      return `aws:${name}`;
+    case 'aws-policy':
+      return `aws-policy:${name}`;
+    case 'mcp-client':
+      return `mcp:${name}`;
+  }
+}
+
+/**
+ * Maps a Kubernetes authenticated user name to a subject id: service
+ * accounts (`system:serviceaccount:NS:NAME`) become `k8s:serviceaccount:NS/NAME`.
+ *
+ * @example
+ * ```ts
+ * subjectOfK8sUser('system:serviceaccount:ai:agent'); // 'k8s:serviceaccount:ai/agent'
+ * ```
+ */
+export function subjectOfK8sUser(user: string): string {
+  const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user);
+  if (m) return subjectId('k8s-serviceaccount', m[2]!, m[1]!);
+  return subjectId('k8s-user', user);
+}
+
+/**
+ * Maps an AWS principal ARN to the IAM identity its policies attach to: an
+ * STS assumed-role session (`arn:aws:sts::A:assumed-role/R/S`) becomes the role
+ * (`arn:aws:iam::A:role/R`). Returns the subject id.
+ *
+ * @example
+ * ```ts
+ * subjectOfAwsPrincipal('arn:aws:sts::123456789012:assumed-role/agent/s1');
+ * // 'aws:arn:aws:iam::123456789012:role/agent'
+ * ```
+ */
+export function subjectOfAwsPrincipal(arn: string): string {
+  const m = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
+  if (m) return subjectId('aws-principal', `arn:${m[1]}:iam::${m[2]}:role/${m[3]}`);
+  return subjectId('aws-principal', arn);
+}
+
+/** A stable short hash of the parts, for grant and finding ids. */
+export function stableId(prefix: string, ...parts: unknown[]): string {
+  const h = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+  return `${prefix}-${h}`;
+}
+
+/**
+ * Builds a {@link Grant} with a stable id and validates it.
+ *
+ * @example
+ * ```ts
+ * const g = makeGrant({
+ *   subject: 'mcp:claude', domain: 'mcp-tool', effect: 'allow', action: 'call',
+ *   target: { domain: 'mcp-tool', server: 'fs', tool: 'read_file' },
+ *   source: { file: 'mcp.json', path: ['mcpServers', 'fs'] },
+ *   inherentRisk: { score: 3, reach: 2, reasons: ['reads files'] },
+ * });
+ * ```
+ */
+export function makeGrant(input: Omit<GrantInput, 'id'>): Grant {
+  const parsed = GrantSchema.parse({ ...input, id: 'pending' });
+  return {
+    ...parsed,
+    id: stableId('grant', parsed.subject, parsed.domain, parsed.effect, parsed.action, parsed.target, [
+      parsed.source.file,
+      parsed.source.documentIndex,
+      parsed.source.path,
+      parsed.source.via,
+    ]),
+  };
+}

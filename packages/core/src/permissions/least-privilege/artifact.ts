@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** Version of the least-privilege artifacts document. */
+export const LEAST_PRIVILEGE_SCHEMA_VERSION = 1;
+
+/** What a generated artifact is for. */
+export const ArtifactKindSchema = z.enum([
+  'kubernetes-rbac',
+  'iam-policy',
+  'network-policy',
+  'workload-security',
+  'mcp-allowlist',
+  'mcp-config',
+]);
+/** @see {@link ArtifactKindSchema} */
+export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
+
+/** One generated least-privilege artifact, validated for its consumer. */
+export const LeastPrivilegeArtifactSchema = z.object({
+  kind: ArtifactKindSchema,
+  /** The workload (gap report group) it tightens. */
+  workload: z.string(),
+  /** The subject whose grants it replaces. */
+  subject: z.string(),
+  /** Suggested file name. */
+  fileName: z.string(),
+  format: z.enum(['yaml', 'json']),
+  /** Kubernetes objects (`yaml`) or one JSON document. */
+  content: z.union([z.array(z.record(z.string(), z.unknown())), z.record(z.string(), z.unknown())]),
+  /** What changed and what to check by hand. */
+  notes: z.array(z.string()),
+  /** Validation against the consumer's schema; empty when valid. */
+  issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })),
+});
+/** @see {@link LeastPrivilegeArtifactSchema} */
+export type LeastPrivilegeArtifact = z.infer<typeof LeastPrivilegeArtifactSchema>;
+
+/**
+ * Least-privilege artifacts generated from observation: tightened RBAC,
+ * IAM policies, NetworkPolicy egress, MCP tool allowlists and workload
+ * security contexts.
+ *
+ * @example
+ * ```ts
+ * import { generateLeastPrivilege, LeastPrivilegeSchema } from '@vigil/core';
+ *
+ * const lp = LeastPrivilegeSchema.parse(generateLeastPrivilege(declared, report));
+ * for (const a of lp.artifacts) console.log(a.kind, a.fileName, a.issues.length === 0);
+ * ```
+ */
+export const LeastPrivilegeSchema = z.object({
+  schemaVersion: z.literal(LEAST_PRIVILEGE_SCHEMA_VERSION),
+  kind: z.literal('LeastPrivilege'),
+  artifacts: z.array(LeastPrivilegeArtifactSchema),
+});
+/** @see {@link LeastPrivilegeSchema} */
+export type LeastPrivilege = z.infer<typeof LeastPrivilegeSchema>;

@@ -1,0 +1,339 @@
+import { StringDecoder } from 'node:string_decoder';
+import { z } from 'zod';
+import { fromZodError } from '../../errors/from-zod.js';
+import { VigilError } from '../../errors/vigil-error.js';
+import type { EventOf, VigilEvent } from '../../events/schema.js';
+import type { EventSource, EventSourceOptions, SourceStats } from '../../source/event-source.js';
+import { isoToNs, openMaybeGzip } from '../internal/stream-text.js';
+
+/** The fields of a CloudTrail record that Vigil reads. */
+export const CloudTrailRecordSchema = z.object({
+  eventVersion: z.string().optional(),
+  eventTime: z.string(),
+  eventSource: z.string().min(1),
+  eventName: z.string().min(1),
+  awsRegion: z.string().optional(),
+  userIdentity: z
+    .object({
+      type: z.string().optional(),
+      arn: z.string().optional(),
+      principalId: z.string().optional(),
+      accountId: z.string().optional(),
+      invokedBy: z.string().optional(),
+      sessionContext: z
+        .object({ sessionIssuer: z.object({ arn: z.string().optional() }).passthrough().optional() })
+        .passthrough()
+        .optional(),
+    })
+    .passthrough(),
+  resources: z
+    .array(z.object({ ARN: z.string().optional(), type: z.string().optional() }).passthrough())
+    .optional(),
+  requestParameters: z.unknown().optional(),
+  errorCode: z.string().optional(),
+  errorMessage: z.string().optional(),
+});
+/** @see {@link CloudTrailRecordSchema} */
+export type CloudTrailRecord = z.infer<typeof CloudTrailRecordSchema>;
+
+/**
+ * Converts a CloudTrail record into a `cloud.api` event. The principal is the
+ * caller's ARN (assumed-role sessions keep their ARN; Vigil maps them to the
+ * role when comparing with policies). S3 calls without `resources` get the
+ * bucket/object ARN from `requestParameters`.
+ *
+ * @example
+ * ```ts
+ * import { cloudTrailToVigil, CloudTrailRecordSchema } from '@vigil/core';
+ *
+ * const ev = cloudTrailToVigil(CloudTrailRecordSchema.parse(record));
+ * console.log(ev.service, ev.action, ev.principal);
+ * ```
+ */
+export function cloudTrailToVigil(r: CloudTrailRecord): EventOf<'cloud.api'> {
+  const principal =
+    r.userIdentity.arn ??
+    r.userIdentity.sessionContext?.sessionIssuer?.arn ??
+    r.userIdentity.invokedBy ??
+    r.userIdentity.principalId ??
+    'unknown';
+  let resources = (r.resources ?? []).map((x) => x.ARN).filter((x): x is string => typeof x === 'string');
+  if (resources.length === 0 && r.eventSource === 's3.amazonaws.com') {
+    const p = (r.requestParameters ?? {}) as { bucketName?: unknown; key?: unknown };
+    if (typeof p.bucketName === 'string')
+      resources = [
+        typeof p.key === 'string' ? `arn:aws:s3:::${p.bucketName}/${p.key}` : `arn:aws:s3:::${p.bucketName}`,
+      ];
+  }
+  return {
+    kind: 'cloud.api',
+    ts: isoToNs(r.eventTime) ?? 0,
+    workload: { id: `aws:${principal}`, kind: 'external', name: principal, labels: {} },
+    pid: 0,
+    ppid: 0,
+    comm: 'cloudtrail',
+    exe: '',
+    source: 'cloudtrail',
+    provider: 'aws',
+    service: r.eventSource,
+    action: r.eventName,
+    resources,
+    principal,
+    ...(r.awsRegion ? { region: r.awsRegion } : {}),
+    ...(r.errorCode ? { errorCode: r.errorCode } : {}),
+  };
+}
+
+interface RawRecord {
+  text: string;
+  line: number;
+}
+
+/**
+ * Finds the records of CloudTrail JSON in a character stream without holding
+ * the whole file: the elements of a top-level `"Records": [...]` array, the
+ * elements of a top-level array, or top-level objects one after another
+ * (JSON lines). Only one record is buffered at a time.
+ */
+export class CloudTrailScanner {
+  readonly #file: string;
+  readonly #maxRecordBytes: number;
+  #depth = 0;
+  #inString = false;
+  #escape = false;
+  #line = 1;
+  #keyParts: string | undefined;
+  #keyStart = 0;
+  #lastKey: string | undefined;
+  #recordsDepth = -1;
+  #cap: { parts: string[]; len: number; line: number; kind: 'top' | 'elem' } | undefined;
+  #segStart = 0;
+
+  constructor(file: string, maxRecordBytes: number) {
+    this.#file = file;
+    this.#maxRecordBytes = maxRecordBytes;
+  }
+
+  #fail(message: string): never {
+    throw new VigilError('PARSE', message, { location: { file: this.#file, line: this.#line } });
+  }
+
+  /** Feeds a chunk of text; returns the records completed in it. */
+  feed(text: string): RawRecord[] {
+    const out: RawRecord[] = [];
+    this.#segStart = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) this.#line++;
+      if (this.#inString) {
+        if (this.#escape) this.#escape = false;
+        else if (c === 92) this.#escape = true;
+        else if (c === 34) {
+          this.#inString = false;
+          if (this.#keyParts !== undefined) {
+            this.#lastKey = this.#keyParts + text.slice(this.#keyStart, i);
+            this.#keyParts = undefined;
+          }
+        }
+        continue;
+      }
+      switch (c) {
+        case 34: // "
+          this.#inString = true;
+          if (this.#depth === 1 && this.#recordsDepth < 0) {
+            this.#keyParts = '';
+            this.#keyStart = i + 1;
+          }
+          break;
+        case 123: // {
+        case 91: // [
+          if (this.#depth === 0) {
+            if (c === 123) {
+              this.#cap = { parts: [], len: 0, line: this.#line, kind: 'top' };
+              this.#segStart = i;
+            } else this.#recordsDepth = 1;
+          } else if (
+            this.#depth === 1 &&
+            c === 91 &&
+            this.#lastKey === 'Records' &&
+            this.#cap?.kind === 'top' &&
+            this.#recordsDepth < 0
+          ) {
+            this.#recordsDepth = 2;
+            this.#cap = undefined;
+          } else if (this.#depth === this.#recordsDepth && c === 123 && this.#cap === undefined) {
+            this.#cap = { parts: [], len: 0, line: this.#line, kind: 'elem' };
+            this.#segStart = i;
+          }
+          this.#depth++;
+          break;
+        case 125: // }
+        case 93: {
+          // ]
+          this.#depth--;
+          if (this.#depth < 0) this.#fail(`unexpected "${String.fromCharCode(c)}"`);
+          const cap = this.#cap;
+          if (
+            cap &&
+            c === 125 &&
+            ((cap.kind === 'elem' && this.#depth === this.#recordsDepth) ||
+              (cap.kind === 'top' && this.#depth === 0))
+          ) {
+            cap.parts.push(text.slice(this.#segStart, i + 1));
+            out.push({ text: cap.parts.join(''), line: cap.line });
+            this.#cap = undefined;
+          }
+          if (c === 93 && this.#depth === this.#recordsDepth - 1) this.#recordsDepth = -1;
+          break;
+        }
+        case 32:
+        case 9:
+        case 10:
+        case 13:
+        case 44: // ,
+        case 58: // :
+          break;
+        default:
+          if (this.#depth === 0)
+            this.#fail(`expected a JSON object or array, found "${String.fromCharCode(c)}"`);
+      }
+      if (this.#cap && this.#cap.len + (i - this.#segStart) > this.#maxRecordBytes)
+        throw new VigilError('INPUT_INVALID', `a record is larger than ${this.#maxRecordBytes} bytes`, {
+          location: { file: this.#file, line: this.#cap.line },
+        });
+    }
+    if (this.#cap) {
+      const seg = text.slice(this.#segStart);
+      this.#cap.parts.push(seg);
+      this.#cap.len += seg.length;
+    }
+    if (this.#keyParts !== undefined) {
+      this.#keyParts += text.slice(this.#keyStart);
+      this.#keyStart = 0;
+      if (this.#keyParts.length > 1024) this.#keyParts = this.#keyParts.slice(0, 1024);
+    }
+    return out;
+  }
+
+  /** Call at the end of input: throws when the input ended inside a value. */
+  end(): void {
+    if (this.#depth !== 0 || this.#inString) this.#fail('input ends inside a JSON value (truncated file?)');
+  }
+}
+
+/** Options for {@link CloudTrailSource}. */
+export interface CloudTrailSourceOptions extends EventSourceOptions {
+  /** `error` (default) stops at the first invalid record; `skip` counts it under `drops['invalid-record']`. */
+  readonly onInvalid?: 'error' | 'skip';
+  /** Largest record accepted, in bytes. Default 1 MiB. */
+  readonly maxRecordBytes?: number;
+  readonly batchSize?: number;
+}
+
+/**
+ * Streams CloudTrail logs as `cloud.api` events in constant memory: the
+ * `{"Records": [...]}` files CloudTrail delivers to S3 (gzip accepted), a
+ * JSON array of records, or one record per line (CloudTrail Lake and
+ * EventBridge exports). Errors name the file and line.
+ *
+ * @example
+ * ```ts
+ * import { CloudTrailSource, ObservedUseAccumulator, Vigil } from '@vigil/core';
+ *
+ * const acc = new ObservedUseAccumulator();
+ * await new Vigil({ source: new CloudTrailSource('trail.json.gz'), consumers: [acc] }).run();
+ * ```
+ */
+export class CloudTrailSource implements EventSource {
+  readonly name = 'cloudtrail';
+  readonly path: string;
+  readonly #options: CloudTrailSourceOptions;
+  #events = 0;
+  #batches = 0;
+  readonly #drops: Record<string, number> = {};
+  #closed = false;
+  #started = false;
+
+  constructor(path: string, options: CloudTrailSourceOptions = {}) {
+    this.path = path;
+    this.#options = options;
+  }
+
+  stats(): SourceStats {
+    return { events: this.#events, batches: this.#batches, drops: { ...this.#drops } };
+  }
+
+  #invalid(err: VigilError): void {
+    if (this.#options.onInvalid === 'skip')
+      this.#drops['invalid-record'] = (this.#drops['invalid-record'] ?? 0) + 1;
+    else throw err;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
+    if (this.#started) throw new VigilError('SOURCE_CLOSED', 'a CloudTrailSource can be iterated once');
+    this.#started = true;
+    const size = this.#options.batchSize ?? 1024;
+    const signal = this.#options.signal;
+    const scanner = new CloudTrailScanner(this.path, this.#options.maxRecordBytes ?? 1024 * 1024);
+    const chunks = await openMaybeGzip(this.path, signal);
+    const decoder = new StringDecoder('utf8');
+    let batch: VigilEvent[] = [];
+    const handle = (records: RawRecord[]) => {
+      for (const rec of records) {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(rec.text);
+        } catch (cause) {
+          this.#invalid(
+            new VigilError('PARSE', `record is not valid JSON: ${(cause as Error).message}`, {
+              cause,
+              location: { file: this.path, line: rec.line },
+            }),
+          );
+          continue;
+        }
+        const r = CloudTrailRecordSchema.safeParse(raw);
+        if (!r.success) {
+          this.#invalid(fromZodError(r.error, 'CloudTrail record', { file: this.path, line: rec.line }));
+          continue;
+        }
+        batch.push(cloudTrailToVigil(r.data));
+      }
+    };
+    try {
+      for await (const chunk of chunks) {
+        if (this.#closed) return;
+        if (signal?.aborted)
+          throw new VigilError('ABORTED', 'CloudTrail read aborted', { cause: signal.reason });
+        handle(scanner.feed(decoder.write(chunk)));
+        if (batch.length >= size) {
+          this.#events += batch.length;
+          this.#batches++;
+          yield batch;
+          batch = [];
+        }
+      }
+    } catch (cause) {
+      if (cause instanceof VigilError) throw cause;
+      throw new VigilError('IO', `cannot read: ${(cause as Error).message}`, {
+        cause,
+        location: { file: this.path },
+      });
+    }
+    handle(scanner.feed(decoder.end()));
+    scanner.end();
+    if (batch.length > 0 && !this.#closed) {
+      this.#events += batch.length;
+      this.#batches++;
+      yield batch;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

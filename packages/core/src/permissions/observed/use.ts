@@ -1,0 +1,441 @@
+import { z } from 'zod';
+import { EventOriginSchema, type VigilEvent } from '../../events/schema.js';
+import type { Consumer } from '../../pipeline/vigil.js';
+import { type WorkloadRef, WorkloadRefSchema } from '../../workload/workload-ref.js';
+import { PermissionDomainSchema, subjectOfAwsPrincipal, subjectOfK8sUser } from '../grant.js';
+
+/** Version of the observed-use document. */
+export const OBSERVED_USE_SCHEMA_VERSION = 1;
+
+/** What an observed use touched, by domain. */
+export const ObservedTargetSchema = z.discriminatedUnion('domain', [
+  z.object({
+    domain: z.literal('kubernetes-api'),
+    apiGroup: z.string(),
+    resource: z.string(),
+    subresource: z.string().optional(),
+    namespace: z.string().optional(),
+    name: z.string().optional(),
+    nonResourceUrl: z.string().optional(),
+  }),
+  z.object({
+    domain: z.literal('cloud-api'),
+    provider: z.enum(['aws', 'gcp', 'azure']),
+    /** Resource ARNs the call named (empty when the record had none). */
+    resources: z.array(z.string()),
+  }),
+  z.object({ domain: z.literal('mcp-tool'), server: z.string(), tool: z.string() }),
+  z.object({ domain: z.literal('file'), path: z.string() }),
+  z.object({
+    domain: z.literal('network-egress'),
+    address: z.string(),
+    port: z.number().int().min(0).max(65535),
+    protocol: z.enum(['TCP', 'UDP', 'SCTP']),
+    dnsName: z.string().optional(),
+  }),
+  z.object({
+    domain: z.literal('capability'),
+    /** The syscall or event the capability was inferred from. */
+    evidence: z.string(),
+  }),
+  z.object({ domain: z.literal('host') }),
+]);
+/** @see {@link ObservedTargetSchema} */
+export type ObservedTarget = z.infer<typeof ObservedTargetSchema>;
+
+/**
+ * One distinct use of a permission by a subject, aggregated over the
+ * observation: how often it succeeded and how often it was denied.
+ *
+ * Subjects: Kubernetes users and service accounts for `k8s.api` events
+ * (`k8s:serviceaccount:NS/NAME`), the IAM identity for `cloud.api` events
+ * (assumed-role sessions map to their role), and `workload:ID` for what a
+ * captured workload did itself (files, egress, capabilities, tools).
+ */
+export const ObservedUseSchema = z.object({
+  subject: z.string(),
+  domain: PermissionDomainSchema,
+  /** Verb, `service:Action`, `call`, `read`/`write`, `connect`, a capability name, or `runAsRoot`. */
+  action: z.string(),
+  target: ObservedTargetSchema,
+  /** Successful uses. */
+  count: z.number().int().nonnegative(),
+  /** Attempts refused (HTTP 401/403, AccessDenied, EACCES/EPERM). */
+  denied: z.number().int().nonnegative(),
+  /** Nanoseconds since the epoch. */
+  firstTs: z.number().nonnegative(),
+  lastTs: z.number().nonnegative(),
+  origins: z.array(EventOriginSchema),
+});
+/** @see {@link ObservedUseSchema} */
+export type ObservedUse = z.infer<typeof ObservedUseSchema>;
+
+/**
+ * Observed use over a window: the distinct uses, the workloads they came
+ * from, and the observation window that bounds how much a gap means.
+ *
+ * @example
+ * ```ts
+ * import { ObservedUseAccumulator, ReplaySource, Vigil } from '@vigil/core';
+ *
+ * const acc = new ObservedUseAccumulator();
+ * await new Vigil({ source: new ReplaySource(['run.vcap']), consumers: [acc] }).run();
+ * const observed = acc.result();
+ * console.log(observed.uses.length, observed.window);
+ * ```
+ */
+export const ObservedUseDocumentSchema = z.object({
+  schemaVersion: z.literal(OBSERVED_USE_SCHEMA_VERSION),
+  kind: z.literal('ObservedUse'),
+  /** Earliest and latest event time (ns since the epoch); both 0 when nothing was seen. */
+  window: z.object({ start: z.number().nonnegative(), end: z.number().nonnegative() }),
+  events: z.number().int().nonnegative(),
+  /** Captured workloads, keyed in `uses` as `workload:ID`. */
+  workloads: z.array(WorkloadRefSchema),
+  /** Tools each MCP server announced (`tool.list` events). */
+  toolLists: z.record(z.string(), z.array(z.string())),
+  /** Uids seen per workload subject (for `runAsRoot` and capability reasoning). */
+  uids: z.record(z.string(), z.array(z.number().int())),
+  uses: z.array(ObservedUseSchema),
+  /** Distinct uses not kept because the accumulator's limit was reached. */
+  overflow: z.number().int().nonnegative(),
+});
+/** @see {@link ObservedUseDocumentSchema} */
+export type ObservedUseDocument = z.infer<typeof ObservedUseDocumentSchema>;
+
+/** Options for {@link ObservedUseAccumulator}. */
+export interface ObservedUseOptions {
+  /** Most distinct uses kept (memory bound). Default 200 000. */
+  readonly maxUses?: number;
+}
+
+const EACCES = -13;
+const EPERM = -1;
+const DENIED_CODE = /AccessDenied|Unauthorized|Forbidden|NotAuthorized/i;
+
+/** Canonical subject of a captured workload. */
+export function workloadSubject(ref: Pick<WorkloadRef, 'id'>): string {
+  return `workload:${ref.id}`;
+}
+
+/** The IAM service prefix of a CloudTrail `eventSource` (`s3.amazonaws.com` → `s3`). */
+export function awsServicePrefix(eventSource: string): string {
+  const s = eventSource.replace(/\.amazonaws\.com$/, '');
+  const special: Record<string, string> = {
+    monitoring: 'cloudwatch',
+    'bedrock-runtime': 'bedrock',
+    email: 'ses',
+  };
+  return special[s] ?? s;
+}
+
+type Pending = Omit<ObservedUse, 'origins'> & { origins: Set<ObservedUse['origins'][number]> };
+
+/**
+ * Builds observed use from an event stream, in memory bounded by the number
+ * of distinct uses: Kubernetes API calls (audit logs or captures), cloud API
+ * calls (CloudTrail), MCP tool calls, and eBPF observations — files read and
+ * written, egress peers, capabilities inferred from privileged syscalls
+ * (`bind` below 1024, raw sockets, `ptrace`, module and BPF loads, mounts and
+ * namespaces, uid/gid changes) and processes running as root.
+ *
+ * Use it as a pipeline {@link Consumer} or call {@link ObservedUseAccumulator.add}.
+ *
+ * @example
+ * ```ts
+ * import { ObservedUseAccumulator } from '@vigil/core';
+ *
+ * const acc = new ObservedUseAccumulator();
+ * for (const ev of events) acc.add(ev);
+ * console.log(acc.result().uses.filter((u) => u.domain === 'file').length);
+ * ```
+ */
+export class ObservedUseAccumulator implements Consumer {
+  readonly name = 'observed-use';
+  readonly #max: number;
+  readonly #uses = new Map<string, Pending>();
+  readonly #workloads = new Map<string, WorkloadRef>();
+  readonly #tools = new Map<string, Set<string>>();
+  readonly #uids = new Map<string, Set<number>>();
+  #overflow = 0;
+  #events = 0;
+  #start = Number.POSITIVE_INFINITY;
+  #end = 0;
+
+  constructor(options: ObservedUseOptions = {}) {
+    this.#max = options.maxUses ?? 200_000;
+  }
+
+  onBatch(batch: readonly VigilEvent[]): void {
+    for (const ev of batch) this.add(ev);
+  }
+
+  #record(ev: VigilEvent, subject: string, action: string, target: ObservedTarget, denied: boolean): void {
+    const key = `${subject}\u0000${action}\u0000${JSON.stringify(target)}`;
+    let u = this.#uses.get(key);
+    if (!u) {
+      if (this.#uses.size >= this.#max) {
+        this.#overflow++;
+        return;
+      }
+      u = {
+        subject,
+        domain: target.domain,
+        action,
+        target,
+        count: 0,
+        denied: 0,
+        firstTs: ev.ts,
+        lastTs: ev.ts,
+        origins: new Set(),
+      };
+      this.#uses.set(key, u);
+    }
+    if (denied) u.denied++;
+    else u.count++;
+    if (ev.ts < u.firstTs) u.firstTs = ev.ts;
+    if (ev.ts > u.lastTs) u.lastTs = ev.ts;
+    // ns.change's own `source` field (the mount source) shadows the envelope's origin.
+    const origin = EventOriginSchema.safeParse(ev.source);
+    u.origins.add(origin.success ? origin.data : 'ebpf');
+  }
+
+  /** Adds one event. */
+  add(ev: VigilEvent): void {
+    this.#events++;
+    if (ev.ts < this.#start) this.#start = ev.ts;
+    if (ev.ts > this.#end) this.#end = ev.ts;
+    const ws = workloadSubject(ev.workload);
+    const isCaptured = ev.kind !== 'k8s.api' && ev.kind !== 'cloud.api';
+    if (isCaptured && !this.#workloads.has(ws)) this.#workloads.set(ws, ev.workload);
+    if (isCaptured && ev.uid !== undefined && ev.pid !== 0) {
+      let s = this.#uids.get(ws);
+      if (!s) {
+        s = new Set();
+        this.#uids.set(ws, s);
+      }
+      if (s.size < 64) s.add(ev.uid);
+      if (
+        ev.uid === 0 &&
+        (ev.kind === 'process.exec' || ev.kind === 'file.open' || ev.kind === 'net.connect')
+      )
+        this.#record(ev, ws, 'runAsRoot', { domain: 'host' }, false);
+    }
+    switch (ev.kind) {
+      case 'k8s.api': {
+        const denied = ev.responseCode === 401 || ev.responseCode === 403;
+        const target: ObservedTarget =
+          ev.nonResourceUrl !== undefined
+            ? { domain: 'kubernetes-api', apiGroup: '', resource: '', nonResourceUrl: ev.nonResourceUrl }
+            : {
+                domain: 'kubernetes-api',
+                apiGroup: ev.apiGroup ?? '',
+                resource: ev.resource,
+                ...(ev.subresource ? { subresource: ev.subresource } : {}),
+                ...(ev.namespace ? { namespace: ev.namespace } : {}),
+                ...(ev.name ? { name: ev.name } : {}),
+              };
+        this.#record(ev, subjectOfK8sUser(ev.user), ev.verb, target, denied);
+        return;
+      }
+      case 'cloud.api': {
+        const denied = ev.errorCode !== undefined && DENIED_CODE.test(ev.errorCode);
+        const action = `${awsServicePrefix(ev.service)}:${ev.action}`;
+        const principal =
+          ev.provider === 'aws' ? subjectOfAwsPrincipal(ev.principal) : `${ev.provider}:${ev.principal}`;
+        this.#record(
+          ev,
+          principal,
+          action,
+          { domain: 'cloud-api', provider: ev.provider, resources: [...ev.resources].sort() },
+          denied,
+        );
+        return;
+      }
+      case 'tool.call':
+        this.#record(ev, ws, 'call', { domain: 'mcp-tool', server: ev.server, tool: ev.tool }, false);
+        return;
+      case 'tool.list': {
+        let s = this.#tools.get(ev.server);
+        if (!s) {
+          s = new Set();
+          this.#tools.set(ev.server, s);
+        }
+        for (const t of ev.tools) if (s.size < 10_000) s.add(t.name);
+        return;
+      }
+      case 'file.open': {
+        if (ev.access === 'path') return;
+        const denied = ev.result === EACCES || ev.result === EPERM;
+        if (ev.result < 0 && !denied) return;
+        const target: ObservedTarget = { domain: 'file', path: ev.path };
+        if (ev.access === 'read' || ev.access === 'readwrite' || ev.access === 'exec')
+          this.#record(ev, ws, 'read', target, denied);
+        if (ev.access === 'write' || ev.access === 'readwrite') this.#record(ev, ws, 'write', target, denied);
+        return;
+      }
+      case 'net.connect': {
+        if (ev.family === 'unix') return;
+        if (ev.protocol === 'raw')
+          this.#record(ev, ws, 'CAP_NET_RAW', { domain: 'capability', evidence: 'raw socket' }, false);
+        if (ev.protocol !== 'tcp' && ev.protocol !== 'udp') return;
+        const denied = ev.result === EACCES || ev.result === EPERM;
+        this.#record(
+          ev,
+          ws,
+          'connect',
+          {
+            domain: 'network-egress',
+            address: ev.daddr,
+            port: ev.dport,
+            protocol: ev.protocol === 'tcp' ? 'TCP' : 'UDP',
+            ...(ev.dnsName ? { dnsName: ev.dnsName } : {}),
+          },
+          denied,
+        );
+        return;
+      }
+      case 'net.bind':
+      case 'net.listen':
+        if (ev.port > 0 && ev.port < 1024 && ev.result >= 0)
+          this.#record(
+            ev,
+            ws,
+            'CAP_NET_BIND_SERVICE',
+            { domain: 'capability', evidence: `${ev.kind.slice(4)} port ${ev.port}` },
+            false,
+          );
+        if (ev.protocol === 'raw')
+          this.#record(ev, ws, 'CAP_NET_RAW', { domain: 'capability', evidence: 'raw socket' }, false);
+        return;
+      case 'ptrace':
+        this.#record(
+          ev,
+          ws,
+          'CAP_SYS_PTRACE',
+          { domain: 'capability', evidence: `ptrace ${ev.requestName}` },
+          ev.result === EPERM,
+        );
+        return;
+      case 'module.load':
+        this.#record(
+          ev,
+          ws,
+          'CAP_SYS_MODULE',
+          { domain: 'capability', evidence: ev.syscall ?? 'init_module' },
+          ev.result === EPERM,
+        );
+        return;
+      case 'bpf.load':
+        this.#record(
+          ev,
+          ws,
+          'CAP_BPF',
+          { domain: 'capability', evidence: `bpf ${ev.command}` },
+          ev.result === EPERM,
+        );
+        return;
+      case 'ns.change':
+        this.#record(
+          ev,
+          ws,
+          'CAP_SYS_ADMIN',
+          { domain: 'capability', evidence: ev.syscall },
+          ev.result === EPERM,
+        );
+        return;
+      case 'priv.change': {
+        const cap =
+          ev.syscall === 'capset' ? 'CAP_SETPCAP' : ev.syscall.includes('gid') ? 'CAP_SETGID' : 'CAP_SETUID';
+        this.#record(ev, ws, cap, { domain: 'capability', evidence: ev.syscall }, ev.result === EPERM);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** The observed use so far, as a validated document. */
+  result(): ObservedUseDocument {
+    const uses: ObservedUse[] = [...this.#uses.values()]
+      .map((u) => ({ ...u, origins: [...u.origins].sort() }))
+      .sort(
+        (a, b) =>
+          a.subject.localeCompare(b.subject) ||
+          a.domain.localeCompare(b.domain) ||
+          a.action.localeCompare(b.action),
+      );
+    return {
+      schemaVersion: OBSERVED_USE_SCHEMA_VERSION,
+      kind: 'ObservedUse',
+      window: this.#events === 0 ? { start: 0, end: 0 } : { start: this.#start, end: this.#end },
+      events: this.#events,
+      workloads: [...this.#workloads.values()],
+      toolLists: Object.fromEntries([...this.#tools].map(([k, v]) => [k, [...v].sort()])),
+      uids: Object.fromEntries([...this.#uids].map(([k, v]) => [k, [...v].sort((a, b) => a - b)])),
+      uses,
+      overflow: this.#overflow,
+    };
+  }
+}
+
+/**
+ * Merges observed-use documents (e.g. from several captures and logs) into one.
+ *
+ * @example
+ * ```ts
+ * const all = mergeObservedUse([fromCapture, fromAuditLog]);
+ * ```
+ */
+export function mergeObservedUse(docs: readonly ObservedUseDocument[]): ObservedUseDocument {
+  const uses = new Map<string, ObservedUse>();
+  const workloads = new Map<string, WorkloadRef>();
+  const tools = new Map<string, Set<string>>();
+  const uids = new Map<string, Set<number>>();
+  let start = Number.POSITIVE_INFINITY;
+  let end = 0;
+  let events = 0;
+  let overflow = 0;
+  for (const d of docs) {
+    events += d.events;
+    overflow += d.overflow;
+    if (d.events > 0) {
+      start = Math.min(start, d.window.start);
+      end = Math.max(end, d.window.end);
+    }
+    for (const w of d.workloads) workloads.set(w.id, w);
+    for (const [k, v] of Object.entries(d.toolLists)) {
+      const s = tools.get(k) ?? new Set();
+      for (const t of v) s.add(t);
+      tools.set(k, s);
+    }
+    for (const [k, v] of Object.entries(d.uids)) {
+      const s = uids.get(k) ?? new Set();
+      for (const t of v) s.add(t);
+      uids.set(k, s);
+    }
+    for (const u of d.uses) {
+      const key = `${u.subject}\u0000${u.action}\u0000${JSON.stringify(u.target)}`;
+      const e = uses.get(key);
+      if (!e) uses.set(key, { ...u, origins: [...u.origins] });
+      else {
+        e.count += u.count;
+        e.denied += u.denied;
+        e.firstTs = Math.min(e.firstTs, u.firstTs);
+        e.lastTs = Math.max(e.lastTs, u.lastTs);
+        e.origins = [...new Set([...e.origins, ...u.origins])].sort();
+      }
+    }
+  }
+  return {
+    schemaVersion: OBSERVED_USE_SCHEMA_VERSION,
+    kind: 'ObservedUse',
+    window: events === 0 ? { start: 0, end: 0 } : { start, end },
+    events,
+    workloads: [...workloads.values()],
+    toolLists: Object.fromEntries([...tools].map(([k, v]) => [k, [...v].sort()])),
+    uids: Object.fromEntries([...uids].map(([k, v]) => [k, [...v].sort((a, b) => a - b)])),
+    uses: [...uses.values()],
+    overflow,
+  };
+}
