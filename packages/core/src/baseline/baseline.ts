@@ -47,12 +47,12 @@ export interface BaselineEntry {
 }
 
 /** Whether a baseline covers an event, and if not, what it knows that is closest. */
-export interface Coverage {
+export interface BaselineCoverage {
   /** True when every observation of the event is covered (also for events that observe nothing). */
   readonly covered: boolean;
   /** The first observation that is not covered (or the last that is). */
   readonly observation?: BaselineObservation;
-  /** The entry covering {@link Coverage.observation}. */
+  /** The entry covering {@link BaselineCoverage.observation}. */
   readonly entry?: BaselineEntry;
   /** When not covered: the closest entry under the deepest pattern prefix that matched. */
   readonly nearest?: BaselineEntry;
@@ -85,9 +85,9 @@ export interface BaselineView {
   readonly version: string;
   readonly status: 'learning' | 'stable';
   /** Whether the event's behaviour was seen (after generalisation), with the entry or the nearest one. */
-  covers(event: VigilEvent): Coverage;
+  covers(event: VigilEvent): BaselineCoverage;
   /** Like {@link BaselineView.covers} for one observation. */
-  coversObservation(observation: BaselineObservation): Coverage;
+  coversObservation(observation: BaselineObservation): BaselineCoverage;
   /** Entries of one domain. */
   entries(domain: BaselineDomain): BaselineEntry[];
   /** Executables run, with argument patterns. */
@@ -356,9 +356,9 @@ export class Baseline implements BaselineView {
     return n;
   }
 
-  covers(event: VigilEvent): Coverage {
+  covers(event: VigilEvent): BaselineCoverage {
     const obs = observeEvent(event, this.generalisation);
-    let last: Coverage = { covered: true };
+    let last: BaselineCoverage = { covered: true };
     for (const o of obs) {
       const c = this.coversObservation(o);
       if (!c.covered) return c;
@@ -367,7 +367,7 @@ export class Baseline implements BaselineView {
     return last;
   }
 
-  coversObservation(observation: BaselineObservation): Coverage {
+  coversObservation(observation: BaselineObservation): BaselineCoverage {
     const trie = this.#tries.get(observation.domain);
     if (!trie) return { covered: false, observation, depth: 0 };
     const m = trie.match(observation.segments);

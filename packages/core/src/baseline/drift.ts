@@ -3,7 +3,7 @@ import type { VigilEvent } from '../events/schema.js';
 import type { ComplianceRef, Evidence, Finding, FindingTags, Severity } from '../findings/finding.js';
 import { severityRank } from '../findings/finding.js';
 import type { Consumer, ConsumerContext } from '../pipeline/vigil.js';
-import type { Baseline, Coverage } from './baseline.js';
+import type { Baseline, BaselineCoverage } from './baseline.js';
 import {
   type CriticalBehaviour,
   CriticalGuard,
@@ -116,7 +116,11 @@ function tail(segs: readonly string[], from: number): string {
  * Decides how serious one uncovered observation is, from what drifted and
  * how far it is from what the baseline knows.
  */
-export function assessDrift(obs: BaselineObservation, coverage: Coverage, event: VigilEvent): Assessment {
+export function assessDrift(
+  obs: BaselineObservation,
+  coverage: BaselineCoverage,
+  event: VigilEvent,
+): Assessment {
   const segs = obs.segments;
   const depth = coverage.depth ?? 0;
   const near = coverage.nearest?.display;
@@ -532,7 +536,7 @@ export class DriftDetector implements Consumer {
   #drift(
     ev: VigilEvent,
     obs: BaselineObservation,
-    coverage: Coverage,
+    coverage: BaselineCoverage,
     baseline: Baseline,
     hits: readonly CriticalHit[],
     key: string | undefined,

@@ -1,9 +1,9 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
 export type {
+  BaselineCoverage,
   BaselineCreateOptions,
   BaselineEntry,
   BaselineView,
-  Coverage,
   Introducer,
   QuarantineItem,
 } from './baseline.js';

@@ -9,6 +9,7 @@ import {
   severityRank,
   Vigil,
   type VigilEvent,
+  type WorkloadRef,
 } from '../../src/index.js';
 import { agentWorkload, attackEvents, benignAgent } from './helpers/agent-sim.js';
 

@@ -65,17 +65,15 @@ const eventArb: fc.Arbitrary<VigilEvent> = fc.oneof(
           qtype: 'A',
         }) as VigilEvent,
     ),
-  fc
-    .record({ ts: fc.integer({ min: 0, max: 1e9 }), bin: seg, args: fc.array(seg, { maxLength: 2 }) })
-    .map(
-      ({ ts, bin, args }) =>
-        ({
-          ...env(ts),
-          kind: 'process.exec',
-          filename: `/usr/bin/${bin}`,
-          argv: [bin, ...args],
-        }) as VigilEvent,
-    ),
+  fc.record({ ts: fc.integer({ min: 0, max: 1e9 }), bin: seg, args: fc.array(seg, { maxLength: 2 }) }).map(
+    ({ ts, bin, args }) =>
+      ({
+        ...env(ts),
+        kind: 'process.exec',
+        filename: `/usr/bin/${bin}`,
+        argv: [bin, ...args],
+      }) as VigilEvent,
+  ),
   fc
     .record({
       ts: fc.integer({ min: 0, max: 1e9 }),
