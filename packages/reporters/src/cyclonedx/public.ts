@@ -1,2 +1,9 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
-export {};
+export type {
+  CycloneDxBom,
+  CycloneDxComponent,
+  CycloneDxOptions,
+  CycloneDxProperty,
+  CycloneDxService,
+} from './aibom-to-cyclonedx.js';
+export { aiBomToCycloneDx, renderCycloneDx } from './aibom-to-cyclonedx.js';
