@@ -8,3 +8,4 @@
 // Each format family keeps its public surface in its own folder's `public.ts`.
 export * from './cyclonedx/public.js';
 export * from './formats/public.js';
+export * from './html/public.js';
