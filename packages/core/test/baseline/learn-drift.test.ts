@@ -210,15 +210,12 @@ describe('learning a benign, non-deterministic agent', () => {
 
   it('reports workloads without a baseline once, as info', async () => {
     const { set } = await learn(benignAgent({ seed: 8, seconds: 60 }));
-    const other = {
-      ...agentWorkload(),
+    const other: WorkloadRef = {
       id: 'systemd:mcp.service',
-      kind: 'systemd-service' as const,
-      namespace: undefined,
-      pod: undefined,
+      kind: 'systemd-service',
+      name: 'mcp',
+      labels: {},
     };
-    delete (other as { namespace?: string }).namespace;
-    delete (other as { pod?: string }).pod;
     const { findings } = await check(set, benignAgent({ seed: 1, seconds: 20, workload: other }));
     expect(findings.map((f) => [f.ruleId, f.severity])).toEqual([['vigil.drift.no-baseline', 'info']]);
   });
