@@ -101,7 +101,11 @@ export class WorkloadCgroup {
    */
   spawn(command: string, args: readonly string[] = [], options: SpawnOptions = {}): ChildProcess {
     const procs = join(this.dir, 'cgroup.procs');
-    return spawn('/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', procs, command, ...args], options);
+    return spawn(
+      '/bin/sh',
+      ['-c', 'echo $$ > "$1" && shift && exec "$@"', 'vigil', procs, command, ...args],
+      options,
+    );
   }
 
   /** Pids currently in the cgroup. */

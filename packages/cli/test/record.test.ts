@@ -1,0 +1,97 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCapture } from '@vigil/core';
+import { capturePrivileges, ProbeReportSchema } from '@vigil/ebpf-native';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+const canRecord =
+  process.platform === 'linux' && existsSync('/sys/kernel/btf/vmlinux') && capturePrivileges().sufficient;
+const why = canRecord ? undefined : 'needs Linux with BTF and root (or CAP_BPF + CAP_PERFMON)';
+if (why) console.warn(`skipping vigil record tests: ${why}`);
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-record-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const vigilCgroups = () =>
+  existsSync('/sys/fs/cgroup/unified')
+    ? readdirSync('/sys/fs/cgroup/unified').filter((n) => n.startsWith(`vigil-${process.pid}-`))
+    : [];
+
+describe('vigil probe', () => {
+  it('prints a schema-valid JSON report', async () => {
+    const r = await runCli(['probe', '--json']);
+    expect(r.code).toBe(0);
+    const report = ProbeReportSchema.parse(JSON.parse(r.stdout));
+    expect(Object.keys(report.features)).toContain('kprobe');
+    if (canRecord) expect(report.captureReady).toBe(true);
+  });
+
+  it('prints one line per feature as text, with a reason for each no', async () => {
+    const r = await runCli(['probe']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}tp_btf +(yes|no {3}.+)$/m);
+    for (const line of r.stdout.split('\n').filter((l) => / {2}no {3}/.test(l)))
+      expect(line.trim().length).toBeGreaterThan(20);
+  });
+});
+
+describe.skipIf(why !== undefined)('vigil record', () => {
+  it('captures exec, open and a refused connect, passes the exit code on and removes its cgroup', async () => {
+    const out = join(dir, 'x.vcap');
+    const r = await runCli([
+      'record',
+      '--out',
+      out,
+      '--',
+      'bash',
+      '-c',
+      'cat /etc/hostname >/dev/null; (exec 3<>/dev/tcp/127.0.0.1/9) 2>/dev/null || true; exit 7',
+    ]);
+    expect(r.code, r.stderr).toBe(7);
+    expect(r.stderr).toMatch(/vigil record: \d+ events to .*x\.vcap, none dropped; bash exited with 7/);
+    const cap = await readCapture(out);
+    const events = cap.events;
+    expect(cap.header.command).toEqual(expect.arrayContaining(['bash', '-c']));
+    expect(cap.trailer?.exitCode).toBe(7);
+    expect(cap.trailer?.drops).toEqual({
+      'ringbuf-full': 0,
+      'consumer-refused': 0,
+      'queue-full': 0,
+      'decode-error': 0,
+    });
+    const execs = events
+      .filter((e) => e.kind === 'process.exec')
+      .map((e) => (e.kind === 'process.exec' ? e.filename : ''));
+    expect(execs).toEqual(['/usr/bin/bash', '/usr/bin/cat']);
+    expect(
+      events.some((e) => e.kind === 'file.open' && e.path === '/etc/hostname' && e.access === 'read'),
+    ).toBe(true);
+    expect(
+      events
+        .filter((e) => e.kind === 'net.connect')
+        .map((e) => (e.kind === 'net.connect' ? [e.daddr, e.dport, e.result] : [])),
+    ).toEqual([['127.0.0.1', 9, -111]]);
+    expect(events.some((e) => e.kind === 'process.exit' && e.exitCode === 7)).toBe(true);
+    expect(vigilCgroups()).toEqual([]);
+    const inspect = await runCli(['inspect', out]);
+    expect(inspect.stdout).toMatch(/process\.exec=2/);
+    expect(inspect.stdout).toMatch(/127\.0\.0\.1:9\/tcp {2}\(1 failed\)/);
+  });
+
+  it('reports 127 for a command that does not exist and writes no partial file', async () => {
+    const out = join(dir, 'missing.vcap');
+    const r = await runCli(['record', '--out', out, '--', '/no/such/binary']);
+    expect(r.code).toBe(127);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.partial'))).toEqual([]);
+    expect(vigilCgroups()).toEqual([]);
+  });
+
+  it('rejects a missing command or --out with a usage error', async () => {
+    expect((await runCli(['record', '--out', join(dir, 'a.vcap')])).code).toBe(2);
+    const r = await runCli(['record', '--', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs --out FILE/);
+  });
+});
