@@ -43,4 +43,19 @@ pnpm install --frozen-lockfile --reporter=silent
 log "building packages"
 pnpm -s build >/dev/null
 
-# The native addon (packages/ebpf-native): built here once its sources exist.
+# The native addon (packages/ebpf-native): CO-RE BPF programs and the Node-API
+# module, linked statically against libbpf. Rebuilt only when a source is newer
+# than the built module. Without the toolchain, the rest of Vigil still works.
+addon=packages/ebpf-native/build/Release/vigil_native.node
+if [ "$(uname -s)" = Linux ]; then
+  if [ ! -f "$addon" ] || [ -n "$(find packages/ebpf-native/native packages/ebpf-native/CMakeLists.txt -newer "$addon" -print -quit)" ]; then
+    log "building the capture addon"
+    if ! pnpm -s --filter @vigil/ebpf-native build:native; then
+      # As root the machine is expected to capture (CI runs the live tests): fail loudly.
+      if [ "$(id -u)" -eq 0 ]; then echo "setup: the capture addon failed to build" >&2; exit 1; fi
+      log "the capture addon did not build (see above); live capture will be unavailable"
+    fi
+  fi
+else
+  log "not Linux: skipping the capture addon; live capture will be unavailable"
+fi
