@@ -1,0 +1,112 @@
+import { type AiBom, buildAiBom, SignatureCatalogue, VigilError } from '@vigil/core';
+import { renderCycloneDx } from '@vigil/reporters';
+import type { Command } from '../command.js';
+import { VERSION } from '../version.js';
+
+function strings(v: unknown): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+}
+
+function fmtTs(ns: number): string {
+  return new Date(Math.floor(ns / 1e6)).toISOString().replace('.000Z', 'Z');
+}
+
+/** Renders an AI-BOM as text for a terminal: components by status, then the flow edges. */
+export function renderAiBomText(bom: AiBom): string {
+  const out: string[] = [];
+  const s = bom.summary;
+  out.push(
+    `AI-BOM: ${s.components} components (${Object.entries(s.byStatus)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}) from ${bom.inputs.events} events`,
+  );
+  const drops = Object.entries(bom.inputs.drops);
+  if (drops.length > 0)
+    out.push(`  capture dropped events: ${drops.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  const order = ['undeclared-used', 'declared-used', 'observed', 'declared-unused'];
+  const label: Record<string, string> = {
+    'undeclared-used': 'Used, never declared (shadow AI)',
+    'declared-used': 'Declared and used',
+    observed: 'Observed',
+    'declared-unused': 'Declared, never used',
+  };
+  for (const status of order) {
+    const list = bom.components.filter((c) => c.status === status);
+    if (list.length === 0) continue;
+    out.push('', `${label[status]}:`);
+    for (const c of list) {
+      const v = c.version ? `@${c.version}` : '';
+      const seen = c.observed
+        ? `  seen ${c.observed.count}x ${fmtTs(c.observed.firstSeen)}..${fmtTs(c.observed.lastSeen)} via ${c.observed.methods.join(',')}`
+        : '';
+      const decl = c.declared?.[0]
+        ? `  declared in ${c.declared[0].file}${c.declared[0].line ? `:${c.declared[0].line}` : ''}`
+        : '';
+      out.push(`  ${c.type.padEnd(16)} ${c.name}${v}  (confidence ${c.confidence.toFixed(2)})${seen}${decl}`);
+    }
+  }
+  if (bom.flow.edges.length > 0) {
+    const label = new Map(bom.flow.nodes.map((n) => [n.id, `${n.type} ${n.label}`]));
+    out.push('', 'Execution flow:');
+    for (const e of bom.flow.edges.slice(0, 200)) {
+      out.push(`  ${label.get(e.from) ?? e.from} -${e.relation}-> ${label.get(e.to) ?? e.to}  (${e.count}x)`);
+    }
+    if (bom.flow.edges.length > 200) out.push(`  … and ${bom.flow.edges.length - 200} more edges`);
+  }
+  out.push('');
+  return out.join('\n');
+}
+
+export const aibomCommand: Command = {
+  name: 'aibom',
+  summary: 'Build the AI bill of materials from what ran (captures, OTel GenAI spans) and what was declared',
+  usage:
+    'CAPTURE… [--otel SPANS.json…] [--manifest PATH…] [--signatures FILE…] [--format json|cyclonedx|text|flow]',
+  description: [
+    'Discovers models, agent frameworks, MCP servers and tools, LLM APIs, inference servers, vector stores',
+    'and RAG sources from captures and ingested OpenTelemetry GenAI spans, each with evidence and a confidence.',
+    'Manifests (package.json, lockfiles, requirements.txt, poetry.lock, uv.lock, MCP client configs,',
+    'Kubernetes YAML) mark components declared-used, declared-unused or undeclared-used (shadow AI).',
+    'Formats: json (the Vigil AI-BOM document), cyclonedx (CycloneDX 1.6), text, flow (the execution-flow graph).',
+  ].join('\n'),
+  options: {
+    otel: { type: 'string', multiple: true },
+    manifest: { type: 'string', short: 'm', multiple: true },
+    signatures: { type: 'string', multiple: true },
+  },
+  formats: ['json', 'cyclonedx', 'text', 'flow'],
+  async run(ctx) {
+    const captures = [...ctx.args.positionals];
+    const otel = strings(ctx.args.values['otel']);
+    const manifests = strings(ctx.args.values['manifest']);
+    if (captures.length + otel.length + manifests.length === 0) {
+      throw new VigilError('USAGE', 'aibom needs a capture file, --otel spans or --manifest inputs');
+    }
+    let catalogue = SignatureCatalogue.builtin();
+    for (const file of strings(ctx.args.values['signatures']))
+      catalogue = catalogue.extend(await SignatureCatalogue.fromFile(file));
+    const bom = await buildAiBom({
+      captures,
+      otel,
+      manifests,
+      catalogue,
+      generator: { name: 'vigil', version: VERSION },
+      signal: ctx.signal,
+    });
+    switch (ctx.format) {
+      case 'cyclonedx':
+        await ctx.emit(renderCycloneDx(bom));
+        break;
+      case 'text':
+        await ctx.emit(renderAiBomText(bom));
+        break;
+      case 'flow':
+        await ctx.emit(`${JSON.stringify(bom.flow, null, 2)}\n`);
+        break;
+      default:
+        await ctx.emit(`${JSON.stringify(bom, null, 2)}\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AiBomSchema,
+  CaptureWriter,
+  EventSchema,
+  ExecutionFlowGraphSchema,
+  type VigilEventInput,
+} from '@vigil/core';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-aibom-'));
+const WL = { id: 'systemd:/system.slice/agent.service', kind: 'systemd-service' as const, labels: {} };
+let ts = 1.8e18;
+const e = (p: Record<string, unknown>) =>
+  EventSchema.parse({
+    ts: (ts += 1e6),
+    workload: WL,
+    pid: 7,
+    ppid: 1,
+    comm: 'node',
+    exe: '/usr/bin/node',
+    source: 'replay',
+    ...p,
+  } as VigilEventInput);
+
+const capture = join(dir, 'run.vcap');
+const w = CaptureWriter.create(capture, { header: { source: 'synthetic' } });
+w.writeAll([
+  e({
+    kind: 'file.open',
+    path: '/app/node_modules/@langchain/openai/dist/index.js',
+    flags: 0,
+    access: 'read',
+    result: 3,
+  }),
+  e({ kind: 'file.open', path: '/app/node_modules/openai/index.mjs', flags: 0, access: 'read', result: 3 }),
+  e({
+    kind: 'process.exec',
+    pid: 8,
+    ppid: 7,
+    filename: '/usr/bin/npx',
+    argv: ['npx', '-y', '@modelcontextprotocol/server-memory'],
+  }),
+]);
+w.close({ exitCode: 0 });
+const pkg = join(dir, 'package.json');
+writeFileSync(
+  pkg,
+  JSON.stringify({ dependencies: { '@langchain/openai': '1.6.0', '@anthropic-ai/sdk': '0.60.0' } }, null, 2),
+);
+
+describe('vigil aibom', () => {
+  it('writes the AI-BOM document as JSON by default', async () => {
+    const r = await runCli(['aibom', capture, '--manifest', pkg]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const bom = AiBomSchema.parse(JSON.parse(r.stdout));
+    const status = Object.fromEntries(bom.components.map((c) => [c.id, c.status]));
+    expect(status).toMatchObject({
+      'pkg:npm/@langchain/openai': 'declared-used',
+      'pkg:npm/@anthropic-ai/sdk': 'declared-unused',
+      'pkg:npm/openai': 'undeclared-used',
+      'mcp-server:npm/@modelcontextprotocol/server-memory': 'undeclared-used',
+    });
+    expect(bom.generator.name).toBe('vigil');
+  });
+
+  it('writes CycloneDX 1.6 (schema-validated in the reporters tests), atomically to --out', async () => {
+    const out = join(dir, 'bom.cdx.json');
+    const r = await runCli(['aibom', capture, '-m', pkg, '--format', 'cyclonedx', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const text = readFileSync(out, 'utf8');
+    expect(JSON.parse(text).specVersion).toBe('1.6');
+    expect(JSON.parse(text).components.map((c: { name: string }) => c.name)).toContain('server-memory');
+  });
+
+  it('prints a text summary by bucket, and the flow graph on its own', async () => {
+    const text = await runCli(['aibom', capture, '-m', pkg, '--format', 'text']);
+    expect(text.stdout).toMatch(/Used, never declared \(shadow AI\):\n(.*\n)*\s+framework\s+openai/);
+    expect(text.stdout).toMatch(/Declared, never used:\n\s+framework\s+@anthropic-ai\/sdk/);
+    const flow = await runCli(['aibom', capture, '--format', 'flow']);
+    expect(ExecutionFlowGraphSchema.parse(JSON.parse(flow.stdout)).schemaVersion).toBe(1);
+  });
+
+  it('exits 2 with one line naming the file and line for a malformed manifest, and writes nothing', async () => {
+    const bad = join(dir, 'requirements.txt');
+    writeFileSync(bad, 'openai==1\n%%%\n');
+    const out = join(dir, 'never.json');
+    const r = await runCli(['aibom', capture, '-m', bad, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^vigil aibom: .*requirements\.txt, line 2: expected a requirement/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(() => readFileSync(out)).toThrow();
+  });
+
+  it('exits 2 without inputs, and for an unknown format', async () => {
+    expect((await runCli(['aibom'])).code).toBe(2);
+    const r = await runCli(['aibom', capture, '--format', 'sarif']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('choose json, cyclonedx, text, flow');
+  });
+
+  it('takes extra signatures from a file', async () => {
+    const sig = join(dir, 'sig.json');
+    writeFileSync(
+      sig,
+      JSON.stringify({
+        schemaVersion: 1,
+        version: 'acme-1',
+        signatures: [{ id: 'acme-kit', name: 'ACME kit', type: 'framework', match: { npm: ['openai'] } }],
+      }),
+    );
+    const r = await runCli(['aibom', capture, '--signatures', sig]);
+    const bom = AiBomSchema.parse(JSON.parse(r.stdout));
+    expect(bom.catalogueVersion).toMatch(/\+acme-1$/);
+    expect(bom.components.find((c) => c.id === 'pkg:npm/openai')?.signatureId).toBe('acme-kit');
+  });
+});
