@@ -13,7 +13,7 @@ pnpm -s lint
 step "typecheck (tsc, strict)"
 pnpm -s typecheck
 step "generated docs are current"
-npx tsx scripts/docs/generate.ts --check
+scripts/ts scripts/docs/generate.ts --check
 step "API docs (typedoc, warnings are errors)"
 pnpm -s docs >/dev/null
 step "tests (vitest)"

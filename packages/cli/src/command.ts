@@ -39,6 +39,8 @@ export interface Command {
   readonly description?: string;
   /** Command-specific options. */
   readonly options: OptionSpec;
+  /** One line of help per option, by option name. */
+  readonly optionHelp?: Readonly<Record<string, string>>;
   /** Output formats; the first is the default. */
   readonly formats: readonly string[];
   /** Whether `--` followed by a command line is accepted. */

@@ -41,10 +41,12 @@ function globalHelp(): string {
 }
 
 function commandHelp(cmd: Command): string {
-  const opts = Object.entries(cmd.options).map(([name, spec]) => {
+  const flags = Object.entries(cmd.options).map(([name, spec]) => {
     const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ' VALUE' : ''}`;
-    return `  ${flag}${spec.multiple ? '  (repeatable)' : ''}`;
+    return [flag, `${cmd.optionHelp?.[name] ?? ''}${spec.multiple ? ' (repeatable)' : ''}`.trim()] as const;
   });
+  const width = Math.max(0, ...flags.map(([f]) => f.length));
+  const opts = flags.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`.trimEnd());
   return [
     `Usage: vigil ${cmd.name} ${cmd.usage}`,
     '',
