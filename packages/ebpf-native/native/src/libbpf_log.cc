@@ -46,7 +46,11 @@ std::string LibbpfLog::Tail(size_t max_lines) const {
     size_t end = text_.find('\n', start);
     if (end == std::string::npos) end = text_.size();
     std::string l = text_.substr(start, end - start);
-    if (!l.empty()) lines.push_back(l);
+    // Generic follow-up lines repeat what the caller already says.
+    bool generic = l.find("failed to load object") != std::string::npos ||
+                   l.find("failed to load BPF skeleton") != std::string::npos ||
+                   l.find("failed to load: -") != std::string::npos || l.find("ulimit -l") != std::string::npos;
+    if (!l.empty() && !generic) lines.push_back(l);
     start = end + 1;
   }
   std::string out;

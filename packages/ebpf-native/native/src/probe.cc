@@ -51,10 +51,18 @@ std::string TryProgram(const std::string& prog, Attach attach) {
   int err = vigil_probe_bpf__load(s);
   if (err) {
     why = "load refused: " + ErrText(err) + log.Tail(2);
+    if ((err == -EPERM || err == -1) && geteuid() == 0)
+      why += " (refused even as root: the kernel does not allow this program type here, e.g. lockdown, a "
+             "security module or a sandboxed kernel)";
   } else {
     bpf_link* link = nullptr;
     err = attach(target, &link);
-    if (err) why = "attach refused: " + ErrText(err) + log.Tail(2);
+    if (err) {
+      why = "attach refused: " + ErrText(err) + log.Tail(2);
+      if (err == -ENOENT && prog == "probe_kprobe")
+        why += " (no kprobe PMU and no tracefs kprobe_events: the kernel lacks CONFIG_KPROBE_EVENTS or tracefs is not "
+               "mounted)";
+    }
     if (link) bpf_link__destroy(link);
   }
   vigil_probe_bpf__destroy(s);
