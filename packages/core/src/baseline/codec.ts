@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { VigilError } from '../errors/vigil-error.js';
 import { Baseline } from './baseline.js';
+import { jsonErrorAt } from './internal/json-position.js';
 import { BASELINE_SCHEMA_VERSION } from './schema.js';
 import { BaselineSet } from './set.js';
 
@@ -107,15 +108,11 @@ export function decodeBaselineSet(bytes: Uint8Array, file = '(baseline)'): Basel
     try {
       value = JSON.parse(text);
     } catch (cause) {
-      const m = /position (\d+)/.exec((cause as Error).message);
-      const pos = m ? Number(m[1]) : undefined;
+      const at = jsonErrorAt(text);
       throw new VigilError(
         'PARSE',
-        `not valid JSON (expected a baseline document): ${(cause as Error).message}`,
-        {
-          cause,
-          location: pos !== undefined ? { file, ...lineCol(text, pos) } : { file },
-        },
+        `not valid JSON${at ? `: expected ${at.expected}` : ''} (${(cause as Error).message.split('\n')[0]})`,
+        { cause, location: at ? { file, ...lineCol(text, at.offset) } : { file } },
       );
     }
   }

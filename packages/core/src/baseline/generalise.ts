@@ -220,7 +220,8 @@ export function dnsSegments(name: string): string[] {
     const l = labels[i]!;
     if (l === '') continue;
     let g = l.length >= 8 ? l.replace(UUID, '<uuid>').replace(HEX_RUN, '<hex>') : l;
-    g = g.replace(/\d+/g, '<num>');
+    // Several numbers in one label (ip-10-0-3-7) are an address; a lone short one (ec2, s3) is a name.
+    g = /\d[-_.]+\d/.test(g) ? g.replace(/\d+/g, '<num>') : g.replace(LONG_DIGITS, '<num>');
     out.push(g === WILDCARD ? '\\*' : g);
   }
   return out;
