@@ -5,6 +5,8 @@ const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 
+type Want = 'value' | 'key' | 'colon' | 'comma-or-close' | 'value-or-close' | 'key-or-close' | 'end';
+
 /** Offset of the first syntax error in `text` and what was expected there; undefined when it is valid JSON. */
 export function jsonErrorAt(text: string): { offset: number; expected: string } | undefined {
   let i = 0;
