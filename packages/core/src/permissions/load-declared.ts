@@ -22,6 +22,8 @@ export interface DeclaredPermissionsOptions extends DocumentLimits {
   readonly awsSubject?: string;
   /** Client name for MCP configurations; default the file's base name. */
   readonly mcpClient?: string;
+  /** Tools each MCP server offers (server → tool names), e.g. `ObservedUseDocument.toolLists`. */
+  readonly toolLists?: Readonly<Record<string, readonly string[]>>;
 }
 
 const WORKLOAD_KINDS = new Set([
@@ -64,6 +66,7 @@ export class DeclaredPermissionsBuilder {
 
   constructor(options: DeclaredPermissionsOptions = {}) {
     this.#options = options;
+    for (const [server, tools] of Object.entries(options.toolLists ?? {})) this.addToolList(server, tools);
   }
 
   /** Adds one input's text; the format is recognised from its content. */

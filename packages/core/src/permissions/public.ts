@@ -22,6 +22,8 @@ export {
 } from './declared.js';
 export type { GapAnalysisOptions } from './gap/analyze.js';
 export { analyzeGaps, coverageOf, OBSERVABLE_CAPABILITIES, workloadMatches } from './gap/analyze.js';
+export type { GapFindingOptions } from './gap/findings.js';
+export { describeGrant, describeUse, gapFindings } from './gap/findings.js';
 export type { Coverage, DomainGap, GapReport, UnusedGrant, WorkloadGap } from './gap/report.js';
 export {
   CoverageSchema,
@@ -83,6 +85,7 @@ export { generateLeastPrivilege, McpToolAllowlistSchema } from './least-privileg
 export type { IamGenerationOptions } from './least-privilege/iam.js';
 export { leastPrivilegeIam } from './least-privilege/iam.js';
 export { leastPrivilegeRbac } from './least-privilege/rbac.js';
+export { renderLeastPrivilegeArtifact } from './least-privilege/render.js';
 export { leastPrivilegeNetworkPolicy, leastPrivilegeWorkload } from './least-privilege/workload.js';
 export type { DeclaredPermissionsOptions } from './load-declared.js';
 export { DeclaredPermissionsBuilder, loadDeclaredPermissions } from './load-declared.js';
@@ -101,6 +104,7 @@ export {
   CloudTrailSource,
   cloudTrailToVigil,
 } from './observed/cloudtrail.js';
+export { observedUseFromBaseline } from './observed/from-baseline.js';
 export type { KubernetesAuditEvent, KubernetesAuditSourceOptions } from './observed/k8s-audit.js';
 export {
   auditEventToVigil,

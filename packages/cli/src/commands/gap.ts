@@ -1,0 +1,249 @@
+import { mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  analyzeGaps,
+  CloudTrailSource,
+  DnsEnricher,
+  describeGrant,
+  describeUse,
+  type EventSource,
+  type GapReport,
+  gapFindings,
+  generateLeastPrivilege,
+  KubernetesAuditSource,
+  type LeastPrivilege,
+  loadDeclaredPermissions,
+  mergeObservedUse,
+  ObservedUseAccumulator,
+  type ObservedUseDocument,
+  observedUseFromBaseline,
+  type PermissionDomain,
+  PermissionDomainSchema,
+  ReplaySource,
+  type RiskRanking,
+  rankRisk,
+  readBaselineFile,
+  renderLeastPrivilegeArtifact,
+  Vigil,
+  VigilError,
+} from '@vigil/core';
+import type { Command } from '../command.js';
+import { exitCodeFor, parseFailOn } from '../fail-on.js';
+import { writeAtomic } from '../output.js';
+
+function strings(v: unknown): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+}
+
+async function isCapture(path: string): Promise<boolean> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, 'r');
+  } catch (cause) {
+    throw new VigilError('IO', `cannot open: ${(cause as Error).message}`, {
+      cause,
+      location: { file: path },
+    });
+  }
+  try {
+    const b = Buffer.alloc(4);
+    await fh.read(b, 0, 4, 0);
+    return b.toString('latin1') === 'VCAP';
+  } finally {
+    await fh.close();
+  }
+}
+
+async function observe(source: EventSource, signal: AbortSignal, dns: boolean): Promise<ObservedUseDocument> {
+  const acc = new ObservedUseAccumulator();
+  await new Vigil({ source, enrichers: dns ? [new DnsEnricher()] : [], consumers: [acc] }).run({ signal });
+  return acc.result();
+}
+
+const pct = (r: number) => `${Math.round(r * 100)}%`;
+
+/** Renders a gap report, its ranking and artifacts as text for a terminal. */
+export function renderGapText(
+  report: GapReport,
+  ranking: RiskRanking,
+  lp: LeastPrivilege | undefined,
+): string {
+  const out: string[] = [];
+  const c = report.coverage;
+  out.push(
+    `Declared vs observed: ${report.totals.used} of ${report.totals.granted} grants used (${pct(report.totals.ratio)}) across ${report.workloads.length} workloads`,
+    `Window: ${c.confidence} confidence: ${c.note}`,
+  );
+  for (const w of report.workloads) {
+    out.push(
+      '',
+      `${w.name}${w.namespace ? ` (namespace ${w.namespace})` : ''}: ${w.used}/${w.granted} grants used`,
+    );
+    if (w.observedAs.length > 0)
+      out.push(`  observed as ${w.observedAs.map((r) => r.pod ?? r.name ?? r.id).join(', ')}`);
+    for (const d of w.domains) {
+      const seen = d.observed ? '' : '  (not observed: no input could show use)';
+      out.push(
+        `  ${d.domain.padEnd(15)} granted ${String(d.granted).padStart(4)}  used ${String(d.used).padStart(4)}  ${pct(d.ratio).padStart(4)}  uses ${d.distinctUses}${d.denied.length > 0 ? `  denied ${d.denied.length}` : ''}${d.ungranted.length > 0 ? `  ungranted ${d.ungranted.length}` : ''}${seen}`,
+      );
+      for (const u of d.unused.filter((x) => x.observable).slice(0, 5))
+        out.push(`      unused  rank ${String(u.rank).padStart(3)}  ${describeGrant(u.grant)}`);
+      const hidden = d.unused.filter((x) => x.observable).length - 5;
+      if (hidden > 0) out.push(`      … ${hidden} more unused`);
+      for (const u of d.denied.slice(0, 5)) out.push(`      denied  ${describeUse(u)} (${u.denied}x)`);
+      for (const u of d.ungranted.slice(0, 5)) out.push(`      ungranted  ${describeUse(u)} (${u.count}x)`);
+    }
+  }
+  if (report.unmatched.length > 0)
+    out.push(
+      '',
+      `Observed subjects with no declared grants: ${report.unmatched.map((u) => `${u.subject} (${u.uses})`).join(', ')}`,
+    );
+  const s = ranking.summary;
+  out.push(
+    '',
+    `Risk: ${s.total} findings; ${s.shortListBefore} at or above ${s.threshold} by severity, ${s.shortList} after runtime weighting (${s.promoted} promoted, ${s.demoted} demoted, ${s.unchanged} unchanged)`,
+  );
+  for (const f of ranking.findings.slice(0, 10))
+    out.push(`  ${String(f.risk.score).padStart(3)}  ${f.severity.padEnd(8)} ${f.title}`);
+  if (lp) {
+    out.push('', 'Least-privilege artifacts:');
+    for (const a of lp.artifacts)
+      out.push(
+        `  ${a.fileName}  ${a.issues.length === 0 ? 'valid' : `${a.issues.length} validation issues`}: ${a.notes[0] ?? ''}`,
+      );
+  }
+  out.push('');
+  return out.join('\n');
+}
+
+export const gapCommand: Command = {
+  name: 'gap',
+  summary:
+    'Compare declared permissions with observed use, rank the gaps, and write least-privilege policies',
+  usage:
+    '--declared PATH… CAPTURE|BASELINE… [--audit-log F…] [--cloudtrail F…] [--emit-policy DIR] [--bind CAPTURED=SUBJECT…] [--fail-on SEVERITY] [--format text|json]',
+  description: [
+    'Declared: Kubernetes manifests (RBAC, workloads, NetworkPolicy; multi-document YAML and List objects),',
+    'AWS IAM policies (documents or get-account-authorization-details) and MCP client configurations.',
+    'Observed: captures (.vcap), baselines (vigil learn), Kubernetes audit logs and CloudTrail logs (gzip accepted).',
+    '--bind maps a captured workload id (or *) to the declared subject it runs as, e.g.',
+    '  --bind "*=k8s:workload:ai/Deployment/agent" or --bind "host=mcp:claude_desktop_config".',
+    '--emit-policy writes a tightened Role/ClusterRole, IAM policy, NetworkPolicy, workload security context',
+    'and MCP tool allowlist per workload, each validated against its consumer schema.',
+  ].join('\n'),
+  options: {
+    declared: { type: 'string', short: 'd', multiple: true },
+    'audit-log': { type: 'string', multiple: true },
+    cloudtrail: { type: 'string', multiple: true },
+    'emit-policy': { type: 'string' },
+    bind: { type: 'string', multiple: true },
+    'aws-subject': { type: 'string' },
+    'mcp-client': { type: 'string' },
+    'observed-domain': { type: 'string', multiple: true },
+    'min-rank': { type: 'string' },
+    'fail-on': { type: 'string' },
+  },
+  formats: ['text', 'json'],
+  async run(ctx) {
+    const declaredPaths = strings(ctx.args.values['declared']);
+    if (declaredPaths.length === 0)
+      throw new VigilError('USAGE', 'gap needs --declared PATH (manifests, IAM policies, MCP configs)');
+    const audit = strings(ctx.args.values['audit-log']);
+    const trails = strings(ctx.args.values['cloudtrail']);
+    const inputs = [...ctx.args.positionals];
+    if (inputs.length + audit.length + trails.length === 0)
+      throw new VigilError(
+        'USAGE',
+        'gap needs observed use: a capture, a baseline, --audit-log or --cloudtrail',
+      );
+    const failOn = parseFailOn(ctx.args.values['fail-on']);
+    const minRankText = ctx.args.values['min-rank'];
+    const minRank = minRankText === undefined ? 30 : Number(minRankText);
+    if (!Number.isFinite(minRank) || minRank < 0 || minRank > 100)
+      throw new VigilError('USAGE', `--min-rank takes a number from 0 to 100 (got '${String(minRankText)}')`);
+    const bindings: Record<string, string> = {};
+    for (const b of strings(ctx.args.values['bind'])) {
+      const i = b.indexOf('=');
+      if (i <= 0 || i === b.length - 1)
+        throw new VigilError('USAGE', `--bind takes CAPTURED_WORKLOAD_ID=DECLARED_SUBJECT (got '${b}')`);
+      bindings[b.slice(0, i)] = b.slice(i + 1);
+    }
+    const observedDomains: PermissionDomain[] = [];
+    for (const d of strings(ctx.args.values['observed-domain'])) {
+      const r = PermissionDomainSchema.safeParse(d);
+      if (!r.success)
+        throw new VigilError(
+          'USAGE',
+          `--observed-domain takes one of ${PermissionDomainSchema.options.join(', ')} (got '${d}')`,
+        );
+      observedDomains.push(r.data);
+    }
+
+    const docs: ObservedUseDocument[] = [];
+    const captures: string[] = [];
+    for (const p of inputs) {
+      if (await isCapture(p)) captures.push(p);
+      else docs.push(observedUseFromBaseline((await readBaselineFile(p)).toDocument()));
+    }
+    if (captures.length > 0)
+      docs.push(await observe(new ReplaySource(captures, { signal: ctx.signal }), ctx.signal, true));
+    for (const f of audit)
+      docs.push(await observe(new KubernetesAuditSource(f, { signal: ctx.signal }), ctx.signal, false));
+    for (const f of trails)
+      docs.push(await observe(new CloudTrailSource(f, { signal: ctx.signal }), ctx.signal, false));
+    const observed = mergeObservedUse(docs);
+
+    const awsSubject = ctx.args.values['aws-subject'];
+    const mcpClient = ctx.args.values['mcp-client'];
+    const declared = await loadDeclaredPermissions(declaredPaths, {
+      toolLists: observed.toolLists,
+      ...(typeof awsSubject === 'string' ? { awsSubject } : {}),
+      ...(typeof mcpClient === 'string' ? { mcpClient } : {}),
+    });
+    for (const w of declared.warnings.slice(0, 20))
+      ctx.log(`warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+
+    const report = analyzeGaps(declared, observed, { bindings, observedDomains });
+    const findings = gapFindings(report, { minRank });
+    const ranking = rankRisk(findings, { observed, gapReport: report, declared });
+
+    let lp: LeastPrivilege | undefined;
+    const dir = ctx.args.values['emit-policy'];
+    if (typeof dir === 'string') {
+      lp = generateLeastPrivilege(declared, report, observed);
+      await mkdir(dir, { recursive: true });
+      for (const a of lp.artifacts) {
+        if (a.issues.length > 0) {
+          ctx.log(
+            `not written: ${a.fileName}: ${a.issues
+              .slice(0, 3)
+              .map((i) => `${i.path.join('.')}: ${i.message}`)
+              .join('; ')}`,
+          );
+          continue;
+        }
+        await writeAtomic(join(dir, a.fileName), renderLeastPrivilegeArtifact(a));
+      }
+    }
+
+    if (ctx.format === 'json') {
+      await ctx.emit(
+        `${JSON.stringify(
+          {
+            schemaVersion: 1,
+            kind: 'vigil.gap',
+            report,
+            risk: ranking.summary,
+            findings: ranking.findings,
+            ...(lp ? { leastPrivilege: lp } : {}),
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    } else await ctx.emit(renderGapText(report, ranking, lp));
+    return exitCodeFor(ranking.findings, failOn);
+  },
+};

@@ -1,0 +1,242 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import {
+  CaptureWriter,
+  DeclaredPermissionsBuilder,
+  EventSchema,
+  IamPolicyDocumentSchema,
+  type VigilEventInput,
+} from '@vigil/core';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-gap-'));
+const POD = {
+  id: 'k8s:pod:1234/agent',
+  kind: 'kubernetes-pod' as const,
+  name: 'agent',
+  namespace: 'ai',
+  pod: 'agent-6c9d-abcde',
+  serviceAccount: 'agent',
+  labels: { app: 'agent' },
+};
+let ts = 1_764_000_000e9;
+const e = (p: Record<string, unknown>) => {
+  ts += 60e9;
+  return EventSchema.parse({
+    ts,
+    workload: POD,
+    pid: 7,
+    ppid: 1,
+    comm: 'python3',
+    exe: '/usr/bin/python3',
+    source: 'replay',
+    uid: 1000,
+    ...p,
+  } as unknown as VigilEventInput);
+};
+
+writeFileSync(
+  join(dir, 'k8s.yaml'),
+  `apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ServiceAccount
+    metadata: { name: agent, namespace: ai, annotations: { eks.amazonaws.com/role-arn: "arn:aws:iam::123456789012:role/agent" } }
+  - apiVersion: rbac.authorization.k8s.io/v1
+    kind: Role
+    metadata: { name: agent, namespace: ai }
+    rules:
+      - apiGroups: [""]
+        resources: ["*"]
+        verbs: ["*"]
+  - apiVersion: rbac.authorization.k8s.io/v1
+    kind: RoleBinding
+    metadata: { name: agent, namespace: ai }
+    roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: agent }
+    subjects: [{ kind: ServiceAccount, name: agent }]
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: { name: agent, namespace: ai }
+    spec:
+      selector: { matchLabels: { app: agent } }
+      template:
+        metadata: { labels: { app: agent } }
+        spec:
+          serviceAccountName: agent
+          containers:
+            - name: agent
+              image: agent:1
+`,
+);
+writeFileSync(
+  join(dir, 'role-policy.json'),
+  JSON.stringify({
+    Arn: 'arn:aws:iam::123456789012:role/agent',
+    PolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['s3:*', 'secretsmanager:GetSecretValue'], Resource: '*' },
+        { Effect: 'Deny', Action: 's3:DeleteBucket', Resource: '*' },
+      ],
+    },
+  }),
+);
+const audit = join(dir, 'audit.log');
+writeFileSync(
+  audit,
+  ['get', 'list']
+    .map((verb) =>
+      JSON.stringify({
+        apiVersion: 'audit.k8s.io/v1',
+        kind: 'Event',
+        stage: 'ResponseComplete',
+        requestURI: '/api/v1/namespaces/ai/configmaps',
+        verb,
+        user: { username: 'system:serviceaccount:ai:agent' },
+        objectRef: {
+          resource: 'configmaps',
+          namespace: 'ai',
+          apiVersion: 'v1',
+          ...(verb === 'get' ? { name: 'cfg' } : {}),
+        },
+        responseStatus: { code: 200 },
+        stageTimestamp: '2025-11-24T16:00:00Z',
+      }),
+    )
+    .join('\n'),
+);
+const trail = join(dir, 'trail.json.gz');
+writeFileSync(
+  trail,
+  gzipSync(
+    JSON.stringify({
+      Records: [
+        {
+          eventVersion: '1.09',
+          eventTime: '2025-11-24T17:00:00Z',
+          eventSource: 's3.amazonaws.com',
+          eventName: 'GetObject',
+          awsRegion: 'us-east-1',
+          userIdentity: {
+            type: 'AssumedRole',
+            arn: 'arn:aws:sts::123456789012:assumed-role/agent/botocore-session-1',
+            sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::123456789012:role/agent' } },
+          },
+          requestParameters: { bucketName: 'rag-docs', key: 'handbook.pdf' },
+        },
+      ],
+    }),
+  ),
+);
+const capture = join(dir, 'run.vcap');
+const w = CaptureWriter.create(capture, { header: { source: 'synthetic' } });
+w.writeAll([
+  e({ kind: 'file.open', path: '/app/main.py', flags: 0, access: 'read', result: 3 }),
+  e({ kind: 'net.connect', family: 'inet', protocol: 'tcp', daddr: '52.216.0.10', dport: 443, result: 0 }),
+  e({
+    kind: 'file.open',
+    path: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+    flags: 0,
+    access: 'read',
+    result: 3,
+  }),
+]);
+w.close({ exitCode: 0 });
+
+describe('vigil gap', () => {
+  it('compares a capture, an audit log and CloudTrail with manifests and an IAM policy, and writes valid policies', async () => {
+    const out = join(dir, 'policies');
+    const r = await runCli([
+      'gap',
+      '--declared',
+      join(dir, 'k8s.yaml'),
+      '--declared',
+      join(dir, 'role-policy.json'),
+      capture,
+      '--audit-log',
+      audit,
+      '--cloudtrail',
+      trail,
+      '--emit-policy',
+      out,
+      '--json',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const wl = doc.report.workloads[0];
+    expect(wl.id).toBe('k8s:workload:ai/Deployment/agent');
+    const k8s = wl.domains.find((d: { domain: string }) => d.domain === 'kubernetes-api');
+    expect([k8s.granted, k8s.used]).toEqual([1, 1]);
+    const cloud = wl.domains.find((d: { domain: string }) => d.domain === 'cloud-api');
+    expect([cloud.granted, cloud.used]).toEqual([2, 1]);
+    expect(doc.risk.total).toBeGreaterThan(0);
+
+    const files = readdirSync(out).sort();
+    expect(files).toEqual([
+      'iam-arn_aws_iam_123456789012_role_agent.json',
+      'netpol-ai-agent.yaml',
+      'rbac-ai-agent.yaml',
+      'workload-ai-Deployment-agent.yaml',
+    ]);
+    const iam = IamPolicyDocumentSchema.parse(JSON.parse(readFileSync(join(out, files[0]!), 'utf8')));
+    expect(iam.Statement).toEqual([
+      {
+        Sid: 'VigilObserved1',
+        Effect: 'Allow',
+        Resource: ['arn:aws:s3:::rag-docs/handbook.pdf'],
+        Action: ['s3:GetObject'],
+      },
+    ]);
+    for (const f of files.filter((x) => x.endsWith('.yaml'))) {
+      const text = readFileSync(join(out, f), 'utf8');
+      // Reading the files back validates every object against its Kubernetes schema.
+      const back = new DeclaredPermissionsBuilder().add(text, f).build();
+      expect(back.warnings).toEqual([]);
+    }
+    const rbac = readFileSync(join(out, 'rbac-ai-agent.yaml'), 'utf8');
+    expect(rbac).toContain('resourceNames');
+    expect(rbac).toContain('- list');
+    const workload = readFileSync(join(out, 'workload-ai-Deployment-agent.yaml'), 'utf8');
+    expect(workload).toContain('readOnlyRootFilesystem: true');
+    expect(workload).not.toContain('automountServiceAccountToken: false');
+  });
+
+  it('prints a text report and fails on --fail-on', async () => {
+    const r = await runCli([
+      'gap',
+      '--declared',
+      join(dir, 'k8s.yaml'),
+      capture,
+      '--audit-log',
+      audit,
+      '--min-rank',
+      '10',
+      '--fail-on',
+      'low',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Declared vs observed: \d+ of \d+ grants used/);
+    expect(r.stdout).toContain('kubernetes-api');
+  });
+
+  it('exits 2 with one line for bad usage and bad input', async () => {
+    const a = await runCli(['gap', capture]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/--declared/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: x}\nrules:\n  - apiGroups: [""]\n    resources: pods\n    verbs: [get]\n',
+    );
+    const b = await runCli(['gap', '--declared', bad, capture]);
+    expect(b.code).toBe(2);
+    expect(b.stderr.trim().split('\n')).toHaveLength(1);
+    expect(b.stderr).toContain('bad.yaml');
+    expect(b.stderr).toContain('rules[0].resources');
+  });
+});
