@@ -18,9 +18,6 @@ export function jsonErrorAt(text: string): { offset: number; expected: string } 
   const skip = () => {
     while (i < n && WS.has(text.charCodeAt(i))) i++;
   };
-  const afterValue = () => {
-    want = stack.length === 0 ? 'end' : 'comma-or-close';
-  };
   for (;;) {
     skip();
     if (i >= n) return want === 'end' ? undefined : { offset: i, expected: describe(want) };
@@ -43,7 +40,7 @@ export function jsonErrorAt(text: string): { offset: number; expected: string } 
         if ((c === ']' && top === '[') || (c === '}' && top === '{')) {
           i++;
           stack.pop();
-          afterValue();
+          want = stack.length === 0 ? 'end' : 'comma-or-close';
           continue;
         }
         return { offset: i, expected: top === '{' ? "',' or '}'" : "',' or ']'" };
@@ -53,7 +50,7 @@ export function jsonErrorAt(text: string): { offset: number; expected: string } 
         if (want === 'key-or-close' && c === '}') {
           i++;
           stack.pop();
-          afterValue();
+          want = stack.length === 0 ? 'end' : 'comma-or-close';
           continue;
         }
         STRING.lastIndex = i;
@@ -66,7 +63,7 @@ export function jsonErrorAt(text: string): { offset: number; expected: string } 
         if (want === 'value-or-close' && c === ']') {
           i++;
           stack.pop();
-          afterValue();
+          want = stack.length === 0 ? 'end' : 'comma-or-close';
           continue;
         }
         if (c === '{') {
@@ -85,13 +82,13 @@ export function jsonErrorAt(text: string): { offset: number; expected: string } 
           STRING.lastIndex = i;
           if (!STRING.test(text)) return { offset: i, expected: 'a complete string' };
           i = STRING.lastIndex;
-          afterValue();
+          want = stack.length === 0 ? 'end' : 'comma-or-close';
           continue;
         }
         for (const lit of ['true', 'false', 'null']) {
           if (text.startsWith(lit, i)) {
             i += lit.length;
-            afterValue();
+            want = stack.length === 0 ? 'end' : 'comma-or-close';
             break;
           }
         }
@@ -99,7 +96,7 @@ export function jsonErrorAt(text: string): { offset: number; expected: string } 
         NUMBER.lastIndex = i;
         if (NUMBER.test(text)) {
           i = NUMBER.lastIndex;
-          afterValue();
+          want = stack.length === 0 ? 'end' : 'comma-or-close';
           continue;
         }
         return { offset: i, expected: 'a value' };
