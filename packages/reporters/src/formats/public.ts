@@ -10,5 +10,7 @@ export {
   FindingsReportSchema,
 } from './findings-report.js';
 export { renderMarkdown } from './markdown.js';
+export type { OcsfDetectionFinding } from './ocsf.js';
+export { OCSF_VERSION, OcsfDetectionFindingSchema, toOcsf } from './ocsf.js';
 export type { SarifOptions } from './sarif.js';
 export { toSarif } from './sarif.js';

@@ -108,3 +108,23 @@ describe('Markdown and console', () => {
     expect(renderConsole(report, { limit: 1 })).toContain('… 2 more');
   });
 });
+
+describe('OCSF', () => {
+  it('maps findings to Detection Finding (2004) events with every required attribute', async () => {
+    const { OcsfDetectionFindingSchema, toOcsf } = await import('../../src/index.js');
+    const events = toOcsf(sampleFindings);
+    expect(events).toHaveLength(3);
+    for (const e of events) expect(OcsfDetectionFindingSchema.safeParse(e).success).toBe(true);
+    const [crit] = events;
+    expect(crit).toMatchObject({
+      class_uid: 2004,
+      category_uid: 2,
+      type_uid: 200401,
+      severity_id: 5,
+      risk_score: 95,
+    });
+    expect(crit?.finding_info.attacks?.[0]?.technique.uid).toBe('T1059.004');
+    expect(crit?.metadata.labels).toContain('owasp-agentic:ASI05');
+    expect(crit?.time).toBe(1_764_000_000_000);
+  });
+});
