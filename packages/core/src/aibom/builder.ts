@@ -21,9 +21,9 @@ import {
 import { FlowGraphRecorder } from './flow-recorder.js';
 import {
   npmPackageFromPath,
-  type PackageRef,
   packagesInCommandLine,
   pythonPackageFromPath,
+  type RuntimePackage,
 } from './package-paths.js';
 
 /** Options for {@link AiBomBuilder}. */
@@ -116,14 +116,14 @@ function combine(values: Iterable<number>): number {
   return Math.round((1 - miss) * 1000) / 1000;
 }
 
-function componentIdForPackage(ref: PackageRef, match: SignatureMatch): string {
+function componentIdForPackage(ref: RuntimePackage, match: SignatureMatch): string {
   const name = ref.ecosystem === 'pypi' ? ref.name.toLowerCase().replace(/[-_.]+/g, '-') : ref.name;
   return match.signature.type === 'mcp-server'
     ? `mcp-server:${ref.ecosystem}/${name}`
     : `pkg:${ref.ecosystem}/${name}`;
 }
 
-function purlFor(ref: PackageRef, version: string | undefined): string {
+function purlFor(ref: RuntimePackage, version: string | undefined): string {
   if (ref.ecosystem === 'npm') {
     const [scope, bare] = ref.name.startsWith('@') ? ref.name.split('/') : [undefined, ref.name];
     const ns = scope ? `${encodeURIComponent(scope)}/` : '';
@@ -232,10 +232,10 @@ export class AiBomBuilder implements Consumer {
   #resolveDeclared(
     item: DeclaredComponent,
   ):
-    | { id: string; type: AiComponentType; name: string; match?: SignatureMatch; ref?: PackageRef }
+    | { id: string; type: AiComponentType; name: string; match?: SignatureMatch; ref?: RuntimePackage }
     | undefined {
     if (item.kind === 'package') {
-      const ref: PackageRef = { ecosystem: item.ecosystem, name: item.name };
+      const ref: RuntimePackage = { ecosystem: item.ecosystem, name: item.name };
       const match = this.catalogue.matchPackage(item.ecosystem, item.name);
       if (!match) return undefined;
       return {
@@ -280,7 +280,7 @@ export class AiBomBuilder implements Consumer {
     type: AiComponentType,
     name: string,
     match?: SignatureMatch,
-    ref?: PackageRef,
+    ref?: RuntimePackage,
   ): Working | undefined {
     let w = this.#components.get(id);
     if (w) return w;

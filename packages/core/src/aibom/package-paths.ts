@@ -1,7 +1,7 @@
 // Reading package identity from the paths and command lines seen at run time.
 
 /** A package named by a path or a command line. */
-export interface PackageRef {
+export interface RuntimePackage {
   readonly ecosystem: 'npm' | 'pypi';
   readonly name: string;
   readonly version?: string;
@@ -25,7 +25,7 @@ export function isNpmName(name: string): boolean {
  * // { ecosystem: 'npm', name: 'openai', version: '7.5.0' }
  * ```
  */
-export function npmPackageFromPath(path: string): PackageRef | undefined {
+export function npmPackageFromPath(path: string): RuntimePackage | undefined {
   const marker = '/node_modules/';
   const i = path.lastIndexOf(marker);
   if (i < 0) return undefined;
@@ -58,7 +58,7 @@ export function npmPackageFromPath(path: string): PackageRef | undefined {
  * // { ecosystem: 'pypi', name: 'langchain_core' }
  * ```
  */
-export function pythonPackageFromPath(path: string): PackageRef | undefined {
+export function pythonPackageFromPath(path: string): RuntimePackage | undefined {
   const m = /\/(?:site|dist)-packages\/([^/]+)/.exec(path);
   if (!m) return undefined;
   const seg = m[1]!;
@@ -143,9 +143,9 @@ function firstPackageArg(args: readonly string[]): { pkg?: string; explicit?: st
  * // [{ ecosystem: 'npm', name: '@modelcontextprotocol/server-filesystem', version: '2026.1.0' }]
  * ```
  */
-export function packagesInCommandLine(argv: readonly string[]): PackageRef[] {
-  const out: PackageRef[] = [];
-  const add = (ref: PackageRef | undefined) => {
+export function packagesInCommandLine(argv: readonly string[]): RuntimePackage[] {
+  const out: RuntimePackage[] = [];
+  const add = (ref: RuntimePackage | undefined) => {
     if (ref && !out.some((o) => o.ecosystem === ref.ecosystem && o.name === ref.name)) out.push(ref);
   };
   const npmSpec = (spec: string | undefined) => {

@@ -63,5 +63,5 @@ export {
   FlowNodeTypeSchema,
   FlowRelationSchema,
 } from './flow-graph.js';
-export type { PackageRef } from './package-paths.js';
+export type { RuntimePackage } from './package-paths.js';
 export { npmPackageFromPath, packagesInCommandLine, pythonPackageFromPath } from './package-paths.js';
