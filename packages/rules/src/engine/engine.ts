@@ -428,7 +428,6 @@ export class RuleEngine implements Consumer {
       set(key, value) {
         const ev = engine.#current;
         if (!ev) return;
-        state.sweep(ev.ts, stateTtl, 4);
         state.set(`${ev.workload.id}\u0000${key}`, value, ev.ts);
       },
       delete(key) {
@@ -513,7 +512,6 @@ export class RuleEngine implements Consumer {
     return (ev) => {
       const wid = ev.workload.id;
       const ts = ev.ts;
-      seq.sweep(ts, window, 4);
       let key: string | undefined;
       let st: SequenceState | undefined;
       if (byTree) {

@@ -1,33 +1,58 @@
+interface Entry<V> {
+  value: V;
+  ts: number;
+}
+
 /**
- * A map with a hard cap on entries: inserting past the cap evicts the least
- * recently written entry. Entries also carry the stream time they were
- * written at so callers can expire them by age without a timer.
+ * A map with a hard cap on entries, in two generations: writes go to the
+ * young generation; when it holds half the cap it becomes the old generation
+ * and the previous old one is dropped (its entries are counted as evicted).
+ * A read that hits the old generation moves the entry back to the young one,
+ * so live keys survive and cold keys fall out.
+ *
+ * Two plain Maps and no iteration: insertion-ordered eviction by iterating a
+ * Map from its front is O(deleted slots) in V8 under heavy churn, which turns
+ * hostile input into a CPU problem. Entries also carry the stream time they
+ * were written at so callers can expire them by age without a timer.
  */
 export class BoundedMap<K, V> {
-  readonly #map = new Map<K, { value: V; ts: number }>();
+  #young = new Map<K, Entry<V>>();
+  #old = new Map<K, Entry<V>>();
   readonly #max: number;
+  readonly #half: number;
   evictions = 0;
   expirations = 0;
   peak = 0;
 
   constructor(max: number) {
-    this.#max = Math.max(1, Math.floor(max));
+    this.#max = Math.max(2, Math.floor(max));
+    this.#half = Math.max(1, Math.floor(this.#max / 2));
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.#young.size + this.#old.size;
   }
 
   get max(): number {
     return this.#max;
   }
 
-  /** The value of `key`, or undefined when absent or older than `ttl` relative to `now`. */
+  #entry(key: K): Entry<V> | undefined {
+    const e = this.#young.get(key);
+    if (e !== undefined) return e;
+    const o = this.#old.get(key);
+    if (o === undefined) return undefined;
+    this.#old.delete(key);
+    this.#insertYoung(key, o);
+    return o;
+  }
+
+  /** The value of `key`, or undefined when absent or written more than `ttl` before `now`. */
   get(key: K, now?: number, ttl?: number): V | undefined {
-    const e = this.#map.get(key);
+    const e = this.#entry(key);
     if (e === undefined) return undefined;
     if (ttl !== undefined && now !== undefined && now - e.ts > ttl) {
-      this.#map.delete(key);
+      this.#young.delete(key);
       this.expirations++;
       return undefined;
     }
@@ -36,42 +61,37 @@ export class BoundedMap<K, V> {
 
   /** When `key` was last written, if present. */
   writtenAt(key: K): number | undefined {
-    return this.#map.get(key)?.ts;
+    return (this.#young.get(key) ?? this.#old.get(key))?.ts;
   }
 
   set(key: K, value: V, ts: number): void {
-    this.#map.delete(key);
-    this.#map.set(key, { value, ts });
-    if (this.#map.size > this.#max) {
-      const oldest = this.#map.keys().next().value as K;
-      this.#map.delete(oldest);
-      this.evictions++;
+    const e = this.#young.get(key);
+    if (e !== undefined) {
+      e.value = value;
+      e.ts = ts;
+      return;
     }
-    if (this.#map.size > this.peak) this.peak = this.#map.size;
+    this.#old.delete(key);
+    this.#insertYoung(key, { value, ts });
+  }
+
+  #insertYoung(key: K, e: Entry<V>): void {
+    if (this.#young.size >= this.#half) {
+      this.evictions += this.#old.size;
+      this.#old = this.#young;
+      this.#young = new Map();
+    }
+    this.#young.set(key, e);
+    const size = this.#young.size + this.#old.size;
+    if (size > this.peak) this.peak = size;
   }
 
   delete(key: K): boolean {
-    return this.#map.delete(key);
-  }
-
-  /**
-   * Drops entries written more than `ttl` before `now`, oldest first, at most
-   * `budget` of them (amortises expiry over many calls).
-   */
-  sweep(now: number, ttl: number, budget = 16): void {
-    let n = 0;
-    for (const [k, e] of this.#map) {
-      if (n++ >= budget || now - e.ts <= ttl) return;
-      this.#map.delete(k);
-      this.expirations++;
-    }
+    return this.#young.delete(key) || this.#old.delete(key);
   }
 
   clear(): void {
-    this.#map.clear();
-  }
-
-  values(): IterableIterator<{ value: V; ts: number }> {
-    return this.#map.values();
+    this.#young.clear();
+    this.#old.clear();
   }
 }
