@@ -74,6 +74,10 @@ export const IamPolicyDocumentSchema = z
     Statement: z.union([IamStatementSchema, z.array(IamStatementSchema)]),
   })
   .strict();
+const docBase = { Version: z.enum(['2012-10-17', '2008-10-17']).optional(), Id: z.string().optional() };
+const OneStatement = z.object({ ...docBase, Statement: IamStatementSchema }).strict();
+const ManyStatements = z.object({ ...docBase, Statement: z.array(IamStatementSchema) }).strict();
+
 /** @see {@link IamPolicyDocumentSchema} */
 export type IamPolicyDocument = z.infer<typeof IamPolicyDocumentSchema>;
 
@@ -176,7 +180,9 @@ function parseDocument(raw: unknown, file: string, path: (string | number)[]): I
       });
     }
   }
-  const r = IamPolicyDocumentSchema.safeParse(value);
+  // Parse against the branch the document uses, so errors point inside the statement, not at the union.
+  const many = Array.isArray((value as { Statement?: unknown } | null)?.Statement);
+  const r = (many ? ManyStatements : OneStatement).safeParse(value);
   if (!r.success) throw fromZodError(r.error, 'IAM policy document', { file, path });
   return r.data;
 }
