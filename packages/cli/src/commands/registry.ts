@@ -1,7 +1,9 @@
 import type { Command } from '../command.js';
 import { aibomCommand } from './aibom.js';
+import { checkCommand } from './check.js';
 import { gapCommand } from './gap.js';
 import { inspectCommand } from './inspect.js';
+import { learnCommand } from './learn.js';
 import { probeCommand } from './probe.js';
 import { recordCommand } from './record.js';
 
@@ -10,6 +12,8 @@ export const COMMANDS: readonly Command[] = [
   probeCommand,
   recordCommand,
   inspectCommand,
+  learnCommand,
+  checkCommand,
   aibomCommand,
   gapCommand,
 ];

@@ -1,0 +1,167 @@
+import {
+  BaselineLearner,
+  BaselineSet,
+  DEFAULT_STABILITY,
+  DnsEnricher,
+  encodeBaselineSet,
+  type Finding,
+  ProcessTreeEnricher,
+  ReplaySource,
+  readBaselineFile,
+  SqliteBaselineStore,
+  type StabilityPolicy,
+  Vigil,
+  VigilError,
+} from '@vigil/core';
+import type { Command } from '../command.js';
+import { exitCodeFor, parseFailOn } from '../fail-on.js';
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/**
+ * Reads a duration such as `900`, `15m`, `1.5h` or `2d` into seconds.
+ *
+ * @example
+ * ```ts
+ * parseDurationSec('15m', '--min-duration'); // 900
+ * ```
+ */
+export function parseDurationSec(value: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(value.trim());
+  if (!m) throw new VigilError('USAGE', `${flag} takes a duration like 900, 15m, 2h or 1d (got '${value}')`);
+  return Number(m[1]) * (UNITS[m[2] || 's'] ?? 1);
+}
+
+function num(
+  value: unknown,
+  flag: string,
+  opts: { min?: number; max?: number; integer?: boolean } = {},
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (
+    typeof value !== 'string' ||
+    value.trim() === '' ||
+    !Number.isFinite(n) ||
+    (opts.integer && !Number.isInteger(n)) ||
+    (opts.min !== undefined && n < opts.min) ||
+    (opts.max !== undefined && n > opts.max)
+  ) {
+    const range = `${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` <= ${opts.max}` : ''}`;
+    throw new VigilError('USAGE', `${flag} takes ${range} (got '${String(value)}')`);
+  }
+  return n;
+}
+
+/** The stability policy the `learn` flags describe. */
+export function stabilityFromFlags(values: Readonly<Record<string, unknown>>): StabilityPolicy {
+  const p: { -readonly [K in keyof StabilityPolicy]: StabilityPolicy[K] } = { ...DEFAULT_STABILITY };
+  const minObs = num(values['min-observations'], '--min-observations', { min: 0, integer: true });
+  if (minObs !== undefined) p.minObservations = minObs;
+  const window = num(values['window'], '--window', { min: 1, max: 1_000_000, integer: true });
+  if (window !== undefined) p.windowObservations = window;
+  const rate = num(values['novelty-rate'], '--novelty-rate', { min: 0, max: 1 });
+  if (rate !== undefined) p.maxNoveltyRate = rate;
+  if (typeof values['min-duration'] === 'string')
+    p.minDurationSec = parseDurationSec(values['min-duration'], '--min-duration');
+  if (typeof values['max-duration'] === 'string')
+    p.maxDurationSec = parseDurationSec(values['max-duration'], '--max-duration');
+  if (p.maxDurationSec <= 0) throw new VigilError('USAGE', '--max-duration must be above zero');
+  if (p.maxDurationSec < p.minDurationSec)
+    throw new VigilError(
+      'USAGE',
+      `--max-duration (${p.maxDurationSec}s) is shorter than --min-duration (${p.minDurationSec}s)`,
+    );
+  return p;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+export const learnCommand: Command = {
+  name: 'learn',
+  summary: 'Learn behavioural baselines per workload and image/model version from captures',
+  usage: '--out BASELINE CAPTURE… [--format json|msgpack] [--origin NAME] [--merge BASELINE] [--store DB]',
+  description: [
+    'Generalises what each workload did (processes and argument patterns, files, peers, DNS names,',
+    'capabilities and notable syscalls, tools, models, Kubernetes and cloud calls), measures how fast',
+    'new behaviour still appears and calls a baseline stable once that rate falls below --novelty-rate',
+    'after --min-observations and --min-duration (or after --max-duration regardless). Critical',
+    'behaviour seen while learning (a shell started by an agent, a credential read, exec from /tmp or',
+    'memory, …) is quarantined for review, listed on stderr, and never admitted.',
+    '',
+    'A summary goes to stderr; the baseline (JSON or msgpack) to --out or stdout.',
+    '--merge joins the result with an existing baseline file; --store also merges it into a SQLite store.',
+    '--mark-stable marks every baseline stable at the end (after review).',
+    '--fail-on SEVERITY exits 1 when quarantined behaviour is at or above SEVERITY.',
+  ].join('\n'),
+  options: {
+    origin: { type: 'string' },
+    merge: { type: 'string' },
+    store: { type: 'string' },
+    'min-observations': { type: 'string' },
+    'min-duration': { type: 'string' },
+    'max-duration': { type: 'string' },
+    'novelty-rate': { type: 'string' },
+    window: { type: 'string' },
+    'mark-stable': { type: 'boolean' },
+    'no-dns': { type: 'boolean' },
+    'fail-on': { type: 'string' },
+  },
+  formats: ['json', 'msgpack'],
+  async run(ctx) {
+    const paths = ctx.args.positionals;
+    if (paths.length === 0) throw new VigilError('USAGE', 'learn needs at least one capture file');
+    const failOn = parseFailOn(ctx.args.values['fail-on']);
+    const stability = stabilityFromFlags(ctx.args.values);
+    const origin = typeof ctx.args.values['origin'] === 'string' ? ctx.args.values['origin'] : undefined;
+    const mergePath = ctx.args.values['merge'];
+    const resume = typeof mergePath === 'string' ? await readBaselineFile(mergePath) : undefined;
+    const learner = new BaselineLearner({ stability, ...(origin !== undefined ? { origin } : {}) });
+    const quarantined: Finding[] = [];
+    learner.onNotice((n) => {
+      if (n.type === 'stable')
+        ctx.log(
+          `stable: ${n.baseline.subject} @ ${n.baseline.versionKey} at ${new Date(n.ts / 1e6).toISOString()}`,
+        );
+    });
+    const source = new ReplaySource(paths, { signal: ctx.signal });
+    const enrichers =
+      ctx.args.values['no-dns'] === true
+        ? [new ProcessTreeEnricher()]
+        : [new DnsEnricher(), new ProcessTreeEnricher()];
+    const vigil = new Vigil({ source, enrichers, consumers: [learner] });
+    vigil.on('finding', (f) => quarantined.push(f));
+    const errors: VigilError[] = [];
+    vigil.on('error', (e) => errors.push(e));
+    const summary = await vigil.run({ signal: ctx.signal });
+    if (errors.length > 0) throw errors[0]!;
+    if (ctx.signal.aborted) throw new VigilError('ABORTED', 'interrupted; nothing written');
+    const set = resume ? BaselineSet.merge(resume, learner.set) : learner.set;
+    if (ctx.args.values['mark-stable'] === true) {
+      for (const b of set.baselines())
+        if (b.status !== 'stable')
+          b.markStable(Math.max(...Object.values(b.learning()).map((s) => s.lastSeen), 0));
+    }
+    const storePath = ctx.args.values['store'];
+    if (typeof storePath === 'string') {
+      await using store = await SqliteBaselineStore.open(storePath);
+      for (const b of set.baselines()) await store.merge(b);
+    }
+    ctx.log(`learned from ${summary.events} events in ${paths.length} capture(s): ${set.size} baseline(s)`);
+    for (const b of set.baselines()) {
+      const states = Object.entries(b.learning());
+      const mine = states.find(([o]) => o === learner.origin)?.[1] ?? states[0]?.[1];
+      const why = mine?.stableReason ? ` (${mine.stableReason})` : '';
+      ctx.log(
+        `  ${b.subject} @ ${b.versionKey}: ${b.status}${why}, ${b.size()} entries, version ${b.version}` +
+          (mine ? `, ${mine.observations} observations, novelty ${pct(mine.noveltyRate)}` : ''),
+      );
+      for (const q of b.quarantined()) ctx.log(`    quarantined [${q.severity}] ${q.title}: ${q.reason}`);
+    }
+    const encoding = ctx.format === 'msgpack' ? 'msgpack' : 'json';
+    await ctx.emit(encodeBaselineSet(set, encoding));
+    return exitCodeFor(quarantined, failOn);
+  },
+};

@@ -1,0 +1,143 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BaselineSetDocumentSchema, CaptureWriter, decodeBaselineSet, type VigilEvent } from '@vigil/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentWorkload, attackEvents, benignAgent } from '../../core/test/baseline/helpers/agent-sim.js';
+import { runCli } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-learn-check-'));
+const T0 = 1_764_000_000_000_000_000;
+const LATER = T0 + 7200e9;
+const learnCapture = join(dir, 'learn.vcap');
+const benignCapture = join(dir, 'benign.vcap');
+const attackCapture = join(dir, 'attack.vcap');
+const poisonedCapture = join(dir, 'poisoned.vcap');
+
+function write(path: string, events: Iterable<VigilEvent>): void {
+  const w = CaptureWriter.create(path, { header: { source: 'synthetic' } });
+  w.writeAll(events);
+  w.close({ exitCode: 0 });
+}
+
+beforeAll(() => {
+  write(learnCapture, benignAgent({ seed: 1, seconds: 3600 }));
+  write(benignCapture, benignAgent({ seed: 2, seconds: 600, startNs: LATER }));
+  const benign = [...benignAgent({ seed: 3, seconds: 30, startNs: LATER })];
+  const pid = benign.find((e) => e.comm === 'python3')!.pid;
+  const a = attackEvents(LATER + 40e9, agentWorkload(), pid);
+  write(attackCapture, [
+    ...benign,
+    { ...a.token![0]!, ts: LATER + 39e9 },
+    ...a.egress!,
+    ...a.binary!,
+    ...a.shell!,
+  ]);
+  const early = [...benignAgent({ seed: 4, seconds: 3600 })];
+  const p2 = early.find((e) => e.comm === 'python3')!.pid;
+  const at = early.findIndex((e) => e.ts > T0 + 60e9);
+  const shell = attackEvents(T0 + 60e9, agentWorkload(), p2).shell!;
+  write(poisonedCapture, [...early.slice(0, at), ...shell, ...early.slice(at)]);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('vigil learn and vigil check', () => {
+  it('learns a stable baseline and finds nothing above low in a fresh benign capture', async () => {
+    const out = join(dir, 'agent.baseline.json');
+    const learned = await runCli(['learn', '--out', out, '--origin', 'node-a', learnCapture]);
+    expect(learned.code).toBe(0);
+    expect(learned.stderr).toMatch(/k8s:ai\/agent\/agent @ ghcr\.io\/acme\/agent:1\.4: stable \(converged\)/);
+    const doc = BaselineSetDocumentSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(doc.baselines[0]?.learning['node-a']?.status).toBe('stable');
+
+    const checked = await runCli(['check', '--baseline', out, benignCapture, '--fail-on', 'medium']);
+    expect(checked.stderr).toBe('');
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toMatch(/events checked against 1 baseline/);
+  });
+
+  it('reports drift with severities, fails on --fail-on, and writes JSON findings', async () => {
+    const out = join(dir, 'b2.json');
+    expect((await runCli(['learn', '--out', out, learnCapture])).code).toBe(0);
+    const text = await runCli(['check', '--baseline', out, attackCapture, '--fail-on', 'high']);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/CRITICAL +New credential read/);
+    expect(text.stdout).toMatch(/CRITICAL +New shell/);
+    expect(text.stdout).toMatch(/CRITICAL +New egress domain/);
+    expect(text.stdout).toMatch(/HIGH +New program/);
+    const json = await runCli(['check', '--baseline', out, attackCapture, '--format', 'json']);
+    expect(json.code).toBe(0);
+    const result = JSON.parse(json.stdout) as {
+      findings: { ruleId: string; severity: string; category: string; drift: { baselineVersion: string } }[];
+      baselines: { version: string }[];
+    };
+    expect(result.findings.every((f) => f.category === 'drift')).toBe(true);
+    expect(result.findings.find((f) => f.ruleId === 'vigil.drift.peer.new-egress-domain')?.severity).toBe(
+      'critical',
+    );
+    expect(result.findings[0]?.drift.baselineVersion).toBe(result.baselines[0]?.version);
+  });
+
+  it('quarantines critical behaviour while learning and can fail on it', async () => {
+    const out = join(dir, 'poisoned.json');
+    const r = await runCli(['learn', '--out', out, poisonedCapture, '--fail-on', 'critical']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/quarantined \[critical\] Shell spawned by an agent or interpreter/);
+    const set = decodeBaselineSet(readFileSync(out));
+    expect(set.baselines()[0]!.quarantined().length).toBe(1);
+  });
+
+  it('writes msgpack, merges into a SQLite store, and checks against the store', async () => {
+    const out = join(dir, 'agent.baseline.vbsl');
+    const db = join(dir, 'baselines.db');
+    expect(
+      (await runCli(['learn', '--out', out, '--format', 'msgpack', '--store', db, learnCapture])).code,
+    ).toBe(0);
+    expect(readFileSync(out).subarray(0, 4).toString()).toBe('VBSL');
+    const viaStore = await runCli(['check', '--baseline', db, attackCapture, '--json']);
+    const viaFile = await runCli(['check', '--baseline', out, attackCapture, '--json']);
+    const ids = (s: string) => (JSON.parse(s) as { findings: { id: string }[] }).findings.map((f) => f.id);
+    expect(ids(viaStore.stdout)).toEqual(ids(viaFile.stdout));
+    expect(ids(viaStore.stdout).length).toBeGreaterThan(3);
+  });
+
+  it('skips baselines still learning unless asked, and --merge joins baselines', async () => {
+    const short = join(dir, 'short.json');
+    expect(
+      (await runCli(['learn', '--out', short, '--origin', 'a', benignCapture, '--min-duration', '2h'])).code,
+    ).toBe(0);
+    const r = await runCli(['check', '--baseline', short, attackCapture, '--json']);
+    const f = (JSON.parse(r.stdout) as { findings: { ruleId: string }[] }).findings;
+    expect(f.map((x) => x.ruleId)).toEqual(['vigil.drift.baseline-learning']);
+    const r2 = await runCli(['check', '--baseline', short, attackCapture, '--json', '--allow-learning']);
+    expect((JSON.parse(r2.stdout) as { findings: unknown[] }).findings.length).toBeGreaterThan(3);
+    const merged = join(dir, 'merged.json');
+    expect(
+      (await runCli(['learn', '--out', merged, '--origin', 'b', '--merge', short, learnCapture])).code,
+    ).toBe(0);
+    const doc = BaselineSetDocumentSchema.parse(JSON.parse(readFileSync(merged, 'utf8')));
+    expect(Object.keys(doc.baselines[0]!.learning).sort()).toEqual(['a', 'b']);
+  });
+
+  it('exits 2 with one clear line on usage and input errors, writing nothing', async () => {
+    const noBaseline = await runCli(['check', attackCapture]);
+    expect(noBaseline.code).toBe(2);
+    expect(noBaseline.stderr).toBe('vigil check: check needs --baseline BASELINE\n');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"schemaVersion": 1, "kind": "vigil.baseline-set", "baselines": [{"subject": ""}]}');
+    const invalid = await runCli(['check', '--baseline', bad, attackCapture]);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/^vigil check: .*bad\.json: invalid baseline/);
+    expect(invalid.stderr.trim().split('\n').length).toBe(1);
+    const out = join(dir, 'never.json');
+    const badFlag = await runCli(['learn', '--out', out, '--novelty-rate', '2', learnCapture]);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toMatch(/--novelty-rate takes a number >= 0 <= 1/);
+    const badDur = await runCli(['learn', '--out', out, '--min-duration', 'soon', learnCapture]);
+    expect(badDur.stderr).toMatch(/--min-duration takes a duration/);
+    expect(() => readFileSync(out)).toThrow();
+    const missing = await runCli(['check', '--baseline', join(dir, 'nope.json'), attackCapture]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.json/);
+  });
+});
