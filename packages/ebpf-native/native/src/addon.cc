@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -84,6 +85,7 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     if (opts.Has("dedup")) dedup_ = opts.Get("dedup").ToBoolean();
     if (opts.Has("selfTgid")) self_tgid_ = opts.Get("selfTgid").As<Napi::Number>().Uint32Value();
     if (opts.Has("batchBytes")) batch_bytes_ = opts.Get("batchBytes").As<Napi::Number>().Uint32Value();
+    if (opts.Has("flushMs")) flush_ms_ = opts.Get("flushMs").As<Napi::Number>().Uint32Value();
     if (opts.Has("maxQueuedBatches"))
       max_queue_ = opts.Get("maxQueuedBatches").As<Napi::Number>().Uint32Value();
   }
@@ -169,14 +171,26 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     cur_->bytes.reserve(batch_bytes_ + 8192);
   }
 
+  // Records are collected into one batch until it is big enough or old enough:
+  // handing every wake-up's few records to JavaScript would flood the queue.
   void PollLoop() {
+    using clock = std::chrono::steady_clock;
+    auto first = clock::now();
+    uint32_t before = 0;
     while (!stop_.load(std::memory_order_relaxed)) {
-      int n = ring_buffer__poll(rb_, 50);
+      int timeout = cur_->records > 0 ? static_cast<int>(flush_ms_) : 50;
+      int n = ring_buffer__poll(rb_, timeout);
       if (n < 0 && n != -EINTR) {
         poll_errors_++;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
-      Flush();
+      if (cur_->records == 0) continue;
+      if (before == 0) first = clock::now();
+      before = cur_->records;
+      if (n == 0 || clock::now() - first >= std::chrono::milliseconds(flush_ms_)) {
+        Flush();
+        before = 0;
+      }
     }
     // Drain what is left so close() loses nothing that was already submitted.
     ring_buffer__consume(rb_);
@@ -338,6 +352,7 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
   uint32_t self_tgid_ = 0;
   uint32_t batch_bytes_ = 256 * 1024;
   uint32_t max_queue_ = 256;
+  uint32_t flush_ms_ = 2;
   std::atomic<uint64_t> batches_sent_{0}, records_sent_{0}, refused_records_{0}, refused_batches_{0},
       poll_errors_{0};
   uint64_t final_counters_[VIGIL_CNT_MAX] = {};

@@ -35,6 +35,9 @@ const O_EXCL = 0o200;
 const O_PATH = 0o10000000;
 const BPF_PROG_LOAD = 5;
 const SOURCE = '<ring buffer>';
+
+/** An event under construction: fields are added in place (no spreads on the hot path). */
+type Fields = Record<string, unknown>;
 const STRING_FIELDS: Readonly<Record<number, readonly string[]>> = {
   [RecordKind.Exec]: ['filename', 'exe', 'cwd', 'argv'],
   [RecordKind.Open]: ['path', 'dir'],
@@ -157,7 +160,7 @@ export class RecordDecoder {
       try {
         this.#checkStrings(rec, kind, fixed, off);
         const ev = this.#event(rec, kind);
-        if (ev) events.push(ev);
+        if (ev) events.push(ev as unknown as VigilEvent);
         else skipped++;
       } catch (e) {
         if (e instanceof VigilError) errors.push(e);
@@ -211,36 +214,62 @@ export class RecordDecoder {
     return `/${parts.join('/')}`;
   }
 
-  #envelope(rec: Buffer) {
-    const tsMono = rec.readUInt32LE(8) + rec.readUInt32LE(12) * 4294967296;
-    const cgroupId = (BigInt(rec.readUInt32LE(16)) + (BigInt(rec.readUInt32LE(20)) << 32n)).toString();
+  #cgLo = -1;
+  #cgHi = -1;
+  #cgId = '';
+
+  #cgroupId(rec: Buffer): string {
+    const lo = rec.readUInt32LE(16);
+    const hi = rec.readUInt32LE(20);
+    if (lo !== this.#cgLo || hi !== this.#cgHi) {
+      this.#cgLo = lo;
+      this.#cgHi = hi;
+      this.#cgId = hi === 0 ? String(lo) : (BigInt(lo) + (BigInt(hi) << 32n)).toString();
+    }
+    return this.#cgId;
+  }
+
+  #comm(rec: Buffer): string {
+    let out = '';
+    for (let i = 40; i < 56; i++) {
+      const c = rec[i]!;
+      if (c === 0) break;
+      if (c >= 0x80) {
+        let end = i;
+        while (end < 56 && rec[end] !== 0) end++;
+        return rec.toString('utf8', 40, end);
+      }
+      out += String.fromCharCode(c);
+    }
+    return out;
+  }
+
+  // One object per event, built without spreads: the hot path of the decoder.
+  #envelope(rec: Buffer): Fields {
     const pid = rec.readUInt32LE(24);
     const tid = rec.readUInt32LE(28);
-    const ppid = rec.readUInt32LE(32);
-    const uid = rec.readUInt32LE(36);
-    let end = 40;
-    while (end < 56 && rec[end] !== 0) end++;
-    const comm = rec.toString('utf8', 40, end);
+    const cgroupId = this.#cgroupId(rec);
     let exe = this.#exe.get(pid);
     if (exe === undefined) {
       exe = this.#readExe(pid);
       this.#exe.set(pid, exe);
     }
-    const env = {
-      ts: tsMono + this.#ctx.wallOffsetNs,
+    const env: Fields = {
+      ts: rec.readUInt32LE(8) + rec.readUInt32LE(12) * 4294967296 + this.#ctx.wallOffsetNs,
       workload: this.#ctx.workloadFor(cgroupId),
       pid,
-      ppid,
-      comm,
+      ppid: rec.readUInt32LE(32),
+      comm: this.#comm(rec),
       exe,
-      source: 'ebpf' as const,
-      uid,
+      source: 'ebpf',
+      uid: rec.readUInt32LE(36),
       cgroupId,
     };
-    return tid !== pid ? { ...env, tid } : env;
+    if (tid !== pid) env['tid'] = tid;
+    return env;
   }
 
-  #event(rec: Buffer, kind: number): VigilEvent | undefined {
+  #event(rec: Buffer, kind: number): Fields | undefined {
     const flags = rec.readUInt32LE(4);
     switch (kind) {
       case RecordKind.Exec: {
@@ -253,34 +282,33 @@ export class RecordDecoder {
         const argv = argvRaw.length === 0 ? [] : argvRaw.split('\0');
         if (argv.length > 0 && argv[argv.length - 1] === '') argv.pop();
         const cwd = this.#dpath(rec, f.cwd);
-        return {
-          ...this.#envelope(rec),
-          kind: 'process.exec',
-          filename,
-          argv,
-          ...(cwd ? { cwd } : {}),
-          ...((flags & RecordFlag.Fileless) !== 0 ? { fileless: true } : {}),
-          ...((flags & RecordFlag.ArgvTruncated) !== 0 ? { argvTruncated: true } : {}),
-          result: 0,
-        };
+        const e = this.#envelope(rec);
+        e['kind'] = 'process.exec';
+        e['filename'] = filename;
+        e['argv'] = argv;
+        if (cwd) e['cwd'] = cwd;
+        if ((flags & RecordFlag.Fileless) !== 0) e['fileless'] = true;
+        if ((flags & RecordFlag.ArgvTruncated) !== 0) e['argvTruncated'] = true;
+        e['result'] = 0;
+        return e;
       }
       case RecordKind.Fork: {
         const child = rec.readUInt32LE(LAYOUT.fork.fields.child_tgid);
         const env = this.#envelope(rec);
-        this.#exe.set(child, env.exe);
-        return { ...env, kind: 'process.fork', childPid: child };
+        this.#exe.set(child, env['exe'] as string);
+        env['kind'] = 'process.fork';
+        env['childPid'] = child;
+        return env;
       }
       case RecordKind.Exit: {
         const code = rec.readInt32LE(LAYOUT.exit.fields.code);
         const env = this.#envelope(rec);
-        this.#exe.delete(env.pid);
+        this.#exe.delete(rec.readUInt32LE(24));
         const signal = code & 0x7f;
-        return {
-          ...env,
-          kind: 'process.exit',
-          exitCode: (code >> 8) & 0xff,
-          ...(signal !== 0 ? { signal } : {}),
-        };
+        env['kind'] = 'process.exit';
+        env['exitCode'] = (code >> 8) & 0xff;
+        if (signal !== 0) env['signal'] = signal;
+        return env;
       }
       case RecordKind.Open: {
         const f = LAYOUT.open.fields;
@@ -290,15 +318,15 @@ export class RecordDecoder {
         const path = raw.startsWith('/') || dir === '' ? raw : posix.join(dir, raw);
         const acc = oflags & O_ACCMODE;
         const result = rec.readInt32LE(f.result);
-        return {
-          ...this.#envelope(rec),
-          kind: 'file.open',
-          path,
-          flags: oflags,
-          access: (oflags & O_PATH) !== 0 ? 'path' : acc === 0 ? 'read' : acc === 1 ? 'write' : 'readwrite',
-          ...((oflags & O_CREAT) !== 0 && (oflags & O_EXCL) !== 0 && result >= 0 ? { created: true } : {}),
-          result,
-        };
+        const e = this.#envelope(rec);
+        e['kind'] = 'file.open';
+        e['path'] = path;
+        e['flags'] = oflags;
+        e['access'] =
+          (oflags & O_PATH) !== 0 ? 'path' : acc === 0 ? 'read' : acc === 1 ? 'write' : 'readwrite';
+        if ((oflags & O_CREAT) !== 0 && (oflags & O_EXCL) !== 0 && result >= 0) e['created'] = true;
+        e['result'] = result;
+        return e;
       }
       case RecordKind.Connect:
       case RecordKind.Accept:
@@ -428,7 +456,7 @@ export class RecordDecoder {
     }
   }
 
-  #net(rec: Buffer, kind: number): VigilEvent | undefined {
+  #net(rec: Buffer, kind: number): Fields | undefined {
     const f = LAYOUT.net.fields;
     const famNum = rec.readUInt16LE(f.family);
     const family =
@@ -458,16 +486,17 @@ export class RecordDecoder {
     const env = this.#envelope(rec);
     switch (kind) {
       case RecordKind.Connect:
-        return {
-          ...env,
-          kind: 'net.connect',
-          family,
-          protocol,
-          daddr: addr(f.raddr),
-          dport: family === 'unix' ? 0 : rport,
-          ...(family !== 'unix' && lport !== 0 ? { saddr: addr(f.laddr), sport: lport } : {}),
-          result,
-        };
+        env['kind'] = 'net.connect';
+        env['family'] = family;
+        env['protocol'] = protocol;
+        env['daddr'] = addr(f.raddr);
+        env['dport'] = family === 'unix' ? 0 : rport;
+        if (family !== 'unix' && lport !== 0) {
+          env['saddr'] = addr(f.laddr);
+          env['sport'] = lport;
+        }
+        env['result'] = result;
+        return env;
       case RecordKind.Accept:
         return {
           ...env,
