@@ -17,7 +17,7 @@ export function ensureSourceConditions(): boolean {
   process.exit(r.status ?? 1);
 }
 
-const C_PROGRAMS: Record<string, string> = {
+const C_PROGRAMS = {
   // Paced failing opens: one capture record each. argv: rate/s (0 = unpaced), duration ms.
   gen: `
 #include <fcntl.h>
@@ -68,7 +68,7 @@ int main(int argc, char **argv) {
   for (long i = 0; i < n; i++) { pid_t p = fork(); if (p == 0) { execl("/bin/true", "true", (char *)0); _exit(127); } int st; waitpid(p, &st, 0); }
   return 0;
 }`,
-};
+} satisfies Record<string, string>;
 
 /** Compiles the C workloads once into a temporary directory. */
 export function compileWorkloads(): Record<keyof typeof C_PROGRAMS, string> {

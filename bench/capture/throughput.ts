@@ -137,7 +137,6 @@ console.log(
       'RSS MiB',
     ],
     rows.map((r) => {
-      const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
       return [
         r.rate === 0 ? 'unpaced' : fmt(r.rate),
         fmt(r.generated / r.seconds),
