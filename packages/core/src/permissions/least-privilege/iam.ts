@@ -1,6 +1,6 @@
 import type { IamPolicyDocument, IamStatement } from '../aws/iam-policy.js';
 import type { Grant } from '../grant.js';
-import { grantCovers } from '../match.js';
+import { globMatch, grantCovers } from '../match.js';
 import type { ObservedUse } from '../observed/use.js';
 
 /** Options for {@link leastPrivilegeIam}. */
@@ -44,6 +44,7 @@ export function leastPrivilegeIam(
 ): { document: IamPolicyDocument; notes: string[] } {
   const max = options.maxResources ?? 10;
   const allow = declared.filter((g) => g.domain === 'cloud-api' && g.effect === 'allow');
+  const deny = declared.filter((g) => g.domain === 'cloud-api' && g.effect === 'deny');
   const notes: string[] = [];
   interface Entry {
     action: string;
@@ -56,6 +57,7 @@ export function leastPrivilegeIam(
     if (u.target.domain !== 'cloud-api' || u.count === 0) continue;
     const covering = allow.filter((g) => grantCovers(g, u));
     if (covering.length === 0) continue;
+    if (deny.some((g) => Object.keys(g.conditions).length === 0 && grantCovers(g, u))) continue;
     const e = byAction.get(u.action) ?? {
       action: u.action,
       resources: new Set(),
@@ -112,5 +114,27 @@ export function leastPrivilegeIam(
     ...stmt,
     Action: [...actions].sort(),
   }));
+  // Declared denies that touch a generated action are kept: a wildcard or declared resource list must
+  // not reopen what the declared policy closed.
+  const generatedActions = [...byAction.keys()];
+  let denies = 0;
+  for (const g of deny) {
+    if (g.target.domain !== 'cloud-api') continue;
+    const t = g.target;
+    const touches = generatedActions.some((a) =>
+      t.notActions ? !t.notActions.some((p) => globMatch(p, a, true)) : globMatch(g.action, a, true),
+    );
+    if (!touches) continue;
+    Statement.push({
+      Sid: `VigilDeclaredDeny${++denies}`,
+      Effect: 'Deny',
+      ...(t.notActions ? { NotAction: [...t.notActions] } : { Action: [g.action] }),
+      ...(t.notResource ? { NotResource: [...t.resources] } : { Resource: [...t.resources] }),
+      ...(Object.keys(g.conditions).length > 0
+        ? { Condition: g.conditions as Record<string, Record<string, unknown>> }
+        : {}),
+    });
+  }
+  if (denies > 0) notes.push(`kept ${denies} declared Deny statement(s) that apply to the allowed actions`);
   return { document: { Version: '2012-10-17', Statement }, notes };
 }
