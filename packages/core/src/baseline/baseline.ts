@@ -379,7 +379,10 @@ export class Baseline implements BaselineView {
         observation,
         depth: m.depth,
       };
-    if (m.nearest) out.nearest = this.#entry(observation.domain, m.nearest.pattern, m.nearest.entry);
+    // A nearest entry that shares only the structural prefix (direction, protocol) says nothing.
+    const structural = observation.domain === 'peers' ? 3 : 1;
+    if (m.nearest && m.depth >= structural)
+      out.nearest = this.#entry(observation.domain, m.nearest.pattern, m.nearest.entry);
     return out;
   }
 

@@ -214,7 +214,7 @@ export function assessDrift(
             severity: 'low',
             ruleId: 'vigil.drift.peer.new-subdomain',
             title: 'New host under a known domain',
-            what: `connected to ${describePattern('peers', segs).replace(/^egress /, '')}, a new host under the known domain ${[...segs.slice(3, 3 + hostMatched)].reverse().join('.')}`,
+            what: `connected to ${egressTarget(segs)}, a new host under the known domain ${[...segs.slice(3, 3 + hostMatched)].reverse().join('.')}`,
             tags: {},
           };
         if (kind === 'ip4' && hostMatched >= 3)
@@ -222,7 +222,7 @@ export function assessDrift(
             severity: 'low',
             ruleId: 'vigil.drift.peer.new-address-in-known-range',
             title: 'New address in a known range',
-            what: `connected to ${describePattern('peers', segs).replace(/^egress /, '')}, a new address in a /24 it already used`,
+            what: `connected to ${egressTarget(segs)}, a new address in a /24 it already used`,
             tags: {},
           };
         return {
@@ -230,7 +230,7 @@ export function assessDrift(
           ruleId:
             kind === 'dns' ? 'vigil.drift.peer.new-egress-domain' : 'vigil.drift.peer.new-egress-address',
           title: kind === 'dns' ? 'New egress domain' : 'New egress address',
-          what: `connected out to ${describePattern('peers', segs).replace(/^egress /, '')}, a destination it never used while learning`,
+          what: `connected out to ${egressTarget(segs)}, a destination it never used while learning`,
           tags: { attack: ['T1071', 'T1041'], owaspAgentic: ['ASI10'] },
         };
       }
@@ -373,6 +373,10 @@ export function assessDrift(
         tags: {},
       };
   }
+}
+
+function egressTarget(segs: readonly string[]): string {
+  return describePattern('peers', segs).replace(/^egress (\S+) (.*)$/, '$2 ($1)');
 }
 
 /** Stable finding id for drift of `pattern` in `domain` against a baseline key. */
