@@ -1,0 +1,297 @@
+/**
+ * Capture overhead: the slowdown of workloads with capture on vs off, next to
+ * bpftrace tracing the same events and auditd rules for the same syscalls.
+ *
+ *   npx tsx bench/capture/overhead.ts [RUNS=5] [MODES=off,vigil,bpftrace,auditd]
+ *
+ * Workloads (each in its own cgroup): an exec storm (fork+exec /bin/true), an
+ * open/close storm, a connect storm (refused TCP connects) and an agent run
+ * (Node.js: chat-completion calls to a local OpenAI-compatible server, file
+ * reads and writes, tool processes). Modes are interleaved run by run, in a
+ * rotating order; the table shows medians as ratios to "off".
+ *
+ * bpftrace and auditd come from scripts/bench-packages.txt and are installed
+ * on demand (root). auditd runs are shorter (its open storm is ~50x slower);
+ * its rules are deleted and the daemon this script started is stopped on
+ * every exit path. tracefs is mounted for bpftrace when it is not, and
+ * unmounted afterwards.
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileWorkloads, ensureSourceConditions, fmt, median, table } from './common.js';
+
+ensureSourceConditions();
+const { Sensor, WorkloadCgroup } = await import('../../packages/ebpf-native/src/index.js');
+type SensorT = Awaited<ReturnType<typeof Sensor.open>>;
+type CgroupT = ReturnType<typeof WorkloadCgroup.create>;
+
+const runs = Number(process.argv[2] ?? 5);
+const modes = (process.argv[3] ?? 'off,vigil,bpftrace,auditd').split(',');
+const bins = compileWorkloads();
+const work = mkdtempSync(join(tmpdir(), 'vigil-overhead-'));
+
+// --- peers: install on demand -------------------------------------------------------
+function ensurePackages(): void {
+  const want = readFileSync(new URL('../../scripts/bench-packages.txt', import.meta.url), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const missing = want.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p]).stdout?.toString().includes('install ok installed') !== true);
+  if (missing.length === 0) return;
+  console.error(`installing ${missing.join(', ')} for the peer comparison`);
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+if (modes.includes('bpftrace') || modes.includes('auditd')) ensurePackages();
+
+// --- cleanup registry: runs on every exit path ----------------------------------------
+const cleanups: (() => void)[] = [];
+function cleanupAll(): void {
+  while (cleanups.length > 0) {
+    try {
+      cleanups.pop()!();
+    } catch (e) {
+      console.error(`cleanup: ${(e as Error).message}`);
+    }
+  }
+}
+process.on('exit', cleanupAll);
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    cleanupAll();
+    process.exit(130);
+  });
+
+let tracefsMounted = false;
+function ensureTracefs(): void {
+  if (existsSync('/sys/kernel/tracing/events/syscalls')) return;
+  execFileSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing']);
+  tracefsMounted = true;
+  cleanups.push(() => {
+    if (tracefsMounted) spawnSync('umount', ['/sys/kernel/tracing']);
+    tracefsMounted = false;
+  });
+}
+
+// --- the agent workload's model server ------------------------------------------------
+const server: Server = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => {
+    body += String(d);
+  });
+  req.on('end', () => {
+    res.setHeader('content-type', 'application/json');
+    res.end(
+      JSON.stringify({
+        id: 'chatcmpl-bench',
+        object: 'chat.completion',
+        model: 'local-model',
+        choices: [{ index: 0, message: { role: 'assistant', content: `ok ${body.length}` }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
+      }),
+    );
+  });
+});
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const addr = server.address();
+const modelPort = typeof addr === 'object' && addr ? addr.port : 0;
+cleanups.push(() => server.close());
+
+const agentScript = join(work, 'agent.mjs');
+writeFileSync(
+  agentScript,
+  `import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+const url = 'http://127.0.0.1:${modelPort}/v1/chat/completions';
+for (let i = 0; i < 40; i++) {
+  const notes = readFileSync('/etc/hostname', 'utf8');
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'local-model', messages: [{ role: 'user', content: 'step ' + i + notes }] }) });
+  const j = await r.json();
+  writeFileSync('${work}/agent-out.txt', j.choices[0].message.content);
+  if (i % 10 === 0) execFileSync('ls', ['/tmp'], { stdio: 'ignore' });
+}
+`,
+);
+
+// A refused port for the connect storm.
+const closed = createServer();
+await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+const refusedPort = (closed.address() as { port: number }).port;
+await new Promise((r) => closed.close(r));
+
+interface Workload {
+  name: string;
+  cmd: string;
+  args: (auditd: boolean) => string[];
+}
+const WORKLOADS: Workload[] = [
+  { name: 'exec storm (fork+exec /bin/true)', cmd: bins.execstorm, args: (a) => [a ? '100' : '300'] },
+  { name: 'open/close storm', cmd: bins.openstorm, args: (a) => [a ? '5000' : '50000'] },
+  { name: 'connect storm (refused TCP)', cmd: bins.connectstorm, args: (a) => [a ? '1000' : '5000', String(refusedPort)] },
+  { name: 'agent run (Node.js, 40 model calls)', cmd: process.execPath, args: () => [agentScript] },
+];
+// Operations per run, to compare auditd's shorter runs per operation.
+const opsOf = (w: Workload, auditd: boolean) => Number(w.args(auditd)[0]) || 1;
+
+async function timed(cg: CgroupT, w: Workload, auditd: boolean): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const child = cg.spawn(w.cmd, w.args(auditd), { stdio: 'ignore' });
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  if (code !== 0) throw new Error(`${w.name} exited with ${code}`);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+// --- the modes ------------------------------------------------------------------------
+interface Active {
+  stop(): Promise<number>; // events seen
+}
+
+async function startVigil(cg: CgroupT): Promise<Active> {
+  const sensor: SensorT = await Sensor.open({ cgroups: [cg.dir] });
+  let n = 0;
+  const consume = (async () => {
+    for await (const b of sensor) n += b.length;
+  })();
+  return {
+    async stop() {
+      await sensor.flush();
+      await sensor.close();
+      await consume;
+      const d = Object.values(sensor.stats().drops).reduce((a, b) => a + b, 0);
+      if (d > 0) console.error(`vigil: ${d} drops`);
+      return n;
+    },
+  };
+}
+
+async function startBpftrace(cg: CgroupT): Promise<Active> {
+  ensureTracefs();
+  const f = `cgroup == cgroupid("${cg.dir}")`;
+  const script = `
+tracepoint:sched:sched_process_exec /${f}/ { printf("exec %d %d %s\\n", pid, uid, str(args->filename)); }
+tracepoint:sched:sched_process_fork /${f}/ { printf("fork %d %d\\n", args->parent_pid, args->child_pid); }
+tracepoint:sched:sched_process_exit /${f}/ { printf("exit %d\\n", pid); }
+tracepoint:syscalls:sys_enter_openat /${f}/ { @p[tid] = args->filename; }
+tracepoint:syscalls:sys_exit_openat /${f} && @p[tid] != 0/ { printf("open %d %s %d\\n", pid, str(@p[tid]), args->ret); delete(@p[tid]); }
+tracepoint:syscalls:sys_enter_connect /${f}/ { @c[tid] = 1; }
+tracepoint:syscalls:sys_exit_connect /${f} && @c[tid] == 1/ { printf("connect %d %d\\n", pid, args->ret); delete(@c[tid]); }
+`;
+  const out = join(work, `bpftrace-${Date.now()}.txt`);
+  const p: ChildProcess = spawn('bpftrace', ['-o', out, '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr?.on('data', (d) => {
+    err += String(d);
+  });
+  const kill = () => p.kill('SIGKILL');
+  cleanups.push(kill);
+  // bpftrace writes "Attaching N probes..." to the output file once it is ready.
+  const deadline = Date.now() + 30_000;
+  while (!(existsSync(out) && readFileSync(out, 'utf8').includes('Attaching'))) {
+    if (Date.now() > deadline || p.exitCode !== null) throw new Error(`bpftrace did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    async stop() {
+      p.kill('SIGINT');
+      await new Promise((r) => p.once('exit', r));
+      cleanups.splice(cleanups.indexOf(kill), 1);
+      return readFileSync(out, 'utf8').split('\n').length - 2;
+    },
+  };
+}
+
+const AUDIT_KEY = 'vigil-bench';
+const AUDIT_RULE = ['-F', 'arch=b64', '-S', 'execve', '-S', 'openat', '-S', 'connect', '-k', AUDIT_KEY];
+async function startAuditd(): Promise<Active> {
+  const wasEnabled = /enabled 1/.test(execFileSync('auditctl', ['-s'], { encoding: 'utf8' }));
+  let startedPid: number | undefined;
+  if (spawnSync('pidof', ['auditd']).status !== 0) {
+    execFileSync('auditd'); // daemonizes with the default configuration
+    const deadline = Date.now() + 10_000;
+    while (spawnSync('pidof', ['auditd']).status !== 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    startedPid = Number(execFileSync('pidof', ['auditd'], { encoding: 'utf8' }).trim());
+  }
+  const undo = () => {
+    spawnSync('auditctl', ['-d', 'exit,always', ...AUDIT_RULE]);
+    if (startedPid !== undefined) {
+      try {
+        process.kill(startedPid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    if (!wasEnabled) spawnSync('auditctl', ['-e', '0']);
+  };
+  cleanups.push(undo);
+  execFileSync('auditctl', ['-e', '1']);
+  execFileSync('auditctl', ['-a', 'exit,always', ...AUDIT_RULE]);
+  return {
+    async stop() {
+      undo();
+      cleanups.splice(cleanups.indexOf(undo), 1);
+      if (startedPid !== undefined) {
+        const deadline = Date.now() + 10_000;
+        while (spawnSync('pidof', ['auditd']).status === 0 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 50));
+      }
+      return Number.NaN;
+    },
+  };
+}
+
+// --- interleaved runs ------------------------------------------------------------------
+// ms per operation, by mode and workload
+const perOp: Record<string, Record<string, number[]>> = {};
+const seen: Record<string, number[]> = {};
+for (let run = 0; run < runs; run++) {
+  const order = modes.map((_, i) => modes[(i + run) % modes.length]!);
+  for (const mode of order) {
+    const auditd = mode === 'auditd';
+    if (auditd && run >= Math.min(runs, 3)) continue; // keep auditd's share of the machine short
+    const cg = WorkloadCgroup.create();
+    let active: Active | undefined;
+    try {
+      if (mode === 'vigil') active = await startVigil(cg);
+      else if (mode === 'bpftrace') active = await startBpftrace(cg);
+      else if (mode === 'auditd') active = await startAuditd();
+      for (const w of WORKLOADS) {
+        const ms = await timed(cg, w, auditd);
+        ((perOp[mode] ??= {})[w.name] ??= []).push(ms / opsOf(w, auditd));
+      }
+    } finally {
+      const n = await active?.stop();
+      if (n !== undefined && !Number.isNaN(n)) (seen[mode] ??= []).push(n);
+      await cg.remove();
+    }
+    process.stderr.write(`run ${run + 1}/${runs} ${mode} done\n`);
+  }
+}
+cleanupAll();
+
+const base = perOp['off'] ?? {};
+const others = modes.filter((m) => m !== 'off');
+console.log(`\nCapture overhead: median over ${runs} interleaved runs (auditd: ${Math.min(runs, 3)} shorter runs), as ratios to capture off\n`);
+console.log(
+  table(
+    ['workload', 'off (ms/op)', ...others.map((m) => `${m} ×`)],
+    WORKLOADS.map((w) => {
+      const off = median(base[w.name] ?? [Number.NaN]);
+      return [
+        w.name,
+        fmt(off, 3),
+        ...others.map((m) => {
+          const v = median(perOp[m]?.[w.name] ?? [Number.NaN]);
+          return Number.isNaN(v) ? '-' : fmt(v / off, 3);
+        }),
+      ];
+    }),
+  ),
+);
+for (const [m, ns] of Object.entries(seen)) console.log(`${m}: median ${fmt(median(ns))} events per run captured`);
