@@ -18,6 +18,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set between open and load. */
 const volatile __u32 self_tgid = 0;
 const volatile __u32 dedup_enabled = 0;
+/* Wake the poll thread only when this much is waiting; it also drains on a short timer. */
+const volatile __u64 wakeup_bytes = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -281,7 +283,11 @@ static __always_inline void submit(__u8 *rec, __u32 size, bool dedupable)
 		}
 		bpf_map_update_elem(&dedup, &key, &one, BPF_ANY);
 	}
-	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), 0) != 0) {
+	__u64 flags = 0;
+	if (wakeup_bytes)
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										      : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), flags) != 0) {
 		count(VIGIL_CNT_RINGBUF_FULL);
 		return;
 	}

@@ -117,6 +117,8 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     if (!skel_) return "open of the BPF object failed: " + ErrText(errno) + log.Tail();
     skel_->rodata->self_tgid = self_tgid_;
     skel_->rodata->dedup_enabled = dedup_ ? 1 : 0;
+    // Batch wake-ups: an eighth of the ring buffer, drained on a timer in between.
+    skel_->rodata->wakeup_bytes = (ring_bytes_ > 0 ? ring_bytes_ : 8u * 1024 * 1024) / 8;
     if (ring_bytes_ > 0) {
       int err = bpf_map__set_max_entries(skel_->maps.events, ring_bytes_);
       if (err) return "ring buffer size " + std::to_string(ring_bytes_) + " rejected: " + ErrText(err);
@@ -178,12 +180,15 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     auto first = clock::now();
     uint32_t before = 0;
     while (!stop_.load(std::memory_order_relaxed)) {
-      int timeout = cur_->records > 0 ? static_cast<int>(flush_ms_) : 50;
+      // The kernel side wakes us only when a backlog builds up; otherwise the
+      // timeout paces draining (every flush_ms_ while a batch is open, else 10 ms).
+      int timeout = cur_->records > 0 ? static_cast<int>(flush_ms_) : 10;
       int n = ring_buffer__poll(rb_, timeout);
       if (n < 0 && n != -EINTR) {
         poll_errors_++;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
+      if (n == 0) n = ring_buffer__consume(rb_);
       if (cur_->records == 0) continue;
       if (before == 0) first = clock::now();
       before = cur_->records;
