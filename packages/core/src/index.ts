@@ -31,6 +31,7 @@ export type {
   VigilErrorOptions,
 } from './errors/vigil-error.js';
 export { formatPath, isVigilError, VigilError } from './errors/vigil-error.js';
+export { eventJsonSchema, findingJsonSchema } from './events/json-schema.js';
 export type {
   Envelope,
   EventKind,
@@ -54,7 +55,6 @@ export {
   ToolDefinitionSchema,
   TransportSchema,
 } from './events/schema.js';
-export { eventJsonSchema, findingJsonSchema } from './events/json-schema.js';
 export type {
   ComplianceFramework,
   ComplianceRef,
@@ -78,13 +78,13 @@ export {
   SeveritySchema,
   severityRank,
 } from './findings/finding.js';
-export * from './permissions/public.js';
-export * from './risk/public.js';
 export * from './otel/public.js';
+export * from './permissions/public.js';
 export type { DnsEnricherOptions, Enricher, ProcessInfo, ProcessTreeOptions } from './pipeline/enricher.js';
 export { DnsEnricher, ProcessTreeEnricher } from './pipeline/enricher.js';
 export type { Consumer, ConsumerContext, RunSummary, VigilEvents, VigilOptions } from './pipeline/vigil.js';
 export { Vigil } from './pipeline/vigil.js';
+export * from './risk/public.js';
 export type { EventSource, EventSourceOptions, SourceStats } from './source/event-source.js';
 export type { MemorySourceOptions } from './source/memory-source.js';
 export { MemorySource } from './source/memory-source.js';

@@ -47,10 +47,11 @@ export function flowGraphSvg(
   const hidden = columns.map((c) => Math.max(0, c.length - maxPerColumn));
   const pos = new Map<string, { x: number; y: number }>();
   columns.forEach((col, ci) => {
-    col
+    const shown = col
       .sort((a, b) => a.type.localeCompare(b.type) || a.label.localeCompare(b.label))
-      .slice(0, maxPerColumn)
-      .forEach((n, i) => pos.set(n.id, { x: 20 + ci * COL_W, y: TOP + i * (NODE_H + GAP_Y) }));
+      .slice(0, maxPerColumn);
+    for (const [i, n] of shown.entries())
+      pos.set(n.id, { x: 20 + ci * COL_W, y: TOP + i * (NODE_H + GAP_Y) });
   });
   const rows = Math.max(
     1,
