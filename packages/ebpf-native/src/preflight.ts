@@ -5,7 +5,14 @@ const CAP_SYS_ADMIN = 21n;
 const CAP_PERFMON = 38n;
 const CAP_BPF = 39n;
 
-/** What this process may do with BPF, read from `/proc/self/status`. */
+/**
+ * What this process may do with BPF, read from `/proc/self/status`.
+ *
+ * @example
+ * ```ts
+ * const { sufficient, capBpf } = capturePrivileges();
+ * ```
+ */
 export interface CapturePrivileges {
   readonly uid: number;
   readonly capSysAdmin: boolean;

@@ -5,10 +5,24 @@ import { z } from 'zod';
 import { addonPath, loadBinding } from './internal/binding.js';
 import { capturePrivileges } from './preflight.js';
 
-/** Version of the {@link ProbeReport} document. */
+/**
+ * Version of the {@link ProbeReport} document.
+ *
+ * @example
+ * ```ts
+ * if (report.schemaVersion !== PROBE_SCHEMA_VERSION) throw new Error('unknown probe report version');
+ * ```
+ */
 export const PROBE_SCHEMA_VERSION = 1;
 
-/** The kernel features `probe()` checks, in report order. */
+/**
+ * The kernel features `probe()` checks, in report order.
+ *
+ * @example
+ * ```ts
+ * for (const name of PROBE_FEATURES) console.log(name, report.features[name]?.supported);
+ * ```
+ */
 export const PROBE_FEATURES = [
   'btf',
   'ringbuf',
@@ -24,7 +38,14 @@ export const PROBE_FEATURES = [
 /** One of {@link PROBE_FEATURES}. */
 export type ProbeFeature = (typeof PROBE_FEATURES)[number];
 
-/** One feature: supported, or not with the reason (the kernel's errno text and libbpf's message). */
+/**
+ * One feature: supported, or not with the reason (the kernel's errno text and libbpf's message).
+ *
+ * @example
+ * ```ts
+ * FeatureStatusSchema.parse({ supported: false, reason: 'load refused: Operation not permitted (errno 1)' });
+ * ```
+ */
 export const FeatureStatusSchema = z.object({
   supported: z.boolean(),
   /** Why not, when `supported` is false. */
@@ -36,6 +57,13 @@ export type FeatureStatus = z.infer<typeof FeatureStatusSchema>;
 /**
  * What this machine can do for live capture: platform, privileges, the addon,
  * and each BPF feature, probed by loading and attaching a minimal program.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ *
+ * const report = ProbeReportSchema.parse(JSON.parse(readFileSync('probe.json', 'utf8')));
+ * ```
  */
 export const ProbeReportSchema = z.object({
   schemaVersion: z.literal(PROBE_SCHEMA_VERSION),

@@ -11,7 +11,14 @@ import { loadBinding, type NativeCounters, type NativeSensor } from './internal/
 import { CgroupResolver } from './internal/cgroup-resolver.js';
 import { assertCapturePrerequisites } from './preflight.js';
 
-/** Options for {@link Sensor.open}. */
+/**
+ * Options for {@link Sensor.open}.
+ *
+ * @example
+ * ```ts
+ * const options: SensorOptions = { cgroups: ['/system.slice/agent.service'], dedup: true, dnsPorts: [53, 5353] };
+ * ```
+ */
 export interface SensorOptions extends EventSourceOptions {
   /**
    * cgroups to watch from the start: directories (absolute, or relative to the
@@ -38,7 +45,14 @@ export interface SensorOptions extends EventSourceOptions {
   readonly maxQueuedBatches?: number;
 }
 
-/** {@link SourceStats} plus what the kernel side counted. */
+/**
+ * {@link SourceStats} plus what the kernel side counted.
+ *
+ * @example
+ * ```ts
+ * const { events, drops, deduplicated } = sensor.stats();
+ * ```
+ */
 export interface SensorStats extends SourceStats {
   /** Records read from the ring buffer into JavaScript. */
   readonly records: number;

@@ -30,7 +30,14 @@ function installExitHook(): void {
   process.on('SIGTERM', onSignal);
 }
 
-/** Options for {@link WorkloadCgroup.create}. */
+/**
+ * Options for {@link WorkloadCgroup.create}.
+ *
+ * @example
+ * ```ts
+ * const cg = WorkloadCgroup.create({ name: 'agent-run-1' });
+ * ```
+ */
 export interface WorkloadCgroupOptions {
   /** The cgroup v2 mount; default `/sys/fs/cgroup/unified` (hybrid) or `/sys/fs/cgroup`. */
   readonly root?: string;

@@ -5,7 +5,14 @@ import { parseDnsQuery } from './dns.js';
 import { FIXED_SIZE, HDR, LAYOUT, MAX_RECORD_BYTES, RecordFlag, RecordKind } from './layout.js';
 import { BPF_PROG_TYPES, capabilityNames, NAMESPACE_FLAGS, PTRACE_REQUESTS, SYSCALL_NAMES } from './names.js';
 
-/** What the decoder needs from its host: workload identity and the wall clock. */
+/**
+ * What the decoder needs from its host: workload identity and the wall clock.
+ *
+ * @example
+ * ```ts
+ * const ctx: DecodeContext = { workloadFor: () => HOST_WORKLOAD, wallOffsetNs: 0 };
+ * ```
+ */
 export interface DecodeContext {
   /** The workload of a cgroup v2 id (decimal string). Called often: cache. */
   workloadFor(cgroupId: string): WorkloadRef;
@@ -15,7 +22,14 @@ export interface DecodeContext {
   readonly readExe?: (pid: number) => string;
 }
 
-/** The outcome of decoding one batch. */
+/**
+ * The outcome of decoding one batch.
+ *
+ * @example
+ * ```ts
+ * const { events, errors } = new RecordDecoder(ctx).decode(batch);
+ * ```
+ */
 export interface DecodedBatch {
   readonly events: VigilEvent[];
   /** Records rejected as malformed (each with its byte offset), never mis-decoded. */

@@ -1,6 +1,13 @@
 import { VigilError } from '@vigil/core';
 
-/** The question of a DNS query message. */
+/**
+ * The question of a DNS query message.
+ *
+ * @example
+ * ```ts
+ * const { name, qtype } = parseDnsQuery(payload);
+ * ```
+ */
 export interface DnsQuestion {
   /** The query name without the trailing dot, e.g. `api.openai.com`. */
   readonly name: string;
