@@ -218,6 +218,8 @@ export class SignatureCatalogue {
   readonly version: string;
   readonly #compiled: Compiled[];
   readonly #byId: Map<string, Signature>;
+  // Matching runs for every event; the same names, hosts and paths repeat, so results are memoised (bounded).
+  readonly #memo = new Map<string, SignatureMatch | null>();
 
   private constructor(version: string, compiled: Compiled[]) {
     this.version = version;
@@ -306,12 +308,21 @@ export class SignatureCatalogue {
   }
 
   #first(method: MatchMethod, matched: string, test: (c: Compiled) => boolean): SignatureMatch | undefined {
+    const key = `${method}\u0000${matched}`;
+    const hit = this.#memo.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    let found: SignatureMatch | null = null;
     // Later signatures win, so user extensions override built-ins.
     for (let i = this.#compiled.length - 1; i >= 0; i--) {
       const c = this.#compiled[i]!;
-      if (test(c)) return { signature: c.signature, method, confidence: this.#conf(c, method), matched };
+      if (test(c)) {
+        found = { signature: c.signature, method, confidence: this.#conf(c, method), matched };
+        break;
+      }
     }
-    return undefined;
+    if (this.#memo.size >= 50_000) this.#memo.clear();
+    this.#memo.set(key, found);
+    return found ?? undefined;
   }
 
   /** Matches an npm package or Python distribution/module name. */

@@ -34,7 +34,6 @@ export class FlowGraphRecorder {
     const had = this.#nodes.get(id);
     if (had) {
       if (componentId && !had.componentId) had.componentId = componentId;
-      for (const [k, v] of Object.entries(properties)) had.properties[k] ??= v;
       return id;
     }
     if (this.#nodes.size >= this.#maxNodes) {
