@@ -42,7 +42,6 @@ export function packageOfFinding(f: Finding): PackageRef | undefined {
   return undefined;
 }
 
-const NPM_PATH = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//g;
 const PY_PATH = /\/(?:site|dist)-packages\/([^/]+?)(?:\.py|\/)/;
 
 /**
@@ -67,9 +66,11 @@ export function loadedPackages(observed: ObservedUseDocument): Map<string, Set<s
     if (u.target.domain !== 'file' || u.action !== 'read' || u.count === 0) continue;
     const who = u.subject.replace(/^workload:/, '');
     const path = u.target.path;
-    let last: string | undefined;
-    for (const m of path.matchAll(NPM_PATH)) last = m[1];
-    if (last) add(`npm:${last}`, who);
+    const at = path.lastIndexOf('/node_modules/');
+    if (at >= 0) {
+      const m = /^((?:@[^/]+\/)?[^/]+)\//.exec(path.slice(at + '/node_modules/'.length));
+      if (m && !m[1]!.startsWith('.')) add(`npm:${m[1]}`, who);
+    }
     const py = PY_PATH.exec(path);
     if (py && !py[1]!.endsWith('.dist-info') && py[1] !== '__pycache__')
       add(`pypi:${normalise('pypi', py[1]!)}`, who);
