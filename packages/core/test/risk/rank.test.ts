@@ -51,7 +51,7 @@ function observe(events: VigilEvent[]) {
 }
 
 describe('risk ranking across sources', () => {
-  const events = [
+  const events: VigilEvent[] = [
     fileOpen('/app/node_modules/langchain/dist/index.js', 'read'),
     fileOpen('/app/node_modules/@scope/tool/lib/a.js', 'read'),
     fileOpen('/app/node_modules/a/node_modules/nested/x.js', 'read'),
