@@ -12,6 +12,7 @@ import {
   type GeneralisationConfig,
   sameGeneralisation,
 } from './generalise.js';
+import { CoverageCache } from './internal/coverage-cache.js';
 import { type EntryStats, type Introducer, PatternTrie } from './internal/pattern-trie.js';
 import { type BaselineObservation, describePattern, eventKey, observeEvent } from './observation.js';
 import {
@@ -123,7 +124,6 @@ export interface BaselineCreateOptions extends BaselineKey {
   readonly stability?: StabilityPolicy;
 }
 
-const CACHE_MAX = 16_384;
 const MAX_WORKLOAD_IDS = 16;
 const MAX_QUARANTINE_EVENTS = 3;
 
@@ -180,7 +180,8 @@ export class Baseline implements BaselineView {
   #gen = 0;
   #versionGen = -1;
   #version = '';
-  readonly #cache = new Map<string, boolean>();
+  readonly #cache = new CoverageCache();
+  #stable = false;
   #cacheGen = 0;
 
   private constructor(
@@ -323,7 +324,14 @@ export class Baseline implements BaselineView {
 
   /** `stable` when any origin's learning converged (or ran out of time, or was marked by hand). */
   get status(): 'learning' | 'stable' {
-    for (const t of this.#learning.values()) if (t.state.status === 'stable') return 'stable';
+    // Stable never reverts (merges only add origins), so it is remembered once seen.
+    if (this.#stable) return 'stable';
+    for (const t of this.#learning.values()) {
+      if (t.state.status === 'stable') {
+        this.#stable = true;
+        return 'stable';
+      }
+    }
     return 'learning';
   }
 
@@ -395,11 +403,8 @@ export class Baseline implements BaselineView {
       this.#cache.clear();
       this.#cacheGen = this.#gen;
     }
-    const key = eventKey(event);
-    if (key !== undefined) {
-      const hit = this.#cache.get(key);
-      if (hit !== undefined) return hit;
-    }
+    const hit = this.#cache.get(event);
+    if (hit !== undefined) return hit;
     let covered = true;
     for (const o of observeEvent(event, this.generalisation)) {
       const t = this.#tries.get(o.domain);
@@ -408,10 +413,7 @@ export class Baseline implements BaselineView {
         break;
       }
     }
-    if (key !== undefined) {
-      if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
-      this.#cache.set(key, covered);
-    }
+    this.#cache.set(event, covered);
     return covered;
   }
 

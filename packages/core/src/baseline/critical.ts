@@ -264,8 +264,7 @@ export class CriticalGuard {
     return list;
   }
 
-  /** Every behaviour the event matches (empty when none). Never throws: a failing behaviour is skipped. */
-  check(ev: VigilEvent, baseline: BaselineView | undefined): CriticalHit[] {
+  #workload(ev: VigilEvent): { pids: Map<number, string>; state: Map<string, unknown> } {
     let w = this.#workloads.get(ev.workload.id);
     if (!w) {
       if (this.#workloads.size >= MAX_WORKLOADS) {
@@ -275,6 +274,17 @@ export class CriticalGuard {
       w = { pids: new Map(), state: new Map() };
       this.#workloads.set(ev.workload.id, w);
     }
+    return w;
+  }
+
+  /** Follows processes (which executable each pid runs) without running any behaviour. */
+  track(ev: VigilEvent): void {
+    this.#trackPids(ev, this.#workload(ev));
+  }
+
+  /** Every behaviour the event matches (empty when none). Never throws: a failing behaviour is skipped. */
+  check(ev: VigilEvent, baseline: BaselineView | undefined): CriticalHit[] {
+    const w = this.#workload(ev);
     const list = this.#forKind(ev.kind);
     let hits: CriticalHit[] | undefined;
     if (list.length > 0) {
@@ -304,6 +314,11 @@ export class CriticalGuard {
         }
       }
     }
+    this.#trackPids(ev, w);
+    return hits ?? [];
+  }
+
+  #trackPids(ev: VigilEvent, w: { pids: Map<number, string> }): void {
     if (ev.kind === 'process.exec' && (ev.result === undefined || ev.result >= 0) && ev.pid !== 0) {
       w.pids.delete(ev.pid);
       w.pids.set(ev.pid, ev.filename);
@@ -317,6 +332,5 @@ export class CriticalGuard {
     } else if (ev.pid !== 0 && ev.exe !== '' && !w.pids.has(ev.pid)) {
       w.pids.set(ev.pid, ev.exe);
     }
-    return hits ?? [];
   }
 }

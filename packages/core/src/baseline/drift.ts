@@ -438,6 +438,8 @@ export class DriftDetector implements Consumer {
   readonly #findings = new Map<string, Slot>();
   readonly #byEventKey = new Map<string, Slot>();
   readonly #noted = new Set<string>();
+  #lastWorkload: object | undefined;
+  #lastBaseline: Baseline | null = null;
   #events = 0;
   #uncovered = 0;
 
@@ -481,12 +483,16 @@ export class DriftDetector implements Consumer {
   }
 
   #baselineFor(ev: VigilEvent): Baseline | null {
+    // Events of one workload usually share its WorkloadRef object: skip the map on a run of them.
+    if (ev.workload === this.#lastWorkload) return this.#lastBaseline;
     let b = this.#byWorkload.get(ev.workload.id);
     if (b === undefined) {
       const k = this.#key(ev.workload);
       b = this.#lookup.get(k.subject, k.versionKey) ?? null;
       this.#byWorkload.set(ev.workload.id, b);
     }
+    this.#lastWorkload = ev.workload;
+    this.#lastBaseline = b;
     return b;
   }
 
@@ -502,12 +508,11 @@ export class DriftDetector implements Consumer {
       if (!this.#noted.has(ev.workload.id)) this.#note(ev, 'not-stable', ctx, baseline);
       return;
     }
-    if (ev.kind === 'process.exec' || ev.kind === 'process.fork') {
-      if (baseline.isCovered(ev)) {
-        this.#guard.check(ev, baseline);
-        return;
-      }
-    } else if (baseline.isCovered(ev)) return;
+    if (baseline.isCovered(ev)) {
+      // Covered behaviour matches no critical behaviour's first step, but the process map must follow it.
+      if (ev.kind === 'process.exec' || ev.kind === 'process.fork') this.#guard.track(ev);
+      return;
+    }
     this.#uncovered++;
     const key = eventKey(ev);
     if (key !== undefined) {
