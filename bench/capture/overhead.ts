@@ -7,8 +7,9 @@
  * Workloads (each in its own cgroup): an exec storm (fork+exec /bin/true), an
  * open/close storm, a connect storm (refused TCP connects) and an agent run
  * (Node.js: chat-completion calls to a local OpenAI-compatible server, file
- * reads and writes, tool processes). Modes are interleaved run by run, in a
- * rotating order; the table shows medians as ratios to "off".
+ * reads and writes, tool processes). Modes are interleaved round by round, in a
+ * rotating order; each mode's time is divided by the "off" time of the same
+ * round and the table shows the median of those ratios.
  *
  * bpftrace and auditd come from scripts/bench-packages.txt and are installed
  * on demand (root). auditd runs are shorter (its open storm is ~50x slower);
@@ -19,7 +20,7 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileWorkloads, ensureSourceConditions, fmt, median, table } from './common.js';
 
@@ -39,7 +40,12 @@ function ensurePackages(): void {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
-  const missing = want.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p]).stdout?.toString().includes('install ok installed') !== true);
+  const missing = want.filter(
+    (p) =>
+      spawnSync('dpkg-query', ['-W', '-f=${Status}', p])
+        .stdout?.toString()
+        .includes('install ok installed') !== true,
+  );
   if (missing.length === 0) return;
   console.error(`installing ${missing.join(', ')} for the peer comparison`);
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
@@ -91,7 +97,9 @@ const server: Server = createServer((req, res) => {
         id: 'chatcmpl-bench',
         object: 'chat.completion',
         model: 'local-model',
-        choices: [{ index: 0, message: { role: 'assistant', content: `ok ${body.length}` }, finish_reason: 'stop' }],
+        choices: [
+          { index: 0, message: { role: 'assistant', content: `ok ${body.length}` }, finish_reason: 'stop' },
+        ],
         usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
       }),
     );
@@ -133,7 +141,11 @@ interface Workload {
 const WORKLOADS: Workload[] = [
   { name: 'exec storm (fork+exec /bin/true)', cmd: bins.execstorm, args: (a) => [a ? '100' : '300'] },
   { name: 'open/close storm', cmd: bins.openstorm, args: (a) => [a ? '5000' : '50000'] },
-  { name: 'connect storm (refused TCP)', cmd: bins.connectstorm, args: (a) => [a ? '1000' : '5000', String(refusedPort)] },
+  {
+    name: 'connect storm (refused TCP)',
+    cmd: bins.connectstorm,
+    args: (a) => [a ? '1000' : '5000', String(refusedPort)],
+  },
   { name: 'agent run (Node.js, 40 model calls)', cmd: process.execPath, args: () => [agentScript] },
 ];
 // Operations per run, to compare auditd's shorter runs per operation.
@@ -183,7 +195,9 @@ tracepoint:syscalls:sys_enter_connect /${f}/ { @c[tid] = 1; }
 tracepoint:syscalls:sys_exit_connect /${f} && @c[tid] == 1/ { printf("connect %d %d\\n", pid, args->ret); delete(@c[tid]); }
 `;
   const out = join(work, `bpftrace-${Date.now()}.txt`);
-  const p: ChildProcess = spawn('bpftrace', ['-o', out, '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p: ChildProcess = spawn('bpftrace', ['-o', out, '-e', script], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   p.stderr?.on('data', (d) => {
     err += String(d);
@@ -247,8 +261,8 @@ async function startAuditd(): Promise<Active> {
 }
 
 // --- interleaved runs ------------------------------------------------------------------
-// ms per operation, by mode and workload
-const perOp: Record<string, Record<string, number[]>> = {};
+// ms per operation, by mode, workload and run (runs pair each mode with the "off" of the same round)
+const perOp: Record<string, Record<string, (number | undefined)[]>> = {};
 const seen: Record<string, number[]> = {};
 for (let run = 0; run < runs; run++) {
   const order = modes.map((_, i) => modes[(i + run) % modes.length]!);
@@ -263,7 +277,7 @@ for (let run = 0; run < runs; run++) {
       else if (mode === 'auditd') active = await startAuditd();
       for (const w of WORKLOADS) {
         const ms = await timed(cg, w, auditd);
-        ((perOp[mode] ??= {})[w.name] ??= []).push(ms / opsOf(w, auditd));
+        ((perOp[mode] ??= {})[w.name] ??= [])[run] = ms / opsOf(w, auditd);
       }
     } finally {
       const n = await active?.stop();
@@ -277,21 +291,40 @@ cleanupAll();
 
 const base = perOp['off'] ?? {};
 const others = modes.filter((m) => m !== 'off');
-console.log(`\nCapture overhead: median over ${runs} interleaved runs (auditd: ${Math.min(runs, 3)} shorter runs), as ratios to capture off\n`);
+/** Median over rounds of (mode / off of the same round): pairs measurements taken close in time. */
+function pairedRatio(mode: string, workload: string): number {
+  const offs = base[workload] ?? [];
+  const xs = perOp[mode]?.[workload] ?? [];
+  const ratios: number[] = [];
+  xs.forEach((v, r) => {
+    const o = offs[r];
+    if (v !== undefined && o !== undefined) ratios.push(v / o);
+  });
+  return ratios.length > 0 ? median(ratios) : Number.NaN;
+}
+console.log(
+  `\nCapture overhead: ${runs} interleaved rounds (auditd: ${Math.min(runs, 3)} shorter rounds); per workload, the median over rounds of (time with the tracer / time without it in the same round)\n`,
+);
 console.log(
   table(
     ['workload', 'off (ms/op)', ...others.map((m) => `${m} ×`)],
     WORKLOADS.map((w) => {
-      const off = median(base[w.name] ?? [Number.NaN]);
+      const off = median((base[w.name] ?? []).filter((v): v is number => v !== undefined));
       return [
         w.name,
         fmt(off, 3),
         ...others.map((m) => {
-          const v = median(perOp[m]?.[w.name] ?? [Number.NaN]);
-          return Number.isNaN(v) ? '-' : fmt(v / off, 3);
+          const v = pairedRatio(m, w.name);
+          return Number.isNaN(v) ? '-' : fmt(v, 3);
         }),
       ];
     }),
   ),
 );
-for (const [m, ns] of Object.entries(seen)) console.log(`${m}: median ${fmt(median(ns))} events per run captured`);
+console.log(
+  `load average during the run: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${cpus().length} CPUs`,
+);
+for (const [m, ns] of Object.entries(seen))
+  console.log(`${m}: median ${fmt(median(ns))} events per run captured`);
