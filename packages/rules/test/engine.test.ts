@@ -180,12 +180,12 @@ describe('isolation of failing rules', () => {
       init() {
         throw new Error('no config');
       },
-      onEvent: (ev, ctx) => ctx.report({ subject: '', summary: 'never' }),
+      onEvent: (_ev, ctx) => ctx.report({ subject: '', summary: 'never' }),
     });
     const good = defineRule({
       meta: meta('t.good2'),
       kinds: ['process.exec'],
-      onEvent: (ev, ctx) => ctx.report({ subject: '', summary: 'ok' }),
+      onEvent: (_ev, ctx) => ctx.report({ subject: '', summary: 'ok' }),
     });
     const engine = new RuleEngine({ packs: [pack([bad, good])], onError: (e) => errors.push(e) });
     expect(engine.process([exec('/bin/a')]).map((f) => f.ruleId)).toEqual(['t.good2']);

@@ -60,19 +60,48 @@ describe('engine under hostile load', () => {
         const workload = workloads[(rand() * workloads.length) | 0]!;
         const pid = 2 + ((rand() * 4_000_000) | 0);
         const ppid = 2 + ((rand() * 4_000_000) | 0);
-        const env = { ts, workload, pid, ppid, comm: 'x', exe: '/usr/bin/x', source: 'synthetic' as const };
         const r = (rand() * 8) | 0;
         const n = (rand() * 1e9) | 0;
+        // Plain literals (no spreads) give the events the compact shapes decoded events have.
+        const source = 'synthetic' as const;
         switch (r) {
-          case 0: // chain 1 and 3 first steps, reverse-shell and dropped-binary state
-            batch[i] = { ...env, kind: 'tool.call', server: `s${n % 1000}`, tool: `t${n}` };
+          case 0:
+            batch[i] = {
+              ts,
+              workload,
+              pid,
+              ppid,
+              comm: 'x',
+              exe: '/usr/bin/x',
+              source,
+              kind: 'tool.call',
+              server: `s${n % 1000}`,
+              tool: `t${n}`,
+            };
             break;
           case 1:
-            batch[i] = { ...env, kind: 'process.exec', filename: '/bin/sh', argv: ['sh'] };
+            batch[i] = {
+              ts,
+              workload,
+              pid,
+              ppid,
+              comm: 'x',
+              exe: '/usr/bin/x',
+              source,
+              kind: 'process.exec',
+              filename: '/bin/sh',
+              argv: ['sh'],
+            };
             break;
           case 2:
             batch[i] = {
-              ...env,
+              ts,
+              workload,
+              pid,
+              ppid,
+              comm: 'x',
+              exe: '/usr/bin/x',
+              source,
               kind: 'file.open',
               path: `/tmp/f${n}`,
               flags: 0o101,
@@ -83,27 +112,47 @@ describe('engine under hostile load', () => {
             break;
           case 3:
             batch[i] = {
-              ...env,
+              ts,
+              workload,
+              pid,
+              ppid,
+              comm: 'x',
+              exe: '/usr/bin/x',
+              source,
               kind: 'file.open',
               path: '/var/run/secrets/kubernetes.io/serviceaccount/token',
               flags: 0,
               access: 'read',
+              created: false,
               result: 3,
             };
             break;
           case 4:
             batch[i] = {
-              ...env,
+              ts,
+              workload,
+              pid,
+              ppid,
+              comm: 'x',
+              exe: '/usr/bin/x',
+              source,
               kind: 'file.open',
               path: `/models/m${n}.pkl`,
               flags: 0,
               access: 'read',
+              created: false,
               result: 3,
             };
             break;
           case 5:
             batch[i] = {
-              ...env,
+              ts,
+              workload,
+              pid,
+              ppid,
+              comm: 'x',
+              exe: '/usr/bin/x',
+              source,
               kind: 'net.connect',
               family: 'inet',
               protocol: 'tcp',
@@ -113,11 +162,27 @@ describe('engine under hostile load', () => {
             };
             break;
           case 6:
-            batch[i] = { ...env, kind: 'process.fork', childPid: 2 + ((rand() * 4_000_000) | 0) };
+            batch[i] = {
+              ts,
+              workload,
+              pid,
+              ppid,
+              comm: 'x',
+              exe: '/usr/bin/x',
+              source,
+              kind: 'process.fork',
+              childPid: 2 + ((rand() * 4_000_000) | 0),
+            };
             break;
           default:
             batch[i] = {
-              ...env,
+              ts,
+              workload,
+              pid,
+              ppid,
+              comm: 'x',
+              exe: '/usr/bin/x',
+              source,
               kind: 'tool.list',
               server: `s${n % 1000}`,
               tools: [{ name: 'a', description: String(n % 3) }],

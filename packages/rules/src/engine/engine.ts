@@ -106,8 +106,8 @@ export interface RuleStatus {
 }
 
 interface SequenceState {
+  readonly wid: string;
   next: number;
-  startTs: number;
   events: VigilEvent[];
 }
 
@@ -121,7 +121,7 @@ interface Compiled {
   readonly needsBaseline: boolean;
   readonly ctx: RuleContext;
   readonly state: BoundedMap<string, unknown>;
-  readonly seq: BoundedMap<string, SequenceState> | undefined;
+  readonly seq: BoundedMap<string | number, SequenceState> | undefined;
   handle: (ev: VigilEvent) => void;
   errors: number;
   disabled: boolean;
@@ -363,10 +363,15 @@ export class RuleEngine implements Consumer {
       const list = routes.get(ev.kind);
       if (list === undefined) continue;
       this.#current = ev;
+      // 0 unknown, 1 covered, 2 not covered: asked at most once per event.
+      let covered = 0;
       for (let i = 0; i < list.length; i++) {
         const c = list[i]!;
         if (c.disabled) continue;
-        if (c.needsBaseline && !baseline!.covers(ev.workload.id)) continue;
+        if (c.needsBaseline) {
+          if (covered === 0) covered = baseline!.covers(ev.workload.id) ? 1 : 2;
+          if (covered === 2) continue;
+        }
         this.#invocations++;
         try {
           c.handle(ev);
@@ -388,9 +393,8 @@ export class RuleEngine implements Consumer {
     } else if (ev.kind === 'process.fork') {
       const parent = procs.get(ev.pid);
       procs.set(ev.childPid, { pid: ev.childPid, ppid: ev.pid, exe: parent?.exe ?? ev.exe }, ev.ts);
-    } else if (ev.ppid !== 0 && procs.get(ev.pid) === undefined) {
-      procs.set(ev.pid, { pid: ev.pid, ppid: ev.ppid, exe: ev.exe }, ev.ts);
     }
+    // Other events are not recorded: a tree walk starting at an unknown pid takes the event's own ppid instead.
   }
 
   #failed(c: Compiled, ev: VigilEvent, cause: unknown): void {
@@ -451,7 +455,7 @@ export class RuleEngine implements Consumer {
     const rate = this.#rate;
     const seq =
       rule.type === 'sequence'
-        ? new BoundedMap<string, SequenceState>(rule.maxKeys ?? options.maxSequenceKeys ?? 10_000)
+        ? new BoundedMap<string | number, SequenceState>(rule.maxKeys ?? options.maxSequenceKeys ?? 10_000)
         : undefined;
     compiled = {
       rule,
@@ -498,7 +502,7 @@ export class RuleEngine implements Consumer {
 
   #sequenceHandler(
     rule: SequenceRule,
-    seq: BoundedMap<string, SequenceState>,
+    seq: BoundedMap<string | number, SequenceState>,
     ctx: RuleContext,
     self: () => Compiled,
   ): (ev: VigilEvent) => void {
@@ -512,18 +516,22 @@ export class RuleEngine implements Consumer {
     return (ev) => {
       const wid = ev.workload.id;
       const ts = ev.ts;
-      let key: string | undefined;
+      let key: string | number | undefined;
       let st: SequenceState | undefined;
       if (byTree) {
-        let p = ev.pid;
-        for (let i = 0; i < MAX_TREE_DEPTH && p > 0; i++) {
-          const k = `${wid}\u0000${p}`;
-          st = seq.get(k, ts, window);
-          if (st !== undefined) {
-            key = k;
-            break;
+        // Keyed by the pid that matched the first step (host pids are unique while alive); the
+        // workload is checked so a reused pid in another workload never continues a chain.
+        if (seq.size > 0) {
+          let p = ev.pid;
+          for (let i = 0; i < MAX_TREE_DEPTH && p > 0; i++) {
+            const found = seq.get(p, ts, window);
+            if (found !== undefined && found.wid === wid) {
+              key = p;
+              st = found;
+              break;
+            }
+            p = procs.get(p)?.ppid ?? (i === 0 ? ev.ppid : 0);
           }
-          p = procs.get(p)?.ppid ?? 0;
         }
       } else {
         key = wid;
@@ -543,12 +551,12 @@ export class RuleEngine implements Consumer {
         }
         // A fresh first step re-anchors a chain that has not progressed, so the window follows the latest trigger.
         if (st.next === 1 && firstKinds.has(ev.kind) && first.match(ev as never, ctx)) {
-          seq.set(key, { next: 1, startTs: ts, events: [ev] }, ts);
+          seq.set(key, { wid, next: 1, events: [ev] }, ts);
         }
         return;
       }
       if (firstKinds.has(ev.kind) && first.match(ev as never, ctx)) {
-        seq.set(byTree ? `${wid}\u0000${ev.pid}` : wid, { next: 1, startTs: ts, events: [ev] }, ts);
+        seq.set(byTree ? ev.pid : wid, { wid, next: 1, events: [ev] }, ts);
       }
     };
   }
