@@ -55,7 +55,7 @@ writeFileSync(
 describe('vigil aibom', () => {
   it('writes the AI-BOM document as JSON by default', async () => {
     const r = await runCli(['aibom', capture, '--manifest', pkg]);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe('aibom: 2 shadow-AI findings (used, never declared)\n');
     expect(r.code).toBe(0);
     const bom = AiBomSchema.parse(JSON.parse(r.stdout));
     const status = Object.fromEntries(bom.components.map((c) => [c.id, c.status]));
@@ -118,5 +118,14 @@ describe('vigil aibom', () => {
     const bom = AiBomSchema.parse(JSON.parse(r.stdout));
     expect(bom.catalogueVersion).toMatch(/\+acme-1$/);
     expect(bom.components.find((c) => c.id === 'pkg:npm/openai')?.signatureId).toBe('acme-kit');
+  });
+
+  it('exits 1 with --fail-on when shadow AI is at or above the threshold, and says so on stderr', async () => {
+    const high = await runCli(['aibom', capture, '-m', pkg, '--fail-on', 'high']);
+    expect(high.code).toBe(1);
+    expect(high.stderr).toMatch(/shadow-AI findings? \(used, never declared\)/);
+    const critical = await runCli(['aibom', capture, '-m', pkg, '--fail-on', 'critical']);
+    expect(critical.code).toBe(0);
+    expect((await runCli(['aibom', capture, '--fail-on', 'loud'])).code).toBe(2);
   });
 });

@@ -1,6 +1,7 @@
-import { type AiBom, buildAiBom, SignatureCatalogue, VigilError } from '@vigil/core';
+import { type AiBom, aiBomFindings, buildAiBom, SignatureCatalogue, VigilError } from '@vigil/core';
 import { renderCycloneDx } from '@vigil/reporters';
 import type { Command } from '../command.js';
+import { exitCodeFor, parseFailOn } from '../fail-on.js';
 import { VERSION } from '../version.js';
 
 function strings(v: unknown): string[] {
@@ -69,17 +70,21 @@ export const aibomCommand: Command = {
     'Manifests (package.json, lockfiles, requirements.txt, poetry.lock, uv.lock, MCP client configs,',
     'Kubernetes YAML) mark components declared-used, declared-unused or undeclared-used (shadow AI).',
     'Formats: json (the Vigil AI-BOM document), cyclonedx (CycloneDX 1.6), text, flow (the execution-flow graph).',
+    '--fail-on SEVERITY exits 1 when a finding is at or above it: shadow AI (high for MCP servers, medium',
+    'for frameworks, inference servers and vector stores) and declared-but-unused components (low).',
   ].join('\n'),
   options: {
     otel: { type: 'string', multiple: true },
     manifest: { type: 'string', short: 'm', multiple: true },
     signatures: { type: 'string', multiple: true },
+    'fail-on': { type: 'string' },
   },
   formats: ['json', 'cyclonedx', 'text', 'flow'],
   async run(ctx) {
     const captures = [...ctx.args.positionals];
     const otel = strings(ctx.args.values['otel']);
     const manifests = strings(ctx.args.values['manifest']);
+    const failOn = parseFailOn(ctx.args.values['fail-on']);
     if (captures.length + otel.length + manifests.length === 0) {
       throw new VigilError('USAGE', 'aibom needs a capture file, --otel spans or --manifest inputs');
     }
@@ -107,6 +112,10 @@ export const aibomCommand: Command = {
       default:
         await ctx.emit(`${JSON.stringify(bom, null, 2)}\n`);
     }
-    return 0;
+    const findings = aiBomFindings(bom);
+    const shadow = findings.filter((f) => f.ruleId === 'vigil.aibom.shadow-ai').length;
+    if (shadow > 0)
+      ctx.log(`aibom: ${shadow} shadow-AI finding${shadow === 1 ? '' : 's'} (used, never declared)`);
+    return exitCodeFor(findings, failOn);
   },
 };

@@ -752,6 +752,7 @@ export class AiBomBuilder implements Consumer {
     if (model) {
       model.properties['provider'] = provider;
       if (ev.endpoint) model.properties['endpoint'] ??= ev.endpoint;
+      if (ev.operation) model.properties['operation'] ??= ev.operation;
       if (model.signatureId) {
         // The model's signature is its API's; keep the family but not the API type.
         model.family = `${this.catalogue.get(model.signatureId)?.name ?? provider} model`;

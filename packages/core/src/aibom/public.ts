@@ -54,6 +54,7 @@ export {
   DiscoveryMethodSchema,
   ObservationSchema,
 } from './document.js';
+export { AIBOM_RULES, aiBomFindings } from './findings.js';
 export type { ExecutionFlowGraph, FlowEdge, FlowNode, FlowNodeType, FlowRelation } from './flow-graph.js';
 export {
   ExecutionFlowGraphSchema,

@@ -248,7 +248,14 @@ function toComponent(c: AiBomComponent, maxOccurrences: number): CycloneDxCompon
     ...(c.purl ? { purl: c.purl } : {}),
     ...(c.family && c.family !== c.name ? { description: c.family } : {}),
     ...(c.vendor ? { publisher: c.vendor } : {}),
-    ...(type === 'machine-learning-model' ? { modelCard: { properties: modelProps } } : {}),
+    ...(type === 'machine-learning-model'
+      ? {
+          modelCard: {
+            ...(c.properties['operation'] ? { modelParameters: { task: c.properties['operation'] } } : {}),
+            properties: modelProps,
+          },
+        }
+      : {}),
     ...(type === 'data'
       ? {
           data: [
