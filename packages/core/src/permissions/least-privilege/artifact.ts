@@ -10,7 +10,6 @@ export const ArtifactKindSchema = z.enum([
   'network-policy',
   'workload-security',
   'mcp-allowlist',
-  'mcp-config',
 ]);
 /** @see {@link ArtifactKindSchema} */
 export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
