@@ -1,3 +1,4 @@
+import { stringify as toYaml } from 'yaml';
 import type { RulePack } from '../api/pack.js';
 import type { Rule } from '../api/rule.js';
 import { complianceFor } from '../compliance/mappings.js';
@@ -45,7 +46,7 @@ export function renderRuleDoc(rule: Rule, pack: RulePack): string {
   out.push(`| version | ${m.version} |`);
   out.push(`| severity | ${m.severity} |`);
   out.push(
-    `| type | ${rule.type === 'sequence' ? `sequence (per ${rule.keyBy}, within ${rule.windowMs / 1000} s)` : 'event'} |`,
+    `| type | ${rule.type === 'sequence' ? `sequence (per ${rule.keyBy === 'process-tree' ? 'process tree' : 'workload'}, within ${rule.windowMs / 1000} s)` : 'event'} |`,
   );
   out.push(
     `| events | ${kindsOf(rule)
@@ -70,26 +71,26 @@ export function renderRuleDoc(rule: Rule, pack: RulePack): string {
   }
   out.push('## False positives', '', m.falsePositives ?? 'None known.', '');
   out.push('## Tuning', '', m.tuning ?? 'Add an exception for the workload.', '');
-  out.push('Exceptions are data, per workload. For example, in an exceptions document:', '');
-  out.push('```json');
   out.push(
-    JSON.stringify(
-      {
-        schemaVersion: 1,
-        exceptions: [
-          {
-            name: `allow in my-workload (${m.id})`,
-            rules: [m.id],
-            when: { 'workload.name': ['my-workload'], exe: ['/usr/bin/example'] },
-            reason: 'why this is safe',
-          },
-        ],
-      },
-      null,
-      2,
-    ),
+    'Exceptions are data, per workload: an exceptions document (YAML or JSON, loaded with `loadExceptions`) or the `exceptions` option of `RuleEngine`. For example:',
+    '',
+  );
+  out.push('```yaml');
+  out.push(
+    toYaml({
+      schemaVersion: 1,
+      exceptions: [
+        {
+          name: `allow in my-workload (${m.id})`,
+          rules: [m.id],
+          when: { 'workload.name': ['my-workload'], exe: ['/usr/bin/example'] },
+          reason: 'why this is safe',
+        },
+      ],
+    }).trimEnd(),
   );
   out.push('```', '');
+  out.push(`To turn the rule off, pass \`disable: ['${m.id}']\` to \`RuleEngine\`.`, '');
   out.push('## Tags', '');
   const t = m.tags ?? {};
   const tagLine = (label: string, v: readonly string[] | undefined) => {
