@@ -501,10 +501,27 @@ export class AiBomBuilder implements Consumer {
         if (!inherited || inherited !== id) {
           p.mcpServerId = id;
           // The process that started the server: the agent side of a stdio MCP connection.
-          const spawner =
+          // Through shells and launchers (sh -c, npm exec): the nearest ancestor that is an agent, else the parent.
+          const direct =
             parent && parent.workloadId === ev.workload.id && !parent.mcpServerId ? parent : undefined;
+          let spawner = direct;
+          let spawnerPid = ev.ppid;
+          let cur = direct;
+          let curPid = ev.ppid;
+          for (let hops = 0; cur && hops < 8; hops++) {
+            if (cur.agent) {
+              spawner = cur;
+              spawnerPid = curPid;
+              break;
+            }
+            const upPid = cur.ppid;
+            const up = upPid > 0 && upPid !== curPid ? this.#procs.get(upPid) : undefined;
+            if (!up || up.workloadId !== ev.workload.id || up.mcpServerId) break;
+            cur = up;
+            curPid = upPid;
+          }
           if (spawner) {
-            const from = this.#processAgentNode(ev.workload.id, ev.ppid, spawner);
+            const from = this.#processAgentNode(ev.workload.id, spawnerPid, spawner);
             const to = this.#flow.node('mcp-server', ev.workload.id, id, ref.name, {}, id);
             if (from && to) this.#flow.edge(from, to, 'spawns', ev);
           }

@@ -411,3 +411,50 @@ describe('AiBomBuilder: bounds and extension', () => {
     expect(builder.result().components.map((c) => c.id)).toEqual(['llm-api:acme-llm']);
   });
 });
+
+describe('AiBomBuilder: who started the MCP server', () => {
+  it('credits the agent process behind a shell, not the shell', () => {
+    const b = new AiBomBuilder();
+    b.onBatch([
+      ev({
+        kind: 'process.exec',
+        pid: 10,
+        ppid: 1,
+        filename: '/usr/bin/python3',
+        argv: ['python3', 'agent.py'],
+        comm: 'python3',
+      }),
+      ev({
+        kind: 'file.open',
+        pid: 10,
+        comm: 'python3',
+        path: '/venv/lib/python3.11/site-packages/langgraph/graph.py',
+        flags: 0,
+        access: 'read',
+        result: 3,
+      }),
+      ev({
+        kind: 'process.exec',
+        pid: 11,
+        ppid: 10,
+        comm: 'sh',
+        filename: '/bin/sh',
+        argv: ['sh', '-c', 'uvx mcp-server-fetch'],
+      }),
+      ev({
+        kind: 'process.exec',
+        pid: 12,
+        ppid: 11,
+        comm: 'uvx',
+        filename: '/usr/local/bin/uvx',
+        argv: ['uvx', 'mcp-server-fetch'],
+      }),
+    ]);
+    const bom = b.result();
+    const spawns = bom.flow.edges.filter((e) => e.relation === 'spawns');
+    expect(spawns.map((e) => [e.from, e.to])).toEqual([
+      [`agent:${AGENT_WL.id}:proc:python3`, `mcp-server:${AGENT_WL.id}:mcp-server:pypi/mcp-server-fetch`],
+    ]);
+    expect(bom.components.find((c) => c.id === 'pkg:pypi/langgraph')?.type).toBe('framework');
+  });
+});
