@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  defineRule,
   ExceptionsDocumentSchema,
   loadExceptions,
   loadRulePack,
@@ -211,12 +212,11 @@ describe('exceptions documents', () => {
           version: '1.0.0',
           engine: '^1.0.0',
           rules: [
-            {
-              type: 'event',
+            defineRule({
               meta: { id: 'a.b', title: 't', description: 'd', severity: 'low', version: '1.0.0' },
               kinds: ['process.exec'],
               onEvent: (ev, ctx) => ctx.report({ subject: ev.filename, summary: 's' }),
-            },
+            }),
           ],
         },
       ],
