@@ -1,7 +1,13 @@
 /** Shared pieces of the baseline benchmarks: pinning to one core, statistics, tables, workloads. */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { BaselineLearner, type BaselineSet, DnsEnricher, type VigilEvent, type WorkloadRef } from '../../packages/core/src/index.js';
+import {
+  BaselineLearner,
+  type BaselineSet,
+  DnsEnricher,
+  type VigilEvent,
+  type WorkloadRef,
+} from '../../packages/core/src/index.js';
 import { agentWorkload, benignAgent } from '../../packages/core/test/baseline/helpers/agent-sim.js';
 
 /** Re-runs this script pinned to CPU 0 (one core) with a larger heap, unless it already is. */
@@ -9,7 +15,15 @@ export function pinToOneCore(): void {
   if (process.env['VIGIL_BENCH_PINNED'] === '1' || !existsSync('/usr/bin/taskset')) return;
   const r = spawnSync(
     '/usr/bin/taskset',
-    ['-c', '0', process.execPath, '--max-old-space-size=4096', '--expose-gc', ...process.execArgv, ...process.argv.slice(1)],
+    [
+      '-c',
+      '0',
+      process.execPath,
+      '--max-old-space-size=4096',
+      '--expose-gc',
+      ...process.execArgv,
+      ...process.argv.slice(1),
+    ],
     { stdio: 'inherit', env: { ...process.env, VIGIL_BENCH_PINNED: '1' } },
   );
   process.exit(r.status ?? 1);
@@ -26,7 +40,11 @@ export function table(headers: readonly string[], rows: readonly (readonly (stri
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
   const line = (r: readonly (string | number)[]) =>
     `| ${r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]!) : String(c).padStart(widths[i]!))).join(' | ')} |`;
-  return [line(cells[0]!), `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+  return [
+    line(cells[0]!),
+    `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...cells.slice(1).map(line),
+  ].join('\n');
 }
 
 export function fmt(n: number): string {

@@ -21,8 +21,8 @@ import {
   MemorySource,
   ProcessTreeEnricher,
   ReplaySource,
-  type VigilEvent,
   Vigil,
+  type VigilEvent,
 } from '../../packages/core/src/index.js';
 import { benignAgent } from '../../packages/core/test/baseline/helpers/agent-sim.js';
 import { fleetWorkload, fmt, gc, learnFleet, median, pinToOneCore, table } from './common.js';
@@ -34,7 +34,9 @@ const RUNS = Number(process.argv[3] ?? 5);
 const WORKLOADS = Number(process.argv[4] ?? 16);
 const LATER = 1_764_000_000_000_000_000 + 86_400e9;
 
-console.log(`baseline drift throughput: ${fmt(EVENTS)} events, ${WORKLOADS} workloads, ${RUNS} runs, pinned to CPU 0`);
+console.log(
+  `baseline drift throughput: ${fmt(EVENTS)} events, ${WORKLOADS} workloads, ${RUNS} runs, pinned to CPU 0`,
+);
 const t0 = performance.now();
 const set = learnFleet(WORKLOADS, 3600);
 console.log(
@@ -44,7 +46,13 @@ console.log(
 // The checked stream: fresh benign behaviour of every agent, interleaved in 64-event slices.
 function makeStream(): VigilEvent[] {
   const gens = Array.from({ length: WORKLOADS }, (_, i) =>
-    benignAgent({ seed: 50_000 + i, seconds: 1e9, stepsPerSecond: 10, startNs: LATER, workload: fleetWorkload(i) }),
+    benignAgent({
+      seed: 50_000 + i,
+      seconds: 1e9,
+      stepsPerSecond: 10,
+      startNs: LATER,
+      workload: fleetWorkload(i),
+    }),
   );
   const out: VigilEvent[] = [];
   while (out.length < EVENTS) {
@@ -72,7 +80,11 @@ interface Row {
   findings?: number;
 }
 const rows: Row[] = [];
-function measure(name: string, prepare: () => unknown, fn: (input: never) => Promise<number | undefined> | number | undefined): Promise<void> {
+function measure(
+  name: string,
+  prepare: () => unknown,
+  fn: (input: never) => Promise<number | undefined> | number | undefined,
+): Promise<void> {
   return (async () => {
     const row: Row = { name, rates: [] };
     for (let r = 0; r < RUNS; r++) {
