@@ -196,8 +196,16 @@ static __always_inline __u32 put_dpath(__u8 *rec, __u32 off, struct vigil_str *s
 			continue;
 		}
 		struct dentry *up = BPF_CORE_READ(dentry, d_parent);
-		if (up == dentry)
+		if (up == dentry) {
+			/* A pseudo file (memfd, pipe, anon inode) has no parent: keep its own name. */
+			if (off == start) {
+				long n = bpf_probe_read_kernel_str(rec + (off & OFF_MASK), VIGIL_NAME_MAX,
+								   BPF_CORE_READ(dentry, d_name.name));
+				if (n > 0)
+					off += n;
+			}
 			break;
+		}
 		const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
 		off &= OFF_MASK;
 		if (off > VIGIL_STR_AREA_MAX - VIGIL_NAME_MAX) {
