@@ -5,6 +5,7 @@ import {
   DnsEnricher,
   DriftDetector,
   type Finding,
+  FindingSchema,
   MemorySource,
   severityRank,
   Vigil,
@@ -117,6 +118,8 @@ describe('learning a benign, non-deterministic agent', () => {
     expect(egress.summary.split('. ').length).toBe(1);
     // Reported once each, in the order they appeared.
     expect(reported.length).toBe(findings.length);
+    // Every drift finding is a valid core Finding.
+    for (const f of findings) expect(FindingSchema.safeParse(f).success).toBe(true);
   });
 
   it('aggregates repeats into one finding with a stable id', async () => {
@@ -254,6 +257,7 @@ describe('poisoned learning', () => {
       'critical',
     ]);
     expect(learnFindings.length).toBe(3);
+    for (const f of learnFindings) expect(FindingSchema.safeParse(f).success).toBe(true);
     // Still flagged when it happens again after learning.
     const again = attackEvents(LATER, agentWorkload(), agentPid);
     const { findings } = await check(set, [
