@@ -151,17 +151,64 @@ const WORKLOADS: Workload[] = [
 // Operations per run, to compare auditd's shorter runs per operation.
 const opsOf = (w: Workload, auditd: boolean) => Number(w.args(auditd)[0]) || 1;
 
-async function timed(cg: CgroupT, w: Workload, auditd: boolean): Promise<number> {
+/** CPU time (µs) of everything in a cgroup so far, from cgroup v2 `cpu.stat`. */
+function cgroupCpuUs(cg: CgroupT): number {
+  const m = /^usage_usec (\d+)$/m.exec(readFileSync(join(cg.dir, 'cpu.stat'), 'utf8'));
+  return Number(m?.[1] ?? 0);
+}
+
+/** CPU time (µs) of other processes (the tracer's daemons), from /proc/PID/stat. */
+function procCpuUs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(rest[11]) + Number(rest[12]); // utime, stime
+    } catch {
+      // gone
+    }
+  }
+  return (ticks * 1e6) / 100; // USER_HZ
+}
+
+interface Sample {
+  ms: number;
+  /** CPU of the workload's own processes (its cgroup). */
+  workloadCpuUs: number;
+  /** CPU of this process (the Vigil consumer lives here) plus the tracer's processes. */
+  tracerCpuUs: number;
+}
+
+async function timed(
+  cg: CgroupT,
+  w: Workload,
+  auditd: boolean,
+  tracerPids: readonly number[],
+): Promise<Sample> {
+  const cpu0 = cgroupCpuUs(cg);
+  const self0 = process.cpuUsage();
+  const other0 = procCpuUs(tracerPids);
   const t0 = process.hrtime.bigint();
   const child = cg.spawn(w.cmd, w.args(auditd), { stdio: 'ignore' });
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   if (code !== 0) throw new Error(`${w.name} exited with ${code}`);
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  // Let the consumer catch up so its work is counted for this workload.
+  await new Promise((r) => setTimeout(r, 50));
+  const self = process.cpuUsage(self0);
+  return {
+    ms,
+    workloadCpuUs: cgroupCpuUs(cg) - cpu0,
+    tracerCpuUs: self.user + self.system + procCpuUs(tracerPids) - other0,
+  };
 }
 
 // --- the modes ------------------------------------------------------------------------
 interface Active {
   stop(): Promise<number>; // events seen
+  /** Processes doing the tracer's work outside this one. */
+  readonly pids: readonly number[];
 }
 
 async function startVigil(cg: CgroupT): Promise<Active> {
@@ -171,6 +218,7 @@ async function startVigil(cg: CgroupT): Promise<Active> {
     for await (const b of sensor) n += b.length;
   })();
   return {
+    pids: [],
     async stop() {
       await sensor.flush();
       await sensor.close();
@@ -211,6 +259,7 @@ tracepoint:syscalls:sys_exit_connect /${f} && @c[tid] == 1/ { printf("connect %d
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
+    pids: p.pid !== undefined ? [p.pid] : [],
     async stop() {
       p.kill('SIGINT');
       await new Promise((r) => p.once('exit', r));
@@ -246,7 +295,10 @@ async function startAuditd(): Promise<Active> {
   cleanups.push(undo);
   execFileSync('auditctl', ['-e', '1']);
   execFileSync('auditctl', ['-a', 'exit,always', ...AUDIT_RULE]);
+  const pidsOf = (name: string) =>
+    (spawnSync('pidof', [name], { encoding: 'utf8' }).stdout ?? '').split(/\s+/).filter(Boolean).map(Number);
   return {
+    pids: [...pidsOf('auditd'), ...pidsOf('kauditd')],
     async stop() {
       undo();
       cleanups.splice(cleanups.indexOf(undo), 1);
@@ -262,7 +314,7 @@ async function startAuditd(): Promise<Active> {
 
 // --- interleaved runs ------------------------------------------------------------------
 // ms per operation, by mode, workload and run (runs pair each mode with the "off" of the same round)
-const perOp: Record<string, Record<string, (number | undefined)[]>> = {};
+const perOp: Record<string, Record<string, (Sample | undefined)[]>> = {};
 const seen: Record<string, number[]> = {};
 for (let run = 0; run < runs; run++) {
   const order = modes.map((_, i) => modes[(i + run) % modes.length]!);
@@ -276,8 +328,13 @@ for (let run = 0; run < runs; run++) {
       else if (mode === 'bpftrace') active = await startBpftrace(cg);
       else if (mode === 'auditd') active = await startAuditd();
       for (const w of WORKLOADS) {
-        const ms = await timed(cg, w, auditd);
-        ((perOp[mode] ??= {})[w.name] ??= [])[run] = ms / opsOf(w, auditd);
+        const t = await timed(cg, w, auditd, active?.pids ?? []);
+        const ops = opsOf(w, auditd);
+        ((perOp[mode] ??= {})[w.name] ??= [])[run] = {
+          ms: t.ms / ops,
+          workloadCpuUs: t.workloadCpuUs / ops,
+          tracerCpuUs: t.tracerCpuUs / ops,
+        };
       }
     } finally {
       const n = await active?.stop();
@@ -291,38 +348,62 @@ cleanupAll();
 
 const base = perOp['off'] ?? {};
 const others = modes.filter((m) => m !== 'off');
-/** Median over rounds of (mode / off of the same round): pairs measurements taken close in time. */
-function pairedRatio(mode: string, workload: string): number {
+/** Median over rounds of f(mode sample, off sample of the same round): pairs measurements taken close in time. */
+function paired(mode: string, workload: string, f: (x: Sample, off: Sample) => number): number {
   const offs = base[workload] ?? [];
-  const xs = perOp[mode]?.[workload] ?? [];
-  const ratios: number[] = [];
-  xs.forEach((v, r) => {
+  const out: number[] = [];
+  (perOp[mode]?.[workload] ?? []).forEach((x, r) => {
     const o = offs[r];
-    if (v !== undefined && o !== undefined) ratios.push(v / o);
+    if (x !== undefined && o !== undefined) out.push(f(x, o));
   });
-  return ratios.length > 0 ? median(ratios) : Number.NaN;
+  return out.length > 0 ? median(out) : Number.NaN;
 }
-console.log(
-  `\nCapture overhead: ${runs} interleaved rounds (auditd: ${Math.min(runs, 3)} shorter rounds); per workload, the median over rounds of (time with the tracer / time without it in the same round)\n`,
-);
-console.log(
-  table(
-    ['workload', 'off (ms/op)', ...others.map((m) => `${m} ×`)],
-    WORKLOADS.map((w) => {
-      const off = median((base[w.name] ?? []).filter((v): v is number => v !== undefined));
-      return [
+const offMedian = (w: string, f: (s: Sample) => number) =>
+  median((base[w] ?? []).filter((v): v is Sample => v !== undefined).map(f));
+const cell = (v: number, d = 3) => (Number.isNaN(v) ? '-' : fmt(v, d));
+const report = (
+  title: string,
+  unit: string,
+  offOf: (s: Sample) => number,
+  f: (x: Sample, o: Sample) => number,
+  d = 3,
+) => {
+  console.log(`\n${title}\n`);
+  console.log(
+    table(
+      ['workload', `off (${unit})`, ...others.map((m) => m)],
+      WORKLOADS.map((w) => [
         w.name,
-        fmt(off, 3),
-        ...others.map((m) => {
-          const v = pairedRatio(m, w.name);
-          return Number.isNaN(v) ? '-' : fmt(v, 3);
-        }),
-      ];
-    }),
-  ),
+        cell(offMedian(w.name, offOf), 3),
+        ...others.map((m) => cell(paired(m, w.name, f), d)),
+      ]),
+    ),
+  );
+};
+console.log(
+  `\nCapture overhead: ${runs} interleaved rounds (auditd: ${Math.min(runs, 3)} shorter rounds). Each cell is the median over rounds of the value with the tracer against "off" in the same round.`,
+);
+report(
+  'Wall time of the workload, ratio to off',
+  'ms/op',
+  (s) => s.ms,
+  (x, o) => x.ms / o.ms,
+);
+report(
+  "CPU time of the workload's own processes (its cgroup's cpu.stat), ratio to off: in-kernel tracing cost, robust to other load",
+  'µs/op',
+  (s) => s.workloadCpuUs,
+  (x, o) => x.workloadCpuUs / o.workloadCpuUs,
+);
+report(
+  'CPU time of the tracer outside the workload (Vigil: consumer + poll thread; bpftrace; auditd + kauditd) in µs per operation, above off',
+  'µs/op',
+  (s) => s.tracerCpuUs,
+  (x, o) => x.tracerCpuUs - o.tracerCpuUs,
+  1,
 );
 console.log(
-  `load average during the run: ${loadavg()
+  `\nload average at the end: ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')} on ${cpus().length} CPUs`,
 );
