@@ -119,6 +119,20 @@ describe('vigil learn and vigil check', () => {
     expect(Object.keys(doc.baselines[0]!.learning).sort()).toEqual(['a', 'b']);
   });
 
+  it('takes generalisation settings from a file and stores them in the baseline', async () => {
+    const settings = join(dir, 'gen.json');
+    const { DEFAULT_GENERALISATION } = await import('@vigil/core');
+    writeFileSync(settings, JSON.stringify({ ...DEFAULT_GENERALISATION, defaultMaxChildren: 5 }));
+    const out = join(dir, 'gen.baseline.json');
+    expect((await runCli(['learn', '--out', out, '--generalisation', settings, learnCapture])).code).toBe(0);
+    const doc = BaselineSetDocumentSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(doc.baselines[0]?.generalisation.defaultMaxChildren).toBe(5);
+    writeFileSync(settings, JSON.stringify({ ...DEFAULT_GENERALISATION, defaultMaxChildren: -1 }));
+    const bad = await runCli(['learn', '--out', out, '--generalisation', settings, learnCapture]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/gen\.json: invalid generalisation settings: defaultMaxChildren/);
+  });
+
   it('exits 2 with one clear line on usage and input errors, writing nothing', async () => {
     const noBaseline = await runCli(['check', attackCapture]);
     expect(noBaseline.code).toBe(2);

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import {
   BaselineLearner,
   BaselineSet,
@@ -5,6 +6,9 @@ import {
   DnsEnricher,
   encodeBaselineSet,
   type Finding,
+  fromZodError,
+  type GeneralisationConfig,
+  GeneralisationConfigSchema,
   ProcessTreeEnricher,
   ReplaySource,
   readBaselineFile,
@@ -75,6 +79,31 @@ export function stabilityFromFlags(values: Readonly<Record<string, unknown>>): S
   return p;
 }
 
+/** Reads a generalisation configuration (JSON, {@link GeneralisationConfigSchema}). */
+export async function readGeneralisation(path: string): Promise<GeneralisationConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new VigilError('IO', `cannot read generalisation settings: ${(cause as Error).message}`, {
+      cause,
+      location: { file: path },
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new VigilError('PARSE', `generalisation settings are not valid JSON: ${(cause as Error).message}`, {
+      cause,
+      location: { file: path },
+    });
+  }
+  const r = GeneralisationConfigSchema.safeParse(raw);
+  if (!r.success) throw fromZodError(r.error, 'generalisation settings', { file: path });
+  return r.data;
+}
+
 function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
@@ -94,11 +123,13 @@ export const learnCommand: Command = {
     'A summary goes to stderr; the baseline (JSON or msgpack) to --out or stdout.',
     '--merge joins the result with an existing baseline file; --store also merges it into a SQLite store.',
     '--mark-stable marks every baseline stable at the end (after review).',
+    '--generalisation FILE sets collapse thresholds per path prefix (JSON; see docs/baselines.md).',
     '--fail-on SEVERITY exits 1 when quarantined behaviour is at or above SEVERITY.',
   ].join('\n'),
   options: {
     origin: { type: 'string' },
     merge: { type: 'string' },
+    generalisation: { type: 'string' },
     store: { type: 'string' },
     'min-observations': { type: 'string' },
     'min-duration': { type: 'string' },
@@ -118,7 +149,13 @@ export const learnCommand: Command = {
     const origin = typeof ctx.args.values['origin'] === 'string' ? ctx.args.values['origin'] : undefined;
     const mergePath = ctx.args.values['merge'];
     const resume = typeof mergePath === 'string' ? await readBaselineFile(mergePath) : undefined;
-    const learner = new BaselineLearner({ stability, ...(origin !== undefined ? { origin } : {}) });
+    const genPath = ctx.args.values['generalisation'];
+    const generalisation = typeof genPath === 'string' ? await readGeneralisation(genPath) : undefined;
+    const learner = new BaselineLearner({
+      stability,
+      ...(origin !== undefined ? { origin } : {}),
+      ...(generalisation ? { generalisation } : {}),
+    });
     const quarantined: Finding[] = [];
     learner.onNotice((n) => {
       if (n.type === 'stable')
