@@ -3,10 +3,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { main } from '@vigil/cli';
 import { type AiBom, AiBomSchema, buildAiBom } from '@vigil/core';
 import { probe } from '@vigil/ebpf-native';
-import { aiBomToCycloneDx } from '@vigil/reporters';
+import { aiBomToCycloneDx, renderCycloneDx } from '@vigil/reporters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ScriptedLlm, startScriptedLlm } from '../src/scripted-llm.js';
 
@@ -167,11 +168,13 @@ describe('agent lab: a real agent, a real MCP server, a scripted endpoint', () =
           ),
         ).toBe(true);
 
-        // And it exports.
+        // And it exports as CycloneDX 1.6 that the official schema accepts.
         const cdx = aiBomToCycloneDx(bom);
         expect(
           cdx.components.some((c) => c.type === 'machine-learning-model' && c.name === 'gpt-4o-mini'),
         ).toBe(true);
+        const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
+        expect(await validator.validate(renderCycloneDx(bom))).toBeNull();
       },
     );
   });

@@ -22,7 +22,7 @@ export function renderAiBomText(bom: AiBom): string {
       .map(([k, v]) => `${v} ${k}`)
       .join(', ')}) from ${bom.inputs.events} events`,
   );
-  const drops = Object.entries(bom.inputs.drops);
+  const drops = Object.entries(bom.inputs.drops).filter(([, v]) => v > 0);
   if (drops.length > 0)
     out.push(`  capture dropped events: ${drops.map(([k, v]) => `${k}=${v}`).join(', ')}`);
   const order = ['undeclared-used', 'declared-used', 'observed', 'declared-unused'];
