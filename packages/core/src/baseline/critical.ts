@@ -71,7 +71,14 @@ export const CREDENTIAL_PATHS: readonly RegExp[] = [
   /\/\.git-credentials$/,
 ];
 
-/** True when reading `path` exposes a credential (service-account tokens, cloud keys, SSH keys, …). */
+/**
+ * True when reading `path` exposes a credential (service-account tokens, cloud keys, SSH keys, …).
+ *
+ * @example
+ * ```ts
+ * isCredentialPath('/var/run/secrets/kubernetes.io/serviceaccount/token'); // true
+ * ```
+ */
 export function isCredentialPath(path: string): boolean {
   return CREDENTIAL_PATHS.some((r) => r.test(path));
 }
@@ -81,7 +88,14 @@ function basename(p: string): string {
   return i >= 0 ? p.slice(i + 1) : p;
 }
 
-/** True when `filename`/`argv` start a shell (including `busybox sh`). */
+/**
+ * True when `filename`/`argv` start a shell (including `busybox sh`).
+ *
+ * @example
+ * ```ts
+ * isShellExec('/bin/busybox', ['busybox', 'sh', '-c', 'id']); // true
+ * ```
+ */
 export function isShellExec(filename: string, argv: readonly string[]): boolean {
   const b = basename(filename);
   if (b === 'busybox') return SHELLS.has(basename(argv[1] ?? argv[0] ?? ''));

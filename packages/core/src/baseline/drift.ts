@@ -115,6 +115,13 @@ function tail(segs: readonly string[], from: number): string {
 /**
  * Decides how serious one uncovered observation is, from what drifted and
  * how far it is from what the baseline knows.
+ *
+ * @example
+ * ```ts
+ * const obs = observeEvent(event, baseline.generalisation)[0]!;
+ * const a = assessDrift(obs, baseline.coversObservation(obs), event);
+ * console.log(a.severity, a.ruleId); // e.g. 'high' 'vigil.drift.peer.new-egress-domain'
+ * ```
  */
 export function assessDrift(
   obs: BaselineObservation,
@@ -379,7 +386,14 @@ function egressTarget(segs: readonly string[]): string {
   return describePattern('peers', segs).replace(/^egress (\S+) (.*)$/, '$2 ($1)');
 }
 
-/** Stable finding id for drift of `pattern` in `domain` against a baseline key. */
+/**
+ * Stable finding id for drift of `pattern` in `domain` against a baseline key.
+ *
+ * @example
+ * ```ts
+ * driftFindingId('k8s:ai/agent/agent', 'img:1', 'tools', ['github', 'create_issue']); // 'drift-…' (20 hex digits)
+ * ```
+ */
 export function driftFindingId(
   subject: string,
   versionKey: string,

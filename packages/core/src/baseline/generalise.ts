@@ -20,7 +20,14 @@ export const BaselineDomainSchema = z.enum([
 /** @see {@link BaselineDomainSchema} */
 export type BaselineDomain = z.infer<typeof BaselineDomainSchema>;
 
-/** Every domain, in a stable order. */
+/**
+ * Every domain, in a stable order.
+ *
+ * @example
+ * ```ts
+ * for (const d of BASELINE_DOMAINS) console.log(d, baseline.size(d));
+ * ```
+ */
 export const BASELINE_DOMAINS: readonly BaselineDomain[] = BaselineDomainSchema.options;
 
 /**
@@ -227,7 +234,16 @@ export function dnsSegments(name: string): string[] {
   return out;
 }
 
-/** Threshold lookup compiled from a configuration: longest matching prefix per domain. */
+/**
+ * Threshold lookup compiled from a configuration: longest matching prefix per domain.
+ *
+ * @example
+ * ```ts
+ * const policy = new CollapsePolicy(DEFAULT_GENERALISATION);
+ * policy.maxChildren('files', '/tmp/'); // 4
+ * policy.maxChildren('files', '/etc/'); // Infinity
+ * ```
+ */
 export class CollapsePolicy {
   readonly config: GeneralisationConfig;
   readonly #byDomain = new Map<BaselineDomain, CollapseRule[]>();
@@ -257,7 +273,14 @@ export class CollapsePolicy {
   }
 }
 
-/** True when two configurations generalise identically. */
+/**
+ * True when two configurations generalise identically (rule order does not matter).
+ *
+ * @example
+ * ```ts
+ * sameGeneralisation(DEFAULT_GENERALISATION, { ...DEFAULT_GENERALISATION }); // true
+ * ```
+ */
 export function sameGeneralisation(a: GeneralisationConfig, b: GeneralisationConfig): boolean {
   return JSON.stringify(canonicalConfig(a)) === JSON.stringify(canonicalConfig(b));
 }

@@ -33,7 +33,14 @@ function fileAccess(access: string): 'read' | 'write' | 'exec' {
   return 'read';
 }
 
-/** Expands an IPv6 address to eight 4-digit groups; undefined when it is not one. */
+/**
+ * Expands an IPv6 address to eight 4-digit groups; undefined when it is not one.
+ *
+ * @example
+ * ```ts
+ * expandIpv6('2001:db8::1'); // ['2001', '0db8', '0000', '0000', '0000', '0000', '0000', '0001']
+ * ```
+ */
 export function expandIpv6(addr: string): string[] | undefined {
   let a = addr.toLowerCase();
   const pct = a.indexOf('%');

@@ -1,7 +1,7 @@
 import type { LearningState, StabilityPolicy } from './schema.js';
 
 /**
- * The default stability policy: at least 2,000 observations and 15 minutes of
+ * The default stability policy (use `{ ...DEFAULT_STABILITY, minDurationSec: 3600 }` to change one field): at least 2,000 observations and 15 minutes of
  * event time, then stable once no more than 0.5 % of the last 1,000
  * observations were new; stable regardless after 24 hours.
  */

@@ -81,7 +81,14 @@ export function defaultBaselineKey(workload: WorkloadRef): BaselineKey {
   return { subject, versionKey };
 }
 
-/** The string a baseline key is indexed by. */
+/**
+ * The string a baseline key is indexed by.
+ *
+ * @example
+ * ```ts
+ * const index = new Map([[baselineKeyString(b), b]]);
+ * ```
+ */
 export function baselineKeyString(key: BaselineKey): string {
   return `${key.subject}\u0000${key.versionKey}`;
 }
