@@ -496,6 +496,10 @@ describe('hostile and huge input', () => {
     ['uv.lock', '[[package]]\nname = "openai"\nversion = "1.0.0"\n'],
     ['mcp.json', '{"mcpServers":{"a":{"command":"npx","args":["x"]}}}'],
     ['k8s.yaml', 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - image: ollama/ollama\n'],
+    [
+      'pyproject.toml',
+      '[project]\ndependencies = [\n  "openai==1.0.0",\n]\n[tool.poetry.dependencies]\ncrewai = "1"\n',
+    ],
   ];
 
   it('on arbitrary bytes, every reader yields components or throws a located VigilError, nothing else', async () => {
@@ -548,5 +552,66 @@ describe('hostile and huge input', () => {
   it('refuses names it cannot classify', async () => {
     const err = await errorOf(readDeclaredInput(file('Gemfile', 'gem "x"')));
     expect(err.code).toBe('USAGE');
+  });
+});
+
+describe('pyproject.toml', () => {
+  it('reads PEP 621 dependencies and extras, PEP 735 groups and Poetry tables', async () => {
+    const p = file(
+      'pyproject.toml',
+      [
+        '[project]',
+        'name = "my-agent"',
+        'dependencies = [',
+        '    "langgraph>=0.2",  # the graph',
+        '    \'openai==1.54.0\', "anthropic"',
+        ']',
+        '',
+        '[project.optional-dependencies]',
+        'rag = ["qdrant-client>=1.12", "llama-index"]',
+        '',
+        '[dependency-groups]',
+        'dev = [',
+        '  "pytest>=8",',
+        '  {include-group = "lint"},',
+        ']',
+        '',
+        '[tool.poetry.dependencies]',
+        'python = "^3.11"',
+        'crewai = "0.80.0"',
+        'transformers = { version = "^4.44", extras = ["torch"] }',
+        '',
+        '[tool.ruff]',
+        'line-length = 100',
+      ].join('\n'),
+    );
+    const items = await readDeclaredInput(p);
+    expect(items.map((i) => [i.name, i.version, i.declaration.line, i.declaration.path])).toEqual([
+      ['langgraph', undefined, 4, 'project.dependencies'],
+      ['openai', '1.54.0', 5, 'project.dependencies'],
+      ['anthropic', undefined, 5, 'project.dependencies'],
+      ['qdrant-client', undefined, 9, 'project.optional-dependencies.rag'],
+      ['llama-index', undefined, 9, 'project.optional-dependencies.rag'],
+      ['pytest', undefined, 13, 'dependency-groups.dev'],
+      ['crewai', '0.80.0', 19, 'tool.poetry.dependencies.crewai'],
+      ['transformers', undefined, 20, 'tool.poetry.dependencies.transformers'],
+    ]);
+  });
+
+  it('names the line of a broken dependency array', async () => {
+    const open = await errorOf(
+      readDeclaredInput(file('pyproject.toml', '[project]\ndependencies = [\n  "openai",\n')),
+    );
+    expect(open.message).toMatch(/pyproject\.toml, line 2: the project\.dependencies array is not closed/);
+    const junk = await errorOf(
+      readDeclaredInput(file('pyproject.toml', '[project]\ndependencies = [\n  openai\n]\n')),
+    );
+    expect(junk.message).toMatch(
+      /pyproject\.toml, line 3: expected quoted requirements in project\.dependencies/,
+    );
+    const bad = await errorOf(
+      readDeclaredInput(file('pyproject.toml', '[project]\ndependencies = ["!!!"]\n')),
+    );
+    expect(bad.message).toMatch(/line 2: expected a requirement like "name>=1.0" in project\.dependencies/);
   });
 });

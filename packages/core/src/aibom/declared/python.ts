@@ -167,3 +167,131 @@ export function readPoetryLock(
 export function readUvLock(path: string, options: DeclaredReadOptions = {}): AsyncGenerator<DeclaredPackage> {
   return readTomlPackages(path, 'uv.lock', options);
 }
+
+/**
+ * Reads the direct dependencies a `pyproject.toml` declares, line by line:
+ * PEP 621 `[project] dependencies` and `[project.optional-dependencies]`,
+ * PEP 735 `[dependency-groups]`, and Poetry's `[tool.poetry.dependencies]`
+ * and `[tool.poetry.group.*.dependencies]` tables.
+ */
+export async function* readPyprojectToml(
+  path: string,
+  options: DeclaredReadOptions = {},
+): AsyncGenerator<DeclaredPackage> {
+  let table = '';
+  let inArray: { key: string; line: number } | undefined;
+  const emit = (spec: string, line: number, where: string): DeclaredPackage => {
+    const m = REQUIREMENT.exec(spec.trim());
+    if (!m) {
+      throw new VigilError(
+        'PARSE',
+        `expected a requirement like "name>=1.0" in ${where}, found "${spec.slice(0, 80)}"`,
+        {
+          location: { file: path, line },
+        },
+      );
+    }
+    const pinned = m[3] ? /^\(?\s*===?\s*([^,\s)]+)\s*\)?$/.exec(m[3].trim())?.[1] : undefined;
+    return {
+      kind: 'package',
+      ecosystem: 'pypi',
+      name: m[1]!,
+      ...(pinned ? { version: pinned } : {}),
+      declaration: {
+        file: path,
+        input: 'pyproject.toml',
+        line,
+        path: where,
+        specifier: spec.trim(),
+        direct: true,
+      },
+    };
+  };
+  const isPep508Table = () =>
+    table === 'project' || table === 'project.optional-dependencies' || table === 'dependency-groups';
+  for await (const { text, line } of readLines(path, options.maxLineBytes, options.signal)) {
+    const t = text.trim();
+    if (inArray) {
+      if (t === '' || t.startsWith('#')) continue;
+      if (t.startsWith(']')) {
+        inArray = undefined;
+        continue;
+      }
+      if (t.startsWith('{')) continue; // PEP 735 include-group tables
+      const strings = [...t.matchAll(/(["'])(.*?)\1/g)];
+      const rest = t
+        .replace(/(["'])(.*?)\1/g, '')
+        .replace(/#.*$/, '')
+        .trim();
+      if (strings.length === 0 || !/^[,\s]*\]?[,\s]*$/.test(rest)) {
+        throw new VigilError(
+          'PARSE',
+          `expected quoted requirements in ${inArray.key}, found "${t.slice(0, 60)}"`,
+          {
+            location: { file: path, line },
+          },
+        );
+      }
+      for (const m of strings) yield emit(m[2]!, line, inArray.key);
+      if (rest.includes(']')) inArray = undefined;
+      continue;
+    }
+    if (t === '' || t.startsWith('#')) continue;
+    const header = /^\[([^\]]+)\]\s*(#.*)?$/.exec(t);
+    if (header) {
+      table = header[1]!.trim().replace(/\s+/g, '');
+      continue;
+    }
+    if (t.startsWith('[[')) {
+      table = '';
+      continue;
+    }
+    const eq = t.indexOf('=');
+    if (eq <= 0) continue;
+    const key = t
+      .slice(0, eq)
+      .trim()
+      .replace(/^["']|["']$/g, '');
+    const value = t.slice(eq + 1).trim();
+    const pep508 =
+      (table === 'project' && key === 'dependencies') || (isPep508Table() && table !== 'project');
+    if (pep508 && value.startsWith('[')) {
+      const where = table === 'project' ? 'project.dependencies' : `${table}.${key}`;
+      const inline = value.slice(1);
+      const close = inline.lastIndexOf(']');
+      const body = close >= 0 ? inline.slice(0, close) : inline;
+      for (const m of body.matchAll(/(["'])(.*?)\1/g)) yield emit(m[2]!, line, where);
+      if (close < 0) inArray = { key: where, line };
+      continue;
+    }
+    if (/^tool\.poetry(\.group\.[^.]+)?\.(dev-)?dependencies$/.test(table)) {
+      if (key.toLowerCase() === 'python') continue;
+      const spec = /^["']([^"']*)["']/.exec(value)?.[1] ?? /version\s*=\s*["']([^"']*)["']/.exec(value)?.[1];
+      const pinned =
+        spec && /^==?\s*\d/.test(spec)
+          ? spec.replace(/^==?\s*/, '')
+          : spec && /^\d[\w.]*$/.test(spec)
+            ? spec
+            : undefined;
+      yield {
+        kind: 'package',
+        ecosystem: 'pypi',
+        name: key,
+        ...(pinned ? { version: pinned } : {}),
+        declaration: {
+          file: path,
+          input: 'pyproject.toml',
+          line,
+          path: `${table}.${key}`,
+          ...(spec ? { specifier: spec } : {}),
+          direct: true,
+        },
+      };
+    }
+  }
+  if (inArray) {
+    throw new VigilError('PARSE', `the ${inArray.key} array is not closed`, {
+      location: { file: path, line: inArray.line },
+    });
+  }
+}

@@ -10,7 +10,7 @@ import {
   readPnpmLock,
   readYarnLock,
 } from './npm.js';
-import { readPoetryLock, readRequirementsTxt, readUvLock } from './python.js';
+import { readPoetryLock, readPyprojectToml, readRequirementsTxt, readUvLock } from './python.js';
 
 /** The kinds of declared input Vigil reads. */
 export type DeclaredInputKind = Declaration['input'];
@@ -24,7 +24,7 @@ export interface DeclaredInputOptions extends DeclaredReadOptions {
 /**
  * Guesses the kind of a declared input from its file name: `package.json`,
  * `package-lock.json`/`npm-shrinkwrap.json`, `pnpm-lock.yaml`, `yarn.lock`,
- * `requirements*.txt`, `poetry.lock`, `uv.lock`, other `*.json` as an MCP
+ * `requirements*.txt`, `poetry.lock`, `uv.lock`, `pyproject.toml`, other `*.json` as an MCP
  * client configuration, other `*.yaml`/`*.yml` as Kubernetes manifests.
  *
  * @example
@@ -41,6 +41,7 @@ export function detectDeclaredInput(path: string): DeclaredInputKind | undefined
   if (base === 'yarn.lock') return 'yarn.lock';
   if (base === 'poetry.lock') return 'poetry.lock';
   if (base === 'uv.lock') return 'uv.lock';
+  if (base === 'pyproject.toml') return 'pyproject.toml';
   if (/requirements.*\.txt$|constraints.*\.txt$/.test(base)) return 'requirements.txt';
   if (base.endsWith('.json')) return 'mcp-config';
   if (base.endsWith('.yaml') || base.endsWith('.yml')) return 'kubernetes';
@@ -83,6 +84,8 @@ export function streamDeclaredInput(
       return readPoetryLock(path, options);
     case 'uv.lock':
       return readUvLock(path, options);
+    case 'pyproject.toml':
+      return readPyprojectToml(path, options);
     case 'mcp-config':
       return readMcpConfig(path, options);
     case 'kubernetes':
