@@ -14,7 +14,7 @@ import {
 } from './generalise.js';
 import { CoverageCache } from './internal/coverage-cache.js';
 import { type EntryStats, type Introducer, PatternTrie } from './internal/pattern-trie.js';
-import { type BaselineObservation, describePattern, eventKey, observeEvent } from './observation.js';
+import { type BaselineObservation, describePattern, observeEvent } from './observation.js';
 import {
   BASELINE_SCHEMA_VERSION,
   type BaselineDocument,

@@ -3,7 +3,23 @@
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const ESCAPE = /^(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/;
+
+// End offset of the JSON string starting at `i` (a double quote), or -1 when it is not one.
+function scanString(text: string, i: number): number {
+  let j = i + 1;
+  while (j < text.length) {
+    const c = text.charCodeAt(j);
+    if (c === 0x22) return j + 1;
+    if (c < 0x20) return -1;
+    if (c === 0x5c) {
+      const m = ESCAPE.exec(text.slice(j + 1, j + 6));
+      if (!m) return -1;
+      j += 1 + m[0].length;
+    } else j++;
+  }
+  return -1;
+}
 
 type Want = 'value' | 'key' | 'colon' | 'comma-or-close' | 'value-or-close' | 'key-or-close' | 'end';
 
@@ -13,8 +29,7 @@ export function jsonErrorAt(text: string): { offset: number; expected: string } 
   const n = text.length;
   // Stack of containers: '[' or '{'. `want` is what the grammar expects next.
   const stack: string[] = [];
-  let want: 'value' | 'key' | 'colon' | 'comma-or-close' | 'value-or-close' | 'key-or-close' | 'end' =
-    'value';
+  let want: Want = 'value';
   const skip = () => {
     while (i < n && WS.has(text.charCodeAt(i))) i++;
   };
@@ -53,9 +68,9 @@ export function jsonErrorAt(text: string): { offset: number; expected: string } 
           want = stack.length === 0 ? 'end' : 'comma-or-close';
           continue;
         }
-        STRING.lastIndex = i;
-        if (!STRING.test(text)) return { offset: i, expected: 'a property name in double quotes' };
-        i = STRING.lastIndex;
+        const end = text[i] === '"' ? scanString(text, i) : -1;
+        if (end < 0) return { offset: i, expected: 'a property name in double quotes' };
+        i = end;
         want = 'colon';
         continue;
       }
@@ -79,9 +94,9 @@ export function jsonErrorAt(text: string): { offset: number; expected: string } 
           continue;
         }
         if (c === '"') {
-          STRING.lastIndex = i;
-          if (!STRING.test(text)) return { offset: i, expected: 'a complete string' };
-          i = STRING.lastIndex;
+          const end = scanString(text, i);
+          if (end < 0) return { offset: i, expected: 'a complete string' };
+          i = end;
           want = stack.length === 0 ? 'end' : 'comma-or-close';
           continue;
         }
