@@ -43,6 +43,11 @@ export interface SensorOptions extends EventSourceOptions {
   readonly batchBytes?: number;
   /** Batches queued towards JavaScript before the poll thread refuses more (cause `consumer-refused`). Default 256. */
   readonly maxQueuedBatches?: number;
+  /**
+   * Longest time (ms) a record waits in the poll thread before its batch is
+   * handed to JavaScript; larger batches cost less per event. Default 10.
+   */
+  readonly flushIntervalMs?: number;
 }
 
 /**
@@ -145,6 +150,9 @@ export class Sensor implements EventSource {
       ...(ring !== undefined ? { ringBufferBytes: ring } : {}),
       ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
       ...(options.maxQueuedBatches !== undefined ? { maxQueuedBatches: options.maxQueuedBatches } : {}),
+      ...(options.flushIntervalMs !== undefined
+        ? { flushMs: Math.max(1, Math.round(options.flushIntervalMs)) }
+        : {}),
     });
     try {
       await native.load();

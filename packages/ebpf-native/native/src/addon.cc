@@ -181,8 +181,8 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     uint32_t before = 0;
     while (!stop_.load(std::memory_order_relaxed)) {
       // The kernel side wakes us only when a backlog builds up; otherwise the
-      // timeout paces draining (every flush_ms_ while a batch is open, else 10 ms).
-      int timeout = cur_->records > 0 ? static_cast<int>(flush_ms_) : 10;
+      // timeout paces draining: a batch is handed over when it is full or flush_ms_ old.
+      int timeout = static_cast<int>(flush_ms_);
       int n = ring_buffer__poll(rb_, timeout);
       if (n < 0 && n != -EINTR) {
         poll_errors_++;
@@ -357,7 +357,7 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
   uint32_t self_tgid_ = 0;
   uint32_t batch_bytes_ = 256 * 1024;
   uint32_t max_queue_ = 256;
-  uint32_t flush_ms_ = 2;
+  uint32_t flush_ms_ = 10;
   std::atomic<uint64_t> batches_sent_{0}, records_sent_{0}, refused_records_{0}, refused_batches_{0},
       poll_errors_{0};
   uint64_t final_counters_[VIGIL_CNT_MAX] = {};

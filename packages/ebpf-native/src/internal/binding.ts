@@ -12,6 +12,7 @@ export interface NativeSensorOptions {
   readonly selfTgid?: number;
   readonly batchBytes?: number;
   readonly maxQueuedBatches?: number;
+  readonly flushMs?: number;
 }
 
 /** Counters the native side keeps (kernel per-CPU counters summed, poll thread counters). */
