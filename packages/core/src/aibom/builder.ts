@@ -419,7 +419,12 @@ export class AiBomBuilder implements Consumer {
         return;
       case 'tool.list': {
         const server = this.#mcpByName(ev.server, ev);
-        if (server) server.properties['tools'] = String(ev.tools.length);
+        if (server) {
+          // What the server can do, beside what was called: the tool components are the calls.
+          server.properties['tools'] = String(ev.tools.length);
+          const names = ev.tools.map((t) => t.name).slice(0, 256);
+          server.properties['announcedTools'] = names.join(',');
+        }
         this.#see(server, ev, 'tool-list', 0.9, `${ev.server}: ${ev.tools.map((t) => t.name).join(', ')}`);
         return;
       }
@@ -950,6 +955,15 @@ export class AiBomBuilder implements Consumer {
       const server = byId.get(c.properties['serverComponent'] ?? '');
       if (server && server.status !== 'observed')
         c.status = server.status === 'declared-unused' ? 'declared-used' : server.status;
+    }
+    // Announced against used, per server: the gap between what an agent can do and what it does.
+    for (const c of components) {
+      if (c.type !== 'tool') continue;
+      const server = byId.get(c.properties['serverComponent'] ?? '');
+      if (!server) continue;
+      const used = new Set((server.properties['usedTools'] ?? '').split(',').filter((x) => x));
+      used.add(c.name);
+      server.properties['usedTools'] = [...used].sort().join(',');
     }
     components.sort((a, b) => a.type.localeCompare(b.type) || a.id.localeCompare(b.id));
     const byStatus: Record<string, number> = {};

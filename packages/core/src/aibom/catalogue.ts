@@ -38,6 +38,16 @@ const pattern = z.string().min(1).max(256);
  * Name patterns use `*` as a wildcard; hosts match exactly or with a leading
  * `*.`; `argv` entries are regular expressions tested against the command
  * line joined with spaces.
+ *
+ * @example
+ * ```ts
+ * import { SignatureSchema } from '@vigil/core';
+ *
+ * const sig = SignatureSchema.parse({
+ *   id: 'acme-gateway', name: 'ACME LLM gateway', type: 'llm-api',
+ *   match: { hosts: ['llm.acme.internal'], ports: [8443] }, confidence: { port: 0.3 },
+ * });
+ * ```
  */
 export const SignatureSchema = z.object({
   /** Stable id, e.g. `langchain` or `openai-api`. Component ids derive from it. */
@@ -83,7 +93,17 @@ export type Signature = z.infer<typeof SignatureSchema>;
 /** The input form of a {@link Signature}. */
 export type SignatureInput = z.input<typeof SignatureSchema>;
 
-/** A versioned set of signatures, as stored in a JSON file. */
+/**
+ * A versioned set of signatures, as stored in a JSON file.
+ *
+ * @example
+ * ```ts
+ * import { SignatureCatalogue, SignatureCatalogueSchema } from '@vigil/core';
+ *
+ * const doc = SignatureCatalogueSchema.parse(JSON.parse(text));
+ * const catalogue = SignatureCatalogue.builtin().extend(SignatureCatalogue.fromDocument(doc));
+ * ```
+ */
 export const SignatureCatalogueSchema = z.object({
   schemaVersion: z.literal(SIGNATURE_CATALOGUE_SCHEMA_VERSION),
   /** The catalogue's own version, e.g. `2026.11.0` or `acme-1`. */

@@ -107,7 +107,17 @@ export const DeclarationSchema = z.object({
 /** @see {@link DeclarationSchema} */
 export type Declaration = z.infer<typeof DeclarationSchema>;
 
-/** One component of the AI-BOM. */
+/**
+ * One component of the AI-BOM.
+ *
+ * @example
+ * ```ts
+ * import { AiBomComponentSchema } from '@vigil/core';
+ *
+ * const c = AiBomComponentSchema.parse(bom.components[0]);
+ * if (c.status === 'undeclared-used') console.log('shadow AI:', c.name, c.observed?.evidence[0]?.detail);
+ * ```
+ */
 export const AiBomComponentSchema = z.object({
   /** Stable id, e.g. `pkg:npm/@openai/agents`, `model:openai/gpt-4o`, `mcp-server:npm/@modelcontextprotocol/server-filesystem`. */
   id: z.string().min(1),

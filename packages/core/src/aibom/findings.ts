@@ -4,7 +4,14 @@ import type { WorkloadRef } from '../workload/workload-ref.js';
 import type { AiComponentType } from './catalogue.js';
 import type { AiBom, AiBomComponent } from './document.js';
 
-/** Rule ids of the findings {@link aiBomFindings} reports. */
+/**
+ * Rule ids of the findings {@link aiBomFindings} reports.
+ *
+ * @example
+ * ```ts
+ * const shadow = aiBomFindings(bom).filter((f) => f.ruleId === AIBOM_RULES.shadowAi);
+ * ```
+ */
 export const AIBOM_RULES = {
   /** An AI component ran that no declared input lists. */
   shadowAi: 'vigil.aibom.shadow-ai',

@@ -56,6 +56,13 @@ export type OtlpSpan = z.infer<typeof OtlpSpanSchema>;
 /**
  * An OTLP/JSON trace export (`ExportTraceServiceRequest`), as the OTLP HTTP
  * exporter sends it and the collector's file exporter writes it (one per line).
+ *
+ * @example
+ * ```ts
+ * import { eventsFromOtlp, OtlpTraceExportSchema } from '@vigil/core';
+ *
+ * const events = eventsFromOtlp(OtlpTraceExportSchema.parse(JSON.parse(body)));
+ * ```
  */
 export const OtlpTraceExportSchema = z.looseObject({
   resourceSpans: z.array(

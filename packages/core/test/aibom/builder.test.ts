@@ -458,3 +458,34 @@ describe('AiBomBuilder: who started the MCP server', () => {
     expect(bom.components.find((c) => c.id === 'pkg:pypi/langgraph')?.type).toBe('framework');
   });
 });
+
+describe('AiBomBuilder: announced against used tools', () => {
+  it('records what an MCP server announced beside the tools that were called', () => {
+    const b = new AiBomBuilder();
+    b.onBatch([
+      ev({
+        kind: 'process.exec',
+        pid: 5,
+        ppid: 100,
+        filename: '/usr/bin/npx',
+        argv: ['npx', '@modelcontextprotocol/server-filesystem', '/d'],
+      }),
+      ev({
+        kind: 'tool.list',
+        source: 'mcp-proxy',
+        server: 'filesystem',
+        tools: [{ name: 'read_file' }, { name: 'write_file' }, { name: 'move_file' }],
+      }),
+      ev({ kind: 'tool.call', source: 'mcp-proxy', server: 'filesystem', tool: 'read_file' }),
+    ]);
+    const server = b
+      .result()
+      .components.find((c) => c.id === 'mcp-server:npm/@modelcontextprotocol/server-filesystem');
+    expect(server?.properties).toMatchObject({
+      tools: '3',
+      announcedTools: 'read_file,write_file,move_file',
+      usedTools: 'read_file',
+    });
+    expect(server?.observed?.methods).toEqual(expect.arrayContaining(['exec', 'tool-list', 'tool-call']));
+  });
+});
