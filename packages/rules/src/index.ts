@@ -7,8 +7,10 @@
  * @packageDocumentation
  */
 
-export type { BaselineView, PeerRef } from './api/baseline-view.js';
+export type { BaselineView } from './api/baseline-view.js';
 export { MemoryBaselineView, toolFingerprint } from './api/baseline-view.js';
+export type { CoreBaselineViewOptions } from './api/core-baseline.js';
+export { coreBaselineView } from './api/core-baseline.js';
 export type { CompiledException, ExceptionsDocument, RuleException } from './api/exceptions.js';
 export {
   compileExceptions,

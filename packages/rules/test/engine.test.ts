@@ -357,9 +357,9 @@ describe('pack validation', () => {
 
   it('a baseline view with nothing learned covers nothing', () => {
     const b = new MemoryBaselineView();
-    expect(b.covers(AGENT.id)).toBe(false);
-    b.cover(AGENT.id);
-    expect(b.covers(AGENT.id)).toBe(true);
-    expect(b.seenProcess(AGENT.id, '/bin/sh')).toBe(false);
+    expect(b.covers(AGENT)).toBe(false);
+    b.cover(AGENT);
+    expect(b.covers(AGENT)).toBe(true);
+    expect(b.seen(exec('/bin/sh'))).toBe(false);
   });
 });

@@ -5,13 +5,7 @@ import { type BaselineView, builtinPacks, RuleEngine } from '../src/index.js';
 /** A baseline that covers every workload and has seen nothing: every baseline-aware rule and chain is live. */
 const EMPTY_BASELINE: BaselineView = {
   covers: () => true,
-  seenProcess: () => false,
-  seenFile: () => false,
-  seenPeer: () => false,
-  seenDnsName: () => false,
-  seenTool: () => false,
-  seenK8s: () => false,
-  seenCloud: () => false,
+  seen: () => false,
   approvedTools: () => undefined,
 };
 

@@ -1,55 +1,39 @@
-import type { ToolDefinition, VigilEvent } from '@vigil/core';
+import type { ToolDefinition, VigilEvent, WorkloadRef } from '@vigil/core';
 import { stableId } from '../internal/hash.js';
-
-/** A network peer as a baseline lookup sees it. */
-export interface PeerRef {
-  readonly address: string;
-  readonly port: number;
-  /** The DNS name the address was resolved from, when known. */
-  readonly dnsName?: string | undefined;
-}
 
 /**
  * What baseline-aware rules ask of a workload's learned behaviour: "was this
- * seen while learning?". Rules receive it through `ctx.baseline`; any
- * baseline store can implement it (see {@link MemoryBaselineView} for an
- * in-memory one).
+ * seen while learning?". Rules receive it through `ctx.baseline`. Any
+ * baseline store can implement it: {@link MemoryBaselineView} learns exact
+ * values in memory; {@link coreBaselineView} adapts the generalising
+ * baselines of `@vigil/core` (`BaselineSet`, as `vigil learn` writes them).
  *
- * Every lookup is only meaningful when {@link BaselineView.covers} is true for
- * the workload; the engine does not run baseline-aware rules on events of
- * workloads the baseline does not cover.
+ * The engine runs baseline-aware rules only on events of workloads for which
+ * {@link BaselineView.covers} is true.
  *
  * @example
  * ```ts
  * import type { BaselineView } from '@vigil/rules';
  *
- * function isNewBinary(b: BaselineView, workloadId: string, exe: string): boolean {
- *   return b.covers(workloadId) && !b.seenProcess(workloadId, exe);
+ * function isNew(b: BaselineView, ev: VigilEvent): boolean {
+ *   return b.covers(ev.workload) && !b.seen(ev);
  * }
  * ```
  */
 export interface BaselineView {
   /** True when the baseline has learned this workload. */
-  covers(workloadId: string): boolean;
-  /** The executable was run by the workload while learning. */
-  seenProcess(workloadId: string, exe: string): boolean;
-  /** The file was opened by the workload while learning. */
-  seenFile(workloadId: string, path: string): boolean;
-  /** The workload connected to this peer (address and port, or DNS name) while learning. */
-  seenPeer(workloadId: string, peer: PeerRef): boolean;
-  /** The workload resolved this DNS name while learning. */
-  seenDnsName(workloadId: string, name: string): boolean;
-  /** The workload called this tool of this MCP server while learning. */
-  seenTool(workloadId: string, server: string, tool: string): boolean;
-  /** The workload made this Kubernetes API call (verb on resource) while learning. */
-  seenK8s(workloadId: string, verb: string, resource: string): boolean;
-  /** The workload made this cloud API call while learning. */
-  seenCloud(workloadId: string, service: string, action: string): boolean;
+  covers(workload: WorkloadRef): boolean;
+  /**
+   * True when the behaviour of this event (the process it runs, the file and
+   * access mode it opens, the peer it reaches, the tool, model, Kubernetes or
+   * cloud API it calls) was seen while learning its workload.
+   */
+  seen(event: VigilEvent): boolean;
   /**
    * The tool definitions approved for an MCP server (tool name → {@link toolFingerprint}),
    * or undefined when the baseline holds none for it.
    */
-  approvedTools(workloadId: string, server: string): ReadonlyMap<string, string> | undefined;
+  approvedTools(workload: WorkloadRef, server: string): ReadonlyMap<string, string> | undefined;
 }
 
 /**
@@ -74,6 +58,8 @@ interface LearnedWorkload {
   k8s: Set<string>;
   cloud: Set<string>;
   toolDefs: Map<string, Map<string, string>>;
+  /** Event kinds seen, for kinds without a finer key. */
+  other: Set<string>;
 }
 
 function emptyWorkload(): LearnedWorkload {
@@ -86,6 +72,7 @@ function emptyWorkload(): LearnedWorkload {
     k8s: new Set(),
     cloud: new Set(),
     toolDefs: new Map(),
+    other: new Set(),
   };
 }
 
@@ -113,8 +100,8 @@ export class MemoryBaselineView implements BaselineView {
   }
 
   /** Marks a workload as learned even if no event of it was seen (it did nothing). */
-  cover(workloadId: string): this {
-    if (!this.#workloads.has(workloadId)) this.#workloads.set(workloadId, emptyWorkload());
+  cover(workload: WorkloadRef): this {
+    if (!this.#workloads.has(workload.id)) this.#workloads.set(workload.id, emptyWorkload());
     return this;
   }
 
@@ -154,39 +141,43 @@ export class MemoryBaselineView implements BaselineView {
         w.cloud.add(`${ev.service}\u0000${ev.action}`);
         break;
       default:
+        w.other.add(ev.kind);
         break;
     }
   }
 
-  covers(workloadId: string): boolean {
-    return this.#workloads.has(workloadId);
+  covers(workload: WorkloadRef): boolean {
+    return this.#workloads.has(workload.id);
   }
-  seenProcess(workloadId: string, exe: string): boolean {
-    return this.#workloads.get(workloadId)?.processes.has(exe) ?? false;
-  }
-  seenFile(workloadId: string, path: string): boolean {
-    return this.#workloads.get(workloadId)?.files.has(path) ?? false;
-  }
-  seenPeer(workloadId: string, peer: PeerRef): boolean {
-    const w = this.#workloads.get(workloadId);
+
+  seen(ev: VigilEvent): boolean {
+    const w = this.#workloads.get(ev.workload.id);
     if (!w) return false;
-    if (w.peers.has(`${peer.address}:${peer.port}`)) return true;
-    return peer.dnsName !== undefined && w.peers.has(`${peer.dnsName}:${peer.port}`);
+    switch (ev.kind) {
+      case 'process.exec':
+        return w.processes.has(ev.filename);
+      case 'file.open':
+        return w.files.has(ev.path);
+      case 'net.connect':
+        return (
+          w.peers.has(`${ev.daddr}:${ev.dport}`) ||
+          (ev.dnsName !== undefined && w.peers.has(`${ev.dnsName}:${ev.dport}`))
+        );
+      case 'dns.query':
+        return w.dnsNames.has(ev.name);
+      case 'tool.call':
+        return w.tools.has(`${ev.server}\u0000${ev.tool}`);
+      case 'k8s.api':
+        return w.k8s.has(`${ev.verb}\u0000${ev.resource}`);
+      case 'cloud.api':
+        return w.cloud.has(`${ev.service}\u0000${ev.action}`);
+      default:
+        return w.other.has(ev.kind);
+    }
   }
-  seenDnsName(workloadId: string, name: string): boolean {
-    return this.#workloads.get(workloadId)?.dnsNames.has(name) ?? false;
-  }
-  seenTool(workloadId: string, server: string, tool: string): boolean {
-    return this.#workloads.get(workloadId)?.tools.has(`${server}\u0000${tool}`) ?? false;
-  }
-  seenK8s(workloadId: string, verb: string, resource: string): boolean {
-    return this.#workloads.get(workloadId)?.k8s.has(`${verb}\u0000${resource}`) ?? false;
-  }
-  seenCloud(workloadId: string, service: string, action: string): boolean {
-    return this.#workloads.get(workloadId)?.cloud.has(`${service}\u0000${action}`) ?? false;
-  }
-  approvedTools(workloadId: string, server: string): ReadonlyMap<string, string> | undefined {
-    return this.#workloads.get(workloadId)?.toolDefs.get(server);
+
+  approvedTools(workload: WorkloadRef, server: string): ReadonlyMap<string, string> | undefined {
+    return this.#workloads.get(workload.id)?.toolDefs.get(server);
   }
 
   #workload(id: string): LearnedWorkload {

@@ -369,7 +369,7 @@ export class RuleEngine implements Consumer {
         const c = list[i]!;
         if (c.disabled) continue;
         if (c.needsBaseline) {
-          if (covered === 0) covered = baseline!.covers(ev.workload.id) ? 1 : 2;
+          if (covered === 0) covered = baseline!.covers(ev.workload) ? 1 : 2;
           if (covered === 2) continue;
         }
         this.#invocations++;

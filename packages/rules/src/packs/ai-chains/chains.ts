@@ -45,13 +45,13 @@ function describe(ev: VigilEvent): string {
 
 function newPrivateRead(ev: EventOf<'file.open'>, ctx: RuleContext): boolean {
   if (ev.result < 0 || (ev.access !== 'read' && ev.access !== 'readwrite')) return false;
-  if (ctx.baseline!.seenFile(ev.workload.id, ev.path)) return false;
+  if (ctx.baseline!.seen(ev)) return false;
   return secretClass(ev.path) !== undefined || PRIVATE_DATA_ROOTS.some((r) => ev.path.startsWith(r));
 }
 
 function newPeer(ev: EventOf<'net.connect'>, ctx: RuleContext): boolean {
   if (ev.family === 'unix' || !connectSucceeded(ev.result) || isLocalAddress(ev.daddr)) return false;
-  return !ctx.baseline!.seenPeer(ev.workload.id, { address: ev.daddr, port: ev.dport, dnsName: ev.dnsName });
+  return !ctx.baseline!.seen(ev);
 }
 
 /** Chain 1: injected instruction → tool misuse → exfiltration. */
@@ -94,9 +94,7 @@ export const injectionToExfiltration = defineSequenceRule({
       match: (ev, ctx) =>
         ev.kind === 'file.open'
           ? newPrivateRead(ev, ctx)
-          : SECRET_ACTIONS.test(ev.action) &&
-            ev.errorCode === undefined &&
-            !ctx.baseline!.seenCloud(ev.workload.id, ev.service, ev.action),
+          : SECRET_ACTIONS.test(ev.action) && ev.errorCode === undefined && !ctx.baseline!.seen(ev),
     }),
     step({
       name: 'send',
@@ -150,10 +148,7 @@ export const privilegeTraversal = defineSequenceRule({
       name: 'use',
       description: 'then called the Kubernetes or cloud API outside its baseline',
       kinds: ['k8s.api', 'cloud.api'],
-      match: (ev, ctx) =>
-        ev.kind === 'k8s.api'
-          ? !ctx.baseline!.seenK8s(ev.workload.id, ev.verb, ev.resource)
-          : !ctx.baseline!.seenCloud(ev.workload.id, ev.service, ev.action),
+      match: (ev, ctx) => !ctx.baseline!.seen(ev),
     }),
   ],
   subject: (events) => describe(events[1]!),
@@ -277,11 +272,11 @@ export const agenticSupplyChain = defineSequenceRule({
       match: (ev, ctx) => {
         if (ev.kind === 'file.open') {
           if (ev.result < 0 || (ev.access !== 'read' && ev.access !== 'readwrite')) return false;
-          return UNSAFE_MODEL.test(ev.path) && !ctx.baseline!.seenFile(ev.workload.id, ev.path);
+          return UNSAFE_MODEL.test(ev.path) && !ctx.baseline!.seen(ev);
         }
         const current = new Map(ev.tools.map((t) => [t.name, toolFingerprint(t)] as const));
         const approved =
-          ctx.baseline!.approvedTools(ev.workload.id, ev.server) ??
+          ctx.baseline!.approvedTools(ev.workload, ev.server) ??
           ctx.state.get<Map<string, string>>(`tools:${ev.server}`);
         if (approved === undefined) {
           ctx.state.set(`tools:${ev.server}`, current);
@@ -297,16 +292,15 @@ export const agenticSupplyChain = defineSequenceRule({
       kinds: ['process.exec', 'net.connect', 'file.open', 'tool.call'],
       match: (ev, ctx) => {
         const b = ctx.baseline!;
-        const w = ev.workload.id;
         switch (ev.kind) {
           case 'process.exec':
-            return (ev.result === undefined || ev.result >= 0) && !b.seenProcess(w, ev.filename);
+            return (ev.result === undefined || ev.result >= 0) && !b.seen(ev);
           case 'net.connect':
             return newPeer(ev, ctx);
           case 'file.open':
-            return ev.result >= 0 && secretClass(ev.path) !== undefined && !b.seenFile(w, ev.path);
+            return ev.result >= 0 && secretClass(ev.path) !== undefined && !b.seen(ev);
           case 'tool.call':
-            return !b.seenTool(w, ev.server, ev.tool);
+            return !b.seen(ev);
           default:
             return false;
         }

@@ -33,7 +33,7 @@ export const unexpectedTokenRead = defineRule({
   onEvent(ev, ctx) {
     if (ev.result < 0 || !isRead(ev.access)) return;
     if (secretClass(ev.path) !== 'service-account-token') return;
-    if (ctx.baseline!.seenFile(ev.workload.id, ev.path)) return;
+    if (ctx.baseline!.seen(ev)) return;
     ctx.report({
       subject: ev.path,
       summary: `${ev.exe || ev.comm} read the service-account token ${ev.path}, which the workload never read while learning`,
@@ -72,7 +72,7 @@ export const sensitiveFileRead = defineRule({
     const cls = secretClass(ev.path);
     if (cls === undefined || cls === 'service-account-token') return;
     const b = ctx.baseline;
-    if (b?.covers(ev.workload.id) && b.seenFile(ev.workload.id, ev.path)) return;
+    if (b?.covers(ev.workload) && b.seen(ev)) return;
     ctx.report({ subject: ev.path, summary: `${ev.exe || ev.comm} read ${ev.path} (${cls})` });
   },
 });

@@ -38,7 +38,7 @@ export const unexpectedK8sApi = defineRule({
   onEvent(ev, ctx) {
     const b = ctx.baseline!;
     if (ev.kind === 'k8s.api') {
-      if (b.seenK8s(ev.workload.id, ev.verb, ev.resource)) return;
+      if (b.seen(ev)) return;
       const what = `${ev.verb} ${ev.resource}${ev.subresource ? `/${ev.subresource}` : ''}`;
       ctx.report({
         subject: `api:${ev.verb}:${ev.resource}`,
@@ -47,7 +47,7 @@ export const unexpectedK8sApi = defineRule({
       return;
     }
     if (ev.family === 'unix' || !connectSucceeded(ev.result) || !isK8sApiPeer(ev.dnsName, ev.dport)) return;
-    if (b.seenPeer(ev.workload.id, { address: ev.daddr, port: ev.dport, dnsName: ev.dnsName })) return;
+    if (b.seen(ev)) return;
     ctx.report({
       subject: `connect:${ev.daddr}:${ev.dport}`,
       summary: `${ev.exe || ev.comm} connected to the Kubernetes API server ${ev.dnsName ?? ev.daddr}:${ev.dport}, which the workload never contacted while learning`,
@@ -160,8 +160,7 @@ export const unexpectedEgress = defineRule({
   kinds: ['net.connect'],
   onEvent(ev, ctx) {
     if (ev.family === 'unix' || !connectSucceeded(ev.result) || isLocalAddress(ev.daddr)) return;
-    if (ctx.baseline!.seenPeer(ev.workload.id, { address: ev.daddr, port: ev.dport, dnsName: ev.dnsName }))
-      return;
+    if (ctx.baseline!.seen(ev)) return;
     const peer = `${ev.dnsName ?? ev.daddr}:${ev.dport}`;
     ctx.report({
       subject: peer,

@@ -32,7 +32,7 @@ export const unexpectedProcess = defineRule({
   kinds: ['process.exec'],
   onEvent(ev, ctx) {
     if (ev.result !== undefined && ev.result < 0) return;
-    if (ctx.baseline!.seenProcess(ev.workload.id, ev.filename)) return;
+    if (ctx.baseline!.seen(ev)) return;
     ctx.report({
       subject: ev.filename,
       summary: `${ev.filename} ran in ${ev.workload.name ?? ev.workload.id}, which never ran it while learning`,

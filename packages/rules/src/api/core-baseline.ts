@@ -1,0 +1,46 @@
+import type { Baseline, BaselineKeyFn, BaselineSet, VigilEvent, WorkloadRef } from '@vigil/core';
+import type { BaselineView } from './baseline-view.js';
+
+/** Options of {@link coreBaselineView}. */
+export interface CoreBaselineViewOptions {
+  /** How workloads map to baselines; the set's default key when omitted. */
+  readonly key?: BaselineKeyFn;
+  /** Most workload → baseline resolutions cached. Default 10,000. */
+  readonly maxCachedWorkloads?: number;
+}
+
+/**
+ * Adapts the baselines of `@vigil/core` (a `BaselineSet`, as `vigil learn`
+ * writes and `readBaselineFile` reads them) to the {@link BaselineView} rules
+ * consult. Coverage questions go to `Baseline.isCovered`, so the rules see the
+ * core baseline's generalisation (argument patterns, path and DNS
+ * wildcards, access modes). Core baselines keep the tools a workload invoked,
+ * not the definitions it was shown, so `approvedTools` is always undefined and
+ * the rug-pull step compares against the first tool list in the stream.
+ *
+ * @example
+ * ```ts
+ * import { readBaselineFile } from '@vigil/core';
+ * import { builtinPacks, coreBaselineView, RuleEngine } from '@vigil/rules';
+ *
+ * const baseline = coreBaselineView(await readBaselineFile('agent.baseline.json'));
+ * const engine = new RuleEngine({ packs: builtinPacks(), baseline });
+ * ```
+ */
+export function coreBaselineView(set: BaselineSet, options: CoreBaselineViewOptions = {}): BaselineView {
+  const max = options.maxCachedWorkloads ?? 10_000;
+  const cache = new Map<string, Baseline | null>();
+  const lookup = (w: WorkloadRef): Baseline | undefined => {
+    const hit = cache.get(w.id);
+    if (hit !== undefined) return hit ?? undefined;
+    const b = options.key ? set.forWorkload(w, options.key) : set.forWorkload(w);
+    if (cache.size >= max) cache.clear();
+    cache.set(w.id, b ?? null);
+    return b;
+  };
+  return {
+    covers: (w) => lookup(w) !== undefined,
+    seen: (ev: VigilEvent) => lookup(ev.workload)?.isCovered(ev) ?? false,
+    approvedTools: () => undefined,
+  };
+}

@@ -1,0 +1,58 @@
+import { BaselineLearner, BaselineSet, MemorySource, Vigil, type VigilEvent } from '@vigil/core';
+import { describe, expect, it } from 'vitest';
+import { builtinPacks, coreBaselineView, RuleEngine } from '../src/index.js';
+import { AGENT, connect, exec, OTHER, open, toolCall } from './events.js';
+
+const LEARNING: VigilEvent[] = [
+  exec('/usr/bin/node', ['node', 'agent.js'], { pid: 100 }),
+  toolCall('fs', 'read_file'),
+  open('/app/config.json', 'read', { pid: 100 }),
+  connect('10.0.0.5', 443, { dnsName: 'api.openai.com', pid: 100 }),
+];
+// Core learners hold credential reads (and egress right after them) in quarantine for review instead of
+// learning them, so the learning run here does none.
+
+async function learn(events: VigilEvent[]): Promise<BaselineSet> {
+  const learner = new BaselineLearner({ origin: 'test' });
+  await new Vigil({ source: new MemorySource(events), consumers: [learner] }).run();
+  // Round-trip through the document form, as `vigil learn` writes it and `vigil check` reads it.
+  return BaselineSet.fromDocument(JSON.parse(JSON.stringify(learner.set.toDocument())));
+}
+
+describe('coreBaselineView (the @vigil/core baselines)', () => {
+  it('answers coverage for learned workloads only', async () => {
+    const view = coreBaselineView(await learn(LEARNING));
+    expect(view.covers(AGENT)).toBe(true);
+    expect(view.covers(OTHER)).toBe(false);
+    expect(view.seen(exec('/usr/bin/node', ['node', 'agent.js']))).toBe(true);
+    expect(view.seen(exec('/usr/bin/curl', ['curl', 'http://x']))).toBe(false);
+    expect(view.seen(connect('10.0.0.5', 443, { dnsName: 'api.openai.com' }))).toBe(true);
+    expect(view.seen(connect('203.0.113.9', 443, { dnsName: 'evil.example' }))).toBe(false);
+    expect(view.approvedTools(AGENT, 'fs')).toBeUndefined();
+  });
+
+  it('drives the baseline-aware rules and chains', async () => {
+    const engine = new RuleEngine({
+      packs: builtinPacks(),
+      baseline: coreBaselineView(await learn(LEARNING)),
+    });
+    expect(engine.rules().every((r) => r.enabled)).toBe(true);
+    const benign = engine.process([
+      exec('/usr/bin/node', ['node', 'agent.js'], { pid: 100 }),
+      toolCall('fs', 'read_file'),
+      open('/app/config.json', 'read', { pid: 100 }),
+      connect('10.0.0.5', 443, { dnsName: 'api.openai.com', pid: 100 }),
+    ]);
+    expect(benign).toEqual([]);
+    const attack = engine.process([
+      toolCall('web', 'fetch_url'),
+      open('/root/.aws/credentials', 'read', { pid: 100 }),
+      connect('203.0.113.9', 443, { dnsName: 'evil.example', pid: 100 }),
+    ]);
+    expect(attack.map((f) => f.ruleId).sort()).toEqual([
+      'vigil.ai.injection-tool-exfiltration',
+      'vigil.runtime.sensitive-file-read',
+      'vigil.runtime.unexpected-egress',
+    ]);
+  });
+});
