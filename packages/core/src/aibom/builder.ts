@@ -198,7 +198,7 @@ export class AiBomBuilder implements Consumer {
     this.#observe(ev);
   }
 
-  /** Adds declared components (from {@link readDeclaredInputs} or your own code). */
+  /** Adds declared components (from {@link streamDeclaredInput} or your own code). */
   declare(items: readonly DeclaredComponent[]): void {
     for (const item of items) {
       this.#declaredAny = true;
