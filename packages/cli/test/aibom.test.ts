@@ -14,9 +14,10 @@ import { runCli } from './helpers.js';
 const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-aibom-'));
 const WL = { id: 'systemd:/system.slice/agent.service', kind: 'systemd-service' as const, labels: {} };
 let ts = 1.8e18;
-const e = (p: Record<string, unknown>) =>
-  EventSchema.parse({
-    ts: (ts += 1e6),
+const e = (p: Record<string, unknown>) => {
+  ts += 1e6;
+  return EventSchema.parse({
+    ts,
     workload: WL,
     pid: 7,
     ppid: 1,
@@ -25,6 +26,7 @@ const e = (p: Record<string, unknown>) =>
     source: 'replay',
     ...p,
   } as VigilEventInput);
+};
 
 const capture = join(dir, 'run.vcap');
 const w = CaptureWriter.create(capture, { header: { source: 'synthetic' } });
