@@ -122,18 +122,45 @@ export class CloudTrailScanner {
   feed(text: string): RawRecord[] {
     const out: RawRecord[] = [];
     this.#segStart = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) this.#line++;
+    // Jump from one interesting character to the next: inside strings only quotes, backslashes and
+    // newlines matter; outside, only structure and newlines. Everything else is skipped unread.
+    const inStr = /["\\\n]/g;
+    const outStr = /["{}[\]\n]|[^\s,:0-9.eE+\-a-z]/g;
+    let i = 0;
+    if (this.#escape && text.length > 0) {
+      // The previous chunk ended on a backslash inside a string: this character is escaped.
+      if (text.charCodeAt(0) === 10) this.#line++;
+      this.#escape = false;
+      i = 1;
+    }
+    while (i < text.length) {
+      const re = this.#inString ? inStr : outStr;
+      re.lastIndex = i;
+      const m = re.exec(text);
+      if (!m) break;
+      const at = m.index;
+      if (!this.#inString && this.#depth === 0 && /[^\s,]/.test(text.slice(i, at)))
+        this.#fail(`expected a JSON object or array, found "${text.slice(i, at).trim()[0]}"`);
+      i = at + 1;
+      const c = text.charCodeAt(at);
+      if (c === 10) {
+        this.#line++;
+        continue;
+      }
       if (this.#inString) {
-        if (this.#escape) this.#escape = false;
-        else if (c === 92) this.#escape = true;
-        else if (c === 34) {
-          this.#inString = false;
-          if (this.#keyParts !== undefined) {
-            this.#lastKey = this.#keyParts + text.slice(this.#keyStart, i);
-            this.#keyParts = undefined;
-          }
+        if (c === 92) {
+          // Skip the escaped character (it may be a quote).
+          if (at + 1 < text.length) {
+            if (text.charCodeAt(at + 1) === 10) this.#line++;
+            i = at + 2;
+          } else this.#escape = true;
+          continue;
+        }
+        // A quote ends the string.
+        this.#inString = false;
+        if (this.#keyParts !== undefined) {
+          this.#lastKey = this.#keyParts + text.slice(this.#keyStart, at);
+          this.#keyParts = undefined;
         }
         continue;
       }
@@ -142,7 +169,7 @@ export class CloudTrailScanner {
           this.#inString = true;
           if (this.#depth === 1 && this.#recordsDepth < 0) {
             this.#keyParts = '';
-            this.#keyStart = i + 1;
+            this.#keyStart = at + 1;
           }
           break;
         case 123: // {
@@ -150,7 +177,7 @@ export class CloudTrailScanner {
           if (this.#depth === 0) {
             if (c === 123) {
               this.#cap = { parts: [], len: 0, line: this.#line, kind: 'top' };
-              this.#segStart = i;
+              this.#segStart = at;
             } else this.#recordsDepth = 1;
           } else if (
             this.#depth === 1 &&
@@ -163,7 +190,7 @@ export class CloudTrailScanner {
             this.#cap = undefined;
           } else if (this.#depth === this.#recordsDepth && c === 123 && this.#cap === undefined) {
             this.#cap = { parts: [], len: 0, line: this.#line, kind: 'elem' };
-            this.#segStart = i;
+            this.#segStart = at;
           }
           this.#depth++;
           break;
@@ -179,33 +206,32 @@ export class CloudTrailScanner {
             ((cap.kind === 'elem' && this.#depth === this.#recordsDepth) ||
               (cap.kind === 'top' && this.#depth === 0))
           ) {
-            cap.parts.push(text.slice(this.#segStart, i + 1));
+            cap.parts.push(text.slice(this.#segStart, at + 1));
             out.push({ text: cap.parts.join(''), line: cap.line });
             this.#cap = undefined;
           }
           if (c === 93 && this.#depth === this.#recordsDepth - 1) this.#recordsDepth = -1;
           break;
         }
-        case 32:
-        case 9:
-        case 10:
-        case 13:
-        case 44: // ,
-        case 58: // :
-          break;
         default:
           if (this.#depth === 0)
             this.#fail(`expected a JSON object or array, found "${String.fromCharCode(c)}"`);
       }
-      if (this.#cap && this.#cap.len + (i - this.#segStart) > this.#maxRecordBytes)
+      if (this.#cap && this.#cap.len + (at - this.#segStart) > this.#maxRecordBytes)
         throw new VigilError('INPUT_INVALID', `a record is larger than ${this.#maxRecordBytes} bytes`, {
           location: { file: this.#file, line: this.#cap.line },
         });
     }
+    if (!this.#inString && this.#depth === 0 && /[^\s,]/.test(text.slice(i)))
+      this.#fail(`expected a JSON object or array, found "${text.slice(i).trim()[0]}"`);
     if (this.#cap) {
       const seg = text.slice(this.#segStart);
       this.#cap.parts.push(seg);
       this.#cap.len += seg.length;
+      if (this.#cap.len > this.#maxRecordBytes)
+        throw new VigilError('INPUT_INVALID', `a record is larger than ${this.#maxRecordBytes} bytes`, {
+          location: { file: this.#file, line: this.#cap.line },
+        });
     }
     if (this.#keyParts !== undefined) {
       this.#keyParts += text.slice(this.#keyStart);

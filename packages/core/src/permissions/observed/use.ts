@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventOriginSchema, type VigilEvent } from '../../events/schema.js';
+import { type EventOrigin, EventOriginSchema, type VigilEvent } from '../../events/schema.js';
 import type { Consumer } from '../../pipeline/vigil.js';
 import { type WorkloadRef, WorkloadRefSchema } from '../../workload/workload-ref.js';
 import { PermissionDomainSchema, subjectOfAwsPrincipal, subjectOfK8sUser } from '../grant.js';
@@ -109,6 +109,7 @@ export interface ObservedUseOptions {
   readonly maxUses?: number;
 }
 
+const ORIGINS: ReadonlySet<string> = new Set(EventOriginSchema.options);
 const EACCES = -13;
 const EPERM = -1;
 const DENIED_CODE = /AccessDenied|Unauthorized|Forbidden|NotAuthorized/i;
@@ -171,18 +172,22 @@ export class ObservedUseAccumulator implements Consumer {
   }
 
   #record(ev: VigilEvent, subject: string, action: string, target: ObservedTarget, denied: boolean): void {
-    const key = `${subject}\u0000${action}\u0000${JSON.stringify(target)}`;
+    const targetJson = JSON.stringify(target);
+    const key = `${subject}\u0000${action}\u0000${targetJson}`;
     let u = this.#uses.get(key);
     if (!u) {
       if (this.#uses.size >= this.#max) {
         this.#overflow++;
         return;
       }
+      // Strings parsed out of a large input chunk can keep the whole chunk alive; a kept use holds
+      // only fresh copies, so memory stays bounded by the number of distinct uses.
+      const [subjectCopy, actionCopy] = key.split('\u0000', 2) as [string, string];
       u = {
-        subject,
+        subject: subjectCopy,
         domain: target.domain,
-        action,
-        target,
+        action: actionCopy,
+        target: JSON.parse(targetJson) as ObservedTarget,
         count: 0,
         denied: 0,
         firstTs: ev.ts,
@@ -196,8 +201,8 @@ export class ObservedUseAccumulator implements Consumer {
     if (ev.ts < u.firstTs) u.firstTs = ev.ts;
     if (ev.ts > u.lastTs) u.lastTs = ev.ts;
     // ns.change's own `source` field (the mount source) shadows the envelope's origin.
-    const origin = EventOriginSchema.safeParse(ev.source);
-    u.origins.add(origin.success ? origin.data : 'ebpf');
+    const origin = ev.source as EventOrigin;
+    u.origins.add(ORIGINS.has(origin) ? origin : 'ebpf');
   }
 
   /** Adds one event. */
@@ -207,7 +212,7 @@ export class ObservedUseAccumulator implements Consumer {
     if (ev.ts > this.#end) this.#end = ev.ts;
     const ws = workloadSubject(ev.workload);
     const isCaptured = ev.kind !== 'k8s.api' && ev.kind !== 'cloud.api';
-    if (isCaptured && !this.#workloads.has(ws)) this.#workloads.set(ws, ev.workload);
+    if (isCaptured && !this.#workloads.has(ws)) this.#workloads.set(ws, structuredClone(ev.workload));
     if (isCaptured && ev.uid !== undefined && ev.pid !== 0) {
       let s = this.#uids.get(ws);
       if (!s) {
