@@ -125,7 +125,24 @@ const TEMP_DIRS = new Set(['tmp', 'var/tmp', 'dev/shm']);
  * ```
  */
 export function generaliseSegment(seg: string, underTemp = false): string {
+  const memo = underTemp ? MEMO_TEMP : MEMO;
+  const hit = memo.get(seg);
+  if (hit !== undefined) return hit;
+  const out = generaliseUncached(seg, underTemp);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(seg, out);
+  return out;
+}
+
+// Segments repeat far more often than they vary (folder names, binaries): remember the answers.
+const MEMO_MAX = 65_536;
+const MEMO = new Map<string, string>();
+const MEMO_TEMP = new Map<string, string>();
+const DIGIT = /\d/;
+
+function generaliseUncached(seg: string, underTemp: boolean): string {
   if (seg === WILDCARD) return '\\*';
+  if (!DIGIT.test(seg)) return TEMP_NAME.test(seg) ? '<tmp>' : seg;
   if (ALL_DIGITS.test(seg)) return '<num>';
   if (TEMP_NAME.test(seg)) return '<tmp>';
   if (underTemp && /\d/.test(seg)) return '<tmp>';

@@ -8,6 +8,7 @@ import {
   decodeBaselineSet,
   encodeBaselineSet,
   type GeneralisationConfig,
+  observeEvent,
   type VigilEvent,
 } from '../../src/index.js';
 import { agentWorkload } from './helpers/agent-sim.js';
@@ -211,6 +212,40 @@ describe('merging baselines', () => {
     const b = fleet.baselines()[0]!;
     expect(b.tools().map((t) => t.display)).toEqual(['fs/read_file', 'fs/write_file']);
     expect(b.workloads).toEqual([ra.id, rb.id].sort());
+  });
+});
+
+describe('the cached coverage check', () => {
+  it('always agrees with the uncached one, also while the baseline changes (property)', () => {
+    fc.assert(
+      fc.property(fc.array(eventArb, { maxLength: 40 }), fc.array(eventArb, { maxLength: 40 }), (x, y) => {
+        const learner = new BaselineLearner({ origin: 'n', generalisation: TIGHT, critical: [] });
+        for (const e of x) learner.observe(e);
+        const b = learner.set.baselines()[0] ?? emptyBaseline();
+        for (const e of [...y, ...x]) expect(b.isCovered(e)).toBe(b.covers(e).covered);
+        for (const e of y) for (const o of observeEvent(e, TIGHT)) b.record(o, 1, 'n');
+        for (const e of [...y, ...x]) expect(b.isCovered(e)).toBe(b.covers(e).covered);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('stays right past its size limit', () => {
+    const b = emptyBaseline();
+    const ev = (i: number): VigilEvent => ({
+      ...env(i),
+      kind: 'file.open',
+      path: `/d${i % 3}/f${i}`,
+      flags: 0,
+      access: 'read',
+      result: 3,
+    });
+    for (let i = 0; i < 10; i++) for (const o of observeEvent(ev(i * 3), TIGHT)) b.record(o, 1, 'n');
+    for (let i = 0; i < 80_000; i++) {
+      const e = ev(i);
+      if (i % 997 === 0 || i < 50) expect(b.isCovered(e)).toBe(b.covers(e).covered);
+      else b.isCovered(e);
+    }
   });
 });
 

@@ -9,6 +9,8 @@ const ACCESS_BIT: Record<string, number> = { read: 0, path: 0, write: 2, readwri
  * whenever the baseline changes.
  */
 export class CoverageCache {
+  /** The previous generation, consulted on a miss so hot values survive an overflow. */
+  #old: CoverageCache | undefined;
   #files = new Map<string, number>();
   #dns = new Map<string, boolean>();
   #named = new Map<string, Map<string, Map<number, boolean>>>();
@@ -19,6 +21,11 @@ export class CoverageCache {
   #size = 0;
 
   clear(): void {
+    this.#old = undefined;
+    this.#reset();
+  }
+
+  #reset(): void {
     this.#files = new Map();
     this.#dns = new Map();
     this.#named = new Map();
@@ -31,6 +38,14 @@ export class CoverageCache {
 
   /** The cached answer, or undefined when the event's kind is not cached or the value was not seen. */
   get(ev: VigilEvent): boolean | undefined {
+    const hit = this.#get(ev);
+    if (hit !== undefined || this.#old === undefined) return hit;
+    const old = this.#old.#get(ev);
+    if (old !== undefined) this.set(ev, old);
+    return old;
+  }
+
+  #get(ev: VigilEvent): boolean | undefined {
     switch (ev.kind) {
       case 'file.open': {
         const bits = this.#files.get(ev.path);
@@ -60,7 +75,18 @@ export class CoverageCache {
 
   /** Stores an answer (ignored for kinds that are not cached). */
   set(ev: VigilEvent, covered: boolean): void {
-    if (++this.#size > MAX_ENTRIES) this.clear();
+    if (++this.#size > MAX_ENTRIES) {
+      const old = new CoverageCache();
+      old.#files = this.#files;
+      old.#dns = this.#dns;
+      old.#named = this.#named;
+      old.#raw = this.#raw;
+      old.#tools = this.#tools;
+      old.#models = this.#models;
+      old.#execs = this.#execs;
+      this.#old = old;
+      this.#reset();
+    }
     switch (ev.kind) {
       case 'file.open': {
         const b = ACCESS_BIT[ev.access] ?? 0;
