@@ -171,7 +171,7 @@ describe('least-privilege properties', () => {
       { numRuns: RUNS },
     );
     expect(rbacAllowedSeen).toBeGreaterThan(RUNS / 4);
-  });
+  }, 180_000);
 
   // ---------------------------------------------------------------- AWS IAM
 
@@ -258,7 +258,7 @@ describe('least-privilege properties', () => {
     );
     // The property is not vacuous: many runs had observed calls the declared policy allowed.
     expect(allowedSeen).toBeGreaterThan(RUNS / 4);
-  });
+  }, 180_000);
 
   // ---------------------------------------------------------------- NetworkPolicy egress
 
@@ -362,7 +362,7 @@ describe('least-privilege properties', () => {
       ),
       { numRuns: RUNS },
     );
-  });
+  }, 180_000);
 });
 
 describe('matching primitives', () => {
