@@ -71,6 +71,14 @@ interface Working {
   declaredConfidence: number;
 }
 
+/** What a file path is to the AI-BOM. */
+type PathClass =
+  | { kind: 'package'; ref: RuntimePackage; match: SignatureMatch; id: string }
+  | { kind: 'model'; match: SignatureMatch; ext: string; confidence: number }
+  | { kind: 'credential' }
+  | { kind: 'data'; dir: string }
+  | { kind: 'ignore' };
+
 /** What Vigil knows about one process while reading a capture. */
 interface ProcessState {
   workloadId: string;
@@ -171,6 +179,7 @@ export class AiBomBuilder implements Consumer {
   readonly #mcpNames = new Map<string, string>();
   readonly #manifests = new Map<string, { file: string; input: Declaration['input']; components: number }>();
   readonly #flow: FlowGraphRecorder;
+  readonly #pathClass = new Map<string, PathClass>();
   #events = 0;
   #declaredAny = false;
   /** Components not kept because {@link AiBomBuilderOptions.maxComponents} was reached. */
@@ -536,19 +545,59 @@ export class AiBomBuilder implements Consumer {
     }
   }
 
-  #onOpen(ev: EventOf<'file.open'>): void {
-    if (ev.result < 0) return;
-    const path = ev.path;
-    const p = this.#proc(ev);
+  // What a path is, independent of who opened it. Paths repeat (every process loads the same
+  // library files), so the answer is memoised, with a bound.
+  #classify(path: string): PathClass {
+    const hit = this.#pathClass.get(path);
+    if (hit) return hit;
+    let c: PathClass;
     const ref = path.includes('/node_modules/')
       ? npmPackageFromPath(path)
       : /\/(site|dist)-packages\//.test(path)
         ? pythonPackageFromPath(path)
         : undefined;
-    if (ref) {
-      const m = this.catalogue.matchPackage(ref.ecosystem, ref.name);
-      if (m) {
-        const w = this.#component(componentIdForPackage(ref, m), m.signature.type, ref.name, m, ref);
+    const pkg = ref ? this.catalogue.matchPackage(ref.ecosystem, ref.name) : undefined;
+    if (ref && pkg) c = { kind: 'package', ref, match: pkg, id: componentIdForPackage(ref, pkg) };
+    else if (ref) c = { kind: 'ignore' };
+    else {
+      const model = this.catalogue.matchModelFile(path);
+      const ext = path.slice(path.lastIndexOf('.')).toLowerCase();
+      const ambiguous = AMBIGUOUS_MODEL_EXT.has(ext);
+      if (
+        model &&
+        basename(path).lastIndexOf('.') > 0 &&
+        !SYSTEM_PREFIXES.some((x) => path.startsWith(x)) &&
+        !(ambiguous && LIBRARY_MARKERS.some((x) => path.includes(x)))
+      ) {
+        c = {
+          kind: 'model',
+          match: model,
+          ext,
+          confidence: ambiguous ? model.confidence * 0.6 : model.confidence,
+        };
+      } else if (isCredentialPath(path)) c = { kind: 'credential' };
+      else if (
+        SYSTEM_PREFIXES.some((x) => path.startsWith(x)) ||
+        LIBRARY_MARKERS.some((x) => path.includes(x)) ||
+        /\.(?:js|mjs|cjs|ts|py|pyc|so|node|map)$/.test(path)
+      ) {
+        c = { kind: 'ignore' };
+      } else c = { kind: 'data', dir: path.slice(0, path.lastIndexOf('/') + 1) || '/' };
+    }
+    if (this.#pathClass.size >= 20_000) this.#pathClass.clear();
+    this.#pathClass.set(path, c);
+    return c;
+  }
+
+  #onOpen(ev: EventOf<'file.open'>): void {
+    if (ev.result < 0) return;
+    const path = ev.path;
+    const p = this.#proc(ev);
+    const c = this.#classify(path);
+    switch (c.kind) {
+      case 'package': {
+        const { ref, match: m } = c;
+        const w = this.#component(c.id, m.signature.type, ref.name, m, ref);
         if (w && ref.version && !w.version) {
           w.version = ref.version;
           w.purl = purlFor(ref, ref.version);
@@ -562,26 +611,15 @@ export class AiBomBuilder implements Consumer {
         ) {
           p.agent = true;
         }
+        return;
       }
-      return;
-    }
-    const model = this.catalogue.matchModelFile(path);
-    if (model && basename(path).lastIndexOf('.') > 0 && !SYSTEM_PREFIXES.some((s) => path.startsWith(s))) {
-      const ext = path.slice(path.lastIndexOf('.')).toLowerCase();
-      const ambiguous = AMBIGUOUS_MODEL_EXT.has(ext);
-      if (!(ambiguous && LIBRARY_MARKERS.some((s) => path.includes(s)))) {
-        const w = this.#component(`model-file:${path}`, 'model', basename(path), model);
+      case 'model': {
+        const w = this.#component(`model-file:${path}`, 'model', basename(path), c.match);
         if (w) {
           w.properties['path'] = path;
-          w.properties['format'] = ext.slice(1);
+          w.properties['format'] = c.ext.slice(1);
         }
-        this.#see(
-          w,
-          ev,
-          'file-open',
-          ambiguous ? model.confidence * 0.6 : model.confidence,
-          `${ev.access} ${path}`,
-        );
+        this.#see(w, ev, 'file-open', c.confidence, `${ev.access} ${path}`);
         const from = this.#actorNode(ev, p);
         if (from) {
           const to = this.#flow.node(
@@ -596,24 +634,29 @@ export class AiBomBuilder implements Consumer {
         }
         return;
       }
+      case 'credential': {
+        // Credentials and data, for the flow graph: only for processes that act as an agent or an MCP server.
+        const from = this.#actorNode(ev, p);
+        if (!from) return;
+        const id = this.#flow.node('identity', ev.workload.id, `credential:${path}`, path, {
+          kind: 'credential-file',
+        });
+        this.#flow.edge(from, id, 'uses-credential', ev);
+        return;
+      }
+      case 'data': {
+        const from = this.#actorNode(ev, p);
+        if (!from) return;
+        const to = this.#flow.node('data', ev.workload.id, `dir:${c.dir}`, c.dir, { kind: 'directory' });
+        const relation =
+          ev.access === 'write' || ev.access === 'readwrite' || ev.created ? 'writes' : 'reads';
+        this.#flow.edge(from, to, relation, ev, basename(path));
+        return;
+      }
+      default:
+        // Library and system files still show the process acts under an identity.
+        this.#actorNode(ev, p);
     }
-    // Credentials and data, for the flow graph: only for processes that act as an agent or an MCP server.
-    const from = this.#actorNode(ev, p);
-    if (!from) return;
-    if (isCredentialPath(path)) {
-      const id = this.#flow.node('identity', ev.workload.id, `credential:${path}`, path, {
-        kind: 'credential-file',
-      });
-      this.#flow.edge(from, id, 'uses-credential', ev);
-      return;
-    }
-    if (SYSTEM_PREFIXES.some((s) => path.startsWith(s)) || LIBRARY_MARKERS.some((s) => path.includes(s)))
-      return;
-    if (/\.(?:js|mjs|cjs|ts|py|pyc|so|node|map)$/.test(path)) return;
-    const dir = path.slice(0, path.lastIndexOf('/') + 1) || '/';
-    const to = this.#flow.node('data', ev.workload.id, `dir:${dir}`, dir, { kind: 'directory' });
-    const relation = ev.access === 'write' || ev.access === 'readwrite' || ev.created ? 'writes' : 'reads';
-    this.#flow.edge(from, to, relation, ev, basename(path));
   }
 
   #onConnect(ev: EventOf<'net.connect'>): void {
