@@ -1,5 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
@@ -9,6 +10,7 @@ import {
   IamPolicyDocumentSchema,
   type VigilEventInput,
 } from '@vigil/core';
+import { capturePrivileges } from '@vigil/ebpf-native';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
 
@@ -238,5 +240,97 @@ describe('vigil gap', () => {
     expect(b.stderr.trim().split('\n')).toHaveLength(1);
     expect(b.stderr).toContain('bad.yaml');
     expect(b.stderr).toContain('rules[0].resources');
+  });
+});
+
+const canRecord =
+  process.platform === 'linux' && existsSync('/sys/kernel/btf/vmlinux') && capturePrivileges().sufficient;
+const whyNot = canRecord ? undefined : 'needs Linux with BTF and root (or CAP_BPF + CAP_PERFMON)';
+if (whyNot) console.warn(`skipping the live vigil gap test: ${whyNot}`);
+
+describe.skipIf(whyNot !== undefined)('vigil gap on a live capture', () => {
+  it('records a real process with eBPF and compares it with its pod spec and NetworkPolicy', async () => {
+    const ip =
+      Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a?.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1';
+    const server = createServer((s) => s.end());
+    await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+    const port = (server.address() as { port: number }).port;
+    const live = join(dir, 'live');
+    mkdirSync(live);
+    writeFileSync(
+      join(live, 'pod.yaml'),
+      `apiVersion: v1
+kind: Pod
+metadata: { name: agent, namespace: ai, labels: { app: agent } }
+spec:
+  automountServiceAccountToken: false
+  containers:
+    - name: agent
+      image: agent:1
+      securityContext: { capabilities: { add: [NET_ADMIN, SYS_PTRACE] } }
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: agent, namespace: ai }
+spec:
+  podSelector: { matchLabels: { app: agent } }
+  policyTypes: [Egress]
+  egress:
+    - to: [{ ipBlock: { cidr: ${ip}/32 } }]
+      ports: [{ protocol: TCP, port: ${port} }]
+    - to: [{ ipBlock: { cidr: 0.0.0.0/0 } }]
+`,
+    );
+    const capture = join(live, 'run.vcap');
+    try {
+      const rec = await runCli([
+        'record',
+        '--out',
+        capture,
+        '--',
+        'bash',
+        '-c',
+        `cat /etc/hostname >/dev/null; mkdir -p ${live}/w; echo hi > ${live}/w/out.txt; exec 3<>/dev/tcp/${ip}/${port}; cat <&3 >/dev/null`,
+      ]);
+      expect(rec.code).toBe(0);
+    } finally {
+      server.close();
+    }
+    const out = join(live, 'policies');
+    const r = await runCli([
+      'gap',
+      '--declared',
+      join(live, 'pod.yaml'),
+      capture,
+      '--bind',
+      '*=k8s:workload:ai/Pod/agent',
+      '--emit-policy',
+      out,
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const w = doc.report.workloads[0];
+    expect(w.id).toBe('k8s:workload:ai/Pod/agent');
+    const d = Object.fromEntries(w.domains.map((x: { domain: string }) => [x.domain, x]));
+    expect([d['network-egress'].granted, d['network-egress'].used]).toEqual([2, 1]);
+    expect(d['network-egress'].uses[0].target).toMatchObject({ address: ip, port, protocol: 'TCP' });
+    expect(d['file'].used).toBe(1); // the root filesystem write
+    expect(
+      d['file'].uses.some((u: { target: { path: string } }) => u.target.path === `${live}/w/out.txt`),
+    ).toBe(true);
+    const netpol = readFileSync(join(out, 'netpol-ai-agent.yaml'), 'utf8');
+    if (ip !== '127.0.0.1') expect(netpol).toContain(`cidr: ${ip}/32`);
+    expect(netpol).not.toContain('0.0.0.0/0');
+    const pod = readFileSync(join(out, 'workload-ai-Pod-agent.yaml'), 'utf8');
+    expect(pod).toContain('readOnlyRootFilesystem: true');
+    // The only directory written becomes an emptyDir; the rest of the root filesystem is read-only.
+    expect(pod).toContain(`mountPath: ${dir}`);
+    // SYS_PTRACE can be observed and was not used: dropped. NET_ADMIN cannot be: kept, with a note.
+    expect(pod).not.toMatch(/^ +- SYS_PTRACE$/m);
+    expect(pod).toMatch(/^ +- NET_ADMIN$/m);
+    expect(pod).toMatch(/dropped .*CAP_SYS_PTRACE/);
   });
 });
