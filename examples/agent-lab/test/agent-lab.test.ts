@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +167,21 @@ describe('agent lab: a real agent, a real MCP server, a scripted endpoint', () =
             /^agent:node process spawns mcp-server:@modelcontextprotocol\/server-filesystem$/.test(e),
           ),
         ).toBe(true);
+
+        // Against package.json alone (plus one SDK declared and never loaded), the buckets split.
+        const extra = join(dir, 'extra', 'package.json');
+        mkdirSync(dirname(extra), { recursive: true });
+        writeFileSync(extra, JSON.stringify({ dependencies: { '@anthropic-ai/sdk': '0.60.0' } }));
+        const narrow = await buildAiBom({
+          captures: [capture],
+          otel: [spans],
+          manifests: [join(LAB, 'package.json'), extra],
+        });
+        const status = (id: string) => component(narrow, id).status;
+        expect(status('pkg:npm/@openai/agents')).toBe('declared-used');
+        expect(status('pkg:npm/@anthropic-ai/sdk')).toBe('declared-unused');
+        expect(status('pkg:npm/openai')).toBe('undeclared-used');
+        expect(status('pkg:npm/@openai/agents-core')).toBe('undeclared-used');
 
         // And it exports as CycloneDX 1.6 that the official schema accepts.
         const cdx = aiBomToCycloneDx(bom);
