@@ -11,8 +11,8 @@
 
 export type { DecodeContext, DecodedBatch } from './decode/decoder.js';
 export { RecordDecoder } from './decode/decoder.js';
-export type { DnsQuestion } from './decode/dns.js';
-export { parseDnsQuery } from './decode/dns.js';
+export type { DnsAnswer, DnsQuestion } from './decode/dns.js';
+export { parseDnsQuery, parseDnsResponse } from './decode/dns.js';
 export type { CapturePrivileges } from './preflight.js';
 export { assertCapturePrerequisites, capturePrivileges } from './preflight.js';
 export type { FeatureStatus, ProbeFeature, ProbeReport } from './probe.js';

@@ -1,7 +1,7 @@
 import { VigilError } from '@vigil/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseDnsQuery } from '../src/decode/dns.js';
+import { parseDnsQuery, parseDnsResponse } from '../src/decode/dns.js';
 import { dnsQuery } from './record-builder.js';
 
 describe('parseDnsQuery', () => {
@@ -90,6 +90,116 @@ describe('parseDnsQuery', () => {
         }
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+/** A response to `dnsQuery(name)` with the given A/AAAA answers, names compressed. */
+function dnsResponse(name: string, answers: string[], id = 7): Buffer {
+  const q = dnsQuery(name, id);
+  q.writeUInt16BE(0x8180, 2);
+  q.writeUInt16BE(answers.length, 6);
+  const rrs = answers.map((a) => {
+    const v6 = a.includes(':');
+    const data = v6
+      ? Buffer.from(
+          a
+            .split(':')
+            .map((g) => g.padStart(4, '0'))
+            .join(''),
+          'hex',
+        )
+      : Buffer.from(a.split('.').map(Number));
+    const head = Buffer.from([0xc0, 0x0c, 0, v6 ? 28 : 1, 0, 1, 0, 0, 0, 60, 0, data.length]);
+    return Buffer.concat([head, data]);
+  });
+  return Buffer.concat([q, ...rrs]);
+}
+
+describe('parseDnsResponse', () => {
+  it('reads the question and the A and AAAA answers, following compression pointers', () => {
+    const r = parseDnsResponse(
+      dnsResponse('api.example.com', ['10.0.0.1', '2001:0db8:0000:0000:0000:0000:0000:0001']),
+    );
+    expect(r).toEqual({
+      id: 7,
+      name: 'api.example.com',
+      qtype: 'A',
+      answers: ['10.0.0.1', '2001:db8::1'],
+      rcode: 0,
+    });
+  });
+
+  it('keeps the answers read before a cut (the capture keeps 512 bytes)', () => {
+    const full = dnsResponse('a.example', ['10.0.0.1', '10.0.0.2']);
+    expect(parseDnsResponse(full.subarray(0, full.length - 3)).answers).toEqual(['10.0.0.1']);
+  });
+
+  it.each([
+    ['a query', dnsQuery('a.b'), /found a query/],
+    [
+      'a forward pointer',
+      (() => {
+        const m = dnsResponse('a.b', []);
+        m[12] = 0xc0;
+        m[13] = 0x20;
+        return m;
+      })(),
+      /does not point backwards/,
+    ],
+    [
+      'a pointer to itself',
+      (() => {
+        const m = dnsResponse('a.b', []);
+        m[12] = 0xc0;
+        m[13] = 12;
+        return m;
+      })(),
+      /does not point backwards/,
+    ],
+    ['a short header', Buffer.from([0, 1, 0x81]), /12-byte header/],
+  ])('rejects %s', (_n, msg, re) => {
+    expect(() => parseDnsResponse(msg)).toThrow(re);
+  });
+
+  it('stops at answers whose name loops or runs out, without throwing', () => {
+    const m = dnsResponse('a.b', ['10.0.0.1']);
+    const at = m.length - 16; // the answer's name pointer
+    m[at + 1] = at; // points at itself: not backwards
+    expect(parseDnsResponse(m).answers).toEqual([]);
+  });
+
+  it('round-trips any set of IPv4 answers (property)', () => {
+    const ip = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((t) => t.join('.'));
+    fc.assert(
+      fc.property(fc.array(ip, { maxLength: 20 }), (ips) => {
+        expect(parseDnsResponse(dnsResponse('x.example', ips)).answers).toEqual(ips);
+      }),
+    );
+  });
+
+  it('throws only VigilError on arbitrary and mutated bytes (property)', () => {
+    const seed = dnsResponse('svc.cluster.local', ['10.0.0.1', '10.0.0.2']);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 600 }),
+          fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 6 }).map((flips) => {
+            const b = Buffer.from(seed);
+            for (const [at, v] of flips) b[at % b.length] = v;
+            return b;
+          }),
+        ),
+        (bytes) => {
+          try {
+            const r = parseDnsResponse(bytes);
+            expect(r.answers.length).toBeLessThanOrEqual(64);
+          } catch (e) {
+            expect(e).toBeInstanceOf(VigilError);
+          }
+        },
+      ),
+      { numRuns: 5000 },
     );
   });
 });

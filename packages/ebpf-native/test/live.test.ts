@@ -14,7 +14,7 @@ const why = whyNoBpf();
 if (why) console.warn(`skipping live capture tests: ${why}`);
 
 // Opens one file for reading and one for writing, connects to a listener,
-// sends one DNS query over UDP, makes a refused connect, optionally repeats
+// sends one DNS query over UDP and reads the answer, makes a refused connect, optionally repeats
 // an open N times, then execs /bin/true.
 const SCRIPT = `
 #include <arpa/inet.h>
@@ -23,6 +23,7 @@ const SCRIPT = `
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 static void tcp(int port) {
   int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -44,6 +45,11 @@ int main(int argc, char **argv) {
   struct sockaddr_in d = {0};
   d.sin_family = AF_INET; d.sin_port = htons(atoi(argv[4])); d.sin_addr.s_addr = htonl(0x7f000001);
   sendto(u, q, n, 0, (struct sockaddr *)&d, sizeof(d));
+  struct timeval tv = { 2, 0 };
+  setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  unsigned char r[512];
+  struct sockaddr_in from; socklen_t fromlen = sizeof(from);
+  recvfrom(u, r, sizeof(r), 0, (struct sockaddr *)&from, &fromlen);
   close(u);
   tcp(atoi(argv[5]));
   int repeat = argc > 6 ? atoi(argv[6]) : 0;
@@ -84,7 +90,15 @@ beforeAll(async () => {
   await new Promise((r) => closed.close(r));
   const udp = createSocket('udp4');
   const dnsSeen: Buffer[] = [];
-  udp.on('message', (m) => dnsSeen.push(m));
+  udp.on('message', (m, rinfo) => {
+    dnsSeen.push(m);
+    // Answer with one A record, 10.1.2.3, the name compressed as a pointer to the question.
+    const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 1, 2, 3]);
+    const reply = Buffer.concat([m, answer]);
+    reply.writeUInt16BE(0x8180, 2);
+    reply.writeUInt16BE(1, 6);
+    udp.send(reply, rinfo.port, rinfo.address);
+  });
   await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
   fx = { helper, dir, tcpPort, dnsPort: udp.address().port, refusedPort, server, udp, dnsSeen };
 });
@@ -171,8 +185,12 @@ describe.skipIf(why !== undefined)('live capture in a real cgroup', () => {
       ]);
       expect(connects[0]?.saddr).toBe('127.0.0.1');
 
-      expect(of(events, 'dns.query').map((e) => [e.name, e.qtype, e.server, e.serverPort])).toEqual([
-        ['vigil-test.example', 'A', '127.0.0.1', f.dnsPort],
+      // The query sent, then the response received with its answer.
+      expect(
+        of(events, 'dns.query').map((e) => [e.name, e.qtype, e.server, e.serverPort, e.answers]),
+      ).toEqual([
+        ['vigil-test.example', 'A', '127.0.0.1', f.dnsPort, undefined],
+        ['vigil-test.example', 'A', '127.0.0.1', f.dnsPort, ['10.1.2.3']],
       ]);
       expect(of(events, 'process.fork')).toEqual([]);
       expect(of(events, 'process.exit').map((e) => [e.pid, e.exitCode, e.signal])).toEqual([

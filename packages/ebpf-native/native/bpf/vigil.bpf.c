@@ -108,6 +108,9 @@ struct {
 #define NR_unshare 272
 #define NR_accept4 288
 #define NR_sendmmsg 307
+#define NR_recvfrom 45
+#define NR_recvmsg 47
+#define NR_recvmmsg 299
 #define NR_setns 308
 #define NR_finit_module 313
 #define NR_memfd_create 319
@@ -316,6 +319,9 @@ static __always_inline bool interesting(long nr)
 	case NR_sendto:
 	case NR_sendmsg:
 	case NR_sendmmsg:
+	case NR_recvfrom:
+	case NR_recvmsg:
+	case NR_recvmmsg:
 	case NR_ptrace:
 	case NR_setuid:
 	case NR_setgid:
@@ -545,8 +551,16 @@ static __always_inline int on_net(__u8 *rec, long nr, struct pt_regs *regs, long
 	return 0;
 }
 
+/*
+ * DNS over UDP: queries sent (sendto/sendmsg/sendmmsg) and responses received
+ * (recvfrom/recvmsg/recvmmsg) on UDP sockets whose peer port is in dns_ports.
+ * For the *mmsg calls only the first message is looked at.
+ */
 static __always_inline int on_dns(__u8 *rec, long nr, struct pt_regs *regs, long ret, __u64 cgid)
 {
+	bool response = nr == NR_recvfrom || nr == NR_recvmsg || nr == NR_recvmmsg;
+	if (response && ret <= 0)
+		return 0;
 	int fd = BPF_CORE_READ(regs, di);
 	__u16 type = 0;
 	struct sock *sk = sock_from_fd(fd, &type);
@@ -555,14 +569,16 @@ static __always_inline int on_dns(__u8 *rec, long nr, struct pt_regs *regs, long
 	void *buf = NULL;
 	__u64 len = 0;
 	void *uaddr = NULL;
-	if (nr == NR_sendto) {
+	if (nr == NR_sendto || nr == NR_recvfrom) {
+		/* sendto(fd, buf, len, flags, addr, addrlen) / recvfrom(fd, buf, len, flags, src, srclen) */
 		buf = (void *)BPF_CORE_READ(regs, si);
-		len = BPF_CORE_READ(regs, dx);
+		len = response ? (__u64)ret : BPF_CORE_READ(regs, dx);
 		uaddr = (void *)BPF_CORE_READ(regs, r8);
 	} else {
-		/* sendmsg(fd, msghdr*), sendmmsg(fd, mmsghdr*): the first message */
+		/* (send|recv)msg(fd, msghdr*), (send|recv)mmsg(fd, mmsghdr*): the first message */
+		void *umsg = (void *)BPF_CORE_READ(regs, si);
 		struct user_msghdr msg = {};
-		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)BPF_CORE_READ(regs, si)) != 0)
+		if (bpf_probe_read_user(&msg, sizeof(msg), umsg) != 0)
 			return 0;
 		uaddr = msg.msg_name;
 		struct iovec iov = {};
@@ -570,6 +586,16 @@ static __always_inline int on_dns(__u8 *rec, long nr, struct pt_regs *regs, long
 			return 0;
 		buf = iov.iov_base;
 		len = iov.iov_len;
+		if (nr == NR_recvmsg) {
+			len = ret;
+		} else if (nr == NR_recvmmsg) {
+			/* struct mmsghdr { struct user_msghdr msg_hdr; unsigned int msg_len; } */
+			__u32 got = 0;
+			bpf_probe_read_user(&got, sizeof(got), umsg + sizeof(struct user_msghdr));
+			len = got;
+		}
+		if (len > iov.iov_len)
+			len = iov.iov_len; /* the rest went to further iovecs */
 	}
 	struct vigil_dns *e = (struct vigil_dns *)rec;
 	__builtin_memset(e, 0, sizeof(*e));
@@ -602,6 +628,8 @@ static __always_inline int on_dns(__u8 *rec, long nr, struct pt_regs *regs, long
 	if (!bpf_map_lookup_elem(&dns_ports, &port))
 		return 0;
 	fill_hdr(&e->h, VIGIL_DNS, cgid);
+	if (response)
+		e->h.flags |= VIGIL_F_DNS_RESPONSE;
 	e->result = ret;
 	e->family = family;
 	e->dport = port;
@@ -614,6 +642,11 @@ static __always_inline int on_dns(__u8 *rec, long nr, struct pt_regs *regs, long
 	}
 	if (len > 0 && bpf_probe_read_user(rec + off, len & (VIGIL_DNS_MAX * 2 - 1), buf) == 0) {
 		e->payload.len = len;
+		/* The random transaction id would make every query unique to dedup. */
+		if (dedup_enabled && len >= 2) {
+			rec[off] = 0;
+			rec[off + 1] = 0;
+		}
 		off += len;
 	}
 	submit(rec, off, true);
@@ -838,6 +871,9 @@ int vigil_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	case NR_sendto:
 	case NR_sendmsg:
 	case NR_sendmmsg:
+	case NR_recvfrom:
+	case NR_recvmsg:
+	case NR_recvmmsg:
 		return on_dns(rec, nr, regs, ret, cgid);
 	case NR_ptrace:
 		return on_ptrace(rec, nr, regs, ret, cgid);

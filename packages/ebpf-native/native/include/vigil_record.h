@@ -41,6 +41,7 @@ enum vigil_kind {
 #define VIGIL_F_TRUNCATED (1u << 0)     /* a string was cut at its limit */
 #define VIGIL_F_FILELESS (1u << 1)      /* exec: the binary had no link (memfd, deleted) */
 #define VIGIL_F_ARGV_TRUNCATED (1u << 2) /* exec: argv longer than VIGIL_ARGV_MAX */
+#define VIGIL_F_DNS_RESPONSE (1u << 3)   /* dns: a datagram received from a DNS port, not one sent */
 
 /* Limits of variable-length data. */
 #define VIGIL_PATH_MAX 512
@@ -133,7 +134,7 @@ struct vigil_dns {
 	__s32 result;
 	__u16 family;
 	__u16 dport;
-	__u8 daddr[16];
+	__u8 daddr[16];           /* the DNS server: destination of a query, source of a response */
 	struct vigil_str payload; /* raw UDP payload (a DNS message), at most VIGIL_DNS_MAX bytes */
 };
 

@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { VigilError, type VigilEvent, type WorkloadRef } from '@vigil/core';
-import { parseDnsQuery } from './dns.js';
+import { type DnsAnswer, type DnsQuestion, parseDnsQuery, parseDnsResponse } from './dns.js';
 import { FIXED_SIZE, HDR, LAYOUT, MAX_RECORD_BYTES, RecordFlag, RecordKind } from './layout.js';
 import { BPF_PROG_TYPES, capabilityNames, NAMESPACE_FLAGS, PTRACE_REQUESTS, SYSCALL_NAMES } from './names.js';
 
@@ -349,21 +349,23 @@ export class RecordDecoder {
         return this.#net(rec, kind);
       case RecordKind.Dns: {
         const f = LAYOUT.dns.fields;
-        let q: ReturnType<typeof parseDnsQuery>;
+        const payload = this.#bytes(rec, f.payload);
+        const response = (flags & RecordFlag.DnsResponse) !== 0;
+        let q: DnsQuestion | DnsAnswer;
         try {
-          q = parseDnsQuery(this.#bytes(rec, f.payload), SOURCE);
+          q = response ? parseDnsResponse(payload, SOURCE) : parseDnsQuery(payload, SOURCE);
         } catch {
-          return undefined; // a UDP datagram to a DNS port that is not a DNS query
+          return undefined; // a UDP datagram on a DNS port that is not DNS
         }
         const family = rec.readUInt16LE(f.family);
-        return {
-          ...this.#envelope(rec),
-          kind: 'dns.query',
-          name: q.name,
-          qtype: q.qtype,
-          server: family === AF_INET6 ? ipv6(rec, f.daddr) : ipv4(rec, f.daddr),
-          serverPort: rec.readUInt16LE(f.dport),
-        };
+        const e = this.#envelope(rec);
+        e['kind'] = 'dns.query';
+        e['name'] = q.name;
+        e['qtype'] = q.qtype;
+        e['server'] = family === AF_INET6 ? ipv6(rec, f.daddr) : ipv4(rec, f.daddr);
+        e['serverPort'] = rec.readUInt16LE(f.dport);
+        if (response) e['answers'] = [...(q as DnsAnswer).answers];
+        return e;
       }
       case RecordKind.Priv: {
         const f = LAYOUT.priv.fields;

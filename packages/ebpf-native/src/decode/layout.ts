@@ -28,6 +28,7 @@ export const RecordFlag = {
   Truncated: 1 << 0,
   Fileless: 1 << 1,
   ArgvTruncated: 1 << 2,
+  DnsResponse: 1 << 3,
 } as const;
 
 /** A struct's size and field offsets, as the C compiler lays it out. */
