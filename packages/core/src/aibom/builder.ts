@@ -386,7 +386,22 @@ export class AiBomBuilder implements Consumer {
   }
 
   #observe(ev: VigilEvent): void {
-    if (!this.#workloads.has(ev.workload.id)) this.#workloads.set(ev.workload.id, ev.workload);
+    if (!this.#workloads.has(ev.workload.id)) {
+      this.#workloads.set(ev.workload.id, ev.workload);
+      // A running container whose image is an inference server or vector store (ollama/ollama, qdrant/qdrant…).
+      const image = ev.workload.image;
+      const m = image ? this.catalogue.matchImage(image) : undefined;
+      if (m && image && ev.source !== 'otel') {
+        const w = this.#component(
+          `${m.signature.type}:${m.signature.id}`,
+          m.signature.type,
+          m.signature.name,
+          m,
+        );
+        if (w) w.properties['image'] ??= image;
+        this.#see(w, ev, 'workload-image', m.confidence, `${ev.workload.id} runs ${image}`);
+      }
+    }
     switch (ev.kind) {
       case 'process.exec':
         this.#onExec(ev);

@@ -25,7 +25,8 @@ export type ComponentStatus = z.infer<typeof ComponentStatusSchema>;
  * How a component was found at run time. `exec` (a process was started),
  * `file-open` (a package or model file was opened), `net-connect`,
  * `net-listen`, `dns`, and the ones read from ingested spans or tool-call
- * events: `otel-span`, `tool-call`, `model-call`, `retrieval`.
+ * events: `otel-span`, `tool-call`, `model-call`, `retrieval`; and `workload-image`, the
+ * container image a running workload was started from (when the workload reference names it).
  */
 export const DiscoveryMethodSchema = z.enum([
   'exec',
@@ -40,6 +41,7 @@ export const DiscoveryMethodSchema = z.enum([
   'retrieval',
   'k8s-api',
   'cloud-api',
+  'workload-image',
 ]);
 /** @see {@link DiscoveryMethodSchema} */
 export type DiscoveryMethod = z.infer<typeof DiscoveryMethodSchema>;

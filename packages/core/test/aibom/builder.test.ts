@@ -489,3 +489,38 @@ describe('AiBomBuilder: announced against used tools', () => {
     expect(server?.observed?.methods).toEqual(expect.arrayContaining(['exec', 'tool-list', 'tool-call']));
   });
 });
+
+describe('AiBomBuilder: container images of running workloads', () => {
+  it('recognises an inference server by the image its pod runs, and a declared image as used', () => {
+    const pod = {
+      id: 'k8s:0a1b2c3d-4e5f-6789-abcd-ef0123456789/aaaaaaaaaaaa',
+      kind: 'kubernetes-pod' as const,
+      image: 'docker.io/ollama/ollama:0.5.1',
+      labels: {},
+    };
+    const b = new AiBomBuilder();
+    b.declare([
+      {
+        kind: 'image',
+        name: 'ollama/ollama:0.5.1',
+        declaration: { file: 'deploy.yaml', input: 'kubernetes', line: 14 },
+      },
+    ]);
+    b.observe(
+      ev({
+        kind: 'file.open',
+        workload: pod,
+        path: '/root/.ollama/models/blobs/sha256-abc',
+        flags: 0,
+        access: 'read',
+        result: 3,
+      }),
+    );
+    const c = b.result().components.find((x) => x.id === 'inference-server:ollama');
+    expect(c).toMatchObject({
+      status: 'declared-used',
+      properties: { image: 'docker.io/ollama/ollama:0.5.1' },
+    });
+    expect(c?.observed?.methods).toEqual(['workload-image']);
+  });
+});

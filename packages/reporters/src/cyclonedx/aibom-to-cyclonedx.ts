@@ -83,6 +83,7 @@ const TECHNIQUE: Record<DiscoveryMethod, string> = {
   retrieval: 'instrumentation',
   'k8s-api': 'dynamic-analysis',
   'cloud-api': 'dynamic-analysis',
+  'workload-image': 'other',
 };
 
 function prop(name: string, value: string | number | undefined): CycloneDxProperty[] {

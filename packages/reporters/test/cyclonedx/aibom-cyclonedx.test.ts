@@ -85,6 +85,21 @@ function sampleBom() {
       agent: 'Helper',
     }),
     ev({ kind: 'retrieval', source: 'otel', dataSource: 'handbook', store: 'qdrant', agent: 'Helper' }),
+    ev({
+      kind: 'net.listen',
+      workload: {
+        id: 'container:0123456789ab',
+        kind: 'container',
+        image: 'ghcr.io/huggingface/text-generation-inference:2.4',
+        labels: {},
+      },
+      pid: 300,
+      family: 'inet',
+      protocol: 'tcp',
+      addr: '0.0.0.0',
+      port: 80,
+      result: 0,
+    }),
   ]);
   b.declare([
     {
@@ -162,6 +177,10 @@ describe('CycloneDX 1.6 export of the AI-BOM', () => {
       'https://mcp.example.invalid/mcp',
     ]);
     expect(svc('vector-store:qdrant')).toBeDefined();
+    expect(svc('inference-server:tgi')?.properties).toContainEqual({
+      name: 'vigil:image',
+      value: 'ghcr.io/huggingface/text-generation-inference:2.4',
+    });
   });
 
   it('writes packages with purl, scope as group, evidence identity and occurrences, and the declared/used status', () => {
