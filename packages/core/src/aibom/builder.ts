@@ -506,7 +506,9 @@ export class AiBomBuilder implements Consumer {
     if (inherited) p.mcpServerId = inherited;
     this.#procs.set(ev.pid, p);
     const line = ev.argv.join(' ');
-    const detail = `${ev.filename} ${line}`.trim();
+    const argv0 = ev.argv[0] ?? '';
+    const detail =
+      argv0 === ev.filename || basename(argv0) === basename(ev.filename) ? line : `${ev.filename}: ${line}`;
     const byExe =
       this.catalogue.matchExecutable(basename(ev.filename)) ?? this.catalogue.matchCommandLine(ev.argv);
     if (byExe) {

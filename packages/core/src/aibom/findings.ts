@@ -67,9 +67,19 @@ function label(c: AiBomComponent): string {
 export function aiBomFindings(bom: AiBom): Finding[] {
   const workloads = new Map<string, WorkloadRef>(bom.workloads.map((w) => [w.workload.id, w.workload]));
   const out: Finding[] = [];
+  // Families (signatures) with a declared member: an undeclared sibling (`@openai/agents-core` beside a
+  // declared `@openai/agents`) is most likely a transitive dependency, not shadow AI.
+  const declaredFamilies = new Set(
+    bom.components
+      .filter((c) => c.declared && c.declared.length > 0 && c.signatureId)
+      .map((c) => c.signatureId!),
+  );
+  const hasLockfile = bom.inputs.manifests.some((m) => /lock|shrinkwrap/.test(m.input));
   for (const c of bom.components) {
     if (c.status === 'undeclared-used') {
-      const severity = SHADOW_SEVERITY[c.type];
+      const sibling =
+        c.type === 'framework' && c.signatureId !== undefined && declaredFamilies.has(c.signatureId);
+      const severity = sibling ? 'low' : SHADOW_SEVERITY[c.type];
       if (!severity) continue;
       for (const wid of c.observed?.workloads ?? []) {
         const workload = workloads.get(wid) ?? { id: wid, kind: 'cgroup', labels: {} };
@@ -87,13 +97,17 @@ export function aiBomFindings(bom: AiBom): Finding[] {
           category: 'supply-chain',
           workload,
           ts: c.observed?.firstSeen ?? 0,
-          summary: `${label(c)} (${c.family ?? c.type}) was observed ${c.observed?.count ?? 0} times in ${workload.name ?? wid} through ${c.observed?.methods.join(', ') ?? 'runtime events'}, with confidence ${c.confidence}, but none of the declared inputs (${bom.inputs.manifests.map((m) => m.file).join(', ') || 'none'}) lists it.`,
+          summary: `${label(c)} (${c.family ?? c.type}) was observed ${c.observed?.count ?? 0} times in ${workload.name ?? wid} through ${c.observed?.methods.join(', ') ?? 'runtime events'}, with confidence ${c.confidence}, but none of the declared inputs (${bom.inputs.manifests.map((m) => m.file).join(', ') || 'none'}) lists it.${sibling ? ` Another ${c.family} package is declared, so this is most likely a transitive dependency${hasLockfile ? '' : ': pass the lockfile to confirm'}.` : ''}`,
           evidence,
           tags: { owaspLlm: ['LLM03'], owaspAgentic: ['ASI04'], atlas: ['AML.T0010'], attack: [] },
           compliance: SUPPLY_CHAIN,
           risk: {
             score: Math.round(SHADOW_SCORE[severity] * Math.max(0.5, c.confidence)),
-            reasons: [`undeclared ${c.type}`, `observed at run time (confidence ${c.confidence})`],
+            reasons: [
+              `undeclared ${c.type}`,
+              `observed at run time (confidence ${c.confidence})`,
+              ...(sibling ? [`same family as a declared package (${c.family})`] : []),
+            ],
           },
           ...(c.observed && c.observed.count > 1
             ? { count: c.observed.count, lastSeen: c.observed.lastSeen }

@@ -87,3 +87,39 @@ describe('aiBomFindings', () => {
     expect(aiBomFindings(bom(true)).map((f) => f.id)).toEqual(aiBomFindings(bom(true)).map((f) => f.id));
   });
 });
+
+describe('aiBomFindings: likely transitive dependencies', () => {
+  it('rates an undeclared sibling of a declared framework low, and says to pass the lockfile', () => {
+    const b = new AiBomBuilder();
+    b.onBatch([
+      ev({
+        kind: 'file.open',
+        path: '/a/node_modules/@openai/agents/dist/index.mjs',
+        flags: 0,
+        access: 'read',
+        result: 3,
+      }),
+      ev({
+        kind: 'file.open',
+        path: '/a/node_modules/@openai/agents-core/dist/index.mjs',
+        flags: 0,
+        access: 'read',
+        result: 3,
+      }),
+    ]);
+    b.declare([
+      {
+        kind: 'package',
+        ecosystem: 'npm',
+        name: '@openai/agents',
+        declaration: { file: 'package.json', input: 'package.json' },
+      },
+    ]);
+    const [f] = aiBomFindings(b.result());
+    expect(f).toMatchObject({
+      severity: 'low',
+      title: 'Shadow AI: framework @openai/agents-core ran but is not declared',
+    });
+    expect(f?.summary).toMatch(/most likely a transitive dependency: pass the lockfile to confirm\.$/);
+  });
+});
