@@ -54,7 +54,7 @@ export type { RateLimit, RuleEngineOptions, RuleEngineStats, RuleStatus } from '
 export { RuleEngine } from './engine/engine.js';
 export { loadExceptions } from './loader/load-exceptions.js';
 export type { LoadRulePackOptions } from './loader/load-pack.js';
-export { loadRulePack } from './loader/load-pack.js';
+export { loadRulePack, loadRulePacks } from './loader/load-pack.js';
 export { aiChainsPack } from './packs/ai-chains/index.js';
 export { builtinPacks } from './packs/builtin.js';
 export { runtimePack } from './packs/runtime/index.js';

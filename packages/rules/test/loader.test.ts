@@ -8,6 +8,7 @@ import {
   ExceptionsDocumentSchema,
   loadExceptions,
   loadRulePack,
+  loadRulePacks,
   parseExceptionsDocument,
   RuleEngine,
   validateRulePack,
@@ -64,6 +65,16 @@ describe('loadRulePack', () => {
   it('loads a pack from a package directory', async () => {
     const pack = await loadRulePack(join(dir, 'proj/node_modules/@acme/vigil-pack'));
     expect(pack.rules).toHaveLength(1);
+  });
+
+  it('loads several packs in order and refuses the same pack twice', async () => {
+    const a = write('a.mjs', PACK_JS);
+    const b = write(
+      'b.mjs',
+      PACK_JS.replace("'@acme/vigil-pack'", "'@acme/other'").replace('acme.exec.curl', 'acme.exec.curl2'),
+    );
+    expect((await loadRulePacks([a, b])).map((p) => p.name)).toEqual(['@acme/vigil-pack', '@acme/other']);
+    await expect(loadRulePacks([a, a])).rejects.toThrowError(/rule pack "@acme\/vigil-pack" is loaded twice/);
   });
 
   it('says what is wrong: missing file, missing package, no pack export, invalid pack, import failure', async () => {

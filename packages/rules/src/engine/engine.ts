@@ -357,6 +357,7 @@ export class RuleEngine implements Consumer {
   #run(events: Iterable<VigilEvent>): void {
     const routes = this.#routes;
     const baseline = this.#baseline;
+    let invocations = 0;
     for (const ev of events) {
       this.#events++;
       this.#track(ev);
@@ -372,7 +373,7 @@ export class RuleEngine implements Consumer {
           if (covered === 0) covered = baseline!.covers(ev.workload) ? 1 : 2;
           if (covered === 2) continue;
         }
-        this.#invocations++;
+        invocations++;
         try {
           c.handle(ev);
         } catch (cause) {
@@ -380,6 +381,7 @@ export class RuleEngine implements Consumer {
         }
       }
     }
+    this.#invocations += invocations;
     this.#current = undefined;
   }
 

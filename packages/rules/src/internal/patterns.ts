@@ -82,11 +82,24 @@ const SECRET_PATTERNS: readonly [SecretClass, RegExp][] = [
 
 const PREFILTER = /\/\.|^\/etc\/|secrets|^\/var\/lib\/kubelet/;
 
+let lastPath: string | undefined;
+let lastClass: SecretClass | undefined;
+
 /** The class of secret a path holds, or undefined for ordinary files. */
 export function secretClass(path: string): SecretClass | undefined {
-  if (!PREFILTER.test(path)) return undefined;
-  for (const [cls, re] of SECRET_PATTERNS) if (re.test(path)) return cls;
-  return undefined;
+  // Several rules ask about the same event's path in a row; remember the last answer.
+  if (path === lastPath) return lastClass;
+  let cls: SecretClass | undefined;
+  if (PREFILTER.test(path)) {
+    for (const [c, re] of SECRET_PATTERNS)
+      if (re.test(path)) {
+        cls = c;
+        break;
+      }
+  }
+  lastPath = path;
+  lastClass = cls;
+  return cls;
 }
 
 /** Loopback and unspecified addresses. */

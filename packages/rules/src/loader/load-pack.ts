@@ -172,3 +172,37 @@ export async function loadRulePack(spec: string, options: LoadRulePackOptions = 
     );
   return validateRulePack(pack, file);
 }
+
+/**
+ * Loads several user rule packs (as given to repeated `--rules PACK`
+ * options), in order. Two packs with the same name are an error naming both
+ * sources.
+ *
+ * @example
+ * ```ts
+ * import { readBaselineFile } from '@vigil/core';
+ * import { builtinPacks, coreBaselineView, loadRulePacks, RuleEngine } from '@vigil/rules';
+ *
+ * const packs = [...builtinPacks(), ...(await loadRulePacks(['./my-rules.js', '@acme/vigil-rules']))];
+ * const engine = new RuleEngine({ packs, baseline: coreBaselineView(await readBaselineFile('b.json')) });
+ * ```
+ */
+export async function loadRulePacks(
+  specs: readonly string[],
+  options: LoadRulePackOptions = {},
+): Promise<RulePack[]> {
+  const out: RulePack[] = [];
+  const from = new Map<string, string>();
+  for (const spec of specs) {
+    const pack = await loadRulePack(spec, options);
+    const prev = from.get(pack.name);
+    if (prev !== undefined)
+      throw new VigilError(
+        'RULE_PACK_INVALID',
+        `rule pack "${pack.name}" is loaded twice: from "${prev}" and "${spec}"`,
+      );
+    from.set(pack.name, spec);
+    out.push(pack);
+  }
+  return out;
+}

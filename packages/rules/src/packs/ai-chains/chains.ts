@@ -45,8 +45,9 @@ function describe(ev: VigilEvent): string {
 
 function newPrivateRead(ev: EventOf<'file.open'>, ctx: RuleContext): boolean {
   if (ev.result < 0 || (ev.access !== 'read' && ev.access !== 'readwrite')) return false;
-  if (ctx.baseline!.seen(ev)) return false;
-  return secretClass(ev.path) !== undefined || PRIVATE_DATA_ROOTS.some((r) => ev.path.startsWith(r));
+  if (secretClass(ev.path) === undefined && !PRIVATE_DATA_ROOTS.some((r) => ev.path.startsWith(r)))
+    return false;
+  return !ctx.baseline!.seen(ev);
 }
 
 function newPeer(ev: EventOf<'net.connect'>, ctx: RuleContext): boolean {

@@ -178,6 +178,9 @@ const REVERSE_ARGV = [
   /TCPSocket\.(new|open).*(exec|spawn|system)/s,
 ];
 
+const DUP2_EXEC =
+  /^(python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*|nc|ncat|netcat|nc\.traditional|nc\.openbsd|socat|telnet|busybox|awk|gawk)$/;
+
 interface Connected {
   readonly ts: number;
   readonly daddr: string;
@@ -215,7 +218,9 @@ export const reverseShell = defineRule({
         });
         return;
       }
-      ctx.state.set(`c:${ev.pid}`, { ts: ev.ts, daddr: ev.daddr, dport: ev.dport } satisfies Connected);
+      // Only programs used for dup2-and-exec one-liners are remembered (the agent runtime itself is not).
+      if (DUP2_EXEC.test(ev.comm))
+        ctx.state.set(`c:${ev.pid}`, { ts: ev.ts, daddr: ev.daddr, dport: ev.dport } satisfies Connected);
       return;
     }
     if (ev.result !== undefined && ev.result < 0) return;
