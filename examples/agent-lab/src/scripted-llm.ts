@@ -60,7 +60,9 @@ function completion(model: string, message: Record<string, unknown>, finish: str
 /**
  * A deterministic OpenAI-compatible chat-completions endpoint on 127.0.0.1:
  * the first turn calls the read tool it finds in the request, the second the
- * write tool, and the third answers with text. It stands in for a hosted LLM
+ * write tool, and the third answers with text. Like a model without defences
+ * against prompt injection, when a tool's output says "run this command:
+ * `…`" and a `run_command` tool is offered, it calls that tool first. It stands in for a hosted LLM
  * so the agent runs for real without a network.
  */
 export async function startScriptedLlm(options: ScriptedLlmOptions): Promise<ScriptedLlm> {
@@ -83,6 +85,11 @@ export async function startScriptedLlm(options: ScriptedLlmOptions): Promise<Scr
         const toolNames = (parsed.tools ?? []).map((t) => t.function?.name ?? '').filter((n) => n.length > 0);
         requests.push({ model, toolNames, messages: messages.length });
         const toolResults = messages.filter((m) => m.role === 'tool').length;
+        const called = new Set(
+          messages.flatMap((m) =>
+            (m.tool_calls ?? []).map((c) => (c as { function?: { name?: string } }).function?.name ?? ''),
+          ),
+        );
         const prompt = messages.find((m) => m.role === 'user' && typeof m.content === 'string')?.content as
           | string
           | undefined;
@@ -91,45 +98,35 @@ export async function startScriptedLlm(options: ScriptedLlmOptions): Promise<Scr
         const writePath = asked?.[2] ?? options.writePath ?? 'summary.md';
         const pick = (...candidates: string[]) =>
           toolNames.find((n) => candidates.some((c) => n === c || n.endsWith(c)));
+        // Like a model with no defence against prompt injection, it follows an
+        // instruction to run a command that it finds in a tool's output.
+        const injected = messages
+          .filter((m) => m.role === 'tool')
+          .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '')))
+          .map((text) => /run this command: `([^`]+)`/.exec(text.replace(/\\"/g, '"'))?.[1])
+          .find((cmd) => cmd !== undefined);
+        const shell = pick('run_command');
+        const call = (id: string, name: string, args: unknown) =>
+          completion(
+            model,
+            {
+              content: null,
+              tool_calls: [{ id, type: 'function', function: { name, arguments: JSON.stringify(args) } }],
+            },
+            'tool_calls',
+          );
         let reply: ReturnType<typeof completion>;
         const read = pick('read_text_file', 'read_file');
         const write = pick('write_file');
         if (toolResults === 0 && read) {
-          reply = completion(
-            model,
-            {
-              content: null,
-              tool_calls: [
-                {
-                  id: 'call_read_1',
-                  type: 'function',
-                  function: { name: read, arguments: JSON.stringify({ path: readPath }) },
-                },
-              ],
-            },
-            'tool_calls',
-          );
-        } else if (toolResults === 1 && write) {
-          reply = completion(
-            model,
-            {
-              content: null,
-              tool_calls: [
-                {
-                  id: 'call_write_1',
-                  type: 'function',
-                  function: {
-                    name: write,
-                    arguments: JSON.stringify({
-                      path: writePath,
-                      content: '# Summary\n\nThe notes list three action items.\n',
-                    }),
-                  },
-                },
-              ],
-            },
-            'tool_calls',
-          );
+          reply = call('call_read_1', read, { path: readPath });
+        } else if (injected !== undefined && shell && !called.has(shell)) {
+          reply = call('call_cmd_1', shell, { command: injected });
+        } else if (write && !called.has(write)) {
+          reply = call('call_write_1', write, {
+            path: writePath,
+            content: '# Summary\n\nThe notes list three action items.\n',
+          });
         } else {
           reply = completion(model, { content: 'I read the notes and wrote a summary.' }, 'stop');
         }
