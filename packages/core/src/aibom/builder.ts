@@ -680,15 +680,19 @@ export class AiBomBuilder implements Consumer {
     if (ev.result < 0 && ev.result !== EINPROGRESS) return;
     if (ev.family === 'unix') return;
     const p = this.#proc(ev);
-    const key = `${ev.daddr}:${ev.dport}`;
-    let peer = this.#peers.get(key);
-    if (!peer && this.#peers.size < 10_000) {
-      peer = { ev: [], count: 0 };
-      this.#peers.set(key, peer);
-    }
-    if (peer) {
-      peer.count++;
-      if (peer.ev.length < 4) peer.ev.push(ev);
+    // Remembered by address and by DNS name, so endpoints named elsewhere (spans, MCP configurations) can be confirmed.
+    for (const key of ev.dnsName
+      ? [`${ev.daddr}:${ev.dport}`, `${ev.dnsName.toLowerCase()}:${ev.dport}`]
+      : [`${ev.daddr}:${ev.dport}`]) {
+      let peer = this.#peers.get(key);
+      if (!peer && this.#peers.size < 10_000) {
+        peer = { ev: [], count: 0 };
+        this.#peers.set(key, peer);
+      }
+      if (peer) {
+        peer.count++;
+        if (peer.ev.length < 4) peer.ev.push(ev);
+      }
     }
     const byHost = ev.dnsName ? this.catalogue.matchHost(ev.dnsName) : undefined;
     const m = byHost ?? (ev.dport === 53 ? undefined : this.catalogue.matchPort(ev.dport));
@@ -1055,11 +1059,19 @@ export class AiBomBuilder implements Consumer {
   }
 
   // Endpoints named by spans (an OpenAI-compatible server on 127.0.0.1:PORT) gain the kernel's connects to them as evidence.
+  // Remote MCP servers declared by URL are confirmed the same way: by connections to their host and port.
   #correlateEndpoints(): void {
     for (const w of this.#components.values()) {
-      const host = w.properties['host'];
-      const port = w.properties['port'];
-      if (!host || !port || !w.id.startsWith('llm-api:endpoint/')) continue;
+      let host = w.properties['host'];
+      let port = w.properties['port'];
+      if (w.id.startsWith('mcp-server:url/')) {
+        const hp = endpointHostPort(w.id.slice('mcp-server:url/'.length));
+        if (hp) {
+          host = hp.host.toLowerCase();
+          port = String(hp.port);
+        }
+      } else if (!w.id.startsWith('llm-api:endpoint/')) continue;
+      if (!host || !port) continue;
       const candidates = host === 'localhost' ? ['127.0.0.1', '::1'] : [host];
       for (const addr of candidates) {
         const peer = this.#peers.get(`${addr}:${port}`);

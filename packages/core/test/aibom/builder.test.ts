@@ -524,3 +524,57 @@ describe('AiBomBuilder: container images of running workloads', () => {
     expect(c?.observed?.methods).toEqual(['workload-image']);
   });
 });
+
+describe('AiBomBuilder: remote MCP servers', () => {
+  it('confirms a server declared by URL with connections to its host and port', () => {
+    const b = new AiBomBuilder();
+    b.declare([
+      {
+        kind: 'mcp-server',
+        name: 'docs',
+        configName: 'docs',
+        url: 'https://mcp.docs.example/mcp',
+        declaration: { file: '.mcp.json', input: 'mcp-config', path: 'mcpServers.docs' },
+      },
+      {
+        kind: 'mcp-server',
+        name: 'local',
+        configName: 'local',
+        url: 'http://localhost:8931/sse',
+        declaration: { file: '.mcp.json', input: 'mcp-config', path: 'mcpServers.local' },
+      },
+      {
+        kind: 'mcp-server',
+        name: 'unused',
+        configName: 'unused',
+        url: 'https://mcp.unused.example/mcp',
+        declaration: { file: '.mcp.json', input: 'mcp-config', path: 'mcpServers.unused' },
+      },
+    ]);
+    b.onBatch([
+      ev({
+        kind: 'net.connect',
+        family: 'inet',
+        protocol: 'tcp',
+        daddr: '203.0.113.7',
+        dport: 443,
+        dnsName: 'mcp.docs.example',
+        result: 0,
+      }),
+      ev({
+        kind: 'net.connect',
+        family: 'inet',
+        protocol: 'tcp',
+        daddr: '127.0.0.1',
+        dport: 8931,
+        result: 0,
+      }),
+    ]);
+    const status = Object.fromEntries(
+      b.result().components.map((c) => [c.id, [c.status, c.observed?.methods.join(',')]]),
+    );
+    expect(status['mcp-server:url/https://mcp.docs.example/mcp']).toEqual(['declared-used', 'net-connect']);
+    expect(status['mcp-server:url/http://localhost:8931/sse']).toEqual(['declared-used', 'net-connect']);
+    expect(status['mcp-server:url/https://mcp.unused.example/mcp']).toEqual(['declared-unused', undefined]);
+  });
+});
