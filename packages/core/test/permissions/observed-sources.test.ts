@@ -6,6 +6,7 @@ import {
   generateLeastPrivilege,
   McpToolAllowlistSchema,
   ObservedUseAccumulator,
+  ObservedUseDocumentSchema,
   observedUseFromBaseline,
   type VigilEvent,
   type WorkloadRef,
@@ -174,5 +175,49 @@ describe('observed use from other inputs', () => {
     expect(c.add).not.toContain('SYS_PTRACE');
     expect(c.add).not.toContain('NET_RAW');
     expect(sec.notes.join('\n')).toMatch(/service account token kept: it was read/);
+  });
+
+  it('each domain is judged by the window of the inputs that can show it', () => {
+    const acc = new ObservedUseAccumulator();
+    const api = (ts: number): VigilEvent =>
+      ({
+        kind: 'k8s.api',
+        ts,
+        workload: { id: 'k8s:serviceaccount:ai/agent', kind: 'external', labels: {} },
+        pid: 0,
+        ppid: 0,
+        comm: 'kube-apiserver',
+        exe: '',
+        source: 'k8s-audit',
+        verb: 'list',
+        resource: 'pods',
+        apiGroup: '',
+        namespace: 'ai',
+        user: 'system:serviceaccount:ai:agent',
+        responseCode: 200,
+      }) as VigilEvent;
+    acc.add(api(T0 - 30 * 86_400e9));
+    acc.add(api(T0));
+    acc.add(fileOpen('/data/x', 'read', T0 + 60e9));
+    acc.add(fileOpen('/data/y', 'read', T0 + 600e9));
+    const observed = ObservedUseDocumentSchema.parse(acc.result());
+    expect(observed.windows?.['kubernetes-api']).toEqual({ start: T0 - 30 * 86_400e9, end: T0, events: 2 });
+    const rbac = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: r, namespace: ai }
+rules: [{ apiGroups: [""], resources: [pods, secrets], verbs: [list] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: r, namespace: ai }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: r }
+subjects: [{ kind: ServiceAccount, name: agent }]
+`;
+    const both = new DeclaredPermissionsBuilder().add(DEPLOYMENT, 'd.yaml').add(rbac, 'r.yaml').build();
+    const report = analyzeGaps(both, observed);
+    const d = Object.fromEntries(report.workloads[0]!.domains.map((x) => [x.domain, x.coverage.confidence]));
+    expect(d['kubernetes-api']).toBe('high');
+    expect(d['file']).toBe('low');
+    expect(report.coverage.confidence).toBe('high');
   });
 });

@@ -231,6 +231,16 @@ export function analyzeGaps(
   }
 
   const anyUseIn = (d: PermissionDomain) => observed.uses.some((u) => u.domain === d);
+  const familyOf = (d: PermissionDomain) =>
+    d === 'kubernetes-api' || d === 'cloud-api' ? d : ('workload' as const);
+  const domainCoverage = (d: PermissionDomain) => {
+    const w = observed.windows?.[familyOf(d)];
+    return w
+      ? coverageOf(w.start, w.end)
+      : observed.windows
+        ? coverageOf(0, 0)
+        : coverageOf(observed.window.start, observed.window.end);
+  };
   const forced = new Set(options.observedDomains ?? []);
   const workloads: WorkloadGap[] = [];
   const roots = new Set([...grantsByGroup.keys(), ...usesByGroup.keys()]);
@@ -312,6 +322,7 @@ export function analyzeGaps(
       domains.push({
         domain,
         observed: isObserved,
+        coverage: domainCoverage(domain),
         granted: allow.length,
         used: exercised.size,
         ratio: allow.length === 0 ? 0 : exercised.size / allow.length,

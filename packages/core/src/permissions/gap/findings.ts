@@ -99,11 +99,11 @@ const COMPLIANCE: Finding['compliance'] = [
 export function gapFindings(report: GapReport, options: GapFindingOptions = {}): Finding[] {
   const minRank = options.minRank ?? 30;
   const out: Finding[] = [];
-  const conf = report.coverage;
-  const ts = conf.end || conf.start;
   for (const w of report.workloads) {
     const workload = workloadRefOf(w);
     for (const d of w.domains) {
+      const conf = d.coverage;
+      const ts = conf.end || conf.start || report.coverage.end;
       for (const u of d.unused) {
         if (u.rank < minRank || (!u.observable && !options.includeUnobservable)) continue;
         const g = u.grant;

@@ -37,6 +37,8 @@ export const DomainGapSchema = z.object({
   domain: PermissionDomainSchema,
   /** Whether any input could show use in this domain (a capture, an audit log, CloudTrail). */
   observed: z.boolean(),
+  /** The window of the inputs that show this domain (audit logs, CloudTrail, or captures). */
+  coverage: CoverageSchema,
   /** Allow grants. */
   granted: z.number().int().nonnegative(),
   /** Grants exercised at least once. */

@@ -89,6 +89,21 @@ export const ObservedUseDocumentSchema = z.object({
   kind: z.literal('ObservedUse'),
   /** Earliest and latest event time (ns since the epoch); both 0 when nothing was seen. */
   window: z.object({ start: z.number().nonnegative(), end: z.number().nonnegative() }),
+  /**
+   * Windows per kind of input: `kubernetes-api` (audit logs and captured API calls), `cloud-api`
+   * (CloudTrail), `workload` (what captured workloads did). An audit log of 30 days and a capture of
+   * 10 minutes give very different confidence to different domains.
+   */
+  windows: z
+    .partialRecord(
+      z.enum(['kubernetes-api', 'cloud-api', 'workload']),
+      z.object({
+        start: z.number().nonnegative(),
+        end: z.number().nonnegative(),
+        events: z.number().int().nonnegative(),
+      }),
+    )
+    .optional(),
   events: z.number().int().nonnegative(),
   /** Captured workloads, keyed in `uses` as `workload:ID`. */
   workloads: z.array(WorkloadRefSchema),
@@ -130,6 +145,9 @@ export function awsServicePrefix(eventSource: string): string {
   return special[s] ?? s;
 }
 
+/** The kinds of input an observation window is kept for. */
+export type WindowFamily = 'kubernetes-api' | 'cloud-api' | 'workload';
+
 type Pending = Omit<ObservedUse, 'origins'> & { origins: Set<ObservedUse['origins'][number]> };
 
 /**
@@ -160,6 +178,7 @@ export class ObservedUseAccumulator implements Consumer {
   readonly #uids = new Map<string, Set<number>>();
   #overflow = 0;
   #events = 0;
+  readonly #windows = new Map<WindowFamily, { start: number; end: number; events: number }>();
   #start = Number.POSITIVE_INFINITY;
   #end = 0;
 
@@ -210,6 +229,15 @@ export class ObservedUseAccumulator implements Consumer {
     this.#events++;
     if (ev.ts < this.#start) this.#start = ev.ts;
     if (ev.ts > this.#end) this.#end = ev.ts;
+    const family: WindowFamily =
+      ev.kind === 'k8s.api' ? 'kubernetes-api' : ev.kind === 'cloud.api' ? 'cloud-api' : 'workload';
+    const w = this.#windows.get(family);
+    if (!w) this.#windows.set(family, { start: ev.ts, end: ev.ts, events: 1 });
+    else {
+      w.events++;
+      if (ev.ts < w.start) w.start = ev.ts;
+      if (ev.ts > w.end) w.end = ev.ts;
+    }
     const ws = workloadSubject(ev.workload);
     const isCaptured = ev.kind !== 'k8s.api' && ev.kind !== 'cloud.api';
     if (isCaptured && !this.#workloads.has(ws)) this.#workloads.set(ws, structuredClone(ev.workload));
@@ -374,6 +402,7 @@ export class ObservedUseAccumulator implements Consumer {
       schemaVersion: OBSERVED_USE_SCHEMA_VERSION,
       kind: 'ObservedUse',
       window: this.#events === 0 ? { start: 0, end: 0 } : { start: this.#start, end: this.#end },
+      windows: Object.fromEntries([...this.#windows].map(([k, v]) => [k, { ...v }])),
       events: this.#events,
       workloads: [...this.#workloads.values()],
       toolLists: Object.fromEntries([...this.#tools].map(([k, v]) => [k, [...v].sort()])),
@@ -401,9 +430,22 @@ export function mergeObservedUse(docs: readonly ObservedUseDocument[]): Observed
   let end = 0;
   let events = 0;
   let overflow = 0;
+  const windows = new Map<WindowFamily, { start: number; end: number; events: number }>();
   for (const d of docs) {
     events += d.events;
     overflow += d.overflow;
+    for (const [k, v] of Object.entries(d.windows ?? {}) as [
+      WindowFamily,
+      { start: number; end: number; events: number },
+    ][]) {
+      const w = windows.get(k);
+      if (!w) windows.set(k, { ...v });
+      else {
+        w.start = Math.min(w.start, v.start);
+        w.end = Math.max(w.end, v.end);
+        w.events += v.events;
+      }
+    }
     if (d.events > 0) {
       start = Math.min(start, d.window.start);
       end = Math.max(end, d.window.end);
@@ -436,6 +478,7 @@ export function mergeObservedUse(docs: readonly ObservedUseDocument[]): Observed
     schemaVersion: OBSERVED_USE_SCHEMA_VERSION,
     kind: 'ObservedUse',
     window: events === 0 ? { start: 0, end: 0 } : { start, end },
+    windows: Object.fromEntries(windows),
     events,
     workloads: [...workloads.values()],
     toolLists: Object.fromEntries([...tools].map(([k, v]) => [k, [...v].sort()])),
