@@ -49,7 +49,13 @@ export {
   OWASP_AGENTIC_2026,
   OWASP_LLM_2025,
 } from './compliance/mappings.js';
-export { renderRuleDoc, renderRuleDocs, renderRulesIndex, ruleDocFileName } from './docs/render.js';
+export {
+  renderComplianceDoc,
+  renderRuleDoc,
+  renderRuleDocs,
+  renderRulesIndex,
+  ruleDocFileName,
+} from './docs/render.js';
 export type { RateLimit, RuleEngineOptions, RuleEngineStats, RuleStatus } from './engine/engine.js';
 export { RuleEngine } from './engine/engine.js';
 export { loadExceptions } from './loader/load-exceptions.js';

@@ -1,7 +1,15 @@
 import { stringify as toYaml } from 'yaml';
 import type { RulePack } from '../api/pack.js';
 import type { Rule } from '../api/rule.js';
-import { complianceFor } from '../compliance/mappings.js';
+import { CONTROL_AREAS } from '../api/rule.js';
+import {
+  AREA_CONTROLS,
+  COMPLIANCE_MAPPINGS_VERSION,
+  complianceFor,
+  MITRE_ATLAS,
+  OWASP_AGENTIC_2026,
+  OWASP_LLM_2025,
+} from '../compliance/mappings.js';
 
 const FRAMEWORK_NAMES: Record<string, string> = {
   'nist-ai-rmf': 'NIST AI RMF',
@@ -142,6 +150,67 @@ export function renderRulesIndex(packs: readonly RulePack[]): string {
     }
     out.push('');
   }
+  out.push('## Running the rules', '');
+  out.push(
+    '`vigil check CAPTURE… [--baseline B] [--rules PACK…]` runs the built-in packs (and user packs) over captures. Without a baseline, rules marked "needs baseline" are skipped; the rest run. In code:',
+    '',
+  );
+  out.push('```ts');
+  out.push("import { readBaselineFile, ReplaySource, Vigil } from '@vigil/core';");
+  out.push("import { builtinPacks, coreBaselineView, loadRulePacks, RuleEngine } from '@vigil/rules';");
+  out.push('');
+  out.push("const packs = [...builtinPacks(), ...(await loadRulePacks(['@acme/vigil-rules']))];");
+  out.push(
+    "const engine = new RuleEngine({ packs, baseline: coreBaselineView(await readBaselineFile('agent.baseline.json')) });",
+  );
+  out.push("const vigil = new Vigil({ source: new ReplaySource(['run.vcap']), consumers: [engine] });");
+  out.push("vigil.on('finding', (f) => console.log(f.severity, f.ruleId, f.summary));");
+  out.push('await vigil.run();');
+  out.push('```', '');
+  out.push('## Writing rules', '');
+  out.push(
+    'A rule is typed TypeScript: metadata (stable id, title, description, severity, version, OWASP LLM / OWASP Agentic / ATLAS / ATT&CK tags, control areas), the event kinds it selects, `init(ctx)`, `onEvent(event, ctx)` and `dispose()`. `ctx` gives `report`, per-workload `state`, the `baseline`, a stream-time `clock`, a `log` and process ancestry. Sequence rules list ordered steps, keyed per workload or per process tree, within a window; the engine keeps their partial matches bounded. A pack (name, version, engine range, rules, default exceptions) is validated with zod when loaded. See `examples/custom-rule-pack` for a complete package.',
+    '',
+  );
+  out.push(
+    'Exceptions are data, per workload (rule ids or globs, and field globs over the triggering event and its workload); see any rule page for an example. Findings are deduplicated (repeats raise `count`), rate-limited per rule, and every finding carries the compliance references of [compliance.md](compliance.md).',
+    '',
+  );
+  return out.join('\n');
+}
+
+/**
+ * Renders the compliance mapping tables: the AI taxonomies the tags map to
+ * and the controls of each area of control.
+ *
+ * @example
+ * ```ts
+ * import { renderComplianceDoc } from '@vigil/rules';
+ *
+ * const md = renderComplianceDoc();
+ * ```
+ */
+export function renderComplianceDoc(): string {
+  const out: string[] = ['# Compliance mappings', ''];
+  out.push(
+    `Mapping data version ${COMPLIANCE_MAPPINGS_VERSION}. Every finding the rule engine reports carries the references its rule's tags and control areas imply (\`complianceFor(meta)\`); the observed events in the finding are the audit evidence.`,
+    '',
+  );
+  const table = (title: string, rows: Readonly<Record<string, string>>) => {
+    out.push(`## ${title}`, '', '| id | title |', '| --- | --- |');
+    for (const [id, t] of Object.entries(rows)) out.push(`| ${id} | ${t} |`);
+    out.push('');
+  };
+  table('OWASP Top 10 for LLM Applications (2025)', OWASP_LLM_2025);
+  table('OWASP Top 10 for Agentic Applications (2026)', OWASP_AGENTIC_2026);
+  table('MITRE ATLAS techniques used by the built-in packs', MITRE_ATLAS);
+  out.push('## Controls per area of control', '');
+  for (const area of CONTROL_AREAS) {
+    out.push(`### ${area}`, '', '| framework | control | title |', '| --- | --- | --- |');
+    for (const r of AREA_CONTROLS[area])
+      out.push(`| ${FRAMEWORK_NAMES[r.framework] ?? r.framework} | ${r.control} | ${r.title ?? ''} |`);
+    out.push('');
+  }
   return out.join('\n');
 }
 
@@ -157,6 +226,7 @@ export function renderRulesIndex(packs: readonly RulePack[]): string {
 export function renderRuleDocs(packs: readonly RulePack[]): Map<string, string> {
   const files = new Map<string, string>();
   files.set('README.md', renderRulesIndex(packs));
+  files.set('compliance.md', renderComplianceDoc());
   for (const pack of packs) for (const r of pack.rules) files.set(ruleDocFileName(r), renderRuleDoc(r, pack));
   return files;
 }
