@@ -25,6 +25,8 @@ export interface SensorOptions extends EventSourceOptions {
    * cgroup v2 root) or cgroup ids. More can be added with {@link Sensor.watchCgroup}.
    */
   readonly cgroups?: readonly (string | bigint)[];
+  /** Also watch every cgroup below those in `cgroups` (a pod's containers, a slice's services). Default false. */
+  readonly descendants?: boolean;
   /** Watch every cgroup on the host (the sensor's own process excluded). Default false. */
   readonly watchAll?: boolean;
   /**
@@ -170,7 +172,8 @@ export class Sensor implements EventSource {
     const sensor = new Sensor(native, resolver, options);
     try {
       if (options.dnsPorts) native.setDnsPorts(options.dnsPorts);
-      for (const c of options.cgroups ?? []) sensor.watchCgroup(c);
+      for (const c of options.cgroups ?? [])
+        sensor.watchCgroup(c, { descendants: options.descendants ?? false });
       if (options.watchAll) native.setWatchAll(true);
       native.start((batch, records) => sensor.#onBatch(batch, records));
     } catch (e) {
@@ -183,11 +186,13 @@ export class Sensor implements EventSource {
 
   /**
    * Starts watching a cgroup: a directory (absolute, or relative to the cgroup
-   * v2 root) or a cgroup id. Returns the id. Child cgroups are separate: watch them too.
+   * v2 root) or a cgroup id. Returns the id. With `descendants`, every cgroup
+   * below it is watched too, including ones created later (checked in the
+   * kernel against the cgroup's ancestors); events keep their own cgroup.
    */
-  watchCgroup(cgroup: string | bigint): string {
+  watchCgroup(cgroup: string | bigint, options: { readonly descendants?: boolean } = {}): string {
     const id = this.#cgroupId(cgroup);
-    this.#native.watch(BigInt(id));
+    this.#native.watch(BigInt(id), options.descendants ?? false);
     return id;
   }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VigilError } from '@vigil/core';
 import { cgroup2Root, cgroupIdOf } from './internal/cgroup-resolver.js';
@@ -147,12 +147,47 @@ export class WorkloadCgroup {
     }
   }
 
-  /** Kills what is left inside, waits for it to be empty, and removes the directory. Idempotent. */
+  /** Child cgroups the workload created, deepest first (they must go before their parent). */
+  #children(): string[] {
+    const out: string[] = [];
+    const walk = (dir: string, depth: number) => {
+      if (depth > 32) return;
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (!e.isDirectory()) continue;
+        walk(join(dir, e.name), depth + 1);
+        out.push(join(dir, e.name));
+      }
+    };
+    walk(this.dir, 0);
+    return out;
+  }
+
+  #rmdirChildren(): void {
+    for (const child of this.#children()) {
+      try {
+        rmdirSync(child);
+      } catch {
+        // retried by the caller's loop
+      }
+    }
+  }
+
+  /**
+   * Kills what is left inside (child cgroups included), waits for it to be
+   * empty, and removes the directory and any child cgroups. Idempotent.
+   */
   async remove(timeoutMs = 5000): Promise<void> {
     if (this.#removed) return;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.pids().length > 0) this.#killAll();
+      if (this.pids().length > 0 || this.#children().length > 0) this.#killAll();
+      this.#rmdirChildren();
       try {
         rmdirSync(this.dir);
         break;
@@ -175,6 +210,7 @@ export class WorkloadCgroup {
     if (this.#removed) return;
     this.#killAll();
     for (let i = 0; i < 200; i++) {
+      this.#rmdirChildren();
       try {
         rmdirSync(this.dir);
         break;

@@ -231,6 +231,42 @@ describe.skipIf(why !== undefined)('live capture in a real cgroup', () => {
     }
   });
 
+  it('watches cgroups created below a watched one when asked to, and only then', async () => {
+    for (const descendants of [true, false]) {
+      const cg = WorkloadCgroup.create();
+      try {
+        const sensor = await Sensor.open({ cgroups: [cg.dir], descendants });
+        const child = cg.spawn(
+          'sh',
+          [
+            '-c',
+            'mkdir "$0/inner" && echo $$ > "$0/inner/cgroup.procs" && cat /etc/hostname >/dev/null',
+            cg.dir,
+          ],
+          { stdio: 'ignore' },
+        );
+        await new Promise((r) => child.on('exit', r));
+        await sensor.flush();
+        await sensor.close();
+        const events: VigilEvent[] = [];
+        for await (const b of sensor) events.push(...b);
+        const cat = of(events, 'process.exec').filter(
+          (e) => e.filename === '/usr/bin/cat' || e.filename === '/bin/cat',
+        );
+        if (descendants) {
+          expect(cat).toHaveLength(1);
+          expect(cat[0]?.workload.cgroupPath).toBe(`${cg.path}/inner`);
+          expect(cat[0]?.cgroupId).not.toBe(cg.id);
+        } else {
+          expect(cat).toEqual([]);
+        }
+      } finally {
+        await cg.remove();
+      }
+      expect(existsSync(cg.dir)).toBe(false);
+    }
+  });
+
   it('reports an unknown cgroup as a CGROUP error and watches nothing else', async () => {
     const sensor = await Sensor.open();
     try {

@@ -53,6 +53,8 @@ export const recordCommand: Command = {
     try {
       sensor = await Sensor.open({
         cgroups: [cg.dir],
+        // Cgroups the command creates below its own (containers, systemd-run) are part of it.
+        descendants: true,
         dedup: ctx.args.values['dedup'] === true,
         ...(ringBufferBytes !== undefined ? { ringBufferBytes } : {}),
         dnsPorts: dnsPorts.length > 0 ? [53, ...dnsPorts] : [53],

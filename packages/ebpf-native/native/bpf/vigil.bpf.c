@@ -130,7 +130,28 @@ static __always_inline bool cgroup_watched(__u64 cgid)
 	struct vigil_config *cfg = bpf_map_lookup_elem(&run_config, &zero);
 	if (cfg && cfg->watch_all)
 		return true;
-	return bpf_map_lookup_elem(&watched, &cgid) != NULL;
+	if (bpf_map_lookup_elem(&watched, &cgid))
+		return true;
+	if (!cfg || !cfg->subtrees)
+		return false;
+	/* Is an ancestor watched with its subtree? Walk the cgroup v2 ancestors, nearest first. */
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	int level = BPF_CORE_READ(cg, level);
+	for (int i = 1; i <= 16; i++) {
+		int l = level - i;
+		if (l < 0)
+			break;
+		struct cgroup *anc = NULL;
+		bpf_probe_read_kernel(&anc, sizeof(anc), &cg->ancestors[l]);
+		if (!anc)
+			break;
+		__u64 id = BPF_CORE_READ(anc, kn, id);
+		__u8 *w = bpf_map_lookup_elem(&watched, &id);
+		if (w && *w == VIGIL_WATCH_SUBTREE)
+			return true;
+	}
+	return false;
 }
 
 static __always_inline __u8 *scratch_buf(void)

@@ -200,7 +200,11 @@ struct vigil_dedup_key {
 /* Run-time switches (the single entry of the `config` array map). */
 struct vigil_config {
 	__u32 watch_all; /* 1: every cgroup; 0: only cgroups in `watched` */
-	__u32 pad;
+	__u32 subtrees;  /* 1: some entry of `watched` includes its descendants */
 };
+
+/* Values of the `watched` map. */
+#define VIGIL_WATCH_EXACT 1   /* this cgroup only */
+#define VIGIL_WATCH_SUBTREE 2 /* this cgroup and every cgroup below it */
 
 #endif

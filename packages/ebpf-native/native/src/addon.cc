@@ -218,13 +218,28 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     return env.Undefined();
   }
 
+  // watch(id, subtree): subtree also watches every cgroup below it.
   Napi::Value Watch(const Napi::CallbackInfo& info) {
     RequireLoaded(info.Env());
     uint64_t id = ToU64(info[0]);
-    uint8_t one = 1;
-    int err = bpf_map__update_elem(skel_->maps.watched, &id, sizeof(id), &one, sizeof(one), BPF_ANY);
+    bool subtree = info.Length() > 1 && info[1].ToBoolean();
+    uint8_t value = subtree ? VIGIL_WATCH_SUBTREE : VIGIL_WATCH_EXACT;
+    int err = bpf_map__update_elem(skel_->maps.watched, &id, sizeof(id), &value, sizeof(value), BPF_ANY);
     if (err) throw Napi::Error::New(info.Env(), "watch: map update failed: " + ErrText(err));
+    if (subtree && !subtrees_) {
+      subtrees_ = true;
+      WriteConfig(info.Env());
+    }
     return info.Env().Undefined();
+  }
+
+  void WriteConfig(Napi::Env env) {
+    uint32_t zero = 0;
+    vigil_config cfg{};
+    cfg.watch_all = watch_all_ ? 1 : 0;
+    cfg.subtrees = subtrees_ ? 1 : 0;
+    int err = bpf_map__update_elem(skel_->maps.run_config, &zero, sizeof(zero), &cfg, sizeof(cfg), BPF_ANY);
+    if (err) throw Napi::Error::New(env, "config map update failed: " + ErrText(err));
   }
 
   Napi::Value Unwatch(const Napi::CallbackInfo& info) {
@@ -236,11 +251,8 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
 
   Napi::Value SetWatchAll(const Napi::CallbackInfo& info) {
     RequireLoaded(info.Env());
-    uint32_t zero = 0;
-    vigil_config cfg{};
-    cfg.watch_all = info[0].ToBoolean() ? 1 : 0;
-    int err = bpf_map__update_elem(skel_->maps.run_config, &zero, sizeof(zero), &cfg, sizeof(cfg), BPF_ANY);
-    if (err) throw Napi::Error::New(info.Env(), "setWatchAll: map update failed: " + ErrText(err));
+    watch_all_ = info[0].ToBoolean();
+    WriteConfig(info.Env());
     return info.Env().Undefined();
   }
 
@@ -354,6 +366,8 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
   Batch* cur_ = nullptr;
   uint32_t ring_bytes_ = 0;
   bool dedup_ = false;
+  bool watch_all_ = false;
+  bool subtrees_ = false;
   uint32_t self_tgid_ = 0;
   uint32_t batch_bytes_ = 256 * 1024;
   uint32_t max_queue_ = 256;

@@ -31,7 +31,7 @@ export interface NativeCounters {
 export interface NativeSensor {
   load(): Promise<void>;
   start(onBatch: (batch: Buffer, records: number) => void): void;
-  watch(cgroupId: bigint): void;
+  watch(cgroupId: bigint, subtree?: boolean): void;
   unwatch(cgroupId: bigint): void;
   setWatchAll(all: boolean): void;
   setDnsPorts(ports: readonly number[]): void;

@@ -22,7 +22,8 @@ export function cgroupIdOf(dir: string): string {
 
 /**
  * Maps cgroup v2 ids to workloads: walks the cgroup tree once, caches, and
- * rescans (at most once per `rescanMs`) when it meets an id it does not know.
+ * rescans (at most once per `rescanMs`) when it meets an id it does not know,
+ * such as a child cgroup created after the sensor started.
  */
 export class CgroupResolver {
   readonly root: string;
@@ -31,7 +32,7 @@ export class CgroupResolver {
   readonly #rescanMs: number;
   #lastScan = 0;
 
-  constructor(root = cgroup2Root(), rescanMs = 1000) {
+  constructor(root = cgroup2Root(), rescanMs = 100) {
     this.root = root;
     this.#rescanMs = rescanMs;
   }
