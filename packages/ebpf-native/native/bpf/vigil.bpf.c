@@ -706,8 +706,8 @@ static __always_inline int on_open(__u8 *rec, long nr, struct pt_regs *regs, lon
 		e->mode = 0;
 	__u32 off = sizeof(*e);
 	off = put_str(rec, off, &e->path, upath, true, VIGIL_PATH_MAX, &e->h);
-	char first = 0;
-	bpf_probe_read_user(&first, 1, upath);
+	/* The path is already in the record: no second read of user memory for its first byte. */
+	char first = rec[e->path.off & OFF_MASK];
 	if (first != '/' && e->path.len > 0) {
 		if (e->dirfd == AT_FDCWD) {
 			struct task_struct *task = bpf_get_current_task_btf();
