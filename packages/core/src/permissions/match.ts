@@ -91,12 +91,25 @@ export function cidrContains(cidr: string, address: string): boolean {
 
 const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7'];
 
-/** True when the address is in a private range (where selector-based NetworkPolicy peers live). */
+/** True when the address is in a private range (where selector-based NetworkPolicy peers live).
+ *
+ * @example
+ * ```ts
+ * isPrivateAddress('10.2.3.4'); // true
+ * ```
+ */
 export function isPrivateAddress(address: string): boolean {
   return PRIVATE.some((c) => cidrContains(c, address));
 }
 
-/** Whether `path` is `dir` or below it. */
+/** Whether `path` is `dir` or below it.
+ *
+ * @example
+ * ```ts
+ * pathUnder('/data', '/data/a.csv'); // true
+ * pathUnder('/data', '/database'); // false
+ * ```
+ */
 export function pathUnder(dir: string, path: string): boolean {
   if (dir === '/') return path.startsWith('/');
   const d = dir.endsWith('/') ? dir.slice(0, -1) : dir;

@@ -105,7 +105,13 @@ class Groups {
   }
 }
 
-/** Whether a captured workload is an instance of a declared one. */
+/** Whether a captured workload is an instance of a declared one.
+ *
+ * @example
+ * ```ts
+ * workloadMatches(capturedPodRef, declared.workloads[0]); // true for pod agent-5d8f… of Deployment agent
+ * ```
+ */
 export function workloadMatches(ref: WorkloadRef, w: DeclaredWorkload): boolean {
   if (ref.namespace !== undefined && ref.namespace !== w.namespace) return false;
   if (ref.namespace === undefined) return false;

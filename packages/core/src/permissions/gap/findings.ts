@@ -17,7 +17,13 @@ function severityOfRank(rank: number): Severity {
   return rank >= 70 ? 'high' : rank >= 40 ? 'medium' : rank >= 20 ? 'low' : 'info';
 }
 
-/** A short text for a grant: `get secrets (cluster-wide)`, `s3:* on *`, `CAP_NET_ADMIN`. */
+/** A short text for a grant: `get secrets (cluster-wide)`, `s3:* on *`, `CAP_NET_ADMIN`.
+ *
+ * @example
+ * ```ts
+ * describeGrant(grant); // 'get secrets (cluster-wide)'
+ * ```
+ */
 export function describeGrant(g: Grant): string {
   const t = g.target;
   switch (t.domain) {
@@ -39,7 +45,13 @@ export function describeGrant(g: Grant): string {
   }
 }
 
-/** A short text for an observed use. */
+/** A short text for an observed use.
+ *
+ * @example
+ * ```ts
+ * describeUse(use); // 'connect 10.0.0.5:443/TCP'
+ * ```
+ */
 export function describeUse(u: ObservedUse): string {
   const t = u.target;
   switch (t.domain) {

@@ -70,7 +70,13 @@ export const ALL_CAPABILITIES: readonly string[] = [
 /** Where the service account token is mounted in every container. */
 export const SERVICE_ACCOUNT_TOKEN_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-/** Normalises a capability name: `net_admin` → `CAP_NET_ADMIN`. */
+/** Normalises a capability name: `net_admin` → `CAP_NET_ADMIN`.
+ *
+ * @example
+ * ```ts
+ * normaliseCapability('net_admin'); // 'CAP_NET_ADMIN'
+ * ```
+ */
 export function normaliseCapability(name: string): string {
   const up = name.trim().toUpperCase();
   return up.startsWith('CAP_') ? up : `CAP_${up}`;

@@ -36,6 +36,14 @@ function coversPrefix(g: Grant, prefix: string): boolean {
  * declared grant's resources (and `NotResource`). Conditions on the declared
  * grant are carried over. The result never grants more than the declared
  * policy (placeholders match nothing until filled).
+ *
+ * @example
+ * ```ts
+ * const { document, notes } = leastPrivilegeIam(
+ *   observed.uses.filter((u) => u.subject === 'aws:arn:aws:iam::123456789012:role/agent'),
+ *   declared.grants.filter((g) => g.domain === 'cloud-api'),
+ * );
+ * ```
  */
 export function leastPrivilegeIam(
   uses: readonly ObservedUse[],

@@ -40,6 +40,12 @@ function safeName(s: string): string {
  * Every rule is inside a declared grant: the result never grants more.
  *
  * @returns the objects (empty when nothing was used) and notes.
+ *
+ * @example
+ * ```ts
+ * const { objects } = leastPrivilegeRbac({ name: 'agent', namespace: 'ai' }, apiUses, saGrants);
+ * // [Role ai/agent-least-privilege, RoleBinding ai/agent-least-privilege]
+ * ```
  */
 export function leastPrivilegeRbac(
   serviceAccount: { name: string; namespace: string },

@@ -13,6 +13,11 @@ const LOOPBACK = ['127.0.0.0/8', '::1/128'];
  * `/128` ipBlock, or the declared selector peer when the connection went to
  * pods the declared policy selected). No observed egress yields a policy that
  * denies all egress. Loopback traffic is not subject to NetworkPolicy and is left out.
+ *
+ * @example
+ * ```ts
+ * const { object } = leastPrivilegeNetworkPolicy(declared.workloads[0], egressUses, declared.grants);
+ * ```
  */
 export function leastPrivilegeNetworkPolicy(
   w: DeclaredWorkload,
@@ -134,6 +139,13 @@ function podSpecOf(manifest: Obj, kind: string): Obj | undefined {
  * when no process ran as root, and no `privileged` when no capability beyond
  * the defaults was used. Host namespaces cannot be observed and are left as
  * declared, with a note.
+ *
+ * @example
+ * ```ts
+ * const { object, notes } = leastPrivilegeWorkload(declared.workloads[0], uses, {
+ *   uids: [1000], kubernetesApiCalls: 0, kubernetesApiObserved: true,
+ * });
+ * ```
  */
 export function leastPrivilegeWorkload(
   w: DeclaredWorkload,

@@ -67,7 +67,14 @@ export function looksLikeMcp(value: unknown): boolean {
   );
 }
 
-/** Reads a tools/list result file: `{ server?, tools }` or a JSON-RPC response `{ result: { tools } }`. */
+/** Reads a tools/list result file: `{ server?, tools }` or a JSON-RPC response `{ result: { tools } }`.
+ *
+ * @example
+ * ```ts
+ * readMcpToolList({ server: 'fs', tools: [{ name: 'read_file' }] }, 'fs.tools.json');
+ * // { server: 'fs', tools: ['read_file'] }
+ * ```
+ */
 export function readMcpToolList(value: unknown, file: string): { server: string; tools: string[] } {
   const v = value as Record<string, unknown>;
   const body =

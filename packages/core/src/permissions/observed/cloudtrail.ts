@@ -94,6 +94,13 @@ interface RawRecord {
  * the whole file: the elements of a top-level `"Records": [...]` array, the
  * elements of a top-level array, or top-level objects one after another
  * (JSON lines). Only one record is buffered at a time.
+ *
+ * @example
+ * ```ts
+ * const scanner = new CloudTrailScanner('trail.json', 1 << 20);
+ * for (const chunk of chunks) for (const r of scanner.feed(chunk)) console.log(r.line, JSON.parse(r.text).eventName);
+ * scanner.end();
+ * ```
  */
 export class CloudTrailScanner {
   readonly #file: string;

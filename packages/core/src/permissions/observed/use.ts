@@ -129,12 +129,25 @@ const EACCES = -13;
 const EPERM = -1;
 const DENIED_CODE = /AccessDenied|Unauthorized|Forbidden|NotAuthorized/i;
 
-/** Canonical subject of a captured workload. */
+/** Canonical subject of a captured workload.
+ *
+ * @example
+ * ```ts
+ * workloadSubject({ id: 'host' }); // 'workload:host'
+ * ```
+ */
 export function workloadSubject(ref: Pick<WorkloadRef, 'id'>): string {
   return `workload:${ref.id}`;
 }
 
-/** The IAM service prefix of a CloudTrail `eventSource` (`s3.amazonaws.com` → `s3`). */
+/** The IAM service prefix of a CloudTrail `eventSource` (`s3.amazonaws.com` → `s3`).
+ *
+ * @example
+ * ```ts
+ * awsServicePrefix('s3.amazonaws.com'); // 's3'
+ * awsServicePrefix('monitoring.amazonaws.com'); // 'cloudwatch'
+ * ```
+ */
 export function awsServicePrefix(eventSource: string): string {
   const s = eventSource.replace(/\.amazonaws\.com$/, '');
   const special: Record<string, string> = {
