@@ -1,7 +1,14 @@
 import type { Baseline, BaselineKeyFn, BaselineSet, VigilEvent, WorkloadRef } from '@vigil/core';
 import type { BaselineView } from './baseline-view.js';
 
-/** Options of {@link coreBaselineView}. */
+/**
+ * Options of {@link coreBaselineView}.
+ *
+ * @example
+ * ```ts
+ * const view = coreBaselineView(set, { maxCachedWorkloads: 1000 });
+ * ```
+ */
 export interface CoreBaselineViewOptions {
   /** How workloads map to baselines; the set's default key when omitted. */
   readonly key?: BaselineKeyFn;

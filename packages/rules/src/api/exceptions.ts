@@ -13,6 +13,11 @@ import { globListMatcher } from '../internal/glob.js';
  * `workload.name`, `workload.namespace`, `workload.kind`,
  * `workload.serviceAccount`, `workload.image`, `workload.labels.<key>`).
  * Values are globs (`*`, `?`); a condition matches when any value matches.
+ *
+ * @example
+ * ```ts
+ * RuleExceptionSchema.parse({ name: 'pip', rules: ['vigil.runtime.exec-from-temp'], when: { exe: ['/usr/bin/pip*'] } });
+ * ```
  */
 export const RuleExceptionSchema = z.object({
   /** Names the exception in logs and stats. */
@@ -24,10 +29,24 @@ export const RuleExceptionSchema = z.object({
   /** Why it is safe; shown in docs and reviews. */
   reason: z.string().optional(),
 });
-/** @see {@link RuleExceptionSchema} */
+/**
+ * @see {@link RuleExceptionSchema}
+ *
+ * @example
+ * ```ts
+ * const ex: RuleException = { name: 'sshd', rules: ['vigil.runtime.sensitive-file-read'], when: { exe: ['/usr/sbin/sshd'] } };
+ * ```
+ */
 export type RuleException = z.input<typeof RuleExceptionSchema>;
 
-/** Version of the exceptions document format. */
+/**
+ * Version of the exceptions document format.
+ *
+ * @example
+ * ```ts
+ * const doc = { schemaVersion: EXCEPTIONS_SCHEMA_VERSION, exceptions: [] };
+ * ```
+ */
 export const EXCEPTIONS_SCHEMA_VERSION = 1;
 
 /**
@@ -47,7 +66,14 @@ export const ExceptionsDocumentSchema = z.object({
   schemaVersion: z.literal(EXCEPTIONS_SCHEMA_VERSION),
   exceptions: z.array(RuleExceptionSchema),
 });
-/** @see {@link ExceptionsDocumentSchema} */
+/**
+ * @see {@link ExceptionsDocumentSchema}
+ *
+ * @example
+ * ```ts
+ * const doc: ExceptionsDocument = parseExceptionsDocument(JSON.parse(text), 'exceptions.json');
+ * ```
+ */
 export type ExceptionsDocument = z.infer<typeof ExceptionsDocumentSchema>;
 
 /**
@@ -71,7 +97,15 @@ export function parseExceptionsDocument(raw: unknown, file?: string): Exceptions
   return r.data;
 }
 
-/** A compiled exception. */
+/**
+ * A compiled exception.
+ *
+ * @example
+ * ```ts
+ * const [ex] = compileExceptions([{ name: 'x', rules: ['acme.*'], when: { comm: ['make'] } }]);
+ * ex!.appliesTo('acme.build'); // true
+ * ```
+ */
 export interface CompiledException {
   readonly name: string;
   appliesTo(ruleId: string): boolean;
@@ -93,7 +127,15 @@ function fieldValue(event: VigilEvent, field: string): string | undefined {
   return String(v);
 }
 
-/** Compiles exceptions once so matching is cheap. */
+/**
+ * Compiles exceptions once so matching is cheap.
+ *
+ * @example
+ * ```ts
+ * const [ex] = compileExceptions([{ name: 'x', rules: ['acme.*'], when: { comm: ['make'] } }]);
+ * if (ex!.appliesTo(ruleId) && ex!.matches(event)) return; // excepted
+ * ```
+ */
 export function compileExceptions(exceptions: readonly RuleException[]): CompiledException[] {
   return exceptions.map((raw) => {
     const ex = RuleExceptionSchema.parse(raw);

@@ -4,13 +4,25 @@ import { z } from 'zod';
 import { type RuleException, RuleExceptionSchema } from './exceptions.js';
 import { CONTROL_AREAS, type Rule } from './rule.js';
 
-/** The version of the rule engine and rule API; packs declare the range they need. */
+/**
+ * The version of the rule engine and rule API; packs declare the range they need.
+ *
+ * @example
+ * ```ts
+ * const pack = { name: 'p', version: '1.0.0', engine: `^${RULE_ENGINE_VERSION}`, rules: [] };
+ * ```
+ */
 export const RULE_ENGINE_VERSION = '1.0.0';
 
 /**
  * A rule pack: an explicit list of rules with a name, a version, the engine
  * range it needs and default exceptions. Vendors ship one as an npm package
  * whose default export is the pack.
+ *
+ * @example
+ * ```ts
+ * export default { name: '@acme/vigil-rules', version: '1.0.0', engine: '^1.0.0', rules: [shellInJupyter] } satisfies RulePack;
+ * ```
  */
 export interface RulePack {
   /** The pack's name, usually its npm package name. */
@@ -85,6 +97,11 @@ const RuleSchema = z.discriminatedUnion('type', [EventRuleSchema, SequenceRuleSc
 /**
  * The zod schema a {@link RulePack} is validated with when it is loaded.
  * Functions are checked for presence and type only.
+ *
+ * @example
+ * ```ts
+ * const ok = RulePackSchema.safeParse(imported.default).success;
+ * ```
  */
 export const RulePackSchema = z.object({
   name: z.string().min(1),

@@ -13,6 +13,11 @@ import type { BaselineView } from './baseline-view.js';
  * Areas of control a rule bears on. The compliance mappings of this package
  * turn them into controls of NIST AI RMF, the EU AI Act, HIPAA, SOC 2, PCI DSS,
  * GDPR and MAS TRM.
+ *
+ * @example
+ * ```ts
+ * const areas: ControlArea[] = ['credential-access', 'exfiltration'];
+ * ```
  */
 export type ControlArea =
   | 'credential-access'
@@ -29,7 +34,14 @@ export type ControlArea =
   | 'kubernetes-api'
   | 'behaviour-drift';
 
-/** Every {@link ControlArea}, in a stable order. */
+/**
+ * Every {@link ControlArea}, in a stable order.
+ *
+ * @example
+ * ```ts
+ * for (const area of CONTROL_AREAS) console.log(area, AREA_CONTROLS[area].length);
+ * ```
+ */
 export const CONTROL_AREAS: readonly ControlArea[] = [
   'credential-access',
   'execution',
@@ -46,7 +58,14 @@ export const CONTROL_AREAS: readonly ControlArea[] = [
   'behaviour-drift',
 ];
 
-/** Taxonomy tags of a rule; every finding it reports carries them. */
+/**
+ * Taxonomy tags of a rule; every finding it reports carries them.
+ *
+ * @example
+ * ```ts
+ * const tags: RuleTags = { owaspAgentic: ['ASI02'], atlas: ['AML.T0053'], attack: ['T1059.004'] };
+ * ```
+ */
 export interface RuleTags {
   /** OWASP Top 10 for LLM Applications 2025, e.g. `LLM06`. */
   readonly owaspLlm?: readonly string[];
@@ -58,7 +77,14 @@ export interface RuleTags {
   readonly attack?: readonly string[];
 }
 
-/** What a rule is: the metadata findings, documentation and compliance mappings come from. */
+/**
+ * What a rule is: the metadata findings, documentation and compliance mappings come from.
+ *
+ * @example
+ * ```ts
+ * const meta: RuleMeta = { id: 'acme.k8s.exec', title: 'kubectl exec', description: 'kubectl exec into a pod.', severity: 'medium', version: '1.0.0', areas: ['kubernetes-api'] };
+ * ```
+ */
 export interface RuleMeta {
   /** Stable id, dotted, lower case: `vendor.area.name`. Never reuse an id for a different behaviour. */
   readonly id: string;
@@ -85,7 +111,14 @@ export interface RuleMeta {
   readonly compliance?: readonly ComplianceRef[];
 }
 
-/** What a rule hands to `ctx.report`; the engine turns it into a core `Finding`. */
+/**
+ * What a rule hands to `ctx.report`; the engine turns it into a core `Finding`.
+ *
+ * @example
+ * ```ts
+ * ctx.report({ subject: ev.path, summary: `${ev.comm} read ${ev.path}`, severity: 'high' });
+ * ```
+ */
 export interface Detection {
   /**
    * What the finding is about within the workload (a path, a peer, an
@@ -105,12 +138,26 @@ export interface Detection {
   readonly riskReasons?: readonly string[];
 }
 
-/** A rule's view of time: stream time, the `ts` of the event being handled (ns since the epoch). */
+/**
+ * A rule's view of time: stream time, the `ts` of the event being handled (ns since the epoch).
+ *
+ * @example
+ * ```ts
+ * const ageNs = ctx.clock.now() - startedAt;
+ * ```
+ */
 export interface RuleClock {
   now(): number;
 }
 
-/** Where rules write diagnostics; messages are prefixed with the rule id. */
+/**
+ * Where rules write diagnostics; messages are prefixed with the rule id.
+ *
+ * @example
+ * ```ts
+ * ctx.log.warn('unexpected event shape; skipped');
+ * ```
+ */
 export interface RuleLogger {
   debug(message: string): void;
   info(message: string): void;
@@ -122,6 +169,12 @@ export interface RuleLogger {
  * Per-workload state of one rule, bounded by the engine (entries past the cap
  * or older than the state TTL disappear). Keys are scoped to the workload of
  * the event being handled.
+ *
+ * @example
+ * ```ts
+ * ctx.state.set(`written:${ev.path}`, ev.ts);
+ * const when = ctx.state.get<number>(`written:${ev.path}`);
+ * ```
  */
 export interface RuleState {
   get<T>(key: string): T | undefined;
@@ -129,27 +182,55 @@ export interface RuleState {
   delete(key: string): boolean;
 }
 
-/** What the engine knows of a process from the exec and fork events it saw. */
+/**
+ * What the engine knows of a process from the exec and fork events it saw.
+ *
+ * @example
+ * ```ts
+ * const parent: ProcessFacts | undefined = ctx.processes.get(ev.ppid);
+ * ```
+ */
 export interface ProcessFacts {
   readonly pid: number;
   readonly ppid: number;
   readonly exe: string;
 }
 
-/** Ancestry lookups for rules, from a bounded process table the engine keeps. */
+/**
+ * Ancestry lookups for rules, from a bounded process table the engine keeps.
+ *
+ * @example
+ * ```ts
+ * if (ctx.processes.descendsFrom(ev.pid, agentPid)) ctx.report({ subject: '', summary: 'from the agent tree' });
+ * ```
+ */
 export interface ProcessLookup {
   get(pid: number): ProcessFacts | undefined;
   /** True when `pid` is `ancestor` or descends from it (bounded walk). */
   descendsFrom(pid: number, ancestor: number): boolean;
 }
 
-/** What `init` receives. */
+/**
+ * What `init` receives.
+ *
+ * @example
+ * ```ts
+ * init(ctx) { if (!ctx.baseline) ctx.log.info('running without a baseline'); },
+ * ```
+ */
 export interface RuleInitContext {
   readonly baseline: BaselineView | undefined;
   readonly log: RuleLogger;
 }
 
-/** What `onEvent` receives besides the event. */
+/**
+ * What `onEvent` receives besides the event.
+ *
+ * @example
+ * ```ts
+ * onEvent(ev, ctx) { if (ctx.baseline?.seen(ev) === false) ctx.report({ subject: ev.kind, summary: 'new behaviour' }); },
+ * ```
+ */
 export interface RuleContext {
   /** The workload of the event being handled. */
   readonly workload: WorkloadRef;
@@ -166,6 +247,11 @@ export interface RuleContext {
 /**
  * A rule that looks at events one at a time (it may keep per-workload state
  * in `ctx.state`). Build one with {@link defineRule}.
+ *
+ * @example
+ * ```ts
+ * const rule: EventRule = defineRule({ meta, kinds: ['ptrace'], onEvent: (ev, ctx) => ctx.report({ subject: ev.requestName, summary: 'ptrace' }) });
+ * ```
  */
 export interface EventRule<K extends EventKind = EventKind> {
   readonly type: 'event';
@@ -177,7 +263,14 @@ export interface EventRule<K extends EventKind = EventKind> {
   dispose?(): void;
 }
 
-/** One step of a {@link SequenceRule}. */
+/**
+ * One step of a {@link SequenceRule}.
+ *
+ * @example
+ * ```ts
+ * const s: SequenceStep = step({ name: 'api', description: 'called the API', kinds: ['k8s.api'], match: (ev) => ev.verb === 'create' });
+ * ```
+ */
 export interface SequenceStep<K extends EventKind = EventKind> {
   /** Short name, e.g. `ingest`. */
   readonly name: string;
@@ -192,6 +285,11 @@ export interface SequenceStep<K extends EventKind = EventKind> {
  * in order, per workload or per process tree, within a time window. The engine
  * keeps the partial matches with a hard cap and expires them, so memory stays
  * bounded under any input. Build one with {@link defineSequenceRule}.
+ *
+ * @example
+ * ```ts
+ * const chain: SequenceRule = defineSequenceRule({ meta, keyBy: 'process-tree', windowMs: 60_000, steps: [spawnShell, unshare] });
+ * ```
  */
 export interface SequenceRule {
   readonly type: 'sequence';
@@ -211,10 +309,24 @@ export interface SequenceRule {
   dispose?(): void;
 }
 
-/** Any rule. */
+/**
+ * Any rule.
+ *
+ * @example
+ * ```ts
+ * const rules: Rule[] = [shellInJupyter, tokenThenApi];
+ * ```
+ */
 export type Rule = EventRule | SequenceRule;
 
-/** The input of {@link defineRule}. */
+/**
+ * The input of {@link defineRule}.
+ *
+ * @example
+ * ```ts
+ * const spec: EventRuleSpec<'process.exec'> = { meta, kinds: ['process.exec'], onEvent() {} };
+ * ```
+ */
 export type EventRuleSpec<K extends EventKind> = Omit<EventRule<K>, 'type'>;
 
 /**
@@ -253,7 +365,14 @@ export function step<K extends EventKind>(spec: SequenceStep<K>): SequenceStep {
   return spec as unknown as SequenceStep;
 }
 
-/** The input of {@link defineSequenceRule}. */
+/**
+ * The input of {@link defineSequenceRule}.
+ *
+ * @example
+ * ```ts
+ * const spec: SequenceRuleSpec = { meta, keyBy: 'workload', windowMs: 60_000, steps: [a, b] };
+ * ```
+ */
 export type SequenceRuleSpec = Omit<SequenceRule, 'type'>;
 
 /**

@@ -1,10 +1,24 @@
 import type { ComplianceRef } from '@vigil/core';
 import type { ControlArea, RuleMeta } from '../api/rule.js';
 
-/** Version of the compliance mapping data; bumped when a mapping changes. */
+/**
+ * Version of the compliance mapping data; bumped when a mapping changes.
+ *
+ * @example
+ * ```ts
+ * console.log(`compliance mappings ${COMPLIANCE_MAPPINGS_VERSION}`);
+ * ```
+ */
 export const COMPLIANCE_MAPPINGS_VERSION = '2026.1';
 
-/** OWASP Top 10 for LLM Applications 2025. */
+/**
+ * OWASP Top 10 for LLM Applications 2025.
+ *
+ * @example
+ * ```ts
+ * OWASP_LLM_2025['LLM06']; // 'Excessive Agency'
+ * ```
+ */
 export const OWASP_LLM_2025: Readonly<Record<string, string>> = {
   LLM01: 'Prompt Injection',
   LLM02: 'Sensitive Information Disclosure',
@@ -18,7 +32,14 @@ export const OWASP_LLM_2025: Readonly<Record<string, string>> = {
   LLM10: 'Unbounded Consumption',
 };
 
-/** OWASP Top 10 for Agentic Applications 2026. */
+/**
+ * OWASP Top 10 for Agentic Applications 2026.
+ *
+ * @example
+ * ```ts
+ * OWASP_AGENTIC_2026['ASI02']; // 'Tool Misuse and Exploitation'
+ * ```
+ */
 export const OWASP_AGENTIC_2026: Readonly<Record<string, string>> = {
   ASI01: 'Agent Goal Hijack',
   ASI02: 'Tool Misuse and Exploitation',
@@ -32,7 +53,14 @@ export const OWASP_AGENTIC_2026: Readonly<Record<string, string>> = {
   ASI10: 'Rogue Agents',
 };
 
-/** MITRE ATLAS techniques the built-in packs use. */
+/**
+ * MITRE ATLAS techniques the built-in packs use.
+ *
+ * @example
+ * ```ts
+ * MITRE_ATLAS['AML.T0051.001']; // 'LLM Prompt Injection: Indirect'
+ * ```
+ */
 export const MITRE_ATLAS: Readonly<Record<string, string>> = {
   'AML.T0010': 'AI Supply Chain Compromise',
   'AML.T0010.003': 'AI Supply Chain Compromise: Model',
@@ -53,6 +81,11 @@ export const MITRE_ATLAS: Readonly<Record<string, string>> = {
  * taxonomies. Every area maps to NIST AI RMF and the EU AI Act (post-deployment
  * monitoring and cybersecurity of AI systems) and to the general frameworks
  * where the control applies.
+ *
+ * @example
+ * ```ts
+ * AREA_CONTROLS['exfiltration'].filter((r) => r.framework === 'gdpr');
+ * ```
  */
 export const AREA_CONTROLS: Readonly<Record<ControlArea, readonly ComplianceRef[]>> = (() => {
   const aiMonitoring: ComplianceRef[] = [

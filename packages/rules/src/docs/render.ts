@@ -28,7 +28,14 @@ function kindsOf(rule: Rule): string[] {
   return rule.type === 'sequence' ? [...new Set(rule.steps.flatMap((s) => s.kinds))] : [...rule.kinds];
 }
 
-/** The file name (without directory) of a rule's page. */
+/**
+ * The file name (without directory) of a rule's page.
+ *
+ * @example
+ * ```ts
+ * ruleDocFileName(runtimePack.rules[0]!); // 'vigil.runtime.unexpected-process.md'
+ * ```
+ */
 export function ruleDocFileName(rule: Rule): string {
   return `${rule.meta.id}.md`;
 }

@@ -30,7 +30,14 @@ import { BoundedMap } from '../internal/bounded-map.js';
 import { globListMatcher } from '../internal/glob.js';
 import { stableId } from '../internal/hash.js';
 
-/** Finding rate limit per rule, in stream time. */
+/**
+ * Finding rate limit per rule, in stream time.
+ *
+ * @example
+ * ```ts
+ * new RuleEngine({ packs, rateLimit: { perMinute: 30, burst: 10 } });
+ * ```
+ */
 export interface RateLimit {
   /** Findings a rule may report per minute once its burst is used up. */
   readonly perMinute: number;
@@ -38,7 +45,14 @@ export interface RateLimit {
   readonly burst: number;
 }
 
-/** Options of {@link RuleEngine}. */
+/**
+ * Options of {@link RuleEngine}.
+ *
+ * @example
+ * ```ts
+ * const options: RuleEngineOptions = { packs: builtinPacks(), disable: ['vigil.runtime.unexpected-egress'], dedupWindowMs: 60_000 };
+ * ```
+ */
 export interface RuleEngineOptions {
   /** The packs to run (validated again here). */
   readonly packs: readonly RulePack[];
@@ -73,7 +87,15 @@ export interface RuleEngineOptions {
   readonly onError?: (error: VigilError) => void;
 }
 
-/** Counters of a {@link RuleEngine}; memory-bearing structures report their size, peak and evictions. */
+/**
+ * Counters of a {@link RuleEngine}; memory-bearing structures report their size, peak and evictions.
+ *
+ * @example
+ * ```ts
+ * const { sequence, rateLimited } = engine.stats();
+ * console.log(sequence.keys, '/', sequence.maxKeys, rateLimited);
+ * ```
+ */
 export interface RuleEngineStats {
   readonly events: number;
   /** Rule invocations (an event routed to three rules counts three). */
@@ -97,7 +119,14 @@ export interface RuleEngineStats {
   readonly dedupEntries: number;
 }
 
-/** Whether a rule runs, and if not why. */
+/**
+ * Whether a rule runs, and if not why.
+ *
+ * @example
+ * ```ts
+ * for (const r of engine.rules()) if (!r.enabled) console.log(`${r.id}: ${r.reason}`);
+ * ```
+ */
 export interface RuleStatus {
   readonly id: string;
   readonly pack: string;

@@ -4,7 +4,14 @@ import { pathToFileURL } from 'node:url';
 import { VigilError } from '@vigil/core';
 import { type RulePack, validateRulePack } from '../api/pack.js';
 
-/** Options of {@link loadRulePack}. */
+/**
+ * Options of {@link loadRulePack}.
+ *
+ * @example
+ * ```ts
+ * await loadRulePack('@acme/vigil-rules', { cwd: '/srv/app' });
+ * ```
+ */
 export interface LoadRulePackOptions {
   /** Where relative paths and package names are resolved from. Default `process.cwd()`. */
   readonly cwd?: string;
