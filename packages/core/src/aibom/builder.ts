@@ -4,6 +4,7 @@ import type { WorkloadRef } from '../workload/workload-ref.js';
 import {
   type AiComponentType,
   SignatureCatalogue as Catalogue,
+  imageRepository,
   type SignatureCatalogue,
   type SignatureMatch,
 } from './catalogue.js';
@@ -20,6 +21,7 @@ import {
 } from './document.js';
 import { FlowGraphRecorder } from './flow-recorder.js';
 import {
+  imageInCommandLine,
   npmPackageFromPath,
   packagesInCommandLine,
   pythonPackageFromPath,
@@ -274,6 +276,12 @@ export class AiBomBuilder implements Consumer {
         return { id, type: 'mcp-server', name: ref.name, ref, ...(match ? { match } : {}) };
       }
     }
+    const image = item.command ? imageInCommandLine([item.command, ...(item.args ?? [])]) : undefined;
+    if (image) {
+      const repo = imageRepository(image);
+      const match = this.catalogue.matchImage(image);
+      return { id: `mcp-server:image/${repo}`, type: 'mcp-server', name: repo, ...(match ? { match } : {}) };
+    }
     if (item.url)
       return { id: `mcp-server:url/${item.url}`, type: 'mcp-server', name: item.configName ?? item.url };
     const cmd = item.command ? basename(item.command) : (item.configName ?? 'unknown');
@@ -526,39 +534,71 @@ export class AiBomBuilder implements Consumer {
       if (!m) continue;
       const id = componentIdForPackage(ref, m);
       const w = this.#component(id, m.signature.type, ref.name, m, ref);
-      if (w && m.signature.type === 'mcp-server') {
-        w.properties['command'] ??= line;
-        w.properties['transport'] ??= 'stdio';
-        if (!inherited || inherited !== id) {
-          p.mcpServerId = id;
-          // The process that started the server: the agent side of a stdio MCP connection.
-          // Through shells and launchers (sh -c, npm exec): the nearest ancestor that is an agent, else the parent.
-          const direct =
-            parent && parent.workloadId === ev.workload.id && !parent.mcpServerId ? parent : undefined;
-          let spawner = direct;
-          let spawnerPid = ev.ppid;
-          let cur = direct;
-          let curPid = ev.ppid;
-          for (let hops = 0; cur && hops < 8; hops++) {
-            if (cur.agent) {
-              spawner = cur;
-              spawnerPid = curPid;
-              break;
-            }
-            const upPid = cur.ppid;
-            const up = upPid > 0 && upPid !== curPid ? this.#procs.get(upPid) : undefined;
-            if (!up || up.workloadId !== ev.workload.id || up.mcpServerId) break;
-            cur = up;
-            curPid = upPid;
-          }
-          if (spawner) {
-            const from = this.#processAgentNode(ev.workload.id, spawnerPid, spawner);
-            const to = this.#flow.node('mcp-server', ev.workload.id, id, ref.name, {}, id);
-            if (from && to) this.#flow.edge(from, to, 'spawns', ev);
-          }
-        }
-      }
+      if (w && m.signature.type === 'mcp-server') this.#startedMcpServer(ev, p, parent, inherited, w, line);
       this.#see(w, ev, 'exec', m.confidence, detail);
+    }
+    // Servers in containers: `docker run -i IMAGE` (how many MCP client configurations launch them).
+    const image = imageInCommandLine(ev.argv);
+    if (image) {
+      const repo = imageRepository(image);
+      const m = this.catalogue.matchImage(image);
+      const mcpId = `mcp-server:image/${repo}`;
+      const isMcp = m?.signature.type === 'mcp-server' || this.#components.has(mcpId);
+      if (isMcp || m) {
+        const id = isMcp ? mcpId : `${m!.signature.type}:${m!.signature.id}`;
+        const w = this.#component(
+          id,
+          isMcp ? 'mcp-server' : m!.signature.type,
+          isMcp ? repo : m!.signature.name,
+          m,
+        );
+        if (w) {
+          w.properties['image'] ??= image;
+          const tag = /:([^/:@]+)$/.exec(image.split('@')[0]!)?.[1];
+          if (tag && !w.version) w.version = tag;
+          if (isMcp) this.#startedMcpServer(ev, p, parent, inherited, w, line);
+        }
+        this.#see(w, ev, 'exec', m?.confidence ?? 0.85, detail);
+      }
+    }
+  }
+
+  // A process started an MCP server: it and its children serve it, and the agent that started it gets a `spawns` edge.
+  #startedMcpServer(
+    ev: EventOf<'process.exec'>,
+    p: ProcessState,
+    parent: ProcessState | undefined,
+    inherited: string | undefined,
+    w: Working,
+    line: string,
+  ): void {
+    const id = w.id;
+    w.properties['command'] ??= line;
+    w.properties['transport'] ??= 'stdio';
+    if (inherited === id) return;
+    p.mcpServerId = id;
+    // Through shells and launchers (sh -c, npm exec): the nearest ancestor that is an agent, else the parent.
+    const direct = parent && parent.workloadId === ev.workload.id && !parent.mcpServerId ? parent : undefined;
+    let spawner = direct;
+    let spawnerPid = ev.ppid;
+    let cur = direct;
+    let curPid = ev.ppid;
+    for (let hops = 0; cur && hops < 8; hops++) {
+      if (cur.agent) {
+        spawner = cur;
+        spawnerPid = curPid;
+        break;
+      }
+      const upPid = cur.ppid;
+      const up = upPid > 0 && upPid !== curPid ? this.#procs.get(upPid) : undefined;
+      if (!up || up.workloadId !== ev.workload.id || up.mcpServerId) break;
+      cur = up;
+      curPid = upPid;
+    }
+    if (spawner) {
+      const from = this.#processAgentNode(ev.workload.id, spawnerPid, spawner);
+      const to = this.#flow.node('mcp-server', ev.workload.id, id, w.name, {}, id);
+      if (from && to) this.#flow.edge(from, to, 'spawns', ev);
     }
   }
 

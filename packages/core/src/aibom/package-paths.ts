@@ -193,3 +193,82 @@ export function packagesInCommandLine(argv: readonly string[]): RuntimePackage[]
   }
   return out;
 }
+
+const CONTAINER_CLIS = new Set(['docker', 'podman', 'nerdctl']);
+// `run` options that take a value (the next argument unless written `--opt=value`).
+const RUN_VALUE_OPTIONS = new Set([
+  '-e',
+  '--env',
+  '--env-file',
+  '-v',
+  '--volume',
+  '--mount',
+  '--name',
+  '-p',
+  '--publish',
+  '--network',
+  '--net',
+  '-w',
+  '--workdir',
+  '-u',
+  '--user',
+  '--entrypoint',
+  '-l',
+  '--label',
+  '--platform',
+  '--pull',
+  '-h',
+  '--hostname',
+  '--add-host',
+  '--cap-add',
+  '--cap-drop',
+  '--device',
+  '--dns',
+  '--memory',
+  '-m',
+  '--cpus',
+  '--restart',
+  '--security-opt',
+  '--tmpfs',
+  '--ulimit',
+  '--runtime',
+  '--gpus',
+  '--ipc',
+  '--pid',
+  '--shm-size',
+  '--log-driver',
+  '--log-opt',
+  '--stop-signal',
+  '--health-cmd',
+  '--group-add',
+  '--userns',
+  '--cidfile',
+]);
+
+/**
+ * The container image a `docker run`, `podman run` or `nerdctl run` command
+ * line starts (as MCP client configurations often launch servers).
+ *
+ * @example
+ * ```ts
+ * imageInCommandLine(['docker', 'run', '-i', '--rm', '-e', 'GITHUB_TOKEN', 'ghcr.io/github/github-mcp-server']);
+ * // 'ghcr.io/github/github-mcp-server'
+ * ```
+ */
+export function imageInCommandLine(argv: readonly string[]): string | undefined {
+  const i = argv.findIndex((a) => CONTAINER_CLIS.has(basename(a)));
+  if (i < 0) return undefined;
+  let j = i + 1;
+  if (argv[j] === 'container') j++;
+  if (argv[j] !== 'run') return undefined;
+  for (j++; j < argv.length; j++) {
+    const a = argv[j]!;
+    if (a === '--') return argv[j + 1];
+    if (a.startsWith('-')) {
+      if (!a.includes('=') && RUN_VALUE_OPTIONS.has(a)) j++;
+      continue;
+    }
+    return a;
+  }
+  return undefined;
+}

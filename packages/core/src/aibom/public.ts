@@ -65,4 +65,9 @@ export {
   FlowRelationSchema,
 } from './flow-graph.js';
 export type { RuntimePackage } from './package-paths.js';
-export { npmPackageFromPath, packagesInCommandLine, pythonPackageFromPath } from './package-paths.js';
+export {
+  imageInCommandLine,
+  npmPackageFromPath,
+  packagesInCommandLine,
+  pythonPackageFromPath,
+} from './package-paths.js';

@@ -578,3 +578,65 @@ describe('AiBomBuilder: remote MCP servers', () => {
     expect(status['mcp-server:url/https://mcp.unused.example/mcp']).toEqual(['declared-unused', undefined]);
   });
 });
+
+describe('AiBomBuilder: MCP servers in containers', () => {
+  it('matches docker run IMAGE from an MCP configuration and at run time, with the agent that started it', () => {
+    const b = new AiBomBuilder();
+    b.declare([
+      {
+        kind: 'mcp-server',
+        name: 'github',
+        configName: 'github',
+        command: 'docker',
+        args: ['run', '-i', '--rm', '-e', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'ghcr.io/github/github-mcp-server'],
+        declaration: { file: 'claude_desktop_config.json', input: 'mcp-config', path: 'mcpServers.github' },
+      },
+    ]);
+    b.onBatch([
+      ev({ kind: 'process.exec', pid: 10, ppid: 1, filename: '/usr/bin/node', argv: ['node', 'agent.js'] }),
+      ev({
+        kind: 'file.open',
+        pid: 10,
+        path: '/a/node_modules/@anthropic-ai/sdk/index.js',
+        flags: 0,
+        access: 'read',
+        result: 3,
+      }),
+      ev({
+        kind: 'process.exec',
+        pid: 11,
+        ppid: 10,
+        comm: 'docker',
+        filename: '/usr/bin/docker',
+        argv: [
+          'docker',
+          'run',
+          '-i',
+          '--rm',
+          '-e',
+          'GITHUB_PERSONAL_ACCESS_TOKEN',
+          'ghcr.io/github/github-mcp-server:v0.4',
+        ],
+      }),
+      ev({
+        kind: 'process.exec',
+        pid: 12,
+        ppid: 10,
+        comm: 'podman',
+        filename: '/usr/bin/podman',
+        argv: ['podman', 'run', '--name', 'x', '-v', '/d:/d', 'docker.io/mcp/fetch'],
+      }),
+    ]);
+    const bom = b.result();
+    const get = (id: string) => bom.components.find((c) => c.id === id);
+    expect(get('mcp-server:image/ghcr.io/github/github-mcp-server')).toMatchObject({
+      status: 'declared-used',
+      version: 'v0.4',
+    });
+    expect(get('mcp-server:image/mcp/fetch')?.status).toBe('undeclared-used');
+    expect(bom.flow.edges.filter((e) => e.relation === 'spawns').map((e) => e.to)).toEqual([
+      `mcp-server:${AGENT_WL.id}:mcp-server:image/ghcr.io/github/github-mcp-server`,
+      `mcp-server:${AGENT_WL.id}:mcp-server:image/mcp/fetch`,
+    ]);
+  });
+});

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BUILTIN_CATALOGUE_VERSION,
+  imageInCommandLine,
   imageRepository,
   isVigilError,
   npmPackageFromPath,
@@ -260,5 +261,23 @@ describe('package identity from paths and command lines', () => {
   it('reads image repositories', () => {
     expect(imageRepository('postgres')).toBe('postgres');
     expect(imageRepository('localhost:5000/team/agent:1')).toBe('localhost:5000/team/agent');
+  });
+});
+
+describe('container images in command lines', () => {
+  it.each([
+    [
+      ['docker', 'run', '-i', '--rm', '-e', 'TOKEN', 'ghcr.io/github/github-mcp-server'],
+      'ghcr.io/github/github-mcp-server',
+    ],
+    [
+      ['/usr/bin/podman', 'container', 'run', '--name=x', '-v', '/a:/b', 'mcp/fetch:latest', '--flag'],
+      'mcp/fetch:latest',
+    ],
+    [['nerdctl', 'run', '--', 'img'], 'img'],
+    [['docker', 'ps'], undefined],
+    [['node', 'x.js'], undefined],
+  ] as const)('%j', (argv, image) => {
+    expect(imageInCommandLine(argv)).toBe(image);
   });
 });
