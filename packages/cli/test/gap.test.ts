@@ -243,6 +243,64 @@ describe('vigil gap', () => {
   });
 });
 
+describe('vigil gap with MCP', () => {
+  it('compares an MCP client configuration with the tool calls in OpenTelemetry spans', async () => {
+    const config = join(dir, 'claude_desktop_config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        mcpServers: {
+          filesystem: {
+            command: 'npx',
+            args: ['-y', '@modelcontextprotocol/server-filesystem', '/srv'],
+            tools: ['read_file', 'write_file', 'move_file', 'list_directory'],
+          },
+          shell: { command: 'uvx', args: ['mcp-server-shell'] },
+        },
+      }),
+    );
+    const span = (id: string, tool: string) => ({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: id,
+      name: `tools/call ${tool}`,
+      kind: 3,
+      startTimeUnixNano: '1764000000000000000',
+      endTimeUnixNano: '1764000000100000000',
+      attributes: [
+        { key: 'mcp.method.name', value: { stringValue: 'tools/call' } },
+        { key: 'gen_ai.tool.name', value: { stringValue: tool } },
+        { key: 'mcp.server.name', value: { stringValue: 'filesystem' } },
+        { key: 'gen_ai.agent.name', value: { stringValue: 'research-agent' } },
+      ],
+    });
+    const spans = join(dir, 'spans.json');
+    writeFileSync(
+      spans,
+      JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'research-agent' } }] },
+            scopeSpans: [
+              { spans: [span('b7ad6b7169203331', 'read_file'), span('b7ad6b7169203332', 'list_directory')] },
+            ],
+          },
+        ],
+      }),
+    );
+    const out = join(dir, 'mcp-policies');
+    const r = await runCli(['gap', '--declared', config, '--otel', spans, '--emit-policy', out, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const w = doc.report.workloads.find((x: { id: string }) => x.id === 'mcp:claude_desktop_config');
+    const mcp = w.domains.find((d: { domain: string }) => d.domain === 'mcp-tool');
+    expect([mcp.granted, mcp.used]).toEqual([5, 2]);
+    const allow = JSON.parse(readFileSync(join(out, 'mcp-allowlist-claude_desktop_config.json'), 'utf8'));
+    expect(allow.servers).toEqual({ filesystem: { allowedTools: ['list_directory', 'read_file'] } });
+    expect(allow.unusedServers).toEqual(['shell']);
+  });
+});
+
 const canRecord =
   process.platform === 'linux' && existsSync('/sys/kernel/btf/vmlinux') && capturePrivileges().sufficient;
 const whyNot = canRecord ? undefined : 'needs Linux with BTF and root (or CAP_BPF + CAP_PERFMON)';

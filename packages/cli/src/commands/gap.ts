@@ -16,6 +16,7 @@ import {
   mergeObservedUse,
   ObservedUseAccumulator,
   type ObservedUseDocument,
+  OtelSpanSource,
   observedUseFromBaseline,
   type PermissionDomain,
   PermissionDomainSchema,
@@ -123,11 +124,12 @@ export const gapCommand: Command = {
   summary:
     'Compare declared permissions with observed use, rank the gaps, and write least-privilege policies',
   usage:
-    '--declared PATH… CAPTURE|BASELINE… [--audit-log F…] [--cloudtrail F…] [--emit-policy DIR] [--bind CAPTURED=SUBJECT…] [--fail-on SEVERITY] [--format text|json]',
+    '--declared PATH… CAPTURE|BASELINE… [--audit-log F…] [--cloudtrail F…] [--otel SPANS…] [--emit-policy DIR] [--bind CAPTURED=SUBJECT…] [--fail-on SEVERITY] [--format text|json]',
   description: [
     'Declared: Kubernetes manifests (RBAC, workloads, NetworkPolicy; multi-document YAML and List objects),',
     'AWS IAM policies (documents or get-account-authorization-details) and MCP client configurations.',
-    'Observed: captures (.vcap), baselines (vigil learn), Kubernetes audit logs and CloudTrail logs (gzip accepted).',
+    'Observed: captures (.vcap), baselines (vigil learn), Kubernetes audit logs and CloudTrail logs (gzip accepted),',
+    'and OpenTelemetry GenAI/MCP spans (OTLP/JSON) for the tools agents called.',
     '--bind maps a captured workload id (or *) to the declared subject it runs as, e.g.',
     '  --bind "*=k8s:workload:ai/Deployment/agent" or --bind "host=mcp:claude_desktop_config".',
     '--emit-policy writes a tightened Role/ClusterRole, IAM policy, NetworkPolicy, workload security context',
@@ -137,6 +139,7 @@ export const gapCommand: Command = {
     declared: { type: 'string', short: 'd', multiple: true },
     'audit-log': { type: 'string', multiple: true },
     cloudtrail: { type: 'string', multiple: true },
+    otel: { type: 'string', multiple: true },
     'emit-policy': { type: 'string' },
     bind: { type: 'string', multiple: true },
     'aws-subject': { type: 'string' },
@@ -152,11 +155,12 @@ export const gapCommand: Command = {
       throw new VigilError('USAGE', 'gap needs --declared PATH (manifests, IAM policies, MCP configs)');
     const audit = strings(ctx.args.values['audit-log']);
     const trails = strings(ctx.args.values['cloudtrail']);
+    const spans = strings(ctx.args.values['otel']);
     const inputs = [...ctx.args.positionals];
-    if (inputs.length + audit.length + trails.length === 0)
+    if (inputs.length + audit.length + trails.length + spans.length === 0)
       throw new VigilError(
         'USAGE',
-        'gap needs observed use: a capture, a baseline, --audit-log or --cloudtrail',
+        'gap needs observed use: a capture, a baseline, --audit-log, --cloudtrail or --otel',
       );
     const failOn = parseFailOn(ctx.args.values['fail-on']);
     const minRankText = ctx.args.values['min-rank'];
@@ -193,6 +197,8 @@ export const gapCommand: Command = {
       docs.push(await observe(new KubernetesAuditSource(f, { signal: ctx.signal }), ctx.signal, false));
     for (const f of trails)
       docs.push(await observe(new CloudTrailSource(f, { signal: ctx.signal }), ctx.signal, false));
+    if (spans.length > 0)
+      docs.push(await observe(new OtelSpanSource(spans, { signal: ctx.signal }), ctx.signal, false));
     const observed = mergeObservedUse(docs);
 
     const awsSubject = ctx.args.values['aws-subject'];
