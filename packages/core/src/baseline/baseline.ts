@@ -406,7 +406,7 @@ export class Baseline implements BaselineView {
     const hit = this.#cache.get(event);
     if (hit !== undefined) return hit;
     let covered = true;
-    for (const o of observeEvent(event, this.generalisation)) {
+    for (const o of observeEvent(event, this.generalisation, false)) {
       const t = this.#tries.get(o.domain);
       if (!t?.covers(o.segments)) {
         covered = false;

@@ -109,7 +109,6 @@ const LONG_DIGITS = /\d{3,}/g;
 const TEMP_NAME =
   /^(?:tmp|temp)[._-]?[A-Za-z0-9_-]{3,}$|^pymp-|^_MEI\d|\.tmp$|^\.~|^[A-Za-z0-9]{6,}\.(?:tmp|part)$/i;
 const ALL_DIGITS = /^\d+$/;
-const TEMP_DIRS = new Set(['tmp', 'var/tmp', 'dev/shm']);
 
 /**
  * Generalises one path segment: UUIDs, long hex runs and long digit runs
@@ -173,8 +172,11 @@ export function pathSegments(path: string): string[] {
       out.pop();
       continue;
     }
-    const parent = out.length === 1 ? out[0]! : out.length === 2 ? `${out[0]}/${out[1]}` : '';
-    out.push(generaliseSegment(s, TEMP_DIRS.has(parent)));
+    const underTemp =
+      (out.length === 1 && out[0] === 'tmp') ||
+      (out.length === 2 &&
+        ((out[0] === 'var' && out[1] === 'tmp') || (out[0] === 'dev' && out[1] === 'shm')));
+    out.push(generaliseSegment(s, underTemp));
   }
   return out;
 }

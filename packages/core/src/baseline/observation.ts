@@ -81,7 +81,8 @@ function hostSegments(family: string, addr: string, dnsName: string | undefined)
 
 /**
  * The observations one event contributes to a baseline (none for events such
- * as `process.exit` that describe no new behaviour).
+ * as `process.exit` that describe no new behaviour). `withConcrete: false`
+ * may leave `concrete` empty where building it costs (coverage checks).
  *
  * @example
  * ```ts
@@ -91,7 +92,24 @@ function hostSegments(family: string, addr: string, dnsName: string | undefined)
  * // [{ domain: 'files', segments: ['tmp', '<tmp>', '@write'], concrete: '/tmp/tmpk3j2x9 (write)' }]
  * ```
  */
-export function observeEvent(ev: VigilEvent, config: GeneralisationConfig): BaselineObservation[] {
+export function observeEvent(
+  ev: VigilEvent,
+  config: GeneralisationConfig,
+  withConcrete = true,
+): BaselineObservation[] {
+  if (!withConcrete) {
+    // Hot path of coverage checks: only the segments matter.
+    if (ev.kind === 'file.open') {
+      const segs = pathSegments(ev.path);
+      segs.push(`@${fileAccess(ev.access)}`);
+      return [{ domain: 'files', segments: segs, concrete: '' }];
+    }
+    if (ev.kind === 'process.exec') {
+      const segs = pathSegments(ev.filename);
+      segs.push(ARGS_MARK, argumentPattern(ev.argv, config.maxArgs));
+      return [{ domain: 'processes', segments: segs, concrete: '' }];
+    }
+  }
   switch (ev.kind) {
     case 'process.exec': {
       const segs = pathSegments(ev.filename);
