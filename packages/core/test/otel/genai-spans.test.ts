@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -244,6 +245,34 @@ describe('OtelSpanSource', () => {
     const e3 = await failure('notspans.json', '{"hello": "world"}');
     expect(e3.message).toMatch(/resourceSpans/);
   });
+
+  it('streams a large JSON Lines file one export at a time, and refuses an over-large single document', async () => {
+    const p = join(dir, 'big.jsonl');
+    const out = createWriteStream(p);
+    const line = `${JSON.stringify(exportOf(SPANS))}\n`;
+    for (let k = 0; k < 20_000; k++) if (!out.write(line)) await once(out, 'drain');
+    out.end();
+    await once(out, 'finish');
+    const source = new OtelSpanSource([p]);
+    let events = 0;
+    for await (const batch of source) events += batch.length;
+    expect(events).toBe(20_000 * 5);
+    expect(source.spanStats().spans).toBe(20_000 * 7);
+
+    const big = join(dir, 'big.json');
+    writeFileSync(big, JSON.stringify(exportOf(Array.from({ length: 2000 }, () => SPANS[1]))));
+    const e = await (async () => {
+      try {
+        for await (const _ of new OtelSpanSource([big], { maxJsonBytes: 10_000 })) {
+          // drain
+        }
+      } catch (err) {
+        return err as VigilError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(e.message).toMatch(/big\.json: .*over the 10000-byte limit/);
+  }, 120_000);
 
   it('on arbitrary JSON values, converts or fails with a VigilError, never anything else', async () => {
     await fc.assert(
