@@ -582,7 +582,8 @@ export class RuleEngine implements Consumer {
         }
         // A fresh first step re-anchors a chain that has not progressed, so the window follows the latest trigger.
         if (st.next === 1 && firstKinds.has(ev.kind) && first.match(ev as never, ctx)) {
-          seq.set(key, { wid, next: 1, events: [ev] }, ts);
+          st.events[0] = ev;
+          seq.set(key, st, ts);
         }
         return;
       }
