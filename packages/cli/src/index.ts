@@ -10,4 +10,6 @@ export { COMMANDS } from './commands/registry.js';
 export { exitCodeFor, parseFailOn } from './fail-on.js';
 export type { CliIo } from './main.js';
 export { main } from './main.js';
+export type { RecordRunOptions, RecordRunResult } from './record-run.js';
+export { recordRun } from './record-run.js';
 export { VERSION } from './version.js';

@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { aibomCommand } from './aibom.js';
 import { checkCommand } from './check.js';
+import { demoCommand } from './demo.js';
 import { gapCommand } from './gap.js';
 import { inspectCommand } from './inspect.js';
 import { learnCommand } from './learn.js';
@@ -16,4 +17,5 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   aibomCommand,
   gapCommand,
+  demoCommand,
 ];

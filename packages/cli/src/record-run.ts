@@ -1,0 +1,107 @@
+import type { SpawnOptions } from 'node:child_process';
+import { renameSync, rmSync } from 'node:fs';
+import { constants } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { CaptureWriter, VigilError } from '@vigil/core';
+import { Sensor, type SensorOptions, WorkloadCgroup } from '@vigil/ebpf-native';
+import { VERSION } from './version.js';
+
+/** Options for {@link recordRun}. */
+export interface RecordRunOptions {
+  /** The capture file to write (atomically: a partial file, renamed when complete). */
+  readonly out: string;
+  /** Sensor options besides the cgroup, e.g. `dedup`, `ringBufferBytes`, `dnsPorts`. */
+  readonly sensor?: Omit<SensorOptions, 'cgroups'>;
+  /** How the command is spawned (stdio, cwd, env). Default: inherit stdio. */
+  readonly spawn?: SpawnOptions;
+  /** Kills the command (SIGTERM) when aborted; the capture is still written. */
+  readonly signal?: AbortSignal;
+  /** Extra header metadata. */
+  readonly meta?: Readonly<Record<string, string>>;
+  /**
+   * Name of the cgroup (`vigil-NAME`), so that runs of the same workload share
+   * a workload id and hence a baseline. Default: a fresh random name.
+   */
+  readonly name?: string;
+}
+
+/** What {@link recordRun} reports. */
+export interface RecordRunResult {
+  readonly out: string;
+  readonly events: number;
+  readonly drops: Readonly<Record<string, number>>;
+  /** The command's exit code, or 128 + N when it died of signal N. */
+  readonly exitCode: number;
+  readonly cgroupPath: string;
+}
+
+/**
+ * Runs `command` in a fresh cgroup, captures everything it and its children
+ * do until it exits, writes the capture (drop counts in the trailer) and
+ * removes the cgroup. Needs the privileges live capture needs.
+ *
+ * @example
+ * ```ts
+ * import { recordRun } from '@vigil/cli';
+ *
+ * const r = await recordRun(['bash', '-c', 'cat /etc/hostname'], { out: 'run.vcap' });
+ * console.log(r.events, r.exitCode);
+ * ```
+ */
+export async function recordRun(
+  command: readonly string[],
+  options: RecordRunOptions,
+): Promise<RecordRunResult> {
+  const [cmd, ...args] = command;
+  if (cmd === undefined) throw new TypeError('recordRun needs a command');
+  const partial = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.partial`);
+  if (options.name !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(options.name)) {
+    throw new VigilError(
+      'USAGE',
+      `a workload name is 1-64 letters, digits, '.', '_' or '-' (got '${options.name}')`,
+    );
+  }
+  const cg = WorkloadCgroup.create(options.name !== undefined ? { name: `vigil-${options.name}` } : {});
+  let sensor: Sensor | undefined;
+  let writer: CaptureWriter | undefined;
+  try {
+    sensor = await Sensor.open({ dnsPorts: [53], ...options.sensor, cgroups: [cg.dir] });
+    writer = CaptureWriter.create(partial, {
+      header: {
+        source: 'ebpf',
+        createdBy: `vigil ${VERSION}`,
+        command: [...command],
+        meta: { cgroup: cg.path, cgroupId: cg.id, ...options.meta },
+      },
+    });
+    const w = writer;
+    const s = sensor;
+    const drain = (async () => {
+      for await (const batch of s) w.writeAll(batch);
+    })();
+    const child = cg.spawn(cmd, args, { stdio: 'inherit', ...options.spawn });
+    const onAbort = () => child.kill('SIGTERM');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const [code, sig] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (c, signal) => resolve([c, signal]));
+    });
+    options.signal?.removeEventListener('abort', onAbort);
+    const exitCode = code ?? 128 + (sig ? constants.signals[sig] : 0);
+    await s.flush();
+    await s.close();
+    await drain;
+    await cg.remove();
+    const drops = s.stats().drops;
+    w.close({ exitCode, drops });
+    renameSync(partial, options.out);
+    return { out: options.out, events: w.eventCount, drops, exitCode, cgroupPath: cg.path };
+  } catch (e) {
+    writer?.abandon();
+    rmSync(partial, { force: true });
+    throw e;
+  } finally {
+    await sensor?.close();
+    await cg.remove().catch(() => undefined);
+  }
+}
