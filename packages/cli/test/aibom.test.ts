@@ -101,9 +101,9 @@ describe('vigil aibom', () => {
 
   it('exits 2 without inputs, and for an unknown format', async () => {
     expect((await runCli(['aibom'])).code).toBe(2);
-    const r = await runCli(['aibom', capture, '--format', 'sarif']);
+    const r = await runCli(['aibom', capture, '--format', 'spdx']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('choose json, cyclonedx, text, flow');
+    expect(r.stderr).toContain('choose json, cyclonedx, text, flow, html, sarif');
   });
 
   it('takes extra signatures from a file', async () => {
@@ -129,5 +129,18 @@ describe('vigil aibom', () => {
     const critical = await runCli(['aibom', capture, '-m', pkg, '--fail-on', 'critical']);
     expect(critical.code).toBe(0);
     expect((await runCli(['aibom', capture, '--fail-on', 'loud'])).code).toBe(2);
+  });
+
+  it('writes a self-contained HTML page with the flow graph, and the findings as SARIF', async () => {
+    const html = await runCli(['aibom', capture, '-m', pkg, '--format', 'html']);
+    expect(html.code).toBe(0);
+    expect(html.stdout).toMatch(/^<!doctype html>/i);
+    expect(html.stdout).toContain('server-memory');
+    const sarif = await runCli(['aibom', capture, '-m', pkg, '--format', 'sarif']);
+    const log = JSON.parse(sarif.stdout);
+    expect(log.version).toBe('2.1.0');
+    expect(log.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual(
+      expect.arrayContaining(['vigil.aibom.shadow-ai', 'vigil.aibom.declared-unused']),
+    );
   });
 });

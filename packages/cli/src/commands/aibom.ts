@@ -1,5 +1,5 @@
 import { type AiBom, aiBomFindings, buildAiBom, SignatureCatalogue, VigilError } from '@vigil/core';
-import { renderCycloneDx } from '@vigil/reporters';
+import { buildFindingsReport, renderCycloneDx, renderHtml, toSarif } from '@vigil/reporters';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
 import { VERSION } from '../version.js';
@@ -69,7 +69,8 @@ export const aibomCommand: Command = {
     'and RAG sources from captures and ingested OpenTelemetry GenAI spans, each with evidence and a confidence.',
     'Manifests (package.json, lockfiles, requirements.txt, poetry.lock, uv.lock, MCP client configs,',
     'Kubernetes YAML) mark components declared-used, declared-unused or undeclared-used (shadow AI).',
-    'Formats: json (the Vigil AI-BOM document), cyclonedx (CycloneDX 1.6), text, flow (the execution-flow graph).',
+    'Formats: json (the Vigil AI-BOM document), cyclonedx (CycloneDX 1.6), text, flow (the execution-flow graph),',
+    'html (a self-contained page with the flow graph), sarif (the shadow-AI and unused-component findings).',
     '--fail-on SEVERITY exits 1 when a finding is at or above it: shadow AI (high for MCP servers, medium',
     'for frameworks, inference servers and vector stores) and declared-but-unused components (low).',
   ].join('\n'),
@@ -79,7 +80,7 @@ export const aibomCommand: Command = {
     signatures: { type: 'string', multiple: true },
     'fail-on': { type: 'string' },
   },
-  formats: ['json', 'cyclonedx', 'text', 'flow'],
+  formats: ['json', 'cyclonedx', 'text', 'flow', 'html', 'sarif'],
   async run(ctx) {
     const captures = [...ctx.args.positionals];
     const otel = strings(ctx.args.values['otel']);
@@ -99,6 +100,7 @@ export const aibomCommand: Command = {
       generator: { name: 'vigil', version: VERSION },
       signal: ctx.signal,
     });
+    const findings = aiBomFindings(bom);
     switch (ctx.format) {
       case 'cyclonedx':
         await ctx.emit(renderCycloneDx(bom));
@@ -109,10 +111,29 @@ export const aibomCommand: Command = {
       case 'flow':
         await ctx.emit(`${JSON.stringify(bom.flow, null, 2)}\n`);
         break;
+      case 'sarif':
+        await ctx.emit(`${JSON.stringify(toSarif(findings, { toolVersion: VERSION }), null, 2)}\n`);
+        break;
+      case 'html': {
+        const inputs = [...captures, ...otel, ...manifests];
+        const s = bom.summary.byStatus;
+        await ctx.emit(
+          renderHtml({
+            title: 'Vigil AI-BOM',
+            aibom: bom,
+            findings: buildFindingsReport(findings, { inputs, toolVersion: VERSION }),
+            // The page already counts components and shadow AI; add what it does not.
+            highlights: [
+              { label: 'declared, never used', value: s['declared-unused'] ?? 0 },
+              { label: 'events read', value: bom.inputs.events },
+            ],
+          }),
+        );
+        break;
+      }
       default:
         await ctx.emit(`${JSON.stringify(bom, null, 2)}\n`);
     }
-    const findings = aiBomFindings(bom);
     const shadow = findings.filter((f) => f.ruleId === 'vigil.aibom.shadow-ai').length;
     if (shadow > 0)
       ctx.log(`aibom: ${shadow} shadow-AI finding${shadow === 1 ? '' : 's'} (used, never declared)`);
