@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -264,6 +264,50 @@ describe.skipIf(why !== undefined)('live capture in a real cgroup', () => {
         await cg.remove();
       }
       expect(existsSync(cg.dir)).toBe(false);
+    }
+  });
+
+  it('counts every record it could not deliver, by cause, exactly', async () => {
+    const cg = WorkloadCgroup.create();
+    try {
+      // One queued batch at most towards JavaScript, and room for 10 decoded events.
+      const sensor = await Sensor.open({
+        cgroups: [cg.dir],
+        maxQueuedBatches: 1,
+        flushIntervalMs: 1,
+        batchBytes: 4096,
+        maxPendingEvents: 10,
+      });
+      // Block this thread while the workload runs, so batches pile up and are refused.
+      const r = spawnSync(
+        '/bin/sh',
+        [
+          '-c',
+          'echo $$ > "$1" && shift && exec "$@"',
+          'vigil',
+          join(cg.dir, 'cgroup.procs'),
+          'sh',
+          '-c',
+          'for i in $(seq 3000); do : < /etc/hostname; done',
+        ],
+        { stdio: 'ignore' },
+      );
+      expect(r.status).toBe(0);
+      await sensor.flush();
+      await sensor.close();
+      let delivered = 0;
+      for await (const b of sensor) delivered += b.length;
+      const st = sensor.stats();
+      expect(st.drops['consumer-refused']).toBeGreaterThan(0);
+      expect(st.drops['queue-full']).toBeGreaterThan(0);
+      expect(st.drops['ringbuf-full']).toBe(0);
+      // Every record the kernel wrote reached JavaScript or was refused, and every
+      // decoded event was delivered or dropped for the full queue.
+      expect(st.records + (st.drops['consumer-refused'] ?? 0)).toBe(st.submitted);
+      expect(delivered + (st.drops['queue-full'] ?? 0)).toBe(st.records - st.skipped);
+      expect(delivered).toBe(st.events);
+    } finally {
+      await cg.remove();
     }
   });
 
