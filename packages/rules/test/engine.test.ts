@@ -172,6 +172,62 @@ describe('isolation of failing rules', () => {
     });
   });
 
+  it('in a Vigil pipeline, rule errors reach the pipeline as error events and the stream goes on', async () => {
+    const bad = defineRule({
+      meta: meta('t.bad-pipe'),
+      kinds: ['process.exec'],
+      onEvent(ev) {
+        if (ev.filename === '/bin/boom') throw new Error('boom');
+      },
+    });
+    const good = defineRule({
+      meta: meta('t.good-pipe'),
+      kinds: ['process.exec'],
+      onEvent: (ev, ctx) => ctx.report({ subject: ev.filename, summary: 'ok' }),
+    });
+    const engine = new RuleEngine({ packs: [pack([bad, good], { name: 'acme' })] });
+    const vigil = new Vigil({
+      source: new MemorySource([exec('/bin/a'), exec('/bin/boom'), exec('/bin/b'), exec('/bin/c')], {
+        batchSize: 2,
+      }),
+      consumers: [engine],
+    });
+    const errors: string[] = [];
+    const findings: string[] = [];
+    vigil.on('error', (e) => errors.push(`${e.code}: ${e.message}`));
+    vigil.on('finding', (f) =>
+      findings.push(f.summary && (f.evidence[0]!.event as { filename: string }).filename),
+    );
+    const summary = await vigil.run();
+    expect(findings).toEqual(['/bin/a', '/bin/boom', '/bin/b', '/bin/c']);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^RULE: rule "t.bad-pipe" of pack "acme" threw on a process.exec event/);
+    expect(summary.events).toBe(4);
+  });
+
+  it('in a Vigil pipeline, a rule that fails in init is reported as an error before the first batch', async () => {
+    const bad = defineRule({
+      meta: meta('t.bad-init-pipe'),
+      kinds: ['process.exec'],
+      init() {
+        throw new Error('missing option');
+      },
+      onEvent() {},
+    });
+    const vigil = new Vigil({
+      source: new MemorySource([exec('/bin/a')]),
+      consumers: [new RuleEngine({ packs: [pack([bad])] })],
+    });
+    const errors: string[] = [];
+    vigil.on('error', (e) => errors.push(e.message));
+    expect((await vigil.run()).events).toBe(1);
+    expect(errors).toEqual([
+      expect.stringContaining(
+        'rule "t.bad-init-pipe" of pack "test-pack" failed in init and is disabled: missing option',
+      ),
+    ]);
+  });
+
   it('a rule whose init throws is disabled, the others run', () => {
     const errors: VigilError[] = [];
     const bad = defineRule({

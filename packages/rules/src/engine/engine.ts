@@ -213,6 +213,8 @@ export class RuleEngine implements Consumer {
   readonly #rate: RateLimit | false;
   readonly #maxErrors: number;
   #current: VigilEvent | undefined;
+  // Rule errors of the current batch, handed to the pipeline when no onError is configured.
+  readonly #pending: VigilError[] = [];
   #sink: ((f: Finding) => void) | undefined;
   #out: Finding[] | undefined;
   #events = 0;
@@ -228,7 +230,12 @@ export class RuleEngine implements Consumer {
     this.#options = options;
     this.#baseline = options.baseline;
     this.#log = options.logger ?? SILENT;
-    this.#onError = options.onError ?? ((e) => this.#log.error(e.message));
+    this.#onError =
+      options.onError ??
+      ((e) => {
+        this.#log.error(e.message);
+        this.#pending.push(e);
+      });
     this.#dedupWindow = (options.dedupWindowMs ?? 600_000) * NS_PER_MS;
     this.#stateTtl = (options.stateTtlMs ?? 3_600_000) * NS_PER_MS;
     this.#rate = options.rateLimit ?? { perMinute: 60, burst: 100 };
@@ -303,15 +310,32 @@ export class RuleEngine implements Consumer {
     });
   }
 
-  /** Consumer hook: remembers where to report. */
+  /** Consumer hook: remembers where to report; rules that failed in `init` are reported to the pipeline here. */
   start(ctx: ConsumerContext): void {
     this.#sink = (f) => ctx.report(f);
+    this.#throwPending();
   }
 
-  /** Consumer hook: runs the rules over a batch. */
+  #throwPending(): void {
+    if (this.#pending.length === 0) return;
+    const errors = this.#pending.splice(0);
+    throw new VigilError(
+      'RULE',
+      errors.length === 1 ? errors[0]!.message : `${errors.length} rule errors; first: ${errors[0]!.message}`,
+      { cause: errors[0] },
+    );
+  }
+
+  /**
+   * Consumer hook: runs the rules over a batch. The whole batch is always
+   * processed; when rules failed during it and no `onError` is configured,
+   * one `VigilError` (code `RULE`) summarising them is thrown afterwards, which
+   * the `Vigil` pipeline emits as `error` before going on with the next batch.
+   */
   onBatch(batch: readonly VigilEvent[], ctx: ConsumerContext): void {
     this.#sink = (f) => ctx.report(f);
     this.#run(batch);
+    this.#throwPending();
   }
 
   /**
@@ -325,6 +349,8 @@ export class RuleEngine implements Consumer {
       this.#run(events);
     } finally {
       this.#out = undefined;
+      // Outside a pipeline the logger (or onError) is where rule errors go.
+      this.#pending.length = 0;
     }
     return out;
   }
