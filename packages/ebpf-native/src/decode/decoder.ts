@@ -133,6 +133,8 @@ export class RecordDecoder {
   readonly #ctx: DecodeContext;
   readonly #readExe: (pid: number) => string;
   readonly #exe = new Map<number, string>();
+  /** Offset of the record being decoded in its batch, for error locations. */
+  #base = 0;
 
   constructor(ctx: DecodeContext) {
     this.#ctx = ctx;
@@ -173,6 +175,7 @@ export class RecordDecoder {
       const rec = buf.subarray(off, off + size);
       try {
         this.#checkStrings(rec, kind, fixed, off);
+        this.#base = off;
         const ev = this.#event(rec, kind);
         if (ev) events.push(ev as unknown as VigilEvent);
         else skipped++;
@@ -384,7 +387,7 @@ export class RecordDecoder {
         }
         const syscall = PRIV_SYSCALLS.find((s) => s === name);
         if (!syscall)
-          throw this.#err(f.syscall, `priv record with syscall ${nr}, which is not a privilege change`);
+          throw this.#err(this.#base + f.syscall, `priv record with syscall ${nr}, which is not a privilege change`);
         const nids = Math.min(rec.readUInt32LE(f.nids), 3);
         const ids: number[] = [];
         for (let i = 0; i < nids; i++) ids.push(rec.readInt32LE(f.ids + i * 4));
@@ -416,7 +419,7 @@ export class RecordDecoder {
             result,
           };
         }
-        throw this.#err(f.syscall, `ns record with syscall ${nr}, which is not a namespace change`);
+        throw this.#err(this.#base + f.syscall, `ns record with syscall ${nr}, which is not a namespace change`);
       }
       case RecordKind.Ptrace: {
         const f = LAYOUT.ptrace.fields;
