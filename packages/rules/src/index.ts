@@ -56,6 +56,8 @@ export {
   renderRulesIndex,
   ruleDocFileName,
 } from './docs/render.js';
+export type { RulesCheckDetector, RulesCheckDetectorOptions } from './engine/check-detector.js';
+export { rulesCheckDetector } from './engine/check-detector.js';
 export type { RateLimit, RuleEngineOptions, RuleEngineStats, RuleStatus } from './engine/engine.js';
 export { RuleEngine } from './engine/engine.js';
 export { loadExceptions } from './loader/load-exceptions.js';

@@ -1,6 +1,6 @@
 import { BaselineLearner, BaselineSet, MemorySource, Vigil, type VigilEvent } from '@vigil/core';
 import { describe, expect, it } from 'vitest';
-import { builtinPacks, coreBaselineView, RuleEngine } from '../src/index.js';
+import { builtinPacks, coreBaselineView, RuleEngine, rulesCheckDetector } from '../src/index.js';
 import { AGENT, connect, exec, OTHER, open, toolCall } from './events.js';
 
 const LEARNING: VigilEvent[] = [
@@ -54,5 +54,27 @@ describe('coreBaselineView (the @vigil/core baselines)', () => {
       'vigil.runtime.sensitive-file-read',
       'vigil.runtime.unexpected-egress',
     ]);
+  });
+
+  it('rulesCheckDetector runs in a pipeline, with and without baselines, and keeps final counts', async () => {
+    const attack = () => [
+      toolCall('web', 'fetch_url'),
+      open('/root/.aws/credentials', 'read', { pid: 100 }),
+      connect('203.0.113.9', 443, { dnsName: 'evil.example', pid: 100 }),
+    ];
+    const withBaseline = rulesCheckDetector({ packs: builtinPacks(), baselines: await learn(LEARNING) });
+    await new Vigil({
+      source: new MemorySource([...attack(), ...attack()]),
+      consumers: [withBaseline.consumer],
+    }).run();
+    const counts = Object.fromEntries(withBaseline.findings().map((f) => [f.ruleId, f.count]));
+    expect(counts).toEqual({
+      'vigil.ai.injection-tool-exfiltration': 2,
+      'vigil.runtime.sensitive-file-read': 2,
+      'vigil.runtime.unexpected-egress': 2,
+    });
+    const without = rulesCheckDetector({ packs: builtinPacks(), baselines: new BaselineSet() });
+    await new Vigil({ source: new MemorySource(attack()), consumers: [without.consumer] }).run();
+    expect(without.findings().map((f) => f.ruleId)).toEqual(['vigil.runtime.sensitive-file-read']);
   });
 });

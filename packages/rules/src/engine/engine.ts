@@ -78,6 +78,8 @@ export interface RuleEngineOptions {
   readonly stateTtlMs?: number;
   /** Most processes in the engine's process table. Default 65,536. */
   readonly maxProcesses?: number;
+  /** Most findings kept for {@link RuleEngine.findings} (later ones are still reported). Default 100,000. */
+  readonly maxRetainedFindings?: number;
   /** A rule that throws this many times is disabled. Default 10. */
   readonly maxErrorsPerRule?: number;
   readonly logger?: RuleLogger;
@@ -215,6 +217,8 @@ export class RuleEngine implements Consumer {
   #current: VigilEvent | undefined;
   // Rule errors of the current batch, handed to the pipeline when no onError is configured.
   readonly #pending: VigilError[] = [];
+  readonly #retained: Finding[] = [];
+  readonly #maxRetained: number;
   #sink: ((f: Finding) => void) | undefined;
   #out: Finding[] | undefined;
   #events = 0;
@@ -240,6 +244,7 @@ export class RuleEngine implements Consumer {
     this.#stateTtl = (options.stateTtlMs ?? 3_600_000) * NS_PER_MS;
     this.#rate = options.rateLimit ?? { perMinute: 60, burst: 100 };
     this.#maxErrors = options.maxErrorsPerRule ?? 10;
+    this.#maxRetained = options.maxRetainedFindings ?? 100_000;
     this.#dedup = new BoundedMap(options.maxDedupEntries ?? 100_000);
     this.#procs = new BoundedMap(options.maxProcesses ?? 65_536);
     const procs = this.#procs;
@@ -353,6 +358,15 @@ export class RuleEngine implements Consumer {
       this.#pending.length = 0;
     }
     return out;
+  }
+
+  /**
+   * Every finding reported so far, in order, up to `maxRetainedFindings`;
+   * repeats are folded into them (`count`, `lastSeen`), so after the stream
+   * ends the counts are final.
+   */
+  findings(): readonly Finding[] {
+    return this.#retained;
   }
 
   /** Calls every rule's `dispose` (errors are reported, not thrown). */
@@ -712,6 +726,7 @@ export class RuleEngine implements Consumer {
     };
     this.#dedup.set(dedupKey, finding, ev.ts);
     this.#findings++;
+    if (this.#retained.length < this.#maxRetained) this.#retained.push(finding);
     this.#out?.push(finding);
     this.#sink?.(finding);
     this.#options.onFinding?.(finding);
