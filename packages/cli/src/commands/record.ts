@@ -72,11 +72,13 @@ export const recordCommand: Command = {
       const drain = (async () => {
         for await (const batch of s) w.writeAll(batch);
       })();
+      drain.catch(() => undefined); // awaited below, where a write error is rethrown
 
       const [cmd, ...args] = command as [string, ...string[]];
       const child = cg.spawn(cmd, args, { stdio: 'inherit' });
       const onAbort = () => child.kill('SIGTERM');
       ctx.signal.addEventListener('abort', onAbort, { once: true });
+      if (ctx.signal.aborted) onAbort();
       const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
         child.once('error', reject);
         child.once('exit', (c, sig) => resolve([c, sig]));
