@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 
 /** Version of the declared-grants document. */
@@ -265,12 +265,13 @@ export function subjectOfAwsPrincipal(arn: string): string {
 
 /** A stable short hash of the parts, for grant and finding ids. */
 export function stableId(prefix: string, ...parts: unknown[]): string {
-  const h = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+  const h = hash('sha256', JSON.stringify(parts), 'hex').slice(0, 16);
   return `${prefix}-${h}`;
 }
 
 /**
- * Builds a {@link Grant} with a stable id and validates it.
+ * Builds a {@link Grant} with a stable id, filling defaults. Validate a whole
+ * document with {@link GrantSchema} (or `DeclaredPermissionsSchema`) when the input is untrusted.
  *
  * @example
  * ```ts
@@ -283,14 +284,34 @@ export function stableId(prefix: string, ...parts: unknown[]): string {
  * ```
  */
 export function makeGrant(input: Omit<GrantInput, 'id'>): Grant {
-  const parsed = GrantSchema.parse({ ...input, id: 'pending' });
+  // Defaults are filled here rather than by a zod parse per grant: parsers build grants by the
+  // hundred thousand, and the document they end up in is validated once as a whole.
+  const t = input.target;
+  const target = (
+    t.domain === 'cloud-api'
+      ? { ...t, notResource: t.notResource ?? false }
+      : t.domain === 'network-egress'
+        ? { ...t, except: t.except ?? [] }
+        : t
+  ) as GrantTarget;
+  const source: GrantSource = { ...input.source, via: input.source.via ?? [] };
+  const grant: Omit<Grant, 'id'> = {
+    subject: input.subject,
+    domain: input.domain,
+    effect: input.effect,
+    action: input.action,
+    target,
+    conditions: input.conditions ?? {},
+    source,
+    inherentRisk: input.inherentRisk,
+  };
   return {
-    ...parsed,
-    id: stableId('grant', parsed.subject, parsed.domain, parsed.effect, parsed.action, parsed.target, [
-      parsed.source.file,
-      parsed.source.documentIndex,
-      parsed.source.path,
-      parsed.source.via,
+    id: stableId('grant', grant.subject, grant.domain, grant.effect, grant.action, grant.target, [
+      source.file,
+      source.documentIndex,
+      source.path,
+      source.via,
     ]),
+    ...grant,
   };
 }

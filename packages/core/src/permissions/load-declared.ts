@@ -77,7 +77,7 @@ export class DeclaredPermissionsBuilder {
       const r = iamPolicyGrants(docs[0]!.value, file, {
         ...(this.#options.awsSubject ? { subject: this.#options.awsSubject } : {}),
       });
-      this.#grants.push(...r.grants);
+      for (const g of r.grants) this.#grants.push(g);
       for (const s of r.subjects) this.#subjects.set(s.id, s);
       return this;
     }
@@ -91,7 +91,7 @@ export class DeclaredPermissionsBuilder {
       return this;
     }
     const { objects, skipped } = readKubernetesObjects(docs);
-    this.#k8s.push(...objects);
+    for (const o of objects) this.#k8s.push(o);
     for (const s of skipped) {
       const loc = locate(s.origin, ['kind']);
       this.#warnings.push({
@@ -125,7 +125,8 @@ export class DeclaredPermissionsBuilder {
       if (!WORKLOAD_KINDS.has(o.kind)) continue;
       const r = readWorkload(o, serviceAccounts);
       if (!r) continue;
-      grants.push(...r.grants, ...egressGrants(r.workload, policies, warnings));
+      for (const g of r.grants) grants.push(g);
+      for (const g of egressGrants(r.workload, policies, warnings)) grants.push(g);
       workloads.push(r.workload);
       subjects.set(r.workload.subject, {
         id: r.workload.subject,
@@ -137,14 +138,14 @@ export class DeclaredPermissionsBuilder {
     const saSubjects = serviceAccountSubjects(serviceAccounts, workloads);
     for (const s of saSubjects) subjects.set(s.id, s);
     const rbac = resolveRbac(this.#k8s, saSubjects, warnings);
-    grants.push(...rbac.grants);
+    for (const g of rbac.grants) grants.push(g);
     for (const s of rbac.subjects) if (!subjects.has(s.id)) subjects.set(s.id, s);
     for (const { value, file } of this.#mcpConfigs) {
       const r = mcpConfigGrants(value, file, {
         toolsByServer: this.#tools,
         ...(this.#options.mcpClient ? { client: this.#options.mcpClient } : {}),
       });
-      grants.push(...r.grants);
+      for (const g of r.grants) grants.push(g);
       for (const s of r.subjects) subjects.set(s.id, s);
     }
     const doc: DeclaredPermissions = {

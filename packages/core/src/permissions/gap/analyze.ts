@@ -295,13 +295,14 @@ export function analyzeGaps(
               : g.target.peer.startsWith('selector:')
                 ? 16
                 : Number(g.target.peer.split('/')[1] ?? 128);
-          const narrowest = Math.max(...covering.map(width));
+          const narrowest = covering.reduce((m, g) => Math.max(m, width(g)), 0);
           covering = covering.filter((g) => width(g) === narrowest);
         }
         if (domain === 'file' && covering.length > 1) {
           // The most specific mount wins: a write under an emptyDir is not a root filesystem write.
-          const longest = Math.max(
-            ...covering.map((g) => (g.target.domain === 'file' ? g.target.path.length : 0)),
+          const longest = covering.reduce(
+            (m, g) => Math.max(m, g.target.domain === 'file' ? g.target.path.length : 0),
+            0,
           );
           covering = covering.filter((g) => g.target.domain === 'file' && g.target.path.length === longest);
         }

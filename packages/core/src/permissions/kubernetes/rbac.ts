@@ -106,6 +106,17 @@ export function resolveRbac(
   }
   const grants: Grant[] = [];
   const subjects = new Map<string, DeclaredSubject>();
+  // Many grants share a risk: compute each (verb, group, resource, scope) once.
+  const risks = new Map<string, ReturnType<typeof kubernetesApiRisk>>();
+  const riskOf = (...a: Parameters<typeof kubernetesApiRisk>) => {
+    const k = JSON.stringify(a);
+    let r = risks.get(k);
+    if (!r) {
+      r = kubernetesApiRisk(...a);
+      risks.set(k, r);
+    }
+    return r;
+  };
   const warn = (o: K8sObject, path: (string | number)[], message: string) => {
     const loc = locate(o.origin, path);
     warnings.push({ file: loc.file, path: loc.path, ...(loc.line ? { line: loc.line } : {}), message });
@@ -158,7 +169,7 @@ export function resolveRbac(
                   action: verb,
                   target: { domain: 'kubernetes-api', apiGroup: '', resource: '', nonResourceUrl: url },
                   source,
-                  inherentRisk: kubernetesApiRisk(verb, '', '', undefined, undefined, undefined, url),
+                  inherentRisk: riskOf(verb, '', '', undefined, undefined, undefined, url),
                 }),
               );
           }
@@ -182,7 +193,7 @@ export function resolveRbac(
                     ...(names ? { resourceNames: names } : {}),
                   },
                   source,
-                  inherentRisk: kubernetesApiRisk(verb, apiGroup, resource, bindingNs, names, subresource),
+                  inherentRisk: riskOf(verb, apiGroup, resource, bindingNs, names, subresource),
                 }),
               );
             }
