@@ -181,6 +181,7 @@ export class Sensor implements EventSource {
       throw e;
     }
     options.signal?.addEventListener('abort', sensor.#onAbort, { once: true });
+    if (options.signal?.aborted) void sensor.close(); // aborted while the programs were loading
     return sensor;
   }
 
