@@ -136,8 +136,8 @@ export const AREA_CONTROLS: Readonly<Record<ControlArea, readonly ComplianceRef[
     },
     {
       framework: 'pci-dss-4',
-      control: '1.4.2',
-      title: 'Outbound traffic from trusted networks is restricted',
+      control: '1.3.2',
+      title: 'Outbound traffic from the cardholder data environment is restricted to what is necessary',
     },
     { framework: 'mas-trm', control: '11.2', title: 'Network security' },
   ];
@@ -145,11 +145,6 @@ export const AREA_CONTROLS: Readonly<Record<ControlArea, readonly ComplianceRef[
     { framework: 'gdpr', control: 'Art. 32', title: 'Security of processing' },
     { framework: 'gdpr', control: 'Art. 33', title: 'Notification of a personal data breach' },
     { framework: 'hipaa', control: '164.312(e)(1)', title: 'Transmission security' },
-    {
-      framework: 'pci-dss-4',
-      control: '3.3.1',
-      title: 'Sensitive authentication data is not retained or exposed',
-    },
     { framework: 'mas-trm', control: '11.1', title: 'Data security' },
   ];
   const integrity: ComplianceRef[] = [

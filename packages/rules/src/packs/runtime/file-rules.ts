@@ -47,7 +47,7 @@ export const sensitiveFileRead = defineRule({
     id: 'vigil.runtime.sensitive-file-read',
     title: 'Sensitive file read',
     description:
-      'A process read credentials, private keys or cloud configuration (shadow and sudoers, SSH keys, ~/.aws, gcloud and Azure credentials, kubeconfig, Kubernetes PKI keys, .netrc, .git-credentials, .pgpass, registry auth). With a baseline, files the workload read while learning are not reported. Equivalents: Falco "Read sensitive file untrusted", Kubescape R0010 "Unexpected sensitive file access", Tracee TRC-1021 "Credentials file access" style rules.',
+      'A process read credentials, private keys or cloud configuration (shadow and sudoers, SSH keys, ~/.aws, gcloud and Azure credentials, kubeconfig, Kubernetes PKI keys, .netrc, .git-credentials, .pgpass, registry auth). With a baseline, files the workload read while learning are not reported. Equivalents: Falco "Read sensitive file untrusted", Kubescape R0010 "Unexpected sensitive file access".',
     severity: 'high',
     version: '1.0.0',
     areas: ['credential-access'],
@@ -83,14 +83,14 @@ export const cgroupReleaseAgent = defineRule({
     id: 'vigil.runtime.cgroup-release-agent',
     title: 'cgroup release_agent written',
     description:
-      'A process wrote a cgroup v1 release_agent or notify_on_release file, or mounted a cgroup v1 hierarchy: the release_agent container escape (CVE-2022-0492). Equivalents: Falco "Detect release_agent File Container Escapes", Tracee TRC-1010 "Cgroups release agent file modification".',
+      'A process wrote a cgroup v1 release_agent or notify_on_release file, or mounted a cgroup v1 hierarchy: the release_agent container escape (CVE-2022-0492). Equivalents: Falco "Detect release_agent File Container Escapes", Tracee "Cgroups release agent file modification" and "Cgroups notify_on_release file modification".',
     severity: 'critical',
     version: '1.0.0',
     areas: ['container-escape', 'privilege-escalation'],
     tags: { attack: ['T1611'], owaspAgentic: ['ASI05'] },
     equivalents: [
       'Falco: Detect release_agent File Container Escapes',
-      'Tracee: TRC-1010 Cgroups release agent file modification',
+      'Tracee: Cgroups release agent file modification',
     ],
     rationale:
       'release_agent runs a program as root on the host when a cgroup empties: code execution outside the container.',

@@ -16,12 +16,16 @@ export const ptraceAttach = defineRule({
     id: 'vigil.runtime.ptrace',
     title: 'Process tracing or code injection (ptrace)',
     description:
-      'A process attached to another with ptrace or wrote into its memory or registers. Equivalents: Falco "PTRACE attached to process", Tracee TRC-102 "Anti-debugging" and TRC-1024 "Process memory injection", Kubescape R1010 style ptrace detection.',
+      'A process attached to another with ptrace or wrote into its memory or registers. Equivalents: Falco "PTRACE attached to process", Tracee "Anti-debugging" and "Code injection", Kubescape R1015 "Malicious ptrace usage".',
     severity: 'high',
     version: '1.0.0',
     areas: ['privilege-escalation', 'defense-evasion', 'credential-access'],
     tags: { attack: ['T1055.008'], owaspAgentic: ['ASI05'] },
-    equivalents: ['Falco: PTRACE attached to process', 'Tracee: TRC-102 Anti-debugging'],
+    equivalents: [
+      'Falco: PTRACE attached to process',
+      'Tracee: Anti-debugging',
+      'Kubescape: R1015 Malicious ptrace usage',
+    ],
     rationale:
       'ptrace reads secrets out of other processes and injects code into them; production workloads do not debug themselves.',
     falsePositives: 'Debuggers and profilers (gdb, strace, py-spy) run on purpose.',
@@ -58,7 +62,7 @@ export const namespaceEscape = defineRule({
     id: 'vigil.runtime.namespace-escape',
     title: 'Namespace or mount change toward escape',
     description:
-      'A workload process called unshare or setns with mount, user, PID, cgroup or network namespaces, mounted a host device, /proc or /sys, or called pivot_root. Equivalents: Falco "Change namespace privileges via unshare" and "Mount launched in privileged container", Kubescape R1006 "Unshare system call", Tracee TRC-1018 style escape signatures.',
+      'A workload process called unshare or setns with mount, user, PID, cgroup or network namespaces, mounted a host device, /proc or /sys, or called pivot_root. Equivalents: Falco "Change namespace privileges via unshare" and "Mount launched in privileged container", Kubescape R1006 "Unshare system call", Tracee "Disk mount".',
     severity: 'high',
     version: '1.0.0',
     areas: ['container-escape', 'privilege-escalation'],
@@ -108,7 +112,7 @@ export const kernelModuleLoad = defineRule({
     id: 'vigil.runtime.kernel-module-load',
     title: 'Kernel module loaded',
     description:
-      'A workload process loaded a kernel module (init_module or finit_module). Equivalents: Falco "Linux Kernel Module Injection Detected", Kubescape R1002 "Kernel module load", Tracee TRC-1017 "Kernel module loading".',
+      'A workload process loaded a kernel module (init_module or finit_module). Equivalents: Falco "Linux Kernel Module Injection Detected", Kubescape R1002 "Kernel module load", Tracee "Kernel module loading".',
     severity: 'critical',
     version: '1.0.0',
     areas: ['privilege-escalation', 'persistence', 'container-escape'],
@@ -134,12 +138,12 @@ export const bpfProgramLoad = defineRule({
     id: 'vigil.runtime.bpf-program-load',
     title: 'BPF program loaded',
     description:
-      'A workload process loaded a BPF program (BPF_PROG_LOAD). Equivalents: Falco "BPF Program Not Profiled", Tracee TRC-1012 style BPF attach signatures.',
+      'A workload process loaded a BPF program (BPF_PROG_LOAD). Equivalents: Falco "BPF Program Not Profiled", Kubescape R0009 "eBPF program load".',
     severity: 'high',
     version: '1.0.0',
     areas: ['privilege-escalation', 'defense-evasion'],
     tags: { attack: ['T1014', 'T1562'] },
-    equivalents: ['Falco: BPF Program Not Profiled'],
+    equivalents: ['Falco: BPF Program Not Profiled', 'Kubescape: R0009 eBPF program load'],
     rationale:
       'BPF programs can read kernel memory, tamper with syscalls and hide activity; only observability agents load them.',
     falsePositives: 'Observability and networking agents (Cilium, Vigil itself, profilers).',

@@ -13,7 +13,7 @@ export const unexpectedK8sApi = defineRule({
     id: 'vigil.runtime.unexpected-k8s-api',
     title: 'Kubernetes API contacted unexpectedly',
     description:
-      'A workload called the Kubernetes API with a verb and resource it never used while learning (from audit events), or connected to the API server although it never did while learning. Equivalents: Kubescape R0007 "Kubernetes client executed" and R0009 style API access rules, Falco "Contact K8S API Server From Container".',
+      'A workload called the Kubernetes API with a verb and resource it never used while learning (from audit events), or connected to the API server although it never did while learning. Equivalents: Kubescape R0007 "Kubernetes client executed", Falco "Contact K8S API Server From Container", Tracee "Kubernetes API server connection detected".',
     severity: 'high',
     version: '1.0.0',
     requiresBaseline: true,
@@ -80,13 +80,14 @@ export const cryptoMiner = defineRule({
     id: 'vigil.runtime.crypto-miner',
     title: 'Crypto-miner activity',
     description:
-      'A known miner binary or a stratum URL on a command line, a DNS query for a mining pool, or a connection to a mining pool (by name, or to a well-known stratum port). Equivalents: Falco "Detect outbound connections to common miner pool ports", Kubescape R1008 "Crypto mining domain communication" and R1009 "Crypto mining related port communication".',
+      'A known miner binary or a stratum URL on a command line, a DNS query for a mining pool, or a connection to a mining pool (by name, or to a well-known stratum port). Equivalents: Falco "Detect outbound connections to common miner pool ports", Kubescape R1007 "XMR crypto mining detection", R1008 "Crypto mining domain communication" and R1009 "Crypto mining related port communication".',
     severity: 'high',
     version: '1.0.0',
     areas: ['resource-hijacking', 'network-egress'],
     tags: { attack: ['T1496'], owaspLlm: ['LLM10'] },
     equivalents: [
       'Falco: Detect outbound connections to common miner pool ports',
+      'Kubescape: R1007 XMR crypto mining detection',
       'Kubescape: R1008 Crypto mining domain communication',
       'Kubescape: R1009 Crypto mining related port communication',
     ],

@@ -52,7 +52,7 @@ export const execFromTemp = defineRule({
     id: 'vigil.runtime.exec-from-temp',
     title: 'Execution from /tmp, /dev/shm or a memfd',
     description:
-      'A binary was executed from a world-writable temporary directory (/tmp, /var/tmp, /dev/shm) or from memory (memfd or a deleted file). Equivalents: Falco "Execution from /dev/shm" and "Fileless execution via memfd_create", Tracee TRC-1014 "Fileless execution", Kubescape R1000 "Exec from malicious source".',
+      'A binary was executed from a world-writable temporary directory (/tmp, /var/tmp, /dev/shm) or from memory (memfd or a deleted file). Equivalents: Falco "Execution from /dev/shm" and "Fileless execution via memfd_create", Tracee "Fileless execution", Kubescape R1000 "Exec from malicious source" and R1005 "Fileless execution".',
     severity: 'high',
     version: '1.0.0',
     areas: ['execution', 'defense-evasion'],
@@ -60,8 +60,9 @@ export const execFromTemp = defineRule({
     equivalents: [
       'Falco: Execution from /dev/shm',
       'Falco: Fileless execution via memfd_create',
-      'Tracee: TRC-1014 Fileless execution',
+      'Tracee: Fileless execution',
       'Kubescape: R1000 Exec from malicious source',
+      'Kubescape: R1005 Fileless execution',
     ],
     rationale:
       'Downloaded payloads and stagers run from writable scratch space or straight from memory; installed software does not.',
@@ -96,12 +97,16 @@ export const droppedBinaryExec = defineRule({
     id: 'vigil.runtime.dropped-binary-exec',
     title: 'Dropped binary executed',
     description:
-      'A workload created or wrote a file and then executed it: the drop-and-run pattern of downloaded payloads. Equivalents: Falco "Drop and execute new binary in container", Kubescape R1004 "Exec from mount" (related), Tracee TRC-1022 "Dropped executable".',
+      'A workload created or wrote a file and then executed it: the drop-and-run pattern of downloaded payloads. Equivalents: Falco "Drop and execute new binary in container", Kubescape R1001 "Exec binary not in base image", Tracee "Dropped executable".',
     severity: 'high',
     version: '1.0.0',
     areas: ['execution', 'defense-evasion'],
     tags: { owaspAgentic: ['ASI05'], attack: ['T1105', 'T1204'], atlas: ['AML.T0050'] },
-    equivalents: ['Falco: Drop and execute new binary in container', 'Tracee: TRC-1022 Dropped executable'],
+    equivalents: [
+      'Falco: Drop and execute new binary in container',
+      'Kubescape: R1001 Exec binary not in base image',
+      'Tracee: Dropped executable',
+    ],
     rationale:
       'Containers and agent sandboxes run what their image holds; a binary written at run time and executed is an implant or a stage.',
     falsePositives: 'Package managers, JIT toolchains, `pip install` of packages with compiled entry points.',
@@ -134,12 +139,12 @@ export const ldPreload = defineRule({
     id: 'vigil.runtime.ld-preload',
     title: 'Dynamic linker hijacking (LD_PRELOAD)',
     description:
-      'A program was started with LD_PRELOAD or LD_AUDIT set (from the captured environment or on the command line), or /etc/ld.so.preload was written. Equivalents: Tracee TRC-107 "LD_PRELOAD code injection", Falco "Modify ld.so.preload" style rules, Kubescape R1011 "LD_PRELOAD hook".',
+      'A program was started with LD_PRELOAD or LD_AUDIT set (from the captured environment or on the command line), or /etc/ld.so.preload was written. Equivalents: Tracee "LD_PRELOAD code injection", Kubescape R1011 "LD_PRELOAD hook".',
     severity: 'high',
     version: '1.0.0',
     areas: ['persistence', 'defense-evasion'],
     tags: { attack: ['T1574.006'], owaspAgentic: ['ASI05'] },
-    equivalents: ['Tracee: TRC-107 LD_PRELOAD code injection', 'Kubescape: R1011 LD_PRELOAD hook'],
+    equivalents: ['Tracee: LD_PRELOAD code injection', 'Kubescape: R1011 LD_PRELOAD hook'],
     rationale:
       'Preloading a library injects code into every dynamically linked program: credential theft, hiding, persistence.',
     falsePositives:
@@ -193,14 +198,14 @@ export const reverseShell = defineRule({
     id: 'vigil.runtime.reverse-shell',
     title: 'Reverse shell',
     description:
-      'A shell runs with a network socket on its standard input or output: seen directly (captured stdio), as a shell or netcat command line that redirects to a socket, as a shell making an outbound TCP connection itself, or as a process that connected out and then turned into a shell. Equivalents: Falco "Redirect STDOUT/STDIN to Network Connection in Container", Tracee TRC-1016 "Reverse shell", Kubescape R1007 style reverse-shell detection.',
+      'A shell runs with a network socket on its standard input or output: seen directly (captured stdio), as a shell or netcat command line that redirects to a socket, as a shell making an outbound TCP connection itself, or as a process that connected out and then turned into a shell. Equivalents: Falco "Redirect STDOUT/STDIN to Network Connection in Container", Tracee "Standard input/output over socket".',
     severity: 'critical',
     version: '1.0.0',
     areas: ['execution', 'network-egress'],
     tags: { owaspAgentic: ['ASI05'], attack: ['T1059.004', 'T1071'], atlas: ['AML.T0050'] },
     equivalents: [
       'Falco: Redirect STDOUT/STDIN to Network Connection in Container',
-      'Tracee: TRC-1016 Reverse shell',
+      'Tracee: Standard input/output over socket',
     ],
     rationale: 'An interactive shell wired to a remote peer is hands-on-keyboard access to the workload.',
     falsePositives:
