@@ -4,11 +4,13 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
+  BaselineLearner,
   CaptureWriter,
   DeclaredPermissionsBuilder,
   EventSchema,
   IamPolicyDocumentSchema,
   type VigilEventInput,
+  writeBaselineFile,
 } from '@vigil/core';
 import { capturePrivileges } from '@vigil/ebpf-native';
 import { describe, expect, it } from 'vitest';
@@ -240,6 +242,33 @@ describe('vigil gap', () => {
     expect(b.stderr.trim().split('\n')).toHaveLength(1);
     expect(b.stderr).toContain('bad.yaml');
     expect(b.stderr).toContain('rules[0].resources');
+  });
+});
+
+describe('vigil gap with a baseline', () => {
+  it('reads a baseline written by the learner as observed use', async () => {
+    const learner = new BaselineLearner({ origin: 'test' });
+    for (const ev of [
+      e({ kind: 'file.open', path: '/app/main.py', flags: 0, access: 'read', result: 3 }),
+      e({
+        kind: 'net.connect',
+        family: 'inet',
+        protocol: 'tcp',
+        daddr: '52.216.0.10',
+        dport: 443,
+        result: 0,
+      }),
+    ])
+      learner.observe(ev);
+    const baseline = join(dir, 'agent.baseline.json');
+    await writeBaselineFile(baseline, learner.set);
+    const r = await runCli(['gap', '--declared', join(dir, 'k8s.yaml'), baseline, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const w = JSON.parse(r.stdout).report.workloads[0];
+    expect(w.observedAs.map((x: { id: string }) => x.id)).toEqual([POD.id]);
+    const egress = w.domains.find((d: { domain: string }) => d.domain === 'network-egress');
+    expect([egress.granted, egress.used]).toEqual([1, 1]);
   });
 });
 

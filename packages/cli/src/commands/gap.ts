@@ -88,6 +88,11 @@ export function renderGapText(
       out.push(
         `  ${d.domain.padEnd(15)} granted ${String(d.granted).padStart(4)}  used ${String(d.used).padStart(4)}  ${pct(d.ratio).padStart(4)}  uses ${d.distinctUses}${d.denied.length > 0 ? `  denied ${d.denied.length}` : ''}${d.ungranted.length > 0 ? `  ungranted ${d.ungranted.length}` : ''}${seen}`,
       );
+      const hiddenUnobservable = d.unused.filter((x) => !x.observable).length;
+      if (hiddenUnobservable > 0 && d.observed)
+        out.push(
+          `      ${hiddenUnobservable} unused but not observable (their use leaves no event); verify by hand`,
+        );
       for (const u of d.unused.filter((x) => x.observable).slice(0, 5))
         out.push(`      unused  rank ${String(u.rank).padStart(3)}  ${describeGrant(u.grant)}`);
       const hidden = d.unused.filter((x) => x.observable).length - 5;
