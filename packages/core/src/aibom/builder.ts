@@ -596,6 +596,8 @@ export class AiBomBuilder implements Consumer {
       curPid = upPid;
     }
     if (spawner) {
+      // A process that starts an MCP server is the client side: an agent, even before it loaded a framework we know.
+      spawner.agent = true;
       const from = this.#processAgentNode(ev.workload.id, spawnerPid, spawner);
       const to = this.#flow.node('mcp-server', ev.workload.id, id, w.name, {}, id);
       if (from && to) this.#flow.edge(from, to, 'spawns', ev);
@@ -1002,11 +1004,8 @@ export class AiBomBuilder implements Consumer {
     return undefined;
   }
 
+  // The flow node of a process acting as an agent; `ev`, when given, also adds its identity edges.
   #processAgentNode(workloadId: string, pid: number, p: ProcessState, ev?: VigilEvent): string | undefined {
-    if (!p.agent && ev === undefined) {
-      // A process that starts an MCP server is the client side: an agent, even before it loaded a framework we know.
-      p.agent = true;
-    }
     const node = this.#flow.node('agent', workloadId, `proc:${p.comm}`, `${p.comm} process`, {
       exe: p.exe,
       pid: String(pid),
