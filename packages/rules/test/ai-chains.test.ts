@@ -88,6 +88,15 @@ const TABLE: Record<string, readonly ChainCase[]> = {
       fires: 1,
     },
     {
+      name: 'tool output, then credentials, then a local port never used (a tunnel or proxy)',
+      events: () => [
+        toolCall('web', 'fetch_url'),
+        open('/root/.aws/credentials'),
+        connect('127.0.0.1', 9999),
+      ],
+      fires: 1,
+    },
+    {
       name: 'steps out of order',
       events: () => [
         open('/root/.aws/credentials'),

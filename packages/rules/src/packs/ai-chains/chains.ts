@@ -50,8 +50,10 @@ function newPrivateRead(ev: EventOf<'file.open'>, ctx: RuleContext): boolean {
   return !ctx.baseline!.seen(ev);
 }
 
+// Loopback peers count here (a local proxy or tunnel is a way out too); the chain's earlier steps keep
+// ordinary new local connections from firing it.
 function newPeer(ev: EventOf<'net.connect'>, ctx: RuleContext): boolean {
-  if (ev.family === 'unix' || !connectSucceeded(ev.result) || isLocalAddress(ev.daddr)) return false;
+  if (ev.family === 'unix' || !connectSucceeded(ev.result)) return false;
   return !ctx.baseline!.seen(ev);
 }
 
