@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
+  analyzeGaps,
   cidrContains,
   DeclaredPermissionsBuilder,
   type Grant,
@@ -358,6 +359,50 @@ describe('least-privilege properties', () => {
             else expect(allows(generated, u)).toBe(false);
           }
           for (const p of probes.map(mk)) if (allows(generated, p)) expect(allows(grants, p)).toBe(true);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 180_000);
+});
+
+describe('gap report invariants', () => {
+  it('granted = used + unused, every exercised grant covers a use, every use lands in exactly one bucket', () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbBinding, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(arbRequest, fc.boolean()), { maxLength: 25 }),
+        (bindings, requests) => {
+          const declared = new DeclaredPermissionsBuilder()
+            .add(declaredRbac(bindings), 'declared.yaml')
+            .build();
+          const uses = requests.map(([r, denied]) => ({
+            ...requestUse(r),
+            count: denied ? 0 : 1,
+            denied: denied ? 1 : 0,
+          }));
+          const observed = {
+            schemaVersion: 1 as const,
+            kind: 'ObservedUse' as const,
+            window: { start: 1, end: 2 },
+            events: uses.length,
+            workloads: [],
+            toolLists: {},
+            uids: {},
+            uses,
+            overflow: 0,
+          };
+          const report = analyzeGaps(declared, observed);
+          for (const w of report.workloads)
+            for (const d of w.domains) {
+              expect(d.used + d.unused.length).toBe(d.granted);
+              expect(d.usedGrants).toHaveLength(d.used);
+              const grants = declared.grants.filter((g) => d.usedGrants.includes(g.id));
+              for (const g of grants) expect(d.uses.some((u) => grantCovers(g, u))).toBe(true);
+              expect(d.uses.length + d.ungranted.length).toBe(d.distinctUses);
+              for (const u of d.uses) expect(grants.some((g) => grantCovers(g, u))).toBe(true);
+              for (const u of d.unused) expect(d.uses.some((x) => grantCovers(u.grant, x))).toBe(false);
+            }
         },
       ),
       { numRuns: RUNS },
