@@ -65,11 +65,13 @@ export function coverageOf(start: number, end: number): Coverage {
   const score = Math.min(1, Math.log1p(hours) / Math.log1p(30 * 24));
   const confidence = durationSeconds < DAY ? 'low' : durationSeconds < 14 * DAY ? 'medium' : 'high';
   const human =
-    durationSeconds < 3600
-      ? `${Math.round(durationSeconds / 60)} minutes`
-      : durationSeconds < DAY
-        ? `${(durationSeconds / 3600).toFixed(1)} hours`
-        : `${(durationSeconds / DAY).toFixed(1)} days`;
+    durationSeconds < 120
+      ? `${Math.round(durationSeconds)} seconds`
+      : durationSeconds < 3600
+        ? `${Math.round(durationSeconds / 60)} minutes`
+        : durationSeconds < DAY
+          ? `${(durationSeconds / 3600).toFixed(1)} hours`
+          : `${(durationSeconds / DAY).toFixed(1)} days`;
   const note =
     confidence === 'high'
       ? `observed for ${human}: unused grants are very likely unneeded`

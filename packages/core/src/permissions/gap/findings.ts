@@ -128,7 +128,7 @@ export function gapFindings(report: GapReport, options: GapFindingOptions = {}):
           category: 'gap',
           workload,
           ts,
-          summary: `${w.name} is granted ${what} but never used it in ${Math.round(conf.durationSeconds / 60)} minutes of observation (${conf.confidence} confidence). ${g.inherentRisk.reasons.join('; ')}.`,
+          summary: `${w.name} is granted ${what} but never used it: ${conf.note}. ${g.inherentRisk.reasons.join('; ')}.`,
           evidence: [
             {
               type: 'artifact',
