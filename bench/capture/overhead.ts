@@ -42,6 +42,7 @@ function ensurePackages(): void {
     .filter((l) => l && !l.startsWith('#'));
   const missing = want.filter(
     (p) =>
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
       spawnSync('dpkg-query', ['-W', '-f=${Status}', p])
         .stdout?.toString()
         .includes('install ok installed') !== true,
@@ -315,6 +316,13 @@ async function startAuditd(): Promise<Active> {
 // --- interleaved runs ------------------------------------------------------------------
 // ms per operation, by mode, workload and run (runs pair each mode with the "off" of the same round)
 const perOp: Record<string, Record<string, (Sample | undefined)[]>> = {};
+function slot(mode: string, workload: string): (Sample | undefined)[] {
+  const byWorkload = perOp[mode] ?? {};
+  perOp[mode] = byWorkload;
+  const runsOf = byWorkload[workload] ?? [];
+  byWorkload[workload] = runsOf;
+  return runsOf;
+}
 const seen: Record<string, number[]> = {};
 for (let run = 0; run < runs; run++) {
   const order = modes.map((_, i) => modes[(i + run) % modes.length]!);
@@ -330,7 +338,7 @@ for (let run = 0; run < runs; run++) {
       for (const w of WORKLOADS) {
         const t = await timed(cg, w, auditd, active?.pids ?? []);
         const ops = opsOf(w, auditd);
-        ((perOp[mode] ??= {})[w.name] ??= [])[run] = {
+        slot(mode, w.name)[run] = {
           ms: t.ms / ops,
           workloadCpuUs: t.workloadCpuUs / ops,
           tracerCpuUs: t.tracerCpuUs / ops,
@@ -338,7 +346,7 @@ for (let run = 0; run < runs; run++) {
       }
     } finally {
       const n = await active?.stop();
-      if (n !== undefined && !Number.isNaN(n)) (seen[mode] ??= []).push(n);
+      if (n !== undefined && !Number.isNaN(n)) seen[mode] = [...(seen[mode] ?? []), n];
       await cg.remove();
     }
     process.stderr.write(`run ${run + 1}/${runs} ${mode} done\n`);

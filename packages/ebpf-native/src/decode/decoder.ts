@@ -387,7 +387,10 @@ export class RecordDecoder {
         }
         const syscall = PRIV_SYSCALLS.find((s) => s === name);
         if (!syscall)
-          throw this.#err(this.#base + f.syscall, `priv record with syscall ${nr}, which is not a privilege change`);
+          throw this.#err(
+            this.#base + f.syscall,
+            `priv record with syscall ${nr}, which is not a privilege change`,
+          );
         const nids = Math.min(rec.readUInt32LE(f.nids), 3);
         const ids: number[] = [];
         for (let i = 0; i < nids; i++) ids.push(rec.readInt32LE(f.ids + i * 4));
@@ -419,7 +422,10 @@ export class RecordDecoder {
             result,
           };
         }
-        throw this.#err(this.#base + f.syscall, `ns record with syscall ${nr}, which is not a namespace change`);
+        throw this.#err(
+          this.#base + f.syscall,
+          `ns record with syscall ${nr}, which is not a namespace change`,
+        );
       }
       case RecordKind.Ptrace: {
         const f = LAYOUT.ptrace.fields;
