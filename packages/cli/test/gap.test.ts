@@ -228,6 +228,35 @@ describe('vigil gap', () => {
     expect(r.stdout).toContain('kubernetes-api');
   });
 
+  it('ranks findings from other producers with the gap findings', async () => {
+    const advisory = {
+      id: 'adv-1',
+      ruleId: 'scanner.advisory',
+      title: 'GHSA-xxxx in pkg:npm/never-loaded@1.0.0',
+      severity: 'critical',
+      category: 'supply-chain',
+      workload: POD,
+      ts: 1,
+      summary: '',
+      evidence: [{ type: 'artifact', description: 'lockfile', uri: 'pkg:npm/never-loaded@1.0.0' }],
+      tags: {},
+      compliance: [],
+      risk: { score: 0, reasons: [] },
+    };
+    const f = join(dir, 'findings.json');
+    writeFileSync(f, JSON.stringify({ findings: [advisory] }));
+    const r = await runCli(['gap', '--declared', join(dir, 'k8s.yaml'), capture, '--findings', f, '--json']);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout);
+    const ranked = doc.findings.find((x: { id: string }) => x.id === 'adv-1');
+    expect(ranked.risk.reasons.join(' ')).toMatch(/never-loaded was never loaded/);
+    expect(doc.risk.byAdjustment['never-loaded']).toBe(1);
+    writeFileSync(f, JSON.stringify([{ ...advisory, severity: 'urgent' }]));
+    const bad = await runCli(['gap', '--declared', join(dir, 'k8s.yaml'), capture, '--findings', f]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/findings\.json.*invalid finding: \[0\]\.severity/);
+  });
+
   it('exits 2 with one line for bad usage and bad input', async () => {
     const a = await runCli(['gap', capture]);
     expect(a.code).toBe(2);

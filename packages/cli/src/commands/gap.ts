@@ -1,4 +1,4 @@
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   analyzeGaps,
@@ -7,6 +7,9 @@ import {
   describeGrant,
   describeUse,
   type EventSource,
+  type Finding,
+  FindingSchema,
+  fromZodError,
   type GapReport,
   gapFindings,
   generateLeastPrivilege,
@@ -63,6 +66,35 @@ async function observe(source: EventSource, signal: AbortSignal, dns: boolean): 
 }
 
 const pct = (r: number) => `${Math.round(r * 100)}%`;
+
+/** Reads findings from another producer (`vigil check --json`, a scanner): an array or `{ findings: [...] }`. */
+async function readFindings(path: string): Promise<Finding[]> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new VigilError('INPUT_INVALID', `cannot read findings: ${(cause as Error).message}`, {
+      cause,
+      location: { file: path },
+    });
+  }
+  const inObject = !Array.isArray(raw) && typeof raw === 'object' && raw !== null && 'findings' in raw;
+  const list = Array.isArray(raw) ? raw : inObject ? (raw as { findings: unknown }).findings : undefined;
+  if (!Array.isArray(list))
+    throw new VigilError(
+      'INPUT_INVALID',
+      'expected an array of findings or an object with a "findings" array',
+      {
+        location: { file: path },
+      },
+    );
+  return list.map((f, i) => {
+    const r = FindingSchema.safeParse(f);
+    if (!r.success)
+      throw fromZodError(r.error, 'finding', { file: path, path: inObject ? ['findings', i] : [i] });
+    return r.data;
+  });
+}
 
 /** Renders a gap report, its ranking and artifacts as text for a terminal. */
 export function renderGapText(
@@ -137,6 +169,7 @@ export const gapCommand: Command = {
     'and OpenTelemetry GenAI/MCP spans (OTLP/JSON) for the tools agents called.',
     '--bind maps a captured workload id (or *) to the declared subject it runs as, e.g.',
     '  --bind "*=k8s:workload:ai/Deployment/agent" or --bind "host=mcp:claude_desktop_config".',
+    '--findings adds findings from other producers (vigil check --json, scanners) to the risk ranking.',
     '--emit-policy writes a tightened Role/ClusterRole, IAM policy, NetworkPolicy, workload security context',
     'and MCP tool allowlist per workload, each validated against its consumer schema.',
   ].join('\n'),
@@ -145,6 +178,7 @@ export const gapCommand: Command = {
     'audit-log': { type: 'string', multiple: true },
     cloudtrail: { type: 'string', multiple: true },
     otel: { type: 'string', multiple: true },
+    findings: { type: 'string', multiple: true },
     'emit-policy': { type: 'string' },
     bind: { type: 'string', multiple: true },
     'aws-subject': { type: 'string' },
@@ -218,6 +252,8 @@ export const gapCommand: Command = {
 
     const report = analyzeGaps(declared, observed, { bindings, observedDomains });
     const findings = gapFindings(report, { minRank });
+    for (const f of strings(ctx.args.values['findings']))
+      for (const x of await readFindings(f)) findings.push(x);
     const ranking = rankRisk(findings, { observed, gapReport: report, declared });
 
     let lp: LeastPrivilege | undefined;
