@@ -12,7 +12,7 @@ import {
   isCredentialPath,
   isShellExec,
 } from './critical.js';
-import { ARGS_MARK, type BaselineDomain } from './generalise.js';
+import { ARGS_MARK, type BaselineDomain, WILDCARD } from './generalise.js';
 import { type BaselineObservation, describePattern, eventKey, observeEvent } from './observation.js';
 import { type BaselineKeyFn, baselineKeyString, defaultBaselineKey } from './subject.js';
 
@@ -24,6 +24,11 @@ export interface DriftDetail {
   readonly pattern: readonly string[];
   /** The pattern as people read it. */
   readonly display: string;
+  /**
+   * What repeats aggregate under, as people read it: the first new folder for files
+   * (`/usr/lib/locale/** (read)`), the program for new arguments, the known domain for new subdomains.
+   */
+  readonly aggregate?: string;
   readonly subject: string;
   readonly versionKey: string;
   /** Content hash of the baseline the behaviour was checked against. */
@@ -382,6 +387,31 @@ export function assessDrift(
   }
 }
 
+/**
+ * The pattern drift of `obs` aggregates under: for files, the first folder the
+ * baseline does not know (or the known folder, when only the file name is
+ * new) with `**`; for new arguments, the program; for new subdomains, the
+ * known domain; otherwise the pattern itself.
+ */
+function aggregationPattern(obs: BaselineObservation, depth: number): readonly string[] {
+  const s = obs.segments;
+  switch (obs.domain) {
+    case 'files': {
+      const nameAt = s.length - 2;
+      if (nameAt < 0) return s;
+      return [...s.slice(0, Math.min(depth + 1, nameAt)), '**', s[s.length - 1]!];
+    }
+    case 'processes': {
+      const i = s.indexOf(ARGS_MARK);
+      return i >= 0 && depth > i ? [...s.slice(0, i + 1), WILDCARD] : s;
+    }
+    case 'dns':
+      return depth >= 2 && depth < s.length ? [...s.slice(0, depth), WILDCARD] : s;
+    default:
+      return s;
+  }
+}
+
 function egressTarget(segs: readonly string[]): string {
   return describePattern('peers', segs).replace(/^egress (\S+) (.*)$/, '$2 ($1)');
 }
@@ -565,7 +595,14 @@ export class DriftDetector implements Consumer {
     key: string | undefined,
     ctx: ConsumerContext | undefined,
   ): void {
-    const id = driftFindingId(baseline.subject, baseline.versionKey, obs.domain, obs.segments);
+    const a = assessDrift(obs, coverage, ev);
+    // One finding per rule, critical behaviours and aggregate: thirty new locale files under one new
+    // folder are one drift, not thirty.
+    const aggregate = aggregationPattern(obs, coverage.depth ?? 0);
+    const id = driftFindingId(baseline.subject, baseline.versionKey, `${obs.domain}\u0000${a.ruleId}`, [
+      ...aggregate,
+      ...hits.map((h) => `!${h.behaviour.id}`),
+    ]);
     const existing = this.#findings.get(id);
     if (existing) {
       this.#repeat(existing, ev);
@@ -574,7 +611,6 @@ export class DriftDetector implements Consumer {
       return;
     }
     if (this.#findings.size >= MAX_DETECTOR_FINDINGS) return;
-    const a = assessDrift(obs, coverage, ev);
     let severity = a.severity;
     const reasons = [`${a.title.toLowerCase()} (${obs.domain})`];
     const quarantined = baseline
@@ -619,6 +655,7 @@ export class DriftDetector implements Consumer {
       domain: obs.domain,
       pattern: obs.segments,
       display: describePattern(obs.domain, obs.segments),
+      aggregate: describePattern(obs.domain, aggregate),
       subject: baseline.subject,
       versionKey: baseline.versionKey,
       baselineVersion: baseline.version,

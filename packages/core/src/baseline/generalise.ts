@@ -201,8 +201,11 @@ export function generaliseArg(arg: string): string {
   if (eq > 0) return `${arg.slice(0, eq)}=${generaliseArg(arg.slice(eq + 1))}`;
   if (/\s/.test(arg) || arg.length > 64) return '<str>';
   const url = URL_RE.exec(arg);
-  if (url)
-    return `${url[1]!.toLowerCase()}://${url[2]!.toLowerCase()}${url[3] && url[3] !== '/' ? '/<path>' : ''}`;
+  if (url) {
+    // Keep scheme and host; a port in an argument is usually an ephemeral one handed between processes.
+    const host = url[2]!.toLowerCase().replace(/:\d+$/, ':<port>');
+    return `${url[1]!.toLowerCase()}://${host}${url[3] && url[3] !== '/' ? '/<path>' : ''}`;
+  }
   if (arg.startsWith('/') || arg.startsWith('./') || arg.startsWith('~/')) {
     const lead = arg.startsWith('/') ? '/' : arg.slice(0, 2);
     return lead + pathSegments(arg.slice(lead === '/' ? 0 : 2)).join('/');

@@ -186,6 +186,58 @@ describe('learning a benign, non-deterministic agent', () => {
     expect(file.drift.nearest).toMatch(/^\/app\/agent\/step\d\.py \(read\)$/);
   });
 
+  it('aggregates drift under the first new folder and per program, keeping rules and critical hits apart', async () => {
+    const { set } = await learn(benignAgent({ seed: 17, seconds: HOUR }));
+    const w = agentWorkload();
+    const env = {
+      workload: w,
+      pid: 120,
+      ppid: 1,
+      comm: 'python3',
+      exe: '/usr/bin/python3',
+      source: 'synthetic' as const,
+    };
+    const locale = [
+      'C.UTF-8/LC_TIME',
+      'C.UTF-8/LC_CTYPE',
+      'C.utf8/LC_TIME',
+      'C.utf8/LC_NAME',
+      'locale-archive',
+    ];
+    const { findings } = await check(set, [
+      ...locale.map((l, i) => ({
+        ...env,
+        ts: LATER + i,
+        kind: 'file.open' as const,
+        path: `/usr/lib/locale/${l}`,
+        flags: 0,
+        access: 'read' as const,
+        result: 3,
+      })),
+      ...[1, 2, 3].map((i) => ({
+        ...env,
+        ts: LATER + 10 + i,
+        kind: 'process.exec' as const,
+        filename: '/usr/bin/git',
+        argv: ['git', 'blame', `f${i}.py`],
+      })),
+      {
+        ...env,
+        ts: LATER + 20,
+        kind: 'file.open',
+        path: '/usr/lib/python3.11/secret-notes.txt',
+        flags: 0,
+        access: 'read',
+        result: 3,
+      },
+    ]);
+    const byRule = findings.map((f) => [f.ruleId, f.count, f.drift.aggregate]);
+    expect(byRule).toContainEqual(['vigil.drift.file.new-read', 5, '/usr/lib/locale/** (read)']);
+    expect(
+      findings.filter((f) => f.ruleId === 'vigil.drift.process.new-arguments').length,
+    ).toBeLessThanOrEqual(1);
+  });
+
   it('starts a new baseline for a new image version instead of polluting the old one', async () => {
     const v1 = benignAgent({ seed: 8, seconds: HOUR });
     const v2 = benignAgent({
