@@ -186,7 +186,7 @@ describe('learning a benign, non-deterministic agent', () => {
     expect(file.drift.nearest).toMatch(/^\/app\/agent\/step\d\.py \(read\)$/);
   });
 
-  it('aggregates drift under the first new folder and per program, keeping rules and critical hits apart', async () => {
+  it('aggregates drift under the first new folder', async () => {
     const { set } = await learn(benignAgent({ seed: 17, seconds: HOUR }));
     const w = agentWorkload();
     const env = {
@@ -233,9 +233,10 @@ describe('learning a benign, non-deterministic agent', () => {
     ]);
     const byRule = findings.map((f) => [f.ruleId, f.count, f.drift.aggregate]);
     expect(byRule).toContainEqual(['vigil.drift.file.new-read', 5, '/usr/lib/locale/** (read)']);
-    expect(
-      findings.filter((f) => f.ruleId === 'vigil.drift.process.new-arguments').length,
-    ).toBeLessThanOrEqual(1);
+    // git's arguments and python's modules were collapsed while learning, so these are covered.
+    expect(findings.filter((f) => f.ruleId === 'vigil.drift.process.new-arguments')).toEqual([]);
+    expect(findings.some((f) => f.summary.includes('secret-notes'))).toBe(false);
+    expect(findings.length).toBe(1);
   });
 
   it('starts a new baseline for a new image version instead of polluting the old one', async () => {
