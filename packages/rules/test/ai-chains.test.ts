@@ -97,6 +97,15 @@ const TABLE: Record<string, readonly ChainCase[]> = {
       fires: 1,
     },
     {
+      name: 'tool output, then a connect to a new peer, then the credential read (a shell redirect)',
+      events: () => [
+        toolCall('web', 'fetch_url'),
+        connect('203.0.113.7', 443),
+        open('/root/.aws/credentials'),
+      ],
+      fires: 1,
+    },
+    {
       name: 'steps out of order',
       events: () => [
         open('/root/.aws/credentials'),
@@ -312,11 +321,12 @@ describe('AI attack-chain pack', () => {
             const steps = chain.type === 'sequence' ? chain.steps.length : 0;
             const evEvidence = f.evidence.filter((e) => e.type === 'event');
             expect(evEvidence).toHaveLength(steps);
-            // Evidence is in order and made of the attack's own events.
-            for (let i = 1; i < evEvidence.length; i++)
-              expect(evEvidence[i]!.event!.ts).toBeGreaterThanOrEqual(evEvidence[i - 1]!.event!.ts);
+            // Evidence is in step order, names its step and is made of the attack's own events.
+            evEvidence.forEach((e, i) => {
+              expect(e.description).toContain(`step ${i + 1} of ${steps}`);
+            });
             for (const e of evEvidence) expect(attack).toContain(e.event);
-            expect(f.ts).toBe(evEvidence[0]!.event!.ts);
+            expect(f.ts).toBe(Math.min(...evEvidence.map((e) => e.event!.ts)));
           }
         });
       }

@@ -346,6 +346,44 @@ describe('state and sequences', () => {
     expect(engine.stats().sequence).toMatchObject({ keys: 0, completed: 1 });
   });
 
+  it('steps marked anyOrder may match in either order, after the steps before them', () => {
+    const grouped = defineSequenceRule({
+      meta: meta('t.group'),
+      keyBy: 'workload',
+      windowMs: 10_000,
+      steps: [
+        step({
+          name: 'a',
+          description: 'a',
+          kinds: ['process.exec'],
+          match: (ev) => ev.filename === '/bin/a',
+        }),
+        step({
+          name: 'b',
+          description: 'b',
+          kinds: ['file.open'],
+          anyOrder: true,
+          match: (ev) => ev.path === '/b',
+        }),
+        step({ name: 'c', description: 'c', kinds: ['net.connect'], anyOrder: true, match: () => true }),
+        step({ name: 'd', description: 'd', kinds: ['dns.query'], match: () => true }),
+      ],
+    });
+    const run = (events: VigilEvent[]) => new RuleEngine({ packs: [pack([grouped])] }).process(events);
+    expect(run([exec('/bin/a'), open('/b'), connect('9.9.9.9', 1), dns('x')])).toHaveLength(1);
+    const swapped = run([exec('/bin/a'), connect('9.9.9.9', 1), open('/b'), dns('x')]);
+    expect(swapped).toHaveLength(1);
+    expect(swapped[0]!.evidence.map((e) => (e.event as { kind: string }).kind)).toEqual([
+      'process.exec',
+      'file.open',
+      'net.connect',
+      'dns.query',
+    ]);
+    // The group still comes after the first step, and the last step after the whole group.
+    expect(run([open('/b'), exec('/bin/a'), connect('9.9.9.9', 1), dns('x')])).toHaveLength(0);
+    expect(run([exec('/bin/a'), open('/b'), dns('x'), connect('9.9.9.9', 1)])).toHaveLength(0);
+  });
+
   it('sequences expire after their window', () => {
     const engine = new RuleEngine({ packs: [pack([seq])] });
     const found = engine.process([

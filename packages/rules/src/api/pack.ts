@@ -76,6 +76,7 @@ const StepSchema = z.object({
   name: z.string().min(1),
   description: z.string().min(1),
   kinds: z.array(EventKindSchema).min(1),
+  anyOrder: z.boolean().optional(),
   match: fn('match'),
 });
 
@@ -85,7 +86,7 @@ const SequenceRuleSchema = z.object({
   keyBy: z.enum(['workload', 'process-tree']),
   windowMs: z.number().positive().finite(),
   maxKeys: z.number().int().positive().optional(),
-  steps: z.array(StepSchema).min(2, 'expected at least two steps'),
+  steps: z.array(StepSchema).min(2, 'expected at least two steps').max(30, 'expected at most 30 steps'),
   subject: fn('subject').optional(),
   summarize: fn('summarize').optional(),
   init: fn('init').optional(),

@@ -277,6 +277,12 @@ export interface SequenceStep<K extends EventKind = EventKind> {
   /** What the step means; used as the evidence description. */
   readonly description: string;
   readonly kinds: readonly K[];
+  /**
+   * Adjacent steps marked `anyOrder` form a group whose steps may happen in
+   * any order (e.g. a shell redirect connects before the file is read). The
+   * group as a whole still comes after the steps before it.
+   */
+  readonly anyOrder?: boolean;
   match(event: EventOf<K>, ctx: RuleContext): boolean;
 }
 

@@ -74,7 +74,9 @@ export function renderRuleDoc(rule: Rule, pack: RulePack): string {
   if (rule.type === 'sequence') {
     out.push('## Steps', '');
     rule.steps.forEach((s, i) => {
-      out.push(`${i + 1}. **${s.name}** — ${s.description} (${s.kinds.map((k) => `\`${k}\``).join(', ')})`);
+      out.push(
+        `${i + 1}. **${s.name}** — ${s.description} (${s.kinds.map((k) => `\`${k}\``).join(', ')})${s.anyOrder ? ' — any order with the adjacent steps so marked' : ''}`,
+      );
     });
     out.push('');
   }

@@ -138,7 +138,11 @@ export interface RuleStatus {
 
 interface SequenceState {
   readonly wid: string;
+  /** First step of the group being matched. */
   next: number;
+  /** Steps of that group matched so far (bit per step index). */
+  matched: number;
+  /** Matched events, by step index. */
   events: VigilEvent[];
 }
 
@@ -578,12 +582,28 @@ export class RuleEngine implements Consumer {
     self: () => Compiled,
   ): (ev: VigilEvent) => void {
     const steps = rule.steps;
+    const n = steps.length;
     const stepKinds = steps.map((s) => new Set<string>(s.kinds));
+    // groupEnd[i]: one past the last step of the group that starts at i. Adjacent steps marked
+    // `anyOrder` form one group whose steps may match in any order; other steps are groups of one.
+    const groupEnd: number[] = new Array(n);
+    for (let i = 0; i < n; ) {
+      let e = i + 1;
+      if (steps[i]!.anyOrder) while (e < n && steps[e]!.anyOrder) e++;
+      for (let k = i; k < e; k++) groupEnd[k] = e;
+      i = e;
+    }
     const window = rule.windowMs * NS_PER_MS;
     const byTree = rule.keyBy === 'process-tree';
     const procs = this.#procs;
-    const first = steps[0]!;
-    const firstKinds = stepKinds[0]!;
+    const firstEnd = groupEnd[0]!;
+    const matchIn = (st: SequenceState | undefined, ev: VigilEvent, from: number, to: number): number => {
+      for (let i = from; i < to; i++) {
+        if (st !== undefined && (st.matched & (1 << i)) !== 0) continue;
+        if (stepKinds[i]!.has(ev.kind) && steps[i]!.match(ev as never, ctx)) return i;
+      }
+      return -1;
+    };
     return (ev) => {
       const wid = ev.workload.id;
       const ts = ev.ts;
@@ -609,11 +629,16 @@ export class RuleEngine implements Consumer {
         st = seq.get(key, ts, window);
       }
       if (st !== undefined && key !== undefined) {
-        const i = st.next;
-        if (stepKinds[i]!.has(ev.kind) && steps[i]!.match(ev as never, ctx)) {
-          st.events.push(ev);
-          st.next++;
-          if (st.next === steps.length) {
+        const end = groupEnd[st.next]!;
+        const hit = matchIn(st, ev, st.next, end);
+        if (hit >= 0) {
+          st.events[hit] = ev;
+          st.matched |= 1 << hit;
+          if (st.matched === (1 << end) - 1 - ((1 << st.next) - 1)) {
+            st.next = end;
+            st.matched = 0;
+          }
+          if (st.next === n) {
             seq.delete(key);
             this.#completed++;
             this.#reportSequence(self(), rule, st.events);
@@ -621,27 +646,36 @@ export class RuleEngine implements Consumer {
           return;
         }
         // A fresh first step re-anchors a chain that has not progressed, so the window follows the latest trigger.
-        if (st.next === 1 && firstKinds.has(ev.kind) && first.match(ev as never, ctx)) {
+        if (firstEnd === 1 && st.next === 1 && matchIn(undefined, ev, 0, 1) === 0) {
           st.events[0] = ev;
           seq.set(key, st, ts);
         }
         return;
       }
-      if (firstKinds.has(ev.kind) && first.match(ev as never, ctx)) {
-        seq.set(byTree ? ev.pid : wid, { wid, next: 1, events: [ev] }, ts);
-      }
+      const hit = matchIn(undefined, ev, 0, firstEnd);
+      if (hit < 0) return;
+      const events: VigilEvent[] = [];
+      events[hit] = ev;
+      const fresh: SequenceState =
+        firstEnd === 1 ? { wid, next: 1, matched: 0, events } : { wid, next: 0, matched: 1 << hit, events };
+      seq.set(byTree ? ev.pid : wid, fresh, ts);
     };
   }
 
   #reportSequence(c: Compiled, rule: SequenceRule, events: VigilEvent[]): void {
+    // Evidence is in step order; with any-order steps that may differ from time order.
     const evidence: Evidence[] = events.map((e, i) => ({
       type: 'event',
       description: `step ${i + 1} of ${events.length} (${rule.steps[i]!.name}): ${rule.steps[i]!.description}`,
       event: e,
     }));
-    const first = events[0]!;
-    const last = events[events.length - 1]!;
-    const seconds = ((last.ts - first.ts) / 1e9).toFixed(1);
+    let firstTs = Number.POSITIVE_INFINITY;
+    let lastTs = 0;
+    for (const e of events) {
+      if (e.ts < firstTs) firstTs = e.ts;
+      if (e.ts > lastTs) lastTs = e.ts;
+    }
+    const seconds = ((lastTs - firstTs) / 1e9).toFixed(1);
     const summary =
       rule.summarize?.(events) ?? `${rule.steps.map((s) => s.description).join(' → ')} (within ${seconds}s)`;
     this.#report(c, {

@@ -63,7 +63,7 @@ export const injectionToExfiltration = defineSequenceRule({
     id: 'vigil.ai.injection-tool-exfiltration',
     title: 'Injected instruction → tool misuse → exfiltration',
     description:
-      'An agent workload took in content from a tool call or a retrieval, then read credentials or private data it never touched while learning, then connected to a peer it never reached while learning — all within the window. The shape of an indirect prompt injection that turns the agent’s tools against its own data.',
+      'An agent workload took in content from a tool call or a retrieval, then read credentials or private data it never touched while learning and connected to a peer it never reached while learning (these two in either order: `cat secret > /dev/tcp/…` connects before it reads) — all within the window. The shape of an indirect prompt injection that turns the agent’s tools against its own data.',
     severity: 'critical',
     version: '1.0.0',
     requiresBaseline: true,
@@ -93,6 +93,7 @@ export const injectionToExfiltration = defineSequenceRule({
     step({
       name: 'touch',
       description: 'then read credentials or private data never touched while learning',
+      anyOrder: true,
       kinds: ['file.open', 'cloud.api'],
       match: (ev, ctx) =>
         ev.kind === 'file.open'
@@ -101,7 +102,9 @@ export const injectionToExfiltration = defineSequenceRule({
     }),
     step({
       name: 'send',
-      description: 'then connected to a peer never reached while learning',
+      description:
+        'and connected to a peer never reached while learning (in either order: a shell redirect connects before the read)',
+      anyOrder: true,
       kinds: ['net.connect'],
       match: (ev, ctx) => newPeer(ev, ctx),
     }),
