@@ -32,7 +32,10 @@ import {
 export interface AiBomBuilderOptions {
   /** Signatures to recognise components by. Default: {@link SignatureCatalogue.builtin}. */
   readonly catalogue?: SignatureCatalogue;
-  /** Sample events kept per component (at least one per discovery method). Default 8. */
+  /**
+   * Sample events kept per component: the first ones, at least one per discovery method, and one
+   * per further workload up to four times this. Default 8.
+   */
   readonly maxEvidencePerComponent?: number;
   /** Most components kept; later ones are counted in `droppedComponents`. Default 10,000. */
   readonly maxComponents?: number;
@@ -353,16 +356,22 @@ export class AiBomBuilder implements Consumer {
     w.count++;
     const had = w.methodConfidence.get(method);
     if (had === undefined || confidence > had) w.methodConfidence.set(method, confidence);
+    // Samples: the first few events, then the first of each new method (replacing a repeat), and
+    // the first in each further workload (so per-workload findings have evidence), within a bound.
     const newMethod = !w.evidence.some((e) => e.method === method);
-    if (w.evidence.length < this.#maxEvidence || newMethod) {
-      if (w.evidence.length >= this.#maxEvidence) {
-        // Make room for a first sample of a new method by replacing a repeat of an existing one.
-        const idx = w.evidence.findLastIndex(
-          (e, i) => w.evidence.findIndex((x) => x.method === e.method) !== i,
-        );
-        if (idx < 0) return;
+    const newWorkload = !w.evidence.some((e) => e.workloadId === ev.workload.id);
+    let keep = w.evidence.length < this.#maxEvidence;
+    if (!keep && newMethod) {
+      const idx = w.evidence.findLastIndex(
+        (e, i) => w.evidence.findIndex((x) => x.method === e.method) !== i,
+      );
+      if (idx >= 0) {
         w.evidence.splice(idx, 1);
+        keep = true;
       }
+    }
+    if (!keep && newWorkload && w.evidence.length < this.#maxEvidence * 4) keep = true;
+    if (keep) {
       w.evidence.push({
         method,
         kind: ev.kind,

@@ -640,3 +640,35 @@ describe('AiBomBuilder: MCP servers in containers', () => {
     ]);
   });
 });
+
+describe('AiBomBuilder: evidence across workloads', () => {
+  it('keeps a sample from each workload a component ran in (within a bound), so per-workload findings have evidence', () => {
+    const b = new AiBomBuilder({ maxEvidencePerComponent: 2 });
+    for (let i = 0; i < 12; i++) {
+      const workload = {
+        id: `container:${String(i).padStart(12, '0')}`,
+        kind: 'container' as const,
+        labels: {},
+      };
+      for (let k = 0; k < 3; k++) {
+        b.observe(
+          ev({
+            kind: 'file.open',
+            workload,
+            pid: 1000 + i,
+            path: '/a/node_modules/openai/index.js',
+            flags: 0,
+            access: 'read',
+            result: 3,
+          }),
+        );
+      }
+    }
+    const c = b.result().components.find((x) => x.id === 'pkg:npm/openai');
+    expect(c?.observed?.workloads).toHaveLength(12);
+    expect(c?.observed?.count).toBe(36);
+    // Two first samples from the first workload, then one from each further workload up to 4 × 2.
+    expect(new Set(c?.observed?.evidence.map((e) => e.workloadId)).size).toBe(7);
+    expect(c?.observed?.evidence).toHaveLength(8);
+  });
+});
