@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DeclaredPermissionsBuilder,
@@ -6,6 +7,7 @@ import {
   isVigilError,
   mcpConfigGrants,
   type ObservedUse,
+  readMcpToolList,
   type VigilError,
 } from '../../src/index.js';
 
@@ -260,6 +262,79 @@ describe('MCP client configurations', () => {
     const err = thrown(() => mcpConfigGrants({ mcpServers: { broken: { args: ['x'] } } }, 'c.json'));
     expect(err.message).toMatch(
       /^c\.json: invalid MCP client configuration: mcpServers\.broken: a server needs a "command"/,
+    );
+  });
+});
+
+describe('hostile JSON shapes', () => {
+  const shape = (keys: string[]) => fc.dictionary(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 4 }));
+  const notVigil = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      expect((err as Error).name).toBe('VigilError');
+    }
+  };
+  it('IAM and MCP readers raise only VigilErrors on arbitrary shapes', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          shape([
+            'Statement',
+            'Version',
+            'PolicyDocument',
+            'Arn',
+            'RoleDetailList',
+            'Policies',
+            'UserDetailList',
+          ]),
+          fc.record({
+            RoleDetailList: fc.array(shape(['Arn', 'RolePolicyList', 'AttachedManagedPolicies'])),
+            Policies: fc.jsonValue(),
+          }),
+          shape(['mcpServers', 'servers', 'mcp', 'tools', 'result', 'server']),
+        ),
+        (v) => {
+          notVigil(() => iamPolicyGrants(v, 'f.json'));
+          notVigil(() => mcpConfigGrants(v, 'f.json'));
+          notVigil(() => readMcpToolList(v, 'f.json'));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('Kubernetes objects of every modelled kind with arbitrary bodies raise only VigilErrors', () => {
+    const kinds: [string, string][] = [
+      ['rbac.authorization.k8s.io/v1', 'Role'],
+      ['rbac.authorization.k8s.io/v1', 'ClusterRole'],
+      ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
+      ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'],
+      ['networking.k8s.io/v1', 'NetworkPolicy'],
+      ['v1', 'Pod'],
+      ['v1', 'ServiceAccount'],
+      ['apps/v1', 'Deployment'],
+      ['batch/v1', 'CronJob'],
+    ];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...kinds),
+        fc.dictionary(
+          fc.constantFrom('metadata', 'rules', 'roleRef', 'subjects', 'spec', 'aggregationRule'),
+          fc.jsonValue({ maxDepth: 5 }),
+        ),
+        ([apiVersion, kind], body) => {
+          notVigil(() =>
+            new DeclaredPermissionsBuilder()
+              .add(
+                JSON.stringify({ apiVersion, kind, metadata: { name: 'x', namespace: 'n' }, ...body }),
+                'f.json',
+              )
+              .build(),
+          );
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });

@@ -200,13 +200,43 @@ export function looksLikeIam(value: unknown): boolean {
   );
 }
 
-interface Detail {
-  Arn?: string;
-  RolePolicyList?: { PolicyName?: string; PolicyDocument: unknown }[];
-  UserPolicyList?: { PolicyName?: string; PolicyDocument: unknown }[];
-  GroupPolicyList?: { PolicyName?: string; PolicyDocument: unknown }[];
-  AttachedManagedPolicies?: { PolicyName?: string; PolicyArn: string }[];
-}
+const InlinePolicies = z.array(
+  z.object({ PolicyName: z.string().optional(), PolicyDocument: z.unknown() }).passthrough(),
+);
+const DetailSchema = z
+  .object({
+    Arn: z.string().min(1),
+    RolePolicyList: InlinePolicies.optional(),
+    UserPolicyList: InlinePolicies.optional(),
+    GroupPolicyList: InlinePolicies.optional(),
+    AttachedManagedPolicies: z
+      .array(z.object({ PolicyName: z.string().optional(), PolicyArn: z.string().min(1) }).passthrough())
+      .optional(),
+  })
+  .passthrough();
+/** The parts of `aws iam get-account-authorization-details` output Vigil reads. */
+const AuthorizationDetailsSchema = z
+  .object({
+    RoleDetailList: z.array(DetailSchema).optional(),
+    UserDetailList: z.array(DetailSchema).optional(),
+    GroupDetailList: z.array(DetailSchema).optional(),
+    Policies: z
+      .array(
+        z
+          .object({
+            PolicyName: z.string().optional(),
+            Arn: z.string().min(1),
+            PolicyVersionList: z
+              .array(
+                z.object({ Document: z.unknown(), IsDefaultVersion: z.boolean().optional() }).passthrough(),
+              )
+              .optional(),
+          })
+          .passthrough(),
+      )
+      .optional(),
+  })
+  .passthrough();
 
 /**
  * Reads AWS IAM policies into grants. Accepts a policy document (identity
@@ -281,28 +311,23 @@ export function iamPolicyGrants(
     return { grants, subjects };
   }
   // get-account-authorization-details
+  const parsed = AuthorizationDetailsSchema.safeParse(v);
+  if (!parsed.success) throw fromZodError(parsed.error, 'IAM authorization details', { file });
+  const details = parsed.data;
   const managed = new Map<string, { doc: unknown; path: (string | number)[]; name: string }>();
-  const policies = Array.isArray(v['Policies']) ? (v['Policies'] as Record<string, unknown>[]) : [];
-  policies.forEach((p, pi) => {
-    const versions = Array.isArray(p['PolicyVersionList'])
-      ? (p['PolicyVersionList'] as Record<string, unknown>[])
-      : [];
-    const vi = versions.findIndex((x) => x['IsDefaultVersion'] === true);
-    if (typeof p['Arn'] === 'string' && vi >= 0)
-      managed.set(p['Arn'], {
-        doc: versions[vi]!['Document'],
+  (details.Policies ?? []).forEach((p, pi) => {
+    const versions = p.PolicyVersionList ?? [];
+    const vi = versions.findIndex((x) => x.IsDefaultVersion === true);
+    if (vi >= 0)
+      managed.set(p.Arn, {
+        doc: versions[vi]!.Document,
         path: ['Policies', pi, 'PolicyVersionList', vi, 'Document'],
-        name: String(p['PolicyName'] ?? p['Arn']),
+        name: p.PolicyName ?? p.Arn,
       });
   });
   const grants: Grant[] = [];
   for (const listName of ['RoleDetailList', 'UserDetailList', 'GroupDetailList'] as const) {
-    const details = Array.isArray(v[listName]) ? (v[listName] as Detail[]) : [];
-    details.forEach((d, di) => {
-      if (typeof d.Arn !== 'string')
-        throw new VigilError('SCHEMA_INVALID', `${listName}[${di}] has no Arn`, {
-          location: { file, path: [listName, di, 'Arn'] },
-        });
+    (details[listName] ?? []).forEach((d, di) => {
       const subject = asSubject(d.Arn);
       const inlineKey =
         listName === 'RoleDetailList'
@@ -312,11 +337,10 @@ export function iamPolicyGrants(
             : 'GroupPolicyList';
       (d[inlineKey] ?? []).forEach((p, pi) => {
         const path = [listName, di, inlineKey, pi, 'PolicyDocument'];
-        grants.push(
-          ...documentGrants(parseDocument(p.PolicyDocument, file, path), file, path, subject, [
-            `inline policy ${p.PolicyName ?? pi}`,
-          ]),
-        );
+        for (const g of documentGrants(parseDocument(p.PolicyDocument, file, path), file, path, subject, [
+          `inline policy ${p.PolicyName ?? pi}`,
+        ]))
+          grants.push(g);
       });
       (d.AttachedManagedPolicies ?? []).forEach((a, ai) => {
         const m = managed.get(a.PolicyArn);
@@ -326,11 +350,10 @@ export function iamPolicyGrants(
             `attached managed policy ${a.PolicyArn} is not in the file's Policies list`,
             { location: { file, path: [listName, di, 'AttachedManagedPolicies', ai] } },
           );
-        grants.push(
-          ...documentGrants(parseDocument(m.doc, file, m.path), file, m.path, subject, [
-            `managed policy ${m.name}`,
-          ]),
-        );
+        for (const g of documentGrants(parseDocument(m.doc, file, m.path), file, m.path, subject, [
+          `managed policy ${m.name}`,
+        ]))
+          grants.push(g);
       });
     });
   }

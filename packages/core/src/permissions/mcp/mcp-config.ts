@@ -110,11 +110,19 @@ export function mcpConfigGrants(
   file: string,
   options: McpConfigOptions = {},
 ): { grants: Grant[]; subjects: DeclaredSubject[]; servers: string[] } {
-  if (!looksLikeMcp(value))
+  const v = value as Record<string, unknown>;
+  const mcpSection = looksLikeMcp(value) ? v['mcp'] : undefined;
+  if (
+    !looksLikeMcp(value) ||
+    !(
+      'mcpServers' in v ||
+      'servers' in v ||
+      (mcpSection !== null && typeof mcpSection === 'object' && 'servers' in mcpSection)
+    )
+  )
     throw new VigilError('INPUT_INVALID', 'expected an MCP client configuration (mcpServers or servers)', {
       location: { file },
     });
-  const v = value as Record<string, unknown>;
   const key = 'mcpServers' in v ? 'mcpServers' : 'servers' in v ? 'servers' : 'mcp';
   const raw = key === 'mcp' ? (v['mcp'] as Record<string, unknown>)['servers'] : v[key];
   const basePath = key === 'mcp' ? ['mcp', 'servers'] : [key];
