@@ -73,6 +73,11 @@ export interface SensorStats extends SourceStats {
 
 const DROP_CAUSES = ['ringbuf-full', 'consumer-refused', 'queue-full', 'decode-error'] as const;
 
+/** Nanoseconds from CLOCK_MONOTONIC (what the BPF side stamps, and Node's hrtime) to the wall clock. */
+function wallOffset(): number {
+  return Date.now() * 1e6 - Number(process.hrtime.bigint());
+}
+
 /**
  * Live capture as an {@link EventSource}: CO-RE tracepoint programs filter by
  * cgroup in the kernel, a native poll thread drains the ring buffer and hands
@@ -107,6 +112,8 @@ export class Sensor implements EventSource {
     'decode-error': 0,
   };
   readonly #errors: VigilError[] = [];
+  #wallOffsetNs = 0;
+  #offsetCheckedAt = Date.now();
   #pending = 0;
   #events = 0;
   #batches = 0;
@@ -124,8 +131,14 @@ export class Sensor implements EventSource {
     this.#resolver = resolver;
     this.#maxPending = options.maxPendingEvents ?? 1_000_000;
     this.#signal = options.signal;
-    const wallOffsetNs = Date.now() * 1e6 - Number(process.hrtime.bigint());
-    this.#decoder = new RecordDecoder({ workloadFor: (id) => resolver.workloadFor(id), wallOffsetNs });
+    this.#wallOffsetNs = wallOffset();
+    const self = this;
+    this.#decoder = new RecordDecoder({
+      workloadFor: (id) => resolver.workloadFor(id),
+      get wallOffsetNs() {
+        return self.#wallOffsetNs;
+      },
+    });
   }
 
   /**
@@ -222,6 +235,14 @@ export class Sensor implements EventSource {
   }
 
   #onBatch(batch: Buffer, records: number): void {
+    // Records carry CLOCK_MONOTONIC; the wall clock may be slewed or stepped
+    // (NTP) while the sensor runs, so the offset is re-read now and then.
+    const now = Date.now();
+    if (now - this.#offsetCheckedAt >= 10_000) {
+      this.#offsetCheckedAt = now;
+      const fresh = wallOffset();
+      if (Math.abs(fresh - this.#wallOffsetNs) > 1e6) this.#wallOffsetNs = fresh;
+    }
     const { events, errors, skipped, records: read } = this.#decoder.decode(batch);
     this.#records += records;
     this.#skipped += skipped;

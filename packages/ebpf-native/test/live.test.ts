@@ -116,6 +116,7 @@ async function runInCgroup(
   args: string[],
 ): Promise<{ child: ChildProcess; code: number | null; events: VigilEvent[] }> {
   const f = fx!;
+  const t0 = Date.now() * 1e6;
   const child = cg.spawn(f.helper, args, { stdio: 'ignore' });
   // Activity outside the watched cgroup at the same time: must not be captured.
   const outside = spawn('cat', ['/etc/hostname'], { stdio: 'ignore' });
@@ -128,6 +129,12 @@ async function runInCgroup(
   const events: VigilEvent[] = [];
   for await (const batch of sensor) events.push(...batch);
   expect(events.some((e) => e.pid === outside.pid)).toBe(false);
+  // Wall-clock timestamps (monotonic in the kernel + offset) fall inside the run, in order.
+  const t1 = Date.now() * 1e6;
+  for (const e of events) {
+    expect(e.ts).toBeGreaterThanOrEqual(t0 - 5e6);
+    expect(e.ts).toBeLessThanOrEqual(t1 + 5e6);
+  }
   return { child, code, events };
 }
 
