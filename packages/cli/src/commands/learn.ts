@@ -162,6 +162,10 @@ export const learnCommand: Command = {
         ctx.log(
           `stable: ${n.baseline.subject} @ ${n.baseline.versionKey} at ${new Date(n.ts / 1e6).toISOString()}`,
         );
+      else if (n.type === 'full')
+        ctx.log(
+          `full: ${n.baseline.subject} @ ${n.baseline.versionKey} holds the most ${n.domain} entries allowed; more are not admitted`,
+        );
     });
     const source = new ReplaySource(paths, { signal: ctx.signal });
     const enrichers =

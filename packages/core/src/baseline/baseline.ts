@@ -356,6 +356,16 @@ export class Baseline implements BaselineView {
     return this.#version;
   }
 
+  /** Number of entries in one domain, without walking the patterns. */
+  entryCount(domain: BaselineDomain): number {
+    return this.#tries.get(domain)?.count ?? 0;
+  }
+
+  /** Whether one observation is covered (no entry objects built). */
+  coversSegments(domain: BaselineDomain, segments: readonly string[]): boolean {
+    return this.#tries.get(domain)?.covers(segments) ?? false;
+  }
+
   /** Number of entries, over all domains or in one. */
   size(domain?: BaselineDomain): number {
     if (domain !== undefined) return this.#tries.get(domain)?.size ?? 0;

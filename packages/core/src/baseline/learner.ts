@@ -5,7 +5,7 @@ import type { Consumer, ConsumerContext } from '../pipeline/vigil.js';
 import { Baseline } from './baseline.js';
 import { type CriticalBehaviour, CriticalGuard, DEFAULT_CRITICAL_BEHAVIOURS } from './critical.js';
 import { driftFindingId } from './drift.js';
-import { DEFAULT_GENERALISATION, type GeneralisationConfig } from './generalise.js';
+import { type BaselineDomain, DEFAULT_GENERALISATION, type GeneralisationConfig } from './generalise.js';
 import type { Introducer } from './internal/pattern-trie.js';
 import { describePattern, observeEvent } from './observation.js';
 import type { StabilityPolicy } from './schema.js';
@@ -30,11 +30,24 @@ export interface BaselineLearnerOptions {
   readonly freezeWhenStable?: boolean;
   /** Baselines to continue learning (e.g. loaded from a store). */
   readonly resume?: BaselineSet;
+  /**
+   * Most entries a baseline admits per domain (default 4,096): a guard against
+   * behaviour the generalisation cannot absorb (or an attacker inventing paths).
+   * Observations beyond it are not admitted and count as new behaviour, so the
+   * baseline does not become stable on them.
+   */
+  readonly maxEntriesPerDomain?: number;
 }
 
 /** Something the learner noticed: a baseline became stable, or behaviour was quarantined. */
 export type LearnerNotice =
   | { readonly type: 'stable'; readonly baseline: Baseline; readonly ts: number }
+  | {
+      readonly type: 'full';
+      readonly baseline: Baseline;
+      readonly domain: BaselineDomain;
+      readonly ts: number;
+    }
   | { readonly type: 'quarantined'; readonly baseline: Baseline; readonly finding: Finding };
 
 /**
@@ -62,6 +75,8 @@ export class BaselineLearner implements Consumer {
   readonly #stability: StabilityPolicy;
   readonly #guard: CriticalGuard;
   readonly #freeze: boolean;
+  readonly #maxEntries: number;
+  readonly #full = new Set<string>();
   readonly #byWorkload = new Map<string, Baseline>();
   readonly #reported = new Map<string, Finding & { count: number; lastSeen: number }>();
   readonly #listeners: ((n: LearnerNotice) => void)[] = [];
@@ -74,6 +89,7 @@ export class BaselineLearner implements Consumer {
     this.#stability = options.stability ?? DEFAULT_STABILITY;
     this.#guard = new CriticalGuard(options.critical ?? DEFAULT_CRITICAL_BEHAVIOURS);
     this.#freeze = options.freezeWhenStable ?? true;
+    this.#maxEntries = options.maxEntriesPerDomain ?? 4096;
     this.set = options.resume ?? new BaselineSet();
   }
 
@@ -148,6 +164,15 @@ export class BaselineLearner implements Consumer {
     let novel = false;
     let introducer: Introducer | undefined;
     for (const o of obs) {
+      if (b.entryCount(o.domain) >= this.#maxEntries && !b.coversSegments(o.domain, o.segments)) {
+        novel = true;
+        const k = `${b.subject}\u0000${b.versionKey}\u0000${o.domain}`;
+        if (!this.#full.has(k)) {
+          this.#full.add(k);
+          this.#notify({ type: 'full', baseline: b, domain: o.domain, ts: ev.ts });
+        }
+        continue;
+      }
       introducer ??= { ts: ev.ts, pid: ev.pid, comm: ev.comm, exe: ev.exe, kind: ev.kind, value: o.concrete };
       if (b.record(o, ev.ts, this.origin, { ...introducer, value: o.concrete })) novel = true;
     }

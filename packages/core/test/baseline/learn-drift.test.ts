@@ -339,6 +339,25 @@ describe('poisoned learning', () => {
     expect(b.quarantined().some((x) => x.behaviour === item.behaviour)).toBe(false);
   });
 
+  it('caps entries per domain against behaviour the generalisation cannot absorb', () => {
+    const notices: string[] = [];
+    const learner = new BaselineLearner({ origin: 'n', maxEntriesPerDomain: 50 }).onNotice((n) =>
+      notices.push(n.type),
+    );
+    const w = agentWorkload();
+    const env = { workload: w, pid: 1, ppid: 0, comm: 'x', exe: '/x', source: 'synthetic' as const };
+    // Ten levels of ten distinct names: each folder stays under the fan-out threshold.
+    for (let i = 0; i < 500; i++) {
+      const path = `/data/${Array.from({ length: 4 }, (_, d) => `l${d}${String.fromCharCode(97 + ((i >> (d * 2)) % 10))}`).join('/')}`;
+      learner.observe({ ...env, ts: T0 + i, kind: 'file.open', path, flags: 0, access: 'read', result: 3 });
+    }
+    const b = learner.set.baselines()[0]!;
+    expect(b.entryCount('files')).toBe(50);
+    expect(b.size('files')).toBe(50);
+    expect(notices).toEqual(['full']);
+    expect(b.learning()['n']?.noveltyRate).toBeGreaterThan(0.5);
+  });
+
   it('accepts a user-supplied critical behaviour', async () => {
     const learner = new BaselineLearner({
       origin: 'n',

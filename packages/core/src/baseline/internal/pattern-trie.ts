@@ -117,6 +117,7 @@ export class PatternTrie {
   readonly #root: Node;
   readonly #examples: number;
   readonly #introducers: number;
+  #count = 0;
 
   constructor(domain: BaselineDomain, policy: CollapsePolicy) {
     this.domain = domain;
@@ -219,6 +220,7 @@ export class PatternTrie {
         if (ch.size > node.limit) {
           next = this.#collapse(node, path);
           key = WILDCARD;
+          this.#count = this.size;
         }
       }
       path.push(key);
@@ -227,6 +229,7 @@ export class PatternTrie {
     let e = node.entry;
     if (e === undefined) {
       novel = true;
+      this.#count++;
       e = { counts: new Map(), firstSeen: ts, lastSeen: ts, examples: [], introducedBy: [] };
       node.entry = e;
     }
@@ -301,6 +304,12 @@ export class PatternTrie {
   /** Joins another trie of the same domain and policy into this one (max per origin). */
   joinFrom(other: PatternTrie): void {
     this.#combine(this.#root, other.#root, [], 'join');
+    this.#count = this.size;
+  }
+
+  /** Number of entries, kept up to date without a walk. */
+  get count(): number {
+    return this.#count;
   }
 
   /** Inserts an entry as stored in a document (joined with what is there). */
@@ -350,6 +359,7 @@ export class PatternTrie {
     for (const s of pattern) node = node?.children?.get(s);
     if (node?.entry === undefined) return false;
     node.entry = undefined;
+    this.#count--;
     return true;
   }
 }
