@@ -117,6 +117,8 @@ const LIBRARY_MARKERS = [
   '/.git/',
 ];
 const EINPROGRESS = -115;
+// Environment variable names that carry secrets.
+const SECRET_ENV = /(TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|PAT)(_|$)/i;
 
 function basename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
@@ -1058,6 +1060,7 @@ export class AiBomBuilder implements Consumer {
       this.#observe(wl && wl.id !== ev.workload.id ? { ...ev, workload: wl } : ev);
     }
     this.#correlateEndpoints();
+    this.#declaredCredentials();
     const components: AiBomComponent[] = [];
     for (const w of this.#components.values()) components.push(this.#finish(w));
     // A tool's standing follows its server's: a tool of an undeclared server is shadow too.
@@ -1107,6 +1110,26 @@ export class AiBomBuilder implements Consumer {
   }
 
   // Endpoints named by spans (an OpenAI-compatible server on 127.0.0.1:PORT) gain the kernel's connects to them as evidence.
+  // Secrets an MCP client configuration hands its servers (env names like GITHUB_TOKEN): the identity a server acts under.
+  #declaredCredentials(): void {
+    for (const w of this.#components.values()) {
+      if (w.type !== 'mcp-server' || w.workloads.size === 0) continue;
+      const keys = (w.properties['envKeys'] ?? '').split(',').filter((k) => SECRET_ENV.test(k));
+      if (keys.length === 0) continue;
+      const from = w.declared.find((d) => d.input === 'mcp-config');
+      for (const wid of w.workloads) {
+        const server = this.#flow.node('mcp-server', wid, w.id, w.name, {}, w.id);
+        for (const key of keys) {
+          const id = this.#flow.node('identity', wid, `env:${key}`, `$${key}`, {
+            kind: 'credential-env',
+            ...(from ? { declaredIn: from.file } : {}),
+          });
+          this.#flow.edge(server, id, 'uses-credential', { ts: w.firstSeen, kind: 'mcp-config' });
+        }
+      }
+    }
+  }
+
   // Remote MCP servers declared by URL are confirmed the same way: by connections to their host and port.
   #correlateEndpoints(): void {
     for (const w of this.#components.values()) {

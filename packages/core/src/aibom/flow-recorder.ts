@@ -1,4 +1,3 @@
-import type { VigilEvent } from '../events/schema.js';
 import {
   type ExecutionFlowGraph,
   FLOW_GRAPH_SCHEMA_VERSION,
@@ -9,6 +8,13 @@ import {
 } from './flow-graph.js';
 
 const MAX_SAMPLES = 5;
+
+/** What an edge observation needs: an event, or a declaration placed at a time. */
+export interface EdgeEvidence {
+  readonly ts: number;
+  readonly kind: string;
+  readonly source?: string | undefined;
+}
 
 /** Accumulates the execution-flow graph with bounded size. Internal to the AI-BOM builder. */
 export class FlowGraphRecorder {
@@ -56,7 +62,7 @@ export class FlowGraphRecorder {
     from: string | undefined,
     to: string | undefined,
     relation: FlowRelation,
-    ev: VigilEvent,
+    ev: EdgeEvidence,
     sample?: string,
   ): void {
     if (!from || !to || from === to) return;

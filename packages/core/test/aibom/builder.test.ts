@@ -672,3 +672,39 @@ describe('AiBomBuilder: evidence across workloads', () => {
     expect(c?.observed?.evidence).toHaveLength(8);
   });
 });
+
+describe('AiBomBuilder: credentials a configuration hands to an MCP server', () => {
+  it('draws the server using the secrets its configuration passes, by name only', () => {
+    const b = new AiBomBuilder();
+    b.declare([
+      {
+        kind: 'mcp-server',
+        name: 'github',
+        configName: 'github',
+        command: 'npx',
+        args: ['-y', '@modelcontextprotocol/server-github'],
+        declaration: { file: '.cursor/mcp.json', input: 'mcp-config', path: 'mcpServers.github' },
+        properties: { configName: 'github', envKeys: 'GITHUB_PERSONAL_ACCESS_TOKEN,LOG_LEVEL' },
+      },
+    ]);
+    b.observe(
+      ev({
+        kind: 'process.exec',
+        pid: 20,
+        ppid: 100,
+        filename: '/usr/bin/npx',
+        argv: ['npx', '-y', '@modelcontextprotocol/server-github'],
+      }),
+    );
+    const flow = b.result().flow;
+    const server = `mcp-server:${AGENT_WL.id}:mcp-server:npm/@modelcontextprotocol/server-github`;
+    const uses = flow.edges
+      .filter((e) => e.from === server && e.relation === 'uses-credential')
+      .map((e) => e.to);
+    expect(uses).toEqual([`identity:${AGENT_WL.id}:env:GITHUB_PERSONAL_ACCESS_TOKEN`]);
+    expect(flow.nodes.find((n) => n.id === uses[0])).toMatchObject({
+      label: '$GITHUB_PERSONAL_ACCESS_TOKEN',
+      properties: { kind: 'credential-env', declaredIn: '.cursor/mcp.json' },
+    });
+  });
+});
