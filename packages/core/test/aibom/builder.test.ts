@@ -1,4 +1,4 @@
-import { AiBomBuilder, AiBomSchema, SignatureCatalogue } from '@vigil/core';
+import { AiBomBuilder, AiBomSchema, SignatureCatalogue, type VigilEvent } from '@vigil/core';
 import { describe, expect, it } from 'vitest';
 import { AGENT_WL, ev, OTHER_WL } from './events.js';
 
@@ -706,5 +706,102 @@ describe('AiBomBuilder: credentials a configuration hands to an MCP server', () 
       label: '$GITHUB_PERSONAL_ACCESS_TOKEN',
       properties: { kind: 'credential-env', declaredIn: '.cursor/mcp.json' },
     });
+  });
+});
+
+describe('AiBomBuilder: arbitrary input', () => {
+  it('never throws on valid events with arbitrary strings, and always yields a schema-valid document', async () => {
+    const { default: fc } = await import('fast-check');
+    const str = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.constantFrom(
+        '/a/node_modules/openai/x.js',
+        'npx',
+        '-y',
+        '@modelcontextprotocol/server-x',
+        'uvx',
+        'docker',
+        'run',
+        'm.gguf',
+        'api.openai.com',
+        'localhost:1',
+      ),
+    );
+    const event = fc.oneof(
+      fc.record({ kind: fc.constant('process.exec'), filename: str, argv: fc.array(str, { maxLength: 6 }) }),
+      fc.record({
+        kind: fc.constant('file.open'),
+        path: str,
+        flags: fc.constant(0),
+        access: fc.constantFrom('read', 'write'),
+        result: fc.integer({ min: -2, max: 5 }),
+      }),
+      fc.record({
+        kind: fc.constant('net.connect'),
+        family: fc.constantFrom('inet', 'inet6', 'unix'),
+        protocol: fc.constant('tcp'),
+        daddr: str,
+        dport: fc.integer({ min: 0, max: 65535 }),
+        dnsName: fc.option(str, { nil: undefined }),
+        result: fc.integer({ min: -120, max: 0 }),
+      }),
+      fc.record({
+        kind: fc.constant('net.listen'),
+        family: fc.constant('inet'),
+        protocol: fc.constant('tcp'),
+        addr: str,
+        port: fc.integer({ min: 0, max: 65535 }),
+        result: fc.constant(0),
+      }),
+      fc.record({ kind: fc.constant('dns.query'), name: str, qtype: fc.constant('A') }),
+      fc.record({
+        kind: fc.constant('tool.call'),
+        server: str,
+        tool: str,
+        agent: fc.option(str, { nil: undefined }),
+        source: fc.constantFrom('otel', 'mcp-proxy'),
+      }),
+      fc.record({
+        kind: fc.constant('tool.list'),
+        server: str,
+        tools: fc.array(fc.record({ name: str }), { maxLength: 4 }),
+      }),
+      fc.record({
+        kind: fc.constant('model.call'),
+        provider: str,
+        model: str,
+        endpoint: fc.option(str, { nil: undefined }),
+        agent: fc.option(str, { nil: undefined }),
+        source: fc.constant('otel'),
+      }),
+      fc.record({
+        kind: fc.constant('retrieval'),
+        dataSource: str,
+        store: fc.option(str, { nil: undefined }),
+      }),
+      fc.record({ kind: fc.constant('k8s.api'), verb: str, resource: str, user: str }),
+      fc.record({
+        kind: fc.constant('cloud.api'),
+        provider: fc.constant('aws'),
+        service: str,
+        action: str,
+        resources: fc.array(str, { maxLength: 2 }),
+        principal: str,
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(event, fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 })), {
+          maxLength: 40,
+        }),
+        (items) => {
+          const b = new AiBomBuilder({ maxFlowNodes: 50 });
+          for (const [e, pid, ppid] of items)
+            b.observe(ev({ ...e, pid, ppid } as Record<string, unknown> & { kind: VigilEvent['kind'] }));
+          AiBomSchema.parse(b.result());
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
