@@ -2,7 +2,7 @@
  * Capture throughput: the highest event rate delivered to a JavaScript
  * consumer with zero drops, and exact drop counts beyond it.
  *
- *   npx tsx bench/capture/throughput.ts [DURATION_MS=2000] [RATES=100000,250000,400000,500000,600000,0]
+ *   npx tsx bench/capture/throughput.ts [DURATION_MS=2000] [RATES=100000,250000,400000,500000,600000,0] [GENERATORS=1]
  *
  * A C generator in a watched cgroup makes failing openat() calls at a paced
  * rate (0 = as fast as it can); each call is one capture record. The consumer
@@ -20,6 +20,7 @@ const { LAYOUT, RecordKind } = await import('../../packages/ebpf-native/src/deco
 
 const duration = Number(process.argv[2] ?? 2000);
 const rates = (process.argv[3] ?? '100000,250000,400000,500000,600000,0').split(',').map(Number);
+const generators = Number(process.argv[4] ?? 1);
 const bins = compileWorkloads();
 const PATH = '/nonexistent/vigil-bench';
 
@@ -49,26 +50,33 @@ async function run(rate: number): Promise<Row> {
       for (const ev of batch) if (ev.kind === 'file.open' && ev.path === PATH) delivered++;
     }
   })();
-  const child = cg.spawn(bins.gen, [String(rate), String(duration)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += String(d);
-  });
-  await new Promise((r) => child.on('exit', r));
+  // GENERATORS processes share the target rate.
+  const outs = await Promise.all(
+    Array.from({ length: generators }, async () => {
+      const child = cg.spawn(bins.gen, [String(rate / generators), String(duration)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout?.on('data', (d) => {
+        out += String(d);
+      });
+      await new Promise((r) => child.on('exit', r));
+      return out.trim().split(' ').map(Number);
+    }),
+  );
   await sensor.flush(10_000);
   await sensor.close();
   await consume;
   clearInterval(sampler);
   await cg.remove();
-  const [n, secs] = out.trim().split(' ').map(Number);
+  const n = outs.reduce((a, [k]) => a + (k ?? 0), 0);
+  const secs = Math.max(...outs.map(([, t]) => t ?? 0));
   const stats = sensor.stats();
   const d = stats.drops;
   return {
     rate,
-    generated: n ?? 0,
-    seconds: secs ?? 0,
+    generated: n,
+    seconds: secs,
     delivered,
     drops: d,
     rssMb: median(rss),
@@ -122,7 +130,7 @@ for (const rate of rates) {
   rows.push(await run(rate));
 }
 console.log(
-  `\nCapture throughput (${duration} ms per rate, ring buffer 64 MiB, one failing openat() per record)\n`,
+  `\nCapture throughput (${duration} ms per rate, ${generators} generator process(es), ring buffer 64 MiB, one failing openat() per record)\n`,
 );
 console.log(
   table(
