@@ -52,25 +52,36 @@ export function toolFingerprint(def: ToolDefinition): string {
 interface LearnedWorkload {
   processes: Set<string>;
   files: Set<string>;
-  peers: Set<string>;
+  /** Address or DNS name → ports. */
+  peers: Map<string, Set<number>>;
   dnsNames: Set<string>;
-  tools: Set<string>;
-  k8s: Set<string>;
-  cloud: Set<string>;
+  /** Server → tools; verb → resources; service → actions (nested to avoid building keys per lookup). */
+  tools: Map<string, Set<string>>;
+  k8s: Map<string, Set<string>>;
+  cloud: Map<string, Set<string>>;
   toolDefs: Map<string, Map<string, string>>;
   /** Event kinds seen, for kinds without a finer key. */
   other: Set<string>;
+}
+
+function add<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
+  let set = m.get(k);
+  if (set === undefined) {
+    set = new Set();
+    m.set(k, set);
+  }
+  set.add(v);
 }
 
 function emptyWorkload(): LearnedWorkload {
   return {
     processes: new Set(),
     files: new Set(),
-    peers: new Set(),
+    peers: new Map(),
     dnsNames: new Set(),
-    tools: new Set(),
-    k8s: new Set(),
-    cloud: new Set(),
+    tools: new Map(),
+    k8s: new Map(),
+    cloud: new Map(),
     toolDefs: new Map(),
     other: new Set(),
   };
@@ -116,9 +127,9 @@ export class MemoryBaselineView implements BaselineView {
         w.files.add(ev.path);
         break;
       case 'net.connect':
-        w.peers.add(`${ev.daddr}:${ev.dport}`);
+        add(w.peers, ev.daddr, ev.dport);
         if (ev.dnsName !== undefined) {
-          w.peers.add(`${ev.dnsName}:${ev.dport}`);
+          add(w.peers, ev.dnsName, ev.dport);
           w.dnsNames.add(ev.dnsName);
         }
         break;
@@ -126,7 +137,7 @@ export class MemoryBaselineView implements BaselineView {
         w.dnsNames.add(ev.name);
         break;
       case 'tool.call':
-        w.tools.add(`${ev.server}\u0000${ev.tool}`);
+        add(w.tools, ev.server, ev.tool);
         break;
       case 'tool.list': {
         const defs = new Map<string, string>();
@@ -135,10 +146,10 @@ export class MemoryBaselineView implements BaselineView {
         break;
       }
       case 'k8s.api':
-        w.k8s.add(`${ev.verb}\u0000${ev.resource}`);
+        add(w.k8s, ev.verb, ev.resource);
         break;
       case 'cloud.api':
-        w.cloud.add(`${ev.service}\u0000${ev.action}`);
+        add(w.cloud, ev.service, ev.action);
         break;
       default:
         w.other.add(ev.kind);
@@ -160,17 +171,17 @@ export class MemoryBaselineView implements BaselineView {
         return w.files.has(ev.path);
       case 'net.connect':
         return (
-          w.peers.has(`${ev.daddr}:${ev.dport}`) ||
-          (ev.dnsName !== undefined && w.peers.has(`${ev.dnsName}:${ev.dport}`))
+          w.peers.get(ev.daddr)?.has(ev.dport) === true ||
+          (ev.dnsName !== undefined && w.peers.get(ev.dnsName)?.has(ev.dport) === true)
         );
       case 'dns.query':
         return w.dnsNames.has(ev.name);
       case 'tool.call':
-        return w.tools.has(`${ev.server}\u0000${ev.tool}`);
+        return w.tools.get(ev.server)?.has(ev.tool) === true;
       case 'k8s.api':
-        return w.k8s.has(`${ev.verb}\u0000${ev.resource}`);
+        return w.k8s.get(ev.verb)?.has(ev.resource) === true;
       case 'cloud.api':
-        return w.cloud.has(`${ev.service}\u0000${ev.action}`);
+        return w.cloud.get(ev.service)?.has(ev.action) === true;
       default:
         return w.other.has(ev.kind);
     }

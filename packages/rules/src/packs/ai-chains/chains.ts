@@ -12,7 +12,7 @@ import {
   secretClass,
 } from '../../internal/patterns.js';
 
-const PRIVATE_DATA_ROOTS = ['/home/', '/root/', '/data/', '/srv/', '/mnt/', '/var/lib/'];
+const PRIVATE_DATA = /^\/(home|root|data|srv|mnt|var\/lib)\//;
 const SECRET_ACTIONS =
   /^(GetSecretValue|BatchGetSecretValue|GetParameter|GetParameters|GetParametersByPath|Decrypt|GetObject|AccessSecretVersion)$/;
 
@@ -45,8 +45,7 @@ function describe(ev: VigilEvent): string {
 
 function newPrivateRead(ev: EventOf<'file.open'>, ctx: RuleContext): boolean {
   if (ev.result < 0 || (ev.access !== 'read' && ev.access !== 'readwrite')) return false;
-  if (secretClass(ev.path) === undefined && !PRIVATE_DATA_ROOTS.some((r) => ev.path.startsWith(r)))
-    return false;
+  if (secretClass(ev.path) === undefined && !PRIVATE_DATA.test(ev.path)) return false;
   return !ctx.baseline!.seen(ev);
 }
 
