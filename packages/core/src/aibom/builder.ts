@@ -117,6 +117,32 @@ const LIBRARY_MARKERS = [
   '/.git/',
 ];
 const EINPROGRESS = -115;
+/** Which kind of declaration can list a component. */
+type DeclaredDomain = 'npm' | 'pypi' | 'mcp' | 'image';
+const INPUT_DOMAIN: Record<Declaration['input'], DeclaredDomain> = {
+  'package.json': 'npm',
+  'package-lock.json': 'npm',
+  'pnpm-lock.yaml': 'npm',
+  'yarn.lock': 'npm',
+  'requirements.txt': 'pypi',
+  'poetry.lock': 'pypi',
+  'uv.lock': 'pypi',
+  'pyproject.toml': 'pypi',
+  'mcp-config': 'mcp',
+  kubernetes: 'image',
+};
+
+function domainsOf(w: { id: string; type: AiComponentType }): DeclaredDomain[] {
+  const out: DeclaredDomain[] = [];
+  if (w.id.startsWith('pkg:npm/') || w.id.startsWith('mcp-server:npm/')) out.push('npm');
+  if (w.id.startsWith('pkg:pypi/') || w.id.startsWith('mcp-server:pypi/')) out.push('pypi');
+  if (w.type === 'mcp-server') out.push('mcp');
+  if (w.id.startsWith('mcp-server:image/') || w.type === 'inference-server' || w.type === 'vector-store') {
+    if (!w.id.startsWith('pkg:')) out.push('image');
+  }
+  return out;
+}
+
 // Environment variable names that carry secrets.
 const SECRET_ENV = /(TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|PAT)(_|$)/i;
 
@@ -189,6 +215,8 @@ export class AiBomBuilder implements Consumer {
   readonly #pathClass = new Map<string, PathClass>();
   #events = 0;
   #declaredAny = false;
+  // What the declared inputs given can speak for: npm and Python packages, MCP servers, container images.
+  readonly #domains = new Set<DeclaredDomain>();
   /** Components not kept because {@link AiBomBuilderOptions.maxComponents} was reached. */
   droppedComponents = 0;
 
@@ -218,6 +246,7 @@ export class AiBomBuilder implements Consumer {
   declare(items: readonly DeclaredComponent[]): void {
     for (const item of items) {
       this.#declaredAny = true;
+      this.#domains.add(INPUT_DOMAIN[item.declaration.input]);
       const m = this.#manifests.get(item.declaration.file) ?? {
         file: item.declaration.file,
         input: item.declaration.input,
@@ -242,6 +271,7 @@ export class AiBomBuilder implements Consumer {
   /** Marks that declared inputs were read even if none listed an AI component, so absences count. */
   markDeclaredInput(file: string, input: Declaration['input']): void {
     this.#declaredAny = true;
+    this.#domains.add(INPUT_DOMAIN[input]);
     if (!this.#manifests.has(file)) this.#manifests.set(file, { file, input, components: 0 });
   }
 
@@ -1158,7 +1188,8 @@ export class AiBomBuilder implements Consumer {
     const observed = w.count > 0;
     const declared = w.declared.length > 0;
     let status: ComponentStatus = 'observed';
-    if (this.#declaredAny && DECLARABLE.has(w.type)) {
+    // Judged only against inputs that could have listed it: an MCP configuration says nothing about npm packages.
+    if (this.#declaredAny && DECLARABLE.has(w.type) && domainsOf(w).some((d) => this.#domains.has(d))) {
       status = declared && observed ? 'declared-used' : declared ? 'declared-unused' : 'undeclared-used';
     } else if (declared && !observed) status = 'declared-unused';
     else if (declared) status = 'declared-used';

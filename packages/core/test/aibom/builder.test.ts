@@ -805,3 +805,52 @@ describe('AiBomBuilder: arbitrary input', () => {
     );
   });
 });
+
+describe('AiBomBuilder: judged only against inputs that could have listed a component', () => {
+  it('does not call npm packages shadow AI when only an MCP configuration was given, nor a Python MCP server when only an npm lockfile was', () => {
+    const run = [
+      ev({ kind: 'file.open', path: '/a/node_modules/openai/index.js', flags: 0, access: 'read', result: 3 }),
+      ev({
+        kind: 'process.exec',
+        pid: 30,
+        ppid: 100,
+        filename: '/usr/bin/uvx',
+        argv: ['uvx', 'mcp-server-fetch'],
+      }),
+      ev({
+        kind: 'process.exec',
+        workload: OTHER_WL,
+        pid: 31,
+        comm: 'ollama',
+        filename: '/usr/bin/ollama',
+        argv: ['ollama', 'serve'],
+      }),
+    ];
+    const onlyMcp = new AiBomBuilder();
+    onlyMcp.onBatch(run);
+    onlyMcp.markDeclaredInput('.mcp.json', 'mcp-config');
+    const a = Object.fromEntries(onlyMcp.result().components.map((c) => [c.id, c.status]));
+    expect(a).toMatchObject({
+      'pkg:npm/openai': 'observed',
+      'mcp-server:pypi/mcp-server-fetch': 'undeclared-used',
+      'inference-server:ollama': 'observed',
+    });
+
+    const onlyLock = new AiBomBuilder();
+    onlyLock.onBatch(run);
+    onlyLock.markDeclaredInput('pnpm-lock.yaml', 'pnpm-lock.yaml');
+    const b = Object.fromEntries(onlyLock.result().components.map((c) => [c.id, c.status]));
+    expect(b).toMatchObject({
+      'pkg:npm/openai': 'undeclared-used',
+      // A Python server: an npm lockfile could not have listed it.
+      'mcp-server:pypi/mcp-server-fetch': 'observed',
+      'inference-server:ollama': 'observed',
+    });
+
+    const onlyK8s = new AiBomBuilder();
+    onlyK8s.onBatch(run);
+    onlyK8s.markDeclaredInput('deploy.yaml', 'kubernetes');
+    const c = Object.fromEntries(onlyK8s.result().components.map((x) => [x.id, x.status]));
+    expect(c).toMatchObject({ 'pkg:npm/openai': 'observed', 'inference-server:ollama': 'undeclared-used' });
+  });
+});
