@@ -10,7 +10,8 @@ export const AIBOM_SCHEMA_VERSION = 1;
  * Where a component stands between the manifests and what ran:
  * `declared-used` (declared and observed), `declared-unused` (declared, never
  * observed) or `undeclared-used` (observed, never declared: shadow AI).
- * `observed` is used when no declared inputs were given at all.
+ * `observed`: seen, but no input given could have listed it (a tool, a model name, a hosted
+ * API; an npm package when only an MCP configuration was given), or no declared inputs at all.
  */
 export const ComponentStatusSchema = z.enum([
   'declared-used',
