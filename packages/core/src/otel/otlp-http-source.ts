@@ -198,7 +198,12 @@ export class OtlpHttpSpanSource implements EventSource {
         yield batch;
         continue;
       }
-      if (this.#closed) return;
+      if (this.#closed) {
+        const signal = this.#options.signal;
+        if (signal?.aborted)
+          throw new VigilError('ABORTED', 'OTLP/HTTP receiver aborted', { cause: signal.reason });
+        return;
+      }
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });

@@ -139,3 +139,18 @@ describe('OtlpHttpSpanSource', () => {
     expect((await collect(source)).length).toBe(1);
   });
 });
+
+describe('OtlpHttpSpanSource: abort', () => {
+  it('ends the iteration with ABORTED when its signal aborts, and frees the port', async () => {
+    const controller = new AbortController();
+    const source = await OtlpHttpSpanSource.listen({ port: 0, signal: controller.signal });
+    const url = source.url;
+    const done = collect(source).then(
+      () => 'ended',
+      (e: Error & { code?: string }) => e.code,
+    );
+    controller.abort();
+    expect(await done).toBe('ABORTED');
+    await expect(post(url, '{}', { 'content-type': 'application/json' })).rejects.toThrow();
+  });
+});
