@@ -7,7 +7,7 @@ import { compileC, whyNoBpf } from './helpers.js';
 const why = whyNoBpf();
 if (why) console.warn(`skipping live capture tests of the other event kinds: ${why}`);
 
-// Exercises every other kind once, as root: bind/listen/accept on loopback,
+// Exercises every other kind once, as root: bind/listen/accept on loopback, an IPv6 connect,
 // setresuid, capset, unshare + mount in a private mount namespace, ptrace,
 // a BPF program load, finit_module on a bad fd, and a fileless exec from a memfd.
 const SCRIPT = `
@@ -38,6 +38,12 @@ int main(int argc, char **argv) {
   connect(c, (struct sockaddr *)&a, sizeof(a));
   int s = accept(l, 0, 0);
   close(s); close(c); close(l);
+
+  int c6 = socket(AF_INET6, SOCK_STREAM, 0);
+  struct sockaddr_in6 a6 = {0};
+  a6.sin6_family = AF_INET6; a6.sin6_addr = in6addr_loopback; a6.sin6_port = htons(9);
+  connect(c6, (struct sockaddr *)&a6, sizeof(a6));
+  close(c6);
 
   setresuid(0, 0, 0);
   struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -102,6 +108,10 @@ describe.skipIf(why !== undefined)('live capture of the other event kinds', () =
       expect(of(events, 'net.listen').map((e) => [e.addr, e.port, e.backlog, e.result])).toEqual([
         ['127.0.0.1', port, 7, 0],
       ]);
+      // IPv6: a connect to [::1]:9 (refused, or unreachable without IPv6 loopback).
+      const v6 = of(events, 'net.connect').filter((e) => e.family === 'inet6');
+      expect(v6.map((e) => [e.daddr, e.dport, e.protocol])).toEqual([['::1', 9, 'tcp']]);
+      expect(v6[0]?.result).toBeLessThan(0);
       const [acc] = of(events, 'net.accept');
       expect(acc).toMatchObject({ laddr: '127.0.0.1', lport: port, raddr: '127.0.0.1', protocol: 'tcp' });
       expect(acc?.result).toBeGreaterThanOrEqual(0);
