@@ -194,3 +194,56 @@ export function grantCovers(grant: Grant, use: Pick<ObservedUse, 'domain' | 'act
       return u.domain === 'host' && grant.action === use.action;
   }
 }
+
+/** A cloud use split per resource: IAM authorises each resource of a call on its own. */
+function perResource(
+  use: Pick<ObservedUse, 'domain' | 'action' | 'target'>,
+): Pick<ObservedUse, 'domain' | 'action' | 'target'>[] {
+  const t = use.target;
+  if (t.domain !== 'cloud-api' || t.resources.length <= 1) return [use];
+  return t.resources.map((r) => ({ ...use, target: { ...t, resources: [r] } }));
+}
+
+/**
+ * The grants that together cover a use, or `undefined` when the use is not
+ * covered. A cloud call naming several resources is covered when each
+ * resource is covered by some grant (IAM evaluates resources one by one);
+ * every other use needs one grant that covers it.
+ *
+ * @example
+ * ```ts
+ * const covering = grantsCovering(declared.grants, use);
+ * if (covering === undefined) console.log('no declared grant explains', use.action);
+ * ```
+ */
+export function grantsCovering(
+  grants: readonly Grant[],
+  use: Pick<ObservedUse, 'domain' | 'action' | 'target'>,
+): Grant[] | undefined {
+  const out = new Set<Grant>();
+  for (const part of perResource(use)) {
+    const covering = grants.filter((g) => grantCovers(g, part));
+    if (covering.length === 0) return undefined;
+    for (const g of covering) out.add(g);
+  }
+  return [...out];
+}
+
+/**
+ * Whether an explicit deny refuses a use: for a cloud call, when any of its
+ * resources is denied. Denies with conditions are not taken as refusing (the
+ * conditions are not evaluated).
+ *
+ * @example
+ * ```ts
+ * if (deniedBy(declared.grants.filter((g) => g.effect === 'deny'), use)) console.log('refused');
+ * ```
+ */
+export function deniedBy(
+  denies: readonly Grant[],
+  use: Pick<ObservedUse, 'domain' | 'action' | 'target'>,
+): boolean {
+  return perResource(use).some((part) =>
+    denies.some((g) => g.effect === 'deny' && Object.keys(g.conditions).length === 0 && grantCovers(g, part)),
+  );
+}

@@ -89,7 +89,15 @@ export { renderLeastPrivilegeArtifact } from './least-privilege/render.js';
 export { leastPrivilegeNetworkPolicy, leastPrivilegeWorkload } from './least-privilege/workload.js';
 export type { DeclaredPermissionsOptions } from './load-declared.js';
 export { DeclaredPermissionsBuilder, loadDeclaredPermissions } from './load-declared.js';
-export { cidrContains, globMatch, grantCovers, isPrivateAddress, pathUnder } from './match.js';
+export {
+  cidrContains,
+  deniedBy,
+  globMatch,
+  grantCovers,
+  grantsCovering,
+  isPrivateAddress,
+  pathUnder,
+} from './match.js';
 export type { McpConfigOptions, McpServerEntry } from './mcp/mcp-config.js';
 export {
   McpServerEntrySchema,

@@ -16,7 +16,7 @@ import {
   type ObservedUse,
 } from '../../src/index.js';
 
-const RUNS = 200;
+const RUNS = Number(process.env.VIGIL_PROPERTY_RUNS ?? 200);
 
 const use = (subject: string, action: string, target: ObservedTarget): ObservedUse => ({
   subject,
@@ -30,10 +30,19 @@ const use = (subject: string, action: string, target: ObservedTarget): ObservedU
   origins: ['synthetic'],
 });
 
-/** Allowed: some allow covers it and no deny does (conditions are taken as met on both sides). */
-const allows = (grants: readonly Grant[], u: ObservedUse) =>
-  grants.some((g) => g.effect === 'allow' && grantCovers(g, u)) &&
-  !grants.some((g) => g.effect === 'deny' && grantCovers(g, u));
+/**
+ * Allowed: some allow covers it and no deny does (conditions are taken as met on both sides). A cloud
+ * call naming several resources is allowed when each resource is, as IAM evaluates them.
+ */
+const allows = (grants: readonly Grant[], u: ObservedUse): boolean => {
+  const t = u.target;
+  if (t.domain === 'cloud-api' && t.resources.length > 1)
+    return t.resources.every((r) => allows(grants, { ...u, target: { ...t, resources: [r] } }));
+  return (
+    grants.some((g) => g.effect === 'allow' && grantCovers(g, u)) &&
+    !grants.some((g) => g.effect === 'deny' && grantCovers(g, u))
+  );
+};
 
 // ---------------------------------------------------------------- Kubernetes RBAC
 

@@ -1,7 +1,7 @@
 import type { WorkloadRef } from '../../workload/workload-ref.js';
 import type { DeclaredPermissions, DeclaredWorkload } from '../declared.js';
 import { type Grant, PERMISSION_DOMAINS, type PermissionDomain } from '../grant.js';
-import { grantCovers, pathUnder } from '../match.js';
+import { deniedBy, grantsCovering, pathUnder } from '../match.js';
 import type { ObservedUse, ObservedUseDocument } from '../observed/use.js';
 import {
   type Coverage,
@@ -288,7 +288,7 @@ export function analyzeGaps(
         if (u.denied > 0) denied.push(u);
         if (u.count === 0) continue;
         distinctUses++;
-        let covering = allow.filter((g) => grantCovers(g, u));
+        let covering = grantsCovering(allow, u) ?? [];
         if (domain === 'network-egress' && covering.length > 1) {
           // The narrowest peer wins: a connection inside 10.0.0.0/8 does not exercise a 0.0.0.0/0 rule too.
           const width = (g: Grant) =>
@@ -308,9 +308,7 @@ export function analyzeGaps(
           );
           covering = covering.filter((g) => g.target.domain === 'file' && g.target.path.length === longest);
         }
-        const explicitlyDenied = deny.some(
-          (g) => grantCovers(g, u) && Object.keys(g.conditions).length === 0,
-        );
+        const explicitlyDenied = deniedBy(deny, u);
         if (covering.length === 0 || explicitlyDenied) ungranted.push(u);
         else {
           coveredUses.push(u);

@@ -1,6 +1,6 @@
 import type { IamPolicyDocument, IamStatement } from '../aws/iam-policy.js';
 import type { Grant } from '../grant.js';
-import { globMatch, grantCovers } from '../match.js';
+import { deniedBy, globMatch, grantsCovering } from '../match.js';
 import type { ObservedUse } from '../observed/use.js';
 
 /** Options for {@link leastPrivilegeIam}. */
@@ -63,9 +63,9 @@ export function leastPrivilegeIam(
   const byAction = new Map<string, Entry>();
   for (const u of uses) {
     if (u.target.domain !== 'cloud-api' || u.count === 0) continue;
-    const covering = allow.filter((g) => grantCovers(g, u));
-    if (covering.length === 0) continue;
-    if (deny.some((g) => Object.keys(g.conditions).length === 0 && grantCovers(g, u))) continue;
+    const covering = grantsCovering(allow, u);
+    if (covering === undefined) continue;
+    if (deniedBy(deny, u)) continue;
     const e = byAction.get(u.action) ?? {
       action: u.action,
       resources: new Set(),
