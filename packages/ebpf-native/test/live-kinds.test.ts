@@ -7,7 +7,8 @@ import { compileC, whyNoBpf } from './helpers.js';
 const why = whyNoBpf();
 if (why) console.warn(`skipping live capture tests of the other event kinds: ${why}`);
 
-// Exercises every other kind once, as root: bind/listen/accept on loopback, an IPv6 connect,
+// Exercises every other kind once, as root: openat/openat2 relative to a directory fd,
+// bind/listen/accept on loopback, an IPv6 connect,
 // setresuid, capset, unshare + mount in a private mount namespace, ptrace,
 // a BPF program load, finit_module on a bad fd, and a fileless exec from a memfd.
 const SCRIPT = `
@@ -16,6 +17,7 @@ const SCRIPT = `
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
+#include <linux/openat2.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
@@ -44,6 +46,12 @@ int main(int argc, char **argv) {
   a6.sin6_family = AF_INET6; a6.sin6_addr = in6addr_loopback; a6.sin6_port = htons(9);
   connect(c6, (struct sockaddr *)&a6, sizeof(a6));
   close(c6);
+
+  int dir = open("/etc", O_RDONLY | O_DIRECTORY);
+  close(openat(dir, "hostname", O_RDONLY));
+  struct open_how how = { .flags = O_RDONLY };
+  close(syscall(SYS_openat2, dir, "passwd", &how, sizeof(how)));
+  close(dir);
 
   setresuid(0, 0, 0);
   struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -107,6 +115,14 @@ describe.skipIf(why !== undefined)('live capture of the other event kinds', () =
       ]);
       expect(of(events, 'net.listen').map((e) => [e.addr, e.port, e.backlog, e.result])).toEqual([
         ['127.0.0.1', port, 7, 0],
+      ]);
+      // Relative paths resolved against the directory fd, for openat and openat2.
+      const viaDir = of(events, 'file.open').filter(
+        (e) => e.path === '/etc/hostname' || e.path === '/etc/passwd',
+      );
+      expect(viaDir.map((e) => [e.path, e.access, e.result >= 0])).toEqual([
+        ['/etc/hostname', 'read', true],
+        ['/etc/passwd', 'read', true],
       ]);
       // IPv6: a connect to [::1]:9 (refused, or unreachable without IPv6 loopback).
       const v6 = of(events, 'net.connect').filter((e) => e.family === 'inet6');
