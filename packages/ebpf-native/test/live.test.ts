@@ -318,6 +318,24 @@ describe.skipIf(why !== undefined)('live capture in a real cgroup', () => {
     }
   });
 
+  it('watches every cgroup with watchAll, except the syscalls of the sensor process', async () => {
+    const sensor = await Sensor.open({ watchAll: true });
+    const events: VigilEvent[] = [];
+    const consume = (async () => {
+      for await (const b of sensor) events.push(...b);
+    })();
+    const child = spawn('cat', ['/etc/hostname'], { stdio: 'ignore' });
+    await new Promise((r) => child.on('exit', r));
+    await sensor.flush();
+    await sensor.close();
+    await consume;
+    const mine = events.filter((e) => e.pid === child.pid);
+    expect(mine.some((e) => e.kind === 'process.exec' && e.filename.endsWith('/cat'))).toBe(true);
+    expect(mine.some((e) => e.kind === 'file.open' && e.path === '/etc/hostname')).toBe(true);
+    expect(events.filter((e) => e.pid === process.pid && e.kind === 'file.open')).toEqual([]);
+    for (const e of mine) expect(EventSchema.safeParse(e).success).toBe(true);
+  });
+
   it('reports an unknown cgroup as a CGROUP error and watches nothing else', async () => {
     const sensor = await Sensor.open();
     try {
