@@ -118,7 +118,7 @@ export function renderGapText(
     for (const d of w.domains) {
       const seen = d.observed ? '' : '  (not observed: no input could show use)';
       out.push(
-        `  ${d.domain.padEnd(15)} granted ${String(d.granted).padStart(4)}  used ${String(d.used).padStart(4)}  ${pct(d.ratio).padStart(4)}  uses ${d.distinctUses}${d.denied.length > 0 ? `  denied ${d.denied.length}` : ''}${d.ungranted.length > 0 ? `  ungranted ${d.ungranted.length}` : ''}${seen}`,
+        `  ${d.domain.padEnd(15)} granted ${String(d.granted).padStart(4)}  used ${String(d.used).padStart(4)}  ${pct(d.ratio).padStart(4)}  uses ${d.distinctUses}${d.denied.length > 0 ? `  denied ${d.denied.length}` : ''}${d.ungranted.length > 0 ? `  ungranted ${d.ungranted.length}` : ''}${d.implicit > 0 ? `  platform defaults ${d.implicit}` : ''}${seen}`,
       );
       const hiddenUnobservable = d.unused.filter((x) => !x.observable).length;
       if (hiddenUnobservable > 0 && d.observed)

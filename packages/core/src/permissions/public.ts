@@ -66,6 +66,7 @@ export {
   kubernetesApiRisk,
   mcpToolRisk,
 } from './inherent-risk.js';
+export { DEFAULT_AUTHENTICATED_GRANTS } from './kubernetes/default-roles.js';
 export { VALIDATED_KUBERNETES_KINDS, validateKubernetesObject } from './kubernetes/schema-validate.js';
 export {
   ALL_CAPABILITIES,

@@ -38,6 +38,16 @@ describe('declared vs observed, end to end', () => {
       auditLine('watch', 'pods'),
       auditLine('list', 'pods'),
       auditLine('delete', 'pods', { name: 'victim', code: 403 }),
+      JSON.stringify({
+        apiVersion: 'audit.k8s.io/v1',
+        kind: 'Event',
+        stage: 'ResponseComplete',
+        requestURI: '/apis',
+        verb: 'get',
+        user: { username: 'system:serviceaccount:ai:agent' },
+        responseStatus: { code: 200 },
+        stageTimestamp: '2025-11-24T16:00:00Z',
+      }),
       auditLine('get', 'secrets', { user: 'system:serviceaccount:other:unknown', name: 's' }),
     ]);
     const fromAudit = new ObservedUseAccumulator();
@@ -76,6 +86,8 @@ describe('declared vs observed, end to end', () => {
       ),
     ).toEqual(['delete pods']);
     expect(d['kubernetes-api']!.ungranted).toEqual([]);
+    // API discovery is allowed to every authenticated user by default: implicit, not unexplained.
+    expect(d['kubernetes-api']!.implicit).toBe(1);
     // Highest-ranked unused grant: cluster-wide secrets read (or pods/exec), never a namespaced read.
     const top = d['kubernetes-api']!.unused[0]!.grant;
     expect(top.target.domain === 'kubernetes-api' && ['secrets', 'pods'].includes(top.target.resource)).toBe(

@@ -408,7 +408,7 @@ describe('gap report invariants', () => {
               expect(d.usedGrants).toHaveLength(d.used);
               const grants = declared.grants.filter((g) => d.usedGrants.includes(g.id));
               for (const g of grants) expect(d.uses.some((u) => grantCovers(g, u))).toBe(true);
-              expect(d.uses.length + d.ungranted.length).toBe(d.distinctUses);
+              expect(d.uses.length + d.ungranted.length + d.implicit).toBe(d.distinctUses);
               for (const u of d.uses) expect(grants.some((g) => grantCovers(g, u))).toBe(true);
               for (const u of d.unused) expect(d.uses.some((x) => grantCovers(u.grant, x))).toBe(false);
             }

@@ -1,6 +1,7 @@
 import type { WorkloadRef } from '../../workload/workload-ref.js';
 import type { DeclaredPermissions, DeclaredWorkload } from '../declared.js';
 import { type Grant, PERMISSION_DOMAINS, type PermissionDomain } from '../grant.js';
+import { DEFAULT_AUTHENTICATED_GRANTS } from '../kubernetes/default-roles.js';
 import { deniedBy, grantsCovering, pathUnder } from '../match.js';
 import type { ObservedUse, ObservedUseDocument } from '../observed/use.js';
 import {
@@ -282,6 +283,7 @@ export function analyzeGaps(
       const exercised = new Set<string>();
       const ungranted: ObservedUse[] = [];
       const coveredUses: ObservedUse[] = [];
+      let implicit = 0;
       const denied: ObservedUse[] = [];
       let distinctUses = 0;
       for (const u of dUses) {
@@ -309,6 +311,15 @@ export function analyzeGaps(
           covering = covering.filter((g) => g.target.domain === 'file' && g.target.path.length === longest);
         }
         const explicitlyDenied = deniedBy(deny, u);
+        if (
+          covering.length === 0 &&
+          !explicitlyDenied &&
+          domain === 'kubernetes-api' &&
+          grantsCovering(DEFAULT_AUTHENTICATED_GRANTS, u)
+        ) {
+          implicit++;
+          continue;
+        }
         if (covering.length === 0 || explicitlyDenied) ungranted.push(u);
         else {
           coveredUses.push(u);
@@ -338,6 +349,7 @@ export function analyzeGaps(
         uses: coveredUses,
         unused,
         ungranted,
+        implicit,
         denied,
       });
     }

@@ -55,6 +55,8 @@ export const DomainGapSchema = z.object({
   unused: z.array(UnusedGrantSchema),
   /** Uses that succeeded but no declared grant covers (inputs incomplete, or a policy not enforced). */
   ungranted: z.array(ObservedUseSchema),
+  /** Successful uses only the platform's defaults allow (Kubernetes API discovery, self access reviews). */
+  implicit: z.number().int().nonnegative().default(0),
   /** Attempts that were refused (403, AccessDenied, EACCES/EPERM). */
   denied: z.array(ObservedUseSchema),
 });
