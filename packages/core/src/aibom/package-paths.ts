@@ -1,3 +1,5 @@
+import { posix } from 'node:path';
+
 // Reading package identity from the paths and command lines seen at run time.
 
 /** A package named by a path or a command line. */
@@ -25,7 +27,9 @@ export function isNpmName(name: string): boolean {
  * // { ecosystem: 'npm', name: 'openai', version: '7.5.0' }
  * ```
  */
-export function npmPackageFromPath(path: string): RuntimePackage | undefined {
+export function npmPackageFromPath(rawPath: string): RuntimePackage | undefined {
+  // `node_modules/.bin/../pkg/…` is how npm's bin shims start a package.
+  const path = rawPath.includes('/.') ? posix.normalize(rawPath) : rawPath;
   const marker = '/node_modules/';
   const i = path.lastIndexOf(marker);
   if (i < 0) return undefined;
@@ -58,7 +62,8 @@ export function npmPackageFromPath(path: string): RuntimePackage | undefined {
  * // { ecosystem: 'pypi', name: 'langchain_core' }
  * ```
  */
-export function pythonPackageFromPath(path: string): RuntimePackage | undefined {
+export function pythonPackageFromPath(rawPath: string): RuntimePackage | undefined {
+  const path = rawPath.includes('/.') ? posix.normalize(rawPath) : rawPath;
   const m = /\/(?:site|dist)-packages\/([^/]+)/.exec(path);
   if (!m) return undefined;
   const seg = m[1]!;

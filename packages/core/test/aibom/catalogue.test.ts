@@ -208,6 +208,11 @@ describe('package identity from paths and command lines', () => {
     ],
     ['/app/node_modules/.pnpm/openai@7.57.0(zod@4.6.7)/node_modules/openai/index.mjs', 'openai', '7.57.0'],
     ['/app/node_modules/a/node_modules/b/x.js', 'b', undefined],
+    [
+      '/app/node_modules/.bin/../@modelcontextprotocol/server-filesystem/dist/index.js',
+      '@modelcontextprotocol/server-filesystem',
+      undefined,
+    ],
   ])('npm %s', (path, name, version) => {
     expect(npmPackageFromPath(path)).toEqual({ ecosystem: 'npm', name, ...(version ? { version } : {}) });
   });
