@@ -56,11 +56,11 @@ const LEARNING: Body[] = [
 
 function learnAndCheck(after: Body[]) {
   const learner = new BaselineLearner({ origin: 'n', critical: [] });
-  LEARNING.forEach((b, i) => learner.observe(ev(T0 + i, b)));
+  for (const [i, b] of LEARNING.entries()) learner.observe(ev(T0 + i, b));
   const baseline = learner.set.baselines()[0]!;
   baseline.markStable(T0 + 100);
   const detector = new DriftDetector({ baselines: [baseline] });
-  after.forEach((b, i) => detector.observe(ev(T0 + 1000 + i, b)));
+  for (const [i, b] of after.entries()) detector.observe(ev(T0 + 1000 + i, b));
   return { baseline, findings: detector.findings() };
 }
 
