@@ -71,11 +71,12 @@ describe('vigil learn and vigil check', () => {
       findings: { ruleId: string; severity: string; category: string; drift: { baselineVersion: string } }[];
       baselines: { version: string }[];
     };
-    expect(result.findings.every((f) => f.category === 'drift')).toBe(true);
-    expect(result.findings.find((f) => f.ruleId === 'vigil.drift.peer.new-egress-domain')?.severity).toBe(
-      'critical',
-    );
-    expect(result.findings[0]?.drift.baselineVersion).toBe(result.baselines[0]?.version);
+    // Drift findings from the baseline, detections from the built-in rule packs.
+    expect(result.findings.every((f) => f.category === 'drift' || f.category === 'detection')).toBe(true);
+    expect(result.findings.some((f) => f.category === 'detection')).toBe(true);
+    const drift = result.findings.filter((f) => f.category === 'drift');
+    expect(drift.find((f) => f.ruleId === 'vigil.drift.peer.new-egress-domain')?.severity).toBe('critical');
+    expect(drift[0]?.drift.baselineVersion).toBe(result.baselines[0]?.version);
   });
 
   it('quarantines critical behaviour while learning and can fail on it', async () => {
@@ -107,8 +108,10 @@ describe('vigil learn and vigil check', () => {
       (await runCli(['learn', '--out', short, '--origin', 'a', benignCapture, '--min-duration', '2h'])).code,
     ).toBe(0);
     const r = await runCli(['check', '--baseline', short, attackCapture, '--json']);
-    const f = (JSON.parse(r.stdout) as { findings: { ruleId: string }[] }).findings;
-    expect(f.map((x) => x.ruleId)).toEqual(['vigil.drift.baseline-learning']);
+    const f = (JSON.parse(r.stdout) as { findings: { ruleId: string; category: string }[] }).findings;
+    expect(f.filter((x) => x.category === 'drift').map((x) => x.ruleId)).toEqual([
+      'vigil.drift.baseline-learning',
+    ]);
     const r2 = await runCli(['check', '--baseline', short, attackCapture, '--json', '--allow-learning']);
     expect((JSON.parse(r2.stdout) as { findings: unknown[] }).findings.length).toBeGreaterThan(3);
     const merged = join(dir, 'merged.json');
@@ -134,9 +137,9 @@ describe('vigil learn and vigil check', () => {
   });
 
   it('exits 2 with one clear line on usage and input errors, writing nothing', async () => {
-    const noBaseline = await runCli(['check', attackCapture]);
-    expect(noBaseline.code).toBe(2);
-    expect(noBaseline.stderr).toBe('vigil check: check needs --baseline BASELINE\n');
+    const noCapture = await runCli(['check', '--baseline', join(dir, 'nope.json')]);
+    expect(noCapture.code).toBe(2);
+    expect(noCapture.stderr).toBe('vigil check: check needs at least one capture file\n');
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"schemaVersion": 1, "kind": "vigil.baseline-set", "baselines": [{"subject": ""}]}');
     const invalid = await runCli(['check', '--baseline', bad, attackCapture]);
@@ -153,5 +156,82 @@ describe('vigil learn and vigil check', () => {
     const missing = await runCli(['check', '--baseline', join(dir, 'nope.json'), attackCapture]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.json/);
+  });
+
+  it('without a baseline runs the rule packs only, in every report format', async () => {
+    // A dropper: an agent downloads a binary to /tmp, runs it, and it reads cloud credentials.
+    const dropper = join(dir, 'dropper.vcap');
+    const w = agentWorkload();
+    const env = {
+      workload: w,
+      ppid: 1,
+      comm: 'python3',
+      exe: '/usr/bin/python3',
+      source: 'synthetic' as const,
+    };
+    write(dropper, [
+      {
+        ...env,
+        ts: LATER,
+        pid: 70,
+        kind: 'file.open',
+        path: '/tmp/x',
+        flags: 0o1101,
+        access: 'write',
+        created: true,
+        result: 3,
+      },
+      {
+        ...env,
+        ts: LATER + 1e6,
+        pid: 71,
+        ppid: 70,
+        comm: 'x',
+        exe: '/tmp/x',
+        kind: 'process.exec',
+        filename: '/tmp/x',
+        argv: ['/tmp/x'],
+      },
+      {
+        ...env,
+        ts: LATER + 2e6,
+        pid: 71,
+        ppid: 70,
+        comm: 'x',
+        exe: '/tmp/x',
+        kind: 'file.open',
+        path: '/root/.aws/credentials',
+        flags: 0,
+        access: 'read',
+        result: 4,
+      },
+    ]);
+    const attackCapture = dropper;
+    const text = await runCli(['check', attackCapture]);
+    expect(text.stdout).toMatch(/no baseline: rules only/);
+    const json = JSON.parse((await runCli(['check', attackCapture, '--json'])).stdout) as {
+      findings: { category: string }[];
+      packs: { name: string }[];
+    };
+    expect(json.findings.length).toBeGreaterThan(0);
+    expect(json.findings.every((f) => f.category === 'detection')).toBe(true);
+    expect(json.packs.map((p) => p.name).length).toBeGreaterThanOrEqual(2);
+    const sarif = JSON.parse((await runCli(['check', attackCapture, '--format', 'sarif'])).stdout) as {
+      version: string;
+      runs: { results: unknown[] }[];
+    };
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0]?.results.length).toBe(json.findings.length);
+    const ocsf = (await runCli(['check', attackCapture, '--format', 'ocsf'])).stdout.trim().split('\n');
+    expect(ocsf.map((l) => (JSON.parse(l) as { class_uid: number }).class_uid)).toEqual(
+      json.findings.map(() => 2004),
+    );
+    expect((await runCli(['check', attackCapture, '--format', 'markdown'])).stdout).toMatch(
+      /^# Vigil findings/,
+    );
+    expect((await runCli(['check', attackCapture, '--format', 'html'])).stdout).toMatch(/^<!doctype html>/);
+    const none = await runCli(['check', attackCapture, '--no-builtin-rules', '--json', '--fail-on', 'info']);
+    expect(none.code).toBe(0);
+    expect((JSON.parse(none.stdout) as { findings: unknown[] }).findings).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import {
-  type BaselineSet,
+  BaselineSet,
   type Consumer,
   DnsEnricher,
   DriftDetector,
@@ -15,8 +15,11 @@ import {
   Vigil,
   VigilError,
 } from '@vigil/core';
+import { buildFindingsReport, renderHtml, renderMarkdown, toOcsf, toSarif } from '@vigil/reporters';
+import { builtinPacks, loadExceptions, loadRulePacks, type RulePack, rulesCheckDetector } from '@vigil/rules';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
+import { VERSION } from '../version.js';
 
 /**
  * Something that reads the checked stream and produces findings: the drift
@@ -33,21 +36,30 @@ export interface CheckDetector {
 
 /** What detectors get to build themselves. */
 export interface CheckDetectorContext {
+  /** The baselines of `--baseline`; empty when none was given. */
   readonly baselines: BaselineSet;
   readonly allowLearning: boolean;
+  /** Rule packs to run: the built-in ones (unless `--no-builtin-rules`) and every `--rules PACK`. */
+  readonly packs: readonly RulePack[];
+  /** Exceptions from `--exceptions FILE`, applied on top of the packs' defaults. */
+  readonly exceptions: Awaited<ReturnType<typeof loadExceptions>>['exceptions'];
 }
 
 /** Builds one detector for a `check` run. */
 export type CheckDetectorFactory = (ctx: CheckDetectorContext) => CheckDetector;
 
-/** Drift against the loaded baselines. */
+/** Drift against the loaded baselines (nothing to do without `--baseline`). */
 export const driftDetectorFactory: CheckDetectorFactory = ({ baselines, allowLearning }) => {
   const drift = new DriftDetector({ baselines: baselines.baselines(), allowLearning, report: 'finish' });
-  return { name: 'drift', consumer: drift, findings: () => drift.findings() };
+  return { name: 'drift', consumer: drift, findings: () => (baselines.size > 0 ? drift.findings() : []) };
 };
 
+/** The rule packs: with baselines, the baseline-aware rules and chains too; without, the rest. */
+export const rulesDetectorFactory: CheckDetectorFactory = ({ baselines, packs, exceptions }) =>
+  rulesCheckDetector({ packs: [...packs], baselines, engine: { exceptions } });
+
 /** The detectors `vigil check` runs over the same stream, in order. */
-export const CHECK_DETECTORS: CheckDetectorFactory[] = [driftDetectorFactory];
+export const CHECK_DETECTORS: CheckDetectorFactory[] = [driftDetectorFactory, rulesDetectorFactory];
 
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
 
@@ -89,7 +101,9 @@ export function renderCheckText(
   minSeverity: Severity,
 ): string {
   const out: string[] = [];
-  out.push(`${captures.join(', ')}: ${events} events checked against ${baselines.size} baseline(s)`);
+  out.push(
+    `${captures.join(', ')}: ${events} events checked${baselines.size > 0 ? ` against ${baselines.size} baseline(s)` : ' (no baseline: rules only)'}`,
+  );
   for (const b of baselines.baselines())
     out.push(`  ${b.subject} @ ${b.versionKey}  version ${b.version}  ${b.status}`);
   const shown = findings.filter((f) => severityRank(f.severity) >= severityRank(minSeverity));
@@ -113,7 +127,9 @@ export function renderCheckText(
   out.push('');
   out.push(
     findings.length === 0
-      ? 'no drift: every observation is covered by its baseline'
+      ? baselines.size > 0
+        ? 'no findings: every observation is covered by its baseline and no rule fired'
+        : 'no findings: no rule fired'
       : `${findings.length} finding(s): ${counts.join(', ')}${shown.length < findings.length ? ` (${findings.length - shown.length} below ${minSeverity} not shown)` : ''}`,
   );
   out.push('');
@@ -122,15 +138,20 @@ export function renderCheckText(
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'Check captures against baselines and report drift findings',
-  usage: '--baseline BASELINE CAPTURE… [--fail-on SEVERITY] [--format text|json]',
+  summary: 'Check captures against baselines and rule packs; report drift and detections',
+  usage:
+    'CAPTURE… [--baseline BASELINE] [--rules PACK…] [--exceptions FILE] [--fail-on SEVERITY] [--format text|json|sarif|markdown|html|ocsf]',
   description: [
+    'Runs the built-in rule packs (runtime behaviours and AI attack chains) and every --rules PACK (a',
+    'module path or package name) over the captures; with --baseline, the drift detector and the',
+    'baseline-aware rules and chains too.',
     'Every observation a stable baseline does not cover becomes a drift finding, rated by what drifted',
     'and how far it is from known behaviour (a new file in a known folder is low, a new egress domain',
     'high, a new shell or a credential read critical). Repeats aggregate into one finding.',
     'BASELINE is a file written by `vigil learn` (JSON or msgpack) or a SQLite baseline store.',
     'Baselines still learning are skipped with an info finding unless --allow-learning is given.',
     '--min-severity hides findings below a severity in text output (json always has every finding).',
+    '--exceptions FILE adds allowlist entries (JSON, per rule and workload); --no-builtin-rules runs only --rules packs.',
   ].join('\n'),
   options: {
     baseline: { type: 'string', short: 'b' },
@@ -138,18 +159,38 @@ export const checkCommand: Command = {
     'allow-learning': { type: 'boolean' },
     'min-severity': { type: 'string' },
     'no-dns': { type: 'boolean' },
+    rules: { type: 'string', multiple: true },
+    exceptions: { type: 'string' },
+    'no-builtin-rules': { type: 'boolean' },
   },
-  formats: ['text', 'json'],
+  optionHelp: {
+    baseline: 'a baseline file from vigil learn (JSON or msgpack) or a SQLite baseline store',
+    'fail-on': 'exit 1 when a finding is at or above this severity',
+    'allow-learning': 'also check against baselines that are still learning',
+    'min-severity': 'hide findings below this severity in text output',
+    'no-dns': 'do not name peers by the DNS answers seen in the capture',
+    rules: 'a rule pack to add: a module path or an installed package name',
+    exceptions: 'a JSON exceptions document (allowlist entries per rule and workload)',
+    'no-builtin-rules': 'run only the packs given with --rules',
+  },
+  formats: ['text', 'json', 'sarif', 'markdown', 'html', 'ocsf'],
   async run(ctx) {
     const baselinePath = ctx.args.values['baseline'];
-    if (typeof baselinePath !== 'string') throw new VigilError('USAGE', 'check needs --baseline BASELINE');
     const captures = ctx.args.positionals;
     if (captures.length === 0) throw new VigilError('USAGE', 'check needs at least one capture file');
     const failOn = parseFailOn(ctx.args.values['fail-on']);
     const minSeverity = parseFailOn(ctx.args.values['min-severity']) ?? 'info';
-    const baselines = await loadBaselines(baselinePath);
+    const baselines =
+      typeof baselinePath === 'string' ? await loadBaselines(baselinePath) : new BaselineSet();
+    const packs = [
+      ...(ctx.args.values['no-builtin-rules'] === true ? [] : builtinPacks()),
+      ...(await loadRulePacks((ctx.args.values['rules'] as string[] | undefined) ?? [])),
+    ];
+    const exceptionsPath = ctx.args.values['exceptions'];
+    const exceptions =
+      typeof exceptionsPath === 'string' ? (await loadExceptions(exceptionsPath)).exceptions : [];
     const detectors = CHECK_DETECTORS.map((make) =>
-      make({ baselines, allowLearning: ctx.args.values['allow-learning'] === true }),
+      make({ baselines, allowLearning: ctx.args.values['allow-learning'] === true, packs, exceptions }),
     );
     const source = new ReplaySource(captures, { signal: ctx.signal });
     const enrichers =
@@ -168,12 +209,26 @@ export const checkCommand: Command = {
         (a, b) =>
           severityRank(b.severity) - severityRank(a.severity) || a.ts - b.ts || (a.id < b.id ? -1 : 1),
       );
-    if (ctx.format === 'json') {
+    const report = () => buildFindingsReport(findings, { inputs: captures, toolVersion: VERSION });
+    if (ctx.format === 'sarif') {
+      await ctx.emit(`${JSON.stringify(toSarif(findings, { toolVersion: VERSION }), null, 2)}\n`);
+    } else if (ctx.format === 'markdown') {
+      await ctx.emit(renderMarkdown(report()));
+    } else if (ctx.format === 'html') {
+      await ctx.emit(renderHtml({ title: 'Vigil check', findings: report() }));
+    } else if (ctx.format === 'ocsf') {
+      await ctx.emit(
+        toOcsf(findings, { toolVersion: VERSION })
+          .map((e) => `${JSON.stringify(e)}\n`)
+          .join(''),
+      );
+    } else if (ctx.format === 'json') {
       await ctx.emit(
         `${JSON.stringify(
           {
             captures,
-            baseline: baselinePath,
+            baseline: baselinePath ?? null,
+            packs: packs.map((p) => ({ name: p.name, version: p.version, rules: p.rules.length })),
             baselines: baselines.baselines().map((b) => ({
               subject: b.subject,
               versionKey: b.versionKey,
