@@ -63,14 +63,14 @@ export const aibomCommand: Command = {
   name: 'aibom',
   summary: 'Build the AI bill of materials from what ran (captures, OTel GenAI spans) and what was declared',
   usage:
-    'CAPTURE… [--otel SPANS.json…] [--manifest PATH…] [--signatures FILE…] [--format json|cyclonedx|text|flow]',
+    'CAPTURE… [--otel SPANS.json…] [--manifest PATH…] [--signatures FILE…] [--fail-on SEVERITY] [--format json|cyclonedx|text|flow|html|sarif]',
   description: [
     'Discovers models, agent frameworks, MCP servers and tools, LLM APIs, inference servers, vector stores',
     'and RAG sources from captures and ingested OpenTelemetry GenAI spans, each with evidence and a confidence.',
-    'Manifests (package.json, lockfiles, requirements.txt, poetry.lock, uv.lock, MCP client configs,',
-    'Kubernetes YAML) mark components declared-used, declared-unused or undeclared-used (shadow AI).',
-    'Formats: json (the Vigil AI-BOM document), cyclonedx (CycloneDX 1.6), text, flow (the execution-flow graph),',
-    'html (a self-contained page with the flow graph), sarif (the shadow-AI and unused-component findings).',
+    'Manifests (package.json, lockfiles, requirements.txt, pyproject.toml, poetry.lock, uv.lock, MCP client',
+    'configs, Kubernetes YAML) mark components declared-used, declared-unused or undeclared-used (shadow AI).',
+    'json is the Vigil AI-BOM document; cyclonedx is CycloneDX 1.6; flow is the execution-flow graph alone;',
+    'html draws it all on one self-contained page; sarif carries the findings.',
     '--fail-on SEVERITY exits 1 when a finding is at or above it: shadow AI (high for MCP servers, medium',
     'for frameworks, inference servers and vector stores) and declared-but-unused components (low).',
   ].join('\n'),
@@ -79,6 +79,14 @@ export const aibomCommand: Command = {
     manifest: { type: 'string', short: 'm', multiple: true },
     signatures: { type: 'string', multiple: true },
     'fail-on': { type: 'string' },
+  },
+  optionHelp: {
+    otel: 'OTLP/JSON span file (one export, or JSON Lines) with GenAI/MCP spans from the same run',
+    manifest:
+      'declared input: package.json, a lockfile, requirements.txt, pyproject.toml, poetry.lock, uv.lock, an MCP client config (.json) or Kubernetes YAML',
+    signatures:
+      'extra signature catalogue (JSON); its signatures override the built-in ones with the same id',
+    'fail-on': 'exit 1 when a finding (shadow AI, declared but unused) is at or above this severity',
   },
   formats: ['json', 'cyclonedx', 'text', 'flow', 'html', 'sarif'],
   async run(ctx) {
