@@ -230,3 +230,31 @@ describe('CloudTrail', () => {
     );
   });
 });
+
+describe('hostile log input', () => {
+  it('property: arbitrary bytes in an audit log or a CloudTrail file give events or a VigilError naming the file', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 400 }),
+          fc
+            .array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 5 })
+            .map((vs) => vs.map((v) => JSON.stringify(v)).join('\n')),
+          fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify({ Records: [v] })),
+        ),
+        async (text) => {
+          const p = file(text);
+          for (const source of [new KubernetesAuditSource(p), new CloudTrailSource(p)]) {
+            try {
+              await drain(source);
+            } catch (err) {
+              expect(isVigilError(err)).toBe(true);
+              expect((err as Error).message.startsWith(p)).toBe(true);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
