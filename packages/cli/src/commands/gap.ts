@@ -143,6 +143,8 @@ export function renderGapText(
     '',
     `Risk: ${s.total} findings; ${s.shortListBefore} at or above ${s.threshold} by severity, ${s.shortList} after runtime weighting (${s.promoted} promoted, ${s.demoted} demoted, ${s.unchanged} unchanged)`,
   );
+  const why = Object.entries(s.byAdjustment).sort((a, b) => b[1] - a[1]);
+  if (why.length > 0) out.push(`  why: ${why.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const f of ranking.findings.slice(0, 10))
     out.push(`  ${String(f.risk.score).padStart(3)}  ${f.severity.padEnd(8)} ${f.title}`);
   if (lp) {
