@@ -277,13 +277,13 @@ describe.skipIf(why !== undefined)('live capture in a real cgroup', () => {
   it('counts every record it could not deliver, by cause, exactly', async () => {
     const cg = WorkloadCgroup.create();
     try {
-      // One queued batch at most towards JavaScript, and room for 10 decoded events.
+      // One queued batch at most towards JavaScript, and no room for decoded events at all.
       const sensor = await Sensor.open({
         cgroups: [cg.dir],
         maxQueuedBatches: 1,
         flushIntervalMs: 1,
         batchBytes: 4096,
-        maxPendingEvents: 10,
+        maxPendingEvents: 0,
       });
       // Block this thread while the workload runs, so batches pile up and are refused.
       const r = spawnSync(
