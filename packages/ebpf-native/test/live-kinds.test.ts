@@ -140,7 +140,7 @@ describe.skipIf(why !== undefined)('live capture of the other event kinds', () =
       const ns = of(events, 'ns.change');
       expect(ns.map((e) => e.syscall)).toEqual(['unshare', 'mount', 'mount', 'umount']);
       expect(ns[0]?.namespaces).toEqual(['CLONE_NEWNS', 'CLONE_NEWUTS']);
-      expect(ns[2]).toMatchObject({ source: 'vigil-tmp', target: mnt, fstype: 'tmpfs', result: 0 });
+      expect(ns[2]).toMatchObject({ mountSource: 'vigil-tmp', target: mnt, fstype: 'tmpfs', result: 0 });
       expect(ns[3]).toMatchObject({ target: mnt, result: 0 });
 
       expect(of(events, 'ptrace').map((e) => [e.requestName, e.result])).toEqual([['PTRACE_TRACEME', 0]]);

@@ -182,14 +182,14 @@ const TABLE: Record<string, readonly Case[]> = {
     { name: 'setns', events: [ns('setns', { namespaces: ['mnt'] })], fires: 1 },
     {
       name: 'mount host disk',
-      events: [ns('mount', { source: '/dev/sda1', target: '/mnt', fstype: 'ext4' })],
+      events: [ns('mount', { mountSource: '/dev/sda1', target: '/mnt', fstype: 'ext4' })],
       fires: 1,
     },
     { name: 'pivot_root', events: [ns('pivot_root')], fires: 1 },
     { name: 'unshare UTS only', events: [ns('unshare', { namespaces: ['CLONE_NEWUTS'] })], fires: 0 },
     {
       name: 'tmpfs mount',
-      events: [ns('mount', { source: 'tmpfs', target: '/scratch', fstype: 'tmpfs' })],
+      events: [ns('mount', { mountSource: 'tmpfs', target: '/scratch', fstype: 'tmpfs' })],
       fires: 0,
     },
     { name: 'umount', events: [ns('umount', { target: '/scratch' })], fires: 0 },
@@ -199,13 +199,13 @@ const TABLE: Record<string, readonly Case[]> = {
     { name: 'notify_on_release', events: [open('/tmp/cg/x/notify_on_release', 'write')], fires: 1 },
     {
       name: 'mount cgroup v1',
-      events: [ns('mount', { source: 'cgroup', target: '/tmp/cg', fstype: 'cgroup' })],
+      events: [ns('mount', { mountSource: 'cgroup', target: '/tmp/cg', fstype: 'cgroup' })],
       fires: 1,
     },
     { name: 'read release_agent', events: [open('/sys/fs/cgroup/rdma/release_agent', 'read')], fires: 0 },
     {
       name: 'mount cgroup2',
-      events: [ns('mount', { source: 'cgroup2', target: '/x', fstype: 'cgroup2' })],
+      events: [ns('mount', { mountSource: 'cgroup2', target: '/x', fstype: 'cgroup2' })],
       fires: 0,
     },
   ],

@@ -59,7 +59,10 @@ const ProcessExec = EnvelopeSchema.extend({
   /** Selected environment entries (`NAME=value`) the capture kept, e.g. `LD_PRELOAD`; usually absent. */
   env: z.array(z.string()).optional(),
   /** What the new program's stdin, stdout and stderr are, in that order, when the capture saw them. */
-  stdio: z.array(z.enum(['tty', 'pipe', 'socket', 'file', 'null', 'other'])).max(3).optional(),
+  stdio: z
+    .array(z.enum(['tty', 'pipe', 'socket', 'file', 'null', 'other']))
+    .max(3)
+    .optional(),
   result: result().optional(),
 });
 const ProcessFork = EnvelopeSchema.extend({
@@ -170,7 +173,8 @@ const NsChange = EnvelopeSchema.extend({
   namespaces: z.array(z.string()).optional(),
   /** Raw flags argument. */
   flags: int().optional(),
-  source: z.string().optional(),
+  /** For mount: the source (device, path or filesystem name). Named so to keep the envelope's `source`. */
+  mountSource: z.string().optional(),
   target: z.string().optional(),
   fstype: z.string().optional(),
   result: result(),

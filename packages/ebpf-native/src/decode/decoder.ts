@@ -416,7 +416,7 @@ export class RecordDecoder {
             kind: 'ns.change',
             syscall: name === 'mount' ? 'mount' : 'umount',
             flags: nsFlags,
-            ...(source ? { source } : {}),
+            ...(source ? { mountSource: source } : {}),
             ...(target ? { target } : {}),
             ...(fstype ? { fstype } : {}),
             result,

@@ -150,7 +150,9 @@ describe('HTML report', () => {
       void d.dismiss();
     });
     await page.goto(`file://${file}`);
-    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined();
     expect(await page.locator('tr.finding[data-rule] b', { hasText: '<script>' }).count()).toBe(1);
     expect(dialogs).toEqual([]);
     await page.close();

@@ -86,7 +86,7 @@ export const namespaceEscape = defineRule({
       if (ns.length > 0 || ev.syscall === 'setns')
         what = `${ev.syscall}(${(ev.namespaces ?? []).join('|') || 'all'})`;
     } else if (ev.syscall === 'mount') {
-      const src = ev.source ?? '';
+      const src = ev.mountSource ?? '';
       if (
         HOST_MOUNT_SOURCES.test(src) ||
         ev.fstype === 'proc' ||
