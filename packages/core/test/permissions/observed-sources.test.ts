@@ -3,6 +3,8 @@ import {
   analyzeGaps,
   BaselineLearner,
   DeclaredPermissionsBuilder,
+  FindingSchema,
+  gapFindings,
   generateLeastPrivilege,
   McpToolAllowlistSchema,
   ObservedUseAccumulator,
@@ -219,5 +221,29 @@ subjects: [{ kind: ServiceAccount, name: agent }]
     expect(d['kubernetes-api']).toBe('high');
     expect(d['file']).toBe('low');
     expect(report.coverage.confidence).toBe('high');
+  });
+});
+
+describe('gap findings', () => {
+  it('report unused grants, refused attempts, and dangerous host privileges that cannot be verified', () => {
+    const pod = `apiVersion: v1
+kind: Pod
+metadata: { name: p, namespace: n, labels: { app: p } }
+spec:
+  hostPID: true
+  containers: [{ name: c, image: x, securityContext: { privileged: true } }]
+`;
+    const declared = new DeclaredPermissionsBuilder().add(pod, 'pod.yaml').build();
+    const acc = new ObservedUseAccumulator();
+    const ref = { ...POD_REF, namespace: 'n', pod: 'p', name: 'p' };
+    acc.add({ ...(fileOpen('/etc/shadow', 'read', T0, -13) as object), workload: ref } as VigilEvent);
+    acc.add({ ...(connect('10.1.1.1', 443, T0 + 1e9) as object), workload: ref } as VigilEvent);
+    const report = analyzeGaps(declared, acc.result());
+    const findings = gapFindings(report);
+    const rules = findings.map((f) => `${f.ruleId} ${f.title}`);
+    expect(rules).toContain('vigil.gap.unverified-grant Unverifiable host grant: privileged (c)');
+    expect(rules).toContain('vigil.gap.unverified-grant Unverifiable host grant: hostPID');
+    expect(rules.filter((r) => r.startsWith('vigil.gap.unused-grant')).length).toBeGreaterThan(0);
+    for (const f of findings) expect(FindingSchema.parse(f)).toEqual(f);
   });
 });

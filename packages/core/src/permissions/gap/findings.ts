@@ -96,7 +96,8 @@ const COMPLIANCE: Finding['compliance'] = [
 
 /**
  * Turns a gap report into findings (category `gap`): unused grants at or
- * above a rank (`vigil.gap.unused-grant`), refused attempts
+ * above a rank (`vigil.gap.unused-grant`), dangerous host privileges whose
+ * use cannot be observed (`vigil.gap.unverified-grant`: privileged, hostPID), refused attempts
  * (`vigil.gap.denied-attempt`) and uses no declared grant explains
  * (`vigil.gap.ungranted-use`). Each finding's risk starts from the grant's
  * rank, weighted by how long the window was; the risk engine refines it.
@@ -117,18 +118,25 @@ export function gapFindings(report: GapReport, options: GapFindingOptions = {}):
       const conf = d.coverage;
       const ts = conf.end || conf.start || report.coverage.end;
       for (const u of d.unused) {
-        if (u.rank < minRank || (!u.observable && !options.includeUnobservable)) continue;
+        // Host privileges whose use no event shows (privileged, hostPID, …) still matter when they are
+        // dangerous: reported as unverified rather than unused.
+        const unverified = !u.observable && u.grant.domain === 'host' && u.grant.inherentRisk.score >= 8;
+        if (u.rank < minRank || (!u.observable && !options.includeUnobservable && !unverified)) continue;
         const g = u.grant;
         const what = describeGrant(g);
         out.push({
           id: stableId('finding', 'vigil.gap.unused-grant', w.id, g.id),
-          ruleId: 'vigil.gap.unused-grant',
-          title: `Unused ${d.domain} grant: ${what}`,
+          ruleId: u.observable ? 'vigil.gap.unused-grant' : 'vigil.gap.unverified-grant',
+          title: u.observable
+            ? `Unused ${d.domain} grant: ${what}`
+            : `Unverifiable ${d.domain} grant: ${what}`,
           severity: severityOfRank(u.rank),
           category: 'gap',
           workload,
           ts,
-          summary: `${w.name} is granted ${what} but never used it: ${conf.note}. ${g.inherentRisk.reasons.join('; ')}.`,
+          summary: u.observable
+            ? `${w.name} is granted ${what} but never used it: ${conf.note}. ${g.inherentRisk.reasons.join('; ')}.`
+            : `${w.name} is granted ${what}; whether it is used leaves no event Vigil records, so remove it unless the workload needs it. ${g.inherentRisk.reasons.join('; ')}.`,
           evidence: [
             {
               type: 'artifact',
@@ -142,10 +150,10 @@ export function gapFindings(report: GapReport, options: GapFindingOptions = {}):
           tags: { ...TAGS, atlas: [...TAGS.atlas] },
           compliance: COMPLIANCE,
           risk: {
-            score: Math.round(u.rank * (0.5 + 0.5 * conf.score)),
+            score: Math.round(u.rank * (u.observable ? 0.5 + 0.5 * conf.score : 0.5)),
             reasons: [
               `rank ${u.rank} (inherent ${g.inherentRisk.score}/10 × reach ${g.inherentRisk.reach}/4)`,
-              `window ${conf.confidence}`,
+              u.observable ? `window ${conf.confidence}` : 'use not observable',
             ],
           },
         });
