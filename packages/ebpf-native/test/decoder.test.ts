@@ -135,11 +135,13 @@ describe('RecordDecoder', () => {
       openRecord('rel/path', 2, 5, {}, 'a\0b'),
       connectRecord([10, 0, 0, 1], 80, 0),
       dnsRecord(dnsQuery('x.y')),
+      // Every kind, with room for strings: corruption then reaches every field.
+      ...Object.entries(FIXED_SIZE).map(([k, size]) => buildRecord({ kind: Number(k) }, size + 16)),
     ];
     fc.assert(
       fc.property(
         fc.constantFrom(...seeds),
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
         (seed, flips) => {
           const buf = Buffer.from(seed);
           for (const [at, v] of flips) buf[at % buf.length] = v;
@@ -148,8 +150,18 @@ describe('RecordDecoder', () => {
           expect(r.events.length + r.errors.length + r.skipped).toBeLessThanOrEqual(r.records);
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 20000 },
     );
+  });
+
+  it('keeps a ptrace request whose upper register bits are set within the event model (regression)', () => {
+    const f = LAYOUT.ptrace.fields;
+    const rec = buildRecord({ kind: RecordKind.Ptrace }, LAYOUT.ptrace.size, [
+      [f.request, 8, 0x0050_0000_0000_0010n],
+    ]);
+    const [ev] = decoder().decode(rec).events;
+    expect(ev).toMatchObject({ kind: 'ptrace', request: 16, requestName: 'PTRACE_ATTACH' });
+    expect(EventSchema.safeParse(ev).success).toBe(true);
   });
 
   it('decodes every fixed-size kind from an all-zero body into a valid event or a clear error', () => {

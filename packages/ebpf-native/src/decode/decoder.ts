@@ -429,7 +429,8 @@ export class RecordDecoder {
       }
       case RecordKind.Ptrace: {
         const f = LAYOUT.ptrace.fields;
-        const request = Number(rec.readBigInt64LE(f.request));
+        // The request is an `enum __ptrace_request` (an int) passed in a long register.
+        const request = rec.readInt32LE(f.request);
         return {
           ...this.#envelope(rec),
           kind: 'ptrace',
