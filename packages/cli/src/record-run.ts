@@ -65,7 +65,13 @@ export async function recordRun(
   let sensor: Sensor | undefined;
   let writer: CaptureWriter | undefined;
   try {
-    sensor = await Sensor.open({ dnsPorts: [53], ...options.sensor, cgroups: [cg.dir] });
+    sensor = await Sensor.open({
+      dnsPorts: [53],
+      // Cgroups the command creates below its own (containers, systemd-run) are part of it.
+      descendants: true,
+      ...options.sensor,
+      cgroups: [cg.dir],
+    });
     writer = CaptureWriter.create(partial, {
       header: {
         source: 'ebpf',
@@ -79,9 +85,12 @@ export async function recordRun(
     const drain = (async () => {
       for await (const batch of s) w.writeAll(batch);
     })();
+    drain.catch(() => undefined); // awaited below, where a write error is rethrown
     const child = cg.spawn(cmd, args, { stdio: 'inherit', ...options.spawn });
     const onAbort = () => child.kill('SIGTERM');
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // An interrupt that came while the programs loaded still ends the command.
+    if (options.signal?.aborted) onAbort();
     const [code, sig] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (c, signal) => resolve([c, signal]));

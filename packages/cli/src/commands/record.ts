@@ -1,10 +1,7 @@
-import { renameSync, rmSync } from 'node:fs';
-import { constants } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { CaptureWriter, VigilError } from '@vigil/core';
-import { assertCapturePrerequisites, Sensor, WorkloadCgroup } from '@vigil/ebpf-native';
+import { VigilError } from '@vigil/core';
+import { assertCapturePrerequisites } from '@vigil/ebpf-native';
 import type { Command } from '../command.js';
-import { VERSION } from '../version.js';
+import { recordRun } from '../record-run.js';
 
 function positiveInt(value: unknown, option: string): number | undefined {
   if (value === undefined) return undefined;
@@ -18,17 +15,27 @@ export const recordCommand: Command = {
   name: 'record',
   summary:
     'Run a command in a fresh cgroup and capture everything it and its children do into a capture file',
-  usage: '--out FILE [--dedup] [--ring-buffer BYTES] [--dns-port PORT…] -- CMD [ARG…]',
+  usage: '--out FILE [--name NAME] [--dedup] [--ring-buffer BYTES] [--dns-port PORT…] -- CMD [ARG…]',
   description: [
     'Creates a cgroup, starts CMD inside it, records its process, file, network, DNS, privilege, namespace,',
     'ptrace, module, BPF and memfd events until CMD exits, writes the capture (with drop counts in the',
     "trailer), removes the cgroup and exits with CMD's exit code (128+N when CMD died of signal N).",
     'Needs root (or CAP_BPF + CAP_PERFMON and a writable cgroup v2 tree).',
+    '--name NAME gives the cgroup a fixed name (vigil-NAME), so repeated recordings of one workload share',
+    'a workload id, and hence a baseline.',
   ].join('\n'),
   options: {
     dedup: { type: 'boolean' },
     'ring-buffer': { type: 'string' },
     'dns-port': { type: 'string', multiple: true },
+    name: { type: 'string' },
+  },
+  optionHelp: {
+    out: 'the capture file to write (atomically)',
+    name: 'a fixed cgroup name, so runs of one workload share a workload id',
+    dedup: 'drop repeats of identical behaviour in the kernel (per workload, LRU)',
+    'ring-buffer': 'ring buffer size in bytes (a power of two; default 8 MiB)',
+    'dns-port': 'another UDP port to parse DNS queries on (53 always)',
   },
   formats: ['vcap'],
   takesCommand: true,
@@ -45,66 +52,21 @@ export const recordCommand: Command = {
     });
     assertCapturePrerequisites();
 
-    const out = ctx.out;
-    const partial = join(dirname(out), `.${basename(out)}.${process.pid}.partial`);
-    const cg = WorkloadCgroup.create();
-    let sensor: Sensor | undefined;
-    let writer: CaptureWriter | undefined;
-    try {
-      sensor = await Sensor.open({
-        cgroups: [cg.dir],
-        // Cgroups the command creates below its own (containers, systemd-run) are part of it.
-        descendants: true,
+    const name = ctx.args.values['name'];
+    const r = await recordRun(command, {
+      out: ctx.out,
+      signal: ctx.signal,
+      ...(typeof name === 'string' ? { name } : {}),
+      sensor: {
         dedup: ctx.args.values['dedup'] === true,
         ...(ringBufferBytes !== undefined ? { ringBufferBytes } : {}),
         dnsPorts: dnsPorts.length > 0 ? [53, ...dnsPorts] : [53],
-      });
-      writer = CaptureWriter.create(partial, {
-        header: {
-          source: 'ebpf',
-          createdBy: `vigil ${VERSION}`,
-          command: [...command],
-          meta: { cgroup: cg.path, cgroupId: cg.id },
-        },
-      });
-      const w = writer;
-      const s = sensor;
-      const drain = (async () => {
-        for await (const batch of s) w.writeAll(batch);
-      })();
-      drain.catch(() => undefined); // awaited below, where a write error is rethrown
-
-      const [cmd, ...args] = command as [string, ...string[]];
-      const child = cg.spawn(cmd, args, { stdio: 'inherit' });
-      const onAbort = () => child.kill('SIGTERM');
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      if (ctx.signal.aborted) onAbort();
-      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-        child.once('error', reject);
-        child.once('exit', (c, sig) => resolve([c, sig]));
-      });
-      ctx.signal.removeEventListener('abort', onAbort);
-      const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
-
-      await s.flush();
-      await s.close();
-      await drain;
-      await cg.remove();
-      const stats = s.stats();
-      w.close({ exitCode, drops: stats.drops });
-      renameSync(partial, out);
-      const dropped = Object.values(stats.drops).reduce((a, b) => a + b, 0);
-      ctx.log(
-        `vigil record: ${w.eventCount} events to ${out}${dropped > 0 ? ` (${dropped} dropped: ${JSON.stringify(stats.drops)})` : ', none dropped'}; ${cmd} exited with ${exitCode}`,
-      );
-      return exitCode;
-    } catch (e) {
-      writer?.abandon();
-      rmSync(partial, { force: true });
-      throw e;
-    } finally {
-      await sensor?.close();
-      await cg.remove().catch(() => undefined);
-    }
+      },
+    });
+    const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
+    ctx.log(
+      `vigil record: ${r.events} events to ${r.out}${dropped > 0 ? ` (${dropped} dropped: ${JSON.stringify(r.drops)})` : ', none dropped'}; ${command[0]} exited with ${r.exitCode}`,
+    );
+    return r.exitCode;
   },
 };
