@@ -139,8 +139,20 @@ const MEMO = new Map<string, string>();
 const MEMO_TEMP = new Map<string, string>();
 const DIGIT = /\d/;
 
+// mkdtemp(3) and mkdtempSync append six random characters from [A-Za-z0-9].
+const MKDTEMP_SUFFIX = /[-_.]([A-Za-z0-9]{6})$/;
+
+// A name a temp-file API made up: digits, or mixed case, in a six-character random suffix.
+function looksMkdtemp(seg: string): boolean {
+  const m = MKDTEMP_SUFFIX.exec(seg);
+  if (!m) return false;
+  const suffix = m[1]!;
+  return DIGIT.test(suffix) || (/[a-z]/.test(suffix) && /[A-Z]/.test(suffix));
+}
+
 function generaliseUncached(seg: string, underTemp: boolean): string {
   if (seg === WILDCARD) return '\\*';
+  if (underTemp && looksMkdtemp(seg)) return '<tmp>';
   if (!DIGIT.test(seg)) return TEMP_NAME.test(seg) ? '<tmp>' : seg;
   if (ALL_DIGITS.test(seg)) return '<num>';
   if (TEMP_NAME.test(seg)) return '<tmp>';
