@@ -33,7 +33,8 @@ function str(a: Attrs, key: string): string | undefined {
 function num(a: Attrs, key: string): number | undefined {
   const v = a[key];
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
-  return Number.isFinite(n) && n >= 0 ? Math.trunc(n) : undefined;
+  // Counts beyond 2^53 cannot be exact integers: drop them rather than report a wrong one.
+  return Number.isFinite(n) && n >= 0 && n <= Number.MAX_SAFE_INTEGER ? Math.trunc(n) : undefined;
 }
 function nanos(v: string | number | undefined): number {
   return v === undefined ? 0 : Number(v);
