@@ -119,7 +119,7 @@ export const demoCommand: Command = {
       const spans: string[] = [];
       for (let i = 1; i <= runs; i++) {
         const capture = join(out, 'captures', `benign-${i}.vcap`);
-        const span = join(out, 'spans', `benign-${i}.json`);
+        const span = join(out, 'spans', `run-${i}.json`);
         const r = await runLab(capture, span);
         if (r.exitCode !== 0)
           throw new VigilError('INTERNAL', `agent run ${i} exited with ${r.exitCode} (see ${rel(logPath)})`);
@@ -140,15 +140,16 @@ export const demoCommand: Command = {
       const notes = join(out, 'injected-notes.txt');
       writeFileSync(notes, INJECTED_NOTES(credentials, collector.port));
       const attack = join(out, 'captures', 'attack.vcap');
-      const attackSpans = join(out, 'spans', 'attack.json');
+      const attackSpans = join(out, 'spans', `run-${runs + 1}.json`);
       const ar = await runLab(attack, attackSpans, notes);
       say(
         `   attack run: ${ar.events} events; the collector on 127.0.0.1:${collector.port} received ${collector.received()} bytes`,
       );
 
-      // 3. One more benign run: the baseline should stay quiet.
+      // 3. One more benign run: the baseline should stay quiet. (Span files are numbered alike, so
+      // the agent's command line differs only where the baseline generalises it.)
       const fresh = join(out, 'captures', 'benign-check.vcap');
-      const freshSpans = join(out, 'spans', 'benign-check.json');
+      const freshSpans = join(out, 'spans', `run-${runs + 2}.json`);
       await runLab(fresh, freshSpans);
       say('');
 

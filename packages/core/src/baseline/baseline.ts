@@ -4,6 +4,7 @@ import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import type { Severity } from '../findings/finding.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
+import { isCredentialPath } from './critical.js';
 import {
   BASELINE_DOMAINS,
   type BaselineDomain,
@@ -11,6 +12,7 @@ import {
   DEFAULT_GENERALISATION,
   type GeneralisationConfig,
   sameGeneralisation,
+  WILDCARD,
 } from './generalise.js';
 import { CoverageCache } from './internal/coverage-cache.js';
 import { type EntryStats, type Introducer, PatternTrie } from './internal/pattern-trie.js';
@@ -376,20 +378,22 @@ export class Baseline implements BaselineView {
 
   covers(event: VigilEvent): BaselineCoverage {
     const obs = observeEvent(event, this.generalisation);
+    const secret = isSecretRead(event);
     let last: BaselineCoverage = { covered: true };
     for (const o of obs) {
-      const c = this.coversObservation(o);
+      const c = this.coversObservation(o, secret && o.domain === 'files');
       if (!c.covered) return c;
       last = c;
     }
     return last;
   }
 
-  coversObservation(observation: BaselineObservation): BaselineCoverage {
+  coversObservation(observation: BaselineObservation, exactOnly = false): BaselineCoverage {
     const trie = this.#tries.get(observation.domain);
     if (!trie) return { covered: false, observation, depth: 0 };
     const m = trie.match(observation.segments);
-    if (m.entry && m.pattern)
+    // A credential is covered only by an entry that names it: no wildcard absorbs a secret.
+    if (m.entry && m.pattern && !(exactOnly && m.pattern.includes(WILDCARD)))
       return { covered: true, observation, entry: this.#entry(observation.domain, m.pattern, m.entry) };
     const out: { covered: false; observation: BaselineObservation; depth: number; nearest?: BaselineEntry } =
       {
@@ -416,7 +420,15 @@ export class Baseline implements BaselineView {
     const hit = this.#cache.get(event);
     if (hit !== undefined) return hit;
     let covered = true;
+    const secret = isSecretRead(event);
     for (const o of observeEvent(event, this.generalisation, false)) {
+      if (secret && o.domain === 'files') {
+        if (!this.coversObservation(o, true).covered) {
+          covered = false;
+          break;
+        }
+        continue;
+      }
       const t = this.#tries.get(o.domain);
       if (!t?.covers(o.segments)) {
         covered = false;
@@ -656,4 +668,9 @@ function learningOrder(a: LearningState, b: LearningState): number {
   const ca = canonical(a);
   const cb = canonical(b);
   return ca < cb ? -1 : ca > cb ? 1 : 0;
+}
+
+// Reads of credentials, keys and tokens need an exact baseline entry (see coversObservation).
+function isSecretRead(event: VigilEvent): boolean {
+  return event.kind === 'file.open' && isCredentialPath(event.path);
 }

@@ -567,8 +567,9 @@ export class DriftDetector implements Consumer {
       }
     }
     const hits = this.#guard.check(ev, baseline);
+    const secret = ev.kind === 'file.open' && isCredentialPath(ev.path);
     for (const obs of observeEvent(ev, baseline.generalisation)) {
-      const coverage = baseline.coversObservation(obs);
+      const coverage = baseline.coversObservation(obs, secret && obs.domain === 'files');
       if (coverage.covered) continue;
       this.#drift(ev, obs, coverage, baseline, hits, key, ctx);
     }
