@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type AiBom, type Finding, FindingSchema, severityRank, VigilError } from '@vigil/core';
 import { assertCapturePrerequisites } from '@vigil/ebpf-native';
@@ -102,14 +102,22 @@ export const demoCommand: Command = {
     say('');
     const llm = await startLlmServer(root, log);
     const collector = await startCollector();
-    // Every run of the agent shares one cgroup name, hence one workload id and one baseline.
-    const runLab = (capture: string, spans: string, notes?: string) =>
-      recordRun(labCommand({ llmUrl: llm.url, dataDir: lab, spans, ...(notes ? { notes } : {}) }), {
-        out: capture,
-        name: 'agent-lab',
-        spawn: { cwd: root, stdio: ['ignore', log, log] },
-        signal: ctx.signal,
-      });
+    // Every run of the agent shares one cgroup name, hence one workload id and one baseline, and
+    // one command line: the agent writes its spans to the same file, moved aside after each run.
+    const current = join(out, 'spans', 'current.json');
+    const runLab = async (capture: string, spans: string, notes?: string) => {
+      const r = await recordRun(
+        labCommand({ llmUrl: llm.url, dataDir: lab, spans: current, ...(notes ? { notes } : {}) }),
+        {
+          out: capture,
+          name: 'agent-lab',
+          spawn: { cwd: root, stdio: ['ignore', log, log] },
+          signal: ctx.signal,
+        },
+      );
+      renameSync(current, spans);
+      return r;
+    };
     try {
       // 1. Learn: benign runs of the agent under live capture.
       say(
@@ -146,8 +154,7 @@ export const demoCommand: Command = {
         `   attack run: ${ar.events} events; the collector on 127.0.0.1:${collector.port} received ${collector.received()} bytes`,
       );
 
-      // 3. One more benign run: the baseline should stay quiet. (Span files are numbered alike, so
-      // the agent's command line differs only where the baseline generalises it.)
+      // 3. One more benign run: the baseline should stay quiet.
       const fresh = join(out, 'captures', 'benign-check.vcap');
       const freshSpans = join(out, 'spans', `run-${runs + 2}.json`);
       await runLab(fresh, freshSpans);
