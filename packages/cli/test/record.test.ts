@@ -68,9 +68,11 @@ describe.skipIf(why !== undefined)('vigil record', () => {
     expect(
       events.some((e) => e.kind === 'file.open' && e.path === '/etc/hostname' && e.access === 'read'),
     ).toBe(true);
+    // glibc may also try the nscd socket (a unix connect) depending on the host's
+    // nsswitch set-up; the assertion is about the IP connection the script made.
     expect(
       events
-        .filter((e) => e.kind === 'net.connect')
+        .filter((e) => e.kind === 'net.connect' && e.family !== 'unix')
         .map((e) => (e.kind === 'net.connect' ? [e.daddr, e.dport, e.result] : [])),
     ).toEqual([['127.0.0.1', 9, -111]]);
     expect(events.some((e) => e.kind === 'process.exit' && e.exitCode === 7)).toBe(true);
