@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   buildFindingsReport,
@@ -39,6 +40,8 @@ describe('SARIF 2.1.0', () => {
 
   it('validates against the official SARIF 2.1.0 schema', () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
+    // The schema's uri, uuid and date-time formats are checked, not ignored.
+    addFormats.default(ajv);
     const validate = ajv.compile(sarifSchema);
     const ok = validate(JSON.parse(JSON.stringify(log)));
     expect(validate.errors ?? []).toEqual([]);
