@@ -1,7 +1,8 @@
 /**
  * Generates the reference pages that come from code: docs/events.md (the
  * event kinds and their fields), docs/schemas/*.json and docs/cli.md (the
- * command registry).
+ * command registry), and packages/core/src/capture/event-builders.generated.ts
+ * (the capture reader's per-kind event builders, from the event schemas).
  *
  *   scripts/ts scripts/docs/generate.ts          # write
  *   scripts/ts scripts/docs/generate.ts --check  # exit 1 when a page is out of date
@@ -16,6 +17,8 @@ import {
   eventJsonSchema,
   findingJsonSchema,
 } from '../../packages/core/src/index.js';
+
+import { eventBuildersSource } from './event-builders.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -119,6 +122,7 @@ ${sections.join('\n\n')}
 }
 
 const outputs: [string, string][] = [
+  ['packages/core/src/capture/event-builders.generated.ts', eventBuildersSource()],
   ['docs/cli.md', cliPage()],
   ['docs/events.md', eventsPage()],
   ['docs/schemas/event.schema.json', `${JSON.stringify(eventJsonSchema(), null, 2)}\n`],

@@ -6,6 +6,12 @@ import { VigilError } from '../errors/vigil-error.js';
 import { EventSchema, type VigilEvent } from '../events/schema.js';
 import { type WorkloadRef, WorkloadRefSchema } from '../workload/workload-ref.js';
 import {
+  BUILDER_LAYOUTS,
+  EVENT_BUILDERS,
+  EVENT_CHECKS,
+  type EventBuilder,
+} from './event-builders.generated.js';
+import {
   BLOCK_HEADER_BYTES,
   CAPTURE_MAGIC,
   type CaptureHeader,
@@ -17,6 +23,24 @@ import {
   RecordType,
   SUPPORTED_CAPTURE_VERSIONS,
 } from './format.js';
+import { internalise, RecordDecodeError, RecordDecoder } from './record-decoder.js';
+
+/** A header layout, prepared for decoding. */
+interface RecordLayout {
+  readonly kind: string;
+  readonly fields: readonly string[];
+  /** First of this layout's slots in the decoder's last-string table. */
+  readonly slot: number;
+  /** Position of the workload index, or -1. */
+  readonly workloadAt: number;
+  /** This build's literal builder, when the file lays the kind out the same way. */
+  readonly build: EventBuilder | undefined;
+  /** The generated schema check for the builder's layout, when the kind has one. */
+  readonly check: ((v: readonly unknown[]) => boolean) | undefined;
+}
+
+/** Highest workload index a capture may declare. */
+const MAX_WORKLOADS = 1 << 20;
 
 /** Options for {@link CaptureReader}. */
 export interface CaptureReaderOptions {
@@ -60,7 +84,10 @@ export class CaptureReader {
   readonly #fh: FileHandle;
   readonly #bodyStart: number;
   readonly #options: CaptureReaderOptions;
-  readonly #layouts: CaptureHeader['layouts'];
+  readonly #layouts: readonly RecordLayout[];
+  readonly #fieldSlots: number;
+  /** One record's values, reused from record to record. */
+  readonly #values: unknown[];
   #consumed = false;
 
   private constructor(
@@ -75,7 +102,27 @@ export class CaptureReader {
     this.header = header;
     this.#bodyStart = bodyStart;
     this.#options = options;
-    this.#layouts = header.layouts;
+    // Interned names: keyed stores and kind comparisons downstream take the fast path.
+    let slot = 0;
+    let widest = 0;
+    this.#layouts = header.layouts.map((l) => {
+      const base = slot;
+      slot += l.fields.length;
+      widest = Math.max(widest, l.fields.length);
+      const own = BUILDER_LAYOUTS[l.kind];
+      const same =
+        own !== undefined && own.length === l.fields.length && own.every((f, i) => f === l.fields[i]);
+      return {
+        kind: internalise(l.kind),
+        fields: l.fields.map(internalise),
+        slot: base,
+        workloadAt: l.fields.indexOf('workload'),
+        build: same ? EVENT_BUILDERS[l.kind] : undefined,
+        check: same ? EVENT_CHECKS[l.kind] : undefined,
+      };
+    });
+    this.#fieldSlots = slot;
+    this.#values = new Array<unknown>(widest).fill(null);
   }
 
   /** Opens a capture and reads its header. */
@@ -172,8 +219,9 @@ export class CaptureReader {
       onTruncatedTail = 'error',
       signal,
     } = this.#options;
-    const decoder = new Decoder();
-    const workloads = new Map<number, WorkloadRef>();
+    const dec = new RecordDecoder();
+    dec.fieldSlots(this.#fieldSlots);
+    const workloads: WorkloadRef[] = [];
     let buf = Buffer.alloc(0);
     let fileOffset = this.#bodyStart; // file offset of buf[0]
     let eof = false;
@@ -205,37 +253,26 @@ export class CaptureReader {
             });
           }
           pos += BLOCK_HEADER_BYTES + len;
-          for (const value of decodeBlock(decoder, body, this.path, blockOffset)) {
-            if (this.trailer !== undefined) {
-              throw new VigilError('CAPTURE_CORRUPT', 'record after the trailer', {
-                location: { file: this.path, offset: blockOffset },
-              });
+          dec.reset(buf, pos - len, pos);
+          while (dec.more) {
+            let ev: VigilEvent | undefined;
+            try {
+              ev = this.#record(dec, workloads, validate, blockOffset);
+            } catch (err) {
+              if (err instanceof RecordDecodeError) {
+                throw new VigilError('CAPTURE_CORRUPT', `undecodable msgpack in block: ${err.message}`, {
+                  cause: err,
+                  location: { file: this.path, offset: blockOffset },
+                });
+              }
+              throw err;
             }
-            const type = Array.isArray(value) ? value[0] : undefined;
-            if (typeof type === 'number' && type >= RecordType.EventBase) {
-              batch.push(this.#toEvent(value as unknown[], workloads, validate, blockOffset));
-              if (batch.length >= batchSize) {
-                yield batch;
-                batch = [];
-                if (signal?.aborted) throw aborted();
-              }
-            } else if (type === RecordType.Workload) {
-              this.#declareWorkload(value as unknown[], workloads, blockOffset);
-            } else if (type === RecordType.Trailer) {
-              const t = CaptureTrailerSchema.safeParse((value as unknown[])[1]);
-              if (!t.success) {
-                throw fromZodError(
-                  t.error,
-                  'capture trailer',
-                  { file: this.path, offset: blockOffset },
-                  'CAPTURE_CORRUPT',
-                );
-              }
-              this.trailer = t.data;
-            } else {
-              throw new VigilError('CAPTURE_CORRUPT', `unknown record type ${String(type)}`, {
-                location: { file: this.path, offset: blockOffset },
-              });
+            if (ev === undefined) continue;
+            batch.push(ev);
+            if (batch.length >= batchSize) {
+              yield batch;
+              batch = [];
+              if (signal?.aborted) throw aborted();
             }
           }
         }
@@ -273,32 +310,68 @@ export class CaptureReader {
     await this.#fh.close().catch(() => undefined);
   }
 
-  #declareWorkload(rec: unknown[], workloads: Map<number, WorkloadRef>, offset: number): void {
-    const idx = rec[1];
-    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx > 0xffffffff) {
+  /** Reads one record: an event is returned, a workload or trailer record is applied. */
+  #record(
+    dec: RecordDecoder,
+    workloads: WorkloadRef[],
+    validate: boolean,
+    offset: number,
+  ): VigilEvent | undefined {
+    const n = dec.arrayHeader();
+    if (n === 0) throw new RecordDecodeError('an empty record');
+    const type = dec.value();
+    if (this.trailer !== undefined) {
+      throw new VigilError('CAPTURE_CORRUPT', 'record after the trailer', {
+        location: { file: this.path, offset },
+      });
+    }
+    if (typeof type === 'number' && type >= RecordType.EventBase)
+      return this.#event(dec, type, n - 1, workloads, validate, offset);
+    const rest: unknown[] = [];
+    for (let i = 1; i < n; i++) rest.push(dec.value());
+    if (type === RecordType.Workload) this.#declareWorkload(rest, workloads, offset);
+    else if (type === RecordType.Trailer) {
+      const t = CaptureTrailerSchema.safeParse(rest[0]);
+      if (!t.success)
+        throw fromZodError(t.error, 'capture trailer', { file: this.path, offset }, 'CAPTURE_CORRUPT');
+      this.trailer = t.data;
+    } else {
+      throw new VigilError('CAPTURE_CORRUPT', `unknown record type ${String(type)}`, {
+        location: { file: this.path, offset },
+      });
+    }
+    return undefined;
+  }
+
+  #declareWorkload(rec: unknown[], workloads: WorkloadRef[], offset: number): void {
+    const idx = rec[0];
+    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx > MAX_WORKLOADS) {
       throw new VigilError('CAPTURE_CORRUPT', 'workload record without a valid index', {
         location: { file: this.path, offset },
       });
     }
-    const w = WorkloadRefSchema.safeParse(rec[2]);
+    const w = WorkloadRefSchema.safeParse(rec[1]);
     if (!w.success)
       throw fromZodError(w.error, 'workload record', { file: this.path, offset }, 'CAPTURE_CORRUPT');
-    workloads.set(idx, w.data);
+    workloads[idx] = w.data;
   }
 
-  #toEvent(
-    value: unknown[],
-    workloads: Map<number, WorkloadRef>,
+  #event(
+    dec: RecordDecoder,
+    type: number,
+    count: number,
+    workloads: WorkloadRef[],
     validate: boolean,
     offset: number,
   ): VigilEvent {
-    const layout = this.#layouts[(value[0] as number) - RecordType.EventBase];
+    const layout = this.#layouts[type - RecordType.EventBase];
     if (layout === undefined) {
-      throw new VigilError('CAPTURE_CORRUPT', `event record refers to unknown layout ${String(value[0])}`, {
+      throw new VigilError('CAPTURE_CORRUPT', `event record refers to unknown layout ${String(type)}`, {
         location: { file: this.path, offset },
       });
     }
-    if (value.length - 1 > layout.fields.length) {
+    const fields = layout.fields;
+    if (count > fields.length) {
       throw new VigilError(
         'CAPTURE_CORRUPT',
         `event record has more values than its layout '${layout.kind}'`,
@@ -307,20 +380,28 @@ export class CaptureReader {
         },
       );
     }
-    const rec: Record<string, unknown> = { kind: layout.kind };
-    for (let i = 1; i < value.length; i++) {
-      const v = value[i];
-      if (v !== null) rec[layout.fields[i - 1]!] = v;
-    }
-    const idx = rec['workload'];
-    const w = typeof idx === 'number' ? workloads.get(idx) : undefined;
+    const v = this.#values;
+    const slot = layout.slot;
+    for (let i = 0; i < count; i++) v[i] = dec.field(slot + i);
+    for (let i = count; i < fields.length; i++) v[i] = null;
+    const at = layout.workloadAt;
+    const idx = at >= 0 ? v[at] : undefined;
+    const w = typeof idx === 'number' ? workloads[idx] : undefined;
     if (w === undefined) {
       throw new VigilError('CAPTURE_CORRUPT', `event refers to undeclared workload ${String(idx)}`, {
         location: { file: this.path, offset },
       });
     }
-    rec['workload'] = w;
+    v[at] = w;
+    let rec = layout.build?.(v);
+    if (rec === undefined) {
+      rec = { kind: layout.kind };
+      for (let i = 0; i < fields.length; i++) if (v[i] !== null) rec[fields[i]!] = v[i];
+    }
     if (!validate) return rec as VigilEvent;
+    // The generated check is never looser than the schema: a pass means zod would return
+    // this same event, so the copy zod makes is skipped. Anything else goes to zod.
+    if (layout.check !== undefined && rec.kind === layout.kind && layout.check(v)) return rec as VigilEvent;
     const parsed = EventSchema.safeParse(rec);
     if (!parsed.success) {
       throw fromZodError(parsed.error, 'event', { file: this.path, offset }, 'CAPTURE_CORRUPT');
@@ -339,23 +420,6 @@ function safeDecode(decoder: Decoder, bytes: Uint8Array, file: string, offset: n
       cause,
       location: { file, offset },
     });
-  }
-}
-
-function* decodeBlock(decoder: Decoder, body: Uint8Array, file: string, offset: number): Generator<unknown> {
-  const it = decoder.decodeMulti(body);
-  for (;;) {
-    let r: IteratorResult<unknown>;
-    try {
-      r = it.next();
-    } catch (cause) {
-      throw new VigilError('CAPTURE_CORRUPT', `undecodable msgpack in block: ${(cause as Error).message}`, {
-        cause,
-        location: { file, offset },
-      });
-    }
-    if (r.done) return;
-    yield r.value;
   }
 }
 

@@ -1,0 +1,303 @@
+/**
+ * A msgpack decoder specialised for capture blocks: it reads records straight
+ * into event objects (no intermediate arrays, no per-record generator), and
+ * shares one string object per distinct short ASCII value (kinds, comms,
+ * executables, addresses, DNS names, enum values), so downstream equality
+ * checks and map lookups hit strings whose hash is already known.
+ *
+ * It accepts the msgpack subset the format uses (nil, booleans, integers,
+ * floats, strings, binary, arrays and maps); extension types, non-string map
+ * keys, nesting deeper than {@link MAX_DEPTH} and lengths that run past the
+ * block are rejected with a {@link RecordDecodeError}.
+ *
+ * @internal
+ */
+
+/** Deepest nesting of arrays and maps inside one record. */
+export const MAX_DEPTH = 32;
+/** Longest string (in bytes) considered for sharing. */
+const SHARE_MAX_BYTES = 128;
+/** Slots in the shared-string table (a power of two). */
+const SHARE_SLOTS = 16384;
+
+/** Raised for bytes that are not a well-formed record; the caller adds file and offset. */
+export class RecordDecodeError extends Error {}
+
+/** What a record decodes to: its first element and, for non-event records, the rest. */
+export class RecordDecoder {
+  #bytes: Buffer = Buffer.alloc(0);
+  #view: DataView = new DataView(new ArrayBuffer(0));
+  #pos = 0;
+  #end = 0;
+  readonly #shared: (string | undefined)[] = new Array(SHARE_SLOTS);
+  /** 1 where the slot's string has been interned (done on its second sighting, so one-off values cost nothing extra). */
+  readonly #interned = new Uint8Array(SHARE_SLOTS);
+
+  /** The last string read at each field slot (see {@link RecordDecoder.field}). */
+  #last: (string | undefined)[] = [];
+
+  /** Sets how many field slots {@link RecordDecoder.field} remembers a last string for. */
+  fieldSlots(n: number): void {
+    this.#last = new Array<string | undefined>(n);
+  }
+
+  /**
+   * Reads a value at a record position that tends to repeat (an event's comm,
+   * executable, kind-specific names): a string equal to the last one read at
+   * `slot` is returned without hashing or allocating.
+   */
+  field(slot: number): unknown {
+    if (this.#pos >= this.#end) throw new RecordDecodeError('a value runs past the end of its block');
+    const b = this.#bytes[this.#pos]!;
+    let n: number;
+    if (b >= 0xa0 && b <= 0xbf) {
+      n = b - 0xa0;
+      this.#pos++;
+    } else if (b === 0xd9) {
+      this.#pos++;
+      n = this.#u8();
+    } else return this.value();
+    this.#need(n);
+    const last = this.#last[slot];
+    // A match compares every character with its byte, so only an ASCII string can match.
+    if (last !== undefined && last.length === n && sameAscii(last, this.#bytes, this.#pos)) {
+      this.#pos += n;
+      return last;
+    }
+    const str = this.#str(n);
+    this.#last[slot] = str;
+    return str;
+  }
+
+  /** Points the decoder at `bytes[start, end)`. */
+  reset(bytes: Buffer, start = 0, end = bytes.length): void {
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#pos = start;
+    this.#end = end;
+  }
+
+  /** True while bytes remain. */
+  get more(): boolean {
+    return this.#pos < this.#end;
+  }
+
+  /** Byte position inside the current buffer. */
+  get pos(): number {
+    return this.#pos;
+  }
+
+  /** Reads an array header and returns its length. */
+  arrayHeader(): number {
+    const b = this.#u8();
+    if (b >= 0x90 && b <= 0x9f) return b - 0x90;
+    if (b === 0xdc) return this.#u16();
+    if (b === 0xdd) return this.#u32();
+    throw new RecordDecodeError(`expected a record (a msgpack array), found type byte 0x${hex(b)}`);
+  }
+
+  /** Reads any value. */
+  value(depth = 0): unknown {
+    const b = this.#u8();
+    if (b <= 0x7f) return b;
+    if (b >= 0xe0) return b - 0x100;
+    if (b >= 0xa0 && b <= 0xbf) return this.#str(b - 0xa0);
+    if (b >= 0x90 && b <= 0x9f) return this.#array(b - 0x90, depth);
+    if (b >= 0x80 && b <= 0x8f) return this.#map(b - 0x80, depth);
+    switch (b) {
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xcc:
+        return this.#u8();
+      case 0xcd:
+        return this.#u16();
+      case 0xce:
+        return this.#u32();
+      case 0xcf: {
+        const hi = this.#u32();
+        return hi * 4294967296 + this.#u32();
+      }
+      case 0xd0: {
+        this.#need(1);
+        return this.#view.getInt8(this.#pos++);
+      }
+      case 0xd1: {
+        this.#need(2);
+        const v = this.#view.getInt16(this.#pos);
+        this.#pos += 2;
+        return v;
+      }
+      case 0xd2: {
+        this.#need(4);
+        const v = this.#view.getInt32(this.#pos);
+        this.#pos += 4;
+        return v;
+      }
+      case 0xd3: {
+        this.#need(8);
+        const hi = this.#view.getInt32(this.#pos);
+        const lo = this.#view.getUint32(this.#pos + 4);
+        this.#pos += 8;
+        return hi * 4294967296 + lo;
+      }
+      case 0xca: {
+        this.#need(4);
+        const v = this.#view.getFloat32(this.#pos);
+        this.#pos += 4;
+        return v;
+      }
+      case 0xcb: {
+        this.#need(8);
+        const v = this.#view.getFloat64(this.#pos);
+        this.#pos += 8;
+        return v;
+      }
+      case 0xd9:
+        return this.#str(this.#u8());
+      case 0xda:
+        return this.#str(this.#u16());
+      case 0xdb:
+        return this.#str(this.#u32());
+      case 0xc4:
+        return this.#bin(this.#u8());
+      case 0xc5:
+        return this.#bin(this.#u16());
+      case 0xc6:
+        return this.#bin(this.#u32());
+      case 0xdc:
+        return this.#array(this.#u16(), depth);
+      case 0xdd:
+        return this.#array(this.#u32(), depth);
+      case 0xde:
+        return this.#map(this.#u16(), depth);
+      case 0xdf:
+        return this.#map(this.#u32(), depth);
+      default:
+        throw new RecordDecodeError(
+          b === 0xc1
+            ? 'the never-used msgpack byte 0xc1'
+            : `a msgpack extension type (0x${hex(b)}), which captures do not use`,
+        );
+    }
+  }
+
+  #array(n: number, depth: number): unknown[] {
+    if (depth >= MAX_DEPTH) throw new RecordDecodeError(`arrays and maps nested deeper than ${MAX_DEPTH}`);
+    // Every element takes at least one byte: a length past the block is corrupt, not a huge allocation.
+    if (n > this.#end - this.#pos)
+      throw new RecordDecodeError(`an array of ${n} elements runs past the block`);
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = this.value(depth + 1);
+    return out;
+  }
+
+  #map(n: number, depth: number): Record<string, unknown> {
+    if (depth >= MAX_DEPTH) throw new RecordDecodeError(`arrays and maps nested deeper than ${MAX_DEPTH}`);
+    if (n * 2 > this.#end - this.#pos)
+      throw new RecordDecodeError(`a map of ${n} entries runs past the block`);
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const k = this.value(depth + 1);
+      if (typeof k !== 'string')
+        throw new RecordDecodeError(`a map key of type ${typeof k} (keys are strings)`);
+      const v = this.value(depth + 1);
+      // A key named __proto__ becomes an own property, never the prototype.
+      if (k === '__proto__')
+        Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[k] = v;
+    }
+    return out;
+  }
+
+  #bin(n: number): Uint8Array {
+    this.#need(n);
+    const out = this.#bytes.slice(this.#pos, this.#pos + n);
+    this.#pos += n;
+    return out;
+  }
+
+  #str(n: number): string {
+    this.#need(n);
+    const bytes = this.#bytes;
+    const start = this.#pos;
+    this.#pos += n;
+    if (n === 0) return '';
+    if (n <= SHARE_MAX_BYTES) {
+      // FNV-1a over the bytes, checking they are ASCII on the way.
+      let h = 0x811c9dc5;
+      let ascii = true;
+      for (let i = start; i < start + n; i++) {
+        const c = bytes[i]!;
+        if (c >= 0x80) {
+          ascii = false;
+          break;
+        }
+        h = Math.imul(h ^ c, 0x01000193);
+      }
+      if (ascii) {
+        const slot = (h ^ (h >>> 13)) & (SHARE_SLOTS - 1);
+        const cached = this.#shared[slot];
+        if (cached !== undefined && cached.length === n && sameAscii(cached, bytes, start)) {
+          if (this.#interned[slot] === 1) return cached;
+          const canonical = internalise(cached);
+          this.#shared[slot] = canonical;
+          this.#interned[slot] = 1;
+          return canonical;
+        }
+        const s = bytes.toString('latin1', start, start + n);
+        this.#shared[slot] = s;
+        this.#interned[slot] = 0;
+        return s;
+      }
+    }
+    // Flat strings from one native call: building them piecewise leaves rope strings that every later hash or compare must flatten.
+    return bytes.toString('utf8', start, start + n);
+  }
+
+  #need(n: number): void {
+    if (this.#pos + n > this.#end) throw new RecordDecodeError('a value runs past the end of its block');
+  }
+
+  #u8(): number {
+    if (this.#pos >= this.#end) throw new RecordDecodeError('a value runs past the end of its block');
+    return this.#bytes[this.#pos++]!;
+  }
+
+  #u16(): number {
+    this.#need(2);
+    const v = this.#view.getUint16(this.#pos);
+    this.#pos += 2;
+    return v;
+  }
+
+  #u32(): number {
+    this.#need(4);
+    const v = this.#view.getUint32(this.#pos);
+    this.#pos += 4;
+    return v;
+  }
+}
+
+function sameAscii(s: string, bytes: Buffer, start: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
+}
+
+/**
+ * The engine's canonical copy of `s` (property keys are interned), so `===`
+ * against literals and other interned strings is a pointer comparison.
+ */
+export function internalise(s: string): string {
+  const o: Record<string, 0> = {};
+  o[s] = 0;
+  for (const k in o) return k;
+  return s;
+}
+
+function hex(b: number): string {
+  return b.toString(16).padStart(2, '0');
+}

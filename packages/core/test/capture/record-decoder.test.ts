@@ -1,0 +1,112 @@
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MAX_DEPTH, RecordDecodeError, RecordDecoder } from '../../src/capture/record-decoder.js';
+
+const enc = new Encoder();
+const ref = new Decoder();
+
+function decodeAll(bytes: Uint8Array, field?: number): unknown[] {
+  const d = new RecordDecoder();
+  d.fieldSlots(4);
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  d.reset(buf);
+  const out: unknown[] = [];
+  while (d.more) out.push(field === undefined ? d.value() : d.field(field));
+  return out;
+}
+
+/** Values the capture format can carry: what the reference msgpack decoder returns for them is the contract. */
+const value = fc.letrec((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small' },
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer(),
+    fc.integer({ min: -(2 ** 31), max: 2 ** 32 }),
+    fc.maxSafeInteger(),
+    fc.double({ noNaN: true }),
+    fc.string(),
+    fc.string({ unit: 'grapheme', maxLength: 80 }),
+    fc.stringMatching(/^[a-z/._-]{0,200}$/),
+    fc.uint8Array({ maxLength: 40 }),
+    fc.array(tie('v'), { maxLength: 5 }),
+    fc.dictionary(fc.string({ maxLength: 8 }), tie('v'), { maxKeys: 5 }),
+  ),
+})).v;
+
+describe('RecordDecoder', () => {
+  it('property: decodes what @msgpack/msgpack encodes exactly as its own decoder does', () => {
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 8 }), (values) => {
+        const bytes = Buffer.concat(values.map((v) => enc.encode(v)));
+        const expected = [...ref.decodeMulti(bytes)];
+        expect(decodeAll(bytes)).toEqual(expected);
+        // The remembered-string path returns the same values.
+        expect(decodeAll(bytes, 1)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('returns one shared string for a repeated short ASCII value, and never confuses two values', () => {
+    const values = ['/usr/bin/python3', '/usr/bin/python3', '/usr/bin/python4', 'é', 'é', '/usr/bin/python3'];
+    const bytes = Buffer.concat(values.map((v) => enc.encode(v)));
+    const got = decodeAll(bytes) as string[];
+    expect(got).toEqual(values);
+    const viaField = decodeAll(bytes, 2) as string[];
+    expect(viaField).toEqual(values);
+  });
+
+  it('property: random bytes either decode or raise RecordDecodeError, never anything else', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 256 }), (bytes) => {
+        try {
+          decodeAll(bytes);
+        } catch (err) {
+          expect(err).toBeInstanceOf(RecordDecodeError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('rejects hostile shapes with a reason: huge lengths, deep nesting, extensions, odd keys', () => {
+    const cases: [string, number[] | Buffer, RegExp][] = [
+      [
+        'array length past the block',
+        [0xdd, 0xff, 0xff, 0xff, 0xff, 0x01],
+        /array of 4294967295 elements runs past/,
+      ],
+      ['map length past the block', [0xdf, 0x7f, 0xff, 0xff, 0xff], /map of \d+ entries runs past/],
+      ['string past the block', [0xdb, 0x00, 0x10, 0x00, 0x00, 0x61], /runs past the end of its block/],
+      ['binary past the block', [0xc6, 0x00, 0x10, 0x00, 0x00], /runs past the end of its block/],
+      ['truncated float', [0xcb, 0x00, 0x01], /runs past the end/],
+      ['extension type', [0xd4, 0x01, 0x00], /extension type \(0xd4\)/],
+      ['timestamp extension', [0xd6, 0xff, 0, 0, 0, 0], /extension type/],
+      ['never-used byte', [0xc1], /never-used msgpack byte 0xc1/],
+      ['integer map key', [0x81, 0x01, 0x02], /map key of type number/],
+      ['nesting', Buffer.alloc(MAX_DEPTH + 2, 0x91), /nested deeper than 32/],
+    ];
+    for (const [what, bytes, message] of cases) {
+      expect(() => decodeAll(Buffer.from(bytes)), what).toThrow(message);
+    }
+  });
+
+  it('keeps a __proto__ key as data: the decoded object’s prototype is untouched', () => {
+    const bytes = Buffer.from([0x81, 0xa9, ...Buffer.from('__proto__'), 0x81, 0xa1, 0x78, 0x01]);
+    const [obj] = decodeAll(bytes) as Record<string, unknown>[];
+    expect(Object.getPrototypeOf(obj)).toBe(Object.prototype);
+    expect(Object.hasOwn(obj!, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
+  });
+
+  it('decodes a long run of distinct strings correctly as they evict each other from the sharing table', () => {
+    const bytes = Buffer.concat(
+      Array.from({ length: 50_000 }, (_, i) => enc.encode(`/tmp/tmp${i.toString(36)}/out.json`)),
+    );
+    const got = decodeAll(bytes) as string[];
+    expect(got.length).toBe(50_000);
+    expect(got[49_999]).toBe(`/tmp/tmp${(49_999).toString(36)}/out.json`);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * Generates packages/core/src/capture/event-builders.generated.ts: one function
+ * per event kind that builds the event object from a decoded capture record
+ * with an object literal, so every event of a kind gets the same fixed shape
+ * in one allocation instead of a property-by-property build.
+ */
+import { EventSchema } from '../../packages/core/src/index.js';
+
+type AnySchema = { safeParse(x: unknown): { success: boolean } };
+interface Def {
+  type: string;
+  checks?: { _zod: { def: Record<string, unknown> } }[];
+  innerType?: { _zod: { def: Def } };
+  element?: { _zod: { def: Def } };
+  entries?: Record<string, string>;
+}
+const defOf = (s: unknown): Def => (s as { _zod: { def: Def } })._zod.def;
+
+/** Declares a module constant once per distinct body and returns its name. */
+function constant(consts: string[], prefix: string, type: string, body: string): string {
+  const found = consts.find((c) => c.endsWith(`${type} = ${body};`));
+  if (found) return found.split(' ')[1]!.replace(':', '');
+  const name = `${prefix}_${consts.length}`;
+  consts.push(`const ${name}${type} = ${body};`);
+  return name;
+}
+
+/**
+ * A JavaScript expression that is true only when `x` passes `def` — never
+ * looser than zod: anything it cannot express exactly makes it return
+ * undefined, and that kind is left to zod.
+ */
+function check(def: Def, x: string, consts: string[]): string | undefined {
+  const parts: string[] = [];
+  switch (def.type) {
+    case 'number':
+      parts.push(`typeof ${x} === 'number'`, `Number.isFinite(${x})`);
+      break;
+    case 'string':
+      parts.push(`typeof ${x} === 'string'`);
+      break;
+    case 'boolean':
+      return def.checks?.length ? undefined : `typeof ${x} === 'boolean'`;
+    case 'enum': {
+      if (def.checks?.length || !def.entries) return undefined;
+      const name = constant(
+        consts,
+        'ENUM',
+        ': ReadonlySet<unknown>',
+        `new Set(${JSON.stringify(Object.values(def.entries))})`,
+      );
+      return `${name}.has(${x})`;
+    }
+    case 'array': {
+      parts.push(`Array.isArray(${x})`);
+      const el = def.element ? check(defOf(def.element), 'e', consts) : undefined;
+      if (el === undefined) return undefined;
+      const name = constant(
+        consts,
+        'EVERY',
+        '',
+        `(a: unknown[]): boolean => {\n  for (const e of a) if (!(${el})) return false;\n  return true;\n}`,
+      );
+      parts.push(`${name}(${x} as unknown[])`);
+      break;
+    }
+    default:
+      return undefined;
+  }
+  for (const c of def.checks ?? []) {
+    const d = c._zod.def;
+    if (d['check'] === 'number_format' && d['format'] === 'safeint') parts.push(`Number.isSafeInteger(${x})`);
+    else if (d['check'] === 'greater_than' && typeof d['value'] === 'number')
+      parts.push(`${x} ${d['inclusive'] ? '>=' : '>'} ${d['value']}`);
+    else if (d['check'] === 'less_than' && typeof d['value'] === 'number')
+      parts.push(`${x} ${d['inclusive'] ? '<=' : '<'} ${d['value']}`);
+    else if (d['check'] === 'max_length' && typeof d['maximum'] === 'number' && def.type === 'array')
+      parts.push(`(${x} as unknown[]).length <= ${d['maximum']}`);
+    else if (d['check'] === 'string_format' && d['format'] === 'regex' && d['pattern'] instanceof RegExp) {
+      const re = d['pattern'];
+      if (re.flags.includes('g') || re.flags.includes('y')) return undefined;
+      const name = constant(consts, 'RE', '', re.toString());
+      parts.push(`${name}.test(${x} as string)`);
+    } else return undefined;
+  }
+  if (def.type === 'array') {
+    // The element check runs last, after the cheap ones.
+    const [isArray, elements, ...rest] = parts;
+    return [isArray, ...rest, elements].map((p) => `(${p})`).join(' && ');
+  }
+  return parts.map((p) => `(${p})`).join(' && ');
+}
+
+export function eventBuildersSource(): string {
+  const layouts: string[] = [];
+  const builders: string[] = [];
+  const checks: string[] = [];
+  const consts: string[] = [];
+  for (const o of EventSchema.options) {
+    const shape = o.shape as Record<string, unknown>;
+    const kind = (o.shape.kind as { value: string }).value;
+    const fields = Object.keys(shape).filter((k) => k !== 'kind');
+    const required: number[] = [];
+    const optional: number[] = [];
+    fields.forEach((f, i) => {
+      ((shape[f] as AnySchema).safeParse(undefined).success ? optional : required).push(i);
+    });
+    layouts.push(`  '${kind}': [${fields.map((f) => `'${f}'`).join(', ')}],`);
+    const lines = [
+      `  '${kind}': (v) => {`,
+      `    if (${required.map((i) => `v[${i}] === null`).join(' || ')}) return undefined;`,
+      `    const o: Record<string, unknown> = {`,
+      `      kind: '${kind}',`,
+      ...required.map((i) => `      ${fields[i]}: v[${i}],`),
+      `    };`,
+      ...optional.map((i) => `    if (v[${i}] !== null) o['${fields[i]}'] = v[${i}];`),
+      `    return o;`,
+      `  },`,
+    ];
+    builders.push(lines.join('\n'));
+    // The value check: every field but the kind (a literal the builder writes) and the
+    // workload (validated when the capture declared it).
+    const conds: string[] = [];
+    let exact = true;
+    fields.forEach((f, i) => {
+      if (f === 'workload' || !exact) return;
+      let def = defOf(shape[f]);
+      let optional = false;
+      if (def.type === 'optional' && def.innerType) {
+        optional = true;
+        def = defOf(def.innerType);
+      }
+      const c = check(def, `v[${i}]`, consts);
+      if (c === undefined) exact = false;
+      else conds.push(optional ? `(v[${i}] === null || (${c}))` : `(${c})`);
+    });
+    if (exact) checks.push(`  '${kind}': (v) =>\n    ${conds.join(' &&\n    ')},`);
+  }
+  return `// Generated by scripts/docs/generate.ts from the zod event schemas; do not edit by hand.
+
+/**
+ * Builds an event from the values of one capture record, in layout order
+ * (\`null\` for an absent value, the workload already resolved); undefined when
+ * a required value is absent, so the caller takes the general path.
+ *
+ * @internal
+ */
+export type EventBuilder = (v: readonly unknown[]) => Record<string, unknown> | undefined;
+
+/**
+ * The field order each builder reads, by kind: a capture whose header lays a
+ * kind out the same way is decoded by that kind's builder.
+ *
+ * @internal
+ */
+export const BUILDER_LAYOUTS: Readonly<Record<string, readonly string[]>> = {
+${layouts.join('\n')}
+};
+
+/**
+ * One builder per event kind; each returns an object literal, so every event
+ * of a kind shares one shape and is allocated at once.
+ *
+ * @internal
+ */
+export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
+${builders.join('\n')}
+};
+
+${consts.join('\n')}
+
+/**
+ * Checks the values of one record against the event schema of its kind, in
+ * the builder's layout. Each check is never looser than the zod schema it was
+ * generated from: true means zod would accept the built event unchanged;
+ * false sends the event to zod, which names what is wrong. Kinds with fields
+ * these checks cannot express exactly have none and always go to zod.
+ *
+ * @internal
+ */
+export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => boolean>> = {
+${checks.join('\n')}
+};
+`;
+}
