@@ -92,6 +92,8 @@ function measure(
   fn: (input: never) => Promise<number | undefined> | number | undefined,
 ): Promise<void> {
   return (async () => {
+    const only = process.env['ONLY'];
+    if (only !== undefined && !name.includes(only)) return;
     const row: Row = { name, rates: [], wall: [] };
     for (let r = 0; r < RUNS; r++) {
       const input = prepare();

@@ -69,9 +69,14 @@ export class DnsEnricher implements Enricher {
       map = new Map();
       this.#byWorkload.set(ev.workload.id, map);
     }
+    const name = ev.name;
     for (const addr of ev.answers) {
+      // An answer seen again for the same name moves to the young end only once the
+      // table is half full: before that nothing is evicted, and re-inserting costs a
+      // hole in the map for every repeated answer.
+      if (map.get(addr) === name && map.size <= this.#maxEntries >>> 1) continue;
       map.delete(addr);
-      map.set(addr, ev.name);
+      map.set(addr, name);
       if (map.size > this.#maxEntries) {
         const oldest = map.keys().next().value;
         if (oldest !== undefined) map.delete(oldest);

@@ -6,22 +6,32 @@ const ACCESS_BIT: Record<string, number> = { read: 0, path: 0, write: 2, readwri
 /**
  * Remembers whether exact event values were covered, keyed by the event's own
  * fields through nested maps, so the hot path builds no strings. Cleared
- * whenever the baseline changes.
+ * whenever the baseline changes, and when it fills up: hot values come back
+ * after one recomputation each, and a miss costs one lookup, not two, which
+ * matters for agents whose paths and names are mostly one-off.
  */
 export class CoverageCache {
-  /** The previous generation, consulted on a miss so hot values survive an overflow. */
-  #old: CoverageCache | undefined;
   #files = new Map<string, number>();
   #dns = new Map<string, boolean>();
   #named = new Map<string, Map<string, Map<number, boolean>>>();
   #raw = new Map<string, Map<string, Map<number, boolean>>>();
   #tools = new Map<string, Map<string, boolean>>();
   #models = new Map<string, Map<string, boolean>>();
-  #execs = new Map<string, boolean>();
+  #execs = new Map<string, Map<string, boolean>>();
   #size = 0;
 
+  /** The arguments as one key; a get followed by a set for the same event joins them once. */
+  #argsKey(argv: readonly string[]): string {
+    if (argv === this.#lastArgv) return this.#lastArgsKey;
+    const key = argv.join('\u0000');
+    this.#lastArgv = argv;
+    this.#lastArgsKey = key;
+    return key;
+  }
+  #lastArgv: readonly string[] | undefined;
+  #lastArgsKey = '';
+
   clear(): void {
-    this.#old = undefined;
     this.#reset();
   }
 
@@ -38,14 +48,6 @@ export class CoverageCache {
 
   /** The cached answer, or undefined when the event's kind is not cached or the value was not seen. */
   get(ev: VigilEvent): boolean | undefined {
-    const hit = this.#get(ev);
-    if (hit !== undefined || this.#old === undefined) return hit;
-    const old = this.#old.#get(ev);
-    if (old !== undefined) this.set(ev, old);
-    return old;
-  }
-
-  #get(ev: VigilEvent): boolean | undefined {
     switch (ev.kind) {
       case 'file.open': {
         const bits = this.#files.get(ev.path);
@@ -67,7 +69,7 @@ export class CoverageCache {
       case 'model.call':
         return this.#models.get(ev.provider)?.get(ev.model);
       case 'process.exec':
-        return this.#execs.get(execKey(ev.filename, ev.argv));
+        return this.#execs.get(ev.filename)?.get(this.#argsKey(ev.argv));
       default:
         return undefined;
     }
@@ -76,16 +78,8 @@ export class CoverageCache {
   /** Stores an answer (ignored for kinds that are not cached). */
   set(ev: VigilEvent, covered: boolean): void {
     if (++this.#size > MAX_ENTRIES) {
-      const old = new CoverageCache();
-      old.#files = this.#files;
-      old.#dns = this.#dns;
-      old.#named = this.#named;
-      old.#raw = this.#raw;
-      old.#tools = this.#tools;
-      old.#models = this.#models;
-      old.#execs = this.#execs;
-      this.#old = old;
       this.#reset();
+      this.#size = 1;
     }
     switch (ev.kind) {
       case 'file.open': {
@@ -120,7 +114,7 @@ export class CoverageCache {
         nested(this.#models, ev.provider).set(ev.model, covered);
         return;
       case 'process.exec':
-        this.#execs.set(execKey(ev.filename, ev.argv), covered);
+        nested(this.#execs, ev.filename).set(this.#argsKey(ev.argv), covered);
         return;
       default:
         return;
@@ -135,8 +129,4 @@ function nested(m: Map<string, Map<string, boolean>>, k: string): Map<string, bo
     m.set(k, inner);
   }
   return inner;
-}
-
-function execKey(filename: string, argv: readonly string[]): string {
-  return argv.length === 0 ? filename : `${filename}\u0000${argv.join('\u0000')}`;
 }
