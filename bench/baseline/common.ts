@@ -1,14 +1,26 @@
 /** Shared pieces of the baseline benchmarks: pinning to one core, statistics, tables, workloads. */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import {
-  BaselineLearner,
-  type BaselineSet,
-  DnsEnricher,
-  type VigilEvent,
-  type WorkloadRef,
-} from '../../packages/core/src/index.js';
+import { fileURLToPath } from 'node:url';
+import type * as Core from '../../packages/core/src/index.js';
+import type { BaselineSet, VigilEvent, WorkloadRef } from '../../packages/core/src/index.js';
 import { agentWorkload, benignAgent } from '../../packages/core/test/baseline/helpers/agent-sim.js';
+
+const DIST = fileURLToPath(new URL('../../packages/core/dist/index.js', import.meta.url));
+/**
+ * The core package under test: the built package users import (run `pnpm build`
+ * first), or its TypeScript sources with VIGIL_BENCH_CORE=src. Sources run
+ * through tsx, whose name-keeping wrappers cost the hot paths noticeably, so
+ * figures are taken from the build.
+ */
+export const CORE_FROM = process.env['VIGIL_BENCH_CORE'] === 'src' ? 'sources' : 'built package';
+if (CORE_FROM === 'built package' && !existsSync(DIST)) {
+  console.error(`${DIST} is missing: run \`pnpm build\` first (or VIGIL_BENCH_CORE=src)`);
+  process.exit(2);
+}
+export const core: typeof Core =
+  CORE_FROM === 'sources' ? await import('../../packages/core/src/index.js') : await import(DIST);
+const { BaselineLearner, DnsEnricher } = core;
 
 /** Re-runs this script pinned to CPU 0 (one core) with a larger heap, unless it already is. */
 export function pinToOneCore(): void {

@@ -11,17 +11,11 @@
  * once stable (the default); "unfrozen" keeps learning for the whole hour,
  * the worst case for size.
  */
-import {
-  Baseline,
-  BaselineLearner,
-  BaselineSet,
-  DnsEnricher,
-  DriftDetector,
-  encodeBaselineSet,
-  type VigilEvent,
-} from '../../packages/core/src/index.js';
+import type { VigilEvent } from '../../packages/core/src/index.js';
 import { benignAgent } from '../../packages/core/test/baseline/helpers/agent-sim.js';
-import { fleetWorkload, fmt, gc, learnFleet, median, pinToOneCore, table } from './common.js';
+import { core, fleetWorkload, fmt, gc, learnFleet, median, pinToOneCore, table } from './common.js';
+
+const { Baseline, BaselineLearner, BaselineSet, DnsEnricher, DriftDetector, encodeBaselineSet } = core;
 
 pinToOneCore();
 

@@ -30,15 +30,25 @@ export class RecordDecoder {
   #pos = 0;
   #end = 0;
   readonly #shared: (string | undefined)[] = new Array(SHARE_SLOTS);
+  /** The encoded bytes of each shared string, SHARE_MAX_BYTES per slot, compared a word at a time. */
+  readonly #sharedBytes = new Uint8Array(SHARE_SLOTS * SHARE_MAX_BYTES);
+  readonly #sharedView = new DataView(this.#sharedBytes.buffer);
+  readonly #sharedLen = new Int32Array(SHARE_SLOTS).fill(-1);
   /** 1 where the slot's string has been interned (done on its second sighting, so one-off values cost nothing extra). */
   readonly #interned = new Uint8Array(SHARE_SLOTS);
 
   /** The last string read at each field slot (see {@link RecordDecoder.field}). */
   #last: (string | undefined)[] = [];
+  #lastBytes = new Uint8Array(0);
+  #lastView = new DataView(this.#lastBytes.buffer);
+  #lastLen = new Int32Array(0);
 
   /** Sets how many field slots {@link RecordDecoder.field} remembers a last string for. */
   fieldSlots(n: number): void {
     this.#last = new Array<string | undefined>(n);
+    this.#lastBytes = new Uint8Array(n * SHARE_MAX_BYTES);
+    this.#lastView = new DataView(this.#lastBytes.buffer);
+    this.#lastLen = new Int32Array(n).fill(-1);
   }
 
   /**
@@ -58,14 +68,18 @@ export class RecordDecoder {
       n = this.#u8();
     } else return this.value();
     this.#need(n);
-    const last = this.#last[slot];
-    // A match compares every character with its byte, so only an ASCII string can match.
-    if (last !== undefined && last.length === n && sameAscii(last, this.#bytes, this.#pos)) {
+    const pos = this.#pos;
+    // Same bytes, same string: the bytes are compared a word at a time, then the string is reused.
+    if (this.#lastLen[slot] === n && sameBytes(this.#view, pos, this.#lastView, slot * SHARE_MAX_BYTES, n)) {
       this.#pos += n;
-      return last;
+      return this.#last[slot];
     }
     const str = this.#str(n);
-    this.#last[slot] = str;
+    if (n <= SHARE_MAX_BYTES && slot < this.#lastLen.length) {
+      this.#last[slot] = str;
+      this.#lastLen[slot] = n;
+      copyBytes(this.#view, pos, this.#lastView, slot * SHARE_MAX_BYTES, n);
+    }
     return str;
   }
 
@@ -227,32 +241,39 @@ export class RecordDecoder {
     this.#pos += n;
     if (n === 0) return '';
     if (n <= SHARE_MAX_BYTES) {
-      // FNV-1a over the bytes, checking they are ASCII on the way.
+      // FNV-1a over 32-bit words (and the tail bytes), noting any byte with the high bit set.
+      const view = this.#view;
+      const end = start + n;
       let h = 0x811c9dc5;
-      let ascii = true;
-      for (let i = start; i < start + n; i++) {
+      let high = 0;
+      let i = start;
+      for (; i + 4 <= end; i += 4) {
+        const w = view.getUint32(i, true);
+        high |= w;
+        h = Math.imul(h ^ w, 0x01000193);
+      }
+      for (; i < end; i++) {
         const c = bytes[i]!;
-        if (c >= 0x80) {
-          ascii = false;
-          break;
-        }
+        high |= c;
         h = Math.imul(h ^ c, 0x01000193);
       }
-      if (ascii) {
-        const slot = (h ^ (h >>> 13)) & (SHARE_SLOTS - 1);
-        const cached = this.#shared[slot];
-        if (cached !== undefined && cached.length === n && sameAscii(cached, bytes, start)) {
-          if (this.#interned[slot] === 1) return cached;
-          const canonical = internalise(cached);
-          this.#shared[slot] = canonical;
-          this.#interned[slot] = 1;
-          return canonical;
-        }
-        const s = bytes.toString('latin1', start, start + n);
-        this.#shared[slot] = s;
-        this.#interned[slot] = 0;
-        return s;
+      const slot = (h ^ (h >>> 15)) & (SHARE_SLOTS - 1);
+      const at = slot * SHARE_MAX_BYTES;
+      if (this.#sharedLen[slot] === n && sameBytes(view, start, this.#sharedView, at, n)) {
+        const cached = this.#shared[slot]!;
+        if (this.#interned[slot] === 1) return cached;
+        const canonical = internalise(cached);
+        this.#shared[slot] = canonical;
+        this.#interned[slot] = 1;
+        return canonical;
       }
+      const s =
+        (high & 0x80808080) === 0 ? bytes.toString('latin1', start, end) : bytes.toString('utf8', start, end);
+      this.#shared[slot] = s;
+      this.#sharedLen[slot] = n;
+      this.#interned[slot] = 0;
+      copyBytes(view, start, this.#sharedView, at, n);
+      return s;
     }
     // Flat strings from one native call: building them piecewise leaves rope strings that every later hash or compare must flatten.
     return bytes.toString('utf8', start, start + n);
@@ -282,8 +303,18 @@ export class RecordDecoder {
   }
 }
 
-function sameAscii(s: string, bytes: Buffer, start: number): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== bytes[start + i]) return false;
+/** Copies `n` bytes from `a[i]` to `b[j]`, four at a time (Buffer#copy costs more than this for short runs). */
+function copyBytes(a: DataView, i: number, b: DataView, j: number, n: number): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) b.setUint32(j + k, a.getUint32(i + k));
+  for (; k < n; k++) b.setUint8(j + k, a.getUint8(i + k));
+}
+
+/** Whether `n` bytes at `a[i]` equal those at `b[j]`, compared four at a time. */
+function sameBytes(a: DataView, i: number, b: DataView, j: number, n: number): boolean {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) if (a.getUint32(i + k) !== b.getUint32(j + k)) return false;
+  for (; k < n; k++) if (a.getUint8(i + k) !== b.getUint8(j + k)) return false;
   return true;
 }
 
