@@ -128,6 +128,9 @@ export function generaliseSegment(seg: string, underTemp = false): string {
   const hit = memo.get(seg);
   if (hit !== undefined) return hit;
   const out = generaliseUncached(seg, underTemp);
+  // An identifier that became a placeholder (a UUID, a hash, a temp name) is usually
+  // seen once: remembering it would only push out the names that do repeat.
+  if (out !== seg && (out === '<tmp>' || out.includes('<uuid>') || out.includes('<hex>'))) return out;
   if (memo.size >= MEMO_MAX) memo.clear();
   memo.set(seg, out);
   return out;

@@ -1,14 +1,17 @@
 import type { VigilEvent } from '../../events/schema.js';
 
-const MAX_ENTRIES = 32_768;
+const MAX_ENTRIES = 16_384;
+/** Bits in the admission filter (a power of two). */
+const DOOR_BITS = 1 << 16;
 const ACCESS_BIT: Record<string, number> = { read: 0, path: 0, write: 2, readwrite: 2, exec: 4 };
 
 /**
  * Remembers whether exact event values were covered, keyed by the event's own
- * fields through nested maps, so the hot path builds no strings. Cleared
- * whenever the baseline changes, and when it fills up: hot values come back
- * after one recomputation each, and a miss costs one lookup, not two, which
- * matters for agents whose paths and names are mostly one-off.
+ * fields through nested maps, so the hot path builds no strings. A value is
+ * admitted on its second sighting (a bit filter remembers first sightings),
+ * so the one-off paths, names and arguments of busy agents never crowd out
+ * the values that repeat, and the cache stays small. Cleared whenever the
+ * baseline changes, and when it fills up.
  */
 export class CoverageCache {
   #files = new Map<string, number>();
@@ -19,6 +22,9 @@ export class CoverageCache {
   #models = new Map<string, Map<string, boolean>>();
   #execs = new Map<string, Map<string, boolean>>();
   #size = 0;
+  /** First sightings, by a hash of the value: a value is cached once its bit is already set. */
+  readonly #door = new Int32Array(DOOR_BITS >>> 5);
+  #doorSet = 0;
 
   /** The arguments as one key; a get followed by a set for the same event joins them once. */
   #argsKey(argv: readonly string[]): string {
@@ -33,6 +39,45 @@ export class CoverageCache {
 
   clear(): void {
     this.#reset();
+    this.#door.fill(0);
+    this.#doorSet = 0;
+  }
+
+  /** True when the event's value was seen before (then it is worth caching); else notes it. */
+  #admit(ev: VigilEvent): boolean {
+    let h: number;
+    switch (ev.kind) {
+      case 'file.open':
+        h = hash2(ev.path, ev.access);
+        break;
+      case 'dns.query':
+        h = hash2(ev.name, '');
+        break;
+      case 'net.connect':
+        h = hash2(ev.dnsName ?? ev.daddr, ev.protocol) ^ (ev.dport & (DOOR_BITS - 1));
+        break;
+      case 'tool.call':
+        h = hash2(ev.server, ev.tool);
+        break;
+      case 'model.call':
+        h = hash2(ev.provider, ev.model);
+        break;
+      case 'process.exec':
+        h = hash2(ev.filename, this.#argsKey(ev.argv));
+        break;
+      default:
+        return false;
+    }
+    const word = h >>> 5;
+    const bit = 1 << (h & 31);
+    if ((this.#door[word]! & bit) !== 0) return true;
+    this.#door[word]! |= bit;
+    // A filter more than half full admits too much by accident: start it again.
+    if (++this.#doorSet > DOOR_BITS >>> 1) {
+      this.#door.fill(0);
+      this.#doorSet = 0;
+    }
+    return false;
   }
 
   #reset(): void {
@@ -75,8 +120,9 @@ export class CoverageCache {
     }
   }
 
-  /** Stores an answer (ignored for kinds that are not cached). */
+  /** Stores an answer (ignored for kinds that are not cached, and for a value's first sighting). */
   set(ev: VigilEvent, covered: boolean): void {
+    if (!this.#admit(ev)) return;
     if (++this.#size > MAX_ENTRIES) {
       this.#reset();
       this.#size = 1;
@@ -120,6 +166,15 @@ export class CoverageCache {
         return;
     }
   }
+}
+
+/** FNV-1a of two strings, for the admission filter (collisions only admit a value early). */
+function hash2(a: string, b: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0xff, 0x01000193);
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 16)) & (DOOR_BITS - 1);
 }
 
 function nested(m: Map<string, Map<string, boolean>>, k: string): Map<string, boolean> {
