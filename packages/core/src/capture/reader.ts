@@ -226,7 +226,6 @@ export class CaptureReader {
     let fileOffset = this.#bodyStart; // file offset of buf[0]
     let eof = false;
     let batch: VigilEvent[] = [];
-    const chunk = Buffer.allocUnsafe(chunkBytes);
     const aborted = () =>
       new VigilError('ABORTED', 'capture read aborted', {
         cause: signal?.reason,
@@ -279,13 +278,16 @@ export class CaptureReader {
         buf = buf.subarray(pos);
         fileOffset += pos;
         if (eof) break;
-        const { bytesRead } = await this.#fh.read(chunk, 0, chunk.length, fileOffset + buf.length);
+        // Read straight after the incomplete block left over (usually a few KiB), so the
+        // chunk itself is never copied.
+        const next = Buffer.allocUnsafe(buf.length + chunkBytes);
+        buf.copy(next, 0);
+        const { bytesRead } = await this.#fh.read(next, buf.length, chunkBytes, fileOffset + buf.length);
         if (bytesRead === 0) {
           eof = true;
           continue;
         }
-        // Copy so `buf` never aliases `chunk`, which the next read overwrites.
-        buf = Buffer.concat([buf, chunk.subarray(0, bytesRead)]);
+        buf = next.subarray(0, buf.length + bytesRead);
       }
       if (batch.length > 0) yield batch;
       if (buf.length > 0) {
@@ -401,7 +403,7 @@ export class CaptureReader {
     if (!validate) return rec as VigilEvent;
     // The generated check is never looser than the schema: a pass means zod would return
     // this same event, so the copy zod makes is skipped. Anything else goes to zod.
-    if (layout.check !== undefined && rec.kind === layout.kind && layout.check(v)) return rec as VigilEvent;
+    if (layout.check?.(v)) return rec as VigilEvent;
     const parsed = EventSchema.safeParse(rec);
     if (!parsed.success) {
       throw fromZodError(parsed.error, 'event', { file: this.path, offset }, 'CAPTURE_CORRUPT');

@@ -18,7 +18,7 @@ export const MAX_DEPTH = 32;
 /** Longest string (in bytes) considered for sharing. */
 const SHARE_MAX_BYTES = 128;
 /** Slots in the shared-string table (a power of two). */
-const SHARE_SLOTS = 16384;
+const SHARE_SLOTS = 8192;
 
 /** Raised for bytes that are not a well-formed record; the caller adds file and offset. */
 export class RecordDecodeError extends Error {}
@@ -29,13 +29,14 @@ export class RecordDecoder {
   #view: DataView = new DataView(new ArrayBuffer(0));
   #pos = 0;
   #end = 0;
-  readonly #shared: (string | undefined)[] = new Array(SHARE_SLOTS);
-  /** The encoded bytes of each shared string, SHARE_MAX_BYTES per slot, compared a word at a time. */
-  readonly #sharedBytes = new Uint8Array(SHARE_SLOTS * SHARE_MAX_BYTES);
-  readonly #sharedView = new DataView(this.#sharedBytes.buffer);
-  readonly #sharedLen = new Int32Array(SHARE_SLOTS).fill(-1);
-  /** 1 where the slot's string has been interned (done on its second sighting, so one-off values cost nothing extra). */
-  readonly #interned = new Uint8Array(SHARE_SLOTS);
+  /** Per slot, a value seen at least twice, interned, and its encoded bytes (SHARE_MAX_BYTES a slot). */
+  readonly #hot: (string | undefined)[] = new Array(SHARE_SLOTS);
+  readonly #hotView = new DataView(new ArrayBuffer(SHARE_SLOTS * SHARE_MAX_BYTES));
+  readonly #hotLen = new Int32Array(SHARE_SLOTS).fill(-1);
+  /** Per slot, the newest value seen once, and its bytes. */
+  readonly #cold: (string | undefined)[] = new Array(SHARE_SLOTS);
+  readonly #coldView = new DataView(new ArrayBuffer(SHARE_SLOTS * SHARE_MAX_BYTES));
+  readonly #coldLen = new Int32Array(SHARE_SLOTS).fill(-1);
 
   /** The last string read at each field slot (see {@link RecordDecoder.field}). */
   #last: (string | undefined)[] = [];
@@ -258,21 +259,26 @@ export class RecordDecoder {
         h = Math.imul(h ^ c, 0x01000193);
       }
       const slot = (h ^ (h >>> 15)) & (SHARE_SLOTS - 1);
-      const at = slot * SHARE_MAX_BYTES;
-      if (this.#sharedLen[slot] === n && sameBytes(view, start, this.#sharedView, at, n)) {
-        const cached = this.#shared[slot]!;
-        if (this.#interned[slot] === 1) return cached;
-        const canonical = internalise(cached);
-        this.#shared[slot] = canonical;
-        this.#interned[slot] = 1;
+      // Two tiers per slot: a value that came back (interned), and the newest one-off. A
+      // one-off only ever replaces the one-off, so values that repeat are not pushed out
+      // by the unique paths and names around them.
+      const hot = slot * SHARE_MAX_BYTES;
+      if (this.#hotLen[slot] === n && sameBytes(view, start, this.#hotView, hot, n)) return this.#hot[slot]!;
+      const cold = slot * SHARE_MAX_BYTES;
+      if (this.#coldLen[slot] === n && sameBytes(view, start, this.#coldView, cold, n)) {
+        const canonical = internalise(this.#cold[slot]!);
+        this.#hot[slot] = canonical;
+        this.#hotLen[slot] = n;
+        copyBytes(view, start, this.#hotView, hot, n);
+        this.#cold[slot] = undefined;
+        this.#coldLen[slot] = -1;
         return canonical;
       }
       const s =
         (high & 0x80808080) === 0 ? bytes.toString('latin1', start, end) : bytes.toString('utf8', start, end);
-      this.#shared[slot] = s;
-      this.#sharedLen[slot] = n;
-      this.#interned[slot] = 0;
-      copyBytes(view, start, this.#sharedView, at, n);
+      this.#cold[slot] = s;
+      this.#coldLen[slot] = n;
+      copyBytes(view, start, this.#coldView, cold, n);
       return s;
     }
     // Flat strings from one native call: building them piecewise leaves rope strings that every later hash or compare must flatten.
