@@ -37,6 +37,8 @@ export class DnsEnricher implements Enricher {
   readonly #byWorkload = new Map<string, Map<string, string>>();
   readonly #maxEntries: number;
   readonly #maxWorkloads: number;
+  #lastWorkload: object | undefined;
+  #lastMap: Map<string, string> | undefined;
 
   constructor(options: DnsEnricherOptions = {}) {
     this.#maxEntries = options.maxEntriesPerWorkload ?? 4096;
@@ -60,15 +62,19 @@ export class DnsEnricher implements Enricher {
 
   #learn(ev: EventOf<'dns.query'>): void {
     if (!ev.answers || ev.answers.length === 0) return;
-    let map = this.#byWorkload.get(ev.workload.id);
+    // Events of one workload usually share its WorkloadRef object: skip the lookup on a run of them.
+    let map = ev.workload === this.#lastWorkload ? this.#lastMap : this.#byWorkload.get(ev.workload.id);
     if (!map) {
       if (this.#byWorkload.size >= this.#maxWorkloads) {
         const oldest = this.#byWorkload.keys().next().value;
         if (oldest !== undefined) this.#byWorkload.delete(oldest);
+        this.#lastWorkload = undefined;
       }
       map = new Map();
       this.#byWorkload.set(ev.workload.id, map);
     }
+    this.#lastWorkload = ev.workload;
+    this.#lastMap = map;
     const name = ev.name;
     for (const addr of ev.answers) {
       // An answer seen again for the same name moves to the young end only once the
@@ -120,6 +126,9 @@ export class ProcessTreeEnricher implements Enricher {
   readonly name = 'process-tree';
   readonly #procs = new Map<number, ProcessInfo>();
   readonly #max: number;
+  /** The last pid looked up and what the map held for it. */
+  #lastPid = -1;
+  #lastInfo: ProcessInfo | undefined;
 
   constructor(options: ProcessTreeOptions = {}) {
     this.#max = options.maxProcesses ?? 65_536;
@@ -153,7 +162,10 @@ export class ProcessTreeEnricher implements Enricher {
           exited: false,
         });
       } else {
-        const known = this.#procs.get(ev.pid);
+        // Runs of events from one process are common: skip the map for them.
+        const known = ev.pid === this.#lastPid ? this.#lastInfo : this.#procs.get(ev.pid);
+        this.#lastPid = ev.pid;
+        this.#lastInfo = known;
         if (known) {
           if (ev.exe === '') ev.exe = known.exe;
           if (ev.ppid === 0) ev.ppid = known.ppid;
@@ -202,9 +214,11 @@ export class ProcessTreeEnricher implements Enricher {
   #put(info: ProcessInfo): void {
     this.#procs.delete(info.pid);
     this.#procs.set(info.pid, info);
+    if (info.pid === this.#lastPid) this.#lastInfo = info;
     if (this.#procs.size > this.#max) {
       const oldest = this.#procs.keys().next().value;
       if (oldest !== undefined) this.#procs.delete(oldest);
+      if (oldest === this.#lastPid) this.#lastPid = -1;
     }
   }
 }

@@ -3,7 +3,11 @@ import type { VigilEvent } from '../../events/schema.js';
 const MAX_ENTRIES = 16_384;
 /** Bits in the admission filter (a power of two). */
 const DOOR_BITS = 1 << 16;
-const ACCESS_BIT: Record<string, number> = { read: 0, path: 0, write: 2, readwrite: 2, exec: 4 };
+/** Where a file access's two bits (seen, covered) sit in a path's entry. */
+function accessBit(access: string): number {
+  if (access === 'write' || access === 'readwrite') return 2;
+  return access === 'exec' ? 4 : 0;
+}
 
 /**
  * Remembers whether exact event values were covered, keyed by the event's own
@@ -97,7 +101,7 @@ export class CoverageCache {
       case 'file.open': {
         const bits = this.#files.get(ev.path);
         if (bits === undefined) return undefined;
-        const b = ACCESS_BIT[ev.access] ?? 0;
+        const b = accessBit(ev.access);
         return (bits >> b) & 1 ? ((bits >> (b + 1)) & 1) === 1 : undefined;
       }
       case 'dns.query':
@@ -129,7 +133,7 @@ export class CoverageCache {
     }
     switch (ev.kind) {
       case 'file.open': {
-        const b = ACCESS_BIT[ev.access] ?? 0;
+        const b = accessBit(ev.access);
         const bits = this.#files.get(ev.path) ?? 0;
         this.#files.set(ev.path, (bits & ~(3 << b)) | (1 << b) | ((covered ? 1 : 0) << (b + 1)));
         return;
