@@ -161,10 +161,64 @@ function generaliseUncached(seg: string, underTemp: boolean): string {
   if (TEMP_NAME.test(seg)) return '<tmp>';
   if (underTemp && /\d/.test(seg)) return '<tmp>';
   let out = seg;
-  if (out.length >= 8) {
-    out = out.replace(UUID, '<uuid>').replace(HEX_RUN, '<hex>');
+  // The replacements below run only where a cheap scan says their pattern can match
+  // (the scans are exact pre-conditions, so the output is the regexes' output).
+  if (out.length >= 36 && out.includes('-')) out = out.replace(UUID, '<uuid>');
+  const runs = scanRuns(out);
+  if (runs & HAS_HEX_ID) out = out.replace(HEX_RUN, '<hex>');
+  return runs & HAS_DIGIT_RUN ? out.replace(LONG_DIGITS, '<num>') : out;
+}
+
+/** ASCII upper-case letters to lower case; every other code unchanged (what the regexes' `i` flag does). */
+function lower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
+
+const HAS_HEX_ID = 1;
+const HAS_DIGIT_RUN = 2;
+
+/**
+ * One pass over `s`: whether it holds a run HEX_RUN would replace (eight or
+ * more hex characters with a digit and a letter, between non-alphanumerics)
+ * and a run of three or more digits.
+ */
+function scanRuns(s: string): number {
+  let flags = 0;
+  let digits = 0;
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const c = lower(s.charCodeAt(i));
+    const isDigit = c >= 0x30 && c <= 0x39;
+    const isHexLetter = c >= 0x61 && c <= 0x66;
+    if (!isDigit && !isHexLetter) {
+      digits = 0;
+      i++;
+      continue;
+    }
+    // A maximal run of hex characters from i.
+    const prev = i > 0 ? lower(s.charCodeAt(i - 1)) : 0;
+    const bounded = !((prev >= 0x30 && prev <= 0x39) || (prev >= 0x61 && prev <= 0x7a));
+    let j = i;
+    let hasDigit = false;
+    let hasLetter = false;
+    for (; j < n; j++) {
+      const d = lower(s.charCodeAt(j));
+      if (d >= 0x30 && d <= 0x39) {
+        hasDigit = true;
+        if (++digits >= 3) flags |= HAS_DIGIT_RUN;
+      } else if (d >= 0x61 && d <= 0x66) {
+        hasLetter = true;
+        digits = 0;
+      } else break;
+    }
+    const next = j < n ? lower(s.charCodeAt(j)) : 0;
+    const endBounded = !((next >= 0x30 && next <= 0x39) || (next >= 0x61 && next <= 0x7a));
+    if (j - i >= 8 && hasDigit && hasLetter && bounded && endBounded) flags |= HAS_HEX_ID;
+    if (flags === (HAS_HEX_ID | HAS_DIGIT_RUN)) return flags;
+    i = j;
   }
-  return out.replace(LONG_DIGITS, '<num>');
+  return flags;
 }
 
 /**

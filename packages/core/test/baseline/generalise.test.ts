@@ -221,3 +221,52 @@ describe('stability', () => {
     expect(again.state.noveltyRate).toBeCloseTo(10 / 11);
   });
 });
+
+describe('generaliseSegment agrees with its plain-regex definition', () => {
+  // The definition the fast path must reproduce: every replacement applied unconditionally.
+  const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+  const HEX_RUN = /(?<![0-9a-z])(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,}(?![0-9a-z])/gi;
+  const LONG_DIGITS = /\d{3,}/g;
+  const reference = (seg: string): string => {
+    let out = seg;
+    if (out.length >= 8) out = out.replace(UUID, '<uuid>').replace(HEX_RUN, '<hex>');
+    return out.replace(LONG_DIGITS, '<num>');
+  };
+  // Segments with a digit that are neither all digits nor temp names reach the replacements.
+  const reaches = (s: string) => /\d/.test(s) && !/^\d+$/.test(s) && generaliseSegment(s) !== '<tmp>';
+
+  it('property: on strings built from hex, digits, separators, letters, case and control characters', () => {
+    const piece = fc.oneof(
+      fc.stringMatching(/^[0-9a-fA-F]{1,14}$/),
+      fc.stringMatching(/^[0-9]{1,6}$/),
+      fc.constantFrom('-', '.', '_', 'g', 'G', 'z', 'x', '\u0010', '\u0019', '\u00e9', 'K', '<', '>'),
+      fc.uuid().map((u) => (u.length % 2 ? u.toUpperCase() : u)),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 10 }), (parts) => {
+        const seg = parts.join('');
+        if (!reaches(seg)) return;
+        expect(generaliseSegment(`${seg}`)).toBe(reference(seg));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('on the shapes agents produce', () => {
+    for (const seg of [
+      'notes-eb42f9e1-7870-fa12-01ec-95829e59d78f.md',
+      'EB42F9E1-7870-FA12-01EC-95829E59D78F',
+      'report-20261126.txt',
+      'a3f9c2d1e0b4',
+      'a3f9c2d1e0b4g',
+      'x-deadbeef00-y',
+      'deadbeefcafe',
+      '12345678',
+      'v1.2.3',
+      'libfoo.so.1.2.300',
+      '\u0010deadbeef01',
+    ]) {
+      if (reaches(seg)) expect(generaliseSegment(seg), seg).toBe(reference(seg));
+    }
+  });
+});
