@@ -58,6 +58,11 @@ int main(int argc, char **argv) {
   for (long i = 0; i < n; i++) { int s = socket(AF_INET, SOCK_STREAM, 0); connect(s, (struct sockaddr *)&a, sizeof(a)); close(s); }
   return 0;
 }`,
+  // N getppid() calls: syscalls Vigil does not capture, so only the per-syscall check runs.
+  syscallstorm: `
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv) { long n = atol(argv[1]); long s = 0; for (long i = 0; i < n; i++) s += getppid(); return s == 42; }`,
   // N fork+exec of /bin/true.
   execstorm: `
 #include <stdlib.h>

@@ -39,6 +39,7 @@ const workloads: [string, string, string[]][] = [
   ['open/close storm (50,000)', bins.openstorm, ['50000']],
   ['connect storm (5,000 refused)', bins.connectstorm, ['5000', '1']],
   ['exec storm (300)', bins.execstorm, ['300']],
+  ['syscall storm (1,000,000 getppid, not captured)', bins.syscallstorm, ['1000000']],
 ];
 const perRun = new Map<string, number[]>();
 execFileSync('sysctl', ['-qw', 'kernel.bpf_stats_enabled=1']);

@@ -3,11 +3,13 @@
  * bpftrace tracing the same events and auditd rules for the same syscalls.
  *
  *   npx tsx bench/capture/overhead.ts [RUNS=5] [MODES=off,vigil,bpftrace,auditd]
+ *   ONLY=agent npx tsx bench/capture/overhead.ts 15 off,vigil   # one workload, more rounds
  *
  * Workloads (each in its own cgroup): an exec storm (fork+exec /bin/true), an
  * open/close storm, a connect storm (refused TCP connects) and an agent run
- * (Node.js: chat-completion calls to a local OpenAI-compatible server, file
- * reads and writes, tool processes). Modes are interleaved round by round, in a
+ * (Node.js: chat-completion calls to a local OpenAI-compatible server running
+ * in its own process outside the workload's cgroup, file reads and writes,
+ * tool processes). Modes are interleaved round by round, in a
  * rotating order; each mode's time is divided by the "off" time of the same
  * round and the table shows the median of those ratios.
  *
@@ -19,7 +21,7 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileWorkloads, ensureSourceConditions, fmt, median, table } from './common.js';
@@ -86,30 +88,37 @@ function ensureTracefs(): void {
 }
 
 // --- the agent workload's model server ------------------------------------------------
-const server: Server = createServer((req, res) => {
+// A separate process, as a model server is in any deployment: in this one it would share
+// an event loop with the Vigil consumer and charge the consumer's work to the agent's calls.
+const serverScript = join(work, 'model-server.mjs');
+writeFileSync(
+  serverScript,
+  `import { createServer } from 'node:http';
+const server = createServer((req, res) => {
   let body = '';
-  req.on('data', (d) => {
-    body += String(d);
-  });
+  req.on('data', (d) => { body += String(d); });
   req.on('end', () => {
     res.setHeader('content-type', 'application/json');
-    res.end(
-      JSON.stringify({
-        id: 'chatcmpl-bench',
-        object: 'chat.completion',
-        model: 'local-model',
-        choices: [
-          { index: 0, message: { role: 'assistant', content: `ok ${body.length}` }, finish_reason: 'stop' },
-        ],
-        usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
-      }),
-    );
+    res.end(JSON.stringify({
+      id: 'chatcmpl-bench', object: 'chat.completion', model: 'local-model',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'ok ' + body.length }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
+    }));
   });
 });
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const addr = server.address();
-const modelPort = typeof addr === 'object' && addr ? addr.port : 0;
-cleanups.push(() => server.close());
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`,
+);
+const serverProc = spawn(process.execPath, [serverScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+cleanups.push(() => serverProc.kill('SIGKILL'));
+const modelPort = await new Promise<number>((resolve, reject) => {
+  let out = '';
+  serverProc.stdout?.on('data', (d) => {
+    out += String(d);
+    if (out.includes('\n')) resolve(Number(out.trim()));
+  });
+  serverProc.once('exit', (code) => reject(new Error(`model server exited with ${code}`)));
+});
 
 const agentScript = join(work, 'agent.mjs');
 writeFileSync(
@@ -149,6 +158,11 @@ const WORKLOADS: Workload[] = [
   },
   { name: 'agent run (Node.js, 40 model calls)', cmd: process.execPath, args: () => [agentScript] },
 ];
+// ONLY=<substring> keeps the workloads whose name contains it (e.g. ONLY=agent).
+{
+  const only = process.env['ONLY'];
+  if (only) WORKLOADS.splice(0, WORKLOADS.length, ...WORKLOADS.filter((w) => w.name.includes(only)));
+}
 // Operations per run, to compare auditd's shorter runs per operation.
 const opsOf = (w: Workload, auditd: boolean) => Number(w.args(auditd)[0]) || 1;
 
@@ -213,7 +227,11 @@ interface Active {
 }
 
 async function startVigil(cg: CgroupT): Promise<Active> {
-  const sensor: SensorT = await Sensor.open({ cgroups: [cg.dir] });
+  const flush = process.env['FLUSH_MS'];
+  const sensor: SensorT = await Sensor.open({
+    cgroups: [cg.dir],
+    ...(flush ? { flushIntervalMs: Number(flush) } : {}),
+  });
   let n = 0;
   const consume = (async () => {
     for await (const b of sensor) n += b.length;

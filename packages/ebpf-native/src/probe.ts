@@ -84,13 +84,13 @@ export const ProbeReportSchema = z.object({
     error: z.string().optional(),
   }),
   features: z.record(z.enum(PROBE_FEATURES), FeatureStatusSchema),
-  /** True when everything `Sensor` needs (BTF, ring buffer, tp_btf, raw_tp) works. */
+  /** True when everything `Sensor` needs (BTF, ring buffer, tp_btf) works. */
   captureReady: z.boolean(),
 });
 /** @see {@link ProbeReportSchema} */
 export type ProbeReport = z.infer<typeof ProbeReportSchema>;
 
-const REQUIRED: readonly ProbeFeature[] = ['btf', 'ringbuf', 'tp_btf', 'raw_tp'];
+const REQUIRED: readonly ProbeFeature[] = ['btf', 'ringbuf', 'tp_btf'];
 
 /**
  * Probes the kernel for the BPF features Vigil uses and says, for each one

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (Apache-2.0 OR GPL-2.0)
 /*
- * Vigil capture programs. Tracepoints only (tp_btf + raw_tp), CO-RE reads.
+ * Vigil capture programs. Tracepoints only (tp_btf), CO-RE reads.
  *
- * Syscall events are taken at raw_tp/sys_exit alone: on x86-64 the argument
+ * Syscall events are taken at tp_btf/sys_exit alone: on x86-64 the argument
  * registers in pt_regs are still the caller's at exit, so one hook sees both
  * arguments and result without a per-thread map between enter and exit.
  */
@@ -862,12 +862,15 @@ static __always_inline int on_memfd(__u8 *rec, long nr, struct pt_regs *regs, lo
 	return 0;
 }
 
-SEC("raw_tp/sys_exit")
-int vigil_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+/*
+ * Runs on every syscall exit on the machine, so the path for syscalls Vigil
+ * does not capture is kept short: tp_btf gives a typed pt_regs pointer, read
+ * directly instead of through a probe-read helper call.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(vigil_sys_exit, struct pt_regs *regs, long ret)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	long ret = ctx->args[1];
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = regs->orig_ax;
 	if (!interesting(nr))
 		return 0;
 	if (self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid)
