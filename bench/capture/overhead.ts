@@ -374,15 +374,35 @@ cleanupAll();
 
 const base = perOp['off'] ?? {};
 const others = modes.filter((m) => m !== 'off');
-/** Median over rounds of f(mode sample, off sample of the same round): pairs measurements taken close in time. */
-function paired(mode: string, workload: string, f: (x: Sample, off: Sample) => number): number {
+/** f(mode sample, off sample of the same round) for every round: pairs measurements taken close in time. */
+function pairs(mode: string, workload: string, f: (x: Sample, off: Sample) => number): number[] {
   const offs = base[workload] ?? [];
   const out: number[] = [];
   (perOp[mode]?.[workload] ?? []).forEach((x, r) => {
     const o = offs[r];
     if (x !== undefined && o !== undefined) out.push(f(x, o));
   });
+  return out;
+}
+/** Median over rounds of the paired values. */
+function paired(mode: string, workload: string, f: (x: Sample, off: Sample) => number): number {
+  const out = pairs(mode, workload, f);
   return out.length > 0 ? median(out) : Number.NaN;
+}
+/** A 95% bootstrap interval for the median of `xs` (2,000 resamples, fixed seed). */
+function medianInterval(xs: readonly number[]): [number, number] {
+  if (xs.length < 5) return [Number.NaN, Number.NaN];
+  let seed = 0x2545f491;
+  const rand = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  };
+  const meds: number[] = [];
+  for (let i = 0; i < 2000; i++) meds.push(median(xs.map(() => xs[Math.floor(rand() * xs.length)]!)));
+  meds.sort((a, b) => a - b);
+  return [meds[49]!, meds[1949]!];
 }
 const offMedian = (w: string, f: (s: Sample) => number) =>
   median((base[w] ?? []).filter((v): v is Sample => v !== undefined).map(f));
@@ -414,6 +434,19 @@ report(
   'ms/op',
   (s) => s.ms,
   (x, o) => x.ms / o.ms,
+);
+console.log('\n95% bootstrap intervals of the median wall-time ratio\n');
+console.log(
+  table(
+    ['workload', ...others],
+    WORKLOADS.map((w) => [
+      w.name,
+      ...others.map((m) => {
+        const [lo, hi] = medianInterval(pairs(m, w.name, (x, o) => x.ms / o.ms));
+        return Number.isNaN(lo) ? '-' : `${fmt(lo, 3)}–${fmt(hi, 3)}`;
+      }),
+    ]),
+  ),
 );
 report(
   "CPU time of the workload's own processes (its cgroup's cpu.stat), ratio to off: in-kernel tracing cost, robust to other load",
