@@ -18,8 +18,8 @@ function accessBit(access: string): number {
  * baseline changes, and when it fills up.
  */
 export class CoverageCache {
-  #files = new Map<string, number>();
-  #dns = new Map<string, boolean>();
+  #files = new StringTable();
+  #dns = new StringTable();
   #named = new Map<string, Map<string, Map<number, boolean>>>();
   #raw = new Map<string, Map<string, Map<number, boolean>>>();
   #tools = new Map<string, Map<string, boolean>>();
@@ -27,7 +27,8 @@ export class CoverageCache {
   #execs = new Map<string, Map<string, boolean>>();
   #size = 0;
   /** First sightings, by a hash of the value: a value is cached once its bit is already set. */
-  readonly #door = new Int32Array(DOOR_BITS >>> 5);
+  /** Allocated on first use: a baseline that is never checked costs nothing here. */
+  #door: Int32Array | undefined;
   #doorSet = 0;
 
   /** The arguments as one key; a get followed by a set for the same event joins them once. */
@@ -43,7 +44,7 @@ export class CoverageCache {
 
   clear(): void {
     this.#reset();
-    this.#door.fill(0);
+    this.#door = undefined;
     this.#doorSet = 0;
   }
 
@@ -74,19 +75,21 @@ export class CoverageCache {
     }
     const word = h >>> 5;
     const bit = 1 << (h & 31);
-    if ((this.#door[word]! & bit) !== 0) return true;
-    this.#door[word]! |= bit;
+    this.#door ??= new Int32Array(DOOR_BITS >>> 5);
+    const door = this.#door;
+    if ((door[word]! & bit) !== 0) return true;
+    door[word]! |= bit;
     // A filter more than half full admits too much by accident: start it again.
     if (++this.#doorSet > DOOR_BITS >>> 1) {
-      this.#door.fill(0);
+      door.fill(0);
       this.#doorSet = 0;
     }
     return false;
   }
 
   #reset(): void {
-    this.#files = new Map();
-    this.#dns = new Map();
+    this.#files = new StringTable();
+    this.#dns = new StringTable();
     this.#named = new Map();
     this.#raw = new Map();
     this.#tools = new Map();
@@ -100,12 +103,14 @@ export class CoverageCache {
     switch (ev.kind) {
       case 'file.open': {
         const bits = this.#files.get(ev.path);
-        if (bits === undefined) return undefined;
+        if (bits === -1) return undefined;
         const b = accessBit(ev.access);
         return (bits >> b) & 1 ? ((bits >> (b + 1)) & 1) === 1 : undefined;
       }
-      case 'dns.query':
-        return this.#dns.get(ev.name);
+      case 'dns.query': {
+        const v = this.#dns.get(ev.name);
+        return v === -1 ? undefined : v === 1;
+      }
       case 'net.connect': {
         const byProto = ev.dnsName !== undefined ? this.#named : this.#raw;
         return byProto
@@ -134,12 +139,13 @@ export class CoverageCache {
     switch (ev.kind) {
       case 'file.open': {
         const b = accessBit(ev.access);
-        const bits = this.#files.get(ev.path) ?? 0;
+        const old = this.#files.get(ev.path);
+        const bits = old === -1 ? 0 : old;
         this.#files.set(ev.path, (bits & ~(3 << b)) | (1 << b) | ((covered ? 1 : 0) << (b + 1)));
         return;
       }
       case 'dns.query':
-        this.#dns.set(ev.name, covered);
+        this.#dns.set(ev.name, covered ? 1 : 0);
         return;
       case 'net.connect': {
         const byProto = ev.dnsName !== undefined ? this.#named : this.#raw;
@@ -179,6 +185,94 @@ function hash2(a: string, b: string): number {
   h = Math.imul(h ^ 0xff, 0x01000193);
   for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b.charCodeAt(i), 0x01000193);
   return (h ^ (h >>> 16)) & (DOOR_BITS - 1);
+}
+
+/** Most slots of a StringTable (a power of two); it holds at most half as many keys. */
+const TABLE_SLOTS = 1 << 15;
+/** Slots of a new StringTable: it grows by doubling, so an idle baseline costs almost nothing. */
+const TABLE_START = 64;
+/** Probes before a lookup gives up (a miss; an insert is dropped): bounded work for colliding keys. */
+const MAX_PROBES = 8;
+
+/**
+ * An open-addressing table from string (a path, a DNS name) to small integer.
+ * Keys are hashed on a sample of at most 32 characters (the last 16 and 16
+ * spread over the rest), which costs less than hashing a fresh string in full,
+ * as a Map must for every one-off path or name; equal hashes are confirmed by
+ * comparing the strings. Probing is bounded, so colliding keys (even crafted
+ * ones) cost at most MAX_PROBES comparisons and are simply not cached.
+ */
+class StringTable {
+  #keys: (string | undefined)[] = new Array(TABLE_START);
+  #values = new Int32Array(TABLE_START);
+  #mask = TABLE_START - 1;
+  #size = 0;
+
+  /** The value of `key`, or -1. */
+  get(key: string): number {
+    const mask = this.#mask;
+    let i = sampleHash(key) & mask;
+    for (let p = 0; p < MAX_PROBES; p++) {
+      const k = this.#keys[i];
+      if (k === undefined) return -1;
+      if (k === key) return this.#values[i]!;
+      i = (i + 1) & mask;
+    }
+    return -1;
+  }
+
+  set(key: string, value: number): void {
+    if (this.#size * 2 >= this.#keys.length) {
+      if (this.#keys.length >= TABLE_SLOTS) return; // full: the cache is reset soon
+      this.#grow();
+    }
+    this.#put(key, value);
+  }
+
+  #put(key: string, value: number): void {
+    const mask = this.#mask;
+    let i = sampleHash(key) & mask;
+    for (let p = 0; p < MAX_PROBES; p++) {
+      const k = this.#keys[i];
+      if (k === undefined) {
+        this.#keys[i] = key;
+        this.#values[i] = value;
+        this.#size++;
+        return;
+      }
+      if (k === key) {
+        this.#values[i] = value;
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  #grow(): void {
+    const keys = this.#keys;
+    const values = this.#values;
+    this.#keys = new Array(keys.length * 2);
+    this.#values = new Int32Array(keys.length * 2);
+    this.#mask = keys.length * 2 - 1;
+    this.#size = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (k !== undefined) this.#put(k, values[i]!);
+    }
+  }
+}
+
+function sampleHash(s: string): number {
+  const n = s.length;
+  let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
+  const tail = Math.min(n, 16);
+  for (let i = n - tail; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  const rest = n - tail;
+  if (rest > 0) {
+    const step = rest <= 16 ? 1 : Math.floor(rest / 16);
+    for (let i = 0; i < rest; i += step) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  }
+  return h ^ (h >>> 15);
 }
 
 function nested(m: Map<string, Map<string, boolean>>, k: string): Map<string, boolean> {
