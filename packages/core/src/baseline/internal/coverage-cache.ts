@@ -24,7 +24,8 @@ export class CoverageCache {
   #raw = new Map<string, Map<string, Map<number, boolean>>>();
   #tools = new Map<string, Map<string, boolean>>();
   #models = new Map<string, Map<string, boolean>>();
-  #execs = new Map<string, Map<string, boolean>>();
+  /** Executable → its argument lists (joined) → covered (1) or not (0). */
+  #execs = new Map<string, StringTable>();
   #size = 0;
   /** First sightings, by a hash of the value: a value is cached once its bit is already set. */
   /** Allocated on first use: a baseline that is never checked costs nothing here. */
@@ -122,8 +123,12 @@ export class CoverageCache {
         return this.#tools.get(ev.server)?.get(ev.tool);
       case 'model.call':
         return this.#models.get(ev.provider)?.get(ev.model);
-      case 'process.exec':
-        return this.#execs.get(ev.filename)?.get(this.#argsKey(ev.argv));
+      case 'process.exec': {
+        const args = this.#execs.get(ev.filename);
+        if (args === undefined) return undefined;
+        const v = args.get(this.#argsKey(ev.argv));
+        return v === -1 ? undefined : v === 1;
+      }
       default:
         return undefined;
     }
@@ -169,9 +174,15 @@ export class CoverageCache {
       case 'model.call':
         nested(this.#models, ev.provider).set(ev.model, covered);
         return;
-      case 'process.exec':
-        nested(this.#execs, ev.filename).set(this.#argsKey(ev.argv), covered);
+      case 'process.exec': {
+        let args = this.#execs.get(ev.filename);
+        if (args === undefined) {
+          args = new StringTable();
+          this.#execs.set(ev.filename, args);
+        }
+        args.set(this.#argsKey(ev.argv), covered ? 1 : 0);
         return;
+      }
       default:
         return;
     }
