@@ -33,9 +33,15 @@ function constant(consts: string[], prefix: string, type: string, body: string):
 function check(def: Def, x: string, consts: string[]): string | undefined {
   const parts: string[] = [];
   switch (def.type) {
-    case 'number':
-      parts.push(`typeof ${x} === 'number'`, `Number.isFinite(${x})`);
+    case 'number': {
+      // Number.isSafeInteger and Number.isFinite are false for anything but a number,
+      // so one of them is the whole type check.
+      const safeint = (def.checks ?? []).some(
+        (c) => c._zod.def['check'] === 'number_format' && c._zod.def['format'] === 'safeint',
+      );
+      if (!safeint) parts.push(`Number.isFinite(${x})`);
       break;
+    }
     case 'string':
       parts.push(`typeof ${x} === 'string'`);
       break;
@@ -43,6 +49,9 @@ function check(def: Def, x: string, consts: string[]): string | undefined {
       return def.checks?.length ? undefined : `typeof ${x} === 'boolean'`;
     case 'enum': {
       if (def.checks?.length || !def.entries) return undefined;
+      const values = Object.values(def.entries);
+      // A few values: comparisons against literals (interned strings compare by pointer).
+      if (values.length <= 8) return values.map((v) => `${x} === ${JSON.stringify(v)}`).join(' || ');
       const name = constant(
         consts,
         'ENUM',
@@ -71,9 +80,9 @@ function check(def: Def, x: string, consts: string[]): string | undefined {
     const d = c._zod.def;
     if (d['check'] === 'number_format' && d['format'] === 'safeint') parts.push(`Number.isSafeInteger(${x})`);
     else if (d['check'] === 'greater_than' && typeof d['value'] === 'number')
-      parts.push(`${x} ${d['inclusive'] ? '>=' : '>'} ${d['value']}`);
+      parts.push(`(${x} as number) ${d['inclusive'] ? '>=' : '>'} ${d['value']}`);
     else if (d['check'] === 'less_than' && typeof d['value'] === 'number')
-      parts.push(`${x} ${d['inclusive'] ? '<=' : '<'} ${d['value']}`);
+      parts.push(`(${x} as number) ${d['inclusive'] ? '<=' : '<'} ${d['value']}`);
     else if (d['check'] === 'max_length' && typeof d['maximum'] === 'number' && def.type === 'array')
       parts.push(`(${x} as unknown[]).length <= ${d['maximum']}`);
     else if (d['check'] === 'string_format' && d['format'] === 'regex' && d['pattern'] instanceof RegExp) {

@@ -514,29 +514,20 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
 };
 
-const ENUM_0: ReadonlySet<unknown> = new Set(["ebpf","replay","otel","k8s-audit","cloudtrail","proc","mcp-proxy","synthetic"]);
-const RE_1 = /^\d+$/;
-const EVERY_2 = (a: unknown[]): boolean => {
+const RE_0 = /^\d+$/;
+const EVERY_1 = (a: unknown[]): boolean => {
   for (const e of a) if (!((typeof e === 'string'))) return false;
   return true;
 };
-const ENUM_3: ReadonlySet<unknown> = new Set(["tty","pipe","socket","file","null","other"]);
+const EVERY_2 = (a: unknown[]): boolean => {
+  for (const e of a) if (!(e === "tty" || e === "pipe" || e === "socket" || e === "file" || e === "null" || e === "other")) return false;
+  return true;
+};
+const ENUM_3: ReadonlySet<unknown> = new Set(["setuid","setgid","setreuid","setregid","setresuid","setresgid","setfsuid","setfsgid","capset"]);
 const EVERY_4 = (a: unknown[]): boolean => {
-  for (const e of a) if (!(ENUM_3.has(e))) return false;
+  for (const e of a) if (!((Number.isSafeInteger(e)))) return false;
   return true;
 };
-const ENUM_5: ReadonlySet<unknown> = new Set(["read","write","readwrite","exec","path"]);
-const ENUM_6: ReadonlySet<unknown> = new Set(["inet","inet6","unix"]);
-const ENUM_7: ReadonlySet<unknown> = new Set(["tcp","udp","raw","other"]);
-const ENUM_8: ReadonlySet<unknown> = new Set(["setuid","setgid","setreuid","setregid","setresuid","setresgid","setfsuid","setfsgid","capset"]);
-const EVERY_9 = (a: unknown[]): boolean => {
-  for (const e of a) if (!((typeof e === 'number') && (Number.isFinite(e)) && (Number.isSafeInteger(e)))) return false;
-  return true;
-};
-const ENUM_10: ReadonlySet<unknown> = new Set(["unshare","setns","mount","umount","pivot_root","clone"]);
-const ENUM_11: ReadonlySet<unknown> = new Set(["stdio","http","sse","in-process","unknown"]);
-const ENUM_12: ReadonlySet<unknown> = new Set(["ok","error"]);
-const ENUM_13: ReadonlySet<unknown> = new Set(["aws","gcp","azure"]);
 
 /**
  * Checks the values of one record against the event schema of its kind, in
@@ -549,286 +540,286 @@ const ENUM_13: ReadonlySet<unknown> = new Set(["aws","gcp","azure"]);
  */
 export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => boolean>> = {
   'process.exec': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
     ((typeof v[10] === 'string')) &&
-    ((Array.isArray(v[11])) && (EVERY_2(v[11] as unknown[]))) &&
+    ((Array.isArray(v[11])) && (EVERY_1(v[11] as unknown[]))) &&
     (v[12] === null || ((typeof v[12] === 'string'))) &&
     (v[13] === null || (typeof v[13] === 'boolean')) &&
     (v[14] === null || (typeof v[14] === 'boolean')) &&
-    (v[15] === null || ((Array.isArray(v[15])) && (EVERY_2(v[15] as unknown[])))) &&
-    (v[16] === null || ((Array.isArray(v[16])) && ((v[16] as unknown[]).length <= 3) && (EVERY_4(v[16] as unknown[])))) &&
-    (v[17] === null || ((typeof v[17] === 'number') && (Number.isFinite(v[17])) && (Number.isSafeInteger(v[17])))),
+    (v[15] === null || ((Array.isArray(v[15])) && (EVERY_1(v[15] as unknown[])))) &&
+    (v[16] === null || ((Array.isArray(v[16])) && ((v[16] as unknown[]).length <= 3) && (EVERY_2(v[16] as unknown[])))) &&
+    (v[17] === null || ((Number.isSafeInteger(v[17])))),
   'process.fork': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
-    ((typeof v[10] === 'number') && (Number.isFinite(v[10])) && (Number.isSafeInteger(v[10])) && (v[10] >= 0)),
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    ((Number.isSafeInteger(v[10])) && ((v[10] as number) >= 0)),
   'process.exit': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
-    ((typeof v[10] === 'number') && (Number.isFinite(v[10])) && (Number.isSafeInteger(v[10]))) &&
-    (v[11] === null || ((typeof v[11] === 'number') && (Number.isFinite(v[11])) && (Number.isSafeInteger(v[11])) && (v[11] >= 0))),
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    ((Number.isSafeInteger(v[10]))) &&
+    (v[11] === null || ((Number.isSafeInteger(v[11])) && ((v[11] as number) >= 0))),
   'file.open': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
     ((typeof v[10] === 'string')) &&
-    ((typeof v[11] === 'number') && (Number.isFinite(v[11])) && (Number.isSafeInteger(v[11])) && (v[11] >= 0)) &&
-    (ENUM_5.has(v[12])) &&
+    ((Number.isSafeInteger(v[11])) && ((v[11] as number) >= 0)) &&
+    (v[12] === "read" || v[12] === "write" || v[12] === "readwrite" || v[12] === "exec" || v[12] === "path") &&
     (v[13] === null || (typeof v[13] === 'boolean')) &&
-    ((typeof v[14] === 'number') && (Number.isFinite(v[14])) && (Number.isSafeInteger(v[14]))),
+    ((Number.isSafeInteger(v[14]))),
   'net.connect': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
-    (ENUM_6.has(v[10])) &&
-    (ENUM_7.has(v[11])) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[10] === "inet" || v[10] === "inet6" || v[10] === "unix") &&
+    (v[11] === "tcp" || v[11] === "udp" || v[11] === "raw" || v[11] === "other") &&
     ((typeof v[12] === 'string')) &&
-    ((typeof v[13] === 'number') && (Number.isFinite(v[13])) && (Number.isSafeInteger(v[13])) && (v[13] >= 0) && (v[13] <= 65535)) &&
+    ((Number.isSafeInteger(v[13])) && ((v[13] as number) >= 0) && ((v[13] as number) <= 65535)) &&
     (v[14] === null || ((typeof v[14] === 'string'))) &&
-    (v[15] === null || ((typeof v[15] === 'number') && (Number.isFinite(v[15])) && (Number.isSafeInteger(v[15])) && (v[15] >= 0) && (v[15] <= 65535))) &&
+    (v[15] === null || ((Number.isSafeInteger(v[15])) && ((v[15] as number) >= 0) && ((v[15] as number) <= 65535))) &&
     (v[16] === null || ((typeof v[16] === 'string'))) &&
-    ((typeof v[17] === 'number') && (Number.isFinite(v[17])) && (Number.isSafeInteger(v[17]))),
+    ((Number.isSafeInteger(v[17]))),
   'net.accept': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
-    (ENUM_6.has(v[10])) &&
-    (ENUM_7.has(v[11])) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[10] === "inet" || v[10] === "inet6" || v[10] === "unix") &&
+    (v[11] === "tcp" || v[11] === "udp" || v[11] === "raw" || v[11] === "other") &&
     ((typeof v[12] === 'string')) &&
-    ((typeof v[13] === 'number') && (Number.isFinite(v[13])) && (Number.isSafeInteger(v[13])) && (v[13] >= 0) && (v[13] <= 65535)) &&
+    ((Number.isSafeInteger(v[13])) && ((v[13] as number) >= 0) && ((v[13] as number) <= 65535)) &&
     ((typeof v[14] === 'string')) &&
-    ((typeof v[15] === 'number') && (Number.isFinite(v[15])) && (Number.isSafeInteger(v[15])) && (v[15] >= 0) && (v[15] <= 65535)) &&
-    ((typeof v[16] === 'number') && (Number.isFinite(v[16])) && (Number.isSafeInteger(v[16]))),
+    ((Number.isSafeInteger(v[15])) && ((v[15] as number) >= 0) && ((v[15] as number) <= 65535)) &&
+    ((Number.isSafeInteger(v[16]))),
   'net.bind': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
-    (ENUM_6.has(v[10])) &&
-    (ENUM_7.has(v[11])) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[10] === "inet" || v[10] === "inet6" || v[10] === "unix") &&
+    (v[11] === "tcp" || v[11] === "udp" || v[11] === "raw" || v[11] === "other") &&
     ((typeof v[12] === 'string')) &&
-    ((typeof v[13] === 'number') && (Number.isFinite(v[13])) && (Number.isSafeInteger(v[13])) && (v[13] >= 0) && (v[13] <= 65535)) &&
-    ((typeof v[14] === 'number') && (Number.isFinite(v[14])) && (Number.isSafeInteger(v[14]))),
+    ((Number.isSafeInteger(v[13])) && ((v[13] as number) >= 0) && ((v[13] as number) <= 65535)) &&
+    ((Number.isSafeInteger(v[14]))),
   'net.listen': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
-    (ENUM_6.has(v[10])) &&
-    (ENUM_7.has(v[11])) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[10] === "inet" || v[10] === "inet6" || v[10] === "unix") &&
+    (v[11] === "tcp" || v[11] === "udp" || v[11] === "raw" || v[11] === "other") &&
     ((typeof v[12] === 'string')) &&
-    ((typeof v[13] === 'number') && (Number.isFinite(v[13])) && (Number.isSafeInteger(v[13])) && (v[13] >= 0) && (v[13] <= 65535)) &&
-    (v[14] === null || ((typeof v[14] === 'number') && (Number.isFinite(v[14])) && (Number.isSafeInteger(v[14])))) &&
-    ((typeof v[15] === 'number') && (Number.isFinite(v[15])) && (Number.isSafeInteger(v[15]))),
+    ((Number.isSafeInteger(v[13])) && ((v[13] as number) >= 0) && ((v[13] as number) <= 65535)) &&
+    (v[14] === null || ((Number.isSafeInteger(v[14])))) &&
+    ((Number.isSafeInteger(v[15]))),
   'dns.query': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
     ((typeof v[10] === 'string')) &&
     ((typeof v[11] === 'string')) &&
     (v[12] === null || ((typeof v[12] === 'string'))) &&
-    (v[13] === null || ((typeof v[13] === 'number') && (Number.isFinite(v[13])) && (Number.isSafeInteger(v[13])) && (v[13] >= 0) && (v[13] <= 65535))) &&
-    (v[14] === null || ((Array.isArray(v[14])) && (EVERY_2(v[14] as unknown[])))),
+    (v[13] === null || ((Number.isSafeInteger(v[13])) && ((v[13] as number) >= 0) && ((v[13] as number) <= 65535))) &&
+    (v[14] === null || ((Array.isArray(v[14])) && (EVERY_1(v[14] as unknown[])))),
   'priv.change': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
-    (ENUM_8.has(v[10])) &&
-    (v[11] === null || ((Array.isArray(v[11])) && (EVERY_9(v[11] as unknown[])))) &&
-    (v[12] === null || ((Array.isArray(v[12])) && (EVERY_2(v[12] as unknown[])))) &&
-    (v[13] === null || ((Array.isArray(v[13])) && (EVERY_2(v[13] as unknown[])))) &&
-    ((typeof v[14] === 'number') && (Number.isFinite(v[14])) && (Number.isSafeInteger(v[14]))),
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (ENUM_3.has(v[10])) &&
+    (v[11] === null || ((Array.isArray(v[11])) && (EVERY_4(v[11] as unknown[])))) &&
+    (v[12] === null || ((Array.isArray(v[12])) && (EVERY_1(v[12] as unknown[])))) &&
+    (v[13] === null || ((Array.isArray(v[13])) && (EVERY_1(v[13] as unknown[])))) &&
+    ((Number.isSafeInteger(v[14]))),
   'ns.change': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
-    (ENUM_10.has(v[10])) &&
-    (v[11] === null || ((Array.isArray(v[11])) && (EVERY_2(v[11] as unknown[])))) &&
-    (v[12] === null || ((typeof v[12] === 'number') && (Number.isFinite(v[12])) && (Number.isSafeInteger(v[12])))) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[10] === "unshare" || v[10] === "setns" || v[10] === "mount" || v[10] === "umount" || v[10] === "pivot_root" || v[10] === "clone") &&
+    (v[11] === null || ((Array.isArray(v[11])) && (EVERY_1(v[11] as unknown[])))) &&
+    (v[12] === null || ((Number.isSafeInteger(v[12])))) &&
     (v[13] === null || ((typeof v[13] === 'string'))) &&
     (v[14] === null || ((typeof v[14] === 'string'))) &&
     (v[15] === null || ((typeof v[15] === 'string'))) &&
-    ((typeof v[16] === 'number') && (Number.isFinite(v[16])) && (Number.isSafeInteger(v[16]))),
+    ((Number.isSafeInteger(v[16]))),
   'ptrace': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
-    ((typeof v[10] === 'number') && (Number.isFinite(v[10])) && (Number.isSafeInteger(v[10]))) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    ((Number.isSafeInteger(v[10]))) &&
     ((typeof v[11] === 'string')) &&
-    ((typeof v[12] === 'number') && (Number.isFinite(v[12])) && (Number.isSafeInteger(v[12]))) &&
-    ((typeof v[13] === 'number') && (Number.isFinite(v[13])) && (Number.isSafeInteger(v[13]))),
+    ((Number.isSafeInteger(v[12]))) &&
+    ((Number.isSafeInteger(v[13]))),
   'module.load': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
     ((typeof v[10] === 'string')) &&
     (v[11] === null || ((typeof v[11] === 'string'))) &&
-    ((typeof v[12] === 'number') && (Number.isFinite(v[12])) && (Number.isSafeInteger(v[12]))),
+    ((Number.isSafeInteger(v[12]))),
   'bpf.load': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
     ((typeof v[10] === 'string')) &&
     (v[11] === null || ((typeof v[11] === 'string'))) &&
     (v[12] === null || ((typeof v[12] === 'string'))) &&
-    ((typeof v[13] === 'number') && (Number.isFinite(v[13])) && (Number.isSafeInteger(v[13]))),
+    ((Number.isSafeInteger(v[13]))),
   'memfd.create': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
     ((typeof v[10] === 'string')) &&
-    ((typeof v[11] === 'number') && (Number.isFinite(v[11])) && (Number.isSafeInteger(v[11])) && (v[11] >= 0)) &&
-    ((typeof v[12] === 'number') && (Number.isFinite(v[12])) && (Number.isSafeInteger(v[12]))),
+    ((Number.isSafeInteger(v[11])) && ((v[11] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[12]))),
   'tool.call': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
     ((typeof v[10] === 'string')) &&
     ((typeof v[11] === 'string')) &&
-    (v[12] === null || (ENUM_11.has(v[12]))) &&
-    (v[13] === null || ((Array.isArray(v[13])) && (EVERY_2(v[13] as unknown[])))) &&
-    (v[14] === null || (ENUM_12.has(v[14]))) &&
-    (v[15] === null || ((typeof v[15] === 'number') && (Number.isFinite(v[15])) && (v[15] >= 0))) &&
+    (v[12] === null || (v[12] === "stdio" || v[12] === "http" || v[12] === "sse" || v[12] === "in-process" || v[12] === "unknown")) &&
+    (v[13] === null || ((Array.isArray(v[13])) && (EVERY_1(v[13] as unknown[])))) &&
+    (v[14] === null || (v[14] === "ok" || v[14] === "error")) &&
+    (v[15] === null || ((Number.isFinite(v[15])) && ((v[15] as number) >= 0))) &&
     (v[16] === null || ((typeof v[16] === 'string'))),
   'model.call': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
     ((typeof v[10] === 'string')) &&
     ((typeof v[11] === 'string')) &&
     (v[12] === null || ((typeof v[12] === 'string'))) &&
     (v[13] === null || ((typeof v[13] === 'string'))) &&
-    (v[14] === null || ((typeof v[14] === 'number') && (Number.isFinite(v[14])) && (Number.isSafeInteger(v[14])) && (v[14] >= 0))) &&
-    (v[15] === null || ((typeof v[15] === 'number') && (Number.isFinite(v[15])) && (Number.isSafeInteger(v[15])) && (v[15] >= 0))) &&
+    (v[14] === null || ((Number.isSafeInteger(v[14])) && ((v[14] as number) >= 0))) &&
+    (v[15] === null || ((Number.isSafeInteger(v[15])) && ((v[15] as number) >= 0))) &&
     (v[16] === null || ((typeof v[16] === 'string'))),
   'retrieval': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
     ((typeof v[10] === 'string')) &&
     (v[11] === null || ((typeof v[11] === 'string'))) &&
-    (v[12] === null || ((typeof v[12] === 'number') && (Number.isFinite(v[12])) && (Number.isSafeInteger(v[12])) && (v[12] >= 0))) &&
+    (v[12] === null || ((Number.isSafeInteger(v[12])) && ((v[12] as number) >= 0))) &&
     (v[13] === null || ((typeof v[13] === 'string'))),
   'k8s.api': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
     ((typeof v[10] === 'string')) &&
     ((typeof v[11] === 'string')) &&
     (v[12] === null || ((typeof v[12] === 'string'))) &&
@@ -837,21 +828,21 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[15] === null || ((typeof v[15] === 'string'))) &&
     (v[16] === null || ((typeof v[16] === 'string'))) &&
     ((typeof v[17] === 'string')) &&
-    (v[18] === null || ((typeof v[18] === 'number') && (Number.isFinite(v[18])) && (Number.isSafeInteger(v[18])))),
+    (v[18] === null || ((Number.isSafeInteger(v[18])))),
   'cloud.api': (v) =>
-    ((typeof v[0] === 'number') && (Number.isFinite(v[0])) && (v[0] >= 0)) &&
-    ((typeof v[2] === 'number') && (Number.isFinite(v[2])) && (Number.isSafeInteger(v[2])) && (v[2] >= 0)) &&
-    ((typeof v[3] === 'number') && (Number.isFinite(v[3])) && (Number.isSafeInteger(v[3])) && (v[3] >= 0)) &&
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
     ((typeof v[4] === 'string')) &&
     ((typeof v[5] === 'string')) &&
-    (ENUM_0.has(v[6])) &&
-    (v[7] === null || ((typeof v[7] === 'number') && (Number.isFinite(v[7])) && (Number.isSafeInteger(v[7])) && (v[7] >= 0))) &&
-    (v[8] === null || ((typeof v[8] === 'number') && (Number.isFinite(v[8])) && (Number.isSafeInteger(v[8])) && (v[8] >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_1.test(v[9] as string)))) &&
-    (ENUM_13.has(v[10])) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[10] === "aws" || v[10] === "gcp" || v[10] === "azure") &&
     ((typeof v[11] === 'string')) &&
     ((typeof v[12] === 'string')) &&
-    ((Array.isArray(v[13])) && (EVERY_2(v[13] as unknown[]))) &&
+    ((Array.isArray(v[13])) && (EVERY_1(v[13] as unknown[]))) &&
     ((typeof v[14] === 'string')) &&
     (v[15] === null || ((typeof v[15] === 'string'))) &&
     (v[16] === null || ((typeof v[16] === 'string'))),
