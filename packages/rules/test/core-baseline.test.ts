@@ -31,6 +31,30 @@ describe('coreBaselineView (the @vigil/core baselines)', () => {
     expect(view.approvedTools(AGENT, 'fs')).toBeUndefined();
   });
 
+  it('tells a known program with new arguments from a program never run', async () => {
+    const view = coreBaselineView(await learn(LEARNING));
+    expect(view.programSeen?.(exec('/usr/bin/node', ['node', 'agent.js']) as never)).toBe(true);
+    expect(
+      view.programSeen?.(exec('/usr/bin/node', ['node', '-e', 'require("child_process")']) as never),
+    ).toBe(true);
+    expect(view.programSeen?.(exec('/usr/bin/curl', ['curl', 'http://x']) as never)).toBe(false);
+    const engine = new RuleEngine({ packs: builtinPacks(), baseline: view });
+    const found = engine.process([
+      exec('/usr/bin/node', ['node', '--inspect=0.0.0.0:9229', 'agent.js'], { pid: 101 }),
+      exec('/usr/bin/curl', ['curl', 'http://x'], { pid: 102 }),
+    ]);
+    const unexpected = found.filter((f) => f.ruleId === 'vigil.runtime.unexpected-process');
+    expect(unexpected.map((f) => [f.severity, f.summary])).toEqual([
+      [
+        'low',
+        expect.stringMatching(
+          /\/usr\/bin\/node ran in .* with arguments it never used while learning: --inspect/,
+        ),
+      ],
+      ['medium', expect.stringMatching(/\/usr\/bin\/curl ran in .*, which never ran it while learning/)],
+    ]);
+  });
+
   it('drives the baseline-aware rules and chains', async () => {
     const engine = new RuleEngine({
       packs: builtinPacks(),

@@ -1,4 +1,4 @@
-import type { ToolDefinition, VigilEvent, WorkloadRef } from '@vigil/core';
+import type { EventOf, ToolDefinition, VigilEvent, WorkloadRef } from '@vigil/core';
 import { stableId } from '../internal/hash.js';
 
 /**
@@ -29,6 +29,12 @@ export interface BaselineView {
    * cloud API it calls) was seen while learning its workload.
    */
   seen(event: VigilEvent): boolean;
+  /**
+   * True when the executable of this exec was run while learning, with any
+   * arguments. Optional: a view that learns programs by path alone answers
+   * {@link BaselineView.seen} the same way and need not implement it.
+   */
+  programSeen?(event: EventOf<'process.exec'>): boolean;
   /**
    * The tool definitions approved for an MCP server (tool name → {@link toolFingerprint}),
    * or undefined when the baseline holds none for it.

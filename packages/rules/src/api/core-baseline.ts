@@ -1,4 +1,11 @@
-import type { Baseline, BaselineKeyFn, BaselineSet, VigilEvent, WorkloadRef } from '@vigil/core';
+import {
+  ARGS_MARK,
+  type Baseline,
+  type BaselineKeyFn,
+  type BaselineSet,
+  type VigilEvent,
+  type WorkloadRef,
+} from '@vigil/core';
 import type { BaselineView } from './baseline-view.js';
 
 /**
@@ -48,6 +55,14 @@ export function coreBaselineView(set: BaselineSet, options: CoreBaselineViewOpti
   return {
     covers: (w) => lookup(w) !== undefined,
     seen: (ev: VigilEvent) => lookup(ev.workload)?.isCovered(ev) ?? false,
+    // The executable is known when the baseline's match went past its path into the arguments.
+    programSeen: (ev) => {
+      const c = lookup(ev.workload)?.covers(ev);
+      if (c === undefined) return false;
+      if (c.covered) return true;
+      const argsAt = c.observation?.segments.indexOf(ARGS_MARK) ?? -1;
+      return argsAt >= 0 && (c.depth ?? 0) > argsAt;
+    },
     approvedTools: () => undefined,
   };
 }

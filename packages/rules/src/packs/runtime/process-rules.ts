@@ -32,10 +32,27 @@ export const unexpectedProcess = defineRule({
   kinds: ['process.exec'],
   onEvent(ev, ctx) {
     if (ev.result !== undefined && ev.result < 0) return;
-    if (ctx.baseline!.seen(ev)) return;
+    const baseline = ctx.baseline!;
+    if (baseline.seen(ev)) return;
+    const where = ev.workload.name ?? ev.workload.id;
+    if (baseline.programSeen?.(ev)) {
+      // The program is known; only its arguments are new: worth a look, not an alarm.
+      ctx.report({
+        subject: ev.filename,
+        severity: 'low',
+        summary: `${ev.filename} ran in ${where} with arguments it never used while learning: ${ev.argv.slice(1).join(' ').slice(0, 200)}`,
+        evidence: [
+          {
+            type: 'baseline',
+            description: `${ev.filename} is among the processes learned for ${ev.workload.id}, but not with arguments like these`,
+          },
+        ],
+      });
+      return;
+    }
     ctx.report({
       subject: ev.filename,
-      summary: `${ev.filename} ran in ${ev.workload.name ?? ev.workload.id}, which never ran it while learning`,
+      summary: `${ev.filename} ran in ${where}, which never ran it while learning`,
       evidence: [
         {
           type: 'baseline',
