@@ -230,7 +230,8 @@ export class RecordDecoder {
 
   #bin(n: number): Uint8Array {
     this.#need(n);
-    const out = this.#bytes.slice(this.#pos, this.#pos + n);
+    // A copy (Buffer#slice would be a view that keeps the whole read buffer alive).
+    const out = Buffer.from(this.#bytes.subarray(this.#pos, this.#pos + n));
     this.#pos += n;
     return out;
   }
