@@ -6,7 +6,15 @@
  */
 import { EventSchema } from '../../packages/core/src/index.js';
 
-type AnySchema = { safeParse(x: unknown): { success: boolean } };
+/** What a schema field needs for the layout: whether it accepts `undefined` (optional). */
+export interface FieldSchema {
+  safeParse(x: unknown): { success: boolean };
+}
+
+/** True when a schema field may be absent. Shared with the events page in generate.ts. */
+export function isOptional(field: FieldSchema): boolean {
+  return field.safeParse(undefined).success;
+}
 interface Def {
   type: string;
   checks?: { _zod: { def: Record<string, unknown> } }[];
@@ -14,6 +22,9 @@ interface Def {
   element?: { _zod: { def: Def } };
   entries?: Record<string, string>;
 }
+// zod types `_zod.def` as a union over every schema class; the generator reads the few fields
+// above and treats any `type` it does not know as inexpressible (that kind is left to zod), so a
+// loose view of the def is all it needs.
 const defOf = (s: unknown): Def => (s as { _zod: { def: Def } })._zod.def;
 
 /** Declares a module constant once per distinct body and returns its name. */
@@ -106,13 +117,14 @@ export function eventBuildersSource(): string {
   const checks: string[] = [];
   const consts: string[] = [];
   for (const o of EventSchema.options) {
-    const shape = o.shape as Record<string, unknown>;
-    const kind = (o.shape.kind as { value: string }).value;
-    const fields = Object.keys(shape).filter((k) => k !== 'kind');
+    const shape: Record<string, FieldSchema> = o.shape;
+    const kind = o.shape.kind.value;
+    const entries = Object.entries(shape).filter(([k]) => k !== 'kind');
+    const fields = entries.map(([k]) => k);
     const required: number[] = [];
     const optional: number[] = [];
-    fields.forEach((f, i) => {
-      ((shape[f] as AnySchema).safeParse(undefined).success ? optional : required).push(i);
+    entries.forEach(([, field], i) => {
+      (isOptional(field) ? optional : required).push(i);
     });
     layouts.push(`  '${kind}': [${fields.map((f) => `'${f}'`).join(', ')}],`);
     const lines = [

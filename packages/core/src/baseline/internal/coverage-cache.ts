@@ -189,12 +189,13 @@ export class CoverageCache {
   }
 }
 
-/** FNV-1a of two strings, for the admission filter (collisions only admit a value early). */
+/**
+ * A filter position for two strings, from the same 32-character sample the
+ * tables hash (a one-off path is never hashed in full on the miss path);
+ * collisions only admit a value early.
+ */
 function hash2(a: string, b: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ 0xff, 0x01000193);
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b.charCodeAt(i), 0x01000193);
+  const h = sampleHash(a) ^ Math.imul(sampleHash(b), 0x9e3779b1);
   return (h ^ (h >>> 16)) & (DOOR_BITS - 1);
 }
 
