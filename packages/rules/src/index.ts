@@ -66,3 +66,12 @@ export { loadRulePack, loadRulePacks } from './loader/load-pack.js';
 export { aiChainsPack } from './packs/ai-chains/index.js';
 export { builtinPacks } from './packs/builtin.js';
 export { runtimePack } from './packs/runtime/index.js';
+export type {
+  ArtifactDetection,
+  ArtifactLocation,
+  ArtifactRef,
+  ArtifactScanner,
+  ScanContext,
+  ScanLimits,
+} from './scanners/scanner.js';
+export { DEFAULT_SCAN_LIMITS } from './scanners/scanner.js';
