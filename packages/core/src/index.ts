@@ -23,6 +23,7 @@ export type { CaptureSummary, SeenCount, WorkloadSummary } from './capture/summa
 export { CaptureSummaryBuilder } from './capture/summary.js';
 export type { CaptureWriterOptions } from './capture/writer.js';
 export { CaptureWriter } from './capture/writer.js';
+export * from './enforcement/public.js';
 export { fromZodError } from './errors/from-zod.js';
 export type {
   ErrorLocation,

@@ -37,6 +37,7 @@ export const BUILDER_LAYOUTS: Readonly<Record<string, readonly string[]>> = {
   'retrieval': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'dataSource', 'store', 'documents', 'agent'],
   'k8s.api': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'verb', 'resource', 'subresource', 'apiGroup', 'namespace', 'name', 'nonResourceUrl', 'user', 'responseCode'],
   'cloud.api': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'provider', 'service', 'action', 'resources', 'principal', 'region', 'errorCode'],
+  'policy.violation': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'action', 'operation', 'mode', 'policy', 'rule', 'family', 'protocol', 'daddr', 'dport', 'path'],
 };
 
 /**
@@ -512,6 +513,33 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
     if (v[16] !== null) o['errorCode'] = v[16];
     return o;
   },
+  'policy.violation': (v) => {
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null) return undefined;
+    const o: Record<string, unknown> = {
+      kind: 'policy.violation',
+      ts: v[0],
+      workload: v[1],
+      pid: v[2],
+      ppid: v[3],
+      comm: v[4],
+      exe: v[5],
+      source: v[6],
+      action: v[10],
+      operation: v[11],
+      mode: v[12],
+      policy: v[13],
+      rule: v[14],
+    };
+    if (v[7] !== null) o['tid'] = v[7];
+    if (v[8] !== null) o['uid'] = v[8];
+    if (v[9] !== null) o['cgroupId'] = v[9];
+    if (v[15] !== null) o['family'] = v[15];
+    if (v[16] !== null) o['protocol'] = v[16];
+    if (v[17] !== null) o['daddr'] = v[17];
+    if (v[18] !== null) o['dport'] = v[18];
+    if (v[19] !== null) o['path'] = v[19];
+    return o;
+  },
 };
 
 const RE_0 = /^\d+$/;
@@ -846,4 +874,24 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     ((typeof v[14] === 'string')) &&
     (v[15] === null || ((typeof v[15] === 'string'))) &&
     (v[16] === null || ((typeof v[16] === 'string'))),
+  'policy.violation': (v) =>
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
+    ((typeof v[4] === 'string')) &&
+    ((typeof v[5] === 'string')) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[10] === "would-block" || v[10] === "blocked" || v[10] === "killed") &&
+    (v[11] === "connect" || v[11] === "sendmsg" || v[11] === "exec") &&
+    (v[12] === "monitor" || v[12] === "enforce") &&
+    ((typeof v[13] === 'string')) &&
+    ((typeof v[14] === 'string')) &&
+    (v[15] === null || (v[15] === "ipv4" || v[15] === "ipv6")) &&
+    (v[16] === null || (v[16] === "tcp" || v[16] === "udp" || v[16] === "other")) &&
+    (v[17] === null || ((typeof v[17] === 'string'))) &&
+    (v[18] === null || ((Number.isSafeInteger(v[18])) && ((v[18] as number) >= 0) && ((v[18] as number) <= 65535))) &&
+    (v[19] === null || ((typeof v[19] === 'string'))),
 };

@@ -282,6 +282,27 @@ const CloudApi = EnvelopeSchema.extend({
   region: z.string().optional(),
   errorCode: z.string().optional(),
 });
+/**
+ * An enforcement decision: an action outside the workload's enforcement
+ * policy, refused (`blocked`), stopped (`killed`) or, in monitor mode,
+ * allowed and reported (`would-block`).
+ */
+const PolicyViolation = EnvelopeSchema.extend({
+  kind: z.literal('policy.violation'),
+  action: z.enum(['would-block', 'blocked', 'killed']),
+  operation: z.enum(['connect', 'sendmsg', 'exec']),
+  mode: z.enum(['monitor', 'enforce']),
+  /** The policy that applied: `id@version`. */
+  policy: z.string(),
+  /** The rule that decided, e.g. `egress.default-deny` (nothing in the allowlist matched). */
+  rule: z.string(),
+  family: z.enum(['ipv4', 'ipv6']).optional(),
+  protocol: z.enum(['tcp', 'udp', 'other']).optional(),
+  daddr: z.string().optional(),
+  dport: port().optional(),
+  /** The file name passed to execve. */
+  path: z.string().optional(),
+});
 
 /**
  * Every event Vigil understands: one discriminated union on `kind` over a
@@ -320,6 +341,7 @@ export const EventSchema = z.discriminatedUnion('kind', [
   Retrieval,
   K8sApi,
   CloudApi,
+  PolicyViolation,
 ]);
 
 /** A Vigil event. */

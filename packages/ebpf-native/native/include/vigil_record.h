@@ -207,4 +207,97 @@ struct vigil_config {
 #define VIGIL_WATCH_EXACT 1   /* this cgroup only */
 #define VIGIL_WATCH_SUBTREE 2 /* this cgroup and every cgroup below it */
 
+/*
+ * Enforcement (native/bpf/enforce.bpf.c): a separate object with its own ring
+ * buffer. Its records use the same header; the body says what was decided.
+ */
+#define VIGIL_ENFORCE 16 /* vigil_hdr.kind of an enforcement decision */
+
+/* vigil_enforce.op */
+enum vigil_enf_op {
+	VIGIL_ENF_CONNECT4 = 1,
+	VIGIL_ENF_CONNECT6 = 2,
+	VIGIL_ENF_SENDMSG4 = 3,
+	VIGIL_ENF_SENDMSG6 = 4,
+	VIGIL_ENF_EXEC = 5,
+};
+
+/* vigil_enforce.action */
+enum vigil_enf_action {
+	VIGIL_ENF_WOULD_BLOCK = 1, /* monitor mode: allowed, reported */
+	VIGIL_ENF_BLOCKED = 2,     /* enforce mode: the syscall failed with EPERM */
+	VIGIL_ENF_KILLED = 3,      /* enforce mode: SIGKILL sent at exec */
+};
+
+/* Modes (vigil_enf_target.mode). */
+#define VIGIL_ENF_MODE_MONITOR 1
+#define VIGIL_ENF_MODE_ENFORCE 2
+
+/* vigil_enf_target.flags: which domains the policy restricts. */
+#define VIGIL_ENF_EGRESS (1u << 0)
+#define VIGIL_ENF_EXEC_ALLOW (1u << 1)
+#define VIGIL_ENF_LOOPBACK (1u << 2) /* loopback peers are always allowed */
+
+/* Per-CPU counters of the enforcer (index into `enf_counters`). */
+enum vigil_enf_counter {
+	VIGIL_ENF_CNT_CHECKED = 0,
+	VIGIL_ENF_CNT_ALLOWED = 1,
+	VIGIL_ENF_CNT_WOULD_BLOCK = 2,
+	VIGIL_ENF_CNT_BLOCKED = 3,
+	VIGIL_ENF_CNT_KILLED = 4,
+	VIGIL_ENF_CNT_RINGBUF_FULL = 5,
+	VIGIL_ENF_CNT_MAX = 8,
+};
+
+/* Value of `enf_targets`, keyed by cgroup id: the policy that applies to the cgroup and its subtree. */
+struct vigil_enf_target {
+	__u32 policy;
+	__u32 mode;
+	__u32 flags;
+	__u32 pad;
+};
+
+/* Key of `enf_egress4` (an LPM trie): policy and port are matched exactly, the address by prefix. */
+struct vigil_enf_v4_key {
+	__u32 prefixlen; /* 64 + address prefix bits */
+	__u32 policy;
+	__u16 port;      /* host order; 0: any port */
+	__u16 pad;
+	__u8 addr[4];
+};
+
+struct vigil_enf_v6_key {
+	__u32 prefixlen; /* 64 + address prefix bits */
+	__u32 policy;
+	__u16 port;
+	__u16 pad;
+	__u8 addr[16];
+};
+
+/* Key of `enf_exec`: an executable by device and inode. */
+struct vigil_enf_exec_key {
+	__u32 policy;
+	__u32 pad;
+	__u64 dev; /* the kernel's dev_t: (major << 20) | minor */
+	__u64 ino;
+};
+
+/* One enforcement decision. */
+struct vigil_enforce {
+	struct vigil_hdr h;
+	__u32 op;
+	__u32 action;
+	__u32 policy;
+	__u32 mode;
+	__u64 target_cgroup; /* the cgroup whose policy applied */
+	__u16 family;
+	__u16 rport;         /* host order */
+	__u16 protocol;
+	__u16 pad;
+	__u8 raddr[16];
+	__u64 dev;
+	__u64 ino;
+	struct vigil_str path; /* exec: the file name as passed to execve */
+};
+
 #endif

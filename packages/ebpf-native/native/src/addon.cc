@@ -16,6 +16,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "batch.h"
+#include "enforcer.h"
 #include "libbpf_log.h"
 #include "probe.h"
 #include "vigil.skel.h"  // struct vigil_capture_bpf
@@ -25,41 +27,6 @@ extern "C" {
 
 namespace vigil {
 
-namespace {
-
-struct Batch {
-  std::vector<uint8_t> bytes;
-  uint32_t records = 0;
-};
-
-void CallJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, Batch* batch) {
-  if (env == nullptr || callback.IsEmpty()) {
-    delete batch;
-    return;
-  }
-  uint32_t records = batch->records;
-  size_t size = batch->bytes.size();
-  auto buf = Napi::Buffer<uint8_t>::New(env, batch->bytes.data(), size,
-                                         [](Napi::Env, uint8_t*, Batch* b) { delete b; }, batch);
-  callback.Call({buf, Napi::Number::New(env, records)});
-}
-
-using BatchTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Batch, CallJs>;
-
-uint64_t ToU64(const Napi::Value& v) {
-  if (v.IsBigInt()) {
-    bool lossless = false;
-    return v.As<Napi::BigInt>().Uint64Value(&lossless);
-  }
-  return static_cast<uint64_t>(v.As<Napi::Number>().Int64Value());
-}
-
-std::string ErrText(int err) {
-  int e = err < 0 ? -err : err;
-  return std::string(strerror(e)) + " (errno " + std::to_string(e) + ")";
-}
-
-}  // namespace
 
 class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
  public:
@@ -417,6 +384,10 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
   add("bpf", sizeof(vigil_bpf),
       {F(vigil_bpf, result), F(vigil_bpf, cmd), F(vigil_bpf, prog_type), F(vigil_bpf, prog_name)});
   add("memfd", sizeof(vigil_memfd), {F(vigil_memfd, result), F(vigil_memfd, flags), F(vigil_memfd, name)});
+  add("enforce", sizeof(vigil_enforce),
+      {F(vigil_enforce, op), F(vigil_enforce, action), F(vigil_enforce, policy), F(vigil_enforce, mode),
+       F(vigil_enforce, target_cgroup), F(vigil_enforce, family), F(vigil_enforce, rport), F(vigil_enforce, protocol),
+       F(vigil_enforce, raddr), F(vigil_enforce, dev), F(vigil_enforce, ino), F(vigil_enforce, path)});
   add("str", sizeof(vigil_str), {F(vigil_str, off), F(vigil_str, len)});
 #undef F
   Napi::Object consts = Napi::Object::New(env);
@@ -431,6 +402,7 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeSensor", NativeSensor::Init(env));
+  exports.Set("NativeEnforcer", InitEnforcer(env));
   exports.Set("layout", Napi::Function::New(env, Layout, "layout"));
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
   exports.Set("libbpfVersion", Napi::String::New(env, std::to_string(libbpf_major_version()) + "." +

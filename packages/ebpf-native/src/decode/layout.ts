@@ -23,6 +23,13 @@ export const RecordKind = {
   Memfd: 15,
 } as const;
 
+/**
+ * `vigil_hdr.kind` of an enforcement decision. Decisions travel on the
+ * enforcer's own ring buffer, never in the capture stream, so the kind is not
+ * one of {@link RecordKind}.
+ */
+export const ENFORCE_RECORD_KIND = 16;
+
 /** `vigil_hdr.flags` bits. */
 export const RecordFlag = {
   Truncated: 1 << 0,
@@ -41,7 +48,7 @@ export interface StructLayout {
 export const STR: StructLayout = { size: 4, fields: { off: 0, len: 2 } };
 
 /** `struct vigil_hdr`: 56 bytes at the start of every record. */
-export const HDR: StructLayout = {
+export const HDR = {
   size: 56,
   fields: {
     kind: 0,
@@ -55,7 +62,7 @@ export const HDR: StructLayout = {
     uid: 36,
     comm: 40,
   },
-};
+} as const satisfies StructLayout;
 
 /** Every record body, keyed by the name the addon's `layout()` uses. */
 export const LAYOUT = {
@@ -101,6 +108,23 @@ export const LAYOUT = {
   module: { size: 72, fields: { result: 56, syscall: 60, name: 64 } },
   bpf: { size: 88, fields: { result: 56, cmd: 60, prog_type: 64, prog_name: 72 } },
   memfd: { size: 72, fields: { result: 56, flags: 60, name: 64 } },
+  enforce: {
+    size: 128,
+    fields: {
+      op: 56,
+      action: 60,
+      policy: 64,
+      mode: 68,
+      target_cgroup: 72,
+      family: 80,
+      rport: 82,
+      protocol: 84,
+      raddr: 88,
+      dev: 104,
+      ino: 112,
+      path: 120,
+    },
+  },
 } as const satisfies Record<string, StructLayout>;
 
 /** The fixed part of each record kind: the smallest valid record of that kind. */

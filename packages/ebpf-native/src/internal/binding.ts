@@ -40,6 +40,42 @@ export interface NativeSensor {
   close(): void;
 }
 
+/** Counters of the native enforcer (kernel per-CPU counters summed, poll thread counters). */
+export interface NativeEnforcerCounters {
+  readonly checked: number;
+  readonly allowed: number;
+  readonly wouldBlock: number;
+  readonly blocked: number;
+  readonly killed: number;
+  readonly ringbufFull: number;
+  readonly recordsSent: number;
+  readonly refusedRecords: number;
+  readonly pollErrors: number;
+}
+
+/** The native enforcer object: the loaded enforcement programs and their maps. */
+export interface NativeEnforcer {
+  load(): Promise<void>;
+  start(onBatch: (batch: Buffer, records: number) => void): void;
+  attachCgroup(dir: string): void;
+  detachCgroup(dir: string): void;
+  setTarget(cgroupId: bigint, policy: number, mode: number, flags: number): void;
+  removeTarget(cgroupId: bigint): void;
+  allowEgress(
+    policy: number,
+    family: 4 | 6,
+    addr: Buffer,
+    prefixBits: number,
+    port: number,
+    rule: number,
+  ): void;
+  allowExec(policy: number, dev: bigint, ino: bigint, rule: number): void;
+  clearPolicy(policy: number): number;
+  counters(): NativeEnforcerCounters;
+  programIds(): number[];
+  close(): void;
+}
+
 /** One feature's probe result as the addon reports it. */
 export interface NativeFeature {
   readonly supported: boolean;
@@ -49,6 +85,7 @@ export interface NativeFeature {
 /** The addon's exports. */
 export interface NativeBinding {
   readonly NativeSensor: new (options: NativeSensorOptions) => NativeSensor;
+  readonly NativeEnforcer: new (options: { ringBufferBytes?: number; flushMs?: number }) => NativeEnforcer;
   layout(): Record<string, StructLayout> & { constants: Record<string, number> };
   probe(): Promise<Record<string, NativeFeature>>;
   readonly libbpfVersion: string;

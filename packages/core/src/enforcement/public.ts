@@ -1,0 +1,19 @@
+// Public surface of this folder, re-exported by the package index. Named exports only.
+export type {
+  EgressRule,
+  EnforcementPolicy,
+  ExecRule,
+  PolicyDiff,
+  SynthesizePolicyOptions,
+} from './policy.js';
+export {
+  diffPolicies,
+  EgressRuleSchema,
+  ENFORCEMENT_POLICY_SCHEMA_VERSION,
+  EnforcementPolicySchema,
+  ExecRuleSchema,
+  MAX_POLICY_RULES,
+  parseCidr,
+  parseEnforcementPolicy,
+  synthesizePolicy,
+} from './policy.js';
