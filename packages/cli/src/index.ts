@@ -7,6 +7,8 @@
 
 export type { Command, CommandArgs, CommandContext, OptionSpec } from './command.js';
 export { COMMANDS } from './commands/registry.js';
+export type { EnforceRunOptions, EnforceRunResult } from './enforce-run.js';
+export { enforceRun } from './enforce-run.js';
 export { exitCodeFor, parseFailOn } from './fail-on.js';
 export type { CliIo } from './main.js';
 export { main } from './main.js';

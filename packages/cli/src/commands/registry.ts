@@ -2,9 +2,11 @@ import type { Command } from '../command.js';
 import { aibomCommand } from './aibom.js';
 import { checkCommand } from './check.js';
 import { demoCommand } from './demo.js';
+import { enforceCommand } from './enforce.js';
 import { gapCommand } from './gap.js';
 import { inspectCommand } from './inspect.js';
 import { learnCommand } from './learn.js';
+import { policyCommand } from './policy.js';
 import { probeCommand } from './probe.js';
 import { recordCommand } from './record.js';
 
@@ -17,5 +19,7 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   aibomCommand,
   gapCommand,
+  policyCommand,
+  enforceCommand,
   demoCommand,
 ];

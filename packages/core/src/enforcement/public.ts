@@ -17,3 +17,22 @@ export {
   parseEnforcementPolicy,
   synthesizePolicy,
 } from './policy.js';
+export type {
+  EnforcementLedger,
+  EnforcementRun,
+  ModeDecision,
+  PromotionPolicy,
+  WorkloadEnforcement,
+} from './promotion.js';
+export {
+  DEFAULT_PROMOTION,
+  ENFORCEMENT_LEDGER_SCHEMA_VERSION,
+  EnforcementLedgerSchema,
+  emptyLedger,
+  ModeDecisionSchema,
+  modeFor,
+  PromotionPolicySchema,
+  pinMode,
+  recordEnforcementRun,
+  WorkloadEnforcementSchema,
+} from './promotion.js';
