@@ -466,3 +466,81 @@ export function parseCidr(cidr: string): { family: 4 | 6; bytes: Uint8Array; bit
   });
   return { family: 6, bytes, bits };
 }
+
+function inCidr(addr: string, cidr: string): boolean {
+  let a: ReturnType<typeof parseCidr>;
+  let c: ReturnType<typeof parseCidr>;
+  try {
+    a = parseCidr(`${addr}/${addr.includes(':') ? 128 : 32}`);
+    c = parseCidr(cidr);
+  } catch {
+    return false;
+  }
+  if (a.family !== c.family) return false;
+  for (let bit = 0; bit < c.bits; bit++) {
+    const byte = bit >> 3;
+    const mask = 0x80 >> (bit & 7);
+    if ((a.bytes[byte]! & mask) !== (c.bytes[byte]! & mask)) return false;
+  }
+  return true;
+}
+
+function hostMatches(pattern: string, name: string): boolean {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  const p = pattern.toLowerCase().replace(/\.$/, '');
+  if (p.startsWith('*.')) return n.endsWith(p.slice(1)) && n.length > p.length - 1;
+  return n === p;
+}
+
+function isLoopback(addr: string): boolean {
+  return /^127\./.test(addr) || addr === '::1' || /^::ffff:127\./i.test(addr);
+}
+
+/**
+ * What a policy decides for one event, evaluated in user space the way the
+ * kernel programs decide: a connect is allowed when a rule's block (or, for
+ * a name rule, the event's DNS name) and port match, or it is a loopback peer
+ * and loopback is allowed; an exec when its path is listed. Other events are
+ * not restricted. Use it to try a policy on captures before enforcing it.
+ *
+ * @example
+ * ```ts
+ * const v = policyVerdict(policy, ev);
+ * if (!v.allowed) console.log('would block', ev.kind, v.reason);
+ * ```
+ */
+export function policyVerdict(
+  policy: EnforcementPolicy,
+  event: { kind: string; [k: string]: unknown },
+): { allowed: boolean; rule?: string; reason: string } {
+  if (event.kind === 'net.connect') {
+    if (!policy.egress.enforce) return { allowed: true, reason: 'egress is not enforced' };
+    const family = event['family'];
+    if (family === 'unix') return { allowed: true, reason: 'unix sockets are not restricted' };
+    const daddr = String(event['daddr'] ?? '');
+    const dport = Number(event['dport']);
+    const protocol = String(event['protocol'] ?? '');
+    if (policy.egress.allowLoopback && isLoopback(daddr)) return { allowed: true, reason: 'loopback peer' };
+    const name = typeof event['dnsName'] === 'string' ? (event['dnsName'] as string) : undefined;
+    for (const r of policy.egress.rules) {
+      if (r.protocol !== 'any' && r.protocol !== protocol) continue;
+      if (r.port !== null && r.port !== dport) continue;
+      if (r.cidr !== undefined ? inCidr(daddr, r.cidr) : name !== undefined && hostMatches(r.host!, name))
+        return { allowed: true, rule: r.id, reason: r.reason };
+    }
+    return {
+      allowed: false,
+      rule: 'egress.default-deny',
+      reason: `${protocol} ${daddr}:${dport} is in no egress rule`,
+    };
+  }
+  if (event.kind === 'process.exec') {
+    if (!policy.exec.enforce) return { allowed: true, reason: 'exec is not enforced' };
+    const path = String(event['filename'] ?? '');
+    const r = policy.exec.rules.find((x) => x.path === path);
+    return r
+      ? { allowed: true, rule: r.id, reason: r.reason }
+      : { allowed: false, rule: 'exec.default-deny', reason: `${path} is in no exec rule` };
+  }
+  return { allowed: true, reason: 'not restricted by enforcement policies' };
+}

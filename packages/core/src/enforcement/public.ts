@@ -15,6 +15,7 @@ export {
   MAX_POLICY_RULES,
   parseCidr,
   parseEnforcementPolicy,
+  policyVerdict,
   synthesizePolicy,
 } from './policy.js';
 export type {
