@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { EnforcementLedgerSchema, EnforcementPolicySchema } from '@vigil/core';
 import { capturePrivileges } from '@vigil/ebpf-native';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subjectOfName } from '../src/commands/enforce-support.js';
 import { runCli } from './helpers.js';
 
 const canRun =
@@ -197,7 +198,9 @@ describe.skipIf(why !== undefined)('vigil policy and vigil enforce on a learned 
     expect(second.stderr).toMatch(/promotion: promoted: baseline stable, 2 monitored runs/);
     const third = await auto();
     expect(JSON.parse(third.stdout).mode).toBe('enforce');
-    const state = EnforcementLedgerSchema.parse(JSON.parse(readFileSync(ledger, 'utf8'))).workloads[name]!;
+    const state = EnforcementLedgerSchema.parse(JSON.parse(readFileSync(ledger, 'utf8'))).workloads[
+      subjectOfName(name)
+    ]!;
     expect(state.decisions.map((d) => d.cause)).toEqual(['initial', 'promotion']);
     expect(state.decisions[1]!.evidence).toMatchObject({
       monitoredRuns: 2,
@@ -220,7 +223,9 @@ describe.skipIf(why !== undefined)('vigil policy and vigil enforce on a learned 
     ]);
     expect(pinned.code, pinned.stderr).toBe(0);
     expect(JSON.parse((await auto()).stdout).mode).toBe('monitor');
-    const after = EnforcementLedgerSchema.parse(JSON.parse(readFileSync(ledger, 'utf8'))).workloads[name]!;
+    const after = EnforcementLedgerSchema.parse(JSON.parse(readFileSync(ledger, 'utf8'))).workloads[
+      subjectOfName(name)
+    ]!;
     expect(after.pinned).toEqual({ mode: 'monitor', by: 'alice', reason: 'incident review' });
   });
 

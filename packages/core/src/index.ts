@@ -85,6 +85,7 @@ export type { DnsEnricherOptions, Enricher, ProcessInfo, ProcessTreeOptions } fr
 export { DnsEnricher, ProcessTreeEnricher } from './pipeline/enricher.js';
 export type { Consumer, ConsumerContext, RunSummary, VigilEvents, VigilOptions } from './pipeline/vigil.js';
 export { Vigil } from './pipeline/vigil.js';
+export * from './posture/public.js';
 export * from './risk/public.js';
 export type { EventSource, EventSourceOptions, SourceStats } from './source/event-source.js';
 export type { MemorySourceOptions } from './source/memory-source.js';

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import {
   type Baseline,
   type BaselineSet,
+  defaultBaselineKey,
   type EnforcementPolicy,
   parseEnforcementPolicy,
   synthesizePolicy,
@@ -86,4 +87,9 @@ export async function readPolicyFile(path: string): Promise<EnforcementPolicy> {
     });
   }
   return parseEnforcementPolicy(value, path);
+}
+
+/** The workload (baseline subject) a recording or enforcement run named NAME belongs to. */
+export function subjectOfName(name: string): string {
+  return defaultBaselineKey(workloadFromCgroupPath(`/vigil-${name}`)).subject;
 }

@@ -13,7 +13,7 @@ import { assertCapturePrerequisites, type PolicyViolationEvent } from '@vigil/eb
 import type { Command } from '../command.js';
 import { enforceRun } from '../enforce-run.js';
 import { writeAtomic } from '../output.js';
-import { loadOrSynthesizePolicy } from './enforce-support.js';
+import { loadOrSynthesizePolicy, subjectOfName } from './enforce-support.js';
 import { parseDurationSec } from './learn.js';
 
 async function readLedger(path: string): Promise<EnforcementLedger> {
@@ -52,7 +52,7 @@ export const enforceCommand: Command = {
   summary: 'Run a command under an in-kernel enforcement policy: monitor (report) or enforce (block)',
   usage:
     '(--baseline FILE | --policy FILE) [--mode monitor|enforce|auto] [--ledger FILE] [--name NAME] [--workload SUBJECT] -- CMD [ARG…]\n' +
-    '--ledger FILE --name NAME --pin monitor|enforce|none --by WHO --reason WHY',
+    '--ledger FILE (--name NAME | --workload SUBJECT) --pin monitor|enforce|none --by WHO --reason WHY',
   description: [
     'Creates a cgroup, applies the policy (synthesised from a stable baseline, or a reviewed --policy file) to it',
     'and runs CMD inside. Egress outside the allowlist is refused with EPERM (cgroup connect4/6, sendmsg4/6) and',
@@ -105,13 +105,17 @@ export const enforceCommand: Command = {
       const pin = str('pin')!;
       if (!['monitor', 'enforce', 'none'].includes(pin))
         throw new VigilError('USAGE', `--pin takes monitor, enforce or none (got '${pin}')`);
-      if (!ledgerFile || !name || !str('by') || !str('reason'))
-        throw new VigilError('USAGE', '--pin needs --ledger FILE, --name NAME, --by WHO and --reason WHY');
+      const key = str('workload') ?? (name !== undefined ? subjectOfName(name) : undefined);
+      if (!ledgerFile || !key || !str('by') || !str('reason'))
+        throw new VigilError(
+          'USAGE',
+          '--pin needs --ledger FILE, --name NAME (or --workload SUBJECT), --by WHO and --reason WHY',
+        );
       if (ctx.args.rest.length > 0)
         throw new VigilError('USAGE', '--pin changes the ledger only; run the command separately');
       const next = pinMode(
         await readLedger(ledgerFile),
-        name,
+        key,
         pin === 'none' ? undefined : (pin as 'monitor' | 'enforce'),
         {
           by: str('by')!,
@@ -119,7 +123,7 @@ export const enforceCommand: Command = {
         },
       );
       await writeAtomic(ledgerFile, `${JSON.stringify(next, null, 2)}\n`);
-      ctx.log(`vigil enforce: ${name} ${pin === 'none' ? 'unpinned' : `pinned to ${pin}`} in ${ledgerFile}`);
+      ctx.log(`vigil enforce: ${key} ${pin === 'none' ? 'unpinned' : `pinned to ${pin}`} in ${ledgerFile}`);
       return 0;
     }
     const command = ctx.args.rest;
@@ -148,8 +152,10 @@ export const enforceCommand: Command = {
     const ref = `${policy.id}@${policy.version}`;
     let ledger = ledgerFile ? await readLedger(ledgerFile) : undefined;
     let runMode: 'monitor' | 'enforce' = mode === 'enforce' ? 'enforce' : 'monitor';
-    if (mode === 'auto' && ledger && name) {
-      const m = modeFor(ledger, name, ref);
+    // The ledger knows workloads by their baseline subject, as baselines and policies do.
+    const key = policy.id;
+    if (mode === 'auto' && ledger) {
+      const m = modeFor(ledger, key, ref);
       ledger = m.ledger;
       runMode = m.mode;
     }
@@ -167,8 +173,8 @@ export const enforceCommand: Command = {
     });
     for (const u of r.applied.unresolved) ctx.log(`vigil enforce: unresolved rule ${u}`);
     let decision: string | undefined;
-    if (ledgerFile && name && ledger) {
-      const rec = recordEnforcementRun(ledger, name, {
+    if (ledgerFile && ledger) {
+      const rec = recordEnforcementRun(ledger, key, {
         policy: ref,
         baselineStatus: policy.source.baselineStatus ?? baseline?.status ?? 'stable',
         mode: runMode,
@@ -182,7 +188,7 @@ export const enforceCommand: Command = {
         : rec.waiting
           ? `stays in monitor: ${rec.waiting.join('; ')}`
           : undefined;
-      if (decision) ctx.log(`vigil enforce: ${name}: ${decision}`);
+      if (decision) ctx.log(`vigil enforce: ${key}: ${decision}`);
     }
     const c = r.counters;
     if (ctx.format === 'json') {

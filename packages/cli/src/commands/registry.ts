@@ -7,6 +7,7 @@ import { gapCommand } from './gap.js';
 import { inspectCommand } from './inspect.js';
 import { learnCommand } from './learn.js';
 import { policyCommand } from './policy.js';
+import { postureCommand } from './posture.js';
 import { probeCommand } from './probe.js';
 import { recordCommand } from './record.js';
 
@@ -21,5 +22,6 @@ export const COMMANDS: readonly Command[] = [
   gapCommand,
   policyCommand,
   enforceCommand,
+  postureCommand,
   demoCommand,
 ];

@@ -1,0 +1,150 @@
+import { readFile } from 'node:fs/promises';
+import {
+  type AiBom,
+  AiBomSchema,
+  assessMaturity,
+  type BaselineView,
+  type EnforcementLedger,
+  EnforcementLedgerSchema,
+  type Finding,
+  FindingSchema,
+  fromZodError,
+  type GapReport,
+  GapReportSchema,
+  MaturityReportSchema,
+  renderMaturityText,
+  VigilError,
+} from '@vigil/core';
+import type { Command } from '../command.js';
+import { loadBaselines } from './check.js';
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new VigilError('IO', `cannot read ${what}: ${(cause as Error).message}`, {
+      cause,
+      location: { file: path },
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new VigilError('PARSE', `${path}: the ${what} is not JSON: ${(cause as Error).message}`, {
+      cause,
+      location: { file: path },
+    });
+  }
+}
+
+async function readAs<T>(
+  path: string,
+  what: string,
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: Parameters<typeof fromZodError>[0] };
+  },
+): Promise<T> {
+  const r = schema.safeParse(await readJson(path, what));
+  if (!r.success) throw fromZodError(r.error, what, { file: path });
+  return r.data;
+}
+
+async function readFindings(path: string): Promise<Finding[]> {
+  const doc = await readJson(path, 'findings report');
+  const arr = (doc as { findings?: unknown } | null)?.findings;
+  if (!Array.isArray(arr))
+    throw new VigilError(
+      'INPUT_INVALID',
+      `${path}: expected a findings report (an object with a findings array)`,
+      {
+        location: { file: path },
+      },
+    );
+  return arr.map((f, i) => {
+    const r = FindingSchema.safeParse(f);
+    if (!r.success) throw fromZodError(r.error, 'finding', { file: path, path: ['findings', i] });
+    return r.data;
+  });
+}
+
+const list = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+
+export const postureCommand: Command = {
+  name: 'posture',
+  summary:
+    'The maturity level (0 Blind – 4 Adaptive) of each workload and of the environment, with the steps to the next',
+  usage:
+    '[--aibom FILE…] [--gap FILE…] [--baseline FILE…] [--ledger FILE] [--findings FILE…] [--scanned] [--response-for SUBJECT…]',
+  description: [
+    'Reads what Vigil produced for an environment — AI-BOMs (vigil aibom --format json), gap reports (vigil gap',
+    '--format json), baselines, the enforcement ledger (vigil enforce --ledger), findings (vigil check --json,',
+    'vigil scan --format json) — and places each workload on the maturity model: 0 Blind, 1 Inventory-aware,',
+    '2 Posture-managed, 3 Runtime-informed, 4 Adaptive, with what is missing for the next level and the command',
+    'that does it. Workloads are matched across documents by their baseline subject. The overall level is the',
+    'level every workload has reached.',
+  ].join('\n'),
+  options: {
+    aibom: { type: 'string', multiple: true },
+    gap: { type: 'string', multiple: true },
+    baseline: { type: 'string', multiple: true },
+    ledger: { type: 'string' },
+    findings: { type: 'string', multiple: true },
+    scanned: { type: 'boolean' },
+    'response-for': { type: 'string', multiple: true },
+  },
+  optionHelp: {
+    aibom: 'an AI-BOM document (JSON)',
+    gap: 'a gap report (JSON)',
+    baseline: 'a baseline file or store',
+    ledger: 'the enforcement ledger',
+    findings: 'a findings report (JSON with a findings array): check or scan output',
+    scanned: 'the supply chain was scanned (when no scan findings file is given)',
+    'response-for': "a workload with an automated response registered ('*': every workload)",
+    out: 'where to write the report',
+  },
+  formats: ['text', 'json'],
+  async run(ctx) {
+    const v = ctx.args.values;
+    if (ctx.args.positionals.length > 0)
+      throw new VigilError(
+        'USAGE',
+        `posture takes no positional arguments (got '${ctx.args.positionals[0]}')`,
+      );
+    const aiBoms: AiBom[] = [];
+    for (const f of list(v['aibom'])) aiBoms.push((await readAs(f, 'AI-BOM', AiBomSchema)) as AiBom);
+    const gapReports: GapReport[] = [];
+    for (const f of list(v['gap']))
+      gapReports.push((await readAs(f, 'gap report', GapReportSchema)) as GapReport);
+    const baselines: BaselineView[] = [];
+    for (const f of list(v['baseline'])) baselines.push(...(await loadBaselines(f)).baselines());
+    const findings: Finding[] = [];
+    for (const f of list(v['findings'])) findings.push(...(await readFindings(f)));
+    const ledger =
+      typeof v['ledger'] === 'string'
+        ? ((await readAs(v['ledger'], 'enforcement ledger', EnforcementLedgerSchema)) as EnforcementLedger)
+        : undefined;
+    const inputs = aiBoms.length + gapReports.length + baselines.length + findings.length + (ledger ? 1 : 0);
+    if (inputs === 0)
+      throw new VigilError(
+        'USAGE',
+        'posture needs at least one input: --aibom, --gap, --baseline, --ledger or --findings',
+      );
+    const report = assessMaturity({
+      aiBoms,
+      gapReports,
+      baselines,
+      findings,
+      ...(ledger ? { ledger } : {}),
+      scanned: v['scanned'] === true,
+      responseFor: list(v['response-for']),
+    });
+    if (ctx.format === 'json')
+      await ctx.emit(`${JSON.stringify(MaturityReportSchema.parse(report), null, 2)}\n`);
+    else await ctx.emit(renderMaturityText(report));
+    return 0;
+  },
+};

@@ -1,0 +1,17 @@
+// Public surface of this folder, re-exported by the package index. Named exports only.
+export type {
+  MaturityInputs,
+  MaturityReport,
+  WorkloadMaturity,
+  WorkloadPostureFacts,
+} from './maturity.js';
+export {
+  assessMaturity,
+  MATURITY_LEVELS,
+  MATURITY_SCHEMA_VERSION,
+  MaturityReportSchema,
+  renderMaturityText,
+  WorkloadMaturitySchema,
+  WorkloadPostureFactsSchema,
+  workloadMaturity,
+} from './maturity.js';
