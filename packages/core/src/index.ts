@@ -86,6 +86,7 @@ export { DnsEnricher, ProcessTreeEnricher } from './pipeline/enricher.js';
 export type { Consumer, ConsumerContext, RunSummary, VigilEvents, VigilOptions } from './pipeline/vigil.js';
 export { Vigil } from './pipeline/vigil.js';
 export * from './posture/public.js';
+export * from './response/public.js';
 export * from './risk/public.js';
 export type { EventSource, EventSourceOptions, SourceStats } from './source/event-source.js';
 export type { MemorySourceOptions } from './source/memory-source.js';

@@ -25,6 +25,8 @@ export {
   ProbeReportSchema,
   probe,
 } from './probe.js';
+export type { ResponseTarget } from './responses.js';
+export { enforcementResponses } from './responses.js';
 export type { SensorOptions, SensorStats } from './sensor.js';
 export { Sensor } from './sensor.js';
 export type { WorkloadCgroupOptions } from './workload-cgroup.js';

@@ -1,0 +1,18 @@
+// Public surface of this folder, re-exported by the package index. Named exports only.
+export type {
+  ResponseAction,
+  ResponseActionType,
+  ResponseHandler,
+  ResponsePlan,
+  ResponseRecord,
+  ResponseTrigger,
+} from './responder.js';
+export {
+  findingPid,
+  killProcessTree,
+  RESPONSE_PLAN_SCHEMA_VERSION,
+  Responder,
+  ResponseActionSchema,
+  ResponsePlanSchema,
+  ResponseTriggerSchema,
+} from './responder.js';
