@@ -17,7 +17,7 @@ function finding(over: Partial<Finding> = {}, pid = 4242): Finding {
   const ev: VigilEvent = {
     kind: 'net.connect',
     ts: 1,
-    workload: { id: 'cgroup:/vigil-agent', kind: 'cgroup' },
+    workload: { id: 'cgroup:/vigil-agent', kind: 'cgroup', labels: {} },
     pid,
     ppid: 1,
     comm: 'bash',
