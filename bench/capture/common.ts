@@ -106,3 +106,19 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
 
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** A 95% bootstrap interval for the median of `xs` (2,000 resamples, fixed seed). */
+export function medianInterval(xs: readonly number[]): [number, number] {
+  if (xs.length < 5) return [Number.NaN, Number.NaN];
+  let seed = 0x2545f491;
+  const rand = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  };
+  const meds: number[] = [];
+  for (let i = 0; i < 2000; i++) meds.push(median(xs.map(() => xs[Math.floor(rand() * xs.length)]!)));
+  meds.sort((a, b) => a - b);
+  return [meds[49]!, meds[1949]!];
+}

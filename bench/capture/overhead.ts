@@ -24,7 +24,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileWorkloads, ensureSourceConditions, fmt, median, table } from './common.js';
+import { compileWorkloads, ensureSourceConditions, fmt, median, medianInterval, table } from './common.js';
 
 ensureSourceConditions();
 const { Sensor, WorkloadCgroup } = await import('../../packages/ebpf-native/src/index.js');
@@ -388,21 +388,6 @@ function pairs(mode: string, workload: string, f: (x: Sample, off: Sample) => nu
 function paired(mode: string, workload: string, f: (x: Sample, off: Sample) => number): number {
   const out = pairs(mode, workload, f);
   return out.length > 0 ? median(out) : Number.NaN;
-}
-/** A 95% bootstrap interval for the median of `xs` (2,000 resamples, fixed seed). */
-function medianInterval(xs: readonly number[]): [number, number] {
-  if (xs.length < 5) return [Number.NaN, Number.NaN];
-  let seed = 0x2545f491;
-  const rand = () => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) / 4294967296;
-  };
-  const meds: number[] = [];
-  for (let i = 0; i < 2000; i++) meds.push(median(xs.map(() => xs[Math.floor(rand() * xs.length)]!)));
-  meds.sort((a, b) => a - b);
-  return [meds[49]!, meds[1949]!];
 }
 const offMedian = (w: string, f: (s: Sample) => number) =>
   median((base[w] ?? []).filter((v): v is Sample => v !== undefined).map(f));
