@@ -23,7 +23,7 @@ import {
 
 ensureSourceConditions();
 const { Enforcer, Sensor, WorkloadCgroup } = await import('../../packages/ebpf-native/src/index.js');
-type CgroupT = InstanceType<typeof WorkloadCgroup>;
+type CgroupT = ReturnType<typeof WorkloadCgroup.create>;
 
 const rounds = Number(process.argv[2] ?? 9);
 const bins = compileWorkloads();
