@@ -81,6 +81,8 @@ export async function runAgentLab(options: AgentLabOptions): Promise<AgentLabRes
     name: 'filesystem',
     command: process.execPath,
     args: [filesystemServerEntry(), options.dataDir],
+    // The SDK's 5 s default fails on a busy machine while node starts the server.
+    clientSessionTimeoutSeconds: 60,
   });
   await filesystem.connect();
   try {
