@@ -6,11 +6,14 @@ import {
   AiBomSchema,
   aiBomFindings,
   type DeclaredPackage,
+  isVigilError,
   readDeclaredInput,
   readPackageLockGraph,
+  readPnpmLockGraph,
   readYarnLockGraph,
   transitiveDependencies,
 } from '@vigil/core';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ev } from './events.js';
 
@@ -181,5 +184,68 @@ describe('npm and yarn lockfile graphs', () => {
       '@openai/agents>@openai/agents-core>openai',
     ]);
     expect(g.nodes.get('openai@^7.0.0')).toEqual({ name: 'openai', version: '7.57.0' });
+  });
+});
+
+describe('lockfile graphs on malformed and hostile input', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-lockgraph-bad-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const lines = fc.array(
+    fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom(
+        'importers:',
+        '  .:',
+        '    dependencies:',
+        "      'a':",
+        '        version: 1.0.0(x@1)',
+        'snapshots:',
+        "  'a@1.0.0(x@1)':",
+        '      b: 2.0.0',
+        '  __proto__:',
+        '    dependencies:',
+        '      constructor: 1.0.0',
+      ),
+    ),
+    { maxLength: 40 },
+  );
+
+  it('reads arbitrary text into a graph or a VigilError, never a crash (property)', () => {
+    let n = 0;
+    fc.assert(
+      fc.property(lines, (ls) => {
+        const f = join(dir, `p${n++}.yaml`);
+        writeFileSync(f, ls.join('\n'));
+        for (const read of [readPnpmLockGraph, (p: string) => readYarnLockGraph(p, { a: '1.0.0' })]) {
+          try {
+            const g = read(f);
+            for (const [k] of transitiveDependencies(g, '.')) expect(typeof k).toBe('string');
+          } catch (e) {
+            expect(isVigilError(e)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('turns malformed, truncated and cyclic package-locks into a VigilError or a finite graph', () => {
+    const f = join(dir, 'package-lock.json');
+    writeFileSync(f, '{"lockfileVersion": 3, "packages": {"": {"dependencies": {"a": "1"');
+    expect(() => readPackageLockGraph(f)).toThrow(/package-lock.json is not valid JSON/);
+    writeFileSync(
+      f,
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { dependencies: { a: '1' } },
+          'node_modules/a': { version: '1.0.0', dependencies: { b: '1' } },
+          'node_modules/b': { version: '1.0.0', dependencies: { a: '1', __proto__: '1' } },
+          'node_modules/c': null,
+        },
+      }),
+    );
+    const reach = transitiveDependencies(readPackageLockGraph(f), '.');
+    expect([...reach.values()].map((v) => v.join('>'))).toEqual(['a', 'a>b']);
   });
 });
