@@ -190,7 +190,8 @@ export class BaselineLearner implements Consumer {
 
   /**
    * A run is one cgroup of the workload: each `vigil record` run, container
-   * or pod replica. A run seen before (runs that overlap) does not count again.
+   * or pod replica. A run seen before (runs that overlap) does not count again,
+   * and resets the streak of quiet runs.
    */
   #trackRun(b: Baseline, ev: VigilEvent, tracker: ReturnType<Baseline['tracker']>): void {
     const run = ev.workload.cgroupPath ?? ev.workload.id;
@@ -201,7 +202,10 @@ export class BaselineLearner implements Consumer {
       seen = new Set();
       this.#runsSeen.set(b, seen);
     }
-    if (seen.has(run)) return;
+    if (seen.has(run)) {
+      tracker.noteOverlap();
+      return;
+    }
     if (seen.size < MAX_RUNS_REMEMBERED) seen.add(run);
     tracker.beginRun();
   }

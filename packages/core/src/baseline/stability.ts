@@ -114,6 +114,15 @@ export class StabilityTracker {
     s.runNovel = 0;
   }
 
+  /**
+   * Runs overlap (events of an earlier run arrive again, as with replicas
+   * running side by side): their novelty cannot be told apart, so the streak
+   * of quiet runs starts again and only the time criterion can apply meanwhile.
+   */
+  noteOverlap(): void {
+    this.state.quietRuns = 0;
+  }
+
   /** Re-evaluates stability at event time `ts` (also called when time passes without observations). */
   check(ts: number): boolean {
     const s = this.state;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Baseline,
+  BaselineLearner,
   BaselineSet,
   DEFAULT_STABILITY,
   explainLearning,
@@ -114,6 +115,39 @@ const workload = (name: string): WorkloadRef => ({
   name,
   cgroupPath: `/vigil-${name}/run-1-a`,
   labels: {},
+});
+
+describe('runs counted by the learner', () => {
+  const run = (i: number): WorkloadRef => ({ ...workload('x'), cgroupPath: `/vigil-x/run-${i}-a` });
+  const exec = (w: WorkloadRef, ts: number, pid: number) => ({
+    kind: 'process.exec' as const,
+    ts,
+    pid,
+    ppid: 1,
+    comm: 'sh',
+    exe: '/usr/bin/sh',
+    source: 'ebpf' as const,
+    workload: w,
+    filename: '/usr/bin/sh',
+    argv: ['sh', '-c', 'true'],
+  });
+
+  it('makes four sequential quiet runs stable, and overlapping runs never by runs', () => {
+    const seq = new BaselineLearner({ origin: 'me' });
+    for (let r = 1; r <= 4; r++)
+      for (let i = 0; i < 50; i++) seq.observe(exec(run(r), T0 + (r * 100 + i) * 1e9, 1000 + i));
+    seq.finish();
+    const [a] = seq.set.baselines();
+    expect(a!.learning()['me']).toMatchObject({ runs: 4, status: 'stable', stableReason: 'quiet-runs' });
+
+    const mixed = new BaselineLearner({ origin: 'me' });
+    for (let i = 0; i < 50; i++)
+      for (let r = 1; r <= 4; r++) mixed.observe(exec(run(r), T0 + (i * 4 + r) * 1e9, 1000 + i));
+    mixed.finish();
+    const [b] = mixed.set.baselines();
+    expect(b!.learning()['me']).toMatchObject({ runs: 4, status: 'learning', quietRuns: expect.any(Number) });
+    expect(b!.learning()['me']!.quietRuns).toBeLessThan(3);
+  });
 });
 
 describe('explainLearning', () => {
