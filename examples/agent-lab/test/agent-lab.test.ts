@@ -168,7 +168,8 @@ describe('agent lab: a real agent, a real MCP server, a scripted endpoint', () =
           ),
         ).toBe(true);
 
-        // Against package.json alone (plus one SDK declared and never loaded), the buckets split.
+        // Against package.json alone (plus one SDK declared and never loaded), the buckets split; the
+        // framework's transitive packages are declared through the lockfile's graph, not shadow AI.
         const extra = join(dir, 'extra', 'package.json');
         mkdirSync(dirname(extra), { recursive: true });
         writeFileSync(extra, JSON.stringify({ dependencies: { '@anthropic-ai/sdk': '0.60.0' } }));
@@ -180,8 +181,13 @@ describe('agent lab: a real agent, a real MCP server, a scripted endpoint', () =
         const status = (id: string) => component(narrow, id).status;
         expect(status('pkg:npm/@openai/agents')).toBe('declared-used');
         expect(status('pkg:npm/@anthropic-ai/sdk')).toBe('declared-unused');
-        expect(status('pkg:npm/openai')).toBe('undeclared-used');
-        expect(status('pkg:npm/@openai/agents-core')).toBe('undeclared-used');
+        expect(status('pkg:npm/openai')).toBe('declared-used');
+        expect(status('pkg:npm/@openai/agents-core')).toBe('declared-used');
+        expect(component(narrow, 'pkg:npm/@openai/agents-core').declared?.[0]).toMatchObject({
+          input: 'pnpm-lock.yaml',
+          direct: false,
+          via: ['@openai/agents'],
+        });
 
         // And it exports as CycloneDX 1.6 that the official schema accepts.
         const cdx = aiBomToCycloneDx(bom);

@@ -2,7 +2,7 @@ import type { SpawnOptions } from 'node:child_process';
 import { renameSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { CaptureWriter, VigilError } from '@vigil/core';
+import { CaptureWriter, commandWorkloadName, VigilError } from '@vigil/core';
 import { Sensor, type SensorOptions, WorkloadCgroup } from '@vigil/ebpf-native';
 import { VERSION } from './version.js';
 
@@ -19,8 +19,10 @@ export interface RecordRunOptions {
   /** Extra header metadata. */
   readonly meta?: Readonly<Record<string, string>>;
   /**
-   * Name of the cgroup (`vigil-NAME`), so that runs of the same workload share
-   * a workload id and hence a baseline. Default: a fresh random name.
+   * The workload name (runs go in cgroups under `vigil-NAME`), so that runs of the same workload share
+   * a workload id and hence a baseline. Default: derived from the command by
+   * {@link commandWorkloadName} (program basename and a hash of the normalised
+   * command line), so repeated runs of one command share it.
    */
   readonly name?: string;
 }
@@ -33,6 +35,10 @@ export interface RecordRunResult {
   /** The command's exit code, or 128 + N when it died of signal N. */
   readonly exitCode: number;
   readonly cgroupPath: string;
+  /** The workload name used (`--name`, or the one derived from the command); the id is `cgroup:/vigil-NAME`. */
+  readonly name: string;
+  /** Whether {@link name} was derived from the command rather than given. */
+  readonly derivedName: boolean;
 }
 
 /**
@@ -61,7 +67,9 @@ export async function recordRun(
       `a workload name is 1-64 letters, digits, '.', '_' or '-' (got '${options.name}')`,
     );
   }
-  const cg = WorkloadCgroup.create(options.name !== undefined ? { name: `vigil-${options.name}` } : {});
+  const derivedName = options.name === undefined;
+  const name = options.name ?? commandWorkloadName(command).name;
+  const cg = createCgroup(name);
   let sensor: Sensor | undefined;
   let writer: CaptureWriter | undefined;
   try {
@@ -104,7 +112,15 @@ export async function recordRun(
     const drops = s.stats().drops;
     w.close({ exitCode, drops });
     renameSync(partial, options.out);
-    return { out: options.out, events: w.eventCount, drops, exitCode, cgroupPath: cg.path };
+    return {
+      out: options.out,
+      events: w.eventCount,
+      drops,
+      exitCode,
+      cgroupPath: cg.path,
+      name,
+      derivedName,
+    };
   } catch (e) {
     writer?.abandon();
     rmSync(partial, { force: true });
@@ -113,4 +129,17 @@ export async function recordRun(
     await sensor?.close();
     await cg.remove().catch(() => undefined);
   }
+}
+
+/**
+ * Each run gets its own cgroup `vigil-NAME/run-PID-RANDOM` under the
+ * workload's `vigil-NAME`; {@link workloadFromCgroupPath} gives every run in
+ * it the workload id `cgroup:/vigil-NAME`, so runs of one workload share a
+ * baseline and may overlap.
+ */
+function createCgroup(name: string): WorkloadCgroup {
+  return WorkloadCgroup.create({
+    parent: `vigil-${name}`,
+    name: `run-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
+  });
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCapture } from '@vigil/core';
+import { commandWorkloadName, readCapture } from '@vigil/core';
 import { capturePrivileges, ProbeReportSchema } from '@vigil/ebpf-native';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
@@ -14,10 +14,20 @@ if (why) console.warn(`skipping vigil record tests: ${why}`);
 const dir = mkdtempSync(join(tmpdir(), 'vigil-record-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const cgroupRoot = existsSync('/sys/fs/cgroup/unified') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
+// The run cgroups this process made (vigil-NAME/run-PID-…), which must all be gone.
 const vigilCgroups = () =>
-  existsSync('/sys/fs/cgroup/unified')
-    ? readdirSync('/sys/fs/cgroup/unified').filter((n) => n.startsWith(`vigil-${process.pid}-`))
-    : [];
+  readdirSync(cgroupRoot)
+    .filter((n) => n.startsWith('vigil-'))
+    .flatMap((n) => {
+      try {
+        return readdirSync(join(cgroupRoot, n))
+          .filter((r) => r.startsWith(`run-${process.pid}-`))
+          .map((r) => `${n}/${r}`);
+      } catch {
+        return []; // removed meanwhile by its own recording
+      }
+    });
 
 describe('vigil probe', () => {
   it('prints a schema-valid JSON report', async () => {
@@ -88,6 +98,48 @@ describe.skipIf(why !== undefined)('vigil record', () => {
     expect(r.code).toBe(127);
     expect(readdirSync(dir).filter((n) => n.endsWith('.partial'))).toEqual([]);
     expect(vigilCgroups()).toEqual([]);
+  });
+
+  it('gives five recordings of one command one workload, so learn makes one baseline; --name wins', async () => {
+    // Each run differs in what names the run, not the workload: a seed and a temp folder.
+    const cmd = (i: number) => [
+      'sh',
+      '-c',
+      'cat /etc/hostname >/dev/null; ls "$2" >/dev/null 2>&1; exit 0',
+      'lab-agent',
+      `--seed=${i * 7919}`,
+      join(dir, `tmp${i}x${i}y${i}z`),
+    ];
+    const expected = commandWorkloadName(cmd(1)).name;
+    const caps: string[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const out = join(dir, `same-${i}.vcap`);
+      const r = await runCli(['record', '--out', out, '--', ...cmd(i)]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(
+        `workload cgroup:/vigil-${expected} (name derived from the command; --name to choose one)`,
+      );
+      caps.push(out);
+    }
+    const ids = new Set<string>();
+    for (const c of caps) for (const e of (await readCapture(c)).events) ids.add(e.workload.id);
+    expect([...ids]).toEqual([`cgroup:/vigil-${expected}`]);
+    expect(vigilCgroups()).toEqual([]);
+    expect(existsSync(join(cgroupRoot, `vigil-${expected}`))).toBe(false);
+
+    const named = join(dir, 'named.vcap');
+    const r = await runCli(['record', '--out', named, '--name', 'my-agent', '--', ...cmd(6)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/workload cgroup:\/vigil-my-agent$/m);
+    expect(new Set((await readCapture(named)).events.map((e) => e.workload.id))).toEqual(
+      new Set(['cgroup:/vigil-my-agent']),
+    );
+
+    const learn = await runCli(['learn', '--out', join(dir, 'same.json'), ...caps]);
+    expect(learn.code, learn.stderr).toBe(0);
+    expect(learn.stderr).toMatch(/in 5 capture\(s\): 1 baseline\(s\)/);
+    expect(learn.stderr).toContain(`cgroup:/vigil-${expected} @ unversioned`);
+    expect(learn.stderr).not.toMatch(/one-capture workloads/);
   });
 
   it('rejects a missing command or --out with a usage error', async () => {

@@ -95,6 +95,8 @@ export type { ReplaySourceOptions } from './source/replay-source.js';
 export { ReplaySource } from './source/replay-source.js';
 export type { CgroupIdentity } from './workload/cgroup-path.js';
 export { parseCgroupPath, workloadFromCgroupPath } from './workload/cgroup-path.js';
+export type { CommandWorkloadName } from './workload/command-name.js';
+export { commandWorkloadName } from './workload/command-name.js';
 export type {
   ContainerRuntime,
   QosClass,

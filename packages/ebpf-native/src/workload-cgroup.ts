@@ -31,6 +31,11 @@ function installExitHook(): void {
   process.prependListener('SIGTERM', onSignal);
 }
 
+function singleSegment(name: string, what: string): void {
+  if (name.length === 0 || name.includes('/') || name === '.' || name === '..')
+    throw new VigilError('USAGE', `${what} '${name}' must be a single path segment`);
+}
+
 /**
  * Options for {@link WorkloadCgroup.create}.
  *
@@ -44,6 +49,13 @@ export interface WorkloadCgroupOptions {
   readonly root?: string;
   /** Directory name; default `vigil-<pid>-<random>`. */
   readonly name?: string;
+  /**
+   * A parent directory (one path segment) under the root to create the
+   * cgroup in; created when absent and removed with the cgroup once nothing
+   * else is in it. `vigil record` puts each run of a workload in
+   * `vigil-NAME/run-…`, so runs of one workload can overlap.
+   */
+  readonly parent?: string;
 }
 
 /**
@@ -67,6 +79,7 @@ export class WorkloadCgroup {
   /** The cgroup v2 id (inode number) as a decimal string. */
   readonly id: string;
   #removed = false;
+  #parentDir: string | undefined;
 
   private constructor(dir: string, path: string) {
     this.dir = dir;
@@ -78,11 +91,22 @@ export class WorkloadCgroup {
   static create(options: WorkloadCgroupOptions = {}): WorkloadCgroup {
     const root = options.root ?? cgroup2Root();
     const name = options.name ?? `vigil-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-    if (name.includes('/') || name === '.' || name === '..')
-      throw new VigilError('USAGE', `cgroup name '${name}' must be a single path segment`);
-    const dir = join(root, name);
+    singleSegment(name, 'cgroup name');
+    if (options.parent !== undefined) singleSegment(options.parent, 'cgroup parent');
+    const parentDir = options.parent !== undefined ? join(root, options.parent) : undefined;
+    const dir = join(parentDir ?? root, name);
     try {
-      mkdirSync(dir);
+      // Another run of the same parent may remove it between the two mkdirs: try again.
+      for (let attempt = 0; ; attempt++) {
+        if (parentDir !== undefined) mkdirSync(parentDir, { recursive: true });
+        try {
+          mkdirSync(dir);
+          break;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || parentDir === undefined || attempt >= 8)
+            throw e;
+        }
+      }
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code;
       throw new VigilError(
@@ -91,7 +115,11 @@ export class WorkloadCgroup {
         { cause },
       );
     }
-    const cg = new WorkloadCgroup(dir, `/${name}`);
+    const cg = new WorkloadCgroup(
+      dir,
+      options.parent !== undefined ? `/${options.parent}/${name}` : `/${name}`,
+    );
+    cg.#parentDir = parentDir;
     live.add(cg);
     installExitHook();
     return cg;
@@ -203,6 +231,17 @@ export class WorkloadCgroup {
     }
     this.#removed = true;
     live.delete(this);
+    this.#removeParent();
+  }
+
+  // The parent goes when this was its last run; another run still in it keeps it (EBUSY).
+  #removeParent(): void {
+    if (this.#parentDir === undefined) return;
+    try {
+      rmdirSync(this.#parentDir);
+    } catch {
+      // in use by another run, or already gone
+    }
   }
 
   /** Synchronous best-effort removal, for exit hooks. */
@@ -223,7 +262,10 @@ export class WorkloadCgroup {
       }
     }
     this.#removed = !existsSync(this.dir);
-    if (this.#removed) live.delete(this);
+    if (this.#removed) {
+      live.delete(this);
+      this.#removeParent();
+    }
   }
 
   [Symbol.asyncDispose](): Promise<void> {

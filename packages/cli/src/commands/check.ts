@@ -50,7 +50,7 @@ export type CheckDetectorFactory = (ctx: CheckDetectorContext) => CheckDetector;
 
 /** Drift against the loaded baselines (nothing to do without `--baseline`). */
 export const driftDetectorFactory: CheckDetectorFactory = ({ baselines, allowLearning }) => {
-  const drift = new DriftDetector({ baselines: baselines.baselines(), allowLearning, report: 'finish' });
+  const drift = new DriftDetector({ baselines, allowLearning, report: 'finish' });
   return { name: 'drift', consumer: drift, findings: () => (baselines.size > 0 ? drift.findings() : []) };
 };
 
@@ -86,6 +86,24 @@ export async function loadBaselines(path: string): Promise<BaselineSet> {
     return store.loadSet();
   }
   return readBaselineFile(path);
+}
+
+/** Applies `--use-baseline SUBJECT`: workloads without a baseline of their own use that one. */
+function withUseBaseline(set: BaselineSet, subject: unknown): BaselineSet {
+  if (typeof subject !== 'string') return set;
+  const found = set.bySubject(subject);
+  if (found.length === 1) return set.withFallback(found[0]!);
+  const known = set
+    .baselines()
+    .map((b) => b.subject)
+    .slice(0, 8)
+    .join(', ');
+  throw new VigilError(
+    'USAGE',
+    found.length === 0
+      ? `--use-baseline: no baseline has the subject '${subject}'${set.size > 0 ? ` (there are: ${known}${set.size > 8 ? ', …' : ''})` : ' (give --baseline first)'}`
+      : `--use-baseline: '${subject}' has ${found.length} baselines (versions ${found.map((b) => b.versionKey).join(', ')}); keep one version in the baseline file`,
+  );
 }
 
 function iso(ns: number): string {
@@ -152,6 +170,8 @@ export const checkCommand: Command = {
     'Baselines still learning are skipped with an info finding unless --allow-learning is given.',
     '--min-severity hides findings below a severity in text output (json always has every finding).',
     '--exceptions FILE adds allowlist entries (JSON, per rule and workload); --no-builtin-rules runs only --rules packs.',
+    'A workload with no baseline of its own gets an info finding naming the nearest baselines (same program,',
+    'alike name) and why; --use-baseline SUBJECT checks every such workload against that baseline.',
   ].join('\n'),
   options: {
     baseline: { type: 'string', short: 'b' },
@@ -162,6 +182,7 @@ export const checkCommand: Command = {
     rules: { type: 'string', multiple: true },
     exceptions: { type: 'string' },
     'no-builtin-rules': { type: 'boolean' },
+    'use-baseline': { type: 'string' },
   },
   optionHelp: {
     baseline: 'a baseline file from vigil learn (JSON or msgpack) or a SQLite baseline store',
@@ -172,6 +193,7 @@ export const checkCommand: Command = {
     rules: 'a rule pack to add: a module path or an installed package name',
     exceptions: 'a JSON exceptions document (allowlist entries per rule and workload)',
     'no-builtin-rules': 'run only the packs given with --rules',
+    'use-baseline': 'check workloads that have no baseline of their own against the baseline of this subject',
   },
   formats: ['text', 'json', 'sarif', 'markdown', 'html', 'ocsf'],
   async run(ctx) {
@@ -180,8 +202,8 @@ export const checkCommand: Command = {
     if (captures.length === 0) throw new VigilError('USAGE', 'check needs at least one capture file');
     const failOn = parseFailOn(ctx.args.values['fail-on']);
     const minSeverity = parseFailOn(ctx.args.values['min-severity']) ?? 'info';
-    const baselines =
-      typeof baselinePath === 'string' ? await loadBaselines(baselinePath) : new BaselineSet();
+    const loaded = typeof baselinePath === 'string' ? await loadBaselines(baselinePath) : new BaselineSet();
+    const baselines = withUseBaseline(loaded, ctx.args.values['use-baseline']);
     const packs = [
       ...(ctx.args.values['no-builtin-rules'] === true ? [] : builtinPacks()),
       ...(await loadRulePacks((ctx.args.values['rules'] as string[] | undefined) ?? [])),

@@ -5,10 +5,12 @@ import {
   DEFAULT_STABILITY,
   DnsEnricher,
   encodeBaselineSet,
+  explainLearning,
   type Finding,
   fromZodError,
   type GeneralisationConfig,
   GeneralisationConfigSchema,
+  oneRunBaselines,
   ProcessTreeEnricher,
   ReplaySource,
   readBaselineFile,
@@ -62,6 +64,12 @@ export function stabilityFromFlags(values: Readonly<Record<string, unknown>>): S
   const p: { -readonly [K in keyof StabilityPolicy]: StabilityPolicy[K] } = { ...DEFAULT_STABILITY };
   const minObs = num(values['min-observations'], '--min-observations', { min: 0, integer: true });
   if (minObs !== undefined) p.minObservations = minObs;
+  const minRuns = num(values['min-runs'], '--min-runs', { min: 1, integer: true });
+  if (minRuns !== undefined) p.minRuns = minRuns;
+  const quietRuns = num(values['quiet-runs'], '--quiet-runs', { min: 1, integer: true });
+  if (quietRuns !== undefined) p.quietRuns = quietRuns;
+  if (p.minRuns !== undefined && p.quietRuns !== undefined && p.quietRuns > p.minRuns)
+    throw new VigilError('USAGE', `--quiet-runs (${p.quietRuns}) is more than --min-runs (${p.minRuns})`);
   const window = num(values['window'], '--window', { min: 1, max: 1_000_000, integer: true });
   if (window !== undefined) p.windowObservations = window;
   const rate = num(values['novelty-rate'], '--novelty-rate', { min: 0, max: 1 });
@@ -116,11 +124,16 @@ export const learnCommand: Command = {
     'Generalises what each workload did (processes and argument patterns, files, peers, DNS names,',
     'capabilities and notable syscalls, tools, models, Kubernetes and cloud calls), measures how fast',
     'new behaviour still appears and calls a baseline stable once that rate falls below --novelty-rate',
-    'after --min-observations and --min-duration (or after --max-duration regardless). Critical',
+    'after --min-observations and --min-duration (15 min); or, for short runs, after --min-runs runs (4)',
+    'of which the last --quiet-runs (3) each added at most --novelty-rate new behaviour; or after',
+    '--max-duration regardless. A run is one cgroup of the workload: each `vigil record` run, container',
+    'or pod replica. For each baseline still learning, the summary says what it lacks. Critical',
     'behaviour seen while learning (a shell started by an agent, a credential read, exec from /tmp or',
     'memory, …) is quarantined for review, listed on stderr, and never admitted.',
     '',
-    'A summary goes to stderr; the baseline (JSON or msgpack) to --out or stdout.',
+    'A summary goes to stderr; the baseline (JSON or msgpack) to --out or stdout. When several captures',
+    'each made a workload of one run, a warning says so: runs of one workload need one workload id',
+    '(vigil record derives it from the command; --name sets it).',
     '--merge joins the result with an existing baseline file; --store also merges it into a SQLite store.',
     '--mark-stable marks every baseline stable at the end (after review).',
     '--generalisation FILE sets collapse thresholds per path prefix (JSON; see docs/baselines.md).',
@@ -136,6 +149,8 @@ export const learnCommand: Command = {
     'max-duration': { type: 'string' },
     'novelty-rate': { type: 'string' },
     window: { type: 'string' },
+    'min-runs': { type: 'string' },
+    'quiet-runs': { type: 'string' },
     'mark-stable': { type: 'boolean' },
     'no-dns': { type: 'boolean' },
     'fail-on': { type: 'string' },
@@ -199,7 +214,15 @@ export const learnCommand: Command = {
         `  ${b.subject} @ ${b.versionKey}: ${b.status}${why}, ${b.size()} entries, version ${b.version}` +
           (mine ? `, ${mine.observations} observations, novelty ${pct(mine.noveltyRate)}` : ''),
       );
+      if (b.status !== 'stable') ctx.log(`    ${explainLearning(b, learner.origin).text}`);
       for (const q of b.quarantined()) ctx.log(`    quarantined [${q.severity}] ${q.title}: ${q.reason}`);
+    }
+    const lone = paths.length > 1 ? oneRunBaselines(learner.set, learner.origin) : [];
+    if (lone.length > 1) {
+      const names = lone.map((b) => b.subject);
+      ctx.log(
+        `warning: ${paths.length} captures made ${lone.length} workloads of one run each (${names.slice(0, 4).join(', ')}${names.length > 4 ? `, … ${names.length - 4} more` : ''}), so each has a baseline of its own that one run cannot make stable. If they are runs of one workload, record them under one workload name: vigil record derives one from the command, and --name NAME sets it when the commands differ.`,
+      );
     }
     const encoding = ctx.format === 'msgpack' ? 'msgpack' : 'json';
     await ctx.emit(encodeBaselineSet(set, encoding));

@@ -21,8 +21,17 @@ export const recordCommand: Command = {
     'ptrace, module, BPF and memfd events until CMD exits, writes the capture (with drop counts in the',
     "trailer), removes the cgroup and exits with CMD's exit code (128+N when CMD died of signal N).",
     'Needs root (or CAP_BPF + CAP_PERFMON and a writable cgroup v2 tree).',
-    '--name NAME gives the cgroup a fixed name (vigil-NAME), so repeated recordings of one workload share',
-    'a workload id, and hence a baseline.',
+    '',
+    'Each run gets its own cgroup under vigil-NAME; the workload id is cgroup:/vigil-NAME, and recordings',
+    'that share it learn one baseline (and may run at the same time).',
+    "By default NAME is derived from the command: the program's basename and 8 hex digits of a SHA-256",
+    'over the normalised command line (e.g. node-3f2a9c1e). Normalising keeps the program, script,',
+    'subcommands, flags and fixed paths, and drops what differs from run to run: the folder the program',
+    'was found in, temp folders and files under them, UUIDs, long hex ids and every digit run in an',
+    'argument (seeds, ports, counters, numbered output files). So `node agent.js --seed 7 --out',
+    '/tmp/tmpa1b2c3/spans.jsonl` and the same with --seed 8 and another temp folder share a workload.',
+    '--name NAME chooses the name instead: for runs whose commands differ but are one workload, or to',
+    'tell apart runs the derived name would join.',
   ].join('\n'),
   options: {
     dedup: { type: 'boolean' },
@@ -32,7 +41,7 @@ export const recordCommand: Command = {
   },
   optionHelp: {
     out: 'the capture file to write (atomically)',
-    name: 'a fixed cgroup name, so runs of one workload share a workload id',
+    name: 'the workload name (id cgroup:/vigil-NAME); default derived from the command',
     dedup: 'drop repeats of identical behaviour in the kernel (per workload, LRU)',
     'ring-buffer': 'ring buffer size in bytes (a power of two; default 8 MiB)',
     'dns-port': 'another UDP port to parse DNS queries on (53 always)',
@@ -66,6 +75,9 @@ export const recordCommand: Command = {
     const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
     ctx.log(
       `vigil record: ${r.events} events to ${r.out}${dropped > 0 ? ` (${dropped} dropped: ${JSON.stringify(r.drops)})` : ', none dropped'}; ${command[0]} exited with ${r.exitCode}`,
+    );
+    ctx.log(
+      `workload cgroup:/vigil-${r.name}${r.derivedName ? ' (name derived from the command; --name to choose one)' : ''}`,
     );
     return r.exitCode;
   },

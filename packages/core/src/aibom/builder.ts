@@ -860,10 +860,18 @@ export class AiBomBuilder implements Consumer {
 
   #onToolCall(ev: EventOf<'tool.call'>): void {
     const span = ev.source === 'otel';
-    const server = this.#mcpByName(ev.server, ev);
-    const w = this.#component(`tool:${ev.server}/${ev.tool}`, 'tool', ev.tool);
+    // A local function tool (OTel `gen_ai.tool.type` function: `run_command`) runs inside its agent:
+    // a tool of that agent, never an MCP server named after the tool type.
+    const local = ev.transport === 'in-process';
+    const server = local ? undefined : this.#mcpByName(ev.server, ev);
+    const w = local
+      ? this.#component(`tool:local/${ev.agent ?? 'agent'}/${ev.tool}`, 'tool', ev.tool)
+      : this.#component(`tool:${ev.server}/${ev.tool}`, 'tool', ev.tool);
     if (w) {
-      w.properties['server'] = ev.server;
+      if (local) {
+        w.properties['toolType'] = ev.server;
+        if (ev.agent) w.properties['agent'] = ev.agent;
+      } else w.properties['server'] = ev.server;
       if (ev.transport) w.properties['transport'] ??= ev.transport;
       if (server) w.properties['serverComponent'] = server.id;
     }
@@ -879,9 +887,9 @@ export class AiBomBuilder implements Consumer {
       const tool = this.#flow.node(
         'tool',
         ev.workload.id,
-        `${ev.server}/${ev.tool}`,
+        local ? `local/${ev.agent ?? 'agent'}/${ev.tool}` : `${ev.server}/${ev.tool}`,
         ev.tool,
-        { server: ev.server },
+        local ? { type: ev.server, ...(ev.agent ? { agent: ev.agent } : {}) } : { server: ev.server },
         w?.id,
       );
       this.#flow.edge(from, tool, 'invokes', ev);

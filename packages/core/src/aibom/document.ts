@@ -106,6 +106,11 @@ export const DeclarationSchema = z.object({
   specifier: z.string().optional(),
   /** False for a transitive dependency found only in a lockfile. */
   direct: z.boolean().optional(),
+  /**
+   * For a transitive dependency from the lockfile's graph: the packages that bring it in, the
+   * declared one first (`['@openai/agents', '@openai/agents-core']` for `openai`).
+   */
+  via: z.array(z.string()).optional(),
 });
 /** @see {@link DeclarationSchema} */
 export type Declaration = z.infer<typeof DeclarationSchema>;

@@ -28,6 +28,15 @@ export type {
   DeclaredMcpServer,
   DeclaredPackage,
 } from './declared/declared-component.js';
+export type { LockGraph } from './declared/lock-graph.js';
+export {
+  declaredTransitive,
+  findLockfile,
+  readPackageLockGraph,
+  readPnpmLockGraph,
+  readYarnLockGraph,
+  transitiveDependencies,
+} from './declared/lock-graph.js';
 export type { DeclaredReadOptions } from './declared/npm.js';
 export type { DeclaredInputKind, DeclaredInputOptions } from './declared/read.js';
 export { detectDeclaredInput, readDeclaredInput, streamDeclaredInput } from './declared/read.js';

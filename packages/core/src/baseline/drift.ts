@@ -13,6 +13,7 @@ import {
   isShellExec,
 } from './critical.js';
 import { ARGS_MARK, type BaselineDomain, WILDCARD } from './generalise.js';
+import { type NearestBaseline, nearestBaselines } from './nearest.js';
 import { type BaselineObservation, describePattern, eventKey, observeEvent } from './observation.js';
 import { type BaselineKeyFn, baselineKeyString, defaultBaselineKey } from './subject.js';
 
@@ -474,6 +475,8 @@ export class DriftDetector implements Consumer {
   readonly name = 'drift';
   readonly #lookup: BaselineLookup;
   readonly #key: BaselineKeyFn;
+  // Every baseline, to name the nearest ones when a workload has none.
+  #all: () => Baseline[] = () => [];
   readonly #guard: CriticalGuard;
   readonly #allowLearning: boolean;
   readonly #maxEvidence: number;
@@ -491,9 +494,12 @@ export class DriftDetector implements Consumer {
     const b = options.baselines;
     if (typeof (b as BaselineLookup).get === 'function' && !(Symbol.iterator in (b as object))) {
       this.#lookup = b as BaselineLookup;
+      const all = (b as { baselines?: () => Baseline[] }).baselines;
+      if (typeof all === 'function') this.#all = () => all.call(b);
     } else {
       const map = new Map<string, Baseline>();
       for (const x of b as Iterable<Baseline>) map.set(baselineKeyString(x), x);
+      this.#all = () => [...map.values()];
       this.#lookup = { get: (subject, versionKey) => map.get(baselineKeyString({ subject, versionKey })) };
     }
     this.#key = options.key ?? defaultBaselineKey;
@@ -698,9 +704,10 @@ export class DriftDetector implements Consumer {
     this.#noted.add(ev.workload.id);
     const k = this.#key(ev.workload);
     const id = driftFindingId(k.subject, k.versionKey, why, [ev.workload.id]);
+    const near = why === 'no-baseline' ? nearestBaselines(ev.workload, this.#all(), { key: this.#key }) : [];
     const summary =
       why === 'no-baseline'
-        ? `${workloadName(ev)} has no baseline for ${k.subject} @ ${k.versionKey}, so its behaviour was not checked for drift.`
+        ? `${workloadName(ev)} has no baseline for ${k.subject} @ ${k.versionKey}, so its behaviour was not checked for drift. ${describeNearest(near, this.#all().length)}`
         : `${workloadName(ev)}'s baseline ${k.subject} @ ${k.versionKey} is still learning, so its behaviour was not checked for drift.`;
     const finding: DriftFinding & { count: number; lastSeen: number; evidence: Evidence[] } = {
       id,
@@ -711,7 +718,13 @@ export class DriftDetector implements Consumer {
       workload: ev.workload,
       ts: ev.ts,
       summary,
-      evidence: [{ type: 'event', description: `first event: ${ev.kind}`, event: ev }],
+      evidence: [
+        { type: 'event', description: `first event: ${ev.kind}`, event: ev },
+        ...near.map((n) => ({
+          type: 'baseline' as const,
+          description: `nearest baseline ${n.baseline.subject} @ ${n.baseline.versionKey} (${n.baseline.status}): ${n.reasons.join('; ')}`,
+        })),
+      ],
       tags: tagsOf(),
       compliance: [],
       risk: { score: RISK.info, reasons: [why] },
@@ -730,6 +743,16 @@ export class DriftDetector implements Consumer {
     this.#findings.set(id, { finding, key: undefined });
     if (ctx && this.#reportMode === 'first') ctx.report(finding);
   }
+}
+
+function describeNearest(near: readonly NearestBaseline[], total: number): string {
+  if (total === 0) return 'The baseline file holds no baselines.';
+  if (near.length === 0)
+    return `None of the ${total} baseline(s) looks like it (no shared program or name); learn one from captures of this workload, recorded under one workload name.`;
+  const list = near
+    .map((n) => `${n.baseline.subject} @ ${n.baseline.versionKey} (${n.reasons.join('; ')})`)
+    .join(', ');
+  return `Nearest: ${list}. If this is the same workload under another name, check against one with --use-baseline ${near[0]!.baseline.subject}, and record its next runs with the same --name.`;
 }
 
 function samePattern(a: readonly string[], b: readonly string[]): boolean {

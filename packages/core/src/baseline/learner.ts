@@ -13,6 +13,8 @@ import { BaselineSet } from './set.js';
 import { DEFAULT_STABILITY } from './stability.js';
 import { type BaselineKeyFn, defaultBaselineKey } from './subject.js';
 
+const MAX_RUNS_REMEMBERED = 65_536;
+
 /** Options for {@link BaselineLearner}. */
 export interface BaselineLearnerOptions {
   /** Names this learner in per-origin counts (one per replica or node). Default: the host name. */
@@ -80,6 +82,9 @@ export class BaselineLearner implements Consumer {
   readonly #byWorkload = new Map<string, Baseline>();
   readonly #reported = new Map<string, Finding & { count: number; lastSeen: number }>();
   readonly #listeners: ((n: LearnerNotice) => void)[] = [];
+  // Per baseline: the run its last event came from, and the runs seen (bounded).
+  readonly #currentRun = new Map<Baseline, string>();
+  readonly #runsSeen = new Map<Baseline, Set<string>>();
   #lastTs = 0;
 
   constructor(options: BaselineLearnerOptions = {}) {
@@ -107,6 +112,9 @@ export class BaselineLearner implements Consumer {
   finish(): void {
     for (const b of this.set.baselines()) {
       const t = b.tracker(this.origin);
+      // The stream is over, so the last run is complete.
+      if (this.#currentRun.has(b)) t.endRun();
+      this.#currentRun.delete(b);
       if (t.state.observations > 0 && t.check(Math.max(this.#lastTs, t.state.lastSeen)))
         this.#notify({ type: 'stable', baseline: b, ts: this.#lastTs });
     }
@@ -138,6 +146,7 @@ export class BaselineLearner implements Consumer {
     if (ev.ts > this.#lastTs) this.#lastTs = ev.ts;
     const b = this.baselineFor(ev);
     const tracker = b.tracker(this.origin);
+    this.#trackRun(b, ev, tracker);
     const frozen = this.#freeze && b.status === 'stable';
     if (frozen) {
       this.#guard.check(ev, b);
@@ -177,6 +186,28 @@ export class BaselineLearner implements Consumer {
       if (b.record(o, ev.ts, this.origin, { ...introducer, value: o.concrete })) novel = true;
     }
     if (tracker.record(ev.ts, novel)) this.#notify({ type: 'stable', baseline: b, ts: ev.ts });
+  }
+
+  /**
+   * A run is one cgroup of the workload: each `vigil record` run, container
+   * or pod replica. A run seen before (runs that overlap) does not count again,
+   * and resets the streak of quiet runs.
+   */
+  #trackRun(b: Baseline, ev: VigilEvent, tracker: ReturnType<Baseline['tracker']>): void {
+    const run = ev.workload.cgroupPath ?? ev.workload.id;
+    if (this.#currentRun.get(b) === run) return;
+    this.#currentRun.set(b, run);
+    let seen = this.#runsSeen.get(b);
+    if (seen === undefined) {
+      seen = new Set();
+      this.#runsSeen.set(b, seen);
+    }
+    if (seen.has(run)) {
+      tracker.noteOverlap();
+      return;
+    }
+    if (seen.size < MAX_RUNS_REMEMBERED) seen.add(run);
+    tracker.beginRun();
   }
 
   #quarantine(

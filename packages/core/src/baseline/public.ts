@@ -28,6 +28,8 @@ export {
 } from './critical.js';
 export type { BaselineLookup, DriftDetail, DriftDetectorOptions, DriftFinding } from './drift.js';
 export { assessDrift, DriftDetector, driftFindingId } from './drift.js';
+export type { LearningExplanation } from './explain.js';
+export { explainLearning, formatDuration, oneRunBaselines } from './explain.js';
 export type { BaselineDomain, CollapseRule, GeneralisationConfig } from './generalise.js';
 export {
   ARGS_MARK,
@@ -47,6 +49,8 @@ export {
 } from './generalise.js';
 export type { BaselineLearnerOptions, LearnerNotice } from './learner.js';
 export { BaselineLearner } from './learner.js';
+export type { NearestBaseline } from './nearest.js';
+export { nearestBaselines } from './nearest.js';
 export type { BaselineObservation } from './observation.js';
 export { describePattern, expandIpv6, observeEvent } from './observation.js';
 export type {

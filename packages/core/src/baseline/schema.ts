@@ -49,6 +49,14 @@ export const StabilityPolicySchema = z.object({
   windowObservations: z.number().int().positive().max(1_000_000),
   /** Stable when at most this fraction of the recent observations were new behaviour. */
   maxNoveltyRate: z.number().min(0).max(1),
+  /**
+   * Runs (a `vigil record` run, a container, a pod replica) a learner needs
+   * before short runs can make the baseline stable without `minDurationSec`
+   * (reason `quiet-runs`). Absent: only the time criterion applies.
+   */
+  minRuns: z.number().int().min(1).optional(),
+  /** Consecutive completed runs whose own novelty rate was at most `maxNoveltyRate`, for `quiet-runs`. */
+  quietRuns: z.number().int().min(1).optional(),
 });
 /** @see {@link StabilityPolicySchema} */
 export type StabilityPolicy = z.infer<typeof StabilityPolicySchema>;
@@ -68,8 +76,20 @@ export const LearningStateSchema = z.object({
   windowNovel: count().optional(),
   status: z.enum(['learning', 'stable']),
   stableSince: ns().optional(),
-  /** `converged`: the novelty rate fell below the threshold; `max-duration`: time ran out; `manual`: set by a person. */
-  stableReason: z.enum(['converged', 'max-duration', 'manual']).optional(),
+  /**
+   * `converged`: the novelty rate fell below the threshold after the minimum time; `quiet-runs`: enough
+   * runs, the last of them with novelty below the threshold; `max-duration`: time ran out; `manual`:
+   * set by a person.
+   */
+  stableReason: z.enum(['converged', 'quiet-runs', 'max-duration', 'manual']).optional(),
+  /** Runs this origin has seen (each `vigil record` run, container or replica counts once). */
+  runs: count().optional(),
+  /** Consecutive most recent completed runs whose own novelty rate was at most the threshold. */
+  quietRuns: count().optional(),
+  /** Observations of the run in progress. */
+  runObservations: count().optional(),
+  /** Novel observations of the run in progress. */
+  runNovel: count().optional(),
 });
 /** @see {@link LearningStateSchema} */
 export type LearningState = z.infer<typeof LearningStateSchema>;

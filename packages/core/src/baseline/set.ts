@@ -18,6 +18,7 @@ import { type BaselineKeyFn, baselineKeyString, defaultBaselineKey } from './sub
  */
 export class BaselineSet {
   readonly #map = new Map<string, Baseline>();
+  #fallback: Baseline | undefined;
 
   constructor(baselines: Iterable<Baseline> = []) {
     for (const b of baselines) this.add(b);
@@ -31,9 +32,32 @@ export class BaselineSet {
     else this.#map.set(k, b);
   }
 
-  /** The baseline for a subject and version key. */
+  /** The baseline for a subject and version key (or the fallback, see {@link withFallback}). */
   get(subject: string, versionKey: string): Baseline | undefined {
-    return this.#map.get(baselineKeyString({ subject, versionKey }));
+    return this.#map.get(baselineKeyString({ subject, versionKey })) ?? this.#fallback;
+  }
+
+  /** The baselines of one subject, every version key. */
+  bySubject(subject: string): Baseline[] {
+    return this.baselines().filter((b) => b.subject === subject);
+  }
+
+  /**
+   * A set with the same baselines in which a workload that has no baseline of
+   * its own is checked against `fallback` (what `vigil check --use-baseline`
+   * does). For checking only: a learner given this set would learn into the
+   * fallback.
+   *
+   * @example
+   * ```ts
+   * const [agent] = set.bySubject('cgroup:/vigil-agent-lab');
+   * const checkSet = set.withFallback(agent!);
+   * ```
+   */
+  withFallback(fallback: Baseline): BaselineSet {
+    const out = new BaselineSet(this.baselines());
+    out.#fallback = fallback;
+    return out;
   }
 
   /** The baseline a workload maps to. */

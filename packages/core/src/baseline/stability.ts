@@ -3,7 +3,8 @@ import type { LearningState, StabilityPolicy } from './schema.js';
 /**
  * The default stability policy (use `{ ...DEFAULT_STABILITY, minDurationSec: 3600 }` to change one field): at least 2,000 observations and 15 minutes of
  * event time, then stable once no more than 0.5 % of the last 1,000
- * observations were new; stable regardless after 24 hours.
+ * observations were new; or, for short runs, after 4 runs of which the last
+ * 3 each added at most 0.5 % new behaviour; stable regardless after 24 hours.
  */
 export const DEFAULT_STABILITY: StabilityPolicy = Object.freeze({
   minObservations: 2000,
@@ -11,6 +12,8 @@ export const DEFAULT_STABILITY: StabilityPolicy = Object.freeze({
   maxDurationSec: 86_400,
   windowObservations: 1000,
   maxNoveltyRate: 0.005,
+  minRuns: 4,
+  quietRuns: 3,
 });
 
 /**
@@ -73,6 +76,8 @@ export class StabilityTracker {
       s.novel++;
       s.lastNovel = Math.max(s.lastNovel, ts);
     }
+    s.runObservations = (s.runObservations ?? 0) + 1;
+    if (novel) s.runNovel = (s.runNovel ?? 0) + 1;
     const ring = this.#ring;
     if (this.#filled === ring.length) this.#windowNovel -= ring[this.#pos]!;
     else this.#filled++;
@@ -83,6 +88,39 @@ export class StabilityTracker {
     s.noveltyRate = this.#windowNovel / this.#filled;
     if (s.status === 'stable') return false;
     return this.check(ts);
+  }
+
+  /**
+   * Starts a new run (a `vigil record` run, a container, a replica): the run
+   * in progress ends (see {@link endRun}) and the run count goes up.
+   */
+  beginRun(): void {
+    this.endRun();
+    this.state.runs = (this.state.runs ?? 0) + 1;
+  }
+
+  /**
+   * Ends the run in progress, if it observed anything: a run whose own
+   * novelty rate was at most the threshold extends the streak of quiet runs,
+   * any other run breaks it.
+   */
+  endRun(): void {
+    const s = this.state;
+    const n = s.runObservations ?? 0;
+    if (n === 0) return;
+    const quiet = (s.runNovel ?? 0) / n <= this.policy.maxNoveltyRate;
+    s.quietRuns = quiet ? (s.quietRuns ?? 0) + 1 : 0;
+    s.runObservations = 0;
+    s.runNovel = 0;
+  }
+
+  /**
+   * Runs overlap (events of an earlier run arrive again, as with replicas
+   * running side by side): their novelty cannot be told apart, so the streak
+   * of quiet runs starts again and only the time criterion can apply meanwhile.
+   */
+  noteOverlap(): void {
+    this.state.quietRuns = 0;
   }
 
   /** Re-evaluates stability at event time `ts` (also called when time passes without observations). */
@@ -100,6 +138,12 @@ export class StabilityTracker {
       s.status = 'stable';
       s.stableSince = ts;
       s.stableReason = 'converged';
+      return true;
+    }
+    if (p.minRuns !== undefined && (s.runs ?? 0) >= p.minRuns && (s.quietRuns ?? 0) >= (p.quietRuns ?? 1)) {
+      s.status = 'stable';
+      s.stableSince = ts;
+      s.stableReason = 'quiet-runs';
       return true;
     }
     if (elapsedSec >= p.maxDurationSec) {

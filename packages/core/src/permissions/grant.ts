@@ -68,6 +68,12 @@ const KubernetesApiTarget = z.object({
   resourceNames: z.array(z.string()).optional(),
   /** A non-resource URL (`/healthz`, `/metrics`, `/api/*`). */
   nonResourceUrl: z.string().optional(),
+  /**
+   * True when the group or resource is neither in the built-in discovery table
+   * (`KubernetesDiscovery`) nor served by a CustomResourceDefinition in the input:
+   * kept, since a newer release or an aggregated API may serve it, but flagged.
+   */
+  unknown: z.boolean().optional(),
 });
 const CloudApiTarget = z.object({
   domain: z.literal('cloud-api'),

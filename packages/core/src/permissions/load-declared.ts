@@ -11,6 +11,7 @@ import {
 } from './declared.js';
 import { GRANT_SCHEMA_VERSION, type Grant } from './grant.js';
 import { type DocumentLimits, loadDocuments, locate } from './internal/documents.js';
+import { type CustomResource, KubernetesDiscovery } from './kubernetes/discovery.js';
 import { type K8sObject, readKubernetesObjects } from './kubernetes/objects.js';
 import { resolveRbac } from './kubernetes/rbac.js';
 import { egressGrants, readWorkload, serviceAccountSubjects } from './kubernetes/workloads.js';
@@ -57,6 +58,7 @@ const WORKLOAD_KINDS = new Set([
 export class DeclaredPermissionsBuilder {
   readonly #options: DeclaredPermissionsOptions;
   readonly #k8s: K8sObject[] = [];
+  readonly #crds: CustomResource[] = [];
   readonly #grants: Grant[] = [];
   readonly #subjects = new Map<string, DeclaredSubject>();
   readonly #mcpConfigs: { value: unknown; file: string }[] = [];
@@ -93,6 +95,13 @@ export class DeclaredPermissionsBuilder {
     const { objects, skipped } = readKubernetesObjects(docs);
     for (const o of objects) this.#k8s.push(o);
     for (const s of skipped) {
+      if (s.kind === 'CustomResourceDefinition') {
+        const cr = customResourceOf(s.origin.value);
+        if (cr) {
+          this.#crds.push(cr);
+          continue;
+        }
+      }
       const loc = locate(s.origin, ['kind']);
       this.#warnings.push({
         file: loc.file,
@@ -137,7 +146,7 @@ export class DeclaredPermissionsBuilder {
     }
     const saSubjects = serviceAccountSubjects(serviceAccounts, workloads);
     for (const s of saSubjects) subjects.set(s.id, s);
-    const rbac = resolveRbac(this.#k8s, saSubjects, warnings);
+    const rbac = resolveRbac(this.#k8s, saSubjects, warnings, new KubernetesDiscovery(this.#crds));
     for (const g of rbac.grants) grants.push(g);
     for (const s of rbac.subjects) if (!subjects.has(s.id)) subjects.set(s.id, s);
     for (const { value, file } of this.#mcpConfigs) {
@@ -231,4 +240,21 @@ export async function loadDeclaredPermissions(
     builder.add(text, f);
   }
   return builder.build();
+}
+
+/** The resource a CustomResourceDefinition serves, or undefined when it does not say (then it is warned about as skipped). */
+function customResourceOf(value: unknown): CustomResource | undefined {
+  const spec = (value as { spec?: unknown } | null)?.spec as Record<string, unknown> | undefined;
+  if (spec === null || typeof spec !== 'object') return undefined;
+  const group = spec['group'];
+  const plural = (spec['names'] as Record<string, unknown> | undefined)?.['plural'];
+  if (typeof group !== 'string' || typeof plural !== 'string' || group === '' || plural === '')
+    return undefined;
+  const subresources = new Set<string>();
+  const versions = Array.isArray(spec['versions']) ? (spec['versions'] as unknown[]) : [];
+  for (const v of versions) {
+    const sub = (v as { subresources?: unknown } | null)?.subresources;
+    if (sub !== null && typeof sub === 'object') for (const k of Object.keys(sub)) subresources.add(k);
+  }
+  return { group, plural, subresources: [...subresources] };
 }

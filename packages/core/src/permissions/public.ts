@@ -67,6 +67,8 @@ export {
   mcpToolRisk,
 } from './inherent-risk.js';
 export { DEFAULT_AUTHENTICATED_GRANTS } from './kubernetes/default-roles.js';
+export type { CustomResource, DiscoveryAnswer } from './kubernetes/discovery.js';
+export { KUBERNETES_DISCOVERY_RELEASE, KubernetesDiscovery } from './kubernetes/discovery.js';
 export { VALIDATED_KUBERNETES_KINDS, validateKubernetesObject } from './kubernetes/schema-validate.js';
 export {
   ALL_CAPABILITIES,

@@ -134,6 +134,8 @@ export function parseCgroupPath(path: string): CgroupIdentity {
 /**
  * Builds a {@link WorkloadRef} from a cgroup v2 path. The id is stable for the
  * life of the cgroup: a container id, a pod UID, a systemd unit or the path.
+ * The runs `vigil record` makes (`/vigil-NAME/run-…`) all get the id
+ * `cgroup:/vigil-NAME`: one workload, many runs.
  *
  * @example
  * ```ts
@@ -169,7 +171,10 @@ export function workloadFromCgroupPath(path: string, cgroupId?: string): Workloa
         containerId: ident.containerId!,
         runtime: ident.runtime ?? 'unknown',
       };
-    default:
+    default: {
+      // A `vigil record` run: the parent names the workload, the leaf names one run of it.
+      const run = ident.kind === 'cgroup' ? RECORDING_RUN.exec(path) : null;
+      if (run) return { ...base, id: `cgroup:/vigil-${run[1]!}`, kind: 'cgroup', name: run[1]! };
       return {
         ...base,
         id: ident.unit ? `systemd:${path}` : `cgroup:${path}`,
@@ -178,5 +183,9 @@ export function workloadFromCgroupPath(path: string, cgroupId?: string): Workloa
         ...(ident.unit ? { unit: ident.unit } : {}),
         ...(ident.uid !== undefined ? { uid: ident.uid } : {}),
       };
+    }
   }
 }
+
+// `vigil record` puts each run of workload NAME in /vigil-NAME/run-….
+const RECORDING_RUN = /^\/vigil-([A-Za-z0-9_.-]{1,64})\/run-[A-Za-z0-9_.-]+$/;

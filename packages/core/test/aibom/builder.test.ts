@@ -1,4 +1,11 @@
-import { AiBomBuilder, AiBomSchema, SignatureCatalogue, type VigilEvent } from '@vigil/core';
+import {
+  AiBomBuilder,
+  AiBomSchema,
+  aiBomFindings,
+  eventsFromOtlp,
+  SignatureCatalogue,
+  type VigilEvent,
+} from '@vigil/core';
 import { describe, expect, it } from 'vitest';
 import { AGENT_WL, ev, OTHER_WL } from './events.js';
 
@@ -852,5 +859,97 @@ describe('AiBomBuilder: judged only against inputs that could have listed a comp
     onlyK8s.markDeclaredInput('deploy.yaml', 'kubernetes');
     const c = Object.fromEntries(onlyK8s.result().components.map((x) => [x.id, x.status]));
     expect(c).toMatchObject({ 'pkg:npm/openai': 'observed', 'inference-server:ollama': 'undeclared-used' });
+  });
+});
+
+describe('AiBomBuilder: a local function tool is a tool of its agent', () => {
+  const s = (key: string, stringValue: string) => ({ key, value: { stringValue } });
+  // The span shapes the agent lab's OpenAI Agents SDK emits: a local tool (gen_ai.tool.type function,
+  // no MCP attributes) and an MCP tool, both under an agent span.
+  const doc = {
+    resourceSpans: [
+      {
+        resource: {
+          attributes: [s('service.name', 'lab-agent'), { key: 'process.pid', value: { intValue: '4242' } }],
+        },
+        scopeSpans: [
+          {
+            scope: { name: 'vigil-agent-lab' },
+            spans: [
+              {
+                traceId: 't',
+                spanId: 'a',
+                name: 'invoke_agent File assistant',
+                startTimeUnixNano: '1800000000000000000',
+                attributes: [
+                  s('gen_ai.operation.name', 'invoke_agent'),
+                  s('gen_ai.agent.name', 'File assistant'),
+                ],
+              },
+              {
+                traceId: 't',
+                spanId: 'l',
+                parentSpanId: 'a',
+                name: 'execute_tool run_command',
+                startTimeUnixNano: '1800000000100000000',
+                attributes: [
+                  s('gen_ai.operation.name', 'execute_tool'),
+                  s('gen_ai.tool.name', 'run_command'),
+                  s('gen_ai.tool.type', 'function'),
+                  s('gen_ai.tool.call.arguments', '{"command":"ls"}'),
+                ],
+              },
+              {
+                traceId: 't',
+                spanId: 'm',
+                parentSpanId: 'a',
+                name: 'execute_tool read_file',
+                startTimeUnixNano: '1800000000200000000',
+                attributes: [
+                  s('gen_ai.operation.name', 'execute_tool'),
+                  s('gen_ai.tool.name', 'read_file'),
+                  s('gen_ai.tool.type', 'function'),
+                  s('mcp.method.name', 'tools/call'),
+                  s('mcp.server.name', 'filesystem'),
+                  s('network.transport', 'pipe'),
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const builder = new AiBomBuilder();
+  builder.onBatch(eventsFromOtlp(doc));
+  const bom = AiBomSchema.parse(builder.result({ now: new Date(0) }));
+  const byId = new Map(bom.components.map((c) => [c.id, c]));
+
+  it('makes run_command a tool of the agent and no MCP server named function', () => {
+    expect(bom.components.filter((c) => c.type === 'mcp-server').map((c) => c.name)).toEqual(['filesystem']);
+    expect(byId.has('mcp-server:name/function')).toBe(false);
+    const tool = byId.get('tool:local/File assistant/run_command');
+    expect(tool).toMatchObject({
+      type: 'tool',
+      name: 'run_command',
+      properties: { agent: 'File assistant', toolType: 'function', transport: 'in-process' },
+    });
+    expect(tool?.properties['serverComponent']).toBeUndefined();
+    expect(byId.get('tool:filesystem/read_file')?.properties['serverComponent']).toBe(
+      'mcp-server:name/filesystem',
+    );
+  });
+
+  it('draws agent → tool, with no served-by edge for the local tool', () => {
+    const local = bom.flow.nodes.find((n) => n.type === 'tool' && n.label === 'run_command');
+    expect(local).toBeDefined();
+    const edges = bom.flow.edges.filter((e) => e.from === local!.id || e.to === local!.id);
+    expect(edges.map((e) => e.relation)).toEqual(['invokes']);
+    const from = bom.flow.nodes.find((n) => n.id === edges[0]!.from);
+    expect(from?.type).toBe('agent');
+  });
+
+  it('raises no shadow-AI finding about a server named function', () => {
+    expect(aiBomFindings(bom).filter((f) => f.title.includes('function'))).toEqual([]);
   });
 });

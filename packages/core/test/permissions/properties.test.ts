@@ -9,6 +9,7 @@ import {
   globMatch,
   grantCovers,
   iamPolicyGrants,
+  KubernetesDiscovery,
   leastPrivilegeIam,
   leastPrivilegeNetworkPolicy,
   leastPrivilegeRbac,
@@ -145,6 +146,8 @@ function declaredRbac(bindings: { cluster: boolean; namespace: string; rules: ob
   return docs.map((d) => stringify(d)).join('---\n');
 }
 
+const discovery = new KubernetesDiscovery();
+
 describe('least-privilege properties', () => {
   it('RBAC: the generated roles cover every granted observed call and never grant more than declared', () => {
     let rbacAllowedSeen = 0;
@@ -169,13 +172,24 @@ describe('least-privilege properties', () => {
                   .build()
                   .grants.filter((g) => g.subject === SA);
           for (const u of uses) {
-            // Covers every observed use the declared policy allowed …
-            if (allows(grants, u)) expect(allows(generated, u)).toBe(true);
+            const t = u.target as Extract<ObservedUse['target'], { domain: 'kubernetes-api' }>;
+            const served =
+              t.nonResourceUrl !== undefined ||
+              discovery.exists(t.apiGroup, t.resource, t.subresource, u.action) !== 'no';
+            // Covers every observed use the declared policy allowed that an API server can serve …
+            if (allows(grants, u) && served) expect(allows(generated, u)).toBe(true);
             // … and grants nothing the declared policy refused.
             else expect(allows(generated, u)).toBe(false);
           }
           for (const p of probes.map(requestUse))
             if (allows(generated, p)) expect(allows(grants, p)).toBe(true);
+          // … and never a pair discovery does not serve, unless it is flagged unknown.
+          for (const g of generated) {
+            const t = g.target as Extract<Grant['target'], { domain: 'kubernetes-api' }>;
+            if (t.nonResourceUrl !== undefined) continue;
+            const answer = discovery.exists(t.apiGroup, t.resource, t.subresource, g.action);
+            expect(answer).toBe(t.unknown ? 'unknown' : 'yes');
+          }
         },
       ),
       { numRuns: RUNS },

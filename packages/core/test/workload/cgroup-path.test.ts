@@ -144,6 +144,21 @@ describe('workloadFromCgroupPath', () => {
     expect(workloadFromCgroupPath('/').id).toBe('host');
   });
 
+  it('gives every run vigil record makes of one workload the workload id', () => {
+    const a = workloadFromCgroupPath('/vigil-node-3f2a9c1e/run-4242-k3j2x1');
+    const b = workloadFromCgroupPath('/vigil-node-3f2a9c1e/run-4343-a8b7c6');
+    expect(a.id).toBe('cgroup:/vigil-node-3f2a9c1e');
+    expect(b.id).toBe(a.id);
+    expect(a.name).toBe('node-3f2a9c1e');
+    expect(a.cgroupPath).toBe('/vigil-node-3f2a9c1e/run-4242-k3j2x1');
+    // Not a run: deeper cgroups, other parents and other leaves keep their path.
+    expect(workloadFromCgroupPath('/vigil-node-3f2a9c1e/run-1/docker').id).toBe(
+      'cgroup:/vigil-node-3f2a9c1e/run-1/docker',
+    );
+    expect(workloadFromCgroupPath('/other/run-1').id).toBe('cgroup:/other/run-1');
+    expect(workloadFromCgroupPath('/vigil-x/job-1').id).toBe('cgroup:/vigil-x/job-1');
+  });
+
   it('never throws on arbitrary strings', () => {
     for (const p of [
       '',

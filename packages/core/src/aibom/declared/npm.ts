@@ -5,6 +5,7 @@ import { isNpmName, npmPackageFromPath, splitNpmSpec } from '../package-paths.js
 import type { DeclaredPackage } from './declared-component.js';
 import { lineOfKey, readJsonInput } from './json-input.js';
 import { readLines } from './line-reader.js';
+import { declaredTransitive } from './lock-graph.js';
 
 /** Options shared by the declared-input readers. */
 export interface DeclaredReadOptions {
@@ -13,6 +14,11 @@ export interface DeclaredReadOptions {
   /** Longest line the line-based readers accept. Default 1 MiB. */
   readonly maxLineBytes?: number;
   readonly signal?: AbortSignal;
+  /**
+   * `package.json` only: also yield the transitive dependencies of what it
+   * declares, from its lockfile's graph (see `declaredTransitive`). Default true.
+   */
+  readonly transitive?: boolean;
 }
 
 const DEP_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
@@ -35,6 +41,8 @@ export async function* readPackageJson(
   const { value, text } = await readJsonInput(path, 'package.json', options.maxJsonBytes);
   const parsed = PackageJsonSchema.safeParse(value);
   if (!parsed.success) throw fromZodError(parsed.error, 'package.json', { file: path }, 'INPUT_INVALID');
+  const all: Record<string, string> = {};
+  for (const field of DEP_FIELDS) Object.assign(all, parsed.data[field] ?? {});
   for (const field of DEP_FIELDS) {
     const deps = parsed.data[field];
     if (!deps) continue;
@@ -64,6 +72,7 @@ export async function* readPackageJson(
       };
     }
   }
+  if (options.transitive !== false) yield* declaredTransitive(path, all);
 }
 
 const LockEntry = z.looseObject({ version: z.string().optional(), dev: z.boolean().optional() });

@@ -2,6 +2,7 @@ import type { DeclaredSubject, DeclaredWarning } from '../declared.js';
 import { type Grant, makeGrant, subjectId } from '../grant.js';
 import { kubernetesApiRisk } from '../inherent-risk.js';
 import { locate } from '../internal/documents.js';
+import { KUBERNETES_DISCOVERY_RELEASE, KubernetesDiscovery } from './discovery.js';
 import { type K8sObject, type LabelSelector, selectorMatches } from './objects.js';
 
 /** A rule of a Role or ClusterRole. */
@@ -87,12 +88,16 @@ function splitResource(r: string): { resource: string; subresource?: string } {
 /**
  * Resolves Roles, ClusterRoles (with aggregation) and their bindings into
  * grants per subject: one grant per verb × API group × resource (or
- * non-resource URL) of every rule that reaches the subject.
+ * non-resource URL) of every rule that reaches the subject — for the
+ * combinations the API serves (`discovery`): `get apps/secrets` from a rule
+ * over several groups is no grant. Groups and resources discovery does not
+ * know are kept, flagged `unknown`, with a warning.
  */
 export function resolveRbac(
   objects: readonly K8sObject[],
   knownServiceAccounts: readonly DeclaredSubject[],
   warnings: DeclaredWarning[],
+  discovery: KubernetesDiscovery = new KubernetesDiscovery(),
 ): { grants: Grant[]; subjects: DeclaredSubject[] } {
   const roles = new Map<string, K8sObject>();
   const clusterRoles = new Map<string, K8sObject>();
@@ -120,6 +125,18 @@ export function resolveRbac(
   const warn = (o: K8sObject, path: (string | number)[], message: string) => {
     const loc = locate(o.origin, path);
     warnings.push({ file: loc.file, path: loc.path, ...(loc.line ? { line: loc.line } : {}), message });
+  };
+  // One warning per rule and group/resource that discovery does not know.
+  const flagged = new Set<string>();
+  const flagUnknown = (sr: SourcedRule, apiGroup: string, r: string) => {
+    const k = `${ref(sr.role)}\u0000${sr.index}\u0000${apiGroup}\u0000${r}`;
+    if (flagged.has(k)) return;
+    flagged.add(k);
+    warn(
+      sr.role,
+      ['rules', sr.index, 'resources'],
+      `${ref(sr.role)} rule ${sr.index} grants ${apiGroup === '' ? 'core' : apiGroup}/${r}, which Kubernetes ${KUBERNETES_DISCOVERY_RELEASE} does not serve and no CustomResourceDefinition in the input declares; kept as unknown`,
+    );
   };
   for (const b of objects) {
     if (b.kind !== 'RoleBinding' && b.kind !== 'ClusterRoleBinding') continue;
@@ -176,6 +193,9 @@ export function resolveRbac(
           for (const apiGroup of rule.apiGroups ?? [])
             for (const r of rule.resources ?? []) {
               const { resource, subresource } = splitResource(r);
+              const served = discovery.exists(apiGroup, resource, subresource, verb);
+              if (served === 'no') continue;
+              if (served === 'unknown') flagUnknown(sr, apiGroup, r);
               const names =
                 rule.resourceNames && rule.resourceNames.length > 0 ? rule.resourceNames : undefined;
               grants.push(
@@ -191,6 +211,7 @@ export function resolveRbac(
                     ...(subresource !== undefined ? { subresource } : {}),
                     ...(bindingNs !== undefined ? { namespace: bindingNs } : {}),
                     ...(names ? { resourceNames: names } : {}),
+                    ...(served === 'unknown' ? { unknown: true } : {}),
                   },
                   source,
                   inherentRisk: riskOf(verb, apiGroup, resource, bindingNs, names, subresource),

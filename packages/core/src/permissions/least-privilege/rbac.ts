@@ -1,4 +1,5 @@
 import type { Grant } from '../grant.js';
+import { KubernetesDiscovery } from '../kubernetes/discovery.js';
 import { grantCovers } from '../match.js';
 import type { ObservedUse } from '../observed/use.js';
 
@@ -51,6 +52,7 @@ export function leastPrivilegeRbac(
   serviceAccount: { name: string; namespace: string },
   uses: readonly ObservedUse[],
   declared: readonly Grant[],
+  discovery: KubernetesDiscovery = new KubernetesDiscovery(),
 ): { objects: Record<string, unknown>[]; notes: string[] } {
   const allow = declared.filter((g) => g.domain === 'kubernetes-api' && g.effect === 'allow');
   const rules = new Map<string, { key: RuleKey; verbs: Set<string> }>();
@@ -63,6 +65,12 @@ export function leastPrivilegeRbac(
   for (const u of uses) {
     if (u.target.domain !== 'kubernetes-api' || u.count === 0) continue;
     if (!allow.some((g) => grantCovers(g, u))) continue;
+    // A call no API server serves (a resource in the wrong group) gets no rule.
+    if (
+      u.target.nonResourceUrl === undefined &&
+      discovery.exists(u.target.apiGroup, u.target.resource, u.target.subresource, u.action) === 'no'
+    )
+      continue;
     if (u.target.nonResourceUrl !== undefined) {
       const s = nonResource.get(u.target.nonResourceUrl) ?? new Set();
       s.add(u.action);

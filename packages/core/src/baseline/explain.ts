@@ -1,0 +1,151 @@
+import type { Baseline } from './baseline.js';
+import type { LearningState, StabilityPolicy } from './schema.js';
+
+/** Why a baseline is (not yet) stable, and what would make it so. */
+export interface LearningExplanation {
+  readonly status: 'learning' | 'stable';
+  /** The origin whose learning state was explained. */
+  readonly origin: string;
+  /** One line: the state, the evidence so far and (while learning) what is still missing. */
+  readonly text: string;
+  /** While learning: each way to become stable with what it still lacks. Empty once stable. */
+  readonly missing: readonly string[];
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2).replace(/\.?0+$/, '')} %`;
+}
+
+/**
+ * A duration for people: `38 s`, `14 min 22 s`, `3 h 5 min`.
+ *
+ * @example
+ * ```ts
+ * formatDuration(862); // '14 min 22 s'
+ * ```
+ */
+export function formatDuration(sec: number): string {
+  const s = Math.max(0, Math.round(sec));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  const m = Math.floor((s % 3600) / 60);
+  return `${Math.floor(s / 3600)} h${m ? ` ${m} min` : ''}`;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+const plural = (k: number, one: string, many = `${one}s`) => `${n(k)} ${k === 1 ? one : many}`;
+
+/** What each stability criterion of `policy` still lacks for `state` (empty strings are met). */
+function lacking(state: LearningState, policy: StabilityPolicy): string[] {
+  const elapsed = Math.max(0, (state.lastSeen - state.firstSeen) / 1e9);
+  const noisy = state.noveltyRate > policy.maxNoveltyRate;
+  const novelty = noisy
+    ? `novelty ${pct(state.noveltyRate)} to fall to ≤ ${pct(policy.maxNoveltyRate)}`
+    : undefined;
+
+  const time: string[] = [];
+  if (elapsed < policy.minDurationSec)
+    time.push(
+      `≥ ${formatDuration(policy.minDurationSec)} of observation (${formatDuration(policy.minDurationSec - elapsed)} more)`,
+    );
+  if (state.observations < policy.minObservations)
+    time.push(
+      `≥ ${n(policy.minObservations)} observations (${n(policy.minObservations - state.observations)} more)`,
+    );
+  if (novelty) time.push(novelty);
+  const out = [time.join(' and ')];
+
+  if (policy.minRuns !== undefined) {
+    const runs = state.runs ?? 0;
+    const quiet = state.quietRuns ?? 0;
+    const need = policy.quietRuns ?? 1;
+    const runNeeds: string[] = [];
+    if (runs < policy.minRuns) runNeeds.push(`${plural(policy.minRuns - runs, 'more run')}`);
+    if (quiet < need)
+      runNeeds.push(
+        `${plural(need - quiet, 'more quiet run')} in a row (a run adding ≤ ${pct(policy.maxNoveltyRate)} new behaviour; ${quiet} so far)`,
+      );
+    out.push(
+      runNeeds.length === 0
+        ? ''
+        : `≥ ${plural(policy.minRuns, 'run')} with the last ${need} quiet: ${runNeeds.join(' and ')}`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Explains a baseline's learning state in one line a user can act on: for a
+ * stable baseline, why and since when; for one still learning, the runs,
+ * time, observations and novelty so far and what each way to stability still
+ * needs (the time criterion, the quiet-runs criterion, or `--mark-stable`
+ * after review). Explains the origin that is furthest along unless one is named.
+ *
+ * @example
+ * ```ts
+ * import { explainLearning } from '@vigil/core';
+ *
+ * for (const b of set.baselines()) console.log(`${b.subject}: ${explainLearning(b).text}`);
+ * // 'still learning: 4 runs over 38 s, 1,234 observations, novelty 0 %; stable needs ≥ 15 min of observation (14 min 22 s more) and …'
+ * ```
+ */
+export function explainLearning(baseline: Baseline, origin?: string): LearningExplanation {
+  const states = Object.entries(baseline.learning());
+  const picked =
+    (origin !== undefined ? states.find(([o]) => o === origin) : undefined) ??
+    states.find(([, s]) => s.status === 'stable') ??
+    states.sort(([, a], [, b]) => b.observations - a.observations)[0];
+  const [who, state] = picked ?? [origin ?? 'none', undefined];
+  if (state === undefined) {
+    return {
+      status: baseline.status,
+      origin: who,
+      text: `${baseline.status}: nothing observed yet`,
+      missing: [],
+    };
+  }
+  const elapsed = Math.max(0, (state.lastSeen - state.firstSeen) / 1e9);
+  const runs = state.runs !== undefined ? `${plural(state.runs, 'run')} over ` : '';
+  const seen = `${runs}${formatDuration(elapsed)}, ${plural(state.observations, 'observation')}, novelty ${pct(state.noveltyRate)}`;
+  if (state.status === 'stable' || baseline.status === 'stable') {
+    const why =
+      state.stableReason === 'manual'
+        ? 'marked stable by hand'
+        : state.stableReason === 'quiet-runs'
+          ? 'the last runs added (almost) nothing new'
+          : state.stableReason === 'max-duration'
+            ? 'the maximum learning time passed'
+            : state.stableReason === 'converged'
+              ? 'novelty fell below the threshold'
+              : 'another origin became stable';
+    return { status: 'stable', origin: who, text: `stable (${why}): ${seen}`, missing: [] };
+  }
+  const missing = lacking(state, baseline.stability)
+    .filter((m) => m.length > 0)
+    .concat(['--mark-stable after review']);
+  return {
+    status: 'learning',
+    origin: who,
+    text: `still learning: ${seen}; stable needs ${missing.join(', or ')}`,
+    missing,
+  };
+}
+
+/**
+ * Baselines that learned from exactly one run, with more than one such
+ * baseline in the set: the sign that runs of one workload were recorded
+ * under different workload ids (so each got its own one-run baseline).
+ * Empty when that is not the case.
+ *
+ * @example
+ * ```ts
+ * import { oneRunBaselines } from '@vigil/core';
+ *
+ * const lone = oneRunBaselines(learner.set, learner.origin);
+ * if (lone.length > 1) console.warn(`${lone.length} workloads of one run each: record them under one --name`);
+ * ```
+ */
+export function oneRunBaselines(set: { baselines(): Baseline[] }, origin: string): Baseline[] {
+  const lone = set.baselines().filter((b) => b.learning()[origin]?.runs === 1);
+  return lone.length > 1 ? lone : [];
+}
