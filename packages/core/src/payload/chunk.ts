@@ -82,7 +82,7 @@ export const PayloadChunkSchema = EnvelopeSchema.extend({
   /** Per connection and direction, from 0, +1 for each chunk; a jump means chunks were lost. */
   seq: z.number().int().nonnegative(),
   /** The bytes captured (at most the capture's per-event cap). */
-  bytes: z.instanceof(Uint8Array),
+  bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected a Uint8Array' }),
   /** How many bytes the read or write really moved; more than `bytes.length` when cut at the cap. */
   originalLength: z.number().int().nonnegative(),
   /** File descriptor in the owning process, when known. */

@@ -94,14 +94,18 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
         this.#out.push(e);
       },
       skip: (reason, connection, offset) => this.#skip(reason, connection, offset),
-      mcpSession: (key) => {
+      mcpSession: (key, existing) => {
         let s = this.#mcpSessions.get(key);
+        if (existing !== undefined && s !== existing) {
+          this.#mcpSessions.delete(key);
+          s = undefined;
+        }
         if (!s) {
           if (this.#mcpSessions.size >= this.#maxConnections) {
             const oldest = this.#mcpSessions.keys().next().value;
             if (oldest !== undefined) this.#mcpSessions.delete(oldest);
           }
-          s = new McpSession(content);
+          s = existing ?? new McpSession(content);
           this.#mcpSessions.set(key, s);
         }
         return s;

@@ -14,8 +14,8 @@ export interface ConnectionHost {
   readonly maxBytes: number;
   emit(event: VigilEvent): void;
   skip(reason: string, connection: string, offset: number): void;
-  /** MCP sessions over HTTP live as long as their `Mcp-Session-Id`, across connections. */
-  mcpSession(key: string): McpSession;
+  /** MCP sessions over HTTP live as long as their `Mcp-Session-Id`, across connections; `existing` is filed under `key` too. */
+  mcpSession(key: string, existing?: McpSession): McpSession;
 }
 
 type Protocol = 'sniffing' | 'http' | 'h2' | 'jsonl' | 'opaque';
@@ -231,11 +231,18 @@ export class ConnectionState {
   /** Bytes of `dir` were lost: `n` of them, or an unknown number when `n` is -1. */
   #lost(dir: PayloadDirection, n: number): void {
     if (this.#protocol === 'http') {
-      const s = this.#http[dir];
-      if (s && !s.dead) {
-        if (n < 0) s.close();
-        else s.skip(n);
+      if (n >= 0) {
+        const s = this.#http[dir];
+        if (s && !s.dead) s.skip(n);
+        return;
       }
+      // Whole chunks are gone: which responses answer which requests is no longer known.
+      // Flush what is open as partial and wait for both sides to start a new message.
+      this.#http.egress?.close();
+      this.#http.ingress?.close();
+      const open = this.#exchanges;
+      this.#exchanges = [];
+      for (const x of open) this.#finishExchange(x, true);
     } else if (this.#protocol === 'jsonl' && this.#lines) {
       this.#lines[dir].reset();
     }
@@ -289,6 +296,11 @@ export class ConnectionState {
             // An interim 1xx response: the final one is still to come.
             x.res = undefined;
           }
+        },
+        lost: (n) => {
+          if (!current) return;
+          if (isRequest) current.reqBytes += n;
+          else current.resBytes += n;
         },
         desync: (reason) => this.#host.skip(`http: ${reason}`, this.id, this.#offset[dir]),
       },
@@ -382,6 +394,9 @@ export class ConnectionState {
     }
     x.res = head;
     x.resEnv = this.#curEnv;
+    // The server names the session in its answer to `initialize`: later requests carry that id.
+    const sid = head.headers.get('mcp-session-id');
+    if (x.mcp && sid !== undefined) this.#host.mcpSession(sid, x.mcp);
     const ct = (head.headers.get('content-type') ?? '').toLowerCase();
     const enc = (head.headers.get('content-encoding') ?? 'identity').toLowerCase();
     if ((x.llm || x.mcp) && (enc === 'identity' || enc === '')) {

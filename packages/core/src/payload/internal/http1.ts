@@ -14,6 +14,8 @@ export interface HttpStreamSink {
   head(head: HttpHead): void;
   /** Body bytes after transfer decoding (still content-encoded). */
   body(bytes: Uint8Array): void;
+  /** `n` body bytes were never seen (cut at the capture's cap); they still count towards sizes. */
+  lost(n: number): void;
   /** The message ended; `partial` when bytes of it were never seen. */
   end(partial: boolean): void;
   /** The stream can no longer be framed: what went wrong, for the skip counters. */
@@ -93,12 +95,14 @@ export class HttpStream {
     if ((this.#state === 'length' || this.#state === 'chunk-data') && n <= this.#remaining) {
       this.#partial = true;
       this.#remaining -= n;
+      this.#sink.lost(n);
       if (this.#state === 'length' && this.#remaining === 0) this.#finish();
       else if (this.#state === 'chunk-data' && this.#remaining === 0) this.#state = 'chunk-crlf';
       return;
     }
     if (this.#state === 'until-close') {
       this.#partial = true;
+      this.#sink.lost(n);
       return;
     }
     this.#kill('cut inside framing');

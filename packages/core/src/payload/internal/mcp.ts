@@ -23,6 +23,9 @@ const LISTS: Record<string, 'tools' | 'prompts' | 'resources'> = {
 /** Requests whose responses become events. Others are not remembered. */
 const TRACKED = new Set(['initialize', 'tools/call', ...Object.keys(LISTS)]);
 
+/** The result a cut response stands in with: the call ended, its outcome unknown. */
+const CUT: Record<string, unknown> = Object.freeze({});
+
 const obj = (v: unknown): Record<string, unknown> | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -48,6 +51,8 @@ export class McpSession {
   serverVersion: string | undefined;
   protocolVersion: string | undefined;
   readonly #pending = new Map<string, Pending>();
+  /** Requests cut before their `id`: answered in order. */
+  readonly #cut: { side: McpSide; req: Pending }[] = [];
   readonly #maxPending: number;
   readonly #content: boolean;
   /** Responses with no request seen, and requests pushed out by the bound. */
@@ -86,7 +91,8 @@ export class McpSession {
     const key = idKey(m['id']);
     const method = str(m['method']);
     if (method !== undefined) {
-      if (key === undefined || !TRACKED.has(method)) return [];
+      // Untracked methods are remembered too, so their answers are not taken for another's.
+      if (key === undefined) return [];
       if (this.#pending.size >= this.#maxPending) {
         const oldest = this.#pending.keys().next().value;
         if (oldest !== undefined) this.#pending.delete(oldest);
@@ -97,7 +103,7 @@ export class McpSession {
         method,
         env,
         ts: env.ts,
-        params: obj(m['params']),
+        params: TRACKED.has(method) ? obj(m['params']) : undefined,
         bytes,
         partial,
       });
@@ -105,13 +111,13 @@ export class McpSession {
     }
     if (key === undefined || (m['result'] === undefined && m['error'] === undefined)) return [];
     const other: McpSide = side === 'egress' ? 'ingress' : 'egress';
-    const req = this.#pending.get(`${other}:${key}`);
+    const req = this.#pending.get(`${other}:${key}`) ?? this.#oldest(other, String(m['id']));
     if (!req) {
       this.unmatched++;
       return [];
     }
     this.#pending.delete(`${other}:${key}`);
-    return this.#answer(req, m, env, bytes, transport, fallbackServer, partial);
+    return this.#answer(req, m, env, bytes, transport, fallbackServer, partial || req.partial);
   }
 
   /** A request or response cut so short it is not JSON: keep what its prefix still says. */
@@ -123,32 +129,62 @@ export class McpSession {
     transport: McpTransport,
     fallbackServer: string,
   ): McpEvent[] {
-    const id = /"id"\s*:\s*("(?:[^"\\]{0,256})"|-?\d{1,16})/.exec(prefix)?.[1];
-    if (id === undefined) return [];
-    const idValue: unknown = id.startsWith('"') ? id.slice(1, -1) : Number(id);
+    // Writers often put `id` last, so a cut message may have lost it: then it pairs by order.
+    const id = /"id"\s*:\s*("(?:[^"\\]{0,256})"|-?\d{1,16})\s*[,}]/.exec(prefix)?.[1];
+    const idValue: unknown = id === undefined ? undefined : id.startsWith('"') ? id.slice(1, -1) : Number(id);
     const method = /"method"\s*:\s*"([^"\\]{1,128})"/.exec(prefix)?.[1];
     if (method !== undefined) {
+      if (!TRACKED.has(method)) return [];
       const name = /"name"\s*:\s*"([^"\\]{1,256})"/.exec(prefix)?.[1];
-      return this.message(
-        { jsonrpc: '2.0', id: idValue, method, ...(name ? { params: { name } } : {}) },
-        side,
-        env,
-        bytes,
-        transport,
-        fallbackServer,
-        true,
-      );
+      const params = name ? { name } : undefined;
+      if (idValue !== undefined)
+        return this.message(
+          { jsonrpc: '2.0', id: idValue, method, ...(params ? { params } : {}) },
+          side,
+          env,
+          bytes,
+          transport,
+          fallbackServer,
+          true,
+        );
+      if (this.#cut.length >= 64) {
+        this.#cut.shift();
+        this.dropped++;
+      }
+      this.#cut.push({ side, req: { id: '', method, env, ts: env.ts, params, bytes, partial: true } });
+      return [];
     }
-    const isError = /"isError"\s*:\s*true/.test(prefix) || /^\s*\{[^{]*"error"\s*:/.test(prefix);
-    return this.message(
-      { jsonrpc: '2.0', id: idValue, ...(isError ? { error: {} } : { result: { cut: true } }) },
-      side,
-      env,
-      bytes,
-      transport,
-      fallbackServer,
-      true,
-    );
+    const isError = /"isError"\s*:\s*true/.test(prefix) || /^\s*\{\s*"error"\s*:/.test(prefix);
+    const res = { jsonrpc: '2.0', ...(isError ? { error: {} } : { result: CUT }) };
+    const other: McpSide = side === 'egress' ? 'ingress' : 'egress';
+    let req: Pending | undefined;
+    if (idValue !== undefined) {
+      const key = `${other}:${idKey(idValue)}`;
+      req = this.#pending.get(key);
+      this.#pending.delete(key);
+    }
+    req ??= this.#oldest(other);
+    if (!req) {
+      this.unmatched++;
+      return [];
+    }
+    return this.#answer(req, res, env, bytes, transport, fallbackServer, true);
+  }
+
+  /** The oldest request sent `side` still waiting: a cut one first, else the earliest pending. */
+  #oldest(side: McpSide, id?: string): Pending | undefined {
+    const at = this.#cut.findIndex((c) => c.side === side);
+    if (at >= 0) {
+      const [c] = this.#cut.splice(at, 1);
+      return c && id !== undefined ? { ...c.req, id } : c?.req;
+    }
+    if (id !== undefined) return undefined;
+    for (const [key, p] of this.#pending)
+      if (key.startsWith(`${side}:`)) {
+        this.#pending.delete(key);
+        return p;
+      }
+    return undefined;
   }
 
   /** Requests never answered (the session ended or was evicted): `tools/call`s become partial events. */
@@ -157,7 +193,11 @@ export class McpSession {
     for (const req of this.#pending.values())
       if (req.method === 'tools/call')
         out.push(this.#toolCall(req, undefined, undefined, 0, transport, fallbackServer, true));
+    for (const c of this.#cut)
+      if (c.req.method === 'tools/call')
+        out.push(this.#toolCall(c.req, undefined, undefined, 0, transport, fallbackServer, true));
     this.#pending.clear();
+    this.#cut.length = 0;
     return out;
   }
 
@@ -236,6 +276,7 @@ export class McpSession {
     const digest = req.partial && args === undefined ? undefined : argumentDigest(obj(args) ?? {});
     const failed =
       res !== undefined && (res['error'] !== undefined || obj(res['result'])?.['isError'] === true);
+    const known = res !== undefined && (failed || res['result'] !== CUT);
     const ev: EventOf<'tool.call'> = {
       ...req.env,
       ts: req.ts,
@@ -244,7 +285,7 @@ export class McpSession {
       tool: str(req.params?.['name']) ?? 'unknown',
       transport,
       ...(digest?.argumentNames ? { argumentNames: digest.argumentNames } : {}),
-      ...(res !== undefined ? { status: failed ? ('error' as const) : ('ok' as const) } : {}),
+      ...(known ? { status: failed ? ('error' as const) : ('ok' as const) } : {}),
       ...(env !== undefined && env.ts >= req.ts ? { durationMs: (env.ts - req.ts) / 1e6 } : {}),
       callId: req.id,
       ...(digest ? { argumentsHash: digest.argumentsHash } : {}),
