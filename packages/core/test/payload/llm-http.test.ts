@@ -225,6 +225,7 @@ beforeAll(async () => {
     { 'x-test-encoding': 'br' },
   );
   await post('/v1/chat/completions', { model: 'gpt-deflate', messages }, { 'x-test-encoding': 'deflate' });
+  await post('/api/generate', { model: 'llama3.2', prompt: 'hi', stream: false });
   await cleanup();
 }, 120_000);
 
@@ -238,7 +239,7 @@ describe('model calls decoded from real HTTP traffic', () => {
     for (const e of events) expect(EventSchema.safeParse(e).success).toBe(true);
     const calls = events.filter((e): e is ModelCall => e.kind === 'model.call').sort((a, b) => a.ts - b.ts);
     expect(calls.length).toBe(served.length);
-    expect(served.length).toBe(10);
+    expect(served.length).toBe(11);
     calls.forEach((ev, i) => {
       const s = served[i]!;
       expect(ev.path).toBe(s.path);
@@ -322,6 +323,29 @@ describe('model calls decoded from real HTTP traffic', () => {
       content.some((e) => e.completionText?.includes('all done') || e.completionText?.includes('done')),
     ).toBe(true);
     expect(JSON.stringify(content)).not.toContain('sk-test-0123456789abcdefghij');
+  });
+
+  it('cut at a byte cap: what is not marked partial is exact, nothing throws', () => {
+    const reference = new Map(decodeAll(log.chunks).map((e) => [e.ts, e]));
+    for (const cap of [200, 300, 400, 600, 1024]) {
+      const cut = log.chunks.map((c) => ({ ...c, bytes: c.bytes.subarray(0, cap) }));
+      const decoder = new PayloadDecoder();
+      const events = decodeAll(cut, decoder);
+      expect(events.length).toBeLessThanOrEqual(served.length);
+      for (const e of events) {
+        expect(EventSchema.safeParse(e).success).toBe(true);
+        if ((e as ModelCall).partial !== true) expect(e).toEqual(reference.get(e.ts));
+      }
+      // At 200 bytes even the heads are cut: nothing is decoded, and all of it is counted.
+      if (cap === 200)
+        expect(Object.values(decoder.stats().skipped).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      // At 600 bytes the heads fit and bodies are cut: every call is reported, most of them partial.
+      if (cap === 600) {
+        expect(events.length).toBe(served.length);
+        expect(events.filter((e) => (e as ModelCall).partial === true).length).toBeGreaterThan(0);
+      }
+      expect(decoder.stats().bufferedBytes).toBe(0);
+    }
   });
 
   it('random split points and interleaved connections never change the events', () => {

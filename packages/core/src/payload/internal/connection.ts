@@ -421,7 +421,8 @@ export class ConnectionState {
       const sse = new SseParser(max, (ev) => this.#onStreamed(x, ev.data, ev.event, 'sse'));
       return { push: (t) => sse.push(t), cut: () => sse.cut() };
     }
-    if (ct.includes('ndjson') || x.llmInfo?.api === 'ollama-chat' || x.llmInfo?.api === 'ollama-generate') {
+    const ollama = x.llmInfo?.api === 'ollama-chat' || x.llmInfo?.api === 'ollama-generate';
+    if (ct.includes('ndjson') || (ollama && !ct.includes('application/json'))) {
       const lines = new LineSplitter(max, (line) => this.#onStreamed(x, line, '', 'ndjson'));
       return { push: (t) => lines.push(t), cut: () => lines.reset() };
     }

@@ -318,6 +318,18 @@ export async function startScriptedLlm(): Promise<{
         );
         return;
       }
+      if (url.pathname === '/api/generate') {
+        record(url.pathname, model, 'stop', [], stream, 12, 4);
+        return sendJson(req, res, {
+          model,
+          created_at: 't',
+          response: 'generated text',
+          done: true,
+          done_reason: 'stop',
+          prompt_eval_count: 12,
+          eval_count: 4,
+        });
+      }
       const g = /^\/v1beta\/models\/([^:]+):(generateContent|streamGenerateContent)$/.exec(url.pathname);
       if (g) {
         const responseModel = `${g[1]}-001`;
