@@ -67,6 +67,8 @@ interface Exchange {
   /** Streaming consumer of an uncompressed response body (SSE or NDJSON). */
   stream: ((text: string) => void) | undefined;
   streamCut: (() => void) | undefined;
+  /** What the streaming consumer holds (a partial SSE event or line). */
+  streamBuffered: (() => number) | undefined;
   decoder: TextDecoder | undefined;
   overflow: boolean;
 }
@@ -118,8 +120,7 @@ export class ConnectionState {
   buffered(): number {
     let n = this.#sniffBytes;
     n += (this.#http.egress?.buffered ?? 0) + (this.#http.ingress?.buffered ?? 0);
-    for (const x of this.#exchanges) n += x.reqBytes <= this.#host.maxBytes ? bufLen(x.reqParts) : 0;
-    for (const x of this.#exchanges) n += x.resKept;
+    for (const x of this.#exchanges) n += bufLen(x.reqParts) + x.resKept + (x.streamBuffered?.() ?? 0);
     if (this.#lines) n += this.#lines.egress.buffered + this.#lines.ingress.buffered;
     return n;
   }
@@ -183,7 +184,13 @@ export class ConnectionState {
     const bytes = Buffer.concat(this.#sniff[dir].map((c) => c.bytes));
     const text = bytes.toString('latin1');
     const trimmed = text.trimStart();
-    if (trimmed.length === 0) return;
+    if (trimmed.length === 0) {
+      if (this.#sniffBytes > 8192) {
+        this.#protocol = 'opaque';
+        this.#host.skip('unrecognised', this.id, 0);
+      }
+      return;
+    }
     if (trimmed[0] === '{' || trimmed[0] === '[') {
       this.#protocol = 'jsonl';
       return;
@@ -300,7 +307,12 @@ export class ConnectionState {
         lost: (n) => {
           if (!current) return;
           if (isRequest) current.reqBytes += n;
-          else current.resBytes += n;
+          else {
+            current.resBytes += n;
+            // The event or line being read lost its tail: drop it, with any half character.
+            current.decoder?.decode();
+            current.streamCut?.();
+          }
         },
         desync: (reason) => this.#host.skip(`http: ${reason}`, this.id, this.#offset[dir]),
       },
@@ -336,6 +348,7 @@ export class ConnectionState {
       mcp: undefined,
       stream: undefined,
       streamCut: undefined,
+      streamBuffered: undefined,
       decoder: undefined,
       overflow: false,
     };
@@ -406,6 +419,7 @@ export class ConnectionState {
       if (consumer) {
         x.stream = consumer.push;
         x.streamCut = consumer.cut;
+        x.streamBuffered = consumer.buffered;
       }
     }
     return x;
@@ -415,16 +429,16 @@ export class ConnectionState {
   #textConsumer(
     x: Exchange,
     ct: string,
-  ): { push: (t: string) => void; cut: () => void; end?: () => void } | undefined {
+  ): { push: (t: string) => void; cut: () => void; buffered: () => number } | undefined {
     const max = this.#host.maxBytes;
     if (ct.includes('text/event-stream')) {
       const sse = new SseParser(max, (ev) => this.#onStreamed(x, ev.data, ev.event, 'sse'));
-      return { push: (t) => sse.push(t), cut: () => sse.cut() };
+      return { push: (t) => sse.push(t), cut: () => sse.cut(), buffered: () => sse.buffered };
     }
     const ollama = x.llmInfo?.api === 'ollama-chat' || x.llmInfo?.api === 'ollama-generate';
     if (ct.includes('ndjson') || (ollama && !ct.includes('application/json'))) {
       const lines = new LineSplitter(max, (line) => this.#onStreamed(x, line, '', 'ndjson'));
-      return { push: (t) => lines.push(t), cut: () => lines.reset() };
+      return { push: (t) => lines.push(t), cut: () => lines.reset(), buffered: () => lines.buffered };
     }
     return undefined;
   }
