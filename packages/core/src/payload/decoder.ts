@@ -210,8 +210,8 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
     try {
       fn();
     } catch (cause) {
-      // A defect, not bad input: keep decoding the others, and say so.
-      this.#skip('internal', conn.id, 0, cause);
+      // Hostile nesting deeper than the hashing allows, or a defect: drop this connection, keep decoding the others.
+      this.#skip(cause instanceof RangeError ? 'too deeply nested' : 'internal', conn.id, 0, cause);
       try {
         this.#connections.delete(conn.id);
         this.#buffered -= conn.accounted;

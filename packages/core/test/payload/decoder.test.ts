@@ -463,3 +463,31 @@ describe('PayloadDecoder on MCP lists', () => {
     expect(decoder.stats().skipped).toEqual({});
   });
 });
+
+describe('PayloadDecoder on hostile JSON', () => {
+  it('counts arguments nested past the hashing depth instead of overflowing the stack', () => {
+    const log = new ChunkLog();
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    log.add(
+      'd',
+      'egress',
+      'pipe',
+      Buffer.from(
+        `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"x":${deep}}}}\n`,
+      ),
+    );
+    log.add('d', 'ingress', 'pipe', Buffer.from('{"jsonrpc":"2.0","id":1,"result":{}}\n'));
+    log.add(
+      'e',
+      'egress',
+      'pipe',
+      Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"ok","arguments":{}}}\n'),
+    );
+    log.add('e', 'ingress', 'pipe', Buffer.from('{"jsonrpc":"2.0","id":1,"result":{}}\n'));
+    const decoder = new PayloadDecoder();
+    const events = decode(log.chunks, decoder) as EventOf<'tool.call'>[];
+    expect(events.map((e) => e.tool)).toEqual(['ok']);
+    expect(decoder.stats().skipped).toEqual({ 'too deeply nested': 1 });
+    expect(decoder.stats().bufferedBytes).toBe(0);
+  });
+});

@@ -1,14 +1,45 @@
 import { createHash } from 'node:crypto';
 
+/** Deeper values are refused (a `RangeError`) rather than risking the stack on hostile input. */
+export const MAX_JSON_DEPTH = 1000;
+
 /** JSON with object keys sorted at every level, so equal values hash equally. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
+  const parts: string[] = [];
+  write(value, parts, 0);
+  return parts.join('');
+}
+
+function write(v: unknown, out: string[], depth: number): void {
+  if (depth > MAX_JSON_DEPTH) throw new RangeError('JSON nested too deeply');
+  if (v === null || typeof v !== 'object') {
+    out.push(JSON.stringify(v) ?? 'null');
+    return;
+  }
+  if (Array.isArray(v)) {
+    out.push('[');
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out.push(',');
+      const e: unknown = v[i];
+      if (e === undefined || typeof e === 'function' || typeof e === 'symbol') out.push('null');
+      else write(e, out, depth + 1);
+    }
+    out.push(']');
+    return;
+  }
+  const rec = v as Record<string, unknown>;
+  const keys = Object.keys(rec).sort();
+  out.push('{');
+  let first = true;
+  for (const k of keys) {
+    const e = rec[k];
+    if (e === undefined || typeof e === 'function' || typeof e === 'symbol') continue;
+    if (!first) out.push(',');
+    first = false;
+    out.push(JSON.stringify(k), ':');
+    write(e, out, depth + 1);
+  }
+  out.push('}');
 }
 
 /** SHA-256 of a string or bytes, in hex. */

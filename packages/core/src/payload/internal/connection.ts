@@ -99,6 +99,7 @@ export class ConnectionState {
   #exchanges: Exchange[] = [];
   #ts = 0;
   #curEnv: Envelope | undefined;
+  #curChunk: PayloadChunk | undefined;
   // JSON lines (MCP over stdio)
   #lines: { egress: LineSplitter; ingress: LineSplitter } | undefined;
   #decoders: { egress: TextDecoder; ingress: TextDecoder } | undefined;
@@ -228,8 +229,9 @@ export class ConnectionState {
     const lost = chunk.originalLength - chunk.bytes.length;
     this.#offset[dir] += chunk.originalLength;
     this.#ts = chunk.ts;
-    this.#curEnv = envelopeOf(chunk);
-    this.#env ??= this.#curEnv;
+    this.#curChunk = chunk;
+    this.#curEnv = undefined;
+    this.#env ??= this.#envelope();
     if (this.#protocol === 'http') this.#feedHttp(chunk, dir, lost);
     else if (this.#protocol === 'jsonl') this.#feedLines(chunk, dir, lost);
     if (chunk.end) this.close();
@@ -331,7 +333,7 @@ export class ConnectionState {
   #onRequest(head: HttpHead): Exchange {
     const x: Exchange = {
       req: head,
-      env: this.#curEnv!,
+      env: this.#envelope(),
       reqParts: [],
       reqBytes: 0,
       reqPartial: false,
@@ -406,7 +408,7 @@ export class ConnectionState {
       return undefined;
     }
     x.res = head;
-    x.resEnv = this.#curEnv;
+    x.resEnv = this.#envelope();
     // The server names the session in its answer to `initialize`: later requests carry that id.
     const sid = head.headers.get('mcp-session-id');
     if (x.mcp && sid !== undefined) this.#host.mcpSession(sid, x.mcp);
@@ -549,22 +551,24 @@ export class ConnectionState {
       model: fields.model,
       operation: info.operation,
       endpoint: `${this.transport === 'tls' ? 'https' : 'http'}://${host}`,
-      ...(fields.inputTokens !== undefined ? { inputTokens: fields.inputTokens } : {}),
-      ...(fields.outputTokens !== undefined ? { outputTokens: fields.outputTokens } : {}),
-      ...(fields.responseModel !== undefined ? { responseModel: fields.responseModel } : {}),
       path: x.req.target.split('?')[0] ?? x.req.target,
-      ...(fields.toolsOffered ? { toolsOffered: fields.toolsOffered } : {}),
-      ...(fields.toolCalls ? { toolCalls: fields.toolCalls } : {}),
-      ...(fields.finishReason !== undefined ? { finishReason: fields.finishReason } : {}),
-      ...(x.res ? { status: x.res.status } : {}),
       streaming: fields.streaming,
-      ...(x.res && x.lastTs >= x.env.ts ? { durationMs: (x.lastTs - x.env.ts) / 1e6 } : {}),
       requestBytes: x.reqBytes,
-      ...(x.res ? { responseBytes: x.resBytes } : {}),
-      ...(fields.promptText !== undefined ? { promptText: fields.promptText } : {}),
-      ...(fields.completionText !== undefined ? { completionText: fields.completionText } : {}),
-      ...(fields.partial ? { partial: true } : {}),
     };
+    if (fields.inputTokens !== undefined) ev.inputTokens = fields.inputTokens;
+    if (fields.outputTokens !== undefined) ev.outputTokens = fields.outputTokens;
+    if (fields.responseModel !== undefined) ev.responseModel = fields.responseModel;
+    if (fields.toolsOffered) ev.toolsOffered = fields.toolsOffered;
+    if (fields.toolCalls) ev.toolCalls = fields.toolCalls;
+    if (fields.finishReason !== undefined) ev.finishReason = fields.finishReason;
+    if (x.res) {
+      ev.status = x.res.status;
+      if (x.lastTs >= x.env.ts) ev.durationMs = (x.lastTs - x.env.ts) / 1e6;
+      ev.responseBytes = x.resBytes;
+    }
+    if (fields.promptText !== undefined) ev.promptText = fields.promptText;
+    if (fields.completionText !== undefined) ev.completionText = fields.completionText;
+    if (fields.partial) ev.partial = true;
     return ev;
   }
 
@@ -600,9 +604,16 @@ export class ConnectionState {
     if (lines.overlong > before) this.#host.skip('line too long', this.id, this.#offset[dir]);
   }
 
+  /** The envelope of the chunk being read, built once per chunk and only when an event needs it. */
+  #envelope(): Envelope {
+    if (this.#curEnv === undefined && this.#curChunk !== undefined) this.#curEnv = envelopeOf(this.#curChunk);
+    return this.#curEnv!;
+  }
+
   #onLine(line: string): void {
     const t = line.trim();
-    if (t === '' || !this.#session || !this.#curEnv) return;
+    if (t === '' || !this.#session || !this.#curChunk) return;
+    const env = this.#envelope();
     const dir = this.#lineDir;
     const bytes = Buffer.byteLength(t);
     let value: unknown;
@@ -611,14 +622,7 @@ export class ConnectionState {
     } catch {
       if (this.#lineCut) {
         this.#host.skip('truncated', this.id, this.#offset[dir]);
-        for (const e of this.#session.cutMessage(
-          t,
-          dir,
-          this.#curEnv,
-          bytes,
-          'stdio',
-          this.#fallbackServer(),
-        ))
+        for (const e of this.#session.cutMessage(t, dir, env, bytes, 'stdio', this.#fallbackServer()))
           this.#host.emit(e);
       } else this.#host.skip('invalid JSON line', this.id, this.#offset[dir]);
       return;
@@ -630,7 +634,7 @@ export class ConnectionState {
     for (const e of this.#session.message(
       value,
       dir,
-      this.#curEnv,
+      env,
       bytes,
       this.#mcpTransport(),
       this.#fallbackServer(),
