@@ -130,15 +130,13 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
       this.#peakConnections = Math.max(this.#peakConnections, this.#connections.size);
     }
     this.#guard(conn, () => conn.push(chunk));
-    if (conn.protocol === 'opaque' || conn.protocol === 'h2') {
-      // Nothing more to read on it; keep it only to stay quiet about its later chunks.
-      this.#account(conn);
-    } else {
-      this.#account(conn);
-      if (conn.accounted > this.#maxPerConnection) {
-        this.#skip('over-budget', conn.id, 0);
-        this.#drop(conn);
-      }
+    this.#account(conn);
+    if (chunk.end) {
+      // Closed: a later chunk with this id is a new connection.
+      this.#drop(conn);
+    } else if (conn.accounted > this.#maxPerConnection) {
+      this.#skip('over-budget', conn.id, 0);
+      this.#drop(conn);
     }
     while (this.#buffered > this.#maxTotal && this.#connections.size > 0) this.#evictOldest('evicted-memory');
     if (chunk.ts - this.#lastSweep > this.#idleNs / 4) {

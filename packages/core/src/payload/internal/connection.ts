@@ -87,7 +87,8 @@ export class ConnectionState {
   readonly #host: ConnectionHost;
   readonly #nextSeq = { egress: 0, ingress: 0 };
   readonly #offset = { egress: 0, ingress: 0 };
-  readonly #sniff = { egress: [] as PayloadChunk[], ingress: [] as PayloadChunk[] };
+  /** Chunks held until the protocol is known, in arrival order. */
+  #sniff: PayloadChunk[] = [];
   #sniffBytes = 0;
   #peer = '';
   #env: Envelope | undefined;
@@ -143,13 +144,16 @@ export class ConnectionState {
       this.#lost(dir, -1);
     }
     if (this.#protocol === 'sniffing') {
-      this.#sniff[dir].push(chunk);
+      this.#sniff.push(chunk);
       this.#sniffBytes += chunk.bytes.length;
       this.#decide(dir);
-      if (this.#protocol === 'sniffing') return;
-      const pending = [...this.#sniff.egress, ...this.#sniff.ingress].sort((a, b) => a.ts - b.ts);
-      this.#sniff.egress = [];
-      this.#sniff.ingress = [];
+      if (this.#protocol === 'sniffing') {
+        if (chunk.end) this.close();
+        return;
+      }
+      // Replayed in arrival order, both directions together.
+      const pending = this.#sniff;
+      this.#sniff = [];
       this.#sniffBytes = 0;
       for (const c of pending) this.#feed(c);
       return;
@@ -162,8 +166,7 @@ export class ConnectionState {
     if (this.#protocol === 'sniffing' && this.#sniffBytes > 0) {
       this.#host.skip('unrecognised', this.id, 0);
     }
-    this.#sniff.egress = [];
-    this.#sniff.ingress = [];
+    this.#sniff = [];
     this.#sniffBytes = 0;
     if (this.#protocol === 'http') {
       this.#http.egress?.close();
@@ -182,7 +185,8 @@ export class ConnectionState {
   }
 
   #decide(dir: PayloadDirection): void {
-    const bytes = Buffer.concat(this.#sniff[dir].map((c) => c.bytes));
+    const mine = this.#sniff.filter((c) => c.direction === dir);
+    const bytes = Buffer.concat(mine.map((c) => c.bytes));
     const text = bytes.toString('latin1');
     const trimmed = text.trimStart();
     if (trimmed.length === 0) {
@@ -206,11 +210,7 @@ export class ConnectionState {
     }
     const nl = text.indexOf('\n');
     if (nl < 0) {
-      if (
-        text.length > 8192 ||
-        !/^[A-Z]/.test(text) ||
-        this.#sniff[dir].some((c) => c.originalLength > c.bytes.length)
-      ) {
+      if (text.length > 8192 || !/^[A-Z]/.test(text) || mine.some((c) => c.originalLength > c.bytes.length)) {
         this.#protocol = 'opaque';
         this.#host.skip('unrecognised', this.id, 0);
       }
