@@ -31,9 +31,9 @@ export const BUILDER_LAYOUTS: Readonly<Record<string, readonly string[]>> = {
   'module.load': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'name', 'syscall', 'result'],
   'bpf.load': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'command', 'programType', 'programName', 'result'],
   'memfd.create': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'name', 'flags', 'result'],
-  'tool.call': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'server', 'tool', 'transport', 'argumentNames', 'status', 'durationMs', 'agent'],
-  'tool.list': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'server', 'tools'],
-  'model.call': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'provider', 'model', 'operation', 'endpoint', 'inputTokens', 'outputTokens', 'agent'],
+  'tool.call': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'server', 'tool', 'transport', 'argumentNames', 'status', 'durationMs', 'agent', 'callId', 'argumentsHash', 'serverVersion', 'requestBytes', 'responseBytes', 'argumentsText', 'partial'],
+  'tool.list': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'server', 'tools', 'listKind', 'setHash', 'transport', 'serverVersion', 'protocolVersion', 'paginated'],
+  'model.call': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'provider', 'model', 'operation', 'endpoint', 'inputTokens', 'outputTokens', 'agent', 'responseModel', 'path', 'toolsOffered', 'toolCalls', 'finishReason', 'status', 'streaming', 'durationMs', 'requestBytes', 'responseBytes', 'promptText', 'completionText', 'partial'],
   'retrieval': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'dataSource', 'store', 'documents', 'agent'],
   'k8s.api': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'verb', 'resource', 'subresource', 'apiGroup', 'namespace', 'name', 'nonResourceUrl', 'user', 'responseCode'],
   'cloud.api': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'provider', 'service', 'action', 'resources', 'principal', 'region', 'errorCode'],
@@ -397,6 +397,13 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
     if (v[14] !== null) o['status'] = v[14];
     if (v[15] !== null) o['durationMs'] = v[15];
     if (v[16] !== null) o['agent'] = v[16];
+    if (v[17] !== null) o['callId'] = v[17];
+    if (v[18] !== null) o['argumentsHash'] = v[18];
+    if (v[19] !== null) o['serverVersion'] = v[19];
+    if (v[20] !== null) o['requestBytes'] = v[20];
+    if (v[21] !== null) o['responseBytes'] = v[21];
+    if (v[22] !== null) o['argumentsText'] = v[22];
+    if (v[23] !== null) o['partial'] = v[23];
     return o;
   },
   'tool.list': (v) => {
@@ -416,6 +423,12 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
+    if (v[12] !== null) o['listKind'] = v[12];
+    if (v[13] !== null) o['setHash'] = v[13];
+    if (v[14] !== null) o['transport'] = v[14];
+    if (v[15] !== null) o['serverVersion'] = v[15];
+    if (v[16] !== null) o['protocolVersion'] = v[16];
+    if (v[17] !== null) o['paginated'] = v[17];
     return o;
   },
   'model.call': (v) => {
@@ -440,6 +453,19 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
     if (v[14] !== null) o['inputTokens'] = v[14];
     if (v[15] !== null) o['outputTokens'] = v[15];
     if (v[16] !== null) o['agent'] = v[16];
+    if (v[17] !== null) o['responseModel'] = v[17];
+    if (v[18] !== null) o['path'] = v[18];
+    if (v[19] !== null) o['toolsOffered'] = v[19];
+    if (v[20] !== null) o['toolCalls'] = v[20];
+    if (v[21] !== null) o['finishReason'] = v[21];
+    if (v[22] !== null) o['status'] = v[22];
+    if (v[23] !== null) o['streaming'] = v[23];
+    if (v[24] !== null) o['durationMs'] = v[24];
+    if (v[25] !== null) o['requestBytes'] = v[25];
+    if (v[26] !== null) o['responseBytes'] = v[26];
+    if (v[27] !== null) o['promptText'] = v[27];
+    if (v[28] !== null) o['completionText'] = v[28];
+    if (v[29] !== null) o['partial'] = v[29];
     return o;
   },
   'retrieval': (v) => {
@@ -806,24 +832,14 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[13] === null || ((Array.isArray(v[13])) && (EVERY_1(v[13] as unknown[])))) &&
     (v[14] === null || (v[14] === "ok" || v[14] === "error")) &&
     (v[15] === null || ((Number.isFinite(v[15])) && ((v[15] as number) >= 0))) &&
-    (v[16] === null || ((typeof v[16] === 'string'))),
-  'model.call': (v) =>
-    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
-    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
-    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
-    ((typeof v[4] === 'string')) &&
-    ((typeof v[5] === 'string')) &&
-    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
-    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
-    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((typeof v[10] === 'string')) &&
-    ((typeof v[11] === 'string')) &&
-    (v[12] === null || ((typeof v[12] === 'string'))) &&
-    (v[13] === null || ((typeof v[13] === 'string'))) &&
-    (v[14] === null || ((Number.isSafeInteger(v[14])) && ((v[14] as number) >= 0))) &&
-    (v[15] === null || ((Number.isSafeInteger(v[15])) && ((v[15] as number) >= 0))) &&
-    (v[16] === null || ((typeof v[16] === 'string'))),
+    (v[16] === null || ((typeof v[16] === 'string'))) &&
+    (v[17] === null || ((typeof v[17] === 'string'))) &&
+    (v[18] === null || ((typeof v[18] === 'string'))) &&
+    (v[19] === null || ((typeof v[19] === 'string'))) &&
+    (v[20] === null || ((Number.isSafeInteger(v[20])) && ((v[20] as number) >= 0))) &&
+    (v[21] === null || ((Number.isSafeInteger(v[21])) && ((v[21] as number) >= 0))) &&
+    (v[22] === null || ((typeof v[22] === 'string'))) &&
+    (v[23] === null || (typeof v[23] === 'boolean')),
   'retrieval': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&

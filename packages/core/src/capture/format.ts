@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PayloadModeSchema } from '../payload/chunk.js';
 
 /** The four bytes every capture file starts with. */
 export const CAPTURE_MAGIC = Buffer.from('VCAP', 'ascii');
@@ -52,6 +53,14 @@ export const CaptureHeaderSchema = z.object({
   /** The command that was recorded, when the capture came from `vigil record`. */
   command: z.array(z.string()).optional(),
   meta: z.record(z.string(), z.string()).optional(),
+  /**
+   * Payload capture of the recording: the mode and the per-read/write byte
+   * cap. Absent means `off`. Raw payload bytes are never written to a
+   * capture; only the events decoded from them are.
+   */
+  payloads: z
+    .object({ mode: PayloadModeSchema, maxBytes: z.number().int().positive().optional() })
+    .optional(),
   /**
    * How event records are laid out: each event record is a msgpack array
    * `[layoutIndex, ...values]` whose values follow `fields` of that layout.

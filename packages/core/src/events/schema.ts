@@ -221,6 +221,19 @@ const ToolCall = EnvelopeSchema.extend({
   durationMs: z.number().nonnegative().optional(),
   /** The agent that made the call. */
   agent: z.string().optional(),
+  /** The JSON-RPC request id (MCP), or the model's tool-call id, as a string. */
+  callId: z.string().optional(),
+  /** SHA-256 (hex) of the canonical JSON of the arguments. */
+  argumentsHash: z.string().optional(),
+  /** The MCP server's own name and version, from its `initialize` result, when seen. */
+  serverVersion: z.string().optional(),
+  /** Bytes of the request and of the response on the wire (after transfer decoding). */
+  requestBytes: int().nonnegative().optional(),
+  responseBytes: int().nonnegative().optional(),
+  /** Redacted argument text; only in `content` payload mode. */
+  argumentsText: z.string().optional(),
+  /** Part of the exchange was not seen (cut at the capture's byte cap, or no response before the end). */
+  partial: z.boolean().optional(),
 });
 /** An MCP tool definition as a server announced it. */
 export const ToolDefinitionSchema = z.object({
@@ -228,6 +241,8 @@ export const ToolDefinitionSchema = z.object({
   description: z.string().optional(),
   /** SHA-256 of the canonical JSON of the input schema. */
   inputSchemaHash: z.string().optional(),
+  /** SHA-256 (hex) of the canonical JSON of the whole definition as announced. */
+  definitionHash: z.string().optional(),
 });
 /** @see {@link ToolDefinitionSchema} */
 export type ToolDefinition = z.infer<typeof ToolDefinitionSchema>;
@@ -235,6 +250,16 @@ const ToolList = EnvelopeSchema.extend({
   kind: z.literal('tool.list'),
   server: z.string(),
   tools: z.array(ToolDefinitionSchema),
+  /** Which list this is (MCP `tools/list`, `prompts/list` or `resources/list`); absent means tools. */
+  listKind: z.enum(['tools', 'prompts', 'resources']).optional(),
+  /** SHA-256 (hex) over the sorted `definitionHash`es: changes when any definition changes. */
+  setHash: z.string().optional(),
+  transport: z.enum(['stdio', 'http', 'sse', 'in-process', 'unknown']).optional(),
+  /** The MCP server's own name and version, and the protocol version, from `initialize`. */
+  serverVersion: z.string().optional(),
+  protocolVersion: z.string().optional(),
+  /** A further page exists (`nextCursor` was set). */
+  paginated: z.boolean().optional(),
 });
 const ModelCall = EnvelopeSchema.extend({
   kind: z.literal('model.call'),
@@ -247,6 +272,39 @@ const ModelCall = EnvelopeSchema.extend({
   inputTokens: int().nonnegative().optional(),
   outputTokens: int().nonnegative().optional(),
   agent: z.string().optional(),
+  /** The model the response named, when it differs from or refines `model` (the model requested). */
+  responseModel: z.string().optional(),
+  /** The API path called, e.g. `/v1/chat/completions`; `endpoint` holds `host:port`. */
+  path: z.string().optional(),
+  /** Tool definitions offered to the model: name and SHA-256 of each definition's canonical JSON. */
+  toolsOffered: z.array(z.object({ name: z.string(), definitionHash: z.string() })).optional(),
+  /** Tool calls the model returned, assembled from streamed deltas when streamed. */
+  toolCalls: z
+    .array(
+      z.object({
+        id: z.string().optional(),
+        name: z.string(),
+        argumentNames: z.array(z.string()).optional(),
+        /** SHA-256 (hex) of the canonical JSON of the arguments (of the raw text when not JSON). */
+        argumentsHash: z.string().optional(),
+      }),
+    )
+    .optional(),
+  /** Why generation stopped, as the API said it (`stop`, `tool_calls`, `end_turn`, …). */
+  finishReason: z.string().optional(),
+  /** HTTP status of the response. */
+  status: int().optional(),
+  streaming: z.boolean().optional(),
+  /** Request first byte to response last byte, in milliseconds. */
+  durationMs: z.number().nonnegative().optional(),
+  /** Body bytes of the request and of the response (after transfer and content decoding). */
+  requestBytes: int().nonnegative().optional(),
+  responseBytes: int().nonnegative().optional(),
+  /** Redacted prompt and completion text; only in `content` payload mode. */
+  promptText: z.string().optional(),
+  completionText: z.string().optional(),
+  /** Part of the exchange was not seen (cut at the capture's byte cap, or the connection ended first). */
+  partial: z.boolean().optional(),
 });
 const Retrieval = EnvelopeSchema.extend({
   kind: z.literal('retrieval'),
