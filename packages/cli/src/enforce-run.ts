@@ -1,13 +1,13 @@
 import type { SpawnOptions } from 'node:child_process';
 import { constants } from 'node:os';
-import type { EnforcementPolicy } from '@vigil/core';
+import { commandWorkloadName, type EnforcementPolicy } from '@vigil/core';
 import {
   type AppliedPolicy,
   type EnforcementMode,
   Enforcer,
   type PolicyViolationEvent,
-  WorkloadCgroup,
 } from '@vigil/ebpf-native';
+import { createRunCgroup } from './record-run.js';
 
 /**
  * Options for {@link enforceRun}.
@@ -20,7 +20,11 @@ import {
 export interface EnforceRunOptions {
   readonly policy: EnforcementPolicy;
   readonly mode: EnforcementMode;
-  /** The cgroup's name (`vigil-NAME`), so the workload has the identity its baseline has. Default: a fresh random name. */
+  /**
+   * The workload's name: the run gets a cgroup under `vigil-NAME`, the identity
+   * `vigil record` gives runs of that name, so it matches its baseline.
+   * Default: derived from the command, as `vigil record` derives it.
+   */
   readonly name?: string;
   /** Called for every decision outside the policy, as it happens. */
   readonly onViolation?: (v: PolicyViolationEvent) => void;
@@ -79,7 +83,7 @@ export async function enforceRun(
 ): Promise<EnforceRunResult> {
   const [cmd, ...args] = command;
   if (cmd === undefined) throw new TypeError('enforceRun needs a command');
-  const cg = WorkloadCgroup.create(options.name !== undefined ? { name: `vigil-${options.name}` } : {});
+  const cg = createRunCgroup(options.name ?? commandWorkloadName(command).name);
   let enforcer: Enforcer | undefined;
   let promote: NodeJS.Timeout | undefined;
   try {

@@ -69,7 +69,7 @@ export async function recordRun(
   }
   const derivedName = options.name === undefined;
   const name = options.name ?? commandWorkloadName(command).name;
-  const cg = createCgroup(name);
+  const cg = createRunCgroup(name);
   let sensor: Sensor | undefined;
   let writer: CaptureWriter | undefined;
   try {
@@ -135,9 +135,14 @@ export async function recordRun(
  * Each run gets its own cgroup `vigil-NAME/run-PID-RANDOM` under the
  * workload's `vigil-NAME`; {@link workloadFromCgroupPath} gives every run in
  * it the workload id `cgroup:/vigil-NAME`, so runs of one workload share a
- * baseline and may overlap.
+ * baseline and may overlap. `vigil enforce` runs its workloads the same way.
+ *
+ * @example
+ * ```ts
+ * const cg = createRunCgroup('agent'); // /sys/fs/cgroup/…/vigil-agent/run-4242-k3j2x9q1
+ * ```
  */
-function createCgroup(name: string): WorkloadCgroup {
+export function createRunCgroup(name: string): WorkloadCgroup {
   return WorkloadCgroup.create({
     parent: `vigil-${name}`,
     name: `run-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  commandWorkloadName,
   type EnforcementLedger,
   EnforcementLedgerSchema,
   emptyLedger,
@@ -128,6 +129,8 @@ export const enforceCommand: Command = {
     }
     const command = ctx.args.rest;
     if (command.length === 0) throw new VigilError('USAGE', "enforce needs a command after '--'");
+    // The same default name `vigil record` gives the command, so its baseline is found.
+    const runName = name ?? commandWorkloadName(command).name;
     const mode = str('mode') ?? 'monitor';
     if (!['monitor', 'enforce', 'auto'].includes(mode))
       throw new VigilError('USAGE', `--mode takes monitor, enforce or auto (got '${mode}')`);
@@ -144,7 +147,7 @@ export const enforceCommand: Command = {
     const { policy, baseline } = await loadOrSynthesizePolicy({
       ...(str('policy') !== undefined ? { policyFile: str('policy')! } : {}),
       ...(str('baseline') !== undefined ? { baselineFile: str('baseline')! } : {}),
-      ...(name !== undefined ? { name } : {}),
+      name: runName,
       ...(str('workload') !== undefined ? { workload: str('workload')! } : {}),
       ...(v['allow-learning'] === true ? { allowLearning: true } : {}),
     });
@@ -166,7 +169,7 @@ export const enforceCommand: Command = {
       policy,
       mode: runMode,
       signal: ctx.signal,
-      ...(name !== undefined ? { name } : {}),
+      name: runName,
       ...(promoteAfterMs !== undefined ? { promoteAfterMs } : {}),
       onViolation: (ev) => ctx.log(`vigil enforce: ${describe(ev)}`),
       onModeChange: (m, why) => ctx.log(`vigil enforce: now ${m} (${why})`),
