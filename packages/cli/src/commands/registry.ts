@@ -7,6 +7,7 @@ import { inspectCommand } from './inspect.js';
 import { learnCommand } from './learn.js';
 import { probeCommand } from './probe.js';
 import { recordCommand } from './record.js';
+import { scanCommand } from './scan.js';
 
 /** Every `vigil` subcommand, in the order `vigil --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -17,5 +18,6 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   aibomCommand,
   gapCommand,
+  scanCommand,
   demoCommand,
 ];
