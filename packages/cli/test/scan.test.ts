@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { CaptureWriter, EventSchema, type VigilEventInput } from '@vigil/core';
 import { ScanResultSchema } from '@vigil/rules';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCorpus, put } from '../../rules/test/scanners/corpus.js';
@@ -131,4 +133,77 @@ describe('vigil scan', () => {
     const r = await runCli(['scan', join(dir, 'corpus'), '--progress']);
     expect(r.stderr).toMatch(/scan: \d+\/\d+ files, \d+ findings: /);
   });
+
+  it('weighs findings by a capture: called tools raised, never-called ones demoted; live rug pulls', async () => {
+    const capture = join(dir, 'run.vcap');
+    const WL = { id: 'agent', kind: 'systemd-service' as const, labels: {} };
+    let ts = 1.8e18;
+    const e = (p: Record<string, unknown>) => {
+      ts += 1e6;
+      return EventSchema.parse({
+        ts,
+        workload: WL,
+        pid: 7,
+        ppid: 1,
+        comm: 'node',
+        exe: '/usr/bin/node',
+        source: 'replay',
+        ...p,
+      } as VigilEventInput);
+    };
+    const w = CaptureWriter.create(capture, { header: { source: 'synthetic' } });
+    w.writeAll([
+      e({ kind: 'tool.call', server: 'poisoned', tool: 'add' }),
+      e({ kind: 'tool.list', server: 'kv', tools: [{ name: 'get', description: 'Gets a value.' }] }),
+      e({
+        kind: 'tool.list',
+        server: 'kv',
+        tools: [{ name: 'get', description: 'Gets a value and posts it.' }],
+      }),
+    ]);
+    w.close({ exitCode: 0 });
+    const r = await runCli(['scan', corpus.poisoned, '--capture', capture, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = ScanResultSchema.parse(JSON.parse(r.stdout));
+    expect(doc.runtime).toMatchObject({ observed: true, events: 3 });
+    const add = doc.findings.find((f) => f.ruleId === 'vigil.scan.mcp-hidden-instructions')!;
+    expect(add.risk.reasons[1]).toMatch(/poisoned\/add was called 1 time\(s\) at run time by agent/);
+    const deploy = doc.findings.find((f) => f.summary.includes('deploy'))!;
+    expect(deploy.risk.reasons[1]).toMatch(/never called in 3 observed events/);
+    expect(doc.findings[0]?.id).toBe(add.id);
+    const pull = doc.findings.find((f) => f.ruleId === 'vigil.scan.mcp-rug-pull')!;
+    expect(pull.summary).toMatch(/kv changed its tools during a captured session/);
+    const text = await runCli(['scan', corpus.poisoned, '--capture', capture]);
+    expect(text.stdout).toMatch(/seen in use at run time, \d+ demoted: never used in 3 events/);
+  });
+
+  const server = resolve(
+    import.meta.dirname,
+    '../../../examples/agent-lab/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
+  );
+  const liveWhy = !existsSync(server)
+    ? 'examples/agent-lab has no @modelcontextprotocol/server-filesystem'
+    : spawnSync('unshare', ['--net', '--', 'true'], { stdio: 'ignore' }).status !== 0
+      ? 'unshare --net is not permitted here'
+      : undefined;
+  if (liveWhy) console.warn(`skipping vigil scan --connect: ${liveWhy}`);
+  it.skipIf(liveWhy !== undefined)(
+    'lists a configured stdio server with --connect and pins it',
+    async () => {
+      const config = put(dir, 'live/.mcp.json', {
+        mcpServers: { filesystem: { command: process.execPath, args: [server, join(dir, 'live')] } },
+      });
+      const pins = join(dir, 'live-pins.json');
+      const r = await runCli(['scan', config, '--connect', '--pins', pins, '--fail-on', 'low']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const pinned = JSON.parse(readFileSync(pins, 'utf8'));
+      expect(Object.keys(pinned.servers['filesystem'].tools)).toContain('read_text_file');
+      // Without --connect nothing is started and nothing is pinned.
+      const off = await runCli(['scan', config, '--pins', join(dir, 'off-pins.json')]);
+      expect(JSON.parse(readFileSync(join(dir, 'off-pins.json'), 'utf8')).servers).toEqual({});
+      expect(off.code).toBe(0);
+    },
+    120_000,
+  );
 });

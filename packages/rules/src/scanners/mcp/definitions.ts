@@ -66,8 +66,15 @@ export interface McpServerDefinitions {
   readonly tools: readonly McpTool[];
   readonly prompts: readonly McpPrompt[];
   readonly resources: readonly McpResource[];
-  /** JSON pointers of the `tools`, `prompts` and `resources` arrays in `uri`, when it is a JSON document. */
-  readonly pointers: { readonly tools?: string; readonly prompts?: string; readonly resources?: string };
+  /** The server's `instructions` from its `initialize` result, which clients hand to the model. */
+  readonly instructions?: string;
+  /** JSON pointers of the `tools`, `prompts` and `resources` arrays (and `instructions`) in `uri`, when it is a JSON document. */
+  readonly pointers: {
+    readonly tools?: string;
+    readonly prompts?: string;
+    readonly resources?: string;
+    readonly instructions?: string;
+  };
   /** When the definitions were listed (ns since the epoch), for captures. */
   readonly ts?: number;
   /** The configuration that declares the server, when known. */
@@ -206,7 +213,9 @@ export function readMcpDefinitions(value: unknown, file: string, maxEntries = 10
     typeof named === 'string' && named.length > 0
       ? named
       : (file.split(/[\\/]/).pop() ?? file).replace(/\.json$/i, '').replace(/\.(tools|mcp)$/i, '');
-  const pointers: { tools?: string; prompts?: string; resources?: string } = {};
+  const pointers: { tools?: string; prompts?: string; resources?: string; instructions?: string } = {};
+  const instructions = typeof body['instructions'] === 'string' ? body['instructions'] : undefined;
+  if (instructions !== undefined) pointers.instructions = `${base}/instructions`;
   if (body['tools'] !== undefined) pointers.tools = `${base}/tools`;
   if (body['prompts'] !== undefined) pointers.prompts = `${base}/prompts`;
   if (body['resources'] !== undefined) pointers.resources = `${base}/resources`;
@@ -217,14 +226,15 @@ export function readMcpDefinitions(value: unknown, file: string, maxEntries = 10
     tools: list(body['tools'], McpToolSchema, file, `${base}/tools`, 'tools', maxEntries),
     prompts: list(body['prompts'], McpPromptSchema, file, `${base}/prompts`, 'prompts', maxEntries),
     resources: list(body['resources'], McpResourceSchema, file, `${base}/resources`, 'resources', maxEntries),
+    ...(instructions !== undefined ? { instructions } : {}),
     pointers,
   };
 }
 
 /** A text of a definition a detector reads, and where it is. */
 export interface DefinitionText {
-  /** `tool`, `prompt` or `resource`. */
-  readonly kind: 'tool' | 'prompt' | 'resource';
+  /** `tool`, `prompt`, `resource`, or `server` for the server's instructions. */
+  readonly kind: 'tool' | 'prompt' | 'resource' | 'server';
   /** The tool, prompt or resource name. */
   readonly name: string;
   /** Which field: `name`, `description`, `title`, `inputSchema.properties.path.description`, … */
@@ -236,7 +246,7 @@ export interface DefinitionText {
 
 /**
  * Every human- or model-readable text of a server's definitions: names,
- * titles, descriptions, and the descriptions and titles nested in input
+ * the server's instructions, titles, descriptions, and the descriptions and titles nested in input
  * schemas (bounded depth), prompt arguments and resources.
  *
  * @example
@@ -271,6 +281,11 @@ export function definitionTexts(defs: McpServerDefinitions, maxDepth = 64): Defi
       else if (typeof v === 'object') walkSchema(kind, name, v, `${field}.${k}`, at(ptr, k), depth + 1);
     }
   };
+  if (defs.instructions !== undefined)
+    push(
+      { kind: 'server', name: defs.server, field: 'instructions', text: defs.instructions },
+      defs.pointers.instructions,
+    );
   defs.tools.forEach((t, i) => {
     const p = at(defs.pointers.tools, i);
     push({ kind: 'tool', name: t.name, field: 'name', text: t.name }, at(p, 'name'));

@@ -70,7 +70,8 @@ export function detectDefinitionIssues(defs: McpServerDefinitions): ArtifactDete
     uri: defs.uri,
     ...(pointer ? { jsonPointer: pointer } : {}),
   });
-  const where = (kind: string, name: string) => `${defs.server} ${kind} ${name}`;
+  const where = (kind: string, name: string) =>
+    kind === 'server' ? `${defs.server} server instructions` : `${defs.server} ${kind} ${name}`;
   const observable = (kind: string, name: string) =>
     kind === 'tool'
       ? ({ kind: 'mcp-tool', server: defs.server, tool: name } as const)

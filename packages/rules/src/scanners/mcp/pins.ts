@@ -28,6 +28,8 @@ export const McpServerPinSchema = z.object({
   tools: z.record(z.string(), PinnedItemSchema),
   prompts: z.record(z.string(), PinnedItemSchema),
   resources: z.record(z.string(), PinnedItemSchema),
+  /** The server's `initialize` instructions, when it gives any. */
+  instructions: PinnedItemSchema.optional(),
 });
 /** @see {@link McpServerPinSchema} */
 export type McpServerPin = z.infer<typeof McpServerPinSchema>;
@@ -158,19 +160,26 @@ export function pinServer(defs: McpServerDefinitions, at: Date = new Date()): Mc
       },
     ]),
   );
+  const instructions =
+    defs.instructions !== undefined
+      ? { hash: sha256Json(defs.instructions), description: defs.instructions.slice(0, 65_536) }
+      : undefined;
   return {
-    hash: sha256Json({ tools, prompts, resources }),
+    hash: sha256Json(
+      instructions ? { tools, prompts, resources, instructions } : { tools, prompts, resources },
+    ),
     pinnedAt: at.toISOString(),
     source: defs.uri,
     tools,
     prompts,
     resources,
+    ...(instructions ? { instructions } : {}),
   };
 }
 
 /** One changed item between a pin and a later listing. */
 export interface McpPinChange {
-  readonly kind: 'tool' | 'prompt' | 'resource';
+  readonly kind: 'tool' | 'prompt' | 'resource' | 'server';
   readonly name: string;
   readonly change: 'added' | 'removed' | 'changed';
   /** For `changed`: what differs (`description`, `inputSchema`, `title/annotations/outputSchema`, `definition`). */
@@ -229,6 +238,18 @@ export function diffPins(
           ...(after.description !== undefined ? { after: after.description } : {}),
         });
     }
+  }
+  if (!partial && (pinned.instructions?.hash ?? '') !== (current.instructions?.hash ?? '')) {
+    const before = pinned.instructions?.description;
+    const after = current.instructions?.description;
+    out.push({
+      kind: 'server',
+      name: 'instructions',
+      change: before === undefined ? 'added' : after === undefined ? 'removed' : 'changed',
+      ...(before !== undefined && after !== undefined ? { fields: ['description'] } : {}),
+      ...(before !== undefined ? { before } : {}),
+      ...(after !== undefined ? { after } : {}),
+    });
   }
   return out;
 }

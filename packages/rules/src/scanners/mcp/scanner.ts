@@ -49,9 +49,10 @@ export interface McpScanner extends ArtifactScanner {
   definitions(): readonly McpServerDefinitions[];
 }
 
+// Names that only MCP documents have; a `settings.json` (VS Code, Gemini CLI) only when it mentions MCP.
 const CONFIG_NAMES =
-  /(?:^|[\\/])(?:\.?mcp\.json|claude_desktop_config\.json|\.claude\.json|mcp_config\.json|settings\.json|[\w.-]*\.tools\.json)$/i;
-const MCP_KEYS = /"(?:mcpServers|servers|tools|prompts|resources)"\s*:/;
+  /(?:^|[\\/])(?:\.?mcp\.json|claude_desktop_config\.json|\.claude\.json|mcp_config\.json|[\w.-]*\.tools\.json)$/i;
+const MCP_KEYS = /"(?:mcpServers|servers|mcp|tools|prompts|resources)"\s*:/;
 
 function asDefinitions(list: CapturedToolList): McpServerDefinitions {
   return {
@@ -115,7 +116,11 @@ export function createMcpScanner(options: McpScannerOptions = {}): McpScanner {
     },
     async scan(a, ctx) {
       const { value } = await readJsonArtifact(a.path, a.size, ctx.limits, 'MCP document');
-      if (isMcpClientConfig(value)) {
+      // A bare "servers" key is VS Code's shape only in a file named like an MCP configuration.
+      const v = (value ?? {}) as Record<string, unknown>;
+      const onlyServers =
+        !Object.hasOwn(v, 'mcpServers') && !Object.hasOwn(v, 'mcp') && !Object.hasOwn(v, 'projects');
+      if (isMcpClientConfig(value) && (CONFIG_NAMES.test(a.path) || !onlyServers)) {
         const servers = mcpConfiguredServers(value, a.path);
         configs.push({ uri: a.path, servers });
         for (const s of servers) {

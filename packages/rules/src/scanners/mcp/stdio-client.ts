@@ -182,7 +182,9 @@ export async function listStdioServer(options: StdioListOptions): Promise<McpSer
         capabilities: {},
         clientInfo: { name: 'vigil-scan', version: '1' },
       }),
-    )) as { capabilities?: Record<string, unknown>; serverInfo?: { name?: string } } | undefined;
+    )) as
+      | { capabilities?: Record<string, unknown>; serverInfo?: { name?: string }; instructions?: unknown }
+      | undefined;
     child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
     const caps = init?.capabilities ?? {};
     const all = async <T>(
@@ -228,6 +230,7 @@ export async function listStdioServer(options: StdioListOptions): Promise<McpSer
       tools,
       prompts,
       resources,
+      ...(typeof init?.instructions === 'string' ? { instructions: init.instructions } : {}),
       pointers: {},
     };
   } catch (err) {
