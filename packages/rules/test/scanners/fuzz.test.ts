@@ -192,4 +192,28 @@ describe('hostile input to every parser', () => {
       expect.stringMatching(/huge\.tools\.json: MCP document is \d+ bytes, over the 1048576-byte limit/),
     ]);
   });
+
+  it('pathological megabyte texts finish (every detector is linear in its input)', () => {
+    const texts = [
+      'curl '.repeat(200_000),
+      'base64 -d '.repeat(100_000),
+      '~/.ssh/id_rsa read '.repeat(50_000),
+      'do not '.repeat(200_000),
+      'a'.repeat(1_000_000),
+      '/a'.repeat(500_000),
+    ];
+    const found = texts.map((t) => [
+      findFetchExec(t).length,
+      findHiddenInstructions(t).length > 0,
+      findInvisible(t).length,
+    ]);
+    expect(found).toEqual([
+      [0, false, 0],
+      [0, false, 0],
+      [0, true, 0],
+      [0, false, 0],
+      [0, false, 0],
+      [0, false, 0],
+    ]);
+  }, 120_000);
 });

@@ -253,24 +253,31 @@ export function detectCrossServerIssues(all: readonly McpServerDefinitions[]): A
     }
   }
   const toolsOf = new Map<string, Set<string>>();
+  // Which servers offer each identifier-like tool name: descriptions are looked up word by word.
+  const serversOf = new Map<string, Set<string>>();
   for (const d of all)
-    toolsOf.set(d.server, new Set([...(toolsOf.get(d.server) ?? []), ...d.tools.map((t) => t.name)]));
+    for (const t of d.tools) {
+      toolsOf.set(d.server, (toolsOf.get(d.server) ?? new Set()).add(t.name));
+      if (identifierLike(t.name)) serversOf.set(t.name, (serversOf.get(t.name) ?? new Set()).add(d.server));
+    }
   for (const defs of all) {
+    const own = toolsOf.get(defs.server)!;
     defs.tools.forEach((tool, i) => {
       const text = tool.description ?? '';
-      if (text.length === 0) return;
-      for (const [other, names] of toolsOf) {
-        if (other === defs.server) continue;
-        for (const name of names) {
-          if (toolsOf.get(defs.server)?.has(name) || !identifierLike(name)) continue;
-          const re = new RegExp(`(?<![\\w-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`);
-          const m = re.exec(text);
-          if (!m) continue;
-          const sentence = text.slice(
-            Math.max(0, text.lastIndexOf('.', m.index) + 1),
-            text.indexOf('.', m.index) < 0 ? text.length : text.indexOf('.', m.index) + 1,
-          );
-          if (!INSTRUCTS.test(sentence)) continue;
+      const reported = new Set<string>();
+      for (const m of text.matchAll(/[\w][\w.-]*/g)) {
+        const name = m[0].replace(/[.-]+$/, '');
+        const servers = serversOf.get(name);
+        if (!servers || own.has(name) || reported.has(name)) continue;
+        const end = text.indexOf('.', m.index + name.length);
+        const sentence = text.slice(
+          Math.max(0, text.lastIndexOf('.', m.index) + 1, m.index - 300),
+          end < 0 ? Math.min(text.length, m.index + 300) : Math.min(end + 1, m.index + 300),
+        );
+        if (!INSTRUCTS.test(sentence)) continue;
+        reported.add(name);
+        for (const other of servers) {
+          if (other === defs.server) continue;
           const pointer = defs.pointers.tools ? `${defs.pointers.tools}/${i}/description` : undefined;
           out.push({
             ruleId: MCP_CROSS_SERVER_SHADOWING.id,

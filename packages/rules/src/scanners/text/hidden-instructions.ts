@@ -38,7 +38,7 @@ const COERCION =
 
 // A path-like token: home-relative, absolute, or a bare dotfile/config name.
 const PATH_TOKEN =
-  /(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%)[\\/][^\s'"`<>(),;|]+|\/[\w.-]+(?:\/[\w.-]+)+|(?<![\w/.-])\.env(?:\.[\w-]+)?\b|\b[\w-]*mcp[\w-]*\.json\b|\bclaude_desktop_config\.json\b/gi;
+  /(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%)[\\/][^\s'"`<>(),;|]+|\/[\w.-]+(?:\/[\w.-]+)+|(?<![\w/.-])\.env(?:\.[\w-]+)?\b|\b[\w-]{0,64}mcp[\w-]{0,64}\.json\b|\bclaude_desktop_config\.json\b/gi;
 
 const READ_VERB =
   /\b(?:read|cat|open|load|include|pass|send|provide|attach|upload|copy|print|output|extract|fetch|get|grab|collect|contents?\s+of|content\s+from)\b/i;
@@ -114,11 +114,11 @@ export function findHiddenInstructions(text: string): InstructionMatch[] {
     const cls = sensitivePathClass(m[0]);
     if (cls === undefined) continue;
     // Only a request to read it: a verb in the same sentence before the path.
-    const sentenceStart = Math.max(
-      text.lastIndexOf('.', m.index - 2) + 1,
-      text.lastIndexOf('\n', m.index) + 1,
-      m.index - 120,
-    );
+    // The sentence before the path, at most 120 characters back (searched only there: linear time).
+    const windowStart = Math.max(0, m.index - 120);
+    const before = text.slice(windowStart, m.index);
+    const sentenceStart =
+      windowStart + Math.max(before.lastIndexOf('.', before.length - 2) + 1, before.lastIndexOf('\n') + 1, 0);
     if (!READ_VERB.test(text.slice(sentenceStart, m.index))) continue;
     const from = text.slice(sentenceStart, m.index).search(/\S/) + sentenceStart;
     out.push({
