@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 
+export { parseJsonText } from './aibom/declared/json-input.js';
 export * from './aibom/public.js';
 // Each capability keeps its public surface in its own folder's `public.ts`.
 export * from './baseline/public.js';
@@ -79,6 +80,14 @@ export {
   SeveritySchema,
   severityRank,
 } from './findings/finding.js';
+export type { McpClient, McpConfiguredServer, McpServerEntry } from './mcp/client-config.js';
+export {
+  isMcpClientConfig,
+  MCP_CLIENT_CONFIG_LOCATIONS,
+  McpServerEntrySchema,
+  mcpClientOf,
+  mcpConfiguredServers,
+} from './mcp/client-config.js';
 export * from './otel/public.js';
 export * from './payload/public.js';
 export * from './permissions/public.js';

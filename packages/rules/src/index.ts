@@ -66,12 +66,85 @@ export { loadRulePack, loadRulePacks } from './loader/load-pack.js';
 export { aiChainsPack } from './packs/ai-chains/index.js';
 export { builtinPacks } from './packs/builtin.js';
 export { runtimePack } from './packs/runtime/index.js';
+export type { FetchExecMatch } from './scanners/agent-rules/fetch-exec.js';
+export { findFetchExec } from './scanners/agent-rules/fetch-exec.js';
+export {
+  AGENT_RULES_HIDDEN_INSTRUCTIONS,
+  AGENT_RULES_INVISIBLE_UNICODE,
+  agentRulesScanner,
+  SKILL_FETCH_EXEC,
+} from './scanners/agent-rules/scanner.js';
+export type { BuiltinScannerOptions } from './scanners/builtin.js';
+export { builtinScanners } from './scanners/builtin.js';
+export type { ScanCaptureData } from './scanners/captures.js';
+export { readScanCaptures } from './scanners/captures.js';
+export type {
+  DefinitionText,
+  McpDefinitionOrigin,
+  McpPrompt,
+  McpResource,
+  McpServerDefinitions,
+  McpTool,
+} from './scanners/mcp/definitions.js';
+export {
+  canonicalJson,
+  definitionTexts,
+  isMcpDefinitionDocument,
+  McpPromptSchema,
+  McpResourceSchema,
+  McpToolSchema,
+  readMcpDefinitions,
+  sha256Json,
+} from './scanners/mcp/definitions.js';
+export { WELL_KNOWN_TOOL_NAMES } from './scanners/mcp/detectors.js';
+export type { McpPinChange, McpPinDocument, McpServerPin } from './scanners/mcp/pins.js';
+export {
+  diffPins,
+  emptyPins,
+  MCP_PINS_SCHEMA_VERSION,
+  McpPinDocumentSchema,
+  McpServerPinSchema,
+  parseMcpPins,
+  pinServer,
+  readMcpPins,
+  renderPinDiff,
+} from './scanners/mcp/pins.js';
+export {
+  MCP_CREDENTIAL_PARAMETER,
+  MCP_CROSS_SERVER_SHADOWING,
+  MCP_HIDDEN_INSTRUCTIONS,
+  MCP_INVISIBLE_UNICODE,
+  MCP_LOOKALIKE_TOOL_NAME,
+  MCP_RUG_PULL,
+  MCP_SCANNER_RULES,
+  MCP_TOXIC_FLOW,
+} from './scanners/mcp/rules.js';
+export type { CapturedToolList, McpScanner, McpScannerOptions } from './scanners/mcp/scanner.js';
+export { createMcpScanner } from './scanners/mcp/scanner.js';
+export type { StdioListOptions } from './scanners/mcp/stdio-client.js';
+export { listStdioServer } from './scanners/mcp/stdio-client.js';
+export type { ToolClass } from './scanners/mcp/tool-classes.js';
+export { classifyTool, TOOL_CLASS_TABLE } from './scanners/mcp/tool-classes.js';
+export type { ScanResult } from './scanners/result.js';
+export { SCAN_RESULT_SCHEMA_VERSION, ScanResultSchema } from './scanners/result.js';
+export type { ScanOptions, ScanProgress } from './scanners/scan.js';
+export { detectionToFinding, scanPaths } from './scanners/scan.js';
 export type {
   ArtifactDetection,
   ArtifactLocation,
+  ArtifactObservable,
   ArtifactRef,
   ArtifactScanner,
   ScanContext,
   ScanLimits,
 } from './scanners/scanner.js';
 export { DEFAULT_SCAN_LIMITS } from './scanners/scanner.js';
+export { foreignLetters, nameSkeleton } from './scanners/text/confusables.js';
+export type { InstructionKind, InstructionMatch } from './scanners/text/hidden-instructions.js';
+export {
+  findHiddenInstructions,
+  instructionSeverity,
+  sensitivePathClass,
+} from './scanners/text/hidden-instructions.js';
+export type { InvisibleClass, InvisibleRun } from './scanners/text/invisible-unicode.js';
+export { findInvisible, INVISIBLE_SEVERITY, revealInvisible } from './scanners/text/invisible-unicode.js';

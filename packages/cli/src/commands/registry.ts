@@ -10,6 +10,7 @@ import { policyCommand } from './policy.js';
 import { postureCommand } from './posture.js';
 import { probeCommand } from './probe.js';
 import { recordCommand } from './record.js';
+import { scanCommand } from './scan.js';
 
 /** Every `vigil` subcommand, in the order `vigil --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   aibomCommand,
   gapCommand,
+  scanCommand,
   policyCommand,
   enforceCommand,
   postureCommand,

@@ -39,6 +39,12 @@ export const EvidenceSchema = z.object({
   path: z.string().optional(),
   /** 1-based line in the artifact. */
   line: z.number().int().positive().optional(),
+  /** Byte offset in the artifact (or in `entry` when set). */
+  offset: z.number().int().nonnegative().optional(),
+  /** RFC 6901 JSON pointer inside a JSON artifact, e.g. `/tools/0/description`. */
+  jsonPointer: z.string().optional(),
+  /** A member inside a container artifact (a zip or tar entry). */
+  entry: z.string().optional(),
 });
 /** @see {@link EvidenceSchema} */
 export type Evidence = z.infer<typeof EvidenceSchema>;

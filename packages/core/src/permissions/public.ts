@@ -101,9 +101,8 @@ export {
   isPrivateAddress,
   pathUnder,
 } from './match.js';
-export type { McpConfigOptions, McpServerEntry } from './mcp/mcp-config.js';
+export type { McpConfigOptions } from './mcp/mcp-config.js';
 export {
-  McpServerEntrySchema,
   McpToolListSchema,
   mcpConfigGrants,
   readMcpToolList,

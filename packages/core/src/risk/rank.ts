@@ -12,6 +12,21 @@ export const RISK_RANKING_SCHEMA_VERSION = 1;
 
 const BASE: Record<Severity, number> = { info: 10, low: 25, medium: 45, high: 65, critical: 85 };
 
+/**
+ * The risk score a finding of this severity starts from (0–100), before
+ * runtime evidence moves it: the scale {@link rankRisk} ranks with.
+ *
+ * @example
+ * ```ts
+ * import { baseRiskOf } from '@vigil/core';
+ *
+ * baseRiskOf('high'); // 65
+ * ```
+ */
+export function baseRiskOf(severity: Severity): number {
+  return BASE[severity];
+}
+
 /** What moved a finding's score, and in which direction. */
 export const RiskAdjustmentSchema = z.enum([
   'runtime-reachable',

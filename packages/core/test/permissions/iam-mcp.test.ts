@@ -261,7 +261,7 @@ describe('MCP client configurations', () => {
   it('a server with neither command nor url is an error naming its path', () => {
     const err = thrown(() => mcpConfigGrants({ mcpServers: { broken: { args: ['x'] } } }, 'c.json'));
     expect(err.message).toMatch(
-      /^c\.json: invalid MCP client configuration: mcpServers\.broken: a server needs a "command"/,
+      /^c\.json: invalid MCP client configuration: mcpServers\.broken: expected "command"/,
     );
   });
 });

@@ -43,8 +43,10 @@ function tagsOf(f: Finding): string[] {
 /**
  * Converts findings into a SARIF 2.1.0 log (one run, one rule per rule id),
  * as GitHub code scanning and other SARIF consumers read it. Artifact
- * evidence becomes physical locations; runtime findings carry the workload as
- * a logical location.
+ * evidence becomes physical locations (the file, and a region by line and/or
+ * byte offset; a JSON pointer inside a JSON document as a logical location
+ * and a `jsonPointer` property); runtime findings carry the workload as a
+ * logical location.
  *
  * @example
  * ```ts
@@ -82,13 +84,31 @@ export function toSarif(findings: readonly Finding[], options: SarifOptions = {}
       partialFingerprints: { vigilFindingId: f.id },
       locations:
         artifacts.length > 0
-          ? artifacts.map((e) => ({
-              physicalLocation: {
-                artifactLocation: { uri: e.uri! },
-                ...(e.line !== undefined ? { region: { startLine: e.line } } : {}),
-              },
-              ...(e.path ? { message: { text: e.path } } : {}),
-            }))
+          ? artifacts.map((e) => {
+              const region = {
+                ...(e.line !== undefined ? { startLine: e.line } : {}),
+                ...(e.offset !== undefined ? { byteOffset: e.offset } : {}),
+              };
+              return {
+                physicalLocation: {
+                  artifactLocation: { uri: e.uri! },
+                  ...(Object.keys(region).length > 0 ? { region } : {}),
+                },
+                // Inside a JSON document the place is a JSON pointer (RFC 6901), which SARIF carries as a logical location.
+                ...(e.jsonPointer !== undefined
+                  ? { logicalLocations: [{ fullyQualifiedName: e.jsonPointer, kind: 'value' }] }
+                  : {}),
+                ...(e.path ? { message: { text: e.path } } : {}),
+                ...(e.jsonPointer !== undefined || e.entry !== undefined
+                  ? {
+                      properties: {
+                        ...(e.jsonPointer !== undefined ? { jsonPointer: e.jsonPointer } : {}),
+                        ...(e.entry !== undefined ? { entry: e.entry } : {}),
+                      },
+                    }
+                  : {}),
+              };
+            })
           : [
               {
                 logicalLocations: [

@@ -51,7 +51,26 @@ export interface ArtifactDetection {
   readonly evidence?: readonly Evidence[];
   /** Extra reasons for the risk score. */
   readonly riskReasons?: readonly string[];
+  /**
+   * What to look for in runtime observation to weigh the detection: an MCP
+   * tool's calls, or the opens of a file (absolute path). Default: the opens
+   * of the scanned file itself.
+   */
+  readonly observable?: ArtifactObservable;
 }
+
+/**
+ * What a detection is about at run time: calls of an MCP tool, or opens of a file.
+ *
+ * @example
+ * ```ts
+ * const o: ArtifactObservable = { kind: 'mcp-tool', server: 'fs', tool: 'read_file' };
+ * ```
+ */
+export type ArtifactObservable =
+  | { readonly kind: 'mcp-tool'; readonly server: string; readonly tool: string }
+  | { readonly kind: 'mcp-server'; readonly server: string }
+  | { readonly kind: 'file'; readonly path: string };
 
 /**
  * Bounds every scanner honours on hostile input; exceeding one is reported as
@@ -146,4 +165,10 @@ export interface ArtifactScanner {
   readonly rules: readonly RuleMeta[];
   accepts(artifact: ArtifactRef): boolean;
   scan(artifact: ArtifactRef, ctx: ScanContext): Promise<void>;
+  /**
+   * Called once after every artifact was scanned, for detections that need
+   * several artifacts together (definitions of all the servers an agent is
+   * given, for example).
+   */
+  finish?(ctx: ScanContext): Promise<void>;
 }

@@ -41,7 +41,16 @@ export async function readJsonInput(
   return { value: parseJsonText(text, path, what), text };
 }
 
-/** Parses JSON text; a syntax error becomes a `PARSE` error with line, column and what was expected. */
+/**
+ * Parses JSON text; a syntax error becomes a `PARSE` error with line, column and what was expected.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonText } from '@vigil/core';
+ *
+ * parseJsonText('{"a": 1}', 'a.json', 'settings'); // { a: 1 }
+ * ```
+ */
 export function parseJsonText(text: string, file: string, what: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {

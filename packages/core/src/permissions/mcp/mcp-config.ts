@@ -1,41 +1,10 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { fromZodError } from '../../errors/from-zod.js';
-import { VigilError } from '../../errors/vigil-error.js';
+import { isMcpClientConfig, mcpConfiguredServers } from '../../mcp/client-config.js';
 import type { DeclaredSubject } from '../declared.js';
 import { type Grant, makeGrant, subjectId } from '../grant.js';
 import { mcpToolRisk } from '../inherent-risk.js';
-
-/** One MCP server entry of a client configuration (Claude Desktop, Cursor, VS Code, …). */
-export const McpServerEntrySchema = z
-  .object({
-    type: z.enum(['stdio', 'http', 'sse', 'streamable-http']).optional(),
-    command: z.string().optional(),
-    args: z.array(z.string()).optional(),
-    env: z.record(z.string(), z.string()).optional(),
-    cwd: z.string().optional(),
-    url: z.string().optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    disabled: z.boolean().optional(),
-    /** Tools the client may call without asking (Cline, Roo). */
-    alwaysAllow: z.array(z.string()).optional(),
-    /** Tools the client may call without asking (Cursor, Windsurf). */
-    autoApprove: z.array(z.string()).optional(),
-    /** An allowlist of tools: only these are exposed to the agent. */
-    allowedTools: z.array(z.string()).optional(),
-    /** Tools hidden from the agent. */
-    disabledTools: z.array(z.string()).optional(),
-    /** An inline tool list, as the server announced it. */
-    tools: z.array(z.union([z.string(), z.object({ name: z.string() }).passthrough()])).optional(),
-  })
-  .passthrough()
-  .refine((s) => s.command !== undefined || s.url !== undefined, {
-    message: 'a server needs a "command" (stdio) or a "url" (http/sse)',
-  });
-/** @see {@link McpServerEntrySchema} */
-export type McpServerEntry = z.infer<typeof McpServerEntrySchema>;
-
-const ServerMap = z.record(z.string().min(1), McpServerEntrySchema);
 
 /** An MCP tools/list result (or a file holding one), naming the server it came from. */
 export const McpToolListSchema = z.object({
@@ -55,11 +24,8 @@ export interface McpConfigOptions {
 export function looksLikeMcp(value: unknown): boolean {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
-  const mcp = v['mcp'];
   return (
-    'mcpServers' in v ||
-    ('servers' in v && typeof v['servers'] === 'object') ||
-    (mcp !== null && typeof mcp === 'object' && 'servers' in (mcp as object)) ||
+    isMcpClientConfig(value) ||
     (Array.isArray(v['tools']) && !('apiVersion' in v)) ||
     (typeof v['result'] === 'object' &&
       v['result'] !== null &&
@@ -110,30 +76,14 @@ export function mcpConfigGrants(
   file: string,
   options: McpConfigOptions = {},
 ): { grants: Grant[]; subjects: DeclaredSubject[]; servers: string[] } {
-  const v = value as Record<string, unknown>;
-  const mcpSection = looksLikeMcp(value) ? v['mcp'] : undefined;
-  if (
-    !looksLikeMcp(value) ||
-    !(
-      'mcpServers' in v ||
-      'servers' in v ||
-      (mcpSection !== null && typeof mcpSection === 'object' && 'servers' in mcpSection)
-    )
-  )
-    throw new VigilError('INPUT_INVALID', 'expected an MCP client configuration (mcpServers or servers)', {
-      location: { file },
-    });
-  const key = 'mcpServers' in v ? 'mcpServers' : 'servers' in v ? 'servers' : 'mcp';
-  const raw = key === 'mcp' ? (v['mcp'] as Record<string, unknown>)['servers'] : v[key];
-  const basePath = key === 'mcp' ? ['mcp', 'servers'] : [key];
-  const r = ServerMap.safeParse(raw);
-  if (!r.success) throw fromZodError(r.error, 'MCP client configuration', { file, path: basePath });
+  const configured = mcpConfiguredServers(value, file);
   const client = options.client ?? basename(file).replace(/\.json$/, '');
   const subject = subjectId('mcp-client', client);
   const grants: Grant[] = [];
   const servers: string[] = [];
-  for (const [server, entry] of Object.entries(r.data)) {
+  for (const { name: server, entry, path } of configured) {
     if (entry.disabled === true) continue;
+    const basePath = path.slice(0, -1);
     servers.push(server);
     const launch = entry.url ?? [entry.command, ...(entry.args ?? [])].join(' ');
     const inline = entry.tools?.map((t) => (typeof t === 'string' ? t : t.name));

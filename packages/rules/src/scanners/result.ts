@@ -1,0 +1,66 @@
+import { FindingSchema } from '@vigil/core';
+import { z } from 'zod';
+
+/** Version of the scan result document. */
+export const SCAN_RESULT_SCHEMA_VERSION = 1;
+
+/**
+ * The result of `scanPaths` / `vigil scan`: the findings, what was scanned,
+ * per-scanner counts, the files that could not be scanned (which did not stop
+ * the scan), and how runtime observation moved the findings' risk.
+ *
+ * @example
+ * ```ts
+ * import { ScanResultSchema } from '@vigil/rules';
+ *
+ * const result = ScanResultSchema.parse(JSON.parse(readFileSync('scan.json', 'utf8')));
+ * console.log(result.findings.length, result.errors.length);
+ * ```
+ */
+export const ScanResultSchema = z.object({
+  schemaVersion: z.literal(SCAN_RESULT_SCHEMA_VERSION),
+  kind: z.literal('ScanResult'),
+  /** The paths given to the scan. */
+  inputs: z.array(z.string()),
+  /** Findings, highest risk first. */
+  findings: z.array(FindingSchema),
+  artifacts: z.object({
+    /** Files read and handed to at least one scanner. */
+    scanned: z.number().int().nonnegative(),
+    /** Files seen that no scanner accepts. */
+    skipped: z.number().int().nonnegative(),
+    /** Bytes of the scanned files. */
+    bytes: z.number().int().nonnegative(),
+    /** Directory entries not followed: symlink loops, node_modules/.git, beyond the file or depth limits. */
+    notFollowed: z.number().int().nonnegative(),
+  }),
+  scanners: z.array(
+    z.object({
+      id: z.string(),
+      version: z.string(),
+      artifacts: z.number().int().nonnegative(),
+      findings: z.number().int().nonnegative(),
+      errors: z.number().int().nonnegative(),
+    }),
+  ),
+  /** Files (or scanner passes) that failed; the scan went on without them. */
+  errors: z.array(
+    z.object({
+      file: z.string(),
+      scanner: z.string().optional(),
+      code: z.string(),
+      message: z.string(),
+    }),
+  ),
+  runtime: z.object({
+    /** Whether observed use was given. */
+    observed: z.boolean(),
+    events: z.number().int().nonnegative(),
+    /** Findings whose subject was seen in use at run time (risk raised). */
+    confirmed: z.number().int().nonnegative(),
+    /** Findings whose subject was never used while observed (risk lowered). */
+    demoted: z.number().int().nonnegative(),
+  }),
+});
+/** @see {@link ScanResultSchema} */
+export type ScanResult = z.infer<typeof ScanResultSchema>;
