@@ -78,6 +78,7 @@ export {
   SeveritySchema,
   severityRank,
 } from './findings/finding.js';
+export * from './limits/public.js';
 export * from './otel/public.js';
 export * from './permissions/public.js';
 export type { DnsEnricherOptions, Enricher, ProcessInfo, ProcessTreeOptions } from './pipeline/enricher.js';

@@ -59,7 +59,10 @@ export async function* readMcpConfig(
   path: string,
   options: DeclaredReadOptions = {},
 ): AsyncGenerator<DeclaredMcpServer> {
-  const { value, text } = await readJsonInput(path, 'MCP client configuration', options.maxJsonBytes);
+  const { value, text } = await readJsonInput(path, 'MCP client configuration', 'declared', {
+    maxBytes: options.maxJsonBytes,
+    signal: options.signal,
+  });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new VigilError('INPUT_INVALID', 'expected a JSON object with "mcpServers" or "servers"', {
       location: { file: path, line: 1 },

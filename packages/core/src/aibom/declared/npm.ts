@@ -32,7 +32,10 @@ export async function* readPackageJson(
   path: string,
   options: DeclaredReadOptions = {},
 ): AsyncGenerator<DeclaredPackage> {
-  const { value, text } = await readJsonInput(path, 'package.json', options.maxJsonBytes);
+  const { value, text } = await readJsonInput(path, 'package.json', 'lockfile-json', {
+    maxBytes: options.maxJsonBytes,
+    signal: options.signal,
+  });
   const parsed = PackageJsonSchema.safeParse(value);
   if (!parsed.success) throw fromZodError(parsed.error, 'package.json', { file: path }, 'INPUT_INVALID');
   for (const field of DEP_FIELDS) {
@@ -78,7 +81,10 @@ export async function* readPackageLock(
   path: string,
   options: DeclaredReadOptions = {},
 ): AsyncGenerator<DeclaredPackage> {
-  const { value, text } = await readJsonInput(path, 'package-lock.json', options.maxJsonBytes);
+  const { value, text } = await readJsonInput(path, 'package-lock.json', 'lockfile-json', {
+    maxBytes: options.maxJsonBytes,
+    signal: options.signal,
+  });
   const parsed = PackageLockSchema.safeParse(value);
   if (!parsed.success) throw fromZodError(parsed.error, 'package-lock.json', { file: path }, 'INPUT_INVALID');
   const lock = parsed.data;
