@@ -1,7 +1,10 @@
 import { VigilError } from '../../errors/vigil-error.js';
 
 // Bytes that follow a msgpack type byte before the value's data, and how a length is read.
-function header(buf: Uint8Array, at: number): { skip: number; children: number } | undefined {
+function header(
+  buf: Uint8Array,
+  at: number,
+): { skip: number; children: number; container?: true } | undefined {
   const c = buf[at]!;
   const u8 = (o: number) => buf[at + o];
   const u16 = (o: number) => (at + o + 2 <= buf.length ? (buf[at + o]! << 8) | buf[at + o + 1]! : undefined);
@@ -12,8 +15,8 @@ function header(buf: Uint8Array, at: number): { skip: number; children: number }
   const data = (lenBytes: number, len: number | undefined, extra = 0) =>
     len === undefined ? undefined : { skip: 1 + lenBytes + extra + len, children: 0 };
   if (c <= 0x7f || c >= 0xe0) return { skip: 1, children: 0 };
-  if (c <= 0x8f) return { skip: 1, children: (c & 0x0f) * 2 };
-  if (c <= 0x9f) return { skip: 1, children: c & 0x0f };
+  if (c <= 0x8f) return { skip: 1, children: (c & 0x0f) * 2, container: true };
+  if (c <= 0x9f) return { skip: 1, children: c & 0x0f, container: true };
   if (c <= 0xbf) return { skip: 1 + (c & 0x1f), children: 0 };
   switch (c) {
     case 0xc4:
@@ -59,19 +62,19 @@ function header(buf: Uint8Array, at: number): { skip: number; children: number }
       return { skip: 18, children: 0 };
     case 0xdc: {
       const n = u16(1);
-      return n === undefined ? undefined : { skip: 3, children: n };
+      return n === undefined ? undefined : { skip: 3, children: n, container: true };
     }
     case 0xdd: {
       const n = u32(1);
-      return n === undefined ? undefined : { skip: 5, children: n };
+      return n === undefined ? undefined : { skip: 5, children: n, container: true };
     }
     case 0xde: {
       const n = u16(1);
-      return n === undefined ? undefined : { skip: 3, children: n * 2 };
+      return n === undefined ? undefined : { skip: 3, children: n * 2, container: true };
     }
     case 0xdf: {
       const n = u32(1);
-      return n === undefined ? undefined : { skip: 5, children: n * 2 };
+      return n === undefined ? undefined : { skip: 5, children: n * 2, container: true };
     }
     default:
       // 0xc0 nil, 0xc2 false, 0xc3 true; 0xc1 is never used and is left to the decoder to refuse.
@@ -112,15 +115,15 @@ export function guardMsgpack(
           location: { file, offset: baseOffset + at },
         },
       );
+    if (h.container && remaining.length > limits.maxDepth)
+      throw new VigilError(
+        'INPUT_INVALID',
+        `msgpack nests deeper than ${limits.maxDepth} levels (the limit for this input)`,
+        {
+          location: { file, offset: baseOffset + at },
+        },
+      );
     if (h.children > 0) {
-      if (remaining.length > limits.maxDepth)
-        throw new VigilError(
-          'INPUT_INVALID',
-          `msgpack nests deeper than ${limits.maxDepth} levels (the limit for this input)`,
-          {
-            location: { file, offset: baseOffset + at },
-          },
-        );
       // A container cannot hold more values than there are bytes left: refuse at once.
       if (h.children > buf.length - at)
         throw new VigilError(

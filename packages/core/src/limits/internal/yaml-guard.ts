@@ -19,12 +19,13 @@ export function guardYaml(
   text: string,
   file: string,
   limits: { maxDepth: number; maxNodes: number; maxDocuments: number },
+  firstLine = 1,
 ): void {
   let flow = 0;
   let nodes = 0;
   let docStarts = 0;
   let contentBeforeFirstStart = false;
-  let line = 1;
+  let line = firstLine;
   let col = 0;
   let lineStart = true;
   let contentCol: number | undefined;

@@ -160,13 +160,16 @@ export class KubernetesAuditSource implements EventSource {
     const limits = inputLimits('k8s-audit', {
       ...(this.#options.maxLineBytes !== undefined ? { maxLineBytes: this.#options.maxLineBytes } : {}),
     });
+    let sawLine = false;
     const skip = this.#options.onInvalid === 'skip';
     const onTooLong = skip
-      ? (line: number) =>
+      ? (line: number) => {
+          sawLine = true;
           this.#invalid(
             new VigilError('INPUT_INVALID', 'line too long', { location: { file: this.path, line } }),
             'over-limit',
-          )
+          );
+        }
       : undefined;
     for await (const [text, line] of boundedLines(chunks, this.path, limits.maxLineBytes, onTooLong)) {
       if (this.#closed) return;
@@ -174,6 +177,7 @@ export class KubernetesAuditSource implements EventSource {
         throw new VigilError('ABORTED', 'audit log read aborted', { cause: signal.reason });
       const trimmed = text.trim();
       if (trimmed.length === 0) continue;
+      sawLine = true;
       let raw: unknown;
       try {
         guardJson(trimmed, this.path, limits, 'audit event', line);
@@ -228,6 +232,14 @@ export class KubernetesAuditSource implements EventSource {
         }
       }
     }
+    if (!sawLine && !this.#closed && !signal?.aborted)
+      throw new VigilError(
+        'INPUT_INVALID',
+        'no audit events: the file is empty (expected one audit.k8s.io/v1 Event per line)',
+        {
+          location: { file: this.path },
+        },
+      );
     if (batch.length > 0 && !this.#closed) {
       this.#events += batch.length;
       this.#batches++;
