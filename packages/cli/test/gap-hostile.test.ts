@@ -1,6 +1,8 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
 
@@ -148,5 +150,49 @@ describe('vigil gap input shapes and targets', () => {
     expect(f.code).toBe(2);
     expect(f.stderr).toMatch(/not a folder/);
     expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+});
+
+describe('vigil gap and signals', () => {
+  it('SIGINT ends a read blocked on a FIFO nobody writes to, at once', { timeout: 120_000 }, async () => {
+    const fifo = join(dir, 'declared.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const script = join(dir, 'run-cli.mjs');
+    writeFileSync(
+      script,
+      `const { main } = await import(${JSON.stringify(join(root, 'packages/cli/src/index.ts'))});\nprocess.exitCode = await main(process.argv.slice(2));\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@vigil/source',
+        '--import',
+        `file://${root}node_modules/tsx/dist/loader.mjs`,
+        script,
+        'gap',
+        '-d',
+        fifo,
+        '--audit-log',
+        audit,
+        '--on-invalid',
+        'skip',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    // Wait until the command has read the audit log and is blocked opening the FIFO.
+    const deadline = Date.now() + 90_000;
+    while (!stderr.includes('skipped 3 invalid records') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    // One signal is enough: without it the child would wait for a writer forever and the test time out.
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(stderr).toContain(`${fifo}: reading declared input interrupted`);
+    expect(code).not.toBe(0);
   });
 });

@@ -58,7 +58,7 @@ export const INPUT_LIMITS: Readonly<Record<InputKind, Readonly<InputLimits>>> = 
   declared: {
     maxBytes: 32 * MiB,
     maxDepth: 64,
-    maxNodes: 1_000_000,
+    maxNodes: 500_000,
     maxDocuments: 10_000,
     maxAliasCount: 100,
   },
@@ -73,7 +73,7 @@ export const INPUT_LIMITS: Readonly<Record<InputKind, Readonly<InputLimits>>> = 
   // OTLP/JSON spans: a whole document, or JSON Lines streamed line by line.
   'otel-spans': { maxBytes: 64 * MiB, maxLineBytes: 64 * MiB, maxDepth: 64, maxNodes: 4_000_000 },
   // Exceptions documents (JSON or YAML).
-  exceptions: { maxBytes: 16 * MiB, maxDepth: 64, maxNodes: 500_000, maxAliasCount: 100 },
+  exceptions: { maxBytes: 16 * MiB, maxDepth: 64, maxNodes: 200_000, maxAliasCount: 100 },
   // Findings from other producers (`gap --findings`).
   findings: { maxBytes: 64 * MiB, maxDepth: 64, maxNodes: 4_000_000 },
   // AI-BOM signature catalogues.

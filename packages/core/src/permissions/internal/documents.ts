@@ -5,7 +5,7 @@ import { guardYaml } from '../../limits/internal/yaml-guard.js';
 
 /**
  * Limits applied to every declared-permissions input; defaults from
- * `INPUT_LIMITS.declared` (32 MiB, 64 levels, 1 000 000 values, 10 000
+ * `INPUT_LIMITS.declared` (32 MiB, 64 levels, 500 000 values, 10 000
  * documents, 100 alias expansions per document).
  */
 export type DocumentLimits = Pick<
