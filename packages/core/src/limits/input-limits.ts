@@ -65,7 +65,7 @@ export const INPUT_LIMITS: Readonly<Record<InputKind, Readonly<InputLimits>>> = 
   // package-lock.json, npm-shrinkwrap.json, package.json: lockfile v1 nests dependencies deeply.
   'lockfile-json': { maxBytes: 64 * MiB, maxDepth: 256, maxNodes: 4_000_000 },
   // requirements.txt, pnpm-lock.yaml, yarn.lock, poetry.lock, uv.lock, pyproject.toml, manifests: read line by line.
-  'manifest-text': { maxLineBytes: MiB, maxBytes: 64 * MiB, maxDocuments: 10_000 },
+  'manifest-text': { maxLineBytes: MiB },
   // One audit.k8s.io/v1 event per line, streamed (gzip accepted).
   'k8s-audit': { maxLineBytes: 4 * MiB, maxDepth: 64, maxNodes: 200_000 },
   // Records of a CloudTrail file, streamed one record at a time (gzip accepted).
