@@ -115,7 +115,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     file: 'deep.yaml',
     expect: 'refused',
     capMiB: 400,
-    write: (p) => writeStreamed(p, '', (i) => (i < MiB / 2 ? '[' : ']'), MiB, ''),
+    write: (p) => writeStreamed(p, '', (i) => (i < MiB ? '[' : ']'), 2 * MiB, ''),
     read: async (p) => (await loadDeclaredPermissions([p])).grants.length,
   },
   {
@@ -148,11 +148,11 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   {
     name: 'lockfile-json-values',
     kind: 'lockfile-json',
-    what: '64 MiB package-lock.json of empty packages (10 M values)',
+    what: '60 MiB package-lock.json of empty packages (36 M values)',
     file: 'package-lock.json',
     expect: 'refused',
     capMiB: 400,
-    write: (p) => writeStreamed(p, '{"packages":{', (i) => `"${i % 10}":{},`, 10_000_000, '"x":{}}}'),
+    write: (p) => writeStreamed(p, '{"packages":{', (i) => `"${i % 10}":{},`, 9_000_000, '"x":{}}}'),
     read: async (p) => (await readDeclaredInput(p)).length,
   },
   {
@@ -195,11 +195,11 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   {
     name: 'otel-json-values',
     kind: 'otel-spans',
-    what: '64 MiB of [0,0,…] (32 M values)',
+    what: 'just under 64 MiB of [0,0,…] (32 M values)',
     file: 'spans.json',
     expect: 'refused',
     capMiB: 400,
-    write: (p) => writeStreamed(p, '[', () => '0,', 32 * MiB - 1, '0]'),
+    write: (p) => writeStreamed(p, '[', () => '0,', 32 * MiB - 2, '0]'),
     read: (p) => drain(new OtelSpanSource([p])),
   },
   {

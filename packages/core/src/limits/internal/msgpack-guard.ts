@@ -1,84 +1,120 @@
 import { VigilError } from '../../errors/vigil-error.js';
 
-// Bytes that follow a msgpack type byte before the value's data, and how a length is read.
-function header(
-  buf: Uint8Array,
-  at: number,
-): { skip: number; children: number; container?: true } | undefined {
+// The header at `at`: bytes to skip to the next value (SKIP), values it contains (CHILDREN), whether
+// it is a container (CONTAINER); false when the header runs past the end. Module state, not an object
+// per value: the walk runs once per value of a file of millions.
+let SKIP = 0;
+let CHILDREN = 0;
+let CONTAINER = false;
+
+function u16(buf: Uint8Array, o: number): number {
+  return o + 2 <= buf.length ? (buf[o]! << 8) | buf[o + 1]! : -1;
+}
+function u32(buf: Uint8Array, o: number): number {
+  return o + 4 <= buf.length
+    ? buf[o]! * 0x1000000 + ((buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!)
+    : -1;
+}
+
+function header(buf: Uint8Array, at: number): boolean {
   const c = buf[at]!;
-  const u8 = (o: number) => buf[at + o];
-  const u16 = (o: number) => (at + o + 2 <= buf.length ? (buf[at + o]! << 8) | buf[at + o + 1]! : undefined);
-  const u32 = (o: number) =>
-    at + o + 4 <= buf.length
-      ? buf[at + o]! * 0x1000000 + ((buf[at + o + 1]! << 16) | (buf[at + o + 2]! << 8) | buf[at + o + 3]!)
-      : undefined;
-  const data = (lenBytes: number, len: number | undefined, extra = 0) =>
-    len === undefined ? undefined : { skip: 1 + lenBytes + extra + len, children: 0 };
-  if (c <= 0x7f || c >= 0xe0) return { skip: 1, children: 0 };
-  if (c <= 0x8f) return { skip: 1, children: (c & 0x0f) * 2, container: true };
-  if (c <= 0x9f) return { skip: 1, children: c & 0x0f, container: true };
-  if (c <= 0xbf) return { skip: 1 + (c & 0x1f), children: 0 };
+  CHILDREN = 0;
+  CONTAINER = false;
+  SKIP = 1;
+  if (c <= 0x7f || c >= 0xe0) return true;
+  if (c <= 0x8f) {
+    CHILDREN = (c & 0x0f) * 2;
+    CONTAINER = true;
+    return true;
+  }
+  if (c <= 0x9f) {
+    CHILDREN = c & 0x0f;
+    CONTAINER = true;
+    return true;
+  }
+  if (c <= 0xbf) {
+    SKIP = 1 + (c & 0x1f);
+    return true;
+  }
+  let len: number;
   switch (c) {
     case 0xc4:
     case 0xd9:
-      return data(1, u8(1));
+      if (at + 1 >= buf.length) return false;
+      SKIP = 2 + buf[at + 1]!;
+      return true;
     case 0xc5:
     case 0xda:
-      return data(2, u16(1));
+      len = u16(buf, at + 1);
+      SKIP = 3 + len;
+      return len >= 0;
     case 0xc6:
     case 0xdb:
-      return data(4, u32(1));
+      len = u32(buf, at + 1);
+      SKIP = 5 + len;
+      return len >= 0;
     case 0xc7:
-      return data(1, u8(1), 1);
+      if (at + 1 >= buf.length) return false;
+      SKIP = 3 + buf[at + 1]!;
+      return true;
     case 0xc8:
-      return data(2, u16(1), 1);
+      len = u16(buf, at + 1);
+      SKIP = 4 + len;
+      return len >= 0;
     case 0xc9:
-      return data(4, u32(1), 1);
+      len = u32(buf, at + 1);
+      SKIP = 6 + len;
+      return len >= 0;
     case 0xca:
-      return { skip: 5, children: 0 };
-    case 0xcb:
-      return { skip: 9, children: 0 };
-    case 0xcc:
-    case 0xd0:
-      return { skip: 2, children: 0 };
-    case 0xcd:
-    case 0xd1:
-      return { skip: 3, children: 0 };
     case 0xce:
     case 0xd2:
-      return { skip: 5, children: 0 };
+      SKIP = 5;
+      return true;
+    case 0xcb:
     case 0xcf:
     case 0xd3:
-      return { skip: 9, children: 0 };
+      SKIP = 9;
+      return true;
+    case 0xcc:
+    case 0xd0:
+      SKIP = 2;
+      return true;
+    case 0xcd:
+    case 0xd1:
+      SKIP = 3;
+      return true;
     case 0xd4:
-      return { skip: 3, children: 0 };
+      SKIP = 3;
+      return true;
     case 0xd5:
-      return { skip: 4, children: 0 };
+      SKIP = 4;
+      return true;
     case 0xd6:
-      return { skip: 6, children: 0 };
+      SKIP = 6;
+      return true;
     case 0xd7:
-      return { skip: 10, children: 0 };
+      SKIP = 10;
+      return true;
     case 0xd8:
-      return { skip: 18, children: 0 };
-    case 0xdc: {
-      const n = u16(1);
-      return n === undefined ? undefined : { skip: 3, children: n, container: true };
-    }
-    case 0xdd: {
-      const n = u32(1);
-      return n === undefined ? undefined : { skip: 5, children: n, container: true };
-    }
-    case 0xde: {
-      const n = u16(1);
-      return n === undefined ? undefined : { skip: 3, children: n * 2, container: true };
-    }
-    case 0xdf: {
-      const n = u32(1);
-      return n === undefined ? undefined : { skip: 5, children: n * 2, container: true };
-    }
+      SKIP = 18;
+      return true;
+    case 0xdc:
+    case 0xde:
+      len = u16(buf, at + 1);
+      SKIP = 3;
+      CHILDREN = c === 0xde ? len * 2 : len;
+      CONTAINER = true;
+      return len >= 0;
+    case 0xdd:
+    case 0xdf:
+      len = u32(buf, at + 1);
+      SKIP = 5;
+      CHILDREN = c === 0xdf ? len * 2 : len;
+      CONTAINER = true;
+      return len >= 0;
     default:
       // 0xc0 nil, 0xc2 false, 0xc3 true; 0xc1 is never used and is left to the decoder to refuse.
-      return { skip: 1, children: 0 };
+      return true;
   }
 }
 
@@ -105,8 +141,7 @@ export function guardMsgpack(
     }
     remaining[top]!--;
     if (at >= buf.length) return;
-    const h = header(buf, at);
-    if (!h) return;
+    if (!header(buf, at)) return;
     if (++nodes > limits.maxNodes)
       throw new VigilError(
         'INPUT_INVALID',
@@ -115,7 +150,7 @@ export function guardMsgpack(
           location: { file, offset: baseOffset + at },
         },
       );
-    if (h.container && remaining.length > limits.maxDepth)
+    if (CONTAINER && remaining.length > limits.maxDepth)
       throw new VigilError(
         'INPUT_INVALID',
         `msgpack nests deeper than ${limits.maxDepth} levels (the limit for this input)`,
@@ -123,18 +158,18 @@ export function guardMsgpack(
           location: { file, offset: baseOffset + at },
         },
       );
-    if (h.children > 0) {
+    if (CHILDREN > 0) {
       // A container cannot hold more values than there are bytes left: refuse at once.
-      if (h.children > buf.length - at)
+      if (CHILDREN > buf.length - at)
         throw new VigilError(
           'INPUT_INVALID',
-          `msgpack container claims ${h.children} values, more than the bytes left`,
+          `msgpack container claims ${CHILDREN} values, more than the bytes left`,
           {
             location: { file, offset: baseOffset + at },
           },
         );
-      remaining.push(h.children);
+      remaining.push(CHILDREN);
     }
-    at += h.skip;
+    at += SKIP;
   }
 }
