@@ -80,6 +80,7 @@ export {
   SeveritySchema,
   severityRank,
 } from './findings/finding.js';
+export * from './limits/public.js';
 export type { McpClient, McpConfiguredServer, McpServerEntry } from './mcp/client-config.js';
 export {
   isMcpClientConfig,

@@ -179,7 +179,7 @@ describe('exceptions documents', () => {
       loadExceptions(write('bad.yaml', 'schemaVersion: 1\nexceptions:\n  - name: [unclosed\n')),
     ).rejects.toThrowError(/bad\.yaml, line \d+/);
     await expect(loadExceptions(write('bad.json', '{"schemaVersion": 1,'))).rejects.toThrowError(
-      /bad\.json: exceptions file is not valid JSON/,
+      /bad\.json, line 1:21: exceptions file is not valid JSON/,
     );
     await expect(
       loadExceptions(write('wrong.json', JSON.stringify({ schemaVersion: 2, exceptions: [{ name: '' }] }))),

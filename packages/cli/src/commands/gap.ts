@@ -1,4 +1,4 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   analyzeGaps,
@@ -23,11 +23,14 @@ import {
   observedUseFromBaseline,
   type PermissionDomain,
   PermissionDomainSchema,
+  prepareArtifactFolder,
   ReplaySource,
   type RiskRanking,
   rankRisk,
   readBaselineFile,
+  readJsonFile,
   renderLeastPrivilegeArtifact,
+  type SkippedRecords,
   Vigil,
   VigilError,
 } from '@vigil/core';
@@ -65,19 +68,31 @@ async function observe(source: EventSource, signal: AbortSignal, dns: boolean): 
   return acc.result();
 }
 
+/** The invalid records a line-based source skipped, by reason (from its drop counts). */
+function skippedOf(file: string, source: EventSource): SkippedRecords | undefined {
+  const reasons: SkippedRecords['reasons'] = {};
+  let total = 0;
+  for (const reason of ['invalid-json', 'invalid-shape', 'over-limit'] as const) {
+    const n = source.stats().drops[reason] ?? 0;
+    if (n > 0) {
+      reasons[reason] = n;
+      total += n;
+    }
+  }
+  return total > 0 ? { file, reasons } : undefined;
+}
+
+function describeSkipped(s: SkippedRecords): string {
+  const parts = Object.entries(s.reasons).map(([reason, n]) => `${n} ${reason}`);
+  const total = Object.values(s.reasons).reduce((a, b) => a + (b ?? 0), 0);
+  return `${s.file}: skipped ${total} invalid record${total === 1 ? '' : 's'} (${parts.join(', ')})`;
+}
+
 const pct = (r: number) => `${Math.round(r * 100)}%`;
 
 /** Reads findings from another producer (`vigil check --json`, a scanner): an array or `{ findings: [...] }`. */
-async function readFindings(path: string): Promise<Finding[]> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (cause) {
-    throw new VigilError('INPUT_INVALID', `cannot read findings: ${(cause as Error).message}`, {
-      cause,
-      location: { file: path },
-    });
-  }
+async function readFindings(path: string, signal: AbortSignal): Promise<Finding[]> {
+  const raw = await readJsonFile(path, 'findings', { what: 'findings', signal });
   const inObject = !Array.isArray(raw) && typeof raw === 'object' && raw !== null && 'findings' in raw;
   const list = Array.isArray(raw) ? raw : inObject ? (raw as { findings: unknown }).findings : undefined;
   if (!Array.isArray(list))
@@ -108,6 +123,7 @@ export function renderGapText(
     `Declared vs observed: ${report.totals.used} of ${report.totals.granted} grants used (${pct(report.totals.ratio)}) across ${report.workloads.length} workloads`,
     `Window: ${c.confidence} confidence: ${c.note}`,
   );
+  for (const s of report.inputs.skipped ?? []) out.push(`Input: ${describeSkipped(s)}`);
   for (const w of report.workloads) {
     out.push(
       '',
@@ -163,7 +179,7 @@ export const gapCommand: Command = {
   summary:
     'Compare declared permissions with observed use, rank the gaps, and write least-privilege policies',
   usage:
-    '--declared PATH… CAPTURE|BASELINE… [--audit-log F…] [--cloudtrail F…] [--otel SPANS…] [--emit-policy DIR] [--bind CAPTURED=SUBJECT…] [--fail-on SEVERITY] [--format text|json]',
+    '--declared PATH… CAPTURE|BASELINE… [--audit-log F…] [--cloudtrail F…] [--otel SPANS…] [--emit-policy DIR] [--on-invalid fail|skip] [--bind CAPTURED=SUBJECT…] [--fail-on SEVERITY] [--format text|json]',
   description: [
     'Declared: Kubernetes manifests (RBAC, workloads, NetworkPolicy; multi-document YAML and List objects),',
     'AWS IAM policies (documents or get-account-authorization-details) and MCP client configurations.',
@@ -172,6 +188,8 @@ export const gapCommand: Command = {
     '--bind maps a captured workload id (or *) to the declared subject it runs as, e.g.',
     '  --bind "*=k8s:workload:ai/Deployment/agent" or --bind "host=mcp:claude_desktop_config".',
     '--findings adds findings from other producers (vigil check --json, scanners) to the risk ranking.',
+    '--on-invalid skip passes over invalid lines of audit logs and CloudTrail records, counts them by reason',
+    '(invalid-json, invalid-shape, over-limit) and reports them; the default, fail, stops at the first with its line.',
     '--emit-policy writes a tightened Role/ClusterRole, IAM policy, NetworkPolicy, workload security context',
     'and MCP tool allowlist per workload, each validated against its consumer schema.',
   ].join('\n'),
@@ -182,6 +200,7 @@ export const gapCommand: Command = {
     otel: { type: 'string', multiple: true },
     findings: { type: 'string', multiple: true },
     'emit-policy': { type: 'string' },
+    'on-invalid': { type: 'string' },
     bind: { type: 'string', multiple: true },
     'aws-subject': { type: 'string' },
     'mcp-client': { type: 'string' },
@@ -215,6 +234,13 @@ export const gapCommand: Command = {
         throw new VigilError('USAGE', `--bind takes CAPTURED_WORKLOAD_ID=DECLARED_SUBJECT (got '${b}')`);
       bindings[b.slice(0, i)] = b.slice(i + 1);
     }
+    const onInvalidText = ctx.args.values['on-invalid'] ?? 'fail';
+    if (onInvalidText !== 'fail' && onInvalidText !== 'skip')
+      throw new VigilError('USAGE', `--on-invalid takes fail or skip (got '${String(onInvalidText)}')`);
+    const onInvalid = onInvalidText === 'skip' ? 'skip' : 'error';
+    const dir = ctx.args.values['emit-policy'];
+    // Before any input is read: an output folder that cannot be written is a usage error now, not after the run.
+    if (typeof dir === 'string') await prepareArtifactFolder(dir);
     const observedDomains: PermissionDomain[] = [];
     for (const d of strings(ctx.args.values['observed-domain'])) {
       const r = PermissionDomainSchema.safeParse(d);
@@ -230,14 +256,30 @@ export const gapCommand: Command = {
     const captures: string[] = [];
     for (const p of inputs) {
       if (await isCapture(p)) captures.push(p);
-      else docs.push(observedUseFromBaseline((await readBaselineFile(p)).toDocument()));
+      else
+        docs.push(observedUseFromBaseline((await readBaselineFile(p, { signal: ctx.signal })).toDocument()));
     }
     if (captures.length > 0)
       docs.push(await observe(new ReplaySource(captures, { signal: ctx.signal }), ctx.signal, true));
-    for (const f of audit)
-      docs.push(await observe(new KubernetesAuditSource(f, { signal: ctx.signal }), ctx.signal, false));
-    for (const f of trails)
-      docs.push(await observe(new CloudTrailSource(f, { signal: ctx.signal }), ctx.signal, false));
+    const skipped: SkippedRecords[] = [];
+    const logs: [string, EventSource][] = [
+      ...audit.map((f): [string, EventSource] => [
+        f,
+        new KubernetesAuditSource(f, { signal: ctx.signal, onInvalid }),
+      ]),
+      ...trails.map((f): [string, EventSource] => [
+        f,
+        new CloudTrailSource(f, { signal: ctx.signal, onInvalid }),
+      ]),
+    ];
+    for (const [f, source] of logs) {
+      docs.push(await observe(source, ctx.signal, false));
+      const s = skippedOf(f, source);
+      if (s) {
+        skipped.push(s);
+        ctx.log(`warning: ${describeSkipped(s)}`);
+      }
+    }
     if (spans.length > 0)
       docs.push(await observe(new OtelSpanSource(spans, { signal: ctx.signal }), ctx.signal, false));
     const observed = mergeObservedUse(docs);
@@ -246,23 +288,22 @@ export const gapCommand: Command = {
     const mcpClient = ctx.args.values['mcp-client'];
     const declared = await loadDeclaredPermissions(declaredPaths, {
       toolLists: observed.toolLists,
+      signal: ctx.signal,
       ...(typeof awsSubject === 'string' ? { awsSubject } : {}),
       ...(typeof mcpClient === 'string' ? { mcpClient } : {}),
     });
     for (const w of declared.warnings.slice(0, 20))
       ctx.log(`warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
 
-    const report = analyzeGaps(declared, observed, { bindings, observedDomains });
+    const report = analyzeGaps(declared, observed, { bindings, observedDomains, skipped });
     const findings = gapFindings(report, { minRank });
     for (const f of strings(ctx.args.values['findings']))
-      for (const x of await readFindings(f)) findings.push(x);
+      for (const x of await readFindings(f, ctx.signal)) findings.push(x);
     const ranking = rankRisk(findings, { observed, gapReport: report, declared });
 
     let lp: LeastPrivilege | undefined;
-    const dir = ctx.args.values['emit-policy'];
     if (typeof dir === 'string') {
       lp = generateLeastPrivilege(declared, report, observed);
-      await mkdir(dir, { recursive: true });
       for (const a of lp.artifacts) {
         if (a.issues.length > 0) {
           ctx.log(

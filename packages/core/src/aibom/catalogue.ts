@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
+import { readJsonFile } from '../limits/read-json.js';
 import { BUILTIN_SIGNATURES } from './builtin-signatures.js';
 
 /** Schema version of a signature catalogue document. */
@@ -267,24 +267,7 @@ export class SignatureCatalogue {
 
   /** Reads a catalogue JSON file (see {@link SignatureCatalogueSchema}). */
   static async fromFile(path: string): Promise<SignatureCatalogue> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (cause) {
-      throw new VigilError('IO', `cannot read signature catalogue: ${(cause as Error).message}`, {
-        cause,
-        location: { file: path },
-      });
-    }
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (cause) {
-      throw new VigilError('PARSE', `signature catalogue is not JSON: ${(cause as Error).message}`, {
-        cause,
-        location: { file: path },
-      });
-    }
+    const doc = await readJsonFile(path, 'catalogue', { what: 'signature catalogue' });
     return SignatureCatalogue.fromDocument(doc, path);
   }
 

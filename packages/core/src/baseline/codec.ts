@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { VigilError } from '../errors/vigil-error.js';
+import { INPUT_LIMITS, inputLimits } from '../limits/input-limits.js';
+import { guardJson, JsonGuard } from '../limits/internal/json-guard.js';
+import { guardMsgpack } from '../limits/internal/msgpack-guard.js';
+import { readBoundedFile } from '../limits/internal/read-bounded.js';
 import { Baseline } from './baseline.js';
 import { jsonErrorAt } from './internal/json-position.js';
 import { BASELINE_SCHEMA_VERSION } from './schema.js';
@@ -14,8 +18,8 @@ export type BaselineEncoding = 'json' | 'msgpack';
 
 /** The bytes a msgpack baseline file starts with. */
 export const BASELINE_MSGPACK_MAGIC = Buffer.from('VBSL', 'ascii');
-/** Largest baseline file read (bytes). */
-export const MAX_BASELINE_BYTES = 512 * 1024 * 1024;
+/** Largest baseline file read (bytes); `INPUT_LIMITS.baseline` holds its depth and value limits too. */
+export const MAX_BASELINE_BYTES: number = INPUT_LIMITS.baseline.maxBytes!;
 
 /**
  * Encodes a baseline set: pretty JSON, or msgpack behind a 6-byte prefix
@@ -63,6 +67,11 @@ function lineCol(text: string, pos: number): { line: number; column: number } {
  * ```
  */
 export function decodeBaselineSet(bytes: Uint8Array, file = '(baseline)'): BaselineSet {
+  return decodeGuarded(bytes, file, false);
+}
+
+function decodeGuarded(bytes: Uint8Array, file: string, jsonGuarded: boolean): BaselineSet {
+  const limits = inputLimits('baseline');
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length === 0)
     throw new VigilError('PARSE', 'empty file (expected a JSON or msgpack baseline)', {
@@ -89,6 +98,7 @@ export function decodeBaselineSet(bytes: Uint8Array, file = '(baseline)'): Basel
           location: { file, offset: 4 },
         },
       );
+    guardMsgpack(buf.subarray(6), file, limits, 6);
     try {
       value = new Decoder({
         maxStrLength: 1 << 20,
@@ -104,6 +114,7 @@ export function decodeBaselineSet(bytes: Uint8Array, file = '(baseline)'): Basel
       });
     }
   } else {
+    if (!jsonGuarded) guardJson(buf, file, limits, 'baseline JSON');
     const text = buf.toString('utf8');
     try {
       value = JSON.parse(text);
@@ -128,25 +139,44 @@ export function decodeBaselineSet(bytes: Uint8Array, file = '(baseline)'): Basel
   return BaselineSet.fromDocument(value, { file });
 }
 
+/** Options for {@link readBaselineFile}. */
+export interface ReadBaselineOptions {
+  /** Aborts the open (a FIFO nobody writes to) and the read between chunks, with `ABORTED`. */
+  readonly signal?: AbortSignal;
+}
+
 /**
- * Reads a baseline file (JSON or msgpack).
+ * Reads a baseline file (JSON or msgpack) within `INPUT_LIMITS.baseline`:
+ * size, nesting and the number of values are checked while the file streams
+ * in, before anything is parsed.
  *
  * @example
  * ```ts
  * const set = await readBaselineFile('agent.baseline.json');
  * ```
  */
-export async function readBaselineFile(path: string): Promise<BaselineSet> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (cause) {
-    throw new VigilError('IO', `cannot read baseline: ${(cause as Error).message}`, {
-      cause,
-      location: { file: path },
-    });
-  }
-  return decodeBaselineSet(bytes, path);
+export async function readBaselineFile(
+  path: string,
+  options: ReadBaselineOptions = {},
+): Promise<BaselineSet> {
+  const limits = inputLimits('baseline');
+  let guard: JsonGuard | undefined;
+  let first = true;
+  const bytes = await readBoundedFile(path, {
+    what: 'baseline',
+    maxBytes: limits.maxBytes,
+    signal: options.signal,
+    onChunk: (chunk) => {
+      if (first) {
+        first = false;
+        const magic =
+          chunk.length >= 4 && Buffer.from(chunk.buffer, chunk.byteOffset, 4).equals(BASELINE_MSGPACK_MAGIC);
+        if (!magic) guard = new JsonGuard(path, limits, 'baseline JSON');
+      }
+      guard?.feed(chunk);
+    },
+  });
+  return decodeGuarded(bytes, path, guard !== undefined);
 }
 
 /**

@@ -8,7 +8,7 @@ export type {
   QuarantineItem,
 } from './baseline.js';
 export { Baseline } from './baseline.js';
-export type { BaselineEncoding } from './codec.js';
+export type { BaselineEncoding, ReadBaselineOptions } from './codec.js';
 export {
   BASELINE_MSGPACK_MAGIC,
   decodeBaselineSet,

@@ -3,6 +3,8 @@ import { readLines } from '../aibom/declared/line-reader.js';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
+import { inputLimits } from '../limits/input-limits.js';
+import { guardJson } from '../limits/internal/json-guard.js';
 import type { EventSource, EventSourceOptions, SourceStats } from '../source/event-source.js';
 import { eventsFromOtlp, type OtlpConversionStats } from './genai-spans.js';
 import { OtlpTraceExportSchema } from './otlp-json.js';
@@ -82,9 +84,15 @@ export class OtelSpanSource implements EventSource {
     for (const path of this.paths) {
       if (this.#closed) return;
       if (/\.(jsonl|ndjson)$/i.test(path)) {
-        for await (const { text, line } of readLines(path, this.#options.maxLineBytes ?? 64 << 20, signal)) {
+        const limits = inputLimits('otel-spans');
+        for await (const { text, line } of readLines(
+          path,
+          this.#options.maxLineBytes ?? limits.maxLineBytes,
+          signal,
+        )) {
           if (this.#closed) return;
           if (text.trim() === '') continue;
+          guardJson(text, path, limits, 'OTLP/JSON line', line);
           const batch = convert(
             parseJsonText(text, `${path}:${line}`, 'OTLP/JSON line'),
             path,
@@ -94,7 +102,10 @@ export class OtelSpanSource implements EventSource {
           if (batch.length > 0) yield this.#count(batch);
         }
       } else {
-        const { value } = await readJsonInput(path, 'OTLP/JSON span file', this.#options.maxJsonBytes);
+        const { value } = await readJsonInput(path, 'OTLP/JSON span file', 'otel-spans', {
+          maxBytes: this.#options.maxJsonBytes,
+          signal,
+        });
         if (signal?.aborted)
           throw new VigilError('ABORTED', 'span read aborted', { location: { file: path } });
         const batch = convert(value, path, undefined, this.#conversion);

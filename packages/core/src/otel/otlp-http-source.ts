@@ -4,6 +4,8 @@ import { createGunzip, createInflate } from 'node:zlib';
 import { parseJsonText } from '../aibom/declared/json-input.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
+import { inputLimits } from '../limits/input-limits.js';
+import { guardJson } from '../limits/internal/json-guard.js';
 import type { EventSource, EventSourceOptions, SourceStats } from '../source/event-source.js';
 import { eventsFromOtlp, type OtlpConversionStats } from './genai-spans.js';
 import { OtlpTraceExportSchema } from './otlp-json.js';
@@ -122,6 +124,7 @@ export class OtlpHttpSpanSource implements EventSource {
       const text = await this.#body(req);
       let doc: unknown;
       try {
+        guardJson(text, 'OTLP/HTTP request', inputLimits('otel-spans'), 'request body');
         doc = parseJsonText(text, 'OTLP/HTTP request', 'request body');
       } catch (e) {
         throw new HttpError(400, (e as Error).message);

@@ -1,6 +1,8 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VigilError } from '../errors/vigil-error.js';
+import { inputLimits } from '../limits/input-limits.js';
+import { readBoundedFile } from '../limits/internal/read-bounded.js';
 import { iamPolicyGrants, looksLikeIam } from './aws/iam-policy.js';
 import {
   type DeclaredPermissions,
@@ -25,6 +27,8 @@ export interface DeclaredPermissionsOptions extends DocumentLimits {
   readonly mcpClient?: string;
   /** Tools each MCP server offers (server → tool names), e.g. `ObservedUseDocument.toolLists`. */
   readonly toolLists?: Readonly<Record<string, readonly string[]>>;
+  /** Aborts reading (between files and between chunks of a file); the call then rejects with `ABORTED`. */
+  readonly signal?: AbortSignal;
 }
 
 const WORKLOAD_KINDS = new Set([
@@ -74,6 +78,12 @@ export class DeclaredPermissionsBuilder {
   /** Adds one input's text; the format is recognised from its content. */
   add(text: string, file: string): this {
     const docs = loadDocuments(text, file, this.#options);
+    if (docs.length === 0)
+      throw new VigilError(
+        'INPUT_INVALID',
+        'declared input is empty (expected Kubernetes manifests, an IAM policy or an MCP configuration)',
+        { location: { file } },
+      );
     this.#inputs.push(file);
     if (docs.length === 1 && looksLikeIam(docs[0]!.value)) {
       const r = iamPolicyGrants(docs[0]!.value, file, {
@@ -181,7 +191,7 @@ function dedupe(grants: Grant[]): Grant[] {
 
 const INPUT_EXT = /\.(ya?ml|json)$/i;
 
-async function expand(path: string, out: string[]): Promise<void> {
+async function expand(path: string, out: string[], top = true): Promise<void> {
   let s: Awaited<ReturnType<typeof stat>>;
   try {
     s = await stat(path);
@@ -192,13 +202,18 @@ async function expand(path: string, out: string[]): Promise<void> {
     });
   }
   if (s.isDirectory()) {
+    const before = out.length;
     const entries = (await readdir(path)).sort();
     for (const e of entries) {
       const p = join(path, e);
       const st = await stat(p);
-      if (st.isDirectory()) await expand(p, out);
+      if (st.isDirectory()) await expand(p, out, false);
       else if (INPUT_EXT.test(e)) out.push(p);
     }
+    if (top && out.length === before)
+      throw new VigilError('INPUT_INVALID', 'declared input folder holds no .yaml, .yml or .json file', {
+        location: { file: path },
+      });
   } else out.push(path);
 }
 
@@ -221,23 +236,10 @@ export async function loadDeclaredPermissions(
   const files: string[] = [];
   for (const p of paths) await expand(p, files);
   const builder = new DeclaredPermissionsBuilder(options);
-  const maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+  const { maxBytes } = inputLimits('declared', options);
   for (const f of files) {
-    const s = await stat(f);
-    if (s.size > maxBytes)
-      throw new VigilError('INPUT_INVALID', `input is ${s.size} bytes, over the ${maxBytes}-byte limit`, {
-        location: { file: f },
-      });
-    let text: string;
-    try {
-      text = await readFile(f, 'utf8');
-    } catch (cause) {
-      throw new VigilError('IO', `cannot read declared input: ${(cause as Error).message}`, {
-        cause,
-        location: { file: f },
-      });
-    }
-    builder.add(text, f);
+    const bytes = await readBoundedFile(f, { what: 'declared input', maxBytes, signal: options.signal });
+    builder.add(bytes.toString('utf8'), f);
   }
   return builder.build();
 }

@@ -24,12 +24,20 @@ export type { GapAnalysisOptions } from './gap/analyze.js';
 export { analyzeGaps, coverageOf, OBSERVABLE_CAPABILITIES, workloadMatches } from './gap/analyze.js';
 export type { GapFindingOptions } from './gap/findings.js';
 export { describeGrant, describeUse, gapFindings } from './gap/findings.js';
-export type { Coverage, DomainGap, GapReport, UnusedGrant, WorkloadGap } from './gap/report.js';
+export type {
+  Coverage,
+  DomainGap,
+  GapReport,
+  SkippedRecords,
+  UnusedGrant,
+  WorkloadGap,
+} from './gap/report.js';
 export {
   CoverageSchema,
   DomainGapSchema,
   GAP_REPORT_SCHEMA_VERSION,
   GapReportSchema,
+  SkippedRecordsSchema,
   UnusedGrantSchema,
   WorkloadGapSchema,
 } from './gap/report.js';
@@ -66,6 +74,7 @@ export {
   kubernetesApiRisk,
   mcpToolRisk,
 } from './inherent-risk.js';
+export type { InvalidRecordReason } from './internal/stream-text.js';
 export { DEFAULT_AUTHENTICATED_GRANTS } from './kubernetes/default-roles.js';
 export type { CustomResource, DiscoveryAnswer } from './kubernetes/discovery.js';
 export { KUBERNETES_DISCOVERY_RELEASE, KubernetesDiscovery } from './kubernetes/discovery.js';
@@ -83,6 +92,7 @@ export {
   LeastPrivilegeArtifactSchema,
   LeastPrivilegeSchema,
 } from './least-privilege/artifact.js';
+export { prepareArtifactFolder } from './least-privilege/artifact-folder.js';
 export type { LeastPrivilegeOptions, McpToolAllowlist } from './least-privilege/generate.js';
 export { generateLeastPrivilege, McpToolAllowlistSchema } from './least-privilege/generate.js';
 export type { IamGenerationOptions } from './least-privilege/iam.js';

@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { VigilError } from '@vigil/core';
-import { parse as parseYaml } from 'yaml';
+import { readJsonFile, readYamlFile } from '@vigil/core';
 import { type ExceptionsDocument, parseExceptionsDocument } from '../api/exceptions.js';
 
 /**
  * Reads an exceptions document from a JSON or YAML file and validates it.
- * Errors name the file and the path of each problem.
+ * Errors name the file and the path of each problem; size, nesting and the
+ * number of values are bounded by `INPUT_LIMITS.exceptions` before parsing.
  *
  * @example
  * ```ts
@@ -15,33 +14,14 @@ import { type ExceptionsDocument, parseExceptionsDocument } from '../api/excepti
  * const engine = new RuleEngine({ packs: builtinPacks(), exceptions });
  * ```
  */
-export async function loadExceptions(path: string): Promise<ExceptionsDocument> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new VigilError(
-      'IO',
-      `cannot read exceptions file: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-        location: { file: path },
-      },
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
-  } catch (cause) {
-    const pos = (cause as { linePos?: { line: number; col: number }[] }).linePos?.[0];
-    throw new VigilError(
-      'PARSE',
-      `exceptions file is not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`,
-      {
-        cause,
-        location: pos ? { file: path, line: pos.line, column: pos.col } : { file: path },
-      },
-    );
-  }
+export async function loadExceptions(
+  path: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<ExceptionsDocument> {
+  const read = /\.json$/i.test(path) ? readJsonFile : readYamlFile;
+  const raw = await read(path, 'exceptions', {
+    what: 'exceptions file',
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   return parseExceptionsDocument(raw, path);
 }

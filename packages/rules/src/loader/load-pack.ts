@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { VigilError } from '@vigil/core';
+import { inputLimits, parseJsonWithin, VigilError } from '@vigil/core';
 import { type RulePack, validateRulePack } from '../api/pack.js';
 
 /**
@@ -60,9 +60,9 @@ function resolvePackage(spec: string, cwd: string): string {
     if (existsSync(pkgJson)) {
       let pkg: { exports?: unknown; module?: string; main?: string };
       try {
-        pkg = JSON.parse(readFileSync(pkgJson, 'utf8')) as typeof pkg;
+        pkg = readPackageJson(pkgJson) as typeof pkg;
       } catch (cause) {
-        throw new VigilError('INPUT_INVALID', `rule pack package "${name}": package.json is not valid JSON`, {
+        throw new VigilError('INPUT_INVALID', `rule pack package "${name}": ${(cause as Error).message}`, {
           cause,
           location: { file: pkgJson },
         });
@@ -144,7 +144,7 @@ export async function loadRulePack(spec: string, options: LoadRulePackOptions = 
         throw new VigilError('INPUT_INVALID', `rule pack directory has no package.json: ${file}`, {
           location: { file },
         });
-      const pkg = JSON.parse(readFileSync(pkgJson, 'utf8')) as {
+      const pkg = readPackageJson(pkgJson) as {
         exports?: unknown;
         module?: string;
         main?: string;
@@ -212,4 +212,19 @@ export async function loadRulePacks(
     out.push(pack);
   }
   return out;
+}
+
+// A rule pack's package.json, within INPUT_LIMITS['rule-pack'] (size checked before reading).
+function readPackageJson(path: string): unknown {
+  const { maxBytes } = inputLimits('rule-pack');
+  const size = statSync(path).size;
+  if (size > maxBytes)
+    throw new VigilError(
+      'INPUT_INVALID',
+      `package.json is ${size} bytes, over the ${maxBytes}-byte limit for rule packs`,
+      {
+        location: { file: path },
+      },
+    );
+  return parseJsonWithin(readFileSync(path, 'utf8'), path, 'rule-pack', { what: 'rule pack package.json' });
 }

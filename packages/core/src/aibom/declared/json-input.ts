@@ -1,8 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
 import { VigilError } from '../../errors/vigil-error.js';
+import { INPUT_LIMITS, type InputKind, inputLimits } from '../../limits/input-limits.js';
+import { JsonGuard } from '../../limits/internal/json-guard.js';
+import { readBoundedFile } from '../../limits/internal/read-bounded.js';
 
-/** Default largest JSON input read into memory (64 MiB). */
-export const DEFAULT_MAX_JSON_BYTES = 64 << 20;
+/** Default largest JSON input read into memory (64 MiB, `INPUT_LIMITS['lockfile-json']`). */
+export const DEFAULT_MAX_JSON_BYTES: number = INPUT_LIMITS['lockfile-json'].maxBytes!;
 
 /** A parsed JSON file and its text, for finding lines later. */
 export interface JsonInput {
@@ -11,33 +13,26 @@ export interface JsonInput {
 }
 
 /**
- * Reads and parses a JSON file whose size is bounded: larger files are an
- * error before anything is read. Syntax errors name the line and column.
+ * Reads and parses a JSON file within the limits of its input kind: a file
+ * over the size limit is an error before anything is read; nesting and the
+ * number of values are checked while it streams in, before it is parsed.
+ * Syntax errors name the line and column.
  */
 export async function readJsonInput(
   path: string,
   what: string,
-  maxBytes = DEFAULT_MAX_JSON_BYTES,
+  kind: InputKind,
+  options: { readonly maxBytes?: number | undefined; readonly signal?: AbortSignal | undefined } = {},
 ): Promise<JsonInput> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (cause) {
-    throw new VigilError('IO', `cannot read ${what}: ${(cause as Error).message}`, {
-      cause,
-      location: { file: path },
-    });
-  }
-  if (size > maxBytes) {
-    throw new VigilError(
-      'INPUT_INVALID',
-      `${what} is ${size} bytes, over the ${maxBytes}-byte limit for JSON inputs`,
-      {
-        location: { file: path },
-      },
-    );
-  }
-  const text = (await readFile(path)).toString('utf8');
+  const limits = inputLimits(kind, options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {});
+  const guard = new JsonGuard(path, limits, what);
+  const bytes = await readBoundedFile(path, {
+    what,
+    maxBytes: limits.maxBytes,
+    signal: options.signal,
+    onChunk: (c) => guard.feed(c),
+  });
+  const text = bytes.toString('utf8');
   return { value: parseJsonText(text, path, what), text };
 }
 

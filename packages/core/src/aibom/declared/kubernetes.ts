@@ -1,5 +1,7 @@
 import { parseDocument } from 'yaml';
 import { VigilError } from '../../errors/vigil-error.js';
+import { inputLimits } from '../../limits/input-limits.js';
+import { guardYaml } from '../../limits/internal/yaml-guard.js';
 import type { DeclaredImage } from './declared-component.js';
 import { readLines } from './line-reader.js';
 import type { DeclaredReadOptions } from './npm.js';
@@ -64,6 +66,7 @@ export async function* readKubernetesManifests(
     bytes = 0;
     if (text.trim() === '' || /^\s*(#.*)?$/.test(text.replace(/\n/g, ' ').trim())) return;
     const docIndex = index++;
+    guardYaml(text, path, inputLimits('declared'), first);
     const doc = parseDocument(text, { uniqueKeys: true });
     if (doc.errors.length > 0) {
       const err = doc.errors[0]!;

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { VigilError } from '../../errors/vigil-error.js';
+import { INPUT_LIMITS } from '../../limits/input-limits.js';
 
 /** A line of a text file with its 1-based number (without the line break). */
 export interface NumberedLine {
@@ -8,7 +9,7 @@ export interface NumberedLine {
 }
 
 /** Default longest line accepted by the text parsers (1 MiB). */
-export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+export const DEFAULT_MAX_LINE_BYTES: number = INPUT_LIMITS['manifest-text'].maxLineBytes!;
 
 /**
  * Reads a text file line by line in constant memory. A line longer than

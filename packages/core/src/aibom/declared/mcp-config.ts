@@ -14,7 +14,10 @@ export async function* readMcpConfig(
   path: string,
   options: DeclaredReadOptions = {},
 ): AsyncGenerator<DeclaredMcpServer> {
-  const { value, text } = await readJsonInput(path, 'MCP client configuration', options.maxJsonBytes);
+  const { value, text } = await readJsonInput(path, 'MCP client configuration', 'declared', {
+    maxBytes: options.maxJsonBytes,
+    signal: options.signal,
+  });
   let servers: ReturnType<typeof mcpConfiguredServers>;
   try {
     servers = mcpConfiguredServers(value, path);

@@ -38,7 +38,10 @@ export async function* readPackageJson(
   path: string,
   options: DeclaredReadOptions = {},
 ): AsyncGenerator<DeclaredPackage> {
-  const { value, text } = await readJsonInput(path, 'package.json', options.maxJsonBytes);
+  const { value, text } = await readJsonInput(path, 'package.json', 'lockfile-json', {
+    maxBytes: options.maxJsonBytes,
+    signal: options.signal,
+  });
   const parsed = PackageJsonSchema.safeParse(value);
   if (!parsed.success) throw fromZodError(parsed.error, 'package.json', { file: path }, 'INPUT_INVALID');
   const all: Record<string, string> = {};
@@ -87,7 +90,10 @@ export async function* readPackageLock(
   path: string,
   options: DeclaredReadOptions = {},
 ): AsyncGenerator<DeclaredPackage> {
-  const { value, text } = await readJsonInput(path, 'package-lock.json', options.maxJsonBytes);
+  const { value, text } = await readJsonInput(path, 'package-lock.json', 'lockfile-json', {
+    maxBytes: options.maxJsonBytes,
+    signal: options.signal,
+  });
   const parsed = PackageLockSchema.safeParse(value);
   if (!parsed.success) throw fromZodError(parsed.error, 'package-lock.json', { file: path }, 'INPUT_INVALID');
   const lock = parsed.data;

@@ -209,8 +209,24 @@ export async function* readPyprojectToml(
   };
   const isPep508Table = () =>
     table === 'project' || table === 'project.optional-dependencies' || table === 'dependency-groups';
+  // A value of another key that spans lines: an array or inline table (bracket depth), or a multi-line string.
+  let other: { depth: number } | { closer: string } | undefined;
+  let statements = 0;
   for await (const { text, line } of readLines(path, options.maxLineBytes, options.signal)) {
+    if (text.includes('\u0000') || text.includes('\ufffd'))
+      throw new VigilError('PARSE', 'not a text file (NUL or invalid UTF-8 bytes); expected TOML', {
+        location: { file: path, line },
+      });
     const t = text.trim();
+    if (other) {
+      if ('closer' in other) {
+        if (t.includes(other.closer)) other = undefined;
+      } else {
+        other.depth += bracketBalance(t);
+        if (other.depth <= 0) other = undefined;
+      }
+      continue;
+    }
     if (inArray) {
       if (t === '' || t.startsWith('#')) continue;
       if (t.startsWith(']')) {
@@ -237,22 +253,29 @@ export async function* readPyprojectToml(
       continue;
     }
     if (t === '' || t.startsWith('#')) continue;
-    const header = /^\[([^\]]+)\]\s*(#.*)?$/.exec(t);
+    statements++;
+    const arrayHeader = new RegExp(`^\\[\\[\\s*${TOML_KEY}\\s*\\]\\]\\s*(#.*)?$`).exec(t);
+    if (arrayHeader) {
+      table = '';
+      continue;
+    }
+    const header = new RegExp(`^\\[\\s*(${TOML_KEY})\\s*\\]\\s*(#.*)?$`).exec(t);
     if (header) {
       table = header[1]!.trim().replace(/\s+/g, '');
       continue;
     }
-    if (t.startsWith('[[')) {
-      table = '';
-      continue;
-    }
     const eq = t.indexOf('=');
-    if (eq <= 0) continue;
-    const key = t
-      .slice(0, eq)
-      .trim()
-      .replace(/^["']|["']$/g, '');
+    const rawKey = eq > 0 ? t.slice(0, eq).trim() : '';
+    if (eq <= 0 || !new RegExp(`^${TOML_KEY}$`).test(rawKey))
+      throw new VigilError('PARSE', `expected a [table] header or "key = value", found "${t.slice(0, 60)}"`, {
+        location: { file: path, line },
+      });
+    const key = rawKey.replace(/^["']|["']$/g, '');
     const value = t.slice(eq + 1).trim();
+    if (value === '')
+      throw new VigilError('PARSE', `expected a value after "${rawKey} ="`, {
+        location: { file: path, line },
+      });
     const pep508 =
       (table === 'project' && key === 'dependencies') || (isPep508Table() && table !== 'project');
     if (pep508 && value.startsWith('[')) {
@@ -263,6 +286,12 @@ export async function* readPyprojectToml(
       for (const m of body.matchAll(/(["'])(.*?)\1/g)) yield emit(m[2]!, line, where);
       if (close < 0) inArray = { key: where, line };
       continue;
+    }
+    for (const q of ['"""', "'''"])
+      if (value.startsWith(q) && !value.slice(3).includes(q)) other = { closer: q };
+    if (!other && (value.startsWith('[') || value.startsWith('{'))) {
+      const depth = bracketBalance(value);
+      if (depth > 0) other = { depth };
     }
     if (/^tool\.poetry(\.group\.[^.]+)?\.(dev-)?dependencies$/.test(table)) {
       if (key.toLowerCase() === 'python') continue;
@@ -294,4 +323,32 @@ export async function* readPyprojectToml(
       location: { file: path, line: inArray.line },
     });
   }
+  if (statements === 0)
+    throw new VigilError(
+      'INPUT_INVALID',
+      'empty pyproject.toml (expected [project] or [tool.poetry] tables)',
+      {
+        location: { file: path },
+      },
+    );
+}
+
+// A TOML key: bare, quoted, or dotted.
+const TOML_KEY = String.raw`(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*`;
+
+// Opening minus closing brackets and braces outside strings and comments.
+function bracketBalance(s: string): number {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#') break;
+    else if (c === '[' || c === '{') depth++;
+    else if (c === ']' || c === '}') depth--;
+  }
+  return depth;
 }

@@ -9,6 +9,7 @@ import {
   type DomainGap,
   GAP_REPORT_SCHEMA_VERSION,
   type GapReport,
+  type SkippedRecords,
   type UnusedGrant,
   type WorkloadGap,
 } from './report.js';
@@ -24,6 +25,11 @@ export interface GapAnalysisOptions {
   readonly bindings?: Readonly<Record<string, string>>;
   /** Domains to treat as observed even when no input showed any use in them. */
   readonly observedDomains?: readonly PermissionDomain[];
+  /**
+   * Records of line-based logs that were skipped as invalid (`onInvalid: 'skip'`), per file and
+   * reason, from the sources' `stats().drops`; the report lists them under `inputs.skipped`.
+   */
+  readonly skipped?: readonly SkippedRecords[];
 }
 
 /** Capabilities whose use Vigil can infer from the syscalls it records. */
@@ -374,7 +380,12 @@ export function analyzeGaps(
     schemaVersion: GAP_REPORT_SCHEMA_VERSION,
     kind: 'GapReport',
     coverage: coverageOf(observed.window.start, observed.window.end),
-    inputs: { declared: declared.inputs, events: observed.events, distinctUses: observed.uses.length },
+    inputs: {
+      declared: declared.inputs,
+      events: observed.events,
+      distinctUses: observed.uses.length,
+      ...(options.skipped && options.skipped.length > 0 ? { skipped: [...options.skipped] } : {}),
+    },
     workloads,
     unmatched: [...unmatched].map(([subject, uses]) => ({ subject, uses })).sort((a, b) => b.uses - a.uses),
     totals: {

@@ -82,6 +82,27 @@ export const WorkloadGapSchema = z.object({
 export type WorkloadGap = z.infer<typeof WorkloadGapSchema>;
 
 /**
+ * Records of one line-based log (a Kubernetes audit log, CloudTrail) skipped
+ * as invalid, by reason: `invalid-json`, `invalid-shape`, `over-limit`.
+ *
+ * @example
+ * ```ts
+ * import { SkippedRecordsSchema } from '@vigil/core';
+ *
+ * SkippedRecordsSchema.parse({ file: 'audit.log', reasons: { 'invalid-json': 2 } });
+ * ```
+ */
+export const SkippedRecordsSchema = z.object({
+  file: z.string(),
+  reasons: z.partialRecord(
+    z.enum(['invalid-json', 'invalid-shape', 'over-limit']),
+    z.number().int().nonnegative(),
+  ),
+});
+/** @see {@link SkippedRecordsSchema} */
+export type SkippedRecords = z.infer<typeof SkippedRecordsSchema>;
+
+/**
  * Declared vs observed, per workload and per permission domain: how much is
  * granted, how much was used, the unused grants ranked by risk, the uses no
  * grant explains, the refused attempts, and how far the observation window
@@ -103,6 +124,8 @@ export const GapReportSchema = z.object({
     declared: z.array(z.string()),
     events: z.number().int().nonnegative(),
     distinctUses: z.number().int().nonnegative(),
+    /** Invalid records of line-based logs skipped under `onInvalid: 'skip'`: per file, how many for each reason. */
+    skipped: z.array(SkippedRecordsSchema).optional(),
   }),
   workloads: z.array(WorkloadGapSchema),
   /** Observed subjects no declared input mentions, with how many distinct uses each made. */

@@ -1,17 +1,17 @@
 import { isMap, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import { VigilError } from '../../errors/vigil-error.js';
+import { type InputLimits, inputLimits } from '../../limits/input-limits.js';
+import { guardYaml } from '../../limits/internal/yaml-guard.js';
 
-/** Limits applied to every declared-permissions input. */
-export interface DocumentLimits {
-  /** Largest input in bytes. Default 32 MiB. */
-  readonly maxBytes?: number;
-  /** Most YAML documents in one file. Default 10 000. */
-  readonly maxDocuments?: number;
-  /** Most alias expansions per document (YAML bomb guard). Default 100. */
-  readonly maxAliasCount?: number;
-  /** Deepest nesting accepted. Default 64. */
-  readonly maxDepth?: number;
-}
+/**
+ * Limits applied to every declared-permissions input; defaults from
+ * `INPUT_LIMITS.declared` (32 MiB, 64 levels, 500 000 values, 10 000
+ * documents, 100 alias expansions per document).
+ */
+export type DocumentLimits = Pick<
+  InputLimits,
+  'maxBytes' | 'maxDocuments' | 'maxAliasCount' | 'maxDepth' | 'maxNodes'
+>;
 
 /** One object read from a file: a YAML document, or one item of a `List`. */
 export interface LoadedObject {
@@ -23,13 +23,6 @@ export interface LoadedObject {
   /** 1-based line of a path relative to this object, when it can be found. */
   line(path: readonly (string | number)[]): number | undefined;
 }
-
-export const DEFAULT_LIMITS = {
-  maxBytes: 32 * 1024 * 1024,
-  maxDocuments: 10_000,
-  maxAliasCount: 100,
-  maxDepth: 64,
-} as const;
 
 function depthOf(value: unknown, limit: number): number {
   // Iterative so a hostile document cannot overflow the stack.
@@ -52,15 +45,15 @@ function depthOf(value: unknown, limit: number): number {
  * file, the document index and line.
  */
 export function loadDocuments(text: string, file: string, limits: DocumentLimits = {}): LoadedObject[] {
-  const maxBytes = limits.maxBytes ?? DEFAULT_LIMITS.maxBytes;
-  const maxDocuments = limits.maxDocuments ?? DEFAULT_LIMITS.maxDocuments;
-  const maxAliasCount = limits.maxAliasCount ?? DEFAULT_LIMITS.maxAliasCount;
-  const maxDepth = limits.maxDepth ?? DEFAULT_LIMITS.maxDepth;
+  const resolved = inputLimits('declared', limits);
+  const { maxBytes, maxDocuments, maxAliasCount, maxDepth } = resolved;
   const bytes = Buffer.byteLength(text);
   if (bytes > maxBytes)
     throw new VigilError('INPUT_INVALID', `input is ${bytes} bytes, over the ${maxBytes}-byte limit`, {
       location: { file },
     });
+  // Depth, values and documents are counted on the lexer's tokens before any tree is built.
+  guardYaml(text, file, resolved);
   const lineCounter = new LineCounter();
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
@@ -122,7 +115,15 @@ export function loadDocuments(text: string, file: string, limits: DocumentLimits
       !Array.isArray(value) &&
       typeof (value as { kind?: unknown }).kind === 'string' &&
       /List$/.test((value as { kind: string }).kind) &&
-      Array.isArray((value as { items?: unknown }).items);
+      'items' in value;
+    if (isList && !Array.isArray((value as { items?: unknown }).items)) {
+      const at = lineOf(['items']);
+      throw new VigilError(
+        'SCHEMA_INVALID',
+        `YAML document ${documentIndex}: ${(value as { kind: string }).kind}.items must be an array of objects, found ${describeValue((value as { items: unknown }).items)}`,
+        { location: { file, path: ['items'], ...(at !== undefined ? { line: at } : {}) } },
+      );
+    }
     if (isList) {
       (value as { items: unknown[] }).items.forEach((item, i) => {
         const base = ['items', i] as const;
@@ -168,4 +169,13 @@ export function documentError(
     },
     issues: [{ path: loc.path, message }],
   });
+}
+
+/** A short description of a JSON value's type for "found …" in messages. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)})`;
+  if (typeof v === 'object') return 'an object';
+  return `a ${typeof v} (${String(v)})`;
 }

@@ -31,31 +31,53 @@ export async function openMaybeGzip(path: string, signal?: AbortSignal): Promise
 }
 
 /**
+ * Why a record of a line-based log was skipped (`onInvalid: 'skip'`): not
+ * JSON, JSON of the wrong shape, or over a size, depth or value limit.
+ */
+export type InvalidRecordReason = 'invalid-json' | 'invalid-shape' | 'over-limit';
+
+/**
  * Splits a byte stream into lines with a bound on line length, so a hostile
  * file without newlines cannot exhaust memory. Yields `[line, lineNumber]`.
+ * A line over the bound is an error, or, with `onTooLong`, is passed over
+ * unread (the callback gets its number) and reading goes on.
  */
 export async function* boundedLines(
   chunks: AsyncIterable<Buffer>,
   file: string,
   maxLineBytes: number,
+  onTooLong?: (line: number) => void,
 ): AsyncGenerator<[string, number]> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
   let lineNo = 0;
+  let discarding = false;
   try {
     for await (const chunk of chunks) {
       let text = pending + decoder.write(chunk);
       let nl = text.indexOf('\n');
-      while (nl >= 0) {
+      if (discarding) {
+        if (nl < 0) continue;
+        discarding = false;
         lineNo++;
-        yield [text.slice(0, nl).replace(/\r$/, ''), lineNo];
+        onTooLong?.(lineNo);
         text = text.slice(nl + 1);
         nl = text.indexOf('\n');
       }
-      if (text.length > maxLineBytes)
-        throw new VigilError('INPUT_INVALID', `line longer than ${maxLineBytes} bytes`, {
-          location: { file, line: lineNo + 1 },
-        });
+      while (nl >= 0) {
+        lineNo++;
+        if (nl > maxLineBytes) {
+          if (!onTooLong) throw tooLong(file, lineNo, maxLineBytes);
+          onTooLong(lineNo);
+        } else yield [text.slice(0, nl).replace(/\r$/, ''), lineNo];
+        text = text.slice(nl + 1);
+        nl = text.indexOf('\n');
+      }
+      if (text.length > maxLineBytes) {
+        if (!onTooLong) throw tooLong(file, lineNo + 1, maxLineBytes);
+        discarding = true;
+        text = '';
+      }
       pending = text;
     }
   } catch (cause) {
@@ -66,6 +88,10 @@ export async function* boundedLines(
     });
   }
   pending += decoder.end();
+  if (discarding) {
+    onTooLong?.(lineNo + 1);
+    return;
+  }
   if (pending.length > 0) {
     lineNo++;
     yield [pending.replace(/\r$/, ''), lineNo];
@@ -80,4 +106,14 @@ export function isoToNs(iso: string): number | undefined {
   if (Number.isNaN(ms)) return undefined;
   const frac = (m[2] ?? '').padEnd(9, '0').slice(0, 9);
   return ms * 1e6 + Number(frac);
+}
+
+function tooLong(file: string, line: number, maxLineBytes: number): VigilError {
+  return new VigilError(
+    'INPUT_INVALID',
+    `line longer than ${maxLineBytes} bytes (the limit for this input)`,
+    {
+      location: { file, line },
+    },
+  );
 }

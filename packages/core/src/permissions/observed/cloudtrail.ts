@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { fromZodError } from '../../errors/from-zod.js';
 import { VigilError } from '../../errors/vigil-error.js';
 import type { EventOf, VigilEvent } from '../../events/schema.js';
+import { inputLimits } from '../../limits/input-limits.js';
+import { guardJson } from '../../limits/internal/json-guard.js';
 import type { EventSource, EventSourceOptions, SourceStats } from '../../source/event-source.js';
-import { isoToNs, openMaybeGzip } from '../internal/stream-text.js';
+import { type InvalidRecordReason, isoToNs, openMaybeGzip } from '../internal/stream-text.js';
 
 /** The fields of a CloudTrail record that Vigil reads. */
 export const CloudTrailRecordSchema = z.object({
@@ -87,6 +89,8 @@ export function cloudTrailToVigil(r: CloudTrailRecord): EventOf<'cloud.api'> {
 interface RawRecord {
   text: string;
   line: number;
+  /** The record was larger than the limit; its text was not kept. */
+  oversize?: true;
 }
 
 /**
@@ -113,7 +117,8 @@ export class CloudTrailScanner {
   #keyStart = 0;
   #lastKey: string | undefined;
   #recordsDepth = -1;
-  #cap: { parts: string[]; len: number; line: number; kind: 'top' | 'elem' } | undefined;
+  #cap: { parts: string[]; len: number; line: number; kind: 'top' | 'elem'; over?: true } | undefined;
+  #sawValue = false;
   #segStart = 0;
 
   constructor(file: string, maxRecordBytes: number) {
@@ -148,6 +153,10 @@ export class CloudTrailScanner {
       const at = m.index;
       if (!this.#inString && this.#depth === 0 && /[^\s,]/.test(text.slice(i, at)))
         this.#fail(`expected a JSON object or array, found "${text.slice(i, at).trim()[0]}"`);
+      if (!this.#inString && this.#atRecordLevel() && /[^\s,]/.test(text.slice(i, at)))
+        this.#fail(
+          `expected a CloudTrail record (a JSON object) in the array, found "${text.slice(i, at).trim()[0]}"`,
+        );
       i = at + 1;
       const c = text.charCodeAt(at);
       if (c === 10) {
@@ -173,6 +182,9 @@ export class CloudTrailScanner {
       }
       switch (c) {
         case 34: // "
+          if (this.#depth === 0) this.#fail('expected a JSON object or array, found a string');
+          if (this.#atRecordLevel())
+            this.#fail('expected a CloudTrail record (a JSON object) in the array, found a string');
           this.#inString = true;
           if (this.#depth === 1 && this.#recordsDepth < 0) {
             this.#keyParts = '';
@@ -181,7 +193,10 @@ export class CloudTrailScanner {
           break;
         case 123: // {
         case 91: // [
+          if (c === 91 && this.#atRecordLevel())
+            this.#fail('expected a CloudTrail record (a JSON object) in the array, found an array');
           if (this.#depth === 0) {
+            this.#sawValue = true;
             if (c === 123) {
               this.#cap = { parts: [], len: 0, line: this.#line, kind: 'top' };
               this.#segStart = at;
@@ -213,8 +228,11 @@ export class CloudTrailScanner {
             ((cap.kind === 'elem' && this.#depth === this.#recordsDepth) ||
               (cap.kind === 'top' && this.#depth === 0))
           ) {
-            cap.parts.push(text.slice(this.#segStart, at + 1));
-            out.push({ text: cap.parts.join(''), line: cap.line });
+            if (cap.over) out.push({ text: '', line: cap.line, oversize: true });
+            else {
+              cap.parts.push(text.slice(this.#segStart, at + 1));
+              out.push({ text: cap.parts.join(''), line: cap.line });
+            }
             this.#cap = undefined;
           }
           if (c === 93 && this.#depth === this.#recordsDepth - 1) this.#recordsDepth = -1;
@@ -223,22 +241,31 @@ export class CloudTrailScanner {
         default:
           if (this.#depth === 0)
             this.#fail(`expected a JSON object or array, found "${String.fromCharCode(c)}"`);
+          if (this.#atRecordLevel())
+            this.#fail(
+              `expected a CloudTrail record (a JSON object) in the array, found "${String.fromCharCode(c)}"`,
+            );
       }
-      if (this.#cap && this.#cap.len + (at - this.#segStart) > this.#maxRecordBytes)
-        throw new VigilError('INPUT_INVALID', `a record is larger than ${this.#maxRecordBytes} bytes`, {
-          location: { file: this.#file, line: this.#cap.line },
-        });
+      if (this.#cap && !this.#cap.over && this.#cap.len + (at - this.#segStart) > this.#maxRecordBytes) {
+        // Keep scanning to the record's end so that a reader skipping invalid records can go on.
+        this.#cap.over = true;
+        this.#cap.parts = [];
+      }
     }
     if (!this.#inString && this.#depth === 0 && /[^\s,]/.test(text.slice(i)))
       this.#fail(`expected a JSON object or array, found "${text.slice(i).trim()[0]}"`);
-    if (this.#cap) {
+    if (!this.#inString && this.#atRecordLevel() && /[^\s,]/.test(text.slice(i)))
+      this.#fail(
+        `expected a CloudTrail record (a JSON object) in the array, found "${text.slice(i).trim()[0]}"`,
+      );
+    if (this.#cap && !this.#cap.over) {
       const seg = text.slice(this.#segStart);
       this.#cap.parts.push(seg);
       this.#cap.len += seg.length;
-      if (this.#cap.len > this.#maxRecordBytes)
-        throw new VigilError('INPUT_INVALID', `a record is larger than ${this.#maxRecordBytes} bytes`, {
-          location: { file: this.#file, line: this.#cap.line },
-        });
+      if (this.#cap.len > this.#maxRecordBytes) {
+        this.#cap.over = true;
+        this.#cap.parts = [];
+      }
     }
     if (this.#keyParts !== undefined) {
       this.#keyParts += text.slice(this.#keyStart);
@@ -248,17 +275,29 @@ export class CloudTrailScanner {
     return out;
   }
 
-  /** Call at the end of input: throws when the input ended inside a value. */
+  // Inside a records array (top-level or `Records`) and between its elements.
+  #atRecordLevel(): boolean {
+    return this.#recordsDepth > 0 && this.#depth === this.#recordsDepth && this.#cap === undefined;
+  }
+
+  /** Call at the end of input: throws when the input ended inside a value, or held no JSON value at all. */
   end(): void {
     if (this.#depth !== 0 || this.#inString) this.#fail('input ends inside a JSON value (truncated file?)');
+    if (!this.#sawValue)
+      this.#fail(
+        'no CloudTrail records: expected {"Records": [...]}, an array of records or one record per line',
+      );
   }
 }
 
 /** Options for {@link CloudTrailSource}. */
 export interface CloudTrailSourceOptions extends EventSourceOptions {
-  /** `error` (default) stops at the first invalid record; `skip` counts it under `drops['invalid-record']`. */
+  /**
+   * `error` (default) stops at the first invalid record; `skip` counts it in `stats().drops` under
+   * its reason (`invalid-json`, `invalid-shape`, `over-limit`) and goes on.
+   */
   readonly onInvalid?: 'error' | 'skip';
-  /** Largest record accepted, in bytes. Default 1 MiB. */
+  /** Largest record accepted, in bytes. Default `INPUT_LIMITS.cloudtrail.maxLineBytes` (1 MiB). */
   readonly maxRecordBytes?: number;
   readonly batchSize?: number;
 }
@@ -296,9 +335,8 @@ export class CloudTrailSource implements EventSource {
     return { events: this.#events, batches: this.#batches, drops: { ...this.#drops } };
   }
 
-  #invalid(err: VigilError): void {
-    if (this.#options.onInvalid === 'skip')
-      this.#drops['invalid-record'] = (this.#drops['invalid-record'] ?? 0) + 1;
+  #invalid(err: VigilError, reason: InvalidRecordReason): void {
+    if (this.#options.onInvalid === 'skip') this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
     else throw err;
   }
 
@@ -307,12 +345,34 @@ export class CloudTrailSource implements EventSource {
     this.#started = true;
     const size = this.#options.batchSize ?? 1024;
     const signal = this.#options.signal;
-    const scanner = new CloudTrailScanner(this.path, this.#options.maxRecordBytes ?? 1024 * 1024);
+    const limits = inputLimits('cloudtrail', {
+      ...(this.#options.maxRecordBytes !== undefined ? { maxLineBytes: this.#options.maxRecordBytes } : {}),
+    });
+    const scanner = new CloudTrailScanner(this.path, limits.maxLineBytes);
     const chunks = await openMaybeGzip(this.path, signal);
     const decoder = new StringDecoder('utf8');
     let batch: VigilEvent[] = [];
     const handle = (records: RawRecord[]) => {
       for (const rec of records) {
+        if (rec.oversize) {
+          this.#invalid(
+            new VigilError(
+              'INPUT_INVALID',
+              `a record is larger than ${limits.maxLineBytes} bytes (the limit for this input)`,
+              {
+                location: { file: this.path, line: rec.line },
+              },
+            ),
+            'over-limit',
+          );
+          continue;
+        }
+        try {
+          guardJson(rec.text, this.path, limits, 'CloudTrail record', rec.line);
+        } catch (cause) {
+          this.#invalid(cause as VigilError, 'over-limit');
+          continue;
+        }
         let raw: unknown;
         try {
           raw = JSON.parse(rec.text);
@@ -322,12 +382,16 @@ export class CloudTrailSource implements EventSource {
               cause,
               location: { file: this.path, line: rec.line },
             }),
+            'invalid-json',
           );
           continue;
         }
         const r = CloudTrailRecordSchema.safeParse(raw);
         if (!r.success) {
-          this.#invalid(fromZodError(r.error, 'CloudTrail record', { file: this.path, line: rec.line }));
+          this.#invalid(
+            fromZodError(r.error, 'CloudTrail record', { file: this.path, line: rec.line }),
+            'invalid-shape',
+          );
           continue;
         }
         batch.push(cloudTrailToVigil(r.data));

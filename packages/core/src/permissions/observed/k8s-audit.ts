@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { fromZodError } from '../../errors/from-zod.js';
 import { VigilError } from '../../errors/vigil-error.js';
 import type { EventOf, VigilEvent } from '../../events/schema.js';
+import { inputLimits } from '../../limits/input-limits.js';
+import { guardJson } from '../../limits/internal/json-guard.js';
 import type { EventSource, EventSourceOptions, SourceStats } from '../../source/event-source.js';
 import type { WorkloadRef } from '../../workload/workload-ref.js';
-import { boundedLines, isoToNs, openMaybeGzip } from '../internal/stream-text.js';
+import { boundedLines, type InvalidRecordReason, isoToNs, openMaybeGzip } from '../internal/stream-text.js';
 
 /** The fields of an `audit.k8s.io/v1` Event that Vigil reads. */
 export const KubernetesAuditEventSchema = z.object({
@@ -39,9 +41,12 @@ export type KubernetesAuditEvent = z.infer<typeof KubernetesAuditEventSchema>;
 
 /** Options for {@link KubernetesAuditSource}. */
 export interface KubernetesAuditSourceOptions extends EventSourceOptions {
-  /** `error` (default) stops at the first invalid line; `skip` counts it under `drops['invalid-record']`. */
+  /**
+   * `error` (default) stops at the first invalid line; `skip` counts it in `stats().drops` under its
+   * reason (`invalid-json`, `invalid-shape`, `over-limit`) and goes on.
+   */
   readonly onInvalid?: 'error' | 'skip';
-  /** Longest line accepted, in bytes. Default 4 MiB. */
+  /** Longest line accepted, in bytes. Default `INPUT_LIMITS['k8s-audit'].maxLineBytes` (4 MiB). */
   readonly maxLineBytes?: number;
   /** Events per batch. Default 1024. */
   readonly batchSize?: number;
@@ -140,9 +145,8 @@ export class KubernetesAuditSource implements EventSource {
     return { events: this.#events, batches: this.#batches, drops: { ...this.#drops } };
   }
 
-  #invalid(err: VigilError): void {
-    if (this.#options.onInvalid === 'skip')
-      this.#drops['invalid-record'] = (this.#drops['invalid-record'] ?? 0) + 1;
+  #invalid(err: VigilError, reason: InvalidRecordReason): void {
+    if (this.#options.onInvalid === 'skip') this.#drops[reason] = (this.#drops[reason] ?? 0) + 1;
     else throw err;
   }
 
@@ -153,17 +157,34 @@ export class KubernetesAuditSource implements EventSource {
     const signal = this.#options.signal;
     const chunks = await openMaybeGzip(this.path, signal);
     let batch: VigilEvent[] = [];
-    for await (const [text, line] of boundedLines(
-      chunks,
-      this.path,
-      this.#options.maxLineBytes ?? 4 * 1024 * 1024,
-    )) {
+    const limits = inputLimits('k8s-audit', {
+      ...(this.#options.maxLineBytes !== undefined ? { maxLineBytes: this.#options.maxLineBytes } : {}),
+    });
+    let sawLine = false;
+    const skip = this.#options.onInvalid === 'skip';
+    const onTooLong = skip
+      ? (line: number) => {
+          sawLine = true;
+          this.#invalid(
+            new VigilError('INPUT_INVALID', 'line too long', { location: { file: this.path, line } }),
+            'over-limit',
+          );
+        }
+      : undefined;
+    for await (const [text, line] of boundedLines(chunks, this.path, limits.maxLineBytes, onTooLong)) {
       if (this.#closed) return;
       if (signal?.aborted)
         throw new VigilError('ABORTED', 'audit log read aborted', { cause: signal.reason });
       const trimmed = text.trim();
       if (trimmed.length === 0) continue;
+      sawLine = true;
       let raw: unknown;
+      try {
+        guardJson(trimmed, this.path, limits, 'audit event', line);
+      } catch (cause) {
+        this.#invalid(cause as VigilError, 'over-limit');
+        continue;
+      }
       try {
         raw = JSON.parse(trimmed);
       } catch (cause) {
@@ -176,6 +197,7 @@ export class KubernetesAuditSource implements EventSource {
               location: { file: this.path, line },
             },
           ),
+          'invalid-json',
         );
         continue;
       }
@@ -192,6 +214,7 @@ export class KubernetesAuditSource implements EventSource {
               line,
               ...(items.length > 1 ? { path: ['items', i] } : {}),
             }),
+            'invalid-shape',
           );
           continue;
         }
@@ -209,6 +232,14 @@ export class KubernetesAuditSource implements EventSource {
         }
       }
     }
+    if (!sawLine && !this.#closed && !signal?.aborted)
+      throw new VigilError(
+        'INPUT_INVALID',
+        'no audit events: the file is empty (expected one audit.k8s.io/v1 Event per line)',
+        {
+          location: { file: this.path },
+        },
+      );
     if (batch.length > 0 && !this.#closed) {
       this.#events += batch.length;
       this.#batches++;
