@@ -1,14 +1,15 @@
 import type { SpawnOptions } from 'node:child_process';
-import { renameSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { CaptureWriter, VigilError } from '@vigil/core';
+import { CaptureWriter, OutputFile, VigilError } from '@vigil/core';
 import { Sensor, type SensorOptions, WorkloadCgroup } from '@vigil/ebpf-native';
 import { VERSION } from './version.js';
 
 /** Options for {@link recordRun}. */
 export interface RecordRunOptions {
-  /** The capture file to write (atomically: a partial file, renamed when complete). */
+  /**
+   * The capture file to write: a regular file is replaced atomically when the
+   * capture is complete; a device, FIFO or socket gets the bytes then; `-` is stdout.
+   */
   readonly out: string;
   /** Sensor options besides the cgroup, e.g. `dedup`, `ringBufferBytes`, `dnsPorts`. */
   readonly sensor?: Omit<SensorOptions, 'cgroups'>;
@@ -54,14 +55,21 @@ export async function recordRun(
 ): Promise<RecordRunResult> {
   const [cmd, ...args] = command;
   if (cmd === undefined) throw new TypeError('recordRun needs a command');
-  const partial = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.partial`);
   if (options.name !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(options.name)) {
     throw new VigilError(
       'USAGE',
       `a workload name is 1-64 letters, digits, '.', '_' or '-' (got '${options.name}')`,
     );
   }
-  const cg = WorkloadCgroup.create(options.name !== undefined ? { name: `vigil-${options.name}` } : {});
+  const output = await OutputFile.open(options.out);
+  const partial = output.path;
+  let cg: WorkloadCgroup;
+  try {
+    cg = WorkloadCgroup.create(options.name !== undefined ? { name: `vigil-${options.name}` } : {});
+  } catch (e) {
+    output.discard();
+    throw e;
+  }
   let sensor: Sensor | undefined;
   let writer: CaptureWriter | undefined;
   try {
@@ -103,11 +111,11 @@ export async function recordRun(
     await cg.remove();
     const drops = s.stats().drops;
     w.close({ exitCode, drops });
-    renameSync(partial, options.out);
+    await output.commit();
     return { out: options.out, events: w.eventCount, drops, exitCode, cgroupPath: cg.path };
   } catch (e) {
     writer?.abandon();
-    rmSync(partial, { force: true });
+    output.discard();
     throw e;
   } finally {
     await sensor?.close();

@@ -79,6 +79,7 @@ export {
   severityRank,
 } from './findings/finding.js';
 export * from './otel/public.js';
+export * from './output/public.js';
 export * from './permissions/public.js';
 export type { DnsEnricherOptions, Enricher, ProcessInfo, ProcessTreeOptions } from './pipeline/enricher.js';
 export { DnsEnricher, ProcessTreeEnricher } from './pipeline/enricher.js';

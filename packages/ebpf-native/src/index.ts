@@ -15,13 +15,14 @@ export type { DnsAnswer, DnsQuestion } from './decode/dns.js';
 export { parseDnsQuery, parseDnsResponse } from './decode/dns.js';
 export type { CapturePrivileges } from './preflight.js';
 export { assertCapturePrerequisites, capturePrivileges } from './preflight.js';
-export type { FeatureStatus, ProbeFeature, ProbeReport } from './probe.js';
+export type { FeatureStatus, ProbeFeature, ProbeReport, RecordPath } from './probe.js';
 export {
   FeatureStatusSchema,
   PROBE_FEATURES,
   PROBE_SCHEMA_VERSION,
   ProbeReportSchema,
   probe,
+  RecordPathSchema,
 } from './probe.js';
 export type { SensorOptions, SensorStats } from './sensor.js';
 export { Sensor } from './sensor.js';

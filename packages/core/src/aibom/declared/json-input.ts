@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { systemReason } from '../../errors/system-reason.js';
 import { VigilError } from '../../errors/vigil-error.js';
 
 /** Default largest JSON input read into memory (64 MiB). */
@@ -37,7 +38,16 @@ export async function readJsonInput(
       },
     );
   }
-  const text = (await readFile(path)).toString('utf8');
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (cause) {
+    throw new VigilError('IO', `cannot read ${what}: ${systemReason(cause)}`, {
+      cause,
+      location: { file: path },
+    });
+  }
+  const text = bytes.toString('utf8');
   return { value: parseJsonText(text, path, what), text };
 }
 
