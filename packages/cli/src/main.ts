@@ -145,7 +145,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     return await cmd.run(ctx);
   } catch (err) {
     io.stderr(escapeTerminalText(`vigil ${cmd.name}: ${oneLine(err)}`));
-    if (process.env['VIGIL_DEBUG'] && err instanceof Error && err.stack) io.stderr(err.stack);
+    if (process.env['VIGIL_DEBUG'] && err instanceof Error && err.stack)
+      io.stderr(escapeTerminalText(err.stack, { multiline: true }));
     return 2;
   } finally {
     process.off('SIGINT', onSignal);
