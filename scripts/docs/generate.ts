@@ -107,13 +107,41 @@ Global options, accepted by every command:
 | option | meaning |
 | --- | --- |
 | \`-f, --format FORMAT\` | output format: \`json\` everywhere, and the formats that fit the command |
-| \`-o, --out FILE\` | write the result to FILE, atomically (a temporary file, then a rename): never half-written |
-| \`--json\` | same as \`--format json\` |
+| \`-o, --out FILE\` | write the result to FILE instead of stdout (see *Output targets*): never half-written |
+| \`--json\` | same as \`--format json\` (with a different \`--format\` it is a usage error) |
 | \`-h, --help\` | help for the command |
 
 Exit codes: **0** ok; **1** findings at or above \`--fail-on\`; **2** usage or input error, with one
-line on stderr that names the file, the place and what was expected. Set \`VIGIL_DEBUG=1\` for a stack
-trace.
+line on stderr that names the file, the place and what was expected; **141** stdout or stderr is a
+pipe whose reader went away (\`vigil inspect big.vcap | head -1\`): the command stops quietly, as a Unix
+tool killed by SIGPIPE does (a shell shows 128 + 13), and leaves no temporary file. 1 only ever means
+findings. Set \`VIGIL_DEBUG=1\` for a stack trace.
+
+### Output targets
+
+\`--out\` is checked before any work starts: a directory, a missing folder, a folder that does not take
+new files (read-only mount, no permission) or a device without write permission is exit 2 with one line
+naming the target. Then, once the result is ready:
+
+| the target is | what happens |
+| --- | --- |
+| \`-\` | the result goes to stdout |
+| a regular file, or nothing yet | a temporary file \`.NAME.PID.RANDOM.tmp\` in the same folder is written, fsynced and renamed over it, then the folder is fsynced: a reader sees the old or the new file, never part of one. An existing file keeps its mode and owner (only root can keep another user's ownership; anyone else ends up owning the result) |
+| a symbolic link | followed: its target is written as above and the link is kept; a dangling link's target is created |
+| a character or block device, a FIFO, a socket | written to in place, never replaced (\`--out /dev/null\` stays a device); a FIFO is waited on until a reader opens it (Ctrl-C still works); a Unix socket is connected to |
+
+The temporary file is removed on every way out: an error, an exception, Ctrl-C or SIGTERM (the write
+stops and the target is left as it was), a broken pipe, process exit. One killed with SIGKILL cannot
+clean up; the next write to the same target removes temporary files whose process is gone. \`vigil
+record\` writes its capture the same way (\`OutputFile\`); \`vigil demo --out\` names a folder, and refuses
+a non-empty one that is not an earlier demo's output. From the SDK: \`checkOutputTarget\`, \`writeOutput\`
+and \`OutputFile\` in \`@vigil/core\`.
+
+Human-readable output (the \`text\` and \`markdown\` formats, every line on stderr) shows control
+characters from input (ESC, CR and the rest of C0 and C1, DEL, bidirectional and line-separator
+characters) as visible escapes such as \`\\x1b\` and \`\\u202e\`, so a hostile file name or event
+cannot drive the terminal (\`escapeTerminalText\` in \`@vigil/core\`). JSON, SARIF and the other
+machine formats stay exact.
 
 ${sections.join('\n\n')}
 `;

@@ -8,5 +8,5 @@ if (!existsSync(dist)) {
   process.stderr.write('vigil: the CLI is not built; run `bash scripts/setup.sh` from the repository root\n');
   process.exit(2);
 }
-const { main } = await import(dist);
-process.exitCode = await main(process.argv.slice(2));
+const { runVigilProcess } = await import(dist);
+await runVigilProcess(process.argv.slice(2));

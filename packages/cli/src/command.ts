@@ -20,9 +20,12 @@ export interface CommandContext {
   readonly format: string;
   /** The `--out` path, if given. */
   readonly out: string | undefined;
-  /** Writes the command's result: atomically to `--out` when given, else to stdout. */
+  /**
+   * Writes the command's result to `--out` (checked before the command ran) or
+   * stdout; text formats are escaped for the terminal, machine formats kept exact.
+   */
   emit(content: string | Uint8Array): Promise<void>;
-  /** Prints a progress or diagnostic line to stderr. */
+  /** Prints a progress or diagnostic line to stderr, escaped for the terminal. */
   log(line: string): void;
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal;
@@ -45,6 +48,13 @@ export interface Command {
   readonly formats: readonly string[];
   /** Whether `--` followed by a command line is accepted. */
   readonly takesCommand?: boolean;
+  /** How many positional arguments the command takes at most (default: any number). */
+  readonly maxPositionals?: number;
+  /**
+   * What `--out` names: a `file` (default; checked before the work and written as
+   * `writeOutput` does) or a `folder` the command fills itself.
+   */
+  readonly outKind?: 'file' | 'folder';
   /** Runs the command; resolves with the exit code (0 ok, 1 findings at or above --fail-on). */
   run(ctx: CommandContext): Promise<number>;
 }

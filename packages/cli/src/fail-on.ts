@@ -1,20 +1,21 @@
 import { type Finding, type Severity, SeveritySchema, severityRank, VigilError } from '@vigil/core';
 
 /**
- * Reads a `--fail-on` value.
+ * Reads a severity option such as `--fail-on` (the default name in messages) or `--min-severity`.
  *
  * @example
  * ```ts
  * parseFailOn('high'); // 'high'
+ * parseFailOn('info', '--min-severity'); // 'info'
  * ```
  */
-export function parseFailOn(value: unknown): Severity | undefined {
+export function parseFailOn(value: unknown, option = '--fail-on'): Severity | undefined {
   if (value === undefined) return undefined;
   const r = SeveritySchema.safeParse(value);
   if (!r.success)
     throw new VigilError(
       'USAGE',
-      `--fail-on takes one of ${SeveritySchema.options.join(', ')} (got '${String(value)}')`,
+      `${option} takes one of ${SeveritySchema.options.join(', ')} (got '${String(value)}')`,
     );
   return r.data;
 }

@@ -14,4 +14,5 @@ export type { CliIo } from './main.js';
 export { main } from './main.js';
 export type { RecordRunOptions, RecordRunResult } from './record-run.js';
 export { recordRun } from './record-run.js';
+export { EXIT_BROKEN_PIPE, runVigilProcess } from './run-process.js';
 export { VERSION } from './version.js';

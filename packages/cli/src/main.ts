@@ -1,9 +1,23 @@
 import { parseArgs } from 'node:util';
-import { isVigilError, VigilError } from '@vigil/core';
+import {
+  checkOutputTarget,
+  escapeTerminalText,
+  isVigilError,
+  type OutputTarget,
+  VigilError,
+  writeOutput,
+} from '@vigil/core';
 import { type Command, type CommandArgs, type CommandContext, GLOBAL_OPTIONS } from './command.js';
 import { COMMANDS } from './commands/registry.js';
-import { writeAtomic } from './output.js';
 import { VERSION } from './version.js';
+
+/**
+ * Output formats read by people rather than programs: what they print is
+ * escaped with `escapeTerminalText`, so input cannot drive the terminal.
+ * Every other format (json, sarif, cyclonedx, ocsf, html, msgpack, vcap) is
+ * written exactly.
+ */
+export const TERMINAL_FORMATS: ReadonlySet<string> = new Set(['text', 'markdown']);
 
 /** Where `main` writes. Replaceable for embedding and tests. */
 export interface CliIo {
@@ -29,12 +43,14 @@ function globalHelp(): string {
     '',
     'Global options:',
     '  -f, --format FORMAT  output format (each command lists its own; json everywhere)',
-    '  -o, --out FILE       write the result to FILE (atomically) instead of stdout',
+    '  -o, --out FILE       write the result to FILE instead of stdout: a file is replaced',
+    '                       atomically (mode and owner kept); devices and FIFOs are written to; - is stdout',
     '      --json           same as --format json',
     '  -h, --help           help for vigil or for a command',
     '      --version        print the version',
     '',
-    'Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error.',
+    'Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error,',
+    '141 output pipe closed early (as a tool killed by SIGPIPE).',
     "Run 'vigil COMMAND --help' for a command's options.",
     '',
   ].join('\n');
@@ -84,7 +100,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) {
-    io.stderr(`vigil: unknown command '${name}' (run 'vigil --help' for the list)`);
+    io.stderr(escapeTerminalText(`vigil: unknown command '${name}' (run 'vigil --help' for the list)`));
     return 2;
   }
 
@@ -98,37 +114,58 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       io.stdout(commandHelp(cmd));
       return 0;
     }
-    const format =
-      args.values['json'] === true
-        ? 'json'
-        : ((args.values['format'] as string | undefined) ?? cmd.formats[0]!);
-    if (!cmd.formats.includes(format)) {
+    const format = chooseFormat(cmd, args);
+    if (cmd.maxPositionals !== undefined && args.positionals.length > cmd.maxPositionals) {
+      const stray = args.positionals.slice(cmd.maxPositionals).map((p) => `'${p}'`);
       throw new VigilError(
         'USAGE',
-        `${cmd.name} does not support --format ${format} (choose ${cmd.formats.join(', ')})`,
+        `${cmd.name} takes ${cmd.maxPositionals === 0 ? 'no arguments' : `at most ${cmd.maxPositionals} argument(s)`} (got ${stray.join(' ')}; see 'vigil ${cmd.name} --help')`,
       );
     }
     const out = args.values['out'] as string | undefined;
+    // A bad --out is found now, not after the work.
+    const target: OutputTarget | undefined =
+      out !== undefined && cmd.outKind !== 'folder' ? await checkOutputTarget(out) : undefined;
+    const terminal = TERMINAL_FORMATS.has(format);
     const ctx: CommandContext = {
       args,
       format,
       out,
       signal: controller.signal,
-      log: (line) => io.stderr(line),
+      log: (line) => io.stderr(escapeTerminalText(line)),
       emit: async (content) => {
-        if (out !== undefined) await writeAtomic(out, content);
-        else io.stdout(content);
+        const text =
+          terminal && typeof content === 'string'
+            ? escapeTerminalText(content, { multiline: true })
+            : content;
+        if (target === undefined || target.kind === 'stdout') io.stdout(text);
+        else await writeOutput(target, text, { signal: controller.signal });
       },
     };
     return await cmd.run(ctx);
   } catch (err) {
-    io.stderr(`vigil ${cmd.name}: ${oneLine(err)}`);
-    if (process.env['VIGIL_DEBUG'] && err instanceof Error && err.stack) io.stderr(err.stack);
+    io.stderr(escapeTerminalText(`vigil ${cmd.name}: ${oneLine(err)}`));
+    if (process.env['VIGIL_DEBUG'] && err instanceof Error && err.stack)
+      io.stderr(escapeTerminalText(err.stack, { multiline: true }));
     return 2;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+function chooseFormat(cmd: Command, args: CommandArgs): string {
+  const given = args.values['format'] as string | undefined;
+  if (args.values['json'] === true && given !== undefined && given !== 'json')
+    throw new VigilError('USAGE', `--json and --format ${given} contradict each other; give one of them`);
+  const format = args.values['json'] === true ? 'json' : (given ?? cmd.formats[0]!);
+  if (!cmd.formats.includes(format)) {
+    throw new VigilError(
+      'USAGE',
+      `${cmd.name} does not support --format ${format} (choose ${cmd.formats.join(', ')})`,
+    );
+  }
+  return format;
 }
 
 function parseCommandArgs(cmd: Command, argv: readonly string[]): CommandArgs {

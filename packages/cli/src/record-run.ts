@@ -1,14 +1,15 @@
 import type { SpawnOptions } from 'node:child_process';
-import { renameSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { CaptureWriter, commandWorkloadName, VigilError } from '@vigil/core';
+import { CaptureWriter, commandWorkloadName, OutputFile, VigilError } from '@vigil/core';
 import { Sensor, type SensorOptions, WorkloadCgroup } from '@vigil/ebpf-native';
 import { VERSION } from './version.js';
 
 /** Options for {@link recordRun}. */
 export interface RecordRunOptions {
-  /** The capture file to write (atomically: a partial file, renamed when complete). */
+  /**
+   * The capture file to write: a regular file is replaced atomically when the
+   * capture is complete; a device, FIFO or socket gets the bytes then; `-` is stdout.
+   */
   readonly out: string;
   /** Sensor options besides the cgroup, e.g. `dedup`, `ringBufferBytes`, `dnsPorts`. */
   readonly sensor?: Omit<SensorOptions, 'cgroups'>;
@@ -60,7 +61,6 @@ export async function recordRun(
 ): Promise<RecordRunResult> {
   const [cmd, ...args] = command;
   if (cmd === undefined) throw new TypeError('recordRun needs a command');
-  const partial = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.partial`);
   if (options.name !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(options.name)) {
     throw new VigilError(
       'USAGE',
@@ -69,7 +69,15 @@ export async function recordRun(
   }
   const derivedName = options.name === undefined;
   const name = options.name ?? commandWorkloadName(command).name;
-  const cg = createRunCgroup(name);
+  const output = await OutputFile.open(options.out);
+  const partial = output.path;
+  let cg: WorkloadCgroup;
+  try {
+    cg = createRunCgroup(name);
+  } catch (e) {
+    output.discard();
+    throw e;
+  }
   let sensor: Sensor | undefined;
   let writer: CaptureWriter | undefined;
   try {
@@ -111,7 +119,7 @@ export async function recordRun(
     await cg.remove();
     const drops = s.stats().drops;
     w.close({ exitCode, drops });
-    renameSync(partial, options.out);
+    await output.commit();
     return {
       out: options.out,
       events: w.eventCount,
@@ -123,7 +131,7 @@ export async function recordRun(
     };
   } catch (e) {
     writer?.abandon();
-    rmSync(partial, { force: true });
+    output.discard();
     throw e;
   } finally {
     await sensor?.close();

@@ -90,6 +90,7 @@ export {
   mcpConfiguredServers,
 } from './mcp/client-config.js';
 export * from './otel/public.js';
+export * from './output/public.js';
 export * from './payload/public.js';
 export * from './permissions/public.js';
 export type { DnsEnricherOptions, Enricher, ProcessInfo, ProcessTreeOptions } from './pipeline/enricher.js';

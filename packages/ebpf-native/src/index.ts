@@ -17,13 +17,14 @@ export type { AppliedPolicy, EnforcementMode, EnforcerOptions, PolicyViolationEv
 export { Enforcer } from './enforcer.js';
 export type { CapturePrivileges } from './preflight.js';
 export { assertCapturePrerequisites, capturePrivileges } from './preflight.js';
-export type { FeatureStatus, ProbeFeature, ProbeReport } from './probe.js';
+export type { FeatureStatus, ProbeFeature, ProbeReport, RecordPath } from './probe.js';
 export {
   FeatureStatusSchema,
   PROBE_FEATURES,
   PROBE_SCHEMA_VERSION,
   ProbeReportSchema,
   probe,
+  RecordPathSchema,
 } from './probe.js';
 export type { ResponseTarget } from './responses.js';
 export { enforcementResponses } from './responses.js';

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { VigilError } from '@vigil/core';
 
+const CAP_NET_ADMIN = 12n;
 const CAP_SYS_ADMIN = 21n;
 const CAP_PERFMON = 38n;
 const CAP_BPF = 39n;
@@ -18,6 +19,8 @@ export interface CapturePrivileges {
   readonly capSysAdmin: boolean;
   readonly capBpf: boolean;
   readonly capPerfmon: boolean;
+  /** Needed besides CAP_BPF to attach cgroup socket programs (enforcement). */
+  readonly capNetAdmin: boolean;
   /** True when the process can load and attach tracing programs. */
   readonly sufficient: boolean;
 }
@@ -47,6 +50,7 @@ export function capturePrivileges(): CapturePrivileges {
     capSysAdmin,
     capBpf,
     capPerfmon,
+    capNetAdmin: has(CAP_NET_ADMIN),
     sufficient: capSysAdmin || (capBpf && capPerfmon),
   };
 }

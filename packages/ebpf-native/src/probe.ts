@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
 import { arch, release } from 'node:os';
+import { join } from 'node:path';
 import { isVigilError } from '@vigil/core';
 import { z } from 'zod';
 import { addonPath, loadBinding } from './internal/binding.js';
-import { capturePrivileges } from './preflight.js';
+import { cgroup2Root } from './internal/cgroup-resolver.js';
+import { type CapturePrivileges, capturePrivileges } from './preflight.js';
+import { Sensor } from './sensor.js';
+import { WorkloadCgroup } from './workload-cgroup.js';
 
 /**
  * Version of the {@link ProbeReport} document.
@@ -13,7 +17,7 @@ import { capturePrivileges } from './preflight.js';
  * if (report.schemaVersion !== PROBE_SCHEMA_VERSION) throw new Error('unknown probe report version');
  * ```
  */
-export const PROBE_SCHEMA_VERSION = 1;
+export const PROBE_SCHEMA_VERSION = 2;
 
 /**
  * The kernel features `probe()` checks, in report order.
@@ -55,6 +59,28 @@ export const FeatureStatusSchema = z.object({
 export type FeatureStatus = z.infer<typeof FeatureStatusSchema>;
 
 /**
+ * The steps of `vigil record`, each tried for real by {@link probe}.
+ *
+ * @example
+ * ```ts
+ * const steps = RecordPathSchema.parse(report.record);
+ * if (!steps.cgroupCreate.supported) console.log(steps.cgroupCreate.reason);
+ * ```
+ */
+export const RecordPathSchema = z.object({
+  /** The cgroup v2 mount the recording cgroup is created in ('' when there is none). */
+  cgroupRoot: z.string(),
+  /** Creating (and removing) a cgroup there. */
+  cgroupCreate: FeatureStatusSchema,
+  /** Starting a process inside it. */
+  cgroupAttach: FeatureStatusSchema,
+  /** Loading and attaching the capture programs, watching that cgroup. */
+  sensor: FeatureStatusSchema,
+});
+/** @see {@link RecordPathSchema} */
+export type RecordPath = z.infer<typeof RecordPathSchema>;
+
+/**
  * What this machine can do for live capture: platform, privileges, the addon,
  * and each BPF feature, probed by loading and attaching a minimal program.
  *
@@ -75,6 +101,7 @@ export const ProbeReportSchema = z.object({
     capSysAdmin: z.boolean(),
     capBpf: z.boolean(),
     capPerfmon: z.boolean(),
+    capNetAdmin: z.boolean(),
     sufficient: z.boolean(),
   }),
   addon: z.object({
@@ -84,7 +111,15 @@ export const ProbeReportSchema = z.object({
     error: z.string().optional(),
   }),
   features: z.record(z.enum(PROBE_FEATURES), FeatureStatusSchema),
-  /** True when everything `Sensor` needs (BTF, ring buffer, tp_btf) works. */
+  /**
+   * What `vigil record` does, tried for real: create a cgroup under the cgroup
+   * v2 root, start a process inside it, and load and attach the capture programs
+   * filtered to it.
+   */
+  record: RecordPathSchema,
+  /** One line per missing privilege or part: what to change so that live capture works. */
+  hints: z.array(z.string()),
+  /** True only when the whole `record` path works here: the kernel features and every step of {@link RecordPathSchema}. */
   captureReady: z.boolean(),
 });
 /** @see {@link ProbeReportSchema} */
@@ -148,6 +183,9 @@ export async function probe(): Promise<ProbeReport> {
   else if (why !== undefined) features.btf = { supported: true };
   for (const name of PROBE_FEATURES)
     features[name] ??= { supported: false, reason: 'not reported by the addon' };
+  const kernelReady = REQUIRED.every((n) => features[n]?.supported === true);
+  const record = await probeRecordPath(kernelReady && addon.available && privileges.sufficient);
+  const full = features as Record<ProbeFeature, FeatureStatus>;
   return ProbeReportSchema.parse({
     schemaVersion: PROBE_SCHEMA_VERSION,
     platform: process.platform,
@@ -156,6 +194,146 @@ export async function probe(): Promise<ProbeReport> {
     privileges,
     addon,
     features,
-    captureReady: REQUIRED.every((n) => features[n]?.supported === true),
+    record,
+    hints: probeHints(privileges, addon, full, record),
+    captureReady:
+      kernelReady &&
+      record.cgroupCreate.supported &&
+      record.cgroupAttach.supported &&
+      record.sensor.supported,
   });
+}
+
+const NOT_TRIED = (why: string): FeatureStatus => ({ supported: false, reason: `not tried: ${why}` });
+
+// Does what `vigil record` does, in a throwaway cgroup, and says which step fails and why.
+async function probeRecordPath(bpfUsable: boolean): Promise<RecordPath> {
+  if (process.platform !== 'linux') {
+    const no = NOT_TRIED(`not Linux (${process.platform})`);
+    return { cgroupRoot: '', cgroupCreate: no, cgroupAttach: no, sensor: no };
+  }
+  const root = cgroup2Root();
+  if (!existsSync(join(root, 'cgroup.procs'))) {
+    const no: FeatureStatus = {
+      supported: false,
+      reason: 'cgroup v2 is not mounted (no /sys/fs/cgroup or /sys/fs/cgroup/unified with cgroup.procs)',
+    };
+    return {
+      cgroupRoot: '',
+      cgroupCreate: no,
+      cgroupAttach: NOT_TRIED('no cgroup v2'),
+      sensor: NOT_TRIED('no cgroup v2'),
+    };
+  }
+  let cg: WorkloadCgroup;
+  try {
+    cg = WorkloadCgroup.create({
+      root,
+      name: `vigil-probe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    });
+  } catch (e) {
+    const why = NOT_TRIED('the cgroup could not be created');
+    return {
+      cgroupRoot: root,
+      cgroupCreate: { supported: false, reason: (e as Error).message },
+      cgroupAttach: why,
+      sensor: why,
+    };
+  }
+  try {
+    const cgroupAttach = await startInside(cg);
+    let sensor: FeatureStatus;
+    if (!bpfUsable) sensor = NOT_TRIED('the BPF features or privileges above are missing');
+    else {
+      try {
+        const s = await Sensor.open({ cgroups: [cg.dir], dnsPorts: [53], descendants: true });
+        await s.close();
+        sensor = { supported: true };
+      } catch (e) {
+        sensor = { supported: false, reason: (e as Error).message };
+      }
+    }
+    return { cgroupRoot: root, cgroupCreate: { supported: true }, cgroupAttach, sensor };
+  } finally {
+    await cg.remove().catch(() => undefined);
+  }
+}
+
+// Starts a process in the cgroup the way `record` does, and checks where it ran.
+function startInside(cg: WorkloadCgroup): Promise<FeatureStatus> {
+  return new Promise((resolve) => {
+    let out = '';
+    let err = '';
+    const child = cg.spawn('cat', ['/proc/self/cgroup'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr?.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    child.once('error', (e) => resolve({ supported: false, reason: e.message }));
+    child.once('close', (code) => {
+      if (code === 0 && out.split('\n').some((l) => l.startsWith('0::') && l.slice(3) === cg.path))
+        resolve({ supported: true });
+      else
+        resolve({
+          supported: false,
+          reason: `cannot start a process inside ${cg.dir}: ${err.trim().replace(/\s*\n\s*/g, '; ') || `it ran in ${out.trim() || 'another cgroup'}`}`,
+        });
+    });
+  });
+}
+
+function errnoIn(reason: string | undefined, ...codes: string[]): boolean {
+  return reason !== undefined && codes.some((c) => reason.includes(c));
+}
+
+/**
+ * What to change so live capture works here, one hint per missing part.
+ *
+ * @internal
+ */
+export function probeHints(
+  p: CapturePrivileges,
+  addon: ProbeReport['addon'],
+  features: Record<ProbeFeature, FeatureStatus>,
+  record: RecordPath,
+): string[] {
+  const hints: string[] = [];
+  if (!addon.available)
+    hints.push(
+      `build the native addon: pnpm --filter @vigil/ebpf-native build:native (${addon.error ?? 'not found'})`,
+    );
+  if (!p.sufficient)
+    hints.push(
+      "missing CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root, or grant them to node with 'setcap cap_bpf,cap_perfmon+ep'",
+    );
+  if (!features.btf.supported)
+    hints.push('the kernel has no BTF: use a kernel built with CONFIG_DEBUG_INFO_BTF=y (Linux >= 5.8)');
+  const c = record.cgroupCreate;
+  if (record.cgroupRoot === '' && !c.supported)
+    hints.push(
+      'mount cgroup v2 (mount -t cgroup2 none /sys/fs/cgroup, or boot with systemd.unified_cgroup_hierarchy=1)',
+    );
+  else if (!c.supported && errnoIn(c.reason, 'EROFS', 'read-only'))
+    hints.push(
+      `the cgroup v2 tree ${record.cgroupRoot} is read-only here (a container?): record on the host, or give the container a private, writable cgroup namespace (e.g. --cgroupns=private with /sys/fs/cgroup mounted rw)`,
+    );
+  else if (!c.supported && errnoIn(c.reason, 'EACCES', 'EPERM', 'permission denied', 'not permitted'))
+    hints.push(
+      `record creates a cgroup under ${record.cgroupRoot} and moves the command into it: that needs root${p.uid === 0 ? '' : ` (uid ${p.uid} may not write there${p.capBpf ? '; CAP_BPF and CAP_PERFMON alone are not enough' : ''})`}, or CAP_SYS_ADMIN with write access to the cgroup tree`,
+    );
+  else if (!c.supported) hints.push(`cannot create a cgroup under ${record.cgroupRoot}: ${c.reason ?? ''}`);
+  if (c.supported && !record.cgroupAttach.supported)
+    hints.push(
+      'a process cannot be moved into a new cgroup here: record needs write access to cgroup.procs of the cgroup v2 root (run as root; in a container, a private cgroup namespace)',
+    );
+  if (record.sensor.reason !== undefined && !record.sensor.reason.startsWith('not tried'))
+    hints.push(`the capture programs do not load here: ${record.sensor.reason}`);
+  const sock = features.cgroup_sock_addr;
+  if (!sock.supported && !p.capNetAdmin && errnoIn(sock.reason, 'errno 1)', 'errno 13)', 'not permitted'))
+    hints.push(
+      'cgroup socket programs (cgroup_sock_addr, used by enforcement) also need CAP_NET_ADMIN: run as root, or add cap_net_admin to the capabilities given to node',
+    );
+  return hints;
 }

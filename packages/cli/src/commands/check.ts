@@ -5,6 +5,7 @@ import {
   DnsEnricher,
   DriftDetector,
   type Finding,
+  isVigilError,
   ProcessTreeEnricher,
   ReplaySource,
   readBaselineFile,
@@ -82,8 +83,17 @@ export async function loadBaselines(path: string): Promise<BaselineSet> {
     });
   }
   if (head === SQLITE_MAGIC) {
-    await using store = await SqliteBaselineStore.open(path, { readonly: true });
-    return store.loadSet();
+    try {
+      await using store = await SqliteBaselineStore.open(path, { readonly: true });
+      return await store.loadSet();
+    } catch (cause) {
+      // SQLite's own messages ("database disk image is malformed") do not say which file.
+      if (isVigilError(cause) && cause.message.includes(path)) throw cause;
+      throw new VigilError('STORE', `cannot read the baseline store: ${(cause as Error).message}`, {
+        cause,
+        location: { file: path },
+      });
+    }
   }
   return readBaselineFile(path);
 }
@@ -201,7 +211,7 @@ export const checkCommand: Command = {
     const captures = ctx.args.positionals;
     if (captures.length === 0) throw new VigilError('USAGE', 'check needs at least one capture file');
     const failOn = parseFailOn(ctx.args.values['fail-on']);
-    const minSeverity = parseFailOn(ctx.args.values['min-severity']) ?? 'info';
+    const minSeverity = parseFailOn(ctx.args.values['min-severity'], '--min-severity') ?? 'info';
     const loaded = typeof baselinePath === 'string' ? await loadBaselines(baselinePath) : new BaselineSet();
     const baselines = withUseBaseline(loaded, ctx.args.values['use-baseline']);
     const packs = [

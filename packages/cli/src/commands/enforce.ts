@@ -9,11 +9,11 @@ import {
   pinMode,
   recordEnforcementRun,
   VigilError,
+  writeOutput,
 } from '@vigil/core';
 import { assertCapturePrerequisites, type PolicyViolationEvent } from '@vigil/ebpf-native';
 import type { Command } from '../command.js';
 import { enforceRun } from '../enforce-run.js';
-import { writeAtomic } from '../output.js';
 import { loadOrSynthesizePolicy, subjectOfName } from './enforce-support.js';
 import { parseDurationSec } from './learn.js';
 
@@ -123,7 +123,7 @@ export const enforceCommand: Command = {
           reason: str('reason')!,
         },
       );
-      await writeAtomic(ledgerFile, `${JSON.stringify(next, null, 2)}\n`);
+      await writeOutput(ledgerFile, `${JSON.stringify(next, null, 2)}\n`);
       ctx.log(`vigil enforce: ${key} ${pin === 'none' ? 'unpinned' : `pinned to ${pin}`} in ${ledgerFile}`);
       return 0;
     }
@@ -185,7 +185,7 @@ export const enforceCommand: Command = {
         wouldBlock: r.violations.filter((x) => x.action === 'would-block').length,
         blocked: r.violations.filter((x) => x.action !== 'would-block').length,
       });
-      await writeAtomic(ledgerFile, `${JSON.stringify(rec.ledger, null, 2)}\n`);
+      await writeOutput(ledgerFile, `${JSON.stringify(rec.ledger, null, 2)}\n`);
       decision = rec.decision
         ? `${rec.decision.cause}: ${rec.decision.reason}`
         : rec.waiting

@@ -33,10 +33,10 @@ import {
   type SkippedRecords,
   Vigil,
   VigilError,
+  writeOutput,
 } from '@vigil/core';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
-import { writeAtomic } from '../output.js';
 
 function strings(v: unknown): string[] {
   if (v === undefined) return [];
@@ -314,7 +314,7 @@ export const gapCommand: Command = {
           );
           continue;
         }
-        await writeAtomic(join(dir, a.fileName), renderLeastPrivilegeArtifact(a));
+        await writeOutput(join(dir, a.fileName), renderLeastPrivilegeArtifact(a), { signal: ctx.signal });
       }
     }
 

@@ -1,4 +1,4 @@
-import { type ProbeReport, probe } from '@vigil/ebpf-native';
+import { type FeatureStatus, type ProbeReport, probe } from '@vigil/ebpf-native';
 import type { Command } from '../command.js';
 
 /** Renders a probe report for a terminal. */
@@ -7,17 +7,27 @@ export function renderProbeText(r: ProbeReport): string {
     r.privileges.capSysAdmin ? 'CAP_SYS_ADMIN' : '',
     r.privileges.capBpf ? 'CAP_BPF' : '',
     r.privileges.capPerfmon ? 'CAP_PERFMON' : '',
+    r.privileges.capNetAdmin ? 'CAP_NET_ADMIN' : '',
   ].filter(Boolean);
   const out = [
     `platform: ${r.platform} ${r.kernelRelease} ${r.arch}, uid ${r.privileges.uid}${caps.length > 0 ? ` (${caps.join(', ')})` : ' (no BPF capabilities)'}`,
     `addon: ${r.addon.available ? `${r.addon.path} (libbpf ${r.addon.libbpfVersion ?? '?'})` : `not available: ${r.addon.error ?? r.addon.path}`}`,
-    `live capture: ${r.captureReady ? 'ready' : 'not available'}`,
+    `live capture (vigil record): ${r.captureReady ? 'ready' : 'not available'}`,
     '',
   ];
-  const width = Math.max(...Object.keys(r.features).map((k) => k.length));
-  for (const [name, f] of Object.entries(r.features)) {
+  const steps: [string, FeatureStatus][] = [
+    ['cgroup create', r.record.cgroupCreate],
+    ['cgroup attach', r.record.cgroupAttach],
+    ['capture programs', r.record.sensor],
+  ];
+  const rows: [string, FeatureStatus][] = [...Object.entries(r.features), ...steps];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [name, f] of Object.entries(r.features))
     out.push(`  ${name.padEnd(width)}  ${f.supported ? 'yes' : `no   ${f.reason ?? ''}`}`);
-  }
+  out.push('', `record path${r.record.cgroupRoot ? ` (cgroup v2 at ${r.record.cgroupRoot})` : ''}:`);
+  for (const [name, f] of steps)
+    out.push(`  ${name.padEnd(width)}  ${f.supported ? 'yes' : `no   ${f.reason ?? ''}`}`);
+  if (r.hints.length > 0) out.push('', 'to fix:', ...r.hints.map((h) => `  - ${h}`));
   out.push('');
   return out.join('\n');
 }
@@ -28,9 +38,10 @@ export const probeCommand: Command = {
     'Report what live capture can use on this machine: BTF, ring buffer, tracepoints, kprobe, fentry, LSM, uprobe',
   usage: '[--format text|json]',
   description:
-    'Loads and attaches one minimal BPF program per feature and reports, for each one that is missing, the reason (errno text and libbpf message). Needs root (or CAP_BPF + CAP_PERFMON) to probe; without it every feature is reported as not probed. Exits 0 whether or not capture is possible: the report is the result.',
+    'Loads and attaches one minimal BPF program per feature and reports, for each one that is missing, the reason (errno text and libbpf message). Then tries what `vigil record` does, in a throwaway cgroup: create a cgroup under the cgroup v2 root, start a process inside it, load and attach the capture programs. "ready" means all of it worked; otherwise each missing privilege or part gets a hint (CAP_BPF + CAP_PERFMON for the programs, root or a writable cgroup v2 tree for the cgroup, CAP_NET_ADMIN for cgroup socket programs). Without CAP_BPF + CAP_PERFMON (or root) the features are reported as not probed. Exits 0 whether or not capture is possible: the report is the result.',
   options: {},
   formats: ['text', 'json'],
+  maxPositionals: 0,
   async run(ctx) {
     const report = await probe();
     await ctx.emit(ctx.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderProbeText(report));

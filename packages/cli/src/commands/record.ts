@@ -48,6 +48,7 @@ export const recordCommand: Command = {
   },
   formats: ['vcap'],
   takesCommand: true,
+  maxPositionals: 0,
   async run(ctx) {
     const command = ctx.args.rest;
     if (command.length === 0) throw new VigilError('USAGE', "record needs a command after '--'");

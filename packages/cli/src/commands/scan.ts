@@ -1,4 +1,4 @@
-import { SEVERITIES, VigilError } from '@vigil/core';
+import { SEVERITIES, VigilError, writeOutput } from '@vigil/core';
 import { buildFindingsReport, renderHtml, renderMarkdown, toSarif } from '@vigil/reporters';
 import {
   builtinScanners,
@@ -10,7 +10,6 @@ import {
 } from '@vigil/rules';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
-import { writeAtomic } from '../output.js';
 import { VERSION } from '../version.js';
 
 function strings(v: unknown): string[] {
@@ -130,7 +129,7 @@ export const scanCommand: Command = {
     });
     if (ctx.signal.aborted) throw new VigilError('ABORTED', 'interrupted; nothing written');
     for (const e of result.errors) ctx.log(`warning: ${e.file}: ${e.message}`);
-    if (typeof pinsPath === 'string') await writeAtomic(pinsPath, `${JSON.stringify(mcp.pins(), null, 2)}\n`);
+    if (typeof pinsPath === 'string') await writeOutput(pinsPath, `${JSON.stringify(mcp.pins(), null, 2)}\n`);
     const findings = result.findings;
     if (ctx.format === 'sarif') {
       await ctx.emit(`${JSON.stringify(toSarif(findings, { toolVersion: VERSION }), null, 2)}\n`);

@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { VigilError } from '../errors/vigil-error.js';
 import { INPUT_LIMITS, inputLimits } from '../limits/input-limits.js';
 import { guardJson, JsonGuard } from '../limits/internal/json-guard.js';
 import { guardMsgpack } from '../limits/internal/msgpack-guard.js';
 import { readBoundedFile } from '../limits/internal/read-bounded.js';
+import { writeOutput } from '../output/write-output.js';
 import { Baseline } from './baseline.js';
 import { jsonErrorAt } from './internal/json-position.js';
 import { BASELINE_SCHEMA_VERSION } from './schema.js';
@@ -180,8 +177,10 @@ export async function readBaselineFile(
 }
 
 /**
- * Writes a baseline file atomically and durably: a temporary file in the
- * same folder, fsync, then rename.
+ * Writes a baseline file the way {@link writeOutput} writes every output: a
+ * regular file is replaced atomically and durably (temporary file in the same
+ * folder, fsync, rename, fsync of the folder; mode and owner kept, symbolic
+ * links followed); devices and FIFOs are written in place.
  *
  * @example
  * ```ts
@@ -193,23 +192,5 @@ export async function writeBaselineFile(
   set: BaselineSet,
   encoding: BaselineEncoding = 'json',
 ): Promise<void> {
-  const bytes = encodeBaselineSet(set, encoding);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    await rename(tmp, path);
-  } catch (cause) {
-    await rm(tmp, { force: true });
-    throw new VigilError('IO', `cannot write baseline ${path}: ${(cause as Error).message}`, {
-      cause,
-      location: { file: path },
-    });
-  }
+  await writeOutput(path, encodeBaselineSet(set, encoding));
 }

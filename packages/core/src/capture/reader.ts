@@ -2,6 +2,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { Decoder } from '@msgpack/msgpack';
 import { fromZodError } from '../errors/from-zod.js';
+import { systemReason } from '../errors/system-reason.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { EventSchema, type VigilEvent } from '../events/schema.js';
 import { type WorkloadRef, WorkloadRefSchema } from '../workload/workload-ref.js';
@@ -41,6 +42,17 @@ interface RecordLayout {
 
 /** Highest workload index a capture may declare. */
 const MAX_WORKLOADS = 1 << 20;
+
+// Node's read errors carry no path: name the capture, and say what to do about a pipe.
+function readError(err: unknown, file: string, offset?: number): unknown {
+  if (err instanceof VigilError) return err;
+  const espipe = (err as NodeJS.ErrnoException).code === 'ESPIPE';
+  return new VigilError(
+    'IO',
+    `cannot read capture: ${systemReason(err)}${espipe ? '; captures are read by position, so a pipe or FIFO cannot be one: copy it to a file first' : ''}`,
+    { cause: err, location: { file, ...(offset !== undefined ? { offset } : {}) } },
+  );
+}
 
 /** Options for {@link CaptureReader}. */
 export interface CaptureReaderOptions {
@@ -195,7 +207,7 @@ export class CaptureReader {
       return new CaptureReader(path, fh, parsed.data, PREAMBLE_BYTES + hlen, options);
     } catch (err) {
       await fh.close();
-      throw err;
+      throw readError(err, path);
     }
   }
 
@@ -282,7 +294,11 @@ export class CaptureReader {
         // chunk itself is never copied.
         const next = Buffer.allocUnsafe(buf.length + chunkBytes);
         buf.copy(next, 0);
-        const { bytesRead } = await this.#fh.read(next, buf.length, chunkBytes, fileOffset + buf.length);
+        const { bytesRead } = await this.#fh
+          .read(next, buf.length, chunkBytes, fileOffset + buf.length)
+          .catch((err: unknown) => {
+            throw readError(err, this.path, fileOffset + buf.length);
+          });
         if (bytesRead === 0) {
           eof = true;
           continue;

@@ -304,13 +304,13 @@ kind: Role
       name: 'YAML bomb (billion laughs)',
       text: bomb,
       code: 'INPUT_INVALID',
-      message: /document 0: .*alias.*YAML bombs/i,
+      message: /document 1: .*alias.*YAML bombs/i,
     },
     {
       name: 'not a Kubernetes object',
       text: '- just\n- a list\n',
       code: 'SCHEMA_INVALID',
-      message: /document 0: expected a Kubernetes object \(a mapping\), got a sequence/,
+      message: /document 1: expected a Kubernetes object \(a mapping\), got a sequence/,
     },
     {
       name: 'no kind',
@@ -332,7 +332,7 @@ kind: Role
       text: '---\nkind: Service\napiVersion: v1\nmetadata: {name: s}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: x}\nrules:\n  - apiGroups: [""]\n    resources: pods\n    verbs: [get]\n',
       code: 'SCHEMA_INVALID',
       message:
-        /document 1: Role does not match the rbac.authorization.k8s.io\/v1 schema: rules\[0\]\.resources must be array/,
+        /document 2: Role does not match the rbac.authorization.k8s.io\/v1 schema: rules\[0\]\.resources must be array/,
       path: ['rules', 0, 'resources'],
       line: 11,
     },
@@ -346,13 +346,13 @@ kind: Role
       name: 'truncated YAML',
       text: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: "unterminated\n',
       code: 'PARSE',
-      message: /YAML document 0/,
+      message: /YAML document 1/,
     },
     {
       name: 'duplicate keys',
       text: 'apiVersion: v1\nkind: Pod\nkind: Pod\n',
       code: 'PARSE',
-      message: /YAML document 0:.*(unique|duplicate)/i,
+      message: /YAML document 1:.*(unique|duplicate)/i,
       line: 3,
     },
     {

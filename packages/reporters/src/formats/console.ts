@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from '@vigil/core';
+import { escapeTerminalText, SEVERITIES, type Severity } from '@vigil/core';
 import type { FindingsReport } from './findings-report.js';
 
 const COLOUR: Record<Severity, string> = {
@@ -35,10 +35,12 @@ export function renderConsole(report: FindingsReport, options: ConsoleOptions = 
   const shown = report.findings.slice(0, options.limit ?? report.findings.length);
   for (const f of shown) {
     const sev = paint(f.severity, f.severity.toUpperCase().padEnd(8));
+    // Colours are ours; every field from input is escaped, so it cannot drive the terminal.
+    const safe = escapeTerminalText;
     lines.push(
-      `${sev} ${String(f.risk.score).padStart(3)}  ${f.title}  [${f.ruleId}] ${f.workload.name ?? f.workload.id}`,
+      `${sev} ${String(f.risk.score).padStart(3)}  ${safe(f.title)}  [${safe(f.ruleId)}] ${safe(f.workload.name ?? f.workload.id)}`,
     );
-    lines.push(`             ${f.summary}`);
+    lines.push(`             ${safe(f.summary)}`);
   }
   if (shown.length < report.findings.length) lines.push(`… ${report.findings.length - shown.length} more`);
   const counts = [...SEVERITIES]

@@ -110,6 +110,17 @@ describe('Markdown and console', () => {
     expect(renderConsole(report, { color: true })).toContain('\u001b[');
     expect(renderConsole(report, { limit: 1 })).toContain('… 2 more');
   });
+
+  it('escapes control characters from findings even with colours on', () => {
+    const hostile = buildFindingsReport([
+      { ...sampleFindings[0]!, title: 'x\u001b]0;pwned\u0007', summary: 'line\rfake\u202e' },
+    ]);
+    const out = renderConsole(hostile, { color: true });
+    expect(out).toContain('x\\x1b]0;pwned\\x07');
+    expect(out).toContain('line\\x0dfake\\u202e');
+    expect(out).not.toContain('\u0007');
+    expect(out).not.toContain('\r');
+  });
 });
 
 describe('OCSF', () => {

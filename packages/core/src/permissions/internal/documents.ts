@@ -76,7 +76,7 @@ export function loadDocuments(text: string, file: string, limits: DocumentLimits
     const err = doc.errors[0];
     if (err) {
       const pos = lineCounter.linePos(err.pos[0]);
-      throw new VigilError('PARSE', `YAML document ${documentIndex}: ${err.message.split('\n')[0]}`, {
+      throw new VigilError('PARSE', `YAML document ${documentIndex + 1}: ${err.message.split('\n')[0]}`, {
         location: { file, line: pos.line, column: pos.col },
       });
     }
@@ -87,7 +87,7 @@ export function loadDocuments(text: string, file: string, limits: DocumentLimits
     } catch (cause) {
       throw new VigilError(
         'INPUT_INVALID',
-        `YAML document ${documentIndex}: ${(cause as Error).message} (alias expansion is limited to ${maxAliasCount} to stop YAML bombs)`,
+        `YAML document ${documentIndex + 1}: ${(cause as Error).message} (alias expansion is limited to ${maxAliasCount} to stop YAML bombs)`,
         { cause, location: { file } },
       );
     }
@@ -95,7 +95,7 @@ export function loadDocuments(text: string, file: string, limits: DocumentLimits
     if (depthOf(value, maxDepth) > maxDepth)
       throw new VigilError(
         'INPUT_INVALID',
-        `YAML document ${documentIndex} nests deeper than ${maxDepth} levels`,
+        `YAML document ${documentIndex + 1} nests deeper than ${maxDepth} levels`,
         { location: { file } },
       );
     const lineOf = (path: readonly (string | number)[]): number | undefined => {
@@ -161,7 +161,7 @@ export function documentError(
   code: 'INPUT_INVALID' | 'SCHEMA_INVALID' = 'SCHEMA_INVALID',
 ): VigilError {
   const loc = locate(obj, path);
-  return new VigilError(code, `document ${obj.documentIndex}: ${message}`, {
+  return new VigilError(code, `document ${obj.documentIndex + 1}: ${message}`, {
     location: {
       file: loc.file,
       path: loc.path,

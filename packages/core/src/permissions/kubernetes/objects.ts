@@ -86,7 +86,7 @@ export function readKubernetesObjects(docs: readonly LoadedObject[]): {
       const line = doc.line(first.path);
       throw new VigilError(
         'SCHEMA_INVALID',
-        `document ${doc.documentIndex}: ${kind} does not match the ${apiVersion} schema: ${shown}${issues.length > 3 ? ` (and ${issues.length - 3} more)` : ''}`,
+        `document ${doc.documentIndex + 1}: ${kind} does not match the ${apiVersion} schema: ${shown}${issues.length > 3 ? ` (and ${issues.length - 3} more)` : ''}`,
         {
           location: { file: doc.file, path: [...doc.basePath, ...first.path], ...(line ? { line } : {}) },
           issues: issues.map((i) => ({ path: [...doc.basePath, ...i.path], message: i.message })),
