@@ -95,6 +95,7 @@ export const enforceCommand: Command = {
     reason: 'why (recorded)',
     out: 'where to write the run report',
   },
+  maxPositionals: 0,
   formats: ['text', 'json'],
   takesCommand: true,
   async run(ctx) {

@@ -33,6 +33,7 @@ export const policyCommand: Command = {
     'no-loopback': 'restrict loopback peers too (by default 127.0.0.0/8 and ::1 are always allowed)',
     out: 'where to write the policy (JSON)',
   },
+  maxPositionals: 0,
   formats: ['json'],
   async run(ctx) {
     const v = ctx.args.values;

@@ -106,6 +106,7 @@ export const postureCommand: Command = {
     'response-for': "a workload with an automated response registered ('*': every workload)",
     out: 'where to write the report',
   },
+  maxPositionals: 0,
   formats: ['text', 'json'],
   async run(ctx) {
     const v = ctx.args.values;
