@@ -1,4 +1,9 @@
-import { type PickleImportRating, rateDottedTarget, ratePickleImport } from './pickle-imports.js';
+import {
+  type PickleImportRating,
+  python3ImportOf,
+  rateDottedTarget,
+  ratePickleImport,
+} from './pickle-imports.js';
 
 /**
  * One opcode of a pickle listing.
@@ -544,7 +549,11 @@ export class PickleStreamDisassembler {
   #dotted(v: PV, depth = 0): string | undefined {
     this.#steps++;
     if (depth > 8) return undefined;
-    if (v.k === 'global') return v.resolved ? `${v.module}.${v.name}` : undefined;
+    if (v.k === 'global') {
+      if (!v.resolved) return undefined;
+      const [m, n] = python3ImportOf(v.module, v.name);
+      return `${m}.${n}`;
+    }
     if (v.k === 'obj' && v.fn.k === 'global' && v.args.k === 'tuple') {
       const fn = `${v.fn.module}.${v.fn.name}`;
       const a = v.args.items;
