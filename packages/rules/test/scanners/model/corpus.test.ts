@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Severity } from '@vigil/core';
@@ -8,6 +8,7 @@ import {
   type ArtifactDetection,
   DEFAULT_SCAN_LIMITS,
   detectModelFormat,
+  inspectGguf,
   MODEL_RULES,
   modelFileScanner,
   type ScanLimits,
@@ -162,5 +163,25 @@ describe('model-file corpus built with python3 at test time', () => {
         { report: () => {}, limits: LIMITS, signal: ac.signal },
       ),
     ).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+});
+
+describe('reading only what a check needs', () => {
+  it('inspects the header of a 4 GiB GGUF file with a few reads', async () => {
+    const path = join(dir, 'sparse-4g.gguf');
+    copyFileSync(join(dir, 'model.gguf'), path);
+    truncateSync(path, 4 * 1024 ** 3);
+    const g = await inspectGguf(path);
+    expect(g.problems).toEqual([]);
+    expect(g.chatTemplates).toHaveLength(1);
+    expect(g.bytesRead).toBeLessThanOrEqual(1 << 20);
+    const found: ArtifactDetection[] = [];
+    const head = new Uint8Array(readFileSync(join(dir, 'model.gguf')).subarray(0, 4096));
+    await modelFileScanner.scan(
+      { path, size: statSync(path).size, head },
+      { report: (d) => found.push(d), limits: LIMITS },
+    );
+    expect(found).toEqual([]);
+    rmSync(path);
   });
 });
