@@ -239,6 +239,42 @@ class ModelScan {
     this.reportPickle(d.end(), where, options.base ?? 0);
   }
 
+  /** Disassembles `[start, start + length)` of a source, seeking past large payloads instead of reading them. */
+  async pickleAt(
+    src: ByteSource,
+    start: number,
+    length: number,
+    where: Where,
+    options: { maxPickles?: number } = {},
+  ): Promise<void> {
+    const d = new PickleStreamDisassembler({
+      listing: false,
+      maxDepth: this.ctx.limits.maxDepth,
+      ...(options.maxPickles !== undefined ? { maxPickles: options.maxPickles } : {}),
+    });
+    const end = start + length;
+    let at = start;
+    try {
+      while (at < end && !d.done) {
+        this.budget.check();
+        const skip = Math.min(d.skippable, end - at);
+        if (skip > 0) {
+          d.skip(skip);
+          at += skip;
+          continue;
+        }
+        const c = await src.read(at, Math.min(1 << 20, end - at));
+        if (c.length === 0) break;
+        d.push(c);
+        at += c.length;
+      }
+    } catch (err) {
+      this.reportPickle(d.end(), where, start, false);
+      throw err;
+    }
+    this.reportPickle(d.end(), where, start);
+  }
+
   reportPickle(dis: PickleDisassembly, where: Where, base: number, issues = true): void {
     const name = this.name(where);
     for (const g of dis.globals) {
@@ -445,7 +481,7 @@ class ModelScan {
       // `pickle` is one pickle; `storages` and `tensors` interleave pickles with raw data: their first pickle is read.
       const at: Where = { uri: where.uri, entry: en.name };
       try {
-        await this.pickle(src.chunks(en.offset, en.size), at, { base: en.offset, maxPickles: 1 });
+        await this.pickleAt(src, en.offset, en.size, at, { maxPickles: 1 });
       } catch (err) {
         this.malformed(err, at);
       }
@@ -530,11 +566,11 @@ async function scanFile(ref: ArtifactRef, ctx: ScanContext): Promise<void> {
   try {
     switch (format) {
       case 'pickle':
-        await scan.pickle(src.chunks(0, src.size), where);
+        await scan.pickleAt(src, 0, src.size, where);
         break;
       case 'pytorch-legacy':
         // Magic number, protocol version, system info, the object, the storage keys; then raw storage bytes.
-        await scan.pickle(src.chunks(0, src.size), where, { maxPickles: 5 });
+        await scan.pickleAt(src, 0, src.size, where, { maxPickles: 5 });
         break;
       case 'zip':
         await scan.zip(src, where, ext);

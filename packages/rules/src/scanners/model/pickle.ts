@@ -151,6 +151,9 @@ type PV =
   | { k: 'persid'; id: PV }
   | { k: 'ext'; code: number };
 
+const SMALL_INTS: readonly PV[] = Array.from({ length: 1024 }, (_, v) => ({ k: 'int', v }));
+/** Small ints are shared: most integers in model pickles are shapes, strides and indices. */
+const int = (v: number): PV => (v >= 0 && v < 1024 && Number.isInteger(v) ? SMALL_INTS[v]! : { k: 'int', v });
 const NONE: PV = { k: 'none' };
 const FLOAT: PV = { k: 'float' };
 const TRUE: PV = { k: 'bool', v: true };
@@ -159,12 +162,23 @@ const FALSE: PV = { k: 'bool', v: false };
 interface Machine {
   stack: PV[];
   meta: PV[][];
-  memo: Map<number, PV>;
+  /** The memo: dense indices in an array (pickles number them in order), others in a map. */
+  memo: (PV | undefined)[];
+  memoFar: Map<number, PV>;
+  memoSize: number;
   /** Set for a joblib object-array pickle nested in the outer stream: the wrapper to replace at STOP. */
   nested: boolean;
 }
 
-const newMachine = (nested = false): Machine => ({ stack: [], meta: [], memo: new Map(), nested });
+const DENSE_MEMO = 1 << 22;
+const newMachine = (nested = false): Machine => ({
+  stack: [],
+  meta: [],
+  memo: [],
+  memoFar: new Map(),
+  memoSize: 0,
+  nested,
+});
 
 class Fatal extends Error {}
 
@@ -348,7 +362,8 @@ export class PickleStreamDisassembler {
   #issues: PickleIssue[] = [];
   #trailing = 0;
   #steps = 0;
-  #items = 0;
+  /** Offset of the opcode being read (for messages). */
+  #cur = 0;
 
   constructor(options: PickleDisassemblyOptions = {}) {
     const l = options.listing ?? true;
@@ -362,6 +377,22 @@ export class PickleStreamDisassembler {
   /** True once the stream needs no more input (ended, failed or reached a bound). */
   get done(): boolean {
     return this.#done;
+  }
+
+  /**
+   * Bytes of a large payload the disassembler will pass over next. A reader
+   * with random access may seek past them and call {@link PickleStreamDisassembler.skip}
+   * instead of pushing them.
+   */
+  get skippable(): number {
+    return this.#skipLine ? 0 : this.#skip;
+  }
+
+  /** Says that `n` bytes of the pending payload (at most {@link PickleStreamDisassembler.skippable}) were skipped unread. */
+  skip(n: number): void {
+    const k = Math.max(0, Math.min(n, this.#skip));
+    this.#skip -= k;
+    this.#base += k;
   }
 
   /** Feeds the next chunk. */
@@ -496,14 +527,14 @@ export class PickleStreamDisassembler {
     throw new Fatal(message);
   }
 
-  #pop(at: number): PV {
+  #pop(at = this.#cur): PV {
     this.#steps++;
     const v = this.#m.stack.pop();
     if (v === undefined) this.#fatal(at, 'stack underflow');
     return v;
   }
 
-  #push(v: PV, at: number): void {
+  #push(v: PV, at = this.#cur): void {
     if (this.#m.stack.length >= this.#maxMemo)
       this.#fatal(at, `more than ${this.#maxMemo} stack items`, true);
     this.#m.stack.push(v);
@@ -630,53 +661,65 @@ export class PickleStreamDisassembler {
     return v?.k === 'str' && !v.cut ? v.v : undefined;
   }
 
+  /** A protocol 0 text argument: the line and the offset after it, `undefined` for more input, `-2` past the bound. */
+  #line(b: Uint8Array, p: number, end: number): [string, number] | undefined {
+    const nl = b.indexOf(0x0a, p);
+    if (nl < 0) {
+      if (end - p > LINE_MAX) return ['', -2];
+      return undefined;
+    }
+    return [latin1.decode(b.subarray(p, nl)), nl + 1];
+  }
+
+  /** A length-prefixed payload; large ones are skipped, not buffered. */
+  #bytesArg(
+    b: Uint8Array,
+    p: number,
+    end: number,
+    off: number,
+    name: string,
+    lenBytes: number,
+    len: number,
+    kind: 'str' | 'bytes' | 'unicode',
+  ): number {
+    const s = p + lenBytes;
+    if (len > INLINE_MAX) {
+      this.#record(off, name, `<${len} bytes>`);
+      this.#push(
+        kind === 'bytes' ? { k: 'blob', len } : { k: 'str', v: '', bytes: kind !== 'unicode', cut: true },
+        off,
+      );
+      const have = Math.min(end - s, len);
+      this.#skip = len - have;
+      return s + have;
+    }
+    if (s + len > end) return -1;
+    const raw = b.subarray(s, s + len);
+    if (kind === 'bytes') {
+      this.#record(off, name, this.#listMax > 0 ? `<${len} bytes>` : undefined);
+      this.#push({ k: 'blob', len }, off);
+    } else {
+      const v = kind === 'unicode' ? utf8.decode(raw) : latin1.decode(raw);
+      this.#record(off, name, this.#listMax > 0 ? short(v) : undefined);
+      this.#push({ k: 'str', v, bytes: kind === 'str', cut: false }, off);
+    }
+    return s + len;
+  }
+
   /** Returns the offset after the opcode, or -1 when more input is needed. */
   #op(code: number, at: number): number {
     const b = this.#buf;
     const end = b.length;
     const off = this.#base + at;
+    this.#cur = off;
     const name = NAMES[code];
     if (name === undefined) this.#fatal(off, `unknown opcode 0x${code.toString(16).padStart(2, '0')}`);
     const p = at + 1;
-    const need = (n: number) => p + n <= end;
-    const line = (): [string, number] | undefined => {
-      const nl = b.indexOf(0x0a, p);
-      if (nl < 0) {
-        if (end - p > LINE_MAX) return ['', -2];
-        return undefined;
-      }
-      return [latin1.decode(b.subarray(p, nl)), nl + 1];
-    };
     this.#atStart = false;
     const m = this.#m;
-    const push = (v: PV) => this.#push(v, off);
-    const pop = () => this.#pop(off);
-    const bytesArg = (lenBytes: number, len: number, kind: 'str' | 'bytes' | 'unicode'): number => {
-      const s = p + lenBytes;
-      if (len > INLINE_MAX) {
-        this.#record(off, name, `<${len} bytes>`);
-        push(
-          kind === 'bytes' ? { k: 'blob', len } : { k: 'str', v: '', bytes: kind !== 'unicode', cut: true },
-        );
-        const have = Math.min(end - s, len);
-        this.#skip = len - have;
-        return s + have;
-      }
-      if (s + len > end) return -1;
-      const raw = b.subarray(s, s + len);
-      if (kind === 'bytes') {
-        this.#record(off, name, `<${len} bytes>`);
-        push({ k: 'blob', len });
-      } else {
-        const v = kind === 'unicode' ? utf8.decode(raw) : latin1.decode(raw);
-        this.#record(off, name, short(v));
-        push({ k: 'str', v, bytes: kind === 'str', cut: false });
-      }
-      return s + len;
-    };
     switch (name) {
       case 'PROTO': {
-        if (!need(1)) return -1;
+        if (p + 1 > end) return -1;
         const v = b[p]!;
         this.#record(off, name, v);
         if (v > 5) this.#fatal(off, `unsupported pickle protocol ${v}`);
@@ -684,13 +727,13 @@ export class PickleStreamDisassembler {
         return p + 1;
       }
       case 'FRAME': {
-        if (!need(8)) return -1;
+        if (p + 8 > end) return -1;
         this.#record(off, name, u64(b, p));
         return p + 8;
       }
       case 'STOP': {
         this.#record(off, name);
-        pop();
+        this.#pop(off);
         if (m.nested && this.#outer.length > 0) {
           this.#m = this.#outer.pop()!;
           return p;
@@ -724,79 +767,79 @@ export class PickleStreamDisassembler {
         this.#record(off, name);
         const v = m.stack.at(-1);
         if (v === undefined) this.#fatal(off, 'stack underflow');
-        push(v);
+        this.#push(v);
         return p;
       }
       case 'NONE':
         this.#record(off, name);
-        push(NONE);
+        this.#push(NONE);
         return p;
       case 'NEWTRUE':
       case 'NEWFALSE':
         this.#record(off, name);
-        push(name === 'NEWTRUE' ? TRUE : FALSE);
+        this.#push(name === 'NEWTRUE' ? TRUE : FALSE);
         return p;
       case 'BININT':
-        if (!need(4)) return -1;
+        if (p + 4 > end) return -1;
         this.#record(off, name, i32(b, p));
-        push({ k: 'int', v: i32(b, p) });
+        this.#push(int(i32(b, p)));
         return p + 4;
       case 'BININT1':
-        if (!need(1)) return -1;
+        if (p + 1 > end) return -1;
         this.#record(off, name, b[p]!);
-        push({ k: 'int', v: b[p]! });
+        this.#push(int(b[p]!));
         return p + 1;
       case 'BININT2':
-        if (!need(2)) return -1;
+        if (p + 2 > end) return -1;
         this.#record(off, name, b[p]! | (b[p + 1]! << 8));
-        push({ k: 'int', v: b[p]! | (b[p + 1]! << 8) });
+        this.#push(int(b[p]! | (b[p + 1]! << 8)));
         return p + 2;
       case 'LONG1': {
-        if (!need(1)) return -1;
+        if (p + 1 > end) return -1;
         const n = b[p]!;
-        if (!need(1 + n)) return -1;
+        if (p + 1 + n > end) return -1;
         const v = longLE(b, p + 1, n);
         this.#record(off, name, Number.isNaN(v) ? `<${n}-byte int>` : v);
-        push({ k: 'int', v });
+        this.#push(int(v));
         return p + 1 + n;
       }
       case 'LONG4': {
-        if (!need(4)) return -1;
+        if (p + 4 > end) return -1;
         const n = i32(b, p);
         if (n < 0) this.#fatal(off, 'LONG4 with a negative length');
-        const r = bytesArg(4, n, 'bytes');
+        const r = this.#bytesArg(b, p, end, off, name, 4, n, 'bytes');
         if (r >= 0)
           m.stack[m.stack.length - 1] = { k: 'int', v: n <= 6 && r >= 0 ? longLE(b, p + 4, n) : Number.NaN };
         return r;
       }
       case 'BINFLOAT':
-        if (!need(8)) return -1;
+        if (p + 8 > end) return -1;
         this.#record(off, name);
-        push(FLOAT);
+        this.#push(FLOAT);
         return p + 8;
       case 'INT':
       case 'LONG':
       case 'FLOAT': {
-        const l = line();
+        const l = this.#line(b, p, end);
         if (!l) return -1;
         if (l[1] === -2) this.#fatal(off, `${name} line longer than ${LINE_MAX} bytes`);
         const t = l[0].trim().replace(/L$/, '');
         this.#record(off, name, short(t));
-        if (name === 'FLOAT') push(FLOAT);
-        else if (name === 'INT' && (t === '01' || t === '00')) push(t === '01' ? TRUE : FALSE);
+        if (name === 'FLOAT') this.#push(FLOAT);
+        else if (name === 'INT' && (t === '01' || t === '00')) this.#push(t === '01' ? TRUE : FALSE);
         else {
           if (!/^[+-]?\d+$/.test(t)) this.#fatal(off, `${name} argument is not an integer`);
-          push({ k: 'int', v: t.length <= 15 ? Number(t) : Number.NaN });
+          this.#push(int(t.length <= 15 ? Number(t) : Number.NaN));
         }
         return l[1];
       }
       case 'STRING':
       case 'UNICODE': {
-        const l = line();
+        const l = this.#line(b, p, end);
         if (!l) return -1;
         if (l[1] === -2) {
           this.#record(off, name, '<long line>');
-          push({ k: 'str', v: '', bytes: name === 'STRING', cut: true });
+          this.#push({ k: 'str', v: '', bytes: name === 'STRING', cut: true });
           this.#skipLine = true;
           return end;
         }
@@ -806,40 +849,40 @@ export class PickleStreamDisassembler {
           if (v === undefined) this.#fatal(off, 'STRING argument is not a quoted string');
         } else v = rawUnicodeEscape(l[0]);
         this.#record(off, name, short(v));
-        push({ k: 'str', v, bytes: name === 'STRING', cut: false });
+        this.#push({ k: 'str', v, bytes: name === 'STRING', cut: false });
         return l[1];
       }
       case 'BINSTRING': {
-        if (!need(4)) return -1;
+        if (p + 4 > end) return -1;
         const n = i32(b, p);
         if (n < 0) this.#fatal(off, 'BINSTRING with a negative length');
-        return bytesArg(4, n, 'str');
+        return this.#bytesArg(b, p, end, off, name, 4, n, 'str');
       }
       case 'SHORT_BINSTRING':
-        if (!need(1)) return -1;
-        return bytesArg(1, b[p]!, 'str');
+        if (p + 1 > end) return -1;
+        return this.#bytesArg(b, p, end, off, name, 1, b[p]!, 'str');
       case 'BINUNICODE':
-        if (!need(4)) return -1;
-        return bytesArg(4, u32(b, p), 'unicode');
+        if (p + 4 > end) return -1;
+        return this.#bytesArg(b, p, end, off, name, 4, u32(b, p), 'unicode');
       case 'SHORT_BINUNICODE':
-        if (!need(1)) return -1;
-        return bytesArg(1, b[p]!, 'unicode');
+        if (p + 1 > end) return -1;
+        return this.#bytesArg(b, p, end, off, name, 1, b[p]!, 'unicode');
       case 'BINUNICODE8':
-        if (!need(8)) return -1;
-        return bytesArg(8, u64(b, p), 'unicode');
+        if (p + 8 > end) return -1;
+        return this.#bytesArg(b, p, end, off, name, 8, u64(b, p), 'unicode');
       case 'BINBYTES':
-        if (!need(4)) return -1;
-        return bytesArg(4, u32(b, p), 'bytes');
+        if (p + 4 > end) return -1;
+        return this.#bytesArg(b, p, end, off, name, 4, u32(b, p), 'bytes');
       case 'SHORT_BINBYTES':
-        if (!need(1)) return -1;
-        return bytesArg(1, b[p]!, 'bytes');
+        if (p + 1 > end) return -1;
+        return this.#bytesArg(b, p, end, off, name, 1, b[p]!, 'bytes');
       case 'BINBYTES8':
       case 'BYTEARRAY8':
-        if (!need(8)) return -1;
-        return bytesArg(8, u64(b, p), 'bytes');
+        if (p + 8 > end) return -1;
+        return this.#bytesArg(b, p, end, off, name, 8, u64(b, p), 'bytes');
       case 'NEXT_BUFFER':
         this.#record(off, name);
-        push({ k: 'blob', len: 0 });
+        this.#push({ k: 'blob', len: 0 });
         return p;
       case 'READONLY_BUFFER':
         this.#record(off, name);
@@ -847,7 +890,7 @@ export class PickleStreamDisassembler {
         return p;
       case 'EMPTY_TUPLE':
         this.#record(off, name);
-        push({ k: 'tuple', items: [] });
+        this.#push({ k: 'tuple', items: [] });
         return p;
       case 'TUPLE1':
       case 'TUPLE2':
@@ -855,27 +898,27 @@ export class PickleStreamDisassembler {
         this.#record(off, name);
         const n = name === 'TUPLE1' ? 1 : name === 'TUPLE2' ? 2 : 3;
         const items: PV[] = [];
-        for (let i = 0; i < n; i++) items.unshift(pop());
-        push({ k: 'tuple', items });
+        for (let i = 0; i < n; i++) items.unshift(this.#pop(off));
+        this.#push({ k: 'tuple', items });
         return p;
       }
       case 'TUPLE': {
         this.#record(off, name);
         const items = this.#popMark(off);
-        push({ k: 'tuple', items: items.length > 64 ? items.slice(0, 64) : items });
+        this.#push({ k: 'tuple', items: items.length > 64 ? items.slice(0, 64) : items });
         return p;
       }
       case 'EMPTY_LIST':
         this.#record(off, name);
-        push({ k: 'list', n: 0 });
+        this.#push({ k: 'list', n: 0 });
         return p;
       case 'LIST':
         this.#record(off, name);
-        push({ k: 'list', n: this.#popMark(off).length });
+        this.#push({ k: 'list', n: this.#popMark(off).length });
         return p;
       case 'EMPTY_DICT':
         this.#record(off, name);
-        push({ k: 'dict', n: 0, entries: new Map() });
+        this.#push({ k: 'dict', n: 0, entries: new Map() });
         return p;
       case 'DICT': {
         this.#record(off, name);
@@ -885,20 +928,20 @@ export class PickleStreamDisassembler {
           const key = this.#str(items[i]);
           if (key !== undefined) d.entries.set(key, items[i + 1]!);
         }
-        push(d);
+        this.#push(d);
         return p;
       }
       case 'EMPTY_SET':
         this.#record(off, name);
-        push({ k: 'set', n: 0 });
+        this.#push({ k: 'set', n: 0 });
         return p;
       case 'FROZENSET':
         this.#record(off, name);
-        push({ k: 'set', n: this.#popMark(off).length });
+        this.#push({ k: 'set', n: this.#popMark(off).length });
         return p;
       case 'APPEND': {
         this.#record(off, name);
-        pop();
+        this.#pop(off);
         const t = m.stack.at(-1);
         if (t === undefined) this.#fatal(off, 'stack underflow');
         if (t.k === 'list') t.n++;
@@ -916,7 +959,7 @@ export class PickleStreamDisassembler {
       case 'SETITEM':
       case 'SETITEMS': {
         this.#record(off, name);
-        const items = name === 'SETITEM' ? [pop(), pop()].reverse() : this.#popMark(off);
+        const items = name === 'SETITEM' ? [this.#pop(off), this.#pop(off)].reverse() : this.#popMark(off);
         const t = m.stack.at(-1);
         if (t === undefined) this.#fatal(off, 'stack underflow');
         if (t.k === 'dict') {
@@ -930,7 +973,7 @@ export class PickleStreamDisassembler {
       }
       case 'GET':
       case 'PUT': {
-        const l = line();
+        const l = this.#line(b, p, end);
         if (!l) return -1;
         if (l[1] === -2 || !/^\d{1,15}$/.test(l[0].trim()))
           this.#fatal(off, `${name} argument is not an integer`);
@@ -942,21 +985,21 @@ export class PickleStreamDisassembler {
       }
       case 'BINGET':
       case 'BINPUT':
-        if (!need(1)) return -1;
+        if (p + 1 > end) return -1;
         this.#record(off, name, b[p]!);
         if (name === 'BINGET') this.#get(b[p]!, off);
         else this.#put(b[p]!, off);
         return p + 1;
       case 'LONG_BINGET':
       case 'LONG_BINPUT':
-        if (!need(4)) return -1;
+        if (p + 4 > end) return -1;
         this.#record(off, name, u32(b, p));
         if (name === 'LONG_BINGET') this.#get(u32(b, p), off);
         else this.#put(u32(b, p), off);
         return p + 4;
       case 'MEMOIZE':
         this.#record(off, name);
-        this.#put(m.memo.size, off);
+        this.#put(m.memoSize, off);
         return p;
       case 'GLOBAL':
       case 'INST': {
@@ -975,69 +1018,69 @@ export class PickleStreamDisassembler {
         const gname = utf8.decode(b.subarray(nl1 + 1, nl2));
         this.#record(off, name, short(`${module} ${gname}`));
         const g = this.#addGlobal(module, gname, off, name, true);
-        if (name === 'GLOBAL') push(g);
+        if (name === 'GLOBAL') this.#push(g);
         else {
           const args = this.#popMark(off);
-          push(this.#call(off, 'INST', g, { k: 'tuple', items: args.slice(0, 64) }));
+          this.#push(this.#call(off, 'INST', g, { k: 'tuple', items: args.slice(0, 64) }));
         }
         return nl2 + 1;
       }
       case 'STACK_GLOBAL': {
         this.#record(off, name);
-        const n = pop();
-        const mod = pop();
+        const n = this.#pop(off);
+        const mod = this.#pop(off);
         const ms = this.#str(mod);
         const ns = this.#str(n);
         const resolved = ms !== undefined && ns !== undefined;
-        push(this.#addGlobal(ms ?? '<unknown>', ns ?? '<unknown>', off, name, resolved));
+        this.#push(this.#addGlobal(ms ?? '<unknown>', ns ?? '<unknown>', off, name, resolved));
         return p;
       }
       case 'EXT1':
       case 'EXT2':
       case 'EXT4': {
         const n = name === 'EXT1' ? 1 : name === 'EXT2' ? 2 : 4;
-        if (!need(n)) return -1;
+        if (p + n > end) return -1;
         const v = n === 1 ? b[p]! : n === 2 ? b[p]! | (b[p + 1]! << 8) : i32(b, p);
         this.#record(off, name, v);
         // The copyreg extension registry is empty unless the loading program fills it.
         this.#addGlobal('copyreg', `<extension ${v}>`, off, 'EXT', false);
-        push({ k: 'ext', code: v });
+        this.#push({ k: 'ext', code: v });
         return p + n;
       }
       case 'PERSID': {
-        const l = line();
+        const l = this.#line(b, p, end);
         if (!l) return -1;
         if (l[1] === -2) this.#fatal(off, `PERSID line longer than ${LINE_MAX} bytes`);
         this.#record(off, name, short(l[0]));
         this.#persid++;
-        push({ k: 'persid', id: { k: 'str', v: l[0], bytes: false, cut: false } });
+        this.#push({ k: 'persid', id: { k: 'str', v: l[0], bytes: false, cut: false } });
         return l[1];
       }
       case 'BINPERSID':
         this.#record(off, name);
         this.#persid++;
-        push({ k: 'persid', id: pop() });
+        this.#push({ k: 'persid', id: this.#pop(off) });
         return p;
       case 'REDUCE': {
         this.#record(off, name);
-        const args = pop();
-        const fn = pop();
-        push(this.#call(off, 'REDUCE', fn, args));
+        const args = this.#pop(off);
+        const fn = this.#pop(off);
+        this.#push(this.#call(off, 'REDUCE', fn, args));
         return p;
       }
       case 'NEWOBJ': {
         this.#record(off, name);
-        const args = pop();
-        const cls = pop();
-        push(this.#call(off, 'NEWOBJ', cls, args));
+        const args = this.#pop(off);
+        const cls = this.#pop(off);
+        this.#push(this.#call(off, 'NEWOBJ', cls, args));
         return p;
       }
       case 'NEWOBJ_EX': {
         this.#record(off, name);
-        pop(); // kwargs
-        const args = pop();
-        const cls = pop();
-        push(this.#call(off, 'NEWOBJ_EX', cls, args));
+        this.#pop(off); // kwargs
+        const args = this.#pop(off);
+        const cls = this.#pop(off);
+        this.#push(this.#call(off, 'NEWOBJ_EX', cls, args));
         return p;
       }
       case 'OBJ': {
@@ -1045,12 +1088,12 @@ export class PickleStreamDisassembler {
         const items = this.#popMark(off);
         const cls = items[0];
         if (cls === undefined) this.#fatal(off, 'OBJ without a class');
-        push(this.#call(off, 'OBJ', cls, { k: 'tuple', items: items.slice(1, 65) }));
+        this.#push(this.#call(off, 'OBJ', cls, { k: 'tuple', items: items.slice(1, 65) }));
         return p;
       }
       case 'BUILD': {
         this.#record(off, name);
-        const state = pop();
+        const state = this.#pop(off);
         const obj = m.stack.at(-1);
         if (obj === undefined) this.#fatal(off, 'stack underflow');
         const target = obj.k === 'obj' ? (this.#dotted(obj.fn) ?? this.#render(obj.fn)) : this.#render(obj);
@@ -1075,17 +1118,23 @@ export class PickleStreamDisassembler {
   }
 
   #get(idx: number, off: number): void {
-    const v = this.#m.memo.get(idx);
+    const m = this.#m;
+    const v = idx < DENSE_MEMO ? m.memo[idx] : m.memoFar.get(idx);
     if (v === undefined) this.#fatal(off, `memo key ${idx} was never stored`);
     this.#push(v, off);
   }
 
   #put(idx: number, off: number): void {
-    const v = this.#m.stack.at(-1);
+    const m = this.#m;
+    const v = m.stack.at(-1);
     if (v === undefined) this.#fatal(off, 'memoize with an empty stack');
-    if (this.#m.memo.size >= this.#maxMemo && !this.#m.memo.has(idx))
-      this.#fatal(off, `more than ${this.#maxMemo} memo entries`, true);
-    this.#m.memo.set(idx, v);
+    const had = idx < DENSE_MEMO ? m.memo[idx] !== undefined : m.memoFar.has(idx);
+    if (!had) {
+      if (m.memoSize >= this.#maxMemo) this.#fatal(off, `more than ${this.#maxMemo} memo entries`, true);
+      m.memoSize++;
+    }
+    if (idx < DENSE_MEMO) m.memo[idx] = v;
+    else m.memoFar.set(idx, v);
   }
 
   /** joblib writes each array's bytes (or, for object arrays, a nested pickle) right after its wrapper's BUILD. */

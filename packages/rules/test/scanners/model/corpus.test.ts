@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Severity } from '@vigil/core';
@@ -167,6 +176,30 @@ describe('model-file corpus built with python3 at test time', () => {
 });
 
 describe('reading only what a check needs', () => {
+  it('seeks past a 4 GiB pickle payload and still finds the import after it', async () => {
+    const path = join(dir, 'sparse-4g.pkl');
+    const size = 4 * 1024 ** 3;
+    const head = new Uint8Array([
+      0x80,
+      4,
+      0x8e,
+      ...new Uint8Array(new BigUint64Array([BigInt(size)]).buffer),
+    ]);
+    const tail = new TextEncoder().encode("0cposix\nsystem\n(S'id'\ntR.");
+    writeFileSync(path, head);
+    truncateSync(path, head.length + size);
+    appendFileSync(path, tail);
+    const found: ArtifactDetection[] = [];
+    await modelFileScanner.scan(
+      { path, size: statSync(path).size, head },
+      { report: (d) => found.push(d), limits: LIMITS },
+    );
+    expect(found.map((d) => [d.subject, d.location.byteOffset])).toEqual([
+      ['posix.system', head.length + size + 1],
+    ]);
+    rmSync(path);
+  });
+
   it('inspects the header of a 4 GiB GGUF file with a few reads', async () => {
     const path = join(dir, 'sparse-4g.gguf');
     copyFileSync(join(dir, 'model.gguf'), path);

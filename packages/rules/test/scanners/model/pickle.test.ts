@@ -87,6 +87,20 @@ describe('disassemblePickle', () => {
     }
   });
 
+  it('handles self-referencing objects through the memo without recursing', () => {
+    const [d4, d0] = pyMany(
+      [
+        ['x', 4],
+        ['x', 0],
+      ],
+      "x = {}; x['me'] = x; y = [x]; y.append(y); x['y'] = y; x['t'] = (y, x)",
+    ).map((b) => disassemblePickle(b));
+    for (const d of [d4, d0]) {
+      expect(d?.issues).toEqual([]);
+      expect(d?.ops.filter((o) => o.op.endsWith('GET')).length).toBeGreaterThan(2);
+    }
+  });
+
   it('resolves REDUCE, NEWOBJ and BUILD targets with their arguments', () => {
     const d = disassemblePickle(
       py('X()', 2, 'class X:\n  def __reduce__(self): return (os.system, ("echo hi",))\nX.__module__ = "m"'),
