@@ -141,6 +141,19 @@ async function scanTimes(path: string, label: string): Promise<void> {
 
 await scanTimes(join(dir, 'model.pt'), `scan PyTorch zip (${TENSORS} tensors)`);
 {
+  // A pickle whose 4 GiB payload sits between two opcodes: the scan seeks past it.
+  const path = join(dir, 'big.pkl');
+  const size = 4 * 1024 ** 3;
+  const fd = openSync(path, 'w');
+  writeSync(fd, Buffer.from([0x80, 4, 0x8e, ...new Uint8Array(new BigUint64Array([BigInt(size)]).buffer)]));
+  closeSync(fd);
+  truncateSync(path, 11 + size);
+  const tail = openSync(path, 'a');
+  writeSync(tail, Buffer.from('0cposix\nsystem\n.'));
+  closeSync(tail);
+  await scanTimes(path, 'scan a 4 GiB pickle payload (sparse)');
+}
+{
   const path = join(dir, 'big.safetensors');
   const data = 4 * 1024 ** 3;
   const h = Buffer.from(JSON.stringify({ w: { dtype: 'U8', shape: [data], data_offsets: [0, data] } }));
