@@ -46,6 +46,7 @@ const TORCH_LEGACY_MAGIC = [
 ];
 const startsWith = (b: Uint8Array, m: readonly number[], at = 0) => m.every((x, i) => b[at + i] === x);
 // Opcodes a protocol 0/1 pickle starts with: MARK, GLOBAL, empty containers, NONE, and the text scalars.
+const PY_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const TEXT_PICKLE_START = new Set([0x28, 0x63, 0x5d, 0x7d, 0x29, 0x4e, 0x49, 0x4c, 0x46, 0x53, 0x56, 0x69]);
 
 /**
@@ -79,8 +80,9 @@ export function detectModelFormat(head: Uint8Array, size: number): ModelFormat {
   if (head.length >= 2 && TEXT_PICKLE_START.has(head[0]!)) {
     const d = disassemblePickle(head, { listing: false, maxPickles: 1 });
     const fatal = d.issues.some((i) => !i.message.includes('truncated'));
-    if (!fatal && d.opCount >= 2 && d.globals.every((g) => g.rating.verdict !== 'dangerous' || g.resolved))
-      return 'pickle';
+    // Text that happens to decode (`(c) 2020 …` is MARK then GLOBAL) names no importable module.
+    const importable = d.globals.every((g) => g.resolved && PY_NAME.test(g.module) && PY_NAME.test(g.name));
+    if (!fatal && d.opCount >= 2 && importable) return 'pickle';
   }
   if (
     head[0] === 0x78 &&

@@ -129,6 +129,7 @@ describe('model-file corpus built with python3 at test time', () => {
     expect(detectModelFormat(...head('evil-zlib.joblib'))).toBe('zlib');
     expect(detectModelFormat(new TextEncoder().encode('# README\nhello\n'), 15)).toBe('unknown');
     expect(detectModelFormat(new TextEncoder().encode('config = 1\nother\n'), 17)).toBe('unknown');
+    expect(detectModelFormat(new TextEncoder().encode('(c) 2020 Someone\nAll rights reserved\n'), 38)).toBe('unknown');
   });
 
   it('does not take text files or unrelated zips for models', () => {
