@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ObservedUseDocument, Severity } from '@vigil/core';
+import { type ObservedUseDocument, SEVERITIES, type Severity, severityRank } from '@vigil/core';
 import type { ArtifactDetection } from '../scanner.js';
 
 /**
@@ -100,8 +100,6 @@ export function modelFilesOpened(
   });
 }
 
-const ORDER: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
-
 /**
  * Weighs a model-file detection by whether its file was loaded: a file a
  * workload opened is promoted one severity step (to at most `critical`), one
@@ -121,15 +119,15 @@ export function weighByModelUse(
   ruleSeverity: Severity = 'medium',
 ): ArtifactDetection {
   const sev = d.severity ?? ruleSeverity;
-  const i = ORDER.indexOf(sev);
+  const i = severityRank(sev);
   const reasons = [...(d.riskReasons ?? [])];
   if (use?.opened) {
     reasons.push(`model file ${use.reason}: promoted`);
-    return { ...d, severity: ORDER[Math.min(ORDER.length - 1, i + 1)]!, riskReasons: reasons };
+    return { ...d, severity: SEVERITIES[Math.min(SEVERITIES.length - 1, i + 1)]!, riskReasons: reasons };
   }
   if (use?.runtimeData) {
     reasons.push(`model file ${use.reason}: demoted`);
-    return { ...d, severity: i <= 1 ? sev : ORDER[i - 1]!, riskReasons: reasons };
+    return { ...d, severity: i <= 1 ? sev : SEVERITIES[i - 1]!, riskReasons: reasons };
   }
   reasons.push('no runtime data to tell whether the model file was loaded');
   return { ...d, riskReasons: reasons };

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Severity } from '@vigil/core';
+import { type Severity, severityRank } from '@vigil/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type ArtifactDetection,
@@ -42,7 +42,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Small enough that the bombs of the corpus reach them, large enough for every benign file. */
 const LIMITS: ScanLimits = { ...DEFAULT_SCAN_LIMITS, maxExpandedBytes: 32 << 20, maxEntries: 1000 };
-const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 const ruleSeverity = new Map(MODEL_RULES.map((r) => [r.id, r.severity]));
 const severityOf = (d: ArtifactDetection): Severity => d.severity ?? ruleSeverity.get(d.ruleId)!;
 
@@ -65,7 +64,7 @@ describe('model-file corpus built with python3 at test time', () => {
   it.each(corpus.filter((c) => c.expect === 'bad'))('flags $file at medium or above', async (c) => {
     const found = await scan(c.file);
     expect(
-      found.some((d) => RANK[severityOf(d)] >= RANK.medium),
+      found.some((d) => severityRank(severityOf(d)) >= severityRank('medium')),
       JSON.stringify(found),
     ).toBe(true);
     if (c.rule) expect(found.map((d) => d.ruleId)).toContain(c.rule);
@@ -129,7 +128,9 @@ describe('model-file corpus built with python3 at test time', () => {
     expect(detectModelFormat(...head('evil-zlib.joblib'))).toBe('zlib');
     expect(detectModelFormat(new TextEncoder().encode('# README\nhello\n'), 15)).toBe('unknown');
     expect(detectModelFormat(new TextEncoder().encode('config = 1\nother\n'), 17)).toBe('unknown');
-    expect(detectModelFormat(new TextEncoder().encode('(c) 2020 Someone\nAll rights reserved\n'), 38)).toBe('unknown');
+    expect(detectModelFormat(new TextEncoder().encode('(c) 2020 Someone\nAll rights reserved\n'), 38)).toBe(
+      'unknown',
+    );
   });
 
   it('does not take text files or unrelated zips for models', () => {
