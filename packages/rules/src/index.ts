@@ -125,6 +125,36 @@ export type { StdioListOptions } from './scanners/mcp/stdio-client.js';
 export { listStdioServer } from './scanners/mcp/stdio-client.js';
 export type { ToolClass } from './scanners/mcp/tool-classes.js';
 export { classifyTool, TOOL_CLASS_TABLE } from './scanners/mcp/tool-classes.js';
+export type { ChatTemplateProblem } from './scanners/model/chat-template.js';
+export { inspectChatTemplate } from './scanners/model/chat-template.js';
+export type { GgufInspection, GgufOptions, GgufProblem, GgufTensor } from './scanners/model/gguf.js';
+export { inspectGguf } from './scanners/model/gguf.js';
+export type { KerasConfigProblem } from './scanners/model/keras.js';
+export { inspectKerasConfig } from './scanners/model/keras.js';
+export type { ModelFileUse } from './scanners/model/loaded.js';
+export { modelFilesOpened, weighByModelUse } from './scanners/model/loaded.js';
+export type { ModelFormat } from './scanners/model/model-scanner.js';
+export { detectModelFormat, modelFileScanner } from './scanners/model/model-scanner.js';
+export type { NpyHeader } from './scanners/model/numpy.js';
+export { parseNpyHeader } from './scanners/model/numpy.js';
+export type {
+  PickleCall,
+  PickleDisassembly,
+  PickleDisassemblyOptions,
+  PickleGlobal,
+  PickleIssue,
+  PickleOp,
+} from './scanners/model/pickle.js';
+export { disassemblePickle, isPickleOpcode, PickleStreamDisassembler } from './scanners/model/pickle.js';
+export type { PickleImportRating } from './scanners/model/pickle-imports.js';
+export { python3ImportOf, rateDottedTarget, ratePickleImport } from './scanners/model/pickle-imports.js';
+export { MODEL_RULE, MODEL_RULES } from './scanners/model/rules.js';
+export type {
+  SafetensorsInspection,
+  SafetensorsProblem,
+  SafetensorsTensor,
+} from './scanners/model/safetensors.js';
+export { inspectSafetensorsHeader } from './scanners/model/safetensors.js';
 export type { ScanResult } from './scanners/result.js';
 export { SCAN_RESULT_SCHEMA_VERSION, ScanResultSchema } from './scanners/result.js';
 export type { ScanOptions, ScanProgress } from './scanners/scan.js';

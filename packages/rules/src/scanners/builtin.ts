@@ -1,5 +1,6 @@
 import { agentRulesScanner } from './agent-rules/scanner.js';
 import { createMcpScanner, type McpScanner, type McpScannerOptions } from './mcp/scanner.js';
+import { modelFileScanner } from './model/model-scanner.js';
 import type { ArtifactScanner } from './scanner.js';
 
 /** Options for {@link builtinScanners}. */
@@ -21,5 +22,5 @@ export interface BuiltinScannerOptions {
  */
 export function builtinScanners(options: BuiltinScannerOptions = {}): ArtifactScanner[] {
   const mcp = options.mcp && 'scan' in options.mcp ? options.mcp : createMcpScanner(options.mcp);
-  return [mcp, agentRulesScanner];
+  return [mcp, agentRulesScanner, modelFileScanner];
 }

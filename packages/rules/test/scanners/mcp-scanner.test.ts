@@ -38,6 +38,8 @@ describe('scanPaths over the corpus', async () => {
     expect(result.scanners.map((s) => [s.id, s.artifacts])).toEqual([
       ['vigil.scan.mcp', 6],
       ['vigil.scan.agent-rules', 9],
+      // Built in, and no file of this corpus is a model file.
+      ['vigil.scan.model-files', 0],
     ]);
     expect(result.scanners.reduce((n, s) => n + s.findings, 0)).toBe(result.findings.length);
   });
