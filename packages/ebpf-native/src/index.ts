@@ -25,5 +25,5 @@ export {
 } from './probe.js';
 export type { SensorOptions, SensorStats } from './sensor.js';
 export { Sensor } from './sensor.js';
-export type { WorkloadCgroupOptions } from './workload-cgroup.js';
+export type { WorkloadCgroupOptions, WorkloadProcess } from './workload-cgroup.js';
 export { WorkloadCgroup } from './workload-cgroup.js';
