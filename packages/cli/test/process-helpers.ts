@@ -14,11 +14,18 @@ export interface CliProcess {
   stdout(): string;
 }
 
-/** Starts `vigil ARGS…` as a real process. */
-export function spawnCli(args: readonly string[], cwd = REPO): CliProcess {
+/**
+ * Starts `vigil ARGS…` as a real process. With `readyFile`, that file appears once the
+ * modules are loaded and the command (with its signal handlers) has started.
+ */
+export function spawnCli(
+  args: readonly string[],
+  options: { cwd?: string; readyFile?: string } = {},
+): CliProcess {
   const child = spawn(process.execPath, ['--conditions=@vigil/source', '--import', 'tsx', CLI, ...args], {
-    cwd,
+    cwd: options.cwd ?? REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...(options.readyFile ? { VIGIL_TEST_READY_FILE: options.readyFile } : {}) },
   });
   let out = '';
   let err = '';

@@ -100,6 +100,8 @@ export const recordCommand: Command = {
       }
     };
     for (const s of STOP_SIGNALS) process.on(s, onSignal);
+    // A signal that came before these listeners (while the command line was read) counts.
+    if (ctx.signal.aborted) stop.abort();
     const name = ctx.args.values['name'];
     try {
       const r = await recordRun(command, {
