@@ -5,10 +5,27 @@ import { CaptureWriter, VigilError } from '@vigil/core';
 import { Sensor, type SensorOptions, WorkloadCgroup, type WorkloadProcess } from '@vigil/ebpf-native';
 import { VERSION } from './version.js';
 
-/** How long a command has to exit after it was asked to stop before it is killed, by default. */
+/**
+ * How long a command has to exit after it was asked to stop before it is killed, by default
+ * (milliseconds).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_KILL_AFTER_MS, recordRun } from '@vigil/cli';
+ *
+ * await recordRun(['my-agent'], { out: 'run.vcap', killAfterMs: DEFAULT_KILL_AFTER_MS * 3 });
+ * ```
+ */
 export const DEFAULT_KILL_AFTER_MS = 10_000;
 
-/** Options for {@link recordRun}. */
+/**
+ * Options for {@link recordRun}.
+ *
+ * @example
+ * ```ts
+ * const options: RecordRunOptions = { out: 'run.vcap', name: 'agent', waitDescendants: true };
+ * ```
+ */
 export interface RecordRunOptions {
   /**
    * The capture file to write. It is written in place as the recording goes (flushed every
@@ -53,7 +70,15 @@ export interface RecordRunOptions {
   readonly onNotice?: (line: string) => void;
 }
 
-/** What {@link recordRun} reports. */
+/**
+ * What {@link recordRun} reports.
+ *
+ * @example
+ * ```ts
+ * const r: RecordRunResult = await recordRun(['my-agent'], { out: 'run.vcap' });
+ * if (r.killedDescendants.length > 0) console.warn('left running:', r.killedDescendants);
+ * ```
+ */
 export interface RecordRunResult {
   readonly out: string;
   readonly events: number;

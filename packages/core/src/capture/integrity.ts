@@ -1,4 +1,11 @@
-/** A capture that ended without its trailer. */
+/**
+ * A capture that ended without its trailer.
+ *
+ * @example
+ * ```ts
+ * for (const c of source.integrity().incomplete) console.warn(c.path, c.truncatedAt);
+ * ```
+ */
 export interface IncompleteCapture {
   readonly path: string;
   /** Byte offset of an incomplete final block, when the file also ends inside one. */

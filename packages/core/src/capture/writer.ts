@@ -41,7 +41,14 @@ export interface CaptureWriterOptions {
   readonly flushIntervalMs?: number;
 }
 
-/** How often a {@link CaptureWriter} writes buffered records by default, in milliseconds. */
+/**
+ * How often a {@link CaptureWriter} writes buffered records by default, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const w = CaptureWriter.create('run.vcap', { header: { source: 'synthetic' }, flushIntervalMs: DEFAULT_CAPTURE_FLUSH_INTERVAL_MS * 4 });
+ * ```
+ */
 export const DEFAULT_CAPTURE_FLUSH_INTERVAL_MS = 250;
 
 /**
