@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureWriter, SqliteBaselineStore, type VigilEvent } from '@vigil/core';
@@ -75,7 +75,7 @@ describe('vigil learn --store: one outcome', () => {
 });
 
 describe('captures without a trailer', () => {
-  it('are read with a warning and flagged in inspect, learn and check (text and json); --strict refuses them', async () => {
+  it('are read with a warning (inspect, learn, check, gap) and flagged in their output (text and json); --strict refuses them', async () => {
     const inspect = await runCli(['inspect', '--json', cutShort]);
     expect(inspect.code).toBe(0);
     expect(inspect.stderr).toMatch(/warning: .*cut-short\.vcap has no trailer/);
@@ -93,6 +93,13 @@ describe('captures without a trailer', () => {
     expect(JSON.parse(checked.stdout).integrity.complete).toBe(false);
     const text = await runCli(['check', cutShort]);
     expect(text.stdout).toMatch(/INCOMPLETE: .*cut-short\.vcap has no trailer/);
+    const declared = join(dir, 'k8s.yaml');
+    writeFileSync(
+      declared,
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: agent, namespace: ai }\n',
+    );
+    const gap = await runCli(['gap', '--declared', declared, cutShort]);
+    expect(gap.stderr).toMatch(/warning: .*cut-short\.vcap has no trailer/);
     for (const cmd of [['inspect'], ['learn', '--out', join(dir, 'strict.json')], ['check']]) {
       const strict = await runCli([...cmd, '--strict', cutShort]);
       expect(strict.code, cmd[0]).toBe(2);

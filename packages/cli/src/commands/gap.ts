@@ -23,7 +23,6 @@ import {
   observedUseFromBaseline,
   type PermissionDomain,
   PermissionDomainSchema,
-  ReplaySource,
   type RiskRanking,
   rankRisk,
   readBaselineFile,
@@ -31,6 +30,7 @@ import {
   Vigil,
   VigilError,
 } from '@vigil/core';
+import { captureSource, warnIncomplete } from '../captures.js';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
 import { writeAtomic } from '../output.js';
@@ -232,8 +232,11 @@ export const gapCommand: Command = {
       if (await isCapture(p)) captures.push(p);
       else docs.push(observedUseFromBaseline((await readBaselineFile(p)).toDocument()));
     }
-    if (captures.length > 0)
-      docs.push(await observe(new ReplaySource(captures, { signal: ctx.signal }), ctx.signal, true));
+    if (captures.length > 0) {
+      const source = captureSource(ctx, captures);
+      docs.push(await observe(source, ctx.signal, true));
+      warnIncomplete(ctx, source);
+    }
     for (const f of audit)
       docs.push(await observe(new KubernetesAuditSource(f, { signal: ctx.signal }), ctx.signal, false));
     for (const f of trails)
