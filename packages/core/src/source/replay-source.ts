@@ -81,7 +81,7 @@ export class ReplaySource implements EventSource {
         if (requireTrailer === true) {
           throw new VigilError(
             'CAPTURE_TRUNCATED',
-            'capture has no trailer: its recorder was killed or crashed, so the end of the recording is missing (read it without --strict to use what is there)',
+            'capture has no trailer: its recorder was killed or crashed, so the end of the recording is missing (read without requireTrailer, or without --strict in the CLI, to use what is there)',
             {
               location: {
                 file: path,
