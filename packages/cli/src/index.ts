@@ -13,6 +13,6 @@ export { exitCodeFor, parseFailOn } from './fail-on.js';
 export type { CliIo } from './main.js';
 export { main } from './main.js';
 export type { RecordRunOptions, RecordRunResult } from './record-run.js';
-export { recordRun } from './record-run.js';
+export { DEFAULT_KILL_AFTER_MS, recordRun } from './record-run.js';
 export { EXIT_BROKEN_PIPE, runVigilProcess } from './run-process.js';
 export { VERSION } from './version.js';

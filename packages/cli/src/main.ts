@@ -108,6 +108,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   const onSignal = () => controller.abort(new VigilError('ABORTED', 'interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // A closed terminal or a daemon manager's reload: stop as cleanly as on SIGTERM.
+  process.once('SIGHUP', onSignal);
   try {
     const args = parseCommandArgs(cmd, rest);
     if (args.values['help'] === true) {
@@ -151,6 +153,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
 }
 

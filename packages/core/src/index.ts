@@ -18,12 +18,14 @@ export {
   CaptureTrailerSchema,
   SUPPORTED_CAPTURE_VERSIONS,
 } from './capture/format.js';
+export type { CaptureIntegrity, IncompleteCapture } from './capture/integrity.js';
+export { describeCaptureIntegrity } from './capture/integrity.js';
 export type { CaptureReaderOptions } from './capture/reader.js';
 export { CaptureReader, readCapture } from './capture/reader.js';
 export type { CaptureSummary, SeenCount, WorkloadSummary } from './capture/summary.js';
 export { CaptureSummaryBuilder } from './capture/summary.js';
 export type { CaptureWriterOptions } from './capture/writer.js';
-export { CaptureWriter } from './capture/writer.js';
+export { CaptureWriter, DEFAULT_CAPTURE_FLUSH_INTERVAL_MS } from './capture/writer.js';
 export * from './enforcement/public.js';
 export { fromZodError } from './errors/from-zod.js';
 export type {

@@ -30,5 +30,5 @@ export type { ResponseTarget } from './responses.js';
 export { enforcementResponses } from './responses.js';
 export type { SensorOptions, SensorStats } from './sensor.js';
 export { Sensor } from './sensor.js';
-export type { WorkloadCgroupOptions } from './workload-cgroup.js';
+export type { WorkloadCgroupOptions, WorkloadProcess } from './workload-cgroup.js';
 export { WorkloadCgroup } from './workload-cgroup.js';

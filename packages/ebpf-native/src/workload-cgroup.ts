@@ -1,5 +1,6 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { VigilError } from '@vigil/core';
 import { cgroup2Root, cgroupIdOf } from './internal/cgroup-resolver.js';
@@ -19,6 +20,7 @@ function onSignal(signal: NodeJS.Signals): void {
   removeAllSync();
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
+  process.removeListener('SIGHUP', onSignal);
   process.kill(process.pid, signal);
 }
 
@@ -29,6 +31,102 @@ function installExitHook(): void {
   // First in line, so listeners the host added (even `once` ones) are still counted when the signal arrives.
   process.prependListener('SIGINT', onSignal);
   process.prependListener('SIGTERM', onSignal);
+  process.prependListener('SIGHUP', onSignal);
+}
+
+/** The name the watchdog runs under; how {@link findWatchdog} recognises one. */
+const WATCHDOG_NAME = 'vigil-cgroup-watchdog';
+
+// The watchdog: a shell in its own session (so terminal signals and the recorder's process
+// group do not reach it) that blocks reading a pipe from its owner. A clean owner writes
+// "release" after removing the cgroup. Any other end of the pipe (the owner died, even of
+// SIGKILL, since the kernel closes its descriptors) means the workload would be orphaned:
+// the watchdog kills everything in the cgroup and removes it. The inode check keeps it from
+// touching a later cgroup created under the same name.
+const WATCHDOG_SCRIPT = `trap '' INT HUP TERM QUIT PIPE
+IFS= read -r line
+[ "$line" = release ] && exit 0
+i=0
+while [ -d "$1" ] && [ "$(stat -c %i "$1" 2>/dev/null)" = "$2" ] && [ $i -lt 400 ]; do
+  if [ -e "$1/cgroup.kill" ]; then echo 1 > "$1/cgroup.kill" 2>/dev/null
+  else find "$1" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null; fi
+  find "$1" -depth -type d -exec rmdir {} + 2>/dev/null
+  i=$((i + 1))
+  sleep 0.05
+done
+# A run's parent (vigil-NAME) goes too when this was its last run; rmdir refuses anything else.
+case "$(basename "$(dirname "$1")")" in vigil-*) rmdir "$(dirname "$1")" 2>/dev/null ;; esac
+exit 0`;
+
+/** Pid of a live watchdog guarding `dir`, found by its command line. */
+function findWatchdog(dir: string): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const at = argv.indexOf(WATCHDOG_NAME);
+    if (at >= 0 && argv[at + 1] === dir) return Number(e);
+  }
+  return undefined;
+}
+
+/** Child cgroup directories of `dir`, deepest first (they must go before their parent). */
+function childCgroups(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number) => {
+    if (depth > 32) return;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      walk(join(d, e.name), depth + 1);
+      out.push(join(d, e.name));
+    }
+  };
+  walk(dir, 0);
+  return out;
+}
+
+/** Pids in `dir` and every cgroup below it. */
+function pidsBelow(dir: string): number[] {
+  const pids: number[] = [];
+  for (const d of [...childCgroups(dir), dir]) {
+    try {
+      for (const l of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n'))
+        if (l.length > 0) pids.push(Number(l));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/**
+ * A process of a workload, as {@link WorkloadCgroup.processes} lists it.
+ *
+ * @example
+ * ```ts
+ * for (const p of cg.processes()) console.log(p.pid, p.comm);
+ * ```
+ */
+export interface WorkloadProcess {
+  readonly pid: number;
+  /** The kernel's short command name (`/proc/PID/comm`), or `?` when it exited meanwhile. */
+  readonly comm: string;
 }
 
 function singleSegment(name: string, what: string): void {
@@ -56,6 +154,12 @@ export interface WorkloadCgroupOptions {
    * `vigil-NAME/run-…`, so runs of one workload can overlap.
    */
   readonly parent?: string;
+  /**
+   * Start a watchdog: a small detached process that kills everything in the cgroup and
+   * removes it when this process dies without removing it (SIGKILL, a crash), so a
+   * workload is never left running unobserved. Default true.
+   */
+  readonly watchdog?: boolean;
 }
 
 /**
@@ -78,13 +182,34 @@ export class WorkloadCgroup {
   readonly path: string;
   /** The cgroup v2 id (inode number) as a decimal string. */
   readonly id: string;
+  /**
+   * True when a cgroup of this name was left by an earlier owner that died (nothing ran in
+   * it and no watchdog guarded it) and was removed to create this one.
+   */
+  readonly reclaimed: boolean;
+  /** Pid of the watchdog process, when one was started. */
+  readonly watchdogPid: number | undefined;
   #removed = false;
   #parentDir: string | undefined;
+  #watchdog: ChildProcess | undefined;
 
-  private constructor(dir: string, path: string) {
+  private constructor(dir: string, path: string, reclaimed: boolean, watchdog: boolean) {
     this.dir = dir;
     this.path = path;
     this.id = cgroupIdOf(dir);
+    this.reclaimed = reclaimed;
+    if (watchdog) {
+      const w = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, WATCHDOG_NAME, dir, this.id], {
+        detached: true,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      w.on('error', () => undefined);
+      w.stdin?.on('error', () => undefined);
+      w.unref();
+      (w.stdin as Socket | null)?.unref();
+      this.#watchdog = w;
+    }
+    this.watchdogPid = this.#watchdog?.pid;
   }
 
   /** Creates the cgroup directory; throws `CGROUP` with the reason when it cannot. */
@@ -95,6 +220,7 @@ export class WorkloadCgroup {
     if (options.parent !== undefined) singleSegment(options.parent, 'cgroup parent');
     const parentDir = options.parent !== undefined ? join(root, options.parent) : undefined;
     const dir = join(parentDir ?? root, name);
+    let reclaimed = false;
     try {
       // Another run of the same parent may remove it between the two mkdirs: try again.
       for (let attempt = 0; ; attempt++) {
@@ -103,11 +229,18 @@ export class WorkloadCgroup {
           mkdirSync(dir);
           break;
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || parentDir === undefined || attempt >= 8)
-            throw e;
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EEXIST' && !reclaimed) {
+            // A leftover of an owner that died: removed when nothing guards it or runs in it.
+            WorkloadCgroup.#reclaim(dir);
+            reclaimed = true;
+            continue;
+          }
+          if (code !== 'ENOENT' || parentDir === undefined || attempt >= 8) throw e;
         }
       }
     } catch (cause) {
+      if (cause instanceof VigilError) throw cause;
       const code = (cause as NodeJS.ErrnoException).code;
       throw new VigilError(
         code === 'EACCES' || code === 'EPERM' ? 'PRIVILEGE_REQUIRED' : 'CGROUP',
@@ -118,11 +251,47 @@ export class WorkloadCgroup {
     const cg = new WorkloadCgroup(
       dir,
       options.parent !== undefined ? `/${options.parent}/${name}` : `/${name}`,
+      reclaimed,
+      options.watchdog ?? true,
     );
     cg.#parentDir = parentDir;
     live.add(cg);
     installExitHook();
     return cg;
+  }
+
+  /**
+   * A cgroup of the wanted name already exists. When nothing guards it and nothing runs
+   * in it, it is a leftover of an owner that died: remove it. Otherwise say what to do.
+   */
+  static #reclaim(dir: string): void {
+    const owner = findWatchdog(dir);
+    if (owner !== undefined) {
+      throw new VigilError(
+        'CGROUP',
+        `cgroup ${dir} is in use by another running recorder (its watchdog is pid ${owner}); choose another name or wait for that recording to end`,
+      );
+    }
+    const pids = pidsBelow(dir);
+    if (pids.length > 0) {
+      const shown = pids.slice(0, 10).join(', ') + (pids.length > 10 ? ', …' : '');
+      throw new VigilError(
+        'CGROUP',
+        `cgroup ${dir} already exists with ${pids.length} process(es) still running in it (pid ${shown}), left by a recorder that did not finish; look at them with 'ps -o pid,args -p ${pids.slice(0, 10).join(',')}', then end them and remove the cgroup with: echo 1 > ${join(dir, 'cgroup.kill')} && rmdir ${dir}`,
+      );
+    }
+    for (const d of [...childCgroups(dir), dir]) {
+      try {
+        rmdirSync(d);
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw new VigilError(
+          'CGROUP',
+          `cgroup ${dir} already exists and its leftover ${d} cannot be removed: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+    }
   }
 
   /** Moves an existing process into this cgroup. */
@@ -142,6 +311,49 @@ export class WorkloadCgroup {
       ['-c', 'echo $$ > "$1" && shift && exec "$@"', 'vigil', procs, command, ...args],
       options,
     );
+  }
+
+  /**
+   * Every process in the cgroup and the cgroups below it, with its command name: what is
+   * still running of the workload.
+   */
+  processes(): WorkloadProcess[] {
+    return pidsBelow(this.dir).map((pid) => {
+      let comm = '?';
+      try {
+        comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        // exited meanwhile
+      }
+      return { pid, comm };
+    });
+  }
+
+  /** Whether any process runs in the cgroup or below it (the kernel's `populated` flag). */
+  populated(): boolean {
+    try {
+      return /^populated 1$/m.test(readFileSync(join(this.dir, 'cgroup.events'), 'utf8'));
+    } catch {
+      return pidsBelow(this.dir).length > 0;
+    }
+  }
+
+  /**
+   * Sends `signal` to every process in the cgroup and below it; SIGKILL (the default)
+   * goes through `cgroup.kill`, which no process can escape by forking.
+   */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (signal === 'SIGKILL') {
+      this.#killAll();
+      return;
+    }
+    for (const pid of pidsBelow(this.dir)) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
   }
 
   /** Pids currently in the cgroup. */
@@ -177,23 +389,14 @@ export class WorkloadCgroup {
 
   /** Child cgroups the workload created, deepest first (they must go before their parent). */
   #children(): string[] {
-    const out: string[] = [];
-    const walk = (dir: string, depth: number) => {
-      if (depth > 32) return;
-      let entries: import('node:fs').Dirent[];
-      try {
-        entries = readdirSync(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        if (!e.isDirectory()) continue;
-        walk(join(dir, e.name), depth + 1);
-        out.push(join(dir, e.name));
-      }
-    };
-    walk(this.dir, 0);
-    return out;
+    return childCgroups(this.dir);
+  }
+
+  /** Tells the watchdog the cgroup is gone and it can exit. */
+  #release(): void {
+    const w = this.#watchdog;
+    this.#watchdog = undefined;
+    if (w?.stdin && !w.stdin.destroyed) w.stdin.end('release\n');
   }
 
   #rmdirChildren(): void {
@@ -231,6 +434,7 @@ export class WorkloadCgroup {
     }
     this.#removed = true;
     live.delete(this);
+    this.#release();
     this.#removeParent();
   }
 
@@ -264,6 +468,7 @@ export class WorkloadCgroup {
     this.#removed = !existsSync(this.dir);
     if (this.#removed) {
       live.delete(this);
+      this.#release();
       this.#removeParent();
     }
   }

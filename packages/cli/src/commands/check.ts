@@ -1,13 +1,14 @@
 import { open } from 'node:fs/promises';
 import {
   BaselineSet,
+  type CaptureIntegrity,
   type Consumer,
   DnsEnricher,
   DriftDetector,
+  describeCaptureIntegrity,
   type Finding,
   isVigilError,
   ProcessTreeEnricher,
-  ReplaySource,
   readBaselineFile,
   SEVERITIES,
   type Severity,
@@ -18,6 +19,7 @@ import {
 } from '@vigil/core';
 import { buildFindingsReport, renderHtml, renderMarkdown, toOcsf, toSarif } from '@vigil/reporters';
 import { builtinPacks, loadExceptions, loadRulePacks, type RulePack, rulesCheckDetector } from '@vigil/rules';
+import { captureSource, STRICT_HELP, STRICT_OPTION, warnIncomplete } from '../captures.js';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
 import { VERSION } from '../version.js';
@@ -127,11 +129,14 @@ export function renderCheckText(
   findings: readonly Finding[],
   events: number,
   minSeverity: Severity,
+  integrity?: CaptureIntegrity,
 ): string {
   const out: string[] = [];
   out.push(
     `${captures.join(', ')}: ${events} events checked${baselines.size > 0 ? ` against ${baselines.size} baseline(s)` : ' (no baseline: rules only)'}`,
   );
+  if (integrity !== undefined && !integrity.complete)
+    for (const line of describeCaptureIntegrity(integrity)) out.push(`  INCOMPLETE: ${line}`);
   for (const b of baselines.baselines())
     out.push(`  ${b.subject} @ ${b.versionKey}  version ${b.version}  ${b.status}`);
   const shown = findings.filter((f) => severityRank(f.severity) >= severityRank(minSeverity));
@@ -193,6 +198,7 @@ export const checkCommand: Command = {
     exceptions: { type: 'string' },
     'no-builtin-rules': { type: 'boolean' },
     'use-baseline': { type: 'string' },
+    ...STRICT_OPTION,
   },
   optionHelp: {
     baseline: 'a baseline file from vigil learn (JSON or msgpack) or a SQLite baseline store',
@@ -204,6 +210,7 @@ export const checkCommand: Command = {
     exceptions: 'a JSON exceptions document (allowlist entries per rule and workload)',
     'no-builtin-rules': 'run only the packs given with --rules',
     'use-baseline': 'check workloads that have no baseline of their own against the baseline of this subject',
+    strict: STRICT_HELP,
   },
   formats: ['text', 'json', 'sarif', 'markdown', 'html', 'ocsf'],
   async run(ctx) {
@@ -224,7 +231,7 @@ export const checkCommand: Command = {
     const detectors = CHECK_DETECTORS.map((make) =>
       make({ baselines, allowLearning: ctx.args.values['allow-learning'] === true, packs, exceptions }),
     );
-    const source = new ReplaySource(captures, { signal: ctx.signal });
+    const source = captureSource(ctx, captures);
     const enrichers =
       ctx.args.values['no-dns'] === true
         ? [new ProcessTreeEnricher()]
@@ -235,6 +242,7 @@ export const checkCommand: Command = {
     const summary = await vigil.run({ signal: ctx.signal });
     if (errors.length > 0) throw errors[0]!;
     if (ctx.signal.aborted) throw new VigilError('ABORTED', 'interrupted; nothing written');
+    const integrity = warnIncomplete(ctx, source);
     const findings = detectors
       .flatMap((d) => d.findings())
       .sort(
@@ -269,6 +277,7 @@ export const checkCommand: Command = {
               entries: b.size(),
             })),
             events: summary.events,
+            integrity,
             drops: summary.source.drops,
             findings,
           },
@@ -277,7 +286,7 @@ export const checkCommand: Command = {
         )}\n`,
       );
     } else {
-      await ctx.emit(renderCheckText(captures, baselines, findings, summary.events, minSeverity));
+      await ctx.emit(renderCheckText(captures, baselines, findings, summary.events, minSeverity, integrity));
     }
     return exitCodeFor(findings, failOn);
   },

@@ -24,7 +24,6 @@ import {
   type PermissionDomain,
   PermissionDomainSchema,
   prepareArtifactFolder,
-  ReplaySource,
   type RiskRanking,
   rankRisk,
   readBaselineFile,
@@ -35,6 +34,7 @@ import {
   VigilError,
   writeOutput,
 } from '@vigil/core';
+import { captureSource, warnIncomplete } from '../captures.js';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
 
@@ -259,8 +259,11 @@ export const gapCommand: Command = {
       else
         docs.push(observedUseFromBaseline((await readBaselineFile(p, { signal: ctx.signal })).toDocument()));
     }
-    if (captures.length > 0)
-      docs.push(await observe(new ReplaySource(captures, { signal: ctx.signal }), ctx.signal, true));
+    if (captures.length > 0) {
+      const source = captureSource(ctx, captures);
+      docs.push(await observe(source, ctx.signal, true));
+      warnIncomplete(ctx, source);
+    }
     const skipped: SkippedRecords[] = [];
     const logs: [string, EventSource][] = [
       ...audit.map((f): [string, EventSource] => [

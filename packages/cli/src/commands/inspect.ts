@@ -1,11 +1,13 @@
 import {
+  type CaptureIntegrity,
   type CaptureSummary,
   CaptureSummaryBuilder,
   DnsEnricher,
-  ReplaySource,
+  describeCaptureIntegrity,
   Vigil,
   VigilError,
 } from '@vigil/core';
+import { captureSource, STRICT_HELP, STRICT_OPTION, warnIncomplete } from '../captures.js';
 import type { Command } from '../command.js';
 
 function fmtTs(ns: number): string {
@@ -21,9 +23,12 @@ export function renderSummaryText(
   paths: readonly string[],
   summary: CaptureSummary,
   drops: Record<string, number>,
+  integrity?: CaptureIntegrity,
 ): string {
   const out: string[] = [];
   out.push(`${paths.join(', ')}: ${summary.events} events, ${summary.workloads.length} workloads`);
+  if (integrity !== undefined && !integrity.complete)
+    for (const line of describeCaptureIntegrity(integrity)) out.push(`  INCOMPLETE: ${line}`);
   const dropTotal = Object.values(drops).reduce((a, b) => a + b, 0);
   if (dropTotal > 0)
     out.push(
@@ -68,23 +73,25 @@ export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'Summarise captures per workload: events by kind, processes, peers, files, DNS',
   usage: 'CAPTURE… [--format text|json]',
-  options: {},
+  options: { ...STRICT_OPTION },
+  optionHelp: { strict: STRICT_HELP },
   formats: ['text', 'json'],
   async run(ctx) {
     const paths = ctx.args.positionals;
     if (paths.length === 0) throw new VigilError('USAGE', 'inspect needs at least one capture file');
-    const source = new ReplaySource(paths, { signal: ctx.signal });
+    const source = captureSource(ctx, paths);
     const builder = new CaptureSummaryBuilder();
     const vigil = new Vigil({ source, enrichers: [new DnsEnricher()], consumers: [builder] });
     await vigil.run({ signal: ctx.signal });
     const summary = builder.result();
     const drops = source.stats().drops;
+    const integrity = warnIncomplete(ctx, source);
     if (ctx.format === 'json') {
       await ctx.emit(
-        `${JSON.stringify({ captures: paths, headers: source.headers, drops, ...summary }, null, 2)}\n`,
+        `${JSON.stringify({ captures: paths, headers: source.headers, integrity, drops, ...summary }, null, 2)}\n`,
       );
     } else {
-      await ctx.emit(renderSummaryText(paths, summary, drops));
+      await ctx.emit(renderSummaryText(paths, summary, drops, integrity));
     }
     return 0;
   },

@@ -12,13 +12,13 @@ import {
   GeneralisationConfigSchema,
   oneRunBaselines,
   ProcessTreeEnricher,
-  ReplaySource,
   readBaselineFile,
   SqliteBaselineStore,
   type StabilityPolicy,
   Vigil,
   VigilError,
 } from '@vigil/core';
+import { captureSource, STRICT_HELP, STRICT_OPTION, warnIncomplete } from '../captures.js';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
 
@@ -135,6 +135,9 @@ export const learnCommand: Command = {
     'each made a workload of one run, a warning says so: runs of one workload need one workload id',
     '(vigil record derives it from the command; --name sets it).',
     '--merge joins the result with an existing baseline file; --store also merges it into a SQLite store.',
+    'With --store, the store and the output change together or not at all: every baseline is merged in',
+    'one transaction that is committed only once the output is in place, and rolled back when writing',
+    'the output fails or the command is interrupted. The store is integrity-checked when opened.',
     '--mark-stable marks every baseline stable at the end (after review).',
     '--generalisation FILE sets collapse thresholds per path prefix (JSON; see docs/baselines.md).',
     '--fail-on SEVERITY exits 1 when quarantined behaviour is at or above SEVERITY.',
@@ -154,7 +157,9 @@ export const learnCommand: Command = {
     'mark-stable': { type: 'boolean' },
     'no-dns': { type: 'boolean' },
     'fail-on': { type: 'string' },
+    ...STRICT_OPTION,
   },
+  optionHelp: { strict: STRICT_HELP },
   formats: ['json', 'msgpack'],
   async run(ctx) {
     const paths = ctx.args.positionals;
@@ -166,6 +171,9 @@ export const learnCommand: Command = {
     const resume = typeof mergePath === 'string' ? await readBaselineFile(mergePath) : undefined;
     const genPath = ctx.args.values['generalisation'];
     const generalisation = typeof genPath === 'string' ? await readGeneralisation(genPath) : undefined;
+    const storePath = ctx.args.values['store'];
+    // Opened (and integrity-checked) before the work, so a bad store fails fast.
+    await using store = typeof storePath === 'string' ? await SqliteBaselineStore.open(storePath) : undefined;
     const learner = new BaselineLearner({
       stability,
       ...(origin !== undefined ? { origin } : {}),
@@ -182,7 +190,7 @@ export const learnCommand: Command = {
           `full: ${n.baseline.subject} @ ${n.baseline.versionKey} holds the most ${n.domain} entries allowed; more are not admitted`,
         );
     });
-    const source = new ReplaySource(paths, { signal: ctx.signal });
+    const source = captureSource(ctx, paths);
     const enrichers =
       ctx.args.values['no-dns'] === true
         ? [new ProcessTreeEnricher()]
@@ -194,18 +202,16 @@ export const learnCommand: Command = {
     const summary = await vigil.run({ signal: ctx.signal });
     if (errors.length > 0) throw errors[0]!;
     if (ctx.signal.aborted) throw new VigilError('ABORTED', 'interrupted; nothing written');
+    const integrity = warnIncomplete(ctx, source);
     const set = resume ? BaselineSet.merge(resume, learner.set) : learner.set;
     if (ctx.args.values['mark-stable'] === true) {
       for (const b of set.baselines())
         if (b.status !== 'stable')
           b.markStable(Math.max(...Object.values(b.learning()).map((s) => s.lastSeen), 0));
     }
-    const storePath = ctx.args.values['store'];
-    if (typeof storePath === 'string') {
-      await using store = await SqliteBaselineStore.open(storePath);
-      for (const b of set.baselines()) await store.merge(b);
-    }
-    ctx.log(`learned from ${summary.events} events in ${paths.length} capture(s): ${set.size} baseline(s)`);
+    ctx.log(
+      `learned from ${summary.events} events in ${paths.length} capture(s)${integrity.complete ? '' : ` (INCOMPLETE: ${integrity.incomplete.length + integrity.interrupted.length} capture(s) cut short)`}: ${set.size} baseline(s)`,
+    );
     for (const b of set.baselines()) {
       const states = Object.entries(b.learning());
       const mine = states.find(([o]) => o === learner.origin)?.[1] ?? states[0]?.[1];
@@ -225,7 +231,20 @@ export const learnCommand: Command = {
       );
     }
     const encoding = ctx.format === 'msgpack' ? 'msgpack' : 'json';
-    await ctx.emit(encodeBaselineSet(set, encoding));
+    const output = encodeBaselineSet(set, encoding);
+    if (store !== undefined) {
+      // The output is put in place inside the store's transaction: a failed write, or an
+      // interrupt before the commit, leaves the store as it was.
+      await store.mergeAll(set.baselines(), {
+        beforeCommit: async () => {
+          if (ctx.signal.aborted)
+            throw new VigilError('ABORTED', 'interrupted; nothing written, the baseline store is unchanged');
+          await ctx.emit(output);
+        },
+      });
+    } else {
+      await ctx.emit(output);
+    }
     return exitCodeFor(quarantined, failOn);
   },
 };

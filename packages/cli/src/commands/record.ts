@@ -1,7 +1,12 @@
-import { VigilError } from '@vigil/core';
+import { constants } from 'node:os';
+import { DEFAULT_CAPTURE_FLUSH_INTERVAL_MS, VigilError } from '@vigil/core';
 import { assertCapturePrerequisites } from '@vigil/ebpf-native';
 import type { Command } from '../command.js';
-import { recordRun } from '../record-run.js';
+import { DEFAULT_KILL_AFTER_MS, recordRun } from '../record-run.js';
+import { parseDurationSec } from './learn.js';
+
+/** Signals that stop a recording: the first one gracefully, a second one at once. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function positiveInt(value: unknown, option: string): number | undefined {
   if (value === undefined) return undefined;
@@ -15,7 +20,8 @@ export const recordCommand: Command = {
   name: 'record',
   summary:
     'Run a command in a fresh cgroup and capture everything it and its children do into a capture file',
-  usage: '--out FILE [--name NAME] [--dedup] [--ring-buffer BYTES] [--dns-port PORT…] -- CMD [ARG…]',
+  usage:
+    '--out FILE [--name NAME] [--kill-after DURATION] [--wait-descendants] [--flush-interval MS] [--dedup] [--ring-buffer BYTES] [--dns-port PORT…] -- CMD [ARG…]',
   description: [
     'Creates a cgroup, starts CMD inside it, records its process, file, network, DNS, privilege, namespace,',
     'ptrace, module, BPF and memfd events until CMD exits, writes the capture (with drop counts in the',
@@ -32,12 +38,25 @@ export const recordCommand: Command = {
     '/tmp/tmpa1b2c3/spans.jsonl` and the same with --seed 8 and another temp folder share a workload.',
     '--name NAME chooses the name instead: for runs whose commands differ but are one workload, or to',
     'tell apart runs the derived name would join.',
+    '',
+    'Signals: the first SIGINT, SIGTERM or SIGHUP asks CMD to stop (SIGINT is passed on as SIGINT,',
+    `the others as SIGTERM); whatever of the workload still runs --kill-after later (default ${DEFAULT_KILL_AFTER_MS / 1000}s) is`,
+    'killed with SIGKILL, and the capture is complete. A second signal kills the workload at once, writes',
+    'what was captured with the trailer marked interrupted, and exits 128+N for that signal (130 for a',
+    'second Ctrl-C). If the recorder itself is killed (SIGKILL, a crash), a watchdog process kills the',
+    'workload and removes its cgroup; the capture then has every event up to the last flush (every',
+    `--flush-interval ms, default ${DEFAULT_CAPTURE_FLUSH_INTERVAL_MS}) and no trailer, and readers report it as incomplete.`,
+    'Processes CMD leaves running when it exits (a daemon it forked) are killed, listed on stderr and in',
+    "the capture's trailer; with --wait-descendants the recording waits for them to exit instead.",
   ].join('\n'),
   options: {
     dedup: { type: 'boolean' },
     'ring-buffer': { type: 'string' },
     'dns-port': { type: 'string', multiple: true },
     name: { type: 'string' },
+    'kill-after': { type: 'string' },
+    'wait-descendants': { type: 'boolean' },
+    'flush-interval': { type: 'string' },
   },
   optionHelp: {
     out: 'the capture file to write (atomically)',
@@ -45,6 +64,9 @@ export const recordCommand: Command = {
     dedup: 'drop repeats of identical behaviour in the kernel (per workload, LRU)',
     'ring-buffer': 'ring buffer size in bytes (a power of two; default 8 MiB)',
     'dns-port': 'another UDP port to parse DNS queries on (53 always)',
+    'kill-after': `how long CMD has to exit after a stop signal before it is killed (e.g. 2.5, 30s, 1m; default ${DEFAULT_KILL_AFTER_MS / 1000}s)`,
+    'wait-descendants': 'when CMD exits, wait for the processes it left running instead of killing them',
+    'flush-interval': `milliseconds between flushes of the capture to disk (default ${DEFAULT_CAPTURE_FLUSH_INTERVAL_MS}; 0 only when the buffer is full)`,
   },
   formats: ['vcap'],
   takesCommand: true,
@@ -60,26 +82,64 @@ export const recordCommand: Command = {
         throw new VigilError('USAGE', `--dns-port takes a port number (got '${p}')`);
       return n;
     });
+    const killAfter = ctx.args.values['kill-after'];
+    const killAfterMs =
+      typeof killAfter === 'string' ? parseDurationSec(killAfter, '--kill-after') * 1000 : undefined;
+    const flush = ctx.args.values['flush-interval'];
+    let flushIntervalMs: number | undefined;
+    if (typeof flush === 'string') {
+      flushIntervalMs = Number(flush);
+      if (flush.trim() === '' || !Number.isInteger(flushIntervalMs) || flushIntervalMs < 0)
+        throw new VigilError('USAGE', `--flush-interval takes milliseconds, 0 or more (got '${flush}')`);
+    }
     assertCapturePrerequisites();
 
+    // The recorder owns its signals: the first stops the command gracefully, the second
+    // cuts the recording short. (Listening also keeps the default action, death, away.)
+    const stop = new AbortController();
+    const interrupt = new AbortController();
+    let interruptedBy: NodeJS.Signals | undefined;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (!stop.signal.aborted) {
+        ctx.log(`vigil record: ${sig}: stopping ${command[0]} (again to cut the recording short at once)`);
+        stop.abort(sig);
+      } else if (!interrupt.signal.aborted) {
+        interruptedBy = sig;
+        interrupt.abort(sig);
+      }
+    };
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
+    // A signal that came before these listeners (while the command line was read) counts.
+    if (ctx.signal.aborted) stop.abort();
     const name = ctx.args.values['name'];
-    const r = await recordRun(command, {
-      out: ctx.out,
-      signal: ctx.signal,
-      ...(typeof name === 'string' ? { name } : {}),
-      sensor: {
-        dedup: ctx.args.values['dedup'] === true,
-        ...(ringBufferBytes !== undefined ? { ringBufferBytes } : {}),
-        dnsPorts: dnsPorts.length > 0 ? [53, ...dnsPorts] : [53],
-      },
-    });
-    const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
-    ctx.log(
-      `vigil record: ${r.events} events to ${r.out}${dropped > 0 ? ` (${dropped} dropped: ${JSON.stringify(r.drops)})` : ', none dropped'}; ${command[0]} exited with ${r.exitCode}`,
-    );
-    ctx.log(
-      `workload cgroup:/vigil-${r.name}${r.derivedName ? ' (name derived from the command; --name to choose one)' : ''}`,
-    );
-    return r.exitCode;
+    try {
+      const r = await recordRun(command, {
+        out: ctx.out,
+        signal: stop.signal,
+        interrupt: interrupt.signal,
+        ...(typeof name === 'string' ? { name } : {}),
+        ...(killAfterMs !== undefined ? { killAfterMs } : {}),
+        ...(flushIntervalMs !== undefined ? { flushIntervalMs } : {}),
+        waitDescendants: ctx.args.values['wait-descendants'] === true,
+        onNotice: (line) => ctx.log(`vigil record: ${line}`),
+        sensor: {
+          dedup: ctx.args.values['dedup'] === true,
+          ...(ringBufferBytes !== undefined ? { ringBufferBytes } : {}),
+          dnsPorts: dnsPorts.length > 0 ? [53, ...dnsPorts] : [53],
+        },
+      });
+      const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
+      ctx.log(
+        `vigil record: ${r.events} events to ${r.out}${dropped > 0 ? ` (${dropped} dropped: ${JSON.stringify(r.drops)})` : ', none dropped'}; ${command[0]} exited with ${r.exitCode}${r.interrupted ? `; INTERRUPTED by a second ${interruptedBy}: the capture ends early` : ''}`,
+      );
+      ctx.log(
+        `workload cgroup:/vigil-${r.name}${r.derivedName ? ' (name derived from the command; --name to choose one)' : ''}`,
+      );
+      return r.interrupted && interruptedBy !== undefined
+        ? 128 + constants.signals[interruptedBy]
+        : r.exitCode;
+    } finally {
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    }
   },
 };

@@ -76,7 +76,7 @@ export { BaselineSet } from './set.js';
 export type { SqliteBaselineStoreOptions } from './sqlite-store.js';
 export { SQLITE_STORE_VERSION, SqliteBaselineStore } from './sqlite-store.js';
 export { DEFAULT_STABILITY, StabilityTracker } from './stability.js';
-export type { BaselineStore, StoredBaselineInfo } from './store.js';
+export type { BaselineStore, MergeAllOptions, StoredBaselineInfo } from './store.js';
 export { MemoryBaselineStore } from './store.js';
 export type { BaselineKey, BaselineKeyFn } from './subject.js';
 export {

@@ -4,7 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { VigilError } from '../errors/vigil-error.js';
 import { Baseline } from './baseline.js';
 import { BaselineSet } from './set.js';
-import type { BaselineStore, StoredBaselineInfo } from './store.js';
+import type { BaselineStore, MergeAllOptions, StoredBaselineInfo } from './store.js';
 import { infoOf } from './store.js';
 
 /** Version of the SQLite store's table layout. */
@@ -70,17 +70,21 @@ export class SqliteBaselineStore implements BaselineStore {
         { cause },
       );
     }
-    let db: Db;
+    let db: Db | undefined;
     try {
       db = new Database(path, {
         readonly: options.readonly ?? false,
         fileMustExist: options.readonly ?? false,
       });
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      quickCheck(db, path);
       if (!options.readonly) {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = FULL');
-        db.exec(`
+        // A new store gets its tables; an existing SQLite file must already be a store.
+        if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table'`).get() === undefined)
+          db.exec(`
+          BEGIN IMMEDIATE;
           CREATE TABLE IF NOT EXISTS vigil_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
           CREATE TABLE IF NOT EXISTS baselines (
             subject TEXT NOT NULL,
@@ -92,23 +96,13 @@ export class SqliteBaselineStore implements BaselineStore {
             doc BLOB NOT NULL,
             PRIMARY KEY (subject, version_key)
           );
+          INSERT OR IGNORE INTO vigil_meta (key, value) VALUES ('store_version', '${SQLITE_STORE_VERSION}');
+          COMMIT;
         `);
-        db.prepare(`INSERT OR IGNORE INTO vigil_meta (key, value) VALUES ('store_version', ?)`).run(
-          String(SQLITE_STORE_VERSION),
-        );
       }
-      const row = db.prepare(`SELECT value FROM vigil_meta WHERE key = 'store_version'`).get() as
-        | { value: string }
-        | undefined;
-      if (row !== undefined && Number(row.value) !== SQLITE_STORE_VERSION) {
-        db.close();
-        throw new VigilError(
-          'STORE',
-          `baseline store version ${row.value} is not supported (this build reads ${SQLITE_STORE_VERSION})`,
-          { location: { file: path } },
-        );
-      }
+      checkVersion(db, path);
     } catch (cause) {
+      if (db?.open) db.close();
       if (cause instanceof VigilError) throw cause;
       throw new VigilError('STORE', `cannot open baseline store: ${(cause as Error).message}`, {
         cause,
@@ -160,7 +154,8 @@ export class SqliteBaselineStore implements BaselineStore {
   }
 
   async get(subject: string, versionKey: string): Promise<Baseline | undefined> {
-    return this.#getSync(this.#open(), subject, versionKey);
+    const db = this.#open();
+    return this.#guard(() => this.#getSync(db, subject, versionKey), 'read');
   }
 
   async put(baseline: Baseline): Promise<void> {
@@ -194,6 +189,30 @@ export class SqliteBaselineStore implements BaselineStore {
     );
   }
 
+  async mergeAll(baselines: Iterable<Baseline>, options: MergeAllOptions = {}): Promise<Baseline[]> {
+    const db = this.#open();
+    const list = [...baselines];
+    // One transaction across the caller's beforeCommit: better-sqlite3's transaction
+    // helper cannot await, so BEGIN/COMMIT are explicit.
+    this.#guard(() => db.exec('BEGIN IMMEDIATE'));
+    try {
+      const merged = this.#guard(() =>
+        list.map((b) => {
+          const cur = this.#getSync(db, b.subject, b.versionKey);
+          const m = cur ? Baseline.merge(cur, b) : Baseline.fromDocument(b.toDocument());
+          this.#write(db, m);
+          return m;
+        }),
+      );
+      await options.beforeCommit?.();
+      this.#guard(() => db.exec('COMMIT'));
+      return merged;
+    } catch (err) {
+      if (db.open && db.inTransaction) db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
   async delete(subject: string, versionKey: string): Promise<boolean> {
     const db = this.#open();
     return this.#guard(
@@ -204,11 +223,16 @@ export class SqliteBaselineStore implements BaselineStore {
   }
 
   async list(): Promise<StoredBaselineInfo[]> {
-    const rows = this.#open()
-      .prepare(
-        `SELECT subject, version_key, version, status, entries, updated_at FROM baselines ORDER BY subject, version_key`,
-      )
-      .all() as Omit<Row, 'doc'>[];
+    const db = this.#open();
+    const rows = this.#guard(
+      () =>
+        db
+          .prepare(
+            `SELECT subject, version_key, version, status, entries, updated_at FROM baselines ORDER BY subject, version_key`,
+          )
+          .all() as Omit<Row, 'doc'>[],
+      'read',
+    );
     return rows.map((r) => ({
       subject: r.subject,
       versionKey: r.version_key,
@@ -220,16 +244,19 @@ export class SqliteBaselineStore implements BaselineStore {
   }
 
   async loadSet(): Promise<BaselineSet> {
-    const rows = this.#open().prepare(`SELECT * FROM baselines ORDER BY subject, version_key`).all() as Row[];
-    return new BaselineSet(rows.map((r) => this.#decode(r)));
+    const db = this.#open();
+    return this.#guard(() => {
+      const rows = db.prepare(`SELECT * FROM baselines ORDER BY subject, version_key`).all() as Row[];
+      return new BaselineSet(rows.map((r) => this.#decode(r)));
+    }, 'read');
   }
 
-  #guard<T>(fn: () => T): T {
+  #guard<T>(fn: () => T, what: 'read' | 'write' = 'write'): T {
     try {
       return fn();
     } catch (cause) {
       if (cause instanceof VigilError) throw cause;
-      throw new VigilError('STORE', `baseline store write failed: ${(cause as Error).message}`, {
+      throw new VigilError('STORE', `baseline store ${what} failed: ${(cause as Error).message}`, {
         cause,
         location: { file: this.path },
       });
@@ -244,5 +271,43 @@ export class SqliteBaselineStore implements BaselineStore {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** Refuses a store that fails SQLite's quick integrity check, naming the first problems. */
+function quickCheck(db: Db, path: string): void {
+  const problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((r) => r.quick_check);
+  if (problems.length !== 1 || problems[0] !== 'ok') {
+    throw new VigilError(
+      'STORE',
+      `baseline store failed its integrity check: ${problems.join('; ')} (restore it from a copy or learn it again)`,
+      { location: { file: path } },
+    );
+  }
+}
+
+/** Refuses a file that is not a Vigil store of a version this build reads. */
+function checkVersion(db: Db, path: string): void {
+  const hasMeta =
+    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vigil_meta'`).get() !==
+    undefined;
+  const row = hasMeta
+    ? (db.prepare(`SELECT value FROM vigil_meta WHERE key = 'store_version'`).get() as
+        | { value: string }
+        | undefined)
+    : undefined;
+  if (row === undefined) {
+    throw new VigilError(
+      'STORE',
+      'not a Vigil baseline store (an SQLite file without the vigil_meta table and its store_version)',
+      { location: { file: path } },
+    );
+  }
+  if (Number(row.value) !== SQLITE_STORE_VERSION) {
+    throw new VigilError(
+      'STORE',
+      `baseline store version ${row.value} is not supported (this build reads ${SQLITE_STORE_VERSION})`,
+      { location: { file: path } },
+    );
   }
 }

@@ -15,6 +15,22 @@ export interface StoredBaselineInfo {
 }
 
 /**
+ * Options for {@link BaselineStore.mergeAll}.
+ *
+ * @example
+ * ```ts
+ * await store.mergeAll(set.baselines(), { beforeCommit: () => writeFile('baseline.json', text) });
+ * ```
+ */
+export interface MergeAllOptions {
+  /**
+   * Runs once the merges are staged and before they are committed, e.g. to put a file that
+   * must exist exactly when the store is updated. When it throws, nothing is committed.
+   */
+  readonly beforeCommit?: () => Promise<void> | void;
+}
+
+/**
  * Where baselines live between runs. Every write is atomic: a reader sees the
  * old baseline or the new one, never a mix. Implementations:
  * {@link SqliteBaselineStore} (embedded, crash-safe) and
@@ -38,6 +54,12 @@ export interface BaselineStore {
   putAll(baselines: Iterable<Baseline>): Promise<void>;
   /** Joins a baseline with the stored one (atomically) and returns the result. */
   merge(baseline: Baseline): Promise<Baseline>;
+  /**
+   * Joins every baseline with the stored one in one atomic write and returns the results.
+   * `options.beforeCommit` runs after the merges and before they are committed: when it
+   * throws, or the process dies first, the store is left as it was.
+   */
+  mergeAll(baselines: Iterable<Baseline>, options?: MergeAllOptions): Promise<Baseline[]>;
   /** Removes a baseline; true when there was one. */
   delete(subject: string, versionKey: string): Promise<boolean>;
   /** What is stored, ordered by subject then version key. */
@@ -85,6 +107,18 @@ export class MemoryBaselineStore implements BaselineStore {
     const merged = cur ? Baseline.merge(cur, baseline) : Baseline.fromDocument(baseline.toDocument());
     await this.put(merged);
     return merged;
+  }
+
+  async mergeAll(baselines: Iterable<Baseline>, options: MergeAllOptions = {}): Promise<Baseline[]> {
+    const staged = new Map<string, Baseline>();
+    for (const b of baselines) {
+      const key = baselineKeyString(b);
+      const cur = staged.get(key) ?? (await this.get(b.subject, b.versionKey));
+      staged.set(key, cur ? Baseline.merge(cur, b) : Baseline.fromDocument(b.toDocument()));
+    }
+    await options.beforeCommit?.();
+    for (const b of staged.values()) await this.put(b);
+    return [...staged.values()];
   }
 
   async delete(subject: string, versionKey: string): Promise<boolean> {

@@ -82,6 +82,18 @@ export const CaptureTrailerSchema = z.object({
   drops: z.record(z.string(), z.number().int().nonnegative()).default({}),
   /** Exit code of the recorded command, when there was one. */
   exitCode: z.number().int().optional(),
+  /**
+   * True when the recording was cut short (a second interrupt to `vigil record`): what was
+   * captured up to then is in the file, but the workload was killed rather than allowed to end.
+   */
+  interrupted: z.boolean().optional(),
+  /** The signal that asked the recorder to stop (`SIGINT`, `SIGTERM`, `SIGHUP`), when one did. */
+  stopSignal: z.string().optional(),
+  /**
+   * Processes of the workload still running when the recorded command exited, which the
+   * recorder then killed (a daemon the command forked). Empty or absent when none were left.
+   */
+  killedDescendants: z.array(z.object({ pid: z.number().int().nonnegative(), comm: z.string() })).optional(),
 });
 /** @see {@link CaptureTrailerSchema} */
 export type CaptureTrailer = z.infer<typeof CaptureTrailerSchema>;

@@ -33,7 +33,23 @@ export interface CaptureWriterOptions {
   readonly header?: Partial<Omit<CaptureHeaderInput, 'layouts'>> & { source: string };
   /** Bytes buffered before a block is written to the file. Default 64 KiB. */
   readonly bufferBytes?: number;
+  /**
+   * Also write buffered records at least this often (milliseconds), so a writer that is
+   * killed loses at most this window of a quiet recording. Default 250; 0 turns timed
+   * flushes off (only full buffers and {@link CaptureWriter.close} write).
+   */
+  readonly flushIntervalMs?: number;
 }
+
+/**
+ * How often a {@link CaptureWriter} writes buffered records by default, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const w = CaptureWriter.create('run.vcap', { header: { source: 'synthetic' }, flushIntervalMs: DEFAULT_CAPTURE_FLUSH_INTERVAL_MS * 4 });
+ * ```
+ */
+export const DEFAULT_CAPTURE_FLUSH_INTERVAL_MS = 250;
 
 /**
  * Writes a capture file: a header, then checksummed blocks of msgpack
@@ -60,12 +76,33 @@ export class CaptureWriter {
   #events = 0;
   readonly #encoder = new Encoder({ ignoreUndefined: true });
   readonly #workloads = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
+  /** A timed flush that failed; thrown to the next caller, as a synchronous flush would have. */
+  #timedFlushError: unknown;
 
-  private constructor(path: string, fd: number, header: CaptureHeader, bufferBytes: number) {
+  private constructor(
+    path: string,
+    fd: number,
+    header: CaptureHeader,
+    bufferBytes: number,
+    flushIntervalMs: number,
+  ) {
     this.path = path;
     this.#fd = fd;
     this.header = header;
     this.#limit = Math.min(Math.max(bufferBytes, 1024), MAX_BLOCK_BYTES);
+    if (flushIntervalMs > 0) {
+      this.#timer = setInterval(() => {
+        if (this.#pending === 0 || this.#fd === undefined || this.#timedFlushError !== undefined) return;
+        try {
+          this.flush();
+        } catch (err) {
+          this.#timedFlushError = err;
+        }
+      }, flushIntervalMs);
+      // A writer left open must not keep the process alive.
+      this.#timer.unref();
+    }
   }
 
   /** Creates (or truncates) `path` and writes the header. */
@@ -98,7 +135,14 @@ export class CaptureWriter {
     pre.writeUInt32LE(body.length, 8);
     pre.writeUInt32LE(crc32(body), 12);
     writeAll(fd, Buffer.concat([pre, body]));
-    return new CaptureWriter(path, fd, header, options.bufferBytes ?? 64 * 1024);
+    const interval = options.flushIntervalMs ?? DEFAULT_CAPTURE_FLUSH_INTERVAL_MS;
+    if (!Number.isFinite(interval) || interval < 0) {
+      closeSync(fd);
+      throw new VigilError('USAGE', `flushIntervalMs must be 0 or more milliseconds (got ${interval})`, {
+        location: { file: path },
+      });
+    }
+    return new CaptureWriter(path, fd, header, options.bufferBytes ?? 64 * 1024, interval);
   }
 
   /** Number of events written so far. */
@@ -151,6 +195,7 @@ export class CaptureWriter {
   /** Writes the trailer, flushes, fsyncs and closes. Idempotent. */
   close(trailer: Partial<Omit<CaptureTrailer, 'events'>> = {}): void {
     if (this.#fd === undefined) return;
+    this.#stopTimer();
     const full: CaptureTrailer = { endTime: Date.now() * 1e6, drops: {}, ...trailer, events: this.#events };
     this.#record([RecordType.Trailer, full]);
     this.flush();
@@ -162,9 +207,16 @@ export class CaptureWriter {
   /** Closes without a trailer (as a crashed writer would leave the file). For tests and abnormal exits. */
   abandon(): void {
     if (this.#fd === undefined) return;
+    this.#stopTimer();
+    this.#timedFlushError = undefined;
     this.flush();
     closeSync(this.#fd);
     this.#fd = undefined;
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 
   #workloadIndex(ref: WorkloadRef): number {
@@ -194,6 +246,16 @@ export class CaptureWriter {
   }
 
   #requireOpen(): number {
+    if (this.#timedFlushError !== undefined) {
+      const err = this.#timedFlushError;
+      this.#timedFlushError = undefined;
+      throw err instanceof VigilError
+        ? err
+        : new VigilError('IO', `cannot write capture: ${(err as Error).message}`, {
+            cause: err,
+            location: { file: this.path },
+          });
+    }
     if (this.#fd === undefined) {
       throw new VigilError('SOURCE_CLOSED', 'capture writer is closed', { location: { file: this.path } });
     }

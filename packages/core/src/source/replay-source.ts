@@ -1,11 +1,19 @@
 import type { CaptureHeader, CaptureTrailer } from '../capture/format.js';
+import type { CaptureIntegrity, IncompleteCapture } from '../capture/integrity.js';
 import { CaptureReader, type CaptureReaderOptions } from '../capture/reader.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import type { EventSource, EventSourceOptions, SourceStats } from './event-source.js';
 
 /** Options for {@link ReplaySource}. */
-export interface ReplaySourceOptions extends EventSourceOptions, Omit<CaptureReaderOptions, 'signal'> {}
+export interface ReplaySourceOptions extends EventSourceOptions, Omit<CaptureReaderOptions, 'signal'> {
+  /**
+   * Treat a capture without its trailer (left by a killed or crashed writer) as an error
+   * (`CAPTURE_TRUNCATED`, naming the file) instead of reporting it in
+   * {@link ReplaySource.integrity}. Default false.
+   */
+  readonly requireTrailer?: boolean;
+}
 
 /**
  * Replays one or more capture files, in the order given, as an {@link EventSource}.
@@ -33,6 +41,8 @@ export class ReplaySource implements EventSource {
   #closed = false;
   #current: CaptureReader | undefined;
   #started = false;
+  readonly #incomplete: IncompleteCapture[] = [];
+  readonly #interrupted: string[] = [];
 
   constructor(paths: readonly string[], options: ReplaySourceOptions = {}) {
     if (paths.length === 0) throw new VigilError('USAGE', 'ReplaySource needs at least one capture file');
@@ -47,7 +57,7 @@ export class ReplaySource implements EventSource {
   async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
     if (this.#started) throw new VigilError('SOURCE_CLOSED', 'a ReplaySource can be iterated once');
     this.#started = true;
-    const { signal, ...readerOptions } = this.#options;
+    const { signal, requireTrailer, ...readerOptions } = this.#options;
     for (const path of this.paths) {
       if (this.#closed) return;
       const reader = await CaptureReader.open(path, { ...readerOptions, ...(signal ? { signal } : {}) });
@@ -66,8 +76,35 @@ export class ReplaySource implements EventSource {
         this.trailers.push(reader.trailer);
         for (const [cause, n] of Object.entries(reader.trailer.drops))
           this.#drops[cause] = (this.#drops[cause] ?? 0) + n;
+        if (reader.trailer.interrupted === true) this.#interrupted.push(path);
+      } else {
+        if (requireTrailer === true) {
+          throw new VigilError(
+            'CAPTURE_TRUNCATED',
+            'capture has no trailer: its recorder was killed or crashed, so the end of the recording is missing (read without requireTrailer, or without --strict in the CLI, to use what is there)',
+            {
+              location: {
+                file: path,
+                ...(reader.truncatedAt !== undefined ? { offset: reader.truncatedAt } : {}),
+              },
+            },
+          );
+        }
+        this.#incomplete.push({
+          path,
+          ...(reader.truncatedAt !== undefined ? { truncatedAt: reader.truncatedAt } : {}),
+        });
       }
     }
+  }
+
+  /** Which of the captures read so far were incomplete or interrupted. */
+  integrity(): CaptureIntegrity {
+    return {
+      complete: this.#incomplete.length === 0 && this.#interrupted.length === 0,
+      incomplete: [...this.#incomplete],
+      interrupted: [...this.#interrupted],
+    };
   }
 
   async close(): Promise<void> {
