@@ -90,6 +90,8 @@ export type { MemorySourceOptions } from './source/memory-source.js';
 export { MemorySource } from './source/memory-source.js';
 export type { ReplaySourceOptions } from './source/replay-source.js';
 export { ReplaySource } from './source/replay-source.js';
+// One vocabulary (credential paths, shells, interpreters, temp locations, kernel names) for every detector.
+export * from './vocabulary/public.js';
 export type { CgroupIdentity } from './workload/cgroup-path.js';
 export { parseCgroupPath, workloadFromCgroupPath } from './workload/cgroup-path.js';
 export type {

@@ -3,8 +3,8 @@ import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import type { Severity } from '../findings/finding.js';
+import { isCredentialPath } from '../vocabulary/public.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
-import { isCredentialPath } from './critical.js';
 import {
   BASELINE_DOMAINS,
   type BaselineDomain,

@@ -3,14 +3,18 @@ import type { VigilEvent } from '../events/schema.js';
 import type { ComplianceRef, Evidence, Finding, FindingTags, Severity } from '../findings/finding.js';
 import { severityRank } from '../findings/finding.js';
 import type { Consumer, ConsumerContext } from '../pipeline/vigil.js';
+import {
+  HOST_CONTROL_CAPABILITIES,
+  isCredentialPath,
+  isShellExec,
+  KERNEL_CHANGING_SYSCALLS,
+} from '../vocabulary/public.js';
 import type { Baseline, BaselineCoverage } from './baseline.js';
 import {
   type CriticalBehaviour,
   CriticalGuard,
   type CriticalHit,
   DEFAULT_CRITICAL_BEHAVIOURS,
-  isCredentialPath,
-  isShellExec,
 } from './critical.js';
 import { ARGS_MARK, type BaselineDomain, WILDCARD } from './generalise.js';
 import { type BaselineObservation, describePattern, eventKey, observeEvent } from './observation.js';
@@ -95,14 +99,6 @@ const SENSITIVE_K8S =
   /^(secrets|pods\/exec|pods\/attach|pods\/portforward|serviceaccounts\/token|rolebindings|clusterrolebindings|roles|clusterroles|certificatesigningrequests)$/;
 const SENSITIVE_CLOUD = /^(iam|sts|kms|secretsmanager|organizations)(\.amazonaws\.com)?$/i;
 const SYSTEM_WRITE = /^\/(etc|usr|bin|sbin|lib|lib64|boot)\//;
-const CRITICAL_CAPS = new Set([
-  'CAP_SYS_ADMIN',
-  'CAP_SYS_MODULE',
-  'CAP_SYS_PTRACE',
-  'CAP_BPF',
-  'CAP_SYS_RAWIO',
-  'CAP_DAC_READ_SEARCH',
-]);
 const MAX_DETECTOR_FINDINGS = 100_000;
 
 interface Assessment {
@@ -283,14 +279,14 @@ export function assessDrift(
     }
     case 'capabilities':
       return {
-        severity: CRITICAL_CAPS.has(segs[0] ?? '') ? 'critical' : 'high',
+        severity: HOST_CONTROL_CAPABILITIES.has(segs[0] ?? '') ? 'critical' : 'high',
         ruleId: 'vigil.drift.capability.new',
         title: 'New capability',
         what: `raised the capability ${segs[0] ?? '?'}, which it never used while learning`,
         tags: { attack: ['T1548'] },
       };
     case 'syscalls': {
-      const crit = segs[0] === 'module.load' || segs[0] === 'bpf' || segs[0] === 'setns';
+      const crit = KERNEL_CHANGING_SYSCALLS.has(segs[0] ?? '');
       return {
         severity: crit ? 'critical' : 'high',
         ruleId: `vigil.drift.syscall.${(segs[0] ?? 'other').replace(/[^a-z0-9_.-]/gi, '')}`,

@@ -18,14 +18,7 @@ export {
   writeBaselineFile,
 } from './codec.js';
 export type { CriticalBehaviour, CriticalContext, CriticalHit, CriticalMatch } from './critical.js';
-export {
-  CREDENTIAL_PATHS,
-  CriticalGuard,
-  DEFAULT_CRITICAL_BEHAVIOURS,
-  isCredentialPath,
-  isShellExec,
-  TOKEN_EGRESS_WINDOW_NS,
-} from './critical.js';
+export { CriticalGuard, DEFAULT_CRITICAL_BEHAVIOURS, TOKEN_EGRESS_WINDOW_NS } from './critical.js';
 export type { BaselineLookup, DriftDetail, DriftDetectorOptions, DriftFinding } from './drift.js';
 export { assessDrift, DriftDetector, driftFindingId } from './drift.js';
 export type { BaselineDomain, CollapseRule, GeneralisationConfig } from './generalise.js';
