@@ -55,6 +55,16 @@ export {
   ToolDefinitionSchema,
   TransportSchema,
 } from './events/schema.js';
+export type { ComplianceInput, ControlArea } from './findings/compliance.js';
+export {
+  AREA_CONTROLS,
+  COMPLIANCE_MAPPINGS_VERSION,
+  CONTROL_AREAS,
+  complianceRefs,
+  MITRE_ATLAS,
+  OWASP_AGENTIC_2026,
+  OWASP_LLM_2025,
+} from './findings/compliance.js';
 export type {
   ComplianceFramework,
   ComplianceRef,
@@ -78,6 +88,7 @@ export {
   SeveritySchema,
   severityRank,
 } from './findings/finding.js';
+export { riskScore, SEVERITY_RISK } from './findings/risk-scale.js';
 export * from './otel/public.js';
 export * from './permissions/public.js';
 export type { DnsEnricherOptions, Enricher, ProcessInfo, ProcessTreeOptions } from './pipeline/enricher.js';

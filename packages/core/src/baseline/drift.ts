@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { VigilEvent } from '../events/schema.js';
-import type { ComplianceRef, Evidence, Finding, FindingTags, Severity } from '../findings/finding.js';
+import { complianceRefs } from '../findings/compliance.js';
+import type { Evidence, Finding, FindingTags, Severity } from '../findings/finding.js';
 import { severityRank } from '../findings/finding.js';
+import { riskScore } from '../findings/risk-scale.js';
 import type { Consumer, ConsumerContext } from '../pipeline/vigil.js';
 import {
   HOST_CONTROL_CAPABILITIES,
@@ -89,12 +91,6 @@ export interface DriftDetectorOptions {
   readonly report?: 'first' | 'finish';
 }
 
-const RISK: Record<Severity, number> = { info: 5, low: 20, medium: 45, high: 70, critical: 90 };
-const DRIFT_COMPLIANCE: readonly ComplianceRef[] = [
-  { framework: 'nist-ai-rmf', control: 'MEASURE 2.4', title: 'AI system behaviour monitored in production' },
-  { framework: 'eu-ai-act', control: 'Art. 15', title: 'Accuracy, robustness and cybersecurity' },
-  { framework: 'soc2', control: 'CC7.2', title: 'Monitoring of system components for anomalies' },
-];
 const SENSITIVE_K8S =
   /^(secrets|pods\/exec|pods\/attach|pods\/portforward|serviceaccounts\/token|rolebindings|clusterrolebindings|roles|clusterroles|certificatesigningrequests)$/;
 const SENSITIVE_CLOUD = /^(iam|sts|kms|secretsmanager|organizations)(\.amazonaws\.com)?$/i;
@@ -673,8 +669,11 @@ export class DriftDetector implements Consumer {
       summary,
       evidence,
       tags: tagsOf(a.tags, ...hits.map((h) => h.behaviour.tags ?? {})),
-      compliance: severityRank(severity) >= severityRank('medium') ? [...DRIFT_COMPLIANCE] : [],
-      risk: { score: RISK[severity], reasons },
+      compliance:
+        severityRank(severity) >= severityRank('medium')
+          ? complianceRefs({ tags: a.tags, areas: ['behaviour-drift'] })
+          : [],
+      risk: { score: riskScore(severity), reasons },
       count: 1,
       lastSeen: ev.ts,
       drift: detail,
@@ -710,7 +709,7 @@ export class DriftDetector implements Consumer {
       evidence: [{ type: 'event', description: `first event: ${ev.kind}`, event: ev }],
       tags: tagsOf(),
       compliance: [],
-      risk: { score: RISK.info, reasons: [why] },
+      risk: { score: riskScore('info'), reasons: [why] },
       count: 1,
       lastSeen: ev.ts,
       drift: {

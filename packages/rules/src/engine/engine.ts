@@ -5,11 +5,10 @@ import type {
   Evidence,
   Finding,
   FindingTags,
-  Severity,
   VigilEvent,
   WorkloadRef,
 } from '@vigil/core';
-import { VigilError } from '@vigil/core';
+import { riskScore, VigilError } from '@vigil/core';
 import type { BaselineView } from '../api/baseline-view.js';
 import { type CompiledException, compileExceptions, type RuleException } from '../api/exceptions.js';
 import { type RulePack, validateRulePack } from '../api/pack.js';
@@ -166,7 +165,6 @@ interface Compiled {
 }
 
 const NS_PER_MS = 1e6;
-const RISK_BASE: Record<Severity, number> = { info: 10, low: 30, medium: 50, high: 70, critical: 90 };
 const SILENT: RuleLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const MAX_TREE_DEPTH = 32;
 
@@ -722,13 +720,13 @@ export class RuleEngine implements Consumer {
     }
     const severity = d.severity ?? c.meta.severity;
     const reasons = [`${severity} severity detection by ${c.meta.id}`];
-    let score = RISK_BASE[severity];
+    let bonus = 0;
     if (c.needsBaseline) {
-      score += 10;
+      bonus += 10;
       reasons.push('behaviour never seen while learning this workload');
     }
     for (const r of d.riskReasons ?? []) {
-      score += 5;
+      bonus += 5;
       reasons.push(r);
     }
     const evidence: Evidence[] = events.map((e) => ({
@@ -754,7 +752,7 @@ export class RuleEngine implements Consumer {
         attack: [...c.tags.attack],
       },
       compliance: c.compliance.map((r) => ({ ...r })),
-      risk: { score: Math.min(100, score), reasons },
+      risk: { score: riskScore(severity, bonus), reasons },
       count: 1,
       lastSeen: ev.ts,
     };
