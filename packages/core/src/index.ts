@@ -89,9 +89,17 @@ export {
   severityRank,
 } from './findings/finding.js';
 export { riskScore, SEVERITY_RISK } from './findings/risk-scale.js';
+// Findings about one process tree joined into incidents.
+export * from './incidents/public.js';
 export * from './otel/public.js';
 export * from './permissions/public.js';
-export type { DnsEnricherOptions, Enricher, ProcessInfo, ProcessTreeOptions } from './pipeline/enricher.js';
+export type {
+  DnsEnricherOptions,
+  Enricher,
+  ProcessInfo,
+  ProcessTree,
+  ProcessTreeOptions,
+} from './pipeline/enricher.js';
 export { DnsEnricher, ProcessTreeEnricher } from './pipeline/enricher.js';
 export type { Consumer, ConsumerContext, RunSummary, VigilEvents, VigilOptions } from './pipeline/vigil.js';
 export { Vigil } from './pipeline/vigil.js';

@@ -338,6 +338,11 @@ export class Baseline implements BaselineView {
   }
 
   /** Learning progress per origin. */
+  /** The stability policy learning is measured against. */
+  get stabilityPolicy(): StabilityPolicy {
+    return this.#stability;
+  }
+
   learning(): Readonly<Record<string, LearningState>> {
     const out: Record<string, LearningState> = {};
     for (const [o, t] of this.#learning) out[o] = { ...t.state };

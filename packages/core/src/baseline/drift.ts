@@ -20,6 +20,7 @@ import {
 } from './critical.js';
 import { ARGS_MARK, type BaselineDomain, WILDCARD } from './generalise.js';
 import { type BaselineObservation, describePattern, eventKey, observeEvent } from './observation.js';
+import { learningProgress } from './stability.js';
 import { type BaselineKeyFn, baselineKeyString, defaultBaselineKey } from './subject.js';
 
 /** What a drift finding says drifted, beyond the common {@link Finding} fields. */
@@ -48,7 +49,12 @@ export interface DriftDetail {
   readonly quarantined?: boolean;
   /** Critical behaviours the event matched. */
   readonly critical?: readonly string[];
+  /** Set when the baseline is still learning: the severity is capped at {@link PROVISIONAL_CAP}. */
+  readonly provisional?: boolean;
 }
+
+/** The highest severity drift against a baseline still learning can have. */
+export const PROVISIONAL_CAP: Severity = 'medium';
 
 /**
  * A {@link Finding} with category `drift`: behaviour a workload's stable
@@ -79,8 +85,16 @@ export interface DriftDetectorOptions {
   readonly key?: BaselineKeyFn;
   /** Critical behaviours that lift a drift to `critical`. Default {@link DEFAULT_CRITICAL_BEHAVIOURS}. */
   readonly critical?: readonly CriticalBehaviour[];
-  /** Also check against baselines still learning (default false: they yield one `info` finding). */
+  /** Check against baselines still learning as if they were stable (default false). */
   readonly allowLearning?: boolean;
+  /**
+   * What to do with a baseline still learning, unless `allowLearning`:
+   * `provisional` (default) reports its drift labelled provisional with the
+   * severity capped at {@link PROVISIONAL_CAP}, after one `info` finding that
+   * says why the baseline is not stable and what makes it so; `skip` reports
+   * only that `info` finding.
+   */
+  readonly learning?: 'provisional' | 'skip';
   /** Events kept as evidence per finding. Default 5. */
   readonly maxEvidence?: number;
   /**
@@ -468,6 +482,7 @@ export class DriftDetector implements Consumer {
   readonly #key: BaselineKeyFn;
   readonly #guard: CriticalGuard;
   readonly #allowLearning: boolean;
+  readonly #learningMode: 'provisional' | 'skip';
   readonly #maxEvidence: number;
   readonly #reportMode: 'first' | 'finish';
   readonly #byWorkload = new Map<string, Baseline | null>();
@@ -491,6 +506,7 @@ export class DriftDetector implements Consumer {
     this.#key = options.key ?? defaultBaselineKey;
     this.#guard = new CriticalGuard(options.critical ?? DEFAULT_CRITICAL_BEHAVIOURS);
     this.#allowLearning = options.allowLearning ?? false;
+    this.#learningMode = options.learning ?? 'provisional';
     this.#maxEvidence = options.maxEvidence ?? 5;
     this.#reportMode = options.report ?? 'first';
   }
@@ -542,7 +558,7 @@ export class DriftDetector implements Consumer {
     }
     if (baseline.status !== 'stable' && !this.#allowLearning) {
       if (!this.#noted.has(ev.workload.id)) this.#note(ev, 'not-stable', ctx, baseline);
-      return;
+      if (this.#learningMode === 'skip') return;
     }
     if (baseline.isCovered(ev)) {
       // Covered behaviour matches no critical behaviour's first step, but the process map must follow it.
@@ -606,6 +622,7 @@ export class DriftDetector implements Consumer {
     if (this.#findings.size >= MAX_DETECTOR_FINDINGS) return;
     let severity = a.severity;
     const reasons = [`${a.title.toLowerCase()} (${obs.domain})`];
+    const provisional = baseline.status !== 'stable' && !this.#allowLearning;
     const quarantined = baseline
       .quarantined()
       .some((q) =>
@@ -624,7 +641,13 @@ export class DriftDetector implements Consumer {
       reasons.push('quarantined while the baseline was learned');
       if (severityRank(severity) < severityRank('high')) severity = 'high';
     }
-    const summary = `${workloadName(ev)} ${a.what}${extra}${quarantined ? '; it was quarantined during learning and never admitted' : ''}.`;
+    if (provisional && severityRank(severity) > severityRank(PROVISIONAL_CAP)) {
+      reasons.push(
+        `provisional: capped at ${PROVISIONAL_CAP} from ${severity} while the baseline is learning`,
+      );
+      severity = PROVISIONAL_CAP;
+    }
+    const summary = `${workloadName(ev)} ${a.what}${extra}${quarantined ? '; it was quarantined during learning and never admitted' : ''}${provisional ? ' (provisional: the baseline is still learning)' : ''}.`;
     const evidence: Evidence[] = [];
     for (const h of hits)
       for (const r of h.match.related ?? [])
@@ -657,11 +680,12 @@ export class DriftDetector implements Consumer {
       ...(coverage.nearest ? { nearest: coverage.nearest.display } : {}),
       ...(quarantined ? { quarantined: true } : {}),
       ...(critical.length > 0 ? { critical } : {}),
+      ...(provisional ? { provisional: true } : {}),
     };
     const finding = {
       id,
       ruleId: a.ruleId,
-      title: a.title,
+      title: provisional ? `Provisional: ${a.title}` : a.title,
       severity,
       category: 'drift' as const,
       workload: ev.workload,
@@ -696,7 +720,9 @@ export class DriftDetector implements Consumer {
     const summary =
       why === 'no-baseline'
         ? `${workloadName(ev)} has no baseline for ${k.subject} @ ${k.versionKey}, so its behaviour was not checked for drift.`
-        : `${workloadName(ev)}'s baseline ${k.subject} @ ${k.versionKey} is still learning, so its behaviour was not checked for drift.`;
+        : this.#learningMode === 'skip'
+          ? `${workloadName(ev)}'s baseline ${k.subject} @ ${k.versionKey} is still learning, so its behaviour was not checked for drift: ${learningProgress(baseline!.learning(), baseline!.stabilityPolicy)}.`
+          : `${workloadName(ev)}'s baseline ${k.subject} @ ${k.versionKey} is ${learningProgress(baseline!.learning(), baseline!.stabilityPolicy)}. Drift against it is reported as provisional, capped at ${PROVISIONAL_CAP}.`;
     const finding: DriftFinding & { count: number; lastSeen: number; evidence: Evidence[] } = {
       id,
       ruleId: why === 'no-baseline' ? 'vigil.drift.no-baseline' : 'vigil.drift.baseline-learning',

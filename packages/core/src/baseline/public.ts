@@ -20,7 +20,7 @@ export {
 export type { CriticalBehaviour, CriticalContext, CriticalHit, CriticalMatch } from './critical.js';
 export { CriticalGuard, DEFAULT_CRITICAL_BEHAVIOURS, TOKEN_EGRESS_WINDOW_NS } from './critical.js';
 export type { BaselineLookup, DriftDetail, DriftDetectorOptions, DriftFinding } from './drift.js';
-export { assessDrift, DriftDetector, driftFindingId } from './drift.js';
+export { assessDrift, DriftDetector, driftFindingId, PROVISIONAL_CAP } from './drift.js';
 export type { BaselineDomain, CollapseRule, GeneralisationConfig } from './generalise.js';
 export {
   ARGS_MARK,
@@ -64,7 +64,7 @@ export {
 export { BaselineSet } from './set.js';
 export type { SqliteBaselineStoreOptions } from './sqlite-store.js';
 export { SQLITE_STORE_VERSION, SqliteBaselineStore } from './sqlite-store.js';
-export { DEFAULT_STABILITY, StabilityTracker } from './stability.js';
+export { DEFAULT_STABILITY, learningProgress, StabilityTracker } from './stability.js';
 export type { BaselineStore, StoredBaselineInfo } from './store.js';
 export { MemoryBaselineStore } from './store.js';
 export type { BaselineKey, BaselineKeyFn } from './subject.js';

@@ -119,3 +119,32 @@ export class StabilityTracker {
     this.state.stableReason = 'manual';
   }
 }
+
+/**
+ * Why a baseline still learning is not stable yet, and what makes it stable,
+ * in one sentence, from its best origin's progress against the policy.
+ *
+ * @example
+ * ```ts
+ * if (baseline.status === 'learning') console.log(learningProgress(baseline.learning(), baseline.stabilityPolicy));
+ * ```
+ */
+export function learningProgress(
+  learning: Readonly<Record<string, LearningState>>,
+  policy: StabilityPolicy,
+): string {
+  let best: LearningState | undefined;
+  for (const s of Object.values(learning)) if (!best || s.observations > best.observations) best = s;
+  if (best?.status === 'stable') return 'stable';
+  const obs = best?.observations ?? 0;
+  const secs = best ? Math.round((best.lastSeen - best.firstSeen) / 1e9) : 0;
+  const rate = best?.noveltyRate ?? 1;
+  const missing: string[] = [];
+  if (obs < policy.minObservations) missing.push(`${obs} of ${policy.minObservations} observations`);
+  if (secs < policy.minDurationSec) missing.push(`${secs} s of ${policy.minDurationSec} s of event time`);
+  if (rate > policy.maxNoveltyRate)
+    missing.push(
+      `novelty ${(rate * 100).toFixed(1)} % (needs ≤ ${(policy.maxNoveltyRate * 100).toFixed(1)} %)`,
+    );
+  return `still learning (${missing.join(', ') || 'waiting for the next observation'}); it becomes stable with more captures of normal work (learn again with them), after ${policy.maxDurationSec} s of event time, or by review with \`vigil learn --mark-stable\``;
+}

@@ -152,7 +152,9 @@ export interface ProcessFacts {
 }
 
 /**
- * Ancestry lookups for rules, from a bounded process table the engine keeps.
+ * Ancestry lookups for rules: the process tree the pipeline maintains
+ * (`ConsumerContext.processes`), or the engine's own bounded table when it runs
+ * outside a pipeline.
  *
  * @example
  * ```ts
@@ -163,6 +165,8 @@ export interface ProcessLookup {
   get(pid: number): ProcessFacts | undefined;
   /** True when `pid` is `ancestor` or descends from it (bounded walk). */
   descendsFrom(pid: number, ancestor: number): boolean;
+  /** The topmost known ancestor of `pid` in its workload: the process tree a tool's shell and its pipes share. */
+  root(pid: number): number;
 }
 
 /**

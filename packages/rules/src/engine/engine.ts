@@ -5,6 +5,7 @@ import type {
   Evidence,
   Finding,
   FindingTags,
+  ProcessTree,
   VigilEvent,
   WorkloadRef,
 } from '@vigil/core';
@@ -208,7 +209,9 @@ export class RuleEngine implements Consumer {
   readonly #compiled: Compiled[] = [];
   readonly #status: RuleStatus[] = [];
   readonly #dedup: BoundedMap<string, Finding>;
-  readonly #procs: BoundedMap<number, ProcessFacts>;
+  /** The engine's own process table, used only when no pipeline hands it the shared tree. */
+  readonly #procs: BoundedMap<number, ProcessFacts & { readonly wid: string }>;
+  #tree: ProcessTree | undefined;
   readonly #processLookup: ProcessLookup;
   readonly #log: RuleLogger;
   readonly #onError: (error: VigilError) => void;
@@ -250,15 +253,31 @@ export class RuleEngine implements Consumer {
     this.#dedup = new BoundedMap(options.maxDedupEntries ?? 100_000);
     this.#procs = new BoundedMap(options.maxProcesses ?? 65_536);
     const procs = this.#procs;
+    const parentOf = (pid: number): number =>
+      (this.#tree ? this.#tree.get(pid)?.ppid : procs.get(pid)?.ppid) ?? 0;
     this.#processLookup = {
-      get: (pid) => procs.get(pid),
+      get: (pid) => (this.#tree ? this.#tree.get(pid) : procs.get(pid)),
       descendsFrom(pid, ancestor) {
         let p = pid;
         for (let i = 0; i < MAX_TREE_DEPTH && p > 0; i++) {
           if (p === ancestor) return true;
-          p = procs.get(p)?.ppid ?? 0;
+          p = parentOf(p);
         }
         return false;
+      },
+      root: (pid) => {
+        const tree = this.#tree;
+        if (tree) return tree.root(pid);
+        let cur = procs.get(pid);
+        if (cur === undefined) return pid;
+        let root = pid;
+        for (let i = 0; i < MAX_TREE_DEPTH; i++) {
+          const parent = procs.get(cur.ppid);
+          if (parent === undefined || parent.wid !== cur.wid || parent.pid === root) break;
+          root = parent.pid;
+          cur = parent;
+        }
+        return root;
       },
     };
     const disabled = globListMatcher(options.disable ?? []);
@@ -341,6 +360,7 @@ export class RuleEngine implements Consumer {
    */
   onBatch(batch: readonly VigilEvent[], ctx: ConsumerContext): void {
     this.#sink = (f) => ctx.report(f);
+    this.#tree = ctx.processes;
     this.#run(batch);
     this.#throwPending();
   }
@@ -431,7 +451,7 @@ export class RuleEngine implements Consumer {
     let invocations = 0;
     for (const ev of events) {
       this.#events++;
-      this.#track(ev);
+      if (this.#tree === undefined) this.#track(ev);
       const list = routes.get(ev.kind);
       if (list === undefined) continue;
       this.#current = ev;
@@ -462,12 +482,22 @@ export class RuleEngine implements Consumer {
     if (ev.kind === 'process.exec') {
       if (ev.result !== undefined && ev.result < 0) return;
       const prev = procs.get(ev.pid);
-      procs.set(ev.pid, { pid: ev.pid, ppid: ev.ppid || prev?.ppid || 0, exe: ev.filename }, ev.ts);
+      procs.set(
+        ev.pid,
+        { pid: ev.pid, ppid: ev.ppid || prev?.ppid || 0, exe: ev.filename, wid: ev.workload.id },
+        ev.ts,
+      );
     } else if (ev.kind === 'process.fork') {
       const parent = procs.get(ev.pid);
-      procs.set(ev.childPid, { pid: ev.childPid, ppid: ev.pid, exe: parent?.exe ?? ev.exe }, ev.ts);
+      procs.set(
+        ev.childPid,
+        { pid: ev.childPid, ppid: ev.pid, exe: parent?.exe ?? ev.exe, wid: ev.workload.id },
+        ev.ts,
+      );
+    } else if (ev.ppid !== 0 && procs.get(ev.pid) === undefined) {
+      // A process first seen by another event (its exec was before the stream) still joins its tree.
+      procs.set(ev.pid, { pid: ev.pid, ppid: ev.ppid, exe: ev.exe, wid: ev.workload.id }, ev.ts);
     }
-    // Other events are not recorded: a tree walk starting at an unknown pid takes the event's own ppid instead.
   }
 
   #failed(c: Compiled, ev: VigilEvent, cause: unknown): void {
@@ -593,7 +623,7 @@ export class RuleEngine implements Consumer {
     }
     const window = rule.windowMs * NS_PER_MS;
     const byTree = rule.keyBy === 'process-tree';
-    const procs = this.#procs;
+    const lookup = this.#processLookup;
     const firstEnd = groupEnd[0]!;
     const matchIn = (st: SequenceState | undefined, ev: VigilEvent, from: number, to: number): number => {
       for (let i = from; i < to; i++) {
@@ -619,7 +649,7 @@ export class RuleEngine implements Consumer {
               st = found;
               break;
             }
-            p = procs.get(p)?.ppid ?? (i === 0 ? ev.ppid : 0);
+            p = lookup.get(p)?.ppid ?? (i === 0 ? ev.ppid : 0);
           }
         }
       } else {
