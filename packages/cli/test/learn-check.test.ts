@@ -88,6 +88,62 @@ describe('vigil learn and vigil check', () => {
     expect(set.baselines()[0]!.quarantined().length).toBe(1);
   });
 
+  it('lists quarantined behaviour with stable ids and admits it with who and why (vigil baseline)', async () => {
+    const out = join(dir, 'review.json');
+    expect((await runCli(['learn', '--out', out, poisonedCapture])).code).toBe(0);
+    const review = await runCli(['baseline', 'review', out, '--json']);
+    expect(review.code).toBe(0);
+    const queue = (JSON.parse(review.stdout) as { quarantined: { id: string; flaggedBy: string }[] })
+      .quarantined;
+    expect(queue).toHaveLength(1);
+    expect(queue[0]!.id).toMatch(/^q-[0-9a-f]{16}$/);
+    expect(queue[0]!.flaggedBy).toBe('vigil.critical.shell-from-interpreter');
+    // The id is stable: listing again (text) shows the same one.
+    expect((await runCli(['baseline', 'review', out])).stdout).toContain(queue[0]!.id);
+    // Who and why are required; unknown ids are refused; nothing is written on refusal.
+    const before = readFileSync(out, 'utf8');
+    expect((await runCli(['baseline', 'admit', out, queue[0]!.id, '--reason', 'tool'])).code).toBe(2);
+    expect(
+      (await runCli(['baseline', 'admit', out, 'q-0000000000000000', '--by', 'a', '--reason', 'b'])).code,
+    ).toBe(2);
+    expect(readFileSync(out, 'utf8')).toBe(before);
+    const admit = await runCli([
+      'baseline',
+      'admit',
+      out,
+      queue[0]!.id,
+      '--by',
+      'alice',
+      '--reason',
+      'the agent runs a shell tool by design',
+    ]);
+    expect(admit.code).toBe(0);
+    const doc = BaselineSetDocumentSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(doc.schemaVersion).toBe(2);
+    const b = doc.baselines[0]!;
+    expect(b.quarantine).toEqual([]);
+    expect(b.reviews).toHaveLength(1);
+    expect(b.reviews![0]).toMatchObject({ item: queue[0]!.id, decision: 'admit', by: 'alice' });
+    expect((await runCli(['baseline', 'review', out, '--json'])).stdout).toContain('"quarantined": []');
+    // A version-1 document (no reviews) is still read.
+    const v1 = join(dir, 'v1.json');
+    const old = JSON.parse(before) as {
+      schemaVersion: number;
+      baselines: { schemaVersion: number; reviews?: unknown }[];
+    };
+    old.schemaVersion = 1;
+    for (const x of old.baselines) {
+      x.schemaVersion = 1;
+      delete x.reviews;
+    }
+    writeFileSync(v1, JSON.stringify(old));
+    const r1 = await runCli(['baseline', 'review', v1, '--json']);
+    expect(r1.code).toBe(0);
+    expect((JSON.parse(r1.stdout) as { quarantined: { id: string }[] }).quarantined[0]!.id).toBe(
+      queue[0]!.id,
+    );
+  });
+
   it('writes msgpack, merges into a SQLite store, and checks against the store', async () => {
     const out = join(dir, 'agent.baseline.vbsl');
     const db = join(dir, 'baselines.db');

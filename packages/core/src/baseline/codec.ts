@@ -6,7 +6,7 @@ import { Decoder, Encoder } from '@msgpack/msgpack';
 import { VigilError } from '../errors/vigil-error.js';
 import { Baseline } from './baseline.js';
 import { jsonErrorAt } from './internal/json-position.js';
-import { BASELINE_SCHEMA_VERSION } from './schema.js';
+import { BASELINE_SCHEMA_VERSION, READABLE_BASELINE_VERSIONS } from './schema.js';
 import { BaselineSet } from './set.js';
 
 /** The encodings a baseline set can be written in. */
@@ -81,7 +81,7 @@ export function decodeBaselineSet(bytes: Uint8Array, file = '(baseline)'): Basel
         location: { file, offset: buf.length },
       });
     const version = buf.readUInt16LE(4);
-    if (version !== BASELINE_SCHEMA_VERSION)
+    if (!READABLE_BASELINE_VERSIONS.includes(version))
       throw new VigilError(
         'INPUT_INVALID',
         `baseline schema version ${version} is not supported (this build reads ${BASELINE_SCHEMA_VERSION})`,

@@ -7,7 +7,7 @@ export type {
   Introducer,
   QuarantineItem,
 } from './baseline.js';
-export { Baseline } from './baseline.js';
+export { Baseline, quarantineId } from './baseline.js';
 export type { BaselineEncoding } from './codec.js';
 export {
   BASELINE_MSGPACK_MAGIC,
@@ -42,12 +42,15 @@ export type { BaselineLearnerOptions, LearnerNotice } from './learner.js';
 export { BaselineLearner } from './learner.js';
 export type { BaselineObservation } from './observation.js';
 export { describePattern, expandIpv6, observeEvent } from './observation.js';
+export type { ReviewItem } from './review.js';
+export { admitReviewed, reviewQueue } from './review.js';
 export type {
   BaselineDocument,
   BaselineEntryDocument,
   BaselineSetDocument,
   LearningState,
   QuarantineItemDocument,
+  ReviewRecord,
   StabilityPolicy,
 } from './schema.js';
 export {
@@ -59,6 +62,8 @@ export {
   IntroducerSchema,
   LearningStateSchema,
   QuarantineItemDocumentSchema,
+  READABLE_BASELINE_VERSIONS,
+  ReviewRecordSchema,
   StabilityPolicySchema,
 } from './schema.js';
 export { BaselineSet } from './set.js';
