@@ -59,6 +59,16 @@ export {
   ToolDefinitionSchema,
   TransportSchema,
 } from './events/schema.js';
+export type { ComplianceInput, ControlArea } from './findings/compliance.js';
+export {
+  AREA_CONTROLS,
+  COMPLIANCE_MAPPINGS_VERSION,
+  CONTROL_AREAS,
+  complianceRefs,
+  MITRE_ATLAS,
+  OWASP_AGENTIC_2026,
+  OWASP_LLM_2025,
+} from './findings/compliance.js';
 export type {
   ComplianceFramework,
   ComplianceRef,
@@ -82,6 +92,9 @@ export {
   SeveritySchema,
   severityRank,
 } from './findings/finding.js';
+export { riskScore, SEVERITY_RISK } from './findings/risk-scale.js';
+// Findings about one process tree joined into incidents.
+export * from './incidents/public.js';
 export * from './limits/public.js';
 export type { McpClient, McpConfiguredServer, McpServerEntry } from './mcp/client-config.js';
 export {
@@ -95,7 +108,13 @@ export * from './otel/public.js';
 export * from './output/public.js';
 export * from './payload/public.js';
 export * from './permissions/public.js';
-export type { DnsEnricherOptions, Enricher, ProcessInfo, ProcessTreeOptions } from './pipeline/enricher.js';
+export type {
+  DnsEnricherOptions,
+  Enricher,
+  ProcessInfo,
+  ProcessTree,
+  ProcessTreeOptions,
+} from './pipeline/enricher.js';
 export { DnsEnricher, ProcessTreeEnricher } from './pipeline/enricher.js';
 export type { Consumer, ConsumerContext, RunSummary, VigilEvents, VigilOptions } from './pipeline/vigil.js';
 export { Vigil } from './pipeline/vigil.js';
@@ -107,6 +126,8 @@ export type { MemorySourceOptions } from './source/memory-source.js';
 export { MemorySource } from './source/memory-source.js';
 export type { ReplaySourceOptions } from './source/replay-source.js';
 export { ReplaySource } from './source/replay-source.js';
+// One vocabulary (credential paths, shells, interpreters, temp locations, kernel names) for every detector.
+export * from './vocabulary/public.js';
 export type { CgroupIdentity } from './workload/cgroup-path.js';
 export { parseCgroupPath, workloadFromCgroupPath } from './workload/cgroup-path.js';
 export type { CommandWorkloadName } from './workload/command-name.js';

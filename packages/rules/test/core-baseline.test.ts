@@ -75,6 +75,7 @@ describe('coreBaselineView (the @vigil/core baselines)', () => {
     ]);
     expect(attack.map((f) => f.ruleId).sort()).toEqual([
       'vigil.ai.injection-tool-exfiltration',
+      'vigil.runtime.credential-then-egress',
       'vigil.runtime.sensitive-file-read',
       'vigil.runtime.unexpected-egress',
     ]);
@@ -94,11 +95,16 @@ describe('coreBaselineView (the @vigil/core baselines)', () => {
     const counts = Object.fromEntries(withBaseline.findings().map((f) => [f.ruleId, f.count]));
     expect(counts).toEqual({
       'vigil.ai.injection-tool-exfiltration': 2,
+      'vigil.runtime.credential-then-egress': 2,
       'vigil.runtime.sensitive-file-read': 2,
       'vigil.runtime.unexpected-egress': 2,
     });
     const without = rulesCheckDetector({ packs: builtinPacks(), baselines: new BaselineSet() });
     await new Vigil({ source: new MemorySource(attack()), consumers: [without.consumer] }).run();
-    expect(without.findings().map((f) => f.ruleId)).toEqual(['vigil.runtime.sensitive-file-read']);
+    // With no baseline the credential read and the egress of one process still join into a chain.
+    expect(without.findings().map((f) => f.ruleId)).toEqual([
+      'vigil.runtime.sensitive-file-read',
+      'vigil.runtime.credential-then-egress',
+    ]);
   });
 });

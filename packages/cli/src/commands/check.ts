@@ -3,10 +3,13 @@ import {
   BaselineSet,
   type CaptureIntegrity,
   type Consumer,
+  correlateIncidents,
   DnsEnricher,
   DriftDetector,
   describeCaptureIntegrity,
   type Finding,
+  type Incident,
+  incidentFinding,
   isVigilError,
   ProcessTreeEnricher,
   readBaselineFile,
@@ -130,6 +133,7 @@ export function renderCheckText(
   events: number,
   minSeverity: Severity,
   integrity?: CaptureIntegrity,
+  incidents: readonly Incident[] = [],
 ): string {
   const out: string[] = [];
   out.push(
@@ -151,6 +155,15 @@ export function renderCheckText(
     out.push(
       `  first ${iso(f.ts)}${f.lastSeen !== undefined && f.lastSeen !== f.ts ? `, last ${iso(f.lastSeen)}` : ''}  id ${f.id}`,
     );
+  }
+  if (incidents.length > 0) {
+    out.push('', `${incidents.length} incident(s): findings about one process tree, joined`);
+    for (const i of incidents) {
+      out.push('');
+      out.push(`${i.severity.toUpperCase().padEnd(8)} ${i.title}  [incident]  id ${i.id}`);
+      out.push(`  ${i.summary}`);
+      for (const [n, step] of i.chain.entries()) out.push(`  ${n + 1}. ${iso(step.ts)}  ${step.description}`);
+    }
   }
   const counts = SEVERITIES.slice()
     .reverse()
@@ -182,7 +195,11 @@ export const checkCommand: Command = {
     'and how far it is from known behaviour (a new file in a known folder is low, a new egress domain',
     'high, a new shell or a credential read critical). Repeats aggregate into one finding.',
     'BASELINE is a file written by `vigil learn` (JSON or msgpack) or a SQLite baseline store.',
-    'Baselines still learning are skipped with an info finding unless --allow-learning is given.',
+    'Against a baseline still learning, drift is reported as provisional (labelled, capped at medium) after',
+    'an info finding saying why the baseline is not stable and what makes it so; --allow-learning checks it as stable.',
+    'Findings about one process tree (the root ancestor within the workload) within ten minutes are joined',
+    'into incidents with their chain of events and the severity the chain earns (json: `incidents`; other',
+    'formats: one finding per incident, rule vigil.incident.process-tree).',
     '--min-severity hides findings below a severity in text output (json always has every finding).',
     '--exceptions FILE adds allowlist entries (JSON, per rule and workload); --no-builtin-rules runs only --rules packs.',
     'A workload with no baseline of its own gets an info finding naming the nearest baselines (same program,',
@@ -203,7 +220,7 @@ export const checkCommand: Command = {
   optionHelp: {
     baseline: 'a baseline file from vigil learn (JSON or msgpack) or a SQLite baseline store',
     'fail-on': 'exit 1 when a finding is at or above this severity',
-    'allow-learning': 'also check against baselines that are still learning',
+    'allow-learning': 'check against baselines still learning as if stable (no provisional cap)',
     'min-severity': 'hide findings below this severity in text output',
     'no-dns': 'do not name peers by the DNS answers seen in the capture',
     rules: 'a rule pack to add: a module path or an installed package name',
@@ -249,16 +266,19 @@ export const checkCommand: Command = {
         (a, b) =>
           severityRank(b.severity) - severityRank(a.severity) || a.ts - b.ts || (a.id < b.id ? -1 : 1),
       );
-    const report = () => buildFindingsReport(findings, { inputs: captures, toolVersion: VERSION });
+    const incidents = correlateIncidents(findings, { processes: vigil.processes });
+    // Formats that carry findings only get each incident as one finding whose evidence is its chain.
+    const withIncidents = [...incidents.map(incidentFinding), ...findings];
+    const report = () => buildFindingsReport(withIncidents, { inputs: captures, toolVersion: VERSION });
     if (ctx.format === 'sarif') {
-      await ctx.emit(`${JSON.stringify(toSarif(findings, { toolVersion: VERSION }), null, 2)}\n`);
+      await ctx.emit(`${JSON.stringify(toSarif(withIncidents, { toolVersion: VERSION }), null, 2)}\n`);
     } else if (ctx.format === 'markdown') {
       await ctx.emit(renderMarkdown(report()));
     } else if (ctx.format === 'html') {
       await ctx.emit(renderHtml({ title: 'Vigil check', findings: report() }));
     } else if (ctx.format === 'ocsf') {
       await ctx.emit(
-        toOcsf(findings, { toolVersion: VERSION })
+        toOcsf(withIncidents, { toolVersion: VERSION })
           .map((e) => `${JSON.stringify(e)}\n`)
           .join(''),
       );
@@ -280,14 +300,17 @@ export const checkCommand: Command = {
             integrity,
             drops: summary.source.drops,
             findings,
+            incidents,
           },
           null,
           2,
         )}\n`,
       );
     } else {
-      await ctx.emit(renderCheckText(captures, baselines, findings, summary.events, minSeverity, integrity));
+      await ctx.emit(
+        renderCheckText(captures, baselines, findings, summary.events, minSeverity, integrity, incidents),
+      );
     }
-    return exitCodeFor(findings, failOn);
+    return exitCodeFor(withIncidents, failOn);
   },
 };

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { aibomCommand } from './aibom.js';
+import { baselineCommand } from './baseline.js';
 import { checkCommand } from './check.js';
 import { demoCommand } from './demo.js';
 import { enforceCommand } from './enforce.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   inspectCommand,
   learnCommand,
   checkCommand,
+  baselineCommand,
   aibomCommand,
   gapCommand,
   scanCommand,

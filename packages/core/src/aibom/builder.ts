@@ -1,5 +1,6 @@
 import type { EventOf, VigilEvent } from '../events/schema.js';
 import type { Consumer } from '../pipeline/vigil.js';
+import { isCredentialPath } from '../vocabulary/public.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import {
   type AiComponentType,
@@ -675,7 +676,7 @@ export class AiBomBuilder implements Consumer {
           ext,
           confidence: ambiguous ? model.confidence * 0.6 : model.confidence,
         };
-      } else if (isCredentialPath(path)) c = { kind: 'credential' };
+      } else if (isCredentialPath(path) || DOTENV.test(path)) c = { kind: 'credential' };
       else if (
         SYSTEM_PREFIXES.some((x) => path.startsWith(x)) ||
         LIBRARY_MARKERS.some((x) => path.includes(x)) ||
@@ -1245,22 +1246,5 @@ function endpointHostPort(endpoint: string): { host: string; port: number } | un
   }
 }
 
-const CREDENTIAL_PATTERNS = [
-  /\/\.aws\/(credentials|config)$/,
-  /\/\.config\/gcloud\//,
-  /\/\.azure\//,
-  /\/\.kube\/config$/,
-  /^\/(var\/)?run\/secrets\//,
-  /\/\.netrc$/,
-  /\/\.git-credentials$/,
-  /\/\.docker\/config\.json$/,
-  /\/\.ssh\/id_[^/]+$/,
-  /\/\.npmrc$/,
-  /\/\.pypirc$/,
-  /\/\.env(\.[^/]+)?$/,
-  /\/\.config\/gh\/hosts\.yml$/,
-];
-
-function isCredentialPath(path: string): boolean {
-  return CREDENTIAL_PATTERNS.some((r) => r.test(path));
-}
+// Dotenv files hold secrets for the AI-BOM's data classes, but loading one is routine, not a credential read.
+const DOTENV = /\/\.env(\.[^/]+)?$/;

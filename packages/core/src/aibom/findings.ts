@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { complianceRefs } from '../findings/compliance.js';
 import type { ComplianceRef, Evidence, Finding, Severity } from '../findings/finding.js';
+import { SEVERITY_RISK } from '../findings/risk-scale.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import type { AiComponentType } from './catalogue.js';
 import type { AiBom, AiBomComponent } from './document.js';
@@ -25,18 +27,11 @@ const SHADOW_SEVERITY: Partial<Record<AiComponentType, Severity>> = {
   'vector-store': 'medium',
   framework: 'medium',
 };
-const SHADOW_SCORE: Record<Severity, number> = { critical: 90, high: 70, medium: 50, low: 25, info: 10 };
 
-const SUPPLY_CHAIN: ComplianceRef[] = [
-  { framework: 'nist-ai-rmf', control: 'GOVERN 6.1', title: 'Policies for AI risks of third-party entities' },
-  {
-    framework: 'nist-ai-rmf',
-    control: 'MAP 4.1',
-    title: 'Mapping risks of AI components, including third-party',
-  },
-  { framework: 'owasp-llm-2025', control: 'LLM03', title: 'Supply Chain' },
-  { framework: 'owasp-agentic-2026', control: 'ASI04', title: 'Agentic Supply Chain Vulnerabilities' },
-];
+const SUPPLY_CHAIN: ComplianceRef[] = complianceRefs({
+  tags: { owaspLlm: ['LLM03'], owaspAgentic: ['ASI04'] },
+  areas: ['supply-chain'],
+});
 
 function findingId(ruleId: string, workloadId: string, subject: string): string {
   return createHash('sha256')
@@ -102,7 +97,7 @@ export function aiBomFindings(bom: AiBom): Finding[] {
           tags: { owaspLlm: ['LLM03'], owaspAgentic: ['ASI04'], atlas: ['AML.T0010'], attack: [] },
           compliance: SUPPLY_CHAIN,
           risk: {
-            score: Math.round(SHADOW_SCORE[severity] * Math.max(0.5, c.confidence)),
+            score: Math.round(SEVERITY_RISK[severity] * Math.max(0.5, c.confidence)),
             reasons: [
               `undeclared ${c.type}`,
               `observed at run time (confidence ${c.confidence})`,

@@ -3,8 +3,8 @@ import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import type { Severity } from '../findings/finding.js';
+import { isCredentialPath } from '../vocabulary/public.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
-import { isCredentialPath } from './critical.js';
 import {
   BASELINE_DOMAINS,
   type BaselineDomain,
@@ -24,6 +24,7 @@ import {
   type BaselineEntryDocument,
   type LearningState,
   type QuarantineItemDocument,
+  type ReviewRecord,
   type StabilityPolicy,
 } from './schema.js';
 import { DEFAULT_STABILITY, StabilityTracker } from './stability.js';
@@ -133,6 +134,20 @@ function quarantineKey(q: Pick<QuarantineItemDocument, 'behaviour' | 'observatio
   return `${q.behaviour}\u0000${JSON.stringify(q.observations)}`;
 }
 
+/**
+ * The stable id of a quarantined item (`q-` and 16 hex digits): a hash of
+ * the behaviour that flagged it and its observations, the same in every copy
+ * and merge of the baseline.
+ *
+ * @example
+ * ```ts
+ * for (const q of baseline.quarantined()) console.log(quarantineId(q), q.title);
+ * ```
+ */
+export function quarantineId(q: Pick<QuarantineItemDocument, 'behaviour' | 'observations'>): string {
+  return `q-${createHash('sha256').update(quarantineKey(q)).digest('hex').slice(0, 16)}`;
+}
+
 function sortedRecord(
   m: ReadonlyMap<string, number> | Readonly<Record<string, number>>,
 ): Record<string, number> {
@@ -179,6 +194,8 @@ export class Baseline implements BaselineView {
   readonly #tries = new Map<BaselineDomain, PatternTrie>();
   readonly #learning = new Map<string, StabilityTracker>();
   readonly #quarantine = new Map<string, QuarantineItemDocument>();
+  /** Review decisions, by canonical form (so merges are a set union). */
+  readonly #reviews = new Map<string, ReviewRecord>();
   #gen = 0;
   #versionGen = -1;
   #version = '';
@@ -236,6 +253,7 @@ export class Baseline implements BaselineView {
     for (const [origin, state] of Object.entries(doc.learning))
       b.#learning.set(origin, new StabilityTracker(doc.stability, state));
     for (const q of doc.quarantine) b.#addQuarantine(q, 'join');
+    for (const r of doc.reviews ?? []) b.#addReview(r);
     b.#gen++;
     return b;
   }
@@ -267,7 +285,42 @@ export class Baseline implements BaselineView {
       learning,
       entries,
       quarantine,
+      reviews: [...this.#reviews.keys()].sort().map((k) => this.#reviews.get(k)!),
     };
+  }
+
+  /** Review decisions recorded in this baseline, in a stable order. */
+  reviews(): readonly ReviewRecord[] {
+    return [...this.#reviews.keys()].sort().map((k) => this.#reviews.get(k)!);
+  }
+
+  /**
+   * Admits the quarantined item with id `id` (see {@link quarantineId}) after
+   * review, recording who admitted it, why and when. Returns the record, or
+   * undefined when no quarantined item has that id.
+   */
+  admitById(id: string, review: { by: string; reason: string; at: number }): ReviewRecord | undefined {
+    const q = this.quarantined().find((x) => quarantineId(x) === id);
+    if (q === undefined) return undefined;
+    // Each admitted item counts under its own origin, so merges (max per origin) stay order-independent.
+    this.admit(q, `review:${id}`);
+    const record: ReviewRecord = {
+      item: id,
+      behaviour: q.behaviour,
+      observations: q.observations,
+      decision: 'admit',
+      by: review.by,
+      reason: review.reason,
+      at: review.at,
+    };
+    this.#addReview(record);
+    return record;
+  }
+
+  #addReview(r: ReviewRecord): void {
+    this.#reviews.set(canonical(r), r);
+    // An admitted item never comes back through a merge with a copy reviewed earlier.
+    this.#quarantine.delete(quarantineKey(r));
   }
 
   #entryDocument(domain: BaselineDomain, pattern: string[], s: EntryStats): BaselineEntryDocument {
@@ -338,6 +391,11 @@ export class Baseline implements BaselineView {
   }
 
   /** Learning progress per origin. */
+  /** The stability policy learning is measured against. */
+  get stabilityPolicy(): StabilityPolicy {
+    return this.#stability;
+  }
+
   learning(): Readonly<Record<string, LearningState>> {
     const out: Record<string, LearningState> = {};
     for (const [o, t] of this.#learning) out[o] = { ...t.state };
@@ -641,6 +699,7 @@ export class Baseline implements BaselineView {
         this.#learning.set(origin, new StabilityTracker(this.#stability, t.state));
     }
     for (const q of other.#quarantine.values()) this.#addQuarantine(q, 'join');
+    for (const r of [...this.#reviews.values(), ...other.#reviews.values()]) this.#addReview(r);
     if (canonical(other.#stability) < canonical(this.#stability)) this.#stability = other.#stability;
     if (
       other.#workload.id < this.#workload.id ||

@@ -7,7 +7,7 @@ import { readBoundedFile } from '../limits/internal/read-bounded.js';
 import { writeOutput } from '../output/write-output.js';
 import { Baseline } from './baseline.js';
 import { jsonErrorAt } from './internal/json-position.js';
-import { BASELINE_SCHEMA_VERSION } from './schema.js';
+import { BASELINE_SCHEMA_VERSION, READABLE_BASELINE_VERSIONS } from './schema.js';
 import { BaselineSet } from './set.js';
 
 /** The encodings a baseline set can be written in. */
@@ -87,7 +87,7 @@ function decodeGuarded(bytes: Uint8Array, file: string, jsonGuarded: boolean): B
         location: { file, offset: buf.length },
       });
     const version = buf.readUInt16LE(4);
-    if (version !== BASELINE_SCHEMA_VERSION)
+    if (!READABLE_BASELINE_VERSIONS.includes(version))
       throw new VigilError(
         'INPUT_INVALID',
         `baseline schema version ${version} is not supported (this build reads ${BASELINE_SCHEMA_VERSION})`,

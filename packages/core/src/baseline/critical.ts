@@ -1,5 +1,15 @@
 import type { EventKind, VigilEvent } from '../events/schema.js';
 import type { FindingTagsSchema, Severity } from '../findings/finding.js';
+import {
+  basename,
+  isCredentialPath,
+  isFilelessPath,
+  isInterpreter,
+  isLocalAddress,
+  isShellExec,
+  isWritableTempPath,
+  PTRACE_WRITE_REQUESTS,
+} from '../vocabulary/public.js';
 import type { BaselineView } from './baseline.js';
 
 /** What a {@link CriticalBehaviour} can consult. */
@@ -49,59 +59,6 @@ export interface CriticalBehaviour {
   check(event: VigilEvent, ctx: CriticalContext): CriticalMatch | undefined;
 }
 
-const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash', 'ksh', 'mksh', 'fish', 'csh', 'tcsh', 'busybox']);
-const INTERPRETER =
-  /^(python[\d.]*|pypy[\d.]*|node|nodejs|bun|deno|ruby[\d.]*|perl[\d.]*|php[\d.]*|java|uvicorn|gunicorn|hypercorn|celery|dotnet|Rscript|R|tsx|ts-node|npx|uv|poetry|jupyter.*|ipykernel.*)$/;
-const TEMP_EXEC =
-  /^(?:\/tmp\/|\/var\/tmp\/|\/dev\/shm\/|\/run\/user\/\d+\/|memfd:|\/memfd:|\/proc\/self\/fd\/|\/proc\/\d+\/fd\/)/;
-
-/** Paths whose read exposes a credential. */
-export const CREDENTIAL_PATHS: readonly RegExp[] = [
-  /^\/(?:var\/)?run\/secrets\/kubernetes\.io\/serviceaccount\/token$/,
-  /^\/(?:var\/)?run\/secrets\/eks\.amazonaws\.com\/serviceaccount\/token$/,
-  /^\/(?:var\/)?run\/secrets\/tokens\//,
-  /\/\.aws\/credentials$/,
-  /\/\.config\/gcloud\/(?:application_default_credentials\.json|credentials\.db)$/,
-  /\/\.azure\/(?:accessTokens\.json|msal_token_cache\.json)$/,
-  /\/\.kube\/config$/,
-  /\/\.ssh\/id_[a-z0-9]+$/,
-  /^\/etc\/shadow$/,
-  /\/\.docker\/config\.json$/,
-  /\/\.netrc$/,
-  /\/\.git-credentials$/,
-];
-
-/**
- * True when reading `path` exposes a credential (service-account tokens, cloud keys, SSH keys, …).
- *
- * @example
- * ```ts
- * isCredentialPath('/var/run/secrets/kubernetes.io/serviceaccount/token'); // true
- * ```
- */
-export function isCredentialPath(path: string): boolean {
-  return CREDENTIAL_PATHS.some((r) => r.test(path));
-}
-
-function basename(p: string): string {
-  const i = p.lastIndexOf('/');
-  return i >= 0 ? p.slice(i + 1) : p;
-}
-
-/**
- * True when `filename`/`argv` start a shell (including `busybox sh`).
- *
- * @example
- * ```ts
- * isShellExec('/bin/busybox', ['busybox', 'sh', '-c', 'id']); // true
- * ```
- */
-export function isShellExec(filename: string, argv: readonly string[]): boolean {
-  const b = basename(filename);
-  if (b === 'busybox') return SHELLS.has(basename(argv[1] ?? argv[0] ?? ''));
-  return SHELLS.has(b);
-}
-
 const shellFromInterpreter: CriticalBehaviour = {
   id: 'vigil.critical.shell-from-interpreter',
   title: 'Shell spawned by an agent or interpreter',
@@ -111,7 +68,7 @@ const shellFromInterpreter: CriticalBehaviour = {
   check(ev, ctx) {
     if (ev.kind !== 'process.exec' || !isShellExec(ev.filename, ev.argv)) return undefined;
     const parent = ctx.exeOf(ev.ppid) ?? (ev.exe !== '' && ev.exe !== ev.filename ? ev.exe : undefined);
-    if (parent === undefined || !INTERPRETER.test(basename(parent))) return undefined;
+    if (parent === undefined || !isInterpreter(parent)) return undefined;
     return { reason: `${basename(parent)} (pid ${ev.ppid}) started the shell ${ev.filename}` };
   },
 };
@@ -124,8 +81,9 @@ const execFromTemp: CriticalBehaviour = {
   tags: { attack: ['T1105', 'T1620'], owaspAgentic: ['ASI05'] },
   check(ev) {
     if (ev.kind !== 'process.exec') return undefined;
-    if (ev.fileless === true) return { reason: `${ev.filename} was run from memory (memfd or deleted file)` };
-    if (TEMP_EXEC.test(ev.filename))
+    if (ev.fileless === true || isFilelessPath(ev.filename))
+      return { reason: `${ev.filename} was run from memory (memfd or deleted file)` };
+    if (isWritableTempPath(ev.filename))
       return { reason: `${ev.filename} was run from a writable temp location` };
     return undefined;
   },
@@ -165,7 +123,7 @@ const tokenThenEgress: CriticalBehaviour = {
     }
     if (ev.kind !== 'net.connect' || st.read === undefined) return undefined;
     if (ev.ts - st.read.ts > TOKEN_EGRESS_WINDOW_NS || ev.ts < st.read.ts) return undefined;
-    if (ev.family === 'unix' || ev.daddr.startsWith('127.') || ev.daddr === '::1') return undefined;
+    if (ev.family === 'unix' || isLocalAddress(ev.daddr)) return undefined;
     if (ctx.baseline?.covers(ev).covered === true) return undefined;
     const peer = `${ev.dnsName ?? ev.daddr}:${ev.dport}`;
     const path = st.read.kind === 'file.open' ? st.read.path : 'a credential';
@@ -188,7 +146,6 @@ const kernelModule: CriticalBehaviour = {
       : undefined,
 };
 
-const PTRACE_WRITE = /^PTRACE_(ATTACH|SEIZE|POKETEXT|POKEDATA|POKEUSER|SETREGS)$/;
 const ptraceAttach: CriticalBehaviour = {
   id: 'vigil.critical.ptrace-attach',
   title: 'Another process attached to or written with ptrace',
@@ -196,7 +153,7 @@ const ptraceAttach: CriticalBehaviour = {
   kinds: ['ptrace'],
   tags: { attack: ['T1055.008'] },
   check: (ev) =>
-    ev.kind === 'ptrace' && PTRACE_WRITE.test(ev.requestName)
+    ev.kind === 'ptrace' && PTRACE_WRITE_REQUESTS.has(ev.requestName)
       ? { reason: `${ev.requestName} on pid ${ev.targetPid}` }
       : undefined,
 };

@@ -1,17 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { VigilEvent } from '../events/schema.js';
-import type { ComplianceRef, Evidence, Finding, FindingTags, Severity } from '../findings/finding.js';
+import { complianceRefs } from '../findings/compliance.js';
+import type { Evidence, Finding, FindingTags, Severity } from '../findings/finding.js';
 import { severityRank } from '../findings/finding.js';
+import { riskScore } from '../findings/risk-scale.js';
 import type { Consumer, ConsumerContext } from '../pipeline/vigil.js';
+import {
+  HOST_CONTROL_CAPABILITIES,
+  isCredentialPath,
+  isShellExec,
+  KERNEL_CHANGING_SYSCALLS,
+} from '../vocabulary/public.js';
 import type { Baseline, BaselineCoverage } from './baseline.js';
 import {
   type CriticalBehaviour,
   CriticalGuard,
   type CriticalHit,
   DEFAULT_CRITICAL_BEHAVIOURS,
-  isCredentialPath,
-  isShellExec,
 } from './critical.js';
+import { explainLearning } from './explain.js';
 import { ARGS_MARK, type BaselineDomain, WILDCARD } from './generalise.js';
 import { type NearestBaseline, nearestBaselines } from './nearest.js';
 import { type BaselineObservation, describePattern, eventKey, observeEvent } from './observation.js';
@@ -43,7 +50,12 @@ export interface DriftDetail {
   readonly quarantined?: boolean;
   /** Critical behaviours the event matched. */
   readonly critical?: readonly string[];
+  /** Set when the baseline is still learning: the severity is capped at {@link PROVISIONAL_CAP}. */
+  readonly provisional?: boolean;
 }
+
+/** The highest severity drift against a baseline still learning can have. */
+export const PROVISIONAL_CAP: Severity = 'medium';
 
 /**
  * A {@link Finding} with category `drift`: behaviour a workload's stable
@@ -74,8 +86,16 @@ export interface DriftDetectorOptions {
   readonly key?: BaselineKeyFn;
   /** Critical behaviours that lift a drift to `critical`. Default {@link DEFAULT_CRITICAL_BEHAVIOURS}. */
   readonly critical?: readonly CriticalBehaviour[];
-  /** Also check against baselines still learning (default false: they yield one `info` finding). */
+  /** Check against baselines still learning as if they were stable (default false). */
   readonly allowLearning?: boolean;
+  /**
+   * What to do with a baseline still learning, unless `allowLearning`:
+   * `provisional` (default) reports its drift labelled provisional with the
+   * severity capped at {@link PROVISIONAL_CAP}, after one `info` finding that
+   * says why the baseline is not stable and what makes it so; `skip` reports
+   * only that `info` finding.
+   */
+  readonly learning?: 'provisional' | 'skip';
   /** Events kept as evidence per finding. Default 5. */
   readonly maxEvidence?: number;
   /**
@@ -86,24 +106,10 @@ export interface DriftDetectorOptions {
   readonly report?: 'first' | 'finish';
 }
 
-const RISK: Record<Severity, number> = { info: 5, low: 20, medium: 45, high: 70, critical: 90 };
-const DRIFT_COMPLIANCE: readonly ComplianceRef[] = [
-  { framework: 'nist-ai-rmf', control: 'MEASURE 2.4', title: 'AI system behaviour monitored in production' },
-  { framework: 'eu-ai-act', control: 'Art. 15', title: 'Accuracy, robustness and cybersecurity' },
-  { framework: 'soc2', control: 'CC7.2', title: 'Monitoring of system components for anomalies' },
-];
 const SENSITIVE_K8S =
   /^(secrets|pods\/exec|pods\/attach|pods\/portforward|serviceaccounts\/token|rolebindings|clusterrolebindings|roles|clusterroles|certificatesigningrequests)$/;
 const SENSITIVE_CLOUD = /^(iam|sts|kms|secretsmanager|organizations)(\.amazonaws\.com)?$/i;
 const SYSTEM_WRITE = /^\/(etc|usr|bin|sbin|lib|lib64|boot)\//;
-const CRITICAL_CAPS = new Set([
-  'CAP_SYS_ADMIN',
-  'CAP_SYS_MODULE',
-  'CAP_SYS_PTRACE',
-  'CAP_BPF',
-  'CAP_SYS_RAWIO',
-  'CAP_DAC_READ_SEARCH',
-]);
 const MAX_DETECTOR_FINDINGS = 100_000;
 
 interface Assessment {
@@ -284,14 +290,14 @@ export function assessDrift(
     }
     case 'capabilities':
       return {
-        severity: CRITICAL_CAPS.has(segs[0] ?? '') ? 'critical' : 'high',
+        severity: HOST_CONTROL_CAPABILITIES.has(segs[0] ?? '') ? 'critical' : 'high',
         ruleId: 'vigil.drift.capability.new',
         title: 'New capability',
         what: `raised the capability ${segs[0] ?? '?'}, which it never used while learning`,
         tags: { attack: ['T1548'] },
       };
     case 'syscalls': {
-      const crit = segs[0] === 'module.load' || segs[0] === 'bpf' || segs[0] === 'setns';
+      const crit = KERNEL_CHANGING_SYSCALLS.has(segs[0] ?? '');
       return {
         severity: crit ? 'critical' : 'high',
         ruleId: `vigil.drift.syscall.${(segs[0] ?? 'other').replace(/[^a-z0-9_.-]/gi, '')}`,
@@ -479,6 +485,7 @@ export class DriftDetector implements Consumer {
   #all: () => Baseline[] = () => [];
   readonly #guard: CriticalGuard;
   readonly #allowLearning: boolean;
+  readonly #learningMode: 'provisional' | 'skip';
   readonly #maxEvidence: number;
   readonly #reportMode: 'first' | 'finish';
   readonly #byWorkload = new Map<string, Baseline | null>();
@@ -505,6 +512,7 @@ export class DriftDetector implements Consumer {
     this.#key = options.key ?? defaultBaselineKey;
     this.#guard = new CriticalGuard(options.critical ?? DEFAULT_CRITICAL_BEHAVIOURS);
     this.#allowLearning = options.allowLearning ?? false;
+    this.#learningMode = options.learning ?? 'provisional';
     this.#maxEvidence = options.maxEvidence ?? 5;
     this.#reportMode = options.report ?? 'first';
   }
@@ -556,7 +564,7 @@ export class DriftDetector implements Consumer {
     }
     if (baseline.status !== 'stable' && !this.#allowLearning) {
       if (!this.#noted.has(ev.workload.id)) this.#note(ev, 'not-stable', ctx, baseline);
-      return;
+      if (this.#learningMode === 'skip') return;
     }
     if (baseline.isCovered(ev)) {
       // Covered behaviour matches no critical behaviour's first step, but the process map must follow it.
@@ -620,6 +628,7 @@ export class DriftDetector implements Consumer {
     if (this.#findings.size >= MAX_DETECTOR_FINDINGS) return;
     let severity = a.severity;
     const reasons = [`${a.title.toLowerCase()} (${obs.domain})`];
+    const provisional = baseline.status !== 'stable' && !this.#allowLearning;
     const quarantined = baseline
       .quarantined()
       .some((q) =>
@@ -638,7 +647,13 @@ export class DriftDetector implements Consumer {
       reasons.push('quarantined while the baseline was learned');
       if (severityRank(severity) < severityRank('high')) severity = 'high';
     }
-    const summary = `${workloadName(ev)} ${a.what}${extra}${quarantined ? '; it was quarantined during learning and never admitted' : ''}.`;
+    if (provisional && severityRank(severity) > severityRank(PROVISIONAL_CAP)) {
+      reasons.push(
+        `provisional: capped at ${PROVISIONAL_CAP} from ${severity} while the baseline is learning`,
+      );
+      severity = PROVISIONAL_CAP;
+    }
+    const summary = `${workloadName(ev)} ${a.what}${extra}${quarantined ? '; it was quarantined during learning and never admitted' : ''}${provisional ? ' (provisional: the baseline is still learning)' : ''}.`;
     const evidence: Evidence[] = [];
     for (const h of hits)
       for (const r of h.match.related ?? [])
@@ -671,11 +686,12 @@ export class DriftDetector implements Consumer {
       ...(coverage.nearest ? { nearest: coverage.nearest.display } : {}),
       ...(quarantined ? { quarantined: true } : {}),
       ...(critical.length > 0 ? { critical } : {}),
+      ...(provisional ? { provisional: true } : {}),
     };
     const finding = {
       id,
       ruleId: a.ruleId,
-      title: a.title,
+      title: provisional ? `Provisional: ${a.title}` : a.title,
       severity,
       category: 'drift' as const,
       workload: ev.workload,
@@ -683,8 +699,11 @@ export class DriftDetector implements Consumer {
       summary,
       evidence,
       tags: tagsOf(a.tags, ...hits.map((h) => h.behaviour.tags ?? {})),
-      compliance: severityRank(severity) >= severityRank('medium') ? [...DRIFT_COMPLIANCE] : [],
-      risk: { score: RISK[severity], reasons },
+      compliance:
+        severityRank(severity) >= severityRank('medium')
+          ? complianceRefs({ tags: a.tags, areas: ['behaviour-drift'] })
+          : [],
+      risk: { score: riskScore(severity), reasons },
       count: 1,
       lastSeen: ev.ts,
       drift: detail,
@@ -708,7 +727,9 @@ export class DriftDetector implements Consumer {
     const summary =
       why === 'no-baseline'
         ? `${workloadName(ev)} has no baseline for ${k.subject} @ ${k.versionKey}, so its behaviour was not checked for drift. ${describeNearest(near, this.#all().length)}`
-        : `${workloadName(ev)}'s baseline ${k.subject} @ ${k.versionKey} is still learning, so its behaviour was not checked for drift.`;
+        : this.#learningMode === 'skip'
+          ? `${workloadName(ev)}'s baseline ${k.subject} @ ${k.versionKey} is still learning, so its behaviour was not checked for drift: ${explainLearning(baseline!).text}.`
+          : `${workloadName(ev)}'s baseline ${k.subject} @ ${k.versionKey} is ${explainLearning(baseline!).text}. Drift against it is reported as provisional, capped at ${PROVISIONAL_CAP}.`;
     const finding: DriftFinding & { count: number; lastSeen: number; evidence: Evidence[] } = {
       id,
       ruleId: why === 'no-baseline' ? 'vigil.drift.no-baseline' : 'vigil.drift.baseline-learning',
@@ -727,7 +748,7 @@ export class DriftDetector implements Consumer {
       ],
       tags: tagsOf(),
       compliance: [],
-      risk: { score: RISK.info, reasons: [why] },
+      risk: { score: riskScore('info'), reasons: [why] },
       count: 1,
       lastSeen: ev.ts,
       drift: {

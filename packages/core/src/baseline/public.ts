@@ -7,7 +7,7 @@ export type {
   Introducer,
   QuarantineItem,
 } from './baseline.js';
-export { Baseline } from './baseline.js';
+export { Baseline, quarantineId } from './baseline.js';
 export type { BaselineEncoding, ReadBaselineOptions } from './codec.js';
 export {
   BASELINE_MSGPACK_MAGIC,
@@ -18,16 +18,9 @@ export {
   writeBaselineFile,
 } from './codec.js';
 export type { CriticalBehaviour, CriticalContext, CriticalHit, CriticalMatch } from './critical.js';
-export {
-  CREDENTIAL_PATHS,
-  CriticalGuard,
-  DEFAULT_CRITICAL_BEHAVIOURS,
-  isCredentialPath,
-  isShellExec,
-  TOKEN_EGRESS_WINDOW_NS,
-} from './critical.js';
+export { CriticalGuard, DEFAULT_CRITICAL_BEHAVIOURS, TOKEN_EGRESS_WINDOW_NS } from './critical.js';
 export type { BaselineLookup, DriftDetail, DriftDetectorOptions, DriftFinding } from './drift.js';
-export { assessDrift, DriftDetector, driftFindingId } from './drift.js';
+export { assessDrift, DriftDetector, driftFindingId, PROVISIONAL_CAP } from './drift.js';
 export type { LearningExplanation } from './explain.js';
 export { explainLearning, formatDuration, oneRunBaselines } from './explain.js';
 export type { BaselineDomain, CollapseRule, GeneralisationConfig } from './generalise.js';
@@ -53,12 +46,15 @@ export type { NearestBaseline } from './nearest.js';
 export { nearestBaselines } from './nearest.js';
 export type { BaselineObservation } from './observation.js';
 export { describePattern, expandIpv6, observeEvent } from './observation.js';
+export type { ReviewItem } from './review.js';
+export { admitReviewed, reviewQueue } from './review.js';
 export type {
   BaselineDocument,
   BaselineEntryDocument,
   BaselineSetDocument,
   LearningState,
   QuarantineItemDocument,
+  ReviewRecord,
   StabilityPolicy,
 } from './schema.js';
 export {
@@ -70,6 +66,8 @@ export {
   IntroducerSchema,
   LearningStateSchema,
   QuarantineItemDocumentSchema,
+  READABLE_BASELINE_VERSIONS,
+  ReviewRecordSchema,
   StabilityPolicySchema,
 } from './schema.js';
 export { BaselineSet } from './set.js';

@@ -4,8 +4,16 @@ import { SeveritySchema } from '../findings/finding.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 import { BaselineDomainSchema, GeneralisationConfigSchema } from './generalise.js';
 
-/** Version of the baseline document schema. Bumped on any incompatible change. */
-export const BASELINE_SCHEMA_VERSION = 1;
+/**
+ * Version of the baseline document schema. Bumped on any incompatible change.
+ * Version 2 added `reviews`; documents of version 1 are still read (they have none).
+ */
+export const BASELINE_SCHEMA_VERSION = 2;
+
+/** Baseline schema versions this build reads. */
+export const READABLE_BASELINE_VERSIONS: readonly number[] = [1, 2];
+
+const schemaVersion = () => z.union([z.literal(1), z.literal(BASELINE_SCHEMA_VERSION)]);
 
 const ns = () => z.number().nonnegative();
 const count = () => z.number().int().nonnegative();
@@ -118,6 +126,29 @@ export const QuarantineItemDocumentSchema = z.object({
 /** @see {@link QuarantineItemDocumentSchema} */
 export type QuarantineItemDocument = z.infer<typeof QuarantineItemDocumentSchema>;
 
+/**
+ * A reviewer's decision on a quarantined item: who admitted it, why and when.
+ * The baseline keeps it so an admitted behaviour's history stays auditable.
+ *
+ * @example
+ * ```ts
+ * const r: ReviewRecord = { item: 'q-3f2a…', behaviour: 'vigil.critical.shell-from-interpreter', observations: [], decision: 'admit', by: 'alice', reason: 'the shell tool is part of the job', at: 0 };
+ * ```
+ */
+export const ReviewRecordSchema = z.object({
+  /** The quarantine item's stable id (`q-` and 16 hex digits). */
+  item: z.string().min(1),
+  behaviour: z.string(),
+  observations: z.array(QuarantinedObservationSchema),
+  decision: z.literal('admit'),
+  by: z.string().min(1),
+  reason: z.string().min(1),
+  /** Nanoseconds since the epoch. */
+  at: ns(),
+});
+/** @see {@link ReviewRecordSchema} */
+export type ReviewRecord = z.infer<typeof ReviewRecordSchema>;
+
 const entryList = () => z.array(BaselineEntryDocumentSchema).optional();
 
 /** The entries of a baseline, by domain. Empty domains may be omitted. */
@@ -148,7 +179,7 @@ export const BaselineEntriesSchema = z.object({
  * ```
  */
 export const BaselineDocumentSchema = z.object({
-  schemaVersion: z.literal(BASELINE_SCHEMA_VERSION),
+  schemaVersion: schemaVersion(),
   /** What the baseline describes, stable across replicas, e.g. `k8s:ai/agent/agent`. */
   subject: z.string().min(1),
   /** Image and model version the behaviour belongs to; an upgrade starts a new baseline. */
@@ -163,6 +194,8 @@ export const BaselineDocumentSchema = z.object({
   learning: z.record(z.string(), LearningStateSchema),
   entries: BaselineEntriesSchema,
   quarantine: z.array(QuarantineItemDocumentSchema),
+  /** Review decisions on quarantined items (schema version 2; absent in version 1). */
+  reviews: z.array(ReviewRecordSchema).optional(),
 });
 /** @see {@link BaselineDocumentSchema} */
 export type BaselineDocument = z.infer<typeof BaselineDocumentSchema>;
@@ -179,7 +212,7 @@ export type BaselineDocument = z.infer<typeof BaselineDocumentSchema>;
  * ```
  */
 export const BaselineSetDocumentSchema = z.object({
-  schemaVersion: z.literal(BASELINE_SCHEMA_VERSION),
+  schemaVersion: schemaVersion(),
   kind: z.literal('vigil.baseline-set'),
   baselines: z.array(BaselineDocumentSchema),
 });

@@ -104,6 +104,29 @@ export interface ProcessInfo {
   exited: boolean;
 }
 
+/**
+ * The one process tree the pipeline maintains and gives every consumer
+ * (`ConsumerContext.processes`): the rule engine, drift and incidents read it
+ * instead of keeping their own.
+ *
+ * @example
+ * ```ts
+ * const root = ctx.processes?.root(ev.pid) ?? ev.pid;
+ * ```
+ */
+export interface ProcessTree {
+  /** What is known of `pid`. */
+  get(pid: number): ProcessInfo | undefined;
+  /** The chain of known ancestors of `pid`, nearest first. */
+  ancestors(pid: number, limit?: number): ProcessInfo[];
+  /**
+   * The topmost known ancestor of `pid` in the same workload (`pid` itself
+   * when its parent is unknown or belongs to another workload): what groups a
+   * tool's shell, its children and their pipes into one process tree.
+   */
+  root(pid: number): number;
+}
+
 /** Options for {@link ProcessTreeEnricher}. */
 export interface ProcessTreeOptions {
   /** Most processes tracked (oldest evicted first). Default 65,536. */
@@ -122,7 +145,7 @@ export interface ProcessTreeOptions {
  * tree.ancestors(1234).map((p) => p.exe);
  * ```
  */
-export class ProcessTreeEnricher implements Enricher {
+export class ProcessTreeEnricher implements Enricher, ProcessTree {
   readonly name = 'process-tree';
   readonly #procs = new Map<number, ProcessInfo>();
   readonly #max: number;
@@ -204,6 +227,21 @@ export class ProcessTreeEnricher implements Enricher {
       cur = parent;
     }
     return out;
+  }
+
+  /** The topmost known ancestor of `pid` within its workload (see {@link ProcessTree.root}). */
+  root(pid: number, limit = 64): number {
+    let cur = this.#procs.get(pid);
+    if (cur === undefined) return pid;
+    const wid = cur.workloadId;
+    let root = pid;
+    for (let i = 0; i < limit; i++) {
+      const parent = this.#procs.get(cur.ppid);
+      if (parent === undefined || parent.workloadId !== wid || parent.pid === root) break;
+      root = parent.pid;
+      cur = parent;
+    }
+    return root;
   }
 
   /** Processes tracked now. */

@@ -3,12 +3,14 @@ import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import type { Finding } from '../findings/finding.js';
 import type { EventSource, SourceStats } from '../source/event-source.js';
-import type { Enricher } from './enricher.js';
+import { type Enricher, type ProcessTree, ProcessTreeEnricher } from './enricher.js';
 
 /** What a consumer can do besides reading events. */
 export interface ConsumerContext {
   /** Hands a finding to the pipeline, which emits it as `finding`. */
   report(finding: Finding): void;
+  /** The process tree the pipeline maintains (the same one for every consumer). */
+  readonly processes?: ProcessTree;
 }
 
 /**
@@ -78,6 +80,8 @@ export interface VigilOptions {
  */
 export class Vigil extends EventEmitter<VigilEvents> {
   readonly source: EventSource;
+  /** The process tree the pipeline maintains and hands to consumers as `ctx.processes`. */
+  readonly processes: ProcessTree;
   readonly #enrichers: Enricher[];
   readonly #consumers: Consumer[];
   #running = false;
@@ -88,6 +92,13 @@ export class Vigil extends EventEmitter<VigilEvents> {
     super();
     this.source = options.source;
     this.#enrichers = [...(options.enrichers ?? [])];
+    // One process tree for every consumer: the caller's, or one the pipeline adds last.
+    let tree = this.#enrichers.find((e): e is ProcessTreeEnricher => e instanceof ProcessTreeEnricher);
+    if (tree === undefined) {
+      tree = new ProcessTreeEnricher();
+      this.#enrichers.push(tree);
+    }
+    this.processes = tree;
     this.#consumers = [...(options.consumers ?? [])];
   }
 
@@ -110,6 +121,7 @@ export class Vigil extends EventEmitter<VigilEvents> {
         this.#findings++;
         this.emit('finding', finding);
       },
+      processes: this.processes,
     };
     const onAbort = () => void this.source.close();
     options.signal?.addEventListener('abort', onAbort, { once: true });

@@ -2,7 +2,6 @@
 
 export type { RiskAdjustment, RiskContext, RiskRanking } from './rank.js';
 export {
-  baseRiskOf,
   RISK_RANKING_SCHEMA_VERSION,
   RiskAdjustmentSchema,
   RiskRankingSchema,

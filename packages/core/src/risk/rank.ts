@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatPath } from '../errors/vigil-error.js';
 import { type Finding, FindingSchema, type Severity, SeveritySchema } from '../findings/finding.js';
+import { SEVERITY_RISK } from '../findings/risk-scale.js';
 import type { DeclaredPermissions } from '../permissions/declared.js';
 import type { GapReport } from '../permissions/gap/report.js';
 import type { Grant } from '../permissions/grant.js';
@@ -9,23 +10,6 @@ import { loadedPackages, type PackageRef, packageOfFinding } from './reachabilit
 
 /** Version of the risk ranking document. */
 export const RISK_RANKING_SCHEMA_VERSION = 1;
-
-const BASE: Record<Severity, number> = { info: 10, low: 25, medium: 45, high: 65, critical: 85 };
-
-/**
- * The risk score a finding of this severity starts from (0–100), before
- * runtime evidence moves it: the scale {@link rankRisk} ranks with.
- *
- * @example
- * ```ts
- * import { baseRiskOf } from '@vigil/core';
- *
- * baseRiskOf('high'); // 65
- * ```
- */
-export function baseRiskOf(severity: Severity): number {
-  return BASE[severity];
-}
 
 /** What moved a finding's score, and in which direction. */
 export const RiskAdjustmentSchema = z.enum([
@@ -171,7 +155,7 @@ export function rankRisk(findings: readonly Finding[], context: RiskContext = {}
   let shortListBefore = 0;
   const ranked: Finding[] = findings.map((f0) => {
     const f = FindingSchema.parse(f0);
-    const start = f.category === 'gap' && f.risk.score > 0 ? f.risk.score : BASE[f.severity];
+    const start = f.category === 'gap' && f.risk.score > 0 ? f.risk.score : SEVERITY_RISK[f.severity];
     if (start >= threshold) shortListBefore++;
     let score = start;
     const reasons: string[] = [`${f.severity} severity: base ${start}`];

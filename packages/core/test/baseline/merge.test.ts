@@ -9,6 +9,7 @@ import {
   encodeBaselineSet,
   type GeneralisationConfig,
   observeEvent,
+  quarantineId,
   type VigilEvent,
 } from '../../src/index.js';
 import { agentWorkload } from './helpers/agent-sim.js';
@@ -271,6 +272,75 @@ describe('baseline documents', () => {
         const b = Baseline.fromDocument(JSON.parse(JSON.stringify(a.toDocument())));
         expect(b.version).toBe(a.version);
         for (const e of x) expect(b.covers(e).covered).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+// Quarantined items and review decisions: merges stay a set union, and an admitted item never comes back.
+const quarantineArb = fc.array(
+  fc.record({
+    behaviour: fc.constantFrom('vigil.critical.shell-from-interpreter', 'vigil.critical.credential-read'),
+    parts: fc.array(seg, { minLength: 1, maxLength: 3 }),
+    ts: fc.integer({ min: 0, max: 1e9 }),
+    admit: fc.option(
+      fc.record({ by: fc.constantFrom('alice', 'bob'), at: fc.integer({ min: 0, max: 1e6 }) }),
+    ),
+  }),
+  { maxLength: 4 },
+);
+
+function withReviews(
+  b: Baseline,
+  origin: string,
+  items: readonly {
+    behaviour: string;
+    parts: string[];
+    ts: number;
+    admit: { by: string; at: number } | null;
+  }[],
+): Baseline {
+  for (const q of items)
+    b.quarantine({
+      behaviour: q.behaviour,
+      title: q.behaviour,
+      severity: 'critical',
+      reason: 'flagged',
+      observations: [{ domain: 'processes', pattern: [...q.parts, '@args', '-'] }],
+      counts: { [origin]: 1 },
+      firstSeen: q.ts,
+      lastSeen: q.ts,
+      events: [],
+    });
+  for (const q of items) {
+    if (q.admit === null) continue;
+    const item = b
+      .quarantined()
+      .find((x) => x.behaviour === q.behaviour && x.observations[0]!.pattern[0] === q.parts[0]);
+    if (item) b.admitById(quarantineId(item), { by: q.admit.by, reason: 'reviewed', at: q.admit.at });
+  }
+  return b;
+}
+
+describe('merging baselines with review decisions', () => {
+  const reviewed = fc.tuple(triple, quarantineArb, quarantineArb, quarantineArb);
+  it('is commutative, associative and idempotent', () => {
+    fc.assert(
+      fc.property(reviewed, ([[x, y, z], qa, qb, qc]) => {
+        const a = () => withReviews(learnFrom('node-a', x), 'node-a', qa);
+        const b = () => withReviews(learnFrom('node-b', y), 'node-b', qb);
+        const c = () => withReviews(learnFrom('node-c', z), 'node-c', qc);
+        expect(json(Baseline.merge(a(), b()))).toBe(json(Baseline.merge(b(), a())));
+        expect(json(Baseline.merge(Baseline.merge(a(), b()), c()))).toBe(
+          json(Baseline.merge(a(), Baseline.merge(b(), c()))),
+        );
+        expect(json(Baseline.merge(a(), a()))).toBe(json(a()));
+        const ab = Baseline.merge(a(), b());
+        expect(json(Baseline.merge(ab, a()))).toBe(json(ab));
+        // Nothing reviewed is still quarantined after a merge.
+        const admitted = new Set(ab.reviews().map((r) => r.item));
+        for (const q of ab.quarantined()) expect(admitted.has(quarantineId(q))).toBe(false);
       }),
       { numRuns: 100 },
     );

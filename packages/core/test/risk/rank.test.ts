@@ -182,7 +182,7 @@ subjects: [{ kind: ServiceAccount, name: agent, namespace: ai }]
     ]);
     const r = rankRisk([advisory(1, 'x')], { observed: short });
     expect(r.summary.coverage).toBe('low');
-    expect(r.findings[0]!.risk.score).toBe(Math.round(65 * 0.7));
+    expect(r.findings[0]!.risk.score).toBe(Math.round(70 * 0.7));
   });
 
   it('property: scores stay in 0–100, every finding is kept, and the order is by score', () => {

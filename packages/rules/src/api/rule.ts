@@ -1,5 +1,6 @@
 import type {
   ComplianceRef,
+  ControlArea,
   EventKind,
   EventOf,
   Evidence,
@@ -9,54 +10,8 @@ import type {
 } from '@vigil/core';
 import type { BaselineView } from './baseline-view.js';
 
-/**
- * Areas of control a rule bears on. The compliance mappings of this package
- * turn them into controls of NIST AI RMF, the EU AI Act, HIPAA, SOC 2, PCI DSS,
- * GDPR and MAS TRM.
- *
- * @example
- * ```ts
- * const areas: ControlArea[] = ['credential-access', 'exfiltration'];
- * ```
- */
-export type ControlArea =
-  | 'credential-access'
-  | 'execution'
-  | 'privilege-escalation'
-  | 'container-escape'
-  | 'exfiltration'
-  | 'network-egress'
-  | 'persistence'
-  | 'defense-evasion'
-  | 'supply-chain'
-  | 'resource-hijacking'
-  | 'agent-tool-misuse'
-  | 'kubernetes-api'
-  | 'behaviour-drift';
-
-/**
- * Every {@link ControlArea}, in a stable order.
- *
- * @example
- * ```ts
- * for (const area of CONTROL_AREAS) console.log(area, AREA_CONTROLS[area].length);
- * ```
- */
-export const CONTROL_AREAS: readonly ControlArea[] = [
-  'credential-access',
-  'execution',
-  'privilege-escalation',
-  'container-escape',
-  'exfiltration',
-  'network-egress',
-  'persistence',
-  'defense-evasion',
-  'supply-chain',
-  'resource-hijacking',
-  'agent-tool-misuse',
-  'kubernetes-api',
-  'behaviour-drift',
-];
+export type { ControlArea } from '@vigil/core';
+export { CONTROL_AREAS } from '@vigil/core';
 
 /**
  * Taxonomy tags of a rule; every finding it reports carries them.
@@ -197,7 +152,9 @@ export interface ProcessFacts {
 }
 
 /**
- * Ancestry lookups for rules, from a bounded process table the engine keeps.
+ * Ancestry lookups for rules: the process tree the pipeline maintains
+ * (`ConsumerContext.processes`), or the engine's own bounded table when it runs
+ * outside a pipeline.
  *
  * @example
  * ```ts
@@ -208,6 +165,8 @@ export interface ProcessLookup {
   get(pid: number): ProcessFacts | undefined;
   /** True when `pid` is `ancestor` or descends from it (bounded walk). */
   descendsFrom(pid: number, ancestor: number): boolean;
+  /** The topmost known ancestor of `pid` in its workload: the process tree a tool's shell and its pipes share. */
+  root(pid: number): number;
 }
 
 /**

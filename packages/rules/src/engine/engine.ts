@@ -5,11 +5,11 @@ import type {
   Evidence,
   Finding,
   FindingTags,
-  Severity,
+  ProcessTree,
   VigilEvent,
   WorkloadRef,
 } from '@vigil/core';
-import { VigilError } from '@vigil/core';
+import { riskScore, VigilError } from '@vigil/core';
 import type { BaselineView } from '../api/baseline-view.js';
 import { type CompiledException, compileExceptions, type RuleException } from '../api/exceptions.js';
 import { type RulePack, validateRulePack } from '../api/pack.js';
@@ -166,7 +166,6 @@ interface Compiled {
 }
 
 const NS_PER_MS = 1e6;
-const RISK_BASE: Record<Severity, number> = { info: 10, low: 30, medium: 50, high: 70, critical: 90 };
 const SILENT: RuleLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const MAX_TREE_DEPTH = 32;
 
@@ -210,7 +209,9 @@ export class RuleEngine implements Consumer {
   readonly #compiled: Compiled[] = [];
   readonly #status: RuleStatus[] = [];
   readonly #dedup: BoundedMap<string, Finding>;
-  readonly #procs: BoundedMap<number, ProcessFacts>;
+  /** The engine's own process table, used only when no pipeline hands it the shared tree. */
+  readonly #procs: BoundedMap<number, ProcessFacts & { readonly wid: string }>;
+  #tree: ProcessTree | undefined;
   readonly #processLookup: ProcessLookup;
   readonly #log: RuleLogger;
   readonly #onError: (error: VigilError) => void;
@@ -252,15 +253,31 @@ export class RuleEngine implements Consumer {
     this.#dedup = new BoundedMap(options.maxDedupEntries ?? 100_000);
     this.#procs = new BoundedMap(options.maxProcesses ?? 65_536);
     const procs = this.#procs;
+    const parentOf = (pid: number): number =>
+      (this.#tree ? this.#tree.get(pid)?.ppid : procs.get(pid)?.ppid) ?? 0;
     this.#processLookup = {
-      get: (pid) => procs.get(pid),
+      get: (pid) => (this.#tree ? this.#tree.get(pid) : procs.get(pid)),
       descendsFrom(pid, ancestor) {
         let p = pid;
         for (let i = 0; i < MAX_TREE_DEPTH && p > 0; i++) {
           if (p === ancestor) return true;
-          p = procs.get(p)?.ppid ?? 0;
+          p = parentOf(p);
         }
         return false;
+      },
+      root: (pid) => {
+        const tree = this.#tree;
+        if (tree) return tree.root(pid);
+        let cur = procs.get(pid);
+        if (cur === undefined) return pid;
+        let root = pid;
+        for (let i = 0; i < MAX_TREE_DEPTH; i++) {
+          const parent = procs.get(cur.ppid);
+          if (parent === undefined || parent.wid !== cur.wid || parent.pid === root) break;
+          root = parent.pid;
+          cur = parent;
+        }
+        return root;
       },
     };
     const disabled = globListMatcher(options.disable ?? []);
@@ -343,6 +360,7 @@ export class RuleEngine implements Consumer {
    */
   onBatch(batch: readonly VigilEvent[], ctx: ConsumerContext): void {
     this.#sink = (f) => ctx.report(f);
+    this.#tree = ctx.processes;
     this.#run(batch);
     this.#throwPending();
   }
@@ -433,7 +451,7 @@ export class RuleEngine implements Consumer {
     let invocations = 0;
     for (const ev of events) {
       this.#events++;
-      this.#track(ev);
+      if (this.#tree === undefined) this.#track(ev);
       const list = routes.get(ev.kind);
       if (list === undefined) continue;
       this.#current = ev;
@@ -464,12 +482,22 @@ export class RuleEngine implements Consumer {
     if (ev.kind === 'process.exec') {
       if (ev.result !== undefined && ev.result < 0) return;
       const prev = procs.get(ev.pid);
-      procs.set(ev.pid, { pid: ev.pid, ppid: ev.ppid || prev?.ppid || 0, exe: ev.filename }, ev.ts);
+      procs.set(
+        ev.pid,
+        { pid: ev.pid, ppid: ev.ppid || prev?.ppid || 0, exe: ev.filename, wid: ev.workload.id },
+        ev.ts,
+      );
     } else if (ev.kind === 'process.fork') {
       const parent = procs.get(ev.pid);
-      procs.set(ev.childPid, { pid: ev.childPid, ppid: ev.pid, exe: parent?.exe ?? ev.exe }, ev.ts);
+      procs.set(
+        ev.childPid,
+        { pid: ev.childPid, ppid: ev.pid, exe: parent?.exe ?? ev.exe, wid: ev.workload.id },
+        ev.ts,
+      );
+    } else if (ev.ppid !== 0 && procs.get(ev.pid) === undefined) {
+      // A process first seen by another event (its exec was before the stream) still joins its tree.
+      procs.set(ev.pid, { pid: ev.pid, ppid: ev.ppid, exe: ev.exe, wid: ev.workload.id }, ev.ts);
     }
-    // Other events are not recorded: a tree walk starting at an unknown pid takes the event's own ppid instead.
   }
 
   #failed(c: Compiled, ev: VigilEvent, cause: unknown): void {
@@ -595,7 +623,7 @@ export class RuleEngine implements Consumer {
     }
     const window = rule.windowMs * NS_PER_MS;
     const byTree = rule.keyBy === 'process-tree';
-    const procs = this.#procs;
+    const lookup = this.#processLookup;
     const firstEnd = groupEnd[0]!;
     const matchIn = (st: SequenceState | undefined, ev: VigilEvent, from: number, to: number): number => {
       for (let i = from; i < to; i++) {
@@ -621,7 +649,7 @@ export class RuleEngine implements Consumer {
               st = found;
               break;
             }
-            p = procs.get(p)?.ppid ?? (i === 0 ? ev.ppid : 0);
+            p = lookup.get(p)?.ppid ?? (i === 0 ? ev.ppid : 0);
           }
         }
       } else {
@@ -722,13 +750,13 @@ export class RuleEngine implements Consumer {
     }
     const severity = d.severity ?? c.meta.severity;
     const reasons = [`${severity} severity detection by ${c.meta.id}`];
-    let score = RISK_BASE[severity];
+    let bonus = 0;
     if (c.needsBaseline) {
-      score += 10;
+      bonus += 10;
       reasons.push('behaviour never seen while learning this workload');
     }
     for (const r of d.riskReasons ?? []) {
-      score += 5;
+      bonus += 5;
       reasons.push(r);
     }
     const evidence: Evidence[] = events.map((e) => ({
@@ -754,7 +782,7 @@ export class RuleEngine implements Consumer {
         attack: [...c.tags.attack],
       },
       compliance: c.compliance.map((r) => ({ ...r })),
-      risk: { score: Math.min(100, score), reasons },
+      risk: { score: riskScore(severity, bonus), reasons },
       count: 1,
       lastSeen: ev.ts,
     };

@@ -1,11 +1,11 @@
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
-  baseRiskOf,
   type Evidence,
   type Finding,
   FindingSchema,
   type ObservedUseDocument,
+  riskScore,
   severityRank,
   VigilError,
 } from '@vigil/core';
@@ -214,7 +214,7 @@ export function detectionToFinding(
   options: { readonly now: number; readonly observed?: ObservedUseDocument },
 ): { finding: Finding; weight: RuntimeWeight['kind'] } {
   const severity = d.severity ?? meta.severity;
-  const base = baseRiskOf(severity);
+  const base = riskScore(severity);
   const w = runtimeWeight(d, options.observed);
   const score = Math.max(0, Math.min(100, Math.round(base * w.factor + w.add)));
   const finding = FindingSchema.parse({

@@ -1,4 +1,5 @@
 import { formatPath } from '../../errors/vigil-error.js';
+import { complianceRefs } from '../../findings/compliance.js';
 import type { Finding, Severity } from '../../findings/finding.js';
 import type { WorkloadRef } from '../../workload/workload-ref.js';
 import { type Grant, stableId } from '../grant.js';
@@ -87,12 +88,10 @@ function workloadRefOf(w: WorkloadGap): WorkloadRef {
 }
 
 const TAGS = { owaspLlm: ['LLM06'], owaspAgentic: ['ASI03'], atlas: [], attack: ['T1078'] };
-const COMPLIANCE: Finding['compliance'] = [
-  { framework: 'soc2', control: 'CC6.3', title: 'Role-based access and least privilege' },
-  { framework: 'pci-dss-4', control: '7.2.2', title: 'Access assigned on least privilege' },
-  { framework: 'nist-ai-rmf', control: 'MANAGE 2.4' },
-  { framework: 'owasp-llm-2025', control: 'LLM06', title: 'Excessive Agency' },
-];
+const COMPLIANCE: Finding['compliance'] = complianceRefs({
+  tags: { owaspLlm: ['LLM06'] },
+  areas: ['least-privilege'],
+});
 
 /**
  * Turns a gap report into findings (category `gap`): unused grants at or

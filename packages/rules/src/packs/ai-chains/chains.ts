@@ -1,6 +1,4 @@
 import type { EventOf, VigilEvent } from '@vigil/core';
-import { toolFingerprint } from '../../api/baseline-view.js';
-import { defineSequenceRule, type RuleContext, step } from '../../api/rule.js';
 import {
   connectSucceeded,
   isFilelessPath,
@@ -10,7 +8,9 @@ import {
   isShell,
   isWritableTempPath,
   secretClass,
-} from '../../internal/patterns.js';
+} from '@vigil/core';
+import { toolFingerprint } from '../../api/baseline-view.js';
+import { defineSequenceRule, type RuleContext, step } from '../../api/rule.js';
 
 const PRIVATE_DATA = /^\/(home|root|data|srv|mnt|var\/lib)\//;
 const SECRET_ACTIONS =

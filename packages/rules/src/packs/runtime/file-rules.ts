@@ -1,5 +1,5 @@
+import { secretClass } from '@vigil/core';
 import { defineRule } from '../../api/rule.js';
-import { secretClass } from '../../internal/patterns.js';
 
 function isRead(access: string): boolean {
   return access === 'read' || access === 'readwrite';

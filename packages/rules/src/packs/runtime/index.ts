@@ -1,4 +1,5 @@
 import { RULE_ENGINE_VERSION, type RulePack } from '../../api/pack.js';
+import { credentialThenEgress, downloadWriteExec, tokenThenApiServer } from './chain-rules.js';
 import { cgroupReleaseAgent, sensitiveFileRead, unexpectedTokenRead } from './file-rules.js';
 import { bpfProgramLoad, kernelModuleLoad, namespaceEscape, ptraceAttach } from './kernel-rules.js';
 import { cryptoMiner, unexpectedEgress, unexpectedK8sApi } from './network-rules.js';
@@ -44,6 +45,9 @@ export const runtimePack: RulePack = {
     cryptoMiner,
     reverseShell,
     unexpectedEgress,
+    credentialThenEgress,
+    tokenThenApiServer,
+    downloadWriteExec,
   ],
   exceptions: [
     {

@@ -1,14 +1,5 @@
+import { ESCAPE_NAMESPACES, PTRACE_WRITE_REQUESTS } from '@vigil/core';
 import { defineRule } from '../../api/rule.js';
-
-const TRACE_REQUESTS = new Set([
-  'PTRACE_ATTACH',
-  'PTRACE_SEIZE',
-  'PTRACE_POKETEXT',
-  'PTRACE_POKEDATA',
-  'PTRACE_POKEUSER',
-  'PTRACE_SETREGS',
-  'PTRACE_SETREGSET',
-]);
 
 /** ptrace attaching to or writing into another process. */
 export const ptraceAttach = defineRule({
@@ -33,7 +24,7 @@ export const ptraceAttach = defineRule({
   },
   kinds: ['ptrace'],
   onEvent(ev, ctx) {
-    if (!TRACE_REQUESTS.has(ev.requestName)) return;
+    if (!PTRACE_WRITE_REQUESTS.has(ev.requestName)) return;
     ctx.report({
       subject: ev.requestName,
       summary: `${ev.exe || ev.comm} (pid ${ev.pid}) called ${ev.requestName} on pid ${ev.targetPid}${ev.result < 0 ? ' (refused)' : ''}`,
@@ -42,18 +33,6 @@ export const ptraceAttach = defineRule({
   },
 });
 
-const ESCAPE_NAMESPACES = new Set([
-  'CLONE_NEWNS',
-  'CLONE_NEWUSER',
-  'CLONE_NEWPID',
-  'CLONE_NEWCGROUP',
-  'CLONE_NEWNET',
-  'mnt',
-  'user',
-  'pid',
-  'cgroup',
-  'net',
-]);
 const HOST_MOUNT_SOURCES = /^\/dev\/(sd|nvme|vd|xvd|dm-|mapper\/)|^\/proc|^\/sys/;
 
 /** unshare, setns, mount and pivot_root in a workload: the moves of a container escape. */

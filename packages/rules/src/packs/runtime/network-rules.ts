@@ -1,5 +1,5 @@
+import { basename, connectSucceeded, isLocalAddress } from '@vigil/core';
 import { defineRule } from '../../api/rule.js';
-import { basename, connectSucceeded, isLocalAddress } from '../../internal/patterns.js';
 
 const K8S_API_NAME = /^kubernetes(\.default(\.svc(\.cluster\.local)?)?)?\.?$/;
 

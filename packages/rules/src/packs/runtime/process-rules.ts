@@ -1,4 +1,3 @@
-import { defineRule } from '../../api/rule.js';
 import {
   basename,
   connectSucceeded,
@@ -7,7 +6,8 @@ import {
   isLocalAddress,
   isShell,
   isWritableTempPath,
-} from '../../internal/patterns.js';
+} from '@vigil/core';
+import { defineRule } from '../../api/rule.js';
 
 /** A process the workload never ran while learning. */
 export const unexpectedProcess = defineRule({

@@ -1,5 +1,4 @@
-import { MCP_CLIENT_CONFIG_LOCATIONS, type Severity } from '@vigil/core';
-import { basename, secretClass } from '../../internal/patterns.js';
+import { basename, MCP_CLIENT_CONFIG_LOCATIONS, type Severity, secretClass } from '@vigil/core';
 
 /**
  * Kinds of instruction a tool description or an agent rules file should not

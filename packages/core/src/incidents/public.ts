@@ -1,0 +1,8 @@
+export type { Incident, IncidentOptions, IncidentStep } from './incident.js';
+export {
+  correlateIncidents,
+  INCIDENT_SCHEMA_VERSION,
+  IncidentSchema,
+  IncidentStepSchema,
+  incidentFinding,
+} from './incident.js';

@@ -1,0 +1,41 @@
+/**
+ * True for loopback and unspecified addresses.
+ *
+ * @example
+ * ```ts
+ * isLocalAddress('127.0.0.53'); // true
+ * ```
+ */
+export function isLocalAddress(addr: string): boolean {
+  return (
+    addr.startsWith('127.') ||
+    addr === '::1' ||
+    addr === '0.0.0.0' ||
+    addr === '::' ||
+    addr.startsWith('::ffff:127.')
+  );
+}
+
+/**
+ * True for the cloud instance metadata service.
+ *
+ * @example
+ * ```ts
+ * isMetadataAddress('169.254.169.254'); // true
+ * ```
+ */
+export function isMetadataAddress(addr: string): boolean {
+  return addr === '169.254.169.254' || addr === 'fd00:ec2::254' || addr === '::ffff:169.254.169.254';
+}
+
+/**
+ * True for a successful connect, or one in progress on a non-blocking socket (-EINPROGRESS).
+ *
+ * @example
+ * ```ts
+ * connectSucceeded(-115); // true
+ * ```
+ */
+export function connectSucceeded(result: number): boolean {
+  return result >= 0 || result === -115;
+}

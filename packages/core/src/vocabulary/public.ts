@@ -1,0 +1,11 @@
+export type { SecretClass } from './credentials.js';
+export { CREDENTIAL_PATHS, isCredentialPath, isServiceAccountTokenPath, secretClass } from './credentials.js';
+export {
+  ESCAPE_NAMESPACES,
+  HOST_CONTROL_CAPABILITIES,
+  KERNEL_CHANGING_SYSCALLS,
+  PTRACE_WRITE_REQUESTS,
+} from './kernel.js';
+export { isFilelessPath, isWritableTempPath, TEMP_LOCATIONS } from './locations.js';
+export { connectSucceeded, isLocalAddress, isMetadataAddress } from './network.js';
+export { basename, INTERPRETERS, isInterpreter, isShell, isShellExec, SHELLS } from './programs.js';
