@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import {
   type Baseline,
   type BaselineSet,
   defaultBaselineKey,
   type EnforcementPolicy,
   parseEnforcementPolicy,
+  readJsonFile,
   synthesizePolicy,
   VigilError,
   workloadFromCgroupPath,
@@ -62,31 +62,12 @@ export async function loadOrSynthesizePolicy(opts: {
   return { policy, baseline };
 }
 
-/** Reads and validates a policy document; errors name the file. */
+/** Reads and validates a policy document, within the enforcement input limits; errors name the file. */
 export async function readPolicyFile(path: string): Promise<EnforcementPolicy> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new VigilError('IO', `cannot read policy: ${(cause as Error).message}`, {
-      cause,
-      location: { file: path },
-    });
-  }
-  if (text.length > 64 * 1024 * 1024)
-    throw new VigilError('INPUT_INVALID', `${path}: a policy is at most 64 MiB`, {
-      location: { file: path },
-    });
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw new VigilError('PARSE', `${path}: not JSON: ${(cause as Error).message}`, {
-      cause,
-      location: { file: path },
-    });
-  }
-  return parseEnforcementPolicy(value, path);
+  return parseEnforcementPolicy(
+    await readJsonFile(path, 'enforcement', { what: 'enforcement policy' }),
+    path,
+  );
 }
 
 /** The workload (baseline subject) a recording or enforcement run named NAME belongs to. */

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import {
   commandWorkloadName,
   type EnforcementLedger,
@@ -7,6 +7,7 @@ import {
   fromZodError,
   modeFor,
   pinMode,
+  readJsonFile,
   recordEnforcementRun,
   VigilError,
   writeOutput,
@@ -18,25 +19,8 @@ import { loadOrSynthesizePolicy, subjectOfName } from './enforce-support.js';
 import { parseDurationSec } from './learn.js';
 
 async function readLedger(path: string): Promise<EnforcementLedger> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return emptyLedger();
-    throw new VigilError('IO', `cannot read ledger: ${(cause as Error).message}`, {
-      cause,
-      location: { file: path },
-    });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw new VigilError('PARSE', `${path}: not JSON: ${(cause as Error).message}`, {
-      cause,
-      location: { file: path },
-    });
-  }
+  if (!existsSync(path)) return emptyLedger();
+  const value = await readJsonFile(path, 'enforcement', { what: 'enforcement ledger' });
   const r = EnforcementLedgerSchema.safeParse(value);
   if (!r.success) throw fromZodError(r.error, 'enforcement ledger', { file: path });
   return r.data;

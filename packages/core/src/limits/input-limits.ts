@@ -13,6 +13,7 @@ export type InputKind =
   | 'otel-spans'
   | 'exceptions'
   | 'findings'
+  | 'enforcement'
   | 'catalogue'
   | 'rule-pack';
 
@@ -76,6 +77,8 @@ export const INPUT_LIMITS: Readonly<Record<InputKind, Readonly<InputLimits>>> = 
   exceptions: { maxBytes: 16 * MiB, maxDepth: 64, maxNodes: 200_000, maxAliasCount: 100 },
   // Findings from other producers (`gap --findings`).
   findings: { maxBytes: 64 * MiB, maxDepth: 64, maxNodes: 4_000_000 },
+  // Enforcement policies, ledgers and response plans (a policy holds at most 3 × 65,536 rules).
+  enforcement: { maxBytes: 64 * MiB, maxDepth: 16, maxNodes: 2_000_000 },
   // AI-BOM signature catalogues.
   catalogue: { maxBytes: 16 * MiB, maxDepth: 64, maxNodes: 1_000_000 },
   // A rule pack's package.json.
