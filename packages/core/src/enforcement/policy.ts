@@ -440,7 +440,7 @@ export function diffPolicies(before: EnforcementPolicy, after: EnforcementPolicy
 }
 
 /**
- * Parses an address block as {@link EgressRule.cidr} holds it into its family,
+ * Parses an address block as an egress rule's `cidr` holds it into its family,
  * address bytes and prefix length (what the in-kernel allowlist stores).
  *
  * @example
