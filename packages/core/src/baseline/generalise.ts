@@ -146,11 +146,12 @@ const DIGIT = /\d/;
 const MKDTEMP_SUFFIX = /[-_.]([A-Za-z0-9]{6})$/;
 
 // A name a temp-file API made up: digits, or mixed case, in a six-character random suffix.
+// Directly under a temp folder, a name ending in a separator and six letters or digits is what
+// mkdtemp makes (Node, glibc): the suffix is random, and about one in ninety is all lower or all
+// upper case letters, so its case cannot tell a random suffix from a word.
 function looksMkdtemp(seg: string): boolean {
   const m = MKDTEMP_SUFFIX.exec(seg);
-  if (!m) return false;
-  const suffix = m[1]!;
-  return DIGIT.test(suffix) || (/[a-z]/.test(suffix) && /[A-Z]/.test(suffix));
+  return m !== null && m.index > 0;
 }
 
 function generaliseUncached(seg: string, underTemp: boolean): string {

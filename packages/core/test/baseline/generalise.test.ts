@@ -38,6 +38,12 @@ describe('segment generalisation', () => {
   it('generalises paths, including children of temp folders', () => {
     expect(pathSegments('/tmp/tmpk3j2/out.json')).toEqual(['tmp', '<tmp>', 'out.json']);
     expect(pathSegments('/tmp/build42/x')).toEqual(['tmp', '<tmp>', 'x']);
+    // mkdtemp suffixes that happen to be all lower or all upper case letters are random too.
+    expect(pathSegments('/tmp/agent-cljmka/out.json')).toEqual(['tmp', '<tmp>', 'out.json']);
+    expect(pathSegments('/tmp/agent-QWERTY/out.json')).toEqual(['tmp', '<tmp>', 'out.json']);
+    // Not under a temp folder, or not that shape: kept.
+    expect(pathSegments('/home/u/agent-report/x')).toEqual(['home', 'u', 'agent-report', 'x']);
+    expect(pathSegments('/tmp/reports/x')).toEqual(['tmp', 'reports', 'x']);
     expect(pathSegments('/proc/4242/status')).toEqual(['proc', '<num>', 'status']);
     expect(pathSegments('/a//b/./c/../d')).toEqual(['a', 'b', 'd']);
     expect(pathSegments('/../../etc/passwd')).toEqual(['etc', 'passwd']);

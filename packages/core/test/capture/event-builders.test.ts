@@ -74,6 +74,9 @@ const CANDIDATES: unknown[] = [
   'aws',
   'ok',
   'stdio',
+  'blocked',
+  'connect',
+  'monitor',
 ];
 
 /** A valid record of `kind`, in layout order: every required field gets the first candidate its schema takes. */

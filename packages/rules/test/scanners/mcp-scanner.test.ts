@@ -5,6 +5,7 @@ import {
   CaptureWriter,
   EventSchema,
   type ObservedUseDocument,
+  SEVERITY_RISK,
   severityRank,
   type VigilEventInput,
 } from '@vigil/core';
@@ -111,7 +112,7 @@ describe('scanPaths over the corpus', async () => {
       expect(f.risk.reasons[0]).toMatch(/severity: base \d+/);
     }
     const crit = result.findings.find((f) => f.severity === 'critical')!;
-    expect(crit.risk.score).toBe(85);
+    expect(crit.risk.score).toBe(SEVERITY_RISK.critical);
     expect(crit.tags.owaspLlm.length + crit.tags.owaspAgentic.length).toBeGreaterThan(0);
   });
 });
