@@ -30,7 +30,16 @@ describe.skipIf(why !== undefined)('vigil record: descendants', () => {
   it('kills the processes a command leaves running, says so, and lists them in the trailer', async () => {
     const out = join(dir, 'daemon.vcap');
     const token = `${tag}1`;
-    const r = await runCli(['record', '--out', out, '--', 'bash', '-c', `sleep ${token} & exit 3`]);
+    // The short pause lets the forked child exec sleep before bash exits (else it is still named bash).
+    const r = await runCli([
+      'record',
+      '--out',
+      out,
+      '--',
+      'bash',
+      '-c',
+      `sleep ${token} & sleep 0.3; exit 3`,
+    ]);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/exited while 1 process\(es\) it started still ran; killed them .*sleep\[\d+\]/);
     const cap = await readCapture(out);
