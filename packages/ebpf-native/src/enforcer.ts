@@ -134,6 +134,7 @@ export class Enforcer {
   readonly #bySlot = new Map<number, Target>();
   #nextSlot = 1;
   #closed = false;
+  #unattributed = 0;
   readonly #wallOffset = Date.now() * 1e6 - Number(process.hrtime.bigint());
   readonly #onAbort = () => void this.close();
   readonly #signal: AbortSignal | undefined;
@@ -339,9 +340,12 @@ export class Enforcer {
     this.#targets.delete(dir);
   }
 
-  /** What the kernel counted: checks, allows, would-blocks, blocks, kills, lost records. */
-  counters(): NativeEnforcerCounters {
-    return this.#native.counters();
+  /**
+   * What the kernel counted (checks, allows, would-blocks, blocks, kills, lost records), and
+   * `unattributed`: decisions that could not be reported as events (an unknown policy slot).
+   */
+  counters(): NativeEnforcerCounters & { readonly unattributed: number } {
+    return { ...this.#native.counters(), unattributed: this.#unattributed };
   }
 
   /** Ids of the loaded BPF programs (for `bpftool prog show id …`). */
@@ -386,6 +390,13 @@ export class Enforcer {
     if (this.#closed) throw new VigilError('SOURCE_CLOSED', 'the enforcer is closed');
   }
 
+  // Counted always; an 'error' event too when someone listens (an unheard 'error' would throw here).
+  #unreported(message: string): void {
+    this.#unattributed++;
+    if (this.#events.listenerCount('error') > 0)
+      this.#events.emit('error', new VigilError('INTERNAL', message));
+  }
+
   #onBatch(buf: Buffer, _records: number): void {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let off = 0;
@@ -394,7 +405,7 @@ export class Enforcer {
       const kind = view.getUint16(off + LAYOUT.hdr.fields.kind, true);
       const size = view.getUint16(off + LAYOUT.hdr.fields.size, true);
       if (kind !== ENFORCE_RECORD_KIND || size < LAYOUT.enforce.size || off + size > buf.length) {
-        this.#events.emit('error', new VigilError('INTERNAL', `malformed enforcement record at byte ${off}`));
+        this.#unreported(`malformed enforcement record at byte ${off}; the rest of the batch is skipped`);
         return;
       }
       const slot = view.getUint32(off + L.policy, true);
@@ -403,6 +414,10 @@ export class Enforcer {
       const action = ACTIONS[view.getUint32(off + L.action, true) as keyof typeof ACTIONS];
       if (target && op && action)
         this.#events.emit('violation', this.#decode(buf, view, off, target, op, action));
+      else
+        this.#unreported(
+          `enforcement decision at byte ${off} names an unknown policy slot (${slot}) or operation; not reported`,
+        );
       off += size;
     }
   }
