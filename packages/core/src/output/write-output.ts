@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -101,11 +101,12 @@ async function replaceAtomically(
   trackPendingFile(tmp);
   let fh: FileHandle | undefined;
   try {
-    fh = await open(
-      tmp,
-      constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY,
-      target.existing ? 0o600 : 0o666,
-    );
+    // Created synchronously, then reopened without O_CREAT: an exit that
+    // removes pending files (a broken pipe on stderr, a signal) must never race
+    // a create still queued on the thread pool, which would bring the file back
+    // after the removal.
+    closeSync(openSync(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, target.existing ? 0o600 : 0o666));
+    fh = await open(tmp, constants.O_WRONLY);
     await writeAllTo(fh, chunks, target, signal);
     if (target.existing) await keepOwnerAndMode(fh, target.existing);
     await fh.sync();
