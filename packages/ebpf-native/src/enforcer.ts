@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { open, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import {
+  type Consumer,
   type EnforcementPolicy,
   type EventOf,
   parseCidr,
@@ -13,6 +14,7 @@ import {
 import { ENFORCE_RECORD_KIND, LAYOUT } from './decode/layout.js';
 import { loadBinding, type NativeEnforcer, type NativeEnforcerCounters } from './internal/binding.js';
 import { cgroup2Root, cgroupIdOf } from './internal/cgroup-resolver.js';
+import { bpfLsmActive } from './internal/lsm.js';
 import { assertCapturePrerequisites } from './preflight.js';
 
 /** How a policy is applied: `monitor` reports what it would block; `enforce` blocks it. */
@@ -39,6 +41,31 @@ export interface EnforcerOptions {
   readonly signal?: AbortSignal;
   /** Ring buffer of decisions, bytes (a power of two). Default 1 MiB. */
   readonly ringBufferBytes?: number;
+  /**
+   * How execs outside the allowlist are stopped: `lsm` refuses them at
+   * `lsm/bprm_check_security` (execve fails with EPERM; needs a kernel that runs
+   * the bpf LSM), `signal` kills the new program at `tp_btf/sched_process_exec`
+   * (SIGKILL before it runs an instruction of its own), `auto` (default) uses
+   * `lsm` where the bpf LSM is active and loads, `signal` otherwise.
+   */
+  readonly exec?: 'auto' | 'lsm' | 'signal';
+}
+
+/**
+ * How an {@link Enforcer} stops execs outside the allowlist, and why that way.
+ *
+ * @example
+ * ```ts
+ * const { hook, action, reason } = enforcer.execEnforcement;
+ * console.log(`${action} at ${hook}${reason ? ` (${reason})` : ''}`);
+ * ```
+ */
+export interface ExecEnforcement {
+  readonly hook: 'lsm/bprm_check_security' | 'tp_btf/sched_process_exec';
+  /** `refuse`: execve fails with EPERM; `kill`: the new program gets SIGKILL before it runs. */
+  readonly action: 'refuse' | 'kill';
+  /** Why BPF-LSM is not used, when it is not. */
+  readonly reason?: string;
 }
 
 /**
@@ -71,6 +98,8 @@ interface Target {
   mode: EnforcementMode;
   /** host rule → its rule number, for addresses learned from DNS answers later */
   hosts: Map<string, { port: number | null; rule: number; pattern: RegExp }>;
+  /** name → addresses learned from DNS answers, replayed when the policy is applied again */
+  learned: Map<string, Set<string>>;
 }
 
 /** The kernel's dev_t ((major << 20) | minor) of a user-space st_dev (glibc's encoding). */
@@ -138,32 +167,72 @@ export class Enforcer {
   readonly #wallOffset = Date.now() * 1e6 - Number(process.hrtime.bigint());
   readonly #onAbort = () => void this.close();
   readonly #signal: AbortSignal | undefined;
+  /** How execs outside the allowlist are stopped on this kernel. */
+  readonly execEnforcement: ExecEnforcement;
 
-  private constructor(native: NativeEnforcer, signal: AbortSignal | undefined) {
+  private constructor(native: NativeEnforcer, signal: AbortSignal | undefined, exec: ExecEnforcement) {
     this.#native = native;
     this.#signal = signal;
+    this.execEnforcement = exec;
     signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
-  /** Loads the enforcement programs; throws `PRIVILEGE_REQUIRED`, `BPF_LOAD_FAILED` or `NATIVE_ADDON_MISSING` with the reason. */
+  /**
+   * Loads the enforcement programs; throws `PRIVILEGE_REQUIRED`, `BPF_LOAD_FAILED` or
+   * `NATIVE_ADDON_MISSING` with the reason. With `exec: 'auto'` a kernel without a
+   * working bpf LSM falls back to SIGKILL at exec, and {@link Enforcer.execEnforcement} says why.
+   */
   static async open(options: EnforcerOptions = {}): Promise<Enforcer> {
     if (options.signal?.aborted) throw new VigilError('ABORTED', 'aborted before the enforcer was opened');
     assertCapturePrerequisites();
     const binding = loadBinding();
-    const native = new binding.NativeEnforcer(
-      options.ringBufferBytes === undefined ? {} : { ringBufferBytes: options.ringBufferBytes },
-    );
-    try {
-      await native.load();
-    } catch (cause) {
-      native.close();
-      const msg = (cause as Error).message;
-      throw new VigilError(msg.startsWith('BPF_ATTACH') ? 'BPF_ATTACH_FAILED' : 'BPF_LOAD_FAILED', msg, {
-        cause,
+    const mode = options.exec ?? 'auto';
+    const load = async (lsmExec: boolean): Promise<NativeEnforcer> => {
+      const native = new binding.NativeEnforcer({
+        ...(options.ringBufferBytes === undefined ? {} : { ringBufferBytes: options.ringBufferBytes }),
+        lsmExec,
       });
+      try {
+        await native.load();
+        return native;
+      } catch (cause) {
+        native.close();
+        const msg = (cause as Error).message;
+        throw new VigilError(msg.startsWith('BPF_ATTACH') ? 'BPF_ATTACH_FAILED' : 'BPF_LOAD_FAILED', msg, {
+          cause,
+        });
+      }
+    };
+    const signalExec = (reason: string): ExecEnforcement => ({
+      hook: 'tp_btf/sched_process_exec',
+      action: 'kill',
+      reason,
+    });
+    let native: NativeEnforcer | undefined;
+    let exec: ExecEnforcement;
+    if (mode === 'signal') {
+      exec = signalExec('SIGKILL at exec was asked for');
+    } else {
+      const lsm = bpfLsmActive();
+      if (!lsm.active) {
+        // An LSM program loads on such a kernel but is never called: it would enforce nothing.
+        if (mode === 'lsm')
+          throw new VigilError('BPF_LOAD_FAILED', `exec refusal needs the bpf LSM: ${lsm.reason ?? ''}`);
+        exec = signalExec(lsm.reason ?? 'the bpf LSM is not active');
+      } else {
+        try {
+          native = await load(true);
+          exec = { hook: 'lsm/bprm_check_security', action: 'refuse' };
+        } catch (e) {
+          if (mode === 'lsm') throw e;
+          exec = signalExec(`lsm/bprm_check_security did not load: ${(e as Error).message.split('\n')[0]}`);
+        }
+      }
     }
-    const e = new Enforcer(native, options.signal);
-    native.start((buf, n) => e.#onBatch(buf, n));
+    native ??= await load(false);
+    const e = new Enforcer(native, options.signal, exec);
+    const n = native;
+    n.start((buf, count) => e.#onBatch(buf, count));
     return e;
   }
 
@@ -272,9 +341,11 @@ export class Enforcer {
       options.workload ??
       old?.workload ??
       workloadFromCgroupPath(dir.slice(root.length) || '/', id.toString());
-    const target: Target = { dir, id, workload, policy, slot, mode, hosts };
+    const target: Target = { dir, id, workload, policy, slot, mode, hosts, learned: new Map() };
     this.#targets.set(dir, target);
     this.#bySlot.set(slot, target);
+    // Addresses the workload's DNS answers showed stay allowed across a re-apply (a tightened or updated policy).
+    if (old) for (const [name, addrs] of old.learned) this.learnDnsAnswer(dir, name, [...addrs]);
     if (old) {
       this.#native.clearPolicy(old.slot);
       // Decisions of the old slot still in the ring buffer keep their target.
@@ -323,10 +394,46 @@ export class Enforcer {
           continue;
         }
         this.#native.allowEgress(t.slot, c.family, Buffer.from(c.bytes), c.bits, h.port ?? 0, h.rule);
+        const known = t.learned.get(n) ?? new Set<string>();
+        known.add(a);
+        t.learned.set(n, known);
         added++;
       }
     }
     return added;
+  }
+
+  /**
+   * A pipeline consumer that keeps a cgroup's DNS names current: every
+   * `dns.query` event with answers (a sensor on the same cgroup, `dnsPorts`
+   * covering the resolver's port) goes to {@link Enforcer.learnDnsAnswer}.
+   * `onLearned` hears each answer that allowed something. An answer reaches the
+   * map a few milliseconds after the workload read it (ring buffer, poll
+   * thread): a connect issued within that time is decided without it.
+   *
+   * @example
+   * ```ts
+   * import { Vigil } from '@vigil/core';
+   *
+   * const vigil = new Vigil({ source: sensor, consumers: [enforcer.dnsFeed(cg.dir)] });
+   * void vigil.run();
+   * ```
+   */
+  dnsFeed(
+    cgroup: string,
+    onLearned?: (name: string, addresses: readonly string[], entries: number) => void,
+  ): Consumer {
+    return {
+      name: 'enforcer-dns',
+      onBatch: (batch) => {
+        if (this.#closed) return;
+        for (const ev of batch) {
+          if (ev.kind !== 'dns.query' || !ev.answers || ev.answers.length === 0) continue;
+          const n = this.learnDnsAnswer(cgroup, ev.name, ev.answers);
+          if (n > 0) onLearned?.(ev.name, ev.answers, n);
+        }
+      },
+    };
   }
 
   /** Removes a cgroup's policy and detaches its programs. */

@@ -13,12 +13,19 @@ export type { DecodeContext, DecodedBatch } from './decode/decoder.js';
 export { RecordDecoder } from './decode/decoder.js';
 export type { DnsAnswer, DnsQuestion } from './decode/dns.js';
 export { parseDnsQuery, parseDnsResponse } from './decode/dns.js';
-export type { AppliedPolicy, EnforcementMode, EnforcerOptions, PolicyViolationEvent } from './enforcer.js';
+export type {
+  AppliedPolicy,
+  EnforcementMode,
+  EnforcerOptions,
+  ExecEnforcement,
+  PolicyViolationEvent,
+} from './enforcer.js';
 export { Enforcer } from './enforcer.js';
 export type { CapturePrivileges } from './preflight.js';
 export { assertCapturePrerequisites, capturePrivileges } from './preflight.js';
-export type { FeatureStatus, ProbeFeature, ProbeReport, RecordPath } from './probe.js';
+export type { EnforcementFeatures, FeatureStatus, ProbeFeature, ProbeReport, RecordPath } from './probe.js';
 export {
+  EnforcementFeaturesSchema,
   FeatureStatusSchema,
   PROBE_FEATURES,
   PROBE_SCHEMA_VERSION,

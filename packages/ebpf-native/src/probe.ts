@@ -5,6 +5,7 @@ import { isVigilError } from '@vigil/core';
 import { z } from 'zod';
 import { addonPath, loadBinding } from './internal/binding.js';
 import { cgroup2Root } from './internal/cgroup-resolver.js';
+import { bpfLsmActive, LSM_LIST } from './internal/lsm.js';
 import { type CapturePrivileges, capturePrivileges } from './preflight.js';
 import { Sensor } from './sensor.js';
 import { WorkloadCgroup } from './workload-cgroup.js';
@@ -81,6 +82,32 @@ export const RecordPathSchema = z.object({
 export type RecordPath = z.infer<typeof RecordPathSchema>;
 
 /**
+ * What `vigil enforce` can do here, from the features {@link probe} tried:
+ * egress refusal, exec stopping (refused outright, or killed at exec), and
+ * file rules (never: they need BPF-LSM's `file_open`, which the enforcer does not use).
+ *
+ * @example
+ * ```ts
+ * const e = EnforcementFeaturesSchema.parse(report.enforcement);
+ * if (!e.execRefuse.supported) console.log('execs are killed, not refused:', e.execRefuse.reason);
+ * ```
+ */
+export const EnforcementFeaturesSchema = z.object({
+  /** Connects and UDP sends refused with EPERM: `cgroup/connect4/6`, `cgroup/sendmsg4/6` (the `cgroup_sock_addr` feature). */
+  egress: FeatureStatusSchema,
+  /** A program outside the exec allowlist killed before it runs: `bpf_send_signal(SIGKILL)` at `tp_btf/sched_process_exec` (`send_signal`). */
+  execKill: FeatureStatusSchema,
+  /** An exec refused outright (EPERM) at BPF-LSM `bprm_check_security`: the `lsm` feature, with `bpf` in the active LSM list. */
+  execRefuse: FeatureStatusSchema,
+  /** Kernel function probes, which the enforcer does not need (the `kprobe` feature). */
+  kprobe: FeatureStatusSchema,
+  /** How `vigil enforce` stops execs here. */
+  exec: z.enum(['refuse', 'kill', 'none']),
+});
+/** @see {@link EnforcementFeaturesSchema} */
+export type EnforcementFeatures = z.infer<typeof EnforcementFeaturesSchema>;
+
+/**
  * What this machine can do for live capture: platform, privileges, the addon,
  * and each BPF feature, probed by loading and attaching a minimal program.
  *
@@ -117,6 +144,8 @@ export const ProbeReportSchema = z.object({
    * filtered to it.
    */
   record: RecordPathSchema,
+  /** What enforcement can use here (absent in reports written before it was added). */
+  enforcement: EnforcementFeaturesSchema.optional(),
   /** One line per missing privilege or part: what to change so that live capture works. */
   hints: z.array(z.string()),
   /** True only when the whole `record` path works here: the kernel features and every step of {@link RecordPathSchema}. */
@@ -183,6 +212,21 @@ export async function probe(): Promise<ProbeReport> {
   else if (why !== undefined) features.btf = { supported: true };
   for (const name of PROBE_FEATURES)
     features[name] ??= { supported: false, reason: 'not reported by the addon' };
+  // An LSM program loads on a kernel built with CONFIG_BPF_LSM even when the bpf LSM is not active; then it is never called.
+  const lsmList = bpfLsmActive();
+  if (why === undefined && !lsmList.active) {
+    const loaded = features.lsm?.supported === true;
+    features.lsm = {
+      supported: false,
+      reason: loaded
+        ? `loads, but ${lsmList.reason ?? `bpf is not in ${LSM_LIST}`}`
+        : `${oneLine(features.lsm?.reason)}; ${lsmList.reason ?? ''}`,
+    };
+  }
+  for (const name of PROBE_FEATURES) {
+    const f = features[name];
+    if (f && !f.supported) f.reason = oneLine(f.reason);
+  }
   const kernelReady = REQUIRED.every((n) => features[n]?.supported === true);
   const record = await probeRecordPath(kernelReady && addon.available && privileges.sufficient);
   const full = features as Record<ProbeFeature, FeatureStatus>;
@@ -195,6 +239,7 @@ export async function probe(): Promise<ProbeReport> {
     addon,
     features,
     record,
+    enforcement: enforcementFeatures(full),
     hints: probeHints(privileges, addon, full, record),
     captureReady:
       kernelReady &&
@@ -202,6 +247,31 @@ export async function probe(): Promise<ProbeReport> {
       record.cgroupAttach.supported &&
       record.sensor.supported,
   });
+}
+
+/** A reason on one line: libbpf's log tail can span several. */
+function oneLine(reason: string | undefined): string {
+  return (reason ?? '').replace(/\s*\n\s*/g, '; ').trim();
+}
+
+function enforcementFeatures(f: Record<ProbeFeature, FeatureStatus>): EnforcementFeatures {
+  const needs = (name: ProbeFeature, also?: ProbeFeature): FeatureStatus => {
+    for (const n of [name, also]) {
+      if (n === undefined) continue;
+      const s = f[n];
+      if (!s.supported) return { supported: false, reason: `${n}: ${s.reason ?? ''}` };
+    }
+    return { supported: true };
+  };
+  const execKill = needs('tp_btf', 'send_signal');
+  const execRefuse = needs('lsm');
+  return {
+    egress: needs('cgroup_sock_addr'),
+    execKill,
+    execRefuse,
+    kprobe: needs('kprobe'),
+    exec: execRefuse.supported ? 'refuse' : execKill.supported ? 'kill' : 'none',
+  };
 }
 
 const NOT_TRIED = (why: string): FeatureStatus => ({ supported: false, reason: `not tried: ${why}` });

@@ -49,14 +49,16 @@ export interface CheckDetectorContext {
   readonly packs: readonly RulePack[];
   /** Exceptions from `--exceptions FILE`, applied on top of the packs' defaults. */
   readonly exceptions: Awaited<ReturnType<typeof loadExceptions>>['exceptions'];
+  /** Findings are wanted as they appear (a live stream that is answered), not once the stream ends. */
+  readonly live?: boolean;
 }
 
 /** Builds one detector for a `check` run. */
 export type CheckDetectorFactory = (ctx: CheckDetectorContext) => CheckDetector;
 
 /** Drift against the loaded baselines (nothing to do without `--baseline`). */
-export const driftDetectorFactory: CheckDetectorFactory = ({ baselines, allowLearning }) => {
-  const drift = new DriftDetector({ baselines, allowLearning, report: 'finish' });
+export const driftDetectorFactory: CheckDetectorFactory = ({ baselines, allowLearning, live }) => {
+  const drift = new DriftDetector({ baselines, allowLearning, report: live === true ? 'first' : 'finish' });
   return { name: 'drift', consumer: drift, findings: () => (baselines.size > 0 ? drift.findings() : []) };
 };
 

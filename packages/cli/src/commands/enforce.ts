@@ -7,14 +7,19 @@ import {
   fromZodError,
   modeFor,
   pinMode,
+  type ResponsePlan,
+  ResponsePlanSchema,
+  type ResponseRecord,
   readJsonFile,
   recordEnforcementRun,
   VigilError,
   writeOutput,
 } from '@vigil/core';
 import { assertCapturePrerequisites, type PolicyViolationEvent } from '@vigil/ebpf-native';
+import { builtinPacks, loadRulePacks } from '@vigil/rules';
 import type { Command } from '../command.js';
 import { enforceRun } from '../enforce-run.js';
+import { loadBaselines } from './check.js';
 import { loadOrSynthesizePolicy, subjectOfName } from './enforce-support.js';
 import { parseDurationSec } from './learn.js';
 
@@ -24,6 +29,17 @@ async function readLedger(path: string): Promise<EnforcementLedger> {
   const r = EnforcementLedgerSchema.safeParse(value);
   if (!r.success) throw fromZodError(r.error, 'enforcement ledger', { file: path });
   return r.data;
+}
+
+async function readPlan(path: string): Promise<ResponsePlan> {
+  const value = await readJsonFile(path, 'enforcement', { what: 'response plan' });
+  const r = ResponsePlanSchema.safeParse(value);
+  if (!r.success) throw fromZodError(r.error, 'response plan', { file: path });
+  return r.data;
+}
+
+function describeResponse(r: ResponseRecord): string {
+  return `${r.outcome} ${r.action} (plan rule ${r.planRule}, ${r.severity} ${r.ruleId}): ${r.detail}; because ${r.cause}`;
 }
 
 function describe(v: PolicyViolationEvent): string {
@@ -36,7 +52,7 @@ export const enforceCommand: Command = {
   name: 'enforce',
   summary: 'Run a command under an in-kernel enforcement policy: monitor (report) or enforce (block)',
   usage:
-    '(--baseline FILE | --policy FILE) [--mode monitor|enforce|auto] [--ledger FILE] [--name NAME] [--workload SUBJECT] -- CMD [ARG…]\n' +
+    '(--baseline FILE | --policy FILE) [--mode monitor|enforce|auto] [--ledger FILE] [--name NAME] [--workload SUBJECT] [--respond PLAN [--rules PACK…]] [--dns-port PORT…] -- CMD [ARG…]\n' +
     '--ledger FILE (--name NAME | --workload SUBJECT) --pin monitor|enforce|none --by WHO --reason WHY',
   description: [
     'Creates a cgroup, applies the policy (synthesised from a stable baseline, or a reviewed --policy file) to it',
@@ -50,6 +66,12 @@ export const enforceCommand: Command = {
     "ledger with its evidence. --pin fixes a workload's mode (none removes the pin), recorded with --by and --reason.",
     '--promote-after DURATION switches a monitor run to enforce while it runs after that long with no',
     "would-block decision. Exits with CMD's exit code (128+N when it died of signal N).",
+    '--respond PLAN checks the live event stream while CMD runs, with what vigil check uses: drift against the',
+    'baseline (--baseline; with --policy alone, give --baseline too for drift), the rule packs (built-in and',
+    '--rules PACK) and incidents; findings and incidents that meet a rule of the response plan start its actions',
+    '(kill-tree, kill-workload, tighten-egress, isolate-network, webhook), each printed with its outcome and cause.',
+    "Egress rules by DNS name stay current: the workload's DNS answers (UDP port 53, or --dns-port) for names the",
+    'policy allows are added to the allowlist as they are seen.',
     'Needs root (CAP_BPF, CAP_NET_ADMIN for the cgroup programs, CAP_SYS_ADMIN for the cgroup).',
   ].join('\n'),
   options: {
@@ -64,6 +86,9 @@ export const enforceCommand: Command = {
     pin: { type: 'string' },
     by: { type: 'string' },
     reason: { type: 'string' },
+    respond: { type: 'string' },
+    rules: { type: 'string', multiple: true },
+    'dns-port': { type: 'string', multiple: true },
   },
   optionHelp: {
     baseline: 'synthesise the policy from this baseline file or store (it must be stable)',
@@ -77,6 +102,9 @@ export const enforceCommand: Command = {
     pin: 'pin the workload to monitor or enforce (none: unpin); needs --ledger, --name, --by, --reason',
     by: 'who pins (recorded)',
     reason: 'why (recorded)',
+    respond: 'a response plan (JSON): findings and incidents of the live check start its actions',
+    rules: 'with --respond: a rule pack to add to the built-in ones (a module path or package name)',
+    'dns-port': 'a UDP port whose traffic is DNS (default 53); answers keep DNS-named egress rules current',
     out: 'where to write the run report',
   },
   maxPositionals: 0,
@@ -124,18 +152,43 @@ export const enforceCommand: Command = {
         'USAGE',
         '--mode auto needs --ledger FILE and --name NAME (the ledger keys workloads by name)',
       );
-    if ((str('baseline') === undefined) === (str('policy') === undefined))
-      throw new VigilError('USAGE', 'give exactly one of --baseline FILE and --policy FILE');
+    const planFile = str('respond');
+    if (
+      (str('baseline') === undefined && str('policy') === undefined) ||
+      (str('baseline') !== undefined && str('policy') !== undefined && planFile === undefined)
+    )
+      throw new VigilError(
+        'USAGE',
+        'give exactly one of --baseline FILE and --policy FILE (both only with --respond: the baseline is then for drift)',
+      );
+    if (v['rules'] !== undefined && planFile === undefined)
+      throw new VigilError('USAGE', '--rules needs --respond PLAN');
+    const dnsPorts = ((v['dns-port'] as string[] | undefined) ?? []).map((p) => {
+      const n = Number(p);
+      if (!Number.isInteger(n) || n < 1 || n > 65_535)
+        throw new VigilError('USAGE', `--dns-port takes a port 1-65535 (got '${p}')`);
+      return n;
+    });
+    const plan = planFile === undefined ? undefined : await readPlan(planFile);
     const promoteAfter = str('promote-after');
     const promoteAfterMs =
       promoteAfter === undefined ? undefined : parseDurationSec(promoteAfter, '--promote-after') * 1000;
     const { policy, baseline } = await loadOrSynthesizePolicy({
       ...(str('policy') !== undefined ? { policyFile: str('policy')! } : {}),
-      ...(str('baseline') !== undefined ? { baselineFile: str('baseline')! } : {}),
+      ...(str('baseline') !== undefined && str('policy') === undefined
+        ? { baselineFile: str('baseline')! }
+        : {}),
       name: runName,
       ...(str('workload') !== undefined ? { workload: str('workload')! } : {}),
       ...(v['allow-learning'] === true ? { allowLearning: true } : {}),
     });
+    const respond = plan
+      ? {
+          plan,
+          baselines: str('baseline') !== undefined ? await loadBaselines(str('baseline')!) : undefined,
+          packs: [...builtinPacks(), ...(await loadRulePacks((v['rules'] as string[] | undefined) ?? []))],
+        }
+      : undefined;
     assertCapturePrerequisites();
     const ref = `${policy.id}@${policy.version}`;
     let ledger = ledgerFile ? await readLedger(ledgerFile) : undefined;
@@ -158,6 +211,20 @@ export const enforceCommand: Command = {
       ...(promoteAfterMs !== undefined ? { promoteAfterMs } : {}),
       onViolation: (ev) => ctx.log(`vigil enforce: ${describe(ev)}`),
       onModeChange: (m, why) => ctx.log(`vigil enforce: now ${m} (${why})`),
+      ...(dnsPorts.length > 0 ? { dnsPorts } : {}),
+      onDnsLearned: (n, addrs) => ctx.log(`vigil enforce: allowed ${addrs.join(', ')} for ${n} (DNS answer)`),
+      ...(respond
+        ? {
+            respond: {
+              plan: respond.plan,
+              packs: respond.packs,
+              ...(respond.baselines ? { baselines: respond.baselines } : {}),
+              ...(v['allow-learning'] === true ? { allowLearning: true } : {}),
+              onFinding: (f) => ctx.log(`vigil enforce: ${f.severity} ${f.ruleId}: ${f.summary}`),
+              onResponse: (x) => ctx.log(`vigil enforce: response ${describeResponse(x)}`),
+            },
+          }
+        : {}),
     });
     for (const u of r.applied.unresolved) ctx.log(`vigil enforce: unresolved rule ${u}`);
     let decision: string | undefined;
@@ -181,12 +248,19 @@ export const enforceCommand: Command = {
     const c = r.counters;
     if (ctx.format === 'json') {
       await ctx.emit(
-        `${JSON.stringify({ policy: ref, mode: r.mode, applied: r.applied, counters: c, exitCode: r.exitCode, durationMs: r.durationMs, ...(decision ? { ledger: decision } : {}), violations: r.violations }, null, 2)}\n`,
+        `${JSON.stringify({ policy: ref, mode: r.mode, applied: r.applied, counters: c, exitCode: r.exitCode, durationMs: r.durationMs, ...(decision ? { ledger: decision } : {}), violations: r.violations, dnsLearned: r.dnsLearned, ...(r.response ? { response: r.response } : {}) }, null, 2)}\n`,
       );
     } else {
       const lines = [
         `${ref}: ${r.mode} mode, ${c.checked} decisions: ${c.allowed} allowed, ${c.wouldBlock} would-block, ${c.blocked} blocked, ${c.killed} killed${c.ringbufFull > 0 ? ` (${c.ringbufFull} reports lost: ring buffer full)` : ''}`,
         ...r.violations.map((x) => `  ${describe(x)}`),
+        ...(r.response
+          ? [
+              `live check: ${r.response.events} events, ${r.response.findings.length} finding(s), ${r.response.incidents.length} incident(s), ${r.response.actions.length} action(s)`,
+              ...r.response.actions.map((x) => `  ${describeResponse(x)}`),
+              ...r.response.errors.map((x) => `  error: ${x}`),
+            ]
+          : []),
         `${command[0]} exited with ${r.exitCode}`,
       ];
       await ctx.emit(`${lines.join('\n')}\n`);

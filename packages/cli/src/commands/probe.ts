@@ -27,6 +27,27 @@ export function renderProbeText(r: ProbeReport): string {
   out.push('', `record path${r.record.cgroupRoot ? ` (cgroup v2 at ${r.record.cgroupRoot})` : ''}:`);
   for (const [name, f] of steps)
     out.push(`  ${name.padEnd(width)}  ${f.supported ? 'yes' : `no   ${f.reason ?? ''}`}`);
+  if (r.enforcement) {
+    const e = r.enforcement;
+    const how = {
+      refuse: 'execs outside the allowlist are refused (BPF-LSM bprm_check_security)',
+      kill: 'execs outside the allowlist are killed at exec (SIGKILL); BPF-LSM would refuse them outright',
+      none: 'execs cannot be stopped here',
+    }[e.exec];
+    out.push('', `enforcement (vigil enforce): ${how}`);
+    const rows: [string, FeatureStatus][] = [
+      ['egress refusal (cgroup sock_addr)', e.egress],
+      ['exec kill (bpf_send_signal at exec)', e.execKill],
+      ['exec refusal (BPF-LSM)', e.execRefuse],
+      ['kprobes', e.kprobe],
+    ];
+    const w = Math.max(...rows.map(([k]) => k.length));
+    for (const [name, f] of rows)
+      out.push(`  ${name.padEnd(w)}  ${f.supported ? 'yes' : `no   ${f.reason ?? ''}`}`);
+    out.push(
+      `  ${'file rules'.padEnd(w)}  no   not enforced: they need BPF-LSM (file_open); files stay detections`,
+    );
+  }
   if (r.hints.length > 0) out.push('', 'to fix:', ...r.hints.map((h) => `  - ${h}`));
   out.push('');
   return out.join('\n');
@@ -35,10 +56,10 @@ export function renderProbeText(r: ProbeReport): string {
 export const probeCommand: Command = {
   name: 'probe',
   summary:
-    'Report what live capture can use on this machine: BTF, ring buffer, tracepoints, kprobe, fentry, LSM, uprobe',
+    'Report what live capture and enforcement can use on this machine: BTF, ring buffer, tracepoints, cgroup programs, send_signal, kprobe, fentry, LSM, uprobe',
   usage: '[--format text|json]',
   description:
-    'Loads and attaches one minimal BPF program per feature and reports, for each one that is missing, the reason (errno text and libbpf message). Then tries what `vigil record` does, in a throwaway cgroup: create a cgroup under the cgroup v2 root, start a process inside it, load and attach the capture programs. "ready" means all of it worked; otherwise each missing privilege or part gets a hint (CAP_BPF + CAP_PERFMON for the programs, root or a writable cgroup v2 tree for the cgroup, CAP_NET_ADMIN for cgroup socket programs). Without CAP_BPF + CAP_PERFMON (or root) the features are reported as not probed. Exits 0 whether or not capture is possible: the report is the result.',
+    'Loads and attaches one minimal BPF program per feature and reports, for each one that is missing, the reason (errno text and libbpf message). Then tries what `vigil record` does, in a throwaway cgroup: create a cgroup under the cgroup v2 root, start a process inside it, load and attach the capture programs. "ready" means all of it worked; otherwise each missing privilege or part gets a hint (CAP_BPF + CAP_PERFMON for the programs, root or a writable cgroup v2 tree for the cgroup, CAP_NET_ADMIN for cgroup socket programs). The enforcement section says what `vigil enforce` can do: refuse egress (cgroup sock_addr programs), kill a program at exec (bpf_send_signal at the exec tracepoint), refuse an exec outright (BPF-LSM bprm_check_security, which needs bpf in /sys/kernel/security/lsm as well as a program that loads), with one line of reason for each missing one. Without CAP_BPF + CAP_PERFMON (or root) the features are reported as not probed. Exits 0 whether or not capture is possible: the report is the result.',
   options: {},
   formats: ['text', 'json'],
   maxPositionals: 0,

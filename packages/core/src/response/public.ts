@@ -1,4 +1,7 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
+
+export type { LiveResponseOptions } from './live.js';
+export { LiveResponse } from './live.js';
 export type {
   ResponseAction,
   ResponseActionType,

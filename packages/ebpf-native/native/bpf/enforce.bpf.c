@@ -3,7 +3,10 @@
  * Vigil enforcement programs: an egress allowlist on cgroup sock_addr hooks
  * (connect4/6 refuse with EPERM, sendmsg4/6 for unconnected UDP) and an exec
  * allowlist at tp_btf/sched_process_exec (SIGKILL through bpf_send_signal, the
- * only exec-time action this class of kernel offers without BPF-LSM).
+ * only exec-time action this class of kernel offers without BPF-LSM). Where the
+ * kernel runs the bpf LSM, lsm/bprm_check_security refuses the exec outright
+ * (EPERM) instead; it is loaded only then (autoload off by default, `lsm_exec`
+ * set before load), and the tracepoint then leaves exec decisions to it.
  *
  * A policy applies to a cgroup and its subtree (`enf_targets`, keyed by cgroup
  * id); the deepest enforced ancestor of the current task wins. Modes and
@@ -21,7 +24,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define AF_INET 2
 #define AF_INET6 10
 #define SIGKILL 9
+#define EPERM 1
 #define MAX_CGROUP_DEPTH 32
+
+/* Set before load when lsm/bprm_check_security is loaded: execs are decided there. */
+const volatile bool lsm_exec = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -238,6 +245,8 @@ int vigil_enf_sendmsg6(struct bpf_sock_addr *ctx)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(vigil_enf_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
+	if (lsm_exec)
+		return 0;
 	__u64 target_id = 0;
 	struct vigil_enf_target *t = current_target(&target_id);
 	if (!t || !(t->flags & VIGIL_ENF_EXEC_ALLOW))
@@ -276,4 +285,54 @@ int BPF_PROG(vigil_enf_exec, struct task_struct *p, pid_t old_pid, struct linux_
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
+}
+
+/*
+ * Untested on a kernel that runs the bpf LSM (the development kernel does not):
+ * the same decision as vigil_enf_exec, taken before the exec commits, so a
+ * refused program never replaces the caller's image and execve fails with EPERM.
+ * Called once per binary handler step: a script and then its interpreter.
+ */
+SEC("lsm/bprm_check_security")
+int BPF_PROG(vigil_enf_bprm, struct linux_binprm *bprm, int ret)
+{
+	if (ret != 0)
+		return ret;
+	__u64 target_id = 0;
+	struct vigil_enf_target *t = current_target(&target_id);
+	if (!t || !(t->flags & VIGIL_ENF_EXEC_ALLOW))
+		return 0;
+	count(VIGIL_ENF_CNT_CHECKED);
+	struct vigil_enf_exec_key k = {.policy = t->policy};
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	k.ino = BPF_CORE_READ(inode, i_ino);
+	k.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	if (bpf_map_lookup_elem(&enf_exec, &k)) {
+		count(VIGIL_ENF_CNT_ALLOWED);
+		return 0;
+	}
+	bool enforce = t->mode == VIGIL_ENF_MODE_ENFORCE;
+	count(enforce ? VIGIL_ENF_CNT_BLOCKED : VIGIL_ENF_CNT_WOULD_BLOCK);
+	struct vigil_enforce *e = reserve();
+	if (e) {
+		e->op = VIGIL_ENF_EXEC;
+		e->action = enforce ? VIGIL_ENF_BLOCKED : VIGIL_ENF_WOULD_BLOCK;
+		e->policy = t->policy;
+		e->mode = t->mode;
+		e->target_cgroup = target_id;
+		e->dev = k.dev;
+		e->ino = k.ino;
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+		e->h.ppid = BPF_CORE_READ(task, real_parent, tgid);
+		e->path.off = sizeof(*e);
+		long n = bpf_probe_read_kernel_str((__u8 *)e + sizeof(*e), VIGIL_PATH_MAX, BPF_CORE_READ(bprm, filename));
+		if (n > 0) {
+			e->path.len = n - 1;
+			if (n == VIGIL_PATH_MAX)
+				e->h.flags |= VIGIL_F_TRUNCATED;
+		}
+		bpf_ringbuf_submit(e, 0);
+	}
+	return enforce ? -EPERM : 0;
 }

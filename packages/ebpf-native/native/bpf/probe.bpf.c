@@ -37,8 +37,9 @@ int probe_ringbuf(void *ctx)
 	return 0;
 }
 
-SEC("raw_tp/sys_exit")
-int probe_send_signal(void *ctx)
+/* Where the enforcer kills a program outside its exec allowlist. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(probe_send_signal, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	if (never)
 		bpf_send_signal(9);
@@ -57,8 +58,9 @@ int BPF_PROG(probe_fentry)
 	return 0;
 }
 
-SEC("lsm/file_open")
-int BPF_PROG(probe_lsm, struct file *file)
+/* The hook the enforcer refuses execs at where the bpf LSM runs. */
+SEC("lsm/bprm_check_security")
+int BPF_PROG(probe_lsm, struct linux_binprm *bprm, int ret)
 {
 	return 0;
 }

@@ -61,6 +61,7 @@ class NativeEnforcer : public Napi::ObjectWrap<NativeEnforcer> {
                                                                  : Napi::Object::New(info.Env());
     if (opts.Has("ringBufferBytes")) ring_bytes_ = opts.Get("ringBufferBytes").As<Napi::Number>().Uint32Value();
     if (opts.Has("flushMs")) flush_ms_ = opts.Get("flushMs").As<Napi::Number>().Uint32Value();
+    if (opts.Has("lsmExec")) lsm_exec_ = opts.Get("lsmExec").ToBoolean().Value();
   }
 
   ~NativeEnforcer() override { Shutdown(); }
@@ -91,12 +92,20 @@ class NativeEnforcer : public Napi::ObjectWrap<NativeEnforcer> {
       int err = bpf_map__set_max_entries(skel_->maps.enf_events, ring_bytes_);
       if (err) return "ring buffer size " + std::to_string(ring_bytes_) + " rejected: " + ErrText(err);
     }
-    // The sock_addr programs are attached per cgroup (attachCgroup); only the exec hook is global.
+    // The LSM program loads only when asked (a kernel that runs the bpf LSM); the tracepoint then defers to it.
+    bpf_program__set_autoload(skel_->progs.vigil_enf_bprm, lsm_exec_);
+    skel_->rodata->lsm_exec = lsm_exec_;
+    // The sock_addr programs are attached per cgroup (attachCgroup); only the exec hooks are global.
     int err = vigil_enforce_bpf__load(skel_);
     if (err) return "BPF_LOAD: loading the enforcement programs failed: " + ErrText(err) + log.Tail();
     skel_->links.vigil_enf_exec = bpf_program__attach(skel_->progs.vigil_enf_exec);
     if (!skel_->links.vigil_enf_exec)
       return "BPF_ATTACH: attaching the exec enforcement program failed: " + ErrText(errno) + log.Tail();
+    if (lsm_exec_) {
+      skel_->links.vigil_enf_bprm = bpf_program__attach_lsm(skel_->progs.vigil_enf_bprm);
+      if (!skel_->links.vigil_enf_bprm)
+        return "BPF_ATTACH: attaching lsm/bprm_check_security failed: " + ErrText(errno) + log.Tail();
+    }
     return "";
   }
 
@@ -386,6 +395,7 @@ class NativeEnforcer : public Napi::ObjectWrap<NativeEnforcer> {
   Batch* cur_ = nullptr;
   uint32_t ring_bytes_ = 0;
   uint32_t flush_ms_ = 20;
+  bool lsm_exec_ = false;
   std::map<std::string, CgroupLinks> cgroups_;
   std::atomic<uint64_t> records_sent_{0}, refused_records_{0}, poll_errors_{0};
   uint64_t final_counters_[VIGIL_ENF_CNT_MAX] = {};

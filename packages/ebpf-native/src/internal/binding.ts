@@ -85,7 +85,11 @@ export interface NativeFeature {
 /** The addon's exports. */
 export interface NativeBinding {
   readonly NativeSensor: new (options: NativeSensorOptions) => NativeSensor;
-  readonly NativeEnforcer: new (options: { ringBufferBytes?: number; flushMs?: number }) => NativeEnforcer;
+  readonly NativeEnforcer: new (options: {
+    ringBufferBytes?: number;
+    flushMs?: number;
+    lsmExec?: boolean;
+  }) => NativeEnforcer;
   layout(): Record<string, StructLayout> & { constants: Record<string, number> };
   probe(): Promise<Record<string, NativeFeature>>;
   readonly libbpfVersion: string;
