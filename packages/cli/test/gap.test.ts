@@ -210,6 +210,54 @@ describe('vigil gap', () => {
     expect(workload).not.toContain('automountServiceAccountToken: false');
   });
 
+  it('its least-privilege output becomes an enforcement policy (vigil policy --from-gap)', async () => {
+    const out = join(dir, 'policies-for-enforcement');
+    const r = await runCli([
+      'gap',
+      '--declared',
+      join(dir, 'k8s.yaml'),
+      capture,
+      '--emit-policy',
+      out,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const gapFile = join(dir, 'gap-with-lp.json');
+    writeFileSync(gapFile, r.stdout);
+    const policyFile = join(dir, 'policy-from-gap.json');
+    const p = await runCli(['policy', '--from-gap', gapFile, '--out', policyFile]);
+    expect(p.code, p.stderr).toBe(0);
+    const policy = JSON.parse(readFileSync(policyFile, 'utf8'));
+    expect(policy).toMatchObject({ id: 'k8s:workload:ai/Deployment/agent', source: { kind: 'gap' } });
+    expect(policy.egress.rules.map((x: { cidr: string; port: number }) => `${x.cidr}:${x.port}`)).toEqual([
+      '52.216.0.10/32:443',
+    ]);
+    // What the policy cannot enforce is said, not dropped.
+    expect(p.stderr).toMatch(/note: exec is not restricted/);
+    expect(p.stderr).toMatch(/note: file rules are not enforced: they need BPF-LSM/);
+    // A gap document without the artifacts, and a choice of both sources, are refused with one line.
+    const plain = join(dir, 'gap-plain.json');
+    writeFileSync(
+      plain,
+      (await runCli(['gap', '--declared', join(dir, 'k8s.yaml'), capture, '--json'])).stdout,
+    );
+    const missing = await runCli(['policy', '--from-gap', plain, '--out', join(dir, 'never.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/has no least-privilege artifacts: run vigil gap with --emit-policy/);
+    expect(existsSync(join(dir, 'never.json'))).toBe(false);
+    const both = await runCli([
+      'policy',
+      '--from-gap',
+      gapFile,
+      '--baseline',
+      gapFile,
+      '--out',
+      join(dir, 'never.json'),
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/exactly one of --baseline FILE and --from-gap/);
+  });
+
   it('prints a text report and fails on --fail-on', async () => {
     const r = await runCli([
       'gap',

@@ -260,7 +260,8 @@ function execPaths(entry: BaselineEntry): string[] | string {
   return `${entry.display}: a generalised program path with no concrete example; not allowed`;
 }
 
-function egressKey(r: Omit<EgressRule, 'id' | 'reason'>): string {
+/** The identity of an egress rule: what it allows (id and reason aside). Internal to the enforcement folder. */
+export function egressKey(r: Omit<EgressRule, 'id' | 'reason'>): string {
   return `${r.protocol}|${r.cidr ?? ''}|${r.host ?? ''}|${r.port ?? '*'}`;
 }
 
@@ -272,8 +273,8 @@ function execKey(r: Pick<ExecRule, 'path'>): string {
  * Synthesises an enforcement policy from a stable baseline: an egress
  * allowlist from the peers it saw (addresses and blocks, DNS names, ports)
  * and an exec allowlist from the programs it ran. What cannot be expressed
- * (a generalised name, unix sockets, file rules, which this kernel cannot
- * enforce) is left out and said in `notes`. With `previous`, unchanged rules
+ * (a generalised name, unix sockets, file rules, which need BPF-LSM) is left
+ * out and said in `notes`. With `previous`, unchanged rules
  * keep their ids and the version goes up only when the rules change.
  *
  * Throws `INPUT_INVALID` for a baseline still learning, unless `allowLearning`.
@@ -330,7 +331,7 @@ export function synthesizePolicy(
   }
   if (baseline.files().length > 0)
     notes.push(
-      `${baseline.files().length} file patterns are not enforced: file rules need BPF-LSM, which this kernel does not offer; they stay detections`,
+      `${baseline.files().length} file patterns are not enforced: file rules need BPF-LSM (file_open), which the enforcer does not use; they stay detections (drift and the rule packs)`,
     );
   const quarantined = baseline.quarantined().length;
   if (quarantined > 0)
@@ -368,7 +369,8 @@ export function synthesizePolicy(
   return EnforcementPolicySchema.parse(draft);
 }
 
-function ruleNumber(r: { id: string }): number {
+/** The number at the end of a rule id (`egress-12` → 12), 0 when there is none. Internal to the enforcement folder. */
+export function ruleNumber(r: { id: string }): number {
   const m = /-(\d+)$/.exec(r.id);
   return m ? Number(m[1]) : 0;
 }

@@ -1,4 +1,7 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
+
+export type { PolicyFromGapOptions } from './from-gap.js';
+export { leastPrivilegeOf, policyFromLeastPrivilege } from './from-gap.js';
 export type {
   EgressRule,
   EnforcementPolicy,
