@@ -15,6 +15,7 @@ import {
   renderMaturityText,
   VigilError,
 } from '@vigil/core';
+import { renderMaturityHtml } from '@vigil/reporters';
 import type { Command } from '../command.js';
 import { loadBaselines } from './check.js';
 
@@ -86,6 +87,7 @@ export const postureCommand: Command = {
     '2 Posture-managed, 3 Runtime-informed, 4 Adaptive, with what is missing for the next level and the command',
     'that does it. Workloads are matched across documents by their baseline subject. The overall level is the',
     'level every workload has reached.',
+    '--format html writes a self-contained page (no external assets, every value escaped) with the same content.',
   ].join('\n'),
   options: {
     aibom: { type: 'string', multiple: true },
@@ -107,7 +109,7 @@ export const postureCommand: Command = {
     out: 'where to write the report',
   },
   maxPositionals: 0,
-  formats: ['text', 'json'],
+  formats: ['text', 'json', 'html'],
   async run(ctx) {
     const v = ctx.args.values;
     if (ctx.args.positionals.length > 0)
@@ -145,6 +147,7 @@ export const postureCommand: Command = {
     });
     if (ctx.format === 'json')
       await ctx.emit(`${JSON.stringify(MaturityReportSchema.parse(report), null, 2)}\n`);
+    else if (ctx.format === 'html') await ctx.emit(renderMaturityHtml(report));
     else await ctx.emit(renderMaturityText(report));
     return 0;
   },

@@ -3,3 +3,4 @@
 export { flowGraphSvg } from './flow-svg.js';
 export type { HtmlReportInput, HtmlTable } from './html.js';
 export { renderHtml } from './html.js';
+export { renderMaturityHtml } from './maturity.js';
