@@ -213,7 +213,21 @@ export async function enforceRun(
       const r = options.respond;
       const responder = new Responder(r.plan);
       for (const [type, handler] of enforcementResponses(e, { cgroup: cg.dir, policy: options.policy }))
-        responder.register(type, handler);
+        responder.register(
+          type,
+          type === 'kill-workload'
+            ? handler
+            : async (f, a) => {
+                // Tightening and isolating put the workload in enforce mode: the run's mode says so.
+                const detail = await handler(f, a);
+                if (mode !== 'enforce') {
+                  mode = 'enforce';
+                  clearTimeout(promote);
+                  options.onModeChange?.('enforce', `automated response ${type} to ${f.ruleId}`);
+                }
+                return detail;
+              },
+        );
       for (const [type, handler] of Object.entries(r.handlers ?? {}))
         responder.register(type as Parameters<Responder['register']>[0], handler);
       if (r.onResponse) responder.on(r.onResponse);

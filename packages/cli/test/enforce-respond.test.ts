@@ -121,6 +121,68 @@ describe.skipIf(why !== undefined)(
       expect(ev && ev.kind === 'file.open' ? ev.path : undefined).toBe('/etc/shadow');
     }, 120_000);
 
+    it('a detection tightens a monitored workload to enforce mode: its later egress is refused', async () => {
+      const peer = createServer((c) => {
+        c.on('error', () => {});
+        c.end();
+      });
+      await new Promise<void>((r) => peer.listen(0, '127.0.0.3', r));
+      const a = peer.address();
+      const peerPort = typeof a === 'object' && a ? a.port : 0;
+      try {
+        const policy = write(
+          'policy-tighten.json',
+          manualPolicy({ egress: { enforce: true, allowLoopback: false, rules: [] } }),
+        );
+        const planFile = write('plan-tighten.json', {
+          schemaVersion: 1,
+          dryRun: false,
+          rules: [
+            {
+              id: 'tighten',
+              when: { minSeverity: 'high', ruleIds: ['vigil.runtime.sensitive-file-read'] },
+              actions: [{ type: 'tighten-egress' }],
+            },
+          ],
+        } satisfies ResponsePlan);
+        const connect = `if exec 4<>/dev/tcp/127.0.0.3/${peerPort}; then echo SENT; exec 4>&-; else echo REFUSED; fi`;
+        const r = await runCli([
+          'enforce',
+          '--policy',
+          policy,
+          '--name',
+          `respond-tighten-${process.pid}`,
+          '--respond',
+          planFile,
+          '--json',
+          '--',
+          '/usr/bin/bash',
+          '-c',
+          // Before the detection the connect goes ahead (monitor); after it, it is refused.
+          `${connect}; exec 3</etc/shadow; /usr/bin/sleep 3; ${connect}`,
+        ]);
+        expect(r.code, r.stderr).toBe(0);
+        const out = JSON.parse(r.stdout) as {
+          mode: string;
+          violations: { action: string; daddr?: string }[];
+          response: { actions: ResponseRecord[] };
+        };
+        expect(out.response.actions).toEqual([
+          expect.objectContaining({ action: 'tighten-egress', outcome: 'done', planRule: 'tighten' }),
+        ]);
+        expect(out.mode).toBe('enforce');
+        expect(out.violations.map((v) => `${v.action} ${v.daddr}`)).toEqual([
+          'would-block 127.0.0.3',
+          'blocked 127.0.0.3',
+        ]);
+        expect(r.stderr).toMatch(
+          /now enforce \(automated response tighten-egress to vigil\.runtime\.sensitive-file-read\)/,
+        );
+      } finally {
+        peer.close();
+      }
+    }, 120_000);
+
     it('below the plan severity nothing is done, and the command finishes', async () => {
       const policy = write('policy-quiet.json', manualPolicy());
       const planFile = write('plan-critical.json', {
