@@ -183,6 +183,60 @@ describe.skipIf(why !== undefined)(
       }
     }, 120_000);
 
+    it('drift against the baseline is answered too: a program never seen while learning is killed', async () => {
+      const name = `respond-drift-${process.pid}`;
+      const benign = '/usr/bin/cat /etc/hostname >/dev/null; echo learned';
+      const runs: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const out = join(dir, `drift-learn-${i}.vcap`);
+        const r = await runCli(['record', '--out', out, '--name', name, '--', '/usr/bin/bash', '-c', benign]);
+        expect(r.code, r.stderr).toBe(0);
+        runs.push(out);
+      }
+      const baseline = join(dir, 'drift-baseline.json');
+      expect((await runCli(['learn', '--out', baseline, '--mark-stable', ...runs])).code).toBe(0);
+      const planFile = write('plan-drift.json', {
+        schemaVersion: 1,
+        dryRun: false,
+        rules: [
+          {
+            id: 'drift',
+            when: { minSeverity: 'high', ruleIds: ['vigil.drift.*'] },
+            actions: [{ type: 'kill-tree' }],
+          },
+        ],
+      } satisfies ResponsePlan);
+      const status = join(dir, 'drift-status');
+      const r = await runCli([
+        'enforce',
+        '--baseline',
+        baseline,
+        '--name',
+        name,
+        '--respond',
+        planFile,
+        '--json',
+        '--',
+        '/usr/bin/bash',
+        '-c',
+        `${benign}; /usr/bin/sleep 60; echo "sleep=$?" > ${status}`,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as {
+        mode: string;
+        violations: { action: string; path?: string }[];
+        response: { actions: ResponseRecord[]; findings: Finding[] };
+      };
+      // Monitor mode: the enforcer only reports the new program; the response kills it.
+      expect(out.violations.map((v) => `${v.action} ${v.path}`)).toEqual(['would-block /usr/bin/sleep']);
+      const kill = out.response.actions.find((a) => a.action === 'kill-tree' && a.outcome === 'done');
+      expect(kill?.ruleId).toBe('vigil.drift.process.new-binary');
+      expect(kill?.cause).toMatch(/\/usr\/bin\/sleep/);
+      const { readFileSync } = await import('node:fs');
+      // sleep died of SIGKILL; bash, its parent, was not in the tree and finished.
+      expect(readFileSync(status, 'utf8').trim()).toBe('sleep=137');
+    }, 180_000);
+
     it('below the plan severity nothing is done, and the command finishes', async () => {
       const policy = write('policy-quiet.json', manualPolicy());
       const planFile = write('plan-critical.json', {
