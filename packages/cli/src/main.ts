@@ -1,6 +1,8 @@
+import { constants as osConstants } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   checkOutputTarget,
+  discardPendingOutputs,
   escapeTerminalText,
   isVigilError,
   type OutputTarget,
@@ -105,11 +107,23 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
 
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new VigilError('ABORTED', 'interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // The first signal asks the command to stop (nothing is half-written). A second one
+  // while it winds down (a write stuck in fsync on a slow disk) ends the process at
+  // once, removing temporary output files first — unless something else in the process
+  // (a command such as record, or the host embedding main) listens for it too.
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      controller.abort(new VigilError('ABORTED', 'interrupted'));
+      return;
+    }
+    if (process.listenerCount(sig) > 1) return;
+    discardPendingOutputs();
+    process.exit(128 + osConstants.signals[sig]);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   // A closed terminal or a daemon manager's reload: stop as cleanly as on SIGTERM.
-  process.once('SIGHUP', onSignal);
+  process.on('SIGHUP', onSignal);
   try {
     const args = parseCommandArgs(cmd, rest);
     if (args.values['help'] === true) {

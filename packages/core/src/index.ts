@@ -19,7 +19,7 @@ export {
   SUPPORTED_CAPTURE_VERSIONS,
 } from './capture/format.js';
 export type { CaptureIntegrity, IncompleteCapture } from './capture/integrity.js';
-export { describeCaptureIntegrity } from './capture/integrity.js';
+export { CaptureIntegritySchema, describeCaptureIntegrity } from './capture/integrity.js';
 export type { CaptureReaderOptions } from './capture/reader.js';
 export { CaptureReader, readCapture } from './capture/reader.js';
 export type { CaptureSummary, SeenCount, WorkloadSummary } from './capture/summary.js';

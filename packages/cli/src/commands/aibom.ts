@@ -1,5 +1,13 @@
-import { type AiBom, aiBomFindings, buildAiBom, SignatureCatalogue, VigilError } from '@vigil/core';
+import {
+  type AiBom,
+  aiBomFindings,
+  buildAiBom,
+  describeCaptureIntegrity,
+  SignatureCatalogue,
+  VigilError,
+} from '@vigil/core';
 import { buildFindingsReport, renderCycloneDx, renderHtml, toSarif } from '@vigil/reporters';
+import { STRICT_HELP, STRICT_OPTION } from '../captures.js';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
 import { VERSION } from '../version.js';
@@ -22,6 +30,8 @@ export function renderAiBomText(bom: AiBom): string {
       .map(([k, v]) => `${v} ${k}`)
       .join(', ')}) from ${bom.inputs.events} events`,
   );
+  if (bom.inputs.integrity && !bom.inputs.integrity.complete)
+    for (const line of describeCaptureIntegrity(bom.inputs.integrity)) out.push(`  INCOMPLETE: ${line}`);
   const drops = Object.entries(bom.inputs.drops).filter(([, v]) => v > 0);
   if (drops.length > 0)
     out.push(`  capture dropped events: ${drops.map(([k, v]) => `${k}=${v}`).join(', ')}`);
@@ -63,7 +73,7 @@ export const aibomCommand: Command = {
   name: 'aibom',
   summary: 'Build the AI bill of materials from what ran (captures, OTel GenAI spans) and what was declared',
   usage:
-    'CAPTURE… [--otel SPANS.json…] [--manifest PATH…] [--signatures FILE…] [--fail-on SEVERITY] [--format json|cyclonedx|text|flow|html|sarif]',
+    'CAPTURE… [--otel SPANS.json…] [--manifest PATH…] [--signatures FILE…] [--fail-on SEVERITY] [--strict] [--format json|cyclonedx|text|flow|html|sarif]',
   description: [
     'Discovers models, agent frameworks, MCP servers and tools, LLM APIs, inference servers, vector stores',
     'and RAG sources from captures and ingested OpenTelemetry GenAI spans, each with evidence and a confidence.',
@@ -79,8 +89,10 @@ export const aibomCommand: Command = {
     manifest: { type: 'string', short: 'm', multiple: true },
     signatures: { type: 'string', multiple: true },
     'fail-on': { type: 'string' },
+    ...STRICT_OPTION,
   },
   optionHelp: {
+    strict: STRICT_HELP,
     otel: 'OTLP/JSON span file (one export, or JSON Lines) with GenAI/MCP spans from the same run',
     manifest:
       'declared input: package.json, a lockfile, requirements.txt, pyproject.toml, poetry.lock, uv.lock, an MCP client config (.json) or Kubernetes YAML',
@@ -107,7 +119,10 @@ export const aibomCommand: Command = {
       catalogue,
       generator: { name: 'vigil', version: VERSION },
       signal: ctx.signal,
+      requireTrailer: ctx.args.values['strict'] === true,
     });
+    const integrity = bom.inputs.integrity;
+    if (integrity) for (const line of describeCaptureIntegrity(integrity)) ctx.log(`warning: ${line}`);
     const findings = aiBomFindings(bom);
     switch (ctx.format) {
       case 'cyclonedx':
@@ -120,7 +135,9 @@ export const aibomCommand: Command = {
         await ctx.emit(`${JSON.stringify(bom.flow, null, 2)}\n`);
         break;
       case 'sarif':
-        await ctx.emit(`${JSON.stringify(toSarif(findings, { toolVersion: VERSION }), null, 2)}\n`);
+        await ctx.emit(
+          `${JSON.stringify(toSarif(findings, { toolVersion: VERSION, ...(integrity ? { integrity } : {}) }), null, 2)}\n`,
+        );
         break;
       case 'html': {
         const inputs = [...captures, ...otel, ...manifests];
@@ -129,7 +146,11 @@ export const aibomCommand: Command = {
           renderHtml({
             title: 'Vigil AI-BOM',
             aibom: bom,
-            findings: buildFindingsReport(findings, { inputs, toolVersion: VERSION }),
+            findings: buildFindingsReport(findings, {
+              inputs,
+              toolVersion: VERSION,
+              ...(integrity ? { integrity } : {}),
+            }),
             // The page already counts components and shadow AI; add what it does not.
             highlights: [
               { label: 'declared, never used', value: s['declared-unused'] ?? 0 },

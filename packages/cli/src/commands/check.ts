@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import {
   BaselineSet,
   type CaptureIntegrity,
@@ -10,12 +9,10 @@ import {
   type Finding,
   type Incident,
   incidentFinding,
-  isVigilError,
   ProcessTreeEnricher,
-  readBaselineFile,
+  readBaselines,
   SEVERITIES,
   type Severity,
-  SqliteBaselineStore,
   severityRank,
   Vigil,
   VigilError,
@@ -69,40 +66,12 @@ export const rulesDetectorFactory: CheckDetectorFactory = ({ baselines, packs, e
 /** The detectors `vigil check` runs over the same stream, in order. */
 export const CHECK_DETECTORS: CheckDetectorFactory[] = [driftDetectorFactory, rulesDetectorFactory];
 
-const SQLITE_MAGIC = 'SQLite format 3\u0000';
-
-/** Loads baselines from a baseline file (JSON or msgpack) or a SQLite baseline store. */
-export async function loadBaselines(path: string): Promise<BaselineSet> {
-  let head = '';
-  try {
-    const fh = await open(path, 'r');
-    try {
-      const b = Buffer.alloc(16);
-      const { bytesRead } = await fh.read(b, 0, 16, 0);
-      head = b.subarray(0, bytesRead).toString('latin1');
-    } finally {
-      await fh.close();
-    }
-  } catch (cause) {
-    throw new VigilError('IO', `cannot read baseline: ${(cause as Error).message}`, {
-      cause,
-      location: { file: path },
-    });
-  }
-  if (head === SQLITE_MAGIC) {
-    try {
-      await using store = await SqliteBaselineStore.open(path, { readonly: true });
-      return await store.loadSet();
-    } catch (cause) {
-      // SQLite's own messages ("database disk image is malformed") do not say which file.
-      if (isVigilError(cause) && cause.message.includes(path)) throw cause;
-      throw new VigilError('STORE', `cannot read the baseline store: ${(cause as Error).message}`, {
-        cause,
-        location: { file: path },
-      });
-    }
-  }
-  return readBaselineFile(path);
+/**
+ * Loads baselines from a baseline file (JSON or msgpack) or a SQLite baseline store
+ * (`readBaselines`: only regular files are sniffed, so a FIFO never blocks the look).
+ */
+export function loadBaselines(path: string, signal?: AbortSignal): Promise<BaselineSet> {
+  return readBaselines(path, signal ? { signal } : {});
 }
 
 /** Applies `--use-baseline SUBJECT`: workloads without a baseline of their own use that one. */
@@ -238,7 +207,8 @@ export const checkCommand: Command = {
     if (captures.length === 0) throw new VigilError('USAGE', 'check needs at least one capture file');
     const failOn = parseFailOn(ctx.args.values['fail-on']);
     const minSeverity = parseFailOn(ctx.args.values['min-severity'], '--min-severity') ?? 'info';
-    const loaded = typeof baselinePath === 'string' ? await loadBaselines(baselinePath) : new BaselineSet();
+    const loaded =
+      typeof baselinePath === 'string' ? await loadBaselines(baselinePath, ctx.signal) : new BaselineSet();
     const baselines = withUseBaseline(loaded, ctx.args.values['use-baseline']);
     const packs = [
       ...(ctx.args.values['no-builtin-rules'] === true ? [] : builtinPacks()),
@@ -271,16 +241,19 @@ export const checkCommand: Command = {
     const incidents = correlateIncidents(findings, { processes: vigil.processes });
     // Formats that carry findings only get each incident as one finding whose evidence is its chain.
     const withIncidents = [...incidents.map(incidentFinding), ...findings];
-    const report = () => buildFindingsReport(withIncidents, { inputs: captures, toolVersion: VERSION });
+    const report = () =>
+      buildFindingsReport(withIncidents, { inputs: captures, toolVersion: VERSION, integrity });
     if (ctx.format === 'sarif') {
-      await ctx.emit(`${JSON.stringify(toSarif(withIncidents, { toolVersion: VERSION }), null, 2)}\n`);
+      await ctx.emit(
+        `${JSON.stringify(toSarif(withIncidents, { toolVersion: VERSION, integrity }), null, 2)}\n`,
+      );
     } else if (ctx.format === 'markdown') {
       await ctx.emit(renderMarkdown(report()));
     } else if (ctx.format === 'html') {
       await ctx.emit(renderHtml({ title: 'Vigil check', findings: report() }));
     } else if (ctx.format === 'ocsf') {
       await ctx.emit(
-        toOcsf(withIncidents, { toolVersion: VERSION })
+        toOcsf(withIncidents, { toolVersion: VERSION, integrity })
           .map((e) => `${JSON.stringify(e)}\n`)
           .join(''),
       );

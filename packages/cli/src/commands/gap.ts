@@ -1,9 +1,12 @@
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   analyzeGaps,
+  type CaptureIntegrity,
   CloudTrailSource,
   DnsEnricher,
+  describeCaptureIntegrity,
   describeGrant,
   describeUse,
   type EventSource,
@@ -34,7 +37,7 @@ import {
   VigilError,
   writeOutput,
 } from '@vigil/core';
-import { captureSource, warnIncomplete } from '../captures.js';
+import { captureSource, STRICT_HELP, STRICT_OPTION, warnIncomplete } from '../captures.js';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
 
@@ -43,17 +46,24 @@ function strings(v: unknown): string[] {
   return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
 }
 
+// Only a regular file can be a capture (captures are read with seeks); anything else (a FIFO,
+// a pipe) is read as a baseline. The look never blocks: O_NONBLOCK for a FIFO swapped in late.
 async function isCapture(path: string): Promise<boolean> {
+  const cannotOpen = (cause: unknown) =>
+    new VigilError('IO', `cannot open: ${(cause as Error).message}`, { cause, location: { file: path } });
+  try {
+    if (!(await stat(path)).isFile()) return false;
+  } catch (cause) {
+    throw cannotOpen(cause);
+  }
   let fh: Awaited<ReturnType<typeof open>>;
   try {
-    fh = await open(path, 'r');
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
-    throw new VigilError('IO', `cannot open: ${(cause as Error).message}`, {
-      cause,
-      location: { file: path },
-    });
+    throw cannotOpen(cause);
   }
   try {
+    if (!(await fh.stat()).isFile()) return false;
     const b = Buffer.alloc(4);
     await fh.read(b, 0, 4, 0);
     return b.toString('latin1') === 'VCAP';
@@ -116,6 +126,7 @@ export function renderGapText(
   report: GapReport,
   ranking: RiskRanking,
   lp: LeastPrivilege | undefined,
+  integrity?: CaptureIntegrity,
 ): string {
   const out: string[] = [];
   const c = report.coverage;
@@ -123,6 +134,8 @@ export function renderGapText(
     `Declared vs observed: ${report.totals.used} of ${report.totals.granted} grants used (${pct(report.totals.ratio)}) across ${report.workloads.length} workloads`,
     `Window: ${c.confidence} confidence: ${c.note}`,
   );
+  if (integrity !== undefined && !integrity.complete)
+    for (const line of describeCaptureIntegrity(integrity)) out.push(`INCOMPLETE: ${line}`);
   for (const s of report.inputs.skipped ?? []) out.push(`Input: ${describeSkipped(s)}`);
   for (const w of report.workloads) {
     out.push(
@@ -179,7 +192,7 @@ export const gapCommand: Command = {
   summary:
     'Compare declared permissions with observed use, rank the gaps, and write least-privilege policies',
   usage:
-    '--declared PATH… CAPTURE|BASELINE… [--audit-log F…] [--cloudtrail F…] [--otel SPANS…] [--emit-policy DIR] [--on-invalid fail|skip] [--bind CAPTURED=SUBJECT…] [--fail-on SEVERITY] [--format text|json]',
+    '--declared PATH… CAPTURE|BASELINE… [--audit-log F…] [--cloudtrail F…] [--otel SPANS…] [--emit-policy DIR] [--on-invalid fail|skip] [--bind CAPTURED=SUBJECT…] [--fail-on SEVERITY] [--strict] [--format text|json]',
   description: [
     'Declared: Kubernetes manifests (RBAC, workloads, NetworkPolicy; multi-document YAML and List objects),',
     'AWS IAM policies (documents or get-account-authorization-details) and MCP client configurations.',
@@ -207,7 +220,9 @@ export const gapCommand: Command = {
     'observed-domain': { type: 'string', multiple: true },
     'min-rank': { type: 'string' },
     'fail-on': { type: 'string' },
+    ...STRICT_OPTION,
   },
+  optionHelp: { strict: STRICT_HELP },
   formats: ['text', 'json'],
   async run(ctx) {
     const declaredPaths = strings(ctx.args.values['declared']);
@@ -259,10 +274,11 @@ export const gapCommand: Command = {
       else
         docs.push(observedUseFromBaseline((await readBaselineFile(p, { signal: ctx.signal })).toDocument()));
     }
+    let integrity: CaptureIntegrity | undefined;
     if (captures.length > 0) {
       const source = captureSource(ctx, captures);
       docs.push(await observe(source, ctx.signal, true));
-      warnIncomplete(ctx, source);
+      integrity = warnIncomplete(ctx, source);
     }
     const skipped: SkippedRecords[] = [];
     const logs: [string, EventSource][] = [
@@ -327,6 +343,7 @@ export const gapCommand: Command = {
           {
             schemaVersion: 1,
             kind: 'vigil.gap',
+            ...(integrity ? { integrity } : {}),
             report,
             risk: ranking.summary,
             findings: ranking.findings,
@@ -336,7 +353,7 @@ export const gapCommand: Command = {
           2,
         )}\n`,
       );
-    } else await ctx.emit(renderGapText(report, ranking, lp));
+    } else await ctx.emit(renderGapText(report, ranking, lp, integrity));
     return exitCodeFor(ranking.findings, failOn);
   },
 };

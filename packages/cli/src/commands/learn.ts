@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   BaselineLearner,
   BaselineSet,
@@ -7,12 +6,11 @@ import {
   encodeBaselineSet,
   explainLearning,
   type Finding,
-  fromZodError,
   type GeneralisationConfig,
-  GeneralisationConfigSchema,
   oneRunBaselines,
   ProcessTreeEnricher,
   readBaselineFile,
+  readGeneralisationFile,
   SqliteBaselineStore,
   type StabilityPolicy,
   Vigil,
@@ -87,29 +85,9 @@ export function stabilityFromFlags(values: Readonly<Record<string, unknown>>): S
   return p;
 }
 
-/** Reads a generalisation configuration (JSON, {@link GeneralisationConfigSchema}). */
-export async function readGeneralisation(path: string): Promise<GeneralisationConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new VigilError('IO', `cannot read generalisation settings: ${(cause as Error).message}`, {
-      cause,
-      location: { file: path },
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (cause) {
-    throw new VigilError('PARSE', `generalisation settings are not valid JSON: ${(cause as Error).message}`, {
-      cause,
-      location: { file: path },
-    });
-  }
-  const r = GeneralisationConfigSchema.safeParse(raw);
-  if (!r.success) throw fromZodError(r.error, 'generalisation settings', { file: path });
-  return r.data;
+/** Reads a generalisation configuration (JSON, bounded by `INPUT_LIMITS.generalisation`). */
+export function readGeneralisation(path: string, signal?: AbortSignal): Promise<GeneralisationConfig> {
+  return readGeneralisationFile(path, signal ? { signal } : {});
 }
 
 function pct(x: number): string {
@@ -168,9 +146,11 @@ export const learnCommand: Command = {
     const stability = stabilityFromFlags(ctx.args.values);
     const origin = typeof ctx.args.values['origin'] === 'string' ? ctx.args.values['origin'] : undefined;
     const mergePath = ctx.args.values['merge'];
-    const resume = typeof mergePath === 'string' ? await readBaselineFile(mergePath) : undefined;
+    const resume =
+      typeof mergePath === 'string' ? await readBaselineFile(mergePath, { signal: ctx.signal }) : undefined;
     const genPath = ctx.args.values['generalisation'];
-    const generalisation = typeof genPath === 'string' ? await readGeneralisation(genPath) : undefined;
+    const generalisation =
+      typeof genPath === 'string' ? await readGeneralisation(genPath, ctx.signal) : undefined;
     const storePath = ctx.args.values['store'];
     // Opened (and integrity-checked) before the work, so a bad store fails fast.
     await using store = typeof storePath === 'string' ? await SqliteBaselineStore.open(storePath) : undefined;

@@ -1,3 +1,4 @@
+import type { CaptureIntegrity } from '../capture/integrity.js';
 import { OtelSpanSource } from '../otel/otel-span-source.js';
 import { DnsEnricher, ProcessTreeEnricher } from '../pipeline/enricher.js';
 import { Vigil } from '../pipeline/vigil.js';
@@ -21,6 +22,12 @@ export interface BuildAiBomOptions extends AiBomBuilderOptions {
   readonly catalogue?: SignatureCatalogue;
   readonly generator?: { readonly name: string; readonly version: string };
   readonly signal?: AbortSignal;
+  /**
+   * Refuse a capture without its trailer (left by a killed recorder) instead of
+   * reading it up to its last complete block and flagging it in
+   * `inputs.integrity`. Default false.
+   */
+  readonly requireTrailer?: boolean;
 }
 
 /**
@@ -43,14 +50,21 @@ export async function buildAiBom(options: BuildAiBomOptions): Promise<AiBom> {
   const captures = options.captures ?? [];
   const otel = options.otel ?? [];
   let drops: Record<string, number> = {};
+  let integrity: CaptureIntegrity | undefined;
   if (captures.length > 0) {
-    const source = new ReplaySource(captures, signal ? { signal } : {});
+    const strict = options.requireTrailer === true;
+    const source = new ReplaySource(captures, {
+      ...(signal ? { signal } : {}),
+      onTruncatedTail: strict ? 'error' : 'stop',
+      requireTrailer: strict,
+    });
     await new Vigil({
       source,
       enrichers: [new DnsEnricher(), new ProcessTreeEnricher()],
       consumers: [builder],
     }).run(signal ? { signal } : {});
     drops = source.stats().drops;
+    integrity = source.integrity();
   }
   if (otel.length > 0) {
     const source = new OtelSpanSource(otel, signal ? { signal } : {});
@@ -73,6 +87,7 @@ export async function buildAiBom(options: BuildAiBomOptions): Promise<AiBom> {
     captures,
     otel,
     drops,
+    ...(integrity ? { integrity } : {}),
     ...(options.generator ? { generator: options.generator } : {}),
   });
 }

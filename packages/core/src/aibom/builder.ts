@@ -1,3 +1,4 @@
+import type { CaptureIntegrity } from '../capture/integrity.js';
 import type { EventOf, VigilEvent } from '../events/schema.js';
 import type { Consumer } from '../pipeline/vigil.js';
 import { isCredentialPath } from '../vocabulary/public.js';
@@ -51,6 +52,8 @@ export interface AiBomResultOptions {
   readonly captures?: readonly string[];
   readonly otel?: readonly string[];
   readonly drops?: Readonly<Record<string, number>>;
+  /** Whether the captures were written completely ({@link ReplaySource.integrity}). */
+  readonly integrity?: CaptureIntegrity;
   readonly generator?: { readonly name: string; readonly version: string };
   /** The time to stamp the document with. Default now. */
   readonly now?: Date;
@@ -1132,6 +1135,15 @@ export class AiBomBuilder implements Consumer {
       manifests: [...this.#manifests.values()],
       events: this.#events,
       drops: { ...(options.drops ?? {}) },
+      ...(options.integrity
+        ? {
+            integrity: {
+              complete: options.integrity.complete,
+              incomplete: options.integrity.incomplete.map((c) => ({ ...c })),
+              interrupted: [...options.integrity.interrupted],
+            },
+          }
+        : {}),
     };
     return {
       schemaVersion: AIBOM_SCHEMA_VERSION,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CaptureIntegritySchema } from '../capture/integrity.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 import { AiComponentTypeSchema } from './catalogue.js';
 import { ExecutionFlowGraphSchema } from './flow-graph.js';
@@ -169,6 +170,8 @@ export const AiBomInputsSchema = z.object({
   events: z.number().int().nonnegative(),
   /** Events the capture lost, by cause (from capture trailers), so a reader knows what may be missing. */
   drops: z.record(z.string(), z.number()),
+  /** Whether every capture was written completely (absent in documents from before this was recorded). */
+  integrity: CaptureIntegritySchema.optional(),
 });
 /** @see {@link AiBomInputsSchema} */
 export type AiBomInputs = z.infer<typeof AiBomInputsSchema>;

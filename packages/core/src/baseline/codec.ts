@@ -2,7 +2,7 @@ import { Decoder, Encoder } from '@msgpack/msgpack';
 import { VigilError } from '../errors/vigil-error.js';
 import { INPUT_LIMITS, inputLimits } from '../limits/input-limits.js';
 import { guardJson, JsonGuard } from '../limits/internal/json-guard.js';
-import { guardMsgpack } from '../limits/internal/msgpack-guard.js';
+import { guardMsgpack, MsgpackGuard } from '../limits/internal/msgpack-guard.js';
 import { readBoundedFile } from '../limits/internal/read-bounded.js';
 import { writeOutput } from '../output/write-output.js';
 import { Baseline } from './baseline.js';
@@ -64,10 +64,15 @@ function lineCol(text: string, pos: number): { line: number; column: number } {
  * ```
  */
 export function decodeBaselineSet(bytes: Uint8Array, file = '(baseline)'): BaselineSet {
-  return decodeGuarded(bytes, file, false);
+  return decodeGuarded(bytes, file, false, false);
 }
 
-function decodeGuarded(bytes: Uint8Array, file: string, jsonGuarded: boolean): BaselineSet {
+function decodeGuarded(
+  bytes: Uint8Array,
+  file: string,
+  jsonGuarded: boolean,
+  msgpackGuarded = false,
+): BaselineSet {
   const limits = inputLimits('baseline');
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length === 0)
@@ -95,7 +100,7 @@ function decodeGuarded(bytes: Uint8Array, file: string, jsonGuarded: boolean): B
           location: { file, offset: 4 },
         },
       );
-    guardMsgpack(buf.subarray(6), file, limits, 6);
+    if (!msgpackGuarded) guardMsgpack(buf.subarray(6), file, limits, 6);
     try {
       value = new Decoder({
         maxStrLength: 1 << 20,
@@ -144,8 +149,10 @@ export interface ReadBaselineOptions {
 
 /**
  * Reads a baseline file (JSON or msgpack) within `INPUT_LIMITS.baseline`:
- * size, nesting and the number of values are checked while the file streams
- * in, before anything is parsed.
+ * a regular file over the size limit is refused from its size before a byte
+ * is read; nesting and the number of values are checked while the file
+ * streams in (JSON structure, msgpack headers), so a hostile file is refused
+ * after the first few MiB, before anything is parsed.
  *
  * @example
  * ```ts
@@ -157,23 +164,28 @@ export async function readBaselineFile(
   options: ReadBaselineOptions = {},
 ): Promise<BaselineSet> {
   const limits = inputLimits('baseline');
-  let guard: JsonGuard | undefined;
-  let first = true;
+  // The first bytes say JSON or msgpack; a pipe may deliver fewer than the 6-byte prefix at first.
+  let head: Buffer | undefined = Buffer.alloc(0);
+  let guard: JsonGuard | MsgpackGuard | undefined;
   const bytes = await readBoundedFile(path, {
     what: 'baseline',
     maxBytes: limits.maxBytes,
     signal: options.signal,
     onChunk: (chunk) => {
-      if (first) {
-        first = false;
-        const magic =
-          chunk.length >= 4 && Buffer.from(chunk.buffer, chunk.byteOffset, 4).equals(BASELINE_MSGPACK_MAGIC);
-        if (!magic) guard = new JsonGuard(path, limits, 'baseline JSON');
+      if (head === undefined) return guard?.feed(chunk);
+      head = Buffer.concat([head, chunk]);
+      if (head.length >= 4 && !head.subarray(0, 4).equals(BASELINE_MSGPACK_MAGIC)) {
+        guard = new JsonGuard(path, limits, 'baseline JSON');
+        guard.feed(head);
+        head = undefined;
+      } else if (head.length >= 6) {
+        guard = new MsgpackGuard(path, limits, 6);
+        guard.feed(head.subarray(6));
+        head = undefined;
       }
-      guard?.feed(chunk);
     },
   });
-  return decodeGuarded(bytes, path, guard !== undefined);
+  return decodeGuarded(bytes, path, guard instanceof JsonGuard, guard instanceof MsgpackGuard);
 }
 
 /**

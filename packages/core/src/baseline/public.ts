@@ -23,6 +23,8 @@ export type { BaselineLookup, DriftDetail, DriftDetectorOptions, DriftFinding } 
 export { assessDrift, DriftDetector, driftFindingId, PROVISIONAL_CAP } from './drift.js';
 export type { LearningExplanation } from './explain.js';
 export { explainLearning, formatDuration, oneRunBaselines } from './explain.js';
+export type { ReadGeneralisationOptions } from './generalisation-file.js';
+export { readGeneralisationFile } from './generalisation-file.js';
 export type { BaselineDomain, CollapseRule, GeneralisationConfig } from './generalise.js';
 export {
   ARGS_MARK,
@@ -46,6 +48,8 @@ export type { NearestBaseline } from './nearest.js';
 export { nearestBaselines } from './nearest.js';
 export type { BaselineObservation } from './observation.js';
 export { describePattern, expandIpv6, observeEvent } from './observation.js';
+export type { ReadBaselinesOptions } from './read-baselines.js';
+export { readBaselines } from './read-baselines.js';
 export type { ReviewItem } from './review.js';
 export { admitReviewed, reviewQueue } from './review.js';
 export type {

@@ -1,6 +1,10 @@
+import type { Stats } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import type BetterSqlite3 from 'better-sqlite3';
+import { systemReason } from '../errors/system-reason.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { Baseline } from './baseline.js';
 import { BaselineSet } from './set.js';
@@ -70,6 +74,7 @@ export class SqliteBaselineStore implements BaselineStore {
         { cause },
       );
     }
+    await checkStoreFile(path, options.readonly ?? false);
     let db: Db | undefined;
     try {
       db = new Database(path, {
@@ -104,7 +109,7 @@ export class SqliteBaselineStore implements BaselineStore {
     } catch (cause) {
       if (db?.open) db.close();
       if (cause instanceof VigilError) throw cause;
-      throw new VigilError('STORE', `cannot open baseline store: ${(cause as Error).message}`, {
+      throw new VigilError('STORE', `cannot open baseline store: ${systemReason(cause)} ${EXPECTED}`, {
         cause,
         location: { file: path },
       });
@@ -271,6 +276,73 @@ export class SqliteBaselineStore implements BaselineStore {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\u0000', 'latin1');
+const EXPECTED = '(expected a SQLite baseline store, as `vigil learn --store` makes)';
+
+function storeError(path: string, message: string, cause?: unknown): VigilError {
+  return new VigilError('STORE', `${message} ${EXPECTED}`, {
+    location: { file: path },
+    ...(cause !== undefined ? { cause } : {}),
+  });
+}
+
+function describeKind(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Refuses, before SQLite touches it, what cannot be a store: a folder, a FIFO
+ * (SQLite would block reading it), a device (SQLite would put its journal
+ * beside it, in /dev), a file that is not an SQLite database (a JSON
+ * baseline given by mistake), or a new store in a folder that does not exist.
+ */
+async function checkStoreFile(path: string, mustExist: boolean): Promise<void> {
+  let st: Stats;
+  try {
+    st = await stat(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT')
+      throw storeError(path, `cannot open baseline store: ${systemReason(cause)}`, cause);
+    if (mustExist) throw storeError(path, 'no baseline store here: the file does not exist');
+    const folder = dirname(path);
+    const parent = await stat(folder).catch(() => undefined);
+    if (parent === undefined || !parent.isDirectory())
+      throw storeError(path, `cannot create a baseline store: the folder ${folder} does not exist`);
+    return;
+  }
+  if (!st.isFile()) throw storeError(path, `the baseline store is ${describeKind(st)}, not a file`);
+  if (st.size === 0) {
+    if (mustExist) throw storeError(path, 'the baseline store is an empty file');
+    return;
+  }
+  const head = Buffer.alloc(SQLITE_MAGIC.length);
+  let got = 0;
+  try {
+    const fh = await open(path, 'r');
+    try {
+      got = (await fh.read(head, 0, head.length, 0)).bytesRead;
+    } finally {
+      await fh.close();
+    }
+  } catch (cause) {
+    throw storeError(path, `cannot read the baseline store: ${systemReason(cause)}`, cause);
+  }
+  if (got < head.length || !head.equals(SQLITE_MAGIC)) {
+    const text = head.subarray(0, got).toString('latin1');
+    const looksJson = /^\s*[[{]/.test(text);
+    const looksMsgpack = text.startsWith('VBSL');
+    throw storeError(
+      path,
+      `not an SQLite database${looksJson ? ' (it looks like JSON: a baseline file?)' : looksMsgpack ? ' (it is a msgpack baseline file)' : ''}`,
+    );
   }
 }
 

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * A capture that ended without its trailer.
  *
@@ -9,7 +11,7 @@
 export interface IncompleteCapture {
   readonly path: string;
   /** Byte offset of an incomplete final block, when the file also ends inside one. */
-  readonly truncatedAt?: number;
+  readonly truncatedAt?: number | undefined;
 }
 
 /**
@@ -57,3 +59,20 @@ export function describeCaptureIntegrity(integrity: CaptureIntegrity): string[] 
     lines.push(`${p} is an interrupted recording: the workload was killed before it ended`);
   return lines;
 }
+
+/**
+ * The schema of {@link CaptureIntegrity}, for documents that carry it (the
+ * findings report, the AI-BOM's inputs).
+ *
+ * @example
+ * ```ts
+ * import { CaptureIntegritySchema } from '@vigil/core';
+ *
+ * const integrity = CaptureIntegritySchema.parse({ complete: true, incomplete: [], interrupted: [] });
+ * ```
+ */
+export const CaptureIntegritySchema = z.object({
+  complete: z.boolean(),
+  incomplete: z.array(z.object({ path: z.string(), truncatedAt: z.number().int().nonnegative().optional() })),
+  interrupted: z.array(z.string()),
+});

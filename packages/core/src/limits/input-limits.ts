@@ -15,7 +15,8 @@ export type InputKind =
   | 'findings'
   | 'enforcement'
   | 'catalogue'
-  | 'rule-pack';
+  | 'rule-pack'
+  | 'generalisation';
 
 /**
  * Bounds on one input, checked while it is read or before it is parsed, so
@@ -83,6 +84,8 @@ export const INPUT_LIMITS: Readonly<Record<InputKind, Readonly<InputLimits>>> = 
   catalogue: { maxBytes: 16 * MiB, maxDepth: 64, maxNodes: 1_000_000 },
   // A rule pack's package.json.
   'rule-pack': { maxBytes: MiB, maxDepth: 64, maxNodes: 100_000 },
+  // Generalisation settings (`learn --generalisation`): a handful of numbers and per-prefix rules.
+  generalisation: { maxBytes: MiB, maxDepth: 8, maxNodes: 100_000 },
 };
 
 /**

@@ -105,7 +105,13 @@ async function replaceAtomically(
     // removes pending files (a broken pipe on stderr, a signal) must never race
     // a create still queued on the thread pool, which would bring the file back
     // after the removal.
-    closeSync(openSync(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, target.existing ? 0o600 : 0o666));
+    closeSync(
+      openSync(
+        tmp,
+        constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY,
+        target.existing ? 0o600 : 0o666,
+      ),
+    );
     fh = await open(tmp, constants.O_WRONLY);
     await writeAllTo(fh, chunks, target, signal);
     if (target.existing) await keepOwnerAndMode(fh, target.existing);
@@ -271,7 +277,7 @@ export async function writeOutput(
  * import { CaptureWriter, OutputFile } from '@vigil/core';
  *
  * const out = await OutputFile.open('run.vcap');
- * const writer = CaptureWriter.create(out.path);
+ * const writer = CaptureWriter.create(out.path); // opens the file it was given synchronously
  * // … write events …
  * writer.close();
  * await out.commit();
@@ -289,12 +295,31 @@ export class OutputFile {
     this.path = path;
   }
 
-  /** Checks the target (see {@link checkOutputTarget}) and reserves a temporary file name. */
+  /**
+   * Checks the target (see {@link checkOutputTarget}) and creates the
+   * temporary file, empty, at {@link OutputFile.path}. Open that path without
+   * `O_CREAT` (flags `'r+'`, or `O_WRONLY` alone): a create still queued on
+   * the thread pool when the process exits (a second signal, a broken pipe)
+   * would bring the file back after the exit removed it.
+   */
   static async open(target: string | OutputTarget): Promise<OutputFile> {
     const t = typeof target === 'string' ? await checkOutputTarget(target) : target;
     const path =
       t.kind === 'file' ? temporaryNameFor(t.file) : temporaryNameFor(join(tmpdir(), 'vigil-output'));
     trackPendingFile(path);
+    try {
+      // Synchronous, so no exit can run between the create and the tracking.
+      closeSync(
+        openSync(
+          path,
+          constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY,
+          t.kind === 'file' && t.existing ? 0o600 : 0o666,
+        ),
+      );
+    } catch (err) {
+      releasePendingFile(path);
+      throw writeError(t, err);
+    }
     return new OutputFile(t, path);
   }
 

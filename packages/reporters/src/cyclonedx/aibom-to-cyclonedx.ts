@@ -349,6 +349,7 @@ export function aiBomToCycloneDx(bom: AiBom, options: CycloneDxOptions = {}): Cy
         ...bom.inputs.otel.map((c) => ({ name: 'vigil:otel', value: c })),
         ...bom.inputs.manifests.map((m) => ({ name: 'vigil:manifest', value: `${m.input} ${m.file}` })),
         ...Object.entries(bom.inputs.drops).map(([k, v]) => ({ name: `vigil:drops:${k}`, value: String(v) })),
+        ...integrityProperties(bom.inputs.integrity),
         ...Object.entries(bom.summary.byStatus).map(([k, v]) => ({
           name: `vigil:summary:${k}`,
           value: String(v),
@@ -373,4 +374,14 @@ export function aiBomToCycloneDx(bom: AiBom, options: CycloneDxOptions = {}): Cy
  */
 export function renderCycloneDx(bom: AiBom, options: CycloneDxOptions = {}): string {
   return `${JSON.stringify(aiBomToCycloneDx(bom, options), null, 2)}\n`;
+}
+
+// Whether the captures were complete: `vigil:captures-complete`, and one property per capture cut short.
+function integrityProperties(integrity: AiBom['inputs']['integrity']): CycloneDxProperty[] {
+  if (integrity === undefined) return [];
+  return [
+    { name: 'vigil:captures-complete', value: String(integrity.complete) },
+    ...integrity.incomplete.map((c) => ({ name: 'vigil:capture-incomplete', value: c.path })),
+    ...integrity.interrupted.map((p) => ({ name: 'vigil:capture-interrupted', value: p })),
+  ];
 }

@@ -1,4 +1,12 @@
-import { type Finding, FindingSchema, SEVERITIES, type Severity, severityRank } from '@vigil/core';
+import {
+  type CaptureIntegrity,
+  CaptureIntegritySchema,
+  type Finding,
+  FindingSchema,
+  SEVERITIES,
+  type Severity,
+  severityRank,
+} from '@vigil/core';
 import { z } from 'zod';
 
 /** Schema version of {@link FindingsReport}. */
@@ -19,6 +27,11 @@ export const FindingsReportSchema = z.object({
   tool: z.object({ name: z.string(), version: z.string() }),
   /** What was analysed: capture files, baselines, manifests. */
   inputs: z.array(z.string()),
+  /**
+   * Whether every capture read was written completely; `complete: false` means
+   * findings may be missing for the time a capture does not cover.
+   */
+  integrity: CaptureIntegritySchema.optional(),
   summary: z.object({
     total: z.number().int().nonnegative(),
     bySeverity: z.record(z.string(), z.number().int().nonnegative()),
@@ -34,6 +47,8 @@ export type FindingsReport = z.infer<typeof FindingsReportSchema>;
 export interface FindingsReportOptions {
   readonly toolVersion?: string;
   readonly inputs?: readonly string[];
+  /** Whether the captures read were complete (`ReplaySource.integrity()`); carried into the report. */
+  readonly integrity?: CaptureIntegrity;
   /** Defaults to now. */
   readonly generatedAt?: Date;
 }
@@ -66,6 +81,7 @@ export function buildFindingsReport(
     generatedAt: (options.generatedAt ?? new Date()).toISOString(),
     tool: { name: 'vigil', version: options.toolVersion ?? '0.1.0' },
     inputs: [...(options.inputs ?? [])],
+    ...(options.integrity ? { integrity: copyIntegrity(options.integrity) } : {}),
     summary: {
       total: sorted.length,
       bySeverity,
@@ -84,4 +100,16 @@ export function compareFindings(a: Finding, b: Finding): number {
     a.ts - b.ts ||
     a.id.localeCompare(b.id)
   );
+}
+
+/** A plain copy of an integrity record, as the report schema holds it. */
+function copyIntegrity(i: CaptureIntegrity): FindingsReport['integrity'] & object {
+  return {
+    complete: i.complete,
+    incomplete: i.incomplete.map((c) => ({
+      path: c.path,
+      ...(c.truncatedAt !== undefined ? { truncatedAt: c.truncatedAt } : {}),
+    })),
+    interrupted: [...i.interrupted],
+  };
 }

@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from '@vigil/core';
+import { describeCaptureIntegrity, SEVERITIES, type Severity } from '@vigil/core';
 import type { FindingsReport } from './findings-report.js';
 
 function esc(text: string): string {
@@ -27,6 +27,10 @@ export function renderMarkdown(
   out.push('# Vigil findings', '');
   out.push(`Generated ${report.generatedAt} by ${report.tool.name} ${report.tool.version}.`);
   if (report.inputs.length > 0) out.push(`Inputs: ${report.inputs.map((i) => `\`${esc(i)}\``).join(', ')}.`);
+  if (report.integrity && !report.integrity.complete) {
+    out.push('', '> **Incomplete input**: findings may be missing for what the captures do not cover.');
+    for (const line of describeCaptureIntegrity(report.integrity)) out.push(`> - ${esc(line)}`);
+  }
   out.push('', `**${report.summary.total} findings** across ${report.summary.workloads} workloads.`, '');
   out.push('| severity | findings |', '| --- | ---: |');
   for (const s of ORDER) out.push(`| ${s} | ${report.summary.bySeverity[s] ?? 0} |`);

@@ -1,4 +1,4 @@
-import type { Finding, Severity } from '@vigil/core';
+import type { CaptureIntegrity, Finding, Severity } from '@vigil/core';
 import { z } from 'zod';
 
 /** The OCSF schema version the events are written for. */
@@ -77,7 +77,9 @@ export type OcsfDetectionFinding = z.infer<typeof OcsfDetectionFindingSchema>;
  * activity Create), for SIEMs and data lakes that speak OCSF (Amazon
  * Security Lake, Splunk, Tenzir…). MITRE ATT&CK techniques go to
  * `finding_info.attacks`; OWASP, ATLAS and compliance references to
- * `metadata.labels` and `unmapped`.
+ * `metadata.labels` and `unmapped`. With `integrity` given and a capture cut
+ * short, every event carries the label `vigil:input:incomplete` and the
+ * integrity record in `unmapped.capture_integrity`.
  *
  * @example
  * ```ts
@@ -88,11 +90,13 @@ export type OcsfDetectionFinding = z.infer<typeof OcsfDetectionFindingSchema>;
  */
 export function toOcsf(
   findings: readonly Finding[],
-  options: { readonly toolVersion?: string } = {},
+  options: { readonly toolVersion?: string; readonly integrity?: CaptureIntegrity } = {},
 ): OcsfDetectionFinding[] {
+  const incomplete = options.integrity !== undefined && !options.integrity.complete;
   return findings.map((f) => {
     const labels = [
       `vigil:category:${f.category}`,
+      ...(incomplete ? ['vigil:input:incomplete'] : []),
       ...f.tags.owaspLlm.map((t) => `owasp-llm:${t}`),
       ...f.tags.owaspAgentic.map((t) => `owasp-agentic:${t}`),
       ...f.tags.atlas.map((t) => `mitre-atlas:${t}`),
@@ -154,6 +158,7 @@ export function toOcsf(
       unmapped: {
         compliance: f.compliance.map((c) => `${c.framework}:${c.control}`),
         ...(f.count !== undefined ? { occurrences: f.count } : {}),
+        ...(incomplete ? { capture_integrity: options.integrity } : {}),
       },
     };
   });

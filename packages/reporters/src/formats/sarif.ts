@@ -1,5 +1,6 @@
-import type { Finding, Severity } from '@vigil/core';
-import type { Log, ReportingDescriptor, Result } from 'sarif';
+import { pathToFileURL } from 'node:url';
+import { type CaptureIntegrity, describeCaptureIntegrity, type Finding, type Severity } from '@vigil/core';
+import type { Invocation, Log, ReportingDescriptor, Result } from 'sarif';
 
 /** Options for {@link toSarif}. */
 export interface SarifOptions {
@@ -10,6 +11,38 @@ export interface SarifOptions {
   readonly ruleDescriptions?: Readonly<
     Record<string, { readonly name?: string; readonly description?: string }>
   >;
+  /**
+   * Whether the captures read were complete. Given, the run gets an
+   * invocation whose `executionSuccessful` is false when a capture was cut
+   * short, with one warning notification per such capture.
+   */
+  readonly integrity?: CaptureIntegrity;
+}
+
+// A capture's path as the URI reference SARIF wants: a file URI when absolute, else percent-encoded.
+function captureUri(path: string): string {
+  if (path.startsWith('/')) return pathToFileURL(path).href;
+  return encodeURI(path).replace(/[?#]/g, (c) => encodeURIComponent(c));
+}
+
+function invocationOf(integrity: CaptureIntegrity): Invocation {
+  const lines = describeCaptureIntegrity(integrity);
+  const paths = [...integrity.incomplete.map((c) => c.path), ...integrity.interrupted];
+  return {
+    executionSuccessful: integrity.complete,
+    ...(lines.length > 0
+      ? {
+          toolExecutionNotifications: lines.map((text, i) => ({
+            level: 'warning' as const,
+            message: { text },
+            descriptor: {
+              id: i < integrity.incomplete.length ? 'vigil/capture-incomplete' : 'vigil/capture-interrupted',
+            },
+            locations: [{ physicalLocation: { artifactLocation: { uri: captureUri(paths[i]!) } } }],
+          })),
+        }
+      : {}),
+  };
 }
 
 const LEVEL: Record<Severity, Result.level> = {
@@ -149,6 +182,7 @@ export function toSarif(findings: readonly Finding[], options: SarifOptions = {}
           },
         },
         results,
+        ...(options.integrity ? { invocations: [invocationOf(options.integrity)] } : {}),
         columnKind: 'utf16CodeUnits',
       },
     ],

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { type AiBom, SEVERITIES, type Severity } from '@vigil/core';
+import {
+  type AiBom,
+  type CaptureIntegrity,
+  describeCaptureIntegrity,
+  SEVERITIES,
+  type Severity,
+} from '@vigil/core';
 import type { FindingsReport } from '../formats/findings-report.js';
 import { esc } from './escape.js';
 import { flowGraphSvg } from './flow-svg.js';
@@ -44,7 +50,17 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;
 .filters button[aria-pressed="false"]{opacity:.45}details summary{cursor:pointer;color:#334155}
 svg.flow{max-width:100%;height:auto;font-size:12px}svg.flow .node text{fill:#fff}svg.flow .edge{fill:none;stroke:#94a3b8;stroke-width:1.5}
 svg.flow .col-title{font-weight:600;fill:#334155}svg.flow .more{fill:#64748b}.status-undeclared-used{color:#b91c1c;font-weight:600}
+section.incomplete{border-color:#d97706;background:#fffbeb}
 `;
+
+// Captures cut short (no trailer, or an interrupted recording): said before anything else.
+function integritySection(integrity: CaptureIntegrity | undefined): string {
+  if (integrity === undefined || integrity.complete) return '';
+  const items = describeCaptureIntegrity(integrity)
+    .map((l) => `<li>${esc(l)}</li>`)
+    .join('');
+  return `<section id="incomplete" class="incomplete"><h2>Incomplete input</h2><p>Findings may be missing for what the captures do not cover.</p><ul>${items}</ul></section>`;
+}
 
 // Severity filter: toggles rows by data-severity; updates the visible count.
 const SCRIPT = `
@@ -153,7 +169,7 @@ export function renderHtml(input: HtmlReportInput): string {
 <body><header><h1>${esc(title)}</h1><p>Generated ${esc(generated)} by Vigil${
     input.findings ? ` ${esc(input.findings.tool.version)}` : ''
   }${input.findings && input.findings.inputs.length > 0 ? ` from ${esc(input.findings.inputs.join(', '))}` : ''}</p></header>
-<main><section id="summary"><div class="cards">${cards
+<main>${integritySection(input.findings?.integrity ?? input.aibom?.inputs.integrity)}<section id="summary"><div class="cards">${cards
     .map((c) => `<div class="card"><b>${esc(c.value)}</b><span>${esc(c.label)}</span></div>`)
     .join('')}</div></section>
 ${input.findings ? findingsSection(input.findings) : ''}

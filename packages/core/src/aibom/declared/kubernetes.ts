@@ -1,7 +1,6 @@
-import { parseDocument } from 'yaml';
 import { VigilError } from '../../errors/vigil-error.js';
 import { inputLimits } from '../../limits/input-limits.js';
-import { guardYaml } from '../../limits/internal/yaml-guard.js';
+import { parseYamlOffThread } from '../../limits/internal/yaml-off-thread.js';
 import type { DeclaredImage } from './declared-component.js';
 import { readLines } from './line-reader.js';
 import type { DeclaredReadOptions } from './npm.js';
@@ -59,38 +58,21 @@ export async function* readKubernetesManifests(
   let bytes = 0;
   let startLine = 1;
   let index = 0;
-  const parse = function* (): Generator<DeclaredImage> {
+  const limits = inputLimits('declared');
+  const parse = async (): Promise<DeclaredImage[]> => {
     const text = lines.join('\n');
     const first = startLine;
     lines = [];
     bytes = 0;
-    if (text.trim() === '' || /^\s*(#.*)?$/.test(text.replace(/\n/g, ' ').trim())) return;
+    if (text.trim() === '' || /^\s*(#.*)?$/.test(text.replace(/\n/g, ' ').trim())) return [];
     const docIndex = index++;
-    guardYaml(text, path, inputLimits('declared'), first);
-    const doc = parseDocument(text, { uniqueKeys: true });
-    if (doc.errors.length > 0) {
-      const err = doc.errors[0]!;
-      const line = first + (err.linePos?.[0].line ?? 1) - 1;
-      const column = err.linePos?.[0].col;
-      throw new VigilError(
-        'PARSE',
-        `invalid YAML in document ${docIndex + 1}: ${err.message.split('\n')[0]}`,
-        {
-          cause: err,
-          location: { file: path, line, ...(column ? { column } : {}) },
-        },
-      );
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch (cause) {
-      throw new VigilError('PARSE', `document ${docIndex + 1}: ${(cause as Error).message}`, {
-        cause,
-        location: { file: path, line: first },
-      });
-    }
-    if (value === null || value === undefined) return;
+    // A large document is parsed in a worker thread, so the signal stops the parse too.
+    const value = await parseYamlOffThread('manifest', [text, path, limits, first, docIndex], {
+      file: path,
+      what: 'Kubernetes manifest',
+      signal: options.signal,
+    });
+    if (value === null || value === undefined) return [];
     if (typeof value !== 'object' || Array.isArray(value)) {
       throw new VigilError(
         'INPUT_INVALID',
@@ -113,9 +95,9 @@ export async function* readKubernetesManifests(
     const meta = (obj['metadata'] ?? {}) as Record<string, unknown>;
     const found: Found[] = [];
     findImages(obj, [], found, 0);
-    for (const f of found) {
+    return found.map((f) => {
       const lineNo = lineOfImage(text, f.image);
-      yield {
+      return {
         kind: 'image',
         name: f.image,
         declaration: {
@@ -132,12 +114,12 @@ export async function* readKubernetesManifests(
           ...(typeof meta['namespace'] === 'string' ? { namespace: meta['namespace'] } : {}),
           ...(f.container ? { container: f.container } : {}),
         },
-      };
-    }
+      } satisfies DeclaredImage;
+    });
   };
   for await (const { text, line } of readLines(path, options.maxLineBytes, options.signal)) {
     if (/^---(\s|$)/.test(text)) {
-      yield* parse();
+      yield* await parse();
       startLine = line + 1;
       continue;
     }
@@ -150,7 +132,7 @@ export async function* readKubernetesManifests(
     }
     lines.push(text);
   }
-  yield* parse();
+  yield* await parse();
 }
 
 function lineOfImage(text: string, image: string): number | undefined {

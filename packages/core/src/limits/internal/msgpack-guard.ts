@@ -119,10 +119,101 @@ function header(buf: Uint8Array, at: number): boolean {
 }
 
 /**
- * Walks the headers of one msgpack value, without decoding it, and throws
- * when it nests deeper or holds more values than the limits allow — before
- * the decoder builds the tree. A value that runs past the end is left to the
- * decoder, which names the offset.
+ * Walks the headers of one msgpack value as its bytes stream in, without
+ * decoding it, and throws when it nests deeper or holds more values than the
+ * limits allow — before a decoder builds the tree, and before the rest of the
+ * file is read. A header cut by a chunk boundary waits for the next chunk;
+ * string and binary payloads are skipped across chunks. A value that runs
+ * past the end is left to the decoder, which names the offset.
+ */
+export class MsgpackGuard {
+  readonly #file: string;
+  readonly #limits: { maxDepth: number; maxNodes: number };
+  readonly #total: number | undefined;
+  readonly #remaining: number[] = [1];
+  #offset: number;
+  #skip = 0;
+  #carry: Uint8Array = new Uint8Array(0);
+  #nodes = 0;
+
+  /**
+   * @param baseOffset - file offset of the first byte fed (after a prefix)
+   * @param totalBytes - the size of what will be fed, when known: a container
+   *   claiming more values than bytes remain is then refused at once
+   */
+  constructor(
+    file: string,
+    limits: { maxDepth: number; maxNodes: number },
+    baseOffset = 0,
+    totalBytes?: number,
+  ) {
+    this.#file = file;
+    this.#limits = limits;
+    this.#offset = baseOffset;
+    this.#total = totalBytes === undefined ? undefined : baseOffset + totalBytes;
+  }
+
+  /** Values counted so far. */
+  get nodes(): number {
+    return this.#nodes;
+  }
+
+  #fail(message: string, offset: number): never {
+    throw new VigilError('INPUT_INVALID', message, { location: { file: this.#file, offset } });
+  }
+
+  /** Walks the next chunk; throws a `VigilError` (`INPUT_INVALID`) naming the file and byte offset. */
+  feed(chunk: Uint8Array): void {
+    const remaining = this.#remaining;
+    if (remaining.length === 0) return;
+    let buf = chunk;
+    let base = this.#offset;
+    if (this.#carry.length > 0) {
+      const joined = new Uint8Array(this.#carry.length + chunk.length);
+      joined.set(this.#carry, 0);
+      joined.set(chunk, this.#carry.length);
+      base -= this.#carry.length;
+      buf = joined;
+      this.#carry = new Uint8Array(0);
+    }
+    let at = Math.min(this.#skip, buf.length);
+    this.#skip -= at;
+    const { maxDepth, maxNodes } = this.#limits;
+    while (remaining.length > 0) {
+      const top = remaining.length - 1;
+      if (remaining[top] === 0) {
+        remaining.pop();
+        continue;
+      }
+      if (at >= buf.length) break;
+      if (!header(buf, at)) {
+        this.#carry = buf.slice(at);
+        at = buf.length;
+        break;
+      }
+      remaining[top]!--;
+      if (++this.#nodes > maxNodes)
+        this.#fail(`msgpack holds more than ${maxNodes} values (the limit for this input)`, base + at);
+      if (CONTAINER && remaining.length > maxDepth)
+        this.#fail(`msgpack nests deeper than ${maxDepth} levels (the limit for this input)`, base + at);
+      if (CHILDREN > 0) {
+        // A container cannot hold more values than there are bytes left: refuse at once.
+        if (this.#total !== undefined && CHILDREN > this.#total - (base + at))
+          this.#fail(`msgpack container claims ${CHILDREN} values, more than the bytes left`, base + at);
+        remaining.push(CHILDREN);
+      }
+      if (at + SKIP > buf.length) {
+        this.#skip = at + SKIP - buf.length;
+        at = buf.length;
+      } else at += SKIP;
+    }
+    this.#offset = base + buf.length;
+  }
+}
+
+/**
+ * Walks the headers of one msgpack value in memory, without decoding it (see
+ * {@link MsgpackGuard}).
  */
 export function guardMsgpack(
   buf: Uint8Array,
@@ -130,46 +221,5 @@ export function guardMsgpack(
   limits: { maxDepth: number; maxNodes: number },
   baseOffset = 0,
 ): void {
-  const remaining: number[] = [1];
-  let at = 0;
-  let nodes = 0;
-  while (remaining.length > 0) {
-    const top = remaining.length - 1;
-    if (remaining[top] === 0) {
-      remaining.pop();
-      continue;
-    }
-    remaining[top]!--;
-    if (at >= buf.length) return;
-    if (!header(buf, at)) return;
-    if (++nodes > limits.maxNodes)
-      throw new VigilError(
-        'INPUT_INVALID',
-        `msgpack holds more than ${limits.maxNodes} values (the limit for this input)`,
-        {
-          location: { file, offset: baseOffset + at },
-        },
-      );
-    if (CONTAINER && remaining.length > limits.maxDepth)
-      throw new VigilError(
-        'INPUT_INVALID',
-        `msgpack nests deeper than ${limits.maxDepth} levels (the limit for this input)`,
-        {
-          location: { file, offset: baseOffset + at },
-        },
-      );
-    if (CHILDREN > 0) {
-      // A container cannot hold more values than there are bytes left: refuse at once.
-      if (CHILDREN > buf.length - at)
-        throw new VigilError(
-          'INPUT_INVALID',
-          `msgpack container claims ${CHILDREN} values, more than the bytes left`,
-          {
-            location: { file, offset: baseOffset + at },
-          },
-        );
-      remaining.push(CHILDREN);
-    }
-    at += SKIP;
-  }
+  new MsgpackGuard(file, limits, baseOffset, buf.length).feed(buf);
 }

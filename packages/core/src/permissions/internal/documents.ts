@@ -1,7 +1,7 @@
-import { isMap, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import { VigilError } from '../../errors/vigil-error.js';
 import { type InputLimits, inputLimits } from '../../limits/input-limits.js';
-import { guardYaml } from '../../limits/internal/yaml-guard.js';
+import { parseYamlOffThread } from '../../limits/internal/yaml-off-thread.js';
+import { lineAt, type ParsedYamlDocument, parseDeclaredYaml } from '../../limits/internal/yaml-tasks.js';
 
 /**
  * Limits applied to every declared-permissions input; defaults from
@@ -24,91 +24,55 @@ export interface LoadedObject {
   line(path: readonly (string | number)[]): number | undefined;
 }
 
-function depthOf(value: unknown, limit: number): number {
-  // Iterative so a hostile document cannot overflow the stack.
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop()!;
-    if (d > max) max = d;
-    if (max > limit) return max;
-    if (Array.isArray(v)) for (const x of v) stack.push([x, d + 1]);
-    else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) stack.push([x, d + 1]);
-  }
-  return max;
-}
-
 /**
  * Parses a (multi-document) YAML or JSON text into objects, flattening
  * Kubernetes `List` objects (`kind: List` / `*List` with `items`), with
  * limits against YAML bombs and huge or deeply nested input. Errors name the
- * file, the document index and line.
+ * file, the document index and line. Runs in this thread: see
+ * {@link loadDocumentsAbortable} for large inputs.
  */
 export function loadDocuments(text: string, file: string, limits: DocumentLimits = {}): LoadedObject[] {
+  const resolved = checkSize(text, file, limits);
+  return toLoadedObjects(parseDeclaredYaml(text, file, resolved), file);
+}
+
+/**
+ * {@link loadDocuments} that an abort stops at once: a large text is parsed
+ * in a worker thread, terminated on abort (`ABORTED`, naming the file).
+ */
+export async function loadDocumentsAbortable(
+  text: string,
+  file: string,
+  limits: DocumentLimits = {},
+  signal?: AbortSignal,
+): Promise<LoadedObject[]> {
+  const resolved = checkSize(text, file, limits);
+  const parsed = await parseYamlOffThread('declared', [text, file, resolved], {
+    file,
+    what: 'declared input',
+    signal,
+  });
+  return toLoadedObjects(parsed, file);
+}
+
+function checkSize(text: string, file: string, limits: DocumentLimits) {
   const resolved = inputLimits('declared', limits);
-  const { maxBytes, maxDocuments, maxAliasCount, maxDepth } = resolved;
   const bytes = Buffer.byteLength(text);
-  if (bytes > maxBytes)
-    throw new VigilError('INPUT_INVALID', `input is ${bytes} bytes, over the ${maxBytes}-byte limit`, {
-      location: { file },
-    });
-  // Depth, values and documents are counted on the lexer's tokens before any tree is built.
-  guardYaml(text, file, resolved);
-  const lineCounter = new LineCounter();
-  let docs: ReturnType<typeof parseAllDocuments>;
-  try {
-    docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
-  } catch (cause) {
-    throw new VigilError('PARSE', `cannot parse YAML: ${(cause as Error).message}`, {
-      cause,
-      location: { file },
-    });
-  }
-  if (!Array.isArray(docs)) return [];
-  if (docs.length > maxDocuments)
+  if (bytes > resolved.maxBytes)
     throw new VigilError(
       'INPUT_INVALID',
-      `${docs.length} YAML documents, over the limit of ${maxDocuments}`,
-      { location: { file } },
+      `input is ${bytes} bytes, over the ${resolved.maxBytes}-byte limit`,
+      {
+        location: { file },
+      },
     );
+  return resolved;
+}
+
+function toLoadedObjects(parsed: readonly ParsedYamlDocument[], file: string): LoadedObject[] {
   const out: LoadedObject[] = [];
-  docs.forEach((doc, documentIndex) => {
-    const err = doc.errors[0];
-    if (err) {
-      const pos = lineCounter.linePos(err.pos[0]);
-      throw new VigilError('PARSE', `YAML document ${documentIndex + 1}: ${err.message.split('\n')[0]}`, {
-        location: { file, line: pos.line, column: pos.col },
-      });
-    }
-    if (doc.contents === null) return;
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount });
-    } catch (cause) {
-      throw new VigilError(
-        'INPUT_INVALID',
-        `YAML document ${documentIndex + 1}: ${(cause as Error).message} (alias expansion is limited to ${maxAliasCount} to stop YAML bombs)`,
-        { cause, location: { file } },
-      );
-    }
-    if (value === null || value === undefined) return;
-    if (depthOf(value, maxDepth) > maxDepth)
-      throw new VigilError(
-        'INPUT_INVALID',
-        `YAML document ${documentIndex + 1} nests deeper than ${maxDepth} levels`,
-        { location: { file } },
-      );
-    const lineOf = (path: readonly (string | number)[]): number | undefined => {
-      let node: unknown = doc.contents;
-      for (const seg of path) {
-        if (isMap(node)) node = node.get(seg, true);
-        else if (isSeq(node) && typeof seg === 'number') node = node.get(seg, true);
-        else return undefined;
-        if (node === undefined) return undefined;
-      }
-      const range = (node as Node | undefined)?.range;
-      return range ? lineCounter.linePos(range[0]).line : undefined;
-    };
+  for (const { documentIndex, value, lines } of parsed) {
+    const lineOf = (path: readonly (string | number)[]): number | undefined => lineAt(lines, path);
     const isList =
       value !== null &&
       typeof value === 'object' &&
@@ -120,7 +84,7 @@ export function loadDocuments(text: string, file: string, limits: DocumentLimits
       const at = lineOf(['items']);
       throw new VigilError(
         'SCHEMA_INVALID',
-        `YAML document ${documentIndex}: ${(value as { kind: string }).kind}.items must be an array of objects, found ${describeValue((value as { items: unknown }).items)}`,
+        `YAML document ${documentIndex}: ${(value as unknown as { kind: string }).kind}.items must be an array of objects, found ${describeValue((value as { items: unknown }).items)}`,
         { location: { file, path: ['items'], ...(at !== undefined ? { line: at } : {}) } },
       );
     }
@@ -138,7 +102,7 @@ export function loadDocuments(text: string, file: string, limits: DocumentLimits
     } else {
       out.push({ value, file, documentIndex, basePath: [], line: lineOf });
     }
-  });
+  }
   return out;
 }
 
