@@ -5,13 +5,16 @@ import { fileURLToPath } from 'node:url';
 import type * as Core from '../../packages/core/src/index.js';
 import type { BaselineSet, VigilEvent, WorkloadRef } from '../../packages/core/src/index.js';
 import { agentWorkload, benignAgent } from '../../packages/core/test/baseline/helpers/agent-sim.js';
+import type * as Rules from '../../packages/rules/src/index.js';
 
 const DIST = fileURLToPath(new URL('../../packages/core/dist/index.js', import.meta.url));
+const RULES_DIST = fileURLToPath(new URL('../../packages/rules/dist/index.js', import.meta.url));
 /**
  * The core package under test: the built package users import (run `pnpm build`
  * first), or its TypeScript sources with VIGIL_BENCH_CORE=src. Sources run
  * through tsx, whose name-keeping wrappers cost the hot paths noticeably, so
- * figures are taken from the build.
+ * figures are taken from the build. With sources, run with
+ * NODE_OPTIONS=--conditions=@vigil/source so the rules package sees the same core.
  */
 export const CORE_FROM = process.env['VIGIL_BENCH_CORE'] === 'src' ? 'sources' : 'built package';
 if (CORE_FROM === 'built package' && !existsSync(DIST)) {
@@ -20,7 +23,15 @@ if (CORE_FROM === 'built package' && !existsSync(DIST)) {
 }
 export const core: typeof Core =
   CORE_FROM === 'sources' ? await import('../../packages/core/src/index.js') : await import(DIST);
+/** The rules package (the drift pack assesses what drift finds), loaded the same way as core. */
+export const rules: typeof Rules =
+  CORE_FROM === 'sources' ? await import('../../packages/rules/src/index.js') : await import(RULES_DIST);
 const { BaselineLearner, DnsEnricher } = core;
+
+/** What `vigil check` runs as drift: a drift detector whose uncovered behaviour the drift pack assesses. */
+export function driftDetector(baselines: Iterable<Core.Baseline>): Core.DriftDetector {
+  return new core.DriftDetector({ baselines, assessor: new rules.RuleEngine({ packs: [rules.driftPack] }) });
+}
 
 /** Re-runs this script pinned to CPU 0 (one core) with a larger heap, unless it already is. */
 export function pinToOneCore(): void {
@@ -76,7 +87,10 @@ export function fleetWorkload(i: number): WorkloadRef {
 
 /** Learns baselines for `workloads` agents from `seconds` of simulated benign behaviour each. */
 export function learnFleet(workloads: number, seconds: number, stepsPerSecond = 1): BaselineSet {
-  const learner = new BaselineLearner({ origin: 'bench' });
+  const learner = new BaselineLearner({
+    origin: 'bench',
+    critical: rules.criticalBehaviours(rules.builtinPacks()),
+  });
   const dns = new DnsEnricher();
   for (let i = 0; i < workloads; i++) {
     const batch: VigilEvent[] = [];

@@ -13,9 +13,20 @@
  */
 import type { VigilEvent } from '../../packages/core/src/index.js';
 import { benignAgent } from '../../packages/core/test/baseline/helpers/agent-sim.js';
-import { core, fleetWorkload, fmt, gc, learnFleet, median, pinToOneCore, table } from './common.js';
+import {
+  core,
+  driftDetector,
+  fleetWorkload,
+  fmt,
+  gc,
+  learnFleet,
+  median,
+  pinToOneCore,
+  rules,
+  table,
+} from './common.js';
 
-const { Baseline, BaselineLearner, BaselineSet, DnsEnricher, DriftDetector, encodeBaselineSet } = core;
+const { Baseline, BaselineLearner, BaselineSet, DnsEnricher, encodeBaselineSet } = core;
 
 pinToOneCore();
 
@@ -43,7 +54,11 @@ for (const freeze of [true, false]) {
   const entries: number[] = [];
   let events = 0;
   for (let r = 0; r < RUNS; r++) {
-    const learner = new BaselineLearner({ origin: 'bench', freezeWhenStable: freeze });
+    const learner = new BaselineLearner({
+      origin: 'bench',
+      freezeWhenStable: freeze,
+      critical: rules.criticalBehaviours(rules.builtinPacks()),
+    });
     const dns = new DnsEnricher();
     const batch: VigilEvent[] = [];
     events = 0;
@@ -95,7 +110,7 @@ const stable = set.baselines().filter((b) => b.status === 'stable').length;
 const loadedBefore = rss();
 const heapLoadedBefore = heap();
 const loaded = docs.map((d) => Baseline.fromDocument(d));
-const detector = new DriftDetector({ baselines: loaded });
+const detector = driftDetector(loaded);
 const afterLoad = rss();
 const heapLoad = heap();
 console.log('');

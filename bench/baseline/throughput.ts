@@ -25,6 +25,7 @@ import { benignAgent } from '../../packages/core/test/baseline/helpers/agent-sim
 import {
   CORE_FROM,
   core,
+  driftDetector,
   fleetWorkload,
   fmt,
   gc,
@@ -40,7 +41,6 @@ const {
   CaptureWriter,
   decodeBaselineSet,
   DnsEnricher,
-  DriftDetector,
   encodeBaselineSet,
   ProcessTreeEnricher,
   ReplaySource,
@@ -145,7 +145,7 @@ for (let i = 0; i < 4; i++) {
   await new Vigil({
     source: new ReplaySource([capture], { validate: i % 2 === 0 }),
     enrichers: [new DnsEnricher(), new ProcessTreeEnricher()],
-    consumers: [new DriftDetector({ baselines })],
+    consumers: [driftDetector(baselines)],
   }).run();
 }
 
@@ -154,7 +154,7 @@ for (const validate of [true, false]) {
     `${GOAL}${validate ? '' : ' (validate: false)'}`,
     () => undefined,
     async () => {
-      const drift = new DriftDetector({ baselines });
+      const drift = driftDetector(baselines);
       await new Vigil({
         source: new ReplaySource([capture], { validate }),
         enrichers: [new DnsEnricher(), new ProcessTreeEnricher()],
@@ -176,11 +176,11 @@ await measure(
 await measure('enrich + lookup + drift on decoded batches', decoded, (bs: VigilEvent[][]) => {
   const dns = new DnsEnricher();
   const tree = new ProcessTreeEnricher();
-  const drift = new DriftDetector({ baselines });
+  const drift = driftDetector(baselines);
   for (const b of bs) {
     dns.enrich(b);
     tree.enrich(b);
-    drift.onBatch(b, noReport);
+    drift.onBatch(b, { ...noReport, processes: tree });
   }
   return drift.findings().length;
 });

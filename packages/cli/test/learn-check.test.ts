@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaselineSetDocumentSchema, CaptureWriter, decodeBaselineSet, type VigilEvent } from '@vigil/core';
@@ -83,9 +83,56 @@ describe('vigil learn and vigil check', () => {
     const out = join(dir, 'poisoned.json');
     const r = await runCli(['learn', '--out', out, poisonedCapture, '--fail-on', 'critical']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/quarantined \[critical\] Shell spawned by an agent or interpreter/);
+    expect(r.stderr).toMatch(
+      /quarantined q-[0-9a-f]{16} \[critical\] Shell spawned by an agent or interpreter/,
+    );
     const set = decodeBaselineSet(readFileSync(out));
     expect(set.baselines()[0]!.quarantined().length).toBe(1);
+  });
+
+  it('admits quarantined items while learning (learn --admit ID --by --reason), as baseline admit does', async () => {
+    const first = join(dir, 'learn-admit-first.json');
+    expect((await runCli(['learn', '--out', first, poisonedCapture])).code).toBe(0);
+    const review = await runCli(['baseline', 'review', first, '--json']);
+    const id = (JSON.parse(review.stdout) as { quarantined: { id: string }[] }).quarantined[0]!.id;
+    // The same capture learned again gives the same id; who and why are required; unknown ids refused.
+    const out = join(dir, 'learn-admit.json');
+    const refused = [
+      ['learn', '--out', out, poisonedCapture, '--admit', id, '--by', 'alice'],
+      ['learn', '--out', out, poisonedCapture, '--admit', 'q-0000000000000000', '--by', 'a', '--reason', 'b'],
+      ['learn', '--out', out, poisonedCapture, '--by', 'a', '--reason', 'b'],
+    ];
+    for (const argv of refused) {
+      const r = await runCli(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(existsSync(out)).toBe(false);
+    }
+    const admitted = await runCli([
+      'learn',
+      '--out',
+      out,
+      poisonedCapture,
+      '--admit',
+      id,
+      '--by',
+      'alice',
+      '--reason',
+      'the agent runs a shell tool by design',
+      '--fail-on',
+      'critical',
+    ]);
+    expect(admitted.code, admitted.stderr).toBe(0);
+    expect(admitted.stderr).toContain(`admitted ${id}`);
+    const b = BaselineSetDocumentSchema.parse(JSON.parse(readFileSync(out, 'utf8'))).baselines[0]!;
+    expect(b.quarantine).toEqual([]);
+    expect(b.reviews).toEqual([
+      expect.objectContaining({
+        item: id,
+        decision: 'admit',
+        by: 'alice',
+        reason: 'the agent runs a shell tool by design',
+      }),
+    ]);
   });
 
   it('lists quarantined behaviour with stable ids and admits it with who and why (vigil baseline)', async () => {

@@ -11,6 +11,10 @@ export type { BaselineView } from './api/baseline-view.js';
 export { MemoryBaselineView, toolFingerprint } from './api/baseline-view.js';
 export type { CoreBaselineViewOptions } from './api/core-baseline.js';
 export { coreBaselineView } from './api/core-baseline.js';
+export type { CriticalBehavioursOptions } from './api/critical.js';
+export { criticalBehaviour, criticalBehaviours, resolveOverrides } from './api/critical.js';
+export type { DriftRuleResult, DriftRuleSpec } from './api/drift-rule.js';
+export { defineDriftRule } from './api/drift-rule.js';
 export type { CompiledException, ExceptionsDocument, RuleException } from './api/exceptions.js';
 export {
   compileExceptions,
@@ -24,6 +28,8 @@ export { definePack, RULE_ENGINE_VERSION, RulePackSchema, validateRulePack } fro
 export type {
   ControlArea,
   Detection,
+  DriftReport,
+  DriftView,
   EventRule,
   EventRuleSpec,
   ProcessFacts,
@@ -34,6 +40,7 @@ export type {
   RuleInitContext,
   RuleLogger,
   RuleMeta,
+  RuleRole,
   RuleState,
   RuleTags,
   SequenceRule,
@@ -58,13 +65,20 @@ export {
 } from './docs/render.js';
 export type { RulesCheckDetector, RulesCheckDetectorOptions } from './engine/check-detector.js';
 export { rulesCheckDetector } from './engine/check-detector.js';
-export type { RateLimit, RuleEngineOptions, RuleEngineStats, RuleStatus } from './engine/engine.js';
+export type {
+  RateLimit,
+  RuleEngineOptions,
+  RuleEngineStats,
+  RuleOverride,
+  RuleStatus,
+} from './engine/engine.js';
 export { RuleEngine } from './engine/engine.js';
 export { loadExceptions } from './loader/load-exceptions.js';
 export type { LoadRulePackOptions } from './loader/load-pack.js';
 export { loadRulePack, loadRulePacks } from './loader/load-pack.js';
 export { aiChainsPack } from './packs/ai-chains/index.js';
 export { builtinPacks } from './packs/builtin.js';
+export { driftPack } from './packs/drift/index.js';
 export { runtimePack } from './packs/runtime/index.js';
 export type { FetchExecMatch } from './scanners/agent-rules/fetch-exec.js';
 export { findFetchExec } from './scanners/agent-rules/fetch-exec.js';

@@ -11,7 +11,7 @@ import {
   type VigilEvent,
 } from '@vigil/core';
 import { describe, expect, it } from 'vitest';
-import { builtinPacks, coreBaselineView, RuleEngine } from '../src/index.js';
+import { builtinPacks, coreBaselineView, criticalBehaviours, RuleEngine } from '../src/index.js';
 import { AGENT, connect, exec, modelCall, open, tick } from './events.js';
 
 const TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -35,7 +35,7 @@ async function run(events: VigilEvent[], withDrift?: BaselineLearner) {
   const engine = new RuleEngine({ packs: builtinPacks(), baseline });
   const consumers = [
     engine,
-    ...(withDrift ? [new DriftDetector({ baselines: withDrift.set.baselines() })] : []),
+    ...(withDrift ? [new DriftDetector({ baselines: withDrift.set.baselines(), assessor: engine })] : []),
   ];
   const vigil = new Vigil({ source: new MemorySource(events), enrichers: [new DnsEnricher()], consumers });
   const findings: Finding[] = [];
@@ -178,7 +178,7 @@ describe('chain rules of the runtime pack, with no baseline, joined into inciden
 
 describe('issue 11.5: exfiltration to a known host on a new port, with a stable baseline', () => {
   it('is one incident, critical, that joins the credential read and the connect', async () => {
-    const learner = new BaselineLearner({ origin: 'test' });
+    const learner = new BaselineLearner({ origin: 'test', critical: criticalBehaviours(builtinPacks()) });
     const learning: VigilEvent[] = [];
     for (let i = 0; i < 50; i++) {
       learning.push(exec('/usr/bin/node', ['node', 'agent.js'], { pid: 100 + i, ppid: 1 }));

@@ -4,7 +4,6 @@ import {
   type Consumer,
   correlateIncidents,
   DnsEnricher,
-  DriftDetector,
   describeCaptureIntegrity,
   type Finding,
   type Incident,
@@ -25,8 +24,8 @@ import { exitCodeFor, parseFailOn } from '../fail-on.js';
 import { VERSION } from '../version.js';
 
 /**
- * Something that reads the checked stream and produces findings: the drift
- * detector today; the rules engine plugs in the same way.
+ * Something that reads the checked stream and produces findings: the rule
+ * engine with its drift detector; others plug in the same way.
  */
 export interface CheckDetector {
   /** Short name for messages. */
@@ -53,18 +52,21 @@ export interface CheckDetectorContext {
 /** Builds one detector for a `check` run. */
 export type CheckDetectorFactory = (ctx: CheckDetectorContext) => CheckDetector;
 
-/** Drift against the loaded baselines (nothing to do without `--baseline`). */
-export const driftDetectorFactory: CheckDetectorFactory = ({ baselines, allowLearning, live }) => {
-  const drift = new DriftDetector({ baselines, allowLearning, report: live === true ? 'first' : 'finish' });
-  return { name: 'drift', consumer: drift, findings: () => (baselines.size > 0 ? drift.findings() : []) };
-};
-
-/** The rule packs: with baselines, the baseline-aware rules and chains too; without, the rest. */
-export const rulesDetectorFactory: CheckDetectorFactory = ({ baselines, packs, exceptions }) =>
-  rulesCheckDetector({ packs: [...packs], baselines, engine: { exceptions } });
+/**
+ * The rule packs over one engine: with baselines, drift (uncovered behaviour assessed by the drift
+ * and critical rules) and the baseline-aware rules and chains too; without, the rest. Live, drift
+ * is reported as it first appears rather than once the stream ends.
+ */
+export const rulesDetectorFactory: CheckDetectorFactory = ({ baselines, packs, exceptions, allowLearning, live }) =>
+  rulesCheckDetector({
+    packs: [...packs],
+    baselines,
+    engine: { exceptions },
+    drift: { allowLearning, report: live === true ? 'first' : 'finish' },
+  });
 
 /** The detectors `vigil check` runs over the same stream, in order. */
-export const CHECK_DETECTORS: CheckDetectorFactory[] = [driftDetectorFactory, rulesDetectorFactory];
+export const CHECK_DETECTORS: CheckDetectorFactory[] = [rulesDetectorFactory];
 
 /**
  * Loads baselines from a baseline file (JSON or msgpack) or a SQLite baseline store

@@ -1,4 +1,5 @@
 import {
+  admitReviewed,
   BaselineLearner,
   BaselineSet,
   DEFAULT_STABILITY,
@@ -9,6 +10,7 @@ import {
   type GeneralisationConfig,
   oneRunBaselines,
   ProcessTreeEnricher,
+  quarantineId,
   readBaselineFile,
   readGeneralisationFile,
   SqliteBaselineStore,
@@ -16,6 +18,7 @@ import {
   Vigil,
   VigilError,
 } from '@vigil/core';
+import { builtinPacks, criticalBehaviours } from '@vigil/rules';
 import { captureSource, STRICT_HELP, STRICT_OPTION, warnIncomplete } from '../captures.js';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
@@ -97,7 +100,8 @@ function pct(x: number): string {
 export const learnCommand: Command = {
   name: 'learn',
   summary: 'Learn behavioural baselines per workload and image/model version from captures',
-  usage: '--out BASELINE CAPTURE… [--format json|msgpack] [--origin NAME] [--merge BASELINE] [--store DB]',
+  usage:
+    '--out BASELINE CAPTURE… [--format json|msgpack] [--origin NAME] [--merge BASELINE] [--store DB] [--admit ID… --by WHO --reason WHY]',
   description: [
     'Generalises what each workload did (processes and argument patterns, files, peers, DNS names,',
     'capabilities and notable syscalls, tools, models, Kubernetes and cloud calls), measures how fast',
@@ -107,7 +111,13 @@ export const learnCommand: Command = {
     '--max-duration regardless. A run is one cgroup of the workload: each `vigil record` run, container',
     'or pod replica. For each baseline still learning, the summary says what it lacks. Critical',
     'behaviour seen while learning (a shell started by an agent, a credential read, exec from /tmp or',
-    'memory, …) is quarantined for review, listed on stderr, and never admitted.',
+    'memory, …; the critical rules of the built-in drift pack) is quarantined for review and listed on',
+    'stderr with its id; it stays drift until a reviewer admits it.',
+    '--admit ID (repeatable) admits quarantined items of the result by id after review, recording who (--by)',
+    'and why (--reason) in the baseline, as `vigil baseline admit` does; an unknown id is an error and nothing',
+    'is written. A shell an agent starts is such an item: once admitted, what runs under it is learned per',
+    'starting program (programs and arguments, files, peers), so a new program, credential read or peer under',
+    'that shell is still drift.',
     '',
     'A summary goes to stderr; the baseline (JSON or msgpack) to --out or stdout. When several captures',
     'each made a workload of one run, a warning says so: runs of one workload need one workload id',
@@ -135,14 +145,27 @@ export const learnCommand: Command = {
     'mark-stable': { type: 'boolean' },
     'no-dns': { type: 'boolean' },
     'fail-on': { type: 'string' },
+    admit: { type: 'string', multiple: true },
+    by: { type: 'string' },
+    reason: { type: 'string' },
     ...STRICT_OPTION,
   },
-  optionHelp: { strict: STRICT_HELP },
+  optionHelp: {
+    strict: STRICT_HELP,
+    admit: 'admit the quarantined item with this id after review (repeatable; needs --by and --reason)',
+    by: 'who reviewed and admits the items (recorded in the baseline)',
+    reason: 'why they are admitted (recorded in the baseline)',
+  },
   formats: ['json', 'msgpack'],
   async run(ctx) {
     const paths = ctx.args.positionals;
     if (paths.length === 0) throw new VigilError('USAGE', 'learn needs at least one capture file');
     const failOn = parseFailOn(ctx.args.values['fail-on']);
+    const admit = (ctx.args.values['admit'] as string[] | undefined) ?? [];
+    const by = ctx.args.values['by'];
+    const reason = ctx.args.values['reason'];
+    if (admit.length === 0 && (by !== undefined || reason !== undefined))
+      throw new VigilError('USAGE', '--by and --reason go with --admit ID (the quarantined items to admit)');
     const stability = stabilityFromFlags(ctx.args.values);
     const origin = typeof ctx.args.values['origin'] === 'string' ? ctx.args.values['origin'] : undefined;
     const mergePath = ctx.args.values['merge'];
@@ -155,6 +178,7 @@ export const learnCommand: Command = {
     // Opened (and integrity-checked) before the work, so a bad store fails fast.
     await using store = typeof storePath === 'string' ? await SqliteBaselineStore.open(storePath) : undefined;
     const learner = new BaselineLearner({
+      critical: criticalBehaviours(builtinPacks()),
       stability,
       ...(origin !== undefined ? { origin } : {}),
       ...(generalisation ? { generalisation } : {}),
@@ -184,6 +208,15 @@ export const learnCommand: Command = {
     if (ctx.signal.aborted) throw new VigilError('ABORTED', 'interrupted; nothing written');
     const integrity = warnIncomplete(ctx, source);
     const set = resume ? BaselineSet.merge(resume, learner.set) : learner.set;
+    // Admitted before the summary, so it shows what the written baseline holds.
+    const admitted =
+      admit.length > 0
+        ? admitReviewed(set, admit, {
+            by: typeof by === 'string' ? by : '',
+            reason: typeof reason === 'string' ? reason : '',
+          })
+        : [];
+    for (const r of admitted) ctx.log(`admitted ${r.item} (${r.behaviour}) by ${r.by}: ${r.reason}`);
     if (ctx.args.values['mark-stable'] === true) {
       for (const b of set.baselines())
         if (b.status !== 'stable')
@@ -201,7 +234,8 @@ export const learnCommand: Command = {
           (mine ? `, ${mine.observations} observations, novelty ${pct(mine.noveltyRate)}` : ''),
       );
       if (b.status !== 'stable') ctx.log(`    ${explainLearning(b, learner.origin).text}`);
-      for (const q of b.quarantined()) ctx.log(`    quarantined [${q.severity}] ${q.title}: ${q.reason}`);
+      for (const q of b.quarantined())
+        ctx.log(`    quarantined ${quarantineId(q)} [${q.severity}] ${q.title}: ${q.reason}`);
     }
     const lone = paths.length > 1 ? oneRunBaselines(learner.set, learner.origin) : [];
     if (lone.length > 1) {
@@ -225,6 +259,11 @@ export const learnCommand: Command = {
     } else {
       await ctx.emit(output);
     }
-    return exitCodeFor(quarantined, failOn);
+    // What is still held for review counts (admitted items no longer do); without admissions the
+    // findings reported while learning are the same items.
+    return exitCodeFor(
+      admitted.length > 0 ? set.baselines().flatMap((b) => b.quarantined()) : quarantined,
+      failOn,
+    );
   },
 };

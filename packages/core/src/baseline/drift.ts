@@ -4,24 +4,16 @@ import { complianceRefs } from '../findings/compliance.js';
 import type { Evidence, Finding, FindingTags, Severity } from '../findings/finding.js';
 import { severityRank } from '../findings/finding.js';
 import { riskScore } from '../findings/risk-scale.js';
+import type { ProcessTree } from '../pipeline/enricher.js';
 import type { Consumer, ConsumerContext } from '../pipeline/vigil.js';
-import {
-  HOST_CONTROL_CAPABILITIES,
-  isCredentialPath,
-  isShellExec,
-  KERNEL_CHANGING_SYSCALLS,
-} from '../vocabulary/public.js';
+import { isCredentialPath } from '../vocabulary/public.js';
 import type { Baseline, BaselineCoverage } from './baseline.js';
-import {
-  type CriticalBehaviour,
-  CriticalGuard,
-  type CriticalHit,
-  DEFAULT_CRITICAL_BEHAVIOURS,
-} from './critical.js';
+import type { CriticalHit } from './critical.js';
 import { explainLearning } from './explain.js';
 import { ARGS_MARK, type BaselineDomain, WILDCARD } from './generalise.js';
 import { type NearestBaseline, nearestBaselines } from './nearest.js';
 import { type BaselineObservation, describePattern, eventKey, observeEvent } from './observation.js';
+import { type ShellContext, ShellContextCache, shellObservations } from './shell-context.js';
 import { type BaselineKeyFn, baselineKeyString, defaultBaselineKey } from './subject.js';
 
 /** What a drift finding says drifted, beyond the common {@link Finding} fields. */
@@ -84,8 +76,11 @@ export interface DriftDetectorOptions {
   readonly baselines: Iterable<Baseline> | BaselineLookup;
   /** How workloads map to baselines; must match the learner's. */
   readonly key?: BaselineKeyFn;
-  /** Critical behaviours that lift a drift to `critical`. Default {@link DEFAULT_CRITICAL_BEHAVIOURS}. */
-  readonly critical?: readonly CriticalBehaviour[];
+  /**
+   * Assesses uncovered behaviour: the rule engine of `@vigil/rules` with the
+   * `vigil.drift` pack (`rulesCheckDetector` wires both).
+   */
+  readonly assessor: DriftAssessor;
   /** Check against baselines still learning as if they were stable (default false). */
   readonly allowLearning?: boolean;
   /**
@@ -106,292 +101,91 @@ export interface DriftDetectorOptions {
   readonly report?: 'first' | 'finish';
 }
 
-const SENSITIVE_K8S =
-  /^(secrets|pods\/exec|pods\/attach|pods\/portforward|serviceaccounts\/token|rolebindings|clusterrolebindings|roles|clusterroles|certificatesigningrequests)$/;
-const SENSITIVE_CLOUD = /^(iam|sts|kms|secretsmanager|organizations)(\.amazonaws\.com)?$/i;
-const SYSTEM_WRITE = /^\/(etc|usr|bin|sbin|lib|lib64|boot)\//;
 const MAX_DETECTOR_FINDINGS = 100_000;
 
-interface Assessment {
-  severity: Severity;
-  ruleId: string;
-  title: string;
-  what: string;
-  tags: Partial<FindingTags>;
-}
-
-function tail(segs: readonly string[], from: number): string {
-  return segs.slice(from).join('.');
-}
-
 /**
- * Decides how serious one uncovered observation is, from what drifted and
- * how far it is from what the baseline knows.
+ * One observation of an event its baseline does not cover, and how far it got.
  *
  * @example
  * ```ts
- * const obs = observeEvent(event, baseline.generalisation)[0]!;
- * const a = assessDrift(obs, baseline.coversObservation(obs), event);
- * console.log(a.severity, a.ruleId); // e.g. 'high' 'vigil.drift.peer.new-egress-domain'
+ * const u: UncoveredObservation = { observation: obs, coverage: baseline.coversObservation(obs) };
  * ```
  */
-export function assessDrift(
-  obs: BaselineObservation,
-  coverage: BaselineCoverage,
-  event: VigilEvent,
-): Assessment {
-  const segs = obs.segments;
-  const depth = coverage.depth ?? 0;
-  const near = coverage.nearest?.display;
-  switch (obs.domain) {
-    case 'processes': {
-      const argsAt = segs.indexOf(ARGS_MARK);
-      if (event.kind === 'process.exec' && isShellExec(event.filename, event.argv) && depth <= argsAt)
-        return {
-          severity: 'critical',
-          ruleId: 'vigil.drift.process.new-shell',
-          title: 'New shell',
-          what: `started the shell ${event.filename}, which it never ran while learning`,
-          tags: { attack: ['T1059.004'], owaspAgentic: ['ASI05'] },
-        };
-      if (depth > argsAt)
-        return {
-          severity: 'low',
-          ruleId: 'vigil.drift.process.new-arguments',
-          title: 'Known program, new arguments',
-          what: `ran ${describePattern('processes', segs.slice(0, argsAt))} with new arguments (${segs[argsAt + 1] ?? ''})${near ? `; it was seen as ${near}` : ''}`,
-          tags: {},
-        };
-      return {
-        severity: 'high',
-        ruleId: 'vigil.drift.process.new-binary',
-        title: 'New program',
-        what: `ran ${describePattern('processes', segs.slice(0, argsAt))}, a program it never ran while learning`,
-        tags: { attack: ['T1059'], owaspAgentic: ['ASI05'] },
-      };
-    }
-    case 'files': {
-      const access = (segs[segs.length - 1] ?? '@read').slice(1);
-      const path = event.kind === 'file.open' ? event.path : describePattern('files', segs);
-      if (event.kind === 'file.open' && isCredentialPath(event.path) && access !== 'exec')
-        return {
-          severity: 'critical',
-          ruleId: 'vigil.drift.file.credential-read',
-          title: 'New credential read',
-          what: `read the credential ${path}, which it never read while learning`,
-          tags: { attack: ['T1528', 'T1552.001'], owaspAgentic: ['ASI03'] },
-        };
-      if (access === 'exec')
-        return {
-          severity: 'high',
-          ruleId: 'vigil.drift.file.new-exec',
-          title: 'New file mapped for execution',
-          what: `opened ${path} for execution, which it never did while learning`,
-          tags: { attack: ['T1129'] },
-        };
-      const dirsKnown = depth >= segs.length - 2;
-      if (dirsKnown)
-        return {
-          severity: 'low',
-          ruleId: `vigil.drift.file.new-${access}`,
-          title: `New file ${access === 'write' ? 'written' : 'read'} in a known folder`,
-          what: `${access === 'write' ? 'wrote' : 'read'} ${path}, new but in a folder it already used${near ? ` (e.g. ${near})` : ''}`,
-          tags: {},
-        };
-      if (access === 'write' && SYSTEM_WRITE.test(path))
-        return {
-          severity: 'high',
-          ruleId: 'vigil.drift.file.system-write',
-          title: 'Write to a system location',
-          what: `wrote ${path}, a system location it never wrote while learning`,
-          tags: { attack: ['T1222'] },
-        };
-      return {
-        severity: access === 'write' || depth === 0 ? 'medium' : 'low',
-        ruleId: `vigil.drift.file.new-${access}`,
-        title: `New file location ${access === 'write' ? 'written' : 'read'}`,
-        what: `${access === 'write' ? 'wrote' : 'read'} ${path}, outside every folder it used while learning`,
-        tags: {},
-      };
-    }
-    case 'peers': {
-      const dir = segs[0];
-      if (dir === 'egress') {
-        const kind = segs[2];
-        const hostEnd = segs.length - (kind === 'unix' ? 0 : 1);
-        if (depth >= hostEnd)
-          return {
-            severity: 'medium',
-            ruleId: 'vigil.drift.peer.new-port',
-            title: 'Known host, new port',
-            what: `connected to a known host on a new port (${describePattern('peers', segs)})`,
-            tags: { attack: ['T1571'] },
-          };
-        const hostMatched = depth - 3;
-        if (kind === 'dns' && hostMatched >= 2)
-          return {
-            severity: 'low',
-            ruleId: 'vigil.drift.peer.new-subdomain',
-            title: 'New host under a known domain',
-            what: `connected to ${egressTarget(segs)}, a new host under the known domain ${[...segs.slice(3, 3 + hostMatched)].reverse().join('.')}`,
-            tags: {},
-          };
-        if (kind === 'ip4' && hostMatched >= 3)
-          return {
-            severity: 'low',
-            ruleId: 'vigil.drift.peer.new-address-in-known-range',
-            title: 'New address in a known range',
-            what: `connected to ${egressTarget(segs)}, a new address in a /24 it already used`,
-            tags: {},
-          };
-        return {
-          severity: 'high',
-          ruleId:
-            kind === 'dns' ? 'vigil.drift.peer.new-egress-domain' : 'vigil.drift.peer.new-egress-address',
-          title: kind === 'dns' ? 'New egress domain' : 'New egress address',
-          what: `connected out to ${egressTarget(segs)}, a destination it never used while learning`,
-          tags: { attack: ['T1071', 'T1041'], owaspAgentic: ['ASI10'] },
-        };
-      }
-      if (dir === 'ingress') {
-        const portKnown = depth >= 3;
-        return {
-          severity: portKnown ? 'low' : 'high',
-          ruleId: portKnown ? 'vigil.drift.peer.new-client' : 'vigil.drift.peer.new-ingress-port',
-          title: portKnown ? 'New client on a known port' : 'Inbound connection on a new port',
-          what: `accepted ${describePattern('peers', segs)}${portKnown ? ', a new client on a port it already served' : ', on a port it never served while learning'}`,
-          tags: portKnown ? {} : { attack: ['T1133'] },
-        };
-      }
-      return {
-        severity: 'high',
-        ruleId: 'vigil.drift.peer.new-listener',
-        title: 'New listening socket',
-        what: `listened on ${describePattern('peers', segs)}, which it never did while learning`,
-        tags: { attack: ['T1571'] },
-      };
-    }
-    case 'dns': {
-      if (depth >= 2)
-        return {
-          severity: 'low',
-          ruleId: 'vigil.drift.dns.new-subdomain',
-          title: 'New name under a known domain',
-          what: `looked up ${obs.concrete}, new but under the known domain ${[...segs.slice(0, depth)].reverse().join('.')}`,
-          tags: {},
-        };
-      return {
-        severity: 'medium',
-        ruleId: 'vigil.drift.dns.new-domain',
-        title: 'New domain looked up',
-        what: `looked up ${obs.concrete}${depth > 0 ? ` (only .${tail([...segs].slice(0, depth).reverse(), 0)} was known)` : ''}, a domain it never resolved while learning`,
-        tags: { attack: ['T1071.004'] },
-      };
-    }
-    case 'capabilities':
-      return {
-        severity: HOST_CONTROL_CAPABILITIES.has(segs[0] ?? '') ? 'critical' : 'high',
-        ruleId: 'vigil.drift.capability.new',
-        title: 'New capability',
-        what: `raised the capability ${segs[0] ?? '?'}, which it never used while learning`,
-        tags: { attack: ['T1548'] },
-      };
-    case 'syscalls': {
-      const crit = KERNEL_CHANGING_SYSCALLS.has(segs[0] ?? '');
-      return {
-        severity: crit ? 'critical' : 'high',
-        ruleId: `vigil.drift.syscall.${(segs[0] ?? 'other').replace(/[^a-z0-9_.-]/gi, '')}`,
-        title: 'New privileged system call',
-        what: `made the call ${obs.concrete}, which it never made while learning`,
-        tags: { attack: crit ? ['T1547.006'] : ['T1548'] },
-      };
-    }
-    case 'tools':
-      return depth >= 1
-        ? {
-            severity: 'medium',
-            ruleId: 'vigil.drift.tool.new-tool',
-            title: 'New tool of a known MCP server',
-            what: `invoked the tool ${obs.concrete}, new on a server it already used`,
-            tags: { owaspAgentic: ['ASI02'] },
-          }
-        : {
-            severity: 'high',
-            ruleId: 'vigil.drift.tool.new-server',
-            title: 'New MCP server used',
-            what: `invoked ${obs.concrete} on a server it never used while learning`,
-            tags: { owaspAgentic: ['ASI02', 'ASI04'], owaspLlm: ['LLM06'] },
-          };
-    case 'models':
-      return depth >= 1
-        ? {
-            severity: 'medium',
-            ruleId: 'vigil.drift.model.new-model',
-            title: 'New model from a known provider',
-            what: `called the model ${obs.concrete}, new from a provider it already used`,
-            tags: {},
-          }
-        : {
-            severity: 'high',
-            ruleId: 'vigil.drift.model.new-provider',
-            title: 'New model provider',
-            what: `called ${obs.concrete}, a provider it never used while learning`,
-            tags: { owaspLlm: ['LLM03'] },
-          };
-    case 'retrievals':
-      return {
-        severity: depth >= 1 ? 'medium' : 'high',
-        ruleId: 'vigil.drift.retrieval.new-source',
-        title: 'New retrieval data source',
-        what: `read the data source ${obs.concrete}, which it never read while learning`,
-        tags: { owaspLlm: ['LLM08'] },
-      };
-    case 'k8s': {
-      const resource = segs[1] ?? '';
-      if (SENSITIVE_K8S.test(resource))
-        return {
-          severity: 'critical',
-          ruleId: 'vigil.drift.k8s.sensitive-call',
-          title: 'New Kubernetes call on a sensitive resource',
-          what: `made the Kubernetes call ${obs.concrete}, on a sensitive resource it never touched while learning`,
-          tags: { attack: ['T1552.007', 'T1609'], owaspAgentic: ['ASI03'] },
-        };
-      return {
-        severity: depth >= 2 ? 'medium' : 'high',
-        ruleId: depth >= 2 ? 'vigil.drift.k8s.new-verb' : 'vigil.drift.k8s.new-resource',
-        title:
-          depth >= 2 ? 'New Kubernetes verb or namespace on a known resource' : 'New Kubernetes resource',
-        what: `made the Kubernetes call ${obs.concrete}, which it never made while learning`,
-        tags: { owaspAgentic: ['ASI03'] },
-      };
-    }
-    case 'cloud': {
-      const service = segs[1] ?? '';
-      if (SENSITIVE_CLOUD.test(service))
-        return {
-          severity: 'critical',
-          ruleId: 'vigil.drift.cloud.sensitive-call',
-          title: 'New identity or secrets cloud call',
-          what: `made the cloud call ${obs.concrete}, on an identity or secrets service it never used while learning`,
-          tags: { attack: ['T1078.004'], owaspAgentic: ['ASI03'] },
-        };
-      return {
-        severity: depth >= 2 ? 'medium' : 'high',
-        ruleId: depth >= 2 ? 'vigil.drift.cloud.new-action' : 'vigil.drift.cloud.new-service',
-        title: depth >= 2 ? 'New action on a known cloud service' : 'New cloud service',
-        what: `made the cloud call ${obs.concrete}, which it never made while learning`,
-        tags: { owaspAgentic: ['ASI03'] },
-      };
-    }
-    default:
-      return {
-        severity: 'medium',
-        ruleId: 'vigil.drift.other',
-        title: 'New behaviour',
-        what: obs.concrete,
-        tags: {},
-      };
-  }
+export interface UncoveredObservation {
+  readonly observation: BaselineObservation;
+  readonly coverage: BaselineCoverage;
+}
+
+/**
+ * One event its workload's baseline does not fully cover: what drift rules
+ * assess. `uncovered` holds the workload-wide observations the baseline does
+ * not cover and, under a shell, the `shells` observations it has not seen
+ * under a shell started that way.
+ *
+ * @example
+ * ```ts
+ * const files = check.uncovered.filter((u) => u.observation.domain === 'files');
+ * ```
+ */
+export interface DriftCheck {
+  readonly event: VigilEvent;
+  readonly baseline: Baseline;
+  readonly uncovered: readonly UncoveredObservation[];
+  /** The shell the event happened under, and whether the baseline knows shells started that way. */
+  readonly shell: { readonly context: ShellContext; readonly known: boolean } | undefined;
+  /** The baseline is still learning: severities will be capped at {@link PROVISIONAL_CAP}. */
+  readonly provisional: boolean;
+}
+
+/**
+ * What a drift rule concluded about one uncovered observation: the rule, the
+ * finding's title and severity, and what the workload did.
+ *
+ * @example
+ * ```ts
+ * const a: DriftAssessment = { observation: u.observation, coverage: u.coverage, ruleId: 'acme.drift.gpu', title: 'New GPU device', severity: 'high', what: 'opened /dev/nvidia0', tags: {} };
+ * ```
+ */
+export interface DriftAssessment {
+  readonly observation: BaselineObservation;
+  readonly coverage: BaselineCoverage;
+  readonly ruleId: string;
+  readonly title: string;
+  readonly severity: Severity;
+  /** Completes "<workload> …", e.g. `connected out to evil.example:443 (tcp), a destination it never used while learning`. */
+  readonly what: string;
+  readonly tags: Partial<FindingTags>;
+}
+
+/**
+ * What the drift rules concluded about one {@link DriftCheck}: an assessment
+ * per observation a rule claimed, and the critical behaviours the event matched.
+ *
+ * @example
+ * ```ts
+ * const verdict: DriftVerdict = { assessments: [], hits: [] };
+ * ```
+ */
+export interface DriftVerdict {
+  readonly assessments: readonly DriftAssessment[];
+  readonly hits: readonly CriticalHit[];
+}
+
+/**
+ * Decides what uncovered behaviour means. The {@link DriftDetector} finds what
+ * a baseline does not cover and aggregates findings; the assessor (the rule
+ * engine of `@vigil/rules` running the `vigil.drift` pack) says which rule
+ * fires and how severe it is.
+ *
+ * @example
+ * ```ts
+ * import { builtinPacks, RuleEngine } from '@vigil/rules';
+ *
+ * const drift = new DriftDetector({ baselines, assessor: new RuleEngine({ packs: builtinPacks() }) });
+ * ```
+ */
+export interface DriftAssessor {
+  assess(check: DriftCheck, processes: ProcessTree | undefined): DriftVerdict;
 }
 
 /**
@@ -417,10 +211,6 @@ function aggregationPattern(obs: BaselineObservation, depth: number): readonly s
     default:
       return s;
   }
-}
-
-function egressTarget(segs: readonly string[]): string {
-  return describePattern('peers', segs).replace(/^egress (\S+) (.*)$/, '$2 ($1)');
 }
 
 /**
@@ -463,16 +253,18 @@ interface Slot {
 }
 
 /**
- * Checks a stream against stable baselines and reports every observation
- * they do not cover as a {@link DriftFinding}: severity from what drifted and
- * how far from known ground, the baseline version, evidence events and a
- * one-sentence explanation. Repeats aggregate into one finding.
+ * Checks a stream against stable baselines: finds every observation they do
+ * not cover (coverage), hands it to the drift rules (the
+ * {@link DriftAssessor}: which rule fires, how severe, why) and reports each
+ * as a {@link DriftFinding} with the baseline version, evidence events and a
+ * one-sentence explanation; repeats aggregate into one finding (aggregation).
  *
  * @example
  * ```ts
  * import { DnsEnricher, DriftDetector, ReplaySource, Vigil } from '@vigil/core';
+ * import { builtinPacks, RuleEngine } from '@vigil/rules';
  *
- * const drift = new DriftDetector({ baselines: set.baselines() });
+ * const drift = new DriftDetector({ baselines: set.baselines(), assessor: new RuleEngine({ packs: builtinPacks() }) });
  * await new Vigil({ source: new ReplaySource(['today.vcap']), enrichers: [new DnsEnricher()], consumers: [drift] }).run();
  * for (const f of drift.findings()) console.log(f.severity, f.summary);
  * ```
@@ -483,7 +275,8 @@ export class DriftDetector implements Consumer {
   readonly #key: BaselineKeyFn;
   // Every baseline, to name the nearest ones when a workload has none.
   #all: () => Baseline[] = () => [];
-  readonly #guard: CriticalGuard;
+  readonly #assessor: DriftAssessor;
+  readonly #shells: ShellContextCache;
   readonly #allowLearning: boolean;
   readonly #learningMode: 'provisional' | 'skip';
   readonly #maxEvidence: number;
@@ -510,7 +303,8 @@ export class DriftDetector implements Consumer {
       this.#lookup = { get: (subject, versionKey) => map.get(baselineKeyString({ subject, versionKey })) };
     }
     this.#key = options.key ?? defaultBaselineKey;
-    this.#guard = new CriticalGuard(options.critical ?? DEFAULT_CRITICAL_BEHAVIOURS);
+    this.#assessor = options.assessor;
+    this.#shells = new ShellContextCache();
     this.#allowLearning = options.allowLearning ?? false;
     this.#learningMode = options.learning ?? 'provisional';
     this.#maxEvidence = options.maxEvidence ?? 5;
@@ -556,37 +350,75 @@ export class DriftDetector implements Consumer {
 
   /** Checks one event; reports new findings through `ctx` when given. */
   observe(ev: VigilEvent, ctx?: ConsumerContext): void {
+    const check = this.check(ev, ctx);
+    if (check === undefined) return;
+    this.record(check, this.#assessor.assess(check, ctx?.processes), ctx);
+  }
+
+  /**
+   * Coverage: what of `ev` its baseline does not cover, or undefined when
+   * there is nothing to assess (covered, no baseline, or a repeat of drift
+   * already found, which is counted on its finding).
+   */
+  check(ev: VigilEvent, ctx?: ConsumerContext): DriftCheck | undefined {
     this.#events++;
     const baseline = this.#baselineFor(ev);
     if (baseline === null) {
       if (!this.#noted.has(ev.workload.id)) this.#note(ev, 'no-baseline', ctx);
-      return;
+      return undefined;
     }
-    if (baseline.status !== 'stable' && !this.#allowLearning) {
+    const provisional = baseline.status !== 'stable' && !this.#allowLearning;
+    if (provisional) {
       if (!this.#noted.has(ev.workload.id)) this.#note(ev, 'not-stable', ctx, baseline);
-      if (this.#learningMode === 'skip') return;
+      if (this.#learningMode === 'skip') return undefined;
     }
-    if (baseline.isCovered(ev)) {
-      // Covered behaviour matches no critical behaviour's first step, but the process map must follow it.
-      if (ev.kind === 'process.exec' || ev.kind === 'process.fork') this.#guard.track(ev);
-      return;
-    }
-    this.#uncovered++;
-    const key = eventKey(ev);
-    if (key !== undefined) {
-      const slot = this.#byEventKey.get(key);
-      if (slot !== undefined && slot.finding.workload.id === ev.workload.id) {
-        this.#repeat(slot, ev);
-        return;
+    // Under a shell, what runs is checked against what ran under shells started the same way (baselines
+    // without any shell entries predate that domain or never saw a shell: the workload-wide check decides).
+    const sc =
+      baseline.entryCount('shells') > 0
+        ? this.#shells.of(ev, ctx?.processes, baseline.generalisation.maxArgs)
+        : undefined;
+    const covered = baseline.isCovered(ev);
+    if (covered && sc === undefined) return undefined;
+    const uncovered: UncoveredObservation[] = [];
+    const obs = observeEvent(ev, baseline.generalisation);
+    if (!covered) {
+      this.#uncovered++;
+      const key = eventKey(ev);
+      if (key !== undefined) {
+        const slot = this.#byEventKey.get(key);
+        if (slot !== undefined && slot.finding.workload.id === ev.workload.id) {
+          this.#repeat(slot, ev);
+          return undefined;
+        }
+      }
+      const secret = ev.kind === 'file.open' && isCredentialPath(ev.path);
+      for (const o of obs) {
+        const coverage = baseline.coversObservation(o, secret && o.domain === 'files');
+        if (!coverage.covered) uncovered.push({ observation: o, coverage });
       }
     }
-    const hits = this.#guard.check(ev, baseline);
-    const secret = ev.kind === 'file.open' && isCredentialPath(ev.path);
-    for (const obs of observeEvent(ev, baseline.generalisation)) {
-      const coverage = baseline.coversObservation(obs, secret && obs.domain === 'files');
-      if (coverage.covered) continue;
-      this.#drift(ev, obs, coverage, baseline, hits, key, ctx);
+    let shell: DriftCheck['shell'];
+    if (sc !== undefined) {
+      shell = { context: sc, known: baseline.coversSegments('shells', sc.segments) };
+      for (const o of shellObservations(sc, ev, obs)) {
+        const coverage = baseline.coversObservation(o);
+        if (!coverage.covered) uncovered.push({ observation: o, coverage });
+      }
     }
+    if (uncovered.length === 0) return undefined;
+    if (covered) this.#uncovered++;
+    return { event: ev, baseline, uncovered, shell, provisional };
+  }
+
+  /**
+   * Aggregation: turns what the drift rules concluded about a {@link DriftCheck}
+   * into findings (one per rule and aggregate pattern; repeats are counted),
+   * applying the quarantine floor, the critical lifts and the provisional cap.
+   */
+  record(check: DriftCheck, verdict: DriftVerdict, ctx?: ConsumerContext): void {
+    const key = eventKey(check.event);
+    for (const a of verdict.assessments) this.#drift(check.event, a, check.baseline, verdict.hits, key, ctx);
   }
 
   #repeat(slot: Slot, ev: VigilEvent): void {
@@ -603,14 +435,14 @@ export class DriftDetector implements Consumer {
 
   #drift(
     ev: VigilEvent,
-    obs: BaselineObservation,
-    coverage: BaselineCoverage,
+    a: DriftAssessment,
     baseline: Baseline,
     hits: readonly CriticalHit[],
     key: string | undefined,
     ctx: ConsumerContext | undefined,
   ): void {
-    const a = assessDrift(obs, coverage, ev);
+    const obs = a.observation;
+    const coverage = a.coverage;
     // One finding per rule, critical behaviours and aggregate: thirty new locale files under one new
     // folder are one drift, not thirty.
     const aggregate = aggregationPattern(obs, coverage.depth ?? 0);

@@ -16,6 +16,7 @@ export const BaselineDomainSchema = z.enum([
   'retrievals',
   'k8s',
   'cloud',
+  'shells',
 ]);
 /** @see {@link BaselineDomainSchema} */
 export type BaselineDomain = z.infer<typeof BaselineDomainSchema>;

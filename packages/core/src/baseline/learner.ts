@@ -1,15 +1,17 @@
 import { hostname } from 'node:os';
 import type { VigilEvent } from '../events/schema.js';
 import type { Evidence, Finding } from '../findings/finding.js';
+import { riskScore } from '../findings/risk-scale.js';
 import type { Consumer, ConsumerContext } from '../pipeline/vigil.js';
 import { Baseline } from './baseline.js';
-import { type CriticalBehaviour, CriticalGuard, DEFAULT_CRITICAL_BEHAVIOURS } from './critical.js';
+import { type CriticalBehaviour, CriticalGuard } from './critical.js';
 import { driftFindingId } from './drift.js';
 import { type BaselineDomain, DEFAULT_GENERALISATION, type GeneralisationConfig } from './generalise.js';
 import type { Introducer } from './internal/pattern-trie.js';
-import { describePattern, observeEvent } from './observation.js';
+import { type BaselineObservation, describePattern, observeEvent } from './observation.js';
 import type { StabilityPolicy } from './schema.js';
 import { BaselineSet } from './set.js';
+import { ShellContextCache, shellObservations } from './shell-context.js';
 import { DEFAULT_STABILITY } from './stability.js';
 import { type BaselineKeyFn, defaultBaselineKey } from './subject.js';
 
@@ -24,8 +26,9 @@ export interface BaselineLearnerOptions {
   readonly generalisation?: GeneralisationConfig;
   readonly stability?: StabilityPolicy;
   /**
-   * Behaviour quarantined instead of admitted while learning. Default
-   * {@link DEFAULT_CRITICAL_BEHAVIOURS}; add your own (or the rules package's critical rules).
+   * Behaviour quarantined instead of admitted while learning: the critical
+   * rules of `@vigil/rules` (`criticalBehaviours(builtinPacks())`, what
+   * `vigil learn` uses) and your own. Default none.
    */
   readonly critical?: readonly CriticalBehaviour[];
   /** Stop admitting behaviour once a baseline is stable (default true). */
@@ -76,6 +79,7 @@ export class BaselineLearner implements Consumer {
   readonly #generalisation: GeneralisationConfig;
   readonly #stability: StabilityPolicy;
   readonly #guard: CriticalGuard;
+  readonly #shells: ShellContextCache;
   readonly #freeze: boolean;
   readonly #maxEntries: number;
   readonly #full = new Set<string>();
@@ -92,7 +96,8 @@ export class BaselineLearner implements Consumer {
     this.#key = options.key ?? defaultBaselineKey;
     this.#generalisation = options.generalisation ?? DEFAULT_GENERALISATION;
     this.#stability = options.stability ?? DEFAULT_STABILITY;
-    this.#guard = new CriticalGuard(options.critical ?? DEFAULT_CRITICAL_BEHAVIOURS);
+    this.#guard = new CriticalGuard(options.critical ?? []);
+    this.#shells = new ShellContextCache();
     this.#freeze = options.freezeWhenStable ?? true;
     this.#maxEntries = options.maxEntriesPerDomain ?? 4096;
     this.set = options.resume ?? new BaselineSet();
@@ -148,12 +153,13 @@ export class BaselineLearner implements Consumer {
     const tracker = b.tracker(this.origin);
     this.#trackRun(b, ev, tracker);
     const frozen = this.#freeze && b.status === 'stable';
-    if (frozen) {
-      this.#guard.check(ev, b);
-      return;
-    }
-    const hits = this.#guard.check(ev, b);
-    const obs = observeEvent(ev, this.#generalisation);
+    const sc = this.#shells.of(ev, ctx?.processes, this.#generalisation.maxArgs);
+    const shell = sc ? { context: sc, known: b.coversSegments('shells', sc.segments) } : undefined;
+    const hits = this.#guard.check(ev, b, { processes: ctx?.processes, shell });
+    if (frozen) return;
+    let obs: BaselineObservation[] = observeEvent(ev, this.#generalisation);
+    // What runs under a shell is learned per the program that started it, besides the workload-wide domains.
+    if (sc) obs = obs.concat(shellObservations(sc, ev, obs));
     if (hits.length > 0) {
       for (const h of hits)
         this.#quarantine(
@@ -213,7 +219,7 @@ export class BaselineLearner implements Consumer {
   #quarantine(
     b: Baseline,
     ev: VigilEvent,
-    obs: ReturnType<typeof observeEvent>,
+    obs: readonly BaselineObservation[],
     behaviour: string,
     title: string,
     severity: Finding['severity'],
@@ -282,7 +288,7 @@ export class BaselineLearner implements Consumer {
       },
       compliance: [],
       risk: {
-        score: severity === 'critical' ? 90 : severity === 'high' ? 70 : 45,
+        score: riskScore(severity),
         reasons: [`critical behaviour ${behaviour} during learning`],
       },
       count: 1,

@@ -296,9 +296,20 @@ export function describePattern(domain: BaselineDomain, segs: readonly string[])
       return `${segs[3] ?? '*'} ${segs[0] ?? '*'}/${segs[1] ?? '*'} in ${segs[2] ?? '*'}`;
     case 'cloud':
       return `${segs[0] ?? '*'} ${segs[1] ?? '*'}:${segs[2] ?? '*'} ${segs[3] ?? '*'}`;
+    case 'shells':
+      return describeShellPattern(segs);
     default:
       return segs.join(' ');
   }
+}
+
+function describeShellPattern(segs: readonly string[]): string {
+  // The context is the first three segments (parent, its argument pattern, `>shell`); then `@domain` and its pattern.
+  const [parent = '*', args = '', shell = '>*'] = segs;
+  const context = `${shell.slice(1)} under ${parent}${args ? ` ${args}` : ''}`;
+  if (segs.length <= 3) return context;
+  const inner = (segs[3] ?? '@').slice(1) as BaselineDomain;
+  return `${context}: ${describePattern(inner, segs.slice(4))}`;
 }
 
 function describePeer(segs: readonly string[]): string {

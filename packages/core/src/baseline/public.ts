@@ -17,10 +17,26 @@ export {
   readBaselineFile,
   writeBaselineFile,
 } from './codec.js';
-export type { CriticalBehaviour, CriticalContext, CriticalHit, CriticalMatch } from './critical.js';
-export { CriticalGuard, DEFAULT_CRITICAL_BEHAVIOURS, TOKEN_EGRESS_WINDOW_NS } from './critical.js';
-export type { BaselineLookup, DriftDetail, DriftDetectorOptions, DriftFinding } from './drift.js';
-export { assessDrift, DriftDetector, driftFindingId, PROVISIONAL_CAP } from './drift.js';
+export type {
+  CriticalBehaviour,
+  CriticalCheckOptions,
+  CriticalContext,
+  CriticalHit,
+  CriticalMatch,
+} from './critical.js';
+export { CriticalGuard, TOKEN_EGRESS_WINDOW_NS } from './critical.js';
+export type {
+  BaselineLookup,
+  DriftAssessment,
+  DriftAssessor,
+  DriftCheck,
+  DriftDetail,
+  DriftDetectorOptions,
+  DriftFinding,
+  DriftVerdict,
+  UncoveredObservation,
+} from './drift.js';
+export { DriftDetector, driftFindingId, PROVISIONAL_CAP } from './drift.js';
 export type { LearningExplanation } from './explain.js';
 export { explainLearning, formatDuration, oneRunBaselines } from './explain.js';
 export type { ReadGeneralisationOptions } from './generalisation-file.js';
@@ -75,6 +91,8 @@ export {
   StabilityPolicySchema,
 } from './schema.js';
 export { BaselineSet } from './set.js';
+export type { ShellContext } from './shell-context.js';
+export { shellContextOf, shellObservations } from './shell-context.js';
 export type { SqliteBaselineStoreOptions } from './sqlite-store.js';
 export { SQLITE_STORE_VERSION, SqliteBaselineStore } from './sqlite-store.js';
 export { DEFAULT_STABILITY, StabilityTracker } from './stability.js';

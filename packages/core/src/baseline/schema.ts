@@ -164,6 +164,8 @@ export const BaselineEntriesSchema = z.object({
   retrievals: entryList(),
   k8s: entryList(),
   cloud: entryList(),
+  /** What ran under a shell, per the program that started it (see `shellContextOf`). */
+  shells: entryList(),
 });
 
 /**

@@ -102,6 +102,12 @@ export interface ProcessInfo {
   /** Nanoseconds since the epoch of the exec (or first sight). */
   startTs: number;
   exited: boolean;
+  /**
+   * The program this pid ran before its last exec, when the tree saw it: a
+   * shell that execs its last command (`sh -c 'ls'`) leaves `sh` here.
+   */
+  previousExe?: string;
+  previousArgv?: readonly string[];
 }
 
 /**
@@ -162,7 +168,7 @@ export class ProcessTreeEnricher implements Enricher, ProcessTree {
       if (ev.pid === 0) continue;
       if (ev.kind === 'process.exec' && (ev.result === undefined || ev.result >= 0)) {
         const prev = this.#procs.get(ev.pid);
-        this.#put({
+        const info: ProcessInfo = {
           pid: ev.pid,
           ppid: ev.ppid || prev?.ppid || 0,
           exe: ev.filename,
@@ -171,7 +177,12 @@ export class ProcessTreeEnricher implements Enricher, ProcessTree {
           workloadId: ev.workload.id,
           startTs: ev.ts,
           exited: false,
-        });
+        };
+        if (prev !== undefined && !prev.exited && prev.workloadId === ev.workload.id) {
+          info.previousExe = prev.exe;
+          info.previousArgv = prev.argv;
+        }
+        this.#put(info);
       } else if (ev.kind === 'process.fork') {
         const parent = this.#procs.get(ev.pid);
         this.#put({

@@ -61,6 +61,8 @@ const RuleMetaSchema = z.object({
   compliance: z
     .array(z.object({ framework: z.string(), control: z.string(), title: z.string().optional() }))
     .optional(),
+  role: z.enum(['detection', 'drift', 'critical']).optional(),
+  params: z.record(z.string(), z.number().finite()).optional(),
 });
 
 const EventRuleSchema = z.object({

@@ -1,10 +1,13 @@
 import type {
+  BaselineDomain,
   ComplianceRef,
   ControlArea,
+  DriftCheck,
   EventKind,
   EventOf,
   Evidence,
   Severity,
+  UncoveredObservation,
   VigilEvent,
   WorkloadRef,
 } from '@vigil/core';
@@ -64,6 +67,71 @@ export interface RuleMeta {
   readonly requiresBaseline?: boolean;
   /** Controls beyond those the tags and areas imply. */
   readonly compliance?: readonly ComplianceRef[];
+  /**
+   * What the rule's reports become. `detection` (default): findings of
+   * category `detection`. `drift`: the rule assesses behaviour a baseline does
+   * not cover (`ctx.drift`), and its reports become drift findings. `critical`:
+   * behaviour never admitted into a baseline silently; while learning it is
+   * quarantined, while checking it lifts the drift findings of the same event.
+   * Drift and critical rules run only where a drift detector hands them events.
+   */
+  readonly role?: RuleRole;
+  /**
+   * Tunable numbers and their defaults (a window in seconds, a depth); users
+   * override them per rule (`RuleEngineOptions.overrides`), rules read
+   * `ctx.params`.
+   */
+  readonly params?: Readonly<Record<string, number>>;
+}
+
+/**
+ * What a rule's reports become; see {@link RuleMeta.role}.
+ *
+ * @example
+ * ```ts
+ * const role: RuleRole = 'drift';
+ * ```
+ */
+export type RuleRole = 'detection' | 'drift' | 'critical';
+
+/**
+ * What a drift rule sees of an event its baseline does not fully cover
+ * (`ctx.drift`): the observations still unclaimed (rules run in pack order;
+ * reporting on an observation claims it, so a later, more general rule does
+ * not report it again).
+ *
+ * @example
+ * ```ts
+ * for (const u of ctx.drift!.unclaimed('files')) ctx.report({ subject: u.observation.concrete, summary: 'new file', drift: { observation: u, what: `opened ${u.observation.concrete}` } });
+ * ```
+ */
+export interface DriftView {
+  /** The check: the event, its baseline, every uncovered observation, the shell it ran under. */
+  readonly check: DriftCheck | undefined;
+  /** The shell the event ran under, and whether the baseline knows shells started that way. */
+  readonly shell: DriftCheck['shell'];
+  /** Uncovered observations no earlier drift rule claimed, of one domain or all. */
+  unclaimed(domain?: BaselineDomain): readonly UncoveredObservation[];
+  /** Marks an observation as handled without a finding of its own (another finding speaks for it). */
+  claim(observation: UncoveredObservation): void;
+}
+
+/**
+ * What a drift rule reports about one uncovered observation (`Detection.drift`).
+ *
+ * @example
+ * ```ts
+ * const r: DriftReport = { observation: u, what: 'opened /dev/nvidia0, a device it never used while learning' };
+ * ```
+ */
+export interface DriftReport {
+  readonly observation: UncoveredObservation;
+  /** Completes "<workload> …". */
+  readonly what: string;
+  /** The finding's title when it differs from the rule's (e.g. "… in a known folder"). */
+  readonly title?: string;
+  /** Tags beyond the rule's. */
+  readonly tags?: RuleTags;
 }
 
 /**
@@ -91,6 +159,8 @@ export interface Detection {
   readonly severity?: Severity;
   /** Extra reasons for the risk score. */
   readonly riskReasons?: readonly string[];
+  /** For rules of role `drift`: the uncovered observation the report is about. */
+  readonly drift?: DriftReport;
 }
 
 /**
@@ -200,6 +270,10 @@ export interface RuleContext {
   /** This rule's state for the current workload. */
   readonly state: RuleState;
   readonly processes: ProcessLookup;
+  /** For rules of role `drift` and `critical`: the uncovered behaviour of the event. */
+  readonly drift: DriftView | undefined;
+  /** The rule's `meta.params` with the user's overrides applied. */
+  readonly params: Readonly<Record<string, number>>;
   report(detection: Detection): void;
 }
 

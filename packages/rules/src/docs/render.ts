@@ -40,6 +40,19 @@ export function ruleDocFileName(rule: Rule): string {
   return `${rule.meta.id}.md`;
 }
 
+const ROLE_TEXT = {
+  drift:
+    'drift: assesses behaviour a baseline does not cover; its findings are drift findings (category `drift`), aggregated by the drift detector',
+  critical:
+    'critical behaviour: quarantined for review while learning, lifts the drift findings of the same event while checking',
+} as const;
+
+function needsBaseline(m: Rule['meta']): string {
+  if (m.role === 'drift' || m.role === 'critical')
+    return 'yes (runs where a drift detector or learner hands it events)';
+  return m.requiresBaseline ? 'yes (skipped without one)' : 'no';
+}
+
 /**
  * Renders one rule's documentation page (what, why, false positives, how to
  * tune, tags and compliance) from its metadata.
@@ -68,7 +81,9 @@ export function renderRuleDoc(rule: Rule, pack: RulePack): string {
       .map((k) => `\`${k}\``)
       .join(', ')} |`,
   );
-  out.push(`| needs a baseline | ${m.requiresBaseline ? 'yes (skipped without one)' : 'no'} |`);
+  out.push(`| needs a baseline | ${needsBaseline(m)} |`);
+  if (m.role !== undefined && m.role !== 'detection') out.push(`| role | ${ROLE_TEXT[m.role]} |`);
+  for (const [k, v] of Object.entries(m.params ?? {})) out.push(`| parameter \`${k}\` | ${v} (default) |`);
   out.push('');
   out.push('## What it detects', '', m.description, '');
   if (rule.type === 'sequence') {
@@ -108,6 +123,12 @@ export function renderRuleDoc(rule: Rule, pack: RulePack): string {
   );
   out.push('```', '');
   out.push(`To turn the rule off, pass \`disable: ['${m.id}']\` to \`RuleEngine\`.`, '');
+  out.push(
+    `To change its severity${m.params ? ' or parameters' : ''}, pass \`overrides: [{ rule: '${m.id}', severity: 'high'${
+      m.params ? `, params: { ${Object.keys(m.params)[0]}: ${Object.values(m.params)[0]} }` : ''
+    } }]\` to \`RuleEngine\`.`,
+    '',
+  );
   out.push('## Tags', '');
   const t = m.tags ?? {};
   const tagLine = (label: string, v: readonly string[] | undefined) => {
@@ -154,14 +175,14 @@ export function renderRulesIndex(packs: readonly RulePack[]): string {
     for (const r of pack.rules) {
       const m = r.meta;
       out.push(
-        `| [${m.title}](${ruleDocFileName(r)}) (\`${m.id}\`) | ${m.severity} | ${m.requiresBaseline ? 'yes' : 'no'} | ${(m.tags?.atlas ?? []).join(', ')} | ${(m.tags?.owaspAgentic ?? []).join(', ')} |`,
+        `| [${m.title}](${ruleDocFileName(r)}) (\`${m.id}\`) | ${m.severity} | ${m.role === 'drift' || m.role === 'critical' ? m.role : m.requiresBaseline ? 'yes' : 'no'} | ${(m.tags?.atlas ?? []).join(', ')} | ${(m.tags?.owaspAgentic ?? []).join(', ')} |`,
       );
     }
     out.push('');
   }
   out.push('## Running the rules', '');
   out.push(
-    '`vigil check CAPTURE… [--baseline B] [--rules PACK…]` runs the built-in packs (and user packs) over captures. Without a baseline, rules marked "needs baseline" are skipped; the rest run. In code:',
+    '`vigil check CAPTURE… [--baseline B] [--rules PACK…]` runs the built-in packs (and user packs) over captures. Without a baseline, rules marked "needs baseline" are skipped; the rest run. Rules marked `drift` and `critical` (the drift pack) run where a `DriftDetector` hands them behaviour a baseline does not cover (`rulesCheckDetector` wires both, as `vigil check --baseline` does) and where a `BaselineLearner` quarantines critical behaviour (`criticalBehaviours(packs)`, as `vigil learn` does); override them (`overrides`), disable them or add your own with `defineDriftRule` like any other rule. In code:',
     '',
   );
   out.push('```ts');

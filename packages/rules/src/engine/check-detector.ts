@@ -1,4 +1,12 @@
-import type { BaselineSet, Finding } from '@vigil/core';
+import {
+  type BaselineSet,
+  type Consumer,
+  type ConsumerContext,
+  DriftDetector,
+  type DriftDetectorOptions,
+  type Finding,
+  type VigilEvent,
+} from '@vigil/core';
 import { coreBaselineView } from '../api/core-baseline.js';
 import type { RulePack } from '../api/pack.js';
 import { RuleEngine, type RuleEngineOptions } from './engine.js';
@@ -7,24 +15,31 @@ import { RuleEngine, type RuleEngineOptions } from './engine.js';
 export interface RulesCheckDetectorOptions {
   /** The packs to run: usually `builtinPacks()` plus `loadRulePacks(--rules …)`. */
   readonly packs: readonly RulePack[];
-  /** The baselines of `--baseline`; when absent or empty, baseline-aware rules are skipped. */
+  /** The baselines of `--baseline`; when absent or empty, drift and the baseline-aware rules are skipped. */
   readonly baselines?: BaselineSet | undefined;
-  /** Further engine options (exceptions, disabled rules, limits, logger). */
+  /** Further engine options (exceptions, disabled rules, overrides, limits, logger). */
   readonly engine?: Omit<RuleEngineOptions, 'packs' | 'baseline'>;
+  /** Drift detector options besides the baselines and the assessor (learning mode, evidence). */
+  readonly drift?: Omit<DriftDetectorOptions, 'baselines' | 'assessor'>;
 }
 
 /** The rule engine packaged for `vigil check`: a pipeline consumer and its final findings. */
 export interface RulesCheckDetector {
   readonly name: 'rules';
-  readonly consumer: RuleEngine;
-  /** Every finding once the stream has ended, with final repeat counts. */
+  /** Runs drift (with baselines) and the rules over every batch. */
+  readonly consumer: Consumer;
+  readonly engine: RuleEngine;
+  /** The drift detector, when there are baselines. */
+  readonly drift: DriftDetector | undefined;
+  /** Every finding once the stream has ended (drift, then detections), with final repeat counts. */
   findings(): readonly Finding[];
 }
 
 /**
- * Builds the rule engine as a `vigil check` detector (the shape of the CLI's
- * `CheckDetector`): with baselines, the baseline-aware rules run too; without,
- * the rest.
+ * Builds what `vigil check` runs as one detector: the rule engine over every
+ * pack and, with baselines, a core `DriftDetector` whose uncovered behaviour
+ * the engine's drift and critical rules assess (the `vigil.drift` rules of
+ * `builtinPacks()`, or your own); without baselines, the rules that need none.
  *
  * @example
  * ```ts
@@ -38,10 +53,33 @@ export interface RulesCheckDetector {
  * ```
  */
 export function rulesCheckDetector(options: RulesCheckDetectorOptions): RulesCheckDetector {
-  const baseline =
-    options.baselines !== undefined && options.baselines.size > 0
-      ? coreBaselineView(options.baselines)
-      : undefined;
+  const has = options.baselines !== undefined && options.baselines.size > 0;
+  const baseline = has ? coreBaselineView(options.baselines!) : undefined;
   const engine = new RuleEngine({ ...options.engine, packs: options.packs, baseline });
-  return { name: 'rules', consumer: engine, findings: () => engine.findings() };
+  const drift = has
+    ? new DriftDetector({
+        report: 'finish',
+        ...options.drift,
+        baselines: options.baselines!,
+        assessor: engine,
+      })
+    : undefined;
+  const consumer: Consumer = {
+    name: 'rules',
+    start: (ctx: ConsumerContext) => engine.start(ctx),
+    onBatch(batch: readonly VigilEvent[], ctx: ConsumerContext) {
+      drift?.onBatch(batch, ctx);
+      engine.onBatch(batch, ctx);
+    },
+    finish(ctx: ConsumerContext) {
+      drift?.finish(ctx);
+    },
+  };
+  return {
+    name: 'rules',
+    consumer,
+    engine,
+    drift,
+    findings: () => [...(drift?.findings() ?? []), ...engine.findings()],
+  };
 }

@@ -2,19 +2,29 @@ import type {
   ComplianceRef,
   Consumer,
   ConsumerContext,
+  CriticalBehaviour,
+  CriticalHit,
+  DriftAssessment,
+  DriftAssessor,
+  DriftCheck,
+  DriftVerdict,
   Evidence,
   Finding,
   FindingTags,
   ProcessTree,
+  Severity,
+  UncoveredObservation,
   VigilEvent,
   WorkloadRef,
 } from '@vigil/core';
 import { riskScore, VigilError } from '@vigil/core';
 import type { BaselineView } from '../api/baseline-view.js';
+import { criticalBehaviour, resolveOverrides } from '../api/critical.js';
 import { type CompiledException, compileExceptions, type RuleException } from '../api/exceptions.js';
 import { type RulePack, validateRulePack } from '../api/pack.js';
 import type {
   Detection,
+  DriftView,
   EventRule,
   ProcessFacts,
   ProcessLookup,
@@ -22,7 +32,9 @@ import type {
   RuleContext,
   RuleLogger,
   RuleMeta,
+  RuleRole,
   RuleState,
+  RuleTags,
   SequenceRule,
 } from '../api/rule.js';
 import { complianceFor } from '../compliance/mappings.js';
@@ -46,6 +58,23 @@ export interface RateLimit {
 }
 
 /**
+ * A user's change to a rule without editing its pack: another severity for
+ * every finding it reports, other values for its parameters.
+ *
+ * @example
+ * ```ts
+ * const o: RuleOverride = { rule: 'vigil.critical.token-then-egress', params: { windowSeconds: 1800 } };
+ * ```
+ */
+export interface RuleOverride {
+  /** A rule id or a glob of ids (`vigil.drift.file.*`). */
+  readonly rule: string;
+  readonly severity?: Severity;
+  /** Values for the rule's `meta.params` (unknown names are an error). */
+  readonly params?: Readonly<Record<string, number>>;
+}
+
+/**
  * Options of {@link RuleEngine}.
  *
  * @example
@@ -62,6 +91,8 @@ export interface RuleEngineOptions {
   readonly exceptions?: readonly RuleException[];
   /** Rule ids or globs to turn off. */
   readonly disable?: readonly string[];
+  /** Severity and parameter overrides, applied in order (a later one wins). */
+  readonly overrides?: readonly RuleOverride[];
   /** Drop the packs' default exceptions. Default false. */
   readonly ignorePackExceptions?: boolean;
   /** Repeats of a finding within this window are counted on the first one instead of reported. Default 10 minutes. */
@@ -154,6 +185,11 @@ interface Compiled {
   readonly compliance: readonly ComplianceRef[];
   readonly exceptions: CompiledException[];
   readonly needsBaseline: boolean;
+  readonly role: RuleRole;
+  readonly severity: Severity | undefined;
+  readonly params: Readonly<Record<string, number>>;
+  /** For rules of role `critical`: what the drift detector and learner see of the rule. */
+  readonly behaviour: CriticalBehaviour | undefined;
   readonly ctx: RuleContext;
   readonly state: BoundedMap<string, unknown>;
   readonly seq: BoundedMap<string | number, SequenceState> | undefined;
@@ -201,11 +237,15 @@ function prefixed(base: RuleLogger, id: string): RuleLogger {
  * await vigil.run();
  * ```
  */
-export class RuleEngine implements Consumer {
+export class RuleEngine implements Consumer, DriftAssessor {
   readonly name = 'rules';
   readonly #options: RuleEngineOptions;
   readonly #baseline: BaselineView | undefined;
   readonly #routes = new Map<string, Compiled[]>();
+  /** Rules of role `critical` and `drift`, by event kind: run only through {@link RuleEngine.assess}. */
+  readonly #criticalRoutes = new Map<string, Compiled[]>();
+  readonly #driftRoutes = new Map<string, Compiled[]>();
+  #drift: DriftAssessing | undefined;
   readonly #compiled: Compiled[] = [];
   readonly #status: RuleStatus[] = [];
   readonly #dedup: BoundedMap<string, Finding>;
@@ -299,7 +339,11 @@ export class RuleEngine implements Consumer {
           this.#status.push({ id, pack: pack.name, enabled: false, reason: 'disabled by configuration' });
           continue;
         }
-        if (rule.meta.requiresBaseline && !this.#baseline) {
+        if (
+          rule.meta.requiresBaseline &&
+          !this.#baseline &&
+          (rule.meta.role ?? 'detection') === 'detection'
+        ) {
           this.#status.push({ id, pack: pack.name, enabled: false, reason: 'needs a baseline' });
           continue;
         }
@@ -326,6 +370,54 @@ export class RuleEngine implements Consumer {
         );
       }
     }
+  }
+
+  /**
+   * The drift rules' verdict on one event its baseline does not fully cover
+   * (the {@link DriftAssessor} a core `DriftDetector` consults): the critical
+   * rules run first and their matches become hits; then the drift rules, in
+   * pack order, each claiming the observations it reports on.
+   */
+  assess(check: DriftCheck, processes: ProcessTree | undefined): DriftVerdict {
+    if (processes !== undefined) this.#tree = processes;
+    const ev = check.event;
+    const critical = this.#criticalRoutes.get(ev.kind);
+    const drift = this.#driftRoutes.get(ev.kind);
+    const assessments: DriftAssessment[] = [];
+    const hits: CriticalHit[] = [];
+    if (critical === undefined && drift === undefined) return { assessments, hits };
+    const claimed = new Set<UncoveredObservation>();
+    const view: DriftView = {
+      check,
+      shell: check.shell,
+      unclaimed: (domain) =>
+        check.uncovered.filter(
+          (u) => !claimed.has(u) && (domain === undefined || u.observation.domain === domain),
+        ),
+      claim: (u) => {
+        claimed.add(u);
+      },
+    };
+    this.#drift = { view, claimed, assessments, hits };
+    this.#current = ev;
+    try {
+      for (const list of [critical, drift]) {
+        if (list === undefined) continue;
+        for (const c of list) {
+          if (c.disabled) continue;
+          this.#invocations++;
+          try {
+            c.handle(ev);
+          } catch (cause) {
+            this.#failed(c, ev, cause);
+          }
+        }
+      }
+    } finally {
+      this.#drift = undefined;
+      this.#current = undefined;
+    }
+    return { assessments, hits };
   }
 
   /** Which rules run and which were skipped, and why. */
@@ -543,6 +635,8 @@ export class RuleEngine implements Consumer {
       },
     };
     const log = prefixed(this.#log, meta.id);
+    const role = meta.role ?? 'detection';
+    const { severity, params } = resolveOverrides(meta, options.overrides ?? []);
     let compiled: Compiled;
     const ctx: RuleContext = {
       get workload(): WorkloadRef {
@@ -553,6 +647,10 @@ export class RuleEngine implements Consumer {
       log,
       state: ruleState,
       processes: this.#processLookup,
+      get drift(): DriftView | undefined {
+        return engine.#drift?.view;
+      },
+      params,
       report: (d: Detection) => engine.#report(compiled, d),
     };
     const rate = this.#rate;
@@ -572,7 +670,14 @@ export class RuleEngine implements Consumer {
       },
       compliance: complianceFor(meta),
       exceptions: [],
-      needsBaseline: meta.requiresBaseline === true,
+      needsBaseline: meta.requiresBaseline === true && role === 'detection',
+      role,
+      severity,
+      params,
+      behaviour:
+        role === 'critical' && rule.type === 'event'
+          ? criticalBehaviour(rule, { severity, params })
+          : undefined,
       ctx,
       state,
       seq,
@@ -592,11 +697,13 @@ export class RuleEngine implements Consumer {
       compiled.handle = (ev) => r.onEvent(ev, ctx);
       kinds = r.kinds;
     }
+    const routes =
+      role === 'critical' ? this.#criticalRoutes : role === 'drift' ? this.#driftRoutes : this.#routes;
     for (const k of kinds) {
-      let list = this.#routes.get(k);
+      let list = routes.get(k);
       if (!list) {
         list = [];
-        this.#routes.set(k, list);
+        routes.set(k, list);
       }
       list.push(compiled);
     }
@@ -724,6 +831,10 @@ export class RuleEngine implements Consumer {
         return;
       }
     }
+    if (c.role !== 'detection') {
+      this.#reportDrift(c, d, ev);
+      return;
+    }
     const events = d.events ?? [ev];
     let ts = ev.ts;
     for (const e of events) if (e.ts < ts) ts = e.ts;
@@ -748,7 +859,7 @@ export class RuleEngine implements Consumer {
       }
       return;
     }
-    const severity = d.severity ?? c.meta.severity;
+    const severity = c.severity ?? d.severity ?? c.meta.severity;
     const reasons = [`${severity} severity detection by ${c.meta.id}`];
     let bonus = 0;
     if (c.needsBaseline) {
@@ -794,6 +905,34 @@ export class RuleEngine implements Consumer {
     this.#options.onFinding?.(finding);
   }
 
+  /** A report of a drift or critical rule: an assessment or a hit of the event being assessed. */
+  #reportDrift(c: Compiled, d: Detection, ev: VigilEvent): void {
+    const st = this.#drift;
+    if (st === undefined) return;
+    if (c.role === 'critical') {
+      st.hits.push({
+        behaviour: c.behaviour!,
+        match: { reason: d.summary, related: (d.events ?? []).filter((e) => e !== ev) },
+      });
+      return;
+    }
+    const r = d.drift;
+    if (r === undefined)
+      throw new VigilError('RULE', 'a drift rule reported without `drift` (the observation it is about)');
+    if (st.claimed.has(r.observation)) return;
+    st.claimed.add(r.observation);
+    this.#findings++;
+    st.assessments.push({
+      observation: r.observation.observation,
+      coverage: r.observation.coverage,
+      ruleId: c.meta.id,
+      title: r.title ?? c.meta.title,
+      severity: c.severity ?? d.severity ?? c.meta.severity,
+      what: r.what,
+      tags: mergeTags(c.tags, r.tags),
+    });
+  }
+
   #takeToken(c: Compiled, ts: number): boolean {
     const rate = this.#rate;
     if (rate === false) return true;
@@ -805,6 +944,26 @@ export class RuleEngine implements Consumer {
     c.tokens -= 1;
     return true;
   }
+}
+
+interface DriftAssessing {
+  readonly view: DriftView;
+  readonly claimed: Set<UncoveredObservation>;
+  readonly assessments: DriftAssessment[];
+  readonly hits: CriticalHit[];
+}
+
+function mergeTags(base: FindingTags, extra: RuleTags | undefined): Partial<FindingTags> {
+  if (extra === undefined) return base;
+  const out: FindingTags = {
+    owaspLlm: [...base.owaspLlm],
+    owaspAgentic: [...base.owaspAgentic],
+    atlas: [...base.atlas],
+    attack: [...base.attack],
+  };
+  for (const k of ['owaspLlm', 'owaspAgentic', 'atlas', 'attack'] as const)
+    for (const v of extra[k] ?? []) if (!out[k].includes(v)) out[k].push(v);
+  return out;
 }
 
 function msg(cause: unknown): string {

@@ -1,9 +1,11 @@
 import type { RulePack } from '../api/pack.js';
 import { aiChainsPack } from './ai-chains/index.js';
+import { driftPack } from './drift/index.js';
 import { runtimePack } from './runtime/index.js';
 
 /**
- * Every built-in pack: the runtime pack and the AI attack-chain pack.
+ * Every built-in pack: the runtime pack, the AI attack-chain pack and the drift pack
+ * (drift and critical rules, which run where a drift detector hands them events).
  *
  * @example
  * ```ts
@@ -13,5 +15,5 @@ import { runtimePack } from './runtime/index.js';
  * ```
  */
 export function builtinPacks(): RulePack[] {
-  return [runtimePack, aiChainsPack];
+  return [runtimePack, aiChainsPack, driftPack];
 }

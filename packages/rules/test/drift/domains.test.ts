@@ -1,6 +1,7 @@
+import { BaselineLearner, DriftDetector, type VigilEvent, type VigilEventInput } from '@vigil/core';
 import { describe, expect, it } from 'vitest';
-import { BaselineLearner, DriftDetector, type VigilEvent, type VigilEventInput } from '../../src/index.js';
-import { agentWorkload } from './helpers/agent-sim.js';
+import { agentWorkload } from '../../../core/test/baseline/helpers/agent-sim.js';
+import { builtinPacks, RuleEngine } from '../../src/index.js';
 
 const w = agentWorkload();
 const T0 = 1_764_000_000_000_000_000;
@@ -59,7 +60,10 @@ function learnAndCheck(after: Body[]) {
   for (const [i, b] of LEARNING.entries()) learner.observe(ev(T0 + i, b));
   const baseline = learner.set.baselines()[0]!;
   baseline.markStable(T0 + 100);
-  const detector = new DriftDetector({ baselines: [baseline] });
+  const detector = new DriftDetector({
+    baselines: [baseline],
+    assessor: new RuleEngine({ packs: builtinPacks() }),
+  });
   for (const [i, b] of after.entries()) detector.observe(ev(T0 + 1000 + i, b));
   return { baseline, findings: detector.findings() };
 }
@@ -132,7 +136,7 @@ describe('domains from other sources', () => {
       'vigil.drift.peer.new-ingress-port ingress tcp :2222 from 10.1.2.3': 'high',
       'vigil.drift.peer.new-listener listen tcp 0.0.0.0:4444': 'high',
       'vigil.drift.capability.new CAP_SYS_ADMIN': 'critical',
-      'vigil.drift.syscall.module.load module.load evil': 'critical',
+      'vigil.drift.syscall.new module.load evil': 'critical',
       'vigil.drift.retrieval.new-source qdrant/hr-records': 'medium',
     });
     // Another day's report under the same prefix is covered (digit runs generalised).

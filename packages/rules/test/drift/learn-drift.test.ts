@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import {
   BaselineLearner,
   type BaselineSet,
@@ -11,8 +10,10 @@ import {
   Vigil,
   type VigilEvent,
   type WorkloadRef,
-} from '../../src/index.js';
-import { agentWorkload, attackEvents, benignAgent } from './helpers/agent-sim.js';
+} from '@vigil/core';
+import { describe, expect, it } from 'vitest';
+import { agentWorkload, attackEvents, benignAgent } from '../../../core/test/baseline/helpers/agent-sim.js';
+import { builtinPacks, criticalBehaviours, RuleEngine } from '../../src/index.js';
 
 const HOUR = 3600;
 const T0 = 1_764_000_000_000_000_000;
@@ -22,7 +23,7 @@ async function learn(
   events: Iterable<VigilEvent>,
   origin = 'node-a',
 ): Promise<{ set: BaselineSet; findings: Finding[] }> {
-  const learner = new BaselineLearner({ origin });
+  const learner = new BaselineLearner({ origin, critical: criticalBehaviours(builtinPacks()) });
   const findings: Finding[] = [];
   const vigil = new Vigil({
     source: new MemorySource(events),
@@ -35,7 +36,10 @@ async function learn(
 }
 
 async function check(set: BaselineSet, events: Iterable<VigilEvent>) {
-  const detector = new DriftDetector({ baselines: set.baselines() });
+  const detector = new DriftDetector({
+    baselines: set.baselines(),
+    assessor: new RuleEngine({ packs: builtinPacks() }),
+  });
   const reported: Finding[] = [];
   const vigil = new Vigil({
     source: new MemorySource(events),
@@ -345,9 +349,11 @@ describe('poisoned learning', () => {
 
   it('caps entries per domain against behaviour the generalisation cannot absorb', () => {
     const notices: string[] = [];
-    const learner = new BaselineLearner({ origin: 'n', maxEntriesPerDomain: 50 }).onNotice((n) =>
-      notices.push(n.type),
-    );
+    const learner = new BaselineLearner({
+      origin: 'n',
+      maxEntriesPerDomain: 50,
+      critical: criticalBehaviours(builtinPacks()),
+    }).onNotice((n) => notices.push(n.type));
     const w = agentWorkload();
     const env = { workload: w, pid: 1, ppid: 0, comm: 'x', exe: '/x', source: 'synthetic' as const };
     // Ten levels of ten distinct names: each folder stays under the fan-out threshold.

@@ -1,0 +1,195 @@
+import { describePattern, type UncoveredObservation } from '@vigil/core';
+import { defineDriftRule } from '../../api/drift-rule.js';
+
+const VERSION = '1.0.0';
+const PEER_KINDS = ['net.connect'] as const;
+
+function egressTarget(segs: readonly string[]): string {
+  return describePattern('peers', segs).replace(/^egress (\S+) (.*)$/, '$2 ($1)');
+}
+
+/** For an egress observation: the host kind, where the host ends and how much of it is known. */
+function egress(
+  u: UncoveredObservation,
+): { kind: string; hostKnown: boolean; hostMatched: number } | undefined {
+  const segs = u.observation.segments;
+  if (segs[0] !== 'egress') return undefined;
+  const kind = segs[2] ?? '';
+  const hostEnd = segs.length - (kind === 'unix' ? 0 : 1);
+  const depth = u.coverage.depth ?? 0;
+  return { kind, hostKnown: depth >= hostEnd, hostMatched: depth - 3 };
+}
+
+/** A known host reached on a new port. */
+export const newPort = defineDriftRule({
+  meta: {
+    id: 'vigil.drift.peer.new-port',
+    title: 'Known host, new port',
+    description: 'The workload connected to a host it used while learning, on a port it never used.',
+    severity: 'medium',
+    version: VERSION,
+    areas: ['behaviour-drift', 'network-egress'],
+    tags: { attack: ['T1571'] },
+  },
+  domain: 'peers',
+  kinds: PEER_KINDS,
+  assess(u) {
+    if (egress(u)?.hostKnown !== true) return undefined;
+    return {
+      what: `connected to a known host on a new port (${describePattern('peers', u.observation.segments)})`,
+    };
+  },
+});
+
+/** A new host under a DNS domain the workload already used. */
+export const newSubdomain = defineDriftRule({
+  meta: {
+    id: 'vigil.drift.peer.new-subdomain',
+    title: 'New host under a known domain',
+    description: 'The workload connected to a new host under a domain it connected to while learning.',
+    severity: 'low',
+    version: VERSION,
+    areas: ['behaviour-drift', 'network-egress'],
+  },
+  domain: 'peers',
+  kinds: PEER_KINDS,
+  assess(u) {
+    const e = egress(u);
+    if (e === undefined || e.hostKnown || e.kind !== 'dns' || e.hostMatched < 2) return undefined;
+    const segs = u.observation.segments;
+    return {
+      what: `connected to ${egressTarget(segs)}, a new host under the known domain ${[...segs.slice(3, 3 + e.hostMatched)].reverse().join('.')}`,
+    };
+  },
+});
+
+/** A new address in a /24 the workload already used. */
+export const newAddressInKnownRange = defineDriftRule({
+  meta: {
+    id: 'vigil.drift.peer.new-address-in-known-range',
+    title: 'New address in a known range',
+    description: 'The workload connected to a new IPv4 address in a /24 it connected to while learning.',
+    severity: 'low',
+    version: VERSION,
+    areas: ['behaviour-drift', 'network-egress'],
+  },
+  domain: 'peers',
+  kinds: PEER_KINDS,
+  assess(u) {
+    const e = egress(u);
+    if (e === undefined || e.hostKnown || e.kind !== 'ip4' || e.hostMatched < 3) return undefined;
+    return {
+      what: `connected to ${egressTarget(u.observation.segments)}, a new address in a /24 it already used`,
+    };
+  },
+});
+
+const egressTags = { attack: ['T1071', 'T1041'], owaspAgentic: ['ASI10'] };
+const egressDescription = (what: string) =>
+  `The workload connected out to ${what} it never used while learning (nor any host under the same domain or /24).`;
+
+/** Egress to a DNS name the workload never used. */
+export const newEgressDomain = defineDriftRule({
+  meta: {
+    id: 'vigil.drift.peer.new-egress-domain',
+    title: 'New egress domain',
+    description: egressDescription('a domain'),
+    severity: 'high',
+    version: VERSION,
+    areas: ['behaviour-drift', 'network-egress'],
+    tags: egressTags,
+  },
+  domain: 'peers',
+  kinds: PEER_KINDS,
+  assess(u) {
+    const e = egress(u);
+    if (e === undefined || e.hostKnown || e.kind !== 'dns') return undefined;
+    return {
+      what: `connected out to ${egressTarget(u.observation.segments)}, a destination it never used while learning`,
+    };
+  },
+});
+
+/** Egress to an address the workload never used. */
+export const newEgressAddress = defineDriftRule({
+  meta: {
+    id: 'vigil.drift.peer.new-egress-address',
+    title: 'New egress address',
+    description: egressDescription('an address'),
+    severity: 'high',
+    version: VERSION,
+    areas: ['behaviour-drift', 'network-egress'],
+    tags: egressTags,
+  },
+  domain: 'peers',
+  kinds: PEER_KINDS,
+  assess(u) {
+    const e = egress(u);
+    if (e === undefined || e.hostKnown) return undefined;
+    return {
+      what: `connected out to ${egressTarget(u.observation.segments)}, a destination it never used while learning`,
+    };
+  },
+});
+
+/** A new client on a port the workload already served. */
+export const newClient = defineDriftRule({
+  meta: {
+    id: 'vigil.drift.peer.new-client',
+    title: 'New client on a known port',
+    description: 'The workload accepted a connection from a new client on a port it served while learning.',
+    severity: 'low',
+    version: VERSION,
+    areas: ['behaviour-drift'],
+  },
+  domain: 'peers',
+  kinds: ['net.accept'],
+  assess(u) {
+    if (u.observation.segments[0] !== 'ingress' || (u.coverage.depth ?? 0) < 3) return undefined;
+    return {
+      what: `accepted ${describePattern('peers', u.observation.segments)}, a new client on a port it already served`,
+    };
+  },
+});
+
+/** An inbound connection on a port the workload never served. */
+export const newIngressPort = defineDriftRule({
+  meta: {
+    id: 'vigil.drift.peer.new-ingress-port',
+    title: 'Inbound connection on a new port',
+    description: 'The workload accepted a connection on a port it never served while learning.',
+    severity: 'high',
+    version: VERSION,
+    areas: ['behaviour-drift'],
+    tags: { attack: ['T1133'] },
+  },
+  domain: 'peers',
+  kinds: ['net.accept'],
+  assess(u) {
+    if (u.observation.segments[0] !== 'ingress') return undefined;
+    return {
+      what: `accepted ${describePattern('peers', u.observation.segments)}, on a port it never served while learning`,
+    };
+  },
+});
+
+/** A socket bound or listening where the workload never listened. */
+export const newListener = defineDriftRule({
+  meta: {
+    id: 'vigil.drift.peer.new-listener',
+    title: 'New listening socket',
+    description: 'The workload bound or listened on an address and port it never used while learning.',
+    severity: 'high',
+    version: VERSION,
+    areas: ['behaviour-drift'],
+    tags: { attack: ['T1571'] },
+  },
+  domain: 'peers',
+  kinds: ['net.bind', 'net.listen'],
+  assess(u) {
+    if (u.observation.segments[0] !== 'listen') return undefined;
+    return {
+      what: `listened on ${describePattern('peers', u.observation.segments)}, which it never did while learning`,
+    };
+  },
+});

@@ -1,0 +1,101 @@
+import { ARGS_MARK, basename, describePattern, isShellExec } from '@vigil/core';
+import { defineDriftRule } from '../../api/drift-rule.js';
+import { defineRule } from '../../api/rule.js';
+
+const VERSION = '1.0.0';
+
+/** A shell the workload never started, or never started from this program. */
+export const newShell = defineRule({
+  meta: {
+    id: 'vigil.drift.process.new-shell',
+    title: 'New shell',
+    description:
+      'The workload started a shell it never ran while learning, or started a shell from a program (and argument shape) that never started one while learning. What runs under a known shell is checked by the other drift rules; this rule is about the shell itself.',
+    severity: 'critical',
+    version: VERSION,
+    role: 'drift',
+    areas: ['behaviour-drift'],
+    tags: { attack: ['T1059.004'], owaspAgentic: ['ASI05'] },
+    rationale:
+      'An agent that gains a shell it never needed can run anything; a shell started from a new place is how tool misuse and injected instructions turn into code execution.',
+    falsePositives:
+      'A shell tool the learning runs never exercised. Learn over runs whose tasks use it, then admit the quarantined shell once (`vigil learn --admit ID --by WHO --reason WHY`).',
+    tuning: 'Admit the quarantined shell after review; what it runs is then learned per starting program.',
+  },
+  kinds: ['process.exec'],
+  onEvent(ev, ctx) {
+    const drift = ctx.drift;
+    if (drift === undefined || !isShellExec(ev.filename, ev.argv)) return;
+    const procs = drift.unclaimed('processes');
+    // The context itself is the three-segment pattern (parent, its arguments, `>shell`).
+    const context = drift.unclaimed('shells').find((u) => u.observation.segments.length === 3);
+    for (const u of procs) {
+      const argsAt = u.observation.segments.indexOf(ARGS_MARK);
+      if ((u.coverage.depth ?? 0) > argsAt) continue;
+      const what = `started the shell ${ev.filename}, which it never ran while learning`;
+      ctx.report({ subject: u.observation.concrete, summary: what, drift: { observation: u, what } });
+      if (context) drift.claim(context);
+      return;
+    }
+    if (context === undefined) return;
+    const sc = drift.shell?.context;
+    const parent = sc?.parent
+      ? `${basename(sc.parent)}${sc.parentArgs ? ` ${sc.parentArgs}` : ''}`
+      : 'an unknown program';
+    const what = `started the shell ${ev.filename} from ${parent}, which never started a shell while learning`;
+    ctx.report({
+      subject: context.observation.concrete,
+      summary: what,
+      drift: { observation: context, what, title: 'New shell under a program that never started one' },
+    });
+    // The shell's own arguments are part of this finding.
+    for (const u of procs) drift.claim(u);
+  },
+});
+
+/** A known program run with arguments of a new shape. */
+export const newArguments = defineDriftRule({
+  meta: {
+    id: 'vigil.drift.process.new-arguments',
+    title: 'Known program, new arguments',
+    description:
+      'The workload ran a program it ran while learning, with arguments of a shape it never used (arguments are generalised: numbers, identifiers, temp names and free text become placeholders).',
+    severity: 'low',
+    version: VERSION,
+    areas: ['behaviour-drift'],
+    falsePositives: 'New options of a known tool; a learning window that missed a code path.',
+  },
+  domain: 'processes',
+  kinds: ['process.exec'],
+  assess(u) {
+    const segs = u.observation.segments;
+    const argsAt = segs.indexOf(ARGS_MARK);
+    if ((u.coverage.depth ?? 0) <= argsAt) return undefined;
+    const near = u.coverage.nearest?.display;
+    return {
+      what: `ran ${describePattern('processes', segs.slice(0, argsAt))} with new arguments (${segs[argsAt + 1] ?? ''})${near ? `; it was seen as ${near}` : ''}`,
+    };
+  },
+});
+
+/** A program the workload never ran. */
+export const newBinary = defineDriftRule({
+  meta: {
+    id: 'vigil.drift.process.new-binary',
+    title: 'New program',
+    description: 'The workload ran a program it never ran while learning.',
+    severity: 'high',
+    version: VERSION,
+    areas: ['behaviour-drift'],
+    tags: { attack: ['T1059'], owaspAgentic: ['ASI05'] },
+  },
+  domain: 'processes',
+  kinds: ['process.exec'],
+  assess(u) {
+    const segs = u.observation.segments;
+    const argsAt = segs.indexOf(ARGS_MARK);
+    return {
+      what: `ran ${describePattern('processes', segs.slice(0, argsAt))}, a program it never ran while learning`,
+    };
+  },
+});

@@ -1,0 +1,241 @@
+import {
+  BaselineLearner,
+  type BaselineSet,
+  DriftDetector,
+  type DriftFinding,
+  isVigilError,
+  MemorySource,
+  Vigil,
+  type VigilEvent,
+} from '@vigil/core';
+import { describe, expect, it } from 'vitest';
+import {
+  builtinPacks,
+  criticalBehaviours,
+  defineDriftRule,
+  definePack,
+  driftPack,
+  RuleEngine,
+  type RuleEngineOptions,
+  type RulePack,
+} from '../../src/index.js';
+import { connect, exec, fork, open, tick } from '../events.js';
+
+const TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+async function learn(events: VigilEvent[]): Promise<BaselineSet> {
+  const learner = new BaselineLearner({ origin: 't', critical: criticalBehaviours(builtinPacks()) });
+  await new Vigil({ source: new MemorySource(events), consumers: [learner] }).run();
+  for (const b of learner.set.baselines()) b.markStable(tick());
+  return learner.set;
+}
+
+async function check(
+  set: BaselineSet,
+  events: VigilEvent[],
+  engine: Partial<RuleEngineOptions> = {},
+): Promise<DriftFinding[]> {
+  const assessor = new RuleEngine({ packs: builtinPacks(), ...engine });
+  const drift = new DriftDetector({ baselines: set.baselines(), assessor });
+  await new Vigil({ source: new MemorySource(events), consumers: [drift] }).run();
+  return drift.findings().filter((f) => f.severity !== 'info');
+}
+
+const show = (fs: readonly DriftFinding[]) => fs.map((f) => `${f.severity} ${f.ruleId}`).sort();
+
+/** The agent (pid 100) reads its config, talks to its model API and runs git. */
+function agentRun(): VigilEvent[] {
+  return [
+    exec('/usr/bin/node', ['node', '/app/agent.js'], { pid: 100, ppid: 1 }),
+    open('/app/config.json', 'read', { pid: 100, ppid: 1 }),
+    connect('203.0.113.10', 443, { pid: 100, ppid: 1, dnsName: 'api.example.com' }),
+    fork(101, { pid: 100, ppid: 1 }),
+    exec('/usr/bin/git', ['git', 'status'], { pid: 101, ppid: 100 }),
+  ];
+}
+
+describe('the drift pack is a rule pack like any other', () => {
+  it('reports what assessDrift reported, with the same ids and severities', async () => {
+    const set = await learn(agentRun());
+    const found = await check(set, [
+      ...agentRun(),
+      exec('/usr/bin/curl', ['curl', 'x'], { pid: 102, ppid: 100 }),
+      connect('203.0.113.10', 8443, { pid: 100, ppid: 1, dnsName: 'api.example.com' }),
+      open('/app/other.json', 'read', { pid: 100, ppid: 1 }),
+    ]);
+    expect(show(found)).toEqual([
+      'high vigil.drift.process.new-binary',
+      'low vigil.drift.file.new-read',
+      'medium vigil.drift.peer.new-port',
+    ]);
+  });
+
+  it('overrides a severity without editing the pack', async () => {
+    const set = await learn(agentRun());
+    const found = await check(
+      set,
+      [...agentRun(), connect('203.0.113.10', 8443, { pid: 100, ppid: 1, dnsName: 'api.example.com' })],
+      { overrides: [{ rule: 'vigil.drift.peer.*', severity: 'high' }] },
+    );
+    expect(show(found)).toEqual(['high vigil.drift.peer.new-port']);
+  });
+
+  it('hands an observation to the next rule when a rule is disabled', async () => {
+    const set = await learn(agentRun());
+    const curl = exec('/usr/bin/curl', ['curl', 'x'], { pid: 102, ppid: 100 });
+    expect(
+      show(await check(set, [...agentRun(), curl], { disable: ['vigil.drift.process.new-binary'] })),
+    ).toEqual(['medium vigil.drift.other']);
+    expect(
+      show(
+        await check(set, [...agentRun(), curl], { disable: ['vigil.drift.process.*', 'vigil.drift.other'] }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('tunes a critical rule through its parameters', async () => {
+    const set = await learn(agentRun());
+    const attack = () => {
+      const read = open(TOKEN, 'read', { pid: 100, ppid: 1 });
+      const later = connect('198.51.100.7', 4444, { pid: 100, ppid: 1, ts: read.ts + 5e9 });
+      return [...agentRun(), read, later];
+    };
+    const byDefault = await check(set, attack());
+    expect(byDefault.find((f) => f.ruleId === 'vigil.drift.peer.new-egress-address')?.severity).toBe(
+      'critical',
+    );
+    expect(byDefault.find((f) => f.ruleId === 'vigil.drift.peer.new-egress-address')?.drift.critical).toEqual(
+      ['vigil.critical.token-then-egress'],
+    );
+    const narrow = await check(set, attack(), {
+      overrides: [{ rule: 'vigil.critical.token-then-egress', params: { windowSeconds: 1 } }],
+    });
+    expect(narrow.find((f) => f.ruleId === 'vigil.drift.peer.new-egress-address')?.severity).toBe('high');
+  });
+
+  it('rejects an override naming a parameter the rule does not have', () => {
+    let caught: unknown;
+    try {
+      new RuleEngine({
+        packs: [driftPack],
+        overrides: [{ rule: 'vigil.critical.token-then-egress', params: { windowMinutes: 5 } }],
+      });
+    } catch (e) {
+      caught = e;
+    }
+    expect(isVigilError(caught) && caught.code === 'RULE' && /windowSeconds/.test(caught.message)).toBe(true);
+  });
+
+  it('is extended with a user drift rule that claims observations before the built-in ones', async () => {
+    const gpu: RulePack = definePack({
+      name: '@acme/drift',
+      version: '1.0.0',
+      engine: '^1.0.0',
+      rules: [
+        defineDriftRule({
+          meta: {
+            id: 'acme.drift.gpu',
+            title: 'New GPU device',
+            description: 'A GPU device never opened while learning.',
+            severity: 'high',
+            version: '1.0.0',
+          },
+          domain: 'files',
+          kinds: ['file.open'],
+          assess: (_u, ev) =>
+            ev.path.startsWith('/dev/nvidia')
+              ? { what: `opened ${ev.path}, a GPU it never used` }
+              : undefined,
+        }),
+      ],
+    });
+    const set = await learn(agentRun());
+    const events = [...agentRun(), open('/dev/nvidia0', 'readwrite', { pid: 100, ppid: 1 })];
+    const drift = new DriftDetector({
+      baselines: set.baselines(),
+      assessor: new RuleEngine({ packs: [gpu, ...builtinPacks()] }),
+    });
+    await new Vigil({ source: new MemorySource(events), consumers: [drift] }).run();
+    const found = drift.findings().filter((f) => f.severity !== 'info');
+    expect(show(found)).toEqual(['high acme.drift.gpu']);
+    expect(found[0]!.summary).toContain('opened /dev/nvidia0, a GPU it never used');
+  });
+
+  it('never fires outside a drift detector (must not fire)', () => {
+    const engine = new RuleEngine({ packs: [driftPack] });
+    const out = engine.process([...agentRun(), open(TOKEN, 'read', { pid: 100, ppid: 1 })]);
+    expect(out).toEqual([]);
+  });
+});
+
+/** The agent's shell tool: node (100) forks 200, which runs `sh -c …` and execs the command in place. */
+/** `argv`: the program's path, then its own argv. */
+function shellTask(command: string, argv: string[], agentArgs = ['/app/agent.js']): VigilEvent[] {
+  return [
+    exec('/usr/bin/node', ['node', ...agentArgs], { pid: 100, ppid: 1 }),
+    fork(200, { pid: 100, ppid: 1 }),
+    exec('/bin/sh', ['sh', '-c', command], { pid: 200, ppid: 100 }),
+    exec(argv[0]!, argv.slice(1), { pid: 200, ppid: 100 }),
+    open('/app/src/main.js', 'read', { pid: 200, ppid: 100, comm: 'cat', exe: argv[0]! }),
+  ];
+}
+
+describe('what a shell runs is learned per the program that started it', () => {
+  const learnShell = async () => {
+    const set = await learn([
+      ...shellTask('cat /app/src/main.js', ['/usr/bin/cat', 'cat', '/app/src/main.js']),
+      ...shellTask('ls -la /app', ['/usr/bin/ls', 'ls', '-la', '/app']),
+    ]);
+    const b = set.baselines()[0]!;
+    const q = b.quarantined().find((x) => x.behaviour === 'vigil.critical.shell-from-interpreter')!;
+    expect(q).toBeDefined();
+    b.admit(q);
+    return set;
+  };
+
+  it('learns the context and the programs and files under it', async () => {
+    const set = await learnShell();
+    const shells = set
+      .baselines()[0]!
+      .entries('shells')
+      .map((e) => e.display);
+    expect(shells).toContain('sh under node /app/agent.js');
+    expect(shells).toContain('sh under node /app/agent.js: /usr/bin/ls -la /app');
+    expect(shells).toContain('sh under node /app/agent.js: /app/src/main.js (read)');
+  });
+
+  const rows: { name: string; events: () => VigilEvent[]; expected: string[] }[] = [
+    {
+      name: 'the same tasks again (must not fire)',
+      events: () => shellTask('ls -la /app', ['/usr/bin/ls', 'ls', '-la', '/app']),
+      expected: [],
+    },
+    {
+      name: 'a shell started by a program that never started one',
+      events: () => shellTask('ls -la /app', ['/usr/bin/ls', 'ls', '-la', '/app'], ['/app/other-agent.js']),
+      // What runs under it is not reported again: the new shell speaks for it.
+      expected: ['critical vigil.drift.process.new-shell', 'low vigil.drift.process.new-arguments'],
+    },
+    {
+      name: 'a credential read under the known shell',
+      events: () => [
+        ...shellTask('cat /app/src/main.js', ['/usr/bin/cat', 'cat', '/app/src/main.js']),
+        open(TOKEN, 'read', { pid: 200, ppid: 100, comm: 'cat', exe: '/usr/bin/cat' }),
+      ],
+      expected: ['critical vigil.drift.file.credential-read'],
+    },
+    {
+      name: 'a program the agent runs itself, new under its shell',
+      events: () => [
+        ...shellTask('ls -la /app', ['/usr/bin/ls', 'ls', '-la', '/app']),
+        exec('/usr/bin/node', ['node', '/app/agent.js'], { pid: 300, ppid: 200 }),
+      ],
+      expected: ['medium vigil.drift.shell.new-activity'],
+    },
+  ];
+  for (const row of rows)
+    it(row.name, async () => {
+      const set = await learnShell();
+      expect(show(await check(set, row.events()))).toEqual(row.expected);
+    });
+});
