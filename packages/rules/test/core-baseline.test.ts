@@ -92,7 +92,18 @@ describe('coreBaselineView (the @vigil/core baselines)', () => {
       source: new MemorySource([...attack(), ...attack()]),
       consumers: [withBaseline.consumer],
     }).run();
-    const counts = Object.fromEntries(withBaseline.findings().map((f) => [f.ruleId, f.count]));
+    // With baselines the drift detector runs too: its findings come first, then the detections.
+    const drift = withBaseline.findings().filter((f) => f.category === 'drift');
+    expect(drift.map((f) => f.ruleId)).toEqual(
+      expect.arrayContaining(['vigil.drift.baseline-learning', 'vigil.drift.file.credential-read']),
+    );
+    expect(drift.find((f) => f.ruleId === 'vigil.drift.file.credential-read')?.count).toBe(2);
+    const counts = Object.fromEntries(
+      withBaseline
+        .findings()
+        .filter((f) => f.category === 'detection')
+        .map((f) => [f.ruleId, f.count]),
+    );
     expect(counts).toEqual({
       'vigil.ai.injection-tool-exfiltration': 2,
       'vigil.runtime.credential-then-egress': 2,

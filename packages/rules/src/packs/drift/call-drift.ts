@@ -1,6 +1,7 @@
 import { EVENT_KINDS, HOST_CONTROL_CAPABILITIES, KERNEL_CHANGING_SYSCALLS } from '@vigil/core';
 import { defineDriftRule } from '../../api/drift-rule.js';
 import { defineRule } from '../../api/rule.js';
+import { DRIFT_NOTES } from './notes.js';
 
 const VERSION = '1.0.0';
 const SENSITIVE_K8S =
@@ -10,6 +11,7 @@ const SENSITIVE_CLOUD = /^(iam|sts|kms|secretsmanager|organizations)(\.amazonaws
 /** A DNS name under a domain the workload already resolved. */
 export const dnsNewSubdomain = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.dns.new-subdomain',
     title: 'New name under a known domain',
     description: 'The workload looked up a new name under a domain it resolved while learning.',
@@ -31,6 +33,7 @@ export const dnsNewSubdomain = defineDriftRule({
 /** A DNS domain the workload never resolved. */
 export const dnsNewDomain = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.dns.new-domain',
     title: 'New domain looked up',
     description: 'The workload looked up a domain it never resolved while learning.',
@@ -53,6 +56,7 @@ export const dnsNewDomain = defineDriftRule({
 /** A capability the workload never raised. */
 export const newCapability = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.capability.new',
     title: 'New capability',
     description:
@@ -76,6 +80,7 @@ export const newCapability = defineDriftRule({
 /** A privileged system call the workload never made. */
 export const newSyscall = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.syscall.new',
     title: 'New privileged system call',
     description:
@@ -99,6 +104,7 @@ export const newSyscall = defineDriftRule({
 /** A new tool of an MCP server the workload already used. */
 export const newTool = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.tool.new-tool',
     title: 'New tool of a known MCP server',
     description: 'The workload invoked a tool it never invoked while learning, on a server it already used.',
@@ -118,6 +124,7 @@ export const newTool = defineDriftRule({
 /** An MCP server the workload never used. */
 export const newServer = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.tool.new-server',
     title: 'New MCP server used',
     description: 'The workload invoked a tool of a server (or tool provider) it never used while learning.',
@@ -134,6 +141,7 @@ export const newServer = defineDriftRule({
 /** A new model of a provider the workload already called. */
 export const newModel = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.model.new-model',
     title: 'New model from a known provider',
     description:
@@ -153,6 +161,7 @@ export const newModel = defineDriftRule({
 /** A model provider the workload never called. */
 export const newProvider = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.model.new-provider',
     title: 'New model provider',
     description: 'The workload called a model provider it never used while learning.',
@@ -169,6 +178,7 @@ export const newProvider = defineDriftRule({
 /** A retrieval data source the workload never read. */
 export const newRetrievalSource = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.retrieval.new-source',
     title: 'New retrieval data source',
     description:
@@ -189,6 +199,7 @@ export const newRetrievalSource = defineDriftRule({
 /** A Kubernetes call on a sensitive resource the workload never touched. */
 export const k8sSensitiveCall = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.k8s.sensitive-call',
     title: 'New Kubernetes call on a sensitive resource',
     description:
@@ -211,6 +222,7 @@ export const k8sSensitiveCall = defineDriftRule({
 /** A new verb or namespace on a Kubernetes resource the workload already used. */
 export const k8sNewVerb = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.k8s.new-verb',
     title: 'New Kubernetes verb or namespace on a known resource',
     description:
@@ -231,6 +243,7 @@ export const k8sNewVerb = defineDriftRule({
 /** A Kubernetes resource the workload never used. */
 export const k8sNewResource = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.k8s.new-resource',
     title: 'New Kubernetes resource',
     description: 'The workload made a Kubernetes call on a resource it never used while learning.',
@@ -249,6 +262,7 @@ export const k8sNewResource = defineDriftRule({
 /** A cloud call on an identity or secrets service the workload never used. */
 export const cloudSensitiveCall = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.cloud.sensitive-call',
     title: 'New identity or secrets cloud call',
     description:
@@ -271,6 +285,7 @@ export const cloudSensitiveCall = defineDriftRule({
 /** A new action on a cloud service the workload already used. */
 export const cloudNewAction = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.cloud.new-action',
     title: 'New action on a known cloud service',
     description: 'The workload made a cloud call it never made while learning, on a service it already used.',
@@ -290,6 +305,7 @@ export const cloudNewAction = defineDriftRule({
 /** A cloud service the workload never used. */
 export const cloudNewService = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.cloud.new-service',
     title: 'New cloud service',
     description: 'The workload called a cloud service it never used while learning.',
@@ -308,6 +324,7 @@ export const cloudNewService = defineDriftRule({
 /** Anything uncovered no other drift rule recognised (outside the shells domain). */
 export const otherDrift = defineRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.other',
     title: 'New behaviour',
     description:

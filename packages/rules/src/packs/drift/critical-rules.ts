@@ -11,6 +11,7 @@ import {
   type VigilEvent,
 } from '@vigil/core';
 import { defineRule } from '../../api/rule.js';
+import { CRITICAL_NOTES } from './notes.js';
 
 const VERSION = '1.0.0';
 const CRITICAL_NOTE =
@@ -19,13 +20,14 @@ const CRITICAL_NOTE =
 /** An agent or interpreter starting a shell from a program that never started one. */
 export const shellFromInterpreter = defineRule({
   meta: {
+    ...CRITICAL_NOTES,
     id: 'vigil.critical.shell-from-interpreter',
     title: 'Shell spawned by an agent or interpreter',
     description: `An interpreter or agent runtime (python, node, …) started a shell, and the baseline knows no shell started by that program and argument shape.${CRITICAL_NOTE}`,
     severity: 'critical',
     version: VERSION,
     role: 'critical',
-    areas: ['execution', 'agent-tool-misuse'],
+    areas: ['behaviour-drift', 'execution', 'agent-tool-misuse'],
     tags: { attack: ['T1059.004'], owaspAgentic: ['ASI05'], owaspLlm: ['LLM06'], atlas: ['AML.T0050'] },
     tuning:
       'Agents with a shell tool: admit the quarantined shell after review; what runs under it is then learned per starting program.',
@@ -47,13 +49,14 @@ export const shellFromInterpreter = defineRule({
 /** A program run from a writable temp location or from memory. */
 export const execFromTemp = defineRule({
   meta: {
+    ...CRITICAL_NOTES,
     id: 'vigil.critical.exec-from-temp',
     title: 'Program run from a writable temp location or from memory',
     description: `A program was run from /tmp, /var/tmp, /dev/shm or from memory (memfd, deleted file).${CRITICAL_NOTE}`,
     severity: 'critical',
     version: VERSION,
     role: 'critical',
-    areas: ['execution', 'defense-evasion'],
+    areas: ['behaviour-drift', 'execution', 'defense-evasion'],
     tags: { attack: ['T1105', 'T1620'], owaspAgentic: ['ASI05'] },
   },
   kinds: ['process.exec'],
@@ -71,13 +74,14 @@ export const execFromTemp = defineRule({
 /** A credential file read. */
 export const credentialRead = defineRule({
   meta: {
+    ...CRITICAL_NOTES,
     id: 'vigil.critical.credential-read',
     title: 'Credential file read',
     description: `A process read a credential (service-account token, cloud or SSH keys, … from the shared vocabulary).${CRITICAL_NOTE}`,
     severity: 'critical',
     version: VERSION,
     role: 'critical',
-    areas: ['credential-access'],
+    areas: ['behaviour-drift', 'credential-access'],
     tags: { attack: ['T1528', 'T1552.001'], owaspAgentic: ['ASI03'], owaspLlm: ['LLM02'] },
   },
   kinds: ['file.open'],
@@ -90,13 +94,14 @@ export const credentialRead = defineRule({
 /** A credential read followed, within a window, by egress to a peer the baseline does not know. */
 export const tokenThenEgress = defineRule({
   meta: {
+    ...CRITICAL_NOTES,
     id: 'vigil.critical.token-then-egress',
     title: 'Credential read followed by egress to a new peer',
     description: `The workload connected to a peer its baseline does not know within \`windowSeconds\` of reading a credential.${CRITICAL_NOTE}`,
     severity: 'critical',
     version: VERSION,
     role: 'critical',
-    areas: ['credential-access', 'exfiltration'],
+    areas: ['behaviour-drift', 'credential-access', 'exfiltration'],
     tags: { attack: ['T1528', 'T1041'], owaspAgentic: ['ASI03'], owaspLlm: ['LLM02'] },
     params: { windowSeconds: TOKEN_EGRESS_WINDOW_NS / 1e9 },
     tuning: 'Override `windowSeconds` to widen or narrow the window.',
@@ -125,13 +130,14 @@ export const tokenThenEgress = defineRule({
 /** A kernel module loaded. */
 export const kernelModuleLoad = defineRule({
   meta: {
+    ...CRITICAL_NOTES,
     id: 'vigil.critical.kernel-module-load',
     title: 'Kernel module loaded',
     description: `A process loaded a kernel module.${CRITICAL_NOTE}`,
     severity: 'critical',
     version: VERSION,
     role: 'critical',
-    areas: ['persistence', 'container-escape'],
+    areas: ['behaviour-drift', 'persistence', 'container-escape'],
     tags: { attack: ['T1547.006'] },
   },
   kinds: ['module.load'],
@@ -143,13 +149,14 @@ export const kernelModuleLoad = defineRule({
 /** ptrace attach or memory writes into another process. */
 export const ptraceAttach = defineRule({
   meta: {
+    ...CRITICAL_NOTES,
     id: 'vigil.critical.ptrace-attach',
     title: 'Another process attached to or written with ptrace',
     description: `A process attached to another with ptrace or wrote its memory or registers.${CRITICAL_NOTE}`,
     severity: 'high',
     version: VERSION,
     role: 'critical',
-    areas: ['privilege-escalation', 'defense-evasion'],
+    areas: ['behaviour-drift', 'privilege-escalation', 'defense-evasion'],
     tags: { attack: ['T1055.008'] },
   },
   kinds: ['ptrace'],
@@ -162,13 +169,14 @@ export const ptraceAttach = defineRule({
 /** Entering another namespace, or creating a user namespace. */
 export const namespaceChange = defineRule({
   meta: {
+    ...CRITICAL_NOTES,
     id: 'vigil.critical.namespace-change',
     title: 'Namespace entered or user namespace created',
     description: `A process entered another namespace (setns) or created a user namespace.${CRITICAL_NOTE}`,
     severity: 'high',
     version: VERSION,
     role: 'critical',
-    areas: ['container-escape'],
+    areas: ['behaviour-drift', 'container-escape'],
     tags: { attack: ['T1611'] },
   },
   kinds: ['ns.change'],

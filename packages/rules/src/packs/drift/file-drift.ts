@@ -1,5 +1,6 @@
 import { describePattern, isCredentialPath, type UncoveredObservation, type VigilEvent } from '@vigil/core';
 import { defineDriftRule } from '../../api/drift-rule.js';
+import { DRIFT_NOTES } from './notes.js';
 
 const VERSION = '1.0.0';
 const SYSTEM_WRITE = /^\/(etc|usr|bin|sbin|lib|lib64|boot)\//;
@@ -21,6 +22,7 @@ function dirsKnown(u: UncoveredObservation): boolean {
 /** A credential the workload never read. */
 export const credentialRead = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.file.credential-read',
     title: 'New credential read',
     description:
@@ -41,6 +43,7 @@ export const credentialRead = defineDriftRule({
 /** A file mapped for execution that never was. */
 export const newExec = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.file.new-exec',
     title: 'New file mapped for execution',
     description:
@@ -61,6 +64,7 @@ export const newExec = defineDriftRule({
 /** A write under a system folder the workload never wrote. */
 export const systemWrite = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.file.system-write',
     title: 'Write to a system location',
     description:
@@ -82,6 +86,7 @@ export const systemWrite = defineDriftRule({
 /** A file read that was never read: low in a known folder, medium in an unknown tree. */
 export const newRead = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.file.new-read',
     title: 'New file read',
     description:
@@ -113,6 +118,7 @@ export const newRead = defineDriftRule({
 /** A file written that was never written: low in a known folder, medium elsewhere. */
 export const newWrite = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.file.new-write',
     title: 'New file written',
     description:

@@ -1,5 +1,6 @@
 import { describePattern, type UncoveredObservation } from '@vigil/core';
 import { defineDriftRule } from '../../api/drift-rule.js';
+import { DRIFT_NOTES } from './notes.js';
 
 const VERSION = '1.0.0';
 const PEER_KINDS = ['net.connect'] as const;
@@ -23,6 +24,7 @@ function egress(
 /** A known host reached on a new port. */
 export const newPort = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.peer.new-port',
     title: 'Known host, new port',
     description: 'The workload connected to a host it used while learning, on a port it never used.',
@@ -44,6 +46,7 @@ export const newPort = defineDriftRule({
 /** A new host under a DNS domain the workload already used. */
 export const newSubdomain = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.peer.new-subdomain',
     title: 'New host under a known domain',
     description: 'The workload connected to a new host under a domain it connected to while learning.',
@@ -66,6 +69,7 @@ export const newSubdomain = defineDriftRule({
 /** A new address in a /24 the workload already used. */
 export const newAddressInKnownRange = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.peer.new-address-in-known-range',
     title: 'New address in a known range',
     description: 'The workload connected to a new IPv4 address in a /24 it connected to while learning.',
@@ -91,6 +95,7 @@ const egressDescription = (what: string) =>
 /** Egress to a DNS name the workload never used. */
 export const newEgressDomain = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.peer.new-egress-domain',
     title: 'New egress domain',
     description: egressDescription('a domain'),
@@ -113,6 +118,7 @@ export const newEgressDomain = defineDriftRule({
 /** Egress to an address the workload never used. */
 export const newEgressAddress = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.peer.new-egress-address',
     title: 'New egress address',
     description: egressDescription('an address'),
@@ -135,6 +141,7 @@ export const newEgressAddress = defineDriftRule({
 /** A new client on a port the workload already served. */
 export const newClient = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.peer.new-client',
     title: 'New client on a known port',
     description: 'The workload accepted a connection from a new client on a port it served while learning.',
@@ -155,6 +162,7 @@ export const newClient = defineDriftRule({
 /** An inbound connection on a port the workload never served. */
 export const newIngressPort = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.peer.new-ingress-port',
     title: 'Inbound connection on a new port',
     description: 'The workload accepted a connection on a port it never served while learning.',
@@ -176,6 +184,7 @@ export const newIngressPort = defineDriftRule({
 /** A socket bound or listening where the workload never listened. */
 export const newListener = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.peer.new-listener',
     title: 'New listening socket',
     description: 'The workload bound or listened on an address and port it never used while learning.',

@@ -1,12 +1,14 @@
 import { ARGS_MARK, basename, describePattern, isShellExec } from '@vigil/core';
 import { defineDriftRule } from '../../api/drift-rule.js';
 import { defineRule } from '../../api/rule.js';
+import { DRIFT_NOTES } from './notes.js';
 
 const VERSION = '1.0.0';
 
 /** A shell the workload never started, or never started from this program. */
 export const newShell = defineRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.process.new-shell',
     title: 'New shell',
     description:
@@ -56,6 +58,7 @@ export const newShell = defineRule({
 /** A known program run with arguments of a new shape. */
 export const newArguments = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.process.new-arguments',
     title: 'Known program, new arguments',
     description:
@@ -81,6 +84,7 @@ export const newArguments = defineDriftRule({
 /** A program the workload never ran. */
 export const newBinary = defineDriftRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.process.new-binary',
     title: 'New program',
     description: 'The workload ran a program it never ran while learning.',

@@ -1,5 +1,6 @@
 import { ARGS_MARK, type BaselineDomain, basename, describePattern } from '@vigil/core';
 import { defineRule } from '../../api/rule.js';
+import { DRIFT_NOTES } from './notes.js';
 
 /**
  * Behaviour the workload knows, under a shell that never did it: the shell
@@ -8,6 +9,7 @@ import { defineRule } from '../../api/rule.js';
  */
 export const newUnderShell = defineRule({
   meta: {
+    ...DRIFT_NOTES,
     id: 'vigil.drift.shell.new-activity',
     title: 'Known behaviour, new under this shell',
     description:
