@@ -57,7 +57,13 @@ export type CheckDetectorFactory = (ctx: CheckDetectorContext) => CheckDetector;
  * and critical rules) and the baseline-aware rules and chains too; without, the rest. Live, drift
  * is reported as it first appears rather than once the stream ends.
  */
-export const rulesDetectorFactory: CheckDetectorFactory = ({ baselines, packs, exceptions, allowLearning, live }) =>
+export const rulesDetectorFactory: CheckDetectorFactory = ({
+  baselines,
+  packs,
+  exceptions,
+  allowLearning,
+  live,
+}) =>
   rulesCheckDetector({
     packs: [...packs],
     baselines,
