@@ -27,6 +27,16 @@ export function renderProbeText(r: ProbeReport): string {
   out.push('', `record path${r.record.cgroupRoot ? ` (cgroup v2 at ${r.record.cgroupRoot})` : ''}:`);
   for (const [name, f] of steps)
     out.push(`  ${name.padEnd(width)}  ${f.supported ? 'yes' : `no   ${f.reason ?? ''}`}`);
+  if (r.payloadCapture)
+    out.push(
+      '',
+      `payload capture (record --payloads): ${r.payloadCapture.supported ? 'ready' : `no   ${r.payloadCapture.reason ?? ''}`}`,
+    );
+  if (r.tlsTargets) {
+    out.push('', `files with OpenSSL's SSL_* functions mapped by running processes: ${r.tlsTargets.length}`);
+    for (const t of r.tlsTargets)
+      out.push(`  ${t.path}  (${t.functions.join(' ')}; ${t.pids?.length ?? 0} process(es))`);
+  }
   if (r.hints.length > 0) out.push('', 'to fix:', ...r.hints.map((h) => `  - ${h}`));
   out.push('');
   return out.join('\n');
@@ -38,7 +48,7 @@ export const probeCommand: Command = {
     'Report what live capture can use on this machine: BTF, ring buffer, tracepoints, kprobe, fentry, LSM, uprobe',
   usage: '[--format text|json]',
   description:
-    'Loads and attaches one minimal BPF program per feature and reports, for each one that is missing, the reason (errno text and libbpf message). Then tries what `vigil record` does, in a throwaway cgroup: create a cgroup under the cgroup v2 root, start a process inside it, load and attach the capture programs. "ready" means all of it worked; otherwise each missing privilege or part gets a hint (CAP_BPF + CAP_PERFMON for the programs, root or a writable cgroup v2 tree for the cgroup, CAP_NET_ADMIN for cgroup socket programs). Without CAP_BPF + CAP_PERFMON (or root) the features are reported as not probed. Exits 0 whether or not capture is possible: the report is the result.',
+    'Loads and attaches one minimal BPF program per feature and reports, for each one that is missing, the reason (errno text and libbpf message). Then tries what `vigil record` does, in a throwaway cgroup: create a cgroup under the cgroup v2 root, start a process inside it, load and attach the capture programs. "ready" means all of it worked; otherwise each missing privilege or part gets a hint (CAP_BPF + CAP_PERFMON for the programs, root or a writable cgroup v2 tree for the cgroup, CAP_NET_ADMIN for cgroup socket programs). When that works, it also loads the programs with payload capture on and attaches the TLS uprobes to this Node.js (payload capture), and lists the files mapped by running processes that export the SSL_* functions of OpenSSL. Without CAP_BPF + CAP_PERFMON (or root) the features are reported as not probed. Exits 0 whether or not capture is possible: the report is the result.',
   options: {},
   formats: ['text', 'json'],
   maxPositionals: 0,
