@@ -16,7 +16,16 @@ import { CgroupResolver } from './internal/cgroup-resolver.js';
 import { assertCapturePrerequisites } from './preflight.js';
 import { candidateFiles, isSslLibraryPath, sslSymbolOffsets, type TlsTarget } from './tls-targets.js';
 
-/** The per-event payload byte cap when none is given. */
+/**
+ * The per-event payload byte cap when none is given.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PAYLOAD_BYTES, Sensor } from '@vigil/ebpf-native';
+ *
+ * const sensor = await Sensor.open({ payloads: 'meta', payloadBytes: DEFAULT_PAYLOAD_BYTES * 2 });
+ * ```
+ */
 export const DEFAULT_PAYLOAD_BYTES = 4096;
 
 /**

@@ -13,7 +13,14 @@ import { VigilError } from '@vigil/core';
  * ```
  */
 export const SSL_FUNCTIONS = ['SSL_write', 'SSL_write_ex', 'SSL_read', 'SSL_read_ex', 'SSL_free'] as const;
-/** One of {@link SSL_FUNCTIONS}. */
+/**
+ * One of {@link SSL_FUNCTIONS}.
+ *
+ * @example
+ * ```ts
+ * const fn: SslFunction = 'SSL_read_ex';
+ * ```
+ */
 export type SslFunction = (typeof SSL_FUNCTIONS)[number];
 
 /** Larger symbol tables are not read (a corrupt header would otherwise ask for gigabytes). */
@@ -190,7 +197,11 @@ export interface TlsTarget {
   readonly error?: string;
 }
 
-/** Files a process maps that could carry OpenSSL: its executable and libraries named like an SSL library. */
+/**
+ * Files a process maps that could carry OpenSSL: its executable and libraries named like an SSL library.
+ *
+ * @internal
+ */
 export function candidateFiles(pid: number): string[] {
   const out = new Set<string>();
   try {

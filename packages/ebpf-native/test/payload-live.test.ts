@@ -161,6 +161,71 @@ describe.skipIf(why !== undefined)('payload capture, live (root)', () => {
     }
   }, 120_000);
 
+  const pythonWhy =
+    spawnSync('/usr/bin/python3', ['-c', 'import httpx, ssl'], { encoding: 'utf8' }).status !== 0
+      ? "Debian's python3 with python3-httpx is not installed (scripts/debian-packages.txt)"
+      : undefined;
+  if (pythonWhy) console.warn(`skipping the Python client over libssl.so.3: ${pythonWhy}`);
+
+  it.skipIf(pythonWhy !== undefined)(
+    'sees every model call of a Python httpx client over HTTPS through libssl.so.3, one to one',
+    async () => {
+      const calls = 4;
+      const cg = WorkloadCgroup.create();
+      const log = join(dir, 'py-client-log.json');
+      try {
+        const sensor = await Sensor.open({ cgroups: [cg.dir], payloads: 'meta' });
+        const child = cg.spawn(
+          '/usr/bin/python3',
+          [
+            join(import.meta.dirname, 'fixtures/llm-client.py'),
+            log,
+            server.httpsBase,
+            join(dir, 'cert.pem'),
+            String(calls),
+          ],
+          { stdio: ['pipe', 'inherit', 'inherit'] },
+        );
+        const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+        // Python maps libssl when it imports ssl: the loader's open of it is seen and the probes go there.
+        const found = () => sensor.tlsTargets().find((t) => /\/libssl\.so\.3$/.test(t.path));
+        expect(await waitFor(() => found() !== undefined, 30_000)).toBe(true);
+        expect(found()!.functions).toEqual(expect.arrayContaining(['SSL_write_ex', 'SSL_read_ex']));
+        child.stdin?.end('go\n');
+        const events = await collect(sensor, exited);
+        expect(await exited).toBe(0);
+        const logged = JSON.parse(readFileSync(log, 'utf8')) as Logged[];
+        expect(logged).toHaveLength(calls);
+        const seen = events.filter((e): e is ModelCall => e.kind === 'model.call');
+        expect(seen.map((e) => e.model).sort()).toEqual(logged.map((l) => l.model).sort());
+        for (const l of logged) {
+          const e = seen.find((s) => s.model === l.model)!;
+          expect({
+            responseModel: e.responseModel,
+            endpoint: e.endpoint?.split(':')[0],
+            streaming: e.streaming === true,
+            finishReason: e.finishReason,
+            toolCalls: (e.toolCalls ?? []).map((t) => t.name),
+            pid: e.pid,
+          }).toEqual({
+            responseModel: l.responseModel,
+            endpoint: 'https',
+            streaming: l.stream,
+            finishReason: l.finishReason,
+            toolCalls: l.toolCalls,
+            pid: child.pid,
+          });
+        }
+        console.log(
+          `payload capture: ${logged.length} HTTPS calls logged by httpx, ${seen.length} model.call events`,
+        );
+      } finally {
+        await cg.remove();
+      }
+    },
+    120_000,
+  );
+
   it('marks a call cut at the byte cap as partial and still names its model', async () => {
     const cg = WorkloadCgroup.create();
     try {
