@@ -179,3 +179,6 @@ console.log(
     rows,
   ),
 );
+// The server child's pipe would keep this process alive.
+server.kill('SIGKILL');
+process.exit(0);
