@@ -44,6 +44,11 @@ export interface Command {
   readonly options: OptionSpec;
   /** One line of help per option, by option name. */
   readonly optionHelp?: Readonly<Record<string, string>>;
+  /**
+   * String options that may also be given bare (`--payloads` for `--payloads=meta`), by
+   * option name, with the value they then take. Their value must follow `=`.
+   */
+  readonly bareValues?: Readonly<Record<string, string>>;
   /** Output formats; the first is the default. */
   readonly formats: readonly string[];
   /** Whether `--` followed by a command line is accepted. */

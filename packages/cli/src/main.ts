@@ -187,7 +187,11 @@ function chooseFormat(cmd: Command, args: CommandArgs): string {
 
 function parseCommandArgs(cmd: Command, argv: readonly string[]): CommandArgs {
   const dashdash = argv.indexOf('--');
-  const before = dashdash >= 0 ? argv.slice(0, dashdash) : [...argv];
+  const bare = cmd.bareValues ?? {};
+  const before = (dashdash >= 0 ? argv.slice(0, dashdash) : [...argv]).map((a) => {
+    const v = a.startsWith('--') ? bare[a.slice(2)] : undefined;
+    return v === undefined ? a : `${a}=${v}`;
+  });
   const after = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
   if (after.length > 0 && !cmd.takesCommand)
     throw new VigilError('USAGE', `${cmd.name} takes no command after '--'`);

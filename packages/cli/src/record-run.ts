@@ -1,8 +1,15 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { accessSync, constants as fsConstants, rmSync } from 'node:fs';
 import { constants } from 'node:os';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { CaptureWriter, commandWorkloadName, VigilError } from '@vigil/core';
-import { Sensor, type SensorOptions, WorkloadCgroup, type WorkloadProcess } from '@vigil/ebpf-native';
+import {
+  DEFAULT_PAYLOAD_BYTES,
+  Sensor,
+  type SensorOptions,
+  WorkloadCgroup,
+  type WorkloadProcess,
+} from '@vigil/ebpf-native';
 import { VERSION } from './version.js';
 
 /**
@@ -144,12 +151,17 @@ export async function recordRun(
   let writer: CaptureWriter | undefined;
   let started = false;
   const cleanups: (() => void)[] = [];
+  const payloads = options.sensor?.payloads ?? 'off';
   try {
+    // The program about to run gets its TLS uprobes before it starts (a client may
+    // send its first request before its exec could be seen and handled).
+    const program = payloads !== 'off' ? resolveProgram(cmd, options.spawn?.env ?? process.env) : undefined;
     sensor = await Sensor.open({
       dnsPorts: [53],
       // Cgroups the command creates below its own (containers, systemd-run) are part of it.
       descendants: true,
       ...options.sensor,
+      ...(program !== undefined ? { tlsBinaries: [...(options.sensor?.tlsBinaries ?? []), program] } : {}),
       cgroups: [cg.dir],
     });
     if (options.signal?.aborted || options.interrupt?.aborted)
@@ -160,6 +172,9 @@ export async function recordRun(
         createdBy: `vigil ${VERSION}`,
         command: [...command],
         meta: { cgroup: cg.path, cgroupId: cg.id, ...options.meta },
+        ...(payloads !== 'off'
+          ? { payloads: { mode: payloads, maxBytes: options.sensor?.payloadBytes ?? DEFAULT_PAYLOAD_BYTES } }
+          : {}),
       },
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
     });
@@ -289,6 +304,22 @@ export function createRunCgroup(name: string): WorkloadCgroup {
     parent: `vigil-${name}`,
     name: `run-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
   });
+}
+
+/** The file `cmd` runs, looked up on PATH like a shell would; undefined when not found. */
+function resolveProgram(cmd: string, env: NodeJS.ProcessEnv): string | undefined {
+  const candidates = cmd.includes('/')
+    ? [cmd]
+    : (env['PATH'] ?? '').split(delimiter).map((d) => join(d || '.', cmd));
+  for (const c of candidates) {
+    try {
+      accessSync(c, fsConstants.X_OK);
+      return isAbsolute(c) ? c : join(process.cwd(), c);
+    } catch {
+      // next
+    }
+  }
+  return undefined;
 }
 
 function listen(signal: AbortSignal | undefined, fn: () => void, cleanups: (() => void)[]): void {

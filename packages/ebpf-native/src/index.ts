@@ -36,6 +36,14 @@ export {
 export type { ResponseTarget } from './responses.js';
 export { enforcementResponses } from './responses.js';
 export type { SensorOptions, SensorStats } from './sensor.js';
-export { Sensor } from './sensor.js';
+export { DEFAULT_PAYLOAD_BYTES, Sensor } from './sensor.js';
+export type { SslFunction, TlsTarget } from './tls-targets.js';
+export {
+  findTlsTargets,
+  isSslLibraryPath,
+  SSL_FUNCTIONS,
+  sslExports,
+  sslSymbolOffsets,
+} from './tls-targets.js';
 export type { WorkloadCgroupOptions, WorkloadProcess } from './workload-cgroup.js';
 export { WorkloadCgroup } from './workload-cgroup.js';

@@ -8,6 +8,7 @@ import { cgroup2Root } from './internal/cgroup-resolver.js';
 import { bpfLsmActive, LSM_LIST } from './internal/lsm.js';
 import { type CapturePrivileges, capturePrivileges } from './preflight.js';
 import { Sensor } from './sensor.js';
+import { findTlsTargets, SSL_FUNCTIONS, sslExports, type TlsTarget } from './tls-targets.js';
 import { WorkloadCgroup } from './workload-cgroup.js';
 
 /**
@@ -150,6 +151,22 @@ export const ProbeReportSchema = z.object({
   hints: z.array(z.string()),
   /** True only when the whole `record` path works here: the kernel features and every step of {@link RecordPathSchema}. */
   captureReady: z.boolean(),
+  /**
+   * Payload capture (`vigil record --payloads`): the capture programs loaded with
+   * payloads on and the TLS uprobes attached to this Node.js binary (when it exports
+   * OpenSSL), tried only when `record` works.
+   */
+  payloadCapture: FeatureStatusSchema.optional(),
+  /** Files mapped by running processes that export OpenSSL's `SSL_*` functions: where the TLS uprobes would go. */
+  tlsTargets: z
+    .array(
+      z.object({
+        path: z.string(),
+        functions: z.array(z.enum(SSL_FUNCTIONS)),
+        pids: z.array(z.number().int()).optional(),
+      }),
+    )
+    .optional(),
 });
 /** @see {@link ProbeReportSchema} */
 export type ProbeReport = z.infer<typeof ProbeReportSchema>;
@@ -230,6 +247,16 @@ export async function probe(): Promise<ProbeReport> {
   const kernelReady = REQUIRED.every((n) => features[n]?.supported === true);
   const record = await probeRecordPath(kernelReady && addon.available && privileges.sufficient);
   const full = features as Record<ProbeFeature, FeatureStatus>;
+  const captureReady =
+    kernelReady && record.cgroupCreate.supported && record.cgroupAttach.supported && record.sensor.supported;
+  let tlsTargets: TlsTarget[] | undefined;
+  if (process.platform === 'linux') {
+    try {
+      tlsTargets = findTlsTargets();
+    } catch {
+      tlsTargets = undefined; // no /proc
+    }
+  }
   return ProbeReportSchema.parse({
     schemaVersion: PROBE_SCHEMA_VERSION,
     platform: process.platform,
@@ -241,11 +268,9 @@ export async function probe(): Promise<ProbeReport> {
     record,
     enforcement: enforcementFeatures(full),
     hints: probeHints(privileges, addon, full, record),
-    captureReady:
-      kernelReady &&
-      record.cgroupCreate.supported &&
-      record.cgroupAttach.supported &&
-      record.sensor.supported,
+    captureReady,
+    ...(captureReady ? { payloadCapture: await probePayloadCapture(full.uprobe) } : {}),
+    ...(tlsTargets ? { tlsTargets } : {}),
   });
 }
 
@@ -272,6 +297,33 @@ function enforcementFeatures(f: Record<ProbeFeature, FeatureStatus>): Enforcemen
     kprobe: needs('kprobe'),
     exec: execRefuse.supported ? 'refuse' : execKill.supported ? 'kill' : 'none',
   };
+}
+
+// Loads the capture programs with payloads on and attaches the TLS uprobes to this Node.js.
+async function probePayloadCapture(uprobe: FeatureStatus): Promise<FeatureStatus> {
+  if (!uprobe.supported) return { supported: false, reason: `uprobes: ${uprobe.reason ?? 'unsupported'}` };
+  let sensor: Sensor | undefined;
+  try {
+    sensor = await Sensor.open({ payloads: 'meta' });
+    let exported: readonly string[] = [];
+    try {
+      exported = sslExports(process.execPath);
+    } catch {
+      exported = [];
+    }
+    if (exported.length === 0) return { supported: true };
+    const [t] = await sensor.attachTls(process.execPath);
+    if (!t || t.functions.length === 0)
+      return {
+        supported: false,
+        reason: `TLS uprobes on ${process.execPath}: ${t?.error ?? 'not attached'}`,
+      };
+    return { supported: true };
+  } catch (e) {
+    return { supported: false, reason: (e as Error).message };
+  } finally {
+    await sensor?.close();
+  }
 }
 
 const NOT_TRIED = (why: string): FeatureStatus => ({ supported: false, reason: `not tried: ${why}` });

@@ -1,15 +1,32 @@
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import {
   type EventSource,
   type EventSourceOptions,
+  PayloadDecoder,
+  type PayloadMode,
   type SourceStats,
   VigilError,
   type VigilEvent,
 } from '@vigil/core';
 import { RecordDecoder } from './decode/decoder.js';
+import { PAYLOAD_MAX_BYTES } from './decode/layout.js';
 import { loadBinding, type NativeCounters, type NativeSensor } from './internal/binding.js';
 import { CgroupResolver } from './internal/cgroup-resolver.js';
 import { assertCapturePrerequisites } from './preflight.js';
+import { candidateFiles, isSslLibraryPath, sslSymbolOffsets, type TlsTarget } from './tls-targets.js';
+
+/**
+ * The per-event payload byte cap when none is given.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PAYLOAD_BYTES, Sensor } from '@vigil/ebpf-native';
+ *
+ * const sensor = await Sensor.open({ payloads: 'meta', payloadBytes: DEFAULT_PAYLOAD_BYTES * 2 });
+ * ```
+ */
+export const DEFAULT_PAYLOAD_BYTES = 4096;
 
 /**
  * Options for {@link Sensor.open}.
@@ -50,6 +67,25 @@ export interface SensorOptions extends EventSourceOptions {
    * handed to JavaScript; larger batches cost less per event. Default 10.
    */
   readonly flushIntervalMs?: number;
+  /**
+   * Payload capture (see `docs/payloads.md`): `off` (default), `meta` or
+   * `content`. When on, what watched processes send and receive as TLS
+   * plaintext (uprobes on `SSL_write`/`SSL_read`/`SSL_write_ex`/`SSL_read_ex`
+   * in every `libssl` and executable exporting them that a watched process
+   * maps) and on plaintext TCP sockets is decoded into `model.call`,
+   * `tool.call` and `tool.list` events; raw bytes never leave the sensor.
+   */
+  readonly payloads?: PayloadMode;
+  /** Bytes kept of one read or write (1 to 8192); longer ones are cut and marked. Default 4096. */
+  readonly payloadBytes?: number;
+  /** Also capture plaintext TCP socket payloads (not only TLS). Default true. */
+  readonly payloadSockets?: boolean;
+  /**
+   * Files to attach the TLS uprobes to at open, before anything runs (e.g. the
+   * program about to be started); others are found at exec, at the open of an
+   * SSL library, and in the maps of watched processes already running.
+   */
+  readonly tlsBinaries?: readonly string[];
 }
 
 /**
@@ -69,9 +105,17 @@ export interface SensorStats extends SourceStats {
   readonly skipped: number;
   /** Records the kernel wrote to the ring buffer. */
   readonly submitted: number;
+  /** Payload chunks read (payload capture on). */
+  readonly payloadChunks: number;
 }
 
-const DROP_CAUSES = ['ringbuf-full', 'consumer-refused', 'queue-full', 'decode-error'] as const;
+const DROP_CAUSES = [
+  'ringbuf-full',
+  'consumer-refused',
+  'queue-full',
+  'decode-error',
+  'payload-ringbuf-full',
+] as const;
 
 /** Nanoseconds from CLOCK_MONOTONIC (what the BPF side stamps, and Node's hrtime) to the wall clock. */
 function wallOffset(): number {
@@ -110,8 +154,16 @@ export class Sensor implements EventSource {
     'consumer-refused': 0,
     'queue-full': 0,
     'decode-error': 0,
+    'payload-ringbuf-full': 0,
   };
   readonly #errors: VigilError[] = [];
+  readonly #payloads: PayloadDecoder | undefined;
+  readonly #payloadBytes: number;
+  #payloadChunks = 0;
+  /** Files considered for the TLS uprobes, by device:inode, and what came of each. */
+  readonly #tlsSeen = new Set<string>();
+  readonly #tls: TlsTarget[] = [];
+  readonly #tlsPending = new Set<Promise<void>>();
   #wallOffsetNs = 0;
   #offsetCheckedAt = Date.now();
   #pending = 0;
@@ -130,6 +182,13 @@ export class Sensor implements EventSource {
     this.#native = native;
     this.#resolver = resolver;
     this.#maxPending = options.maxPendingEvents ?? 1_000_000;
+    this.#payloadBytes =
+      options.payloads && options.payloads !== 'off' ? payloadCap(options.payloadBytes) : 0;
+    this.#payloads =
+      this.#payloadBytes > 0 ? new PayloadDecoder({ mode: options.payloads ?? 'meta' }) : undefined;
+    this.#payloads?.on('error', (e) => {
+      if (this.#errors.length < 100) this.#errors.push(e);
+    });
     this.#signal = options.signal;
     this.#wallOffsetNs = wallOffset();
     const self = this;
@@ -158,9 +217,13 @@ export class Sensor implements EventSource {
         'USAGE',
         `ringBufferBytes must be a power of two between 4096 and 2^30, got ${ring}`,
       );
+    const payloadBytes =
+      options.payloads && options.payloads !== 'off' ? payloadCap(options.payloadBytes) : 0;
     const binding = loadBinding();
     const native = new binding.NativeSensor({
       selfTgid: process.pid,
+      payloadBytes,
+      payloadSockets: options.payloadSockets ?? true,
       dedup: options.dedup ?? false,
       ...(ring !== undefined ? { ringBufferBytes: ring } : {}),
       ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
@@ -189,6 +252,12 @@ export class Sensor implements EventSource {
         sensor.watchCgroup(c, { descendants: options.descendants ?? false });
       if (options.watchAll) native.setWatchAll(true);
       native.start((batch, records) => sensor.#onBatch(batch, records));
+      if (payloadBytes > 0) {
+        for (const b of options.tlsBinaries ?? []) sensor.#considerTls(b);
+        for (const pid of sensor.#watchedPids(options))
+          for (const f of candidateFiles(pid)) sensor.#considerTls(f);
+        await Promise.all(sensor.#tlsPending);
+      }
     } catch (e) {
       native.close();
       throw e;
@@ -234,6 +303,92 @@ export class Sensor implements EventSource {
     }
   }
 
+  /** Processes already in the watched cgroups at open (their maps may hold an SSL library). */
+  #watchedPids(options: SensorOptions): number[] {
+    const pids: number[] = [];
+    const visit = (dir: string, depth: number) => {
+      try {
+        for (const p of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n'))
+          if (/^\d+$/.test(p)) pids.push(Number(p));
+        if (options.descendants && depth < 16)
+          for (const d of readdirSync(dir, { withFileTypes: true }))
+            if (d.isDirectory()) visit(join(dir, d.name), depth + 1);
+      } catch {
+        // removed meanwhile
+      }
+    };
+    for (const c of options.cgroups ?? []) {
+      if (typeof c !== 'string' || /^\d+$/.test(c)) continue;
+      visit(isAbsolute(c) && c.startsWith(this.#resolver.root) ? c : join(this.#resolver.root, c), 0);
+    }
+    return pids;
+  }
+
+  /**
+   * Attaches the TLS uprobes to a file once (by device and inode) when it
+   * exports OpenSSL functions. Asynchronous; failures are kept in
+   * {@link Sensor.tlsTargets} with their reason.
+   */
+  #considerTls(file: string): void {
+    if (this.#payloadBytes === 0 || this.#closed) return;
+    let path: string;
+    let key: string;
+    try {
+      path = realpathSync(file);
+      const st = statSync(path);
+      if (!st.isFile()) return;
+      key = `${st.dev}:${st.ino}`;
+    } catch {
+      return; // gone, or only inside another mount namespace
+    }
+    if (this.#tlsSeen.has(key)) return;
+    this.#tlsSeen.add(key);
+    let offsets: Map<string, number>;
+    try {
+      offsets = sslSymbolOffsets(path);
+    } catch {
+      return;
+    }
+    const names = [...offsets.keys()];
+    if (!names.some((f) => f.startsWith('SSL_read')) || !names.some((f) => f.startsWith('SSL_write'))) return;
+    const p = this.#native
+      .attachTls(path, Object.fromEntries(offsets))
+      .then(
+        (functions) => {
+          this.#tls.push({ path, functions: functions as TlsTarget['functions'] });
+        },
+        (e: Error) => {
+          this.#tls.push({ path, functions: [], error: e.message.replace(/^BPF_ATTACH: /, '') });
+        },
+      )
+      .finally(() => this.#tlsPending.delete(p));
+    this.#tlsPending.add(p);
+  }
+
+  /**
+   * Attaches the TLS uprobes to a file now (an executable that exports
+   * OpenSSL's `SSL_*` functions, or an SSL library) and resolves when they are
+   * in place. Payload capture must be on. Files are attached once.
+   *
+   * @example
+   * ```ts
+   * await sensor.attachTls('/usr/lib/x86_64-linux-gnu/libssl.so.3');
+   * console.log(sensor.tlsTargets());
+   * ```
+   */
+  async attachTls(file: string): Promise<readonly TlsTarget[]> {
+    if (this.#payloadBytes === 0)
+      throw new VigilError('USAGE', 'attachTls needs payload capture (the payloads option)');
+    this.#considerTls(file);
+    await Promise.all(this.#tlsPending);
+    return this.tlsTargets();
+  }
+
+  /** Files the TLS uprobes were attached to (or failed to attach to, with the reason). */
+  tlsTargets(): readonly TlsTarget[] {
+    return [...this.#tls];
+  }
+
   #onBatch(batch: Buffer, records: number): void {
     // Records carry CLOCK_MONOTONIC; the wall clock may be slewed or stepped
     // (NTP) while the sensor runs, so the offset is re-read now and then.
@@ -243,7 +398,19 @@ export class Sensor implements EventSource {
       const fresh = wallOffset();
       if (Math.abs(fresh - this.#wallOffsetNs) > 1e6) this.#wallOffsetNs = fresh;
     }
-    const { events, errors, skipped, records: read } = this.#decoder.decode(batch);
+    const { events, errors, skipped, records: read, chunks } = this.#decoder.decode(batch);
+    if (this.#payloadBytes > 0) {
+      for (const ev of events) {
+        if (ev.kind === 'process.exec') this.#considerTls(ev.exe || ev.filename);
+        else if (ev.kind === 'file.open' && ev.result >= 0 && isSslLibraryPath(ev.path))
+          this.#considerTls(ev.path);
+      }
+      const payloads = this.#payloads;
+      if (payloads && chunks.length > 0) {
+        this.#payloadChunks += chunks.length;
+        for (const chunk of chunks) for (const ev of payloads.push(chunk)) events.push(ev);
+      }
+    }
     this.#records += records;
     this.#skipped += skipped;
     // A batch cut short by a malformed header: the records after it are lost too.
@@ -280,14 +447,23 @@ export class Sensor implements EventSource {
 
   stats(): SensorStats {
     const c = this.#final ?? this.#native.counters();
+    const drops: Record<string, number> = {
+      ...this.#drops,
+      'ringbuf-full': c.ringbufFull,
+      'consumer-refused': c.refusedRecords,
+    };
+    if (this.#payloads) {
+      drops['payload-ringbuf-full'] = c.payloadFull;
+      for (const [reason, n] of Object.entries(this.#payloads.stats().skipped))
+        drops[`payload:${reason}`] = n;
+    } else {
+      delete drops['payload-ringbuf-full'];
+    }
     return {
       events: this.#events,
       batches: this.#batches,
-      drops: {
-        ...this.#drops,
-        'ringbuf-full': c.ringbufFull,
-        'consumer-refused': c.refusedRecords,
-      },
+      drops,
+      payloadChunks: this.#payloadChunks,
       records: this.#records,
       deduplicated: c.dedup,
       skipped: this.#skipped,
@@ -301,6 +477,7 @@ export class Sensor implements EventSource {
    */
   async flush(timeoutMs = 2000): Promise<void> {
     if (this.#closed) return this.#closing;
+    await Promise.all(this.#tlsPending);
     const target = this.#native.counters().submitted;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -350,6 +527,12 @@ export class Sensor implements EventSource {
     while (this.#records < c.recordsSent - c.refusedRecords && Date.now() < deadline)
       await new Promise((r) => setImmediate(r));
     this.#final = this.#native.counters();
+    // What the payload decoder still holds (a response cut off by the end) is flushed, marked partial.
+    const rest = this.#payloads?.end() ?? [];
+    if (rest.length > 0) {
+      this.#pending += rest.length;
+      this.#queue.push(rest);
+    }
     this.#closed = true;
     this.#wake();
   }
@@ -357,4 +540,11 @@ export class Sensor implements EventSource {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+function payloadCap(bytes: number | undefined): number {
+  const n = bytes ?? DEFAULT_PAYLOAD_BYTES;
+  if (!Number.isInteger(n) || n < 1 || n > PAYLOAD_MAX_BYTES)
+    throw new VigilError('USAGE', `payloadBytes must be an integer from 1 to ${PAYLOAD_MAX_BYTES}, got ${n}`);
+  return n;
 }

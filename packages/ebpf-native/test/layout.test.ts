@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LAYOUT, MAX_RECORD_BYTES } from '../src/decode/layout.js';
+import { LAYOUT, MAX_RECORD_BYTES, PAYLOAD_MAX_BYTES } from '../src/decode/layout.js';
 import { loadBinding } from '../src/internal/binding.js';
 import { whyNoAddon } from './helpers.js';
 
@@ -16,6 +16,9 @@ describe('record layout', () => {
       expect({ struct: name, ...c[name] }).toEqual({ struct: name, size: ts.size, fields: ts.fields });
     }
     expect(c.constants['scratch']).toBe(MAX_RECORD_BYTES);
+    expect(c.constants['payloadMax']).toBe(PAYLOAD_MAX_BYTES);
+    // A payload record with a full cap still fits the largest record the decoder accepts.
+    expect(LAYOUT.payload.size + PAYLOAD_MAX_BYTES).toBeLessThanOrEqual(MAX_RECORD_BYTES);
   });
 
   it('keeps every body 8-byte aligned and every field inside its struct', () => {

@@ -156,3 +156,41 @@ export function dnsRecord(payload: Buffer, port = 53, h: Partial<HeaderInput> = 
     [[f.payload, payload]],
   );
 }
+
+/** A payload record: `transport` 1 tcp, 2 tls; `len` is what the call moved (default the data's length). */
+export function payloadRecord(
+  data: string | Buffer,
+  p: {
+    conn: bigint;
+    transport: number;
+    direction?: 0 | 1;
+    seq?: number;
+    len?: number;
+    fd?: number;
+    end?: boolean;
+  },
+  h: Partial<HeaderInput> = {},
+): Buffer {
+  const f = LAYOUT.payload.fields;
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+  const ints: [number, 1 | 2 | 4 | 8, number | bigint][] = [
+    [f.conn, 8, p.conn],
+    [f.len, 4, p.len ?? bytes.length],
+    [f.fd, 4, p.fd ?? (p.transport === 2 ? -1 : 5)],
+    [f.seq, 4, p.seq ?? 0],
+    [f.direction, 1, p.direction ?? 0],
+    [f.transport, 1, p.transport],
+  ];
+  if (p.transport === 1) {
+    ints.push([f.family, 2, 2], [f.lport, 2, 40000], [f.rport, 2, 8080]);
+    ints.push([f.laddr, 4, 0x0100007f], [f.raddr, 4, 0x0100007f]);
+  }
+  const rec = buildRecord(
+    { kind: RecordKind.Payload, flags: p.end ? 1 << 4 : 0, ...h },
+    LAYOUT.payload.size,
+    ints,
+    bytes.length > 0 ? [[f.data, bytes]] : [],
+  );
+  if (bytes.length === 0) rec.writeUInt16LE(LAYOUT.payload.size, f.data);
+  return rec;
+}

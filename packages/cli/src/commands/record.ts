@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
-import { DEFAULT_CAPTURE_FLUSH_INTERVAL_MS, VigilError } from '@vigil/core';
-import { assertCapturePrerequisites } from '@vigil/ebpf-native';
+import { DEFAULT_CAPTURE_FLUSH_INTERVAL_MS, PayloadModeSchema, VigilError } from '@vigil/core';
+import { assertCapturePrerequisites, DEFAULT_PAYLOAD_BYTES } from '@vigil/ebpf-native';
 import type { Command } from '../command.js';
 import { DEFAULT_KILL_AFTER_MS, recordRun } from '../record-run.js';
 import { parseDurationSec } from './learn.js';
@@ -21,7 +21,7 @@ export const recordCommand: Command = {
   summary:
     'Run a command in a fresh cgroup and capture everything it and its children do into a capture file',
   usage:
-    '--out FILE [--name NAME] [--kill-after DURATION] [--wait-descendants] [--flush-interval MS] [--dedup] [--ring-buffer BYTES] [--dns-port PORT…] -- CMD [ARG…]',
+    '--out FILE [--name NAME] [--kill-after DURATION] [--wait-descendants] [--flush-interval MS] [--dedup] [--ring-buffer BYTES] [--dns-port PORT…] [--payloads[=meta|content]] [--payload-bytes N] -- CMD [ARG…]',
   description: [
     'Creates a cgroup, starts CMD inside it, records its process, file, network, DNS, privilege, namespace,',
     'ptrace, module, BPF and memfd events until CMD exits, writes the capture (with drop counts in the',
@@ -48,6 +48,12 @@ export const recordCommand: Command = {
     `--flush-interval ms, default ${DEFAULT_CAPTURE_FLUSH_INTERVAL_MS}) and no trailer, and readers report it as incomplete.`,
     'Processes CMD leaves running when it exits (a daemon it forked) are killed, listed on stderr and in',
     "the capture's trailer; with --wait-descendants the recording waits for them to exit instead.",
+    '',
+    'With --payloads, what the workload sends and receives as TLS plaintext (uprobes on SSL_write, SSL_read,',
+    'SSL_write_ex and SSL_read_ex in libssl and in executables exporting them, such as node) and on plaintext',
+    'TCP sockets is decoded into model.call, tool.call and tool.list events (docs/payloads.md). meta (the',
+    'default) keeps names, keys, hashes and sizes; content also keeps prompt, completion and argument text',
+    'with secrets redacted. Raw bytes are never written; the header records the mode and the cap.',
   ].join('\n'),
   options: {
     dedup: { type: 'boolean' },
@@ -57,7 +63,10 @@ export const recordCommand: Command = {
     'kill-after': { type: 'string' },
     'wait-descendants': { type: 'boolean' },
     'flush-interval': { type: 'string' },
+    payloads: { type: 'string' },
+    'payload-bytes': { type: 'string' },
   },
+  bareValues: { payloads: 'meta' },
   optionHelp: {
     out: 'the capture file to write (atomically)',
     name: 'the workload name (id cgroup:/vigil-NAME); default derived from the command',
@@ -67,6 +76,9 @@ export const recordCommand: Command = {
     'kill-after': `how long CMD has to exit after a stop signal before it is killed (e.g. 2.5, 30s, 1m; default ${DEFAULT_KILL_AFTER_MS / 1000}s)`,
     'wait-descendants': 'when CMD exits, wait for the processes it left running instead of killing them',
     'flush-interval': `milliseconds between flushes of the capture to disk (default ${DEFAULT_CAPTURE_FLUSH_INTERVAL_MS}; 0 only when the buffer is full)`,
+    payloads:
+      'decode model and tool calls from TLS and TCP payloads: meta (given bare), content, or off (the default)',
+    'payload-bytes': `bytes kept of one read or write, 1 to 8192 (default ${DEFAULT_PAYLOAD_BYTES}); longer ones are cut and marked`,
   },
   formats: ['vcap'],
   takesCommand: true,
@@ -92,6 +104,15 @@ export const recordCommand: Command = {
       if (flush.trim() === '' || !Number.isInteger(flushIntervalMs) || flushIntervalMs < 0)
         throw new VigilError('USAGE', `--flush-interval takes milliseconds, 0 or more (got '${flush}')`);
     }
+    const modeArg = ctx.args.values['payloads'];
+    const mode = modeArg === undefined ? 'off' : PayloadModeSchema.safeParse(modeArg).data;
+    if (mode === undefined)
+      throw new VigilError('USAGE', `--payloads takes meta, content or off (got '${String(modeArg)}')`);
+    const payloadBytes = positiveInt(ctx.args.values['payload-bytes'], 'payload-bytes');
+    if (payloadBytes !== undefined && payloadBytes > 8192)
+      throw new VigilError('USAGE', `--payload-bytes takes 1 to 8192 (got ${payloadBytes})`);
+    if (payloadBytes !== undefined && mode === 'off')
+      throw new VigilError('USAGE', '--payload-bytes needs --payloads');
     assertCapturePrerequisites();
 
     // The recorder owns its signals: the first stops the command gracefully, the second
@@ -126,6 +147,8 @@ export const recordCommand: Command = {
           dedup: ctx.args.values['dedup'] === true,
           ...(ringBufferBytes !== undefined ? { ringBufferBytes } : {}),
           dnsPorts: dnsPorts.length > 0 ? [53, ...dnsPorts] : [53],
+          payloads: mode,
+          ...(payloadBytes !== undefined ? { payloadBytes } : {}),
         },
       });
       const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);

@@ -20,6 +20,9 @@ const volatile __u32 self_tgid = 0;
 const volatile __u32 dedup_enabled = 0;
 /* Wake the poll thread only when this much is waiting; it also drains on a short timer. */
 const volatile __u64 wakeup_bytes = 0;
+/* Payload capture: the per-event byte cap (0: off), and whether plaintext TCP sockets are read too. */
+const volatile __u32 payload_max = 0;
+const volatile __u32 payload_sockets = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -84,6 +87,10 @@ struct {
 #define AT_FDCWD -100
 
 /* x86-64 syscall numbers. */
+#define NR_read 0
+#define NR_write 1
+#define NR_readv 19
+#define NR_writev 20
 #define NR_open 2
 #define NR_connect 42
 #define NR_accept 43
@@ -328,6 +335,8 @@ static __always_inline void submit(__u8 *rec, __u32 size, bool dedupable)
 
 static __always_inline bool interesting(long nr)
 {
+	if (payload_sockets && (nr == NR_read || nr == NR_write || nr == NR_readv || nr == NR_writev))
+		return true;
 	switch (nr) {
 	case NR_open:
 	case NR_openat:
@@ -862,6 +871,362 @@ static __always_inline int on_memfd(__u8 *rec, long nr, struct pt_regs *regs, lo
 	return 0;
 }
 
+/* ---------------------------------------------------------------- payloads */
+
+struct pl_scratch {
+	__u8 buf[VIGIL_PAYLOAD_SCRATCH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_scratch);
+} pl_scratch_map SEC(".maps");
+
+/* One stream of one process: the TLS session or the socket, per direction sequence numbers. */
+struct pl_conn_key {
+	__u64 id;
+	__u32 tgid;
+	__u32 transport;
+};
+
+#define PL_STATE_PLAIN 1
+#define PL_STATE_TLS 2 /* a socket that carries TLS records: its plaintext comes from the uprobes */
+
+struct pl_conn {
+	__u32 seq[2];
+	__u32 state;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pl_conn_key);
+	__type(value, struct pl_conn);
+} pl_conns SEC(".maps");
+
+/* Arguments of an SSL_* call in flight, by thread, for its uretprobe. */
+struct pl_ssl_args {
+	__u64 ssl;
+	__u64 buf;
+	__u64 outlen; /* the _ex variants: where the byte count is written */
+	__u32 call;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct pl_ssl_args);
+} pl_ssl_args_map SEC(".maps");
+
+#define PL_DATA (sizeof(struct vigil_payload))
+#define PL_SOCK_STREAM 1
+#define IPPROTO_TCP 6
+
+static __always_inline __u8 *pl_buf(void)
+{
+	__u32 zero = 0;
+	struct pl_scratch *s = bpf_map_lookup_elem(&pl_scratch_map, &zero);
+	return s ? s->buf : NULL;
+}
+
+/* Copies up to `n` user bytes after `used` bytes of data; returns the new count (at most payload_max). */
+static __always_inline __u32 pl_copy(__u8 *rec, __u32 used, const void *src, __u64 n)
+{
+	__u32 cap = payload_max > VIGIL_PAYLOAD_MAX ? VIGIL_PAYLOAD_MAX : payload_max;
+	if (used >= cap || !src)
+		return used;
+	if (n > cap - used)
+		n = cap - used;
+	if (n > VIGIL_PAYLOAD_MAX)
+		n = VIGIL_PAYLOAD_MAX;
+	if (n == 0)
+		return used;
+	if (bpf_probe_read_user(rec + PL_DATA + (used & (VIGIL_PAYLOAD_MAX - 1)), n & (VIGIL_PAYLOAD_MAX * 2 - 1), src) !=
+	    0)
+		return used;
+	return used + n;
+}
+
+/* Copies the first `total` bytes spread over a user iovec array. */
+static __always_inline __u32 pl_copy_iov(__u8 *rec, const struct iovec *uiov, __u64 iovcnt, __u64 total)
+{
+	__u32 used = 0;
+	for (int i = 0; i < VIGIL_PAYLOAD_IOV; i++) {
+		if ((__u64)i >= iovcnt || total == 0 || used >= payload_max)
+			break;
+		struct iovec iov = {};
+		if (bpf_probe_read_user(&iov, sizeof(iov), &uiov[i]) != 0)
+			break;
+		__u64 n = iov.iov_len < total ? iov.iov_len : total;
+		used = pl_copy(rec, used, iov.iov_base, n);
+		total -= n;
+	}
+	return used;
+}
+
+static __always_inline struct vigil_payload *pl_start(__u8 *rec, __u64 cgid, __u64 conn, __u8 transport,
+						      __u8 direction, __u32 call, __u32 len, __s32 fd)
+{
+	struct vigil_payload *e = (struct vigil_payload *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->h, VIGIL_PAYLOAD, cgid);
+	e->conn = conn;
+	e->transport = transport;
+	e->direction = direction;
+	e->call = call;
+	e->len = len;
+	e->fd = fd;
+	e->data.off = PL_DATA;
+	return e;
+}
+
+/* Numbers the record in its stream and sends it; `used` bytes of data follow the fixed part. */
+static __always_inline void pl_submit(__u8 *rec, __u32 used, struct pl_conn *c)
+{
+	struct vigil_payload *e = (struct vigil_payload *)rec;
+	if (used > VIGIL_PAYLOAD_MAX)
+		used = VIGIL_PAYLOAD_MAX;
+	e->data.len = used;
+	if (used < e->len)
+		e->h.flags |= VIGIL_F_TRUNCATED;
+	if (c) {
+		__u32 d = e->direction & 1;
+		e->seq = c->seq[d];
+		c->seq[d] += 1; /* also when the record is lost: the gap tells user space */
+	}
+	/* size is at most PL_DATA + VIGIL_PAYLOAD_MAX; the mask (kept from the optimiser) tells the verifier. */
+	__u32 size = PL_DATA + used;
+	barrier_var(size);
+	size &= VIGIL_SCRATCH - 1;
+	for (int i = 0; i < 8; i++)
+		rec[size + i] = 0;
+	size = (size + 7) & ~7u;
+	e->h.size = size;
+	__u64 flags = 0;
+	if (wakeup_bytes)
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										      : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), flags) != 0) {
+		count(VIGIL_CNT_PAYLOAD_FULL);
+		return;
+	}
+	count(VIGIL_CNT_SUBMITTED);
+}
+
+static __always_inline struct pl_conn *pl_conn_of(__u64 id, __u32 transport, bool create)
+{
+	struct pl_conn_key key = {};
+	key.id = id;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.transport = transport;
+	struct pl_conn *c = bpf_map_lookup_elem(&pl_conns, &key);
+	if (c || !create)
+		return c;
+	struct pl_conn fresh = {};
+	bpf_map_update_elem(&pl_conns, &key, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&pl_conns, &key);
+}
+
+static __always_inline void pl_conn_forget(__u64 id, __u32 transport)
+{
+	struct pl_conn_key key = {};
+	key.id = id;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.transport = transport;
+	bpf_map_delete_elem(&pl_conns, &key);
+}
+
+/*
+ * read/write/readv/writev/sendto/recvfrom/sendmsg/recvmsg on a TCP socket.
+ * Returns 1 when the descriptor was a TCP socket (handled here), 0 otherwise.
+ */
+static __always_inline int on_payload_syscall(long nr, struct pt_regs *regs, long ret, __u64 cgid)
+{
+	int fd = BPF_CORE_READ(regs, di);
+	struct file *f = file_from_fd(fd);
+	if (!f)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	umode_t mode = BPF_CORE_READ(inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	if (!sock || BPF_CORE_READ(sock, type) != PL_SOCK_STREAM)
+		return 0;
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	bool ingress = nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg;
+	__u64 ino = BPF_CORE_READ(inode, i_ino);
+	if (ret < 0 || (ret == 0 && !ingress))
+		return 1;
+	if (ret == 0) {
+		/* EOF on a stream seen before: tell the decoder it ended. */
+		struct pl_conn *c = pl_conn_of(ino, VIGIL_PL_TCP, false);
+		if (!c || c->state != PL_STATE_PLAIN)
+			return 1;
+		__u8 *rec = pl_buf();
+		if (!rec)
+			return 1;
+		struct vigil_payload *e = pl_start(rec, cgid, ino, VIGIL_PL_TCP, 1, nr, 0, fd);
+		e->h.flags |= VIGIL_F_PAYLOAD_END;
+		e->family = family;
+		pl_submit(rec, 0, c);
+		pl_conn_forget(ino, VIGIL_PL_TCP);
+		return 1;
+	}
+	struct pl_conn *c = pl_conn_of(ino, VIGIL_PL_TCP, true);
+	if (!c || c->state == PL_STATE_TLS)
+		return 1;
+	__u8 *rec = pl_buf();
+	if (!rec)
+		return 1;
+	pl_start(rec, cgid, ino, VIGIL_PL_TCP, ingress ? 1 : 0, nr, ret, fd);
+	__u32 used = 0;
+	if (nr == NR_read || nr == NR_write || nr == NR_sendto || nr == NR_recvfrom) {
+		used = pl_copy(rec, 0, (void *)BPF_CORE_READ(regs, si), ret);
+	} else if (nr == NR_readv || nr == NR_writev) {
+		used = pl_copy_iov(rec, (const struct iovec *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx), ret);
+	} else {
+		struct user_msghdr msg = {};
+		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)BPF_CORE_READ(regs, si)) == 0)
+			used = pl_copy_iov(rec, msg.msg_iov, msg.msg_iovlen, ret);
+	}
+	if (c->state == 0) {
+		/* The first bytes seen: a TLS record header (handshake, or application data of a
+		 * session already running) means ciphertext, which the uprobes see in plaintext. */
+		__u8 b0 = rec[PL_DATA], b1 = rec[PL_DATA + 1];
+		c->state = used >= 3 && b0 >= 0x14 && b0 <= 0x17 && b1 == 0x03 ? PL_STATE_TLS : PL_STATE_PLAIN;
+		if (c->state == PL_STATE_TLS)
+			return 1;
+	}
+	struct vigil_payload *e = (struct vigil_payload *)rec;
+	e->family = family;
+	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET) {
+		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__builtin_memcpy(e->laddr, &a, 4);
+		a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(e->raddr, &a, 4);
+	} else {
+		BPF_CORE_READ_INTO(&e->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&e->raddr, sk, __sk_common.skc_v6_daddr);
+	}
+	pl_submit(rec, used, c);
+	return 1;
+}
+
+/* TLS plaintext: uprobes on SSL_write/SSL_read(_ex), attached per file by user space. */
+
+static __always_inline bool pl_self(void)
+{
+	return self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid;
+}
+
+static __always_inline int ssl_enter(void *ssl, const void *buf, void *outlen, __u32 call)
+{
+	if (!payload_max || pl_self())
+		return 0;
+	if (!cgroup_watched(bpf_get_current_cgroup_id()))
+		return 0;
+	struct pl_ssl_args a = {};
+	a.ssl = (__u64)ssl;
+	a.buf = (__u64)buf;
+	a.outlen = (__u64)outlen;
+	a.call = call;
+	__u64 id = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&pl_ssl_args_map, &id, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(vigil_ssl_write, void *ssl, const void *buf, int num)
+{
+	return ssl_enter(ssl, buf, NULL, VIGIL_PL_SSL_WRITE);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(vigil_ssl_write_ex, void *ssl, const void *buf, __u64 num, __u64 *written)
+{
+	return ssl_enter(ssl, buf, written, VIGIL_PL_SSL_WRITE_EX);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(vigil_ssl_read, void *ssl, void *buf, int num)
+{
+	return ssl_enter(ssl, buf, NULL, VIGIL_PL_SSL_READ);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(vigil_ssl_read_ex, void *ssl, void *buf, __u64 num, __u64 *readbytes)
+{
+	return ssl_enter(ssl, buf, readbytes, VIGIL_PL_SSL_READ_EX);
+}
+
+/* One return probe serves the four: the entry saved which call it was. */
+SEC("uretprobe")
+int BPF_KRETPROBE(vigil_ssl_ret, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pl_ssl_args *ap = bpf_map_lookup_elem(&pl_ssl_args_map, &id);
+	if (!ap)
+		return 0;
+	struct pl_ssl_args a = *ap;
+	bpf_map_delete_elem(&pl_ssl_args_map, &id);
+	__u64 n = 0;
+	if (a.call == VIGIL_PL_SSL_WRITE_EX || a.call == VIGIL_PL_SSL_READ_EX) {
+		if ((int)ret != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)a.outlen) != 0)
+			return 0;
+	} else {
+		if ((int)ret <= 0)
+			return 0;
+		n = (int)ret;
+	}
+	if (n == 0)
+		return 0;
+	__u8 *rec = pl_buf();
+	if (!rec)
+		return 0;
+	struct pl_conn *c = pl_conn_of(a.ssl, VIGIL_PL_TLS, true);
+	bool ingress = a.call == VIGIL_PL_SSL_READ || a.call == VIGIL_PL_SSL_READ_EX;
+	pl_start(rec, bpf_get_current_cgroup_id(), a.ssl, VIGIL_PL_TLS, ingress ? 1 : 0, a.call,
+		 n > 0xffffffffULL ? 0xffffffffU : (__u32)n, -1);
+	__u32 used = pl_copy(rec, 0, (void *)a.buf, n);
+	pl_submit(rec, used, c);
+	return 0;
+}
+
+/* SSL_free ends the session: its address may be reused by the next one. */
+SEC("uprobe")
+int BPF_KPROBE(vigil_ssl_free, void *ssl)
+{
+	if (!payload_max || pl_self())
+		return 0;
+	struct pl_conn *c = pl_conn_of((__u64)ssl, VIGIL_PL_TLS, false);
+	if (!c)
+		return 0;
+	__u64 cgid = bpf_get_current_cgroup_id();
+	if (!cgroup_watched(cgid))
+		return 0;
+	__u8 *rec = pl_buf();
+	if (!rec)
+		return 0;
+	struct vigil_payload *e = pl_start(rec, cgid, (__u64)ssl, VIGIL_PL_TLS, 1, VIGIL_PL_SSL_FREE, 0, -1);
+	e->h.flags |= VIGIL_F_PAYLOAD_END;
+	pl_submit(rec, 0, c);
+	pl_conn_forget((__u64)ssl, VIGIL_PL_TLS);
+	return 0;
+}
+
 /*
  * Runs on every syscall exit on the machine, so the path for syscalls Vigil
  * does not capture is kept short: tp_btf gives a typed pt_regs pointer, read
@@ -892,11 +1257,19 @@ int BPF_PROG(vigil_sys_exit, struct pt_regs *regs, long ret)
 	case NR_bind:
 	case NR_listen:
 		return on_net(rec, nr, regs, ret, cgid);
+	case NR_read:
+	case NR_write:
+	case NR_readv:
+	case NR_writev:
+		return on_payload_syscall(nr, regs, ret, cgid);
 	case NR_sendto:
 	case NR_sendmsg:
-	case NR_sendmmsg:
 	case NR_recvfrom:
 	case NR_recvmsg:
+		if (payload_sockets && on_payload_syscall(nr, regs, ret, cgid))
+			return 0;
+		return on_dns(rec, nr, regs, ret, cgid);
+	case NR_sendmmsg:
 	case NR_recvmmsg:
 		return on_dns(rec, nr, regs, ret, cgid);
 	case NR_ptrace:

@@ -35,6 +35,8 @@ enum vigil_kind {
 	VIGIL_BPF = 14,
 	VIGIL_MEMFD = 15,
 	VIGIL_KIND_MAX = 16,
+	/* 16 is an enforcement decision (VIGIL_ENFORCE), on the enforcer's own ring buffer. */
+	VIGIL_PAYLOAD = 17, /* bytes a watched process read or wrote (opt-in payload capture) */
 };
 
 /* vigil_hdr.flags */
@@ -42,6 +44,7 @@ enum vigil_kind {
 #define VIGIL_F_FILELESS (1u << 1)      /* exec: the binary had no link (memfd, deleted) */
 #define VIGIL_F_ARGV_TRUNCATED (1u << 2) /* exec: argv longer than VIGIL_ARGV_MAX */
 #define VIGIL_F_DNS_RESPONSE (1u << 3)   /* dns: a datagram received from a DNS port, not one sent */
+#define VIGIL_F_PAYLOAD_END (1u << 4)    /* payload: the stream ended (EOF read, SSL_free); no bytes */
 
 /* Limits of variable-length data. */
 #define VIGIL_PATH_MAX 512
@@ -51,12 +54,16 @@ enum vigil_kind {
 #define VIGIL_DNS_MAX 512
 #define VIGIL_SCRATCH 16384
 #define VIGIL_STR_AREA_MAX 8192
+#define VIGIL_PAYLOAD_MAX 8192     /* largest per-event payload cap */
+#define VIGIL_PAYLOAD_SCRATCH 32768 /* per-CPU buffer payload records are built in */
+#define VIGIL_PAYLOAD_IOV 8         /* iovecs of a readv/writev/sendmsg/recvmsg looked at */
 
 /* Per-CPU counters (index into the `counters` map). */
 enum vigil_counter {
 	VIGIL_CNT_SUBMITTED = 0,   /* records written to the ring buffer */
 	VIGIL_CNT_RINGBUF_FULL = 1, /* records lost: ring buffer full */
 	VIGIL_CNT_DEDUP = 2,       /* records suppressed as repeats (not a loss) */
+	VIGIL_CNT_PAYLOAD_FULL = 3, /* payload records lost: ring buffer full */
 	VIGIL_CNT_MAX = 4,
 };
 
@@ -187,6 +194,48 @@ struct vigil_memfd {
 	__s32 result;
 	__u32 flags;
 	struct vigil_str name;
+};
+
+/* vigil_payload.transport */
+enum vigil_pl_transport {
+	VIGIL_PL_TCP = 1, /* a plaintext TCP socket */
+	VIGIL_PL_TLS = 2, /* plaintext at the SSL_read/SSL_write boundary (uprobes) */
+	VIGIL_PL_PIPE = 3,
+	VIGIL_PL_UNIX = 4,
+};
+
+/* vigil_payload.call: what produced the bytes (a syscall number, or one of these for uprobes). */
+enum vigil_pl_call {
+	VIGIL_PL_SSL_WRITE = 1000,
+	VIGIL_PL_SSL_WRITE_EX = 1001,
+	VIGIL_PL_SSL_READ = 1002,
+	VIGIL_PL_SSL_READ_EX = 1003,
+	VIGIL_PL_SSL_FREE = 1004,
+};
+
+/*
+ * One completed read or write of a watched process (or the end of its
+ * stream), taken on return so `len` is what the call really moved. `data`
+ * holds the first bytes, at most the configured cap (VIGIL_F_TRUNCATED when
+ * cut). `seq` counts per stream and direction in the kernel, so a record lost
+ * to a full ring buffer shows as a gap.
+ */
+struct vigil_payload {
+	struct vigil_hdr h;
+	__u64 conn;       /* TLS: the SSL* address; sockets: the socket's inode number */
+	__u32 len;        /* bytes the call moved (its return value) */
+	__s32 fd;         /* -1 for TLS */
+	__u32 seq;
+	__u8 direction;   /* 0: the process wrote (egress); 1: it read (ingress) */
+	__u8 transport;   /* enum vigil_pl_transport */
+	__u16 family;     /* AF_INET / AF_INET6 for sockets, else 0 */
+	__u16 lport;      /* host order */
+	__u16 rport;
+	__u32 call;       /* syscall number or enum vigil_pl_call */
+	__u8 laddr[16];   /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
+	struct vigil_str data;
+	__u32 pad;
 };
 
 /* Key of the dedup LRU map. */

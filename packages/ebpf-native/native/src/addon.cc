@@ -39,6 +39,7 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
                            InstanceMethod<&NativeSensor::Unwatch>("unwatch"),
                            InstanceMethod<&NativeSensor::SetWatchAll>("setWatchAll"),
                            InstanceMethod<&NativeSensor::SetDnsPorts>("setDnsPorts"),
+                           InstanceMethod<&NativeSensor::AttachTls>("attachTls"),
                            InstanceMethod<&NativeSensor::Counters>("counters"),
                            InstanceMethod<&NativeSensor::ProgramIds>("programIds"),
                            InstanceMethod<&NativeSensor::Close>("close"),
@@ -53,6 +54,8 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     if (opts.Has("selfTgid")) self_tgid_ = opts.Get("selfTgid").As<Napi::Number>().Uint32Value();
     if (opts.Has("batchBytes")) batch_bytes_ = opts.Get("batchBytes").As<Napi::Number>().Uint32Value();
     if (opts.Has("flushMs")) flush_ms_ = opts.Get("flushMs").As<Napi::Number>().Uint32Value();
+    if (opts.Has("payloadBytes")) payload_bytes_ = opts.Get("payloadBytes").As<Napi::Number>().Uint32Value();
+    if (opts.Has("payloadSockets")) payload_sockets_ = opts.Get("payloadSockets").ToBoolean();
     if (opts.Has("maxQueuedBatches"))
       max_queue_ = opts.Get("maxQueuedBatches").As<Napi::Number>().Uint32Value();
   }
@@ -84,6 +87,14 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     if (!skel_) return "open of the BPF object failed: " + ErrText(errno) + log.Tail();
     skel_->rodata->self_tgid = self_tgid_;
     skel_->rodata->dedup_enabled = dedup_ ? 1 : 0;
+    skel_->rodata->payload_max = payload_bytes_ > VIGIL_PAYLOAD_MAX ? VIGIL_PAYLOAD_MAX : payload_bytes_;
+    skel_->rodata->payload_sockets = payload_bytes_ > 0 && payload_sockets_ ? 1 : 0;
+    // The TLS uprobes are attached per file by attachTls(), never by the skeleton; without
+    // payload capture they are not even loaded.
+    for (bpf_program* p : TlsPrograms()) {
+      bpf_program__set_autoattach(p, false);
+      if (payload_bytes_ == 0) bpf_program__set_autoload(p, false);
+    }
     // Batch wake-ups: an eighth of the ring buffer, drained on a timer in between.
     skel_->rodata->wakeup_bytes = (ring_bytes_ > 0 ? ring_bytes_ : 8u * 1024 * 1024) / 8;
     if (ring_bytes_ > 0) {
@@ -108,6 +119,110 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     }
     loading_ = true;
     auto* w = new LoadWorker(info.Env(), this);
+    auto p = w->Promise();
+    w->Queue();
+    return p;
+  }
+
+  std::vector<bpf_program*> TlsPrograms() {
+    return {skel_->progs.vigil_ssl_write, skel_->progs.vigil_ssl_write_ex, skel_->progs.vigil_ssl_read,
+            skel_->progs.vigil_ssl_read_ex, skel_->progs.vigil_ssl_ret, skel_->progs.vigil_ssl_free};
+  }
+
+  // Attaches the SSL_* uprobes to one file (every process that maps it; the programs
+  // filter by cgroup). Off the JS thread: libbpf reads the file's symbol tables.
+  class AttachTlsWorker : public Napi::AsyncWorker {
+   public:
+    AttachTlsWorker(Napi::Env env, NativeSensor* s, std::string path, std::vector<std::pair<std::string, size_t>> offsets)
+        : Napi::AsyncWorker(env, "vigil-attach-tls"),
+          sensor_(s),
+          path_(std::move(path)),
+          offsets_(std::move(offsets)),
+          deferred_(Napi::Promise::Deferred::New(env)) {}
+    Napi::Promise Promise() { return deferred_.Promise(); }
+    void Execute() override {
+      std::string err = sensor_->DoAttachTls(path_, offsets_, attached_);
+      if (!err.empty()) SetError(err);
+    }
+    void OnOK() override {
+      Napi::Array out = Napi::Array::New(Env(), attached_.size());
+      for (uint32_t i = 0; i < attached_.size(); i++) out.Set(i, Napi::String::New(Env(), attached_[i]));
+      deferred_.Resolve(out);
+    }
+    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+   private:
+    NativeSensor* sensor_;
+    std::string path_;
+    std::vector<std::pair<std::string, size_t>> offsets_;
+    std::vector<std::string> attached_;
+    Napi::Promise::Deferred deferred_;
+  };
+
+  // `offsets`: file offsets of the functions (resolved from the ELF by the caller), by name;
+  // a function not listed is not attached.
+  std::string DoAttachTls(const std::string& path, const std::vector<std::pair<std::string, size_t>>& offsets,
+                          std::vector<std::string>& attached) {
+    std::lock_guard<std::mutex> lock(links_mu_);
+    if (!skel_) return "sensor closed";
+    LibbpfLog log;
+    struct Target {
+      const char* func;
+      bpf_program* entry;
+    };
+    const Target targets[] = {{"SSL_write", skel_->progs.vigil_ssl_write},
+                              {"SSL_write_ex", skel_->progs.vigil_ssl_write_ex},
+                              {"SSL_read", skel_->progs.vigil_ssl_read},
+                              {"SSL_read_ex", skel_->progs.vigil_ssl_read_ex},
+                              {"SSL_free", skel_->progs.vigil_ssl_free}};
+    std::string first_err;
+    for (const Target& t : targets) {
+      size_t offset = 0;
+      bool listed = false;
+      for (auto& [name, off] : offsets)
+        if (name == t.func) {
+          offset = off;
+          listed = true;
+        }
+      if (!listed) continue;
+      LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .retprobe = false);
+      bpf_link* in = bpf_program__attach_uprobe_opts(t.entry, -1, path.c_str(), offset, &entry_opts);
+      if (!in) {
+        if (first_err.empty()) first_err = std::string(t.func) + ": " + ErrText(errno);
+        continue;
+      }
+      bpf_link* out = nullptr;
+      if (t.entry != skel_->progs.vigil_ssl_free) {
+        LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true);
+        out = bpf_program__attach_uprobe_opts(skel_->progs.vigil_ssl_ret, -1, path.c_str(), offset, &ret_opts);
+        if (!out) {
+          if (first_err.empty()) first_err = std::string(t.func) + " (return): " + ErrText(errno);
+          bpf_link__destroy(in);
+          continue;
+        }
+      }
+      links_.push_back(in);
+      if (out) links_.push_back(out);
+      attached.push_back(t.func);
+    }
+    if (attached.empty()) return "BPF_ATTACH: no SSL_* uprobe attached to " + path + ": " + first_err + log.Tail();
+    return "";
+  }
+
+  Napi::Value AttachTls(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RequireLoaded(env);
+    if (payload_bytes_ == 0) throw Napi::Error::New(env, "attachTls: payload capture is off");
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsObject())
+      throw Napi::TypeError::New(env, "attachTls(path, { SSL_write: offset, ... })");
+    std::vector<std::pair<std::string, size_t>> offsets;
+    Napi::Object o = info[1].As<Napi::Object>();
+    Napi::Array names = o.GetPropertyNames();
+    for (uint32_t i = 0; i < names.Length(); i++) {
+      std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+      offsets.emplace_back(name, static_cast<size_t>(o.Get(name).As<Napi::Number>().Int64Value()));
+    }
+    auto* w = new AttachTlsWorker(env, this, info[0].As<Napi::String>().Utf8Value(), std::move(offsets));
     auto p = w->Promise();
     w->Queue();
     return p;
@@ -263,6 +378,7 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     o.Set("submitted", Napi::Number::New(env, static_cast<double>(sums[VIGIL_CNT_SUBMITTED])));
     o.Set("ringbufFull", Napi::Number::New(env, static_cast<double>(sums[VIGIL_CNT_RINGBUF_FULL])));
     o.Set("dedup", Napi::Number::New(env, static_cast<double>(sums[VIGIL_CNT_DEDUP])));
+    o.Set("payloadFull", Napi::Number::New(env, static_cast<double>(sums[VIGIL_CNT_PAYLOAD_FULL])));
     o.Set("batchesSent", Napi::Number::New(env, static_cast<double>(batches_sent_.load())));
     o.Set("recordsSent", Napi::Number::New(env, static_cast<double>(records_sent_.load())));
     o.Set("refusedRecords", Napi::Number::New(env, static_cast<double>(refused_records_.load())));
@@ -304,6 +420,11 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
       ring_buffer__free(rb_);
       rb_ = nullptr;
     }
+    {
+      std::lock_guard<std::mutex> lock(links_mu_);
+      for (bpf_link* l : links_) bpf_link__destroy(l);
+      links_.clear();
+    }
     if (skel_) {
       // Keep the final counters readable after close.
       int ncpu = libbpf_num_possible_cpus();
@@ -314,6 +435,7 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
                                  vals.size() * sizeof(uint64_t), 0) == 0)
           for (auto v : vals) final_counters_[i] += v;
       }
+      std::lock_guard<std::mutex> lock(links_mu_);
       vigil_capture_bpf__destroy(skel_);
       skel_ = nullptr;
     }
@@ -336,6 +458,10 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
   bool watch_all_ = false;
   bool subtrees_ = false;
   uint32_t self_tgid_ = 0;
+  uint32_t payload_bytes_ = 0;
+  bool payload_sockets_ = true;
+  std::mutex links_mu_;
+  std::vector<bpf_link*> links_;
   uint32_t batch_bytes_ = 256 * 1024;
   uint32_t max_queue_ = 256;
   uint32_t flush_ms_ = 10;
@@ -388,6 +514,11 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
       {F(vigil_enforce, op), F(vigil_enforce, action), F(vigil_enforce, policy), F(vigil_enforce, mode),
        F(vigil_enforce, target_cgroup), F(vigil_enforce, family), F(vigil_enforce, rport), F(vigil_enforce, protocol),
        F(vigil_enforce, raddr), F(vigil_enforce, dev), F(vigil_enforce, ino), F(vigil_enforce, path)});
+  add("payload", sizeof(vigil_payload),
+      {F(vigil_payload, conn), F(vigil_payload, len), F(vigil_payload, fd), F(vigil_payload, seq),
+       F(vigil_payload, direction), F(vigil_payload, transport), F(vigil_payload, family), F(vigil_payload, lport),
+       F(vigil_payload, rport), F(vigil_payload, call), F(vigil_payload, laddr), F(vigil_payload, raddr),
+       F(vigil_payload, data)});
   add("str", sizeof(vigil_str), {F(vigil_str, off), F(vigil_str, len)});
 #undef F
   Napi::Object consts = Napi::Object::New(env);
@@ -396,6 +527,7 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
   consts.Set("argvMax", VIGIL_ARGV_MAX);
   consts.Set("dnsMax", VIGIL_DNS_MAX);
   consts.Set("scratch", VIGIL_SCRATCH);
+  consts.Set("payloadMax", VIGIL_PAYLOAD_MAX);
   out.Set("constants", consts);
   return out;
 }

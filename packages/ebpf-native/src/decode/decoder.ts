@@ -1,8 +1,16 @@
 import { readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
-import { VigilError, type VigilEvent, type WorkloadRef } from '@vigil/core';
+import { type PayloadChunk, VigilError, type VigilEvent, type WorkloadRef } from '@vigil/core';
 import { type DnsAnswer, type DnsQuestion, parseDnsQuery, parseDnsResponse } from './dns.js';
-import { FIXED_SIZE, HDR, LAYOUT, MAX_RECORD_BYTES, RecordFlag, RecordKind } from './layout.js';
+import {
+  FIXED_SIZE,
+  HDR,
+  LAYOUT,
+  MAX_RECORD_BYTES,
+  PayloadTransportCode,
+  RecordFlag,
+  RecordKind,
+} from './layout.js';
 import { BPF_PROG_TYPES, capabilityNames, NAMESPACE_FLAGS, PTRACE_REQUESTS, SYSCALL_NAMES } from './names.js';
 
 /**
@@ -38,6 +46,11 @@ export interface DecodedBatch {
   readonly records: number;
   /** Well-formed records that describe nothing the event model carries (e.g. a netlink connect). */
   readonly skipped: number;
+  /**
+   * Payload records (opt-in payload capture), in ring-buffer order: the input of a
+   * `PayloadDecoder` from `@vigil/core`, not events themselves.
+   */
+  readonly chunks: PayloadChunk[];
 }
 
 const AF_UNIX = 1;
@@ -63,6 +76,7 @@ const STRING_FIELDS: Readonly<Record<number, readonly string[]>> = {
   [RecordKind.Ns]: ['source', 'target', 'fstype'],
   [RecordKind.Module]: ['name'],
   [RecordKind.Memfd]: ['name'],
+  [RecordKind.Payload]: ['data'],
 };
 const BODY: Readonly<Record<number, Readonly<Record<string, number>>>> = {
   [RecordKind.Exec]: LAYOUT.exec.fields,
@@ -75,6 +89,13 @@ const BODY: Readonly<Record<number, Readonly<Record<string, number>>>> = {
   [RecordKind.Ns]: LAYOUT.ns.fields,
   [RecordKind.Module]: LAYOUT.module.fields,
   [RecordKind.Memfd]: LAYOUT.memfd.fields,
+  [RecordKind.Payload]: LAYOUT.payload.fields,
+};
+const TRANSPORTS: Readonly<Record<number, PayloadChunk['transport']>> = {
+  [PayloadTransportCode.Tcp]: 'tcp',
+  [PayloadTransportCode.Tls]: 'tls',
+  [PayloadTransportCode.Pipe]: 'pipe',
+  [PayloadTransportCode.Unix]: 'unix',
 };
 
 function defaultReadExe(pid: number): string {
@@ -145,6 +166,7 @@ export class RecordDecoder {
   decode(buf: Buffer): DecodedBatch {
     const events: VigilEvent[] = [];
     const errors: VigilError[] = [];
+    const chunks: PayloadChunk[] = [];
     let records = 0;
     let skipped = 0;
     let off = 0;
@@ -176,16 +198,54 @@ export class RecordDecoder {
       try {
         this.#checkStrings(rec, kind, fixed, off);
         this.#base = off;
-        const ev = this.#event(rec, kind);
-        if (ev) events.push(ev as unknown as VigilEvent);
-        else skipped++;
+        if (kind === RecordKind.Payload) {
+          chunks.push(this.#chunk(rec));
+        } else {
+          const ev = this.#event(rec, kind);
+          if (ev) events.push(ev as unknown as VigilEvent);
+          else skipped++;
+        }
       } catch (e) {
         if (e instanceof VigilError) errors.push(e);
         else throw e;
       }
       off += size;
     }
-    return { events, errors, records, skipped };
+    return { events, errors, records, skipped, chunks };
+  }
+
+  /** A payload record as a chunk; connection ids follow `docs/payloads.md`. */
+  #chunk(rec: Buffer): PayloadChunk {
+    const f = LAYOUT.payload.fields;
+    const flags = rec.readUInt32LE(4);
+    const code = rec[f.transport]!;
+    const transport = TRANSPORTS[code];
+    if (transport === undefined)
+      throw this.#err(this.#base + f.transport, `payload record with unknown transport ${code}`);
+    const env = this.#envelope(rec) as Fields & { pid: number };
+    const conn = rec.readBigUInt64LE(f.conn);
+    const fd = rec.readInt32LE(f.fd);
+    const so = rec.readUInt16LE(f.data);
+    const len = rec.readUInt16LE(f.data + 2);
+    // A copy: the batch buffer is released as soon as possible.
+    const bytes = new Uint8Array(len);
+    if (len > 0) rec.copy(bytes, 0, so, so + len);
+    env['connection'] =
+      transport === 'tls' ? `tls:${env.pid}:${conn.toString(16)}` : `${transport}:${env.pid}:${fd}:${conn}`;
+    env['direction'] = rec[f.direction] === 1 ? 'ingress' : 'egress';
+    env['transport'] = transport;
+    env['seq'] = rec.readUInt32LE(f.seq);
+    env['bytes'] = bytes;
+    env['originalLength'] = rec.readUInt32LE(f.len);
+    if (fd >= 0) env['fd'] = fd;
+    const family = rec.readUInt16LE(f.family);
+    if (family === AF_INET || family === AF_INET6) {
+      const addr = (at: number) => (family === AF_INET6 ? ipv6(rec, at) : ipv4(rec, at));
+      env['local'] = { addr: addr(f.laddr), port: rec.readUInt16LE(f.lport) };
+      env['peer'] = { addr: addr(f.raddr), port: rec.readUInt16LE(f.rport) };
+    }
+    if ((flags & RecordFlag.PayloadEnd) !== 0) env['end'] = true;
+    return env as unknown as PayloadChunk;
   }
 
   #err(offset: number, message: string): VigilError {

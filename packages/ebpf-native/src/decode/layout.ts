@@ -21,6 +21,7 @@ export const RecordKind = {
   Module: 13,
   Bpf: 14,
   Memfd: 15,
+  Payload: 17,
 } as const;
 
 /**
@@ -36,7 +37,14 @@ export const RecordFlag = {
   Fileless: 1 << 1,
   ArgvTruncated: 1 << 2,
   DnsResponse: 1 << 3,
+  PayloadEnd: 1 << 4,
 } as const;
+
+/** `vigil_payload.transport`. */
+export const PayloadTransportCode = { Tcp: 1, Tls: 2, Pipe: 3, Unix: 4 } as const;
+
+/** Largest per-event payload cap the kernel side takes (`VIGIL_PAYLOAD_MAX`). */
+export const PAYLOAD_MAX_BYTES = 8192;
 
 /** A struct's size and field offsets, as the C compiler lays it out. */
 export interface StructLayout {
@@ -108,6 +116,24 @@ export const LAYOUT = {
   module: { size: 72, fields: { result: 56, syscall: 60, name: 64 } },
   bpf: { size: 88, fields: { result: 56, cmd: 60, prog_type: 64, prog_name: 72 } },
   memfd: { size: 72, fields: { result: 56, flags: 60, name: 64 } },
+  payload: {
+    size: 128,
+    fields: {
+      conn: 56,
+      len: 64,
+      fd: 68,
+      seq: 72,
+      direction: 76,
+      transport: 77,
+      family: 78,
+      lport: 80,
+      rport: 82,
+      call: 84,
+      laddr: 88,
+      raddr: 104,
+      data: 120,
+    },
+  },
   enforce: {
     size: 128,
     fields: {
@@ -144,6 +170,7 @@ export const FIXED_SIZE: Readonly<Record<number, number>> = {
   [RecordKind.Module]: LAYOUT.module.size,
   [RecordKind.Bpf]: LAYOUT.bpf.size,
   [RecordKind.Memfd]: LAYOUT.memfd.size,
+  [RecordKind.Payload]: LAYOUT.payload.size,
 };
 
 /** Largest record the kernel side writes (its per-CPU scratch buffer). */

@@ -13,6 +13,10 @@ export interface NativeSensorOptions {
   readonly batchBytes?: number;
   readonly maxQueuedBatches?: number;
   readonly flushMs?: number;
+  /** Per-event payload byte cap; 0 (default) leaves payload capture off. */
+  readonly payloadBytes?: number;
+  /** With payload capture: plaintext TCP sockets too. Default true. */
+  readonly payloadSockets?: boolean;
 }
 
 /** Counters the native side keeps (kernel per-CPU counters summed, poll thread counters). */
@@ -20,6 +24,8 @@ export interface NativeCounters {
   readonly submitted: number;
   readonly ringbufFull: number;
   readonly dedup: number;
+  /** Payload records lost to a full ring buffer. */
+  readonly payloadFull: number;
   readonly batchesSent: number;
   readonly recordsSent: number;
   readonly refusedRecords: number;
@@ -35,6 +41,8 @@ export interface NativeSensor {
   unwatch(cgroupId: bigint): void;
   setWatchAll(all: boolean): void;
   setDnsPorts(ports: readonly number[]): void;
+  /** Attaches the SSL_* uprobes to a file at the given file offsets; resolves with the functions attached. */
+  attachTls(path: string, offsets: Readonly<Record<string, number>>): Promise<string[]>;
   counters(): NativeCounters;
   programIds(): number[];
   close(): void;
