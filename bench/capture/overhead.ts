@@ -14,8 +14,8 @@
  * round and the table shows the median of those ratios.
  *
  * bpftrace and auditd come from scripts/bench-packages.txt and are installed
- * on demand (root). auditd runs are shorter (its open storm is ~50x slower);
- * its rules are deleted and the daemon this script started is stopped on
+ * on demand (root). Every mode runs every round on the same workloads (auditd
+ * too: its open storm is ~20x slower, a few seconds a round); its rules are deleted and the daemon this script started is stopped on
  * every exit path. tracefs is mounted for bpftrace when it is not, and
  * unmounted afterwards.
  */
@@ -146,25 +146,21 @@ await new Promise((r) => closed.close(r));
 interface Workload {
   name: string;
   cmd: string;
-  args: (auditd: boolean) => string[];
+  args: string[];
 }
 const WORKLOADS: Workload[] = [
-  { name: 'exec storm (fork+exec /bin/true)', cmd: bins.execstorm, args: (a) => [a ? '100' : '300'] },
-  { name: 'open/close storm', cmd: bins.openstorm, args: (a) => [a ? '5000' : '50000'] },
-  {
-    name: 'connect storm (refused TCP)',
-    cmd: bins.connectstorm,
-    args: (a) => [a ? '1000' : '5000', String(refusedPort)],
-  },
-  { name: 'agent run (Node.js, 40 model calls)', cmd: process.execPath, args: () => [agentScript] },
+  { name: 'exec storm (fork+exec /bin/true)', cmd: bins.execstorm, args: ['300'] },
+  { name: 'open/close storm', cmd: bins.openstorm, args: ['50000'] },
+  { name: 'connect storm (refused TCP)', cmd: bins.connectstorm, args: ['5000', String(refusedPort)] },
+  { name: 'agent run (Node.js, 40 model calls)', cmd: process.execPath, args: [agentScript] },
 ];
 // ONLY=<substring> keeps the workloads whose name contains it (e.g. ONLY=agent).
 {
   const only = process.env['ONLY'];
   if (only) WORKLOADS.splice(0, WORKLOADS.length, ...WORKLOADS.filter((w) => w.name.includes(only)));
 }
-// Operations per run, to compare auditd's shorter runs per operation.
-const opsOf = (w: Workload, auditd: boolean) => Number(w.args(auditd)[0]) || 1;
+// Operations per run (the agent run counts as one).
+const opsOf = (w: Workload) => Number(w.args[0]) || 1;
 
 /** CPU time (µs) of everything in a cgroup so far, from cgroup v2 `cpu.stat`. */
 function cgroupCpuUs(cg: CgroupT): number {
@@ -195,17 +191,12 @@ interface Sample {
   tracerCpuUs: number;
 }
 
-async function timed(
-  cg: CgroupT,
-  w: Workload,
-  auditd: boolean,
-  tracerPids: readonly number[],
-): Promise<Sample> {
+async function timed(cg: CgroupT, w: Workload, tracerPids: readonly number[]): Promise<Sample> {
   const cpu0 = cgroupCpuUs(cg);
   const self0 = process.cpuUsage();
   const other0 = procCpuUs(tracerPids);
   const t0 = process.hrtime.bigint();
-  const child = cg.spawn(w.cmd, w.args(auditd), { stdio: 'ignore' });
+  const child = cg.spawn(w.cmd, w.args, { stdio: 'ignore' });
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   if (code !== 0) throw new Error(`${w.name} exited with ${code}`);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -345,8 +336,6 @@ const seen: Record<string, number[]> = {};
 for (let run = 0; run < runs; run++) {
   const order = modes.map((_, i) => modes[(i + run) % modes.length]!);
   for (const mode of order) {
-    const auditd = mode === 'auditd';
-    if (auditd && run >= Math.min(runs, 3)) continue; // keep auditd's share of the machine short
     const cg = WorkloadCgroup.create();
     let active: Active | undefined;
     try {
@@ -354,8 +343,8 @@ for (let run = 0; run < runs; run++) {
       else if (mode === 'bpftrace') active = await startBpftrace(cg);
       else if (mode === 'auditd') active = await startAuditd();
       for (const w of WORKLOADS) {
-        const t = await timed(cg, w, auditd, active?.pids ?? []);
-        const ops = opsOf(w, auditd);
+        const t = await timed(cg, w, active?.pids ?? []);
+        const ops = opsOf(w);
         slot(mode, w.name)[run] = {
           ms: t.ms / ops,
           workloadCpuUs: t.workloadCpuUs / ops,
@@ -412,7 +401,7 @@ const report = (
   );
 };
 console.log(
-  `\nCapture overhead: ${runs} interleaved rounds (auditd: ${Math.min(runs, 3)} shorter rounds). Each cell is the median over rounds of the value with the tracer against "off" in the same round.`,
+  `\nCapture overhead: ${runs} interleaved rounds, every mode on the same workloads. Each cell is the median over rounds of the value with the tracer against "off" in the same round.`,
 );
 report(
   'Wall time of the workload, ratio to off',

@@ -19,6 +19,8 @@ export const MAX_DEPTH = 32;
 const SHARE_MAX_BYTES = 128;
 /** Slots in the shared-string table (a power of two). */
 const SHARE_SLOTS = 8192;
+/** Reads that keep a hot value in its slot against a recurring rival (see `#str`). */
+const HOT_HITS_MAX = 3;
 
 /** Raised for bytes that are not a well-formed record; the caller adds file and offset. */
 export class RecordDecodeError extends Error {}
@@ -33,6 +35,8 @@ export class RecordDecoder {
   readonly #hot: (string | undefined)[] = new Array(SHARE_SLOTS);
   readonly #hotView = new DataView(new ArrayBuffer(SHARE_SLOTS * SHARE_MAX_BYTES));
   readonly #hotLen = new Int32Array(SHARE_SLOTS).fill(-1);
+  /** Per slot, how often the hot value was read since a one-off last tried to take its place (saturating). */
+  readonly #hotHits = new Uint8Array(SHARE_SLOTS);
   /** Per slot, the newest value seen once, and its bytes. */
   readonly #cold: (string | undefined)[] = new Array(SHARE_SLOTS);
   readonly #coldView = new DataView(new ArrayBuffer(SHARE_SLOTS * SHARE_MAX_BYTES));
@@ -264,12 +268,24 @@ export class RecordDecoder {
       // one-off only ever replaces the one-off, so values that repeat are not pushed out
       // by the unique paths and names around them.
       const hot = slot * SHARE_MAX_BYTES;
-      if (this.#hotLen[slot] === n && sameBytes(view, start, this.#hotView, hot, n)) return this.#hot[slot]!;
+      if (this.#hotLen[slot] === n && sameBytes(view, start, this.#hotView, hot, n)) {
+        if (this.#hotHits[slot]! < HOT_HITS_MAX) this.#hotHits[slot]!++;
+        return this.#hot[slot]!;
+      }
       const cold = slot * SHARE_MAX_BYTES;
       if (this.#coldLen[slot] === n && sameBytes(view, start, this.#coldView, cold, n)) {
-        const canonical = internalise(this.#cold[slot]!);
+        const again = this.#cold[slot]!;
+        // A value that came back takes the hot place only from a hot value that is not read
+        // more often: two recurring values in one slot would otherwise swap places (and pay for
+        // interning) at every turn.
+        if (this.#hotLen[slot]! >= 0 && this.#hotHits[slot]! > 0) {
+          this.#hotHits[slot]!--;
+          return again;
+        }
+        const canonical = internalise(again);
         this.#hot[slot] = canonical;
         this.#hotLen[slot] = n;
+        this.#hotHits[slot] = 0;
         copyBytes(view, start, this.#hotView, hot, n);
         this.#cold[slot] = undefined;
         this.#coldLen[slot] = -1;

@@ -1,0 +1,166 @@
+/**
+ * The inputs of the check benchmark, made from real recordings:
+ *
+ * - six runs of `examples/agent-lab` under `vigil record` (every second one with its shell tool),
+ * - six runs of a busy mixed workload (`busy-workload.py`: file reads, accepted and refused
+ *   connects, temp-file writes, short subprocesses), the last one with a compromised tail,
+ * - a core baseline learned with `vigil learn` from four runs of each,
+ * - the checked capture: the other runs (two lab runs, one benign busy run, the compromised one)
+ *   repeated until it holds the requested number of events, each copy re-timed to follow the
+ *   previous one, its pids moved to a range of their own and its cgroup made a run of its own.
+ *
+ * Recording needs root (live capture); everything is kept in DIR and reused by later runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as Core from '../../packages/core/src/index.js';
+import type { VigilEvent, WorkloadRef } from '../../packages/core/src/index.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The `vigil` command as users run it: the built CLI. */
+export const VIGIL_BIN = join(ROOT, 'packages/cli/bin/vigil.js');
+/** The built packages (imported by path: the benchmark measures what users run). */
+export const CORE_DIST = join(ROOT, 'packages/core/dist/index.js');
+export const RULES_DIST = join(ROOT, 'packages/rules/dist/index.js');
+const LAB = join(ROOT, 'examples/agent-lab');
+const BUSY = fileURLToPath(new URL('./busy-workload.py', import.meta.url));
+
+/** The runs each input is made of. */
+const LEARN_LAB = [1, 2, 3, 4];
+const LEARN_BUSY = [1, 2, 3, 4];
+const CHECK_LAB = [5, 6];
+const CHECK_BUSY = [5];
+/** Each copy of the checked runs gets pids from a range of its own (below the kernel's pid_max of 4,194,304). */
+const PID_STRIDE = 400_000;
+
+export interface CheckInputs {
+  readonly baseline: string;
+  readonly capture: string;
+  readonly events: number;
+  /** Events in one copy of the checked runs, and what they are. */
+  readonly perCopy: number;
+  readonly parts: readonly string[];
+}
+
+/** Exits with a message when the packages are not built (the benchmark runs the build, as users do). */
+export function builtOrExit(): void {
+  for (const pkg of ['core', 'rules', 'cli']) {
+    const p = join(ROOT, `packages/${pkg}/dist/index.js`);
+    if (!existsSync(p)) {
+      console.error(`${p} is missing: run \`bash scripts/setup.sh\` (or \`pnpm build\`) first`);
+      process.exit(2);
+    }
+  }
+}
+
+function run(cmd: string, args: readonly string[], cwd = ROOT): void {
+  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}: ${r.stderr.slice(-2000)}`);
+}
+
+function record(out: string, name: string, cmd: readonly string[], cwd: string): void {
+  if (existsSync(out)) return;
+  const tmp = `${out}.part`;
+  run(process.execPath, [VIGIL_BIN, 'record', '--name', name, '--out', tmp, '--', ...cmd], cwd);
+  renameSync(tmp, out);
+}
+
+/**
+ * Records what is missing, learns the baseline and writes a checked capture of `events` events.
+ * Returns undefined (with the reason printed) when live capture is not available.
+ */
+export async function prepareCheckInputs(
+  dir: string,
+  events: number,
+  busySteps: number,
+): Promise<CheckInputs | undefined> {
+  mkdirSync(dir, { recursive: true });
+  const lab = (i: number) => join(dir, `lab-${i}.vcap`);
+  const busy = (i: number) => join(dir, `busy-${busySteps}-${i}.vcap`);
+  const drift = join(dir, `busy-${busySteps}-drift.vcap`);
+  const needed = [
+    ...[...LEARN_LAB, ...CHECK_LAB].map(lab),
+    ...[...LEARN_BUSY, ...CHECK_BUSY].map(busy),
+    drift,
+  ];
+  if (needed.some((p) => !existsSync(p)) && process.getuid?.() !== 0) {
+    console.log(
+      `check benchmark skipped: recording its inputs needs root (live capture); none found in ${dir}`,
+    );
+    return undefined;
+  }
+  for (const i of [...LEARN_LAB, ...CHECK_LAB]) {
+    const data = join(dir, `lab-data-${i}`);
+    const args = ['--import', 'tsx', 'src/main.ts', '--data', data, '--spans', join(data, 'spans.json')];
+    record(lab(i), 'agent-lab', [process.execPath, ...args, ...(i % 2 === 0 ? ['--shell-tool'] : [])], LAB);
+  }
+  for (const i of [...LEARN_BUSY, ...CHECK_BUSY])
+    record(busy(i), 'busy', ['/usr/bin/python3', BUSY, String(i), String(busySteps)], dir);
+  record(drift, 'busy', ['/usr/bin/python3', BUSY, '100', String(busySteps), '--drift'], dir);
+
+  const baseline = join(dir, `baseline-${busySteps}.json`);
+  if (!existsSync(baseline))
+    run(process.execPath, [
+      VIGIL_BIN,
+      'learn',
+      '--out',
+      baseline,
+      ...LEARN_LAB.map(lab),
+      ...LEARN_BUSY.map(busy),
+    ]);
+
+  const parts = [...CHECK_LAB.map(lab), ...CHECK_BUSY.map(busy), drift];
+  const capture = join(dir, `check-${busySteps}-${events}.vcap`);
+  const core: typeof Core = await import(CORE_DIST);
+  const runs = await Promise.all(parts.map(async (p) => (await core.readCapture(p)).events));
+  const perCopy = runs.reduce((n, r) => n + r.length, 0);
+  if (!existsSync(capture) || statSync(capture).size === 0) writeMix(core, capture, runs, events);
+  return { baseline, capture, events, perCopy, parts };
+}
+
+/** Writes `total` events: copies of the runs, each run starting with its copy, interleaved by time. */
+function writeMix(core: typeof Core, path: string, runs: readonly VigilEvent[][], total: number): void {
+  const spans = runs.map((r) => (r.length === 0 ? 0 : r[r.length - 1]!.ts - r[0]!.ts));
+  const gap = Math.max(...spans) + 1e9;
+  const start = Math.min(...runs.map((r) => r[0]?.ts ?? Number.POSITIVE_INFINITY));
+  const tmp = `${path}.part`;
+  const writer = core.CaptureWriter.create(tmp, { header: { source: 'ebpf' }, flushIntervalMs: 0 });
+  let written = 0;
+  for (let copy = 0; written < total; copy++) {
+    const pidShift = (copy % 10) * PID_STRIDE;
+    const workloads = new Map<WorkloadRef, WorkloadRef>();
+    const moved = (w: WorkloadRef): WorkloadRef => {
+      let m = workloads.get(w);
+      if (m === undefined) {
+        m =
+          copy === 0 || w.cgroupPath === undefined ? w : { ...w, cgroupPath: `${w.cgroupPath}-copy${copy}` };
+        workloads.set(w, m);
+      }
+      return m;
+    };
+    const batch: VigilEvent[] = [];
+    for (const r of runs) {
+      const first = r[0]?.ts ?? 0;
+      for (const e of r) {
+        const m = { ...e, ts: start + copy * gap + (e.ts - first), workload: moved(e.workload) } as Record<
+          string,
+          unknown
+        >;
+        for (const k of ['pid', 'ppid', 'childPid', 'targetPid'])
+          if (typeof m[k] === 'number' && (m[k] as number) > 1) m[k] = (m[k] as number) + pidShift;
+        batch.push(m as unknown as VigilEvent);
+      }
+    }
+    batch.sort((a, b) => a.ts - b.ts);
+    for (const e of batch) {
+      if (written === total) break;
+      writer.write(e);
+      written++;
+    }
+  }
+  writer.close({ exitCode: 0 });
+  renameSync(tmp, path);
+}
