@@ -96,22 +96,23 @@ function outcome(findings: readonly { id: string }[], incidents: readonly { id: 
 /** The composition `vigil check --baseline B FILE` runs, through the SDK. */
 async function sdkCheck(): Promise<Outcome & { events: number }> {
   const baselines = await core.readBaselineFile(baseline);
-  const drift = new core.DriftDetector({ baselines, allowLearning: false, report: 'finish' });
+  // One detector, as vigil check runs it: drift coverage assessed by the drift pack, and the rules.
   const ruleDetector = rules.rulesCheckDetector({
     packs: rules.builtinPacks(),
     baselines,
     engine: { exceptions: [] },
+    drift: { allowLearning: false, report: 'finish' },
   });
   const vigil = new core.Vigil({
     source: new core.ReplaySource([capture], { onTruncatedTail: 'stop' }),
     enrichers: [new core.DnsEnricher(), new core.ProcessTreeEnricher()],
-    consumers: [drift, ruleDetector.consumer],
+    consumers: [ruleDetector.consumer],
   });
   const errors: unknown[] = [];
   vigil.on('error', (e) => errors.push(e));
   const summary = await vigil.run();
   if (errors.length > 0) throw errors[0];
-  const findings = [...drift.findings(), ...ruleDetector.findings()];
+  const findings = ruleDetector.findings();
   const incidents = core.correlateIncidents(findings, { processes: vigil.processes });
   return { ...outcome(findings, incidents), events: summary.events };
 }
