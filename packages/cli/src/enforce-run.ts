@@ -14,6 +14,7 @@ import {
   type ResponseHandler,
   type ResponsePlan,
   type ResponseRecord,
+  type RunSummary,
   Vigil,
   type VigilError,
 } from '@vigil/core';
@@ -169,7 +170,7 @@ export async function enforceRun(
   const cg = createRunCgroup(options.name ?? commandWorkloadName(command).name);
   let enforcer: Enforcer | undefined;
   let sensor: Sensor | undefined;
-  let pipeline: Promise<unknown> | undefined;
+  let pipeline: Promise<RunSummary> | undefined;
   let promote: NodeJS.Timeout | undefined;
   try {
     enforcer = await Enforcer.open();
@@ -200,7 +201,6 @@ export async function enforceRun(
     const dnsLearned: { name: string; addresses: readonly string[] }[] = [];
     const consumers: Consumer[] = [];
     let live: LiveResponse | undefined;
-    let vigil: Vigil | undefined;
     const pipelineErrors: VigilError[] = [];
     if (followDns)
       consumers.push(
@@ -250,7 +250,7 @@ export async function enforceRun(
         descendants: true,
         cgroups: [cg.dir],
       });
-      vigil = new Vigil({
+      const vigil = new Vigil({
         source: sensor,
         enrichers: [new DnsEnricher(), new ProcessTreeEnricher()],
         consumers,
@@ -280,7 +280,7 @@ export async function enforceRun(
       // Events of the run's last moments are still on their way from the ring buffer.
       await new Promise((r) => setTimeout(r, 100));
       await sensor.close();
-      const summary = (await pipeline) as Awaited<ReturnType<Vigil['run']>>;
+      const summary = await pipeline;
       if (live) {
         const actions = await live.settled();
         response = {
