@@ -123,7 +123,7 @@ export const postureCommand: Command = {
     for (const f of list(v['gap']))
       gapReports.push((await readAs(f, 'gap report', GapReportSchema)) as GapReport);
     const baselines: BaselineView[] = [];
-    for (const f of list(v['baseline'])) baselines.push(...(await loadBaselines(f)).baselines());
+    for (const f of list(v['baseline'])) baselines.push(...(await loadBaselines(f, ctx.signal)).baselines());
     const findings: Finding[] = [];
     for (const f of list(v['findings'])) findings.push(...(await readFindings(f)));
     const ledger =

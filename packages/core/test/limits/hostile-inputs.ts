@@ -11,6 +11,7 @@ import {
   OtelSpanSource,
   readBaselineFile,
   readDeclaredInput,
+  readGeneralisationFile,
   readYamlFile,
 } from '../../src/index.js';
 
@@ -211,5 +212,15 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     capMiB: 500,
     write: (p) => writeStreamed(p, '', () => '- a\n', 4 * MiB - 1, ''),
     read: async (p) => ((await readYamlFile(p, 'exceptions')) as unknown[]).length,
+  },
+  {
+    name: 'generalisation-values',
+    kind: 'generalisation',
+    what: 'just under 1 MiB of {"rules":[{},{},…]} (350 000 values)',
+    file: 'generalisation.json',
+    expect: 'refused',
+    capMiB: 400,
+    write: (p) => writeStreamed(p, '{"rules":[', () => '{},', 349_000, '{}]}'),
+    read: async (p) => (await readGeneralisationFile(p)).rules.length,
   },
 ];

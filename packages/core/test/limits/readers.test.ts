@@ -10,7 +10,9 @@ import {
   loadDeclaredPermissions,
   OtelSpanSource,
   readBaselineFile,
+  readBaselines,
   readDeclaredInput,
+  readGeneralisationFile,
   VigilError,
 } from '../../src/index.js';
 
@@ -58,9 +60,21 @@ function json(bytes: Buffer): unknown {
 
 const readers: Record<
   string,
-  { name: string; read: (f: string) => Promise<number>; empty?: (b: Buffer) => boolean }
+  {
+    name: string;
+    read: (f: string) => Promise<number>;
+    empty?: (b: Buffer) => boolean;
+    prefix?: Buffer;
+  }
 > = {
   baseline: { name: 'b.json', read: async (f) => (await readBaselineFile(f)).size },
+  // The same bytes behind the msgpack prefix: the streaming header walk sees arbitrary input.
+  'baseline-msgpack': {
+    name: 'b.vbsl',
+    prefix: Buffer.from([0x56, 0x42, 0x53, 0x4c, 1, 0]),
+    read: async (f) => (await readBaselines(f)).size,
+  },
+  generalisation: { name: 'gen.json', read: async (f) => (await readGeneralisationFile(f)).rules.length + 1 },
   declared: {
     name: 'd.yaml',
     read: async (f) => {
@@ -108,7 +122,7 @@ describe('every reader on arbitrary bytes', () => {
       await fc.assert(
         fc.asyncProperty(input, async (bytes) => {
           const f = join(dir, `${n++}-${r.name}`);
-          writeFileSync(f, bytes);
+          writeFileSync(f, r.prefix ? Buffer.concat([r.prefix, bytes]) : bytes);
           const o = await outcome(() => r.read(f));
           namesFile(o, f);
           if ('ok' in o && o.ok === 0 && r.empty)
