@@ -88,7 +88,7 @@ export async function learnReviewed(
 ): Promise<{ state: string; admitted: string[] }> {
   const l = await runVigil(['learn', '--out', baseline, ...captures]);
   if (l.code !== 0) throw new Error(`vigil learn exited ${l.code}: ${l.stderr}`);
-  const state = /: (learning|stable),/.exec(l.stderr)?.[1] ?? 'unknown';
+  const state = /: (learning|stable)\b[^,]*/.exec(l.stderr)?.[0].slice(2) ?? 'unknown';
   const m = await runVigil(['learn', '--mark-stable', '--out', baseline, ...captures]);
   if (m.code !== 0) throw new Error(`vigil learn --mark-stable exited ${m.code}: ${m.stderr}`);
   const review = JSON.parse(
