@@ -146,6 +146,8 @@ try {
           (m, f) => (m === undefined || f.ts < m ? f.ts : m),
           undefined,
         );
+        if (first === undefined)
+          throw new Error('the attack did not happen: no malicious syscall in the capture');
         attackResults.push({
           agent,
           attack,

@@ -53,5 +53,7 @@ export function notesServer(work: string): StdioServer {
     name: 'notes',
     command: process.execPath,
     args: ['--import', import.meta.resolve('tsx'), join(LAB, 'src', 'mcp', 'notes-server.ts'), work],
+    // MCP clients pass stdio servers only a few variables by default; the server needs LAB_STATE.
+    env: env({}),
   };
 }
