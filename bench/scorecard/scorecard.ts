@@ -1,0 +1,223 @@
+/**
+ * The lab scorecard: how Vigil's detection holds on the lab's agents (examples/lab).
+ *
+ * For each agent: K benign runs under `vigil record` (real eBPF), `vigil learn` on them (a real core
+ * baseline), then M fresh benign runs on held-out seeds and every attack that applies to the agent,
+ * each recorded and checked with `vigil check --baseline`. Prints, per attack, the detection rate
+ * (a finding or incident at high or above) and the median time from the first malicious syscall to
+ * the event that raised the finding; for benign runs, high/critical and medium findings per 100 runs,
+ * and every such finding with its run.
+ *
+ * Run (root, BPF): scripts/ts bench/scorecard/scorecard.ts [--agents a,b] [--learn K] [--benign M]
+ *                   [--attacks a,b] [--json FILE] [--keep DIR]
+ * Seeds: learning 101…, held-out benign 501…, attacks 901… (never the learning seeds).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Lab } from '../../examples/lab/src/lab.js';
+import {
+  AGENTS,
+  type AgentName,
+  ATTACK_AGENTS,
+  ATTACKS,
+  type AttackName,
+  type AttackPlan,
+} from '../../examples/lab/src/tasks.js';
+import {
+  type CheckedFinding,
+  checkCapture,
+  learnReviewed,
+  recordRun,
+  vigilUnavailable,
+} from '../../examples/lab/src/vigil.js';
+import { readCapture, type VigilEvent } from '../../packages/core/src/index.js';
+import { capturePrivileges } from '../../packages/ebpf-native/src/index.js';
+
+const { values } = parseArgs({
+  options: {
+    agents: { type: 'string' },
+    attacks: { type: 'string' },
+    learn: { type: 'string', default: '5' },
+    benign: { type: 'string', default: '5' },
+    json: { type: 'string' },
+    keep: { type: 'string' },
+  },
+});
+const agents = (values.agents?.split(',') ?? [...AGENTS]) as AgentName[];
+const attacks = (values.attacks?.split(',') ?? [...ATTACKS]) as AttackName[];
+const K = Number(values.learn);
+const M = Number(values.benign);
+
+if (!capturePrivileges().sufficient) {
+  console.log('scorecard skipped: live capture needs root (or CAP_BPF + CAP_PERFMON)');
+  process.exit(0);
+}
+if (vigilUnavailable()) {
+  console.log(`scorecard skipped: ${vigilUnavailable()}`);
+  process.exit(0);
+}
+
+const SEV = ['info', 'low', 'medium', 'high', 'critical'];
+const atLeast = (s: string, min: string) => SEV.indexOf(s) >= SEV.indexOf(min);
+
+/** The first event of the attack itself: its file, its peer or its program. */
+function firstMalicious(events: readonly VigilEvent[], plan: AttackPlan): number | undefined {
+  let first: number | undefined;
+  for (const e of events) {
+    const hit =
+      (e.kind === 'file.open' && plan.markers.paths.includes(e.path)) ||
+      (e.kind === 'net.connect' &&
+        plan.markers.ports.includes(e.dport) &&
+        e.daddr.startsWith('127.0.0.') &&
+        e.daddr !== '127.0.0.1') ||
+      (e.kind === 'process.exec' && plan.markers.programs.includes(e.filename));
+    if (hit && (first === undefined || e.ts < first)) first = e.ts;
+  }
+  return first;
+}
+
+const median = (xs: number[]) => {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+interface AttackResult {
+  agent: AgentName;
+  attack: AttackName;
+  detected: boolean;
+  top?: string;
+  latencyMs?: number;
+  error?: string;
+}
+interface BenignResult {
+  agent: AgentName;
+  seed: number;
+  findings: CheckedFinding[];
+}
+
+const dir = values.keep ?? mkdtempSync(join(tmpdir(), 'vigil-scorecard-'));
+mkdirSync(dir, { recursive: true });
+const lab = await Lab.start();
+if (lab.postgresSkipped)
+  console.log(`PostgreSQL: ${lab.postgresSkipped} — the RAG step and rag-injection are left out`);
+const attackResults: AttackResult[] = [];
+const benignResults: BenignResult[] = [];
+const learning: Record<string, string> = {};
+const started = Date.now();
+try {
+  for (const agent of agents) {
+    const learnCaps: string[] = [];
+    for (let i = 0; i < K; i++) {
+      const cap = join(dir, `${agent}-learn-${i}.vcap`);
+      await recordRun(lab.prepare(agent, 101 + i), cap);
+      learnCaps.push(cap);
+    }
+    const baseline = join(dir, `${agent}.baseline.json`);
+    // As a reviewer would with benign learning runs: admit their quarantined items, mark it stable.
+    const { state, admitted } = await learnReviewed(baseline, learnCaps);
+    learning[agent] =
+      `${state} after ${K} runs${admitted.length ? `; admitted: ${admitted.join(', ')}` : ''}`;
+    console.log(`${agent}: ${learning[agent]} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    for (let i = 0; i < M; i++) {
+      const seed = 501 + i;
+      const cap = join(dir, `${agent}-benign-${seed}.vcap`);
+      await recordRun(lab.prepare(agent, seed), cap);
+      const findings = (await checkCapture(baseline, cap)).filter((f) => atLeast(f.severity, 'medium'));
+      benignResults.push({ agent, seed, findings });
+      for (const f of findings)
+        console.log(`  benign ${agent} seed ${seed}: ${f.severity} ${f.ruleId} — ${f.summary}`);
+    }
+    for (const attack of attacks) {
+      if (!ATTACK_AGENTS[attack].includes(agent)) continue;
+      if (attack === 'rag-injection' && !lab.postgres) continue;
+      const cap = join(dir, `${agent}-attack-${attack}.vcap`);
+      try {
+        const run = lab.prepare(agent, 901 + ATTACKS.indexOf(attack), attack);
+        await recordRun(run, cap);
+        const findings = await checkCapture(baseline, cap);
+        const high = findings.filter((f) => atLeast(f.severity, 'high')).sort((a, b) => a.ts - b.ts);
+        const { events } = await readCapture(cap);
+        const first = firstMalicious(events, run.attack!);
+        const top = high.sort((a, b) => SEV.indexOf(b.severity) - SEV.indexOf(a.severity))[0];
+        const earliest = high.reduce<number | undefined>(
+          (m, f) => (m === undefined || f.ts < m ? f.ts : m),
+          undefined,
+        );
+        if (first === undefined)
+          throw new Error('the attack did not happen: no malicious syscall in the capture');
+        attackResults.push({
+          agent,
+          attack,
+          detected: high.length > 0,
+          ...(top ? { top: `${top.severity} ${top.ruleId}` } : {}),
+          ...(first !== undefined && earliest !== undefined
+            ? { latencyMs: Math.max(0, (earliest - first) / 1e6) }
+            : {}),
+        });
+        console.log(
+          `  attack ${agent} ${attack}: ${high.length > 0 ? `detected (${top!.severity} ${top!.ruleId})` : 'MISSED'}`,
+        );
+        if (high.length === 0)
+          for (const f of findings) console.log(`    ${f.severity} ${f.ruleId} — ${f.summary}`);
+      } catch (err) {
+        attackResults.push({ agent, attack, detected: false, error: (err as Error).message.slice(0, 300) });
+        console.log(`  attack ${agent} ${attack}: ERROR ${(err as Error).message.slice(0, 300)}`);
+      }
+    }
+  }
+} finally {
+  await lab.close();
+  if (!values.keep) rmSync(dir, { recursive: true, force: true });
+}
+
+// The table.
+const pad = (s: string, n: number) => s.padEnd(n);
+console.log(
+  `\nVigil lab scorecard — agents: ${agents.join(', ')}; K=${K} learning runs, M=${M} held-out benign runs per agent`,
+);
+for (const [a, s] of Object.entries(learning)) console.log(`  ${a}: learn said ${s}; then marked stable`);
+console.log('');
+console.log(
+  `${pad('attack', 16)}${pad('detected ≥ high', 17)}${pad('median ms to finding', 22)}agents missed`,
+);
+for (const attack of attacks) {
+  const rs = attackResults.filter((r) => r.attack === attack);
+  if (rs.length === 0) continue;
+  const hit = rs.filter((r) => r.detected).length;
+  const lat = median(rs.flatMap((r) => (r.latencyMs !== undefined ? [r.latencyMs] : [])));
+  const missed = rs
+    .filter((r) => !r.detected)
+    .map((r) => r.agent)
+    .join(', ');
+  console.log(
+    `${pad(attack, 16)}${pad(`${hit}/${rs.length} (${Math.round((100 * hit) / rs.length)} %)`, 17)}${pad(lat === undefined ? '—' : lat.toFixed(1), 22)}${missed || '—'}`,
+  );
+}
+const runs = benignResults.length;
+const highs = benignResults.reduce(
+  (n, r) => n + r.findings.filter((f) => atLeast(f.severity, 'high')).length,
+  0,
+);
+const mediums = benignResults.reduce(
+  (n, r) => n + r.findings.filter((f) => f.severity === 'medium').length,
+  0,
+);
+const per100 = (n: number) => (runs === 0 ? '—' : ((100 * n) / runs).toFixed(1));
+console.log(
+  `\nbenign runs: ${runs}; high/critical findings per 100 benign runs: ${per100(highs)}; medium per 100: ${per100(mediums)}`,
+);
+for (const agent of agents) {
+  const rs = benignResults.filter((r) => r.agent === agent);
+  const h = rs.reduce((n, r) => n + r.findings.filter((f) => atLeast(f.severity, 'high')).length, 0);
+  const m = rs.reduce((n, r) => n + r.findings.filter((f) => f.severity === 'medium').length, 0);
+  console.log(`  ${pad(agent, 14)} ${rs.length} runs, ${h} high/critical, ${m} medium`);
+}
+console.log(`\nwall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+if (values.json)
+  writeFileSync(
+    values.json,
+    `${JSON.stringify({ K, M, agents, learning, attackResults, benignResults }, null, 2)}\n`,
+  );
