@@ -82,3 +82,83 @@ export function isShellExec(filename: string, argv: readonly string[]): boolean 
   if (b === 'busybox') return SHELLS.has(basename(argv[1] ?? argv[0] ?? ''));
   return SHELLS.has(b);
 }
+
+/**
+ * Ordinary read-only utilities, by program name: programs that list, read,
+ * count, compare and format text and files, and cannot on their own reach the
+ * network, start other programs or change the system. A shell tool that
+ * learning saw list a folder may `tail` a file next time; that is a new
+ * program, but not a new capability. Deliberately left out: anything that
+ * runs other programs (`env`, `xargs`, `find -exec`, `timeout`), edits
+ * (`sed -i`, `awk`'s `system()`), reaches the network or reconnoitres the
+ * host (`id`, `whoami`, `uname`, `hostname`).
+ *
+ * @example
+ * ```ts
+ * ORDINARY_UTILITIES.has('tail'); // true
+ * ORDINARY_UTILITIES.has('curl'); // false
+ * ```
+ */
+export const ORDINARY_UTILITIES: ReadonlySet<string> = new Set([
+  'ls',
+  'cat',
+  'head',
+  'tail',
+  'wc',
+  'grep',
+  'egrep',
+  'fgrep',
+  'sort',
+  'uniq',
+  'cut',
+  'tr',
+  'nl',
+  'tac',
+  'rev',
+  'column',
+  'fold',
+  'fmt',
+  'paste',
+  'join',
+  'comm',
+  'diff',
+  'cmp',
+  'date',
+  'echo',
+  'printf',
+  'pwd',
+  'basename',
+  'dirname',
+  'realpath',
+  'readlink',
+  'stat',
+  'du',
+  'df',
+  'file',
+  'tree',
+  'seq',
+  'true',
+  'false',
+  'test',
+  '[',
+  'sleep',
+  'md5sum',
+  'sha1sum',
+  'sha256sum',
+  'sha512sum',
+  'od',
+  'hexdump',
+  'xxd',
+]);
+
+/**
+ * True for an ordinary read-only utility (see {@link ORDINARY_UTILITIES}), from a path or a command name.
+ *
+ * @example
+ * ```ts
+ * isOrdinaryUtility('/usr/bin/tail'); // true
+ * ```
+ */
+export function isOrdinaryUtility(pathOrComm: string): boolean {
+  return ORDINARY_UTILITIES.has(basename(pathOrComm));
+}

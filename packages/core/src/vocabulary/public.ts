@@ -8,4 +8,13 @@ export {
 } from './kernel.js';
 export { isFilelessPath, isWritableTempPath, TEMP_LOCATIONS } from './locations.js';
 export { connectSucceeded, isLocalAddress, isMetadataAddress } from './network.js';
-export { basename, INTERPRETERS, isInterpreter, isShell, isShellExec, SHELLS } from './programs.js';
+export {
+  basename,
+  INTERPRETERS,
+  isInterpreter,
+  isOrdinaryUtility,
+  isShell,
+  isShellExec,
+  ORDINARY_UTILITIES,
+  SHELLS,
+} from './programs.js';

@@ -1,4 +1,4 @@
-import { ARGS_MARK, basename, describePattern, isShellExec } from '@vigil/core';
+import { ARGS_MARK, basename, describePattern, isOrdinaryUtility, isShellExec } from '@vigil/core';
 import { defineDriftRule } from '../../api/drift-rule.js';
 import { defineRule } from '../../api/rule.js';
 import { DRIFT_NOTES } from './notes.js';
@@ -87,7 +87,8 @@ export const newBinary = defineDriftRule({
     ...DRIFT_NOTES,
     id: 'vigil.drift.process.new-binary',
     title: 'New program',
-    description: 'The workload ran a program it never ran while learning.',
+    description:
+      'The workload ran a program it never ran while learning. Under a shell the baseline knows (a reviewed shell tool started the same way), an ordinary read-only utility (`tail` where learning saw `ls` and `cat`; the vocabulary lists them) is low: a new program, not a new capability. Any other new program is high wherever it runs.',
     severity: 'high',
     version: VERSION,
     areas: ['behaviour-drift'],
@@ -95,11 +96,18 @@ export const newBinary = defineDriftRule({
   },
   domain: 'processes',
   kinds: ['process.exec'],
-  assess(u) {
+  assess(u, ev, ctx) {
     const segs = u.observation.segments;
     const argsAt = segs.indexOf(ARGS_MARK);
-    return {
-      what: `ran ${describePattern('processes', segs.slice(0, argsAt))}, a program it never ran while learning`,
-    };
+    const program = describePattern('processes', segs.slice(0, argsAt));
+    const shell = ctx.drift?.shell;
+    if (shell?.known === true && isOrdinaryUtility(ev.filename)) {
+      return {
+        severity: 'low',
+        title: 'New ordinary utility under a known shell',
+        what: `ran ${program}, an ordinary read-only utility it never ran while learning, under the known shell ${basename(shell.context.shell)} started by ${shell.context.parent ? basename(shell.context.parent) : 'an unknown program'}`,
+      };
+    }
+    return { what: `ran ${program}, a program it never ran while learning` };
   },
 });
