@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // import.meta.url (createRequire for better-sqlite3 and kubernetes-models) in both formats.
+  shims: true,
 });
