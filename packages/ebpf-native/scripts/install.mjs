@@ -14,12 +14,29 @@ import { prebuiltKey, prebuiltPath } from './prebuilt.mjs';
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (m) => process.stderr.write(`@vigil/ebpf-native: ${m}\n`);
 
+/** Why the module at `path` cannot be loaded into this Node.js, or undefined when it loads. */
+function loadError(path) {
+  try {
+    createRequire(import.meta.url)(path);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message.split('\n')[0] : String(err);
+  }
+}
+
 function main() {
   if (process.platform !== 'linux') return; // live capture is Linux-only; nothing to build
   if (process.env.VIGIL_NATIVE_ADDON)
     return say(`using VIGIL_NATIVE_ADDON=${process.env.VIGIL_NATIVE_ADDON}`);
-  if (existsSync(prebuiltPath(pkgDir))) return; // the prebuilt module fits this platform
-  if (existsSync(join(pkgDir, 'build', 'Release', 'vigil_native.node'))) return;
+  // A module that exists but does not load (a prebuilt one on an older glibc, say) is built anew.
+  const prebuilt = prebuiltPath(pkgDir);
+  if (existsSync(prebuilt)) {
+    const why = loadError(prebuilt);
+    if (!why) return; // the prebuilt module fits this system
+    say(`the prebuilt capture addon does not load here (${why})`);
+  }
+  const built = join(pkgDir, 'build', 'Release', 'vigil_native.node');
+  if (existsSync(built) && !loadError(built)) return;
   if (process.env.VIGIL_NATIVE_BUILD === '0')
     return say('no prebuilt addon and VIGIL_NATIVE_BUILD=0: not building');
 
