@@ -44,10 +44,12 @@ log "building packages"
 pnpm -s build >/dev/null
 
 # The native addon (packages/ebpf-native): CO-RE BPF programs and the Node-API
-# module, linked statically against libbpf. Rebuilt only when a source is newer
-# than the built module. Without the toolchain, the rest of Vigil still works.
-addon=packages/ebpf-native/build/Release/vigil_native.node
+# module, linked statically against libbpf, staged as the package's prebuilt
+# module (what its tarball ships). Rebuilt only when a source is newer than the
+# staged module. Without the toolchain, the rest of Vigil still works.
 if [ "$(uname -s)" = Linux ]; then
+  addon=$(cd packages/ebpf-native && node --input-type=module -e "import { prebuiltPath } from './scripts/prebuilt.mjs'; console.log(prebuiltPath('.'))")
+  addon=packages/ebpf-native/${addon#./}
   if [ ! -f "$addon" ] || [ -n "$(find packages/ebpf-native/native packages/ebpf-native/CMakeLists.txt -newer "$addon" -print -quit)" ]; then
     log "building the capture addon"
     if ! pnpm -s --filter @vigil/ebpf-native build:native; then

@@ -8,6 +8,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  // import.meta.url (the worker's path, better-sqlite3's require) in the CommonJS build too.
+  // import.meta.url (the YAML worker's path; createRequire for better-sqlite3 and kubernetes-models) in both formats.
   shims: true,
 });

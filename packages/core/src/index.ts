@@ -41,6 +41,7 @@ export type {
   EventKind,
   EventOf,
   EventOrigin,
+  EventSchemaType,
   FileAccess,
   ToolDefinition,
   VigilEvent,

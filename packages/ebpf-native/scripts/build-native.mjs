@@ -1,15 +1,23 @@
 #!/usr/bin/env node
 // Builds the capture addon with cmake-js, using the Node-API headers that ship
-// with the npm packages (no header download). Fails early, with what to install,
-// when the toolchain is missing.
+// with the npm packages (no header download), and stages it as the package's
+// prebuilt module (prebuilds/<platform>-<arch>-<libc>/vigil_native.node, what
+// the published tarball carries). Fails early, with what to install, when the
+// toolchain is missing.
+//
+// cmake-js and node-addon-api are the package's devDependencies; outside the
+// repository, scripts/install.mjs fetches them into a temporary folder and
+// names it in VIGIL_BUILD_TOOLS_DIR.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prebuiltPath } from './prebuilt.mjs';
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(join(pkgDir, 'package.json'));
+const toolsDir = process.env.VIGIL_BUILD_TOOLS_DIR;
+const require = createRequire(join(toolsDir ?? pkgDir, 'package.json'));
 
 function fail(message) {
   process.stderr.write(`build-native: ${message}\n`);
@@ -58,4 +66,11 @@ const r = spawnSync(process.execPath, args, { stdio: 'inherit', env, cwd: pkgDir
 if (r.status !== 0) fail(`cmake-js failed with exit code ${r.status}`);
 const out = join(pkgDir, 'build', 'Release', 'vigil_native.node');
 if (!existsSync(out)) fail(`the build finished but ${out} is missing`);
-process.stderr.write(`build-native: built ${out}\n`);
+if (process.env.VIGIL_NATIVE_NO_STAGE !== '1') {
+  const staged = prebuiltPath(pkgDir);
+  mkdirSync(dirname(staged), { recursive: true });
+  copyFileSync(out, staged);
+  process.stderr.write(`build-native: built ${out}, staged as ${staged}\n`);
+} else {
+  process.stderr.write(`build-native: built ${out}\n`);
+}

@@ -11,6 +11,9 @@ import { BaselineSet } from './set.js';
 import type { BaselineStore, MergeAllOptions, StoredBaselineInfo } from './store.js';
 import { infoOf } from './store.js';
 
+/** The better-sqlite3 versions the store is tested with (core's peer dependency range). */
+const BETTER_SQLITE3_RANGE = '^12.6.2';
+
 /** Version of the SQLite store's table layout. */
 export const SQLITE_STORE_VERSION = 1;
 
@@ -39,7 +42,9 @@ interface Row {
  * synchronous commits. Every write is one transaction; a process killed in
  * the middle of one (even with SIGKILL) loses only that uncommitted
  * transaction. Baselines are stored as msgpack documents, validated on read.
- * better-sqlite3 is loaded on first open, so importing core needs no native code.
+ * better-sqlite3 is an optional peer dependency, loaded on first open: importing
+ * core needs no native code, and a program that never opens a store need not
+ * install it.
  *
  * @example
  * ```ts
@@ -68,9 +73,12 @@ export class SqliteBaselineStore implements BaselineStore {
     try {
       Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
     } catch (cause) {
+      const missing = (cause as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
       throw new VigilError(
         'NATIVE_ADDON_MISSING',
-        `better-sqlite3 could not be loaded (run 'pnpm rebuild better-sqlite3'): ${(cause as Error).message}`,
+        missing
+          ? `the SQLite baseline store needs better-sqlite3, an optional dependency of @vigil/core that is not installed: run 'npm install better-sqlite3@${BETTER_SQLITE3_RANGE}' (or keep baselines in JSON files)`
+          : `better-sqlite3 is installed but could not be loaded (run 'npm rebuild better-sqlite3'): ${(cause as Error).message}`,
         { cause },
       );
     }

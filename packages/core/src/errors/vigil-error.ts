@@ -69,6 +69,13 @@ export interface VigilErrorOptions {
  * }
  * ```
  */
+/**
+ * The brand every {@link VigilError} carries, registered globally with
+ * `Symbol.for`, so that an error made by one copy of core (the CommonJS build,
+ * or another installed version) is recognised by every other copy.
+ */
+const BRAND: unique symbol = Symbol.for('@vigil/core.VigilError') as never;
+
 export class VigilError extends Error {
   /** The stable, machine-readable error code. */
   readonly code: VigilErrorCode;
@@ -86,6 +93,18 @@ export class VigilError extends Error {
     this.code = code;
     this.location = options.location;
     this.issues = options.issues ?? [];
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /**
+   * `err instanceof VigilError` holds for an error made by any copy of core:
+   * the ESM and CommonJS builds loaded side by side, or two installed versions.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass keeps the ordinary prototype check: `this` is the class on the right of instanceof.
+    // biome-ignore lint/complexity/noThisInStatic: `this` differs from VigilError when a subclass is asked
+    if (this !== VigilError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
   }
 }
 

@@ -362,22 +362,7 @@ const PolicyViolation = EnvelopeSchema.extend({
   path: z.string().optional(),
 });
 
-/**
- * Every event Vigil understands: one discriminated union on `kind` over a
- * common envelope. This schema is the source of truth; types are inferred from it.
- *
- * @example
- * ```ts
- * import { EventSchema } from '@vigil/core';
- *
- * const ev = EventSchema.parse({
- *   kind: 'file.open', ts: 1.7e18, pid: 42, ppid: 1, comm: 'cat', exe: '/usr/bin/cat',
- *   source: 'synthetic', workload: { id: 'host', kind: 'host' },
- *   path: '/etc/hostname', flags: 0, access: 'read', result: 3,
- * });
- * ```
- */
-export const EventSchema = z.discriminatedUnion('kind', [
+const eventSchema = z.discriminatedUnion('kind', [
   ProcessExec,
   ProcessFork,
   ProcessExit,
@@ -401,6 +386,39 @@ export const EventSchema = z.discriminatedUnion('kind', [
   CloudApi,
   PolicyViolation,
 ]);
+
+/**
+ * The type of {@link EventSchema}. A named interface, so that the declarations
+ * of every schema that embeds events (evidence, findings, incidents, baselines)
+ * refer to it by name instead of spelling out each event kind again: that kept
+ * the published declarations several times larger and slow to type-check.
+ *
+ * @example
+ * ```ts
+ * import { EventSchema, type EventSchemaType } from '@vigil/core';
+ *
+ * const schema: EventSchemaType = EventSchema;
+ * ```
+ */
+export interface EventSchemaType extends EventSchemaBase {}
+type EventSchemaBase = typeof eventSchema;
+
+/**
+ * Every event Vigil understands: one discriminated union on `kind` over a
+ * common envelope. This schema is the source of truth; types are inferred from it.
+ *
+ * @example
+ * ```ts
+ * import { EventSchema } from '@vigil/core';
+ *
+ * const ev = EventSchema.parse({
+ *   kind: 'file.open', ts: 1.7e18, pid: 42, ppid: 1, comm: 'cat', exe: '/usr/bin/cat',
+ *   source: 'synthetic', workload: { id: 'host', kind: 'host' },
+ *   path: '/etc/hostname', flags: 0, access: 'read', result: 3,
+ * });
+ * ```
+ */
+export const EventSchema: EventSchemaType = eventSchema;
 
 /** A Vigil event. */
 export type VigilEvent = z.infer<typeof EventSchema>;

@@ -1,6 +1,7 @@
 import { ALL_CAPABILITIES } from '@vigil/core';
-/** x86-64 syscall numbers the capture reports, by name. */
-export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
+
+/** x86-64 syscall numbers the capture reports (native/bpf/syscalls/x86.h holds the same numbers). */
+const X86_64_SYSCALLS: Readonly<Record<number, string>> = {
   2: 'open',
   42: 'connect',
   43: 'accept',
@@ -31,6 +32,20 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
   321: 'bpf',
   437: 'openat2',
 };
+
+/**
+ * Syscall tables by Node.js architecture name: a capture addon exists only for
+ * the architectures listed here (another needs its table, its vmlinux.h and its
+ * BPF syscall header; see the package README).
+ */
+export const SYSCALL_TABLES: Readonly<
+  Partial<Record<NodeJS.Architecture, Readonly<Record<number, string>>>>
+> = {
+  x64: X86_64_SYSCALLS,
+};
+
+/** The syscall numbers of the architecture this process runs on, by number. */
+export const SYSCALL_NAMES: Readonly<Record<number, string>> = SYSCALL_TABLES[process.arch] ?? {};
 
 export const PTRACE_REQUESTS: Readonly<Record<number, string>> = {
   0: 'PTRACE_TRACEME',

@@ -103,7 +103,7 @@ export interface NativeBinding {
   readonly libbpfVersion: string;
 }
 
-const ADDON = join('build', 'Release', 'vigil_native.node');
+const ADDON_FILE = 'vigil_native.node';
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -122,14 +122,52 @@ function packageRoot(): string {
   throw new VigilError('NATIVE_ADDON_MISSING', 'cannot find the @vigil/ebpf-native package directory');
 }
 
-/** Where the addon is looked for: `VIGIL_NATIVE_ADDON`, else the package's build output. */
-export function addonPath(): string {
-  return process.env['VIGIL_NATIVE_ADDON'] ?? join(packageRoot(), ADDON);
+/**
+ * The prebuilt folder's name for this process: platform, architecture and C
+ * library, e.g. `linux-x64-glibc` (scripts/prebuilt.mjs computes the same).
+ */
+export function prebuiltKey(): string {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)
+    ?.header;
+  const libc = process.platform !== 'linux' ? 'unknown' : header?.glibcVersionRuntime ? 'glibc' : 'musl';
+  return `${process.platform}-${process.arch}-${libc}`;
 }
+
+/** One place the loader looks for the addon, in order. */
+export interface AddonCandidate {
+  /** `VIGIL_NATIVE_ADDON`, the module shipped in the package, or one built from source at install. */
+  readonly kind: 'override' | 'prebuilt' | 'source-build';
+  readonly path: string;
+}
+
+/**
+ * Where the addon is looked for, in order: `VIGIL_NATIVE_ADDON` when set (then
+ * nothing else), the prebuilt module for this platform shipped in the package,
+ * and the module the install step built from source.
+ */
+export function addonCandidates(): AddonCandidate[] {
+  const override = process.env['VIGIL_NATIVE_ADDON'];
+  if (override) return [{ kind: 'override', path: override }];
+  const root = packageRoot();
+  return [
+    { kind: 'prebuilt', path: join(root, 'prebuilds', prebuiltKey(), ADDON_FILE) },
+    { kind: 'source-build', path: join(root, 'build', 'Release', ADDON_FILE) },
+  ];
+}
+
+/** The addon path the loader uses first: `VIGIL_NATIVE_ADDON`, else the first candidate that exists. */
+export function addonPath(): string {
+  const all = addonCandidates();
+  return (all.find((c) => existsSync(c.path)) ?? all[0]!).path;
+}
+
+const BUILD_HINT =
+  "build it from source with 'npm rebuild @vigil/ebpf-native' (needs clang >= 11, bpftool, cmake, pkg-config, " +
+  'a C++ compiler, libbpf-dev >= 1.0, libelf-dev, zlib1g-dev), or point VIGIL_NATIVE_ADDON at a built vigil_native.node';
 
 let cached: NativeBinding | undefined;
 
-/** Loads the addon once; throws a `NATIVE_ADDON_MISSING` error that says how to build it. */
+/** Loads the addon once; throws a `NATIVE_ADDON_MISSING` error that says how to get it. */
 export function loadBinding(): NativeBinding {
   if (cached) return cached;
   if (process.platform !== 'linux') {
@@ -138,21 +176,35 @@ export function loadBinding(): NativeBinding {
       `live capture needs Linux with eBPF; this is ${process.platform}. Replayed and ingested events work everywhere.`,
     );
   }
-  const path = addonPath();
-  if (!existsSync(path)) {
-    throw new VigilError(
-      'NATIVE_ADDON_MISSING',
-      `the capture addon is not built (${path} is missing): run 'pnpm --filter @vigil/ebpf-native build:native' (needs clang >= 11, bpftool, libbpf-dev, libelf-dev, zlib1g-dev, cmake), or 'bash scripts/setup.sh'`,
-    );
+  const candidates = addonCandidates();
+  const failures: string[] = [];
+  const load = createRequire(import.meta.url);
+  for (const c of candidates) {
+    if (!existsSync(c.path)) {
+      if (c.kind === 'override')
+        throw new VigilError(
+          'NATIVE_ADDON_MISSING',
+          `VIGIL_NATIVE_ADDON names ${c.path}, which does not exist`,
+        );
+      continue;
+    }
+    try {
+      cached = load(c.path) as NativeBinding;
+      return cached;
+    } catch (cause) {
+      if (c.kind === 'override')
+        throw new VigilError(
+          'NATIVE_ADDON_MISSING',
+          `the capture addon named by VIGIL_NATIVE_ADDON (${c.path}) failed to load: ${(cause as Error).message}`,
+          { cause },
+        );
+      // A prebuilt module this system cannot load (an older glibc, say) falls through to a source build.
+      failures.push(`${c.path} failed to load: ${(cause as Error).message}`);
+    }
   }
-  try {
-    cached = createRequire(import.meta.url)(path) as NativeBinding;
-  } catch (cause) {
-    throw new VigilError(
-      'NATIVE_ADDON_MISSING',
-      `the capture addon at ${path} failed to load: ${(cause as Error).message}; rebuild it with 'pnpm --filter @vigil/ebpf-native build:native'`,
-      { cause },
-    );
-  }
-  return cached;
+  const tried =
+    failures.length > 0
+      ? failures.join('; ')
+      : `no prebuilt module for ${prebuiltKey()} (the package ships linux-x64-glibc) and none built from source`;
+  throw new VigilError('NATIVE_ADDON_MISSING', `the capture addon is not available: ${tried}; ${BUILD_HINT}`);
 }

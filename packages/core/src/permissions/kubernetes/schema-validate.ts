@@ -1,16 +1,4 @@
-import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
-import { ReplicaSet } from 'kubernetes-models/apps/v1/ReplicaSet';
-import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
-import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
-import { Job } from 'kubernetes-models/batch/v1/Job';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
-import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
-import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
-import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
-import { Pod } from 'kubernetes-models/v1/Pod';
-import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { createRequire } from 'node:module';
 import type { ValidationIssue } from '../../errors/vigil-error.js';
 
 interface Validatable {
@@ -18,22 +6,44 @@ interface Validatable {
 }
 type ModelCtor = new (data: never) => Validatable;
 
-/** The object kinds Vigil reads and writes, by `apiVersion/kind`, with their OpenAPI-schema validators. */
-const MODELS: Record<string, ModelCtor> = {
-  'rbac.authorization.k8s.io/v1/Role': Role as unknown as ModelCtor,
-  'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole as unknown as ModelCtor,
-  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding as unknown as ModelCtor,
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding as unknown as ModelCtor,
-  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as unknown as ModelCtor,
-  'v1/Pod': Pod as unknown as ModelCtor,
-  'v1/ServiceAccount': ServiceAccount as unknown as ModelCtor,
-  'apps/v1/Deployment': Deployment as unknown as ModelCtor,
-  'apps/v1/StatefulSet': StatefulSet as unknown as ModelCtor,
-  'apps/v1/DaemonSet': DaemonSet as unknown as ModelCtor,
-  'apps/v1/ReplicaSet': ReplicaSet as unknown as ModelCtor,
-  'batch/v1/Job': Job as unknown as ModelCtor,
-  'batch/v1/CronJob': CronJob as unknown as ModelCtor,
+/**
+ * The object kinds Vigil reads and writes, by `apiVersion/kind`: the
+ * `kubernetes-models` module and export holding its OpenAPI-schema validator.
+ * The models are loaded on first use: together they take longer to load than
+ * the rest of core, and most programs never validate a manifest.
+ */
+const MODELS: Readonly<Record<string, readonly [module: string, name: string]>> = {
+  'rbac.authorization.k8s.io/v1/Role': ['rbac.authorization.k8s.io/v1/Role', 'Role'],
+  'rbac.authorization.k8s.io/v1/ClusterRole': ['rbac.authorization.k8s.io/v1/ClusterRole', 'ClusterRole'],
+  'rbac.authorization.k8s.io/v1/RoleBinding': ['rbac.authorization.k8s.io/v1/RoleBinding', 'RoleBinding'],
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': [
+    'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+    'ClusterRoleBinding',
+  ],
+  'networking.k8s.io/v1/NetworkPolicy': ['networking.k8s.io/v1/NetworkPolicy', 'NetworkPolicy'],
+  'v1/Pod': ['v1/Pod', 'Pod'],
+  'v1/ServiceAccount': ['v1/ServiceAccount', 'ServiceAccount'],
+  'apps/v1/Deployment': ['apps/v1/Deployment', 'Deployment'],
+  'apps/v1/StatefulSet': ['apps/v1/StatefulSet', 'StatefulSet'],
+  'apps/v1/DaemonSet': ['apps/v1/DaemonSet', 'DaemonSet'],
+  'apps/v1/ReplicaSet': ['apps/v1/ReplicaSet', 'ReplicaSet'],
+  'batch/v1/Job': ['batch/v1/Job', 'Job'],
+  'batch/v1/CronJob': ['batch/v1/CronJob', 'CronJob'],
 };
+
+const loaded = new Map<string, ModelCtor>();
+
+function model(key: string): ModelCtor | undefined {
+  const where = MODELS[key];
+  if (!where) return undefined;
+  let ctor = loaded.get(key);
+  if (!ctor) {
+    const mod = createRequire(import.meta.url)(`kubernetes-models/${where[0]}`) as Record<string, unknown>;
+    ctor = mod[where[1]] as ModelCtor;
+    loaded.set(key, ctor);
+  }
+  return ctor;
+}
 
 /** `apiVersion/kind` pairs {@link validateKubernetesObject} knows the schema of. */
 export const VALIDATED_KUBERNETES_KINDS: readonly string[] = Object.keys(MODELS);
@@ -74,7 +84,7 @@ export function validateKubernetesObject(obj: unknown): ValidationIssue[] {
   const { apiVersion, kind } = obj as { apiVersion?: unknown; kind?: unknown };
   if (typeof apiVersion !== 'string' || typeof kind !== 'string')
     return [{ path: [], message: 'expected string fields apiVersion and kind' }];
-  const Model = MODELS[`${apiVersion}/${kind}`];
+  const Model = model(`${apiVersion}/${kind}`);
   if (!Model) return [{ path: ['kind'], message: `no schema known for ${apiVersion} ${kind}` }];
   try {
     new Model(obj as never).validate();
