@@ -232,6 +232,32 @@ describe('what a shell runs is learned per the program that started it', () => {
       ],
       expected: ['medium vigil.drift.shell.new-activity'],
     },
+    {
+      name: 'an ordinary read-only utility the known shell never ran (tail where it ran ls and cat)',
+      events: () =>
+        shellTask('tail -n 5 /app/src/main.js', ['/usr/bin/tail', 'tail', '-n', '5', '/app/src/main.js']),
+      expected: ['low vigil.drift.process.new-binary'],
+    },
+    {
+      name: 'a program that is not an ordinary utility, new under the known shell',
+      events: () =>
+        shellTask('curl -s http://example.test/x', ['/usr/bin/curl', 'curl', '-s', 'http://example.test/x']),
+      expected: ['high vigil.drift.process.new-binary'],
+    },
+    {
+      name: 'an ordinary utility under a shell started from a new place stays behind the new shell',
+      events: () =>
+        shellTask(
+          'tail -n 5 /app/src/main.js',
+          ['/usr/bin/tail', 'tail', '-n', '5', '/app/src/main.js'],
+          ['/app/other-agent.js'],
+        ),
+      expected: [
+        'critical vigil.drift.process.new-shell',
+        'high vigil.drift.process.new-binary',
+        'low vigil.drift.process.new-arguments',
+      ],
+    },
   ];
   for (const row of rows)
     it(row.name, async () => {
