@@ -39,3 +39,19 @@ export function isMetadataAddress(addr: string): boolean {
 export function connectSucceeded(result: number): boolean {
   return result >= 0 || result === -115;
 }
+
+/**
+ * Unix sockets that control a container runtime or the node (Docker, containerd, CRI-O, Podman,
+ * the kubelet): a process that reaches one can start privileged containers on the host.
+ *
+ * @example
+ * ```ts
+ * isRuntimeControlSocket('/var/run/docker.sock'); // true
+ * isRuntimeControlSocket('/var/run/nscd/socket'); // false
+ * ```
+ */
+export function isRuntimeControlSocket(path: string): boolean {
+  return /(?:^|\/)(?:docker|containerd|crio|cri-dockerd|podman|dockershim)\.sock$|\/kubelet\/.*\.sock$/.test(
+    path,
+  );
+}

@@ -7,7 +7,7 @@ export {
   PTRACE_WRITE_REQUESTS,
 } from './kernel.js';
 export { isFilelessPath, isWritableTempPath, TEMP_LOCATIONS } from './locations.js';
-export { connectSucceeded, isLocalAddress, isMetadataAddress } from './network.js';
+export { connectSucceeded, isLocalAddress, isMetadataAddress, isRuntimeControlSocket } from './network.js';
 export {
   basename,
   INTERPRETERS,

@@ -40,6 +40,7 @@ import {
   newEgressDomain,
   newIngressPort,
   newListener,
+  newLocalSocket,
   newPort,
   newSubdomain,
 } from './peer-drift.js';
@@ -88,6 +89,7 @@ export const driftPack: RulePack = {
     newSubdomain,
     newAddressInKnownRange,
     newEgressDomain,
+    newLocalSocket,
     newEgressAddress,
     newClient,
     newIngressPort,

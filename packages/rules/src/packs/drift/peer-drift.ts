@@ -1,4 +1,4 @@
-import { describePattern, type UncoveredObservation } from '@vigil/core';
+import { describePattern, isRuntimeControlSocket, type UncoveredObservation } from '@vigil/core';
 import { defineDriftRule } from '../../api/drift-rule.js';
 import { DRIFT_NOTES } from './notes.js';
 
@@ -111,6 +111,43 @@ export const newEgressDomain = defineDriftRule({
     if (e === undefined || e.hostKnown || e.kind !== 'dns') return undefined;
     return {
       what: `connected out to ${egressTarget(u.observation.segments)}, a destination it never used while learning`,
+    };
+  },
+});
+
+/**
+ * A Unix socket the workload never connected to: local IPC, not egress (the name-service cache,
+ * D-Bus, a local database). A container runtime's or the kubelet's socket is critical: whoever
+ * reaches it can start privileged containers on the host.
+ */
+export const newLocalSocket = defineDriftRule({
+  meta: {
+    ...DRIFT_NOTES,
+    id: 'vigil.drift.peer.new-local-socket',
+    title: 'New local socket',
+    description:
+      'The workload connected to a Unix socket it never used while learning. This is local IPC, not egress: low, except the control socket of a container runtime or the kubelet (docker.sock, containerd.sock, crio.sock, podman.sock), which is critical.',
+    severity: 'low',
+    version: VERSION,
+    areas: ['behaviour-drift'],
+    falsePositives:
+      'A program resolving names through nscd or talking to D-Bus on a code path learning missed.',
+  },
+  domain: 'peers',
+  kinds: PEER_KINDS,
+  assess(u, ev) {
+    const e = egress(u);
+    if (e === undefined || e.hostKnown || ev.family !== 'unix') return undefined;
+    const runtime = isRuntimeControlSocket(ev.daddr);
+    return {
+      ...(runtime
+        ? {
+            severity: 'critical' as const,
+            title: 'New connection to a container runtime socket',
+            tags: { attack: ['T1610'] },
+          }
+        : {}),
+      what: `connected to the Unix socket ${ev.daddr}, which it never used while learning${runtime ? ': a container runtime control socket' : ''}`,
     };
   },
 });
