@@ -141,7 +141,6 @@ export const ORDINARY_UTILITIES: ReadonlySet<string> = new Set([
   'false',
   'test',
   '[',
-  'sleep',
   'md5sum',
   'sha1sum',
   'sha256sum',
