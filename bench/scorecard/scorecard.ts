@@ -9,8 +9,8 @@
  * and every such finding with its run.
  *
  * Run (root, BPF): scripts/ts bench/scorecard/scorecard.ts [--agents a,b] [--learn K] [--benign M]
- *                   [--attacks a,b] [--json FILE] [--keep DIR]
- * Seeds: learning 101…, held-out benign 501…, attacks 901… (never the learning seeds).
+ *                   [--benign-seed S] [--attacks a,b] [--json FILE] [--keep DIR]
+ * Seeds: learning 101…, held-out benign 501… (--benign-seed), attacks 901… (never the learning seeds).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +41,7 @@ const { values } = parseArgs({
     attacks: { type: 'string' },
     learn: { type: 'string', default: '5' },
     benign: { type: 'string', default: '5' },
+    'benign-seed': { type: 'string', default: '501' },
     json: { type: 'string' },
     keep: { type: 'string' },
   },
@@ -49,6 +50,8 @@ const agents = (values.agents?.split(',') ?? [...AGENTS]) as AgentName[];
 const attacks = (values.attacks?.split(',') ?? [...ATTACKS]) as AttackName[];
 const K = Number(values.learn);
 const M = Number(values.benign);
+/** The first held-out benign seed: a fresh range for each evaluation after detection changes. */
+const BENIGN_SEED = Number(values['benign-seed']);
 
 if (!capturePrivileges().sufficient) {
   console.log('scorecard skipped: live capture needs root (or CAP_BPF + CAP_PERFMON)');
@@ -122,7 +125,7 @@ try {
       `${state} after ${K} runs${admitted.length ? `; admitted: ${admitted.join(', ')}` : ''}`;
     console.log(`${agent}: ${learning[agent]} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     for (let i = 0; i < M; i++) {
-      const seed = 501 + i;
+      const seed = BENIGN_SEED + i;
       const cap = join(dir, `${agent}-benign-${seed}.vcap`);
       await recordRun(lab.prepare(agent, seed), cap);
       const findings = (await checkCapture(baseline, cap)).filter((f) => atLeast(f.severity, 'medium'));
