@@ -22,7 +22,18 @@ const BASE_LEARN: VigilEvent[] = [
 
 const TABLE: Record<string, readonly Case[]> = {
   'unexpected-process': [
-    { name: 'a binary never run while learning', events: [exec('/usr/bin/curl', ['curl', 'x'])], fires: 1 },
+    {
+      name: 'a binary never run while learning',
+      events: [exec('/usr/bin/curl', ['curl', 'x'])],
+      fires: 1,
+      severity: 'medium',
+    },
+    {
+      name: 'an ordinary read-only utility never run while learning is low',
+      events: [exec('/usr/bin/tail', ['tail', '-n', '5', 'notes.txt'])],
+      fires: 1,
+      severity: 'low',
+    },
     { name: 'a learned binary', events: [exec('/usr/bin/node', ['node', 'agent.js'])], fires: 0 },
     { name: 'a failed exec', events: [exec('/usr/bin/curl', ['curl'], { result: -2 })], fires: 0 },
     { name: 'repeats are one finding', events: [exec('/usr/bin/curl'), exec('/usr/bin/curl')], fires: 1 },

@@ -4,6 +4,7 @@ import {
   isFilelessPath,
   isInterpreter,
   isLocalAddress,
+  isOrdinaryUtility,
   isShell,
   isWritableTempPath,
 } from '@vigil/core';
@@ -15,7 +16,7 @@ export const unexpectedProcess = defineRule({
     id: 'vigil.runtime.unexpected-process',
     title: 'Unexpected process',
     description:
-      'A workload executed a binary it never executed while its baseline was learned. Equivalent: Kubescape R0001 "Unexpected process launched".',
+      'A workload executed a binary it never executed while its baseline was learned: medium, or low for an ordinary read-only utility from the vocabulary (ls, cat, tail, wc, grep, …). Equivalent: Kubescape R0001 "Unexpected process launched".',
     severity: 'medium',
     version: '1.0.0',
     requiresBaseline: true,
@@ -50,9 +51,13 @@ export const unexpectedProcess = defineRule({
       });
       return;
     }
+    // An ordinary read-only utility (`tail` where learning saw `cat`) is a new program, not a new
+    // capability: low here; the drift pack says whether it ran under a shell the baseline knows.
+    const ordinary = isOrdinaryUtility(ev.filename);
     ctx.report({
       subject: ev.filename,
-      summary: `${ev.filename} ran in ${where}, which never ran it while learning`,
+      ...(ordinary ? { severity: 'low' as const } : {}),
+      summary: `${ev.filename} ran in ${where}, which never ran it while learning${ordinary ? ' (an ordinary read-only utility)' : ''}`,
       evidence: [
         {
           type: 'baseline',
