@@ -170,6 +170,10 @@ export function policyFromLeastPrivilege(
               );
               continue;
             }
+            // A named port resolves only against the peer's pod spec, which the kernel never sees.
+            // Vigil's own least-privilege output always has numbers; for a hand-written name the
+            // address stays allowed on any port (dropping it would refuse traffic the workload
+            // needs) and the widening is written into the policy's notes for the reviewer.
             const port = typeof p['port'] === 'number' ? p['port'] : null;
             if (p['port'] !== undefined && port === null)
               notes.push(`${name} egress[${i}]: the named port ${String(p['port'])} is allowed as any port`);
