@@ -1,4 +1,4 @@
-import { readBaselineFile } from '../baseline/codec.js';
+import { readBaselines } from '../baseline/read-baselines.js';
 import type { CaptureIntegrity } from '../capture/integrity.js';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
@@ -31,8 +31,8 @@ export interface AnalyseGapOptions extends CaptureReadOptions {
   /** Declared permissions: Kubernetes manifests, AWS IAM policies, MCP client configurations. */
   readonly declared: readonly string[];
   /**
-   * Observed use: captures and baselines (files written by `vigil learn` or a baseline store's
-   * export), told apart by their first bytes (`sniffInput`).
+   * Observed use: captures and baselines (files written by `vigil learn`, SQLite baseline stores),
+   * told apart by their first bytes (`sniffInput`), as `checkCaptures` and `readBaselines` read them.
    */
   readonly observed?: readonly string[];
   /** Kubernetes audit logs (JSON Lines, gzip accepted). */
@@ -185,7 +185,7 @@ export async function analyseGap(options: AnalyseGapOptions): Promise<GapResult>
   const captures: string[] = [];
   for (const p of options.observed ?? []) {
     if ((await sniffInput(p)) === 'capture') captures.push(p);
-    else docs.push(observedUseFromBaseline((await readBaselineFile(p, withSignal)).toDocument()));
+    else docs.push(observedUseFromBaseline((await readBaselines(p, withSignal)).toDocument()));
   }
   let integrity: CaptureIntegrity | undefined;
   if (captures.length > 0) {

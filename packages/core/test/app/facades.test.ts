@@ -14,6 +14,7 @@ import {
   encodeBaselineSet,
   type Finding,
   learnBaselines,
+  SqliteBaselineStore,
   sniffInput,
   type VigilEvent,
 } from '../../src/index.js';
@@ -201,5 +202,14 @@ describe('analyseGap', () => {
     expect(gap.ranking.findings.length).toBe(gap.ranking.summary.total);
     expect(gap.leastPrivilege?.artifacts.length).toBeGreaterThan(0);
     await expect(analyseGap({ declared: [] })).rejects.toMatchObject({ code: 'USAGE' });
+    // A SQLite baseline store is observed use too, as it is a baseline to checkCaptures.
+    const db = join(dir, 'gap-store.db');
+    {
+      await using store = await SqliteBaselineStore.open(db);
+      await store.mergeAll(learned.set.baselines());
+    }
+    const fromStore = await analyseGap({ declared: [mcp], observed: [db] });
+    const fromFile = await analyseGap({ declared: [mcp], observed: [baseline] });
+    expect(fromStore.report.totals).toEqual(fromFile.report.totals);
   });
 });
