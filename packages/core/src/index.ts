@@ -9,6 +9,8 @@
 
 export { parseJsonText } from './aibom/declared/json-input.js';
 export * from './aibom/public.js';
+// The application layer: check, learn and gap as facades over the pipeline.
+export * from './app/public.js';
 // Each capability keeps its public surface in its own folder's `public.ts`.
 export * from './baseline/public.js';
 export type { CaptureHeader, CaptureHeaderInput, CaptureTrailer } from './capture/format.js';
@@ -93,6 +95,7 @@ export {
   SeveritySchema,
   severityRank,
 } from './findings/finding.js';
+export { compareFindings } from './findings/order.js';
 export { riskScore, SEVERITY_RISK } from './findings/risk-scale.js';
 // Findings about one process tree joined into incidents.
 export * from './incidents/public.js';

@@ -7,5 +7,7 @@
 
 // Each format family keeps its public surface in its own folder's `public.ts`.
 export * from './cyclonedx/public.js';
+// The documents the application facades return, rendered by format name (one registry).
+export * from './documents/public.js';
 export * from './formats/public.js';
 export * from './html/public.js';

@@ -1,40 +1,17 @@
 import {
   BaselineSet,
-  type CaptureIntegrity,
-  type Consumer,
-  correlateIncidents,
-  DnsEnricher,
+  type CheckDetector,
+  checkCaptures,
   describeCaptureIntegrity,
-  type Finding,
-  type Incident,
-  incidentFinding,
-  ProcessTreeEnricher,
   readBaselines,
-  SEVERITIES,
-  type Severity,
-  severityRank,
-  Vigil,
   VigilError,
 } from '@vigil/core';
-import { buildFindingsReport, renderHtml, renderMarkdown, toOcsf, toSarif } from '@vigil/reporters';
+import { renderReport, reportFormats } from '@vigil/reporters';
 import { builtinPacks, loadExceptions, loadRulePacks, type RulePack, rulesCheckDetector } from '@vigil/rules';
-import { captureSource, STRICT_HELP, STRICT_OPTION, warnIncomplete } from '../captures.js';
+import { STRICT_HELP, STRICT_OPTION } from '../captures.js';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
 import { VERSION } from '../version.js';
-
-/**
- * Something that reads the checked stream and produces findings: the rule
- * engine with its drift detector; others plug in the same way.
- */
-export interface CheckDetector {
-  /** Short name for messages. */
-  readonly name: string;
-  /** The pipeline consumer that sees every enriched batch. */
-  readonly consumer: Consumer;
-  /** Every finding once the stream has ended (aggregated, final counts). */
-  findings(): readonly Finding[];
-}
 
 /** What detectors get to build themselves. */
 export interface CheckDetectorContext {
@@ -100,67 +77,6 @@ function withUseBaseline(set: BaselineSet, subject: unknown): BaselineSet {
   );
 }
 
-function iso(ns: number): string {
-  return new Date(ns / 1e6).toISOString();
-}
-
-/** Renders check results for a terminal. */
-export function renderCheckText(
-  captures: readonly string[],
-  baselines: BaselineSet,
-  findings: readonly Finding[],
-  events: number,
-  minSeverity: Severity,
-  integrity?: CaptureIntegrity,
-  incidents: readonly Incident[] = [],
-): string {
-  const out: string[] = [];
-  out.push(
-    `${captures.join(', ')}: ${events} events checked${baselines.size > 0 ? ` against ${baselines.size} baseline(s)` : ' (no baseline: rules only)'}`,
-  );
-  if (integrity !== undefined && !integrity.complete)
-    for (const line of describeCaptureIntegrity(integrity)) out.push(`  INCOMPLETE: ${line}`);
-  for (const b of baselines.baselines())
-    out.push(`  ${b.subject} @ ${b.versionKey}  version ${b.version}  ${b.status}`);
-  const shown = findings.filter((f) => severityRank(f.severity) >= severityRank(minSeverity));
-  for (const f of shown) {
-    out.push('');
-    out.push(
-      `${f.severity.toUpperCase().padEnd(8)} ${f.title}  [${f.ruleId}]${(f.count ?? 1) > 1 ? `  ×${f.count}` : ''}`,
-    );
-    out.push(`  ${f.summary}`);
-    const base = f.evidence.find((e) => e.type === 'baseline');
-    if (base) out.push(`  ${base.description}`);
-    out.push(
-      `  first ${iso(f.ts)}${f.lastSeen !== undefined && f.lastSeen !== f.ts ? `, last ${iso(f.lastSeen)}` : ''}  id ${f.id}`,
-    );
-  }
-  if (incidents.length > 0) {
-    out.push('', `${incidents.length} incident(s): findings about one process tree, joined`);
-    for (const i of incidents) {
-      out.push('');
-      out.push(`${i.severity.toUpperCase().padEnd(8)} ${i.title}  [incident]  id ${i.id}`);
-      out.push(`  ${i.summary}`);
-      for (const [n, step] of i.chain.entries()) out.push(`  ${n + 1}. ${iso(step.ts)}  ${step.description}`);
-    }
-  }
-  const counts = SEVERITIES.slice()
-    .reverse()
-    .map((s) => [s, findings.filter((f) => f.severity === s).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}`);
-  out.push('');
-  out.push(
-    findings.length === 0
-      ? baselines.size > 0
-        ? 'no findings: every observation is covered by its baseline and no rule fired'
-        : 'no findings: no rule fired'
-      : `${findings.length} finding(s): ${counts.join(', ')}${shown.length < findings.length ? ` (${findings.length - shown.length} below ${minSeverity} not shown)` : ''}`,
-  );
-  out.push('');
-  return out.join('\n');
-}
-
 export const checkCommand: Command = {
   name: 'check',
   summary: 'Check captures against baselines and rule packs; report drift and detections',
@@ -208,7 +124,7 @@ export const checkCommand: Command = {
     'use-baseline': 'check workloads that have no baseline of their own against the baseline of this subject',
     strict: STRICT_HELP,
   },
-  formats: ['text', 'json', 'sarif', 'markdown', 'html', 'ocsf'],
+  formats: reportFormats('check'),
   async run(ctx) {
     const baselinePath = ctx.args.values['baseline'];
     const captures = ctx.args.positionals;
@@ -228,72 +144,23 @@ export const checkCommand: Command = {
     const detectors = CHECK_DETECTORS.map((make) =>
       make({ baselines, allowLearning: ctx.args.values['allow-learning'] === true, packs, exceptions }),
     );
-    const source = captureSource(ctx, captures);
-    const enrichers =
-      ctx.args.values['no-dns'] === true
-        ? [new ProcessTreeEnricher()]
-        : [new DnsEnricher(), new ProcessTreeEnricher()];
-    const vigil = new Vigil({ source, enrichers, consumers: detectors.map((d) => d.consumer) });
-    const errors: VigilError[] = [];
-    vigil.on('error', (e) => errors.push(e));
-    const summary = await vigil.run({ signal: ctx.signal });
-    if (errors.length > 0) throw errors[0]!;
-    if (ctx.signal.aborted) throw new VigilError('ABORTED', 'interrupted; nothing written');
-    const integrity = warnIncomplete(ctx, source);
-    const findings = detectors
-      .flatMap((d) => d.findings())
-      .sort(
-        (a, b) =>
-          severityRank(b.severity) - severityRank(a.severity) || a.ts - b.ts || (a.id < b.id ? -1 : 1),
-      );
-    const incidents = correlateIncidents(findings, { processes: vigil.processes });
-    // Formats that carry findings only get each incident as one finding whose evidence is its chain.
-    const withIncidents = [...incidents.map(incidentFinding), ...findings];
-    const report = () =>
-      buildFindingsReport(withIncidents, { inputs: captures, toolVersion: VERSION, integrity });
-    if (ctx.format === 'sarif') {
-      await ctx.emit(
-        `${JSON.stringify(toSarif(withIncidents, { toolVersion: VERSION, integrity }), null, 2)}\n`,
-      );
-    } else if (ctx.format === 'markdown') {
-      await ctx.emit(renderMarkdown(report()));
-    } else if (ctx.format === 'html') {
-      await ctx.emit(renderHtml({ title: 'Vigil check', findings: report() }));
-    } else if (ctx.format === 'ocsf') {
-      await ctx.emit(
-        toOcsf(withIncidents, { toolVersion: VERSION, integrity })
-          .map((e) => `${JSON.stringify(e)}\n`)
-          .join(''),
-      );
-    } else if (ctx.format === 'json') {
-      await ctx.emit(
-        `${JSON.stringify(
-          {
-            captures,
-            baseline: baselinePath ?? null,
-            packs: packs.map((p) => ({ name: p.name, version: p.version, rules: p.rules.length })),
-            baselines: baselines.baselines().map((b) => ({
-              subject: b.subject,
-              versionKey: b.versionKey,
-              version: b.version,
-              status: b.status,
-              entries: b.size(),
-            })),
-            events: summary.events,
-            integrity,
-            drops: summary.source.drops,
-            findings,
-            incidents,
-          },
-          null,
-          2,
-        )}\n`,
-      );
-    } else {
-      await ctx.emit(
-        renderCheckText(captures, baselines, findings, summary.events, minSeverity, integrity, incidents),
-      );
-    }
-    return exitCodeFor(withIncidents, failOn);
+    const result = await checkCaptures({
+      captures,
+      baselines,
+      detectors,
+      dns: ctx.args.values['no-dns'] !== true,
+      strict: ctx.args.values['strict'] === true,
+      signal: ctx.signal,
+    });
+    for (const line of describeCaptureIntegrity(result.integrity)) ctx.log(`warning: ${line}`);
+    await ctx.emit(
+      renderReport('check', ctx.format, result, {
+        toolVersion: VERSION,
+        minSeverity,
+        ...(typeof baselinePath === 'string' ? { baseline: baselinePath } : {}),
+        packs: packs.map((p) => ({ name: p.name, version: p.version, rules: p.rules.length })),
+      }),
+    );
+    return exitCodeFor(result.reported, failOn);
   },
 };

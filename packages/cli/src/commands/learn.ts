@@ -1,25 +1,19 @@
 import {
-  admitReviewed,
-  BaselineLearner,
-  BaselineSet,
   DEFAULT_STABILITY,
-  DnsEnricher,
-  encodeBaselineSet,
+  describeCaptureIntegrity,
   explainLearning,
-  type Finding,
   type GeneralisationConfig,
-  oneRunBaselines,
-  ProcessTreeEnricher,
+  learnBaselines,
   quarantineId,
   readBaselineFile,
   readGeneralisationFile,
   SqliteBaselineStore,
   type StabilityPolicy,
-  Vigil,
   VigilError,
 } from '@vigil/core';
+import { renderReport, reportFormats } from '@vigil/reporters';
 import { builtinPacks, criticalBehaviours } from '@vigil/rules';
-import { captureSource, STRICT_HELP, STRICT_OPTION, warnIncomplete } from '../captures.js';
+import { STRICT_HELP, STRICT_OPTION } from '../captures.js';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
 
@@ -156,7 +150,7 @@ export const learnCommand: Command = {
     by: 'who reviewed and admits the items (recorded in the baseline)',
     reason: 'why they are admitted (recorded in the baseline)',
   },
-  formats: ['json', 'msgpack'],
+  formats: reportFormats('baselines'),
   async run(ctx) {
     const paths = ctx.args.positionals;
     if (paths.length === 0) throw new VigilError('USAGE', 'learn needs at least one capture file');
@@ -177,75 +171,63 @@ export const learnCommand: Command = {
     const storePath = ctx.args.values['store'];
     // Opened (and integrity-checked) before the work, so a bad store fails fast.
     await using store = typeof storePath === 'string' ? await SqliteBaselineStore.open(storePath) : undefined;
-    const learner = new BaselineLearner({
+    const learned = await learnBaselines({
+      captures: paths,
       critical: criticalBehaviours(builtinPacks()),
       stability,
       ...(origin !== undefined ? { origin } : {}),
       ...(generalisation ? { generalisation } : {}),
+      ...(resume ? { merge: resume } : {}),
+      ...(admit.length > 0
+        ? {
+            admit: {
+              ids: admit,
+              by: typeof by === 'string' ? by : '',
+              reason: typeof reason === 'string' ? reason : '',
+            },
+          }
+        : {}),
+      markStable: ctx.args.values['mark-stable'] === true,
+      dns: ctx.args.values['no-dns'] !== true,
+      strict: ctx.args.values['strict'] === true,
+      signal: ctx.signal,
+      onNotice(n) {
+        if (n.type === 'stable')
+          ctx.log(
+            `stable: ${n.baseline.subject} @ ${n.baseline.versionKey} at ${new Date(n.ts / 1e6).toISOString()}`,
+          );
+        else if (n.type === 'full')
+          ctx.log(
+            `full: ${n.baseline.subject} @ ${n.baseline.versionKey} holds the most ${n.domain} entries allowed; more are not admitted`,
+          );
+      },
     });
-    const quarantined: Finding[] = [];
-    learner.onNotice((n) => {
-      if (n.type === 'stable')
-        ctx.log(
-          `stable: ${n.baseline.subject} @ ${n.baseline.versionKey} at ${new Date(n.ts / 1e6).toISOString()}`,
-        );
-      else if (n.type === 'full')
-        ctx.log(
-          `full: ${n.baseline.subject} @ ${n.baseline.versionKey} holds the most ${n.domain} entries allowed; more are not admitted`,
-        );
-    });
-    const source = captureSource(ctx, paths);
-    const enrichers =
-      ctx.args.values['no-dns'] === true
-        ? [new ProcessTreeEnricher()]
-        : [new DnsEnricher(), new ProcessTreeEnricher()];
-    const vigil = new Vigil({ source, enrichers, consumers: [learner] });
-    vigil.on('finding', (f) => quarantined.push(f));
-    const errors: VigilError[] = [];
-    vigil.on('error', (e) => errors.push(e));
-    const summary = await vigil.run({ signal: ctx.signal });
-    if (errors.length > 0) throw errors[0]!;
-    if (ctx.signal.aborted) throw new VigilError('ABORTED', 'interrupted; nothing written');
-    const integrity = warnIncomplete(ctx, source);
-    const set = resume ? BaselineSet.merge(resume, learner.set) : learner.set;
-    // Admitted before the summary, so it shows what the written baseline holds.
-    const admitted =
-      admit.length > 0
-        ? admitReviewed(set, admit, {
-            by: typeof by === 'string' ? by : '',
-            reason: typeof reason === 'string' ? reason : '',
-          })
-        : [];
-    for (const r of admitted) ctx.log(`admitted ${r.item} (${r.behaviour}) by ${r.by}: ${r.reason}`);
-    if (ctx.args.values['mark-stable'] === true) {
-      for (const b of set.baselines())
-        if (b.status !== 'stable')
-          b.markStable(Math.max(...Object.values(b.learning()).map((s) => s.lastSeen), 0));
-    }
+    const { set, integrity } = learned;
+    for (const line of describeCaptureIntegrity(integrity)) ctx.log(`warning: ${line}`);
+    for (const r of learned.admitted) ctx.log(`admitted ${r.item} (${r.behaviour}) by ${r.by}: ${r.reason}`);
     ctx.log(
-      `learned from ${summary.events} events in ${paths.length} capture(s)${integrity.complete ? '' : ` (INCOMPLETE: ${integrity.incomplete.length + integrity.interrupted.length} capture(s) cut short)`}: ${set.size} baseline(s)`,
+      `learned from ${learned.events} events in ${paths.length} capture(s)${integrity.complete ? '' : ` (INCOMPLETE: ${integrity.incomplete.length + integrity.interrupted.length} capture(s) cut short)`}: ${set.size} baseline(s)`,
     );
     for (const b of set.baselines()) {
       const states = Object.entries(b.learning());
-      const mine = states.find(([o]) => o === learner.origin)?.[1] ?? states[0]?.[1];
+      const mine = states.find(([o]) => o === learned.origin)?.[1] ?? states[0]?.[1];
       const why = mine?.stableReason ? ` (${mine.stableReason})` : '';
       ctx.log(
         `  ${b.subject} @ ${b.versionKey}: ${b.status}${why}, ${b.size()} entries, version ${b.version}` +
           (mine ? `, ${mine.observations} observations, novelty ${pct(mine.noveltyRate)}` : ''),
       );
-      if (b.status !== 'stable') ctx.log(`    ${explainLearning(b, learner.origin).text}`);
+      if (b.status !== 'stable') ctx.log(`    ${explainLearning(b, learned.origin).text}`);
       for (const q of b.quarantined())
         ctx.log(`    quarantined ${quarantineId(q)} [${q.severity}] ${q.title}: ${q.reason}`);
     }
-    const lone = paths.length > 1 ? oneRunBaselines(learner.set, learner.origin) : [];
+    const lone = learned.oneRun;
     if (lone.length > 1) {
       const names = lone.map((b) => b.subject);
       ctx.log(
         `warning: ${paths.length} captures made ${lone.length} workloads of one run each (${names.slice(0, 4).join(', ')}${names.length > 4 ? `, … ${names.length - 4} more` : ''}), so each has a baseline of its own that one run cannot make stable. If they are runs of one workload, record them under one workload name: vigil record derives one from the command, and --name NAME sets it when the commands differ.`,
       );
     }
-    const encoding = ctx.format === 'msgpack' ? 'msgpack' : 'json';
-    const output = encodeBaselineSet(set, encoding);
+    const output = renderReport('baselines', ctx.format, set);
     if (store !== undefined) {
       // The output is put in place inside the store's transaction: a failed write, or an
       // interrupt before the commit, leaves the store as it was.
@@ -259,11 +241,7 @@ export const learnCommand: Command = {
     } else {
       await ctx.emit(output);
     }
-    // What is still held for review counts (admitted items no longer do); without admissions the
-    // findings reported while learning are the same items.
-    return exitCodeFor(
-      admitted.length > 0 ? set.baselines().flatMap((b) => b.quarantined()) : quarantined,
-      failOn,
-    );
+    // What is still held for review counts (admitted items no longer do).
+    return exitCodeFor(learned.held, failOn);
   },
 };

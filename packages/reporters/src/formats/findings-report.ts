@@ -1,11 +1,11 @@
 import {
   type CaptureIntegrity,
   CaptureIntegritySchema,
+  compareFindings,
   type Finding,
   FindingSchema,
   SEVERITIES,
   type Severity,
-  severityRank,
 } from '@vigil/core';
 import { z } from 'zod';
 
@@ -54,8 +54,8 @@ export interface FindingsReportOptions {
 }
 
 /**
- * Builds the findings report: findings sorted by risk score, then severity,
- * then time, with counts by severity and category.
+ * Builds the findings report: findings in the one order of findings
+ * (`compareFindings`: severity, risk score, time, id), with counts by severity and category.
  *
  * @example
  * ```ts
@@ -90,16 +90,6 @@ export function buildFindingsReport(
     },
     findings: sorted,
   };
-}
-
-/** Orders findings: highest risk score first, then severity, then earliest. */
-export function compareFindings(a: Finding, b: Finding): number {
-  return (
-    b.risk.score - a.risk.score ||
-    severityRank(b.severity) - severityRank(a.severity) ||
-    a.ts - b.ts ||
-    a.id.localeCompare(b.id)
-  );
 }
 
 /** A plain copy of an integrity record, as the report schema holds it. */

@@ -5,7 +5,6 @@ export { renderConsole } from './console.js';
 export type { FindingsReport, FindingsReportOptions } from './findings-report.js';
 export {
   buildFindingsReport,
-  compareFindings,
   FINDINGS_REPORT_SCHEMA_VERSION,
   FindingsReportSchema,
 } from './findings-report.js';

@@ -1,0 +1,243 @@
+import { readBaselines } from '../baseline/read-baselines.js';
+import type { CaptureIntegrity } from '../capture/integrity.js';
+import { fromZodError } from '../errors/from-zod.js';
+import { VigilError } from '../errors/vigil-error.js';
+import { type Finding, FindingSchema } from '../findings/finding.js';
+import { readJsonFile } from '../limits/read-json.js';
+import { sniffInput } from '../limits/sniff-input.js';
+import { OtelSpanSource } from '../otel/otel-span-source.js';
+import type { DeclaredPermissions, DeclaredWarning } from '../permissions/declared.js';
+import { analyzeGaps } from '../permissions/gap/analyze.js';
+import { gapFindings } from '../permissions/gap/findings.js';
+import type { GapReport, SkippedRecords } from '../permissions/gap/report.js';
+import type { PermissionDomain } from '../permissions/grant.js';
+import type { LeastPrivilege } from '../permissions/least-privilege/artifact.js';
+import { generateLeastPrivilege } from '../permissions/least-privilege/generate.js';
+import { loadDeclaredPermissions } from '../permissions/load-declared.js';
+import { CloudTrailSource } from '../permissions/observed/cloudtrail.js';
+import { observedUseFromBaseline } from '../permissions/observed/from-baseline.js';
+import { KubernetesAuditSource } from '../permissions/observed/k8s-audit.js';
+import {
+  mergeObservedUse,
+  ObservedUseAccumulator,
+  type ObservedUseDocument,
+} from '../permissions/observed/use.js';
+import { type RiskRanking, rankRisk } from '../risk/rank.js';
+import type { EventSource } from '../source/event-source.js';
+import { type CaptureReadOptions, captureSource, enrichersFor, runPipeline } from './run.js';
+
+/** Options for {@link analyseGap}. */
+export interface AnalyseGapOptions extends CaptureReadOptions {
+  /** Declared permissions: Kubernetes manifests, AWS IAM policies, MCP client configurations. */
+  readonly declared: readonly string[];
+  /**
+   * Observed use: captures and baselines (files written by `vigil learn`, SQLite baseline stores),
+   * told apart by their first bytes (`sniffInput`), as `checkCaptures` and `readBaselines` read them.
+   */
+  readonly observed?: readonly string[];
+  /** Kubernetes audit logs (JSON Lines, gzip accepted). */
+  readonly auditLogs?: readonly string[];
+  /** CloudTrail logs (gzip accepted). */
+  readonly cloudTrail?: readonly string[];
+  /** OpenTelemetry GenAI/MCP span files (OTLP/JSON). */
+  readonly otelSpans?: readonly string[];
+  /** An invalid line of an audit log or CloudTrail record stops the run (`error`, default) or is counted and skipped. */
+  readonly onInvalid?: 'error' | 'skip';
+  /** Captured workload id (or `*`) → the declared subject it runs as. */
+  readonly bindings?: Readonly<Record<string, string>>;
+  /** Domains to treat as observed even when no input showed use in them. */
+  readonly observedDomains?: readonly PermissionDomain[];
+  /** Subject (an ARN) for IAM identity policies that do not name one. */
+  readonly awsSubject?: string;
+  /** Client name for MCP configurations; default the file's base name. */
+  readonly mcpClient?: string;
+  /** Lowest rank (0–100) of an unused grant that becomes a finding. Default 30. */
+  readonly minRank?: number;
+  /** Findings of other producers (`vigil check --json`, scanners) to rank with the gap findings. */
+  readonly findings?: readonly Finding[];
+  /** Also generate least-privilege artifacts from what was observed. Default false. */
+  readonly leastPrivilege?: boolean;
+}
+
+/** What {@link analyseGap} found. */
+export interface GapResult {
+  readonly declared: DeclaredPermissions;
+  readonly observed: ObservedUseDocument;
+  readonly report: GapReport;
+  /** Gap findings and the given findings, ranked by runtime-weighted risk. */
+  readonly ranking: RiskRanking;
+  /** Present when the captures were read: whether each was complete. */
+  readonly integrity?: CaptureIntegrity;
+  /** Invalid log records skipped (`onInvalid: 'skip'`), per file and reason. */
+  readonly skipped: readonly SkippedRecords[];
+  /** What the declared inputs could not be read as (a document of an unknown kind, a dangling reference). */
+  readonly warnings: readonly DeclaredWarning[];
+  /** Least-privilege artifacts, when asked for; each lists its validation issues. */
+  readonly leastPrivilege?: LeastPrivilege;
+}
+
+async function observe(
+  source: EventSource,
+  options: CaptureReadOptions,
+  dns: boolean,
+): Promise<ObservedUseDocument> {
+  const acc = new ObservedUseAccumulator();
+  await runPipeline({
+    source,
+    enrichers: enrichersFor({ dns }),
+    consumers: [acc],
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return acc.result();
+}
+
+/** The invalid records a line-based source skipped, by reason (from its drop counts). */
+function skippedOf(file: string, source: EventSource): SkippedRecords | undefined {
+  const reasons: SkippedRecords['reasons'] = {};
+  let total = 0;
+  for (const reason of ['invalid-json', 'invalid-shape', 'over-limit'] as const) {
+    const n = source.stats().drops[reason] ?? 0;
+    if (n > 0) {
+      reasons[reason] = n;
+      total += n;
+    }
+  }
+  return total > 0 ? { file, reasons } : undefined;
+}
+
+/**
+ * One line for invalid records skipped in a file: `audit.log: skipped 3 invalid records (2 invalid-json, 1 over-limit)`.
+ *
+ * @example
+ * ```ts
+ * import { describeSkipped } from '@vigil/core';
+ *
+ * describeSkipped({ file: 'audit.log', reasons: { 'invalid-json': 2 } });
+ * ```
+ */
+export function describeSkipped(s: SkippedRecords): string {
+  const parts = Object.entries(s.reasons).map(([reason, n]) => `${n} ${reason}`);
+  const total = Object.values(s.reasons).reduce((a, b) => a + (b ?? 0), 0);
+  return `${s.file}: skipped ${total} invalid record${total === 1 ? '' : 's'} (${parts.join(', ')})`;
+}
+
+/**
+ * Reads findings another producer wrote (`vigil check --json`, a scanner): an array of findings or
+ * an object with a `findings` array, each validated against `FindingSchema` (an invalid one is an
+ * `INPUT_INVALID` error naming the file and its JSON path).
+ *
+ * @example
+ * ```ts
+ * import { readFindingsFile } from '@vigil/core';
+ *
+ * const findings = await readFindingsFile('check.json');
+ * ```
+ */
+export async function readFindingsFile(
+  path: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<Finding[]> {
+  const raw = await readJsonFile(path, 'findings', {
+    what: 'findings',
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const inObject = !Array.isArray(raw) && typeof raw === 'object' && raw !== null && 'findings' in raw;
+  const list = Array.isArray(raw) ? raw : inObject ? (raw as { findings: unknown }).findings : undefined;
+  if (!Array.isArray(list))
+    throw new VigilError(
+      'INPUT_INVALID',
+      'expected an array of findings or an object with a "findings" array',
+      {
+        location: { file: path },
+      },
+    );
+  return list.map((f, i) => {
+    const r = FindingSchema.safeParse(f);
+    if (!r.success)
+      throw fromZodError(r.error, 'finding', { file: path, path: inObject ? ['findings', i] : [i] });
+    return r.data;
+  });
+}
+
+/**
+ * Runtime-informed gap analysis: declared permissions (Kubernetes RBAC, workloads and
+ * NetworkPolicy, IAM policies, MCP client configurations) against observed use (captures,
+ * baselines, Kubernetes audit logs, CloudTrail, OpenTelemetry spans), per workload and permission
+ * domain; the gaps become findings ranked by runtime-weighted risk, and, when asked, least-privilege
+ * artifacts. This is what `vigil gap` does; the command only reads its flags, prints and writes the
+ * artifacts.
+ *
+ * @example
+ * ```ts
+ * import { analyseGap } from '@vigil/core';
+ *
+ * const gap = await analyseGap({ declared: ['deploy/agent.yaml'], observed: ['run.vcap'] });
+ * console.log(`${gap.report.totals.used} of ${gap.report.totals.granted} grants used`);
+ * for (const f of gap.ranking.findings.slice(0, 5)) console.log(f.risk.score, f.title);
+ * ```
+ */
+export async function analyseGap(options: AnalyseGapOptions): Promise<GapResult> {
+  if (options.declared.length === 0)
+    throw new VigilError('USAGE', 'gap needs declared permissions (manifests, IAM policies, MCP configs)');
+  const signal = options.signal;
+  const withSignal = signal ? { signal } : {};
+  const docs: ObservedUseDocument[] = [];
+  const captures: string[] = [];
+  for (const p of options.observed ?? []) {
+    if ((await sniffInput(p)) === 'capture') captures.push(p);
+    else docs.push(observedUseFromBaseline((await readBaselines(p, withSignal)).toDocument()));
+  }
+  let integrity: CaptureIntegrity | undefined;
+  if (captures.length > 0) {
+    const source = captureSource(captures, options);
+    docs.push(await observe(source, options, options.dns !== false));
+    integrity = source.integrity();
+  }
+  const skipped: SkippedRecords[] = [];
+  const onInvalid = options.onInvalid ?? 'error';
+  const logs: [string, EventSource][] = [
+    ...(options.auditLogs ?? []).map((f): [string, EventSource] => [
+      f,
+      new KubernetesAuditSource(f, { ...withSignal, onInvalid }),
+    ]),
+    ...(options.cloudTrail ?? []).map((f): [string, EventSource] => [
+      f,
+      new CloudTrailSource(f, { ...withSignal, onInvalid }),
+    ]),
+  ];
+  for (const [f, source] of logs) {
+    docs.push(await observe(source, options, false));
+    const s = skippedOf(f, source);
+    if (s) skipped.push(s);
+  }
+  if ((options.otelSpans ?? []).length > 0)
+    docs.push(await observe(new OtelSpanSource([...options.otelSpans!], withSignal), options, false));
+  const observed = mergeObservedUse(docs);
+
+  const declared = await loadDeclaredPermissions(options.declared, {
+    toolLists: observed.toolLists,
+    ...withSignal,
+    ...(options.awsSubject !== undefined ? { awsSubject: options.awsSubject } : {}),
+    ...(options.mcpClient !== undefined ? { mcpClient: options.mcpClient } : {}),
+  });
+  const report = analyzeGaps(declared, observed, {
+    bindings: options.bindings ?? {},
+    observedDomains: options.observedDomains ?? [],
+    skipped,
+  });
+  const findings = gapFindings(report, { minRank: options.minRank ?? 30 });
+  findings.push(...(options.findings ?? []));
+  const ranking = rankRisk(findings, { observed, gapReport: report, declared });
+  return {
+    declared,
+    observed,
+    report,
+    ranking,
+    ...(integrity ? { integrity } : {}),
+    skipped,
+    warnings: declared.warnings,
+    ...(options.leastPrivilege === true
+      ? { leastPrivilege: generateLeastPrivilege(declared, report, observed) }
+      : {}),
+  };
+}

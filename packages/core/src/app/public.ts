@@ -1,0 +1,11 @@
+// Public surface of this folder, re-exported by the package index. Named exports only.
+// The application layer: what the `vigil` commands do, as facades a vendor calls in a few lines
+// (the AI-BOM's is `buildAiBom`, in ../aibom).
+
+export type { CheckCapturesOptions, CheckDetector, CheckResult } from './check.js';
+export { checkCaptures } from './check.js';
+export type { AnalyseGapOptions, GapResult } from './gap.js';
+export { analyseGap, describeSkipped, readFindingsFile } from './gap.js';
+export type { LearnBaselinesOptions, LearnResult } from './learn.js';
+export { learnBaselines } from './learn.js';
+export type { CaptureReadOptions } from './run.js';

@@ -1,0 +1,90 @@
+import {
+  type CaptureIntegrity,
+  describeCaptureIntegrity,
+  describeGrant,
+  describeSkipped,
+  describeUse,
+  type GapReport,
+  type LeastPrivilege,
+  type RiskRanking,
+} from '@vigil/core';
+
+const pct = (r: number) => `${Math.round(r * 100)}%`;
+
+/**
+ * Renders a gap report, its risk ranking and least-privilege artifacts as text for a terminal
+ * (`analyseGap`, `vigil gap`).
+ *
+ * @example
+ * ```ts
+ * import { analyseGap } from '@vigil/core';
+ * import { renderGapText } from '@vigil/reporters';
+ *
+ * const gap = await analyseGap({ declared: ['rbac.yaml'], observed: ['run.vcap'] });
+ * process.stdout.write(renderGapText(gap.report, gap.ranking, gap.leastPrivilege, gap.integrity));
+ * ```
+ */
+export function renderGapText(
+  report: GapReport,
+  ranking: RiskRanking,
+  lp: LeastPrivilege | undefined,
+  integrity?: CaptureIntegrity,
+): string {
+  const out: string[] = [];
+  const c = report.coverage;
+  out.push(
+    `Declared vs observed: ${report.totals.used} of ${report.totals.granted} grants used (${pct(report.totals.ratio)}) across ${report.workloads.length} workloads`,
+    `Window: ${c.confidence} confidence: ${c.note}`,
+  );
+  if (integrity !== undefined && !integrity.complete)
+    for (const line of describeCaptureIntegrity(integrity)) out.push(`INCOMPLETE: ${line}`);
+  for (const s of report.inputs.skipped ?? []) out.push(`Input: ${describeSkipped(s)}`);
+  for (const w of report.workloads) {
+    out.push(
+      '',
+      `${w.name}${w.namespace ? ` (namespace ${w.namespace})` : ''}: ${w.used}/${w.granted} grants used`,
+    );
+    if (w.observedAs.length > 0)
+      out.push(`  observed as ${w.observedAs.map((r) => r.pod ?? r.name ?? r.id).join(', ')}`);
+    for (const d of w.domains) {
+      const seen = d.observed ? '' : '  (not observed: no input could show use)';
+      out.push(
+        `  ${d.domain.padEnd(15)} granted ${String(d.granted).padStart(4)}  used ${String(d.used).padStart(4)}  ${pct(d.ratio).padStart(4)}  uses ${d.distinctUses}${d.denied.length > 0 ? `  denied ${d.denied.length}` : ''}${d.ungranted.length > 0 ? `  ungranted ${d.ungranted.length}` : ''}${d.implicit > 0 ? `  platform defaults ${d.implicit}` : ''}${seen}`,
+      );
+      const hiddenUnobservable = d.unused.filter((x) => !x.observable).length;
+      if (hiddenUnobservable > 0 && d.observed)
+        out.push(
+          `      ${hiddenUnobservable} unused but not observable (their use leaves no event); verify by hand`,
+        );
+      for (const u of d.unused.filter((x) => x.observable).slice(0, 5))
+        out.push(`      unused  rank ${String(u.rank).padStart(3)}  ${describeGrant(u.grant)}`);
+      const hidden = d.unused.filter((x) => x.observable).length - 5;
+      if (hidden > 0) out.push(`      … ${hidden} more unused`);
+      for (const u of d.denied.slice(0, 5)) out.push(`      denied  ${describeUse(u)} (${u.denied}x)`);
+      for (const u of d.ungranted.slice(0, 5)) out.push(`      ungranted  ${describeUse(u)} (${u.count}x)`);
+    }
+  }
+  if (report.unmatched.length > 0)
+    out.push(
+      '',
+      `Observed subjects with no declared grants: ${report.unmatched.map((u) => `${u.subject} (${u.uses})`).join(', ')}`,
+    );
+  const s = ranking.summary;
+  out.push(
+    '',
+    `Risk: ${s.total} findings; ${s.shortListBefore} at or above ${s.threshold} by severity, ${s.shortList} after runtime weighting (${s.promoted} promoted, ${s.demoted} demoted, ${s.unchanged} unchanged)`,
+  );
+  const why = Object.entries(s.byAdjustment).sort((a, b) => b[1] - a[1]);
+  if (why.length > 0) out.push(`  why: ${why.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const f of ranking.findings.slice(0, 10))
+    out.push(`  ${String(f.risk.score).padStart(3)}  ${f.severity.padEnd(8)} ${f.title}`);
+  if (lp) {
+    out.push('', 'Least-privilege artifacts:');
+    for (const a of lp.artifacts)
+      out.push(
+        `  ${a.fileName}  ${a.issues.length === 0 ? 'valid' : `${a.issues.length} validation issues`}: ${a.notes[0] ?? ''}`,
+      );
+  }
+  out.push('');
+  return out.join('\n');
+}
