@@ -80,6 +80,8 @@ export { aiChainsPack } from './packs/ai-chains/index.js';
 export { builtinPacks } from './packs/builtin.js';
 export { driftPack } from './packs/drift/index.js';
 export { runtimePack } from './packs/runtime/index.js';
+export type { BuildAdvisorySetOptions } from './scanners/advisories/build.js';
+export { AI_FRAMEWORK_PACKAGES, buildAdvisorySet } from './scanners/advisories/build.js';
 export { cvss3BaseScore, severityOfCvss } from './scanners/advisories/cvss.js';
 export type { AdvisoryEcosystem, AdvisoryMatch } from './scanners/advisories/match.js';
 export { AdvisoryIndex, advisoryKey, advisorySeverity, inOsvRange } from './scanners/advisories/match.js';

@@ -8,6 +8,7 @@ import {
   AdvisoryIndex,
   AdvisorySetSchema,
   advisorySeverity,
+  buildAdvisorySet,
   comparePep440,
   createAdvisoryScanner,
   cvss3BaseScore,
@@ -302,5 +303,55 @@ describe('the advisory scanner', () => {
     expect(result.errors[0]!.message).toMatch(/expected a requirement/);
     expect(result.findings.some((f) => f.evidence[0]?.uri === corpus.bad.uv)).toBe(true);
     expect(resolve(broken)).toBe(broken);
+  });
+});
+
+describe('refreshing the set from OSV files', () => {
+  const torch = shippedAdvisories().advisories.find((a) => a.id === 'PYSEC-2022-43015')!;
+
+  it('keeps the AI framework packages, drops versions lists of closed ranges, newer modified wins', () => {
+    const newer = {
+      ...torch,
+      modified: '2030-01-01T00:00:00Z',
+      unknown_field: 1,
+      affected: [{ ...torch.affected[0]!, versions: ['1.12.0'] }],
+    };
+    const other = {
+      id: 'GHSA-aaaa-bbbb-cccc',
+      modified: '2024-01-01T00:00:00Z',
+      affected: [{ package: { ecosystem: 'PyPI', name: 'requests' } }],
+    };
+    const maven = {
+      id: 'GHSA-aaaa-bbbb-dddd',
+      modified: '2024-01-01T00:00:00Z',
+      affected: [{ package: { ecosystem: 'Maven', name: 'torch' } }],
+    };
+    const { set, added, updated, skipped } = buildAdvisorySet(shippedAdvisories(), [
+      { name: 'a.json', doc: newer },
+      { name: 'b.json', doc: other },
+      { name: 'c.json', doc: maven },
+      { name: 'd.json', doc: { ...torch, modified: '2000-01-01T00:00:00Z', summary: 'older' } },
+    ]);
+    expect([added, updated, skipped]).toEqual([[], ['PYSEC-2022-43015'], 2]);
+    const got = set.advisories.find((a) => a.id === 'PYSEC-2022-43015')!;
+    expect(got.modified).toBe('2030-01-01T00:00:00Z');
+    expect(got.affected[0]!.versions).toBeUndefined();
+    expect('unknown_field' in got).toBe(false);
+    expect(set.advisories).toHaveLength(shippedAdvisories().advisories.length);
+  });
+
+  it('rebuilding the shipped set from its own entries changes nothing', () => {
+    const base = shippedAdvisories();
+    const { set } = buildAdvisorySet(
+      { ...base, advisories: [] },
+      base.advisories.map((doc) => ({ name: doc.id, doc })),
+    );
+    expect(set.advisories).toEqual([...base.advisories].sort((a, b) => a.id.localeCompare(b.id)));
+  });
+
+  it('a document that is not an OSV advisory is a VigilError naming it and the field', () => {
+    expect(() =>
+      buildAdvisorySet(shippedAdvisories(), [{ name: 'bad.json', doc: { id: 'x', affected: [] } }]),
+    ).toThrow(/bad\.json|not an OSV advisory/);
   });
 });
