@@ -80,6 +80,26 @@ export { aiChainsPack } from './packs/ai-chains/index.js';
 export { builtinPacks } from './packs/builtin.js';
 export { driftPack } from './packs/drift/index.js';
 export { runtimePack } from './packs/runtime/index.js';
+export type { BuildAdvisorySetOptions } from './scanners/advisories/build.js';
+export { AI_FRAMEWORK_PACKAGES, buildAdvisorySet } from './scanners/advisories/build.js';
+export { cvss3BaseScore, severityOfCvss } from './scanners/advisories/cvss.js';
+export type { AdvisoryEcosystem, AdvisoryMatch } from './scanners/advisories/match.js';
+export { AdvisoryIndex, advisoryKey, advisorySeverity, inOsvRange } from './scanners/advisories/match.js';
+export type { Pep440Version } from './scanners/advisories/pep440.js';
+export { comparePep440, parsePep440 } from './scanners/advisories/pep440.js';
+export type { AdvisoryScannerOptions } from './scanners/advisories/scanner.js';
+export {
+  createAdvisoryScanner,
+  DEPENDENCY_ADVISORY,
+  packageReachability,
+} from './scanners/advisories/scanner.js';
+export type { AdvisorySet, OsvAdvisory } from './scanners/advisories/schema.js';
+export {
+  ADVISORY_SET_SCHEMA_VERSION,
+  AdvisorySetSchema,
+  OsvAdvisorySchema,
+} from './scanners/advisories/schema.js';
+export { shippedAdvisories } from './scanners/advisories/shipped.js';
 export type { FetchExecMatch } from './scanners/agent-rules/fetch-exec.js';
 export { findFetchExec } from './scanners/agent-rules/fetch-exec.js';
 export {
@@ -92,6 +112,23 @@ export type { BuiltinScannerOptions } from './scanners/builtin.js';
 export { builtinScanners } from './scanners/builtin.js';
 export type { ScanCaptureData } from './scanners/captures.js';
 export { readScanCaptures } from './scanners/captures.js';
+export type {
+  InferenceIssue,
+  InferenceIssueKind,
+  InferenceServerKind,
+  InferenceServerLaunch,
+} from './scanners/inference/launch.js';
+export { assessInferenceLaunch, inferenceServerOf, unwrapShell } from './scanners/inference/launch.js';
+export type { CapturedInferenceLaunch, InferenceServerScannerOptions } from './scanners/inference/scanner.js';
+export {
+  createInferenceServerScanner,
+  INFERENCE_ADMIN_ENDPOINT,
+  INFERENCE_EXPOSED,
+  INFERENCE_REMOTE_CODE,
+  INFERENCE_UNPINNED_MODEL,
+} from './scanners/inference/scanner.js';
+export type { DeclaredLaunch } from './scanners/inference/sources.js';
+export { launchesInSystemdUnit, launchesInYaml, splitCommandLine } from './scanners/inference/sources.js';
 export type {
   DefinitionText,
   McpDefinitionOrigin,

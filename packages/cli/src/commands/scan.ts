@@ -54,27 +54,45 @@ export function renderScanText(result: ScanResult): string {
             : ''
         }`,
   );
+  const before = result.runtime.severityBefore;
+  const after = result.runtime.severityAfter;
+  if (result.runtime.observed && before && after && SEVERITIES.some((s) => before[s] !== after[s])) {
+    const line = (c: Record<string, number>) =>
+      SEVERITIES.slice()
+        .reverse()
+        .map((s) => `${c[s]} ${s}`)
+        .join(', ');
+    out.push(`before runtime weighing: ${line(before)}`);
+    out.push(`after runtime weighing:  ${line(after)}`);
+  }
   out.push('');
   return out.join('\n');
 }
 
 export const scanCommand: Command = {
   name: 'scan',
-  summary: 'Scan MCP configurations and definitions, agent rules files and skills for supply-chain risks',
+  summary:
+    'Scan MCP configurations, agent rules and skills, model files, inference server configurations and lockfiles for supply-chain risks',
   usage:
-    'PATH… [--fail-on SEVERITY] [--pins FILE [--repin]] [--connect] [--capture CAPTURE…] [--progress] [--format text|json|sarif|markdown|html]',
+    '[PATH…] [--fail-on SEVERITY] [--pins FILE [--repin]] [--connect] [--capture CAPTURE…] [--progress] [--format text|json|sarif|markdown|html]',
   description: [
     'Walks files and folders (node_modules and .git are skipped unless named) and hands each file to the',
     'artifact scanners that accept it: MCP client configurations (Claude Desktop, Claude Code, Cursor,',
     'VS Code, Windsurf, Gemini CLI) and saved tools/list results (hidden instructions, invisible Unicode,',
     'look-alike tool names, shadowing, credential parameters, toxic flows, rug pulls), agent rules and',
-    'instruction files and skills (hidden instructions, invisible Unicode, scripts that fetch and run code).',
+    'instruction files and skills (hidden instructions, invisible Unicode, scripts that fetch and run code),',
+    'model files, inference server configurations (vLLM, TGI, Ollama, llama.cpp, Triton, LocalAI in Kubernetes',
+    'manifests, Compose files and systemd units: remote code trusted, all interfaces without an API key, admin',
+    'endpoints, unpinned models) and lockfiles (npm, pnpm, yarn, requirements, poetry, uv) against the shipped',
+    'OSV advisories.',
     'Nothing scanned is executed, except with --connect, which starts the stdio MCP servers the',
     'configurations declare (clean environment, no network, a time limit) to list their definitions.',
     '--pins FILE compares each server with its pinned definitions (a changed server is a rug-pull finding',
     'with a diff) and adds new servers to the file; --repin also replaces changed pins after review.',
     '--capture weighs findings by what ran: a tool never called or a file never opened is demoted; a',
-    'server whose tools changed within a captured session is a rug pull.',
+    'server whose tools changed within a captured session is a rug pull; an inference server started in the',
+    'capture is assessed from its argv; a vulnerable package never loaded is demoted one severity step.',
+    'With --capture, PATH may be left out.',
     'A file a scanner cannot read is reported and the scan goes on.',
   ].join('\n'),
   options: {
@@ -96,12 +114,13 @@ export const scanCommand: Command = {
   formats: ['text', 'json', 'sarif', 'markdown', 'html'],
   async run(ctx) {
     const paths = ctx.args.positionals;
-    if (paths.length === 0) throw new VigilError('USAGE', 'scan needs at least one file or folder');
+    const captures = strings(ctx.args.values['capture']);
+    if (paths.length === 0 && captures.length === 0)
+      throw new VigilError('USAGE', 'scan needs at least one file or folder (or a --capture)');
     const failOn = parseFailOn(ctx.args.values['fail-on']);
     const pinsPath = ctx.args.values['pins'];
     if (ctx.args.values['repin'] === true && typeof pinsPath !== 'string')
       throw new VigilError('USAGE', '--repin needs --pins FILE');
-    const captures = strings(ctx.args.values['capture']);
     const fromCaptures =
       captures.length > 0 ? await readScanCaptures(captures, { signal: ctx.signal }) : undefined;
     const mcp = createMcpScanner({
@@ -113,7 +132,7 @@ export const scanCommand: Command = {
     const showProgress = ctx.args.values['progress'] === true || process.stderr.isTTY === true;
     let last = 0;
     const result = await scanPaths(paths, {
-      scanners: builtinScanners({ mcp }),
+      scanners: builtinScanners({ mcp, ...(fromCaptures ? { captures: fromCaptures } : {}) }),
       signal: ctx.signal,
       ...(fromCaptures ? { observed: fromCaptures.observed } : {}),
       ...(showProgress

@@ -1,4 +1,8 @@
+import type { ObservedUseDocument } from '@vigil/core';
+import { type AdvisoryScannerOptions, createAdvisoryScanner } from './advisories/scanner.js';
 import { agentRulesScanner } from './agent-rules/scanner.js';
+import type { ScanCaptureData } from './captures.js';
+import { createInferenceServerScanner } from './inference/scanner.js';
 import { createMcpScanner, type McpScanner, type McpScannerOptions } from './mcp/scanner.js';
 import { modelFileScanner } from './model/model-scanner.js';
 import type { ArtifactScanner } from './scanner.js';
@@ -7,6 +11,10 @@ import type { ArtifactScanner } from './scanner.js';
 export interface BuiltinScannerOptions {
   /** Options for a new MCP scanner, or the MCP scanner to use (to read its pins after the scan). */
   readonly mcp?: McpScannerOptions | McpScanner;
+  /** What the captures held: inference servers seen starting, and the use that confirms or demotes advisories. */
+  readonly captures?: ScanCaptureData;
+  /** Advisory sets to match lockfiles against (default: the shipped set). */
+  readonly advisories?: AdvisoryScannerOptions['advisories'];
 }
 
 /**
@@ -18,9 +26,25 @@ export interface BuiltinScannerOptions {
  * import { builtinScanners, scanPaths } from '@vigil/rules';
  *
  * const result = await scanPaths(['.'], { scanners: builtinScanners() });
+ * // with captures: inference servers seen starting, advisories confirmed or demoted by what loaded
+ * const captures = await readScanCaptures(['run.vcap']);
+ * const weighed = await scanPaths(['.'], { scanners: builtinScanners({ captures }), observed: captures.observed });
  * ```
  */
 export function builtinScanners(options: BuiltinScannerOptions = {}): ArtifactScanner[] {
   const mcp = options.mcp && 'scan' in options.mcp ? options.mcp : createMcpScanner(options.mcp);
-  return [mcp, agentRulesScanner, modelFileScanner];
+  const observed: ObservedUseDocument | undefined = options.captures?.observed;
+  return [
+    mcp,
+    agentRulesScanner,
+    modelFileScanner,
+    createInferenceServerScanner({
+      captured: options.captures?.inferenceLaunches ?? [],
+      observedEvents: observed?.events ?? 0,
+    }),
+    createAdvisoryScanner({
+      ...(options.advisories ? { advisories: options.advisories } : {}),
+      ...(observed ? { observed } : {}),
+    }),
+  ];
 }

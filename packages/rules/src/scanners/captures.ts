@@ -6,6 +6,8 @@ import {
   Vigil,
   VigilError,
 } from '@vigil/core';
+import { inferenceServerOf, unwrapShell } from './inference/launch.js';
+import type { CapturedInferenceLaunch } from './inference/scanner.js';
 import type { CapturedToolList } from './mcp/scanner.js';
 
 /** What a scan takes from captures. */
@@ -14,12 +16,24 @@ export interface ScanCaptureData {
   readonly observed: ObservedUseDocument;
   /** Every `tool.list` event, in order, with its capture. */
   readonly toolLists: readonly CapturedToolList[];
+  /** Every `process.exec` of an inference server (vLLM, TGI, Ollama, llama.cpp, Triton, LocalAI). */
+  readonly inferenceLaunches: readonly CapturedInferenceLaunch[];
+}
+
+function envRecord(entries: readonly string[] | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of entries ?? []) {
+    const i = e.indexOf('=');
+    if (i > 0) env[e.slice(0, i)] = e.slice(i + 1);
+  }
+  return env;
 }
 
 /**
  * Replays captures once for a scan: the observed use that weighs findings,
- * and the `tool.list` events the MCP scanner reads definitions and live rug
- * pulls from. A capture that cannot be read is a `VigilError`.
+ * the `tool.list` events the MCP scanner reads definitions and live rug
+ * pulls from, and the inference servers started (their `process.exec`
+ * argv and environment). A capture that cannot be read is a `VigilError`.
  *
  * @example
  * ```ts
@@ -35,13 +49,27 @@ export async function readScanCaptures(
 ): Promise<ScanCaptureData> {
   const acc = new ObservedUseAccumulator();
   const toolLists: CapturedToolList[] = [];
+  const inferenceLaunches: CapturedInferenceLaunch[] = [];
   for (const uri of paths) {
     const collect: Consumer = {
       name: 'scan-tool-lists',
       onBatch(batch) {
-        for (const ev of batch)
+        for (const ev of batch) {
           if (ev.kind === 'tool.list')
             toolLists.push({ server: ev.server, tools: ev.tools, ts: ev.ts, workload: ev.workload.id, uri });
+          else if (ev.kind === 'process.exec' && (ev.result === undefined || ev.result >= 0)) {
+            // A shell wrapping the server is followed by the server's own exec: count that one.
+            const server = unwrapShell(ev.argv) === ev.argv ? inferenceServerOf(ev.argv) : undefined;
+            if (server)
+              inferenceLaunches.push({
+                launch: { server, argv: ev.argv, env: envRecord(ev.env) },
+                uri,
+                workload: ev.workload.id,
+                pid: ev.pid,
+                ts: ev.ts,
+              });
+          }
+        }
       },
     };
     const source = new ReplaySource([uri], options.signal ? { signal: options.signal } : {});
@@ -52,5 +80,5 @@ export async function readScanCaptures(
     if (errors.length > 0) throw errors[0]!;
   }
   if (options.signal?.aborted) throw new VigilError('ABORTED', 'reading captures aborted');
-  return { observed: acc.result(), toolLists };
+  return { observed: acc.result(), toolLists, inferenceLaunches };
 }

@@ -1,6 +1,15 @@
 import { FindingSchema } from '@vigil/core';
 import { z } from 'zod';
 
+const count = () => z.number().int().nonnegative();
+const SeverityCountsSchema = z.object({
+  critical: count(),
+  high: count(),
+  medium: count(),
+  low: count(),
+  info: count(),
+});
+
 /** Version of the scan result document. */
 export const SCAN_RESULT_SCHEMA_VERSION = 1;
 
@@ -60,6 +69,10 @@ export const ScanResultSchema = z.object({
     confirmed: z.number().int().nonnegative(),
     /** Findings whose subject was never used while observed (risk lowered). */
     demoted: z.number().int().nonnegative(),
+    /** Findings by severity before runtime weighing (a scanner may demote what never ran). */
+    severityBefore: SeverityCountsSchema.optional(),
+    /** Findings by severity as reported. */
+    severityAfter: SeverityCountsSchema.optional(),
   }),
 });
 /** @see {@link ScanResultSchema} */

@@ -6,6 +6,8 @@ import {
   FindingSchema,
   type ObservedUseDocument,
   riskScore,
+  SEVERITIES,
+  type Severity,
   severityRank,
   VigilError,
 } from '@vigil/core';
@@ -144,6 +146,10 @@ function runtimeWeight(d: ArtifactDetection, observed: ObservedUseDocument | und
   if (!observed || observed.events === 0)
     return { factor: 1, add: 0, reason: 'no runtime data to confirm or refute use', kind: 'none' };
   const o = d.observable ?? { kind: 'file' as const, path: resolve(d.location.uri) };
+  if (o.kind === 'verdict')
+    return o.used
+      ? { factor: 1.25, add: 5, reason: o.reason, kind: 'confirmed' }
+      : { factor: 0.5, add: 0, reason: o.reason, kind: 'demoted' };
   if (o.kind === 'mcp-tool' || o.kind === 'mcp-server') {
     const calls = observed.uses.filter(
       (u) =>
@@ -279,6 +285,8 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
   let files = 0;
   let confirmed = 0;
   let demoted = 0;
+  const before = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const after = { ...before };
 
   const contextFor = (scanner: ArtifactScanner, signal: AbortSignal | undefined): ScanContext => ({
     limits,
@@ -303,6 +311,8 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
       if (findings.has(finding.id)) return;
       findings.set(finding.id, finding);
       st.findings++;
+      before[d.baseSeverity ?? finding.severity]++;
+      after[finding.severity]++;
       if (weight === 'confirmed') confirmed++;
       else if (weight === 'demoted') demoted++;
     },
@@ -393,6 +403,8 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
       events: options.observed?.events ?? 0,
       confirmed,
       demoted,
+      severityBefore: before,
+      severityAfter: after,
     },
   };
 }

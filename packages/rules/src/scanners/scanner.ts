@@ -57,6 +57,12 @@ export interface ArtifactDetection {
    * of the scanned file itself.
    */
   readonly observable?: ArtifactObservable;
+  /**
+   * The severity before the scanner weighed the detection by runtime
+   * observation (a vulnerable package never loaded is demoted); the scan
+   * counts findings by severity before and after.
+   */
+  readonly baseSeverity?: Severity;
 }
 
 /**
@@ -65,12 +71,15 @@ export interface ArtifactDetection {
  * @example
  * ```ts
  * const o: ArtifactObservable = { kind: 'mcp-tool', server: 'fs', tool: 'read_file' };
+ * const v: ArtifactObservable = { kind: 'verdict', used: false, reason: 'vllm was never seen running' };
  * ```
  */
 export type ArtifactObservable =
   | { readonly kind: 'mcp-tool'; readonly server: string; readonly tool: string }
   | { readonly kind: 'mcp-server'; readonly server: string }
-  | { readonly kind: 'file'; readonly path: string };
+  | { readonly kind: 'file'; readonly path: string }
+  /** The scanner decided from the observation itself (a package loaded, a server seen running). */
+  | { readonly kind: 'verdict'; readonly used: boolean; readonly reason: string };
 
 /**
  * Bounds every scanner honours on hostile input; exceeding one is reported as

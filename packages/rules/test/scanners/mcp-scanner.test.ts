@@ -39,8 +39,10 @@ describe('scanPaths over the corpus', async () => {
     expect(result.scanners.map((s) => [s.id, s.artifacts])).toEqual([
       ['vigil.scan.mcp', 6],
       ['vigil.scan.agent-rules', 9],
-      // Built in, and no file of this corpus is a model file.
+      // Built in, and no file of this corpus is a model file, an inference server configuration or a lockfile.
       ['vigil.scan.model-files', 0],
+      ['vigil.scan.inference-servers', 0],
+      ['vigil.scan.advisories', 0],
     ]);
     expect(result.scanners.reduce((n, s) => n + s.findings, 0)).toBe(result.findings.length);
   });

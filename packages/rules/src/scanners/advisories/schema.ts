@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/** Version of the advisory set document. */
+export const ADVISORY_SET_SCHEMA_VERSION = 1;
+
+const RangeEventSchema = z.union([
+  z.object({ introduced: z.string().min(1) }).strict(),
+  z.object({ fixed: z.string().min(1) }).strict(),
+  z.object({ last_affected: z.string().min(1) }).strict(),
+  z.object({ limit: z.string().min(1) }).strict(),
+]);
+
+/**
+ * One OSV advisory (schema 1.x), the fields Vigil matches on and reports:
+ * `id`, `aliases`, `summary`, `details`, `severity`, `affected[].package`,
+ * `affected[].ranges` (`ECOSYSTEM`, `SEMVER`; `GIT` ranges are kept and
+ * ignored), `affected[].versions`, `references` and
+ * `database_specific.severity` (GitHub's rating). Unknown fields are dropped.
+ *
+ * @example
+ * ```ts
+ * import { OsvAdvisorySchema } from '@vigil/rules';
+ *
+ * const adv = OsvAdvisorySchema.parse(JSON.parse(readFileSync('GHSA-xxxx.json', 'utf8')));
+ * ```
+ */
+export const OsvAdvisorySchema = z.object({
+  id: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]*-[A-Za-z0-9._:-]+$/, 'an OSV id such as GHSA-xxxx-xxxx-xxxx or PYSEC-2024-1'),
+  aliases: z.array(z.string()).optional(),
+  modified: z.string().min(1),
+  published: z.string().optional(),
+  summary: z.string().optional(),
+  details: z.string().optional(),
+  severity: z.array(z.object({ type: z.string(), score: z.string() })).optional(),
+  affected: z
+    .array(
+      z.object({
+        package: z.object({ ecosystem: z.string().min(1), name: z.string().min(1) }),
+        ranges: z
+          .array(
+            z.object({
+              type: z.enum(['ECOSYSTEM', 'SEMVER', 'GIT']),
+              repo: z.string().optional(),
+              events: z.array(RangeEventSchema).min(1),
+            }),
+          )
+          .optional(),
+        versions: z.array(z.string()).optional(),
+      }),
+    )
+    .min(1),
+  references: z.array(z.object({ type: z.string(), url: z.string() })).optional(),
+  database_specific: z.object({ severity: z.string().optional() }).optional(),
+});
+/** @see {@link OsvAdvisorySchema} */
+export type OsvAdvisory = z.infer<typeof OsvAdvisorySchema>;
+
+/**
+ * A set of OSV advisories shipped or loaded as data, with where each came
+ * from and when it was transcribed, so a reviewer can check every entry
+ * against its source.
+ *
+ * @example
+ * ```ts
+ * import { AdvisorySetSchema } from '@vigil/rules';
+ *
+ * const set = AdvisorySetSchema.parse(JSON.parse(readFileSync('advisories.json', 'utf8')));
+ * console.log(set.advisories.length);
+ * ```
+ */
+export const AdvisorySetSchema = z.object({
+  schemaVersion: z.literal(ADVISORY_SET_SCHEMA_VERSION),
+  kind: z.literal('AdvisorySet'),
+  name: z.string().min(1),
+  /** Where the advisories were read and when (ISO date). */
+  sources: z
+    .array(
+      z.object({ name: z.string(), url: z.string(), retrieved: z.string(), note: z.string().optional() }),
+    )
+    .min(1),
+  advisories: z.array(OsvAdvisorySchema),
+});
+/** @see {@link AdvisorySetSchema} */
+export type AdvisorySet = z.infer<typeof AdvisorySetSchema>;

@@ -1,0 +1,22 @@
+import shipped from '../../../data/advisories/ai-frameworks.json';
+import { type AdvisorySet, AdvisorySetSchema } from './schema.js';
+
+let cached: AdvisorySet | undefined;
+
+/**
+ * The OSV advisory set Vigil ships (`packages/rules/data/advisories/`),
+ * validated against {@link AdvisorySetSchema} on first use. Its `sources`
+ * say where each entry was transcribed from and when;
+ * `scripts/advisories/refresh.ts` rebuilds it from OSV files on disk.
+ *
+ * @example
+ * ```ts
+ * import { shippedAdvisories } from '@vigil/rules';
+ *
+ * console.log(shippedAdvisories().advisories.map((a) => a.id));
+ * ```
+ */
+export function shippedAdvisories(): AdvisorySet {
+  cached ??= AdvisorySetSchema.parse(shipped);
+  return cached;
+}
