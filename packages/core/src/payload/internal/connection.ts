@@ -6,6 +6,7 @@ import type { PayloadChunk, PayloadDirection } from '../chunk.js';
 import { H2_PREFACE, type HttpHead, HttpStream } from './http1.js';
 import { classifyLlmRequest, defaultProvider, type LlmApi, ModelCallAccumulator } from './llm.js';
 import { McpSession } from './mcp.js';
+import { looksLikePostgres, PgConnection } from './postgres.js';
 import { LineSplitter, SseParser } from './text-streams.js';
 
 /** What a connection reports to the decoder that owns it. */
@@ -18,7 +19,7 @@ export interface ConnectionHost {
   mcpSession(key: string, existing?: McpSession): McpSession;
 }
 
-type Protocol = 'sniffing' | 'http' | 'h2' | 'jsonl' | 'opaque';
+type Protocol = 'sniffing' | 'http' | 'h2' | 'jsonl' | 'postgres' | 'opaque';
 
 const envelopeOf = (c: PayloadChunk): Envelope => {
   const env: Envelope = {
@@ -107,6 +108,9 @@ export class ConnectionState {
   #session: McpSession | undefined;
   #lineDir: PayloadDirection = 'egress';
   #lineCut = false;
+  // PostgreSQL: the direction that carried the startup message is the client's.
+  #pg: PgConnection | undefined;
+  #pgClient: PayloadDirection = 'egress';
 
   constructor(id: string, transport: PayloadChunk['transport'], host: ConnectionHost) {
     this.id = id;
@@ -124,6 +128,7 @@ export class ConnectionState {
     n += (this.#http.egress?.buffered ?? 0) + (this.#http.ingress?.buffered ?? 0);
     for (const x of this.#exchanges) n += bufLen(x.reqParts) + x.resKept + (x.streamBuffered?.() ?? 0);
     if (this.#lines) n += this.#lines.egress.buffered + this.#lines.ingress.buffered;
+    if (this.#pg) n += this.#pg.buffered;
     return n;
   }
 
@@ -173,6 +178,8 @@ export class ConnectionState {
       this.#http.ingress?.close();
       for (const x of this.#exchanges) this.#finishExchange(x, true);
       this.#exchanges = [];
+    } else if (this.#protocol === 'postgres') {
+      this.#pg?.close();
     } else if (this.#protocol === 'jsonl' && this.#lines) {
       this.#lines.egress.flush();
       this.#lines.ingress.flush();
@@ -187,6 +194,13 @@ export class ConnectionState {
   #decide(dir: PayloadDirection): void {
     const mine = this.#sniff.filter((c) => c.direction === dir);
     const bytes = Buffer.concat(mine.map((c) => c.bytes));
+    const pg = looksLikePostgres(bytes);
+    if (pg === true) {
+      this.#protocol = 'postgres';
+      this.#pgClient = dir;
+      return;
+    }
+    if (pg === undefined && bytes.length > 0) return;
     const text = bytes.toString('latin1');
     const trimmed = text.trimStart();
     if (trimmed.length === 0) {
@@ -234,6 +248,7 @@ export class ConnectionState {
     this.#env ??= this.#envelope();
     if (this.#protocol === 'http') this.#feedHttp(chunk, dir, lost);
     else if (this.#protocol === 'jsonl') this.#feedLines(chunk, dir, lost);
+    else if (this.#protocol === 'postgres') this.#feedPostgres(chunk, dir, lost);
     if (chunk.end) this.close();
   }
 
@@ -254,7 +269,28 @@ export class ConnectionState {
       for (const x of open) this.#finishExchange(x, true);
     } else if (this.#protocol === 'jsonl' && this.#lines) {
       this.#lines[dir].reset();
+    } else if (this.#protocol === 'postgres') {
+      this.#pg?.lost(dir === this.#pgClient ? 'egress' : 'ingress');
     }
+  }
+
+  // --- PostgreSQL -----------------------------------------------------------
+
+  #feedPostgres(chunk: PayloadChunk, dir: PayloadDirection, lost: number): void {
+    if (!this.#pg) {
+      this.#pg = new PgConnection({
+        content: this.#host.content,
+        maxMessage: this.#host.maxBytes,
+        emit: (e) => this.#host.emit(e),
+        skip: (reason, offset) => this.#host.skip(reason, this.id, offset),
+        envelope: () => this.#envelope(),
+        endpoint: () => this.#peer || 'unknown',
+      });
+    }
+    const side = dir === this.#pgClient ? 'egress' : 'ingress';
+    this.#pg.push(side, chunk.bytes);
+    // A write cut at the capture's cap leaves the framing unknown from here on.
+    if (lost > 0) this.#pg.lost(side);
   }
 
   // --- HTTP ---------------------------------------------------------------
