@@ -34,7 +34,7 @@ export const BUILDER_LAYOUTS: Readonly<Record<string, readonly string[]>> = {
   'tool.call': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'server', 'tool', 'transport', 'argumentNames', 'status', 'durationMs', 'agent', 'callId', 'argumentsHash', 'serverVersion', 'requestBytes', 'responseBytes', 'argumentsText', 'partial'],
   'tool.list': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'server', 'tools', 'listKind', 'setHash', 'transport', 'serverVersion', 'protocolVersion', 'paginated'],
   'model.call': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'provider', 'model', 'operation', 'endpoint', 'inputTokens', 'outputTokens', 'agent', 'responseModel', 'path', 'toolsOffered', 'toolCalls', 'finishReason', 'status', 'streaming', 'durationMs', 'requestBytes', 'responseBytes', 'promptText', 'completionText', 'partial'],
-  'retrieval': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'dataSource', 'store', 'documents', 'agent'],
+  'retrieval': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'dataSource', 'store', 'documents', 'agent', 'endpoint', 'database', 'collections', 'written', 'operation', 'command', 'topK', 'distances', 'filterKeys', 'principal', 'principalHash', 'client', 'statementHash', 'statementText', 'texts', 'error', 'partial'],
   'k8s.api': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'verb', 'resource', 'subresource', 'apiGroup', 'namespace', 'name', 'nonResourceUrl', 'user', 'responseCode'],
   'cloud.api': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'provider', 'service', 'action', 'resources', 'principal', 'region', 'errorCode'],
   'policy.violation': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'action', 'operation', 'mode', 'policy', 'rule', 'family', 'protocol', 'daddr', 'dport', 'path'],
@@ -487,6 +487,23 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
     if (v[11] !== null) o['store'] = v[11];
     if (v[12] !== null) o['documents'] = v[12];
     if (v[13] !== null) o['agent'] = v[13];
+    if (v[14] !== null) o['endpoint'] = v[14];
+    if (v[15] !== null) o['database'] = v[15];
+    if (v[16] !== null) o['collections'] = v[16];
+    if (v[17] !== null) o['written'] = v[17];
+    if (v[18] !== null) o['operation'] = v[18];
+    if (v[19] !== null) o['command'] = v[19];
+    if (v[20] !== null) o['topK'] = v[20];
+    if (v[21] !== null) o['distances'] = v[21];
+    if (v[22] !== null) o['filterKeys'] = v[22];
+    if (v[23] !== null) o['principal'] = v[23];
+    if (v[24] !== null) o['principalHash'] = v[24];
+    if (v[25] !== null) o['client'] = v[25];
+    if (v[26] !== null) o['statementHash'] = v[26];
+    if (v[27] !== null) o['statementText'] = v[27];
+    if (v[28] !== null) o['texts'] = v[28];
+    if (v[29] !== null) o['error'] = v[29];
+    if (v[30] !== null) o['partial'] = v[30];
     return o;
   },
   'k8s.api': (v) => {
@@ -853,7 +870,24 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     ((typeof v[10] === 'string')) &&
     (v[11] === null || ((typeof v[11] === 'string'))) &&
     (v[12] === null || ((Number.isSafeInteger(v[12])) && ((v[12] as number) >= 0))) &&
-    (v[13] === null || ((typeof v[13] === 'string'))),
+    (v[13] === null || ((typeof v[13] === 'string'))) &&
+    (v[14] === null || ((typeof v[14] === 'string'))) &&
+    (v[15] === null || ((typeof v[15] === 'string'))) &&
+    (v[16] === null || ((Array.isArray(v[16])) && (EVERY_1(v[16] as unknown[])))) &&
+    (v[17] === null || ((Array.isArray(v[17])) && (EVERY_1(v[17] as unknown[])))) &&
+    (v[18] === null || (v[18] === "query" || v[18] === "upsert" || v[18] === "delete" || v[18] === "admin")) &&
+    (v[19] === null || ((typeof v[19] === 'string'))) &&
+    (v[20] === null || ((Number.isSafeInteger(v[20])) && ((v[20] as number) >= 0))) &&
+    (v[21] === null || ((Array.isArray(v[21])) && (EVERY_1(v[21] as unknown[])))) &&
+    (v[22] === null || ((Array.isArray(v[22])) && (EVERY_1(v[22] as unknown[])))) &&
+    (v[23] === null || ((typeof v[23] === 'string'))) &&
+    (v[24] === null || ((typeof v[24] === 'string'))) &&
+    (v[25] === null || ((typeof v[25] === 'string'))) &&
+    (v[26] === null || ((typeof v[26] === 'string'))) &&
+    (v[27] === null || ((typeof v[27] === 'string'))) &&
+    (v[28] === null || ((Array.isArray(v[28])) && (EVERY_1(v[28] as unknown[])))) &&
+    (v[29] === null || ((typeof v[29] === 'string'))) &&
+    (v[30] === null || (typeof v[30] === 'boolean')),
   'k8s.api': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&

@@ -313,6 +313,40 @@ const Retrieval = EnvelopeSchema.extend({
   store: z.string().optional(),
   documents: int().nonnegative().optional(),
   agent: z.string().optional(),
+  /** Where the store was reached, `host:port`. */
+  endpoint: z.string().optional(),
+  /** The database (PostgreSQL) the statement ran in. */
+  database: z.string().optional(),
+  /** Every table or collection the request touched, `dataSource` first. */
+  collections: z.array(z.string()).optional(),
+  /** The tables or collections it wrote (a subset of `collections`). */
+  written: z.array(z.string()).optional(),
+  /** What the request does to the data: read (`query`), write (`upsert`), remove (`delete`), or anything else (`admin`). */
+  operation: z.enum(['query', 'upsert', 'delete', 'admin']).optional(),
+  /** The statement's leading keyword (`SELECT`, `INSERT`, …) or the API operation (`points/search`). */
+  command: z.string().optional(),
+  /** Results asked for (`LIMIT`, `top_k`, `limit`, `k`). */
+  topK: int().nonnegative().optional(),
+  /** Vector distances used: `l2`, `cosine`, `inner-product`, `l1`. */
+  distances: z.array(z.string()).optional(),
+  /** Names of the fields or columns the request filters on. */
+  filterKeys: z.array(z.string()).optional(),
+  /** The database role or user name the connection authenticated as (kept: role names are not secrets). */
+  principal: z.string().optional(),
+  /** SHA-256 (hex) of the API key or token the request carried; the key itself is never kept. */
+  principalHash: z.string().optional(),
+  /** The client's own name (PostgreSQL `application_name`). */
+  client: z.string().optional(),
+  /** SHA-256 (hex) of the statement text as sent (of the method, path and body for HTTP APIs). */
+  statementHash: z.string().optional(),
+  /** The statement with literals replaced by `?` and secrets redacted; only in `content` payload mode. */
+  statementText: z.string().optional(),
+  /** Document text written (upserts) or returned (queries), secrets redacted, capped; only in `content` payload mode. */
+  texts: z.array(z.string()).optional(),
+  /** The store refused the request: the SQLSTATE or HTTP status. */
+  error: z.string().optional(),
+  /** Part of the exchange was not seen. */
+  partial: z.boolean().optional(),
 });
 const K8sApi = EnvelopeSchema.extend({
   kind: z.literal('k8s.api'),

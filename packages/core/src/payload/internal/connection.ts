@@ -3,10 +3,21 @@ import { brotliDecompressSync, constants, gunzipSync, inflateRawSync, inflateSyn
 import { SignatureCatalogue } from '../../aibom/catalogue.js';
 import type { Envelope, EventOf, VigilEvent } from '../../events/schema.js';
 import type { PayloadChunk, PayloadDirection } from '../chunk.js';
+import { redactSecrets } from '../redact.js';
+import { sha256Hex } from './canonical-json.js';
 import { H2_PREFACE, type HttpHead, HttpStream } from './http1.js';
 import { classifyLlmRequest, defaultProvider, type LlmApi, ModelCallAccumulator } from './llm.js';
 import { McpSession } from './mcp.js';
+import { looksLikePostgres, PgConnection } from './postgres.js';
 import { LineSplitter, SseParser } from './text-streams.js';
+import {
+  classifyVectorRequest,
+  credentialOf,
+  readVectorRequest,
+  readVectorResponse,
+  type VectorRequest,
+  type VectorRequestFacts,
+} from './vector-http.js';
 
 /** What a connection reports to the decoder that owns it. */
 export interface ConnectionHost {
@@ -18,7 +29,7 @@ export interface ConnectionHost {
   mcpSession(key: string, existing?: McpSession): McpSession;
 }
 
-type Protocol = 'sniffing' | 'http' | 'h2' | 'jsonl' | 'opaque';
+type Protocol = 'sniffing' | 'http' | 'h2' | 'jsonl' | 'postgres' | 'opaque';
 
 const envelopeOf = (c: PayloadChunk): Envelope => {
   const env: Envelope = {
@@ -64,6 +75,10 @@ interface Exchange {
   llm: ModelCallAccumulator | undefined;
   llmInfo: { api: LlmApi; operation: string } | undefined;
   mcp: McpSession | undefined;
+  vector: VectorRequest | undefined;
+  vectorFacts: VectorRequestFacts | undefined;
+  /** SHA-256 of the method, target and request body, for a vector-store call. */
+  vectorHash: string | undefined;
   /** Streaming consumer of an uncompressed response body (SSE or NDJSON). */
   stream: ((text: string) => void) | undefined;
   streamCut: (() => void) | undefined;
@@ -107,6 +122,9 @@ export class ConnectionState {
   #session: McpSession | undefined;
   #lineDir: PayloadDirection = 'egress';
   #lineCut = false;
+  // PostgreSQL: the direction that carried the startup message is the client's.
+  #pg: PgConnection | undefined;
+  #pgClient: PayloadDirection = 'egress';
 
   constructor(id: string, transport: PayloadChunk['transport'], host: ConnectionHost) {
     this.id = id;
@@ -124,6 +142,7 @@ export class ConnectionState {
     n += (this.#http.egress?.buffered ?? 0) + (this.#http.ingress?.buffered ?? 0);
     for (const x of this.#exchanges) n += bufLen(x.reqParts) + x.resKept + (x.streamBuffered?.() ?? 0);
     if (this.#lines) n += this.#lines.egress.buffered + this.#lines.ingress.buffered;
+    if (this.#pg) n += this.#pg.buffered;
     return n;
   }
 
@@ -173,6 +192,8 @@ export class ConnectionState {
       this.#http.ingress?.close();
       for (const x of this.#exchanges) this.#finishExchange(x, true);
       this.#exchanges = [];
+    } else if (this.#protocol === 'postgres') {
+      this.#pg?.close();
     } else if (this.#protocol === 'jsonl' && this.#lines) {
       this.#lines.egress.flush();
       this.#lines.ingress.flush();
@@ -187,6 +208,13 @@ export class ConnectionState {
   #decide(dir: PayloadDirection): void {
     const mine = this.#sniff.filter((c) => c.direction === dir);
     const bytes = Buffer.concat(mine.map((c) => c.bytes));
+    const pg = looksLikePostgres(bytes);
+    if (pg === true) {
+      this.#protocol = 'postgres';
+      this.#pgClient = dir;
+      return;
+    }
+    if (pg === undefined && bytes.length > 0) return;
     const text = bytes.toString('latin1');
     const trimmed = text.trimStart();
     if (trimmed.length === 0) {
@@ -234,6 +262,7 @@ export class ConnectionState {
     this.#env ??= this.#envelope();
     if (this.#protocol === 'http') this.#feedHttp(chunk, dir, lost);
     else if (this.#protocol === 'jsonl') this.#feedLines(chunk, dir, lost);
+    else if (this.#protocol === 'postgres') this.#feedPostgres(chunk, dir, lost);
     if (chunk.end) this.close();
   }
 
@@ -254,7 +283,28 @@ export class ConnectionState {
       for (const x of open) this.#finishExchange(x, true);
     } else if (this.#protocol === 'jsonl' && this.#lines) {
       this.#lines[dir].reset();
+    } else if (this.#protocol === 'postgres') {
+      this.#pg?.lost(dir === this.#pgClient ? 'egress' : 'ingress');
     }
+  }
+
+  // --- PostgreSQL -----------------------------------------------------------
+
+  #feedPostgres(chunk: PayloadChunk, dir: PayloadDirection, lost: number): void {
+    if (!this.#pg) {
+      this.#pg = new PgConnection({
+        content: this.#host.content,
+        maxMessage: this.#host.maxBytes,
+        emit: (e) => this.#host.emit(e),
+        skip: (reason, offset) => this.#host.skip(reason, this.id, offset),
+        envelope: () => this.#envelope(),
+        endpoint: () => this.#peer || 'unknown',
+      });
+    }
+    const side = dir === this.#pgClient ? 'egress' : 'ingress';
+    this.#pg.push(side, chunk.bytes);
+    // A write cut at the capture's cap leaves the framing unknown from here on.
+    if (lost > 0) this.#pg.lost(side);
   }
 
   // --- HTTP ---------------------------------------------------------------
@@ -348,6 +398,9 @@ export class ConnectionState {
       llm: undefined,
       llmInfo: undefined,
       mcp: undefined,
+      vector: undefined,
+      vectorFacts: undefined,
+      vectorHash: undefined,
       stream: undefined,
       streamCut: undefined,
       streamBuffered: undefined,
@@ -358,7 +411,7 @@ export class ConnectionState {
     if (llm) {
       x.llmInfo = llm;
       x.llm = new ModelCallAccumulator(llm.api, this.#host.content, llm.model);
-    }
+    } else x.vector = classifyVectorRequest(head.method, head.target);
     if (this.#exchanges.length >= 64) {
       const old = this.#exchanges.shift();
       if (old) {
@@ -391,7 +444,10 @@ export class ConnectionState {
       }
     }
     if (x.llm) x.llm.request(json, text);
-    else if (isJsonRpc(json)) {
+    else if (x.vector) {
+      x.vectorFacts = readVectorRequest(x.vector, json);
+      x.vectorHash = sha256Hex(`${x.req.method} ${x.req.target}\n${text ?? ''}`);
+    } else if (isJsonRpc(json)) {
       const key = x.req.headers.get('mcp-session-id') ?? `${this.id}`;
       x.mcp = this.#host.mcpSession(key);
       for (const e of x.mcp.message(json, 'egress', x.env, raw.length, 'http', this.#httpHost(x)))
@@ -472,7 +528,7 @@ export class ConnectionState {
   #onResponseBody(x: Exchange, bytes: Uint8Array): void {
     x.resBytes += bytes.length;
     x.lastTs = this.#ts;
-    if (!x.llm && !x.mcp) return;
+    if (!x.llm && !x.mcp && !x.vector) return;
     if (x.stream && x.decoder) {
       x.stream(x.decoder.decode(bytes, { stream: true }));
       return;
@@ -485,6 +541,10 @@ export class ConnectionState {
 
   #finishExchange(x: Exchange, abandoned: boolean): void {
     const partial = abandoned || x.reqPartial || x.resPartial || x.overflow || !x.res;
+    if (x.vector) {
+      this.#vectorCall(x, x.vector, partial);
+      return;
+    }
     if (x.res && !x.stream && (x.llm || x.mcp) && x.resKept > 0) {
       const body = decodeBody(
         Buffer.concat(x.resParts),
@@ -526,6 +586,53 @@ export class ConnectionState {
     }
     if (x.llm && x.llmInfo) this.#host.emit(this.#modelCall(x, x.llm, x.llmInfo, partial));
     if (x.mcp && !x.res) for (const e of x.mcp.abandon('http', this.#httpHost(x))) this.#host.emit(e);
+  }
+
+  #vectorCall(x: Exchange, v: VectorRequest, partial: boolean): void {
+    const facts = x.vectorFacts ?? { filterKeys: [], texts: [] };
+    if (facts.notVector) return;
+    let response: { results?: number; texts: string[] } = { texts: [] };
+    if (x.res && x.resKept > 0) {
+      const body = decodeBody(
+        Buffer.concat(x.resParts),
+        x.res.headers.get('content-encoding'),
+        this.#host.maxBytes,
+      );
+      x.resParts = [];
+      x.resKept = 0;
+      try {
+        if (body !== undefined) response = readVectorResponse(v, JSON.parse(body.toString('utf8')));
+      } catch {
+        if (!partial) this.#host.skip('invalid JSON body', this.id, 0);
+      }
+    }
+    const host = this.#httpHost(x);
+    // A Pinecone index is named by its host (`<index>-<project>.svc.<env>.pinecone.io`).
+    const collection = v.collection ?? (v.store === 'pinecone' ? host.split('.')[0]! : v.store);
+    const ev: EventOf<'retrieval'> = {
+      ...x.env,
+      kind: 'retrieval',
+      dataSource: collection,
+      store: v.store,
+      endpoint: host,
+      operation: v.operation,
+      command: v.command,
+      collections: [collection],
+    };
+    if (v.operation !== 'query') ev.written = [collection];
+    if (x.vectorHash !== undefined) ev.statementHash = x.vectorHash;
+    if (facts.topK !== undefined) ev.topK = facts.topK;
+    if (facts.filterKeys.length > 0) ev.filterKeys = facts.filterKeys;
+    const key = credentialOf(x.req.headers);
+    if (key !== undefined) ev.principalHash = sha256Hex(key);
+    if (response.results !== undefined) ev.documents = response.results;
+    if (x.res && (x.res.status < 200 || x.res.status >= 300)) ev.error = String(x.res.status);
+    if (partial) ev.partial = true;
+    if (this.#host.content) {
+      const texts = v.operation === 'upsert' ? facts.texts : response.texts;
+      if (texts.length > 0) ev.texts = texts.map(redactSecrets);
+    }
+    this.#host.emit(ev);
   }
 
   #httpHost(x: Exchange): string {
