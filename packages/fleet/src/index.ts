@@ -5,6 +5,15 @@
  * @packageDocumentation
  */
 
+// The node daemon: discovery, identity, continuous learning and checking on one node.
+export type { RotatingCaptureOptions } from './daemon/capture-rotation.js';
+export { RotatingCapture } from './daemon/capture-rotation.js';
+export type { NodeDaemonEvents, NodeDaemonOptions, NodeDaemonStats } from './daemon/node-daemon.js';
+export { NodeDaemon } from './daemon/node-daemon.js';
+export type { DaemonRecord, DaemonSink } from './daemon/sink.js';
+export { JsonLinesSink } from './daemon/sink.js';
+export type { WorkloadResolverOptions } from './daemon/workload-resolver.js';
+export { ResolvedSource, WorkloadResolver } from './daemon/workload-resolver.js';
 export type { FleetMessageKind } from './subjects.js';
 export {
   DEFAULT_FLEET_PARTITIONS,
