@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { cgroupV2Mount } from '@vigil/core';
 import { capturePrivileges } from '@vigil/ebpf-native';
 import { afterAll, describe, expect, it } from 'vitest';
+import { daemonCommand } from '../src/commands/daemon.js';
 import { runCli } from './helpers.js';
 import { bpfObjectsOf, spawnCli, waitFor } from './process-helpers.js';
 
@@ -11,6 +12,22 @@ const dir = mkdtempSync(join(tmpdir(), 'vigil-daemon-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('vigil daemon: usage', () => {
+  it('takes every argument the DaemonSet gives it', () => {
+    const manifest = readFileSync(
+      new URL('../../../deploy/kustomize/base/daemon-daemonset.yaml', import.meta.url),
+      'utf8',
+    );
+    // The container's args: the list items between `args:` and `env:`.
+    const block = /\n\s+args:\n([\s\S]*?)\n\s+env:/.exec(manifest)![1]!;
+    const args = [...block.matchAll(/^\s+- (\S+)$/gm)].map((m) => m[1]!);
+    expect(args.length).toBeGreaterThan(5);
+    expect(args[0]).toBe('daemon');
+    for (const a of args.slice(1)) {
+      const name = /^--([a-z-]+)/.exec(a)?.[1];
+      expect(name === 'out' || (name !== undefined && name in daemonCommand.options), a).toBe(true);
+    }
+  });
+
   it.each([
     [['daemon'], /needs --store DB/],
     [['daemon', '--store', 'x.db', '--kinds', 'pod'], /--kinds takes workload kinds/],
