@@ -61,14 +61,18 @@ export function workloadPartition(
 
 /**
  * The subject a message about a workload is published on:
- * `vigil.<kind>.<partition>.<workload token>`, the partition written with
- * three digits.
+ * `vigil.fleet.<partition>.<kind>.<workload token>` (the fleet stream), or
+ * `vigil.events.<partition>.<workload token>` for events (the events
+ * stream), the partition written with three digits. The partition comes
+ * before the kind so that one consumer filter, `vigil.fleet.<partition>.>`,
+ * selects a partition's every kind.
  *
  * @example
  * ```ts
  * import { fleetSubject } from '@vigil/fleet';
  *
- * fleetSubject('finding', 'k8s:ai/agent/agent'); // 'vigil.finding.007.3f…'
+ * fleetSubject('finding', 'k8s:ai/agent/agent'); // 'vigil.fleet.007.finding.3f…'
+ * fleetSubject('events', 'k8s:ai/agent/agent'); // 'vigil.events.007.3f…'
  * ```
  */
 export function fleetSubject(
@@ -76,23 +80,27 @@ export function fleetSubject(
   workloadKey: string,
   partitions: number = DEFAULT_FLEET_PARTITIONS,
 ): string {
-  return `${FLEET_SUBJECT_PREFIX}.${kind}.${partitionToken(workloadPartition(workloadKey, partitions))}.${workloadToken(workloadKey)}`;
+  const p = partitionToken(workloadPartition(workloadKey, partitions));
+  const w = workloadToken(workloadKey);
+  return kind === 'events'
+    ? `${FLEET_SUBJECT_PREFIX}.events.${p}.${w}`
+    : `${FLEET_SUBJECT_PREFIX}.fleet.${p}.${kind}.${w}`;
 }
 
 /**
- * The subject filter that selects one partition's messages of the given
- * kind (`*` for every kind): what one hub consumer reads.
+ * The subject filter that selects one partition of the fleet stream (every
+ * kind but events) or of the events stream: what one hub consumer reads.
  *
  * @example
  * ```ts
  * import { partitionFilter } from '@vigil/fleet';
  *
- * partitionFilter(7); // 'vigil.*.007.>'
- * partitionFilter(7, 'baseline'); // 'vigil.baseline.007.>'
+ * partitionFilter(7); // 'vigil.fleet.007.>'
+ * partitionFilter(7, 'events'); // 'vigil.events.007.>'
  * ```
  */
-export function partitionFilter(partition: number, kind: FleetMessageKind | '*' = '*'): string {
-  return `${FLEET_SUBJECT_PREFIX}.${kind}.${partitionToken(partition)}.>`;
+export function partitionFilter(partition: number, stream: 'fleet' | 'events' = 'fleet'): string {
+  return `${FLEET_SUBJECT_PREFIX}.${stream}.${partitionToken(partition)}.>`;
 }
 
 /** The partition written as a subject token: three digits. */
