@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-PACKAGES=(core ebpf-native rules reporters cli)
+PACKAGES=(core ebpf-native rules reporters fleet cli)
 work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-package-test.XXXXXX")
 if [ "${1:-}" = --keep ]; then echo "keeping $work"; else trap 'rm -rf "$work"' EXIT; fi
 say() { printf '[package-test] %s\n' "$*"; }

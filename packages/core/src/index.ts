@@ -132,10 +132,43 @@ export type { ReplaySourceOptions } from './source/replay-source.js';
 export { ReplaySource } from './source/replay-source.js';
 // One vocabulary (credential paths, shells, interpreters, temp locations, kernel names) for every detector.
 export * from './vocabulary/public.js';
+export type {
+  CgroupChanges,
+  CgroupDiscoveryEvents,
+  CgroupDiscoveryOptions,
+  CgroupScanOptions,
+  DiscoveredCgroup,
+} from './workload/cgroup-discovery.js';
+export {
+  CgroupDiscovery,
+  cgroupV2Mount,
+  DEFAULT_DISCOVERED_KINDS,
+  DEFAULT_DISCOVERY_INTERVAL_MS,
+  diffCgroups,
+  isWorkloadCgroup,
+  scanCgroupTree,
+} from './workload/cgroup-discovery.js';
 export type { CgroupIdentity } from './workload/cgroup-path.js';
 export { parseCgroupPath, workloadFromCgroupPath } from './workload/cgroup-path.js';
 export type { CommandWorkloadName } from './workload/command-name.js';
 export { commandWorkloadName } from './workload/command-name.js';
+export type { PodContainer, PodListFetchOptions, PodMetadata, PodOwner } from './workload/kubelet-pods.js';
+export {
+  fetchPodList,
+  KUBELET_PODS_URL,
+  MAX_POD_LIST_BYTES,
+  PodIndex,
+  PodListSchema,
+  parsePodList,
+} from './workload/kubelet-pods.js';
+export {
+  IMAGE_DIGEST_LABEL,
+  kubernetesWorkload,
+  NODE_LABEL,
+  OWNER_KIND_LABEL,
+  OWNER_NAME_LABEL,
+  workloadIdentity,
+} from './workload/kubernetes-workload.js';
 export type {
   ContainerRuntime,
   QosClass,

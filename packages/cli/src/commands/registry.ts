@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { aibomCommand } from './aibom.js';
 import { baselineCommand } from './baseline.js';
 import { checkCommand } from './check.js';
+import { daemonCommand } from './daemon.js';
 import { demoCommand } from './demo.js';
 import { enforceCommand } from './enforce.js';
 import { gapCommand } from './gap.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   scanCommand,
   policyCommand,
   enforceCommand,
+  daemonCommand,
   postureCommand,
   demoCommand,
 ];

@@ -1,4 +1,7 @@
+import { replicaName, workloadIdentity } from '../workload/kubernetes-workload.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
+
+export { replicaName };
 
 /** Which baseline a workload's behaviour belongs to. */
 export interface BaselineKey {
@@ -11,28 +14,6 @@ export interface BaselineKey {
 /** Maps a workload to its baseline key. Replace it to group workloads your own way. */
 export type BaselineKeyFn = (workload: WorkloadRef) => BaselineKey;
 
-// ReplicaSet pod names end in -<hash>-<5 chars>, StatefulSet pods in -<ordinal>, Job pods in -<5 chars>.
-const REPLICASET_POD = /-[a-z0-9]{6,10}-[a-z0-9]{5}$/;
-const SHORT_SUFFIX = /-[a-z0-9]{5}$/;
-const ORDINAL = /-\d+$/;
-
-/**
- * The workload name replicas share: a pod name without its ReplicaSet hash
- * and random suffix (`agent-7d9f8c6b5-x2kq9` → `agent`).
- *
- * @example
- * ```ts
- * replicaName('agent-7d9f8c6b5-x2kq9'); // 'agent'
- * replicaName('db-0'); // 'db'
- * ```
- */
-export function replicaName(pod: string): string {
-  if (REPLICASET_POD.test(pod)) return pod.replace(REPLICASET_POD, '');
-  if (ORDINAL.test(pod)) return pod.replace(ORDINAL, '');
-  if (SHORT_SUFFIX.test(pod)) return pod.replace(SHORT_SUFFIX, '');
-  return pod;
-}
-
 /** Labels that name a model version, read into the version key when present. */
 export const MODEL_VERSION_LABELS: readonly string[] = ['vigil.dev/model-version', 'ai.vigil.dev/model'];
 /** Labels that name an application version, used when the workload has no image. */
@@ -40,7 +21,7 @@ export const APP_VERSION_LABELS: readonly string[] = ['app.kubernetes.io/version
 
 /**
  * The default {@link BaselineKeyFn}: Kubernetes pods key on namespace,
- * replica name and container, so every replica of a Deployment shares one
+ * owning workload (or the replica name) and container ({@link workloadIdentity}), so every replica of a Deployment shares one
  * baseline; other workloads key on their id. The version key is the image
  * (or an app-version label) plus a model-version label when one is set.
  *
@@ -54,12 +35,7 @@ export const APP_VERSION_LABELS: readonly string[] = ['app.kubernetes.io/version
  * ```
  */
 export function defaultBaselineKey(workload: WorkloadRef): BaselineKey {
-  let subject: string;
-  if (workload.kind === 'kubernetes-pod' && workload.namespace !== undefined && workload.pod !== undefined) {
-    subject = `k8s:${workload.namespace}/${replicaName(workload.pod)}/${workload.container ?? workload.name ?? '-'}`;
-  } else {
-    subject = workload.id;
-  }
+  const subject = workloadIdentity(workload);
   const labels = workload.labels ?? {};
   let version = workload.image;
   if (version === undefined) {
