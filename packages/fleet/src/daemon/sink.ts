@@ -2,8 +2,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { AiBom, Baseline, Finding, Incident, ObservedUseDocument, VigilEvent } from '@vigil/core';
 
 /**
- * Where a {@link NodeDaemon} sends what it finds and learns: a
- * {@link FleetPublisher} (NATS JetStream, with its spool) or JSON lines. The method names are the
+ * Where a `NodeDaemon` sends what it finds and learns: a
+ * `FleetPublisher` (NATS JetStream, with its spool) or JSON lines. The method names are the
  * publisher's; every method may return a promise, which the daemon awaits
  * only at {@link DaemonSink.flush} (publishing never blocks the sensor).
  *
