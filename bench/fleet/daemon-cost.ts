@@ -184,7 +184,13 @@ async function runOnce(kind: 'idle' | 'busy'): Promise<Sample> {
 const rows: string[][] = [];
 for (const kind of ['idle', 'busy'] as const) {
   const samples: Sample[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await runOnce(kind));
+  for (let i = 0; i < runs; i++) {
+    const s = await runOnce(kind);
+    samples.push(s);
+    console.error(
+      `  ${kind} run ${i + 1}: ${s.events} events, CPU ${fmt(s.cpuPct, 1)} %, RSS ${fmt(s.rssMiB, 0)} MiB (peak ${fmt(s.peakMiB, 0)})`,
+    );
+  }
   rows.push([
     `${workloads} ${kind}`,
     fmt(median(samples.map((s) => s.events)), 0),
