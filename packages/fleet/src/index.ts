@@ -6,6 +6,15 @@
  */
 
 export { mergeAiBoms } from './aibom-merge.js';
+// The node daemon: discovery, identity, continuous learning and checking on one node.
+export type { RotatingCaptureOptions } from './daemon/capture-rotation.js';
+export { RotatingCapture } from './daemon/capture-rotation.js';
+export type { NodeDaemonEvents, NodeDaemonOptions, NodeDaemonStats } from './daemon/node-daemon.js';
+export { NodeDaemon } from './daemon/node-daemon.js';
+export type { DaemonRecord, DaemonSink } from './daemon/sink.js';
+export { JsonLinesSink } from './daemon/sink.js';
+export type { WorkloadResolverOptions } from './daemon/workload-resolver.js';
+export { ResolvedSource, WorkloadResolver } from './daemon/workload-resolver.js';
 export type { FleetHubEvents, FleetHubOptions, FleetHubStats } from './hub.js';
 export { FleetHub } from './hub.js';
 export type { FleetMessage, NodeContext } from './message.js';
@@ -56,12 +65,3 @@ export type { FleetPosture } from './view.js';
 export { FleetView, fleetFindingAsFinding } from './view.js';
 export type { FleetBaselineWatcherEvents } from './watcher.js';
 export { FleetBaselineWatcher } from './watcher.js';
-// The node daemon: discovery, identity, continuous learning and checking on one node.
-export type { RotatingCaptureOptions } from './daemon/capture-rotation.js';
-export { RotatingCapture } from './daemon/capture-rotation.js';
-export type { NodeDaemonEvents, NodeDaemonOptions, NodeDaemonStats } from './daemon/node-daemon.js';
-export { NodeDaemon } from './daemon/node-daemon.js';
-export type { DaemonRecord, DaemonSink } from './daemon/sink.js';
-export { JsonLinesSink } from './daemon/sink.js';
-export type { WorkloadResolverOptions } from './daemon/workload-resolver.js';
-export { ResolvedSource, WorkloadResolver } from './daemon/workload-resolver.js';

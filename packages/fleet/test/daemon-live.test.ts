@@ -5,8 +5,8 @@ import { type Finding, type Incident, readCapture, SqliteBaselineStore, severity
 import { afterAll, describe, expect, it } from 'vitest';
 import { JsonLinesSink, NodeDaemon } from '../src/index.js';
 import {
-  bpfProgramIds,
   FakeNode,
+  heldBpfObjects,
   kubeletServer,
   liveSkipReason,
   readJsonLines,
@@ -35,7 +35,7 @@ describe.skipIf(why !== undefined)('vigil daemon on a live node', () => {
     const kubelet = await kubeletServer(() => node.podList('node-a'), 'tok');
     const out = join(dir, 'daemon.jsonl');
     const storePath = join(dir, 'baselines.db');
-    const before = bpfProgramIds();
+    const before = heldBpfObjects();
     const daemon = new NodeDaemon({
       node: 'node-a',
       store: storePath,
@@ -104,9 +104,8 @@ describe.skipIf(why !== undefined)('vigil daemon on a live node', () => {
       await node.remove();
     }
 
-    // Clean shutdown: no BPF program of the daemon is left loaded.
-    const after = bpfProgramIds();
-    if (before && after) expect([...after].filter((id) => !before.has(id))).toEqual([]);
+    // Clean shutdown: no BPF program, link or map of the daemon is left open in this process.
+    expect(heldBpfObjects()).toEqual(before);
     expect(errors).toEqual([]);
 
     // What was sent: the finding with the replica's context, the baseline, and the store agrees.

@@ -1,6 +1,14 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -175,17 +183,21 @@ export async function kubeletServer(
   };
 }
 
-/** Ids of every BPF program loaded on the machine (bpftool), or undefined without bpftool. */
-export function bpfProgramIds(): Set<number> | undefined {
-  try {
-    const out = execFileSync('bpftool', ['-j', 'prog', 'show'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    return new Set((JSON.parse(out) as { id: number }[]).map((p) => p.id));
-  } catch {
-    return undefined;
+/**
+ * The BPF programs, links and maps this process holds (its file descriptors): what a daemon
+ * running in it left attached. Other processes on the machine are not counted.
+ */
+export function heldBpfObjects(): string[] {
+  const held: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (/^anon_inode:bpf-(prog|link|map)$/.test(target)) held.push(`${target} (fd ${fd})`);
+    } catch {
+      // closed meanwhile
+    }
   }
+  return held;
 }
 
 /** Reads a JSON-lines file. */

@@ -10,7 +10,7 @@ import {
   WorkloadKindSchema,
 } from '@vigil/core';
 import { assertCapturePrerequisites } from '@vigil/ebpf-native';
-import { JsonLinesSink, NodeDaemon } from '@vigil/fleet';
+import { type DaemonSink, FleetPublisher, JsonLinesSink, NodeDaemon } from '@vigil/fleet';
 import { builtinPacks, loadExceptions, loadRulePacks } from '@vigil/rules';
 import type { Command } from '../command.js';
 import { VERSION } from '../version.js';
@@ -44,7 +44,7 @@ export const daemonCommand: Command = {
   name: 'daemon',
   summary: 'Watch every workload on this node: learn and check continuously, send findings and baselines',
   usage:
-    '--store DB [--out FILE] [--cgroup-root PATH] [--node NAME] [--kubelet[=URL|FILE]] [--capture-dir DIR] [--report-interval DURATION] [--rules PACK…]',
+    '--store DB [--nats URL[,URL…] [--spool-dir DIR] | --out FILE] [--cgroup-root PATH] [--node NAME] [--kubelet[=URL|FILE]] [--capture-dir DIR] [--report-interval DURATION] [--rules PACK…]',
   description: [
     'Runs until SIGTERM or SIGINT, one per node. Discovers the workload cgroups under --cgroup-root (default:',
     'the whole cgroup v2 tree) as they appear and vanish: Kubernetes pods under the systemd and cgroupfs',
@@ -58,9 +58,11 @@ export const daemonCommand: Command = {
     'Baselines are learned continuously (stability flags as for `vigil learn`) and merged into the SQLite',
     'store --store every --report-interval; once a baseline is stable its workloads are checked against it',
     'with the detectors of `vigil check` (the built-in rule packs and every --rules PACK; drift as it first',
-    'appears). Findings and incidents are sent as they appear; baselines that changed, the AI-BOM and the',
-    'observed use (gap observations) at each report. They go to --out (JSON lines, appended; default',
-    'stdout), one object per line with a type: finding, incident, baseline, aibom, gap or events.',
+    "appears). Findings and incidents are sent as they appear; baselines that changed, and each workload's",
+    'AI-BOM and observed use (gap observations), at each report. With --nats they are published to the',
+    'fleet over NATS JetStream (`vigil hub` merges them), kept in a spool under --spool-dir while NATS is',
+    'unreachable; otherwise they go to --out (JSON lines, appended; default stdout), one object per line',
+    'with a type: finding, incident, baseline, aibom, gap or events.',
     '--capture-dir keeps what was seen as capture files (readable by learn, check and inspect), a new file',
     'every --capture-max-file bytes, the oldest deleted beyond --capture-max-total.',
     '',
@@ -70,6 +72,8 @@ export const daemonCommand: Command = {
   ].join('\n'),
   options: {
     store: { type: 'string' },
+    nats: { type: 'string' },
+    'spool-dir': { type: 'string' },
     'cgroup-root': { type: 'string' },
     node: { type: 'string' },
     kinds: { type: 'string' },
@@ -98,6 +102,8 @@ export const daemonCommand: Command = {
   optionHelp: {
     out: 'the JSON-lines file findings, incidents, baselines, AI-BOM and gap observations are appended to (default stdout)',
     store: 'the SQLite baseline store learned baselines are merged into (created when missing)',
+    nats: 'publish to the fleet over NATS JetStream at these server URLs (comma-separated) instead of --out',
+    'spool-dir': 'where messages wait while NATS is unreachable (default /var/lib/vigil/spool)',
     'cgroup-root': 'the cgroup subtree to watch, absolute or below the cgroup v2 mount (default: all of it)',
     node: 'the node name workloads are labelled with (default $NODE_NAME or the host name)',
     kinds: `workload kinds discovery reports, comma-separated (default ${DEFAULT_DISCOVERED_KINDS.join(',')})`,
@@ -179,7 +185,14 @@ export const daemonCommand: Command = {
     assertCapturePrerequisites();
 
     const node = typeof v['node'] === 'string' ? v['node'] : (process.env['NODE_NAME'] ?? hostname());
-    const sink = new JsonLinesSink(ctx.out ?? '-', { node });
+    const nats = v['nats'];
+    if (nats !== undefined && ctx.out !== undefined)
+      throw new VigilError('USAGE', '--nats and --out are two destinations: give one');
+    const spoolDir = typeof v['spool-dir'] === 'string' ? v['spool-dir'] : '/var/lib/vigil/spool';
+    const sink: DaemonSink =
+      typeof nats === 'string'
+        ? await FleetPublisher.open({ servers: nats.split(','), spoolDir, node })
+        : new JsonLinesSink(ctx.out ?? '-', { node });
     const daemon = new NodeDaemon({
       store,
       sink,

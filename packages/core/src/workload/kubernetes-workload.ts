@@ -15,7 +15,7 @@ export const NODE_LABEL = 'vigil.dev/node';
  * namespace, pod, container name, image (and digest), service account, the
  * owning workload (as {@link OWNER_KIND_LABEL} and {@link OWNER_NAME_LABEL})
  * and the pod's labels. The id stays the container's; the baseline key
- * ({@link defaultBaselineKey}) groups the replicas of one owner. A workload
+ * (`defaultBaselineKey`) groups the replicas of one owner. A workload
  * the index does not know (not a pod, or a pod the kubelet has not listed
  * yet) is returned unchanged.
  *

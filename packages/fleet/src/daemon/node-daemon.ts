@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
+  type AiBom,
   AiBomBuilder,
   type Baseline,
   BaselineLearner,
@@ -11,10 +12,12 @@ import {
   correlateIncidents,
   type DiscoveredCgroup,
   DnsEnricher,
+  defaultBaselineKey,
   type EventSource,
   type Finding,
   type Incident,
   ObservedUseAccumulator,
+  type ObservedUseDocument,
   type PodListFetchOptions,
   ProcessTreeEnricher,
   type RunSummary,
@@ -149,8 +152,7 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
   readonly #packs: readonly RulePack[];
   #store: BaselineStore | undefined;
   #learner: BaselineLearner | undefined;
-  #aibom = new AiBomBuilder();
-  #observed = new ObservedUseAccumulator();
+  readonly #perWorkload = new WorkloadObservations();
   #discovery: CgroupDiscovery | undefined;
   #source: EventSource | undefined;
   #capture: RotatingCapture | undefined;
@@ -163,8 +165,6 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
   readonly #findings = new Map<string, Finding>();
   readonly #sentIncidents = new Map<string, string>();
   readonly #sentBaselines = new Map<string, string>();
-  #sentAiBom = '';
-  #sentGap = '';
   #events = 0;
   #batches = 0;
   #incidents = 0;
@@ -272,7 +272,7 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     const vigil = new Vigil({
       source: this.#source,
       enrichers: [new DnsEnricher(), new ProcessTreeEnricher()],
-      consumers: [tap, this.#learner, checker, this.#aibom, this.#observed],
+      consumers: [tap, this.#learner, checker, this.#perWorkload],
     });
     this.#vigil = vigil;
     vigil.on('finding', (f) => this.#onFinding(f));
@@ -385,19 +385,11 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
           this.emit('baseline', b);
         }
       }
-      const bom = this.#aibom.result({
-        generator: { name: 'vigil daemon', version: this.#options.version ?? '0' },
-      });
-      const bomHash = digest(bom.components);
-      if (bom.components.length > 0 && bomHash !== this.#sentAiBom) {
-        this.#sentAiBom = bomHash;
-        this.#publish(() => this.#sink.publishAiBom(bom));
-      }
-      const observed = this.#observed.result();
-      const gapHash = digest(observed.uses);
-      if (observed.uses.length > 0 && gapHash !== this.#sentGap) {
-        this.#sentGap = gapHash;
-        this.#publish(() => this.#sink.publishGap(observed));
+      const generator = { name: 'vigil daemon', version: this.#options.version ?? '0' };
+      for (const w of this.#perWorkload.changed(generator)) {
+        if (w.bom) this.#publish(() => this.#sink.publishAiBom({ workloadKey: w.workloadKey, bom: w.bom! }));
+        if (w.observed)
+          this.#publish(() => this.#sink.publishGap({ workloadKey: w.workloadKey, observed: w.observed! }));
       }
       this.#correlate();
     } catch (e) {
@@ -463,6 +455,63 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+}
+
+/**
+ * The AI-BOM and observed use of each workload identity (the baseline
+ * subject the replicas share), built from its own events, and what changed
+ * since the last look.
+ */
+class WorkloadObservations implements Consumer {
+  readonly name = 'workload-observations';
+  readonly #byKey = new Map<
+    string,
+    { aibom: AiBomBuilder; observed: ObservedUseAccumulator; sentBom: string; sentGap: string }
+  >();
+
+  onBatch(batch: readonly VigilEvent[]): void {
+    let last: VigilEvent['workload'] | undefined;
+    let slot: { aibom: AiBomBuilder; observed: ObservedUseAccumulator } | undefined;
+    for (const ev of batch) {
+      if (ev.workload !== last) {
+        last = ev.workload;
+        const key = defaultBaselineKey(ev.workload).subject;
+        let s = this.#byKey.get(key);
+        if (s === undefined) {
+          s = { aibom: new AiBomBuilder(), observed: new ObservedUseAccumulator(), sentBom: '', sentGap: '' };
+          this.#byKey.set(key, s);
+        }
+        slot = s;
+      }
+      slot!.aibom.observe(ev);
+      slot!.observed.add(ev);
+    }
+  }
+
+  /** Per workload, the AI-BOM and observed use when they changed since the last call. */
+  changed(generator: {
+    readonly name: string;
+    readonly version: string;
+  }): { workloadKey: string; bom?: AiBom; observed?: ObservedUseDocument }[] {
+    const out: { workloadKey: string; bom?: AiBom; observed?: ObservedUseDocument }[] = [];
+    for (const [workloadKey, s] of this.#byKey) {
+      const bom = s.aibom.result({ generator });
+      const observed = s.observed.result();
+      const bomHash = bom.components.length > 0 ? digest(bom.components) : '';
+      const gapHash = observed.uses.length > 0 ? digest(observed.uses) : '';
+      const item: { workloadKey: string; bom?: AiBom; observed?: ObservedUseDocument } = { workloadKey };
+      if (bomHash !== s.sentBom) {
+        s.sentBom = bomHash;
+        item.bom = bom;
+      }
+      if (gapHash !== s.sentGap) {
+        s.sentGap = gapHash;
+        item.observed = observed;
+      }
+      if (item.bom || item.observed) out.push(item);
+    }
+    return out;
   }
 }
 

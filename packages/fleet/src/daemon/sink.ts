@@ -2,8 +2,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { AiBom, Baseline, Finding, Incident, ObservedUseDocument, VigilEvent } from '@vigil/core';
 
 /**
- * Where a {@link NodeDaemon} sends what it finds and learns: the fleet
- * publisher (NATS JetStream) or JSON lines. The method names are the
+ * Where a `NodeDaemon` sends what it finds and learns: a
+ * `FleetPublisher` (NATS JetStream, with its spool) or JSON lines. The method names are the
  * publisher's; every method may return a promise, which the daemon awaits
  * only at {@link DaemonSink.flush} (publishing never blocks the sensor).
  *
@@ -17,8 +17,10 @@ export interface DaemonSink {
   publishIncident(incident: Incident): unknown;
   /** A baseline that changed since it was last sent (the whole baseline: merging is idempotent). */
   publishBaseline(workloadKey: string, baseline: Baseline): unknown;
-  publishAiBom(aibom: AiBom): unknown;
-  publishGap(observed: ObservedUseDocument): unknown;
+  /** The AI-BOM of one workload on this node (the latest replaces the previous). */
+  publishAiBom(observation: { readonly workloadKey: string; readonly bom: AiBom }): unknown;
+  /** What one workload on this node used of its permissions, for gap analysis (the latest replaces the previous). */
+  publishGap(observation: { readonly workloadKey: string; readonly observed: ObservedUseDocument }): unknown;
   /** Raw events, when the daemon is configured to send them. */
   publishEvents?(events: readonly VigilEvent[]): unknown;
   /** Resolves once everything handed over so far is delivered or kept. */
@@ -36,8 +38,13 @@ export type DaemonRecord =
       readonly workloadKey: string;
       readonly baseline: ReturnType<Baseline['toDocument']>;
     }
-  | { readonly type: 'aibom'; readonly node: string; readonly aibom: AiBom }
-  | { readonly type: 'gap'; readonly node: string; readonly observed: ObservedUseDocument }
+  | { readonly type: 'aibom'; readonly node: string; readonly workloadKey: string; readonly aibom: AiBom }
+  | {
+      readonly type: 'gap';
+      readonly node: string;
+      readonly workloadKey: string;
+      readonly observed: ObservedUseDocument;
+    }
   | { readonly type: 'events'; readonly node: string; readonly events: readonly VigilEvent[] };
 
 /**
@@ -90,12 +97,22 @@ export class JsonLinesSink implements DaemonSink {
     this.#write({ type: 'baseline', node: this.node, workloadKey, baseline: baseline.toDocument() });
   }
 
-  publishAiBom(aibom: AiBom): void {
-    this.#write({ type: 'aibom', node: this.node, aibom });
+  publishAiBom(observation: { readonly workloadKey: string; readonly bom: AiBom }): void {
+    this.#write({
+      type: 'aibom',
+      node: this.node,
+      workloadKey: observation.workloadKey,
+      aibom: observation.bom,
+    });
   }
 
-  publishGap(observed: ObservedUseDocument): void {
-    this.#write({ type: 'gap', node: this.node, observed });
+  publishGap(observation: { readonly workloadKey: string; readonly observed: ObservedUseDocument }): void {
+    this.#write({
+      type: 'gap',
+      node: this.node,
+      workloadKey: observation.workloadKey,
+      observed: observation.observed,
+    });
   }
 
   publishEvents(events: readonly VigilEvent[]): void {

@@ -1,0 +1,206 @@
+/**
+ * What `vigil daemon` costs on a node: CPU and memory of the daemon process
+ * while it watches 50 idle and 50 busy workloads (real cgroups, each with a
+ * small real process), learning and checking all of them.
+ *
+ *   npx tsx bench/fleet/daemon-cost.ts [RUNS=3] [WORKLOADS=50] [MEASURE_SECONDS=20]
+ *
+ * Each run starts the daemon (from the workspace sources) on a fresh cgroup
+ * root shaped like a kubelet's (systemd driver, besteffort pods), waits until
+ * discovery holds every workload and a warm-up passed, then reads the
+ * daemon's CPU time (utime + stime of /proc/PID/stat) over MEASURE_SECONDS
+ * and its RSS (sampled every 500 ms; median and peak). Idle workloads sleep;
+ * busy ones run a shell loop (`cat` a file, then sleep 50 ms: about 20 execs,
+ * 60 file opens and 40 exits a second each). Prints medians over RUNS.
+ * Needs root.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, median, table } from '../capture/common.js';
+
+const runs = Number(process.argv[2] ?? 3);
+const workloads = Number(process.argv[3] ?? 50);
+const measureSec = Number(process.argv[4] ?? 20);
+const WARMUP_SEC = 5;
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(REPO, 'packages/cli/test/fixtures/cli-main.ts');
+const TICK = 100; // USER_HZ on Linux
+
+if (process.getuid?.() !== 0) {
+  console.log(
+    'daemon-cost: skipped (needs root: the daemon loads BPF programs and the workloads need cgroups)',
+  );
+  process.exit(0);
+}
+
+function mount(): string {
+  for (const p of ['/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
+    try {
+      readFileSync(join(p, 'cgroup.procs'));
+      return p;
+    } catch {
+      // next
+    }
+  }
+  throw new Error('no cgroup v2 mount');
+}
+
+const IDLE = 'exec sleep 3600';
+const BUSY = 'while :; do cat /etc/hostname > /dev/null; sleep 0.05; done';
+
+interface Sample {
+  events: number;
+  cpuPct: number;
+  rssMiB: number;
+  peakMiB: number;
+}
+
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]); // utime, stime (fields 14, 15)
+}
+
+function rssMiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function runOnce(kind: 'idle' | 'busy'): Promise<Sample> {
+  const root = join(mount(), `vigil-bench-daemon-${process.pid}-${randomBytes(3).toString('hex')}`);
+  const qos = join(root, 'kubepods.slice', 'kubepods-besteffort.slice');
+  const procs: ChildProcess[] = [];
+  const dirs: string[] = [];
+  const work = mkdtempSync(join(tmpdir(), 'vigil-bench-daemon-'));
+  let daemon: ChildProcess | undefined;
+  let stderr = '';
+  try {
+    for (let i = 0; i < workloads; i++) {
+      const pod = join(qos, `kubepods-besteffort-pod${randomUUID().replace(/-/g, '_')}.slice`);
+      const dir = join(pod, `cri-containerd-${randomBytes(32).toString('hex')}.scope`);
+      mkdirSync(dir, { recursive: true });
+      dirs.push(dir);
+    }
+    daemon = spawn(
+      process.execPath,
+      [
+        '--conditions=@vigil/source',
+        '--import',
+        'tsx',
+        CLI,
+        'daemon',
+        '--store',
+        join(work, 'baselines.db'),
+        '--cgroup-root',
+        root,
+        '--out',
+        '/dev/null',
+        '--report-interval',
+        '5s',
+      ],
+      { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    daemon.stderr!.on('data', (d) => {
+      stderr += String(d);
+    });
+    const deadline = Date.now() + 180_000;
+    while (!/watching \d+ workload/.test(stderr)) {
+      if (daemon.exitCode !== null || Date.now() > deadline)
+        throw new Error(`the daemon did not start: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const dir of dirs) {
+      procs.push(
+        spawn(
+          '/bin/sh',
+          [
+            '-c',
+            'echo $$ > "$1" && exec /bin/sh -c "$2"',
+            'w',
+            join(dir, 'cgroup.procs'),
+            kind === 'idle' ? IDLE : BUSY,
+          ],
+          {
+            stdio: 'ignore',
+          },
+        ),
+      );
+    }
+    await new Promise((r) => setTimeout(r, WARMUP_SEC * 1000));
+    const pid = daemon.pid!;
+    const t0 = cpuTicks(pid);
+    const started = performance.now();
+    const rss: number[] = [];
+    while (performance.now() - started < measureSec * 1000) {
+      await new Promise((r) => setTimeout(r, 500));
+      rss.push(rssMiB(pid));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const cpuPct = ((cpuTicks(pid) - t0) / TICK / seconds) * 100;
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon!.once('exit', r));
+    const events = Number(/stopped; (\d+) events/.exec(stderr)?.[1] ?? Number.NaN);
+    return { events, cpuPct, rssMiB: median(rss), peakMiB: Math.max(...rss) };
+  } finally {
+    for (const p of procs) p.kill('SIGKILL');
+    if (daemon && daemon.exitCode === null) {
+      daemon.kill('SIGTERM');
+      await new Promise((r) => daemon!.once('exit', r));
+    }
+    for (const d of dirs) {
+      try {
+        writeFileSync(join(d, 'cgroup.kill'), '1');
+      } catch {
+        // gone
+      }
+    }
+    const all: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name));
+      all.push(d);
+    };
+    try {
+      walk(root);
+    } catch {
+      // never made
+    }
+    for (const d of all)
+      for (let i = 0; i < 100; i++) {
+        try {
+          rmdirSync(d);
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const rows: string[][] = [];
+for (const kind of ['idle', 'busy'] as const) {
+  const samples: Sample[] = [];
+  for (let i = 0; i < runs; i++) {
+    const s = await runOnce(kind);
+    samples.push(s);
+    console.error(
+      `  ${kind} run ${i + 1}: ${s.events} events, CPU ${fmt(s.cpuPct, 1)} %, RSS ${fmt(s.rssMiB, 0)} MiB (peak ${fmt(s.peakMiB, 0)})`,
+    );
+  }
+  rows.push([
+    `${workloads} ${kind}`,
+    fmt(median(samples.map((s) => s.events)), 0),
+    fmt(median(samples.map((s) => s.cpuPct)), 1),
+    fmt(median(samples.map((s) => s.rssMiB)), 0),
+    fmt(median(samples.map((s) => s.peakMiB)), 0),
+    samples.map((s) => fmt(s.cpuPct, 1)).join(' / '),
+  ]);
+}
+console.log(
+  `vigil daemon cost: ${runs} run(s) each, ${measureSec} s measured after ${WARMUP_SEC} s of warm-up; CPU in % of one core (medians)\n`,
+);
+console.log(table(['workloads', 'events seen', 'CPU %', 'RSS MiB', 'peak RSS MiB', 'CPU % per run'], rows));
