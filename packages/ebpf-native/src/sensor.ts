@@ -78,7 +78,7 @@ export interface SensorOptions extends EventSourceOptions {
   readonly payloads?: PayloadMode;
   /** Bytes kept of one read or write (1 to 8192); longer ones are cut and marked. Default 4096. */
   readonly payloadBytes?: number;
-  /** Also capture plaintext TCP socket payloads (not only TLS). Default true. */
+  /** Also capture plaintext TCP sockets, named unix stream sockets and stdio pipes (MCP servers), not only TLS. Default true. */
   readonly payloadSockets?: boolean;
   /**
    * Files to attach the TLS uprobes to at open, before anything runs (e.g. the
