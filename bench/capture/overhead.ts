@@ -2,7 +2,7 @@
  * Capture overhead: the slowdown of workloads with capture on vs off, next to
  * bpftrace tracing the same events and auditd rules for the same syscalls.
  *
- *   npx tsx bench/capture/overhead.ts [RUNS=5] [MODES=off,vigil,bpftrace,auditd]
+ *   npx tsx bench/capture/overhead.ts [RUNS=5] [MODES=off,vigil,bpftrace,auditd]   (also: floor)
  *   ONLY=agent npx tsx bench/capture/overhead.ts 15 off,vigil   # one workload, more rounds
  *
  * Workloads (each in its own cgroup): an exec storm (fork+exec /bin/true), an
@@ -12,6 +12,9 @@
  * tool processes). Modes are interleaved round by round, in a
  * rotating order; each mode's time is divided by the "off" time of the same
  * round and the table shows the median of those ratios.
+ *
+ * The "floor" mode is bpftrace counting raw_syscalls:sys_exit and nothing else: the cost any
+ * syscall tracepoint puts on every syscall, which Vigil's sys_exit program cannot go below.
  *
  * bpftrace and auditd come from scripts/bench-packages.txt and are installed
  * on demand (root). Every mode runs every round on the same workloads (auditd
@@ -56,7 +59,7 @@ function ensurePackages(): void {
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
 }
-if (modes.includes('bpftrace') || modes.includes('auditd')) ensurePackages();
+if (modes.includes('bpftrace') || modes.includes('floor') || modes.includes('auditd')) ensurePackages();
 
 // --- cleanup registry: runs on every exit path ----------------------------------------
 const cleanups: (() => void)[] = [];
@@ -240,10 +243,18 @@ async function startVigil(cg: CgroupT): Promise<Active> {
   };
 }
 
-async function startBpftrace(cg: CgroupT): Promise<Active> {
+/**
+ * The floor of any syscall tracepoint: bpftrace counting raw_syscalls:sys_exit and nothing
+ * else (the "floor" mode). Attaching any program there puts every syscall on the slow path.
+ */
+const FLOOR_SCRIPT = 'tracepoint:raw_syscalls:sys_exit { @n = count(); }';
+
+async function startBpftrace(cg: CgroupT, floor = false): Promise<Active> {
   ensureTracefs();
   const f = `cgroup == cgroupid("${cg.dir}")`;
-  const script = `
+  const script = floor
+    ? FLOOR_SCRIPT
+    : `
 tracepoint:sched:sched_process_exec /${f}/ { printf("exec %d %d %s\\n", pid, uid, str(args->filename)); }
 tracepoint:sched:sched_process_fork /${f}/ { printf("fork %d %d\\n", args->parent_pid, args->child_pid); }
 tracepoint:sched:sched_process_exit /${f}/ { printf("exit %d\\n", pid); }
@@ -341,6 +352,7 @@ for (let run = 0; run < runs; run++) {
     try {
       if (mode === 'vigil') active = await startVigil(cg);
       else if (mode === 'bpftrace') active = await startBpftrace(cg);
+      else if (mode === 'floor') active = await startBpftrace(cg, true);
       else if (mode === 'auditd') active = await startAuditd();
       for (const w of WORKLOADS) {
         const t = await timed(cg, w, active?.pids ?? []);

@@ -1,8 +1,10 @@
 /**
  * Payload capture overhead: an OpenAI-compatible request storm (Node.js, keep-alive, one
  * chat completion after another) over HTTPS and over plain HTTP, with capture off, capture
- * on without payloads, and capture with payloads (`meta`: TLS uprobes + TCP socket payloads,
- * decoded into model.call events).
+ * on without payloads, capture with payloads (`meta`: TLS uprobes + TCP socket payloads,
+ * decoded into model.call events), and bpftrace with a uprobe on the same `SSL_write` of the
+ * same `node` binary printing the pid, length and first 64 bytes of each call (the peer row;
+ * bpftrace comes from scripts/bench-packages.txt, tracefs is mounted for it when it is not).
  *
  *   npx tsx bench/payload/capture-overhead.ts [RUNS=5] [REQUESTS=300]
  *
@@ -10,10 +12,10 @@
  * round by round in a rotating order. Per mode: the workload's CPU time (its cgroup's
  * cpu.stat, which includes the BPF programs and uprobe traps it triggers) and wall time as a
  * ratio to "off" of the same round, and the tracer's own CPU (this process: poll thread,
- * record and payload decoding) per request. Medians over the rounds.
+ * record and payload decoding; for bpftrace, its process) per request. Medians over the rounds.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSourceConditions, fmt, median, table } from '../capture/common.js';
@@ -23,7 +25,7 @@ const { Sensor, WorkloadCgroup } = await import('../../packages/ebpf-native/src/
 
 const runs = Number(process.argv[2] ?? 5);
 const requests = Number(process.argv[3] ?? 300);
-const MODES = ['off', 'capture', 'payloads'] as const;
+const MODES = ['off', 'capture', 'payloads', 'bpftrace'] as const;
 type Mode = (typeof MODES)[number];
 const work = mkdtempSync(join(tmpdir(), 'vigil-payload-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
@@ -87,10 +89,70 @@ interface Sample {
   modelCalls: number;
 }
 
+// --- the bpftrace peer: a uprobe on SSL_write of this node binary, filtered by cgroup ---------
+const hasBpftrace = spawnSync('bpftrace', ['--version']).status === 0;
+if (!hasBpftrace)
+  console.error('bpftrace is not installed (scripts/bench-packages.txt): its row is left out');
+let tracefsMounted = false;
+process.on('exit', () => {
+  if (tracefsMounted) spawnSync('umount', ['/sys/kernel/tracing']);
+});
+function ensureTracefs(): void {
+  if (existsSync('/sys/kernel/tracing/uprobe_events')) return;
+  execFileSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing']);
+  tracefsMounted = true;
+}
+
+function procCpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return ((Number(rest[11]) + Number(rest[12])) * 1000) / 100; // utime + stime, USER_HZ
+  } catch {
+    return 0;
+  }
+}
+
+async function startBpftrace(cgDir: string): Promise<{ pid: number; stop: () => Promise<void> }> {
+  ensureTracefs();
+  const out = join(work, `bpftrace-${Date.now()}.txt`);
+  const script = `uprobe:${process.execPath}:SSL_write /cgroup == cgroupid("${cgDir}")/ { printf("%d %d %r\\n", pid, arg2, buf(arg1, 64)); }`;
+  const p: ChildProcess = spawn('bpftrace', ['-o', out, '-e', script], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  p.stderr?.on('data', (d) => {
+    err += String(d);
+  });
+  const deadline = Date.now() + 60_000;
+  while (!(existsSync(out) && readFileSync(out, 'utf8').includes('Attaching'))) {
+    if (Date.now() > deadline || p.exitCode !== null) throw new Error(`bpftrace did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    pid: p.pid!,
+    async stop() {
+      const exited = new Promise((r) => p.once('exit', r));
+      // A SIGINT can go unanswered: resend it, then kill.
+      for (const sig of ['SIGINT', 'SIGINT', 'SIGKILL'] as const) {
+        if (p.exitCode !== null || p.signalCode !== null) break;
+        p.kill(sig);
+        if (
+          await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 5000))])
+        )
+          break;
+      }
+      await exited;
+    },
+  };
+}
+
 async function once(scheme: 'http' | 'https', mode: Mode): Promise<Sample> {
   const cg = WorkloadCgroup.create();
+  const bpftrace = mode === 'bpftrace' ? await startBpftrace(cg.dir) : undefined;
+  const bpftraceCpu0 = bpftrace ? procCpuMs(bpftrace.pid) : 0;
   const sensor =
-    mode === 'off'
+    mode === 'off' || mode === 'bpftrace'
       ? undefined
       : await Sensor.open({
           cgroups: [cg.dir],
@@ -115,17 +177,22 @@ async function once(scheme: 'http' | 'https', mode: Mode): Promise<Sample> {
   if (sensor) await sensor.flush();
   await new Promise((r) => setImmediate(r));
   const cpu = process.cpuUsage(cpu0);
+  // bpftrace's own CPU stands in for the tracer's (its output is written as it goes).
+  const bpftraceCpuMs = bpftrace ? procCpuMs(bpftrace.pid) - bpftraceCpu0 : 0;
+  await bpftrace?.stop();
   await sensor?.close();
   await drain;
   await cg.remove();
   if (code !== 0) throw new Error(`client exited with ${code}`);
-  return { wallMs, workloadCpuMs, tracerCpuMs: (cpu.user + cpu.system) / 1000, modelCalls };
+  const tracerCpuMs = bpftrace ? bpftraceCpuMs : (cpu.user + cpu.system) / 1000;
+  return { wallMs, workloadCpuMs, tracerCpuMs, modelCalls };
 }
 
 const samples = new Map<string, Sample[]>();
 for (let round = 0; round < runs; round++) {
   for (const scheme of ['https', 'http'] as const) {
-    const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
+    const modes = MODES.filter((m) => m !== 'bpftrace' || hasBpftrace);
+    const order = modes.map((_, i) => modes[(i + round) % modes.length]!);
     for (const mode of order) {
       const s = await once(scheme, mode);
       const k = `${scheme}/${mode}`;
@@ -139,7 +206,8 @@ const rows: string[][] = [];
 for (const scheme of ['https', 'http'] as const) {
   const off = samples.get(`${scheme}/off`)!;
   for (const mode of MODES) {
-    const xs = samples.get(`${scheme}/${mode}`)!;
+    const xs = samples.get(`${scheme}/${mode}`);
+    if (!xs) continue;
     const ratio = (f: (s: Sample) => number) => median(xs.map((s, i) => f(s) / f(off[i]!)));
     rows.push([
       `${scheme.toUpperCase()} storm, ${mode}`,

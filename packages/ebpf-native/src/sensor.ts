@@ -14,7 +14,13 @@ import { PAYLOAD_MAX_BYTES } from './decode/layout.js';
 import { loadBinding, type NativeCounters, type NativeSensor } from './internal/binding.js';
 import { CgroupResolver } from './internal/cgroup-resolver.js';
 import { assertCapturePrerequisites } from './preflight.js';
-import { candidateFiles, isSslLibraryPath, sslSymbolOffsets, type TlsTarget } from './tls-targets.js';
+import {
+  candidateFiles,
+  isSslLibraryPath,
+  type SslFunction,
+  sslSymbolOffsets,
+  type TlsTarget,
+} from './tls-targets.js';
 
 /**
  * The per-event payload byte cap when none is given.
@@ -78,7 +84,7 @@ export interface SensorOptions extends EventSourceOptions {
   readonly payloads?: PayloadMode;
   /** Bytes kept of one read or write (1 to 8192); longer ones are cut and marked. Default 4096. */
   readonly payloadBytes?: number;
-  /** Also capture plaintext TCP socket payloads (not only TLS). Default true. */
+  /** Also capture plaintext TCP sockets, named unix stream sockets and stdio pipes (MCP servers), not only TLS. Default true. */
   readonly payloadSockets?: boolean;
   /**
    * Files to attach the TLS uprobes to at open, before anything runs (e.g. the
@@ -333,21 +339,28 @@ export class Sensor implements EventSource {
     if (this.#payloadBytes === 0 || this.#closed) return;
     let path: string;
     let key: string;
+    let version: string;
     try {
       path = realpathSync(file);
       const st = statSync(path);
       if (!st.isFile()) return;
       key = `${st.dev}:${st.ino}`;
+      version = `${key}:${st.size}:${st.mtimeMs}`;
     } catch {
       return; // gone, or only inside another mount namespace
     }
     if (this.#tlsSeen.has(key)) return;
     this.#tlsSeen.add(key);
-    let offsets: Map<string, number>;
-    try {
-      offsets = sslSymbolOffsets(path);
-    } catch {
-      return;
+    // Reading node's symbol tables takes tens of ms of CPU on the event loop: once per file version per process.
+    let offsets = SSL_OFFSETS.get(version);
+    if (!offsets) {
+      try {
+        offsets = sslSymbolOffsets(path);
+      } catch {
+        return;
+      }
+      if (SSL_OFFSETS.size >= 256) SSL_OFFSETS.clear();
+      SSL_OFFSETS.set(version, offsets);
     }
     const names = [...offsets.keys()];
     if (!names.some((f) => f.startsWith('SSL_read')) || !names.some((f) => f.startsWith('SSL_write'))) return;
@@ -541,6 +554,9 @@ export class Sensor implements EventSource {
     return this.close();
   }
 }
+
+/** `sslSymbolOffsets` of each file seen, by device, inode, size and mtime: shared by the sensors of a process. */
+const SSL_OFFSETS = new Map<string, Map<SslFunction, number>>();
 
 function payloadCap(bytes: number | undefined): number {
   const n = bytes ?? DEFAULT_PAYLOAD_BYTES;

@@ -42,7 +42,8 @@ async function runHost(mode: 'signal' | 'throw', signal?: NodeJS.Signals) {
   const report = JSON.parse(line) as HostReport;
   const ours = bpfProgramIds();
   for (const id of report.programIds) expect(ours).toContain(id);
-  expect(bpfLinksOf(report.programIds)).toHaveLength(report.programIds.length);
+  // Every program is attached but the payload path, which sys_exit enters by a tail call.
+  expect(bpfLinksOf(report.programIds)).toHaveLength(report.programIds.length - 1);
   expect(existsSync(report.dir)).toBe(true);
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) =>
     child.once('exit', (code, sig) => r([code, sig])),
@@ -57,12 +58,13 @@ describe.skipIf(why !== undefined)('nothing is left behind', () => {
     const cg = WorkloadCgroup.create();
     const sensor = await Sensor.open({ cgroups: [cg.dir] });
     const mine = sensor.programIds();
-    expect(mine.length).toBe(4);
-    expect(bpfLinksOf(mine)).toHaveLength(4);
+    expect(mine.length).toBe(5);
+    expect(bpfLinksOf(mine)).toHaveLength(4); // vigil_payload_exit is tail-called, not attached
     await sensor.close();
     await cg.remove();
-    // Program memory is freed after an RCU grace period: poll briefly.
-    expect(await waitFor(() => !bpfProgramIds().some((id) => mine.includes(id)))).toBe(true);
+    // Program memory is freed after an RCU grace period, and the tail-called program only once
+    // the kernel's deferred clearing of the program array ran: poll, generously under load.
+    expect(await waitFor(() => !bpfProgramIds().some((id) => mine.includes(id)), 30_000)).toBe(true);
     expect(await waitFor(() => bpfLinksOf(mine).length === 0)).toBe(true);
     expect(existsSync(cg.dir)).toBe(false);
   });
@@ -71,7 +73,9 @@ describe.skipIf(why !== undefined)('nothing is left behind', () => {
     it(`a host killed by ${signal} leaves no program, link or cgroup`, async () => {
       const { report, sig } = await runHost('signal', signal);
       expect(sig).toBe(signal);
-      expect(await waitFor(() => !bpfProgramIds().some((id) => report.programIds.includes(id)))).toBe(true);
+      expect(await waitFor(() => !bpfProgramIds().some((id) => report.programIds.includes(id)), 30_000)).toBe(
+        true,
+      );
       expect(await waitFor(() => bpfLinksOf(report.programIds).length === 0)).toBe(true);
       expect(existsSync(report.dir)).toBe(false);
       expect(await waitFor(() => !alive(report.sleepPid))).toBe(true);
@@ -82,7 +86,9 @@ describe.skipIf(why !== undefined)('nothing is left behind', () => {
     const { report, code, stderr } = await runHost('throw');
     expect(code).toBe(1);
     expect(stderr).toMatch(/host failed on purpose/);
-    expect(await waitFor(() => !bpfProgramIds().some((id) => report.programIds.includes(id)))).toBe(true);
+    expect(await waitFor(() => !bpfProgramIds().some((id) => report.programIds.includes(id)), 30_000)).toBe(
+      true,
+    );
     expect(existsSync(report.dir)).toBe(false);
     expect(await waitFor(() => !alive(report.sleepPid))).toBe(true);
   });

@@ -83,4 +83,53 @@ describe('payload records', () => {
       /string 'data' .* lies outside the string area/,
     );
   });
+
+  it('join the stdin pipe and the stdout pipe of a stdio server into one session, attributed to the server', () => {
+    const init = '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18"}}\n';
+    const initOk =
+      '{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","serverInfo":{"name":"notes","version":"1.2.0"}}}\n';
+    const call =
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"/x"}}}\n';
+    const result = '{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"hi"}]}}\n';
+    const server = { tgid: 77, comm: 'mcp-server' };
+    // stdin (pipe inode 500) is read on fd 0, stdout (pipe inode 501) written on fd 1; a unix
+    // socket pair (what Node.js gives a child) on another fd stays its own stream.
+    const batch = Buffer.concat([
+      payloadRecord(init, { conn: 500n, transport: 3, direction: 1, fd: 0, stdio: true }, server),
+      payloadRecord(initOk, { conn: 501n, transport: 3, direction: 0, fd: 1, stdio: true }, server),
+      payloadRecord(
+        call.slice(0, 40),
+        { conn: 500n, transport: 3, direction: 1, seq: 1, fd: 0, stdio: true },
+        server,
+      ),
+      payloadRecord(
+        call.slice(40),
+        { conn: 500n, transport: 3, direction: 1, seq: 2, fd: 0, stdio: true },
+        server,
+      ),
+      payloadRecord(result, { conn: 501n, transport: 3, direction: 0, seq: 1, fd: 1, stdio: true }, server),
+      payloadRecord('{"a":1}\n', { conn: 9n, transport: 4, fd: 12 }, { tgid: 78 }),
+    ]);
+    const { chunks, errors } = decoder().decode(batch);
+    expect(errors).toEqual([]);
+    expect(chunks.map((c) => [c.connection, c.transport, c.direction, c.seq])).toEqual([
+      ['stdio:77', 'pipe', 'ingress', 0],
+      ['stdio:77', 'pipe', 'egress', 0],
+      ['stdio:77', 'pipe', 'ingress', 1],
+      ['stdio:77', 'pipe', 'ingress', 2],
+      ['stdio:77', 'pipe', 'egress', 1],
+      ['unix:78:12:9', 'unix', 'egress', 0],
+    ]);
+    expect(chunks[5]).not.toHaveProperty('peer');
+    const payloads = new PayloadDecoder();
+    const events = chunks.flatMap((c) => payloads.push(c));
+    expect(events.map((e) => e.kind)).toEqual(['tool.call']);
+    expect(events[0]).toMatchObject({
+      kind: 'tool.call',
+      tool: 'read_file',
+      server: 'notes',
+      pid: 77,
+      comm: 'mcp-server',
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { HDR, LAYOUT, RecordKind } from '../src/decode/layout.js';
+import { HDR, LAYOUT, RecordFlag, RecordKind } from '../src/decode/layout.js';
 
 /** Header fields of a synthetic record. */
 export interface HeaderInput {
@@ -157,7 +157,7 @@ export function dnsRecord(payload: Buffer, port = 53, h: Partial<HeaderInput> = 
   );
 }
 
-/** A payload record: `transport` 1 tcp, 2 tls; `len` is what the call moved (default the data's length). */
+/** A payload record: `transport` 1 tcp, 2 tls, 3 pipe, 4 unix; `len` is what the call moved (default the data's length). */
 export function payloadRecord(
   data: string | Buffer,
   p: {
@@ -168,6 +168,8 @@ export function payloadRecord(
     len?: number;
     fd?: number;
     end?: boolean;
+    /** Read on fd 0 or written on fd 1 (the kernel's VIGIL_F_PAYLOAD_STDIO). */
+    stdio?: boolean;
   },
   h: Partial<HeaderInput> = {},
 ): Buffer {
@@ -186,7 +188,11 @@ export function payloadRecord(
     ints.push([f.laddr, 4, 0x0100007f], [f.raddr, 4, 0x0100007f]);
   }
   const rec = buildRecord(
-    { kind: RecordKind.Payload, flags: p.end ? 1 << 4 : 0, ...h },
+    {
+      kind: RecordKind.Payload,
+      flags: (p.end ? RecordFlag.PayloadEnd : 0) | (p.stdio ? RecordFlag.PayloadStdio : 0),
+      ...h,
+    },
     LAYOUT.payload.size,
     ints,
     bytes.length > 0 ? [[f.data, bytes]] : [],

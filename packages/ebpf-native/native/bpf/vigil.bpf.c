@@ -84,6 +84,7 @@ struct {
 #define IPPROTO_UDP 17
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
+#define S_IFIFO 0010000
 #define AT_FDCWD -100
 
 /* Syscall numbers differ per architecture: one table per target (see the README). */
@@ -862,6 +863,7 @@ struct pl_conn_key {
 
 #define PL_STATE_PLAIN 1
 #define PL_STATE_TLS 2 /* a socket that carries TLS records: its plaintext comes from the uprobes */
+#define PL_STATE_IGNORED 3 /* neither HTTP nor JSON: its first bytes were sent, the rest is not read */
 
 struct pl_conn {
 	__u32 seq[2];
@@ -921,21 +923,38 @@ static __always_inline __u32 pl_copy(__u8 *rec, __u32 used, const void *src, __u
 	return used + n;
 }
 
-/* Copies the first `total` bytes spread over a user iovec array. */
-static __always_inline __u32 pl_copy_iov(__u8 *rec, const struct iovec *uiov, __u64 iovcnt, __u64 total)
+/* Copies the first `total` bytes spread over a user iovec array, one bpf_loop step per iovec (verified once). */
+struct pl_iov_ctx {
+	__u8 *rec;
+	const struct iovec *uiov;
+	__u64 total;
+	__u32 used;
+};
+
+static long pl_iov_one(__u32 i, void *arg)
 {
-	__u32 used = 0;
-	for (int i = 0; i < VIGIL_PAYLOAD_IOV; i++) {
-		if ((__u64)i >= iovcnt || total == 0 || used >= payload_max)
-			break;
-		struct iovec iov = {};
-		if (bpf_probe_read_user(&iov, sizeof(iov), &uiov[i]) != 0)
-			break;
-		__u64 n = iov.iov_len < total ? iov.iov_len : total;
-		used = pl_copy(rec, used, iov.iov_base, n);
-		total -= n;
-	}
-	return used;
+	struct pl_iov_ctx *x = arg;
+	if (x->total == 0 || x->used >= payload_max)
+		return 1;
+	struct iovec iov = {};
+	if (bpf_probe_read_user(&iov, sizeof(iov), &x->uiov[i & (VIGIL_PAYLOAD_IOV - 1)]) != 0)
+		return 1;
+	__u64 n = iov.iov_len < x->total ? iov.iov_len : x->total;
+	x->used = pl_copy(x->rec, x->used, iov.iov_base, n);
+	x->total -= n;
+	return 0;
+}
+
+/* `x` is the caller's: stack frames are small and nest (sys_exit, the payload handler, the callbacks). */
+static __always_inline __u32 pl_copy_iov(struct pl_iov_ctx *x, __u8 *rec, const struct iovec *uiov, __u64 iovcnt,
+					 __u64 total)
+{
+	x->rec = rec;
+	x->uiov = uiov;
+	x->total = total;
+	x->used = 0;
+	bpf_loop(iovcnt < VIGIL_PAYLOAD_IOV ? iovcnt : VIGIL_PAYLOAD_IOV, pl_iov_one, x, 0);
+	return x->used;
 }
 
 static __always_inline struct vigil_payload *pl_start(__u8 *rec, __u64 cgid, __u64 conn, __u8 transport,
@@ -1010,78 +1029,86 @@ static __always_inline void pl_conn_forget(__u64 id, __u32 transport)
 	bpf_map_delete_elem(&pl_conns, &key);
 }
 
+/* What a descriptor carries, when its payloads are captured. */
+struct pl_target {
+	__u64 ino;
+	struct sock *sk; /* sockets only */
+	__u16 family;
+	__u8 transport;
+	__u8 stdio; /* read on fd 0 or written on fd 1: a stdio transport (MCP servers) */
+};
+
 /*
- * read/write/readv/writev/sendto/recvfrom/sendmsg/recvmsg on a TCP socket.
- * Returns 1 when the descriptor was a TCP socket (handled here), 0 otherwise.
+ * Which descriptors are read: TCP sockets; pipes only as a process's stdin
+ * (read) and stdout (written), which is the side of an MCP stdio server, so a
+ * message is seen once and by the server; unix stream sockets as stdio (Node.js
+ * gives a child's stdio socket pairs) or when one end has a name (the Docker or
+ * containerd API, PostgreSQL, a local model server), not the unnamed pairs
+ * processes keep among themselves.
  */
-static __always_inline int on_payload_syscall(long nr, struct pt_regs *regs, long ret, __u64 cgid)
+static __always_inline bool pl_classify(int fd, bool ingress, struct pl_target *t)
 {
-	int fd = BPF_CORE_READ(regs, di);
 	struct file *f = file_from_fd(fd);
 	if (!f)
-		return 0;
+		return false;
 	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	umode_t mode = BPF_CORE_READ(inode, i_mode);
-	if ((mode & S_IFMT) != S_IFSOCK)
-		return 0;
+	umode_t mode = BPF_CORE_READ(inode, i_mode) & S_IFMT;
+	t->ino = BPF_CORE_READ(inode, i_ino);
+	t->stdio = (ingress && fd == 0) || (!ingress && fd == 1);
+	if (mode == S_IFIFO) {
+		t->transport = VIGIL_PL_PIPE;
+		return t->stdio;
+	}
+	if (mode != S_IFSOCK)
+		return false;
 	struct socket *sock = BPF_CORE_READ(f, private_data);
 	if (!sock || BPF_CORE_READ(sock, type) != PL_SOCK_STREAM)
-		return 0;
+		return false;
 	struct sock *sk = BPF_CORE_READ(sock, sk);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return 0;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
-		return 0;
-	bool ingress = nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg;
-	__u64 ino = BPF_CORE_READ(inode, i_ino);
-	if (ret < 0 || (ret == 0 && !ingress))
-		return 1;
-	if (ret == 0) {
-		/* EOF on a stream seen before: tell the decoder it ended. */
-		struct pl_conn *c = pl_conn_of(ino, VIGIL_PL_TCP, false);
-		if (!c || c->state != PL_STATE_PLAIN)
-			return 1;
-		__u8 *rec = pl_buf();
-		if (!rec)
-			return 1;
-		struct vigil_payload *e = pl_start(rec, cgid, ino, VIGIL_PL_TCP, 1, nr, 0, fd);
-		e->h.flags |= VIGIL_F_PAYLOAD_END;
-		e->family = family;
-		pl_submit(rec, 0, c);
-		pl_conn_forget(ino, VIGIL_PL_TCP);
-		return 1;
+	if (!sk)
+		return false;
+	t->sk = sk;
+	t->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (t->family == AF_UNIX) {
+		t->transport = VIGIL_PL_UNIX;
+		if (t->stdio)
+			return true;
+		struct unix_sock *u = (struct unix_sock *)sk;
+		if (BPF_CORE_READ(u, addr))
+			return true;
+		struct unix_sock *peer = (struct unix_sock *)BPF_CORE_READ(u, peer);
+		return peer && BPF_CORE_READ(peer, addr);
 	}
-	struct pl_conn *c = pl_conn_of(ino, VIGIL_PL_TCP, true);
-	if (!c || c->state == PL_STATE_TLS)
-		return 1;
-	__u8 *rec = pl_buf();
-	if (!rec)
-		return 1;
-	pl_start(rec, cgid, ino, VIGIL_PL_TCP, ingress ? 1 : 0, nr, ret, fd);
-	__u32 used = 0;
-	if (nr == NR_read || nr == NR_write || nr == NR_sendto || nr == NR_recvfrom) {
-		used = pl_copy(rec, 0, (void *)BPF_CORE_READ(regs, si), ret);
-	} else if (nr == NR_readv || nr == NR_writev) {
-		used = pl_copy_iov(rec, (const struct iovec *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx), ret);
-	} else {
-		struct user_msghdr msg = {};
-		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)BPF_CORE_READ(regs, si)) == 0)
-			used = pl_copy_iov(rec, msg.msg_iov, msg.msg_iovlen, ret);
-	}
-	if (c->state == 0) {
-		/* The first bytes seen: a TLS record header (handshake, or application data of a
-		 * session already running) means ciphertext, which the uprobes see in plaintext. */
-		__u8 b0 = rec[PL_DATA], b1 = rec[PL_DATA + 1];
-		c->state = used >= 3 && b0 >= 0x14 && b0 <= 0x17 && b1 == 0x03 ? PL_STATE_TLS : PL_STATE_PLAIN;
-		if (c->state == PL_STATE_TLS)
-			return 1;
-	}
-	struct vigil_payload *e = (struct vigil_payload *)rec;
-	e->family = family;
+	t->stdio = 0;
+	t->transport = VIGIL_PL_TCP;
+	return (t->family == AF_INET || t->family == AF_INET6) && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
+}
+
+/*
+ * The first bytes of a stream decide whether it is read further: a TLS record
+ * header means ciphertext (the uprobes see its plaintext); what cannot start
+ * an HTTP/1.x message or a JSON text (a database's binary protocol, a shell
+ * pipeline's text) is sent once, for the decoder to count, and not copied again.
+ */
+static __always_inline __u32 pl_first_state(const __u8 *data, __u32 used, __u8 transport)
+{
+	__u8 b0 = data[0], b1 = data[1];
+	if (transport == VIGIL_PL_TCP && used >= 3 && b0 >= 0x14 && b0 <= 0x17 && b1 == 0x03)
+		return PL_STATE_TLS;
+	if ((b0 >= 'A' && b0 <= 'Z') || b0 == '{' || b0 == '[' || b0 == ' ' || b0 == '\t' || b0 == '\r' || b0 == '\n')
+		return PL_STATE_PLAIN;
+	return PL_STATE_IGNORED;
+}
+
+static __always_inline void pl_addresses(struct vigil_payload *e, struct pl_target *t)
+{
+	e->family = t->family;
+	if (t->transport != VIGIL_PL_TCP)
+		return;
+	struct sock *sk = t->sk;
 	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (family == AF_INET) {
+	if (t->family == AF_INET) {
 		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
 		__builtin_memcpy(e->laddr, &a, 4);
 		a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
@@ -1090,6 +1117,140 @@ static __always_inline int on_payload_syscall(long nr, struct pt_regs *regs, lon
 		BPF_CORE_READ_INTO(&e->laddr, sk, __sk_common.skc_v6_rcv_saddr);
 		BPF_CORE_READ_INTO(&e->raddr, sk, __sk_common.skc_v6_daddr);
 	}
+}
+
+/* Decides a new stream's state from the record's first bytes; false when the stream is not read further. */
+static __always_inline bool pl_keep(__u8 *rec, __u32 used, struct pl_conn *c, __u8 transport)
+{
+	if (c->state == PL_STATE_TLS || c->state == PL_STATE_IGNORED)
+		return false;
+	if (c->state == 0 && used > 0) {
+		c->state = pl_first_state(rec + PL_DATA, used, transport);
+		if (c->state == PL_STATE_TLS)
+			return false;
+	}
+	return true;
+}
+
+/* sendmmsg/recvmmsg: one record per message, the first VIGIL_PAYLOAD_MMSG of them (a bpf_loop callback each). */
+struct pl_mmsg_ctx {
+	__u8 *rec;
+	struct mmsghdr *msgs;
+	struct pl_target *t;
+	struct pl_conn *c;
+	__u64 cgid;
+	__u32 nr;
+	__s32 fd;
+};
+
+static long pl_mmsg_one(__u32 i, void *arg)
+{
+	struct pl_mmsg_ctx *x = arg;
+	/* Only the fields used, read one by one: the stack is shared with the callers' frames. */
+	struct mmsghdr *um = &x->msgs[i & (VIGIL_PAYLOAD_MMSG - 1)];
+	struct iovec *iov = NULL;
+	__u64 iovlen = 0;
+	__u32 len = 0;
+	if (bpf_probe_read_user(&iov, sizeof(iov), &um->msg_hdr.msg_iov) != 0 ||
+	    bpf_probe_read_user(&iovlen, sizeof(iovlen), &um->msg_hdr.msg_iovlen) != 0 ||
+	    bpf_probe_read_user(&len, sizeof(len), &um->msg_len) != 0)
+		return 1;
+	struct pl_target *t = x->t;
+	__u8 *rec = x->rec;
+	struct vigil_payload *e =
+		pl_start(rec, x->cgid, t->ino, t->transport, x->nr == NR_recvmmsg ? 1 : 0, x->nr, len, x->fd);
+	struct pl_iov_ctx io;
+	__u32 used = pl_copy_iov(&io, rec, iov, iovlen, len);
+	if (!pl_keep(rec, used, x->c, t->transport))
+		return 1;
+	pl_addresses(e, t);
+	if (t->stdio)
+		e->h.flags |= VIGIL_F_PAYLOAD_STDIO;
+	pl_submit(rec, used, x->c);
+	return 0;
+}
+
+static __always_inline void pl_mmsg(struct pl_mmsg_ctx *x, __u8 *rec, long nr, struct pt_regs *regs, long ret,
+				    __u64 cgid, int fd, struct pl_target *t, struct pl_conn *c)
+{
+	x->rec = rec;
+	x->msgs = (struct mmsghdr *)BPF_CORE_READ(regs, si);
+	x->t = t;
+	x->c = c;
+	x->cgid = cgid;
+	x->nr = nr;
+	x->fd = fd;
+	bpf_loop(ret < VIGIL_PAYLOAD_MMSG ? ret : VIGIL_PAYLOAD_MMSG, pl_mmsg_one, x, 0);
+	/* Messages past the limit still take their sequence numbers: the decoder sees the gap. */
+	if (ret > VIGIL_PAYLOAD_MMSG)
+		c->seq[nr == NR_recvmmsg ? 1 : 0] += ret - VIGIL_PAYLOAD_MMSG;
+}
+
+/*
+ * read/write/readv/writev/sendto/recvfrom/sendmsg/recvmsg/sendmmsg/recvmmsg on
+ * a descriptor pl_classify accepts. Returns 1 when it did (handled here), 0 otherwise.
+ */
+static __always_inline int on_payload_syscall(long nr, struct pt_regs *regs, long ret, __u64 cgid)
+{
+	int fd = BPF_CORE_READ(regs, di);
+	bool ingress = nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg || nr == NR_recvmmsg;
+	struct pl_target t = {};
+	if (!pl_classify(fd, ingress, &t))
+		return 0;
+	if (ret < 0 || (ret == 0 && !ingress))
+		return 1;
+	if (ret == 0) {
+		/* EOF on a stream seen before: tell the decoder it ended. */
+		struct pl_conn *c = pl_conn_of(t.ino, t.transport, false);
+		if (!c || c->state != PL_STATE_PLAIN)
+			return 1;
+		__u8 *rec = pl_buf();
+		if (!rec)
+			return 1;
+		struct vigil_payload *e = pl_start(rec, cgid, t.ino, t.transport, 1, nr, 0, fd);
+		e->h.flags |= VIGIL_F_PAYLOAD_END;
+		if (t.stdio)
+			e->h.flags |= VIGIL_F_PAYLOAD_STDIO;
+		e->family = t.family;
+		pl_submit(rec, 0, c);
+		pl_conn_forget(t.ino, t.transport);
+		return 1;
+	}
+	struct pl_conn *c = pl_conn_of(t.ino, t.transport, true);
+	if (!c || c->state == PL_STATE_TLS || c->state == PL_STATE_IGNORED)
+		return 1;
+	__u8 *rec = pl_buf();
+	if (!rec)
+		return 1;
+	union {
+		struct pl_iov_ctx iov;
+		struct pl_mmsg_ctx mm;
+	} loop;
+	if (nr == NR_sendmmsg || nr == NR_recvmmsg) {
+		pl_mmsg(&loop.mm, rec, nr, regs, ret, cgid, fd, &t, c);
+		return 1;
+	}
+	pl_start(rec, cgid, t.ino, t.transport, ingress ? 1 : 0, nr, ret, fd);
+	__u32 used = 0;
+	if (nr == NR_read || nr == NR_write || nr == NR_sendto || nr == NR_recvfrom) {
+		used = pl_copy(rec, 0, (void *)BPF_CORE_READ(regs, si), ret);
+	} else if (nr == NR_readv || nr == NR_writev) {
+		used = pl_copy_iov(&loop.iov, rec, (const struct iovec *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
+				   ret);
+	} else {
+		struct user_msghdr *um = (struct user_msghdr *)BPF_CORE_READ(regs, si);
+		struct iovec *iov = NULL;
+		__u64 iovlen = 0;
+		if (bpf_probe_read_user(&iov, sizeof(iov), &um->msg_iov) == 0 &&
+		    bpf_probe_read_user(&iovlen, sizeof(iovlen), &um->msg_iovlen) == 0)
+			used = pl_copy_iov(&loop.iov, rec, iov, iovlen, ret);
+	}
+	if (!pl_keep(rec, used, c, t.transport))
+		return 1;
+	struct vigil_payload *e = (struct vigil_payload *)rec;
+	pl_addresses(e, &t);
+	if (t.stdio)
+		e->h.flags |= VIGIL_F_PAYLOAD_STDIO;
 	pl_submit(rec, used, c);
 	return 1;
 }
@@ -1197,6 +1358,36 @@ int BPF_KPROBE(vigil_ssl_free, void *ssl)
 }
 
 /*
+ * Payload syscalls continue here by a tail call from vigil_sys_exit: a fresh
+ * stack frame, which the payload path (and its bpf_loop callbacks) needs on
+ * top of the handlers of every other syscall. Loaded, never attached itself.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(vigil_payload_exit, struct pt_regs *regs, long ret)
+{
+	long nr = regs->orig_ax;
+	__u64 cgid = bpf_get_current_cgroup_id();
+	if (on_payload_syscall(nr, regs, ret, cgid))
+		return 0;
+	if (nr == NR_read || nr == NR_write || nr == NR_readv || nr == NR_writev)
+		return 0;
+	/* Not a captured stream: a datagram socket may carry DNS. */
+	__u8 *rec = scratch_buf();
+	if (!rec)
+		return 0;
+	return on_dns(rec, nr, regs, ret, cgid);
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, int(void *));
+} pl_tail SEC(".maps") = {
+	.values = { [0] = (void *)&vigil_payload_exit },
+};
+
+/*
  * Runs on every syscall exit on the machine, so the path for syscalls Vigil
  * does not capture is kept short: tp_btf gives a typed pt_regs pointer, read
  * directly instead of through a probe-read helper call.
@@ -1230,16 +1421,16 @@ int BPF_PROG(vigil_sys_exit, struct pt_regs *regs, long ret)
 	case NR_write:
 	case NR_readv:
 	case NR_writev:
-		return on_payload_syscall(nr, regs, ret, cgid);
+		bpf_tail_call(ctx, &pl_tail, 0);
+		return 0;
 	case NR_sendto:
 	case NR_sendmsg:
 	case NR_recvfrom:
 	case NR_recvmsg:
-		if (payload_sockets && on_payload_syscall(nr, regs, ret, cgid))
-			return 0;
-		return on_dns(rec, nr, regs, ret, cgid);
 	case NR_sendmmsg:
 	case NR_recvmmsg:
+		if (payload_sockets)
+			bpf_tail_call(ctx, &pl_tail, 0);
 		return on_dns(rec, nr, regs, ret, cgid);
 	case NR_ptrace:
 		return on_ptrace(rec, nr, regs, ret, cgid);

@@ -45,6 +45,7 @@ enum vigil_kind {
 #define VIGIL_F_ARGV_TRUNCATED (1u << 2) /* exec: argv longer than VIGIL_ARGV_MAX */
 #define VIGIL_F_DNS_RESPONSE (1u << 3)   /* dns: a datagram received from a DNS port, not one sent */
 #define VIGIL_F_PAYLOAD_END (1u << 4)    /* payload: the stream ended (EOF read, SSL_free); no bytes */
+#define VIGIL_F_PAYLOAD_STDIO (1u << 5)  /* payload: read on fd 0 or written on fd 1 (a stdio transport) */
 
 /* Limits of variable-length data. */
 #define VIGIL_PATH_MAX 512
@@ -57,6 +58,7 @@ enum vigil_kind {
 #define VIGIL_PAYLOAD_MAX 8192     /* largest per-event payload cap */
 #define VIGIL_PAYLOAD_SCRATCH 32768 /* per-CPU buffer payload records are built in */
 #define VIGIL_PAYLOAD_IOV 8         /* iovecs of a readv/writev/sendmsg/recvmsg looked at */
+#define VIGIL_PAYLOAD_MMSG 4        /* messages of a sendmmsg/recvmmsg looked at (one record each) */
 
 /* Per-CPU counters (index into the `counters` map). */
 enum vigil_counter {
@@ -222,13 +224,13 @@ enum vigil_pl_call {
  */
 struct vigil_payload {
 	struct vigil_hdr h;
-	__u64 conn;       /* TLS: the SSL* address; sockets: the socket's inode number */
+	__u64 conn;       /* TLS: the SSL* address; sockets and pipes: the inode number */
 	__u32 len;        /* bytes the call moved (its return value) */
 	__s32 fd;         /* -1 for TLS */
 	__u32 seq;
 	__u8 direction;   /* 0: the process wrote (egress); 1: it read (ingress) */
 	__u8 transport;   /* enum vigil_pl_transport */
-	__u16 family;     /* AF_INET / AF_INET6 for sockets, else 0 */
+	__u16 family;     /* AF_INET / AF_INET6 / AF_UNIX for sockets, else 0 */
 	__u16 lport;      /* host order */
 	__u16 rport;
 	__u32 call;       /* syscall number or enum vigil_pl_call */

@@ -95,6 +95,8 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
       bpf_program__set_autoattach(p, false);
       if (payload_bytes_ == 0) bpf_program__set_autoload(p, false);
     }
+    // The payload path is entered by a tail call from the sys_exit program, never attached itself.
+    bpf_program__set_autoattach(skel_->progs.vigil_payload_exit, false);
     // Batch wake-ups: an eighth of the ring buffer, drained on a timer in between.
     skel_->rodata->wakeup_bytes = (ring_bytes_ > 0 ? ring_bytes_ : 8u * 1024 * 1024) / 8;
     if (ring_bytes_ > 0) {

@@ -230,8 +230,13 @@ export class RecordDecoder {
     // A copy: the batch buffer is released as soon as possible.
     const bytes = new Uint8Array(len);
     if (len > 0) rec.copy(bytes, 0, so, so + len);
+    // A process's stdin and stdout are one stdio session (an MCP server's requests in, responses out).
     env['connection'] =
-      transport === 'tls' ? `tls:${env.pid}:${conn.toString(16)}` : `${transport}:${env.pid}:${fd}:${conn}`;
+      transport === 'tls'
+        ? `tls:${env.pid}:${conn.toString(16)}`
+        : (flags & RecordFlag.PayloadStdio) !== 0
+          ? `stdio:${env.pid}`
+          : `${transport}:${env.pid}:${fd}:${conn}`;
     env['direction'] = rec[f.direction] === 1 ? 'ingress' : 'egress';
     env['transport'] = transport;
     env['seq'] = rec.readUInt32LE(f.seq);

@@ -38,6 +38,8 @@ export const RecordFlag = {
   ArgvTruncated: 1 << 2,
   DnsResponse: 1 << 3,
   PayloadEnd: 1 << 4,
+  /** A payload read on fd 0 or written on fd 1: one side of a stdio transport. */
+  PayloadStdio: 1 << 5,
 } as const;
 
 /** `vigil_payload.transport`. */
