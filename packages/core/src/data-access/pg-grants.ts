@@ -2,7 +2,16 @@ import { z } from 'zod';
 import { VigilError } from '../errors/vigil-error.js';
 import { splitStatements, tokenizeSql } from '../payload/internal/sql.js';
 
-/** The table privileges PostgreSQL knows; `ALL` expands to these. */
+/**
+ * The table privileges PostgreSQL knows; `ALL` expands to these.
+ *
+ * @example
+ * ```ts
+ * import { PG_TABLE_PRIVILEGES } from '@vigil/core';
+ *
+ * console.log(PG_TABLE_PRIVILEGES.join(', '));
+ * ```
+ */
 export const PG_TABLE_PRIVILEGES = [
   'SELECT',
   'INSERT',
@@ -35,7 +44,17 @@ export const PgTableGrantSchema = z.object({
 /** @see {@link PgTableGrantSchema} */
 export type PgTableGrant = z.infer<typeof PgTableGrantSchema>;
 
-/** What {@link parsePgSchema} read from a schema dump. */
+/**
+ * What {@link parsePgSchema} read from a schema dump.
+ *
+ * @example
+ * ```ts
+ * import { parsePgSchema, type PgSchemaDeclaration } from '@vigil/core';
+ *
+ * const schema: PgSchemaDeclaration = parsePgSchema('CREATE TABLE docs (id int); GRANT SELECT ON docs TO reader;', 'schema.sql');
+ * console.log(schema.tables, schema.grants.length);
+ * ```
+ */
 export interface PgSchemaDeclaration {
   /** Tables created, `schema.table`. */
   readonly tables: string[];
