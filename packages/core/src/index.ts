@@ -28,6 +28,7 @@ export type { CaptureSummary, SeenCount, WorkloadSummary } from './capture/summa
 export { CaptureSummaryBuilder } from './capture/summary.js';
 export type { CaptureWriterOptions } from './capture/writer.js';
 export { CaptureWriter, DEFAULT_CAPTURE_FLUSH_INTERVAL_MS } from './capture/writer.js';
+export * from './data-access/public.js';
 export * from './enforcement/public.js';
 export { fromZodError } from './errors/from-zod.js';
 export type {

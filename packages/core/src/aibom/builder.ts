@@ -1000,15 +1000,13 @@ export class AiBomBuilder implements Consumer {
 
   #onRetrieval(ev: EventOf<'retrieval'>): void {
     const method: DiscoveryMethod = ev.source === 'otel' ? 'otel-span' : 'retrieval';
-    const w = this.#component(`data-source:${ev.dataSource}`, 'data-source', ev.dataSource);
-    if (w && ev.store) w.properties['store'] = ev.store;
-    this.#see(w, ev, method, 0.9, `${ev.dataSource}${ev.store ? ` in ${ev.store}` : ''}`);
     let store: Working | undefined;
     if (ev.store) {
+      // PostgreSQL is a vector store when the statement used pgvector's distance operators.
+      const storeId =
+        ev.store.toLowerCase() === 'postgresql' && ev.distances?.length ? 'pgvector' : ev.store.toLowerCase();
       const sig = this.catalogue.signatures.find(
-        (s) =>
-          s.type === 'vector-store' &&
-          (s.id === ev.store!.toLowerCase() || s.name.toLowerCase() === ev.store!.toLowerCase()),
+        (s) => s.type === 'vector-store' && (s.id === storeId || s.name.toLowerCase() === storeId),
       );
       if (sig) {
         store = this.#component(`vector-store:${sig.id}`, 'vector-store', sig.name, {
@@ -1021,19 +1019,35 @@ export class AiBomBuilder implements Consumer {
       }
     }
     const from = this.#agentFor(ev) ?? this.#actorNode(ev, this.#proc(ev));
-    if (from) {
+    const written = new Set(ev.written ?? []);
+    const collections = ev.collections?.length ? ev.collections : [ev.dataSource];
+    for (const name of collections) {
+      const w = this.#component(`data-source:${name}`, 'data-source', name);
+      if (w) {
+        if (ev.store) w.properties['store'] ??= ev.store;
+        if (ev.database) w.properties['database'] ??= ev.database;
+        if (ev.endpoint) w.properties['endpoint'] ??= ev.endpoint;
+        const op = written.has(name) ? (ev.operation ?? 'upsert') : 'query';
+        const ops = new Set((w.properties['operations'] ?? '').split(',').filter(Boolean));
+        if (ev.error === undefined) ops.add(op);
+        w.properties['operations'] = [...ops].sort().join(',');
+        if (store) w.properties['storeComponent'] ??= store.id;
+      }
+      this.#see(w, ev, method, 0.9, `${name}${ev.store ? ` in ${ev.store}` : ''}`);
+      if (!from) continue;
       const d = this.#flow.node(
         'data',
         ev.workload.id,
-        `source:${ev.dataSource}`,
-        ev.dataSource,
+        `source:${name}`,
+        name,
         {
           kind: 'retrieval-source',
           ...(ev.store ? { store: ev.store } : {}),
+          ...(ev.database ? { database: ev.database } : {}),
         },
         w?.id,
       );
-      this.#flow.edge(from, d, 'retrieves', ev);
+      this.#flow.edge(from, d, written.has(name) ? 'writes' : 'retrieves', ev);
     }
   }
 

@@ -1,10 +1,11 @@
 import type { RulePack } from '../api/pack.js';
 import { aiChainsPack } from './ai-chains/index.js';
 import { driftPack } from './drift/index.js';
+import { ragPack } from './rag/index.js';
 import { runtimePack } from './runtime/index.js';
 
 /**
- * Every built-in pack: the runtime pack, the AI attack-chain pack and the drift pack
+ * Every built-in pack: the runtime pack, the AI attack-chain pack, the drift pack and the RAG pack
  * (drift and critical rules, which run where a drift detector hands them events).
  *
  * @example
@@ -15,5 +16,5 @@ import { runtimePack } from './runtime/index.js';
  * ```
  */
 export function builtinPacks(): RulePack[] {
-  return [runtimePack, aiChainsPack, driftPack];
+  return [runtimePack, aiChainsPack, driftPack, ragPack];
 }
