@@ -142,7 +142,9 @@ export async function bindFleetBuckets(nc: NatsConnection): Promise<Record<Fleet
   const out: Partial<Record<FleetBucket, KV>> = {};
   for (const [k, name] of Object.entries(FLEET_BUCKETS) as [FleetBucket, string][]) {
     try {
-      out[k] = await kvm.open(name);
+      const kv = await kvm.open(name);
+      await kv.status(); // opening alone does not look the bucket up
+      out[k] = kv;
     } catch (err) {
       throw natsError(
         `cannot open the key-value bucket ${name} (has a vigil hub run against this NATS?)`,

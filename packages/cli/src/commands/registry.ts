@@ -4,7 +4,9 @@ import { baselineCommand } from './baseline.js';
 import { checkCommand } from './check.js';
 import { demoCommand } from './demo.js';
 import { enforceCommand } from './enforce.js';
+import { fleetCommand } from './fleet.js';
 import { gapCommand } from './gap.js';
+import { hubCommand } from './hub.js';
 import { inspectCommand } from './inspect.js';
 import { learnCommand } from './learn.js';
 import { policyCommand } from './policy.js';
@@ -28,4 +30,6 @@ export const COMMANDS: readonly Command[] = [
   enforceCommand,
   postureCommand,
   demoCommand,
+  hubCommand,
+  fleetCommand,
 ];
