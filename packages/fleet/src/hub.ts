@@ -101,7 +101,14 @@ export interface FleetHubStats {
   readonly stablePublished: number;
 }
 
-/** Events a {@link FleetHub} emits. */
+/**
+ * Events a {@link FleetHub} emits.
+ *
+ * @example
+ * ```ts
+ * hub.on('error', (e) => console.error(e.message));
+ * ```
+ */
 export interface FleetHubEvents {
   /** A malformed message or a failed update; the hub goes on. */
   error: (error: VigilError) => void;
