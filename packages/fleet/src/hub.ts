@@ -1,7 +1,6 @@
 import {
   AckPolicy,
   DeliverPolicy,
-  type JetStreamClient,
   type Consumer as JsConsumer,
   type JsMsg,
   jetstream,
@@ -69,6 +68,8 @@ export interface FleetHubOptions {
   readonly streams?: FleetStreamOptions;
   /** Messages fetched per partition at once. Default 256. */
   readonly batchSize?: number;
+  /** How long {@link FleetHub.start} keeps trying while JetStream does not answer. Default 2 minutes. */
+  readonly startTimeoutMs?: number;
   /** How long JetStream waits for an acknowledgement before redelivering. Default 30 s. */
   readonly ackWaitMs?: number;
 }
@@ -100,7 +101,14 @@ export interface FleetHubStats {
   readonly stablePublished: number;
 }
 
-/** Events a {@link FleetHub} emits. */
+/**
+ * Events a {@link FleetHub} emits.
+ *
+ * @example
+ * ```ts
+ * hub.on('error', (e) => console.error(e.message));
+ * ```
+ */
 export interface FleetHubEvents {
   /** A malformed message or a failed update; the hub goes on. */
   error: (error: VigilError) => void;
@@ -162,6 +170,8 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
   #stable = 0;
   #closed = false;
   readonly #loops: Promise<void>[] = [];
+  readonly #iterators: { close(): Promise<unknown> }[] = [];
+  readonly #consumers: { stream: string; durable: string }[] = [];
   readonly #stopping: AbortController = new AbortController();
 
   private constructor(options: FleetHubOptions, nc: NatsConnection, buckets: Record<FleetBucket, KV>) {
@@ -194,15 +204,27 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
         throw natsError(`cannot connect to NATS at ${String(options.servers)}`, err);
       }
     }
-    try {
-      await ensureFleetStreams(nc, options.streams);
-      const buckets = await openFleetBuckets(nc, options.streams);
-      const hub = new FleetHub(options, nc, buckets);
-      await hub.#startConsumers();
-      return hub;
-    } catch (err) {
-      if (!options.connection) await nc.close().catch(() => undefined);
-      throw err instanceof VigilError ? err : natsError('cannot start the fleet hub', err);
+    // While a cluster elects leaders (a node just died) JetStream requests time out: try again.
+    const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
+    for (;;) {
+      let hub: FleetHub | undefined;
+      try {
+        await ensureFleetStreams(nc, options.streams);
+        const buckets = await openFleetBuckets(nc, options.streams);
+        hub = new FleetHub(options, nc, buckets);
+        await hub.#startConsumers();
+        return hub;
+      } catch (err) {
+        // Consumers already started by a failed attempt stop before the next one.
+        if (hub) await hub.#stop();
+        const e = err instanceof VigilError ? err : natsError('cannot start the fleet hub', err);
+        if (e.code === 'IO' && Date.now() < deadline && !nc.isClosed()) {
+          await new Promise((r) => setTimeout(r, 500));
+          continue;
+        }
+        if (!options.connection) await nc.close().catch(() => undefined);
+        throw e;
+      }
     }
   }
 
@@ -217,8 +239,9 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
         [FLEET_EVENTS_STREAM, `${prefix}-events-p${pp}`, partitionFilter(p, 'events')],
       ] as const) {
         await this.#ensureConsumer(jsm, stream, durable, filter);
+        this.#consumers.push({ stream, durable });
         const consumer = await js.consumers.get(stream, durable);
-        this.#loops.push(this.#consume(js, consumer));
+        this.#loops.push(this.#consume(consumer));
       }
     }
   }
@@ -251,20 +274,41 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
     }
   }
 
-  async #consume(_js: JetStreamClient, consumer: JsConsumer): Promise<void> {
+  // Messages arrive as soon as they are published; while one batch is handled the next gathers.
+  async #consume(consumer: JsConsumer): Promise<void> {
     const max = this.#options.batchSize ?? 256;
     while (!this.#closed) {
-      const batch: JsMsg[] = [];
+      const buf: JsMsg[] = [];
+      let wake: (() => void) | undefined;
+      let ended = false;
+      const worker = (async () => {
+        while (!ended || buf.length > 0) {
+          if (buf.length === 0) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+            continue;
+          }
+          await this.#handle(buf.splice(0, max));
+        }
+      })();
       try {
-        const it = await consumer.fetch({ max_messages: max, expires: 1000 });
-        for await (const m of it) batch.push(m);
+        const messages = await consumer.consume({ max_messages: max });
+        this.#iterators.push(messages);
+        if (this.#closed) await messages.close();
+        for await (const m of messages) {
+          buf.push(m);
+          wake?.();
+          wake = undefined;
+        }
       } catch (err) {
-        if (this.#closed) break;
-        this.emit('error', natsError('the fleet hub cannot fetch', err));
-        await delay(500, this.#stopping.signal);
-        continue;
+        if (!this.#closed) this.emit('error', natsError('the fleet hub cannot consume', err));
+      } finally {
+        ended = true;
+        wake?.();
+        await worker;
       }
-      if (batch.length > 0) await this.#handle(batch);
+      if (!this.#closed) await delay(500, this.#stopping.signal);
     }
   }
 
@@ -494,13 +538,32 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
     };
   }
 
+  /**
+   * Messages waiting for this hub's consumers: not yet delivered, or
+   * delivered and not yet acknowledged. Zero when the hub has caught up.
+   */
+  async backlog(): Promise<number> {
+    const jsm = await jetstreamManager(this.#nc);
+    let n = 0;
+    for (const c of this.#consumers) {
+      const info = await jsm.consumers.info(c.stream, c.durable);
+      n += info.num_pending + info.num_ack_pending;
+    }
+    return n;
+  }
+
   /** Stops consuming (unacknowledged messages are redelivered to the next hub). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    await this.#stop();
+    if (!this.#options.connection) await this.#nc.close().catch(() => undefined);
+  }
+
+  async #stop(): Promise<void> {
     this.#closed = true;
     this.#stopping.abort();
+    await Promise.allSettled(this.#iterators.map((i) => i.close()));
     await Promise.allSettled(this.#loops);
-    if (!this.#options.connection) await this.#nc.close().catch(() => undefined);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

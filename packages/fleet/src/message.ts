@@ -3,7 +3,14 @@ import { fromZodError, VigilError } from '@vigil/core';
 import { z } from 'zod';
 import type { FleetMessageKind } from './subjects.js';
 
-/** Version of the fleet message envelope. */
+/**
+ * Version of the fleet message envelope.
+ *
+ * @example
+ * ```ts
+ * if (message.v !== FLEET_MESSAGE_VERSION) throw new Error('unknown version');
+ * ```
+ */
 export const FLEET_MESSAGE_VERSION = 1;
 
 /**

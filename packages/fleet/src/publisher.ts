@@ -110,13 +110,27 @@ export interface FleetPublisherStats {
   readonly spool: SpoolStats;
 }
 
-/** Options of {@link FleetPublisher.publishFinding} and {@link FleetPublisher.publishIncident}. */
+/**
+ * Options of {@link FleetPublisher.publishFinding} and {@link FleetPublisher.publishIncident}.
+ *
+ * @example
+ * ```ts
+ * publisher.publishFinding(finding, { workloadKey: 'k8s:ai/agent/agent' });
+ * ```
+ */
 export interface FleetPublishContext {
   /** The workload key (baseline subject); default: from the finding's workload. */
   readonly workloadKey?: string;
 }
 
-/** Events a {@link FleetPublisher} emits. */
+/**
+ * Events a {@link FleetPublisher} emits.
+ *
+ * @example
+ * ```ts
+ * publisher.on('error', (e) => console.error(e.message));
+ * ```
+ */
 export interface FleetPublisherEvents {
   /** A delivery or spool problem; the publisher goes on. */
   error: (error: VigilError) => void;

@@ -61,7 +61,14 @@ export const FleetFindingSchema = z.object({
 /** @see {@link FleetFindingSchema} */
 export type FleetFinding = z.infer<typeof FleetFindingSchema>;
 
-/** An incident across the fleet, once, with every node that saw it (see {@link FleetFindingSchema}). */
+/**
+ * An incident across the fleet, once, with every node that saw it (see {@link FleetFindingSchema}).
+ *
+ * @example
+ * ```ts
+ * const incident = FleetIncidentSchema.parse(entry.json());
+ * ```
+ */
 export const FleetIncidentSchema = z.object({
   schemaVersion: z.literal(1),
   kind: z.literal('vigil.fleet-incident'),
@@ -99,6 +106,11 @@ export type FleetBaseline = z.infer<typeof FleetBaselineSchema>;
  * One node's latest snapshot of something about a workload (an AI-BOM or
  * observed use): a newer snapshot replaces an older one, so re-delivery of an
  * old message changes nothing.
+ *
+ * @example
+ * ```ts
+ * const snapshot = FleetSnapshotSchema.parse(entry.json());
+ * ```
  */
 export const FleetSnapshotSchema = z.object({
   schemaVersion: z.literal(1),
@@ -113,7 +125,14 @@ export const FleetSnapshotSchema = z.object({
 /** @see {@link FleetSnapshotSchema} */
 export type FleetSnapshot = z.infer<typeof FleetSnapshotSchema>;
 
-/** Events counted per workload and node: the highest sequence each publisher instance reached. */
+/**
+ * Events counted per workload and node: the highest sequence each publisher instance reached.
+ *
+ * @example
+ * ```ts
+ * const counts = FleetEventCountSchema.parse(entry.json());
+ * ```
+ */
 export const FleetEventCountSchema = z.object({
   schemaVersion: z.literal(1),
   workloadKey: z.string(),
@@ -156,7 +175,15 @@ function mergeSighting(list: FleetSighting[], s: FleetSighting): FleetSighting[]
 
 const rank = (s: z.infer<typeof SeveritySchema>) => SeveritySchema.options.indexOf(s);
 
-/** Folds one node's report of a finding into the fleet finding. */
+/**
+ * Folds one node's report of a finding into the fleet finding.
+ *
+ * @example
+ * ```ts
+ * let fleet = mergeFleetFinding(undefined, findingFromA, { node: 'node-a' }, 'k8s:ai/agent/agent');
+ * fleet = mergeFleetFinding(fleet, findingFromB, { node: 'node-b' }, 'k8s:ai/agent/agent');
+ * ```
+ */
 export function mergeFleetFinding(
   cur: FleetFinding | undefined,
   finding: Finding,
@@ -211,7 +238,14 @@ export function mergeFleetIncident(
   };
 }
 
-/** Folds replicas' baseline documents into the fleet baseline (core's `Baseline.merge`). */
+/**
+ * Folds replicas' baseline documents into the fleet baseline (core's `Baseline.merge`).
+ *
+ * @example
+ * ```ts
+ * const fleet = mergeFleetBaseline(undefined, [{ doc: a.toDocument(), node: 'node-a' }, { doc: b.toDocument(), node: 'node-b' }]);
+ * ```
+ */
 export function mergeFleetBaseline(
   cur: FleetBaseline | undefined,
   incoming: readonly { doc: BaselineDocument; node: string }[],

@@ -4,15 +4,34 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { VigilError } from '@vigil/core';
 import { FLEET_SUBJECT_PREFIX } from './subjects.js';
 
-/** The stream of findings, incidents, baselines, AI-BOM and gap observations. */
+/**
+ * The stream of findings, incidents, baselines, AI-BOM and gap observations.
+ *
+ * @example
+ * ```ts
+ * const info = await jsm.streams.info(FLEET_STREAM);
+ * ```
+ */
 export const FLEET_STREAM = 'VIGIL_FLEET';
-/** The stream of sampled events (kept for less time than the fleet stream). */
+/**
+ * The stream of sampled events (kept for less time than the fleet stream).
+ *
+ * @example
+ * ```ts
+ * const info = await jsm.streams.info(FLEET_EVENTS_STREAM);
+ * ```
+ */
 export const FLEET_EVENTS_STREAM = 'VIGIL_EVENTS';
 
 /**
  * The key-value buckets the hub keeps the fleet's state in: merged
  * baselines, the stable ones daemons watch, fleet findings and incidents,
  * AI-BOM and gap snapshots per workload and node, event counts.
+ *
+ * @example
+ * ```ts
+ * const kv = await new Kvm(nc).open(FLEET_BUCKETS.stableBaselines);
+ * ```
  */
 export const FLEET_BUCKETS = {
   baselines: 'vigil-fleet-baselines',
@@ -24,7 +43,14 @@ export const FLEET_BUCKETS = {
   events: 'vigil-fleet-events',
 } as const;
 
-/** The name of one of the {@link FLEET_BUCKETS}. */
+/**
+ * The name of one of the {@link FLEET_BUCKETS}.
+ *
+ * @example
+ * ```ts
+ * const bucket: FleetBucket = 'findings';
+ * ```
+ */
 export type FleetBucket = keyof typeof FLEET_BUCKETS;
 
 /**
@@ -142,7 +168,9 @@ export async function bindFleetBuckets(nc: NatsConnection): Promise<Record<Fleet
   const out: Partial<Record<FleetBucket, KV>> = {};
   for (const [k, name] of Object.entries(FLEET_BUCKETS) as [FleetBucket, string][]) {
     try {
-      out[k] = await kvm.open(name);
+      const kv = await kvm.open(name);
+      await kv.status(); // opening alone does not look the bucket up
+      out[k] = kv;
     } catch (err) {
       throw natsError(
         `cannot open the key-value bucket ${name} (has a vigil hub run against this NATS?)`,

@@ -2,12 +2,24 @@ import { createHash } from 'node:crypto';
 import { VigilError } from '@vigil/core';
 
 /**
- * What a fleet message carries. Each kind has its own subject prefix, so a
+ * What a fleet message carries. Each kind has its own subject token, so a
  * consumer can select kinds with a subject filter.
+ *
+ * @example
+ * ```ts
+ * const kind: FleetMessageKind = 'baseline';
+ * ```
  */
 export type FleetMessageKind = 'finding' | 'incident' | 'baseline' | 'aibom' | 'gap' | 'events';
 
-/** Every {@link FleetMessageKind}, in a fixed order. */
+/**
+ * Every {@link FleetMessageKind}, in a fixed order.
+ *
+ * @example
+ * ```ts
+ * for (const kind of FLEET_MESSAGE_KINDS) console.log(publisher.stats().enqueued[kind]);
+ * ```
+ */
 export const FLEET_MESSAGE_KINDS: readonly FleetMessageKind[] = [
   'finding',
   'incident',
@@ -17,10 +29,24 @@ export const FLEET_MESSAGE_KINDS: readonly FleetMessageKind[] = [
   'events',
 ];
 
-/** The number of partitions the fleet's subjects are split into unless configured otherwise. */
+/**
+ * The number of partitions the fleet's subjects are split into unless configured otherwise.
+ *
+ * @example
+ * ```ts
+ * workloadPartition('k8s:ai/agent/agent', DEFAULT_FLEET_PARTITIONS);
+ * ```
+ */
 export const DEFAULT_FLEET_PARTITIONS = 16;
 
-/** The subject prefix every fleet message is published under. */
+/**
+ * The subject prefix every fleet message is published under.
+ *
+ * @example
+ * ```ts
+ * const all = `${FLEET_SUBJECT_PREFIX}.>`;
+ * ```
+ */
 export const FLEET_SUBJECT_PREFIX = 'vigil';
 
 /**

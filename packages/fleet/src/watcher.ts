@@ -6,7 +6,14 @@ import { EventEmitter } from 'eventemitter3';
 import { type FleetBaseline, FleetBaselineSchema } from './records.js';
 import { FLEET_BUCKETS, natsError } from './streams.js';
 
-/** Events a {@link FleetBaselineWatcher} emits. */
+/**
+ * Events a {@link FleetBaselineWatcher} emits.
+ *
+ * @example
+ * ```ts
+ * watcher.on('baseline', (b) => console.log(b.subject, b.version));
+ * ```
+ */
 export interface FleetBaselineWatcherEvents {
   /** A stable fleet baseline, new or changed. */
   baseline: (baseline: Baseline, record: FleetBaseline) => void;

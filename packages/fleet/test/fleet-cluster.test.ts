@@ -12,7 +12,11 @@ import { NatsCluster, natsUnavailable } from './helpers/nats.js';
 const why = natsUnavailable();
 if (why) console.warn(`skipping the fleet cluster test: ${why}`);
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 180_000): Promise<void> {
+async function until(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 180_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -30,13 +34,19 @@ describe.skipIf(why !== undefined)('fleet over a 3-node JetStream cluster (R3)',
   afterAll(async () => {
     await nats?.close();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it('loses and double-counts nothing when the stream leader is killed, a publisher and the hub restart mid-stream', async () => {
     const streams = { replicas: 3 };
     let hub = await FleetHub.start({ servers: nats.urls, partitions: 4, streams });
     const open = (node: string) =>
-      FleetPublisher.open({ servers: nats.urls, spoolDir: join(dir, node), node, partitions: 4, ensureStreams: streams });
+      FleetPublisher.open({
+        servers: nats.urls,
+        spoolDir: join(dir, node),
+        node,
+        partitions: 4,
+        ensureStreams: streams,
+      });
     let pa = await open('node-a');
     const pb = await open('node-b');
     const wa = replica('node-a', 0);
@@ -89,10 +99,13 @@ describe.skipIf(why !== undefined)('fleet over a 3-node JetStream cluster (R3)',
           const i = Number(f.finding.id.slice(2));
           expect(f.sightings[0]!.node).toBe(i % 2 === 0 ? 'node-a' : 'node-b');
         }
-        const expected = published.reduce((acc, b) => {
-          acc.joinFrom(b);
-          return acc;
-        }, learnReplica('node-a', wa, 60, 0));
+        const expected = published.reduce(
+          (acc, b) => {
+            acc.joinFrom(b);
+            return acc;
+          },
+          learnReplica('node-a', wa, 60, 0),
+        );
         await until('the hub to merge every baseline delta', async () => {
           const set = await view.baselines();
           return set.get(key.subject, key.versionKey)?.version === expected.version;

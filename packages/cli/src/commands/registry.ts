@@ -5,7 +5,9 @@ import { checkCommand } from './check.js';
 import { daemonCommand } from './daemon.js';
 import { demoCommand } from './demo.js';
 import { enforceCommand } from './enforce.js';
+import { fleetCommand } from './fleet.js';
 import { gapCommand } from './gap.js';
+import { hubCommand } from './hub.js';
 import { inspectCommand } from './inspect.js';
 import { learnCommand } from './learn.js';
 import { policyCommand } from './policy.js';
@@ -30,4 +32,6 @@ export const COMMANDS: readonly Command[] = [
   daemonCommand,
   postureCommand,
   demoCommand,
+  hubCommand,
+  fleetCommand,
 ];

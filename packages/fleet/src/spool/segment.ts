@@ -8,7 +8,14 @@ import { VigilError } from '@vigil/core';
  * a {@link SpoolRecord}.
  */
 export const SPOOL_MAGIC = 'VSPL';
-/** The segment format version this build writes and reads. */
+/**
+ * The segment format version this build writes and reads.
+ *
+ * @example
+ * ```ts
+ * const header = readFileSync(file).subarray(0, 8); // 'VSPL', then SPOOL_FORMAT_VERSION as a u16
+ * ```
+ */
 export const SPOOL_FORMAT_VERSION = 1;
 /** Bytes before the first record. */
 export const SPOOL_HEADER_BYTES = 8;

@@ -25,9 +25,23 @@ import {
   segmentHeader,
 } from './segment.js';
 
-/** Default byte cap of a spool: 256 MiB. */
+/**
+ * Default byte cap of a spool: 256 MiB.
+ *
+ * @example
+ * ```ts
+ * Spool.open({ dir, maxBytes: DEFAULT_SPOOL_MAX_BYTES / 4 });
+ * ```
+ */
 export const DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024;
-/** Default size at which a spool starts a new segment: 8 MiB. */
+/**
+ * Default size at which a spool starts a new segment: 8 MiB.
+ *
+ * @example
+ * ```ts
+ * Spool.open({ dir, segmentBytes: DEFAULT_SPOOL_SEGMENT_BYTES });
+ * ```
+ */
 export const DEFAULT_SPOOL_SEGMENT_BYTES = 8 * 1024 * 1024;
 
 const SEGMENT = /^seg-(\d{12})\.vspool$/;
@@ -50,20 +64,42 @@ export interface SpoolOptions {
   readonly segmentBytes?: number;
 }
 
-/** A record read from the spool with its place, to acknowledge it by. */
+/**
+ * A record read from the spool with its place, to acknowledge it by.
+ *
+ * @example
+ * ```ts
+ * for (const r of spool.read(100)) console.log(r.record.subject);
+ * ```
+ */
 export interface SpooledRecord {
   readonly record: SpoolRecord;
   /** Opaque position after this record. */
   readonly position: SpoolPosition;
 }
 
-/** A place in the spool: a segment number and a byte offset in it. */
+/**
+ * A place in the spool: a segment number and a byte offset in it.
+ *
+ * @example
+ * ```ts
+ * const [last] = spool.read(1);
+ * if (last) spool.ack(last.position);
+ * ```
+ */
 export interface SpoolPosition {
   readonly segment: number;
   readonly offset: number;
 }
 
-/** What a spool holds and what it refused. */
+/**
+ * What a spool holds and what it refused.
+ *
+ * @example
+ * ```ts
+ * const { bytes, maxBytes, refused } = spool.stats();
+ * ```
+ */
 export interface SpoolStats {
   /** Unacknowledged bytes on disk (segments past the acknowledged position). */
   readonly bytes: number;

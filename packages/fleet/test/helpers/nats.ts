@@ -90,7 +90,9 @@ export class NatsNode {
     if (!p || p.exitCode !== null) return;
     const done = new Promise((r) => p.once('exit', r));
     p.kill('SIGTERM');
+    const t = setTimeout(() => p.kill('SIGKILL'), 5000);
     await done;
+    clearTimeout(t);
   }
 }
 
@@ -139,7 +141,11 @@ export class NatsCluster {
           await jsm.getAccountInfo();
           if (this.nodes.length > 1) {
             // Every peer has joined when a stream with a replica on each can be placed.
-            await jsm.streams.add({ name: 'VIGIL_TEST_READY', subjects: ['vigil-test-ready'], num_replicas: this.nodes.length });
+            await jsm.streams.add({
+              name: 'VIGIL_TEST_READY',
+              subjects: ['vigil-test-ready'],
+              num_replicas: this.nodes.length,
+            });
             await jsm.streams.delete('VIGIL_TEST_READY');
           }
           return;
