@@ -84,6 +84,10 @@ grep -q '^Usage: vigil COMMAND' "$work/help.txt" || fail "vigil --help printed: 
 [ "$(PATH=$bare "$app/node_modules/.bin/vigil" --version)" = "$(node -p "require('./packages/cli/package.json').version")" ] ||
   fail 'vigil --version'
 say 'ESM and CommonJS consumers, vigil --help and --version: ok'
+# vigil demo needs a repository checkout (the agent lab); from an install it says so, exit 2.
+(cd "$app" && PATH=$bare ./node_modules/.bin/vigil demo --out "$work/demo" >"$work/demo.txt" 2>&1) && fail 'vigil demo ran outside a checkout'
+grep -q 'the demo runs from a Vigil repository checkout' "$work/demo.txt" || fail "vigil demo printed: $(head -3 "$work/demo.txt")"
+say 'vigil demo from the installed CLI says where it runs: ok'
 
 # A strict TypeScript consumer (no skipLibCheck), with the repository's pinned compiler.
 tsdir="$work/ts"
@@ -112,6 +116,17 @@ capture() {
   " || fail "the live capture ($1) did not see /bin/cat"
   say "live capture through the installed prebuilt addon ($1): ok"
 }
+# An SDK example a user copies (examples/embed-sdk), run against the installed packages on a live capture.
+sdk_example() {
+  cp examples/embed-sdk/check-and-notify.mjs "$app/"
+  (cd "$app" && PATH=$bare node check-and-notify.mjs "$work/live-install.vcap" "$work/live-install.vcap" >"$work/sdk.json") ||
+    fail 'examples/embed-sdk/check-and-notify.mjs'
+  node -e "
+    const r = JSON.parse(require('fs').readFileSync('$work/sdk.json', 'utf8'));
+    if (!(r.events > 0 && r.baselines > 0 && Array.isArray(r.findings))) { console.error('unexpected', r); process.exit(1); }
+  " || fail 'the SDK example printed no result'
+  say 'examples/embed-sdk from the installed packages: ok'
+}
 why=''
 if [ "$(uname -s)" != Linux ]; then why="not Linux"
 elif [ "$(id -u)" -ne 0 ]; then why="needs root for BPF"
@@ -122,6 +137,7 @@ if [ -n "$why" ]; then
   say "skipping live capture: $why"
 else
   capture install
+  sdk_example
   t0=$(now)
   (cd "$app" && PATH=$bare npm ci --prefer-offline --no-audit --no-fund --loglevel=error >"$work/npm.txt" 2>&1) ||
     { cat "$work/npm.txt"; fail 'npm ci'; }

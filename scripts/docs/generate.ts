@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COMMANDS } from '../../packages/cli/src/index.js';
+import { loadCommands } from '../../packages/cli/src/index.js';
 import {
   EnvelopeSchema,
   EventSchema,
@@ -75,8 +75,8 @@ if (isEventKind(event, 'net.connect')) console.log(event.daddr, event.dport, eve
 `;
 }
 
-export function cliPage(): string {
-  const sections = COMMANDS.map((c) => {
+export async function cliPage(): Promise<string> {
+  const sections = (await loadCommands()).map((c) => {
     const opts = Object.entries(c.options).map(
       ([name, spec]) =>
         `| \`${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ' VALUE' : ''}\` | ${`${c.optionHelp?.[name] ?? ''}${spec.multiple ? ' (repeatable)' : ''}`.trim()} |`,
@@ -149,7 +149,7 @@ ${sections.join('\n\n')}
 
 const outputs: [string, string][] = [
   ['packages/core/src/capture/event-builders.generated.ts', eventBuildersSource()],
-  ['docs/cli.md', cliPage()],
+  ['docs/cli.md', await cliPage()],
   ['docs/events.md', eventsPage()],
   ['docs/schemas/event.schema.json', `${JSON.stringify(eventJsonSchema(), null, 2)}\n`],
   ['docs/schemas/finding.schema.json', `${JSON.stringify(findingJsonSchema(), null, 2)}\n`],

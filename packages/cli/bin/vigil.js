@@ -10,7 +10,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`${pkg.version}\n`);
 } else {
-  const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+  const dist = fileURLToPath(new URL('../dist/process.js', import.meta.url));
   if (!existsSync(dist)) {
     process.stderr.write(
       'vigil: the CLI is not built; run `bash scripts/setup.sh` from the repository root\n',

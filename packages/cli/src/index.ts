@@ -6,7 +6,8 @@
  */
 
 export type { Command, CommandArgs, CommandContext, OptionSpec } from './command.js';
-export { COMMANDS } from './commands/registry.js';
+export type { CommandEntry } from './commands/registry.js';
+export { COMMAND_LIST, loadCommand, loadCommands } from './commands/registry.js';
 export type { EnforceRunOptions, EnforceRunResult } from './enforce-run.js';
 export { enforceRun } from './enforce-run.js';
 export { exitCodeFor, parseFailOn } from './fail-on.js';

@@ -1,16 +1,9 @@
 import { constants as osConstants } from 'node:os';
 import { parseArgs } from 'node:util';
-import {
-  checkOutputTarget,
-  discardPendingOutputs,
-  escapeTerminalText,
-  isVigilError,
-  type OutputTarget,
-  VigilError,
-  writeOutput,
-} from '@vigil/core';
+import type { OutputTarget, VigilError as VigilErrorType } from '@vigil/core';
 import { type Command, type CommandArgs, type CommandContext, GLOBAL_OPTIONS } from './command.js';
-import { COMMANDS } from './commands/registry.js';
+import { COMMAND_LIST, loadCommand } from './commands/registry.js';
+import { loadCore } from './sdk.js';
 import { VERSION } from './version.js';
 
 /**
@@ -33,8 +26,8 @@ const processIo: CliIo = {
 };
 
 function globalHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  const width = Math.max(...COMMAND_LIST.map((c) => c.name.length));
+  const lines = COMMAND_LIST.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
     `vigil ${VERSION}: runtime-informed AI security posture management`,
     '',
@@ -92,7 +85,8 @@ function commandHelp(cmd: Command): string {
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    // Only `vigil help COMMAND` loads a command (for its options); the list needs none.
+    const topic = name === 'help' && rest[0] !== undefined ? await loadCommand(rest[0]) : undefined;
     io.stdout(topic ? commandHelp(topic) : globalHelp());
     return 0;
   }
@@ -100,7 +94,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.stdout(`${VERSION}\n`);
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
+  // The SDK and the command's module (with what it imports) are loaded now, for this command only.
+  const core = await loadCore();
+  const { escapeTerminalText, VigilError } = core;
+  const cmd = await loadCommand(name);
   if (!cmd) {
     io.stderr(escapeTerminalText(`vigil: unknown command '${name}' (run 'vigil --help' for the list)`));
     return 2;
@@ -117,7 +114,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       return;
     }
     if (process.listenerCount(sig) > 1) return;
-    discardPendingOutputs();
+    core.discardPendingOutputs();
     process.exit(128 + osConstants.signals[sig]);
   };
   process.on('SIGINT', onSignal);
@@ -125,12 +122,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   // A closed terminal or a daemon manager's reload: stop as cleanly as on SIGTERM.
   process.on('SIGHUP', onSignal);
   try {
-    const args = parseCommandArgs(cmd, rest);
+    const args = parseCommandArgs(cmd, rest, VigilError);
     if (args.values['help'] === true) {
       io.stdout(commandHelp(cmd));
       return 0;
     }
-    const format = chooseFormat(cmd, args);
+    const format = chooseFormat(cmd, args, VigilError);
     if (cmd.maxPositionals !== undefined && args.positionals.length > cmd.maxPositionals) {
       const stray = args.positionals.slice(cmd.maxPositionals).map((p) => `'${p}'`);
       throw new VigilError(
@@ -141,7 +138,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const out = args.values['out'] as string | undefined;
     // A bad --out is found now, not after the work.
     const target: OutputTarget | undefined =
-      out !== undefined && cmd.outKind !== 'folder' ? await checkOutputTarget(out) : undefined;
+      out !== undefined && cmd.outKind !== 'folder' ? await core.checkOutputTarget(out) : undefined;
     const terminal = TERMINAL_FORMATS.has(format);
     const ctx: CommandContext = {
       args,
@@ -155,12 +152,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
             ? escapeTerminalText(content, { multiline: true })
             : content;
         if (target === undefined || target.kind === 'stdout') io.stdout(text);
-        else await writeOutput(target, text, { signal: controller.signal });
+        else await core.writeOutput(target, text, { signal: controller.signal });
       },
     };
     return await cmd.run(ctx);
   } catch (err) {
-    io.stderr(escapeTerminalText(`vigil ${cmd.name}: ${oneLine(err)}`));
+    io.stderr(escapeTerminalText(`vigil ${cmd.name}: ${oneLine(err, core.isVigilError)}`));
     if (process.env['VIGIL_DEBUG'] && err instanceof Error && err.stack)
       io.stderr(escapeTerminalText(err.stack, { multiline: true }));
     return 2;
@@ -171,7 +168,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
 }
 
-function chooseFormat(cmd: Command, args: CommandArgs): string {
+type VigilErrorClass = typeof VigilErrorType;
+
+function chooseFormat(cmd: Command, args: CommandArgs, VigilError: VigilErrorClass): string {
   const given = args.values['format'] as string | undefined;
   if (args.values['json'] === true && given !== undefined && given !== 'json')
     throw new VigilError('USAGE', `--json and --format ${given} contradict each other; give one of them`);
@@ -185,7 +184,7 @@ function chooseFormat(cmd: Command, args: CommandArgs): string {
   return format;
 }
 
-function parseCommandArgs(cmd: Command, argv: readonly string[]): CommandArgs {
+function parseCommandArgs(cmd: Command, argv: readonly string[], VigilError: VigilErrorClass): CommandArgs {
   const dashdash = argv.indexOf('--');
   const bare = cmd.bareValues ?? {};
   const before = (dashdash >= 0 ? argv.slice(0, dashdash) : [...argv]).map((a) => {
@@ -212,7 +211,7 @@ function parseCommandArgs(cmd: Command, argv: readonly string[]): CommandArgs {
   }
 }
 
-function oneLine(err: unknown): string {
+function oneLine(err: unknown, isVigilError: (e: unknown) => e is VigilErrorType): string {
   const msg = isVigilError(err) || err instanceof Error ? err.message : String(err);
   return msg.replace(/\s*\n\s*/g, ' ');
 }

@@ -1,5 +1,5 @@
-import { discardPendingOutputs } from '@vigil/core';
 import { main } from './main.js';
+import { discardPendingOutputsIfLoaded } from './sdk.js';
 
 /**
  * The exit status when stdout or stderr is a pipe whose reader went away
@@ -28,7 +28,7 @@ export const EXIT_BROKEN_PIPE = 141;
  */
 export async function runVigilProcess(argv: readonly string[]): Promise<void> {
   const onStreamError = (err: NodeJS.ErrnoException) => {
-    discardPendingOutputs();
+    discardPendingOutputsIfLoaded();
     if (err.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
     // stdout is a file on a full disk, a revoked terminal, …: say so if stderr still works.
     try {

@@ -20,7 +20,7 @@ export function findRepoRoot(from: string = dirname(fileURLToPath(import.meta.ur
     if (up === dir) {
       throw new VigilError(
         'USAGE',
-        'the demo runs from a Vigil repository checkout (it uses examples/agent-lab); run `bash scripts/demo.sh` there',
+        'the demo runs from a Vigil repository checkout: it drives the agent lab (examples/agent-lab), which the npm packages do not include; clone the repository, run `bash scripts/setup.sh`, then `bash scripts/demo.sh` there',
       );
     }
     dir = up;
