@@ -45,6 +45,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   { name: 'gap', file: 'gap/gap.ts', quick: ['--quick'], full: [] },
   { name: 'scan', file: 'scan/scan.ts', quick: ['--quick'], full: [] },
   { name: 'model-files', file: 'scanners/model-files.ts', quick: ['2000', '3'], full: [] },
+  { name: 'supply', file: 'scanners/supply.ts', quick: ['--quick'], full: [] },
   { name: 'limits', file: 'limits/limits.ts', quick: ['1'], full: [] },
   {
     name: 'capture-throughput',

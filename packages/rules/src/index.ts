@@ -94,7 +94,7 @@ export {
   DEPENDENCY_ADVISORY,
   packageReachability,
 } from './scanners/advisories/scanner.js';
-export type { AdvisorySet, OsvAdvisory } from './scanners/advisories/schema.js';
+export type { AdvisorySet, OsvAdvisory, OsvRangeEvent } from './scanners/advisories/schema.js';
 export {
   ADVISORY_SET_SCHEMA_VERSION,
   AdvisorySetSchema,

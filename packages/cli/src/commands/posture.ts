@@ -4,6 +4,9 @@ import {
   AiBomSchema,
   assessMaturity,
   type BaselineView,
+  buildComplianceEvidence,
+  ComplianceEvidenceReportSchema,
+  ComplianceFrameworkSchema,
   type EnforcementLedger,
   EnforcementLedgerSchema,
   type Finding,
@@ -12,10 +15,13 @@ import {
   type GapReport,
   GapReportSchema,
   MaturityReportSchema,
+  type ObservedUseDocument,
+  renderComplianceMarkdown,
   renderMaturityText,
   VigilError,
 } from '@vigil/core';
-import { renderMaturityHtml } from '@vigil/reporters';
+import { renderComplianceHtml, renderMaturityHtml } from '@vigil/reporters';
+import { readScanCaptures } from '@vigil/rules';
 import type { Command } from '../command.js';
 import { loadBaselines } from './check.js';
 
@@ -79,7 +85,7 @@ export const postureCommand: Command = {
   summary:
     'The maturity level (0 Blind – 4 Adaptive) of each workload and of the environment, with the steps to the next',
   usage:
-    '[--aibom FILE…] [--gap FILE…] [--baseline FILE…] [--ledger FILE] [--findings FILE…] [--scanned] [--response-for SUBJECT…]',
+    '[--aibom FILE…] [--gap FILE…] [--baseline FILE…] [--ledger FILE] [--findings FILE…] [--scanned] [--response-for SUBJECT…] [--framework NAME [--capture FILE…]]',
   description: [
     'Reads what Vigil produced for an environment — AI-BOMs (vigil aibom --format json), gap reports (vigil gap',
     '--format json), baselines, the enforcement ledger (vigil enforce --ledger), findings (vigil check --json,',
@@ -88,6 +94,12 @@ export const postureCommand: Command = {
     'that does it. Workloads are matched across documents by their baseline subject. The overall level is the',
     'level every workload has reached.',
     '--format html writes a self-contained page (no external assets, every value escaped) with the same content.',
+    '',
+    '--framework NAME writes the compliance evidence report instead: for one framework (nist-ai-rmf, eu-ai-act,',
+    'owasp-llm-2025, owasp-agentic-2026, mitre-atlas, hipaa, soc2, pci-dss-4, gdpr, mas-trm), every control of',
+    "Vigil's mapping table, the findings against it, and the behaviour observed during the period that supports",
+    'it: baselines (--baseline), captures (--capture: window, events, workloads), enforcement (--ledger) and',
+    'scans (--findings from vigil scan). Formats: markdown (also text), html, json.',
   ].join('\n'),
   options: {
     aibom: { type: 'string', multiple: true },
@@ -97,6 +109,8 @@ export const postureCommand: Command = {
     findings: { type: 'string', multiple: true },
     scanned: { type: 'boolean' },
     'response-for': { type: 'string', multiple: true },
+    framework: { type: 'string' },
+    capture: { type: 'string', multiple: true },
   },
   optionHelp: {
     aibom: 'an AI-BOM document (JSON)',
@@ -106,10 +120,12 @@ export const postureCommand: Command = {
     findings: 'a findings report (JSON with a findings array): check or scan output',
     scanned: 'the supply chain was scanned (when no scan findings file is given)',
     'response-for': "a workload with an automated response registered ('*': every workload)",
+    framework: 'write the compliance evidence report for this framework',
+    capture: 'with --framework: a capture of the period (its window, events and workloads are evidence)',
     out: 'where to write the report',
   },
   maxPositionals: 0,
-  formats: ['text', 'json', 'html'],
+  formats: ['text', 'json', 'html', 'markdown'],
   async run(ctx) {
     const v = ctx.args.values;
     if (ctx.args.positionals.length > 0)
@@ -130,6 +146,32 @@ export const postureCommand: Command = {
       typeof v['ledger'] === 'string'
         ? ((await readAs(v['ledger'], 'enforcement ledger', EnforcementLedgerSchema)) as EnforcementLedger)
         : undefined;
+    const framework = v['framework'];
+    if (framework !== undefined) {
+      const fw = ComplianceFrameworkSchema.safeParse(framework);
+      if (!fw.success)
+        throw new VigilError(
+          'USAGE',
+          `unknown framework '${String(framework)}' (one of ${ComplianceFrameworkSchema.options.join(', ')})`,
+        );
+      const observed: ObservedUseDocument[] = [];
+      for (const c of list(v['capture']))
+        observed.push((await readScanCaptures([c], { signal: ctx.signal })).observed);
+      const report = buildComplianceEvidence({
+        framework: fw.data,
+        findings,
+        baselines,
+        observed,
+        ...(ledger ? { ledger } : {}),
+      });
+      if (ctx.format === 'json')
+        await ctx.emit(`${JSON.stringify(ComplianceEvidenceReportSchema.parse(report), null, 2)}\n`);
+      else if (ctx.format === 'html') await ctx.emit(renderComplianceHtml(report));
+      else await ctx.emit(renderComplianceMarkdown(report));
+      return 0;
+    }
+    if (list(v['capture']).length > 0) throw new VigilError('USAGE', '--capture needs --framework');
+    if (ctx.format === 'markdown') throw new VigilError('USAGE', '--format markdown needs --framework');
     const inputs = aiBoms.length + gapReports.length + baselines.length + findings.length + (ledger ? 1 : 0);
     if (inputs === 0)
       throw new VigilError(

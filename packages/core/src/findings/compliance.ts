@@ -58,7 +58,7 @@ export const CONTROL_AREAS: readonly ControlArea[] = [
  * console.log(`compliance mappings ${COMPLIANCE_MAPPINGS_VERSION}`);
  * ```
  */
-export const COMPLIANCE_MAPPINGS_VERSION = '2026.2';
+export const COMPLIANCE_MAPPINGS_VERSION = '2026.3';
 
 /**
  * OWASP Top 10 for LLM Applications 2025.
@@ -116,7 +116,10 @@ export const MITRE_ATLAS: Readonly<Record<string, string>> = {
   'AML.T0011': 'User Execution',
   'AML.T0011.000': 'User Execution: Unsafe AI Artifacts',
   'AML.T0012': 'Valid Accounts',
+  'AML.T0018': 'Manipulate AI Model',
   'AML.T0025': 'Exfiltration via Cyber Means',
+  'AML.T0034': 'Cost Harvesting',
+  'AML.T0040': 'AI Model Inference API Access',
   'AML.T0050': 'Command and Scripting Interpreter',
   'AML.T0051': 'LLM Prompt Injection',
   'AML.T0051.001': 'LLM Prompt Injection: Indirect',

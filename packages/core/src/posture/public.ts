@@ -1,4 +1,12 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
+export type { ComplianceEvidenceInputs, ComplianceEvidenceReport } from './compliance-evidence.js';
+export {
+  buildComplianceEvidence,
+  COMPLIANCE_EVIDENCE_SCHEMA_VERSION,
+  COMPLIANCE_FRAMEWORK_TITLES,
+  ComplianceEvidenceReportSchema,
+  renderComplianceMarkdown,
+} from './compliance-evidence.js';
 export type {
   MaturityInputs,
   MaturityReport,

@@ -2,7 +2,7 @@ import { normalizePythonName, type Severity } from '@vigil/core';
 import semver from 'semver';
 import { cvss3BaseScore, severityOfCvss } from './cvss.js';
 import { comparePep440, type Pep440Version, parsePep440 } from './pep440.js';
-import type { OsvAdvisory } from './schema.js';
+import type { OsvAdvisory, OsvRangeEvent } from './schema.js';
 
 /** The package ecosystems advisories are matched for. */
 export type AdvisoryEcosystem = 'npm' | 'pypi';
@@ -93,9 +93,7 @@ export function advisoryKey(ecosystem: AdvisoryEcosystem, name: string): string 
   return `${ecosystem}:${ecosystem === 'pypi' ? normalizePythonName(name) : name}`;
 }
 
-type RangeEvent = NonNullable<OsvAdvisory['affected'][number]['ranges']>[number]['events'][number];
-
-function eventVersion(e: RangeEvent): string {
+function eventVersion(e: OsvRangeEvent): string {
   return 'introduced' in e
     ? e.introduced
     : 'fixed' in e
@@ -105,7 +103,7 @@ function eventVersion(e: RangeEvent): string {
         : e.limit;
 }
 
-function describe(events: readonly RangeEvent[]): string {
+function describe(events: readonly OsvRangeEvent[]): string {
   const parts: string[] = [];
   for (const e of events) {
     if ('introduced' in e) parts.push(`>=${e.introduced}`);
@@ -129,7 +127,7 @@ function describe(events: readonly RangeEvent[]): string {
 export function inOsvRange(
   ecosystem: AdvisoryEcosystem,
   version: string,
-  events: readonly RangeEvent[],
+  events: readonly OsvRangeEvent[],
 ): boolean | undefined {
   const compare = ecosystem === 'npm' ? compareNpm : comparePypi;
   if (compare(version, version) === undefined) return undefined;

@@ -10,6 +10,9 @@ const RangeEventSchema = z.union([
   z.object({ limit: z.string().min(1) }).strict(),
 ]);
 
+/** One event of an OSV range: `introduced`, `fixed`, `last_affected` or `limit`. */
+export type OsvRangeEvent = z.infer<typeof RangeEventSchema>;
+
 /**
  * One OSV advisory (schema 1.x), the fields Vigil matches on and reports:
  * `id`, `aliases`, `summary`, `details`, `severity`, `affected[].package`,

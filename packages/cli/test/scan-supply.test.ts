@@ -1,0 +1,52 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildSupplyCorpus } from '../../rules/test/scanners/supply-corpus.js';
+import { runCli } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-scan-supply-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const corpus = buildSupplyCorpus(join(dir, 'corpus'));
+
+interface SarifResult {
+  ruleId: string;
+  level: string;
+  locations: {
+    physicalLocation: { artifactLocation: { uri: string }; region?: { startLine?: number } };
+    properties?: { jsonPointer?: string };
+  }[];
+}
+
+describe('vigil scan over inference-server configurations and lockfiles', () => {
+  it('fails on the bad folder at medium, passes the good one at low', async () => {
+    const bad = await runCli(['scan', join(dir, 'corpus/bad'), '--fail-on', 'medium']);
+    expect(bad.code, bad.stderr).toBe(1);
+    expect(bad.stdout).toMatch(/^12 artifact\(s\) scanned/);
+    const good = await runCli(['scan', join(dir, 'corpus/good'), '--fail-on', 'low']);
+    expect(good.code, good.stdout).toBe(0);
+    expect(good.stdout).toMatch(/no findings/);
+  });
+
+  it('SARIF results point at the container, the unit line and the lockfile line', async () => {
+    const out = join(dir, 'supply.sarif');
+    expect((await runCli(['scan', join(dir, 'corpus/bad'), '--format', 'sarif', '--out', out])).code).toBe(0);
+    const results = JSON.parse(readFileSync(out, 'utf8')).runs[0].results as SarifResult[];
+    const at = (file: string, rule: string) =>
+      results.find((r) => r.ruleId === rule && r.locations[0]?.physicalLocation.artifactLocation.uri === file)
+        ?.locations[0];
+    const remote = at(corpus.bad.vllmK8s, 'vigil.scan.inference-remote-code')!;
+    expect(remote.physicalLocation.region?.startLine).toBe(8);
+    expect(remote.properties?.jsonPointer).toBe('/spec/template/spec/containers/0');
+    expect(at(corpus.bad.llamaCpp, 'vigil.scan.inference-exposed')!.physicalLocation.region?.startLine).toBe(
+      4,
+    );
+    const torch = results.find(
+      (r) =>
+        r.ruleId === 'vigil.scan.dependency-advisory' &&
+        r.locations[0]?.physicalLocation.artifactLocation.uri === corpus.bad.requirements &&
+        r.locations[0]?.physicalLocation.region?.startLine === 1,
+    );
+    expect(torch?.level).toBe('warning');
+  });
+});
