@@ -73,6 +73,8 @@ export type {
   RuleStatus,
 } from './engine/engine.js';
 export { RuleEngine } from './engine/engine.js';
+export type { RuleSettings } from './engine/override-spec.js';
+export { parseRuleSettings } from './engine/override-spec.js';
 export { loadExceptions } from './loader/load-exceptions.js';
 export type { LoadRulePackOptions } from './loader/load-pack.js';
 export { loadRulePack, loadRulePacks } from './loader/load-pack.js';

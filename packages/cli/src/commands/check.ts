@@ -7,7 +7,15 @@ import {
   VigilError,
 } from '@vigil/core';
 import { renderReport, reportFormats } from '@vigil/reporters';
-import { builtinPacks, loadExceptions, loadRulePacks, type RulePack, rulesCheckDetector } from '@vigil/rules';
+import {
+  builtinPacks,
+  loadExceptions,
+  loadRulePacks,
+  parseRuleSettings,
+  type RulePack,
+  type RuleSettings,
+  rulesCheckDetector,
+} from '@vigil/rules';
 import { STRICT_HELP, STRICT_OPTION } from '../captures.js';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
@@ -24,6 +32,8 @@ export interface CheckDetectorContext {
   readonly exceptions: Awaited<ReturnType<typeof loadExceptions>>['exceptions'];
   /** Findings are wanted as they appear (a live stream that is answered), not once the stream ends. */
   readonly live?: boolean;
+  /** Severity overrides and rules turned off, from `--rule-override ID=severity|off`. */
+  readonly settings?: RuleSettings;
 }
 
 /** Builds one detector for a `check` run. */
@@ -40,11 +50,12 @@ export const rulesDetectorFactory: CheckDetectorFactory = ({
   exceptions,
   allowLearning,
   live,
+  settings,
 }) =>
   rulesCheckDetector({
     packs: [...packs],
     baselines,
-    engine: { exceptions },
+    engine: { exceptions, overrides: settings?.overrides ?? [], disable: settings?.disable ?? [] },
     drift: { allowLearning, report: live === true ? 'first' : 'finish' },
   });
 
@@ -81,7 +92,7 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'Check captures against baselines and rule packs; report drift and detections',
   usage:
-    'CAPTURE… [--baseline BASELINE] [--rules PACK…] [--exceptions FILE] [--fail-on SEVERITY] [--format text|json|sarif|markdown|html|ocsf]',
+    'CAPTURE… [--baseline BASELINE] [--rules PACK…] [--exceptions FILE] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--format text|json|sarif|markdown|html|ocsf]',
   description: [
     'Runs the built-in rule packs (runtime behaviours and AI attack chains) and every --rules PACK (a',
     'module path or package name) over the captures; with --baseline, the drift detector and the',
@@ -97,6 +108,8 @@ export const checkCommand: Command = {
     'formats: one finding per incident, rule vigil.incident.process-tree).',
     '--min-severity hides findings below a severity in text output (json always has every finding).',
     '--exceptions FILE adds allowlist entries (JSON, per rule and workload); --no-builtin-rules runs only --rules packs.',
+    '--rule-override ID=SEVERITY sets the severity a rule reports at, ID=off turns it off (ID a rule id or a glob',
+    'such as vigil.drift.file.*; repeat the option for more; an ID that names no rule of the packs is an error).',
     'A workload with no baseline of its own gets an info finding naming the nearest baselines (same program,',
     'alike name) and why; --use-baseline SUBJECT checks every such workload against that baseline.',
   ].join('\n'),
@@ -108,6 +121,7 @@ export const checkCommand: Command = {
     'no-dns': { type: 'boolean' },
     rules: { type: 'string', multiple: true },
     exceptions: { type: 'string' },
+    'rule-override': { type: 'string', multiple: true },
     'no-builtin-rules': { type: 'boolean' },
     'use-baseline': { type: 'string' },
     ...STRICT_OPTION,
@@ -120,6 +134,8 @@ export const checkCommand: Command = {
     'no-dns': 'do not name peers by the DNS answers seen in the capture',
     rules: 'a rule pack to add: a module path or an installed package name',
     exceptions: 'a JSON exceptions document (allowlist entries per rule and workload)',
+    'rule-override':
+      'ID=SEVERITY or ID=off: another severity for a rule (or glob of rules), or turn it off; repeatable',
     'no-builtin-rules': 'run only the packs given with --rules',
     'use-baseline': 'check workloads that have no baseline of their own against the baseline of this subject',
     strict: STRICT_HELP,
@@ -141,8 +157,18 @@ export const checkCommand: Command = {
     const exceptionsPath = ctx.args.values['exceptions'];
     const exceptions =
       typeof exceptionsPath === 'string' ? (await loadExceptions(exceptionsPath)).exceptions : [];
+    const settings = parseRuleSettings(
+      (ctx.args.values['rule-override'] as string[] | undefined) ?? [],
+      packs,
+    );
     const detectors = CHECK_DETECTORS.map((make) =>
-      make({ baselines, allowLearning: ctx.args.values['allow-learning'] === true, packs, exceptions }),
+      make({
+        baselines,
+        allowLearning: ctx.args.values['allow-learning'] === true,
+        packs,
+        exceptions,
+        settings,
+      }),
     );
     const result = await checkCaptures({
       captures,

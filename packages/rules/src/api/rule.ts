@@ -316,6 +316,7 @@ export interface SequenceStep<K extends EventKind = EventKind> {
    * group as a whole still comes after the steps before it.
    */
   readonly anyOrder?: boolean;
+  /** Whether the event is this step; the engine may ask more than once about one event (keep it free of side effects). */
   match(event: EventOf<K>, ctx: RuleContext): boolean;
 }
 

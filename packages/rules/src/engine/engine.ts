@@ -260,6 +260,10 @@ export class RuleEngine implements Consumer, DriftAssessor {
   readonly #rate: RateLimit | false;
   readonly #maxErrors: number;
   #current: VigilEvent | undefined;
+  /** The last root answered, for which event and pid (see the process lookup's `root`). */
+  #rootOf: VigilEvent | undefined;
+  #rootPid = -1;
+  #root = 0;
   // Rule errors of the current batch, handed to the pipeline when no onError is configured.
   readonly #pending: VigilError[] = [];
   readonly #retained: Finding[] = [];
@@ -306,17 +310,13 @@ export class RuleEngine implements Consumer, DriftAssessor {
         return false;
       },
       root: (pid) => {
-        const tree = this.#tree;
-        if (tree) return tree.root(pid);
-        let cur = procs.get(pid);
-        if (cur === undefined) return pid;
-        let root = pid;
-        for (let i = 0; i < MAX_TREE_DEPTH; i++) {
-          const parent = procs.get(cur.ppid);
-          if (parent === undefined || parent.wid !== cur.wid || parent.pid === root) break;
-          root = parent.pid;
-          cur = parent;
-        }
+        // Several rules ask for the root of the same event's process: walk the tree once per event.
+        const ev = this.#current;
+        if (ev !== undefined && ev === this.#rootOf && pid === this.#rootPid) return this.#root;
+        const root = this.#findRoot(pid);
+        this.#rootOf = ev;
+        this.#rootPid = pid;
+        this.#root = root;
         return root;
       },
     };
@@ -568,6 +568,23 @@ export class RuleEngine implements Consumer, DriftAssessor {
     this.#current = undefined;
   }
 
+  /** The topmost known ancestor of `pid` in its workload: the pipeline's tree, or the engine's own table. */
+  #findRoot(pid: number): number {
+    const procs = this.#procs;
+    const tree = this.#tree;
+    if (tree) return tree.root(pid);
+    let cur = procs.get(pid);
+    if (cur === undefined) return pid;
+    let root = pid;
+    for (let i = 0; i < MAX_TREE_DEPTH; i++) {
+      const parent = procs.get(cur.ppid);
+      if (parent === undefined || parent.wid !== cur.wid || parent.pid === root) break;
+      root = parent.pid;
+      cur = parent;
+    }
+    return root;
+  }
+
   #track(ev: VigilEvent): void {
     if (ev.pid === 0) return;
     const procs = this.#procs;
@@ -745,6 +762,9 @@ export class RuleEngine implements Consumer, DriftAssessor {
       let key: string | number | undefined;
       let st: SequenceState | undefined;
       if (byTree) {
+        // Only an event that matches some step can start, continue or re-anchor a chain; most
+        // events (file opens) match none and are spared the walk up the process tree.
+        if (matchIn(undefined, ev, 0, n) < 0) return;
         // Keyed by the pid that matched the first step (host pids are unique while alive); the
         // workload is checked so a reused pid in another workload never continues a chain.
         if (seq.size > 0) {

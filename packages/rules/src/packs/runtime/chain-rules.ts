@@ -101,16 +101,17 @@ export const credentialThenEgress = defineRule({
       if (apiServerOf(ev) !== undefined) ctx.state.set('api', apiServerOf(ev));
       return;
     }
-    const root = ctx.processes.root(ev.pid);
+    // The tree's root is looked up only for the few events that can be a step (most file opens are not).
     if (ev.kind === 'file.open') {
       if (ev.result < 0 || !isRead(ev.access)) return;
       const cls = secretClass(ev.path);
       if (cls === undefined) return;
+      const root = ctx.processes.root(ev.pid);
       ctx.state.set(`cred:${root}`, { root, events: [ev] } satisfies Step);
       return;
     }
     if (!isEgress(ev) || isModelEndpoint(ev, ctx)) return;
-    const step = ctx.state.get<Step>(`cred:${root}`);
+    const step = ctx.state.get<Step>(`cred:${ctx.processes.root(ev.pid)}`);
     if (!fresh(step, ev.ts)) return;
     const read = step.events[0] as EventOf<'file.open'>;
     if (secretClass(read.path) === 'service-account-token') {
@@ -164,14 +165,14 @@ export const tokenThenApiServer = defineRule({
       if (api !== undefined) ctx.state.set('api', api);
       return;
     }
-    const root = ctx.processes.root(ev.pid);
     if (ev.kind === 'file.open') {
       if (ev.result < 0 || !isRead(ev.access) || secretClass(ev.path) !== 'service-account-token') return;
+      const root = ctx.processes.root(ev.pid);
       ctx.state.set(`sa:${root}`, { root, events: [ev] } satisfies Step);
       return;
     }
     if (ev.family === 'unix' || !connectSucceeded(ev.result) || isLocalAddress(ev.daddr)) return;
-    const step = ctx.state.get<Step>(`sa:${root}`);
+    const step = ctx.state.get<Step>(`sa:${ctx.processes.root(ev.pid)}`);
     if (!fresh(step, ev.ts)) return;
     const api = ctx.state.get<string>('api');
     if (api !== undefined && api !== `${ev.daddr}:${ev.dport}`) return;
@@ -204,14 +205,16 @@ export const downloadWriteExec = defineRule({
   },
   kinds: ['net.connect', 'file.open', 'process.exec'],
   onEvent(ev, ctx) {
-    const root = ctx.processes.root(ev.pid);
     if (ev.kind === 'net.connect') {
-      if (isEgress(ev)) ctx.state.set(`net:${root}`, { root, events: [ev] } satisfies Step);
+      if (!isEgress(ev)) return;
+      const root = ctx.processes.root(ev.pid);
+      ctx.state.set(`net:${root}`, { root, events: [ev] } satisfies Step);
       return;
     }
     if (ev.kind === 'file.open') {
       if (ev.result < 0 || (ev.access !== 'write' && ev.access !== 'readwrite' && ev.created !== true))
         return;
+      const root = ctx.processes.root(ev.pid);
       const net = ctx.state.get<Step>(`net:${root}`);
       if (!fresh(net, ev.ts)) return;
       ctx.state.set(`w:${ev.path}`, { root, events: [net.events[0]!, ev] } satisfies Step);
@@ -219,6 +222,7 @@ export const downloadWriteExec = defineRule({
     }
     if (ev.result !== undefined && ev.result < 0) return;
     const written = ctx.state.get<Step>(`w:${ev.filename}`);
+    const root = ctx.processes.root(ev.pid);
     if (!fresh(written, ev.ts) || written.root !== root) return;
     const [connect, write] = written.events as [EventOf<'net.connect'>, EventOf<'file.open'>];
     ctx.report({

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CaptureWriter } from '@vigil/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentWorkload, attackEvents, benignAgent } from '../../core/test/baseline/helpers/agent-sim.js';
+import { runCli } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-rule-override-'));
+const capture = join(dir, 'attack.vcap');
+const learnCapture = join(dir, 'learn.vcap');
+const baseline = join(dir, 'baseline.json');
+const T0 = 1_764_000_000_000_000_000;
+const LATER = T0 + 7200e9;
+
+beforeAll(async () => {
+  const l = CaptureWriter.create(learnCapture, { header: { source: 'synthetic' } });
+  l.writeAll(benignAgent({ seed: 1, seconds: 3600 }));
+  l.close({ exitCode: 0 });
+  const benign = [...benignAgent({ seed: 3, seconds: 30, startNs: LATER })];
+  const pid = benign.find((e) => e.comm === 'python3')!.pid;
+  const a = attackEvents(LATER + 40e9, agentWorkload(), pid);
+  const w = CaptureWriter.create(capture, { header: { source: 'synthetic' } });
+  w.writeAll([...benign, ...a.egress!, ...a.binary!, ...a.shell!]);
+  w.close({ exitCode: 0 });
+  expect((await runCli(['learn', '--out', baseline, learnCapture])).code).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Out {
+  findings: { ruleId: string; severity: string }[];
+}
+
+describe('vigil check --rule-override', () => {
+  it('sets the severity of a rule, turns a rule off, and names an unknown rule id', async () => {
+    const plain = await runCli(['check', '--baseline', baseline, capture, '--format', 'json']);
+    expect(plain.code).toBe(0);
+    const before = (JSON.parse(plain.stdout) as Out).findings;
+    const target = before.find((f) => f.severity !== 'low' && /^vigil\.(runtime|ai)\./.test(f.ruleId));
+    if (target === undefined) throw new Error(`no finding to override: ${JSON.stringify(before)}`);
+    expect(target).toBeDefined();
+    const id = target!.ruleId;
+
+    const lowered = await runCli([
+      'check',
+      '--baseline',
+      baseline,
+      capture,
+      '--format',
+      'json',
+      '--rule-override',
+      `${id}=low`,
+    ]);
+    expect(lowered.code).toBe(0);
+    const after = (JSON.parse(lowered.stdout) as Out).findings.filter((f) => f.ruleId === id);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((f) => f.severity === 'low')).toBe(true);
+
+    const off = await runCli([
+      'check',
+      '--baseline',
+      baseline,
+      capture,
+      '--format',
+      'json',
+      '--rule-override',
+      `${id}=off`,
+    ]);
+    expect(off.code).toBe(0);
+    const rest = (JSON.parse(off.stdout) as Out).findings;
+    expect(rest.some((f) => f.ruleId === id)).toBe(false);
+    expect(rest.length).toBeGreaterThan(0);
+
+    const unknown = await runCli([
+      'check',
+      '--baseline',
+      baseline,
+      capture,
+      '--rule-override',
+      'vigil.runtime.no-such-rule=low',
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no rule "vigil\.runtime\.no-such-rule"/);
+    const bad = await runCli(['check', '--baseline', baseline, capture, '--rule-override', `${id}=loud`]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/"loud" is not a severity/);
+
+    const help = await runCli(['check', '--help']);
+    expect(help.stdout).toMatch(/--rule-override/);
+  });
+});
