@@ -8,6 +8,8 @@ import {
   type Finding,
   type Incident,
   incidentFinding,
+  MergedSource,
+  OtelSpanSource,
   ProcessTreeEnricher,
   readBaselines,
   SEVERITIES,
@@ -15,8 +17,16 @@ import {
   severityRank,
   Vigil,
   VigilError,
+  type VigilEvent,
 } from '@vigil/core';
-import { buildFindingsReport, renderHtml, renderMarkdown, toOcsf, toSarif } from '@vigil/reporters';
+import {
+  buildFindingsReport,
+  OtlpHttpExporter,
+  renderHtml,
+  renderMarkdown,
+  toOcsf,
+  toSarif,
+} from '@vigil/reporters';
 import { builtinPacks, loadExceptions, loadRulePacks, type RulePack, rulesCheckDetector } from '@vigil/rules';
 import { captureSource, STRICT_HELP, STRICT_OPTION, warnIncomplete } from '../captures.js';
 import type { Command } from '../command.js';
@@ -165,7 +175,7 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'Check captures against baselines and rule packs; report drift and detections',
   usage:
-    'CAPTURE… [--baseline BASELINE] [--rules PACK…] [--exceptions FILE] [--fail-on SEVERITY] [--format text|json|sarif|markdown|html|ocsf]',
+    'CAPTURE… [--baseline BASELINE] [--otel SPANS…] [--rules PACK…] [--exceptions FILE] [--fail-on SEVERITY] [--otlp URL] [--format text|json|sarif|markdown|html|ocsf]',
   description: [
     'Runs the built-in rule packs (runtime behaviours and AI attack chains) and every --rules PACK (a',
     'module path or package name) over the captures; with --baseline, the drift detector and the',
@@ -183,6 +193,9 @@ export const checkCommand: Command = {
     '--exceptions FILE adds allowlist entries (JSON, per rule and workload); --no-builtin-rules runs only --rules packs.',
     'A workload with no baseline of its own gets an info finding naming the nearest baselines (same program,',
     'alike name) and why; --use-baseline SUBJECT checks every such workload against that baseline.',
+    '--otel SPANS merges OTel GenAI spans (OTLP/JSON, one export per line or a whole file) into the captures’',
+    'stream in time order. --otlp URL also sends the findings as OTLP log records and the model and tool',
+    'calls as GenAI spans to an OpenTelemetry collector (OTLP/HTTP, JSON; /v1/logs and /v1/traces under URL).',
   ].join('\n'),
   options: {
     baseline: { type: 'string', short: 'b' },
@@ -194,6 +207,8 @@ export const checkCommand: Command = {
     exceptions: { type: 'string' },
     'no-builtin-rules': { type: 'boolean' },
     'use-baseline': { type: 'string' },
+    otel: { type: 'string', multiple: true },
+    otlp: { type: 'string' },
     ...STRICT_OPTION,
   },
   optionHelp: {
@@ -206,6 +221,8 @@ export const checkCommand: Command = {
     exceptions: 'a JSON exceptions document (allowlist entries per rule and workload)',
     'no-builtin-rules': 'run only the packs given with --rules',
     'use-baseline': 'check workloads that have no baseline of their own against the baseline of this subject',
+    otel: 'OTel GenAI spans (OTLP/JSON) to merge into the captures in time order',
+    otlp: 'an OTLP/HTTP collector URL: findings go to /v1/logs, model and tool calls to /v1/traces',
     strict: STRICT_HELP,
   },
   formats: ['text', 'json', 'sarif', 'markdown', 'html', 'ocsf'],
@@ -228,12 +245,36 @@ export const checkCommand: Command = {
     const detectors = CHECK_DETECTORS.map((make) =>
       make({ baselines, allowLearning: ctx.args.values['allow-learning'] === true, packs, exceptions }),
     );
+    const otlpUrl = ctx.args.values['otlp'];
+    const exporter =
+      typeof otlpUrl === 'string'
+        ? new OtlpHttpExporter({ url: otlpUrl, toolVersion: VERSION, signal: ctx.signal })
+        : undefined;
+    const spanFiles = (ctx.args.values['otel'] as string[] | undefined) ?? [];
     const source = captureSource(ctx, captures);
+    const input =
+      spanFiles.length > 0
+        ? new MergedSource([source, new OtelSpanSource(spanFiles, { signal: ctx.signal })])
+        : source;
     const enrichers =
       ctx.args.values['no-dns'] === true
         ? [new ProcessTreeEnricher()]
         : [new DnsEnricher(), new ProcessTreeEnricher()];
-    const vigil = new Vigil({ source, enrichers, consumers: detectors.map((d) => d.consumer) });
+    // The model and tool calls, for the OTLP export (attributed, with the tool calls derived from responses).
+    const calls: VigilEvent[] = [];
+    const callCollector: Consumer = {
+      name: 'otlp-calls',
+      onBatch(batch) {
+        for (const ev of batch)
+          if ((ev.kind === 'model.call' || ev.kind === 'tool.call') && calls.length < 1_000_000)
+            calls.push(ev);
+      },
+    };
+    const vigil = new Vigil({
+      source: input,
+      enrichers,
+      consumers: [...detectors.map((d) => d.consumer), ...(exporter ? [callCollector] : [])],
+    });
     const errors: VigilError[] = [];
     vigil.on('error', (e) => errors.push(e));
     const summary = await vigil.run({ signal: ctx.signal });
@@ -292,6 +333,12 @@ export const checkCommand: Command = {
     } else {
       await ctx.emit(
         renderCheckText(captures, baselines, findings, summary.events, minSeverity, integrity, incidents),
+      );
+    }
+    if (exporter) {
+      const sent = await exporter.export({ findings: withIncidents, events: calls });
+      ctx.log(
+        `exported ${sent.logRecords} finding(s) as log records and ${sent.spans} model/tool call(s) as spans to ${otlpUrl}${sent.rejected > 0 ? ` (${sent.rejected} rejected by the collector)` : ''}`,
       );
     }
     return exitCodeFor(withIncidents, failOn);
