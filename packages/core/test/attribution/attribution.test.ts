@@ -406,3 +406,32 @@ describe('AI-BOM from kernel-derived calls', () => {
     expect(local?.observed?.evidence.some((e) => e.method === 'tool-call')).toBe(true);
   });
 });
+
+describe('baselines per tool', () => {
+  it('learn what each tool did (programs, files, peers per tool) where attribution placed the events', async () => {
+    const { BaselineLearner } = await import('../../src/index.js');
+    const events = arrivalOrder([
+      exec(0, 100, 1, '/usr/bin/node'),
+      modelCall(1000, 500, 100, [{ id: 'call_s', name: 'run_command' }]),
+      fork(1600, 100, 200),
+      exec(1601, 200, 100, '/usr/bin/ls', ['ls', '-la']),
+      open(1650, 200, '/srv/kb/faq.md'),
+      modelCall(2000, 100, 100, [
+        { id: 'a', name: 'run_command' },
+        { id: 'b', name: 'fetch' },
+      ]),
+      open(2200, 200, '/srv/kb/other.md'), // ambiguous: not learned per tool
+    ]);
+    const learner = new BaselineLearner();
+    await new Vigil({ source: new MemorySource(events), consumers: [learner] }).run();
+    const [b] = learner.set.baselines();
+    const effects = b!.entries('toolEffects').map((e) => e.display);
+    expect(effects.some((d) => d.startsWith('tool function/run_command: ') && d.includes('ls'))).toBe(true);
+    expect(effects.some((d) => d.includes('/srv/kb/faq.md'))).toBe(true);
+    expect(effects.some((d) => d.includes('other.md'))).toBe(false);
+    // The tools themselves are learned from the derived tool calls.
+    expect(b!.entries('tools').map((e) => e.display)).toEqual(
+      expect.arrayContaining([expect.stringContaining('run_command')]),
+    );
+  });
+});
