@@ -21,6 +21,8 @@ interface Def {
   innerType?: { _zod: { def: Def } };
   element?: { _zod: { def: Def } };
   entries?: Record<string, string>;
+  shape?: Record<string, unknown>;
+  catchall?: unknown;
 }
 // zod types `_zod.def` as a union over every schema class; the generator reads the few fields
 // above and treats any `type` it does not know as inexpressible (that kind is left to zod), so a
@@ -83,6 +85,31 @@ function check(def: Def, x: string, consts: string[]): string | undefined {
       );
       parts.push(`${name}(${x} as unknown[])`);
       break;
+    }
+    case 'object': {
+      // zod strips unknown keys and rejects null for an optional field: the check allows neither.
+      if (def.checks?.length || !def.shape || def.catchall !== undefined) return undefined;
+      const keys = Object.keys(def.shape);
+      const conds: string[] = [];
+      for (const k of keys) {
+        let d = defOf(def.shape[k]);
+        let optional = false;
+        if (d.type === 'optional' && d.innerType) {
+          optional = true;
+          d = defOf(d.innerType);
+        }
+        const c = check(d, `o[${JSON.stringify(k)}]`, consts);
+        if (c === undefined) return undefined;
+        conds.push(optional ? `(o[${JSON.stringify(k)}] === undefined || (${c}))` : `(${c})`);
+      }
+      const keySet = constant(consts, 'KEYS', ': ReadonlySet<string>', `new Set(${JSON.stringify(keys)})`);
+      const name = constant(
+        consts,
+        'OBJECT',
+        '',
+        `(x: unknown): boolean => {\n  if (x === null || typeof x !== 'object' || Array.isArray(x) || Object.getPrototypeOf(x) !== Object.prototype) return false;\n  for (const k of Object.keys(x)) if (!${keySet}.has(k)) return false;\n  const o = x as Record<string, unknown>;\n  return ${conds.length > 0 ? conds.join(' && ') : 'true'};\n}`,
+      );
+      return `${name}(${x})`;
     }
     default:
       return undefined;

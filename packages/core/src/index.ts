@@ -11,6 +11,7 @@ export { parseJsonText } from './aibom/declared/json-input.js';
 export * from './aibom/public.js';
 // The application layer: check, learn and gap as facades over the pipeline.
 export * from './app/public.js';
+export * from './attribution/public.js';
 // Each capability keeps its public surface in its own folder's `public.ts`.
 export * from './baseline/public.js';
 export type { CaptureHeader, CaptureHeaderInput, CaptureTrailer } from './capture/format.js';
@@ -41,6 +42,7 @@ export { formatPath, isVigilError, VigilError } from './errors/vigil-error.js';
 export { eventJsonSchema, findingJsonSchema } from './events/json-schema.js';
 export type {
   Envelope,
+  EventCause,
   EventKind,
   EventOf,
   EventOrigin,
@@ -55,6 +57,7 @@ export {
   EnvelopeSchema,
   EVENT_KINDS,
   EVENT_SCHEMA_VERSION,
+  EventCauseSchema,
   EventOriginSchema,
   EventSchema,
   EventSchemas,
@@ -129,6 +132,7 @@ export * from './risk/public.js';
 export type { EventSource, EventSourceOptions, SourceStats } from './source/event-source.js';
 export type { MemorySourceOptions } from './source/memory-source.js';
 export { MemorySource } from './source/memory-source.js';
+export { MergedSource } from './source/merged-source.js';
 export type { ReplaySourceOptions } from './source/replay-source.js';
 export { ReplaySource } from './source/replay-source.js';
 // One vocabulary (credential paths, shells, interpreters, temp locations, kernel names) for every detector.

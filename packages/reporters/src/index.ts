@@ -1,6 +1,6 @@
 /**
  * Vigil reporters: findings, AI-BOMs and gap reports as JSON, SARIF 2.1.0,
- * CycloneDX 1.6, OCSF, Markdown, HTML and console text.
+ * CycloneDX 1.6, OCSF, Markdown, HTML and console text; OTLP/HTTP export.
  *
  * @packageDocumentation
  */
@@ -11,3 +11,4 @@ export * from './cyclonedx/public.js';
 export * from './documents/public.js';
 export * from './formats/public.js';
 export * from './html/public.js';
+export * from './otlp/public.js';

@@ -3,10 +3,12 @@ import {
   type CheckDetector,
   checkCaptures,
   describeCaptureIntegrity,
+  type Consumer,
   readBaselines,
   VigilError,
+  type VigilEvent,
 } from '@vigil/core';
-import { renderReport, reportFormats } from '@vigil/reporters';
+import { OtlpHttpExporter, renderReport, reportFormats } from '@vigil/reporters';
 import {
   builtinPacks,
   loadExceptions,
@@ -92,7 +94,7 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'Check captures against baselines and rule packs; report drift and detections',
   usage:
-    'CAPTURE… [--baseline BASELINE] [--rules PACK…] [--exceptions FILE] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--format text|json|sarif|markdown|html|ocsf]',
+    'CAPTURE… [--baseline BASELINE] [--otel SPANS…] [--rules PACK…] [--exceptions FILE] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--otlp URL] [--format text|json|sarif|markdown|html|ocsf]',
   description: [
     'Runs the built-in rule packs (runtime behaviours and AI attack chains) and every --rules PACK (a',
     'module path or package name) over the captures; with --baseline, the drift detector and the',
@@ -112,6 +114,9 @@ export const checkCommand: Command = {
     'such as vigil.drift.file.*; repeat the option for more; an ID that names no rule of the packs is an error).',
     'A workload with no baseline of its own gets an info finding naming the nearest baselines (same program,',
     'alike name) and why; --use-baseline SUBJECT checks every such workload against that baseline.',
+    '--otel SPANS merges OTel GenAI spans (OTLP/JSON, one export per line or a whole file) into the captures’',
+    'stream in time order. --otlp URL also sends the findings as OTLP log records and the model and tool',
+    'calls as GenAI spans to an OpenTelemetry collector (OTLP/HTTP, JSON; /v1/logs and /v1/traces under URL).',
   ].join('\n'),
   options: {
     baseline: { type: 'string', short: 'b' },
@@ -124,6 +129,8 @@ export const checkCommand: Command = {
     'rule-override': { type: 'string', multiple: true },
     'no-builtin-rules': { type: 'boolean' },
     'use-baseline': { type: 'string' },
+    otel: { type: 'string', multiple: true },
+    otlp: { type: 'string' },
     ...STRICT_OPTION,
   },
   optionHelp: {
@@ -138,6 +145,8 @@ export const checkCommand: Command = {
       'ID=SEVERITY or ID=off: another severity for a rule (or glob of rules), or turn it off; repeatable',
     'no-builtin-rules': 'run only the packs given with --rules',
     'use-baseline': 'check workloads that have no baseline of their own against the baseline of this subject',
+    otel: 'OTel GenAI spans (OTLP/JSON) to merge into the captures in time order',
+    otlp: 'an OTLP/HTTP collector URL: findings go to /v1/logs, model and tool calls to /v1/traces',
     strict: STRICT_HELP,
   },
   formats: reportFormats('check'),
@@ -170,10 +179,27 @@ export const checkCommand: Command = {
         settings,
       }),
     );
+    const otlpUrl = ctx.args.values['otlp'];
+    const exporter =
+      typeof otlpUrl === 'string'
+        ? new OtlpHttpExporter({ url: otlpUrl, toolVersion: VERSION, signal: ctx.signal })
+        : undefined;
+    // The model and tool calls, for the OTLP export (attributed, with the tool calls derived from responses).
+    const calls: VigilEvent[] = [];
+    const callCollector: Consumer = {
+      name: 'otlp-calls',
+      onBatch(batch) {
+        for (const ev of batch)
+          if ((ev.kind === 'model.call' || ev.kind === 'tool.call') && calls.length < 1_000_000)
+            calls.push(ev);
+      },
+    };
     const result = await checkCaptures({
       captures,
       baselines,
       detectors,
+      otel: (ctx.args.values['otel'] as string[] | undefined) ?? [],
+      consumers: exporter ? [callCollector] : [],
       dns: ctx.args.values['no-dns'] !== true,
       strict: ctx.args.values['strict'] === true,
       signal: ctx.signal,
@@ -187,6 +213,12 @@ export const checkCommand: Command = {
         packs: packs.map((p) => ({ name: p.name, version: p.version, rules: p.rules.length })),
       }),
     );
+    if (exporter) {
+      const sent = await exporter.export({ findings: result.reported, events: calls });
+      ctx.log(
+        `exported ${sent.logRecords} finding(s) as log records and ${sent.spans} model/tool call(s) as spans to ${otlpUrl}${sent.rejected > 0 ? ` (${sent.rejected} rejected by the collector)` : ''}`,
+      );
+    }
     return exitCodeFor(result.reported, failOn);
   },
 };

@@ -1,4 +1,6 @@
 import {
+  type AgentTimeline,
+  AgentTimelineBuilder,
   type CaptureIntegrity,
   type CaptureSummary,
   CaptureSummaryBuilder,
@@ -69,29 +71,90 @@ export function renderSummaryText(
   return out.join('\n');
 }
 
+function clock(ns: number): string {
+  return fmtTs(ns).slice(11, 23);
+}
+
+/** Renders the agent timeline: model call → tool call → the processes, files and peers it caused. */
+export function renderTimelineText(timeline: AgentTimeline): string {
+  const out: string[] = [];
+  const caused = (
+    c: { processes: string[]; files: string[]; peers: string[]; events: number },
+    pad: string,
+  ) => {
+    for (const p of c.processes) out.push(`${pad}exec  ${p}`);
+    for (const f of c.files) out.push(`${pad}file  ${f}`);
+    for (const p of c.peers) out.push(`${pad}peer  ${p}`);
+    out.push(`${pad}(${c.events} events)`);
+  };
+  const tool = (t: AgentTimeline['timeline'][number]['mcpCalls'][number], pad: string) => {
+    out.push(
+      `${pad}${clock(t.ts)}  tool ${t.server}/${t.name} ${t.id}${t.mcpCallId !== undefined ? ` (MCP call ${t.mcpCallId})` : ''}${t.status ? ` ${t.status}` : ''}${t.durationMs !== undefined ? ` ${t.durationMs.toFixed(0)} ms` : ''}`,
+    );
+    caused(t, `${pad}    `);
+  };
+  if (timeline.timeline.length === 0) out.push('agent timeline: no model or tool calls in the captures');
+  for (const w of timeline.timeline) {
+    out.push('', `agent timeline of ${w.workload.id}`);
+    for (const m of w.modelCalls) {
+      const tokens =
+        m.inputTokens !== undefined || m.outputTokens !== undefined
+          ? `, ${m.inputTokens ?? '?'} in / ${m.outputTokens ?? '?'} out tokens`
+          : '';
+      out.push(
+        `  ${clock(m.ts)}  model ${m.provider}/${m.model}${m.endpoint ? ` at ${m.endpoint}` : ''} (pid ${m.pid})${m.finishReason ? ` → ${m.finishReason}` : ''}${tokens}`,
+      );
+      for (const t of m.toolCalls) tool(t, '    ');
+      if (m.ambiguous) {
+        out.push(`    several at once: ${m.ambiguous.candidates.map((c) => `${c.name} ${c.id}`).join(', ')}`);
+        caused(m.ambiguous, '        ');
+      }
+    }
+    if (w.mcpCalls.length > 0) {
+      out.push('  MCP calls no model response in the capture asked for:');
+      for (const t of w.mcpCalls) tool(t, '    ');
+    }
+  }
+  out.push('');
+  return out.join('\n');
+}
+
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'Summarise captures per workload: events by kind, processes, peers, files, DNS',
-  usage: 'CAPTURE… [--format text|json]',
-  options: { ...STRICT_OPTION },
-  optionHelp: { strict: STRICT_HELP },
+  usage: 'CAPTURE… [--timeline] [--format text|json]',
+  description:
+    '--timeline adds the agent timeline: each model call, the tool calls its response asked for, and the processes, files and peers each caused (attributed from the capture; json: `timeline`).',
+  options: { ...STRICT_OPTION, timeline: { type: 'boolean' } },
+  optionHelp: {
+    strict: STRICT_HELP,
+    timeline: 'add the agent timeline: model call → tool call → the processes, files and peers it caused',
+  },
   formats: ['text', 'json'],
   async run(ctx) {
     const paths = ctx.args.positionals;
     if (paths.length === 0) throw new VigilError('USAGE', 'inspect needs at least one capture file');
     const source = captureSource(ctx, paths);
     const builder = new CaptureSummaryBuilder();
-    const vigil = new Vigil({ source, enrichers: [new DnsEnricher()], consumers: [builder] });
+    const timeline = ctx.args.values['timeline'] === true ? new AgentTimelineBuilder() : undefined;
+    const vigil = new Vigil({
+      source,
+      enrichers: [new DnsEnricher()],
+      consumers: timeline ? [builder, timeline] : [builder],
+    });
     await vigil.run({ signal: ctx.signal });
     const summary = builder.result();
     const drops = source.stats().drops;
     const integrity = warnIncomplete(ctx, source);
     if (ctx.format === 'json') {
       await ctx.emit(
-        `${JSON.stringify({ captures: paths, headers: source.headers, integrity, drops, ...summary }, null, 2)}\n`,
+        `${JSON.stringify({ captures: paths, headers: source.headers, integrity, drops, ...summary, ...(timeline ? { timeline: timeline.result().timeline } : {}) }, null, 2)}\n`,
       );
     } else {
-      await ctx.emit(renderSummaryText(paths, summary, drops, integrity));
+      await ctx.emit(
+        renderSummaryText(paths, summary, drops, integrity) +
+          (timeline ? renderTimelineText(timeline.result()) : ''),
+      );
     }
     return 0;
   },

@@ -5,6 +5,8 @@ import type { Finding } from '../findings/finding.js';
 import { compareFindings } from '../findings/order.js';
 import { correlateIncidents, type Incident, incidentFinding } from '../incidents/incident.js';
 import type { Consumer } from '../pipeline/vigil.js';
+import { MergedSource } from '../source/merged-source.js';
+import { OtelSpanSource } from '../otel/otel-span-source.js';
 import { type CaptureReadOptions, captureSource, enrichersFor, runPipeline } from './run.js';
 
 /**
@@ -28,6 +30,13 @@ export interface CheckCapturesOptions extends CaptureReadOptions {
   readonly detectors: readonly CheckDetector[];
   /** The baselines the detectors were built with, carried into the result. Default: none. */
   readonly baselines?: BaselineSet;
+  /**
+   * OTel GenAI span files (OTLP/JSON) merged with the captures into one stream in time order, so
+   * spans and kernel-derived calls meet the same detectors. Default: none.
+   */
+  readonly otel?: readonly string[];
+  /** More consumers that see the same enriched stream (exporters, collectors). Default: none. */
+  readonly consumers?: readonly Consumer[];
 }
 
 /** What {@link checkCaptures} found. */
@@ -74,10 +83,18 @@ export interface CheckResult {
 export async function checkCaptures(options: CheckCapturesOptions): Promise<CheckResult> {
   if (options.captures.length === 0) throw new VigilError('USAGE', 'check needs at least one capture file');
   const source = captureSource(options.captures, options);
+  const spans = options.otel ?? [];
+  const input =
+    spans.length > 0
+      ? new MergedSource([
+          source,
+          new OtelSpanSource(spans, options.signal ? { signal: options.signal } : {}),
+        ])
+      : source;
   const { summary, vigil } = await runPipeline({
-    source,
+    source: input,
     enrichers: enrichersFor(options),
-    consumers: options.detectors.map((d) => d.consumer),
+    consumers: [...options.detectors.map((d) => d.consumer), ...(options.consumers ?? [])],
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const findings = options.detectors.flatMap((d) => d.findings()).sort(compareFindings);

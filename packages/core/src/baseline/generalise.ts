@@ -17,6 +17,7 @@ export const BaselineDomainSchema = z.enum([
   'k8s',
   'cloud',
   'shells',
+  'toolEffects',
 ]);
 /** @see {@link BaselineDomainSchema} */
 export type BaselineDomain = z.infer<typeof BaselineDomainSchema>;

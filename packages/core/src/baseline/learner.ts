@@ -14,6 +14,7 @@ import { BaselineSet } from './set.js';
 import { ShellContextCache, shellObservations } from './shell-context.js';
 import { DEFAULT_STABILITY } from './stability.js';
 import { type BaselineKeyFn, defaultBaselineKey } from './subject.js';
+import { toolEffectObservations } from './tool-effects.js';
 
 const MAX_RUNS_REMEMBERED = 65_536;
 
@@ -160,6 +161,8 @@ export class BaselineLearner implements Consumer {
     let obs: BaselineObservation[] = observeEvent(ev, this.#generalisation);
     // What runs under a shell is learned per the program that started it, besides the workload-wide domains.
     if (sc) obs = obs.concat(shellObservations(sc, ev, obs));
+    // What each tool call did, per tool, where attribution placed the event in one call.
+    if (ev.cause !== undefined) obs = obs.concat(toolEffectObservations(ev, obs));
     if (hits.length > 0) {
       for (const h of hits)
         this.#quarantine(

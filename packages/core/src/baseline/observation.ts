@@ -298,6 +298,13 @@ export function describePattern(domain: BaselineDomain, segs: readonly string[])
       return `${segs[0] ?? '*'} ${segs[1] ?? '*'}:${segs[2] ?? '*'} ${segs[3] ?? '*'}`;
     case 'shells':
       return describeShellPattern(segs);
+    case 'toolEffects': {
+      // `server/tool`, then `@domain` and its pattern.
+      const [tool = '*', inner = '@'] = segs;
+      return segs.length <= 1
+        ? `tool ${tool}`
+        : `tool ${tool}: ${describePattern(inner.slice(1) as BaselineDomain, segs.slice(2))}`;
+    }
     default:
       return segs.join(' ');
   }

@@ -106,3 +106,4 @@ export {
   MODEL_VERSION_LABELS,
   replicaName,
 } from './subject.js';
+export { toolEffectObservations } from './tool-effects.js';

@@ -166,6 +166,8 @@ export const BaselineEntriesSchema = z.object({
   cloud: entryList(),
   /** What ran under a shell, per the program that started it (see `shellContextOf`). */
   shells: entryList(),
+  /** What each tool call did, per tool (`server/tool`), where attribution placed events in calls (see `toolEffectObservations`). */
+  toolEffects: entryList(),
 });
 
 /**

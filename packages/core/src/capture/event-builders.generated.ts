@@ -16,28 +16,28 @@ export type EventBuilder = (v: readonly unknown[]) => Record<string, unknown> | 
  * @internal
  */
 export const BUILDER_LAYOUTS: Readonly<Record<string, readonly string[]>> = {
-  'process.exec': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'filename', 'argv', 'cwd', 'fileless', 'argvTruncated', 'env', 'stdio', 'result'],
-  'process.fork': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'childPid'],
-  'process.exit': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'exitCode', 'signal'],
-  'file.open': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'path', 'flags', 'access', 'created', 'result'],
-  'net.connect': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'family', 'protocol', 'daddr', 'dport', 'saddr', 'sport', 'dnsName', 'result'],
-  'net.accept': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'family', 'protocol', 'laddr', 'lport', 'raddr', 'rport', 'result'],
-  'net.bind': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'family', 'protocol', 'addr', 'port', 'result'],
-  'net.listen': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'family', 'protocol', 'addr', 'port', 'backlog', 'result'],
-  'dns.query': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'name', 'qtype', 'server', 'serverPort', 'answers'],
-  'priv.change': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'syscall', 'ids', 'capEffective', 'capPermitted', 'result'],
-  'ns.change': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'syscall', 'namespaces', 'flags', 'mountSource', 'target', 'fstype', 'result'],
-  'ptrace': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'request', 'requestName', 'targetPid', 'result'],
-  'module.load': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'name', 'syscall', 'result'],
-  'bpf.load': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'command', 'programType', 'programName', 'result'],
-  'memfd.create': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'name', 'flags', 'result'],
-  'tool.call': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'server', 'tool', 'transport', 'argumentNames', 'status', 'durationMs', 'agent', 'callId', 'argumentsHash', 'serverVersion', 'requestBytes', 'responseBytes', 'argumentsText', 'partial'],
-  'tool.list': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'server', 'tools', 'listKind', 'setHash', 'transport', 'serverVersion', 'protocolVersion', 'paginated'],
-  'model.call': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'provider', 'model', 'operation', 'endpoint', 'inputTokens', 'outputTokens', 'agent', 'responseModel', 'path', 'toolsOffered', 'toolCalls', 'finishReason', 'status', 'streaming', 'durationMs', 'requestBytes', 'responseBytes', 'promptText', 'completionText', 'partial'],
-  'retrieval': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'dataSource', 'store', 'documents', 'agent', 'endpoint', 'database', 'collections', 'written', 'operation', 'command', 'topK', 'distances', 'filterKeys', 'principal', 'principalHash', 'client', 'statementHash', 'statementText', 'texts', 'error', 'partial'],
-  'k8s.api': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'verb', 'resource', 'subresource', 'apiGroup', 'namespace', 'name', 'nonResourceUrl', 'user', 'responseCode'],
-  'cloud.api': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'provider', 'service', 'action', 'resources', 'principal', 'region', 'errorCode'],
-  'policy.violation': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'action', 'operation', 'mode', 'policy', 'rule', 'family', 'protocol', 'daddr', 'dport', 'path'],
+  'process.exec': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'filename', 'argv', 'cwd', 'fileless', 'argvTruncated', 'env', 'stdio', 'result'],
+  'process.fork': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'childPid'],
+  'process.exit': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'exitCode', 'signal'],
+  'file.open': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'path', 'flags', 'access', 'created', 'result'],
+  'net.connect': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'family', 'protocol', 'daddr', 'dport', 'saddr', 'sport', 'dnsName', 'result'],
+  'net.accept': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'family', 'protocol', 'laddr', 'lport', 'raddr', 'rport', 'result'],
+  'net.bind': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'family', 'protocol', 'addr', 'port', 'result'],
+  'net.listen': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'family', 'protocol', 'addr', 'port', 'backlog', 'result'],
+  'dns.query': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'name', 'qtype', 'server', 'serverPort', 'answers'],
+  'priv.change': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'syscall', 'ids', 'capEffective', 'capPermitted', 'result'],
+  'ns.change': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'syscall', 'namespaces', 'flags', 'mountSource', 'target', 'fstype', 'result'],
+  'ptrace': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'request', 'requestName', 'targetPid', 'result'],
+  'module.load': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'name', 'syscall', 'result'],
+  'bpf.load': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'command', 'programType', 'programName', 'result'],
+  'memfd.create': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'name', 'flags', 'result'],
+  'tool.call': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'server', 'tool', 'transport', 'argumentNames', 'status', 'durationMs', 'agent', 'callId', 'argumentsHash', 'serverVersion', 'requestBytes', 'responseBytes', 'argumentsText', 'partial'],
+  'tool.list': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'server', 'tools', 'listKind', 'setHash', 'transport', 'serverVersion', 'protocolVersion', 'paginated'],
+  'model.call': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'provider', 'model', 'operation', 'endpoint', 'inputTokens', 'outputTokens', 'agent', 'responseModel', 'path', 'toolsOffered', 'toolCalls', 'finishReason', 'status', 'streaming', 'durationMs', 'requestBytes', 'responseBytes', 'promptText', 'completionText', 'partial'],
+  'retrieval': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'dataSource', 'store', 'documents', 'agent', 'endpoint', 'database', 'collections', 'written', 'operation', 'command', 'topK', 'distances', 'filterKeys', 'principal', 'principalHash', 'client', 'statementHash', 'statementText', 'texts', 'error', 'partial'],
+  'k8s.api': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'verb', 'resource', 'subresource', 'apiGroup', 'namespace', 'name', 'nonResourceUrl', 'user', 'responseCode'],
+  'cloud.api': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'provider', 'service', 'action', 'resources', 'principal', 'region', 'errorCode'],
+  'policy.violation': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'action', 'operation', 'mode', 'policy', 'rule', 'family', 'protocol', 'daddr', 'dport', 'path'],
 };
 
 /**
@@ -48,7 +48,7 @@ export const BUILDER_LAYOUTS: Readonly<Record<string, readonly string[]>> = {
  */
 export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   'process.exec': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'process.exec',
       ts: v[0],
@@ -58,22 +58,23 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      filename: v[10],
-      argv: v[11],
+      filename: v[11],
+      argv: v[12],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[12] !== null) o['cwd'] = v[12];
-    if (v[13] !== null) o['fileless'] = v[13];
-    if (v[14] !== null) o['argvTruncated'] = v[14];
-    if (v[15] !== null) o['env'] = v[15];
-    if (v[16] !== null) o['stdio'] = v[16];
-    if (v[17] !== null) o['result'] = v[17];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[13] !== null) o['cwd'] = v[13];
+    if (v[14] !== null) o['fileless'] = v[14];
+    if (v[15] !== null) o['argvTruncated'] = v[15];
+    if (v[16] !== null) o['env'] = v[16];
+    if (v[17] !== null) o['stdio'] = v[17];
+    if (v[18] !== null) o['result'] = v[18];
     return o;
   },
   'process.fork': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'process.fork',
       ts: v[0],
@@ -83,15 +84,16 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      childPid: v[10],
+      childPid: v[11],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
+    if (v[10] !== null) o['cause'] = v[10];
     return o;
   },
   'process.exit': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'process.exit',
       ts: v[0],
@@ -101,16 +103,17 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      exitCode: v[10],
+      exitCode: v[11],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[11] !== null) o['signal'] = v[11];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[12] !== null) o['signal'] = v[12];
     return o;
   },
   'file.open': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null || v[12] === null || v[14] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[15] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'file.open',
       ts: v[0],
@@ -120,19 +123,20 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      path: v[10],
-      flags: v[11],
-      access: v[12],
-      result: v[14],
+      path: v[11],
+      flags: v[12],
+      access: v[13],
+      result: v[15],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[13] !== null) o['created'] = v[13];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[14] !== null) o['created'] = v[14];
     return o;
   },
   'net.connect': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null || v[12] === null || v[13] === null || v[17] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[18] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'net.connect',
       ts: v[0],
@@ -142,22 +146,23 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      family: v[10],
-      protocol: v[11],
-      daddr: v[12],
-      dport: v[13],
-      result: v[17],
+      family: v[11],
+      protocol: v[12],
+      daddr: v[13],
+      dport: v[14],
+      result: v[18],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[14] !== null) o['saddr'] = v[14];
-    if (v[15] !== null) o['sport'] = v[15];
-    if (v[16] !== null) o['dnsName'] = v[16];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[15] !== null) o['saddr'] = v[15];
+    if (v[16] !== null) o['sport'] = v[16];
+    if (v[17] !== null) o['dnsName'] = v[17];
     return o;
   },
   'net.accept': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[15] === null || v[16] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[15] === null || v[16] === null || v[17] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'net.accept',
       ts: v[0],
@@ -167,21 +172,22 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      family: v[10],
-      protocol: v[11],
-      laddr: v[12],
-      lport: v[13],
-      raddr: v[14],
-      rport: v[15],
-      result: v[16],
+      family: v[11],
+      protocol: v[12],
+      laddr: v[13],
+      lport: v[14],
+      raddr: v[15],
+      rport: v[16],
+      result: v[17],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
+    if (v[10] !== null) o['cause'] = v[10];
     return o;
   },
   'net.bind': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[15] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'net.bind',
       ts: v[0],
@@ -191,19 +197,20 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      family: v[10],
-      protocol: v[11],
-      addr: v[12],
-      port: v[13],
-      result: v[14],
+      family: v[11],
+      protocol: v[12],
+      addr: v[13],
+      port: v[14],
+      result: v[15],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
+    if (v[10] !== null) o['cause'] = v[10];
     return o;
   },
   'net.listen': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null || v[12] === null || v[13] === null || v[15] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[16] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'net.listen',
       ts: v[0],
@@ -213,20 +220,21 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      family: v[10],
-      protocol: v[11],
-      addr: v[12],
-      port: v[13],
-      result: v[15],
+      family: v[11],
+      protocol: v[12],
+      addr: v[13],
+      port: v[14],
+      result: v[16],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[14] !== null) o['backlog'] = v[14];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[15] !== null) o['backlog'] = v[15];
     return o;
   },
   'dns.query': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'dns.query',
       ts: v[0],
@@ -236,19 +244,20 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      name: v[10],
-      qtype: v[11],
+      name: v[11],
+      qtype: v[12],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[12] !== null) o['server'] = v[12];
-    if (v[13] !== null) o['serverPort'] = v[13];
-    if (v[14] !== null) o['answers'] = v[14];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[13] !== null) o['server'] = v[13];
+    if (v[14] !== null) o['serverPort'] = v[14];
+    if (v[15] !== null) o['answers'] = v[15];
     return o;
   },
   'priv.change': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[14] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[15] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'priv.change',
       ts: v[0],
@@ -258,19 +267,20 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      syscall: v[10],
-      result: v[14],
+      syscall: v[11],
+      result: v[15],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[11] !== null) o['ids'] = v[11];
-    if (v[12] !== null) o['capEffective'] = v[12];
-    if (v[13] !== null) o['capPermitted'] = v[13];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[12] !== null) o['ids'] = v[12];
+    if (v[13] !== null) o['capEffective'] = v[13];
+    if (v[14] !== null) o['capPermitted'] = v[14];
     return o;
   },
   'ns.change': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[16] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[17] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'ns.change',
       ts: v[0],
@@ -280,21 +290,22 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      syscall: v[10],
-      result: v[16],
+      syscall: v[11],
+      result: v[17],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[11] !== null) o['namespaces'] = v[11];
-    if (v[12] !== null) o['flags'] = v[12];
-    if (v[13] !== null) o['mountSource'] = v[13];
-    if (v[14] !== null) o['target'] = v[14];
-    if (v[15] !== null) o['fstype'] = v[15];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[12] !== null) o['namespaces'] = v[12];
+    if (v[13] !== null) o['flags'] = v[13];
+    if (v[14] !== null) o['mountSource'] = v[14];
+    if (v[15] !== null) o['target'] = v[15];
+    if (v[16] !== null) o['fstype'] = v[16];
     return o;
   },
   'ptrace': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null || v[12] === null || v[13] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'ptrace',
       ts: v[0],
@@ -304,18 +315,19 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      request: v[10],
-      requestName: v[11],
-      targetPid: v[12],
-      result: v[13],
+      request: v[11],
+      requestName: v[12],
+      targetPid: v[13],
+      result: v[14],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
+    if (v[10] !== null) o['cause'] = v[10];
     return o;
   },
   'module.load': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[12] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[13] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'module.load',
       ts: v[0],
@@ -325,17 +337,18 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      name: v[10],
-      result: v[12],
+      name: v[11],
+      result: v[13],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[11] !== null) o['syscall'] = v[11];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[12] !== null) o['syscall'] = v[12];
     return o;
   },
   'bpf.load': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[13] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[14] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'bpf.load',
       ts: v[0],
@@ -345,18 +358,19 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      command: v[10],
-      result: v[13],
+      command: v[11],
+      result: v[14],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[11] !== null) o['programType'] = v[11];
-    if (v[12] !== null) o['programName'] = v[12];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[12] !== null) o['programType'] = v[12];
+    if (v[13] !== null) o['programName'] = v[13];
     return o;
   },
   'memfd.create': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null || v[12] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'memfd.create',
       ts: v[0],
@@ -366,17 +380,18 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      name: v[10],
-      flags: v[11],
-      result: v[12],
+      name: v[11],
+      flags: v[12],
+      result: v[13],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
+    if (v[10] !== null) o['cause'] = v[10];
     return o;
   },
   'tool.call': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'tool.call',
       ts: v[0],
@@ -386,28 +401,29 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      server: v[10],
-      tool: v[11],
+      server: v[11],
+      tool: v[12],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[12] !== null) o['transport'] = v[12];
-    if (v[13] !== null) o['argumentNames'] = v[13];
-    if (v[14] !== null) o['status'] = v[14];
-    if (v[15] !== null) o['durationMs'] = v[15];
-    if (v[16] !== null) o['agent'] = v[16];
-    if (v[17] !== null) o['callId'] = v[17];
-    if (v[18] !== null) o['argumentsHash'] = v[18];
-    if (v[19] !== null) o['serverVersion'] = v[19];
-    if (v[20] !== null) o['requestBytes'] = v[20];
-    if (v[21] !== null) o['responseBytes'] = v[21];
-    if (v[22] !== null) o['argumentsText'] = v[22];
-    if (v[23] !== null) o['partial'] = v[23];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[13] !== null) o['transport'] = v[13];
+    if (v[14] !== null) o['argumentNames'] = v[14];
+    if (v[15] !== null) o['status'] = v[15];
+    if (v[16] !== null) o['durationMs'] = v[16];
+    if (v[17] !== null) o['agent'] = v[17];
+    if (v[18] !== null) o['callId'] = v[18];
+    if (v[19] !== null) o['argumentsHash'] = v[19];
+    if (v[20] !== null) o['serverVersion'] = v[20];
+    if (v[21] !== null) o['requestBytes'] = v[21];
+    if (v[22] !== null) o['responseBytes'] = v[22];
+    if (v[23] !== null) o['argumentsText'] = v[23];
+    if (v[24] !== null) o['partial'] = v[24];
     return o;
   },
   'tool.list': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'tool.list',
       ts: v[0],
@@ -417,22 +433,23 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      server: v[10],
-      tools: v[11],
+      server: v[11],
+      tools: v[12],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[12] !== null) o['listKind'] = v[12];
-    if (v[13] !== null) o['setHash'] = v[13];
-    if (v[14] !== null) o['transport'] = v[14];
-    if (v[15] !== null) o['serverVersion'] = v[15];
-    if (v[16] !== null) o['protocolVersion'] = v[16];
-    if (v[17] !== null) o['paginated'] = v[17];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[13] !== null) o['listKind'] = v[13];
+    if (v[14] !== null) o['setHash'] = v[14];
+    if (v[15] !== null) o['transport'] = v[15];
+    if (v[16] !== null) o['serverVersion'] = v[16];
+    if (v[17] !== null) o['protocolVersion'] = v[17];
+    if (v[18] !== null) o['paginated'] = v[18];
     return o;
   },
   'model.call': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'model.call',
       ts: v[0],
@@ -442,34 +459,35 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      provider: v[10],
-      model: v[11],
+      provider: v[11],
+      model: v[12],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[12] !== null) o['operation'] = v[12];
-    if (v[13] !== null) o['endpoint'] = v[13];
-    if (v[14] !== null) o['inputTokens'] = v[14];
-    if (v[15] !== null) o['outputTokens'] = v[15];
-    if (v[16] !== null) o['agent'] = v[16];
-    if (v[17] !== null) o['responseModel'] = v[17];
-    if (v[18] !== null) o['path'] = v[18];
-    if (v[19] !== null) o['toolsOffered'] = v[19];
-    if (v[20] !== null) o['toolCalls'] = v[20];
-    if (v[21] !== null) o['finishReason'] = v[21];
-    if (v[22] !== null) o['status'] = v[22];
-    if (v[23] !== null) o['streaming'] = v[23];
-    if (v[24] !== null) o['durationMs'] = v[24];
-    if (v[25] !== null) o['requestBytes'] = v[25];
-    if (v[26] !== null) o['responseBytes'] = v[26];
-    if (v[27] !== null) o['promptText'] = v[27];
-    if (v[28] !== null) o['completionText'] = v[28];
-    if (v[29] !== null) o['partial'] = v[29];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[13] !== null) o['operation'] = v[13];
+    if (v[14] !== null) o['endpoint'] = v[14];
+    if (v[15] !== null) o['inputTokens'] = v[15];
+    if (v[16] !== null) o['outputTokens'] = v[16];
+    if (v[17] !== null) o['agent'] = v[17];
+    if (v[18] !== null) o['responseModel'] = v[18];
+    if (v[19] !== null) o['path'] = v[19];
+    if (v[20] !== null) o['toolsOffered'] = v[20];
+    if (v[21] !== null) o['toolCalls'] = v[21];
+    if (v[22] !== null) o['finishReason'] = v[22];
+    if (v[23] !== null) o['status'] = v[23];
+    if (v[24] !== null) o['streaming'] = v[24];
+    if (v[25] !== null) o['durationMs'] = v[25];
+    if (v[26] !== null) o['requestBytes'] = v[26];
+    if (v[27] !== null) o['responseBytes'] = v[27];
+    if (v[28] !== null) o['promptText'] = v[28];
+    if (v[29] !== null) o['completionText'] = v[29];
+    if (v[30] !== null) o['partial'] = v[30];
     return o;
   },
   'retrieval': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'retrieval',
       ts: v[0],
@@ -479,35 +497,36 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      dataSource: v[10],
+      dataSource: v[11],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[11] !== null) o['store'] = v[11];
-    if (v[12] !== null) o['documents'] = v[12];
-    if (v[13] !== null) o['agent'] = v[13];
-    if (v[14] !== null) o['endpoint'] = v[14];
-    if (v[15] !== null) o['database'] = v[15];
-    if (v[16] !== null) o['collections'] = v[16];
-    if (v[17] !== null) o['written'] = v[17];
-    if (v[18] !== null) o['operation'] = v[18];
-    if (v[19] !== null) o['command'] = v[19];
-    if (v[20] !== null) o['topK'] = v[20];
-    if (v[21] !== null) o['distances'] = v[21];
-    if (v[22] !== null) o['filterKeys'] = v[22];
-    if (v[23] !== null) o['principal'] = v[23];
-    if (v[24] !== null) o['principalHash'] = v[24];
-    if (v[25] !== null) o['client'] = v[25];
-    if (v[26] !== null) o['statementHash'] = v[26];
-    if (v[27] !== null) o['statementText'] = v[27];
-    if (v[28] !== null) o['texts'] = v[28];
-    if (v[29] !== null) o['error'] = v[29];
-    if (v[30] !== null) o['partial'] = v[30];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[12] !== null) o['store'] = v[12];
+    if (v[13] !== null) o['documents'] = v[13];
+    if (v[14] !== null) o['agent'] = v[14];
+    if (v[15] !== null) o['endpoint'] = v[15];
+    if (v[16] !== null) o['database'] = v[16];
+    if (v[17] !== null) o['collections'] = v[17];
+    if (v[18] !== null) o['written'] = v[18];
+    if (v[19] !== null) o['operation'] = v[19];
+    if (v[20] !== null) o['command'] = v[20];
+    if (v[21] !== null) o['topK'] = v[21];
+    if (v[22] !== null) o['distances'] = v[22];
+    if (v[23] !== null) o['filterKeys'] = v[23];
+    if (v[24] !== null) o['principal'] = v[24];
+    if (v[25] !== null) o['principalHash'] = v[25];
+    if (v[26] !== null) o['client'] = v[26];
+    if (v[27] !== null) o['statementHash'] = v[27];
+    if (v[28] !== null) o['statementText'] = v[28];
+    if (v[29] !== null) o['texts'] = v[29];
+    if (v[30] !== null) o['error'] = v[30];
+    if (v[31] !== null) o['partial'] = v[31];
     return o;
   },
   'k8s.api': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null || v[17] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[18] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'k8s.api',
       ts: v[0],
@@ -517,23 +536,24 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      verb: v[10],
-      resource: v[11],
-      user: v[17],
+      verb: v[11],
+      resource: v[12],
+      user: v[18],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[12] !== null) o['subresource'] = v[12];
-    if (v[13] !== null) o['apiGroup'] = v[13];
-    if (v[14] !== null) o['namespace'] = v[14];
-    if (v[15] !== null) o['name'] = v[15];
-    if (v[16] !== null) o['nonResourceUrl'] = v[16];
-    if (v[18] !== null) o['responseCode'] = v[18];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[13] !== null) o['subresource'] = v[13];
+    if (v[14] !== null) o['apiGroup'] = v[14];
+    if (v[15] !== null) o['namespace'] = v[15];
+    if (v[16] !== null) o['name'] = v[16];
+    if (v[17] !== null) o['nonResourceUrl'] = v[17];
+    if (v[19] !== null) o['responseCode'] = v[19];
     return o;
   },
   'cloud.api': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[15] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'cloud.api',
       ts: v[0],
@@ -543,21 +563,22 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      provider: v[10],
-      service: v[11],
-      action: v[12],
-      resources: v[13],
-      principal: v[14],
+      provider: v[11],
+      service: v[12],
+      action: v[13],
+      resources: v[14],
+      principal: v[15],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[15] !== null) o['region'] = v[15];
-    if (v[16] !== null) o['errorCode'] = v[16];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[16] !== null) o['region'] = v[16];
+    if (v[17] !== null) o['errorCode'] = v[17];
     return o;
   },
   'policy.violation': (v) => {
-    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[10] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null) return undefined;
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[15] === null) return undefined;
     const o: Record<string, unknown> = {
       kind: 'policy.violation',
       ts: v[0],
@@ -567,36 +588,88 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
       comm: v[4],
       exe: v[5],
       source: v[6],
-      action: v[10],
-      operation: v[11],
-      mode: v[12],
-      policy: v[13],
-      rule: v[14],
+      action: v[11],
+      operation: v[12],
+      mode: v[13],
+      policy: v[14],
+      rule: v[15],
     };
     if (v[7] !== null) o['tid'] = v[7];
     if (v[8] !== null) o['uid'] = v[8];
     if (v[9] !== null) o['cgroupId'] = v[9];
-    if (v[15] !== null) o['family'] = v[15];
-    if (v[16] !== null) o['protocol'] = v[16];
-    if (v[17] !== null) o['daddr'] = v[17];
-    if (v[18] !== null) o['dport'] = v[18];
-    if (v[19] !== null) o['path'] = v[19];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[16] !== null) o['family'] = v[16];
+    if (v[17] !== null) o['protocol'] = v[17];
+    if (v[18] !== null) o['daddr'] = v[18];
+    if (v[19] !== null) o['dport'] = v[19];
+    if (v[20] !== null) o['path'] = v[20];
     return o;
   },
 };
 
 const RE_0 = /^\d+$/;
-const EVERY_1 = (a: unknown[]): boolean => {
+const KEYS_1: ReadonlySet<string> = new Set(["id","name"]);
+const OBJECT_2 = (x: unknown): boolean => {
+  if (x === null || typeof x !== 'object' || Array.isArray(x) || Object.getPrototypeOf(x) !== Object.prototype) return false;
+  for (const k of Object.keys(x)) if (!KEYS_1.has(k)) return false;
+  const o = x as Record<string, unknown>;
+  return ((typeof o["id"] === 'string')) && ((typeof o["name"] === 'string'));
+};
+const EVERY_3 = (a: unknown[]): boolean => {
+  for (const e of a) if (!(OBJECT_2(e))) return false;
+  return true;
+};
+const KEYS_4: ReadonlySet<string> = new Set(["toolCallId","toolName","server","modelCallId","model","ambiguous","candidates"]);
+const OBJECT_5 = (x: unknown): boolean => {
+  if (x === null || typeof x !== 'object' || Array.isArray(x) || Object.getPrototypeOf(x) !== Object.prototype) return false;
+  for (const k of Object.keys(x)) if (!KEYS_4.has(k)) return false;
+  const o = x as Record<string, unknown>;
+  return (o["toolCallId"] === undefined || ((typeof o["toolCallId"] === 'string'))) && (o["toolName"] === undefined || ((typeof o["toolName"] === 'string'))) && (o["server"] === undefined || ((typeof o["server"] === 'string'))) && (o["modelCallId"] === undefined || ((typeof o["modelCallId"] === 'string'))) && (o["model"] === undefined || ((typeof o["model"] === 'string'))) && (o["ambiguous"] === undefined || (typeof o["ambiguous"] === 'boolean')) && (o["candidates"] === undefined || ((Array.isArray(o["candidates"])) && (EVERY_3(o["candidates"] as unknown[]))));
+};
+const EVERY_6 = (a: unknown[]): boolean => {
   for (const e of a) if (!((typeof e === 'string'))) return false;
   return true;
 };
-const EVERY_2 = (a: unknown[]): boolean => {
+const EVERY_7 = (a: unknown[]): boolean => {
   for (const e of a) if (!(e === "tty" || e === "pipe" || e === "socket" || e === "file" || e === "null" || e === "other")) return false;
   return true;
 };
-const ENUM_3: ReadonlySet<unknown> = new Set(["setuid","setgid","setreuid","setregid","setresuid","setresgid","setfsuid","setfsgid","capset"]);
-const EVERY_4 = (a: unknown[]): boolean => {
+const ENUM_8: ReadonlySet<unknown> = new Set(["setuid","setgid","setreuid","setregid","setresuid","setresgid","setfsuid","setfsgid","capset"]);
+const EVERY_9 = (a: unknown[]): boolean => {
   for (const e of a) if (!((Number.isSafeInteger(e)))) return false;
+  return true;
+};
+const KEYS_10: ReadonlySet<string> = new Set(["name","description","inputSchemaHash","definitionHash"]);
+const OBJECT_11 = (x: unknown): boolean => {
+  if (x === null || typeof x !== 'object' || Array.isArray(x) || Object.getPrototypeOf(x) !== Object.prototype) return false;
+  for (const k of Object.keys(x)) if (!KEYS_10.has(k)) return false;
+  const o = x as Record<string, unknown>;
+  return ((typeof o["name"] === 'string')) && (o["description"] === undefined || ((typeof o["description"] === 'string'))) && (o["inputSchemaHash"] === undefined || ((typeof o["inputSchemaHash"] === 'string'))) && (o["definitionHash"] === undefined || ((typeof o["definitionHash"] === 'string')));
+};
+const EVERY_12 = (a: unknown[]): boolean => {
+  for (const e of a) if (!(OBJECT_11(e))) return false;
+  return true;
+};
+const KEYS_13: ReadonlySet<string> = new Set(["name","definitionHash"]);
+const OBJECT_14 = (x: unknown): boolean => {
+  if (x === null || typeof x !== 'object' || Array.isArray(x) || Object.getPrototypeOf(x) !== Object.prototype) return false;
+  for (const k of Object.keys(x)) if (!KEYS_13.has(k)) return false;
+  const o = x as Record<string, unknown>;
+  return ((typeof o["name"] === 'string')) && ((typeof o["definitionHash"] === 'string'));
+};
+const EVERY_15 = (a: unknown[]): boolean => {
+  for (const e of a) if (!(OBJECT_14(e))) return false;
+  return true;
+};
+const KEYS_16: ReadonlySet<string> = new Set(["id","name","argumentNames","argumentsHash"]);
+const OBJECT_17 = (x: unknown): boolean => {
+  if (x === null || typeof x !== 'object' || Array.isArray(x) || Object.getPrototypeOf(x) !== Object.prototype) return false;
+  for (const k of Object.keys(x)) if (!KEYS_16.has(k)) return false;
+  const o = x as Record<string, unknown>;
+  return (o["id"] === undefined || ((typeof o["id"] === 'string'))) && ((typeof o["name"] === 'string')) && (o["argumentNames"] === undefined || ((Array.isArray(o["argumentNames"])) && (EVERY_6(o["argumentNames"] as unknown[])))) && (o["argumentsHash"] === undefined || ((typeof o["argumentsHash"] === 'string')));
+};
+const EVERY_18 = (a: unknown[]): boolean => {
+  for (const e of a) if (!(OBJECT_17(e))) return false;
   return true;
 };
 
@@ -620,14 +693,15 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((typeof v[10] === 'string')) &&
-    ((Array.isArray(v[11])) && (EVERY_1(v[11] as unknown[]))) &&
-    (v[12] === null || ((typeof v[12] === 'string'))) &&
-    (v[13] === null || (typeof v[13] === 'boolean')) &&
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    ((typeof v[11] === 'string')) &&
+    ((Array.isArray(v[12])) && (EVERY_6(v[12] as unknown[]))) &&
+    (v[13] === null || ((typeof v[13] === 'string'))) &&
     (v[14] === null || (typeof v[14] === 'boolean')) &&
-    (v[15] === null || ((Array.isArray(v[15])) && (EVERY_1(v[15] as unknown[])))) &&
-    (v[16] === null || ((Array.isArray(v[16])) && ((v[16] as unknown[]).length <= 3) && (EVERY_2(v[16] as unknown[])))) &&
-    (v[17] === null || ((Number.isSafeInteger(v[17])))),
+    (v[15] === null || (typeof v[15] === 'boolean')) &&
+    (v[16] === null || ((Array.isArray(v[16])) && (EVERY_6(v[16] as unknown[])))) &&
+    (v[17] === null || ((Array.isArray(v[17])) && ((v[17] as unknown[]).length <= 3) && (EVERY_7(v[17] as unknown[])))) &&
+    (v[18] === null || ((Number.isSafeInteger(v[18])))),
   'process.fork': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -638,7 +712,8 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((Number.isSafeInteger(v[10])) && ((v[10] as number) >= 0)),
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    ((Number.isSafeInteger(v[11])) && ((v[11] as number) >= 0)),
   'process.exit': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -649,8 +724,9 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((Number.isSafeInteger(v[10]))) &&
-    (v[11] === null || ((Number.isSafeInteger(v[11])) && ((v[11] as number) >= 0))),
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    ((Number.isSafeInteger(v[11]))) &&
+    (v[12] === null || ((Number.isSafeInteger(v[12])) && ((v[12] as number) >= 0))),
   'file.open': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -661,11 +737,12 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((typeof v[10] === 'string')) &&
-    ((Number.isSafeInteger(v[11])) && ((v[11] as number) >= 0)) &&
-    (v[12] === "read" || v[12] === "write" || v[12] === "readwrite" || v[12] === "exec" || v[12] === "path") &&
-    (v[13] === null || (typeof v[13] === 'boolean')) &&
-    ((Number.isSafeInteger(v[14]))),
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    ((typeof v[11] === 'string')) &&
+    ((Number.isSafeInteger(v[12])) && ((v[12] as number) >= 0)) &&
+    (v[13] === "read" || v[13] === "write" || v[13] === "readwrite" || v[13] === "exec" || v[13] === "path") &&
+    (v[14] === null || (typeof v[14] === 'boolean')) &&
+    ((Number.isSafeInteger(v[15]))),
   'net.connect': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -676,14 +753,15 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    (v[10] === "inet" || v[10] === "inet6" || v[10] === "unix") &&
-    (v[11] === "tcp" || v[11] === "udp" || v[11] === "raw" || v[11] === "other") &&
-    ((typeof v[12] === 'string')) &&
-    ((Number.isSafeInteger(v[13])) && ((v[13] as number) >= 0) && ((v[13] as number) <= 65535)) &&
-    (v[14] === null || ((typeof v[14] === 'string'))) &&
-    (v[15] === null || ((Number.isSafeInteger(v[15])) && ((v[15] as number) >= 0) && ((v[15] as number) <= 65535))) &&
-    (v[16] === null || ((typeof v[16] === 'string'))) &&
-    ((Number.isSafeInteger(v[17]))),
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    (v[11] === "inet" || v[11] === "inet6" || v[11] === "unix") &&
+    (v[12] === "tcp" || v[12] === "udp" || v[12] === "raw" || v[12] === "other") &&
+    ((typeof v[13] === 'string')) &&
+    ((Number.isSafeInteger(v[14])) && ((v[14] as number) >= 0) && ((v[14] as number) <= 65535)) &&
+    (v[15] === null || ((typeof v[15] === 'string'))) &&
+    (v[16] === null || ((Number.isSafeInteger(v[16])) && ((v[16] as number) >= 0) && ((v[16] as number) <= 65535))) &&
+    (v[17] === null || ((typeof v[17] === 'string'))) &&
+    ((Number.isSafeInteger(v[18]))),
   'net.accept': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -694,13 +772,14 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    (v[10] === "inet" || v[10] === "inet6" || v[10] === "unix") &&
-    (v[11] === "tcp" || v[11] === "udp" || v[11] === "raw" || v[11] === "other") &&
-    ((typeof v[12] === 'string')) &&
-    ((Number.isSafeInteger(v[13])) && ((v[13] as number) >= 0) && ((v[13] as number) <= 65535)) &&
-    ((typeof v[14] === 'string')) &&
-    ((Number.isSafeInteger(v[15])) && ((v[15] as number) >= 0) && ((v[15] as number) <= 65535)) &&
-    ((Number.isSafeInteger(v[16]))),
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    (v[11] === "inet" || v[11] === "inet6" || v[11] === "unix") &&
+    (v[12] === "tcp" || v[12] === "udp" || v[12] === "raw" || v[12] === "other") &&
+    ((typeof v[13] === 'string')) &&
+    ((Number.isSafeInteger(v[14])) && ((v[14] as number) >= 0) && ((v[14] as number) <= 65535)) &&
+    ((typeof v[15] === 'string')) &&
+    ((Number.isSafeInteger(v[16])) && ((v[16] as number) >= 0) && ((v[16] as number) <= 65535)) &&
+    ((Number.isSafeInteger(v[17]))),
   'net.bind': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -711,11 +790,12 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    (v[10] === "inet" || v[10] === "inet6" || v[10] === "unix") &&
-    (v[11] === "tcp" || v[11] === "udp" || v[11] === "raw" || v[11] === "other") &&
-    ((typeof v[12] === 'string')) &&
-    ((Number.isSafeInteger(v[13])) && ((v[13] as number) >= 0) && ((v[13] as number) <= 65535)) &&
-    ((Number.isSafeInteger(v[14]))),
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    (v[11] === "inet" || v[11] === "inet6" || v[11] === "unix") &&
+    (v[12] === "tcp" || v[12] === "udp" || v[12] === "raw" || v[12] === "other") &&
+    ((typeof v[13] === 'string')) &&
+    ((Number.isSafeInteger(v[14])) && ((v[14] as number) >= 0) && ((v[14] as number) <= 65535)) &&
+    ((Number.isSafeInteger(v[15]))),
   'net.listen': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -726,12 +806,13 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    (v[10] === "inet" || v[10] === "inet6" || v[10] === "unix") &&
-    (v[11] === "tcp" || v[11] === "udp" || v[11] === "raw" || v[11] === "other") &&
-    ((typeof v[12] === 'string')) &&
-    ((Number.isSafeInteger(v[13])) && ((v[13] as number) >= 0) && ((v[13] as number) <= 65535)) &&
-    (v[14] === null || ((Number.isSafeInteger(v[14])))) &&
-    ((Number.isSafeInteger(v[15]))),
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    (v[11] === "inet" || v[11] === "inet6" || v[11] === "unix") &&
+    (v[12] === "tcp" || v[12] === "udp" || v[12] === "raw" || v[12] === "other") &&
+    ((typeof v[13] === 'string')) &&
+    ((Number.isSafeInteger(v[14])) && ((v[14] as number) >= 0) && ((v[14] as number) <= 65535)) &&
+    (v[15] === null || ((Number.isSafeInteger(v[15])))) &&
+    ((Number.isSafeInteger(v[16]))),
   'dns.query': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -742,11 +823,12 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((typeof v[10] === 'string')) &&
+    (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
-    (v[12] === null || ((typeof v[12] === 'string'))) &&
-    (v[13] === null || ((Number.isSafeInteger(v[13])) && ((v[13] as number) >= 0) && ((v[13] as number) <= 65535))) &&
-    (v[14] === null || ((Array.isArray(v[14])) && (EVERY_1(v[14] as unknown[])))),
+    ((typeof v[12] === 'string')) &&
+    (v[13] === null || ((typeof v[13] === 'string'))) &&
+    (v[14] === null || ((Number.isSafeInteger(v[14])) && ((v[14] as number) >= 0) && ((v[14] as number) <= 65535))) &&
+    (v[15] === null || ((Array.isArray(v[15])) && (EVERY_6(v[15] as unknown[])))),
   'priv.change': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -757,11 +839,12 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    (ENUM_3.has(v[10])) &&
-    (v[11] === null || ((Array.isArray(v[11])) && (EVERY_4(v[11] as unknown[])))) &&
-    (v[12] === null || ((Array.isArray(v[12])) && (EVERY_1(v[12] as unknown[])))) &&
-    (v[13] === null || ((Array.isArray(v[13])) && (EVERY_1(v[13] as unknown[])))) &&
-    ((Number.isSafeInteger(v[14]))),
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    (ENUM_8.has(v[11])) &&
+    (v[12] === null || ((Array.isArray(v[12])) && (EVERY_9(v[12] as unknown[])))) &&
+    (v[13] === null || ((Array.isArray(v[13])) && (EVERY_6(v[13] as unknown[])))) &&
+    (v[14] === null || ((Array.isArray(v[14])) && (EVERY_6(v[14] as unknown[])))) &&
+    ((Number.isSafeInteger(v[15]))),
   'ns.change': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -772,13 +855,14 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    (v[10] === "unshare" || v[10] === "setns" || v[10] === "mount" || v[10] === "umount" || v[10] === "pivot_root" || v[10] === "clone") &&
-    (v[11] === null || ((Array.isArray(v[11])) && (EVERY_1(v[11] as unknown[])))) &&
-    (v[12] === null || ((Number.isSafeInteger(v[12])))) &&
-    (v[13] === null || ((typeof v[13] === 'string'))) &&
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    (v[11] === "unshare" || v[11] === "setns" || v[11] === "mount" || v[11] === "umount" || v[11] === "pivot_root" || v[11] === "clone") &&
+    (v[12] === null || ((Array.isArray(v[12])) && (EVERY_6(v[12] as unknown[])))) &&
+    (v[13] === null || ((Number.isSafeInteger(v[13])))) &&
     (v[14] === null || ((typeof v[14] === 'string'))) &&
     (v[15] === null || ((typeof v[15] === 'string'))) &&
-    ((Number.isSafeInteger(v[16]))),
+    (v[16] === null || ((typeof v[16] === 'string'))) &&
+    ((Number.isSafeInteger(v[17]))),
   'ptrace': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -789,10 +873,11 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((Number.isSafeInteger(v[10]))) &&
-    ((typeof v[11] === 'string')) &&
-    ((Number.isSafeInteger(v[12]))) &&
-    ((Number.isSafeInteger(v[13]))),
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    ((Number.isSafeInteger(v[11]))) &&
+    ((typeof v[12] === 'string')) &&
+    ((Number.isSafeInteger(v[13]))) &&
+    ((Number.isSafeInteger(v[14]))),
   'module.load': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -803,9 +888,10 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((typeof v[10] === 'string')) &&
-    (v[11] === null || ((typeof v[11] === 'string'))) &&
-    ((Number.isSafeInteger(v[12]))),
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    ((typeof v[11] === 'string')) &&
+    (v[12] === null || ((typeof v[12] === 'string'))) &&
+    ((Number.isSafeInteger(v[13]))),
   'bpf.load': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -816,10 +902,11 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((typeof v[10] === 'string')) &&
-    (v[11] === null || ((typeof v[11] === 'string'))) &&
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    ((typeof v[11] === 'string')) &&
     (v[12] === null || ((typeof v[12] === 'string'))) &&
-    ((Number.isSafeInteger(v[13]))),
+    (v[13] === null || ((typeof v[13] === 'string'))) &&
+    ((Number.isSafeInteger(v[14]))),
   'memfd.create': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -830,9 +917,10 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((typeof v[10] === 'string')) &&
-    ((Number.isSafeInteger(v[11])) && ((v[11] as number) >= 0)) &&
-    ((Number.isSafeInteger(v[12]))),
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    ((typeof v[11] === 'string')) &&
+    ((Number.isSafeInteger(v[12])) && ((v[12] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[13]))),
   'tool.call': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -843,20 +931,71 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((typeof v[10] === 'string')) &&
+    (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
-    (v[12] === null || (v[12] === "stdio" || v[12] === "http" || v[12] === "sse" || v[12] === "in-process" || v[12] === "unknown")) &&
-    (v[13] === null || ((Array.isArray(v[13])) && (EVERY_1(v[13] as unknown[])))) &&
-    (v[14] === null || (v[14] === "ok" || v[14] === "error")) &&
-    (v[15] === null || ((Number.isFinite(v[15])) && ((v[15] as number) >= 0))) &&
-    (v[16] === null || ((typeof v[16] === 'string'))) &&
+    ((typeof v[12] === 'string')) &&
+    (v[13] === null || (v[13] === "stdio" || v[13] === "http" || v[13] === "sse" || v[13] === "in-process" || v[13] === "unknown")) &&
+    (v[14] === null || ((Array.isArray(v[14])) && (EVERY_6(v[14] as unknown[])))) &&
+    (v[15] === null || (v[15] === "ok" || v[15] === "error")) &&
+    (v[16] === null || ((Number.isFinite(v[16])) && ((v[16] as number) >= 0))) &&
     (v[17] === null || ((typeof v[17] === 'string'))) &&
     (v[18] === null || ((typeof v[18] === 'string'))) &&
     (v[19] === null || ((typeof v[19] === 'string'))) &&
-    (v[20] === null || ((Number.isSafeInteger(v[20])) && ((v[20] as number) >= 0))) &&
+    (v[20] === null || ((typeof v[20] === 'string'))) &&
     (v[21] === null || ((Number.isSafeInteger(v[21])) && ((v[21] as number) >= 0))) &&
+    (v[22] === null || ((Number.isSafeInteger(v[22])) && ((v[22] as number) >= 0))) &&
+    (v[23] === null || ((typeof v[23] === 'string'))) &&
+    (v[24] === null || (typeof v[24] === 'boolean')),
+  'tool.list': (v) =>
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
+    ((typeof v[4] === 'string')) &&
+    ((typeof v[5] === 'string')) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    ((typeof v[11] === 'string')) &&
+    ((Array.isArray(v[12])) && (EVERY_12(v[12] as unknown[]))) &&
+    (v[13] === null || (v[13] === "tools" || v[13] === "prompts" || v[13] === "resources")) &&
+    (v[14] === null || ((typeof v[14] === 'string'))) &&
+    (v[15] === null || (v[15] === "stdio" || v[15] === "http" || v[15] === "sse" || v[15] === "in-process" || v[15] === "unknown")) &&
+    (v[16] === null || ((typeof v[16] === 'string'))) &&
+    (v[17] === null || ((typeof v[17] === 'string'))) &&
+    (v[18] === null || (typeof v[18] === 'boolean')),
+  'model.call': (v) =>
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
+    ((typeof v[4] === 'string')) &&
+    ((typeof v[5] === 'string')) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    ((typeof v[11] === 'string')) &&
+    ((typeof v[12] === 'string')) &&
+    (v[13] === null || ((typeof v[13] === 'string'))) &&
+    (v[14] === null || ((typeof v[14] === 'string'))) &&
+    (v[15] === null || ((Number.isSafeInteger(v[15])) && ((v[15] as number) >= 0))) &&
+    (v[16] === null || ((Number.isSafeInteger(v[16])) && ((v[16] as number) >= 0))) &&
+    (v[17] === null || ((typeof v[17] === 'string'))) &&
+    (v[18] === null || ((typeof v[18] === 'string'))) &&
+    (v[19] === null || ((typeof v[19] === 'string'))) &&
+    (v[20] === null || ((Array.isArray(v[20])) && (EVERY_15(v[20] as unknown[])))) &&
+    (v[21] === null || ((Array.isArray(v[21])) && (EVERY_18(v[21] as unknown[])))) &&
     (v[22] === null || ((typeof v[22] === 'string'))) &&
-    (v[23] === null || (typeof v[23] === 'boolean')),
+    (v[23] === null || ((Number.isSafeInteger(v[23])))) &&
+    (v[24] === null || (typeof v[24] === 'boolean')) &&
+    (v[25] === null || ((Number.isFinite(v[25])) && ((v[25] as number) >= 0))) &&
+    (v[26] === null || ((Number.isSafeInteger(v[26])) && ((v[26] as number) >= 0))) &&
+    (v[27] === null || ((Number.isSafeInteger(v[27])) && ((v[27] as number) >= 0))) &&
+    (v[28] === null || ((typeof v[28] === 'string'))) &&
+    (v[29] === null || ((typeof v[29] === 'string'))) &&
+    (v[30] === null || (typeof v[30] === 'boolean')),
   'retrieval': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -867,27 +1006,28 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((typeof v[10] === 'string')) &&
-    (v[11] === null || ((typeof v[11] === 'string'))) &&
-    (v[12] === null || ((Number.isSafeInteger(v[12])) && ((v[12] as number) >= 0))) &&
-    (v[13] === null || ((typeof v[13] === 'string'))) &&
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    ((typeof v[11] === 'string')) &&
+    (v[12] === null || ((typeof v[12] === 'string'))) &&
+    (v[13] === null || ((Number.isSafeInteger(v[13])) && ((v[13] as number) >= 0))) &&
     (v[14] === null || ((typeof v[14] === 'string'))) &&
     (v[15] === null || ((typeof v[15] === 'string'))) &&
-    (v[16] === null || ((Array.isArray(v[16])) && (EVERY_1(v[16] as unknown[])))) &&
-    (v[17] === null || ((Array.isArray(v[17])) && (EVERY_1(v[17] as unknown[])))) &&
-    (v[18] === null || (v[18] === "query" || v[18] === "upsert" || v[18] === "delete" || v[18] === "admin")) &&
-    (v[19] === null || ((typeof v[19] === 'string'))) &&
-    (v[20] === null || ((Number.isSafeInteger(v[20])) && ((v[20] as number) >= 0))) &&
-    (v[21] === null || ((Array.isArray(v[21])) && (EVERY_1(v[21] as unknown[])))) &&
-    (v[22] === null || ((Array.isArray(v[22])) && (EVERY_1(v[22] as unknown[])))) &&
-    (v[23] === null || ((typeof v[23] === 'string'))) &&
+    (v[16] === null || ((typeof v[16] === 'string'))) &&
+    (v[17] === null || ((Array.isArray(v[17])) && (EVERY_6(v[17] as unknown[])))) &&
+    (v[18] === null || ((Array.isArray(v[18])) && (EVERY_6(v[18] as unknown[])))) &&
+    (v[19] === null || (v[19] === "query" || v[19] === "upsert" || v[19] === "delete" || v[19] === "admin")) &&
+    (v[20] === null || ((typeof v[20] === 'string'))) &&
+    (v[21] === null || ((Number.isSafeInteger(v[21])) && ((v[21] as number) >= 0))) &&
+    (v[22] === null || ((Array.isArray(v[22])) && (EVERY_6(v[22] as unknown[])))) &&
+    (v[23] === null || ((Array.isArray(v[23])) && (EVERY_6(v[23] as unknown[])))) &&
     (v[24] === null || ((typeof v[24] === 'string'))) &&
     (v[25] === null || ((typeof v[25] === 'string'))) &&
     (v[26] === null || ((typeof v[26] === 'string'))) &&
     (v[27] === null || ((typeof v[27] === 'string'))) &&
-    (v[28] === null || ((Array.isArray(v[28])) && (EVERY_1(v[28] as unknown[])))) &&
-    (v[29] === null || ((typeof v[29] === 'string'))) &&
-    (v[30] === null || (typeof v[30] === 'boolean')),
+    (v[28] === null || ((typeof v[28] === 'string'))) &&
+    (v[29] === null || ((Array.isArray(v[29])) && (EVERY_6(v[29] as unknown[])))) &&
+    (v[30] === null || ((typeof v[30] === 'string'))) &&
+    (v[31] === null || (typeof v[31] === 'boolean')),
   'k8s.api': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -898,15 +1038,16 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    ((typeof v[10] === 'string')) &&
+    (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
-    (v[12] === null || ((typeof v[12] === 'string'))) &&
+    ((typeof v[12] === 'string')) &&
     (v[13] === null || ((typeof v[13] === 'string'))) &&
     (v[14] === null || ((typeof v[14] === 'string'))) &&
     (v[15] === null || ((typeof v[15] === 'string'))) &&
     (v[16] === null || ((typeof v[16] === 'string'))) &&
-    ((typeof v[17] === 'string')) &&
-    (v[18] === null || ((Number.isSafeInteger(v[18])))),
+    (v[17] === null || ((typeof v[17] === 'string'))) &&
+    ((typeof v[18] === 'string')) &&
+    (v[19] === null || ((Number.isSafeInteger(v[19])))),
   'cloud.api': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -917,13 +1058,14 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    (v[10] === "aws" || v[10] === "gcp" || v[10] === "azure") &&
-    ((typeof v[11] === 'string')) &&
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    (v[11] === "aws" || v[11] === "gcp" || v[11] === "azure") &&
     ((typeof v[12] === 'string')) &&
-    ((Array.isArray(v[13])) && (EVERY_1(v[13] as unknown[]))) &&
-    ((typeof v[14] === 'string')) &&
-    (v[15] === null || ((typeof v[15] === 'string'))) &&
-    (v[16] === null || ((typeof v[16] === 'string'))),
+    ((typeof v[13] === 'string')) &&
+    ((Array.isArray(v[14])) && (EVERY_6(v[14] as unknown[]))) &&
+    ((typeof v[15] === 'string')) &&
+    (v[16] === null || ((typeof v[16] === 'string'))) &&
+    (v[17] === null || ((typeof v[17] === 'string'))),
   'policy.violation': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
@@ -934,14 +1076,15 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
     (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
-    (v[10] === "would-block" || v[10] === "blocked" || v[10] === "killed") &&
-    (v[11] === "connect" || v[11] === "sendmsg" || v[11] === "exec") &&
-    (v[12] === "monitor" || v[12] === "enforce") &&
-    ((typeof v[13] === 'string')) &&
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    (v[11] === "would-block" || v[11] === "blocked" || v[11] === "killed") &&
+    (v[12] === "connect" || v[12] === "sendmsg" || v[12] === "exec") &&
+    (v[13] === "monitor" || v[13] === "enforce") &&
     ((typeof v[14] === 'string')) &&
-    (v[15] === null || (v[15] === "ipv4" || v[15] === "ipv6")) &&
-    (v[16] === null || (v[16] === "tcp" || v[16] === "udp" || v[16] === "other")) &&
-    (v[17] === null || ((typeof v[17] === 'string'))) &&
-    (v[18] === null || ((Number.isSafeInteger(v[18])) && ((v[18] as number) >= 0) && ((v[18] as number) <= 65535))) &&
-    (v[19] === null || ((typeof v[19] === 'string'))),
+    ((typeof v[15] === 'string')) &&
+    (v[16] === null || (v[16] === "ipv4" || v[16] === "ipv6")) &&
+    (v[17] === null || (v[17] === "tcp" || v[17] === "udp" || v[17] === "other")) &&
+    (v[18] === null || ((typeof v[18] === 'string'))) &&
+    (v[19] === null || ((Number.isSafeInteger(v[19])) && ((v[19] as number) >= 0) && ((v[19] as number) <= 65535))) &&
+    (v[20] === null || ((typeof v[20] === 'string'))),
 };

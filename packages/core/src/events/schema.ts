@@ -21,6 +21,41 @@ export type EventOrigin = z.infer<typeof EventOriginSchema>;
 const int = () => z.number().int();
 const port = () => z.number().int().min(0).max(65535);
 
+/**
+ * What caused an event: the tool call whose execution it belongs to and the
+ * model response that asked for that call. Attribution sets it from the
+ * events' order and the process tree: an MCP server's events between a
+ * `tools/call` request and its response; an agent's events between a model
+ * response that returned tool calls and the agent's next model request.
+ *
+ * @example
+ * ```ts
+ * import { EventCauseSchema } from '@vigil/core';
+ *
+ * EventCauseSchema.parse({ toolCallId: 'call_1', toolName: 'shell', modelCallId: 'model:42:1700000000000000000' });
+ * ```
+ */
+export const EventCauseSchema = z.object({
+  /** The tool call's id: the model's tool-call id (local tools), or the MCP JSON-RPC request id. */
+  toolCallId: z.string().optional(),
+  toolName: z.string().optional(),
+  /** The MCP server that ran the call (`tool.call`'s `server`); absent for the agent's own tools. */
+  server: z.string().optional(),
+  /** The model call whose response asked for the tool call (see `modelCallIdOf`). */
+  modelCallId: z.string().optional(),
+  /** The model named by that response. */
+  model: z.string().optional(),
+  /**
+   * Several tool calls were pending at once in the same process tree: the
+   * event belongs to one of `candidates`, and `toolCallId`/`toolName` are absent.
+   */
+  ambiguous: z.boolean().optional(),
+  /** The pending tool calls when ambiguous: `id` (may be empty) and name of each. */
+  candidates: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
+});
+/** @see {@link EventCauseSchema} */
+export type EventCause = z.infer<typeof EventCauseSchema>;
+
 /** Fields every event carries. */
 export const EnvelopeSchema = z.object({
   /** Wall-clock time in nanoseconds since the Unix epoch (a JS number: exact to ~0.25 µs). */
@@ -40,6 +75,11 @@ export const EnvelopeSchema = z.object({
   uid: int().nonnegative().optional(),
   /** cgroup v2 id as a decimal string. */
   cgroupId: z.string().regex(/^\d+$/).optional(),
+  /**
+   * The tool call this event happened on behalf of, when attribution placed it
+   * (set by the pipeline's `CallAttributionEnricher`, not by sources).
+   */
+  cause: EventCauseSchema.optional(),
 });
 /** @see {@link EnvelopeSchema} */
 export type Envelope = z.infer<typeof EnvelopeSchema>;

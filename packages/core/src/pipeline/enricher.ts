@@ -11,7 +11,10 @@ import type { EventOf, VigilEvent } from '../events/schema.js';
  */
 export interface Enricher {
   readonly name: string;
+  /** Enriches a batch in place; an enricher that orders events may hold some back (removing them) and release them in a later batch. */
   enrich(batch: VigilEvent[]): void;
+  /** When the source ends: the events still held, in order (enrichers that hold none omit it). */
+  flush?(): VigilEvent[];
 }
 
 /** Options for {@link DnsEnricher}. */

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import { CallAttributionEnricher, type CallAttributionOptions } from '../attribution/enricher.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import type { Finding } from '../findings/finding.js';
@@ -61,6 +62,12 @@ export interface VigilOptions {
   readonly source: EventSource;
   readonly enrichers?: readonly Enricher[];
   readonly consumers?: readonly Consumer[];
+  /**
+   * Attribution of events to the tool calls that caused them (a
+   * {@link CallAttributionEnricher} after the process tree, unless the
+   * enrichers hold one): on by default; `false` leaves it out.
+   */
+  readonly attribution?: CallAttributionOptions | false;
 }
 
 /**
@@ -99,6 +106,12 @@ export class Vigil extends EventEmitter<VigilEvents> {
       this.#enrichers.push(tree);
     }
     this.processes = tree;
+    if (options.attribution !== false && !this.#enrichers.some((e) => e instanceof CallAttributionEnricher))
+      this.#enrichers.splice(
+        this.#enrichers.indexOf(tree) + 1,
+        0,
+        new CallAttributionEnricher(tree, options.attribution ?? {}),
+      );
     this.#consumers = [...(options.consumers ?? [])];
   }
 
@@ -127,15 +140,17 @@ export class Vigil extends EventEmitter<VigilEvents> {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for (const c of this.#consumers) await this.#guard(c.name, () => c.start?.(ctx));
-      for await (const batch of this.source) {
-        if (options.signal?.aborted) break;
-        for (const e of this.#enrichers) {
+      const deliver = async (batch: VigilEvent[], from: number): Promise<void> => {
+        for (let i = from; i < this.#enrichers.length; i++) {
+          const e = this.#enrichers[i]!;
           try {
             e.enrich(batch);
           } catch (cause) {
             this.#fail(`enricher ${e.name}`, cause);
           }
         }
+        // An enricher that orders events may have held the whole batch back.
+        if (batch.length === 0) return;
         events += batch.length;
         batches++;
         this.emit('batch', batch);
@@ -144,7 +159,27 @@ export class Vigil extends EventEmitter<VigilEvents> {
           const r = this.#guard(c.name, () => c.onBatch(batch, ctx));
           if (r !== undefined) await r;
         }
+      };
+      let aborted = false;
+      for await (const batch of this.source) {
+        if (options.signal?.aborted) {
+          aborted = true;
+          break;
+        }
+        await deliver(batch, 0);
       }
+      // What enrichers still hold goes through the enrichers after them, then to the consumers.
+      if (!aborted && !options.signal?.aborted)
+        for (const [i, e] of this.#enrichers.entries()) {
+          if (e.flush === undefined) continue;
+          let rest: VigilEvent[] = [];
+          try {
+            rest = e.flush();
+          } catch (cause) {
+            this.#fail(`enricher ${e.name}`, cause);
+          }
+          if (rest.length > 0) await deliver(rest, i + 1);
+        }
       for (const c of this.#consumers) await this.#guard(c.name, () => c.finish?.(ctx));
     } finally {
       options.signal?.removeEventListener('abort', onAbort);

@@ -31,7 +31,12 @@ describe('Vigil facade', () => {
     const seen: number[] = [];
     const c: Consumer = { name: 'c', onBatch: (b) => void seen.push(...b.map((e) => e.ts)) };
     const events = sampleEvents(2500);
-    const vigil = new Vigil({ source: new MemorySource(events, { batchSize: 1000 }), consumers: [c] });
+    // Batch mechanics alone: the attribution stage would hold this agent workload's events to order them.
+    const vigil = new Vigil({
+      source: new MemorySource(events, { batchSize: 1000 }),
+      consumers: [c],
+      attribution: false,
+    });
     let batches = 0;
     vigil.on('batch', () => batches++);
     const summary = await vigil.run();
@@ -74,6 +79,7 @@ describe('Vigil facade', () => {
     const vigil = new Vigil({
       source: new MemorySource(sampleEvents(30), { batchSize: 10 }),
       consumers: [bad, badAsync, ok],
+      attribution: false,
     });
     const errors: VigilError[] = [];
     vigil.on('error', (e) => errors.push(e));

@@ -16,10 +16,25 @@ const PRIVATE_DATA = /^\/(home|root|data|srv|mnt|var\/lib)\//;
 const SECRET_ACTIONS =
   /^(GetSecretValue|BatchGetSecretValue|GetParameter|GetParameters|GetParametersByPath|Decrypt|GetObject|AccessSecretVersion)$/;
 
+// The tool call attribution placed an event in (`cause`), when it did.
+function inCall(ev: VigilEvent): string {
+  const c = ev.cause;
+  if (c === undefined || ev.kind === 'tool.call') return '';
+  if (c.ambiguous === true)
+    return ` (in one of the tool calls ${(c.candidates ?? []).map((x) => `${x.name} ${x.id}`).join(', ')})`;
+  return c.toolName !== undefined
+    ? ` (in tool call ${c.toolName}${c.toolCallId ? ` ${c.toolCallId}` : ''})`
+    : '';
+}
+
 function describe(ev: VigilEvent): string {
+  return describeEvent(ev) + inCall(ev);
+}
+
+function describeEvent(ev: VigilEvent): string {
   switch (ev.kind) {
     case 'tool.call':
-      return `tool ${ev.server}/${ev.tool}`;
+      return `tool ${ev.server}/${ev.tool}${ev.callId !== undefined && ev.cause?.modelCallId !== undefined ? ` (call ${ev.callId})` : ''}`;
     case 'retrieval':
       return `retrieval from ${ev.dataSource}`;
     case 'file.open':
@@ -108,9 +123,16 @@ export const injectionToExfiltration = defineSequenceRule({
       match: (ev, ctx) => newPeer(ev, ctx),
     }),
   ],
-  subject: (events) => describe(events[2]!),
-  summarize: (events) =>
-    `after ${describe(events[0]!)}, the agent read ${describe(events[1]!)} and connected to ${describe(events[2]!)} — none of which it did while learning`,
+  subject: (events) => describeEvent(events[2]!),
+  summarize: (events) => {
+    // Attributed from the kernel: the model response that asked for the tool call leads the chain.
+    const cause = events[0]!.kind === 'tool.call' ? events[0]!.cause : undefined;
+    const from =
+      cause?.modelCallId !== undefined
+        ? `after a model response${cause.model ? ` (${cause.model})` : ''} asked for ${describe(events[0]!)}`
+        : `after ${describe(events[0]!)}`;
+    return `${from}, the agent read ${describe(events[1]!)} and connected to ${describe(events[2]!)} — none of which it did while learning`;
+  },
 });
 
 /** Chain 2: prompt-driven privilege traversal. */
@@ -156,7 +178,7 @@ export const privilegeTraversal = defineSequenceRule({
       match: (ev, ctx) => !ctx.baseline!.seen(ev),
     }),
   ],
-  subject: (events) => describe(events[1]!),
+  subject: (events) => describeEvent(events[1]!),
   summarize: (events) =>
     `the agent obtained credentials (${describe(events[0]!)}) and then made an API call it never made while learning (${describe(events[1]!)})`,
 });
@@ -236,7 +258,7 @@ export const agentEscape = defineSequenceRule({
       },
     }),
   ],
-  subject: (events) => `${describe(events[0]!)}→${events[1]!.kind}`,
+  subject: (events) => `${describeEvent(events[0]!)}→${events[1]!.kind}`,
   summarize: (events) =>
     `${describe(events[0]!)} (pid ${events[0]!.pid}) was spawned in the workload and its process tree then performed ${describe(events[1]!)} (pid ${events[1]!.pid})`,
 });
@@ -312,7 +334,7 @@ export const agenticSupplyChain = defineSequenceRule({
       },
     }),
   ],
-  subject: (events) => describe(events[0]!),
+  subject: (events) => describeEvent(events[0]!),
   summarize: (events) =>
     `${events[0]!.kind === 'tool.list' ? `the tool definitions of ${(events[0] as EventOf<'tool.list'>).server} changed after approval` : `unsafe model file ${describe(events[0]!)} was loaded`}, then the workload did something never seen while learning: ${describe(events[1]!)}`,
 });
