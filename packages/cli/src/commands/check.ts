@@ -1,9 +1,9 @@
 import {
   BaselineSet,
   type CheckDetector,
+  type Consumer,
   checkCaptures,
   describeCaptureIntegrity,
-  type Consumer,
   readBaselines,
   VigilError,
   type VigilEvent,
