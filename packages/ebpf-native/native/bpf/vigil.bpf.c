@@ -1087,8 +1087,9 @@ static __always_inline bool pl_classify(int fd, bool ingress, struct pl_target *
 /*
  * The first bytes of a stream decide whether it is read further: a TLS record
  * header means ciphertext (the uprobes see its plaintext); what cannot start
- * an HTTP/1.x message or a JSON text (a database's binary protocol, a shell
- * pipeline's text) is sent once, for the decoder to count, and not copied again.
+ * an HTTP/1.x message, a JSON text or a PostgreSQL conversation (another
+ * binary protocol, a shell pipeline's text) is sent once, for the decoder to
+ * count, and not copied again.
  */
 static __always_inline __u32 pl_first_state(const __u8 *data, __u32 used, __u8 transport)
 {
@@ -1096,6 +1097,15 @@ static __always_inline __u32 pl_first_state(const __u8 *data, __u32 used, __u8 t
 	if (transport == VIGIL_PL_TCP && used >= 3 && b0 >= 0x14 && b0 <= 0x17 && b1 == 0x03)
 		return PL_STATE_TLS;
 	if ((b0 >= 'A' && b0 <= 'Z') || b0 == '{' || b0 == '[' || b0 == ' ' || b0 == '\t' || b0 == '\r' || b0 == '\n')
+		return PL_STATE_PLAIN;
+	/*
+	 * PostgreSQL's first message: a 4-byte length, then protocol 3.0 (a startup
+	 * message) or the SSLRequest / GSSENCRequest codes. The retrieval decoder
+	 * reads the whole conversation; after an accepted SSLRequest the decoder
+	 * counts the TLS that follows.
+	 */
+	if (used >= 8 && b0 == 0 && ((data[4] == 0x00 && data[5] == 0x03 && data[6] == 0x00 && data[7] == 0x00) ||
+				     (data[4] == 0x04 && data[5] == 0xd2 && data[6] == 0x16 && (data[7] == 0x2f || data[7] == 0x30))))
 		return PL_STATE_PLAIN;
 	return PL_STATE_IGNORED;
 }
