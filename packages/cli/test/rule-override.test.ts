@@ -88,4 +88,38 @@ describe('vigil check --rule-override', () => {
     const help = await runCli(['check', '--help']);
     expect(help.stdout).toMatch(/--rule-override/);
   });
+
+  it('overrides drift rules too; a drift finding a critical behaviour lifts keeps the lift until that rule is overridden', async () => {
+    const check = async (...overrides: string[]) => {
+      const r = await runCli([
+        'check',
+        '--baseline',
+        baseline,
+        capture,
+        '--format',
+        'json',
+        ...overrides.flatMap((o) => ['--rule-override', o]),
+      ]);
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.stdout) as Out).findings;
+    };
+    const before = await check();
+    const plainDrift = before.find(
+      (f) => f.ruleId.startsWith('vigil.drift.') && f.severity !== 'low' && f.severity !== 'critical',
+    );
+    if (plainDrift === undefined) throw new Error(`no drift finding to override: ${JSON.stringify(before)}`);
+    const lowered = (await check(`${plainDrift.ruleId}=low`)).filter((f) => f.ruleId === plainDrift.ruleId);
+    expect(lowered.length).toBeGreaterThan(0);
+    expect(lowered.every((f) => f.severity === 'low')).toBe(true);
+
+    const lifted = before.find((f) => f.ruleId.startsWith('vigil.drift.') && f.severity === 'critical');
+    if (lifted === undefined) throw new Error(`no critical drift finding: ${JSON.stringify(before)}`);
+    const alone = (await check(`${lifted.ruleId}=low`)).filter((f) => f.ruleId === lifted.ruleId);
+    expect(alone.some((f) => f.severity === 'critical')).toBe(true);
+    const both = (await check(`${lifted.ruleId}=low`, 'vigil.critical.*=low')).filter(
+      (f) => f.ruleId === lifted.ruleId,
+    );
+    expect(both.length).toBeGreaterThan(0);
+    expect(both.every((f) => f.severity === 'low')).toBe(true);
+  });
 });

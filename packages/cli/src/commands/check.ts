@@ -112,6 +112,8 @@ export const checkCommand: Command = {
     '--exceptions FILE adds allowlist entries (JSON, per rule and workload); --no-builtin-rules runs only --rules packs.',
     '--rule-override ID=SEVERITY sets the severity a rule reports at, ID=off turns it off (ID a rule id or a glob',
     'such as vigil.drift.file.*; repeat the option for more; an ID that names no rule of the packs is an error).',
+    'A critical behaviour (vigil.critical.*) lifts the drift findings of its event to its own severity: to lower',
+    'such a finding, override the critical rule as well.',
     'A workload with no baseline of its own gets an info finding naming the nearest baselines (same program,',
     'alike name) and why; --use-baseline SUBJECT checks every such workload against that baseline.',
     '--otel SPANS merges OTel GenAI spans (OTLP/JSON, one export per line or a whole file) into the captures’',

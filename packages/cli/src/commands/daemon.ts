@@ -14,7 +14,7 @@ import { type DaemonSink, FleetPublisher, JsonLinesSink, NodeDaemon } from '@vig
 import { builtinPacks, loadExceptions, loadRulePacks } from '@vigil/rules';
 import type { Command } from '../command.js';
 import { VERSION } from '../version.js';
-import { parseDurationSec, stabilityFromFlags } from './learn.js';
+import { parseDurationSec, STABILITY_OPTIONS, stabilityFromFlags } from './learn.js';
 
 const SIZE = /^(\d+)([kmg]i?b?)?$/i;
 const SIZE_UNITS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
@@ -90,13 +90,7 @@ export const daemonCommand: Command = {
     rules: { type: 'string', multiple: true },
     exceptions: { type: 'string' },
     'no-builtin-rules': { type: 'boolean' },
-    'min-observations': { type: 'string' },
-    'min-duration': { type: 'string' },
-    'max-duration': { type: 'string' },
-    'novelty-rate': { type: 'string' },
-    window: { type: 'string' },
-    'min-runs': { type: 'string' },
-    'quiet-runs': { type: 'string' },
+    ...STABILITY_OPTIONS,
   },
   bareValues: { kubelet: '' },
   optionHelp: {

@@ -54,6 +54,17 @@ function num(
   return n;
 }
 
+/** The flags of the stability policy, shared by `learn` and `daemon` (read by {@link stabilityFromFlags}). */
+export const STABILITY_OPTIONS = {
+  'min-observations': { type: 'string' },
+  'min-duration': { type: 'string' },
+  'max-duration': { type: 'string' },
+  'novelty-rate': { type: 'string' },
+  window: { type: 'string' },
+  'min-runs': { type: 'string' },
+  'quiet-runs': { type: 'string' },
+} as const;
+
 /** The stability policy the `learn` flags describe. */
 export function stabilityFromFlags(values: Readonly<Record<string, unknown>>): StabilityPolicy {
   const p: { -readonly [K in keyof StabilityPolicy]: StabilityPolicy[K] } = { ...DEFAULT_STABILITY };
@@ -129,13 +140,7 @@ export const learnCommand: Command = {
     merge: { type: 'string' },
     generalisation: { type: 'string' },
     store: { type: 'string' },
-    'min-observations': { type: 'string' },
-    'min-duration': { type: 'string' },
-    'max-duration': { type: 'string' },
-    'novelty-rate': { type: 'string' },
-    window: { type: 'string' },
-    'min-runs': { type: 'string' },
-    'quiet-runs': { type: 'string' },
+    ...STABILITY_OPTIONS,
     'mark-stable': { type: 'boolean' },
     'no-dns': { type: 'boolean' },
     'fail-on': { type: 'string' },
