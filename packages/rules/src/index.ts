@@ -83,7 +83,11 @@ export { builtinPacks } from './packs/builtin.js';
 export { driftPack } from './packs/drift/index.js';
 export { ragPack } from './packs/rag/index.js';
 export { runtimePack } from './packs/runtime/index.js';
-export type { BuildAdvisorySetOptions } from './scanners/advisories/build.js';
+export type {
+  AdvisoryDocument,
+  AdvisorySetBuild,
+  BuildAdvisorySetOptions,
+} from './scanners/advisories/build.js';
 export { AI_FRAMEWORK_PACKAGES, buildAdvisorySet } from './scanners/advisories/build.js';
 export { cvss3BaseScore, severityOfCvss } from './scanners/advisories/cvss.js';
 export type { AdvisoryEcosystem, AdvisoryMatch } from './scanners/advisories/match.js';
@@ -96,10 +100,16 @@ export {
   DEPENDENCY_ADVISORY,
   packageReachability,
 } from './scanners/advisories/scanner.js';
-export type { AdvisorySet, OsvAdvisory, OsvRangeEvent } from './scanners/advisories/schema.js';
+export type {
+  AdvisorySet,
+  AdvisorySourceFile,
+  OsvAdvisory,
+  OsvRangeEvent,
+} from './scanners/advisories/schema.js';
 export {
   ADVISORY_SET_SCHEMA_VERSION,
   AdvisorySetSchema,
+  AdvisorySourceFileSchema,
   OsvAdvisorySchema,
 } from './scanners/advisories/schema.js';
 export { shippedAdvisories } from './scanners/advisories/shipped.js';

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ObservedUseDocument, severityRank } from '@vigil/core';
@@ -154,27 +155,82 @@ describe('the shipped advisory set', () => {
     const index = new AdvisoryIndex(shippedAdvisories().advisories);
     expect(index.match('pypi', 'torch', '1.12.0').map((m) => m.advisory.id)).toEqual(['PYSEC-2022-43015']);
     expect(index.match('pypi', 'torch', '1.13.1')).toEqual([]);
-    expect(
-      index
-        .match('pypi', 'LangChain', '0.0.131')
-        .map((m) => m.advisory.id)
-        .sort(),
-    ).toEqual(['GHSA-fprp-p869-w6q2', 'PYSEC-2024-43']);
-    expect(index.match('pypi', 'langchain', '0.0.132').map((m) => m.advisory.id)).toEqual(['PYSEC-2024-43']);
-    expect(index.match('pypi', 'langchain_core', '0.1.10').map((m) => m.advisory.id)).toEqual([
-      'PYSEC-2024-45',
-    ]);
-    expect(
-      index
-        .match('pypi', 'Llama_Index', '0.7.13')
-        .map((m) => m.advisory.id)
-        .sort(),
-    ).toEqual(['PYSEC-2023-148', 'PYSEC-2024-12']);
+    const at = (name: string, v: string) => index.match('pypi', name, v).map((m) => m.advisory.id);
+    expect(at('LangChain', '0.0.131')).toEqual(
+      expect.arrayContaining(['GHSA-fprp-p869-w6q2', 'PYSEC-2024-43']),
+    );
+    expect(at('langchain', '0.0.132')).not.toContain('GHSA-fprp-p869-w6q2');
+    expect(at('langchain', '0.0.132')).toContain('PYSEC-2024-43');
+    expect(at('langchain', '0.1.11')).toEqual([]);
+    expect(at('langchain_core', '0.1.10')).toEqual(['PYSEC-2024-45']);
+    expect(at('Llama_Index', '0.7.13').sort()).toEqual(['PYSEC-2023-148', 'PYSEC-2024-12']);
     expect(index.match('pypi', 'transformers', '4.37.2')[0]?.severity).toBe('low');
     expect(
       index.match('pypi', 'llama-index', '0.7.0').find((m) => m.advisory.id === 'PYSEC-2023-148')?.severity,
     ).toBe('critical');
     expect(index.match('npm', 'torch', '1.12.0')).toEqual([]);
+  });
+
+  it('every entry names the file it was read from, and the ranges it carries decide: a bound that is affected matches, a fixed version does not', () => {
+    const set = shippedAdvisories();
+    const index = new AdvisoryIndex(set.advisories);
+    let affectedChecks = 0;
+    let fixedChecks = 0;
+    for (const a of set.advisories) {
+      const src = a.transcribed_from;
+      expect(src, a.id).toBeDefined();
+      expect(src!.commit, a.id).toMatch(/^[0-9a-f]{40}$/);
+      expect(src!.path, a.id).toContain(a.id);
+      expect(['github/advisory-database', 'pypa/advisory-database']).toContain(src!.repository);
+      for (const aff of a.affected) {
+        const eco = aff.package.ecosystem === 'npm' ? 'npm' : 'pypi';
+        const ranges = (aff.ranges ?? []).filter((r) => r.type !== 'GIT');
+        const inAny = (v: string) => ranges.some((r) => inOsvRange(eco, v, r.events) === true);
+        const ids = (v: string) => index.match(eco, aff.package.name, v).map((m) => m.advisory.id);
+        for (const r of ranges)
+          for (const e of r.events) {
+            const bound =
+              'introduced' in e ? e.introduced : 'last_affected' in e ? e.last_affected : undefined;
+            if (bound !== undefined && bound !== '0') {
+              expect(inOsvRange(eco, bound, r.events), `${a.id} ${bound}`).toBe(true);
+              expect(ids(bound), `${a.id} ${aff.package.name} ${bound}`).toContain(a.id);
+              affectedChecks++;
+            }
+            if ('fixed' in e) {
+              expect(inOsvRange(eco, e.fixed, r.events), `${a.id} ${e.fixed}`).toBe(false);
+              if (!inAny(e.fixed)) expect(ids(e.fixed), `${a.id} fixed ${e.fixed}`).not.toContain(a.id);
+              fixedChecks++;
+            }
+          }
+      }
+    }
+    // Ranges that start at 0 only have a fixed bound; every entry has at least one bound checked.
+    expect(fixedChecks + affectedChecks).toBeGreaterThanOrEqual(set.advisories.length);
+  });
+
+  it('covers the AI packages it is meant to, and counts per ecosystem', () => {
+    const byEco = new Map<string, Set<string>>();
+    for (const a of shippedAdvisories().advisories)
+      for (const f of a.affected) {
+        const s = byEco.get(f.package.ecosystem) ?? new Set<string>();
+        s.add(a.id);
+        byEco.set(f.package.ecosystem, s);
+      }
+    expect(byEco.get('PyPI')?.size).toBeGreaterThanOrEqual(40);
+    const names = new Set(
+      shippedAdvisories().advisories.flatMap((a) => a.affected.map((f) => f.package.name)),
+    );
+    for (const n of [
+      'langchain',
+      'langchain-core',
+      'langchain-experimental',
+      'llama-index',
+      'transformers',
+      'torch',
+      'mlflow',
+      'gradio',
+    ])
+      expect(names, n).toContain(n);
   });
 
   it('an advisory without a rating or CVSS vector is medium', () => {
@@ -348,6 +404,95 @@ describe('refreshing the set from OSV files', () => {
     );
     expect(set.advisories).toEqual([...base.advisories].sort((a, b) => a.id.localeCompare(b.id)));
   });
+
+  it('keeps one entry per advisory and package: a PYSEC twin of a GHSA is left out, one CVE in two packages is two, a range that never closes is dropped', () => {
+    const ghsa = shippedAdvisories().advisories.find((a) => a.id === 'GHSA-fprp-p869-w6q2')!;
+    const twin = {
+      id: 'PYSEC-2023-18',
+      modified: '2023-05-04T03:49:46Z',
+      aliases: ['CVE-2023-29374'],
+      affected: [
+        {
+          package: { ecosystem: 'PyPI', name: 'langchain' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '0.0.132' }] }],
+        },
+      ],
+    };
+    const sibling = {
+      ...twin,
+      id: 'PYSEC-2099-1',
+      affected: [{ ...twin.affected[0]!, package: { ecosystem: 'PyPI', name: 'langchain-core' } }],
+    };
+    const open = {
+      id: 'PYSEC-2099-2',
+      modified: '2024-01-01T00:00:00Z',
+      affected: [
+        {
+          package: { ecosystem: 'PyPI', name: 'llama-index-core' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }],
+          versions: ['0.10.0'],
+        },
+      ],
+    };
+    const source = {
+      repository: 'pypa/advisory-database',
+      path: 'vulns/langchain-core/PYSEC-2099-1.yaml',
+      commit: 'a'.repeat(40),
+    };
+    const out = buildAdvisorySet({ ...shippedAdvisories(), advisories: [ghsa] }, [
+      { name: 'twin.yaml', doc: twin },
+      { name: 'sibling.yaml', doc: sibling, source },
+      { name: 'open.yaml', doc: open },
+    ]);
+    expect([out.added, out.duplicates, out.open]).toEqual([
+      ['PYSEC-2099-1'],
+      ['PYSEC-2023-18'],
+      ['PYSEC-2099-2'],
+    ]);
+    expect(out.set.advisories.find((a) => a.id === 'PYSEC-2099-1')?.transcribed_from).toEqual(source);
+  });
+
+  it('refresh.ts rebuilds a set from a git repository of OSV files and records each file and its commit', () => {
+    const repo = join(dir, 'osv-repo');
+    const torch = shippedAdvisories().advisories.find((a) => a.id === 'PYSEC-2022-43015')!;
+    const { transcribed_from: _, ...plain } = torch;
+    put(repo, 'vulns/torch/PYSEC-2022-43015.json', plain);
+    put(repo, 'vulns/requests/PYSEC-2099-9.json', {
+      ...plain,
+      id: 'PYSEC-2099-9',
+      affected: [{ package: { ecosystem: 'PyPI', name: 'requests' } }],
+    });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+        encoding: 'utf8',
+      }).trim();
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'osv');
+    const head = git('rev-parse', 'HEAD');
+    const set = join(dir, 'set.json');
+    writeFileSync(set, JSON.stringify({ ...shippedAdvisories(), advisories: [] }));
+    const out = execFileSync(
+      resolve('scripts/ts'),
+      [
+        resolve('scripts/advisories/refresh.ts'),
+        '--set',
+        set,
+        '--git',
+        join(repo, '.git'),
+        '--repository',
+        'pypa/advisory-database',
+        'vulns',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(out).toMatch(/1 advisories \(1 added.*1 files for other packages\)/);
+    const written = AdvisorySetSchema.parse(JSON.parse(readFileSync(set, 'utf8')));
+    expect(written.advisories.map((a) => a.transcribed_from)).toEqual([
+      { repository: 'pypa/advisory-database', path: 'vulns/torch/PYSEC-2022-43015.json', commit: head },
+    ]);
+    expect(new AdvisoryIndex(written.advisories).match('pypi', 'torch', '1.12.0')).toHaveLength(1);
+  }, 120_000);
 
   it('a document that is not an OSV advisory is a VigilError naming it and the field', () => {
     expect(() =>

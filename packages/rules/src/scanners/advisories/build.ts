@@ -4,45 +4,116 @@ import {
   ADVISORY_SET_SCHEMA_VERSION,
   type AdvisorySet,
   AdvisorySetSchema,
+  type AdvisorySourceFile,
   type OsvAdvisory,
   OsvAdvisorySchema,
 } from './schema.js';
 
-/** The packages Vigil's shipped set covers: AI frameworks and SDKs first. */
+/**
+ * The packages Vigil's shipped set covers: AI frameworks, SDKs, model
+ * loaders, serving and MCP packages. A trailing `*` matches a name prefix
+ * (`pypi:llama-index-*` is every LlamaIndex integration).
+ */
 export const AI_FRAMEWORK_PACKAGES: readonly string[] = [
   'pypi:langchain',
-  'pypi:langchain-core',
-  'pypi:langchain-community',
-  'pypi:langchain-experimental',
+  'pypi:langchain-*',
   'pypi:langgraph',
+  'pypi:langgraph-*',
+  'pypi:langsmith',
   'pypi:llama-index',
-  'pypi:llama-index-core',
+  'pypi:llama-index-*',
   'pypi:transformers',
   'pypi:torch',
+  'pypi:pytorch-lightning',
+  'pypi:keras',
+  'pypi:onnx',
+  'pypi:joblib',
+  'pypi:safetensors',
   'pypi:vllm',
   'pypi:gradio',
   'pypi:mcp',
+  'pypi:fastmcp',
   'pypi:openai',
   'pypi:anthropic',
   'pypi:huggingface-hub',
   'pypi:mlflow',
+  'pypi:bentoml',
+  'pypi:ray',
   'pypi:ollama',
   'npm:langchain',
-  'npm:@langchain/core',
-  'npm:@langchain/community',
-  'npm:@langchain/langgraph',
-  'npm:@modelcontextprotocol/sdk',
+  'npm:@langchain/*',
+  'npm:@modelcontextprotocol/*',
+  'npm:mcp-remote',
   'npm:openai',
-  'npm:@anthropic-ai/sdk',
+  'npm:@anthropic-ai/*',
   'npm:llamaindex',
+  'npm:@llamaindex/*',
 ];
+
+/** Whether `key` (an {@link advisoryKey}) is one of `patterns` (exact, or a `prefix*`). */
+function wantedPackage(patterns: readonly string[], key: string): boolean {
+  return patterns.some((p) => {
+    if (p === '*') return true;
+    if (!p.endsWith('*')) return p === key;
+    const colon = p.indexOf(':');
+    const eco = p.slice(0, colon);
+    const prefix = p.slice(colon + 1, -1);
+    // Normalise the prefix as a name would be, keeping a trailing separator.
+    const norm = eco === 'pypi' ? prefix.toLowerCase().replace(/[-_.]+/g, '-') : prefix;
+    return key.startsWith(`${eco}:${norm}`);
+  });
+}
 
 /** Options for {@link buildAdvisorySet}. */
 export interface BuildAdvisorySetOptions {
-  /** `ecosystem:name` keys to keep (default {@link AI_FRAMEWORK_PACKAGES}); `*` keeps every npm and PyPI package. */
+  /** `ecosystem:name` keys to keep, a trailing `*` for a prefix (default {@link AI_FRAMEWORK_PACKAGES}); `*` keeps every npm and PyPI package. */
   readonly packages?: readonly string[];
-  /** Keep each entry's explicit `versions` lists (default: dropped when every affected entry has a closed range). */
+  /** Keep each entry's explicit `versions` lists (default: dropped; every kept range is closed). */
   readonly keepVersions?: boolean;
+}
+
+/**
+ * One OSV document to build a set from: a name for errors, the parsed
+ * document, and the file it came from.
+ *
+ * @example
+ * ```ts
+ * const d: AdvisoryDocument = {
+ *   name: 'PYSEC-2022-43015.yaml',
+ *   doc: parseYaml(text),
+ *   source: { repository: 'pypa/advisory-database', path: 'vulns/torch/PYSEC-2022-43015.yaml' },
+ * };
+ * ```
+ */
+export interface AdvisoryDocument {
+  /** The file name, for error messages. */
+  readonly name: string;
+  readonly doc: unknown;
+  /** Recorded as the entry's `transcribed_from`. */
+  readonly source?: AdvisorySourceFile;
+}
+
+/**
+ * What {@link buildAdvisorySet} did with its documents.
+ *
+ * @example
+ * ```ts
+ * const { set, added, duplicates } = buildAdvisorySet(base, docs);
+ * console.log(`${set.advisories.length} advisories, ${added.length} new, ${duplicates.length} twins left out`);
+ * ```
+ */
+export interface AdvisorySetBuild {
+  readonly set: AdvisorySet;
+  /** Ids added to the base set. */
+  readonly added: string[];
+  /** Ids replaced by a newer `modified`. */
+  readonly updated: string[];
+  /** Documents that affect none of the chosen packages. */
+  readonly skipped: number;
+  /** Ids left out because another entry already covers the same advisory (an alias: PYSEC and GHSA of one CVE). */
+  readonly duplicates: string[];
+  /** Ids left out because no affected range of a chosen package ever closes (they would flag every version). */
+  readonly open: string[];
 }
 
 /**
@@ -50,8 +121,11 @@ export interface BuildAdvisorySetOptions {
  * export, github/advisory-database or pypa/advisory-database): keeps the
  * advisories that affect the chosen npm and PyPI packages, only the fields
  * Vigil matches on, merges them into `base` (the newer `modified` wins for
- * the same id) and validates the result. A document that is not an OSV
- * advisory is a `VigilError` naming it and the field.
+ * the same id; a document whose id or aliases name an entry already in the
+ * set under another id is a duplicate and left out; an affected package
+ * whose ranges never close is left out) and validates the result. A
+ * document that is not an OSV advisory is a `VigilError` naming it and the
+ * field.
  *
  * @example
  * ```ts
@@ -62,16 +136,28 @@ export interface BuildAdvisorySetOptions {
  */
 export function buildAdvisorySet(
   base: AdvisorySet,
-  docs: readonly { readonly name: string; readonly doc: unknown }[],
+  docs: readonly AdvisoryDocument[],
   options: BuildAdvisorySetOptions = {},
-): { set: AdvisorySet; added: string[]; updated: string[]; skipped: number } {
-  const wanted = new Set(options.packages ?? AI_FRAMEWORK_PACKAGES);
-  const all = wanted.has('*');
+): AdvisorySetBuild {
+  const wanted = options.packages ?? AI_FRAMEWORK_PACKAGES;
   const byId = new Map(base.advisories.map((a) => [a.id, a]));
+  // Every id and alias of an entry, with each package it affects, to the entry's id: one CVE
+  // can be two advisories (langchain and langchain-core), but not twice for one package.
+  const names = new Map<string, string>();
+  const aliasKeys = (a: OsvAdvisory) =>
+    [a.id, ...(a.aliases ?? [])].flatMap((n) =>
+      a.affected.map((f) => `${n} ${f.package.ecosystem}:${f.package.name}`),
+    );
+  const remember = (a: OsvAdvisory) => {
+    for (const k of aliasKeys(a)) if (!names.has(k)) names.set(k, a.id);
+  };
+  for (const a of base.advisories) remember(a);
   const added: string[] = [];
   const updated: string[] = [];
+  const duplicates: string[] = [];
+  const open: string[] = [];
   let skipped = 0;
-  for (const { name, doc } of docs) {
+  for (const { name, doc, source } of docs) {
     const parsed = OsvAdvisorySchema.safeParse(doc);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -85,32 +171,51 @@ export function buildAdvisorySet(
     const adv = parsed.data;
     const affected = adv.affected.filter((a) => {
       const eco = a.package.ecosystem === 'PyPI' ? 'pypi' : a.package.ecosystem === 'npm' ? 'npm' : undefined;
-      return eco !== undefined && (all || wanted.has(advisoryKey(eco, a.package.name)));
+      return eco !== undefined && wantedPackage(wanted, advisoryKey(eco, a.package.name));
     });
     if (affected.length === 0) {
       skipped++;
       continue;
     }
-    const closed = affected.every((a) =>
-      (a.ranges ?? []).some(
-        (r) => r.type !== 'GIT' && r.events.some((e) => 'fixed' in e || 'last_affected' in e),
-      ),
-    );
+    const other = aliasKeys({ ...adv, affected })
+      .map((k) => names.get(k))
+      .find((id) => id && id !== adv.id);
+    if (other !== undefined && !byId.has(adv.id)) {
+      duplicates.push(adv.id);
+      continue;
+    }
+    const bounded = affected.filter((a) => {
+      const ranges = (a.ranges ?? []).filter((r) => r.type !== 'GIT');
+      const closes =
+        ranges.length > 0 && ranges.every((r) => r.events.some((e) => 'fixed' in e || 'last_affected' in e));
+      return closes;
+    });
+    if (bounded.length === 0) {
+      open.push(adv.id);
+      continue;
+    }
     const kept: OsvAdvisory = {
       ...adv,
-      affected: affected.map(({ versions, ...rest }) =>
-        options.keepVersions || !closed ? { ...rest, ...(versions ? { versions } : {}) } : rest,
+      affected: bounded.map(({ versions, ...rest }) =>
+        options.keepVersions ? { ...rest, ...(versions ? { versions } : {}) } : rest,
       ),
+      ...(source ? { transcribed_from: source } : {}),
     };
     const old = byId.get(adv.id);
-    if (old && old.modified >= adv.modified) continue;
+    // Same date: only fills in where an entry came from.
+    if (
+      old &&
+      (old.modified > adv.modified || (old.modified === adv.modified && (old.transcribed_from || !source)))
+    )
+      continue;
     (old ? updated : added).push(adv.id);
     byId.set(adv.id, kept);
+    remember(kept);
   }
   const set = AdvisorySetSchema.parse({
     ...base,
     schemaVersion: ADVISORY_SET_SCHEMA_VERSION,
     advisories: [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)),
   });
-  return { set, added, updated, skipped };
+  return { set, added, updated, skipped, duplicates, open };
 }

@@ -14,11 +14,36 @@ const RangeEventSchema = z.union([
 export type OsvRangeEvent = z.infer<typeof RangeEventSchema>;
 
 /**
+ * The file an advisory was transcribed from: `repository` (`owner/name`),
+ * `path` inside it and, when known, the 40-hex `commit` that last changed it.
+ *
+ * @example
+ * ```ts
+ * import { AdvisorySourceFileSchema } from '@vigil/rules';
+ *
+ * AdvisorySourceFileSchema.parse({ repository: 'pypa/advisory-database', path: 'vulns/torch/PYSEC-2022-43015.yaml' });
+ * ```
+ */
+export const AdvisorySourceFileSchema = z
+  .object({
+    repository: z.string().min(1),
+    path: z.string().min(1),
+    commit: z
+      .string()
+      .regex(/^[0-9a-f]{40}$/, 'a 40-hex git commit')
+      .optional(),
+  })
+  .strict();
+/** @see {@link AdvisorySourceFileSchema} */
+export type AdvisorySourceFile = z.infer<typeof AdvisorySourceFileSchema>;
+
+/**
  * One OSV advisory (schema 1.x), the fields Vigil matches on and reports:
  * `id`, `aliases`, `summary`, `details`, `severity`, `affected[].package`,
  * `affected[].ranges` (`ECOSYSTEM`, `SEMVER`; `GIT` ranges are kept and
  * ignored), `affected[].versions`, `references` and
- * `database_specific.severity` (GitHub's rating). Unknown fields are dropped.
+ * `database_specific.severity` (GitHub's rating), plus Vigil's own
+ * `transcribed_from`. Unknown fields are dropped.
  *
  * @example
  * ```ts
@@ -56,6 +81,12 @@ export const OsvAdvisorySchema = z.object({
     .min(1),
   references: z.array(z.object({ type: z.string(), url: z.string() })).optional(),
   database_specific: z.object({ severity: z.string().optional() }).optional(),
+  /**
+   * Not an OSV field: where Vigil read this entry (repository, path inside
+   * it, and the commit that last changed the file), so a reviewer can diff
+   * every shipped entry against its source. Set by `buildAdvisorySet`.
+   */
+  transcribed_from: AdvisorySourceFileSchema.optional(),
 });
 /** @see {@link OsvAdvisorySchema} */
 export type OsvAdvisory = z.infer<typeof OsvAdvisorySchema>;
