@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capturePrivileges } from '@vigil/ebpf-native';
-import { ScanResultSchema } from '@vigil/rules';
+import { packageReachability, readScanCaptures, ScanResultSchema } from '@vigil/rules';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordRun } from '../src/record-run.js';
 import { runCli } from './helpers.js';
@@ -142,4 +142,28 @@ describe.skipIf(why !== undefined)('vigil scan with live captures', () => {
     expect(text.stdout).toMatch(/before runtime weighing: 0 critical, 0 high, 2 medium, 0 low, 0 info/);
     expect(text.stdout).toMatch(/after runtime weighing: {2}0 critical, 0 high, 1 medium, 1 low, 0 info/);
   }, 180_000);
+  it.skipIf(!existsSync('/usr/lib/python3/dist-packages/yaml/__init__.py'))(
+    "reads a distribution imported under another name as loaded: Debian's python3 importing yaml loaded PyYAML",
+    async () => {
+      const capture = join(dir, 'yaml.vcap');
+      const r = await recordRun(['/usr/bin/python3', '-B', '-c', 'import yaml; print(yaml.__file__)'], {
+        out: capture,
+        name: `py-yaml-${process.pid}`,
+        spawn: { stdio: 'ignore' },
+      });
+      expect(r.exitCode).toBe(0);
+      const { observed } = await readScanCaptures([capture]);
+      const reads = observed.uses.filter(
+        (u) => u.target.domain === 'file' && u.target.path.startsWith('/usr/lib/python3/dist-packages/yaml/'),
+      );
+      expect(reads.length).toBeGreaterThan(0);
+      const yaml = packageReachability(observed, 'pypi', 'PyYAML');
+      expect(yaml.loaded).toBe(true);
+      expect(yaml.by.length).toBe(1);
+      // The import name is not a distribution of its own, and what was not imported stays unloaded.
+      expect(packageReachability(observed, 'pypi', 'yaml').loaded).toBe(false);
+      expect(packageReachability(observed, 'pypi', 'Jinja2').loaded).toBe(false);
+    },
+    180_000,
+  );
 });

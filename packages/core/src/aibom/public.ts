@@ -80,3 +80,8 @@ export {
   packagesInCommandLine,
   pythonPackageFromPath,
 } from './package-paths.js';
+export {
+  installedPythonModules,
+  PYTHON_IMPORT_NAMES,
+  pythonDistributionsOf,
+} from './python-distributions.js';

@@ -7,5 +7,5 @@ export {
   RiskRankingSchema,
   rankRisk,
 } from './rank.js';
-export type { PackageRef } from './reachability.js';
+export type { LoadedPackagesOptions, PackageRef } from './reachability.js';
 export { loadedPackages, packageOfFinding } from './reachability.js';

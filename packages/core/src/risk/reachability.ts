@@ -1,3 +1,9 @@
+import { normalizePythonName } from '../aibom/catalogue.js';
+import {
+  installedPythonModules,
+  PYTHON_IMPORT_NAMES,
+  pythonDistributionsOf,
+} from '../aibom/python-distributions.js';
 import type { Finding } from '../findings/finding.js';
 import type { ObservedUseDocument } from '../permissions/observed/use.js';
 
@@ -14,7 +20,7 @@ const PURL = /pkg:(npm|pypi)\/((?:%40|@)[^/@\s]+\/[^@\s/?#]+|[^@\s/?#]+)(?:@([^\
 
 function normalise(ecosystem: string, name: string): string {
   const n = decodeURIComponent(name);
-  return ecosystem === 'pypi' ? n.toLowerCase().replace(/[-_.]+/g, '-') : n;
+  return ecosystem === 'pypi' ? normalizePythonName(n) : n;
 }
 
 /**
@@ -42,21 +48,71 @@ export function packageOfFinding(f: Finding): PackageRef | undefined {
   return undefined;
 }
 
-const PY_PATH = /\/(?:site|dist)-packages\/([^/]+?)(?:\.py|\/)/;
+const PY_ROOT = /\/(?:site|dist)-packages\//g;
+
+/** Options for {@link loadedPackages}. */
+export interface LoadedPackagesOptions {
+  /**
+   * Read the `*.dist-info`/`*.egg-info` metadata of each `site-packages`
+   * folder seen in the capture, when it exists on this machine, to tell which
+   * distribution installs an import name (default true; false uses only
+   * {@link PYTHON_IMPORT_NAMES}).
+   */
+  readonly installed?: boolean;
+}
+
+/** The distributions one file under a `site-packages` folder belongs to, or none. */
+function pythonDistributionsOfPath(
+  path: string,
+  installed: (site: string) => ReadonlyMap<string, readonly string[]> | undefined,
+): string[] {
+  // The innermost site-packages of the path: a virtualenv inside another install.
+  let end = -1;
+  for (const m of path.matchAll(PY_ROOT)) end = m.index + m[0].length;
+  if (end < 0) return [];
+  const site = path.slice(0, end - 1);
+  const parts = path.slice(end).split('/');
+  const head = parts[0]!;
+  if (head === '' || head === '__pycache__' || /\.(dist|egg)-info$/.test(head) || head.startsWith('.'))
+    return [];
+  if (parts.length === 1 && !/\.(py|pyc|so|pyd)$/.test(head)) return [];
+  const first = parts.length === 1 ? head.replace(/\..*$/, '') : head;
+  const meta = installed(site);
+  if (parts.length > 2) {
+    const two = `${first}.${parts[1]!.replace(/\.py$/, '')}`;
+    if (meta?.has(two) || PYTHON_IMPORT_NAMES[two]) return pythonDistributionsOf(two, meta);
+  }
+  return pythonDistributionsOf(first, meta);
+}
 
 /**
  * Packages loaded at runtime, from the files workloads read: everything under
- * `node_modules/NAME/` (the innermost package of nested installs) and
- * `site-packages/NAME/` or `dist-packages/NAME`. Maps `ecosystem:name` to the
- * workload ids that loaded it.
+ * `node_modules/NAME/` (the innermost package of nested installs), and
+ * modules under `site-packages/` or `dist-packages/` mapped to the
+ * distribution that installs them (its `top_level.txt`/`RECORD` when the
+ * folder exists here, else {@link PYTHON_IMPORT_NAMES}: `yaml/` is PyYAML).
+ * Maps `ecosystem:name` to the workload ids that loaded it.
  *
  * @example
  * ```ts
  * loadedPackages(observed).get('npm:lodash'); // Set { 'k8s:pod:…' }
+ * loadedPackages(observed).get('pypi:pyyaml'); // Set { 'host:python3' } after `import yaml`
  * ```
  */
-export function loadedPackages(observed: ObservedUseDocument): Map<string, Set<string>> {
+export function loadedPackages(
+  observed: ObservedUseDocument,
+  options: LoadedPackagesOptions = {},
+): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
+  const sites = new Map<string, Map<string, string[]>>();
+  const installed = (site: string) => {
+    if (options.installed === false) return undefined;
+    const known = sites.get(site);
+    if (known) return known;
+    const read = installedPythonModules(site);
+    sites.set(site, read);
+    return read;
+  };
   const add = (key: string, who: string) => {
     const s = out.get(key) ?? new Set<string>();
     s.add(who);
@@ -71,9 +127,7 @@ export function loadedPackages(observed: ObservedUseDocument): Map<string, Set<s
       const m = /^((?:@[^/]+\/)?[^/]+)\//.exec(path.slice(at + '/node_modules/'.length));
       if (m && !m[1]!.startsWith('.')) add(`npm:${m[1]}`, who);
     }
-    const py = PY_PATH.exec(path);
-    if (py && !py[1]!.endsWith('.dist-info') && py[1] !== '__pycache__')
-      add(`pypi:${normalise('pypi', py[1]!)}`, who);
+    for (const dist of pythonDistributionsOfPath(path, installed)) add(`pypi:${dist}`, who);
   }
   return out;
 }
