@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureWriter } from '@vigil/core';
@@ -121,5 +121,48 @@ describe('vigil check --rule-override', () => {
     );
     expect(both.length).toBeGreaterThan(0);
     expect(both.every((f) => f.severity === 'low')).toBe(true);
+  });
+});
+
+describe('vigil check --overrides FILE', () => {
+  it('applies a YAML document of overrides; --rule-override flags win over it; a bad entry names the file and its place', async () => {
+    const check = async (...args: string[]) => {
+      const r = await runCli(['check', '--baseline', baseline, capture, '--format', 'json', ...args]);
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.stdout) as Out).findings;
+    };
+    const before = await check();
+    const target = before.find((f) => f.severity !== 'low' && /^vigil\.(runtime|ai)\./.test(f.ruleId));
+    if (target === undefined) throw new Error(`no finding to override: ${JSON.stringify(before)}`);
+    const id = target.ruleId;
+    const pack = `${id.split('.').slice(0, 2).join('.')}.*`;
+    const file = join(dir, 'overrides.yaml');
+    writeFileSync(
+      file,
+      `schemaVersion: 1\noverrides:\n  - rule: ${JSON.stringify(pack)}\n    severity: off\n    reason: reviewed\n    by: secops\n`,
+    );
+    const off = await check('--overrides', file);
+    expect(off.some((f) => f.ruleId.startsWith(pack.slice(0, -1)))).toBe(false);
+    expect(off.length).toBeGreaterThan(0);
+    // The flag re-enables one rule of the glob the file turned off, at its own severity.
+    const flagged = (await check('--overrides', file, '--rule-override', `${id}=low`)).filter((f) =>
+      f.ruleId.startsWith(pack.slice(0, -1)),
+    );
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(flagged.every((f) => f.ruleId === id && f.severity === 'low')).toBe(true);
+
+    const bad = join(dir, 'bad-overrides.yaml');
+    writeFileSync(
+      bad,
+      'schemaVersion: 1\noverrides:\n  - rule: vigil.runtime.no-such-rule\n    severity: low\n',
+    );
+    const r = await runCli(['check', '--baseline', baseline, capture, '--overrides', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}, at overrides[0].rule`);
+    expect(r.stderr).toMatch(/no rule "vigil\.runtime\.no-such-rule"/);
+
+    const help = await runCli(['check', '--help']);
+    expect(help.stdout).toMatch(/--overrides/);
+    expect(help.stdout).toMatch(/flag wins over the file/);
   });
 });

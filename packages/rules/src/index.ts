@@ -48,6 +48,13 @@ export type {
   SequenceStep,
 } from './api/rule.js';
 export { CONTROL_AREAS, defineRule, defineSequenceRule, step } from './api/rule.js';
+export type { RuleOverrideEntry, RuleOverridesDocument } from './api/rule-overrides.js';
+export {
+  parseRuleOverridesDocument,
+  RULE_OVERRIDES_SCHEMA_VERSION,
+  RuleOverrideEntrySchema,
+  RuleOverridesDocumentSchema,
+} from './api/rule-overrides.js';
 export {
   AREA_CONTROLS,
   COMPLIANCE_MAPPINGS_VERSION,
@@ -73,11 +80,12 @@ export type {
   RuleStatus,
 } from './engine/engine.js';
 export { RuleEngine } from './engine/engine.js';
-export type { RuleSettings } from './engine/override-spec.js';
+export type { RuleSettings, RuleSettingsSources } from './engine/override-spec.js';
 export { parseRuleSettings } from './engine/override-spec.js';
 export { loadExceptions } from './loader/load-exceptions.js';
 export type { LoadRulePackOptions } from './loader/load-pack.js';
 export { loadRulePack, loadRulePacks } from './loader/load-pack.js';
+export { loadRuleOverrides } from './loader/load-rule-overrides.js';
 export { aiChainsPack } from './packs/ai-chains/index.js';
 export { builtinPacks } from './packs/builtin.js';
 export { driftPack } from './packs/drift/index.js';

@@ -12,6 +12,7 @@ import { OtlpHttpExporter, renderReport, reportFormats } from '@vigil/reporters'
 import {
   builtinPacks,
   loadExceptions,
+  loadRuleOverrides,
   loadRulePacks,
   parseRuleSettings,
   type RulePack,
@@ -34,7 +35,7 @@ export interface CheckDetectorContext {
   readonly exceptions: Awaited<ReturnType<typeof loadExceptions>>['exceptions'];
   /** Findings are wanted as they appear (a live stream that is answered), not once the stream ends. */
   readonly live?: boolean;
-  /** Severity overrides and rules turned off, from `--rule-override ID=severity|off`. */
+  /** Severity overrides and rules turned off, from `--overrides FILE` and `--rule-override ID=severity|off`. */
   readonly settings?: RuleSettings;
 }
 
@@ -94,7 +95,7 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'Check captures against baselines and rule packs; report drift and detections',
   usage:
-    'CAPTURE… [--baseline BASELINE] [--otel SPANS…] [--rules PACK…] [--exceptions FILE] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--otlp URL] [--format text|json|sarif|markdown|html|ocsf]',
+    'CAPTURE… [--baseline BASELINE] [--otel SPANS…] [--rules PACK…] [--exceptions FILE] [--overrides FILE] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--otlp URL] [--format text|json|sarif|markdown|html|ocsf]',
   description: [
     'Runs the built-in rule packs (runtime behaviours and AI attack chains) and every --rules PACK (a',
     'module path or package name) over the captures; with --baseline, the drift detector and the',
@@ -112,6 +113,10 @@ export const checkCommand: Command = {
     '--exceptions FILE adds allowlist entries (JSON, per rule and workload); --no-builtin-rules runs only --rules packs.',
     '--rule-override ID=SEVERITY sets the severity a rule reports at, ID=off turns it off (ID a rule id or a glob',
     'such as vigil.drift.file.*; repeat the option for more; an ID that names no rule of the packs is an error).',
+    '--overrides FILE reads the same settings from a document (YAML, or JSON when FILE ends in .json):',
+    '`schemaVersion: 1` and `overrides:`, a list of `{ rule: ID, severity: SEVERITY|off, reason?, by? }`.',
+    'Settings apply in order and the last one naming a rule wins: --rule-override flags come after the file,',
+    'so a flag wins over the file (even over a file entry that turns a glob of rules off).',
     'A critical behaviour (vigil.critical.*) lifts the drift findings of its event to its own severity: to lower',
     'such a finding, override the critical rule as well.',
     'A workload with no baseline of its own gets an info finding naming the nearest baselines (same program,',
@@ -128,6 +133,7 @@ export const checkCommand: Command = {
     'no-dns': { type: 'boolean' },
     rules: { type: 'string', multiple: true },
     exceptions: { type: 'string' },
+    overrides: { type: 'string' },
     'rule-override': { type: 'string', multiple: true },
     'no-builtin-rules': { type: 'boolean' },
     'use-baseline': { type: 'string' },
@@ -143,8 +149,10 @@ export const checkCommand: Command = {
     'no-dns': 'do not name peers by the DNS answers seen in the capture',
     rules: 'a rule pack to add: a module path or an installed package name',
     exceptions: 'a JSON exceptions document (allowlist entries per rule and workload)',
+    overrides:
+      'a rule-overrides document (YAML or JSON): rule id or glob → severity or off, with reason and by; flags win',
     'rule-override':
-      'ID=SEVERITY or ID=off: another severity for a rule (or glob of rules), or turn it off; repeatable',
+      'ID=SEVERITY or ID=off: another severity for a rule (or glob of rules), or turn it off; wins over --overrides',
     'no-builtin-rules': 'run only the packs given with --rules',
     'use-baseline': 'check workloads that have no baseline of their own against the baseline of this subject',
     otel: 'OTel GenAI spans (OTLP/JSON) to merge into the captures in time order',
@@ -168,9 +176,16 @@ export const checkCommand: Command = {
     const exceptionsPath = ctx.args.values['exceptions'];
     const exceptions =
       typeof exceptionsPath === 'string' ? (await loadExceptions(exceptionsPath)).exceptions : [];
+    const overridesPath = ctx.args.values['overrides'];
     const settings = parseRuleSettings(
       (ctx.args.values['rule-override'] as string[] | undefined) ?? [],
       packs,
+      typeof overridesPath === 'string'
+        ? {
+            document: await loadRuleOverrides(overridesPath, ctx.signal ? { signal: ctx.signal } : {}),
+            file: overridesPath,
+          }
+        : {},
     );
     const detectors = CHECK_DETECTORS.map((make) =>
       make({

@@ -1,6 +1,6 @@
 import type { VigilEvent } from '../events/schema.js';
 import type { ProcessTree } from '../pipeline/enricher.js';
-import { basename, isShellExec } from '../vocabulary/public.js';
+import { basename, isOwnProcPath, isShellExec } from '../vocabulary/public.js';
 import { argumentPattern } from './generalise.js';
 import type { BaselineObservation } from './observation.js';
 
@@ -77,7 +77,9 @@ const UNDER_SHELL = new Set(['processes', 'files', 'peers', 'dns']);
 /**
  * The `shells` observations of an event under a shell: the context itself
  * for the shell's own exec, otherwise each process, file, peer and DNS
- * observation of the event prefixed with the context.
+ * observation of the event prefixed with the context. A process reading its
+ * own `/proc` pseudo-files ({@link isOwnProcPath}) gives none: what a process
+ * learns about itself is not what the shell's task did.
  *
  * @example
  * ```ts
@@ -93,6 +95,14 @@ export function shellObservations(
   const under = `${basename(ctx.shell)} under ${ctx.parent ? basename(ctx.parent) : '?'}`;
   if (ev.kind === 'process.exec' && ev.pid === ctx.shellPid && isShellExec(ev.filename, ev.argv))
     return [{ domain: 'shells', segments: ctx.segments, concrete: under }];
+  // A process under the shell reading its own /proc pseudo-files (a runtime reading /proc/self/maps at
+  // start) learns about itself: that is not activity of the shell's task, and differs with each program.
+  if (
+    ev.kind === 'file.open' &&
+    (ev.access === 'read' || ev.access === 'path') &&
+    isOwnProcPath(ev.path, ev.pid, ev.tid)
+  )
+    return [];
   const out: BaselineObservation[] = [];
   for (const o of inner)
     if (UNDER_SHELL.has(o.domain))

@@ -16,7 +16,8 @@ export type InputKind =
   | 'enforcement'
   | 'catalogue'
   | 'rule-pack'
-  | 'generalisation';
+  | 'generalisation'
+  | 'rule-overrides';
 
 /**
  * Bounds on one input, checked while it is read or before it is parsed, so
@@ -86,6 +87,8 @@ export const INPUT_LIMITS: Readonly<Record<InputKind, Readonly<InputLimits>>> = 
   'rule-pack': { maxBytes: MiB, maxDepth: 64, maxNodes: 100_000 },
   // Generalisation settings (`learn --generalisation`): a handful of numbers and per-prefix rules.
   generalisation: { maxBytes: MiB, maxDepth: 8, maxNodes: 100_000 },
+  // Rule-overrides documents (`check --overrides`): a list of rule id → severity entries.
+  'rule-overrides': { maxBytes: 4 * MiB, maxDepth: 8, maxNodes: 200_000, maxAliasCount: 100 },
 };
 
 /**

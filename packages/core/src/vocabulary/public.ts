@@ -6,7 +6,7 @@ export {
   KERNEL_CHANGING_SYSCALLS,
   PTRACE_WRITE_REQUESTS,
 } from './kernel.js';
-export { isFilelessPath, isWritableTempPath, TEMP_LOCATIONS } from './locations.js';
+export { isFilelessPath, isOwnProcPath, isWritableTempPath, TEMP_LOCATIONS } from './locations.js';
 export { connectSucceeded, isLocalAddress, isMetadataAddress, isRuntimeControlSocket } from './network.js';
 export {
   basename,

@@ -197,6 +197,32 @@ export function renderRulesIndex(packs: readonly RulePack[]): string {
   out.push("vigil.on('finding', (f) => console.log(f.severity, f.ruleId, f.summary));");
   out.push('await vigil.run();');
   out.push('```', '');
+  out.push('## Overriding severities', '');
+  out.push(
+    'A rule-overrides document (`vigil check --overrides FILE`, YAML or JSON; `RuleOverridesDocumentSchema`) gives rules, by id or glob, another severity or turns them off, and keeps who decided and why. Entries apply in order and the last one naming a rule wins; `--rule-override ID=SEVERITY|off` flags come after the file, so a flag wins over it. An id or glob that names no rule of the packs that run is an error naming the file and the entry.',
+    '',
+  );
+  out.push('```yaml');
+  out.push('schemaVersion: 1');
+  out.push('overrides:');
+  out.push('  - rule: vigil.drift.file.*');
+  out.push('    severity: low');
+  out.push('    reason: build agents read and write all over their workspace');
+  out.push('    by: secops@example.com');
+  out.push('  - rule: vigil.runtime.unexpected-egress');
+  out.push('    severity: off');
+  out.push('```', '');
+  out.push('The SDK does the same in a few lines:', '');
+  out.push('```ts');
+  out.push("import { builtinPacks, loadRuleOverrides, parseRuleSettings, RuleEngine } from '@vigil/rules';");
+  out.push('');
+  out.push('const packs = builtinPacks();');
+  out.push("const file = 'vigil-overrides.yaml';");
+  out.push(
+    "const { overrides, disable } = parseRuleSettings(['vigil.drift.file.new-read=medium'], packs, { document: await loadRuleOverrides(file), file });",
+  );
+  out.push('const engine = new RuleEngine({ packs, overrides, disable });');
+  out.push('```', '');
   out.push('## Writing rules', '');
   out.push(
     'A rule is typed TypeScript: metadata (stable id, title, description, severity, version, OWASP LLM / OWASP Agentic / ATLAS / ATT&CK tags, control areas), the event kinds it selects, `init(ctx)`, `onEvent(event, ctx)` and `dispose()`. `ctx` gives `report`, per-workload `state`, the `baseline`, a stream-time `clock`, a `log` and process ancestry. Sequence rules list ordered steps, keyed per workload or per process tree, within a window; the engine keeps their partial matches bounded. A pack (name, version, engine range, rules, default exceptions) is validated with zod when loaded. See `examples/custom-rule-pack` for a complete package.',

@@ -265,3 +265,75 @@ describe('what a shell runs is learned per the program that started it', () => {
       expect(show(await check(set, row.events()))).toEqual(row.expected);
     });
 });
+
+describe('a process under a shell reading its own /proc pseudo-files is not new shell activity', () => {
+  const AGENT = { pid: 100, ppid: 1 };
+  const TOOL = { pid: 200, ppid: 100, comm: 'node', exe: '/usr/bin/node' };
+  /** The shell tool runs a Node.js script (pid 200, exec'd in place of `sh -c`). */
+  const nodeTask = (...after: VigilEvent[]) => [
+    ...shellTask('node /app/tool.js', ['/usr/bin/node', 'node', '/app/tool.js']),
+    ...after,
+  ];
+  const learnNodeShell = async () => {
+    const set = await learn([
+      ...nodeTask(),
+      // The agent itself reads its own pseudo-files, and a file of its own tree.
+      open('/proc/self/maps', 'read', AGENT),
+      open('/proc/100/status', 'read', AGENT),
+      open('/proc/self/fd', 'read', AGENT),
+    ]);
+    const b = set.baselines()[0]!;
+    b.admit(b.quarantined().find((x) => x.behaviour === 'vigil.critical.shell-from-interpreter')!);
+    return set;
+  };
+  const rows: { name: string; events: () => VigilEvent[]; expected: string[] }[] = [
+    {
+      name: 'its own maps and status, which the agent reads of itself too (must not fire)',
+      events: () => nodeTask(open('/proc/self/maps', 'read', TOOL), open('/proc/200/status', 'read', TOOL)),
+      expected: [],
+    },
+    {
+      // Nothing from the shell; files the workload never read at all stay low drift of their own.
+      name: 'its own maps, status, stat, cgroup and fd, by every name: nothing above low',
+      events: () =>
+        nodeTask(
+          open('/proc/self/maps', 'read', TOOL),
+          open('/proc/200/status', 'read', TOOL),
+          { ...open('/proc/thread-self/stat', 'read', TOOL), tid: 201 } as VigilEvent,
+          { ...open('/proc/201/comm', 'read', TOOL), tid: 201 } as VigilEvent,
+          open('/proc/self/cgroup', 'read', TOOL),
+          open('/proc/self/fd', 'read', TOOL),
+        ),
+      expected: [
+        'low vigil.drift.file.new-read',
+        'low vigil.drift.file.new-read',
+        'low vigil.drift.file.new-read',
+      ],
+    },
+    {
+      name: "the agent's environment, read by the process under its shell",
+      events: () => nodeTask(open('/proc/100/environ', 'read', TOOL)),
+      expected: ['low vigil.drift.file.new-read'],
+    },
+    {
+      name: "another process's memory",
+      events: () => nodeTask(open('/proc/1/mem', 'read', TOOL)),
+      expected: ['low vigil.drift.file.new-read'],
+    },
+    {
+      name: "a file the agent read, through another process's /proc entry, under the shell",
+      events: () => nodeTask(open('/proc/100/status', 'read', TOOL)),
+      expected: ['medium vigil.drift.shell.new-activity'],
+    },
+    {
+      name: 'a credential through its own /proc/self/root',
+      events: () => nodeTask(open(`/proc/self/root${TOKEN}`, 'read', TOOL), open(TOKEN, 'read', TOOL)),
+      expected: ['critical vigil.drift.file.credential-read', 'critical vigil.drift.file.credential-read'],
+    },
+  ];
+  for (const row of rows)
+    it(row.name, async () => {
+      const set = await learnNodeShell();
+      expect(show(await check(set, row.events()))).toEqual(row.expected);
+    });
+});
