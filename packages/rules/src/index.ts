@@ -81,7 +81,7 @@ export { loadRulePack, loadRulePacks } from './loader/load-pack.js';
 export { aiChainsPack } from './packs/ai-chains/index.js';
 export { builtinPacks } from './packs/builtin.js';
 export { driftPack } from './packs/drift/index.js';
-export { ragPack } from './packs/rag/index.js';
+export { createRagPack, ragPack } from './packs/rag/index.js';
 export { runtimePack } from './packs/runtime/index.js';
 export type { BuildAdvisorySetOptions } from './scanners/advisories/build.js';
 export { AI_FRAMEWORK_PACKAGES, buildAdvisorySet } from './scanners/advisories/build.js';
