@@ -213,6 +213,12 @@ describe('RAG pack: sensitive collections and the agent’s declared purpose', (
     if (text) expect(found[0]!.summary).toContain(text);
   });
 
+  it('keeps the cause of the tool call that made the retrieval in the evidence', () => {
+    const cause = { toolCallId: 'call_7', toolName: 'search_docs', modelCallId: 'model:100:1' };
+    const [f] = run([q(AGENT, 'employees', { cause })]).filter((x) => x.ruleId === RULE);
+    expect(f!.evidence[0]!.event!.cause).toEqual(cause);
+  });
+
   it('passes when the purpose covers every label', () => {
     const pack = createRagPack({
       ...CONFIG,
@@ -277,6 +283,31 @@ describe('RAG pack: retrieval followed by large egress', () => {
             result: 0,
           } as VigilEvent,
         ]),
+      fires: 0,
+    },
+    {
+      name: 'a large prompt to a model endpoint the workload calls',
+      events: () => [
+        r(AGENT, 'query'),
+        {
+          ...(transfer(1) as object),
+          kind: 'model.call',
+          provider: 'openai',
+          model: 'gpt-x',
+          endpoint: 'api.example.com:443',
+        } as VigilEvent,
+        transfer(LARGE_EGRESS_BYTES * 2, {
+          transport: 'tls',
+          daddr: undefined,
+          dport: undefined,
+          endpoint: 'api.example.com',
+        }),
+      ],
+      fires: 0,
+    },
+    {
+      name: 'a large send long after the retrieval (past windowSeconds)',
+      events: () => [r(AGENT, 'query'), transfer(LARGE_EGRESS_BYTES, { ts: tick(601_000) })],
       fires: 0,
     },
     {

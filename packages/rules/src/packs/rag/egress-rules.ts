@@ -1,6 +1,5 @@
 import { type EventOf, isLocalAddress, LARGE_EGRESS_BYTES, type VigilEvent } from '@vigil/core';
-import type { RuleContext } from '../../api/rule.js';
-import { defineSequenceRule, step } from '../../api/rule.js';
+import { defineRule, type RuleContext } from '../../api/rule.js';
 
 /** The `net.connect` a transfer stands for, so the baseline's peers can judge it. */
 function asConnect(ev: EventOf<'net.transfer'>): VigilEvent | undefined {
@@ -51,20 +50,30 @@ function newPeer(ev: EventOf<'net.transfer'>, ctx: RuleContext): boolean {
 const peerOf = (ev: EventOf<'net.transfer'>) =>
   ev.daddr !== undefined ? `${ev.daddr}:${ev.dport}` : (ev.endpoint ?? 'a TLS peer');
 
+/** The host of `host:port`, `[v6]:port` or a bare host, lower case. */
+function hostOf(endpoint: string): string {
+  const m = /^\[([^\]]*)\]|^([^:]*)(?::\d+)?$/.exec(endpoint);
+  return (m?.[1] ?? m?.[2] ?? endpoint).toLowerCase();
+}
+
+const NS_PER_S = 1e9;
+
 /**
  * A retrieval that returned data, then a large transfer to a new peer from
- * the same process tree: the corpus leaving. "Large" is `minBytes` sent on
- * one connection (default `LARGE_EGRESS_BYTES`, 256 KiB); "new" is a peer
- * the workload's baseline does not cover, or any non-local peer when the
- * workload has no baseline. Transfers come from payload capture
- * (`net.transfer`).
+ * the same process tree (the topmost ancestor within the workload) within
+ * `windowSeconds`: the corpus leaving. "Large" is `minBytes` sent on one
+ * connection (default `LARGE_EGRESS_BYTES`, 256 KiB); "new" is a peer the
+ * workload's baseline does not cover, or any non-local peer when the
+ * workload has no baseline. A model endpoint the workload called
+ * (`model.call`) is not egress: prompts carry what was retrieved by design.
+ * Transfers come from payload capture (`net.transfer`).
  */
-export const retrievalThenEgress = defineSequenceRule({
+export const retrievalThenEgress = defineRule({
   meta: {
     id: 'vigil.rag.retrieval-then-egress',
     title: 'Retrieval followed by a large transfer to a new peer',
     description:
-      'A process retrieved documents from a vector store or database, then the same process tree sent `minBytes` or more (default 262,144) on one connection to a peer its baseline never used (any non-local peer without a baseline), within ten minutes. Needs payload capture (`net.transfer` events).',
+      'A process retrieved documents from a vector store or database, then the same process tree sent `minBytes` or more (default 262,144) on one connection to a peer its baseline never used (any non-local peer without a baseline) within `windowSeconds` (default 600). Model endpoints the workload called are not counted. Needs payload capture (`net.transfer` events). The finding carries both events, so it becomes an incident.',
     severity: 'high',
     version: '1.0.0',
     areas: ['exfiltration', 'network-egress'],
@@ -76,35 +85,34 @@ export const retrievalThenEgress = defineSequenceRule({
     },
     rationale:
       'An agent that reads the corpus and then ships a large body to a new destination is the data-exfiltration half of a RAG injection.',
-    falsePositives:
-      'An export job that legitimately uploads what it retrieved; a new model endpoint that receives large prompts.',
+    falsePositives: 'An export job that legitimately uploads what it retrieved.',
     tuning:
       'Learn the destination into the baseline, raise `minBytes`, or add an exception for the workload.',
-    params: { minBytes: LARGE_EGRESS_BYTES },
+    params: { minBytes: LARGE_EGRESS_BYTES, windowSeconds: 600 },
   },
-  keyBy: 'process-tree',
-  windowMs: 600_000,
-  steps: [
-    step({
-      name: 'retrieve',
-      description: 'retrieved documents',
-      kinds: ['retrieval'],
-      match: (ev) => (ev.operation ?? 'query') === 'query' && ev.error === undefined && ev.documents !== 0,
-    }),
-    step({
-      name: 'egress',
-      description: 'sent a large body to a new peer',
-      kinds: ['net.transfer'],
-      match: (ev, ctx) => ev.bytesSent >= (ctx.params['minBytes'] ?? LARGE_EGRESS_BYTES) && newPeer(ev, ctx),
-    }),
-  ],
-  subject: (events) => {
-    const t = events[1];
-    return t?.kind === 'net.transfer' ? peerOf(t) : '';
-  },
-  summarize: (events) => {
-    const [r, t] = events;
-    if (r?.kind !== 'retrieval' || t?.kind !== 'net.transfer') return 'retrieval then large egress';
-    return `${r.comm}[${r.pid}] retrieved from ${r.store ?? 'store'}/${r.dataSource}${r.documents !== undefined ? ` (${r.documents} row(s))` : ''}, then ${t.comm}[${t.pid}] sent ${t.bytesSent} bytes to ${peerOf(t)}, a peer it never used while learning, within ${((t.ts - r.ts) / 1e9).toFixed(1)} s`;
+  kinds: ['retrieval', 'net.transfer', 'model.call'],
+  onEvent(ev, ctx) {
+    if (ev.kind === 'model.call') {
+      if (ev.endpoint !== undefined) ctx.state.set(`model:${hostOf(ev.endpoint)}`, true);
+      return;
+    }
+    const root = ctx.processes.root(ev.pid);
+    if (ev.kind === 'retrieval') {
+      if ((ev.operation ?? 'query') === 'query' && ev.error === undefined && ev.documents !== 0)
+        ctx.state.set(`retrieved:${root}`, ev);
+      return;
+    }
+    if (ev.kind !== 'net.transfer' || ev.bytesSent < (ctx.params['minBytes'] ?? LARGE_EGRESS_BYTES)) return;
+    const r = ctx.state.get<EventOf<'retrieval'>>(`retrieved:${root}`);
+    if (r === undefined || ev.ts - r.ts > (ctx.params['windowSeconds'] ?? 600) * NS_PER_S) return;
+    for (const host of [ev.daddr, ev.endpoint === undefined ? undefined : hostOf(ev.endpoint)])
+      if (host !== undefined && ctx.state.get<boolean>(`model:${host.toLowerCase()}`) === true) return;
+    if (!newPeer(ev, ctx)) return;
+    ctx.report({
+      subject: peerOf(ev),
+      summary: `${r.comm}[${r.pid}] retrieved from ${r.store ?? 'store'}/${r.dataSource}${r.documents !== undefined ? ` (${r.documents} row(s))` : ''}, then ${ev.comm}[${ev.pid}] of the same process tree sent ${ev.bytesSent} bytes to ${peerOf(ev)}, a peer it never used while learning, ${((ev.ts - r.ts) / NS_PER_S).toFixed(1)} s later`,
+      events: [r, ev],
+      riskReasons: [`${ev.bytesSent} bytes sent after a retrieval`],
+    });
   },
 });
