@@ -127,6 +127,8 @@ export { DnsEnricher, ProcessTreeEnricher } from './pipeline/enricher.js';
 export type { Consumer, ConsumerContext, RunSummary, VigilEvents, VigilOptions } from './pipeline/vigil.js';
 export { Vigil } from './pipeline/vigil.js';
 export * from './posture/public.js';
+// The RAG configuration: the corpus's ingest path, sensitive collections, agents' purposes.
+export * from './rag/public.js';
 export * from './response/public.js';
 export * from './risk/public.js';
 export type { EventSource, EventSourceOptions, SourceStats } from './source/event-source.js';

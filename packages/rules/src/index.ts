@@ -89,7 +89,7 @@ export { loadRuleOverrides } from './loader/load-rule-overrides.js';
 export { aiChainsPack } from './packs/ai-chains/index.js';
 export { builtinPacks } from './packs/builtin.js';
 export { driftPack } from './packs/drift/index.js';
-export { ragPack } from './packs/rag/index.js';
+export { createRagPack, ragPack } from './packs/rag/index.js';
 export { runtimePack } from './packs/runtime/index.js';
 export type {
   AdvisoryDocument,

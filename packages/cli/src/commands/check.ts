@@ -5,6 +5,7 @@ import {
   checkCaptures,
   describeCaptureIntegrity,
   readBaselines,
+  readRagConfig,
   VigilError,
   type VigilEvent,
 } from '@vigil/core';
@@ -95,7 +96,7 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'Check captures against baselines and rule packs; report drift and detections',
   usage:
-    'CAPTURE… [--baseline BASELINE] [--otel SPANS…] [--rules PACK…] [--exceptions FILE] [--overrides FILE] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--otlp URL] [--format text|json|sarif|markdown|html|ocsf]',
+    'CAPTURE… [--baseline BASELINE] [--otel SPANS…] [--rules PACK…] [--exceptions FILE] [--overrides FILE] [--rag FILE] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--otlp URL] [--format text|json|sarif|markdown|html|ocsf]',
   description: [
     'Runs the built-in rule packs (runtime behaviours and AI attack chains) and every --rules PACK (a',
     'module path or package name) over the captures; with --baseline, the drift detector and the',
@@ -124,6 +125,8 @@ export const checkCommand: Command = {
     '--otel SPANS merges OTel GenAI spans (OTLP/JSON, one export per line or a whole file) into the captures’',
     'stream in time order. --otlp URL also sends the findings as OTLP log records and the model and tool',
     'calls as GenAI spans to an OpenTelemetry collector (OTLP/HTTP, JSON; /v1/logs and /v1/traces under URL).',
+    '--rag FILE gives the RAG pack its configuration (YAML or JSON, docs/rag.md): the ingest path allowed to',
+    'write the retrieval corpus, labels of sensitive tables and collections, and the labels each agent needs.',
   ].join('\n'),
   options: {
     baseline: { type: 'string', short: 'b' },
@@ -139,6 +142,7 @@ export const checkCommand: Command = {
     'use-baseline': { type: 'string' },
     otel: { type: 'string', multiple: true },
     otlp: { type: 'string' },
+    rag: { type: 'string' },
     ...STRICT_OPTION,
   },
   optionHelp: {
@@ -157,6 +161,7 @@ export const checkCommand: Command = {
     'use-baseline': 'check workloads that have no baseline of their own against the baseline of this subject',
     otel: 'OTel GenAI spans (OTLP/JSON) to merge into the captures in time order',
     otlp: 'an OTLP/HTTP collector URL: findings go to /v1/logs, model and tool calls to /v1/traces',
+    rag: 'a RAG configuration (YAML or JSON): ingest path, sensitive collections, agents’ purposes',
     strict: STRICT_HELP,
   },
   formats: reportFormats('check'),
@@ -169,8 +174,11 @@ export const checkCommand: Command = {
     const loaded =
       typeof baselinePath === 'string' ? await loadBaselines(baselinePath, ctx.signal) : new BaselineSet();
     const baselines = withUseBaseline(loaded, ctx.args.values['use-baseline']);
+    const ragPath = ctx.args.values['rag'];
+    const rag =
+      typeof ragPath === 'string' ? await readRagConfig(ragPath, { signal: ctx.signal }) : undefined;
     const packs = [
-      ...(ctx.args.values['no-builtin-rules'] === true ? [] : builtinPacks()),
+      ...(ctx.args.values['no-builtin-rules'] === true ? [] : builtinPacks(rag ? { rag } : {})),
       ...(await loadRulePacks((ctx.args.values['rules'] as string[] | undefined) ?? [])),
     ];
     const exceptionsPath = ctx.args.values['exceptions'];

@@ -75,16 +75,17 @@ function clock(ns: number): string {
   return fmtTs(ns).slice(11, 23);
 }
 
-/** Renders the agent timeline: model call → tool call → the processes, files and peers it caused. */
+/** Renders the agent timeline: model call → tool call → the processes, files, peers and retrievals it caused. */
 export function renderTimelineText(timeline: AgentTimeline): string {
   const out: string[] = [];
   const caused = (
-    c: { processes: string[]; files: string[]; peers: string[]; events: number },
+    c: { processes: string[]; files: string[]; peers: string[]; retrievals: string[]; events: number },
     pad: string,
   ) => {
     for (const p of c.processes) out.push(`${pad}exec  ${p}`);
     for (const f of c.files) out.push(`${pad}file  ${f}`);
     for (const p of c.peers) out.push(`${pad}peer  ${p}`);
+    for (const r of c.retrievals) out.push(`${pad}data  ${r}`);
     out.push(`${pad}(${c.events} events)`);
   };
   const tool = (t: AgentTimeline['timeline'][number]['mcpCalls'][number], pad: string) => {

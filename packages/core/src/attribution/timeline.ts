@@ -9,7 +9,7 @@ export const AGENT_TIMELINE_SCHEMA_VERSION = 1;
 
 const MAX_ITEMS = 100;
 
-/** What a tool call (or a group of ambiguous ones) caused: programs run, files opened, peers reached. */
+/** What a tool call (or a group of ambiguous ones) caused: programs run, files opened, peers reached, retrievals made. */
 const CausedSchema = z.object({
   /** Programs executed, as `path arg…` (first 100). */
   processes: z.array(z.string()),
@@ -17,6 +17,8 @@ const CausedSchema = z.object({
   files: z.array(z.string()),
   /** Peers connected to, as `name-or-address:port` (first 100 distinct). */
   peers: z.array(z.string()),
+  /** Retrievals made, as `store/collection operation` (first 100 distinct); absent in documents written before they were listed. */
+  retrievals: z.array(z.string()).default([]),
   /** Every event attributed, including those not listed above. */
   events: z.number().int().nonnegative(),
 });
@@ -94,9 +96,11 @@ function record(into: Caused, ev: VigilEvent): void {
   else if (ev.kind === 'file.open' && ev.result >= 0) add(into.files, ev.path);
   else if (ev.kind === 'net.connect' && ev.family !== 'unix')
     add(into.peers, `${ev.dnsName ?? ev.daddr}:${ev.dport}`);
+  else if (ev.kind === 'retrieval')
+    add(into.retrievals, `${ev.store ?? 'store'}/${ev.dataSource} ${ev.operation ?? 'query'}`);
 }
 
-const caused = (): Caused => ({ processes: [], files: [], peers: [], events: 0 });
+const caused = (): Caused => ({ processes: [], files: [], peers: [], retrievals: [], events: 0 });
 
 /**
  * Builds the {@link AgentTimeline} from the observation stream: a pipeline

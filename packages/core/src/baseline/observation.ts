@@ -1,4 +1,4 @@
-import type { VigilEvent } from '../events/schema.js';
+import type { EventOf, VigilEvent } from '../events/schema.js';
 import {
   ARGS_MARK,
   argumentPattern,
@@ -220,13 +220,7 @@ export function observeEvent(
         { domain: 'models', segments: [ev.provider, ev.model], concrete: `${ev.provider}/${ev.model}` },
       ];
     case 'retrieval':
-      return [
-        {
-          domain: 'retrievals',
-          segments: [ev.store ?? '-', ev.dataSource],
-          concrete: `${ev.store ?? '-'}/${ev.dataSource}`,
-        },
-      ];
+      return retrievalObservations(ev);
     case 'k8s.api': {
       if (ev.nonResourceUrl !== undefined) {
         return [
@@ -262,6 +256,43 @@ export function observeEvent(
 }
 
 /**
+ * The retrieval observations of one request: one per table or collection it
+ * touched, as `store / collection / operation / principal`. A collection the
+ * request wrote takes the request's operation (`upsert`, `delete`); one it
+ * only read is a `query`. The principal is the database role, or `key:` and
+ * the first 12 hex digits of the API key's hash, or `-`.
+ *
+ * @example
+ * ```ts
+ * import { retrievalObservations } from '@vigil/core';
+ *
+ * retrievalObservations(insertSelectEvent).map((o) => o.concrete);
+ * // ['postgresql/docs upsert as ingest', 'postgresql/staging query as ingest']
+ * ```
+ */
+export function retrievalObservations(ev: EventOf<'retrieval'>): BaselineObservation[] {
+  const store = ev.store ?? '-';
+  const principal =
+    ev.principal ?? (ev.principalHash !== undefined ? `key:${ev.principalHash.slice(0, 12)}` : '-');
+  const op = ev.operation ?? 'query';
+  const writes = op === 'upsert' || op === 'delete';
+  const collections = ev.collections && ev.collections.length > 0 ? ev.collections : [ev.dataSource];
+  const out: BaselineObservation[] = [];
+  const seen = new Set<string>();
+  for (const c of collections) {
+    if (seen.has(c)) continue;
+    seen.add(c);
+    const cop = writes && !(ev.written ?? [ev.dataSource]).includes(c) ? 'query' : op;
+    out.push({
+      domain: 'retrievals',
+      segments: [store, c, cop, principal],
+      concrete: clip(`${store}/${c} ${cop} as ${principal}`),
+    });
+  }
+  return out;
+}
+
+/**
  * Shows a pattern the way people read it: `/usr/bin/git log -n <num>`,
  * `/tmp/* (write)`, `egress tcp api.openai.com:443`, `*.s3.amazonaws.com`.
  *
@@ -289,8 +320,12 @@ export function describePattern(domain: BaselineDomain, segs: readonly string[])
       return [...segs].reverse().join('.');
     case 'tools':
     case 'models':
-    case 'retrievals':
       return segs.join('/');
+    case 'retrievals': {
+      // store/collection, then the operation and the principal.
+      const [store = '*', collection = '*', op, principal] = segs;
+      return `${store}/${collection}${op ? ` ${op}` : ''}${principal ? ` as ${principal}` : ''}`;
+    }
     case 'k8s':
       if (segs[0] === 'nonresource') return `${segs[2] ?? '*'} ${segs[1] ?? '*'}`;
       return `${segs[3] ?? '*'} ${segs[0] ?? '*'}/${segs[1] ?? '*'} in ${segs[2] ?? '*'}`;

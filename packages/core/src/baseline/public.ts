@@ -63,7 +63,7 @@ export { BaselineLearner } from './learner.js';
 export type { NearestBaseline } from './nearest.js';
 export { nearestBaselines } from './nearest.js';
 export type { BaselineObservation } from './observation.js';
-export { describePattern, expandIpv6, observeEvent } from './observation.js';
+export { describePattern, expandIpv6, observeEvent, retrievalObservations } from './observation.js';
 export type { ReadBaselinesOptions } from './read-baselines.js';
 export { readBaselines } from './read-baselines.js';
 export type { ReviewItem } from './review.js';

@@ -24,6 +24,7 @@ export const BUILDER_LAYOUTS: Readonly<Record<string, readonly string[]>> = {
   'net.accept': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'family', 'protocol', 'laddr', 'lport', 'raddr', 'rport', 'result'],
   'net.bind': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'family', 'protocol', 'addr', 'port', 'result'],
   'net.listen': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'family', 'protocol', 'addr', 'port', 'backlog', 'result'],
+  'net.transfer': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'transport', 'daddr', 'dport', 'endpoint', 'bytesSent', 'bytesReceived', 'durationMs', 'partial'],
   'dns.query': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'name', 'qtype', 'server', 'serverPort', 'answers'],
   'priv.change': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'syscall', 'ids', 'capEffective', 'capPermitted', 'result'],
   'ns.change': ['ts', 'workload', 'pid', 'ppid', 'comm', 'exe', 'source', 'tid', 'uid', 'cgroupId', 'cause', 'syscall', 'namespaces', 'flags', 'mountSource', 'target', 'fstype', 'result'],
@@ -231,6 +232,32 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
     if (v[9] !== null) o['cgroupId'] = v[9];
     if (v[10] !== null) o['cause'] = v[10];
     if (v[15] !== null) o['backlog'] = v[15];
+    return o;
+  },
+  'net.transfer': (v) => {
+    if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[15] === null || v[16] === null || v[17] === null) return undefined;
+    const o: Record<string, unknown> = {
+      kind: 'net.transfer',
+      ts: v[0],
+      workload: v[1],
+      pid: v[2],
+      ppid: v[3],
+      comm: v[4],
+      exe: v[5],
+      source: v[6],
+      transport: v[11],
+      bytesSent: v[15],
+      bytesReceived: v[16],
+      durationMs: v[17],
+    };
+    if (v[7] !== null) o['tid'] = v[7];
+    if (v[8] !== null) o['uid'] = v[8];
+    if (v[9] !== null) o['cgroupId'] = v[9];
+    if (v[10] !== null) o['cause'] = v[10];
+    if (v[12] !== null) o['daddr'] = v[12];
+    if (v[13] !== null) o['dport'] = v[13];
+    if (v[14] !== null) o['endpoint'] = v[14];
+    if (v[18] !== null) o['partial'] = v[18];
     return o;
   },
   'dns.query': (v) => {
@@ -813,6 +840,25 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     ((Number.isSafeInteger(v[14])) && ((v[14] as number) >= 0) && ((v[14] as number) <= 65535)) &&
     (v[15] === null || ((Number.isSafeInteger(v[15])))) &&
     ((Number.isSafeInteger(v[16]))),
+  'net.transfer': (v) =>
+    ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[3])) && ((v[3] as number) >= 0)) &&
+    ((typeof v[4] === 'string')) &&
+    ((typeof v[5] === 'string')) &&
+    (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
+    (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
+    (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[10] === null || (OBJECT_5(v[10]))) &&
+    (v[11] === "tcp" || v[11] === "tls") &&
+    (v[12] === null || ((typeof v[12] === 'string'))) &&
+    (v[13] === null || ((Number.isSafeInteger(v[13])) && ((v[13] as number) >= 0) && ((v[13] as number) <= 65535))) &&
+    (v[14] === null || ((typeof v[14] === 'string'))) &&
+    ((Number.isSafeInteger(v[15])) && ((v[15] as number) >= 0)) &&
+    ((Number.isSafeInteger(v[16])) && ((v[16] as number) >= 0)) &&
+    ((Number.isFinite(v[17])) && ((v[17] as number) >= 0)) &&
+    (v[18] === null || (typeof v[18] === 'boolean')),
   'dns.query': (v) =>
     ((Number.isFinite(v[0])) && ((v[0] as number) >= 0)) &&
     ((Number.isSafeInteger(v[2])) && ((v[2] as number) >= 0)) &&

@@ -175,6 +175,28 @@ const NetListen = EnvelopeSchema.extend({
   backlog: int().optional(),
   result: result(),
 });
+/**
+ * Bytes one TCP connection (or TLS session) carried, from payload capture:
+ * emitted when the connection closes (or the capture ends) once the process
+ * sent at least the decoder's `transferBytes` on it. Counts are what the
+ * read and write calls moved, not only what was copied.
+ */
+const NetTransfer = EnvelopeSchema.extend({
+  kind: z.literal('net.transfer'),
+  transport: z.enum(['tcp', 'tls']),
+  /** The peer's address and port (plaintext TCP); absent for TLS sessions, which name `endpoint`. */
+  daddr: z.string().optional(),
+  dport: port().optional(),
+  /** The HTTP `Host` of the first request on the connection, when it carried HTTP. */
+  endpoint: z.string().optional(),
+  /** Bytes the process wrote (egress) and read (ingress) on the connection. */
+  bytesSent: int().nonnegative(),
+  bytesReceived: int().nonnegative(),
+  /** First to last chunk, in milliseconds. */
+  durationMs: z.number().nonnegative(),
+  /** Chunks were lost or the stream stopped being copied: the counts are a lower bound. */
+  partial: z.boolean().optional(),
+});
 const DnsQuery = EnvelopeSchema.extend({
   kind: z.literal('dns.query'),
   name: z.string(),
@@ -445,6 +467,7 @@ const eventSchema = z.discriminatedUnion('kind', [
   NetAccept,
   NetBind,
   NetListen,
+  NetTransfer,
   DnsQuery,
   PrivChange,
   NsChange,

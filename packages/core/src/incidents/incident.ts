@@ -16,7 +16,7 @@ import {
 import { riskScore } from '../findings/risk-scale.js';
 import type { ProcessTree } from '../pipeline/enricher.js';
 import { isCredentialPath } from '../vocabulary/credentials.js';
-import { isLocalAddress } from '../vocabulary/network.js';
+import { isLocalAddress, LARGE_EGRESS_BYTES } from '../vocabulary/network.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 
 /** Version of the incident document schema. */
@@ -114,6 +114,10 @@ function describeEvent(ev: VigilEvent): string {
       return `${who} called the tool ${ev.server}/${ev.tool}`;
     case 'k8s.api':
       return `${who} called the Kubernetes API: ${ev.verb} ${ev.resource}`;
+    case 'retrieval':
+      return `${who} ${ev.operation === 'upsert' ? 'wrote' : ev.operation === 'delete' ? 'deleted from' : 'retrieved from'} ${ev.store ?? 'store'}/${ev.dataSource}${ev.documents !== undefined ? ` (${ev.documents} row(s))` : ''}${ev.principal ? ` as ${ev.principal}` : ''}`;
+    case 'net.transfer':
+      return `${who} sent ${ev.bytesSent} bytes to ${ev.daddr !== undefined ? `${ev.daddr}:${ev.dport}` : (ev.endpoint ?? 'a TLS peer')}`;
     default:
       return `${who}: ${ev.kind}`;
   }
@@ -144,6 +148,17 @@ function readThenEgress(chain: readonly VigilEvent[]): boolean {
   return false;
 }
 
+/** A retrieval that returned data, then a large transfer: the shape of corpus exfiltration. */
+function retrievalThenLargeEgress(chain: readonly VigilEvent[]): boolean {
+  let retrieved = false;
+  for (const ev of chain) {
+    if (ev.kind === 'retrieval' && (ev.operation ?? 'query') === 'query' && ev.error === undefined)
+      retrieved = true;
+    else if (retrieved && ev.kind === 'net.transfer' && ev.bytesSent >= LARGE_EGRESS_BYTES) return true;
+  }
+  return false;
+}
+
 interface Group {
   readonly key: string;
   readonly root: number;
@@ -158,7 +173,8 @@ interface Group {
  * or more, or one finding whose evidence is a chain of events from more than
  * one process or of more than one kind. Its severity is the highest of its
  * parts, raised one step when two different rules at medium or above agree,
- * and at least high when a credential read is followed by egress.
+ * and at least high when a credential read is followed by egress or a
+ * retrieval by a large transfer (`LARGE_EGRESS_BYTES` sent on one connection).
  *
  * @example
  * ```ts
@@ -234,6 +250,10 @@ function buildIncident(
   if (readThenEgress(chainEvents) && severityRank(severity) < severityRank('high')) {
     severity = 'high';
     reasons.push('raised to high: a credential read followed by egress');
+  }
+  if (retrievalThenLargeEgress(chainEvents) && severityRank(severity) < severityRank('high')) {
+    severity = 'high';
+    reasons.push(`raised to high: a retrieval followed by ${LARGE_EGRESS_BYTES} bytes or more sent`);
   }
   const tags = {
     owaspLlm: [] as string[],

@@ -17,6 +17,12 @@ export interface PayloadDecoderOptions {
   readonly maxConnections?: number;
   /** A connection with no chunk for this long (by chunk timestamps) is closed. Default 300 s. */
   readonly idleTimeoutMs?: number;
+  /**
+   * A TCP connection or TLS session on which the process sent at least this
+   * many bytes gives a `net.transfer` event when it closes (or at `end()`).
+   * Default 65,536; `0` reports every connection that sent anything.
+   */
+  readonly transferBytes?: number;
 }
 
 /** Counters of a {@link PayloadDecoder}. */
@@ -70,6 +76,8 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
   readonly #mcpSessions = new Map<string, McpSession>();
   readonly #skipped: Record<string, number> = {};
   readonly #host: ConnectionHost;
+  readonly #transferBytes: number;
+  readonly #flows = new Map<string, Flow>();
   #out: VigilEvent[] = [];
   #chunks = 0;
   #bytes = 0;
@@ -86,6 +94,7 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
     this.#maxTotal = Math.max(this.#maxPerConnection, options.maxBufferedBytes ?? 64 * 1024 * 1024);
     this.#maxConnections = Math.max(1, options.maxConnections ?? 4096);
     this.#idleNs = (options.idleTimeoutMs ?? 300_000) * 1e6;
+    this.#transferBytes = Math.max(0, options.transferBytes ?? 65_536);
     const content = this.mode === 'content';
     this.#host = {
       content,
@@ -131,6 +140,7 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
     }
     this.#guard(conn, () => conn.push(chunk));
     this.#account(conn);
+    this.#count(chunk);
     if (chunk.end) {
       // Closed: a later chunk with this id is a new connection.
       this.#drop(conn);
@@ -141,23 +151,33 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
     while (this.#buffered > this.#maxTotal && this.#connections.size > 0) this.#evictOldest('evicted-memory');
     if (chunk.ts - this.#lastSweep > this.#idleNs / 4) {
       this.#lastSweep = chunk.ts;
-      this.evictIdle(chunk.ts);
+      // Not evictIdle: its take would drop the events this chunk completed.
+      this.#sweep(chunk.ts);
     }
     return this.#take();
   }
 
   /** Closes connections idle since before `nowNs - idleTimeout`; returns the events that flushed. */
   evictIdle(nowNs: number): VigilEvent[] {
+    this.#sweep(nowNs);
+    return this.#take();
+  }
+
+  #sweep(nowNs: number): void {
     for (const conn of this.#connections.values()) {
       if (nowNs - conn.lastTs <= this.#idleNs) break;
       this.#drop(conn);
     }
-    return this.#take();
+    for (const [id, flow] of this.#flows) {
+      if (nowNs - flow.lastTs <= this.#idleNs) break;
+      this.#closeFlow(id, flow);
+    }
   }
 
   /** The input ended: closes every connection and returns what they still held, as partial events. */
   end(): VigilEvent[] {
     for (const conn of [...this.#connections.values()]) this.#drop(conn);
+    for (const [id, flow] of [...this.#flows]) this.#closeFlow(id, flow);
     this.#mcpSessions.clear();
     return this.#take();
   }
@@ -181,6 +201,67 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
     this.#out = [];
     this.#events += out.length;
     return out;
+  }
+
+  /** Counts what a TCP or TLS chunk moved; its end (or a fresh id after it) closes the flow. */
+  #count(chunk: PayloadChunk): void {
+    if (chunk.transport !== 'tcp' && chunk.transport !== 'tls') return;
+    let flow = this.#flows.get(chunk.connection);
+    if (flow === undefined) {
+      if (this.#flows.size >= this.#maxConnections) {
+        const [id, oldest] = this.#flows.entries().next().value!;
+        this.#closeFlow(id, oldest);
+      }
+      flow = {
+        first: chunk,
+        endpoint: undefined,
+        sent: 0,
+        received: 0,
+        lastTs: chunk.ts,
+        seq: [-1, -1],
+        partial: false,
+      };
+    } else {
+      this.#flows.delete(chunk.connection);
+    }
+    // Most recently active last, as for connections.
+    this.#flows.set(chunk.connection, flow);
+    const d = chunk.direction === 'egress' ? 0 : 1;
+    if (flow.seq[d]! >= 0 && chunk.seq !== flow.seq[d]! + 1) flow.partial = true;
+    flow.seq[d] = chunk.seq;
+    if (d === 0) {
+      flow.sent += chunk.originalLength;
+      if (flow.endpoint === undefined) flow.endpoint = hostHeader(chunk.bytes) ?? '';
+    } else flow.received += chunk.originalLength;
+    if (chunk.ts > flow.lastTs) flow.lastTs = chunk.ts;
+    if (chunk.end) this.#closeFlow(chunk.connection, flow);
+  }
+
+  #closeFlow(id: string, flow: Flow): void {
+    this.#flows.delete(id);
+    if (flow.sent === 0 || flow.sent < this.#transferBytes) return;
+    const c = flow.first;
+    const ev: VigilEvent = {
+      ts: c.ts,
+      workload: c.workload,
+      pid: c.pid,
+      ppid: c.ppid,
+      comm: c.comm,
+      exe: c.exe,
+      source: c.source,
+      ...(c.tid !== undefined ? { tid: c.tid } : {}),
+      ...(c.uid !== undefined ? { uid: c.uid } : {}),
+      ...(c.cgroupId !== undefined ? { cgroupId: c.cgroupId } : {}),
+      kind: 'net.transfer',
+      transport: c.transport === 'tls' ? 'tls' : 'tcp',
+      ...(c.peer !== undefined && c.transport === 'tcp' ? { daddr: c.peer.addr, dport: c.peer.port } : {}),
+      ...(flow.endpoint ? { endpoint: flow.endpoint } : {}),
+      bytesSent: flow.sent,
+      bytesReceived: flow.received,
+      durationMs: Math.max(0, (flow.lastTs - c.ts) / 1e6),
+      ...(flow.partial ? { partial: true } : {}),
+    };
+    this.#out.push(ev);
   }
 
   #account(conn: ConnectionState): void {
@@ -231,6 +312,31 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
       }),
     );
   }
+}
+
+/** What one TCP connection or TLS session moved so far. */
+interface Flow {
+  /** The chunk that opened it: the event's envelope and peer. */
+  readonly first: PayloadChunk;
+  /** The `Host` of the first request written; `''` when the first write was not HTTP. */
+  endpoint: string | undefined;
+  sent: number;
+  received: number;
+  lastTs: number;
+  /** Last `seq` seen per direction (egress, ingress); a jump marks the counts partial. */
+  readonly seq: number[];
+  partial: boolean;
+}
+
+const HTTP_REQUEST = /^[A-Z]{3,7} \S+ HTTP\/1\.[01]\r\n/;
+const HOST_LINE = /\r\nhost:[ \t]*([^\r\n]{1,255})\r\n/i;
+
+/** The `Host` header of an HTTP/1.x request at the start of `bytes`, when there is one. */
+function hostHeader(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 16 || bytes[0]! < 0x41 || bytes[0]! > 0x5a) return undefined;
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 4096)).toString('latin1');
+  if (!HTTP_REQUEST.test(head)) return undefined;
+  return HOST_LINE.exec(head)?.[1]?.trim();
 }
 
 /**

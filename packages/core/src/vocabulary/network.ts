@@ -55,3 +55,17 @@ export function isRuntimeControlSocket(path: string): boolean {
     path,
   );
 }
+
+/**
+ * Bytes sent on one connection from which egress counts as large (256 KiB):
+ * the default of the RAG pack's retrieval-then-egress rule, and what raises an
+ * incident whose chain has a retrieval followed by such a transfer to high.
+ *
+ * @example
+ * ```ts
+ * import { LARGE_EGRESS_BYTES } from '@vigil/core';
+ *
+ * if (ev.kind === 'net.transfer' && ev.bytesSent >= LARGE_EGRESS_BYTES) console.log('large egress');
+ * ```
+ */
+export const LARGE_EGRESS_BYTES = 262_144;

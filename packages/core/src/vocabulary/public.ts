@@ -7,7 +7,13 @@ export {
   PTRACE_WRITE_REQUESTS,
 } from './kernel.js';
 export { isFilelessPath, isOwnProcPath, isWritableTempPath, TEMP_LOCATIONS } from './locations.js';
-export { connectSucceeded, isLocalAddress, isMetadataAddress, isRuntimeControlSocket } from './network.js';
+export {
+  connectSucceeded,
+  isLocalAddress,
+  isMetadataAddress,
+  isRuntimeControlSocket,
+  LARGE_EGRESS_BYTES,
+} from './network.js';
 export {
   basename,
   INTERPRETERS,

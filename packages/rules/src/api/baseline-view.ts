@@ -1,4 +1,10 @@
-import type { EventOf, ToolDefinition, VigilEvent, WorkloadRef } from '@vigil/core';
+import {
+  type EventOf,
+  retrievalObservations,
+  type ToolDefinition,
+  type VigilEvent,
+  type WorkloadRef,
+} from '@vigil/core';
 import { stableId } from '../internal/hash.js';
 
 /**
@@ -66,6 +72,8 @@ interface LearnedWorkload {
   k8s: Map<string, Set<string>>;
   cloud: Map<string, Set<string>>;
   toolDefs: Map<string, Map<string, string>>;
+  /** Retrievals as store, collection, operation and principal (see `retrievalObservations`). */
+  retrievals: Set<string>;
   /** Event kinds seen, for kinds without a finer key. */
   other: Set<string>;
 }
@@ -89,6 +97,7 @@ function emptyWorkload(): LearnedWorkload {
     k8s: new Map(),
     cloud: new Map(),
     toolDefs: new Map(),
+    retrievals: new Set(),
     other: new Set(),
   };
 }
@@ -157,6 +166,9 @@ export class MemoryBaselineView implements BaselineView {
       case 'cloud.api':
         add(w.cloud, ev.service, ev.action);
         break;
+      case 'retrieval':
+        for (const o of retrievalObservations(ev)) w.retrievals.add(o.segments.join('\u0000'));
+        break;
       default:
         w.other.add(ev.kind);
         break;
@@ -188,6 +200,8 @@ export class MemoryBaselineView implements BaselineView {
         return w.k8s.get(ev.verb)?.has(ev.resource) === true;
       case 'cloud.api':
         return w.cloud.get(ev.service)?.has(ev.action) === true;
+      case 'retrieval':
+        return retrievalObservations(ev).every((o) => w.retrievals.has(o.segments.join('\u0000')));
       default:
         return w.other.has(ev.kind);
     }

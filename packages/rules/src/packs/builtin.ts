@@ -1,12 +1,15 @@
+import type { RagConfig } from '@vigil/core';
 import type { RulePack } from '../api/pack.js';
 import { aiChainsPack } from './ai-chains/index.js';
 import { driftPack } from './drift/index.js';
-import { ragPack } from './rag/index.js';
+import { createRagPack, ragPack } from './rag/index.js';
 import { runtimePack } from './runtime/index.js';
 
 /**
  * Every built-in pack: the runtime pack, the AI attack-chain pack, the drift pack and the RAG pack
- * (drift and critical rules, which run where a drift detector hands them events).
+ * (drift and critical rules, which run where a drift detector hands them events). With
+ * `rag`, the RAG pack judges corpus writes, sensitive collections and agents' purposes by that
+ * configuration (see `createRagPack`).
  *
  * @example
  * ```ts
@@ -15,6 +18,6 @@ import { runtimePack } from './runtime/index.js';
  * const engine = new RuleEngine({ packs: builtinPacks() });
  * ```
  */
-export function builtinPacks(): RulePack[] {
-  return [runtimePack, aiChainsPack, driftPack, ragPack];
+export function builtinPacks(options: { readonly rag?: RagConfig } = {}): RulePack[] {
+  return [runtimePack, aiChainsPack, driftPack, options.rag ? createRagPack(options.rag) : ragPack];
 }

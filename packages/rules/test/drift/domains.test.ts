@@ -87,7 +87,7 @@ describe('domains from other sources', () => {
     ]);
     expect(b.capabilities().map((e) => e.display)).toEqual(['CAP_NET_BIND_SERVICE']);
     expect(b.syscalls().map((e) => e.display)).toEqual(['capset']);
-    expect(b.retrievals().map((e) => e.display)).toEqual(['qdrant/docs']);
+    expect(b.retrievals().map((e) => e.display)).toEqual(['qdrant/docs query as -']);
   });
 
   it('rates Kubernetes, cloud, peer and capability drift', () => {
@@ -123,6 +123,9 @@ describe('domains from other sources', () => {
       { kind: 'priv.change', syscall: 'capset', capEffective: ['CAP_SYS_ADMIN'], result: 0 },
       { kind: 'module.load', name: 'evil', result: 0 },
       { kind: 'retrieval', dataSource: 'hr-records', store: 'qdrant' },
+      { kind: 'retrieval', dataSource: 'docs', store: 'qdrant', operation: 'delete' },
+      { kind: 'retrieval', dataSource: 'docs', store: 'qdrant', principal: 'admin' },
+      { kind: 'retrieval', dataSource: 'docs', store: 'qdrant' },
     ]);
     const got = Object.fromEntries(findings.map((f) => [`${f.ruleId} ${f.drift.display}`, f.severity]));
     expect(got).toMatchObject({
@@ -137,8 +140,12 @@ describe('domains from other sources', () => {
       'vigil.drift.peer.new-listener listen tcp 0.0.0.0:4444': 'high',
       'vigil.drift.capability.new CAP_SYS_ADMIN': 'critical',
       'vigil.drift.syscall.new module.load evil': 'critical',
-      'vigil.drift.retrieval.new-source qdrant/hr-records': 'medium',
+      'vigil.drift.retrieval.new-source qdrant/hr-records query as -': 'medium',
+      'vigil.drift.retrieval.new-access qdrant/docs delete as -': 'high',
+      'vigil.drift.retrieval.new-access qdrant/docs query as admin': 'medium',
     });
+    // The same read as while learning is no drift.
+    expect(findings.filter((f) => f.ruleId.startsWith('vigil.drift.retrieval.'))).toHaveLength(3);
     // Another day's report under the same prefix is covered (digit runs generalised).
     expect(findings.some((f) => f.summary.includes('report-20261130'))).toBe(false);
   });

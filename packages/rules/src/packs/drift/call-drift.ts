@@ -184,16 +184,51 @@ export const newRetrievalSource = defineDriftRule({
     description:
       'The workload read a retrieval data source it never read while learning: medium in a known store, high otherwise.',
     severity: 'high',
-    version: VERSION,
+    version: '1.1.0',
     areas: ['behaviour-drift'],
     tags: { owaspLlm: ['LLM08'] },
   },
   domain: 'retrievals',
   kinds: ['retrieval'],
-  assess: (u) => ({
-    severity: (u.coverage.depth ?? 0) >= 1 ? 'medium' : 'high',
-    what: `read the data source ${u.observation.concrete}, which it never read while learning`,
-  }),
+  assess(u) {
+    const depth = u.coverage.depth ?? 0;
+    // Segments are store / collection / operation / principal: a known collection is new-access's.
+    if (depth >= 2) return undefined;
+    const [store = '-', collection = '-', op = 'query'] = u.observation.segments;
+    const verb =
+      op === 'query' ? 'read' : op === 'upsert' ? 'wrote' : op === 'delete' ? 'deleted from' : `ran ${op} on`;
+    return {
+      severity: depth >= 1 ? 'medium' : 'high',
+      what: `${verb} the data source ${store}/${collection} (${u.observation.concrete}), which it never used while learning`,
+    };
+  },
+});
+
+/** A new operation (the agent starts deleting) or a new role on a data source the workload already used. */
+export const newRetrievalAccess = defineDriftRule({
+  meta: {
+    ...DRIFT_NOTES,
+    id: 'vigil.drift.retrieval.new-access',
+    title: 'New operation or role on a known data source',
+    description:
+      'The workload used a table or collection it used while learning, with an operation (query, upsert, delete, admin) or a role it never used on it: high for writes, deletes and admin statements, medium for reads under a new role.',
+    severity: 'high',
+    version: VERSION,
+    areas: ['behaviour-drift', 'least-privilege'],
+    tags: { owaspLlm: ['LLM06', 'LLM08'], owaspAgentic: ['ASI02'] },
+  },
+  domain: 'retrievals',
+  kinds: ['retrieval'],
+  assess(u) {
+    const depth = u.coverage.depth ?? 0;
+    if (depth < 2) return undefined;
+    const [store = '-', collection = '-', op = 'query', principal = '-'] = u.observation.segments;
+    const what =
+      depth === 2
+        ? `ran ${op} on ${store}/${collection}, which it only used otherwise while learning`
+        : `ran ${op} on ${store}/${collection} as ${principal}, a role it never used there while learning`;
+    return { severity: op === 'query' ? 'medium' : 'high', what };
+  },
 });
 
 /** A Kubernetes call on a sensitive resource the workload never touched. */

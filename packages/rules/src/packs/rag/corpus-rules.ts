@@ -8,7 +8,7 @@ type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
 const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
 /** What the text detectors found in one document: the worst severity and a short description. */
-function poison(text: string): { severity: Severity; what: string } | undefined {
+export function poison(text: string): { severity: Severity; what: string } | undefined {
   const matches = findHiddenInstructions(text);
   const runs = findInvisible(text);
   if (matches.length === 0 && runs.length === 0) return undefined;
@@ -28,8 +28,8 @@ function poison(text: string): { severity: Severity; what: string } | undefined 
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
-const place = (ev: EventOf<'retrieval'>) => `${ev.store ?? 'store'}/${ev.dataSource}`;
-const who = (ev: EventOf<'retrieval'>) => `${ev.exe || ev.comm}[${ev.pid}] in ${ev.workload.id}`;
+export const place = (ev: EventOf<'retrieval'>) => `${ev.store ?? 'store'}/${ev.dataSource}`;
+export const who = (ev: EventOf<'retrieval'>) => `${ev.exe || ev.comm}[${ev.pid}] in ${ev.workload.id}`;
 
 /** Writers of poisoned documents, by document digest; shared by every workload an engine sees (bounded). */
 const MAX_WRITERS = 4096;
