@@ -4,6 +4,7 @@ import {
   type Consumer,
   checkCaptures,
   describeCaptureIntegrity,
+  loadDataStores,
   readBaselines,
   VigilError,
   type VigilEvent,
@@ -14,6 +15,7 @@ import {
   loadExceptions,
   loadRulePacks,
   parseRuleSettings,
+  type RuleDeclarations,
   type RulePack,
   type RuleSettings,
   rulesCheckDetector,
@@ -36,6 +38,8 @@ export interface CheckDetectorContext {
   readonly live?: boolean;
   /** Severity overrides and rules turned off, from `--rule-override ID=severity|off`. */
   readonly settings?: RuleSettings;
+  /** What the deployment declares, from `--store-config`. */
+  readonly declared?: RuleDeclarations;
 }
 
 /** Builds one detector for a `check` run. */
@@ -53,11 +57,17 @@ export const rulesDetectorFactory: CheckDetectorFactory = ({
   allowLearning,
   live,
   settings,
+  declared,
 }) =>
   rulesCheckDetector({
     packs: [...packs],
     baselines,
-    engine: { exceptions, overrides: settings?.overrides ?? [], disable: settings?.disable ?? [] },
+    engine: {
+      exceptions,
+      overrides: settings?.overrides ?? [],
+      disable: settings?.disable ?? [],
+      ...(declared ? { declared } : {}),
+    },
     drift: { allowLearning, report: live === true ? 'first' : 'finish' },
   });
 
@@ -94,7 +104,7 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'Check captures against baselines and rule packs; report drift and detections',
   usage:
-    'CAPTURE… [--baseline BASELINE] [--otel SPANS…] [--rules PACK…] [--exceptions FILE] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--otlp URL] [--format text|json|sarif|markdown|html|ocsf]',
+    'CAPTURE… [--baseline BASELINE] [--otel SPANS…] [--rules PACK…] [--exceptions FILE] [--store-config PATH…] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--otlp URL] [--format text|json|sarif|markdown|html|ocsf]',
   description: [
     'Runs the built-in rule packs (runtime behaviours and AI attack chains) and every --rules PACK (a',
     'module path or package name) over the captures; with --baseline, the drift detector and the',
@@ -130,6 +140,7 @@ export const checkCommand: Command = {
     exceptions: { type: 'string' },
     'rule-override': { type: 'string', multiple: true },
     'no-builtin-rules': { type: 'boolean' },
+    'store-config': { type: 'string', multiple: true },
     'use-baseline': { type: 'string' },
     otel: { type: 'string', multiple: true },
     otlp: { type: 'string' },
@@ -148,6 +159,8 @@ export const checkCommand: Command = {
     'no-builtin-rules': 'run only the packs given with --rules',
     'use-baseline': 'check workloads that have no baseline of their own against the baseline of this subject',
     otel: 'OTel GenAI spans (OTLP/JSON) to merge into the captures in time order',
+    'store-config':
+      'data-store configurations, manifests or Compose files (see gap --store-config): agents reaching a store without authentication are reported',
     otlp: 'an OTLP/HTTP collector URL: findings go to /v1/logs, model and tool calls to /v1/traces',
     strict: STRICT_HELP,
   },
@@ -172,6 +185,9 @@ export const checkCommand: Command = {
       (ctx.args.values['rule-override'] as string[] | undefined) ?? [],
       packs,
     );
+    const storeConfigs = (ctx.args.values['store-config'] as string[] | undefined) ?? [];
+    const dataStores =
+      storeConfigs.length > 0 ? await loadDataStores(storeConfigs, { signal: ctx.signal }) : undefined;
     const detectors = CHECK_DETECTORS.map((make) =>
       make({
         baselines,
@@ -179,6 +195,7 @@ export const checkCommand: Command = {
         packs,
         exceptions,
         settings,
+        ...(dataStores ? { declared: { dataStores } } : {}),
       }),
     );
     const otlpUrl = ctx.args.values['otlp'];

@@ -1,5 +1,6 @@
 import { RULE_ENGINE_VERSION, type RulePack } from '../../api/pack.js';
 import { poisonedDocument } from './corpus-rules.js';
+import { storeWithoutAuth } from './store-rules.js';
 
 /**
  * The RAG pack: the retrieval chain's corpus, from `retrieval` events the
@@ -17,6 +18,6 @@ export const ragPack: RulePack = {
   version: '1.0.0',
   engine: `^${RULE_ENGINE_VERSION}`,
   description:
-    'Retrieval-augmented generation: poisoned documents written into or retrieved from the corpus.',
-  rules: [poisonedDocument],
+    'Retrieval-augmented generation: poisoned documents written into or retrieved from the corpus; agents reaching data stores without authentication.',
+  rules: [poisonedDocument, storeWithoutAuth],
 };
