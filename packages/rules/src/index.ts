@@ -37,6 +37,7 @@ export type {
   Rule,
   RuleClock,
   RuleContext,
+  RuleDeclarations,
   RuleInitContext,
   RuleLogger,
   RuleMeta,

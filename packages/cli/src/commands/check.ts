@@ -4,6 +4,7 @@ import {
   type Consumer,
   checkCaptures,
   describeCaptureIntegrity,
+  loadDataStores,
   readBaselines,
   readRagConfig,
   VigilError,
@@ -16,6 +17,7 @@ import {
   loadRuleOverrides,
   loadRulePacks,
   parseRuleSettings,
+  type RuleDeclarations,
   type RulePack,
   type RuleSettings,
   rulesCheckDetector,
@@ -38,6 +40,8 @@ export interface CheckDetectorContext {
   readonly live?: boolean;
   /** Severity overrides and rules turned off, from `--overrides FILE` and `--rule-override ID=severity|off`. */
   readonly settings?: RuleSettings;
+  /** What the deployment declares, from `--store-config`. */
+  readonly declared?: RuleDeclarations;
 }
 
 /** Builds one detector for a `check` run. */
@@ -55,11 +59,17 @@ export const rulesDetectorFactory: CheckDetectorFactory = ({
   allowLearning,
   live,
   settings,
+  declared,
 }) =>
   rulesCheckDetector({
     packs: [...packs],
     baselines,
-    engine: { exceptions, overrides: settings?.overrides ?? [], disable: settings?.disable ?? [] },
+    engine: {
+      exceptions,
+      overrides: settings?.overrides ?? [],
+      disable: settings?.disable ?? [],
+      ...(declared ? { declared } : {}),
+    },
     drift: { allowLearning, report: live === true ? 'first' : 'finish' },
   });
 
@@ -96,7 +106,7 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'Check captures against baselines and rule packs; report drift and detections',
   usage:
-    'CAPTURE… [--baseline BASELINE] [--otel SPANS…] [--rules PACK…] [--exceptions FILE] [--overrides FILE] [--rag FILE] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--otlp URL] [--format text|json|sarif|markdown|html|ocsf]',
+    'CAPTURE… [--baseline BASELINE] [--otel SPANS…] [--rules PACK…] [--exceptions FILE] [--overrides FILE] [--rag FILE] [--store-config PATH…] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--otlp URL] [--format text|json|sarif|markdown|html|ocsf]',
   description: [
     'Runs the built-in rule packs (runtime behaviours and AI attack chains) and every --rules PACK (a',
     'module path or package name) over the captures; with --baseline, the drift detector and the',
@@ -139,6 +149,7 @@ export const checkCommand: Command = {
     overrides: { type: 'string' },
     'rule-override': { type: 'string', multiple: true },
     'no-builtin-rules': { type: 'boolean' },
+    'store-config': { type: 'string', multiple: true },
     'use-baseline': { type: 'string' },
     otel: { type: 'string', multiple: true },
     otlp: { type: 'string' },
@@ -160,6 +171,8 @@ export const checkCommand: Command = {
     'no-builtin-rules': 'run only the packs given with --rules',
     'use-baseline': 'check workloads that have no baseline of their own against the baseline of this subject',
     otel: 'OTel GenAI spans (OTLP/JSON) to merge into the captures in time order',
+    'store-config':
+      'data-store configurations, manifests or Compose files (see gap --store-config): agents reaching a store without authentication are reported',
     otlp: 'an OTLP/HTTP collector URL: findings go to /v1/logs, model and tool calls to /v1/traces',
     rag: 'a RAG configuration (YAML or JSON): ingest path, sensitive collections, agents’ purposes',
     strict: STRICT_HELP,
@@ -195,6 +208,9 @@ export const checkCommand: Command = {
           }
         : {},
     );
+    const storeConfigs = (ctx.args.values['store-config'] as string[] | undefined) ?? [];
+    const dataStores =
+      storeConfigs.length > 0 ? await loadDataStores(storeConfigs, { signal: ctx.signal }) : undefined;
     const detectors = CHECK_DETECTORS.map((make) =>
       make({
         baselines,
@@ -202,6 +218,7 @@ export const checkCommand: Command = {
         packs,
         exceptions,
         settings,
+        ...(dataStores ? { declared: { dataStores } } : {}),
       }),
     );
     const otlpUrl = ctx.args.values['otlp'];

@@ -26,7 +26,7 @@ export const gapCommand: Command = {
   summary:
     'Compare declared permissions with observed use, rank the gaps, and write least-privilege policies',
   usage:
-    '--declared PATH… CAPTURE|BASELINE… [--audit-log F…] [--cloudtrail F…] [--otel SPANS…] [--emit-policy DIR] [--on-invalid fail|skip] [--bind CAPTURED=SUBJECT…] [--fail-on SEVERITY] [--strict] [--format text|json]',
+    '--declared PATH… CAPTURE|BASELINE… [--pg-schema DUMP…] [--pg-url URL] [--store-config PATH…] [--audit-log F…] [--cloudtrail F…] [--otel SPANS…] [--emit-policy DIR] [--on-invalid fail|skip] [--bind CAPTURED=SUBJECT…] [--fail-on SEVERITY] [--strict] [--format text|json]',
   description: [
     'Declared: Kubernetes manifests (RBAC, workloads, NetworkPolicy; multi-document YAML and List objects),',
     'AWS IAM policies (documents or get-account-authorization-details) and MCP client configurations.',
@@ -38,10 +38,21 @@ export const gapCommand: Command = {
     '--on-invalid skip passes over invalid lines of audit logs and CloudTrail records, counts them by reason',
     '(invalid-json, invalid-shape, over-limit) and reports them; the default, fail, stops at the first with its line.',
     '--emit-policy writes a tightened Role/ClusterRole, IAM policy, NetworkPolicy, workload security context',
-    'and MCP tool allowlist per workload, each validated against its consumer schema.',
+    'and MCP tool allowlist per workload, each validated against its consumer schema, and GRANT statements per',
+    'PostgreSQL role.',
+    'Data access: --pg-schema reads table grants, role memberships and schema privileges from a schema dump',
+    '(pg_dump --schema-only, pg_dumpall --roles-only); --pg-url reads them live from the catalogs over a read-only',
+    'session (default_transaction_read_only=on). Each role becomes a pg:role:NAME subject of the data-access domain,',
+    'compared with the statements the captures show it running.',
+    '--store-config reads vector-store and database configurations (Qdrant config.yaml, milvus.yaml,',
+    'elasticsearch.yml, opensearch.yml, postgresql.conf, pg_hba.conf, .env) and the stores that manifests and',
+    'Compose files run, with their Services and NetworkPolicies; stores without authentication are reported.',
   ].join('\n'),
   options: {
     declared: { type: 'string', short: 'd', multiple: true },
+    'pg-schema': { type: 'string', multiple: true },
+    'pg-url': { type: 'string' },
+    'store-config': { type: 'string', multiple: true },
     'audit-log': { type: 'string', multiple: true },
     cloudtrail: { type: 'string', multiple: true },
     otel: { type: 'string', multiple: true },
@@ -56,12 +67,23 @@ export const gapCommand: Command = {
     'fail-on': { type: 'string' },
     ...STRICT_OPTION,
   },
-  optionHelp: { strict: STRICT_HELP },
+  optionHelp: {
+    strict: STRICT_HELP,
+    'pg-schema': 'a PostgreSQL schema or roles dump: table grants become the data-access domain',
+    'pg-url': 'a postgres:// URL to read roles and grants from live, over a read-only session',
+    'store-config': 'a data-store configuration, manifest or Compose file (or a folder of them)',
+  },
   formats: reportFormats('gap'),
   async run(ctx) {
     const declaredPaths = strings(ctx.args.values['declared']);
-    if (declaredPaths.length === 0)
-      throw new VigilError('USAGE', 'gap needs --declared PATH (manifests, IAM policies, MCP configs)');
+    const pgSchema = strings(ctx.args.values['pg-schema']);
+    const pgUrl = ctx.args.values['pg-url'];
+    const storeConfigs = strings(ctx.args.values['store-config']);
+    if (declaredPaths.length === 0 && pgSchema.length === 0 && typeof pgUrl !== 'string')
+      throw new VigilError(
+        'USAGE',
+        'gap needs --declared PATH (manifests, IAM policies, MCP configs), --pg-schema DUMP or --pg-url URL',
+      );
     const audit = strings(ctx.args.values['audit-log']);
     const trails = strings(ctx.args.values['cloudtrail']);
     const spans = strings(ctx.args.values['otel']);
@@ -118,6 +140,9 @@ export const gapCommand: Command = {
       minRank,
       findings: extraFindings,
       leastPrivilege: typeof dir === 'string',
+      pgSchema,
+      storeConfigs,
+      ...(typeof pgUrl === 'string' ? { pgUrl } : {}),
       strict: ctx.args.values['strict'] === true,
       signal: ctx.signal,
       ...(typeof awsSubject === 'string' ? { awsSubject } : {}),
@@ -128,6 +153,12 @@ export const gapCommand: Command = {
     for (const s of gap.skipped) ctx.log(`warning: ${describeSkipped(s)}`);
     for (const w of gap.warnings.slice(0, 20))
       ctx.log(`warning: ${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+    for (const s of gap.dataStores?.stores.filter((x) => x.auth.state === 'off') ?? []) {
+      const p = s.auth.place ?? s.source;
+      ctx.log(
+        `warning: ${s.store} ${s.name} has authentication off (${p.file}${p.line ? `:${p.line}` : ''}): ${s.auth.reason}`,
+      );
+    }
 
     if (typeof dir === 'string' && gap.leastPrivilege) {
       for (const a of gap.leastPrivilege.artifacts) {

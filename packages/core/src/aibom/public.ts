@@ -22,6 +22,8 @@ export {
   SignatureCatalogueSchema,
   SignatureSchema,
 } from './catalogue.js';
+export type { ManifestContainer } from './declared/containers.js';
+export { containersOfDocument, splitCommandLine } from './declared/containers.js';
 export type {
   DeclaredComponent,
   DeclaredImage,

@@ -1,8 +1,16 @@
 import { readBaselines } from '../baseline/read-baselines.js';
 import type { CaptureIntegrity } from '../capture/integrity.js';
+import { analyzeDataAccess, type DataAccessGap } from '../data-access/gap.js';
+import { dataAccessPermissions, mergeDeclaredPermissions } from '../data-access/gap-domain.js';
+import { type PgSchemaDeclaration, parsePgSchema } from '../data-access/pg-grants.js';
+import { readPgGrantsLive } from '../data-access/pg-live.js';
+import { type DeclaredDataStores, loadDataStores } from '../data-access/store-exposure.js';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
+import type { VigilEvent } from '../events/schema.js';
 import { type Finding, FindingSchema } from '../findings/finding.js';
+import { inputLimits } from '../limits/input-limits.js';
+import { readBoundedFile } from '../limits/internal/read-bounded.js';
 import { readJsonFile } from '../limits/read-json.js';
 import { sniffInput } from '../limits/sniff-input.js';
 import { OtelSpanSource } from '../otel/otel-span-source.js';
@@ -22,6 +30,7 @@ import {
   ObservedUseAccumulator,
   type ObservedUseDocument,
 } from '../permissions/observed/use.js';
+import type { Consumer } from '../pipeline/vigil.js';
 import { type RiskRanking, rankRisk } from '../risk/rank.js';
 import type { EventSource } from '../source/event-source.js';
 import { type CaptureReadOptions, captureSource, enrichersFor, runPipeline } from './run.js';
@@ -57,6 +66,12 @@ export interface AnalyseGapOptions extends CaptureReadOptions {
   readonly findings?: readonly Finding[];
   /** Also generate least-privilege artifacts from what was observed. Default false. */
   readonly leastPrivilege?: boolean;
+  /** PostgreSQL schema dumps (`pg_dump --schema-only`, `pg_dumpall --roles-only`): table grants for the `data-access` domain. */
+  readonly pgSchema?: readonly string[];
+  /** A PostgreSQL URL to read roles and grants from live, over a read-only session (`readPgGrantsLive`). */
+  readonly pgUrl?: string;
+  /** Data-store configuration files, Kubernetes manifests and Compose files (`loadDataStores`). */
+  readonly storeConfigs?: readonly string[];
 }
 
 /** What {@link analyseGap} found. */
@@ -74,18 +89,54 @@ export interface GapResult {
   readonly warnings: readonly DeclaredWarning[];
   /** Least-privilege artifacts, when asked for; each lists its validation issues. */
   readonly leastPrivilege?: LeastPrivilege;
+  /** With a PostgreSQL schema or URL: the data-access gap per role, with membership and PUBLIC taken into account. */
+  readonly dataAccess?: DataAccessGap;
+  /** With store configurations: the data stores declared, their authentication, TLS, bind address and exposure. */
+  readonly dataStores?: DeclaredDataStores;
+}
+
+/** Several PostgreSQL declarations (a roles dump and a schema dump, a live read) as one. */
+function mergePgSchemas(list: readonly PgSchemaDeclaration[]): PgSchemaDeclaration {
+  const uniq = <T>(xs: T[], key: (x: T) => string) => {
+    const seen = new Set<string>();
+    return xs.filter((x) => !seen.has(key(x)) && seen.add(key(x)));
+  };
+  return {
+    tables: uniq(
+      list.flatMap((d) => d.tables),
+      (t) => t,
+    ),
+    roles: uniq(
+      list.flatMap((d) => d.roles),
+      (r) => r,
+    ),
+    grants: uniq(
+      list.flatMap((d) => d.grants),
+      (g) => `${g.role}\0${g.table}\0${g.privilege}`,
+    ),
+    defaultGrants: list.flatMap((d) => d.defaultGrants),
+    memberships: uniq(
+      list.flatMap((d) => d.memberships),
+      (m) => `${m.role}\0${m.member}`,
+    ),
+    schemaGrants: uniq(
+      list.flatMap((d) => d.schemaGrants),
+      (g) => `${g.role}\0${g.schema}\0${g.privilege}`,
+    ),
+  };
 }
 
 async function observe(
   source: EventSource,
   options: CaptureReadOptions,
   dns: boolean,
+  extra: readonly Consumer[] = [],
 ): Promise<ObservedUseDocument> {
   const acc = new ObservedUseAccumulator();
   await runPipeline({
     source,
     enrichers: enrichersFor({ dns }),
-    consumers: [acc],
+    consumers: [acc, ...extra],
     ...(options.signal ? { signal: options.signal } : {}),
   });
   return acc.result();
@@ -177,8 +228,12 @@ export async function readFindingsFile(
  * ```
  */
 export async function analyseGap(options: AnalyseGapOptions): Promise<GapResult> {
-  if (options.declared.length === 0)
-    throw new VigilError('USAGE', 'gap needs declared permissions (manifests, IAM policies, MCP configs)');
+  const pgGiven = (options.pgSchema?.length ?? 0) > 0 || options.pgUrl !== undefined;
+  if (options.declared.length === 0 && !pgGiven)
+    throw new VigilError(
+      'USAGE',
+      'gap needs declared permissions (manifests, IAM policies, MCP configs, a PostgreSQL schema or URL)',
+    );
   const signal = options.signal;
   const withSignal = signal ? { signal } : {};
   const docs: ObservedUseDocument[] = [];
@@ -188,9 +243,20 @@ export async function analyseGap(options: AnalyseGapOptions): Promise<GapResult>
     else docs.push(observedUseFromBaseline((await readBaselines(p, withSignal)).toDocument()));
   }
   let integrity: CaptureIntegrity | undefined;
+  const retrievals: VigilEvent[] = [];
   if (captures.length > 0) {
     const source = captureSource(captures, options);
-    docs.push(await observe(source, options, options.dns !== false));
+    docs.push(
+      await observe(source, options, options.dns !== false, [
+        {
+          name: 'postgresql-retrievals',
+          onBatch: (batch) => {
+            for (const ev of batch)
+              if (ev.kind === 'retrieval' && ev.store === 'postgresql') retrievals.push(ev);
+          },
+        },
+      ]),
+    );
     integrity = source.integrity();
   }
   const skipped: SkippedRecords[] = [];
@@ -214,12 +280,35 @@ export async function analyseGap(options: AnalyseGapOptions): Promise<GapResult>
     docs.push(await observe(new OtelSpanSource([...options.otelSpans!], withSignal), options, false));
   const observed = mergeObservedUse(docs);
 
-  const declared = await loadDeclaredPermissions(options.declared, {
-    toolLists: observed.toolLists,
-    ...withSignal,
-    ...(options.awsSubject !== undefined ? { awsSubject: options.awsSubject } : {}),
-    ...(options.mcpClient !== undefined ? { mcpClient: options.mcpClient } : {}),
-  });
+  const fromFiles =
+    options.declared.length > 0
+      ? await loadDeclaredPermissions(options.declared, {
+          toolLists: observed.toolLists,
+          ...withSignal,
+          ...(options.awsSubject !== undefined ? { awsSubject: options.awsSubject } : {}),
+          ...(options.mcpClient !== undefined ? { mcpClient: options.mcpClient } : {}),
+        })
+      : undefined;
+  const pgSchemas: PgSchemaDeclaration[] = [];
+  for (const f of options.pgSchema ?? []) {
+    const bytes = await readBoundedFile(f, {
+      what: 'PostgreSQL schema',
+      maxBytes: inputLimits('declared').maxBytes,
+      signal,
+    });
+    pgSchemas.push(parsePgSchema(bytes.toString('utf8'), f));
+  }
+  if (options.pgUrl !== undefined) pgSchemas.push(await readPgGrantsLive(options.pgUrl, withSignal));
+  const pg = pgSchemas.length > 0 ? mergePgSchemas(pgSchemas) : undefined;
+  const declared = mergeDeclaredPermissions([
+    ...(fromFiles ? [fromFiles] : []),
+    ...(pg ? [dataAccessPermissions(pg)] : []),
+  ]);
+  const dataStores =
+    (options.storeConfigs?.length ?? 0) > 0
+      ? await loadDataStores(options.storeConfigs!, withSignal)
+      : undefined;
+  const dataAccess = pg ? analyzeDataAccess(pg, retrievals) : undefined;
   const report = analyzeGaps(declared, observed, {
     bindings: options.bindings ?? {},
     observedDomains: options.observedDomains ?? [],
@@ -239,5 +328,7 @@ export async function analyseGap(options: AnalyseGapOptions): Promise<GapResult>
     ...(options.leastPrivilege === true
       ? { leastPrivilege: generateLeastPrivilege(declared, report, observed) }
       : {}),
+    ...(dataAccess ? { dataAccess } : {}),
+    ...(dataStores ? { dataStores } : {}),
   };
 }

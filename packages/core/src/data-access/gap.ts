@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { EventOf, VigilEvent } from '../events/schema.js';
+import type { VigilEvent } from '../events/schema.js';
 import { PG_TABLE_PRIVILEGES, type PgSchemaDeclaration, PgTableGrantSchema } from './pg-grants.js';
+import { privilegesOf } from './privileges.js';
 
 /** Version of the {@link DataAccessGapSchema} document. */
 export const DATA_ACCESS_GAP_SCHEMA_VERSION = 1;
@@ -38,7 +39,10 @@ export const DataAccessGapSchema = z.object({
       granted: z.number().int().nonnegative(),
       used: z.array(UsedPrivilegeSchema),
       unused: z.array(PgTableGrantSchema),
-      /** Privileges exercised that no grant in the schema explains (an owner, a superuser, or an incomplete dump). */
+      /**
+       * Privileges exercised that no grant in the schema explains, to the role, a role it is a
+       * member of, or PUBLIC (an owner, a superuser, or an incomplete dump).
+       */
       ungranted: z.array(UsedPrivilegeSchema),
       /** `GRANT … ON TABLE … TO …;` statements, one per table, for exactly the privileges used. */
       leastPrivilege: z.array(z.string()),
@@ -48,37 +52,44 @@ export const DataAccessGapSchema = z.object({
 /** @see {@link DataAccessGapSchema} */
 export type DataAccessGap = z.infer<typeof DataAccessGapSchema>;
 
-/** The table privileges one statement needs, from its retrieval event. */
-function privilegesOf(
-  ev: EventOf<'retrieval'>,
-): { privilege: (typeof PG_TABLE_PRIVILEGES)[number]; table: string }[] {
-  const out: { privilege: (typeof PG_TABLE_PRIVILEGES)[number]; table: string }[] = [];
-  const written = new Set(ev.written ?? []);
-  const command = (ev.command ?? '').toUpperCase();
-  for (const table of ev.collections ?? []) {
-    if (!written.has(table)) {
-      out.push({ privilege: 'SELECT', table });
-      continue;
-    }
-    if (command === 'INSERT' || command === 'COPY') out.push({ privilege: 'INSERT', table });
-    else if (command === 'UPDATE') out.push({ privilege: 'UPDATE', table });
-    else if (command === 'DELETE') out.push({ privilege: 'DELETE', table });
-    else if (command === 'TRUNCATE') out.push({ privilege: 'TRUNCATE', table });
-    else if (command === 'MERGE') out.push({ privilege: 'INSERT', table }, { privilege: 'UPDATE', table });
-    else out.push({ privilege: 'INSERT', table }, { privilege: 'UPDATE', table });
-    // Reading columns in WHERE or RETURNING needs SELECT on the table too.
-    if ((command === 'UPDATE' || command === 'DELETE') && (ev.filterKeys?.length ?? 0) > 0)
-      out.push({ privilege: 'SELECT', table });
-  }
-  return out;
-}
-
 function qualify(table: string): string {
   return table.includes('.') ? table : `public.${table}`;
 }
 
 function quoteIdent(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * `GRANT … ON TABLE … TO role;` statements, one per table (sorted), for exactly the privileges
+ * given: what a role needs to run what it was seen running.
+ *
+ * @example
+ * ```ts
+ * import { grantStatements } from '@vigil/core';
+ *
+ * grantStatements('rag_reader', [{ table: 'public.docs', privilege: 'SELECT' }]);
+ * // ['GRANT SELECT ON TABLE public.docs TO rag_reader;']
+ * ```
+ */
+export function grantStatements(
+  role: string,
+  uses: readonly { readonly table: string; readonly privilege: string }[],
+): string[] {
+  const byTable = new Map<string, string[]>();
+  for (const u of uses) {
+    const list = byTable.get(u.table) ?? [];
+    if (!list.includes(u.privilege)) list.push(u.privilege);
+    byTable.set(u.table, list);
+  }
+  const order = PG_TABLE_PRIVILEGES as readonly string[];
+  return [...byTable.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([table, privileges]) => {
+      const [schemaName, ...rest] = table.split('.');
+      const privs = privileges.sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(', ');
+      return `GRANT ${privs} ON TABLE ${quoteIdent(schemaName!)}.${quoteIdent(rest.join('.'))} TO ${quoteIdent(role)};`;
+    });
 }
 
 /**
@@ -109,34 +120,39 @@ export function analyzeDataAccess(schema: PgSchemaDeclaration, events: Iterable<
     }
   }
   const roles = new Set([...schema.grants.map((g) => g.role), ...[...used.values()].map((u) => u.role)]);
+  // The roles whose privileges a role holds: itself, those it is a member of (transitively), PUBLIC.
+  const memberships = schema.memberships;
+  const holds = (role: string): Set<string> => {
+    const out = new Set([role, 'public']);
+    const todo = [role];
+    while (todo.length > 0) {
+      const r = todo.pop()!;
+      for (const m of memberships)
+        if (m.member === r && !out.has(m.role)) {
+          out.add(m.role);
+          todo.push(m.role);
+        }
+    }
+    return out;
+  };
+  const allUses = [...used.values()];
   const out: DataAccessGap['roles'] = [];
   for (const role of [...roles].sort()) {
     const granted = schema.grants.filter((g) => g.role === role);
-    const mine = [...used.values()].filter((u) => u.role === role);
+    const mine = allUses.filter((u) => u.role === role);
+    const held = holds(role);
+    // A grant is used when its role, or a role holding its privileges through membership, exercised it.
     const isUsed = (table: string, privilege: string) =>
-      mine.some((u) => u.table === table && u.privilege === privilege);
+      allUses.some((u) => u.table === table && u.privilege === privilege && holds(u.role).has(role));
     const isGranted = (table: string, privilege: string) =>
-      granted.some((g) => g.table === table && g.privilege === privilege);
-    const byTable = new Map<string, string[]>();
-    for (const u of mine) {
-      const list = byTable.get(u.table) ?? [];
-      if (!list.includes(u.privilege)) list.push(u.privilege);
-      byTable.set(u.table, list);
-    }
-    const order = PG_TABLE_PRIVILEGES as readonly string[];
+      schema.grants.some((g) => held.has(g.role) && g.table === table && g.privilege === privilege);
     out.push({
       role,
       granted: granted.length,
       used: mine.filter((u) => isGranted(u.table, u.privilege)),
       unused: granted.filter((g) => !isUsed(g.table, g.privilege)),
       ungranted: mine.filter((u) => !isGranted(u.table, u.privilege)),
-      leastPrivilege: [...byTable.entries()]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([table, privileges]) => {
-          const [schemaName, ...rest] = table.split('.');
-          const privs = privileges.sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(', ');
-          return `GRANT ${privs} ON TABLE ${quoteIdent(schemaName!)}.${quoteIdent(rest.join('.'))} TO ${quoteIdent(role)};`;
-        }),
+      leastPrivilege: grantStatements(role, mine),
     });
   }
   return { schemaVersion: DATA_ACCESS_GAP_SCHEMA_VERSION, roles: out };

@@ -39,7 +39,16 @@ export const PgTableGrantSchema = z.object({
   privilege: z.enum(PG_TABLE_PRIVILEGES),
   /** `schema.table`, unquoted. */
   table: z.string(),
-  source: z.object({ file: z.string(), line: z.number().int().positive() }),
+  /**
+   * Where the grant was declared: a dump's file and line, or for a live read the
+   * connection (without its password) and the catalog column the grant came from.
+   */
+  source: z.object({
+    file: z.string(),
+    line: z.number().int().positive().optional(),
+    /** For a live read: the catalog column, e.g. `pg_class.relacl` or `pg_attribute.attacl`. */
+    catalog: z.string().optional(),
+  }),
 });
 /** @see {@link PgTableGrantSchema} */
 export type PgTableGrant = z.infer<typeof PgTableGrantSchema>;
@@ -62,8 +71,48 @@ export interface PgSchemaDeclaration {
   readonly roles: string[];
   /** Table grants in effect after every `GRANT` and `REVOKE`, in declaration order. */
   readonly grants: PgTableGrant[];
-  /** Default privileges (`ALTER DEFAULT PRIVILEGES … GRANT … ON TABLES`) as role, privilege and schema. */
-  readonly defaultGrants: { role: string; privilege: string; schema: string; line: number }[];
+  /**
+   * Default privileges (`ALTER DEFAULT PRIVILEGES … GRANT … ON TABLES`) as role, privilege and
+   * schema (`*` when the default applies in every schema: no `IN SCHEMA`).
+   */
+  readonly defaultGrants: { role: string; privilege: string; schema: string; line?: number }[];
+  /** Role memberships in effect (`GRANT reader TO alice`): `member` holds the privileges of `role`. */
+  readonly memberships: PgRoleMembership[];
+  /** Schema privileges in effect (`GRANT USAGE ON SCHEMA public TO reader`). */
+  readonly schemaGrants: PgSchemaGrant[];
+}
+
+/**
+ * A role membership: `member` may use the privileges of `role` (`GRANT role TO member`).
+ *
+ * @example
+ * ```ts
+ * import { parsePgSchema, type PgRoleMembership } from '@vigil/core';
+ *
+ * const m: PgRoleMembership[] = parsePgSchema('GRANT reader TO alice;', 'roles.sql').memberships;
+ * ```
+ */
+export interface PgRoleMembership {
+  readonly role: string;
+  readonly member: string;
+  readonly line?: number;
+}
+
+/**
+ * A privilege on a schema (`USAGE` to look tables up in it, `CREATE` to create objects in it).
+ *
+ * @example
+ * ```ts
+ * import { parsePgSchema, type PgSchemaGrant } from '@vigil/core';
+ *
+ * const g: PgSchemaGrant[] = parsePgSchema('GRANT USAGE ON SCHEMA rag TO reader;', 'schema.sql').schemaGrants;
+ * ```
+ */
+export interface PgSchemaGrant {
+  readonly role: string;
+  readonly privilege: 'USAGE' | 'CREATE';
+  readonly schema: string;
+  readonly line?: number;
 }
 
 interface Stmt {
@@ -109,6 +158,8 @@ export function parsePgSchema(sql: string, file: string): PgSchemaDeclaration {
   const roles: string[] = [];
   let grants: PgTableGrant[] = [];
   const defaultGrants: PgSchemaDeclaration['defaultGrants'] = [];
+  let memberships: PgRoleMembership[] = [];
+  let schemaGrants: PgSchemaGrant[] = [];
   let searchSchema = 'public';
   for (const s of statementsWithLines(sql)) {
     const tokens = tokenizeSql(s.text);
@@ -161,10 +212,10 @@ export function parsePgSchema(sql: string, file: string): PgSchemaDeclaration {
     }
     const isDefault = head === 'alter' && words[1] === 'default' && words[2] === 'privileges';
     let start = 0;
-    let schemaOfDefault = searchSchema;
+    let schemaOfDefault = '*';
     if (isDefault) {
       const inAt = words.indexOf('in');
-      if (inAt >= 0 && words[inAt + 1] === 'schema') schemaOfDefault = name(inAt + 2)?.name ?? searchSchema;
+      if (inAt >= 0 && words[inAt + 1] === 'schema') schemaOfDefault = name(inAt + 2)?.name ?? '*';
       start = words.findIndex((w) => w === 'grant' || w === 'revoke');
       if (start < 0) fail('GRANT or REVOKE');
     } else if (head !== 'grant' && head !== 'revoke') continue;
@@ -182,10 +233,77 @@ export function parsePgSchema(sql: string, file: string): PgSchemaDeclaration {
       i++;
     }
     if (words[i] !== 'on') {
-      // GRANT role TO role: membership, not a table privilege.
+      // GRANT role TO role: a membership, not a privilege on an object.
+      if (isDefault) continue;
+      let j = start + 1;
+      // REVOKE ADMIN | INHERIT | SET OPTION FOR role FROM member
+      if (verb === 'revoke' && words[j + 1] === 'option' && words[j + 2] === 'for') continue;
+      const granted: string[] = [];
+      for (;;) {
+        const n = name(j) ?? fail('a role name');
+        granted.push(n.name);
+        j = n.next;
+        if (words[j] !== ',') break;
+        j++;
+      }
+      if (words[j] !== (verb === 'grant' ? 'to' : 'from')) fail(verb === 'grant' ? 'TO' : 'FROM');
+      j++;
+      const members: string[] = [];
+      for (;;) {
+        if (words[j] === 'group') j++;
+        const n = name(j) ?? fail('a role name');
+        members.push(n.name);
+        j = n.next;
+        if (words[j] !== ',') break;
+        j++;
+      }
+      for (const role of granted)
+        for (const member of members) {
+          const has = memberships.some((m) => m.role === role && m.member === member);
+          if (verb === 'grant' && !has) memberships.push({ role, member, line: s.line });
+          if (verb === 'revoke')
+            memberships = memberships.filter((m) => !(m.role === role && m.member === member));
+        }
       continue;
     }
     i++;
+    if (!isDefault && words[i] === 'schema') {
+      i++;
+      const schemas: string[] = [];
+      for (;;) {
+        const n = name(i) ?? fail('a schema name');
+        schemas.push(n.name);
+        i = n.next;
+        if (words[i] !== ',') break;
+        i++;
+      }
+      if (words[i] !== (verb === 'grant' ? 'to' : 'from')) fail(verb === 'grant' ? 'TO' : 'FROM');
+      i++;
+      const roles: string[] = [];
+      for (;;) {
+        if (words[i] === 'group') i++;
+        const n = name(i) ?? fail('a role name');
+        roles.push(n.name);
+        i = n.next;
+        if (words[i] !== ',') break;
+        i++;
+      }
+      const privs = privileges.includes('ALL') ? ['USAGE', 'CREATE'] : privileges;
+      for (const p of privs) if (p !== 'USAGE' && p !== 'CREATE') fail(`a schema privilege (not ${p})`);
+      for (const role of roles)
+        for (const schema of schemas)
+          for (const privilege of privs as PgSchemaGrant['privilege'][]) {
+            const has = schemaGrants.some(
+              (g) => g.role === role && g.schema === schema && g.privilege === privilege,
+            );
+            if (verb === 'grant' && !has) schemaGrants.push({ role, privilege, schema, line: s.line });
+            if (verb === 'revoke')
+              schemaGrants = schemaGrants.filter(
+                (g) => !(g.role === role && g.schema === schema && g.privilege === privilege),
+              );
+          }
+      continue;
+    }
     const expanded = privileges.includes('ALL') ? [...PG_TABLE_PRIVILEGES] : privileges;
     let targets: string[] = [];
     if (isDefault) {
@@ -212,7 +330,6 @@ export function parsePgSchema(sql: string, file: string): PgSchemaDeclaration {
       else if (
         [
           'sequence',
-          'schema',
           'database',
           'function',
           'all',
@@ -279,5 +396,5 @@ export function parsePgSchema(sql: string, file: string): PgSchemaDeclaration {
       );
     }
   }
-  return { tables, roles, grants, defaultGrants };
+  return { tables, roles, grants, defaultGrants, memberships, schemaGrants };
 }

@@ -80,6 +80,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /** The NetworkPolicy objects of an artifact (a list of Kubernetes objects, or one). */
 function networkPolicies(a: LeastPrivilegeArtifact): Obj[] {
+  if (typeof a.content === 'string') return [];
   const objects = Array.isArray(a.content) ? a.content : [a.content];
   return objects.filter((o) => o['kind'] === 'NetworkPolicy');
 }

@@ -12,7 +12,8 @@ export const GRANT_SCHEMA_VERSION = 1;
  * - `file`: volumes, mounts, secrets and the root filesystem;
  * - `network-egress`: peers a workload may connect to (NetworkPolicy);
  * - `capability`: Linux capabilities of a container;
- * - `host`: host-level privileges (privileged, hostNetwork, hostPID, hostIPC, running as root).
+ * - `host`: host-level privileges (privileged, hostNetwork, hostPID, hostIPC, running as root);
+ * - `data-access`: privileges on database tables and vector-store collections (PostgreSQL grants).
  */
 export const PermissionDomainSchema = z.enum([
   'kubernetes-api',
@@ -22,6 +23,7 @@ export const PermissionDomainSchema = z.enum([
   'network-egress',
   'capability',
   'host',
+  'data-access',
 ]);
 /** @see {@link PermissionDomainSchema} */
 export type PermissionDomain = z.infer<typeof PermissionDomainSchema>;
@@ -138,6 +140,13 @@ const HostTarget = z.object({
   domain: z.literal('host'),
   container: z.string().optional(),
 });
+const DataAccessTarget = z.object({
+  domain: z.literal('data-access'),
+  /** The store, as `retrieval` events name it (`postgresql`). */
+  store: z.string(),
+  /** `schema.table` (or a collection), `*` for all. */
+  table: z.string(),
+});
 
 /** What a grant applies to, by domain. */
 export const GrantTargetSchema = z.discriminatedUnion('domain', [
@@ -148,6 +157,7 @@ export const GrantTargetSchema = z.discriminatedUnion('domain', [
   NetworkEgressTarget,
   CapabilityTarget,
   HostTarget,
+  DataAccessTarget,
 ]);
 /** @see {@link GrantTargetSchema} */
 export type GrantTarget = z.infer<typeof GrantTargetSchema>;
@@ -162,7 +172,7 @@ export type GrantTargetOf<D extends PermissionDomain> = Extract<GrantTarget, { d
  * (`s3:GetObject`, `s3:*`); `call` for MCP tools; `read` or `write` for files;
  * `connect` for egress; a capability name (`CAP_NET_RAW`); a host privilege
  * (`privileged`, `hostNetwork`, `hostPID`, `hostIPC`, `runAsRoot`,
- * `allowPrivilegeEscalation`).
+ * `allowPrivilegeEscalation`); a table privilege for data access (`SELECT`, `INSERT`).
  *
  * @example
  * ```ts
@@ -204,6 +214,7 @@ export const SubjectKindSchema = z.enum([
   'aws-principal',
   'aws-policy',
   'mcp-client',
+  'pg-role',
 ]);
 /** @see {@link SubjectKindSchema} */
 export type SubjectKind = z.infer<typeof SubjectKindSchema>;
@@ -211,7 +222,7 @@ export type SubjectKind = z.infer<typeof SubjectKindSchema>;
 /**
  * The canonical id of a subject:
  * `k8s:serviceaccount:NS/NAME`, `k8s:user:NAME`, `k8s:group:NAME`,
- * `k8s:workload:NS/KIND/NAME`, `aws:ARN`, `aws-policy:NAME`, `mcp:CLIENT`.
+ * `k8s:workload:NS/KIND/NAME`, `aws:ARN`, `aws-policy:NAME`, `mcp:CLIENT`, `pg:role:NAME`.
  *
  * @example
  * ```ts
@@ -234,6 +245,8 @@ export function subjectId(kind: SubjectKind, name: string, namespace?: string): 
       return `aws-policy:${name}`;
     case 'mcp-client':
       return `mcp:${name}`;
+    case 'pg-role':
+      return `pg:role:${name}`;
   }
 }
 

@@ -301,3 +301,29 @@ export function mcpToolRisk(tool: string): InherentRisk {
   if (/(sql|query)/.test(t)) return { score: 5, reach: 2, reasons: ['queries a database'] };
   return { score: 3, reach: 2, reasons: ['reads data'] };
 }
+
+const TABLE_PRIVILEGE_RISK: Record<string, [number, string]> = {
+  SELECT: [4, 'reads every row of the table'],
+  INSERT: [6, 'writes rows: what an agent retrieves can be planted'],
+  UPDATE: [6, 'rewrites rows: what an agent retrieves can be altered'],
+  DELETE: [5, 'removes rows'],
+  TRUNCATE: [6, 'empties the table at once'],
+  TRIGGER: [5, 'attaches code that runs on every write'],
+  REFERENCES: [1, 'declares foreign keys to the table'],
+};
+
+/**
+ * Inherent risk of a privilege on one database table: writes to a retrieval corpus (a poisoning
+ * path) outrank reads; reach 2, since any statement of the role can use it.
+ *
+ * @example
+ * ```ts
+ * import { tablePrivilegeRisk } from '@vigil/core';
+ *
+ * tablePrivilegeRisk('INSERT').score; // 6
+ * ```
+ */
+export function tablePrivilegeRisk(privilege: string): InherentRisk {
+  const [score, reason] = TABLE_PRIVILEGE_RISK[privilege] ?? [5, privilege];
+  return { score, reach: 2, reasons: [`${privilege}: ${reason}`] };
+}

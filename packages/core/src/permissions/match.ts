@@ -192,6 +192,13 @@ export function grantCovers(grant: Grant, use: Pick<ObservedUse, 'domain' | 'act
       return u.domain === 'capability' && grant.action === use.action;
     case 'host':
       return u.domain === 'host' && grant.action === use.action;
+    case 'data-access':
+      return (
+        u.domain === 'data-access' &&
+        g.store === u.store &&
+        (g.table === '*' || g.table === u.table) &&
+        (grant.action === '*' || grant.action === use.action)
+      );
   }
 }
 

@@ -73,6 +73,7 @@ export {
   hostPrivilegeRisk,
   kubernetesApiRisk,
   mcpToolRisk,
+  tablePrivilegeRisk,
 } from './inherent-risk.js';
 export type { InvalidRecordReason } from './internal/stream-text.js';
 export { DEFAULT_AUTHENTICATED_GRANTS } from './kubernetes/default-roles.js';

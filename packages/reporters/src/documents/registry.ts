@@ -151,6 +151,8 @@ const REPORTERS: { readonly [K in ReportKind]: Readonly<Record<string, Renderer<
         risk: g.ranking.summary,
         findings: g.ranking.findings,
         ...(g.leastPrivilege ? { leastPrivilege: g.leastPrivilege } : {}),
+        ...(g.dataAccess ? { dataAccess: g.dataAccess } : {}),
+        ...(g.dataStores ? { dataStores: g.dataStores } : {}),
       }),
   },
   baselines: {

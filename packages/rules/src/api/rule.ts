@@ -2,6 +2,7 @@ import type {
   BaselineDomain,
   ComplianceRef,
   ControlArea,
+  DeclaredDataStores,
   DriftCheck,
   EventKind,
   EventOf,
@@ -250,6 +251,25 @@ export interface ProcessLookup {
 export interface RuleInitContext {
   readonly baseline: BaselineView | undefined;
   readonly log: RuleLogger;
+  /** What the deployment declares, when the engine was given it. */
+  readonly declared?: RuleDeclarations;
+}
+
+/**
+ * What the deployment declares, for rules that compare it with what runs:
+ * given to the engine (`RuleEngineOptions.declared`) and passed to every rule.
+ *
+ * @example
+ * ```ts
+ * import { loadDataStores } from '@vigil/core';
+ * import { builtinPacks, RuleEngine } from '@vigil/rules';
+ *
+ * const engine = new RuleEngine({ packs: builtinPacks(), declared: { dataStores: await loadDataStores(['deploy/']) } });
+ * ```
+ */
+export interface RuleDeclarations {
+  /** Data stores: their configuration (authentication, TLS, bind address) and Kubernetes exposure. */
+  readonly dataStores?: DeclaredDataStores;
 }
 
 /**
@@ -274,6 +294,8 @@ export interface RuleContext {
   readonly drift: DriftView | undefined;
   /** The rule's `meta.params` with the user's overrides applied. */
   readonly params: Readonly<Record<string, number>>;
+  /** What the deployment declares, when the engine was given it. */
+  readonly declared?: RuleDeclarations;
   report(detection: Detection): void;
 }
 

@@ -30,6 +30,7 @@ import type {
   ProcessLookup,
   Rule,
   RuleContext,
+  RuleDeclarations,
   RuleLogger,
   RuleMeta,
   RuleRole,
@@ -116,6 +117,8 @@ export interface RuleEngineOptions {
   readonly logger?: RuleLogger;
   /** Called for every finding reported (besides the pipeline's `report`). */
   readonly onFinding?: (finding: Finding) => void;
+  /** What the deployment declares (data stores and their exposure), for the rules that use it. */
+  readonly declared?: RuleDeclarations;
   /** Called when a rule throws or is disabled. Default: the logger's `error`. */
   readonly onError?: (error: VigilError) => void;
 }
@@ -355,7 +358,11 @@ export class RuleEngine implements Consumer, DriftAssessor {
     for (const c of this.#compiled) {
       for (const ex of exceptions) if (ex.appliesTo(c.meta.id)) c.exceptions.push(ex);
       try {
-        c.rule.init?.({ baseline: this.#baseline, log: c.ctx.log });
+        c.rule.init?.({
+          baseline: this.#baseline,
+          log: c.ctx.log,
+          ...(c.ctx.declared ? { declared: c.ctx.declared } : {}),
+        });
       } catch (cause) {
         c.disabled = true;
         this.#ruleErrors++;
@@ -668,6 +675,7 @@ export class RuleEngine implements Consumer, DriftAssessor {
         return engine.#drift?.view;
       },
       params,
+      ...(options.declared ? { declared: options.declared } : {}),
       report: (d: Detection) => engine.#report(compiled, d),
     };
     const rate = this.#rate;

@@ -121,7 +121,10 @@ class Groups {
  * workloadMatches(capturedPodRef, declared.workloads[0]); // true for pod agent-5d8f… of Deployment agent
  * ```
  */
-export function workloadMatches(ref: WorkloadRef, w: DeclaredWorkload): boolean {
+export function workloadMatches(
+  ref: WorkloadRef,
+  w: Pick<DeclaredWorkload, 'kind' | 'name' | 'namespace' | 'serviceAccount' | 'labels'>,
+): boolean {
   if (ref.namespace !== undefined && ref.namespace !== w.namespace) return false;
   if (ref.namespace === undefined) return false;
   const sa = w.serviceAccount.split('/').pop();
@@ -334,7 +337,7 @@ export function analyzeGaps(
       }
       const isObserved =
         forced.has(domain) ||
-        (domain === 'kubernetes-api' || domain === 'cloud-api'
+        (domain === 'kubernetes-api' || domain === 'cloud-api' || domain === 'data-access'
           ? anyUseIn(domain)
           : domain === 'mcp-tool'
             ? anyUseIn('mcp-tool') || refs.length > 0

@@ -43,6 +43,8 @@ export function describeGrant(g: Grant): string {
       return `${g.action} (${t.container})`;
     case 'host':
       return `${g.action}${t.container ? ` (${t.container})` : ''}`;
+    case 'data-access':
+      return `${g.action} on ${t.table} (${t.store})`;
   }
 }
 
@@ -72,6 +74,8 @@ export function describeUse(u: ObservedUse): string {
       return `${u.action} (${t.evidence})`;
     case 'host':
       return u.action;
+    case 'data-access':
+      return `${u.action} on ${t.table} (${t.store})`;
   }
 }
 

@@ -10,6 +10,7 @@ export const ArtifactKindSchema = z.enum([
   'network-policy',
   'workload-security',
   'mcp-allowlist',
+  'postgresql-grants',
 ]);
 /** @see {@link ArtifactKindSchema} */
 export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
@@ -23,9 +24,13 @@ export const LeastPrivilegeArtifactSchema = z.object({
   subject: z.string(),
   /** Suggested file name. */
   fileName: z.string(),
-  format: z.enum(['yaml', 'json']),
-  /** Kubernetes objects (`yaml`) or one JSON document. */
-  content: z.union([z.array(z.record(z.string(), z.unknown())), z.record(z.string(), z.unknown())]),
+  format: z.enum(['yaml', 'json', 'sql']),
+  /** Kubernetes objects (`yaml`), one JSON document, or SQL statements (`sql`, PostgreSQL `GRANT`s). */
+  content: z.union([
+    z.array(z.record(z.string(), z.unknown())),
+    z.record(z.string(), z.unknown()),
+    z.string(),
+  ]),
   /** What changed and what to check by hand. */
   notes: z.array(z.string()),
   /** Validation against the consumer's schema; empty when valid. */
@@ -36,8 +41,8 @@ export type LeastPrivilegeArtifact = z.infer<typeof LeastPrivilegeArtifactSchema
 
 /**
  * Least-privilege artifacts generated from observation: tightened RBAC,
- * IAM policies, NetworkPolicy egress, MCP tool allowlists and workload
- * security contexts.
+ * IAM policies, NetworkPolicy egress, MCP tool allowlists, workload
+ * security contexts and PostgreSQL `GRANT` statements.
  *
  * @example
  * ```ts

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { grantStatements } from '../../data-access/gap.js';
 import type { ValidationIssue } from '../../errors/vigil-error.js';
 import { IamPolicyDocumentSchema } from '../aws/iam-policy.js';
 import type { DeclaredPermissions } from '../declared.js';
@@ -184,6 +185,33 @@ export function generateLeastPrivilege(
         notes,
         issues: k8sIssues([object]),
       });
+    }
+    const data = dom('data-access');
+    if (data?.observed) {
+      for (const subject of wg.subjects.filter((s) => s.startsWith('pg:role:'))) {
+        const role = subject.slice('pg:role:'.length);
+        const uses = data.uses.flatMap((u) =>
+          u.subject === subject && u.target.domain === 'data-access'
+            ? [{ table: u.target.table, privilege: u.action }]
+            : [],
+        );
+        const statements = grantStatements(role, uses);
+        const notes = [
+          `revoke the role's table privileges first (REVOKE ALL ON ALL TABLES IN SCHEMA … FROM ${role}), then apply these`,
+        ];
+        if (statements.length === 0)
+          notes.push(`no statement by ${role} was observed: it needs no table privilege`);
+        artifacts.push({
+          kind: 'postgresql-grants',
+          workload: wg.id,
+          subject,
+          fileName: `grants-${fileSafe(role)}.sql`,
+          format: 'sql',
+          content: statements.map((x) => `${x}\n`).join(''),
+          notes,
+          issues: [],
+        });
+      }
     }
     const mcp = dom('mcp-tool');
     if (mcp?.observed) {

@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import { privilegesOf } from '../../data-access/privileges.js';
 import { type EventOrigin, EventOriginSchema, type VigilEvent } from '../../events/schema.js';
 import type { Consumer } from '../../pipeline/vigil.js';
 import { type WorkloadRef, WorkloadRefSchema } from '../../workload/workload-ref.js';
-import { PermissionDomainSchema, subjectOfAwsPrincipal, subjectOfK8sUser } from '../grant.js';
+import { PermissionDomainSchema, subjectId, subjectOfAwsPrincipal, subjectOfK8sUser } from '../grant.js';
+
+/** SQLSTATE 42501: the role lacks the privilege (a refused attempt, not an error of the statement). */
+const PG_INSUFFICIENT_PRIVILEGE = '42501';
 
 /** Version of the observed-use document. */
 export const OBSERVED_USE_SCHEMA_VERSION = 1;
@@ -39,6 +43,7 @@ export const ObservedTargetSchema = z.discriminatedUnion('domain', [
     evidence: z.string(),
   }),
   z.object({ domain: z.literal('host') }),
+  z.object({ domain: z.literal('data-access'), store: z.string(), table: z.string() }),
 ]);
 /** @see {@link ObservedTargetSchema} */
 export type ObservedTarget = z.infer<typeof ObservedTargetSchema>;
@@ -301,6 +306,24 @@ export class ObservedUseAccumulator implements Consumer {
       case 'tool.call':
         this.#record(ev, ws, 'call', { domain: 'mcp-tool', server: ev.server, tool: ev.tool }, false);
         return;
+      case 'retrieval': {
+        // Table privileges exercised, by the database role the connection authenticated as.
+        if (ev.store !== 'postgresql' || ev.principal === undefined || ev.partial) return;
+        if (ev.error !== undefined && ev.error !== PG_INSUFFICIENT_PRIVILEGE) return;
+        for (const p of privilegesOf(ev))
+          this.#record(
+            ev,
+            subjectId('pg-role', ev.principal),
+            p.privilege,
+            {
+              domain: 'data-access',
+              store: 'postgresql',
+              table: p.table.includes('.') ? p.table : `public.${p.table}`,
+            },
+            ev.error !== undefined,
+          );
+        return;
+      }
       case 'tool.list': {
         let s = this.#tools.get(ev.server);
         if (!s) {

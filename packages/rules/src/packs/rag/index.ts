@@ -5,6 +5,7 @@ import { retrievalThenEgress } from './egress-rules.js';
 import { RagPolicy } from './policy.js';
 import { sensitiveRetrievalRule } from './purpose-rules.js';
 import { corpusWriteRule } from './writer-rules.js';
+import { storeWithoutAuth } from './store-rules.js';
 
 /**
  * The RAG pack for a RAG configuration (`readRagConfig`): poisoned documents,
@@ -28,8 +29,14 @@ export function createRagPack(config?: RagConfig): RulePack {
     version: '1.1.0',
     engine: `^${RULE_ENGINE_VERSION}`,
     description:
-      'Retrieval-augmented generation: poisoned documents, corpus writes outside the ingest path, sensitive collections outside an agent’s purpose, retrieval followed by large egress.',
-    rules: [poisonedDocument, corpusWriteRule(policy), sensitiveRetrievalRule(policy), retrievalThenEgress],
+      'Retrieval-augmented generation: poisoned documents, corpus writes outside the ingest path, sensitive collections outside an agent’s purpose, retrieval followed by large egress; agents reaching data stores without authentication.',
+    rules: [
+      poisonedDocument,
+      corpusWriteRule(policy),
+      sensitiveRetrievalRule(policy),
+      retrievalThenEgress,
+      storeWithoutAuth,
+    ],
   };
 }
 

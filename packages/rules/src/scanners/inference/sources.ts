@@ -1,4 +1,4 @@
-import { VigilError } from '@vigil/core';
+import { containersOfDocument, splitCommandLine, VigilError } from '@vigil/core';
 import { isMap, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import { type InferenceServerLaunch, inferenceServerOf, unwrapShell } from './launch.js';
 
@@ -19,47 +19,7 @@ export interface DeclaredLaunch {
 const MAX_DOCUMENTS = 1000;
 const MAX_DEPTH = 64;
 
-/**
- * Splits a command string like a POSIX shell would for the simple cases
- * (whitespace, single and double quotes, backslash escapes); no expansion.
- *
- * @example
- * ```ts
- * splitCommandLine(`vllm serve "org/model" --host 0.0.0.0`); // ['vllm', 'serve', 'org/model', '--host', '0.0.0.0']
- * ```
- */
-export function splitCommandLine(text: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let any = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && i + 1 < text.length) cur += text[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      any = true;
-    } else if (c === '\\' && i + 1 < text.length) {
-      cur += text[++i];
-      any = true;
-    } else if (/\s/.test(c)) {
-      if (cur !== '' || any) out.push(cur);
-      cur = '';
-      any = false;
-    } else cur += c;
-  }
-  if (cur !== '' || any) out.push(cur);
-  return out;
-}
-
-function strings(v: unknown): string[] | undefined {
-  if (typeof v === 'string') return splitCommandLine(v);
-  if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : String(x)));
-  return undefined;
-}
+export { splitCommandLine };
 
 function depthOf(v: unknown, limit: number, d = 0): number {
   if (d > limit || v === null || typeof v !== 'object') return d;
@@ -73,61 +33,6 @@ function depthOf(v: unknown, limit: number, d = 0): number {
 
 function pointer(path: readonly (string | number)[]): string {
   return path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
-}
-
-interface Container {
-  readonly value: Record<string, unknown>;
-  readonly path: (string | number)[];
-}
-
-// Every container of a Kubernetes object, wherever its kind nests the pod template.
-function containersOf(node: unknown, path: (string | number)[], out: Container[], depth: number): void {
-  if (depth > MAX_DEPTH || node === null || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    node.forEach((v, i) => {
-      containersOf(v, [...path, i], out, depth + 1);
-    });
-    return;
-  }
-  for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
-    if ((k === 'containers' || k === 'initContainers') && Array.isArray(v)) {
-      v.forEach((c, i) => {
-        if (c && typeof c === 'object' && !Array.isArray(c))
-          out.push({ value: c as Record<string, unknown>, path: [...path, k, i] });
-      });
-    } else containersOf(v, [...path, k], out, depth + 1);
-  }
-}
-
-function k8sEnv(c: Record<string, unknown>): Record<string, string> {
-  const env: Record<string, string> = {};
-  const list = c['env'];
-  if (!Array.isArray(list)) return env;
-  for (const e of list) {
-    if (!e || typeof e !== 'object') continue;
-    const name = (e as Record<string, unknown>)['name'];
-    if (typeof name !== 'string') continue;
-    const value = (e as Record<string, unknown>)['value'];
-    // A value from a Secret or ConfigMap is set, but not visible here.
-    env[name] = typeof value === 'string' ? value : value !== undefined ? String(value) : '(valueFrom)';
-  }
-  return env;
-}
-
-function composeEnv(v: unknown): Record<string, string> {
-  const env: Record<string, string> = {};
-  if (Array.isArray(v)) {
-    for (const e of v) {
-      if (typeof e !== 'string') continue;
-      const i = e.indexOf('=');
-      if (i > 0) env[e.slice(0, i)] = e.slice(i + 1);
-      else env[e] = '(from the host environment)';
-    }
-  } else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v as Record<string, unknown>))
-      env[k] = x === null || x === undefined ? '(from the host environment)' : String(x);
-  }
-  return env;
 }
 
 /**
@@ -193,51 +98,19 @@ export function launchesInYaml(text: string, file: string): DeclaredLaunch[] {
       return at !== undefined ? lineCounter.linePos(at).line : undefined;
     };
     const prefix = docs.length > 1 ? [di] : [];
-    const obj = value as Record<string, unknown>;
-    if (typeof obj['kind'] === 'string') {
-      const found: Container[] = [];
-      containersOf(obj, [], found, 0);
-      for (const c of found) {
-        const image = typeof c.value['image'] === 'string' ? (c.value['image'] as string) : undefined;
-        const argv = [
-          ...unwrapShell([...(strings(c.value['command']) ?? []), ...(strings(c.value['args']) ?? [])]),
-        ];
-        const server = inferenceServerOf(argv, image);
-        if (!server) continue;
-        const line = lineOf(c.path);
-        out.push({
-          launch: { server, argv, env: k8sEnv(c.value), ...(image ? { image } : {}) },
-          jsonPointer: pointer([...prefix, ...c.path]),
-          ...(line !== undefined ? { line } : {}),
-          format: 'kubernetes',
-          name:
-            typeof c.value['name'] === 'string' ? (c.value['name'] as string) : `container ${c.path.at(-1)}`,
-          envIncomplete: c.value['envFrom'] !== undefined,
-        });
-      }
-      return;
-    }
-    const services = obj['services'];
-    if (services && typeof services === 'object' && !Array.isArray(services)) {
-      for (const [name, svc] of Object.entries(services as Record<string, unknown>)) {
-        if (!svc || typeof svc !== 'object' || Array.isArray(svc)) continue;
-        const s = svc as Record<string, unknown>;
-        const image = typeof s['image'] === 'string' ? (s['image'] as string) : undefined;
-        const argv = [
-          ...unwrapShell([...(strings(s['entrypoint']) ?? []), ...(strings(s['command']) ?? [])]),
-        ];
-        const server = inferenceServerOf(argv, image);
-        if (!server) continue;
-        const line = lineOf(['services', name]);
-        out.push({
-          launch: { server, argv, env: composeEnv(s['environment']), ...(image ? { image } : {}) },
-          jsonPointer: pointer([...prefix, 'services', name]),
-          ...(line !== undefined ? { line } : {}),
-          format: 'compose',
-          name,
-          envIncomplete: s['env_file'] !== undefined,
-        });
-      }
+    for (const c of containersOfDocument(value)) {
+      const argv = [...unwrapShell(c.argv)];
+      const server = inferenceServerOf(argv, c.image);
+      if (!server) continue;
+      const line = lineOf(c.path);
+      out.push({
+        launch: { server, argv, env: c.env, ...(c.image ? { image: c.image } : {}) },
+        jsonPointer: pointer([...prefix, ...c.path]),
+        ...(line !== undefined ? { line } : {}),
+        format: c.format,
+        name: c.name,
+        envIncomplete: c.envIncomplete,
+      });
     }
   });
   return out;
