@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureWriter, EventSchema, type VigilEventInput } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpCollector } from '../../reporters/test/helpers/otlp-collector.js';
 import { runCli } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-otlp-'));
@@ -84,25 +84,14 @@ writeFileSync(
   }),
 );
 
-let server: Server;
+let collector: OtlpCollector;
 let url = '';
-const received: { path: string; body: { resourceLogs?: unknown[]; resourceSpans?: unknown[] } }[] = [];
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString();
-    });
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', body: JSON.parse(body) });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  collector = await OtlpCollector.start();
+  url = collector.url;
 });
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await collector.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -121,11 +110,12 @@ describe('vigil check --otel and --otlp', () => {
     );
     expect(read, JSON.stringify(report.findings.map((f) => f.ruleId))).toBeDefined();
     expect(r.stderr).toMatch(/exported \d+ finding\(s\) as log records and 3 model\/tool call\(s\) as spans/);
-    expect(received.map((x) => x.path)).toEqual(['/v1/logs', '/v1/traces']);
-    const spansSent = (
-      received[1]!.body.resourceSpans as { scopeSpans: { spans: { name: string }[] }[] }[]
-    ).flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans.map((x) => x.name)));
-    expect(spansSent.sort()).toEqual(['chat gpt-4o-mini', 'execute_tool run_command', 'execute_tool search']);
+    expect(collector.received.map((x) => x.path)).toEqual(['/v1/logs', '/v1/traces']);
+    expect(collector.spanNames().sort()).toEqual([
+      'chat gpt-4o-mini',
+      'execute_tool run_command',
+      'execute_tool search',
+    ]);
   });
 
   it('a bad --otlp URL is a usage error before anything is read', async () => {

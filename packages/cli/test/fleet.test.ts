@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultBaselineKey } from '@vigil/core';
+import { defaultBaselineKey, ObservedUseAccumulator } from '@vigil/core';
 import { FleetPublisher, FleetView } from '@vigil/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finding, learnReplica, replica } from '../../fleet/test/helpers/fixtures.js';
 import { NatsCluster, natsUnavailable } from '../../fleet/test/helpers/nats.js';
+import { OtlpCollector } from '../../reporters/test/helpers/otlp-collector.js';
 import { runCli } from './helpers.js';
 
 const why = natsUnavailable();
@@ -25,7 +26,8 @@ describe.skipIf(why !== undefined)('vigil hub and vigil fleet', () => {
 
   it('runs a hub until SIGTERM and serves the fleet through vigil fleet in each format', async () => {
     const url = nats.urls[0]!;
-    const hub = runCli(['hub', '--nats', url, '--partitions', '4', '--json']);
+    const collector = await OtlpCollector.start();
+    const hub = runCli(['hub', '--nats', url, '--partitions', '4', '--json', '--otlp', collector.url]);
     const wa = replica('node-a', 0);
     const wb = replica('node-b', 1);
     const key = defaultBaselineKey(wa);
@@ -46,6 +48,21 @@ describe.skipIf(why !== undefined)('vigil hub and vigil fleet', () => {
       pb.publishFinding(finding('f-exfil', wb));
       pa.publishBaseline(key.subject, learnReplica('node-a', wa, 100, 0));
       pb.publishBaseline(key.subject, learnReplica('node-b', wb, 100, 1));
+      const use = new ObservedUseAccumulator();
+      use.add({
+        ts: 1,
+        workload: wa,
+        pid: 7,
+        ppid: 1,
+        comm: 'node',
+        exe: '/usr/bin/node',
+        source: 'synthetic',
+        kind: 'tool.call',
+        server: 'files',
+        tool: 'read_file',
+        status: 'ok',
+      });
+      pa.publishGap({ workloadKey: key.subject, observed: use.result() });
       await Promise.all([pa.flush({ timeoutMs: 60_000 }), pb.flush({ timeoutMs: 60_000 })]);
     } finally {
       await Promise.all([pa.close(), pb.close()]);
@@ -74,7 +91,10 @@ describe.skipIf(why !== undefined)('vigil hub and vigil fleet', () => {
     const stopped = await hub;
     expect(stopped.code).toBe(0);
     expect(stopped.stderr).toContain('consuming partitions 0,1,2,3 of 4');
-    expect(JSON.parse(stopped.stdout).messages).toBeGreaterThanOrEqual(4);
+    expect(JSON.parse(stopped.stdout).messages).toBeGreaterThanOrEqual(5);
+    // --otlp: the fleet finding went out once, as one log record, though two nodes reported it.
+    expect(collector.logRecords().map((r) => r.attributes['vigil.finding.id'])).toEqual(['f-exfil']);
+    await collector.close();
 
     const sarif = await runCli(['fleet', 'findings', '--nats', url, '--format', 'sarif']);
     expect(sarif.code).toBe(0);
@@ -97,6 +117,30 @@ describe.skipIf(why !== undefined)('vigil hub and vigil fleet', () => {
     expect(set.baselines).toHaveLength(1);
     expect(Object.keys(set.baselines[0].learning).sort()).toEqual(['node-a', 'node-b']);
 
+    const mcp = join(dir, 'claude_desktop_config.json');
+    writeFileSync(
+      mcp,
+      JSON.stringify({ mcpServers: { files: { command: 'npx', args: ['-y', 'server-fs', '/data'] } } }),
+    );
+    const gapArgs = [
+      'fleet',
+      'gap',
+      '--nats',
+      url,
+      '--declared',
+      mcp,
+      '--bind',
+      '*=mcp:claude_desktop_config',
+    ];
+    const gap = await runCli(gapArgs);
+    expect(gap.code, gap.stderr).toBe(0);
+    const gapDoc = JSON.parse(gap.stdout);
+    expect(gapDoc.kind).toBe('vigil.gap');
+    expect(gapDoc.report.totals.granted).toBeGreaterThan(0);
+    const gapText = await runCli([...gapArgs, '--format', 'text']);
+    expect(gapText.code).toBe(0);
+    expect(gapText.stdout.length).toBeGreaterThan(0);
+
     const posture = await runCli(['fleet', 'posture', '--nats', url, '--format', 'text']);
     expect(posture.code).toBe(0);
     expect(posture.stdout).toContain('fleet: 2 nodes, 1 workloads');
@@ -109,6 +153,9 @@ describe.skipIf(why !== undefined)('vigil hub and vigil fleet', () => {
       [['fleet', 'bogus', '--nats', url], /fleet needs one of findings, incidents/],
       [['fleet', 'baselines', '--nats', url, '--format', 'sarif'], /fleet baselines writes json, not sarif/],
       [['fleet', 'findings'], /give the NATS servers with --nats URL/],
+      [['fleet', 'gap', '--nats', url], /fleet gap needs --declared PATH/],
+      [['fleet', 'findings', '--nats', url, '--declared', 'x.yaml'], /--declared is for fleet gap/],
+      [['hub', '--nats', url, '--otlp', 'nope'], /not a URL/],
       [['hub', '--nats', url, '--partitions', '0'], /--partitions takes a whole number from 1 to 1000/],
       [['hub', '--nats', url, '--partitions', '4', '--own', '3-5'], /--own takes partitions from 0 to 3/],
       [['fleet', 'findings', '--nats', 'nats://127.0.0.1:1'], /cannot connect to NATS/],

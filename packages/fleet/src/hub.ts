@@ -8,10 +8,12 @@ import {
 } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { fromZodError, VigilError } from '@vigil/core';
+import { EventSchema, fromZodError, VigilError, type VigilEvent } from '@vigil/core';
 import { EventEmitter } from 'eventemitter3';
+import { OtlpRelay } from './internal/otlp-relay.js';
 import type { FleetMessage } from './message.js';
 import { parseFleetMessage } from './message.js';
+import type { FleetOtlpExporter, OtlpRelayStats } from './otlp.js';
 import {
   baselineKey,
   FLEET_BODY_SCHEMAS,
@@ -43,6 +45,7 @@ import {
   partitionFilter,
   workloadToken,
 } from './subjects.js';
+import { fleetFindingAsFinding } from './view.js';
 
 /**
  * Options of a {@link FleetHub}.
@@ -68,10 +71,36 @@ export interface FleetHubOptions {
   readonly streams?: FleetStreamOptions;
   /** Messages fetched per partition at once. Default 256. */
   readonly batchSize?: number;
+  /**
+   * Key-value updates written at once across all partitions (one per key at
+   * a time; messages for a key being written wait and go into its next
+   * write together). Default 512.
+   */
+  readonly maxInFlight?: number;
+  /**
+   * Messages received and not yet acknowledged before the hub stops pulling
+   * more. Default 20,000.
+   */
+  readonly maxPending?: number;
+  /**
+   * Key-value entries (value and revision) kept in memory, so that a merge
+   * is one compare-and-set write with no read first; the least recently
+   * used beyond this are read again when next needed. Default 100,000.
+   */
+  readonly cacheEntries?: number;
   /** How long {@link FleetHub.start} keeps trying while JetStream does not answer. Default 2 minutes. */
   readonly startTimeoutMs?: number;
   /** How long JetStream waits for an acknowledgement before redelivering. Default 30 s. */
   readonly ackWaitMs?: number;
+  /**
+   * Also send each fleet finding, when the hub first merges it, as an OTLP
+   * log record (with the sightings so far), and the model and tool calls in
+   * sampled events as GenAI spans, to an OpenTelemetry collector: an
+   * `OtlpHttpExporter` from `@vigil/reporters`. Batched every `otlpIntervalMs`.
+   */
+  readonly otlp?: FleetOtlpExporter;
+  /** Milliseconds between OTLP exports. Default 5,000. */
+  readonly otlpIntervalMs?: number;
 }
 
 /**
@@ -94,11 +123,17 @@ export interface FleetHubStats {
   readonly rejected: number;
   /** Key-value updates that lost a race with another hub and were retried. */
   readonly conflicts: number;
+  /** Key-value writes made (several messages for one key go into one write). */
+  readonly writes: number;
+  /** Key-value reads made (a key's first use, or after a conflict or a failed write). */
+  readonly reads: number;
   /** Baseline merges and the time they took. */
   readonly baselineMerges: number;
   readonly baselineMergeMs: number;
   /** Stable baselines published (new or changed). */
   readonly stablePublished: number;
+  /** What went out over OTLP, when `otlp` is set. */
+  readonly otlp?: OtlpRelayStats;
 }
 
 /**
@@ -112,7 +147,7 @@ export interface FleetHubStats {
 export interface FleetHubEvents {
   /** A malformed message or a failed update; the hub goes on. */
   error: (error: VigilError) => void;
-  /** A batch was handled: its messages, with the time each was enqueued on its node (ms). */
+  /** Messages were handled (one key's write): each with the time it was enqueued on its node (ms). */
   handled: (
     messages: readonly { readonly kind: FleetMessageKind; readonly ts: number; readonly node: string }[],
   ) => void;
@@ -129,6 +164,14 @@ interface Group {
   readonly bucket: FleetBucket;
   readonly key: string;
   readonly items: Parsed[];
+}
+
+/** A key-value entry as this hub last read or wrote it. */
+interface Cached {
+  /** 0: the key does not exist. */
+  readonly revision: number;
+  readonly value: unknown;
+  readonly text: string;
 }
 
 const MAX_CAS_RETRIES = 50;
@@ -165,6 +208,8 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
   #redelivered = 0;
   #rejected = 0;
   #conflicts = 0;
+  #writes = 0;
+  #reads = 0;
   #merges = 0;
   #mergeMs = 0;
   #stable = 0;
@@ -173,6 +218,16 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
   readonly #iterators: { close(): Promise<unknown> }[] = [];
   readonly #consumers: { stream: string; durable: string }[] = [];
   readonly #stopping: AbortController = new AbortController();
+  // Owned keys' entries: a merge writes with the cached revision and reads only on a conflict.
+  readonly #cache = new Map<string, Cached>();
+  // Messages waiting per key (`bucket/key`), the keys being written, and keys ready to be.
+  readonly #waiting = new Map<string, Group>();
+  readonly #writing = new Set<string>();
+  readonly #ready: string[] = [];
+  readonly #work = new Set<Promise<void>>();
+  #held = 0;
+  #otlp: OtlpRelay | undefined;
+  #roomWaiters: (() => void)[] = [];
 
   private constructor(options: FleetHubOptions, nc: NatsConnection, buckets: Record<FleetBucket, KV>) {
     super();
@@ -185,6 +240,12 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
       if (!Number.isInteger(p) || p < 0 || p >= this.partitions)
         throw new VigilError('USAGE', `partition ${p} is not one of 0..${this.partitions - 1}`);
     }
+    if (options.otlp)
+      this.#otlp = new OtlpRelay({
+        exporter: options.otlp,
+        ...(options.otlpIntervalMs !== undefined ? { intervalMs: options.otlpIntervalMs } : {}),
+        onError: (e) => this.emit('error', e),
+      });
   }
 
   /** Connects, makes missing streams, buckets and consumers, and starts consuming. */
@@ -274,122 +335,120 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
     }
   }
 
-  // Messages arrive as soon as they are published; while one batch is handled the next gathers.
+  // Messages arrive as soon as they are published and are queued by key: each key is written by
+  // one update at a time, and what arrives for it meanwhile goes into its next update.
   async #consume(consumer: JsConsumer): Promise<void> {
     const max = this.#options.batchSize ?? 256;
+    const maxPending = this.#options.maxPending ?? 20_000;
     while (!this.#closed) {
-      const buf: JsMsg[] = [];
-      let wake: (() => void) | undefined;
-      let ended = false;
-      const worker = (async () => {
-        while (!ended || buf.length > 0) {
-          if (buf.length === 0) {
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-            });
-            continue;
-          }
-          await this.#handle(buf.splice(0, max));
-        }
-      })();
       try {
         const messages = await consumer.consume({ max_messages: max });
         this.#iterators.push(messages);
         if (this.#closed) await messages.close();
         for await (const m of messages) {
-          buf.push(m);
-          wake?.();
-          wake = undefined;
+          if (this.#closed) break;
+          this.#take(m);
+          while (this.#held >= maxPending && !this.#closed)
+            await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
         }
       } catch (err) {
         if (!this.#closed) this.emit('error', natsError('the fleet hub cannot consume', err));
-      } finally {
-        ended = true;
-        wake?.();
-        await worker;
       }
       if (!this.#closed) await delay(500, this.#stopping.signal);
     }
   }
 
-  async #handle(batch: readonly JsMsg[]): Promise<void> {
-    const groups = new Map<string, Group>();
-    const add = (bucket: FleetBucket, key: string, p: Parsed) => {
-      const id = `${bucket}/${key}`;
-      const g = groups.get(id);
-      if (g) g.items.push(p);
-      else groups.set(id, { bucket, key, items: [p] });
-    };
-    for (const msg of batch) {
-      if (msg.redelivered) this.#redelivered++;
-      const r = parseFleetMessage(msg.string(), msg.subject);
-      if (!r.ok) {
-        this.#reject(msg, r.error);
-        continue;
-      }
-      const m = r.message;
-      const body = FLEET_BODY_SCHEMAS[m.kind].safeParse(m.body);
-      if (!body.success) {
-        this.#reject(
-          msg,
-          fromZodError(body.error, `${m.kind} from node ${m.node.node}`, {
-            file: msg.subject,
-            path: ['body'],
-          }),
-        );
-        continue;
-      }
-      const p: Parsed = { msg, message: { ...m, body: body.data } };
-      const node = keyToken(m.node.node).slice(0, 16);
-      switch (m.kind) {
-        case 'finding':
-          add('findings', `${workloadToken(m.workloadKey)}.${keyToken((body.data as { id: string }).id)}`, p);
-          break;
-        case 'incident':
-          add(
-            'incidents',
-            `${workloadToken(m.workloadKey)}.${keyToken((body.data as { id: string }).id)}`,
-            p,
-          );
-          break;
-        case 'baseline': {
-          const d = body.data as { subject: string; versionKey: string };
-          add('baselines', baselineKey(d.subject, d.versionKey), p);
-          break;
-        }
-        case 'aibom':
-          add('aibom', `${workloadToken(m.workloadKey)}.${node}`, p);
-          break;
-        case 'gap':
-          add('gaps', `${workloadToken(m.workloadKey)}.${node}`, p);
-          break;
-        case 'events':
-          add('events', `${workloadToken(m.workloadKey)}.${node}`, p);
-          break;
-      }
+  #take(msg: JsMsg): void {
+    if (msg.redelivered) this.#redelivered++;
+    const r = parseFleetMessage(msg.string(), msg.subject);
+    if (!r.ok) {
+      this.#reject(msg, r.error);
+      return;
+    }
+    const m = r.message;
+    const body = FLEET_BODY_SCHEMAS[m.kind].safeParse(m.body);
+    if (!body.success) {
+      this.#reject(
+        msg,
+        fromZodError(body.error, `${m.kind} from node ${m.node.node}`, {
+          file: msg.subject,
+          path: ['body'],
+        }),
+      );
+      return;
+    }
+    const p: Parsed = { msg, message: { ...m, body: body.data } };
+    const [bucket, key] = keyOf(p);
+    const id = `${bucket}/${key}`;
+    this.#held++;
+    const g = this.#waiting.get(id);
+    if (g) g.items.push(p);
+    else {
+      this.#waiting.set(id, { bucket, key, items: [p] });
+      if (!this.#writing.has(id)) this.#ready.push(id);
+    }
+    this.#pump();
+  }
+
+  // Starts updates for ready keys while fewer than maxInFlight are under way.
+  #pump(): void {
+    const limit = this.#options.maxInFlight ?? 512;
+    while (this.#writing.size < limit && this.#ready.length > 0) {
+      const id = this.#ready.shift()!;
+      const g = this.#waiting.get(id);
+      if (!g || this.#writing.has(id)) continue;
+      this.#waiting.delete(id);
+      this.#writing.add(id);
+      const work = this.#handle(g).finally(() => {
+        this.#work.delete(work);
+        this.#writing.delete(id);
+        this.#held -= g.items.length;
+        if (this.#waiting.has(id)) this.#ready.push(id);
+        const waiters = this.#roomWaiters;
+        this.#roomWaiters = [];
+        for (const w of waiters) w();
+        this.#pump();
+      });
+      this.#work.add(work);
+    }
+  }
+
+  async #handle(g: Group): Promise<void> {
+    let first: unknown;
+    try {
+      first = await this.#apply(g);
+    } catch (err) {
+      const e = err instanceof VigilError ? err : natsError(`cannot update ${g.bucket}/${g.key}`, err);
+      this.emit('error', e);
+      // Left to JetStream: redelivered after a pause, and handled again idempotently.
+      for (const p of g.items) p.msg.nak(1000);
+      return;
     }
     const handled: { kind: FleetMessageKind; ts: number; node: string }[] = [];
-    await Promise.all(
-      [...groups.values()].map(async (g) => {
-        try {
-          await this.#apply(g);
-        } catch (err) {
-          const e = err instanceof VigilError ? err : natsError(`cannot update ${g.bucket}/${g.key}`, err);
-          this.emit('error', e);
-          // Left to JetStream: redelivered after a pause, and handled again idempotently.
-          for (const p of g.items) p.msg.nak(1000);
-          return;
-        }
-        for (const p of g.items) {
-          p.msg.ack();
-          this.#byKind[p.message.kind]++;
-          if (p.message.kind === 'events')
-            this.#events += (p.message.body as { events: unknown[] }).events.length;
-          handled.push({ kind: p.message.kind, ts: p.message.ts, node: p.message.node.node });
-        }
-      }),
-    );
-    if (handled.length > 0) this.emit('handled', handled);
+    for (const p of g.items) {
+      p.msg.ack();
+      this.#byKind[p.message.kind]++;
+      if (p.message.kind === 'events')
+        this.#events += (p.message.body as { events: unknown[] }).events.length;
+      handled.push({ kind: p.message.kind, ts: p.message.ts, node: p.message.node.node });
+    }
+    if (this.#otlp) this.#toOtlp(g, first);
+    this.emit('handled', handled);
+  }
+
+  // A finding goes out once, when the fleet first has it; calls in sampled events as spans.
+  #toOtlp(g: Group, first: unknown): void {
+    if (g.bucket === 'findings' && first !== undefined)
+      this.#otlp!.add({ findings: [fleetFindingAsFinding(first as FleetFinding)] });
+    if (g.bucket !== 'events') return;
+    const events: VigilEvent[] = [];
+    for (const p of g.items)
+      for (const e of (p.message.body as { events: { kind: string }[] }).events) {
+        if (e.kind !== 'model.call' && e.kind !== 'tool.call') continue;
+        const r = EventSchema.safeParse(e);
+        if (r.success) events.push(r.data);
+      }
+    if (events.length > 0) this.#otlp!.add({ events });
   }
 
   #reject(msg: JsMsg, error: VigilError): void {
@@ -398,31 +457,67 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
     this.emit('error', error);
   }
 
-  // Read, fold every message of the group in, write back if unchanged since the read.
-  async #apply(g: Group): Promise<void> {
+  // The entry as last read or written; read when not known.
+  async #entry(kv: KV, id: string, key: string): Promise<Cached> {
+    const hit = this.#cache.get(id);
+    if (hit) {
+      // Least recently used first: a hit moves to the end.
+      this.#cache.delete(id);
+      this.#cache.set(id, hit);
+      return hit;
+    }
+    this.#reads++;
+    const entry = await kv.get(key);
+    const live = entry !== null && entry.operation === 'PUT' && entry.length > 0;
+    const c: Cached = {
+      revision: entry?.revision ?? 0,
+      value: live ? entry.json<unknown>() : undefined,
+      text: live ? entry.string() : '',
+    };
+    this.#remember(id, c);
+    return c;
+  }
+
+  #remember(id: string, c: Cached): void {
+    this.#cache.delete(id);
+    this.#cache.set(id, c);
+    const max = this.#options.cacheEntries ?? 100_000;
+    while (this.#cache.size > max) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.#cache.delete(oldest);
+    }
+  }
+
+  // Fold every message of the group into the entry and write it with one compare-and-set on the
+  // revision this hub knows; only when another writer got there first is the entry read again.
+  // Resolves to the new value when this write made the entry, undefined otherwise.
+  async #apply(g: Group): Promise<unknown> {
     const kv = this.#buckets[g.bucket];
+    const id = `${g.bucket}/${g.key}`;
     for (let attempt = 0; ; attempt++) {
-      const entry = await kv.get(g.key);
-      const cur = entry && entry.operation === 'PUT' && entry.length > 0 ? entry.json<unknown>() : undefined;
-      const next = this.#fold(g, cur);
-      if (next === cur) return;
+      const cur = await this.#entry(kv, id, g.key);
+      const next = this.#fold(g, cur.value);
+      if (next === cur.value) return;
       const text = JSON.stringify(next);
-      if (cur !== undefined && JSON.stringify(cur) === text) return;
+      if (text === cur.text) return;
+      let revision: number;
       try {
-        if (entry) await kv.update(g.key, text, entry.revision);
-        else await kv.create(g.key, text);
+        this.#writes++;
+        revision =
+          cur.revision > 0 ? await kv.update(g.key, text, cur.revision) : await kv.create(g.key, text);
       } catch (err) {
-        if (
-          attempt < MAX_CAS_RETRIES &&
-          /wrong last sequence|key exists/i.test(String((err as Error).message))
-        ) {
+        // Whether a failed write landed is unknown: the entry is read again next time.
+        this.#cache.delete(id);
+        if (attempt < MAX_CAS_RETRIES && isConflict(err)) {
           this.#conflicts++;
           continue;
         }
         throw err;
       }
+      this.#remember(id, { revision, value: next, text });
       if (g.bucket === 'baselines') await this.#publishStable(g.key, next as FleetBaseline);
-      return;
+      return cur.value === undefined ? next : undefined;
     }
   }
 
@@ -501,24 +596,27 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
   async #publishStable(key: string, b: FleetBaseline): Promise<void> {
     if (b.status !== 'stable') return;
     const kv = this.#buckets.stableBaselines;
+    const id = `stableBaselines/${key}`;
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
-      const entry = await kv.get(key);
-      if (entry && entry.operation === 'PUT' && entry.length > 0) {
-        const cur = entry.json<FleetBaseline>();
-        if (cur.version === b.version) return;
-      }
+      const cur = await this.#entry(kv, id, key);
+      if ((cur.value as FleetBaseline | undefined)?.version === b.version) return;
+      const text = JSON.stringify(b);
       try {
-        if (entry) await kv.update(key, JSON.stringify(b), entry.revision);
-        else await kv.create(key, JSON.stringify(b));
+        this.#writes++;
+        const revision =
+          cur.revision > 0 ? await kv.update(key, text, cur.revision) : await kv.create(key, text);
+        this.#remember(id, { revision, value: b, text });
         this.#stable++;
         this.emit('stable', b);
         return;
       } catch (err) {
-        if (!/wrong last sequence|key exists/i.test(String((err as Error).message))) throw err;
+        this.#cache.delete(id);
+        if (!isConflict(err)) throw err;
         this.#conflicts++;
         // Another hub wrote a newer merge of the same baseline: read it again and compare.
-        const main = await this.#buckets.baselines.get(key);
-        if (main && main.length > 0) b = main.json<FleetBaseline>();
+        this.#cache.delete(`baselines/${key}`);
+        const main = await this.#entry(this.#buckets.baselines, `baselines/${key}`, key);
+        if (main.value !== undefined) b = main.value as FleetBaseline;
       }
     }
   }
@@ -532,9 +630,12 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
       redelivered: this.#redelivered,
       rejected: this.#rejected,
       conflicts: this.#conflicts,
+      writes: this.#writes,
+      reads: this.#reads,
       baselineMerges: this.#merges,
       baselineMergeMs: this.#mergeMs,
       stablePublished: this.#stable,
+      ...(this.#otlp ? { otlp: this.#otlp.stats() } : {}),
     };
   }
 
@@ -563,11 +664,42 @@ export class FleetHub extends EventEmitter<FleetHubEvents> {
     this.#closed = true;
     this.#stopping.abort();
     await Promise.allSettled(this.#iterators.map((i) => i.close()));
+    for (const w of this.#roomWaiters) w();
+    this.#roomWaiters = [];
     await Promise.allSettled(this.#loops);
+    // What was received is merged before the hub stops (as each update ends, the next starts).
+    while (this.#work.size > 0) await Promise.allSettled([...this.#work]);
+    await this.#otlp?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+function isConflict(err: unknown): boolean {
+  return /wrong last sequence|key exists/i.test(String((err as Error)?.message));
+}
+
+// The bucket and key a message is merged into.
+function keyOf(p: Parsed): [FleetBucket, string] {
+  const m = p.message;
+  const node = keyToken(m.node.node).slice(0, 16);
+  switch (m.kind) {
+    case 'finding':
+      return ['findings', `${workloadToken(m.workloadKey)}.${keyToken((m.body as { id: string }).id)}`];
+    case 'incident':
+      return ['incidents', `${workloadToken(m.workloadKey)}.${keyToken((m.body as { id: string }).id)}`];
+    case 'baseline': {
+      const d = m.body as { subject: string; versionKey: string };
+      return ['baselines', baselineKey(d.subject, d.versionKey)];
+    }
+    case 'aibom':
+      return ['aibom', `${workloadToken(m.workloadKey)}.${node}`];
+    case 'gap':
+      return ['gaps', `${workloadToken(m.workloadKey)}.${node}`];
+    default:
+      return ['events', `${workloadToken(m.workloadKey)}.${node}`];
   }
 }
 

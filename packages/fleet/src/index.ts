@@ -9,6 +9,7 @@ export { mergeAiBoms } from './aibom-merge.js';
 // The node daemon: discovery, identity, continuous learning and checking on one node.
 export type { RotatingCaptureOptions } from './daemon/capture-rotation.js';
 export { RotatingCapture } from './daemon/capture-rotation.js';
+export type { CheckedBaselineSource } from './daemon/checked-baselines.js';
 export type { NodeDaemonEvents, NodeDaemonOptions, NodeDaemonStats } from './daemon/node-daemon.js';
 export { NodeDaemon } from './daemon/node-daemon.js';
 export type { DaemonRecord, DaemonSink } from './daemon/sink.js';
@@ -19,6 +20,7 @@ export type { FleetHubEvents, FleetHubOptions, FleetHubStats } from './hub.js';
 export { FleetHub } from './hub.js';
 export type { FleetMessage, NodeContext } from './message.js';
 export { FLEET_MESSAGE_VERSION, FleetMessageSchema, fleetMessageId, NodeContextSchema } from './message.js';
+export type { FleetOtlpExporter, OtlpRelayStats } from './otlp.js';
 export type {
   FleetEventSelection,
   FleetPublishContext,

@@ -2,10 +2,13 @@ import type { KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   type AiBom,
+  type AnalyseGapOptions,
+  analyseGap,
   assessMaturity,
   Baseline,
   BaselineSet,
   type Finding,
+  type GapResult,
   type Incident,
   type MaturityReport,
   mergeObservedUse,
@@ -199,6 +202,26 @@ export class FleetView {
   async observedUse(): Promise<ObservedUseDocument> {
     const snaps = await this.#values('gaps', FleetSnapshotSchema);
     return mergeObservedUse(snaps.map((s) => s.body as ObservedUseDocument));
+  }
+
+  /**
+   * Gap analysis across the fleet: the declared permissions against what
+   * every workload was observed to use on every node (each node's latest
+   * observed use, merged), through core's `analyseGap` — so the report,
+   * ranking and least-privilege artifacts are those of `vigil gap`. Captures,
+   * baselines and logs given in `options` are added to the fleet's use.
+   *
+   * @example
+   * ```ts
+   * import { renderReport } from '@vigil/reporters';
+   *
+   * const gap = await view.gap({ declared: ['deploy/'] });
+   * console.log(renderReport('gap', 'text', gap));
+   * ```
+   */
+  async gap(options: AnalyseGapOptions): Promise<GapResult> {
+    const fleet = await this.observedUse();
+    return analyseGap({ ...options, observedUse: [fleet, ...(options.observedUse ?? [])] });
   }
 
   /** Event counts per workload and node. */

@@ -10,7 +10,14 @@ import {
   WorkloadKindSchema,
 } from '@vigil/core';
 import { assertCapturePrerequisites } from '@vigil/ebpf-native';
-import { type DaemonSink, FleetPublisher, JsonLinesSink, NodeDaemon } from '@vigil/fleet';
+import {
+  type DaemonSink,
+  FleetBaselineWatcher,
+  FleetPublisher,
+  JsonLinesSink,
+  NodeDaemon,
+} from '@vigil/fleet';
+import { OtlpHttpExporter } from '@vigil/reporters';
 import { builtinPacks, loadExceptions, loadRulePacks } from '@vigil/rules';
 import type { Command } from '../command.js';
 import { VERSION } from '../version.js';
@@ -44,7 +51,7 @@ export const daemonCommand: Command = {
   name: 'daemon',
   summary: 'Watch every workload on this node: learn and check continuously, send findings and baselines',
   usage:
-    '--store DB [--nats URL[,URL…] [--spool-dir DIR] | --out FILE] [--cgroup-root PATH] [--node NAME] [--kubelet[=URL|FILE]] [--capture-dir DIR] [--report-interval DURATION] [--rules PACK…]',
+    '--store DB [--nats URL[,URL…] [--spool-dir DIR] | --out FILE] [--cgroup-root PATH] [--node NAME] [--kubelet[=URL|FILE]] [--capture-dir DIR] [--report-interval DURATION] [--rules PACK…] [--otlp URL]',
   description: [
     'Runs until SIGTERM or SIGINT, one per node. Discovers the workload cgroups under --cgroup-root (default:',
     'the whole cgroup v2 tree) as they appear and vanish: Kubernetes pods under the systemd and cgroupfs',
@@ -61,10 +68,13 @@ export const daemonCommand: Command = {
     "appears). Findings and incidents are sent as they appear; baselines that changed, and each workload's",
     'AI-BOM and observed use (gap observations), at each report. With --nats they are published to the',
     'fleet over NATS JetStream (`vigil hub` merges them), kept in a spool under --spool-dir while NATS is',
-    'unreachable; otherwise they go to --out (JSON lines, appended; default stdout), one object per line',
+    'unreachable, and each workload is checked against the fleet’s stable baseline of it when the hub has',
+    'published one (its own otherwise; the finding’s evidence says which); otherwise they go to --out (JSON lines, appended; default stdout), one object per line',
     'with a type: finding, incident, baseline, aibom, gap or events.',
     '--capture-dir keeps what was seen as capture files (readable by learn, check and inspect), a new file',
     'every --capture-max-file bytes, the oldest deleted beyond --capture-max-total.',
+    '--otlp also sends findings (OTLP log records) and model and tool calls (GenAI spans) to an',
+    'OpenTelemetry collector over OTLP/HTTP, batched every 5 s.',
     '',
     'SIGTERM or SIGINT stops cleanly: the sensor is detached, the last events are learned and checked, a',
     'last report is made and everything is flushed. Needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE',
@@ -87,6 +97,7 @@ export const daemonCommand: Command = {
     'capture-max-file': { type: 'string' },
     'capture-max-total': { type: 'string' },
     'events-sample': { type: 'string' },
+    otlp: { type: 'string' },
     rules: { type: 'string', multiple: true },
     exceptions: { type: 'string' },
     'no-builtin-rules': { type: 'boolean' },
@@ -113,6 +124,7 @@ export const daemonCommand: Command = {
     'capture-max-file': 'start a new capture file at this size (default 64M)',
     'capture-max-total': 'delete the oldest capture files beyond this total (default 1G)',
     'events-sample': 'also send raw events: the fraction of batches to send, 0 to 1 (default 0)',
+    otlp: 'also send findings and model/tool calls to this OTLP/HTTP collector (e.g. http://127.0.0.1:4318)',
     rules: 'a rule pack to add: a module path or an installed package name',
     exceptions: 'a JSON exceptions document (allowlist entries per rule and workload)',
     'no-builtin-rules': 'run only the packs given with --rules',
@@ -183,10 +195,21 @@ export const daemonCommand: Command = {
     if (nats !== undefined && ctx.out !== undefined)
       throw new VigilError('USAGE', '--nats and --out are two destinations: give one');
     const spoolDir = typeof v['spool-dir'] === 'string' ? v['spool-dir'] : '/var/lib/vigil/spool';
+    const otlpUrl = v['otlp'];
+    const otlp =
+      typeof otlpUrl === 'string' ? new OtlpHttpExporter({ url: otlpUrl, toolVersion: VERSION }) : undefined;
     const sink: DaemonSink =
       typeof nats === 'string'
         ? await FleetPublisher.open({ servers: nats.split(','), spoolDir, node })
         : new JsonLinesSink(ctx.out ?? '-', { node });
+    // The fleet's stable baselines; while NATS cannot be reached the node checks against its own.
+    let watcher: FleetBaselineWatcher | undefined;
+    if (typeof nats === 'string')
+      try {
+        watcher = await FleetBaselineWatcher.start({ servers: nats.split(',') });
+      } catch (e) {
+        ctx.log(`vigil daemon: not checking against the fleet's baselines: ${(e as Error).message}`);
+      }
     const daemon = new NodeDaemon({
       store,
       sink,
@@ -196,6 +219,8 @@ export const daemonCommand: Command = {
       exceptions,
       pods: podsOption(v),
       node,
+      ...(watcher ? { fleetBaselines: watcher } : {}),
+      ...(otlp ? { otlp } : {}),
       ...(typeof v['cgroup-root'] === 'string' ? { cgroupRoot: v['cgroup-root'] } : {}),
       ...(kinds !== undefined ? { kinds } : {}),
       ...(discoveryIntervalMs !== undefined ? { discoveryIntervalMs } : {}),
@@ -230,6 +255,7 @@ export const daemonCommand: Command = {
       await daemon.done;
     } finally {
       ctx.signal.removeEventListener('abort', onSignal);
+      await watcher?.close();
     }
     const s = daemon.stats();
     const dropped = Object.values(s.drops).reduce((a, b) => a + b, 0);

@@ -21,6 +21,18 @@ function strings(v: unknown): string[] {
   return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
 }
 
+/** `--bind CAPTURED=SUBJECT…` as a map. */
+export function parseBindings(v: unknown): Record<string, string> {
+  const bindings: Record<string, string> = {};
+  for (const b of strings(v)) {
+    const i = b.indexOf('=');
+    if (i <= 0 || i === b.length - 1)
+      throw new VigilError('USAGE', `--bind takes CAPTURED_WORKLOAD_ID=DECLARED_SUBJECT (got '${b}')`);
+    bindings[b.slice(0, i)] = b.slice(i + 1);
+  }
+  return bindings;
+}
+
 export const gapCommand: Command = {
   name: 'gap',
   summary:
@@ -98,13 +110,7 @@ export const gapCommand: Command = {
     const minRank = minRankText === undefined ? 30 : Number(minRankText);
     if (!Number.isFinite(minRank) || minRank < 0 || minRank > 100)
       throw new VigilError('USAGE', `--min-rank takes a number from 0 to 100 (got '${String(minRankText)}')`);
-    const bindings: Record<string, string> = {};
-    for (const b of strings(ctx.args.values['bind'])) {
-      const i = b.indexOf('=');
-      if (i <= 0 || i === b.length - 1)
-        throw new VigilError('USAGE', `--bind takes CAPTURED_WORKLOAD_ID=DECLARED_SUBJECT (got '${b}')`);
-      bindings[b.slice(0, i)] = b.slice(i + 1);
-    }
+    const bindings = parseBindings(ctx.args.values['bind']);
     const onInvalidText = ctx.args.values['on-invalid'] ?? 'fail';
     if (onInvalidText !== 'fail' && onInvalidText !== 'skip')
       throw new VigilError('USAGE', `--on-invalid takes fail or skip (got '${String(onInvalidText)}')`);

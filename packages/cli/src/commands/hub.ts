@@ -1,6 +1,8 @@
 import { VigilError } from '@vigil/core';
 import { FleetHub, type FleetHubStats } from '@vigil/fleet';
+import { OtlpHttpExporter } from '@vigil/reporters';
 import type { Command } from '../command.js';
+import { VERSION } from '../version.js';
 import { natsServers, parseCount, parsePartitionList } from './fleet.js';
 
 function statsLine(s: FleetHubStats): string {
@@ -14,7 +16,7 @@ function statsLine(s: FleetHubStats): string {
 export const hubCommand: Command = {
   name: 'hub',
   summary: 'Run a fleet hub: merge every node’s findings and baselines from NATS JetStream until stopped',
-  usage: '--nats URL… [--partitions N] [--own P,…] [--replicas N] [--name PREFIX]',
+  usage: '--nats URL… [--partitions N] [--own P,…] [--replicas N] [--name PREFIX] [--otlp URL]',
   description: [
     'Consumes what `vigil daemon` (or any FleetPublisher) publishes to NATS JetStream, through one durable consumer',
     'per partition: merges the baselines of every replica of a workload and version into one (kept in the',
@@ -22,7 +24,8 @@ export const hubCommand: Command = {
     'and keeps fleet findings and incidents once with every node that saw them. Handling is idempotent by message',
     'and content, so redelivery after a crash changes nothing; the hub keeps no state of its own. Run several hubs',
     'with --own to split the partitions between them (or the same --own on two for failover). Stops on SIGINT or',
-    'SIGTERM and prints what it handled.',
+    'SIGTERM and prints what it handled. --otlp also sends each fleet finding, when the hub first has it, as an',
+    'OTLP log record, and the model and tool calls in sampled events as GenAI spans, to an OTLP/HTTP collector.',
   ].join('\n'),
   options: {
     nats: { type: 'string', multiple: true },
@@ -30,6 +33,7 @@ export const hubCommand: Command = {
     own: { type: 'string' },
     replicas: { type: 'string' },
     name: { type: 'string' },
+    otlp: { type: 'string' },
   },
   optionHelp: {
     nats: 'a NATS server URL (repeat for a cluster)',
@@ -37,6 +41,7 @@ export const hubCommand: Command = {
     own: 'the partitions this hub consumes, e.g. 0,2,4 or 0-7 (default: all)',
     replicas: 'copies of streams and buckets made when missing (3 on a 3-node cluster; default 1)',
     name: 'prefix of the durable consumer names (default vigil-hub)',
+    otlp: 'also send fleet findings and model/tool calls to this OTLP/HTTP collector (e.g. http://127.0.0.1:4318)',
     out: 'where to write the final statistics',
   },
   maxPositionals: 0,
@@ -48,7 +53,11 @@ export const hubCommand: Command = {
     const partitions = v['partitions'] === undefined ? 16 : parseCount(v['partitions'], '--partitions', 1000);
     const own = typeof v['own'] === 'string' ? parsePartitionList(v['own'], partitions) : undefined;
     const replicas = v['replicas'] === undefined ? 1 : parseCount(v['replicas'], '--replicas', 5);
+    const otlpUrl = v['otlp'];
     const hub = await FleetHub.start({
+      ...(typeof otlpUrl === 'string'
+        ? { otlp: new OtlpHttpExporter({ url: otlpUrl, toolVersion: VERSION }) }
+        : {}),
       servers: natsServers(v['nats']),
       partitions,
       ...(own ? { owned: own } : {}),

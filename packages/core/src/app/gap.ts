@@ -44,6 +44,11 @@ export interface AnalyseGapOptions extends CaptureReadOptions {
    * told apart by their first bytes (`sniffInput`), as `checkCaptures` and `readBaselines` read them.
    */
   readonly observed?: readonly string[];
+  /**
+   * Observed use already gathered (`ObservedUseDocument`s, e.g. a fleet's from the hub),
+   * merged with what the inputs show.
+   */
+  readonly observedUse?: readonly ObservedUseDocument[];
   /** Kubernetes audit logs (JSON Lines, gzip accepted). */
   readonly auditLogs?: readonly string[];
   /** CloudTrail logs (gzip accepted). */
@@ -236,7 +241,7 @@ export async function analyseGap(options: AnalyseGapOptions): Promise<GapResult>
     );
   const signal = options.signal;
   const withSignal = signal ? { signal } : {};
-  const docs: ObservedUseDocument[] = [];
+  const docs: ObservedUseDocument[] = [...(options.observedUse ?? [])];
   const captures: string[] = [];
   for (const p of options.observed ?? []) {
     if ((await sniffInput(p)) === 'capture') captures.push(p);

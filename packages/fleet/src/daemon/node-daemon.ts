@@ -38,7 +38,11 @@ import {
   rulesCheckDetector,
 } from '@vigil/rules';
 import { EventEmitter } from 'eventemitter3';
+import { OtlpRelay } from '../internal/otlp-relay.js';
+import type { FleetOtlpExporter, OtlpRelayStats } from '../otlp.js';
+import type { FleetBaselineWatcher } from '../watcher.js';
 import { RotatingCapture, type RotatingCaptureOptions } from './capture-rotation.js';
+import { type CheckedBaselineSource, CheckedBaselines } from './checked-baselines.js';
 import type { DaemonSink } from './sink.js';
 import { ResolvedSource, WorkloadResolver } from './workload-resolver.js';
 
@@ -86,6 +90,21 @@ export interface NodeDaemonOptions {
   readonly sensor?: Record<string, unknown>;
   /** The version stamped on capture files. */
   readonly version?: string;
+  /**
+   * The fleet's stable baselines (a {@link FleetBaselineWatcher}, which the
+   * caller opens and closes): a workload is checked against the fleet's
+   * stable baseline of its workload and version when there is one, against
+   * the node's own otherwise; each drift finding's evidence says which.
+   */
+  readonly fleetBaselines?: Pick<FleetBaselineWatcher, 'set' | 'on' | 'off'>;
+  /**
+   * Also send findings (as OTLP log records) and model and tool calls (as
+   * GenAI spans) to an OpenTelemetry collector: an `OtlpHttpExporter` from
+   * `@vigil/reporters`. Batched every `otlpIntervalMs`.
+   */
+  readonly otlp?: FleetOtlpExporter;
+  /** Milliseconds between OTLP exports. Default 5,000. */
+  readonly otlpIntervalMs?: number;
 }
 
 /** What {@link NodeDaemon.stats} reports. */
@@ -104,6 +123,10 @@ export interface NodeDaemonStats {
   readonly drops: Readonly<Record<string, number>>;
   readonly pods: { readonly fetches: number; readonly failures: number; readonly pods: number };
   readonly captures?: { readonly rotations: number; readonly deleted: number };
+  /** Drift findings checked against the fleet's stable baseline and against the node's own. */
+  readonly checkedAgainst: Readonly<Record<CheckedBaselineSource, number>>;
+  /** What went out over OTLP, when `otlp` is set. */
+  readonly otlp?: OtlpRelayStats;
 }
 
 /** Events a {@link NodeDaemon} emits. */
@@ -171,6 +194,11 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
   #deltas = 0;
   #reports = 0;
   #errors = 0;
+  #checked: CheckedBaselines | undefined;
+  #checker: LiveChecker | undefined;
+  #otlp: OtlpRelay | undefined;
+  readonly #checkedAgainst: Record<CheckedBaselineSource, number> = { fleet: 0, local: 0 };
+  readonly #onFleetBaseline = () => this.#checker?.reset();
 
   constructor(options: NodeDaemonOptions) {
     super();
@@ -257,13 +285,26 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     discovery.start();
 
     const daemon = this;
-    const checker = new LiveChecker(this.#learner, this.#packs, o.exceptions ?? []);
+    const learnerSet = this.#learner.set;
+    const fleet = o.fleetBaselines;
+    this.#checked = new CheckedBaselines(learnerSet, () => fleet?.set);
+    const checker = new LiveChecker(this.#learner, this.#checked, this.#packs, o.exceptions ?? []);
+    this.#checker = checker;
+    // A newly published fleet baseline is used from the next batch on (the rules' lookups are cached per detector).
+    fleet?.on('baseline', this.#onFleetBaseline);
+    if (o.otlp)
+      this.#otlp = new OtlpRelay({
+        exporter: o.otlp,
+        ...(o.otlpIntervalMs !== undefined ? { intervalMs: o.otlpIntervalMs } : {}),
+        onError: (e) => this.#fail(e),
+      });
     const tap: Consumer = {
       name: 'daemon',
       onBatch(batch) {
         daemon.#events += batch.length;
         daemon.#batches++;
         daemon.#capture?.writeAll(batch);
+        daemon.#otlp?.add({ events: batch });
         const sample = o.eventSample ?? 0;
         if (sample > 0 && daemon.#sink.publishEvents && Math.random() < sample)
           daemon.#publish(() => daemon.#sink.publishEvents?.(batch));
@@ -316,9 +357,10 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     }
   }
 
-  #onFinding(f: Finding): void {
+  #onFinding(found: Finding): void {
     // A daemon learns all the time: that a workload's baseline is still learning is no finding to send.
-    if (f.ruleId === LEARNING_NOTE) return;
+    if (found.ruleId === LEARNING_NOTE) return;
+    const f = this.#withBaselineSource(found);
     const before = this.#findings.get(f.id);
     if (before !== undefined && severityRank(before.severity) >= severityRank(f.severity)) {
       this.#findings.set(f.id, f);
@@ -330,12 +372,39 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     }
     this.#findings.set(f.id, f);
     this.#publish(() => this.#sink.publishFinding(f));
+    this.#otlp?.add({ findings: [f] });
     this.emit('finding', f);
     // Incidents join findings of one process tree: look again shortly (findings come in bursts).
     this.#incidentTimer ??= setTimeout(() => {
       this.#incidentTimer = undefined;
       this.#correlate();
     }, 500);
+  }
+
+  // A drift finding says whether the fleet's stable baseline or the node's own was checked against.
+  #withBaselineSource(f: Finding): Finding {
+    const drift = (
+      f as Finding & { drift?: { subject: string; versionKey: string; baselineVersion: string } }
+    ).drift;
+    if (f.category !== 'drift' || drift === undefined || drift.baselineVersion === '') return f;
+    const source = this.#checked?.sourceOf(drift.subject, drift.versionKey, drift.baselineVersion);
+    if (source === undefined) return f;
+    if (f.evidence.some((e) => e.type === 'baseline' && e.description.startsWith('checked against')))
+      return f;
+    this.#checkedAgainst[source]++;
+    return {
+      ...f,
+      evidence: [
+        ...f.evidence,
+        {
+          type: 'baseline',
+          description:
+            source === 'fleet'
+              ? `checked against the fleet's stable baseline ${drift.subject} @ ${drift.versionKey}, version ${drift.baselineVersion} (merged by the hub from every replica)`
+              : `checked against this node's own baseline ${drift.subject} @ ${drift.versionKey}, version ${drift.baselineVersion} (the fleet has no stable baseline of it)`,
+        },
+      ],
+    };
   }
 
   #correlate(): void {
@@ -417,6 +486,8 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
       } catch (e) {
         this.#fail(e);
       }
+      this.#options.fleetBaselines?.off('baseline', this.#onFleetBaseline);
+      await this.#otlp?.close();
       await this.#sink.flush().catch((e: unknown) => this.#fail(e));
       await this.#sink.close().catch((e: unknown) => this.#fail(e));
       if (typeof this.#options.store === 'string') await this.#store?.close();
@@ -441,6 +512,8 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
       drops: this.#source?.stats().drops ?? {},
       pods: this.#resolver.stats(),
       ...(this.#capture ? { captures: this.#capture.stats() } : {}),
+      checkedAgainst: { ...this.#checkedAgainst },
+      ...(this.#otlp ? { otlp: this.#otlp.stats() } : {}),
     };
   }
 
@@ -533,15 +606,27 @@ function digest(v: unknown): string {
 class LiveChecker implements Consumer {
   readonly name = 'check';
   readonly #learner: BaselineLearner;
+  readonly #baselines: CheckedBaselines;
   readonly #packs: readonly RulePack[];
   readonly #exceptions: readonly RuleException[];
   #detector: RulesCheckDetector | undefined;
   #started: ConsumerContext | undefined;
 
-  constructor(learner: BaselineLearner, packs: readonly RulePack[], exceptions: readonly RuleException[]) {
+  constructor(
+    learner: BaselineLearner,
+    baselines: CheckedBaselines,
+    packs: readonly RulePack[],
+    exceptions: readonly RuleException[],
+  ) {
     this.#learner = learner;
+    this.#baselines = baselines;
     this.#packs = packs;
     this.#exceptions = exceptions;
+  }
+
+  /** Builds the detector again at the next batch (the fleet's baselines changed). */
+  reset(): void {
+    this.#detector = undefined;
   }
 
   start(ctx: ConsumerContext): void {
@@ -550,10 +635,10 @@ class LiveChecker implements Consumer {
 
   onBatch(batch: readonly VigilEvent[], ctx: ConsumerContext): void | Promise<void> {
     if (this.#detector === undefined) {
-      if (this.#learner.set.size === 0) return;
+      if (this.#learner.set.size === 0 && this.#baselines.size === 0) return;
       this.#detector = rulesCheckDetector({
         packs: [...this.#packs],
-        baselines: this.#learner.set,
+        baselines: this.#baselines,
         engine: { exceptions: [...this.#exceptions] },
         drift: { report: 'first', learning: 'skip' },
       });

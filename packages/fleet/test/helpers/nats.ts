@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 
 /** Why NATS tests cannot run here, or undefined when they can. */
 export function natsUnavailable(): string | undefined {
@@ -164,4 +164,9 @@ export class NatsCluster {
     await Promise.all(this.nodes.map((n) => n.stop()));
     rmSync(this.#dir, { recursive: true, force: true });
   }
+}
+
+/** A client connection to these servers (for code outside the fleet package, such as the benchmarks). */
+export function connectNats(servers: readonly string[], name: string): Promise<NatsConnection> {
+  return connect({ servers: [...servers], name, maxReconnectAttempts: -1 });
 }
