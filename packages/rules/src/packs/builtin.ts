@@ -18,3 +18,15 @@ import { runtimePack } from './runtime/index.js';
 export function builtinPacks(): RulePack[] {
   return [runtimePack, aiChainsPack, driftPack, ragPack];
 }
+
+const BUILTIN: ReadonlySet<RulePack> = new Set(builtinPacks());
+
+/**
+ * Whether `pack` is one of the built-in pack objects: their tests validate them, so the engine
+ * skips validating them again at every start (the zod pass costs start-up time).
+ *
+ * @internal
+ */
+export function isBuiltinPack(pack: RulePack): boolean {
+  return BUILTIN.has(pack);
+}
