@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  builtinPacks,
   defineRule,
   ExceptionsDocumentSchema,
   loadExceptions,
@@ -151,6 +152,12 @@ describe('validateRulePack on hostile input', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('passes every built-in pack (the engine trusts them without validating again)', () => {
+    const packs = builtinPacks();
+    expect(packs.length).toBeGreaterThan(0);
+    for (const pack of packs) expect(validateRulePack(pack)).toBe(pack);
   });
 
   it('handles a huge pack', () => {

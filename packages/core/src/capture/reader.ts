@@ -29,10 +29,19 @@ import { internalise, RecordDecodeError, RecordDecoder } from './record-decoder.
 /** A header layout, prepared for decoding. */
 interface RecordLayout {
   readonly kind: string;
+  /** The fields values are placed in: the builder's layout when one applies, else the file's. */
   readonly fields: readonly string[];
+  /** How many values a record of this layout holds at most (the file's field count). */
+  readonly width: number;
+  /**
+   * Where the file's i-th value goes in `fields`, when the file lays the kind out as a subset of
+   * the builder's layout (a capture written before the event schema gained optional fields);
+   * undefined when the two are the same.
+   */
+  readonly place: Int32Array | undefined;
   /** First of this layout's slots in the decoder's last-string table. */
   readonly slot: number;
-  /** Position of the workload index, or -1. */
+  /** Position of the workload index in `fields`, or -1. */
   readonly workloadAt: number;
   /** This build's literal builder, when the file lays the kind out the same way. */
   readonly build: EventBuilder | undefined;
@@ -120,17 +129,20 @@ export class CaptureReader {
     this.#layouts = header.layouts.map((l) => {
       const base = slot;
       slot += l.fields.length;
-      widest = Math.max(widest, l.fields.length);
       const own = BUILDER_LAYOUTS[l.kind];
-      const same =
-        own !== undefined && own.length === l.fields.length && own.every((f, i) => f === l.fields[i]);
+      const place = own === undefined ? undefined : placement(l.fields, own);
+      const same = place !== undefined && own!.length === l.fields.length && place.every((at, i) => at === i);
+      const fields = place === undefined ? l.fields : own!;
+      widest = Math.max(widest, fields.length);
       return {
         kind: internalise(l.kind),
-        fields: l.fields.map(internalise),
+        fields: fields.map(internalise),
+        width: l.fields.length,
+        place: place === undefined || same ? undefined : place,
         slot: base,
-        workloadAt: l.fields.indexOf('workload'),
-        build: same ? EVENT_BUILDERS[l.kind] : undefined,
-        check: same ? EVENT_CHECKS[l.kind] : undefined,
+        workloadAt: fields.indexOf('workload'),
+        build: place !== undefined ? EVENT_BUILDERS[l.kind] : undefined,
+        check: place !== undefined ? EVENT_CHECKS[l.kind] : undefined,
       };
     });
     this.#fieldSlots = slot;
@@ -389,7 +401,7 @@ export class CaptureReader {
       });
     }
     const fields = layout.fields;
-    if (count > fields.length) {
+    if (count > layout.width) {
       throw new VigilError(
         'CAPTURE_CORRUPT',
         `event record has more values than its layout '${layout.kind}'`,
@@ -400,8 +412,14 @@ export class CaptureReader {
     }
     const v = this.#values;
     const slot = layout.slot;
-    for (let i = 0; i < count; i++) v[i] = dec.field(slot + i);
-    for (let i = count; i < fields.length; i++) v[i] = null;
+    const place = layout.place;
+    if (place === undefined) {
+      for (let i = 0; i < count; i++) v[i] = dec.field(slot + i);
+      for (let i = count; i < fields.length; i++) v[i] = null;
+    } else {
+      for (let i = 0; i < fields.length; i++) v[i] = null;
+      for (let i = 0; i < count; i++) v[place[i]!] = dec.field(slot + i);
+    }
     const at = layout.workloadAt;
     const idx = at >= 0 ? v[at] : undefined;
     const w = typeof idx === 'number' ? workloads[idx] : undefined;
@@ -428,6 +446,22 @@ export class CaptureReader {
     parsed.data.workload = w;
     return parsed.data;
   }
+}
+
+/**
+ * Where each of a file's fields sits in a builder's layout, when every field of the file is one of
+ * the builder's (each once); undefined otherwise (the general path decodes it).
+ */
+function placement(file: readonly string[], own: readonly string[]): Int32Array | undefined {
+  const place = new Int32Array(file.length);
+  const taken = new Set<number>();
+  for (let i = 0; i < file.length; i++) {
+    const at = own.indexOf(file[i]!);
+    if (at < 0 || taken.has(at)) return undefined;
+    taken.add(at);
+    place[i] = at;
+  }
+  return place;
 }
 
 function safeDecode(decoder: Decoder, bytes: Uint8Array, file: string, offset: number): unknown {

@@ -1,4 +1,3 @@
-import { stringify as toYaml } from 'yaml';
 import type { RulePack } from '../api/pack.js';
 import type { Rule } from '../api/rule.js';
 import { CONTROL_AREAS } from '../api/rule.js';
@@ -10,6 +9,7 @@ import {
   OWASP_AGENTIC_2026,
   OWASP_LLM_2025,
 } from '../compliance/mappings.js';
+import { yamlModule } from '../internal/yaml-module.js';
 
 const FRAMEWORK_NAMES: Record<string, string> = {
   'nist-ai-rmf': 'NIST AI RMF',
@@ -108,6 +108,7 @@ export function renderRuleDoc(rule: Rule, pack: RulePack): string {
     '',
   );
   out.push('```yaml');
+  const { stringify: toYaml } = yamlModule();
   out.push(
     toYaml({
       schemaVersion: 1,

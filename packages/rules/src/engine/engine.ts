@@ -42,6 +42,7 @@ import { complianceFor } from '../compliance/mappings.js';
 import { BoundedMap } from '../internal/bounded-map.js';
 import { globListMatcher } from '../internal/glob.js';
 import { stableId } from '../internal/hash.js';
+import { isBuiltinPack } from '../packs/builtin.js';
 
 /**
  * Finding rate limit per rule, in stream time.
@@ -327,7 +328,7 @@ export class RuleEngine implements Consumer, DriftAssessor {
     const seenIds = new Map<string, string>();
     const packExceptions: RuleException[] = [];
     for (const raw of options.packs) {
-      const pack = validateRulePack(raw);
+      const pack = isBuiltinPack(raw) ? raw : validateRulePack(raw);
       if (!options.ignorePackExceptions) packExceptions.push(...(pack.exceptions ?? []));
       for (const rule of pack.rules) {
         const id = rule.meta.id;

@@ -21,3 +21,15 @@ import { runtimePack } from './runtime/index.js';
 export function builtinPacks(options: { readonly rag?: RagConfig } = {}): RulePack[] {
   return [runtimePack, aiChainsPack, driftPack, options.rag ? createRagPack(options.rag) : ragPack];
 }
+
+const BUILTIN: ReadonlySet<RulePack> = new Set(builtinPacks());
+
+/**
+ * Whether `pack` is one of the built-in pack objects: their tests validate them, so the engine
+ * skips validating them again at every start (the zod pass costs start-up time).
+ *
+ * @internal
+ */
+export function isBuiltinPack(pack: RulePack): boolean {
+  return BUILTIN.has(pack);
+}

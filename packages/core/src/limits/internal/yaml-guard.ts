@@ -1,5 +1,5 @@
-import { Lexer } from 'yaml';
 import { VigilError } from '../../errors/vigil-error.js';
+import { yamlModule } from './yaml-module.js';
 
 // Lexer markers that are not source text.
 const DOCUMENT = '\x02';
@@ -44,7 +44,7 @@ export function guardYaml(
     kinds.push(kind);
     if (cols.length + flow > limits.maxDepth) fail(`nests deeper than ${limits.maxDepth} levels`);
   };
-  for (const tok of new Lexer().lex(text)) {
+  for (const tok of new (yamlModule().Lexer)().lex(text)) {
     if (tok === DOCUMENT || tok === SCALAR || tok === BOM) {
       if (tok === SCALAR && ++nodes > limits.maxNodes) fail(`holds more than ${limits.maxNodes} values`);
       continue;

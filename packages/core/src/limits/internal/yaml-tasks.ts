@@ -1,15 +1,7 @@
-import {
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parse,
-  parseAllDocuments,
-  parseDocument,
-} from 'yaml';
+import type { LineCounter, Node } from 'yaml';
 import { VigilError } from '../../errors/vigil-error.js';
 import { guardYaml } from './yaml-guard.js';
+import { yamlModule } from './yaml-module.js';
 
 // The YAML parses that can take long (seconds per MiB), as plain functions of
 // plain data: they run in this thread for small texts and in a worker thread
@@ -46,6 +38,7 @@ export interface ParsedYamlDocument {
 function lineTreeOf(node: unknown, lineCounter: LineCounter): LineTree {
   const range = (node as Node | null | undefined)?.range;
   const line = range ? lineCounter.linePos(range[0]).line : 0;
+  const { isMap, isScalar, isSeq } = yamlModule();
   if (isMap(node)) {
     const keys = new Map<string, LineTree>();
     for (const pair of node.items) {
@@ -94,6 +87,7 @@ export function parseDeclaredYaml(text: string, file: string, limits: YamlLimits
   const { maxDocuments, maxAliasCount, maxDepth } = limits;
   // Depth, values and documents are counted on the lexer's tokens before any tree is built.
   guardYaml(text, file, limits);
+  const { LineCounter, parseAllDocuments } = yamlModule();
   const lineCounter = new LineCounter();
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
@@ -147,7 +141,9 @@ export function parseDeclaredYaml(text: string, file: string, limits: YamlLimits
 export function parseSingleYaml(text: string, file: string, what: string, limits: YamlLimits): unknown {
   guardYaml(text, file, { ...limits, maxDocuments: 1 });
   try {
-    return parse(text, { maxAliasCount: Number.isFinite(limits.maxAliasCount) ? limits.maxAliasCount : 100 });
+    return yamlModule().parse(text, {
+      maxAliasCount: Number.isFinite(limits.maxAliasCount) ? limits.maxAliasCount : 100,
+    });
   } catch (cause) {
     const pos = (cause as { linePos?: { line: number; col: number }[] }).linePos?.[0];
     throw new VigilError('PARSE', `${what} is not valid YAML: ${(cause as Error).message.split('\n')[0]}`, {
@@ -170,7 +166,7 @@ export function parseManifestDocument(
   documentIndex: number,
 ): unknown {
   guardYaml(text, file, limits, firstLine);
-  const doc = parseDocument(text, { uniqueKeys: true });
+  const doc = yamlModule().parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const line = firstLine + (err.linePos?.[0].line ?? 1) - 1;

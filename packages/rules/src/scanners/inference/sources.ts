@@ -1,5 +1,6 @@
 import { containersOfDocument, splitCommandLine, VigilError } from '@vigil/core';
-import { isMap, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import type { Node } from 'yaml';
+import { yamlModule } from '../../internal/yaml-module.js';
 import { type InferenceServerLaunch, inferenceServerOf, unwrapShell } from './launch.js';
 
 /** Where a launch was declared inside a file. */
@@ -49,6 +50,7 @@ function pointer(path: readonly (string | number)[]): string {
  * ```
  */
 export function launchesInYaml(text: string, file: string): DeclaredLaunch[] {
+  const { isMap, isSeq, LineCounter, parseAllDocuments } = yamlModule();
   const lineCounter = new LineCounter();
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
