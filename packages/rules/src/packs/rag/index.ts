@@ -4,8 +4,8 @@ import { poisonedDocument } from './corpus-rules.js';
 import { retrievalThenEgress } from './egress-rules.js';
 import { RagPolicy } from './policy.js';
 import { sensitiveRetrievalRule } from './purpose-rules.js';
-import { corpusWriteRule } from './writer-rules.js';
 import { storeWithoutAuth } from './store-rules.js';
+import { corpusWriteRule } from './writer-rules.js';
 
 /**
  * The RAG pack for a RAG configuration (`readRagConfig`): poisoned documents,
