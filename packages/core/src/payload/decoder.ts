@@ -213,7 +213,8 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
         this.#closeFlow(id, oldest);
       }
       flow = {
-        first: chunk,
+        // The envelope and peer only: the bytes are not kept.
+        first: { ...chunk, bytes: NO_BYTES },
         endpoint: undefined,
         sent: 0,
         received: 0,
@@ -316,7 +317,7 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
 
 /** What one TCP connection or TLS session moved so far. */
 interface Flow {
-  /** The chunk that opened it: the event's envelope and peer. */
+  /** The chunk that opened it, without its bytes: the event's envelope and peer. */
   readonly first: PayloadChunk;
   /** The `Host` of the first request written; `''` when the first write was not HTTP. */
   endpoint: string | undefined;
@@ -328,6 +329,7 @@ interface Flow {
   partial: boolean;
 }
 
+const NO_BYTES = new Uint8Array(0);
 const HTTP_REQUEST = /^[A-Z]{3,7} \S+ HTTP\/1\.[01]\r\n/;
 const HOST_LINE = /\r\nhost:[ \t]*([^\r\n]{1,255})\r\n/i;
 
