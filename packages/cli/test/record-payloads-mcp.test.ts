@@ -86,5 +86,17 @@ describe.skipIf(why !== undefined)('vigil record --payloads, MCP over stdio (roo
     const rug = findings.filter((f) => f.ruleId === 'vigil.scan.mcp-rug-pull');
     expect(rug).toHaveLength(1);
     expect(rug[0]!.summary).toMatch(/team-notes changed its tools during a captured session/);
+
+    // `check` reports the same rug pull from the stream, through the runtime pack, with no baseline.
+    const check = await runCli(['check', out, '--format', 'json']);
+    expect(check.code).toBe(0);
+    const checked = (
+      JSON.parse(check.stdout) as { findings: { ruleId: string; severity: string; summary: string }[] }
+    ).findings.filter((f) => f.ruleId === 'vigil.runtime.mcp-rug-pull');
+    expect(checked).toHaveLength(1);
+    expect(checked[0]!.severity).toBe('high');
+    expect(checked[0]!.summary).toMatch(
+      /^team-notes changed its tools during the session: 1 change\(s\) \(changed tool lookup_note\)/,
+    );
   }, 240_000);
 });

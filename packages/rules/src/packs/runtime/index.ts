@@ -2,6 +2,7 @@ import { RULE_ENGINE_VERSION, type RulePack } from '../../api/pack.js';
 import { credentialThenEgress, downloadWriteExec, tokenThenApiServer } from './chain-rules.js';
 import { cgroupReleaseAgent, sensitiveFileRead, unexpectedTokenRead } from './file-rules.js';
 import { bpfProgramLoad, kernelModuleLoad, namespaceEscape, ptraceAttach } from './kernel-rules.js';
+import { mcpRugPull } from './mcp-rules.js';
 import { cryptoMiner, unexpectedEgress, unexpectedK8sApi } from './network-rules.js';
 import {
   droppedBinaryExec,
@@ -48,6 +49,7 @@ export const runtimePack: RulePack = {
     credentialThenEgress,
     tokenThenApiServer,
     downloadWriteExec,
+    mcpRugPull,
   ],
   exceptions: [
     {

@@ -54,7 +54,11 @@ const CONFIG_NAMES =
   /(?:^|[\\/])(?:\.?mcp\.json|claude_desktop_config\.json|\.claude\.json|mcp_config\.json|[\w.-]*\.tools\.json)$/i;
 const MCP_KEYS = /"(?:mcpServers|servers|mcp|tools|prompts|resources)"\s*:/;
 
-function asDefinitions(list: CapturedToolList): McpServerDefinitions {
+/**
+ * The definitions a captured `tool.list` shows (tools only; a capture records no prompts or resources),
+ * in the shape pins are made from: what the scanner and the runtime rug-pull rule both pin.
+ */
+export function capturedDefinitions(list: CapturedToolList): McpServerDefinitions {
   return {
     server: list.server,
     origin: 'capture',
@@ -163,12 +167,12 @@ export function createMcpScanner(options: McpScannerOptions = {}): McpScanner {
       const lastOf = new Map<string, { list: CapturedToolList; hash: string }>();
       const seenHash = new Set<string>();
       for (const list of lists) {
-        const defs = asDefinitions(list);
+        const defs = capturedDefinitions(list);
         const pin = pinServer(defs, now());
         const key = `${list.uri}\u0000${list.workload}\u0000${list.server}`;
         const prev = lastOf.get(key);
         if (prev && prev.hash !== pin.hash) {
-          const changes = diffPins(pinServer(asDefinitions(prev.list)), pin, 'capture');
+          const changes = diffPins(pinServer(capturedDefinitions(prev.list)), pin, 'capture');
           ctx.report({
             ruleId: MCP_RUG_PULL.id,
             subject: `server:${list.server}:session:${list.workload}:${list.ts}`,
