@@ -9,6 +9,7 @@ import {
   isVigilError,
   loadDataStores,
   parseStoreConfig,
+  readStoreManifest,
   STORE_CONFIG_FORMATS,
   type StoreConfigFormat,
   storeConfigFormatOf,
@@ -447,6 +448,78 @@ services:
     expect(
       storeReachability(doc, qdrant, { namespace: 'other', labels: { app: 'retriever' } }).reachable,
     ).toBe('unknown');
+  });
+
+  it('reads arbitrary manifests into stores or a VigilError naming the file, never anything else', () => {
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.constantFrom('qdrant/qdrant', 'postgres:16', 'true', 'trust', '0.0.0.0', 8080, null, '*a'),
+        fc.string({ maxLength: 12 }),
+        fc.array(tie('node'), { maxLength: 3 }),
+        fc.dictionary(
+          fc.constantFrom(
+            'kind',
+            'apiVersion',
+            'metadata',
+            'spec',
+            'template',
+            'containers',
+            'env',
+            'name',
+            'value',
+            'image',
+            'args',
+            'selector',
+            'ports',
+            'services',
+            'environment',
+            'ingress',
+            'from',
+            'podSelector',
+            'labels',
+          ),
+          tie('node'),
+          { maxKeys: 4 },
+        ),
+      ),
+    }));
+    const kinds = fc.constantFrom('Deployment', 'Service', 'NetworkPolicy', 'Namespace', 'Pod', 'Widget');
+    const doc = fc.oneof(
+      value.node.map((v) => JSON.stringify(v)),
+      fc.tuple(kinds, value.node).map(([kind, spec]) =>
+        JSON.stringify({
+          apiVersion:
+            kind === 'Deployment' ? 'apps/v1' : kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'v1',
+          kind,
+          metadata: { name: 'x' },
+          spec,
+        }),
+      ),
+      fc.string({ maxLength: 200 }),
+    );
+    fc.assert(
+      fc.property(fc.array(doc, { minLength: 1, maxLength: 4 }), (docs) => {
+        try {
+          const m = readStoreManifest(docs.join('\n---\n'), 'fuzz.yaml');
+          for (const s of m.stores) DataStoreConfigSchema.parse(s);
+        } catch (err) {
+          expect(isVigilError(err), String(err)).toBe(true);
+          expect((err as { location?: { file?: string } }).location?.file).toBe('fuzz.yaml');
+        }
+      }),
+      { numRuns: 600 },
+    );
+    // A YAML bomb is refused by the manifest reader's limits.
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`).join('\n')}\n`;
+    let err: unknown;
+    try {
+      readStoreManifest(bomb, 'bomb.yaml');
+    } catch (e) {
+      err = e;
+    }
+    expect(isVigilError(err)).toBe(true);
+    expect((err as { location?: { file?: string } }).location?.file).toBe('bomb.yaml');
   });
 
   it('names the manifest and line of a store manifest it cannot read', async () => {
