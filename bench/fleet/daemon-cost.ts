@@ -9,15 +9,20 @@
  * root shaped like a kubelet's (systemd driver, besteffort pods), waits until
  * discovery holds every workload and a warm-up passed, then reads the
  * daemon's CPU time (utime + stime of /proc/PID/stat) over MEASURE_SECONDS
- * and its RSS (sampled every 500 ms; median and peak). Idle workloads sleep;
- * busy ones run a shell loop (`cat` a file, then sleep 50 ms: about 20 execs,
- * 60 file opens and 40 exits a second each). Prints medians over RUNS.
- * Needs root.
+ * and its RSS (sampled every 500 ms; median and peak). Idle workloads sleep.
+ * Busy ones do what the lab's agents do between model calls, in a bash loop
+ * five times a second: run a program that reads a file (`cat` of a file under
+ * /usr/share/doc), open a TCP connection to a local listener (the model API
+ * or a tool server) and close it, then `sleep 0.2` — per workload and
+ * second about 10 execs and exits, 5 connects and 5 accepts, and the
+ * file opens of two program starts (the loader's too). The load average
+ * (1 min) is printed with each run. Prints medians over RUNS. Needs root.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createServer, type Socket } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, median, table } from '../capture/common.js';
@@ -50,9 +55,12 @@ function mount(): string {
 }
 
 const IDLE = 'exec sleep 3600';
-const BUSY = 'while :; do cat /etc/hostname > /dev/null; sleep 0.05; done';
+// bash for /dev/tcp; PORT is the local listener's.
+const busy = (port: number) =>
+  `while :; do cat /usr/share/doc/bash/copyright > /dev/null; exec 3<>/dev/tcp/127.0.0.1/${port}; exec 3>&-; sleep 0.2; done`;
 
 interface Sample {
+  load: string;
   events: number;
   cpuPct: number;
   rssMiB: number;
@@ -70,7 +78,8 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-async function runOnce(kind: 'idle' | 'busy'): Promise<Sample> {
+async function runOnce(kind: 'idle' | 'busy', port: number): Promise<Sample> {
+  const load0 = loadavg()[0]!;
   const root = join(mount(), `vigil-bench-daemon-${process.pid}-${randomBytes(3).toString('hex')}`);
   const qos = join(root, 'kubepods.slice', 'kubepods-besteffort.slice');
   const procs: ChildProcess[] = [];
@@ -119,10 +128,10 @@ async function runOnce(kind: 'idle' | 'busy'): Promise<Sample> {
           '/bin/sh',
           [
             '-c',
-            'echo $$ > "$1" && exec /bin/sh -c "$2"',
+            'echo $$ > "$1" && exec /bin/bash -c "$2"',
             'w',
             join(dir, 'cgroup.procs'),
-            kind === 'idle' ? IDLE : BUSY,
+            kind === 'idle' ? IDLE : busy(port),
           ],
           {
             stdio: 'ignore',
@@ -144,7 +153,13 @@ async function runOnce(kind: 'idle' | 'busy'): Promise<Sample> {
     daemon.kill('SIGTERM');
     await new Promise((r) => daemon!.once('exit', r));
     const events = Number(/stopped; (\d+) events/.exec(stderr)?.[1] ?? Number.NaN);
-    return { events, cpuPct, rssMiB: median(rss), peakMiB: Math.max(...rss) };
+    return {
+      load: `${load0.toFixed(0)}–${loadavg()[0]!.toFixed(0)}`,
+      events,
+      cpuPct,
+      rssMiB: median(rss),
+      peakMiB: Math.max(...rss),
+    };
   } finally {
     for (const p of procs) p.kill('SIGKILL');
     if (daemon && daemon.exitCode === null) {
@@ -181,14 +196,25 @@ async function runOnce(kind: 'idle' | 'busy'): Promise<Sample> {
   }
 }
 
+// The local peer the busy workloads connect to: accepts and closes.
+const sockets = new Set<Socket>();
+const listener = createServer((sock) => {
+  sockets.add(sock);
+  sock.on('close', () => sockets.delete(sock));
+  sock.on('error', () => undefined);
+  sock.end();
+});
+await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+const port = (listener.address() as { port: number }).port;
+
 const rows: string[][] = [];
 for (const kind of ['idle', 'busy'] as const) {
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
-    const s = await runOnce(kind);
+    const s = await runOnce(kind, port);
     samples.push(s);
     console.error(
-      `  ${kind} run ${i + 1}: ${s.events} events, CPU ${fmt(s.cpuPct, 1)} %, RSS ${fmt(s.rssMiB, 0)} MiB (peak ${fmt(s.peakMiB, 0)})`,
+      `  ${kind} run ${i + 1}: load ${s.load}, ${s.events} events, CPU ${fmt(s.cpuPct, 1)} %, RSS ${fmt(s.rssMiB, 0)} MiB (peak ${fmt(s.peakMiB, 0)})`,
     );
   }
   rows.push([
@@ -198,9 +224,25 @@ for (const kind of ['idle', 'busy'] as const) {
     fmt(median(samples.map((s) => s.rssMiB)), 0),
     fmt(median(samples.map((s) => s.peakMiB)), 0),
     samples.map((s) => fmt(s.cpuPct, 1)).join(' / '),
+    samples.map((s) => s.load).join(', '),
   ]);
 }
+for (const sock of sockets) sock.destroy();
+listener.close();
 console.log(
   `vigil daemon cost: ${runs} run(s) each, ${measureSec} s measured after ${WARMUP_SEC} s of warm-up; CPU in % of one core (medians)\n`,
 );
-console.log(table(['workloads', 'events seen', 'CPU %', 'RSS MiB', 'peak RSS MiB', 'CPU % per run'], rows));
+console.log(
+  table(
+    [
+      'workloads',
+      'events seen',
+      'CPU %',
+      'RSS MiB',
+      'peak RSS MiB',
+      'CPU % per run',
+      'load avg per run (start–end)',
+    ],
+    rows,
+  ),
+);

@@ -1,6 +1,14 @@
 import { type Baseline, BaselineSet, baselineKeyString } from '@vigil/core';
 
-/** Where the baseline a workload was checked against came from. */
+/**
+ * Where the baseline a workload was checked against came from: the fleet's
+ * stable baseline (published by the hub) or the node's own.
+ *
+ * @example
+ * ```ts
+ * const { fleet, local } = daemon.stats().checkedAgainst;
+ * ```
+ */
 export type CheckedBaselineSource = 'fleet' | 'local';
 
 /**
