@@ -70,6 +70,9 @@ function commandHelp(cmd: Command): string {
   ].join('\n');
 }
 
+/** The signals that ask a running command to stop. */
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
  * Runs the `vigil` command line and resolves with the exit code: 0 ok, 1
  * findings at or above `--fail-on`, 2 usage or input error. Errors are one
@@ -94,10 +97,22 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.stdout(`${VERSION}\n`);
     return 0;
   }
+  // A signal that comes while the command loads is held and handled as soon as its handler exists.
+  let early: NodeJS.Signals | undefined;
+  const hold = (sig: NodeJS.Signals) => {
+    early ??= sig;
+  };
+  for (const sig of SIGNALS) process.on(sig, hold);
   // The SDK and the command's module (with what it imports) are loaded now, for this command only.
-  const core = await loadCore();
+  let core: Awaited<ReturnType<typeof loadCore>>;
+  let cmd: Awaited<ReturnType<typeof loadCommand>>;
+  try {
+    core = await loadCore();
+    cmd = await loadCommand(name);
+  } finally {
+    for (const sig of SIGNALS) process.off(sig, hold);
+  }
   const { escapeTerminalText, VigilError } = core;
-  const cmd = await loadCommand(name);
   if (!cmd) {
     io.stderr(escapeTerminalText(`vigil: unknown command '${name}' (run 'vigil --help' for the list)`));
     return 2;
@@ -121,6 +136,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   process.on('SIGTERM', onSignal);
   // A closed terminal or a daemon manager's reload: stop as cleanly as on SIGTERM.
   process.on('SIGHUP', onSignal);
+  if (early !== undefined) onSignal(early);
   try {
     const args = parseCommandArgs(cmd, rest, VigilError);
     if (args.values['help'] === true) {

@@ -1,8 +1,5 @@
 import { EVENT_KINDS, FindingTagsSchema, type ValidationIssue, VigilError } from '@vigil/core';
-// The three functions, not the whole package: loading all of semver costs start-up time.
-import satisfies from 'semver/functions/satisfies.js';
-import valid from 'semver/functions/valid.js';
-import validRange from 'semver/ranges/valid.js';
+import semver from 'semver';
 import { z } from 'zod';
 import { type RuleException, RuleExceptionSchema } from './exceptions.js';
 import { CONTROL_AREAS, type Rule } from './rule.js';
@@ -53,7 +50,7 @@ const RuleMetaSchema = z.object({
   title: z.string().min(1),
   description: z.string().min(1),
   severity: z.enum(['info', 'low', 'medium', 'high', 'critical']),
-  version: z.string().refine((v) => valid(v) !== null, 'expected a semver version such as "1.0.0"'),
+  version: z.string().refine((v) => semver.valid(v) !== null, 'expected a semver version such as "1.0.0"'),
   tags: FindingTagsSchema.partial().optional(),
   areas: z.array(z.enum(CONTROL_AREAS as [string, ...string[]])).optional(),
   equivalents: z.array(z.string()).optional(),
@@ -111,8 +108,8 @@ const RuleSchema = z.discriminatedUnion('type', [EventRuleSchema, SequenceRuleSc
  */
 export const RulePackSchema = z.object({
   name: z.string().min(1),
-  version: z.string().refine((v) => valid(v) !== null, 'expected a semver version such as "1.0.0"'),
-  engine: z.string().refine((v) => validRange(v) !== null, 'expected a semver range such as "^1.0.0"'),
+  version: z.string().refine((v) => semver.valid(v) !== null, 'expected a semver version such as "1.0.0"'),
+  engine: z.string().refine((v) => semver.validRange(v) !== null, 'expected a semver range such as "^1.0.0"'),
   description: z.string().optional(),
   rules: z.array(RuleSchema),
   exceptions: z.array(RuleExceptionSchema).optional(),
@@ -172,7 +169,7 @@ export function validateRulePack(raw: unknown, origin?: string): RulePack {
     });
   }
   const pack = raw as RulePack;
-  if (!satisfies(RULE_ENGINE_VERSION, pack.engine))
+  if (!semver.satisfies(RULE_ENGINE_VERSION, pack.engine))
     throw new VigilError(
       'RULE_PACK_INVALID',
       `${where}: needs rule engine ${pack.engine}, this is ${RULE_ENGINE_VERSION}`,
