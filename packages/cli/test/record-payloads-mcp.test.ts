@@ -44,8 +44,10 @@ describe.skipIf(why !== undefined)('vigil record --payloads, MCP over stdio (roo
     mkdirSync(work);
     mkdirSync(state);
     const agent = resolve(import.meta.dirname, 'fixtures/mcp-stdio-agent.mjs');
+    // The default cap (64 KiB): the filesystem server's ~13 KB tools/list answer is one write
+    // of more than a record's 8 KiB, sent as consecutive records.
     const r = await runCli([
-      ...['record', '--payloads', '--payload-bytes', '8192', '--out', out, '--name', 'mcp-agent'],
+      ...['record', '--payloads', '--out', out, '--name', 'mcp-agent'],
       ...['--', process.execPath, agent, log, work, state],
     ]);
     expect(r.stderr).toMatch(/exited with 0/);
@@ -71,6 +73,14 @@ describe.skipIf(why !== undefined)('vigil record --payloads, MCP over stdio (roo
       const exec = execs.find((e) => e.pid === pid);
       expect(exec?.argv.join(' ')).toMatch(/server-filesystem|notes-server/);
     }
+
+    // The filesystem server's whole tool list, from its one large stdio write.
+    const fsList = logged.lists[0]!;
+    const fsSeen = cap.events.filter(
+      (e): e is EventOf<'tool.list'> => e.kind === 'tool.list' && e.server === fsList.server,
+    );
+    expect(fsSeen).toHaveLength(1);
+    expect(fsSeen[0]!.tools.map((t) => t.name).sort()).toEqual(fsList.tools.map(([name]) => name).sort());
 
     // The notes server's two sessions: its tool list changed (the poisoned description).
     const lists = cap.events.filter(

@@ -78,7 +78,7 @@ describe.skipIf(why !== undefined)('vigil record --payloads', () => {
     expect(r.code).toBe(0);
     const logged = JSON.parse(readFileSync(log, 'utf8')) as { model: string; scheme: string }[];
     const cap = await readCapture(out);
-    expect(cap.header.payloads).toEqual({ mode: 'meta', maxBytes: 4096 });
+    expect(cap.header.payloads).toEqual({ mode: 'meta', maxBytes: 65536 });
     const calls = cap.events.filter((e): e is EventOf<'model.call'> => e.kind === 'model.call');
     expect(calls.map((c) => [c.model, c.endpoint?.split(':')[0]]).sort()).toEqual(
       logged.map((l) => [l.model, l.scheme]).sort(),
@@ -92,7 +92,7 @@ describe.skipIf(why !== undefined)('vigil record --payloads', () => {
       headers: { payloads?: unknown }[];
       workloads: { byKind: Record<string, number> }[];
     };
-    expect(summary.headers[0]?.payloads).toEqual({ mode: 'meta', maxBytes: 4096 });
+    expect(summary.headers[0]?.payloads).toEqual({ mode: 'meta', maxBytes: 65536 });
     expect(summary.workloads[0]?.byKind['model.call']).toBe(logged.length);
 
     const aibom = await runCli(['aibom', out, '--format', 'json']);
@@ -109,14 +109,14 @@ describe.skipIf(why !== undefined)('vigil record --payloads', () => {
     const cap = await runCli([
       'record',
       '--payload-bytes',
-      '99999',
+      '2000000',
       '--payloads',
       '--out',
       join(dir, 'y.vcap'),
       '--',
       'true',
     ]);
-    expect([cap.code, cap.stderr]).toEqual([2, expect.stringMatching(/--payload-bytes takes 1 to 8192/)]);
+    expect([cap.code, cap.stderr]).toEqual([2, expect.stringMatching(/--payload-bytes takes 1 to 1048576/)]);
     const alone = await runCli([
       'record',
       '--payload-bytes',

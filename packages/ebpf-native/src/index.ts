@@ -36,7 +36,7 @@ export {
 export type { ResponseTarget } from './responses.js';
 export { enforcementResponses } from './responses.js';
 export type { SensorOptions, SensorStats } from './sensor.js';
-export { DEFAULT_PAYLOAD_BYTES, Sensor } from './sensor.js';
+export { DEFAULT_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES, Sensor } from './sensor.js';
 export type { SslFunction, TlsTarget } from './tls-targets.js';
 export {
   findTlsTargets,

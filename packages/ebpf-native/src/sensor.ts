@@ -10,7 +10,7 @@ import {
   type VigilEvent,
 } from '@vigil/core';
 import { RecordDecoder } from './decode/decoder.js';
-import { PAYLOAD_MAX_BYTES } from './decode/layout.js';
+import { PAYLOAD_TOTAL_MAX_BYTES } from './decode/layout.js';
 import { loadBinding, type NativeCounters, type NativeSensor } from './internal/binding.js';
 import { CgroupResolver } from './internal/cgroup-resolver.js';
 import { assertCapturePrerequisites } from './preflight.js';
@@ -23,7 +23,8 @@ import {
 } from './tls-targets.js';
 
 /**
- * The per-event payload byte cap when none is given.
+ * The payload bytes kept of one read or write when no cap is given: enough for a
+ * chat request with its tool definitions, or a large MCP `tools/list`, in one piece.
  *
  * @example
  * ```ts
@@ -32,7 +33,20 @@ import {
  * const sensor = await Sensor.open({ payloads: 'meta', payloadBytes: DEFAULT_PAYLOAD_BYTES * 2 });
  * ```
  */
-export const DEFAULT_PAYLOAD_BYTES = 4096;
+export const DEFAULT_PAYLOAD_BYTES = 65536;
+
+/**
+ * The largest `payloadBytes` a sensor takes. A read or write longer than one
+ * record (8 KiB of payload) is sent as consecutive records.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PAYLOAD_BYTES, Sensor } from '@vigil/ebpf-native';
+ *
+ * const sensor = await Sensor.open({ payloads: 'meta', payloadBytes: MAX_PAYLOAD_BYTES });
+ * ```
+ */
+export const MAX_PAYLOAD_BYTES = PAYLOAD_TOTAL_MAX_BYTES;
 
 /**
  * Options for {@link Sensor.open}.
@@ -70,7 +84,10 @@ export interface SensorOptions extends EventSourceOptions {
   readonly maxQueuedBatches?: number;
   /**
    * Longest time (ms) a record waits in the poll thread before its batch is
-   * handed to JavaScript; larger batches cost less per event. Default 10.
+   * handed to JavaScript: the bound on the delay batching adds. Batching adapts:
+   * the first records after a quiet spell are handed over after an eighth of
+   * this, a busy stream in batches up to this far apart (each hand-over has a
+   * fixed cost far above that of decoding a record). Default 100.
    */
   readonly flushIntervalMs?: number;
   /**
@@ -82,7 +99,13 @@ export interface SensorOptions extends EventSourceOptions {
    * `tool.call` and `tool.list` events; raw bytes never leave the sensor.
    */
   readonly payloads?: PayloadMode;
-  /** Bytes kept of one read or write (1 to 8192); longer ones are cut and marked. Default 4096. */
+  /**
+   * Bytes kept of one read or write (1 to {@link MAX_PAYLOAD_BYTES}); a longer one
+   * is cut and marked. Up to 8 KiB travel in one record, more as consecutive
+   * records that the payload decoder joins. Reads and writes of scattered buffers
+   * (`readv`, `writev`, `sendmsg`, `recvmsg`, `sendmmsg`, `recvmmsg`) keep their
+   * first 8 KiB at most. Default {@link DEFAULT_PAYLOAD_BYTES}.
+   */
   readonly payloadBytes?: number;
   /** Also capture plaintext TCP sockets, named unix stream sockets and stdio pipes (MCP servers), not only TLS. Default true. */
   readonly payloadSockets?: boolean;
@@ -560,7 +583,10 @@ const SSL_OFFSETS = new Map<string, Map<SslFunction, number>>();
 
 function payloadCap(bytes: number | undefined): number {
   const n = bytes ?? DEFAULT_PAYLOAD_BYTES;
-  if (!Number.isInteger(n) || n < 1 || n > PAYLOAD_MAX_BYTES)
-    throw new VigilError('USAGE', `payloadBytes must be an integer from 1 to ${PAYLOAD_MAX_BYTES}, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > PAYLOAD_TOTAL_MAX_BYTES)
+    throw new VigilError(
+      'USAGE',
+      `payloadBytes must be an integer from 1 to ${PAYLOAD_TOTAL_MAX_BYTES}, got ${n}`,
+    );
   return n;
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { LAYOUT, MAX_RECORD_BYTES, PAYLOAD_MAX_BYTES } from '../src/decode/layout.js';
+import {
+  LAYOUT,
+  MAX_RECORD_BYTES,
+  PAYLOAD_MAX_BYTES,
+  PAYLOAD_TOTAL_MAX_BYTES,
+} from '../src/decode/layout.js';
 import { loadBinding } from '../src/internal/binding.js';
 import { whyNoAddon } from './helpers.js';
 
@@ -17,6 +22,7 @@ describe('record layout', () => {
     }
     expect(c.constants['scratch']).toBe(MAX_RECORD_BYTES);
     expect(c.constants['payloadMax']).toBe(PAYLOAD_MAX_BYTES);
+    expect(c.constants['payloadTotalMax']).toBe(PAYLOAD_TOTAL_MAX_BYTES);
     // A payload record with a full cap still fits the largest record the decoder accepts.
     expect(LAYOUT.payload.size + PAYLOAD_MAX_BYTES).toBeLessThanOrEqual(MAX_RECORD_BYTES);
   });

@@ -257,6 +257,41 @@ describe.skipIf(why !== undefined)('payload capture, live (root)', () => {
     }
   }, 60_000);
 
+  it('keeps a TLS write larger than one record whole, as consecutive records', async () => {
+    const cg = WorkloadCgroup.create();
+    try {
+      // The default cap (64 KiB) and a 30,000-byte request body written with one SSL_write.
+      const sensor = await Sensor.open({
+        cgroups: [cg.dir],
+        payloads: 'meta',
+        tlsBinaries: [process.execPath],
+      });
+      const url = new URL(server.httpsBase);
+      const script = `
+        const { request } = require('node:https');
+        const body = JSON.stringify({ model: 'lab-large-0', messages: [{ role: 'user', content: 'y'.repeat(30000) }] });
+        const req = request({ host: '127.0.0.1', port: ${url.port}, path: '/v1/chat/completions', method: 'POST',
+          rejectUnauthorized: false,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (res) => { res.resume(); res.on('end', () => process.exit(res.statusCode === 200 ? 0 : 1)); });
+        req.end(body);`;
+      const child = cg.spawn(process.execPath, ['-e', script], { stdio: 'inherit' });
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const events = await collect(sensor, exited);
+      expect(await exited).toBe(0);
+      const seen = events.filter((e): e is ModelCall => e.kind === 'model.call');
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ model: 'lab-large-0', responseModel: 'lab-large-0-served' });
+      expect(seen[0]!.partial).toBeUndefined();
+      expect(seen[0]!.requestBytes).toBeGreaterThan(30000);
+      // More chunks than writes: the body travelled in 8 KiB records.
+      expect(sensor.stats().payloadChunks).toBeGreaterThanOrEqual(5);
+      expect(sensor.stats().drops['payload:truncated'] ?? 0).toBe(0);
+    } finally {
+      await cg.remove();
+    }
+  }, 60_000);
+
   it('captures no payloads unless asked', async () => {
     const cg = WorkloadCgroup.create();
     try {

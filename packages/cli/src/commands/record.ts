@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import { DEFAULT_CAPTURE_FLUSH_INTERVAL_MS, PayloadModeSchema, VigilError } from '@vigil/core';
-import { assertCapturePrerequisites, DEFAULT_PAYLOAD_BYTES } from '@vigil/ebpf-native';
+import { assertCapturePrerequisites, DEFAULT_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES } from '@vigil/ebpf-native';
 import type { Command } from '../command.js';
 import { DEFAULT_KILL_AFTER_MS, recordRun } from '../record-run.js';
 import { parseDurationSec } from './learn.js';
@@ -79,7 +79,7 @@ export const recordCommand: Command = {
     'flush-interval': `milliseconds between flushes of the capture to disk (default ${DEFAULT_CAPTURE_FLUSH_INTERVAL_MS}; 0 only when the buffer is full)`,
     payloads:
       'decode model and tool calls from TLS, TCP, unix-socket and stdio payloads: meta (given bare), content, or off (the default)',
-    'payload-bytes': `bytes kept of one read or write, 1 to 8192 (default ${DEFAULT_PAYLOAD_BYTES}); longer ones are cut and marked`,
+    'payload-bytes': `bytes kept of one read or write, 1 to ${MAX_PAYLOAD_BYTES} (default ${DEFAULT_PAYLOAD_BYTES}); longer ones are cut and marked`,
   },
   formats: ['vcap'],
   takesCommand: true,
@@ -110,8 +110,8 @@ export const recordCommand: Command = {
     if (mode === undefined)
       throw new VigilError('USAGE', `--payloads takes meta, content or off (got '${String(modeArg)}')`);
     const payloadBytes = positiveInt(ctx.args.values['payload-bytes'], 'payload-bytes');
-    if (payloadBytes !== undefined && payloadBytes > 8192)
-      throw new VigilError('USAGE', `--payload-bytes takes 1 to 8192 (got ${payloadBytes})`);
+    if (payloadBytes !== undefined && payloadBytes > MAX_PAYLOAD_BYTES)
+      throw new VigilError('USAGE', `--payload-bytes takes 1 to ${MAX_PAYLOAD_BYTES} (got ${payloadBytes})`);
     if (payloadBytes !== undefined && mode === 'off')
       throw new VigilError('USAGE', '--payload-bytes needs --payloads');
     assertCapturePrerequisites();

@@ -18,7 +18,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set between open and load. */
 const volatile __u32 self_tgid = 0;
 const volatile __u32 dedup_enabled = 0;
-/* Wake the poll thread only when this much is waiting; it also drains on a short timer. */
+/*
+ * Records wake the poll thread only when it has caught up (the ring buffer's default) or
+ * when this much is waiting; in between it lets a batch fill for a bounded interval.
+ */
 const volatile __u64 wakeup_bytes = 0;
 /* Payload capture: the per-event byte cap (0: off), and whether plaintext TCP sockets are read too. */
 const volatile __u32 payload_max = 0;
@@ -293,9 +296,8 @@ static __always_inline void submit(__u8 *rec, __u32 size, bool dedupable)
 		bpf_map_update_elem(&dedup, &key, &one, BPF_ANY);
 	}
 	__u64 flags = 0;
-	if (wakeup_bytes)
-		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-										      : BPF_RB_NO_WAKEUP;
+	if (wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), flags) != 0) {
 		count(VIGIL_CNT_RINGBUF_FULL);
 		return;
@@ -996,9 +998,8 @@ static __always_inline void pl_submit(__u8 *rec, __u32 used, struct pl_conn *c)
 	size = (size + 7) & ~7u;
 	e->h.size = size;
 	__u64 flags = 0;
-	if (wakeup_bytes)
-		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-										      : BPF_RB_NO_WAKEUP;
+	if (wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), flags) != 0) {
 		count(VIGIL_CNT_PAYLOAD_FULL);
 		return;
@@ -1142,6 +1143,62 @@ static __always_inline bool pl_keep(__u8 *rec, __u32 used, struct pl_conn *c, __
 	return true;
 }
 
+/*
+ * One read or write from a single buffer as consecutive records of up to
+ * VIGIL_PAYLOAD_MAX bytes each (a `seq` each), until `payload_max` bytes of it
+ * were copied; the last record's `len` is the rest of what the call moved, so a
+ * cut beyond the cap is marked on it. One bpf_loop step per record; the step
+ * works from its index alone, so the verifier checks it once.
+ */
+struct pl_emit_ctx {
+	__u8 *rec;
+	struct pl_conn *c;
+	__u64 base;  /* the call's buffer */
+	__u64 total; /* bytes of it to copy */
+	__u64 moved; /* bytes the call moved */
+	__u8 transport;
+	__u8 decide; /* sockets and pipes: the first record decides whether the stream is read further */
+};
+
+static long pl_emit_chunk(__u32 i, void *arg)
+{
+	struct pl_emit_ctx *x = arg;
+	struct vigil_payload *e = (struct vigil_payload *)x->rec;
+	struct pl_conn *c = x->c;
+	__u64 at = (__u64)i * VIGIL_PAYLOAD_MAX;
+	if (i > 0 && at >= x->total)
+		return 1;
+	__u64 n = x->total - at;
+	if (n > VIGIL_PAYLOAD_MAX)
+		n = VIGIL_PAYLOAD_MAX;
+	__u32 used = 0;
+	if (n > 0 && bpf_probe_read_user(x->rec + PL_DATA, n & (VIGIL_PAYLOAD_MAX * 2 - 1), (void *)(x->base + at)) == 0)
+		used = n;
+	if (i == 0 && x->decide && c && !pl_keep(x->rec, used, c, x->transport))
+		return 1;
+	/* A page that is not resident ends the copy: the rest is marked lost on this record. */
+	bool last = at + n >= x->total || used == 0 || (c && c->state == PL_STATE_IGNORED);
+	__u64 rest = x->moved - at;
+	e->len = last ? (rest > 0xffffffffULL ? 0xffffffffU : (__u32)rest) : used;
+	pl_submit(x->rec, used, c);
+	return last ? 1 : 0;
+}
+
+/* `x` is the caller's (see pl_copy_iov); the record's header is filled already. */
+static __always_inline void pl_emit(struct pl_emit_ctx *x, __u8 *rec, struct pl_conn *c, __u8 transport, bool decide,
+				    __u64 base, __u64 moved)
+{
+	__u64 cap = payload_max > VIGIL_PAYLOAD_TOTAL_MAX ? VIGIL_PAYLOAD_TOTAL_MAX : payload_max;
+	x->rec = rec;
+	x->c = c;
+	x->base = base;
+	x->total = moved < cap ? moved : cap;
+	x->moved = moved;
+	x->transport = transport;
+	x->decide = decide;
+	bpf_loop((__u32)(x->total / VIGIL_PAYLOAD_MAX) + 1, pl_emit_chunk, x, 0);
+}
+
 /* sendmmsg/recvmmsg: one record per message, the first VIGIL_PAYLOAD_MMSG of them (a bpf_loop callback each). */
 struct pl_mmsg_ctx {
 	__u8 *rec;
@@ -1233,6 +1290,7 @@ static __always_inline int on_payload_syscall(long nr, struct pt_regs *regs, lon
 	if (!rec)
 		return 1;
 	union {
+		struct pl_emit_ctx emit;
 		struct pl_iov_ctx iov;
 		struct pl_mmsg_ctx mm;
 	} loop;
@@ -1240,11 +1298,17 @@ static __always_inline int on_payload_syscall(long nr, struct pt_regs *regs, lon
 		pl_mmsg(&loop.mm, rec, nr, regs, ret, cgid, fd, &t, c);
 		return 1;
 	}
-	pl_start(rec, cgid, t.ino, t.transport, ingress ? 1 : 0, nr, ret, fd);
-	__u32 used = 0;
+	struct vigil_payload *e = pl_start(rec, cgid, t.ino, t.transport, ingress ? 1 : 0, nr, ret, fd);
+	pl_addresses(e, &t);
+	if (t.stdio)
+		e->h.flags |= VIGIL_F_PAYLOAD_STDIO;
 	if (nr == NR_read || nr == NR_write || nr == NR_sendto || nr == NR_recvfrom) {
-		used = pl_copy(rec, 0, (void *)BPF_CORE_READ(regs, si), ret);
-	} else if (nr == NR_readv || nr == NR_writev) {
+		pl_emit(&loop.emit, rec, c, t.transport, true, BPF_CORE_READ(regs, si), ret);
+		return 1;
+	}
+	/* Scattered buffers: one record, the first VIGIL_PAYLOAD_MAX bytes at most. */
+	__u32 used = 0;
+	if (nr == NR_readv || nr == NR_writev) {
 		used = pl_copy_iov(&loop.iov, rec, (const struct iovec *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
 				   ret);
 	} else {
@@ -1257,10 +1321,6 @@ static __always_inline int on_payload_syscall(long nr, struct pt_regs *regs, lon
 	}
 	if (!pl_keep(rec, used, c, t.transport))
 		return 1;
-	struct vigil_payload *e = (struct vigil_payload *)rec;
-	pl_addresses(e, &t);
-	if (t.stdio)
-		e->h.flags |= VIGIL_F_PAYLOAD_STDIO;
 	pl_submit(rec, used, c);
 	return 1;
 }
@@ -1340,8 +1400,8 @@ int BPF_KRETPROBE(vigil_ssl_ret, long ret)
 	bool ingress = a.call == VIGIL_PL_SSL_READ || a.call == VIGIL_PL_SSL_READ_EX;
 	pl_start(rec, bpf_get_current_cgroup_id(), a.ssl, VIGIL_PL_TLS, ingress ? 1 : 0, a.call,
 		 n > 0xffffffffULL ? 0xffffffffU : (__u32)n, -1);
-	__u32 used = pl_copy(rec, 0, (void *)a.buf, n);
-	pl_submit(rec, used, c);
+	struct pl_emit_ctx x;
+	pl_emit(&x, rec, c, VIGIL_PL_TLS, false, a.buf, n);
 	return 0;
 }
 

@@ -55,7 +55,8 @@ enum vigil_kind {
 #define VIGIL_DNS_MAX 512
 #define VIGIL_SCRATCH 16384
 #define VIGIL_STR_AREA_MAX 8192
-#define VIGIL_PAYLOAD_MAX 8192     /* largest per-event payload cap */
+#define VIGIL_PAYLOAD_MAX 8192     /* payload bytes one record carries at most */
+#define VIGIL_PAYLOAD_TOTAL_MAX (1u << 20) /* largest cap of one read or write, sent as consecutive records */
 #define VIGIL_PAYLOAD_SCRATCH 32768 /* per-CPU buffer payload records are built in */
 #define VIGIL_PAYLOAD_IOV 8         /* iovecs of a readv/writev/sendmsg/recvmsg looked at */
 #define VIGIL_PAYLOAD_MMSG 4        /* messages of a sendmmsg/recvmmsg looked at (one record each) */
@@ -225,7 +226,8 @@ enum vigil_pl_call {
 struct vigil_payload {
 	struct vigil_hdr h;
 	__u64 conn;       /* TLS: the SSL* address; sockets and pipes: the inode number */
-	__u32 len;        /* bytes the call moved (its return value) */
+	__u32 len;        /* bytes of the call this record stands for: its data, and on the last
+	                     record of a call the rest of what it moved (more than data.len when cut) */
 	__s32 fd;         /* -1 for TLS */
 	__u32 seq;
 	__u8 direction;   /* 0: the process wrote (egress); 1: it read (ingress) */

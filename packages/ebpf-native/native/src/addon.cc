@@ -13,6 +13,12 @@
 #include <thread>
 #include <vector>
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -87,7 +93,7 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     if (!skel_) return "open of the BPF object failed: " + ErrText(errno) + log.Tail();
     skel_->rodata->self_tgid = self_tgid_;
     skel_->rodata->dedup_enabled = dedup_ ? 1 : 0;
-    skel_->rodata->payload_max = payload_bytes_ > VIGIL_PAYLOAD_MAX ? VIGIL_PAYLOAD_MAX : payload_bytes_;
+    skel_->rodata->payload_max = payload_bytes_ > VIGIL_PAYLOAD_TOTAL_MAX ? VIGIL_PAYLOAD_TOTAL_MAX : payload_bytes_;
     skel_->rodata->payload_sockets = payload_bytes_ > 0 && payload_sockets_ ? 1 : 0;
     // The TLS uprobes are attached per file by attachTls(), never by the skeleton; without
     // payload capture they are not even loaded.
@@ -97,7 +103,7 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     }
     // The payload path is entered by a tail call from the sys_exit program, never attached itself.
     bpf_program__set_autoattach(skel_->progs.vigil_payload_exit, false);
-    // Batch wake-ups: an eighth of the ring buffer, drained on a timer in between.
+    // A backlog of an eighth of the ring buffer wakes the poll thread early (see PollLoop).
     skel_->rodata->wakeup_bytes = (ring_bytes_ > 0 ? ring_bytes_ : 8u * 1024 * 1024) / 8;
     if (ring_bytes_ > 0) {
       int err = bpf_map__set_max_entries(skel_->maps.events, ring_bytes_);
@@ -254,32 +260,39 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
       return;  // reuse the refused batch's storage
     }
     cur_ = new Batch();
-    cur_->bytes.reserve(batch_bytes_ + 8192);
+    cur_->bytes.reserve(kBatchReserve);
   }
 
-  // Records are collected into one batch until it is big enough or old enough:
-  // handing every wake-up's few records to JavaScript would flood the queue.
+  // Adaptive batching. The kernel side wakes this thread only for the first record after
+  // a drain (the ring buffer's own rule for a consumer that has caught up) or when a
+  // backlog of wakeup_bytes builds up; the thread then lets the batch fill for `interval`
+  // and hands everything to JavaScript at once. Every wake-up of either thread has a
+  // fixed cost that dwarfs decoding a record, so a busy stream gets longer intervals
+  // (doubling up to flush_ms_, the bound on the added delay) and a quiet one short ones.
   void PollLoop() {
     using clock = std::chrono::steady_clock;
-    auto first = clock::now();
-    uint32_t before = 0;
+    const uint32_t min_ms = flush_ms_ >= 8 ? flush_ms_ / 8 : 1;
+    uint32_t interval = min_ms;
+    auto last_flush = clock::now() - std::chrono::hours(1);
+    epoll_event evs[2];
     while (!stop_.load(std::memory_order_relaxed)) {
-      // The kernel side wakes us only when a backlog builds up; otherwise the
-      // timeout paces draining: a batch is handed over when it is full or flush_ms_ old.
-      int timeout = static_cast<int>(flush_ms_);
-      int n = ring_buffer__poll(rb_, timeout);
-      if (n < 0 && n != -EINTR) {
-        poll_errors_++;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      int n = epoll_wait(epfd_, evs, 2, -1);
+      if (n < 0) {
+        if (errno != EINTR) {
+          poll_errors_++;
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        continue;
       }
-      if (n == 0) n = ring_buffer__consume(rb_);
-      if (cur_->records == 0) continue;
-      if (before == 0) first = clock::now();
-      before = cur_->records;
-      if (n == 0 || clock::now() - first >= std::chrono::milliseconds(flush_ms_)) {
-        Flush();
-        before = 0;
-      }
+      if (stop_.load(std::memory_order_relaxed)) break;
+      auto since = clock::now() - last_flush;
+      interval = since < std::chrono::milliseconds(flush_ms_) ? std::min(interval * 2, flush_ms_) : min_ms;
+      // Returns early only for close() or a backlog wake-up (edge-triggered: records that
+      // arrive meanwhile do not wake it).
+      epoll_wait(epfd_, evs, 2, static_cast<int>(interval));
+      if (ring_buffer__consume(rb_) < 0) poll_errors_++;
+      Flush();
+      last_flush = clock::now();
     }
     // Drain what is left so close() loses nothing that was already submitted.
     ring_buffer__consume(rb_);
@@ -293,9 +306,27 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(env, "start(callback)");
     rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), &NativeSensor::OnRecord, this, nullptr);
     if (!rb_) throw Napi::Error::New(env, "ring_buffer__new failed: " + ErrText(errno));
+    // The poll thread's own edge-triggered epoll set: the ring buffer and a close() signal.
+    epfd_ = epoll_create1(EPOLL_CLOEXEC);
+    stopfd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    epoll_event ring_ev{};
+    ring_ev.events = EPOLLIN | EPOLLET;
+    ring_ev.data.u32 = 0;
+    epoll_event stop_ev{};
+    stop_ev.events = EPOLLIN;
+    stop_ev.data.u32 = 1;
+    if (epfd_ < 0 || stopfd_ < 0 ||
+        epoll_ctl(epfd_, EPOLL_CTL_ADD, bpf_map__fd(skel_->maps.events), &ring_ev) != 0 ||
+        epoll_ctl(epfd_, EPOLL_CTL_ADD, stopfd_, &stop_ev) != 0) {
+      int e = errno;
+      CloseFds();
+      ring_buffer__free(rb_);
+      rb_ = nullptr;
+      throw Napi::Error::New(env, "epoll set-up failed: " + ErrText(e));
+    }
     tsfn_ = BatchTsfn::New(env, info[0].As<Napi::Function>(), "vigil-ring-buffer", max_queue_, 1);
     cur_ = new Batch();
-    cur_->bytes.reserve(batch_bytes_ + 8192);
+    cur_->bytes.reserve(kBatchReserve);
     stop_ = false;
     running_ = true;
     thread_ = std::thread([this] { PollLoop(); });
@@ -412,12 +443,17 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
   void Shutdown() {
     if (running_) {
       stop_ = true;
+      uint64_t one = 1;
+      if (stopfd_ >= 0 && write(stopfd_, &one, sizeof(one)) < 0) {
+        // the counter is already non-zero: the thread is being woken anyway
+      }
       if (thread_.joinable()) thread_.join();
       running_ = false;
       tsfn_.Release();
       delete cur_;
       cur_ = nullptr;
     }
+    CloseFds();
     if (rb_) {
       ring_buffer__free(rb_);
       rb_ = nullptr;
@@ -443,12 +479,21 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
     }
   }
 
+  void CloseFds() {
+    if (epfd_ >= 0) close(epfd_);
+    if (stopfd_ >= 0) close(stopfd_);
+    epfd_ = -1;
+    stopfd_ = -1;
+  }
+
   void RequireLoaded(Napi::Env env) {
     if (!skel_) throw Napi::Error::New(env, "sensor is not loaded or already closed");
   }
 
   vigil_capture_bpf* skel_ = nullptr;
   ring_buffer* rb_ = nullptr;
+  int epfd_ = -1;
+  int stopfd_ = -1;
   BatchTsfn tsfn_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
@@ -465,8 +510,11 @@ class NativeSensor : public Napi::ObjectWrap<NativeSensor> {
   std::mutex links_mu_;
   std::vector<bpf_link*> links_;
   uint32_t batch_bytes_ = 256 * 1024;
+  // What a new batch starts with: most batches are a few records, and a full-size
+  // reservation would be a fresh mmap (and page faults) per batch.
+  static constexpr size_t kBatchReserve = 16 * 1024;
   uint32_t max_queue_ = 256;
-  uint32_t flush_ms_ = 10;
+  uint32_t flush_ms_ = 100;
   std::atomic<uint64_t> batches_sent_{0}, records_sent_{0}, refused_records_{0}, refused_batches_{0},
       poll_errors_{0};
   uint64_t final_counters_[VIGIL_CNT_MAX] = {};
@@ -530,6 +578,7 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
   consts.Set("dnsMax", VIGIL_DNS_MAX);
   consts.Set("scratch", VIGIL_SCRATCH);
   consts.Set("payloadMax", VIGIL_PAYLOAD_MAX);
+  consts.Set("payloadTotalMax", VIGIL_PAYLOAD_TOTAL_MAX);
   out.Set("constants", consts);
   return out;
 }

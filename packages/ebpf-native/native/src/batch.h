@@ -17,6 +17,8 @@ struct Batch {
   uint32_t records = 0;
 };
 
+constexpr size_t kCopyBatchBytes = 64 * 1024;
+
 inline void CallJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, Batch* batch) {
   if (env == nullptr || callback.IsEmpty()) {
     delete batch;
@@ -24,6 +26,14 @@ inline void CallJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, Batc
   }
   uint32_t records = batch->records;
   size_t size = batch->bytes.size();
+  // A small batch is copied into a buffer V8 owns: cheaper than an external buffer,
+  // whose finalizer costs the garbage collector a weak reference per batch.
+  if (size <= kCopyBatchBytes) {
+    auto buf = Napi::Buffer<uint8_t>::Copy(env, batch->bytes.data(), size);
+    delete batch;
+    callback.Call({buf, Napi::Number::New(env, records)});
+    return;
+  }
   auto buf = Napi::Buffer<uint8_t>::New(env, batch->bytes.data(), size,
                                          [](Napi::Env, uint8_t*, Batch* b) { delete b; }, batch);
   callback.Call({buf, Napi::Number::New(env, records)});

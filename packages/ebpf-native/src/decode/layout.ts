@@ -45,8 +45,11 @@ export const RecordFlag = {
 /** `vigil_payload.transport`. */
 export const PayloadTransportCode = { Tcp: 1, Tls: 2, Pipe: 3, Unix: 4 } as const;
 
-/** Largest per-event payload cap the kernel side takes (`VIGIL_PAYLOAD_MAX`). */
+/** Payload bytes one record carries at most (`VIGIL_PAYLOAD_MAX`). */
 export const PAYLOAD_MAX_BYTES = 8192;
+
+/** Largest cap of one read or write, sent as consecutive records (`VIGIL_PAYLOAD_TOTAL_MAX`). */
+export const PAYLOAD_TOTAL_MAX_BYTES = 1 << 20;
 
 /** A struct's size and field offsets, as the C compiler lays it out. */
 export interface StructLayout {
