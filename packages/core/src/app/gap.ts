@@ -17,6 +17,7 @@ import { loadDeclaredPermissions } from '../permissions/load-declared.js';
 import { CloudTrailSource } from '../permissions/observed/cloudtrail.js';
 import { observedUseFromBaseline } from '../permissions/observed/from-baseline.js';
 import { KubernetesAuditSource } from '../permissions/observed/k8s-audit.js';
+import { nameMcpServersAsDeclared } from '../permissions/observed/mcp-servers.js';
 import {
   mergeObservedUse,
   ObservedUseAccumulator,
@@ -212,14 +213,20 @@ export async function analyseGap(options: AnalyseGapOptions): Promise<GapResult>
   }
   if ((options.otelSpans ?? []).length > 0)
     docs.push(await observe(new OtelSpanSource([...options.otelSpans!], withSignal), options, false));
-  const observed = mergeObservedUse(docs);
+  const merged = mergeObservedUse(docs);
 
-  const declared = await loadDeclaredPermissions(options.declared, {
-    toolLists: observed.toolLists,
-    ...withSignal,
-    ...(options.awsSubject !== undefined ? { awsSubject: options.awsSubject } : {}),
-    ...(options.mcpClient !== undefined ? { mcpClient: options.mcpClient } : {}),
-  });
+  const load = (toolLists: ObservedUseDocument['toolLists']) =>
+    loadDeclaredPermissions(options.declared, {
+      toolLists,
+      ...withSignal,
+      ...(options.awsSubject !== undefined ? { awsSubject: options.awsSubject } : {}),
+      ...(options.mcpClient !== undefined ? { mcpClient: options.mcpClient } : {}),
+    });
+  let declared = await load(merged.toolLists);
+  // Stdio MCP servers seen from the kernel go by their own names: name them as declared, then read
+  // the declarations again so each declared server's grants list the tools it was seen to offer.
+  const { observed, renamed } = nameMcpServersAsDeclared(merged, declared.grants);
+  if (renamed.size > 0) declared = await load(observed.toolLists);
   const report = analyzeGaps(declared, observed, {
     bindings: options.bindings ?? {},
     observedDomains: options.observedDomains ?? [],
