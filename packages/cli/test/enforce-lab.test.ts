@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { capturePrivileges } from '@vigil/ebpf-native';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readPolicyFile } from '../src/commands/enforce-support.js';
-import { findRepoRoot, labCommand, openLog, startCollector, startLlmServer } from '../src/demo/lab.js';
+import { findRepoRoot, openLog } from '../src/demo/lab.js';
 import { enforceRun } from '../src/enforce-run.js';
 import { recordRun } from '../src/record-run.js';
+import { labCommand, startCollector, startLlmServer } from './agent-lab-helpers.js';
 import { runCli } from './helpers.js';
 
 const canRun =

@@ -112,6 +112,8 @@ export {
   mcpClientOf,
   mcpConfiguredServers,
 } from './mcp/client-config.js';
+export type { McpLaunch, McpServerSighting } from './mcp/launch-match.js';
+export { declaredMcpServerFor, mcpLaunchMatches } from './mcp/launch-match.js';
 export * from './otel/public.js';
 export * from './output/public.js';
 export * from './payload/public.js';

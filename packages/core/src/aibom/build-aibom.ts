@@ -51,6 +51,20 @@ export async function buildAiBom(options: BuildAiBomOptions): Promise<AiBom> {
   const otel = options.otel ?? [];
   let drops: Record<string, number> = {};
   let integrity: CaptureIntegrity | undefined;
+  // Declarations first: a process launched as a declared MCP server is known as that server.
+  for (const file of options.manifests ?? []) {
+    const kind = options.manifestKinds?.[file] ?? detectDeclaredInput(file);
+    const batch: DeclaredComponent[] = [];
+    builder.markDeclaredInput(file, kind ?? 'mcp-config');
+    for await (const item of streamDeclaredInput(file, {
+      ...(kind ? { kind } : {}),
+      ...(signal ? { signal } : {}),
+    })) {
+      batch.push(item);
+      if (batch.length >= 4096) builder.declare(batch.splice(0));
+    }
+    builder.declare(batch);
+  }
   if (captures.length > 0) {
     const strict = options.requireTrailer === true;
     const source = new ReplaySource(captures, {
@@ -69,19 +83,6 @@ export async function buildAiBom(options: BuildAiBomOptions): Promise<AiBom> {
   if (otel.length > 0) {
     const source = new OtelSpanSource(otel, signal ? { signal } : {});
     await new Vigil({ source, consumers: [builder] }).run(signal ? { signal } : {});
-  }
-  for (const file of options.manifests ?? []) {
-    const kind = options.manifestKinds?.[file] ?? detectDeclaredInput(file);
-    const batch: DeclaredComponent[] = [];
-    builder.markDeclaredInput(file, kind ?? 'mcp-config');
-    for await (const item of streamDeclaredInput(file, {
-      ...(kind ? { kind } : {}),
-      ...(signal ? { signal } : {}),
-    })) {
-      batch.push(item);
-      if (batch.length >= 4096) builder.declare(batch.splice(0));
-    }
-    builder.declare(batch);
   }
   return builder.result({
     captures,

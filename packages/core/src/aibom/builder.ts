@@ -1,5 +1,6 @@
 import type { CaptureIntegrity } from '../capture/integrity.js';
 import type { EventOf, VigilEvent } from '../events/schema.js';
+import { mcpLaunchMatches } from '../mcp/launch-match.js';
 import type { Consumer } from '../pipeline/vigil.js';
 import { isCredentialPath } from '../vocabulary/public.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
@@ -214,6 +215,8 @@ export class AiBomBuilder implements Consumer {
   readonly #pendingSpans: VigilEvent[] = [];
   readonly #peers = new Map<string, { ev: EventOf<'net.connect'>[]; count: number }>();
   readonly #mcpNames = new Map<string, string>();
+  // Declared MCP servers by how they are launched: a process started that way serves that server.
+  readonly #mcpLaunches: { id: string; command?: string; args?: readonly string[] }[] = [];
   readonly #manifests = new Map<string, { file: string; input: Declaration['input']; components: number }>();
   readonly #flow: FlowGraphRecorder;
   readonly #pathClass = new Map<string, PathClass>();
@@ -269,6 +272,12 @@ export class AiBomBuilder implements Consumer {
         w.purl = purlFor(resolved.ref, item.version);
       for (const [k, v] of Object.entries(item.properties ?? {})) w.properties[k] ??= v;
       if (item.kind === 'mcp-server' && item.configName) this.#mcpNames.set(item.configName, resolved.id);
+      if (item.kind === 'mcp-server' && item.command && !this.#mcpLaunches.some((l) => l.id === resolved.id))
+        this.#mcpLaunches.push({
+          id: resolved.id,
+          command: item.command,
+          ...(item.args ? { args: item.args } : {}),
+        });
     }
   }
 
@@ -495,7 +504,7 @@ export class AiBomBuilder implements Consumer {
         this.#onToolCall(ev);
         return;
       case 'tool.list': {
-        const server = this.#mcpByName(ev.server, ev);
+        const server = this.#mcpServerOf(ev);
         if (server) {
           // What the server can do, beside what was called: the tool components are the calls.
           server.properties['tools'] = String(ev.tools.length);
@@ -581,6 +590,15 @@ export class AiBomBuilder implements Consumer {
       const w = this.#component(id, m.signature.type, ref.name, m, ref);
       if (w && m.signature.type === 'mcp-server') this.#startedMcpServer(ev, p, parent, inherited, w, line);
       this.#see(w, ev, 'exec', m.confidence, detail);
+    }
+    // A declared server launched as its configuration says (a script, a program of its own).
+    if (p.mcpServerId === inherited && this.#mcpLaunches.length > 0) {
+      const hits = this.#mcpLaunches.filter((l) => mcpLaunchMatches(l, ev.argv));
+      const w = hits.length === 1 ? this.#components.get(hits[0]!.id) : undefined;
+      if (w) {
+        this.#startedMcpServer(ev, p, parent, inherited, w, line);
+        this.#see(w, ev, 'exec', 0.9, detail);
+      }
     }
     // Servers in containers: `docker run -i IMAGE` (how many MCP client configurations launch them).
     const image = imageInCommandLine(ev.argv);
@@ -836,6 +854,19 @@ export class AiBomBuilder implements Consumer {
     );
   }
 
+  // The MCP server a tool call or list came from. Read off a stdio server's pipes (the kernel sees
+  // the server's own name), it is the server that process was started as: a declared server, when
+  // its launch matched.
+  #mcpServerOf(ev: EventOf<'tool.call'> | EventOf<'tool.list'>): Working | undefined {
+    const started =
+      ev.transport === 'stdio' && ev.source !== 'otel' ? this.#procs.get(ev.pid)?.mcpServerId : undefined;
+    const byProcess = started ? this.#components.get(started) : undefined;
+    if (!byProcess) return this.#mcpByName(ev.server, ev);
+    if (!this.#mcpNames.has(ev.server)) this.#mcpNames.set(ev.server, byProcess.id);
+    byProcess.properties['serverName'] ??= ev.server;
+    return byProcess;
+  }
+
   // The MCP server component that a client-side server name refers to.
   #mcpByName(server: string, ev: VigilEvent): Working | undefined {
     const known = this.#mcpNames.get(server);
@@ -867,7 +898,7 @@ export class AiBomBuilder implements Consumer {
     // A local function tool (OTel `gen_ai.tool.type` function: `run_command`) runs inside its agent:
     // a tool of that agent, never an MCP server named after the tool type.
     const local = ev.transport === 'in-process';
-    const server = local ? undefined : this.#mcpByName(ev.server, ev);
+    const server = local ? undefined : this.#mcpServerOf(ev);
     const w = local
       ? this.#component(`tool:local/${ev.agent ?? 'agent'}/${ev.tool}`, 'tool', ev.tool)
       : this.#component(`tool:${ev.server}/${ev.tool}`, 'tool', ev.tool);

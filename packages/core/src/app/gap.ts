@@ -25,6 +25,7 @@ import { loadDeclaredPermissions } from '../permissions/load-declared.js';
 import { CloudTrailSource } from '../permissions/observed/cloudtrail.js';
 import { observedUseFromBaseline } from '../permissions/observed/from-baseline.js';
 import { KubernetesAuditSource } from '../permissions/observed/k8s-audit.js';
+import { nameMcpServersAsDeclared } from '../permissions/observed/mcp-servers.js';
 import {
   mergeObservedUse,
   ObservedUseAccumulator,
@@ -283,17 +284,26 @@ export async function analyseGap(options: AnalyseGapOptions): Promise<GapResult>
   }
   if ((options.otelSpans ?? []).length > 0)
     docs.push(await observe(new OtelSpanSource([...options.otelSpans!], withSignal), options, false));
-  const observed = mergeObservedUse(docs);
+  const merged = mergeObservedUse(docs);
 
-  const fromFiles =
+  const load = async (toolLists: ObservedUseDocument['toolLists']) =>
     options.declared.length > 0
       ? await loadDeclaredPermissions(options.declared, {
-          toolLists: observed.toolLists,
+          toolLists,
           ...withSignal,
           ...(options.awsSubject !== undefined ? { awsSubject: options.awsSubject } : {}),
           ...(options.mcpClient !== undefined ? { mcpClient: options.mcpClient } : {}),
         })
       : undefined;
+  let fromFiles = await load(merged.toolLists);
+  let observed = merged;
+  if (fromFiles) {
+    // Stdio MCP servers seen from the kernel go by their own names: name them as declared, then read
+    // the declarations again so each declared server's grants list the tools it was seen to offer.
+    const named = nameMcpServersAsDeclared(merged, fromFiles.grants);
+    observed = named.observed;
+    if (named.renamed.size > 0) fromFiles = await load(observed.toolLists);
+  }
   const pgSchemas: PgSchemaDeclaration[] = [];
   for (const f of options.pgSchema ?? []) {
     const bytes = await readBoundedFile(f, {

@@ -132,6 +132,7 @@ export {
   KubernetesAuditEventSchema,
   KubernetesAuditSource,
 } from './observed/k8s-audit.js';
+export { nameMcpServersAsDeclared } from './observed/mcp-servers.js';
 export type {
   ObservedTarget,
   ObservedUse,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { privilegesOf } from '../../data-access/privileges.js';
-import { type EventOrigin, EventOriginSchema, type VigilEvent } from '../../events/schema.js';
+import { type EventOf, type EventOrigin, EventOriginSchema, type VigilEvent } from '../../events/schema.js';
 import type { Consumer } from '../../pipeline/vigil.js';
 import { type WorkloadRef, WorkloadRefSchema } from '../../workload/workload-ref.js';
 import { PermissionDomainSchema, subjectId, subjectOfAwsPrincipal, subjectOfK8sUser } from '../grant.js';
@@ -114,6 +114,11 @@ export const ObservedUseDocumentSchema = z.object({
   workloads: z.array(WorkloadRefSchema),
   /** Tools each MCP server announced (`tool.list` events). */
   toolLists: z.record(z.string(), z.array(z.string())),
+  /**
+   * MCP servers seen over stdio from the kernel: the name each gave itself in `initialize` and the
+   * command line of the process that served it, for matching to a declared server's launch.
+   */
+  mcpServers: z.array(z.object({ name: z.string(), argv: z.array(z.string()).optional() })).optional(),
   /** Uids seen per workload subject (for `runAsRoot` and capability reasoning). */
   uids: z.record(z.string(), z.array(z.number().int())),
   uses: z.array(ObservedUseSchema),
@@ -131,6 +136,7 @@ export interface ObservedUseOptions {
 
 const ORIGINS: ReadonlySet<string> = new Set(EventOriginSchema.options);
 const EACCES = -13;
+const MAX_PROCESSES = 65_536;
 const EPERM = -1;
 const DENIED_CODE = /AccessDenied|Unauthorized|Forbidden|NotAuthorized/i;
 
@@ -194,6 +200,9 @@ export class ObservedUseAccumulator implements Consumer {
   readonly #workloads = new Map<string, WorkloadRef>();
   readonly #tools = new Map<string, Set<string>>();
   readonly #uids = new Map<string, Set<number>>();
+  // Command lines of the processes seen starting (bounded): what a stdio MCP server was launched as.
+  readonly #argv = new Map<number, string[]>();
+  readonly #mcpServers = new Map<string, { name: string; argv?: string[] }>();
   #overflow = 0;
   #events = 0;
   readonly #windows = new Map<WindowFamily, { start: number; end: number; events: number }>();
@@ -240,6 +249,15 @@ export class ObservedUseAccumulator implements Consumer {
     // ns.change's own `source` field (the mount source) shadows the envelope's origin.
     const origin = ev.source as EventOrigin;
     u.origins.add(ORIGINS.has(origin) ? origin : 'ebpf');
+  }
+
+  // A tool call or list read off a stdio server's pipes is attributed to the server process.
+  #sawMcpServer(ev: EventOf<'tool.call'> | EventOf<'tool.list'>): void {
+    if (ev.transport !== 'stdio' || ev.source === 'otel') return;
+    const argv = this.#argv.get(ev.pid);
+    const key = `${ev.server}\u0000${argv?.join('\u0000') ?? ''}`;
+    if (this.#mcpServers.has(key) || this.#mcpServers.size >= 1024) return;
+    this.#mcpServers.set(key, { name: ev.server, ...(argv ? { argv: [...argv] } : {}) });
   }
 
   /** Adds one event. */
@@ -303,7 +321,14 @@ export class ObservedUseAccumulator implements Consumer {
         );
         return;
       }
+      case 'process.exec':
+        if (ev.result !== undefined && ev.result < 0) return;
+        this.#argv.delete(ev.pid);
+        if (this.#argv.size >= MAX_PROCESSES) this.#argv.delete(this.#argv.keys().next().value!);
+        this.#argv.set(ev.pid, ev.argv.slice(0, 64));
+        return;
       case 'tool.call':
+        this.#sawMcpServer(ev);
         this.#record(ev, ws, 'call', { domain: 'mcp-tool', server: ev.server, tool: ev.tool }, false);
         return;
       case 'retrieval': {
@@ -325,6 +350,7 @@ export class ObservedUseAccumulator implements Consumer {
         return;
       }
       case 'tool.list': {
+        this.#sawMcpServer(ev);
         let s = this.#tools.get(ev.server);
         if (!s) {
           s = new Set();
@@ -442,6 +468,7 @@ export class ObservedUseAccumulator implements Consumer {
       events: this.#events,
       workloads: [...this.#workloads.values()],
       toolLists: Object.fromEntries([...this.#tools].map(([k, v]) => [k, [...v].sort()])),
+      ...(this.#mcpServers.size > 0 ? { mcpServers: [...this.#mcpServers.values()] } : {}),
       uids: Object.fromEntries([...this.#uids].map(([k, v]) => [k, [...v].sort((a, b) => a - b)])),
       uses,
       overflow: this.#overflow,
@@ -462,6 +489,7 @@ export function mergeObservedUse(docs: readonly ObservedUseDocument[]): Observed
   const workloads = new Map<string, WorkloadRef>();
   const tools = new Map<string, Set<string>>();
   const uids = new Map<string, Set<number>>();
+  const servers = new Map<string, NonNullable<ObservedUseDocument['mcpServers']>[number]>();
   let start = Number.POSITIVE_INFINITY;
   let end = 0;
   let events = 0;
@@ -492,6 +520,7 @@ export function mergeObservedUse(docs: readonly ObservedUseDocument[]): Observed
       for (const t of v) s.add(t);
       tools.set(k, s);
     }
+    for (const m of d.mcpServers ?? []) servers.set(`${m.name}\u0000${m.argv?.join('\u0000') ?? ''}`, m);
     for (const [k, v] of Object.entries(d.uids)) {
       const s = uids.get(k) ?? new Set();
       for (const t of v) s.add(t);
@@ -518,6 +547,7 @@ export function mergeObservedUse(docs: readonly ObservedUseDocument[]): Observed
     events,
     workloads: [...workloads.values()],
     toolLists: Object.fromEntries([...tools].map(([k, v]) => [k, [...v].sort()])),
+    ...(servers.size > 0 ? { mcpServers: [...servers.values()] } : {}),
     uids: Object.fromEntries([...uids].map(([k, v]) => [k, [...v].sort((a, b) => a - b)])),
     uses: [...uses.values()],
     overflow,
