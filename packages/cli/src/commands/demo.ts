@@ -164,8 +164,8 @@ export const demoCommand: Command = {
           name,
           spawn: { cwd: root, stdio: ['ignore', log, log], env: { ...process.env, ...prepared.env } },
           signal: ctx.signal,
-          // The largest byte cap: MCP tool lists are long, and a cut one is not read.
-          sensor: { payloads: 'meta', payloadBytes: 8192 },
+          // The default byte cap (64 KiB per call): MCP tool lists are long, and a cut one is not read.
+          sensor: { payloads: 'meta' },
         });
         if (r.exitCode !== 0)
           throw new VigilError(
