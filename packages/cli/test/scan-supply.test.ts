@@ -22,13 +22,13 @@ describe('vigil scan over inference-server configurations and lockfiles', () => 
   it('fails on the bad folder at medium, passes the good one at low', async () => {
     const bad = await runCli(['scan', join(dir, 'corpus/bad'), '--fail-on', 'medium']);
     expect(bad.code, bad.stderr).toBe(1);
-    expect(bad.stdout).toMatch(/^12 artifact\(s\) scanned/);
+    expect(bad.stdout).toMatch(/^19 artifact\(s\) scanned/);
     const good = await runCli(['scan', join(dir, 'corpus/good'), '--fail-on', 'low']);
     expect(good.code, good.stdout).toBe(0);
     expect(good.stdout).toMatch(/no findings/);
   });
 
-  it('SARIF results point at the container, the unit line and the lockfile line', async () => {
+  it('SARIF results point at the container, the unit line, the configuration setting and the lockfile line', async () => {
     const out = join(dir, 'supply.sarif');
     expect((await runCli(['scan', join(dir, 'corpus/bad'), '--format', 'sarif', '--out', out])).code).toBe(0);
     const results = JSON.parse(readFileSync(out, 'utf8')).runs[0].results as SarifResult[];
@@ -40,6 +40,19 @@ describe('vigil scan over inference-server configurations and lockfiles', () => 
     expect(remote.properties?.jsonPointer).toBe('/spec/template/spec/containers/0');
     expect(at(corpus.bad.llamaCpp, 'vigil.scan.inference-exposed')!.physicalLocation.region?.startLine).toBe(
       4,
+    );
+    // Configuration files: the finding points at the setting, by line and JSON pointer.
+    const vllmConfig = at(corpus.bad.vllmConfig, 'vigil.scan.inference-remote-code')!;
+    expect(vllmConfig.physicalLocation.region?.startLine).toBe(3);
+    expect(vllmConfig.properties?.jsonPointer).toBe('/trust-remote-code');
+    const helm = at(corpus.bad.helmVllm, 'vigil.scan.inference-remote-code')!;
+    expect(helm.properties?.jsonPointer).toBe('/servingEngineSpec/modelSpec/0/vllmConfig/extraArgs/0');
+    expect(
+      at(corpus.bad.modelfileRemote, 'vigil.scan.inference-unpinned-model')!.physicalLocation.region
+        ?.startLine,
+    ).toBe(1);
+    expect(at(corpus.bad.ollamaEnv, 'vigil.scan.inference-exposed')!.physicalLocation.region?.startLine).toBe(
+      1,
     );
     const torch = results.find(
       (r) =>

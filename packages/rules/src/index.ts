@@ -135,6 +135,21 @@ export { builtinScanners } from './scanners/builtin.js';
 export type { ScanCaptureData } from './scanners/captures.js';
 export { readScanCaptures } from './scanners/captures.js';
 export type {
+  ConfigPlace,
+  ConfiguredLaunch,
+  InferenceConfigFormat,
+} from './scanners/inference/config-files.js';
+export {
+  launchesInEnvFile,
+  launchesInHelmValues,
+  launchesInLocalAiModel,
+  launchesInModelfile,
+  launchesInVllmConfig,
+  looksLikeHelmValues,
+  looksLikeLocalAiModel,
+  looksLikeVllmConfig,
+} from './scanners/inference/config-files.js';
+export type {
   InferenceIssue,
   InferenceIssueKind,
   InferenceServerKind,

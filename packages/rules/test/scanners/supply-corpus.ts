@@ -131,6 +131,63 @@ spec:
       'bad/uv/uv.lock',
       'version = 1\nrequires-python = ">=3.10"\n\n[[package]]\nname = "gradio"\nversion = "3.12.0"\nsource = { registry = "https://pypi.org/simple" }\n',
     ),
+    // Inference configuration files beside manifests: vLLM --config, Ollama Modelfile and env,
+    // LocalAI model YAML, Helm values of vLLM's production stack and the Ollama chart.
+    vllmConfig: put(
+      root,
+      'bad/vllm-config/config.yaml',
+      'model: Qwen/Qwen2-0.5B-Instruct\ntensor-parallel-size: 1\ntrust-remote-code: true\nhost: 0.0.0.0\nport: 8000\n',
+    ),
+    modelfileRemote: put(
+      root,
+      'bad/ollama/Modelfile',
+      'FROM hf.co/someone/model-GGUF:Q4_K_M\nPARAMETER temperature 0.2\n',
+    ),
+    modelfileLatest: put(
+      root,
+      'bad/ollama2/Modelfile',
+      '# a moving tag\nFROM llama3\nSYSTEM """\nYou are terse.\n"""\n',
+    ),
+    ollamaEnv: put(
+      root,
+      'bad/ollama-env/ollama.env',
+      'OLLAMA_HOST=0.0.0.0:11434\nOLLAMA_MODELS=/srv/models\n',
+    ),
+    localaiModel: put(
+      root,
+      'bad/localai/phi.yaml',
+      'name: phi\nbackend: transformers\ntrust_remote_code: true\nparameters:\n  model: huggingface://microsoft/phi-2/model.safetensors\n',
+    ),
+    helmVllm: put(
+      root,
+      'bad/helm-vllm/values.yaml',
+      `servingEngineSpec:
+  modelSpec:
+    - name: qwen
+      repository: vllm/vllm-openai
+      tag: latest
+      modelURL: Qwen/Qwen2-0.5B-Instruct
+      vllmConfig:
+        maxModelLen: 4096
+        extraArgs:
+          - --trust-remote-code
+`,
+    ),
+    helmOllama: put(
+      root,
+      'bad/helm-ollama/values.yaml',
+      `image:
+  repository: ollama/ollama
+  tag: ""
+extraEnv:
+  - name: OLLAMA_ORIGINS
+    value: "*"
+ollama:
+  models:
+    pull:
+      - llama3
+`,
+    ),
   };
   const good = {
     vllmK8s: put(
@@ -215,6 +272,29 @@ spec:
         'node_modules/langchain': { version: '0.3.0' },
       },
     }),
+    vllmConfig: put(
+      root,
+      'good/vllm-config/config.yaml',
+      'model: /srv/models/qwen2\ntensor-parallel-size: 1\nhost: 127.0.0.1\napi-key: from-a-secret-file\n',
+    ),
+    modelfileLocal: put(root, 'good/ollama/Modelfile', 'FROM ./qwen2-q4.gguf\nPARAMETER num_ctx 4096\n'),
+    modelfilePinned: put(root, 'good/ollama2/Modelfile', 'FROM llama3:8b-instruct-q4_0\n'),
+    ollamaEnv: put(root, 'good/ollama-env/ollama.env', 'OLLAMA_HOST=127.0.0.1:11434\n'),
+    localaiModel: put(
+      root,
+      'good/localai/phi.yaml',
+      'name: phi\nbackend: llama-cpp\nparameters:\n  model: /models/phi-2.Q4_K_M.gguf\n',
+    ),
+    helmOllama: put(
+      root,
+      'good/helm-ollama/values.yaml',
+      'image:\n  repository: ollama/ollama\n  tag: "0.3.14"\nollama:\n  models:\n    pull:\n      - llama3:8b\n',
+    ),
+    helmTemplate: put(
+      root,
+      'good/helm-ollama/templates/deployment.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include "ollama.fullname" . }}\n',
+    ),
   };
   return { bad, good };
 }

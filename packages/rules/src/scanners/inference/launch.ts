@@ -273,6 +273,13 @@ function unpinnedModel(l: InferenceServerLaunch): InferenceIssue | undefined {
       summary: `${name} downloads its model over plain HTTP (${model}): anyone on the path can swap the weights`,
     };
   if (l.server === 'ollama') {
+    if (/^(?:hf\.co|huggingface\.co)\//i.test(model) || /^https:\/\//i.test(model))
+      return {
+        kind: 'unpinned-model',
+        severity: 'medium',
+        subject: model,
+        summary: `ollama pulls ${model} from ${/^https:/i.test(model) ? 'a URL' : 'a Hugging Face repository'} that can change under the same name: build from a local file whose digest you checked`,
+      };
     const tag = /:([^/]+)$/.exec(model)?.[1];
     if (model.includes('@sha256:')) return undefined;
     if (tag === undefined || tag === 'latest')

@@ -8,7 +8,23 @@ import type {
   ArtifactScanner,
   ScanContext,
 } from '../scanner.js';
-import { assessInferenceLaunch, type InferenceIssue, type InferenceServerLaunch } from './launch.js';
+import {
+  type ConfiguredLaunch,
+  launchesInEnvFile,
+  launchesInHelmValues,
+  launchesInLocalAiModel,
+  launchesInModelfile,
+  launchesInVllmConfig,
+  looksLikeHelmValues,
+  looksLikeLocalAiModel,
+  looksLikeVllmConfig,
+} from './config-files.js';
+import {
+  assessInferenceLaunch,
+  type InferenceIssue,
+  type InferenceIssueKind,
+  type InferenceServerLaunch,
+} from './launch.js';
 import { type DeclaredLaunch, launchesInSystemdUnit, launchesInYaml } from './sources.js';
 
 /** An inference server trusting code shipped with the model. */
@@ -112,14 +128,48 @@ const YAML = /\.ya?ml$/i;
 const UNIT = /\.service$/i;
 const MAX_BYTES = 16 << 20;
 
+type ConfigKind = 'manifest' | 'unit' | 'vllm' | 'modelfile' | 'localai' | 'env' | 'helm';
+
+const CONFIG_READERS: Record<
+  Exclude<ConfigKind, 'manifest' | 'unit'>,
+  (text: string, file: string) => ConfiguredLaunch[]
+> = {
+  vllm: launchesInVllmConfig,
+  modelfile: launchesInModelfile,
+  localai: launchesInLocalAiModel,
+  env: launchesInEnvFile,
+  helm: launchesInHelmValues,
+};
+
+/** Which reader a file needs, from its name and first bytes; `undefined` when it is none of them. */
+function configKind(a: ArtifactRef): ConfigKind | undefined {
+  const base = a.path.slice(a.path.lastIndexOf('/') + 1);
+  if (UNIT.test(a.path)) return 'unit';
+  if (/^Modelfile(?:\..+)?$|\.modelfile$/i.test(base)) return 'modelfile';
+  if (/^\.env$|\.env$/i.test(base) || /\/etc\/default\/(?:ollama|local-?ai|vllm)$/.test(a.path)) return 'env';
+  if (!YAML.test(a.path)) return undefined;
+  const head = Buffer.from(a.head).toString('utf8');
+  // An unrendered Helm template is not YAML yet: `helm template` renders it into manifests.
+  if (/\/templates\//.test(a.path) && head.includes('{{')) return undefined;
+  if (/^(?:kind|services)\s*:/m.test(head) || /\b(?:containers|services)\s*:/.test(head)) return 'manifest';
+  if (looksLikeHelmValues(head)) return 'helm';
+  if (looksLikeLocalAiModel(head)) return 'localai';
+  if (looksLikeVllmConfig(head)) return 'vllm';
+  return undefined;
+}
+
 function serverName(l: InferenceServerLaunch): string {
   return l.server === 'llama.cpp' ? 'llama-server' : l.server;
 }
 
 /**
  * The inference server scanner: vLLM, TGI, Ollama, llama.cpp server,
- * Triton and LocalAI, from Kubernetes manifests, Compose files, systemd
- * units, and the argv/environment of the `process.exec` events in captures.
+ * Triton and LocalAI, from Kubernetes manifests (and `helm template`
+ * output), Compose files, systemd units, vLLM `--config` YAML, Ollama
+ * Modelfiles, LocalAI model YAML, environment files (`OLLAMA_HOST=…`), Helm
+ * values of vLLM's production stack and the Ollama chart, and the
+ * argv/environment of the `process.exec` events in captures. Findings from a
+ * configuration file point at the setting (line, and JSON pointer in YAML).
  * Reports remote code trusted, listening on every interface without an API
  * key, admin or debug endpoints, and models or images from unpinned
  * sources; each finding says whether such a server was seen running in the
@@ -157,18 +207,27 @@ export function createInferenceServerScanner(options: InferenceServerScannerOpti
   const report = (
     ctx: ScanContext,
     l: InferenceServerLaunch,
-    location: ArtifactLocation,
+    location: ArtifactLocation | ((issue: InferenceIssue) => ArtifactLocation),
     where: string,
     seen: { used: boolean; reason: string } | undefined,
     envIncomplete: boolean,
+    kinds?: readonly InferenceIssueKind[],
   ) => {
     for (const issue of assessInferenceLaunch(l)) {
+      if (kinds && !kinds.includes(issue.kind)) continue;
+      // An environment file is not the whole launch: the command line may set the address.
+      if (
+        where.startsWith('env-file') &&
+        issue.kind === 'exposed-no-auth' &&
+        issue.subject === 'default host'
+      )
+        continue;
       const softened = issue.kind === 'exposed-no-auth' && envIncomplete;
       const d: ArtifactDetection = {
         ruleId: RULE_OF[issue.kind].id,
         subject: `${where}:${l.server}:${issue.kind}:${issue.subject}`,
         summary: `${issue.summary}${softened ? ' (unless the environment it loads from elsewhere sets a key)' : ''} — ${seen ? (seen.used ? seen.reason : `not seen running: ${seen.reason}`) : 'no capture to tell whether it ran'}`,
-        location,
+        location: typeof location === 'function' ? location(issue) : location,
         ...(softened
           ? { severity: 'medium' as const }
           : issue.severity !== RULE_OF[issue.kind].severity
@@ -187,10 +246,7 @@ export function createInferenceServerScanner(options: InferenceServerScannerOpti
     version: '1.0.0',
     rules: [INFERENCE_REMOTE_CODE, INFERENCE_EXPOSED, INFERENCE_ADMIN_ENDPOINT, INFERENCE_UNPINNED_MODEL],
     accepts(a: ArtifactRef): boolean {
-      if (UNIT.test(a.path)) return true;
-      if (!YAML.test(a.path)) return false;
-      const head = Buffer.from(a.head).toString('utf8');
-      return /^(?:kind|services)\s*:/m.test(head) || /\b(?:containers|services)\s*:/.test(head);
+      return configKind(a) !== undefined;
     },
     async scan(a: ArtifactRef, ctx: ScanContext): Promise<void> {
       const max = Math.min(ctx.limits.maxBytes, MAX_BYTES);
@@ -211,9 +267,24 @@ export function createInferenceServerScanner(options: InferenceServerScannerOpti
           location: { file: a.path },
         });
       }
-      const found: DeclaredLaunch[] = UNIT.test(a.path)
-        ? launchesInSystemdUnit(text, a.path)
-        : launchesInYaml(text, a.path);
+      const kind = configKind(a);
+      if (kind !== 'manifest' && kind !== 'unit' && kind !== undefined) {
+        for (const c of CONFIG_READERS[kind](text, a.path)) {
+          if (ctx.signal?.aborted) return;
+          report(
+            ctx,
+            c.launch,
+            (issue) => ({ uri: a.path, ...c.placeOf(issue) }),
+            `${c.format} ${c.name}`,
+            running(c.launch),
+            false,
+            c.kinds,
+          );
+        }
+        return;
+      }
+      const found: DeclaredLaunch[] =
+        kind === 'unit' ? launchesInSystemdUnit(text, a.path) : launchesInYaml(text, a.path);
       for (const d of found) {
         if (ctx.signal?.aborted) return;
         report(

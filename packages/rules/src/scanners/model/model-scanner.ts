@@ -695,6 +695,12 @@ export const modelFileScanner: ArtifactScanner = {
         new TextDecoder('latin1').decode(a.head.subarray(0, 100)).replace(/\0.*$/s, ''),
       );
     if (f === 'gzip' || f === 'zlib') return false;
+    if (f === 'pickle' && a.head[0] !== 0x80 && a.size <= a.head.length) {
+      // A whole text file (a Modelfile: `FROM …` reads as FLOAT) that never reaches STOP and
+      // imports nothing is text that happens to decode, not a protocol 0 pickle.
+      const d = disassemblePickle(a.head, { listing: false, maxPickles: 1 });
+      if (d.globals.length === 0 && d.issues.some((i) => i.message.includes('truncated'))) return false;
+    }
     return f !== 'unknown';
   },
   scan: scanFile,
