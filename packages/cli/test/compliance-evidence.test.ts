@@ -100,10 +100,19 @@ describe('vigil posture --framework: the compliance evidence report', () => {
     const report = ComplianceEvidenceReportSchema.parse(JSON.parse(json.stdout));
     expect(report.framework).toBe('soc2');
     expect(report.period).toEqual({ start: START + 60e9, end: START + 120e9 });
-    expect(report.evidence.map((e) => e.kind).sort()).toEqual(['captures', 'enforcement', 'scans']);
+    expect(report.evidence.map((e) => e.id).sort()).toEqual([
+      'captures-1',
+      'captures-1-file-access',
+      'enforcement',
+      'scans',
+    ]);
     expect(report.evidence.find((e) => e.kind === 'captures')!.summary).toMatch(
       /^2 events of 1 workload\(s\) monitored from /,
     );
+    // Each control lists the evidence of the kinds it wants, and the kinds it has none of.
+    const anomalies = report.controls.find((c) => c.control === 'CC7.2')!;
+    expect(anomalies.evidence.sort()).toEqual(['captures-1', 'captures-1-file-access']);
+    expect(anomalies.missing).toEqual(['process-behaviour', 'network-egress', 'drift-detection']);
     // Every SOC 2 control of the mapping table is listed, found or not.
     expect(report.controls.length).toBeGreaterThan(1);
     const withFindings = report.controls.filter((c) => c.status === 'findings');
@@ -111,9 +120,9 @@ describe('vigil posture --framework: the compliance evidence report', () => {
     for (const c of withFindings)
       expect(c.findings.some((f) => ['medium', 'high', 'critical'].includes(f.severity))).toBe(true);
     expect(report.summary.controls).toBe(report.controls.length);
-    expect(report.summary.findings + report.summary.supported + report.summary.noEvidence).toBe(
-      report.controls.length,
-    );
+    expect(
+      report.summary.findings + report.summary.supported + report.summary.partial + report.summary.noEvidence,
+    ).toBe(report.controls.length);
 
     const md = await runCli([
       'posture',
@@ -129,7 +138,7 @@ describe('vigil posture --framework: the compliance evidence report', () => {
     // The taxonomy lists all ten entries; LLM03 Supply Chain carries the scan's findings.
     for (let i = 1; i <= 10; i++) expect(md.stdout).toContain(`| LLM${String(i).padStart(2, '0')} |`);
     expect(md.stdout).toMatch(/\| LLM03 \| Supply Chain \| findings \| \d+ \| scans \|/);
-    expect(md.stdout).toMatch(/### LLM03 Supply Chain\n\n- HIGH /);
+    expect(md.stdout).toMatch(/### LLM03 Supply Chain\n\nStatus: findings\.\n[^#]*\nFindings:\n\n- HIGH /);
   });
 
   it('without evidence every control is no-evidence; a clean scan leaves supply-chain controls without findings', () => {

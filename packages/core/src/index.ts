@@ -66,12 +66,13 @@ export {
   ToolDefinitionSchema,
   TransportSchema,
 } from './events/schema.js';
-export type { ComplianceInput, ControlArea } from './findings/compliance.js';
+export type { ComplianceInput, ControlArea, ControlMapping, EvidenceFacet } from './findings/compliance.js';
 export {
   AREA_CONTROLS,
   COMPLIANCE_MAPPINGS_VERSION,
   CONTROL_AREAS,
   complianceRefs,
+  EVIDENCE_FACETS,
   MITRE_ATLAS,
   OWASP_AGENTIC_2026,
   OWASP_LLM_2025,

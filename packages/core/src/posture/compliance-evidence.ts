@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import type { BaselineView } from '../baseline/baseline.js';
-import { BASELINE_DOMAINS } from '../baseline/generalise.js';
+import { BASELINE_DOMAINS, type BaselineDomain } from '../baseline/generalise.js';
 import type { EnforcementLedger } from '../enforcement/promotion.js';
 import {
   AREA_CONTROLS,
   COMPLIANCE_MAPPINGS_VERSION,
   CONTROL_AREAS,
   type ControlArea,
+  EVIDENCE_FACETS,
+  type EvidenceFacet,
   MITRE_ATLAS,
   OWASP_AGENTIC_2026,
   OWASP_LLM_2025,
@@ -18,10 +20,11 @@ import {
   SeveritySchema,
   severityRank,
 } from '../findings/finding.js';
+import type { PermissionDomain } from '../permissions/grant.js';
 import type { ObservedUseDocument } from '../permissions/observed/use.js';
 
 /** Version of the compliance evidence report. */
-export const COMPLIANCE_EVIDENCE_SCHEMA_VERSION = 1;
+export const COMPLIANCE_EVIDENCE_SCHEMA_VERSION = 2;
 
 /** The frameworks' names, for titles. */
 export const COMPLIANCE_FRAMEWORK_TITLES: Readonly<Record<ComplianceFramework, string>> = {
@@ -38,6 +41,7 @@ export const COMPLIANCE_FRAMEWORK_TITLES: Readonly<Record<ComplianceFramework, s
 };
 
 const EvidenceKindSchema = z.enum(['baselines', 'captures', 'enforcement', 'scans', 'detection']);
+const EvidenceFacetSchema = z.enum(EVIDENCE_FACETS as [EvidenceFacet, ...EvidenceFacet[]]);
 
 /**
  * A compliance evidence report: for one framework, every control the
@@ -67,6 +71,8 @@ export const ComplianceEvidenceReportSchema = z.object({
     z.object({
       id: z.string(),
       kind: EvidenceKindSchema,
+      /** What the item shows, in the mapping table's vocabulary (`EVIDENCE_FACETS`). */
+      facets: z.array(EvidenceFacetSchema),
       summary: z.string(),
       start: z.number().nonnegative().optional(),
       end: z.number().nonnegative().optional(),
@@ -79,8 +85,17 @@ export const ComplianceEvidenceReportSchema = z.object({
       title: z.string().optional(),
       /** The areas of control the mapping ties it to (empty for taxonomy entries). */
       areas: z.array(z.string()),
-      /** `findings`: a finding at medium or above; `supported`: evidence and no such finding; `no-evidence`. */
-      status: z.enum(['findings', 'supported', 'no-evidence']),
+      /**
+       * `findings`: a finding at medium or above; `supported`: evidence of every kind the control
+       * wants and no such finding; `partial`: evidence of some of them; `no-evidence`: none.
+       */
+      status: z.enum(['findings', 'supported', 'partial', 'no-evidence']),
+      /** The kinds of evidence the mapping table says support the control. */
+      wants: z.array(EvidenceFacetSchema),
+      /** Those of `wants` the period has no evidence of. */
+      missing: z.array(EvidenceFacetSchema),
+      /** How the evidence supports the control (from the mapping table; absent for taxonomy entries). */
+      supports: z.array(z.string()),
       findings: z.array(
         z.object({
           id: z.string(),
@@ -91,7 +106,7 @@ export const ComplianceEvidenceReportSchema = z.object({
           workload: z.string(),
         }),
       ),
-      /** Ids of the evidence items that support the control. */
+      /** Ids of the evidence items that support the control (items with a facet it wants). */
       evidence: z.array(z.string()),
     }),
   ),
@@ -99,6 +114,7 @@ export const ComplianceEvidenceReportSchema = z.object({
     controls: z.number().int().nonnegative(),
     findings: z.number().int().nonnegative(),
     supported: z.number().int().nonnegative(),
+    partial: z.number().int().nonnegative(),
     noEvidence: z.number().int().nonnegative(),
   }),
 });
@@ -118,17 +134,32 @@ export interface ComplianceEvidenceInputs {
   readonly now?: number;
 }
 
-// Which kinds of evidence speak for a control of each area.
-const EVIDENCE_FOR_AREA: Readonly<Record<ControlArea, readonly z.infer<typeof EvidenceKindSchema>[]>> =
-  (() => {
-    const runtime = ['captures', 'baselines', 'detection'] as const;
-    const out = {} as Record<ControlArea, readonly z.infer<typeof EvidenceKindSchema>[]>;
-    for (const a of CONTROL_AREAS) out[a] = runtime;
-    out['supply-chain'] = ['scans', 'captures'];
-    out['least-privilege'] = ['baselines', 'enforcement', 'captures'];
-    out['behaviour-drift'] = ['baselines', 'captures', 'enforcement'];
-    return out;
-  })();
+// What each baseline domain and each permission domain shows, in the mapping table's vocabulary.
+const BASELINE_FACETS: readonly [EvidenceFacet, string, readonly BaselineDomain[]][] = [
+  [
+    'process-behaviour',
+    'programs, shells, syscalls and capabilities',
+    ['processes', 'shells', 'syscalls', 'capabilities'],
+  ],
+  ['file-access', 'files', ['files']],
+  ['network-egress', 'peers and DNS names', ['peers', 'dns']],
+  [
+    'ai-activity',
+    'models, tools, tool effects and retrievals',
+    ['models', 'tools', 'toolEffects', 'retrievals'],
+  ],
+  ['permission-use', 'Kubernetes and cloud API calls', ['k8s', 'cloud']],
+];
+const USE_FACETS: readonly [EvidenceFacet, string, readonly PermissionDomain[]][] = [
+  ['file-access', 'file accesses', ['file']],
+  ['network-egress', 'egress peers', ['network-egress']],
+  ['ai-activity', 'MCP tool calls', ['mcp-tool']],
+  [
+    'permission-use',
+    'uses of Kubernetes API, cloud API, capability, host and data-access grants',
+    ['kubernetes-api', 'cloud-api', 'capability', 'host', 'data-access'],
+  ],
+];
 
 const TAXONOMY: Partial<Record<ComplianceFramework, Readonly<Record<string, string>>>> = {
   'owasp-llm-2025': OWASP_LLM_2025,
@@ -173,41 +204,83 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
   for (const [i, o] of (inputs.observed ?? []).entries()) {
     if (o.events === 0) continue;
     span(o.window.start, o.window.end);
+    const id = `captures-${i + 1}`;
     evidence.push({
-      id: `captures-${i + 1}`,
+      id,
       kind: 'captures',
+      facets: ['monitoring'],
       summary: `${o.events} events of ${o.workloads.length} workload(s) monitored from ${iso(o.window.start)} to ${iso(o.window.end)}: ${o.uses.length} distinct uses recorded`,
       start: o.window.start,
       end: o.window.end,
       counts: { events: o.events, workloads: o.workloads.length, uses: o.uses.length },
     });
+    for (const [facet, what, domains] of USE_FACETS) {
+      const uses = o.uses.filter((u) => domains.includes(u.domain));
+      if (uses.length === 0) continue;
+      const subjects = new Set(uses.map((u) => u.subject)).size;
+      const denied = uses.reduce((n, u) => n + u.denied, 0);
+      evidence.push({
+        id: `${id}-${facet}`,
+        kind: 'captures',
+        facets: [facet],
+        summary: `${uses.length} distinct ${what} by ${subjects} subject(s) recorded in ${id}${denied > 0 ? `, ${denied} refused attempt(s)` : ''}`,
+        start: o.window.start,
+        end: o.window.end,
+        counts: { uses: uses.length, subjects, denied },
+      });
+    }
   }
   const baselines = inputs.baselines ?? [];
   if (baselines.length > 0) {
     let entries = 0;
     let bs = Number.POSITIVE_INFINITY;
     let be = 0;
+    const perDomain = new Map<BaselineDomain, number>();
     for (const b of baselines)
       for (const d of BASELINE_DOMAINS)
         for (const e of b.entries(d)) {
           entries++;
+          perDomain.set(d, (perDomain.get(d) ?? 0) + 1);
           bs = Math.min(bs, e.firstSeen);
           be = Math.max(be, e.lastSeen);
         }
     const stable = baselines.filter((b) => b.status === 'stable').length;
     if (entries > 0) span(bs, be);
+    const times = entries > 0 ? { start: bs, end: be } : {};
     evidence.push({
       id: 'baselines',
       kind: 'baselines',
+      // A baseline is what drift is judged against: learned behaviour supports drift detection.
+      facets: ['drift-detection'],
       summary: `${baselines.length} behavioural baseline(s) (${stable} stable) of ${baselines
         .map((b) => b.subject)
         .slice(0, 5)
         .join(
           ', ',
         )}${baselines.length > 5 ? ', …' : ''}: ${entries} learned behaviours${entries > 0 ? ` from ${iso(bs)} to ${iso(be)}` : ''}; deviations are reported as drift`,
-      ...(entries > 0 ? { start: bs, end: be } : {}),
+      ...times,
       counts: { baselines: baselines.length, stable, behaviours: entries },
     });
+    for (const [facet, what, domains] of BASELINE_FACETS) {
+      const counts: Record<string, number> = {};
+      let n = 0;
+      for (const d of domains) {
+        const c = perDomain.get(d) ?? 0;
+        if (c > 0) counts[d] = c;
+        n += c;
+      }
+      if (n === 0) continue;
+      evidence.push({
+        id: `baselines-${facet}`,
+        kind: 'baselines',
+        facets: [facet],
+        summary: `${n} learned behaviour(s) of ${what} (${Object.entries(counts)
+          .map(([d, c]) => `${d} ${c}`)
+          .join(', ')}) in the baselines`,
+        ...times,
+        counts,
+      });
+    }
   }
   if (inputs.ledger) {
     const ws = Object.values(inputs.ledger.workloads);
@@ -218,6 +291,7 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
     evidence.push({
       id: 'enforcement',
       kind: 'enforcement',
+      facets: ['enforcement'],
       summary: `${ws.length} workload(s) under in-kernel policy (${enforce} enforcing, ${ws.length - enforce} monitoring): ${runs} monitored run(s), ${wouldBlock} would-block and ${blocked} blocked action(s) on record`,
       counts: { workloads: ws.length, enforcing: enforce, monitoredRuns: runs, wouldBlock, blocked },
     });
@@ -228,6 +302,7 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
     evidence.push({
       id: 'scans',
       kind: 'scans',
+      facets: ['supply-chain-scans'],
       summary: `supply-chain scans reported ${scanned.length} finding(s) over ${artifacts.size} artifact(s) (MCP definitions, model files, inference servers, dependencies)`,
       counts: { findings: scanned.length, artifacts: artifacts.size },
     });
@@ -238,42 +313,67 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
     evidence.push({
       id: 'detection',
       kind: 'detection',
+      facets: ['drift-detection'],
       summary: `runtime detection reported ${detected.length} finding(s) (drift and detection rules) during the period`,
       counts: { findings: detected.length },
     });
   }
 
-  // Every control the table holds for the framework, with the areas that bring it in.
-  const controls = new Map<string, { title?: string; areas: Set<ControlArea> }>();
+  // Every control the table holds for the framework, with the areas that bring it in and the
+  // evidence its rows say supports it.
+  interface ControlEntry {
+    title?: string;
+    areas: Set<ControlArea>;
+    wants: Set<EvidenceFacet>;
+    supports: Set<string>;
+  }
+  const entry = (title: string | undefined): ControlEntry => ({
+    ...(title ? { title } : {}),
+    areas: new Set(),
+    wants: new Set(),
+    supports: new Set(),
+  });
+  const controls = new Map<string, ControlEntry>();
   for (const area of CONTROL_AREAS)
-    for (const ref of AREA_CONTROLS[area]) {
-      if (ref.framework !== fw) continue;
-      const c = controls.get(ref.control) ?? { ...(ref.title ? { title: ref.title } : {}), areas: new Set() };
+    for (const row of AREA_CONTROLS[area]) {
+      if (row.framework !== fw) continue;
+      const c = controls.get(row.control) ?? entry(row.title);
       c.areas.add(area);
-      controls.set(ref.control, c);
+      for (const f of row.evidence) c.wants.add(f);
+      c.supports.add(row.supports);
+      controls.set(row.control, c);
     }
   for (const [id, title] of Object.entries(TAXONOMY[fw] ?? {}))
-    if (!controls.has(id)) controls.set(id, { title, areas: new Set() });
+    if (!controls.has(id)) controls.set(id, entry(title));
   for (const f of findings)
     for (const ref of f.compliance)
-      if (ref.framework === fw && !controls.has(ref.control))
-        controls.set(ref.control, { ...(ref.title ? { title: ref.title } : {}), areas: new Set() });
+      if (ref.framework === fw && !controls.has(ref.control)) controls.set(ref.control, entry(ref.title));
 
-  const kinds = new Set(evidence.map((e) => e.kind));
+  const present = new Set(evidence.flatMap((e) => e.facets));
   const out: ComplianceEvidenceReport['controls'] = [];
   for (const [control, c] of controls) {
     const against = findings
       .filter((f) => f.compliance.some((r) => r.framework === fw && r.control === control))
       .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.id.localeCompare(b.id));
-    const wanted =
-      c.areas.size > 0 ? new Set([...c.areas].flatMap((a) => EVIDENCE_FOR_AREA[a])) : new Set(kinds);
-    const supporting = evidence.filter((e) => wanted.has(e.kind)).map((e) => e.id);
+    // A taxonomy entry (OWASP, ATLAS) names a risk, not a requirement: any evidence speaks for it.
+    const wants = c.wants.size > 0 ? EVIDENCE_FACETS.filter((f) => c.wants.has(f)) : [...EVIDENCE_FACETS];
+    const supporting = evidence.filter((e) => e.facets.some((f) => wants.includes(f))).map((e) => e.id);
+    const missing = c.wants.size > 0 ? wants.filter((f) => !present.has(f)) : [];
     const serious = against.some((f) => severityRank(f.severity) >= severityRank('medium'));
     out.push({
       control,
       ...(c.title ? { title: c.title } : {}),
       areas: [...c.areas].sort(),
-      status: serious ? 'findings' : supporting.length > 0 ? 'supported' : 'no-evidence',
+      status: serious
+        ? 'findings'
+        : supporting.length === 0
+          ? 'no-evidence'
+          : missing.length > 0
+            ? 'partial'
+            : 'supported',
+      wants: c.wants.size > 0 ? wants : [],
+      missing,
+      supports: [...c.supports],
       findings: against.map((f) => ({
         id: f.id,
         ruleId: f.ruleId,
@@ -300,6 +400,7 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
       controls: out.length,
       findings: out.filter((c) => c.status === 'findings').length,
       supported: out.filter((c) => c.status === 'supported').length,
+      partial: out.filter((c) => c.status === 'partial').length,
       noEvidence: out.filter((c) => c.status === 'no-evidence').length,
     },
   });
@@ -327,27 +428,38 @@ export function renderComplianceMarkdown(r: ComplianceEvidenceReport): string {
     '',
   );
   out.push(
-    `${r.summary.controls} controls: ${r.summary.findings} with findings, ${r.summary.supported} supported by observed behaviour, ${r.summary.noEvidence} without evidence.`,
+    `${r.summary.controls} controls: ${r.summary.findings} with findings, ${r.summary.supported} supported by observed behaviour, ${r.summary.partial} partly supported, ${r.summary.noEvidence} without evidence.`,
     '',
   );
   out.push('## Evidence', '');
   if (r.evidence.length === 0) out.push('No baselines, captures, enforcement or scans were given.', '');
-  for (const e of r.evidence) out.push(`- **${e.id}** (${e.kind}): ${mdCell(e.summary)}`);
+  for (const e of r.evidence)
+    out.push(`- **${e.id}** (${e.kind}: ${e.facets.join(', ')}): ${mdCell(e.summary)}`);
   out.push(
     '',
     '## Controls',
     '',
-    '| control | title | status | findings | evidence |',
-    '| --- | --- | --- | --- | --- |',
+    '| control | title | status | findings | evidence | missing |',
+    '| --- | --- | --- | --- | --- | --- |',
   );
   for (const c of r.controls)
     out.push(
-      `| ${mdCell(c.control)} | ${mdCell(c.title ?? '')} | ${c.status} | ${c.findings.length} | ${mdCell(c.evidence.join(', '))} |`,
+      `| ${mdCell(c.control)} | ${mdCell(c.title ?? '')} | ${c.status} | ${c.findings.length} | ${mdCell(c.evidence.join(', '))} | ${mdCell(c.missing.join(', '))} |`,
     );
-  const withFindings = r.controls.filter((c) => c.findings.length > 0);
-  if (withFindings.length > 0) out.push('', '## Findings by control');
-  for (const c of withFindings) {
+  out.push('', '## Each control');
+  for (const c of r.controls) {
+    if (c.findings.length === 0 && c.supports.length === 0) continue;
     out.push('', `### ${mdCell(c.control)}${c.title ? ` ${mdCell(c.title)}` : ''}`, '');
+    out.push(`Status: ${c.status}.`);
+    for (const s of c.supports) out.push(`Supported by: ${mdCell(s)}`);
+    if (c.wants.length > 0) out.push(`Evidence it wants: ${c.wants.join(', ')}.`);
+    out.push(
+      c.evidence.length > 0
+        ? `Evidence of the period: ${c.evidence.join(', ')}.`
+        : 'No evidence of the period.',
+    );
+    if (c.missing.length > 0) out.push(`Missing: ${c.missing.join(', ')}.`);
+    if (c.findings.length > 0) out.push('', 'Findings:', '');
     for (const f of c.findings)
       out.push(
         `- ${f.severity.toUpperCase()} ${mdCell(f.title)} (${mdCell(f.workload)}): ${mdCell(f.summary)}`,

@@ -25,6 +25,7 @@ export function renderComplianceHtml(report: ComplianceEvidenceReport): string {
       { label: 'controls', value: report.summary.controls },
       { label: 'with findings', value: report.summary.findings },
       { label: 'supported by observed behaviour', value: report.summary.supported },
+      { label: 'partly supported', value: report.summary.partial },
       { label: 'without evidence', value: report.summary.noEvidence },
       {
         label: 'period',
@@ -35,18 +36,20 @@ export function renderComplianceHtml(report: ComplianceEvidenceReport): string {
       {
         title: 'Evidence',
         intro: `What was observed or done during the period (mappings ${report.mappingsVersion}).`,
-        headers: ['id', 'kind', 'what'],
-        rows: report.evidence.map((e) => [e.id, e.kind, e.summary]),
+        headers: ['id', 'kind', 'shows', 'what'],
+        rows: report.evidence.map((e) => [e.id, e.kind, e.facets.join(', '), e.summary]),
       },
       {
         title: 'Controls',
-        headers: ['control', 'title', 'status', 'findings', 'evidence'],
+        headers: ['control', 'title', 'status', 'findings', 'evidence', 'missing', 'supported by'],
         rows: report.controls.map((c) => [
           c.control,
           c.title ?? '',
           c.status,
           c.findings.length,
           c.evidence.join(', '),
+          c.missing.join(', '),
+          c.supports.join(' '),
         ]),
       },
       {
