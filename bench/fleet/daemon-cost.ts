@@ -3,7 +3,8 @@
  * while it watches 50 idle and 50 busy workloads (real cgroups, each with a
  * small real process), learning and checking all of them.
  *
- *   npx tsx bench/fleet/daemon-cost.ts [RUNS=3] [WORKLOADS=50] [MEASURE_SECONDS=20]
+ *   npx tsx bench/fleet/daemon-cost.ts [RUNS=3] [WORKLOADS=50] [MEASURE_SECONDS=20] [BUSY_SLEEP_SECONDS=0.2]
+ *   (ONLY=idle or ONLY=busy runs one kind)
  *
  * Each run starts the daemon (from the workspace sources) on a fresh cgroup
  * root shaped like a kubelet's (systemd driver, besteffort pods), waits until
@@ -15,7 +16,8 @@
  * /usr/share/doc), open a TCP connection to a local listener (the model API
  * or a tool server) and close it, then `sleep 0.2` — per workload and
  * second about 10 execs and exits, 5 connects and 5 accepts, and the
- * file opens of two program starts (the loader's too). The load average
+ * file opens of two program starts (the loader's too). BUSY_SLEEP_SECONDS
+ * sets that sleep: 1 gives each workload one round a second. The load average
  * (1 min) is printed with each run. Prints medians over RUNS. Needs root.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -30,6 +32,8 @@ import { fmt, median, table } from '../capture/common.js';
 const runs = Number(process.argv[2] ?? 3);
 const workloads = Number(process.argv[3] ?? 50);
 const measureSec = Number(process.argv[4] ?? 20);
+const busySleep = Number(process.argv[5] ?? 0.2);
+const only = process.env['ONLY'];
 const WARMUP_SEC = 5;
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(REPO, 'packages/cli/test/fixtures/cli-main.ts');
@@ -57,7 +61,7 @@ function mount(): string {
 const IDLE = 'exec sleep 3600';
 // bash for /dev/tcp; PORT is the local listener's.
 const busy = (port: number) =>
-  `while :; do cat /usr/share/doc/bash/copyright > /dev/null; exec 3<>/dev/tcp/127.0.0.1/${port}; exec 3>&-; sleep 0.2; done`;
+  `while :; do cat /usr/share/doc/bash/copyright > /dev/null; exec 3<>/dev/tcp/127.0.0.1/${port}; exec 3>&-; sleep ${busySleep}; done`;
 
 interface Sample {
   load: string;
@@ -208,7 +212,7 @@ await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
 const port = (listener.address() as { port: number }).port;
 
 const rows: string[][] = [];
-for (const kind of ['idle', 'busy'] as const) {
+for (const kind of (['idle', 'busy'] as const).filter((k) => only === undefined || only === k)) {
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
     const s = await runOnce(kind, port);
@@ -218,7 +222,7 @@ for (const kind of ['idle', 'busy'] as const) {
     );
   }
   rows.push([
-    `${workloads} ${kind}`,
+    `${workloads} ${kind}${kind === 'busy' ? ` (sleep ${busySleep} s)` : ''}`,
     fmt(median(samples.map((s) => s.events)), 0),
     fmt(median(samples.map((s) => s.cpuPct)), 1),
     fmt(median(samples.map((s) => s.rssMiB)), 0),
