@@ -220,6 +220,24 @@ export function parsePgSchema(sql: string, file: string): PgSchemaDeclaration {
       if (start < 0) fail('GRANT or REVOKE');
     } else if (head !== 'grant' && head !== 'revoke') continue;
     const verb = words[start]!;
+    // A comma-separated list of names from token `at`; a role list may write GROUP before a name.
+    const list = (at: number, what: string, group: boolean): { names: string[]; next: number } => {
+      const names: string[] = [];
+      let k = at;
+      for (;;) {
+        if (group && words[k] === 'group') k++;
+        const n = name(k) ?? fail(what);
+        names.push(n.name);
+        k = n.next;
+        if (words[k] !== ',') return { names, next: k };
+        k++;
+      }
+    };
+    // TO (GRANT) or FROM (REVOKE) at token `at`, then the roles.
+    const recipients = (at: number): { names: string[]; next: number } => {
+      if (words[at] !== (verb === 'grant' ? 'to' : 'from')) fail(verb === 'grant' ? 'TO' : 'FROM');
+      return list(at + 1, 'a role name', true);
+    };
     let i = start + 1;
     if (verb === 'revoke' && words[i] === 'grant' && words[i + 1] === 'option') i += 3;
     // Privileges up to ON.
@@ -235,29 +253,12 @@ export function parsePgSchema(sql: string, file: string): PgSchemaDeclaration {
     if (words[i] !== 'on') {
       // GRANT role TO role: a membership, not a privilege on an object.
       if (isDefault) continue;
-      let j = start + 1;
+      const j = start + 1;
       // REVOKE ADMIN | INHERIT | SET OPTION FOR role FROM member
       if (verb === 'revoke' && words[j + 1] === 'option' && words[j + 2] === 'for') continue;
-      const granted: string[] = [];
-      for (;;) {
-        const n = name(j) ?? fail('a role name');
-        granted.push(n.name);
-        j = n.next;
-        if (words[j] !== ',') break;
-        j++;
-      }
-      if (words[j] !== (verb === 'grant' ? 'to' : 'from')) fail(verb === 'grant' ? 'TO' : 'FROM');
-      j++;
-      const members: string[] = [];
-      for (;;) {
-        if (words[j] === 'group') j++;
-        const n = name(j) ?? fail('a role name');
-        members.push(n.name);
-        j = n.next;
-        if (words[j] !== ',') break;
-        j++;
-      }
-      for (const role of granted)
+      const granted = list(j, 'a role name', false);
+      const members = recipients(granted.next).names;
+      for (const role of granted.names)
         for (const member of members) {
           const has = memberships.some((m) => m.role === role && m.member === member);
           if (verb === 'grant' && !has) memberships.push({ role, member, line: s.line });
@@ -268,26 +269,9 @@ export function parsePgSchema(sql: string, file: string): PgSchemaDeclaration {
     }
     i++;
     if (!isDefault && words[i] === 'schema') {
-      i++;
-      const schemas: string[] = [];
-      for (;;) {
-        const n = name(i) ?? fail('a schema name');
-        schemas.push(n.name);
-        i = n.next;
-        if (words[i] !== ',') break;
-        i++;
-      }
-      if (words[i] !== (verb === 'grant' ? 'to' : 'from')) fail(verb === 'grant' ? 'TO' : 'FROM');
-      i++;
-      const roles: string[] = [];
-      for (;;) {
-        if (words[i] === 'group') i++;
-        const n = name(i) ?? fail('a role name');
-        roles.push(n.name);
-        i = n.next;
-        if (words[i] !== ',') break;
-        i++;
-      }
+      const schemaList = list(i + 1, 'a schema name', false);
+      const schemas = schemaList.names;
+      const roles = recipients(schemaList.next).names;
       const privs = privileges.includes('ALL') ? ['USAGE', 'CREATE'] : privileges;
       for (const p of privs) if (p !== 'USAGE' && p !== 'CREATE') fail(`a schema privilege (not ${p})`);
       for (const role of roles)
@@ -344,25 +328,11 @@ export function parsePgSchema(sql: string, file: string): PgSchemaDeclaration {
         ].includes(words[i] ?? '')
       )
         continue;
-      for (;;) {
-        const n = name(i) ?? fail('a table name');
-        targets.push(qualify(n.name, searchSchema));
-        i = n.next;
-        if (words[i] !== ',') break;
-        i++;
-      }
+      const named = list(i, 'a table name', false);
+      for (const t of named.names) targets.push(qualify(t, searchSchema));
+      i = named.next;
     }
-    if (words[i] !== (verb === 'grant' ? 'to' : 'from')) fail(verb === 'grant' ? 'TO' : 'FROM');
-    i++;
-    const grantees: string[] = [];
-    for (;;) {
-      if (words[i] === 'group') i++;
-      const n = name(i) ?? fail('a role name');
-      grantees.push(n.name);
-      i = n.next;
-      if (words[i] !== ',') break;
-      i++;
-    }
+    const grantees = recipients(i).names;
     for (const p of expanded)
       if (!(PG_TABLE_PRIVILEGES as readonly string[]).includes(p)) fail(`a table privilege (not ${p})`);
     if (isDefault) {

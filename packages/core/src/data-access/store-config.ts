@@ -331,21 +331,18 @@ export function assessStoreSettings(
     }
     case 'postgresql': {
       const method = get('postgres_host_auth_method');
-      const trust =
-        method && String(method.value).trim() === 'trust'
-          ? [{ rule: 'POSTGRES_HOST_AUTH_METHOD=trust', place: method.place }]
-          : [];
+      const trusted = method && String(method.value).trim() === 'trust' ? method : undefined;
+      const trust = trusted ? [{ rule: 'POSTGRES_HOST_AUTH_METHOD=trust', place: trusted.place }] : [];
       return {
-        auth:
-          trust.length > 0
-            ? {
-                state: 'off',
-                reason: `${describe(method!)} is trust: any client connects as any role`,
-                place: method!.place,
-              }
-            : method && present(method.value)
-              ? { state: 'on', reason: `${describe(method)} is ${String(method.value)}`, place: method.place }
-              : unknown('authentication is set in pg_hba.conf; give it to know'),
+        auth: trusted
+          ? {
+              state: 'off',
+              reason: `${describe(trusted)} is trust: any client connects as any role`,
+              place: trusted.place,
+            }
+          : method && present(method.value)
+            ? { state: 'on', reason: `${describe(method)} is ${String(method.value)}`, place: method.place }
+            : unknown('authentication is set in pg_hba.conf; give it to know'),
         tls: flag('ssl', true, '') ?? off('ssl is not set (off by default)'),
         bind: bindOf('listen_addresses'),
         ports: portsOf('port'),
