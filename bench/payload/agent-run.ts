@@ -1,0 +1,205 @@
+/**
+ * Payload capture on the agent run: the lab's agents (examples/lab) doing seeded benign work
+ * against the lab's scripted model, its MCP servers over stdio and PostgreSQL, with capture
+ * off, capture on without payloads, and capture with payloads (`meta`, as
+ * `vigil record --payloads` opens the sensor: the agent's program gets its TLS uprobes first,
+ * socket and stdio payloads up to the default byte cap). This is the figure the payload goal
+ * is stated for ("payload capture on vs off on the agent run"); the per-request worst case is
+ * `capture-overhead.ts`.
+ *
+ *   npx tsx bench/payload/agent-run.ts [ROUNDS=5] [AGENTS=openai-agents,openai-sdk,python]
+ *
+ * The lab's services run in a process of their own (examples/lab/src/serve.ts), outside the
+ * agent's cgroup and outside this process, so the tracer's CPU is this process alone. Each
+ * round prepares one seed per agent and runs it once per mode, modes in a rotating order.
+ * Per mode: wall time and the workload's CPU (its cgroup's cpu.stat, which includes the BPF
+ * programs and uprobe traps it triggers) as ratios to "off" of the same round and seed, the
+ * tracer's CPU per run, and the model and tool calls decoded. Medians over the rounds with a
+ * bootstrap 95 % interval of the median when there are five rounds or more.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { ensureSourceConditions, fmt, median, medianInterval, table } from '../capture/common.js';
+
+ensureSourceConditions();
+const { Sensor, WorkloadCgroup, DEFAULT_PAYLOAD_BYTES } = await import(
+  '../../packages/ebpf-native/src/index.js'
+);
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const rounds = Number(process.argv[2] ?? 5);
+const agents = (process.argv[3] ?? 'openai-agents,openai-sdk,python').split(',');
+const MODES = ['off', 'capture', 'payloads'] as const;
+type Mode = (typeof MODES)[number];
+
+if (process.getuid?.() !== 0) {
+  console.error('agent-run: live capture needs root; nothing measured');
+  process.exit(2);
+}
+
+// --- the lab's services, in their own process ------------------------------------------------
+const serve: ChildProcess = spawn(
+  process.execPath,
+  ['--import', 'tsx', join(root, 'examples', 'lab', 'src', 'serve.ts')],
+  { cwd: join(root, 'examples', 'lab'), stdio: ['pipe', 'pipe', 'inherit'] },
+);
+process.on('exit', () => serve.kill('SIGKILL'));
+const replies = createInterface({ input: serve.stdout! })[Symbol.asyncIterator]();
+async function ask<T>(req: unknown): Promise<T> {
+  if (req !== undefined) serve.stdin!.write(`${JSON.stringify(req)}\n`);
+  const { value, done } = await replies.next();
+  if (done) throw new Error('the lab service stopped');
+  const r = JSON.parse(value as string) as T & { error?: string };
+  if (r.error) throw new Error(`lab: ${r.error}`);
+  return r;
+}
+const ready = await ask<{ ready: boolean; postgresSkipped?: string }>(undefined);
+if (ready.postgresSkipped) console.error(`lab: PostgreSQL skipped (${ready.postgresSkipped}); no RAG step`);
+
+function cgroupCpuUs(dir: string): number {
+  const m = /usage_usec (\d+)/.exec(readFileSync(join(dir, 'cpu.stat'), 'utf8'));
+  return Number(m?.[1] ?? 0);
+}
+
+interface Sample {
+  wallMs: number;
+  workloadCpuMs: number;
+  tracerCpuMs: number;
+  modelCalls: number;
+  toolCalls: number;
+}
+
+function resolveProgram(cmd: string): string {
+  if (cmd.includes('/')) return cmd;
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.stdout.trim() || cmd;
+}
+
+async function once(agent: string, seed: number, mode: Mode): Promise<Sample> {
+  const run = await ask<{ argv: string[]; env: Record<string, string> }>({ prepare: { agent, seed } });
+  const [cmd, ...args] = run.argv as [string, ...string[]];
+  const cg = WorkloadCgroup.create();
+  const sensor =
+    mode === 'off'
+      ? undefined
+      : await Sensor.open({
+          cgroups: [cg.dir],
+          dnsPorts: [53],
+          descendants: true,
+          ...(mode === 'payloads'
+            ? {
+                payloads: 'meta' as const,
+                payloadBytes: DEFAULT_PAYLOAD_BYTES,
+                tlsBinaries: [resolveProgram(cmd)],
+              }
+            : {}),
+        });
+  let modelCalls = 0;
+  let toolCalls = 0;
+  const drain = sensor
+    ? (async () => {
+        for await (const batch of sensor)
+          for (const e of batch) {
+            if (e.kind === 'model.call') modelCalls++;
+            else if (e.kind === 'tool.call') toolCalls++;
+          }
+      })()
+    : Promise.resolve();
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const child = cg.spawn(cmd, args, {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...run.env },
+  });
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  // Children the agent left behind (MCP servers shutting down) are part of the run.
+  for (let waited = 0; cg.populated() && waited < 10_000; waited += 50)
+    await new Promise((r) => setTimeout(r, 50));
+  const workloadCpuMs = cgroupCpuUs(cg.dir) / 1000;
+  if (sensor) await sensor.flush();
+  await new Promise((r) => setImmediate(r));
+  const cpu = process.cpuUsage(cpu0);
+  await sensor?.close();
+  await drain;
+  await cg.remove();
+  await ask({ cleanup: true });
+  if (code !== 0) throw new Error(`${agent} seed ${seed} (${mode}) exited with ${code}`);
+  return {
+    wallMs,
+    workloadCpuMs,
+    tracerCpuMs: sensor ? (cpu.user + cpu.system) / 1000 : 0,
+    modelCalls,
+    toolCalls,
+  };
+}
+
+const load0 = loadavg()[0]!;
+const samples = new Map<string, Sample[]>();
+const ratios = new Map<string, { wall: number[]; cpu: number[] }>();
+for (let round = 0; round < rounds; round++) {
+  for (const agent of agents) {
+    const seed = 4100 + round;
+    const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
+    const got = new Map<Mode, Sample>();
+    for (const mode of order) {
+      const s = await once(agent, seed, mode);
+      got.set(mode, s);
+      const k = `${agent}/${mode}`;
+      samples.set(k, [...(samples.get(k) ?? []), s]);
+    }
+    const off = got.get('off')!;
+    for (const mode of MODES) {
+      const s = got.get(mode)!;
+      const k = `${agent}/${mode}`;
+      const r = ratios.get(k) ?? { wall: [], cpu: [] };
+      r.wall.push(s.wallMs / off.wallMs);
+      r.cpu.push(s.workloadCpuMs / off.workloadCpuMs);
+      ratios.set(k, r);
+    }
+    process.stderr.write(`round ${round + 1}/${rounds} ${agent} done\n`);
+  }
+}
+const load1 = loadavg()[0]!;
+
+const interval = (xs: number[]) => {
+  const [lo, hi] = medianInterval(xs);
+  return Number.isNaN(lo) ? '' : ` [${fmt(lo, 2)}–${fmt(hi, 2)}]`;
+};
+const rows: string[][] = [];
+for (const agent of agents)
+  for (const mode of MODES) {
+    const s = samples.get(`${agent}/${mode}`)!;
+    const r = ratios.get(`${agent}/${mode}`)!;
+    rows.push([
+      `${agent}, ${mode}`,
+      fmt(median(s.map((x) => x.wallMs)) / 1000, 2),
+      `${fmt(median(r.wall), 3)}${mode === 'off' ? '' : interval(r.wall)}`,
+      `${fmt(median(r.cpu), 3)}${mode === 'off' ? '' : interval(r.cpu)}`,
+      mode === 'off' ? '-' : fmt(median(s.map((x) => x.tracerCpuMs))),
+      mode === 'payloads'
+        ? `${fmt(median(s.map((x) => x.modelCalls)))} / ${fmt(median(s.map((x) => x.toolCalls)))}`
+        : '-',
+    ]);
+  }
+console.log(
+  `agent runs, ${rounds} rounds, seeds 4100–${4100 + rounds - 1}, load average ${fmt(load0, 1)} → ${fmt(load1, 1)}`,
+);
+console.log(
+  table(
+    [
+      'agent, mode',
+      'wall s (median)',
+      'wall ×off',
+      'workload CPU ×off',
+      'tracer CPU ms/run',
+      'model / tool calls',
+    ],
+    rows,
+  ),
+);
+serve.stdin!.end();
