@@ -4,18 +4,27 @@
  * For each agent: K benign runs under `vigil record` (real eBPF), `vigil learn` on them (a real core
  * baseline), then M fresh benign runs on held-out seeds and every attack that applies to the agent,
  * each recorded and checked with `vigil check --baseline`. Prints, per attack, the detection rate
- * (a finding or incident at high or above) and the median time from the first malicious syscall to
- * the event that raised the finding; for benign runs, high/critical and medium findings per 100 runs,
- * and every such finding with its run.
+ * (a finding or incident at high or above); for benign runs, high/critical and medium findings per
+ * 100 runs, and every such finding with its run.
+ *
+ * Time to finding, live: each attack is run a second time (same seed) under live capture checked as
+ * it happens — what `vigil enforce --respond` runs: the sensor, the pipeline with DNS and process-tree
+ * enrichment, `vigil check`'s detector (drift reported as it first appears, every built-in pack)
+ * against the same baseline, and a `LiveResponse` whose callback stamps each finding and incident
+ * with the wall clock as it arrives. The figure is that stamp for the first finding or incident at
+ * high or above, minus the kernel timestamp of the attack's first malicious syscall (its file, peer
+ * or program, or an event of that finding's evidence when one comes earlier), both wall-clock
+ * nanoseconds. `--no-live` leaves the second run out.
  *
  * Run (root, BPF): scripts/ts bench/scorecard/scorecard.ts [--agents a,b] [--learn K] [--benign M]
- *                   [--benign-seed S] [--attacks a,b] [--json FILE] [--keep DIR]
+ *                   [--benign-seed S] [--attacks a,b] [--no-live] [--json FILE] [--keep DIR]
  * Seeds: learning 101…, held-out benign 501… (--benign-seed), attacks 901… (never the learning seeds).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { PreparedRun } from '../../examples/lab/src/lab.js';
 import { Lab } from '../../examples/lab/src/lab.js';
 import {
   AGENTS,
@@ -32,8 +41,18 @@ import {
   recordRun,
   vigilUnavailable,
 } from '../../examples/lab/src/vigil.js';
-import { readCapture, type VigilEvent } from '../../packages/core/src/index.js';
-import { capturePrivileges } from '../../packages/ebpf-native/src/index.js';
+import {
+  DnsEnricher,
+  LiveResponse,
+  ProcessTreeEnricher,
+  Responder,
+  readBaselines,
+  readCapture,
+  Vigil,
+  type VigilEvent,
+} from '../../packages/core/src/index.js';
+import { capturePrivileges, Sensor, WorkloadCgroup } from '../../packages/ebpf-native/src/index.js';
+import { builtinPacks, rulesCheckDetector } from '../../packages/rules/src/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,8 +63,10 @@ const { values } = parseArgs({
     'benign-seed': { type: 'string', default: '501' },
     json: { type: 'string' },
     keep: { type: 'string' },
+    'no-live': { type: 'boolean', default: false },
   },
 });
+const LIVE = values['no-live'] !== true;
 const agents = (values.agents?.split(',') ?? [...AGENTS]) as AgentName[];
 const attacks = (values.attacks?.split(',') ?? [...ATTACKS]) as AttackName[];
 const K = Number(values.learn);
@@ -79,6 +100,70 @@ function firstMalicious(events: readonly VigilEvent[], plan: AttackPlan): number
     if (hit && (first === undefined || e.ts < first)) first = e.ts;
   }
   return first;
+}
+
+/**
+ * One prepared run under live capture, checked as it happens against the baseline file (see the
+ * header). Returns the milliseconds from the first malicious syscall to the first finding or
+ * incident at high or above, or undefined when either never came.
+ */
+async function liveTimeToFinding(run: PreparedRun, baselinePath: string): Promise<number | undefined> {
+  const baselines = await readBaselines(baselinePath);
+  // The workload `vigil record --name lab-AGENT` records: cgroup vigil-lab-AGENT/run-….
+  const cg = WorkloadCgroup.create({
+    parent: `vigil-lab-${run.agent}`,
+    name: `run-live-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+  });
+  let firstBad: number | undefined;
+  let firstHigh: number | undefined;
+  try {
+    const sensor = await Sensor.open({ dnsPorts: [53], descendants: true, cgroups: [cg.dir] });
+    const detector = rulesCheckDetector({ packs: builtinPacks(), baselines, drift: { report: 'first' } });
+    const markers = {
+      name: 'attack-markers',
+      onBatch(batch: readonly VigilEvent[]) {
+        const t = firstMalicious(batch, run.attack!);
+        if (t !== undefined && (firstBad === undefined || t < firstBad)) firstBad = t;
+      },
+    };
+    const vigil = new Vigil({
+      source: sensor,
+      enrichers: [new DnsEnricher(), new ProcessTreeEnricher()],
+      consumers: [detector.consumer, markers],
+    });
+    const live = new LiveResponse(new Responder({ schemaVersion: 1, dryRun: true, rules: [] }), {
+      onFinding: (f) => {
+        const at = Date.now() * 1e6;
+        if (!atLeast(f.severity, 'high') || firstHigh !== undefined) return;
+        firstHigh = at;
+        // The events that raised it are the attack's too: one may come before the markers.
+        for (const e of f.evidence)
+          if (e.event !== undefined && (firstBad === undefined || e.event.ts < firstBad))
+            firstBad = e.event.ts;
+      },
+    }).attach(vigil);
+    const pipeline = vigil.run();
+    pipeline.catch(() => undefined);
+    const child = cg.spawn(run.argv[0]!, run.argv.slice(1), {
+      stdio: 'ignore',
+      env: { ...process.env, ...run.env },
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', () => resolve());
+    });
+    // What the run's last moments left in the ring buffer arrives within the flush interval.
+    await new Promise((r) => setTimeout(r, 300));
+    await sensor.close();
+    await pipeline;
+    await live.settled();
+  } finally {
+    run.cleanup();
+    await cg.remove();
+  }
+  return firstBad !== undefined && firstHigh !== undefined
+    ? Math.max(0, (firstHigh - firstBad) / 1e6)
+    : undefined;
 }
 
 const median = (xs: number[]) => {
@@ -145,23 +230,20 @@ try {
         const { events } = await readCapture(cap);
         const first = firstMalicious(events, run.attack!);
         const top = high.sort((a, b) => SEV.indexOf(b.severity) - SEV.indexOf(a.severity))[0];
-        const earliest = high.reduce<number | undefined>(
-          (m, f) => (m === undefined || f.ts < m ? f.ts : m),
-          undefined,
-        );
         if (first === undefined)
           throw new Error('the attack did not happen: no malicious syscall in the capture');
+        const latencyMs = LIVE
+          ? await liveTimeToFinding(lab.prepare(agent, 901 + ATTACKS.indexOf(attack), attack), baseline)
+          : undefined;
         attackResults.push({
           agent,
           attack,
           detected: high.length > 0,
           ...(top ? { top: `${top.severity} ${top.ruleId}` } : {}),
-          ...(first !== undefined && earliest !== undefined
-            ? { latencyMs: Math.max(0, (earliest - first) / 1e6) }
-            : {}),
+          ...(latencyMs !== undefined ? { latencyMs } : {}),
         });
         console.log(
-          `  attack ${agent} ${attack}: ${high.length > 0 ? `detected (${top!.severity} ${top!.ruleId})` : 'MISSED'}`,
+          `  attack ${agent} ${attack}: ${high.length > 0 ? `detected (${top!.severity} ${top!.ruleId})` : 'MISSED'}${LIVE ? `; live: ${latencyMs === undefined ? 'no finding at high or above' : `${latencyMs.toFixed(0)} ms to finding`}` : ''}`,
         );
         if (high.length === 0)
           for (const f of findings) console.log(`    ${f.severity} ${f.ruleId} — ${f.summary}`);
@@ -184,7 +266,7 @@ console.log(
 for (const [a, s] of Object.entries(learning)) console.log(`  ${a}: learn said ${s}; then marked stable`);
 console.log('');
 console.log(
-  `${pad('attack', 16)}${pad('detected ≥ high', 17)}${pad('median ms to finding', 22)}agents missed`,
+  `${pad('attack', 16)}${pad('detected ≥ high', 17)}${pad('live: median ms to finding', 28)}agents missed`,
 );
 for (const attack of attacks) {
   const rs = attackResults.filter((r) => r.attack === attack);
@@ -196,7 +278,7 @@ for (const attack of attacks) {
     .map((r) => r.agent)
     .join(', ');
   console.log(
-    `${pad(attack, 16)}${pad(`${hit}/${rs.length} (${Math.round((100 * hit) / rs.length)} %)`, 17)}${pad(lat === undefined ? '—' : lat.toFixed(1), 22)}${missed || '—'}`,
+    `${pad(attack, 16)}${pad(`${hit}/${rs.length} (${Math.round((100 * hit) / rs.length)} %)`, 17)}${pad(lat === undefined ? '—' : `${lat.toFixed(0)} (${rs.filter((r) => r.latencyMs !== undefined).length} runs)`, 28)}${missed || '—'}`,
   );
 }
 const runs = benignResults.length;
