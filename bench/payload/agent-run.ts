@@ -7,11 +7,13 @@
  * is stated for ("payload capture on vs off on the agent run"); the per-request worst case is
  * `capture-overhead.ts`.
  *
- *   npx tsx bench/payload/agent-run.ts [ROUNDS=5] [AGENTS=openai-agents,openai-sdk,python]
+ *   npx tsx bench/payload/agent-run.ts [ROUNDS=5] [AGENTS=openai-agents,openai-sdk,python] [SCHEMES=http,https]
  *
- * The lab's services run in a process of their own (examples/lab/src/serve.ts), outside the
- * agent's cgroup and outside this process, so the tracer's CPU is this process alone. Each
- * round prepares one seed per agent and runs it once per mode, modes in a rotating order.
+ * The lab's services run in a process of their own (examples/lab/src/serve.ts, with `--tls` for
+ * https: the scripted model behind a self-signed certificate the agents trust, so model calls go
+ * through OpenSSL and are read by the TLS uprobes), outside the agent's cgroup and outside this
+ * process, so the tracer's CPU is this process alone. Each round prepares one seed per agent and
+ * scheme and runs it once per mode, modes in a rotating order.
  * Per mode: wall time and the workload's CPU (its cgroup's cpu.stat, which includes the BPF
  * programs and uprobe traps it triggers) as ratios to "off" of the same round and seed, the
  * tracer's CPU per run, and the model and tool calls decoded. Medians over the rounds with a
@@ -33,6 +35,7 @@ const { Sensor, WorkloadCgroup, DEFAULT_PAYLOAD_BYTES } = await import(
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const rounds = Number(process.argv[2] ?? 5);
 const agents = (process.argv[3] ?? 'openai-agents,openai-sdk,python').split(',');
+const schemes = (process.argv[4] ?? 'http,https').split(',') as ('http' | 'https')[];
 const MODES = ['off', 'capture', 'payloads'] as const;
 type Mode = (typeof MODES)[number];
 
@@ -41,24 +44,40 @@ if (process.getuid?.() !== 0) {
   process.exit(2);
 }
 
-// --- the lab's services, in their own process ------------------------------------------------
-const serve: ChildProcess = spawn(
-  process.execPath,
-  ['--import', 'tsx', join(root, 'examples', 'lab', 'src', 'serve.ts')],
-  { cwd: join(root, 'examples', 'lab'), stdio: ['pipe', 'pipe', 'inherit'] },
-);
-process.on('exit', () => serve.kill('SIGKILL'));
-const replies = createInterface({ input: serve.stdout! })[Symbol.asyncIterator]();
-async function ask<T>(req: unknown): Promise<T> {
-  if (req !== undefined) serve.stdin!.write(`${JSON.stringify(req)}\n`);
-  const { value, done } = await replies.next();
-  if (done) throw new Error('the lab service stopped');
-  const r = JSON.parse(value as string) as T & { error?: string };
-  if (r.error) throw new Error(`lab: ${r.error}`);
-  return r;
+// --- the lab's services, in their own process (one per scheme) -------------------------------
+interface LabService {
+  ask<T>(req: unknown): Promise<T>;
+  close(): void;
 }
-const ready = await ask<{ ready: boolean; postgresSkipped?: string }>(undefined);
-if (ready.postgresSkipped) console.error(`lab: PostgreSQL skipped (${ready.postgresSkipped}); no RAG step`);
+async function startLab(scheme: 'http' | 'https'): Promise<LabService> {
+  const serve: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(root, 'examples', 'lab', 'src', 'serve.ts'),
+      ...(scheme === 'https' ? ['--tls'] : []),
+    ],
+    { cwd: join(root, 'examples', 'lab'), stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  process.on('exit', () => serve.kill('SIGKILL'));
+  const replies = createInterface({ input: serve.stdout! })[Symbol.asyncIterator]();
+  const ask = async <T>(req: unknown): Promise<T> => {
+    if (req !== undefined) serve.stdin!.write(`${JSON.stringify(req)}\n`);
+    const { value, done } = await replies.next();
+    if (done) throw new Error('the lab service stopped');
+    const r = JSON.parse(value as string) as T & { error?: string };
+    if (r.error) throw new Error(`lab: ${r.error}`);
+    return r;
+  };
+  const ready = await ask<{ ready: boolean; model: string; postgresSkipped?: string }>(undefined);
+  if (!ready.model.startsWith(`${scheme}:`))
+    throw new Error(`lab: the model is at ${ready.model}, not ${scheme}`);
+  if (ready.postgresSkipped) console.error(`lab: PostgreSQL skipped (${ready.postgresSkipped}); no RAG step`);
+  return { ask, close: () => serve.stdin!.end() };
+}
+const labs = new Map<'http' | 'https', LabService>();
+for (const scheme of schemes) labs.set(scheme, await startLab(scheme));
 
 function cgroupCpuUs(dir: string): number {
   const m = /usage_usec (\d+)/.exec(readFileSync(join(dir, 'cpu.stat'), 'utf8'));
@@ -79,8 +98,8 @@ function resolveProgram(cmd: string): string {
   return r.stdout.trim() || cmd;
 }
 
-async function once(agent: string, seed: number, mode: Mode): Promise<Sample> {
-  const run = await ask<{ argv: string[]; env: Record<string, string> }>({ prepare: { agent, seed } });
+async function once(lab: LabService, agent: string, seed: number, mode: Mode): Promise<Sample> {
+  const run = await lab.ask<{ argv: string[]; env: Record<string, string> }>({ prepare: { agent, seed } });
   const [cmd, ...args] = run.argv as [string, ...string[]];
   const cg = WorkloadCgroup.create();
   const sensor =
@@ -127,7 +146,7 @@ async function once(agent: string, seed: number, mode: Mode): Promise<Sample> {
   await sensor?.close();
   await drain;
   await cg.remove();
-  await ask({ cleanup: true });
+  await lab.ask({ cleanup: true });
   if (code !== 0) throw new Error(`${agent} seed ${seed} (${mode}) exited with ${code}`);
   return {
     wallMs,
@@ -141,27 +160,30 @@ async function once(agent: string, seed: number, mode: Mode): Promise<Sample> {
 const load0 = loadavg()[0]!;
 const samples = new Map<string, Sample[]>();
 const ratios = new Map<string, { wall: number[]; cpu: number[] }>();
+const runs = agents.flatMap((agent) =>
+  schemes.map((scheme) => ({ agent, scheme, key: `${agent} ${scheme}` })),
+);
 for (let round = 0; round < rounds; round++) {
-  for (const agent of agents) {
+  for (const { agent, scheme, key } of runs) {
     const seed = 4100 + round;
     const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
     const got = new Map<Mode, Sample>();
     for (const mode of order) {
-      const s = await once(agent, seed, mode);
+      const s = await once(labs.get(scheme)!, agent, seed, mode);
       got.set(mode, s);
-      const k = `${agent}/${mode}`;
+      const k = `${key}/${mode}`;
       samples.set(k, [...(samples.get(k) ?? []), s]);
     }
     const off = got.get('off')!;
     for (const mode of MODES) {
       const s = got.get(mode)!;
-      const k = `${agent}/${mode}`;
+      const k = `${key}/${mode}`;
       const r = ratios.get(k) ?? { wall: [], cpu: [] };
       r.wall.push(s.wallMs / off.wallMs);
       r.cpu.push(s.workloadCpuMs / off.workloadCpuMs);
       ratios.set(k, r);
     }
-    process.stderr.write(`round ${round + 1}/${rounds} ${agent} done\n`);
+    process.stderr.write(`round ${round + 1}/${rounds} ${key} done\n`);
   }
 }
 const load1 = loadavg()[0]!;
@@ -171,12 +193,12 @@ const interval = (xs: number[]) => {
   return Number.isNaN(lo) ? '' : ` [${fmt(lo, 2)}–${fmt(hi, 2)}]`;
 };
 const rows: string[][] = [];
-for (const agent of agents)
+for (const { key } of runs)
   for (const mode of MODES) {
-    const s = samples.get(`${agent}/${mode}`)!;
-    const r = ratios.get(`${agent}/${mode}`)!;
+    const s = samples.get(`${key}/${mode}`)!;
+    const r = ratios.get(`${key}/${mode}`)!;
     rows.push([
-      `${agent}, ${mode}`,
+      `${key}, ${mode}`,
       fmt(median(s.map((x) => x.wallMs)) / 1000, 2),
       `${fmt(median(r.wall), 3)}${mode === 'off' ? '' : interval(r.wall)}`,
       `${fmt(median(r.cpu), 3)}${mode === 'off' ? '' : interval(r.cpu)}`,
@@ -192,7 +214,7 @@ console.log(
 console.log(
   table(
     [
-      'agent, mode',
+      'agent scheme, mode',
       'wall s (median)',
       'wall ×off',
       'workload CPU ×off',
@@ -202,4 +224,4 @@ console.log(
     rows,
   ),
 );
-serve.stdin!.end();
+for (const l of labs.values()) l.close();

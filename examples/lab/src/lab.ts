@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -40,6 +40,13 @@ export interface PreparedRun {
 export interface LabStartOptions {
   /** Start PostgreSQL for the RAG step (default true); when it cannot start, `postgresSkipped` says why. */
   readonly postgres?: boolean;
+  /**
+   * Serve the scripted model (and the docs service beside it) over HTTPS with a self-signed
+   * certificate made at start (default false): the agents trust it through
+   * `NODE_EXTRA_CA_CERTS` (Node.js) and `SSL_CERT_FILE` (Python's httpx), so their model calls
+   * go through OpenSSL (`SSL_write`/`SSL_read`) as they would to a hosted model.
+   */
+  readonly tls?: boolean;
 }
 
 function listen(server: Server, host: string): Promise<number> {
@@ -65,6 +72,8 @@ export class Lab {
     readonly postgres: LabPostgres | undefined,
     readonly postgresSkipped: string | undefined,
     private readonly counter: { bytes: number; bearers: string[] },
+    /** The model's self-signed certificate when it serves HTTPS (`LabStartOptions.tls`). */
+    readonly caFile?: string,
   ) {}
 
   /** Bytes the drop server has received (exfiltrated data). */
@@ -80,7 +89,22 @@ export class Lab {
   /** Starts the services. */
   static async start(options: LabStartOptions = {}): Promise<Lab> {
     const root = mkdtempSync(join(tmpdir(), 'vigil-lab-'));
-    const model = await startScriptedModel();
+    let caFile: string | undefined;
+    let tls: { key: string; cert: string } | undefined;
+    if (options.tls === true) {
+      const key = join(root, 'model-key.pem');
+      caFile = join(root, 'model-cert.pem');
+      execFileSync(
+        'openssl',
+        [
+          ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', caFile, '-days', '2'],
+          ...['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+        ],
+        { stdio: 'ignore' },
+      );
+      tls = { key: readFileSync(key, 'utf8'), cert: readFileSync(caFile, 'utf8') };
+    }
+    const model = await startScriptedModel(tls ? { tls } : {});
     const counter = { bytes: 0, bearers: [] as string[] };
     const drop = createServer((req, res) => {
       req.on('data', (c: Buffer) => {
@@ -127,6 +151,7 @@ export class Lab {
       pg,
       skipped,
       counter,
+      caFile,
     );
   }
 
@@ -199,7 +224,7 @@ export class Lab {
       agent,
       seed,
       paths: p,
-      docsUrl: `http://127.0.0.1:${this.model.port}`,
+      docsUrl: new URL(this.model.url).origin,
       noRag: this.postgres === undefined,
       ...(plan ? { require: plan.require } : {}),
     });
@@ -239,6 +264,7 @@ export class Lab {
       KUBERNETES_SERVICE_HOST: new URL(this.peers.apiServer).hostname,
       KUBERNETES_SERVICE_PORT: new URL(this.peers.apiServer).port,
       ...(this.postgres ? { LAB_PG_URL: this.postgres.url } : {}),
+      ...(this.caFile ? { NODE_EXTRA_CA_CERTS: this.caFile, SSL_CERT_FILE: this.caFile } : {}),
     };
     return {
       agent,

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -173,10 +174,18 @@ async function body(req: IncomingMessage): Promise<string> {
 
 let sequence = 0;
 
-/** Starts the scripted endpoint on 127.0.0.1 (`port` 0 picks a free one). */
-export async function startScriptedModel(options: { port?: number } = {}): Promise<ScriptedModel> {
+/** Options of {@link startScriptedModel}. */
+export interface ScriptedModelOptions {
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** Serve HTTPS with this PEM key and certificate instead of plain HTTP. */
+  readonly tls?: { readonly key: string; readonly cert: string };
+}
+
+/** Starts the scripted endpoint on 127.0.0.1, over HTTP or (with `tls`) HTTPS. */
+export async function startScriptedModel(options: ScriptedModelOptions = {}): Promise<ScriptedModel> {
   const turns: ScriptedTurn[] = [];
-  const server: Server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     void (async () => {
       try {
         // The internal docs service a benign task may read over HTTP.
@@ -232,14 +241,15 @@ export async function startScriptedModel(options: { port?: number } = {}): Promi
         res.end(JSON.stringify({ error: { message: (err as Error).message } }));
       }
     })();
-  });
+  };
+  const server: Server = options.tls ? createTlsServer(options.tls, handler) : createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/v1`,
     port,
     turns,
     close: () =>

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { Lab, type PreparedRun } from './lab.js';
 import { AGENTS, type AgentName, ATTACKS, type AttackName } from './tasks.js';
 
-// Usage: tsx src/serve.ts
+// Usage: tsx src/serve.ts [--tls]   (--tls: the model over HTTPS, see LabStartOptions.tls)
 // The lab's services (the scripted model, the drop server, the fake API server, PostgreSQL) in a
 // process of their own, for a caller that spawns the agents itself (`vigil demo`). It prints one
 // JSON line when ready, then answers one JSON line per request read on stdin:
@@ -11,7 +11,7 @@ import { AGENTS, type AgentName, ATTACKS, type AttackName } from './tasks.js';
 //   {"cleanup": true}  → {"ok": true}   (undoes what the last prepared attack planted)
 //   {"status": true}   → {"received": BYTES, "apiBearers": N}
 // It stops and removes its workspaces when stdin closes.
-const lab = await Lab.start();
+const lab = await Lab.start({ tls: process.argv.includes('--tls') });
 const reply = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
 reply({
   ready: true,
