@@ -17,10 +17,14 @@
 export const MAX_DEPTH = 32;
 /** Longest string (in bytes) considered for sharing. */
 const SHARE_MAX_BYTES = 128;
-/** Slots in the shared-string table (a power of two). */
-const SHARE_SLOTS = 8192;
-/** Reads that keep a hot value in its slot against a recurring rival (see `#str`). */
-const HOT_HITS_MAX = 3;
+/** Slots in the shared-string table (a power of two); it holds at most half as many values. */
+const SHARE_SLOTS = 1 << 15;
+/** Slots probed before a lookup gives up: bounded work for values whose hashes cluster. */
+const SHARE_PROBES = 8;
+/** A slot's state: seen once (its string is not interned yet), interned, interned and read since the last sweep. */
+const ONCE = 0;
+const KEPT = 1;
+const READ = 2;
 
 /** Raised for bytes that are not a well-formed record; the caller adds file and offset. */
 export class RecordDecodeError extends Error {}
@@ -31,16 +35,38 @@ export class RecordDecoder {
   #view: DataView = new DataView(new ArrayBuffer(0));
   #pos = 0;
   #end = 0;
-  /** Per slot, a value seen at least twice, interned, and its encoded bytes (SHARE_MAX_BYTES a slot). */
-  readonly #hot: (string | undefined)[] = new Array(SHARE_SLOTS);
-  readonly #hotView = new DataView(new ArrayBuffer(SHARE_SLOTS * SHARE_MAX_BYTES));
-  readonly #hotLen = new Int32Array(SHARE_SLOTS).fill(-1);
-  /** Per slot, how often the hot value was read since a one-off last tried to take its place (saturating). */
-  readonly #hotHits = new Uint8Array(SHARE_SLOTS);
-  /** Per slot, the newest value seen once, and its bytes. */
-  readonly #cold: (string | undefined)[] = new Array(SHARE_SLOTS);
-  readonly #coldView = new DataView(new ArrayBuffer(SHARE_SLOTS * SHARE_MAX_BYTES));
-  readonly #coldLen = new Int32Array(SHARE_SLOTS).fill(-1);
+  /**
+   * The shared strings: an open-addressing table keyed by a value's bytes (kept in an arena), so
+   * every value that recurs is one string object, found without decoding or allocating. A value
+   * is interned on its second sighting; when the table fills up, a sweep keeps the values read
+   * since the previous sweep and drops the rest (one-off paths and names never crowd it for long).
+   */
+  readonly #shareMask: number;
+  readonly #shareStr: (string | undefined)[];
+  readonly #shareHash: Int32Array;
+  /** Byte length per slot; -1 for an empty slot. */
+  #shareLen: Int32Array;
+  #shareOff: Int32Array;
+  #shareState: Uint8Array;
+  #shareCount = 0;
+  #arena: Uint8Array;
+  #arenaView: DataView;
+  #arenaEnd = 0;
+
+  /** `shareSlots`: slots of the shared-string table (a power of two; small values exercise its sweeps in tests). */
+  constructor(shareSlots: number = SHARE_SLOTS) {
+    if (!(shareSlots >= 16 && (shareSlots & (shareSlots - 1)) === 0))
+      throw new RangeError(`shareSlots must be a power of two of at least 16, got ${shareSlots}`);
+    this.#shareMask = shareSlots - 1;
+    this.#shareStr = new Array<string | undefined>(shareSlots);
+    this.#shareHash = new Int32Array(shareSlots);
+    this.#shareLen = new Int32Array(shareSlots).fill(-1);
+    this.#shareOff = new Int32Array(shareSlots);
+    this.#shareState = new Uint8Array(shareSlots);
+    // Room for every value the table can hold at the longest shared length.
+    this.#arena = new Uint8Array((shareSlots >>> 1) * SHARE_MAX_BYTES);
+    this.#arenaView = new DataView(this.#arena.buffer);
+  }
 
   /** The last string read at each field slot (see {@link RecordDecoder.field}). */
   #last: (string | undefined)[] = [];
@@ -263,43 +289,106 @@ export class RecordDecoder {
         high |= c;
         h = Math.imul(h ^ c, 0x01000193);
       }
-      const slot = (h ^ (h >>> 15)) & (SHARE_SLOTS - 1);
-      // Two tiers per slot: a value that came back (interned), and the newest one-off. A
-      // one-off only ever replaces the one-off, so values that repeat are not pushed out
-      // by the unique paths and names around them.
-      const hot = slot * SHARE_MAX_BYTES;
-      if (this.#hotLen[slot] === n && sameBytes(view, start, this.#hotView, hot, n)) {
-        if (this.#hotHits[slot]! < HOT_HITS_MAX) this.#hotHits[slot]!++;
-        return this.#hot[slot]!;
-      }
-      const cold = slot * SHARE_MAX_BYTES;
-      if (this.#coldLen[slot] === n && sameBytes(view, start, this.#coldView, cold, n)) {
-        const again = this.#cold[slot]!;
-        // A value that came back takes the hot place only from a hot value that is not read
-        // more often: two recurring values in one slot would otherwise swap places (and pay for
-        // interning) at every turn.
-        if (this.#hotLen[slot]! >= 0 && this.#hotHits[slot]! > 0) {
-          this.#hotHits[slot]!--;
-          return again;
+      h ^= h >>> 15;
+      const mask = this.#shareMask;
+      const lens = this.#shareLen;
+      let slot = h & mask;
+      let free = -1;
+      for (let p = 0; p < SHARE_PROBES; p++) {
+        const len = lens[slot]!;
+        if (len < 0) {
+          free = slot;
+          break;
         }
-        const canonical = internalise(again);
-        this.#hot[slot] = canonical;
-        this.#hotLen[slot] = n;
-        this.#hotHits[slot] = 0;
-        copyBytes(view, start, this.#hotView, hot, n);
-        this.#cold[slot] = undefined;
-        this.#coldLen[slot] = -1;
-        return canonical;
+        if (
+          len === n &&
+          this.#shareHash[slot] === h &&
+          sameBytes(view, start, this.#arenaView, this.#shareOff[slot]!, n)
+        ) {
+          const state = this.#shareState[slot]!;
+          if (state === READ) return this.#shareStr[slot]!;
+          this.#shareState[slot] = READ;
+          if (state === KEPT) return this.#shareStr[slot]!;
+          // Seen again: worth the engine's canonical copy (=== against literals is then a pointer compare).
+          const canonical = internalise(this.#shareStr[slot]!);
+          this.#shareStr[slot] = canonical;
+          return canonical;
+        }
+        slot = (slot + 1) & mask;
       }
       const s =
         (high & 0x80808080) === 0 ? bytes.toString('latin1', start, end) : bytes.toString('utf8', start, end);
-      this.#cold[slot] = s;
-      this.#coldLen[slot] = n;
-      copyBytes(view, start, this.#coldView, cold, n);
+      if (free < 0) return s; // a crowded run of slots: not shared
+      if (this.#shareCount * 2 >= mask) {
+        this.#sweep();
+        free = this.#freeSlot(h);
+        if (free < 0) return s;
+      }
+      this.#place(free, s, h, ONCE, view, start, n);
       return s;
     }
     // Flat strings from one native call: building them piecewise leaves rope strings that every later hash or compare must flatten.
     return bytes.toString('utf8', start, start + n);
+  }
+
+  #place(slot: number, s: string, h: number, state: number, from: DataView, at: number, n: number): void {
+    const off = this.#arenaEnd;
+    copyBytes(from, at, this.#arenaView, off, n);
+    this.#arenaEnd = off + n;
+    this.#shareStr[slot] = s;
+    this.#shareHash[slot] = h;
+    this.#shareLen[slot] = n;
+    this.#shareOff[slot] = off;
+    this.#shareState[slot] = state;
+    this.#shareCount++;
+  }
+
+  /** The first empty slot on `h`'s probe run, or -1. */
+  #freeSlot(h: number): number {
+    const mask = this.#shareMask;
+    let slot = h & mask;
+    for (let p = 0; p < SHARE_PROBES; p++) {
+      if (this.#shareLen[slot]! < 0) return slot;
+      slot = (slot + 1) & mask;
+    }
+    return -1;
+  }
+
+  /**
+   * Makes room: keeps the values read since the previous sweep (at most a quarter of the slots,
+   * else none), drops the rest, and compacts the arena.
+   */
+  #sweep(): void {
+    const strs = this.#shareStr;
+    const lens = this.#shareLen;
+    const offs = this.#shareOff;
+    const states = this.#shareState;
+    const hashes = this.#shareHash;
+    const slots = this.#shareMask + 1;
+    let kept = 0;
+    for (let i = 0; i < slots; i++) if (lens[i]! >= 0 && states[i] === READ) kept++;
+    const keep = kept * 4 <= slots;
+    const oldView = this.#arenaView;
+    const oldStrs = strs.slice();
+    const oldLens = lens;
+    const oldOffs = offs;
+    const oldStates = states;
+    const oldHashes = hashes.slice();
+    this.#shareLen = new Int32Array(slots).fill(-1);
+    this.#shareOff = new Int32Array(slots);
+    this.#shareState = new Uint8Array(slots);
+    strs.fill(undefined);
+    this.#shareCount = 0;
+    this.#arena = new Uint8Array(this.#arena.length);
+    this.#arenaView = new DataView(this.#arena.buffer);
+    this.#arenaEnd = 0;
+    if (!keep) return;
+    for (let i = 0; i < slots; i++) {
+      if (oldLens[i]! < 0 || oldStates[i] !== READ) continue;
+      const h = oldHashes[i]!;
+      const slot = this.#freeSlot(h);
+      if (slot >= 0) this.#place(slot, oldStrs[i]!, h, KEPT, oldView, oldOffs[i]!, oldLens[i]!);
+    }
   }
 
   #need(n: number): void {

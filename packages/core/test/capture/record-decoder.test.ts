@@ -16,6 +16,15 @@ function decodeAll(bytes: Uint8Array, field?: number): unknown[] {
   return out;
 }
 
+/** Binary values as plain byte arrays (this decoder returns Buffers, the reference Uint8Arrays). */
+function plain(v: unknown): unknown {
+  if (v instanceof Uint8Array) return [...v];
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
 /** Values the capture format can carry: what the reference msgpack decoder returns for them is the contract. */
 const value = fc.letrec((tie) => ({
   v: fc.oneof(
@@ -113,5 +122,42 @@ describe('RecordDecoder', () => {
     const got = decodeAll(bytes) as string[];
     expect(got.length).toBe(50_000);
     expect(got[49_999]).toBe(`/tmp/tmp${(49_999).toString(36)}/out.json`);
+  });
+  it('property: with a small shared-string table that fills, sweeps and refills, one decoder reused over many records still gives exactly what the reference decoder gives', () => {
+    // 16 slots hold at most 8 values: recurring and one-off strings keep the table sweeping.
+    const d = new RecordDecoder(16);
+    d.fieldSlots(2);
+    const pool = fc.constantFrom(
+      '/usr/bin/python3',
+      '/usr/share/doc/git/README',
+      'python3',
+      'sh',
+      'é/ü',
+      '',
+      'a'.repeat(128),
+      'b'.repeat(129),
+      '/tmp/x',
+    );
+    const str = fc.oneof(pool, pool, fc.stringMatching(/^[a-c/]{0,12}$/), fc.string({ maxLength: 20 }));
+    const record = fc.array(fc.oneof(str, str, str, value), { minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 20 }), fc.nat(2), (records, slot) => {
+        for (const r of records) {
+          const bytes = enc.encode(r);
+          const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          d.reset(buf);
+          const n = d.arrayHeader();
+          const got = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? d.value() : d.field(slot)));
+          expect(d.more).toBe(false);
+          expect(plain(got)).toEqual(plain(ref.decode(bytes)));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a shared-string table size that is not a power of two of at least 16', () => {
+    expect(() => new RecordDecoder(8)).toThrow(RangeError);
+    expect(() => new RecordDecoder(100)).toThrow(RangeError);
   });
 });

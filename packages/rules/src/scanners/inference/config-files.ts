@@ -1,5 +1,6 @@
 import { VigilError } from '@vigil/core';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
+import { yamlModule } from '../../internal/yaml-module.js';
 import type {
   InferenceIssue,
   InferenceIssueKind,
@@ -82,6 +83,7 @@ function yamlMap(text: string, file: string, what: string): YamlMap {
         location: { file },
       },
     );
+  const { isMap, isScalar, isSeq, LineCounter, parseDocument } = yamlModule();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const err = doc.errors[0];
