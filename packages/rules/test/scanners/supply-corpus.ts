@@ -260,7 +260,7 @@ spec:
     requirements: put(
       root,
       'good/py/requirements.txt',
-      'torch==2.5.1\nlangchain-core==0.3.15\ntransformers>=4.0\n',
+      'torch==2.11.0\nlangchain-core==1.3.3\ntransformers>=4.0\n',
     ),
     packageLock: put(root, 'good/js/package-lock.json', {
       name: 'app',
