@@ -263,7 +263,7 @@ describe('the shipped advisory set', () => {
         byEco.set(f.package.ecosystem, s);
       }
     expect(byEco.get('PyPI')?.size).toBeGreaterThanOrEqual(400);
-    expect(byEco.get('npm')?.size).toBeGreaterThanOrEqual(4);
+    expect(byEco.get('npm')?.size).toBeGreaterThanOrEqual(5);
     const names = new Set(
       shippedAdvisories().advisories.flatMap((a) => a.affected.map((f) => f.package.name)),
     );
@@ -287,6 +287,7 @@ describe('the shipped advisory set', () => {
       'langgraph',
       '@modelcontextprotocol/sdk',
       '@langchain/community',
+      '@langchain/core',
     ])
       expect(names, n).toContain(n);
   });
@@ -445,6 +446,8 @@ describe('the advisory scanner', () => {
         '': { name: 'agent' },
         [`node_modules/${sdk}`]: { version: '1.20.0' },
         [`node_modules/${community}`]: { version: '1.1.13' },
+        'node_modules/langchain': { version: '1.2.2' },
+        'node_modules/@langchain/core': { version: '0.3.80' },
         'node_modules/zod': { version: '3.23.8' },
       },
     });
@@ -494,11 +497,13 @@ describe('the advisory scanner', () => {
         .map((x) => x.summary.split(':')[0])
         .sort();
     // 1.20.0: DNS rebinding (<1.24.0), shared transport reuse (1.10.0 to <1.26.0), ReDoS (<=1.25.1).
+    // langchain 1.2.2 is before the serialization fix (1.2.3); @langchain/core 0.3.80 is that fix on 0.3.
     expect(of(lock)).toEqual([
       '@langchain/community 1.1.13 is affected by GHSA-gf3v-fwqg-4vh7 (CVE-2026-26019)',
       '@modelcontextprotocol/sdk 1.20.0 is affected by GHSA-345p-7cg4-v4c7 (CVE-2026-25536)',
       '@modelcontextprotocol/sdk 1.20.0 is affected by GHSA-8r9q-7v3j-jr4g (CVE-2026-0621)',
       '@modelcontextprotocol/sdk 1.20.0 is affected by GHSA-w48q-cv73-mx4w (CVE-2025-66414)',
+      'langchain 1.2.2 is affected by GHSA-r399-636x-v7f6 (CVE-2025-68665)',
     ]);
     // 1.25.1 is the ReDoS advisory's last affected version and still before the reuse fix;
     // @langchain/community 1.1.14 is its fixed version.
@@ -512,7 +517,7 @@ describe('the advisory scanner', () => {
     ]);
     for (const f of result.findings) {
       expect(severityRank(f.severity)).toBeGreaterThanOrEqual(severityRank('medium'));
-      expect(f.evidence.some((e) => e.description.startsWith('pkg:npm/%40'))).toBe(true);
+      expect(f.evidence.some((e) => e.description.startsWith('pkg:npm/'))).toBe(true);
     }
     expect(result.findings.filter((f) => f.summary.includes('GHSA-w48q'))[0]?.severity).toBe('high');
   });
@@ -538,6 +543,15 @@ describe('the advisory scanner', () => {
     expect(ids(sdk, '1.26.0-rc.1')).toEqual(['GHSA-345p-7cg4-v4c7']);
     expect(ids(sdk, '1.26.0')).toEqual([]);
     expect(ids('@langchain/community', '1.1.14-dev.0')).toEqual(['GHSA-gf3v-fwqg-4vh7']);
+    // GHSA-r399: two ranges per package, 0 to 0.3.80 and 1.0.0 to 1.1.8 for @langchain/core.
+    expect(ids('@langchain/core', '0.3.79')).toEqual(['GHSA-r399-636x-v7f6']);
+    expect(ids('@langchain/core', '0.3.80')).toEqual([]);
+    expect(ids('@langchain/core', '1.0.0-rc.1')).toEqual([]);
+    expect(ids('@langchain/core', '1.0.0')).toEqual(['GHSA-r399-636x-v7f6']);
+    expect(ids('@langchain/core', '1.1.8-beta.0')).toEqual(['GHSA-r399-636x-v7f6']);
+    expect(ids('@langchain/core', '1.1.8')).toEqual([]);
+    expect(ids('langchain', '0.3.36')).toEqual(['GHSA-r399-636x-v7f6']);
+    expect(ids('langchain', '0.3.37')).toEqual([]);
     expect(ids('@langchain/community', '1.1.14')).toEqual([]);
     // npm names are exact: another scope or the PyPI ecosystem does not match.
     expect(index.match('npm', '@modelcontextprotocol/server-memory', '0.1.0')).toEqual([]);

@@ -268,8 +268,8 @@ spec:
       lockfileVersion: 3,
       requires: true,
       packages: {
-        '': { name: 'app', version: '1.0.0', dependencies: { langchain: '0.3.0' } },
-        'node_modules/langchain': { version: '0.3.0' },
+        '': { name: 'app', version: '1.0.0', dependencies: { langchain: '0.3.37' } },
+        'node_modules/langchain': { version: '0.3.37' },
       },
     }),
     vllmConfig: put(
