@@ -153,22 +153,62 @@ describe('the shipped advisory set', () => {
 
   it('matches the versions each advisory names, and not the fixed ones', () => {
     const index = new AdvisoryIndex(shippedAdvisories().advisories);
-    expect(index.match('pypi', 'torch', '1.12.0').map((m) => m.advisory.id)).toEqual(['PYSEC-2022-43015']);
-    expect(index.match('pypi', 'torch', '1.13.1')).toEqual([]);
     const at = (name: string, v: string) => index.match('pypi', name, v).map((m) => m.advisory.id);
+    // PYSEC-2022-43015: torch introduced 0, fixed 1.13.1.
+    expect(at('torch', '1.12.0')).toContain('PYSEC-2022-43015');
+    expect(at('torch', '1.13.1')).not.toContain('PYSEC-2022-43015');
+    // The newest torch bound in the set is PYSEC-2026-139's last_affected 2.10.0.
+    expect(at('torch', '2.10.0')).toEqual(['PYSEC-2026-139']);
+    expect(at('torch', '2.11.0')).toEqual([]);
     expect(at('LangChain', '0.0.131')).toEqual(
       expect.arrayContaining(['GHSA-fprp-p869-w6q2', 'PYSEC-2024-43']),
     );
     expect(at('langchain', '0.0.132')).not.toContain('GHSA-fprp-p869-w6q2');
     expect(at('langchain', '0.0.132')).toContain('PYSEC-2024-43');
-    expect(at('langchain', '0.1.11')).toEqual([]);
-    expect(at('langchain_core', '0.1.10')).toEqual(['PYSEC-2024-45']);
-    expect(at('Llama_Index', '0.7.13').sort()).toEqual(['PYSEC-2023-148', 'PYSEC-2024-12']);
-    expect(index.match('pypi', 'transformers', '4.37.2')[0]?.severity).toBe('low');
+    expect(at('langchain', '0.1.11')).not.toContain('PYSEC-2024-43');
+    expect(at('langchain_core', '0.1.10')).toContain('PYSEC-2024-45');
+    expect(at('langchain-core', '0.1.11')).not.toContain('PYSEC-2024-45');
+    expect(at('Llama_Index', '0.7.13')).toEqual(expect.arrayContaining(['PYSEC-2023-148', 'PYSEC-2024-12']));
+    expect(
+      index.match('pypi', 'transformers', '4.37.2').find((m) => m.advisory.id === 'GHSA-37q5-v5qm-c9v8')
+        ?.severity,
+    ).toBe('low');
     expect(
       index.match('pypi', 'llama-index', '0.7.0').find((m) => m.advisory.id === 'PYSEC-2023-148')?.severity,
     ).toBe('critical');
+    // The 2025-2026 advisories for serving, model loading and the MCP SDK.
+    expect(at('vllm', '0.10.0')).toContain('GHSA-wr9h-g72x-mwhm');
+    expect(at('vllm', '0.11.0')).not.toContain('GHSA-wr9h-g72x-mwhm');
+    expect(at('keras', '3.10.0')).toContain('GHSA-36fq-jgmw-4r9c');
+    expect(at('keras', '3.11.0')).not.toContain('GHSA-36fq-jgmw-4r9c');
+    expect(at('mcp', '1.22.0')).toContain('GHSA-9h52-p55h-vw2f');
+    expect(at('mcp', '1.23.0')).not.toContain('GHSA-9h52-p55h-vw2f');
     expect(index.match('npm', 'torch', '1.12.0')).toEqual([]);
+  });
+
+  it('keeps a GHSA over its PYSEC twin and leaves out ranges whose bounds are no version', () => {
+    const set = shippedAdvisories().advisories;
+    const ids = new Set(set.map((a) => a.id));
+    for (const a of set)
+      for (const alias of a.aliases ?? [])
+        if (ids.has(alias))
+          // Both in the set only when they name different packages (one CVE in langchain and langchain-core).
+          expect(
+            set
+              .find((b) => b.id === alias)!
+              .affected.some((f) => a.affected.some((g) => g.package.name === f.package.name)),
+            `${a.id} and ${alias}`,
+          ).toBe(false);
+    // pypa/advisory-database's PYSEC-2025-189 (torch) closes at "2.6.0-cu124", which PEP 440 cannot order.
+    expect(ids.has('PYSEC-2025-189')).toBe(false);
+    for (const a of set)
+      for (const f of a.affected)
+        for (const r of f.ranges ?? [])
+          if (r.type !== 'GIT')
+            expect(
+              inOsvRange(f.package.ecosystem === 'npm' ? 'npm' : 'pypi', '1.0.0', r.events),
+              a.id,
+            ).not.toBe(undefined);
   });
 
   it('every entry names the file it was read from, and the ranges it carries decide: a bound that is affected matches, a fixed version does not', () => {
@@ -181,7 +221,13 @@ describe('the shipped advisory set', () => {
       expect(src, a.id).toBeDefined();
       expect(src!.commit, a.id).toMatch(/^[0-9a-f]{40}$/);
       expect(src!.path, a.id).toContain(a.id);
-      expect(['github/advisory-database', 'pypa/advisory-database']).toContain(src!.repository);
+      // The two databases, or the mirror and fork of them the newer entries were read from.
+      expect([
+        'github/advisory-database',
+        'scm-repo-mirror/github_advisory-database',
+        'pypa/advisory-database',
+        'westonsteimel/advisory-database-pypa',
+      ]).toContain(src!.repository);
       for (const aff of a.affected) {
         const eco = aff.package.ecosystem === 'npm' ? 'npm' : 'pypi';
         const ranges = (aff.ranges ?? []).filter((r) => r.type !== 'GIT');
@@ -216,7 +262,8 @@ describe('the shipped advisory set', () => {
         s.add(a.id);
         byEco.set(f.package.ecosystem, s);
       }
-    expect(byEco.get('PyPI')?.size).toBeGreaterThanOrEqual(40);
+    expect(byEco.get('PyPI')?.size).toBeGreaterThanOrEqual(400);
+    expect(byEco.get('npm')?.size).toBeGreaterThanOrEqual(5);
     const names = new Set(
       shippedAdvisories().advisories.flatMap((a) => a.affected.map((f) => f.package.name)),
     );
@@ -229,6 +276,18 @@ describe('the shipped advisory set', () => {
       'torch',
       'mlflow',
       'gradio',
+      'vllm',
+      'keras',
+      'bentoml',
+      'ray',
+      'mcp',
+      'fastmcp',
+      'llama-index-core',
+      'langchain-community',
+      'langgraph',
+      '@modelcontextprotocol/sdk',
+      '@langchain/community',
+      '@langchain/core',
     ])
       expect(names, n).toContain(n);
   });
@@ -243,14 +302,14 @@ describe('the shipped advisory set', () => {
   });
 });
 
-const observedUse = (paths: string[], events = 500): ObservedUseDocument =>
+const observedUse = (paths: string[], events = 500, workload = 'host:python3'): ObservedUseDocument =>
   ({
     schemaVersion: 1,
     kind: 'ObservedUse',
     events,
-    workloads: ['host:python3'],
+    workloads: [workload],
     uses: paths.map((path) => ({
-      subject: 'workload:host:python3',
+      subject: `workload:${workload}`,
       action: 'read',
       target: { domain: 'file', path },
       count: 1,
@@ -268,13 +327,23 @@ describe('the advisory scanner', () => {
     for (const f of files) {
       const mine = result.findings.filter((x) => x.evidence[0]?.uri === f);
       expect(mine.length, f).toBeGreaterThan(0);
-      for (const x of mine) expect(severityRank(x.severity)).toBeGreaterThanOrEqual(severityRank('medium'));
+      expect(
+        mine.some((x) => severityRank(x.severity) >= severityRank('medium')),
+        f,
+      ).toBe(true);
     }
     const req = result.findings.filter((x) => x.evidence[0]?.uri === corpus.bad.requirements);
-    expect(req.map((x) => [x.evidence[0]?.line, x.summary.split(':')[0]]).sort()).toEqual([
-      [1, 'torch 1.12.0 is affected by PYSEC-2022-43015 (CVE-2022-45907)'],
-      [2, 'langchain-core 0.1.10 is affected by PYSEC-2024-45 (CVE-2024-28088)'],
-    ]);
+    // torch 1.12.0 (line 1) is in 18 of the set's torch ranges, langchain-core 0.1.10 (line 2) in 8;
+    // requests (line 3) is no AI package.
+    expect(req.filter((x) => x.evidence[0]?.line === 1)).toHaveLength(18);
+    expect(req.filter((x) => x.evidence[0]?.line === 2)).toHaveLength(8);
+    expect(req).toHaveLength(26);
+    expect(req.map((x) => x.summary.split(':')[0])).toEqual(
+      expect.arrayContaining([
+        'torch 1.12.0 is affected by PYSEC-2022-43015 (CVE-2022-45907)',
+        'langchain-core 0.1.10 is affected by PYSEC-2024-45 (CVE-2024-28088)',
+      ]),
+    );
     expect(req.some((x) => x.evidence.some((e) => e.description.startsWith('pkg:pypi/torch@1.12.0')))).toBe(
       true,
     );
@@ -288,26 +357,41 @@ describe('the advisory scanner', () => {
       '/srv/app/.venv/lib/python3.11/site-packages/torch/__init__.py',
       '/srv/app/.venv/lib/python3.11/site-packages/numpy/__init__.py',
     ]);
+    const plain = await scanPaths([corpus.bad.requirements], { scanners: [createAdvisoryScanner()] });
     const result = await scanPaths([corpus.bad.requirements], {
       scanners: [createAdvisoryScanner({ observed })],
       observed,
     });
-    const torch = result.findings.find((f) => f.summary.startsWith('torch'))!;
-    const core = result.findings.find((f) => f.summary.startsWith('langchain-core'))!;
-    expect(torch.severity).toBe('medium');
-    expect(torch.risk.reasons.join(' ')).toMatch(/torch was loaded at run time by host:python3/);
-    expect(core.severity).toBe('low');
-    expect(core.summary).toMatch(/\[not loaded at run time\]$/);
-    expect(core.risk.reasons.join(' ')).toMatch(
-      /never loaded in 500 observed events: not reachable at run time, demoted from medium/,
-    );
-    expect(torch.risk.score).toBeGreaterThan(core.risk.score);
+    const before = new Map(plain.findings.map((f) => [f.summary, f.severity]));
+    const torch = result.findings.filter((f) => f.summary.startsWith('torch'));
+    const core = result.findings.filter((f) => f.summary.startsWith('langchain-core'));
+    expect(torch).toHaveLength(18);
+    expect(core).toHaveLength(8);
+    // Loaded: every torch finding keeps its severity and says who loaded it.
+    for (const f of torch) {
+      expect(before.get(f.summary), f.summary).toBe(f.severity);
+      expect(f.risk.reasons.join(' ')).toMatch(/torch was loaded at run time by host:python3/);
+    }
+    // Never loaded: one step down, never below low.
+    const down = { critical: 'high', high: 'medium', medium: 'low', low: 'low', info: 'info' } as const;
+    for (const f of core) {
+      const was = before.get(f.summary.replace(/ \[not loaded at run time\]$/, ''))!;
+      expect(f.severity, f.summary).toBe(down[was]);
+      expect(f.summary).toMatch(/\[not loaded at run time\]$/);
+      expect(f.risk.reasons.join(' ')).toMatch(
+        new RegExp(`never loaded in 500 observed events: not reachable at run time, demoted from ${was}`),
+      );
+    }
+    const medium = (fs: typeof torch) =>
+      fs.find((f) => f.summary.includes('PYSEC-2024-45') || f.summary.includes('PYSEC-2022-43015'))!;
+    expect(medium(torch).risk.score).toBeGreaterThan(medium(core).risk.score);
+    // torch 1.12.0: 2 critical, 8 high, 7 medium, 1 low; langchain-core 0.1.10: 1 critical, 2 high, 4 medium, 1 low.
     expect(result.runtime).toMatchObject({
       observed: true,
-      confirmed: 1,
-      demoted: 1,
-      severityBefore: { medium: 2, low: 0 },
-      severityAfter: { medium: 1, low: 1 },
+      confirmed: 18,
+      demoted: 8,
+      severityBefore: { critical: 3, high: 10, medium: 11, low: 2 },
+      severityAfter: { critical: 2, high: 9, medium: 9, low: 6 },
     });
   });
 
@@ -350,6 +434,168 @@ describe('the advisory scanner', () => {
     expect(result.findings[0]!.evidence[1]!.description).toMatch(
       /^pkg:npm\/%40scope\/x@2\.0\.0 in affected range >=2\.0\.0, <2\.0\.1/,
     );
+  });
+
+  it('flags a vulnerable MCP SDK and LangChain.js in package-lock v3, pnpm-lock and yarn.lock with the shipped npm advisories, and not the fixed versions', async () => {
+    const sdk = '@modelcontextprotocol/sdk';
+    const community = '@langchain/community';
+    const lock = put(dir, 'npm-ai/lock/package-lock.json', {
+      name: 'agent',
+      lockfileVersion: 3,
+      packages: {
+        '': { name: 'agent' },
+        [`node_modules/${sdk}`]: { version: '1.20.0' },
+        [`node_modules/${community}`]: { version: '1.1.13' },
+        'node_modules/langchain': { version: '1.2.2' },
+        'node_modules/@langchain/core': { version: '0.3.80' },
+        'node_modules/zod': { version: '3.23.8' },
+      },
+    });
+    const pnpm = put(
+      dir,
+      'npm-ai/pnpm/pnpm-lock.yaml',
+      [
+        "lockfileVersion: '9.0'",
+        '',
+        'importers:',
+        '  .:',
+        '    dependencies:',
+        `      '${sdk}':`,
+        '        specifier: 1.25.1',
+        '        version: 1.25.1',
+        '',
+        'packages:',
+        `  '${sdk}@1.25.1':`,
+        '    resolution: {integrity: sha512-AAAA}',
+        `  '${community}@1.1.14':`,
+        '    resolution: {integrity: sha512-BBBB}',
+        '',
+      ].join('\n'),
+    );
+    const yarn = put(
+      dir,
+      'npm-ai/yarn/yarn.lock',
+      [
+        '# THIS IS AN AUTOGENERATED FILE. DO NOT EDIT THIS FILE DIRECTLY.',
+        '# yarn lockfile v1',
+        '',
+        '',
+        `"${sdk}@^1.26.0":`,
+        '  version "1.26.0"',
+        '  resolved "https://registry.yarnpkg.com/@modelcontextprotocol/sdk/-/sdk-1.26.0.tgz"',
+        '',
+        `"${community}@1.1.0":`,
+        '  version "1.1.0"',
+        '',
+      ].join('\n'),
+    );
+    const result = await scanPaths([lock, pnpm, yarn], { scanners: [createAdvisoryScanner()] });
+    expect(result.errors).toEqual([]);
+    const of = (f: string) =>
+      result.findings
+        .filter((x) => x.evidence[0]?.uri === f)
+        .map((x) => x.summary.split(':')[0])
+        .sort();
+    // 1.20.0: DNS rebinding (<1.24.0), shared transport reuse (1.10.0 to <1.26.0), ReDoS (<=1.25.1).
+    // langchain 1.2.2 is before the serialization fix (1.2.3); @langchain/core 0.3.80 is that fix on 0.3.
+    expect(of(lock)).toEqual([
+      '@langchain/community 1.1.13 is affected by GHSA-gf3v-fwqg-4vh7 (CVE-2026-26019)',
+      '@modelcontextprotocol/sdk 1.20.0 is affected by GHSA-345p-7cg4-v4c7 (CVE-2026-25536)',
+      '@modelcontextprotocol/sdk 1.20.0 is affected by GHSA-8r9q-7v3j-jr4g (CVE-2026-0621)',
+      '@modelcontextprotocol/sdk 1.20.0 is affected by GHSA-w48q-cv73-mx4w (CVE-2025-66414)',
+      'langchain 1.2.2 is affected by GHSA-r399-636x-v7f6 (CVE-2025-68665)',
+    ]);
+    // 1.25.1 is the ReDoS advisory's last affected version and still before the reuse fix;
+    // @langchain/community 1.1.14 is its fixed version.
+    expect(of(pnpm)).toEqual([
+      '@modelcontextprotocol/sdk 1.25.1 is affected by GHSA-345p-7cg4-v4c7 (CVE-2026-25536)',
+      '@modelcontextprotocol/sdk 1.25.1 is affected by GHSA-8r9q-7v3j-jr4g (CVE-2026-0621)',
+    ]);
+    // 1.26.0 is fixed for all three.
+    expect(of(yarn)).toEqual([
+      '@langchain/community 1.1.0 is affected by GHSA-gf3v-fwqg-4vh7 (CVE-2026-26019)',
+    ]);
+    for (const f of result.findings) {
+      expect(severityRank(f.severity)).toBeGreaterThanOrEqual(severityRank('medium'));
+      expect(f.evidence.some((e) => e.description.startsWith('pkg:npm/'))).toBe(true);
+    }
+    expect(result.findings.filter((f) => f.summary.includes('GHSA-w48q'))[0]?.severity).toBe('high');
+  });
+
+  it('npm ranges of the shipped set follow SemVer pre-releases: a pre-release of a fixed version is still affected, one after a last affected version is not', () => {
+    const index = new AdvisoryIndex(shippedAdvisories().advisories);
+    const ids = (name: string, v: string) =>
+      index
+        .match('npm', name, v)
+        .map((m) => m.advisory.id)
+        .sort();
+    const sdk = '@modelcontextprotocol/sdk';
+    // GHSA-w48q: introduced 0, fixed 1.24.0.
+    expect(ids(sdk, '1.24.0-beta.1')).toContain('GHSA-w48q-cv73-mx4w');
+    expect(ids(sdk, '1.24.0')).not.toContain('GHSA-w48q-cv73-mx4w');
+    // GHSA-8r9q: last_affected 1.25.1, so 1.25.1 is affected and 1.25.2's pre-releases come after it.
+    expect(ids(sdk, '1.25.1')).toContain('GHSA-8r9q-7v3j-jr4g');
+    expect(ids(sdk, '1.25.2-rc.0')).not.toContain('GHSA-8r9q-7v3j-jr4g');
+    // GHSA-345p: introduced 1.10.0, so a 1.10.0 pre-release is before it; fixed 1.26.0.
+    expect(ids(sdk, '1.9.9')).not.toContain('GHSA-345p-7cg4-v4c7');
+    expect(ids(sdk, '1.10.0-alpha.0')).not.toContain('GHSA-345p-7cg4-v4c7');
+    expect(ids(sdk, '1.10.0')).toContain('GHSA-345p-7cg4-v4c7');
+    expect(ids(sdk, '1.26.0-rc.1')).toEqual(['GHSA-345p-7cg4-v4c7']);
+    expect(ids(sdk, '1.26.0')).toEqual([]);
+    expect(ids('@langchain/community', '1.1.14-dev.0')).toEqual(['GHSA-gf3v-fwqg-4vh7']);
+    // GHSA-r399: two ranges per package, 0 to 0.3.80 and 1.0.0 to 1.1.8 for @langchain/core.
+    expect(ids('@langchain/core', '0.3.79')).toEqual(['GHSA-r399-636x-v7f6']);
+    expect(ids('@langchain/core', '0.3.80')).toEqual([]);
+    expect(ids('@langchain/core', '1.0.0-rc.1')).toEqual([]);
+    expect(ids('@langchain/core', '1.0.0')).toEqual(['GHSA-r399-636x-v7f6']);
+    expect(ids('@langchain/core', '1.1.8-beta.0')).toEqual(['GHSA-r399-636x-v7f6']);
+    expect(ids('@langchain/core', '1.1.8')).toEqual([]);
+    expect(ids('langchain', '0.3.36')).toEqual(['GHSA-r399-636x-v7f6']);
+    expect(ids('langchain', '0.3.37')).toEqual([]);
+    expect(ids('@langchain/community', '1.1.14')).toEqual([]);
+    // npm names are exact: another scope or the PyPI ecosystem does not match.
+    expect(index.match('npm', '@modelcontextprotocol/server-memory', '0.1.0')).toEqual([]);
+    expect(index.match('pypi', sdk, '1.20.0')).toEqual([]);
+  });
+
+  it('confirms a vulnerable npm package that was loaded and demotes one that was never loaded', async () => {
+    const lock = put(dir, 'npm-ai/reach/package-lock.json', {
+      name: 'agent',
+      lockfileVersion: 3,
+      packages: {
+        '': { name: 'agent' },
+        'node_modules/@modelcontextprotocol/sdk': { version: '1.25.3' },
+        'node_modules/@langchain/community': { version: '1.1.13' },
+      },
+    });
+    // A pnpm layout: the package's files sit under the innermost node_modules/.
+    const observed = observedUse(
+      [
+        '/srv/agent/node_modules/.pnpm/@modelcontextprotocol+sdk@1.25.3/node_modules/@modelcontextprotocol/sdk/dist/esm/server/index.js',
+        '/srv/agent/node_modules/zod/lib/index.js',
+      ],
+      500,
+      'host:node',
+    );
+    const result = await scanPaths([lock], { scanners: [createAdvisoryScanner({ observed })], observed });
+    expect(result.errors).toEqual([]);
+    const sdk = result.findings.find((f) => f.summary.startsWith('@modelcontextprotocol/sdk'))!;
+    const community = result.findings.find((f) => f.summary.startsWith('@langchain/community'))!;
+    expect(result.findings).toHaveLength(2);
+    expect(sdk.severity).toBe('high');
+    expect(sdk.risk.reasons.join(' ')).toMatch(
+      /@modelcontextprotocol\/sdk was loaded at run time by host:node/,
+    );
+    expect(community.severity).toBe('low');
+    expect(community.summary).toMatch(/\[not loaded at run time\]$/);
+    expect(community.risk.reasons.join(' ')).toMatch(/not reachable at run time, demoted from medium/);
+    expect(result.runtime).toMatchObject({
+      observed: true,
+      confirmed: 1,
+      demoted: 1,
+      severityBefore: { high: 1, medium: 1, low: 0 },
+      severityAfter: { high: 1, medium: 0, low: 1 },
+    });
   });
 
   it('a malformed lockfile is an error of that file and the scan goes on', async () => {
@@ -439,16 +685,45 @@ describe('refreshing the set from OSV files', () => {
       path: 'vulns/langchain-core/PYSEC-2099-1.yaml',
       commit: 'a'.repeat(40),
     };
+    // A bound PEP 440 cannot order (as pypa/advisory-database's PYSEC-2025-189 has) matches nothing.
+    const unreadable = {
+      id: 'PYSEC-2099-3',
+      modified: '2024-01-01T00:00:00Z',
+      affected: [
+        {
+          package: { ecosystem: 'PyPI', name: 'torch' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { last_affected: '2.6.0-cu124' }] }],
+        },
+      ],
+    };
+    // One of two packages readable: only that one is kept.
+    const half = {
+      id: 'PYSEC-2099-4',
+      modified: '2024-01-01T00:00:00Z',
+      affected: [
+        unreadable.affected[0]!,
+        {
+          package: { ecosystem: 'npm', name: '@langchain/core' },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.1.8-rc.1' }] }],
+        },
+      ],
+    };
     const out = buildAdvisorySet({ ...shippedAdvisories(), advisories: [ghsa] }, [
       { name: 'twin.yaml', doc: twin },
       { name: 'sibling.yaml', doc: sibling, source },
       { name: 'open.yaml', doc: open },
+      { name: 'unreadable.yaml', doc: unreadable },
+      { name: 'half.yaml', doc: half },
     ]);
-    expect([out.added, out.duplicates, out.open]).toEqual([
-      ['PYSEC-2099-1'],
+    expect([out.added, out.duplicates, out.open, out.unreadable]).toEqual([
+      ['PYSEC-2099-1', 'PYSEC-2099-4'],
       ['PYSEC-2023-18'],
       ['PYSEC-2099-2'],
+      ['PYSEC-2099-3'],
     ]);
+    expect(
+      out.set.advisories.find((a) => a.id === 'PYSEC-2099-4')?.affected.map((f) => f.package.name),
+    ).toEqual(['@langchain/core']);
     expect(out.set.advisories.find((a) => a.id === 'PYSEC-2099-1')?.transcribed_from).toEqual(source);
   });
 
@@ -492,6 +767,41 @@ describe('refreshing the set from OSV files', () => {
       { repository: 'pypa/advisory-database', path: 'vulns/torch/PYSEC-2022-43015.json', commit: head },
     ]);
     expect(new AdvisoryIndex(written.advisories).match('pypi', 'torch', '1.12.0')).toHaveLength(1);
+  }, 120_000);
+
+  it('refresh.ts reads files copied one at a time with the commit each was read at, and refuses a file the list does not name', () => {
+    const copy = join(dir, 'ghsa-copy');
+    const sdk = shippedAdvisories().advisories.find((a) => a.id === 'GHSA-w48q-cv73-mx4w')!;
+    const { transcribed_from: from, ...plain } = sdk;
+    put(copy, from!.path, plain);
+    const commits = put(dir, 'ghsa-commits.tsv', `${from!.path}\t${'b'.repeat(40)}\t2658\n`);
+    const set = join(dir, 'set-copies.json');
+    writeFileSync(set, JSON.stringify({ ...shippedAdvisories(), advisories: [] }));
+    const refresh = (...args: string[]) =>
+      execFileSync(resolve('scripts/ts'), [resolve('scripts/advisories/refresh.ts'), '--set', set, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    const args = ['--repository', 'scm-repo-mirror/github_advisory-database', '--root', copy];
+    expect(refresh(...args, '--commits', commits, join(copy, 'advisories'))).toMatch(
+      /1 advisories \(1 added/,
+    );
+    const written = AdvisorySetSchema.parse(JSON.parse(readFileSync(set, 'utf8')));
+    expect(written.advisories[0]!.transcribed_from).toEqual({
+      repository: 'scm-repo-mirror/github_advisory-database',
+      path: from!.path,
+      commit: 'b'.repeat(40),
+    });
+    expect(
+      new AdvisoryIndex(written.advisories).match('npm', '@modelcontextprotocol/sdk', '1.23.1'),
+    ).toHaveLength(1);
+    put(copy, 'advisories/github-reviewed/2099/01/GHSA-xxxx-xxxx-xxxx/GHSA-xxxx-xxxx-xxxx.json', {
+      ...plain,
+      id: 'GHSA-xxxx-xxxx-xxxx',
+    });
+    expect(() => refresh(...args, '--commits', commits, join(copy, 'advisories'))).toThrow(
+      /names no commit for advisories\/github-reviewed\/2099\/01\/GHSA-xxxx-xxxx-xxxx/,
+    );
   }, 120_000);
 
   it('a document that is not an OSV advisory is a VigilError naming it and the field', () => {

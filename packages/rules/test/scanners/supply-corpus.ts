@@ -260,7 +260,7 @@ spec:
     requirements: put(
       root,
       'good/py/requirements.txt',
-      'torch==2.5.1\nlangchain-core==0.3.15\ntransformers>=4.0\n',
+      'torch==2.11.0\nlangchain-core==1.3.3\ntransformers>=4.0\n',
     ),
     packageLock: put(root, 'good/js/package-lock.json', {
       name: 'app',
@@ -268,8 +268,8 @@ spec:
       lockfileVersion: 3,
       requires: true,
       packages: {
-        '': { name: 'app', version: '1.0.0', dependencies: { langchain: '0.3.0' } },
-        'node_modules/langchain': { version: '0.3.0' },
+        '': { name: 'app', version: '1.0.0', dependencies: { langchain: '0.3.37' } },
+        'node_modules/langchain': { version: '0.3.37' },
       },
     }),
     vllmConfig: put(

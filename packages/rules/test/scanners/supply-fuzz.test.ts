@@ -238,9 +238,11 @@ describe('hostile input to the supply-chain parsers, in bounded time and memory'
       limits: { timeoutMs: 120_000 },
     });
     expect(result.errors.map((e) => e.file).sort()).toEqual([longLine, many].sort());
-    expect(result.findings.map((f) => f.summary.split(':')[0])).toEqual([
-      'torch 1.12.0 is affected by PYSEC-2022-43015 (CVE-2022-45907)',
-    ]);
+    // Only torch, on the last of 200,001 lines: in 18 of the shipped set's torch ranges.
+    const summaries = result.findings.map((f) => f.summary.split(':')[0]!);
+    expect(summaries).toHaveLength(18);
+    for (const x of summaries) expect(x).toMatch(/^torch 1\.12\.0 is affected by /);
+    expect(summaries).toContain('torch 1.12.0 is affected by PYSEC-2022-43015 (CVE-2022-45907)');
     // Streamed line by line: memory stays far below the size of what was read.
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(256 << 20);
   }, 240_000);

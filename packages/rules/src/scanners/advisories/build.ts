@@ -1,5 +1,5 @@
 import { VigilError } from '@vigil/core';
-import { advisoryKey } from './match.js';
+import { advisoryKey, inOsvRange } from './match.js';
 import {
   ADVISORY_SET_SCHEMA_VERSION,
   type AdvisorySet,
@@ -114,6 +114,12 @@ export interface AdvisorySetBuild {
   readonly duplicates: string[];
   /** Ids left out because no affected range of a chosen package ever closes (they would flag every version). */
   readonly open: string[];
+  /**
+   * Ids left out because every affected package they name has a range bound
+   * its ecosystem cannot order (`2.6.0-NA` is no PEP 440 version): such a
+   * range would match nothing and only look like coverage.
+   */
+  readonly unreadable: string[];
 }
 
 /**
@@ -156,6 +162,7 @@ export function buildAdvisorySet(
   const updated: string[] = [];
   const duplicates: string[] = [];
   const open: string[] = [];
+  const unreadable: string[] = [];
   let skipped = 0;
   for (const { name, doc, source } of docs) {
     const parsed = OsvAdvisorySchema.safeParse(doc);
@@ -184,19 +191,29 @@ export function buildAdvisorySet(
       duplicates.push(adv.id);
       continue;
     }
+    const rangesOf = (a: (typeof affected)[number]) => (a.ranges ?? []).filter((r) => r.type !== 'GIT');
     const bounded = affected.filter((a) => {
-      const ranges = (a.ranges ?? []).filter((r) => r.type !== 'GIT');
-      const closes =
-        ranges.length > 0 && ranges.every((r) => r.events.some((e) => 'fixed' in e || 'last_affected' in e));
-      return closes;
+      const ranges = rangesOf(a);
+      return (
+        ranges.length > 0 && ranges.every((r) => r.events.some((e) => 'fixed' in e || 'last_affected' in e))
+      );
     });
     if (bounded.length === 0) {
       open.push(adv.id);
       continue;
     }
+    // inOsvRange answers undefined when a bound does not parse; any valid version will do to ask.
+    const readable = bounded.filter((a) => {
+      const eco = a.package.ecosystem === 'npm' ? 'npm' : 'pypi';
+      return rangesOf(a).every((r) => inOsvRange(eco, '1.0.0', r.events) !== undefined);
+    });
+    if (readable.length === 0) {
+      unreadable.push(adv.id);
+      continue;
+    }
     const kept: OsvAdvisory = {
       ...adv,
-      affected: bounded.map(({ versions, ...rest }) =>
+      affected: readable.map(({ versions, ...rest }) =>
         options.keepVersions ? { ...rest, ...(versions ? { versions } : {}) } : rest,
       ),
       ...(source ? { transcribed_from: source } : {}),
@@ -217,5 +234,5 @@ export function buildAdvisorySet(
     schemaVersion: ADVISORY_SET_SCHEMA_VERSION,
     advisories: [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)),
   });
-  return { set, added, updated, skipped, duplicates, open };
+  return { set, added, updated, skipped, duplicates, open, unreadable };
 }

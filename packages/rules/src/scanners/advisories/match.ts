@@ -157,7 +157,7 @@ export function inOsvRange(
  * import { AdvisoryIndex, shippedAdvisories } from '@vigil/rules';
  *
  * const index = new AdvisoryIndex(shippedAdvisories().advisories);
- * index.match('pypi', 'torch', '1.12.0').map((m) => m.advisory.id); // ['PYSEC-2022-43015']
+ * index.match('pypi', 'torch', '1.12.0').map((m) => m.advisory.id); // ['PYSEC-2022-43015', …] (18 in all)
  * ```
  */
 export class AdvisoryIndex {
