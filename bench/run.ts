@@ -63,6 +63,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   },
   { name: 'capture-memory', file: 'capture/memory.ts', quick: ['50000', '3'], full: [], root: true },
   { name: 'kernel-cost', file: 'capture/kernel-cost.ts', quick: ['1'], full: [], root: true },
+  { name: 'exec-cost', file: 'capture/exec-cost.ts', quick: ['2', '100'], full: [], root: true },
   { name: 'enforce', file: 'enforce/overhead.ts', quick: ['3'], full: [], root: true },
   { name: 'daemon-cost', file: 'fleet/daemon-cost.ts', quick: ['1', '50', '10'], full: [], root: true },
   { name: 'fleet', file: 'fleet/simulate.ts', quick: ['100', '1', '10', '2'], full: [] },

@@ -87,7 +87,9 @@ export interface SensorOptions extends EventSourceOptions {
    * handed to JavaScript: the bound on the delay batching adds. Batching adapts:
    * the first records after a quiet spell are handed over after an eighth of
    * this, a busy stream in batches up to this far apart (each hand-over has a
-   * fixed cost far above that of decoding a record). Default 100.
+   * fixed cost far above that of decoding a record); while records keep coming,
+   * the poll thread drains on a timer of this length and records stop waking it.
+   * Default 100.
    */
   readonly flushIntervalMs?: number;
   /**
@@ -102,9 +104,10 @@ export interface SensorOptions extends EventSourceOptions {
   /**
    * Bytes kept of one read or write (1 to {@link MAX_PAYLOAD_BYTES}); a longer one
    * is cut and marked. Up to 8 KiB travel in one record, more as consecutive
-   * records that the payload decoder joins. Reads and writes of scattered buffers
-   * (`readv`, `writev`, `sendmsg`, `recvmsg`, `sendmmsg`, `recvmmsg`) keep their
-   * first 8 KiB at most. Default {@link DEFAULT_PAYLOAD_BYTES}.
+   * records that the payload decoder joins, whether the call used one buffer or
+   * an iovec array (`readv`, `writev`, `sendmsg`, `recvmsg`: its first 64 iovecs;
+   * `sendmmsg`/`recvmmsg`: each of the first 4 messages as a call of its own).
+   * Default {@link DEFAULT_PAYLOAD_BYTES}.
    */
   readonly payloadBytes?: number;
   /** Also capture plaintext TCP sockets, named unix stream sockets and stdio pipes (MCP servers), not only TLS. Default true. */

@@ -51,6 +51,26 @@ describe('RecordDecoder', () => {
     expect(exec?.ts).toBe(1e18 + 1_000_000);
   });
 
+  it('turns leaf-first dentry walks into paths, the same when a walk repeats (cached) or not', () => {
+    const name = fc.stringMatching(/^[a-z0-9._-]{1,12}$/);
+    fc.assert(
+      fc.property(fc.array(fc.array(name, { maxLength: 6 }), { minLength: 1, maxLength: 12 }), (dirs) => {
+        const d = decoder();
+        // Each walk twice: the second decode comes from the cache.
+        const batch = Buffer.concat(
+          [...dirs, ...dirs].map((parts) =>
+            execRecord('/bin/true', ['true'], [...parts].reverse().join('\0')),
+          ),
+        );
+        const { events, errors } = d.decode(batch);
+        expect(errors).toEqual([]);
+        const cwds = events.map((e) => (e.kind === 'process.exec' ? (e.cwd ?? '/') : ''));
+        const want = dirs.map((parts) => `/${parts.join('/')}`);
+        expect(cwds).toEqual([...want, ...want]);
+      }),
+    );
+  });
+
   it('rejects an unknown kind and stops the batch, naming the offset', () => {
     const good = openRecord('/a');
     const bad = Buffer.from(good);

@@ -23,6 +23,12 @@ const volatile __u32 dedup_enabled = 0;
  * when this much is waiting; in between it lets a batch fill for a bounded interval.
  */
 const volatile __u64 wakeup_bytes = 0;
+/*
+ * Written by the poll thread (the skeleton's mmapped .bss): 1 while it drains on a timer
+ * because records keep coming. Records then never wake it (only a backlog does): it
+ * will look anyway, and every wake-up costs far more than a record.
+ */
+volatile __u32 consumer_timed = 0;
 /* Payload capture: the per-event byte cap (0: off), and whether plaintext TCP sockets are read too. */
 const volatile __u32 payload_max = 0;
 const volatile __u32 payload_sockets = 0;
@@ -102,6 +108,14 @@ static __always_inline void count(__u32 idx)
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 	if (v)
 		*v += 1;
+}
+
+/* The ring buffer's wake-up for the next record: a backlog forces one; a consumer on a timer gets none. */
+static __always_inline __u64 wakeup_flags(void)
+{
+	if (wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return consumer_timed ? BPF_RB_NO_WAKEUP : 0;
 }
 
 static __always_inline bool cgroup_watched(__u64 cgid)
@@ -295,9 +309,7 @@ static __always_inline void submit(__u8 *rec, __u32 size, bool dedupable)
 		}
 		bpf_map_update_elem(&dedup, &key, &one, BPF_ANY);
 	}
-	__u64 flags = 0;
-	if (wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
+	__u64 flags = wakeup_flags();
 	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), flags) != 0) {
 		count(VIGIL_CNT_RINGBUF_FULL);
 		return;
@@ -907,58 +919,6 @@ static __always_inline __u8 *pl_buf(void)
 	return s ? s->buf : NULL;
 }
 
-/* Copies up to `n` user bytes after `used` bytes of data; returns the new count (at most payload_max). */
-static __always_inline __u32 pl_copy(__u8 *rec, __u32 used, const void *src, __u64 n)
-{
-	__u32 cap = payload_max > VIGIL_PAYLOAD_MAX ? VIGIL_PAYLOAD_MAX : payload_max;
-	if (used >= cap || !src)
-		return used;
-	if (n > cap - used)
-		n = cap - used;
-	if (n > VIGIL_PAYLOAD_MAX)
-		n = VIGIL_PAYLOAD_MAX;
-	if (n == 0)
-		return used;
-	if (bpf_probe_read_user(rec + PL_DATA + (used & (VIGIL_PAYLOAD_MAX - 1)), n & (VIGIL_PAYLOAD_MAX * 2 - 1), src) !=
-	    0)
-		return used;
-	return used + n;
-}
-
-/* Copies the first `total` bytes spread over a user iovec array, one bpf_loop step per iovec (verified once). */
-struct pl_iov_ctx {
-	__u8 *rec;
-	const struct iovec *uiov;
-	__u64 total;
-	__u32 used;
-};
-
-static long pl_iov_one(__u32 i, void *arg)
-{
-	struct pl_iov_ctx *x = arg;
-	if (x->total == 0 || x->used >= payload_max)
-		return 1;
-	struct iovec iov = {};
-	if (bpf_probe_read_user(&iov, sizeof(iov), &x->uiov[i & (VIGIL_PAYLOAD_IOV - 1)]) != 0)
-		return 1;
-	__u64 n = iov.iov_len < x->total ? iov.iov_len : x->total;
-	x->used = pl_copy(x->rec, x->used, iov.iov_base, n);
-	x->total -= n;
-	return 0;
-}
-
-/* `x` is the caller's: stack frames are small and nest (sys_exit, the payload handler, the callbacks). */
-static __always_inline __u32 pl_copy_iov(struct pl_iov_ctx *x, __u8 *rec, const struct iovec *uiov, __u64 iovcnt,
-					 __u64 total)
-{
-	x->rec = rec;
-	x->uiov = uiov;
-	x->total = total;
-	x->used = 0;
-	bpf_loop(iovcnt < VIGIL_PAYLOAD_IOV ? iovcnt : VIGIL_PAYLOAD_IOV, pl_iov_one, x, 0);
-	return x->used;
-}
-
 static __always_inline struct vigil_payload *pl_start(__u8 *rec, __u64 cgid, __u64 conn, __u8 transport,
 						      __u8 direction, __u32 call, __u32 len, __s32 fd)
 {
@@ -997,9 +957,7 @@ static __always_inline void pl_submit(__u8 *rec, __u32 used, struct pl_conn *c)
 		rec[size + i] = 0;
 	size = (size + 7) & ~7u;
 	e->h.size = size;
-	__u64 flags = 0;
-	if (wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
+	__u64 flags = wakeup_flags();
 	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), flags) != 0) {
 		count(VIGIL_CNT_PAYLOAD_FULL);
 		return;
@@ -1144,62 +1102,165 @@ static __always_inline bool pl_keep(__u8 *rec, __u32 used, struct pl_conn *c, __
 }
 
 /*
- * One read or write from a single buffer as consecutive records of up to
- * VIGIL_PAYLOAD_MAX bytes each (a `seq` each), until `payload_max` bytes of it
- * were copied; the last record's `len` is the rest of what the call moved, so a
- * cut beyond the cap is marked on it. One bpf_loop step per record; the step
- * works from its index alone, so the verifier checks it once.
+ * One read or write as consecutive records of up to VIGIL_PAYLOAD_MAX bytes
+ * each (a `seq` each), until `payload_max` bytes of it were copied. The bytes
+ * come from one buffer (read, write, SSL_*) or are gathered from a user iovec
+ * array (readv, writev, sendmsg, recvmsg, one message of sendmmsg/recvmmsg),
+ * VIGIL_PAYLOAD_IOV entries at most; either way a record is filled to 8 KiB
+ * before the next one starts, so the records of a call are the same whatever
+ * its buffers were. The last record's `len` is the rest of what the call moved,
+ * so a cut beyond the cap, a page that is not resident or iovecs beyond the
+ * limit are marked on it (VIGIL_F_TRUNCATED) and counted exactly by user space.
+ *
+ * One bpf_loop step copies one piece: the rest of the current buffer or of the
+ * current record, whichever is shorter. The copy's progress lives in a per-CPU
+ * map value, not on the stack: the verifier does not track what a map value
+ * holds, so the step's states converge and it is checked once, not once per
+ * possible byte count.
  */
-struct pl_emit_ctx {
-	__u8 *rec;
-	struct pl_conn *c;
-	__u64 base;  /* the call's buffer */
-	__u64 total; /* bytes of it to copy */
-	__u64 moved; /* bytes the call moved */
+struct pl_gather {
+	__u64 uiov;     /* with `gathered`: the user iovec array */
+	__u64 iovcnt;
+	__u64 seg_base; /* the buffer being copied */
+	__u64 seg_len;
+	__u64 seg_off;  /* bytes of it copied */
+	__u64 total;    /* bytes of the call to copy (at most the cap) */
+	__u64 moved;    /* bytes the call moved */
+	__u64 sent;     /* bytes in records already submitted */
+	__u32 used;     /* bytes in the record being filled */
+	__u32 iov_next; /* the next iovec to read */
 	__u8 transport;
-	__u8 decide; /* sockets and pipes: the first record decides whether the stream is read further */
+	__u8 decide;    /* sockets and pipes: the first record decides whether the stream is read further */
+	__u8 first;     /* no record of this call submitted yet */
+	__u8 gathered;  /* the bytes are spread over `uiov`; else they are `seg_len` bytes at `seg_base` */
+	__u32 pad;
 };
 
-static long pl_emit_chunk(__u32 i, void *arg)
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_gather);
+} pl_gather_map SEC(".maps");
+
+/* The loop's context on the caller's stack: pointers only, the same in every step. */
+struct pl_gather_ctx {
+	__u8 *rec;
+	struct pl_conn *c;
+	struct pl_gather *g;
+};
+
+/* Submits the record being filled; returns 1 when the call is done (the last record, or a stream not read further). */
+static __always_inline long pl_gather_flush(struct pl_gather_ctx *x, bool last)
 {
-	struct pl_emit_ctx *x = arg;
+	struct pl_gather *g = x->g;
 	struct vigil_payload *e = (struct vigil_payload *)x->rec;
 	struct pl_conn *c = x->c;
-	__u64 at = (__u64)i * VIGIL_PAYLOAD_MAX;
-	if (i > 0 && at >= x->total)
-		return 1;
-	__u64 n = x->total - at;
-	if (n > VIGIL_PAYLOAD_MAX)
-		n = VIGIL_PAYLOAD_MAX;
-	__u32 used = 0;
-	if (n > 0 && bpf_probe_read_user(x->rec + PL_DATA, n & (VIGIL_PAYLOAD_MAX * 2 - 1), (void *)(x->base + at)) == 0)
-		used = n;
-	if (i == 0 && x->decide && c && !pl_keep(x->rec, used, c, x->transport))
-		return 1;
-	/* A page that is not resident ends the copy: the rest is marked lost on this record. */
-	bool last = at + n >= x->total || used == 0 || (c && c->state == PL_STATE_IGNORED);
-	__u64 rest = x->moved - at;
+	__u32 used = g->used;
+	if (g->first) {
+		g->first = 0;
+		if (g->decide && c && !pl_keep(x->rec, used, c, g->transport))
+			return 1;
+		/* A stream that starts with what no decoder reads: its first record only, the rest marked lost. */
+		if (c && c->state == PL_STATE_IGNORED)
+			last = true;
+	}
+	__u64 rest = g->moved - g->sent;
 	e->len = last ? (rest > 0xffffffffULL ? 0xffffffffU : (__u32)rest) : used;
 	pl_submit(x->rec, used, c);
+	g->sent += used;
+	g->used = 0;
 	return last ? 1 : 0;
 }
 
-/* `x` is the caller's (see pl_copy_iov); the record's header is filled already. */
-static __always_inline void pl_emit(struct pl_emit_ctx *x, __u8 *rec, struct pl_conn *c, __u8 transport, bool decide,
-				    __u64 base, __u64 moved)
+static long pl_gather_step(__u32 i, void *arg)
 {
-	__u64 cap = payload_max > VIGIL_PAYLOAD_TOTAL_MAX ? VIGIL_PAYLOAD_TOTAL_MAX : payload_max;
-	x->rec = rec;
-	x->c = c;
-	x->base = base;
-	x->total = moved < cap ? moved : cap;
-	x->moved = moved;
-	x->transport = transport;
-	x->decide = decide;
-	bpf_loop((__u32)(x->total / VIGIL_PAYLOAD_MAX) + 1, pl_emit_chunk, x, 0);
+	struct pl_gather_ctx *x = arg;
+	struct pl_gather *g = x->g;
+	/* One place submits (the verifier walks its paths once): 1 as the call's last record, 2 as a full one. */
+	int end = 0;
+	if (g->seg_off >= g->seg_len) {
+		/* The current buffer is done: the next iovec, or the end of what can be read. */
+		struct iovec iov = {};
+		const struct iovec *uiov = (const struct iovec *)g->uiov;
+		if (!g->gathered || g->iov_next >= g->iovcnt || g->iov_next >= VIGIL_PAYLOAD_IOV ||
+		    bpf_probe_read_user(&iov, sizeof(iov), &uiov[g->iov_next & (VIGIL_PAYLOAD_IOV - 1)]) != 0) {
+			end = 1;
+		} else {
+			g->iov_next++;
+			g->seg_base = (__u64)iov.iov_base;
+			g->seg_len = iov.iov_len;
+			g->seg_off = 0;
+			if (iov.iov_len == 0)
+				return 0;
+		}
+	}
+	if (!end) {
+		__u64 n = g->seg_len - g->seg_off;
+		__u32 used = g->used;
+		__u32 room = used < VIGIL_PAYLOAD_MAX ? VIGIL_PAYLOAD_MAX - used : 0;
+		if (n > room)
+			n = room;
+		__u64 left = g->total - g->sent - used;
+		if (n > left)
+			n = left;
+		/* used < VIGIL_PAYLOAD_MAX and n <= room here; the masks tell the verifier the same. */
+		if (n > 0 && bpf_probe_read_user(x->rec + PL_DATA + (used & (VIGIL_PAYLOAD_MAX - 1)),
+						 n & (VIGIL_PAYLOAD_MAX * 2 - 1), (void *)(g->seg_base + g->seg_off)) != 0) {
+			end = 1; /* not resident: the rest is marked lost on this record */
+		} else {
+			used += n;
+			g->used = used;
+			g->seg_off += n;
+			if (g->sent + used >= g->total)
+				end = 1;
+			else if (used >= VIGIL_PAYLOAD_MAX)
+				end = 2;
+			else
+				return 0;
+		}
+	}
+	return pl_gather_flush(x, end == 1);
 }
 
-/* sendmmsg/recvmmsg: one record per message, the first VIGIL_PAYLOAD_MMSG of them (a bpf_loop callback each). */
+/*
+ * The record's header is filled already. The `moved` bytes are spread over
+ * `iovcnt` iovecs at `uiov` when `gathered`, else they are at `base`. `x` is
+ * the caller's (stack frames are small and nest: sys_exit, the payload handler,
+ * the callbacks).
+ */
+static __always_inline void pl_gather(struct pl_gather_ctx *x, __u8 *rec, struct pl_conn *c, __u8 transport,
+				      bool decide, bool gathered, const struct iovec *uiov, __u64 iovcnt, __u64 base,
+				      __u64 moved)
+{
+	__u32 zero = 0;
+	struct pl_gather *g = bpf_map_lookup_elem(&pl_gather_map, &zero);
+	if (!g)
+		return;
+	__u64 cap = payload_max > VIGIL_PAYLOAD_TOTAL_MAX ? VIGIL_PAYLOAD_TOTAL_MAX : payload_max;
+	g->uiov = (__u64)uiov;
+	g->iovcnt = iovcnt;
+	g->seg_base = base;
+	g->seg_len = gathered ? 0 : moved;
+	g->seg_off = 0;
+	g->total = moved < cap ? moved : cap;
+	g->moved = moved;
+	g->sent = 0;
+	g->used = 0;
+	g->iov_next = 0;
+	g->transport = transport;
+	g->decide = decide;
+	g->first = 1;
+	g->gathered = gathered;
+	x->rec = rec;
+	x->c = c;
+	x->g = g;
+	/* One step per record and per iovec at most (an empty iovec takes a step of its own). */
+	__u64 total = moved < cap ? moved : cap;
+	bpf_loop((__u32)(total / VIGIL_PAYLOAD_MAX) + VIGIL_PAYLOAD_IOV + 2, pl_gather_step, x, 0);
+}
+
+/* sendmmsg/recvmmsg: each of the first VIGIL_PAYLOAD_MMSG messages as its own call (a bpf_loop callback each). */
 struct pl_mmsg_ctx {
 	__u8 *rec;
 	struct mmsghdr *msgs;
@@ -1222,19 +1283,22 @@ static long pl_mmsg_one(__u32 i, void *arg)
 	    bpf_probe_read_user(&iovlen, sizeof(iovlen), &um->msg_hdr.msg_iovlen) != 0 ||
 	    bpf_probe_read_user(&len, sizeof(len), &um->msg_len) != 0)
 		return 1;
+	if (len == 0)
+		return 0;
 	struct pl_target *t = x->t;
 	__u8 *rec = x->rec;
 	struct vigil_payload *e =
 		pl_start(rec, x->cgid, t->ino, t->transport, x->nr == NR_recvmmsg ? 1 : 0, x->nr, len, x->fd);
-	struct pl_iov_ctx io;
-	__u32 used = pl_copy_iov(&io, rec, iov, iovlen, len);
-	if (!pl_keep(rec, used, x->c, t->transport))
-		return 1;
 	pl_addresses(e, t);
 	if (t->stdio)
 		e->h.flags |= VIGIL_F_PAYLOAD_STDIO;
-	pl_submit(rec, used, x->c);
-	return 0;
+	struct pl_gather_ctx g;
+	struct pl_conn *c = x->c;
+	if (!c)
+		return 1;
+	pl_gather(&g, rec, c, t->transport, true, true, iov, iovlen, 0, len);
+	/* A stream found to carry TLS or nothing readable: the later messages are not read either. */
+	return c->state == PL_STATE_TLS || c->state == PL_STATE_IGNORED ? 1 : 0;
 }
 
 static __always_inline void pl_mmsg(struct pl_mmsg_ctx *x, __u8 *rec, long nr, struct pt_regs *regs, long ret,
@@ -1290,8 +1354,7 @@ static __always_inline int on_payload_syscall(long nr, struct pt_regs *regs, lon
 	if (!rec)
 		return 1;
 	union {
-		struct pl_emit_ctx emit;
-		struct pl_iov_ctx iov;
+		struct pl_gather_ctx gather;
 		struct pl_mmsg_ctx mm;
 	} loop;
 	if (nr == NR_sendmmsg || nr == NR_recvmmsg) {
@@ -1303,25 +1366,22 @@ static __always_inline int on_payload_syscall(long nr, struct pt_regs *regs, lon
 	if (t.stdio)
 		e->h.flags |= VIGIL_F_PAYLOAD_STDIO;
 	if (nr == NR_read || nr == NR_write || nr == NR_sendto || nr == NR_recvfrom) {
-		pl_emit(&loop.emit, rec, c, t.transport, true, BPF_CORE_READ(regs, si), ret);
+		pl_gather(&loop.gather, rec, c, t.transport, true, false, NULL, 0, BPF_CORE_READ(regs, si), ret);
 		return 1;
 	}
-	/* Scattered buffers: one record, the first VIGIL_PAYLOAD_MAX bytes at most. */
-	__u32 used = 0;
+	/* Scattered buffers: readv/writev(fd, iov, iovcnt), sendmsg/recvmsg(fd, msghdr, flags). */
+	const struct iovec *iov = NULL;
+	__u64 iovcnt = 0;
 	if (nr == NR_readv || nr == NR_writev) {
-		used = pl_copy_iov(&loop.iov, rec, (const struct iovec *)BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
-				   ret);
+		iov = (const struct iovec *)BPF_CORE_READ(regs, si);
+		iovcnt = BPF_CORE_READ(regs, dx);
 	} else {
 		struct user_msghdr *um = (struct user_msghdr *)BPF_CORE_READ(regs, si);
-		struct iovec *iov = NULL;
-		__u64 iovlen = 0;
-		if (bpf_probe_read_user(&iov, sizeof(iov), &um->msg_iov) == 0 &&
-		    bpf_probe_read_user(&iovlen, sizeof(iovlen), &um->msg_iovlen) == 0)
-			used = pl_copy_iov(&loop.iov, rec, iov, iovlen, ret);
+		if (bpf_probe_read_user(&iov, sizeof(iov), &um->msg_iov) != 0 ||
+		    bpf_probe_read_user(&iovcnt, sizeof(iovcnt), &um->msg_iovlen) != 0)
+			iovcnt = 0;
 	}
-	if (!pl_keep(rec, used, c, t.transport))
-		return 1;
-	pl_submit(rec, used, c);
+	pl_gather(&loop.gather, rec, c, t.transport, true, true, iov, iovcnt, 0, ret);
 	return 1;
 }
 
@@ -1400,8 +1460,8 @@ int BPF_KRETPROBE(vigil_ssl_ret, long ret)
 	bool ingress = a.call == VIGIL_PL_SSL_READ || a.call == VIGIL_PL_SSL_READ_EX;
 	pl_start(rec, bpf_get_current_cgroup_id(), a.ssl, VIGIL_PL_TLS, ingress ? 1 : 0, a.call,
 		 n > 0xffffffffULL ? 0xffffffffU : (__u32)n, -1);
-	struct pl_emit_ctx x;
-	pl_emit(&x, rec, c, VIGIL_PL_TLS, false, a.buf, n);
+	struct pl_gather_ctx x;
+	pl_gather(&x, rec, c, VIGIL_PL_TLS, false, false, NULL, 0, a.buf, n);
 	return 0;
 }
 

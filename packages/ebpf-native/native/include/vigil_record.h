@@ -58,8 +58,8 @@ enum vigil_kind {
 #define VIGIL_PAYLOAD_MAX 8192     /* payload bytes one record carries at most */
 #define VIGIL_PAYLOAD_TOTAL_MAX (1u << 20) /* largest cap of one read or write, sent as consecutive records */
 #define VIGIL_PAYLOAD_SCRATCH 32768 /* per-CPU buffer payload records are built in */
-#define VIGIL_PAYLOAD_IOV 8         /* iovecs of a readv/writev/sendmsg/recvmsg looked at */
-#define VIGIL_PAYLOAD_MMSG 4        /* messages of a sendmmsg/recvmmsg looked at (one record each) */
+#define VIGIL_PAYLOAD_IOV 64        /* iovecs of a readv/writev/sendmsg/recvmsg (or one mmsg message) read */
+#define VIGIL_PAYLOAD_MMSG 4        /* messages of a sendmmsg/recvmmsg read (each as its own call) */
 
 /* Per-CPU counters (index into the `counters` map). */
 enum vigil_counter {

@@ -62,6 +62,8 @@ const O_EXCL = 0o200;
 const O_PATH = 0o10000000;
 const BPF_PROG_LOAD = 5;
 const SOURCE = '<ring buffer>';
+/** Dentry walks remembered by the decoder (see `#dpath`). */
+const DPATH_CACHE_SIZE = 4096;
 
 /** An event under construction: fields are added in place (no spreads on the hot path). */
 type Fields = Record<string, unknown>;
@@ -287,13 +289,30 @@ export class RecordDecoder {
     return rec.subarray(so, so + len);
   }
 
+  /**
+   * Paths of recent dentry walks by their raw form: a workload execs the same
+   * binaries from the same directories and opens relative to the same ones, so
+   * most walks repeat. Cleared when full.
+   */
+  readonly #dpaths = new Map<string, string>();
+
   /** A leaf-first, NUL-separated dentry walk as an absolute path. */
   #dpath(rec: Buffer, at: number): string {
     const raw = this.#str(rec, at);
     if (raw.length === 0) return '';
-    const parts = raw.split('\0').filter((p) => p.length > 0);
-    parts.reverse();
-    return `/${parts.join('/')}`;
+    let path = this.#dpaths.get(raw);
+    if (path !== undefined) return path;
+    path = '';
+    let end = raw.length;
+    for (let i = raw.length - 1; i >= -1; i--) {
+      if (i >= 0 && raw.charCodeAt(i) !== 0) continue;
+      if (end > i + 1) path = `${path}/${raw.slice(i + 1, end)}`;
+      end = i;
+    }
+    if (path === '') path = '/';
+    if (this.#dpaths.size >= DPATH_CACHE_SIZE) this.#dpaths.clear();
+    this.#dpaths.set(raw, path);
+    return path;
   }
 
   #cgLo = -1;
