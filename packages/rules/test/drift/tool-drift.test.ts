@@ -151,7 +151,7 @@ class Run {
 function benign(seed: number): Run {
   const word = WORDS[seed % WORDS.length]!;
   const r = new Run(seed).start().ownWork().model(['run_command']);
-  r.shell(['/usr/bin/ls', '-la', `/srv/work/${word}`], (pid) => {
+  r.shell(['/usr/bin/ls', '-la', `/srv/work/run-${seed}`], (pid) => {
     r.open(pid, `/srv/work/notes-${seed}.txt`, r.agent);
     r.open(pid, `/tmp/job-${word}.out`, r.agent, 'write');
   });
@@ -227,7 +227,9 @@ describe('drift per tool: what a tool did is checked against what that tool did 
       name: 'a credential read under the tool',
       run: (seed) => {
         const r = new Run(seed).start().ownWork().model(['run_command']);
-        return r.shell(['/usr/bin/ls', '-la', '/srv/work/elm'], (pid) => r.open(pid, TOKEN, r.agent)).model();
+        return r
+          .shell(['/usr/bin/ls', '-la', `/srv/work/run-${seed}`], (pid) => r.open(pid, TOKEN, r.agent))
+          .model();
       },
       expected: ['critical vigil.drift.tool-call.credential-read'],
     },
@@ -236,7 +238,9 @@ describe('drift per tool: what a tool did is checked against what that tool did 
       run: (seed) => {
         const r = new Run(seed).start().ownWork().model(['run_command']);
         return r
-          .shell(['/usr/bin/ls', '-la', '/srv/work/elm'], (pid) => r.connect(pid, '127.0.0.1', 8080, r.agent))
+          .shell(['/usr/bin/ls', '-la', `/srv/work/run-${seed}`], (pid) =>
+            r.connect(pid, '127.0.0.1', 8080, r.agent),
+          )
           .model();
       },
       expected: ['critical vigil.drift.tool-call.new-peer'],
@@ -246,7 +250,9 @@ describe('drift per tool: what a tool did is checked against what that tool did 
       run: (seed) => {
         const r = new Run(seed).start().ownWork().model(['run_command']);
         return r
-          .shell(['/usr/bin/ls', '-la', '/srv/work/elm'], (pid) => r.connect(pid, '10.9.9.9', 4444, r.agent))
+          .shell(['/usr/bin/ls', '-la', `/srv/work/run-${seed}`], (pid) =>
+            r.connect(pid, '10.9.9.9', 4444, r.agent),
+          )
           .model();
       },
       expected: ['critical vigil.drift.tool-call.new-peer'],
@@ -256,7 +262,9 @@ describe('drift per tool: what a tool did is checked against what that tool did 
       run: (seed) => {
         const r = new Run(seed).start().ownWork().model(['run_command']);
         return r
-          .shell(['/usr/bin/ls', '-la', '/srv/work/elm'], (pid) => r.open(pid, '/app/config.json', r.agent))
+          .shell(['/usr/bin/ls', '-la', `/srv/work/run-${seed}`], (pid) =>
+            r.open(pid, '/app/config.json', r.agent),
+          )
           .model();
       },
       expected: ['medium vigil.drift.tool-call.new-activity'],
@@ -268,7 +276,7 @@ describe('drift per tool: what a tool did is checked against what that tool did 
           .start()
           .ownWork()
           .model(['fetch_url'])
-          .shell(['/usr/bin/ls', '-la', '/srv/work/elm'])
+          .shell(['/usr/bin/ls', '-la', `/srv/work/run-${seed}`])
           .model(),
       // The new tool, and the program it ran (known under run_command, not under fetch_url).
       // `sh` from node is a critical behaviour: admitted under run_command, lifted under a tool never reviewed.
@@ -282,7 +290,7 @@ describe('drift per tool: what a tool did is checked against what that tool did 
   for (const row of rows)
     it(row.name, async () => {
       const set = await learn(LEARN_SEEDS.map(benign));
-      const found = await check(set.baselines(), [...row.run(201).arrival(), ...row.run(202).arrival()]);
+      const found = await check(set.baselines(), [...row.run(208).arrival(), ...row.run(209).arrival()]);
       expect(show(found)).toEqual(row.expected);
       for (const f of found)
         if (f.drift.domain === 'toolEffects') expect(f.summary).toContain('in a call of the tool');
@@ -307,7 +315,7 @@ describe('drift per tool: what a tool did is checked against what that tool did 
   it('keeps the provisional cap of a baseline still learning', async () => {
     const set = await learn(LEARN_SEEDS.map(benign), false);
     const r = new Run(201).start().ownWork().model(['run_command']);
-    r.shell(['/usr/bin/ls', '-la', '/srv/work/elm'], (pid) => r.open(pid, TOKEN, r.agent)).model();
+    r.shell(['/usr/bin/ls', '-la', '/srv/work/run-201'], (pid) => r.open(pid, TOKEN, r.agent)).model();
     const found = await check(set.baselines(), r.arrival());
     expect(show(found)).toEqual(['medium vigil.drift.tool-call.credential-read']);
     expect(found[0]!.title).toBe('Provisional: Credential read under this tool');
