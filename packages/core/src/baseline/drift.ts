@@ -387,12 +387,12 @@ export class DriftDetector implements Consumer {
     if (ev.cause !== undefined && baseline.entryCount('toolEffects') > 0) {
       const t = causeTool(ev);
       if (t !== undefined) {
+        // The shell check may be skipped for this event; an exec still changes the tree the cache read.
+        if (ev.kind === 'process.exec') this.#shells.forget();
         obs = observeEvent(ev, baseline.generalisation);
         effects = this.#toolEffects(ev, baseline, obs);
         if (effects?.length === 0) return undefined;
         if (effects !== undefined) tool = t;
-        // The shell check is skipped for this event; an exec still changes the tree the cache read.
-        if (ev.kind === 'process.exec') this.#shells.forget();
       }
     }
     // Under a shell, what runs is checked against what ran under shells started the same way (baselines
@@ -435,7 +435,7 @@ export class DriftDetector implements Consumer {
     return { event: ev, baseline, uncovered, shell, provisional, ...(tool !== undefined ? { tool } : {}) };
   }
 
-  /** The `toolEffects` observations of an event in a tool call its baseline has not seen that tool do; undefined when it has none. */
+  /** What of an event in a tool call its baseline never saw that tool do; undefined when it has no `toolEffects` observations. */
   #toolEffects(
     ev: VigilEvent,
     baseline: Baseline,
