@@ -70,17 +70,17 @@ class Run {
     return this;
   }
 
-  /** The agent's own work: its config, `cat /app/VERSION` in a child, the model endpoint. */
+  /** The agent's own work: its config, `git log` in a child, the model endpoint. */
   ownWork(): this {
     this.open(this.#pid, '/app/config.json');
     const child = this.#pid + 1;
     this.#ev('process.fork', this.#pid, 1, { childPid: child });
     this.#ev('process.exec', child, this.#pid, {
-      filename: '/usr/bin/cat',
-      argv: ['cat', '/app/VERSION'],
-      comm: 'cat',
+      filename: '/usr/bin/git',
+      argv: ['git', 'log', '-n', '1'],
+      comm: 'git',
     });
-    this.open(child, '/app/VERSION', this.#pid);
+    this.open(child, '/app/.git/HEAD', this.#pid);
     this.connect(this.#pid, '127.0.0.1', 8080);
     return this;
   }
@@ -208,9 +208,20 @@ describe('drift per tool: what a tool did is checked against what that tool did 
           .start()
           .ownWork()
           .model(['run_command'])
-          .shell(['/usr/bin/cat', '/app/VERSION'])
+          .shell(['/usr/bin/git', 'log', '-n', '1'])
           .model(),
       expected: ['high vigil.drift.tool-call.new-program'],
+    },
+    {
+      name: 'an ordinary read-only utility new under a tool that ran programs (tail where it ran ls)',
+      run: (seed) =>
+        new Run(seed)
+          .start()
+          .ownWork()
+          .model(['run_command'])
+          .shell(['/usr/bin/tail', '-n', '5', `/srv/work/notes-${seed}.txt`])
+          .model(),
+      expected: ['low vigil.drift.tool-call.new-program'],
     },
     {
       name: 'a program new to the workload too: one finding, under the tool',
@@ -298,9 +309,9 @@ describe('drift per tool: what a tool did is checked against what that tool did 
 
   it('names the tool and says the workload did it elsewhere', async () => {
     const set = await learn(LEARN_SEEDS.map(benign));
-    const r = new Run(201).start().ownWork().model(['run_command']).shell(['/usr/bin/cat', '/app/VERSION']);
+    const r = new Run(201).start().ownWork().model(['run_command']).shell(['/usr/bin/git', 'log', '-n', '1']);
     const [f] = await check(set.baselines(), r.model().arrival());
-    expect(f?.summary).toContain('ran /usr/bin/cat in a call of the tool run_command');
+    expect(f?.summary).toContain('ran /usr/bin/git in a call of the tool run_command');
     expect(f?.summary).toContain('the workload did it elsewhere');
     expect(f?.drift.domain).toBe('toolEffects');
   });

@@ -3,6 +3,7 @@ import {
   type BaselineDomain,
   describePattern,
   isCredentialPath,
+  isOrdinaryUtility,
   isRuntimeControlSocket,
   type UncoveredObservation,
 } from '@vigil/core';
@@ -81,7 +82,7 @@ export const toolNewProgram = defineRule({
     id: 'vigil.drift.tool-call.new-program',
     title: 'New program under this tool',
     description:
-      "Baselines learn what each tool does, where attribution placed events in one tool call (the `toolEffects` domain): the programs it runs, the files it opens, the peers it reaches. In a call of a tool, a program that tool never ran while learning is high, even when the workload ran it elsewhere (`cat` run by the agent's own code, new under its `run_command` tool). A known program with new arguments under the tool is low (`vigil.drift.tool-call.new-activity`).",
+      "Baselines learn what each tool does, where attribution placed events in one tool call (the `toolEffects` domain): the programs it runs, the files it opens, the peers it reaches. In a call of a tool, a program that tool never ran while learning is high, even when the workload ran it elsewhere (`git` run by the agent's own code, new under its `run_command` tool). As under a known shell, an ordinary read-only utility (`tail` where learning saw the tool run `ls` and `wc`; the vocabulary lists them) under a tool that ran programs while learning is low: a new program, not a new capability; what it reads is checked on its own (a credential is critical). A known program with new arguments under the tool is low (`vigil.drift.tool-call.new-activity`).",
     severity: 'high',
     version: VERSION,
     role: 'drift',
@@ -91,7 +92,7 @@ export const toolNewProgram = defineRule({
     tuning: 'Learn over more runs whose tasks use the tool.',
   },
   kinds: ['process.exec'],
-  onEvent(_ev, ctx) {
+  onEvent(ev, ctx) {
     const drift = ctx.drift;
     if (drift === undefined) return;
     for (const e of effects(drift, 'processes')) {
@@ -102,8 +103,19 @@ export const toolNewProgram = defineRule({
         continue;
       }
       const program = describePattern('processes', e.inner.slice(0, argsAt < 0 ? e.inner.length : argsAt));
-      const what = `ran ${program} in a call of ${toolLabel(e.tool)}, which never ran it while learning${since(e, newElsewhere(drift, 'processes'))}`;
-      ctx.report({ subject: e.u.observation.concrete, summary: what, drift: { observation: e.u, what } });
+      // The tool and its programs are known (`tool`, `@processes` matched): an ordinary utility adds no capability.
+      if (e.depth >= 0 && isOrdinaryUtility(ev.filename)) {
+        const what = `ran ${program}, an ordinary read-only utility, in a call of ${toolLabel(e.tool)}, which never ran it while learning`;
+        ctx.report({
+          subject: e.u.observation.concrete,
+          summary: what,
+          severity: 'low',
+          drift: { observation: e.u, what, title: 'New ordinary utility under this tool' },
+        });
+      } else {
+        const what = `ran ${program} in a call of ${toolLabel(e.tool)}, which never ran it while learning${since(e, newElsewhere(drift, 'processes'))}`;
+        ctx.report({ subject: e.u.observation.concrete, summary: what, drift: { observation: e.u, what } });
+      }
       claimAll(drift, 'processes');
     }
   },
