@@ -92,12 +92,13 @@ describe('coreBaselineView (the @vigil/core baselines)', () => {
       source: new MemorySource([...attack(), ...attack()]),
       consumers: [withBaseline.consumer],
     }).run();
-    // With baselines the drift detector runs too: its findings come first, then the detections.
+    // With baselines the drift detector runs too: its findings come first, then the detections. The
+    // read happens in a call of web/fetch_url (attribution), so it is checked against that tool.
     const drift = withBaseline.findings().filter((f) => f.category === 'drift');
     expect(drift.map((f) => f.ruleId)).toEqual(
-      expect.arrayContaining(['vigil.drift.baseline-learning', 'vigil.drift.file.credential-read']),
+      expect.arrayContaining(['vigil.drift.baseline-learning', 'vigil.drift.tool-call.credential-read']),
     );
-    expect(drift.find((f) => f.ruleId === 'vigil.drift.file.credential-read')?.count).toBe(2);
+    expect(drift.find((f) => f.ruleId === 'vigil.drift.tool-call.credential-read')?.count).toBe(2);
     const counts = Object.fromEntries(
       withBaseline
         .findings()

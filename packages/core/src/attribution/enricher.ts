@@ -1,6 +1,7 @@
 import type { VigilEvent } from '../events/schema.js';
 import type { Enricher, ProcessTree } from '../pipeline/enricher.js';
 import { CallAttributor, type CallAttributorOptions } from './attributor.js';
+import { ToolCallDedup } from './internal/tool-call-dedup.js';
 
 /** Options for {@link CallAttributionEnricher}. */
 export interface CallAttributionOptions extends CallAttributorOptions {
@@ -87,6 +88,12 @@ function isCallEvent(ev: VigilEvent): boolean {
  * may come out shorter (or longer) than it went in; {@link flush} releases
  * the rest when the stream ends. Other workloads pass through untouched.
  *
+ * A tool call seen twice, as an OTel span (`vigil check --otel`) and from the
+ * kernel's payloads, is passed on once: the first sighting in stream order.
+ * They are one call when their call ids are equal, or, without ids on both,
+ * when they name the same tool, overlap in time (within two seconds) and ran
+ * in the same process tree.
+ *
  * @example
  * ```ts
  * import { CallAttributionEnricher, ProcessTreeEnricher, ReplaySource, Vigil } from '@vigil/core';
@@ -104,6 +111,7 @@ export class CallAttributionEnricher implements Enricher {
   readonly #maxHeld: number;
   readonly #held = new HeldEvents();
   readonly #agentWorkloads = new Set<string>();
+  readonly #dedup: ToolCallDedup;
   #seq = 0;
   #watermark = 0;
   #lastWorkload: object | undefined;
@@ -111,8 +119,14 @@ export class CallAttributionEnricher implements Enricher {
 
   constructor(processes: ProcessTree, options: CallAttributionOptions = {}) {
     this.attributor = new CallAttributor(processes, options);
+    this.#dedup = new ToolCallDedup(processes);
     this.#lagNs = Math.max(0, options.reorderWindowMs ?? 15_000) * 1e6;
     this.#maxHeld = Math.max(1, options.maxHeld ?? 50_000);
+  }
+
+  /** Tool calls dropped as a second sighting (span and kernel) of a call already passed on. */
+  get duplicateCalls(): number {
+    return this.#dedup.dropped;
   }
 
   /** Events held now, waiting for stream time to pass them. */
@@ -137,12 +151,14 @@ export class CallAttributionEnricher implements Enricher {
     }
     batch.length = keep;
     this.#release(batch, this.#watermark - this.#lagNs);
+    this.#dedup.filter(batch);
   }
 
   /** Releases every held event, in time order, attributed. */
   flush(): VigilEvent[] {
     const out: VigilEvent[] = [];
     this.#release(out, Number.POSITIVE_INFINITY);
+    this.#dedup.filter(out);
     return out;
   }
 

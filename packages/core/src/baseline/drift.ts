@@ -15,6 +15,7 @@ import { type NearestBaseline, nearestBaselines } from './nearest.js';
 import { type BaselineObservation, describePattern, eventKey, observeEvent } from './observation.js';
 import { type ShellContext, ShellContextCache, shellObservations } from './shell-context.js';
 import { type BaselineKeyFn, baselineKeyString, defaultBaselineKey } from './subject.js';
+import { causeTool, toolEffectObservations } from './tool-effects.js';
 
 /** What a drift finding says drifted, beyond the common {@link Finding} fields. */
 export interface DriftDetail {
@@ -119,8 +120,9 @@ export interface UncoveredObservation {
 /**
  * One event its workload's baseline does not fully cover: what drift rules
  * assess. `uncovered` holds the workload-wide observations the baseline does
- * not cover and, under a shell, the `shells` observations it has not seen
- * under a shell started that way.
+ * not cover and, in a tool call, the `toolEffects` observations it has not
+ * seen that tool do, or else, under a shell, the `shells` observations it has
+ * not seen under a shell started that way.
  *
  * @example
  * ```ts
@@ -133,6 +135,11 @@ export interface DriftCheck {
   readonly uncovered: readonly UncoveredObservation[];
   /** The shell the event happened under, and whether the baseline knows shells started that way. */
   readonly shell: { readonly context: ShellContext; readonly known: boolean } | undefined;
+  /**
+   * The tool (`server/tool`, `function/…`) whose call attribution placed the event in, when the
+   * baseline learned what tools do: the event was checked against what that tool did while learning.
+   */
+  readonly tool?: string;
   /** The baseline is still learning: severities will be capped at {@link PROVISIONAL_CAP}. */
   readonly provisional: boolean;
 }
@@ -372,20 +379,36 @@ export class DriftDetector implements Consumer {
       if (!this.#noted.has(ev.workload.id)) this.#note(ev, 'not-stable', ctx, baseline);
       if (this.#learningMode === 'skip') return undefined;
     }
+    // In a tool call, what the event did is checked against what that tool did while learning, which
+    // says more than the shell it ran under (baselines without toolEffects entries: the shell decides).
+    let tool: string | undefined;
+    let effects: UncoveredObservation[] | undefined;
+    let obs: BaselineObservation[] | undefined;
+    if (ev.cause !== undefined && baseline.entryCount('toolEffects') > 0) {
+      const t = causeTool(ev);
+      if (t !== undefined) {
+        // The shell check may be skipped for this event; an exec still changes the tree the cache read.
+        if (ev.kind === 'process.exec') this.#shells.forget();
+        obs = observeEvent(ev, baseline.generalisation);
+        effects = this.#toolEffects(ev, baseline, obs);
+        if (effects?.length === 0) return undefined;
+        if (effects !== undefined) tool = t;
+      }
+    }
     // Under a shell, what runs is checked against what ran under shells started the same way (baselines
     // without any shell entries predate that domain or never saw a shell: the workload-wide check decides).
     const sc =
-      baseline.entryCount('shells') > 0
+      effects === undefined && baseline.entryCount('shells') > 0
         ? this.#shells.of(ev, ctx?.processes, baseline.generalisation.maxArgs)
         : undefined;
     const covered = baseline.isCovered(ev);
-    if (covered && sc === undefined) return undefined;
+    if (covered && sc === undefined && effects === undefined) return undefined;
     const uncovered: UncoveredObservation[] = [];
-    const obs = observeEvent(ev, baseline.generalisation);
+    obs ??= observeEvent(ev, baseline.generalisation);
     if (!covered) {
       this.#uncovered++;
       const key = eventKey(ev);
-      if (key !== undefined) {
+      if (key !== undefined && tool === undefined) {
         const slot = this.#byEventKey.get(key);
         if (slot !== undefined && slot.finding.workload.id === ev.workload.id) {
           this.#repeat(slot, ev);
@@ -406,9 +429,28 @@ export class DriftDetector implements Consumer {
         if (!coverage.covered) uncovered.push({ observation: o, coverage });
       }
     }
+    if (effects !== undefined) for (const u of effects) uncovered.push(u);
     if (uncovered.length === 0) return undefined;
     if (covered) this.#uncovered++;
-    return { event: ev, baseline, uncovered, shell, provisional };
+    return { event: ev, baseline, uncovered, shell, provisional, ...(tool !== undefined ? { tool } : {}) };
+  }
+
+  /** What of an event in a tool call its baseline never saw that tool do; undefined when it has no `toolEffects` observations. */
+  #toolEffects(
+    ev: VigilEvent,
+    baseline: Baseline,
+    obs: readonly BaselineObservation[],
+  ): UncoveredObservation[] | undefined {
+    const fx = toolEffectObservations(ev, obs);
+    if (fx.length === 0) return undefined;
+    // A credential under a tool is covered only by an entry naming it, as workload-wide.
+    const secret = ev.kind === 'file.open' && isCredentialPath(ev.path);
+    const out: UncoveredObservation[] = [];
+    for (const o of fx) {
+      const coverage = baseline.coversObservation(o, secret && o.segments[1] === '@files');
+      if (!coverage.covered) out.push({ observation: o, coverage });
+    }
+    return out;
   }
 
   /**
@@ -417,7 +459,8 @@ export class DriftDetector implements Consumer {
    * applying the quarantine floor, the critical lifts and the provisional cap.
    */
   record(check: DriftCheck, verdict: DriftVerdict, ctx?: ConsumerContext): void {
-    const key = eventKey(check.event);
+    // The same event means something else under another tool: no repeat shortcut for events in a call.
+    const key = check.tool === undefined ? eventKey(check.event) : undefined;
     for (const a of verdict.assessments) this.#drift(check.event, a, check.baseline, verdict.hits, key, ctx);
   }
 

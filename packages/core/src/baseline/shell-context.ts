@@ -123,6 +123,11 @@ export class ShellContextCache {
   #pid = -1;
   #ctx: ShellContext | undefined;
 
+  /** Forgets the remembered context (the tree changed without a lookup). */
+  forget(): void {
+    this.#pid = -1;
+  }
+
   of(ev: VigilEvent, tree: ProcessTree | undefined, maxArgs: number): ShellContext | undefined {
     if (ev.kind === 'process.exec' || ev.kind === 'process.fork') {
       this.#pid = -1;

@@ -1,4 +1,5 @@
 import type { VigilEvent } from '../events/schema.js';
+import type { BaselineDomain } from './generalise.js';
 import type { BaselineObservation } from './observation.js';
 
 const EFFECT_DOMAINS = new Set(['processes', 'files', 'peers', 'dns']);
@@ -22,10 +23,8 @@ export function toolEffectObservations(
   ev: VigilEvent,
   inner: readonly BaselineObservation[],
 ): BaselineObservation[] {
-  const c = ev.cause;
-  if (c === undefined || c.ambiguous === true || c.toolName === undefined || ev.kind === 'tool.call')
-    return [];
-  const tool = `${c.server ?? 'function'}/${c.toolName}`;
+  const tool = causeTool(ev);
+  if (tool === undefined) return [];
   const out: BaselineObservation[] = [];
   for (const o of inner)
     if (EFFECT_DOMAINS.has(o.domain))
@@ -35,4 +34,32 @@ export function toolEffectObservations(
         concrete: `${tool}: ${o.concrete}`,
       });
   return out;
+}
+
+/**
+ * The tool (`server/tool`, `function/…` for the agent's own tools) whose one
+ * call attribution placed `ev` in; undefined outside a call, for calls shared
+ * by several tools at once, and for the `tool.call` event itself.
+ *
+ * `causeTool({ ...catExec, cause: { toolCallId: 'call_1', toolName: 'run_command' } })` is
+ * `'function/run_command'`.
+ */
+export function causeTool(ev: VigilEvent): string | undefined {
+  const c = ev.cause;
+  if (c === undefined || c.ambiguous === true || c.toolName === undefined || ev.kind === 'tool.call')
+    return undefined;
+  return `${c.server ?? 'function'}/${c.toolName}`;
+}
+
+/**
+ * The domain whose collapse rules apply to the `toolEffects` node at `segs`,
+ * and the node's segments within it: a tool's files generalise like files
+ * (temp folders after 4 names, `/etc` never), its programs like programs; the
+ * tools themselves never collapse.
+ */
+export function toolEffectScope(segs: readonly string[]): [BaselineDomain, readonly string[]] {
+  if (segs.length === 0) return ['tools', segs];
+  const inner = segs[1];
+  if (inner === undefined || !EFFECT_DOMAINS.has(inner.slice(1))) return ['toolEffects', segs];
+  return [inner.slice(1) as BaselineDomain, segs.slice(2)];
 }

@@ -220,6 +220,7 @@ export function eventsFromOtlp(doc: OtlpTraceExport, stats?: OtlpConversionStats
               ? 'http'
               : 'unknown';
         const names = argumentNames(attrs);
+        const callId = str(attrs, 'gen_ai.tool.call.id');
         ev = {
           ...envelope,
           kind: 'tool.call',
@@ -230,6 +231,7 @@ export function eventsFromOtlp(doc: OtlpTraceExport, stats?: OtlpConversionStats
           ...(end !== undefined && end >= ts ? { durationMs: (end - ts) / 1e6 } : {}),
           ...(names ? { argumentNames: names } : {}),
           ...(agent ? { agent } : {}),
+          ...(callId ? { callId } : {}),
         };
       } else if (str(attrs, 'gen_ai.data_source.id') || op === 'retrieval') {
         const store = str(attrs, 'db.system.name') ?? str(attrs, 'db.system');

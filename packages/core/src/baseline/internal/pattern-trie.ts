@@ -1,6 +1,7 @@
 import type { BaselineDomain, CollapsePolicy } from '../generalise.js';
 import { WILDCARD } from '../generalise.js';
 import { nodePath } from '../observation.js';
+import { toolEffectScope } from '../tool-effects.js';
 
 /** A compact reference to an event that introduced an entry. */
 export interface Introducer {
@@ -128,6 +129,11 @@ export class PatternTrie {
   }
 
   #limit(segs: readonly string[]): number {
+    if (this.domain === 'toolEffects') {
+      // What a tool did generalises by the rules of the domain it did it in (temp folders, /etc, …).
+      const [domain, inner] = toolEffectScope(segs);
+      return this.#policy.maxChildren(domain, nodePath(domain, inner));
+    }
     return this.#policy.maxChildren(this.domain, nodePath(this.domain, segs));
   }
 

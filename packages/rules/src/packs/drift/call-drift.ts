@@ -374,7 +374,8 @@ export const otherDrift = defineRule({
     const drift = ctx.drift;
     if (drift === undefined) return;
     for (const u of drift.unclaimed()) {
-      if (u.observation.domain === 'shells') continue;
+      // Under a shell or a tool, the workload-wide observation of the same event speaks for it.
+      if (u.observation.domain === 'shells' || u.observation.domain === 'toolEffects') continue;
       ctx.report({
         subject: u.observation.concrete,
         summary: u.observation.concrete,

@@ -47,6 +47,7 @@ import {
 } from './peer-drift.js';
 import { newArguments, newBinary, newShell } from './process-drift.js';
 import { newUnderShell } from './shell-drift.js';
+import { toolCredentialRead, toolNewActivity, toolNewPeer, toolNewProgram } from './tool-drift.js';
 
 /**
  * The drift pack: what behaviour a baseline does not cover means (drift
@@ -79,6 +80,10 @@ export const driftPack: RulePack = {
     ptraceAttach,
     namespaceChange,
     newShell,
+    toolCredentialRead,
+    toolNewProgram,
+    toolNewPeer,
+    toolNewActivity,
     newArguments,
     newBinary,
     newCredentialRead,
