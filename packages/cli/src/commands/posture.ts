@@ -3,7 +3,6 @@ import {
   type AiBom,
   AiBomSchema,
   assessMaturity,
-  type BaselineView,
   buildComplianceEvidence,
   ComplianceFrameworkSchema,
   type EnforcementLedger,
@@ -14,6 +13,7 @@ import {
   type GapReport,
   GapReportSchema,
   type ObservedUseDocument,
+  type ReadonlyBaseline,
   VigilError,
 } from '@vigil/core';
 import { renderReport, reportFormats } from '@vigil/reporters';
@@ -135,7 +135,7 @@ export const postureCommand: Command = {
     const gapReports: GapReport[] = [];
     for (const f of list(v['gap']))
       gapReports.push((await readAs(f, 'gap report', GapReportSchema)) as GapReport);
-    const baselines: BaselineView[] = [];
+    const baselines: ReadonlyBaseline[] = [];
     for (const f of list(v['baseline'])) baselines.push(...(await loadBaselines(f, ctx.signal)).baselines());
     const findings: Finding[] = [];
     for (const f of list(v['findings'])) findings.push(...(await readFindings(f)));
