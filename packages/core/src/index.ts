@@ -7,7 +7,6 @@
  * @packageDocumentation
  */
 
-export { parseJsonText } from './aibom/declared/json-input.js';
 export * from './aibom/public.js';
 // The application layer: check, learn and gap as facades over the pipeline.
 export * from './app/public.js';
@@ -132,6 +131,7 @@ export { Vigil } from './pipeline/vigil.js';
 export * from './posture/public.js';
 // The RAG configuration: the corpus's ingest path, sensitive collections, agents' purposes.
 export * from './rag/public.js';
+export { parseJsonText } from './readers/json-input.js';
 export * from './response/public.js';
 export * from './risk/public.js';
 export type { EventSource, EventSourceOptions, SourceStats } from './source/event-source.js';

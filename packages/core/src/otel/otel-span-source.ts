@@ -1,10 +1,10 @@
-import { parseJsonText, readJsonInput } from '../aibom/declared/json-input.js';
-import { readLines } from '../aibom/declared/line-reader.js';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import { inputLimits } from '../limits/input-limits.js';
 import { guardJson } from '../limits/internal/json-guard.js';
+import { parseJsonText, readJsonInput } from '../readers/json-input.js';
+import { readLines } from '../readers/line-reader.js';
 import type { EventSource, EventSourceOptions, SourceStats } from '../source/event-source.js';
 import { eventsFromOtlp, type OtlpConversionStats } from './genai-spans.js';
 import { OtlpTraceExportSchema } from './otlp-json.js';

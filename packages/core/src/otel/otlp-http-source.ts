@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGunzip, createInflate } from 'node:zlib';
-import { parseJsonText } from '../aibom/declared/json-input.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import { inputLimits } from '../limits/input-limits.js';
 import { guardJson } from '../limits/internal/json-guard.js';
+import { parseJsonText } from '../readers/json-input.js';
 import type { EventSource, EventSourceOptions, SourceStats } from '../source/event-source.js';
 import { eventsFromOtlp, type OtlpConversionStats } from './genai-spans.js';
 import { OtlpTraceExportSchema } from './otlp-json.js';
