@@ -134,6 +134,7 @@ export * from './rag/public.js';
 export { parseJsonText } from './readers/json-input.js';
 export * from './response/public.js';
 export * from './risk/public.js';
+export { EventSourceBase } from './source/base-source.js';
 export type { EventSource, EventSourceOptions, SourceStats } from './source/event-source.js';
 export type { MemorySourceOptions } from './source/memory-source.js';
 export { MemorySource } from './source/memory-source.js';
