@@ -139,6 +139,13 @@ export type { EventSource, EventSourceOptions, SourceStats } from './source/even
 export type { MemorySourceOptions } from './source/memory-source.js';
 export { MemorySource } from './source/memory-source.js';
 export { MergedSource } from './source/merged-source.js';
+// Event sources over spans and payloads, beside the others (their parsers stay in otel/ and payload/).
+export type { OtelSpanSourceOptions } from './source/otel-span-source.js';
+export { OtelSpanSource } from './source/otel-span-source.js';
+export type { OtlpHttpSpanSourceOptions } from './source/otlp-http-source.js';
+export { OtlpHttpSpanSource } from './source/otlp-http-source.js';
+export type { PayloadSourceOptions } from './source/payload-source.js';
+export { PayloadSource } from './source/payload-source.js';
 export type { ReplaySourceOptions } from './source/replay-source.js';
 export { ReplaySource } from './source/replay-source.js';
 // One vocabulary (credential paths, shells, interpreters, temp locations, kernel names) for every detector.

@@ -13,7 +13,6 @@ import { inputLimits } from '../limits/input-limits.js';
 import { readBoundedFile } from '../limits/internal/read-bounded.js';
 import { readJsonFile } from '../limits/read-json.js';
 import { sniffInput } from '../limits/sniff-input.js';
-import { OtelSpanSource } from '../otel/otel-span-source.js';
 import type { DeclaredPermissions, DeclaredWarning } from '../permissions/declared.js';
 import { analyzeGaps } from '../permissions/gap/analyze.js';
 import { gapFindings } from '../permissions/gap/findings.js';
@@ -34,6 +33,7 @@ import {
 import type { Consumer } from '../pipeline/vigil.js';
 import { type RiskRanking, rankRisk } from '../risk/rank.js';
 import type { EventSource } from '../source/event-source.js';
+import { OtelSpanSource } from '../source/otel-span-source.js';
 import { type CaptureReadOptions, captureSource, enrichersFor, runPipeline } from './run.js';
 
 /** Options for {@link analyseGap}. */

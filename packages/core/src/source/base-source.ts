@@ -19,7 +19,7 @@ import type { EventSource, SourceStats } from './event-source.js';
  *     super();
  *   }
  *   override async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
- *     this.begin('ArraySource');
+ *     this.begin('an ArraySource');
  *     if (!this.closed && this.events.length > 0) yield this.deliver(this.events);
  *   }
  * }
@@ -38,9 +38,9 @@ export abstract class EventSourceBase implements EventSource {
     return this.#closed;
   }
 
-  /** Marks the one iteration as started; a second one is a `SOURCE_CLOSED` error naming the source. */
+  /** Marks the one iteration as started; a second one is a `SOURCE_CLOSED` error naming the source (`a ReplaySource`). */
   protected begin(what: string): void {
-    if (this.#started) throw new VigilError('SOURCE_CLOSED', `a ${what} can be iterated once`);
+    if (this.#started) throw new VigilError('SOURCE_CLOSED', `${what} can be iterated once`);
     this.#started = true;
   }
 

@@ -38,7 +38,7 @@ export class MergedSource extends EventSourceBase {
   }
 
   override async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
-    this.begin('MergedSource');
+    this.begin('a MergedSource');
     const its = this.sources.map((s) => s[Symbol.asyncIterator]());
     const held: VigilEvent[][] = this.sources.map(() => []);
     const done = this.sources.map(() => false);

@@ -48,7 +48,7 @@ export class ReplaySource extends EventSourceBase {
   }
 
   override async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
-    this.begin('ReplaySource');
+    this.begin('a ReplaySource');
     const { signal, requireTrailer, ...readerOptions } = this.#options;
     for (const path of this.paths) {
       if (this.closed) return;

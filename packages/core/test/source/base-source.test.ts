@@ -9,7 +9,7 @@ class CountingSource extends EventSourceBase {
     super();
   }
   override async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
-    this.begin('CountingSource');
+    this.begin('a CountingSource');
     for (const b of this.batches) {
       if (this.closed) return;
       this.drop('filtered', 1);

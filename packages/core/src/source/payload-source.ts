@@ -1,9 +1,9 @@
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
-import { EventSourceBase } from '../source/base-source.js';
-import type { EventSourceOptions, SourceStats } from '../source/event-source.js';
-import type { PayloadChunk } from './chunk.js';
-import { PayloadDecoder, type PayloadDecoderOptions } from './decoder.js';
+import type { PayloadChunk } from '../payload/chunk.js';
+import { PayloadDecoder, type PayloadDecoderOptions } from '../payload/decoder.js';
+import { EventSourceBase } from './base-source.js';
+import type { EventSourceOptions, SourceStats } from './event-source.js';
 
 /** Options for {@link PayloadSource}. */
 export interface PayloadSourceOptions extends PayloadDecoderOptions, EventSourceOptions {}
