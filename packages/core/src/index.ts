@@ -135,11 +135,16 @@ export { parseJsonText } from './readers/json-input.js';
 export * from './response/public.js';
 export * from './risk/public.js';
 export { EventSourceBase } from './source/base-source.js';
+// Event sources over spans, payloads and audit logs, beside the others (their parsers stay in otel/,
+// payload/ and permissions/observed/).
+export type { CloudTrailSourceOptions } from './source/cloudtrail-source.js';
+export { CloudTrailSource } from './source/cloudtrail-source.js';
 export type { EventSource, EventSourceOptions, SourceStats } from './source/event-source.js';
+export type { KubernetesAuditSourceOptions } from './source/k8s-audit-source.js';
+export { KubernetesAuditSource } from './source/k8s-audit-source.js';
 export type { MemorySourceOptions } from './source/memory-source.js';
 export { MemorySource } from './source/memory-source.js';
 export { MergedSource } from './source/merged-source.js';
-// Event sources over spans and payloads, beside the others (their parsers stay in otel/ and payload/).
 export type { OtelSpanSourceOptions } from './source/otel-span-source.js';
 export { OtelSpanSource } from './source/otel-span-source.js';
 export type { OtlpHttpSpanSourceOptions } from './source/otlp-http-source.js';

@@ -21,9 +21,7 @@ import type { PermissionDomain } from '../permissions/grant.js';
 import type { LeastPrivilege } from '../permissions/least-privilege/artifact.js';
 import { generateLeastPrivilege } from '../permissions/least-privilege/generate.js';
 import { loadDeclaredPermissions } from '../permissions/load-declared.js';
-import { CloudTrailSource } from '../permissions/observed/cloudtrail.js';
 import { observedUseFromBaseline } from '../permissions/observed/from-baseline.js';
-import { KubernetesAuditSource } from '../permissions/observed/k8s-audit.js';
 import { nameMcpServersAsDeclared } from '../permissions/observed/mcp-servers.js';
 import {
   mergeObservedUse,
@@ -32,7 +30,9 @@ import {
 } from '../permissions/observed/use.js';
 import type { Consumer } from '../pipeline/vigil.js';
 import { type RiskRanking, rankRisk } from '../risk/rank.js';
+import { CloudTrailSource } from '../source/cloudtrail-source.js';
 import type { EventSource } from '../source/event-source.js';
+import { KubernetesAuditSource } from '../source/k8s-audit-source.js';
 import { OtelSpanSource } from '../source/otel-span-source.js';
 import { type CaptureReadOptions, captureSource, enrichersFor, runPipeline } from './run.js';
 
