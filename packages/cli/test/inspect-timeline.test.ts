@@ -1,6 +1,6 @@
 import { AgentTimelineSchema } from '@vigil/core';
+import { renderTimelineText } from '@vigil/reporters';
 import { describe, expect, it } from 'vitest';
-import { renderTimelineText } from '../src/commands/inspect.js';
 
 describe('inspect --timeline (text)', () => {
   it('lists the retrievals a tool call made under it, beside its processes, files and peers', () => {

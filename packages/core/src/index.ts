@@ -7,7 +7,6 @@
  * @packageDocumentation
  */
 
-export { parseJsonText } from './aibom/declared/json-input.js';
 export * from './aibom/public.js';
 // The application layer: check, learn and gap as facades over the pipeline.
 export * from './app/public.js';
@@ -132,12 +131,26 @@ export { Vigil } from './pipeline/vigil.js';
 export * from './posture/public.js';
 // The RAG configuration: the corpus's ingest path, sensitive collections, agents' purposes.
 export * from './rag/public.js';
+export { parseJsonText } from './readers/json-input.js';
 export * from './response/public.js';
 export * from './risk/public.js';
+export { EventSourceBase } from './source/base-source.js';
+// Event sources over spans, payloads and audit logs, beside the others (their parsers stay in otel/,
+// payload/ and permissions/observed/).
+export type { CloudTrailSourceOptions } from './source/cloudtrail-source.js';
+export { CloudTrailSource } from './source/cloudtrail-source.js';
 export type { EventSource, EventSourceOptions, SourceStats } from './source/event-source.js';
+export type { KubernetesAuditSourceOptions } from './source/k8s-audit-source.js';
+export { KubernetesAuditSource } from './source/k8s-audit-source.js';
 export type { MemorySourceOptions } from './source/memory-source.js';
 export { MemorySource } from './source/memory-source.js';
 export { MergedSource } from './source/merged-source.js';
+export type { OtelSpanSourceOptions } from './source/otel-span-source.js';
+export { OtelSpanSource } from './source/otel-span-source.js';
+export type { OtlpHttpSpanSourceOptions } from './source/otlp-http-source.js';
+export { OtlpHttpSpanSource } from './source/otlp-http-source.js';
+export type { PayloadSourceOptions } from './source/payload-source.js';
+export { PayloadSource } from './source/payload-source.js';
 export type { ReplaySourceOptions } from './source/replay-source.js';
 export { ReplaySource } from './source/replay-source.js';
 // One vocabulary (credential paths, shells, interpreters, temp locations, kernel names) for every detector.

@@ -19,8 +19,7 @@ function strings(v: unknown): string[] {
 export const aibomCommand: Command = {
   name: 'aibom',
   summary: 'Build the AI bill of materials from what ran (captures, OTel GenAI spans) and what was declared',
-  usage:
-    'CAPTURE… [--otel SPANS.json…] [--manifest PATH…] [--signatures FILE…] [--fail-on SEVERITY] [--strict] [--format json|cyclonedx|text|flow|html|sarif]',
+  usage: `CAPTURE… [--otel SPANS.json…] [--manifest PATH…] [--signatures FILE…] [--fail-on SEVERITY] [--strict] [--format ${reportFormats('aibom').join('|')}]`,
   description: [
     'Discovers models, agent frameworks, MCP servers and tools, LLM APIs, inference servers, vector stores',
     'and RAG sources from captures and ingested OpenTelemetry GenAI spans, each with evidence and a confidence.',

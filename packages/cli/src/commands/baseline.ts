@@ -1,4 +1,5 @@
 import { admitReviewed, readBaselineFile, reviewQueue, VigilError, writeBaselineFile } from '@vigil/core';
+import { renderReport, reportFormats } from '@vigil/reporters';
 import type { Command } from '../command.js';
 
 export const baselineCommand: Command = {
@@ -20,7 +21,8 @@ export const baselineCommand: Command = {
     by: 'who reviewed and admits the items (recorded in the baseline)',
     reason: 'why they are admitted (recorded in the baseline)',
   },
-  formats: ['text', 'json'],
+  // review and admit report in the same formats.
+  formats: reportFormats('review'),
   async run(ctx) {
     const [action, path, ...ids] = ctx.args.positionals;
     if ((action !== 'review' && action !== 'admit') || path === undefined)
@@ -30,23 +32,7 @@ export const baselineCommand: Command = {
       );
     const set = await readBaselineFile(path);
     if (action === 'review') {
-      const queue = reviewQueue(set);
-      if (ctx.format === 'json') {
-        await ctx.emit(`${JSON.stringify({ baseline: path, quarantined: queue }, null, 2)}\n`);
-        return 0;
-      }
-      const lines = [`${path}: ${queue.length} quarantined item(s)`];
-      for (const q of queue) {
-        lines.push(
-          '',
-          `${q.id}  [${q.severity}] ${q.title}  (${q.subject} @ ${q.versionKey}, seen ${q.count}×)`,
-        );
-        lines.push(`  ${q.reason}`);
-        for (const b of q.behaviour) lines.push(`  holds ${b}`);
-      }
-      if (queue.length > 0)
-        lines.push('', `admit with: vigil baseline admit ${path} ID… --by WHO --reason WHY`);
-      await ctx.emit(`${lines.join('\n')}\n`);
+      await ctx.emit(renderReport('review', ctx.format, { baseline: path, quarantined: reviewQueue(set) }));
       return 0;
     }
     if (ids.length === 0) throw new VigilError('USAGE', 'baseline admit needs at least one quarantine id');
@@ -57,12 +43,7 @@ export const baselineCommand: Command = {
       reason: typeof reason === 'string' ? reason : '',
     });
     await writeBaselineFile(path, set);
-    if (ctx.format === 'json')
-      await ctx.emit(`${JSON.stringify({ baseline: path, admitted: records }, null, 2)}\n`);
-    else
-      await ctx.emit(
-        `${records.map((r) => `admitted ${r.item} (${r.behaviour}) by ${r.by}: ${r.reason}`).join('\n')}\n`,
-      );
+    await ctx.emit(renderReport('admission', ctx.format, { baseline: path, admitted: records }));
     return 0;
   },
 };

@@ -105,8 +105,7 @@ function withUseBaseline(set: BaselineSet, subject: unknown): BaselineSet {
 export const checkCommand: Command = {
   name: 'check',
   summary: 'Check captures against baselines and rule packs; report drift and detections',
-  usage:
-    'CAPTURE… [--baseline BASELINE] [--otel SPANS…] [--rules PACK…] [--exceptions FILE] [--overrides FILE] [--rag FILE] [--store-config PATH…] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--otlp URL] [--format text|json|sarif|markdown|html|ocsf]',
+  usage: `CAPTURE… [--baseline BASELINE] [--otel SPANS…] [--rules PACK…] [--exceptions FILE] [--overrides FILE] [--rag FILE] [--store-config PATH…] [--rule-override ID=SEVERITY|off…] [--fail-on SEVERITY] [--otlp URL] [--format ${reportFormats('check').join('|')}]`,
   description: [
     'Runs the built-in rule packs (runtime behaviours and AI attack chains) and every --rules PACK (a',
     'module path or package name) over the captures; with --baseline, the drift detector and the',

@@ -37,8 +37,7 @@ export const gapCommand: Command = {
   name: 'gap',
   summary:
     'Compare declared permissions with observed use, rank the gaps, and write least-privilege policies',
-  usage:
-    '--declared PATH… CAPTURE|BASELINE… [--pg-schema DUMP…] [--pg-url URL] [--store-config PATH…] [--audit-log F…] [--cloudtrail F…] [--otel SPANS…] [--emit-policy DIR] [--on-invalid fail|skip] [--bind CAPTURED=SUBJECT…] [--fail-on SEVERITY] [--strict] [--format text|json]',
+  usage: `--declared PATH… CAPTURE|BASELINE… [--pg-schema DUMP…] [--pg-url URL] [--store-config PATH…] [--audit-log F…] [--cloudtrail F…] [--otel SPANS…] [--emit-policy DIR] [--on-invalid fail|skip] [--bind CAPTURED=SUBJECT…] [--fail-on SEVERITY] [--strict] [--format ${reportFormats('gap').join('|')}]`,
   description: [
     'Declared: Kubernetes manifests (RBAC, workloads, NetworkPolicy; multi-document YAML and List objects),',
     'AWS IAM policies (documents or get-account-authorization-details) and MCP client configurations.',

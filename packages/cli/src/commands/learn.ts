@@ -105,8 +105,7 @@ function pct(x: number): string {
 export const learnCommand: Command = {
   name: 'learn',
   summary: 'Learn behavioural baselines per workload and image/model version from captures',
-  usage:
-    '--out BASELINE CAPTURE… [--format json|msgpack] [--origin NAME] [--merge BASELINE] [--store DB] [--admit ID… --by WHO --reason WHY]',
+  usage: `--out BASELINE CAPTURE… [--format ${reportFormats('baselines').join('|')}] [--origin NAME] [--merge BASELINE] [--store DB] [--admit ID… --by WHO --reason WHY]`,
   description: [
     'Generalises what each workload did (processes and argument patterns, files, peers, DNS names,',
     'capabilities and notable syscalls, tools, models, Kubernetes and cloud calls), measures how fast',

@@ -5,6 +5,7 @@ import {
   readJsonFile,
   VigilError,
 } from '@vigil/core';
+import { renderReport, reportFormats } from '@vigil/reporters';
 import type { Command } from '../command.js';
 import { loadOrSynthesizePolicy, readPolicyFile } from './enforce-support.js';
 
@@ -48,7 +49,7 @@ export const policyCommand: Command = {
     out: 'where to write the policy (JSON)',
   },
   maxPositionals: 0,
-  formats: ['json'],
+  formats: reportFormats('policy'),
   async run(ctx) {
     const v = ctx.args.values;
     const gapFile = typeof v['from-gap'] === 'string' ? v['from-gap'] : undefined;
@@ -77,7 +78,7 @@ export const policyCommand: Command = {
             ...(v['no-loopback'] === true ? { allowLoopback: false } : {}),
             ...(previous ? { previous } : {}),
           });
-    await ctx.emit(`${JSON.stringify(policy, null, 2)}\n`);
+    await ctx.emit(renderReport('policy', ctx.format, policy));
     ctx.log(
       `vigil policy: ${policy.id}@${policy.version}: ${policy.egress.rules.length} egress rules, ${policy.exec.rules.length} exec rules${policy.notes.length > 0 ? `, ${policy.notes.length} notes` : ''}`,
     );

@@ -3,9 +3,7 @@ import {
   type AiBom,
   AiBomSchema,
   assessMaturity,
-  type BaselineView,
   buildComplianceEvidence,
-  ComplianceEvidenceReportSchema,
   ComplianceFrameworkSchema,
   type EnforcementLedger,
   EnforcementLedgerSchema,
@@ -14,13 +12,11 @@ import {
   fromZodError,
   type GapReport,
   GapReportSchema,
-  MaturityReportSchema,
   type ObservedUseDocument,
-  renderComplianceMarkdown,
-  renderMaturityText,
+  type ReadonlyBaseline,
   VigilError,
 } from '@vigil/core';
-import { renderComplianceHtml, renderMaturityHtml } from '@vigil/reporters';
+import { renderReport, reportFormats } from '@vigil/reporters';
 import { readScanCaptures } from '@vigil/rules';
 import type { Command } from '../command.js';
 import { loadBaselines } from './check.js';
@@ -125,7 +121,8 @@ export const postureCommand: Command = {
     out: 'where to write the report',
   },
   maxPositionals: 0,
-  formats: ['text', 'json', 'html', 'markdown'],
+  // The maturity report's formats, then those only the compliance evidence report (--framework) has.
+  formats: [...new Set([...reportFormats('maturity'), ...reportFormats('compliance')])],
   async run(ctx) {
     const v = ctx.args.values;
     if (ctx.args.positionals.length > 0)
@@ -138,7 +135,7 @@ export const postureCommand: Command = {
     const gapReports: GapReport[] = [];
     for (const f of list(v['gap']))
       gapReports.push((await readAs(f, 'gap report', GapReportSchema)) as GapReport);
-    const baselines: BaselineView[] = [];
+    const baselines: ReadonlyBaseline[] = [];
     for (const f of list(v['baseline'])) baselines.push(...(await loadBaselines(f, ctx.signal)).baselines());
     const findings: Finding[] = [];
     for (const f of list(v['findings'])) findings.push(...(await readFindings(f)));
@@ -164,10 +161,7 @@ export const postureCommand: Command = {
         observed,
         ...(ledger ? { ledger } : {}),
       });
-      if (ctx.format === 'json')
-        await ctx.emit(`${JSON.stringify(ComplianceEvidenceReportSchema.parse(report), null, 2)}\n`);
-      else if (ctx.format === 'html') await ctx.emit(renderComplianceHtml(report));
-      else await ctx.emit(renderComplianceMarkdown(report));
+      await ctx.emit(renderReport('compliance', ctx.format, report));
       return 0;
     }
     if (list(v['capture']).length > 0) throw new VigilError('USAGE', '--capture needs --framework');
@@ -187,10 +181,7 @@ export const postureCommand: Command = {
       scanned: v['scanned'] === true,
       responseFor: list(v['response-for']),
     });
-    if (ctx.format === 'json')
-      await ctx.emit(`${JSON.stringify(MaturityReportSchema.parse(report), null, 2)}\n`);
-    else if (ctx.format === 'html') await ctx.emit(renderMaturityHtml(report));
-    else await ctx.emit(renderMaturityText(report));
+    await ctx.emit(renderReport('maturity', ctx.format, report));
     return 0;
   },
 };

@@ -1,13 +1,6 @@
-import { SEVERITIES, VigilError, writeOutput } from '@vigil/core';
-import { buildFindingsReport, renderHtml, renderMarkdown, toSarif } from '@vigil/reporters';
-import {
-  builtinScanners,
-  createMcpScanner,
-  readMcpPins,
-  readScanCaptures,
-  type ScanResult,
-  scanPaths,
-} from '@vigil/rules';
+import { VigilError, writeOutput } from '@vigil/core';
+import { renderReport, reportFormats } from '@vigil/reporters';
+import { builtinScanners, createMcpScanner, readMcpPins, readScanCaptures, scanPaths } from '@vigil/rules';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
 import { VERSION } from '../version.js';
@@ -17,64 +10,11 @@ function strings(v: unknown): string[] {
   return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
 }
 
-/** Renders a scan result for a terminal. */
-export function renderScanText(result: ScanResult): string {
-  const out: string[] = [];
-  const a = result.artifacts;
-  out.push(
-    `${a.scanned} artifact(s) scanned (${a.bytes} bytes), ${a.skipped} not for any scanner${a.notFollowed > 0 ? `, ${a.notFollowed} not followed` : ''}`,
-  );
-  for (const f of result.findings) {
-    const at = f.evidence[0];
-    const where = at?.uri
-      ? `${at.uri}${at.line !== undefined ? `:${at.line}` : ''}${at.jsonPointer !== undefined ? ` ${at.jsonPointer}` : ''}`
-      : '';
-    out.push('');
-    out.push(`${f.severity.toUpperCase().padEnd(8)} ${f.title}  [${f.ruleId}]  risk ${f.risk.score}`);
-    out.push(`  ${f.summary}`);
-    if (where) out.push(`  at ${where}`);
-    const runtime = f.risk.reasons[1];
-    if (result.runtime.observed && runtime) out.push(`  runtime: ${runtime}`);
-    for (const e of f.evidence.slice(1, 4))
-      if (e.type === 'note') out.push(...e.description.split('\n').map((l) => `  ${l}`));
-  }
-  for (const e of result.errors) out.push('', `ERROR    ${e.file}: ${e.message}`);
-  const counts = SEVERITIES.slice()
-    .reverse()
-    .map((s) => [s, result.findings.filter((f) => f.severity === s).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}`);
-  out.push('');
-  out.push(
-    result.findings.length === 0
-      ? 'no findings'
-      : `${result.findings.length} finding(s): ${counts.join(', ')}${
-          result.runtime.observed
-            ? ` (${result.runtime.confirmed} seen in use at run time, ${result.runtime.demoted} demoted: never used in ${result.runtime.events} events)`
-            : ''
-        }`,
-  );
-  const before = result.runtime.severityBefore;
-  const after = result.runtime.severityAfter;
-  if (result.runtime.observed && before && after && SEVERITIES.some((s) => before[s] !== after[s])) {
-    const line = (c: Record<string, number>) =>
-      SEVERITIES.slice()
-        .reverse()
-        .map((s) => `${c[s]} ${s}`)
-        .join(', ');
-    out.push(`before runtime weighing: ${line(before)}`);
-    out.push(`after runtime weighing:  ${line(after)}`);
-  }
-  out.push('');
-  return out.join('\n');
-}
-
 export const scanCommand: Command = {
   name: 'scan',
   summary:
     'Scan MCP configurations, agent rules and skills, model files, inference server configurations and lockfiles for supply-chain risks',
-  usage:
-    '[PATH…] [--fail-on SEVERITY] [--pins FILE [--repin]] [--connect] [--capture CAPTURE…] [--progress] [--format text|json|sarif|markdown|html]',
+  usage: `[PATH…] [--fail-on SEVERITY] [--pins FILE [--repin]] [--connect] [--capture CAPTURE…] [--progress] [--format ${reportFormats('scan').join('|')}]`,
   description: [
     'Walks files and folders (node_modules and .git are skipped unless named) and hands each file to the',
     'artifact scanners that accept it: MCP client configurations (Claude Desktop, Claude Code, Cursor,',
@@ -111,7 +51,7 @@ export const scanCommand: Command = {
     capture: 'a capture: weigh findings by what was used at run time; find live rug pulls',
     progress: 'print progress on stderr (default when stderr is a terminal)',
   },
-  formats: ['text', 'json', 'sarif', 'markdown', 'html'],
+  formats: reportFormats('scan'),
   async run(ctx) {
     const paths = ctx.args.positionals;
     const captures = strings(ctx.args.values['capture']);
@@ -149,29 +89,7 @@ export const scanCommand: Command = {
     if (ctx.signal.aborted) throw new VigilError('ABORTED', 'interrupted; nothing written');
     for (const e of result.errors) ctx.log(`warning: ${e.file}: ${e.message}`);
     if (typeof pinsPath === 'string') await writeOutput(pinsPath, `${JSON.stringify(mcp.pins(), null, 2)}\n`);
-    const findings = result.findings;
-    if (ctx.format === 'sarif') {
-      await ctx.emit(`${JSON.stringify(toSarif(findings, { toolVersion: VERSION }), null, 2)}\n`);
-    } else if (ctx.format === 'markdown') {
-      await ctx.emit(renderMarkdown(buildFindingsReport(findings, { inputs: paths, toolVersion: VERSION })));
-    } else if (ctx.format === 'html') {
-      await ctx.emit(
-        renderHtml({
-          title: 'Vigil scan',
-          findings: buildFindingsReport(findings, { inputs: paths, toolVersion: VERSION }),
-          highlights: [
-            { label: 'artifacts scanned', value: result.artifacts.scanned },
-            ...(result.runtime.observed
-              ? [{ label: 'demoted by runtime', value: result.runtime.demoted }]
-              : []),
-          ],
-        }),
-      );
-    } else if (ctx.format === 'json') {
-      await ctx.emit(`${JSON.stringify(result, null, 2)}\n`);
-    } else {
-      await ctx.emit(renderScanText(result));
-    }
-    return exitCodeFor(findings, failOn);
+    await ctx.emit(renderReport('scan', ctx.format, result, { toolVersion: VERSION, inputs: paths }));
+    return exitCodeFor(result.findings, failOn);
   },
 };

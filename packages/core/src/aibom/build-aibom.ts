@@ -1,7 +1,7 @@
 import type { CaptureIntegrity } from '../capture/integrity.js';
-import { OtelSpanSource } from '../otel/otel-span-source.js';
 import { DnsEnricher, ProcessTreeEnricher } from '../pipeline/enricher.js';
 import { Vigil } from '../pipeline/vigil.js';
+import { OtelSpanSource } from '../source/otel-span-source.js';
 import { ReplaySource } from '../source/replay-source.js';
 import { AiBomBuilder, type AiBomBuilderOptions } from './builder.js';
 import type { SignatureCatalogue } from './catalogue.js';

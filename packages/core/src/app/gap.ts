@@ -13,7 +13,6 @@ import { inputLimits } from '../limits/input-limits.js';
 import { readBoundedFile } from '../limits/internal/read-bounded.js';
 import { readJsonFile } from '../limits/read-json.js';
 import { sniffInput } from '../limits/sniff-input.js';
-import { OtelSpanSource } from '../otel/otel-span-source.js';
 import type { DeclaredPermissions, DeclaredWarning } from '../permissions/declared.js';
 import { analyzeGaps } from '../permissions/gap/analyze.js';
 import { gapFindings } from '../permissions/gap/findings.js';
@@ -22,9 +21,7 @@ import type { PermissionDomain } from '../permissions/grant.js';
 import type { LeastPrivilege } from '../permissions/least-privilege/artifact.js';
 import { generateLeastPrivilege } from '../permissions/least-privilege/generate.js';
 import { loadDeclaredPermissions } from '../permissions/load-declared.js';
-import { CloudTrailSource } from '../permissions/observed/cloudtrail.js';
 import { observedUseFromBaseline } from '../permissions/observed/from-baseline.js';
-import { KubernetesAuditSource } from '../permissions/observed/k8s-audit.js';
 import { nameMcpServersAsDeclared } from '../permissions/observed/mcp-servers.js';
 import {
   mergeObservedUse,
@@ -33,7 +30,10 @@ import {
 } from '../permissions/observed/use.js';
 import type { Consumer } from '../pipeline/vigil.js';
 import { type RiskRanking, rankRisk } from '../risk/rank.js';
+import { CloudTrailSource } from '../source/cloudtrail-source.js';
 import type { EventSource } from '../source/event-source.js';
+import { KubernetesAuditSource } from '../source/k8s-audit-source.js';
+import { OtelSpanSource } from '../source/otel-span-source.js';
 import { type CaptureReadOptions, captureSource, enrichersFor, runPipeline } from './run.js';
 
 /** Options for {@link analyseGap}. */

@@ -6,6 +6,8 @@ export type { CheckCapturesOptions, CheckDetector, CheckResult } from './check.j
 export { checkCaptures } from './check.js';
 export type { AnalyseGapOptions, GapResult } from './gap.js';
 export { analyseGap, describeSkipped, readFindingsFile } from './gap.js';
+export type { CaptureInspection, InspectCapturesOptions } from './inspect.js';
+export { inspectCaptures } from './inspect.js';
 export type { LearnBaselinesOptions, LearnResult } from './learn.js';
 export { learnBaselines } from './learn.js';
 export type { CaptureReadOptions } from './run.js';

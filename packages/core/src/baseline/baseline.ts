@@ -68,21 +68,22 @@ export interface BaselineCoverage {
 export type QuarantineItem = QuarantineItemDocument;
 
 /**
- * The read-only face of a baseline that other components consult: the rules
- * engine asks "was this seen while learning?", gap analysis asks "what was
- * used?".
+ * The read-only face of one learned baseline that other components consult: the
+ * rules engine asks "was this seen while learning?", gap analysis asks "what was
+ * used?". {@link Baseline} is one. (The rule API's baseline lookup across
+ * workloads is `BaselineView` of `@vigil/rules`.)
  *
  * @example
  * ```ts
- * import type { BaselineView } from '@vigil/core';
+ * import type { ReadonlyBaseline } from '@vigil/core';
  *
- * function isNew(view: BaselineView, event: VigilEvent): boolean {
+ * function isNew(view: ReadonlyBaseline, event: VigilEvent): boolean {
  *   return !view.covers(event).covered;
  * }
  * const peers = view.peers().map((e) => e.display); // ['egress tcp api.openai.com:443', …]
  * ```
  */
-export interface BaselineView {
+export interface ReadonlyBaseline {
   readonly subject: string;
   readonly versionKey: string;
   /** A short content hash of the patterns: changes whenever coverage changes. */
@@ -90,7 +91,7 @@ export interface BaselineView {
   readonly status: 'learning' | 'stable';
   /** Whether the event's behaviour was seen (after generalisation), with the entry or the nearest one. */
   covers(event: VigilEvent): BaselineCoverage;
-  /** Like {@link BaselineView.covers} for one observation. */
+  /** Like {@link ReadonlyBaseline.covers} for one observation. */
   coversObservation(observation: BaselineObservation): BaselineCoverage;
   /** Entries of one domain. */
   entries(domain: BaselineDomain): BaselineEntry[];
@@ -119,6 +120,19 @@ export interface BaselineView {
   /** Behaviour held out of the baseline during learning. */
   quarantined(): readonly QuarantineItem[];
 }
+
+/**
+ * The former name of {@link ReadonlyBaseline}.
+ *
+ * @deprecated Use {@link ReadonlyBaseline}; `BaselineView` is the rule API's lookup in `@vigil/rules`.
+ * @example
+ * ```ts
+ * import type { ReadonlyBaseline } from '@vigil/core';
+ *
+ * const peers = (view: ReadonlyBaseline) => view.peers().map((e) => e.display);
+ * ```
+ */
+export type BaselineView = ReadonlyBaseline;
 
 /** Options for {@link Baseline.create}. */
 export interface BaselineCreateOptions extends BaselineKey {
@@ -171,7 +185,7 @@ function canonical(value: unknown): string {
  * image/model version: generalised patterns per domain with counts, first and
  * last sight and examples; learning progress per origin; quarantined
  * behaviour. Build one with a {@link BaselineLearner}, read one with
- * {@link Baseline.fromDocument}, consult it through {@link BaselineView}.
+ * {@link Baseline.fromDocument}, consult it through {@link ReadonlyBaseline}.
  *
  * @example
  * ```ts
@@ -183,7 +197,7 @@ function canonical(value: unknown): string {
  * console.log(b.tools().map((t) => t.display));
  * ```
  */
-export class Baseline implements BaselineView {
+export class Baseline implements ReadonlyBaseline {
   readonly subject: string;
   readonly versionKey: string;
   readonly generalisation: GeneralisationConfig;

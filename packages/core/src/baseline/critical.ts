@@ -1,13 +1,13 @@
 import type { EventKind, VigilEvent } from '../events/schema.js';
 import type { FindingTagsSchema, Severity } from '../findings/finding.js';
 import type { ProcessTree } from '../pipeline/enricher.js';
-import type { BaselineView } from './baseline.js';
+import type { ReadonlyBaseline } from './baseline.js';
 import type { ShellContext } from './shell-context.js';
 
 /** What a {@link CriticalBehaviour} can consult. */
 export interface CriticalContext {
   /** The workload's baseline as it stands (being learned, or the stable one being checked against). */
-  readonly baseline: BaselineView | undefined;
+  readonly baseline: ReadonlyBaseline | undefined;
   /** The executable a process runs, from the pipeline's process tree. */
   exeOf(pid: number): string | undefined;
   /** The pipeline's process tree (undefined outside a pipeline). */
@@ -139,7 +139,7 @@ export class CriticalGuard {
   /** Every behaviour the event matches (empty when none). Never throws: a failing behaviour is skipped. */
   check(
     ev: VigilEvent,
-    baseline: BaselineView | undefined,
+    baseline: ReadonlyBaseline | undefined,
     options: CriticalCheckOptions = {},
   ): CriticalHit[] {
     const list = this.#forKind(ev.kind);

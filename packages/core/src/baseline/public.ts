@@ -6,6 +6,7 @@ export type {
   BaselineView,
   Introducer,
   QuarantineItem,
+  ReadonlyBaseline,
 } from './baseline.js';
 export { Baseline, quarantineId } from './baseline.js';
 export type { BaselineEncoding, ReadBaselineOptions } from './codec.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BaselineEntry, BaselineView } from '../baseline/baseline.js';
+import type { BaselineEntry, ReadonlyBaseline } from '../baseline/baseline.js';
 import { ARGS_MARK, WILDCARD } from '../baseline/generalise.js';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
@@ -289,7 +289,7 @@ function execKey(r: Pick<ExecRule, 'path'>): string {
  * ```
  */
 export function synthesizePolicy(
-  baseline: BaselineView,
+  baseline: ReadonlyBaseline,
   options: SynthesizePolicyOptions = {},
 ): EnforcementPolicy {
   if (baseline.status !== 'stable' && options.allowLearning !== true)

@@ -1,5 +1,5 @@
-import { parseJsonText } from '../aibom/declared/json-input.js';
 import { VigilError } from '../errors/vigil-error.js';
+import { parseJsonText } from '../readers/json-input.js';
 import { type InputKind, type InputLimits, inputLimits } from './input-limits.js';
 import { guardJson, JsonGuard } from './internal/json-guard.js';
 import { readBoundedFile } from './internal/read-bounded.js';

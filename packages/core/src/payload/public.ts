@@ -8,7 +8,5 @@ export {
 } from './chunk.js';
 export type { PayloadDecoderEvents, PayloadDecoderOptions, PayloadDecoderStats } from './decoder.js';
 export { decodePayloads, PayloadDecoder } from './decoder.js';
-export type { PayloadSourceOptions } from './payload-source.js';
-export { PayloadSource } from './payload-source.js';
 export type { SecretPattern } from './redact.js';
 export { redactSecrets, SECRET_PATTERNS } from './redact.js';

@@ -118,20 +118,11 @@ export {
   mcpConfigGrants,
   readMcpToolList,
 } from './mcp/mcp-config.js';
-export type { CloudTrailRecord, CloudTrailSourceOptions } from './observed/cloudtrail.js';
-export {
-  CloudTrailRecordSchema,
-  CloudTrailScanner,
-  CloudTrailSource,
-  cloudTrailToVigil,
-} from './observed/cloudtrail.js';
+export type { CloudTrailRecord } from './observed/cloudtrail.js';
+export { CloudTrailRecordSchema, CloudTrailScanner, cloudTrailToVigil } from './observed/cloudtrail.js';
 export { observedUseFromBaseline } from './observed/from-baseline.js';
-export type { KubernetesAuditEvent, KubernetesAuditSourceOptions } from './observed/k8s-audit.js';
-export {
-  auditEventToVigil,
-  KubernetesAuditEventSchema,
-  KubernetesAuditSource,
-} from './observed/k8s-audit.js';
+export type { KubernetesAuditEvent } from './observed/k8s-audit.js';
+export { auditEventToVigil, KubernetesAuditEventSchema } from './observed/k8s-audit.js';
 export { nameMcpServersAsDeclared } from './observed/mcp-servers.js';
 export type {
   ObservedTarget,

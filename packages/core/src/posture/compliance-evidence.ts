@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BaselineView } from '../baseline/baseline.js';
+import type { ReadonlyBaseline } from '../baseline/baseline.js';
 import { BASELINE_DOMAINS, type BaselineDomain } from '../baseline/generalise.js';
 import type { EnforcementLedger } from '../enforcement/promotion.js';
 import {
@@ -126,7 +126,7 @@ export interface ComplianceEvidenceInputs {
   readonly framework: ComplianceFramework;
   /** Findings of `check`, `scan`, `gap`, … (their `compliance` references tie them to controls). */
   readonly findings?: readonly Finding[];
-  readonly baselines?: readonly BaselineView[];
+  readonly baselines?: readonly ReadonlyBaseline[];
   readonly ledger?: EnforcementLedger;
   /** Observed use of the captures of the period (`ObservedUseAccumulator`). */
   readonly observed?: readonly ObservedUseDocument[];

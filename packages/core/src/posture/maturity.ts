@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AiBom } from '../aibom/document.js';
-import type { BaselineView } from '../baseline/baseline.js';
+import type { ReadonlyBaseline } from '../baseline/baseline.js';
 import { defaultBaselineKey } from '../baseline/subject.js';
 import type { EnforcementLedger } from '../enforcement/promotion.js';
 import type { Finding } from '../findings/finding.js';
@@ -180,7 +180,7 @@ export function workloadMaturity(facts: WorkloadPostureFacts): WorkloadMaturity 
 export interface MaturityInputs {
   readonly aiBoms?: readonly AiBom[];
   readonly gapReports?: readonly GapReport[];
-  readonly baselines?: readonly BaselineView[];
+  readonly baselines?: readonly ReadonlyBaseline[];
   readonly ledger?: EnforcementLedger;
   /** Findings of supply-chain scans (`category: 'supply-chain'`) or check runs; any scan counts as scanned. */
   readonly scanned?: boolean;

@@ -1,6 +1,7 @@
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
-import type { EventSource, EventSourceOptions, SourceStats } from './event-source.js';
+import { EventSourceBase } from './base-source.js';
+import type { EventSourceOptions } from './event-source.js';
 
 /** Options for {@link MemorySource}. */
 export interface MemorySourceOptions extends EventSourceOptions {
@@ -20,50 +21,30 @@ export interface MemorySourceOptions extends EventSourceOptions {
  * await vigil.run();
  * ```
  */
-export class MemorySource implements EventSource {
-  readonly name = 'memory';
+export class MemorySource extends EventSourceBase {
+  override readonly name = 'memory';
   readonly #events: Iterable<VigilEvent> | AsyncIterable<VigilEvent>;
   readonly #options: MemorySourceOptions;
-  #delivered = 0;
-  #batches = 0;
-  #closed = false;
 
   constructor(events: Iterable<VigilEvent> | AsyncIterable<VigilEvent>, options: MemorySourceOptions = {}) {
+    super();
     this.#events = events;
     this.#options = options;
   }
 
-  stats(): SourceStats {
-    return { events: this.#delivered, batches: this.#batches, drops: {} };
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
+  override async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
     const size = this.#options.batchSize ?? 1024;
     const signal = this.#options.signal;
     let batch: VigilEvent[] = [];
     for await (const ev of this.#events) {
-      if (this.#closed) return;
+      if (this.closed) return;
       if (signal?.aborted) throw new VigilError('ABORTED', 'memory source aborted', { cause: signal.reason });
       batch.push(ev);
       if (batch.length >= size) {
-        this.#delivered += batch.length;
-        this.#batches++;
-        yield batch;
+        yield this.deliver(batch);
         batch = [];
       }
     }
-    if (batch.length > 0 && !this.#closed) {
-      this.#delivered += batch.length;
-      this.#batches++;
-      yield batch;
-    }
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+    if (batch.length > 0 && !this.closed) yield this.deliver(batch);
   }
 }

@@ -1,5 +1,6 @@
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
+import { EventSourceBase } from './base-source.js';
 import type { EventSource, SourceStats } from './event-source.js';
 
 /**
@@ -17,30 +18,27 @@ import type { EventSource, SourceStats } from './event-source.js';
  * await new Vigil({ source }).run();
  * ```
  */
-export class MergedSource implements EventSource {
-  readonly name: string;
+export class MergedSource extends EventSourceBase {
+  override readonly name: string;
   readonly sources: readonly EventSource[];
-  #events = 0;
-  #batches = 0;
-  #started = false;
-  #closed = false;
 
   constructor(sources: readonly EventSource[]) {
+    super();
     if (sources.length === 0) throw new VigilError('USAGE', 'MergedSource needs at least one source');
     this.sources = sources;
     this.name = `merged(${sources.map((s) => s.name).join(',')})`;
   }
 
-  stats(): SourceStats {
+  // Drops are the merged sources' own, summed by cause.
+  override stats(): SourceStats {
     const drops: Record<string, number> = {};
     for (const s of this.sources)
       for (const [k, n] of Object.entries(s.stats().drops)) drops[k] = (drops[k] ?? 0) + n;
-    return { events: this.#events, batches: this.#batches, drops };
+    return { ...super.stats(), drops };
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
-    if (this.#started) throw new VigilError('SOURCE_CLOSED', 'a MergedSource can be iterated once');
-    this.#started = true;
+  override async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
+    this.begin('a MergedSource');
     const its = this.sources.map((s) => s[Symbol.asyncIterator]());
     const held: VigilEvent[][] = this.sources.map(() => []);
     const done = this.sources.map(() => false);
@@ -50,7 +48,7 @@ export class MergedSource implements EventSource {
         for (const [i, it] of its.entries()) {
           while (!done[i] && held[i]!.length === 0) {
             const r = await it.next();
-            if (this.#closed) return;
+            if (this.closed) return;
             if (r.done) done[i] = true;
             else held[i] = r.value.slice();
           }
@@ -74,9 +72,7 @@ export class MergedSource implements EventSource {
         }
         if (out.length > 0) {
           out.sort((a, b) => a.ev.ts - b.ev.ts || a.src - b.src || a.pos - b.pos);
-          this.#events += out.length;
-          this.#batches++;
-          yield out.map((x) => x.ev);
+          yield this.deliver(out.map((x) => x.ev));
         }
         if (done.every((d) => d) && held.every((h) => h.length === 0)) return;
       }
@@ -85,12 +81,7 @@ export class MergedSource implements EventSource {
     }
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
+  protected override async onClose(): Promise<void> {
     await Promise.all(this.sources.map((s) => s.close()));
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }

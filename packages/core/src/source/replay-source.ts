@@ -3,7 +3,8 @@ import type { CaptureIntegrity, IncompleteCapture } from '../capture/integrity.j
 import { CaptureReader, type CaptureReaderOptions } from '../capture/reader.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
-import type { EventSource, EventSourceOptions, SourceStats } from './event-source.js';
+import { EventSourceBase } from './base-source.js';
+import type { EventSourceOptions } from './event-source.js';
 
 /** Options for {@link ReplaySource}. */
 export interface ReplaySourceOptions extends EventSourceOptions, Omit<CaptureReaderOptions, 'signal'> {
@@ -27,55 +28,43 @@ export interface ReplaySourceOptions extends EventSourceOptions, Omit<CaptureRea
  * const summary = await vigil.run();
  * ```
  */
-export class ReplaySource implements EventSource {
-  readonly name = 'replay';
+export class ReplaySource extends EventSourceBase {
+  override readonly name = 'replay';
   readonly paths: readonly string[];
   /** Header of each file, filled in as the files are opened. */
   readonly headers: CaptureHeader[] = [];
   /** Trailer of each file that had one. */
   readonly trailers: CaptureTrailer[] = [];
   readonly #options: ReplaySourceOptions;
-  #events = 0;
-  #batches = 0;
-  readonly #drops: Record<string, number> = {};
-  #closed = false;
   #current: CaptureReader | undefined;
-  #started = false;
   readonly #incomplete: IncompleteCapture[] = [];
   readonly #interrupted: string[] = [];
 
   constructor(paths: readonly string[], options: ReplaySourceOptions = {}) {
+    super();
     if (paths.length === 0) throw new VigilError('USAGE', 'ReplaySource needs at least one capture file');
     this.paths = paths;
     this.#options = options;
   }
 
-  stats(): SourceStats {
-    return { events: this.#events, batches: this.#batches, drops: { ...this.#drops } };
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
-    if (this.#started) throw new VigilError('SOURCE_CLOSED', 'a ReplaySource can be iterated once');
-    this.#started = true;
+  override async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
+    this.begin('a ReplaySource');
     const { signal, requireTrailer, ...readerOptions } = this.#options;
     for (const path of this.paths) {
-      if (this.#closed) return;
+      if (this.closed) return;
       const reader = await CaptureReader.open(path, { ...readerOptions, ...(signal ? { signal } : {}) });
       this.#current = reader;
       this.headers.push(reader.header);
       for await (const batch of reader.batches()) {
-        if (this.#closed) {
+        if (this.closed) {
           await reader.close();
           return;
         }
-        this.#events += batch.length;
-        this.#batches++;
-        yield batch;
+        yield this.deliver(batch);
       }
       if (reader.trailer) {
         this.trailers.push(reader.trailer);
-        for (const [cause, n] of Object.entries(reader.trailer.drops))
-          this.#drops[cause] = (this.#drops[cause] ?? 0) + n;
+        for (const [cause, n] of Object.entries(reader.trailer.drops)) this.drop(cause, n);
         if (reader.trailer.interrupted === true) this.#interrupted.push(path);
       } else {
         if (requireTrailer === true) {
@@ -107,12 +96,7 @@ export class ReplaySource implements EventSource {
     };
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
+  protected override async onClose(): Promise<void> {
     await this.#current?.close();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }

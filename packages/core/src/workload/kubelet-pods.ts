@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
-import { parseJsonText } from '../aibom/declared/json-input.js';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
+import { parseJsonText } from '../readers/json-input.js';
 
 /** The most bytes of a pod list read (a node runs at most a few hundred pods; 64 MiB is far beyond). */
 export const MAX_POD_LIST_BYTES = 64 * 1024 * 1024;

@@ -3,5 +3,17 @@
 export { renderAiBomText } from './aibom-text.js';
 export { renderCheckText } from './check-text.js';
 export { renderGapText } from './gap-text.js';
-export type { ReportDocuments, ReportedPack, ReportKind, ReportOptions } from './registry.js';
+export { renderSummaryText, renderTimelineText } from './inspect-text.js';
+export type { ProbeDocument, ProbeFeatureStatus } from './probe-text.js';
+export { renderProbeText } from './probe-text.js';
+export type {
+  BaselineAdmission,
+  BaselineReview,
+  ReportDocuments,
+  ReportedPack,
+  ReportKind,
+  ReportOptions,
+} from './registry.js';
 export { renderReport, reportFormats } from './registry.js';
+export { renderAdmissionText, renderReviewText } from './review-text.js';
+export { renderScanText } from './scan-text.js';

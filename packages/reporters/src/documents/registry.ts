@@ -2,21 +2,54 @@ import {
   type AiBom,
   aiBomFindings,
   type BaselineSet,
+  type CaptureInspection,
   type CheckResult,
+  type ComplianceEvidenceReport,
+  ComplianceEvidenceReportSchema,
+  type EnforcementPolicy,
   encodeBaselineSet,
   type GapResult,
+  type MaturityReport,
+  MaturityReportSchema,
+  type ReviewItem,
+  type ReviewRecord,
+  renderComplianceMarkdown,
+  renderMaturityText,
   type Severity,
   VigilError,
 } from '@vigil/core';
+import type { ScanResult } from '@vigil/rules';
 import { renderCycloneDx } from '../cyclonedx/aibom-to-cyclonedx.js';
 import { buildFindingsReport } from '../formats/findings-report.js';
 import { renderMarkdown } from '../formats/markdown.js';
 import { toOcsf } from '../formats/ocsf.js';
 import { toSarif } from '../formats/sarif.js';
+import { renderComplianceHtml } from '../html/compliance.js';
 import { renderHtml } from '../html/html.js';
+import { renderMaturityHtml } from '../html/maturity.js';
 import { renderAiBomText } from './aibom-text.js';
 import { renderCheckText } from './check-text.js';
 import { renderGapText } from './gap-text.js';
+import { renderSummaryText, renderTimelineText } from './inspect-text.js';
+import { type ProbeDocument, renderProbeText } from './probe-text.js';
+import { renderAdmissionText, renderReviewText } from './review-text.js';
+import { renderScanText } from './scan-text.js';
+
+/** The review queue of a baseline file, as `vigil baseline review` reports it. */
+export interface BaselineReview {
+  /** The baseline file reviewed. */
+  readonly baseline: string;
+  /** Its quarantined items (`reviewQueue`). */
+  readonly quarantined: readonly ReviewItem[];
+}
+
+/** What `vigil baseline admit` admitted into a baseline file. */
+export interface BaselineAdmission {
+  /** The baseline file rewritten. */
+  readonly baseline: string;
+  /** One record per item admitted (`admitReviewed`). */
+  readonly admitted: readonly ReviewRecord[];
+}
 
 /** The documents Vigil reports, by kind: what each application facade returns. */
 export interface ReportDocuments {
@@ -28,6 +61,22 @@ export interface ReportDocuments {
   readonly gap: GapResult;
   /** `learnBaselines(…).set` (`vigil learn`). */
   readonly baselines: BaselineSet;
+  /** `scanPaths` of `@vigil/rules` (`vigil scan`). */
+  readonly scan: ScanResult;
+  /** `inspectCaptures` (`vigil inspect`). */
+  readonly inspect: CaptureInspection;
+  /** `probe()` of `@vigil/ebpf-native` (`vigil probe`). */
+  readonly probe: ProbeDocument;
+  /** `assessMaturity` (`vigil posture`). */
+  readonly maturity: MaturityReport;
+  /** `buildComplianceEvidence` (`vigil posture --framework`). */
+  readonly compliance: ComplianceEvidenceReport;
+  /** `reviewQueue` of a baseline file (`vigil baseline review`). */
+  readonly review: BaselineReview;
+  /** `admitReviewed` on a baseline file (`vigil baseline admit`). */
+  readonly admission: BaselineAdmission;
+  /** `synthesizePolicy` and `policyFromLeastPrivilege` (`vigil policy`). */
+  readonly policy: EnforcementPolicy;
 }
 
 /** A kind of document Vigil reports. */
@@ -89,6 +138,11 @@ const checkReport = (r: CheckResult, o: ReportOptions) =>
   });
 
 const version = (o: ReportOptions) => (o.toolVersion !== undefined ? { toolVersion: o.toolVersion } : {});
+
+const scanReport = (r: ScanResult, o: ReportOptions) =>
+  buildFindingsReport(r.findings, { inputs: o.inputs ?? r.inputs, ...version(o) });
+
+const renderCompliance = (r: ComplianceEvidenceReport) => renderComplianceMarkdown(r);
 
 const REPORTERS: { readonly [K in ReportKind]: Readonly<Record<string, Renderer<K>>> } = {
   // The first format of each kind is its default.
@@ -158,6 +212,62 @@ const REPORTERS: { readonly [K in ReportKind]: Readonly<Record<string, Renderer<
   baselines: {
     json: (set) => encodeBaselineSet(set, 'json'),
     msgpack: (set) => encodeBaselineSet(set, 'msgpack'),
+  },
+  scan: {
+    text: (r) => renderScanText(r),
+    json: (r) => json(r),
+    sarif: (r, o) => json(toSarif(r.findings, version(o))),
+    markdown: (r, o) => renderMarkdown(scanReport(r, o)),
+    html: (r, o) =>
+      renderHtml({
+        title: 'Vigil scan',
+        findings: scanReport(r, o),
+        highlights: [
+          { label: 'artifacts scanned', value: r.artifacts.scanned },
+          ...(r.runtime.observed ? [{ label: 'demoted by runtime', value: r.runtime.demoted }] : []),
+        ],
+      }),
+  },
+  inspect: {
+    text: (i) =>
+      renderSummaryText(i.captures, i.summary, i.drops, i.integrity) +
+      (i.timeline ? renderTimelineText(i.timeline) : ''),
+    json: (i) =>
+      json({
+        captures: i.captures,
+        headers: i.headers,
+        integrity: i.integrity,
+        drops: i.drops,
+        ...i.summary,
+        ...(i.timeline ? { timeline: i.timeline.timeline } : {}),
+      }),
+  },
+  probe: {
+    text: (r) => renderProbeText(r),
+    json: (r) => json(r),
+  },
+  maturity: {
+    text: (r) => renderMaturityText(r),
+    json: (r) => json(MaturityReportSchema.parse(r)),
+    html: (r) => renderMaturityHtml(r),
+  },
+  compliance: {
+    markdown: renderCompliance,
+    // People asking a terminal for text get the Markdown, which reads as text.
+    text: renderCompliance,
+    html: (r) => renderComplianceHtml(r),
+    json: (r) => json(ComplianceEvidenceReportSchema.parse(r)),
+  },
+  review: {
+    text: (r) => renderReviewText(r.baseline, r.quarantined),
+    json: (r) => json(r),
+  },
+  admission: {
+    text: (r) => renderAdmissionText(r.admitted),
+    json: (r) => json(r),
+  },
+  policy: {
+    json: (p) => json(p),
   },
 };
 

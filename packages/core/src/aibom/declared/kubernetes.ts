@@ -1,8 +1,8 @@
 import { VigilError } from '../../errors/vigil-error.js';
 import { inputLimits } from '../../limits/input-limits.js';
 import { parseYamlOffThread } from '../../limits/internal/yaml-off-thread.js';
+import { readLines } from '../../readers/line-reader.js';
 import type { DeclaredImage } from './declared-component.js';
-import { readLines } from './line-reader.js';
 import type { DeclaredReadOptions } from './npm.js';
 
 /** Largest single YAML document accepted (a manifest file may hold many). Default 16 MiB. */

@@ -1,7 +1,7 @@
 import { VigilError } from '../../errors/vigil-error.js';
 import { mcpConfiguredServers } from '../../mcp/client-config.js';
+import { lineOfKey, readJsonInput } from '../../readers/json-input.js';
 import type { DeclaredMcpServer } from './declared-component.js';
-import { lineOfKey, readJsonInput } from './json-input.js';
 import type { DeclaredReadOptions } from './npm.js';
 
 /**

@@ -1,6 +1,6 @@
 import { VigilError } from '../../errors/vigil-error.js';
+import { readLines } from '../../readers/line-reader.js';
 import type { DeclaredPackage } from './declared-component.js';
-import { readLines } from './line-reader.js';
 import type { DeclaredReadOptions } from './npm.js';
 
 const REQUIREMENT =

@@ -1,14 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGunzip, createInflate } from 'node:zlib';
-import { parseJsonText } from '../aibom/declared/json-input.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import { inputLimits } from '../limits/input-limits.js';
 import { guardJson } from '../limits/internal/json-guard.js';
-import type { EventSource, EventSourceOptions, SourceStats } from '../source/event-source.js';
-import { eventsFromOtlp, type OtlpConversionStats } from './genai-spans.js';
-import { OtlpTraceExportSchema } from './otlp-json.js';
+import { eventsFromOtlp, type OtlpConversionStats } from '../otel/genai-spans.js';
+import { OtlpTraceExportSchema } from '../otel/otlp-json.js';
+import { parseJsonText } from '../readers/json-input.js';
+import { EventSourceBase } from './base-source.js';
+import type { EventSourceOptions } from './event-source.js';
 
 /** Options for {@link OtlpHttpSpanSource.listen}. */
 export interface OtlpHttpSpanSourceOptions extends EventSourceOptions {
@@ -55,23 +56,19 @@ class HttpError extends Error {
  * await new Vigil({ source, consumers: [builder] }).run();
  * ```
  */
-export class OtlpHttpSpanSource implements EventSource {
-  readonly name = 'otlp-http';
+export class OtlpHttpSpanSource extends EventSourceBase {
+  override readonly name = 'otlp-http';
   readonly #server: Server;
   readonly #options: OtlpHttpSpanSourceOptions;
   readonly #queue: VigilEvent[][] = [];
   readonly #conversion: OtlpConversionStats = { spans: 0, converted: 0, ignored: 0 };
-  readonly #drops: Record<string, number> = {};
   #pending = 0;
-  #events = 0;
-  #batches = 0;
   #requests = 0;
   #rejected = 0;
-  #closed = false;
-  #started = false;
   #wake: (() => void) | undefined;
 
   private constructor(server: Server, options: OtlpHttpSpanSourceOptions) {
+    super();
     this.#server = server;
     this.#options = options;
   }
@@ -98,10 +95,6 @@ export class OtlpHttpSpanSource implements EventSource {
     return `http://${host}:${a.port}${this.#options.path ?? '/v1/traces'}`;
   }
 
-  stats(): SourceStats {
-    return { events: this.#events, batches: this.#batches, drops: { ...this.#drops } };
-  }
-
   /** Requests received and refused, and spans read, converted and ignored. */
   receiverStats(): Readonly<OtlpConversionStats & { requests: number; rejected: number }> {
     return { ...this.#conversion, requests: this.#requests, rejected: this.#rejected };
@@ -114,7 +107,7 @@ export class OtlpHttpSpanSource implements EventSource {
       if (path !== (this.#options.path ?? '/v1/traces'))
         throw new HttpError(404, `no OTLP endpoint at ${path}`);
       if (req.method !== 'POST') throw new HttpError(405, 'OTLP/HTTP takes POST');
-      if (this.#closed) throw new HttpError(503, 'receiver is closing');
+      if (this.closed) throw new HttpError(503, 'receiver is closing');
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type === 'application/x-protobuf') {
         throw new HttpError(415, 'OTLP protobuf is not supported here: configure the exporter for http/json');
@@ -140,7 +133,7 @@ export class OtlpHttpSpanSource implements EventSource {
       const events = eventsFromOtlp(parsed.data, this.#conversion);
       const limit = this.#options.maxPendingEvents ?? 100_000;
       if (events.length > 0 && this.#pending + events.length > limit) {
-        this.#drops['queue-full'] = (this.#drops['queue-full'] ?? 0) + events.length;
+        this.drop('queue-full', events.length);
         res.setHeader('retry-after', '1');
         throw new HttpError(503, `receiver queue full (${this.#pending} events waiting)`);
       }
@@ -189,19 +182,16 @@ export class OtlpHttpSpanSource implements EventSource {
     return Buffer.concat(chunks).toString('utf8');
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
-    if (this.#started) throw new VigilError('SOURCE_CLOSED', 'an OtlpHttpSpanSource can be iterated once');
-    this.#started = true;
+  override async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
+    this.begin('an OtlpHttpSpanSource');
     for (;;) {
       const batch = this.#queue.shift();
       if (batch) {
         this.#pending -= batch.length;
-        this.#events += batch.length;
-        this.#batches++;
-        yield batch;
+        yield this.deliver(batch);
         continue;
       }
-      if (this.#closed) {
+      if (this.closed) {
         const signal = this.#options.signal;
         if (signal?.aborted)
           throw new VigilError('ABORTED', 'OTLP/HTTP receiver aborted', { cause: signal.reason });
@@ -214,18 +204,12 @@ export class OtlpHttpSpanSource implements EventSource {
     }
   }
 
-  /** Stops listening; batches already received are still delivered, then the iteration ends. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+  // Stops listening; batches already received are still delivered, then the iteration ends.
+  protected override async onClose(): Promise<void> {
     this.#wake?.();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }

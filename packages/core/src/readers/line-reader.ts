@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { VigilError } from '../../errors/vigil-error.js';
-import { INPUT_LIMITS } from '../../limits/input-limits.js';
+import { VigilError } from '../errors/vigil-error.js';
+import { INPUT_LIMITS } from '../limits/input-limits.js';
 
 /** A line of a text file with its 1-based number (without the line break). */
 export interface NumberedLine {

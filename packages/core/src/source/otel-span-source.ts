@@ -1,13 +1,14 @@
-import { parseJsonText, readJsonInput } from '../aibom/declared/json-input.js';
-import { readLines } from '../aibom/declared/line-reader.js';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import { inputLimits } from '../limits/input-limits.js';
 import { guardJson } from '../limits/internal/json-guard.js';
-import type { EventSource, EventSourceOptions, SourceStats } from '../source/event-source.js';
-import { eventsFromOtlp, type OtlpConversionStats } from './genai-spans.js';
-import { OtlpTraceExportSchema } from './otlp-json.js';
+import { eventsFromOtlp, type OtlpConversionStats } from '../otel/genai-spans.js';
+import { OtlpTraceExportSchema } from '../otel/otlp-json.js';
+import { parseJsonText, readJsonInput } from '../readers/json-input.js';
+import { readLines } from '../readers/line-reader.js';
+import { EventSourceBase } from './base-source.js';
+import type { EventSourceOptions } from './event-source.js';
 
 /** Options for {@link OtelSpanSource}. */
 export interface OtelSpanSourceOptions extends EventSourceOptions {
@@ -52,24 +53,17 @@ function convert(
  * await new Vigil({ source: new OtelSpanSource(['spans.json']), consumers: [builder] }).run();
  * ```
  */
-export class OtelSpanSource implements EventSource {
-  readonly name = 'otel';
+export class OtelSpanSource extends EventSourceBase {
+  override readonly name = 'otel';
   readonly paths: readonly string[];
   readonly #options: OtelSpanSourceOptions;
   readonly #conversion: OtlpConversionStats = { spans: 0, converted: 0, ignored: 0 };
-  #events = 0;
-  #batches = 0;
-  #closed = false;
-  #started = false;
 
   constructor(paths: readonly string[], options: OtelSpanSourceOptions = {}) {
+    super();
     if (paths.length === 0) throw new VigilError('USAGE', 'OtelSpanSource needs at least one span file');
     this.paths = paths;
     this.#options = options;
-  }
-
-  stats(): SourceStats {
-    return { events: this.#events, batches: this.#batches, drops: {} };
   }
 
   /** Spans read, converted to events, and ignored so far. */
@@ -77,12 +71,11 @@ export class OtelSpanSource implements EventSource {
     return { ...this.#conversion };
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
-    if (this.#started) throw new VigilError('SOURCE_CLOSED', 'an OtelSpanSource can be iterated once');
-    this.#started = true;
+  override async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
+    this.begin('an OtelSpanSource');
     const { signal } = this.#options;
     for (const path of this.paths) {
-      if (this.#closed) return;
+      if (this.closed) return;
       if (/\.(jsonl|ndjson)$/i.test(path)) {
         const limits = inputLimits('otel-spans');
         for await (const { text, line } of readLines(
@@ -90,7 +83,7 @@ export class OtelSpanSource implements EventSource {
           this.#options.maxLineBytes ?? limits.maxLineBytes,
           signal,
         )) {
-          if (this.#closed) return;
+          if (this.closed) return;
           if (text.trim() === '') continue;
           guardJson(text, path, limits, 'OTLP/JSON line', line);
           const batch = convert(
@@ -99,7 +92,7 @@ export class OtelSpanSource implements EventSource {
             line,
             this.#conversion,
           );
-          if (batch.length > 0) yield this.#count(batch);
+          if (batch.length > 0) yield this.deliver(batch);
         }
       } else {
         const { value } = await readJsonInput(path, 'OTLP/JSON span file', 'otel-spans', {
@@ -109,23 +102,9 @@ export class OtelSpanSource implements EventSource {
         if (signal?.aborted)
           throw new VigilError('ABORTED', 'span read aborted', { location: { file: path } });
         const batch = convert(value, path, undefined, this.#conversion);
-        for (let i = 0; i < batch.length && !this.#closed; i += 1024)
-          yield this.#count(batch.slice(i, i + 1024));
+        for (let i = 0; i < batch.length && !this.closed; i += 1024)
+          yield this.deliver(batch.slice(i, i + 1024));
       }
     }
-  }
-
-  #count(batch: VigilEvent[]): VigilEvent[] {
-    this.#events += batch.length;
-    this.#batches++;
-    return batch;
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }

@@ -1,8 +1,9 @@
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
-import type { EventSource, EventSourceOptions, SourceStats } from '../source/event-source.js';
-import type { PayloadChunk } from './chunk.js';
-import { PayloadDecoder, type PayloadDecoderOptions } from './decoder.js';
+import type { PayloadChunk } from '../payload/chunk.js';
+import { PayloadDecoder, type PayloadDecoderOptions } from '../payload/decoder.js';
+import { EventSourceBase } from './base-source.js';
+import type { EventSourceOptions, SourceStats } from './event-source.js';
 
 /** Options for {@link PayloadSource}. */
 export interface PayloadSourceOptions extends PayloadDecoderOptions, EventSourceOptions {}
@@ -22,56 +23,41 @@ export interface PayloadSourceOptions extends PayloadDecoderOptions, EventSource
  * await vigil.run();
  * ```
  */
-export class PayloadSource implements EventSource {
-  readonly name = 'payload';
+export class PayloadSource extends EventSourceBase {
+  override readonly name = 'payload';
   /** The decoder, for its counters and `error` events. */
   readonly decoder: PayloadDecoder;
   readonly #chunks: AsyncIterable<readonly PayloadChunk[]> | Iterable<readonly PayloadChunk[]>;
   readonly #signal: AbortSignal | undefined;
-  #events = 0;
-  #batches = 0;
-  #closed = false;
 
   constructor(
     chunks: AsyncIterable<readonly PayloadChunk[]> | Iterable<readonly PayloadChunk[]>,
     options: PayloadSourceOptions = {},
   ) {
+    super();
     this.#chunks = chunks;
     this.#signal = options.signal;
     this.decoder = new PayloadDecoder(options);
   }
 
-  stats(): SourceStats {
+  // Drops are the decoder's skipped payloads, by reason.
+  override stats(): SourceStats {
     const drops: Record<string, number> = {};
     for (const [reason, n] of Object.entries(this.decoder.stats().skipped)) drops[`payload:${reason}`] = n;
-    return { events: this.#events, batches: this.#batches, drops };
+    return { ...super.stats(), drops };
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
+  override async *[Symbol.asyncIterator](): AsyncIterator<VigilEvent[]> {
     for await (const batch of this.#chunks) {
-      if (this.#closed) return;
+      if (this.closed) return;
       if (this.#signal?.aborted)
         throw new VigilError('ABORTED', 'payload source aborted', { cause: this.#signal.reason });
       const out: VigilEvent[] = [];
       for (const chunk of batch) for (const ev of this.decoder.push(chunk)) out.push(ev);
-      if (out.length > 0) yield this.#deliver(out);
+      if (out.length > 0) yield this.deliver(out);
     }
-    if (this.#closed) return;
+    if (this.closed) return;
     const rest = this.decoder.end();
-    if (rest.length > 0) yield this.#deliver(rest);
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  #deliver(events: VigilEvent[]): VigilEvent[] {
-    this.#events += events.length;
-    this.#batches++;
-    return events;
+    if (rest.length > 0) yield this.deliver(rest);
   }
 }

@@ -1,0 +1,65 @@
+import { SEVERITIES } from '@vigil/core';
+import type { ScanResult } from '@vigil/rules';
+
+/**
+ * Renders a scan result for a terminal: each finding with where it is and, with runtime evidence,
+ * what was seen at run time; then the counts by severity before and after runtime weighing.
+ *
+ * @example
+ * ```ts
+ * import { renderScanText } from '@vigil/reporters';
+ * import { scanPaths } from '@vigil/rules';
+ *
+ * process.stdout.write(renderScanText(await scanPaths(['.mcp.json'])));
+ * ```
+ */
+export function renderScanText(result: ScanResult): string {
+  const out: string[] = [];
+  const a = result.artifacts;
+  out.push(
+    `${a.scanned} artifact(s) scanned (${a.bytes} bytes), ${a.skipped} not for any scanner${a.notFollowed > 0 ? `, ${a.notFollowed} not followed` : ''}`,
+  );
+  for (const f of result.findings) {
+    const at = f.evidence[0];
+    const where = at?.uri
+      ? `${at.uri}${at.line !== undefined ? `:${at.line}` : ''}${at.jsonPointer !== undefined ? ` ${at.jsonPointer}` : ''}`
+      : '';
+    out.push('');
+    out.push(`${f.severity.toUpperCase().padEnd(8)} ${f.title}  [${f.ruleId}]  risk ${f.risk.score}`);
+    out.push(`  ${f.summary}`);
+    if (where) out.push(`  at ${where}`);
+    const runtime = f.risk.reasons[1];
+    if (result.runtime.observed && runtime) out.push(`  runtime: ${runtime}`);
+    for (const e of f.evidence.slice(1, 4))
+      if (e.type === 'note') out.push(...e.description.split('\n').map((l) => `  ${l}`));
+  }
+  for (const e of result.errors) out.push('', `ERROR    ${e.file}: ${e.message}`);
+  const counts = SEVERITIES.slice()
+    .reverse()
+    .map((s) => [s, result.findings.filter((f) => f.severity === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`);
+  out.push('');
+  out.push(
+    result.findings.length === 0
+      ? 'no findings'
+      : `${result.findings.length} finding(s): ${counts.join(', ')}${
+          result.runtime.observed
+            ? ` (${result.runtime.confirmed} seen in use at run time, ${result.runtime.demoted} demoted: never used in ${result.runtime.events} events)`
+            : ''
+        }`,
+  );
+  const before = result.runtime.severityBefore;
+  const after = result.runtime.severityAfter;
+  if (result.runtime.observed && before && after && SEVERITIES.some((s) => before[s] !== after[s])) {
+    const line = (c: Record<string, number>) =>
+      SEVERITIES.slice()
+        .reverse()
+        .map((s) => `${c[s]} ${s}`)
+        .join(', ');
+    out.push(`before runtime weighing: ${line(before)}`);
+    out.push(`after runtime weighing:  ${line(after)}`);
+  }
+  out.push('');
+  return out.join('\n');
+}
