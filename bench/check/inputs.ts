@@ -1,10 +1,12 @@
 /**
  * The inputs of the check benchmark, made from real recordings:
  *
- * - six runs of `examples/agent-lab` under `vigil record` (every second one with its shell tool),
+ * - six runs of the lab's `openai-agents` agent (`examples/lab`: the OpenAI Agents SDK with three MCP
+ *   servers, a shell tool and, when PostgreSQL starts, a search tool over it; seeds 1–6, each a
+ *   different benign task) under `vigil record`,
  * - six runs of a busy mixed workload (`busy-workload.py`: file reads, accepted and refused
  *   connects, temp-file writes, short subprocesses), the last one with a compromised tail,
- * - a core baseline learned with `vigil learn` from four runs of each,
+ * - a core baseline learned with `vigil learn` from four runs of each (both stable),
  * - the checked capture: the other runs (two lab runs, one benign busy run, the compromised one)
  *   repeated until it holds the requested number of events, each copy re-timed to follow the
  *   previous one, its pids moved to a range of their own and its cgroup made a run of its own.
@@ -15,6 +17,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Lab } from '../../examples/lab/src/lab.js';
+import { recordRun } from '../../examples/lab/src/vigil.js';
 import type * as Core from '../../packages/core/src/index.js';
 import type { VigilEvent, WorkloadRef } from '../../packages/core/src/index.js';
 
@@ -24,11 +28,16 @@ export const VIGIL_BIN = join(ROOT, 'packages/cli/bin/vigil.js');
 /** The built packages (imported by path: the benchmark measures what users run). */
 export const CORE_DIST = join(ROOT, 'packages/core/dist/index.js');
 export const RULES_DIST = join(ROOT, 'packages/rules/dist/index.js');
-const LAB = join(ROOT, 'examples/agent-lab');
+/** The lab's agent whose runs are recorded (its runs are named after it, so a change of agent re-records). */
+const LAB_AGENT = 'openai-agents';
 const BUSY = fileURLToPath(new URL('./busy-workload.py', import.meta.url));
 
-/** The runs each input is made of. */
-const LEARN_LAB = [1, 2, 3, 4];
+/**
+ * The runs each input is made of. The lab's are seeds, learned in this order: seed 2's task is the
+ * one that uses the shell tool, so the three after it add nothing new and the lab's baseline is
+ * stable (quiet runs), as the busy workload's is.
+ */
+const LEARN_LAB = [2, 1, 3, 4];
 const LEARN_BUSY = [1, 2, 3, 4];
 const CHECK_LAB = [5, 6];
 const CHECK_BUSY = [5];
@@ -78,7 +87,7 @@ export async function prepareCheckInputs(
   busySteps: number,
 ): Promise<CheckInputs | undefined> {
   mkdirSync(dir, { recursive: true });
-  const lab = (i: number) => join(dir, `lab-${i}.vcap`);
+  const lab = (i: number) => join(dir, `lab-${LAB_AGENT}-${i}.vcap`);
   const busy = (i: number) => join(dir, `busy-${busySteps}-${i}.vcap`);
   const drift = join(dir, `busy-${busySteps}-drift.vcap`);
   const needed = [
@@ -92,16 +101,15 @@ export async function prepareCheckInputs(
     );
     return undefined;
   }
-  for (const i of [...LEARN_LAB, ...CHECK_LAB]) {
-    const data = join(dir, `lab-data-${i}`);
-    const args = ['--import', 'tsx', 'src/main.ts', '--data', data, '--spans', join(data, 'spans.json')];
-    record(lab(i), 'agent-lab', [process.execPath, ...args, ...(i % 2 === 0 ? ['--shell-tool'] : [])], LAB);
-  }
+  await recordLab(
+    [...LEARN_LAB, ...CHECK_LAB].filter((i) => !existsSync(lab(i))),
+    lab,
+  );
   for (const i of [...LEARN_BUSY, ...CHECK_BUSY])
     record(busy(i), 'busy', ['/usr/bin/python3', BUSY, String(i), String(busySteps)], dir);
   record(drift, 'busy', ['/usr/bin/python3', BUSY, '100', String(busySteps), '--drift'], dir);
 
-  const baseline = join(dir, `baseline-${busySteps}.json`);
+  const baseline = join(dir, `baseline-${LAB_AGENT}-${busySteps}.json`);
   if (!existsSync(baseline))
     run(process.execPath, [
       VIGIL_BIN,
@@ -113,12 +121,30 @@ export async function prepareCheckInputs(
     ]);
 
   const parts = [...CHECK_LAB.map(lab), ...CHECK_BUSY.map(busy), drift];
-  const capture = join(dir, `check-${busySteps}-${events}.vcap`);
+  const capture = join(dir, `check-${LAB_AGENT}-${busySteps}-${events}.vcap`);
   const core: typeof Core = await import(CORE_DIST);
   const runs = await Promise.all(parts.map(async (p) => (await core.readCapture(p)).events));
   const perCopy = runs.reduce((n, r) => n + r.length, 0);
   if (!existsSync(capture) || statSync(capture).size === 0) writeMix(core, capture, runs, events);
   return { baseline, capture, events, perCopy, parts };
+}
+
+/**
+ * Records the lab runs of `seeds` (the lab's services run in this process while they do, so the
+ * recordings are spawned asynchronously).
+ */
+async function recordLab(seeds: readonly number[], out: (seed: number) => string): Promise<void> {
+  if (seeds.length === 0) return;
+  const lab = await Lab.start();
+  try {
+    for (const seed of seeds) {
+      const tmp = `${out(seed)}.part`;
+      await recordRun(lab.prepare(LAB_AGENT, seed), tmp);
+      renameSync(tmp, out(seed));
+    }
+  } finally {
+    await lab.close();
+  }
 }
 
 /** Writes `total` events: copies of the runs, each run starting with its copy, interleaved by time. */

@@ -36,6 +36,12 @@ export interface PreparedRun {
   cleanup(): void;
 }
 
+/** Options for {@link Lab.prepare}. */
+export interface PrepareOptions {
+  /** Write the run's OpenTelemetry GenAI spans (OTLP/JSON) to this file; the `openai-agents` agent only. */
+  readonly spans?: string;
+}
+
 /** Options for {@link Lab.start}. */
 export interface LabStartOptions {
   /** Start PostgreSQL for the RAG step (default true); when it cannot start, `postgresSkipped` says why. */
@@ -215,7 +221,9 @@ export class Lab {
   }
 
   /** Writes the run's inbox and prompt, plants the attack (if any) and returns the command to run. */
-  prepare(agent: AgentName, seed: number, attack?: AttackName): PreparedRun {
+  prepare(agent: AgentName, seed: number, attack?: AttackName, options: PrepareOptions = {}): PreparedRun {
+    if (options.spans !== undefined && agent !== 'openai-agents')
+      throw new Error(`only the openai-agents agent records GenAI spans, not ${agent}`);
     const p = this.paths(agent);
     const plan = attack ? attackPlan(attack, agent, p, this.peers) : undefined;
     if (plan?.ragDocument !== undefined && !this.postgres)
@@ -257,6 +265,7 @@ export class Lab {
             '--agent',
             agent,
             ...common,
+            ...(options.spans !== undefined ? ['--spans', options.spans] : []),
           ];
     const env: Record<string, string> = {
       HOME: p.home,

@@ -1,20 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type EventOf, readCapture } from '@vigil/core';
 import { capturePrivileges, sslExports } from '@vigil/ebpf-native';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedOpenAi } from '../../ebpf-native/test/fixtures/scripted-openai.js';
 import { runCli } from './helpers.js';
 
-// The OpenAI client comes from the lockfile through examples/agent-lab, the agent this stands in for.
+// The OpenAI client comes from the lockfile through examples/lab, whose openai-sdk agent this stands in for.
 function openAiEntry(): string | undefined {
   try {
-    const lab = resolve(import.meta.dirname, '../../../examples/agent-lab/node_modules');
-    const agents = realpathSync(join(lab, '@openai/agents'));
-    const agentsOpenAi = realpathSync(join(dirname(dirname(agents)), '@openai/agents-openai'));
-    const entry = join(dirname(dirname(agentsOpenAi)), 'openai', 'index.mjs');
+    const lab = resolve(import.meta.dirname, '../../../examples/lab/node_modules');
+    const entry = join(realpathSync(join(lab, 'openai')), 'index.mjs');
     return existsSync(entry) ? entry : undefined;
   } catch {
     return undefined;
@@ -27,7 +25,7 @@ const why =
     : spawnSync('openssl', ['version']).status !== 0
       ? 'the openssl CLI is missing'
       : openai === undefined
-        ? 'the openai package (via examples/agent-lab) is not installed'
+        ? 'the openai package (via examples/lab) is not installed'
         : !sslExports(process.execPath).includes('SSL_write')
           ? `${process.execPath} does not export SSL_write`
           : undefined;

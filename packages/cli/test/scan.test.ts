@@ -179,10 +179,10 @@ describe('vigil scan', () => {
 
   const server = resolve(
     import.meta.dirname,
-    '../../../examples/agent-lab/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
+    '../../../examples/lab/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
   );
   const liveWhy = !existsSync(server)
-    ? 'examples/agent-lab has no @modelcontextprotocol/server-filesystem'
+    ? 'the lab (examples/lab) has no @modelcontextprotocol/server-filesystem'
     : spawnSync('unshare', ['--net', '--', 'true'], { stdio: 'ignore' }).status !== 0
       ? 'unshare --net is not permitted here'
       : undefined;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type EventOf, EventSchema, type VigilEvent } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sensor } from '../src/sensor.js';
@@ -10,13 +10,11 @@ import { WorkloadCgroup } from '../src/workload-cgroup.js';
 import { startScriptedOpenAi } from './fixtures/scripted-openai.js';
 import { waitFor, whyNoBpf } from './helpers.js';
 
-// The OpenAI client comes from the lockfile through examples/agent-lab, the agent these tests stand in for.
+// The OpenAI client comes from the lockfile through examples/lab, whose openai-sdk agent these tests stand in for.
 function openAiEntry(): string | undefined {
   try {
-    const lab = resolve(import.meta.dirname, '../../../examples/agent-lab/node_modules');
-    const agents = realpathSync(join(lab, '@openai/agents'));
-    const agentsOpenAi = realpathSync(join(dirname(dirname(agents)), '@openai/agents-openai'));
-    const entry = join(dirname(dirname(agentsOpenAi)), 'openai', 'index.mjs');
+    const lab = resolve(import.meta.dirname, '../../../examples/lab/node_modules');
+    const entry = join(realpathSync(join(lab, 'openai')), 'index.mjs');
     return existsSync(entry) ? entry : undefined;
   } catch {
     return undefined;
@@ -34,7 +32,7 @@ const nodeExportsSsl = (() => {
 const why =
   whyNoBpf() ??
   (spawnSync('openssl', ['version']).status !== 0 ? 'the openssl CLI is missing' : undefined) ??
-  (openai === undefined ? 'the openai package (via examples/agent-lab) is not installed' : undefined) ??
+  (openai === undefined ? 'the openai package (via examples/lab) is not installed' : undefined) ??
   (nodeExportsSsl ? undefined : `${process.execPath} does not export SSL_write/SSL_read`);
 if (why) console.warn(`skipping live payload capture tests: ${why}`);
 

@@ -1,12 +1,28 @@
-import { Agent, MCPServerStdio, OpenAIProvider, Runner, setTracingDisabled, tool } from '@openai/agents';
+import {
+  Agent,
+  MCPServerStdio,
+  OpenAIProvider,
+  Runner,
+  setTraceProcessors,
+  setTracingDisabled,
+  tool,
+} from '@openai/agents';
 import { z } from 'zod';
 import { runCommand, searchDocs } from '../tools.js';
+import { GenAiSpanRecorder } from './genai-span-recorder.js';
 import type { AgentRun } from './run.js';
 import { filesystemServer, memoryServer, notesServer } from './servers.js';
 
-/** The OpenAI Agents SDK with three MCP servers (filesystem, memory, notes) and a shell and a RAG tool. */
+/**
+ * The OpenAI Agents SDK with three MCP servers (filesystem, memory, notes) and a shell and a RAG tool.
+ * With `run.spans`, its traces are written there as OpenTelemetry GenAI spans (and sent nowhere else).
+ */
 export async function runOpenAiAgents(run: AgentRun): Promise<string> {
-  setTracingDisabled(true);
+  const recorder = run.spans
+    ? new GenAiSpanRecorder({ serviceName: 'vigil-lab-openai-agents', endpoint: new URL(run.llmUrl) })
+    : undefined;
+  setTracingDisabled(recorder === undefined);
+  if (recorder) setTraceProcessors([recorder]);
   const servers = [filesystemServer(run.work), memoryServer(run.work), notesServer(run.work)].map(
     (s) =>
       new MCPServerStdio({
@@ -50,5 +66,6 @@ export async function runOpenAiAgents(run: AgentRun): Promise<string> {
     return String(result.finalOutput ?? '');
   } finally {
     for (const s of servers) await s.close();
+    if (recorder && run.spans) await recorder.write(run.spans);
   }
 }

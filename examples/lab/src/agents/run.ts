@@ -4,4 +4,9 @@ export interface AgentRun {
   readonly llmUrl: string;
   readonly prompt: string;
   readonly work: string;
+  /**
+   * Where to write the run's OpenTelemetry GenAI spans (OTLP/JSON); only the `openai-agents` agent
+   * records them (through its SDK's tracing processors).
+   */
+  readonly spans?: string;
 }

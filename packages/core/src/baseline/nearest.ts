@@ -7,7 +7,7 @@ export interface NearestBaseline {
   readonly baseline: Baseline;
   /** 0–1: how alike the two are (see {@link nearestBaselines}). */
   readonly score: number;
-  /** Why they look alike, for people: `same program node`, `names 67 % alike (agent, lab)`. */
+  /** Why they look alike, for people: `same program node`, `names 67 % alike (lab, agents)`. */
   readonly reasons: readonly string[];
 }
 
@@ -15,7 +15,7 @@ export interface NearestBaseline {
 const DERIVED = /^(.+)-([0-9a-f]{8})$/;
 const PREFIXES = [/^cgroup:\/vigil-/, /^cgroup:\//, /^systemd:.*\//, /^k8s:/, /^container:/];
 
-/** The part of a subject a person chose: `cgroup:/vigil-agent-lab` → `agent-lab`. */
+/** The part of a subject a person chose: `cgroup:/vigil-lab-openai-agents` → `lab-openai-agents`. */
 function nameOf(subject: string): string {
   for (const p of PREFIXES) if (p.test(subject)) return subject.replace(p, '');
   return subject;

@@ -50,7 +50,7 @@ export class BaselineSet {
    *
    * @example
    * ```ts
-   * const [agent] = set.bySubject('cgroup:/vigil-agent-lab');
+   * const [agent] = set.bySubject('cgroup:/vigil-lab-openai-agents');
    * const checkSet = set.withFallback(agent!);
    * ```
    */

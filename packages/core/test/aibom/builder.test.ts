@@ -864,8 +864,8 @@ describe('AiBomBuilder: judged only against inputs that could have listed a comp
 
 describe('AiBomBuilder: a local function tool is a tool of its agent', () => {
   const s = (key: string, stringValue: string) => ({ key, value: { stringValue } });
-  // The span shapes the agent lab's OpenAI Agents SDK emits: a local tool (gen_ai.tool.type function,
-  // no MCP attributes) and an MCP tool, both under an agent span.
+  // The span shapes the lab's OpenAI Agents SDK agent emits (examples/lab/src/agents/genai-span-recorder.ts):
+  // a local tool (gen_ai.tool.type function, no MCP attributes) and an MCP tool, both under an agent span.
   const doc = {
     resourceSpans: [
       {
@@ -874,7 +874,7 @@ describe('AiBomBuilder: a local function tool is a tool of its agent', () => {
         },
         scopeSpans: [
           {
-            scope: { name: 'vigil-agent-lab' },
+            scope: { name: 'vigil-lab' },
             spans: [
               {
                 traceId: 't',

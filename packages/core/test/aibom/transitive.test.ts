@@ -18,22 +18,25 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ev } from './events.js';
 
 const ROOT = resolve(__dirname, '../../../..');
-const LAB = join(ROOT, 'examples/agent-lab/package.json');
+const LAB = join(ROOT, 'examples/lab/package.json');
 const PNPM = join(ROOT, 'node_modules/.pnpm');
 
-describe('transitive dependencies from the real lockfile (examples/agent-lab in the repo pnpm-lock.yaml)', async () => {
+describe('transitive dependencies from the real lockfile (examples/lab in the repo pnpm-lock.yaml)', async () => {
   const declared = (await readDeclaredInput(LAB)).filter((c): c is DeclaredPackage => c.kind === 'package');
   const byName = new Map(declared.map((p) => [p.name, p]));
 
-  it('declares the @openai/agents family, openai and the MCP SDK as transitive, with the chain', () => {
-    expect(byName.get('@openai/agents')?.declaration).toMatchObject({ input: 'package.json', direct: true });
+  it('declares the @openai/agents family, the MCP client packages and LangGraph’s as transitive, with the chain', () => {
+    // What the lab's package.json names is declared directly, even when a framework also brings it in.
+    for (const name of ['@openai/agents', 'openai', '@modelcontextprotocol/sdk', '@langchain/langgraph'])
+      expect(byName.get(name)?.declaration, name).toMatchObject({ input: 'package.json', direct: true });
     for (const name of [
       '@openai/agents-core',
       '@openai/agents-openai',
       '@openai/agents-realtime',
-      'openai',
       '@modelcontextprotocol/client',
-      '@modelcontextprotocol/sdk',
+      '@modelcontextprotocol/core',
+      '@langchain/langgraph-checkpoint',
+      '@langchain/langgraph-sdk',
     ]) {
       const p = byName.get(name);
       expect(p, name).toBeDefined();
@@ -45,18 +48,25 @@ describe('transitive dependencies from the real lockfile (examples/agent-lab in 
       expect(p!.declaration.via!.length, name).toBeGreaterThan(0);
     }
     expect(byName.get('@openai/agents-core')?.declaration.via).toEqual(['@openai/agents']);
-    expect(byName.get('openai')?.declaration.via?.[0]).toBe('@openai/agents');
-    expect(byName.get('@modelcontextprotocol/sdk')?.declaration.via).toEqual([
-      '@modelcontextprotocol/server-filesystem',
+    expect(byName.get('@modelcontextprotocol/client')?.declaration.via).toEqual([
+      '@openai/agents',
+      '@openai/agents-core',
     ]);
-    // Only what the agent lab reaches: packages of other workspace members are not declared by it.
-    expect(byName.has('@langchain/core')).toBe(false);
+    expect(byName.get('@modelcontextprotocol/core')?.declaration.via).toEqual([
+      '@openai/agents',
+      '@openai/agents-core',
+      '@modelcontextprotocol/client',
+    ]);
+    expect(byName.get('@langchain/langgraph-checkpoint')?.declaration.via).toEqual(['@langchain/langgraph']);
+    // Only what the lab reaches: packages of other workspace members are not declared by it.
     expect(byName.has('better-sqlite3')).toBe(false);
+    expect(byName.has('@nats-io/jetstream')).toBe(false);
+    expect(byName.has('tslab')).toBe(false);
   });
 
   it('makes them declared-used, not shadow AI, when they run', async () => {
     // Each package's entry point as the agent process opens it, at the path pnpm installed it.
-    // Only packages the agent lab reaches: the store also holds other workspace members' MCP servers.
+    // Only packages the lab reaches: the store also holds other workspace members' packages.
     const dirs = readdirSync(PNPM).filter(
       (d) =>
         /^(@openai\+agents|openai@|@modelcontextprotocol\+)/.test(d) &&

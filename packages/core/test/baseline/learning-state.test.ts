@@ -210,14 +210,19 @@ describe('oneRunBaselines and nearestBaselines', () => {
   });
 
   it('ranks by program, then by name words, and explains each', () => {
-    const set = [make('node-3f2a9c1e', 3), make('python3-0011aabb', 3), make('agent-lab', 3), make('db', 3)];
+    const set = [
+      make('node-3f2a9c1e', 3),
+      make('python3-0011aabb', 3),
+      make('lab-openai-agents', 3),
+      make('db', 3),
+    ];
     const near = nearestBaselines(workload('node-99887766'), set);
     expect(near.map((n) => [n.baseline.subject, n.reasons])).toEqual([
       ['cgroup:/vigil-node-3f2a9c1e', ['same program node (its command line differs)']],
     ]);
-    const lab = nearestBaselines(workload('agent-lab-2'), set);
-    expect(lab[0]?.baseline.subject).toBe('cgroup:/vigil-agent-lab');
-    expect(lab[0]?.reasons).toEqual(['names 100 % alike (agent, lab)']);
+    const lab = nearestBaselines(workload('lab-openai-agents-2'), set);
+    expect(lab[0]?.baseline.subject).toBe('cgroup:/vigil-lab-openai-agents');
+    expect(lab[0]?.reasons).toEqual(['names 100 % alike (lab, openai, agents)']);
     expect(nearestBaselines(workload('zzz'), set)).toEqual([]);
     // Its own baseline is not a neighbour.
     expect(nearestBaselines(workload('db'), set)).toEqual([]);

@@ -23,7 +23,7 @@ function exportOf(
 ) {
   return {
     resourceSpans: [
-      { resource: { attributes: resource }, scopeSpans: [{ scope: { name: 'vigil-agent-lab' }, spans }] },
+      { resource: { attributes: resource }, scopeSpans: [{ scope: { name: 'vigil-lab' }, spans }] },
     ],
   };
 }

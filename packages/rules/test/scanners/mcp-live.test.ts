@@ -7,14 +7,11 @@ import { builtinScanners, createMcpScanner, listStdioServer, scanPaths } from '.
 import { put } from './corpus.js';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
-const SERVER = join(
-  ROOT,
-  'examples/agent-lab/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
-);
+const SERVER = join(ROOT, 'examples/lab/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js');
 
 function skipReason(): string | undefined {
   if (!existsSync(SERVER))
-    return 'examples/agent-lab has no @modelcontextprotocol/server-filesystem installed';
+    return 'the lab (examples/lab) has no @modelcontextprotocol/server-filesystem installed';
   if (spawnSync('unshare', ['--net', '--', 'true'], { stdio: 'ignore' }).status !== 0)
     return 'unshare --net is not permitted here (needs root or user namespaces)';
   return undefined;

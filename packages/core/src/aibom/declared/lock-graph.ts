@@ -56,7 +56,7 @@ function pnpmNode(key: string): { name: string; version?: string } {
  * import { readPnpmLockGraph } from '@vigil/core';
  *
  * const g = readPnpmLockGraph('pnpm-lock.yaml');
- * g.importers.get('examples/agent-lab'); // ['@openai/agents@0.20.0(ws@8.23.0)(zod@4.6.7)', …]
+ * g.importers.get('examples/lab'); // [… '@openai/agents@0.20.0(ws@8.23.0)(zod@4.6.7)', 'openai@7.57.0(ws@8.23.0)(zod@4.6.7)', …]
  * ```
  */
 export function readPnpmLockGraph(path: string): LockGraph {
@@ -288,7 +288,7 @@ export function transitiveDependencies(graph: LockGraph, importer: string): Map<
  * ```ts
  * import { findLockfile } from '@vigil/core';
  *
- * findLockfile('examples/agent-lab/package.json'); // { file: 'pnpm-lock.yaml', importer: 'examples/agent-lab' }
+ * findLockfile('examples/lab/package.json'); // { file: 'pnpm-lock.yaml', importer: 'examples/lab' }
  * ```
  */
 export function findLockfile(packageJson: string): { file: string; importer: string } | undefined {
@@ -317,7 +317,7 @@ export function findLockfile(packageJson: string): { file: string; importer: str
  * ```ts
  * import { declaredTransitive } from '@vigil/core';
  *
- * for (const p of declaredTransitive('examples/agent-lab/package.json'))
+ * for (const p of declaredTransitive('examples/lab/package.json'))
  *   console.log(p.name, p.declaration.via?.join(' → '));
  * ```
  */

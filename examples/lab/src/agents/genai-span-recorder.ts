@@ -156,7 +156,7 @@ export class GenAiSpanRecorder implements TracingProcessor {
               ...s('telemetry.sdk.language', 'nodejs'),
             ],
           },
-          scopeSpans: [{ scope: { name: 'vigil-agent-lab', version: '0.1.0' }, spans: this.#spans }],
+          scopeSpans: [{ scope: { name: 'vigil-lab', version: '0.1.0' }, spans: this.#spans }],
         },
       ],
     };

@@ -1,26 +1,31 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
-import { main } from '@vigil/cli';
+import { recordRun } from '@vigil/cli';
 import { type AiBom, AiBomSchema, buildAiBom } from '@vigil/core';
 import { probe } from '@vigil/ebpf-native';
 import { aiBomToCycloneDx, renderCycloneDx } from '@vigil/reporters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ScriptedLlm, startScriptedLlm } from '../src/scripted-llm.js';
+import { Lab, type PreparedRun } from '../src/lab.js';
 
+// The lab's openai-agents agent (the OpenAI Agents SDK with the filesystem and memory MCP servers from
+// npm and the lab's notes server, over stdio) against the scripted model, writing its OpenTelemetry
+// GenAI spans: on its own (spans and manifests → AI-BOM) and under live capture.
 const LAB = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO = join(LAB, '..', '..');
-const MAIN = join(LAB, 'src', 'main.ts');
+const MANIFESTS = [join(LAB, 'package.json'), join(LAB, 'deploy', 'mcp.json')];
+const SEED = 3;
 
-function labArgs(llm: ScriptedLlm, data: string, spans: string): string[] {
-  return ['--import', 'tsx', MAIN, '--llm-url', llm.url, '--data', data, '--spans', spans];
-}
-
-async function runLab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+async function runAgent(run: PreparedRun): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const [cmd, ...args] = run.argv;
+  const child = spawn(cmd!, args, {
+    cwd: REPO,
+    env: { ...process.env, ...run.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => {
@@ -39,32 +44,42 @@ function component(bom: AiBom, id: string) {
   return c;
 }
 
-describe('agent lab: a real agent, a real MCP server, a scripted endpoint', () => {
-  let llm: ScriptedLlm;
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-agent-lab-'));
+describe('the lab in the AI-BOM: a real agent, real MCP servers, the scripted model', () => {
+  let lab: Lab;
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-lab-aibom-'));
 
   beforeAll(async () => {
-    llm = await startScriptedLlm({});
-  });
+    lab = await Lab.start({ postgres: false });
+  }, 60_000);
   afterAll(async () => {
-    await llm.close();
+    await lab?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs on its own: the agent calls the model and the MCP tools and writes its GenAI spans', async () => {
     const spans = join(dir, 'spans.json');
-    const r = await runLab(labArgs(llm, join(dir, 'data'), spans));
+    const turns = lab.model.turns.length;
+    const run = lab.prepare('openai-agents', SEED, undefined, { spans });
+    const summary = join(lab.paths('openai-agents').work, 'out', `${run.task.topic}.md`);
+    rmSync(summary, { force: true });
+    const r = await runAgent(run);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).output).toBe('I read the notes and wrote a summary.');
-    expect(readFileSync(join(dir, 'data', 'summary.md'), 'utf8')).toContain('three action items');
-    expect(llm.requests.length).toBe(3);
-    expect(llm.requests[0]?.toolNames).toEqual(expect.arrayContaining(['read_file', 'write_file']));
-
-    const bom = AiBomSchema.parse(
-      await buildAiBom({ otel: [spans], manifests: [join(LAB, 'package.json'), join(LAB, 'mcp.json')] }),
+    expect(JSON.parse(r.stdout).output).toBe('Done: the task is complete.');
+    expect(readFileSync(summary, 'utf8')).toContain(`Summary for task ${SEED}`);
+    // One turn per planned step the agent has a tool for, then the answer.
+    const mine = lab.model.turns.slice(turns);
+    expect(mine.at(-1)?.called).toBeUndefined();
+    expect(mine.slice(0, -1).every((t) => t.called !== undefined)).toBe(true);
+    expect(mine[0]?.called).toBe('read_file');
+    expect(mine.at(-2)?.called).toBe('write_file');
+    expect(mine[0]?.toolNames).toEqual(
+      expect.arrayContaining(['read_file', 'write_file', 'create_entities', 'lookup_note', 'run_command']),
     );
+
+    const bom = AiBomSchema.parse(await buildAiBom({ otel: [spans], manifests: MANIFESTS }));
     expect(component(bom, 'model:openai/gpt-4o-mini').observed?.methods).toEqual(['otel-span']);
-    expect(component(bom, `llm-api:endpoint/127.0.0.1:${llm.port}`).properties['endpoint']).toBe(
-      `http://127.0.0.1:${llm.port}`,
+    expect(component(bom, `llm-api:endpoint/127.0.0.1:${lab.model.port}`).properties['endpoint']).toBe(
+      `http://127.0.0.1:${lab.model.port}`,
     );
     const server = component(bom, 'mcp-server:npm/@modelcontextprotocol/server-filesystem');
     expect(server.declared?.map((d) => d.input).sort()).toEqual(['mcp-config', 'package.json']);
@@ -72,43 +87,38 @@ describe('agent lab: a real agent, a real MCP server, a scripted endpoint', () =
     expect(component(bom, 'tool:filesystem/write_file').status).toBe(server.status);
     // Spans alone do not show which packages were loaded.
     expect(component(bom, 'pkg:npm/@openai/agents').status).toBe('declared-unused');
-  });
+  }, 180_000);
 
   describe('captured live', async () => {
     const report = await probe();
     const reason = !report.captureReady
       ? `live capture not ready here (addon ${report.addon.available ? 'ok' : `missing: ${report.addon.error ?? report.addon.path}`}, privileges sufficient: ${report.privileges.sufficient})`
       : undefined;
-    if (reason) console.warn(`skipping the live agent-lab capture: ${reason}`);
+    if (reason) console.warn(`skipping the live AI-BOM capture of the lab: ${reason}`);
 
     it.skipIf(reason !== undefined)(
       'names the framework, the MCP server, the endpoint, the model and the tools, each with evidence',
       async () => {
         const capture = join(dir, 'live.vcap');
         const spans = join(dir, 'live-spans.json');
-        const code = await main(
-          [
-            'record',
-            '--out',
-            capture,
-            '--',
-            process.execPath,
-            ...labArgs(llm, join(dir, 'live-data'), spans),
-          ],
-          {
-            stdout: () => {},
-            stderr: () => {},
-          },
-        );
-        expect(code).toBe(0);
+        const run = lab.prepare('openai-agents', SEED, undefined, { spans });
+        const work = lab.paths('openai-agents').work;
+        const summary = join(work, 'out', `${run.task.topic}.md`);
+        rmSync(summary, { force: true });
+        const r = await recordRun(run.argv, {
+          out: capture,
+          name: 'lab-openai-agents',
+          spawn: { cwd: REPO, env: { ...process.env, ...run.env }, stdio: 'ignore' },
+        });
+        expect(r.exitCode).toBe(0);
         expect(existsSync(capture)).toBe(true);
-        expect(readFileSync(join(dir, 'live-data', 'summary.md'), 'utf8')).toContain('three action items');
+        expect(readFileSync(summary, 'utf8')).toContain(`Summary for task ${SEED}`);
 
         const bom = AiBomSchema.parse(
           await buildAiBom({
             captures: [capture],
             otel: [spans],
-            manifests: [join(LAB, 'package.json'), join(LAB, 'mcp.json'), join(REPO, 'pnpm-lock.yaml')],
+            manifests: [...MANIFESTS, join(REPO, 'pnpm-lock.yaml')],
           }),
         );
         const workload = bom.workloads.find((w) => w.componentIds.includes('pkg:npm/@openai/agents'));
@@ -123,7 +133,7 @@ describe('agent lab: a real agent, a real MCP server, a scripted endpoint', () =
           ),
         ).toBe(true);
         // Its transitive packages are declared by the lockfile, so nothing is shadow here.
-        expect(component(bom, 'pkg:npm/openai').status).toBe('declared-used');
+        expect(component(bom, 'pkg:npm/@openai/agents-core').status).toBe('declared-used');
 
         // The MCP server, from its exec, its files and the spans.
         const server = component(bom, 'mcp-server:npm/@modelcontextprotocol/server-filesystem');
@@ -136,7 +146,7 @@ describe('agent lab: a real agent, a real MCP server, a scripted endpoint', () =
         ).toBe(true);
 
         // The model endpoint: named by the spans, confirmed by the kernel's connects to it.
-        const endpoint = component(bom, `llm-api:endpoint/127.0.0.1:${llm.port}`);
+        const endpoint = component(bom, `llm-api:endpoint/127.0.0.1:${lab.model.port}`);
         expect(endpoint.observed?.methods).toEqual(['net-connect', 'otel-span']);
         expect(endpoint.observed?.evidence.some((e) => e.kind === 'net.connect' && e.source === 'ebpf')).toBe(
           true,
@@ -154,13 +164,13 @@ describe('agent lab: a real agent, a real MCP server, a scripted endpoint', () =
         // The flow: the agent process spawned the server; the named agent invoked the tools; the server wrote the summary.
         const label = new Map(bom.flow.nodes.map((n) => [n.id, `${n.type}:${n.label}`]));
         const edges = bom.flow.edges.map((e) => `${label.get(e.from)} ${e.relation} ${label.get(e.to)}`);
-        expect(edges).toContain('agent:File assistant invokes tool:write_file');
+        expect(edges).toContain('agent:Ops assistant invokes tool:write_file');
         expect(edges).toContain(
           'tool:write_file served-by mcp-server:@modelcontextprotocol/server-filesystem',
         );
-        expect(edges).toContain('agent:File assistant uses-model model:gpt-4o-mini');
+        expect(edges).toContain('agent:Ops assistant uses-model model:gpt-4o-mini');
         expect(edges, edges.join('\n')).toContain(
-          `mcp-server:@modelcontextprotocol/server-filesystem writes data:${join(dir, 'live-data')}/`,
+          `mcp-server:@modelcontextprotocol/server-filesystem writes data:${join(work, 'out')}/`,
         );
         expect(
           edges.some((e) =>
@@ -197,6 +207,7 @@ describe('agent lab: a real agent, a real MCP server, a scripted endpoint', () =
         const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
         expect(await validator.validate(renderCycloneDx(bom))).toBeNull();
       },
+      300_000,
     );
   });
 });

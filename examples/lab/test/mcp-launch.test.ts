@@ -17,7 +17,7 @@ describe('an MCP server launched the way client configurations launch it, captur
   if (reason) console.warn(`skipping the live npx launch test: ${reason}`);
 
   it.skipIf(reason !== undefined)(
-    'recognises `npx -y @modelcontextprotocol/server-filesystem` behind a shell, as declared in mcp.json',
+    'recognises `npx -y @modelcontextprotocol/server-filesystem` behind a shell, as declared in deploy/mcp.json',
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'vigil-npx-'));
       const capture = join(dir, 'npx.vcap');
@@ -32,7 +32,7 @@ describe('an MCP server launched the way client configurations launch it, captur
       });
       expect(code, err).toBe(0);
       const bom = AiBomSchema.parse(
-        await buildAiBom({ captures: [capture], manifests: [join(LAB, 'mcp.json')] }),
+        await buildAiBom({ captures: [capture], manifests: [join(LAB, 'deploy', 'mcp.json')] }),
       );
       const server = bom.components.find(
         (c) => c.id === 'mcp-server:npm/@modelcontextprotocol/server-filesystem',
