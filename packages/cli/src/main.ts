@@ -4,6 +4,7 @@ import type { OutputTarget, VigilError as VigilErrorType } from '@vigil/core';
 import { type Command, type CommandArgs, type CommandContext, GLOBAL_OPTIONS } from './command.js';
 import { COMMAND_LIST, loadCommand } from './commands/registry.js';
 import { loadCore } from './sdk.js';
+import { holdSignals } from './signal-hold.js';
 import { VERSION } from './version.js';
 
 /**
@@ -98,22 +99,20 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     return 0;
   }
   // A signal that comes while the command loads is held and handled as soon as its handler exists.
-  let early: NodeJS.Signals | undefined;
-  const hold = (sig: NodeJS.Signals) => {
-    early ??= sig;
-  };
-  for (const sig of SIGNALS) process.on(sig, hold);
+  const held = holdSignals(SIGNALS);
   // The SDK and the command's module (with what it imports) are loaded now, for this command only.
   let core: Awaited<ReturnType<typeof loadCore>>;
   let cmd: Awaited<ReturnType<typeof loadCommand>>;
   try {
     core = await loadCore();
     cmd = await loadCommand(name);
-  } finally {
-    for (const sig of SIGNALS) process.off(sig, hold);
+  } catch (err) {
+    held.release();
+    throw err;
   }
   const { escapeTerminalText, VigilError } = core;
   if (!cmd) {
+    held.release();
     io.stderr(escapeTerminalText(`vigil: unknown command '${name}' (run 'vigil --help' for the list)`));
     return 2;
   }
@@ -132,11 +131,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     core.discardPendingOutputs();
     process.exit(128 + osConstants.signals[sig]);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // A closed terminal or a daemon manager's reload: stop as cleanly as on SIGTERM.
-  process.on('SIGHUP', onSignal);
-  if (early !== undefined) onSignal(early);
+  // SIGINT, SIGTERM and (a closed terminal or a daemon manager's reload) SIGHUP: stop cleanly.
+  held.handOver(onSignal);
   try {
     const args = parseCommandArgs(cmd, rest, VigilError);
     if (args.values['help'] === true) {
@@ -178,9 +174,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       io.stderr(escapeTerminalText(err.stack, { multiline: true }));
     return 2;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
+    for (const sig of SIGNALS) process.off(sig, onSignal);
   }
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
+import { waitFor, waitsForFifoPartner } from './process-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-gap-hostile-'));
 const declared = join(dir, 'rbac.yaml');
@@ -184,11 +185,12 @@ describe('vigil gap and signals', () => {
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    // Wait until the command has read the audit log and is blocked opening the FIFO.
-    const deadline = Date.now() + 90_000;
-    while (!stderr.includes('skipped 3 invalid records') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 500));
+    // Wait until the command is blocked opening the FIFO.
+    const exited = new Promise<false>((r) => child.once('exit', () => r(false)));
+    expect(
+      await Promise.race([waitFor(() => waitsForFifoPartner(child.pid!), 90_000), exited]),
+      `vigil gap never blocked opening the FIFO: ${stderr}`,
+    ).toBe(true);
     // One signal is enough: without it the child would wait for a writer forever and the test time out.
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));

@@ -51,6 +51,27 @@ export async function waitFor(cond: () => boolean, ms = 20_000): Promise<boolean
   return cond();
 }
 
+/**
+ * Whether a thread of process `pid` sleeps in the open of a FIFO, waiting for its other end: the
+ * kernel function it sleeps in (`/proc/PID/task/TID/wchan`) is `wait_for_partner`. A readiness
+ * test for "blocked on a FIFO nobody writes to" that needs no timer.
+ */
+export function waitsForFifoPartner(pid: number): boolean {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  return tasks.some((tid) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'utf8').trim() === 'wait_for_partner';
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** The BPF programs, links and maps a live process holds, from its file descriptors. */
 export function bpfObjectsOf(pid: number): { progs: number[]; links: number[]; maps: number[] } {
   const held = { progs: [] as number[], links: [] as number[], maps: [] as number[] };

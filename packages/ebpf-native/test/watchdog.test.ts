@@ -157,7 +157,9 @@ describe.skipIf(why !== undefined)('a workload cgroup never outlives its owner',
     const cg = WorkloadCgroup.create({ watchdog: false });
     try {
       cg.spawn('sh', ['-c', 'sleep 600 & exec sleep 601'], { stdio: 'ignore' });
-      expect(await waitFor(() => cg.pids().length === 2)).toBe(true);
+      // Both forked and both exec'd sleep (until then a process is still called sh).
+      const comms = () => cg.processes().map((p) => p.comm);
+      expect(await waitFor(() => cg.pids().length === 2 && comms().every((c) => c === 'sleep'))).toBe(true);
       expect(cg.populated()).toBe(true);
       expect(cg.processes().map((p) => p.comm)).toEqual(['sleep', 'sleep']);
       cg.kill('SIGTERM');

@@ -90,13 +90,29 @@ export interface McpServerDefinitions {
  * ```
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
+  return JSON.stringify(value, sortedKeys);
+}
+
+// The replacer runs for every value of every pin, so it copies a plain object only when its keys
+// are out of order (other objects always, as their own keys), into an object without a prototype,
+// where a `__proto__` key stays a plain key. Integer-like keys come first in any object, ascending.
+function sortedKeys(_key: string, v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const keys = Object.keys(v);
+  let sorted = true;
+  for (let i = 1; i < keys.length; i++)
+    if (keys[i - 1]! > keys[i]!) {
+      sorted = false;
+      break;
+    }
+  if (sorted) {
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) return v;
+  }
+  keys.sort();
+  const out: Record<string, unknown> = Object.create(null);
+  for (const k of keys) out[k] = (v as Record<string, unknown>)[k];
+  return out;
 }
 
 /**
