@@ -1,6 +1,6 @@
 /** Shared pieces of the capture benchmarks: C workloads, compilation, statistics, tables. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -94,6 +94,12 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** CPU time (µs) of everything in a cgroup so far (its directory), from cgroup v2 `cpu.stat`. */
+export function cgroupCpuUs(dir: string): number {
+  const m = /^usage_usec (\d+)$/m.exec(readFileSync(join(dir, 'cpu.stat'), 'utf8'));
+  return Number(m?.[1] ?? 0);
 }
 
 /** Prints an aligned text table. */

@@ -27,7 +27,15 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileWorkloads, ensureSourceConditions, fmt, median, medianInterval, table } from './common.js';
+import {
+  cgroupCpuUs,
+  compileWorkloads,
+  ensureSourceConditions,
+  fmt,
+  median,
+  medianInterval,
+  table,
+} from './common.js';
 
 ensureSourceConditions();
 const { Sensor, WorkloadCgroup } = await import('../../packages/ebpf-native/src/index.js');
@@ -165,12 +173,6 @@ const WORKLOADS: Workload[] = [
 // Operations per run (the agent run counts as one).
 const opsOf = (w: Workload) => Number(w.args[0]) || 1;
 
-/** CPU time (µs) of everything in a cgroup so far, from cgroup v2 `cpu.stat`. */
-function cgroupCpuUs(cg: CgroupT): number {
-  const m = /^usage_usec (\d+)$/m.exec(readFileSync(join(cg.dir, 'cpu.stat'), 'utf8'));
-  return Number(m?.[1] ?? 0);
-}
-
 /** CPU time (µs) of other processes (the tracer's daemons), from /proc/PID/stat. */
 function procCpuUs(pids: readonly number[]): number {
   let ticks = 0;
@@ -195,7 +197,7 @@ interface Sample {
 }
 
 async function timed(cg: CgroupT, w: Workload, tracerPids: readonly number[]): Promise<Sample> {
-  const cpu0 = cgroupCpuUs(cg);
+  const cpu0 = cgroupCpuUs(cg.dir);
   const self0 = process.cpuUsage();
   const other0 = procCpuUs(tracerPids);
   const t0 = process.hrtime.bigint();
@@ -208,7 +210,7 @@ async function timed(cg: CgroupT, w: Workload, tracerPids: readonly number[]): P
   const self = process.cpuUsage(self0);
   return {
     ms,
-    workloadCpuUs: cgroupCpuUs(cg) - cpu0,
+    workloadCpuUs: cgroupCpuUs(cg.dir) - cpu0,
     tracerCpuUs: self.user + self.system + procCpuUs(tracerPids) - other0,
   };
 }

@@ -9,10 +9,9 @@
  *
  * Run as root: scripts/ts bench/enforce/overhead.ts [ROUNDS=9]
  */
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import {
+  cgroupCpuUs,
   compileWorkloads,
   ensureSourceConditions,
   fmt,
@@ -23,7 +22,6 @@ import {
 
 ensureSourceConditions();
 const { Enforcer, Sensor, WorkloadCgroup } = await import('../../packages/ebpf-native/src/index.js');
-type CgroupT = ReturnType<typeof WorkloadCgroup.create>;
 
 const rounds = Number(process.argv[2] ?? 9);
 const bins = compileWorkloads();
@@ -67,11 +65,6 @@ const policy = {
   notes: [],
 };
 
-function cgroupCpuUs(cg: CgroupT): number {
-  const m = /^usage_usec (\d+)$/m.exec(readFileSync(join(cg.dir, 'cpu.stat'), 'utf8'));
-  return Number(m?.[1] ?? 0);
-}
-
 interface Sample {
   msPerOp: number;
   cpuUsPerOp: number;
@@ -100,7 +93,7 @@ for (let round = 0; round < rounds; round++) {
         await enforcer.apply(cg.dir, policy, mode === 'monitor' ? 'monitor' : 'enforce');
       }
       for (const w of WORKLOADS) {
-        const cpu0 = cgroupCpuUs(cg);
+        const cpu0 = cgroupCpuUs(cg.dir);
         const t0 = process.hrtime.bigint();
         const child = cg.spawn(w.cmd, w.args, { stdio: 'ignore' });
         const code = await new Promise<number | null>((r) => child.on('exit', r));
@@ -112,7 +105,7 @@ for (let round = 0; round < rounds; round++) {
         byMode[w.name] = list;
         list[round] = {
           msPerOp: ms / w.ops,
-          cpuUsPerOp: (cgroupCpuUs(cg) - cpu0) / w.ops,
+          cpuUsPerOp: (cgroupCpuUs(cg.dir) - cpu0) / w.ops,
         };
       }
     } finally {

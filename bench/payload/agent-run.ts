@@ -20,12 +20,18 @@
  * bootstrap 95 % interval of the median when there are five rounds or more.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ensureSourceConditions, fmt, median, medianInterval, table } from '../capture/common.js';
+import {
+  cgroupCpuUs,
+  ensureSourceConditions,
+  fmt,
+  median,
+  medianInterval,
+  table,
+} from '../capture/common.js';
 
 ensureSourceConditions();
 const { Sensor, WorkloadCgroup, DEFAULT_PAYLOAD_BYTES } = await import(
@@ -78,11 +84,6 @@ async function startLab(scheme: 'http' | 'https'): Promise<LabService> {
 }
 const labs = new Map<'http' | 'https', LabService>();
 for (const scheme of schemes) labs.set(scheme, await startLab(scheme));
-
-function cgroupCpuUs(dir: string): number {
-  const m = /usage_usec (\d+)/.exec(readFileSync(join(dir, 'cpu.stat'), 'utf8'));
-  return Number(m?.[1] ?? 0);
-}
 
 interface Sample {
   wallMs: number;

@@ -18,7 +18,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureSourceConditions, fmt, median, table } from '../capture/common.js';
+import { cgroupCpuUs, ensureSourceConditions, fmt, median, table } from '../capture/common.js';
 
 ensureSourceConditions();
 const { Sensor, WorkloadCgroup } = await import('../../packages/ebpf-native/src/index.js');
@@ -76,11 +76,6 @@ const ports = await new Promise<{ http: number; https: number }>((resolve) => {
     resolve(JSON.parse(d.toString()) as { http: number; https: number }),
   );
 });
-
-function cgroupCpuUs(dir: string): number {
-  const m = /usage_usec (\d+)/.exec(readFileSync(join(dir, 'cpu.stat'), 'utf8'));
-  return Number(m?.[1] ?? 0);
-}
 
 interface Sample {
   wallMs: number;
