@@ -17,7 +17,9 @@
  * nanoseconds. `--no-live` leaves the second run out.
  *
  * Run (root, BPF): scripts/ts bench/scorecard/scorecard.ts [--agents a,b] [--learn K] [--benign M]
- *                   [--benign-seed S] [--attacks a,b] [--no-live] [--json FILE] [--keep DIR]
+ *                   [--benign-seed S] [--attacks a,b] [--no-live] [--payloads] [--json FILE] [--keep DIR]
+ * --payloads records as `vigil record --payloads` does (model and tool calls from the kernel, so drift
+ * judges what each tool does); the live pass captures without payloads either way.
  * Seeds: learning 101…, held-out benign 501… (--benign-seed), attacks 901… (never the learning seeds).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,9 +66,12 @@ const { values } = parseArgs({
     json: { type: 'string' },
     keep: { type: 'string' },
     'no-live': { type: 'boolean', default: false },
+    payloads: { type: 'boolean', default: false },
   },
 });
 const LIVE = values['no-live'] !== true;
+/** Record with `vigil record --payloads`: model and tool calls from the kernel, and drift per tool. */
+const RECORD = { payloads: values.payloads === true };
 const agents = (values.agents?.split(',') ?? [...AGENTS]) as AgentName[];
 const attacks = (values.attacks?.split(',') ?? [...ATTACKS]) as AttackName[];
 const K = Number(values.learn);
@@ -200,7 +205,7 @@ try {
     const learnCaps: string[] = [];
     for (let i = 0; i < K; i++) {
       const cap = join(dir, `${agent}-learn-${i}.vcap`);
-      await recordRun(lab.prepare(agent, 101 + i), cap);
+      await recordRun(lab.prepare(agent, 101 + i), cap, RECORD);
       learnCaps.push(cap);
     }
     const baseline = join(dir, `${agent}.baseline.json`);
@@ -212,7 +217,7 @@ try {
     for (let i = 0; i < M; i++) {
       const seed = BENIGN_SEED + i;
       const cap = join(dir, `${agent}-benign-${seed}.vcap`);
-      await recordRun(lab.prepare(agent, seed), cap);
+      await recordRun(lab.prepare(agent, seed), cap, RECORD);
       const findings = (await checkCapture(baseline, cap)).filter((f) => atLeast(f.severity, 'medium'));
       benignResults.push({ agent, seed, findings });
       for (const f of findings)
@@ -224,7 +229,7 @@ try {
       const cap = join(dir, `${agent}-attack-${attack}.vcap`);
       try {
         const run = lab.prepare(agent, 901 + ATTACKS.indexOf(attack), attack);
-        await recordRun(run, cap);
+        await recordRun(run, cap, RECORD);
         const findings = await checkCapture(baseline, cap);
         const high = findings.filter((f) => atLeast(f.severity, 'high')).sort((a, b) => a.ts - b.ts);
         const { events } = await readCapture(cap);

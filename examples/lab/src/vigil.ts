@@ -45,12 +45,21 @@ export function runVigil(
 
 /**
  * Records one prepared lab run with `vigil record --name lab-AGENT` (so all runs
- * of an agent are one workload), then undoes what its attack planted.
+ * of an agent are one workload), then undoes what its attack planted. With
+ * `payloads`, as `vigil record --payloads` (model and tool calls from the kernel).
  */
-export async function recordRun(run: PreparedRun, out: string): Promise<void> {
+export async function recordRun(
+  run: PreparedRun,
+  out: string,
+  options: { readonly payloads?: boolean } = {},
+): Promise<void> {
   try {
     const r = await runVigil(
-      ['record', '--name', `lab-${run.agent}`, '--out', out, '--', ...run.argv],
+      [
+        'record',
+        ...(options.payloads === true ? ['--payloads'] : []),
+        ...['--name', `lab-${run.agent}`, '--out', out, '--', ...run.argv],
+      ],
       run.env,
     );
     if (r.code !== 0)

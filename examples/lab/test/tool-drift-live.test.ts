@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { readCapture } from '@vigil/core';
 import { capturePrivileges } from '@vigil/ebpf-native';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, type PreparedRun } from '../src/lab.js';
-import { checkCapture, learnReviewed, runVigil, vigilUnavailable } from '../src/vigil.js';
+import { Lab } from '../src/lab.js';
+import { checkCapture, learnReviewed, recordRun, vigilUnavailable } from '../src/vigil.js';
 
 // Drift per tool, end to end: the plain OpenAI-SDK agent recorded with `vigil record --payloads`
 // (its model calls and tool calls from the kernel, attributed to what they caused), a real core
@@ -18,19 +18,6 @@ function whyNotLive(): string | undefined {
 }
 const why = whyNotLive();
 if (why) console.warn(`skipping the per-tool drift lab test: ${why}`);
-
-async function recordWithPayloads(run: PreparedRun, out: string): Promise<void> {
-  try {
-    const r = await runVigil(
-      ['record', '--payloads', '--name', `lab-${run.agent}`, '--out', out, '--', ...run.argv],
-      run.env,
-    );
-    if (r.code !== 0)
-      throw new Error(`${run.agent} (seed ${run.seed}) exited ${r.code}: ${r.stderr.slice(-800)}`);
-  } finally {
-    run.cleanup();
-  }
-}
 
 describe.skipIf(why !== undefined)('drift per tool on the lab: record --payloads → learn → check', () => {
   let lab: Lab;
@@ -48,14 +35,14 @@ describe.skipIf(why !== undefined)('drift per tool on the lab: record --payloads
     const caps: string[] = [];
     for (let i = 0; i < 3; i++) {
       const cap = join(dir, `learn-${i}.vcap`);
-      await recordWithPayloads(lab.prepare('openai-sdk', 101 + i), cap);
+      await recordRun(lab.prepare('openai-sdk', 101 + i), cap, { payloads: true });
       caps.push(cap);
     }
     const baseline = join(dir, 'openai-sdk.baseline.json');
     await learnReviewed(baseline, caps);
 
     const attack = join(dir, 'token.vcap');
-    await recordWithPayloads(lab.prepare('openai-sdk', 903, 'token-apiserver'), attack);
+    await recordRun(lab.prepare('openai-sdk', 903, 'token-apiserver'), attack, { payloads: true });
     expect(lab.apiBearers.some((b) => b.includes('lab-service-account-token'))).toBe(true);
     // The capture itself carries the shell tool's call: attribution needs nothing else.
     const { events } = await readCapture(attack);
