@@ -107,7 +107,9 @@ function describeEvent(ev: VigilEvent): string {
     case 'file.open':
       return `${who} opened ${ev.path} (${ev.access})`;
     case 'net.connect':
-      return `${who} connected to ${ev.dnsName ?? ev.daddr}:${ev.dport}`;
+      return ev.family === 'unix'
+        ? `${who} connected to the local socket ${ev.daddr}`
+        : `${who} connected to ${ev.dnsName ?? ev.daddr}:${ev.dport}`;
     case 'dns.query':
       return `${who} looked up ${ev.name}`;
     case 'tool.call':
