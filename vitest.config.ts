@@ -13,6 +13,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    setupFiles: ['./scripts/vitest/fast-check-seed.ts'],
     reporters: ['default', './scripts/vitest/summary-reporter.ts'],
   },
 });

@@ -173,6 +173,36 @@ describe('hostile input to the supply-chain parsers, in bounded time and memory'
     );
   });
 
+  it('mappings where scalars belong, with keys such as toString and valueOf, are read as text, never called', () => {
+    const hostile = { toString: null, valueOf: null };
+    const pod = {
+      kind: 'Pod',
+      spec: {
+        containers: [
+          {
+            image: 'vllm/vllm-openai',
+            args: [hostile, '--trust-remote-code'],
+            env: [{ name: 'A', value: hostile }],
+          },
+        ],
+      },
+    };
+    const compose = {
+      services: {
+        m: {
+          image: 'ollama/ollama',
+          environment: { A: hostile },
+          ports: [{ target: hostile, published: hostile }],
+        },
+      },
+    };
+    const launches = launchesInYaml(JSON.stringify(pod), 'pod.yaml');
+    expect(launches).toHaveLength(1);
+    expect(launches[0]!.launch.argv).toContain('{"toString":null,"valueOf":null}');
+    expect(launches[0]!.launch.env?.['A']).toBe('{"toString":null,"valueOf":null}');
+    expect(launchesInYaml(JSON.stringify(compose), 'compose.yaml')).toHaveLength(1);
+  });
+
   it('YAML and systemd configurations: launches or a VigilError naming the file', () => {
     const container = fc.record(
       {

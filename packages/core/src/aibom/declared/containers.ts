@@ -78,9 +78,30 @@ export function splitCommandLine(text: string): string[] {
   return out;
 }
 
+/**
+ * A manifest value as text. Scalars read as YAML would print them; a mapping or a list (which a
+ * hostile manifest can put where a scalar belongs, with keys such as `toString`) reads as its JSON,
+ * so nothing of the document is ever called.
+ */
+function scalarText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === null)
+    return String(v);
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** A number or numeric text as a number; anything else is NaN (never converted by calling it). */
+function numeric(v: unknown): number {
+  return typeof v === 'number' || typeof v === 'string' ? Number(v) : Number.NaN;
+}
+
 function strings(v: unknown): string[] | undefined {
   if (typeof v === 'string') return splitCommandLine(v);
-  if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : String(x)));
+  if (Array.isArray(v)) return v.map(scalarText);
   return undefined;
 }
 
@@ -105,7 +126,7 @@ function k8sEnv(c: Record<string, unknown>): Record<string, string> {
     if (!r || typeof r['name'] !== 'string') continue;
     const value = r['value'];
     // A value from a Secret or ConfigMap is set, but not visible here.
-    env[r['name']] = typeof value === 'string' ? value : value !== undefined ? String(value) : '(valueFrom)';
+    env[r['name']] = value !== undefined ? scalarText(value) : '(valueFrom)';
   }
   return env;
 }
@@ -121,7 +142,7 @@ function composeEnv(v: unknown): Record<string, string> {
     }
   } else
     for (const [k, x] of Object.entries(record(v) ?? {}))
-      env[k] = x === null || x === undefined ? '(from the host environment)' : String(x);
+      env[k] = x === null || x === undefined ? '(from the host environment)' : scalarText(x);
   return env;
 }
 
@@ -145,9 +166,9 @@ function composePorts(v: unknown): ManifestContainer['ports'] {
   for (const p of Array.isArray(v) ? v : []) {
     const r = record(p);
     if (r) {
-      const port = Number(r['target']);
+      const port = numeric(r['target']);
       if (!Number.isInteger(port)) continue;
-      const hostPort = Number(r['published']);
+      const hostPort = numeric(r['published']);
       out.push({
         port,
         ...(Number.isInteger(hostPort) ? { hostPort } : {}),
