@@ -2,12 +2,15 @@
  * Where the tracer's CPU goes on the exec storm: records per fork+exec by kind,
  * hand-overs (batches) per fork+exec, and this process's CPU per fork+exec split
  * by thread (the JavaScript thread, the poll thread, V8's helper threads, libuv's
- * pool), above a run with capture off, rounds interleaved.
+ * pool), above a run with capture off, rounds interleaved: capture in the default
+ * mode and, with `payloads`, with payload capture on (`meta`: the TLS uprobes are
+ * looked for in every executable a watched process runs).
  *
- *   npx tsx bench/capture/exec-cost.ts [ROUNDS=5] [EXECS=300]
+ *   npx tsx bench/capture/exec-cost.ts [ROUNDS=5] [EXECS=300] [MODES=on,payloads]
  *
  * `VIGIL_NATIVE_ADDON=/path/to/vigil_native.node` measures another build of the
- * addon with the same TypeScript. Needs root.
+ * addon with the same TypeScript; `FLUSH_MS=N` sets the sensor's `flushIntervalMs`
+ * (hand-overs further apart: what of the cost is per hand-over). Needs root.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -18,6 +21,11 @@ const { Sensor, WorkloadCgroup } = await import('../../packages/ebpf-native/src/
 
 const rounds = Number(process.argv[2] ?? 5);
 const execs = Number(process.argv[3] ?? 300);
+const modes = (process.argv[4] ?? 'on,payloads').split(',') as Mode[];
+type Mode = 'off' | 'on' | 'payloads';
+const flushMs = process.env['FLUSH_MS'];
+for (const m of modes)
+  if (m !== 'on' && m !== 'payloads') throw new Error(`unknown mode ${m}: on or payloads`);
 const bins = compileWorkloads();
 
 /**
@@ -68,7 +76,8 @@ interface Round {
   wallMs: number;
 }
 
-async function run(capture: boolean): Promise<Round> {
+async function run(mode: Mode): Promise<Round> {
+  const capture = mode !== 'off';
   const cg = WorkloadCgroup.create();
   const kinds = new Map<string, number>();
   let sensor: Awaited<ReturnType<typeof Sensor.open>> | undefined;
@@ -77,7 +86,11 @@ async function run(capture: boolean): Promise<Round> {
   try {
     if (capture) {
       const before = new Set(readdirSync('/proc/self/task'));
-      const s = await Sensor.open({ cgroups: [cg.dir] });
+      const s = await Sensor.open({
+        cgroups: [cg.dir],
+        ...(flushMs ? { flushIntervalMs: Number(flushMs) } : {}),
+        ...(mode === 'payloads' ? { payloads: 'meta' as const } : {}),
+      });
       for (const tid of readdirSync('/proc/self/task')) {
         const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8');
         if (!before.has(tid) && !name.startsWith('libuv')) pollTids.add(tid);
@@ -106,53 +119,66 @@ async function run(capture: boolean): Promise<Round> {
   }
 }
 
-const on: Round[] = [];
-const off: Round[] = [];
+const all: Mode[] = ['off', ...modes];
+const byMode = new Map<Mode, Round[]>(all.map((m) => [m, []]));
 for (let r = 0; r < rounds; r++) {
-  // Alternate which goes first.
-  for (const capture of r % 2 === 0 ? [false, true] : [true, false])
-    (capture ? on : off).push(await run(capture));
+  // A rotating order, so no mode always runs first.
+  for (let i = 0; i < all.length; i++) {
+    const m = all[(i + r) % all.length]!;
+    byMode.get(m)!.push(await run(m));
+  }
   process.stderr.write(`round ${r + 1}/${rounds}\n`);
 }
+const off = byMode.get('off')!;
 
-const groups = [...new Set([...on, ...off].flatMap((x) => [...x.cpu.keys()]))]
+const groups = [...new Set([...byMode.values()].flat().flatMap((x) => [...x.cpu.keys()]))]
   .filter((g) => g !== WAKEUPS)
   .sort();
 const per = (x: number) => x / execs;
+const label = (m: Mode) => (m === 'payloads' ? 'payloads meta' : m);
 console.log(
-  `\nExec storm (${execs} fork+exec of /bin/true), ${rounds} rounds, capture on vs off interleaved; medians over rounds\n`,
+  `\nExec storm (${execs} fork+exec of /bin/true), ${rounds} rounds, ${all.map(label).join(', ')} interleaved; medians over rounds\n`,
 );
 console.log(
   table(
-    ['thread', 'off µs/exec', 'on µs/exec', 'on − off'],
+    ['thread', 'off µs/exec', ...modes.flatMap((m) => [`${label(m)} µs/exec`, `${label(m)} − off`])],
     [...groups, 'total'].map((g) => {
       const of = (x: Round) =>
         g === 'total' ? groups.reduce((a, k) => a + (x.cpu.get(k) ?? 0), 0) : (x.cpu.get(g) ?? 0);
-      const a = median(off.map((x) => per(of(x))));
-      const b = median(on.map((x) => per(of(x))));
-      const d = median(on.map((x, i) => per(of(x) - of(off[i]!))));
-      return [g, fmt(a, 1), fmt(b, 1), fmt(d, 1)];
+      return [
+        g,
+        fmt(median(off.map((x) => per(of(x)))), 1),
+        ...modes.flatMap((m) => {
+          const on = byMode.get(m)!;
+          // Each round's capture run against the "off" run of the same round.
+          return [
+            fmt(median(on.map((x) => per(of(x)))), 1),
+            fmt(median(on.map((x, i) => per(of(x) - of(off[i]!)))), 1),
+          ];
+        }),
+      ];
     }),
   ),
 );
-const kinds = [...new Set(on.flatMap((x) => [...x.kinds.keys()]))].sort();
+const kinds = [...new Set(modes.flatMap((m) => byMode.get(m)!.flatMap((x) => [...x.kinds.keys()])))].sort();
 console.log('\nWhat one fork+exec yields (events per exec, median)\n');
+const col = (f: (x: Round) => number, d: number) => modes.map((m) => fmt(median(byMode.get(m)!.map(f)), d));
 console.log(
   table(
-    ['event', 'per exec'],
+    ['event', ...modes.map(label)],
     [
-      ...kinds.map((k) => [k, fmt(median(on.map((x) => per(x.kinds.get(k) ?? 0))), 2)]),
-      ['ring-buffer records', fmt(median(on.map((x) => per(x.records))), 2)],
-      ['hand-overs to JavaScript', fmt(median(on.map((x) => per(x.batches))), 3)],
+      ...kinds.map((k) => [k, ...col((x) => per(x.kinds.get(k) ?? 0), 2)]),
+      ['ring-buffer records', ...col((x) => per(x.records), 2)],
+      ['hand-overs to JavaScript', ...col((x) => per(x.batches), 3)],
       [
         'poll thread wake-ups per hand-over',
-        fmt(median(on.map((x) => (x.cpu.get(WAKEUPS) ?? 0) / Math.max(1, x.batches))), 2),
+        ...col((x) => (x.cpu.get(WAKEUPS) ?? 0) / Math.max(1, x.batches), 2),
       ],
     ],
   ),
 );
 console.log(
-  `\nwall ms per exec: off ${fmt(median(off.map((x) => x.wallMs / execs)), 3)}, on ${fmt(median(on.map((x) => x.wallMs / execs)), 3)}; load average ${loadavg()
+  `\nwall ms per exec: ${all.map((m) => `${label(m)} ${fmt(median(byMode.get(m)!.map((x) => x.wallMs / execs)), 3)}`).join(', ')}; load average ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')} on ${cpus().length} CPUs`,
 );

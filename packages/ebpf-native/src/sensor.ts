@@ -359,15 +359,17 @@ export class Sensor implements EventSource {
   /**
    * Attaches the TLS uprobes to a file once (by device and inode) when it
    * exports OpenSSL functions. Asynchronous; failures are kept in
-   * {@link Sensor.tlsTargets} with their reason.
+   * {@link Sensor.tlsTargets} with their reason. `canonical`: the path is
+   * already free of symlinks (the kernel's dentry walk of an executed file), so
+   * only its identity is read (one `statx` instead of an `lstat` per component).
    */
-  #considerTls(file: string): void {
+  #considerTls(file: string, canonical = false): void {
     if (this.#payloadBytes === 0 || this.#closed) return;
     let path: string;
     let key: string;
     let version: string;
     try {
-      path = realpathSync(file);
+      path = canonical ? file : realpathSync(file);
       const st = statSync(path);
       if (!st.isFile()) return;
       key = `${st.dev}:${st.ino}`;
@@ -440,7 +442,8 @@ export class Sensor implements EventSource {
     const { events, errors, skipped, records: read, chunks } = this.#decoder.decode(batch);
     if (this.#payloadBytes > 0) {
       for (const ev of events) {
-        if (ev.kind === 'process.exec') this.#considerTls(ev.exe || ev.filename);
+        // An exe that differs from the filename is the kernel's dentry walk of the binary (canonical).
+        if (ev.kind === 'process.exec') this.#considerTls(ev.exe || ev.filename, ev.exe !== ev.filename);
         else if (ev.kind === 'file.open' && ev.result >= 0 && isSslLibraryPath(ev.path))
           this.#considerTls(ev.path);
       }

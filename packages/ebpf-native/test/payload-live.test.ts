@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type EventOf, EventSchema, type VigilEvent } from '@vigil/core';
@@ -289,6 +299,51 @@ describe.skipIf(why !== undefined)('payload capture, live (root)', () => {
       await cg.remove();
     }
   }, 60_000);
+
+  it('finds an executable run through a symlink at its exec, once per file, and again once the file is replaced', async () => {
+    const cg = WorkloadCgroup.create();
+    // The kernel's path of the binary (canonical) is used as it is; the filename execve saw is the symlink.
+    const bin = join(realpathSync(dir), 'agent-node');
+    const link = join(dir, 'agent');
+    copyFileSync(process.execPath, bin);
+    chmodSync(bin, 0o755);
+    symlinkSync(bin, link);
+    const run = async () => {
+      const child = cg.spawn(link, ['-e', '0'], { stdio: 'inherit' });
+      expect(await new Promise<number | null>((r) => child.once('exit', (code) => r(code)))).toBe(0);
+    };
+    const attached = (s: Sensor) => s.tlsTargets().filter((t) => t.path === bin);
+    try {
+      const sensor = await Sensor.open({ cgroups: [cg.dir], payloads: 'meta' });
+      const events: VigilEvent[] = [];
+      const drain = (async () => {
+        for await (const batch of sensor) events.push(...batch);
+      })();
+      await run();
+      expect(await waitFor(() => attached(sensor).length === 1, 30_000)).toBe(true);
+      // The same file again: nothing new to attach.
+      await run();
+      // The second flush also waits for an attach the exec's record started during the first.
+      await sensor.flush();
+      await sensor.flush();
+      expect(attached(sensor)).toHaveLength(1);
+      // A new file at the same path (a new inode, as an upgrade installs it) is found at its exec.
+      copyFileSync(process.execPath, `${bin}.new`);
+      chmodSync(`${bin}.new`, 0o755);
+      renameSync(`${bin}.new`, bin);
+      await run();
+      expect(await waitFor(() => attached(sensor).length === 2, 30_000)).toBe(true);
+      expect(attached(sensor).every((t) => t.functions.includes('SSL_write'))).toBe(true);
+      await sensor.close();
+      await drain;
+      const execs = events.filter((e): e is EventOf<'process.exec'> => e.kind === 'process.exec');
+      expect(execs).toHaveLength(3);
+      for (const e of execs)
+        expect({ filename: e.filename, exe: e.exe }).toEqual({ filename: link, exe: bin });
+    } finally {
+      await cg.remove();
+    }
+  }, 120_000);
 
   it('captures no payloads unless asked', async () => {
     const cg = WorkloadCgroup.create();
