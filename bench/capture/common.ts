@@ -63,6 +63,23 @@ int main(int argc, char **argv) {
 #include <stdlib.h>
 #include <unistd.h>
 int main(int argc, char **argv) { long n = atol(argv[1]); long s = 0; for (long i = 0; i < n; i++) s += getppid(); return s == 42; }`,
+  // WITHAUID AUID PROG ARGS...: sets the audit login uid, then execs PROG (an absolute path). The
+  // capture-overhead benchmark starts every workload through it, in every mode, so that auditd's
+  // rules can select the workload by auid as Vigil and bpftrace select it by cgroup.
+  withauid: `
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  if (argc < 3) { fprintf(stderr, "usage: withauid AUID PROG [ARG...]\\n"); return 2; }
+  int fd = open("/proc/self/loginuid", O_WRONLY);
+  if (fd < 0 || write(fd, argv[1], strlen(argv[1])) < 0) { perror("/proc/self/loginuid"); return 126; }
+  close(fd);
+  execv(argv[2], argv + 2);
+  perror(argv[2]);
+  return 127;
+}`,
   // N fork+exec of /bin/true.
   execstorm: `
 #include <stdlib.h>
@@ -112,6 +129,18 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
 
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The first quartile, the median and the third quartile of `xs` (linear interpolation). */
+export function quartiles(xs: readonly number[]): [number, number, number] {
+  if (xs.length === 0) return [Number.NaN, Number.NaN, Number.NaN];
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => {
+    const i = q * (s.length - 1);
+    const lo = Math.floor(i);
+    return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (i - lo);
+  };
+  return [at(0.25), at(0.5), at(0.75)];
+}
 
 /** A 95% bootstrap interval for the median of `xs` (2,000 resamples, fixed seed). */
 export function medianInterval(xs: readonly number[]): [number, number] {

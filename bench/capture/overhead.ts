@@ -11,16 +11,23 @@
  * in its own process outside the workload's cgroup, file reads and writes,
  * tool processes). Modes are interleaved round by round, in a
  * rotating order; each mode's time is divided by the "off" time of the same
- * round and the table shows the median of those ratios.
+ * round and the tables show the median of those ratios with their interquartile
+ * range, then a 95% bootstrap interval of the median, then every round's ratios
+ * with the load average at its start.
  *
  * The "floor" mode is bpftrace counting raw_syscalls:sys_exit and nothing else: the cost any
  * syscall tracepoint puts on every syscall, which Vigil's sys_exit program cannot go below.
  *
- * bpftrace and auditd come from scripts/bench-packages.txt and are installed
- * on demand (root). Every mode runs every round on the same workloads (auditd
- * too: its open storm is ~20x slower, a few seconds a round); its rules are deleted and the daemon this script started is stopped on
- * every exit path. tracefs is mounted for bpftrace when it is not, and
- * unmounted afterwards.
+ * The peers (bpftrace; auditd with auditctl) are Debian packages listed in
+ * scripts/bench-packages.txt; a peer that is not installed, or that cannot run here, is skipped
+ * with the reason printed. Every mode runs every round on the same workloads. Every workload
+ * starts under a login uid of its own (the `withauid` wrapper, in every mode): auditd's rule
+ * (execve, openat, connect) selects that auid, as Vigil and bpftrace select the workload's
+ * cgroup, so the other processes of a shared machine neither feed auditd nor pay for its records.
+ * auditd is started with Debian's backlog settings when no audit daemon runs; on every exit path
+ * (end, failure, SIGINT, SIGTERM, SIGHUP) its rules are deleted, the daemon this script started is
+ * stopped and the audit settings it changed are restored. tracefs is mounted for bpftrace when it
+ * is not, and unmounted afterwards.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,6 +41,7 @@ import {
   fmt,
   median,
   medianInterval,
+  quartiles,
   table,
 } from './common.js';
 
@@ -43,31 +51,42 @@ type SensorT = Awaited<ReturnType<typeof Sensor.open>>;
 type CgroupT = ReturnType<typeof WorkloadCgroup.create>;
 
 const runs = Number(process.argv[2] ?? 5);
-const modes = (process.argv[3] ?? 'off,vigil,bpftrace,auditd').split(',');
+const requested = (process.argv[3] ?? 'off,vigil,bpftrace,auditd').split(',').filter(Boolean);
+const MODES = ['off', 'vigil', 'bpftrace', 'floor', 'auditd'];
+for (const m of requested)
+  if (!MODES.includes(m)) {
+    console.error(`overhead: no mode '${m}' (there are: ${MODES.join(', ')})`);
+    process.exit(2);
+  }
+if (!requested.includes('off')) {
+  console.error('overhead: the modes must include off (every ratio is to the off run of its round)');
+  process.exit(2);
+}
+
+// --- peers: run only what is installed and usable here --------------------------------
+const hasCommand = (name: string) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+/** Why `mode` cannot run on this machine, or undefined when it can. */
+function unavailable(mode: string): string | undefined {
+  if (mode === 'bpftrace' || mode === 'floor')
+    return hasCommand('bpftrace')
+      ? undefined
+      : 'bpftrace is not installed (Debian package bpftrace, listed in scripts/bench-packages.txt)';
+  if (mode !== 'auditd') return undefined;
+  if (!hasCommand('auditd') || !hasCommand('auditctl'))
+    return 'auditd is not installed (Debian package auditd, listed in scripts/bench-packages.txt)';
+  const s = spawnSync('auditctl', ['-s'], { encoding: 'utf8' });
+  if (s.status !== 0)
+    return `\`auditctl -s\` failed (${(s.stderr || s.stdout).trim()}): no audit subsystem, or no CAP_AUDIT_CONTROL`;
+  if (/^enabled 2$/m.test(s.stdout)) return 'the audit rules are locked (enabled 2) until the next boot';
+  return undefined;
+}
+const modes = requested.filter((m) => {
+  const why = unavailable(m);
+  if (why !== undefined) console.log(`${m}: skipped, ${why}`);
+  return why === undefined;
+});
 const bins = compileWorkloads();
 const work = mkdtempSync(join(tmpdir(), 'vigil-overhead-'));
-
-// --- peers: install on demand -------------------------------------------------------
-function ensurePackages(): void {
-  const want = readFileSync(new URL('../../scripts/bench-packages.txt', import.meta.url), 'utf8')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
-  const missing = want.filter(
-    (p) =>
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
-      spawnSync('dpkg-query', ['-W', '-f=${Status}', p])
-        .stdout?.toString()
-        .includes('install ok installed') !== true,
-  );
-  if (missing.length === 0) return;
-  console.error(`installing ${missing.join(', ')} for the peer comparison`);
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-}
-if (modes.includes('bpftrace') || modes.includes('floor') || modes.includes('auditd')) ensurePackages();
 
 // --- cleanup registry: runs on every exit path ----------------------------------------
 const cleanups: (() => void)[] = [];
@@ -81,7 +100,7 @@ function cleanupAll(): void {
   }
 }
 process.on('exit', cleanupAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
   process.on(sig, () => {
     cleanupAll();
     process.exit(130);
@@ -201,7 +220,7 @@ async function timed(cg: CgroupT, w: Workload, tracerPids: readonly number[]): P
   const self0 = process.cpuUsage();
   const other0 = procCpuUs(tracerPids);
   const t0 = process.hrtime.bigint();
-  const child = cg.spawn(w.cmd, w.args, { stdio: 'ignore' });
+  const child = cg.spawn(bins.withauid, [WORKLOAD_AUID, w.cmd, ...w.args], { stdio: 'ignore' });
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   if (code !== 0) throw new Error(`${w.name} exited with ${code}`);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -284,8 +303,13 @@ tracepoint:syscalls:sys_exit_connect /${f} && @c[tid] == 1/ { printf("connect %d
   return {
     pids: p.pid !== undefined ? [p.pid] : [],
     async stop() {
-      p.kill('SIGINT');
-      await new Promise((r) => p.once('exit', r));
+      // bpftrace sometimes misses a SIGINT on a loaded machine and waits forever: ask again
+      // every 5 s, and kill it after 30 s (its output file is complete line by line).
+      const exited = new Promise((r) => p.once('exit', r));
+      for (let i = 0; p.exitCode === null && p.signalCode === null; i++) {
+        p.kill(i < 6 ? 'SIGINT' : 'SIGKILL');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      }
       cleanups.splice(cleanups.indexOf(kill), 1);
       return readFileSync(out, 'utf8').split('\n').length - 2;
     },
@@ -293,19 +317,53 @@ tracepoint:syscalls:sys_exit_connect /${f} && @c[tid] == 1/ { printf("connect %d
 }
 
 const AUDIT_KEY = 'vigil-bench';
-const AUDIT_RULE = ['-F', 'arch=b64', '-S', 'execve', '-S', 'openat', '-S', 'connect', '-k', AUDIT_KEY];
-async function startAuditd(): Promise<Active> {
-  const wasEnabled = /enabled 1/.test(execFileSync('auditctl', ['-s'], { encoding: 'utf8' }));
-  let startedPid: number | undefined;
-  if (spawnSync('pidof', ['auditd']).status !== 0) {
-    execFileSync('auditd'); // daemonizes with the default configuration
-    const deadline = Date.now() + 10_000;
-    while (spawnSync('pidof', ['auditd']).status !== 0 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
-    startedPid = Number(execFileSync('pidof', ['auditd'], { encoding: 'utf8' }).trim());
+/** The login uid every workload runs under (in every mode); auditd's rule selects it. */
+const WORKLOAD_AUID = '424242';
+const AUDIT_RULE = [
+  '-a',
+  'always,exit',
+  '-F',
+  'arch=b64',
+  '-S',
+  'execve',
+  '-S',
+  'openat',
+  '-S',
+  'connect',
+  '-F',
+  `auid=${WORKLOAD_AUID}`,
+  '-k',
+  AUDIT_KEY,
+];
+/** `auditctl -s` as numbers (enabled, pid, lost, backlog_limit, backlog_wait_time, …). */
+function auditStatus(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of execFileSync('auditctl', ['-s'], { encoding: 'utf8' }).split('\n')) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k && v !== undefined && /^\d+$/.test(v)) out[k] = Number(v);
   }
+  return out;
+}
+/** Audit records the kernel dropped while auditd ran (its `lost` counter), per auditd run. */
+const auditLost: number[] = [];
+function deleteAuditRules(): number {
+  const before = execFileSync('auditctl', ['-l'], { encoding: 'utf8' });
+  const n = before.split('\n').filter((l) => l.includes(`key=${AUDIT_KEY}`)).length;
+  if (n > 0) execFileSync('auditctl', ['-D', '-k', AUDIT_KEY], { stdio: 'ignore' });
+  return n;
+}
+if (modes.includes('auditd')) {
+  // A run killed with SIGKILL cannot clean up: remove what it left before measuring anything.
+  const stale = deleteAuditRules();
+  if (stale > 0)
+    console.error(`auditd: deleted ${stale} audit rule(s) with key ${AUDIT_KEY} left by an earlier run`);
+}
+
+async function startAuditd(): Promise<Active> {
+  const before = auditStatus();
+  let startedPid: number | undefined;
   const undo = () => {
-    spawnSync('auditctl', ['-d', 'exit,always', ...AUDIT_RULE]);
+    deleteAuditRules();
     if (startedPid !== undefined) {
       try {
         process.kill(startedPid, 'SIGTERM');
@@ -313,23 +371,48 @@ async function startAuditd(): Promise<Active> {
         // already gone
       }
     }
-    if (!wasEnabled) spawnSync('auditctl', ['-e', '0']);
+    spawnSync('auditctl', ['-b', String(before['backlog_limit'])]);
+    spawnSync('auditctl', ['--backlog_wait_time', String(before['backlog_wait_time'])]);
+    if (before['enabled'] === 0) spawnSync('auditctl', ['-e', '0']);
   };
   cleanups.push(undo);
-  execFileSync('auditctl', ['-e', '1']);
-  execFileSync('auditctl', ['-a', 'exit,always', ...AUDIT_RULE]);
-  const pidsOf = (name: string) =>
-    (spawnSync('pidof', [name], { encoding: 'utf8' }).stdout ?? '').split(/\s+/).filter(Boolean).map(Number);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!before['pid']) {
+    execFileSync('auditd'); // daemonizes with Debian's /etc/audit/auditd.conf
+    const deadline = Date.now() + 10_000;
+    while (!auditStatus()['pid']) {
+      if (Date.now() > deadline) throw new Error('auditd did not register with the kernel within 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    startedPid = auditStatus()['pid'];
+  }
+  // What Debian's auditd service loads first (/etc/audit/rules.d/audit.rules), then the rule.
+  execFileSync('auditctl', ['-b', '8192'], { stdio: 'ignore' });
+  execFileSync('auditctl', ['--backlog_wait_time', '60000'], { stdio: 'ignore' });
+  execFileSync('auditctl', ['-e', '1'], { stdio: 'ignore' });
+  execFileSync('auditctl', AUDIT_RULE);
+  const lost0 = auditStatus()['lost'] ?? 0;
+  const daemon = auditStatus()['pid'];
+  const kauditd = (spawnSync('pidof', ['kauditd'], { encoding: 'utf8' }).stdout ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
   return {
-    pids: [...pidsOf('auditd'), ...pidsOf('kauditd')],
+    pids: [...(daemon ? [daemon] : []), ...kauditd],
     async stop() {
+      auditLost.push((auditStatus()['lost'] ?? 0) - lost0);
       undo();
       cleanups.splice(cleanups.indexOf(undo), 1);
-      if (startedPid !== undefined) {
-        const deadline = Date.now() + 10_000;
-        while (spawnSync('pidof', ['auditd']).status === 0 && Date.now() < deadline)
-          await new Promise((r) => setTimeout(r, 50));
-      }
+      const deadline = Date.now() + 10_000;
+      while (startedPid !== undefined && alive(startedPid) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       return Number.NaN;
     },
   };
@@ -346,7 +429,10 @@ function slot(mode: string, workload: string): (Sample | undefined)[] {
   return runsOf;
 }
 const seen: Record<string, number[]> = {};
+/** The 1-minute load average at the start of each round. */
+const loadAtRound: number[] = [];
 for (let run = 0; run < runs; run++) {
+  loadAtRound.push(loadavg()[0]!);
   const order = modes.map((_, i) => modes[(i + run) % modes.length]!);
   for (const mode of order) {
     const cg = WorkloadCgroup.create();
@@ -387,14 +473,14 @@ function pairs(mode: string, workload: string, f: (x: Sample, off: Sample) => nu
   });
   return out;
 }
-/** Median over rounds of the paired values. */
-function paired(mode: string, workload: string, f: (x: Sample, off: Sample) => number): number {
-  const out = pairs(mode, workload, f);
-  return out.length > 0 ? median(out) : Number.NaN;
-}
 const offMedian = (w: string, f: (s: Sample) => number) =>
   median((base[w] ?? []).filter((v): v is Sample => v !== undefined).map(f));
 const cell = (v: number, d = 3) => (Number.isNaN(v) ? '-' : fmt(v, d));
+/** The median of the per-round values and their interquartile range. */
+const withIqr = (xs: readonly number[], d: number) => {
+  const [q1, m, q3] = quartiles(xs);
+  return Number.isNaN(m) ? '-' : `${fmt(m, d)} (${fmt(q1, d)}–${fmt(q3, d)})`;
+};
 const report = (
   title: string,
   unit: string,
@@ -409,20 +495,17 @@ const report = (
       WORKLOADS.map((w) => [
         w.name,
         cell(offMedian(w.name, offOf), 3),
-        ...others.map((m) => cell(paired(m, w.name, f), d)),
+        ...others.map((m) => withIqr(pairs(m, w.name, f), d)),
       ]),
     ),
   );
 };
+const wallRatio = (x: Sample, o: Sample) => x.ms / o.ms;
+const [load1, loadMed, load3] = quartiles(loadAtRound);
 console.log(
-  `\nCapture overhead: ${runs} interleaved rounds, every mode on the same workloads. Each cell is the median over rounds of the value with the tracer against "off" in the same round.`,
+  `\nCapture overhead: ${runs} interleaved rounds, every mode on the same workloads. Each cell is the median over rounds of the value with the tracer against "off" in the same round, with the interquartile range of the rounds in parentheses. Load average (1 min) at the start of a round: median ${fmt(loadMed, 1)} (${fmt(load1, 1)}–${fmt(load3, 1)}), min ${fmt(Math.min(...loadAtRound), 1)}, max ${fmt(Math.max(...loadAtRound), 1)}, on ${cpus().length} CPUs.`,
 );
-report(
-  'Wall time of the workload, ratio to off',
-  'ms/op',
-  (s) => s.ms,
-  (x, o) => x.ms / o.ms,
-);
+report('Wall time of the workload, ratio to off', 'ms/op', (s) => s.ms, wallRatio);
 console.log('\n95% bootstrap intervals of the median wall-time ratio\n');
 console.log(
   table(
@@ -430,7 +513,7 @@ console.log(
     WORKLOADS.map((w) => [
       w.name,
       ...others.map((m) => {
-        const [lo, hi] = medianInterval(pairs(m, w.name, (x, o) => x.ms / o.ms));
+        const [lo, hi] = medianInterval(pairs(m, w.name, wallRatio));
         return Number.isNaN(lo) ? '-' : `${fmt(lo, 3)}–${fmt(hi, 3)}`;
       }),
     ]),
@@ -449,6 +532,27 @@ report(
   (x, o) => x.tracerCpuUs - o.tracerCpuUs,
   1,
 );
+// Every round's wall ratios, so that a reader can see the spread and what the load did to it.
+const short = (name: string) => name.split(' ')[0]!;
+console.log(
+  '\nWall-time ratio to off in every round (columns: mode/workload), with the load average at its start\n',
+);
+console.log(
+  table(
+    ['round', 'load', ...others.flatMap((m) => WORKLOADS.map((w) => `${m}/${short(w.name)}`))],
+    loadAtRound.map((load, r) => [
+      String(r + 1),
+      fmt(load, 1),
+      ...others.flatMap((m) =>
+        WORKLOADS.map((w) => {
+          const x = perOp[m]?.[w.name]?.[r];
+          const o = base[w.name]?.[r];
+          return x !== undefined && o !== undefined ? fmt(wallRatio(x, o), 2) : '-';
+        }),
+      ),
+    ]),
+  ),
+);
 console.log(
   `\nload average at the end: ${loadavg()
     .map((l) => l.toFixed(1))
@@ -456,3 +560,7 @@ console.log(
 );
 for (const [m, ns] of Object.entries(seen))
   console.log(`${m}: median ${fmt(median(ns))} events per run captured`);
+if (auditLost.length > 0)
+  console.log(
+    `auditd: ${fmt(auditLost.reduce((a, b) => a + b, 0))} audit records lost in ${auditLost.length} runs (the kernel's lost counter; backlog 8192, wait 60000)`,
+  );

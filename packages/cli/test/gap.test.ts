@@ -258,6 +258,41 @@ describe('vigil gap', () => {
     expect(both.stderr).toMatch(/exactly one of --baseline FILE and --from-gap/);
   });
 
+  it('says how to bind a recorded workload that matches no declared subject (vigil record, then gap)', async () => {
+    const recorded = join(dir, 'recorded.vcap');
+    const rw = CaptureWriter.create(recorded, { header: { source: 'synthetic' } });
+    const cg = { id: 'cgroup:/vigil-python3-c321ebf7', kind: 'cgroup' as const, name: 'python3-c321ebf7' };
+    rw.writeAll([
+      EventSchema.parse({
+        ...e({ kind: 'file.open', path: '/app/main.py', flags: 0, access: 'read', result: 3 }),
+        workload: cg,
+      }),
+    ]);
+    rw.close({ exitCode: 0 });
+    const r = await runCli(['gap', '--declared', join(dir, 'k8s.yaml'), recorded]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('(not observed: no captured workload is bound to this one; see --bind below)');
+    expect(r.stdout).toContain(
+      "--bind 'cgroup:/vigil-python3-c321ebf7=k8s:workload:ai/Deployment/agent' (declared subjects with no captured workload: k8s:workload:ai/Deployment/agent)",
+    );
+    // Following the hint joins them.
+    const bound = await runCli([
+      'gap',
+      '--declared',
+      join(dir, 'k8s.yaml'),
+      recorded,
+      '--bind',
+      'cgroup:/vigil-python3-c321ebf7=k8s:workload:ai/Deployment/agent',
+    ]);
+    expect(bound.code, bound.stderr).toBe(0);
+    expect(bound.stdout).toContain('observed as python3-c321ebf7');
+    expect(bound.stdout).not.toContain('--bind');
+    // A capture that matches by itself gets no hint.
+    expect((await runCli(['gap', '--declared', join(dir, 'k8s.yaml'), capture])).stdout).not.toContain(
+      '--bind',
+    );
+  });
+
   it('prints a text report and fails on --fail-on', async () => {
     const r = await runCli([
       'gap',

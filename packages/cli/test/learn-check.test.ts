@@ -86,6 +86,10 @@ describe('vigil learn and vigil check', () => {
     expect(r.stderr).toMatch(
       /quarantined q-[0-9a-f]{16} \[critical\] Shell spawned by an agent or interpreter/,
     );
+    // The summary says how to admit it, with the file just written.
+    expect(r.stderr).toContain(
+      `1 item(s) quarantined: each stays drift until a reviewer admits it. After review: vigil baseline admit ${out} ID… --by WHO --reason WHY`,
+    );
     const set = decodeBaselineSet(readFileSync(out));
     expect(set.baselines()[0]!.quarantined().length).toBe(1);
   });
@@ -123,6 +127,7 @@ describe('vigil learn and vigil check', () => {
     ]);
     expect(admitted.code, admitted.stderr).toBe(0);
     expect(admitted.stderr).toContain(`admitted ${id}`);
+    expect(admitted.stderr).not.toContain('quarantined:');
     const b = BaselineSetDocumentSchema.parse(JSON.parse(readFileSync(out, 'utf8'))).baselines[0]!;
     expect(b.quarantine).toEqual([]);
     expect(b.reviews).toEqual([

@@ -19,6 +19,24 @@ describe('the command registry', () => {
     expect(await loadCommand('no-such-command')).toBeUndefined();
   });
 
+  it('every option of every command has a line of help, and the renderer alone says (repeatable)', async () => {
+    const undocumented: string[] = [];
+    const saysRepeatable: string[] = [];
+    for (const c of await loadCommands())
+      for (const name of Object.keys(c.options)) {
+        const help = c.optionHelp?.[name];
+        if (help === undefined || help.trim() === '') undocumented.push(`${c.name} --${name}`);
+        else if (/repeatable/i.test(help)) saysRepeatable.push(`${c.name} --${name}`);
+      }
+    expect(undocumented).toEqual([]);
+    expect(saysRepeatable).toEqual([]);
+    const learn = await runCli(['learn', '--help']);
+    expect(learn.stdout).toMatch(/--min-duration VALUE\s+time of observation a baseline needs .*default 15m/);
+    expect(learn.stdout).toMatch(
+      /--admit VALUE\s+admit the quarantined item .*\(needs --by and --reason\) \(repeatable\)\n/,
+    );
+  });
+
   it('vigil --help lists every command; help COMMAND and an unknown command load what they need', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);

@@ -61,6 +61,18 @@ describe('vigil scan', () => {
     expect((await runCli(['scan', dir, '--repin'])).code).toBe(2);
   });
 
+  it('names a file it could not scan once, with the place in it (a truncated MCP configuration)', async () => {
+    const broken = put(join(dir, 'broken'), 'mcp.json', '{"mcpServers": {"fs": ');
+    const r = await runCli(['scan', broken]);
+    expect(r.code).toBe(0);
+    const warning = r.stderr.split('\n').find((l) => l.startsWith('warning: '));
+    const error = r.stdout.split('\n').find((l) => l.startsWith('ERROR '));
+    for (const line of [warning, error]) {
+      expect(line).toContain(broken);
+      expect(line!.split(broken).length - 1, line).toBe(1);
+    }
+  });
+
   it('writes SARIF 2.1.0 with physical locations: line and byte offset, or the JSON pointer', async () => {
     const out = join(dir, 'scan.sarif');
     const r = await runCli(['scan', join(dir, 'corpus'), '--format', 'sarif', '--out', out]);

@@ -13,6 +13,8 @@ export * from './app/public.js';
 export * from './attribution/public.js';
 // Each capability keeps its public surface in its own folder's `public.ts`.
 export * from './baseline/public.js';
+export type { CaptureDropSummary } from './capture/drops.js';
+export { describeCaptureDrops, summariseCaptureDrops, UNDECODED_PAYLOAD_PREFIX } from './capture/drops.js';
 export type { CaptureHeader, CaptureHeaderInput, CaptureTrailer } from './capture/format.js';
 export {
   CAPTURE_FORMAT_VERSION,

@@ -6,6 +6,7 @@ import {
   PayloadDecoder,
   type PayloadMode,
   type SourceStats,
+  UNDECODED_PAYLOAD_PREFIX,
   VigilError,
   type VigilEvent,
 } from '@vigil/core';
@@ -497,7 +498,7 @@ export class Sensor implements EventSource {
     if (this.#payloads) {
       drops['payload-ringbuf-full'] = c.payloadFull;
       for (const [reason, n] of Object.entries(this.#payloads.stats().skipped))
-        drops[`payload:${reason}`] = n;
+        drops[`${UNDECODED_PAYLOAD_PREFIX}${reason}`] = n;
     } else {
       delete drops['payload-ringbuf-full'];
     }

@@ -21,7 +21,7 @@ import { OtlpHttpExporter } from '@vigil/reporters';
 import { builtinPacks, loadExceptions, loadRulePacks } from '@vigil/rules';
 import type { Command } from '../command.js';
 import { VERSION } from '../version.js';
-import { parseDurationSec, STABILITY_OPTIONS, stabilityFromFlags } from './learn.js';
+import { parseDurationSec, STABILITY_HELP, STABILITY_OPTIONS, stabilityFromFlags } from './learn.js';
 
 const SIZE = /^(\d+)([kmg]i?b?)?$/i;
 const SIZE_UNITS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
@@ -128,13 +128,7 @@ export const daemonCommand: Command = {
     rules: 'a rule pack to add: a module path or an installed package name',
     exceptions: 'a JSON exceptions document (allowlist entries per rule and workload)',
     'no-builtin-rules': 'run only the packs given with --rules',
-    'min-observations': 'as for vigil learn',
-    'min-duration': 'as for vigil learn',
-    'max-duration': 'as for vigil learn',
-    'novelty-rate': 'as for vigil learn',
-    window: 'as for vigil learn',
-    'min-runs': 'as for vigil learn',
-    'quiet-runs': 'as for vigil learn',
+    ...STABILITY_HELP,
   },
   formats: ['jsonl'],
   maxPositionals: 0,

@@ -80,6 +80,22 @@ export const gapCommand: Command = {
   },
   optionHelp: {
     strict: STRICT_HELP,
+    declared:
+      'declared permissions: Kubernetes manifests (RBAC, workloads, NetworkPolicy), AWS IAM policies, MCP client configurations',
+    'audit-log': 'a Kubernetes audit log (JSON lines, gzip accepted): the API calls subjects made',
+    cloudtrail: 'a CloudTrail log (gzip accepted): the AWS calls subjects made',
+    otel: 'OTel GenAI/MCP spans (OTLP/JSON): the tools agents called',
+    findings:
+      'findings from other producers (vigil check --json, vigil scan --format json) to rank with the gaps',
+    'emit-policy': 'write least-privilege artifacts per workload into this folder',
+    'on-invalid':
+      'fail (default): stop at the first invalid audit-log line or CloudTrail record; skip: count and report them',
+    bind: 'CAPTURED=SUBJECT: the declared subject a captured workload id (or *) runs as, e.g. *=k8s:workload:ai/Deployment/agent',
+    'aws-subject': 'the subject (an ARN) of IAM identity policies that do not name one',
+    'mcp-client': 'the client name for MCP configurations (default: the file’s base name; subject mcp:NAME)',
+    'observed-domain': 'treat this permission domain as observed even when no input showed use in it',
+    'min-rank': 'the lowest rank (0–100) of an unused grant that becomes a finding (default 30)',
+    'fail-on': 'exit 1 when a finding is at or above this severity',
     'pg-schema': 'a PostgreSQL schema or roles dump: table grants become the data-access domain',
     'pg-url': 'a postgres:// URL to read roles and grants from live, over a read-only session',
     'store-config': 'a data-store configuration, manifest or Compose file (or a folder of them)',

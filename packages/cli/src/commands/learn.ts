@@ -65,6 +65,18 @@ export const STABILITY_OPTIONS = {
   'quiet-runs': { type: 'string' },
 } as const;
 
+const D = DEFAULT_STABILITY;
+/** Help for the flags of {@link STABILITY_OPTIONS}, with the defaults of `DEFAULT_STABILITY`. */
+export const STABILITY_HELP: Readonly<Record<keyof typeof STABILITY_OPTIONS, string>> = {
+  'min-observations': `observations a baseline needs before it can be stable (default ${D.minObservations})`,
+  'min-duration': `time of observation a baseline needs before it can be stable (e.g. 900, 15m; default ${D.minDurationSec / 60}m)`,
+  'max-duration': `stable after this long regardless of novelty (default ${D.maxDurationSec / 3600}h)`,
+  'novelty-rate': `the share of new behaviour, 0 to 1, at or below which learning is quiet (default ${D.maxNoveltyRate})`,
+  window: `observations the novelty rate is measured over (default ${D.windowObservations})`,
+  'min-runs': `runs after which a short-lived workload can be stable by quiet runs (default ${D.minRuns})`,
+  'quiet-runs': `how many of the last runs must each be quiet for that (default ${D.quietRuns})`,
+};
+
 /** The stability policy the `learn` flags describe. */
 export function stabilityFromFlags(values: Readonly<Record<string, unknown>>): StabilityPolicy {
   const p: { -readonly [K in keyof StabilityPolicy]: StabilityPolicy[K] } = { ...DEFAULT_STABILITY };
@@ -150,7 +162,15 @@ export const learnCommand: Command = {
   },
   optionHelp: {
     strict: STRICT_HELP,
-    admit: 'admit the quarantined item with this id after review (repeatable; needs --by and --reason)',
+    origin: 'the name of this learner in the baselines’ per-origin counts (default: the host name)',
+    merge: 'a baseline file (vigil learn) to merge the result with',
+    generalisation: 'collapse thresholds per path prefix (JSON; docs/baselines.md)',
+    store: 'a SQLite baseline store to merge the result into as well (created when missing)',
+    ...STABILITY_HELP,
+    'mark-stable': 'mark every baseline stable at the end (after review)',
+    'no-dns': 'do not name peers by the DNS answers seen in the captures',
+    'fail-on': 'exit 1 when quarantined behaviour is at or above this severity',
+    admit: 'admit the quarantined item with this id after review (needs --by and --reason)',
     by: 'who reviewed and admits the items (recorded in the baseline)',
     reason: 'why they are admitted (recorded in the baseline)',
   },
@@ -223,6 +243,12 @@ export const learnCommand: Command = {
       if (b.status !== 'stable') ctx.log(`    ${explainLearning(b, learned.origin).text}`);
       for (const q of b.quarantined())
         ctx.log(`    quarantined ${quarantineId(q)} [${q.severity}] ${q.title}: ${q.reason}`);
+    }
+    if (learned.held.length > 0) {
+      const file = ctx.out !== undefined && ctx.out !== '-' ? ctx.out : 'BASELINE';
+      ctx.log(
+        `${learned.held.length} item(s) quarantined: each stays drift until a reviewer admits it. After review: vigil baseline admit ${file} ID… --by WHO --reason WHY (vigil baseline review ${file} lists them; learn --admit does the same while learning)`,
+      );
     }
     const lone = learned.oneRun;
     if (lone.length > 1) {

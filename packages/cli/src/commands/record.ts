@@ -1,5 +1,11 @@
 import { constants } from 'node:os';
-import { DEFAULT_CAPTURE_FLUSH_INTERVAL_MS, PayloadModeSchema, VigilError } from '@vigil/core';
+import {
+  DEFAULT_CAPTURE_FLUSH_INTERVAL_MS,
+  describeCaptureDrops,
+  PayloadModeSchema,
+  summariseCaptureDrops,
+  VigilError,
+} from '@vigil/core';
 import { assertCapturePrerequisites, DEFAULT_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES } from '@vigil/ebpf-native';
 import type { Command } from '../command.js';
 import { DEFAULT_KILL_AFTER_MS, recordRun } from '../record-run.js';
@@ -152,10 +158,13 @@ export const recordCommand: Command = {
           ...(payloadBytes !== undefined ? { payloadBytes } : {}),
         },
       });
-      const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
+      // Lost events first (or "none dropped"), then payload input the decoder skipped.
+      const drops = describeCaptureDrops(r.drops);
+      const [dropped, ...more] = summariseCaptureDrops(r.drops).lost > 0 ? drops : ['none dropped', ...drops];
       ctx.log(
-        `vigil record: ${r.events} events to ${r.out}${dropped > 0 ? ` (${dropped} dropped: ${JSON.stringify(r.drops)})` : ', none dropped'}; ${command[0]} exited with ${r.exitCode}${r.interrupted ? `; INTERRUPTED by a second ${interruptedBy}: the capture ends early` : ''}`,
+        `vigil record: ${r.events} events to ${r.out}, ${dropped}; ${command[0]} exited with ${r.exitCode}${r.interrupted ? `; INTERRUPTED by a second ${interruptedBy}: the capture ends early` : ''}`,
       );
+      for (const line of more) ctx.log(`vigil record: ${line}`);
       ctx.log(
         `workload cgroup:/vigil-${r.name}${r.derivedName ? ' (name derived from the command; --name to choose one)' : ''}`,
       );

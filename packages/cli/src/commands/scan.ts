@@ -1,5 +1,5 @@
 import { VigilError, writeOutput } from '@vigil/core';
-import { renderReport, reportFormats } from '@vigil/reporters';
+import { describeScanError, renderReport, reportFormats } from '@vigil/reporters';
 import { builtinScanners, createMcpScanner, readMcpPins, readScanCaptures, scanPaths } from '@vigil/rules';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
@@ -87,7 +87,7 @@ export const scanCommand: Command = {
         : {}),
     });
     if (ctx.signal.aborted) throw new VigilError('ABORTED', 'interrupted; nothing written');
-    for (const e of result.errors) ctx.log(`warning: ${e.file}: ${e.message}`);
+    for (const e of result.errors) ctx.log(`warning: ${describeScanError(e)}`);
     if (typeof pinsPath === 'string') await writeOutput(pinsPath, `${JSON.stringify(mcp.pins(), null, 2)}\n`);
     await ctx.emit(renderReport('scan', ctx.format, result, { toolVersion: VERSION, inputs: paths }));
     return exitCodeFor(result.findings, failOn);

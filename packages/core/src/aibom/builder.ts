@@ -986,7 +986,9 @@ export class AiBomBuilder implements Consumer {
       );
     else if (host) {
       const hp = `${host.host}:${host.port}`;
-      api = this.#component(`llm-api:endpoint/${hp}`, 'llm-api', `${provider}-compatible endpoint ${hp}`);
+      // The payload parser already calls a non-OpenAI host speaking OpenAI's API 'openai-compatible'.
+      const kind = provider.endsWith('-compatible') ? provider : `${provider}-compatible`;
+      api = this.#component(`llm-api:endpoint/${hp}`, 'llm-api', `${kind} endpoint ${hp}`);
       if (api) {
         api.properties['endpoint'] = ev.endpoint!;
         api.properties['host'] = host.host;

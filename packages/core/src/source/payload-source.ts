@@ -1,3 +1,4 @@
+import { UNDECODED_PAYLOAD_PREFIX } from '../capture/drops.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import type { PayloadChunk } from '../payload/chunk.js';
@@ -43,7 +44,8 @@ export class PayloadSource extends EventSourceBase {
   // Drops are the decoder's skipped payloads, by reason.
   override stats(): SourceStats {
     const drops: Record<string, number> = {};
-    for (const [reason, n] of Object.entries(this.decoder.stats().skipped)) drops[`payload:${reason}`] = n;
+    for (const [reason, n] of Object.entries(this.decoder.stats().skipped))
+      drops[`${UNDECODED_PAYLOAD_PREFIX}${reason}`] = n;
     return { ...super.stats(), drops };
   }
 

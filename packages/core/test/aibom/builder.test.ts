@@ -419,6 +419,27 @@ describe('AiBomBuilder: bounds and extension', () => {
   });
 });
 
+describe('AiBomBuilder: a local OpenAI-compatible endpoint', () => {
+  it.each([
+    ['openai', 'openai-compatible endpoint 127.0.0.1:8080'],
+    // The payload parser names a non-OpenAI host speaking OpenAI's API this way already.
+    ['openai-compatible', 'openai-compatible endpoint 127.0.0.1:8080'],
+  ])('provider %s is named %s', (provider, name) => {
+    const b = new AiBomBuilder();
+    b.onBatch([
+      ev({
+        kind: 'model.call',
+        pid: 100,
+        provider,
+        model: 'local-model',
+        operation: 'chat',
+        endpoint: 'http://127.0.0.1:8080/v1/chat/completions',
+      }),
+    ]);
+    expect(b.result().components.find((c) => c.id === 'llm-api:endpoint/127.0.0.1:8080')?.name).toBe(name);
+  });
+});
+
 describe('AiBomBuilder: who started the MCP server', () => {
   it('credits the agent process behind a shell, not the shell', () => {
     const b = new AiBomBuilder();

@@ -1,4 +1,4 @@
-import { type AiBom, describeCaptureIntegrity } from '@vigil/core';
+import { type AiBom, describeCaptureDrops, describeCaptureIntegrity } from '@vigil/core';
 
 function fmtTs(ns: number): string {
   return new Date(Math.floor(ns / 1e6)).toISOString().replace('.000Z', 'Z');
@@ -25,9 +25,7 @@ export function renderAiBomText(bom: AiBom): string {
   );
   if (bom.inputs.integrity && !bom.inputs.integrity.complete)
     for (const line of describeCaptureIntegrity(bom.inputs.integrity)) out.push(`  INCOMPLETE: ${line}`);
-  const drops = Object.entries(bom.inputs.drops).filter(([, v]) => v > 0);
-  if (drops.length > 0)
-    out.push(`  capture dropped events: ${drops.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  for (const line of describeCaptureDrops(bom.inputs.drops)) out.push(`  capture: ${line}`);
   const order = ['undeclared-used', 'declared-used', 'observed', 'declared-unused'];
   const label: Record<string, string> = {
     'undeclared-used': 'Used, never declared (shadow AI)',

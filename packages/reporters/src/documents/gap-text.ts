@@ -32,6 +32,11 @@ export function renderGapText(
 ): string {
   const out: string[] = [];
   const c = report.coverage;
+  // Captured workloads that no declared subject took in, and declared workloads nothing was seen
+  // for: most often one workload under two names, which --bind joins.
+  const capturedAlone = report.unmatched.filter((u) => u.subject.startsWith('workload:'));
+  const declaredAlone = report.workloads.filter((w) => w.observedAs.length === 0);
+  const unbound = capturedAlone.length > 0 && declaredAlone.length > 0;
   out.push(
     `Declared vs observed: ${report.totals.used} of ${report.totals.granted} grants used (${pct(report.totals.ratio)}) across ${report.workloads.length} workloads`,
     `Window: ${c.confidence} confidence: ${c.note}`,
@@ -47,7 +52,11 @@ export function renderGapText(
     if (w.observedAs.length > 0)
       out.push(`  observed as ${w.observedAs.map((r) => r.pod ?? r.name ?? r.id).join(', ')}`);
     for (const d of w.domains) {
-      const seen = d.observed ? '' : '  (not observed: no input could show use)';
+      const seen = d.observed
+        ? ''
+        : unbound && w.observedAs.length === 0
+          ? '  (not observed: no captured workload is bound to this one; see --bind below)'
+          : '  (not observed: no input could show use)';
       out.push(
         `  ${d.domain.padEnd(15)} granted ${String(d.granted).padStart(4)}  used ${String(d.used).padStart(4)}  ${pct(d.ratio).padStart(4)}  uses ${d.distinctUses}${d.denied.length > 0 ? `  denied ${d.denied.length}` : ''}${d.ungranted.length > 0 ? `  ungranted ${d.ungranted.length}` : ''}${d.implicit > 0 ? `  platform defaults ${d.implicit}` : ''}${seen}`,
       );
@@ -69,6 +78,12 @@ export function renderGapText(
       '',
       `Observed subjects with no declared grants: ${report.unmatched.map((u) => `${u.subject} (${u.uses})`).join(', ')}`,
     );
+  if (unbound) {
+    const declared = declaredAlone.find((w) => w.id.startsWith('k8s:workload:')) ?? declaredAlone[0]!;
+    out.push(
+      `  if a captured workload runs as a declared one, bind them: --bind CAPTURED=SUBJECT, e.g. --bind '${capturedAlone[0]!.subject.slice('workload:'.length)}=${declared.id}' (declared subjects with no captured workload: ${declaredAlone.map((w) => w.id).join(', ')})`,
+    );
+  }
   const s = ranking.summary;
   out.push(
     '',

@@ -2,6 +2,7 @@ import {
   type AgentTimeline,
   type CaptureIntegrity,
   type CaptureSummary,
+  describeCaptureDrops,
   describeCaptureIntegrity,
 } from '@vigil/core';
 
@@ -36,13 +37,7 @@ export function renderSummaryText(
   out.push(`${paths.join(', ')}: ${summary.events} events, ${summary.workloads.length} workloads`);
   if (integrity !== undefined && !integrity.complete)
     for (const line of describeCaptureIntegrity(integrity)) out.push(`  INCOMPLETE: ${line}`);
-  const dropTotal = Object.values(drops).reduce((a, b) => a + b, 0);
-  if (dropTotal > 0)
-    out.push(
-      `  dropped before recording: ${Object.entries(drops)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ')}`,
-    );
+  for (const line of describeCaptureDrops(drops)) out.push(`  ${line}`);
   for (const w of summary.workloads) {
     out.push('');
     out.push(

@@ -2,6 +2,22 @@ import { SEVERITIES } from '@vigil/core';
 import type { ScanResult } from '@vigil/rules';
 
 /**
+ * One line for a file the scan could not finish: the file, then what went wrong, naming the file
+ * once (most messages already start with it and the place in it).
+ *
+ * @example
+ * ```ts
+ * import { describeScanError } from '@vigil/reporters';
+ * import { scanPaths } from '@vigil/rules';
+ *
+ * for (const e of (await scanPaths(['mcp.json'])).errors) console.error(describeScanError(e));
+ * ```
+ */
+export function describeScanError(error: ScanResult['errors'][number]): string {
+  return error.message.startsWith(error.file) ? error.message : `${error.file}: ${error.message}`;
+}
+
+/**
  * Renders a scan result for a terminal: each finding with where it is and, with runtime evidence,
  * what was seen at run time; then the counts by severity before and after runtime weighing.
  *
@@ -33,7 +49,7 @@ export function renderScanText(result: ScanResult): string {
     for (const e of f.evidence.slice(1, 4))
       if (e.type === 'note') out.push(...e.description.split('\n').map((l) => `  ${l}`));
   }
-  for (const e of result.errors) out.push('', `ERROR    ${e.file}: ${e.message}`);
+  for (const e of result.errors) out.push('', `ERROR    ${describeScanError(e)}`);
   const counts = SEVERITIES.slice()
     .reverse()
     .map((s) => [s, result.findings.filter((f) => f.severity === s).length] as const)

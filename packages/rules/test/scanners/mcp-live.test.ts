@@ -73,6 +73,22 @@ describe.skipIf(why !== undefined)('a real MCP server over stdio', () => {
     expect(r2.findings[0]?.summary).toMatch(/private data \(filesystem\//);
   }, 120_000);
 
+  it("quotes a server's last lines on stderr when it exits before answering (a configured folder that is missing)", async () => {
+    await expect(
+      listStdioServer({
+        server: 'filesystem',
+        command: process.execPath,
+        args: [SERVER, join(tmpdir(), 'vigil-no-such-folder', 'work')],
+        configUri: 'mcp.json',
+      }),
+    ).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringMatching(
+        /MCP server filesystem exited \(code 1\) before answering; its last lines on stderr: .*vigil-no-such-folder/,
+      ),
+    });
+  }, 60_000);
+
   it('reports a server that does not answer within its budget, and stops it', async () => {
     await expect(
       listStdioServer({

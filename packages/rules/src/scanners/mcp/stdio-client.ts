@@ -45,8 +45,9 @@ function canIsolateNetwork(): boolean {
  * announce, following `nextCursor`). The server gets a clean environment
  * (`PATH`, a `HOME` it cannot use for anything, its configured `env`, npm
  * set offline) and, by default, no network. It is stopped when the listing
- * is done or the time budget runs out; anything it prints on stderr is
- * ignored, anything not JSON on stdout is skipped.
+ * is done or the time budget runs out. What it prints on stderr is kept only
+ * to quote its last lines when it exits before answering (a missing folder, a
+ * bad argument); anything not JSON on stdout is skipped.
  *
  * @example
  * ```ts
@@ -79,7 +80,7 @@ export async function listStdioServer(options: StdioListOptions): Promise<McpSer
     : [options.command, [...(options.args ?? [])]];
   const child = spawn(cmd, argv, {
     env,
-    stdio: ['pipe', 'pipe', 'ignore'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     ...(options.cwd ? { cwd: options.cwd } : {}),
     detached: false,
   });
@@ -101,17 +102,34 @@ export async function listStdioServer(options: StdioListOptions): Promise<McpSer
       }),
     ),
   );
-  child.on('exit', (code, sig) =>
-    fail(
-      new VigilError(
-        'INPUT_INVALID',
-        `MCP server ${options.server} exited (${sig ?? `code ${code}`}) before answering`,
-        {
-          location: where,
-        },
-      ),
-    ),
-  );
+  // The tail of stderr, bounded: why a server that exits at once did so.
+  let stderrTail = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
+    stderrTail = (stderrTail + d).slice(-4096);
+  });
+  const stderrEnded = new Promise<void>((r) => {
+    child.stderr.once('end', r);
+    child.stderr.once('error', () => r());
+  });
+  child.on('exit', (code, sig) => {
+    // What it printed just before exiting may still be in the pipe: wait for its end, briefly.
+    void Promise.race([stderrEnded, new Promise((r) => setTimeout(r, 200).unref())]).then(() => {
+      const said = stderrTail
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .slice(-2)
+        .join(' | ');
+      fail(
+        new VigilError(
+          'INPUT_INVALID',
+          `MCP server ${options.server} exited (${sig ?? `code ${code}`}) before answering${said ? `; its last lines on stderr: ${said.slice(-400)}` : ''}`,
+          { location: where },
+        ),
+      );
+    });
+  });
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
     total += chunk.length;
