@@ -328,6 +328,9 @@ export function parseLdconfigSsl(text: string, archTag: string): string[] {
   return out;
 }
 
+/** What `ldconfig -p` listed for the OpenSSL sonames, read once per process. */
+let ldconfigSsl: string[] | undefined;
+
 /**
  * The OpenSSL libraries (`libssl.so.3`, `libssl.so.1.1`) the system's dynamic
  * loader would give a program of this architecture: what `ldconfig -p` lists,
@@ -346,13 +349,17 @@ export function parseLdconfigSsl(text: string, archTag: string): string[] {
 export function systemSslLibraries(): string[] {
   const arch = ARCH[process.arch];
   if (!arch || process.platform !== 'linux') return [];
-  const candidates: string[] = [];
-  for (const ldconfig of ['/sbin/ldconfig', '/usr/sbin/ldconfig']) {
-    if (!existsSync(ldconfig)) continue;
-    const r = spawnSync(ldconfig, ['-p'], { encoding: 'utf8', timeout: 5000, maxBuffer: 16 * 1024 * 1024 });
-    if (r.status === 0) candidates.push(...parseLdconfigSsl(r.stdout, arch.tag));
-    break;
+  // Running ldconfig costs a fork of this (large) process: once per process. Paths are resolved each call.
+  if (!ldconfigSsl) {
+    ldconfigSsl = [];
+    for (const ldconfig of ['/sbin/ldconfig', '/usr/sbin/ldconfig']) {
+      if (!existsSync(ldconfig)) continue;
+      const r = spawnSync(ldconfig, ['-p'], { encoding: 'utf8', timeout: 5000, maxBuffer: 16 * 1024 * 1024 });
+      if (r.status === 0) ldconfigSsl = parseLdconfigSsl(r.stdout, arch.tag);
+      break;
+    }
   }
+  const candidates = [...ldconfigSsl];
   for (const dir of [`/usr/lib/${arch.multiarch}`, `/lib/${arch.multiarch}`])
     for (const soname of SYSTEM_SSL_SONAMES) candidates.push(`${dir}/${soname}`);
   const out = new Set<string>();
