@@ -7,12 +7,14 @@
  * is stated for ("payload capture on vs off on the agent run"); the per-request worst case is
  * `capture-overhead.ts`.
  *
- *   npx tsx bench/payload/agent-run.ts [ROUNDS=5] [AGENTS=openai-agents,openai-sdk,python] [SCHEMES=http,https]
+ *   npx tsx bench/payload/agent-run.ts [ROUNDS=5] [AGENTS=openai-agents,openai-sdk,python] [SCHEMES=http,https] [MODES=off,capture,payloads]
  *
  * The lab's services run in a process of their own (examples/lab/src/serve.ts, with `--tls` for
  * https: the scripted model behind a self-signed certificate the agents trust, so model calls go
  * through OpenSSL and are read by the TLS uprobes), outside the agent's cgroup and outside this
- * process, so the tracer's CPU is this process alone. Each round prepares one seed per agent and
+ * process, so the tracer's CPU is this process alone. The mode `payloads-mapped` is `payloads`
+ * without the system's OpenSSL libraries attached at open (`tlsSystemLibraries: false`): their
+ * uprobes are attached when the agent maps them, during the run, as before they were attached at open. Each round prepares one seed per agent and
  * scheme and runs it once per mode, modes in a rotating order.
  * Per mode: wall time and the workload's CPU (its cgroup's cpu.stat, which includes the BPF
  * programs and uprobe traps it triggers) as ratios to "off" of the same round and seed, the
@@ -42,8 +44,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const rounds = Number(process.argv[2] ?? 5);
 const agents = (process.argv[3] ?? 'openai-agents,openai-sdk,python').split(',');
 const schemes = (process.argv[4] ?? 'http,https').split(',') as ('http' | 'https')[];
-const MODES = ['off', 'capture', 'payloads'] as const;
-type Mode = (typeof MODES)[number];
+const ALL_MODES = ['off', 'capture', 'payloads', 'payloads-mapped'] as const;
+type Mode = (typeof ALL_MODES)[number];
+const MODES = (process.argv[5] ?? 'off,capture,payloads').split(',') as Mode[];
+for (const m of MODES)
+  if (!(ALL_MODES as readonly string[]).includes(m)) {
+    console.error(`agent-run: no mode ${m} (${ALL_MODES.join(', ')})`);
+    process.exit(2);
+  }
+if (!MODES.includes('off')) {
+  console.error('agent-run: the modes must include off (the ratios are to it)');
+  process.exit(2);
+}
 
 if (process.getuid?.() !== 0) {
   console.error('agent-run: live capture needs root; nothing measured');
@@ -110,11 +122,12 @@ async function once(lab: LabService, agent: string, seed: number, mode: Mode): P
           cgroups: [cg.dir],
           dnsPorts: [53],
           descendants: true,
-          ...(mode === 'payloads'
+          ...(mode === 'payloads' || mode === 'payloads-mapped'
             ? {
                 payloads: 'meta' as const,
                 payloadBytes: DEFAULT_PAYLOAD_BYTES,
                 tlsBinaries: [resolveProgram(cmd)],
+                tlsSystemLibraries: mode === 'payloads',
               }
             : {}),
         });
@@ -204,7 +217,7 @@ for (const { key } of runs)
       `${fmt(median(r.wall), 3)}${mode === 'off' ? '' : interval(r.wall)}`,
       `${fmt(median(r.cpu), 3)}${mode === 'off' ? '' : interval(r.cpu)}`,
       mode === 'off' ? '-' : fmt(median(s.map((x) => x.tracerCpuMs))),
-      mode === 'payloads'
+      mode.startsWith('payloads')
         ? `${fmt(median(s.map((x) => x.modelCalls)))} / ${fmt(median(s.map((x) => x.toolCalls)))}`
         : '-',
     ]);

@@ -41,9 +41,11 @@ export type { SslFunction, TlsTarget } from './tls-targets.js';
 export {
   findTlsTargets,
   isSslLibraryPath,
+  parseLdconfigSsl,
   SSL_FUNCTIONS,
   sslExports,
   sslSymbolOffsets,
+  systemSslLibraries,
 } from './tls-targets.js';
 export type { WorkloadCgroupOptions, WorkloadProcess } from './workload-cgroup.js';
 export { WorkloadCgroup } from './workload-cgroup.js';

@@ -8,7 +8,14 @@ import { cgroup2Root } from './internal/cgroup-resolver.js';
 import { bpfLsmActive, LSM_LIST } from './internal/lsm.js';
 import { type CapturePrivileges, capturePrivileges } from './preflight.js';
 import { Sensor } from './sensor.js';
-import { findTlsTargets, SSL_FUNCTIONS, sslExports, type TlsTarget } from './tls-targets.js';
+import {
+  findTlsTargets,
+  SSL_FUNCTIONS,
+  type SslFunction,
+  sslExports,
+  systemSslLibraries,
+  type TlsTarget,
+} from './tls-targets.js';
 import { WorkloadCgroup } from './workload-cgroup.js';
 
 /**
@@ -157,7 +164,10 @@ export const ProbeReportSchema = z.object({
    * OpenSSL), tried only when `record` works.
    */
   payloadCapture: FeatureStatusSchema.optional(),
-  /** Files mapped by running processes that export OpenSSL's `SSL_*` functions: where the TLS uprobes would go. */
+  /**
+   * Files that export OpenSSL's `SSL_*` functions: those mapped by running processes (with their
+   * pids), and the system's OpenSSL libraries, which a sensor with payloads attaches to at open.
+   */
   tlsTargets: z
     .array(
       z.object({
@@ -253,6 +263,16 @@ export async function probe(): Promise<ProbeReport> {
   if (process.platform === 'linux') {
     try {
       tlsTargets = findTlsTargets();
+      for (const path of systemSslLibraries()) {
+        if (tlsTargets.some((t) => t.path === path)) continue;
+        let functions: SslFunction[] = [];
+        try {
+          functions = sslExports(path);
+        } catch {
+          // unreadable or malformed: not a target
+        }
+        if (functions.length > 0) tlsTargets.push({ path, functions });
+      }
     } catch {
       tlsTargets = undefined; // no /proc
     }

@@ -20,6 +20,7 @@ import {
   isSslLibraryPath,
   type SslFunction,
   sslSymbolOffsets,
+  systemSslLibraries,
   type TlsTarget,
 } from './tls-targets.js';
 
@@ -107,7 +108,7 @@ export interface SensorOptions extends EventSourceOptions {
    * is cut and marked. Up to 8 KiB travel in one record, more as consecutive
    * records that the payload decoder joins, whether the call used one buffer or
    * an iovec array (`readv`, `writev`, `sendmsg`, `recvmsg`: its first 64 iovecs;
-   * `sendmmsg`/`recvmmsg`: each of the first 4 messages as a call of its own).
+   * `sendmmsg`/`recvmmsg`: each message as a call of its own, up to the 1,024 one call moves).
    * Default {@link DEFAULT_PAYLOAD_BYTES}.
    */
   readonly payloadBytes?: number;
@@ -119,6 +120,16 @@ export interface SensorOptions extends EventSourceOptions {
    * SSL library, and in the maps of watched processes already running.
    */
   readonly tlsBinaries?: readonly string[];
+  /**
+   * With payloads on, attach the TLS uprobes at open to the OpenSSL libraries
+   * the system's loader gives ({@link systemSslLibraries}: `libssl.so.3`,
+   * `libssl.so.1.1`), so that no attach happens while a workload runs (the
+   * attach of a file mapped by a running process stalls it, and a request sent
+   * before the probes are in place is missed). Every process on the host that
+   * uses them then takes the uprobe trap on its `SSL_*` calls (dropped in the
+   * kernel unless its cgroup is watched). Default true.
+   */
+  readonly tlsSystemLibraries?: boolean;
 }
 
 /**
@@ -287,6 +298,7 @@ export class Sensor implements EventSource {
       native.start((batch, records) => sensor.#onBatch(batch, records));
       if (payloadBytes > 0) {
         for (const b of options.tlsBinaries ?? []) sensor.#considerTls(b);
+        if (options.tlsSystemLibraries ?? true) for (const f of systemSslLibraries()) sensor.#considerTls(f);
         for (const pid of sensor.#watchedPids(options))
           for (const f of candidateFiles(pid)) sensor.#considerTls(f);
         await Promise.all(sensor.#tlsPending);

@@ -1,4 +1,14 @@
-import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { VigilError } from '@vigil/core';
 
 /**
@@ -280,4 +290,86 @@ export function findTlsTargets(pids?: readonly number[]): TlsTarget[] {
     }
   }
   return [...byFile].map(([path, e]) => ({ path, functions: e.functions, pids: e.pids }));
+}
+
+/** The OpenSSL sonames a program's loader resolves on the systems Vigil runs on (OpenSSL 3 and 1.1). */
+const SYSTEM_SSL_SONAMES = ['libssl.so.3', 'libssl.so.1.1'] as const;
+
+/** ldconfig's tag for the libraries of this process's architecture, and the Debian multiarch directory. */
+const ARCH: Readonly<Record<string, { tag: string; multiarch: string }>> = {
+  x64: { tag: 'x86-64', multiarch: 'x86_64-linux-gnu' },
+  arm64: { tag: 'AArch64', multiarch: 'aarch64-linux-gnu' },
+};
+
+/**
+ * The paths `ldconfig -p` lists for the OpenSSL sonames (`libssl.so.3`,
+ * `libssl.so.1.1`) of one architecture (`x86-64`, `AArch64`: the tag in its
+ * parentheses), in the order listed. Lines of other libraries, other
+ * architectures (`libc6` alone is 32-bit x86) or another shape are skipped.
+ *
+ * @example
+ * ```ts
+ * import { parseLdconfigSsl } from '@vigil/ebpf-native';
+ *
+ * parseLdconfigSsl('\tlibssl.so.3 (libc6,x86-64) => /lib/x86_64-linux-gnu/libssl.so.3\n', 'x86-64');
+ * // [ '/lib/x86_64-linux-gnu/libssl.so.3' ]
+ * ```
+ */
+export function parseLdconfigSsl(text: string, archTag: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\S+) \(([^)]*)\)(?: OS ABI: [^=]*)? => (\/\S+)\s*$/.exec(line);
+    if (!m) continue;
+    const [, soname, tags, path] = m as unknown as [string, string, string, string];
+    if (!(SYSTEM_SSL_SONAMES as readonly string[]).includes(soname)) continue;
+    if (!tags.split(',').includes(archTag)) continue;
+    if (!out.includes(path)) out.push(path);
+  }
+  return out;
+}
+
+/** What `ldconfig -p` listed for the OpenSSL sonames, read once per process. */
+let ldconfigSsl: string[] | undefined;
+
+/**
+ * The OpenSSL libraries (`libssl.so.3`, `libssl.so.1.1`) the system's dynamic
+ * loader would give a program of this architecture: what `ldconfig -p` lists,
+ * and the standard Debian paths (`/usr/lib/<multiarch>/`, `/lib/<multiarch>/`)
+ * that exist, symlinks resolved, each file once. Payload capture attaches its
+ * uprobes to these when the sensor opens, before any workload maps them. Empty
+ * on an architecture it does not know or a system without them.
+ *
+ * @example
+ * ```ts
+ * import { systemSslLibraries } from '@vigil/ebpf-native';
+ *
+ * console.log(systemSslLibraries()); // [ '/usr/lib/x86_64-linux-gnu/libssl.so.3' ]
+ * ```
+ */
+export function systemSslLibraries(): string[] {
+  const arch = ARCH[process.arch];
+  if (!arch || process.platform !== 'linux') return [];
+  // Running ldconfig costs a fork of this (large) process: once per process. Paths are resolved each call.
+  if (!ldconfigSsl) {
+    ldconfigSsl = [];
+    for (const ldconfig of ['/sbin/ldconfig', '/usr/sbin/ldconfig']) {
+      if (!existsSync(ldconfig)) continue;
+      const r = spawnSync(ldconfig, ['-p'], { encoding: 'utf8', timeout: 5000, maxBuffer: 16 * 1024 * 1024 });
+      if (r.status === 0) ldconfigSsl = parseLdconfigSsl(r.stdout, arch.tag);
+      break;
+    }
+  }
+  const candidates = [...ldconfigSsl];
+  for (const dir of [`/usr/lib/${arch.multiarch}`, `/lib/${arch.multiarch}`])
+    for (const soname of SYSTEM_SSL_SONAMES) candidates.push(`${dir}/${soname}`);
+  const out = new Set<string>();
+  for (const c of candidates) {
+    try {
+      const real = realpathSync(c);
+      if (statSync(real).isFile()) out.add(real);
+    } catch {
+      // not installed
+    }
+  }
+  return [...out];
 }

@@ -175,14 +175,20 @@ describe.skipIf(why !== undefined)('payload capture, live (root)', () => {
       : undefined;
   if (pythonWhy) console.warn(`skipping the Python client over libssl.so.3: ${pythonWhy}`);
 
-  it.skipIf(pythonWhy !== undefined)(
-    'sees every model call of a Python httpx client over HTTPS through libssl.so.3, one to one',
-    async () => {
+  it.skipIf(pythonWhy !== undefined).each([
+    ['at open (the system library)', true],
+    ['when Python maps it', false],
+  ])(
+    'sees every model call of a Python httpx client over HTTPS through libssl.so.3, one to one; probes attached %s',
+    async (_when, tlsSystemLibraries) => {
       const calls = 4;
       const cg = WorkloadCgroup.create();
-      const log = join(dir, 'py-client-log.json');
+      const log = join(dir, `py-client-log-${tlsSystemLibraries}.json`);
       try {
-        const sensor = await Sensor.open({ cgroups: [cg.dir], payloads: 'meta' });
+        const sensor = await Sensor.open({ cgroups: [cg.dir], payloads: 'meta', tlsSystemLibraries });
+        const found = () => sensor.tlsTargets().find((t) => /\/libssl\.so\.3$/.test(t.path));
+        // By default the loader's libssl.so.3 has its probes before anything runs; without, it has none yet.
+        expect(found() !== undefined).toBe(tlsSystemLibraries);
         const child = cg.spawn(
           '/usr/bin/python3',
           [
@@ -196,7 +202,6 @@ describe.skipIf(why !== undefined)('payload capture, live (root)', () => {
         );
         const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
         // Python maps libssl when it imports ssl: the loader's open of it is seen and the probes go there.
-        const found = () => sensor.tlsTargets().find((t) => /\/libssl\.so\.3$/.test(t.path));
         expect(await waitFor(() => found() !== undefined, 30_000)).toBe(true);
         expect(found()!.functions).toEqual(expect.arrayContaining(['SSL_write_ex', 'SSL_read_ex']));
         child.stdin?.end('go\n');

@@ -69,6 +69,65 @@ int main(int argc, char **argv) {
 }
 `;
 
+// One chat request as a single sendmmsg of argv[3] messages (the head, then the body in equal
+// pieces), the answer read with recvmmsg into 32-byte messages. Writes the most messages one
+// recvmmsg call returned to the file argv[4].
+const MANY_MMSG_CLIENT = `
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int words = atoi(argv[2]), n = atoi(argv[3]);
+  char *prompt = malloc(words * 12 + 1), *p = prompt;
+  for (int i = 0; i < words; i++) p += sprintf(p, i ? " many-%06d" : "many-%06d", i);
+  char *body = malloc(strlen(prompt) + 256);
+  sprintf(body, "{\\"model\\":\\"lab-many-1\\",\\"messages\\":[{\\"role\\":\\"user\\",\\"content\\":\\"%s\\"}]}", prompt);
+  size_t blen = strlen(body);
+  char head[256];
+  snprintf(head, sizeof head, "POST /v1/chat/completions HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Type: application/json\\r\\nContent-Length: %zu\\r\\nConnection: close\\r\\n\\r\\n", blen);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };
+  a.sin_addr.s_addr = htonl(0x7f000001);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) return 2;
+  struct iovec *iov = calloc(n, sizeof *iov);
+  struct mmsghdr *m = calloc(n, sizeof *m);
+  iov[0].iov_base = head; iov[0].iov_len = strlen(head);
+  size_t piece = blen / (n - 1), at = 0;
+  for (int i = 1; i < n; i++) {
+    size_t len = i == n - 1 ? blen - at : piece;
+    iov[i].iov_base = body + at; iov[i].iov_len = len; at += len;
+  }
+  for (int i = 0; i < n; i++) { m[i].msg_hdr.msg_iov = &iov[i]; m[i].msg_hdr.msg_iovlen = 1; }
+  if (sendmmsg(fd, m, n, 0) != n) return 3;
+  usleep(300000); /* the whole answer is in: one recvmmsg fills many messages */
+  enum { R = 64 };
+  static char bufs[R][32];
+  struct iovec riov[R];
+  struct mmsghdr rm[R];
+  int most = 0;
+  for (;;) {
+    memset(rm, 0, sizeof rm);
+    for (int i = 0; i < R; i++) { riov[i].iov_base = bufs[i]; riov[i].iov_len = sizeof bufs[i]; rm[i].msg_hdr.msg_iov = &riov[i]; rm[i].msg_hdr.msg_iovlen = 1; }
+    int got = recvmmsg(fd, rm, R, MSG_WAITFORONE, NULL);
+    if (got <= 0) break;
+    int full = 0;
+    while (full < got && rm[full].msg_len > 0) full++;
+    if (full > most) most = full;
+    if (full < got || full == 0) break; /* the end of the stream */
+  }
+  close(fd);
+  FILE *out = fopen(argv[4], "w");
+  if (!out) return 4;
+  fprintf(out, "%d\\n", most);
+  fclose(out);
+  return 0;
+}
+`;
+
 describe.skipIf(why !== undefined)('payload capture of scattered buffers, live (root)', () => {
   let dir: string;
   let server: Awaited<ReturnType<typeof startScriptedOpenAi>>;
@@ -217,5 +276,34 @@ describe.skipIf(why !== undefined)('payload capture of scattered buffers, live (
     expect(calls[0]!.model).toBe('lab-mmsg-0');
     expect(calls[0]!.partial).toBeUndefined();
     expect(calls[0]!.promptText).toBe(prompt);
+  }, 120_000);
+
+  it('captures every message of a sendmmsg and a recvmmsg, up to 1024 per call (the kernel limit)', async () => {
+    let bin: string;
+    try {
+      bin = compileC('many-mmsg-client', MANY_MMSG_CLIENT);
+    } catch (e) {
+      console.warn(`skipping the many-message case: ${(e as Error).message}`);
+      return;
+    }
+    // 1,024 messages in one sendmmsg (UIO_MAXIOV, the most one call moves): the head, then the
+    // ~36 KB body in 1,023 pieces of ~36 bytes. A message lost anywhere would leave a gap in the body.
+    const words = 3000;
+    const out = join(dir, 'many-mmsg.txt');
+    const { events, sensor } = await run(undefined, bin, [port(), String(words), '1024', out]);
+    const prompt = Array.from({ length: words }, (_, i) => `many-${String(i).padStart(6, '0')}`).join(' ');
+    const calls = events.filter((e): e is ModelCall => e.kind === 'model.call');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.model).toBe('lab-many-1');
+    expect(calls[0]!.partial).toBeUndefined();
+    expect(calls[0]!.promptText).toBe(prompt);
+    // The answer came back in 32-byte messages, many to one recvmmsg call, each one read.
+    expect(Number(readFileSync(out, 'utf8'))).toBeGreaterThan(4);
+    expect(calls[0]!.responseModel).toBe('lab-many-1-served');
+    expect(calls[0]!.completionText).toBe('Hello there');
+    const stats = sensor.stats();
+    expect(stats.payloadChunks).toBeGreaterThanOrEqual(1024 + 5);
+    expect(stats.drops['payload:gap'] ?? 0).toBe(0);
+    expect(stats.drops['payload-ringbuf-full']).toBe(0);
   }, 120_000);
 });

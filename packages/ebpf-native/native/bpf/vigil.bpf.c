@@ -1260,7 +1260,11 @@ static __always_inline void pl_gather(struct pl_gather_ctx *x, __u8 *rec, struct
 	bpf_loop((__u32)(total / VIGIL_PAYLOAD_MAX) + VIGIL_PAYLOAD_IOV + 2, pl_gather_step, x, 0);
 }
 
-/* sendmmsg/recvmmsg: each of the first VIGIL_PAYLOAD_MMSG messages as its own call (a bpf_loop callback each). */
+/*
+ * sendmmsg/recvmmsg: each message as its own call (a bpf_loop callback each),
+ * up to VIGIL_PAYLOAD_MMSG, the kernel's own limit on the messages of one call
+ * (UIO_MAXIOV), so in practice every message the call moved.
+ */
 struct pl_mmsg_ctx {
 	__u8 *rec;
 	struct mmsghdr *msgs;
@@ -1269,6 +1273,7 @@ struct pl_mmsg_ctx {
 	__u64 cgid;
 	__u32 nr;
 	__s32 fd;
+	__u32 done; /* messages looked at: sent, empty, or in a stream not read further */
 };
 
 static long pl_mmsg_one(__u32 i, void *arg)
@@ -1279,10 +1284,12 @@ static long pl_mmsg_one(__u32 i, void *arg)
 	struct iovec *iov = NULL;
 	__u64 iovlen = 0;
 	__u32 len = 0;
-	if (bpf_probe_read_user(&iov, sizeof(iov), &um->msg_hdr.msg_iov) != 0 ||
+	struct pl_conn *c = x->c;
+	if (!c || bpf_probe_read_user(&iov, sizeof(iov), &um->msg_hdr.msg_iov) != 0 ||
 	    bpf_probe_read_user(&iovlen, sizeof(iovlen), &um->msg_hdr.msg_iovlen) != 0 ||
 	    bpf_probe_read_user(&len, sizeof(len), &um->msg_len) != 0)
-		return 1;
+		return 1; /* this message and the rest are counted as lost by the caller */
+	x->done = i + 1;
 	if (len == 0)
 		return 0;
 	struct pl_target *t = x->t;
@@ -1293,12 +1300,13 @@ static long pl_mmsg_one(__u32 i, void *arg)
 	if (t->stdio)
 		e->h.flags |= VIGIL_F_PAYLOAD_STDIO;
 	struct pl_gather_ctx g;
-	struct pl_conn *c = x->c;
-	if (!c)
-		return 1;
 	pl_gather(&g, rec, c, t->transport, true, true, iov, iovlen, 0, len);
 	/* A stream found to carry TLS or nothing readable: the later messages are not read either. */
-	return c->state == PL_STATE_TLS || c->state == PL_STATE_IGNORED ? 1 : 0;
+	if (c->state == PL_STATE_TLS || c->state == PL_STATE_IGNORED) {
+		x->done = 0xffffffffU;
+		return 1;
+	}
+	return 0;
 }
 
 static __always_inline void pl_mmsg(struct pl_mmsg_ctx *x, __u8 *rec, long nr, struct pt_regs *regs, long ret,
@@ -1311,10 +1319,17 @@ static __always_inline void pl_mmsg(struct pl_mmsg_ctx *x, __u8 *rec, long nr, s
 	x->cgid = cgid;
 	x->nr = nr;
 	x->fd = fd;
-	bpf_loop(ret < VIGIL_PAYLOAD_MMSG ? ret : VIGIL_PAYLOAD_MMSG, pl_mmsg_one, x, 0);
-	/* Messages past the limit still take their sequence numbers: the decoder sees the gap. */
-	if (ret > VIGIL_PAYLOAD_MMSG)
-		c->seq[nr == NR_recvmmsg ? 1 : 0] += ret - VIGIL_PAYLOAD_MMSG;
+	x->done = 0;
+	__u32 n = ret < VIGIL_PAYLOAD_MMSG ? (__u32)ret : VIGIL_PAYLOAD_MMSG;
+	bpf_loop(n, pl_mmsg_one, x, 0);
+	/*
+	 * Messages not read (past the limit, or an unreadable mmsghdr) still take
+	 * their sequence numbers, one each: the decoder sees the gap. A stream
+	 * found not to be read further (TLS, unrecognised) gets no more records.
+	 */
+	__u32 done = x->done;
+	if (done < (__u64)ret)
+		c->seq[nr == NR_recvmmsg ? 1 : 0] += (__u32)ret - done;
 }
 
 /*

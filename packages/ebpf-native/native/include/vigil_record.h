@@ -59,7 +59,7 @@ enum vigil_kind {
 #define VIGIL_PAYLOAD_TOTAL_MAX (1u << 20) /* largest cap of one read or write, sent as consecutive records */
 #define VIGIL_PAYLOAD_SCRATCH 32768 /* per-CPU buffer payload records are built in */
 #define VIGIL_PAYLOAD_IOV 64        /* iovecs of a readv/writev/sendmsg/recvmsg (or one mmsg message) read */
-#define VIGIL_PAYLOAD_MMSG 4        /* messages of a sendmmsg/recvmmsg read (each as its own call) */
+#define VIGIL_PAYLOAD_MMSG 1024     /* messages of a sendmmsg/recvmmsg read, each as its own call: UIO_MAXIOV, the most one call moves */
 
 /* Per-CPU counters (index into the `counters` map). */
 enum vigil_counter {
