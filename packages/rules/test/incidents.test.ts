@@ -209,3 +209,39 @@ describe('issue 11.5: exfiltration to a known host on a new port, with a stable 
     expect(incident!.workload.id).toBe(AGENT.id);
   });
 });
+
+describe('drift against a baseline still learning', () => {
+  async function learnt(stable: boolean): Promise<BaselineLearner> {
+    const learner = new BaselineLearner({ origin: 'test', critical: criticalBehaviours(builtinPacks()) });
+    const learning: VigilEvent[] = [];
+    for (let i = 0; i < 5; i++)
+      learning.push(exec('/usr/bin/node', ['node', 'agent.js'], { pid: 100 + i, ppid: 1 }));
+    await new Vigil({ source: new MemorySource(learning), consumers: [learner] }).run();
+    if (stable) for (const b of learner.set.baselines()) b.markStable(tick());
+    return learner;
+  }
+  const benignRun = () => [
+    exec('/usr/bin/node', ['node', 'agent.js'], { pid: 700, ppid: 1 }),
+    exec('/usr/bin/make', ['make', '-C', '/srv/app', 'test'], { pid: 701, ppid: 700 }),
+    exec('/usr/bin/git', ['git', 'status'], { pid: 702, ppid: 700 }),
+  ];
+
+  it('is provisional and capped: agreeing provisional findings do not lift the incident past the cap', async () => {
+    const { findings, incidents } = await run(benignRun(), await learnt(false));
+    const drift = findings.filter(
+      (f) => f.category === 'drift' && f.ruleId !== 'vigil.drift.baseline-learning',
+    );
+    expect(drift.length).toBeGreaterThanOrEqual(2);
+    expect(drift.every((f) => severityRank(f.severity) <= severityRank('medium'))).toBe(true);
+    expect(incidents.length).toBeGreaterThan(0);
+    for (const i of incidents) {
+      expect(severityRank(i.severity)).toBeLessThanOrEqual(severityRank('medium'));
+      expect(i.risk.reasons.join(' ')).not.toMatch(/rules at medium or above agree/);
+    }
+  });
+
+  it('the same run against the stable baseline is raised when its rules agree', async () => {
+    const { incidents } = await run(benignRun(), await learnt(true));
+    expect(incidents.some((i) => /rules at medium or above agree/.test(i.risk.reasons.join(' ')))).toBe(true);
+  });
+});

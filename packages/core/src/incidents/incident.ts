@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { DriftFinding } from '../baseline/drift.js';
 import { EventSchema, type VigilEvent } from '../events/schema.js';
 import {
   type ComplianceRef,
@@ -174,7 +175,8 @@ interface Group {
  * {@link Incident}s. A group becomes an incident when it holds two findings
  * or more, or one finding whose evidence is a chain of events from more than
  * one process or of more than one kind. Its severity is the highest of its
- * parts, raised one step when two different rules at medium or above agree,
+ * parts, raised one step when two different rules at medium or above agree
+ * (provisional drift, against a baseline still learning, does not count),
  * and at least high when a credential read is followed by egress or a
  * retrieval by a large transfer (`LARGE_EGRESS_BYTES` sent on one connection).
  *
@@ -230,6 +232,11 @@ export function correlateIncidents(findings: readonly Finding[], options: Incide
   return out.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.firstTs - b.firstTs);
 }
 
+/** Drift reported against a baseline still learning (a {@link DriftFinding} marked provisional). */
+function isProvisional(f: Finding): boolean {
+  return (f as Partial<DriftFinding>).drift?.provisional === true;
+}
+
 function buildIncident(
   g: Group,
   ordered: readonly { ev: VigilEvent; findings: string[] }[],
@@ -240,8 +247,12 @@ function buildIncident(
   let severity: Severity = 'info';
   for (const f of parts) if (severityRank(f.severity) > severityRank(severity)) severity = f.severity;
   const reasons: string[] = [`highest part: ${severity}`];
+  // Drift against a baseline that is still learning is capped (provisional): agreement among such
+  // findings is not evidence enough to lift the incident past that cap.
   const strongRules = new Set(
-    parts.filter((f) => severityRank(f.severity) >= severityRank('medium')).map((f) => f.ruleId),
+    parts
+      .filter((f) => severityRank(f.severity) >= severityRank('medium') && !isProvisional(f))
+      .map((f) => f.ruleId),
   );
   if (strongRules.size >= 2) {
     const raised = bump(severity);
