@@ -41,6 +41,7 @@ export type {
 } from './errors/vigil-error.js';
 export { formatPath, isVigilError, VigilError } from './errors/vigil-error.js';
 export { eventJsonSchema, findingJsonSchema } from './events/json-schema.js';
+export { isLocalToolCall } from './events/local-tool.js';
 export type {
   Envelope,
   EventCause,

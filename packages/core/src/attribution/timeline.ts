@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { isLocalToolCall } from '../events/local-tool.js';
 import type { EventOf, VigilEvent } from '../events/schema.js';
 import type { Consumer } from '../pipeline/vigil.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
-import { LOCAL_TOOL_SERVER, modelCallIdOf } from './attributor.js';
+import { modelCallIdOf } from './attributor.js';
 
 /** Version of the {@link AgentTimelineSchema} document. */
 export const AGENT_TIMELINE_SCHEMA_VERSION = 1;
@@ -165,7 +166,7 @@ export class AgentTimelineBuilder implements Consumer {
 
   #onTool(ev: EventOf<'tool.call'>): void {
     const model = ev.cause?.modelCallId !== undefined ? this.#models.get(ev.cause.modelCallId) : undefined;
-    const local = ev.transport === 'in-process' && ev.server === LOCAL_TOOL_SERVER;
+    const local = isLocalToolCall(ev);
     const id = ev.callId ?? `${ev.pid}:${ev.ts}`;
     if (!local && model !== undefined && ev.cause?.toolCallId !== undefined) {
       // An MCP call a model response asked for: one entry under the model call, keyed both ways.

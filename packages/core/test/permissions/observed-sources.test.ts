@@ -73,6 +73,21 @@ describe('observed use from other inputs', () => {
       ev(2, { kind: 'tool.call', server: 'fs', tool: 'read_file', status: 'ok' }),
       ev(3, { kind: 'tool.call', server: 'fs', tool: 'list_directory', status: 'ok' }),
       ev(4, { kind: 'tool.call', server: 'ghost', tool: 'exfiltrate', status: 'ok' }),
+      // The agent's own function tools are part of the agent: no MCP grant covers them or misses them.
+      ev(5, {
+        kind: 'tool.call',
+        server: 'function',
+        tool: 'run_command',
+        transport: 'in-process',
+        status: 'ok',
+      }),
+      ev(6, {
+        kind: 'tool.call',
+        server: 'function',
+        tool: 'search_docs',
+        transport: 'in-process',
+        status: 'ok',
+      }),
     ];
     const acc = new ObservedUseAccumulator();
     for (const e of events) acc.add(e);

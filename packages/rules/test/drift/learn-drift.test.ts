@@ -190,6 +190,46 @@ describe('learning a benign, non-deterministic agent', () => {
     expect(file.drift.nearest).toMatch(/^\/app\/agent\/step\d\.py \(read\)$/);
   });
 
+  it('a local function tool is a tool of its agent, never a new MCP server: low, by its own rule', async () => {
+    const { set } = await learn(benignAgent({ seed: 7, seconds: HOUR }));
+    const env = {
+      workload: agentWorkload(),
+      pid: 120,
+      ppid: 1,
+      comm: 'python3',
+      exe: '/usr/bin/python3',
+      source: 'synthetic' as const,
+    };
+    const { findings } = await check(set, [
+      {
+        ...env,
+        ts: LATER,
+        kind: 'tool.call',
+        server: 'function',
+        tool: 'run_command',
+        transport: 'in-process',
+      },
+      {
+        ...env,
+        ts: LATER + 1,
+        kind: 'tool.call',
+        server: 'function',
+        tool: 'search_docs',
+        transport: 'in-process',
+      },
+      // The same server name over a real transport is an MCP server called `function`, and is one.
+      { ...env, ts: LATER + 2, kind: 'tool.call', server: 'function', tool: 'exec', transport: 'stdio' },
+    ]);
+    const local = findings.filter((f) => f.ruleId === 'vigil.drift.tool.new-local-tool');
+    expect(local.map((f) => f.severity)).toEqual(['low', 'low']);
+    expect(local.map((f) => f.summary).join(' ')).toMatch(
+      /own function tool run_command.*own function tool search_docs|own function tool search_docs.*own function tool run_command/,
+    );
+    const server = findings.filter((f) => f.ruleId.startsWith('vigil.drift.tool.new-'));
+    expect(server.filter((f) => f.ruleId !== 'vigil.drift.tool.new-local-tool')).toHaveLength(1);
+    expect(server.find((f) => f.ruleId === 'vigil.drift.tool.new-server')?.summary).toMatch(/function\/exec/);
+  });
+
   it('aggregates drift under the first new folder', async () => {
     const { set } = await learn(benignAgent({ seed: 17, seconds: HOUR }));
     const w = agentWorkload();

@@ -291,10 +291,11 @@ describe('drift per tool: what a tool did is checked against what that tool did 
           .model(),
       // The new tool, and the program it ran (known under run_command, not under fetch_url).
       // `sh` from node is a critical behaviour: admitted under run_command, lifted under a tool never reviewed.
+      // The new tool itself is one of the agent's own function tools: low, never "a new MCP tool".
       expected: [
         'critical vigil.drift.tool-call.new-program',
         'high vigil.drift.tool-call.new-program',
-        'medium vigil.drift.tool.new-tool',
+        'low vigil.drift.tool.new-local-tool',
       ],
     },
   ];

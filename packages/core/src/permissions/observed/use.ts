@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { privilegesOf } from '../../data-access/privileges.js';
+import { isLocalToolCall } from '../../events/local-tool.js';
 import { type EventOf, type EventOrigin, EventOriginSchema, type VigilEvent } from '../../events/schema.js';
 import type { Consumer } from '../../pipeline/vigil.js';
 import { type WorkloadRef, WorkloadRefSchema } from '../../workload/workload-ref.js';
@@ -328,6 +329,8 @@ export class ObservedUseAccumulator implements Consumer {
         this.#argv.set(ev.pid, ev.argv.slice(0, 64));
         return;
       case 'tool.call':
+        // The agent's own function tools are part of the agent, not MCP tools a grant could cover.
+        if (isLocalToolCall(ev)) return;
         this.#sawMcpServer(ev);
         this.#record(ev, ws, 'call', { domain: 'mcp-tool', server: ev.server, tool: ev.tool }, false);
         return;

@@ -1,4 +1,9 @@
-import { EVENT_KINDS, HOST_CONTROL_CAPABILITIES, KERNEL_CHANGING_SYSCALLS } from '@vigil/core';
+import {
+  EVENT_KINDS,
+  HOST_CONTROL_CAPABILITIES,
+  isLocalToolCall,
+  KERNEL_CHANGING_SYSCALLS,
+} from '@vigil/core';
 import { defineDriftRule } from '../../api/drift-rule.js';
 import { defineRule } from '../../api/rule.js';
 import { DRIFT_NOTES } from './notes.js';
@@ -101,6 +106,31 @@ export const newSyscall = defineDriftRule({
   },
 });
 
+/**
+ * A function tool of the agent itself (run in its own process) that it never called while learning.
+ * It is one of the tools the agent was built with, not a new server: low; what the call then did
+ * (programs, files, peers under it) is judged by the per-tool drift rules.
+ */
+export const newLocalTool = defineDriftRule({
+  meta: {
+    ...DRIFT_NOTES,
+    id: 'vigil.drift.tool.new-local-tool',
+    title: 'New local tool of the agent',
+    description:
+      'The agent called one of its own function tools (in its process, from a model response or an OTel span) that it never called while learning. Low: the tool is part of the agent; what the call did is judged by the `vigil.drift.tool-call.*` rules.',
+    severity: 'low',
+    version: VERSION,
+    areas: ['behaviour-drift', 'agent-tool-misuse'],
+    tags: { owaspAgentic: ['ASI02'] },
+  },
+  domain: 'tools',
+  kinds: ['tool.call'],
+  assess: (u, ev) =>
+    ev.kind === 'tool.call' && isLocalToolCall(ev)
+      ? { what: `called its own function tool ${ev.tool}, which it never called while learning` }
+      : undefined,
+});
+
 /** A new tool of an MCP server the workload already used. */
 export const newTool = defineDriftRule({
   meta: {
@@ -115,8 +145,8 @@ export const newTool = defineDriftRule({
   },
   domain: 'tools',
   kinds: ['tool.call'],
-  assess(u) {
-    if ((u.coverage.depth ?? 0) < 1) return undefined;
+  assess(u, ev) {
+    if ((u.coverage.depth ?? 0) < 1 || (ev.kind === 'tool.call' && isLocalToolCall(ev))) return undefined;
     return { what: `invoked the tool ${u.observation.concrete}, new on a server it already used` };
   },
 });
@@ -135,7 +165,10 @@ export const newServer = defineDriftRule({
   },
   domain: 'tools',
   kinds: ['tool.call'],
-  assess: (u) => ({ what: `invoked ${u.observation.concrete} on a server it never used while learning` }),
+  assess: (u, ev) =>
+    ev.kind === 'tool.call' && isLocalToolCall(ev)
+      ? undefined
+      : { what: `invoked ${u.observation.concrete} on a server it never used while learning` },
 });
 
 /** A new model of a provider the workload already called. */
