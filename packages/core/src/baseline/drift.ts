@@ -292,6 +292,8 @@ export class DriftDetector implements Consumer {
   readonly #findings = new Map<string, Slot>();
   readonly #byEventKey = new Map<string, Slot>();
   readonly #noted = new Set<string>();
+  readonly #ids = new Map<string, string>();
+  readonly #shellCoverages = new Map<string, BaselineCoverage>();
   #lastWorkload: object | undefined;
   #lastBaseline: Baseline | null = null;
   #events = 0;
@@ -404,9 +406,9 @@ export class DriftDetector implements Consumer {
     const covered = baseline.isCovered(ev);
     if (covered && sc === undefined && effects === undefined) return undefined;
     const uncovered: UncoveredObservation[] = [];
-    obs ??= observeEvent(ev, baseline.generalisation);
     if (!covered) {
       this.#uncovered++;
+      // A repeat of drift already found is counted before the event is turned into observations.
       const key = eventKey(ev);
       if (key !== undefined && tool === undefined) {
         const slot = this.#byEventKey.get(key);
@@ -415,6 +417,9 @@ export class DriftDetector implements Consumer {
           return undefined;
         }
       }
+    }
+    obs ??= observeEvent(ev, baseline.generalisation);
+    if (!covered) {
       const secret = ev.kind === 'file.open' && isCredentialPath(ev.path);
       for (const o of obs) {
         const coverage = baseline.coversObservation(o, secret && o.domain === 'files');
@@ -425,7 +430,7 @@ export class DriftDetector implements Consumer {
     if (sc !== undefined) {
       shell = { context: sc, known: baseline.coversSegments('shells', sc.segments) };
       for (const o of shellObservations(sc, ev, obs)) {
-        const coverage = baseline.coversObservation(o);
+        const coverage = this.#shellCoverage(baseline, o);
         if (!coverage.covered) uncovered.push({ observation: o, coverage });
       }
     }
@@ -464,6 +469,34 @@ export class DriftDetector implements Consumer {
     for (const a of verdict.assessments) this.#drift(check.event, a, check.baseline, verdict.hits, key, ctx);
   }
 
+  /**
+   * `coversObservation` for an observation under a shell, remembered per baseline version and
+   * pattern: the programs a shell tool runs open the same files run after run, and finding the
+   * nearest entry of one that is new costs far more than the lookup.
+   */
+  #shellCoverage(baseline: Baseline, o: BaselineObservation): BaselineCoverage {
+    const key = `${baseline.subject}\u0000${baseline.versionKey}\u0000${baseline.version}\u0000${o.domain}\u0000${o.segments.join('\u0001')}`;
+    let c = this.#shellCoverages.get(key);
+    if (c === undefined) {
+      c = baseline.coversObservation(o);
+      if (this.#shellCoverages.size >= MAX_DETECTOR_FINDINGS) this.#shellCoverages.clear();
+      this.#shellCoverages.set(key, c);
+    }
+    return c.observation === o ? c : { ...c, observation: o };
+  }
+
+  /** {@link driftFindingId}, remembered: repeats of a drift hash the same inputs again and again. */
+  #findingId(baseline: Baseline, domain: string, pattern: readonly string[]): string {
+    const raw = `${baseline.subject}\u0000${baseline.versionKey}\u0000${domain}\u0000${pattern.join('\u0001')}`;
+    let id = this.#ids.get(raw);
+    if (id === undefined) {
+      id = driftFindingId(baseline.subject, baseline.versionKey, domain, pattern);
+      if (this.#ids.size >= MAX_DETECTOR_FINDINGS) this.#ids.clear();
+      this.#ids.set(raw, id);
+    }
+    return id;
+  }
+
   #repeat(slot: Slot, ev: VigilEvent): void {
     const f = slot.finding;
     f.count++;
@@ -489,7 +522,7 @@ export class DriftDetector implements Consumer {
     // One finding per rule, critical behaviours and aggregate: thirty new locale files under one new
     // folder are one drift, not thirty.
     const aggregate = aggregationPattern(obs, coverage.depth ?? 0);
-    const id = driftFindingId(baseline.subject, baseline.versionKey, `${obs.domain}\u0000${a.ruleId}`, [
+    const id = this.#findingId(baseline, `${obs.domain}\u0000${a.ruleId}`, [
       ...aggregate,
       ...hits.map((h) => `!${h.behaviour.id}`),
     ]);

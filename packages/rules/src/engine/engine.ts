@@ -37,6 +37,7 @@ import type {
   RuleState,
   RuleTags,
   SequenceRule,
+  SequenceStep,
 } from '../api/rule.js';
 import { complianceFor } from '../compliance/mappings.js';
 import { BoundedMap } from '../internal/bounded-map.js';
@@ -197,6 +198,14 @@ interface Compiled {
   readonly ctx: RuleContext;
   readonly state: BoundedMap<string, unknown>;
   readonly seq: BoundedMap<string | number, SequenceState> | undefined;
+  /**
+   * For a sequence rule keyed by workload: the kinds its first steps select. With no chain in
+   * progress (`seq` empty), an event of another kind can neither start nor continue one, so the
+   * engine does not call the rule for it.
+   */
+  startKinds: ReadonlySet<string> | undefined;
+  /** For an event rule: the rule itself, called directly (one call per event instead of two). */
+  readonly eventRule: EventRule | undefined;
   handle: (ev: VigilEvent) => void;
   errors: number;
   disabled: boolean;
@@ -415,7 +424,8 @@ export class RuleEngine implements Consumer, DriftAssessor {
           if (c.disabled) continue;
           this.#invocations++;
           try {
-            c.handle(ev);
+            if (c.eventRule !== undefined) c.eventRule.onEvent(ev, c.ctx);
+            else c.handle(ev);
           } catch (cause) {
             this.#failed(c, ev, cause);
           }
@@ -565,8 +575,11 @@ export class RuleEngine implements Consumer, DriftAssessor {
           if (covered === 2) continue;
         }
         invocations++;
+        // A workload-keyed chain with nothing in progress: an event no first step selects does nothing.
+        if (c.startKinds !== undefined && c.seq!.size === 0 && !c.startKinds.has(ev.kind)) continue;
         try {
-          c.handle(ev);
+          if (c.eventRule !== undefined) c.eventRule.onEvent(ev, c.ctx);
+          else c.handle(ev);
         } catch (cause) {
           this.#failed(c, ev, cause);
         }
@@ -707,6 +720,8 @@ export class RuleEngine implements Consumer, DriftAssessor {
       ctx,
       state,
       seq,
+      startKinds: undefined,
+      eventRule: rule.type === 'event' ? rule : undefined,
       handle: () => {},
       errors: 0,
       disabled: false,
@@ -718,6 +733,8 @@ export class RuleEngine implements Consumer, DriftAssessor {
     if (rule.type === 'sequence' && seq) {
       compiled.handle = this.#sequenceHandler(rule, seq, ctx, () => compiled);
       kinds = [...new Set(rule.steps.flatMap((s) => s.kinds))];
+      if (rule.keyBy === 'workload')
+        compiled.startKinds = new Set(firstGroup(rule.steps).flatMap((s) => s.kinds));
     } else {
       const r = rule as EventRule;
       compiled.handle = (ev) => r.onEvent(ev, ctx);
@@ -744,7 +761,18 @@ export class RuleEngine implements Consumer, DriftAssessor {
   ): (ev: VigilEvent) => void {
     const steps = rule.steps;
     const n = steps.length;
-    const stepKinds = steps.map((s) => new Set<string>(s.kinds));
+    // For each kind, which steps select it: one lookup per event instead of one per step.
+    const selects = new Map<string, boolean[]>();
+    steps.forEach((s, i) => {
+      for (const k of s.kinds) {
+        let row = selects.get(k);
+        if (row === undefined) {
+          row = new Array<boolean>(steps.length).fill(false);
+          selects.set(k, row);
+        }
+        row[i] = true;
+      }
+    });
     // groupEnd[i]: one past the last step of the group that starts at i. Adjacent steps marked
     // `anyOrder` form one group whose steps may match in any order; other steps are groups of one.
     const groupEnd: number[] = new Array(n);
@@ -759,9 +787,11 @@ export class RuleEngine implements Consumer, DriftAssessor {
     const lookup = this.#processLookup;
     const firstEnd = groupEnd[0]!;
     const matchIn = (st: SequenceState | undefined, ev: VigilEvent, from: number, to: number): number => {
+      const row = selects.get(ev.kind);
+      if (row === undefined) return -1;
       for (let i = from; i < to; i++) {
-        if (st !== undefined && (st.matched & (1 << i)) !== 0) continue;
-        if (stepKinds[i]!.has(ev.kind) && steps[i]!.match(ev as never, ctx)) return i;
+        if (!row[i] || (st !== undefined && (st.matched & (1 << i)) !== 0)) continue;
+        if (steps[i]!.match(ev as never, ctx)) return i;
       }
       return -1;
     };
@@ -973,6 +1003,13 @@ export class RuleEngine implements Consumer, DriftAssessor {
     c.tokens -= 1;
     return true;
   }
+}
+
+/** The steps a sequence starts with: the first, and the `anyOrder` steps grouped with it. */
+function firstGroup(steps: readonly SequenceStep[]): readonly SequenceStep[] {
+  let end = 1;
+  if (steps[0]?.anyOrder) while (end < steps.length && steps[end]!.anyOrder) end++;
+  return steps.slice(0, end);
 }
 
 interface DriftAssessing {
