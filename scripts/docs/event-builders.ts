@@ -138,6 +138,18 @@ function check(def: Def, x: string, consts: string[]): string | undefined {
   return parts.map((p) => `(${p})`).join(' && ');
 }
 
+/**
+ * Optional envelope fields that live capture sets (`tid` only for a thread other than the
+ * process's main one), and the combinations of them a builder writes as one object literal: such
+ * events are allocated whole, with one shape per combination, instead of grown by assignment
+ * (which moves the added properties to a second, out-of-object store).
+ */
+const USUAL_OPTIONAL = ['tid', 'uid', 'cgroupId'];
+const USUAL_SHAPES = [
+  ['uid', 'cgroupId'],
+  ['tid', 'uid', 'cgroupId'],
+];
+
 export function eventBuildersSource(): string {
   const layouts: string[] = [];
   const builders: string[] = [];
@@ -154,14 +166,47 @@ export function eventBuildersSource(): string {
       (isOptional(field) ? optional : required).push(i);
     });
     layouts.push(`  '${kind}': [${fields.map((f) => `'${f}'`).join(', ')}],`);
+    const literal = [`      kind: '${kind}',`, ...required.map((i) => `      ${fields[i]}: v[${i}],`)];
+    const assign = (i: number, indent: string) =>
+      `${indent}if (v[${i}] !== null) o['${fields[i]}'] = v[${i}];`;
+    // The optional envelope fields live capture sets go into the literal in the usual
+    // combinations (they are the kind's first optional fields, so the keys keep their order).
+    const lead = optional.slice(0, USUAL_OPTIONAL.length);
+    const fast =
+      lead.length === USUAL_OPTIONAL.length && lead.every((i, k) => fields[i] === USUAL_OPTIONAL[k]);
+    const branches = USUAL_SHAPES.map((present, b) => {
+      const cond = lead
+        .map((i) => `v[${i}] ${present.includes(fields[i]!) ? '!==' : '==='} null`)
+        .join(' && ');
+      return [
+        `    ${b === 0 ? 'if' : '} else if'} (${cond}) {`,
+        `      o = {`,
+        ...literal.map((l) => `  ${l}`),
+        ...lead.filter((i) => present.includes(fields[i]!)).map((i) => `        ${fields[i]}: v[${i}],`),
+        `      };`,
+      ];
+    });
     const lines = [
       `  '${kind}': (v) => {`,
       `    if (${required.map((i) => `v[${i}] === null`).join(' || ')}) return undefined;`,
-      `    const o: Record<string, unknown> = {`,
-      `      kind: '${kind}',`,
-      ...required.map((i) => `      ${fields[i]}: v[${i}],`),
-      `    };`,
-      ...optional.map((i) => `    if (v[${i}] !== null) o['${fields[i]}'] = v[${i}];`),
+      ...(fast
+        ? [
+            `    let o: Record<string, unknown>;`,
+            ...branches.flat(),
+            `    } else {`,
+            `      o = {`,
+            ...literal.map((l) => `  ${l}`),
+            `      };`,
+            ...lead.map((i) => assign(i, '      ')),
+            `    }`,
+            ...optional.slice(lead.length).map((i) => assign(i, '    ')),
+          ]
+        : [
+            `    const o: Record<string, unknown> = {`,
+            ...literal,
+            `    };`,
+            ...optional.map((i) => assign(i, '    ')),
+          ]),
       `    return o;`,
       `  },`,
     ];

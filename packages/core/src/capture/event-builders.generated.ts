@@ -50,21 +50,55 @@ export const BUILDER_LAYOUTS: Readonly<Record<string, readonly string[]>> = {
 export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   'process.exec': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'process.exec',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      filename: v[11],
-      argv: v[12],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'process.exec',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        filename: v[11],
+        argv: v[12],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'process.exec',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        filename: v[11],
+        argv: v[12],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'process.exec',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        filename: v[11],
+        argv: v[12],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[13] !== null) o['cwd'] = v[13];
     if (v[14] !== null) o['fileless'] = v[14];
@@ -76,86 +110,228 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'process.fork': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'process.fork',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      childPid: v[11],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'process.fork',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        childPid: v[11],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'process.fork',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        childPid: v[11],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'process.fork',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        childPid: v[11],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     return o;
   },
   'process.exit': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'process.exit',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      exitCode: v[11],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'process.exit',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        exitCode: v[11],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'process.exit',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        exitCode: v[11],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'process.exit',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        exitCode: v[11],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[12] !== null) o['signal'] = v[12];
     return o;
   },
   'file.open': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[15] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'file.open',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      path: v[11],
-      flags: v[12],
-      access: v[13],
-      result: v[15],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'file.open',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        path: v[11],
+        flags: v[12],
+        access: v[13],
+        result: v[15],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'file.open',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        path: v[11],
+        flags: v[12],
+        access: v[13],
+        result: v[15],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'file.open',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        path: v[11],
+        flags: v[12],
+        access: v[13],
+        result: v[15],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[14] !== null) o['created'] = v[14];
     return o;
   },
   'net.connect': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[18] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'net.connect',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      family: v[11],
-      protocol: v[12],
-      daddr: v[13],
-      dport: v[14],
-      result: v[18],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'net.connect',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        family: v[11],
+        protocol: v[12],
+        daddr: v[13],
+        dport: v[14],
+        result: v[18],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'net.connect',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        family: v[11],
+        protocol: v[12],
+        daddr: v[13],
+        dport: v[14],
+        result: v[18],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'net.connect',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        family: v[11],
+        protocol: v[12],
+        daddr: v[13],
+        dport: v[14],
+        result: v[18],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[15] !== null) o['saddr'] = v[15];
     if (v[16] !== null) o['sport'] = v[16];
@@ -164,95 +340,257 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'net.accept': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[15] === null || v[16] === null || v[17] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'net.accept',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      family: v[11],
-      protocol: v[12],
-      laddr: v[13],
-      lport: v[14],
-      raddr: v[15],
-      rport: v[16],
-      result: v[17],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'net.accept',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        family: v[11],
+        protocol: v[12],
+        laddr: v[13],
+        lport: v[14],
+        raddr: v[15],
+        rport: v[16],
+        result: v[17],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'net.accept',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        family: v[11],
+        protocol: v[12],
+        laddr: v[13],
+        lport: v[14],
+        raddr: v[15],
+        rport: v[16],
+        result: v[17],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'net.accept',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        family: v[11],
+        protocol: v[12],
+        laddr: v[13],
+        lport: v[14],
+        raddr: v[15],
+        rport: v[16],
+        result: v[17],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     return o;
   },
   'net.bind': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[15] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'net.bind',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      family: v[11],
-      protocol: v[12],
-      addr: v[13],
-      port: v[14],
-      result: v[15],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'net.bind',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        family: v[11],
+        protocol: v[12],
+        addr: v[13],
+        port: v[14],
+        result: v[15],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'net.bind',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        family: v[11],
+        protocol: v[12],
+        addr: v[13],
+        port: v[14],
+        result: v[15],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'net.bind',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        family: v[11],
+        protocol: v[12],
+        addr: v[13],
+        port: v[14],
+        result: v[15],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     return o;
   },
   'net.listen': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[16] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'net.listen',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      family: v[11],
-      protocol: v[12],
-      addr: v[13],
-      port: v[14],
-      result: v[16],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'net.listen',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        family: v[11],
+        protocol: v[12],
+        addr: v[13],
+        port: v[14],
+        result: v[16],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'net.listen',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        family: v[11],
+        protocol: v[12],
+        addr: v[13],
+        port: v[14],
+        result: v[16],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'net.listen',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        family: v[11],
+        protocol: v[12],
+        addr: v[13],
+        port: v[14],
+        result: v[16],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[15] !== null) o['backlog'] = v[15];
     return o;
   },
   'net.transfer': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[15] === null || v[16] === null || v[17] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'net.transfer',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      transport: v[11],
-      bytesSent: v[15],
-      bytesReceived: v[16],
-      durationMs: v[17],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'net.transfer',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        transport: v[11],
+        bytesSent: v[15],
+        bytesReceived: v[16],
+        durationMs: v[17],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'net.transfer',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        transport: v[11],
+        bytesSent: v[15],
+        bytesReceived: v[16],
+        durationMs: v[17],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'net.transfer',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        transport: v[11],
+        bytesSent: v[15],
+        bytesReceived: v[16],
+        durationMs: v[17],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[12] !== null) o['daddr'] = v[12];
     if (v[13] !== null) o['dport'] = v[13];
@@ -262,21 +600,55 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'dns.query': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'dns.query',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      name: v[11],
-      qtype: v[12],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'dns.query',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        name: v[11],
+        qtype: v[12],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'dns.query',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        name: v[11],
+        qtype: v[12],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'dns.query',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        name: v[11],
+        qtype: v[12],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[13] !== null) o['server'] = v[13];
     if (v[14] !== null) o['serverPort'] = v[14];
@@ -285,21 +657,55 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'priv.change': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[15] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'priv.change',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      syscall: v[11],
-      result: v[15],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'priv.change',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        syscall: v[11],
+        result: v[15],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'priv.change',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        syscall: v[11],
+        result: v[15],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'priv.change',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        syscall: v[11],
+        result: v[15],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[12] !== null) o['ids'] = v[12];
     if (v[13] !== null) o['capEffective'] = v[13];
@@ -308,21 +714,55 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'ns.change': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[17] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'ns.change',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      syscall: v[11],
-      result: v[17],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'ns.change',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        syscall: v[11],
+        result: v[17],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'ns.change',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        syscall: v[11],
+        result: v[17],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'ns.change',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        syscall: v[11],
+        result: v[17],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[12] !== null) o['namespaces'] = v[12];
     if (v[13] !== null) o['flags'] = v[13];
@@ -333,64 +773,170 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'ptrace': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'ptrace',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      request: v[11],
-      requestName: v[12],
-      targetPid: v[13],
-      result: v[14],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'ptrace',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        request: v[11],
+        requestName: v[12],
+        targetPid: v[13],
+        result: v[14],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'ptrace',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        request: v[11],
+        requestName: v[12],
+        targetPid: v[13],
+        result: v[14],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'ptrace',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        request: v[11],
+        requestName: v[12],
+        targetPid: v[13],
+        result: v[14],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     return o;
   },
   'module.load': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[13] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'module.load',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      name: v[11],
-      result: v[13],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'module.load',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        name: v[11],
+        result: v[13],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'module.load',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        name: v[11],
+        result: v[13],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'module.load',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        name: v[11],
+        result: v[13],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[12] !== null) o['syscall'] = v[12];
     return o;
   },
   'bpf.load': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[14] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'bpf.load',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      command: v[11],
-      result: v[14],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'bpf.load',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        command: v[11],
+        result: v[14],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'bpf.load',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        command: v[11],
+        result: v[14],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'bpf.load',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        command: v[11],
+        result: v[14],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[12] !== null) o['programType'] = v[12];
     if (v[13] !== null) o['programName'] = v[13];
@@ -398,42 +944,112 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'memfd.create': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'memfd.create',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      name: v[11],
-      flags: v[12],
-      result: v[13],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'memfd.create',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        name: v[11],
+        flags: v[12],
+        result: v[13],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'memfd.create',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        name: v[11],
+        flags: v[12],
+        result: v[13],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'memfd.create',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        name: v[11],
+        flags: v[12],
+        result: v[13],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     return o;
   },
   'tool.call': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'tool.call',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      server: v[11],
-      tool: v[12],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'tool.call',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        server: v[11],
+        tool: v[12],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'tool.call',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        server: v[11],
+        tool: v[12],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'tool.call',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        server: v[11],
+        tool: v[12],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[13] !== null) o['transport'] = v[13];
     if (v[14] !== null) o['argumentNames'] = v[14];
@@ -451,21 +1067,55 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'tool.list': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'tool.list',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      server: v[11],
-      tools: v[12],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'tool.list',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        server: v[11],
+        tools: v[12],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'tool.list',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        server: v[11],
+        tools: v[12],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'tool.list',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        server: v[11],
+        tools: v[12],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[13] !== null) o['listKind'] = v[13];
     if (v[14] !== null) o['setHash'] = v[14];
@@ -477,21 +1127,55 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'model.call': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'model.call',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      provider: v[11],
-      model: v[12],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'model.call',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        provider: v[11],
+        model: v[12],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'model.call',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        provider: v[11],
+        model: v[12],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'model.call',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        provider: v[11],
+        model: v[12],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[13] !== null) o['operation'] = v[13];
     if (v[14] !== null) o['endpoint'] = v[14];
@@ -515,20 +1199,52 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'retrieval': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'retrieval',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      dataSource: v[11],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'retrieval',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        dataSource: v[11],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'retrieval',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        dataSource: v[11],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'retrieval',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        dataSource: v[11],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[12] !== null) o['store'] = v[12];
     if (v[13] !== null) o['documents'] = v[13];
@@ -554,22 +1270,58 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'k8s.api': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[18] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'k8s.api',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      verb: v[11],
-      resource: v[12],
-      user: v[18],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'k8s.api',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        verb: v[11],
+        resource: v[12],
+        user: v[18],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'k8s.api',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        verb: v[11],
+        resource: v[12],
+        user: v[18],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'k8s.api',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        verb: v[11],
+        resource: v[12],
+        user: v[18],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[13] !== null) o['subresource'] = v[13];
     if (v[14] !== null) o['apiGroup'] = v[14];
@@ -581,24 +1333,64 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'cloud.api': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[15] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'cloud.api',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      provider: v[11],
-      service: v[12],
-      action: v[13],
-      resources: v[14],
-      principal: v[15],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'cloud.api',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        provider: v[11],
+        service: v[12],
+        action: v[13],
+        resources: v[14],
+        principal: v[15],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'cloud.api',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        provider: v[11],
+        service: v[12],
+        action: v[13],
+        resources: v[14],
+        principal: v[15],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'cloud.api',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        provider: v[11],
+        service: v[12],
+        action: v[13],
+        resources: v[14],
+        principal: v[15],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[16] !== null) o['region'] = v[16];
     if (v[17] !== null) o['errorCode'] = v[17];
@@ -606,24 +1398,64 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
   'policy.violation': (v) => {
     if (v[0] === null || v[1] === null || v[2] === null || v[3] === null || v[4] === null || v[5] === null || v[6] === null || v[11] === null || v[12] === null || v[13] === null || v[14] === null || v[15] === null) return undefined;
-    const o: Record<string, unknown> = {
-      kind: 'policy.violation',
-      ts: v[0],
-      workload: v[1],
-      pid: v[2],
-      ppid: v[3],
-      comm: v[4],
-      exe: v[5],
-      source: v[6],
-      action: v[11],
-      operation: v[12],
-      mode: v[13],
-      policy: v[14],
-      rule: v[15],
-    };
-    if (v[7] !== null) o['tid'] = v[7];
-    if (v[8] !== null) o['uid'] = v[8];
-    if (v[9] !== null) o['cgroupId'] = v[9];
+    let o: Record<string, unknown>;
+    if (v[7] === null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'policy.violation',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        action: v[11],
+        operation: v[12],
+        mode: v[13],
+        policy: v[14],
+        rule: v[15],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else if (v[7] !== null && v[8] !== null && v[9] !== null) {
+      o = {
+        kind: 'policy.violation',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        action: v[11],
+        operation: v[12],
+        mode: v[13],
+        policy: v[14],
+        rule: v[15],
+        tid: v[7],
+        uid: v[8],
+        cgroupId: v[9],
+      };
+    } else {
+      o = {
+        kind: 'policy.violation',
+        ts: v[0],
+        workload: v[1],
+        pid: v[2],
+        ppid: v[3],
+        comm: v[4],
+        exe: v[5],
+        source: v[6],
+        action: v[11],
+        operation: v[12],
+        mode: v[13],
+        policy: v[14],
+        rule: v[15],
+      };
+      if (v[7] !== null) o['tid'] = v[7];
+      if (v[8] !== null) o['uid'] = v[8];
+      if (v[9] !== null) o['cgroupId'] = v[9];
+    }
     if (v[10] !== null) o['cause'] = v[10];
     if (v[16] !== null) o['family'] = v[16];
     if (v[17] !== null) o['protocol'] = v[17];

@@ -246,7 +246,10 @@ export class CaptureReader {
     const dec = new RecordDecoder();
     dec.fieldSlots(this.#fieldSlots);
     const workloads: WorkloadRef[] = [];
-    let buf = Buffer.alloc(0);
+    // One read buffer for the whole file: a fresh megabyte per chunk costs page faults and, as
+    // external memory, full garbage collections; decoded events copy what they keep out of it.
+    let store = Buffer.alloc(0);
+    let buf = store;
     let fileOffset = this.#bodyStart; // file offset of buf[0]
     let eof = false;
     let batch: VigilEvent[] = [];
@@ -302,20 +305,26 @@ export class CaptureReader {
         buf = buf.subarray(pos);
         fileOffset += pos;
         if (eof) break;
-        // Read straight after the incomplete block left over (usually a few KiB), so the
-        // chunk itself is never copied.
-        const next = Buffer.allocUnsafe(buf.length + chunkBytes);
-        buf.copy(next, 0);
+        // Read straight after the incomplete block left over (usually a few KiB), moved to the
+        // front of the buffer, so the chunk itself is never copied.
+        const kept = buf.length;
+        if (store.length < kept + chunkBytes) {
+          const grown = Buffer.allocUnsafe(kept + chunkBytes);
+          buf.copy(grown, 0);
+          store = grown;
+        } else if (kept > 0)
+          store.copyWithin(0, buf.byteOffset - store.byteOffset, buf.byteOffset - store.byteOffset + kept);
         const { bytesRead } = await this.#fh
-          .read(next, buf.length, chunkBytes, fileOffset + buf.length)
+          .read(store, kept, chunkBytes, fileOffset + kept)
           .catch((err: unknown) => {
-            throw readError(err, this.path, fileOffset + buf.length);
+            throw readError(err, this.path, fileOffset + kept);
           });
         if (bytesRead === 0) {
+          buf = store.subarray(0, kept);
           eof = true;
           continue;
         }
-        buf = next.subarray(0, buf.length + bytesRead);
+        buf = store.subarray(0, kept + bytesRead);
       }
       if (batch.length > 0) yield batch;
       if (buf.length > 0) {

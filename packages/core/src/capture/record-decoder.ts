@@ -431,14 +431,24 @@ function sameBytes(a: DataView, i: number, b: DataView, j: number, n: number): b
 }
 
 /**
+ * Where {@link internalise} puts a key for a moment: an object already in dictionary mode (a
+ * deleted property keeps it there), so a new key never makes a hidden class of its own, as it does
+ * on a fresh `{}` (one map per distinct string, several times the cost).
+ */
+const INTERNER: Record<string, 0> = Object.create(null) as Record<string, 0>;
+INTERNER['dictionary'] = 0;
+delete INTERNER['dictionary'];
+
+/**
  * The engine's canonical copy of `s` (property keys are interned), so `===`
- * against literals and other interned strings is a pointer comparison.
+ * against literals and other interned strings is a pointer comparison. Equal
+ * to `s` always: it is `s`'s own key, read back.
  */
 export function internalise(s: string): string {
-  const o: Record<string, 0> = {};
-  o[s] = 0;
-  for (const k in o) return k;
-  return s;
+  INTERNER[s] = 0;
+  const k = Object.keys(INTERNER)[0];
+  delete INTERNER[s];
+  return k ?? s;
 }
 
 function hex(b: number): string {

@@ -198,6 +198,39 @@ describe('capture files', () => {
     expect(seen).toBeLessThan(5000);
   });
 
+  it('property: any read size gives the same events, truncation offset and error as the default, the read buffer reused across reads', async () => {
+    const path = tmp();
+    const events = [...sampleEvents(100), ...sampleEvents(10, otherWorkload)];
+    // Blocks of about 1 KiB, so small read sizes leave partial blocks (and blocks larger than a read) behind.
+    writeSample(path, events, false, 1024);
+    const whole = readFileSync(path);
+    const expected = await readAll(path, { onTruncatedTail: 'stop' });
+    expect(expected.events.length).toBeGreaterThan(0);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4096 }),
+        fc.integer({ min: 0, max: 600 }),
+        async (chunkBytes, cutBack) => {
+          const p = tmp();
+          writeFileSync(p, whole.subarray(0, whole.length - cutBack));
+          const want = await readAll(p, { onTruncatedTail: 'stop' });
+          const got = await readAll(p, { onTruncatedTail: 'stop', chunkBytes, batchSize: 7 });
+          expect(got.events).toEqual(want.events);
+          expect(got.r.truncatedAt).toBe(want.r.truncatedAt);
+          const strict = await readAll(p, { chunkBytes }).then(
+            () => undefined,
+            (e: unknown) => e as VigilError,
+          );
+          if (want.r.truncatedAt === undefined) expect(strict).toBeUndefined();
+          else expect(strict?.location?.offset).toBe(want.r.truncatedAt);
+          rmSync(p);
+        },
+      ),
+      { numRuns: 30 },
+    );
+    expect((await readAll(path, { onTruncatedTail: 'stop', chunkBytes: 3 })).events).toEqual(expected.events);
+  });
+
   it('property: truncation at any point never crashes and yields only valid events of the prefix', async () => {
     const path = tmp();
     const events = sampleEvents(60);

@@ -114,6 +114,39 @@ describe('generated event builders and checks', () => {
     }
   });
 
+  it('property: whichever optional values are present, a built event has exactly them, its keys in one order (required fields, then optional ones in layout order)', () => {
+    const kinds = Object.keys(EVENT_BUILDERS);
+    const samples = new Map(sampleEvents(64).map((e) => [e.kind as string, e]));
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...kinds),
+        fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+        (kind, present) => {
+          const fields = BUILDER_LAYOUTS[kind]!;
+          const shape = EventSchema.options.find((o) => o.shape.kind.value === kind)!.shape as Record<
+            string,
+            { safeParse(x: unknown): { success: boolean } }
+          >;
+          const optional = fields.map((f) => shape[f]!.safeParse(undefined).success);
+          const sample = (samples.get(kind) ?? {}) as Record<string, unknown>;
+          // Each value a marker of its field (the builder copies values, it does not check them).
+          const v = fields.map((f, i) =>
+            !optional[i] || present[i] ? (sample[f] ?? `value of ${f}`) : null,
+          );
+          const built = EVENT_BUILDERS[kind]!(v);
+          const want = [
+            'kind',
+            ...fields.filter((_, i) => !optional[i]),
+            ...fields.filter((_, i) => optional[i] && present[i]),
+          ];
+          expect(Object.keys(built!)).toEqual(want);
+          for (const [i, f] of fields.entries()) if (v[i] !== null) expect(built![f]).toBe(v[i]);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
   it('property: a record the check accepts is one zod accepts unchanged (never looser than the schema)', () => {
     const kinds = Object.keys(EVENT_CHECKS);
     expect(kinds.length).toBeGreaterThanOrEqual(15);

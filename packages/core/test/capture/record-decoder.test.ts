@@ -1,7 +1,12 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_DEPTH, RecordDecodeError, RecordDecoder } from '../../src/capture/record-decoder.js';
+import {
+  internalise,
+  MAX_DEPTH,
+  RecordDecodeError,
+  RecordDecoder,
+} from '../../src/capture/record-decoder.js';
 
 const enc = new Encoder();
 const ref = new Decoder();
@@ -153,6 +158,35 @@ describe('RecordDecoder', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('property: interning gives back a string equal to its input, and never one string for two different ones', () => {
+    const special = fc.constantFrom(
+      '',
+      '__proto__',
+      'constructor',
+      'toString',
+      '0',
+      '123',
+      '4294967295',
+      '-1',
+      '1.5',
+      'é',
+      '\u0000',
+    );
+    const str = fc.oneof(special, fc.string(), fc.string({ unit: 'grapheme', maxLength: 20 }));
+    fc.assert(
+      fc.property(str, str, (a, b) => {
+        const ia = internalise(a);
+        const ib = internalise(b);
+        expect(ia).toBe(a);
+        expect(ib).toBe(b);
+        expect(ia === ib).toBe(a === b);
+        // Nothing is left behind: interning the same value again gives the same result.
+        expect(internalise(a)).toBe(a);
+      }),
+      { numRuns: 500 },
     );
   });
 
