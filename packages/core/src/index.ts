@@ -131,6 +131,7 @@ export { Vigil } from './pipeline/vigil.js';
 export * from './posture/public.js';
 // The RAG configuration: the corpus's ingest path, sensitive collections, agents' purposes.
 export * from './rag/public.js';
+export { documentRecord, safeParseDocument, scalarNumber, scalarText } from './readers/document-value.js';
 export { parseJsonText } from './readers/json-input.js';
 export * from './response/public.js';
 export * from './risk/public.js';
