@@ -29,7 +29,7 @@ interface HostReport {
 async function runHost(mode: 'signal' | 'throw', signal?: NodeJS.Signals) {
   const child = spawn(process.execPath, [...tsNodeArgs(HOST), mode], {
     cwd: fileURLToPath(new URL('../../..', import.meta.url)),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (d) => {
@@ -49,6 +49,11 @@ async function runHost(mode: 'signal' | 'throw', signal?: NodeJS.Signals) {
     child.once('exit', (code, sig) => r([code, sig])),
   );
   if (signal) child.kill(signal);
+  else {
+    // A host already gone closes the pipe: its exit code below says so, not an EPIPE.
+    child.stdin.on('error', () => {});
+    child.stdin.end('throw now\n');
+  }
   const [code, sig] = await exited;
   return { report, code, sig, stderr };
 }
