@@ -103,6 +103,7 @@ export {
   severityRank,
 } from './findings/finding.js';
 export { compareFindings } from './findings/order.js';
+export type { OrderedFinding } from './findings/order.js';
 export { riskScore, SEVERITY_RISK } from './findings/risk-scale.js';
 // Findings about one process tree joined into incidents.
 export * from './incidents/public.js';
@@ -134,6 +135,7 @@ export { Vigil } from './pipeline/vigil.js';
 export * from './posture/public.js';
 // The RAG configuration: the corpus's ingest path, sensitive collections, agents' purposes.
 export * from './rag/public.js';
+export { documentRecord, safeParseDocument, scalarNumber, scalarText } from './readers/document-value.js';
 export { parseJsonText } from './readers/json-input.js';
 export * from './response/public.js';
 export * from './risk/public.js';

@@ -273,6 +273,23 @@ describe('exceptions', () => {
     expect(engine.stats().excepted).toBe(1);
   });
 
+  it('a field that names an Object method is no field of the event: it never matches', () => {
+    // `constructor` read through the prototype was the text of the Object function, which `*` matched.
+    const engine = new RuleEngine({
+      packs: [runtimePack],
+      exceptions: [
+        {
+          name: 'by prototype',
+          rules: ['*'],
+          when: { constructor: ['*'], 'workload.labels.toString': ['*'] },
+        },
+      ],
+    });
+    const found = engine.process([exec('/tmp/other')]);
+    expect(found.map((f) => f.summary)).toEqual(['/tmp/other was executed from a world-writable directory']);
+    expect(engine.stats().excepted).toBe(0);
+  });
+
   it("can ignore the packs' default exceptions", () => {
     const withDefaults = new RuleEngine({ packs: [runtimePack] });
     const without = new RuleEngine({ packs: [runtimePack], ignorePackExceptions: true });

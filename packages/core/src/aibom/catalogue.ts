@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { readJsonFile } from '../limits/read-json.js';
+import { safeParseDocument } from '../readers/document-value.js';
 import { BUILTIN_SIGNATURES } from './builtin-signatures.js';
 
 /** Schema version of a signature catalogue document. */
@@ -257,7 +258,7 @@ export class SignatureCatalogue {
 
   /** Builds a catalogue from a document; throws a `VigilError` naming the bad entry. */
   static fromDocument(doc: unknown, where = 'signature catalogue'): SignatureCatalogue {
-    const parsed = SignatureCatalogueSchema.safeParse(doc);
+    const parsed = safeParseDocument(SignatureCatalogueSchema, doc);
     if (!parsed.success) throw fromZodError(parsed.error, 'signature catalogue', { file: where });
     return new SignatureCatalogue(
       parsed.data.version,
@@ -283,7 +284,7 @@ export class SignatureCatalogue {
       version = `${this.version}+${more.version}`;
     } else {
       extra = more.map((raw, i) => {
-        const r = SignatureSchema.safeParse(raw);
+        const r = safeParseDocument(SignatureSchema, raw);
         if (!r.success) throw fromZodError(r.error, 'signature', { file: 'extra signatures', path: [i] });
         return compile(r.data, 'extra signatures');
       });

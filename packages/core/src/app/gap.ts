@@ -29,6 +29,7 @@ import {
   type ObservedUseDocument,
 } from '../permissions/observed/use.js';
 import type { Consumer } from '../pipeline/vigil.js';
+import { safeParseDocument } from '../readers/document-value.js';
 import { type RiskRanking, rankRisk } from '../risk/rank.js';
 import { CloudTrailSource } from '../source/cloudtrail-source.js';
 import type { EventSource } from '../source/event-source.js';
@@ -209,7 +210,7 @@ export async function readFindingsFile(
       },
     );
   return list.map((f, i) => {
-    const r = FindingSchema.safeParse(f);
+    const r = safeParseDocument(FindingSchema, f);
     if (!r.success)
       throw fromZodError(r.error, 'finding', { file: path, path: inObject ? ['findings', i] : [i] });
     return r.data;

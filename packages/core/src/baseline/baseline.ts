@@ -3,6 +3,7 @@ import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import type { Severity } from '../findings/finding.js';
+import { safeParseDocument } from '../readers/document-value.js';
 import { isCredentialPath } from '../vocabulary/public.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import {
@@ -247,7 +248,7 @@ export class Baseline implements ReadonlyBaseline {
    * Throws a `VigilError` with code `SCHEMA_INVALID` listing every problem and its path.
    */
   static fromDocument(input: unknown, where: { file?: string; path?: (string | number)[] } = {}): Baseline {
-    const r = BaselineDocumentSchema.safeParse(input);
+    const r = safeParseDocument(BaselineDocumentSchema, input);
     if (!r.success)
       throw fromZodError(r.error, 'baseline', {
         ...(where.file ? { file: where.file } : {}),

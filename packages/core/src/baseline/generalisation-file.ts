@@ -1,5 +1,6 @@
 import { fromZodError } from '../errors/from-zod.js';
 import { readJsonFile } from '../limits/read-json.js';
+import { safeParseDocument } from '../readers/document-value.js';
 import { type GeneralisationConfig, GeneralisationConfigSchema } from './generalise.js';
 
 /** Options for {@link readGeneralisationFile}. */
@@ -30,7 +31,7 @@ export async function readGeneralisationFile(
     what: 'generalisation settings',
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const r = GeneralisationConfigSchema.safeParse(raw);
+  const r = safeParseDocument(GeneralisationConfigSchema, raw);
   if (!r.success) throw fromZodError(r.error, 'generalisation settings', { file: path });
   return r.data;
 }

@@ -1,4 +1,5 @@
 import { fromZodError } from '../errors/from-zod.js';
+import { safeParseDocument } from '../readers/document-value.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import { Baseline } from './baseline.js';
 import { BASELINE_SCHEMA_VERSION, type BaselineSetDocument, BaselineSetDocumentSchema } from './schema.js';
@@ -86,7 +87,7 @@ export class BaselineSet {
 
   /** Reads a set document; errors list each problem with its path. */
   static fromDocument(input: unknown, where: { file?: string } = {}): BaselineSet {
-    const r = BaselineSetDocumentSchema.safeParse(input);
+    const r = safeParseDocument(BaselineSetDocumentSchema, input);
     if (!r.success)
       throw fromZodError(r.error, 'baseline set', where.file ? { file: where.file } : undefined);
     return new BaselineSet(

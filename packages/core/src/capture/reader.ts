@@ -5,6 +5,7 @@ import { fromZodError } from '../errors/from-zod.js';
 import { systemReason } from '../errors/system-reason.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { EventSchema, type VigilEvent } from '../events/schema.js';
+import { safeParseDocument } from '../readers/document-value.js';
 import { type WorkloadRef, WorkloadRefSchema } from '../workload/workload-ref.js';
 import {
   BUILDER_LAYOUTS,
@@ -208,7 +209,7 @@ export class CaptureReader {
         });
       }
       const raw = safeDecode(new Decoder(), body, path, PREAMBLE_BYTES);
-      const parsed = CaptureHeaderSchema.safeParse(raw);
+      const parsed = safeParseDocument(CaptureHeaderSchema, raw);
       if (!parsed.success)
         throw fromZodError(
           parsed.error,
@@ -370,7 +371,7 @@ export class CaptureReader {
     for (let i = 1; i < n; i++) rest.push(dec.value());
     if (type === RecordType.Workload) this.#declareWorkload(rest, workloads, offset);
     else if (type === RecordType.Trailer) {
-      const t = CaptureTrailerSchema.safeParse(rest[0]);
+      const t = safeParseDocument(CaptureTrailerSchema, rest[0]);
       if (!t.success)
         throw fromZodError(t.error, 'capture trailer', { file: this.path, offset }, 'CAPTURE_CORRUPT');
       this.trailer = t.data;
@@ -389,7 +390,7 @@ export class CaptureReader {
         location: { file: this.path, offset },
       });
     }
-    const w = WorkloadRefSchema.safeParse(rec[1]);
+    const w = safeParseDocument(WorkloadRefSchema, rec[1]);
     if (!w.success)
       throw fromZodError(w.error, 'workload record', { file: this.path, offset }, 'CAPTURE_CORRUPT');
     workloads[idx] = w.data;
@@ -447,7 +448,7 @@ export class CaptureReader {
     // The generated check is never looser than the schema: a pass means zod would return
     // this same event, so the copy zod makes is skipped. Anything else goes to zod.
     if (layout.check?.(v)) return rec as VigilEvent;
-    const parsed = EventSchema.safeParse(rec);
+    const parsed = safeParseDocument(EventSchema, rec);
     if (!parsed.success) {
       throw fromZodError(parsed.error, 'event', { file: this.path, offset }, 'CAPTURE_CORRUPT');
     }

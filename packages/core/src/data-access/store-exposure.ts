@@ -12,6 +12,7 @@ import {
   selectorMatches,
   selectorText,
 } from '../permissions/kubernetes/objects.js';
+import { documentRecord } from '../readers/document-value.js';
 import { type DataStoreConfig, DataStoreConfigSchema } from './store-config.js';
 import { parseStoreConfig, storeConfigFormatOf, storeConfigOfContainer } from './store-files.js';
 
@@ -117,7 +118,7 @@ function readManifest(text: string, file: string): Omit<DeclaredDataStores, 'sch
     services: [],
     ingressPolicies: [],
     pods: [],
-    namespaces: {},
+    namespaces: documentRecord(),
   };
   const docs = loadDocuments(text, file);
   const multi = docs.length > 1;
@@ -192,7 +193,7 @@ function readManifest(text: string, file: string): Omit<DeclaredDataStores, 'sch
     const meta = rec(body['metadata']);
     const name = typeof meta['name'] === 'string' ? meta['name'] : '';
     if (s.kind === 'Namespace' && name !== '') {
-      const labels: Record<string, string> = {};
+      const labels = documentRecord<string>();
       for (const [k, v] of Object.entries(rec(meta['labels']))) if (typeof v === 'string') labels[k] = v;
       out.namespaces[name] = labels;
       continue;
@@ -200,7 +201,7 @@ function readManifest(text: string, file: string): Omit<DeclaredDataStores, 'sch
     if (s.kind !== 'Service' || name === '') continue;
     const spec = rec(body['spec']);
     const type = spec['type'];
-    const selector: Record<string, string> = {};
+    const selector = documentRecord<string>();
     for (const [k, v] of Object.entries(rec(spec['selector']))) if (typeof v === 'string') selector[k] = v;
     const line = s.origin.line([]);
     out.services.push({
@@ -286,8 +287,10 @@ export function storeReachability(
       reachable: 'yes',
       reason: `no NetworkPolicy restricts ingress to ${store.workload.kind}/${store.workload.name} in ${store.workload.namespace}`,
     };
-  const nsLabels = doc.namespaces[from.namespace] ?? { 'kubernetes.io/metadata.name': from.namespace };
-  const nsKnown = from.namespace in doc.namespaces;
+  const nsKnown = Object.hasOwn(doc.namespaces, from.namespace);
+  const nsLabels = (nsKnown ? doc.namespaces[from.namespace] : undefined) ?? {
+    'kubernetes.io/metadata.name': from.namespace,
+  };
   let unknown: string | undefined;
   for (const p of policies)
     for (const rule of p.rules) {

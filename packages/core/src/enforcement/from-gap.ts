@@ -6,6 +6,7 @@ import {
   type LeastPrivilegeArtifact,
   LeastPrivilegeSchema,
 } from '../permissions/least-privilege/artifact.js';
+import { safeParseDocument, scalarText } from '../readers/document-value.js';
 import {
   diffPolicies,
   type EgressRule,
@@ -58,7 +59,7 @@ const GapDocumentSchema = z
  */
 export function leastPrivilegeOf(value: unknown, file?: string): LeastPrivilege {
   const where = file === undefined ? {} : { file };
-  const gap = GapDocumentSchema.safeParse(value);
+  const gap = safeParseDocument(GapDocumentSchema, value);
   if (gap.success && gap.data.leastPrivilege === undefined)
     throw new VigilError(
       'INPUT_INVALID',
@@ -66,7 +67,7 @@ export function leastPrivilegeOf(value: unknown, file?: string): LeastPrivilege 
       { location: { ...where, path: ['leastPrivilege'] } },
     );
   const inner = gap.success ? gap.data.leastPrivilege : value;
-  const r = LeastPrivilegeSchema.safeParse(inner);
+  const r = safeParseDocument(LeastPrivilegeSchema, inner);
   if (!r.success)
     throw fromZodError(r.error, 'least-privilege artifacts', {
       ...where,
@@ -143,7 +144,7 @@ export function policyFromLeastPrivilege(
         `${a.fileName} failed validation (${a.issues.length} issue(s)); its peers are used as generated`,
       );
     for (const np of networkPolicies(a)) {
-      const name = isObj(np['metadata']) ? String(np['metadata']['name'] ?? a.fileName) : a.fileName;
+      const name = isObj(np['metadata']) ? scalarText(np['metadata']['name'] ?? a.fileName) : a.fileName;
       const spec = isObj(np['spec']) ? np['spec'] : {};
       const rules = Array.isArray(spec['egress']) ? spec['egress'] : [];
       for (const [i, rule] of rules.entries()) {
@@ -164,7 +165,7 @@ export function policyFromLeastPrivilege(
           const targets: { protocol: EgressRule['protocol']; port: number | null }[] = [];
           if (ports.length === 0) targets.push({ protocol: 'any', port: null });
           for (const p of ports) {
-            const proto = String(p['protocol'] ?? 'TCP').toUpperCase();
+            const proto = scalarText(p['protocol'] ?? 'TCP').toUpperCase();
             if (proto !== 'TCP' && proto !== 'UDP') {
               notes.push(
                 `${name} egress[${i}]: ${proto} to ${block['cidr']} is not enforced (TCP and UDP only)`,
@@ -177,7 +178,9 @@ export function policyFromLeastPrivilege(
             // needs) and the widening is written into the policy's notes for the reviewer.
             const port = typeof p['port'] === 'number' ? p['port'] : null;
             if (p['port'] !== undefined && port === null)
-              notes.push(`${name} egress[${i}]: the named port ${String(p['port'])} is allowed as any port`);
+              notes.push(
+                `${name} egress[${i}]: the named port ${scalarText(p['port'])} is allowed as any port`,
+              );
             targets.push({ protocol: proto === 'TCP' ? 'tcp' : 'udp', port });
           }
           for (const t of targets) {

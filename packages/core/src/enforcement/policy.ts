@@ -3,6 +3,7 @@ import type { BaselineEntry, ReadonlyBaseline } from '../baseline/baseline.js';
 import { ARGS_MARK, WILDCARD } from '../baseline/generalise.js';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
+import { safeParseDocument } from '../readers/document-value.js';
 
 /** Version of the {@link EnforcementPolicy} document. */
 export const ENFORCEMENT_POLICY_SCHEMA_VERSION = 1;
@@ -138,7 +139,7 @@ export type EnforcementPolicy = z.infer<typeof EnforcementPolicySchema>;
  * ```
  */
 export function parseEnforcementPolicy(value: unknown, file?: string): EnforcementPolicy {
-  const r = EnforcementPolicySchema.safeParse(value);
+  const r = safeParseDocument(EnforcementPolicySchema, value);
   if (!r.success) throw fromZodError(r.error, 'enforcement policy', file === undefined ? {} : { file });
   return r.data;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
+import { safeParseDocument } from '../readers/document-value.js';
 
 /**
  * One MCP server entry as MCP clients write it. Local servers have `command`
@@ -201,7 +202,7 @@ export function mcpConfiguredServers(value: unknown, file: string): McpConfigure
     );
   const out: McpConfiguredServer[] = [];
   for (const [at, raw] of groups) {
-    const parsed = ServersSchema.safeParse(raw);
+    const parsed = safeParseDocument(ServersSchema, raw);
     if (!parsed.success)
       throw fromZodError(parsed.error, 'MCP client configuration', { file, path: at }, 'INPUT_INVALID');
     const client = mcpClientOf(file, at.join('.'));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { documentRecord } from '../readers/document-value.js';
 
 /** An OTLP `AnyValue` in its JSON encoding. */
 export type OtlpAnyValue = {
@@ -97,7 +98,7 @@ export function anyValue(v: OtlpAnyValue | undefined): unknown {
 
 /** OTLP attributes as a plain record. */
 export function attributesOf(list: readonly OtlpKeyValue[] | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out = documentRecord<unknown>();
   for (const kv of list ?? []) out[kv.key] = anyValue(kv.value);
   return out;
 }

@@ -20,6 +20,7 @@ import {
   SeveritySchema,
   severityRank,
 } from '../findings/finding.js';
+import { compareFindings } from '../findings/order.js';
 import type { PermissionDomain } from '../permissions/grant.js';
 import type { ObservedUseDocument } from '../permissions/observed/use.js';
 
@@ -354,7 +355,7 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
   for (const [control, c] of controls) {
     const against = findings
       .filter((f) => f.compliance.some((r) => r.framework === fw && r.control === control))
-      .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.id.localeCompare(b.id));
+      .sort(compareFindings);
     // A taxonomy entry (OWASP, ATLAS) names a risk, not a requirement: any evidence speaks for it.
     const wants = c.wants.size > 0 ? EVIDENCE_FACETS.filter((f) => c.wants.has(f)) : [...EVIDENCE_FACETS];
     const supporting = evidence.filter((e) => e.facets.some((f) => wants.includes(f))).map((e) => e.id);

@@ -3,6 +3,7 @@ import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { readBoundedFile } from '../limits/internal/read-bounded.js';
 import { lineAt, parseDeclaredYaml } from '../limits/internal/yaml-tasks.js';
+import { safeParseDocument } from '../readers/document-value.js';
 
 /** Version of the RAG configuration document. */
 export const RAG_CONFIG_SCHEMA_VERSION = 1;
@@ -191,7 +192,7 @@ export function parseRagConfig(text: string, file: string): RagConfig {
     throw new VigilError('INPUT_INVALID', 'RAG configuration is empty (expected schemaVersion: 1)', {
       location: { file },
     });
-  const r = RagConfigSchema.safeParse(doc.value);
+  const r = safeParseDocument(RagConfigSchema, doc.value);
   if (!r.success) {
     const path = r.error.issues[0]?.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) ?? [];
     // The line of the deepest part of the path the document has.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatPath } from '../errors/vigil-error.js';
 import { type Finding, FindingSchema, type Severity, SeveritySchema } from '../findings/finding.js';
+import { compareFindings } from '../findings/order.js';
 import { SEVERITY_RISK } from '../findings/risk-scale.js';
 import type { DeclaredPermissions } from '../permissions/declared.js';
 import type { GapReport } from '../permissions/gap/report.js';
@@ -232,7 +233,8 @@ export function rankRisk(findings: readonly Finding[], context: RiskContext = {}
       },
     };
   });
-  ranked.sort((a, b) => b.risk.score - a.risk.score || a.id.localeCompare(b.id));
+  // A risk ranking: runtime-weighted score first; ties in the one order of findings.
+  ranked.sort((a, b) => b.risk.score - a.risk.score || compareFindings(a, b));
   const bySeverity = Object.fromEntries(SeveritySchema.options.map((s) => [s, 0])) as Record<
     Severity,
     number

@@ -11,6 +11,7 @@ import {
   cloudTrailToVigil,
   type RawRecord,
 } from '../permissions/observed/cloudtrail.js';
+import { safeParseDocument } from '../readers/document-value.js';
 import { EventSourceBase } from './base-source.js';
 import type { EventSourceOptions } from './event-source.js';
 
@@ -101,7 +102,7 @@ export class CloudTrailSource extends EventSourceBase {
           );
           continue;
         }
-        const r = CloudTrailRecordSchema.safeParse(raw);
+        const r = safeParseDocument(CloudTrailRecordSchema, raw);
         if (!r.success) {
           this.#invalid(
             fromZodError(r.error, 'CloudTrail record', { file: this.path, line: rec.line }),

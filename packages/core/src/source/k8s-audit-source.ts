@@ -9,6 +9,7 @@ import {
   openMaybeGzip,
 } from '../permissions/internal/stream-text.js';
 import { auditEventToVigil, KubernetesAuditEventSchema } from '../permissions/observed/k8s-audit.js';
+import { safeParseDocument } from '../readers/document-value.js';
 import { EventSourceBase } from './base-source.js';
 import type { EventSourceOptions } from './event-source.js';
 
@@ -112,7 +113,7 @@ export class KubernetesAuditSource extends EventSourceBase {
           ? ((raw as { items?: unknown[] }).items ?? [])
           : [raw];
       for (const [i, item] of items.entries()) {
-        const r = KubernetesAuditEventSchema.safeParse(item);
+        const r = safeParseDocument(KubernetesAuditEventSchema, item);
         if (!r.success) {
           this.#invalid(
             fromZodError(r.error, 'Kubernetes audit event', {

@@ -5,6 +5,7 @@ import { inputLimits } from '../limits/input-limits.js';
 import { guardJson } from '../limits/internal/json-guard.js';
 import { eventsFromOtlp, type OtlpConversionStats } from '../otel/genai-spans.js';
 import { OtlpTraceExportSchema } from '../otel/otlp-json.js';
+import { safeParseDocument } from '../readers/document-value.js';
 import { parseJsonText, readJsonInput } from '../readers/json-input.js';
 import { readLines } from '../readers/line-reader.js';
 import { EventSourceBase } from './base-source.js';
@@ -25,7 +26,7 @@ function convert(
   line: number | undefined,
   stats: OtlpConversionStats,
 ): VigilEvent[] {
-  const parsed = OtlpTraceExportSchema.safeParse(raw);
+  const parsed = safeParseDocument(OtlpTraceExportSchema, raw);
   if (!parsed.success) {
     throw fromZodError(
       parsed.error,

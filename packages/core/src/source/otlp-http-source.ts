@@ -7,6 +7,7 @@ import { inputLimits } from '../limits/input-limits.js';
 import { guardJson } from '../limits/internal/json-guard.js';
 import { eventsFromOtlp, type OtlpConversionStats } from '../otel/genai-spans.js';
 import { OtlpTraceExportSchema } from '../otel/otlp-json.js';
+import { safeParseDocument } from '../readers/document-value.js';
 import { parseJsonText } from '../readers/json-input.js';
 import { EventSourceBase } from './base-source.js';
 import type { EventSourceOptions } from './event-source.js';
@@ -122,7 +123,7 @@ export class OtlpHttpSpanSource extends EventSourceBase {
       } catch (e) {
         throw new HttpError(400, (e as Error).message);
       }
-      const parsed = OtlpTraceExportSchema.safeParse(doc);
+      const parsed = safeParseDocument(OtlpTraceExportSchema, doc);
       if (!parsed.success) {
         const first = parsed.error.issues[0];
         throw new HttpError(

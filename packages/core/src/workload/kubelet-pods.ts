@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
+import { safeParseDocument } from '../readers/document-value.js';
 import { parseJsonText } from '../readers/json-input.js';
 
 /** The most bytes of a pod list read (a node runs at most a few hundred pods; 64 MiB is far beyond). */
@@ -165,7 +166,7 @@ export function parsePodList(text: string, source: string): PodMetadata[] {
       location: { file: source },
     });
   const raw = parseJsonText(text, source, 'pod list');
-  const r = PodListSchema.safeParse(raw);
+  const r = safeParseDocument(PodListSchema, raw);
   if (!r.success) throw fromZodError(r.error, 'pod list', { file: source });
   return (r.data.items ?? []).map(podMetadata);
 }

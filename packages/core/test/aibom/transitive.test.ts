@@ -242,6 +242,12 @@ describe('lockfile graphs on malformed and hostile input', () => {
     );
   });
 
+  it('a pnpm dependency listed before any importer is skipped, not a TypeError (the fixed-seed counterexample)', () => {
+    const f = join(dir, 'orphan-pnpm-lock.yaml');
+    writeFileSync(f, 'importers:\n    dependencies:\n      b: 2.0.0\n        version: 1.0.0(x@1)');
+    expect([...transitiveDependencies(readPnpmLockGraph(f), '.')]).toEqual([]);
+  });
+
   it('turns malformed, truncated and cyclic package-locks into a VigilError or a finite graph', () => {
     const f = join(dir, 'package-lock.json');
     writeFileSync(f, '{"lockfileVersion": 3, "packages": {"": {"dependencies": {"a": "1"');

@@ -14,6 +14,7 @@ import {
   encodeBaselineSet,
   type Finding,
   learnBaselines,
+  type OrderedFinding,
   SqliteBaselineStore,
   sniffInput,
   type VigilEvent,
@@ -103,17 +104,26 @@ describe('sniffInput', () => {
 });
 
 describe('compareFindings', () => {
-  const f = (id: string, severity: Finding['severity'], score: number, ts: number) =>
-    ({ id, severity, risk: { score, reasons: [] }, ts }) as Pick<Finding, 'id' | 'severity' | 'risk' | 'ts'>;
-  it('orders by severity, then risk score, then time, then id', () => {
+  const f = (id: string, severity: Finding['severity'], score: number, ts: number, ruleId = 'r') =>
+    ({
+      id,
+      severity,
+      risk: { score, reasons: [] },
+      ts,
+      ruleId,
+      title: 't',
+      summary: 's',
+    }) satisfies OrderedFinding;
+  it('orders by severity, then risk score, then rule, then time, then id', () => {
     const list = [
       f('d', 'low', 90, 1),
       f('c', 'high', 10, 1),
       f('b', 'high', 50, 2),
       f('a', 'high', 50, 2),
       f('e', 'high', 50, 1),
+      f('f', 'high', 50, 0, 's'),
     ];
-    expect(list.sort(compareFindings).map((x) => x.id)).toEqual(['e', 'a', 'b', 'c', 'd']);
+    expect(list.sort(compareFindings).map((x) => x.id)).toEqual(['e', 'a', 'b', 'f', 'c', 'd']);
   });
 });
 

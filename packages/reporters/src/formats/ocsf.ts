@@ -1,4 +1,4 @@
-import type { CaptureIntegrity, Finding, Severity } from '@vigil/core';
+import { type CaptureIntegrity, compareFindings, type Finding, type Severity } from '@vigil/core';
 import { z } from 'zod';
 
 /** The OCSF schema version the events are written for. */
@@ -73,7 +73,8 @@ export const OcsfDetectionFindingSchema = z.object({
 export type OcsfDetectionFinding = z.infer<typeof OcsfDetectionFindingSchema>;
 
 /**
- * Converts findings to OCSF 1.3 Detection Finding events (class 2004,
+ * Converts findings to OCSF 1.3 Detection Finding events (in the one order of findings,
+ * `compareFindings`; class 2004,
  * activity Create), for SIEMs and data lakes that speak OCSF (Amazon
  * Security Lake, Splunk, Tenzir…). MITRE ATT&CK techniques go to
  * `finding_info.attacks`; OWASP, ATLAS and compliance references to
@@ -93,7 +94,7 @@ export function toOcsf(
   options: { readonly toolVersion?: string; readonly integrity?: CaptureIntegrity } = {},
 ): OcsfDetectionFinding[] {
   const incomplete = options.integrity !== undefined && !options.integrity.complete;
-  return findings.map((f) => {
+  return [...findings].sort(compareFindings).map((f) => {
     const labels = [
       `vigil:category:${f.category}`,
       ...(incomplete ? ['vigil:input:incomplete'] : []),

@@ -1,5 +1,11 @@
 import { pathToFileURL } from 'node:url';
-import { type CaptureIntegrity, describeCaptureIntegrity, type Finding, type Severity } from '@vigil/core';
+import {
+  type CaptureIntegrity,
+  compareFindings,
+  describeCaptureIntegrity,
+  type Finding,
+  type Severity,
+} from '@vigil/core';
 import type { Invocation, Log, ReportingDescriptor, Result } from 'sarif';
 
 /** Options for {@link toSarif}. */
@@ -74,7 +80,8 @@ function tagsOf(f: Finding): string[] {
 }
 
 /**
- * Converts findings into a SARIF 2.1.0 log (one run, one rule per rule id),
+ * Converts findings into a SARIF 2.1.0 log (one run, one rule per rule id, results in the one
+ * order of findings, `compareFindings`),
  * as GitHub code scanning and other SARIF consumers read it. Artifact
  * evidence becomes physical locations (the file, and a region by line and/or
  * byte offset; a JSON pointer inside a JSON document as a logical location
@@ -88,7 +95,9 @@ function tagsOf(f: Finding): string[] {
  * writeFileSync('vigil.sarif', JSON.stringify(toSarif(findings), null, 2));
  * ```
  */
-export function toSarif(findings: readonly Finding[], options: SarifOptions = {}): Log {
+export function toSarif(unordered: readonly Finding[], options: SarifOptions = {}): Log {
+  // In the one order of findings: results, and the rule descriptor each rule's first finding names.
+  const findings = [...unordered].sort(compareFindings);
   const rules: ReportingDescriptor[] = [];
   const ruleIndex = new Map<string, number>();
   for (const f of findings) {

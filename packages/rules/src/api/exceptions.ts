@@ -1,4 +1,4 @@
-import { fromZodError, type VigilEvent } from '@vigil/core';
+import { fromZodError, safeParseDocument, type VigilEvent } from '@vigil/core';
 import { z } from 'zod';
 import { globListMatcher } from '../internal/glob.js';
 
@@ -86,7 +86,7 @@ export type ExceptionsDocument = z.infer<typeof ExceptionsDocumentSchema>;
  * ```
  */
 export function parseExceptionsDocument(raw: unknown, file?: string): ExceptionsDocument {
-  const r = ExceptionsDocumentSchema.safeParse(raw);
+  const r = safeParseDocument(ExceptionsDocumentSchema, raw);
   if (!r.success)
     throw fromZodError(
       r.error,
@@ -112,14 +112,19 @@ export interface CompiledException {
   matches(event: VigilEvent): boolean;
 }
 
+/** A field an exception names, read only from the event itself (`constructor` is no field). */
+function own(o: object, key: string): unknown {
+  return Object.hasOwn(o, key) ? (o as Record<string, unknown>)[key] : undefined;
+}
+
 function fieldValue(event: VigilEvent, field: string): string | undefined {
   let v: unknown;
   if (field.startsWith('workload.')) {
     const rest = field.slice('workload.'.length);
-    if (rest.startsWith('labels.')) v = event.workload.labels[rest.slice('labels.'.length)];
-    else v = (event.workload as unknown as Record<string, unknown>)[rest];
+    if (rest.startsWith('labels.')) v = own(event.workload.labels, rest.slice('labels.'.length));
+    else v = own(event.workload, rest);
   } else {
-    v = (event as unknown as Record<string, unknown>)[field];
+    v = own(event, field);
   }
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) return v.map((x) => String(x)).join(' ');

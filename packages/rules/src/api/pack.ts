@@ -1,4 +1,10 @@
-import { EVENT_KINDS, FindingTagsSchema, type ValidationIssue, VigilError } from '@vigil/core';
+import {
+  EVENT_KINDS,
+  FindingTagsSchema,
+  safeParseDocument,
+  type ValidationIssue,
+  VigilError,
+} from '@vigil/core';
 import semver from 'semver';
 import { z } from 'zod';
 import { type RuleException, RuleExceptionSchema } from './exceptions.js';
@@ -147,7 +153,7 @@ export function validateRulePack(raw: unknown, origin?: string): RulePack {
         ...(location ? { location } : {}),
       },
     );
-  const r = RulePackSchema.safeParse(raw);
+  const r = safeParseDocument(RulePackSchema, raw);
   if (!r.success) {
     const rules = (raw as { rules?: unknown }).rules;
     const issues: ValidationIssue[] = r.error.issues.map((i) => ({

@@ -1,4 +1,4 @@
-import { fromZodError, SeveritySchema } from '@vigil/core';
+import { fromZodError, SeveritySchema, safeParseDocument } from '@vigil/core';
 import { z } from 'zod';
 
 /**
@@ -89,7 +89,7 @@ export type RuleOverridesDocument = z.infer<typeof RuleOverridesDocumentSchema>;
  * ```
  */
 export function parseRuleOverridesDocument(raw: unknown, file?: string): RuleOverridesDocument {
-  const r = RuleOverridesDocumentSchema.safeParse(raw);
+  const r = safeParseDocument(RuleOverridesDocumentSchema, raw);
   if (!r.success)
     throw fromZodError(
       r.error,

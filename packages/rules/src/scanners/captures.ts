@@ -1,5 +1,6 @@
 import {
   type Consumer,
+  documentRecord,
   ObservedUseAccumulator,
   type ObservedUseDocument,
   ReplaySource,
@@ -21,7 +22,7 @@ export interface ScanCaptureData {
 }
 
 function envRecord(entries: readonly string[] | undefined): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env = documentRecord<string>();
   for (const e of entries ?? []) {
     const i = e.indexOf('=');
     if (i > 0) env[e.slice(0, i)] = e.slice(i + 1);

@@ -31,7 +31,7 @@ export const ScanResultSchema = z.object({
   kind: z.literal('ScanResult'),
   /** The paths given to the scan. */
   inputs: z.array(z.string()),
-  /** Findings, highest risk first. */
+  /** Findings in the one order of findings (`compareFindings`: severity, risk, rule, place, message). */
   findings: z.array(FindingSchema),
   artifacts: z.object({
     /** Files read and handed to at least one scanner. */

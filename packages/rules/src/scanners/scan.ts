@@ -1,6 +1,7 @@
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
+  compareFindings,
   type Evidence,
   type Finding,
   FindingSchema,
@@ -8,7 +9,6 @@ import {
   riskScore,
   SEVERITIES,
   type Severity,
-  severityRank,
   VigilError,
 } from '@vigil/core';
 import type { RuleMeta } from '../api/rule.js';
@@ -384,12 +384,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
   for (const s of options.scanners)
     if (s.finish) await withBudget(s, paths.join(', '), (ctx) => s.finish!(ctx));
 
-  const sorted = [...findings.values()].sort(
-    (a, b) =>
-      b.risk.score - a.risk.score ||
-      severityRank(b.severity) - severityRank(a.severity) ||
-      a.id.localeCompare(b.id),
-  );
+  const sorted = [...findings.values()].sort(compareFindings);
   return {
     schemaVersion: SCAN_RESULT_SCHEMA_VERSION,
     kind: 'ScanResult',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { VigilError } from '@vigil/core';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withHostileValues } from '../../../core/test/helpers/hostile-json.js';
 import {
   createInferenceServerScanner,
   launchesInEnvFile,
@@ -161,6 +162,71 @@ describe('the configuration readers on malformed, truncated and hostile input', 
       }),
       { numRuns: 300 },
     );
+  });
+
+  // The YAML readers, fed their own documents with values replaced by hostile JSON (a mapping with
+  // `toString: null` where a flag value belongs, `__proto__` keys): launches or a VigilError.
+  const documents: [string, (text: string, file: string) => unknown[], unknown][] = [
+    [
+      'vllm',
+      launchesInVllmConfig,
+      { model: 'org/m', 'trust-remote-code': true, host: '0.0.0.0', port: 8000 },
+    ],
+    [
+      'localai',
+      launchesInLocalAiModel,
+      { name: 'm', parameters: { model: 'hf://org/m' }, download_files: [{ uri: 'x' }] },
+    ],
+    [
+      'helm',
+      launchesInHelmValues,
+      {
+        image: { repository: 'ollama/ollama', tag: 'latest' },
+        ollama: { models: { pull: ['llama3'] } },
+        extraEnv: [{ name: 'OLLAMA_HOST', value: '0.0.0.0' }],
+        servingEngineSpec: {
+          vllmApiKey: 'k',
+          modelSpec: [
+            {
+              name: 'a',
+              repository: 'vllm/vllm-openai',
+              tag: 'v1',
+              modelURL: 'org/m',
+              vllmConfig: { extraArgs: ['--trust-remote-code'], maxModelLen: 4096 },
+              env: [{ name: 'VLLM_SERVER_DEV_MODE', value: '1' }],
+            },
+          ],
+        },
+      },
+    ],
+  ];
+  it.each(documents)(
+    '%s: any hostile value in the document is launches or a VigilError',
+    (_name, read, valid) => {
+      fc.assert(
+        fc.property(withHostileValues(fc.constant(valid), 4), (doc) => {
+          try {
+            expect(Array.isArray(read(JSON.stringify(doc), 'conf/file.yaml'))).toBe(true);
+          } catch (e) {
+            expect(e).toBeInstanceOf(VigilError);
+          }
+        }),
+        { numRuns: 500 },
+      );
+    },
+  );
+
+  it('mappings where flag values and environment values belong are read as their JSON; __proto__ is a name', () => {
+    // The counterexample: an extraArgs entry whose toString is not a function.
+    const values = JSON.parse(
+      '{"servingEngineSpec":{"modelSpec":[{"modelURL":"org/m","vllmConfig":{"extraArgs":[{"toJSON":["x"],"toString":false}],"dtype":{"toString":null}},"env":[{"name":"__proto__","value":{"valueOf":null}}]}]}}',
+    );
+    const [launch] = launchesInHelmValues(JSON.stringify(values), 'values.yaml');
+    expect(launch!.launch.argv).toContain('{"toJSON":["x"],"toString":false}');
+    expect(launch!.launch.argv).toContain('{"toString":null}');
+    expect(Object.keys(launch!.launch.env ?? {})).toContain('__proto__');
+    const [fromEnv] = launchesInEnvFile('__proto__=1\nOLLAMA_HOST=0.0.0.0\n', '.env');
+    expect(Object.keys(fromEnv!.launch.env ?? {})).toEqual(['__proto__', 'OLLAMA_HOST']);
   });
 
   it('names the place of what is wrong', () => {

@@ -4,6 +4,8 @@
  * data-store readers share.
  */
 
+import { documentRecord, scalarNumber, scalarText } from '../../readers/document-value.js';
+
 const MAX_DEPTH = 64;
 
 /**
@@ -78,27 +80,6 @@ export function splitCommandLine(text: string): string[] {
   return out;
 }
 
-/**
- * A manifest value as text. Scalars read as YAML would print them; a mapping or a list (which a
- * hostile manifest can put where a scalar belongs, with keys such as `toString`) reads as its JSON,
- * so nothing of the document is ever called.
- */
-function scalarText(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === null)
-    return String(v);
-  try {
-    return JSON.stringify(v) ?? '';
-  } catch {
-    return '';
-  }
-}
-
-/** A number or numeric text as a number; anything else is NaN (never converted by calling it). */
-function numeric(v: unknown): number {
-  return typeof v === 'number' || typeof v === 'string' ? Number(v) : Number.NaN;
-}
-
 function strings(v: unknown): string[] | undefined {
   if (typeof v === 'string') return splitCommandLine(v);
   if (Array.isArray(v)) return v.map(scalarText);
@@ -112,13 +93,13 @@ function record(v: unknown): Record<string, unknown> | undefined {
 }
 
 function stringRecord(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = documentRecord<string>();
   for (const [k, x] of Object.entries(record(v) ?? {})) if (typeof x === 'string') out[k] = x;
   return out;
 }
 
 function k8sEnv(c: Record<string, unknown>): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env = documentRecord<string>();
   const list = c['env'];
   if (!Array.isArray(list)) return env;
   for (const e of list) {
@@ -132,7 +113,7 @@ function k8sEnv(c: Record<string, unknown>): Record<string, string> {
 }
 
 function composeEnv(v: unknown): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env = documentRecord<string>();
   if (Array.isArray(v)) {
     for (const e of v) {
       if (typeof e !== 'string') continue;
@@ -166,9 +147,9 @@ function composePorts(v: unknown): ManifestContainer['ports'] {
   for (const p of Array.isArray(v) ? v : []) {
     const r = record(p);
     if (r) {
-      const port = numeric(r['target']);
+      const port = scalarNumber(r['target']);
       if (!Number.isInteger(port)) continue;
-      const hostPort = numeric(r['published']);
+      const hostPort = scalarNumber(r['published']);
       out.push({
         port,
         ...(Number.isInteger(hostPort) ? { hostPort } : {}),

@@ -89,7 +89,8 @@ export function readPnpmLockGraph(path: string): LockGraph {
         if (m) {
           const version = unquote(m[1]!);
           // link: and file: dependencies are workspace packages, not resolved packages.
-          if (!/^(link|file):/.test(version)) importers.get(owner)!.push(`${pendingName}@${version}`);
+          // A dependency before any importer (a hand-cut lockfile) belongs to none: skipped.
+          if (!/^(link|file):/.test(version)) importers.get(owner)?.push(`${pendingName}@${version}`);
           pendingName = undefined;
         }
       }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fromZodError } from '../../errors/from-zod.js';
 import { VigilError } from '../../errors/vigil-error.js';
+import { safeParseDocument } from '../../readers/document-value.js';
 import { lineOfKey, readJsonInput } from '../../readers/json-input.js';
 import { readLines } from '../../readers/line-reader.js';
 import { isNpmName, npmPackageFromPath, splitNpmSpec } from '../package-paths.js';
@@ -42,7 +43,7 @@ export async function* readPackageJson(
     maxBytes: options.maxJsonBytes,
     signal: options.signal,
   });
-  const parsed = PackageJsonSchema.safeParse(value);
+  const parsed = safeParseDocument(PackageJsonSchema, value);
   if (!parsed.success) throw fromZodError(parsed.error, 'package.json', { file: path }, 'INPUT_INVALID');
   const all: Record<string, string> = {};
   for (const field of DEP_FIELDS) Object.assign(all, parsed.data[field] ?? {});
@@ -94,7 +95,7 @@ export async function* readPackageLock(
     maxBytes: options.maxJsonBytes,
     signal: options.signal,
   });
-  const parsed = PackageLockSchema.safeParse(value);
+  const parsed = safeParseDocument(PackageLockSchema, value);
   if (!parsed.success) throw fromZodError(parsed.error, 'package-lock.json', { file: path }, 'INPUT_INVALID');
   const lock = parsed.data;
   const direct = new Set<string>();

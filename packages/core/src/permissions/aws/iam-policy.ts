@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { fromZodError } from '../../errors/from-zod.js';
 import { VigilError } from '../../errors/vigil-error.js';
+import { safeParseDocument } from '../../readers/document-value.js';
 import type { DeclaredSubject } from '../declared.js';
 import { type Grant, makeGrant, subjectId } from '../grant.js';
 import { awsActionRisk } from '../inherent-risk.js';
@@ -182,7 +183,7 @@ function parseDocument(raw: unknown, file: string, path: (string | number)[]): I
   }
   // Parse against the branch the document uses, so errors point inside the statement, not at the union.
   const many = Array.isArray((value as { Statement?: unknown } | null)?.Statement);
-  const r = (many ? ManyStatements : OneStatement).safeParse(value);
+  const r = safeParseDocument(many ? ManyStatements : OneStatement, value);
   if (!r.success) throw fromZodError(r.error, 'IAM policy document', { file, path });
   return r.data;
 }
@@ -311,7 +312,7 @@ export function iamPolicyGrants(
     return { grants, subjects };
   }
   // get-account-authorization-details
-  const parsed = AuthorizationDetailsSchema.safeParse(v);
+  const parsed = safeParseDocument(AuthorizationDetailsSchema, v);
   if (!parsed.success) throw fromZodError(parsed.error, 'IAM authorization details', { file });
   const details = parsed.data;
   const managed = new Map<string, { doc: unknown; path: (string | number)[]; name: string }>();

@@ -1,4 +1,5 @@
 import { formatPath, VigilError } from '../../errors/vigil-error.js';
+import { documentRecord } from '../../readers/document-value.js';
 import { documentError, type LoadedObject } from '../internal/documents.js';
 import { validateKubernetesObject } from './schema-validate.js';
 
@@ -34,7 +35,7 @@ const HANDLED: Record<string, readonly string[]> = {
 
 function stringRecord(v: unknown): Record<string, string> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return {};
-  const out: Record<string, string> = {};
+  const out = documentRecord<string>();
   for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
   return out;
 }

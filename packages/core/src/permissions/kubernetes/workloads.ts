@@ -1,3 +1,4 @@
+import { documentRecord } from '../../readers/document-value.js';
 import type { DeclaredContainer, DeclaredSubject, DeclaredWarning, DeclaredWorkload } from '../declared.js';
 import { type Grant, makeGrant, subjectId } from '../grant.js';
 import { capabilityRisk, egressRisk, fileRisk, hostPrivilegeRisk } from '../inherent-risk.js';
@@ -95,7 +96,7 @@ function podTemplate(
   const template =
     o.kind === 'CronJob' ? obj(obj(obj(spec['jobTemplate'])['spec'])['template']) : obj(spec['template']);
   const basePath = o.kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template'] : ['spec', 'template'];
-  const labels: Record<string, string> = {};
+  const labels = documentRecord<string>();
   for (const [k, v] of Object.entries(obj(obj(template['metadata'])['labels'])))
     if (typeof v === 'string') labels[k] = v;
   return { spec: obj(template['spec']), labels, path: [...basePath, 'spec'] };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { grantStatements } from '../../data-access/gap.js';
 import type { ValidationIssue } from '../../errors/vigil-error.js';
+import { safeParseDocument } from '../../readers/document-value.js';
 import { IamPolicyDocumentSchema } from '../aws/iam-policy.js';
 import type { DeclaredPermissions } from '../declared.js';
 import type { GapReport } from '../gap/report.js';
@@ -124,7 +125,7 @@ export function generateLeastPrivilege(
           grants,
           options,
         );
-        const r = IamPolicyDocumentSchema.safeParse(document);
+        const r = safeParseDocument(IamPolicyDocumentSchema, document);
         const emptyPolicy =
           (Array.isArray(document.Statement) ? document.Statement : [document.Statement]).length === 0;
         if (emptyPolicy) notes.push(`no call by ${subject} was observed: detach its policies`);
@@ -238,7 +239,7 @@ export function generateLeastPrivilege(
           servers,
           unusedServers: declaredServers.filter((s) => !(s in servers)).sort(),
         };
-        const r = McpToolAllowlistSchema.safeParse(doc);
+        const r = safeParseDocument(McpToolAllowlistSchema, doc);
         const notes = [
           `${Object.keys(servers).length} of ${declaredServers.length} servers used`,
           ...Object.entries(servers).map(([s, v]) => `${s}: allow ${v.allowedTools.join(', ')}`),

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { fromZodError } from '../../errors/from-zod.js';
 import { isMcpClientConfig, mcpConfiguredServers } from '../../mcp/client-config.js';
+import { safeParseDocument } from '../../readers/document-value.js';
 import type { DeclaredSubject } from '../declared.js';
 import { type Grant, makeGrant, subjectId } from '../grant.js';
 import { mcpToolRisk } from '../inherent-risk.js';
@@ -45,7 +46,7 @@ export function readMcpToolList(value: unknown, file: string): { server: string;
   const v = value as Record<string, unknown>;
   const body =
     v['result'] && typeof v['result'] === 'object' ? { server: v['server'], ...(v['result'] as object) } : v;
-  const r = McpToolListSchema.safeParse(body);
+  const r = safeParseDocument(McpToolListSchema, body);
   if (!r.success) throw fromZodError(r.error, 'MCP tool list', { file });
   return {
     server: r.data.server ?? basename(file).replace(/\.(tools\.)?json$/, ''),

@@ -1,4 +1,5 @@
 import { declaredMcpServerFor } from '../../mcp/launch-match.js';
+import { documentRecord } from '../../readers/document-value.js';
 import type { Grant } from '../grant.js';
 import { mergeObservedUse, type ObservedUseDocument } from './use.js';
 
@@ -57,7 +58,7 @@ export function nameMcpServersAsDeclared(
       ),
     },
   ]);
-  const toolLists: Record<string, string[]> = {};
+  const toolLists = documentRecord<string[]>();
   for (const [server, tools] of Object.entries(observed.toolLists))
     toolLists[as(server)] = [...new Set([...(toolLists[as(server)] ?? []), ...tools])].sort();
   return { observed: { ...merged, toolLists }, renamed };

@@ -1,4 +1,4 @@
-import { VigilError } from '@vigil/core';
+import { safeParseDocument, VigilError } from '@vigil/core';
 import { advisoryKey, inOsvRange } from './match.js';
 import {
   ADVISORY_SET_SCHEMA_VERSION,
@@ -165,7 +165,7 @@ export function buildAdvisorySet(
   const unreadable: string[] = [];
   let skipped = 0;
   for (const { name, doc, source } of docs) {
-    const parsed = OsvAdvisorySchema.safeParse(doc);
+    const parsed = safeParseDocument(OsvAdvisorySchema, doc);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new VigilError('INPUT_INVALID', `not an OSV advisory: ${issue.message}`, {

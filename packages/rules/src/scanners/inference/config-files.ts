@@ -1,4 +1,4 @@
-import { VigilError } from '@vigil/core';
+import { documentRecord, scalarText, VigilError } from '@vigil/core';
 import type { Node } from 'yaml';
 import { yamlModule } from '../../internal/yaml-module.js';
 import type {
@@ -145,26 +145,20 @@ function flagsOf(
     const flag = `--${kebab(k)}`;
     at.set(flag, k);
     if (v === true) argv.push(flag);
-    else if (Array.isArray(v))
-      argv.push(flag, ...v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))));
-    else argv.push(flag, typeof v === 'object' ? JSON.stringify(v) : String(v));
+    else if (Array.isArray(v)) argv.push(flag, ...v.map(scalarText));
+    else argv.push(flag, scalarText(v));
   }
   return { argv, at };
 }
 
 function envList(v: unknown): { env: Record<string, string>; at: Map<string, number> } {
-  const env: Record<string, string> = {};
+  const env = documentRecord<string>();
   const at = new Map<string, number>();
   if (!Array.isArray(v)) return { env, at };
   v.forEach((e, i) => {
     const r = record(e);
     if (!r || typeof r['name'] !== 'string') return;
-    env[r['name']] =
-      typeof r['value'] === 'string'
-        ? r['value']
-        : r['value'] !== undefined
-          ? String(r['value'])
-          : '(valueFrom)';
+    env[r['name']] = r['value'] !== undefined ? scalarText(r['value']) : '(valueFrom)';
     at.set(r['name'], i);
   });
   return { env, at };
@@ -385,7 +379,7 @@ export function launchesInEnvFile(text: string, file: string): ConfiguredLaunch[
         location: { file },
       },
     );
-  const env: Record<string, string> = {};
+  const env = documentRecord<string>();
   const lineOf = new Map<string, number>();
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
@@ -472,13 +466,13 @@ export function launchesInHelmValues(text: string, file: string): ConfiguredLaun
       const base: (string | number)[] = ['servingEngineSpec', 'modelSpec', i];
       const cfg = record(s['vllmConfig']) ?? {};
       const { argv: cfgArgv, at } = flagsOf(cfg, new Set(['extraArgs', 'v0']));
-      const extra = Array.isArray(cfg['extraArgs']) ? cfg['extraArgs'].map(String) : [];
+      const extra = Array.isArray(cfg['extraArgs']) ? cfg['extraArgs'].map(scalarText) : [];
       const model = typeof s['modelURL'] === 'string' ? s['modelURL'] : undefined;
       const argv = ['vllm', 'serve', ...(model ? [model] : []), ...cfgArgv, ...splitArgs(extra)];
       const { env, at: envAt } = envList(s['env']);
       if (keySet) env['VLLM_API_KEY'] = '(secret)';
       const repo = typeof s['repository'] === 'string' ? s['repository'] : undefined;
-      const tag = s['tag'] !== undefined && s['tag'] !== null ? String(s['tag']) : undefined;
+      const tag = s['tag'] !== undefined && s['tag'] !== null ? scalarText(s['tag']) : undefined;
       const image = repo ? (tag ? `${repo}:${tag}` : repo) : undefined;
       const placeOfFlag = (flag: string): ConfigPlace | undefined => {
         const k = at.get(flag);
@@ -514,7 +508,7 @@ export function launchesInHelmValues(text: string, file: string): ConfiguredLaun
   if (ollama) {
     const img = record(y.value['image']);
     const repo = img && typeof img['repository'] === 'string' ? img['repository'] : undefined;
-    const tag = img && img['tag'] !== undefined && img['tag'] !== '' ? String(img['tag']) : undefined;
+    const tag = img && img['tag'] !== undefined && img['tag'] !== '' ? scalarText(img['tag']) : undefined;
     const { env, at: envAt } = envList(y.value['extraEnv']);
     out.push({
       // An empty tag is the chart's own appVersion: pinned by the chart.

@@ -1,4 +1,4 @@
-import { containersOfDocument, splitCommandLine, VigilError } from '@vigil/core';
+import { containersOfDocument, documentRecord, splitCommandLine, VigilError } from '@vigil/core';
 import type { Node } from 'yaml';
 import { yamlModule } from '../../internal/yaml-module.js';
 import { type InferenceServerLaunch, inferenceServerOf, unwrapShell } from './launch.js';
@@ -129,7 +129,7 @@ export function launchesInYaml(text: string, file: string): DeclaredLaunch[] {
  * ```
  */
 export function launchesInSystemdUnit(text: string, file: string): DeclaredLaunch[] {
-  const env: Record<string, string> = {};
+  const env = documentRecord<string>();
   let exec: { argv: string[]; line: number } | undefined;
   let envIncomplete = false;
   text.split('\n').forEach((raw, i) => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { VigilError } from '@vigil/core';
+import { safeParseDocument, VigilError } from '@vigil/core';
 import { z } from 'zod';
 
 /** An MCP tool as `tools/list` returns it (only the fields Vigil reads are checked). */
@@ -158,7 +158,7 @@ function list<T>(
       },
     );
   return raw.map((item, i) => {
-    const r = schema.safeParse(item);
+    const r = safeParseDocument(schema, item);
     if (!r.success) {
       const issue = r.error.issues[0]!;
       const at = `${pointer}/${i}${issue.path.map((p) => `/${pointerToken(String(p))}`).join('')}`;

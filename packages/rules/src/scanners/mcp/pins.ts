@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { fromZodError, VigilError } from '@vigil/core';
+import { fromZodError, safeParseDocument, VigilError } from '@vigil/core';
 import { z } from 'zod';
 import { type McpServerDefinitions, type McpTool, sha256Json } from './definitions.js';
 
@@ -75,7 +75,7 @@ export function emptyPins(): McpPinDocument {
  * ```
  */
 export function parseMcpPins(value: unknown, file: string): McpPinDocument {
-  const r = McpPinDocumentSchema.safeParse(value);
+  const r = safeParseDocument(McpPinDocumentSchema, value);
   if (!r.success) throw fromZodError(r.error, 'MCP pin file', { file }, 'INPUT_INVALID');
   return r.data;
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { VigilError } from '@vigil/core';
+import { scalarText, VigilError } from '@vigil/core';
 import type { McpPrompt, McpResource, McpServerDefinitions, McpTool } from './definitions.js';
 import { McpPromptSchema, McpResourceSchema, McpToolSchema } from './definitions.js';
 
@@ -158,7 +158,7 @@ export async function listStdioServer(options: StdioListOptions): Promise<McpSer
       if (typeof m.id !== 'number' || !pending.has(m.id)) continue;
       const p = pending.get(m.id)!;
       pending.delete(m.id);
-      if (m.error) p.reject(new Error(String(m.error.message ?? 'error')));
+      if (m.error) p.reject(new Error(scalarText(m.error.message ?? 'error')));
       else p.resolve(m.result);
     }
   });

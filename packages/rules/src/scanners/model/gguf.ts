@@ -1,3 +1,4 @@
+import { documentRecord } from '@vigil/core';
 import { type ByteSource, memorySource, openFileSource } from './internal/byte-source.js';
 
 /**
@@ -228,7 +229,7 @@ export async function inspectGguf(
 export async function inspectGgufSource(src: ByteSource, options: GgufOptions = {}): Promise<GgufInspection> {
   const problems: GgufProblem[] = [];
   const c: Cursor = new Cursor(src, problems);
-  const metadata: Record<string, string | number | boolean> = {};
+  const metadata = documentRecord<string | number | boolean>();
   const chatTemplates: { key: string; text: string; offset: number }[] = [];
   const tensors: GgufTensor[] = [];
   const maxDepth = options.maxDepth ?? 8;

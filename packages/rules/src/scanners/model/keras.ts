@@ -1,3 +1,4 @@
+import { scalarText } from '@vigil/core';
 import { type PickleImportRating, ratePickleImport } from './pickle-imports.js';
 
 /**
@@ -65,8 +66,8 @@ export function inspectKerasConfig(config: unknown, maxDepth = 64): KerasConfigP
       out.push({
         kind: 'lambda',
         pointer: ptr,
-        layer: String(cfg['name'] ?? 'lambda'),
-        message: `Lambda layer ${String(cfg['name'] ?? '')} carries a serialised Python function that runs when the model is loaded or called`,
+        layer: scalarText(cfg['name'] ?? 'lambda'),
+        message: `Lambda layer ${scalarText(cfg['name'] ?? '')} carries a serialised Python function that runs when the model is loaded or called`,
         ...(code !== undefined ? { code: code.slice(0, 200) } : {}),
       });
     }

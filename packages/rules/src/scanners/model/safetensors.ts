@@ -1,3 +1,4 @@
+import { documentRecord, scalarText } from '@vigil/core';
 /**
  * One problem in a safetensors header.
  *
@@ -97,7 +98,7 @@ export function inspectSafetensorsHeader(bytes: Uint8Array, fileSize: number): S
     problems,
   });
   const tensors: SafetensorsTensor[] = [];
-  const metadata: Record<string, string> = {};
+  const metadata = documentRecord<string>();
   if (bytes.length < 8 || fileSize < 8) {
     problems.push({ pointer: '', message: 'shorter than the 8-byte header length' });
     return out(0);
@@ -162,7 +163,8 @@ export function inspectSafetensorsHeader(bytes: Uint8Array, fileSize: number): S
     const extra = Object.keys(t).filter((k) => k !== 'dtype' && k !== 'shape' && k !== 'data_offsets');
     if (extra.length > 0) problems.push({ pointer: ptr, message: `unexpected fields ${extra.join(', ')}` });
     const dtype = t['dtype'];
-    const bits = typeof dtype === 'string' ? DTYPE_BITS[dtype] : undefined;
+    const bits =
+      typeof dtype === 'string' && Object.hasOwn(DTYPE_BITS, dtype) ? DTYPE_BITS[dtype] : undefined;
     if (bits === undefined)
       problems.push({ pointer: `${ptr}/dtype`, message: `unknown dtype ${JSON.stringify(dtype)}` });
     const shape = t['shape'];
@@ -199,7 +201,7 @@ export function inspectSafetensorsHeader(bytes: Uint8Array, fileSize: number): S
           message: `spans ${end - begin} bytes but ${dtype} × [${(shape as number[]).join(', ')}] needs ${want}`,
         });
     }
-    tensors.push({ name, dtype: String(dtype), shape: shapeOk ? (shape as number[]) : [], begin, end });
+    tensors.push({ name, dtype: scalarText(dtype), shape: shapeOk ? (shape as number[]) : [], begin, end });
   }
   const sorted = [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let at = 0;

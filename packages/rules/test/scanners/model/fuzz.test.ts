@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { VigilError } from '@vigil/core';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withHostileValues } from '../../../../core/test/helpers/hostile-json.js';
 import {
   type ArtifactDetection,
   DEFAULT_SCAN_LIMITS,
@@ -169,6 +170,59 @@ describe('fuzzed model-file parsers', () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe('model headers and configurations hold data, never something to call', () => {
+  const safetensors = (header: string, data = 0) => {
+    const json = Buffer.from(header);
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(json.length));
+    return Buffer.concat([len, json, Buffer.alloc(data)]);
+  };
+
+  it('a safetensors dtype that is a mapping or names an Object method is an unknown dtype', () => {
+    const hostile = safetensors('{"w":{"dtype":{"toString":null},"shape":[1],"data_offsets":[0,4]}}', 4);
+    const a = inspectSafetensorsHeader(hostile, hostile.length);
+    expect(a.tensors[0]!.dtype).toBe('{"toString":null}');
+    expect(a.problems.map((p) => p.message)).toContain('unknown dtype {"toString":null}');
+    const named = safetensors('{"w":{"dtype":"constructor","shape":[1],"data_offsets":[0,4]}}', 4);
+    const b = inspectSafetensorsHeader(named, named.length);
+    expect(b.problems.map((p) => p.message)).toEqual(['unknown dtype "constructor"']);
+    const meta = safetensors('{"__metadata__":{"__proto__":"x","constructor":"y"}}');
+    expect(Object.keys(inspectSafetensorsHeader(meta, meta.length).metadata)).toEqual([
+      '__proto__',
+      'constructor',
+    ]);
+  });
+
+  it('a Keras Lambda layer named by a mapping is reported with the mapping as its name', () => {
+    const config = JSON.parse(
+      '{"class_name":"Lambda","config":{"name":{"toString":null},"function":{"class_name":"__lambda__","config":{"code":"x"}}}}',
+    );
+    const [p] = inspectKerasConfig(config);
+    expect(p?.kind).toBe('lambda');
+    expect(p?.layer).toBe('{"toString":null}');
+  });
+
+  it('property: any hostile safetensors header is inspected, never thrown on', () => {
+    fc.assert(
+      fc.property(
+        withHostileValues(
+          fc.constant({
+            __metadata__: { format: 'pt' },
+            w: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+          }),
+          4,
+        ),
+        (doc) => {
+          const bytes = safetensors(JSON.stringify(doc), 4);
+          expect(Array.isArray(inspectSafetensorsHeader(bytes, bytes.length).problems)).toBe(true);
+          inspectKerasConfig(doc);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });
