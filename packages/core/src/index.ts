@@ -102,8 +102,8 @@ export {
   SeveritySchema,
   severityRank,
 } from './findings/finding.js';
-export { compareFindings } from './findings/order.js';
 export type { OrderedFinding } from './findings/order.js';
+export { compareFindings } from './findings/order.js';
 export { riskScore, SEVERITY_RISK } from './findings/risk-scale.js';
 // Findings about one process tree joined into incidents.
 export * from './incidents/public.js';
