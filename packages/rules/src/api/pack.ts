@@ -1,4 +1,5 @@
-import { EVENT_KINDS, FindingTagsSchema, type ValidationIssue, VigilError } from '@vigil/core';
+import { EVENT_KINDS, type ValidationIssue, VigilError } from '@vigil/core';
+import { FindingTagsSchema } from '@vigil/core/schemas';
 import semver from 'semver';
 import { z } from 'zod';
 import { type RuleException, RuleExceptionSchema } from './exceptions.js';
