@@ -4,7 +4,7 @@
  * with an object literal, so every event of a kind gets the same fixed shape
  * in one allocation instead of a property-by-property build.
  */
-import { EventSchema } from '../../packages/core/src/index.js';
+import { EventSchema } from '../../packages/core/src/schemas/zod.js';
 
 /** What a schema field needs for the layout: whether it accepts `undefined` (optional). */
 export interface FieldSchema {

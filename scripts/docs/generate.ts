@@ -11,12 +11,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCommands } from '../../packages/cli/src/index.js';
-import {
-  EnvelopeSchema,
-  EventSchema,
-  eventJsonSchema,
-  findingJsonSchema,
-} from '../../packages/core/src/index.js';
+import { eventJsonSchema, findingJsonSchema } from '../../packages/core/src/index.js';
+import { EnvelopeSchema, EventSchema } from '../../packages/core/src/schemas/zod.js';
 
 import { eventBuildersSource, type FieldSchema, isOptional } from './event-builders.js';
 

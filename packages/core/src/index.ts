@@ -16,14 +16,9 @@ export * from './baseline/public.js';
 export type { CaptureDropSummary } from './capture/drops.js';
 export { describeCaptureDrops, summariseCaptureDrops, UNDECODED_PAYLOAD_PREFIX } from './capture/drops.js';
 export type { CaptureHeader, CaptureHeaderInput, CaptureTrailer } from './capture/format.js';
-export {
-  CAPTURE_FORMAT_VERSION,
-  CaptureHeaderSchema,
-  CaptureTrailerSchema,
-  SUPPORTED_CAPTURE_VERSIONS,
-} from './capture/format.js';
+export { CAPTURE_FORMAT_VERSION, SUPPORTED_CAPTURE_VERSIONS } from './capture/format.js';
 export type { CaptureIntegrity, IncompleteCapture } from './capture/integrity.js';
-export { CaptureIntegritySchema, describeCaptureIntegrity } from './capture/integrity.js';
+export { describeCaptureIntegrity } from './capture/integrity.js';
 export type { CaptureReaderOptions } from './capture/reader.js';
 export { CaptureReader, readCapture } from './capture/reader.js';
 export type { CaptureSummary, SeenCount, WorkloadSummary } from './capture/summary.js';
@@ -43,31 +38,44 @@ export { formatPath, isVigilError, VigilError } from './errors/vigil-error.js';
 export { eventJsonSchema, findingJsonSchema } from './events/json-schema.js';
 export { isLocalToolCall } from './events/local-tool.js';
 export type {
+  AddressFamily,
+  BpfLoadEvent,
+  CloudApiEvent,
+  DnsQueryEvent,
   Envelope,
+  EnvelopeInput,
   EventCause,
+  EventInputOf,
   EventKind,
   EventOf,
   EventOrigin,
-  EventSchemaType,
   FileAccess,
+  FileOpenEvent,
+  K8sApiEvent,
+  MemfdCreateEvent,
+  ModelCallEvent,
+  ModuleLoadEvent,
+  NetAcceptEvent,
+  NetBindEvent,
+  NetConnectEvent,
+  NetListenEvent,
+  NetTransferEvent,
+  NsChangeEvent,
+  PolicyViolationEvent,
+  PrivChangeEvent,
+  ProcessExecEvent,
+  ProcessExitEvent,
+  ProcessForkEvent,
+  PtraceEvent,
+  RetrievalEvent,
+  ToolCallEvent,
   ToolDefinition,
+  ToolListEvent,
+  Transport,
   VigilEvent,
   VigilEventInput,
 } from './events/schema.js';
-export {
-  AddressFamilySchema,
-  EnvelopeSchema,
-  EVENT_KINDS,
-  EVENT_SCHEMA_VERSION,
-  EventCauseSchema,
-  EventOriginSchema,
-  EventSchema,
-  EventSchemas,
-  FileAccessSchema,
-  isEventKind,
-  ToolDefinitionSchema,
-  TransportSchema,
-} from './events/schema.js';
+export { EVENT_KINDS, EVENT_SCHEMA_VERSION, isEventKind } from './events/schema.js';
 export type { ComplianceInput, ControlArea, ControlMapping, EvidenceFacet } from './findings/compliance.js';
 export {
   AREA_CONTROLS,
@@ -90,18 +98,7 @@ export type {
   Risk,
   Severity,
 } from './findings/finding.js';
-export {
-  ComplianceFrameworkSchema,
-  ComplianceRefSchema,
-  EvidenceSchema,
-  FindingCategorySchema,
-  FindingSchema,
-  FindingTagsSchema,
-  RiskSchema,
-  SEVERITIES,
-  SeveritySchema,
-  severityRank,
-} from './findings/finding.js';
+export { SEVERITIES, severityRank } from './findings/finding.js';
 export type { OrderedFinding } from './findings/order.js';
 export { compareFindings } from './findings/order.js';
 export { riskScore, SEVERITY_RISK } from './findings/risk-scale.js';
@@ -112,7 +109,6 @@ export type { McpClient, McpConfiguredServer, McpServerEntry } from './mcp/clien
 export {
   isMcpClientConfig,
   MCP_CLIENT_CONFIG_LOCATIONS,
-  McpServerEntrySchema,
   mcpClientOf,
   mcpConfiguredServers,
 } from './mcp/client-config.js';
@@ -139,6 +135,15 @@ export { documentRecord, safeParseDocument, scalarNumber, scalarText } from './r
 export { parseJsonText } from './readers/json-input.js';
 export * from './response/public.js';
 export * from './risk/public.js';
+// The schemas, typed by the structural VigilSchema (zod-typed: the `/schemas` subpath).
+export * from './schemas/public.js';
+export type {
+  VigilEnumSchema,
+  VigilSafeParseResult,
+  VigilSchema,
+  VigilSchemaError,
+  VigilSchemaIssue,
+} from './schemas/vigil-schema.js';
 export { EventSourceBase } from './source/base-source.js';
 // Event sources over spans, payloads and audit logs, beside the others (their parsers stay in otel/,
 // payload/ and permissions/observed/).
@@ -180,13 +185,18 @@ export type { CgroupIdentity } from './workload/cgroup-path.js';
 export { parseCgroupPath, workloadFromCgroupPath } from './workload/cgroup-path.js';
 export type { CommandWorkloadName } from './workload/command-name.js';
 export { commandWorkloadName } from './workload/command-name.js';
-export type { PodContainer, PodListFetchOptions, PodMetadata, PodOwner } from './workload/kubelet-pods.js';
+export type {
+  PodContainer,
+  PodList,
+  PodListFetchOptions,
+  PodMetadata,
+  PodOwner,
+} from './workload/kubelet-pods.js';
 export {
   fetchPodList,
   KUBELET_PODS_URL,
   MAX_POD_LIST_BYTES,
   PodIndex,
-  PodListSchema,
   parsePodList,
 } from './workload/kubelet-pods.js';
 export {
@@ -204,10 +214,4 @@ export type {
   WorkloadRef,
   WorkloadRefInput,
 } from './workload/workload-ref.js';
-export {
-  ContainerRuntimeSchema,
-  HOST_WORKLOAD,
-  QosClassSchema,
-  WorkloadKindSchema,
-  WorkloadRefSchema,
-} from './workload/workload-ref.js';
+export { HOST_WORKLOAD } from './workload/workload-ref.js';

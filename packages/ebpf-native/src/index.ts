@@ -24,17 +24,11 @@ export { Enforcer } from './enforcer.js';
 export type { CapturePrivileges } from './preflight.js';
 export { assertCapturePrerequisites, capturePrivileges } from './preflight.js';
 export type { EnforcementFeatures, FeatureStatus, ProbeFeature, ProbeReport, RecordPath } from './probe.js';
-export {
-  EnforcementFeaturesSchema,
-  FeatureStatusSchema,
-  PROBE_FEATURES,
-  PROBE_SCHEMA_VERSION,
-  ProbeReportSchema,
-  probe,
-  RecordPathSchema,
-} from './probe.js';
+export { PROBE_FEATURES, PROBE_SCHEMA_VERSION, probe } from './probe.js';
 export type { ResponseTarget } from './responses.js';
 export { enforcementResponses } from './responses.js';
+// The schemas, typed by the structural VigilSchema (zod-typed: the `/schemas` subpath).
+export * from './schemas/public.js';
 export type { SensorOptions, SensorStats } from './sensor.js';
 export { DEFAULT_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES, Sensor } from './sensor.js';
 export type { SslFunction, TlsTarget } from './tls-targets.js';

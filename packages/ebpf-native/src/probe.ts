@@ -65,7 +65,11 @@ export const FeatureStatusSchema = z.object({
   reason: z.string().optional(),
 });
 /** @see {@link FeatureStatusSchema} */
-export type FeatureStatus = z.infer<typeof FeatureStatusSchema>;
+export interface FeatureStatus {
+  supported: boolean;
+  /** Why not, when `supported` is false. */
+  reason?: string | undefined;
+}
 
 /**
  * The steps of `vigil record`, each tried for real by {@link probe}.
@@ -87,7 +91,16 @@ export const RecordPathSchema = z.object({
   sensor: FeatureStatusSchema,
 });
 /** @see {@link RecordPathSchema} */
-export type RecordPath = z.infer<typeof RecordPathSchema>;
+export interface RecordPath {
+  /** The cgroup v2 mount the recording cgroup is created in ('' when there is none). */
+  cgroupRoot: string;
+  /** Creating (and removing) a cgroup there. */
+  cgroupCreate: FeatureStatus;
+  /** Starting a process inside it. */
+  cgroupAttach: FeatureStatus;
+  /** Loading and attaching the capture programs, watching that cgroup. */
+  sensor: FeatureStatus;
+}
 
 /**
  * What `vigil enforce` can do here, from the features {@link probe} tried:
@@ -113,7 +126,18 @@ export const EnforcementFeaturesSchema = z.object({
   exec: z.enum(['refuse', 'kill', 'none']),
 });
 /** @see {@link EnforcementFeaturesSchema} */
-export type EnforcementFeatures = z.infer<typeof EnforcementFeaturesSchema>;
+export interface EnforcementFeatures {
+  /** Connects and UDP sends refused with EPERM: `cgroup/connect4/6`, `cgroup/sendmsg4/6` (the `cgroup_sock_addr` feature). */
+  egress: FeatureStatus;
+  /** A program outside the exec allowlist killed before it runs: `bpf_send_signal(SIGKILL)` at `tp_btf/sched_process_exec` (`send_signal`). */
+  execKill: FeatureStatus;
+  /** An exec refused outright (EPERM) at BPF-LSM `bprm_check_security`: the `lsm` feature, with `bpf` in the active LSM list. */
+  execRefuse: FeatureStatus;
+  /** Kernel function probes, which the enforcer does not need (the `kprobe` feature). */
+  kprobe: FeatureStatus;
+  /** How `vigil enforce` stops execs here. */
+  exec: 'none' | 'refuse' | 'kill';
+}
 
 /**
  * What this machine can do for live capture: platform, privileges, the addon,
@@ -179,7 +203,65 @@ export const ProbeReportSchema = z.object({
     .optional(),
 });
 /** @see {@link ProbeReportSchema} */
-export type ProbeReport = z.infer<typeof ProbeReportSchema>;
+export interface ProbeReport {
+  schemaVersion: 2;
+  platform: string;
+  arch: string;
+  kernelRelease: string;
+  privileges: {
+    uid: number;
+    capSysAdmin: boolean;
+    capBpf: boolean;
+    capPerfmon: boolean;
+    capNetAdmin: boolean;
+    sufficient: boolean;
+  };
+  addon: {
+    available: boolean;
+    path: string;
+    libbpfVersion?: string | undefined;
+    error?: string | undefined;
+  };
+  features: Record<
+    | 'kprobe'
+    | 'btf'
+    | 'ringbuf'
+    | 'tp_btf'
+    | 'raw_tp'
+    | 'cgroup_sock_addr'
+    | 'send_signal'
+    | 'fentry'
+    | 'lsm'
+    | 'uprobe',
+    FeatureStatus
+  >;
+  /**
+   * What `vigil record` does, tried for real: create a cgroup under the cgroup
+   * v2 root, start a process inside it, and load and attach the capture programs
+   * filtered to it.
+   */
+  record: RecordPath;
+  /** What enforcement can use here (absent in reports written before it was added). */
+  enforcement?: EnforcementFeatures | undefined;
+  /** One line per missing privilege or part: what to change so that live capture works. */
+  hints: string[];
+  /** True only when the whole `record` path works here: the kernel features and every step of {@link RecordPathSchema}. */
+  captureReady: boolean;
+  /**
+   * Payload capture (`vigil record --payloads`): the capture programs loaded with
+   * payloads on and the TLS uprobes attached to this Node.js binary (when it exports
+   * OpenSSL), tried only when `record` works.
+   */
+  payloadCapture?: FeatureStatus | undefined;
+  /** Files mapped by running processes that export OpenSSL's `SSL_*` functions: where the TLS uprobes would go. */
+  tlsTargets?:
+    | {
+        path: string;
+        functions: ('SSL_write' | 'SSL_write_ex' | 'SSL_read' | 'SSL_read_ex' | 'SSL_free')[];
+        pids?: number[] | undefined;
+      }[]
+    | undefined;
+}
 
 const REQUIRED: readonly ProbeFeature[] = ['btf', 'ringbuf', 'tp_btf'];
 

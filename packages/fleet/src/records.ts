@@ -1,17 +1,14 @@
 import { createHash } from 'node:crypto';
+import { Baseline, type BaselineDocument, type Finding, type Incident } from '@vigil/core';
 import {
   AiBomSchema,
-  Baseline,
-  type BaselineDocument,
   BaselineDocumentSchema,
-  type Finding,
   FindingSchema,
-  type Incident,
   IncidentSchema,
   ObservedUseDocumentSchema,
   SeveritySchema,
   WorkloadRefSchema,
-} from '@vigil/core';
+} from '@vigil/core/schemas';
 import { z } from 'zod';
 import { NodeContextSchema } from './message.js';
 import { workloadToken } from './subjects.js';

@@ -12,3 +12,5 @@ export * from './documents/public.js';
 export * from './formats/public.js';
 export * from './html/public.js';
 export * from './otlp/public.js';
+// The schemas, typed by the structural VigilSchema (zod-typed: the `/schemas` subpath).
+export * from './schemas/public.js';

@@ -16,15 +16,9 @@ export { criticalBehaviour, criticalBehaviours, resolveOverrides } from './api/c
 export type { DriftRuleResult, DriftRuleSpec } from './api/drift-rule.js';
 export { defineDriftRule } from './api/drift-rule.js';
 export type { CompiledException, ExceptionsDocument, RuleException } from './api/exceptions.js';
-export {
-  compileExceptions,
-  EXCEPTIONS_SCHEMA_VERSION,
-  ExceptionsDocumentSchema,
-  parseExceptionsDocument,
-  RuleExceptionSchema,
-} from './api/exceptions.js';
+export { compileExceptions, EXCEPTIONS_SCHEMA_VERSION, parseExceptionsDocument } from './api/exceptions.js';
 export type { RulePack } from './api/pack.js';
-export { definePack, RULE_ENGINE_VERSION, RulePackSchema, validateRulePack } from './api/pack.js';
+export { definePack, RULE_ENGINE_VERSION, validateRulePack } from './api/pack.js';
 export type {
   ControlArea,
   Detection,
@@ -50,12 +44,7 @@ export type {
 } from './api/rule.js';
 export { CONTROL_AREAS, defineRule, defineSequenceRule, step } from './api/rule.js';
 export type { RuleOverrideEntry, RuleOverridesDocument } from './api/rule-overrides.js';
-export {
-  parseRuleOverridesDocument,
-  RULE_OVERRIDES_SCHEMA_VERSION,
-  RuleOverrideEntrySchema,
-  RuleOverridesDocumentSchema,
-} from './api/rule-overrides.js';
+export { parseRuleOverridesDocument, RULE_OVERRIDES_SCHEMA_VERSION } from './api/rule-overrides.js';
 export {
   AREA_CONTROLS,
   COMPLIANCE_MAPPINGS_VERSION,
@@ -115,12 +104,7 @@ export type {
   OsvAdvisory,
   OsvRangeEvent,
 } from './scanners/advisories/schema.js';
-export {
-  ADVISORY_SET_SCHEMA_VERSION,
-  AdvisorySetSchema,
-  AdvisorySourceFileSchema,
-  OsvAdvisorySchema,
-} from './scanners/advisories/schema.js';
+export { ADVISORY_SET_SCHEMA_VERSION } from './scanners/advisories/schema.js';
 export { shippedAdvisories } from './scanners/advisories/shipped.js';
 export type { FetchExecMatch } from './scanners/agent-rules/fetch-exec.js';
 export { findFetchExec } from './scanners/agent-rules/fetch-exec.js';
@@ -178,9 +162,6 @@ export {
   canonicalJson,
   definitionTexts,
   isMcpDefinitionDocument,
-  McpPromptSchema,
-  McpResourceSchema,
-  McpToolSchema,
   readMcpDefinitions,
   sha256Json,
 } from './scanners/mcp/definitions.js';
@@ -190,8 +171,6 @@ export {
   diffPins,
   emptyPins,
   MCP_PINS_SCHEMA_VERSION,
-  McpPinDocumentSchema,
-  McpServerPinSchema,
   parseMcpPins,
   pinServer,
   readMcpPins,
@@ -244,7 +223,7 @@ export type {
 } from './scanners/model/safetensors.js';
 export { inspectSafetensorsHeader } from './scanners/model/safetensors.js';
 export type { ScanResult } from './scanners/result.js';
-export { SCAN_RESULT_SCHEMA_VERSION, ScanResultSchema } from './scanners/result.js';
+export { SCAN_RESULT_SCHEMA_VERSION } from './scanners/result.js';
 export type { ScanOptions, ScanProgress } from './scanners/scan.js';
 export { detectionToFinding, scanPaths } from './scanners/scan.js';
 export type {
@@ -266,3 +245,5 @@ export {
 } from './scanners/text/hidden-instructions.js';
 export type { InvisibleClass, InvisibleRun } from './scanners/text/invisible-unicode.js';
 export { findInvisible, INVISIBLE_SEVERITY, revealInvisible } from './scanners/text/invisible-unicode.js';
+// The schemas, typed by the structural VigilSchema (zod-typed: the `/schemas` subpath).
+export * from './schemas/public.js';

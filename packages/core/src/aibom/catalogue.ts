@@ -30,7 +30,16 @@ export const AiComponentTypeSchema = z.enum([
   'data-source',
 ]);
 /** @see {@link AiComponentTypeSchema} */
-export type AiComponentType = z.infer<typeof AiComponentTypeSchema>;
+export type AiComponentType =
+  | 'model'
+  | 'tool'
+  | 'agent'
+  | 'framework'
+  | 'mcp-server'
+  | 'inference-server'
+  | 'vector-store'
+  | 'llm-api'
+  | 'data-source';
 
 const pattern = z.string().min(1).max(256);
 
@@ -90,9 +99,73 @@ export const SignatureSchema = z.object({
   confidence: z.record(z.string(), z.number().min(0).max(1)).optional(),
 });
 /** @see {@link SignatureSchema} */
-export type Signature = z.infer<typeof SignatureSchema>;
+export interface Signature {
+  /** Stable id, e.g. `langchain` or `openai-api`. Component ids derive from it. */
+  id: string;
+  name: string;
+  type: AiComponentType;
+  vendor?: string | undefined;
+  description?: string | undefined;
+  /** `gen_ai.provider.name` values this signature stands for (for `llm-api` and models). */
+  providers?: string[] | undefined;
+  match: {
+    /** npm package names or patterns (`@langchain/*`). */
+    npm?: string[] | undefined;
+    /** Python distribution or module names or patterns, compared after PEP 503 normalisation. */
+    pypi?: string[] | undefined;
+    /** Executable base names (`ollama`, `llama-server`). */
+    exec?: string[] | undefined;
+    /** Regular expressions over the joined command line. */
+    argv?: string[] | undefined;
+    /** DNS names (`api.openai.com`, `*.openai.azure.com`). */
+    hosts?: string[] | undefined;
+    /** Well-known TCP ports, as listened on or connected to. */
+    ports?: number[] | undefined;
+    /** Container image repositories or patterns (`ollama/ollama`, `*vllm-openai`). */
+    images?: string[] | undefined;
+    /** Model file extensions including the dot (`.gguf`). */
+    fileExtensions?: string[] | undefined;
+  };
+  /**
+   * How sure a match of each kind is (0–1). A port-only match is weak; a
+   * package name or a DNS name is strong. Defaults come from the matcher.
+   */
+  confidence?: Record<string, number> | undefined;
+}
 /** The input form of a {@link Signature}. */
-export type SignatureInput = z.input<typeof SignatureSchema>;
+export interface SignatureInput {
+  /** Stable id, e.g. `langchain` or `openai-api`. Component ids derive from it. */
+  id: string;
+  name: string;
+  type: AiComponentType;
+  vendor?: string | undefined;
+  description?: string | undefined;
+  /** `gen_ai.provider.name` values this signature stands for (for `llm-api` and models). */
+  providers?: string[] | undefined;
+  match: {
+    /** npm package names or patterns (`@langchain/*`). */
+    npm?: string[] | undefined;
+    /** Python distribution or module names or patterns, compared after PEP 503 normalisation. */
+    pypi?: string[] | undefined;
+    /** Executable base names (`ollama`, `llama-server`). */
+    exec?: string[] | undefined;
+    /** Regular expressions over the joined command line. */
+    argv?: string[] | undefined;
+    /** DNS names (`api.openai.com`, `*.openai.azure.com`). */
+    hosts?: string[] | undefined;
+    /** Well-known TCP ports, as listened on or connected to. */
+    ports?: number[] | undefined;
+    /** Container image repositories or patterns (`ollama/ollama`, `*vllm-openai`). */
+    images?: string[] | undefined;
+    /** Model file extensions including the dot (`.gguf`). */
+    fileExtensions?: string[] | undefined;
+  };
+  /**
+   * How sure a match of each kind is (0–1). A port-only match is weak; a
+   * package name or a DNS name is strong. Defaults come from the matcher.
+   */
+  confidence?: Record<string, number> | undefined;
+}
 
 /**
  * A versioned set of signatures, as stored in a JSON file.
@@ -112,7 +185,12 @@ export const SignatureCatalogueSchema = z.object({
   signatures: z.array(SignatureSchema),
 });
 /** @see {@link SignatureCatalogueSchema} */
-export type SignatureCatalogueDocument = z.infer<typeof SignatureCatalogueSchema>;
+export interface SignatureCatalogueDocument {
+  schemaVersion: 1;
+  /** The catalogue's own version, e.g. `2026.11.0` or `acme-1`. */
+  version: string;
+  signatures: Signature[];
+}
 
 /** Version of the signatures built into this release. */
 export const BUILTIN_CATALOGUE_VERSION = '2026.11.0';

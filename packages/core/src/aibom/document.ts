@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { CaptureIntegritySchema } from '../capture/integrity.js';
+import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
+import type { AiComponentType } from './catalogue.js';
 import { AiComponentTypeSchema } from './catalogue.js';
+import type { ExecutionFlowGraph } from './flow-graph.js';
 import { ExecutionFlowGraphSchema } from './flow-graph.js';
 
 /** Schema version of the {@link AiBom} document. */
@@ -21,7 +24,7 @@ export const ComponentStatusSchema = z.enum([
   'observed',
 ]);
 /** @see {@link ComponentStatusSchema} */
-export type ComponentStatus = z.infer<typeof ComponentStatusSchema>;
+export type ComponentStatus = 'declared-used' | 'declared-unused' | 'undeclared-used' | 'observed';
 
 /**
  * How a component was found at run time. `exec` (a process was started),
@@ -46,7 +49,20 @@ export const DiscoveryMethodSchema = z.enum([
   'workload-image',
 ]);
 /** @see {@link DiscoveryMethodSchema} */
-export type DiscoveryMethod = z.infer<typeof DiscoveryMethodSchema>;
+export type DiscoveryMethod =
+  | 'exec'
+  | 'retrieval'
+  | 'file-open'
+  | 'net-connect'
+  | 'net-listen'
+  | 'dns'
+  | 'otel-span'
+  | 'tool-call'
+  | 'tool-list'
+  | 'model-call'
+  | 'k8s-api'
+  | 'cloud-api'
+  | 'workload-image';
 
 /** One observed event behind a component, reduced to what a reader needs. */
 export const ComponentEvidenceSchema = z.object({
@@ -64,7 +80,20 @@ export const ComponentEvidenceSchema = z.object({
   source: z.string(),
 });
 /** @see {@link ComponentEvidenceSchema} */
-export type ComponentEvidence = z.infer<typeof ComponentEvidenceSchema>;
+export interface ComponentEvidence {
+  method: DiscoveryMethod;
+  /** The event kind it came from. */
+  kind: string;
+  /** Nanoseconds since the epoch. */
+  ts: number;
+  workloadId: string;
+  pid: number;
+  comm: string;
+  /** What was seen: a path, `host:port`, a command line, a model name. */
+  detail: string;
+  /** The event source (`ebpf`, `replay`, `otel`…). */
+  source: string;
+}
 
 /** What was observed of a component: counts, times, methods and sample events. */
 export const ObservationSchema = z.object({
@@ -80,7 +109,18 @@ export const ObservationSchema = z.object({
   evidence: z.array(ComponentEvidenceSchema),
 });
 /** @see {@link ObservationSchema} */
-export type Observation = z.infer<typeof ObservationSchema>;
+export interface Observation {
+  /** Workload ids it was seen in. */
+  workloads: string[];
+  /** Nanoseconds since the epoch. */
+  firstSeen: number;
+  lastSeen: number;
+  /** Events that matched. */
+  count: number;
+  methods: DiscoveryMethod[];
+  /** A bounded sample of the events, first ones first, at least one per method. */
+  evidence: ComponentEvidence[];
+}
 
 /** Which declared input listed a component. */
 export const DeclarationSchema = z.object({
@@ -114,7 +154,35 @@ export const DeclarationSchema = z.object({
   via: z.array(z.string()).optional(),
 });
 /** @see {@link DeclarationSchema} */
-export type Declaration = z.infer<typeof DeclarationSchema>;
+export interface Declaration {
+  /** The file. */
+  file: string;
+  /** What kind of input it is. */
+  input:
+    | 'package.json'
+    | 'package-lock.json'
+    | 'pnpm-lock.yaml'
+    | 'yarn.lock'
+    | 'requirements.txt'
+    | 'poetry.lock'
+    | 'uv.lock'
+    | 'pyproject.toml'
+    | 'mcp-config'
+    | 'kubernetes';
+  /** 1-based line, where the format has lines. */
+  line?: number | undefined;
+  /** Path inside the document, e.g. `mcpServers.fs` or `spec.containers[0].image`. */
+  path?: string | undefined;
+  /** The version or range as written. */
+  specifier?: string | undefined;
+  /** False for a transitive dependency found only in a lockfile. */
+  direct?: boolean | undefined;
+  /**
+   * For a transitive dependency from the lockfile's graph: the packages that bring it in, the
+   * declared one first (`['@openai/agents', '@openai/agents-core']` for `openai`).
+   */
+  via?: string[] | undefined;
+}
 
 /**
  * One component of the AI-BOM.
@@ -149,7 +217,27 @@ export const AiBomComponentSchema = z.object({
   properties: z.record(z.string(), z.string()),
 });
 /** @see {@link AiBomComponentSchema} */
-export type AiBomComponent = z.infer<typeof AiBomComponentSchema>;
+export interface AiBomComponent {
+  /** Stable id, e.g. `pkg:npm/@openai/agents`, `model:openai/gpt-4o`, `mcp-server:npm/@modelcontextprotocol/server-filesystem`. */
+  id: string;
+  type: AiComponentType;
+  name: string;
+  version?: string | undefined;
+  /** Package URL when the component is a package. */
+  purl?: string | undefined;
+  /** The catalogue signature that recognised it. */
+  signatureId?: string | undefined;
+  /** The signature's display name (the family: `LangChain`, `OpenAI API`). */
+  family?: string | undefined;
+  vendor?: string | undefined;
+  status: ComponentStatus;
+  /** How sure Vigil is that this is what it says, 0–1, combining every independent method. */
+  confidence: number;
+  observed?: Observation | undefined;
+  declared?: Declaration[] | undefined;
+  /** Extra facts: `endpoint`, `host`, `port`, `transport`, `command`, `path`, `format`, `provider`, `server`… */
+  properties: Record<string, string>;
+}
 
 /** The components one workload used. */
 export const AiBomWorkloadSchema = z.object({
@@ -157,7 +245,10 @@ export const AiBomWorkloadSchema = z.object({
   componentIds: z.array(z.string()),
 });
 /** @see {@link AiBomWorkloadSchema} */
-export type AiBomWorkload = z.infer<typeof AiBomWorkloadSchema>;
+export interface AiBomWorkload {
+  workload: WorkloadRef;
+  componentIds: string[];
+}
 
 /** The inputs an AI-BOM was built from. */
 export const AiBomInputsSchema = z.object({
@@ -174,7 +265,40 @@ export const AiBomInputsSchema = z.object({
   integrity: CaptureIntegritySchema.optional(),
 });
 /** @see {@link AiBomInputsSchema} */
-export type AiBomInputs = z.infer<typeof AiBomInputsSchema>;
+export interface AiBomInputs {
+  captures: string[];
+  otel: string[];
+  manifests: {
+    file: string;
+    input:
+      | 'package.json'
+      | 'package-lock.json'
+      | 'pnpm-lock.yaml'
+      | 'yarn.lock'
+      | 'requirements.txt'
+      | 'poetry.lock'
+      | 'uv.lock'
+      | 'pyproject.toml'
+      | 'mcp-config'
+      | 'kubernetes';
+    components: number;
+  }[];
+  /** Events read from captures and spans. */
+  events: number;
+  /** Events the capture lost, by cause (from capture trailers), so a reader knows what may be missing. */
+  drops: Record<string, number>;
+  /** Whether every capture was written completely (absent in documents from before this was recorded). */
+  integrity?:
+    | {
+        complete: boolean;
+        incomplete: {
+          path: string;
+          truncatedAt?: number | undefined;
+        }[];
+        interrupted: string[];
+      }
+    | undefined;
+}
 
 /**
  * The AI bill of materials: what AI components ran (and what was only
@@ -206,4 +330,22 @@ export const AiBomSchema = z.object({
   }),
 });
 /** @see {@link AiBomSchema} */
-export type AiBom = z.infer<typeof AiBomSchema>;
+export interface AiBom {
+  schemaVersion: 1;
+  /** ISO 8601 time the document was built. */
+  generatedAt: string;
+  generator: {
+    name: string;
+    version: string;
+  };
+  catalogueVersion: string;
+  inputs: AiBomInputs;
+  components: AiBomComponent[];
+  workloads: AiBomWorkload[];
+  flow: ExecutionFlowGraph;
+  summary: {
+    components: number;
+    byStatus: Record<string, number>;
+    byType: Record<string, number>;
+  };
+}

@@ -12,7 +12,7 @@ export const FLOW_GRAPH_SCHEMA_VERSION = 1;
  */
 export const FlowNodeTypeSchema = z.enum(['agent', 'tool', 'mcp-server', 'api', 'model', 'data', 'identity']);
 /** @see {@link FlowNodeTypeSchema} */
-export type FlowNodeType = z.infer<typeof FlowNodeTypeSchema>;
+export type FlowNodeType = 'model' | 'tool' | 'agent' | 'mcp-server' | 'api' | 'data' | 'identity';
 
 /** A node of the execution-flow graph. */
 export const FlowNodeSchema = z.object({
@@ -26,7 +26,16 @@ export const FlowNodeSchema = z.object({
   properties: z.record(z.string(), z.string()),
 });
 /** @see {@link FlowNodeSchema} */
-export type FlowNode = z.infer<typeof FlowNodeSchema>;
+export interface FlowNode {
+  /** Stable within the document, e.g. `agent:w1:Assistant`, `api:127.0.0.1:8080`. */
+  id: string;
+  type: FlowNodeType;
+  label: string;
+  workloadId?: string | undefined;
+  /** The AI-BOM component this node stands for, when there is one. */
+  componentId?: string | undefined;
+  properties: Record<string, string>;
+}
 
 /**
  * How two nodes are related: an agent `invokes` a tool, a tool is
@@ -47,7 +56,17 @@ export const FlowRelationSchema = z.enum([
   'uses-credential',
 ]);
 /** @see {@link FlowRelationSchema} */
-export type FlowRelation = z.infer<typeof FlowRelationSchema>;
+export type FlowRelation =
+  | 'invokes'
+  | 'served-by'
+  | 'spawns'
+  | 'calls'
+  | 'uses-model'
+  | 'reads'
+  | 'writes'
+  | 'retrieves'
+  | 'runs-as'
+  | 'uses-credential';
 
 /** An edge of the execution-flow graph, with how often and when it was seen. */
 export const FlowEdgeSchema = z.object({
@@ -62,7 +81,17 @@ export const FlowEdgeSchema = z.object({
   evidence: z.array(z.string()),
 });
 /** @see {@link FlowEdgeSchema} */
-export type FlowEdge = z.infer<typeof FlowEdgeSchema>;
+export interface FlowEdge {
+  from: string;
+  to: string;
+  relation: FlowRelation;
+  count: number;
+  /** Nanoseconds since the epoch. */
+  firstSeen: number;
+  lastSeen: number;
+  /** Event kinds that showed this edge. */
+  evidence: string[];
+}
 
 /**
  * The execution-flow graph, Agent → Tool → API → Data → Identity, per
@@ -85,4 +114,10 @@ export const ExecutionFlowGraphSchema = z.object({
   truncated: z.boolean(),
 });
 /** @see {@link ExecutionFlowGraphSchema} */
-export type ExecutionFlowGraph = z.infer<typeof ExecutionFlowGraphSchema>;
+export interface ExecutionFlowGraph {
+  schemaVersion: 1;
+  nodes: FlowNode[];
+  edges: FlowEdge[];
+  /** True when the graph hit its size limit and some nodes or edges were left out. */
+  truncated: boolean;
+}

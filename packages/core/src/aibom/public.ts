@@ -13,14 +13,11 @@ export type {
   SignatureMatch,
 } from './catalogue.js';
 export {
-  AiComponentTypeSchema,
   BUILTIN_CATALOGUE_VERSION,
   imageRepository,
   normalizePythonName,
   SIGNATURE_CATALOGUE_SCHEMA_VERSION,
   SignatureCatalogue,
-  SignatureCatalogueSchema,
-  SignatureSchema,
 } from './catalogue.js';
 export type { ManifestContainer } from './declared/containers.js';
 export { containersOfDocument, splitCommandLine } from './declared/containers.js';
@@ -53,28 +50,10 @@ export type {
   DiscoveryMethod,
   Observation,
 } from './document.js';
-export {
-  AIBOM_SCHEMA_VERSION,
-  AiBomComponentSchema,
-  AiBomInputsSchema,
-  AiBomSchema,
-  AiBomWorkloadSchema,
-  ComponentEvidenceSchema,
-  ComponentStatusSchema,
-  DeclarationSchema,
-  DiscoveryMethodSchema,
-  ObservationSchema,
-} from './document.js';
+export { AIBOM_SCHEMA_VERSION } from './document.js';
 export { AIBOM_RULES, aiBomFindings } from './findings.js';
 export type { ExecutionFlowGraph, FlowEdge, FlowNode, FlowNodeType, FlowRelation } from './flow-graph.js';
-export {
-  ExecutionFlowGraphSchema,
-  FLOW_GRAPH_SCHEMA_VERSION,
-  FlowEdgeSchema,
-  FlowNodeSchema,
-  FlowNodeTypeSchema,
-  FlowRelationSchema,
-} from './flow-graph.js';
+export { FLOW_GRAPH_SCHEMA_VERSION } from './flow-graph.js';
 export type { RuntimePackage } from './package-paths.js';
 export {
   imageInCommandLine,

@@ -4,4 +4,4 @@ export { CallAttributor, LOCAL_TOOL_SERVER, modelCallIdOf } from './attributor.j
 export type { CallAttributionOptions } from './enricher.js';
 export { CallAttributionEnricher } from './enricher.js';
 export type { AgentTimeline } from './timeline.js';
-export { AGENT_TIMELINE_SCHEMA_VERSION, AgentTimelineBuilder, AgentTimelineSchema } from './timeline.js';
+export { AGENT_TIMELINE_SCHEMA_VERSION, AgentTimelineBuilder } from './timeline.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isLocalToolCall } from '../events/local-tool.js';
 import type { EventOf, VigilEvent } from '../events/schema.js';
 import type { Consumer } from '../pipeline/vigil.js';
+import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 import { modelCallIdOf } from './attributor.js';
 
@@ -81,7 +82,88 @@ export const AgentTimelineSchema = z.object({
   ),
 });
 /** @see {@link AgentTimelineSchema} */
-export type AgentTimeline = z.infer<typeof AgentTimelineSchema>;
+export interface AgentTimeline {
+  schemaVersion: 1;
+  timeline: {
+    workload: WorkloadRef;
+    modelCalls: {
+      /** `model:<pid>:<ts>` (see `modelCallIdOf`). */
+      id: string;
+      ts: number;
+      pid: number;
+      provider: string;
+      model: string;
+      endpoint?: string | undefined;
+      finishReason?: string | undefined;
+      inputTokens?: number | undefined;
+      outputTokens?: number | undefined;
+      durationMs?: number | undefined;
+      toolCalls: {
+        /** Programs executed, as `path arg…` (first 100). */
+        processes: string[];
+        /** Files opened (first 100 distinct). */
+        files: string[];
+        /** Peers connected to, as `name-or-address:port` (first 100 distinct). */
+        peers: string[];
+        /** Retrievals made, as `store/collection operation` (first 100 distinct); absent in documents written before they were listed. */
+        retrievals: string[];
+        /** Every event attributed, including those not listed above. */
+        events: number;
+        /** The model's tool-call id (local tools) or the MCP JSON-RPC id. */
+        id: string;
+        name: string;
+        /** `function` for the agent's own tools; the MCP server's name otherwise. */
+        server: string;
+        ts: number;
+        status?: 'error' | 'ok' | undefined;
+        durationMs?: number | undefined;
+        /** The MCP `tools/call` that served it, when one did (its JSON-RPC id). */
+        mcpCallId?: string | undefined;
+      }[];
+      /** Events of several of this response's tool calls running at once: which one is not known. */
+      ambiguous?:
+        | {
+            /** Programs executed, as `path arg…` (first 100). */
+            processes: string[];
+            /** Files opened (first 100 distinct). */
+            files: string[];
+            /** Peers connected to, as `name-or-address:port` (first 100 distinct). */
+            peers: string[];
+            /** Retrievals made, as `store/collection operation` (first 100 distinct); absent in documents written before they were listed. */
+            retrievals: string[];
+            /** Every event attributed, including those not listed above. */
+            events: number;
+            candidates: {
+              id: string;
+              name: string;
+            }[];
+          }
+        | undefined;
+    }[];
+    mcpCalls: {
+      /** Programs executed, as `path arg…` (first 100). */
+      processes: string[];
+      /** Files opened (first 100 distinct). */
+      files: string[];
+      /** Peers connected to, as `name-or-address:port` (first 100 distinct). */
+      peers: string[];
+      /** Retrievals made, as `store/collection operation` (first 100 distinct); absent in documents written before they were listed. */
+      retrievals: string[];
+      /** Every event attributed, including those not listed above. */
+      events: number;
+      /** The model's tool-call id (local tools) or the MCP JSON-RPC id. */
+      id: string;
+      name: string;
+      /** `function` for the agent's own tools; the MCP server's name otherwise. */
+      server: string;
+      ts: number;
+      status?: 'error' | 'ok' | undefined;
+      durationMs?: number | undefined;
+      /** The MCP `tools/call` that served it, when one did (its JSON-RPC id). */
+      mcpCallId?: string | undefined;
+    }[];
+  }[];
+}
 type ToolCallEntry = z.infer<typeof TimelineToolCallSchema>;
 type ModelCallEntry = z.infer<typeof TimelineModelCallSchema>;
 type Caused = z.infer<typeof CausedSchema>;

@@ -1,5 +1,5 @@
 import type { EventKind, VigilEvent } from '../events/schema.js';
-import type { FindingTagsSchema, Severity } from '../findings/finding.js';
+import type { FindingTags, Severity } from '../findings/finding.js';
 import type { ProcessTree } from '../pipeline/enricher.js';
 import type { ReadonlyBaseline } from './baseline.js';
 import type { ShellContext } from './shell-context.js';
@@ -52,7 +52,7 @@ export interface CriticalBehaviour {
   readonly severity: Severity;
   /** Event kinds it looks at (all when omitted). */
   readonly kinds?: readonly EventKind[];
-  readonly tags?: Partial<Record<keyof typeof FindingTagsSchema.shape, string[]>>;
+  readonly tags?: Partial<Record<keyof FindingTags, string[]>>;
   check(event: VigilEvent, ctx: CriticalContext): CriticalMatch | undefined;
 }
 

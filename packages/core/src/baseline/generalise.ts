@@ -20,7 +20,20 @@ export const BaselineDomainSchema = z.enum([
   'toolEffects',
 ]);
 /** @see {@link BaselineDomainSchema} */
-export type BaselineDomain = z.infer<typeof BaselineDomainSchema>;
+export type BaselineDomain =
+  | 'tools'
+  | 'dns'
+  | 'processes'
+  | 'files'
+  | 'peers'
+  | 'syscalls'
+  | 'capabilities'
+  | 'models'
+  | 'retrievals'
+  | 'k8s'
+  | 'cloud'
+  | 'shells'
+  | 'toolEffects';
 
 /**
  * Every domain, in a stable order.
@@ -44,7 +57,13 @@ export const CollapseRuleSchema = z.object({
   maxChildren: z.number().int().positive().nullable(),
 });
 /** @see {@link CollapseRuleSchema} */
-export type CollapseRule = z.infer<typeof CollapseRuleSchema>;
+export interface CollapseRule {
+  domain: BaselineDomain;
+  /** Compared with the node's display path, e.g. `/tmp/` for files or `ingress ` for peers. */
+  prefix: string;
+  /** Distinct children a node keeps before they become one wildcard; `null` never collapses. */
+  maxChildren: number | null;
+}
 
 /**
  * How observations are generalised into patterns. Stored in every baseline so
@@ -64,7 +83,18 @@ export const GeneralisationConfigSchema = z.object({
   maxArgs: z.number().int().positive(),
 });
 /** @see {@link GeneralisationConfigSchema} */
-export type GeneralisationConfig = z.infer<typeof GeneralisationConfigSchema>;
+export interface GeneralisationConfig {
+  /** Distinct children a pattern node keeps before they collapse into `*`. */
+  defaultMaxChildren: number;
+  /** Per-prefix thresholds (longest matching prefix wins). */
+  rules: CollapseRule[];
+  /** Concrete values each entry keeps as examples of what it covers. */
+  examplesPerEntry: number;
+  /** Events kept per entry as the ones that introduced it. */
+  introducersPerEntry: number;
+  /** Arguments of a command line kept in its pattern (the rest become `…`). */
+  maxArgs: number;
+}
 
 /**
  * The default generalisation: directories collapse after 20 distinct

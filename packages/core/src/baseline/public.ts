@@ -47,12 +47,9 @@ export {
   ARGS_MARK,
   argumentPattern,
   BASELINE_DOMAINS,
-  BaselineDomainSchema,
   CollapsePolicy,
-  CollapseRuleSchema,
   DEFAULT_GENERALISATION,
   dnsSegments,
-  GeneralisationConfigSchema,
   generaliseArg,
   generaliseSegment,
   pathSegments,
@@ -71,6 +68,7 @@ export type { ReviewItem } from './review.js';
 export { admitReviewed, reviewQueue } from './review.js';
 export type {
   BaselineDocument,
+  BaselineEntries,
   BaselineEntryDocument,
   BaselineSetDocument,
   LearningState,
@@ -78,19 +76,7 @@ export type {
   ReviewRecord,
   StabilityPolicy,
 } from './schema.js';
-export {
-  BASELINE_SCHEMA_VERSION,
-  BaselineDocumentSchema,
-  BaselineEntriesSchema,
-  BaselineEntryDocumentSchema,
-  BaselineSetDocumentSchema,
-  IntroducerSchema,
-  LearningStateSchema,
-  QuarantineItemDocumentSchema,
-  READABLE_BASELINE_VERSIONS,
-  ReviewRecordSchema,
-  StabilityPolicySchema,
-} from './schema.js';
+export { BASELINE_SCHEMA_VERSION, READABLE_BASELINE_VERSIONS } from './schema.js';
 export { BaselineSet } from './set.js';
 export type { ShellContext } from './shell-context.js';
 export { shellContextOf, shellObservations } from './shell-context.js';

@@ -1,7 +1,11 @@
 import { z } from 'zod';
+import type { VigilEvent } from '../events/schema.js';
 import { EventSchema } from '../events/schema.js';
+import type { Severity } from '../findings/finding.js';
 import { SeveritySchema } from '../findings/finding.js';
+import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
+import type { BaselineDomain, GeneralisationConfig } from './generalise.js';
 import { BaselineDomainSchema, GeneralisationConfigSchema } from './generalise.js';
 
 /**
@@ -43,7 +47,28 @@ export const BaselineEntryDocumentSchema = z.object({
   introducedBy: z.array(IntroducerSchema).optional(),
 });
 /** @see {@link BaselineEntryDocumentSchema} */
-export type BaselineEntryDocument = z.infer<typeof BaselineEntryDocumentSchema>;
+export interface BaselineEntryDocument {
+  /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+  pattern: string[];
+  /** Observations per origin (learner instance). Merges take the maximum per origin. */
+  counts: Record<string, number>;
+  firstSeen: number;
+  lastSeen: number;
+  /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+  examples?: string[] | undefined;
+  /** The earliest events that introduced the entry. */
+  introducedBy?:
+    | {
+        ts: number;
+        pid: number;
+        comm: string;
+        exe: string;
+        kind: string;
+        /** The concrete value the event showed. */
+        value: string;
+      }[]
+    | undefined;
+}
 
 /** When learning counts as done. */
 export const StabilityPolicySchema = z.object({
@@ -67,7 +92,26 @@ export const StabilityPolicySchema = z.object({
   quietRuns: z.number().int().min(1).optional(),
 });
 /** @see {@link StabilityPolicySchema} */
-export type StabilityPolicy = z.infer<typeof StabilityPolicySchema>;
+export interface StabilityPolicy {
+  /** Observations a learner needs before it may call the baseline stable. */
+  minObservations: number;
+  /** Seconds of event time a learner needs before it may call the baseline stable. */
+  minDurationSec: number;
+  /** Seconds after which the baseline is called stable whatever the novelty rate (reason `max-duration`). */
+  maxDurationSec: number;
+  /** The novelty rate is measured over this many most recent observations. */
+  windowObservations: number;
+  /** Stable when at most this fraction of the recent observations were new behaviour. */
+  maxNoveltyRate: number;
+  /**
+   * Runs (a `vigil record` run, a container, a pod replica) a learner needs
+   * before short runs can make the baseline stable without `minDurationSec`
+   * (reason `quiet-runs`). Absent: only the time criterion applies.
+   */
+  minRuns?: number | undefined;
+  /** Consecutive completed runs whose own novelty rate was at most `maxNoveltyRate`, for `quiet-runs`. */
+  quietRuns?: number | undefined;
+}
 
 /** Learning progress of one origin. */
 export const LearningStateSchema = z.object({
@@ -100,7 +144,35 @@ export const LearningStateSchema = z.object({
   runNovel: count().optional(),
 });
 /** @see {@link LearningStateSchema} */
-export type LearningState = z.infer<typeof LearningStateSchema>;
+export interface LearningState {
+  observations: number;
+  /** Observations that added new behaviour. */
+  novel: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** When new behaviour last appeared. */
+  lastNovel: number;
+  /** New behaviour per observation over the recent window. */
+  noveltyRate: number;
+  /** Novel observations inside the recent window (to resume measuring exactly). */
+  windowNovel?: number | undefined;
+  status: 'learning' | 'stable';
+  stableSince?: number | undefined;
+  /**
+   * `converged`: the novelty rate fell below the threshold after the minimum time; `quiet-runs`: enough
+   * runs, the last of them with novelty below the threshold; `max-duration`: time ran out; `manual`:
+   * set by a person.
+   */
+  stableReason?: 'converged' | 'quiet-runs' | 'max-duration' | 'manual' | undefined;
+  /** Runs this origin has seen (each `vigil record` run, container or replica counts once). */
+  runs?: number | undefined;
+  /** Consecutive most recent completed runs whose own novelty rate was at most the threshold. */
+  quietRuns?: number | undefined;
+  /** Observations of the run in progress. */
+  runObservations?: number | undefined;
+  /** Novel observations of the run in progress. */
+  runNovel?: number | undefined;
+}
 
 /** An observation held out of the baseline. */
 export const QuarantinedObservationSchema = z.object({
@@ -124,7 +196,23 @@ export const QuarantineItemDocumentSchema = z.object({
   events: z.array(EventSchema),
 });
 /** @see {@link QuarantineItemDocumentSchema} */
-export type QuarantineItemDocument = z.infer<typeof QuarantineItemDocumentSchema>;
+export interface QuarantineItemDocument {
+  /** Id of the critical behaviour that flagged it, e.g. `vigil.critical.shell-from-interpreter`. */
+  behaviour: string;
+  title: string;
+  severity: Severity;
+  /** Why, in one sentence. */
+  reason: string;
+  observations: {
+    domain: BaselineDomain;
+    pattern: string[];
+  }[];
+  counts: Record<string, number>;
+  firstSeen: number;
+  lastSeen: number;
+  /** The earliest events behind it (the flagged event and any earlier ones it depends on). */
+  events: VigilEvent[];
+}
 
 /**
  * A reviewer's decision on a quarantined item: who admitted it, why and when.
@@ -147,7 +235,20 @@ export const ReviewRecordSchema = z.object({
   at: ns(),
 });
 /** @see {@link ReviewRecordSchema} */
-export type ReviewRecord = z.infer<typeof ReviewRecordSchema>;
+export interface ReviewRecord {
+  /** The quarantine item's stable id (`q-` and 16 hex digits). */
+  item: string;
+  behaviour: string;
+  observations: {
+    domain: BaselineDomain;
+    pattern: string[];
+  }[];
+  decision: 'admit';
+  by: string;
+  reason: string;
+  /** Nanoseconds since the epoch. */
+  at: number;
+}
 
 const entryList = () => z.array(BaselineEntryDocumentSchema).optional();
 
@@ -169,6 +270,323 @@ export const BaselineEntriesSchema = z.object({
   /** What each tool call did, per tool (`server/tool`), where attribution placed events in calls (see `toolEffectObservations`). */
   toolEffects: entryList(),
 });
+/** @see {@link BaselineEntriesSchema} */
+export interface BaselineEntries {
+  processes?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+  files?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+  peers?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+  dns?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+  syscalls?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+  capabilities?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+  tools?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+  models?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+  retrievals?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+  k8s?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+  cloud?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+  /** What ran under a shell, per the program that started it (see `shellContextOf`). */
+  shells?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+  /** What each tool call did, per tool (`server/tool`), where attribution placed events in calls (see `toolEffectObservations`). */
+  toolEffects?:
+    | {
+        /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+        pattern: string[];
+        /** Observations per origin (learner instance). Merges take the maximum per origin. */
+        counts: Record<string, number>;
+        firstSeen: number;
+        lastSeen: number;
+        /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+        examples?: string[] | undefined;
+        /** The earliest events that introduced the entry. */
+        introducedBy?:
+          | {
+              ts: number;
+              pid: number;
+              comm: string;
+              exe: string;
+              kind: string;
+              /** The concrete value the event showed. */
+              value: string;
+            }[]
+          | undefined;
+      }[]
+    | undefined;
+}
 
 /**
  * One workload's behavioural baseline for one image/model version: what it
@@ -202,7 +620,41 @@ export const BaselineDocumentSchema = z.object({
   reviews: z.array(ReviewRecordSchema).optional(),
 });
 /** @see {@link BaselineDocumentSchema} */
-export type BaselineDocument = z.infer<typeof BaselineDocumentSchema>;
+export interface BaselineDocument {
+  schemaVersion: 1 | 2;
+  /** What the baseline describes, stable across replicas, e.g. `k8s:ai/agent/agent`. */
+  subject: string;
+  /** Image and model version the behaviour belongs to; an upgrade starts a new baseline. */
+  versionKey: string;
+  /** A representative workload (the one with the smallest id). */
+  workload: WorkloadRef;
+  /** Ids of workloads that contributed (smallest first, at most 16). */
+  workloads: string[];
+  generalisation: GeneralisationConfig;
+  stability: StabilityPolicy;
+  /** Learning progress per origin. The baseline is stable when any origin is. */
+  learning: Record<string, LearningState>;
+  entries: {
+    processes?: BaselineEntryDocument[] | undefined;
+    files?: BaselineEntryDocument[] | undefined;
+    peers?: BaselineEntryDocument[] | undefined;
+    dns?: BaselineEntryDocument[] | undefined;
+    syscalls?: BaselineEntryDocument[] | undefined;
+    capabilities?: BaselineEntryDocument[] | undefined;
+    tools?: BaselineEntryDocument[] | undefined;
+    models?: BaselineEntryDocument[] | undefined;
+    retrievals?: BaselineEntryDocument[] | undefined;
+    k8s?: BaselineEntryDocument[] | undefined;
+    cloud?: BaselineEntryDocument[] | undefined;
+    /** What ran under a shell, per the program that started it (see `shellContextOf`). */
+    shells?: BaselineEntryDocument[] | undefined;
+    /** What each tool call did, per tool (`server/tool`), where attribution placed events in calls (see `toolEffectObservations`). */
+    toolEffects?: BaselineEntryDocument[] | undefined;
+  };
+  quarantine: QuarantineItemDocument[];
+  /** Review decisions on quarantined items (schema version 2; absent in version 1). */
+  reviews?: ReviewRecord[] | undefined;
+}
 
 /**
  * The file `vigil learn` writes: baselines for any number of workloads.
@@ -221,4 +673,8 @@ export const BaselineSetDocumentSchema = z.object({
   baselines: z.array(BaselineDocumentSchema),
 });
 /** @see {@link BaselineSetDocumentSchema} */
-export type BaselineSetDocument = z.infer<typeof BaselineSetDocumentSchema>;
+export interface BaselineSetDocument {
+  schemaVersion: 1 | 2;
+  kind: 'vigil.baseline-set';
+  baselines: BaselineDocument[];
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PayloadMode } from '../payload/chunk.js';
 import { PayloadModeSchema } from '../payload/chunk.js';
 
 /** The four bytes every capture file starts with. */
@@ -69,9 +70,81 @@ export const CaptureHeaderSchema = z.object({
   layouts: z.array(z.object({ kind: z.string(), fields: z.array(z.string()).min(1) })).default([]),
 });
 /** @see {@link CaptureHeaderSchema} */
-export type CaptureHeader = z.infer<typeof CaptureHeaderSchema>;
+export interface CaptureHeader {
+  formatVersion: number;
+  host: string;
+  kernelRelease: string;
+  /** Nanoseconds since the epoch. */
+  startTime: number;
+  /** What produced the events, e.g. `ebpf`, `otel`, `synthetic`. */
+  source: string;
+  /** The program that wrote the file, e.g. `vigil 0.1.0`. */
+  createdBy?: string | undefined;
+  /** Event schema version of the records. */
+  eventSchemaVersion: number;
+  /** The command that was recorded, when the capture came from `vigil record`. */
+  command?: string[] | undefined;
+  meta?: Record<string, string> | undefined;
+  /**
+   * Payload capture of the recording: the mode and the per-read/write byte
+   * cap. Absent means `off`. Raw payload bytes are never written to a
+   * capture; only the events decoded from them are.
+   */
+  payloads?:
+    | {
+        mode: PayloadMode;
+        maxBytes?: number | undefined;
+      }
+    | undefined;
+  /**
+   * How event records are laid out: each event record is a msgpack array
+   * `[layoutIndex, ...values]` whose values follow `fields` of that layout.
+   * Readers map by these names, so files stay readable as the schema grows.
+   */
+  layouts: {
+    kind: string;
+    fields: string[];
+  }[];
+}
 /** The input form of a {@link CaptureHeader}. */
-export type CaptureHeaderInput = z.input<typeof CaptureHeaderSchema>;
+export interface CaptureHeaderInput {
+  formatVersion: number;
+  host: string;
+  kernelRelease: string;
+  /** Nanoseconds since the epoch. */
+  startTime: number;
+  /** What produced the events, e.g. `ebpf`, `otel`, `synthetic`. */
+  source: string;
+  /** The program that wrote the file, e.g. `vigil 0.1.0`. */
+  createdBy?: string | undefined;
+  /** Event schema version of the records. */
+  eventSchemaVersion?: number | undefined;
+  /** The command that was recorded, when the capture came from `vigil record`. */
+  command?: string[] | undefined;
+  meta?: Record<string, string> | undefined;
+  /**
+   * Payload capture of the recording: the mode and the per-read/write byte
+   * cap. Absent means `off`. Raw payload bytes are never written to a
+   * capture; only the events decoded from them are.
+   */
+  payloads?:
+    | {
+        mode: PayloadMode;
+        maxBytes?: number | undefined;
+      }
+    | undefined;
+  /**
+   * How event records are laid out: each event record is a msgpack array
+   * `[layoutIndex, ...values]` whose values follow `fields` of that layout.
+   * Readers map by these names, so files stay readable as the schema grows.
+   */
+  layouts?:
+    | {
+        kind: string;
+        fields: string[];
+      }[]
+    | undefined;
+}
 
 /** Written when a capture closed cleanly: totals and the drops the source reported. */
 export const CaptureTrailerSchema = z.object({
@@ -96,4 +169,29 @@ export const CaptureTrailerSchema = z.object({
   killedDescendants: z.array(z.object({ pid: z.number().int().nonnegative(), comm: z.string() })).optional(),
 });
 /** @see {@link CaptureTrailerSchema} */
-export type CaptureTrailer = z.infer<typeof CaptureTrailerSchema>;
+export interface CaptureTrailer {
+  /** Nanoseconds since the epoch. */
+  endTime: number;
+  events: number;
+  /** Events the source lost before they reached the writer, by cause. */
+  drops: Record<string, number>;
+  /** Exit code of the recorded command, when there was one. */
+  exitCode?: number | undefined;
+  /**
+   * True when the recording was cut short (a second interrupt to `vigil record`): what was
+   * captured up to then is in the file, but the workload was killed rather than allowed to end.
+   */
+  interrupted?: boolean | undefined;
+  /** The signal that asked the recorder to stop (`SIGINT`, `SIGTERM`, `SIGHUP`), when one did. */
+  stopSignal?: string | undefined;
+  /**
+   * Processes of the workload still running when the recorded command exited, which the
+   * recorder then killed (a daemon the command forked). Empty or absent when none were left.
+   */
+  killedDescendants?:
+    | {
+        pid: number;
+        comm: string;
+      }[]
+    | undefined;
+}

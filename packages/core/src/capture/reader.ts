@@ -444,10 +444,10 @@ export class CaptureReader {
       rec = { kind: layout.kind };
       for (let i = 0; i < fields.length; i++) if (v[i] !== null) rec[fields[i]!] = v[i];
     }
-    if (!validate) return rec as VigilEvent;
+    if (!validate) return rec as unknown as VigilEvent;
     // The generated check is never looser than the schema: a pass means zod would return
     // this same event, so the copy zod makes is skipped. Anything else goes to zod.
-    if (layout.check?.(v)) return rec as VigilEvent;
+    if (layout.check?.(v)) return rec as unknown as VigilEvent;
     const parsed = safeParseDocument(EventSchema, rec);
     if (!parsed.success) {
       throw fromZodError(parsed.error, 'event', { file: this.path, offset }, 'CAPTURE_CORRUPT');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { VigilEvent } from '../events/schema.js';
+import type { PgTableGrant } from './pg-grants.js';
 import { PG_TABLE_PRIVILEGES, type PgSchemaDeclaration, PgTableGrantSchema } from './pg-grants.js';
 import { privilegesOf } from './privileges.js';
 
@@ -50,7 +51,33 @@ export const DataAccessGapSchema = z.object({
   ),
 });
 /** @see {@link DataAccessGapSchema} */
-export type DataAccessGap = z.infer<typeof DataAccessGapSchema>;
+export interface DataAccessGap {
+  schemaVersion: 1;
+  roles: {
+    role: string;
+    /** Table privileges granted. */
+    granted: number;
+    used: {
+      role: string;
+      privilege: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE' | 'REFERENCES' | 'TRIGGER';
+      table: string;
+      statements: number;
+    }[];
+    unused: PgTableGrant[];
+    /**
+     * Privileges exercised that no grant in the schema explains, to the role, a role it is a
+     * member of, or PUBLIC (an owner, a superuser, or an incomplete dump).
+     */
+    ungranted: {
+      role: string;
+      privilege: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE' | 'REFERENCES' | 'TRIGGER';
+      table: string;
+      statements: number;
+    }[];
+    /** `GRANT … ON TABLE … TO …;` statements, one per table, for exactly the privileges used. */
+    leastPrivilege: string[];
+  }[];
+}
 
 function qualify(table: string): string {
   return table.includes('.') ? table : `public.${table}`;

@@ -51,7 +51,22 @@ export const PgTableGrantSchema = z.object({
   }),
 });
 /** @see {@link PgTableGrantSchema} */
-export type PgTableGrant = z.infer<typeof PgTableGrantSchema>;
+export interface PgTableGrant {
+  role: string;
+  privilege: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE' | 'REFERENCES' | 'TRIGGER';
+  /** `schema.table`, unquoted. */
+  table: string;
+  /**
+   * Where the grant was declared: a dump's file and line, or for a live read the
+   * connection (without its password) and the catalog column the grant came from.
+   */
+  source: {
+    file: string;
+    line?: number | undefined;
+    /** For a live read: the catalog column, e.g. `pg_class.relacl` or `pg_attribute.attacl`. */
+    catalog?: string | undefined;
+  };
+}
 
 /**
  * What {@link parsePgSchema} read from a schema dump.

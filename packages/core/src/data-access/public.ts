@@ -1,13 +1,8 @@
 export type { DataAccessGap } from './gap.js';
-export {
-  analyzeDataAccess,
-  DATA_ACCESS_GAP_SCHEMA_VERSION,
-  DataAccessGapSchema,
-  grantStatements,
-} from './gap.js';
+export { analyzeDataAccess, DATA_ACCESS_GAP_SCHEMA_VERSION, grantStatements } from './gap.js';
 export { dataAccessPermissions, mergeDeclaredPermissions } from './gap-domain.js';
 export type { PgRoleMembership, PgSchemaDeclaration, PgSchemaGrant, PgTableGrant } from './pg-grants.js';
-export { PG_TABLE_PRIVILEGES, PgTableGrantSchema, parsePgSchema } from './pg-grants.js';
+export { PG_TABLE_PRIVILEGES, parsePgSchema } from './pg-grants.js';
 export type { PgLiveReadOptions } from './pg-live.js';
 export { readPgGrantsLive, redactPgUrl } from './pg-live.js';
 export type {
@@ -18,16 +13,10 @@ export type {
   StorePlace,
   StoreSetting,
 } from './store-config.js';
-export {
-  assessStoreSettings,
-  DATA_STORE_KINDS,
-  DataStoreConfigSchema,
-  StorePlaceSchema,
-} from './store-config.js';
+export { assessStoreSettings, DATA_STORE_KINDS } from './store-config.js';
 export type { DeclaredDataStores } from './store-exposure.js';
 export {
   DECLARED_DATA_STORES_SCHEMA_VERSION,
-  DeclaredDataStoresSchema,
   loadDataStores,
   readStoreManifest,
   storeExposure,

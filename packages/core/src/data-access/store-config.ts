@@ -45,7 +45,14 @@ export const StorePlaceSchema = z.object({
   pointer: z.string().optional(),
 });
 /** @see {@link StorePlaceSchema} */
-export type StorePlace = z.infer<typeof StorePlaceSchema>;
+export interface StorePlace {
+  file: string;
+  line?: number | undefined;
+  /** The setting: `service.api_key`, `env QDRANT__SERVICE__API_KEY`, `arg --host`, `pg_hba.conf line`. */
+  key?: string | undefined;
+  /** Inside a manifest: RFC 6901 pointer to the container or service (`/0/spec/template/…`). */
+  pointer?: string | undefined;
+}
 
 const StateSchema = z.enum(['on', 'off', 'unknown']);
 
@@ -108,7 +115,66 @@ export const DataStoreConfigSchema = z.object({
   published: z.array(z.object({ hostIp: z.string(), hostPort: z.number().int(), port: z.number().int() })),
 });
 /** @see {@link DataStoreConfigSchema} */
-export type DataStoreConfig = z.infer<typeof DataStoreConfigSchema>;
+export interface DataStoreConfig {
+  store: 'qdrant' | 'chroma' | 'weaviate' | 'milvus' | 'elasticsearch' | 'opensearch' | 'postgresql';
+  /** The container, Compose service, or file the configuration was read from. */
+  name: string;
+  /** What kind of input declared it. */
+  format:
+    | 'kubernetes'
+    | 'qdrant-config'
+    | 'milvus-config'
+    | 'elasticsearch-config'
+    | 'opensearch-config'
+    | 'postgresql-conf'
+    | 'pg-hba'
+    | 'env-file'
+    | 'compose';
+  source: StorePlace;
+  auth: {
+    state: 'unknown' | 'off' | 'on';
+    /** Why: `service.api_key is not set`, `pg_hba.conf line 92 trusts host all all 0.0.0.0/0`. */
+    reason: string;
+    place?: StorePlace | undefined;
+  };
+  tls: {
+    state: 'unknown' | 'off' | 'on';
+    reason: string;
+    place?: StorePlace | undefined;
+  };
+  /** The address the store listens on, as declared (`0.0.0.0`, `localhost`, `*`), or its default. */
+  bind: {
+    address: string;
+    declared: boolean;
+    place?: StorePlace | undefined;
+  };
+  ports: number[];
+  /** Settings that carry an API key, password or credentials file: names and places only. */
+  apiKeys: {
+    setting: string;
+    place: StorePlace;
+  }[];
+  /** PostgreSQL: `pg_hba.conf` lines (or `POSTGRES_HOST_AUTH_METHOD=trust`) that admit clients without authentication. */
+  trust: {
+    rule: string;
+    place: StorePlace;
+  }[];
+  /** Kubernetes: the workload and the labels of the pods the store runs in. */
+  workload?:
+    | {
+        kind: string;
+        name: string;
+        namespace: string;
+        podLabels: Record<string, string>;
+      }
+    | undefined;
+  /** Compose: ports published on the host, with the host address (`0.0.0.0` when none is given). */
+  published: {
+    hostIp: string;
+    hostPort: number;
+    port: number;
+  }[];
+}
 
 /** A setting found, with its value and place. */
 export interface StoreSetting {

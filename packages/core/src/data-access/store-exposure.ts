@@ -101,7 +101,86 @@ export const DeclaredDataStoresSchema = z.object({
   namespaces: z.record(z.string(), z.record(z.string(), z.string())),
 });
 /** @see {@link DeclaredDataStoresSchema} */
-export type DeclaredDataStores = z.infer<typeof DeclaredDataStoresSchema>;
+export interface DeclaredDataStores {
+  schemaVersion: 1;
+  kind: 'DeclaredDataStores';
+  stores: DataStoreConfig[];
+  services: {
+    name: string;
+    namespace: string;
+    type: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+    selector: Record<string, string>;
+    ports: {
+      port: number;
+      targetPort?: string | number | undefined;
+      nodePort?: number | undefined;
+    }[];
+    file: string;
+    line?: number | undefined;
+  }[];
+  ingressPolicies: {
+    name: string;
+    namespace: string;
+    podSelector: {
+      matchLabels?: Record<string, string> | undefined;
+      matchExpressions?:
+        | {
+            key: string;
+            operator: string;
+            values?: string[] | undefined;
+          }[]
+        | undefined;
+    };
+    /** Each rule: the peers (all when empty) and ports (all when empty) it admits. */
+    rules: {
+      from: {
+        podSelector?:
+          | {
+              matchLabels?: Record<string, string> | undefined;
+              matchExpressions?:
+                | {
+                    key: string;
+                    operator: string;
+                    values?: string[] | undefined;
+                  }[]
+                | undefined;
+            }
+          | undefined;
+        namespaceSelector?:
+          | {
+              matchLabels?: Record<string, string> | undefined;
+              matchExpressions?:
+                | {
+                    key: string;
+                    operator: string;
+                    values?: string[] | undefined;
+                  }[]
+                | undefined;
+            }
+          | undefined;
+        ipBlock?:
+          | {
+              cidr: string;
+              except?: string[] | undefined;
+            }
+          | undefined;
+      }[];
+      ports: (string | number)[];
+    }[];
+    file: string;
+    line?: number | undefined;
+  }[];
+  pods: {
+    kind: string;
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    serviceAccount: string;
+    file: string;
+  }[];
+  /** Namespace labels, from the `Namespace` objects in the input. */
+  namespaces: Record<string, Record<string, string>>;
+}
 
 function rec(v: unknown): Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};

@@ -3,6 +3,7 @@ import type { BaselineEntry, ReadonlyBaseline } from '../baseline/baseline.js';
 import { ARGS_MARK, WILDCARD } from '../baseline/generalise.js';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
+import type { VigilEvent } from '../events/schema.js';
 import { safeParseDocument } from '../readers/document-value.js';
 
 /** Version of the {@link EnforcementPolicy} document. */
@@ -57,7 +58,15 @@ export const EgressRuleSchema = z
     'a rule has exactly one of cidr and host',
   );
 /** @see {@link EgressRuleSchema} */
-export type EgressRule = z.infer<typeof EgressRuleSchema>;
+export interface EgressRule {
+  id: string;
+  protocol: 'any' | 'tcp' | 'udp';
+  cidr?: string | undefined;
+  host?: string | undefined;
+  port: number | null;
+  /** Why the rule exists: the baseline entry or gap finding it came from. */
+  reason: string;
+}
 
 /**
  * One allowed executable, by absolute path (resolved to its file when the
@@ -76,7 +85,11 @@ export const ExecRuleSchema = z
   })
   .strict();
 /** @see {@link ExecRuleSchema} */
-export type ExecRule = z.infer<typeof ExecRuleSchema>;
+export interface ExecRule {
+  id: string;
+  path: string;
+  reason: string;
+}
 
 /**
  * An enforcement policy for one workload: what it may connect to and what it
@@ -127,7 +140,33 @@ export const EnforcementPolicySchema = z
   })
   .strict();
 /** @see {@link EnforcementPolicySchema} */
-export type EnforcementPolicy = z.infer<typeof EnforcementPolicySchema>;
+export interface EnforcementPolicy {
+  schemaVersion: 1;
+  /** The workload (baseline subject) the policy is for. */
+  id: string;
+  /** Increases by one with every change of rules. */
+  version: number;
+  /** ISO 8601. */
+  createdAt: string;
+  source: {
+    kind: 'gap' | 'baseline' | 'manual';
+    /** The baseline content version the rules came from. */
+    baselineVersion?: string | undefined;
+    baselineStatus?: 'learning' | 'stable' | undefined;
+  };
+  egress: {
+    enforce: boolean;
+    /** Loopback peers (127.0.0.0/8, ::1) are always allowed. */
+    allowLoopback: boolean;
+    rules: EgressRule[];
+  };
+  exec: {
+    enforce: boolean;
+    rules: ExecRule[];
+  };
+  /** What the synthesis left out and why (wildcard names, unix sockets, file rules this kernel cannot enforce). */
+  notes: string[];
+}
 
 /**
  * Validates a policy document; the error names the file (when given) and
@@ -514,7 +553,7 @@ function isLoopback(addr: string): boolean {
  */
 export function policyVerdict(
   policy: EnforcementPolicy,
-  event: { kind: string; [k: string]: unknown },
+  event: VigilEvent | { kind: string; [k: string]: unknown },
 ): { allowed: boolean; rule?: string; reason: string } {
   if (event.kind === 'net.connect') {
     if (!policy.egress.enforce) return { allowed: true, reason: 'egress is not enforced' };

@@ -21,7 +21,11 @@ export const PromotionPolicySchema = z
   })
   .strict();
 /** @see {@link PromotionPolicySchema} */
-export type PromotionPolicy = z.infer<typeof PromotionPolicySchema>;
+export interface PromotionPolicy {
+  minMonitorMs: number;
+  minMonitorRuns: number;
+  maxWouldBlock: number;
+}
 
 /**
  * The defaults of {@link PromotionPolicy}: ten minutes of monitoring over at
@@ -62,7 +66,24 @@ export const ModeDecisionSchema = z
   })
   .strict();
 /** @see {@link ModeDecisionSchema} */
-export type ModeDecision = z.infer<typeof ModeDecisionSchema>;
+export interface ModeDecision {
+  /** ISO 8601. */
+  at: string;
+  from: 'monitor' | 'enforce' | null;
+  to: 'monitor' | 'enforce';
+  /** `promotion` (confidence reached), `demotion` (the policy changed or blocks appeared), `pin` (a person), `initial`. */
+  cause: 'initial' | 'promotion' | 'demotion' | 'pin' | 'unpin';
+  reason: string;
+  /** Who, for pins. */
+  by?: string | undefined;
+  evidence: {
+    policy: string;
+    baselineStatus?: 'learning' | 'stable' | undefined;
+    monitoredMs: number;
+    monitoredRuns: number;
+    wouldBlock: number;
+  };
+}
 
 /** One workload's enforcement state across runs. */
 export const WorkloadEnforcementSchema = z
@@ -84,7 +105,25 @@ export const WorkloadEnforcementSchema = z
   })
   .strict();
 /** @see {@link WorkloadEnforcementSchema} */
-export type WorkloadEnforcement = z.infer<typeof WorkloadEnforcementSchema>;
+export interface WorkloadEnforcement {
+  mode: 'monitor' | 'enforce';
+  /** Set by a person: promotion and demotion leave the mode alone. */
+  pinned?:
+    | {
+        mode: 'monitor' | 'enforce';
+        by: string;
+        reason: string;
+      }
+    | undefined;
+  /** The policy (`id@version`) the monitor period below counts for; a new policy version restarts it. */
+  policy: string;
+  monitoredMs: number;
+  monitoredRuns: number;
+  wouldBlock: number;
+  /** Blocks and kills seen while enforcing (kept for review; they never demote by themselves). */
+  blocked: number;
+  decisions: ModeDecision[];
+}
 
 /**
  * Where each workload stands on the way from monitor to enforce, and every
@@ -107,7 +146,11 @@ export const EnforcementLedgerSchema = z
   })
   .strict();
 /** @see {@link EnforcementLedgerSchema} */
-export type EnforcementLedger = z.infer<typeof EnforcementLedgerSchema>;
+export interface EnforcementLedger {
+  schemaVersion: 1;
+  promotion: PromotionPolicy;
+  workloads: Record<string, WorkloadEnforcement>;
+}
 
 /**
  * A new, empty ledger.

@@ -11,10 +11,7 @@ export type {
 } from './policy.js';
 export {
   diffPolicies,
-  EgressRuleSchema,
   ENFORCEMENT_POLICY_SCHEMA_VERSION,
-  EnforcementPolicySchema,
-  ExecRuleSchema,
   MAX_POLICY_RULES,
   parseCidr,
   parseEnforcementPolicy,
@@ -31,12 +28,8 @@ export type {
 export {
   DEFAULT_PROMOTION,
   ENFORCEMENT_LEDGER_SCHEMA_VERSION,
-  EnforcementLedgerSchema,
   emptyLedger,
-  ModeDecisionSchema,
   modeFor,
-  PromotionPolicySchema,
   pinMode,
   recordEnforcementRun,
-  WorkloadEnforcementSchema,
 } from './promotion.js';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { VigilSchemaError } from '../schemas/vigil-schema.js';
 import {
   type ErrorLocation,
   formatPath,
@@ -8,7 +8,8 @@ import {
 } from './vigil-error.js';
 
 /**
- * Converts a zod error into a {@link VigilError} whose message lists every issue with its path.
+ * Converts a zod error (what a schema's `safeParse` returns on failure) into a
+ * {@link VigilError} whose message lists every issue with its path.
  *
  * @example
  * ```ts
@@ -17,7 +18,7 @@ import {
  * ```
  */
 export function fromZodError(
-  error: z.ZodError,
+  error: VigilSchemaError,
   what: string,
   location?: ErrorLocation,
   code: VigilErrorCode = 'SCHEMA_INVALID',

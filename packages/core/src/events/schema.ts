@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WorkloadRef, WorkloadRefInput } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 
 /** Version of the event schema. Bumped on any incompatible change. */
@@ -16,7 +17,15 @@ export const EventOriginSchema = z.enum([
   'synthetic',
 ]);
 /** @see {@link EventOriginSchema} */
-export type EventOrigin = z.infer<typeof EventOriginSchema>;
+export type EventOrigin =
+  | 'ebpf'
+  | 'replay'
+  | 'otel'
+  | 'k8s-audit'
+  | 'cloudtrail'
+  | 'proc'
+  | 'mcp-proxy'
+  | 'synthetic';
 
 const int = () => z.number().int();
 const port = () => z.number().int().min(0).max(65535);
@@ -54,7 +63,29 @@ export const EventCauseSchema = z.object({
   candidates: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
 });
 /** @see {@link EventCauseSchema} */
-export type EventCause = z.infer<typeof EventCauseSchema>;
+export interface EventCause {
+  /** The tool call's id: the model's tool-call id (local tools), or the MCP JSON-RPC request id. */
+  toolCallId?: string | undefined;
+  toolName?: string | undefined;
+  /** The MCP server that ran the call (`tool.call`'s `server`); absent for the agent's own tools. */
+  server?: string | undefined;
+  /** The model call whose response asked for the tool call (see `modelCallIdOf`). */
+  modelCallId?: string | undefined;
+  /** The model named by that response. */
+  model?: string | undefined;
+  /**
+   * Several tool calls were pending at once in the same process tree: the
+   * event belongs to one of `candidates`, and `toolCallId`/`toolName` are absent.
+   */
+  ambiguous?: boolean | undefined;
+  /** The pending tool calls when ambiguous: `id` (may be empty) and name of each. */
+  candidates?:
+    | {
+        id: string;
+        name: string;
+      }[]
+    | undefined;
+}
 
 /** Fields every event carries. */
 export const EnvelopeSchema = z.object({
@@ -82,7 +113,79 @@ export const EnvelopeSchema = z.object({
   cause: EventCauseSchema.optional(),
 });
 /** @see {@link EnvelopeSchema} */
-export type Envelope = z.infer<typeof EnvelopeSchema>;
+export interface Envelope {
+  /** Wall-clock time in nanoseconds since the Unix epoch (a JS number: exact to ~0.25 µs). */
+  ts: number;
+  workload: WorkloadRef;
+  /** Thread-group id (the process id user space sees); 0 for events not tied to a process. */
+  pid: number;
+  /** Parent's thread-group id; 0 when unknown. */
+  ppid: number;
+  /** Kernel `comm` (at most 15 bytes), or the name of the component for non-process events. */
+  comm: string;
+  /** Executable path when known, else empty. */
+  exe: string;
+  source: EventOrigin;
+  /** Thread id, when it differs from `pid`. */
+  tid?: number | undefined;
+  uid?: number | undefined;
+  /** cgroup v2 id as a decimal string. */
+  cgroupId?: string | undefined;
+  /**
+   * The tool call this event happened on behalf of, when attribution placed it
+   * (set by the pipeline's `CallAttributionEnricher`, not by sources).
+   */
+  cause?: EventCause | undefined;
+}
+/** What {@link EnvelopeSchema} accepts (before defaults are filled in). */
+export interface EnvelopeInput {
+  /** Wall-clock time in nanoseconds since the Unix epoch (a JS number: exact to ~0.25 µs). */
+  ts: number;
+  workload: WorkloadRefInput;
+  /** Thread-group id (the process id user space sees); 0 for events not tied to a process. */
+  pid: number;
+  /** Parent's thread-group id; 0 when unknown. */
+  ppid: number;
+  /** Kernel `comm` (at most 15 bytes), or the name of the component for non-process events. */
+  comm: string;
+  /** Executable path when known, else empty. */
+  exe: string;
+  source: EventOrigin;
+  /** Thread id, when it differs from `pid`. */
+  tid?: number | undefined;
+  uid?: number | undefined;
+  /** cgroup v2 id as a decimal string. */
+  cgroupId?: string | undefined;
+  /**
+   * The tool call this event happened on behalf of, when attribution placed it
+   * (set by the pipeline's `CallAttributionEnricher`, not by sources).
+   */
+  cause?:
+    | {
+        /** The tool call's id: the model's tool-call id (local tools), or the MCP JSON-RPC request id. */
+        toolCallId?: string | undefined;
+        toolName?: string | undefined;
+        /** The MCP server that ran the call (`tool.call`'s `server`); absent for the agent's own tools. */
+        server?: string | undefined;
+        /** The model call whose response asked for the tool call (see `modelCallIdOf`). */
+        modelCallId?: string | undefined;
+        /** The model named by that response. */
+        model?: string | undefined;
+        /**
+         * Several tool calls were pending at once in the same process tree: the
+         * event belongs to one of `candidates`, and `toolCallId`/`toolName` are absent.
+         */
+        ambiguous?: boolean | undefined;
+        /** The pending tool calls when ambiguous: `id` (may be empty) and name of each. */
+        candidates?:
+          | {
+              id: string;
+              name: string;
+            }[]
+          | undefined;
+      }
+    | undefined;
+}
 
 /** Result of a syscall: >= 0 success (a fd, a count or 0), < 0 a negated errno. */
 const result = () => int();
@@ -118,7 +221,7 @@ const ProcessExit = EnvelopeSchema.extend({
 /** How a file was opened. */
 export const FileAccessSchema = z.enum(['read', 'write', 'readwrite', 'exec', 'path']);
 /** @see {@link FileAccessSchema} */
-export type FileAccess = z.infer<typeof FileAccessSchema>;
+export type FileAccess = 'read' | 'write' | 'readwrite' | 'exec' | 'path';
 
 const FileOpen = EnvelopeSchema.extend({
   kind: z.literal('file.open'),
@@ -135,6 +238,10 @@ const FileOpen = EnvelopeSchema.extend({
 export const AddressFamilySchema = z.enum(['inet', 'inet6', 'unix']);
 /** Transport protocol of a socket event. */
 export const TransportSchema = z.enum(['tcp', 'udp', 'raw', 'other']);
+/** @see {@link AddressFamilySchema} */
+export type AddressFamily = 'inet' | 'inet6' | 'unix';
+/** @see {@link TransportSchema} */
+export type Transport = 'tcp' | 'udp' | 'raw' | 'other';
 
 const NetConnect = EnvelopeSchema.extend({
   kind: z.literal('net.connect'),
@@ -307,7 +414,14 @@ export const ToolDefinitionSchema = z.object({
   definitionHash: z.string().optional(),
 });
 /** @see {@link ToolDefinitionSchema} */
-export type ToolDefinition = z.infer<typeof ToolDefinitionSchema>;
+export interface ToolDefinition {
+  name: string;
+  description?: string | undefined;
+  /** SHA-256 of the canonical JSON of the input schema. */
+  inputSchemaHash?: string | undefined;
+  /** SHA-256 (hex) of the canonical JSON of the whole definition as announced. */
+  definitionHash?: string | undefined;
+}
 const ToolList = EnvelopeSchema.extend({
   kind: z.literal('tool.list'),
   server: z.string(),
@@ -517,10 +631,442 @@ type EventSchemaBase = typeof eventSchema;
  */
 export const EventSchema: EventSchemaType = eventSchema;
 
-/** A Vigil event. */
-export type VigilEvent = z.infer<typeof EventSchema>;
+/** A Vigil event: one of the event kinds, each an {@link Envelope} with its own fields. */
+export type VigilEvent =
+  | ProcessExecEvent
+  | ProcessForkEvent
+  | ProcessExitEvent
+  | FileOpenEvent
+  | NetConnectEvent
+  | NetAcceptEvent
+  | NetBindEvent
+  | NetListenEvent
+  | NetTransferEvent
+  | DnsQueryEvent
+  | PrivChangeEvent
+  | NsChangeEvent
+  | PtraceEvent
+  | ModuleLoadEvent
+  | BpfLoadEvent
+  | MemfdCreateEvent
+  | ToolCallEvent
+  | ToolListEvent
+  | ModelCallEvent
+  | RetrievalEvent
+  | K8sApiEvent
+  | CloudApiEvent
+  | PolicyViolationEvent;
+
+/** A `process.exec` event ({@link VigilEvent} of this kind). */
+export interface ProcessExecEvent extends Envelope {
+  kind: 'process.exec';
+  filename: string;
+  argv: string[];
+  cwd?: string | undefined;
+  /** True when the binary came from a memfd or a deleted file (fileless execution). */
+  fileless?: boolean | undefined;
+  /** `argv` was cut at the capture's limit. */
+  argvTruncated?: boolean | undefined;
+  /** Selected environment entries (`NAME=value`) the capture kept, e.g. `LD_PRELOAD`; usually absent. */
+  env?: string[] | undefined;
+  /** What the new program's stdin, stdout and stderr are, in that order, when the capture saw them. */
+  stdio?: ('null' | 'file' | 'pipe' | 'tty' | 'socket' | 'other')[] | undefined;
+  result?: number | undefined;
+}
+
+/** A `process.fork` event ({@link VigilEvent} of this kind). */
+export interface ProcessForkEvent extends Envelope {
+  kind: 'process.fork';
+  childPid: number;
+}
+
+/** A `process.exit` event ({@link VigilEvent} of this kind). */
+export interface ProcessExitEvent extends Envelope {
+  kind: 'process.exit';
+  exitCode: number;
+  signal?: number | undefined;
+}
+
+/** A `file.open` event ({@link VigilEvent} of this kind). */
+export interface FileOpenEvent extends Envelope {
+  kind: 'file.open';
+  /** Absolute path when it could be resolved, else the path as passed. */
+  path: string;
+  /** Raw `open(2)` flags. */
+  flags: number;
+  access: FileAccess;
+  created?: boolean | undefined;
+  result: number;
+}
+
+/** A `net.connect` event ({@link VigilEvent} of this kind). */
+export interface NetConnectEvent extends Envelope {
+  kind: 'net.connect';
+  family: 'inet' | 'inet6' | 'unix';
+  protocol: 'other' | 'tcp' | 'udp' | 'raw';
+  daddr: string;
+  dport: number;
+  saddr?: string | undefined;
+  sport?: number | undefined;
+  /** The DNS name the destination was resolved from, when the enricher knows it. */
+  dnsName?: string | undefined;
+  result: number;
+}
+
+/** A `net.accept` event ({@link VigilEvent} of this kind). */
+export interface NetAcceptEvent extends Envelope {
+  kind: 'net.accept';
+  family: 'inet' | 'inet6' | 'unix';
+  protocol: 'other' | 'tcp' | 'udp' | 'raw';
+  laddr: string;
+  lport: number;
+  raddr: string;
+  rport: number;
+  result: number;
+}
+
+/** A `net.bind` event ({@link VigilEvent} of this kind). */
+export interface NetBindEvent extends Envelope {
+  kind: 'net.bind';
+  family: 'inet' | 'inet6' | 'unix';
+  protocol: 'other' | 'tcp' | 'udp' | 'raw';
+  addr: string;
+  port: number;
+  result: number;
+}
+
+/** A `net.listen` event ({@link VigilEvent} of this kind). */
+export interface NetListenEvent extends Envelope {
+  kind: 'net.listen';
+  family: 'inet' | 'inet6' | 'unix';
+  protocol: 'other' | 'tcp' | 'udp' | 'raw';
+  addr: string;
+  port: number;
+  backlog?: number | undefined;
+  result: number;
+}
+
+/**
+ * Bytes one TCP connection (or TLS session) carried, from payload capture:
+ * emitted when the connection closes (or the capture ends) once the process
+ * sent at least the decoder's `transferBytes` on it. Counts are what the
+ * read and write calls moved, not only what was copied.
+ *
+ * @see {@link EventSchema}, {@link EventOf}
+ */
+export interface NetTransferEvent extends Envelope {
+  kind: 'net.transfer';
+  transport: 'tcp' | 'tls';
+  /** The peer's address and port (plaintext TCP); absent for TLS sessions, which name `endpoint`. */
+  daddr?: string | undefined;
+  dport?: number | undefined;
+  /** The HTTP `Host` of the first request on the connection, when it carried HTTP. */
+  endpoint?: string | undefined;
+  /** Bytes the process wrote (egress) and read (ingress) on the connection. */
+  bytesSent: number;
+  bytesReceived: number;
+  /** First to last chunk, in milliseconds. */
+  durationMs: number;
+  /** Chunks were lost or the stream stopped being copied: the counts are a lower bound. */
+  partial?: boolean | undefined;
+}
+
+/** A `dns.query` event ({@link VigilEvent} of this kind). */
+export interface DnsQueryEvent extends Envelope {
+  kind: 'dns.query';
+  name: string;
+  /** Query type, e.g. `A`, `AAAA`, `TXT`, or `TYPE65` for unknown numbers. */
+  qtype: string;
+  server?: string | undefined;
+  serverPort?: number | undefined;
+  /** Addresses from the answer, when the response was seen. */
+  answers?: string[] | undefined;
+}
+
+/** A `priv.change` event ({@link VigilEvent} of this kind). */
+export interface PrivChangeEvent extends Envelope {
+  kind: 'priv.change';
+  syscall:
+    | 'setuid'
+    | 'setgid'
+    | 'setreuid'
+    | 'setregid'
+    | 'setresuid'
+    | 'setresgid'
+    | 'setfsuid'
+    | 'setfsgid'
+    | 'capset';
+  /** The ids the call asked for (`-1` meaning "unchanged"), in the syscall's argument order. */
+  ids?: number[] | undefined;
+  /** For `capset`: effective, permitted and inheritable capability sets as names. */
+  capEffective?: string[] | undefined;
+  capPermitted?: string[] | undefined;
+  result: number;
+}
+
+/** A `ns.change` event ({@link VigilEvent} of this kind). */
+export interface NsChangeEvent extends Envelope {
+  kind: 'ns.change';
+  syscall: 'unshare' | 'setns' | 'mount' | 'umount' | 'pivot_root' | 'clone';
+  /** Namespace flags (`CLONE_NEW*`) as names, for unshare/setns/clone. */
+  namespaces?: string[] | undefined;
+  /** Raw flags argument. */
+  flags?: number | undefined;
+  /** For mount: the source (device, path or filesystem name). Named so to keep the envelope's `source`. */
+  mountSource?: string | undefined;
+  target?: string | undefined;
+  fstype?: string | undefined;
+  result: number;
+}
+
+/** A `ptrace` event ({@link VigilEvent} of this kind). */
+export interface PtraceEvent extends Envelope {
+  kind: 'ptrace';
+  request: number;
+  requestName: string;
+  targetPid: number;
+  result: number;
+}
+
+/** A `module.load` event ({@link VigilEvent} of this kind). */
+export interface ModuleLoadEvent extends Envelope {
+  kind: 'module.load';
+  name: string;
+  /** `init_module` or `finit_module`. */
+  syscall?: string | undefined;
+  result: number;
+}
+
+/** A `bpf.load` event ({@link VigilEvent} of this kind). */
+export interface BpfLoadEvent extends Envelope {
+  kind: 'bpf.load';
+  /** `bpf(2)` command name, e.g. `BPF_PROG_LOAD`. */
+  command: string;
+  programType?: string | undefined;
+  programName?: string | undefined;
+  result: number;
+}
+
+/** A `memfd.create` event ({@link VigilEvent} of this kind). */
+export interface MemfdCreateEvent extends Envelope {
+  kind: 'memfd.create';
+  name: string;
+  flags: number;
+  result: number;
+}
+
+/** A `tool.call` event ({@link VigilEvent} of this kind). */
+export interface ToolCallEvent extends Envelope {
+  kind: 'tool.call';
+  /** MCP server name (as configured by the client) or tool provider. */
+  server: string;
+  tool: string;
+  transport?: 'unknown' | 'stdio' | 'http' | 'sse' | 'in-process' | undefined;
+  /** Names of the arguments passed (values are kept out by default). */
+  argumentNames?: string[] | undefined;
+  /** Whether the call succeeded. */
+  status?: 'error' | 'ok' | undefined;
+  durationMs?: number | undefined;
+  /** The agent that made the call. */
+  agent?: string | undefined;
+  /** The JSON-RPC request id (MCP), or the model's tool-call id, as a string. */
+  callId?: string | undefined;
+  /** SHA-256 (hex) of the canonical JSON of the arguments. */
+  argumentsHash?: string | undefined;
+  /** The MCP server's own name and version, from its `initialize` result, when seen. */
+  serverVersion?: string | undefined;
+  /** Bytes of the request and of the response on the wire (after transfer decoding). */
+  requestBytes?: number | undefined;
+  responseBytes?: number | undefined;
+  /** Redacted argument text; only in `content` payload mode. */
+  argumentsText?: string | undefined;
+  /** Part of the exchange was not seen (cut at the capture's byte cap, or no response before the end). */
+  partial?: boolean | undefined;
+}
+
+/** A `tool.list` event ({@link VigilEvent} of this kind). */
+export interface ToolListEvent extends Envelope {
+  kind: 'tool.list';
+  server: string;
+  tools: ToolDefinition[];
+  /** Which list this is (MCP `tools/list`, `prompts/list` or `resources/list`); absent means tools. */
+  listKind?: 'tools' | 'prompts' | 'resources' | undefined;
+  /** SHA-256 (hex) over the sorted `definitionHash`es: changes when any definition changes. */
+  setHash?: string | undefined;
+  transport?: 'unknown' | 'stdio' | 'http' | 'sse' | 'in-process' | undefined;
+  /** The MCP server's own name and version, and the protocol version, from `initialize`. */
+  serverVersion?: string | undefined;
+  protocolVersion?: string | undefined;
+  /** A further page exists (`nextCursor` was set). */
+  paginated?: boolean | undefined;
+}
+
+/** A `model.call` event ({@link VigilEvent} of this kind). */
+export interface ModelCallEvent extends Envelope {
+  kind: 'model.call';
+  /** `gen_ai.provider.name`, e.g. `openai`, `anthropic`, `aws.bedrock`. */
+  provider: string;
+  model: string;
+  /** `gen_ai.operation.name`, e.g. `chat`, `embeddings`. */
+  operation?: string | undefined;
+  endpoint?: string | undefined;
+  inputTokens?: number | undefined;
+  outputTokens?: number | undefined;
+  agent?: string | undefined;
+  /** The model the response named, when it differs from or refines `model` (the model requested). */
+  responseModel?: string | undefined;
+  /** The API path called, e.g. `/v1/chat/completions`; `endpoint` holds `host:port`. */
+  path?: string | undefined;
+  /** Tool definitions offered to the model: name and SHA-256 of each definition's canonical JSON. */
+  toolsOffered?:
+    | {
+        name: string;
+        definitionHash: string;
+      }[]
+    | undefined;
+  /** Tool calls the model returned, assembled from streamed deltas when streamed. */
+  toolCalls?:
+    | {
+        id?: string | undefined;
+        name: string;
+        argumentNames?: string[] | undefined;
+        /** SHA-256 (hex) of the canonical JSON of the arguments (of the raw text when not JSON). */
+        argumentsHash?: string | undefined;
+      }[]
+    | undefined;
+  /** Why generation stopped, as the API said it (`stop`, `tool_calls`, `end_turn`, …). */
+  finishReason?: string | undefined;
+  /** HTTP status of the response. */
+  status?: number | undefined;
+  streaming?: boolean | undefined;
+  /** Request first byte to response last byte, in milliseconds. */
+  durationMs?: number | undefined;
+  /** Body bytes of the request and of the response (after transfer and content decoding). */
+  requestBytes?: number | undefined;
+  responseBytes?: number | undefined;
+  /** Redacted prompt and completion text; only in `content` payload mode. */
+  promptText?: string | undefined;
+  completionText?: string | undefined;
+  /** Part of the exchange was not seen (cut at the capture's byte cap, or the connection ended first). */
+  partial?: boolean | undefined;
+}
+
+/** A `retrieval` event ({@link VigilEvent} of this kind). */
+export interface RetrievalEvent extends Envelope {
+  kind: 'retrieval';
+  /** Data source id (`gen_ai.data_source.id`) or a collection name. */
+  dataSource: string;
+  store?: string | undefined;
+  documents?: number | undefined;
+  agent?: string | undefined;
+  /** Where the store was reached, `host:port`. */
+  endpoint?: string | undefined;
+  /** The database (PostgreSQL) the statement ran in. */
+  database?: string | undefined;
+  /** Every table or collection the request touched, `dataSource` first. */
+  collections?: string[] | undefined;
+  /** The tables or collections it wrote (a subset of `collections`). */
+  written?: string[] | undefined;
+  /** What the request does to the data: read (`query`), write (`upsert`), remove (`delete`), or anything else (`admin`). */
+  operation?: 'query' | 'upsert' | 'delete' | 'admin' | undefined;
+  /** The statement's leading keyword (`SELECT`, `INSERT`, …) or the API operation (`points/search`). */
+  command?: string | undefined;
+  /** Results asked for (`LIMIT`, `top_k`, `limit`, `k`). */
+  topK?: number | undefined;
+  /** Vector distances used: `l2`, `cosine`, `inner-product`, `l1`. */
+  distances?: string[] | undefined;
+  /** Names of the fields or columns the request filters on. */
+  filterKeys?: string[] | undefined;
+  /** The database role or user name the connection authenticated as (kept: role names are not secrets). */
+  principal?: string | undefined;
+  /** SHA-256 (hex) of the API key or token the request carried; the key itself is never kept. */
+  principalHash?: string | undefined;
+  /** The client's own name (PostgreSQL `application_name`). */
+  client?: string | undefined;
+  /** SHA-256 (hex) of the statement text as sent (of the method, path and body for HTTP APIs). */
+  statementHash?: string | undefined;
+  /** The statement with literals replaced by `?` and secrets redacted; only in `content` payload mode. */
+  statementText?: string | undefined;
+  /** Document text written (upserts) or returned (queries), secrets redacted, capped; only in `content` payload mode. */
+  texts?: string[] | undefined;
+  /** The store refused the request: the SQLSTATE or HTTP status. */
+  error?: string | undefined;
+  /** Part of the exchange was not seen. */
+  partial?: boolean | undefined;
+}
+
+/** A `k8s.api` event ({@link VigilEvent} of this kind). */
+export interface K8sApiEvent extends Envelope {
+  kind: 'k8s.api';
+  verb: string;
+  resource: string;
+  subresource?: string | undefined;
+  apiGroup?: string | undefined;
+  namespace?: string | undefined;
+  name?: string | undefined;
+  /** For non-resource requests such as `/healthz`. */
+  nonResourceUrl?: string | undefined;
+  /** The authenticated user, e.g. `system:serviceaccount:ns:name`. */
+  user: string;
+  responseCode?: number | undefined;
+}
+
+/** A `cloud.api` event ({@link VigilEvent} of this kind). */
+export interface CloudApiEvent extends Envelope {
+  kind: 'cloud.api';
+  provider: 'aws' | 'gcp' | 'azure';
+  /** e.g. `s3.amazonaws.com` or `s3`. */
+  service: string;
+  /** e.g. `GetObject`. */
+  action: string;
+  resources: string[];
+  principal: string;
+  region?: string | undefined;
+  errorCode?: string | undefined;
+}
+
+/**
+ * An enforcement decision: an action outside the workload's enforcement
+ * policy, refused (`blocked`), stopped (`killed`) or, in monitor mode,
+ * allowed and reported (`would-block`).
+ *
+ * @see {@link EventSchema}, {@link EventOf}
+ */
+export interface PolicyViolationEvent extends Envelope {
+  kind: 'policy.violation';
+  action: 'would-block' | 'blocked' | 'killed';
+  operation: 'exec' | 'connect' | 'sendmsg';
+  mode: 'monitor' | 'enforce';
+  /** The policy that applied: `id@version`. */
+  policy: string;
+  /** The rule that decided, e.g. `egress.default-deny` (nothing in the allowlist matched). */
+  rule: string;
+  family?: 'ipv4' | 'ipv6' | undefined;
+  protocol?: 'other' | 'tcp' | 'udp' | undefined;
+  daddr?: string | undefined;
+  dport?: number | undefined;
+  /** The file name passed to execve. */
+  path?: string | undefined;
+}
+
 /** The input form of a {@link VigilEvent} (defaults may be omitted). */
-export type VigilEventInput = z.input<typeof EventSchema>;
+export type VigilEventInput = { [K in EventKind]: EventInputOf<K> }[EventKind];
+/**
+ * The input form of the event of a given kind: its fields, over the {@link EnvelopeInput}.
+ *
+ * @example
+ * ```ts
+ * const ev: EventInputOf<'process.fork'> = {
+ *   kind: 'process.fork', ts: 1.7e18, pid: 42, ppid: 1, comm: 'sh', exe: '/bin/sh',
+ *   source: 'synthetic', workload: { id: 'host', kind: 'host' }, childPid: 43,
+ * };
+ * ```
+ */
+export type EventInputOf<K extends EventKind> = {
+  [P in keyof (EnvelopeInput & Omit<EventOf<K>, keyof Envelope>)]: (EnvelopeInput &
+    Omit<EventOf<K>, keyof Envelope>)[P];
+};
+
 /** Every event kind. */
 export type EventKind = VigilEvent['kind'];
 /** The event of a given kind. */

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import type { VigilEvent, VigilEventInput } from '../events/schema.js';
 import { EventSchema } from '../events/schema.js';
+import type { WorkloadRef, WorkloadRefInput } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 
 /** Severity of a finding, in increasing order. */
 export const SeveritySchema = z.enum(['info', 'low', 'medium', 'high', 'critical']);
 /** @see {@link SeveritySchema} */
-export type Severity = z.infer<typeof SeveritySchema>;
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
 
 /** Severities from lowest to highest. */
 export const SEVERITIES: readonly Severity[] = SeveritySchema.options;
@@ -25,7 +27,7 @@ export function severityRank(severity: Severity): number {
 /** What produced a finding. */
 export const FindingCategorySchema = z.enum(['drift', 'detection', 'gap', 'supply-chain', 'posture']);
 /** @see {@link FindingCategorySchema} */
-export type FindingCategory = z.infer<typeof FindingCategorySchema>;
+export type FindingCategory = 'drift' | 'detection' | 'gap' | 'supply-chain' | 'posture';
 
 /** One piece of evidence behind a finding. */
 export const EvidenceSchema = z.object({
@@ -47,7 +49,24 @@ export const EvidenceSchema = z.object({
   entry: z.string().optional(),
 });
 /** @see {@link EvidenceSchema} */
-export type Evidence = z.infer<typeof EvidenceSchema>;
+export interface Evidence {
+  /** `event`: an observed event; `artifact`: a file or document; `baseline`: a baseline entry; `note`: prose. */
+  type: 'event' | 'artifact' | 'baseline' | 'note';
+  description: string;
+  event?: VigilEvent | undefined;
+  /** File or URI of an artifact. */
+  uri?: string | undefined;
+  /** Path inside the artifact (e.g. `mcpServers.fs.args[1]`). */
+  path?: string | undefined;
+  /** 1-based line in the artifact. */
+  line?: number | undefined;
+  /** Byte offset in the artifact (or in `entry` when set). */
+  offset?: number | undefined;
+  /** RFC 6901 JSON pointer inside a JSON artifact, e.g. `/tools/0/description`. */
+  jsonPointer?: string | undefined;
+  /** A member inside a container artifact (a zip or tar entry). */
+  entry?: string | undefined;
+}
 
 /** Taxonomy tags every finding can carry. */
 export const FindingTagsSchema = z.object({
@@ -61,7 +80,16 @@ export const FindingTagsSchema = z.object({
   attack: z.array(z.string().regex(/^T\d{4}(\.\d{3})?$/)).default([]),
 });
 /** @see {@link FindingTagsSchema} */
-export type FindingTags = z.infer<typeof FindingTagsSchema>;
+export interface FindingTags {
+  /** OWASP Top 10 for LLM Applications 2025, e.g. `LLM06`. */
+  owaspLlm: string[];
+  /** OWASP Top 10 for Agentic Applications 2026, e.g. `ASI02`. */
+  owaspAgentic: string[];
+  /** MITRE ATLAS technique ids, e.g. `AML.T0051`. */
+  atlas: string[];
+  /** MITRE ATT&CK technique ids, e.g. `T1059.004`. */
+  attack: string[];
+}
 
 /** Compliance frameworks findings are mapped to. */
 export const ComplianceFrameworkSchema = z.enum([
@@ -77,7 +105,17 @@ export const ComplianceFrameworkSchema = z.enum([
   'mas-trm',
 ]);
 /** @see {@link ComplianceFrameworkSchema} */
-export type ComplianceFramework = z.infer<typeof ComplianceFrameworkSchema>;
+export type ComplianceFramework =
+  | 'nist-ai-rmf'
+  | 'eu-ai-act'
+  | 'owasp-llm-2025'
+  | 'owasp-agentic-2026'
+  | 'mitre-atlas'
+  | 'hipaa'
+  | 'soc2'
+  | 'pci-dss-4'
+  | 'gdpr'
+  | 'mas-trm';
 
 /** One control a finding bears on. */
 export const ComplianceRefSchema = z.object({
@@ -87,7 +125,12 @@ export const ComplianceRefSchema = z.object({
   title: z.string().optional(),
 });
 /** @see {@link ComplianceRefSchema} */
-export type ComplianceRef = z.infer<typeof ComplianceRefSchema>;
+export interface ComplianceRef {
+  framework: ComplianceFramework;
+  /** Control id within the framework, e.g. `MEASURE 2.7`, `Art. 15`, `CC6.1`. */
+  control: string;
+  title?: string | undefined;
+}
 
 /** The risk score of a finding and why it is what it is. */
 export const RiskSchema = z.object({
@@ -96,7 +139,11 @@ export const RiskSchema = z.object({
   reasons: z.array(z.string()),
 });
 /** @see {@link RiskSchema} */
-export type Risk = z.infer<typeof RiskSchema>;
+export interface Risk {
+  /** 0–100. */
+  score: number;
+  reasons: string[];
+}
 
 /**
  * A finding: the one shape every producer (drift, rules, gap analysis,
@@ -135,6 +182,79 @@ export const FindingSchema = z.object({
   lastSeen: z.number().nonnegative().optional(),
 });
 /** @see {@link FindingSchema} */
-export type Finding = z.infer<typeof FindingSchema>;
+export interface Finding {
+  /** Unique and stable for the same finding across runs (a hash of rule, workload and subject). */
+  id: string;
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  category: FindingCategory;
+  workload: WorkloadRef;
+  /** Nanoseconds since the epoch: when the finding's first evidence happened. */
+  ts: number;
+  summary: string;
+  evidence: Evidence[];
+  tags: FindingTags;
+  compliance: ComplianceRef[];
+  risk: Risk;
+  /** How many times the same finding was seen (repeats are aggregated). */
+  count?: number | undefined;
+  /** Nanoseconds since the epoch of the last repeat. */
+  lastSeen?: number | undefined;
+}
 /** The input form of a {@link Finding}. */
-export type FindingInput = z.input<typeof FindingSchema>;
+export interface FindingInput {
+  /** Unique and stable for the same finding across runs (a hash of rule, workload and subject). */
+  id: string;
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  category: FindingCategory;
+  workload: WorkloadRefInput;
+  /** Nanoseconds since the epoch: when the finding's first evidence happened. */
+  ts: number;
+  summary: string;
+  evidence: {
+    /** `event`: an observed event; `artifact`: a file or document; `baseline`: a baseline entry; `note`: prose. */
+    type: 'event' | 'artifact' | 'baseline' | 'note';
+    description: string;
+    event?: VigilEventInput | undefined;
+    /** File or URI of an artifact. */
+    uri?: string | undefined;
+    /** Path inside the artifact (e.g. `mcpServers.fs.args[1]`). */
+    path?: string | undefined;
+    /** 1-based line in the artifact. */
+    line?: number | undefined;
+    /** Byte offset in the artifact (or in `entry` when set). */
+    offset?: number | undefined;
+    /** RFC 6901 JSON pointer inside a JSON artifact, e.g. `/tools/0/description`. */
+    jsonPointer?: string | undefined;
+    /** A member inside a container artifact (a zip or tar entry). */
+    entry?: string | undefined;
+  }[];
+  tags: {
+    /** OWASP Top 10 for LLM Applications 2025, e.g. `LLM06`. */
+    owaspLlm?: string[] | undefined;
+    /** OWASP Top 10 for Agentic Applications 2026, e.g. `ASI02`. */
+    owaspAgentic?: string[] | undefined;
+    /** MITRE ATLAS technique ids, e.g. `AML.T0051`. */
+    atlas?: string[] | undefined;
+    /** MITRE ATT&CK technique ids, e.g. `T1059.004`. */
+    attack?: string[] | undefined;
+  };
+  compliance: {
+    framework: ComplianceFramework;
+    /** Control id within the framework, e.g. `MEASURE 2.7`, `Art. 15`, `CC6.1`. */
+    control: string;
+    title?: string | undefined;
+  }[];
+  risk: {
+    /** 0–100. */
+    score: number;
+    reasons: string[];
+  };
+  /** How many times the same finding was seen (repeats are aggregated). */
+  count?: number | undefined;
+  /** Nanoseconds since the epoch of the last repeat. */
+  lastSeen?: number | undefined;
+}

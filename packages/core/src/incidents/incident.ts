@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DriftFinding } from '../baseline/drift.js';
 import { EventSchema, type VigilEvent } from '../events/schema.js';
+import type { FindingTags, Risk } from '../findings/finding.js';
 import {
   type ComplianceRef,
   ComplianceRefSchema,
@@ -18,6 +19,7 @@ import { riskScore } from '../findings/risk-scale.js';
 import type { ProcessTree } from '../pipeline/enricher.js';
 import { isCredentialPath } from '../vocabulary/credentials.js';
 import { isLocalAddress, LARGE_EGRESS_BYTES } from '../vocabulary/network.js';
+import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 
 /** Version of the incident document schema. */
@@ -36,7 +38,17 @@ export const IncidentStepSchema = z.object({
   event: EventSchema.optional(),
 });
 /** @see {@link IncidentStepSchema} */
-export type IncidentStep = z.infer<typeof IncidentStepSchema>;
+export interface IncidentStep {
+  ts: number;
+  kind: string;
+  pid: number;
+  comm: string;
+  /** What happened, as people read it. */
+  description: string;
+  /** Ids of the findings this event is evidence for. */
+  findings: string[];
+  event?: VigilEvent | undefined;
+}
 
 /**
  * Findings about one process tree of one workload within a window, joined:
@@ -81,7 +93,35 @@ export const IncidentSchema = z.object({
   risk: RiskSchema,
 });
 /** @see {@link IncidentSchema} */
-export type Incident = z.infer<typeof IncidentSchema>;
+export interface Incident {
+  schemaVersion: 1;
+  kind: 'vigil.incident';
+  /** Stable: a hash of the workload, the tree's root and the first finding. */
+  id: string;
+  title: string;
+  severity: Severity;
+  workload: WorkloadRef;
+  /** The root of the process tree: the topmost known ancestor within the workload. */
+  root: {
+    pid: number;
+    exe?: string | undefined;
+  };
+  firstTs: number;
+  lastTs: number;
+  /** The explanation: what the chain did and why it is rated as it is. */
+  summary: string;
+  findings: {
+    id: string;
+    ruleId: string;
+    title: string;
+    severity: Severity;
+    ts: number;
+  }[];
+  chain: IncidentStep[];
+  tags: FindingTags;
+  compliance: ComplianceRef[];
+  risk: Risk;
+}
 
 /**
  * Options of {@link correlateIncidents}.

@@ -1,8 +1,2 @@
 export type { Incident, IncidentOptions, IncidentStep } from './incident.js';
-export {
-  correlateIncidents,
-  INCIDENT_SCHEMA_VERSION,
-  IncidentSchema,
-  IncidentStepSchema,
-  incidentFinding,
-} from './incident.js';
+export { correlateIncidents, INCIDENT_SCHEMA_VERSION, incidentFinding } from './incident.js';

@@ -51,7 +51,39 @@ export const McpServerEntrySchema = z
     },
   );
 /** @see {@link McpServerEntrySchema} */
-export type McpServerEntry = z.infer<typeof McpServerEntrySchema>;
+export interface McpServerEntry {
+  [key: string]: unknown;
+  command?: string | undefined;
+  args?: string[] | undefined;
+  env?: Record<string, string> | undefined;
+  cwd?: string | undefined;
+  url?: string | undefined;
+  serverUrl?: string | undefined;
+  httpUrl?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  /** `stdio`, `http`, `sse`, `streamable-http` (clients spell it differently). */
+  type?: string | undefined;
+  transport?: string | undefined;
+  disabled?: boolean | undefined;
+  /** Tools the client may call without asking (Cline, Roo). */
+  alwaysAllow?: string[] | undefined;
+  /** Tools the client may call without asking (Cursor, Windsurf). */
+  autoApprove?: string[] | undefined;
+  /** An allowlist of tools: only these are exposed to the agent. */
+  allowedTools?: string[] | undefined;
+  /** Tools hidden from the agent. */
+  disabledTools?: string[] | undefined;
+  /** An inline tool list, as the server announced it. */
+  tools?:
+    | (
+        | string
+        | {
+            [key: string]: unknown;
+            name: string;
+          }
+      )[]
+    | undefined;
+}
 
 const ServersSchema = z.record(z.string().min(1), McpServerEntrySchema);
 

@@ -52,7 +52,24 @@ export const OtlpSpanSchema = z.looseObject({
     .optional(),
 });
 /** @see {@link OtlpSpanSchema} */
-export type OtlpSpan = z.infer<typeof OtlpSpanSchema>;
+export interface OtlpSpan {
+  [key: string]: unknown;
+  traceId?: string | undefined;
+  spanId?: string | undefined;
+  parentSpanId?: string | undefined;
+  name: string;
+  kind?: string | number | undefined;
+  startTimeUnixNano: string | number;
+  endTimeUnixNano?: string | number | undefined;
+  attributes?: OtlpKeyValue[] | undefined;
+  status?:
+    | {
+        [key: string]: unknown;
+        code?: string | number | undefined;
+        message?: string | undefined;
+      }
+    | undefined;
+}
 
 /**
  * An OTLP/JSON trace export (`ExportTraceServiceRequest`), as the OTLP HTTP
@@ -81,7 +98,31 @@ export const OtlpTraceExportSchema = z.looseObject({
   ),
 });
 /** @see {@link OtlpTraceExportSchema} */
-export type OtlpTraceExport = z.infer<typeof OtlpTraceExportSchema>;
+export interface OtlpTraceExport {
+  [key: string]: unknown;
+  resourceSpans: {
+    [key: string]: unknown;
+    resource?:
+      | {
+          [key: string]: unknown;
+          attributes?: OtlpKeyValue[] | undefined;
+        }
+      | undefined;
+    scopeSpans?:
+      | {
+          [key: string]: unknown;
+          scope?:
+            | {
+                [key: string]: unknown;
+                name?: string | undefined;
+                version?: string | undefined;
+              }
+            | undefined;
+          spans?: OtlpSpan[] | undefined;
+        }[]
+      | undefined;
+  }[];
+}
 
 /** A plain JavaScript value for an OTLP `AnyValue`. */
 export function anyValue(v: OtlpAnyValue | undefined): unknown {

@@ -2,4 +2,3 @@
 export type { OtlpConversionStats } from './genai-spans.js';
 export { eventsFromOtlp, workloadFromResource } from './genai-spans.js';
 export type { OtlpAnyValue, OtlpKeyValue, OtlpSpan, OtlpTraceExport } from './otlp-json.js';
-export { OtlpSpanSchema, OtlpTraceExportSchema } from './otlp-json.js';

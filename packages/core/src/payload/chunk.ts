@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Envelope } from '../events/schema.js';
 import { EnvelopeSchema } from '../events/schema.js';
 
 /**
@@ -16,7 +17,7 @@ import { EnvelopeSchema } from '../events/schema.js';
  */
 export const PayloadModeSchema = z.enum(['off', 'meta', 'content']);
 /** @see {@link PayloadModeSchema} */
-export type PayloadMode = z.infer<typeof PayloadModeSchema>;
+export type PayloadMode = 'off' | 'meta' | 'content';
 
 /**
  * Which way the bytes went, seen from the process that owns the descriptor:
@@ -31,7 +32,7 @@ export type PayloadMode = z.infer<typeof PayloadModeSchema>;
  */
 export const PayloadDirectionSchema = z.enum(['egress', 'ingress']);
 /** @see {@link PayloadDirectionSchema} */
-export type PayloadDirection = z.infer<typeof PayloadDirectionSchema>;
+export type PayloadDirection = 'egress' | 'ingress';
 
 /**
  * What carried the bytes: a plaintext TCP socket, TLS plaintext taken at the
@@ -46,7 +47,7 @@ export type PayloadDirection = z.infer<typeof PayloadDirectionSchema>;
  */
 export const PayloadTransportSchema = z.enum(['tcp', 'tls', 'pipe', 'unix']);
 /** @see {@link PayloadTransportSchema} */
-export type PayloadTransport = z.infer<typeof PayloadTransportSchema>;
+export type PayloadTransport = 'pipe' | 'unix' | 'tcp' | 'tls';
 
 /** An address and port, when the capture knows it. */
 const Endpoint = z.object({ addr: z.string(), port: z.number().int().min(0).max(65535) });
@@ -94,7 +95,39 @@ export const PayloadChunkSchema = EnvelopeSchema.extend({
   end: z.boolean().optional(),
 });
 /** @see {@link PayloadChunkSchema} */
-export type PayloadChunk = z.infer<typeof PayloadChunkSchema>;
+export interface PayloadChunk extends Envelope {
+  /**
+   * The stream both directions share: an opaque id, stable for the life of
+   * the connection, e.g. `tcp:<pid>:<fd>:<socket cookie>`. For an MCP stdio
+   * session both pipes of one server carry the same id (e.g. `stdio:<server pid>`).
+   */
+  connection: string;
+  direction: PayloadDirection;
+  transport: PayloadTransport;
+  /** Per connection and direction, from 0, +1 for each chunk; a jump means chunks were lost. */
+  seq: number;
+  /** The bytes captured (at most the capture's per-event cap). */
+  bytes: Uint8Array<ArrayBufferLike>;
+  /** How many bytes the read or write really moved; more than `bytes.length` when cut at the cap. */
+  originalLength: number;
+  /** File descriptor in the owning process, when known. */
+  fd?: number | undefined;
+  /** The socket's own address and the peer's, when known (not for pipes). */
+  local?:
+    | {
+        addr: string;
+        port: number;
+      }
+    | undefined;
+  peer?:
+    | {
+        addr: string;
+        port: number;
+      }
+    | undefined;
+  /** The connection closed after this chunk (a `close` or EOF was seen). */
+  end?: boolean | undefined;
+}
 
 /**
  * True when the chunk's bytes are shorter than the read or write they came from.

@@ -1,11 +1,5 @@
 export type { PayloadChunk, PayloadDirection, PayloadMode, PayloadTransport } from './chunk.js';
-export {
-  isTruncated,
-  PayloadChunkSchema,
-  PayloadDirectionSchema,
-  PayloadModeSchema,
-  PayloadTransportSchema,
-} from './chunk.js';
+export { isTruncated } from './chunk.js';
 export type { PayloadDecoderEvents, PayloadDecoderOptions, PayloadDecoderStats } from './decoder.js';
 export { decodePayloads, PayloadDecoder } from './decoder.js';
 export type { SecretPattern } from './redact.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Grant, GrantSource, SubjectKind } from './grant.js';
 import { GRANT_SCHEMA_VERSION, GrantSchema, GrantSourceSchema, SubjectKindSchema } from './grant.js';
 
 /** A container of a declared workload, as its pod spec configures it. */
@@ -18,7 +19,24 @@ export const DeclaredContainerSchema = z.object({
   ),
 });
 /** @see {@link DeclaredContainerSchema} */
-export type DeclaredContainer = z.infer<typeof DeclaredContainerSchema>;
+export interface DeclaredContainer {
+  name: string;
+  image?: string | undefined;
+  /** Capabilities in the bounding set after `drop` and `add` (all of them when privileged). */
+  capabilities: string[];
+  privileged: boolean;
+  /** `true` runs as uid 0; `'possible'` when nothing in the spec prevents it (the image decides). */
+  runAsRoot: boolean | 'possible';
+  readOnlyRootFilesystem: boolean;
+  allowPrivilegeEscalation: boolean;
+  /** Mount path → volume name. */
+  mounts: {
+    mountPath: string;
+    volume: string;
+    readOnly: boolean;
+    backing: string;
+  }[];
+}
 
 /** A workload (Pod, Deployment, StatefulSet, …) read from a manifest. */
 export const DeclaredWorkloadSchema = z.object({
@@ -46,7 +64,30 @@ export const DeclaredWorkloadSchema = z.object({
   manifest: z.record(z.string(), z.unknown()),
 });
 /** @see {@link DeclaredWorkloadSchema} */
-export type DeclaredWorkload = z.infer<typeof DeclaredWorkloadSchema>;
+export interface DeclaredWorkload {
+  /** Subject id, `k8s:workload:NS/KIND/NAME`. */
+  subject: string;
+  kind: string;
+  name: string;
+  namespace: string;
+  /** Subject id of the service account it runs as. */
+  serviceAccount: string;
+  /** Labels of the pods it creates (the pod template's labels). */
+  labels: Record<string, string>;
+  /** Whether the service account token is mounted. */
+  automountToken: boolean;
+  hostNetwork: boolean;
+  hostPID: boolean;
+  hostIPC: boolean;
+  containers: DeclaredContainer[];
+  /** NetworkPolicies selecting these pods for egress (`NS/NAME`); empty means egress is unrestricted. */
+  egressPolicies: string[];
+  /** The AWS role the service account assumes (IRSA annotation), as a subject id. */
+  awsRole?: string | undefined;
+  source: GrantSource;
+  /** The object as declared, for generating a tightened copy. */
+  manifest: Record<string, unknown>;
+}
 
 /** A subject grants were declared for. */
 export const DeclaredSubjectSchema = z.object({
@@ -58,7 +99,14 @@ export const DeclaredSubjectSchema = z.object({
   awsRole: z.string().optional(),
 });
 /** @see {@link DeclaredSubjectSchema} */
-export type DeclaredSubject = z.infer<typeof DeclaredSubjectSchema>;
+export interface DeclaredSubject {
+  id: string;
+  kind: SubjectKind;
+  name: string;
+  namespace?: string | undefined;
+  /** For a service account with an IRSA annotation: the AWS role subject it assumes. */
+  awsRole?: string | undefined;
+}
 
 /** Something in the input Vigil could read but not fully resolve (a binding to a missing role, …). */
 export const DeclaredWarningSchema = z.object({
@@ -68,7 +116,12 @@ export const DeclaredWarningSchema = z.object({
   message: z.string(),
 });
 /** @see {@link DeclaredWarningSchema} */
-export type DeclaredWarning = z.infer<typeof DeclaredWarningSchema>;
+export interface DeclaredWarning {
+  file: string;
+  path: (string | number)[];
+  line?: number | undefined;
+  message: string;
+}
 
 /**
  * Every declared grant from a set of inputs (Kubernetes manifests, IAM
@@ -92,4 +145,12 @@ export const DeclaredPermissionsSchema = z.object({
   warnings: z.array(DeclaredWarningSchema),
 });
 /** @see {@link DeclaredPermissionsSchema} */
-export type DeclaredPermissions = z.infer<typeof DeclaredPermissionsSchema>;
+export interface DeclaredPermissions {
+  schemaVersion: 1;
+  kind: 'DeclaredPermissions';
+  inputs: string[];
+  subjects: DeclaredSubject[];
+  workloads: DeclaredWorkload[];
+  grants: Grant[];
+  warnings: DeclaredWarning[];
+}

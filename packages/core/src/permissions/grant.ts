@@ -26,7 +26,15 @@ export const PermissionDomainSchema = z.enum([
   'data-access',
 ]);
 /** @see {@link PermissionDomainSchema} */
-export type PermissionDomain = z.infer<typeof PermissionDomainSchema>;
+export type PermissionDomain =
+  | 'host'
+  | 'file'
+  | 'cloud-api'
+  | 'kubernetes-api'
+  | 'mcp-tool'
+  | 'network-egress'
+  | 'capability'
+  | 'data-access';
 
 /** Every permission domain, in a stable order. */
 export const PERMISSION_DOMAINS: readonly PermissionDomain[] = PermissionDomainSchema.options;
@@ -45,7 +53,18 @@ export const GrantSourceSchema = z.object({
   via: z.array(z.string()).default([]),
 });
 /** @see {@link GrantSourceSchema} */
-export type GrantSource = z.infer<typeof GrantSourceSchema>;
+export interface GrantSource {
+  /** File (or stream name) the grant was read from. */
+  file: string;
+  /** 0-based index of the YAML document in a multi-document file. */
+  documentIndex?: number | undefined;
+  /** Path inside the document, e.g. `['rules', 0, 'verbs', 1]`. */
+  path: (string | number)[];
+  /** 1-based line in the file, when known. */
+  line?: number | undefined;
+  /** The objects the grant came through, outermost first (`ClusterRoleBinding/x`, `ClusterRole/y`). */
+  via: string[];
+}
 
 /** How dangerous a grant is in itself, before looking at use: 0 (harmless) – 10 (cluster or account takeover). */
 export const InherentRiskSchema = z.object({
@@ -55,7 +74,12 @@ export const InherentRiskSchema = z.object({
   reasons: z.array(z.string()),
 });
 /** @see {@link InherentRiskSchema} */
-export type InherentRisk = z.infer<typeof InherentRiskSchema>;
+export interface InherentRisk {
+  score: number;
+  /** How far the grant reaches: 1 one named object … 4 cluster- or account-wide. */
+  reach: number;
+  reasons: string[];
+}
 
 const KubernetesApiTarget = z.object({
   domain: z.literal('kubernetes-api'),
@@ -160,7 +184,94 @@ export const GrantTargetSchema = z.discriminatedUnion('domain', [
   DataAccessTarget,
 ]);
 /** @see {@link GrantTargetSchema} */
-export type GrantTarget = z.infer<typeof GrantTargetSchema>;
+export type GrantTarget =
+  | {
+      domain: 'kubernetes-api';
+      /** API group, `''` for the core group, `*` for all. */
+      apiGroup: string;
+      /** Resource (plural), `*` for all; empty for non-resource URLs. */
+      resource: string;
+      subresource?: string | undefined;
+      /** Namespace the grant applies in; absent for a cluster-wide grant. */
+      namespace?: string | undefined;
+      /** `resourceNames` restriction; absent for all names. */
+      resourceNames?: string[] | undefined;
+      /** A non-resource URL (`/healthz`, `/metrics`, `/api/*`). */
+      nonResourceUrl?: string | undefined;
+      /**
+       * True when the group or resource is neither in the built-in discovery table
+       * (`KubernetesDiscovery`) nor served by a CustomResourceDefinition in the input:
+       * kept, since a newer release or an aggregated API may serve it, but flagged.
+       */
+      unknown?: boolean | undefined;
+    }
+  | {
+      domain: 'cloud-api';
+      provider: 'aws';
+      /** Actions excluded when the statement used `NotAction` (then `action` is `*`). */
+      notActions?: string[] | undefined;
+      /** Resource patterns (ARNs with `*` and `?`). */
+      resources: string[];
+      /** True when the statement used `NotResource`: the grant covers everything *except* `resources`. */
+      notResource: boolean;
+      /** For resource policies: the principals the statement names (`*` for anyone). */
+      principals?: string[] | undefined;
+    }
+  | {
+      domain: 'mcp-tool';
+      server: string;
+      /** Tool name, `*` when the client gives every tool the server offers. */
+      tool: string;
+      /** How the server is started or reached (`npx -y */
+      launch?: string | undefined;
+    }
+  | {
+      domain: 'file';
+      /** Path inside the container the grant applies to (a mount path, or `/` for the root filesystem). */
+      path: string;
+      /** What backs the path. */
+      backing:
+        | 'other'
+        | 'hostPath'
+        | 'secret'
+        | 'configMap'
+        | 'emptyDir'
+        | 'projected'
+        | 'persistentVolumeClaim'
+        | 'serviceAccountToken'
+        | 'rootfs';
+      /** Host path, secret or config map name. */
+      sourceName?: string | undefined;
+      container?: string | undefined;
+    }
+  | {
+      domain: 'network-egress';
+      /** A CIDR, `*` for anywhere, or `selector:<text>` for a pod/namespace selector peer. */
+      peer: string;
+      /** CIDRs excluded from `peer` (`ipBlock.except`). */
+      except: string[];
+      /** Ports; empty for all ports. */
+      ports: {
+        protocol: 'TCP' | 'UDP' | 'SCTP';
+        port?: number | undefined;
+        endPort?: number | undefined;
+      }[];
+    }
+  | {
+      domain: 'capability';
+      container: string;
+    }
+  | {
+      domain: 'host';
+      container?: string | undefined;
+    }
+  | {
+      domain: 'data-access';
+      /** The store, as `retrieval` events name it (`postgresql`). */
+      store: string;
+      /** `schema.table` (or a collection), `*` for all. */
+      table: string;
+    };
 /** The target of a grant in a given domain. */
 export type GrantTargetOf<D extends PermissionDomain> = Extract<GrantTarget, { domain: D }>;
 
@@ -201,9 +312,138 @@ export const GrantSchema = z.object({
   inherentRisk: InherentRiskSchema,
 });
 /** @see {@link GrantSchema} */
-export type Grant = z.infer<typeof GrantSchema>;
+export interface Grant {
+  /** Stable across runs: a hash of subject, domain, action, target and source. */
+  id: string;
+  /** Subject id, see {@link subjectId}. */
+  subject: string;
+  domain: PermissionDomain;
+  effect: 'allow' | 'deny';
+  action: string;
+  target: GrantTarget;
+  /** Conditions kept as data (IAM `Condition` blocks), never evaluated as granted. */
+  conditions: Record<string, unknown>;
+  source: GrantSource;
+  inherentRisk: InherentRisk;
+}
 /** The input form of a {@link Grant}. */
-export type GrantInput = z.input<typeof GrantSchema>;
+export interface GrantInput {
+  /** Stable across runs: a hash of subject, domain, action, target and source. */
+  id: string;
+  /** Subject id, see {@link subjectId}. */
+  subject: string;
+  domain: PermissionDomain;
+  effect: 'allow' | 'deny';
+  action: string;
+  target:
+    | {
+        domain: 'kubernetes-api';
+        /** API group, `''` for the core group, `*` for all. */
+        apiGroup: string;
+        /** Resource (plural), `*` for all; empty for non-resource URLs. */
+        resource: string;
+        subresource?: string | undefined;
+        /** Namespace the grant applies in; absent for a cluster-wide grant. */
+        namespace?: string | undefined;
+        /** `resourceNames` restriction; absent for all names. */
+        resourceNames?: string[] | undefined;
+        /** A non-resource URL (`/healthz`, `/metrics`, `/api/*`). */
+        nonResourceUrl?: string | undefined;
+        /**
+         * True when the group or resource is neither in the built-in discovery table
+         * (`KubernetesDiscovery`) nor served by a CustomResourceDefinition in the input:
+         * kept, since a newer release or an aggregated API may serve it, but flagged.
+         */
+        unknown?: boolean | undefined;
+      }
+    | {
+        domain: 'cloud-api';
+        provider: 'aws';
+        /** Actions excluded when the statement used `NotAction` (then `action` is `*`). */
+        notActions?: string[] | undefined;
+        /** Resource patterns (ARNs with `*` and `?`). */
+        resources: string[];
+        /** True when the statement used `NotResource`: the grant covers everything *except* `resources`. */
+        notResource?: boolean | undefined;
+        /** For resource policies: the principals the statement names (`*` for anyone). */
+        principals?: string[] | undefined;
+      }
+    | {
+        domain: 'mcp-tool';
+        server: string;
+        /** Tool name, `*` when the client gives every tool the server offers. */
+        tool: string;
+        /** How the server is started or reached (`npx -y */
+        launch?: string | undefined;
+      }
+    | {
+        domain: 'file';
+        /** Path inside the container the grant applies to (a mount path, or `/` for the root filesystem). */
+        path: string;
+        /** What backs the path. */
+        backing:
+          | 'other'
+          | 'hostPath'
+          | 'secret'
+          | 'configMap'
+          | 'emptyDir'
+          | 'projected'
+          | 'persistentVolumeClaim'
+          | 'serviceAccountToken'
+          | 'rootfs';
+        /** Host path, secret or config map name. */
+        sourceName?: string | undefined;
+        container?: string | undefined;
+      }
+    | {
+        domain: 'network-egress';
+        /** A CIDR, `*` for anywhere, or `selector:<text>` for a pod/namespace selector peer. */
+        peer: string;
+        /** CIDRs excluded from `peer` (`ipBlock.except`). */
+        except?: string[] | undefined;
+        /** Ports; empty for all ports. */
+        ports: {
+          protocol: 'TCP' | 'UDP' | 'SCTP';
+          port?: number | undefined;
+          endPort?: number | undefined;
+        }[];
+      }
+    | {
+        domain: 'capability';
+        container: string;
+      }
+    | {
+        domain: 'host';
+        container?: string | undefined;
+      }
+    | {
+        domain: 'data-access';
+        /** The store, as `retrieval` events name it (`postgresql`). */
+        store: string;
+        /** `schema.table` (or a collection), `*` for all. */
+        table: string;
+      };
+  /** Conditions kept as data (IAM `Condition` blocks), never evaluated as granted. */
+  conditions?: Record<string, unknown> | undefined;
+  source: {
+    /** File (or stream name) the grant was read from. */
+    file: string;
+    /** 0-based index of the YAML document in a multi-document file. */
+    documentIndex?: number | undefined;
+    /** Path inside the document, e.g. `['rules', 0, 'verbs', 1]`. */
+    path: (string | number)[];
+    /** 1-based line in the file, when known. */
+    line?: number | undefined;
+    /** The objects the grant came through, outermost first (`ClusterRoleBinding/x`, `ClusterRole/y`). */
+    via?: string[] | undefined;
+  };
+  inherentRisk: {
+    score: number;
+    /** How far the grant reaches: 1 one named object … 4 cluster- or account-wide. */
+    reach: number;
+    reasons: string[];
+  };
+}
 
 /** Kinds of subject a grant is given to. */
 export const SubjectKindSchema = z.enum([
@@ -217,7 +457,15 @@ export const SubjectKindSchema = z.enum([
   'pg-role',
 ]);
 /** @see {@link SubjectKindSchema} */
-export type SubjectKind = z.infer<typeof SubjectKindSchema>;
+export type SubjectKind =
+  | 'k8s-serviceaccount'
+  | 'k8s-user'
+  | 'k8s-group'
+  | 'k8s-workload'
+  | 'aws-principal'
+  | 'aws-policy'
+  | 'mcp-client'
+  | 'pg-role';
 
 /**
  * The canonical id of a subject:

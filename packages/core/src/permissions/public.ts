@@ -1,24 +1,12 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
-export type { IamPolicyDocument, IamPolicyOptions, IamStatement } from './aws/iam-policy.js';
-export {
-  IamPolicyDocumentSchema,
-  IamPrincipalSchema,
-  IamStatementSchema,
-  iamPolicyGrants,
-} from './aws/iam-policy.js';
+export type { IamPolicyDocument, IamPolicyOptions, IamPrincipal, IamStatement } from './aws/iam-policy.js';
+export { iamPolicyGrants } from './aws/iam-policy.js';
 export type {
   DeclaredContainer,
   DeclaredPermissions,
   DeclaredSubject,
   DeclaredWarning,
   DeclaredWorkload,
-} from './declared.js';
-export {
-  DeclaredContainerSchema,
-  DeclaredPermissionsSchema,
-  DeclaredSubjectSchema,
-  DeclaredWarningSchema,
-  DeclaredWorkloadSchema,
 } from './declared.js';
 export type { GapAnalysisOptions } from './gap/analyze.js';
 export { analyzeGaps, coverageOf, OBSERVABLE_CAPABILITIES, workloadMatches } from './gap/analyze.js';
@@ -32,15 +20,7 @@ export type {
   UnusedGrant,
   WorkloadGap,
 } from './gap/report.js';
-export {
-  CoverageSchema,
-  DomainGapSchema,
-  GAP_REPORT_SCHEMA_VERSION,
-  GapReportSchema,
-  SkippedRecordsSchema,
-  UnusedGrantSchema,
-  WorkloadGapSchema,
-} from './gap/report.js';
+export { GAP_REPORT_SCHEMA_VERSION } from './gap/report.js';
 export type {
   Grant,
   GrantInput,
@@ -53,14 +33,8 @@ export type {
 } from './grant.js';
 export {
   GRANT_SCHEMA_VERSION,
-  GrantSchema,
-  GrantSourceSchema,
-  GrantTargetSchema,
-  InherentRiskSchema,
   makeGrant,
   PERMISSION_DOMAINS,
-  PermissionDomainSchema,
-  SubjectKindSchema,
   subjectId,
   subjectOfAwsPrincipal,
   subjectOfK8sUser,
@@ -87,15 +61,10 @@ export {
   SERVICE_ACCOUNT_TOKEN_DIR,
 } from './kubernetes/workloads.js';
 export type { ArtifactKind, LeastPrivilege, LeastPrivilegeArtifact } from './least-privilege/artifact.js';
-export {
-  ArtifactKindSchema,
-  LEAST_PRIVILEGE_SCHEMA_VERSION,
-  LeastPrivilegeArtifactSchema,
-  LeastPrivilegeSchema,
-} from './least-privilege/artifact.js';
+export { LEAST_PRIVILEGE_SCHEMA_VERSION } from './least-privilege/artifact.js';
 export { prepareArtifactFolder } from './least-privilege/artifact-folder.js';
 export type { LeastPrivilegeOptions, McpToolAllowlist } from './least-privilege/generate.js';
-export { generateLeastPrivilege, McpToolAllowlistSchema } from './least-privilege/generate.js';
+export { generateLeastPrivilege } from './least-privilege/generate.js';
 export type { IamGenerationOptions } from './least-privilege/iam.js';
 export { leastPrivilegeIam } from './least-privilege/iam.js';
 export { leastPrivilegeRbac } from './least-privilege/rbac.js';
@@ -112,17 +81,13 @@ export {
   isPrivateAddress,
   pathUnder,
 } from './match.js';
-export type { McpConfigOptions } from './mcp/mcp-config.js';
-export {
-  McpToolListSchema,
-  mcpConfigGrants,
-  readMcpToolList,
-} from './mcp/mcp-config.js';
+export type { McpConfigOptions, McpToolList } from './mcp/mcp-config.js';
+export { mcpConfigGrants, readMcpToolList } from './mcp/mcp-config.js';
 export type { CloudTrailRecord } from './observed/cloudtrail.js';
-export { CloudTrailRecordSchema, CloudTrailScanner, cloudTrailToVigil } from './observed/cloudtrail.js';
+export { CloudTrailScanner, cloudTrailToVigil } from './observed/cloudtrail.js';
 export { observedUseFromBaseline } from './observed/from-baseline.js';
 export type { KubernetesAuditEvent } from './observed/k8s-audit.js';
-export { auditEventToVigil, KubernetesAuditEventSchema } from './observed/k8s-audit.js';
+export { auditEventToVigil } from './observed/k8s-audit.js';
 export { nameMcpServersAsDeclared } from './observed/mcp-servers.js';
 export type {
   ObservedTarget,
@@ -134,9 +99,6 @@ export {
   awsServicePrefix,
   mergeObservedUse,
   OBSERVED_USE_SCHEMA_VERSION,
-  ObservedTargetSchema,
   ObservedUseAccumulator,
-  ObservedUseDocumentSchema,
-  ObservedUseSchema,
   workloadSubject,
 } from './observed/use.js';

@@ -13,6 +13,7 @@ import {
   OWASP_AGENTIC_2026,
   OWASP_LLM_2025,
 } from '../findings/compliance.js';
+import type { Severity } from '../findings/finding.js';
 import {
   type ComplianceFramework,
   ComplianceFrameworkSchema,
@@ -120,7 +121,95 @@ export const ComplianceEvidenceReportSchema = z.object({
   }),
 });
 /** @see {@link ComplianceEvidenceReportSchema} */
-export type ComplianceEvidenceReport = z.infer<typeof ComplianceEvidenceReportSchema>;
+export interface ComplianceEvidenceReport {
+  schemaVersion: 2;
+  kind: 'ComplianceEvidenceReport';
+  framework: ComplianceFramework;
+  frameworkTitle: string;
+  mappingsVersion: string;
+  /** Milliseconds since the epoch. */
+  generatedAt: number;
+  /** The span the evidence covers (ns since the epoch), or null when no evidence has times. */
+  period: {
+    start: number;
+    end: number;
+  } | null;
+  /** What was observed or done, once; controls refer to these by id. */
+  evidence: {
+    id: string;
+    kind: 'detection' | 'captures' | 'baselines' | 'enforcement' | 'scans';
+    /** What the item shows, in the mapping table's vocabulary (`EVIDENCE_FACETS`). */
+    facets: (
+      | 'network-egress'
+      | 'enforcement'
+      | 'monitoring'
+      | 'process-behaviour'
+      | 'file-access'
+      | 'ai-activity'
+      | 'permission-use'
+      | 'supply-chain-scans'
+      | 'drift-detection'
+    )[];
+    summary: string;
+    start?: number | undefined;
+    end?: number | undefined;
+    counts: Record<string, number>;
+  }[];
+  controls: {
+    control: string;
+    title?: string | undefined;
+    /** The areas of control the mapping ties it to (empty for taxonomy entries). */
+    areas: string[];
+    /**
+     * `findings`: a finding at medium or above; `supported`: evidence of every kind the control
+     * wants and no such finding; `partial`: evidence of some of them; `no-evidence`: none.
+     */
+    status: 'partial' | 'findings' | 'supported' | 'no-evidence';
+    /** The kinds of evidence the mapping table says support the control. */
+    wants: (
+      | 'network-egress'
+      | 'enforcement'
+      | 'monitoring'
+      | 'process-behaviour'
+      | 'file-access'
+      | 'ai-activity'
+      | 'permission-use'
+      | 'supply-chain-scans'
+      | 'drift-detection'
+    )[];
+    /** Those of `wants` the period has no evidence of. */
+    missing: (
+      | 'network-egress'
+      | 'enforcement'
+      | 'monitoring'
+      | 'process-behaviour'
+      | 'file-access'
+      | 'ai-activity'
+      | 'permission-use'
+      | 'supply-chain-scans'
+      | 'drift-detection'
+    )[];
+    /** How the evidence supports the control (from the mapping table; absent for taxonomy entries). */
+    supports: string[];
+    findings: {
+      id: string;
+      ruleId: string;
+      severity: Severity;
+      title: string;
+      summary: string;
+      workload: string;
+    }[];
+    /** Ids of the evidence items that support the control (items with a facet it wants). */
+    evidence: string[];
+  }[];
+  summary: {
+    controls: number;
+    findings: number;
+    supported: number;
+    partial: number;
+    noEvidence: number;
+  };
+}
 
 /** What {@link buildComplianceEvidence} reads: everything Vigil produced for the period. */
 export interface ComplianceEvidenceInputs {

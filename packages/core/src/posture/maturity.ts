@@ -48,7 +48,24 @@ export const WorkloadPostureFactsSchema = z
   })
   .strict();
 /** @see {@link WorkloadPostureFactsSchema} */
-export type WorkloadPostureFacts = z.infer<typeof WorkloadPostureFactsSchema>;
+export interface WorkloadPostureFacts {
+  /** The workload, as its baselines and policies name it (the baseline subject). */
+  workload: string;
+  /** An AI-BOM lists it (its AI components were discovered from what ran). */
+  discovered: boolean;
+  /** Its declared configuration was checked (declared grants parsed, configurations scanned). */
+  configurationChecked: boolean;
+  /** Its supply chain was scanned (MCP definitions, model files, dependencies). */
+  supplyChainScanned: boolean;
+  /** Its findings are mapped to compliance frameworks. */
+  complianceMapped: boolean;
+  baseline: 'learning' | 'stable' | 'none';
+  /** Declared permissions were compared with observed use. */
+  gapAnalysed: boolean;
+  enforcement: 'monitor' | 'enforce' | 'none';
+  /** Drift, incidents or detections trigger a registered response. */
+  automatedResponse: boolean;
+}
 
 /** One workload's level and what stands between it and the next. */
 export const WorkloadMaturitySchema = z.object({
@@ -60,7 +77,17 @@ export const WorkloadMaturitySchema = z.object({
   next: z.array(z.object({ step: z.string(), how: z.string() })),
 });
 /** @see {@link WorkloadMaturitySchema} */
-export type WorkloadMaturity = z.infer<typeof WorkloadMaturitySchema>;
+export interface WorkloadMaturity {
+  workload: string;
+  level: number;
+  stage: string;
+  facts: WorkloadPostureFacts;
+  /** The steps to the next level, each with the Vigil command or API that does it. */
+  next: {
+    step: string;
+    how: string;
+  }[];
+}
 
 /**
  * The maturity of an environment: each workload's level with the missing
@@ -85,7 +112,18 @@ export const MaturityReportSchema = z.object({
   workloads: z.array(WorkloadMaturitySchema),
 });
 /** @see {@link MaturityReportSchema} */
-export type MaturityReport = z.infer<typeof MaturityReportSchema>;
+export interface MaturityReport {
+  schemaVersion: 1;
+  kind: 'MaturityReport';
+  generatedAt: string;
+  overall: {
+    level: number;
+    stage: string;
+  };
+  /** Workloads per level, index = level. */
+  byLevel: number[];
+  workloads: WorkloadMaturity[];
+}
 
 interface Step {
   readonly ok: (f: WorkloadPostureFacts) => boolean;

@@ -4,7 +4,6 @@ export {
   buildComplianceEvidence,
   COMPLIANCE_EVIDENCE_SCHEMA_VERSION,
   COMPLIANCE_FRAMEWORK_TITLES,
-  ComplianceEvidenceReportSchema,
   renderComplianceMarkdown,
 } from './compliance-evidence.js';
 export type {
@@ -17,9 +16,6 @@ export {
   assessMaturity,
   MATURITY_LEVELS,
   MATURITY_SCHEMA_VERSION,
-  MaturityReportSchema,
   renderMaturityText,
-  WorkloadMaturitySchema,
-  WorkloadPostureFactsSchema,
   workloadMaturity,
 } from './maturity.js';

@@ -25,6 +25,8 @@ const globs = () => z.array(glob()).min(1).max(256);
 export const RagLabelSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, {
   message: 'a label is lower case letters, digits, ".", "_" or "-" (at most 64)',
 });
+/** @see {@link RagLabelSchema} */
+export type RagLabel = string;
 
 /**
  * Who a RAG configuration entry is about: globs (`*`, `?`) on the workload's id
@@ -146,15 +148,48 @@ export const RagConfigSchema = z
   })
   .strict();
 /** @see {@link RagConfigSchema} */
-export type RagConfig = z.infer<typeof RagConfigSchema>;
+export interface RagConfig {
+  schemaVersion: 1;
+  ingest: RagIngest[];
+  collections: RagCollection[];
+  agents: RagAgent[];
+}
 /** @see {@link RagSubjectSchema} */
-export type RagSubject = z.infer<typeof RagSubjectSchema>;
+export interface RagSubject {
+  /** Globs on the workload's id or its name. */
+  workload?: string[] | undefined;
+  /** Globs on the executable path. */
+  exe?: string[] | undefined;
+  /** Globs on the role (`principal`) or on `key:` and the API-key hash (`principalHash`). */
+  principal?: string[] | undefined;
+}
 /** @see {@link RagIngestSchema} */
-export type RagIngest = z.infer<typeof RagIngestSchema>;
+export interface RagIngest extends RagSubject {
+  /** Names the ingest path in findings. */
+  name: string;
+  /** The store (`postgresql`, `qdrant`, …); any when absent. */
+  store?: string | undefined;
+  /** Globs on the tables or collections it may write; all when absent. */
+  collections?: string[] | undefined;
+}
 /** @see {@link RagCollectionSchema} */
-export type RagCollection = z.infer<typeof RagCollectionSchema>;
+export interface RagCollection {
+  /** A glob on the table or collection name (as the `retrieval` event names it: lower case unless quoted). */
+  name: string;
+  store?: string | undefined;
+  /** Why the collection is sensitive. */
+  labels: string[];
+  /** It is part of the retrieval corpus: writes to it are judged against the ingest path even before anyone is seen reading it. Default true. */
+  corpus?: boolean | undefined;
+}
 /** @see {@link RagAgentSchema} */
-export type RagAgent = z.infer<typeof RagAgentSchema>;
+export interface RagAgent extends RagSubject {
+  name: string;
+  /** The declared purpose, in words (shown in findings). */
+  purpose?: string | undefined;
+  /** Labels of the data that purpose needs; empty: none of the labelled collections. */
+  labels: string[];
+}
 
 /** Bounds on a RAG configuration file. */
 const RAG_LIMITS = {

@@ -10,12 +10,4 @@ export type {
   ResponseRecord,
   ResponseTrigger,
 } from './responder.js';
-export {
-  findingPid,
-  killProcessTree,
-  RESPONSE_PLAN_SCHEMA_VERSION,
-  Responder,
-  ResponseActionSchema,
-  ResponsePlanSchema,
-  ResponseTriggerSchema,
-} from './responder.js';
+export { findingPid, killProcessTree, RESPONSE_PLAN_SCHEMA_VERSION, Responder } from './responder.js';

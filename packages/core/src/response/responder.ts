@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { VigilError } from '../errors/vigil-error.js';
+import type { FindingCategory, Severity } from '../findings/finding.js';
 import { type Finding, FindingCategorySchema, SeveritySchema, severityRank } from '../findings/finding.js';
 
 /** Version of the {@link ResponsePlan} document. */
@@ -32,7 +33,29 @@ export const ResponseActionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('custom'), name: z.string().min(1).max(128) }).strict(),
 ]);
 /** @see {@link ResponseActionSchema} */
-export type ResponseAction = z.infer<typeof ResponseActionSchema>;
+export type ResponseAction =
+  | {
+      type: 'kill-tree';
+    }
+  | {
+      type: 'kill-workload';
+    }
+  | {
+      type: 'tighten-egress';
+    }
+  | {
+      type: 'isolate-network';
+    }
+  | {
+      type: 'webhook';
+      url: string;
+      headers?: Record<string, string> | undefined;
+      timeoutMs?: number | undefined;
+    }
+  | {
+      type: 'custom';
+      name: string;
+    };
 /** The type of a {@link ResponseAction}. */
 export type ResponseActionType = ResponseAction['type'];
 
@@ -50,7 +73,16 @@ export const ResponseTriggerSchema = z
   })
   .strict();
 /** @see {@link ResponseTriggerSchema} */
-export type ResponseTrigger = z.infer<typeof ResponseTriggerSchema>;
+export interface ResponseTrigger {
+  /** The finding's severity is at least this. */
+  minSeverity: Severity;
+  /** Only findings of these categories (drift, detection, …); default all. */
+  categories?: FindingCategory[] | undefined;
+  /** Only findings of these rules; a trailing `*` matches a prefix (`vigil.drift.*`). */
+  ruleIds?: string[] | undefined;
+  /** Only findings of these workloads (workload ids); default all. */
+  workloads?: string[] | undefined;
+}
 
 /**
  * What to do, automatically, about which findings: rules of a trigger and the
@@ -87,7 +119,18 @@ export const ResponsePlanSchema = z
   })
   .strict();
 /** @see {@link ResponsePlanSchema} */
-export type ResponsePlan = z.infer<typeof ResponsePlanSchema>;
+export interface ResponsePlan {
+  schemaVersion: 1;
+  /** Log what would be done and do nothing. */
+  dryRun: boolean;
+  rules: {
+    id: string;
+    when: ResponseTrigger;
+    actions: ResponseAction[];
+    /** The same rule acts at most once per workload within this many ms. Default 0: every finding. */
+    cooldownMs?: number | undefined;
+  }[];
+}
 
 /**
  * One action taken (or, in dry-run, that would have been), with its cause.

@@ -24,7 +24,15 @@ export const RiskAdjustmentSchema = z.enum([
   'no-runtime-data',
 ]);
 /** @see {@link RiskAdjustmentSchema} */
-export type RiskAdjustment = z.infer<typeof RiskAdjustmentSchema>;
+export type RiskAdjustment =
+  | 'runtime-reachable'
+  | 'never-loaded'
+  | 'permission-exercised'
+  | 'permission-unused'
+  | 'observed-at-runtime'
+  | 'active-detection-on-workload'
+  | 'unused-high-risk-grants-on-workload'
+  | 'no-runtime-data';
 
 /**
  * The ranked findings and how runtime evidence changed their order: how many
@@ -59,7 +67,26 @@ export const RiskRankingSchema = z.object({
   }),
 });
 /** @see {@link RiskRankingSchema} */
-export type RiskRanking = z.infer<typeof RiskRankingSchema>;
+export interface RiskRanking {
+  schemaVersion: 1;
+  kind: 'RiskRanking';
+  findings: Finding[];
+  summary: {
+    total: number;
+    promoted: number;
+    demoted: number;
+    unchanged: number;
+    /** How many findings each adjustment touched. */
+    byAdjustment: Record<string, number>;
+    /** Findings at or above `threshold` before and after runtime weighting. */
+    threshold: number;
+    shortListBefore: number;
+    shortList: number;
+    /** How the window limits demotions. */
+    coverage: 'low' | 'medium' | 'high' | 'none';
+    bySeverity: Record<Severity, number>;
+  };
+}
 
 /** Runtime context for {@link rankRisk}. */
 export interface RiskContext {

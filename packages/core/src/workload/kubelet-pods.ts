@@ -59,6 +59,79 @@ export const PodListSchema = z.looseObject({
   kind: z.literal('PodList').optional(),
   items: z.array(PodSchema).nullable().default([]),
 });
+/** @see {@link PodListSchema} */
+export interface PodList {
+  [key: string]: unknown;
+  kind?: 'PodList' | undefined;
+  items:
+    | {
+        [key: string]: unknown;
+        metadata: {
+          [key: string]: unknown;
+          name: string;
+          namespace: string;
+          uid: string;
+          labels?: Record<string, string> | undefined;
+          ownerReferences?:
+            | {
+                [key: string]: unknown;
+                kind: string;
+                name: string;
+                controller?: boolean | undefined;
+              }[]
+            | undefined;
+        };
+        spec: {
+          [key: string]: unknown;
+          serviceAccountName?: string | undefined;
+          nodeName?: string | undefined;
+          containers: {
+            [key: string]: unknown;
+            name: string;
+            image?: string | undefined;
+          }[];
+          initContainers?:
+            | {
+                [key: string]: unknown;
+                name: string;
+                image?: string | undefined;
+              }[]
+            | undefined;
+        };
+        status: {
+          [key: string]: unknown;
+          qosClass?: string | undefined;
+          containerStatuses?:
+            | {
+                [key: string]: unknown;
+                name: string;
+                containerID?: string | undefined;
+                image?: string | undefined;
+                imageID?: string | undefined;
+              }[]
+            | undefined;
+          initContainerStatuses?:
+            | {
+                [key: string]: unknown;
+                name: string;
+                containerID?: string | undefined;
+                image?: string | undefined;
+                imageID?: string | undefined;
+              }[]
+            | undefined;
+          ephemeralContainerStatuses?:
+            | {
+                [key: string]: unknown;
+                name: string;
+                containerID?: string | undefined;
+                image?: string | undefined;
+                imageID?: string | undefined;
+              }[]
+            | undefined;
+        };
+      }[]
+    | null;
+}
 
 /**
  * The workload that owns a pod, as people name it: a ReplicaSet made by a

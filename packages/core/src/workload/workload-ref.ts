@@ -12,17 +12,25 @@ export const WorkloadKindSchema = z.enum([
   'external',
 ]);
 /** @see {@link WorkloadKindSchema} */
-export type WorkloadKind = z.infer<typeof WorkloadKindSchema>;
+export type WorkloadKind =
+  | 'kubernetes-pod'
+  | 'container'
+  | 'systemd-service'
+  | 'systemd-scope'
+  | 'user-session'
+  | 'cgroup'
+  | 'host'
+  | 'external';
 
 /** The container runtime that created a container's cgroup. */
 export const ContainerRuntimeSchema = z.enum(['containerd', 'cri-o', 'docker', 'podman', 'unknown']);
 /** @see {@link ContainerRuntimeSchema} */
-export type ContainerRuntime = z.infer<typeof ContainerRuntimeSchema>;
+export type ContainerRuntime = 'containerd' | 'cri-o' | 'docker' | 'podman' | 'unknown';
 
 /** Kubernetes QoS class, read from the kubepods cgroup path. */
 export const QosClassSchema = z.enum(['guaranteed', 'burstable', 'besteffort']);
 /** @see {@link QosClassSchema} */
-export type QosClass = z.infer<typeof QosClassSchema>;
+export type QosClass = 'guaranteed' | 'burstable' | 'besteffort';
 
 /**
  * A reference to the workload an event belongs to. `id` is stable for the life
@@ -52,9 +60,53 @@ export const WorkloadRefSchema = z.object({
   labels: z.record(z.string(), z.string()).default({}),
 });
 /** @see {@link WorkloadRefSchema} */
-export type WorkloadRef = z.infer<typeof WorkloadRefSchema>;
+export interface WorkloadRef {
+  /** Stable identifier, e.g. `k8s:pod:1f2e…/container:abc…` or `systemd:nginx.service`. */
+  id: string;
+  kind: WorkloadKind;
+  /** A short human-readable name. */
+  name?: string | undefined;
+  namespace?: string | undefined;
+  pod?: string | undefined;
+  podUid?: string | undefined;
+  qosClass?: QosClass | undefined;
+  container?: string | undefined;
+  containerId?: string | undefined;
+  runtime?: ContainerRuntime | undefined;
+  serviceAccount?: string | undefined;
+  image?: string | undefined;
+  /** systemd unit name when the workload is a service or scope. */
+  unit?: string | undefined;
+  uid?: number | undefined;
+  cgroupPath?: string | undefined;
+  /** The cgroup v2 inode id (what `bpf_get_current_cgroup_id()` returns), as a decimal string. */
+  cgroupId?: string | undefined;
+  labels: Record<string, string>;
+}
 /** The input form of a {@link WorkloadRef} (labels may be omitted). */
-export type WorkloadRefInput = z.input<typeof WorkloadRefSchema>;
+export interface WorkloadRefInput {
+  /** Stable identifier, e.g. `k8s:pod:1f2e…/container:abc…` or `systemd:nginx.service`. */
+  id: string;
+  kind: WorkloadKind;
+  /** A short human-readable name. */
+  name?: string | undefined;
+  namespace?: string | undefined;
+  pod?: string | undefined;
+  podUid?: string | undefined;
+  qosClass?: QosClass | undefined;
+  container?: string | undefined;
+  containerId?: string | undefined;
+  runtime?: ContainerRuntime | undefined;
+  serviceAccount?: string | undefined;
+  image?: string | undefined;
+  /** systemd unit name when the workload is a service or scope. */
+  unit?: string | undefined;
+  uid?: number | undefined;
+  cgroupPath?: string | undefined;
+  /** The cgroup v2 inode id (what `bpf_get_current_cgroup_id()` returns), as a decimal string. */
+  cgroupId?: string | undefined;
+  labels?: Record<string, string> | undefined;
+}
 
 /** The workload Vigil uses for events it could not attribute to anything narrower. */
 export const HOST_WORKLOAD: WorkloadRef = Object.freeze({

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BUILDER_LAYOUTS, EVENT_BUILDERS, EVENT_CHECKS } from '../../src/capture/event-builders.generated.js';
 import { CAPTURE_MAGIC, RecordType } from '../../src/capture/format.js';
-import { CaptureReader, CaptureWriter, EventSchema, type VigilEvent } from '../../src/index.js';
+import { CaptureReader, CaptureWriter, type VigilEvent } from '../../src/index.js';
+import { EventSchema } from '../../src/schemas/zod.js';
 import { sampleEvents } from '../helpers/events.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-builders-'));

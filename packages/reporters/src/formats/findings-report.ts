@@ -1,12 +1,5 @@
-import {
-  type CaptureIntegrity,
-  CaptureIntegritySchema,
-  compareFindings,
-  type Finding,
-  FindingSchema,
-  SEVERITIES,
-  type Severity,
-} from '@vigil/core';
+import { type CaptureIntegrity, compareFindings, type Finding, SEVERITIES, type Severity } from '@vigil/core';
+import { CaptureIntegritySchema, FindingSchema } from '@vigil/core/schemas';
 import { z } from 'zod';
 
 /** Schema version of {@link FindingsReport}. */
@@ -41,7 +34,38 @@ export const FindingsReportSchema = z.object({
   findings: z.array(FindingSchema),
 });
 /** @see {@link FindingsReportSchema} */
-export type FindingsReport = z.infer<typeof FindingsReportSchema>;
+export interface FindingsReport {
+  schemaVersion: 1;
+  /** ISO 8601. */
+  generatedAt: string;
+  tool: {
+    name: string;
+    version: string;
+  };
+  /** What was analysed: capture files, baselines, manifests. */
+  inputs: string[];
+  /**
+   * Whether every capture read was written completely; `complete: false` means
+   * findings may be missing for the time a capture does not cover.
+   */
+  integrity?:
+    | {
+        complete: boolean;
+        incomplete: {
+          path: string;
+          truncatedAt?: number | undefined;
+        }[];
+        interrupted: string[];
+      }
+    | undefined;
+  summary: {
+    total: number;
+    bySeverity: Record<string, number>;
+    byCategory: Record<string, number>;
+    workloads: number;
+  };
+  findings: Finding[];
+}
 
 /** Options for {@link buildFindingsReport}. */
 export interface FindingsReportOptions {

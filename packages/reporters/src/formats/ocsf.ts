@@ -70,7 +70,70 @@ export const OcsfDetectionFindingSchema = z.object({
   unmapped: z.record(z.string(), z.unknown()).optional(),
 });
 /** @see {@link OcsfDetectionFindingSchema} */
-export type OcsfDetectionFinding = z.infer<typeof OcsfDetectionFindingSchema>;
+export interface OcsfDetectionFinding {
+  activity_id: 1;
+  activity_name: 'Create';
+  category_uid: 2;
+  category_name: 'Findings';
+  class_uid: 2004;
+  class_name: 'Detection Finding';
+  type_uid: 200401;
+  type_name: 'Detection Finding: Create';
+  /** Milliseconds since the epoch. */
+  time: number;
+  severity_id: number;
+  severity: string;
+  status_id: 1;
+  status: 'New';
+  message: string;
+  metadata: {
+    version: '1.3.0';
+    product: {
+      name: string;
+      vendor_name: string;
+      version: string;
+    };
+    uid: string;
+    labels?: string[] | undefined;
+  };
+  finding_info: {
+    uid: string;
+    title: string;
+    desc?: string | undefined;
+    types?: string[] | undefined;
+    analytic: {
+      uid: string;
+      name: string;
+      type_id: number;
+      type: string;
+    };
+    first_seen_time?: number | undefined;
+    last_seen_time?: number | undefined;
+    attacks?:
+      | {
+          technique: {
+            uid: string;
+            name?: string | undefined;
+          };
+          version?: string | undefined;
+        }[]
+      | undefined;
+  };
+  risk_score: number;
+  risk_details?: string | undefined;
+  resources: {
+    uid: string;
+    name?: string | undefined;
+    type: string;
+    labels?: string[] | undefined;
+  }[];
+  evidences?:
+    | {
+        data: Record<string, unknown>;
+      }[]
+    | undefined;
+  unmapped?: Record<string, unknown> | undefined;
+}
 
 /**
  * Converts findings to OCSF 1.3 Detection Finding events (in the one order of findings,

@@ -3,13 +3,9 @@
 export type { ConsoleOptions } from './console.js';
 export { renderConsole } from './console.js';
 export type { FindingsReport, FindingsReportOptions } from './findings-report.js';
-export {
-  buildFindingsReport,
-  FINDINGS_REPORT_SCHEMA_VERSION,
-  FindingsReportSchema,
-} from './findings-report.js';
+export { buildFindingsReport, FINDINGS_REPORT_SCHEMA_VERSION } from './findings-report.js';
 export { renderMarkdown } from './markdown.js';
 export type { OcsfDetectionFinding } from './ocsf.js';
-export { OCSF_VERSION, OcsfDetectionFindingSchema, toOcsf } from './ocsf.js';
+export { OCSF_VERSION, toOcsf } from './ocsf.js';
 export type { SarifOptions } from './sarif.js';
 export { toSarif } from './sarif.js';

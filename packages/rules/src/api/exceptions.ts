@@ -37,7 +37,16 @@ export const RuleExceptionSchema = z.object({
  * const ex: RuleException = { name: 'sshd', rules: ['vigil.runtime.sensitive-file-read'], when: { exe: ['/usr/sbin/sshd'] } };
  * ```
  */
-export type RuleException = z.input<typeof RuleExceptionSchema>;
+export interface RuleException {
+  /** Names the exception in logs and stats. */
+  name: string;
+  /** Rule ids or globs (`vigil.runtime.*`). */
+  rules: string[];
+  /** Field → globs. Every field must match (an empty object matches everything of the rules). */
+  when?: Record<string, string[]> | undefined;
+  /** Why it is safe; shown in docs and reviews. */
+  reason?: string | undefined;
+}
 
 /**
  * Version of the exceptions document format.
@@ -74,7 +83,19 @@ export const ExceptionsDocumentSchema = z.object({
  * const doc: ExceptionsDocument = parseExceptionsDocument(JSON.parse(text), 'exceptions.json');
  * ```
  */
-export type ExceptionsDocument = z.infer<typeof ExceptionsDocumentSchema>;
+export interface ExceptionsDocument {
+  schemaVersion: 1;
+  exceptions: {
+    /** Names the exception in logs and stats. */
+    name: string;
+    /** Rule ids or globs (`vigil.runtime.*`). */
+    rules: string[];
+    /** Field → globs. Every field must match (an empty object matches everything of the rules). */
+    when: Record<string, string[]>;
+    /** Why it is safe; shown in docs and reviews. */
+    reason?: string | undefined;
+  }[];
+}
 
 /**
  * Validates an exceptions document (already parsed from JSON or YAML); errors

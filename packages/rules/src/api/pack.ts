@@ -1,10 +1,5 @@
-import {
-  EVENT_KINDS,
-  FindingTagsSchema,
-  safeParseDocument,
-  type ValidationIssue,
-  VigilError,
-} from '@vigil/core';
+import { EVENT_KINDS, safeParseDocument, type ValidationIssue, VigilError } from '@vigil/core';
+import { FindingTagsSchema } from '@vigil/core/schemas';
 import semver from 'semver';
 import { z } from 'zod';
 import { type RuleException, RuleExceptionSchema } from './exceptions.js';

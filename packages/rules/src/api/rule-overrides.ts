@@ -1,4 +1,5 @@
-import { fromZodError, SeveritySchema, safeParseDocument } from '@vigil/core';
+import { fromZodError, safeParseDocument } from '@vigil/core';
+import { SeveritySchema } from '@vigil/core/schemas';
 import { z } from 'zod';
 
 /**
@@ -41,7 +42,16 @@ export const RuleOverrideEntrySchema = z
  * const entry: RuleOverrideEntry = { rule: 'vigil.runtime.unexpected-egress', severity: 'off', reason: 'egress proxy' };
  * ```
  */
-export type RuleOverrideEntry = z.infer<typeof RuleOverrideEntrySchema>;
+export interface RuleOverrideEntry {
+  /** A rule id or a glob of ids (`*`, `?`). */
+  rule: string;
+  /** The severity the rule reports at, or `off` to turn it off. */
+  severity: 'info' | 'low' | 'medium' | 'high' | 'critical' | 'off';
+  /** Why: shown in reviews. */
+  reason?: string | undefined;
+  /** Who decided it. */
+  by?: string | undefined;
+}
 
 /**
  * A document of rule overrides, as kept next to a deployment (JSON or YAML)
@@ -76,7 +86,10 @@ export const RuleOverridesDocumentSchema = z
  * const doc: RuleOverridesDocument = { schemaVersion: 1, overrides: [{ rule: 'vigil.drift.dns.*', severity: 'info' }] };
  * ```
  */
-export type RuleOverridesDocument = z.infer<typeof RuleOverridesDocumentSchema>;
+export interface RuleOverridesDocument {
+  schemaVersion: 1;
+  overrides: RuleOverrideEntry[];
+}
 
 /**
  * Validates a rule-overrides document (already parsed from JSON or YAML);

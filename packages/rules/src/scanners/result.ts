@@ -1,4 +1,5 @@
-import { FindingSchema } from '@vigil/core';
+import type { Finding } from '@vigil/core';
+import { FindingSchema } from '@vigil/core/schemas';
 import { z } from 'zod';
 
 const count = () => z.number().int().nonnegative();
@@ -76,4 +77,64 @@ export const ScanResultSchema = z.object({
   }),
 });
 /** @see {@link ScanResultSchema} */
-export type ScanResult = z.infer<typeof ScanResultSchema>;
+export interface ScanResult {
+  schemaVersion: 1;
+  kind: 'ScanResult';
+  /** The paths given to the scan. */
+  inputs: string[];
+  /** Findings, highest risk first. */
+  findings: Finding[];
+  artifacts: {
+    /** Files read and handed to at least one scanner. */
+    scanned: number;
+    /** Files seen that no scanner accepts. */
+    skipped: number;
+    /** Bytes of the scanned files. */
+    bytes: number;
+    /** Directory entries not followed: symlink loops, node_modules/.git, beyond the file or depth limits. */
+    notFollowed: number;
+  };
+  scanners: {
+    id: string;
+    version: string;
+    artifacts: number;
+    findings: number;
+    errors: number;
+  }[];
+  /** Files (or scanner passes) that failed; the scan went on without them. */
+  errors: {
+    file: string;
+    scanner?: string | undefined;
+    code: string;
+    message: string;
+  }[];
+  runtime: {
+    /** Whether observed use was given. */
+    observed: boolean;
+    events: number;
+    /** Findings whose subject was seen in use at run time (risk raised). */
+    confirmed: number;
+    /** Findings whose subject was never used while observed (risk lowered). */
+    demoted: number;
+    /** Findings by severity before runtime weighing (a scanner may demote what never ran). */
+    severityBefore?:
+      | {
+          critical: number;
+          high: number;
+          medium: number;
+          low: number;
+          info: number;
+        }
+      | undefined;
+    /** Findings by severity as reported. */
+    severityAfter?:
+      | {
+          critical: number;
+          high: number;
+          medium: number;
+          low: number;
+          info: number;
+        }
+      | undefined;
+  };
+}

@@ -31,6 +31,15 @@ export const IamPrincipalSchema = z.union([
     })
     .strict(),
 ]);
+/** @see {@link IamPrincipalSchema} */
+export type IamPrincipal =
+  | '*'
+  | {
+      AWS?: string | string[] | undefined;
+      Service?: string | string[] | undefined;
+      Federated?: string | string[] | undefined;
+      CanonicalUser?: string | string[] | undefined;
+    };
 
 /** One IAM policy statement, validated as strictly as IAM does (unknown keys are errors). */
 export const IamStatementSchema = z
@@ -53,7 +62,33 @@ export const IamStatementSchema = z
     message: 'a statement takes Resource or NotResource, not both',
   });
 /** @see {@link IamStatementSchema} */
-export type IamStatement = z.infer<typeof IamStatementSchema>;
+export interface IamStatement {
+  Sid?: string | undefined;
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[] | undefined;
+  NotAction?: string | string[] | undefined;
+  Resource?: string | string[] | undefined;
+  NotResource?: string | string[] | undefined;
+  Principal?:
+    | '*'
+    | {
+        AWS?: string | string[] | undefined;
+        Service?: string | string[] | undefined;
+        Federated?: string | string[] | undefined;
+        CanonicalUser?: string | string[] | undefined;
+      }
+    | undefined;
+  NotPrincipal?:
+    | '*'
+    | {
+        AWS?: string | string[] | undefined;
+        Service?: string | string[] | undefined;
+        Federated?: string | string[] | undefined;
+        CanonicalUser?: string | string[] | undefined;
+      }
+    | undefined;
+  Condition?: Record<string, Record<string, unknown>> | undefined;
+}
 
 /**
  * An AWS IAM policy document (identity or resource policy).
@@ -80,7 +115,11 @@ const OneStatement = z.object({ ...docBase, Statement: IamStatementSchema }).str
 const ManyStatements = z.object({ ...docBase, Statement: z.array(IamStatementSchema) }).strict();
 
 /** @see {@link IamPolicyDocumentSchema} */
-export type IamPolicyDocument = z.infer<typeof IamPolicyDocumentSchema>;
+export interface IamPolicyDocument {
+  Version?: '2012-10-17' | '2008-10-17' | undefined;
+  Id?: string | undefined;
+  Statement: IamStatement | IamStatement[];
+}
 
 const list = (v: string | string[] | undefined): string[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];

@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import type { WorkloadRef } from '../../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../../workload/workload-ref.js';
+import type { Grant, PermissionDomain } from '../grant.js';
 import { GrantSchema, PermissionDomainSchema } from '../grant.js';
+import type { ObservedUse } from '../observed/use.js';
 import { ObservedUseSchema } from '../observed/use.js';
 
 /** Version of the gap report document. */
@@ -19,7 +22,17 @@ export const CoverageSchema = z.object({
   note: z.string(),
 });
 /** @see {@link CoverageSchema} */
-export type Coverage = z.infer<typeof CoverageSchema>;
+export interface Coverage {
+  /** Nanoseconds since the epoch; both 0 when nothing was observed. */
+  start: number;
+  end: number;
+  durationSeconds: number;
+  /** `low` under a day, `medium` under 14 days, `high` from 14 days on. */
+  confidence: 'low' | 'medium' | 'high' | 'none';
+  /** 0–1: grows with the logarithm of the window, 1 at 30 days. */
+  score: number;
+  note: string;
+}
 
 /** A grant never exercised in the window, with its rank. */
 export const UnusedGrantSchema = z.object({
@@ -30,7 +43,13 @@ export const UnusedGrantSchema = z.object({
   observable: z.boolean(),
 });
 /** @see {@link UnusedGrantSchema} */
-export type UnusedGrant = z.infer<typeof UnusedGrantSchema>;
+export interface UnusedGrant {
+  grant: Grant;
+  /** 0–100: inherent risk × reach, the order unused grants are listed in. */
+  rank: number;
+  /** False when the sensors could not have seen a use (e.g. `CAP_CHOWN`, `hostPID`): keep, but verify by hand. */
+  observable: boolean;
+}
 
 /** Granted vs used in one permission domain of one workload. */
 export const DomainGapSchema = z.object({
@@ -61,7 +80,33 @@ export const DomainGapSchema = z.object({
   denied: z.array(ObservedUseSchema),
 });
 /** @see {@link DomainGapSchema} */
-export type DomainGap = z.infer<typeof DomainGapSchema>;
+export interface DomainGap {
+  domain: PermissionDomain;
+  /** Whether any input could show use in this domain (a capture, an audit log, CloudTrail). */
+  observed: boolean;
+  /** The window of the inputs that show this domain (audit logs, CloudTrail, or captures). */
+  coverage: Coverage;
+  /** Allow grants. */
+  granted: number;
+  /** Grants exercised at least once. */
+  used: number;
+  /** `used / granted`, 0 when nothing is granted. */
+  ratio: number;
+  /** Distinct uses in the domain (successful). */
+  distinctUses: number;
+  /** Ids of the grants exercised. */
+  usedGrants: string[];
+  /** Successful uses a grant covers (what a least-privilege policy must keep). */
+  uses: ObservedUse[];
+  /** Unused grants, highest rank first. */
+  unused: UnusedGrant[];
+  /** Uses that succeeded but no declared grant covers (inputs incomplete, or a policy not enforced). */
+  ungranted: ObservedUse[];
+  /** Successful uses only the platform's defaults allow (Kubernetes API discovery, self access reviews). */
+  implicit: number;
+  /** Attempts that were refused (403, AccessDenied, EACCES/EPERM). */
+  denied: ObservedUse[];
+}
 
 /** One workload (a pod spec with its service account and cloud role, or a lone subject). */
 export const WorkloadGapSchema = z.object({
@@ -79,7 +124,20 @@ export const WorkloadGapSchema = z.object({
   ratio: z.number().min(0).max(1),
 });
 /** @see {@link WorkloadGapSchema} */
-export type WorkloadGap = z.infer<typeof WorkloadGapSchema>;
+export interface WorkloadGap {
+  /** The group's main subject id (the workload, else the subject). */
+  id: string;
+  name: string;
+  namespace?: string | undefined;
+  /** Declared subjects in this workload (workload, service account, AWS role, MCP client). */
+  subjects: string[];
+  /** Captured workloads matched to it. */
+  observedAs: WorkloadRef[];
+  domains: DomainGap[];
+  granted: number;
+  used: number;
+  ratio: number;
+}
 
 /**
  * Records of one line-based log (a Kubernetes audit log, CloudTrail) skipped
@@ -100,7 +158,14 @@ export const SkippedRecordsSchema = z.object({
   ),
 });
 /** @see {@link SkippedRecordsSchema} */
-export type SkippedRecords = z.infer<typeof SkippedRecordsSchema>;
+export interface SkippedRecords {
+  file: string;
+  reasons: {
+    'invalid-json'?: number;
+    'invalid-shape'?: number;
+    'over-limit'?: number;
+  };
+}
 
 /**
  * Declared vs observed, per workload and per permission domain: how much is
@@ -140,4 +205,29 @@ export const GapReportSchema = z.object({
   }),
 });
 /** @see {@link GapReportSchema} */
-export type GapReport = z.infer<typeof GapReportSchema>;
+export interface GapReport {
+  schemaVersion: 1;
+  kind: 'GapReport';
+  coverage: Coverage;
+  inputs: {
+    declared: string[];
+    events: number;
+    distinctUses: number;
+    /** Invalid records of line-based logs skipped under `onInvalid: 'skip'`: per file, how many for each reason. */
+    skipped?: SkippedRecords[] | undefined;
+  };
+  workloads: WorkloadGap[];
+  /** Observed subjects no declared input mentions, with how many distinct uses each made. */
+  unmatched: {
+    subject: string;
+    uses: number;
+  }[];
+  totals: {
+    granted: number;
+    used: number;
+    ratio: number;
+    unusedObservable: number;
+    ungranted: number;
+    denied: number;
+  };
+}

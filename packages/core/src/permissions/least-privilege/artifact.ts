@@ -13,7 +13,13 @@ export const ArtifactKindSchema = z.enum([
   'postgresql-grants',
 ]);
 /** @see {@link ArtifactKindSchema} */
-export type ArtifactKind = z.infer<typeof ArtifactKindSchema>;
+export type ArtifactKind =
+  | 'kubernetes-rbac'
+  | 'iam-policy'
+  | 'network-policy'
+  | 'workload-security'
+  | 'mcp-allowlist'
+  | 'postgresql-grants';
 
 /** One generated least-privilege artifact, validated for its consumer. */
 export const LeastPrivilegeArtifactSchema = z.object({
@@ -37,7 +43,25 @@ export const LeastPrivilegeArtifactSchema = z.object({
   issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })),
 });
 /** @see {@link LeastPrivilegeArtifactSchema} */
-export type LeastPrivilegeArtifact = z.infer<typeof LeastPrivilegeArtifactSchema>;
+export interface LeastPrivilegeArtifact {
+  kind: ArtifactKind;
+  /** The workload (gap report group) it tightens. */
+  workload: string;
+  /** The subject whose grants it replaces. */
+  subject: string;
+  /** Suggested file name. */
+  fileName: string;
+  format: 'yaml' | 'json' | 'sql';
+  /** Kubernetes objects (`yaml`), one JSON document, or SQL statements (`sql`, PostgreSQL `GRANT`s). */
+  content: string | Record<string, unknown> | Record<string, unknown>[];
+  /** What changed and what to check by hand. */
+  notes: string[];
+  /** Validation against the consumer's schema; empty when valid. */
+  issues: {
+    path: (string | number)[];
+    message: string;
+  }[];
+}
 
 /**
  * Least-privilege artifacts generated from observation: tightened RBAC,
@@ -58,4 +82,8 @@ export const LeastPrivilegeSchema = z.object({
   artifacts: z.array(LeastPrivilegeArtifactSchema),
 });
 /** @see {@link LeastPrivilegeSchema} */
-export type LeastPrivilege = z.infer<typeof LeastPrivilegeSchema>;
+export interface LeastPrivilege {
+  schemaVersion: 1;
+  kind: 'LeastPrivilege';
+  artifacts: LeastPrivilegeArtifact[];
+}

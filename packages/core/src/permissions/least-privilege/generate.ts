@@ -38,7 +38,18 @@ export const McpToolAllowlistSchema = z
   })
   .strict();
 /** @see {@link McpToolAllowlistSchema} */
-export type McpToolAllowlist = z.infer<typeof McpToolAllowlistSchema>;
+export interface McpToolAllowlist {
+  schemaVersion: 1;
+  kind: 'McpToolAllowlist';
+  client: string;
+  servers: Record<
+    string,
+    {
+      allowedTools: string[];
+    }
+  >;
+  unusedServers: string[];
+}
 
 /** Options for {@link generateLeastPrivilege}. */
 export interface LeastPrivilegeOptions extends IamGenerationOptions {}

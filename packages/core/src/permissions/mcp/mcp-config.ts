@@ -12,6 +12,15 @@ export const McpToolListSchema = z.object({
   server: z.string().min(1).optional(),
   tools: z.array(z.object({ name: z.string().min(1), description: z.string().optional() }).passthrough()),
 });
+/** @see {@link McpToolListSchema} */
+export interface McpToolList {
+  server?: string | undefined;
+  tools: {
+    [key: string]: unknown;
+    name: string;
+    description?: string | undefined;
+  }[];
+}
 
 /** Options for {@link mcpConfigGrants}. */
 export interface McpConfigOptions {

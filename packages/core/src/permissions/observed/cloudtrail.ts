@@ -31,7 +31,42 @@ export const CloudTrailRecordSchema = z.object({
   errorMessage: z.string().optional(),
 });
 /** @see {@link CloudTrailRecordSchema} */
-export type CloudTrailRecord = z.infer<typeof CloudTrailRecordSchema>;
+export interface CloudTrailRecord {
+  eventVersion?: string | undefined;
+  eventTime: string;
+  eventSource: string;
+  eventName: string;
+  awsRegion?: string | undefined;
+  userIdentity: {
+    [key: string]: unknown;
+    type?: string | undefined;
+    arn?: string | undefined;
+    principalId?: string | undefined;
+    accountId?: string | undefined;
+    invokedBy?: string | undefined;
+    sessionContext?:
+      | {
+          [key: string]: unknown;
+          sessionIssuer?:
+            | {
+                [key: string]: unknown;
+                arn?: string | undefined;
+              }
+            | undefined;
+        }
+      | undefined;
+  };
+  resources?:
+    | {
+        [key: string]: unknown;
+        ARN?: string | undefined;
+        type?: string | undefined;
+      }[]
+    | undefined;
+  requestParameters?: unknown;
+  errorCode?: string | undefined;
+  errorMessage?: string | undefined;
+}
 
 /**
  * Converts a CloudTrail record into a `cloud.api` event. The principal is the

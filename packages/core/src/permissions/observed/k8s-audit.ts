@@ -32,7 +32,47 @@ export const KubernetesAuditEventSchema = z.object({
   stageTimestamp: z.string().optional(),
 });
 /** @see {@link KubernetesAuditEventSchema} */
-export type KubernetesAuditEvent = z.infer<typeof KubernetesAuditEventSchema>;
+export interface KubernetesAuditEvent {
+  apiVersion: 'audit.k8s.io/v1';
+  kind: 'Event';
+  level?: string | undefined;
+  auditID?: string | undefined;
+  stage: 'RequestReceived' | 'ResponseStarted' | 'ResponseComplete' | 'Panic';
+  requestURI: string;
+  verb: string;
+  user: {
+    [key: string]: unknown;
+    username?: string | undefined;
+    groups?: string[] | undefined;
+  };
+  impersonatedUser?:
+    | {
+        [key: string]: unknown;
+        username?: string | undefined;
+      }
+    | undefined;
+  sourceIPs?: string[] | undefined;
+  userAgent?: string | undefined;
+  objectRef?:
+    | {
+        [key: string]: unknown;
+        resource?: string | undefined;
+        namespace?: string | undefined;
+        name?: string | undefined;
+        apiGroup?: string | undefined;
+        apiVersion?: string | undefined;
+        subresource?: string | undefined;
+      }
+    | undefined;
+  responseStatus?:
+    | {
+        [key: string]: unknown;
+        code?: number | undefined;
+      }
+    | undefined;
+  requestReceivedTimestamp?: string | undefined;
+  stageTimestamp?: string | undefined;
+}
 
 function auditWorkload(user: string): WorkloadRef {
   const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user);

@@ -4,6 +4,7 @@ import { isLocalToolCall } from '../../events/local-tool.js';
 import { type EventOf, type EventOrigin, EventOriginSchema, type VigilEvent } from '../../events/schema.js';
 import type { Consumer } from '../../pipeline/vigil.js';
 import { type WorkloadRef, WorkloadRefSchema } from '../../workload/workload-ref.js';
+import type { PermissionDomain } from '../grant.js';
 import { PermissionDomainSchema, subjectId, subjectOfAwsPrincipal, subjectOfK8sUser } from '../grant.js';
 
 /** SQLSTATE 42501: the role lacks the privilege (a refused attempt, not an error of the statement). */
@@ -47,7 +48,51 @@ export const ObservedTargetSchema = z.discriminatedUnion('domain', [
   z.object({ domain: z.literal('data-access'), store: z.string(), table: z.string() }),
 ]);
 /** @see {@link ObservedTargetSchema} */
-export type ObservedTarget = z.infer<typeof ObservedTargetSchema>;
+export type ObservedTarget =
+  | {
+      domain: 'kubernetes-api';
+      apiGroup: string;
+      resource: string;
+      subresource?: string | undefined;
+      namespace?: string | undefined;
+      name?: string | undefined;
+      nonResourceUrl?: string | undefined;
+    }
+  | {
+      domain: 'cloud-api';
+      provider: 'aws' | 'gcp' | 'azure';
+      /** Resource ARNs the call named (empty when the record had none). */
+      resources: string[];
+    }
+  | {
+      domain: 'mcp-tool';
+      server: string;
+      tool: string;
+    }
+  | {
+      domain: 'file';
+      path: string;
+    }
+  | {
+      domain: 'network-egress';
+      address: string;
+      port: number;
+      protocol: 'TCP' | 'UDP' | 'SCTP';
+      dnsName?: string | undefined;
+    }
+  | {
+      domain: 'capability';
+      /** The syscall or event the capability was inferred from. */
+      evidence: string;
+    }
+  | {
+      domain: 'host';
+    }
+  | {
+      domain: 'data-access';
+      store: string;
+      table: string;
+    };
 
 /**
  * One distinct use of a permission by a subject, aggregated over the
@@ -74,7 +119,21 @@ export const ObservedUseSchema = z.object({
   origins: z.array(EventOriginSchema),
 });
 /** @see {@link ObservedUseSchema} */
-export type ObservedUse = z.infer<typeof ObservedUseSchema>;
+export interface ObservedUse {
+  subject: string;
+  domain: PermissionDomain;
+  /** Verb, `service:Action`, `call`, `read`/`write`, `connect`, a capability name, or `runAsRoot`. */
+  action: string;
+  target: ObservedTarget;
+  /** Successful uses. */
+  count: number;
+  /** Attempts refused (HTTP 401/403, AccessDenied, EACCES/EPERM). */
+  denied: number;
+  /** Nanoseconds since the epoch. */
+  firstTs: number;
+  lastTs: number;
+  origins: EventOrigin[];
+}
 
 /**
  * Observed use over a window: the distinct uses, the workloads they came
@@ -127,7 +186,59 @@ export const ObservedUseDocumentSchema = z.object({
   overflow: z.number().int().nonnegative(),
 });
 /** @see {@link ObservedUseDocumentSchema} */
-export type ObservedUseDocument = z.infer<typeof ObservedUseDocumentSchema>;
+export interface ObservedUseDocument {
+  schemaVersion: 1;
+  kind: 'ObservedUse';
+  /** Earliest and latest event time (ns since the epoch); both 0 when nothing was seen. */
+  window: {
+    start: number;
+    end: number;
+  };
+  /**
+   * Windows per kind of input: `kubernetes-api` (audit logs and captured API calls), `cloud-api`
+   * (CloudTrail), `workload` (what captured workloads did). An audit log of 30 days and a capture of
+   * 10 minutes give very different confidence to different domains.
+   */
+  windows?:
+    | {
+        workload?: {
+          start: number;
+          end: number;
+          events: number;
+        };
+        'cloud-api'?: {
+          start: number;
+          end: number;
+          events: number;
+        };
+        'kubernetes-api'?: {
+          start: number;
+          end: number;
+          events: number;
+        };
+      }
+    | undefined;
+  events: number;
+  /** Captured workloads, keyed in `uses` as `workload:ID`. */
+  workloads: WorkloadRef[];
+  /** Tools each MCP server announced (`tool.list` events). */
+  toolLists: Record<string, string[]>;
+  /**
+   * MCP servers seen over stdio from the kernel: the name each gave itself in `initialize` and the
+   * command line of the process that served it, for matching to a declared server's launch.
+   */
+  mcpServers?:
+    | {
+        name: string;
+        argv?: string[] | undefined;
+      }[]
+    | undefined;
+  /** Uids seen per workload subject (for `runAsRoot` and capability reasoning). */
+  uids: Record<string, number[]>;
+  uses: ObservedUse[];
+  /** Distinct uses not kept because the accumulator's limit was reached. */
+  overflow: number;
+}
 
 /** Options for {@link ObservedUseAccumulator}. */
 export interface ObservedUseOptions {

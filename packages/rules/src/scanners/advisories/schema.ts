@@ -11,7 +11,19 @@ const RangeEventSchema = z.union([
 ]);
 
 /** One event of an OSV range: `introduced`, `fixed`, `last_affected` or `limit`. */
-export type OsvRangeEvent = z.infer<typeof RangeEventSchema>;
+export type OsvRangeEvent =
+  | {
+      introduced: string;
+    }
+  | {
+      fixed: string;
+    }
+  | {
+      last_affected: string;
+    }
+  | {
+      limit: string;
+    };
 
 /**
  * The file an advisory was transcribed from: `repository` (`owner/name`),
@@ -35,7 +47,11 @@ export const AdvisorySourceFileSchema = z
   })
   .strict();
 /** @see {@link AdvisorySourceFileSchema} */
-export type AdvisorySourceFile = z.infer<typeof AdvisorySourceFileSchema>;
+export interface AdvisorySourceFile {
+  repository: string;
+  path: string;
+  commit?: string | undefined;
+}
 
 /**
  * One OSV advisory (schema 1.x), the fields Vigil matches on and reports:
@@ -89,7 +105,51 @@ export const OsvAdvisorySchema = z.object({
   transcribed_from: AdvisorySourceFileSchema.optional(),
 });
 /** @see {@link OsvAdvisorySchema} */
-export type OsvAdvisory = z.infer<typeof OsvAdvisorySchema>;
+export interface OsvAdvisory {
+  id: string;
+  aliases?: string[] | undefined;
+  modified: string;
+  published?: string | undefined;
+  summary?: string | undefined;
+  details?: string | undefined;
+  severity?:
+    | {
+        type: string;
+        score: string;
+      }[]
+    | undefined;
+  affected: {
+    package: {
+      ecosystem: string;
+      name: string;
+    };
+    ranges?:
+      | {
+          type: 'ECOSYSTEM' | 'SEMVER' | 'GIT';
+          repo?: string | undefined;
+          events: OsvRangeEvent[];
+        }[]
+      | undefined;
+    versions?: string[] | undefined;
+  }[];
+  references?:
+    | {
+        type: string;
+        url: string;
+      }[]
+    | undefined;
+  database_specific?:
+    | {
+        severity?: string | undefined;
+      }
+    | undefined;
+  /**
+   * Not an OSV field: where Vigil read this entry (repository, path inside
+   * it, and the commit that last changed the file), so a reviewer can diff
+   * every shipped entry against its source. Set by `buildAdvisorySet`.
+   */
+  transcribed_from?: AdvisorySourceFile | undefined;
+}
 
 /**
  * A set of OSV advisories shipped or loaded as data, with where each came
@@ -117,4 +177,16 @@ export const AdvisorySetSchema = z.object({
   advisories: z.array(OsvAdvisorySchema),
 });
 /** @see {@link AdvisorySetSchema} */
-export type AdvisorySet = z.infer<typeof AdvisorySetSchema>;
+export interface AdvisorySet {
+  schemaVersion: 1;
+  kind: 'AdvisorySet';
+  name: string;
+  /** Where the advisories were read and when (ISO date). */
+  sources: {
+    name: string;
+    url: string;
+    retrieved: string;
+    note?: string | undefined;
+  }[];
+  advisories: OsvAdvisory[];
+}

@@ -36,11 +36,39 @@ export const McpResourceSchema = z.looseObject({
 });
 
 /** @see {@link McpToolSchema} */
-export type McpTool = z.infer<typeof McpToolSchema>;
+export interface McpTool {
+  [key: string]: unknown;
+  name: string;
+  title?: string | undefined;
+  description?: string | undefined;
+  inputSchema?: unknown;
+  outputSchema?: unknown;
+  annotations?: unknown;
+}
 /** @see {@link McpPromptSchema} */
-export type McpPrompt = z.infer<typeof McpPromptSchema>;
+export interface McpPrompt {
+  [key: string]: unknown;
+  name: string;
+  title?: string | undefined;
+  description?: string | undefined;
+  arguments?:
+    | {
+        [key: string]: unknown;
+        name: string;
+        description?: string | undefined;
+        required?: boolean | undefined;
+      }[]
+    | undefined;
+}
 /** @see {@link McpResourceSchema} */
-export type McpResource = z.infer<typeof McpResourceSchema>;
+export interface McpResource {
+  [key: string]: unknown;
+  uri: string;
+  name?: string | undefined;
+  title?: string | undefined;
+  description?: string | undefined;
+  mimeType?: string | undefined;
+}
 
 /** Where a server's definitions came from. */
 export type McpDefinitionOrigin = 'file' | 'capture' | 'connect' | 'config';

@@ -32,7 +32,58 @@ export const McpServerPinSchema = z.object({
   instructions: PinnedItemSchema.optional(),
 });
 /** @see {@link McpServerPinSchema} */
-export type McpServerPin = z.infer<typeof McpServerPinSchema>;
+export interface McpServerPin {
+  /** SHA-256 of the canonical JSON of every normalised tool, prompt and resource. */
+  hash: string;
+  /** ISO 8601 time the pin was taken. */
+  pinnedAt: string;
+  /** Where the definitions were read from when pinned. */
+  source: string;
+  tools: Record<
+    string,
+    {
+      /** SHA-256 of the item's comparable definition (for tools: name, description, input schema hash). */
+      hash: string;
+      /** SHA-256 of the rest (title, annotations, output schema), compared when the listing has them. */
+      metaHash?: string | undefined;
+      description?: string | undefined;
+      inputSchemaHash?: string | undefined;
+    }
+  >;
+  prompts: Record<
+    string,
+    {
+      /** SHA-256 of the item's comparable definition (for tools: name, description, input schema hash). */
+      hash: string;
+      /** SHA-256 of the rest (title, annotations, output schema), compared when the listing has them. */
+      metaHash?: string | undefined;
+      description?: string | undefined;
+      inputSchemaHash?: string | undefined;
+    }
+  >;
+  resources: Record<
+    string,
+    {
+      /** SHA-256 of the item's comparable definition (for tools: name, description, input schema hash). */
+      hash: string;
+      /** SHA-256 of the rest (title, annotations, output schema), compared when the listing has them. */
+      metaHash?: string | undefined;
+      description?: string | undefined;
+      inputSchemaHash?: string | undefined;
+    }
+  >;
+  /** The server's `initialize` instructions, when it gives any. */
+  instructions?:
+    | {
+        /** SHA-256 of the item's comparable definition (for tools: name, description, input schema hash). */
+        hash: string;
+        /** SHA-256 of the rest (title, annotations, output schema), compared when the listing has them. */
+        metaHash?: string | undefined;
+        description?: string | undefined;
+        inputSchemaHash?: string | undefined;
+      }
+    | undefined;
+}
 
 /**
  * A pin file: per MCP server, the SHA-256 of its full normalised definitions,
@@ -51,7 +102,11 @@ export const McpPinDocumentSchema = z.object({
   servers: z.record(z.string(), McpServerPinSchema),
 });
 /** @see {@link McpPinDocumentSchema} */
-export type McpPinDocument = z.infer<typeof McpPinDocumentSchema>;
+export interface McpPinDocument {
+  schemaVersion: 1;
+  kind: 'McpPins';
+  servers: Record<string, McpServerPin>;
+}
 
 /**
  * An empty pin document.
