@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { VigilSafeParseResult, VigilSchema } from '../schemas/vigil-schema.js';
 
 // Values read from untrusted documents (JSON, YAML, payloads) are data: a mapping can stand where a
 // scalar belongs, with keys such as `toString`, `valueOf` or `__proto__`. These read such a value
@@ -104,10 +105,7 @@ function unconvertibleLength(
  * if (!r.success) throw fromZodError(r.error, 'policy', { file });
  * ```
  */
-export function safeParseDocument<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-): z.ZodSafeParseResult<z.output<S>> {
+export function safeParseDocument<T>(schema: VigilSchema<T>, value: unknown): VigilSafeParseResult<T> {
   try {
     return schema.safeParse(value);
   } catch (err) {
@@ -122,7 +120,7 @@ export function safeParseDocument<S extends z.ZodType>(
           message: 'must be a string or a list, not a mapping with a "length" key',
           input: undefined,
         },
-      ]) as z.ZodError<z.output<S>>,
+      ]),
     };
   }
 }

@@ -222,7 +222,7 @@ function parseDocument(raw: unknown, file: string, path: (string | number)[]): I
   }
   // Parse against the branch the document uses, so errors point inside the statement, not at the union.
   const many = Array.isArray((value as { Statement?: unknown } | null)?.Statement);
-  const r = safeParseDocument(many ? ManyStatements : OneStatement, value);
+  const r = many ? safeParseDocument(ManyStatements, value) : safeParseDocument(OneStatement, value);
   if (!r.success) throw fromZodError(r.error, 'IAM policy document', { file, path });
   return r.data;
 }
