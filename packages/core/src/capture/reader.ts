@@ -24,7 +24,7 @@ import {
   RecordType,
   SUPPORTED_CAPTURE_VERSIONS,
 } from './format.js';
-import { internalise, RecordDecodeError, RecordDecoder } from './record-decoder.js';
+import { CaptureRecordDecoder, internalise, RecordDecodeError } from './record-decoder.js';
 
 /** A header layout, prepared for decoding. */
 interface RecordLayout {
@@ -243,7 +243,7 @@ export class CaptureReader {
       onTruncatedTail = 'error',
       signal,
     } = this.#options;
-    const dec = new RecordDecoder();
+    const dec = new CaptureRecordDecoder();
     dec.fieldSlots(this.#fieldSlots);
     const workloads: WorkloadRef[] = [];
     let buf = Buffer.alloc(0);
@@ -342,7 +342,7 @@ export class CaptureReader {
 
   /** Reads one record: an event is returned, a workload or trailer record is applied. */
   #record(
-    dec: RecordDecoder,
+    dec: CaptureRecordDecoder,
     workloads: WorkloadRef[],
     validate: boolean,
     offset: number,
@@ -387,7 +387,7 @@ export class CaptureReader {
   }
 
   #event(
-    dec: RecordDecoder,
+    dec: CaptureRecordDecoder,
     type: number,
     count: number,
     workloads: WorkloadRef[],

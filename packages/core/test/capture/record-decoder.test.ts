@@ -1,13 +1,13 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_DEPTH, RecordDecodeError, RecordDecoder } from '../../src/capture/record-decoder.js';
+import { CaptureRecordDecoder, MAX_DEPTH, RecordDecodeError } from '../../src/capture/record-decoder.js';
 
 const enc = new Encoder();
 const ref = new Decoder();
 
 function decodeAll(bytes: Uint8Array, field?: number): unknown[] {
-  const d = new RecordDecoder();
+  const d = new CaptureRecordDecoder();
   d.fieldSlots(4);
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   d.reset(buf);
@@ -49,7 +49,7 @@ const value = fc.letrec((tie) => ({
   ),
 })).v;
 
-describe('RecordDecoder', () => {
+describe('CaptureRecordDecoder', () => {
   it('property: decodes what @msgpack/msgpack encodes exactly as its own decoder does', () => {
     fc.assert(
       fc.property(fc.array(value, { minLength: 1, maxLength: 8 }), (values) => {
@@ -125,7 +125,7 @@ describe('RecordDecoder', () => {
   });
   it('property: with a small shared-string table that fills, sweeps and refills, one decoder reused over many records still gives exactly what the reference decoder gives', () => {
     // 16 slots hold at most 8 values: recurring and one-off strings keep the table sweeping.
-    const d = new RecordDecoder(16);
+    const d = new CaptureRecordDecoder(16);
     d.fieldSlots(2);
     const pool = fc.constantFrom(
       '/usr/bin/python3',
@@ -157,7 +157,7 @@ describe('RecordDecoder', () => {
   });
 
   it('refuses a shared-string table size that is not a power of two of at least 16', () => {
-    expect(() => new RecordDecoder(8)).toThrow(RangeError);
-    expect(() => new RecordDecoder(100)).toThrow(RangeError);
+    expect(() => new CaptureRecordDecoder(8)).toThrow(RangeError);
+    expect(() => new CaptureRecordDecoder(100)).toThrow(RangeError);
   });
 });
