@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CaptureIntegritySchema } from '../capture/integrity.js';
+import { AiComponentTypeSchema } from '../catalogue/catalogue.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
-import { AiComponentTypeSchema } from './catalogue.js';
 import { ExecutionFlowGraphSchema } from './flow-graph.js';
 
 /** Schema version of the {@link AiBom} document. */

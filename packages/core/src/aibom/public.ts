@@ -1,27 +1,7 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
 
-export type { BuildAiBomOptions } from './build-aibom.js';
-export { buildAiBom } from './build-aibom.js';
 export type { AiBomBuilderOptions, AiBomResultOptions } from './builder.js';
 export { AiBomBuilder } from './builder.js';
-export type {
-  AiComponentType,
-  MatchMethod,
-  Signature,
-  SignatureCatalogueDocument,
-  SignatureInput,
-  SignatureMatch,
-} from './catalogue.js';
-export {
-  AiComponentTypeSchema,
-  BUILTIN_CATALOGUE_VERSION,
-  imageRepository,
-  normalizePythonName,
-  SIGNATURE_CATALOGUE_SCHEMA_VERSION,
-  SignatureCatalogue,
-  SignatureCatalogueSchema,
-  SignatureSchema,
-} from './catalogue.js';
 export type { ManifestContainer } from './declared/containers.js';
 export { containersOfDocument, splitCommandLine } from './declared/containers.js';
 export type {
@@ -75,15 +55,3 @@ export {
   FlowNodeTypeSchema,
   FlowRelationSchema,
 } from './flow-graph.js';
-export type { RuntimePackage } from './package-paths.js';
-export {
-  imageInCommandLine,
-  npmPackageFromPath,
-  packagesInCommandLine,
-  pythonPackageFromPath,
-} from './package-paths.js';
-export {
-  installedPythonModules,
-  PYTHON_IMPORT_NAMES,
-  pythonDistributionsOf,
-} from './python-distributions.js';

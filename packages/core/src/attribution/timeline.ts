@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EventOf, VigilEvent } from '../events/schema.js';
-import type { Consumer } from '../pipeline/vigil.js';
+import type { Consumer } from '../stream/consumer.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 import { LOCAL_TOOL_SERVER, modelCallIdOf } from './attributor.js';
 

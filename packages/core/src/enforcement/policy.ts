@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { BaselineEntry, ReadonlyBaseline } from '../baseline/baseline.js';
-import { ARGS_MARK, WILDCARD } from '../baseline/generalise.js';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
+import { ARGS_MARK, WILDCARD } from '../vocabulary/generalise.js';
 
 /** Version of the {@link EnforcementPolicy} document. */
 export const ENFORCEMENT_POLICY_SCHEMA_VERSION = 1;
