@@ -25,6 +25,7 @@ export type { CaptureSummary, SeenCount, WorkloadSummary } from './capture/summa
 export { CaptureSummaryBuilder } from './capture/summary.js';
 export type { CaptureWriterOptions } from './capture/writer.js';
 export { CaptureWriter, DEFAULT_CAPTURE_FLUSH_INTERVAL_MS } from './capture/writer.js';
+export * from './catalogue/public.js';
 export * from './data-access/public.js';
 export * from './enforcement/public.js';
 export { fromZodError } from './errors/from-zod.js';
@@ -35,7 +36,6 @@ export type {
   VigilErrorOptions,
 } from './errors/vigil-error.js';
 export { formatPath, isVigilError, VigilError } from './errors/vigil-error.js';
-export { eventJsonSchema, findingJsonSchema } from './events/json-schema.js';
 export { isLocalToolCall } from './events/local-tool.js';
 export type {
   AddressFamily,
@@ -99,6 +99,7 @@ export type {
   Severity,
 } from './findings/finding.js';
 export { SEVERITIES, severityRank } from './findings/finding.js';
+export { eventJsonSchema, findingJsonSchema } from './findings/json-schema.js';
 export type { OrderedFinding } from './findings/order.js';
 export { compareFindings } from './findings/order.js';
 export { riskScore, SEVERITY_RISK } from './findings/risk-scale.js';
@@ -118,15 +119,7 @@ export * from './otel/public.js';
 export * from './output/public.js';
 export * from './payload/public.js';
 export * from './permissions/public.js';
-export type {
-  DnsEnricherOptions,
-  Enricher,
-  ProcessInfo,
-  ProcessTree,
-  ProcessTreeOptions,
-} from './pipeline/enricher.js';
-export { DnsEnricher, ProcessTreeEnricher } from './pipeline/enricher.js';
-export type { Consumer, ConsumerContext, RunSummary, VigilEvents, VigilOptions } from './pipeline/vigil.js';
+export type { RunSummary, VigilEvents, VigilOptions } from './pipeline/vigil.js';
 export { Vigil } from './pipeline/vigil.js';
 export * from './posture/public.js';
 // The RAG configuration: the corpus's ingest path, sensitive collections, agents' purposes.
@@ -163,6 +156,15 @@ export type { PayloadSourceOptions } from './source/payload-source.js';
 export { PayloadSource } from './source/payload-source.js';
 export type { ReplaySourceOptions } from './source/replay-source.js';
 export { ReplaySource } from './source/replay-source.js';
+export type { Consumer, ConsumerContext } from './stream/consumer.js';
+export type {
+  DnsEnricherOptions,
+  Enricher,
+  ProcessInfo,
+  ProcessTree,
+  ProcessTreeOptions,
+} from './stream/enricher.js';
+export { DnsEnricher, ProcessTreeEnricher } from './stream/enricher.js';
 // One vocabulary (credential paths, shells, interpreters, temp locations, kernel names) for every detector.
 export * from './vocabulary/public.js';
 export type {

@@ -5,7 +5,6 @@ import * as index from '@vigil/core';
 import * as zodSchemas from '@vigil/core/schemas';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import type * as m0 from '../src/aibom/catalogue.js';
 import type * as m1 from '../src/aibom/document.js';
 import type * as m2 from '../src/aibom/flow-graph.js';
 import type * as m3 from '../src/attribution/timeline.js';
@@ -14,6 +13,7 @@ import type * as m6 from '../src/baseline/generalise.js';
 import type * as m5 from '../src/baseline/schema.js';
 import type * as m7 from '../src/capture/format.js';
 import type * as m8 from '../src/capture/integrity.js';
+import type * as m0 from '../src/catalogue/catalogue.js';
 import type * as m9 from '../src/data-access/gap.js';
 import type * as m10 from '../src/data-access/pg-grants.js';
 import type * as m11 from '../src/data-access/store-config.js';
@@ -46,15 +46,15 @@ import type * as m37 from '../src/workload/workload-ref.js';
 
 describe('core types written out from zod schemas', () => {
   it(`equal what their schemas infer`, () => {
-    // row: aibom/catalogue AiComponentType AiComponentTypeSchema output
+    // row: catalogue/catalogue AiComponentType AiComponentTypeSchema output
     expectTypeOf<m0.AiComponentType>().toEqualTypeOf<z.output<typeof m0.AiComponentTypeSchema>>();
-    // row: aibom/catalogue Signature SignatureSchema output
+    // row: catalogue/catalogue Signature SignatureSchema output
     expectTypeOf<m0.Signature>().toEqualTypeOf<z.output<typeof m0.SignatureSchema>>();
-    // row: aibom/catalogue SignatureCatalogueDocument SignatureCatalogueSchema output
+    // row: catalogue/catalogue SignatureCatalogueDocument SignatureCatalogueSchema output
     expectTypeOf<m0.SignatureCatalogueDocument>().toEqualTypeOf<
       z.output<typeof m0.SignatureCatalogueSchema>
     >();
-    // row: aibom/catalogue SignatureInput SignatureSchema input
+    // row: catalogue/catalogue SignatureInput SignatureSchema input
     expectTypeOf<m0.SignatureInput>().toEqualTypeOf<z.input<typeof m0.SignatureSchema>>();
     // row: aibom/document AiBom AiBomSchema output
     expectTypeOf<m1.AiBom>().toEqualTypeOf<z.output<typeof m1.AiBomSchema>>();

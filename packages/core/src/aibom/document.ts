@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { CaptureIntegritySchema } from '../capture/integrity.js';
+import type { AiComponentType } from '../catalogue/catalogue.js';
+import { AiComponentTypeSchema } from '../catalogue/catalogue.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
-import type { AiComponentType } from './catalogue.js';
-import { AiComponentTypeSchema } from './catalogue.js';
 import type { ExecutionFlowGraph } from './flow-graph.js';
 import { ExecutionFlowGraphSchema } from './flow-graph.js';
 

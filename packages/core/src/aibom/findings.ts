@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { AiComponentType } from '../catalogue/catalogue.js';
 import { complianceRefs } from '../findings/compliance.js';
 import type { ComplianceRef, Evidence, Finding, Severity } from '../findings/finding.js';
 import { SEVERITY_RISK } from '../findings/risk-scale.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
-import type { AiComponentType } from './catalogue.js';
 import type { AiBom, AiBomComponent } from './document.js';
 
 /**

@@ -4,9 +4,9 @@ import { VigilError } from '../errors/vigil-error.js';
 import type { Finding } from '../findings/finding.js';
 import { compareFindings } from '../findings/order.js';
 import { correlateIncidents, type Incident, incidentFinding } from '../incidents/incident.js';
-import type { Consumer } from '../pipeline/vigil.js';
 import { MergedSource } from '../source/merged-source.js';
 import { OtelSpanSource } from '../source/otel-span-source.js';
+import type { Consumer } from '../stream/consumer.js';
 import { type CaptureReadOptions, captureSource, enrichersFor, runPipeline } from './run.js';
 
 /**

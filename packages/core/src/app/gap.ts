@@ -28,13 +28,13 @@ import {
   ObservedUseAccumulator,
   type ObservedUseDocument,
 } from '../permissions/observed/use.js';
-import type { Consumer } from '../pipeline/vigil.js';
 import { safeParseDocument } from '../readers/document-value.js';
 import { type RiskRanking, rankRisk } from '../risk/rank.js';
 import { CloudTrailSource } from '../source/cloudtrail-source.js';
 import type { EventSource } from '../source/event-source.js';
 import { KubernetesAuditSource } from '../source/k8s-audit-source.js';
 import { OtelSpanSource } from '../source/otel-span-source.js';
+import type { Consumer } from '../stream/consumer.js';
 import { type CaptureReadOptions, captureSource, enrichersFor, runPipeline } from './run.js';
 
 /** Options for {@link analyseGap}. */

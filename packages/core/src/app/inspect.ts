@@ -2,7 +2,7 @@ import { type AgentTimeline, AgentTimelineBuilder } from '../attribution/timelin
 import type { CaptureHeader } from '../capture/format.js';
 import type { CaptureIntegrity } from '../capture/integrity.js';
 import { type CaptureSummary, CaptureSummaryBuilder } from '../capture/summary.js';
-import { DnsEnricher } from '../pipeline/enricher.js';
+import { DnsEnricher } from '../stream/enricher.js';
 import { type CaptureReadOptions, captureSource, runPipeline } from './run.js';
 
 /** Options for {@link inspectCaptures}. */

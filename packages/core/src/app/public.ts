@@ -1,7 +1,8 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
-// The application layer: what the `vigil` commands do, as facades a vendor calls in a few lines
-// (the AI-BOM's is `buildAiBom`, in ../aibom).
+// The application layer: what the `vigil` commands do, as facades a vendor calls in a few lines.
 
+export type { BuildAiBomOptions } from './build-aibom.js';
+export { buildAiBom } from './build-aibom.js';
 export type { CheckCapturesOptions, CheckDetector, CheckResult } from './check.js';
 export { checkCaptures } from './check.js';
 export type { AnalyseGapOptions, GapResult } from './gap.js';

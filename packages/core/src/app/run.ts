@@ -1,9 +1,10 @@
 import { VigilError } from '../errors/vigil-error.js';
 import type { Finding } from '../findings/finding.js';
-import { DnsEnricher, type Enricher, ProcessTreeEnricher } from '../pipeline/enricher.js';
-import { type Consumer, type RunSummary, Vigil } from '../pipeline/vigil.js';
+import { type RunSummary, Vigil } from '../pipeline/vigil.js';
 import type { EventSource } from '../source/event-source.js';
 import { ReplaySource } from '../source/replay-source.js';
+import type { Consumer } from '../stream/consumer.js';
+import { DnsEnricher, type Enricher, ProcessTreeEnricher } from '../stream/enricher.js';
 
 /** How the application facades read captures. */
 export interface CaptureReadOptions {

@@ -1,5 +1,5 @@
 import type { EventCause, EventOf, VigilEvent } from '../events/schema.js';
-import type { ProcessTree } from '../pipeline/enricher.js';
+import type { ProcessTree } from '../stream/enricher.js';
 
 /**
  * The id attribution gives a model call: `model:<pid>:<ts>`. A model call

@@ -1,5 +1,5 @@
 import type { VigilEvent } from '../events/schema.js';
-import type { Enricher, ProcessTree } from '../pipeline/enricher.js';
+import type { Enricher, ProcessTree } from '../stream/enricher.js';
 import { CallAttributor, type CallAttributorOptions } from './attributor.js';
 import { ToolCallDedup } from './internal/tool-call-dedup.js';
 

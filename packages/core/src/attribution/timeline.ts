@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isLocalToolCall } from '../events/local-tool.js';
 import type { EventOf, VigilEvent } from '../events/schema.js';
-import type { Consumer } from '../pipeline/vigil.js';
+import type { Consumer } from '../stream/consumer.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 import { modelCallIdOf } from './attributor.js';

@@ -4,6 +4,7 @@ import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import type { Severity } from '../findings/finding.js';
 import { safeParseDocument } from '../readers/document-value.js';
+import { WILDCARD } from '../vocabulary/generalise.js';
 import { isCredentialPath } from '../vocabulary/public.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import {
@@ -13,7 +14,6 @@ import {
   DEFAULT_GENERALISATION,
   type GeneralisationConfig,
   sameGeneralisation,
-  WILDCARD,
 } from './generalise.js';
 import { CoverageCache } from './internal/coverage-cache.js';
 import { type EntryStats, type Introducer, PatternTrie } from './internal/pattern-trie.js';

@@ -1,6 +1,6 @@
 import type { EventKind, VigilEvent } from '../events/schema.js';
 import type { FindingTags, Severity } from '../findings/finding.js';
-import type { ProcessTree } from '../pipeline/enricher.js';
+import type { ProcessTree } from '../stream/enricher.js';
 import type { ReadonlyBaseline } from './baseline.js';
 import type { ShellContext } from './shell-context.js';
 

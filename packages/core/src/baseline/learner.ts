@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { VigilEvent } from '../events/schema.js';
 import type { Evidence, Finding } from '../findings/finding.js';
 import { riskScore } from '../findings/risk-scale.js';
-import type { Consumer, ConsumerContext } from '../pipeline/vigil.js';
+import type { Consumer, ConsumerContext } from '../stream/consumer.js';
 import { Baseline } from './baseline.js';
 import { type CriticalBehaviour, CriticalGuard } from './critical.js';
 import { driftFindingId } from './drift.js';

@@ -2,12 +2,11 @@ import type { EventOf, VigilEvent } from '../events/schema.js';
 import {
   ARGS_MARK,
   argumentPattern,
-  type BaselineDomain,
   dnsSegments,
-  type GeneralisationConfig,
   generaliseSegment,
   pathSegments,
-} from './generalise.js';
+} from '../vocabulary/generalise.js';
+import type { BaselineDomain, GeneralisationConfig } from './generalise.js';
 
 /**
  * One thing an event shows a workload doing, in one domain, already

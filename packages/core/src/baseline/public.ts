@@ -44,17 +44,10 @@ export type { ReadGeneralisationOptions } from './generalisation-file.js';
 export { readGeneralisationFile } from './generalisation-file.js';
 export type { BaselineDomain, CollapseRule, GeneralisationConfig } from './generalise.js';
 export {
-  ARGS_MARK,
-  argumentPattern,
   BASELINE_DOMAINS,
   CollapsePolicy,
   DEFAULT_GENERALISATION,
-  dnsSegments,
-  generaliseArg,
-  generaliseSegment,
-  pathSegments,
   sameGeneralisation,
-  WILDCARD,
 } from './generalise.js';
 export type { BaselineLearnerOptions, LearnerNotice } from './learner.js';
 export { BaselineLearner } from './learner.js';

@@ -1,7 +1,7 @@
 import type { VigilEvent } from '../events/schema.js';
-import type { ProcessTree } from '../pipeline/enricher.js';
+import type { ProcessTree } from '../stream/enricher.js';
+import { argumentPattern } from '../vocabulary/generalise.js';
 import { basename, isOwnProcPath, isShellExec } from '../vocabulary/public.js';
-import { argumentPattern } from './generalise.js';
 import type { BaselineObservation } from './observation.js';
 
 /**

@@ -25,7 +25,7 @@ import {
   RecordType,
   SUPPORTED_CAPTURE_VERSIONS,
 } from './format.js';
-import { internalise, RecordDecodeError, RecordDecoder } from './record-decoder.js';
+import { CaptureRecordDecoder, internalise, RecordDecodeError } from './record-decoder.js';
 
 /** A header layout, prepared for decoding. */
 interface RecordLayout {
@@ -244,7 +244,7 @@ export class CaptureReader {
       onTruncatedTail = 'error',
       signal,
     } = this.#options;
-    const dec = new RecordDecoder();
+    const dec = new CaptureRecordDecoder();
     dec.fieldSlots(this.#fieldSlots);
     const workloads: WorkloadRef[] = [];
     // One read buffer for the whole file: a fresh megabyte per chunk costs page faults and, as
@@ -352,7 +352,7 @@ export class CaptureReader {
 
   /** Reads one record: an event is returned, a workload or trailer record is applied. */
   #record(
-    dec: RecordDecoder,
+    dec: CaptureRecordDecoder,
     workloads: WorkloadRef[],
     validate: boolean,
     offset: number,
@@ -397,7 +397,7 @@ export class CaptureReader {
   }
 
   #event(
-    dec: RecordDecoder,
+    dec: CaptureRecordDecoder,
     type: number,
     count: number,
     workloads: WorkloadRef[],

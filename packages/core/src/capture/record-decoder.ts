@@ -30,7 +30,7 @@ const READ = 2;
 export class RecordDecodeError extends Error {}
 
 /** What a record decodes to: its first element and, for non-event records, the rest. */
-export class RecordDecoder {
+export class CaptureRecordDecoder {
   #bytes: Buffer = Buffer.alloc(0);
   #view: DataView = new DataView(new ArrayBuffer(0));
   #pos = 0;
@@ -68,13 +68,13 @@ export class RecordDecoder {
     this.#arenaView = new DataView(this.#arena.buffer);
   }
 
-  /** The last string read at each field slot (see {@link RecordDecoder.field}). */
+  /** The last string read at each field slot (see {@link CaptureRecordDecoder.field}). */
   #last: (string | undefined)[] = [];
   #lastBytes = new Uint8Array(0);
   #lastView = new DataView(this.#lastBytes.buffer);
   #lastLen = new Int32Array(0);
 
-  /** Sets how many field slots {@link RecordDecoder.field} remembers a last string for. */
+  /** Sets how many field slots {@link CaptureRecordDecoder.field} remembers a last string for. */
   fieldSlots(n: number): void {
     this.#last = new Array<string | undefined>(n);
     this.#lastBytes = new Uint8Array(n * SHARE_MAX_BYTES);

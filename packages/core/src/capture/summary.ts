@@ -1,5 +1,5 @@
 import type { VigilEvent } from '../events/schema.js';
-import type { Consumer } from '../pipeline/vigil.js';
+import type { Consumer } from '../stream/consumer.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 
 /** A count with the first and last time it was seen. */

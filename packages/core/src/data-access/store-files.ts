@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import { imageRepository } from '../aibom/catalogue.js';
 import type { ManifestContainer } from '../aibom/declared/containers.js';
+import { imageRepository } from '../catalogue/catalogue.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { inputLimits } from '../limits/input-limits.js';
 import { documentError, type LoadedObject, loadDocuments } from '../permissions/internal/documents.js';

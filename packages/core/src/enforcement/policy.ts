@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { BaselineEntry, ReadonlyBaseline } from '../baseline/baseline.js';
-import { ARGS_MARK, WILDCARD } from '../baseline/generalise.js';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import { safeParseDocument } from '../readers/document-value.js';
+import { ARGS_MARK, WILDCARD } from '../vocabulary/generalise.js';
 
 /** Version of the {@link EnforcementPolicy} document. */
 export const ENFORCEMENT_POLICY_SCHEMA_VERSION = 1;

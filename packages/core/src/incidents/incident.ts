@@ -16,7 +16,7 @@ import {
   severityRank,
 } from '../findings/finding.js';
 import { riskScore } from '../findings/risk-scale.js';
-import type { ProcessTree } from '../pipeline/enricher.js';
+import type { ProcessTree } from '../stream/enricher.js';
 import { isCredentialPath } from '../vocabulary/credentials.js';
 import { isLocalAddress, LARGE_EGRESS_BYTES } from '../vocabulary/network.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import { normalizePythonName } from '../aibom/catalogue.js';
-import { packagesInCommandLine, type RuntimePackage } from '../aibom/package-paths.js';
+import { normalizePythonName } from '../catalogue/catalogue.js';
+import { packagesInCommandLine, type RuntimePackage } from '../catalogue/package-paths.js';
 import { INTERPRETERS, isShell } from '../vocabulary/programs.js';
 
 /** How a declared MCP server is started: the `command` and `args` of its client configuration entry. */

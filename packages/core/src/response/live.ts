@@ -6,8 +6,8 @@ import {
   type IncidentOptions,
   incidentFinding,
 } from '../incidents/incident.js';
-import type { ProcessTree } from '../pipeline/enricher.js';
 import type { Vigil } from '../pipeline/vigil.js';
+import type { ProcessTree } from '../stream/enricher.js';
 import type { Responder, ResponseRecord } from './responder.js';
 
 /**

@@ -1,9 +1,9 @@
-import { normalizePythonName } from '../aibom/catalogue.js';
+import { normalizePythonName } from '../catalogue/catalogue.js';
 import {
   installedPythonModules,
   PYTHON_IMPORT_NAMES,
   pythonDistributionsOf,
-} from '../aibom/python-distributions.js';
+} from '../catalogue/python-distributions.js';
 import type { Finding } from '../findings/finding.js';
 import type { ObservedUseDocument } from '../permissions/observed/use.js';
 

@@ -2,7 +2,6 @@
 // that the main entry's declarations do not load zod's (a strict consumer that uses no schema
 // type-checks without them). The zod-typed schemas are in ./zod.ts (`@vigil/core/schemas`).
 
-import type { AiComponentType, Signature, SignatureCatalogueDocument } from '../aibom/catalogue.js';
 import type {
   AiBom,
   AiBomComponent,
@@ -36,6 +35,7 @@ import type {
 } from '../baseline/schema.js';
 import type { CaptureHeader, CaptureTrailer } from '../capture/format.js';
 import type { CaptureIntegrity } from '../capture/integrity.js';
+import type { AiComponentType, Signature, SignatureCatalogueDocument } from '../catalogue/catalogue.js';
 import type { DataAccessGap } from '../data-access/gap.js';
 import type { PgTableGrant } from '../data-access/pg-grants.js';
 import type { DataStoreConfig, StorePlace } from '../data-access/store-config.js';

@@ -6,7 +6,6 @@
  * @packageDocumentation
  */
 
-export { AiComponentTypeSchema, SignatureCatalogueSchema, SignatureSchema } from '../aibom/catalogue.js';
 export {
   AiBomComponentSchema,
   AiBomInputsSchema,
@@ -44,6 +43,7 @@ export {
 } from '../baseline/schema.js';
 export { CaptureHeaderSchema, CaptureTrailerSchema } from '../capture/format.js';
 export { CaptureIntegritySchema } from '../capture/integrity.js';
+export { AiComponentTypeSchema, SignatureCatalogueSchema, SignatureSchema } from '../catalogue/catalogue.js';
 export { DataAccessGapSchema } from '../data-access/gap.js';
 export { PgTableGrantSchema } from '../data-access/pg-grants.js';
 export { DataStoreConfigSchema, StorePlaceSchema } from '../data-access/store-config.js';

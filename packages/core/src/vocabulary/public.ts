@@ -1,6 +1,15 @@
 export type { SecretClass } from './credentials.js';
 export { CREDENTIAL_PATHS, isCredentialPath, isServiceAccountTokenPath, secretClass } from './credentials.js';
 export {
+  ARGS_MARK,
+  argumentPattern,
+  dnsSegments,
+  generaliseArg,
+  generaliseSegment,
+  pathSegments,
+  WILDCARD,
+} from './generalise.js';
+export {
   ESCAPE_NAMESPACES,
   HOST_CONTROL_CAPABILITIES,
   KERNEL_CHANGING_SYSCALLS,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { generaliseArg } from '../baseline/generalise.js';
+import { generaliseArg } from '../vocabulary/generalise.js';
 
 /** What {@link commandWorkloadName} derived a name from, so a caller can explain it. */
 export interface CommandWorkloadName {

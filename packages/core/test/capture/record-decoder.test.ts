@@ -2,17 +2,17 @@ import { Decoder, Encoder } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CaptureRecordDecoder,
   internalise,
   MAX_DEPTH,
   RecordDecodeError,
-  RecordDecoder,
 } from '../../src/capture/record-decoder.js';
 
 const enc = new Encoder();
 const ref = new Decoder();
 
-function decodeAll(bytes: Uint8Array, field?: number, decoder?: RecordDecoder): unknown[] {
-  const d = decoder ?? new RecordDecoder();
+function decodeAll(bytes: Uint8Array, field?: number, decoder?: CaptureRecordDecoder): unknown[] {
+  const d = decoder ?? new CaptureRecordDecoder();
   d.fieldSlots(4);
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   d.reset(buf);
@@ -54,7 +54,7 @@ const value = fc.letrec((tie) => ({
   ),
 })).v;
 
-describe('RecordDecoder', () => {
+describe('CaptureRecordDecoder', () => {
   it('property: decodes what @msgpack/msgpack encodes exactly as its own decoder does', () => {
     fc.assert(
       fc.property(fc.array(value, { minLength: 1, maxLength: 8 }), (values) => {
@@ -81,7 +81,7 @@ describe('RecordDecoder', () => {
     // One decoder for every run, as a capture reader keeps one: a fresh one allocates its 32 k-slot
     // string table each time (2000 of them timed out under load), and reuse also checks that reset()
     // recovers from a block that failed half-way.
-    const decoder = new RecordDecoder();
+    const decoder = new CaptureRecordDecoder();
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 256 }), (bytes) => {
         try {
@@ -134,7 +134,7 @@ describe('RecordDecoder', () => {
   });
   it('property: with a small shared-string table that fills, sweeps and refills, one decoder reused over many records still gives exactly what the reference decoder gives', () => {
     // 16 slots hold at most 8 values: recurring and one-off strings keep the table sweeping.
-    const d = new RecordDecoder(16);
+    const d = new CaptureRecordDecoder(16);
     d.fieldSlots(2);
     const pool = fc.constantFrom(
       '/usr/bin/python3',
@@ -195,7 +195,7 @@ describe('RecordDecoder', () => {
   });
 
   it('refuses a shared-string table size that is not a power of two of at least 16', () => {
-    expect(() => new RecordDecoder(8)).toThrow(RangeError);
-    expect(() => new RecordDecoder(100)).toThrow(RangeError);
+    expect(() => new CaptureRecordDecoder(8)).toThrow(RangeError);
+    expect(() => new CaptureRecordDecoder(100)).toThrow(RangeError);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { splitNpmSpec } from '../../catalogue/package-paths.js';
 import { VigilError } from '../../errors/vigil-error.js';
-import { splitNpmSpec } from '../package-paths.js';
 import type { DeclaredPackage } from './declared-component.js';
 
 /**

@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { isNpmName, npmPackageFromPath, splitNpmSpec } from '../../catalogue/package-paths.js';
 import { fromZodError } from '../../errors/from-zod.js';
 import { VigilError } from '../../errors/vigil-error.js';
 import { safeParseDocument } from '../../readers/document-value.js';
 import { lineOfKey, readJsonInput } from '../../readers/json-input.js';
 import { readLines } from '../../readers/line-reader.js';
-import { isNpmName, npmPackageFromPath, splitNpmSpec } from '../package-paths.js';
 import type { DeclaredPackage } from './declared-component.js';
 import { declaredTransitive } from './lock-graph.js';
 

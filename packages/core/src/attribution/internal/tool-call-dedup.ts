@@ -1,5 +1,5 @@
 import type { EventOf, VigilEvent } from '../../events/schema.js';
-import type { ProcessTree } from '../../pipeline/enricher.js';
+import type { ProcessTree } from '../../stream/enricher.js';
 
 /** How far apart (ns) a span's call and a call seen from the kernel may start and still be one call. */
 const SLACK_NS = 2e9;

@@ -1,5 +1,5 @@
+import { WILDCARD } from '../../vocabulary/generalise.js';
 import type { BaselineDomain, CollapsePolicy } from '../generalise.js';
-import { WILDCARD } from '../generalise.js';
 import { nodePath } from '../observation.js';
 import { toolEffectScope } from '../tool-effects.js';
 

@@ -1,6 +1,6 @@
 import { TextDecoder } from 'node:util';
 import { brotliDecompressSync, constants, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { SignatureCatalogue } from '../../aibom/catalogue.js';
+import { SignatureCatalogue } from '../../catalogue/catalogue.js';
 import type { Envelope, EventOf, VigilEvent } from '../../events/schema.js';
 import type { PayloadChunk, PayloadDirection } from '../chunk.js';
 import { redactSecrets } from '../redact.js';

@@ -1,13 +1,13 @@
+import { AiBomBuilder, type AiBomBuilderOptions } from '../aibom/builder.js';
+import type { DeclaredComponent } from '../aibom/declared/declared-component.js';
+import { type DeclaredInputKind, detectDeclaredInput, streamDeclaredInput } from '../aibom/declared/read.js';
+import type { AiBom } from '../aibom/document.js';
 import type { CaptureIntegrity } from '../capture/integrity.js';
-import { DnsEnricher, ProcessTreeEnricher } from '../pipeline/enricher.js';
+import type { SignatureCatalogue } from '../catalogue/catalogue.js';
 import { Vigil } from '../pipeline/vigil.js';
 import { OtelSpanSource } from '../source/otel-span-source.js';
 import { ReplaySource } from '../source/replay-source.js';
-import { AiBomBuilder, type AiBomBuilderOptions } from './builder.js';
-import type { SignatureCatalogue } from './catalogue.js';
-import type { DeclaredComponent } from './declared/declared-component.js';
-import { type DeclaredInputKind, detectDeclaredInput, streamDeclaredInput } from './declared/read.js';
-import type { AiBom } from './document.js';
+import { DnsEnricher, ProcessTreeEnricher } from '../stream/enricher.js';
 
 /** Options for {@link buildAiBom}. */
 export interface BuildAiBomOptions extends AiBomBuilderOptions {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FindingSchema } from '../findings/finding.js';
-import { EventSchema } from './schema.js';
+import { EventSchema } from '../events/schema.js';
+import { FindingSchema } from './finding.js';
 
 /**
  * The event schema as JSON Schema (draft 2020-12), for consumers outside
