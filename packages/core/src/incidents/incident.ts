@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { DriftFinding } from '../baseline/drift.js';
 import { EventSchema, type VigilEvent } from '../events/schema.js';
 import type { FindingTags, Risk } from '../findings/finding.js';
 import {
@@ -272,9 +271,9 @@ export function correlateIncidents(findings: readonly Finding[], options: Incide
   return out.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.firstTs - b.firstTs);
 }
 
-/** Drift reported against a baseline still learning (a {@link DriftFinding} marked provisional). */
+/** Drift reported against a baseline still learning (a drift finding whose `drift.provisional` is set). */
 function isProvisional(f: Finding): boolean {
-  return (f as Partial<DriftFinding>).drift?.provisional === true;
+  return (f as { readonly drift?: { readonly provisional?: boolean } }).drift?.provisional === true;
 }
 
 function buildIncident(
