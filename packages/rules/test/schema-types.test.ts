@@ -6,7 +6,6 @@ import * as zodSchemas from '@vigil/rules/schemas';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import type * as m0 from '../src/api/exceptions.js';
-import type * as m1 from '../src/api/pack.js';
 import type * as m2 from '../src/api/rule-overrides.js';
 import type * as m3 from '../src/scanners/advisories/schema.js';
 import type * as m4 from '../src/scanners/mcp/definitions.js';

@@ -1,7 +1,7 @@
 // The package's zod schemas as its index exports them: typed by the structural VigilSchema, so
 // that the main entry's declarations do not load zod's (a strict consumer that uses no schema
 // type-checks without them). The zod-typed schemas are in ./zod.ts (`@vigil/reporters/schemas`).
-import type { VigilEnumSchema, VigilSchema } from '@vigil/core';
+import type { VigilSchema } from '@vigil/core';
 import type { FindingsReport } from '../formats/findings-report.js';
 import type { OcsfDetectionFinding } from '../formats/ocsf.js';
 import * as zs from './zod.js';

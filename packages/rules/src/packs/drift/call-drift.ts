@@ -125,7 +125,7 @@ export const newLocalTool = defineDriftRule({
   },
   domain: 'tools',
   kinds: ['tool.call'],
-  assess: (u, ev) =>
+  assess: (_u, ev) =>
     ev.kind === 'tool.call' && isLocalToolCall(ev)
       ? { what: `called its own function tool ${ev.tool}, which it never called while learning` }
       : undefined,
