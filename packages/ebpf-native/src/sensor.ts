@@ -263,6 +263,8 @@ export class Sensor implements EventSource {
       );
     const payloadBytes =
       options.payloads && options.payloads !== 'off' ? payloadCap(options.payloadBytes) : 0;
+    // Compile the payload decoder now, not on the traced command's first model call.
+    if (payloadBytes > 0) PayloadDecoder.warmUp();
     const binding = loadBinding();
     const native = new binding.NativeSensor({
       selfTgid: process.pid,

@@ -3,7 +3,9 @@ import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import type { PayloadChunk, PayloadMode } from './chunk.js';
 import { type ConnectionHost, ConnectionState } from './internal/connection.js';
+import { DefinitionHashes } from './internal/definition-hashes.js';
 import { McpSession } from './internal/mcp.js';
+import { warmUpChunks } from './internal/warm-up.js';
 
 /** Options for {@link PayloadDecoder}. */
 export interface PayloadDecoderOptions {
@@ -99,6 +101,7 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
     this.#host = {
       content,
       maxBytes: this.#maxPerConnection,
+      definitions: new DefinitionHashes(),
       emit: (e) => {
         this.#out.push(e);
       },
@@ -120,6 +123,33 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
         return s;
       },
     };
+  }
+
+  /**
+   * Decodes a few small synthetic exchanges of each kind (model calls over
+   * HTTP, gzip, brotli and SSE; MCP over stdio) once per process, in every
+   * mode, and discards the result: the code is compiled and the native parts
+   * loaded before a capture starts, so its first model call does not pay for
+   * them. A sensor calls it when it opens with payloads on; later calls do
+   * nothing.
+   *
+   * @example
+   * ```ts
+   * import { PayloadDecoder } from '@vigil/core';
+   *
+   * PayloadDecoder.warmUp(); // before the traced command starts
+   * const decoder = new PayloadDecoder({ mode: 'meta' });
+   * ```
+   */
+  static warmUp(): void {
+    if (warmedUp) return;
+    warmedUp = true;
+    const chunks = warmUpChunks();
+    for (const mode of ['meta', 'content'] as const) {
+      const d = new PayloadDecoder({ mode, transferBytes: 0 });
+      for (const c of chunks) d.push(c);
+      d.end();
+    }
   }
 
   /** Decodes one chunk; returns the events it completed, in order. Never throws. */
@@ -330,6 +360,7 @@ interface Flow {
 }
 
 const NO_BYTES = new Uint8Array(0);
+let warmedUp = false;
 const HTTP_REQUEST = /^[A-Z]{3,7} \S+ HTTP\/1\.[01]\r\n/;
 const HOST_LINE = /\r\nhost:[ \t]*([^\r\n]{1,255})\r\n/i;
 

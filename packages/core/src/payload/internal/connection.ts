@@ -5,6 +5,7 @@ import type { Envelope, EventOf, VigilEvent } from '../../events/schema.js';
 import type { PayloadChunk, PayloadDirection } from '../chunk.js';
 import { redactSecrets } from '../redact.js';
 import { sha256Hex } from './canonical-json.js';
+import type { DefinitionHashes } from './definition-hashes.js';
 import { H2_PREFACE, type HttpHead, HttpStream } from './http1.js';
 import { classifyLlmRequest, defaultProvider, type LlmApi, ModelCallAccumulator } from './llm.js';
 import { McpSession } from './mcp.js';
@@ -27,6 +28,8 @@ export interface ConnectionHost {
   skip(reason: string, connection: string, offset: number): void;
   /** MCP sessions over HTTP live as long as their `Mcp-Session-Id`, across connections; `existing` is filed under `key` too. */
   mcpSession(key: string, existing?: McpSession): McpSession;
+  /** Hashes of the tool definitions model requests offer, shared by all connections (they repeat). */
+  readonly definitions?: DefinitionHashes;
 }
 
 type Protocol = 'sniffing' | 'http' | 'h2' | 'jsonl' | 'postgres' | 'opaque';
@@ -62,6 +65,8 @@ interface Exchange {
   req: HttpHead;
   env: Envelope;
   reqParts: Buffer[];
+  /** Bytes held in `reqParts`. */
+  reqKept: number;
   reqBytes: number;
   reqPartial: boolean;
   reqDone: boolean;
@@ -140,7 +145,7 @@ export class ConnectionState {
   buffered(): number {
     let n = this.#sniffBytes;
     n += (this.#http.egress?.buffered ?? 0) + (this.#http.ingress?.buffered ?? 0);
-    for (const x of this.#exchanges) n += bufLen(x.reqParts) + x.resKept + (x.streamBuffered?.() ?? 0);
+    for (const x of this.#exchanges) n += x.reqKept + x.resKept + (x.streamBuffered?.() ?? 0);
     if (this.#lines) n += this.#lines.egress.buffered + this.#lines.ingress.buffered;
     if (this.#pg) n += this.#pg.buffered;
     return n;
@@ -385,6 +390,7 @@ export class ConnectionState {
       req: head,
       env: this.#envelope(),
       reqParts: [],
+      reqKept: 0,
       reqBytes: 0,
       reqPartial: false,
       reqDone: false,
@@ -410,7 +416,7 @@ export class ConnectionState {
     const llm = classifyLlmRequest(head.method, head.target, head.headers);
     if (llm) {
       x.llmInfo = llm;
-      x.llm = new ModelCallAccumulator(llm.api, this.#host.content, llm.model);
+      x.llm = new ModelCallAccumulator(llm.api, this.#host.content, llm.model, this.#host.definitions);
     } else x.vector = classifyVectorRequest(head.method, head.target);
     if (this.#exchanges.length >= 64) {
       const old = this.#exchanges.shift();
@@ -425,14 +431,16 @@ export class ConnectionState {
 
   #onRequestBody(x: Exchange, bytes: Uint8Array): void {
     x.reqBytes += bytes.length;
-    if (bufLen(x.reqParts) + bytes.length <= this.#host.maxBytes) x.reqParts.push(Buffer.from(bytes));
-    else x.overflow = true;
+    if (x.reqKept + bytes.length <= this.#host.maxBytes) {
+      x.reqParts.push(Buffer.from(bytes));
+      x.reqKept += bytes.length;
+    } else x.overflow = true;
   }
 
   #onRequestEnd(x: Exchange, partial: boolean): void {
     x.reqDone = true;
     x.reqPartial = partial || x.overflow;
-    const raw = Buffer.concat(x.reqParts);
+    const raw = joined(x.reqParts);
     const body = decodeBody(raw, x.req.headers.get('content-encoding'), this.#host.maxBytes);
     const text = body?.toString('utf8');
     let json: unknown;
@@ -455,6 +463,7 @@ export class ConnectionState {
     }
     // The request body is no longer needed once read.
     x.reqParts = [];
+    x.reqKept = 0;
   }
 
   #onResponseHead(head: HttpHead): Exchange | undefined {
@@ -546,11 +555,7 @@ export class ConnectionState {
       return;
     }
     if (x.res && !x.stream && (x.llm || x.mcp) && x.resKept > 0) {
-      const body = decodeBody(
-        Buffer.concat(x.resParts),
-        x.res.headers.get('content-encoding'),
-        this.#host.maxBytes,
-      );
+      const body = decodeBody(joined(x.resParts), x.res.headers.get('content-encoding'), this.#host.maxBytes);
       x.resParts = [];
       x.resKept = 0;
       if (body === undefined) this.#host.skip('undecodable body', this.id, 0);
@@ -593,11 +598,7 @@ export class ConnectionState {
     if (facts.notVector) return;
     let response: { results?: number; texts: string[] } = { texts: [] };
     if (x.res && x.resKept > 0) {
-      const body = decodeBody(
-        Buffer.concat(x.resParts),
-        x.res.headers.get('content-encoding'),
-        this.#host.maxBytes,
-      );
+      const body = decodeBody(joined(x.resParts), x.res.headers.get('content-encoding'), this.#host.maxBytes);
       x.resParts = [];
       x.resKept = 0;
       try {
@@ -750,10 +751,9 @@ export class ConnectionState {
   }
 }
 
-function bufLen(parts: readonly Buffer[]): number {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  return n;
+/** The parts as one buffer; a body that came in one piece is not copied again. */
+function joined(parts: readonly Buffer[]): Buffer {
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
 function isJsonRpc(v: unknown): boolean {

@@ -156,10 +156,17 @@ export class HttpStream {
           this.#kill('header too large');
           return b.length;
         }
-        this.#head.push(Buffer.from(b.subarray(start, stop)));
-        this.#headLen += stop - start;
-        if (end < 0) return b.length;
-        const text = Buffer.concat(this.#head).toString('latin1');
+        if (end < 0) {
+          this.#head.push(Buffer.from(b.subarray(start, stop)));
+          this.#headLen += stop - start;
+          return b.length;
+        }
+        // A head that arrived whole (the usual case) is read in place, without copies.
+        const here = Buffer.from(b.buffer, b.byteOffset + start, stop - start);
+        const text =
+          this.#head.length === 0
+            ? here.toString('latin1')
+            : Buffer.concat([...this.#head, here]).toString('latin1');
         this.#head = [];
         this.#headLen = 0;
         this.#p1 = 0;

@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { redactSecrets } from '../redact.js';
 import { argumentDigest, hashJson } from './canonical-json.js';
+import type { DefinitionHashes } from './definition-hashes.js';
 
 /** The LLM wire APIs the decoder understands. */
 export type LlmApi =
@@ -102,11 +103,14 @@ export class ModelCallAccumulator {
   #streaming = false;
   #sawResponse = false;
   #anthropicBlocks = new Map<number, string>();
+  readonly #hashDefinition: (definition: unknown) => string;
 
-  constructor(api: LlmApi, content: boolean, pathModel?: string) {
+  /** `definitions` caches the hashes of tool definitions across calls (they repeat in every request). */
+  constructor(api: LlmApi, content: boolean, pathModel?: string, definitions?: DefinitionHashes) {
     this.api = api;
     this.#content = content;
     if (pathModel) this.#model = pathModel;
+    this.#hashDefinition = definitions ? (d) => definitions.hash(d) : hashJson;
   }
 
   /** The request body, parsed; or the text prefix of one that was cut. */
@@ -129,12 +133,12 @@ export class ModelCallAccumulator {
       if (this.api === 'gemini') {
         for (const d of arr(to['functionDeclarations'] ?? to['function_declarations'])) {
           const n = str(obj(d)?.['name']);
-          if (n) tools.push({ name: n, definitionHash: hashJson(d) });
+          if (n) tools.push({ name: n, definitionHash: this.#hashDefinition(d) });
         }
         continue;
       }
       const name = str(obj(to['function'])?.['name']) ?? str(to['name']) ?? str(to['type']) ?? '';
-      tools.push({ name, definitionHash: hashJson(t) });
+      tools.push({ name, definitionHash: this.#hashDefinition(t) });
     }
     if (tools.length > 0) this.#tools = tools;
     if (this.#content) this.#prompt = clip(redactSecrets(promptOf(this.api, b)));
