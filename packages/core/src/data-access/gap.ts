@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { VigilEvent } from '../events/schema.js';
+import { privilegesOf } from '../permissions/table-privileges.js';
 import type { PgTableGrant } from './pg-grants.js';
 import { PG_TABLE_PRIVILEGES, type PgSchemaDeclaration, PgTableGrantSchema } from './pg-grants.js';
-import { privilegesOf } from './privileges.js';
 
 /** Version of the {@link DataAccessGapSchema} document. */
 export const DATA_ACCESS_GAP_SCHEMA_VERSION = 1;

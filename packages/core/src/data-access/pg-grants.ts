@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VigilError } from '../errors/vigil-error.js';
-import { splitStatements, tokenizeSql } from '../payload/internal/sql.js';
+import { splitStatements, tokenizeSql } from '../payload/sql.js';
 
 /**
  * The table privileges PostgreSQL knows; `ALL` expands to these.

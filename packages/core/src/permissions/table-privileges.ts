@@ -1,5 +1,5 @@
+import type { PG_TABLE_PRIVILEGES } from '../data-access/pg-grants.js';
 import type { EventOf } from '../events/schema.js';
-import type { PG_TABLE_PRIVILEGES } from './pg-grants.js';
 
 /** The table privileges one statement needs, from its retrieval event. */
 export function privilegesOf(
