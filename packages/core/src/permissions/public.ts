@@ -101,3 +101,4 @@ export {
   ObservedUseAccumulator,
   workloadSubject,
 } from './observed/use.js';
+export { grantStatements, PG_TABLE_PRIVILEGES } from './table-privileges.js';

@@ -1,5 +1,24 @@
-import type { PG_TABLE_PRIVILEGES } from '../data-access/pg-grants.js';
 import type { EventOf } from '../events/schema.js';
+
+/**
+ * The table privileges PostgreSQL knows; `ALL` expands to these.
+ *
+ * @example
+ * ```ts
+ * import { PG_TABLE_PRIVILEGES } from '@vigil/core';
+ *
+ * console.log(PG_TABLE_PRIVILEGES.join(', '));
+ * ```
+ */
+export const PG_TABLE_PRIVILEGES = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+] as const;
 
 /** The table privileges one statement needs, from its retrieval event. */
 export function privilegesOf(
@@ -24,4 +43,40 @@ export function privilegesOf(
       out.push({ privilege: 'SELECT', table });
   }
   return out;
+}
+
+function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * `GRANT … ON TABLE … TO role;` statements, one per table (sorted), for exactly the privileges
+ * given: what a role needs to run what it was seen running.
+ *
+ * @example
+ * ```ts
+ * import { grantStatements } from '@vigil/core';
+ *
+ * grantStatements('rag_reader', [{ table: 'public.docs', privilege: 'SELECT' }]);
+ * // ['GRANT SELECT ON TABLE public.docs TO rag_reader;']
+ * ```
+ */
+export function grantStatements(
+  role: string,
+  uses: readonly { readonly table: string; readonly privilege: string }[],
+): string[] {
+  const byTable = new Map<string, string[]>();
+  for (const u of uses) {
+    const list = byTable.get(u.table) ?? [];
+    if (!list.includes(u.privilege)) list.push(u.privilege);
+    byTable.set(u.table, list);
+  }
+  const order = PG_TABLE_PRIVILEGES as readonly string[];
+  return [...byTable.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([table, privileges]) => {
+      const [schemaName, ...rest] = table.split('.');
+      const privs = privileges.sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(', ');
+      return `GRANT ${privs} ON TABLE ${quoteIdent(schemaName!)}.${quoteIdent(rest.join('.'))} TO ${quoteIdent(role)};`;
+    });
 }
