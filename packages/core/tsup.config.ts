@@ -11,7 +11,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       schemas: 'src/schemas/zod.ts',
-      'yaml-worker': 'src/limits/internal/yaml-worker.ts',
+      'yaml-worker': 'src/readers/yaml-worker.ts',
     },
     dts: false,
     sourcemap: true,
@@ -22,7 +22,7 @@ export default defineConfig([
   // declaration chunk that imports zod, and the index's declarations must not load zod's.
   {
     ...common,
-    entry: { index: 'src/index.ts', 'yaml-worker': 'src/limits/internal/yaml-worker.ts' },
+    entry: { index: 'src/index.ts', 'yaml-worker': 'src/readers/yaml-worker.ts' },
     dts: { only: true },
     clean: false,
   },

@@ -1,8 +1,10 @@
 /**
  * Generates the reference pages that come from code: docs/events.md (the
  * event kinds and their fields), docs/schemas/*.json and docs/cli.md (the
- * command registry), and packages/core/src/capture/event-builders.generated.ts
- * (the capture reader's per-kind event builders, from the event schemas).
+ * command registry), packages/core/src/capture/event-builders.generated.ts
+ * (the capture reader's per-kind event builders, from the event schemas), and each
+ * package's schema lists, src/schemas/zod.ts and public.ts
+ * (scripts/schema-types/write-schema-entries.ts).
  *
  *   scripts/ts scripts/docs/generate.ts          # write
  *   scripts/ts scripts/docs/generate.ts --check  # exit 1 when a page is out of date
@@ -14,6 +16,7 @@ import { loadCommands } from '../../packages/cli/src/index.js';
 import { eventJsonSchema, findingJsonSchema } from '../../packages/core/src/index.js';
 import { EnvelopeSchema, EventSchema } from '../../packages/core/src/schemas/zod.js';
 
+import { schemaEntryFiles } from '../schema-types/write-schema-entries.js';
 import { eventBuildersSource, type FieldSchema, isOptional } from './event-builders.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -149,6 +152,7 @@ const outputs: [string, string][] = [
   ['docs/events.md', eventsPage()],
   ['docs/schemas/event.schema.json', `${JSON.stringify(eventJsonSchema(), null, 2)}\n`],
   ['docs/schemas/finding.schema.json', `${JSON.stringify(findingJsonSchema(), null, 2)}\n`],
+  ...schemaEntryFiles().map(({ path, text }): [string, string] => [path, text]),
 ];
 
 const check = process.argv.includes('--check');

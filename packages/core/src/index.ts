@@ -126,6 +126,10 @@ export * from './posture/public.js';
 export * from './rag/public.js';
 export { documentRecord, safeParseDocument, scalarNumber, scalarText } from './readers/document-value.js';
 export { parseJsonText } from './readers/json-input.js';
+export type { ReadJsonFileOptions } from './readers/read-json.js';
+export { parseJsonWithin, readJsonFile } from './readers/read-json.js';
+export { readYamlFile } from './readers/read-yaml.js';
+export type { InvalidRecordReason } from './readers/stream-text.js';
 export * from './response/public.js';
 export * from './risk/public.js';
 // The schemas, typed by the structural VigilSchema (zod-typed: the `/schemas` subpath).

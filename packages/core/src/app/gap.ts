@@ -1,4 +1,3 @@
-import { readBaselines } from '../baseline/read-baselines.js';
 import type { CaptureIntegrity } from '../capture/integrity.js';
 import { analyzeDataAccess, type DataAccessGap } from '../data-access/gap.js';
 import { dataAccessPermissions, mergeDeclaredPermissions } from '../data-access/gap-domain.js';
@@ -10,9 +9,6 @@ import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import { type Finding, FindingSchema } from '../findings/finding.js';
 import { inputLimits } from '../limits/input-limits.js';
-import { readBoundedFile } from '../limits/internal/read-bounded.js';
-import { readJsonFile } from '../limits/read-json.js';
-import { sniffInput } from '../limits/sniff-input.js';
 import type { DeclaredPermissions, DeclaredWarning } from '../permissions/declared.js';
 import { analyzeGaps } from '../permissions/gap/analyze.js';
 import { gapFindings } from '../permissions/gap/findings.js';
@@ -29,13 +25,17 @@ import {
   type ObservedUseDocument,
 } from '../permissions/observed/use.js';
 import { safeParseDocument } from '../readers/document-value.js';
+import { readBoundedFile } from '../readers/read-bounded.js';
+import { readJsonFile } from '../readers/read-json.js';
 import { type RiskRanking, rankRisk } from '../risk/rank.js';
 import { CloudTrailSource } from '../source/cloudtrail-source.js';
 import type { EventSource } from '../source/event-source.js';
 import { KubernetesAuditSource } from '../source/k8s-audit-source.js';
 import { OtelSpanSource } from '../source/otel-span-source.js';
 import type { Consumer } from '../stream/consumer.js';
+import { readBaselines } from './read-baselines.js';
 import { type CaptureReadOptions, captureSource, enrichersFor, runPipeline } from './run.js';
+import { sniffInput } from './sniff-input.js';
 
 /** Options for {@link analyseGap}. */
 export interface AnalyseGapOptions extends CaptureReadOptions {

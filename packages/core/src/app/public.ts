@@ -11,4 +11,8 @@ export type { CaptureInspection, InspectCapturesOptions } from './inspect.js';
 export { inspectCaptures } from './inspect.js';
 export type { LearnBaselinesOptions, LearnResult } from './learn.js';
 export { learnBaselines } from './learn.js';
+export type { ReadBaselinesOptions } from './read-baselines.js';
+export { readBaselines } from './read-baselines.js';
 export type { CaptureReadOptions } from './run.js';
+export type { SniffedInput, SniffInputOptions } from './sniff-input.js';
+export { sniffInput } from './sniff-input.js';

@@ -1,10 +1,10 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { VigilError } from '../errors/vigil-error.js';
 import { INPUT_LIMITS, inputLimits } from '../limits/input-limits.js';
-import { guardJson, JsonGuard } from '../limits/internal/json-guard.js';
-import { guardMsgpack, MsgpackGuard } from '../limits/internal/msgpack-guard.js';
-import { readBoundedFile } from '../limits/internal/read-bounded.js';
+import { guardJson, JsonGuard } from '../limits/json-guard.js';
+import { guardMsgpack, MsgpackGuard } from '../limits/msgpack-guard.js';
 import { writeOutput } from '../output/write-output.js';
+import { readBoundedFile } from '../readers/read-bounded.js';
 import { Baseline } from './baseline.js';
 import { jsonErrorAt } from './internal/json-position.js';
 import { BASELINE_SCHEMA_VERSION, READABLE_BASELINE_VERSIONS } from './schema.js';

@@ -1,6 +1,6 @@
 import { fromZodError } from '../errors/from-zod.js';
-import { readJsonFile } from '../limits/read-json.js';
 import { safeParseDocument } from '../readers/document-value.js';
+import { readJsonFile } from '../readers/read-json.js';
 import { type GeneralisationConfig, GeneralisationConfigSchema } from './generalise.js';
 
 /** Options for {@link readGeneralisationFile}. */

@@ -55,8 +55,6 @@ export type { NearestBaseline } from './nearest.js';
 export { nearestBaselines } from './nearest.js';
 export type { BaselineObservation } from './observation.js';
 export { describePattern, expandIpv6, observeEvent, retrievalObservations } from './observation.js';
-export type { ReadBaselinesOptions } from './read-baselines.js';
-export { readBaselines } from './read-baselines.js';
 export type { ReviewItem } from './review.js';
 export { admitReviewed, reviewQueue } from './review.js';
 export type {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
-import { readJsonFile } from '../limits/read-json.js';
 import { safeParseDocument } from '../readers/document-value.js';
+import { readJsonFile } from '../readers/read-json.js';
 import { BUILTIN_SIGNATURES } from './builtin-signatures.js';
 
 /** Schema version of a signature catalogue document. */

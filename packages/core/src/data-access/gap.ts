@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { VigilEvent } from '../events/schema.js';
+import { grantStatements, PG_TABLE_PRIVILEGES, privilegesOf } from '../permissions/table-privileges.js';
 import type { PgTableGrant } from './pg-grants.js';
-import { PG_TABLE_PRIVILEGES, type PgSchemaDeclaration, PgTableGrantSchema } from './pg-grants.js';
-import { privilegesOf } from './privileges.js';
+import { type PgSchemaDeclaration, PgTableGrantSchema } from './pg-grants.js';
 
 /** Version of the {@link DataAccessGapSchema} document. */
 export const DATA_ACCESS_GAP_SCHEMA_VERSION = 1;
@@ -81,42 +81,6 @@ export interface DataAccessGap {
 
 function qualify(table: string): string {
   return table.includes('.') ? table : `public.${table}`;
-}
-
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}
-
-/**
- * `GRANT … ON TABLE … TO role;` statements, one per table (sorted), for exactly the privileges
- * given: what a role needs to run what it was seen running.
- *
- * @example
- * ```ts
- * import { grantStatements } from '@vigil/core';
- *
- * grantStatements('rag_reader', [{ table: 'public.docs', privilege: 'SELECT' }]);
- * // ['GRANT SELECT ON TABLE public.docs TO rag_reader;']
- * ```
- */
-export function grantStatements(
-  role: string,
-  uses: readonly { readonly table: string; readonly privilege: string }[],
-): string[] {
-  const byTable = new Map<string, string[]>();
-  for (const u of uses) {
-    const list = byTable.get(u.table) ?? [];
-    if (!list.includes(u.privilege)) list.push(u.privilege);
-    byTable.set(u.table, list);
-  }
-  const order = PG_TABLE_PRIVILEGES as readonly string[];
-  return [...byTable.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([table, privileges]) => {
-      const [schemaName, ...rest] = table.split('.');
-      const privs = privileges.sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(', ');
-      return `GRANT ${privs} ON TABLE ${quoteIdent(schemaName!)}.${quoteIdent(rest.join('.'))} TO ${quoteIdent(role)};`;
-    });
 }
 
 /**

@@ -1,26 +1,7 @@
 import { z } from 'zod';
 import { VigilError } from '../errors/vigil-error.js';
-import { splitStatements, tokenizeSql } from '../payload/internal/sql.js';
-
-/**
- * The table privileges PostgreSQL knows; `ALL` expands to these.
- *
- * @example
- * ```ts
- * import { PG_TABLE_PRIVILEGES } from '@vigil/core';
- *
- * console.log(PG_TABLE_PRIVILEGES.join(', '));
- * ```
- */
-export const PG_TABLE_PRIVILEGES = [
-  'SELECT',
-  'INSERT',
-  'UPDATE',
-  'DELETE',
-  'TRUNCATE',
-  'REFERENCES',
-  'TRIGGER',
-] as const;
+import { splitStatements, tokenizeSql } from '../payload/sql.js';
+import { PG_TABLE_PRIVILEGES } from '../permissions/table-privileges.js';
 
 /**
  * One table privilege a PostgreSQL role holds, as a schema dump declares it:

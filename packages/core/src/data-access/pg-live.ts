@@ -1,11 +1,6 @@
 import { VigilError } from '../errors/vigil-error.js';
-import {
-  PG_TABLE_PRIVILEGES,
-  type PgRoleMembership,
-  type PgSchemaDeclaration,
-  type PgSchemaGrant,
-  type PgTableGrant,
-} from './pg-grants.js';
+import { PG_TABLE_PRIVILEGES } from '../permissions/table-privileges.js';
+import type { PgRoleMembership, PgSchemaDeclaration, PgSchemaGrant, PgTableGrant } from './pg-grants.js';
 
 /** Options for {@link readPgGrantsLive}. */
 export interface PgLiveReadOptions {

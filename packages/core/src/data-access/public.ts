@@ -1,8 +1,8 @@
 export type { DataAccessGap } from './gap.js';
-export { analyzeDataAccess, DATA_ACCESS_GAP_SCHEMA_VERSION, grantStatements } from './gap.js';
+export { analyzeDataAccess, DATA_ACCESS_GAP_SCHEMA_VERSION } from './gap.js';
 export { dataAccessPermissions, mergeDeclaredPermissions } from './gap-domain.js';
 export type { PgRoleMembership, PgSchemaDeclaration, PgSchemaGrant, PgTableGrant } from './pg-grants.js';
-export { PG_TABLE_PRIVILEGES, parsePgSchema } from './pg-grants.js';
+export { parsePgSchema } from './pg-grants.js';
 export type { PgLiveReadOptions } from './pg-live.js';
 export { readPgGrantsLive, redactPgUrl } from './pg-live.js';
 export type {

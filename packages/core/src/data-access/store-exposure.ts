@@ -4,8 +4,6 @@ import { z } from 'zod';
 import { containersOfDocument } from '../aibom/declared/containers.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { inputLimits } from '../limits/input-limits.js';
-import { readBoundedFile } from '../limits/internal/read-bounded.js';
-import { loadDocuments } from '../permissions/internal/documents.js';
 import {
   type LabelSelector,
   readKubernetesObjects,
@@ -13,6 +11,8 @@ import {
   selectorText,
 } from '../permissions/kubernetes/objects.js';
 import { documentRecord } from '../readers/document-value.js';
+import { loadDocuments } from '../readers/documents.js';
+import { readBoundedFile } from '../readers/read-bounded.js';
 import { type DataStoreConfig, DataStoreConfigSchema } from './store-config.js';
 import { parseStoreConfig, storeConfigFormatOf, storeConfigOfContainer } from './store-files.js';
 

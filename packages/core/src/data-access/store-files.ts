@@ -3,7 +3,7 @@ import type { ManifestContainer } from '../aibom/declared/containers.js';
 import { imageRepository } from '../catalogue/catalogue.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { inputLimits } from '../limits/input-limits.js';
-import { documentError, type LoadedObject, loadDocuments } from '../permissions/internal/documents.js';
+import { documentError, type LoadedObject, loadDocuments } from '../readers/documents.js';
 import {
   assessStoreSettings,
   DATA_STORE_KINDS,

@@ -2,7 +2,14 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VigilError } from '../errors/vigil-error.js';
 import { inputLimits } from '../limits/input-limits.js';
-import { readBoundedFile } from '../limits/internal/read-bounded.js';
+import {
+  type DocumentLimits,
+  type LoadedObject,
+  loadDocuments,
+  loadDocumentsAbortable,
+  locate,
+} from '../readers/documents.js';
+import { readBoundedFile } from '../readers/read-bounded.js';
 import { iamPolicyGrants, looksLikeIam } from './aws/iam-policy.js';
 import {
   type DeclaredPermissions,
@@ -12,13 +19,6 @@ import {
   type DeclaredWorkload,
 } from './declared.js';
 import { GRANT_SCHEMA_VERSION, type Grant } from './grant.js';
-import {
-  type DocumentLimits,
-  type LoadedObject,
-  loadDocuments,
-  loadDocumentsAbortable,
-  locate,
-} from './internal/documents.js';
 import { type CustomResource, KubernetesDiscovery } from './kubernetes/discovery.js';
 import { type K8sObject, readKubernetesObjects } from './kubernetes/objects.js';
 import { resolveRbac } from './kubernetes/rbac.js';

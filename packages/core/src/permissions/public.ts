@@ -49,7 +49,6 @@ export {
   mcpToolRisk,
   tablePrivilegeRisk,
 } from './inherent-risk.js';
-export type { InvalidRecordReason } from './internal/stream-text.js';
 export { DEFAULT_AUTHENTICATED_GRANTS } from './kubernetes/default-roles.js';
 export type { CustomResource, DiscoveryAnswer } from './kubernetes/discovery.js';
 export { KUBERNETES_DISCOVERY_RELEASE, KubernetesDiscovery } from './kubernetes/discovery.js';
@@ -102,3 +101,4 @@ export {
   ObservedUseAccumulator,
   workloadSubject,
 } from './observed/use.js';
+export { grantStatements, PG_TABLE_PRIVILEGES } from './table-privileges.js';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
-import { readBoundedFile } from '../limits/internal/read-bounded.js';
-import { lineAt, parseDeclaredYaml } from '../limits/internal/yaml-tasks.js';
 import { safeParseDocument } from '../readers/document-value.js';
+import { readBoundedFile } from '../readers/read-bounded.js';
+import { lineAt, parseDeclaredYaml } from '../readers/yaml-tasks.js';
 
 /** Version of the RAG configuration document. */
 export const RAG_CONFIG_SCHEMA_VERSION = 1;

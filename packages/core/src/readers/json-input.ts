@@ -1,7 +1,7 @@
 import { VigilError } from '../errors/vigil-error.js';
 import { INPUT_LIMITS, type InputKind, inputLimits } from '../limits/input-limits.js';
-import { JsonGuard } from '../limits/internal/json-guard.js';
-import { readBoundedFile } from '../limits/internal/read-bounded.js';
+import { JsonGuard } from '../limits/json-guard.js';
+import { readBoundedFile } from './read-bounded.js';
 
 /** Default largest JSON input read into memory (64 MiB, `INPUT_LIMITS['lockfile-json']`). */
 export const DEFAULT_MAX_JSON_BYTES: number = INPUT_LIMITS['lockfile-json'].maxBytes!;

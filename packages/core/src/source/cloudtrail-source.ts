@@ -3,8 +3,7 @@ import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import { inputLimits } from '../limits/input-limits.js';
-import { guardJson } from '../limits/internal/json-guard.js';
-import { type InvalidRecordReason, openMaybeGzip } from '../permissions/internal/stream-text.js';
+import { guardJson } from '../limits/json-guard.js';
 import {
   CloudTrailRecordSchema,
   CloudTrailScanner,
@@ -12,6 +11,7 @@ import {
   type RawRecord,
 } from '../permissions/observed/cloudtrail.js';
 import { safeParseDocument } from '../readers/document-value.js';
+import { type InvalidRecordReason, openMaybeGzip } from '../readers/stream-text.js';
 import { EventSourceBase } from './base-source.js';
 import type { EventSourceOptions } from './event-source.js';
 

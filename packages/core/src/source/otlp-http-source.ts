@@ -4,7 +4,7 @@ import { createGunzip, createInflate } from 'node:zlib';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import { inputLimits } from '../limits/input-limits.js';
-import { guardJson } from '../limits/internal/json-guard.js';
+import { guardJson } from '../limits/json-guard.js';
 import { eventsFromOtlp, type OtlpConversionStats } from '../otel/genai-spans.js';
 import { OtlpTraceExportSchema } from '../otel/otlp-json.js';
 import { safeParseDocument } from '../readers/document-value.js';

@@ -14,10 +14,10 @@ import {
   readYamlFile,
   VigilError,
 } from '../../src/index.js';
-import { guardJson, JsonGuard } from '../../src/limits/internal/json-guard.js';
-import { guardMsgpack } from '../../src/limits/internal/msgpack-guard.js';
-import { readBoundedFile } from '../../src/limits/internal/read-bounded.js';
-import { guardYaml } from '../../src/limits/internal/yaml-guard.js';
+import { guardJson, JsonGuard } from '../../src/limits/json-guard.js';
+import { guardMsgpack } from '../../src/limits/msgpack-guard.js';
+import { guardYaml } from '../../src/limits/yaml-guard.js';
+import { readBoundedFile } from '../../src/readers/read-bounded.js';
 
 const RUNS = Number(process.env.VIGIL_PROPERTY_RUNS ?? 200);
 const dir = mkdtempSync(join(tmpdir(), 'vigil-limits-'));

@@ -6,7 +6,7 @@ import { Encoder } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INPUT_LIMITS, isVigilError, readBaselineFile, type VigilError } from '../../src/index.js';
-import { guardMsgpack, MsgpackGuard } from '../../src/limits/internal/msgpack-guard.js';
+import { guardMsgpack, MsgpackGuard } from '../../src/limits/msgpack-guard.js';
 
 const RUNS = Number(process.env.VIGIL_PROPERTY_RUNS ?? 200);
 const dir = mkdtempSync(join(tmpdir(), 'vigil-msgpack-stream-'));

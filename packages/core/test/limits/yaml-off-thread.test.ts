@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeclaredPermissionsBuilder, isVigilError, readYamlFile, VigilError } from '../../src/index.js';
-import { parseYamlOffThread, YAML_WORKER_MIN_BYTES } from '../../src/limits/internal/yaml-off-thread.js';
+import { parseYamlOffThread, YAML_WORKER_MIN_BYTES } from '../../src/readers/yaml-off-thread.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-yaml-thread-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ import {
   type VigilError,
   type VigilEvent,
 } from '../../src/index.js';
-import { redactLiterals, splitStatements, summariseSql } from '../../src/payload/internal/sql.js';
+import { redactLiterals, splitStatements, summariseSql } from '../../src/payload/sql.js';
 import { ChunkLog, resplit, sha256, startTee } from './helpers/recorder.js';
 
 type Retrieval = EventOf<'retrieval'>;

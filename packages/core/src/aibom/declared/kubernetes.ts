@@ -1,7 +1,7 @@
 import { VigilError } from '../../errors/vigil-error.js';
 import { inputLimits } from '../../limits/input-limits.js';
-import { parseYamlOffThread } from '../../limits/internal/yaml-off-thread.js';
 import { readLines } from '../../readers/line-reader.js';
+import { parseYamlOffThread } from '../../readers/yaml-off-thread.js';
 import type { DeclaredImage } from './declared-component.js';
 import type { DeclaredReadOptions } from './npm.js';
 

@@ -1,8 +1,8 @@
 import type { Envelope, EventOf } from '../../events/schema.js';
 import type { PayloadDirection } from '../chunk.js';
 import { redactSecrets } from '../redact.js';
+import { redactLiterals, type SqlSummary, splitStatements, summariseSql } from '../sql.js';
 import { sha256Hex } from './canonical-json.js';
-import { redactLiterals, type SqlSummary, splitStatements, summariseSql } from './sql.js';
 
 /** The 4-byte codes a PostgreSQL client's first message can carry. */
 export const PG_PROTOCOL_3 = 196608;

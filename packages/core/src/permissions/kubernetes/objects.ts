@@ -1,6 +1,6 @@
 import { formatPath, VigilError } from '../../errors/vigil-error.js';
 import { documentRecord } from '../../readers/document-value.js';
-import { documentError, type LoadedObject } from '../internal/documents.js';
+import { documentError, type LoadedObject } from '../../readers/documents.js';
 import { validateKubernetesObject } from './schema-validate.js';
 
 /** A Kubernetes object with its origin. */

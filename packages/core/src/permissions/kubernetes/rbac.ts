@@ -1,7 +1,7 @@
+import { locate } from '../../readers/documents.js';
 import type { DeclaredSubject, DeclaredWarning } from '../declared.js';
 import { type Grant, makeGrant, subjectId } from '../grant.js';
 import { kubernetesApiRisk } from '../inherent-risk.js';
-import { locate } from '../internal/documents.js';
 import { KUBERNETES_DISCOVERY_RELEASE, KubernetesDiscovery } from './discovery.js';
 import { type K8sObject, type LabelSelector, selectorMatches } from './objects.js';
 

@@ -1,8 +1,8 @@
 import { documentRecord } from '../../readers/document-value.js';
+import { locate } from '../../readers/documents.js';
 import type { DeclaredContainer, DeclaredSubject, DeclaredWarning, DeclaredWorkload } from '../declared.js';
 import { type Grant, makeGrant, subjectId } from '../grant.js';
 import { capabilityRisk, egressRisk, fileRisk, hostPrivilegeRisk } from '../inherent-risk.js';
-import { locate } from '../internal/documents.js';
 import { type K8sObject, type LabelSelector, selectorMatches, selectorText } from './objects.js';
 
 /** Capabilities a container runtime (containerd, CRI-O, Docker) grants by default. */

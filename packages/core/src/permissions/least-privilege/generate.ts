@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { grantStatements } from '../../data-access/gap.js';
 import type { ValidationIssue } from '../../errors/vigil-error.js';
 import { safeParseDocument } from '../../readers/document-value.js';
 import { IamPolicyDocumentSchema } from '../aws/iam-policy.js';
@@ -7,6 +6,7 @@ import type { DeclaredPermissions } from '../declared.js';
 import type { GapReport } from '../gap/report.js';
 import { validateKubernetesObject } from '../kubernetes/schema-validate.js';
 import type { ObservedUseDocument } from '../observed/use.js';
+import { grantStatements } from '../table-privileges.js';
 import {
   LEAST_PRIVILEGE_SCHEMA_VERSION,
   type LeastPrivilege,

@@ -1,4 +1,4 @@
-import { yamlModule } from '../../limits/internal/yaml-module.js';
+import { yamlModule } from '../../limits/yaml-module.js';
 import type { LeastPrivilegeArtifact } from './artifact.js';
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VigilError } from '../../errors/vigil-error.js';
 import type { EventOf } from '../../events/schema.js';
-import { isoToNs } from '../internal/stream-text.js';
+import { isoToNs } from '../../readers/stream-text.js';
 
 /** The fields of a CloudTrail record that Vigil reads. */
 export const CloudTrailRecordSchema = z.object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EventOf } from '../../events/schema.js';
+import { isoToNs } from '../../readers/stream-text.js';
 import type { WorkloadRef } from '../../workload/workload-ref.js';
-import { isoToNs } from '../internal/stream-text.js';
 
 /** The fields of an `audit.k8s.io/v1` Event that Vigil reads. */
 export const KubernetesAuditEventSchema = z.object({

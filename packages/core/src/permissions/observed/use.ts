@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { privilegesOf } from '../../data-access/privileges.js';
 import { isLocalToolCall } from '../../events/local-tool.js';
 import { type EventOf, type EventOrigin, EventOriginSchema, type VigilEvent } from '../../events/schema.js';
 import type { Consumer } from '../../stream/consumer.js';
 import { type WorkloadRef, WorkloadRefSchema } from '../../workload/workload-ref.js';
 import type { PermissionDomain } from '../grant.js';
 import { PermissionDomainSchema, subjectId, subjectOfAwsPrincipal, subjectOfK8sUser } from '../grant.js';
+import { privilegesOf } from '../table-privileges.js';
 
 /** SQLSTATE 42501: the role lacks the privilege (a refused attempt, not an error of the statement). */
 const PG_INSUFFICIENT_PRIVILEGE = '42501';

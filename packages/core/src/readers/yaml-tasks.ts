@@ -1,7 +1,7 @@
 import type { LineCounter, Node } from 'yaml';
-import { VigilError } from '../../errors/vigil-error.js';
-import { guardYaml } from './yaml-guard.js';
-import { yamlModule } from './yaml-module.js';
+import { VigilError } from '../errors/vigil-error.js';
+import { guardYaml } from '../limits/yaml-guard.js';
+import { yamlModule } from '../limits/yaml-module.js';
 
 // The YAML parses that can take long (seconds per MiB), as plain functions of
 // plain data: they run in this thread for small texts and in a worker thread

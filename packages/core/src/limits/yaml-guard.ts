@@ -1,4 +1,4 @@
-import { VigilError } from '../../errors/vigil-error.js';
+import { VigilError } from '../errors/vigil-error.js';
 import { yamlModule } from './yaml-module.js';
 
 // Lexer markers that are not source text.

@@ -1,4 +1,4 @@
-import { VigilError } from '../../errors/vigil-error.js';
+import { VigilError } from '../errors/vigil-error.js';
 
 /**
  * Counts the structure of JSON bytes as they stream in — nesting depth and

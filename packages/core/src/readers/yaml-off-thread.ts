@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ErrorLocation, ValidationIssue, VigilErrorCode } from '../../errors/vigil-error.js';
-import { VigilError } from '../../errors/vigil-error.js';
+import type { ErrorLocation, ValidationIssue, VigilErrorCode } from '../errors/vigil-error.js';
+import { VigilError } from '../errors/vigil-error.js';
 import { YAML_TASKS, type YamlTaskName } from './yaml-tasks.js';
 
 /**

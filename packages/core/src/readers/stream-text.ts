@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { VigilError } from '../../errors/vigil-error.js';
+import { VigilError } from '../errors/vigil-error.js';
 
 /** Opens a file as a stream of buffers, gunzipping it when it starts with the gzip magic bytes. */
 export async function openMaybeGzip(path: string, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {

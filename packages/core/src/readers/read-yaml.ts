@@ -1,7 +1,7 @@
-import { type InputKind, inputLimits } from './input-limits.js';
-import { readBoundedFile } from './internal/read-bounded.js';
-import { parseYamlOffThread } from './internal/yaml-off-thread.js';
+import { type InputKind, inputLimits } from '../limits/input-limits.js';
+import { readBoundedFile } from './read-bounded.js';
 import type { ReadJsonFileOptions } from './read-json.js';
+import { parseYamlOffThread } from './yaml-off-thread.js';
 
 /**
  * Reads and parses a single-document YAML file (JSON is YAML too) within the

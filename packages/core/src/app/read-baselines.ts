@@ -1,9 +1,9 @@
+import { readBaselineFile } from '../baseline/codec.js';
+import type { BaselineSet } from '../baseline/set.js';
+import { SqliteBaselineStore } from '../baseline/sqlite-store.js';
 import { systemReason } from '../errors/system-reason.js';
 import { isVigilError, VigilError } from '../errors/vigil-error.js';
-import { sniffInput } from '../limits/sniff-input.js';
-import { readBaselineFile } from './codec.js';
-import type { BaselineSet } from './set.js';
-import { SqliteBaselineStore } from './sqlite-store.js';
+import { sniffInput } from './sniff-input.js';
 
 /** Options for {@link readBaselines}. */
 export interface ReadBaselinesOptions {

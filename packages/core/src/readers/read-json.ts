@@ -1,8 +1,8 @@
 import { VigilError } from '../errors/vigil-error.js';
-import { parseJsonText } from '../readers/json-input.js';
-import { type InputKind, type InputLimits, inputLimits } from './input-limits.js';
-import { guardJson, JsonGuard } from './internal/json-guard.js';
-import { readBoundedFile } from './internal/read-bounded.js';
+import { type InputKind, type InputLimits, inputLimits } from '../limits/input-limits.js';
+import { guardJson, JsonGuard } from '../limits/json-guard.js';
+import { parseJsonText } from './json-input.js';
+import { readBoundedFile } from './read-bounded.js';
 
 /** Options for {@link readJsonFile}. */
 export interface ReadJsonFileOptions {

@@ -1,4 +1,4 @@
-import { VigilError } from '../../errors/vigil-error.js';
+import { VigilError } from '../errors/vigil-error.js';
 
 // The header at `at`: bytes to skip to the next value (SKIP), values it contains (CHILDREN), whether
 // it is a container (CONTAINER); false when the header runs past the end. Module state, not an object

@@ -1,7 +1,7 @@
-import { VigilError } from '../../errors/vigil-error.js';
-import { type InputLimits, inputLimits } from '../../limits/input-limits.js';
-import { parseYamlOffThread } from '../../limits/internal/yaml-off-thread.js';
-import { lineAt, type ParsedYamlDocument, parseDeclaredYaml } from '../../limits/internal/yaml-tasks.js';
+import { VigilError } from '../errors/vigil-error.js';
+import { type InputLimits, inputLimits } from '../limits/input-limits.js';
+import { parseYamlOffThread } from './yaml-off-thread.js';
+import { lineAt, type ParsedYamlDocument, parseDeclaredYaml } from './yaml-tasks.js';
 
 /**
  * Limits applied to every declared-permissions input; defaults from

@@ -1,7 +1,7 @@
 // A worker thread that runs one YAML parse (yaml-tasks.ts) and posts its result or its
 // error back: see yaml-off-thread.ts. Built as its own entry (dist/yaml-worker.js).
 import { parentPort, workerData } from 'node:worker_threads';
-import { VigilError } from '../../errors/vigil-error.js';
+import { VigilError } from '../errors/vigil-error.js';
 import { YAML_TASKS, type YamlTaskName } from './yaml-tasks.js';
 
 const { task, args } = workerData as { task: YamlTaskName; args: unknown[] };

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { VigilError } from '../../errors/vigil-error.js';
+import { VigilError } from '../errors/vigil-error.js';
 
 /** Options for {@link openAbortable} and {@link readBoundedFile}. */
 export interface BoundedReadOptions {
