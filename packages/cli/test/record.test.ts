@@ -137,7 +137,7 @@ describe.skipIf(why !== undefined)('vigil record', () => {
 
     const learn = await runCli(['learn', '--out', join(dir, 'same.json'), ...caps]);
     expect(learn.code, learn.stderr).toBe(0);
-    expect(learn.stderr).toMatch(/in 5 capture\(s\): 1 baseline\(s\)/);
+    expect(learn.stderr).toMatch(/in 5 captures: 1 baseline\n/);
     expect(learn.stderr).toContain(`cgroup:/vigil-${expected} @ unversioned`);
     expect(learn.stderr).not.toMatch(/one-capture workloads/);
   });

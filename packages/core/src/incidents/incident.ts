@@ -17,7 +17,7 @@ import {
 import { riskScore } from '../findings/risk-scale.js';
 import type { ProcessTree } from '../stream/enricher.js';
 import { isCredentialPath } from '../vocabulary/credentials.js';
-import { isLocalAddress, LARGE_EGRESS_BYTES } from '../vocabulary/network.js';
+import { formatPeer, isLocalAddress, LARGE_EGRESS_BYTES } from '../vocabulary/network.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 
@@ -147,9 +147,7 @@ function describeEvent(ev: VigilEvent): string {
     case 'file.open':
       return `${who} opened ${ev.path} (${ev.access})`;
     case 'net.connect':
-      return ev.family === 'unix'
-        ? `${who} connected to the local socket ${ev.daddr}`
-        : `${who} connected to ${ev.dnsName ?? ev.daddr}:${ev.dport}`;
+      return `${who} connected to ${ev.family === 'unix' ? 'the local socket ' : ''}${formatPeer(ev)}`;
     case 'dns.query':
       return `${who} looked up ${ev.name}`;
     case 'tool.call':

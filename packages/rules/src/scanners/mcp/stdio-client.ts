@@ -201,10 +201,15 @@ export async function listStdioServer(options: StdioListOptions): Promise<McpSer
         clientInfo: { name: 'vigil-scan', version: '1' },
       }),
     )) as
-      | { capabilities?: Record<string, unknown>; serverInfo?: { name?: string }; instructions?: unknown }
+      | {
+          capabilities?: Record<string, unknown>;
+          serverInfo?: { name?: unknown; version?: unknown };
+          instructions?: unknown;
+        }
       | undefined;
     child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
     const caps = init?.capabilities ?? {};
+    const info = init?.serverInfo;
     const all = async <T>(
       method: string,
       key: string,
@@ -250,6 +255,10 @@ export async function listStdioServer(options: StdioListOptions): Promise<McpSer
       resources,
       ...(typeof init?.instructions === 'string' ? { instructions: init.instructions } : {}),
       pointers: {},
+      serverInfo: {
+        ...(typeof info?.name === 'string' ? { name: info.name } : {}),
+        ...(typeof info?.version === 'string' ? { version: info.version } : {}),
+      },
     };
   } catch (err) {
     if (err instanceof VigilError) throw err;
