@@ -76,7 +76,7 @@ describe.skipIf(why !== undefined)('a real MCP server over stdio', () => {
   it('says per started server that it answered (name, version, counts) or why not, and still starts the others', async () => {
     const config = put(dir, 'two/.mcp.json', {
       mcpServers: {
-        broken: { command: process.execPath, args: [SERVER, join(tmpdir(), 'vigil-no-such-folder', 'x')] },
+        broken: { command: process.execPath, args: ['/nonexistent/vigil-server.js'] },
         filesystem: { command: process.execPath, args: [SERVER, dir] },
       },
     });
@@ -90,7 +90,10 @@ describe.skipIf(why !== undefined)('a real MCP server over stdio', () => {
     const [broken, fs] = r.connections!;
     expect(broken?.error).toMatchObject({
       code: 'INPUT_INVALID',
-      message: expect.stringMatching(/exited \(code 1\) before answering/),
+      // The line naming the error, not the tail of the stack and the runtime's version only.
+      message: expect.stringMatching(
+        /exited \(code 1\) before answering; its last lines on stderr: Error: Cannot find module '\/nonexistent\/vigil-server\.js'/,
+      ),
     });
     expect(fs).toMatchObject({
       configUri: config,

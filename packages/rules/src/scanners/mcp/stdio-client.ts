@@ -115,12 +115,15 @@ export async function listStdioServer(options: StdioListOptions): Promise<McpSer
   child.on('exit', (code, sig) => {
     // What it printed just before exiting may still be in the pipe: wait for its end, briefly.
     void Promise.race([stderrEnded, new Promise((r) => setTimeout(r, 200).unref())]).then(() => {
-      const said = stderrTail
+      const lines = stderrTail
         .split('\n')
         .map((l) => l.trim())
-        .filter(Boolean)
-        .slice(-2)
-        .join(' | ');
+        .filter(Boolean);
+      // A crash ends with a stack and the runtime's version: the line naming the error says why.
+      const at = lines.findLastIndex((l) => /^(?:\w*Error|error)\b/.test(l));
+      const said = (at >= 0 && at < lines.length - 2 ? [lines[at], lines.at(-1)] : lines.slice(-2)).join(
+        ' | ',
+      );
       fail(
         new VigilError(
           'INPUT_INVALID',
