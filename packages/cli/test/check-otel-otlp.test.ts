@@ -109,7 +109,7 @@ describe('vigil check --otel and --otlp', () => {
       f.evidence.some((x) => x.event?.cause?.toolName === 'run_command'),
     );
     expect(read, JSON.stringify(report.findings.map((f) => f.ruleId))).toBeDefined();
-    expect(r.stderr).toMatch(/exported \d+ finding\(s\) as log records and 3 model\/tool call\(s\) as spans/);
+    expect(r.stderr).toMatch(/exported \d+ findings? as log records and 3 model\/tool calls as spans/);
     expect(collector.received.map((x) => x.path)).toEqual(['/v1/logs', '/v1/traces']);
     expect(collector.spanNames().sort()).toEqual([
       'chat gpt-4o-mini',

@@ -107,7 +107,7 @@ describe('vigil posture --framework: the compliance evidence report', () => {
       'scans',
     ]);
     expect(report.evidence.find((e) => e.kind === 'captures')!.summary).toMatch(
-      /^2 events of 1 workload\(s\) monitored from /,
+      /^2 events of 1 workload monitored from /,
     );
     // Each control lists the evidence of the kinds it wants, and the kinds it has none of.
     const anomalies = report.controls.find((c) => c.control === 'CC7.2')!;

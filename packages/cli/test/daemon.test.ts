@@ -74,7 +74,7 @@ describe.skipIf(why !== undefined)('vigil daemon as a process', () => {
       ]);
       expect(await waitFor(() => p.stderr().includes('watching'), 120_000)).toBe(true);
       expect(p.stderr()).toMatch(/\+ cgroup \/vigil-daemon-cli-\d+\/replica-1/);
-      expect(p.stderr()).toMatch(/watching 1 workload\(s\) on node node-t/);
+      expect(p.stderr()).toMatch(/watching 1 workload on node node-t/);
       expect(bpfObjectsOf(p.child.pid!).progs.length).toBeGreaterThan(0);
       p.child.kill('SIGTERM');
       const exit = await p.exited;

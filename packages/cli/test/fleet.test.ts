@@ -143,7 +143,7 @@ describe.skipIf(why !== undefined)('vigil hub and vigil fleet', () => {
 
     const posture = await runCli(['fleet', 'posture', '--nats', url, '--format', 'text']);
     expect(posture.code).toBe(0);
-    expect(posture.stdout).toContain('fleet: 2 nodes, 1 workloads');
+    expect(posture.stdout).toContain('fleet: 2 nodes, 1 workload');
     expect(posture.stdout).toContain('findings: 1 (1 high)');
   }, 240_000);
 

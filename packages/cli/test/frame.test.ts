@@ -93,7 +93,7 @@ describe('vigil command frame', () => {
   it('inspect summarises a capture per workload as text', async () => {
     const r = await runCli(['inspect', capture]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('4 events, 1 workloads');
+    expect(r.stdout).toContain('4 events, 1 workload');
     expect(r.stdout).toContain('workload cgroup:/vigil/demo');
     expect(r.stdout).toContain('/usr/bin/cat');
     expect(r.stdout).toContain('127.0.0.1:9/tcp  (1 failed)');

@@ -88,7 +88,7 @@ describe('vigil learn and vigil check', () => {
     );
     // The summary says how to admit it, with the file just written.
     expect(r.stderr).toContain(
-      `1 item(s) quarantined: each stays drift until a reviewer admits it. After review: vigil baseline admit ${out} ID… --by WHO --reason WHY`,
+      `1 item quarantined: each stays drift until a reviewer admits it. After review: vigil baseline admit ${out} ID… --by WHO --reason WHY`,
     );
     const set = decodeBaselineSet(readFileSync(out));
     expect(set.baselines()[0]!.quarantined().length).toBe(1);
@@ -337,7 +337,7 @@ describe('vigil learn and vigil check', () => {
     expect(json.incidents).toHaveLength(1);
     expect(json.incidents[0]!.findings.length).toBeGreaterThanOrEqual(2);
     expect(json.incidents[0]!.chain.length).toBeGreaterThanOrEqual(2);
-    expect(text.stdout).toMatch(/1 incident\(s\)/);
+    expect(text.stdout).toMatch(/1 incident:/);
     const reported = json.findings.length + json.incidents.length;
     expect(json.findings.length).toBeGreaterThan(0);
     expect(json.findings.every((f) => f.category === 'detection')).toBe(true);

@@ -87,7 +87,7 @@ describe('captures without a trailer', () => {
     const learned = await runCli(['learn', '--out', join(dir, 'cut.json'), cutShort]);
     expect(learned.code).toBe(0);
     expect(learned.stderr).toMatch(/warning: .*cut-short\.vcap has no trailer/);
-    expect(learned.stderr).toMatch(/INCOMPLETE: 1 capture\(s\) cut short/);
+    expect(learned.stderr).toMatch(/INCOMPLETE: 1 capture cut short/);
     const checked = await runCli(['check', '--json', cutShort]);
     expect(checked.stderr).toMatch(/warning: .*cut-short\.vcap has no trailer/);
     expect(JSON.parse(checked.stdout).integrity.complete).toBe(false);

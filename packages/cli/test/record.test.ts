@@ -92,6 +92,31 @@ describe.skipIf(why !== undefined)('vigil record', () => {
     expect(inspect.stdout).toMatch(/127\.0\.0\.1:9\/tcp {2}\(1 failed\)/);
   });
 
+  it('records unix socket connects by path and abstract name, and inspect shows them as unix:PATH and unix:@name', async () => {
+    const out = join(dir, 'unix.vcap');
+    const script = [
+      'import socket',
+      's = socket.socket(socket.AF_UNIX); s.bind("\\0vigil-test-abstract"); s.listen()',
+      'socket.socket(socket.AF_UNIX).connect("\\0vigil-test-abstract")',
+      'try: socket.socket(socket.AF_UNIX).connect("/nonexistent/vigil-test.sock")',
+      'except OSError: pass',
+    ].join('\n');
+    const r = await runCli(['record', '--out', out, '--', 'python3', '-c', script]);
+    expect(r.code).toBe(0);
+    const cap = await readCapture(out);
+    const unix = cap.events.filter((e) => e.kind === 'net.connect' && e.family === 'unix');
+    expect(unix.map((e) => (e.kind === 'net.connect' ? [e.daddr, e.dport, e.result < 0] : []))).toEqual(
+      expect.arrayContaining([
+        ['@vigil-test-abstract', 0, false],
+        ['/nonexistent/vigil-test.sock', 0, true],
+      ]),
+    );
+    const inspect = await runCli(['inspect', out]);
+    expect(inspect.stdout).toMatch(/ {2}unix:@vigil-test-abstract\n/);
+    expect(inspect.stdout).toMatch(/ {2}unix:\/nonexistent\/vigil-test\.sock {2}\(1 failed\)\n/);
+    expect(inspect.stdout).not.toMatch(/vigil-test\S*:0/);
+  });
+
   it('reports 127 for a command that does not exist and writes no partial file', async () => {
     const out = join(dir, 'missing.vcap');
     const r = await runCli(['record', '--out', out, '--', '/no/such/binary']);
@@ -137,7 +162,7 @@ describe.skipIf(why !== undefined)('vigil record', () => {
 
     const learn = await runCli(['learn', '--out', join(dir, 'same.json'), ...caps]);
     expect(learn.code, learn.stderr).toBe(0);
-    expect(learn.stderr).toMatch(/in 5 capture\(s\): 1 baseline\(s\)/);
+    expect(learn.stderr).toMatch(/in 5 captures: 1 baseline\n/);
     expect(learn.stderr).toContain(`cgroup:/vigil-${expected} @ unversioned`);
     expect(learn.stderr).not.toMatch(/one-capture workloads/);
   });

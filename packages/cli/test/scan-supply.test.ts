@@ -23,7 +23,7 @@ describe('vigil scan over inference-server configurations and lockfiles', () => 
   it('fails on the bad folder at medium, passes the good one at low', async () => {
     const bad = await runCli(['scan', join(dir, 'corpus/bad'), '--fail-on', 'medium']);
     expect(bad.code, bad.stderr).toBe(1);
-    expect(bad.stdout).toMatch(/^19 artifact\(s\) scanned/);
+    expect(bad.stdout).toMatch(/^19 artifacts scanned/);
     const good = await runCli(['scan', join(dir, 'corpus/good'), '--fail-on', 'low']);
     expect(good.code, good.stdout).toBe(0);
     expect(good.stdout).toMatch(/no findings/);

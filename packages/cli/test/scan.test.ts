@@ -33,7 +33,7 @@ describe('vigil scan', () => {
   it('exits 1 with --fail-on when the corpus has findings at or above it, 0 on a clean folder', async () => {
     const bad = await runCli(['scan', join(dir, 'corpus'), '--fail-on', 'high']);
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(/^15 artifact\(s\) scanned/);
+    expect(bad.stdout).toMatch(/^15 artifacts scanned/);
     expect(bad.stdout).toMatch(/CRITICAL MCP definition carries hidden instructions \(tool poisoning\)/);
     expect(bad.stdout).toMatch(/at .*poisoned\.tools\.json \/result\/tools\/0\/description/);
     const clean = await runCli([
@@ -209,6 +209,14 @@ describe('vigil scan', () => {
       const r = await runCli(['scan', config, '--connect', '--pins', pins, '--fail-on', 'low']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(
+        /MCP server filesystem \(\S+\.mcp\.json\): connected as \S+ \S+; listed \d+ tools, 0 prompts, 0 resources\n/,
+      );
+      const asJson = await runCli(['scan', config, '--connect', '--format', 'json']);
+      expect(ScanResultSchema.parse(JSON.parse(asJson.stdout)).connections).toMatchObject([
+        { server: 'filesystem', connected: true },
+      ]);
+      expect(asJson.stderr).toMatch(/^vigil scan: MCP server filesystem \(.*\): connected as /);
       const pinned = JSON.parse(readFileSync(pins, 'utf8'));
       expect(Object.keys(pinned.servers['filesystem'].tools)).toContain('read_text_file');
       // Without --connect nothing is started and nothing is pinned.

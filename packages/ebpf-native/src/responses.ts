@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EnforcementPolicy, ResponseHandler } from '@vigil/core';
+import { countOf, type EnforcementPolicy, type ResponseHandler } from '@vigil/core';
 import type { Enforcer } from './enforcer.js';
 
 /**
@@ -64,7 +64,7 @@ export function enforcementResponses(
       async () => {
         const procs = readFileSync(join(target.cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
         writeFileSync(join(target.cgroup, 'cgroup.kill'), '1');
-        return `killed the ${procs.length} processes of ${target.cgroup} (cgroup.kill)`;
+        return `killed the ${countOf(procs.length, 'process')} of ${target.cgroup} (cgroup.kill)`;
       },
     ],
   ]);

@@ -97,7 +97,7 @@ describe.skipIf(why !== undefined)('automated response through the kernel (live)
         killer.register(type, h);
       const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_c, s) => r(s)));
       const [k] = await killer.handle(finding('cgroup:/x'));
-      expect(k!.detail).toMatch(/killed the 1 processes/);
+      expect(k!.detail).toMatch(/killed the 1 process/);
       expect(await exited).toBe('SIGKILL');
     } finally {
       child.kill('SIGKILL');

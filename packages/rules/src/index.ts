@@ -222,7 +222,7 @@ export type {
   SafetensorsTensor,
 } from './scanners/model/safetensors.js';
 export { inspectSafetensorsHeader } from './scanners/model/safetensors.js';
-export type { ScanResult } from './scanners/result.js';
+export type { ScanConnection, ScanResult } from './scanners/result.js';
 export { SCAN_RESULT_SCHEMA_VERSION } from './scanners/result.js';
 export type { ScanOptions, ScanProgress } from './scanners/scan.js';
 export { detectionToFinding, scanPaths } from './scanners/scan.js';

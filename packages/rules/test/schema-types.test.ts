@@ -38,6 +38,8 @@ describe('rules types written out from zod schemas', () => {
     expectTypeOf<m5.McpPinDocument>().toEqualTypeOf<z.output<typeof m5.McpPinDocumentSchema>>();
     // row: scanners/mcp/pins McpServerPin McpServerPinSchema output
     expectTypeOf<m5.McpServerPin>().toEqualTypeOf<z.output<typeof m5.McpServerPinSchema>>();
+    // row: scanners/result ScanConnection ScanConnectionSchema output
+    expectTypeOf<m6.ScanConnection>().toEqualTypeOf<z.output<typeof m6.ScanConnectionSchema>>();
     // row: scanners/result ScanResult ScanResultSchema output
     expectTypeOf<m6.ScanResult>().toEqualTypeOf<z.output<typeof m6.ScanResultSchema>>();
   });

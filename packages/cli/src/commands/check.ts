@@ -3,6 +3,7 @@ import {
   type CheckDetector,
   type Consumer,
   checkCaptures,
+  countOf,
   describeCaptureIntegrity,
   loadDataStores,
   readBaselines,
@@ -257,7 +258,7 @@ export const checkCommand: Command = {
     if (exporter) {
       const sent = await exporter.export({ findings: result.reported, events: calls });
       ctx.log(
-        `exported ${sent.logRecords} finding(s) as log records and ${sent.spans} model/tool call(s) as spans to ${otlpUrl}${sent.rejected > 0 ? ` (${sent.rejected} rejected by the collector)` : ''}`,
+        `exported ${countOf(sent.logRecords, 'finding')} as log records and ${countOf(sent.spans, 'model/tool call')} as spans to ${otlpUrl}${sent.rejected > 0 ? ` (${sent.rejected} rejected by the collector)` : ''}`,
       );
     }
     return exitCodeFor(result.reported, failOn);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
+  countOf,
   DEFAULT_DISCOVERED_KINDS,
   DEFAULT_DISCOVERY_INTERVAL_MS,
   KUBELET_PODS_URL,
@@ -238,10 +239,14 @@ export const daemonCommand: Command = {
       ctx.log(`vigil daemon: ${change === 'added' ? '+' : '-'} ${c.workload.kind} ${c.path}`),
     );
     daemon.on('baseline', (b) =>
-      ctx.log(`vigil daemon: baseline ${b.subject} @ ${b.versionKey}: ${b.status}, ${b.size()} entries`),
+      ctx.log(
+        `vigil daemon: baseline ${b.subject} @ ${b.versionKey}: ${b.status}, ${countOf(b.size(), 'entry')}`,
+      ),
     );
     await daemon.start();
-    ctx.log(`vigil daemon: watching ${daemon.workloads().length} workload(s) on node ${daemon.node}`);
+    ctx.log(
+      `vigil daemon: watching ${countOf(daemon.workloads().length, 'workload')} on node ${daemon.node}`,
+    );
     const onSignal = () => void daemon.stop();
     ctx.signal.addEventListener('abort', onSignal, { once: true });
     if (ctx.signal.aborted) onSignal();
@@ -254,7 +259,7 @@ export const daemonCommand: Command = {
     const s = daemon.stats();
     const dropped = Object.values(s.drops).reduce((a, b) => a + b, 0);
     ctx.log(
-      `vigil daemon: stopped; ${s.events} events, ${s.baselines} baseline(s) (${s.stableBaselines} stable), ${s.findings} finding(s), ${s.incidents} incident(s)${dropped > 0 ? `, ${dropped} events dropped: ${JSON.stringify(s.drops)}` : ''}`,
+      `vigil daemon: stopped; ${countOf(s.events, 'event')}, ${countOf(s.baselines, 'baseline')} (${s.stableBaselines} stable), ${countOf(s.findings, 'finding')}, ${countOf(s.incidents, 'incident')}${dropped > 0 ? `, ${dropped} events dropped: ${JSON.stringify(s.drops)}` : ''}`,
     );
     return 0;
   },

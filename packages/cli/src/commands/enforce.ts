@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import {
   commandWorkloadName,
+  countOf,
   type EnforcementLedger,
   EnforcementLedgerSchema,
   emptyLedger,
@@ -256,7 +257,7 @@ export const enforceCommand: Command = {
         ...r.violations.map((x) => `  ${describe(x)}`),
         ...(r.response
           ? [
-              `live check: ${r.response.events} events, ${r.response.findings.length} finding(s), ${r.response.incidents.length} incident(s), ${r.response.actions.length} action(s)`,
+              `live check: ${countOf(r.response.events, 'event')}, ${countOf(r.response.findings.length, 'finding')}, ${countOf(r.response.incidents.length, 'incident')}, ${countOf(r.response.actions.length, 'action')}`,
               ...r.response.actions.map((x) => `  ${describeResponse(x)}`),
               ...r.response.errors.map((x) => `  error: ${x}`),
             ]

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  countOf,
   prepareArtifactFolder,
   renderLeastPrivilegeArtifact,
   renderMaturityText,
@@ -208,7 +209,7 @@ export const fleetCommand: Command = {
                 .join(', ') || 'none';
             await ctx.emit(
               [
-                `fleet: ${posture.nodes} nodes, ${posture.workloads} workloads, ${posture.events} events`,
+                `fleet: ${countOf(posture.nodes, 'node')}, ${countOf(posture.workloads, 'workload')}, ${countOf(posture.events, 'event')}`,
                 `findings: ${posture.findings.total} (${sev(posture.findings.bySeverity)})`,
                 `incidents: ${posture.incidents.total} (${sev(posture.incidents.bySeverity)})`,
                 `baselines: ${posture.baselines.total} (${posture.baselines.stable} stable, ${posture.baselines.learning} learning)`,

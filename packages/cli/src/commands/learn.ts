@@ -1,4 +1,5 @@
 import {
+  countOf,
   DEFAULT_STABILITY,
   describeCaptureIntegrity,
   explainLearning,
@@ -230,14 +231,14 @@ export const learnCommand: Command = {
     for (const line of describeCaptureIntegrity(integrity)) ctx.log(`warning: ${line}`);
     for (const r of learned.admitted) ctx.log(`admitted ${r.item} (${r.behaviour}) by ${r.by}: ${r.reason}`);
     ctx.log(
-      `learned from ${learned.events} events in ${paths.length} capture(s)${integrity.complete ? '' : ` (INCOMPLETE: ${integrity.incomplete.length + integrity.interrupted.length} capture(s) cut short)`}: ${set.size} baseline(s)`,
+      `learned from ${countOf(learned.events, 'event')} in ${countOf(paths.length, 'capture')}${integrity.complete ? '' : ` (INCOMPLETE: ${countOf(integrity.incomplete.length + integrity.interrupted.length, 'capture')} cut short)`}: ${countOf(set.size, 'baseline')}`,
     );
     for (const b of set.baselines()) {
       const states = Object.entries(b.learning());
       const mine = states.find(([o]) => o === learned.origin)?.[1] ?? states[0]?.[1];
       const why = mine?.stableReason ? ` (${mine.stableReason})` : '';
       ctx.log(
-        `  ${b.subject} @ ${b.versionKey}: ${b.status}${why}, ${b.size()} entries, version ${b.version}` +
+        `  ${b.subject} @ ${b.versionKey}: ${b.status}${why}, ${countOf(b.size(), 'entry')}, version ${b.version}` +
           (mine ? `, ${mine.observations} observations, novelty ${pct(mine.noveltyRate)}` : ''),
       );
       if (b.status !== 'stable') ctx.log(`    ${explainLearning(b, learned.origin).text}`);
@@ -247,7 +248,7 @@ export const learnCommand: Command = {
     if (learned.held.length > 0) {
       const file = ctx.out !== undefined && ctx.out !== '-' ? ctx.out : 'BASELINE';
       ctx.log(
-        `${learned.held.length} item(s) quarantined: each stays drift until a reviewer admits it. After review: vigil baseline admit ${file} ID… --by WHO --reason WHY (vigil baseline review ${file} lists them; learn --admit does the same while learning)`,
+        `${countOf(learned.held.length, 'item')} quarantined: each stays drift until a reviewer admits it. After review: vigil baseline admit ${file} ID… --by WHO --reason WHY (vigil baseline review ${file} lists them; learn --admit does the same while learning)`,
       );
     }
     const lone = learned.oneRun;

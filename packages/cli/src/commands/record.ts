@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
 import {
+  countOf,
   DEFAULT_CAPTURE_FLUSH_INTERVAL_MS,
   describeCaptureDrops,
   PayloadModeSchema,
@@ -162,7 +163,7 @@ export const recordCommand: Command = {
       const drops = describeCaptureDrops(r.drops);
       const [dropped, ...more] = summariseCaptureDrops(r.drops).lost > 0 ? drops : ['none dropped', ...drops];
       ctx.log(
-        `vigil record: ${r.events} events to ${r.out}, ${dropped}; ${command[0]} exited with ${r.exitCode}${r.interrupted ? `; INTERRUPTED by a second ${interruptedBy}: the capture ends early` : ''}`,
+        `vigil record: ${countOf(r.events, 'event')} to ${r.out}, ${dropped}; ${command[0]} exited with ${r.exitCode}${r.interrupted ? `; INTERRUPTED by a second ${interruptedBy}: the capture ends early` : ''}`,
       );
       for (const line of more) ctx.log(`vigil record: ${line}`);
       ctx.log(

@@ -1,5 +1,5 @@
 import { VigilError, writeOutput } from '@vigil/core';
-import { describeScanError, renderReport, reportFormats } from '@vigil/reporters';
+import { describeScanConnection, describeScanError, renderReport, reportFormats } from '@vigil/reporters';
 import { builtinScanners, createMcpScanner, readMcpPins, readScanCaptures, scanPaths } from '@vigil/rules';
 import type { Command } from '../command.js';
 import { exitCodeFor, parseFailOn } from '../fail-on.js';
@@ -26,7 +26,9 @@ export const scanCommand: Command = {
     'endpoints, unpinned models) and lockfiles (npm, pnpm, yarn, requirements, poetry, uv) against the shipped',
     'OSV advisories.',
     'Nothing scanned is executed, except with --connect, which starts the stdio MCP servers the',
-    'configurations declare (clean environment, no network, a time limit) to list their definitions.',
+    'configurations declare (clean environment, no network, a time limit) to list their definitions, and',
+    'says per server that it connected, the name and version it gave and how many tools, prompts and',
+    'resources it listed, or why it could not be listed (JSON: `connections`; on stderr for other formats).',
     '--pins FILE compares each server with its pinned definitions (a changed server is a rug-pull finding',
     'with a diff) and adds new servers to the file; --repin also replaces changed pins after review.',
     '--capture weighs findings by what ran: a tool never called or a file never opened is demoted; a',
@@ -88,6 +90,10 @@ export const scanCommand: Command = {
     });
     if (ctx.signal.aborted) throw new VigilError('ABORTED', 'interrupted; nothing written');
     for (const e of result.errors) ctx.log(`warning: ${describeScanError(e)}`);
+    // The text report lists the servers it started; other formats carry them as data (JSON
+    // `connections`) or not at all, so say on stderr which answered.
+    if (ctx.format !== 'text')
+      for (const c of result.connections ?? []) ctx.log(`vigil scan: ${describeScanConnection(c)}`);
     if (typeof pinsPath === 'string') await writeOutput(pinsPath, `${JSON.stringify(mcp.pins(), null, 2)}\n`);
     await ctx.emit(renderReport('scan', ctx.format, result, { toolVersion: VERSION, inputs: paths }));
     return exitCodeFor(result.findings, failOn);

@@ -57,6 +57,44 @@ export class FlowGraphRecorder {
     return id;
   }
 
+  /**
+   * Gives a node a new type (and label and properties), moving its edges with it: what a peer is
+   * may only be known after it was first drawn (a payload parsed later names its protocol). Returns
+   * the node's new id, or the old one when there is no such node.
+   */
+  retype(id: string, type: FlowNodeType, label: string, properties: Record<string, string>): string {
+    const n = this.#nodes.get(id);
+    if (!n) return id;
+    const rest = id.slice(n.type.length + 1);
+    const next = `${type}:${rest}`;
+    if (next === id) {
+      n.label = label;
+      Object.assign(n.properties, properties);
+      return id;
+    }
+    this.#nodes.delete(id);
+    const had = this.#nodes.get(next);
+    if (had) Object.assign(had.properties, properties);
+    else
+      this.#nodes.set(next, { ...n, id: next, type, label, properties: { ...n.properties, ...properties } });
+    for (const [key, e] of [...this.#edges]) {
+      if (e.from !== id && e.to !== id) continue;
+      this.#edges.delete(key);
+      const moved = { ...e, from: e.from === id ? next : e.from, to: e.to === id ? next : e.to };
+      const nextKey = `${moved.from}\u0000${moved.relation}\u0000${moved.to}`;
+      const into = this.#edges.get(nextKey);
+      if (!into) {
+        this.#edges.set(nextKey, moved);
+        continue;
+      }
+      into.count += moved.count;
+      into.firstSeen = Math.min(into.firstSeen, moved.firstSeen);
+      into.lastSeen = Math.max(into.lastSeen, moved.lastSeen);
+      for (const k of moved.kinds) into.kinds.add(k);
+    }
+    return next;
+  }
+
   /** Adds one observation of an edge; `sample` (a file name) is kept on the target node, a few per node. */
   edge(
     from: string | undefined,

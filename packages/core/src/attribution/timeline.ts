@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isLocalToolCall } from '../events/local-tool.js';
 import type { EventOf, VigilEvent } from '../events/schema.js';
 import type { Consumer } from '../stream/consumer.js';
+import { formatPeer } from '../vocabulary/network.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 import { modelCallIdOf } from './attributor.js';
@@ -177,8 +178,7 @@ function record(into: Caused, ev: VigilEvent): void {
   if (ev.kind === 'process.exec')
     add(into.processes, [ev.filename, ...ev.argv.slice(1)].join(' ').slice(0, 300));
   else if (ev.kind === 'file.open' && ev.result >= 0) add(into.files, ev.path);
-  else if (ev.kind === 'net.connect' && ev.family !== 'unix')
-    add(into.peers, `${ev.dnsName ?? ev.daddr}:${ev.dport}`);
+  else if (ev.kind === 'net.connect' && ev.family !== 'unix') add(into.peers, formatPeer(ev));
   else if (ev.kind === 'retrieval')
     add(into.retrievals, `${ev.store ?? 'store'}/${ev.dataSource} ${ev.operation ?? 'query'}`);
 }

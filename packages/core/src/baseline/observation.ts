@@ -6,6 +6,7 @@ import {
   generaliseSegment,
   pathSegments,
 } from '../vocabulary/generalise.js';
+import { formatPeer } from '../vocabulary/network.js';
 import type { BaselineDomain, GeneralisationConfig } from './generalise.js';
 
 /**
@@ -136,7 +137,9 @@ export function observeEvent(
         {
           domain: 'peers',
           segments: segs,
-          concrete: clip(`egress ${ev.protocol} ${shown}${ev.family === 'unix' ? '' : `:${ev.dport}`}`),
+          concrete: clip(
+            ev.family === 'unix' ? `egress ${formatPeer(ev)}` : `egress ${ev.protocol} ${shown}:${ev.dport}`,
+          ),
         },
       ];
     }
@@ -364,8 +367,9 @@ function describePeer(segs: readonly string[]): string {
   if (kind === 'dns') host = [...h].reverse().join('.');
   else if (kind === 'ip4') host = h.join('.');
   else if (kind === 'ip6') host = `[${h.join(':')}]`;
-  else if (kind === 'unix') host = `/${h.join('/')}`;
+  else if (kind === 'unix') host = `unix:${h[0]?.startsWith('@') ? '' : '/'}${h.join('/')}`;
   else host = h.join('');
+  if (kind === 'unix' && dir === 'egress') return `egress ${host}`;
   if (dir === 'ingress') return `ingress ${proto ?? '*'} ${rest[0] ?? '*'} from ${host || '*'}`;
   return `${dir ?? '*'} ${proto ?? '*'} ${host || '*'}${port ?? ''}`;
 }

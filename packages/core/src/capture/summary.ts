@@ -1,5 +1,6 @@
 import type { VigilEvent } from '../events/schema.js';
 import type { Consumer } from '../stream/consumer.js';
+import { formatPeer } from '../vocabulary/network.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 
 /** A count with the first and last time it was seen. */
@@ -20,7 +21,7 @@ export interface WorkloadSummary {
   processes: Record<string, SeenCount>;
   /** Distinct pids seen. */
   pids: number;
-  /** Network peers (`name-or-address:port/protocol`) with connect counts and failures. */
+  /** Network peers (`name-or-address:port/protocol`, `unix:PATH`; see `formatPeer`) with connect counts and failures. */
   peers: Record<string, SeenCount & { failed: number }>;
   /** Files opened, by access (`read`, `write`, …) → distinct paths. */
   files: Record<string, number>;
@@ -109,8 +110,8 @@ export class CaptureSummaryBuilder implements Consumer {
         bump(w.processes, ev.filename, ev.ts);
         break;
       case 'net.connect': {
-        const host = ev.dnsName ?? (ev.family === 'inet6' ? `[${ev.daddr}]` : ev.daddr);
-        const peer = bump(w.peers, `${host}:${ev.dport}/${ev.protocol}`, ev.ts) as SeenCount & {
+        const key = ev.family === 'unix' ? formatPeer(ev) : `${formatPeer(ev)}/${ev.protocol}`;
+        const peer = bump(w.peers, key, ev.ts) as SeenCount & {
           failed?: number;
         };
         peer.failed = (peer.failed ?? 0) + (ev.result < 0 && ev.result !== -115 ? 1 : 0);

@@ -216,7 +216,8 @@ export interface SignatureMatch {
   readonly matched: string;
 }
 
-const DEFAULT_CONFIDENCE: Record<MatchMethod, number> = {
+/** The confidence of a match by each method, unless a signature sets its own. */
+export const DEFAULT_CONFIDENCE: Record<MatchMethod, number> = {
   npm: 0.95,
   pypi: 0.95,
   exec: 0.9,

@@ -22,6 +22,8 @@ export {
   packagesInCommandLine,
   pythonPackageFromPath,
 } from './package-paths.js';
+export type { PeerService, PeerServiceKind, WellKnownServicePort } from './peer-services.js';
+export { peerServiceOfPort, peerServiceOfProtocol, WELL_KNOWN_SERVICE_PORTS } from './peer-services.js';
 export {
   installedPythonModules,
   PYTHON_IMPORT_NAMES,

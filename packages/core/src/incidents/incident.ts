@@ -15,9 +15,10 @@ import {
   severityRank,
 } from '../findings/finding.js';
 import { riskScore } from '../findings/risk-scale.js';
+import { countOf } from '../output/count-text.js';
 import type { ProcessTree } from '../stream/enricher.js';
 import { isCredentialPath } from '../vocabulary/credentials.js';
-import { isLocalAddress, LARGE_EGRESS_BYTES } from '../vocabulary/network.js';
+import { formatPeer, isLocalAddress, LARGE_EGRESS_BYTES } from '../vocabulary/network.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 
@@ -147,9 +148,7 @@ function describeEvent(ev: VigilEvent): string {
     case 'file.open':
       return `${who} opened ${ev.path} (${ev.access})`;
     case 'net.connect':
-      return ev.family === 'unix'
-        ? `${who} connected to the local socket ${ev.daddr}`
-        : `${who} connected to ${ev.dnsName ?? ev.daddr}:${ev.dport}`;
+      return `${who} connected to ${ev.family === 'unix' ? 'the local socket ' : ''}${formatPeer(ev)}`;
     case 'dns.query':
       return `${who} looked up ${ev.name}`;
     case 'tool.call':
@@ -157,7 +156,7 @@ function describeEvent(ev: VigilEvent): string {
     case 'k8s.api':
       return `${who} called the Kubernetes API: ${ev.verb} ${ev.resource}`;
     case 'retrieval':
-      return `${who} ${ev.operation === 'upsert' ? 'wrote' : ev.operation === 'delete' ? 'deleted from' : 'retrieved from'} ${ev.store ?? 'store'}/${ev.dataSource}${ev.documents !== undefined ? ` (${ev.documents} row(s))` : ''}${ev.principal ? ` as ${ev.principal}` : ''}`;
+      return `${who} ${ev.operation === 'upsert' ? 'wrote' : ev.operation === 'delete' ? 'deleted from' : 'retrieved from'} ${ev.store ?? 'store'}/${ev.dataSource}${ev.documents !== undefined ? ` (${countOf(ev.documents, 'row')})` : ''}${ev.principal ? ` as ${ev.principal}` : ''}`;
     case 'net.transfer':
       return `${who} sent ${ev.bytesSent} bytes to ${ev.daddr !== undefined ? `${ev.daddr}:${ev.dport}` : (ev.endpoint ?? 'a TLS peer')}`;
     default:
@@ -334,7 +333,7 @@ function buildIncident(
   const lastTs = Math.max(...chainEvents.map((e) => e.ts), ...parts.map((f) => f.lastSeen ?? f.ts));
   const titles = [...new Set(parts.map((f) => f.title))];
   const rootLabel = `pid ${g.root}${rootInfo?.exe ? ` (${rootInfo.exe})` : ''}`;
-  const summary = `${parts.length} finding(s) about the process tree of ${rootLabel} in ${name} within ${((lastTs - firstTs) / 1e9).toFixed(1)} s: ${titles.join(' → ')}. Chain: ${ordered
+  const summary = `${countOf(parts.length, 'finding')} about the process tree of ${rootLabel} in ${name} within ${((lastTs - firstTs) / 1e9).toFixed(1)} s: ${titles.join(' → ')}. Chain: ${ordered
     .map((s) => describeEvent(s.ev))
     .join('; ')}. Rated ${severity}: ${reasons.join('; ')}.`;
   return {

@@ -499,6 +499,26 @@ export function subjectId(kind: SubjectKind, name: string, namespace?: string): 
 }
 
 /**
+ * What a subject id stands for, in words, for the subject kinds whose id does not say it (an MCP
+ * client is named after its configuration file: `mcp.json` gives `mcp:mcp`); `undefined` for the
+ * others, whose ids read plainly (`k8s:serviceaccount:ai/agent`, `aws:arn:…`).
+ *
+ * @example
+ * ```ts
+ * import { describeSubject } from '@vigil/core';
+ *
+ * describeSubject('mcp:mcp'); // 'the agent given the servers of the MCP configuration "mcp" (…)'
+ * describeSubject('k8s:serviceaccount:ai/agent'); // undefined
+ * ```
+ */
+export function describeSubject(id: string): string | undefined {
+  if (id.startsWith('mcp:'))
+    return `the agent given the servers of the MCP configuration "${id.slice(4)}" (its file's base name unless a client name is given)`;
+  if (id.startsWith('pg:role:')) return `the PostgreSQL role ${id.slice(8)}`;
+  return undefined;
+}
+
+/**
  * Maps a Kubernetes authenticated user name to a subject id: service
  * accounts (`system:serviceaccount:NS:NAME`) become `k8s:serviceaccount:NS/NAME`.
  *

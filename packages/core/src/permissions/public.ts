@@ -32,6 +32,7 @@ export type {
   SubjectKind,
 } from './grant.js';
 export {
+  describeSubject,
   GRANT_SCHEMA_VERSION,
   makeGrant,
   PERMISSION_DOMAINS,

@@ -22,6 +22,7 @@ import {
   severityRank,
 } from '../findings/finding.js';
 import { compareFindings } from '../findings/order.js';
+import { countOf } from '../output/count-text.js';
 import type { PermissionDomain } from '../permissions/grant.js';
 import type { ObservedUseDocument } from '../permissions/observed/use.js';
 
@@ -299,7 +300,7 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
       id,
       kind: 'captures',
       facets: ['monitoring'],
-      summary: `${o.events} events of ${o.workloads.length} workload(s) monitored from ${iso(o.window.start)} to ${iso(o.window.end)}: ${o.uses.length} distinct uses recorded`,
+      summary: `${countOf(o.events, 'event')} of ${countOf(o.workloads.length, 'workload')} monitored from ${iso(o.window.start)} to ${iso(o.window.end)}: ${o.uses.length} distinct uses recorded`,
       start: o.window.start,
       end: o.window.end,
       counts: { events: o.events, workloads: o.workloads.length, uses: o.uses.length },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { VigilError } from '../errors/vigil-error.js';
 import type { FindingCategory, Severity } from '../findings/finding.js';
 import { type Finding, FindingCategorySchema, SeveritySchema, severityRank } from '../findings/finding.js';
+import { countOf } from '../output/count-text.js';
 
 /** Version of the {@link ResponsePlan} document. */
 export const RESPONSE_PLAN_SCHEMA_VERSION = 1;
@@ -391,7 +392,7 @@ const killTreeHandler: ResponseHandler = async (finding) => {
   if (pid === undefined) throw new Error('the finding names no process');
   const killed = killProcessTree(pid);
   if (killed.length === 0) return `process ${pid} had already exited`;
-  return `killed the process tree of ${pid} (${killed.length} processes: ${killed.slice(0, 8).join(', ')}${killed.length > 8 ? ', …' : ''})`;
+  return `killed the process tree of ${pid} (${countOf(killed.length, 'process')}: ${killed.slice(0, 8).join(', ')}${killed.length > 8 ? ', …' : ''})`;
 };
 
 const webhookHandler: ResponseHandler = async (finding, action) => {

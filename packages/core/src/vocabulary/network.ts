@@ -69,3 +69,44 @@ export function isRuntimeControlSocket(path: string): boolean {
  * ```
  */
 export const LARGE_EGRESS_BYTES = 262_144;
+
+/**
+ * What {@link formatPeer} reads of a connection: the address family, the
+ * address (a unix socket's path, `@name` for an abstract one), the port, and
+ * the DNS name the address was resolved from, when known.
+ *
+ * @example
+ * ```ts
+ * const peer: PeerAddress = { family: 'inet', daddr: '10.0.0.7', dport: 5432 };
+ * ```
+ */
+export interface PeerAddress {
+  readonly family: 'inet' | 'inet6' | 'unix';
+  readonly daddr: string;
+  readonly dport: number;
+  readonly dnsName?: string | undefined;
+}
+
+/**
+ * How Vigil shows a network peer, everywhere one is printed: `host:port` (the
+ * DNS name when known, else the address), `[v6addr]:port`, and for unix
+ * sockets `unix:PATH` (`unix:@name` for an abstract socket, `unix:?` when the
+ * path is unknown), never a port that unix sockets do not have.
+ *
+ * @example
+ * ```ts
+ * import { formatPeer } from '@vigil/core';
+ *
+ * formatPeer({ family: 'inet', daddr: '10.0.0.7', dport: 443, dnsName: 'api.openai.com' }); // 'api.openai.com:443'
+ * formatPeer({ family: 'inet6', daddr: '::1', dport: 8080 }); // '[::1]:8080'
+ * formatPeer({ family: 'unix', daddr: '/run/postgresql/.s.PGSQL.5432', dport: 0 }); // 'unix:/run/postgresql/.s.PGSQL.5432'
+ * formatPeer({ family: 'unix', daddr: '@/containerd-shim/x.sock', dport: 0 }); // 'unix:@/containerd-shim/x.sock'
+ * ```
+ */
+export function formatPeer(peer: PeerAddress): string {
+  if (peer.family === 'unix') return `unix:${peer.daddr || '?'}`;
+  if (peer.dnsName) return `${peer.dnsName}:${peer.dport}`;
+  return peer.family === 'inet6' || peer.daddr.includes(':')
+    ? `[${peer.daddr}]:${peer.dport}`
+    : `${peer.daddr}:${peer.dport}`;
+}

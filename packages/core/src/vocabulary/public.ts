@@ -16,8 +16,10 @@ export {
   PTRACE_WRITE_REQUESTS,
 } from './kernel.js';
 export { isFilelessPath, isOwnProcPath, isWritableTempPath, TEMP_LOCATIONS } from './locations.js';
+export type { PeerAddress } from './network.js';
 export {
   connectSucceeded,
+  formatPeer,
   isLocalAddress,
   isMetadataAddress,
   isRuntimeControlSocket,

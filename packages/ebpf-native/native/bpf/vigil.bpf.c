@@ -480,7 +480,20 @@ static __always_inline void read_sockaddr(void *uaddr, __u16 *family, __u16 *por
 		*port = bpf_ntohs(sin6.sin6_port);
 		__builtin_memcpy(addr, &sin6.sin6_addr, 16);
 	} else if (fam == AF_UNIX) {
-		*off = put_str(rec, *off, path, (char *)uaddr + 2, true, 108, h);
+		/* An abstract socket's name starts with a NUL byte: record it as "@name", as ss and
+		 * /proc/net/unix show it, rather than as an empty path. */
+		char first = 0;
+		bpf_probe_read_user(&first, 1, (char *)uaddr + 2);
+		if (first != 0) {
+			*off = put_str(rec, *off, path, (char *)uaddr + 2, true, 108, h);
+		} else {
+			__u32 o = *off & OFF_MASK;
+			path->off = o;
+			rec[o] = '@';
+			long n = bpf_probe_read_user_str(rec + ((o + 1) & OFF_MASK), 107, (char *)uaddr + 3);
+			path->len = n > 0 ? n : 1; /* "@" and the name without its NUL */
+			*off = o + 1 + (n > 0 ? n : 0);
+		}
 	}
 }
 

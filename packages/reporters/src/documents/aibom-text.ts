@@ -1,4 +1,4 @@
-import { type AiBom, describeCaptureDrops, describeCaptureIntegrity } from '@vigil/core';
+import { type AiBom, countOf, describeCaptureDrops, describeCaptureIntegrity } from '@vigil/core';
 
 function fmtTs(ns: number): string {
   return new Date(Math.floor(ns / 1e6)).toISOString().replace('.000Z', 'Z');
@@ -19,9 +19,9 @@ export function renderAiBomText(bom: AiBom): string {
   const out: string[] = [];
   const s = bom.summary;
   out.push(
-    `AI-BOM: ${s.components} components (${Object.entries(s.byStatus)
+    `AI-BOM: ${countOf(s.components, 'component')} (${Object.entries(s.byStatus)
       .map(([k, v]) => `${v} ${k}`)
-      .join(', ')}) from ${bom.inputs.events} events`,
+      .join(', ')}) from ${countOf(bom.inputs.events, 'event')}`,
   );
   if (bom.inputs.integrity && !bom.inputs.integrity.complete)
     for (const line of describeCaptureIntegrity(bom.inputs.integrity)) out.push(`  INCOMPLETE: ${line}`);
@@ -49,10 +49,17 @@ export function renderAiBomText(bom: AiBom): string {
     }
   }
   if (bom.flow.edges.length > 0) {
-    const label = new Map(bom.flow.nodes.map((n) => [n.id, `${n.type} ${n.label}`]));
+    // A peer classified as a database, vector store or message bus shows that kind and the evidence for it.
+    const peer = (n: AiBom['flow']['nodes'][number]) =>
+      n.type === 'data' && n.properties['service'] !== undefined ? n.properties['kind'] : undefined;
+    const label = new Map(bom.flow.nodes.map((n) => [n.id, `${peer(n) ?? n.type} ${n.label}`]));
+    const why = new Map(bom.flow.nodes.map((n) => [n.id, peer(n) && n.properties['evidence']]));
     out.push('', 'Execution flow:');
     for (const e of bom.flow.edges.slice(0, 200)) {
-      out.push(`  ${label.get(e.from) ?? e.from} -${e.relation}-> ${label.get(e.to) ?? e.to}  (${e.count}x)`);
+      const evidence = why.get(e.to);
+      out.push(
+        `  ${label.get(e.from) ?? e.from} -${e.relation}-> ${label.get(e.to) ?? e.to}  (${e.count}x${evidence ? `; ${evidence}` : ''})`,
+      );
     }
     if (bom.flow.edges.length > 200) out.push(`  … and ${bom.flow.edges.length - 200} more edges`);
   }

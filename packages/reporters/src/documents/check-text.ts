@@ -1,6 +1,7 @@
 import {
   type BaselineSet,
   type CaptureIntegrity,
+  countOf,
   describeCaptureIntegrity,
   type Finding,
   type Incident,
@@ -37,7 +38,7 @@ export function renderCheckText(
 ): string {
   const out: string[] = [];
   out.push(
-    `${captures.join(', ')}: ${events} events checked${baselines.size > 0 ? ` against ${baselines.size} baseline(s)` : ' (no baseline: rules only)'}`,
+    `${captures.join(', ')}: ${countOf(events, 'event')} checked${baselines.size > 0 ? ` against ${countOf(baselines.size, 'baseline')}` : ' (no baseline: rules only)'}`,
   );
   if (integrity !== undefined && !integrity.complete)
     for (const line of describeCaptureIntegrity(integrity)) out.push(`  INCOMPLETE: ${line}`);
@@ -57,7 +58,7 @@ export function renderCheckText(
     );
   }
   if (incidents.length > 0) {
-    out.push('', `${incidents.length} incident(s): findings about one process tree, joined`);
+    out.push('', `${countOf(incidents.length, 'incident')}: findings about one process tree, joined`);
     for (const i of incidents) {
       out.push('');
       out.push(`${i.severity.toUpperCase().padEnd(8)} ${i.title}  [incident]  id ${i.id}`);
@@ -76,7 +77,7 @@ export function renderCheckText(
       ? baselines.size > 0
         ? 'no findings: every observation is covered by its baseline and no rule fired'
         : 'no findings: no rule fired'
-      : `${findings.length} finding(s): ${counts.join(', ')}${shown.length < findings.length ? ` (${findings.length - shown.length} below ${minSeverity} not shown)` : ''}`,
+      : `${countOf(findings.length, 'finding')}: ${counts.join(', ')}${shown.length < findings.length ? ` (${findings.length - shown.length} below ${minSeverity} not shown)` : ''}`,
   );
   out.push('');
   return out.join('\n');

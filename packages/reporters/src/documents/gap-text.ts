@@ -1,8 +1,10 @@
 import {
   type CaptureIntegrity,
+  countOf,
   describeCaptureIntegrity,
   describeGrant,
   describeSkipped,
+  describeSubject,
   describeUse,
   type GapReport,
   type LeastPrivilege,
@@ -38,7 +40,7 @@ export function renderGapText(
   const declaredAlone = report.workloads.filter((w) => w.observedAs.length === 0);
   const unbound = capturedAlone.length > 0 && declaredAlone.length > 0;
   out.push(
-    `Declared vs observed: ${report.totals.used} of ${report.totals.granted} grants used (${pct(report.totals.ratio)}) across ${report.workloads.length} workloads`,
+    `Declared vs observed: ${report.totals.used} of ${report.totals.granted} grants used (${pct(report.totals.ratio)}) across ${countOf(report.workloads.length, 'workload')}`,
     `Window: ${c.confidence} confidence: ${c.note}`,
   );
   if (integrity !== undefined && !integrity.complete)
@@ -49,6 +51,8 @@ export function renderGapText(
       '',
       `${w.name}${w.namespace ? ` (namespace ${w.namespace})` : ''}: ${w.used}/${w.granted} grants used`,
     );
+    const what = describeSubject(w.id);
+    if (what) out.push(`  ${w.name}: ${what}`);
     if (w.observedAs.length > 0)
       out.push(`  observed as ${w.observedAs.map((r) => r.pod ?? r.name ?? r.id).join(', ')}`);
     for (const d of w.domains) {
@@ -87,7 +91,7 @@ export function renderGapText(
   const s = ranking.summary;
   out.push(
     '',
-    `Risk: ${s.total} findings; ${s.shortListBefore} at or above ${s.threshold} by severity, ${s.shortList} after runtime weighting (${s.promoted} promoted, ${s.demoted} demoted, ${s.unchanged} unchanged)`,
+    `Risk: ${countOf(s.total, 'finding')}; ${s.shortListBefore} at or above ${s.threshold} by severity, ${s.shortList} after runtime weighting (${s.promoted} promoted, ${s.demoted} demoted, ${s.unchanged} unchanged)`,
   );
   const why = Object.entries(s.byAdjustment).sort((a, b) => b[1] - a[1]);
   if (why.length > 0) out.push(`  why: ${why.map(([k, v]) => `${k} ${v}`).join(', ')}`);

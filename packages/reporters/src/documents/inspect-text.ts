@@ -2,6 +2,7 @@ import {
   type AgentTimeline,
   type CaptureIntegrity,
   type CaptureSummary,
+  countOf,
   describeCaptureDrops,
   describeCaptureIntegrity,
 } from '@vigil/core';
@@ -34,7 +35,9 @@ export function renderSummaryText(
   integrity?: CaptureIntegrity,
 ): string {
   const out: string[] = [];
-  out.push(`${paths.join(', ')}: ${summary.events} events, ${summary.workloads.length} workloads`);
+  out.push(
+    `${paths.join(', ')}: ${countOf(summary.events, 'event')}, ${countOf(summary.workloads.length, 'workload')}`,
+  );
   if (integrity !== undefined && !integrity.complete)
     for (const line of describeCaptureIntegrity(integrity)) out.push(`  INCOMPLETE: ${line}`);
   for (const line of describeCaptureDrops(drops)) out.push(`  ${line}`);
@@ -43,7 +46,9 @@ export function renderSummaryText(
     out.push(
       `workload ${w.workload.id} (${w.workload.kind}${w.workload.name ? `, ${w.workload.name}` : ''})`,
     );
-    out.push(`  ${w.events} events from ${fmtTs(w.firstTs)} to ${fmtTs(w.lastTs)}, ${w.pids} processes`);
+    out.push(
+      `  ${countOf(w.events, 'event')} from ${fmtTs(w.firstTs)} to ${fmtTs(w.lastTs)}, ${countOf(w.pids, 'process', 'processes')}`,
+    );
     out.push(
       `  by kind: ${top(Object.entries(w.byKind), 50, (v) => v)
         .map(([k, v]) => `${k}=${v}`)
@@ -98,7 +103,7 @@ export function renderTimelineText(timeline: AgentTimeline): string {
     for (const f of c.files) out.push(`${pad}file  ${f}`);
     for (const p of c.peers) out.push(`${pad}peer  ${p}`);
     for (const r of c.retrievals) out.push(`${pad}data  ${r}`);
-    out.push(`${pad}(${c.events} events)`);
+    out.push(`${pad}(${countOf(c.events, 'event')})`);
   };
   const tool = (t: AgentTimeline['timeline'][number]['mcpCalls'][number], pad: string) => {
     out.push(

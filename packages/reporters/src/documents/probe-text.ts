@@ -103,7 +103,7 @@ export function renderProbeText(r: ProbeDocument): string {
       ['egress refusal (cgroup sock_addr)', e.egress],
       ['exec kill (bpf_send_signal at exec)', e.execKill],
       ['exec refusal (BPF-LSM)', e.execRefuse],
-      ['kprobes', e.kprobe],
+      ['kprobes (vigil enforce does not need them)', e.kprobe],
     ];
     const w = Math.max(...rows.map(([k]) => k.length));
     for (const [name, f] of rows)

@@ -16,4 +16,4 @@ export type {
 } from './registry.js';
 export { renderReport, reportFormats } from './registry.js';
 export { renderAdmissionText, renderReviewText } from './review-text.js';
-export { describeScanError, renderScanText } from './scan-text.js';
+export { describeScanConnection, describeScanError, renderScanText } from './scan-text.js';

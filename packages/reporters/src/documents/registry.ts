@@ -224,6 +224,9 @@ const REPORTERS: { readonly [K in ReportKind]: Readonly<Record<string, Renderer<
         findings: scanReport(r, o),
         highlights: [
           { label: 'artifacts scanned', value: r.artifacts.scanned },
+          ...(r.connections
+            ? [{ label: 'MCP servers listed', value: r.connections.filter((c) => c.connected).length }]
+            : []),
           ...(r.runtime.observed ? [{ label: 'demoted by runtime', value: r.runtime.demoted }] : []),
         ],
       }),

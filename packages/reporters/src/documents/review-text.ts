@@ -1,4 +1,4 @@
-import type { ReviewItem, ReviewRecord } from '@vigil/core';
+import { countOf, type ReviewItem, type ReviewRecord } from '@vigil/core';
 
 /**
  * Renders the review queue of a baseline file (`vigil baseline review`): each quarantined item with
@@ -14,7 +14,7 @@ import type { ReviewItem, ReviewRecord } from '@vigil/core';
  * ```
  */
 export function renderReviewText(baseline: string, queue: readonly ReviewItem[]): string {
-  const lines = [`${baseline}: ${queue.length} quarantined item(s)`];
+  const lines = [`${baseline}: ${countOf(queue.length, 'quarantined item')}`];
   for (const q of queue) {
     lines.push('', `${q.id}  [${q.severity}] ${q.title}  (${q.subject} @ ${q.versionKey}, seen ${q.count}×)`);
     lines.push(`  ${q.reason}`);

@@ -1,4 +1,4 @@
-import { SEVERITIES } from '@vigil/core';
+import { countOf, SEVERITIES } from '@vigil/core';
 import type { ScanResult } from '@vigil/rules';
 
 /**
@@ -18,7 +18,25 @@ export function describeScanError(error: ScanResult['errors'][number]): string {
 }
 
 /**
- * Renders a scan result for a terminal: each finding with where it is and, with runtime evidence,
+ * One line for an MCP server a scan started (`--connect`): the server and its configuration, then
+ * the name and version it gave and what it listed, or why it could not be listed.
+ *
+ * @example
+ * ```ts
+ * import { describeScanConnection } from '@vigil/reporters';
+ *
+ * for (const c of result.connections ?? []) console.log(describeScanConnection(c));
+ * ```
+ */
+export function describeScanConnection(c: NonNullable<ScanResult['connections']>[number]): string {
+  const who = `MCP server ${c.server} (${c.configUri})`;
+  if (!c.connected) return `${who}: not listed: ${c.error?.message ?? 'no answer'}`;
+  const named = c.serverName ? ` as ${c.serverName}${c.serverVersion ? ` ${c.serverVersion}` : ''}` : '';
+  return `${who}: connected${named}; listed ${countOf(c.tools, 'tool')}, ${countOf(c.prompts, 'prompt')}, ${countOf(c.resources, 'resource')}`;
+}
+
+/**
+ * Renders a scan result for a terminal: the MCP servers it started and what each listed, each finding with where it is and, with runtime evidence,
  * what was seen at run time; then the counts by severity before and after runtime weighing.
  *
  * @example
@@ -33,8 +51,9 @@ export function renderScanText(result: ScanResult): string {
   const out: string[] = [];
   const a = result.artifacts;
   out.push(
-    `${a.scanned} artifact(s) scanned (${a.bytes} bytes), ${a.skipped} not for any scanner${a.notFollowed > 0 ? `, ${a.notFollowed} not followed` : ''}`,
+    `${countOf(a.scanned, 'artifact')} scanned (${countOf(a.bytes, 'byte')}), ${a.skipped} not for any scanner${a.notFollowed > 0 ? `, ${a.notFollowed} not followed` : ''}`,
   );
+  for (const c of result.connections ?? []) out.push(describeScanConnection(c));
   for (const f of result.findings) {
     const at = f.evidence[0];
     const where = at?.uri
@@ -59,9 +78,9 @@ export function renderScanText(result: ScanResult): string {
   out.push(
     result.findings.length === 0
       ? 'no findings'
-      : `${result.findings.length} finding(s): ${counts.join(', ')}${
+      : `${countOf(result.findings.length, 'finding')}: ${counts.join(', ')}${
           result.runtime.observed
-            ? ` (${result.runtime.confirmed} seen in use at run time, ${result.runtime.demoted} demoted: never used in ${result.runtime.events} events)`
+            ? ` (${result.runtime.confirmed} seen in use at run time, ${result.runtime.demoted} demoted: never used in ${countOf(result.runtime.events, 'event')})`
             : ''
         }`,
   );

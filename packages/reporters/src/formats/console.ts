@@ -1,4 +1,4 @@
-import { escapeTerminalText, SEVERITIES, type Severity } from '@vigil/core';
+import { countOf, escapeTerminalText, SEVERITIES, type Severity } from '@vigil/core';
 import type { FindingsReport } from './findings-report.js';
 
 const COLOUR: Record<Severity, string> = {
@@ -49,7 +49,7 @@ export function renderConsole(report: FindingsReport, options: ConsoleOptions = 
     .map((s) => `${report.summary.bySeverity[s]} ${s}`);
   lines.push('');
   lines.push(
-    `${report.summary.total} findings${counts.length > 0 ? ` (${counts.join(', ')})` : ''} across ${report.summary.workloads} workloads`,
+    `${countOf(report.summary.total, 'finding')}${counts.length > 0 ? ` (${counts.join(', ')})` : ''} across ${countOf(report.summary.workloads, 'workload')}`,
   );
   lines.push('');
   return lines.join('\n');

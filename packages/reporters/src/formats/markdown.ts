@@ -1,4 +1,4 @@
-import { describeCaptureIntegrity, SEVERITIES, type Severity } from '@vigil/core';
+import { countOf, describeCaptureIntegrity, SEVERITIES, type Severity } from '@vigil/core';
 import type { FindingsReport } from './findings-report.js';
 
 function esc(text: string): string {
@@ -31,7 +31,11 @@ export function renderMarkdown(
     out.push('', '> **Incomplete input**: findings may be missing for what the captures do not cover.');
     for (const line of describeCaptureIntegrity(report.integrity)) out.push(`> - ${esc(line)}`);
   }
-  out.push('', `**${report.summary.total} findings** across ${report.summary.workloads} workloads.`, '');
+  out.push(
+    '',
+    `**${countOf(report.summary.total, 'finding')}** across ${countOf(report.summary.workloads, 'workload')}.`,
+    '',
+  );
   out.push('| severity | findings |', '| --- | ---: |');
   for (const s of ORDER) out.push(`| ${s} | ${report.summary.bySeverity[s] ?? 0} |`);
   const cats = Object.entries(report.summary.byCategory);

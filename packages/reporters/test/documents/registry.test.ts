@@ -63,7 +63,7 @@ describe('the reporter registry', () => {
     const text = renderReport('review', 'text', review);
     expect(text).toBe(
       [
-        'agent.baseline.json: 1 quarantined item(s)',
+        'agent.baseline.json: 1 quarantined item',
         '',
         'q-0123456789abcdef  [critical] Shell spawned by an agent or interpreter  (k8s:ai/agent/agent @ ghcr.io/acme/agent:1.4, seen 1×)',
         '  python3 (pid 146) started the shell /bin/sh',
@@ -75,7 +75,7 @@ describe('the reporter registry', () => {
       ].join('\n'),
     );
     expect(renderReport('review', 'text', { baseline: 'b.json', quarantined: [] })).toBe(
-      'b.json: 0 quarantined item(s)\n',
+      'b.json: 0 quarantined items\n',
     );
     expect(JSON.parse(renderReport('review', 'json', review) as string)).toEqual(review);
     const admitted: ReviewRecord[] = [

@@ -92,7 +92,7 @@ describe('Markdown and console', () => {
 
   it('renders a summary table and each finding with evidence, tags and compliance', () => {
     const md = renderMarkdown(report);
-    expect(md).toContain('**3 findings** across 1 workloads.');
+    expect(md).toContain('**3 findings** across 1 workload.');
     expect(md).toContain('| critical | 1 |');
     expect(md).toContain('### Shell spawned by an agent');
     expect(md).toContain('`ASI05`');
@@ -105,7 +105,7 @@ describe('Markdown and console', () => {
   it('renders one line per finding and a summary, with colour only when asked', () => {
     const plain = renderConsole(report);
     expect(plain).toContain('CRITICAL');
-    expect(plain).toContain('3 findings (1 critical, 1 medium, 1 low) across 1 workloads');
+    expect(plain).toContain('3 findings (1 critical, 1 medium, 1 low) across 1 workload');
     expect(plain).not.toContain('\u001b[');
     expect(renderConsole(report, { color: true })).toContain('\u001b[');
     expect(renderConsole(report, { limit: 1 })).toContain('… 2 more');

@@ -11,6 +11,55 @@ const SeverityCountsSchema = z.object({
   info: count(),
 });
 
+/**
+ * One MCP server a scan started (`vigil scan --connect`): whether it answered, the name and version
+ * it gave in its `initialize` result, how many tools, prompts and resources it listed, or why it
+ * could not be listed.
+ *
+ * @example
+ * ```ts
+ * import { ScanConnectionSchema } from '@vigil/rules';
+ *
+ * const c = ScanConnectionSchema.parse({
+ *   server: 'filesystem', configUri: '.mcp.json', connected: true,
+ *   serverName: 'secure-filesystem-server', serverVersion: '0.2.0', tools: 14, prompts: 0, resources: 0,
+ * });
+ * ```
+ */
+export const ScanConnectionSchema = z.object({
+  /** The name the client configuration gives the server. */
+  server: z.string(),
+  /** The configuration that declares it. */
+  configUri: z.string(),
+  connected: z.boolean(),
+  /** `serverInfo.name` from its `initialize` result. */
+  serverName: z.string().optional(),
+  /** `serverInfo.version` from its `initialize` result. */
+  serverVersion: z.string().optional(),
+  tools: z.number().int().nonnegative(),
+  prompts: z.number().int().nonnegative(),
+  resources: z.number().int().nonnegative(),
+  /** Why it could not be listed (the error code and message), when `connected` is false. */
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+/** @see {@link ScanConnectionSchema} */
+export interface ScanConnection {
+  /** The name the client configuration gives the server. */
+  server: string;
+  /** The configuration that declares it. */
+  configUri: string;
+  connected: boolean;
+  /** `serverInfo.name` from its `initialize` result. */
+  serverName?: string | undefined;
+  /** `serverInfo.version` from its `initialize` result. */
+  serverVersion?: string | undefined;
+  tools: number;
+  prompts: number;
+  resources: number;
+  /** Why it could not be listed (the error code and message), when `connected` is false. */
+  error?: { code: string; message: string } | undefined;
+}
+
 /** Version of the scan result document. */
 export const SCAN_RESULT_SCHEMA_VERSION = 1;
 
@@ -62,6 +111,8 @@ export const ScanResultSchema = z.object({
       message: z.string(),
     }),
   ),
+  /** The MCP servers the scan started (`connect`), in the order it started them; absent when it started none. */
+  connections: z.array(ScanConnectionSchema).optional(),
   runtime: z.object({
     /** Whether observed use was given. */
     observed: z.boolean(),
@@ -108,6 +159,8 @@ export interface ScanResult {
     code: string;
     message: string;
   }[];
+  /** The MCP servers the scan started (`connect`), in the order it started them; absent when it started none. */
+  connections?: ScanConnection[] | undefined;
   runtime: {
     /** Whether observed use was given. */
     observed: boolean;

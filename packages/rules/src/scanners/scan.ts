@@ -385,6 +385,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
     if (s.finish) await withBudget(s, paths.join(', '), (ctx) => s.finish!(ctx));
 
   const sorted = [...findings.values()].sort(compareFindings);
+  const connections = options.scanners.flatMap((s) => s.connections?.() ?? []);
   return {
     schemaVersion: SCAN_RESULT_SCHEMA_VERSION,
     kind: 'ScanResult',
@@ -393,6 +394,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
     artifacts: { scanned, skipped, bytes, notFollowed: counters.notFollowed },
     scanners: options.scanners.map((s) => ({ id: s.id, version: s.version, ...stats.get(s.id)! })),
     errors,
+    ...(connections.length > 0 ? { connections } : {}),
     runtime: {
       observed: options.observed !== undefined,
       events: options.observed?.events ?? 0,

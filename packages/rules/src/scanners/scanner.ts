@@ -1,5 +1,6 @@
 import type { Evidence, Severity } from '@vigil/core';
 import type { RuleMeta } from '../api/rule.js';
+import type { ScanConnection } from './result.js';
 
 /**
  * Where in an artifact a detection points: the file, and inside it a byte
@@ -180,4 +181,6 @@ export interface ArtifactScanner {
    * given, for example).
    */
   finish?(ctx: ScanContext): Promise<void>;
+  /** The servers this scanner started during the last scan and what each answered (the scan result's `connections`). */
+  connections?(): readonly ScanConnection[];
 }

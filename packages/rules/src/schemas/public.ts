@@ -7,7 +7,7 @@ import type { RuleOverrideEntry, RuleOverridesDocument } from '../api/rule-overr
 import type { AdvisorySet, AdvisorySourceFile, OsvAdvisory } from '../scanners/advisories/schema.js';
 import type { McpPrompt, McpResource, McpTool } from '../scanners/mcp/definitions.js';
 import type { McpPinDocument, McpServerPin } from '../scanners/mcp/pins.js';
-import type { ScanResult } from '../scanners/result.js';
+import type { ScanConnection, ScanResult } from '../scanners/result.js';
 import * as zs from './zod.js';
 
 /**
@@ -232,3 +232,18 @@ export const RulePackSchema: VigilSchema<unknown> = zs.RulePackSchema;
  * ```
  */
 export const ScanResultSchema: VigilSchema<ScanResult> = zs.ScanResultSchema;
+
+/**
+ * One MCP server a scan started (`vigil scan --connect`): whether it answered, its name and version,
+ * how many tools, prompts and resources it listed, or why it could not be listed.
+ *
+ * Typed here by {@link VigilSchema}; the zod-typed schema is `ScanConnectionSchema` of `@vigil/rules/schemas`.
+ *
+ * @example
+ * ```ts
+ * import { ScanConnectionSchema } from '@vigil/rules';
+ *
+ * for (const c of result.connections ?? []) ScanConnectionSchema.parse(c);
+ * ```
+ */
+export const ScanConnectionSchema: VigilSchema<ScanConnection> = zs.ScanConnectionSchema;

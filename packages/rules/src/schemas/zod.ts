@@ -16,4 +16,4 @@ export {
 } from '../scanners/advisories/schema.js';
 export { McpPromptSchema, McpResourceSchema, McpToolSchema } from '../scanners/mcp/definitions.js';
 export { McpPinDocumentSchema, McpServerPinSchema } from '../scanners/mcp/pins.js';
-export { ScanResultSchema } from '../scanners/result.js';
+export { ScanConnectionSchema, ScanResultSchema } from '../scanners/result.js';

@@ -73,6 +73,40 @@ describe.skipIf(why !== undefined)('a real MCP server over stdio', () => {
     expect(r2.findings[0]?.summary).toMatch(/private data \(filesystem\//);
   }, 120_000);
 
+  it('says per started server that it answered (name, version, counts) or why not, and still starts the others', async () => {
+    const config = put(dir, 'two/.mcp.json', {
+      mcpServers: {
+        broken: { command: process.execPath, args: ['/nonexistent/vigil-server.js'] },
+        filesystem: { command: process.execPath, args: [SERVER, dir] },
+      },
+    });
+    const mcp = createMcpScanner({ connect: { timeoutMs: 60_000 } });
+    const r = await scanPaths([config], { scanners: builtinScanners({ mcp }) });
+    expect(r.errors).toEqual([]);
+    expect(r.connections?.map((c) => [c.server, c.connected])).toEqual([
+      ['broken', false],
+      ['filesystem', true],
+    ]);
+    const [broken, fs] = r.connections!;
+    expect(broken?.error).toMatchObject({
+      code: 'INPUT_INVALID',
+      // The line naming the error, not the tail of the stack and the runtime's version only.
+      message: expect.stringMatching(
+        /exited \(code 1\) before answering; its last lines on stderr: Error: Cannot find module '\/nonexistent\/vigil-server\.js'/,
+      ),
+    });
+    expect(fs).toMatchObject({
+      configUri: config,
+      serverName: expect.any(String),
+      serverVersion: expect.any(String),
+    });
+    expect(fs?.tools).toBe(mcp.definitions().find((d) => d.server === 'filesystem')?.tools.length);
+    expect(fs?.tools).toBeGreaterThan(5);
+    // Without connect nothing is started and the result has no connections.
+    const off = await scanPaths([config], { scanners: builtinScanners() });
+    expect(off.connections).toBeUndefined();
+  }, 120_000);
+
   it("quotes a server's last lines on stderr when it exits before answering (a configured folder that is missing)", async () => {
     await expect(
       listStdioServer({

@@ -1,3 +1,4 @@
+import type { PeerService } from '../../catalogue/peer-services.js';
 import type { EventOf, VigilEvent } from '../../events/schema.js';
 import type { FlowGraphRecorder } from '../flow-recorder.js';
 import type { ComponentRegistry } from './components.js';
@@ -15,6 +16,9 @@ const SECRET_ENV = /(TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|PAT)(_|$)/
 export class FlowRelations {
   readonly graph: FlowGraphRecorder;
   readonly #components: ComponentRegistry;
+  // Peers by address (`ADDR:PORT`, as payload parsers name endpoints): their nodes, and what their payloads showed them to be.
+  readonly #peerNodes = new Map<string, Set<string>>();
+  readonly #peerServices = new Map<string, PeerService>();
 
   constructor(graph: FlowGraphRecorder, components: ComponentRegistry) {
     this.graph = graph;
@@ -49,6 +53,53 @@ export class FlowRelations {
     });
     if (ev) this.#identity(node, ev);
     return node;
+  }
+
+  /**
+   * The node of a peer an actor connected to: a `data` node for a database, vector store or
+   * message bus (its `kind`, `service` and the `evidence` for it as properties), else an `api` node.
+   * `byPort` is what the port alone says; what payloads said of the address (see {@link peerProtocol}) wins.
+   */
+  peer(
+    from: string,
+    ev: EventOf<'net.connect'>,
+    address: string,
+    target: string,
+    byPort: PeerService | undefined,
+    component: { readonly name: string; readonly id: string } | undefined,
+  ): void {
+    const service = this.#peerServices.get(address) ?? byPort;
+    const to = this.graph.node(
+      service ? 'data' : 'api',
+      ev.workload.id,
+      `net:${target}`,
+      service ? `${service.name} ${target}` : component ? `${component.name} ${target}` : target,
+      {
+        endpoint: target,
+        ...(ev.dnsName ? { host: ev.dnsName } : {}),
+        ...(service ? serviceProperties(service) : {}),
+      },
+      component?.id,
+    );
+    if (!to) return;
+    const nodes = this.#peerNodes.get(address) ?? new Set<string>();
+    this.#peerNodes.set(address, nodes.add(to));
+    this.graph.edge(from, to, 'calls', ev);
+  }
+
+  /** What a peer's payloads showed it to be (`endpoint`: `ADDR:PORT`): its nodes, drawn before or after, take that type. */
+  peerProtocol(endpoint: string, service: PeerService): void {
+    const had = this.#peerServices.get(endpoint);
+    // Vector search seen once makes the peer a vector store, whatever later statements do.
+    if (had && (had.kind === 'vector-store' || had.kind === service.kind)) return;
+    this.#peerServices.set(endpoint, service);
+    const nodes = this.#peerNodes.get(endpoint);
+    if (!nodes) return;
+    const moved = [...nodes].map((id) => {
+      const target = id.slice(id.indexOf(':net:') + ':net:'.length);
+      return this.graph.retype(id, 'data', `${service.name} ${target}`, serviceProperties(service));
+    });
+    this.#peerNodes.set(endpoint, new Set(moved));
   }
 
   k8sApi(ev: EventOf<'k8s.api'>, p: ProcessRole | undefined): void {
@@ -119,4 +170,8 @@ export class FlowRelations {
       this.graph.edge(node, id, 'runs-as', ev);
     }
   }
+}
+
+function serviceProperties(s: PeerService): Record<string, string> {
+  return { kind: s.kind, service: s.id, evidence: s.evidence };
 }

@@ -1,3 +1,4 @@
+import { peerServiceOfProtocol } from '../../catalogue/peer-services.js';
 import type { EventOf, VigilEvent } from '../../events/schema.js';
 import type { DiscoveryMethod } from '../document.js';
 import type { WorkingComponent } from './components.js';
@@ -179,6 +180,11 @@ export class GenAiDiscovery {
         });
         components.see(store, ev, method, 0.9, `${ev.dataSource} in ${ev.store}`);
       }
+    }
+    // The protocol a payload parser read names what the peer is (a database, a vector store).
+    if (ev.store && ev.endpoint && ev.source !== 'otel') {
+      const service = peerServiceOfProtocol(catalogue, ev.store, (ev.distances?.length ?? 0) > 0);
+      if (service) flow.peerProtocol(ev.endpoint, service);
     }
     const from = this.#agentFor(ev) ?? flow.actor(ev, this.#ctx.processes.of(ev));
     const written = new Set(ev.written ?? []);

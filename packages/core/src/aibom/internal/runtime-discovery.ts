@@ -1,7 +1,9 @@
 import { imageRepository } from '../../catalogue/catalogue.js';
 import { imageInCommandLine, packagesInCommandLine } from '../../catalogue/package-paths.js';
+import { type PeerService, peerServiceOfPort } from '../../catalogue/peer-services.js';
 import type { EventOf, VigilEvent } from '../../events/schema.js';
 import { mcpLaunchMatches } from '../../mcp/launch-match.js';
+import { formatPeer } from '../../vocabulary/network.js';
 import { basename } from '../../vocabulary/public.js';
 import type { WorkingComponent } from './components.js';
 import type { DeclaredMcpLaunch } from './declared-inventory.js';
@@ -232,16 +234,25 @@ export class RuntimeDiscovery {
     }
     const from = flow.actor(ev, p);
     if (from && ev.dport !== 53) {
-      const type = m?.signature.type === 'vector-store' ? 'data' : 'api';
-      const to = flow.graph.node(
-        type,
-        ev.workload.id,
-        `net:${target}`,
-        m ? `${m.signature.name} ${target}` : target,
-        { endpoint: target, ...(ev.dnsName ? { host: ev.dnsName } : {}) },
-        m ? signatureComponentId(m) : undefined,
+      // A vector store named by its host (*.pinecone.io) is one; otherwise the port says what it can.
+      const byHostService: PeerService | undefined =
+        byHost?.signature.type === 'vector-store'
+          ? {
+              kind: 'vector-store',
+              id: byHost.signature.id,
+              name: byHost.signature.name,
+              by: 'port',
+              evidence: `host ${ev.dnsName} (${byHost.signature.name})`,
+            }
+          : undefined;
+      flow.peer(
+        from,
+        ev,
+        formatPeer({ family: ev.family, daddr: ev.daddr, dport: ev.dport }),
+        target,
+        byHostService ?? peerServiceOfPort(catalogue, ev.dport),
+        m ? { name: m.signature.name, id: signatureComponentId(m) } : undefined,
       );
-      flow.graph.edge(from, to, 'calls', ev);
     }
   }
 

@@ -107,6 +107,8 @@ export interface McpServerDefinitions {
   readonly ts?: number;
   /** The configuration that declares the server, when known. */
   readonly configUri?: string;
+  /** The `serverInfo` a server gave in its `initialize` result, when it was started (`connect`). */
+  readonly serverInfo?: { readonly name?: string; readonly version?: string };
 }
 
 /**

@@ -1,10 +1,12 @@
 import {
   isMcpClientConfig,
+  isVigilError,
   type McpConfiguredServer,
   mcpConfiguredServers,
   type ToolDefinition,
 } from '@vigil/core';
 import { readJsonArtifact } from '../json-artifact.js';
+import type { ScanConnection } from '../result.js';
 import type { ArtifactRef, ArtifactScanner, ScanContext } from '../scanner.js';
 import { isMcpDefinitionDocument, type McpServerDefinitions, readMcpDefinitions } from './definitions.js';
 import { detectCrossServerIssues, detectDefinitionIssues, pointerOf } from './detectors.js';
@@ -47,6 +49,8 @@ export interface McpScanner extends ArtifactScanner {
   pins(): McpPinDocument;
   /** Every server definition the scan read (files, captures, live listings). */
   definitions(): readonly McpServerDefinitions[];
+  /** Every server the last scan started (`connect`) and what it answered, or why it could not be listed. */
+  connections(): readonly ScanConnection[];
 }
 
 // Names that only MCP documents have; a `settings.json` (VS Code, Gemini CLI) only when it mentions MCP.
@@ -100,6 +104,8 @@ export function createMcpScanner(options: McpScannerOptions = {}): McpScanner {
   let defsSeen: McpServerDefinitions[] = [];
   let lastRun: readonly McpServerDefinitions[] = [];
   let configs: { uri: string; servers: McpConfiguredServer[] }[] = [];
+  let connections: ScanConnection[] = [];
+  let lastConnections: readonly ScanConnection[] = [];
   let pins: McpPinDocument = options.pins ?? emptyPins();
   const connect = options.connect === true ? {} : options.connect === false ? undefined : options.connect;
 
@@ -144,15 +150,41 @@ export function createMcpScanner(options: McpScannerOptions = {}): McpScanner {
               ctx,
             );
           if (connect && s.transport === 'stdio' && s.entry.command && s.entry.disabled !== true) {
-            const defs = await listStdioServer({
-              ...connect,
+            // One server that cannot be listed is reported in `connections`; the others are still started.
+            let defs: McpServerDefinitions;
+            try {
+              defs = await listStdioServer({
+                ...connect,
+                server: s.name,
+                command: s.entry.command,
+                ...(s.entry.args ? { args: s.entry.args } : {}),
+                ...(s.entry.env ? { env: s.entry.env } : {}),
+                ...(s.entry.cwd ? { cwd: s.entry.cwd } : {}),
+                configUri: a.path,
+                ...(ctx.signal ? { signal: ctx.signal } : {}),
+              });
+            } catch (err) {
+              if (!isVigilError(err) || err.code === 'ABORTED') throw err;
+              connections.push({
+                server: s.name,
+                configUri: a.path,
+                connected: false,
+                tools: 0,
+                prompts: 0,
+                resources: 0,
+                error: { code: err.code, message: err.message },
+              });
+              continue;
+            }
+            connections.push({
               server: s.name,
-              command: s.entry.command,
-              ...(s.entry.args ? { args: s.entry.args } : {}),
-              ...(s.entry.env ? { env: s.entry.env } : {}),
-              ...(s.entry.cwd ? { cwd: s.entry.cwd } : {}),
               configUri: a.path,
-              ...(ctx.signal ? { signal: ctx.signal } : {}),
+              connected: true,
+              ...(defs.serverInfo?.name !== undefined ? { serverName: defs.serverInfo.name } : {}),
+              ...(defs.serverInfo?.version !== undefined ? { serverVersion: defs.serverInfo.version } : {}),
+              tools: defs.tools.length,
+              prompts: defs.prompts.length,
+              resources: defs.resources.length,
             });
             addDefinitions(defs, ctx);
           }
@@ -259,10 +291,13 @@ export function createMcpScanner(options: McpScannerOptions = {}): McpScanner {
         });
       }
       lastRun = defsSeen;
+      lastConnections = connections;
       defsSeen = [];
       configs = [];
+      connections = [];
     },
     pins: () => pins,
     definitions: () => lastRun,
+    connections: () => lastConnections,
   };
 }

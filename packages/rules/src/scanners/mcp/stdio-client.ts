@@ -115,12 +115,15 @@ export async function listStdioServer(options: StdioListOptions): Promise<McpSer
   child.on('exit', (code, sig) => {
     // What it printed just before exiting may still be in the pipe: wait for its end, briefly.
     void Promise.race([stderrEnded, new Promise((r) => setTimeout(r, 200).unref())]).then(() => {
-      const said = stderrTail
+      const lines = stderrTail
         .split('\n')
         .map((l) => l.trim())
-        .filter(Boolean)
-        .slice(-2)
-        .join(' | ');
+        .filter(Boolean);
+      // A crash ends with a stack and the runtime's version: the line naming the error says why.
+      const at = lines.findLastIndex((l) => /^(?:\w*Error|error)\b/.test(l));
+      const said = (at >= 0 && at < lines.length - 2 ? [lines[at], lines.at(-1)] : lines.slice(-2)).join(
+        ' | ',
+      );
       fail(
         new VigilError(
           'INPUT_INVALID',
@@ -201,10 +204,15 @@ export async function listStdioServer(options: StdioListOptions): Promise<McpSer
         clientInfo: { name: 'vigil-scan', version: '1' },
       }),
     )) as
-      | { capabilities?: Record<string, unknown>; serverInfo?: { name?: string }; instructions?: unknown }
+      | {
+          capabilities?: Record<string, unknown>;
+          serverInfo?: { name?: unknown; version?: unknown };
+          instructions?: unknown;
+        }
       | undefined;
     child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
     const caps = init?.capabilities ?? {};
+    const info = init?.serverInfo;
     const all = async <T>(
       method: string,
       key: string,
@@ -250,6 +258,10 @@ export async function listStdioServer(options: StdioListOptions): Promise<McpSer
       resources,
       ...(typeof init?.instructions === 'string' ? { instructions: init.instructions } : {}),
       pointers: {},
+      serverInfo: {
+        ...(typeof info?.name === 'string' ? { name: info.name } : {}),
+        ...(typeof info?.version === 'string' ? { version: info.version } : {}),
+      },
     };
   } catch (err) {
     if (err instanceof VigilError) throw err;
