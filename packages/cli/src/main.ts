@@ -144,7 +144,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       const stray = args.positionals.slice(cmd.maxPositionals).map((p) => `'${p}'`);
       throw new VigilError(
         'USAGE',
-        `${cmd.name} takes ${cmd.maxPositionals === 0 ? 'no arguments' : `at most ${cmd.maxPositionals} argument(s)`} (got ${stray.join(' ')}; see 'vigil ${cmd.name} --help')`,
+        `${cmd.name} takes ${cmd.maxPositionals === 0 ? 'no arguments' : `at most ${cmd.maxPositionals} argument${cmd.maxPositionals === 1 ? '' : 's'}`} (got ${stray.join(' ')}; see 'vigil ${cmd.name} --help')`,
       );
     }
     const out = args.values['out'] as string | undefined;

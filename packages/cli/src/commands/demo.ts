@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join, relative, resolve } from 'node:path';
 import {
   type AiBom,
+  countOf,
   type Finding,
   FindingSchema,
   type Incident,
@@ -212,7 +213,7 @@ export const demoCommand: Command = {
           'seen in the benign learning runs: part of the agent’s job',
         ]);
         say(
-          `   review: ${review.quarantined.length} quarantined item(s) admitted by "demo" with a reason (vigil baseline admit), e.g.`,
+          `   review: ${countOf(review.quarantined.length, 'quarantined item')} admitted by "demo" with a reason (vigil baseline admit), e.g.`,
         );
         for (const q of review.quarantined.slice(0, 3))
           say(`     ${clip(`${q.title}: ${q.behaviour.slice(0, 2).join('; ')}`, 110)}`);
@@ -233,7 +234,7 @@ export const demoCommand: Command = {
       );
       const loud = freshFindings.filter((f) => severityRank(f.severity) >= severityRank('medium'));
       say(
-        `   ${freshFindings.length} finding(s) (${severities(freshFindings)}); at medium or above: ${loud.length}`,
+        `   ${countOf(freshFindings.length, 'finding')} (${severities(freshFindings)}); at medium or above: ${loud.length}`,
       );
       for (const f of freshFindings.slice(0, 4))
         say(`     ${f.severity.toUpperCase().padEnd(8)} ${clip(`${f.title}: ${f.summary}`)}`);

@@ -4,6 +4,7 @@ import { complianceRefs } from '../findings/compliance.js';
 import type { Evidence, Finding, FindingTags, Severity } from '../findings/finding.js';
 import { severityRank } from '../findings/finding.js';
 import { riskScore } from '../findings/risk-scale.js';
+import { countOf } from '../output/count-text.js';
 import type { Consumer, ConsumerContext } from '../stream/consumer.js';
 import type { ProcessTree } from '../stream/enricher.js';
 import { ARGS_MARK, WILDCARD } from '../vocabulary/generalise.js';
@@ -678,7 +679,7 @@ export class DriftDetector implements Consumer {
 function describeNearest(near: readonly NearestBaseline[], total: number): string {
   if (total === 0) return 'The baseline file holds no baselines.';
   if (near.length === 0)
-    return `None of the ${total} baseline(s) looks like it (no shared program or name); learn one from captures of this workload, recorded under one workload name.`;
+    return `None of the ${countOf(total, 'baseline')} looks like it (no shared program or name); learn one from captures of this workload, recorded under one workload name.`;
   const list = near
     .map((n) => `${n.baseline.subject} @ ${n.baseline.versionKey} (${n.reasons.join('; ')})`)
     .join(', ');

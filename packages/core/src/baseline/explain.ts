@@ -1,3 +1,4 @@
+import { formatDuration } from '../output/count-text.js';
 import type { Baseline } from './baseline.js';
 import type { LearningState, StabilityPolicy } from './schema.js';
 
@@ -14,22 +15,6 @@ export interface LearningExplanation {
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(2).replace(/\.?0+$/, '')} %`;
-}
-
-/**
- * A duration for people: `38 s`, `14 min 22 s`, `3 h 5 min`.
- *
- * @example
- * ```ts
- * formatDuration(862); // '14 min 22 s'
- * ```
- */
-export function formatDuration(sec: number): string {
-  const s = Math.max(0, Math.round(sec));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
-  const m = Math.floor((s % 3600) / 60);
-  return `${Math.floor(s / 3600)} h${m ? ` ${m} min` : ''}`;
 }
 
 const n = (x: number) => x.toLocaleString('en-US');

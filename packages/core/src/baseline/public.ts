@@ -39,7 +39,7 @@ export type {
 } from './drift.js';
 export { DriftDetector, driftFindingId, PROVISIONAL_CAP } from './drift.js';
 export type { LearningExplanation } from './explain.js';
-export { explainLearning, formatDuration, oneRunBaselines } from './explain.js';
+export { explainLearning, oneRunBaselines } from './explain.js';
 export type { ReadGeneralisationOptions } from './generalisation-file.js';
 export { readGeneralisationFile } from './generalisation-file.js';
 export type { BaselineDomain, CollapseRule, GeneralisationConfig } from './generalise.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
+import { countOf } from '../output/count-text.js';
 import {
   type LeastPrivilege,
   type LeastPrivilegeArtifact,
@@ -141,7 +142,7 @@ export function policyFromLeastPrivilege(
   for (const a of chosen) {
     if (a.issues.length > 0)
       notes.push(
-        `${a.fileName} failed validation (${a.issues.length} issue(s)); its peers are used as generated`,
+        `${a.fileName} failed validation (${countOf(a.issues.length, 'issue')}); its peers are used as generated`,
       );
     for (const np of networkPolicies(a)) {
       const name = isObj(np['metadata']) ? scalarText(np['metadata']['name'] ?? a.fileName) : a.fileName;

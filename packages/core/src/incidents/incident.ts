@@ -15,7 +15,7 @@ import {
   severityRank,
 } from '../findings/finding.js';
 import { riskScore } from '../findings/risk-scale.js';
-import { countOf } from '../output/count-text.js';
+import { countOf, formatDuration } from '../output/count-text.js';
 import type { ProcessTree } from '../stream/enricher.js';
 import { isCredentialPath } from '../vocabulary/credentials.js';
 import { formatPeer, isLocalAddress, LARGE_EGRESS_BYTES } from '../vocabulary/network.js';
@@ -333,7 +333,7 @@ function buildIncident(
   const lastTs = Math.max(...chainEvents.map((e) => e.ts), ...parts.map((f) => f.lastSeen ?? f.ts));
   const titles = [...new Set(parts.map((f) => f.title))];
   const rootLabel = `pid ${g.root}${rootInfo?.exe ? ` (${rootInfo.exe})` : ''}`;
-  const summary = `${countOf(parts.length, 'finding')} about the process tree of ${rootLabel} in ${name} within ${((lastTs - firstTs) / 1e9).toFixed(1)} s: ${titles.join(' → ')}. Chain: ${ordered
+  const summary = `${countOf(parts.length, 'finding')} about the process tree of ${rootLabel} in ${name} within ${formatDuration((lastTs - firstTs) / 1e9)}: ${titles.join(' → ')}. Chain: ${ordered
     .map((s) => describeEvent(s.ev))
     .join('; ')}. Rated ${severity}: ${reasons.join('; ')}.`;
   return {

@@ -37,3 +37,24 @@ export function pluralOf(noun: string): string {
   if (/[^aeiou]y$/i.test(noun)) return `${noun.slice(0, -1)}ies`;
   return `${noun}s`;
 }
+
+/**
+ * A duration for people: `250 ms`, `38 s`, `14 min 22 s`, `3 h 5 min`. Under a
+ * second it is given in milliseconds, so a short span never reads `0 s`.
+ *
+ * @example
+ * ```ts
+ * import { formatDuration } from '@vigil/core';
+ *
+ * formatDuration(862); // '14 min 22 s'
+ * formatDuration(0.25); // '250 ms'
+ * ```
+ */
+export function formatDuration(sec: number): string {
+  if (sec < 0.9995) return `${Math.max(0, Math.round(sec * 1000))} ms`;
+  const s = Math.round(sec);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  const m = Math.floor((s % 3600) / 60);
+  return `${Math.floor(s / 3600)} h${m ? ` ${m} min` : ''}`;
+}

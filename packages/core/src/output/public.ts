@@ -1,6 +1,6 @@
 // Public surface of this folder, re-exported by the package index. Named exports only.
 
-export { countOf, pluralOf } from './count-text.js';
+export { countOf, formatDuration, pluralOf } from './count-text.js';
 export type { OutputTarget, OutputTargetKind } from './target.js';
 export { checkOutputTarget } from './target.js';
 export type { TerminalTextOptions } from './terminal-text.js';

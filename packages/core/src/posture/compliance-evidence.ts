@@ -314,7 +314,7 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
         id: `${id}-${facet}`,
         kind: 'captures',
         facets: [facet],
-        summary: `${uses.length} distinct ${what} by ${subjects} subject(s) recorded in ${id}${denied > 0 ? `, ${denied} refused attempt(s)` : ''}`,
+        summary: `${uses.length} distinct ${what} by ${countOf(subjects, 'subject')} recorded in ${id}${denied > 0 ? `, ${countOf(denied, 'refused attempt')}` : ''}`,
         start: o.window.start,
         end: o.window.end,
         counts: { uses: uses.length, subjects, denied },
@@ -343,7 +343,7 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
       kind: 'baselines',
       // A baseline is what drift is judged against: learned behaviour supports drift detection.
       facets: ['drift-detection'],
-      summary: `${baselines.length} behavioural baseline(s) (${stable} stable) of ${baselines
+      summary: `${countOf(baselines.length, 'behavioural baseline')} (${stable} stable) of ${baselines
         .map((b) => b.subject)
         .slice(0, 5)
         .join(
@@ -365,7 +365,7 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
         id: `baselines-${facet}`,
         kind: 'baselines',
         facets: [facet],
-        summary: `${n} learned behaviour(s) of ${what} (${Object.entries(counts)
+        summary: `${countOf(n, 'learned behaviour')} of ${what} (${Object.entries(counts)
           .map(([d, c]) => `${d} ${c}`)
           .join(', ')}) in the baselines`,
         ...times,
@@ -383,7 +383,7 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
       id: 'enforcement',
       kind: 'enforcement',
       facets: ['enforcement'],
-      summary: `${ws.length} workload(s) under in-kernel policy (${enforce} enforcing, ${ws.length - enforce} monitoring): ${runs} monitored run(s), ${wouldBlock} would-block and ${blocked} blocked action(s) on record`,
+      summary: `${countOf(ws.length, 'workload')} under in-kernel policy (${enforce} enforcing, ${ws.length - enforce} monitoring): ${countOf(runs, 'monitored run')}, ${wouldBlock} would-block and ${countOf(blocked, 'blocked action')} on record`,
       counts: { workloads: ws.length, enforcing: enforce, monitoredRuns: runs, wouldBlock, blocked },
     });
   }
@@ -394,7 +394,7 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
       id: 'scans',
       kind: 'scans',
       facets: ['supply-chain-scans'],
-      summary: `supply-chain scans reported ${scanned.length} finding(s) over ${artifacts.size} artifact(s) (MCP definitions, model files, inference servers, dependencies)`,
+      summary: `supply-chain scans reported ${countOf(scanned.length, 'finding')} over ${countOf(artifacts.size, 'artifact')} (MCP definitions, model files, inference servers, dependencies)`,
       counts: { findings: scanned.length, artifacts: artifacts.size },
     });
   }
@@ -405,7 +405,7 @@ export function buildComplianceEvidence(inputs: ComplianceEvidenceInputs): Compl
       id: 'detection',
       kind: 'detection',
       facets: ['drift-detection'],
-      summary: `runtime detection reported ${detected.length} finding(s) (drift and detection rules) during the period`,
+      summary: `runtime detection reported ${countOf(detected.length, 'finding')} (drift and detection rules) during the period`,
       counts: { findings: detected.length },
     });
   }

@@ -4,6 +4,7 @@ import type { ReadonlyBaseline } from '../baseline/baseline.js';
 import { defaultBaselineKey } from '../baseline/subject.js';
 import type { EnforcementLedger } from '../enforcement/promotion.js';
 import type { Finding } from '../findings/finding.js';
+import { countOf } from '../output/count-text.js';
 import type { GapReport } from '../permissions/gap/report.js';
 
 /** Version of the {@link MaturityReport} document. */
@@ -317,7 +318,7 @@ export function assessMaturity(inputs: MaturityInputs): MaturityReport {
 export function renderMaturityText(report: MaturityReport): string {
   const out: string[] = [];
   out.push(
-    `Maturity: level ${report.overall.level} (${report.overall.stage}) across ${report.workloads.length} workload(s)`,
+    `Maturity: level ${report.overall.level} (${report.overall.stage}) across ${countOf(report.workloads.length, 'workload')}`,
   );
   out.push(
     `  ${MATURITY_LEVELS.map((l) => `${l.level} ${l.stage}: ${report.byLevel[l.level]}`).join('  ·  ')}`,

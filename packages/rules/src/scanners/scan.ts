@@ -2,6 +2,7 @@ import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
   compareFindings,
+  countOf,
   type Evidence,
   type Finding,
   FindingSchema,
@@ -164,7 +165,7 @@ function runtimeWeight(d: ArtifactDetection, observed: ObservedUseDocument | und
       return {
         factor: 1.25,
         add: 5,
-        reason: `${what} was called ${n} time(s) at run time by ${who}`,
+        reason: `${what} was called ${countOf(n, 'time')} at run time by ${who}`,
         kind: 'confirmed',
       };
     }

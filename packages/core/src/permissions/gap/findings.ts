@@ -1,6 +1,7 @@
 import { formatPath } from '../../errors/vigil-error.js';
 import { complianceRefs } from '../../findings/compliance.js';
 import type { Finding, Severity } from '../../findings/finding.js';
+import { countOf } from '../../output/count-text.js';
 import type { WorkloadRef } from '../../workload/workload-ref.js';
 import { type Grant, stableId } from '../grant.js';
 import type { ObservedUse } from '../observed/use.js';
@@ -170,7 +171,7 @@ export function gapFindings(report: GapReport, options: GapFindingOptions = {}):
           category: 'gap',
           workload,
           ts: u.firstTs,
-          summary: `${u.subject} tried ${describeUse(u)} ${u.denied} time(s) and was refused: probing, a misconfiguration, or a prompt-injected agent reaching beyond its grants.`,
+          summary: `${u.subject} tried ${describeUse(u)} ${countOf(u.denied, 'time')} and was refused: probing, a misconfiguration, or a prompt-injected agent reaching beyond its grants.`,
           evidence: [
             {
               type: 'note',
@@ -193,7 +194,7 @@ export function gapFindings(report: GapReport, options: GapFindingOptions = {}):
           category: 'gap',
           workload,
           ts: u.firstTs,
-          summary: `${u.subject} did ${describeUse(u)} ${u.count} time(s), but none of the declared inputs grants it: the inputs are incomplete, or a policy is not enforced.`,
+          summary: `${u.subject} did ${describeUse(u)} ${countOf(u.count, 'time')}, but none of the declared inputs grants it: the inputs are incomplete, or a policy is not enforced.`,
           evidence: [{ type: 'note', description: `sources ${u.origins.join(', ')}` }],
           tags: { owaspLlm: [], owaspAgentic: [], atlas: [], attack: [] },
           compliance: [],

@@ -1,3 +1,4 @@
+import { countOf } from '../../output/count-text.js';
 import type { DeclaredWorkload } from '../declared.js';
 import { OBSERVABLE_CAPABILITIES } from '../gap/analyze.js';
 import type { Grant } from '../grant.js';
@@ -68,7 +69,7 @@ export function leastPrivilegeNetworkPolicy(
     if (p.via) notes.push(`egress to in-cluster pods kept as the declared selector peer`);
   }
   if (egress.length === 0) notes.push('no egress observed: the policy denies all egress (DNS included)');
-  else notes.unshift(`${egress.length} egress rule(s), one per observed peer, with the ports used`);
+  else notes.unshift(`${countOf(egress.length, 'egress rule')}, one per observed peer, with the ports used`);
   const object: Record<string, unknown> = {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',

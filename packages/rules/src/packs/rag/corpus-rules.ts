@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EventOf } from '@vigil/core';
+import { countOf } from '@vigil/core';
 import { defineRule } from '../../api/rule.js';
 import { findHiddenInstructions, instructionSeverity } from '../../scanners/text/hidden-instructions.js';
 import { findInvisible, INVISIBLE_SEVERITY } from '../../scanners/text/invisible-unicode.js';
@@ -22,7 +23,10 @@ export function poison(text: string): { severity: Severity; what: string } | und
     );
   if (runs.length > 0)
     parts.push(
-      `${runs.reduce((n, r) => n + r.count, 0)} invisible character(s) (${[...new Set(runs.map((r) => r.class))].join(', ')})`,
+      `${countOf(
+        runs.reduce((n, r) => n + r.count, 0),
+        'invisible character',
+      )} (${[...new Set(runs.map((r) => r.class))].join(', ')})`,
     );
   return { severity, what: parts.join('; ') };
 }

@@ -1,4 +1,11 @@
-import { type EventOf, isLocalAddress, LARGE_EGRESS_BYTES, type VigilEvent } from '@vigil/core';
+import {
+  countOf,
+  type EventOf,
+  formatDuration,
+  isLocalAddress,
+  LARGE_EGRESS_BYTES,
+  type VigilEvent,
+} from '@vigil/core';
 import { defineRule, type RuleContext } from '../../api/rule.js';
 
 /** The `net.connect` a transfer stands for, so the baseline's peers can judge it. */
@@ -110,7 +117,7 @@ export const retrievalThenEgress = defineRule({
     if (!newPeer(ev, ctx)) return;
     ctx.report({
       subject: peerOf(ev),
-      summary: `${r.comm}[${r.pid}] retrieved from ${r.store ?? 'store'}/${r.dataSource}${r.documents !== undefined ? ` (${r.documents} row(s))` : ''}, then ${ev.comm}[${ev.pid}] of the same process tree sent ${ev.bytesSent} bytes to ${peerOf(ev)}, a peer it never used while learning, ${((ev.ts - r.ts) / NS_PER_S).toFixed(1)} s later`,
+      summary: `${r.comm}[${r.pid}] retrieved from ${r.store ?? 'store'}/${r.dataSource}${r.documents !== undefined ? ` (${countOf(r.documents, 'row')})` : ''}, then ${ev.comm}[${ev.pid}] of the same process tree sent ${ev.bytesSent} bytes to ${peerOf(ev)}, a peer it never used while learning, ${formatDuration((ev.ts - r.ts) / NS_PER_S)} later`,
       events: [r, ev],
       riskReasons: [`${ev.bytesSent} bytes sent after a retrieval`],
     });

@@ -1,3 +1,4 @@
+import { countOf } from '@vigil/core';
 import { defineRule, type EventRule } from '../../api/rule.js';
 import { who } from './corpus-rules.js';
 import { collectionsOf, type RagPolicy } from './policy.js';
@@ -40,7 +41,7 @@ export function sensitiveRetrievalRule(policy: RagPolicy): EventRule {
           : 'it has no declared purpose in the RAG configuration';
         ctx.report({
           subject: `${place}:${missing.join(',')}`,
-          summary: `${who(ev)} retrieved from ${place}, labelled ${labels.join(', ')}${ev.documents !== undefined ? ` (${ev.documents} row(s))` : ''}; ${purpose}, not ${missing.join(', ')}`,
+          summary: `${who(ev)} retrieved from ${place}, labelled ${labels.join(', ')}${ev.documents !== undefined ? ` (${countOf(ev.documents, 'row')})` : ''}; ${purpose}, not ${missing.join(', ')}`,
           riskReasons: [`labelled ${missing.join(', ')}`],
         });
       }

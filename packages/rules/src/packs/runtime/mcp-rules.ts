@@ -1,3 +1,4 @@
+import { countOf } from '@vigil/core';
 import { defineRule } from '../../api/rule.js';
 import { diffPins, type McpServerPin, pinServer, renderPinDiff } from '../../scanners/mcp/pins.js';
 import { MCP_RUG_PULL } from '../../scanners/mcp/rules.js';
@@ -56,7 +57,7 @@ export const mcpRugPull = defineRule({
     if (changes.length === 0) return;
     ctx.report({
       subject: `server:${ev.server}:${pin.hash}`,
-      summary: `${ev.server} changed its tools during the session: ${changes.length} change(s) (${changes
+      summary: `${ev.server} changed its tools during the session: ${countOf(changes.length, 'change')} (${changes
         .slice(0, 3)
         .map((c) => `${c.change} ${c.kind} ${c.name}`)
         .join('; ')})`,

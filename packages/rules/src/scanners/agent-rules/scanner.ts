@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { type Severity, severityRank, VigilError } from '@vigil/core';
+import { countOf, type Severity, severityRank, VigilError } from '@vigil/core';
 import type { RuleMeta } from '../../api/rule.js';
 import type { ArtifactRef, ArtifactScanner, ScanContext } from '../scanner.js';
 import { findHiddenInstructions, instructionSeverity } from '../text/hidden-instructions.js';
@@ -130,12 +130,15 @@ export const agentRulesScanner: ArtifactScanner = {
       ctx.report({
         ruleId: AGENT_RULES_INVISIBLE_UNICODE.id,
         subject: 'invisible',
-        summary: `${what} hides ${runs.reduce((n, r) => n + r.count, 0)} invisible character(s) (${[...new Set(runs.map((r) => r.class))].join(', ')})${decoded.length > 0 ? ` spelling "${decoded.join(' ').slice(0, 200)}"` : ''}`,
+        summary: `${what} hides ${countOf(
+          runs.reduce((n, r) => n + r.count, 0),
+          'invisible character',
+        )} (${[...new Set(runs.map((r) => r.class))].join(', ')})${decoded.length > 0 ? ` spelling "${decoded.join(' ').slice(0, 200)}"` : ''}`,
         location: at(first.index),
         severity,
         evidence: runs.slice(0, 10).map((r) => ({
           type: 'artifact' as const,
-          description: `${r.count} ${r.class} character(s)${r.decoded ? ` spelling "${r.decoded.slice(0, 200)}"` : ''}`,
+          description: `${r.count} ${countOf(r.class, 'character')}${r.decoded ? ` spelling "${r.decoded.slice(0, 200)}"` : ''}`,
           uri: a.path,
           line: lineAt(text, r.index),
           offset: Buffer.byteLength(text.slice(0, r.index)),

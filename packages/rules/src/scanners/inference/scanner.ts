@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { VigilError } from '@vigil/core';
+import { countOf, VigilError } from '@vigil/core';
 import type { RuleMeta } from '../../api/rule.js';
 import type {
   ArtifactDetection,
@@ -200,7 +200,7 @@ export function createInferenceServerScanner(options: InferenceServerScannerOpti
     const c = same[0]!;
     return {
       used: true,
-      reason: `${serverName(l)} seen running: pid ${c.pid} in ${c.workload} (${same.length} start(s) in the captures)`,
+      reason: `${serverName(l)} seen running: pid ${c.pid} in ${c.workload} (${countOf(same.length, 'start')} in the captures)`,
     };
   };
 

@@ -1,5 +1,5 @@
 import type { Evidence, Severity } from '@vigil/core';
-import { severityRank } from '@vigil/core';
+import { countOf, severityRank } from '@vigil/core';
 import type { ArtifactDetection } from '../scanner.js';
 import { foreignLetters, nameSkeleton } from '../text/confusables.js';
 import { findHiddenInstructions, instructionSeverity } from '../text/hidden-instructions.js';
@@ -131,7 +131,10 @@ export function detectDefinitionIssues(defs: McpServerDefinitions): ArtifactDete
     out.push({
       ruleId: MCP_INVISIBLE_UNICODE.id,
       subject: `${t.kind}:${t.name}:${t.field}`,
-      summary: `${where(t.kind, t.name)} ${t.field} contains ${runs.reduce((n, r) => n + r.count, 0)} invisible character(s) (${classes.join(', ')})${decoded.length > 0 ? ` spelling "${decoded.join(' ').slice(0, 200)}"` : ''}`,
+      summary: `${where(t.kind, t.name)} ${t.field} contains ${countOf(
+        runs.reduce((n, r) => n + r.count, 0),
+        'invisible character',
+      )} (${classes.join(', ')})${decoded.length > 0 ? ` spelling "${decoded.join(' ').slice(0, 200)}"` : ''}`,
       location: loc(t.pointer),
       severity,
       evidence: [

@@ -1,4 +1,5 @@
 import {
+  countOf,
   isMcpClientConfig,
   isVigilError,
   type McpConfiguredServer,
@@ -208,7 +209,7 @@ export function createMcpScanner(options: McpScannerOptions = {}): McpScanner {
           ctx.report({
             ruleId: MCP_RUG_PULL.id,
             subject: `server:${list.server}:session:${list.workload}:${list.ts}`,
-            summary: `${list.server} changed its tools during a captured session (${changes.length} change(s)) on ${list.workload}`,
+            summary: `${list.server} changed its tools during a captured session (${countOf(changes.length, 'change')}) on ${list.workload}`,
             location: { uri: list.uri },
             evidence: [{ type: 'note', description: renderPinDiff(changes) }],
             observable: { kind: 'mcp-server', server: list.server },
@@ -245,7 +246,7 @@ export function createMcpScanner(options: McpScannerOptions = {}): McpScanner {
         ctx.report({
           ruleId: MCP_RUG_PULL.id,
           subject: `server:${defs.server}:pin:${before.hash}`,
-          summary: `${defs.server} definitions changed since pinned at ${before.pinnedAt}: ${changes.length} change(s) (${changes
+          summary: `${defs.server} definitions changed since pinned at ${before.pinnedAt}: ${countOf(changes.length, 'change')} (${changes
             .slice(0, 3)
             .map((c) => `${c.change} ${c.kind} ${c.name}`)
             .join('; ')})`,

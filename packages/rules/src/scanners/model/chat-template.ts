@@ -1,3 +1,4 @@
+import { countOf } from '@vigil/core';
 import { findInvisible } from '../text/invisible-unicode.js';
 
 /**
@@ -114,7 +115,7 @@ export function inspectChatTemplate(text: string): ChatTemplateProblem[] {
       kind: 'invisible-unicode',
       index: r.index,
       excerpt: cps.join(' '),
-      message: `${r.count} invisible ${r.class} character(s)${r.decoded ? ` spelling ${JSON.stringify(r.decoded.slice(0, 80))}` : ''}`,
+      message: `${r.count} invisible ${countOf(r.class, 'character')}${r.decoded ? ` spelling ${JSON.stringify(r.decoded.slice(0, 80))}` : ''}`,
     });
   }
   return out;

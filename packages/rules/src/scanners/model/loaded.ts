@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type ObservedUseDocument, SEVERITIES, type Severity, severityRank } from '@vigil/core';
+import { countOf, type ObservedUseDocument, SEVERITIES, type Severity, severityRank } from '@vigil/core';
 import type { ArtifactDetection } from '../scanner.js';
 
 /**
@@ -94,7 +94,7 @@ export function modelFilesOpened(
       match: 'none',
       runtimeData,
       reason: runtimeData
-        ? `never opened in ${observed!.events} observed events by ${observed!.workloads.length} workload(s)`
+        ? `never opened in ${observed!.events} observed events by ${countOf(observed!.workloads.length, 'workload')}`
         : 'no runtime data to tell whether it was loaded',
     };
   });
