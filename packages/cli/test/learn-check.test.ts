@@ -171,7 +171,7 @@ describe('vigil learn and vigil check', () => {
     ]);
     expect(admit.code).toBe(0);
     const doc = BaselineSetDocumentSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
-    expect(doc.schemaVersion).toBe(2);
+    expect(doc.schemaVersion).toBe(3);
     const b = doc.baselines[0]!;
     expect(b.quarantine).toEqual([]);
     expect(b.reviews).toHaveLength(1);

@@ -2,6 +2,7 @@ import {
   countOf,
   DEFAULT_STABILITY,
   describeCaptureIntegrity,
+  describeCoverage,
   explainLearning,
   type GeneralisationConfig,
   learnBaselines,
@@ -136,6 +137,10 @@ export const learnCommand: Command = {
     'starting program (programs and arguments, files, peers), so a new program, credential read or peer under',
     'that shell is still drift.',
     '',
+    'Each baseline records its coverage: the event families its captures carried and their payload modes',
+    '(from the capture headers; merged across captures). Model and tool calls are judged only by a baseline',
+    'learned from captures recorded with `vigil record --payloads`; against one learned without, check reports',
+    'them in one info finding (vigil.drift.not-covered) instead of as new behaviour.',
     'A summary goes to stderr; the baseline (JSON or msgpack) to --out or stdout. When several captures',
     'each made a workload of one run, a warning says so: runs of one workload need one workload id',
     '(vigil record derives it from the command; --name sets it).',
@@ -241,6 +246,7 @@ export const learnCommand: Command = {
         `  ${b.subject} @ ${b.versionKey}: ${b.status}${why}, ${countOf(b.size(), 'entry')}, version ${b.version}` +
           (mine ? `, ${mine.observations} observations, novelty ${pct(mine.noveltyRate)}` : ''),
       );
+      ctx.log(`    coverage: ${describeCoverage(b.coverage())}`);
       if (b.status !== 'stable') ctx.log(`    ${explainLearning(b, learned.origin).text}`);
       for (const q of b.quarantined())
         ctx.log(`    quarantined ${quarantineId(q)} [${q.severity}] ${q.title}: ${q.reason}`);

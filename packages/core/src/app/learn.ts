@@ -1,4 +1,5 @@
 import type { Baseline } from '../baseline/baseline.js';
+import { captureCoverage } from '../baseline/coverage.js';
 import type { CriticalBehaviour } from '../baseline/critical.js';
 import { oneRunBaselines } from '../baseline/explain.js';
 import type { GeneralisationConfig } from '../baseline/generalise.js';
@@ -97,6 +98,12 @@ export async function learnBaselines(options: LearnBaselinesOptions): Promise<Le
     onFinding: (f) => quarantined.push(f),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  // Each capture's header says what it could show: its workloads' baselines record it.
+  for (const [i, header] of source.headers.entries()) {
+    const coverage = captureCoverage(header);
+    if (coverage === undefined) continue;
+    for (const w of source.workloads[i] ?? []) if (w !== undefined) learner.noteCoverage(w, coverage);
+  }
   const set = options.merge ? BaselineSet.merge(options.merge, learner.set) : learner.set;
   const admitted =
     options.admit && options.admit.ids.length > 0

@@ -7,6 +7,7 @@ import { safeParseDocument } from '../readers/document-value.js';
 import { WILDCARD } from '../vocabulary/generalise.js';
 import { isCredentialPath } from '../vocabulary/public.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
+import { type EventFamily, FAMILY_DOMAINS, type LearnedCoverage, mergeCoverage } from './coverage.js';
 import {
   BASELINE_DOMAINS,
   type BaselineDomain,
@@ -120,6 +121,10 @@ export interface ReadonlyBaseline {
   cloudCalls(): BaselineEntry[];
   /** Behaviour held out of the baseline during learning. */
   quarantined(): readonly QuarantineItem[];
+  /** What the recordings it was learned from could show; undefined when unknown. */
+  coverage(): LearnedCoverage | undefined;
+  /** Whether it can judge events of this family as new (see {@link Baseline.learnedFamily}). */
+  learnedFamily(family: EventFamily): boolean;
 }
 
 /**
@@ -211,6 +216,8 @@ export class Baseline implements ReadonlyBaseline {
   readonly #quarantine = new Map<string, QuarantineItemDocument>();
   /** Review decisions, by canonical form (so merges are a set union). */
   readonly #reviews = new Map<string, ReviewRecord>();
+  /** What the recordings it learned from could show; undefined: unknown. */
+  #coverage: LearnedCoverage | undefined;
   #gen = 0;
   #versionGen = -1;
   #version = '';
@@ -269,6 +276,7 @@ export class Baseline implements ReadonlyBaseline {
       b.#learning.set(origin, new StabilityTracker(doc.stability, state));
     for (const q of doc.quarantine) b.#addQuarantine(q, 'join');
     for (const r of doc.reviews ?? []) b.#addReview(r);
+    b.#coverage = mergeCoverage(doc.coverage, undefined);
     b.#gen++;
     return b;
   }
@@ -301,7 +309,33 @@ export class Baseline implements ReadonlyBaseline {
       entries,
       quarantine,
       reviews: [...this.#reviews.keys()].sort().map((k) => this.#reviews.get(k)!),
+      ...(this.#coverage !== undefined ? { coverage: mergeCoverage(this.#coverage, undefined)! } : {}),
     };
+  }
+
+  /**
+   * What the recordings this baseline was learned from could show (event families, payload
+   * modes), or undefined when that is unknown: a baseline learned before Vigil recorded it, or from
+   * a stream whose recording nobody described ({@link Baseline.noteCoverage}).
+   */
+  coverage(): LearnedCoverage | undefined {
+    return this.#coverage === undefined ? undefined : mergeCoverage(this.#coverage, undefined);
+  }
+
+  /** Adds what one more recording it learns from could show (`captureCoverage(header)`). */
+  noteCoverage(coverage: LearnedCoverage): void {
+    this.#coverage = mergeCoverage(this.#coverage, coverage);
+    this.#gen++;
+  }
+
+  /**
+   * Whether this baseline can judge events of `family` as new: its recordings carried the family,
+   * or (coverage unknown or not declaring it) it learned entries of that family's domains. A family
+   * it cannot judge is not new behaviour, only behaviour it never had the chance to see.
+   */
+  learnedFamily(family: EventFamily): boolean {
+    if (this.#coverage?.families.includes(family) === true) return true;
+    return FAMILY_DOMAINS[family].some((d) => this.entryCount(d) > 0);
   }
 
   /** Review decisions recorded in this baseline, in a stable order. */
@@ -715,6 +749,7 @@ export class Baseline implements ReadonlyBaseline {
     }
     for (const q of other.#quarantine.values()) this.#addQuarantine(q, 'join');
     for (const r of [...this.#reviews.values(), ...other.#reviews.values()]) this.#addReview(r);
+    this.#coverage = mergeCoverage(this.#coverage, other.#coverage);
     if (canonical(other.#stability) < canonical(this.#stability)) this.#stability = other.#stability;
     if (
       other.#workload.id < this.#workload.id ||

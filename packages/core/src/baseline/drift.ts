@@ -10,6 +10,7 @@ import type { ProcessTree } from '../stream/enricher.js';
 import { ARGS_MARK, WILDCARD } from '../vocabulary/generalise.js';
 import { isCredentialPath } from '../vocabulary/public.js';
 import type { Baseline, BaselineCoverage } from './baseline.js';
+import { coverageLabel, type EventFamily, eventFamily, FAMILY_EVENTS } from './coverage.js';
 import type { CriticalHit } from './critical.js';
 import { explainLearning } from './explain.js';
 import type { BaselineDomain } from './generalise.js';
@@ -296,6 +297,7 @@ export class DriftDetector implements Consumer {
   readonly #noted = new Set<string>();
   readonly #ids = new Map<string, string>();
   readonly #shellCoverages = new Map<string, BaselineCoverage>();
+  readonly #families = new Map<Baseline, Map<EventFamily, boolean>>();
   #lastWorkload: object | undefined;
   #lastBaseline: Baseline | null = null;
   #events = 0;
@@ -383,6 +385,12 @@ export class DriftDetector implements Consumer {
       if (!this.#noted.has(ev.workload.id)) this.#note(ev, 'not-stable', ctx, baseline);
       if (this.#learningMode === 'skip') return undefined;
     }
+    // Events of a family the baseline's recordings never carried (model and tool calls against a
+    // baseline learned without payloads) are not new behaviour: one note says so, no drift.
+    if (!this.#learned(baseline, ev.kind)) {
+      this.#notCovered(ev, baseline, ctx);
+      return undefined;
+    }
     // In a tool call, what the event did is checked against what that tool did while learning, which
     // says more than the shell it ran under (baselines without toolEffects entries: the shell decides).
     let tool: string | undefined;
@@ -440,6 +448,90 @@ export class DriftDetector implements Consumer {
     if (uncovered.length === 0) return undefined;
     if (covered) this.#uncovered++;
     return { event: ev, baseline, uncovered, shell, provisional, ...(tool !== undefined ? { tool } : {}) };
+  }
+
+  /** Whether `baseline` can judge events of this kind (remembered per baseline and family). */
+  #learned(baseline: Baseline, kind: string): boolean {
+    const family = eventFamily(kind);
+    let known = this.#families.get(baseline);
+    if (known === undefined) {
+      known = new Map();
+      this.#families.set(baseline, known);
+    }
+    let yes = known.get(family);
+    if (yes === undefined) {
+      yes = baseline.learnedFamily(family);
+      known.set(family, yes);
+    }
+    return yes;
+  }
+
+  /** The one note per baseline and event family its recordings did not carry; later events count on it. */
+  #notCovered(ev: VigilEvent, baseline: Baseline, ctx: ConsumerContext | undefined): void {
+    const family = eventFamily(ev.kind);
+    const id = driftFindingId(baseline.subject, baseline.versionKey, 'not-covered', [family]);
+    const slot = this.#findings.get(id);
+    if (slot !== undefined) {
+      this.#repeat(slot, ev);
+      return;
+    }
+    const coverage = baseline.coverage();
+    const what = FAMILY_EVENTS[family];
+    const howLearned =
+      coverage === undefined
+        ? `does not record what its captures carried (it was learned before Vigil recorded that) and learned no ${what}`
+        : family === 'payloads'
+          ? `was learned from captures recorded without payload capture (payload mode ${coverage.payloadModes.join(', ') || 'off'})`
+          : `was learned from recordings that carried ${coverage.families.join(' and ') || 'nothing'}, not ${family}`;
+    const remedy =
+      family === 'payloads'
+        ? 're-learn with captures recorded with `vigil record --payloads` to judge model and tool calls'
+        : family === 'syscalls'
+          ? 're-learn with kernel captures (`vigil record`) to judge processes, files and peers'
+          : 're-learn with the audit events to judge Kubernetes and cloud API calls';
+    const title =
+      family === 'payloads'
+        ? 'Baseline learned without payload capture'
+        : family === 'syscalls'
+          ? 'Baseline learned without kernel capture'
+          : 'Baseline learned without audit events';
+    const finding: DriftFinding & { count: number; lastSeen: number; evidence: Evidence[] } = {
+      id,
+      ruleId: 'vigil.drift.not-covered',
+      title,
+      severity: 'info',
+      category: 'drift',
+      workload: ev.workload,
+      ts: ev.ts,
+      summary: `${workloadName(ev)}'s baseline ${baseline.subject} @ ${baseline.versionKey} ${howLearned}, so it never had the chance to see ${what}: those in this capture are not new behaviour and were not judged for drift (the count says how many events); ${remedy}.`,
+      evidence: [
+        {
+          type: 'event',
+          description: `first event not judged: ${ev.kind} by ${ev.comm} (pid ${ev.pid})`,
+          event: ev,
+        },
+        {
+          type: 'baseline',
+          description: `baseline ${baseline.subject} @ ${baseline.versionKey}, version ${baseline.version}, learned from ${coverageLabel(coverage)}`,
+        },
+      ],
+      tags: tagsOf(),
+      compliance: [],
+      risk: { score: riskScore('info'), reasons: [`not-covered: ${family}`] },
+      count: 1,
+      lastSeen: ev.ts,
+      drift: {
+        pattern: [],
+        display: '',
+        subject: baseline.subject,
+        versionKey: baseline.versionKey,
+        baselineVersion: baseline.version,
+        baselineStatus: baseline.status,
+        matchedSegments: 0,
+      },
+    };
+    this.#findings.set(id, { finding, key: undefined });
+    if (ctx && this.#reportMode === 'first') ctx.report(finding);
   }
 
   /** What of an event in a tool call its baseline never saw that tool do; undefined when it has no `toolEffects` observations. */

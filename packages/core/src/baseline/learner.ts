@@ -3,7 +3,9 @@ import type { VigilEvent } from '../events/schema.js';
 import type { Evidence, Finding } from '../findings/finding.js';
 import { riskScore } from '../findings/risk-scale.js';
 import type { Consumer, ConsumerContext } from '../stream/consumer.js';
+import type { WorkloadRef } from '../workload/workload-ref.js';
 import { Baseline } from './baseline.js';
+import type { LearnedCoverage } from './coverage.js';
 import { type CriticalBehaviour, CriticalGuard } from './critical.js';
 import { driftFindingId } from './drift.js';
 import { type BaselineDomain, DEFAULT_GENERALISATION, type GeneralisationConfig } from './generalise.js';
@@ -127,7 +129,7 @@ export class BaselineLearner implements Consumer {
   }
 
   /** The baseline a workload's events go to (created on first use). */
-  baselineFor(ev: VigilEvent): Baseline {
+  baselineFor(ev: Pick<VigilEvent, 'workload'>): Baseline {
     let b = this.#byWorkload.get(ev.workload.id);
     if (b === undefined) {
       const key = this.#key(ev.workload);
@@ -145,6 +147,21 @@ export class BaselineLearner implements Consumer {
       this.#byWorkload.set(ev.workload.id, b);
     }
     return b;
+  }
+
+  /**
+   * Records what the recording of a workload's events could show (`captureCoverage(header)` of its
+   * capture; for a live sensor, syscalls and, with payloads on, payloads) in the baseline its events
+   * go to, so that drift on a family the recordings never carried is reported as a gap in coverage,
+   * not as new behaviour.
+   *
+   * @example
+   * ```ts
+   * learner.noteCoverage(workload, { families: ['syscalls', 'payloads'], payloadModes: ['meta'] });
+   * ```
+   */
+  noteCoverage(workload: WorkloadRef, coverage: LearnedCoverage): void {
+    this.baselineFor({ workload }).noteCoverage(coverage);
   }
 
   /** Learns from one event; reports quarantined behaviour through `ctx` when given. */

@@ -18,6 +18,17 @@ export {
   readBaselineFile,
   writeBaselineFile,
 } from './codec.js';
+export type { EventFamily, LearnedCoverage } from './coverage.js';
+export {
+  captureCoverage,
+  coverageLabel,
+  describeCoverage,
+  EVENT_FAMILIES,
+  eventFamily,
+  FAMILY_DOMAINS,
+  FAMILY_EVENTS,
+  mergeCoverage,
+} from './coverage.js';
 export type {
   CriticalBehaviour,
   CriticalCheckOptions,

@@ -3,6 +3,7 @@ import type { VigilEvent } from '../events/schema.js';
 import { EventSchema } from '../events/schema.js';
 import type { Severity } from '../findings/finding.js';
 import { SeveritySchema } from '../findings/finding.js';
+import { PayloadModeSchema } from '../payload/chunk.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 import type { BaselineDomain, GeneralisationConfig } from './generalise.js';
@@ -10,14 +11,15 @@ import { BaselineDomainSchema, GeneralisationConfigSchema } from './generalise.j
 
 /**
  * Version of the baseline document schema. Bumped on any incompatible change.
- * Version 2 added `reviews`; documents of version 1 are still read (they have none).
+ * Version 2 added `reviews`, version 3 `coverage`; documents of versions 1 and 2
+ * are still read (they have neither: their coverage is unknown).
  */
-export const BASELINE_SCHEMA_VERSION = 2;
+export const BASELINE_SCHEMA_VERSION = 3;
 
 /** Baseline schema versions this build reads. */
-export const READABLE_BASELINE_VERSIONS: readonly number[] = [1, 2];
+export const READABLE_BASELINE_VERSIONS: readonly number[] = [1, 2, 3];
 
-const schemaVersion = () => z.union([z.literal(1), z.literal(BASELINE_SCHEMA_VERSION)]);
+const schemaVersion = () => z.union([z.literal(1), z.literal(2), z.literal(BASELINE_SCHEMA_VERSION)]);
 
 const ns = () => z.number().nonnegative();
 const count = () => z.number().int().nonnegative();
@@ -618,10 +620,20 @@ export const BaselineDocumentSchema = z.object({
   quarantine: z.array(QuarantineItemDocumentSchema),
   /** Review decisions on quarantined items (schema version 2; absent in version 1). */
   reviews: z.array(ReviewRecordSchema).optional(),
+  /**
+   * What the recordings it was learned from could show: event families and payload modes (schema
+   * version 3). Absent: unknown (learned by an older Vigil, or from events whose recording was not said).
+   */
+  coverage: z
+    .object({
+      families: z.array(z.enum(['syscalls', 'payloads', 'audit'])),
+      payloadModes: z.array(PayloadModeSchema),
+    })
+    .optional(),
 });
 /** @see {@link BaselineDocumentSchema} */
 export interface BaselineDocument {
-  schemaVersion: 1 | 2;
+  schemaVersion: 1 | 2 | 3;
   /** What the baseline describes, stable across replicas, e.g. `k8s:ai/agent/agent`. */
   subject: string;
   /** Image and model version the behaviour belongs to; an upgrade starts a new baseline. */
@@ -654,6 +666,16 @@ export interface BaselineDocument {
   quarantine: QuarantineItemDocument[];
   /** Review decisions on quarantined items (schema version 2; absent in version 1). */
   reviews?: ReviewRecord[] | undefined;
+  /**
+   * What the recordings it was learned from could show: event families and payload modes (schema
+   * version 3). Absent: unknown (learned by an older Vigil, or from events whose recording was not said).
+   */
+  coverage?:
+    | {
+        families: ('syscalls' | 'payloads' | 'audit')[];
+        payloadModes: ('off' | 'meta' | 'content')[];
+      }
+    | undefined;
 }
 
 /**
@@ -674,7 +696,7 @@ export const BaselineSetDocumentSchema = z.object({
 });
 /** @see {@link BaselineSetDocumentSchema} */
 export interface BaselineSetDocument {
-  schemaVersion: 1 | 2;
+  schemaVersion: 1 | 2 | 3;
   kind: 'vigil.baseline-set';
   baselines: BaselineDocument[];
 }

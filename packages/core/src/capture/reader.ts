@@ -103,6 +103,8 @@ export class CaptureReader {
   trailer: CaptureTrailer | undefined;
   /** Byte offset of an incomplete final record, when `onTruncatedTail: 'stop'` ended the read there. */
   truncatedAt: number | undefined;
+  /** The workloads the file declared so far, by index (filled in as the file is read). */
+  readonly workloads: WorkloadRef[] = [];
   readonly #fh: FileHandle;
   readonly #bodyStart: number;
   readonly #options: CaptureReaderOptions;
@@ -246,7 +248,7 @@ export class CaptureReader {
     } = this.#options;
     const dec = new CaptureRecordDecoder();
     dec.fieldSlots(this.#fieldSlots);
-    const workloads: WorkloadRef[] = [];
+    const workloads = this.workloads;
     // One read buffer for the whole file: a fresh megabyte per chunk costs page faults and, as
     // external memory, full garbage collections; decoded events copy what they keep out of it.
     let store = Buffer.alloc(0);

@@ -1,3 +1,4 @@
+import { isLocalToolCall } from '../events/local-tool.js';
 import type { VigilEvent } from '../events/schema.js';
 import type { Consumer } from '../stream/consumer.js';
 import { formatPeer } from '../vocabulary/network.js';
@@ -27,6 +28,13 @@ export interface WorkloadSummary {
   files: Record<string, number>;
   /** DNS names queried. */
   dnsNames: Record<string, number>;
+  /**
+   * The `tool.call` events of `byKind`, by how they are known: `observed`, calls seen as calls (an
+   * MCP `tools/call` on the wire, or a tool span an agent reported); `derived`, calls of the agent's
+   * own function tools that a model response asked for, attributed from the response (the tool
+   * runs inside the agent's process: no call of its own is on the wire).
+   */
+  toolCalls: { observed: number; derived: number };
   /** Nanoseconds since the epoch. */
   firstTs: number;
   lastTs: number;
@@ -93,6 +101,7 @@ export class CaptureSummaryBuilder implements Consumer {
         peers: {},
         files: {},
         dnsNames: {},
+        toolCalls: { observed: 0, derived: 0 },
         firstTs: ev.ts,
         lastTs: ev.ts,
         pidSet: new Set(),
@@ -128,6 +137,11 @@ export class CaptureSummaryBuilder implements Consumer {
       }
       case 'dns.query':
         w.dnsNames[ev.name] = (w.dnsNames[ev.name] ?? 0) + 1;
+        break;
+      case 'tool.call':
+        // A local tool call from a capture was derived from a model response; one from an OTel span was reported.
+        if (isLocalToolCall(ev) && ev.source !== 'otel') w.toolCalls.derived++;
+        else w.toolCalls.observed++;
         break;
       default:
         break;

@@ -3,6 +3,7 @@ import type { CaptureIntegrity, IncompleteCapture } from '../capture/integrity.j
 import { CaptureReader, type CaptureReaderOptions } from '../capture/reader.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
+import type { WorkloadRef } from '../workload/workload-ref.js';
 import { EventSourceBase } from './base-source.js';
 import type { EventSourceOptions } from './event-source.js';
 
@@ -33,6 +34,11 @@ export class ReplaySource extends EventSourceBase {
   readonly paths: readonly string[];
   /** Header of each file, filled in as the files are opened. */
   readonly headers: CaptureHeader[] = [];
+  /**
+   * The workloads each file declared, parallel to {@link ReplaySource.headers} (filled in as the
+   * file is read): with its header, what a capture says about the workloads it recorded.
+   */
+  readonly workloads: (readonly WorkloadRef[])[] = [];
   /** Trailer of each file that had one. */
   readonly trailers: CaptureTrailer[] = [];
   readonly #options: ReplaySourceOptions;
@@ -55,6 +61,7 @@ export class ReplaySource extends EventSourceBase {
       const reader = await CaptureReader.open(path, { ...readerOptions, ...(signal ? { signal } : {}) });
       this.#current = reader;
       this.headers.push(reader.header);
+      this.workloads.push(reader.workloads);
       for await (const batch of reader.batches()) {
         if (this.closed) {
           await reader.close();

@@ -2,6 +2,7 @@ import {
   type BaselineSet,
   type CaptureIntegrity,
   countOf,
+  coverageLabel,
   describeCaptureIntegrity,
   type Finding,
   type Incident,
@@ -42,8 +43,11 @@ export function renderCheckText(
   );
   if (integrity !== undefined && !integrity.complete)
     for (const line of describeCaptureIntegrity(integrity)) out.push(`  INCOMPLETE: ${line}`);
-  for (const b of baselines.baselines())
-    out.push(`  ${b.subject} @ ${b.versionKey}  version ${b.version}  ${b.status}`);
+  for (const b of baselines.baselines()) {
+    const c = b.coverage();
+    const learnedFrom = c === undefined ? 'coverage unknown' : `learned from ${coverageLabel(c)}`;
+    out.push(`  ${b.subject} @ ${b.versionKey}  version ${b.version}  ${b.status}  ${learnedFrom}`);
+  }
   const shown = findings.filter((f) => severityRank(f.severity) >= severityRank(minSeverity));
   for (const f of shown) {
     out.push('');

@@ -49,11 +49,17 @@ export function renderSummaryText(
     out.push(
       `  ${countOf(w.events, 'event')} from ${fmtTs(w.firstTs)} to ${fmtTs(w.lastTs)}, ${countOf(w.pids, 'process', 'processes')}`,
     );
+    const calls = w.toolCalls;
+    const split = calls.derived > 0 ? ` (${calls.observed} observed + ${calls.derived} derived)` : '';
     out.push(
       `  by kind: ${top(Object.entries(w.byKind), 50, (v) => v)
-        .map(([k, v]) => `${k}=${v}`)
+        .map(([k, v]) => `${k}=${v}${k === 'tool.call' ? split : ''}`)
         .join(' ')}`,
     );
+    if (calls.observed + calls.derived > 0)
+      out.push(
+        `  tool calls: ${calls.observed} observed as calls (MCP tools/call on the wire, or tool spans), ${calls.derived} derived from model responses (the agent's own function tools the model asked for; they run inside the agent, so no call of their own is seen)`,
+      );
     const procs = top(Object.entries(w.processes), 15, (v) => v.count);
     if (procs.length > 0) {
       out.push('  processes:');

@@ -121,6 +121,7 @@ function checkJson(r: CheckResult, o: ReportOptions): string {
       version: b.version,
       status: b.status,
       entries: b.size(),
+      coverage: b.coverage() ?? null,
     })),
     events: r.events,
     integrity: r.integrity,

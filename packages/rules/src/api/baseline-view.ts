@@ -46,6 +46,13 @@ export interface BaselineView {
    * or undefined when the baseline holds none for it.
    */
   approvedTools(workload: WorkloadRef, server: string): ReadonlyMap<string, string> | undefined;
+  /**
+   * True when a drift detector checks the same baselines in the same run (`rulesCheckDetector`
+   * sets it). Behaviour the baseline never saw is then reported once, by the drift rules, with
+   * their provisional label and cap against a baseline still learning; rules that would only say
+   * "never seen while learning" (`vigil.runtime.unexpected-process`) leave it to them.
+   */
+  readonly driftReports?: boolean;
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   type Baseline,
   type BaselineKeyFn,
   type BaselineSet,
+  eventFamily,
   type VigilEvent,
   type WorkloadRef,
 } from '@vigil/core';
@@ -21,6 +22,8 @@ export interface CoreBaselineViewOptions {
   readonly key?: BaselineKeyFn;
   /** Most workload → baseline resolutions cached. Default 10,000. */
   readonly maxCachedWorkloads?: number;
+  /** A drift detector checks the same baselines in the same run: sets {@link BaselineView.driftReports}. */
+  readonly driftReports?: boolean;
 }
 
 /**
@@ -54,7 +57,14 @@ export function coreBaselineView(set: BaselineSet, options: CoreBaselineViewOpti
   };
   return {
     covers: (w) => lookup(w) !== undefined,
-    seen: (ev: VigilEvent) => lookup(ev.workload)?.isCovered(ev) ?? false,
+    // An event of a family the baseline's recordings never carried (a model call against a baseline
+    // learned without payloads) cannot be called new: it counts as seen, as drift reports it once as
+    // a gap in coverage.
+    seen: (ev: VigilEvent) => {
+      const b = lookup(ev.workload);
+      if (b === undefined) return false;
+      return !b.learnedFamily(eventFamily(ev.kind)) || b.isCovered(ev);
+    },
     // The executable is known when the baseline's match went past its path into the arguments.
     programSeen: (ev) => {
       const c = lookup(ev.workload)?.covers(ev);
@@ -64,5 +74,6 @@ export function coreBaselineView(set: BaselineSet, options: CoreBaselineViewOpti
       return argsAt >= 0 && (c.depth ?? 0) > argsAt;
     },
     approvedTools: () => undefined,
+    ...(options.driftReports === true ? { driftReports: true } : {}),
   };
 }

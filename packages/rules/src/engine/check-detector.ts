@@ -54,7 +54,8 @@ export interface RulesCheckDetector {
  */
 export function rulesCheckDetector(options: RulesCheckDetectorOptions): RulesCheckDetector {
   const has = options.baselines !== undefined && options.baselines.size > 0;
-  const baseline = has ? coreBaselineView(options.baselines!) : undefined;
+  // Drift reports what the baselines never saw; the rules leave that to it (one finding per behaviour).
+  const baseline = has ? coreBaselineView(options.baselines!, { driftReports: true }) : undefined;
   const engine = new RuleEngine({ ...options.engine, packs: options.packs, baseline });
   const drift = has
     ? new DriftDetector({

@@ -93,6 +93,7 @@ export const newBinary = defineDriftRule({
     version: VERSION,
     areas: ['behaviour-drift'],
     tags: { attack: ['T1059'], owaspAgentic: ['ASI05'] },
+    equivalents: ['Kubescape: R0001 Unexpected process launched'],
   },
   domain: 'processes',
   kinds: ['process.exec'],

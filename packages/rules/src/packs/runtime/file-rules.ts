@@ -11,9 +11,9 @@ export const unexpectedTokenRead = defineRule({
     id: 'vigil.runtime.unexpected-sa-token-read',
     title: 'Unexpected service-account token read',
     description:
-      'A process read a Kubernetes (or EKS/Azure workload identity) service-account token although the workload never read it while learning. Equivalent: Kubescape R0006 "Unexpected service account token access".',
+      'A process read a Kubernetes (or EKS/Azure workload identity) service-account token although the workload never read it while learning. For a baseline view without a drift detector; where drift checks the same baselines (`vigil check --baseline`, `rulesCheckDetector`), the drift rules report the read once (`vigil.drift.file.credential-read`), provisional and capped against a baseline still learning, and this rule stays silent. Equivalent: Kubescape R0006 "Unexpected service account token access".',
     severity: 'high',
-    version: '1.0.0',
+    version: '1.1.0',
     requiresBaseline: true,
     areas: ['credential-access', 'kubernetes-api'],
     tags: {
@@ -33,7 +33,8 @@ export const unexpectedTokenRead = defineRule({
   onEvent(ev, ctx) {
     if (ev.result < 0 || !isRead(ev.access)) return;
     if (secretClass(ev.path) !== 'service-account-token') return;
-    if (ctx.baseline!.seen(ev)) return;
+    // One detection per behaviour: where drift checks the same baselines, a new credential read is its finding.
+    if (ctx.baseline!.driftReports === true || ctx.baseline!.seen(ev)) return;
     ctx.report({
       subject: ev.path,
       summary: `${ev.exe || ev.comm} read the service-account token ${ev.path}, which the workload never read while learning`,

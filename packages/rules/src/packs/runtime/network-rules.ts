@@ -141,9 +141,9 @@ export const unexpectedEgress = defineRule({
     id: 'vigil.runtime.unexpected-egress',
     title: 'Unexpected egress',
     description:
-      'A workload connected to a network peer (address and port, or DNS name and port) it never connected to while learning. Loopback and Unix sockets are ignored. Equivalents: Kubescape R0005 "Unexpected domain request" and R0011 "Unexpected egress network traffic", Falco "Unexpected outbound connection destination".',
+      'A workload connected to a network peer (address and port, or DNS name and port) it never connected to while learning. Loopback and Unix sockets are ignored. For a baseline view without a drift detector; where drift checks the same baselines (`vigil check --baseline`, `rulesCheckDetector`), the drift rules report a new peer once (`vigil.drift.peer.*`), provisional and capped against a baseline still learning, and this rule stays silent. Equivalents: Kubescape R0005 "Unexpected domain request" and R0011 "Unexpected egress network traffic", Falco "Unexpected outbound connection destination".',
     severity: 'medium',
-    version: '1.0.0',
+    version: '1.1.0',
     requiresBaseline: true,
     areas: ['network-egress', 'exfiltration', 'behaviour-drift'],
     tags: { owaspAgentic: ['ASI02'], owaspLlm: ['LLM02'], attack: ['T1041', 'T1071'], atlas: ['AML.T0025'] },
@@ -161,7 +161,8 @@ export const unexpectedEgress = defineRule({
   kinds: ['net.connect'],
   onEvent(ev, ctx) {
     if (ev.family === 'unix' || !connectSucceeded(ev.result) || isLocalAddress(ev.daddr)) return;
-    if (ctx.baseline!.seen(ev)) return;
+    // One detection per behaviour: where drift checks the same baselines, a new peer is its finding.
+    if (ctx.baseline!.driftReports === true || ctx.baseline!.seen(ev)) return;
     const peer = `${ev.dnsName ?? ev.daddr}:${ev.dport}`;
     ctx.report({
       subject: peer,

@@ -16,9 +16,9 @@ export const unexpectedProcess = defineRule({
     id: 'vigil.runtime.unexpected-process',
     title: 'Unexpected process',
     description:
-      'A workload executed a binary it never executed while its baseline was learned: medium, or low for an ordinary read-only utility from the vocabulary (ls, cat, tail, wc, grep, …). Equivalent: Kubescape R0001 "Unexpected process launched".',
+      'A workload executed a binary it never executed while its baseline was learned: medium, or low for an ordinary read-only utility from the vocabulary (ls, cat, tail, wc, grep, …). For a baseline view without a drift detector (a `MemoryBaselineView` or your own store); where drift checks the same baselines (`vigil check --baseline`, `rulesCheckDetector`), the drift rules report a new process once (`vigil.drift.process.new-binary`, `-new-arguments`, `-new-shell`), provisional and capped against a baseline still learning, and this rule stays silent. Equivalent: Kubescape R0001 "Unexpected process launched".',
     severity: 'medium',
-    version: '1.0.0',
+    version: '1.1.0',
     requiresBaseline: true,
     areas: ['behaviour-drift', 'execution'],
     tags: { owaspAgentic: ['ASI05'], attack: ['T1059'], atlas: ['AML.T0050'] },
@@ -34,7 +34,8 @@ export const unexpectedProcess = defineRule({
   onEvent(ev, ctx) {
     if (ev.result !== undefined && ev.result < 0) return;
     const baseline = ctx.baseline!;
-    if (baseline.seen(ev)) return;
+    // One detection per behaviour: where drift checks the same baselines, a new process is its finding.
+    if (baseline.driftReports === true || baseline.seen(ev)) return;
     const where = ev.workload.name ?? ev.workload.id;
     if (baseline.programSeen?.(ev)) {
       // The program is known; only its arguments are new: worth a look, not an alarm.
