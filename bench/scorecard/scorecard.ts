@@ -203,6 +203,17 @@ interface BenignResult {
   incidents: Reported[];
 }
 
+/**
+ * Why a run was not judged against the agent's stable baseline (its workload matched no baseline,
+ * or the baseline was still learning), or undefined: such a run's count of findings means nothing.
+ */
+function notAgainstBaseline(findings: readonly CheckedFinding[]): string | undefined {
+  const f = findings.find(
+    (x) => x.ruleId === 'vigil.drift.no-baseline' || x.ruleId === 'vigil.drift.baseline-learning',
+  );
+  return f === undefined ? undefined : `not checked against the stable baseline: ${f.summary}`;
+}
+
 const keep = (f: CheckedFinding): Reported => ({
   severity: f.severity,
   ruleId: f.ruleId,
@@ -242,6 +253,8 @@ try {
       const cap = join(dir, `${agent}-benign-${seed}.vcap`);
       await recordRun(lab.prepare(agent, seed), cap, RECORD);
       const report = await checkReport(baseline, cap);
+      const unjudged = notAgainstBaseline(report.findings);
+      if (unjudged !== undefined) throw new Error(`benign ${agent} seed ${seed}: ${unjudged}`);
       const findings = report.findings.map(keep);
       const incidents = report.incidents.map(keepIncident);
       benignResults.push({ agent, seed, findings, incidents });
@@ -257,6 +270,8 @@ try {
         const run = lab.prepare(agent, 901 + ATTACKS.indexOf(attack), attack);
         await recordRun(run, cap, RECORD);
         const { findings, incidents } = await checkReport(baseline, cap);
+        const unjudged = notAgainstBaseline(findings);
+        if (unjudged !== undefined) throw new Error(unjudged);
         const trace = new AttackTrace(run.attack!);
         const { events } = await readCapture(cap);
         for (const e of [...events].sort((a, b) => a.ts - b.ts)) trace.observe(e);
