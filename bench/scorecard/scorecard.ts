@@ -3,18 +3,22 @@
  *
  * For each agent: K benign runs under `vigil record` (real eBPF), `vigil learn` on them (a real core
  * baseline), then M fresh benign runs on held-out seeds and every attack that applies to the agent,
- * each recorded and checked with `vigil check --baseline`. Prints, per attack, the detection rate
- * (a finding or incident at high or above); for benign runs, high/critical and medium findings per
- * 100 runs, and every such finding with its run.
+ * each recorded and checked with `vigil check --baseline`. Prints, per attack, the detection rate:
+ * a finding or incident at high or above whose evidence is the attack's own behaviour (an event of
+ * the attack's file, peer or program, or of the process its injected command started; see
+ * `AttackTrace`), so a high finding about a benign step of the same run does not count. For benign
+ * runs: findings per 100 runs at every severity (high/critical, medium, low, info) and incidents at
+ * high or above and at medium (an incident can be rated above its parts), and every finding at
+ * medium or above and every such incident with its run.
  *
  * Time to finding, live: each attack is run a second time (same seed) under live capture checked as
  * it happens — what `vigil enforce --respond` runs: the sensor, the pipeline with DNS and process-tree
  * enrichment, `vigil check`'s detector (drift reported as it first appears, every built-in pack)
  * against the same baseline, and a `LiveResponse` whose callback stamps each finding and incident
  * with the wall clock as it arrives. The figure is that stamp for the first finding or incident at
- * high or above, minus the kernel timestamp of the attack's first malicious syscall (its file, peer
- * or program, or an event of that finding's evidence when one comes earlier), both wall-clock
- * nanoseconds. `--no-live` leaves the second run out.
+ * high or above about the attack (as above), minus the kernel timestamp of the attack's first
+ * malicious syscall (its file, peer or program, or an attack event of that finding's evidence when
+ * one comes earlier), both wall-clock nanoseconds. `--no-live` leaves the second run out.
  *
  * Run (root, BPF): scripts/ts bench/scorecard/scorecard.ts [--agents a,b] [--learn K] [--benign M]
  *                   [--benign-seed S] [--attacks a,b] [--no-live] [--payloads] [--json FILE] [--keep DIR]
@@ -26,6 +30,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AttackTrace } from '../../examples/lab/src/attack-trace.js';
 import type { PreparedRun } from '../../examples/lab/src/lab.js';
 import { Lab } from '../../examples/lab/src/lab.js';
 import {
@@ -34,11 +39,11 @@ import {
   ATTACK_AGENTS,
   ATTACKS,
   type AttackName,
-  type AttackPlan,
 } from '../../examples/lab/src/tasks.js';
 import {
   type CheckedFinding,
-  checkCapture,
+  type CheckedIncident,
+  checkReport,
   learnReviewed,
   recordRun,
   vigilUnavailable,
@@ -91,26 +96,16 @@ if (vigilUnavailable()) {
 const SEV = ['info', 'low', 'medium', 'high', 'critical'];
 const atLeast = (s: string, min: string) => SEV.indexOf(s) >= SEV.indexOf(min);
 
-/** The first event of the attack itself: its file, its peer or its program. */
-function firstMalicious(events: readonly VigilEvent[], plan: AttackPlan): number | undefined {
-  let first: number | undefined;
-  for (const e of events) {
-    const hit =
-      (e.kind === 'file.open' && plan.markers.paths.includes(e.path)) ||
-      (e.kind === 'net.connect' &&
-        plan.markers.ports.includes(e.dport) &&
-        e.daddr.startsWith('127.0.0.') &&
-        e.daddr !== '127.0.0.1') ||
-      (e.kind === 'process.exec' && plan.markers.programs.includes(e.filename));
-    if (hit && (first === undefined || e.ts < first)) first = e.ts;
-  }
-  return first;
+/** A finding's evidence events, or an incident's chain of events. */
+function eventsOf(x: CheckedFinding | CheckedIncident): VigilEvent[] {
+  const parts = 'chain' in x ? x.chain : (x.evidence ?? []);
+  return parts.flatMap((p) => (p.event !== undefined ? [p.event] : []));
 }
 
 /**
  * One prepared run under live capture, checked as it happens against the baseline file (see the
  * header). Returns the milliseconds from the first malicious syscall to the first finding or
- * incident at high or above, or undefined when either never came.
+ * incident at high or above about the attack, or undefined when either never came.
  */
 async function liveTimeToFinding(run: PreparedRun, baselinePath: string): Promise<number | undefined> {
   const baselines = await readBaselines(baselinePath);
@@ -119,32 +114,37 @@ async function liveTimeToFinding(run: PreparedRun, baselinePath: string): Promis
     parent: `vigil-lab-${run.agent}`,
     name: `run-live-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
   });
+  const trace = new AttackTrace(run.attack!);
   let firstBad: number | undefined;
   let firstHigh: number | undefined;
   try {
     const sensor = await Sensor.open({ dnsPorts: [53], descendants: true, cgroups: [cg.dir] });
     const detector = rulesCheckDetector({ packs: builtinPacks(), baselines, drift: { report: 'first' } });
+    // Before the detector: a finding about an event of this batch is judged with the batch known.
     const markers = {
-      name: 'attack-markers',
+      name: 'attack-trace',
       onBatch(batch: readonly VigilEvent[]) {
-        const t = firstMalicious(batch, run.attack!);
+        for (const e of batch) trace.observe(e);
+        const t = trace.firstTs;
         if (t !== undefined && (firstBad === undefined || t < firstBad)) firstBad = t;
       },
     };
     const vigil = new Vigil({
       source: sensor,
       enrichers: [new DnsEnricher(), new ProcessTreeEnricher()],
-      consumers: [detector.consumer, markers],
+      consumers: [markers, detector.consumer],
     });
     const live = new LiveResponse(new Responder({ schemaVersion: 1, dryRun: true, rules: [] }), {
       onFinding: (f) => {
         const at = Date.now() * 1e6;
         if (!atLeast(f.severity, 'high') || firstHigh !== undefined) return;
+        const own = f.evidence.flatMap((e) =>
+          e.event !== undefined && trace.isAttackEvent(e.event) ? [e.event] : [],
+        );
+        if (own.length === 0) return;
         firstHigh = at;
-        // The events that raised it are the attack's too: one may come before the markers.
-        for (const e of f.evidence)
-          if (e.event !== undefined && (firstBad === undefined || e.event.ts < firstBad))
-            firstBad = e.event.ts;
+        // The attack's events that raised it may come before its first marker.
+        for (const e of own) if (firstBad === undefined || e.ts < firstBad) firstBad = e.ts;
       },
     }).attach(vigil);
     const pipeline = vigil.run();
@@ -181,15 +181,49 @@ interface AttackResult {
   agent: AgentName;
   attack: AttackName;
   detected: boolean;
+  /** The highest finding or incident at high or above about the attack. */
   top?: string;
+  /** Findings and incidents at high or above in the run whose evidence is not the attack's. */
+  unrelatedHigh?: string[];
   latencyMs?: number;
   error?: string;
+}
+/** A finding or incident as the scorecard keeps it. */
+interface Reported {
+  severity: CheckedFinding['severity'];
+  ruleId: string;
+  summary: string;
 }
 interface BenignResult {
   agent: AgentName;
   seed: number;
-  findings: CheckedFinding[];
+  /** Every finding, at every severity. */
+  findings: Reported[];
+  /** Every incident (`ruleId` vigil.incident.process-tree). */
+  incidents: Reported[];
 }
+
+/**
+ * Why a run was not judged against the agent's stable baseline (its workload matched no baseline,
+ * or the baseline was still learning), or undefined: such a run's count of findings means nothing.
+ */
+function notAgainstBaseline(findings: readonly CheckedFinding[]): string | undefined {
+  const f = findings.find(
+    (x) => x.ruleId === 'vigil.drift.no-baseline' || x.ruleId === 'vigil.drift.baseline-learning',
+  );
+  return f === undefined ? undefined : `not checked against the stable baseline: ${f.summary}`;
+}
+
+const keep = (f: CheckedFinding): Reported => ({
+  severity: f.severity,
+  ruleId: f.ruleId,
+  summary: f.summary,
+});
+const keepIncident = (i: CheckedIncident): Reported => ({
+  severity: i.severity,
+  ruleId: 'vigil.incident.process-tree',
+  summary: `${i.summary} (${i.findings.map((f) => `${f.severity} ${f.ruleId}`).join(', ')})`,
+});
 
 const dir = values.keep ?? mkdtempSync(join(tmpdir(), 'vigil-scorecard-'));
 mkdirSync(dir, { recursive: true });
@@ -218,10 +252,15 @@ try {
       const seed = BENIGN_SEED + i;
       const cap = join(dir, `${agent}-benign-${seed}.vcap`);
       await recordRun(lab.prepare(agent, seed), cap, RECORD);
-      const findings = (await checkCapture(baseline, cap)).filter((f) => atLeast(f.severity, 'medium'));
-      benignResults.push({ agent, seed, findings });
-      for (const f of findings)
-        console.log(`  benign ${agent} seed ${seed}: ${f.severity} ${f.ruleId} — ${f.summary}`);
+      const report = await checkReport(baseline, cap);
+      const unjudged = notAgainstBaseline(report.findings);
+      if (unjudged !== undefined) throw new Error(`benign ${agent} seed ${seed}: ${unjudged}`);
+      const findings = report.findings.map(keep);
+      const incidents = report.incidents.map(keepIncident);
+      benignResults.push({ agent, seed, findings, incidents });
+      for (const f of [...findings, ...incidents])
+        if (atLeast(f.severity, 'medium'))
+          console.log(`  benign ${agent} seed ${seed}: ${f.severity} ${f.ruleId} — ${f.summary}`);
     }
     for (const attack of attacks) {
       if (!ATTACK_AGENTS[attack].includes(agent)) continue;
@@ -230,27 +269,37 @@ try {
       try {
         const run = lab.prepare(agent, 901 + ATTACKS.indexOf(attack), attack);
         await recordRun(run, cap, RECORD);
-        const findings = await checkCapture(baseline, cap);
-        const high = findings.filter((f) => atLeast(f.severity, 'high')).sort((a, b) => a.ts - b.ts);
+        const { findings, incidents } = await checkReport(baseline, cap);
+        const unjudged = notAgainstBaseline(findings);
+        if (unjudged !== undefined) throw new Error(unjudged);
+        const trace = new AttackTrace(run.attack!);
         const { events } = await readCapture(cap);
-        const first = firstMalicious(events, run.attack!);
-        const top = high.sort((a, b) => SEV.indexOf(b.severity) - SEV.indexOf(a.severity))[0];
-        if (first === undefined)
+        for (const e of [...events].sort((a, b) => a.ts - b.ts)) trace.observe(e);
+        if (trace.firstTs === undefined)
           throw new Error('the attack did not happen: no malicious syscall in the capture');
+        const highs = [...findings, ...incidents]
+          .filter((x) => atLeast(x.severity, 'high'))
+          .sort((a, b) => SEV.indexOf(b.severity) - SEV.indexOf(a.severity));
+        const label = (x: CheckedFinding | CheckedIncident) =>
+          `${x.severity} ${'chain' in x ? 'vigil.incident.process-tree' : x.ruleId}`;
+        const high = highs.filter((x) => trace.concerns(eventsOf(x)));
+        const unrelatedHigh = highs.filter((x) => !high.includes(x)).map(label);
+        const top = high[0];
         const latencyMs = LIVE
           ? await liveTimeToFinding(lab.prepare(agent, 901 + ATTACKS.indexOf(attack), attack), baseline)
           : undefined;
         attackResults.push({
           agent,
           attack,
-          detected: high.length > 0,
-          ...(top ? { top: `${top.severity} ${top.ruleId}` } : {}),
+          detected: top !== undefined,
+          ...(top ? { top: label(top) } : {}),
+          ...(unrelatedHigh.length > 0 ? { unrelatedHigh } : {}),
           ...(latencyMs !== undefined ? { latencyMs } : {}),
         });
         console.log(
-          `  attack ${agent} ${attack}: ${high.length > 0 ? `detected (${top!.severity} ${top!.ruleId})` : 'MISSED'}${LIVE ? `; live: ${latencyMs === undefined ? 'no finding at high or above' : `${latencyMs.toFixed(0)} ms to finding`}` : ''}`,
+          `  attack ${agent} ${attack}: ${top ? `detected (${label(top)})` : 'MISSED'}${LIVE ? `; live: ${latencyMs === undefined ? 'no finding at high or above about the attack' : `${latencyMs.toFixed(0)} ms to finding`}` : ''}${unrelatedHigh.length > 0 ? `; also at high or above, not about the attack: ${unrelatedHigh.join(', ')}` : ''}`,
         );
-        if (high.length === 0)
+        if (top === undefined)
           for (const f of findings) console.log(`    ${f.severity} ${f.ruleId} — ${f.summary}`);
       } catch (err) {
         attackResults.push({ agent, attack, detected: false, error: (err as Error).message.slice(0, 300) });
@@ -286,24 +335,34 @@ for (const attack of attacks) {
     `${pad(attack, 16)}${pad(`${hit}/${rs.length} (${Math.round((100 * hit) / rs.length)} %)`, 17)}${pad(lat === undefined ? '—' : `${lat.toFixed(0)} (${rs.filter((r) => r.latencyMs !== undefined).length} runs)`, 28)}${missed || '—'}`,
   );
 }
-const runs = benignResults.length;
-const highs = benignResults.reduce(
-  (n, r) => n + r.findings.filter((f) => atLeast(f.severity, 'high')).length,
-  0,
-);
-const mediums = benignResults.reduce(
-  (n, r) => n + r.findings.filter((f) => f.severity === 'medium').length,
-  0,
-);
-const per100 = (n: number) => (runs === 0 ? '—' : ((100 * n) / runs).toFixed(1));
+/** Benign findings and incidents per 100 runs: high/critical, medium, low, info; incidents ≥ high, medium. */
+function benignCounts(rs: readonly BenignResult[]) {
+  const count = (pick: (r: BenignResult) => Reported[], ok: (s: string) => boolean) =>
+    rs.reduce((n, r) => n + pick(r).filter((f) => ok(f.severity)).length, 0);
+  const f = (r: BenignResult) => r.findings;
+  const i = (r: BenignResult) => r.incidents;
+  return {
+    runs: rs.length,
+    high: count(f, (s) => atLeast(s, 'high')),
+    medium: count(f, (s) => s === 'medium'),
+    low: count(f, (s) => s === 'low'),
+    info: count(f, (s) => s === 'info'),
+    incidentHigh: count(i, (s) => atLeast(s, 'high')),
+    incidentMedium: count(i, (s) => s === 'medium'),
+  };
+}
+const per100 = (n: number, runs: number) => (runs === 0 ? '—' : ((100 * n) / runs).toFixed(1));
 console.log(
-  `\nbenign runs: ${runs}; high/critical findings per 100 benign runs: ${per100(highs)}; medium per 100: ${per100(mediums)}`,
+  `\n${pad('benign runs', 16)}${pad('runs', 6)}${pad('high/crit', 11)}${pad('medium', 8)}${pad('low', 7)}${pad('info', 7)}${pad('incidents ≥ high', 18)}incidents medium  (per 100 runs)`,
 );
-for (const agent of agents) {
-  const rs = benignResults.filter((r) => r.agent === agent);
-  const h = rs.reduce((n, r) => n + r.findings.filter((f) => atLeast(f.severity, 'high')).length, 0);
-  const m = rs.reduce((n, r) => n + r.findings.filter((f) => f.severity === 'medium').length, 0);
-  console.log(`  ${pad(agent, 14)} ${rs.length} runs, ${h} high/critical, ${m} medium`);
+for (const [name, rs] of [
+  ['all agents', benignResults] as const,
+  ...agents.map((a) => [a, benignResults.filter((r) => r.agent === a)] as const),
+]) {
+  const c = benignCounts(rs);
+  console.log(
+    `${pad(name, 16)}${pad(String(c.runs), 6)}${pad(per100(c.high, c.runs), 11)}${pad(per100(c.medium, c.runs), 8)}${pad(per100(c.low, c.runs), 7)}${pad(per100(c.info, c.runs), 7)}${pad(per100(c.incidentHigh, c.runs), 18)}${per100(c.incidentMedium, c.runs)}`,
+  );
 }
 console.log(`\nwall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
 if (values.json)

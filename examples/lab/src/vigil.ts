@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { VigilEvent } from '../../../packages/core/src/index.js';
 import type { PreparedRun } from './lab.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -76,6 +77,25 @@ export interface CheckedFinding {
   readonly severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
   readonly ts: number;
   readonly summary: string;
+  /** What the finding rests on; `event` for an observed event. */
+  readonly evidence?: readonly { readonly type: string; readonly event?: VigilEvent }[];
+}
+
+/** An incident as `vigil check --format json` prints it (the fields the lab reads). */
+export interface CheckedIncident {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: CheckedFinding['severity'];
+  readonly summary: string;
+  readonly findings: readonly { readonly ruleId: string; readonly severity: CheckedFinding['severity'] }[];
+  /** The chain of events, in order. */
+  readonly chain: readonly { readonly description: string; readonly event?: VigilEvent }[];
+}
+
+/** Everything `vigil check --format json` reports about a capture: findings and incidents. */
+export interface CheckReport {
+  readonly findings: readonly CheckedFinding[];
+  readonly incidents: readonly CheckedIncident[];
 }
 
 /** `vigil check --baseline BASELINE --format json CAPTURE`: its findings. */
@@ -83,6 +103,14 @@ export async function checkCapture(baseline: string, capture: string): Promise<C
   const r = await runVigil(['check', '--baseline', baseline, '--format', 'json', capture]);
   if (r.code !== 0 && r.code !== 1) throw new Error(`vigil check exited ${r.code}: ${r.stderr}`);
   return (JSON.parse(r.stdout) as { findings: CheckedFinding[] }).findings;
+}
+
+/** `vigil check --baseline BASELINE --format json CAPTURE`: its findings and its incidents. */
+export async function checkReport(baseline: string, capture: string): Promise<CheckReport> {
+  const r = await runVigil(['check', '--baseline', baseline, '--format', 'json', capture]);
+  if (r.code !== 0 && r.code !== 1) throw new Error(`vigil check exited ${r.code}: ${r.stderr}`);
+  const out = JSON.parse(r.stdout) as { findings: CheckedFinding[]; incidents?: CheckedIncident[] };
+  return { findings: out.findings, incidents: out.incidents ?? [] };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { VigilEvent } from '../events/schema.js';
+import { isOwnProcPath } from '../vocabulary/public.js';
 import type { BaselineDomain } from './generalise.js';
 import type { BaselineObservation } from './observation.js';
 
@@ -9,7 +10,10 @@ const EFFECT_DOMAINS = new Set(['processes', 'files', 'peers', 'dns']);
  * call (`cause`, not ambiguous): each process, file, peer and DNS observation
  * of the event prefixed with the tool (`server/tool`, `function/…` for the
  * agent's own tools), so a baseline learns what each tool does. None for
- * events outside a call or shared by several calls at once.
+ * events outside a call or shared by several calls at once, and none for a
+ * process reading its own `/proc` pseudo-files ({@link isOwnProcPath}): what a
+ * program learns about itself (`/proc/self/maps` at start) is not what the
+ * tool's task did, and differs with each program the tool runs.
  *
  * @example
  * ```ts
@@ -25,6 +29,12 @@ export function toolEffectObservations(
 ): BaselineObservation[] {
   const tool = causeTool(ev);
   if (tool === undefined) return [];
+  if (
+    ev.kind === 'file.open' &&
+    (ev.access === 'read' || ev.access === 'path') &&
+    isOwnProcPath(ev.path, ev.pid, ev.tid)
+  )
+    return [];
   const out: BaselineObservation[] = [];
   for (const o of inner)
     if (EFFECT_DOMAINS.has(o.domain))

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isOwnProcPath } from '../../src/index.js';
+import {
+  DEFAULT_GENERALISATION,
+  EventSchema,
+  isOwnProcPath,
+  observeEvent,
+  toolEffectObservations,
+  type VigilEvent,
+  type VigilEventInput,
+} from '../../src/index.js';
 
 describe('a process reading its own /proc pseudo-files', () => {
   const PID = 4242;
@@ -56,5 +64,38 @@ describe('a process reading its own /proc pseudo-files', () => {
         },
       ),
     );
+  });
+});
+
+describe('a tool call reading its own /proc pseudo-files', () => {
+  const cause = { toolCallId: 'call_1', toolName: 'run_command' };
+  const open = (path: string, pid: number, access: 'read' | 'write' = 'read') =>
+    EventSchema.parse({
+      kind: 'file.open',
+      ts: 1_800_000_000_000_000_000,
+      workload: { id: 'cgroup:/lab', kind: 'cgroup', name: 'lab', labels: {} },
+      pid,
+      ppid: 1,
+      comm: 'grep',
+      exe: '/usr/bin/grep',
+      source: 'replay',
+      path,
+      flags: 0,
+      access,
+      result: 3,
+      cause,
+    } as VigilEventInput);
+  const effects = (ev: VigilEvent) =>
+    toolEffectObservations(ev, observeEvent(ev, DEFAULT_GENERALISATION)).map((o) => o.segments.join('/'));
+
+  it('gives the tool no observation: what a program learns about itself is not what the tool did', () => {
+    expect(effects(open('/proc/self/maps', 4675))).toEqual([]);
+    expect(effects(open('/proc/4675/status', 4675))).toEqual([]);
+  });
+
+  it('still gives one for another process’s /proc files, a write, and any other file', () => {
+    expect(effects(open('/proc/1/environ', 4675)).length).toBeGreaterThan(0);
+    expect(effects(open('/proc/self/attr/current', 4675, 'write')).length).toBeGreaterThan(0);
+    expect(effects(open('/etc/hostname', 4675))[0]).toMatch(/^function\/run_command\/@files\//);
   });
 });
