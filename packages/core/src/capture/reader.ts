@@ -312,7 +312,10 @@ export class CaptureReader {
         // front of the buffer, so the chunk itself is never copied.
         const kept = buf.length;
         if (store.length < kept + chunkBytes) {
-          const grown = Buffer.allocUnsafe(kept + chunkBytes);
+          // With room for a whole chunk besides the leftover, and at least twice what it had: sized
+          // to the need alone, it grew again whenever the leftover came out a little longer than
+          // the last time (three reads in four on a file of 64 KiB blocks), each time fresh memory.
+          const grown = Buffer.allocUnsafe(Math.max(kept + chunkBytes, 2 * store.length, 2 * chunkBytes));
           buf.copy(grown, 0);
           store = grown;
         } else if (kept > 0)
