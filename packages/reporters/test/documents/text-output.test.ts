@@ -41,6 +41,7 @@ describe('text a user reads', () => {
           byKind: { 'net.connect': 3 },
           processes: {},
           pids: 1,
+          toolCalls: { observed: 0, derived: 0 },
           peers: {
             'unix:/var/run/nscd/socket': { count: 1, firstSeen: 1, lastSeen: 1, failed: 1 },
             'unix:@/tmp/abstract': { count: 1, firstSeen: 1, lastSeen: 1, failed: 0 },

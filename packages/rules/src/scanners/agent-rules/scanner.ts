@@ -138,7 +138,7 @@ export const agentRulesScanner: ArtifactScanner = {
         severity,
         evidence: runs.slice(0, 10).map((r) => ({
           type: 'artifact' as const,
-          description: `${r.count} ${countOf(r.class, 'character')}${r.decoded ? ` spelling "${r.decoded.slice(0, 200)}"` : ''}`,
+          description: `${countOf(r.count, `${r.class} character`)}${r.decoded ? ` spelling "${r.decoded.slice(0, 200)}"` : ''}`,
           uri: a.path,
           line: lineAt(text, r.index),
           offset: Buffer.byteLength(text.slice(0, r.index)),

@@ -115,7 +115,7 @@ export function inspectChatTemplate(text: string): ChatTemplateProblem[] {
       kind: 'invisible-unicode',
       index: r.index,
       excerpt: cps.join(' '),
-      message: `${r.count} invisible ${countOf(r.class, 'character')}${r.decoded ? ` spelling ${JSON.stringify(r.decoded.slice(0, 80))}` : ''}`,
+      message: `${countOf(r.count, `invisible ${r.class} character`)}${r.decoded ? ` spelling ${JSON.stringify(r.decoded.slice(0, 80))}` : ''}`,
     });
   }
   return out;
