@@ -1,15 +1,18 @@
 import type { Finding } from '@vigil/core';
+import { lazySchema } from '@vigil/core';
 import { FindingSchema } from '@vigil/core/schemas';
 import { z } from 'zod';
 
 const count = () => z.number().int().nonnegative();
-const SeverityCountsSchema = z.object({
-  critical: count(),
-  high: count(),
-  medium: count(),
-  low: count(),
-  info: count(),
-});
+const SeverityCountsSchema = lazySchema(() =>
+  z.object({
+    critical: count(),
+    high: count(),
+    medium: count(),
+    low: count(),
+    info: count(),
+  }),
+);
 
 /** Version of the scan result document. */
 export const SCAN_RESULT_SCHEMA_VERSION = 1;
@@ -27,55 +30,57 @@ export const SCAN_RESULT_SCHEMA_VERSION = 1;
  * console.log(result.findings.length, result.errors.length);
  * ```
  */
-export const ScanResultSchema = z.object({
-  schemaVersion: z.literal(SCAN_RESULT_SCHEMA_VERSION),
-  kind: z.literal('ScanResult'),
-  /** The paths given to the scan. */
-  inputs: z.array(z.string()),
-  /** Findings in the one order of findings (`compareFindings`: severity, risk, rule, place, message). */
-  findings: z.array(FindingSchema),
-  artifacts: z.object({
-    /** Files read and handed to at least one scanner. */
-    scanned: z.number().int().nonnegative(),
-    /** Files seen that no scanner accepts. */
-    skipped: z.number().int().nonnegative(),
-    /** Bytes of the scanned files. */
-    bytes: z.number().int().nonnegative(),
-    /** Directory entries not followed: symlink loops, node_modules/.git, beyond the file or depth limits. */
-    notFollowed: z.number().int().nonnegative(),
-  }),
-  scanners: z.array(
-    z.object({
-      id: z.string(),
-      version: z.string(),
-      artifacts: z.number().int().nonnegative(),
-      findings: z.number().int().nonnegative(),
-      errors: z.number().int().nonnegative(),
+export const ScanResultSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(SCAN_RESULT_SCHEMA_VERSION),
+    kind: z.literal('ScanResult'),
+    /** The paths given to the scan. */
+    inputs: z.array(z.string()),
+    /** Findings in the one order of findings (`compareFindings`: severity, risk, rule, place, message). */
+    findings: z.array(FindingSchema),
+    artifacts: z.object({
+      /** Files read and handed to at least one scanner. */
+      scanned: z.number().int().nonnegative(),
+      /** Files seen that no scanner accepts. */
+      skipped: z.number().int().nonnegative(),
+      /** Bytes of the scanned files. */
+      bytes: z.number().int().nonnegative(),
+      /** Directory entries not followed: symlink loops, node_modules/.git, beyond the file or depth limits. */
+      notFollowed: z.number().int().nonnegative(),
     }),
-  ),
-  /** Files (or scanner passes) that failed; the scan went on without them. */
-  errors: z.array(
-    z.object({
-      file: z.string(),
-      scanner: z.string().optional(),
-      code: z.string(),
-      message: z.string(),
+    scanners: z.array(
+      z.object({
+        id: z.string(),
+        version: z.string(),
+        artifacts: z.number().int().nonnegative(),
+        findings: z.number().int().nonnegative(),
+        errors: z.number().int().nonnegative(),
+      }),
+    ),
+    /** Files (or scanner passes) that failed; the scan went on without them. */
+    errors: z.array(
+      z.object({
+        file: z.string(),
+        scanner: z.string().optional(),
+        code: z.string(),
+        message: z.string(),
+      }),
+    ),
+    runtime: z.object({
+      /** Whether observed use was given. */
+      observed: z.boolean(),
+      events: z.number().int().nonnegative(),
+      /** Findings whose subject was seen in use at run time (risk raised). */
+      confirmed: z.number().int().nonnegative(),
+      /** Findings whose subject was never used while observed (risk lowered). */
+      demoted: z.number().int().nonnegative(),
+      /** Findings by severity before runtime weighing (a scanner may demote what never ran). */
+      severityBefore: SeverityCountsSchema.optional(),
+      /** Findings by severity as reported. */
+      severityAfter: SeverityCountsSchema.optional(),
     }),
-  ),
-  runtime: z.object({
-    /** Whether observed use was given. */
-    observed: z.boolean(),
-    events: z.number().int().nonnegative(),
-    /** Findings whose subject was seen in use at run time (risk raised). */
-    confirmed: z.number().int().nonnegative(),
-    /** Findings whose subject was never used while observed (risk lowered). */
-    demoted: z.number().int().nonnegative(),
-    /** Findings by severity before runtime weighing (a scanner may demote what never ran). */
-    severityBefore: SeverityCountsSchema.optional(),
-    /** Findings by severity as reported. */
-    severityAfter: SeverityCountsSchema.optional(),
   }),
-});
+);
 /** @see {@link ScanResultSchema} */
 export interface ScanResult {
   schemaVersion: 1;
