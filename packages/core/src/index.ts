@@ -132,6 +132,8 @@ export { readYamlFile } from './readers/read-yaml.js';
 export type { InvalidRecordReason } from './readers/stream-text.js';
 export * from './response/public.js';
 export * from './risk/public.js';
+// Schemas built on first use (how every schema of the packages is defined).
+export { lazySchema } from './schemas/lazy.js';
 // The schemas, typed by the structural VigilSchema (zod-typed: the `/schemas` subpath).
 export * from './schemas/public.js';
 export type {

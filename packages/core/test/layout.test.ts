@@ -24,8 +24,8 @@ const LAYERS: readonly (readonly string[])[] = [
 ];
 
 // Modules that import nothing, so any layer may import them: the structural schema types that
-// declarations use in place of zod's.
-const LEAF_MODULES: readonly string[] = ['schemas/vigil-schema'];
+// declarations use in place of zod's, and the lazy construction every schema module uses.
+const LEAF_MODULES: readonly string[] = ['schemas/vigil-schema', 'schemas/lazy'];
 
 // Imports against the layering, each a debt to pay off, never a pattern (none today): the test
 // fails when one of them is gone, so this list only shrinks.
@@ -104,7 +104,8 @@ describe("core's layout", () => {
 
   it('leaf modules import nothing of core', () => {
     for (const leaf of LEAF_MODULES) expect(edges.filter((e) => e.file === `${leaf}.ts`)).toEqual([]);
-    expect(readFileSync(join(SRC, `${LEAF_MODULES[0]!}.ts`), 'utf8')).not.toMatch(/from\s+['"]\./);
+    for (const leaf of LEAF_MODULES)
+      expect(readFileSync(join(SRC, `${leaf}.ts`), 'utf8')).not.toMatch(/from\s+['"]\./);
   });
 
   it("imports no other folder's internal/ modules", () => {

@@ -19,7 +19,7 @@ export { ResolvedSource, WorkloadResolver } from './daemon/workload-resolver.js'
 export type { FleetHubEvents, FleetHubOptions, FleetHubStats } from './hub.js';
 export { FleetHub } from './hub.js';
 export type { FleetMessage, NodeContext } from './message.js';
-export { FLEET_MESSAGE_VERSION, FleetMessageSchema, fleetMessageId, NodeContextSchema } from './message.js';
+export { FLEET_MESSAGE_VERSION, fleetMessageId } from './message.js';
 export type { FleetOtlpExporter, OtlpRelayStats } from './otlp.js';
 export type {
   FleetEventSelection,
@@ -37,16 +37,9 @@ export type {
   FleetSighting,
   FleetSnapshot,
 } from './records.js';
-export {
-  FleetBaselineSchema,
-  FleetEventCountSchema,
-  FleetFindingSchema,
-  FleetIncidentSchema,
-  FleetSightingSchema,
-  FleetSnapshotSchema,
-  mergeFleetBaseline,
-  mergeFleetFinding,
-} from './records.js';
+export { mergeFleetBaseline, mergeFleetFinding } from './records.js';
+// The schemas, typed by the structural VigilSchema (zod-typed: the `/schemas` subpath).
+export * from './schemas/public.js';
 export type { DecodedSegment, SpoolRecord } from './spool/segment.js';
 export { decodeSpoolSegment, SPOOL_FORMAT_VERSION } from './spool/segment.js';
 export type { SpooledRecord, SpoolOptions, SpoolPosition, SpoolStats } from './spool/spool.js';

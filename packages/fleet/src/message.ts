@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fromZodError, VigilError } from '@vigil/core';
+import { fromZodError, lazySchema, VigilError } from '@vigil/core';
 import { z } from 'zod';
 import type { FleetMessageKind } from './subjects.js';
 
@@ -22,14 +22,21 @@ export const FLEET_MESSAGE_VERSION = 1;
  * const ctx: NodeContext = { node: 'node-a', instance: '6f1c…', cluster: 'prod-eu' };
  * ```
  */
-export const NodeContextSchema = z.object({
-  node: z.string().min(1),
-  instance: z.string().min(1),
-  cluster: z.string().optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-});
+export const NodeContextSchema = lazySchema(() =>
+  z.object({
+    node: z.string().min(1),
+    instance: z.string().min(1),
+    cluster: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+);
 /** @see {@link NodeContextSchema} */
-export type NodeContext = z.infer<typeof NodeContextSchema>;
+export interface NodeContext {
+  node: string;
+  instance: string;
+  cluster?: string | undefined;
+  labels?: Record<string, string> | undefined;
+}
 
 /**
  * Every fleet message: the kind, the node, the workload key (the baseline
@@ -45,16 +52,25 @@ export type NodeContext = z.infer<typeof NodeContextSchema>;
  * console.log(m.kind, m.node.node, m.workloadKey);
  * ```
  */
-export const FleetMessageSchema = z.object({
-  v: z.literal(FLEET_MESSAGE_VERSION),
-  kind: z.enum(['finding', 'incident', 'baseline', 'aibom', 'gap', 'events']),
-  node: NodeContextSchema,
-  workloadKey: z.string().min(1),
-  ts: z.number().nonnegative(),
-  body: z.unknown(),
-});
+export const FleetMessageSchema = lazySchema(() =>
+  z.object({
+    v: z.literal(FLEET_MESSAGE_VERSION),
+    kind: z.enum(['finding', 'incident', 'baseline', 'aibom', 'gap', 'events']),
+    node: NodeContextSchema,
+    workloadKey: z.string().min(1),
+    ts: z.number().nonnegative(),
+    body: z.unknown(),
+  }),
+);
 /** @see {@link FleetMessageSchema} */
-export type FleetMessage = z.infer<typeof FleetMessageSchema>;
+export interface FleetMessage {
+  v: 1;
+  kind: 'finding' | 'incident' | 'baseline' | 'aibom' | 'gap' | 'events';
+  node: NodeContext;
+  workloadKey: string;
+  ts: number;
+  body: unknown;
+}
 
 /**
  * The stable id of a message: a hash of its kind, node, workload and body

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { Baseline, type BaselineDocument, type Finding, type Incident } from '@vigil/core';
+import {
+  Baseline,
+  type BaselineDocument,
+  type Finding,
+  type Incident,
+  lazySchema,
+  type Severity,
+  type WorkloadRef,
+} from '@vigil/core';
 import {
   AiBomSchema,
   BaselineDocumentSchema,
@@ -10,7 +18,7 @@ import {
   WorkloadRefSchema,
 } from '@vigil/core/schemas';
 import { z } from 'zod';
-import { NodeContextSchema } from './message.js';
+import { type NodeContext, NodeContextSchema } from './message.js';
 import { workloadToken } from './subjects.js';
 
 /** A short, key-safe hash of a string (for key-value keys). */
@@ -27,16 +35,25 @@ export function keyToken(s: string): string {
  * const s: FleetSighting = { node: 'node-a', workload: { id: 'k8s:…', kind: 'kubernetes-pod' }, count: 2, firstTs: 1, lastTs: 2 };
  * ```
  */
-export const FleetSightingSchema = z.object({
-  node: z.string(),
-  cluster: z.string().optional(),
-  workload: WorkloadRefSchema,
-  count: z.number().int().nonnegative(),
-  firstTs: z.number().nonnegative(),
-  lastTs: z.number().nonnegative(),
-});
+export const FleetSightingSchema = lazySchema(() =>
+  z.object({
+    node: z.string(),
+    cluster: z.string().optional(),
+    workload: WorkloadRefSchema,
+    count: z.number().int().nonnegative(),
+    firstTs: z.number().nonnegative(),
+    lastTs: z.number().nonnegative(),
+  }),
+);
 /** @see {@link FleetSightingSchema} */
-export type FleetSighting = z.infer<typeof FleetSightingSchema>;
+export interface FleetSighting {
+  node: string;
+  cluster?: string | undefined;
+  workload: WorkloadRef;
+  count: number;
+  firstTs: number;
+  lastTs: number;
+}
 
 /**
  * A finding across the fleet: reported once, with every node that saw it.
@@ -48,15 +65,23 @@ export type FleetSighting = z.infer<typeof FleetSightingSchema>;
  * for (const f of await view.findings()) console.log(f.finding.title, f.sightings.map((s) => s.node));
  * ```
  */
-export const FleetFindingSchema = z.object({
-  schemaVersion: z.literal(1),
-  kind: z.literal('vigil.fleet-finding'),
-  workloadKey: z.string(),
-  finding: FindingSchema,
-  sightings: z.array(FleetSightingSchema),
-});
+export const FleetFindingSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(1),
+    kind: z.literal('vigil.fleet-finding'),
+    workloadKey: z.string(),
+    finding: FindingSchema,
+    sightings: z.array(FleetSightingSchema),
+  }),
+);
 /** @see {@link FleetFindingSchema} */
-export type FleetFinding = z.infer<typeof FleetFindingSchema>;
+export interface FleetFinding {
+  schemaVersion: 1;
+  kind: 'vigil.fleet-finding';
+  workloadKey: string;
+  finding: Finding;
+  sightings: FleetSighting[];
+}
 
 /**
  * An incident across the fleet, once, with every node that saw it (see {@link FleetFindingSchema}).
@@ -66,15 +91,23 @@ export type FleetFinding = z.infer<typeof FleetFindingSchema>;
  * const incident = FleetIncidentSchema.parse(entry.json());
  * ```
  */
-export const FleetIncidentSchema = z.object({
-  schemaVersion: z.literal(1),
-  kind: z.literal('vigil.fleet-incident'),
-  workloadKey: z.string(),
-  incident: IncidentSchema,
-  sightings: z.array(FleetSightingSchema),
-});
+export const FleetIncidentSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(1),
+    kind: z.literal('vigil.fleet-incident'),
+    workloadKey: z.string(),
+    incident: IncidentSchema,
+    sightings: z.array(FleetSightingSchema),
+  }),
+);
 /** @see {@link FleetIncidentSchema} */
-export type FleetIncident = z.infer<typeof FleetIncidentSchema>;
+export interface FleetIncident {
+  schemaVersion: 1;
+  kind: 'vigil.fleet-incident';
+  workloadKey: string;
+  incident: Incident;
+  sightings: FleetSighting[];
+}
 
 /**
  * The fleet's baseline of one workload and version: the merge of every
@@ -85,19 +118,31 @@ export type FleetIncident = z.infer<typeof FleetIncidentSchema>;
  * const b = Baseline.fromDocument(record.baseline);
  * ```
  */
-export const FleetBaselineSchema = z.object({
-  schemaVersion: z.literal(1),
-  kind: z.literal('vigil.fleet-baseline'),
-  subject: z.string(),
-  versionKey: z.string(),
-  nodes: z.array(z.string()),
-  status: z.enum(['learning', 'stable']),
-  /** The merged baseline's content hash (`Baseline.version`). */
-  version: z.string(),
-  baseline: BaselineDocumentSchema,
-});
+export const FleetBaselineSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(1),
+    kind: z.literal('vigil.fleet-baseline'),
+    subject: z.string(),
+    versionKey: z.string(),
+    nodes: z.array(z.string()),
+    status: z.enum(['learning', 'stable']),
+    /** The merged baseline's content hash (`Baseline.version`). */
+    version: z.string(),
+    baseline: BaselineDocumentSchema,
+  }),
+);
 /** @see {@link FleetBaselineSchema} */
-export type FleetBaseline = z.infer<typeof FleetBaselineSchema>;
+export interface FleetBaseline {
+  schemaVersion: 1;
+  kind: 'vigil.fleet-baseline';
+  subject: string;
+  versionKey: string;
+  nodes: string[];
+  status: 'learning' | 'stable';
+  /** The merged baseline's content hash (`Baseline.version`). */
+  version: string;
+  baseline: BaselineDocument;
+}
 
 /**
  * One node's latest snapshot of something about a workload (an AI-BOM or
@@ -109,18 +154,29 @@ export type FleetBaseline = z.infer<typeof FleetBaselineSchema>;
  * const snapshot = FleetSnapshotSchema.parse(entry.json());
  * ```
  */
-export const FleetSnapshotSchema = z.object({
-  schemaVersion: z.literal(1),
-  workloadKey: z.string(),
-  node: NodeContextSchema,
-  /** When the node enqueued it (ms). */
-  ts: z.number(),
-  /** The message id, to order snapshots with the same time. */
-  id: z.string(),
-  body: z.unknown(),
-});
+export const FleetSnapshotSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(1),
+    workloadKey: z.string(),
+    node: NodeContextSchema,
+    /** When the node enqueued it (ms). */
+    ts: z.number(),
+    /** The message id, to order snapshots with the same time. */
+    id: z.string(),
+    body: z.unknown(),
+  }),
+);
 /** @see {@link FleetSnapshotSchema} */
-export type FleetSnapshot = z.infer<typeof FleetSnapshotSchema>;
+export interface FleetSnapshot {
+  schemaVersion: 1;
+  workloadKey: string;
+  node: NodeContext;
+  /** When the node enqueued it (ms). */
+  ts: number;
+  /** The message id, to order snapshots with the same time. */
+  id: string;
+  body: unknown;
+}
 
 /**
  * Events counted per workload and node: the highest sequence each publisher instance reached.
@@ -130,15 +186,23 @@ export type FleetSnapshot = z.infer<typeof FleetSnapshotSchema>;
  * const counts = FleetEventCountSchema.parse(entry.json());
  * ```
  */
-export const FleetEventCountSchema = z.object({
-  schemaVersion: z.literal(1),
-  workloadKey: z.string(),
-  node: z.string(),
-  instances: z.record(z.string(), z.number().int().nonnegative()),
-  kinds: z.record(z.string(), z.number().int().nonnegative()),
-});
+export const FleetEventCountSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(1),
+    workloadKey: z.string(),
+    node: z.string(),
+    instances: z.record(z.string(), z.number().int().nonnegative()),
+    kinds: z.record(z.string(), z.number().int().nonnegative()),
+  }),
+);
 /** @see {@link FleetEventCountSchema} */
-export type FleetEventCount = z.infer<typeof FleetEventCountSchema>;
+export interface FleetEventCount {
+  schemaVersion: 1;
+  workloadKey: string;
+  node: string;
+  instances: Record<string, number>;
+  kinds: Record<string, number>;
+}
 
 /** The body schema of each message kind, as the hub validates it. */
 export const FLEET_BODY_SCHEMAS = {
@@ -147,10 +211,12 @@ export const FLEET_BODY_SCHEMAS = {
   baseline: BaselineDocumentSchema,
   aibom: AiBomSchema,
   gap: ObservedUseDocumentSchema,
-  events: z.object({
-    seq: z.number().int().positive(),
-    events: z.array(z.object({ kind: z.string() }).loose()),
-  }),
+  events: lazySchema(() =>
+    z.object({
+      seq: z.number().int().positive(),
+      events: z.array(z.object({ kind: z.string() }).loose()),
+    }),
+  ),
 } as const;
 
 // ---- merges: each commutative, associative and idempotent ----------------------------------
@@ -170,7 +236,7 @@ function mergeSighting(list: FleetSighting[], s: FleetSighting): FleetSighting[]
   );
 }
 
-const rank = (s: z.infer<typeof SeveritySchema>) => SeveritySchema.options.indexOf(s);
+const rank = (s: Severity) => SeveritySchema.options.indexOf(s);
 
 /**
  * Folds one node's report of a finding into the fleet finding.

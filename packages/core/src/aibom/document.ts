@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CaptureIntegritySchema } from '../capture/integrity.js';
 import type { AiComponentType } from '../catalogue/catalogue.js';
 import { AiComponentTypeSchema } from '../catalogue/catalogue.js';
+import { lazySchema } from '../schemas/lazy.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 import type { ExecutionFlowGraph } from './flow-graph.js';
@@ -17,12 +18,9 @@ export const AIBOM_SCHEMA_VERSION = 1;
  * `observed`: seen, but no input given could have listed it (a tool, a model name, a hosted
  * API; an npm package when only an MCP configuration was given), or no declared inputs at all.
  */
-export const ComponentStatusSchema = z.enum([
-  'declared-used',
-  'declared-unused',
-  'undeclared-used',
-  'observed',
-]);
+export const ComponentStatusSchema = lazySchema(() =>
+  z.enum(['declared-used', 'declared-unused', 'undeclared-used', 'observed']),
+);
 /** @see {@link ComponentStatusSchema} */
 export type ComponentStatus = 'declared-used' | 'declared-unused' | 'undeclared-used' | 'observed';
 
@@ -33,21 +31,23 @@ export type ComponentStatus = 'declared-used' | 'declared-unused' | 'undeclared-
  * events: `otel-span`, `tool-call`, `model-call`, `retrieval`; and `workload-image`, the
  * container image a running workload was started from (when the workload reference names it).
  */
-export const DiscoveryMethodSchema = z.enum([
-  'exec',
-  'file-open',
-  'net-connect',
-  'net-listen',
-  'dns',
-  'otel-span',
-  'tool-call',
-  'tool-list',
-  'model-call',
-  'retrieval',
-  'k8s-api',
-  'cloud-api',
-  'workload-image',
-]);
+export const DiscoveryMethodSchema = lazySchema(() =>
+  z.enum([
+    'exec',
+    'file-open',
+    'net-connect',
+    'net-listen',
+    'dns',
+    'otel-span',
+    'tool-call',
+    'tool-list',
+    'model-call',
+    'retrieval',
+    'k8s-api',
+    'cloud-api',
+    'workload-image',
+  ]),
+);
 /** @see {@link DiscoveryMethodSchema} */
 export type DiscoveryMethod =
   | 'exec'
@@ -65,20 +65,22 @@ export type DiscoveryMethod =
   | 'workload-image';
 
 /** One observed event behind a component, reduced to what a reader needs. */
-export const ComponentEvidenceSchema = z.object({
-  method: DiscoveryMethodSchema,
-  /** The event kind it came from. */
-  kind: z.string(),
-  /** Nanoseconds since the epoch. */
-  ts: z.number().nonnegative(),
-  workloadId: z.string(),
-  pid: z.number().int().nonnegative(),
-  comm: z.string(),
-  /** What was seen: a path, `host:port`, a command line, a model name. */
-  detail: z.string(),
-  /** The event source (`ebpf`, `replay`, `otel`…). */
-  source: z.string(),
-});
+export const ComponentEvidenceSchema = lazySchema(() =>
+  z.object({
+    method: DiscoveryMethodSchema,
+    /** The event kind it came from. */
+    kind: z.string(),
+    /** Nanoseconds since the epoch. */
+    ts: z.number().nonnegative(),
+    workloadId: z.string(),
+    pid: z.number().int().nonnegative(),
+    comm: z.string(),
+    /** What was seen: a path, `host:port`, a command line, a model name. */
+    detail: z.string(),
+    /** The event source (`ebpf`, `replay`, `otel`…). */
+    source: z.string(),
+  }),
+);
 /** @see {@link ComponentEvidenceSchema} */
 export interface ComponentEvidence {
   method: DiscoveryMethod;
@@ -96,18 +98,20 @@ export interface ComponentEvidence {
 }
 
 /** What was observed of a component: counts, times, methods and sample events. */
-export const ObservationSchema = z.object({
-  /** Workload ids it was seen in. */
-  workloads: z.array(z.string()),
-  /** Nanoseconds since the epoch. */
-  firstSeen: z.number().nonnegative(),
-  lastSeen: z.number().nonnegative(),
-  /** Events that matched. */
-  count: z.number().int().nonnegative(),
-  methods: z.array(DiscoveryMethodSchema),
-  /** A bounded sample of the events, first ones first, at least one per method. */
-  evidence: z.array(ComponentEvidenceSchema),
-});
+export const ObservationSchema = lazySchema(() =>
+  z.object({
+    /** Workload ids it was seen in. */
+    workloads: z.array(z.string()),
+    /** Nanoseconds since the epoch. */
+    firstSeen: z.number().nonnegative(),
+    lastSeen: z.number().nonnegative(),
+    /** Events that matched. */
+    count: z.number().int().nonnegative(),
+    methods: z.array(DiscoveryMethodSchema),
+    /** A bounded sample of the events, first ones first, at least one per method. */
+    evidence: z.array(ComponentEvidenceSchema),
+  }),
+);
 /** @see {@link ObservationSchema} */
 export interface Observation {
   /** Workload ids it was seen in. */
@@ -123,36 +127,38 @@ export interface Observation {
 }
 
 /** Which declared input listed a component. */
-export const DeclarationSchema = z.object({
-  /** The file. */
-  file: z.string(),
-  /** What kind of input it is. */
-  input: z.enum([
-    'package.json',
-    'package-lock.json',
-    'pnpm-lock.yaml',
-    'yarn.lock',
-    'requirements.txt',
-    'poetry.lock',
-    'uv.lock',
-    'pyproject.toml',
-    'mcp-config',
-    'kubernetes',
-  ]),
-  /** 1-based line, where the format has lines. */
-  line: z.number().int().positive().optional(),
-  /** Path inside the document, e.g. `mcpServers.fs` or `spec.containers[0].image`. */
-  path: z.string().optional(),
-  /** The version or range as written. */
-  specifier: z.string().optional(),
-  /** False for a transitive dependency found only in a lockfile. */
-  direct: z.boolean().optional(),
-  /**
-   * For a transitive dependency from the lockfile's graph: the packages that bring it in, the
-   * declared one first (`['@openai/agents', '@openai/agents-core']` for `openai`).
-   */
-  via: z.array(z.string()).optional(),
-});
+export const DeclarationSchema = lazySchema(() =>
+  z.object({
+    /** The file. */
+    file: z.string(),
+    /** What kind of input it is. */
+    input: z.enum([
+      'package.json',
+      'package-lock.json',
+      'pnpm-lock.yaml',
+      'yarn.lock',
+      'requirements.txt',
+      'poetry.lock',
+      'uv.lock',
+      'pyproject.toml',
+      'mcp-config',
+      'kubernetes',
+    ]),
+    /** 1-based line, where the format has lines. */
+    line: z.number().int().positive().optional(),
+    /** Path inside the document, e.g. `mcpServers.fs` or `spec.containers[0].image`. */
+    path: z.string().optional(),
+    /** The version or range as written. */
+    specifier: z.string().optional(),
+    /** False for a transitive dependency found only in a lockfile. */
+    direct: z.boolean().optional(),
+    /**
+     * For a transitive dependency from the lockfile's graph: the packages that bring it in, the
+     * declared one first (`['@openai/agents', '@openai/agents-core']` for `openai`).
+     */
+    via: z.array(z.string()).optional(),
+  }),
+);
 /** @see {@link DeclarationSchema} */
 export interface Declaration {
   /** The file. */
@@ -195,27 +201,29 @@ export interface Declaration {
  * if (c.status === 'undeclared-used') console.log('shadow AI:', c.name, c.observed?.evidence[0]?.detail);
  * ```
  */
-export const AiBomComponentSchema = z.object({
-  /** Stable id, e.g. `pkg:npm/@openai/agents`, `model:openai/gpt-4o`, `mcp-server:npm/@modelcontextprotocol/server-filesystem`. */
-  id: z.string().min(1),
-  type: AiComponentTypeSchema,
-  name: z.string(),
-  version: z.string().optional(),
-  /** Package URL when the component is a package. */
-  purl: z.string().optional(),
-  /** The catalogue signature that recognised it. */
-  signatureId: z.string().optional(),
-  /** The signature's display name (the family: `LangChain`, `OpenAI API`). */
-  family: z.string().optional(),
-  vendor: z.string().optional(),
-  status: ComponentStatusSchema,
-  /** How sure Vigil is that this is what it says, 0–1, combining every independent method. */
-  confidence: z.number().min(0).max(1),
-  observed: ObservationSchema.optional(),
-  declared: z.array(DeclarationSchema).optional(),
-  /** Extra facts: `endpoint`, `host`, `port`, `transport`, `command`, `path`, `format`, `provider`, `server`… */
-  properties: z.record(z.string(), z.string()),
-});
+export const AiBomComponentSchema = lazySchema(() =>
+  z.object({
+    /** Stable id, e.g. `pkg:npm/@openai/agents`, `model:openai/gpt-4o`, `mcp-server:npm/@modelcontextprotocol/server-filesystem`. */
+    id: z.string().min(1),
+    type: AiComponentTypeSchema,
+    name: z.string(),
+    version: z.string().optional(),
+    /** Package URL when the component is a package. */
+    purl: z.string().optional(),
+    /** The catalogue signature that recognised it. */
+    signatureId: z.string().optional(),
+    /** The signature's display name (the family: `LangChain`, `OpenAI API`). */
+    family: z.string().optional(),
+    vendor: z.string().optional(),
+    status: ComponentStatusSchema,
+    /** How sure Vigil is that this is what it says, 0–1, combining every independent method. */
+    confidence: z.number().min(0).max(1),
+    observed: ObservationSchema.optional(),
+    declared: z.array(DeclarationSchema).optional(),
+    /** Extra facts: `endpoint`, `host`, `port`, `transport`, `command`, `path`, `format`, `provider`, `server`… */
+    properties: z.record(z.string(), z.string()),
+  }),
+);
 /** @see {@link AiBomComponentSchema} */
 export interface AiBomComponent {
   /** Stable id, e.g. `pkg:npm/@openai/agents`, `model:openai/gpt-4o`, `mcp-server:npm/@modelcontextprotocol/server-filesystem`. */
@@ -240,10 +248,12 @@ export interface AiBomComponent {
 }
 
 /** The components one workload used. */
-export const AiBomWorkloadSchema = z.object({
-  workload: WorkloadRefSchema,
-  componentIds: z.array(z.string()),
-});
+export const AiBomWorkloadSchema = lazySchema(() =>
+  z.object({
+    workload: WorkloadRefSchema,
+    componentIds: z.array(z.string()),
+  }),
+);
 /** @see {@link AiBomWorkloadSchema} */
 export interface AiBomWorkload {
   workload: WorkloadRef;
@@ -251,19 +261,21 @@ export interface AiBomWorkload {
 }
 
 /** The inputs an AI-BOM was built from. */
-export const AiBomInputsSchema = z.object({
-  captures: z.array(z.string()),
-  otel: z.array(z.string()),
-  manifests: z.array(
-    z.object({ file: z.string(), input: DeclarationSchema.shape.input, components: z.number() }),
-  ),
-  /** Events read from captures and spans. */
-  events: z.number().int().nonnegative(),
-  /** Events the capture lost, by cause (from capture trailers), so a reader knows what may be missing. */
-  drops: z.record(z.string(), z.number()),
-  /** Whether every capture was written completely (absent in documents from before this was recorded). */
-  integrity: CaptureIntegritySchema.optional(),
-});
+export const AiBomInputsSchema = lazySchema(() =>
+  z.object({
+    captures: z.array(z.string()),
+    otel: z.array(z.string()),
+    manifests: z.array(
+      z.object({ file: z.string(), input: DeclarationSchema.shape.input, components: z.number() }),
+    ),
+    /** Events read from captures and spans. */
+    events: z.number().int().nonnegative(),
+    /** Events the capture lost, by cause (from capture trailers), so a reader knows what may be missing. */
+    drops: z.record(z.string(), z.number()),
+    /** Whether every capture was written completely (absent in documents from before this was recorded). */
+    integrity: CaptureIntegritySchema.optional(),
+  }),
+);
 /** @see {@link AiBomInputsSchema} */
 export interface AiBomInputs {
   captures: string[];
@@ -313,22 +325,24 @@ export interface AiBomInputs {
  * const shadow = bom.components.filter((c) => c.status === 'undeclared-used');
  * ```
  */
-export const AiBomSchema = z.object({
-  schemaVersion: z.literal(AIBOM_SCHEMA_VERSION),
-  /** ISO 8601 time the document was built. */
-  generatedAt: z.string(),
-  generator: z.object({ name: z.string(), version: z.string() }),
-  catalogueVersion: z.string(),
-  inputs: AiBomInputsSchema,
-  components: z.array(AiBomComponentSchema),
-  workloads: z.array(AiBomWorkloadSchema),
-  flow: ExecutionFlowGraphSchema,
-  summary: z.object({
-    components: z.number().int().nonnegative(),
-    byStatus: z.record(z.string(), z.number().int().nonnegative()),
-    byType: z.record(z.string(), z.number().int().nonnegative()),
+export const AiBomSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(AIBOM_SCHEMA_VERSION),
+    /** ISO 8601 time the document was built. */
+    generatedAt: z.string(),
+    generator: z.object({ name: z.string(), version: z.string() }),
+    catalogueVersion: z.string(),
+    inputs: AiBomInputsSchema,
+    components: z.array(AiBomComponentSchema),
+    workloads: z.array(AiBomWorkloadSchema),
+    flow: ExecutionFlowGraphSchema,
+    summary: z.object({
+      components: z.number().int().nonnegative(),
+      byStatus: z.record(z.string(), z.number().int().nonnegative()),
+      byType: z.record(z.string(), z.number().int().nonnegative()),
+    }),
   }),
-});
+);
 /** @see {@link AiBomSchema} */
 export interface AiBom {
   schemaVersion: 1;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from '../schemas/lazy.js';
 
 /** Schema version of the {@link ExecutionFlowGraph} document. */
 export const FLOW_GRAPH_SCHEMA_VERSION = 1;
@@ -10,21 +11,25 @@ export const FLOW_GRAPH_SCHEMA_VERSION = 1;
  * reached, the data it touched (files, vector stores, retrieval sources) and
  * the identity it acted under (uid, service account, credential files).
  */
-export const FlowNodeTypeSchema = z.enum(['agent', 'tool', 'mcp-server', 'api', 'model', 'data', 'identity']);
+export const FlowNodeTypeSchema = lazySchema(() =>
+  z.enum(['agent', 'tool', 'mcp-server', 'api', 'model', 'data', 'identity']),
+);
 /** @see {@link FlowNodeTypeSchema} */
 export type FlowNodeType = 'model' | 'tool' | 'agent' | 'mcp-server' | 'api' | 'data' | 'identity';
 
 /** A node of the execution-flow graph. */
-export const FlowNodeSchema = z.object({
-  /** Stable within the document, e.g. `agent:w1:Assistant`, `api:127.0.0.1:8080`. */
-  id: z.string().min(1),
-  type: FlowNodeTypeSchema,
-  label: z.string(),
-  workloadId: z.string().optional(),
-  /** The AI-BOM component this node stands for, when there is one. */
-  componentId: z.string().optional(),
-  properties: z.record(z.string(), z.string()),
-});
+export const FlowNodeSchema = lazySchema(() =>
+  z.object({
+    /** Stable within the document, e.g. `agent:w1:Assistant`, `api:127.0.0.1:8080`. */
+    id: z.string().min(1),
+    type: FlowNodeTypeSchema,
+    label: z.string(),
+    workloadId: z.string().optional(),
+    /** The AI-BOM component this node stands for, when there is one. */
+    componentId: z.string().optional(),
+    properties: z.record(z.string(), z.string()),
+  }),
+);
 /** @see {@link FlowNodeSchema} */
 export interface FlowNode {
   /** Stable within the document, e.g. `agent:w1:Assistant`, `api:127.0.0.1:8080`. */
@@ -43,18 +48,20 @@ export interface FlowNode {
  * `calls` an API or `uses-model`, `reads`/`writes` data, `retrieves` from a
  * RAG source, and `runs-as` / `uses-credential` an identity.
  */
-export const FlowRelationSchema = z.enum([
-  'invokes',
-  'served-by',
-  'spawns',
-  'calls',
-  'uses-model',
-  'reads',
-  'writes',
-  'retrieves',
-  'runs-as',
-  'uses-credential',
-]);
+export const FlowRelationSchema = lazySchema(() =>
+  z.enum([
+    'invokes',
+    'served-by',
+    'spawns',
+    'calls',
+    'uses-model',
+    'reads',
+    'writes',
+    'retrieves',
+    'runs-as',
+    'uses-credential',
+  ]),
+);
 /** @see {@link FlowRelationSchema} */
 export type FlowRelation =
   | 'invokes'
@@ -69,17 +76,19 @@ export type FlowRelation =
   | 'uses-credential';
 
 /** An edge of the execution-flow graph, with how often and when it was seen. */
-export const FlowEdgeSchema = z.object({
-  from: z.string(),
-  to: z.string(),
-  relation: FlowRelationSchema,
-  count: z.number().int().nonnegative(),
-  /** Nanoseconds since the epoch. */
-  firstSeen: z.number().nonnegative(),
-  lastSeen: z.number().nonnegative(),
-  /** Event kinds that showed this edge. */
-  evidence: z.array(z.string()),
-});
+export const FlowEdgeSchema = lazySchema(() =>
+  z.object({
+    from: z.string(),
+    to: z.string(),
+    relation: FlowRelationSchema,
+    count: z.number().int().nonnegative(),
+    /** Nanoseconds since the epoch. */
+    firstSeen: z.number().nonnegative(),
+    lastSeen: z.number().nonnegative(),
+    /** Event kinds that showed this edge. */
+    evidence: z.array(z.string()),
+  }),
+);
 /** @see {@link FlowEdgeSchema} */
 export interface FlowEdge {
   from: string;
@@ -106,13 +115,15 @@ export interface FlowEdge {
  * for (const e of graph.edges) console.log(e.from, e.relation, e.to, e.count);
  * ```
  */
-export const ExecutionFlowGraphSchema = z.object({
-  schemaVersion: z.literal(FLOW_GRAPH_SCHEMA_VERSION),
-  nodes: z.array(FlowNodeSchema),
-  edges: z.array(FlowEdgeSchema),
-  /** True when the graph hit its size limit and some nodes or edges were left out. */
-  truncated: z.boolean(),
-});
+export const ExecutionFlowGraphSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(FLOW_GRAPH_SCHEMA_VERSION),
+    nodes: z.array(FlowNodeSchema),
+    edges: z.array(FlowEdgeSchema),
+    /** True when the graph hit its size limit and some nodes or edges were left out. */
+    truncated: z.boolean(),
+  }),
+);
 /** @see {@link ExecutionFlowGraphSchema} */
 export interface ExecutionFlowGraph {
   schemaVersion: 1;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isLocalToolCall } from '../events/local-tool.js';
 import type { EventOf, VigilEvent } from '../events/schema.js';
+import { lazySchema } from '../schemas/lazy.js';
 import type { Consumer } from '../stream/consumer.js';
 import { formatPeer } from '../vocabulary/network.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
@@ -13,50 +14,56 @@ export const AGENT_TIMELINE_SCHEMA_VERSION = 1;
 const MAX_ITEMS = 100;
 
 /** What a tool call (or a group of ambiguous ones) caused: programs run, files opened, peers reached, retrievals made. */
-const CausedSchema = z.object({
-  /** Programs executed, as `path arg…` (first 100). */
-  processes: z.array(z.string()),
-  /** Files opened (first 100 distinct). */
-  files: z.array(z.string()),
-  /** Peers connected to, as `name-or-address:port` (first 100 distinct). */
-  peers: z.array(z.string()),
-  /** Retrievals made, as `store/collection operation` (first 100 distinct); absent in documents written before they were listed. */
-  retrievals: z.array(z.string()).default([]),
-  /** Every event attributed, including those not listed above. */
-  events: z.number().int().nonnegative(),
-});
+const CausedSchema = lazySchema(() =>
+  z.object({
+    /** Programs executed, as `path arg…` (first 100). */
+    processes: z.array(z.string()),
+    /** Files opened (first 100 distinct). */
+    files: z.array(z.string()),
+    /** Peers connected to, as `name-or-address:port` (first 100 distinct). */
+    peers: z.array(z.string()),
+    /** Retrievals made, as `store/collection operation` (first 100 distinct); absent in documents written before they were listed. */
+    retrievals: z.array(z.string()).default([]),
+    /** Every event attributed, including those not listed above. */
+    events: z.number().int().nonnegative(),
+  }),
+);
 
-const TimelineToolCallSchema = CausedSchema.extend({
-  /** The model's tool-call id (local tools) or the MCP JSON-RPC id. */
-  id: z.string(),
-  name: z.string(),
-  /** `function` for the agent's own tools; the MCP server's name otherwise. */
-  server: z.string(),
-  ts: z.number(),
-  status: z.enum(['ok', 'error']).optional(),
-  durationMs: z.number().optional(),
-  /** The MCP `tools/call` that served it, when one did (its JSON-RPC id). */
-  mcpCallId: z.string().optional(),
-});
+const TimelineToolCallSchema = lazySchema(() =>
+  CausedSchema.extend({
+    /** The model's tool-call id (local tools) or the MCP JSON-RPC id. */
+    id: z.string(),
+    name: z.string(),
+    /** `function` for the agent's own tools; the MCP server's name otherwise. */
+    server: z.string(),
+    ts: z.number(),
+    status: z.enum(['ok', 'error']).optional(),
+    durationMs: z.number().optional(),
+    /** The MCP `tools/call` that served it, when one did (its JSON-RPC id). */
+    mcpCallId: z.string().optional(),
+  }),
+);
 
-const TimelineModelCallSchema = z.object({
-  /** `model:<pid>:<ts>` (see `modelCallIdOf`). */
-  id: z.string(),
-  ts: z.number(),
-  pid: z.number().int(),
-  provider: z.string(),
-  model: z.string(),
-  endpoint: z.string().optional(),
-  finishReason: z.string().optional(),
-  inputTokens: z.number().int().optional(),
-  outputTokens: z.number().int().optional(),
-  durationMs: z.number().optional(),
-  toolCalls: z.array(TimelineToolCallSchema),
-  /** Events of several of this response's tool calls running at once: which one is not known. */
-  ambiguous: CausedSchema.extend({
-    candidates: z.array(z.object({ id: z.string(), name: z.string() })),
-  }).optional(),
-});
+const TimelineModelCallSchema = lazySchema(() =>
+  z.object({
+    /** `model:<pid>:<ts>` (see `modelCallIdOf`). */
+    id: z.string(),
+    ts: z.number(),
+    pid: z.number().int(),
+    provider: z.string(),
+    model: z.string(),
+    endpoint: z.string().optional(),
+    finishReason: z.string().optional(),
+    inputTokens: z.number().int().optional(),
+    outputTokens: z.number().int().optional(),
+    durationMs: z.number().optional(),
+    toolCalls: z.array(TimelineToolCallSchema),
+    /** Events of several of this response's tool calls running at once: which one is not known. */
+    ambiguous: CausedSchema.extend({
+      candidates: z.array(z.object({ id: z.string(), name: z.string() })),
+    }).optional(),
+  }),
+);
 
 /**
  * The agent timeline of one or more captures: per workload, each model call,
@@ -72,16 +79,18 @@ const TimelineModelCallSchema = z.object({
  * for (const w of doc.timeline) for (const m of w.modelCalls) console.log(m.model, m.toolCalls.map((t) => t.name));
  * ```
  */
-export const AgentTimelineSchema = z.object({
-  schemaVersion: z.literal(AGENT_TIMELINE_SCHEMA_VERSION),
-  timeline: z.array(
-    z.object({
-      workload: WorkloadRefSchema,
-      modelCalls: z.array(TimelineModelCallSchema),
-      mcpCalls: z.array(TimelineToolCallSchema),
-    }),
-  ),
-});
+export const AgentTimelineSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(AGENT_TIMELINE_SCHEMA_VERSION),
+    timeline: z.array(
+      z.object({
+        workload: WorkloadRefSchema,
+        modelCalls: z.array(TimelineModelCallSchema),
+        mcpCalls: z.array(TimelineToolCallSchema),
+      }),
+    ),
+  }),
+);
 /** @see {@link AgentTimelineSchema} */
 export interface AgentTimeline {
   schemaVersion: 1;

@@ -1,24 +1,27 @@
 import { z } from 'zod';
+import { lazySchema } from '../schemas/lazy.js';
 
 /**
  * The behaviour domains a baseline records. Each domain keeps its own
  * generalised patterns.
  */
-export const BaselineDomainSchema = z.enum([
-  'processes',
-  'files',
-  'peers',
-  'dns',
-  'syscalls',
-  'capabilities',
-  'tools',
-  'models',
-  'retrievals',
-  'k8s',
-  'cloud',
-  'shells',
-  'toolEffects',
-]);
+export const BaselineDomainSchema = lazySchema(() =>
+  z.enum([
+    'processes',
+    'files',
+    'peers',
+    'dns',
+    'syscalls',
+    'capabilities',
+    'tools',
+    'models',
+    'retrievals',
+    'k8s',
+    'cloud',
+    'shells',
+    'toolEffects',
+  ]),
+);
 /** @see {@link BaselineDomainSchema} */
 export type BaselineDomain =
   | 'tools'
@@ -49,13 +52,15 @@ export const BASELINE_DOMAINS: readonly BaselineDomain[] = BaselineDomainSchema.
  * A fan-out threshold for the children of pattern nodes whose path starts
  * with `prefix` (longest prefix wins). `maxChildren: null` never collapses.
  */
-export const CollapseRuleSchema = z.object({
-  domain: BaselineDomainSchema,
-  /** Compared with the node's display path, e.g. `/tmp/` for files or `ingress ` for peers. */
-  prefix: z.string(),
-  /** Distinct children a node keeps before they become one wildcard; `null` never collapses. */
-  maxChildren: z.number().int().positive().nullable(),
-});
+export const CollapseRuleSchema = lazySchema(() =>
+  z.object({
+    domain: BaselineDomainSchema,
+    /** Compared with the node's display path, e.g. `/tmp/` for files or `ingress ` for peers. */
+    prefix: z.string(),
+    /** Distinct children a node keeps before they become one wildcard; `null` never collapses. */
+    maxChildren: z.number().int().positive().nullable(),
+  }),
+);
 /** @see {@link CollapseRuleSchema} */
 export interface CollapseRule {
   domain: BaselineDomain;
@@ -70,18 +75,20 @@ export interface CollapseRule {
  * a baseline explains itself; baselines merge only when their configurations
  * are equal.
  */
-export const GeneralisationConfigSchema = z.object({
-  /** Distinct children a pattern node keeps before they collapse into `*`. */
-  defaultMaxChildren: z.number().int().positive(),
-  /** Per-prefix thresholds (longest matching prefix wins). */
-  rules: z.array(CollapseRuleSchema),
-  /** Concrete values each entry keeps as examples of what it covers. */
-  examplesPerEntry: z.number().int().min(0).max(64),
-  /** Events kept per entry as the ones that introduced it. */
-  introducersPerEntry: z.number().int().min(0).max(16),
-  /** Arguments of a command line kept in its pattern (the rest become `…`). */
-  maxArgs: z.number().int().positive(),
-});
+export const GeneralisationConfigSchema = lazySchema(() =>
+  z.object({
+    /** Distinct children a pattern node keeps before they collapse into `*`. */
+    defaultMaxChildren: z.number().int().positive(),
+    /** Per-prefix thresholds (longest matching prefix wins). */
+    rules: z.array(CollapseRuleSchema),
+    /** Concrete values each entry keeps as examples of what it covers. */
+    examplesPerEntry: z.number().int().min(0).max(64),
+    /** Events kept per entry as the ones that introduced it. */
+    introducersPerEntry: z.number().int().min(0).max(16),
+    /** Arguments of a command line kept in its pattern (the rest become `…`). */
+    maxArgs: z.number().int().positive(),
+  }),
+);
 /** @see {@link GeneralisationConfigSchema} */
 export interface GeneralisationConfig {
   /** Distinct children a pattern node keeps before they collapse into `*`. */

@@ -4,6 +4,7 @@ import { EventSchema } from '../events/schema.js';
 import type { Severity } from '../findings/finding.js';
 import { SeveritySchema } from '../findings/finding.js';
 import { PayloadModeSchema } from '../payload/chunk.js';
+import { lazySchema } from '../schemas/lazy.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 import type { BaselineDomain, GeneralisationConfig } from './generalise.js';
@@ -25,29 +26,33 @@ const ns = () => z.number().nonnegative();
 const count = () => z.number().int().nonnegative();
 
 /** A compact reference to the event that introduced a baseline entry. */
-export const IntroducerSchema = z.object({
-  ts: ns(),
-  pid: count(),
-  comm: z.string(),
-  exe: z.string(),
-  kind: z.string(),
-  /** The concrete value the event showed. */
-  value: z.string(),
-});
+export const IntroducerSchema = lazySchema(() =>
+  z.object({
+    ts: ns(),
+    pid: count(),
+    comm: z.string(),
+    exe: z.string(),
+    kind: z.string(),
+    /** The concrete value the event showed. */
+    value: z.string(),
+  }),
+);
 
 /** One generalised pattern a workload was seen using, with its statistics. */
-export const BaselineEntryDocumentSchema = z.object({
-  /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
-  pattern: z.array(z.string()),
-  /** Observations per origin (learner instance). Merges take the maximum per origin. */
-  counts: z.record(z.string(), count()),
-  firstSeen: ns(),
-  lastSeen: ns(),
-  /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
-  examples: z.array(z.string()).optional(),
-  /** The earliest events that introduced the entry. */
-  introducedBy: z.array(IntroducerSchema).optional(),
-});
+export const BaselineEntryDocumentSchema = lazySchema(() =>
+  z.object({
+    /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
+    pattern: z.array(z.string()),
+    /** Observations per origin (learner instance). Merges take the maximum per origin. */
+    counts: z.record(z.string(), count()),
+    firstSeen: ns(),
+    lastSeen: ns(),
+    /** Concrete values the pattern covers (smallest first); omitted when the only one is the pattern itself. */
+    examples: z.array(z.string()).optional(),
+    /** The earliest events that introduced the entry. */
+    introducedBy: z.array(IntroducerSchema).optional(),
+  }),
+);
 /** @see {@link BaselineEntryDocumentSchema} */
 export interface BaselineEntryDocument {
   /** Generalised segments; `*` is a one-segment wildcard, `<num>`, `<hex>`, `<uuid>`, `<tmp>`, `<str>` placeholders. */
@@ -73,26 +78,28 @@ export interface BaselineEntryDocument {
 }
 
 /** When learning counts as done. */
-export const StabilityPolicySchema = z.object({
-  /** Observations a learner needs before it may call the baseline stable. */
-  minObservations: count(),
-  /** Seconds of event time a learner needs before it may call the baseline stable. */
-  minDurationSec: z.number().nonnegative(),
-  /** Seconds after which the baseline is called stable whatever the novelty rate (reason `max-duration`). */
-  maxDurationSec: z.number().positive(),
-  /** The novelty rate is measured over this many most recent observations. */
-  windowObservations: z.number().int().positive().max(1_000_000),
-  /** Stable when at most this fraction of the recent observations were new behaviour. */
-  maxNoveltyRate: z.number().min(0).max(1),
-  /**
-   * Runs (a `vigil record` run, a container, a pod replica) a learner needs
-   * before short runs can make the baseline stable without `minDurationSec`
-   * (reason `quiet-runs`). Absent: only the time criterion applies.
-   */
-  minRuns: z.number().int().min(1).optional(),
-  /** Consecutive completed runs whose own novelty rate was at most `maxNoveltyRate`, for `quiet-runs`. */
-  quietRuns: z.number().int().min(1).optional(),
-});
+export const StabilityPolicySchema = lazySchema(() =>
+  z.object({
+    /** Observations a learner needs before it may call the baseline stable. */
+    minObservations: count(),
+    /** Seconds of event time a learner needs before it may call the baseline stable. */
+    minDurationSec: z.number().nonnegative(),
+    /** Seconds after which the baseline is called stable whatever the novelty rate (reason `max-duration`). */
+    maxDurationSec: z.number().positive(),
+    /** The novelty rate is measured over this many most recent observations. */
+    windowObservations: z.number().int().positive().max(1_000_000),
+    /** Stable when at most this fraction of the recent observations were new behaviour. */
+    maxNoveltyRate: z.number().min(0).max(1),
+    /**
+     * Runs (a `vigil record` run, a container, a pod replica) a learner needs
+     * before short runs can make the baseline stable without `minDurationSec`
+     * (reason `quiet-runs`). Absent: only the time criterion applies.
+     */
+    minRuns: z.number().int().min(1).optional(),
+    /** Consecutive completed runs whose own novelty rate was at most `maxNoveltyRate`, for `quiet-runs`. */
+    quietRuns: z.number().int().min(1).optional(),
+  }),
+);
 /** @see {@link StabilityPolicySchema} */
 export interface StabilityPolicy {
   /** Observations a learner needs before it may call the baseline stable. */
@@ -116,35 +123,37 @@ export interface StabilityPolicy {
 }
 
 /** Learning progress of one origin. */
-export const LearningStateSchema = z.object({
-  observations: count(),
-  /** Observations that added new behaviour. */
-  novel: count(),
-  firstSeen: ns(),
-  lastSeen: ns(),
-  /** When new behaviour last appeared. */
-  lastNovel: ns(),
-  /** New behaviour per observation over the recent window. */
-  noveltyRate: z.number().min(0).max(1),
-  /** Novel observations inside the recent window (to resume measuring exactly). */
-  windowNovel: count().optional(),
-  status: z.enum(['learning', 'stable']),
-  stableSince: ns().optional(),
-  /**
-   * `converged`: the novelty rate fell below the threshold after the minimum time; `quiet-runs`: enough
-   * runs, the last of them with novelty below the threshold; `max-duration`: time ran out; `manual`:
-   * set by a person.
-   */
-  stableReason: z.enum(['converged', 'quiet-runs', 'max-duration', 'manual']).optional(),
-  /** Runs this origin has seen (each `vigil record` run, container or replica counts once). */
-  runs: count().optional(),
-  /** Consecutive most recent completed runs whose own novelty rate was at most the threshold. */
-  quietRuns: count().optional(),
-  /** Observations of the run in progress. */
-  runObservations: count().optional(),
-  /** Novel observations of the run in progress. */
-  runNovel: count().optional(),
-});
+export const LearningStateSchema = lazySchema(() =>
+  z.object({
+    observations: count(),
+    /** Observations that added new behaviour. */
+    novel: count(),
+    firstSeen: ns(),
+    lastSeen: ns(),
+    /** When new behaviour last appeared. */
+    lastNovel: ns(),
+    /** New behaviour per observation over the recent window. */
+    noveltyRate: z.number().min(0).max(1),
+    /** Novel observations inside the recent window (to resume measuring exactly). */
+    windowNovel: count().optional(),
+    status: z.enum(['learning', 'stable']),
+    stableSince: ns().optional(),
+    /**
+     * `converged`: the novelty rate fell below the threshold after the minimum time; `quiet-runs`: enough
+     * runs, the last of them with novelty below the threshold; `max-duration`: time ran out; `manual`:
+     * set by a person.
+     */
+    stableReason: z.enum(['converged', 'quiet-runs', 'max-duration', 'manual']).optional(),
+    /** Runs this origin has seen (each `vigil record` run, container or replica counts once). */
+    runs: count().optional(),
+    /** Consecutive most recent completed runs whose own novelty rate was at most the threshold. */
+    quietRuns: count().optional(),
+    /** Observations of the run in progress. */
+    runObservations: count().optional(),
+    /** Novel observations of the run in progress. */
+    runNovel: count().optional(),
+  }),
+);
 /** @see {@link LearningStateSchema} */
 export interface LearningState {
   observations: number;
@@ -177,26 +186,30 @@ export interface LearningState {
 }
 
 /** An observation held out of the baseline. */
-export const QuarantinedObservationSchema = z.object({
-  domain: BaselineDomainSchema,
-  pattern: z.array(z.string()),
-});
+export const QuarantinedObservationSchema = lazySchema(() =>
+  z.object({
+    domain: BaselineDomainSchema,
+    pattern: z.array(z.string()),
+  }),
+);
 
 /** Behaviour seen during learning that a critical check flagged: held for review, not admitted. */
-export const QuarantineItemDocumentSchema = z.object({
-  /** Id of the critical behaviour that flagged it, e.g. `vigil.critical.shell-from-interpreter`. */
-  behaviour: z.string(),
-  title: z.string(),
-  severity: SeveritySchema,
-  /** Why, in one sentence. */
-  reason: z.string(),
-  observations: z.array(QuarantinedObservationSchema),
-  counts: z.record(z.string(), count()),
-  firstSeen: ns(),
-  lastSeen: ns(),
-  /** The earliest events behind it (the flagged event and any earlier ones it depends on). */
-  events: z.array(EventSchema),
-});
+export const QuarantineItemDocumentSchema = lazySchema(() =>
+  z.object({
+    /** Id of the critical behaviour that flagged it, e.g. `vigil.critical.shell-from-interpreter`. */
+    behaviour: z.string(),
+    title: z.string(),
+    severity: SeveritySchema,
+    /** Why, in one sentence. */
+    reason: z.string(),
+    observations: z.array(QuarantinedObservationSchema),
+    counts: z.record(z.string(), count()),
+    firstSeen: ns(),
+    lastSeen: ns(),
+    /** The earliest events behind it (the flagged event and any earlier ones it depends on). */
+    events: z.array(EventSchema),
+  }),
+);
 /** @see {@link QuarantineItemDocumentSchema} */
 export interface QuarantineItemDocument {
   /** Id of the critical behaviour that flagged it, e.g. `vigil.critical.shell-from-interpreter`. */
@@ -225,17 +238,19 @@ export interface QuarantineItemDocument {
  * const r: ReviewRecord = { item: 'q-3f2a…', behaviour: 'vigil.critical.shell-from-interpreter', observations: [], decision: 'admit', by: 'alice', reason: 'the shell tool is part of the job', at: 0 };
  * ```
  */
-export const ReviewRecordSchema = z.object({
-  /** The quarantine item's stable id (`q-` and 16 hex digits). */
-  item: z.string().min(1),
-  behaviour: z.string(),
-  observations: z.array(QuarantinedObservationSchema),
-  decision: z.literal('admit'),
-  by: z.string().min(1),
-  reason: z.string().min(1),
-  /** Nanoseconds since the epoch. */
-  at: ns(),
-});
+export const ReviewRecordSchema = lazySchema(() =>
+  z.object({
+    /** The quarantine item's stable id (`q-` and 16 hex digits). */
+    item: z.string().min(1),
+    behaviour: z.string(),
+    observations: z.array(QuarantinedObservationSchema),
+    decision: z.literal('admit'),
+    by: z.string().min(1),
+    reason: z.string().min(1),
+    /** Nanoseconds since the epoch. */
+    at: ns(),
+  }),
+);
 /** @see {@link ReviewRecordSchema} */
 export interface ReviewRecord {
   /** The quarantine item's stable id (`q-` and 16 hex digits). */
@@ -255,23 +270,25 @@ export interface ReviewRecord {
 const entryList = () => z.array(BaselineEntryDocumentSchema).optional();
 
 /** The entries of a baseline, by domain. Empty domains may be omitted. */
-export const BaselineEntriesSchema = z.object({
-  processes: entryList(),
-  files: entryList(),
-  peers: entryList(),
-  dns: entryList(),
-  syscalls: entryList(),
-  capabilities: entryList(),
-  tools: entryList(),
-  models: entryList(),
-  retrievals: entryList(),
-  k8s: entryList(),
-  cloud: entryList(),
-  /** What ran under a shell, per the program that started it (see `shellContextOf`). */
-  shells: entryList(),
-  /** What each tool call did, per tool (`server/tool`), where attribution placed events in calls (see `toolEffectObservations`). */
-  toolEffects: entryList(),
-});
+export const BaselineEntriesSchema = lazySchema(() =>
+  z.object({
+    processes: entryList(),
+    files: entryList(),
+    peers: entryList(),
+    dns: entryList(),
+    syscalls: entryList(),
+    capabilities: entryList(),
+    tools: entryList(),
+    models: entryList(),
+    retrievals: entryList(),
+    k8s: entryList(),
+    cloud: entryList(),
+    /** What ran under a shell, per the program that started it (see `shellContextOf`). */
+    shells: entryList(),
+    /** What each tool call did, per tool (`server/tool`), where attribution placed events in calls (see `toolEffectObservations`). */
+    toolEffects: entryList(),
+  }),
+);
 /** @see {@link BaselineEntriesSchema} */
 export interface BaselineEntries {
   processes?:
@@ -602,35 +619,37 @@ export interface BaselineEntries {
  * console.log(doc.subject, doc.versionKey, doc.entries.processes?.length);
  * ```
  */
-export const BaselineDocumentSchema = z.object({
-  schemaVersion: schemaVersion(),
-  /** What the baseline describes, stable across replicas, e.g. `k8s:ai/agent/agent`. */
-  subject: z.string().min(1),
-  /** Image and model version the behaviour belongs to; an upgrade starts a new baseline. */
-  versionKey: z.string().min(1),
-  /** A representative workload (the one with the smallest id). */
-  workload: WorkloadRefSchema,
-  /** Ids of workloads that contributed (smallest first, at most 16). */
-  workloads: z.array(z.string()),
-  generalisation: GeneralisationConfigSchema,
-  stability: StabilityPolicySchema,
-  /** Learning progress per origin. The baseline is stable when any origin is. */
-  learning: z.record(z.string(), LearningStateSchema),
-  entries: BaselineEntriesSchema,
-  quarantine: z.array(QuarantineItemDocumentSchema),
-  /** Review decisions on quarantined items (schema version 2; absent in version 1). */
-  reviews: z.array(ReviewRecordSchema).optional(),
-  /**
-   * What the recordings it was learned from could show: event families and payload modes (schema
-   * version 3). Absent: unknown (learned by an older Vigil, or from events whose recording was not said).
-   */
-  coverage: z
-    .object({
-      families: z.array(z.enum(['syscalls', 'payloads', 'audit'])),
-      payloadModes: z.array(PayloadModeSchema),
-    })
-    .optional(),
-});
+export const BaselineDocumentSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: schemaVersion(),
+    /** What the baseline describes, stable across replicas, e.g. `k8s:ai/agent/agent`. */
+    subject: z.string().min(1),
+    /** Image and model version the behaviour belongs to; an upgrade starts a new baseline. */
+    versionKey: z.string().min(1),
+    /** A representative workload (the one with the smallest id). */
+    workload: WorkloadRefSchema,
+    /** Ids of workloads that contributed (smallest first, at most 16). */
+    workloads: z.array(z.string()),
+    generalisation: GeneralisationConfigSchema,
+    stability: StabilityPolicySchema,
+    /** Learning progress per origin. The baseline is stable when any origin is. */
+    learning: z.record(z.string(), LearningStateSchema),
+    entries: BaselineEntriesSchema,
+    quarantine: z.array(QuarantineItemDocumentSchema),
+    /** Review decisions on quarantined items (schema version 2; absent in version 1). */
+    reviews: z.array(ReviewRecordSchema).optional(),
+    /**
+     * What the recordings it was learned from could show: event families and payload modes (schema
+     * version 3). Absent: unknown (learned by an older Vigil, or from events whose recording was not said).
+     */
+    coverage: z
+      .object({
+        families: z.array(z.enum(['syscalls', 'payloads', 'audit'])),
+        payloadModes: z.array(PayloadModeSchema),
+      })
+      .optional(),
+  }),
+);
 /** @see {@link BaselineDocumentSchema} */
 export interface BaselineDocument {
   schemaVersion: 1 | 2 | 3;
@@ -689,11 +708,13 @@ export interface BaselineDocument {
  * for (const b of set.baselines) console.log(b.subject);
  * ```
  */
-export const BaselineSetDocumentSchema = z.object({
-  schemaVersion: schemaVersion(),
-  kind: z.literal('vigil.baseline-set'),
-  baselines: z.array(BaselineDocumentSchema),
-});
+export const BaselineSetDocumentSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: schemaVersion(),
+    kind: z.literal('vigil.baseline-set'),
+    baselines: z.array(BaselineDocumentSchema),
+  }),
+);
 /** @see {@link BaselineSetDocumentSchema} */
 export interface BaselineSetDocument {
   schemaVersion: 1 | 2 | 3;

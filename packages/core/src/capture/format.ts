@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PayloadMode } from '../payload/chunk.js';
 import { PayloadModeSchema } from '../payload/chunk.js';
+import { lazySchema } from '../schemas/lazy.js';
 
 /** The four bytes every capture file starts with. */
 export const CAPTURE_MAGIC = Buffer.from('VCAP', 'ascii');
@@ -39,36 +40,38 @@ export const RecordType = {
  * const header = CaptureHeaderSchema.parse({ formatVersion: 1, host: 'node-1', kernelRelease: '6.1.0', startTime: 0, source: 'ebpf' });
  * ```
  */
-export const CaptureHeaderSchema = z.object({
-  formatVersion: z.number().int().positive(),
-  host: z.string(),
-  kernelRelease: z.string(),
-  /** Nanoseconds since the epoch. */
-  startTime: z.number().nonnegative(),
-  /** What produced the events, e.g. `ebpf`, `otel`, `synthetic`. */
-  source: z.string(),
-  /** The program that wrote the file, e.g. `vigil 0.1.0`. */
-  createdBy: z.string().optional(),
-  /** Event schema version of the records. */
-  eventSchemaVersion: z.number().int().positive().default(1),
-  /** The command that was recorded, when the capture came from `vigil record`. */
-  command: z.array(z.string()).optional(),
-  meta: z.record(z.string(), z.string()).optional(),
-  /**
-   * Payload capture of the recording: the mode and the per-read/write byte
-   * cap. Absent means `off`. Raw payload bytes are never written to a
-   * capture; only the events decoded from them are.
-   */
-  payloads: z
-    .object({ mode: PayloadModeSchema, maxBytes: z.number().int().positive().optional() })
-    .optional(),
-  /**
-   * How event records are laid out: each event record is a msgpack array
-   * `[layoutIndex, ...values]` whose values follow `fields` of that layout.
-   * Readers map by these names, so files stay readable as the schema grows.
-   */
-  layouts: z.array(z.object({ kind: z.string(), fields: z.array(z.string()).min(1) })).default([]),
-});
+export const CaptureHeaderSchema = lazySchema(() =>
+  z.object({
+    formatVersion: z.number().int().positive(),
+    host: z.string(),
+    kernelRelease: z.string(),
+    /** Nanoseconds since the epoch. */
+    startTime: z.number().nonnegative(),
+    /** What produced the events, e.g. `ebpf`, `otel`, `synthetic`. */
+    source: z.string(),
+    /** The program that wrote the file, e.g. `vigil 0.1.0`. */
+    createdBy: z.string().optional(),
+    /** Event schema version of the records. */
+    eventSchemaVersion: z.number().int().positive().default(1),
+    /** The command that was recorded, when the capture came from `vigil record`. */
+    command: z.array(z.string()).optional(),
+    meta: z.record(z.string(), z.string()).optional(),
+    /**
+     * Payload capture of the recording: the mode and the per-read/write byte
+     * cap. Absent means `off`. Raw payload bytes are never written to a
+     * capture; only the events decoded from them are.
+     */
+    payloads: z
+      .object({ mode: PayloadModeSchema, maxBytes: z.number().int().positive().optional() })
+      .optional(),
+    /**
+     * How event records are laid out: each event record is a msgpack array
+     * `[layoutIndex, ...values]` whose values follow `fields` of that layout.
+     * Readers map by these names, so files stay readable as the schema grows.
+     */
+    layouts: z.array(z.object({ kind: z.string(), fields: z.array(z.string()).min(1) })).default([]),
+  }),
+);
 /** @see {@link CaptureHeaderSchema} */
 export interface CaptureHeader {
   formatVersion: number;
@@ -147,27 +150,31 @@ export interface CaptureHeaderInput {
 }
 
 /** Written when a capture closed cleanly: totals and the drops the source reported. */
-export const CaptureTrailerSchema = z.object({
-  /** Nanoseconds since the epoch. */
-  endTime: z.number().nonnegative(),
-  events: z.number().int().nonnegative(),
-  /** Events the source lost before they reached the writer, by cause. */
-  drops: z.record(z.string(), z.number().int().nonnegative()).default({}),
-  /** Exit code of the recorded command, when there was one. */
-  exitCode: z.number().int().optional(),
-  /**
-   * True when the recording was cut short (a second interrupt to `vigil record`): what was
-   * captured up to then is in the file, but the workload was killed rather than allowed to end.
-   */
-  interrupted: z.boolean().optional(),
-  /** The signal that asked the recorder to stop (`SIGINT`, `SIGTERM`, `SIGHUP`), when one did. */
-  stopSignal: z.string().optional(),
-  /**
-   * Processes of the workload still running when the recorded command exited, which the
-   * recorder then killed (a daemon the command forked). Empty or absent when none were left.
-   */
-  killedDescendants: z.array(z.object({ pid: z.number().int().nonnegative(), comm: z.string() })).optional(),
-});
+export const CaptureTrailerSchema = lazySchema(() =>
+  z.object({
+    /** Nanoseconds since the epoch. */
+    endTime: z.number().nonnegative(),
+    events: z.number().int().nonnegative(),
+    /** Events the source lost before they reached the writer, by cause. */
+    drops: z.record(z.string(), z.number().int().nonnegative()).default({}),
+    /** Exit code of the recorded command, when there was one. */
+    exitCode: z.number().int().optional(),
+    /**
+     * True when the recording was cut short (a second interrupt to `vigil record`): what was
+     * captured up to then is in the file, but the workload was killed rather than allowed to end.
+     */
+    interrupted: z.boolean().optional(),
+    /** The signal that asked the recorder to stop (`SIGINT`, `SIGTERM`, `SIGHUP`), when one did. */
+    stopSignal: z.string().optional(),
+    /**
+     * Processes of the workload still running when the recorded command exited, which the
+     * recorder then killed (a daemon the command forked). Empty or absent when none were left.
+     */
+    killedDescendants: z
+      .array(z.object({ pid: z.number().int().nonnegative(), comm: z.string() }))
+      .optional(),
+  }),
+);
 /** @see {@link CaptureTrailerSchema} */
 export interface CaptureTrailer {
   /** Nanoseconds since the epoch. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from '../schemas/lazy.js';
 
 /**
  * A capture that ended without its trailer.
@@ -71,8 +72,12 @@ export function describeCaptureIntegrity(integrity: CaptureIntegrity): string[] 
  * const integrity = CaptureIntegritySchema.parse({ complete: true, incomplete: [], interrupted: [] });
  * ```
  */
-export const CaptureIntegritySchema = z.object({
-  complete: z.boolean(),
-  incomplete: z.array(z.object({ path: z.string(), truncatedAt: z.number().int().nonnegative().optional() })),
-  interrupted: z.array(z.string()),
-});
+export const CaptureIntegritySchema = lazySchema(() =>
+  z.object({
+    complete: z.boolean(),
+    incomplete: z.array(
+      z.object({ path: z.string(), truncatedAt: z.number().int().nonnegative().optional() }),
+    ),
+    interrupted: z.array(z.string()),
+  }),
+);

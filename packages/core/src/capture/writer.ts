@@ -18,14 +18,26 @@ import {
   RecordType,
 } from './format.js';
 
-// Field order of each event kind, from the schema; written into every header.
-const EVENT_LAYOUTS = EventSchema.options.map((o) => ({
-  kind: o.shape.kind.value as string,
-  fields: Object.keys(o.shape).filter((k) => k !== 'kind'),
-}));
-const LAYOUT_BY_KIND = new Map(
-  EVENT_LAYOUTS.map((l, index) => [l.kind, { code: RecordType.EventBase + index, fields: l.fields }]),
-);
+// Field order of each event kind, from the schema; written into every header. Worked out when
+// the first writer opens, so that importing the writer does not build the event schemas.
+let layouts:
+  | {
+      readonly list: { kind: string; fields: string[] }[];
+      readonly byKind: Map<string, { code: number; fields: string[] }>;
+    }
+  | undefined;
+function eventLayouts(): NonNullable<typeof layouts> {
+  if (layouts) return layouts;
+  const list = EventSchema.options.map((o) => ({
+    kind: o.shape.kind.value as string,
+    fields: Object.keys(o.shape).filter((k) => k !== 'kind'),
+  }));
+  const byKind = new Map(
+    list.map((l, index) => [l.kind, { code: RecordType.EventBase + index, fields: l.fields }]),
+  );
+  layouts = { list, byKind };
+  return layouts;
+}
 
 /** Options for {@link CaptureWriter.create}. */
 export interface CaptureWriterOptions {
@@ -116,7 +128,7 @@ export class CaptureWriter {
       kernelRelease: release(),
       startTime: Date.now() * 1e6,
       ...options.header,
-      layouts: EVENT_LAYOUTS,
+      layouts: eventLayouts().list,
     });
     let fd: number;
     try {
@@ -153,7 +165,7 @@ export class CaptureWriter {
   /** Appends one event. Workloads are declared on first use and referenced by number after. */
   write(event: VigilEvent): void {
     this.#requireOpen();
-    const layout = LAYOUT_BY_KIND.get(event.kind);
+    const layout = eventLayouts().byKind.get(event.kind);
     if (layout === undefined) {
       throw new VigilError('INPUT_INVALID', `cannot write an event of unknown kind '${String(event.kind)}'`, {
         location: { file: this.path },

@@ -3,32 +3,35 @@ import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { safeParseDocument } from '../readers/document-value.js';
 import { readJsonFile } from '../readers/read-json.js';
+import { lazySchema } from '../schemas/lazy.js';
 import { BUILTIN_SIGNATURES } from './builtin-signatures.js';
 
 /** Schema version of a signature catalogue document. */
 export const SIGNATURE_CATALOGUE_SCHEMA_VERSION = 1;
 
 /** What kind of AI component a signature identifies. */
-export const AiComponentTypeSchema = z.enum([
-  /** An agent framework or AI SDK/library (LangChain, the OpenAI SDK, transformers…). */
-  'framework',
-  /** A model: a model file on disk, or a model name seen in a call. */
-  'model',
-  /** An MCP server, local (launched) or remote (URL). */
-  'mcp-server',
-  /** A tool an agent called. */
-  'tool',
-  /** An agent, as named by its framework (`gen_ai.agent.name`). */
-  'agent',
-  /** A local or self-hosted inference server (Ollama, vLLM, TGI, Triton, llama.cpp). */
-  'inference-server',
-  /** A vector store (Qdrant, Weaviate, Milvus, Chroma, pgvector, Pinecone). */
-  'vector-store',
-  /** A hosted LLM API (OpenAI, Anthropic, Bedrock…) or an OpenAI-compatible endpoint. */
-  'llm-api',
-  /** A retrieval data source (RAG collection, index, document store). */
-  'data-source',
-]);
+export const AiComponentTypeSchema = lazySchema(() =>
+  z.enum([
+    /** An agent framework or AI SDK/library (LangChain, the OpenAI SDK, transformers…). */
+    'framework',
+    /** A model: a model file on disk, or a model name seen in a call. */
+    'model',
+    /** An MCP server, local (launched) or remote (URL). */
+    'mcp-server',
+    /** A tool an agent called. */
+    'tool',
+    /** An agent, as named by its framework (`gen_ai.agent.name`). */
+    'agent',
+    /** A local or self-hosted inference server (Ollama, vLLM, TGI, Triton, llama.cpp). */
+    'inference-server',
+    /** A vector store (Qdrant, Weaviate, Milvus, Chroma, pgvector, Pinecone). */
+    'vector-store',
+    /** A hosted LLM API (OpenAI, Anthropic, Bedrock…) or an OpenAI-compatible endpoint. */
+    'llm-api',
+    /** A retrieval data source (RAG collection, index, document store). */
+    'data-source',
+  ]),
+);
 /** @see {@link AiComponentTypeSchema} */
 export type AiComponentType =
   | 'model'
@@ -41,7 +44,7 @@ export type AiComponentType =
   | 'llm-api'
   | 'data-source';
 
-const pattern = z.string().min(1).max(256);
+const pattern = lazySchema(() => z.string().min(1).max(256));
 
 /**
  * One signature: how to recognise a component at run time and in manifests.
@@ -59,45 +62,47 @@ const pattern = z.string().min(1).max(256);
  * });
  * ```
  */
-export const SignatureSchema = z.object({
-  /** Stable id, e.g. `langchain` or `openai-api`. Component ids derive from it. */
-  id: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[a-z0-9][a-z0-9._:/@+-]*$/, 'lower-case letters, digits and . _ : / @ + -'),
-  name: z.string().min(1),
-  type: AiComponentTypeSchema,
-  vendor: z.string().optional(),
-  description: z.string().optional(),
-  /** `gen_ai.provider.name` values this signature stands for (for `llm-api` and models). */
-  providers: z.array(z.string()).optional(),
-  match: z
-    .object({
-      /** npm package names or patterns (`@langchain/*`). */
-      npm: z.array(pattern).optional(),
-      /** Python distribution or module names or patterns, compared after PEP 503 normalisation. */
-      pypi: z.array(pattern).optional(),
-      /** Executable base names (`ollama`, `llama-server`). */
-      exec: z.array(pattern).optional(),
-      /** Regular expressions over the joined command line. */
-      argv: z.array(pattern).optional(),
-      /** DNS names (`api.openai.com`, `*.openai.azure.com`). */
-      hosts: z.array(pattern).optional(),
-      /** Well-known TCP ports, as listened on or connected to. */
-      ports: z.array(z.number().int().min(1).max(65535)).optional(),
-      /** Container image repositories or patterns (`ollama/ollama`, `*vllm-openai`). */
-      images: z.array(pattern).optional(),
-      /** Model file extensions including the dot (`.gguf`). */
-      fileExtensions: z.array(z.string().regex(/^\.[a-z0-9]+$/)).optional(),
-    })
-    .strict(),
-  /**
-   * How sure a match of each kind is (0–1). A port-only match is weak; a
-   * package name or a DNS name is strong. Defaults come from the matcher.
-   */
-  confidence: z.record(z.string(), z.number().min(0).max(1)).optional(),
-});
+export const SignatureSchema = lazySchema(() =>
+  z.object({
+    /** Stable id, e.g. `langchain` or `openai-api`. Component ids derive from it. */
+    id: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[a-z0-9][a-z0-9._:/@+-]*$/, 'lower-case letters, digits and . _ : / @ + -'),
+    name: z.string().min(1),
+    type: AiComponentTypeSchema,
+    vendor: z.string().optional(),
+    description: z.string().optional(),
+    /** `gen_ai.provider.name` values this signature stands for (for `llm-api` and models). */
+    providers: z.array(z.string()).optional(),
+    match: z
+      .object({
+        /** npm package names or patterns (`@langchain/*`). */
+        npm: z.array(pattern).optional(),
+        /** Python distribution or module names or patterns, compared after PEP 503 normalisation. */
+        pypi: z.array(pattern).optional(),
+        /** Executable base names (`ollama`, `llama-server`). */
+        exec: z.array(pattern).optional(),
+        /** Regular expressions over the joined command line. */
+        argv: z.array(pattern).optional(),
+        /** DNS names (`api.openai.com`, `*.openai.azure.com`). */
+        hosts: z.array(pattern).optional(),
+        /** Well-known TCP ports, as listened on or connected to. */
+        ports: z.array(z.number().int().min(1).max(65535)).optional(),
+        /** Container image repositories or patterns (`ollama/ollama`, `*vllm-openai`). */
+        images: z.array(pattern).optional(),
+        /** Model file extensions including the dot (`.gguf`). */
+        fileExtensions: z.array(z.string().regex(/^\.[a-z0-9]+$/)).optional(),
+      })
+      .strict(),
+    /**
+     * How sure a match of each kind is (0–1). A port-only match is weak; a
+     * package name or a DNS name is strong. Defaults come from the matcher.
+     */
+    confidence: z.record(z.string(), z.number().min(0).max(1)).optional(),
+  }),
+);
 /** @see {@link SignatureSchema} */
 export interface Signature {
   /** Stable id, e.g. `langchain` or `openai-api`. Component ids derive from it. */
@@ -178,12 +183,14 @@ export interface SignatureInput {
  * const catalogue = SignatureCatalogue.builtin().extend(SignatureCatalogue.fromDocument(doc));
  * ```
  */
-export const SignatureCatalogueSchema = z.object({
-  schemaVersion: z.literal(SIGNATURE_CATALOGUE_SCHEMA_VERSION),
-  /** The catalogue's own version, e.g. `2026.11.0` or `acme-1`. */
-  version: z.string().min(1),
-  signatures: z.array(SignatureSchema),
-});
+export const SignatureCatalogueSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(SIGNATURE_CATALOGUE_SCHEMA_VERSION),
+    /** The catalogue's own version, e.g. `2026.11.0` or `acme-1`. */
+    version: z.string().min(1),
+    signatures: z.array(SignatureSchema),
+  }),
+);
 /** @see {@link SignatureCatalogueSchema} */
 export interface SignatureCatalogueDocument {
   schemaVersion: 1;

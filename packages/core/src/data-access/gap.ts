@@ -1,21 +1,24 @@
 import { z } from 'zod';
 import type { VigilEvent } from '../events/schema.js';
 import { grantStatements, PG_TABLE_PRIVILEGES, privilegesOf } from '../permissions/table-privileges.js';
+import { lazySchema } from '../schemas/lazy.js';
 import type { PgTableGrant } from './pg-grants.js';
 import { type PgSchemaDeclaration, PgTableGrantSchema } from './pg-grants.js';
 
 /** Version of the {@link DataAccessGapSchema} document. */
 export const DATA_ACCESS_GAP_SCHEMA_VERSION = 1;
 
-const Privilege = z.enum(PG_TABLE_PRIVILEGES);
+const Privilege = lazySchema(() => z.enum(PG_TABLE_PRIVILEGES));
 
 /** A privilege on a table a role exercised, with how often. */
-const UsedPrivilegeSchema = z.object({
-  role: z.string(),
-  privilege: Privilege,
-  table: z.string(),
-  statements: z.number().int().positive(),
-});
+const UsedPrivilegeSchema = lazySchema(() =>
+  z.object({
+    role: z.string(),
+    privilege: Privilege,
+    table: z.string(),
+    statements: z.number().int().positive(),
+  }),
+);
 
 /**
  * Data access granted vs used, per PostgreSQL role: the table privileges a
@@ -31,25 +34,27 @@ const UsedPrivilegeSchema = z.object({
  * for (const r of gap.roles) console.log(r.role, `${r.used.length}/${r.granted}`, r.leastPrivilege.join('\n'));
  * ```
  */
-export const DataAccessGapSchema = z.object({
-  schemaVersion: z.literal(DATA_ACCESS_GAP_SCHEMA_VERSION),
-  roles: z.array(
-    z.object({
-      role: z.string(),
-      /** Table privileges granted. */
-      granted: z.number().int().nonnegative(),
-      used: z.array(UsedPrivilegeSchema),
-      unused: z.array(PgTableGrantSchema),
-      /**
-       * Privileges exercised that no grant in the schema explains, to the role, a role it is a
-       * member of, or PUBLIC (an owner, a superuser, or an incomplete dump).
-       */
-      ungranted: z.array(UsedPrivilegeSchema),
-      /** `GRANT … ON TABLE … TO …;` statements, one per table, for exactly the privileges used. */
-      leastPrivilege: z.array(z.string()),
-    }),
-  ),
-});
+export const DataAccessGapSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(DATA_ACCESS_GAP_SCHEMA_VERSION),
+    roles: z.array(
+      z.object({
+        role: z.string(),
+        /** Table privileges granted. */
+        granted: z.number().int().nonnegative(),
+        used: z.array(UsedPrivilegeSchema),
+        unused: z.array(PgTableGrantSchema),
+        /**
+         * Privileges exercised that no grant in the schema explains, to the role, a role it is a
+         * member of, or PUBLIC (an owner, a superuser, or an incomplete dump).
+         */
+        ungranted: z.array(UsedPrivilegeSchema),
+        /** `GRANT … ON TABLE … TO …;` statements, one per table, for exactly the privileges used. */
+        leastPrivilege: z.array(z.string()),
+      }),
+    ),
+  }),
+);
 /** @see {@link DataAccessGapSchema} */
 export interface DataAccessGap {
   schemaVersion: 1;

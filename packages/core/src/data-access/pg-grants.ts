@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { VigilError } from '../errors/vigil-error.js';
 import { splitStatements, tokenizeSql } from '../payload/sql.js';
 import { PG_TABLE_PRIVILEGES } from '../permissions/table-privileges.js';
+import { lazySchema } from '../schemas/lazy.js';
 
 /**
  * One table privilege a PostgreSQL role holds, as a schema dump declares it:
@@ -15,22 +16,24 @@ import { PG_TABLE_PRIVILEGES } from '../permissions/table-privileges.js';
  * PgTableGrantSchema.parse({ role: 'reader', privilege: 'SELECT', table: 'public.docs', source: { file: 'schema.sql', line: 12 } });
  * ```
  */
-export const PgTableGrantSchema = z.object({
-  role: z.string(),
-  privilege: z.enum(PG_TABLE_PRIVILEGES),
-  /** `schema.table`, unquoted. */
-  table: z.string(),
-  /**
-   * Where the grant was declared: a dump's file and line, or for a live read the
-   * connection (without its password) and the catalog column the grant came from.
-   */
-  source: z.object({
-    file: z.string(),
-    line: z.number().int().positive().optional(),
-    /** For a live read: the catalog column, e.g. `pg_class.relacl` or `pg_attribute.attacl`. */
-    catalog: z.string().optional(),
+export const PgTableGrantSchema = lazySchema(() =>
+  z.object({
+    role: z.string(),
+    privilege: z.enum(PG_TABLE_PRIVILEGES),
+    /** `schema.table`, unquoted. */
+    table: z.string(),
+    /**
+     * Where the grant was declared: a dump's file and line, or for a live read the
+     * connection (without its password) and the catalog column the grant came from.
+     */
+    source: z.object({
+      file: z.string(),
+      line: z.number().int().positive().optional(),
+      /** For a live read: the catalog column, e.g. `pg_class.relacl` or `pg_attribute.attacl`. */
+      catalog: z.string().optional(),
+    }),
   }),
-});
+);
 /** @see {@link PgTableGrantSchema} */
 export interface PgTableGrant {
   role: string;

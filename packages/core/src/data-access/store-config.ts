@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from '../schemas/lazy.js';
 
 /**
  * The data stores whose declared configuration Vigil reads: the vector stores
@@ -36,14 +37,16 @@ export type DataStoreKind = (typeof DATA_STORE_KINDS)[number];
  * StorePlaceSchema.parse({ file: 'qdrant/config.yaml', line: 4, key: 'service.api_key' });
  * ```
  */
-export const StorePlaceSchema = z.object({
-  file: z.string(),
-  line: z.number().int().positive().optional(),
-  /** The setting: `service.api_key`, `env QDRANT__SERVICE__API_KEY`, `arg --host`, `pg_hba.conf line`. */
-  key: z.string().optional(),
-  /** Inside a manifest: RFC 6901 pointer to the container or service (`/0/spec/template/…`). */
-  pointer: z.string().optional(),
-});
+export const StorePlaceSchema = lazySchema(() =>
+  z.object({
+    file: z.string(),
+    line: z.number().int().positive().optional(),
+    /** The setting: `service.api_key`, `env QDRANT__SERVICE__API_KEY`, `arg --host`, `pg_hba.conf line`. */
+    key: z.string().optional(),
+    /** Inside a manifest: RFC 6901 pointer to the container or service (`/0/spec/template/…`). */
+    pointer: z.string().optional(),
+  }),
+);
 /** @see {@link StorePlaceSchema} */
 export interface StorePlace {
   file: string;
@@ -54,7 +57,7 @@ export interface StorePlace {
   pointer?: string | undefined;
 }
 
-const StateSchema = z.enum(['on', 'off', 'unknown']);
+const StateSchema = lazySchema(() => z.enum(['on', 'off', 'unknown']));
 
 /**
  * The declared configuration of one data store: whether clients must
@@ -71,49 +74,51 @@ const StateSchema = z.enum(['on', 'off', 'unknown']);
  * console.log(DataStoreConfigSchema.parse(store).auth.state); // 'off'
  * ```
  */
-export const DataStoreConfigSchema = z.object({
-  store: z.enum(DATA_STORE_KINDS),
-  /** The container, Compose service, or file the configuration was read from. */
-  name: z.string(),
-  /** What kind of input declared it. */
-  format: z.enum([
-    'qdrant-config',
-    'milvus-config',
-    'elasticsearch-config',
-    'opensearch-config',
-    'postgresql-conf',
-    'pg-hba',
-    'env-file',
-    'kubernetes',
-    'compose',
-  ]),
-  source: StorePlaceSchema,
-  auth: z.object({
-    state: StateSchema,
-    /** Why: `service.api_key is not set`, `pg_hba.conf line 92 trusts host all all 0.0.0.0/0`. */
-    reason: z.string(),
-    place: StorePlaceSchema.optional(),
+export const DataStoreConfigSchema = lazySchema(() =>
+  z.object({
+    store: z.enum(DATA_STORE_KINDS),
+    /** The container, Compose service, or file the configuration was read from. */
+    name: z.string(),
+    /** What kind of input declared it. */
+    format: z.enum([
+      'qdrant-config',
+      'milvus-config',
+      'elasticsearch-config',
+      'opensearch-config',
+      'postgresql-conf',
+      'pg-hba',
+      'env-file',
+      'kubernetes',
+      'compose',
+    ]),
+    source: StorePlaceSchema,
+    auth: z.object({
+      state: StateSchema,
+      /** Why: `service.api_key is not set`, `pg_hba.conf line 92 trusts host all all 0.0.0.0/0`. */
+      reason: z.string(),
+      place: StorePlaceSchema.optional(),
+    }),
+    tls: z.object({ state: StateSchema, reason: z.string(), place: StorePlaceSchema.optional() }),
+    /** The address the store listens on, as declared (`0.0.0.0`, `localhost`, `*`), or its default. */
+    bind: z.object({ address: z.string(), declared: z.boolean(), place: StorePlaceSchema.optional() }),
+    ports: z.array(z.number().int().min(0).max(65535)),
+    /** Settings that carry an API key, password or credentials file: names and places only. */
+    apiKeys: z.array(z.object({ setting: z.string(), place: StorePlaceSchema })),
+    /** PostgreSQL: `pg_hba.conf` lines (or `POSTGRES_HOST_AUTH_METHOD=trust`) that admit clients without authentication. */
+    trust: z.array(z.object({ rule: z.string(), place: StorePlaceSchema })),
+    /** Kubernetes: the workload and the labels of the pods the store runs in. */
+    workload: z
+      .object({
+        kind: z.string(),
+        name: z.string(),
+        namespace: z.string(),
+        podLabels: z.record(z.string(), z.string()),
+      })
+      .optional(),
+    /** Compose: ports published on the host, with the host address (`0.0.0.0` when none is given). */
+    published: z.array(z.object({ hostIp: z.string(), hostPort: z.number().int(), port: z.number().int() })),
   }),
-  tls: z.object({ state: StateSchema, reason: z.string(), place: StorePlaceSchema.optional() }),
-  /** The address the store listens on, as declared (`0.0.0.0`, `localhost`, `*`), or its default. */
-  bind: z.object({ address: z.string(), declared: z.boolean(), place: StorePlaceSchema.optional() }),
-  ports: z.array(z.number().int().min(0).max(65535)),
-  /** Settings that carry an API key, password or credentials file: names and places only. */
-  apiKeys: z.array(z.object({ setting: z.string(), place: StorePlaceSchema })),
-  /** PostgreSQL: `pg_hba.conf` lines (or `POSTGRES_HOST_AUTH_METHOD=trust`) that admit clients without authentication. */
-  trust: z.array(z.object({ rule: z.string(), place: StorePlaceSchema })),
-  /** Kubernetes: the workload and the labels of the pods the store runs in. */
-  workload: z
-    .object({
-      kind: z.string(),
-      name: z.string(),
-      namespace: z.string(),
-      podLabels: z.record(z.string(), z.string()),
-    })
-    .optional(),
-  /** Compose: ports published on the host, with the host address (`0.0.0.0` when none is given). */
-  published: z.array(z.object({ hostIp: z.string(), hostPort: z.number().int(), port: z.number().int() })),
-});
+);
 /** @see {@link DataStoreConfigSchema} */
 export interface DataStoreConfig {
   store: 'qdrant' | 'chroma' | 'weaviate' | 'milvus' | 'elasticsearch' | 'opensearch' | 'postgresql';

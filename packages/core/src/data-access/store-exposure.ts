@@ -13,67 +13,76 @@ import {
 import { documentRecord } from '../readers/document-value.js';
 import { loadDocuments } from '../readers/documents.js';
 import { readBoundedFile } from '../readers/read-bounded.js';
+import { lazySchema } from '../schemas/lazy.js';
 import { type DataStoreConfig, DataStoreConfigSchema } from './store-config.js';
 import { parseStoreConfig, storeConfigFormatOf, storeConfigOfContainer } from './store-files.js';
 
 /** Version of the {@link DeclaredDataStoresSchema} document. */
 export const DECLARED_DATA_STORES_SCHEMA_VERSION = 1;
 
-const SelectorSchema = z.object({
-  matchLabels: z.record(z.string(), z.string()).optional(),
-  matchExpressions: z
-    .array(z.object({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() }))
-    .optional(),
-});
+const SelectorSchema = lazySchema(() =>
+  z.object({
+    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchExpressions: z
+      .array(z.object({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() }))
+      .optional(),
+  }),
+);
 
 /** A Kubernetes Service as declared: what it selects and how it exposes it. */
-const ServiceSchema = z.object({
-  name: z.string(),
-  namespace: z.string(),
-  type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']),
-  selector: z.record(z.string(), z.string()),
-  ports: z.array(
-    z.object({
-      port: z.number().int(),
-      targetPort: z.union([z.number().int(), z.string()]).optional(),
-      nodePort: z.number().int().optional(),
-    }),
-  ),
-  file: z.string(),
-  line: z.number().int().positive().optional(),
-});
+const ServiceSchema = lazySchema(() =>
+  z.object({
+    name: z.string(),
+    namespace: z.string(),
+    type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']),
+    selector: z.record(z.string(), z.string()),
+    ports: z.array(
+      z.object({
+        port: z.number().int(),
+        targetPort: z.union([z.number().int(), z.string()]).optional(),
+        nodePort: z.number().int().optional(),
+      }),
+    ),
+    file: z.string(),
+    line: z.number().int().positive().optional(),
+  }),
+);
 
 /** A NetworkPolicy's ingress side: the pods it isolates and whom it lets in. */
-const IngressPolicySchema = z.object({
-  name: z.string(),
-  namespace: z.string(),
-  podSelector: SelectorSchema,
-  /** Each rule: the peers (all when empty) and ports (all when empty) it admits. */
-  rules: z.array(
-    z.object({
-      from: z.array(
-        z.object({
-          podSelector: SelectorSchema.optional(),
-          namespaceSelector: SelectorSchema.optional(),
-          ipBlock: z.object({ cidr: z.string(), except: z.array(z.string()).optional() }).optional(),
-        }),
-      ),
-      ports: z.array(z.union([z.number().int(), z.string()])),
-    }),
-  ),
-  file: z.string(),
-  line: z.number().int().positive().optional(),
-});
+const IngressPolicySchema = lazySchema(() =>
+  z.object({
+    name: z.string(),
+    namespace: z.string(),
+    podSelector: SelectorSchema,
+    /** Each rule: the peers (all when empty) and ports (all when empty) it admits. */
+    rules: z.array(
+      z.object({
+        from: z.array(
+          z.object({
+            podSelector: SelectorSchema.optional(),
+            namespaceSelector: SelectorSchema.optional(),
+            ipBlock: z.object({ cidr: z.string(), except: z.array(z.string()).optional() }).optional(),
+          }),
+        ),
+        ports: z.array(z.union([z.number().int(), z.string()])),
+      }),
+    ),
+    file: z.string(),
+    line: z.number().int().positive().optional(),
+  }),
+);
 
 /** A declared workload's pods that run no data store: the clients (agents, retrievers, ingest jobs). */
-const DeclaredPodsSchema = z.object({
-  kind: z.string(),
-  name: z.string(),
-  namespace: z.string(),
-  labels: z.record(z.string(), z.string()),
-  serviceAccount: z.string(),
-  file: z.string(),
-});
+const DeclaredPodsSchema = lazySchema(() =>
+  z.object({
+    kind: z.string(),
+    name: z.string(),
+    namespace: z.string(),
+    labels: z.record(z.string(), z.string()),
+    serviceAccount: z.string(),
+    file: z.string(),
+  }),
+);
 
 /**
  * The data stores declared in configuration files and manifests, with how
@@ -90,16 +99,18 @@ const DeclaredPodsSchema = z.object({
  * for (const s of doc.stores) console.log(s.store, s.name, s.auth.state, s.source.file);
  * ```
  */
-export const DeclaredDataStoresSchema = z.object({
-  schemaVersion: z.literal(DECLARED_DATA_STORES_SCHEMA_VERSION),
-  kind: z.literal('DeclaredDataStores'),
-  stores: z.array(DataStoreConfigSchema),
-  services: z.array(ServiceSchema),
-  ingressPolicies: z.array(IngressPolicySchema),
-  pods: z.array(DeclaredPodsSchema),
-  /** Namespace labels, from the `Namespace` objects in the input. */
-  namespaces: z.record(z.string(), z.record(z.string(), z.string())),
-});
+export const DeclaredDataStoresSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(DECLARED_DATA_STORES_SCHEMA_VERSION),
+    kind: z.literal('DeclaredDataStores'),
+    stores: z.array(DataStoreConfigSchema),
+    services: z.array(ServiceSchema),
+    ingressPolicies: z.array(IngressPolicySchema),
+    pods: z.array(DeclaredPodsSchema),
+    /** Namespace labels, from the `Namespace` objects in the input. */
+    namespaces: z.record(z.string(), z.record(z.string(), z.string())),
+  }),
+);
 /** @see {@link DeclaredDataStoresSchema} */
 export interface DeclaredDataStores {
   schemaVersion: 1;

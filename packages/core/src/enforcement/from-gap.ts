@@ -8,6 +8,7 @@ import {
   LeastPrivilegeSchema,
 } from '../permissions/least-privilege/artifact.js';
 import { safeParseDocument, scalarText } from '../readers/document-value.js';
+import { lazySchema } from '../schemas/lazy.js';
 import {
   diffPolicies,
   type EgressRule,
@@ -43,9 +44,9 @@ export interface PolicyFromGapOptions {
 }
 
 /** The least-privilege part of a `vigil gap --format json` document, or a `LeastPrivilege` document itself. */
-const GapDocumentSchema = z
-  .object({ kind: z.literal('vigil.gap'), leastPrivilege: z.unknown().optional() })
-  .passthrough();
+const GapDocumentSchema = lazySchema(() =>
+  z.object({ kind: z.literal('vigil.gap'), leastPrivilege: z.unknown().optional() }).passthrough(),
+);
 
 /**
  * Reads the least-privilege artifacts from a gap document (`vigil gap

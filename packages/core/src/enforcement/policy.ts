@@ -4,6 +4,7 @@ import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { VigilEvent } from '../events/schema.js';
 import { safeParseDocument } from '../readers/document-value.js';
+import { lazySchema } from '../schemas/lazy.js';
 import { ARGS_MARK, WILDCARD } from '../vocabulary/generalise.js';
 
 /** Version of the {@link EnforcementPolicy} document. */
@@ -38,25 +39,27 @@ function validCidr(s: string): boolean {
  * const rule: EgressRule = { id: 'egress-1', protocol: 'tcp', host: 'api.openai.com', port: 443, reason: 'egress tcp api.openai.com:443 (baseline)' };
  * ```
  */
-export const EgressRuleSchema = z
-  .object({
-    id: z.string().min(1).max(128),
-    protocol: z.enum(['tcp', 'udp', 'any']),
-    cidr: z
-      .string()
-      .max(64)
-      .refine(validCidr, 'expected an address block such as 10.0.0.0/8 or fd00::/8')
-      .optional(),
-    host: z.string().max(253).regex(HOST, 'expected a DNS name, optionally starting with "*."').optional(),
-    port: z.number().int().min(1).max(65_535).nullable(),
-    /** Why the rule exists: the baseline entry or gap finding it came from. */
-    reason: z.string().max(1024),
-  })
-  .strict()
-  .refine(
-    (r) => (r.cidr === undefined) !== (r.host === undefined),
-    'a rule has exactly one of cidr and host',
-  );
+export const EgressRuleSchema = lazySchema(() =>
+  z
+    .object({
+      id: z.string().min(1).max(128),
+      protocol: z.enum(['tcp', 'udp', 'any']),
+      cidr: z
+        .string()
+        .max(64)
+        .refine(validCidr, 'expected an address block such as 10.0.0.0/8 or fd00::/8')
+        .optional(),
+      host: z.string().max(253).regex(HOST, 'expected a DNS name, optionally starting with "*."').optional(),
+      port: z.number().int().min(1).max(65_535).nullable(),
+      /** Why the rule exists: the baseline entry or gap finding it came from. */
+      reason: z.string().max(1024),
+    })
+    .strict()
+    .refine(
+      (r) => (r.cidr === undefined) !== (r.host === undefined),
+      'a rule has exactly one of cidr and host',
+    ),
+);
 /** @see {@link EgressRuleSchema} */
 export interface EgressRule {
   id: string;
@@ -77,13 +80,15 @@ export interface EgressRule {
  * const rule: ExecRule = { id: 'exec-1', path: '/usr/bin/git', reason: '/usr/bin/git <args> (baseline)' };
  * ```
  */
-export const ExecRuleSchema = z
-  .object({
-    id: z.string().min(1).max(128),
-    path: z.string().min(2).max(4096).startsWith('/', 'expected an absolute path'),
-    reason: z.string().max(1024),
-  })
-  .strict();
+export const ExecRuleSchema = lazySchema(() =>
+  z
+    .object({
+      id: z.string().min(1).max(128),
+      path: z.string().min(2).max(4096).startsWith('/', 'expected an absolute path'),
+      reason: z.string().max(1024),
+    })
+    .strict(),
+);
 /** @see {@link ExecRuleSchema} */
 export interface ExecRule {
   id: string;
@@ -104,41 +109,43 @@ export interface ExecRule {
  * console.log(policy.id, policy.version, policy.egress.rules.length);
  * ```
  */
-export const EnforcementPolicySchema = z
-  .object({
-    schemaVersion: z.literal(ENFORCEMENT_POLICY_SCHEMA_VERSION),
-    /** The workload (baseline subject) the policy is for. */
-    id: z.string().min(1).max(512),
-    /** Increases by one with every change of rules. */
-    version: z.number().int().positive(),
-    /** ISO 8601. */
-    createdAt: z.string().datetime(),
-    source: z
-      .object({
-        kind: z.enum(['baseline', 'gap', 'manual']),
-        /** The baseline content version the rules came from. */
-        baselineVersion: z.string().optional(),
-        baselineStatus: z.enum(['learning', 'stable']).optional(),
-      })
-      .strict(),
-    egress: z
-      .object({
-        enforce: z.boolean(),
-        /** Loopback peers (127.0.0.0/8, ::1) are always allowed. */
-        allowLoopback: z.boolean(),
-        rules: z.array(EgressRuleSchema).max(MAX_POLICY_RULES),
-      })
-      .strict(),
-    exec: z
-      .object({
-        enforce: z.boolean(),
-        rules: z.array(ExecRuleSchema).max(MAX_POLICY_RULES),
-      })
-      .strict(),
-    /** What the synthesis left out and why (wildcard names, unix sockets, file rules this kernel cannot enforce). */
-    notes: z.array(z.string()),
-  })
-  .strict();
+export const EnforcementPolicySchema = lazySchema(() =>
+  z
+    .object({
+      schemaVersion: z.literal(ENFORCEMENT_POLICY_SCHEMA_VERSION),
+      /** The workload (baseline subject) the policy is for. */
+      id: z.string().min(1).max(512),
+      /** Increases by one with every change of rules. */
+      version: z.number().int().positive(),
+      /** ISO 8601. */
+      createdAt: z.string().datetime(),
+      source: z
+        .object({
+          kind: z.enum(['baseline', 'gap', 'manual']),
+          /** The baseline content version the rules came from. */
+          baselineVersion: z.string().optional(),
+          baselineStatus: z.enum(['learning', 'stable']).optional(),
+        })
+        .strict(),
+      egress: z
+        .object({
+          enforce: z.boolean(),
+          /** Loopback peers (127.0.0.0/8, ::1) are always allowed. */
+          allowLoopback: z.boolean(),
+          rules: z.array(EgressRuleSchema).max(MAX_POLICY_RULES),
+        })
+        .strict(),
+      exec: z
+        .object({
+          enforce: z.boolean(),
+          rules: z.array(ExecRuleSchema).max(MAX_POLICY_RULES),
+        })
+        .strict(),
+      /** What the synthesis left out and why (wildcard names, unix sockets, file rules this kernel cannot enforce). */
+      notes: z.array(z.string()),
+    })
+    .strict(),
+);
 /** @see {@link EnforcementPolicySchema} */
 export interface EnforcementPolicy {
   schemaVersion: 1;

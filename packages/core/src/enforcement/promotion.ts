@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from '../schemas/lazy.js';
 
 /** Version of the {@link EnforcementLedger} document. */
 export const ENFORCEMENT_LEDGER_SCHEMA_VERSION = 1;
@@ -13,13 +14,15 @@ export const ENFORCEMENT_LEDGER_SCHEMA_VERSION = 1;
  * const p: PromotionPolicy = { minMonitorMs: 3_600_000, minMonitorRuns: 3, maxWouldBlock: 0 };
  * ```
  */
-export const PromotionPolicySchema = z
-  .object({
-    minMonitorMs: z.number().int().nonnegative(),
-    minMonitorRuns: z.number().int().nonnegative(),
-    maxWouldBlock: z.number().int().nonnegative(),
-  })
-  .strict();
+export const PromotionPolicySchema = lazySchema(() =>
+  z
+    .object({
+      minMonitorMs: z.number().int().nonnegative(),
+      minMonitorRuns: z.number().int().nonnegative(),
+      maxWouldBlock: z.number().int().nonnegative(),
+    })
+    .strict(),
+);
 /** @see {@link PromotionPolicySchema} */
 export interface PromotionPolicy {
   minMonitorMs: number;
@@ -43,28 +46,30 @@ export const DEFAULT_PROMOTION: PromotionPolicy = {
 };
 
 /** A recorded change (or confirmation) of a workload's mode, with its evidence. */
-export const ModeDecisionSchema = z
-  .object({
-    /** ISO 8601. */
-    at: z.string().datetime(),
-    from: z.enum(['monitor', 'enforce']).nullable(),
-    to: z.enum(['monitor', 'enforce']),
-    /** `promotion` (confidence reached), `demotion` (the policy changed or blocks appeared), `pin` (a person), `initial`. */
-    cause: z.enum(['initial', 'promotion', 'demotion', 'pin', 'unpin']),
-    reason: z.string(),
-    /** Who, for pins. */
-    by: z.string().optional(),
-    evidence: z
-      .object({
-        policy: z.string(),
-        baselineStatus: z.enum(['learning', 'stable']).optional(),
-        monitoredMs: z.number().nonnegative(),
-        monitoredRuns: z.number().int().nonnegative(),
-        wouldBlock: z.number().int().nonnegative(),
-      })
-      .strict(),
-  })
-  .strict();
+export const ModeDecisionSchema = lazySchema(() =>
+  z
+    .object({
+      /** ISO 8601. */
+      at: z.string().datetime(),
+      from: z.enum(['monitor', 'enforce']).nullable(),
+      to: z.enum(['monitor', 'enforce']),
+      /** `promotion` (confidence reached), `demotion` (the policy changed or blocks appeared), `pin` (a person), `initial`. */
+      cause: z.enum(['initial', 'promotion', 'demotion', 'pin', 'unpin']),
+      reason: z.string(),
+      /** Who, for pins. */
+      by: z.string().optional(),
+      evidence: z
+        .object({
+          policy: z.string(),
+          baselineStatus: z.enum(['learning', 'stable']).optional(),
+          monitoredMs: z.number().nonnegative(),
+          monitoredRuns: z.number().int().nonnegative(),
+          wouldBlock: z.number().int().nonnegative(),
+        })
+        .strict(),
+    })
+    .strict(),
+);
 /** @see {@link ModeDecisionSchema} */
 export interface ModeDecision {
   /** ISO 8601. */
@@ -86,24 +91,26 @@ export interface ModeDecision {
 }
 
 /** One workload's enforcement state across runs. */
-export const WorkloadEnforcementSchema = z
-  .object({
-    mode: z.enum(['monitor', 'enforce']),
-    /** Set by a person: promotion and demotion leave the mode alone. */
-    pinned: z
-      .object({ mode: z.enum(['monitor', 'enforce']), by: z.string(), reason: z.string() })
-      .strict()
-      .optional(),
-    /** The policy (`id@version`) the monitor period below counts for; a new policy version restarts it. */
-    policy: z.string(),
-    monitoredMs: z.number().nonnegative(),
-    monitoredRuns: z.number().int().nonnegative(),
-    wouldBlock: z.number().int().nonnegative(),
-    /** Blocks and kills seen while enforcing (kept for review; they never demote by themselves). */
-    blocked: z.number().int().nonnegative(),
-    decisions: z.array(ModeDecisionSchema).max(1000),
-  })
-  .strict();
+export const WorkloadEnforcementSchema = lazySchema(() =>
+  z
+    .object({
+      mode: z.enum(['monitor', 'enforce']),
+      /** Set by a person: promotion and demotion leave the mode alone. */
+      pinned: z
+        .object({ mode: z.enum(['monitor', 'enforce']), by: z.string(), reason: z.string() })
+        .strict()
+        .optional(),
+      /** The policy (`id@version`) the monitor period below counts for; a new policy version restarts it. */
+      policy: z.string(),
+      monitoredMs: z.number().nonnegative(),
+      monitoredRuns: z.number().int().nonnegative(),
+      wouldBlock: z.number().int().nonnegative(),
+      /** Blocks and kills seen while enforcing (kept for review; they never demote by themselves). */
+      blocked: z.number().int().nonnegative(),
+      decisions: z.array(ModeDecisionSchema).max(1000),
+    })
+    .strict(),
+);
 /** @see {@link WorkloadEnforcementSchema} */
 export interface WorkloadEnforcement {
   mode: 'monitor' | 'enforce';
@@ -138,13 +145,15 @@ export interface WorkloadEnforcement {
  * for (const [w, s] of Object.entries(ledger.workloads)) console.log(w, s.mode, s.decisions.length);
  * ```
  */
-export const EnforcementLedgerSchema = z
-  .object({
-    schemaVersion: z.literal(ENFORCEMENT_LEDGER_SCHEMA_VERSION),
-    promotion: PromotionPolicySchema,
-    workloads: z.record(z.string(), WorkloadEnforcementSchema),
-  })
-  .strict();
+export const EnforcementLedgerSchema = lazySchema(() =>
+  z
+    .object({
+      schemaVersion: z.literal(ENFORCEMENT_LEDGER_SCHEMA_VERSION),
+      promotion: PromotionPolicySchema,
+      workloads: z.record(z.string(), WorkloadEnforcementSchema),
+    })
+    .strict(),
+);
 /** @see {@link EnforcementLedgerSchema} */
 export interface EnforcementLedger {
   schemaVersion: 1;

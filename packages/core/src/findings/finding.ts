@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { VigilEvent, VigilEventInput } from '../events/schema.js';
 import { EventSchema } from '../events/schema.js';
+import { lazySchema } from '../schemas/lazy.js';
 import type { WorkloadRef, WorkloadRefInput } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 
 /** Severity of a finding, in increasing order. */
-export const SeveritySchema = z.enum(['info', 'low', 'medium', 'high', 'critical']);
+export const SeveritySchema = lazySchema(() => z.enum(['info', 'low', 'medium', 'high', 'critical']));
 /** @see {@link SeveritySchema} */
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
 
@@ -25,29 +26,33 @@ export function severityRank(severity: Severity): number {
 }
 
 /** What produced a finding. */
-export const FindingCategorySchema = z.enum(['drift', 'detection', 'gap', 'supply-chain', 'posture']);
+export const FindingCategorySchema = lazySchema(() =>
+  z.enum(['drift', 'detection', 'gap', 'supply-chain', 'posture']),
+);
 /** @see {@link FindingCategorySchema} */
 export type FindingCategory = 'drift' | 'detection' | 'gap' | 'supply-chain' | 'posture';
 
 /** One piece of evidence behind a finding. */
-export const EvidenceSchema = z.object({
-  /** `event`: an observed event; `artifact`: a file or document; `baseline`: a baseline entry; `note`: prose. */
-  type: z.enum(['event', 'artifact', 'baseline', 'note']),
-  description: z.string(),
-  event: EventSchema.optional(),
-  /** File or URI of an artifact. */
-  uri: z.string().optional(),
-  /** Path inside the artifact (e.g. `mcpServers.fs.args[1]`). */
-  path: z.string().optional(),
-  /** 1-based line in the artifact. */
-  line: z.number().int().positive().optional(),
-  /** Byte offset in the artifact (or in `entry` when set). */
-  offset: z.number().int().nonnegative().optional(),
-  /** RFC 6901 JSON pointer inside a JSON artifact, e.g. `/tools/0/description`. */
-  jsonPointer: z.string().optional(),
-  /** A member inside a container artifact (a zip or tar entry). */
-  entry: z.string().optional(),
-});
+export const EvidenceSchema = lazySchema(() =>
+  z.object({
+    /** `event`: an observed event; `artifact`: a file or document; `baseline`: a baseline entry; `note`: prose. */
+    type: z.enum(['event', 'artifact', 'baseline', 'note']),
+    description: z.string(),
+    event: EventSchema.optional(),
+    /** File or URI of an artifact. */
+    uri: z.string().optional(),
+    /** Path inside the artifact (e.g. `mcpServers.fs.args[1]`). */
+    path: z.string().optional(),
+    /** 1-based line in the artifact. */
+    line: z.number().int().positive().optional(),
+    /** Byte offset in the artifact (or in `entry` when set). */
+    offset: z.number().int().nonnegative().optional(),
+    /** RFC 6901 JSON pointer inside a JSON artifact, e.g. `/tools/0/description`. */
+    jsonPointer: z.string().optional(),
+    /** A member inside a container artifact (a zip or tar entry). */
+    entry: z.string().optional(),
+  }),
+);
 /** @see {@link EvidenceSchema} */
 export interface Evidence {
   /** `event`: an observed event; `artifact`: a file or document; `baseline`: a baseline entry; `note`: prose. */
@@ -69,16 +74,18 @@ export interface Evidence {
 }
 
 /** Taxonomy tags every finding can carry. */
-export const FindingTagsSchema = z.object({
-  /** OWASP Top 10 for LLM Applications 2025, e.g. `LLM06`. */
-  owaspLlm: z.array(z.string().regex(/^LLM(0[1-9]|10)$/)).default([]),
-  /** OWASP Top 10 for Agentic Applications 2026, e.g. `ASI02`. */
-  owaspAgentic: z.array(z.string().regex(/^ASI(0[1-9]|10)$/)).default([]),
-  /** MITRE ATLAS technique ids, e.g. `AML.T0051`. */
-  atlas: z.array(z.string().regex(/^AML\.[TM]\d{4}(\.\d{3})?$/)).default([]),
-  /** MITRE ATT&CK technique ids, e.g. `T1059.004`. */
-  attack: z.array(z.string().regex(/^T\d{4}(\.\d{3})?$/)).default([]),
-});
+export const FindingTagsSchema = lazySchema(() =>
+  z.object({
+    /** OWASP Top 10 for LLM Applications 2025, e.g. `LLM06`. */
+    owaspLlm: z.array(z.string().regex(/^LLM(0[1-9]|10)$/)).default([]),
+    /** OWASP Top 10 for Agentic Applications 2026, e.g. `ASI02`. */
+    owaspAgentic: z.array(z.string().regex(/^ASI(0[1-9]|10)$/)).default([]),
+    /** MITRE ATLAS technique ids, e.g. `AML.T0051`. */
+    atlas: z.array(z.string().regex(/^AML\.[TM]\d{4}(\.\d{3})?$/)).default([]),
+    /** MITRE ATT&CK technique ids, e.g. `T1059.004`. */
+    attack: z.array(z.string().regex(/^T\d{4}(\.\d{3})?$/)).default([]),
+  }),
+);
 /** @see {@link FindingTagsSchema} */
 export interface FindingTags {
   /** OWASP Top 10 for LLM Applications 2025, e.g. `LLM06`. */
@@ -92,18 +99,20 @@ export interface FindingTags {
 }
 
 /** Compliance frameworks findings are mapped to. */
-export const ComplianceFrameworkSchema = z.enum([
-  'nist-ai-rmf',
-  'eu-ai-act',
-  'owasp-llm-2025',
-  'owasp-agentic-2026',
-  'mitre-atlas',
-  'hipaa',
-  'soc2',
-  'pci-dss-4',
-  'gdpr',
-  'mas-trm',
-]);
+export const ComplianceFrameworkSchema = lazySchema(() =>
+  z.enum([
+    'nist-ai-rmf',
+    'eu-ai-act',
+    'owasp-llm-2025',
+    'owasp-agentic-2026',
+    'mitre-atlas',
+    'hipaa',
+    'soc2',
+    'pci-dss-4',
+    'gdpr',
+    'mas-trm',
+  ]),
+);
 /** @see {@link ComplianceFrameworkSchema} */
 export type ComplianceFramework =
   | 'nist-ai-rmf'
@@ -118,12 +127,14 @@ export type ComplianceFramework =
   | 'mas-trm';
 
 /** One control a finding bears on. */
-export const ComplianceRefSchema = z.object({
-  framework: ComplianceFrameworkSchema,
-  /** Control id within the framework, e.g. `MEASURE 2.7`, `Art. 15`, `CC6.1`. */
-  control: z.string(),
-  title: z.string().optional(),
-});
+export const ComplianceRefSchema = lazySchema(() =>
+  z.object({
+    framework: ComplianceFrameworkSchema,
+    /** Control id within the framework, e.g. `MEASURE 2.7`, `Art. 15`, `CC6.1`. */
+    control: z.string(),
+    title: z.string().optional(),
+  }),
+);
 /** @see {@link ComplianceRefSchema} */
 export interface ComplianceRef {
   framework: ComplianceFramework;
@@ -133,11 +144,13 @@ export interface ComplianceRef {
 }
 
 /** The risk score of a finding and why it is what it is. */
-export const RiskSchema = z.object({
-  /** 0–100. */
-  score: z.number().min(0).max(100),
-  reasons: z.array(z.string()),
-});
+export const RiskSchema = lazySchema(() =>
+  z.object({
+    /** 0–100. */
+    score: z.number().min(0).max(100),
+    reasons: z.array(z.string()),
+  }),
+);
 /** @see {@link RiskSchema} */
 export interface Risk {
   /** 0–100. */
@@ -161,26 +174,28 @@ export interface Risk {
  * });
  * ```
  */
-export const FindingSchema = z.object({
-  /** Unique and stable for the same finding across runs (a hash of rule, workload and subject). */
-  id: z.string().min(1),
-  ruleId: z.string().min(1),
-  title: z.string(),
-  severity: SeveritySchema,
-  category: FindingCategorySchema,
-  workload: WorkloadRefSchema,
-  /** Nanoseconds since the epoch: when the finding's first evidence happened. */
-  ts: z.number().nonnegative(),
-  summary: z.string(),
-  evidence: z.array(EvidenceSchema),
-  tags: FindingTagsSchema,
-  compliance: z.array(ComplianceRefSchema),
-  risk: RiskSchema,
-  /** How many times the same finding was seen (repeats are aggregated). */
-  count: z.number().int().positive().optional(),
-  /** Nanoseconds since the epoch of the last repeat. */
-  lastSeen: z.number().nonnegative().optional(),
-});
+export const FindingSchema = lazySchema(() =>
+  z.object({
+    /** Unique and stable for the same finding across runs (a hash of rule, workload and subject). */
+    id: z.string().min(1),
+    ruleId: z.string().min(1),
+    title: z.string(),
+    severity: SeveritySchema,
+    category: FindingCategorySchema,
+    workload: WorkloadRefSchema,
+    /** Nanoseconds since the epoch: when the finding's first evidence happened. */
+    ts: z.number().nonnegative(),
+    summary: z.string(),
+    evidence: z.array(EvidenceSchema),
+    tags: FindingTagsSchema,
+    compliance: z.array(ComplianceRefSchema),
+    risk: RiskSchema,
+    /** How many times the same finding was seen (repeats are aggregated). */
+    count: z.number().int().positive().optional(),
+    /** Nanoseconds since the epoch of the last repeat. */
+    lastSeen: z.number().nonnegative().optional(),
+  }),
+);
 /** @see {@link FindingSchema} */
 export interface Finding {
   /** Unique and stable for the same finding across runs (a hash of rule, workload and subject). */

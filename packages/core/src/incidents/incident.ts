@@ -16,6 +16,7 @@ import {
 } from '../findings/finding.js';
 import { riskScore } from '../findings/risk-scale.js';
 import { countOf, formatDuration } from '../output/count-text.js';
+import { lazySchema } from '../schemas/lazy.js';
 import type { ProcessTree } from '../stream/enricher.js';
 import { isCredentialPath } from '../vocabulary/credentials.js';
 import { formatPeer, isLocalAddress, LARGE_EGRESS_BYTES } from '../vocabulary/network.js';
@@ -26,17 +27,19 @@ import { WorkloadRefSchema } from '../workload/workload-ref.js';
 export const INCIDENT_SCHEMA_VERSION = 1;
 
 /** One step of an incident's chain: an event, with the findings it is evidence for. */
-export const IncidentStepSchema = z.object({
-  ts: z.number().nonnegative(),
-  kind: z.string(),
-  pid: z.number().int().nonnegative(),
-  comm: z.string(),
-  /** What happened, as people read it. */
-  description: z.string(),
-  /** Ids of the findings this event is evidence for. */
-  findings: z.array(z.string()),
-  event: EventSchema.optional(),
-});
+export const IncidentStepSchema = lazySchema(() =>
+  z.object({
+    ts: z.number().nonnegative(),
+    kind: z.string(),
+    pid: z.number().int().nonnegative(),
+    comm: z.string(),
+    /** What happened, as people read it. */
+    description: z.string(),
+    /** Ids of the findings this event is evidence for. */
+    findings: z.array(z.string()),
+    event: EventSchema.optional(),
+  }),
+);
 /** @see {@link IncidentStepSchema} */
 export interface IncidentStep {
   ts: number;
@@ -64,34 +67,36 @@ export interface IncidentStep {
  * console.log(incident.severity, incident.summary);
  * ```
  */
-export const IncidentSchema = z.object({
-  schemaVersion: z.literal(INCIDENT_SCHEMA_VERSION),
-  kind: z.literal('vigil.incident'),
-  /** Stable: a hash of the workload, the tree's root and the first finding. */
-  id: z.string().min(1),
-  title: z.string(),
-  severity: SeveritySchema,
-  workload: WorkloadRefSchema,
-  /** The root of the process tree: the topmost known ancestor within the workload. */
-  root: z.object({ pid: z.number().int().nonnegative(), exe: z.string().optional() }),
-  firstTs: z.number().nonnegative(),
-  lastTs: z.number().nonnegative(),
-  /** The explanation: what the chain did and why it is rated as it is. */
-  summary: z.string(),
-  findings: z.array(
-    z.object({
-      id: z.string(),
-      ruleId: z.string(),
-      title: z.string(),
-      severity: SeveritySchema,
-      ts: z.number(),
-    }),
-  ),
-  chain: z.array(IncidentStepSchema),
-  tags: FindingTagsSchema,
-  compliance: z.array(ComplianceRefSchema),
-  risk: RiskSchema,
-});
+export const IncidentSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(INCIDENT_SCHEMA_VERSION),
+    kind: z.literal('vigil.incident'),
+    /** Stable: a hash of the workload, the tree's root and the first finding. */
+    id: z.string().min(1),
+    title: z.string(),
+    severity: SeveritySchema,
+    workload: WorkloadRefSchema,
+    /** The root of the process tree: the topmost known ancestor within the workload. */
+    root: z.object({ pid: z.number().int().nonnegative(), exe: z.string().optional() }),
+    firstTs: z.number().nonnegative(),
+    lastTs: z.number().nonnegative(),
+    /** The explanation: what the chain did and why it is rated as it is. */
+    summary: z.string(),
+    findings: z.array(
+      z.object({
+        id: z.string(),
+        ruleId: z.string(),
+        title: z.string(),
+        severity: SeveritySchema,
+        ts: z.number(),
+      }),
+    ),
+    chain: z.array(IncidentStepSchema),
+    tags: FindingTagsSchema,
+    compliance: z.array(ComplianceRefSchema),
+    risk: RiskSchema,
+  }),
+);
 /** @see {@link IncidentSchema} */
 export interface Incident {
   schemaVersion: 1;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { safeParseDocument } from '../readers/document-value.js';
+import { lazySchema } from '../schemas/lazy.js';
 
 /**
  * One MCP server entry as MCP clients write it. Local servers have `command`
@@ -18,38 +19,43 @@ import { safeParseDocument } from '../readers/document-value.js';
  * McpServerEntrySchema.parse({ command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', '/data'] });
  * ```
  */
-export const McpServerEntrySchema = z
-  .looseObject({
-    command: z.string().min(1).optional(),
-    args: z.array(z.string()).optional(),
-    env: z.record(z.string(), z.string()).optional(),
-    cwd: z.string().optional(),
-    url: z.string().min(1).optional(),
-    serverUrl: z.string().min(1).optional(),
-    httpUrl: z.string().min(1).optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    /** `stdio`, `http`, `sse`, `streamable-http` (clients spell it differently). */
-    type: z.string().optional(),
-    transport: z.string().optional(),
-    disabled: z.boolean().optional(),
-    /** Tools the client may call without asking (Cline, Roo). */
-    alwaysAllow: z.array(z.string()).optional(),
-    /** Tools the client may call without asking (Cursor, Windsurf). */
-    autoApprove: z.array(z.string()).optional(),
-    /** An allowlist of tools: only these are exposed to the agent. */
-    allowedTools: z.array(z.string()).optional(),
-    /** Tools hidden from the agent. */
-    disabledTools: z.array(z.string()).optional(),
-    /** An inline tool list, as the server announced it. */
-    tools: z.array(z.union([z.string(), z.looseObject({ name: z.string() })])).optional(),
-  })
-  .refine(
-    (e) =>
-      e.command !== undefined || e.url !== undefined || e.serverUrl !== undefined || e.httpUrl !== undefined,
-    {
-      message: 'expected "command" (a local server) or "url", "serverUrl" or "httpUrl" (a remote one)',
-    },
-  );
+export const McpServerEntrySchema = lazySchema(() =>
+  z
+    .looseObject({
+      command: z.string().min(1).optional(),
+      args: z.array(z.string()).optional(),
+      env: z.record(z.string(), z.string()).optional(),
+      cwd: z.string().optional(),
+      url: z.string().min(1).optional(),
+      serverUrl: z.string().min(1).optional(),
+      httpUrl: z.string().min(1).optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+      /** `stdio`, `http`, `sse`, `streamable-http` (clients spell it differently). */
+      type: z.string().optional(),
+      transport: z.string().optional(),
+      disabled: z.boolean().optional(),
+      /** Tools the client may call without asking (Cline, Roo). */
+      alwaysAllow: z.array(z.string()).optional(),
+      /** Tools the client may call without asking (Cursor, Windsurf). */
+      autoApprove: z.array(z.string()).optional(),
+      /** An allowlist of tools: only these are exposed to the agent. */
+      allowedTools: z.array(z.string()).optional(),
+      /** Tools hidden from the agent. */
+      disabledTools: z.array(z.string()).optional(),
+      /** An inline tool list, as the server announced it. */
+      tools: z.array(z.union([z.string(), z.looseObject({ name: z.string() })])).optional(),
+    })
+    .refine(
+      (e) =>
+        e.command !== undefined ||
+        e.url !== undefined ||
+        e.serverUrl !== undefined ||
+        e.httpUrl !== undefined,
+      {
+        message: 'expected "command" (a local server) or "url", "serverUrl" or "httpUrl" (a remote one)',
+      },
+    ),
+);
 /** @see {@link McpServerEntrySchema} */
 export interface McpServerEntry {
   [key: string]: unknown;
@@ -85,7 +91,7 @@ export interface McpServerEntry {
     | undefined;
 }
 
-const ServersSchema = z.record(z.string().min(1), McpServerEntrySchema);
+const ServersSchema = lazySchema(() => z.record(z.string().min(1), McpServerEntrySchema));
 
 /** The MCP clients Vigil knows the configuration files of. */
 export type McpClient =

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { documentRecord } from '../readers/document-value.js';
+import { lazySchema } from '../schemas/lazy.js';
 
 /** An OTLP `AnyValue` in its JSON encoding. */
 export type OtlpAnyValue = {
@@ -17,40 +18,46 @@ export interface OtlpKeyValue {
   value?: OtlpAnyValue | undefined;
 }
 
-const AnyValueSchema: z.ZodType<OtlpAnyValue> = z.lazy(() =>
-  z.looseObject({
-    stringValue: z.string().optional(),
-    boolValue: z.boolean().optional(),
-    intValue: z.union([z.string().regex(/^-?\d+$/), z.number().int()]).optional(),
-    doubleValue: z.union([z.number(), z.string()]).optional(),
-    bytesValue: z.string().optional(),
-    arrayValue: z.looseObject({ values: z.array(AnyValueSchema).optional() }).optional(),
-    kvlistValue: z.looseObject({ values: z.array(KeyValueSchema).optional() }).optional(),
-  }),
+const AnyValueSchema: z.ZodType<OtlpAnyValue> = lazySchema(() =>
+  z.lazy(() =>
+    z.looseObject({
+      stringValue: z.string().optional(),
+      boolValue: z.boolean().optional(),
+      intValue: z.union([z.string().regex(/^-?\d+$/), z.number().int()]).optional(),
+      doubleValue: z.union([z.number(), z.string()]).optional(),
+      bytesValue: z.string().optional(),
+      arrayValue: z.looseObject({ values: z.array(AnyValueSchema).optional() }).optional(),
+      kvlistValue: z.looseObject({ values: z.array(KeyValueSchema).optional() }).optional(),
+    }),
+  ),
 );
-const KeyValueSchema: z.ZodType<OtlpKeyValue> = z.lazy(() =>
-  z.looseObject({ key: z.string(), value: AnyValueSchema.optional() }),
+const KeyValueSchema: z.ZodType<OtlpKeyValue> = lazySchema(() =>
+  z.lazy(() => z.looseObject({ key: z.string(), value: AnyValueSchema.optional() })),
 );
 
-const NanoSchema = z.union([
-  z.string().regex(/^\d+$/, 'expected nanoseconds as a decimal string'),
-  z.number().nonnegative(),
-]);
+const NanoSchema = lazySchema(() =>
+  z.union([z.string().regex(/^\d+$/, 'expected nanoseconds as a decimal string'), z.number().nonnegative()]),
+);
 
 /** One span in the OTLP/JSON encoding (`ExportTraceServiceRequest`). */
-export const OtlpSpanSchema = z.looseObject({
-  traceId: z.string().optional(),
-  spanId: z.string().optional(),
-  parentSpanId: z.string().optional(),
-  name: z.string(),
-  kind: z.union([z.number().int(), z.string()]).optional(),
-  startTimeUnixNano: NanoSchema,
-  endTimeUnixNano: NanoSchema.optional(),
-  attributes: z.array(KeyValueSchema).optional(),
-  status: z
-    .looseObject({ code: z.union([z.number().int(), z.string()]).optional(), message: z.string().optional() })
-    .optional(),
-});
+export const OtlpSpanSchema = lazySchema(() =>
+  z.looseObject({
+    traceId: z.string().optional(),
+    spanId: z.string().optional(),
+    parentSpanId: z.string().optional(),
+    name: z.string(),
+    kind: z.union([z.number().int(), z.string()]).optional(),
+    startTimeUnixNano: NanoSchema,
+    endTimeUnixNano: NanoSchema.optional(),
+    attributes: z.array(KeyValueSchema).optional(),
+    status: z
+      .looseObject({
+        code: z.union([z.number().int(), z.string()]).optional(),
+        message: z.string().optional(),
+      })
+      .optional(),
+  }),
+);
 /** @see {@link OtlpSpanSchema} */
 export interface OtlpSpan {
   [key: string]: unknown;
@@ -82,21 +89,25 @@ export interface OtlpSpan {
  * const events = eventsFromOtlp(OtlpTraceExportSchema.parse(JSON.parse(body)));
  * ```
  */
-export const OtlpTraceExportSchema = z.looseObject({
-  resourceSpans: z.array(
-    z.looseObject({
-      resource: z.looseObject({ attributes: z.array(KeyValueSchema).optional() }).optional(),
-      scopeSpans: z
-        .array(
-          z.looseObject({
-            scope: z.looseObject({ name: z.string().optional(), version: z.string().optional() }).optional(),
-            spans: z.array(OtlpSpanSchema).optional(),
-          }),
-        )
-        .optional(),
-    }),
-  ),
-});
+export const OtlpTraceExportSchema = lazySchema(() =>
+  z.looseObject({
+    resourceSpans: z.array(
+      z.looseObject({
+        resource: z.looseObject({ attributes: z.array(KeyValueSchema).optional() }).optional(),
+        scopeSpans: z
+          .array(
+            z.looseObject({
+              scope: z
+                .looseObject({ name: z.string().optional(), version: z.string().optional() })
+                .optional(),
+              spans: z.array(OtlpSpanSchema).optional(),
+            }),
+          )
+          .optional(),
+      }),
+    ),
+  }),
+);
 /** @see {@link OtlpTraceExportSchema} */
 export interface OtlpTraceExport {
   [key: string]: unknown;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Envelope } from '../events/schema.js';
 import { EnvelopeSchema } from '../events/schema.js';
+import { lazySchema } from '../schemas/lazy.js';
 
 /**
  * How much of the traffic a capture keeps: `off` (no payload capture),
@@ -15,7 +16,7 @@ import { EnvelopeSchema } from '../events/schema.js';
  * PayloadModeSchema.parse('meta');
  * ```
  */
-export const PayloadModeSchema = z.enum(['off', 'meta', 'content']);
+export const PayloadModeSchema = lazySchema(() => z.enum(['off', 'meta', 'content']));
 /** @see {@link PayloadModeSchema} */
 export type PayloadMode = 'off' | 'meta' | 'content';
 
@@ -30,7 +31,7 @@ export type PayloadMode = 'off' | 'meta' | 'content';
  * PayloadDirectionSchema.parse('egress');
  * ```
  */
-export const PayloadDirectionSchema = z.enum(['egress', 'ingress']);
+export const PayloadDirectionSchema = lazySchema(() => z.enum(['egress', 'ingress']));
 /** @see {@link PayloadDirectionSchema} */
 export type PayloadDirection = 'egress' | 'ingress';
 
@@ -45,12 +46,12 @@ export type PayloadDirection = 'egress' | 'ingress';
  * PayloadTransportSchema.parse('tls');
  * ```
  */
-export const PayloadTransportSchema = z.enum(['tcp', 'tls', 'pipe', 'unix']);
+export const PayloadTransportSchema = lazySchema(() => z.enum(['tcp', 'tls', 'pipe', 'unix']));
 /** @see {@link PayloadTransportSchema} */
 export type PayloadTransport = 'pipe' | 'unix' | 'tcp' | 'tls';
 
 /** An address and port, when the capture knows it. */
-const Endpoint = z.object({ addr: z.string(), port: z.number().int().min(0).max(65535) });
+const Endpoint = lazySchema(() => z.object({ addr: z.string(), port: z.number().int().min(0).max(65535) }));
 
 /**
  * One captured read or write on a connection or pipe: the record the sensor
@@ -71,29 +72,31 @@ const Endpoint = z.object({ addr: z.string(), port: z.number().int().min(0).max(
  * });
  * ```
  */
-export const PayloadChunkSchema = EnvelopeSchema.extend({
-  /**
-   * The stream both directions share: an opaque id, stable for the life of
-   * the connection, e.g. `tcp:<pid>:<fd>:<socket cookie>`. For an MCP stdio
-   * session both pipes of one server carry the same id (e.g. `stdio:<server pid>`).
-   */
-  connection: z.string().min(1),
-  direction: PayloadDirectionSchema,
-  transport: PayloadTransportSchema,
-  /** Per connection and direction, from 0, +1 for each chunk; a jump means chunks were lost. */
-  seq: z.number().int().nonnegative(),
-  /** The bytes captured (at most the capture's per-event cap). */
-  bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected a Uint8Array' }),
-  /** How many bytes the read or write really moved; more than `bytes.length` when cut at the cap. */
-  originalLength: z.number().int().nonnegative(),
-  /** File descriptor in the owning process, when known. */
-  fd: z.number().int().nonnegative().optional(),
-  /** The socket's own address and the peer's, when known (not for pipes). */
-  local: Endpoint.optional(),
-  peer: Endpoint.optional(),
-  /** The connection closed after this chunk (a `close` or EOF was seen). */
-  end: z.boolean().optional(),
-});
+export const PayloadChunkSchema = lazySchema(() =>
+  EnvelopeSchema.extend({
+    /**
+     * The stream both directions share: an opaque id, stable for the life of
+     * the connection, e.g. `tcp:<pid>:<fd>:<socket cookie>`. For an MCP stdio
+     * session both pipes of one server carry the same id (e.g. `stdio:<server pid>`).
+     */
+    connection: z.string().min(1),
+    direction: PayloadDirectionSchema,
+    transport: PayloadTransportSchema,
+    /** Per connection and direction, from 0, +1 for each chunk; a jump means chunks were lost. */
+    seq: z.number().int().nonnegative(),
+    /** The bytes captured (at most the capture's per-event cap). */
+    bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected a Uint8Array' }),
+    /** How many bytes the read or write really moved; more than `bytes.length` when cut at the cap. */
+    originalLength: z.number().int().nonnegative(),
+    /** File descriptor in the owning process, when known. */
+    fd: z.number().int().nonnegative().optional(),
+    /** The socket's own address and the peer's, when known (not for pipes). */
+    local: Endpoint.optional(),
+    peer: Endpoint.optional(),
+    /** The connection closed after this chunk (a `close` or EOF was seen). */
+    end: z.boolean().optional(),
+  }),
+);
 /** @see {@link PayloadChunkSchema} */
 export interface PayloadChunk extends Envelope {
   /**

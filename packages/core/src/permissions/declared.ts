@@ -1,23 +1,26 @@
 import { z } from 'zod';
+import { lazySchema } from '../schemas/lazy.js';
 import type { Grant, GrantSource, SubjectKind } from './grant.js';
 import { GRANT_SCHEMA_VERSION, GrantSchema, GrantSourceSchema, SubjectKindSchema } from './grant.js';
 
 /** A container of a declared workload, as its pod spec configures it. */
-export const DeclaredContainerSchema = z.object({
-  name: z.string(),
-  image: z.string().optional(),
-  /** Capabilities in the bounding set after `drop` and `add` (all of them when privileged). */
-  capabilities: z.array(z.string()),
-  privileged: z.boolean(),
-  /** `true` runs as uid 0; `'possible'` when nothing in the spec prevents it (the image decides). */
-  runAsRoot: z.union([z.boolean(), z.literal('possible')]),
-  readOnlyRootFilesystem: z.boolean(),
-  allowPrivilegeEscalation: z.boolean(),
-  /** Mount path → volume name. */
-  mounts: z.array(
-    z.object({ mountPath: z.string(), volume: z.string(), readOnly: z.boolean(), backing: z.string() }),
-  ),
-});
+export const DeclaredContainerSchema = lazySchema(() =>
+  z.object({
+    name: z.string(),
+    image: z.string().optional(),
+    /** Capabilities in the bounding set after `drop` and `add` (all of them when privileged). */
+    capabilities: z.array(z.string()),
+    privileged: z.boolean(),
+    /** `true` runs as uid 0; `'possible'` when nothing in the spec prevents it (the image decides). */
+    runAsRoot: z.union([z.boolean(), z.literal('possible')]),
+    readOnlyRootFilesystem: z.boolean(),
+    allowPrivilegeEscalation: z.boolean(),
+    /** Mount path → volume name. */
+    mounts: z.array(
+      z.object({ mountPath: z.string(), volume: z.string(), readOnly: z.boolean(), backing: z.string() }),
+    ),
+  }),
+);
 /** @see {@link DeclaredContainerSchema} */
 export interface DeclaredContainer {
   name: string;
@@ -39,30 +42,32 @@ export interface DeclaredContainer {
 }
 
 /** A workload (Pod, Deployment, StatefulSet, …) read from a manifest. */
-export const DeclaredWorkloadSchema = z.object({
-  /** Subject id, `k8s:workload:NS/KIND/NAME`. */
-  subject: z.string(),
-  kind: z.string(),
-  name: z.string(),
-  namespace: z.string(),
-  /** Subject id of the service account it runs as. */
-  serviceAccount: z.string(),
-  /** Labels of the pods it creates (the pod template's labels). */
-  labels: z.record(z.string(), z.string()),
-  /** Whether the service account token is mounted. */
-  automountToken: z.boolean(),
-  hostNetwork: z.boolean(),
-  hostPID: z.boolean(),
-  hostIPC: z.boolean(),
-  containers: z.array(DeclaredContainerSchema),
-  /** NetworkPolicies selecting these pods for egress (`NS/NAME`); empty means egress is unrestricted. */
-  egressPolicies: z.array(z.string()),
-  /** The AWS role the service account assumes (IRSA annotation), as a subject id. */
-  awsRole: z.string().optional(),
-  source: GrantSourceSchema,
-  /** The object as declared, for generating a tightened copy. */
-  manifest: z.record(z.string(), z.unknown()),
-});
+export const DeclaredWorkloadSchema = lazySchema(() =>
+  z.object({
+    /** Subject id, `k8s:workload:NS/KIND/NAME`. */
+    subject: z.string(),
+    kind: z.string(),
+    name: z.string(),
+    namespace: z.string(),
+    /** Subject id of the service account it runs as. */
+    serviceAccount: z.string(),
+    /** Labels of the pods it creates (the pod template's labels). */
+    labels: z.record(z.string(), z.string()),
+    /** Whether the service account token is mounted. */
+    automountToken: z.boolean(),
+    hostNetwork: z.boolean(),
+    hostPID: z.boolean(),
+    hostIPC: z.boolean(),
+    containers: z.array(DeclaredContainerSchema),
+    /** NetworkPolicies selecting these pods for egress (`NS/NAME`); empty means egress is unrestricted. */
+    egressPolicies: z.array(z.string()),
+    /** The AWS role the service account assumes (IRSA annotation), as a subject id. */
+    awsRole: z.string().optional(),
+    source: GrantSourceSchema,
+    /** The object as declared, for generating a tightened copy. */
+    manifest: z.record(z.string(), z.unknown()),
+  }),
+);
 /** @see {@link DeclaredWorkloadSchema} */
 export interface DeclaredWorkload {
   /** Subject id, `k8s:workload:NS/KIND/NAME`. */
@@ -90,14 +95,16 @@ export interface DeclaredWorkload {
 }
 
 /** A subject grants were declared for. */
-export const DeclaredSubjectSchema = z.object({
-  id: z.string(),
-  kind: SubjectKindSchema,
-  name: z.string(),
-  namespace: z.string().optional(),
-  /** For a service account with an IRSA annotation: the AWS role subject it assumes. */
-  awsRole: z.string().optional(),
-});
+export const DeclaredSubjectSchema = lazySchema(() =>
+  z.object({
+    id: z.string(),
+    kind: SubjectKindSchema,
+    name: z.string(),
+    namespace: z.string().optional(),
+    /** For a service account with an IRSA annotation: the AWS role subject it assumes. */
+    awsRole: z.string().optional(),
+  }),
+);
 /** @see {@link DeclaredSubjectSchema} */
 export interface DeclaredSubject {
   id: string;
@@ -109,12 +116,14 @@ export interface DeclaredSubject {
 }
 
 /** Something in the input Vigil could read but not fully resolve (a binding to a missing role, …). */
-export const DeclaredWarningSchema = z.object({
-  file: z.string(),
-  path: z.array(z.union([z.string(), z.number()])),
-  line: z.number().int().positive().optional(),
-  message: z.string(),
-});
+export const DeclaredWarningSchema = lazySchema(() =>
+  z.object({
+    file: z.string(),
+    path: z.array(z.union([z.string(), z.number()])),
+    line: z.number().int().positive().optional(),
+    message: z.string(),
+  }),
+);
 /** @see {@link DeclaredWarningSchema} */
 export interface DeclaredWarning {
   file: string;
@@ -135,15 +144,17 @@ export interface DeclaredWarning {
  * DeclaredPermissionsSchema.parse(JSON.parse(JSON.stringify(declared)));
  * ```
  */
-export const DeclaredPermissionsSchema = z.object({
-  schemaVersion: z.literal(GRANT_SCHEMA_VERSION),
-  kind: z.literal('DeclaredPermissions'),
-  inputs: z.array(z.string()),
-  subjects: z.array(DeclaredSubjectSchema),
-  workloads: z.array(DeclaredWorkloadSchema),
-  grants: z.array(GrantSchema),
-  warnings: z.array(DeclaredWarningSchema),
-});
+export const DeclaredPermissionsSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(GRANT_SCHEMA_VERSION),
+    kind: z.literal('DeclaredPermissions'),
+    inputs: z.array(z.string()),
+    subjects: z.array(DeclaredSubjectSchema),
+    workloads: z.array(DeclaredWorkloadSchema),
+    grants: z.array(GrantSchema),
+    warnings: z.array(DeclaredWarningSchema),
+  }),
+);
 /** @see {@link DeclaredPermissionsSchema} */
 export interface DeclaredPermissions {
   schemaVersion: 1;

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { z } from 'zod';
+import { lazySchema } from '../schemas/lazy.js';
 
 /** Version of the declared-grants document. */
 export const GRANT_SCHEMA_VERSION = 1;
@@ -15,16 +16,18 @@ export const GRANT_SCHEMA_VERSION = 1;
  * - `host`: host-level privileges (privileged, hostNetwork, hostPID, hostIPC, running as root);
  * - `data-access`: privileges on database tables and vector-store collections (PostgreSQL grants).
  */
-export const PermissionDomainSchema = z.enum([
-  'kubernetes-api',
-  'cloud-api',
-  'mcp-tool',
-  'file',
-  'network-egress',
-  'capability',
-  'host',
-  'data-access',
-]);
+export const PermissionDomainSchema = lazySchema(() =>
+  z.enum([
+    'kubernetes-api',
+    'cloud-api',
+    'mcp-tool',
+    'file',
+    'network-egress',
+    'capability',
+    'host',
+    'data-access',
+  ]),
+);
 /** @see {@link PermissionDomainSchema} */
 export type PermissionDomain =
   | 'host'
@@ -40,18 +43,20 @@ export type PermissionDomain =
 export const PERMISSION_DOMAINS: readonly PermissionDomain[] = PermissionDomainSchema.options;
 
 /** Where a grant was declared. */
-export const GrantSourceSchema = z.object({
-  /** File (or stream name) the grant was read from. */
-  file: z.string(),
-  /** 0-based index of the YAML document in a multi-document file. */
-  documentIndex: z.number().int().nonnegative().optional(),
-  /** Path inside the document, e.g. `['rules', 0, 'verbs', 1]`. */
-  path: z.array(z.union([z.string(), z.number()])),
-  /** 1-based line in the file, when known. */
-  line: z.number().int().positive().optional(),
-  /** The objects the grant came through, outermost first (`ClusterRoleBinding/x`, `ClusterRole/y`). */
-  via: z.array(z.string()).default([]),
-});
+export const GrantSourceSchema = lazySchema(() =>
+  z.object({
+    /** File (or stream name) the grant was read from. */
+    file: z.string(),
+    /** 0-based index of the YAML document in a multi-document file. */
+    documentIndex: z.number().int().nonnegative().optional(),
+    /** Path inside the document, e.g. `['rules', 0, 'verbs', 1]`. */
+    path: z.array(z.union([z.string(), z.number()])),
+    /** 1-based line in the file, when known. */
+    line: z.number().int().positive().optional(),
+    /** The objects the grant came through, outermost first (`ClusterRoleBinding/x`, `ClusterRole/y`). */
+    via: z.array(z.string()).default([]),
+  }),
+);
 /** @see {@link GrantSourceSchema} */
 export interface GrantSource {
   /** File (or stream name) the grant was read from. */
@@ -67,12 +72,14 @@ export interface GrantSource {
 }
 
 /** How dangerous a grant is in itself, before looking at use: 0 (harmless) – 10 (cluster or account takeover). */
-export const InherentRiskSchema = z.object({
-  score: z.number().min(0).max(10),
-  /** How far the grant reaches: 1 one named object … 4 cluster- or account-wide. */
-  reach: z.number().int().min(1).max(4),
-  reasons: z.array(z.string()),
-});
+export const InherentRiskSchema = lazySchema(() =>
+  z.object({
+    score: z.number().min(0).max(10),
+    /** How far the grant reaches: 1 one named object … 4 cluster- or account-wide. */
+    reach: z.number().int().min(1).max(4),
+    reasons: z.array(z.string()),
+  }),
+);
 /** @see {@link InherentRiskSchema} */
 export interface InherentRisk {
   score: number;
@@ -81,108 +88,126 @@ export interface InherentRisk {
   reasons: string[];
 }
 
-const KubernetesApiTarget = z.object({
-  domain: z.literal('kubernetes-api'),
-  /** API group, `''` for the core group, `*` for all. */
-  apiGroup: z.string(),
-  /** Resource (plural), `*` for all; empty for non-resource URLs. */
-  resource: z.string(),
-  subresource: z.string().optional(),
-  /** Namespace the grant applies in; absent for a cluster-wide grant. */
-  namespace: z.string().optional(),
-  /** `resourceNames` restriction; absent for all names. */
-  resourceNames: z.array(z.string()).optional(),
-  /** A non-resource URL (`/healthz`, `/metrics`, `/api/*`). */
-  nonResourceUrl: z.string().optional(),
-  /**
-   * True when the group or resource is neither in the built-in discovery table
-   * (`KubernetesDiscovery`) nor served by a CustomResourceDefinition in the input:
-   * kept, since a newer release or an aggregated API may serve it, but flagged.
-   */
-  unknown: z.boolean().optional(),
-});
-const CloudApiTarget = z.object({
-  domain: z.literal('cloud-api'),
-  provider: z.literal('aws'),
-  /** Actions excluded when the statement used `NotAction` (then `action` is `*`). */
-  notActions: z.array(z.string()).optional(),
-  /** Resource patterns (ARNs with `*` and `?`). */
-  resources: z.array(z.string()),
-  /** True when the statement used `NotResource`: the grant covers everything *except* `resources`. */
-  notResource: z.boolean().default(false),
-  /** For resource policies: the principals the statement names (`*` for anyone). */
-  principals: z.array(z.string()).optional(),
-});
-const McpToolTarget = z.object({
-  domain: z.literal('mcp-tool'),
-  server: z.string(),
-  /** Tool name, `*` when the client gives every tool the server offers. */
-  tool: z.string(),
-  /** How the server is started or reached (`npx -y @modelcontextprotocol/server-filesystem`, a URL). */
-  launch: z.string().optional(),
-});
-const FileTarget = z.object({
-  domain: z.literal('file'),
-  /** Path inside the container the grant applies to (a mount path, or `/` for the root filesystem). */
-  path: z.string(),
-  /** What backs the path. */
-  backing: z.enum([
-    'hostPath',
-    'secret',
-    'configMap',
-    'emptyDir',
-    'projected',
-    'persistentVolumeClaim',
-    'serviceAccountToken',
-    'rootfs',
-    'other',
-  ]),
-  /** Host path, secret or config map name. */
-  sourceName: z.string().optional(),
-  container: z.string().optional(),
-});
-const NetworkEgressTarget = z.object({
-  domain: z.literal('network-egress'),
-  /** A CIDR, `*` for anywhere, or `selector:<text>` for a pod/namespace selector peer. */
-  peer: z.string(),
-  /** CIDRs excluded from `peer` (`ipBlock.except`). */
-  except: z.array(z.string()).default([]),
-  /** Ports; empty for all ports. */
-  ports: z.array(
-    z.object({
-      protocol: z.enum(['TCP', 'UDP', 'SCTP']),
-      port: z.number().int().min(0).max(65535).optional(),
-      endPort: z.number().int().min(0).max(65535).optional(),
-    }),
-  ),
-});
-const CapabilityTarget = z.object({
-  domain: z.literal('capability'),
-  container: z.string(),
-});
-const HostTarget = z.object({
-  domain: z.literal('host'),
-  container: z.string().optional(),
-});
-const DataAccessTarget = z.object({
-  domain: z.literal('data-access'),
-  /** The store, as `retrieval` events name it (`postgresql`). */
-  store: z.string(),
-  /** `schema.table` (or a collection), `*` for all. */
-  table: z.string(),
-});
+const KubernetesApiTarget = lazySchema(() =>
+  z.object({
+    domain: z.literal('kubernetes-api'),
+    /** API group, `''` for the core group, `*` for all. */
+    apiGroup: z.string(),
+    /** Resource (plural), `*` for all; empty for non-resource URLs. */
+    resource: z.string(),
+    subresource: z.string().optional(),
+    /** Namespace the grant applies in; absent for a cluster-wide grant. */
+    namespace: z.string().optional(),
+    /** `resourceNames` restriction; absent for all names. */
+    resourceNames: z.array(z.string()).optional(),
+    /** A non-resource URL (`/healthz`, `/metrics`, `/api/*`). */
+    nonResourceUrl: z.string().optional(),
+    /**
+     * True when the group or resource is neither in the built-in discovery table
+     * (`KubernetesDiscovery`) nor served by a CustomResourceDefinition in the input:
+     * kept, since a newer release or an aggregated API may serve it, but flagged.
+     */
+    unknown: z.boolean().optional(),
+  }),
+);
+const CloudApiTarget = lazySchema(() =>
+  z.object({
+    domain: z.literal('cloud-api'),
+    provider: z.literal('aws'),
+    /** Actions excluded when the statement used `NotAction` (then `action` is `*`). */
+    notActions: z.array(z.string()).optional(),
+    /** Resource patterns (ARNs with `*` and `?`). */
+    resources: z.array(z.string()),
+    /** True when the statement used `NotResource`: the grant covers everything *except* `resources`. */
+    notResource: z.boolean().default(false),
+    /** For resource policies: the principals the statement names (`*` for anyone). */
+    principals: z.array(z.string()).optional(),
+  }),
+);
+const McpToolTarget = lazySchema(() =>
+  z.object({
+    domain: z.literal('mcp-tool'),
+    server: z.string(),
+    /** Tool name, `*` when the client gives every tool the server offers. */
+    tool: z.string(),
+    /** How the server is started or reached (`npx -y @modelcontextprotocol/server-filesystem`, a URL). */
+    launch: z.string().optional(),
+  }),
+);
+const FileTarget = lazySchema(() =>
+  z.object({
+    domain: z.literal('file'),
+    /** Path inside the container the grant applies to (a mount path, or `/` for the root filesystem). */
+    path: z.string(),
+    /** What backs the path. */
+    backing: z.enum([
+      'hostPath',
+      'secret',
+      'configMap',
+      'emptyDir',
+      'projected',
+      'persistentVolumeClaim',
+      'serviceAccountToken',
+      'rootfs',
+      'other',
+    ]),
+    /** Host path, secret or config map name. */
+    sourceName: z.string().optional(),
+    container: z.string().optional(),
+  }),
+);
+const NetworkEgressTarget = lazySchema(() =>
+  z.object({
+    domain: z.literal('network-egress'),
+    /** A CIDR, `*` for anywhere, or `selector:<text>` for a pod/namespace selector peer. */
+    peer: z.string(),
+    /** CIDRs excluded from `peer` (`ipBlock.except`). */
+    except: z.array(z.string()).default([]),
+    /** Ports; empty for all ports. */
+    ports: z.array(
+      z.object({
+        protocol: z.enum(['TCP', 'UDP', 'SCTP']),
+        port: z.number().int().min(0).max(65535).optional(),
+        endPort: z.number().int().min(0).max(65535).optional(),
+      }),
+    ),
+  }),
+);
+const CapabilityTarget = lazySchema(() =>
+  z.object({
+    domain: z.literal('capability'),
+    container: z.string(),
+  }),
+);
+const HostTarget = lazySchema(() =>
+  z.object({
+    domain: z.literal('host'),
+    container: z.string().optional(),
+  }),
+);
+const DataAccessTarget = lazySchema(() =>
+  z.object({
+    domain: z.literal('data-access'),
+    /** The store, as `retrieval` events name it (`postgresql`). */
+    store: z.string(),
+    /** `schema.table` (or a collection), `*` for all. */
+    table: z.string(),
+  }),
+);
 
 /** What a grant applies to, by domain. */
-export const GrantTargetSchema = z.discriminatedUnion('domain', [
-  KubernetesApiTarget,
-  CloudApiTarget,
-  McpToolTarget,
-  FileTarget,
-  NetworkEgressTarget,
-  CapabilityTarget,
-  HostTarget,
-  DataAccessTarget,
-]);
+export const GrantTargetSchema = lazySchema(() =>
+  z.discriminatedUnion('domain', [
+    KubernetesApiTarget,
+    CloudApiTarget,
+    McpToolTarget,
+    FileTarget,
+    NetworkEgressTarget,
+    CapabilityTarget,
+    HostTarget,
+    DataAccessTarget,
+  ]),
+);
 /** @see {@link GrantTargetSchema} */
 export type GrantTarget =
   | {
@@ -297,20 +322,22 @@ export type GrantTargetOf<D extends PermissionDomain> = Extract<GrantTarget, { d
  * });
  * ```
  */
-export const GrantSchema = z.object({
-  /** Stable across runs: a hash of subject, domain, action, target and source. */
-  id: z.string().min(1),
-  /** Subject id, see {@link subjectId}. */
-  subject: z.string().min(1),
-  domain: PermissionDomainSchema,
-  effect: z.enum(['allow', 'deny']),
-  action: z.string(),
-  target: GrantTargetSchema,
-  /** Conditions kept as data (IAM `Condition` blocks), never evaluated as granted. */
-  conditions: z.record(z.string(), z.unknown()).default({}),
-  source: GrantSourceSchema,
-  inherentRisk: InherentRiskSchema,
-});
+export const GrantSchema = lazySchema(() =>
+  z.object({
+    /** Stable across runs: a hash of subject, domain, action, target and source. */
+    id: z.string().min(1),
+    /** Subject id, see {@link subjectId}. */
+    subject: z.string().min(1),
+    domain: PermissionDomainSchema,
+    effect: z.enum(['allow', 'deny']),
+    action: z.string(),
+    target: GrantTargetSchema,
+    /** Conditions kept as data (IAM `Condition` blocks), never evaluated as granted. */
+    conditions: z.record(z.string(), z.unknown()).default({}),
+    source: GrantSourceSchema,
+    inherentRisk: InherentRiskSchema,
+  }),
+);
 /** @see {@link GrantSchema} */
 export interface Grant {
   /** Stable across runs: a hash of subject, domain, action, target and source. */
@@ -446,16 +473,18 @@ export interface GrantInput {
 }
 
 /** Kinds of subject a grant is given to. */
-export const SubjectKindSchema = z.enum([
-  'k8s-serviceaccount',
-  'k8s-user',
-  'k8s-group',
-  'k8s-workload',
-  'aws-principal',
-  'aws-policy',
-  'mcp-client',
-  'pg-role',
-]);
+export const SubjectKindSchema = lazySchema(() =>
+  z.enum([
+    'k8s-serviceaccount',
+    'k8s-user',
+    'k8s-group',
+    'k8s-workload',
+    'aws-principal',
+    'aws-policy',
+    'mcp-client',
+    'pg-role',
+  ]),
+);
 /** @see {@link SubjectKindSchema} */
 export type SubjectKind =
   | 'k8s-serviceaccount'

@@ -25,6 +25,7 @@ import { compareFindings } from '../findings/order.js';
 import { countOf } from '../output/count-text.js';
 import type { PermissionDomain } from '../permissions/grant.js';
 import type { ObservedUseDocument } from '../permissions/observed/use.js';
+import { lazySchema } from '../schemas/lazy.js';
 
 /** Version of the compliance evidence report. */
 export const COMPLIANCE_EVIDENCE_SCHEMA_VERSION = 2;
@@ -43,8 +44,10 @@ export const COMPLIANCE_FRAMEWORK_TITLES: Readonly<Record<ComplianceFramework, s
   'mas-trm': 'MAS Technology Risk Management Guidelines',
 };
 
-const EvidenceKindSchema = z.enum(['baselines', 'captures', 'enforcement', 'scans', 'detection']);
-const EvidenceFacetSchema = z.enum(EVIDENCE_FACETS as [EvidenceFacet, ...EvidenceFacet[]]);
+const EvidenceKindSchema = lazySchema(() =>
+  z.enum(['baselines', 'captures', 'enforcement', 'scans', 'detection']),
+);
+const EvidenceFacetSchema = lazySchema(() => z.enum(EVIDENCE_FACETS as [EvidenceFacet, ...EvidenceFacet[]]));
 
 /**
  * A compliance evidence report: for one framework, every control the
@@ -59,68 +62,70 @@ const EvidenceFacetSchema = z.enum(EVIDENCE_FACETS as [EvidenceFacet, ...Evidenc
  * const report = ComplianceEvidenceReportSchema.parse(JSON.parse(readFileSync('soc2.json', 'utf8')));
  * ```
  */
-export const ComplianceEvidenceReportSchema = z.object({
-  schemaVersion: z.literal(COMPLIANCE_EVIDENCE_SCHEMA_VERSION),
-  kind: z.literal('ComplianceEvidenceReport'),
-  framework: ComplianceFrameworkSchema,
-  frameworkTitle: z.string(),
-  mappingsVersion: z.string(),
-  /** Milliseconds since the epoch. */
-  generatedAt: z.number(),
-  /** The span the evidence covers (ns since the epoch), or null when no evidence has times. */
-  period: z.object({ start: z.number().nonnegative(), end: z.number().nonnegative() }).nullable(),
-  /** What was observed or done, once; controls refer to these by id. */
-  evidence: z.array(
-    z.object({
-      id: z.string(),
-      kind: EvidenceKindSchema,
-      /** What the item shows, in the mapping table's vocabulary (`EVIDENCE_FACETS`). */
-      facets: z.array(EvidenceFacetSchema),
-      summary: z.string(),
-      start: z.number().nonnegative().optional(),
-      end: z.number().nonnegative().optional(),
-      counts: z.record(z.string(), z.number()),
+export const ComplianceEvidenceReportSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(COMPLIANCE_EVIDENCE_SCHEMA_VERSION),
+    kind: z.literal('ComplianceEvidenceReport'),
+    framework: ComplianceFrameworkSchema,
+    frameworkTitle: z.string(),
+    mappingsVersion: z.string(),
+    /** Milliseconds since the epoch. */
+    generatedAt: z.number(),
+    /** The span the evidence covers (ns since the epoch), or null when no evidence has times. */
+    period: z.object({ start: z.number().nonnegative(), end: z.number().nonnegative() }).nullable(),
+    /** What was observed or done, once; controls refer to these by id. */
+    evidence: z.array(
+      z.object({
+        id: z.string(),
+        kind: EvidenceKindSchema,
+        /** What the item shows, in the mapping table's vocabulary (`EVIDENCE_FACETS`). */
+        facets: z.array(EvidenceFacetSchema),
+        summary: z.string(),
+        start: z.number().nonnegative().optional(),
+        end: z.number().nonnegative().optional(),
+        counts: z.record(z.string(), z.number()),
+      }),
+    ),
+    controls: z.array(
+      z.object({
+        control: z.string(),
+        title: z.string().optional(),
+        /** The areas of control the mapping ties it to (empty for taxonomy entries). */
+        areas: z.array(z.string()),
+        /**
+         * `findings`: a finding at medium or above; `supported`: evidence of every kind the control
+         * wants and no such finding; `partial`: evidence of some of them; `no-evidence`: none.
+         */
+        status: z.enum(['findings', 'supported', 'partial', 'no-evidence']),
+        /** The kinds of evidence the mapping table says support the control. */
+        wants: z.array(EvidenceFacetSchema),
+        /** Those of `wants` the period has no evidence of. */
+        missing: z.array(EvidenceFacetSchema),
+        /** How the evidence supports the control (from the mapping table; absent for taxonomy entries). */
+        supports: z.array(z.string()),
+        findings: z.array(
+          z.object({
+            id: z.string(),
+            ruleId: z.string(),
+            severity: SeveritySchema,
+            title: z.string(),
+            summary: z.string(),
+            workload: z.string(),
+          }),
+        ),
+        /** Ids of the evidence items that support the control (items with a facet it wants). */
+        evidence: z.array(z.string()),
+      }),
+    ),
+    summary: z.object({
+      controls: z.number().int().nonnegative(),
+      findings: z.number().int().nonnegative(),
+      supported: z.number().int().nonnegative(),
+      partial: z.number().int().nonnegative(),
+      noEvidence: z.number().int().nonnegative(),
     }),
-  ),
-  controls: z.array(
-    z.object({
-      control: z.string(),
-      title: z.string().optional(),
-      /** The areas of control the mapping ties it to (empty for taxonomy entries). */
-      areas: z.array(z.string()),
-      /**
-       * `findings`: a finding at medium or above; `supported`: evidence of every kind the control
-       * wants and no such finding; `partial`: evidence of some of them; `no-evidence`: none.
-       */
-      status: z.enum(['findings', 'supported', 'partial', 'no-evidence']),
-      /** The kinds of evidence the mapping table says support the control. */
-      wants: z.array(EvidenceFacetSchema),
-      /** Those of `wants` the period has no evidence of. */
-      missing: z.array(EvidenceFacetSchema),
-      /** How the evidence supports the control (from the mapping table; absent for taxonomy entries). */
-      supports: z.array(z.string()),
-      findings: z.array(
-        z.object({
-          id: z.string(),
-          ruleId: z.string(),
-          severity: SeveritySchema,
-          title: z.string(),
-          summary: z.string(),
-          workload: z.string(),
-        }),
-      ),
-      /** Ids of the evidence items that support the control (items with a facet it wants). */
-      evidence: z.array(z.string()),
-    }),
-  ),
-  summary: z.object({
-    controls: z.number().int().nonnegative(),
-    findings: z.number().int().nonnegative(),
-    supported: z.number().int().nonnegative(),
-    partial: z.number().int().nonnegative(),
-    noEvidence: z.number().int().nonnegative(),
   }),
-});
+);
 /** @see {@link ComplianceEvidenceReportSchema} */
 export interface ComplianceEvidenceReport {
   schemaVersion: 2;

@@ -6,6 +6,7 @@ import type { EnforcementLedger } from '../enforcement/promotion.js';
 import type { Finding } from '../findings/finding.js';
 import { countOf } from '../output/count-text.js';
 import type { GapReport } from '../permissions/gap/report.js';
+import { lazySchema } from '../schemas/lazy.js';
 
 /** Version of the {@link MaturityReport} document. */
 export const MATURITY_SCHEMA_VERSION = 1;
@@ -28,26 +29,28 @@ export const MATURITY_LEVELS = [
 ] as const;
 
 /** What Vigil holds about one workload, the facts its maturity level is read from. */
-export const WorkloadPostureFactsSchema = z
-  .object({
-    /** The workload, as its baselines and policies name it (the baseline subject). */
-    workload: z.string(),
-    /** An AI-BOM lists it (its AI components were discovered from what ran). */
-    discovered: z.boolean(),
-    /** Its declared configuration was checked (declared grants parsed, configurations scanned). */
-    configurationChecked: z.boolean(),
-    /** Its supply chain was scanned (MCP definitions, model files, dependencies). */
-    supplyChainScanned: z.boolean(),
-    /** Its findings are mapped to compliance frameworks. */
-    complianceMapped: z.boolean(),
-    baseline: z.enum(['none', 'learning', 'stable']),
-    /** Declared permissions were compared with observed use. */
-    gapAnalysed: z.boolean(),
-    enforcement: z.enum(['none', 'monitor', 'enforce']),
-    /** Drift, incidents or detections trigger a registered response. */
-    automatedResponse: z.boolean(),
-  })
-  .strict();
+export const WorkloadPostureFactsSchema = lazySchema(() =>
+  z
+    .object({
+      /** The workload, as its baselines and policies name it (the baseline subject). */
+      workload: z.string(),
+      /** An AI-BOM lists it (its AI components were discovered from what ran). */
+      discovered: z.boolean(),
+      /** Its declared configuration was checked (declared grants parsed, configurations scanned). */
+      configurationChecked: z.boolean(),
+      /** Its supply chain was scanned (MCP definitions, model files, dependencies). */
+      supplyChainScanned: z.boolean(),
+      /** Its findings are mapped to compliance frameworks. */
+      complianceMapped: z.boolean(),
+      baseline: z.enum(['none', 'learning', 'stable']),
+      /** Declared permissions were compared with observed use. */
+      gapAnalysed: z.boolean(),
+      enforcement: z.enum(['none', 'monitor', 'enforce']),
+      /** Drift, incidents or detections trigger a registered response. */
+      automatedResponse: z.boolean(),
+    })
+    .strict(),
+);
 /** @see {@link WorkloadPostureFactsSchema} */
 export interface WorkloadPostureFacts {
   /** The workload, as its baselines and policies name it (the baseline subject). */
@@ -69,14 +72,16 @@ export interface WorkloadPostureFacts {
 }
 
 /** One workload's level and what stands between it and the next. */
-export const WorkloadMaturitySchema = z.object({
-  workload: z.string(),
-  level: z.number().int().min(0).max(4),
-  stage: z.string(),
-  facts: WorkloadPostureFactsSchema,
-  /** The steps to the next level, each with the Vigil command or API that does it. */
-  next: z.array(z.object({ step: z.string(), how: z.string() })),
-});
+export const WorkloadMaturitySchema = lazySchema(() =>
+  z.object({
+    workload: z.string(),
+    level: z.number().int().min(0).max(4),
+    stage: z.string(),
+    facts: WorkloadPostureFactsSchema,
+    /** The steps to the next level, each with the Vigil command or API that does it. */
+    next: z.array(z.object({ step: z.string(), how: z.string() })),
+  }),
+);
 /** @see {@link WorkloadMaturitySchema} */
 export interface WorkloadMaturity {
   workload: string;
@@ -103,15 +108,17 @@ export interface WorkloadMaturity {
  * console.log(report.overall.stage, report.byLevel);
  * ```
  */
-export const MaturityReportSchema = z.object({
-  schemaVersion: z.literal(MATURITY_SCHEMA_VERSION),
-  kind: z.literal('MaturityReport'),
-  generatedAt: z.string(),
-  overall: z.object({ level: z.number().int().min(0).max(4), stage: z.string() }),
-  /** Workloads per level, index = level. */
-  byLevel: z.array(z.number().int().nonnegative()).length(5),
-  workloads: z.array(WorkloadMaturitySchema),
-});
+export const MaturityReportSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(MATURITY_SCHEMA_VERSION),
+    kind: z.literal('MaturityReport'),
+    generatedAt: z.string(),
+    overall: z.object({ level: z.number().int().min(0).max(4), stage: z.string() }),
+    /** Workloads per level, index = level. */
+    byLevel: z.array(z.number().int().nonnegative()).length(5),
+    workloads: z.array(WorkloadMaturitySchema),
+  }),
+);
 /** @see {@link MaturityReportSchema} */
 export interface MaturityReport {
   schemaVersion: 1;

@@ -4,6 +4,7 @@ import { VigilError } from '../errors/vigil-error.js';
 import { safeParseDocument } from '../readers/document-value.js';
 import { readBoundedFile } from '../readers/read-bounded.js';
 import { lineAt, parseDeclaredYaml } from '../readers/yaml-tasks.js';
+import { lazySchema } from '../schemas/lazy.js';
 
 /** Version of the RAG configuration document. */
 export const RAG_CONFIG_SCHEMA_VERSION = 1;
@@ -22,9 +23,11 @@ const globs = () => z.array(glob()).min(1).max(256);
  * RagLabelSchema.parse('pii');
  * ```
  */
-export const RagLabelSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, {
-  message: 'a label is lower case letters, digits, ".", "_" or "-" (at most 64)',
-});
+export const RagLabelSchema = lazySchema(() =>
+  z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, {
+    message: 'a label is lower case letters, digits, ".", "_" or "-" (at most 64)',
+  }),
+);
 /** @see {@link RagLabelSchema} */
 export type RagLabel = string;
 
@@ -41,16 +44,18 @@ export type RagLabel = string;
  * RagSubjectSchema.parse({ workload: ['ingest-*'], principal: ['ingest'] });
  * ```
  */
-export const RagSubjectSchema = z
-  .object({
-    /** Globs on the workload's id or its name. */
-    workload: globs().optional(),
-    /** Globs on the executable path. */
-    exe: globs().optional(),
-    /** Globs on the role (`principal`) or on `key:` and the API-key hash (`principalHash`). */
-    principal: globs().optional(),
-  })
-  .strict();
+export const RagSubjectSchema = lazySchema(() =>
+  z
+    .object({
+      /** Globs on the workload's id or its name. */
+      workload: globs().optional(),
+      /** Globs on the executable path. */
+      exe: globs().optional(),
+      /** Globs on the role (`principal`) or on `key:` and the API-key hash (`principalHash`). */
+      principal: globs().optional(),
+    })
+    .strict(),
+);
 
 /**
  * One declared ingest path: the workloads allowed to write the retrieval
@@ -63,18 +68,20 @@ export const RagSubjectSchema = z
  * RagIngestSchema.parse({ name: 'nightly', workload: ['rag-ingest'], collections: ['docs', 'chunks'] });
  * ```
  */
-export const RagIngestSchema = RagSubjectSchema.extend({
-  /** Names the ingest path in findings. */
-  name: z.string().min(1).max(200),
-  /** The store (`postgresql`, `qdrant`, …); any when absent. */
-  store: z.string().min(1).max(100).optional(),
-  /** Globs on the tables or collections it may write; all when absent. */
-  collections: globs().optional(),
-})
-  .strict()
-  .refine((v) => v.workload !== undefined || v.exe !== undefined || v.principal !== undefined, {
-    message: 'an ingest entry needs at least one of workload, exe or principal',
-  });
+export const RagIngestSchema = lazySchema(() =>
+  RagSubjectSchema.extend({
+    /** Names the ingest path in findings. */
+    name: z.string().min(1).max(200),
+    /** The store (`postgresql`, `qdrant`, …); any when absent. */
+    store: z.string().min(1).max(100).optional(),
+    /** Globs on the tables or collections it may write; all when absent. */
+    collections: globs().optional(),
+  })
+    .strict()
+    .refine((v) => v.workload !== undefined || v.exe !== undefined || v.principal !== undefined, {
+      message: 'an ingest entry needs at least one of workload, exe or principal',
+    }),
+);
 
 /**
  * Labels of the tables or collections whose name matches a glob, in one store or any.
@@ -86,17 +93,19 @@ export const RagIngestSchema = RagSubjectSchema.extend({
  * RagCollectionSchema.parse({ name: 'employees*', store: 'postgresql', labels: ['pii', 'hr'] });
  * ```
  */
-export const RagCollectionSchema = z
-  .object({
-    /** A glob on the table or collection name (as the `retrieval` event names it: lower case unless quoted). */
-    name: glob(),
-    store: z.string().min(1).max(100).optional(),
-    /** Why the collection is sensitive. */
-    labels: z.array(RagLabelSchema).min(1).max(64),
-    /** It is part of the retrieval corpus: writes to it are judged against the ingest path even before anyone is seen reading it. Default true. */
-    corpus: z.boolean().optional(),
-  })
-  .strict();
+export const RagCollectionSchema = lazySchema(() =>
+  z
+    .object({
+      /** A glob on the table or collection name (as the `retrieval` event names it: lower case unless quoted). */
+      name: glob(),
+      store: z.string().min(1).max(100).optional(),
+      /** Why the collection is sensitive. */
+      labels: z.array(RagLabelSchema).min(1).max(64),
+      /** It is part of the retrieval corpus: writes to it are judged against the ingest path even before anyone is seen reading it. Default true. */
+      corpus: z.boolean().optional(),
+    })
+    .strict(),
+);
 
 /**
  * An agent's declared purpose: the labels of data it needs. Retrieval of a
@@ -109,17 +118,19 @@ export const RagCollectionSchema = z
  * RagAgentSchema.parse({ name: 'support-bot', workload: ['support-*'], purpose: 'answer product questions', labels: ['product-docs'] });
  * ```
  */
-export const RagAgentSchema = RagSubjectSchema.extend({
-  name: z.string().min(1).max(200),
-  /** The declared purpose, in words (shown in findings). */
-  purpose: z.string().max(2000).optional(),
-  /** Labels of the data that purpose needs; empty: none of the labelled collections. */
-  labels: z.array(RagLabelSchema).max(64),
-})
-  .strict()
-  .refine((v) => v.workload !== undefined || v.exe !== undefined || v.principal !== undefined, {
-    message: 'an agent entry needs at least one of workload, exe or principal',
-  });
+export const RagAgentSchema = lazySchema(() =>
+  RagSubjectSchema.extend({
+    name: z.string().min(1).max(200),
+    /** The declared purpose, in words (shown in findings). */
+    purpose: z.string().max(2000).optional(),
+    /** Labels of the data that purpose needs; empty: none of the labelled collections. */
+    labels: z.array(RagLabelSchema).max(64),
+  })
+    .strict()
+    .refine((v) => v.workload !== undefined || v.exe !== undefined || v.principal !== undefined, {
+      message: 'an agent entry needs at least one of workload, exe or principal',
+    }),
+);
 
 /**
  * The RAG configuration (`vigil check --rag FILE`, `builtinPacks({ rag })`):
@@ -139,14 +150,16 @@ export const RagAgentSchema = RagSubjectSchema.extend({
  * });
  * ```
  */
-export const RagConfigSchema = z
-  .object({
-    schemaVersion: z.literal(RAG_CONFIG_SCHEMA_VERSION),
-    ingest: z.array(RagIngestSchema).max(1000).default([]),
-    collections: z.array(RagCollectionSchema).max(10_000).default([]),
-    agents: z.array(RagAgentSchema).max(1000).default([]),
-  })
-  .strict();
+export const RagConfigSchema = lazySchema(() =>
+  z
+    .object({
+      schemaVersion: z.literal(RAG_CONFIG_SCHEMA_VERSION),
+      ingest: z.array(RagIngestSchema).max(1000).default([]),
+      collections: z.array(RagCollectionSchema).max(10_000).default([]),
+      agents: z.array(RagAgentSchema).max(1000).default([]),
+    })
+    .strict(),
+);
 /** @see {@link RagConfigSchema} */
 export interface RagConfig {
   schemaVersion: 1;

@@ -4,6 +4,7 @@ import { VigilError } from '../errors/vigil-error.js';
 import type { FindingCategory, Severity } from '../findings/finding.js';
 import { type Finding, FindingCategorySchema, SeveritySchema, severityRank } from '../findings/finding.js';
 import { countOf } from '../output/count-text.js';
+import { lazySchema } from '../schemas/lazy.js';
 
 /** Version of the {@link ResponsePlan} document. */
 export const RESPONSE_PLAN_SCHEMA_VERSION = 1;
@@ -15,24 +16,26 @@ export const RESPONSE_PLAN_SCHEMA_VERSION = 1;
  * process of its cgroup; `webhook` POSTs the finding as JSON; `custom` runs
  * a handler registered in code under `name`.
  */
-export const ResponseActionSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('kill-tree') }).strict(),
-  z.object({ type: z.literal('kill-workload') }).strict(),
-  z.object({ type: z.literal('tighten-egress') }).strict(),
-  z.object({ type: z.literal('isolate-network') }).strict(),
-  z
-    .object({
-      type: z.literal('webhook'),
-      url: z
-        .string()
-        .url()
-        .refine((u) => /^https?:/i.test(u), 'expected an http(s) URL'),
-      headers: z.record(z.string(), z.string()).optional(),
-      timeoutMs: z.number().int().positive().max(60_000).optional(),
-    })
-    .strict(),
-  z.object({ type: z.literal('custom'), name: z.string().min(1).max(128) }).strict(),
-]);
+export const ResponseActionSchema = lazySchema(() =>
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('kill-tree') }).strict(),
+    z.object({ type: z.literal('kill-workload') }).strict(),
+    z.object({ type: z.literal('tighten-egress') }).strict(),
+    z.object({ type: z.literal('isolate-network') }).strict(),
+    z
+      .object({
+        type: z.literal('webhook'),
+        url: z
+          .string()
+          .url()
+          .refine((u) => /^https?:/i.test(u), 'expected an http(s) URL'),
+        headers: z.record(z.string(), z.string()).optional(),
+        timeoutMs: z.number().int().positive().max(60_000).optional(),
+      })
+      .strict(),
+    z.object({ type: z.literal('custom'), name: z.string().min(1).max(128) }).strict(),
+  ]),
+);
 /** @see {@link ResponseActionSchema} */
 export type ResponseAction =
   | {
@@ -61,18 +64,20 @@ export type ResponseAction =
 export type ResponseActionType = ResponseAction['type'];
 
 /** When a rule of a plan applies to a finding. */
-export const ResponseTriggerSchema = z
-  .object({
-    /** The finding's severity is at least this. */
-    minSeverity: SeveritySchema,
-    /** Only findings of these categories (drift, detection, …); default all. */
-    categories: z.array(FindingCategorySchema).optional(),
-    /** Only findings of these rules; a trailing `*` matches a prefix (`vigil.drift.*`). */
-    ruleIds: z.array(z.string().min(1)).optional(),
-    /** Only findings of these workloads (workload ids); default all. */
-    workloads: z.array(z.string().min(1)).optional(),
-  })
-  .strict();
+export const ResponseTriggerSchema = lazySchema(() =>
+  z
+    .object({
+      /** The finding's severity is at least this. */
+      minSeverity: SeveritySchema,
+      /** Only findings of these categories (drift, detection, …); default all. */
+      categories: z.array(FindingCategorySchema).optional(),
+      /** Only findings of these rules; a trailing `*` matches a prefix (`vigil.drift.*`). */
+      ruleIds: z.array(z.string().min(1)).optional(),
+      /** Only findings of these workloads (workload ids); default all. */
+      workloads: z.array(z.string().min(1)).optional(),
+    })
+    .strict(),
+);
 /** @see {@link ResponseTriggerSchema} */
 export interface ResponseTrigger {
   /** The finding's severity is at least this. */
@@ -99,26 +104,28 @@ export interface ResponseTrigger {
  * });
  * ```
  */
-export const ResponsePlanSchema = z
-  .object({
-    schemaVersion: z.literal(RESPONSE_PLAN_SCHEMA_VERSION),
-    /** Log what would be done and do nothing. */
-    dryRun: z.boolean(),
-    rules: z
-      .array(
-        z
-          .object({
-            id: z.string().min(1).max(128),
-            when: ResponseTriggerSchema,
-            actions: z.array(ResponseActionSchema).min(1).max(16),
-            /** The same rule acts at most once per workload within this many ms. Default 0: every finding. */
-            cooldownMs: z.number().int().nonnegative().optional(),
-          })
-          .strict(),
-      )
-      .max(256),
-  })
-  .strict();
+export const ResponsePlanSchema = lazySchema(() =>
+  z
+    .object({
+      schemaVersion: z.literal(RESPONSE_PLAN_SCHEMA_VERSION),
+      /** Log what would be done and do nothing. */
+      dryRun: z.boolean(),
+      rules: z
+        .array(
+          z
+            .object({
+              id: z.string().min(1).max(128),
+              when: ResponseTriggerSchema,
+              actions: z.array(ResponseActionSchema).min(1).max(16),
+              /** The same rule acts at most once per workload within this many ms. Default 0: every finding. */
+              cooldownMs: z.number().int().nonnegative().optional(),
+            })
+            .strict(),
+        )
+        .max(256),
+    })
+    .strict(),
+);
 /** @see {@link ResponsePlanSchema} */
 export interface ResponsePlan {
   schemaVersion: 1;

@@ -7,22 +7,25 @@ import type { DeclaredPermissions } from '../permissions/declared.js';
 import type { GapReport } from '../permissions/gap/report.js';
 import type { Grant } from '../permissions/grant.js';
 import type { ObservedUseDocument } from '../permissions/observed/use.js';
+import { lazySchema } from '../schemas/lazy.js';
 import { loadedPackages, type PackageRef, packageOfFinding } from './reachability.js';
 
 /** Version of the risk ranking document. */
 export const RISK_RANKING_SCHEMA_VERSION = 1;
 
 /** What moved a finding's score, and in which direction. */
-export const RiskAdjustmentSchema = z.enum([
-  'runtime-reachable',
-  'never-loaded',
-  'permission-exercised',
-  'permission-unused',
-  'observed-at-runtime',
-  'active-detection-on-workload',
-  'unused-high-risk-grants-on-workload',
-  'no-runtime-data',
-]);
+export const RiskAdjustmentSchema = lazySchema(() =>
+  z.enum([
+    'runtime-reachable',
+    'never-loaded',
+    'permission-exercised',
+    'permission-unused',
+    'observed-at-runtime',
+    'active-detection-on-workload',
+    'unused-high-risk-grants-on-workload',
+    'no-runtime-data',
+  ]),
+);
 /** @see {@link RiskAdjustmentSchema} */
 export type RiskAdjustment =
   | 'runtime-reachable'
@@ -46,26 +49,28 @@ export type RiskAdjustment =
  * console.log(`${ranking.summary.total} findings → ${ranking.summary.shortList} to act on`);
  * ```
  */
-export const RiskRankingSchema = z.object({
-  schemaVersion: z.literal(RISK_RANKING_SCHEMA_VERSION),
-  kind: z.literal('RiskRanking'),
-  findings: z.array(FindingSchema),
-  summary: z.object({
-    total: z.number().int().nonnegative(),
-    promoted: z.number().int().nonnegative(),
-    demoted: z.number().int().nonnegative(),
-    unchanged: z.number().int().nonnegative(),
-    /** How many findings each adjustment touched. */
-    byAdjustment: z.record(z.string(), z.number().int().nonnegative()),
-    /** Findings at or above `threshold` before and after runtime weighting. */
-    threshold: z.number(),
-    shortListBefore: z.number().int().nonnegative(),
-    shortList: z.number().int().nonnegative(),
-    /** How the window limits demotions. */
-    coverage: z.enum(['none', 'low', 'medium', 'high']),
-    bySeverity: z.record(SeveritySchema, z.number().int().nonnegative()),
+export const RiskRankingSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(RISK_RANKING_SCHEMA_VERSION),
+    kind: z.literal('RiskRanking'),
+    findings: z.array(FindingSchema),
+    summary: z.object({
+      total: z.number().int().nonnegative(),
+      promoted: z.number().int().nonnegative(),
+      demoted: z.number().int().nonnegative(),
+      unchanged: z.number().int().nonnegative(),
+      /** How many findings each adjustment touched. */
+      byAdjustment: z.record(z.string(), z.number().int().nonnegative()),
+      /** Findings at or above `threshold` before and after runtime weighting. */
+      threshold: z.number(),
+      shortListBefore: z.number().int().nonnegative(),
+      shortList: z.number().int().nonnegative(),
+      /** How the window limits demotions. */
+      coverage: z.enum(['none', 'low', 'medium', 'high']),
+      bySeverity: z.record(SeveritySchema, z.number().int().nonnegative()),
+    }),
   }),
-});
+);
 /** @see {@link RiskRankingSchema} */
 export interface RiskRanking {
   schemaVersion: 1;

@@ -6,6 +6,7 @@ import { fromZodError } from '../errors/from-zod.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { safeParseDocument } from '../readers/document-value.js';
 import { parseJsonText } from '../readers/json-input.js';
+import { lazySchema } from '../schemas/lazy.js';
 
 /** The most bytes of a pod list read (a node runs at most a few hundred pods; 64 MiB is far beyond). */
 export const MAX_POD_LIST_BYTES = 64 * 1024 * 1024;
@@ -13,52 +14,58 @@ export const MAX_POD_LIST_BYTES = 64 * 1024 * 1024;
 /** Where the kubelet serves the pods bound to its node (read-only, authenticated with a bearer token). */
 export const KUBELET_PODS_URL = 'https://127.0.0.1:10250/pods';
 
-const ContainerStatusSchema = z.looseObject({
-  name: z.string(),
-  containerID: z.string().optional(),
-  image: z.string().optional(),
-  imageID: z.string().optional(),
-});
-
-const PodSchema = z.looseObject({
-  metadata: z.looseObject({
+const ContainerStatusSchema = lazySchema(() =>
+  z.looseObject({
     name: z.string(),
-    namespace: z.string().default('default'),
-    uid: z.string(),
-    labels: z.record(z.string(), z.string()).optional(),
-    ownerReferences: z
-      .array(
-        z.looseObject({
-          kind: z.string(),
-          name: z.string(),
-          controller: z.boolean().optional(),
-        }),
-      )
-      .optional(),
+    containerID: z.string().optional(),
+    image: z.string().optional(),
+    imageID: z.string().optional(),
   }),
-  spec: z
-    .looseObject({
-      serviceAccountName: z.string().optional(),
-      nodeName: z.string().optional(),
-      containers: z.array(z.looseObject({ name: z.string(), image: z.string().optional() })).default([]),
-      initContainers: z.array(z.looseObject({ name: z.string(), image: z.string().optional() })).optional(),
-    })
-    .default({ containers: [] }),
-  status: z
-    .looseObject({
-      qosClass: z.string().optional(),
-      containerStatuses: z.array(ContainerStatusSchema).optional(),
-      initContainerStatuses: z.array(ContainerStatusSchema).optional(),
-      ephemeralContainerStatuses: z.array(ContainerStatusSchema).optional(),
-    })
-    .default({}),
-});
+);
+
+const PodSchema = lazySchema(() =>
+  z.looseObject({
+    metadata: z.looseObject({
+      name: z.string(),
+      namespace: z.string().default('default'),
+      uid: z.string(),
+      labels: z.record(z.string(), z.string()).optional(),
+      ownerReferences: z
+        .array(
+          z.looseObject({
+            kind: z.string(),
+            name: z.string(),
+            controller: z.boolean().optional(),
+          }),
+        )
+        .optional(),
+    }),
+    spec: z
+      .looseObject({
+        serviceAccountName: z.string().optional(),
+        nodeName: z.string().optional(),
+        containers: z.array(z.looseObject({ name: z.string(), image: z.string().optional() })).default([]),
+        initContainers: z.array(z.looseObject({ name: z.string(), image: z.string().optional() })).optional(),
+      })
+      .default({ containers: [] }),
+    status: z
+      .looseObject({
+        qosClass: z.string().optional(),
+        containerStatuses: z.array(ContainerStatusSchema).optional(),
+        initContainerStatuses: z.array(ContainerStatusSchema).optional(),
+        ephemeralContainerStatuses: z.array(ContainerStatusSchema).optional(),
+      })
+      .default({}),
+  }),
+);
 
 /** The part of a Kubernetes `PodList` (what the kubelet's `/pods` serves) Vigil reads. */
-export const PodListSchema = z.looseObject({
-  kind: z.literal('PodList').optional(),
-  items: z.array(PodSchema).nullable().default([]),
-});
+export const PodListSchema = lazySchema(() =>
+  z.looseObject({
+    kind: z.literal('PodList').optional(),
+    items: z.array(PodSchema).nullable().default([]),
+  }),
+);
 /** @see {@link PodListSchema} */
 export interface PodList {
   [key: string]: unknown;

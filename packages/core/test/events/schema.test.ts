@@ -10,6 +10,7 @@ import {
   severityRank,
   VigilError,
 } from '../../src/index.js';
+import * as zodSchemas from '../../src/schemas/zod.js';
 
 const envelope = {
   ts: 1_764_000_000_000_000_000,
@@ -45,6 +46,12 @@ describe('event schema', () => {
       expect(EVENT_KINDS).toContain(k);
       expect(EventSchemas[k as keyof typeof EventSchemas]).toBeDefined();
     }
+  });
+
+  it('lists EVENT_KINDS and EventSchemas in the order and with the schemas of the union', () => {
+    const options = zodSchemas.EventSchema.options;
+    expect(EVENT_KINDS).toEqual(options.map((o) => o.shape.kind.value));
+    for (const [i, kind] of EVENT_KINDS.entries()) expect(EventSchemas[kind]).toBe(options[i]);
   });
 
   it('accepts a valid event and fills workload labels', () => {

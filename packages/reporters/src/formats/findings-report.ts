@@ -1,4 +1,11 @@
-import { type CaptureIntegrity, compareFindings, type Finding, SEVERITIES, type Severity } from '@vigil/core';
+import {
+  type CaptureIntegrity,
+  compareFindings,
+  type Finding,
+  lazySchema,
+  SEVERITIES,
+  type Severity,
+} from '@vigil/core';
 import { CaptureIntegritySchema, FindingSchema } from '@vigil/core/schemas';
 import { z } from 'zod';
 
@@ -13,26 +20,28 @@ export const FINDINGS_REPORT_SCHEMA_VERSION = 1;
  * const report = FindingsReportSchema.parse(JSON.parse(text));
  * ```
  */
-export const FindingsReportSchema = z.object({
-  schemaVersion: z.literal(FINDINGS_REPORT_SCHEMA_VERSION),
-  /** ISO 8601. */
-  generatedAt: z.string(),
-  tool: z.object({ name: z.string(), version: z.string() }),
-  /** What was analysed: capture files, baselines, manifests. */
-  inputs: z.array(z.string()),
-  /**
-   * Whether every capture read was written completely; `complete: false` means
-   * findings may be missing for the time a capture does not cover.
-   */
-  integrity: CaptureIntegritySchema.optional(),
-  summary: z.object({
-    total: z.number().int().nonnegative(),
-    bySeverity: z.record(z.string(), z.number().int().nonnegative()),
-    byCategory: z.record(z.string(), z.number().int().nonnegative()),
-    workloads: z.number().int().nonnegative(),
+export const FindingsReportSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(FINDINGS_REPORT_SCHEMA_VERSION),
+    /** ISO 8601. */
+    generatedAt: z.string(),
+    tool: z.object({ name: z.string(), version: z.string() }),
+    /** What was analysed: capture files, baselines, manifests. */
+    inputs: z.array(z.string()),
+    /**
+     * Whether every capture read was written completely; `complete: false` means
+     * findings may be missing for the time a capture does not cover.
+     */
+    integrity: CaptureIntegritySchema.optional(),
+    summary: z.object({
+      total: z.number().int().nonnegative(),
+      bySeverity: z.record(z.string(), z.number().int().nonnegative()),
+      byCategory: z.record(z.string(), z.number().int().nonnegative()),
+      workloads: z.number().int().nonnegative(),
+    }),
+    findings: z.array(FindingSchema),
   }),
-  findings: z.array(FindingSchema),
-});
+);
 /** @see {@link FindingsReportSchema} */
 export interface FindingsReport {
   schemaVersion: 1;

@@ -1,4 +1,4 @@
-import { type CaptureIntegrity, compareFindings, type Finding, type Severity } from '@vigil/core';
+import { type CaptureIntegrity, compareFindings, type Finding, lazySchema, type Severity } from '@vigil/core';
 import { z } from 'zod';
 
 /** The OCSF schema version the events are written for. */
@@ -17,58 +17,60 @@ const SEVERITY_NAME: Record<Severity, string> = {
  * The parts of an OCSF 1.3 Detection Finding (class 2004) that Vigil fills:
  * every attribute the class requires, plus the optional ones it maps to.
  */
-export const OcsfDetectionFindingSchema = z.object({
-  activity_id: z.literal(1),
-  activity_name: z.literal('Create'),
-  category_uid: z.literal(2),
-  category_name: z.literal('Findings'),
-  class_uid: z.literal(2004),
-  class_name: z.literal('Detection Finding'),
-  type_uid: z.literal(200401),
-  type_name: z.literal('Detection Finding: Create'),
-  /** Milliseconds since the epoch. */
-  time: z.number().int().nonnegative(),
-  severity_id: z.number().int().min(0).max(6),
-  severity: z.string(),
-  status_id: z.literal(1),
-  status: z.literal('New'),
-  message: z.string(),
-  metadata: z.object({
-    version: z.literal(OCSF_VERSION),
-    product: z.object({ name: z.string(), vendor_name: z.string(), version: z.string() }),
-    uid: z.string(),
-    labels: z.array(z.string()).optional(),
-  }),
-  finding_info: z.object({
-    uid: z.string(),
-    title: z.string(),
-    desc: z.string().optional(),
-    types: z.array(z.string()).optional(),
-    analytic: z.object({ uid: z.string(), name: z.string(), type_id: z.number().int(), type: z.string() }),
-    first_seen_time: z.number().int().optional(),
-    last_seen_time: z.number().int().optional(),
-    attacks: z
-      .array(
-        z.object({
-          technique: z.object({ uid: z.string(), name: z.string().optional() }),
-          version: z.string().optional(),
-        }),
-      )
-      .optional(),
-  }),
-  risk_score: z.number().int().min(0).max(100),
-  risk_details: z.string().optional(),
-  resources: z.array(
-    z.object({
+export const OcsfDetectionFindingSchema = lazySchema(() =>
+  z.object({
+    activity_id: z.literal(1),
+    activity_name: z.literal('Create'),
+    category_uid: z.literal(2),
+    category_name: z.literal('Findings'),
+    class_uid: z.literal(2004),
+    class_name: z.literal('Detection Finding'),
+    type_uid: z.literal(200401),
+    type_name: z.literal('Detection Finding: Create'),
+    /** Milliseconds since the epoch. */
+    time: z.number().int().nonnegative(),
+    severity_id: z.number().int().min(0).max(6),
+    severity: z.string(),
+    status_id: z.literal(1),
+    status: z.literal('New'),
+    message: z.string(),
+    metadata: z.object({
+      version: z.literal(OCSF_VERSION),
+      product: z.object({ name: z.string(), vendor_name: z.string(), version: z.string() }),
       uid: z.string(),
-      name: z.string().optional(),
-      type: z.string(),
       labels: z.array(z.string()).optional(),
     }),
-  ),
-  evidences: z.array(z.object({ data: z.record(z.string(), z.unknown()) })).optional(),
-  unmapped: z.record(z.string(), z.unknown()).optional(),
-});
+    finding_info: z.object({
+      uid: z.string(),
+      title: z.string(),
+      desc: z.string().optional(),
+      types: z.array(z.string()).optional(),
+      analytic: z.object({ uid: z.string(), name: z.string(), type_id: z.number().int(), type: z.string() }),
+      first_seen_time: z.number().int().optional(),
+      last_seen_time: z.number().int().optional(),
+      attacks: z
+        .array(
+          z.object({
+            technique: z.object({ uid: z.string(), name: z.string().optional() }),
+            version: z.string().optional(),
+          }),
+        )
+        .optional(),
+    }),
+    risk_score: z.number().int().min(0).max(100),
+    risk_details: z.string().optional(),
+    resources: z.array(
+      z.object({
+        uid: z.string(),
+        name: z.string().optional(),
+        type: z.string(),
+        labels: z.array(z.string()).optional(),
+      }),
+    ),
+    evidences: z.array(z.object({ data: z.record(z.string(), z.unknown()) })).optional(),
+    unmapped: z.record(z.string(), z.unknown()).optional(),
+  }),
+);
 /** @see {@link OcsfDetectionFindingSchema} */
 export interface OcsfDetectionFinding {
   activity_id: 1;

@@ -1,4 +1,4 @@
-import { fromZodError, safeParseDocument, type VigilEvent } from '@vigil/core';
+import { fromZodError, lazySchema, safeParseDocument, type VigilEvent } from '@vigil/core';
 import { z } from 'zod';
 import { globListMatcher } from '../internal/glob.js';
 
@@ -19,16 +19,18 @@ import { globListMatcher } from '../internal/glob.js';
  * RuleExceptionSchema.parse({ name: 'pip', rules: ['vigil.runtime.exec-from-temp'], when: { exe: ['/usr/bin/pip*'] } });
  * ```
  */
-export const RuleExceptionSchema = z.object({
-  /** Names the exception in logs and stats. */
-  name: z.string().min(1),
-  /** Rule ids or globs (`vigil.runtime.*`). */
-  rules: z.array(z.string().min(1)).min(1),
-  /** Field → globs. Every field must match (an empty object matches everything of the rules). */
-  when: z.record(z.string().min(1), z.array(z.string()).min(1)).default({}),
-  /** Why it is safe; shown in docs and reviews. */
-  reason: z.string().optional(),
-});
+export const RuleExceptionSchema = lazySchema(() =>
+  z.object({
+    /** Names the exception in logs and stats. */
+    name: z.string().min(1),
+    /** Rule ids or globs (`vigil.runtime.*`). */
+    rules: z.array(z.string().min(1)).min(1),
+    /** Field → globs. Every field must match (an empty object matches everything of the rules). */
+    when: z.record(z.string().min(1), z.array(z.string()).min(1)).default({}),
+    /** Why it is safe; shown in docs and reviews. */
+    reason: z.string().optional(),
+  }),
+);
 /**
  * @see {@link RuleExceptionSchema}
  *
@@ -71,10 +73,12 @@ export const EXCEPTIONS_SCHEMA_VERSION = 1;
  * });
  * ```
  */
-export const ExceptionsDocumentSchema = z.object({
-  schemaVersion: z.literal(EXCEPTIONS_SCHEMA_VERSION),
-  exceptions: z.array(RuleExceptionSchema),
-});
+export const ExceptionsDocumentSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(EXCEPTIONS_SCHEMA_VERSION),
+    exceptions: z.array(RuleExceptionSchema),
+  }),
+);
 /**
  * @see {@link ExceptionsDocumentSchema}
  *

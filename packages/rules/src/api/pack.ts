@@ -1,4 +1,4 @@
-import { EVENT_KINDS, safeParseDocument, type ValidationIssue, VigilError } from '@vigil/core';
+import { EVENT_KINDS, lazySchema, safeParseDocument, type ValidationIssue, VigilError } from '@vigil/core';
 import { FindingTagsSchema } from '@vigil/core/schemas';
 import semver from 'semver';
 import { z } from 'zod';
@@ -44,59 +44,67 @@ const fn = (what: string) =>
   });
 
 const RULE_ID = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$/;
-const EventKindSchema = z.enum(EVENT_KINDS as [string, ...string[]]);
+const EventKindSchema = lazySchema(() => z.enum(EVENT_KINDS as [string, ...string[]]));
 
-const RuleMetaSchema = z.object({
-  id: z.string().regex(RULE_ID, 'expected a dotted lower-case id such as "acme.area.name"'),
-  title: z.string().min(1),
-  description: z.string().min(1),
-  severity: z.enum(['info', 'low', 'medium', 'high', 'critical']),
-  version: z.string().refine((v) => semver.valid(v) !== null, 'expected a semver version such as "1.0.0"'),
-  tags: FindingTagsSchema.partial().optional(),
-  areas: z.array(z.enum(CONTROL_AREAS as [string, ...string[]])).optional(),
-  equivalents: z.array(z.string()).optional(),
-  rationale: z.string().optional(),
-  falsePositives: z.string().optional(),
-  tuning: z.string().optional(),
-  requiresBaseline: z.boolean().optional(),
-  compliance: z
-    .array(z.object({ framework: z.string(), control: z.string(), title: z.string().optional() }))
-    .optional(),
-  role: z.enum(['detection', 'drift', 'critical']).optional(),
-  params: z.record(z.string(), z.number().finite()).optional(),
-});
+const RuleMetaSchema = lazySchema(() =>
+  z.object({
+    id: z.string().regex(RULE_ID, 'expected a dotted lower-case id such as "acme.area.name"'),
+    title: z.string().min(1),
+    description: z.string().min(1),
+    severity: z.enum(['info', 'low', 'medium', 'high', 'critical']),
+    version: z.string().refine((v) => semver.valid(v) !== null, 'expected a semver version such as "1.0.0"'),
+    tags: FindingTagsSchema.partial().optional(),
+    areas: z.array(z.enum(CONTROL_AREAS as [string, ...string[]])).optional(),
+    equivalents: z.array(z.string()).optional(),
+    rationale: z.string().optional(),
+    falsePositives: z.string().optional(),
+    tuning: z.string().optional(),
+    requiresBaseline: z.boolean().optional(),
+    compliance: z
+      .array(z.object({ framework: z.string(), control: z.string(), title: z.string().optional() }))
+      .optional(),
+    role: z.enum(['detection', 'drift', 'critical']).optional(),
+    params: z.record(z.string(), z.number().finite()).optional(),
+  }),
+);
 
-const EventRuleSchema = z.object({
-  type: z.literal('event'),
-  meta: RuleMetaSchema,
-  kinds: z.array(EventKindSchema).min(1),
-  init: fn('init').optional(),
-  onEvent: fn('onEvent'),
-  dispose: fn('dispose').optional(),
-});
+const EventRuleSchema = lazySchema(() =>
+  z.object({
+    type: z.literal('event'),
+    meta: RuleMetaSchema,
+    kinds: z.array(EventKindSchema).min(1),
+    init: fn('init').optional(),
+    onEvent: fn('onEvent'),
+    dispose: fn('dispose').optional(),
+  }),
+);
 
-const StepSchema = z.object({
-  name: z.string().min(1),
-  description: z.string().min(1),
-  kinds: z.array(EventKindSchema).min(1),
-  anyOrder: z.boolean().optional(),
-  match: fn('match'),
-});
+const StepSchema = lazySchema(() =>
+  z.object({
+    name: z.string().min(1),
+    description: z.string().min(1),
+    kinds: z.array(EventKindSchema).min(1),
+    anyOrder: z.boolean().optional(),
+    match: fn('match'),
+  }),
+);
 
-const SequenceRuleSchema = z.object({
-  type: z.literal('sequence'),
-  meta: RuleMetaSchema,
-  keyBy: z.enum(['workload', 'process-tree']),
-  windowMs: z.number().positive().finite(),
-  maxKeys: z.number().int().positive().optional(),
-  steps: z.array(StepSchema).min(2, 'expected at least two steps').max(30, 'expected at most 30 steps'),
-  subject: fn('subject').optional(),
-  summarize: fn('summarize').optional(),
-  init: fn('init').optional(),
-  dispose: fn('dispose').optional(),
-});
+const SequenceRuleSchema = lazySchema(() =>
+  z.object({
+    type: z.literal('sequence'),
+    meta: RuleMetaSchema,
+    keyBy: z.enum(['workload', 'process-tree']),
+    windowMs: z.number().positive().finite(),
+    maxKeys: z.number().int().positive().optional(),
+    steps: z.array(StepSchema).min(2, 'expected at least two steps').max(30, 'expected at most 30 steps'),
+    subject: fn('subject').optional(),
+    summarize: fn('summarize').optional(),
+    init: fn('init').optional(),
+    dispose: fn('dispose').optional(),
+  }),
+);
 
-const RuleSchema = z.discriminatedUnion('type', [EventRuleSchema, SequenceRuleSchema]);
+const RuleSchema = lazySchema(() => z.discriminatedUnion('type', [EventRuleSchema, SequenceRuleSchema]));
 
 /**
  * The zod schema a {@link RulePack} is validated with when it is loaded.
@@ -107,14 +115,18 @@ const RuleSchema = z.discriminatedUnion('type', [EventRuleSchema, SequenceRuleSc
  * const ok = RulePackSchema.safeParse(imported.default).success;
  * ```
  */
-export const RulePackSchema = z.object({
-  name: z.string().min(1),
-  version: z.string().refine((v) => semver.valid(v) !== null, 'expected a semver version such as "1.0.0"'),
-  engine: z.string().refine((v) => semver.validRange(v) !== null, 'expected a semver range such as "^1.0.0"'),
-  description: z.string().optional(),
-  rules: z.array(RuleSchema),
-  exceptions: z.array(RuleExceptionSchema).optional(),
-});
+export const RulePackSchema = lazySchema(() =>
+  z.object({
+    name: z.string().min(1),
+    version: z.string().refine((v) => semver.valid(v) !== null, 'expected a semver version such as "1.0.0"'),
+    engine: z
+      .string()
+      .refine((v) => semver.validRange(v) !== null, 'expected a semver range such as "^1.0.0"'),
+    description: z.string().optional(),
+    rules: z.array(RuleSchema),
+    exceptions: z.array(RuleExceptionSchema).optional(),
+  }),
+);
 
 function describeRule(raw: unknown, index: number): string {
   const id = (raw as { meta?: { id?: unknown } } | undefined)?.meta?.id;

@@ -1,4 +1,4 @@
-import { fromZodError, safeParseDocument } from '@vigil/core';
+import { fromZodError, lazySchema, safeParseDocument } from '@vigil/core';
 import { SeveritySchema } from '@vigil/core/schemas';
 import { z } from 'zod';
 
@@ -22,18 +22,20 @@ export const RULE_OVERRIDES_SCHEMA_VERSION = 1;
  * RuleOverrideEntrySchema.parse({ rule: 'vigil.drift.file.new-read', severity: 'info', reason: 'build agents read widely', by: 'secops' });
  * ```
  */
-export const RuleOverrideEntrySchema = z
-  .object({
-    /** A rule id or a glob of ids (`*`, `?`). */
-    rule: z.string().min(1).max(512),
-    /** The severity the rule reports at, or `off` to turn it off. */
-    severity: z.union([SeveritySchema, z.literal('off')]),
-    /** Why: shown in reviews. */
-    reason: z.string().max(4096).optional(),
-    /** Who decided it. */
-    by: z.string().max(256).optional(),
-  })
-  .strict();
+export const RuleOverrideEntrySchema = lazySchema(() =>
+  z
+    .object({
+      /** A rule id or a glob of ids (`*`, `?`). */
+      rule: z.string().min(1).max(512),
+      /** The severity the rule reports at, or `off` to turn it off. */
+      severity: z.union([SeveritySchema, z.literal('off')]),
+      /** Why: shown in reviews. */
+      reason: z.string().max(4096).optional(),
+      /** Who decided it. */
+      by: z.string().max(256).optional(),
+    })
+    .strict(),
+);
 /**
  * @see {@link RuleOverrideEntrySchema}
  *
@@ -72,12 +74,14 @@ export interface RuleOverrideEntry {
  * });
  * ```
  */
-export const RuleOverridesDocumentSchema = z
-  .object({
-    schemaVersion: z.literal(RULE_OVERRIDES_SCHEMA_VERSION),
-    overrides: z.array(RuleOverrideEntrySchema).max(10_000),
-  })
-  .strict();
+export const RuleOverridesDocumentSchema = lazySchema(() =>
+  z
+    .object({
+      schemaVersion: z.literal(RULE_OVERRIDES_SCHEMA_VERSION),
+      overrides: z.array(RuleOverrideEntrySchema).max(10_000),
+    })
+    .strict(),
+);
 /**
  * @see {@link RuleOverridesDocumentSchema}
  *

@@ -1,15 +1,18 @@
 import type { Finding } from '@vigil/core';
+import { lazySchema } from '@vigil/core';
 import { FindingSchema } from '@vigil/core/schemas';
 import { z } from 'zod';
 
 const count = () => z.number().int().nonnegative();
-const SeverityCountsSchema = z.object({
-  critical: count(),
-  high: count(),
-  medium: count(),
-  low: count(),
-  info: count(),
-});
+const SeverityCountsSchema = lazySchema(() =>
+  z.object({
+    critical: count(),
+    high: count(),
+    medium: count(),
+    low: count(),
+    info: count(),
+  }),
+);
 
 /**
  * One MCP server a scan started (`vigil scan --connect`): whether it answered, the name and version
@@ -26,22 +29,24 @@ const SeverityCountsSchema = z.object({
  * });
  * ```
  */
-export const ScanConnectionSchema = z.object({
-  /** The name the client configuration gives the server. */
-  server: z.string(),
-  /** The configuration that declares it. */
-  configUri: z.string(),
-  connected: z.boolean(),
-  /** `serverInfo.name` from its `initialize` result. */
-  serverName: z.string().optional(),
-  /** `serverInfo.version` from its `initialize` result. */
-  serverVersion: z.string().optional(),
-  tools: z.number().int().nonnegative(),
-  prompts: z.number().int().nonnegative(),
-  resources: z.number().int().nonnegative(),
-  /** Why it could not be listed (the error code and message), when `connected` is false. */
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
-});
+export const ScanConnectionSchema = lazySchema(() =>
+  z.object({
+    /** The name the client configuration gives the server. */
+    server: z.string(),
+    /** The configuration that declares it. */
+    configUri: z.string(),
+    connected: z.boolean(),
+    /** `serverInfo.name` from its `initialize` result. */
+    serverName: z.string().optional(),
+    /** `serverInfo.version` from its `initialize` result. */
+    serverVersion: z.string().optional(),
+    tools: z.number().int().nonnegative(),
+    prompts: z.number().int().nonnegative(),
+    resources: z.number().int().nonnegative(),
+    /** Why it could not be listed (the error code and message), when `connected` is false. */
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  }),
+);
 /** @see {@link ScanConnectionSchema} */
 export interface ScanConnection {
   /** The name the client configuration gives the server. */
@@ -76,57 +81,59 @@ export const SCAN_RESULT_SCHEMA_VERSION = 1;
  * console.log(result.findings.length, result.errors.length);
  * ```
  */
-export const ScanResultSchema = z.object({
-  schemaVersion: z.literal(SCAN_RESULT_SCHEMA_VERSION),
-  kind: z.literal('ScanResult'),
-  /** The paths given to the scan. */
-  inputs: z.array(z.string()),
-  /** Findings in the one order of findings (`compareFindings`: severity, risk, rule, place, message). */
-  findings: z.array(FindingSchema),
-  artifacts: z.object({
-    /** Files read and handed to at least one scanner. */
-    scanned: z.number().int().nonnegative(),
-    /** Files seen that no scanner accepts. */
-    skipped: z.number().int().nonnegative(),
-    /** Bytes of the scanned files. */
-    bytes: z.number().int().nonnegative(),
-    /** Directory entries not followed: symlink loops, node_modules/.git, beyond the file or depth limits. */
-    notFollowed: z.number().int().nonnegative(),
-  }),
-  scanners: z.array(
-    z.object({
-      id: z.string(),
-      version: z.string(),
-      artifacts: z.number().int().nonnegative(),
-      findings: z.number().int().nonnegative(),
-      errors: z.number().int().nonnegative(),
+export const ScanResultSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(SCAN_RESULT_SCHEMA_VERSION),
+    kind: z.literal('ScanResult'),
+    /** The paths given to the scan. */
+    inputs: z.array(z.string()),
+    /** Findings in the one order of findings (`compareFindings`: severity, risk, rule, place, message). */
+    findings: z.array(FindingSchema),
+    artifacts: z.object({
+      /** Files read and handed to at least one scanner. */
+      scanned: z.number().int().nonnegative(),
+      /** Files seen that no scanner accepts. */
+      skipped: z.number().int().nonnegative(),
+      /** Bytes of the scanned files. */
+      bytes: z.number().int().nonnegative(),
+      /** Directory entries not followed: symlink loops, node_modules/.git, beyond the file or depth limits. */
+      notFollowed: z.number().int().nonnegative(),
     }),
-  ),
-  /** Files (or scanner passes) that failed; the scan went on without them. */
-  errors: z.array(
-    z.object({
-      file: z.string(),
-      scanner: z.string().optional(),
-      code: z.string(),
-      message: z.string(),
+    scanners: z.array(
+      z.object({
+        id: z.string(),
+        version: z.string(),
+        artifacts: z.number().int().nonnegative(),
+        findings: z.number().int().nonnegative(),
+        errors: z.number().int().nonnegative(),
+      }),
+    ),
+    /** Files (or scanner passes) that failed; the scan went on without them. */
+    errors: z.array(
+      z.object({
+        file: z.string(),
+        scanner: z.string().optional(),
+        code: z.string(),
+        message: z.string(),
+      }),
+    ),
+    /** The MCP servers the scan started (`connect`), in the order it started them; absent when it started none. */
+    connections: z.array(ScanConnectionSchema).optional(),
+    runtime: z.object({
+      /** Whether observed use was given. */
+      observed: z.boolean(),
+      events: z.number().int().nonnegative(),
+      /** Findings whose subject was seen in use at run time (risk raised). */
+      confirmed: z.number().int().nonnegative(),
+      /** Findings whose subject was never used while observed (risk lowered). */
+      demoted: z.number().int().nonnegative(),
+      /** Findings by severity before runtime weighing (a scanner may demote what never ran). */
+      severityBefore: SeverityCountsSchema.optional(),
+      /** Findings by severity as reported. */
+      severityAfter: SeverityCountsSchema.optional(),
     }),
-  ),
-  /** The MCP servers the scan started (`connect`), in the order it started them; absent when it started none. */
-  connections: z.array(ScanConnectionSchema).optional(),
-  runtime: z.object({
-    /** Whether observed use was given. */
-    observed: z.boolean(),
-    events: z.number().int().nonnegative(),
-    /** Findings whose subject was seen in use at run time (risk raised). */
-    confirmed: z.number().int().nonnegative(),
-    /** Findings whose subject was never used while observed (risk lowered). */
-    demoted: z.number().int().nonnegative(),
-    /** Findings by severity before runtime weighing (a scanner may demote what never ran). */
-    severityBefore: SeverityCountsSchema.optional(),
-    /** Findings by severity as reported. */
-    severityAfter: SeverityCountsSchema.optional(),
   }),
-});
+);
 /** @see {@link ScanResultSchema} */
 export interface ScanResult {
   schemaVersion: 1;

@@ -5,6 +5,7 @@ import { VigilError } from '../../errors/vigil-error.js';
 import { safeParseDocument } from '../../readers/document-value.js';
 import { lineOfKey, readJsonInput } from '../../readers/json-input.js';
 import { readLines } from '../../readers/line-reader.js';
+import { lazySchema } from '../../schemas/lazy.js';
 import type { DeclaredPackage } from './declared-component.js';
 import { declaredTransitive } from './lock-graph.js';
 
@@ -24,15 +25,17 @@ export interface DeclaredReadOptions {
 
 const DEP_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
 
-const DepMap = z.record(z.string(), z.string());
-const PackageJsonSchema = z.looseObject({
-  name: z.string().optional(),
-  version: z.string().optional(),
-  dependencies: DepMap.optional(),
-  devDependencies: DepMap.optional(),
-  optionalDependencies: DepMap.optional(),
-  peerDependencies: DepMap.optional(),
-});
+const DepMap = lazySchema(() => z.record(z.string(), z.string()));
+const PackageJsonSchema = lazySchema(() =>
+  z.looseObject({
+    name: z.string().optional(),
+    version: z.string().optional(),
+    dependencies: DepMap.optional(),
+    devDependencies: DepMap.optional(),
+    optionalDependencies: DepMap.optional(),
+    peerDependencies: DepMap.optional(),
+  }),
+);
 
 /** Reads the dependencies a `package.json` declares (every dependency field). */
 export async function* readPackageJson(
@@ -79,12 +82,16 @@ export async function* readPackageJson(
   if (options.transitive !== false) yield* declaredTransitive(path, all);
 }
 
-const LockEntry = z.looseObject({ version: z.string().optional(), dev: z.boolean().optional() });
-const PackageLockSchema = z.looseObject({
-  lockfileVersion: z.number().int().min(1).max(3),
-  packages: z.record(z.string(), LockEntry).optional(),
-  dependencies: z.record(z.string(), z.unknown()).optional(),
-});
+const LockEntry = lazySchema(() =>
+  z.looseObject({ version: z.string().optional(), dev: z.boolean().optional() }),
+);
+const PackageLockSchema = lazySchema(() =>
+  z.looseObject({
+    lockfileVersion: z.number().int().min(1).max(3),
+    packages: z.record(z.string(), LockEntry).optional(),
+    dependencies: z.record(z.string(), z.unknown()).optional(),
+  }),
+);
 
 /** Reads every package an npm `package-lock.json` (or `npm-shrinkwrap.json`, lockfile versions 1–3) resolves. */
 export async function* readPackageLock(

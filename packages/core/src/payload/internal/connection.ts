@@ -52,11 +52,13 @@ const envelopeOf = (c: PayloadChunk): Envelope => {
 
 const REQUEST_START = /^[A-Z][A-Z-]{0,15} \S+ HTTP\/1\.[01]\r?$/;
 const RESPONSE_START = /^HTTP\/1\.[01] \d{3}( .*)?\r?$/;
-const catalogue = SignatureCatalogue.builtin();
+// Built on the first host looked up: validating the built-in catalogue is not an import's work.
+let catalogue: SignatureCatalogue | undefined;
 
 /** The provider a host names, from the signature catalogue (api.openai.com → openai). */
 function providerOfHost(host: string): string | undefined {
   const name = host.replace(/^\[|\]$/g, '').replace(/:\d+$/, '');
+  catalogue ??= SignatureCatalogue.builtin();
   return catalogue.matchHost(name)?.signature.providers?.[0];
 }
 

@@ -3,34 +3,40 @@ import { z } from 'zod';
 import { fromZodError } from '../../errors/from-zod.js';
 import { VigilError } from '../../errors/vigil-error.js';
 import { safeParseDocument } from '../../readers/document-value.js';
+import { lazySchema } from '../../schemas/lazy.js';
 import type { DeclaredSubject } from '../declared.js';
 import { type Grant, makeGrant, subjectId } from '../grant.js';
 import { awsActionRisk } from '../inherent-risk.js';
 
-const StringOrList = z.union([z.string(), z.array(z.string()).min(1)]);
+const StringOrList = lazySchema(() => z.union([z.string(), z.array(z.string()).min(1)]));
 const ACTION_RE = /^(\*|[a-zA-Z0-9-]+:[A-Za-z0-9*?]+)$/;
 const RESOURCE_RE = /^(\*|arn:[^:]*:[^:]*:[^:]*:[^:]*:.+|arn:.+)$/;
 
-const ActionList = StringOrList.refine((v) => (Array.isArray(v) ? v : [v]).every((a) => ACTION_RE.test(a)), {
-  message: 'expected actions of the form "service:Action" (wildcards * and ? allowed) or "*"',
-});
-const ResourceList = StringOrList.refine(
-  (v) => (Array.isArray(v) ? v : [v]).every((a) => RESOURCE_RE.test(a)),
-  { message: 'expected resources as ARNs ("arn:partition:service:region:account:resource") or "*"' },
+const ActionList = lazySchema(() =>
+  StringOrList.refine((v) => (Array.isArray(v) ? v : [v]).every((a) => ACTION_RE.test(a)), {
+    message: 'expected actions of the form "service:Action" (wildcards * and ? allowed) or "*"',
+  }),
+);
+const ResourceList = lazySchema(() =>
+  StringOrList.refine((v) => (Array.isArray(v) ? v : [v]).every((a) => RESOURCE_RE.test(a)), {
+    message: 'expected resources as ARNs ("arn:partition:service:region:account:resource") or "*"',
+  }),
 );
 
 /** An IAM principal element: `*` or a map of principal types to ARNs / service names. */
-export const IamPrincipalSchema = z.union([
-  z.literal('*'),
-  z
-    .object({
-      AWS: StringOrList.optional(),
-      Service: StringOrList.optional(),
-      Federated: StringOrList.optional(),
-      CanonicalUser: StringOrList.optional(),
-    })
-    .strict(),
-]);
+export const IamPrincipalSchema = lazySchema(() =>
+  z.union([
+    z.literal('*'),
+    z
+      .object({
+        AWS: StringOrList.optional(),
+        Service: StringOrList.optional(),
+        Federated: StringOrList.optional(),
+        CanonicalUser: StringOrList.optional(),
+      })
+      .strict(),
+  ]),
+);
 /** @see {@link IamPrincipalSchema} */
 export type IamPrincipal =
   | '*'
@@ -42,25 +48,27 @@ export type IamPrincipal =
     };
 
 /** One IAM policy statement, validated as strictly as IAM does (unknown keys are errors). */
-export const IamStatementSchema = z
-  .object({
-    Sid: z.string().optional(),
-    Effect: z.enum(['Allow', 'Deny']),
-    Action: ActionList.optional(),
-    NotAction: ActionList.optional(),
-    Resource: ResourceList.optional(),
-    NotResource: ResourceList.optional(),
-    Principal: IamPrincipalSchema.optional(),
-    NotPrincipal: IamPrincipalSchema.optional(),
-    Condition: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
-  })
-  .strict()
-  .refine((s) => (s.Action === undefined) !== (s.NotAction === undefined), {
-    message: 'a statement needs exactly one of Action and NotAction',
-  })
-  .refine((s) => !(s.Resource !== undefined && s.NotResource !== undefined), {
-    message: 'a statement takes Resource or NotResource, not both',
-  });
+export const IamStatementSchema = lazySchema(() =>
+  z
+    .object({
+      Sid: z.string().optional(),
+      Effect: z.enum(['Allow', 'Deny']),
+      Action: ActionList.optional(),
+      NotAction: ActionList.optional(),
+      Resource: ResourceList.optional(),
+      NotResource: ResourceList.optional(),
+      Principal: IamPrincipalSchema.optional(),
+      NotPrincipal: IamPrincipalSchema.optional(),
+      Condition: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    })
+    .strict()
+    .refine((s) => (s.Action === undefined) !== (s.NotAction === undefined), {
+      message: 'a statement needs exactly one of Action and NotAction',
+    })
+    .refine((s) => !(s.Resource !== undefined && s.NotResource !== undefined), {
+      message: 'a statement takes Resource or NotResource, not both',
+    }),
+);
 /** @see {@link IamStatementSchema} */
 export interface IamStatement {
   Sid?: string | undefined;
@@ -103,16 +111,23 @@ export interface IamStatement {
  * });
  * ```
  */
-export const IamPolicyDocumentSchema = z
-  .object({
-    Version: z.enum(['2012-10-17', '2008-10-17']).optional(),
-    Id: z.string().optional(),
-    Statement: z.union([IamStatementSchema, z.array(IamStatementSchema)]),
-  })
-  .strict();
-const docBase = { Version: z.enum(['2012-10-17', '2008-10-17']).optional(), Id: z.string().optional() };
-const OneStatement = z.object({ ...docBase, Statement: IamStatementSchema }).strict();
-const ManyStatements = z.object({ ...docBase, Statement: z.array(IamStatementSchema) }).strict();
+export const IamPolicyDocumentSchema = lazySchema(() =>
+  z
+    .object({
+      Version: z.enum(['2012-10-17', '2008-10-17']).optional(),
+      Id: z.string().optional(),
+      Statement: z.union([IamStatementSchema, z.array(IamStatementSchema)]),
+    })
+    .strict(),
+);
+const docBase = () => ({
+  Version: z.enum(['2012-10-17', '2008-10-17']).optional(),
+  Id: z.string().optional(),
+});
+const OneStatement = lazySchema(() => z.object({ ...docBase(), Statement: IamStatementSchema }).strict());
+const ManyStatements = lazySchema(() =>
+  z.object({ ...docBase(), Statement: z.array(IamStatementSchema) }).strict(),
+);
 
 /** @see {@link IamPolicyDocumentSchema} */
 export interface IamPolicyDocument {
@@ -240,43 +255,47 @@ export function looksLikeIam(value: unknown): boolean {
   );
 }
 
-const InlinePolicies = z.array(
-  z.object({ PolicyName: z.string().optional(), PolicyDocument: z.unknown() }).passthrough(),
+const InlinePolicies = lazySchema(() =>
+  z.array(z.object({ PolicyName: z.string().optional(), PolicyDocument: z.unknown() }).passthrough()),
 );
-const DetailSchema = z
-  .object({
-    Arn: z.string().min(1),
-    RolePolicyList: InlinePolicies.optional(),
-    UserPolicyList: InlinePolicies.optional(),
-    GroupPolicyList: InlinePolicies.optional(),
-    AttachedManagedPolicies: z
-      .array(z.object({ PolicyName: z.string().optional(), PolicyArn: z.string().min(1) }).passthrough())
-      .optional(),
-  })
-  .passthrough();
+const DetailSchema = lazySchema(() =>
+  z
+    .object({
+      Arn: z.string().min(1),
+      RolePolicyList: InlinePolicies.optional(),
+      UserPolicyList: InlinePolicies.optional(),
+      GroupPolicyList: InlinePolicies.optional(),
+      AttachedManagedPolicies: z
+        .array(z.object({ PolicyName: z.string().optional(), PolicyArn: z.string().min(1) }).passthrough())
+        .optional(),
+    })
+    .passthrough(),
+);
 /** The parts of `aws iam get-account-authorization-details` output Vigil reads. */
-const AuthorizationDetailsSchema = z
-  .object({
-    RoleDetailList: z.array(DetailSchema).optional(),
-    UserDetailList: z.array(DetailSchema).optional(),
-    GroupDetailList: z.array(DetailSchema).optional(),
-    Policies: z
-      .array(
-        z
-          .object({
-            PolicyName: z.string().optional(),
-            Arn: z.string().min(1),
-            PolicyVersionList: z
-              .array(
-                z.object({ Document: z.unknown(), IsDefaultVersion: z.boolean().optional() }).passthrough(),
-              )
-              .optional(),
-          })
-          .passthrough(),
-      )
-      .optional(),
-  })
-  .passthrough();
+const AuthorizationDetailsSchema = lazySchema(() =>
+  z
+    .object({
+      RoleDetailList: z.array(DetailSchema).optional(),
+      UserDetailList: z.array(DetailSchema).optional(),
+      GroupDetailList: z.array(DetailSchema).optional(),
+      Policies: z
+        .array(
+          z
+            .object({
+              PolicyName: z.string().optional(),
+              Arn: z.string().min(1),
+              PolicyVersionList: z
+                .array(
+                  z.object({ Document: z.unknown(), IsDefaultVersion: z.boolean().optional() }).passthrough(),
+                )
+                .optional(),
+            })
+            .passthrough(),
+        )
+        .optional(),
+    })
+    .passthrough(),
+);
 
 /**
  * Reads AWS IAM policies into grants. Accepts a policy document (identity

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from '../../schemas/lazy.js';
 import type { WorkloadRef } from '../../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../../workload/workload-ref.js';
 import type { Grant, PermissionDomain } from '../grant.js';
@@ -10,17 +11,19 @@ import { ObservedUseSchema } from '../observed/use.js';
 export const GAP_REPORT_SCHEMA_VERSION = 1;
 
 /** How much an observation window can be trusted to show every use. */
-export const CoverageSchema = z.object({
-  /** Nanoseconds since the epoch; both 0 when nothing was observed. */
-  start: z.number().nonnegative(),
-  end: z.number().nonnegative(),
-  durationSeconds: z.number().nonnegative(),
-  /** `low` under a day, `medium` under 14 days, `high` from 14 days on. */
-  confidence: z.enum(['none', 'low', 'medium', 'high']),
-  /** 0–1: grows with the logarithm of the window, 1 at 30 days. */
-  score: z.number().min(0).max(1),
-  note: z.string(),
-});
+export const CoverageSchema = lazySchema(() =>
+  z.object({
+    /** Nanoseconds since the epoch; both 0 when nothing was observed. */
+    start: z.number().nonnegative(),
+    end: z.number().nonnegative(),
+    durationSeconds: z.number().nonnegative(),
+    /** `low` under a day, `medium` under 14 days, `high` from 14 days on. */
+    confidence: z.enum(['none', 'low', 'medium', 'high']),
+    /** 0–1: grows with the logarithm of the window, 1 at 30 days. */
+    score: z.number().min(0).max(1),
+    note: z.string(),
+  }),
+);
 /** @see {@link CoverageSchema} */
 export interface Coverage {
   /** Nanoseconds since the epoch; both 0 when nothing was observed. */
@@ -35,13 +38,15 @@ export interface Coverage {
 }
 
 /** A grant never exercised in the window, with its rank. */
-export const UnusedGrantSchema = z.object({
-  grant: GrantSchema,
-  /** 0–100: inherent risk × reach, the order unused grants are listed in. */
-  rank: z.number().min(0).max(100),
-  /** False when the sensors could not have seen a use (e.g. `CAP_CHOWN`, `hostPID`): keep, but verify by hand. */
-  observable: z.boolean(),
-});
+export const UnusedGrantSchema = lazySchema(() =>
+  z.object({
+    grant: GrantSchema,
+    /** 0–100: inherent risk × reach, the order unused grants are listed in. */
+    rank: z.number().min(0).max(100),
+    /** False when the sensors could not have seen a use (e.g. `CAP_CHOWN`, `hostPID`): keep, but verify by hand. */
+    observable: z.boolean(),
+  }),
+);
 /** @see {@link UnusedGrantSchema} */
 export interface UnusedGrant {
   grant: Grant;
@@ -52,33 +57,35 @@ export interface UnusedGrant {
 }
 
 /** Granted vs used in one permission domain of one workload. */
-export const DomainGapSchema = z.object({
-  domain: PermissionDomainSchema,
-  /** Whether any input could show use in this domain (a capture, an audit log, CloudTrail). */
-  observed: z.boolean(),
-  /** The window of the inputs that show this domain (audit logs, CloudTrail, or captures). */
-  coverage: CoverageSchema,
-  /** Allow grants. */
-  granted: z.number().int().nonnegative(),
-  /** Grants exercised at least once. */
-  used: z.number().int().nonnegative(),
-  /** `used / granted`, 0 when nothing is granted. */
-  ratio: z.number().min(0).max(1),
-  /** Distinct uses in the domain (successful). */
-  distinctUses: z.number().int().nonnegative(),
-  /** Ids of the grants exercised. */
-  usedGrants: z.array(z.string()),
-  /** Successful uses a grant covers (what a least-privilege policy must keep). */
-  uses: z.array(ObservedUseSchema),
-  /** Unused grants, highest rank first. */
-  unused: z.array(UnusedGrantSchema),
-  /** Uses that succeeded but no declared grant covers (inputs incomplete, or a policy not enforced). */
-  ungranted: z.array(ObservedUseSchema),
-  /** Successful uses only the platform's defaults allow (Kubernetes API discovery, self access reviews). */
-  implicit: z.number().int().nonnegative().default(0),
-  /** Attempts that were refused (403, AccessDenied, EACCES/EPERM). */
-  denied: z.array(ObservedUseSchema),
-});
+export const DomainGapSchema = lazySchema(() =>
+  z.object({
+    domain: PermissionDomainSchema,
+    /** Whether any input could show use in this domain (a capture, an audit log, CloudTrail). */
+    observed: z.boolean(),
+    /** The window of the inputs that show this domain (audit logs, CloudTrail, or captures). */
+    coverage: CoverageSchema,
+    /** Allow grants. */
+    granted: z.number().int().nonnegative(),
+    /** Grants exercised at least once. */
+    used: z.number().int().nonnegative(),
+    /** `used / granted`, 0 when nothing is granted. */
+    ratio: z.number().min(0).max(1),
+    /** Distinct uses in the domain (successful). */
+    distinctUses: z.number().int().nonnegative(),
+    /** Ids of the grants exercised. */
+    usedGrants: z.array(z.string()),
+    /** Successful uses a grant covers (what a least-privilege policy must keep). */
+    uses: z.array(ObservedUseSchema),
+    /** Unused grants, highest rank first. */
+    unused: z.array(UnusedGrantSchema),
+    /** Uses that succeeded but no declared grant covers (inputs incomplete, or a policy not enforced). */
+    ungranted: z.array(ObservedUseSchema),
+    /** Successful uses only the platform's defaults allow (Kubernetes API discovery, self access reviews). */
+    implicit: z.number().int().nonnegative().default(0),
+    /** Attempts that were refused (403, AccessDenied, EACCES/EPERM). */
+    denied: z.array(ObservedUseSchema),
+  }),
+);
 /** @see {@link DomainGapSchema} */
 export interface DomainGap {
   domain: PermissionDomain;
@@ -109,20 +116,22 @@ export interface DomainGap {
 }
 
 /** One workload (a pod spec with its service account and cloud role, or a lone subject). */
-export const WorkloadGapSchema = z.object({
-  /** The group's main subject id (the workload, else the subject). */
-  id: z.string(),
-  name: z.string(),
-  namespace: z.string().optional(),
-  /** Declared subjects in this workload (workload, service account, AWS role, MCP client). */
-  subjects: z.array(z.string()),
-  /** Captured workloads matched to it. */
-  observedAs: z.array(WorkloadRefSchema),
-  domains: z.array(DomainGapSchema),
-  granted: z.number().int().nonnegative(),
-  used: z.number().int().nonnegative(),
-  ratio: z.number().min(0).max(1),
-});
+export const WorkloadGapSchema = lazySchema(() =>
+  z.object({
+    /** The group's main subject id (the workload, else the subject). */
+    id: z.string(),
+    name: z.string(),
+    namespace: z.string().optional(),
+    /** Declared subjects in this workload (workload, service account, AWS role, MCP client). */
+    subjects: z.array(z.string()),
+    /** Captured workloads matched to it. */
+    observedAs: z.array(WorkloadRefSchema),
+    domains: z.array(DomainGapSchema),
+    granted: z.number().int().nonnegative(),
+    used: z.number().int().nonnegative(),
+    ratio: z.number().min(0).max(1),
+  }),
+);
 /** @see {@link WorkloadGapSchema} */
 export interface WorkloadGap {
   /** The group's main subject id (the workload, else the subject). */
@@ -150,13 +159,15 @@ export interface WorkloadGap {
  * SkippedRecordsSchema.parse({ file: 'audit.log', reasons: { 'invalid-json': 2 } });
  * ```
  */
-export const SkippedRecordsSchema = z.object({
-  file: z.string(),
-  reasons: z.partialRecord(
-    z.enum(['invalid-json', 'invalid-shape', 'over-limit']),
-    z.number().int().nonnegative(),
-  ),
-});
+export const SkippedRecordsSchema = lazySchema(() =>
+  z.object({
+    file: z.string(),
+    reasons: z.partialRecord(
+      z.enum(['invalid-json', 'invalid-shape', 'over-limit']),
+      z.number().int().nonnegative(),
+    ),
+  }),
+);
 /** @see {@link SkippedRecordsSchema} */
 export interface SkippedRecords {
   file: string;
@@ -181,29 +192,31 @@ export interface SkippedRecords {
  * for (const w of report.workloads) console.log(w.name, `${w.used}/${w.granted}`);
  * ```
  */
-export const GapReportSchema = z.object({
-  schemaVersion: z.literal(GAP_REPORT_SCHEMA_VERSION),
-  kind: z.literal('GapReport'),
-  coverage: CoverageSchema,
-  inputs: z.object({
-    declared: z.array(z.string()),
-    events: z.number().int().nonnegative(),
-    distinctUses: z.number().int().nonnegative(),
-    /** Invalid records of line-based logs skipped under `onInvalid: 'skip'`: per file, how many for each reason. */
-    skipped: z.array(SkippedRecordsSchema).optional(),
+export const GapReportSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(GAP_REPORT_SCHEMA_VERSION),
+    kind: z.literal('GapReport'),
+    coverage: CoverageSchema,
+    inputs: z.object({
+      declared: z.array(z.string()),
+      events: z.number().int().nonnegative(),
+      distinctUses: z.number().int().nonnegative(),
+      /** Invalid records of line-based logs skipped under `onInvalid: 'skip'`: per file, how many for each reason. */
+      skipped: z.array(SkippedRecordsSchema).optional(),
+    }),
+    workloads: z.array(WorkloadGapSchema),
+    /** Observed subjects no declared input mentions, with how many distinct uses each made. */
+    unmatched: z.array(z.object({ subject: z.string(), uses: z.number().int().nonnegative() })),
+    totals: z.object({
+      granted: z.number().int().nonnegative(),
+      used: z.number().int().nonnegative(),
+      ratio: z.number().min(0).max(1),
+      unusedObservable: z.number().int().nonnegative(),
+      ungranted: z.number().int().nonnegative(),
+      denied: z.number().int().nonnegative(),
+    }),
   }),
-  workloads: z.array(WorkloadGapSchema),
-  /** Observed subjects no declared input mentions, with how many distinct uses each made. */
-  unmatched: z.array(z.object({ subject: z.string(), uses: z.number().int().nonnegative() })),
-  totals: z.object({
-    granted: z.number().int().nonnegative(),
-    used: z.number().int().nonnegative(),
-    ratio: z.number().min(0).max(1),
-    unusedObservable: z.number().int().nonnegative(),
-    ungranted: z.number().int().nonnegative(),
-    denied: z.number().int().nonnegative(),
-  }),
-});
+);
 /** @see {@link GapReportSchema} */
 export interface GapReport {
   schemaVersion: 1;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ValidationIssue } from '../../errors/vigil-error.js';
 import { safeParseDocument } from '../../readers/document-value.js';
+import { lazySchema } from '../../schemas/lazy.js';
 import { IamPolicyDocumentSchema } from '../aws/iam-policy.js';
 import type { DeclaredPermissions } from '../declared.js';
 import type { GapReport } from '../gap/report.js';
@@ -28,15 +29,17 @@ import { leastPrivilegeNetworkPolicy, leastPrivilegeWorkload } from './workload.
  *   servers: { fs: { allowedTools: ['read_file'] } }, unusedServers: ['github'] });
  * ```
  */
-export const McpToolAllowlistSchema = z
-  .object({
-    schemaVersion: z.literal(1),
-    kind: z.literal('McpToolAllowlist'),
-    client: z.string(),
-    servers: z.record(z.string(), z.object({ allowedTools: z.array(z.string().min(1)) }).strict()),
-    unusedServers: z.array(z.string()),
-  })
-  .strict();
+export const McpToolAllowlistSchema = lazySchema(() =>
+  z
+    .object({
+      schemaVersion: z.literal(1),
+      kind: z.literal('McpToolAllowlist'),
+      client: z.string(),
+      servers: z.record(z.string(), z.object({ allowedTools: z.array(z.string().min(1)) }).strict()),
+      unusedServers: z.array(z.string()),
+    })
+    .strict(),
+);
 /** @see {@link McpToolAllowlistSchema} */
 export interface McpToolAllowlist {
   schemaVersion: 1;

@@ -3,15 +3,18 @@ import { z } from 'zod';
 import { fromZodError } from '../../errors/from-zod.js';
 import { isMcpClientConfig, mcpConfiguredServers } from '../../mcp/client-config.js';
 import { safeParseDocument } from '../../readers/document-value.js';
+import { lazySchema } from '../../schemas/lazy.js';
 import type { DeclaredSubject } from '../declared.js';
 import { type Grant, makeGrant, subjectId } from '../grant.js';
 import { mcpToolRisk } from '../inherent-risk.js';
 
 /** An MCP tools/list result (or a file holding one), naming the server it came from. */
-export const McpToolListSchema = z.object({
-  server: z.string().min(1).optional(),
-  tools: z.array(z.object({ name: z.string().min(1), description: z.string().optional() }).passthrough()),
-});
+export const McpToolListSchema = lazySchema(() =>
+  z.object({
+    server: z.string().min(1).optional(),
+    tools: z.array(z.object({ name: z.string().min(1), description: z.string().optional() }).passthrough()),
+  }),
+);
 /** @see {@link McpToolListSchema} */
 export interface McpToolList {
   server?: string | undefined;

@@ -2,34 +2,37 @@ import { z } from 'zod';
 import { VigilError } from '../../errors/vigil-error.js';
 import type { EventOf } from '../../events/schema.js';
 import { isoToNs } from '../../readers/stream-text.js';
+import { lazySchema } from '../../schemas/lazy.js';
 
 /** The fields of a CloudTrail record that Vigil reads. */
-export const CloudTrailRecordSchema = z.object({
-  eventVersion: z.string().optional(),
-  eventTime: z.string(),
-  eventSource: z.string().min(1),
-  eventName: z.string().min(1),
-  awsRegion: z.string().optional(),
-  userIdentity: z
-    .object({
-      type: z.string().optional(),
-      arn: z.string().optional(),
-      principalId: z.string().optional(),
-      accountId: z.string().optional(),
-      invokedBy: z.string().optional(),
-      sessionContext: z
-        .object({ sessionIssuer: z.object({ arn: z.string().optional() }).passthrough().optional() })
-        .passthrough()
-        .optional(),
-    })
-    .passthrough(),
-  resources: z
-    .array(z.object({ ARN: z.string().optional(), type: z.string().optional() }).passthrough())
-    .optional(),
-  requestParameters: z.unknown().optional(),
-  errorCode: z.string().optional(),
-  errorMessage: z.string().optional(),
-});
+export const CloudTrailRecordSchema = lazySchema(() =>
+  z.object({
+    eventVersion: z.string().optional(),
+    eventTime: z.string(),
+    eventSource: z.string().min(1),
+    eventName: z.string().min(1),
+    awsRegion: z.string().optional(),
+    userIdentity: z
+      .object({
+        type: z.string().optional(),
+        arn: z.string().optional(),
+        principalId: z.string().optional(),
+        accountId: z.string().optional(),
+        invokedBy: z.string().optional(),
+        sessionContext: z
+          .object({ sessionIssuer: z.object({ arn: z.string().optional() }).passthrough().optional() })
+          .passthrough()
+          .optional(),
+      })
+      .passthrough(),
+    resources: z
+      .array(z.object({ ARN: z.string().optional(), type: z.string().optional() }).passthrough())
+      .optional(),
+    requestParameters: z.unknown().optional(),
+    errorCode: z.string().optional(),
+    errorMessage: z.string().optional(),
+  }),
+);
 /** @see {@link CloudTrailRecordSchema} */
 export interface CloudTrailRecord {
   eventVersion?: string | undefined;

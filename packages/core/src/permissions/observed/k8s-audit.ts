@@ -1,36 +1,39 @@
 import { z } from 'zod';
 import type { EventOf } from '../../events/schema.js';
 import { isoToNs } from '../../readers/stream-text.js';
+import { lazySchema } from '../../schemas/lazy.js';
 import type { WorkloadRef } from '../../workload/workload-ref.js';
 
 /** The fields of an `audit.k8s.io/v1` Event that Vigil reads. */
-export const KubernetesAuditEventSchema = z.object({
-  apiVersion: z.literal('audit.k8s.io/v1'),
-  kind: z.literal('Event'),
-  level: z.string().optional(),
-  auditID: z.string().optional(),
-  stage: z.enum(['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic']),
-  requestURI: z.string(),
-  verb: z.string().min(1),
-  user: z.object({ username: z.string().optional(), groups: z.array(z.string()).optional() }).passthrough(),
-  impersonatedUser: z.object({ username: z.string().optional() }).passthrough().optional(),
-  sourceIPs: z.array(z.string()).optional(),
-  userAgent: z.string().optional(),
-  objectRef: z
-    .object({
-      resource: z.string().optional(),
-      namespace: z.string().optional(),
-      name: z.string().optional(),
-      apiGroup: z.string().optional(),
-      apiVersion: z.string().optional(),
-      subresource: z.string().optional(),
-    })
-    .passthrough()
-    .optional(),
-  responseStatus: z.object({ code: z.number().int().optional() }).passthrough().optional(),
-  requestReceivedTimestamp: z.string().optional(),
-  stageTimestamp: z.string().optional(),
-});
+export const KubernetesAuditEventSchema = lazySchema(() =>
+  z.object({
+    apiVersion: z.literal('audit.k8s.io/v1'),
+    kind: z.literal('Event'),
+    level: z.string().optional(),
+    auditID: z.string().optional(),
+    stage: z.enum(['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic']),
+    requestURI: z.string(),
+    verb: z.string().min(1),
+    user: z.object({ username: z.string().optional(), groups: z.array(z.string()).optional() }).passthrough(),
+    impersonatedUser: z.object({ username: z.string().optional() }).passthrough().optional(),
+    sourceIPs: z.array(z.string()).optional(),
+    userAgent: z.string().optional(),
+    objectRef: z
+      .object({
+        resource: z.string().optional(),
+        namespace: z.string().optional(),
+        name: z.string().optional(),
+        apiGroup: z.string().optional(),
+        apiVersion: z.string().optional(),
+        subresource: z.string().optional(),
+      })
+      .passthrough()
+      .optional(),
+    responseStatus: z.object({ code: z.number().int().optional() }).passthrough().optional(),
+    requestReceivedTimestamp: z.string().optional(),
+    stageTimestamp: z.string().optional(),
+  }),
+);
 /** @see {@link KubernetesAuditEventSchema} */
 export interface KubernetesAuditEvent {
   apiVersion: 'audit.k8s.io/v1';

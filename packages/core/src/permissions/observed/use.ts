@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isLocalToolCall } from '../../events/local-tool.js';
 import { type EventOf, type EventOrigin, EventOriginSchema, type VigilEvent } from '../../events/schema.js';
+import { lazySchema } from '../../schemas/lazy.js';
 import type { Consumer } from '../../stream/consumer.js';
 import { type WorkloadRef, WorkloadRefSchema } from '../../workload/workload-ref.js';
 import type { PermissionDomain } from '../grant.js';
@@ -14,39 +15,41 @@ const PG_INSUFFICIENT_PRIVILEGE = '42501';
 export const OBSERVED_USE_SCHEMA_VERSION = 1;
 
 /** What an observed use touched, by domain. */
-export const ObservedTargetSchema = z.discriminatedUnion('domain', [
-  z.object({
-    domain: z.literal('kubernetes-api'),
-    apiGroup: z.string(),
-    resource: z.string(),
-    subresource: z.string().optional(),
-    namespace: z.string().optional(),
-    name: z.string().optional(),
-    nonResourceUrl: z.string().optional(),
-  }),
-  z.object({
-    domain: z.literal('cloud-api'),
-    provider: z.enum(['aws', 'gcp', 'azure']),
-    /** Resource ARNs the call named (empty when the record had none). */
-    resources: z.array(z.string()),
-  }),
-  z.object({ domain: z.literal('mcp-tool'), server: z.string(), tool: z.string() }),
-  z.object({ domain: z.literal('file'), path: z.string() }),
-  z.object({
-    domain: z.literal('network-egress'),
-    address: z.string(),
-    port: z.number().int().min(0).max(65535),
-    protocol: z.enum(['TCP', 'UDP', 'SCTP']),
-    dnsName: z.string().optional(),
-  }),
-  z.object({
-    domain: z.literal('capability'),
-    /** The syscall or event the capability was inferred from. */
-    evidence: z.string(),
-  }),
-  z.object({ domain: z.literal('host') }),
-  z.object({ domain: z.literal('data-access'), store: z.string(), table: z.string() }),
-]);
+export const ObservedTargetSchema = lazySchema(() =>
+  z.discriminatedUnion('domain', [
+    z.object({
+      domain: z.literal('kubernetes-api'),
+      apiGroup: z.string(),
+      resource: z.string(),
+      subresource: z.string().optional(),
+      namespace: z.string().optional(),
+      name: z.string().optional(),
+      nonResourceUrl: z.string().optional(),
+    }),
+    z.object({
+      domain: z.literal('cloud-api'),
+      provider: z.enum(['aws', 'gcp', 'azure']),
+      /** Resource ARNs the call named (empty when the record had none). */
+      resources: z.array(z.string()),
+    }),
+    z.object({ domain: z.literal('mcp-tool'), server: z.string(), tool: z.string() }),
+    z.object({ domain: z.literal('file'), path: z.string() }),
+    z.object({
+      domain: z.literal('network-egress'),
+      address: z.string(),
+      port: z.number().int().min(0).max(65535),
+      protocol: z.enum(['TCP', 'UDP', 'SCTP']),
+      dnsName: z.string().optional(),
+    }),
+    z.object({
+      domain: z.literal('capability'),
+      /** The syscall or event the capability was inferred from. */
+      evidence: z.string(),
+    }),
+    z.object({ domain: z.literal('host') }),
+    z.object({ domain: z.literal('data-access'), store: z.string(), table: z.string() }),
+  ]),
+);
 /** @see {@link ObservedTargetSchema} */
 export type ObservedTarget =
   | {
@@ -103,21 +106,23 @@ export type ObservedTarget =
  * (assumed-role sessions map to their role), and `workload:ID` for what a
  * captured workload did itself (files, egress, capabilities, tools).
  */
-export const ObservedUseSchema = z.object({
-  subject: z.string(),
-  domain: PermissionDomainSchema,
-  /** Verb, `service:Action`, `call`, `read`/`write`, `connect`, a capability name, or `runAsRoot`. */
-  action: z.string(),
-  target: ObservedTargetSchema,
-  /** Successful uses. */
-  count: z.number().int().nonnegative(),
-  /** Attempts refused (HTTP 401/403, AccessDenied, EACCES/EPERM). */
-  denied: z.number().int().nonnegative(),
-  /** Nanoseconds since the epoch. */
-  firstTs: z.number().nonnegative(),
-  lastTs: z.number().nonnegative(),
-  origins: z.array(EventOriginSchema),
-});
+export const ObservedUseSchema = lazySchema(() =>
+  z.object({
+    subject: z.string(),
+    domain: PermissionDomainSchema,
+    /** Verb, `service:Action`, `call`, `read`/`write`, `connect`, a capability name, or `runAsRoot`. */
+    action: z.string(),
+    target: ObservedTargetSchema,
+    /** Successful uses. */
+    count: z.number().int().nonnegative(),
+    /** Attempts refused (HTTP 401/403, AccessDenied, EACCES/EPERM). */
+    denied: z.number().int().nonnegative(),
+    /** Nanoseconds since the epoch. */
+    firstTs: z.number().nonnegative(),
+    lastTs: z.number().nonnegative(),
+    origins: z.array(EventOriginSchema),
+  }),
+);
 /** @see {@link ObservedUseSchema} */
 export interface ObservedUse {
   subject: string;
@@ -149,42 +154,44 @@ export interface ObservedUse {
  * console.log(observed.uses.length, observed.window);
  * ```
  */
-export const ObservedUseDocumentSchema = z.object({
-  schemaVersion: z.literal(OBSERVED_USE_SCHEMA_VERSION),
-  kind: z.literal('ObservedUse'),
-  /** Earliest and latest event time (ns since the epoch); both 0 when nothing was seen. */
-  window: z.object({ start: z.number().nonnegative(), end: z.number().nonnegative() }),
-  /**
-   * Windows per kind of input: `kubernetes-api` (audit logs and captured API calls), `cloud-api`
-   * (CloudTrail), `workload` (what captured workloads did). An audit log of 30 days and a capture of
-   * 10 minutes give very different confidence to different domains.
-   */
-  windows: z
-    .partialRecord(
-      z.enum(['kubernetes-api', 'cloud-api', 'workload']),
-      z.object({
-        start: z.number().nonnegative(),
-        end: z.number().nonnegative(),
-        events: z.number().int().nonnegative(),
-      }),
-    )
-    .optional(),
-  events: z.number().int().nonnegative(),
-  /** Captured workloads, keyed in `uses` as `workload:ID`. */
-  workloads: z.array(WorkloadRefSchema),
-  /** Tools each MCP server announced (`tool.list` events). */
-  toolLists: z.record(z.string(), z.array(z.string())),
-  /**
-   * MCP servers seen over stdio from the kernel: the name each gave itself in `initialize` and the
-   * command line of the process that served it, for matching to a declared server's launch.
-   */
-  mcpServers: z.array(z.object({ name: z.string(), argv: z.array(z.string()).optional() })).optional(),
-  /** Uids seen per workload subject (for `runAsRoot` and capability reasoning). */
-  uids: z.record(z.string(), z.array(z.number().int())),
-  uses: z.array(ObservedUseSchema),
-  /** Distinct uses not kept because the accumulator's limit was reached. */
-  overflow: z.number().int().nonnegative(),
-});
+export const ObservedUseDocumentSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(OBSERVED_USE_SCHEMA_VERSION),
+    kind: z.literal('ObservedUse'),
+    /** Earliest and latest event time (ns since the epoch); both 0 when nothing was seen. */
+    window: z.object({ start: z.number().nonnegative(), end: z.number().nonnegative() }),
+    /**
+     * Windows per kind of input: `kubernetes-api` (audit logs and captured API calls), `cloud-api`
+     * (CloudTrail), `workload` (what captured workloads did). An audit log of 30 days and a capture of
+     * 10 minutes give very different confidence to different domains.
+     */
+    windows: z
+      .partialRecord(
+        z.enum(['kubernetes-api', 'cloud-api', 'workload']),
+        z.object({
+          start: z.number().nonnegative(),
+          end: z.number().nonnegative(),
+          events: z.number().int().nonnegative(),
+        }),
+      )
+      .optional(),
+    events: z.number().int().nonnegative(),
+    /** Captured workloads, keyed in `uses` as `workload:ID`. */
+    workloads: z.array(WorkloadRefSchema),
+    /** Tools each MCP server announced (`tool.list` events). */
+    toolLists: z.record(z.string(), z.array(z.string())),
+    /**
+     * MCP servers seen over stdio from the kernel: the name each gave itself in `initialize` and the
+     * command line of the process that served it, for matching to a declared server's launch.
+     */
+    mcpServers: z.array(z.object({ name: z.string(), argv: z.array(z.string()).optional() })).optional(),
+    /** Uids seen per workload subject (for `runAsRoot` and capability reasoning). */
+    uids: z.record(z.string(), z.array(z.number().int())),
+    uses: z.array(ObservedUseSchema),
+    /** Distinct uses not kept because the accumulator's limit was reached. */
+    overflow: z.number().int().nonnegative(),
+  }),
+);
 /** @see {@link ObservedUseDocumentSchema} */
 export interface ObservedUseDocument {
   schemaVersion: 1;

@@ -1,14 +1,17 @@
+import { lazySchema } from '@vigil/core';
 import { z } from 'zod';
 
 /** Version of the advisory set document. */
 export const ADVISORY_SET_SCHEMA_VERSION = 1;
 
-const RangeEventSchema = z.union([
-  z.object({ introduced: z.string().min(1) }).strict(),
-  z.object({ fixed: z.string().min(1) }).strict(),
-  z.object({ last_affected: z.string().min(1) }).strict(),
-  z.object({ limit: z.string().min(1) }).strict(),
-]);
+const RangeEventSchema = lazySchema(() =>
+  z.union([
+    z.object({ introduced: z.string().min(1) }).strict(),
+    z.object({ fixed: z.string().min(1) }).strict(),
+    z.object({ last_affected: z.string().min(1) }).strict(),
+    z.object({ limit: z.string().min(1) }).strict(),
+  ]),
+);
 
 /** One event of an OSV range: `introduced`, `fixed`, `last_affected` or `limit`. */
 export type OsvRangeEvent =
@@ -36,16 +39,18 @@ export type OsvRangeEvent =
  * AdvisorySourceFileSchema.parse({ repository: 'pypa/advisory-database', path: 'vulns/torch/PYSEC-2022-43015.yaml' });
  * ```
  */
-export const AdvisorySourceFileSchema = z
-  .object({
-    repository: z.string().min(1),
-    path: z.string().min(1),
-    commit: z
-      .string()
-      .regex(/^[0-9a-f]{40}$/, 'a 40-hex git commit')
-      .optional(),
-  })
-  .strict();
+export const AdvisorySourceFileSchema = lazySchema(() =>
+  z
+    .object({
+      repository: z.string().min(1),
+      path: z.string().min(1),
+      commit: z
+        .string()
+        .regex(/^[0-9a-f]{40}$/, 'a 40-hex git commit')
+        .optional(),
+    })
+    .strict(),
+);
 /** @see {@link AdvisorySourceFileSchema} */
 export interface AdvisorySourceFile {
   repository: string;
@@ -68,42 +73,44 @@ export interface AdvisorySourceFile {
  * const adv = OsvAdvisorySchema.parse(JSON.parse(readFileSync('GHSA-xxxx.json', 'utf8')));
  * ```
  */
-export const OsvAdvisorySchema = z.object({
-  id: z
-    .string()
-    .regex(/^[A-Z][A-Z0-9]*-[A-Za-z0-9._:-]+$/, 'an OSV id such as GHSA-xxxx-xxxx-xxxx or PYSEC-2024-1'),
-  aliases: z.array(z.string()).optional(),
-  modified: z.string().min(1),
-  published: z.string().optional(),
-  summary: z.string().optional(),
-  details: z.string().optional(),
-  severity: z.array(z.object({ type: z.string(), score: z.string() })).optional(),
-  affected: z
-    .array(
-      z.object({
-        package: z.object({ ecosystem: z.string().min(1), name: z.string().min(1) }),
-        ranges: z
-          .array(
-            z.object({
-              type: z.enum(['ECOSYSTEM', 'SEMVER', 'GIT']),
-              repo: z.string().optional(),
-              events: z.array(RangeEventSchema).min(1),
-            }),
-          )
-          .optional(),
-        versions: z.array(z.string()).optional(),
-      }),
-    )
-    .min(1),
-  references: z.array(z.object({ type: z.string(), url: z.string() })).optional(),
-  database_specific: z.object({ severity: z.string().optional() }).optional(),
-  /**
-   * Not an OSV field: where Vigil read this entry (repository, path inside
-   * it, and the commit that last changed the file), so a reviewer can diff
-   * every shipped entry against its source. Set by `buildAdvisorySet`.
-   */
-  transcribed_from: AdvisorySourceFileSchema.optional(),
-});
+export const OsvAdvisorySchema = lazySchema(() =>
+  z.object({
+    id: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9]*-[A-Za-z0-9._:-]+$/, 'an OSV id such as GHSA-xxxx-xxxx-xxxx or PYSEC-2024-1'),
+    aliases: z.array(z.string()).optional(),
+    modified: z.string().min(1),
+    published: z.string().optional(),
+    summary: z.string().optional(),
+    details: z.string().optional(),
+    severity: z.array(z.object({ type: z.string(), score: z.string() })).optional(),
+    affected: z
+      .array(
+        z.object({
+          package: z.object({ ecosystem: z.string().min(1), name: z.string().min(1) }),
+          ranges: z
+            .array(
+              z.object({
+                type: z.enum(['ECOSYSTEM', 'SEMVER', 'GIT']),
+                repo: z.string().optional(),
+                events: z.array(RangeEventSchema).min(1),
+              }),
+            )
+            .optional(),
+          versions: z.array(z.string()).optional(),
+        }),
+      )
+      .min(1),
+    references: z.array(z.object({ type: z.string(), url: z.string() })).optional(),
+    database_specific: z.object({ severity: z.string().optional() }).optional(),
+    /**
+     * Not an OSV field: where Vigil read this entry (repository, path inside
+     * it, and the commit that last changed the file), so a reviewer can diff
+     * every shipped entry against its source. Set by `buildAdvisorySet`.
+     */
+    transcribed_from: AdvisorySourceFileSchema.optional(),
+  }),
+);
 /** @see {@link OsvAdvisorySchema} */
 export interface OsvAdvisory {
   id: string;
@@ -164,18 +171,20 @@ export interface OsvAdvisory {
  * console.log(set.advisories.length);
  * ```
  */
-export const AdvisorySetSchema = z.object({
-  schemaVersion: z.literal(ADVISORY_SET_SCHEMA_VERSION),
-  kind: z.literal('AdvisorySet'),
-  name: z.string().min(1),
-  /** Where the advisories were read and when (ISO date). */
-  sources: z
-    .array(
-      z.object({ name: z.string(), url: z.string(), retrieved: z.string(), note: z.string().optional() }),
-    )
-    .min(1),
-  advisories: z.array(OsvAdvisorySchema),
-});
+export const AdvisorySetSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(ADVISORY_SET_SCHEMA_VERSION),
+    kind: z.literal('AdvisorySet'),
+    name: z.string().min(1),
+    /** Where the advisories were read and when (ISO date). */
+    sources: z
+      .array(
+        z.object({ name: z.string(), url: z.string(), retrieved: z.string(), note: z.string().optional() }),
+      )
+      .min(1),
+    advisories: z.array(OsvAdvisorySchema),
+  }),
+);
 /** @see {@link AdvisorySetSchema} */
 export interface AdvisorySet {
   schemaVersion: 1;

@@ -1,39 +1,45 @@
 import { createHash } from 'node:crypto';
-import { safeParseDocument, VigilError } from '@vigil/core';
+import { lazySchema, safeParseDocument, VigilError } from '@vigil/core';
 import { z } from 'zod';
 
 /** An MCP tool as `tools/list` returns it (only the fields Vigil reads are checked). */
-export const McpToolSchema = z.looseObject({
-  name: z.string().min(1),
-  title: z.string().optional(),
-  description: z.string().optional(),
-  inputSchema: z.unknown().optional(),
-  outputSchema: z.unknown().optional(),
-  annotations: z.unknown().optional(),
-});
+export const McpToolSchema = lazySchema(() =>
+  z.looseObject({
+    name: z.string().min(1),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    inputSchema: z.unknown().optional(),
+    outputSchema: z.unknown().optional(),
+    annotations: z.unknown().optional(),
+  }),
+);
 /** An MCP prompt as `prompts/list` returns it. */
-export const McpPromptSchema = z.looseObject({
-  name: z.string().min(1),
-  title: z.string().optional(),
-  description: z.string().optional(),
-  arguments: z
-    .array(
-      z.looseObject({
-        name: z.string(),
-        description: z.string().optional(),
-        required: z.boolean().optional(),
-      }),
-    )
-    .optional(),
-});
+export const McpPromptSchema = lazySchema(() =>
+  z.looseObject({
+    name: z.string().min(1),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    arguments: z
+      .array(
+        z.looseObject({
+          name: z.string(),
+          description: z.string().optional(),
+          required: z.boolean().optional(),
+        }),
+      )
+      .optional(),
+  }),
+);
 /** An MCP resource as `resources/list` returns it. */
-export const McpResourceSchema = z.looseObject({
-  uri: z.string().min(1),
-  name: z.string().optional(),
-  title: z.string().optional(),
-  description: z.string().optional(),
-  mimeType: z.string().optional(),
-});
+export const McpResourceSchema = lazySchema(() =>
+  z.looseObject({
+    uri: z.string().min(1),
+    name: z.string().optional(),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    mimeType: z.string().optional(),
+  }),
+);
 
 /** @see {@link McpToolSchema} */
 export interface McpTool {

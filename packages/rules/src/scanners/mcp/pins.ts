@@ -1,36 +1,40 @@
 import { readFile } from 'node:fs/promises';
-import { fromZodError, safeParseDocument, VigilError } from '@vigil/core';
+import { fromZodError, lazySchema, safeParseDocument, VigilError } from '@vigil/core';
 import { z } from 'zod';
 import { type McpServerDefinitions, type McpTool, sha256Json } from './definitions.js';
 
 /** Version of the MCP pin document. */
 export const MCP_PINS_SCHEMA_VERSION = 1;
 
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const Hex64 = lazySchema(() => z.string().regex(/^[0-9a-f]{64}$/));
 
-const PinnedItemSchema = z.object({
-  /** SHA-256 of the item's comparable definition (for tools: name, description, input schema hash). */
-  hash: Hex64,
-  /** SHA-256 of the rest (title, annotations, output schema), compared when the listing has them. */
-  metaHash: Hex64.optional(),
-  description: z.string().max(65_536).optional(),
-  inputSchemaHash: Hex64.optional(),
-});
+const PinnedItemSchema = lazySchema(() =>
+  z.object({
+    /** SHA-256 of the item's comparable definition (for tools: name, description, input schema hash). */
+    hash: Hex64,
+    /** SHA-256 of the rest (title, annotations, output schema), compared when the listing has them. */
+    metaHash: Hex64.optional(),
+    description: z.string().max(65_536).optional(),
+    inputSchemaHash: Hex64.optional(),
+  }),
+);
 
 /** The pin of one server: the hash of its normalised definitions and each item's own hash. */
-export const McpServerPinSchema = z.object({
-  /** SHA-256 of the canonical JSON of every normalised tool, prompt and resource. */
-  hash: Hex64,
-  /** ISO 8601 time the pin was taken. */
-  pinnedAt: z.string(),
-  /** Where the definitions were read from when pinned. */
-  source: z.string(),
-  tools: z.record(z.string(), PinnedItemSchema),
-  prompts: z.record(z.string(), PinnedItemSchema),
-  resources: z.record(z.string(), PinnedItemSchema),
-  /** The server's `initialize` instructions, when it gives any. */
-  instructions: PinnedItemSchema.optional(),
-});
+export const McpServerPinSchema = lazySchema(() =>
+  z.object({
+    /** SHA-256 of the canonical JSON of every normalised tool, prompt and resource. */
+    hash: Hex64,
+    /** ISO 8601 time the pin was taken. */
+    pinnedAt: z.string(),
+    /** Where the definitions were read from when pinned. */
+    source: z.string(),
+    tools: z.record(z.string(), PinnedItemSchema),
+    prompts: z.record(z.string(), PinnedItemSchema),
+    resources: z.record(z.string(), PinnedItemSchema),
+    /** The server's `initialize` instructions, when it gives any. */
+    instructions: PinnedItemSchema.optional(),
+  }),
+);
 /** @see {@link McpServerPinSchema} */
 export interface McpServerPin {
   /** SHA-256 of the canonical JSON of every normalised tool, prompt and resource. */
@@ -96,11 +100,13 @@ export interface McpServerPin {
  * const pins = McpPinDocumentSchema.parse({ schemaVersion: 1, kind: 'McpPins', servers: {} });
  * ```
  */
-export const McpPinDocumentSchema = z.object({
-  schemaVersion: z.literal(MCP_PINS_SCHEMA_VERSION),
-  kind: z.literal('McpPins'),
-  servers: z.record(z.string(), McpServerPinSchema),
-});
+export const McpPinDocumentSchema = lazySchema(() =>
+  z.object({
+    schemaVersion: z.literal(MCP_PINS_SCHEMA_VERSION),
+    kind: z.literal('McpPins'),
+    servers: z.record(z.string(), McpServerPinSchema),
+  }),
+);
 /** @see {@link McpPinDocumentSchema} */
 export interface McpPinDocument {
   schemaVersion: 1;
