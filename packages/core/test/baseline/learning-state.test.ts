@@ -186,12 +186,12 @@ describe('explainLearning', () => {
       '0 ms',
     ]);
     // Under a second, milliseconds: a short span never reads "0.0 s".
-    expect([formatDuration(0.0004), formatDuration(0.25), formatDuration(0.9996), formatDuration(1.4)]).toEqual([
-      '0 ms',
-      '250 ms',
-      '1 s',
-      '1 s',
-    ]);
+    expect([
+      formatDuration(0.0004),
+      formatDuration(0.25),
+      formatDuration(0.9996),
+      formatDuration(1.4),
+    ]).toEqual(['0 ms', '250 ms', '1 s', '1 s']);
   });
 });
 

@@ -14,17 +14,14 @@ import type {
 import * as zs from './zod.js';
 
 /**
- * The fleet's baseline of one workload and version: the merge of every replica's, with the
- * nodes that contributed.
+ * The fleet's baseline of one workload and version: the merge of every
+ * replica's, with the nodes that contributed.
  *
  * Typed here by {@link VigilSchema}; the zod-typed schema is `FleetBaselineSchema` of `@vigil/fleet/schemas`.
  *
  * @example
  * ```ts
- * import { FleetBaselineSchema } from '@vigil/fleet';
- *
- * const record = FleetBaselineSchema.parse(entry.json());
- * console.log(record.subject, record.status, record.nodes);
+ * const b = Baseline.fromDocument(record.baseline);
  * ```
  */
 export const FleetBaselineSchema: VigilSchema<FleetBaseline> = zs.FleetBaselineSchema;
@@ -36,8 +33,6 @@ export const FleetBaselineSchema: VigilSchema<FleetBaseline> = zs.FleetBaselineS
  *
  * @example
  * ```ts
- * import { FleetEventCountSchema } from '@vigil/fleet';
- *
  * const counts = FleetEventCountSchema.parse(entry.json());
  * ```
  */
@@ -45,36 +40,35 @@ export const FleetEventCountSchema: VigilSchema<FleetEventCount> = zs.FleetEvent
 
 /**
  * A finding across the fleet: reported once, with every node that saw it.
+ * Counts are kept per node as the maximum that node reported, so a message
+ * delivered twice or re-sent after a restart is not counted twice.
  *
  * Typed here by {@link VigilSchema}; the zod-typed schema is `FleetFindingSchema` of `@vigil/fleet/schemas`.
  *
  * @example
  * ```ts
- * import { FleetFindingSchema } from '@vigil/fleet';
- *
- * const f = FleetFindingSchema.parse(entry.json());
- * console.log(f.finding.title, f.sightings.map((s) => s.node));
+ * for (const f of await view.findings()) console.log(f.finding.title, f.sightings.map((s) => s.node));
  * ```
  */
 export const FleetFindingSchema: VigilSchema<FleetFinding> = zs.FleetFindingSchema;
 
 /**
- * An incident across the fleet, once, with every node that saw it.
+ * An incident across the fleet, once, with every node that saw it (see {@link FleetFindingSchema}).
  *
  * Typed here by {@link VigilSchema}; the zod-typed schema is `FleetIncidentSchema` of `@vigil/fleet/schemas`.
  *
  * @example
  * ```ts
- * import { FleetIncidentSchema } from '@vigil/fleet';
- *
  * const incident = FleetIncidentSchema.parse(entry.json());
  * ```
  */
 export const FleetIncidentSchema: VigilSchema<FleetIncident> = zs.FleetIncidentSchema;
 
 /**
- * Every fleet message: the kind, the node, the workload key (the baseline subject replicas
- * share), when it was enqueued (ms) and the body, whose shape the kind decides.
+ * Every fleet message: the kind, the node, the workload key (the baseline
+ * subject replicas share), when it was enqueued (ms) and the body, whose
+ * shape the kind decides (a finding, an incident, a baseline document, an
+ * AI-BOM, an observed-use document or a batch of events).
  *
  * Typed here by {@link VigilSchema}; the zod-typed schema is `FleetMessageSchema` of `@vigil/fleet/schemas`.
  *
@@ -89,45 +83,41 @@ export const FleetIncidentSchema: VigilSchema<FleetIncident> = zs.FleetIncidentS
 export const FleetMessageSchema: VigilSchema<FleetMessage> = zs.FleetMessageSchema;
 
 /**
- * One node's sighting of a fleet finding or incident: where (node, cluster, the workload
- * instance), how often, first and last.
+ * One node's sighting of a fleet finding or incident: where (node, cluster,
+ * the workload instance), how often, first and last.
  *
  * Typed here by {@link VigilSchema}; the zod-typed schema is `FleetSightingSchema` of `@vigil/fleet/schemas`.
  *
  * @example
  * ```ts
- * import { FleetSightingSchema } from '@vigil/fleet';
- *
- * FleetSightingSchema.parse({ node: 'node-a', workload: { id: 'host', kind: 'host' }, count: 2, firstTs: 1, lastTs: 2 });
+ * const s: FleetSighting = { node: 'node-a', workload: { id: 'k8s:…', kind: 'kubernetes-pod' }, count: 2, firstTs: 1, lastTs: 2 };
  * ```
  */
 export const FleetSightingSchema: VigilSchema<FleetSighting> = zs.FleetSightingSchema;
 
 /**
- * One node's latest snapshot of something about a workload (an AI-BOM or observed use).
+ * One node's latest snapshot of something about a workload (an AI-BOM or
+ * observed use): a newer snapshot replaces an older one, so re-delivery of an
+ * old message changes nothing.
  *
  * Typed here by {@link VigilSchema}; the zod-typed schema is `FleetSnapshotSchema` of `@vigil/fleet/schemas`.
  *
  * @example
  * ```ts
- * import { FleetSnapshotSchema } from '@vigil/fleet';
- *
  * const snapshot = FleetSnapshotSchema.parse(entry.json());
  * ```
  */
 export const FleetSnapshotSchema: VigilSchema<FleetSnapshot> = zs.FleetSnapshotSchema;
 
 /**
- * Where a message comes from: the node, the publisher instance on it (new each start) and
- * optional cluster and labels.
+ * Where a message comes from: the node, the publisher instance on it (new
+ * each start) and optional cluster and labels.
  *
  * Typed here by {@link VigilSchema}; the zod-typed schema is `NodeContextSchema` of `@vigil/fleet/schemas`.
  *
  * @example
  * ```ts
- * import { NodeContextSchema } from '@vigil/fleet';
- *
- * const ctx = NodeContextSchema.parse({ node: 'node-a', instance: '6f1c', cluster: 'prod-eu' });
+ * const ctx: NodeContext = { node: 'node-a', instance: '6f1c…', cluster: 'prod-eu' };
  * ```
  */
 export const NodeContextSchema: VigilSchema<NodeContext> = zs.NodeContextSchema;

@@ -217,6 +217,25 @@ export const RuleOverridesDocumentSchema: VigilSchema<RuleOverridesDocument> = z
 export const RulePackSchema: VigilSchema<unknown> = zs.RulePackSchema;
 
 /**
+ * One MCP server a scan started (`vigil scan --connect`): whether it answered, the name and version
+ * it gave in its `initialize` result, how many tools, prompts and resources it listed, or why it
+ * could not be listed.
+ *
+ * Typed here by {@link VigilSchema}; the zod-typed schema is `ScanConnectionSchema` of `@vigil/rules/schemas`.
+ *
+ * @example
+ * ```ts
+ * import { ScanConnectionSchema } from '@vigil/rules';
+ *
+ * const c = ScanConnectionSchema.parse({
+ *   server: 'filesystem', configUri: '.mcp.json', connected: true,
+ *   serverName: 'secure-filesystem-server', serverVersion: '0.2.0', tools: 14, prompts: 0, resources: 0,
+ * });
+ * ```
+ */
+export const ScanConnectionSchema: VigilSchema<ScanConnection> = zs.ScanConnectionSchema;
+
+/**
  * The result of `scanPaths` / `vigil scan`: the findings, what was scanned,
  * per-scanner counts, the files that could not be scanned (which did not stop
  * the scan), and how runtime observation moved the findings' risk.
@@ -232,18 +251,3 @@ export const RulePackSchema: VigilSchema<unknown> = zs.RulePackSchema;
  * ```
  */
 export const ScanResultSchema: VigilSchema<ScanResult> = zs.ScanResultSchema;
-
-/**
- * One MCP server a scan started (`vigil scan --connect`): whether it answered, its name and version,
- * how many tools, prompts and resources it listed, or why it could not be listed.
- *
- * Typed here by {@link VigilSchema}; the zod-typed schema is `ScanConnectionSchema` of `@vigil/rules/schemas`.
- *
- * @example
- * ```ts
- * import { ScanConnectionSchema } from '@vigil/rules';
- *
- * for (const c of result.connections ?? []) ScanConnectionSchema.parse(c);
- * ```
- */
-export const ScanConnectionSchema: VigilSchema<ScanConnection> = zs.ScanConnectionSchema;
