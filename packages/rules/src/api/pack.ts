@@ -3,6 +3,7 @@ import { FindingTagsSchema } from '@vigil/core/schemas';
 import semver from 'semver';
 import { z } from 'zod';
 import { type RuleException, RuleExceptionSchema } from './exceptions.js';
+import { EVENT_FACTS } from './facts.js';
 import { CONTROL_AREAS, type Rule } from './rule.js';
 
 /**
@@ -66,10 +67,23 @@ const RuleMetaSchema = z.object({
   params: z.record(z.string(), z.number().finite()).optional(),
 });
 
+// Per kind, the facts of that kind's vocabulary; another kind, or a fact it does not have, is an error.
+const FactsSchema = z
+  .strictObject(
+    Object.fromEntries(
+      Object.entries(EVENT_FACTS).map(([kind, facts]) => [
+        kind,
+        z.array(z.enum(facts as [string, ...string[]])).optional(),
+      ]),
+    ),
+  )
+  .optional();
+
 const EventRuleSchema = z.object({
   type: z.literal('event'),
   meta: RuleMetaSchema,
   kinds: z.array(EventKindSchema).min(1),
+  facts: FactsSchema,
   init: fn('init').optional(),
   onEvent: fn('onEvent'),
   dispose: fn('dispose').optional(),
@@ -80,6 +94,7 @@ const StepSchema = z.object({
   description: z.string().min(1),
   kinds: z.array(EventKindSchema).min(1),
   anyOrder: z.boolean().optional(),
+  facts: FactsSchema,
   match: fn('match'),
 });
 
