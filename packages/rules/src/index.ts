@@ -17,6 +17,8 @@ export type { DriftRuleResult, DriftRuleSpec } from './api/drift-rule.js';
 export { defineDriftRule } from './api/drift-rule.js';
 export type { CompiledException, ExceptionsDocument, RuleException } from './api/exceptions.js';
 export { compileExceptions, EXCEPTIONS_SCHEMA_VERSION, parseExceptionsDocument } from './api/exceptions.js';
+export type { EventFact, EventFacts, RuleFacts } from './api/facts.js';
+export { EVENT_FACTS } from './api/facts.js';
 export type { RulePack } from './api/pack.js';
 export { definePack, RULE_ENGINE_VERSION, validateRulePack } from './api/pack.js';
 export type {

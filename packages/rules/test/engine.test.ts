@@ -30,6 +30,55 @@ function pack(rules: EventRule[] | RulePack['rules'], extra: Partial<RulePack> =
 }
 
 describe('RuleEngine routing', () => {
+  it('calls a rule that declares facts only for events that have them; one that declares none sees all', () => {
+    const seen: string[] = [];
+    const withFacts = defineRule({
+      meta: meta('t.facts'),
+      kinds: ['file.open', 'net.connect'],
+      facts: { 'file.open': ['succeeded', 'read', 'credential'], 'net.connect': ['succeeded', 'remote'] },
+      onEvent: (ev) => void seen.push(`facts:${ev.kind === 'file.open' ? ev.path : ev.daddr}`),
+    });
+    // A plain object, as a user pack may hold: no facts, every event of its kinds.
+    const plain = {
+      type: 'event' as const,
+      meta: meta('t.plain'),
+      kinds: ['file.open', 'net.connect'],
+      onEvent: (ev: VigilEvent) =>
+        void seen.push(`plain:${ev.kind === 'file.open' ? ev.path : (ev as { daddr: string }).daddr}`),
+    } as unknown as EventRule;
+    const engine = new RuleEngine({ packs: [pack([withFacts, plain])] });
+    engine.process([
+      open('/etc/hostname'),
+      open('/root/.ssh/id_rsa'),
+      open('/root/.ssh/id_rsa', 'write'),
+      open('/root/.aws/credentials', 'read', { result: -2 }),
+      connect('127.0.0.1', 80),
+      connect('10.0.0.9', 443, { result: -111 }),
+      connect('10.0.0.9', 443),
+    ]);
+    expect(seen).toEqual([
+      'plain:/etc/hostname',
+      'facts:/root/.ssh/id_rsa',
+      'plain:/root/.ssh/id_rsa',
+      'plain:/root/.ssh/id_rsa',
+      'plain:/root/.aws/credentials',
+      'plain:127.0.0.1',
+      'plain:10.0.0.9',
+      'facts:10.0.0.9',
+      'plain:10.0.0.9',
+    ]);
+    // Every rule a kind routes to counts as invoked, as before facts existed.
+    expect(engine.stats().invocations).toBe(14);
+  });
+
+  it('rejects a pack whose facts name a fact the kind does not have', () => {
+    const bad = {
+      ...defineRule({ meta: meta('t.bad'), kinds: ['net.connect'], onEvent() {} }),
+      facts: { 'net.connect': ['read'] },
+    };
+    expect(() => definePack(pack([bad as unknown as EventRule]))).toThrow(/facts/);
+  });
+
   it('routes each event only to the rules that select its kind', () => {
     const seen: string[] = [];
     const execRule = defineRule({

@@ -3,6 +3,7 @@ import { FindingTagsSchema } from '@vigil/core/schemas';
 import semver from 'semver';
 import { z } from 'zod';
 import { type RuleException, RuleExceptionSchema } from './exceptions.js';
+import { EVENT_FACTS } from './facts.js';
 import { CONTROL_AREAS, type Rule } from './rule.js';
 
 /**
@@ -68,11 +69,26 @@ const RuleMetaSchema = lazySchema(() =>
   }),
 );
 
+// Per kind, the facts of that kind's vocabulary; another kind, or a fact it does not have, is an error.
+const FactsSchema = lazySchema(() =>
+  z
+    .strictObject(
+      Object.fromEntries(
+        Object.entries(EVENT_FACTS).map(([kind, facts]) => [
+          kind,
+          z.array(z.enum(facts as [string, ...string[]])).optional(),
+        ]),
+      ),
+    )
+    .optional(),
+);
+
 const EventRuleSchema = lazySchema(() =>
   z.object({
     type: z.literal('event'),
     meta: RuleMetaSchema,
     kinds: z.array(EventKindSchema).min(1),
+    facts: FactsSchema,
     init: fn('init').optional(),
     onEvent: fn('onEvent'),
     dispose: fn('dispose').optional(),
@@ -85,6 +101,7 @@ const StepSchema = lazySchema(() =>
     description: z.string().min(1),
     kinds: z.array(EventKindSchema).min(1),
     anyOrder: z.boolean().optional(),
+    facts: FactsSchema,
     match: fn('match'),
   }),
 );

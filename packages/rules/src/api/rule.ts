@@ -13,6 +13,7 @@ import type {
   WorkloadRef,
 } from '@vigil/core';
 import type { BaselineView } from './baseline-view.js';
+import type { RuleFacts } from './facts.js';
 
 export type { ControlArea } from '@vigil/core';
 export { CONTROL_AREAS } from '@vigil/core';
@@ -313,6 +314,18 @@ export interface EventRule<K extends EventKind = EventKind> {
   readonly meta: RuleMeta;
   /** The event kinds the rule selects; the engine routes only these to it. */
   readonly kinds: readonly K[];
+  /**
+   * What the rule needs of an event, per kind (see {@link EventFacts}): the engine calls `onEvent`
+   * for an event of a listed kind only when all of them hold, working each fact out once per event
+   * for every rule that asks. Kinds not listed, and rules that declare nothing, get every event
+   * of their kinds. Keep the rule's own checks: it behaves the same wherever it is called.
+   *
+   * @example
+   * ```ts
+   * facts: { 'file.open': ['succeeded', 'read', 'credential'], 'net.connect': ['succeeded', 'remote'] },
+   * ```
+   */
+  readonly facts?: RuleFacts<K>;
   init?(ctx: RuleInitContext): void;
   onEvent(event: EventOf<K>, ctx: RuleContext): void;
   dispose?(): void;
@@ -338,6 +351,17 @@ export interface SequenceStep<K extends EventKind = EventKind> {
    * group as a whole still comes after the steps before it.
    */
   readonly anyOrder?: boolean;
+  /**
+   * What the step needs of an event, per kind (see {@link EventFacts}): the engine asks `match` only
+   * about events of a listed kind that have all of them; a chain keyed by process tree is not
+   * called at all for an event no step can match.
+   *
+   * @example
+   * ```ts
+   * facts: { 'net.connect': ['succeeded', 'remote'] },
+   * ```
+   */
+  readonly facts?: RuleFacts<K>;
   /** Whether the event is this step; the engine may ask more than once about one event (keep it free of side effects). */
   match(event: EventOf<K>, ctx: RuleContext): boolean;
 }

@@ -226,7 +226,7 @@ export function renderRulesIndex(packs: readonly RulePack[]): string {
   out.push('```', '');
   out.push('## Writing rules', '');
   out.push(
-    'A rule is typed TypeScript: metadata (stable id, title, description, severity, version, OWASP LLM / OWASP Agentic / ATLAS / ATT&CK tags, control areas), the event kinds it selects, `init(ctx)`, `onEvent(event, ctx)` and `dispose()`. `ctx` gives `report`, per-workload `state`, the `baseline`, a stream-time `clock`, a `log` and process ancestry. Sequence rules list ordered steps, keyed per workload or per process tree, within a window; the engine keeps their partial matches bounded. A pack (name, version, engine range, rules, default exceptions) is validated with zod when loaded. See `examples/custom-rule-pack` for a complete package.',
+    'A rule is typed TypeScript: metadata (stable id, title, description, severity, version, OWASP LLM / OWASP Agentic / ATLAS / ATT&CK tags, control areas), the event kinds it selects and, optionally, the facts it needs of them (`facts`: a successful read, a credential path, a connect that leaves the host; the engine works each out once per event and calls a rule only for the events that have what it needs), `init(ctx)`, `onEvent(event, ctx)` and `dispose()`. `ctx` gives `report`, per-workload `state`, the `baseline`, a stream-time `clock`, a `log` and process ancestry. Sequence rules list ordered steps, keyed per workload or per process tree, within a window; the engine keeps their partial matches bounded. A pack (name, version, engine range, rules, default exceptions) is validated with zod when loaded. See `examples/custom-rule-pack` for a complete package.',
     '',
   );
   out.push(

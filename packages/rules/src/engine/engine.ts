@@ -44,6 +44,7 @@ import { BoundedMap } from '../internal/bounded-map.js';
 import { globListMatcher } from '../internal/glob.js';
 import { stableId } from '../internal/hash.js';
 import { isBuiltinPack } from '../packs/builtin.js';
+import { allFacts, factMask, KindRoute } from './dispatch.js';
 
 /**
  * Finding rate limit per rule, in stream time.
@@ -198,15 +199,12 @@ interface Compiled {
   readonly ctx: RuleContext;
   readonly state: BoundedMap<string, unknown>;
   readonly seq: BoundedMap<string | number, SequenceState> | undefined;
-  /**
-   * For a sequence rule keyed by workload: the kinds its first steps select. With no chain in
-   * progress (`seq` empty), an event of another kind can neither start nor continue one, so the
-   * engine does not call the rule for it.
-   */
-  startKinds: ReadonlySet<string> | undefined;
+  /** Per kind, the facts (bits, see dispatch.ts) an event must have to reach the rule; absent: none. */
+  readonly needs: Map<string, number>;
   /** For an event rule: the rule itself, called directly (one call per event instead of two). */
   readonly eventRule: EventRule | undefined;
-  handle: (ev: VigilEvent) => void;
+  /** A sequence rule's handler, given the event and its facts. */
+  handle: (ev: VigilEvent, facts: number) => void;
   errors: number;
   disabled: boolean;
   tokens: number;
@@ -254,7 +252,10 @@ export class RuleEngine implements Consumer, DriftAssessor {
   readonly name = 'rules';
   readonly #options: RuleEngineOptions;
   readonly #baseline: BaselineView | undefined;
-  readonly #routes = new Map<string, Compiled[]>();
+  /** Detection rules by event kind, with a dispatch table by the facts an event has. */
+  readonly #routes = new Map<string, KindRoute<Compiled>>();
+  /** Bumped whenever a rule is disabled, so the routes' counts of enabled rules are taken again. */
+  #disabledGen = 0;
   /** Rules of role `critical` and `drift`, by event kind: run only through {@link RuleEngine.assess}. */
   readonly #criticalRoutes = new Map<string, Compiled[]>();
   readonly #driftRoutes = new Map<string, Compiled[]>();
@@ -375,6 +376,7 @@ export class RuleEngine implements Consumer, DriftAssessor {
         });
       } catch (cause) {
         c.disabled = true;
+        this.#disabledGen++;
         this.#ruleErrors++;
         this.#onError(
           new VigilError(
@@ -417,15 +419,22 @@ export class RuleEngine implements Consumer, DriftAssessor {
     };
     this.#drift = { view, claimed, assessments, hits };
     this.#current = ev;
+    // Worked out only when a rule here declares facts (the built-in drift and critical rules do not).
+    let facts = -1;
     try {
       for (const list of [critical, drift]) {
         if (list === undefined) continue;
         for (const c of list) {
           if (c.disabled) continue;
           this.#invocations++;
+          const needs = c.needs.get(ev.kind) ?? 0;
+          if (needs !== 0) {
+            if (facts < 0) facts = allFacts(ev);
+            if ((needs & ~facts) !== 0) continue;
+          }
           try {
             if (c.eventRule !== undefined) c.eventRule.onEvent(ev, c.ctx);
-            else c.handle(ev);
+            else c.handle(ev, facts < 0 ? allFacts(ev) : facts);
           } catch (cause) {
             this.#failed(c, ev, cause);
           }
@@ -562,24 +571,25 @@ export class RuleEngine implements Consumer, DriftAssessor {
     for (const ev of events) {
       this.#events++;
       if (this.#tree === undefined) this.#track(ev);
-      const list = routes.get(ev.kind);
-      if (list === undefined) continue;
+      const route = routes.get(ev.kind);
+      if (route === undefined) continue;
       this.#current = ev;
-      // 0 unknown, 1 covered, 2 not covered: asked at most once per event.
-      let covered = 0;
-      for (let i = 0; i < list.length; i++) {
-        const c = list[i]!;
-        if (c.disabled) continue;
-        if (c.needsBaseline) {
-          if (covered === 0) covered = baseline!.covers(ev.workload) ? 1 : 2;
-          if (covered === 2) continue;
-        }
-        invocations++;
-        // A workload-keyed chain with nothing in progress: an event no first step selects does nothing.
-        if (c.startKinds !== undefined && c.seq!.size === 0 && !c.startKinds.has(ev.kind)) continue;
+      let counts = route.counts;
+      if (counts.at !== this.#disabledGen) counts = this.#count(route);
+      // Whether the workload has a baseline: asked once per event, when a rule of this kind needs one.
+      const covered = counts.gated > 0 && baseline!.covers(ev.workload);
+      // Every rule the kind routes to counts as invoked, whether or not the event's facts reach it.
+      invocations += covered ? counts.all : counts.all - counts.gated;
+      const facts = route.facts(ev);
+      const { rules, whileActive } = route.dispatch(facts);
+      for (let i = 0; i < rules.length; i++) {
+        const c = rules[i]!;
+        if (c.disabled || (c.needsBaseline && !covered)) continue;
+        // A chain with nothing in progress: an event no first step can match does nothing.
+        if (whileActive[i] && c.seq!.size === 0) continue;
         try {
           if (c.eventRule !== undefined) c.eventRule.onEvent(ev, c.ctx);
-          else c.handle(ev);
+          else c.handle(ev, facts);
         } catch (cause) {
           this.#failed(c, ev, cause);
         }
@@ -587,6 +597,18 @@ export class RuleEngine implements Consumer, DriftAssessor {
     }
     this.#invocations += invocations;
     this.#current = undefined;
+  }
+
+  #count(route: KindRoute<Compiled>): { at: number; all: number; gated: number } {
+    let all = 0;
+    let gated = 0;
+    for (const { rule: c } of route.entries) {
+      if (c.disabled) continue;
+      all++;
+      if (c.needsBaseline) gated++;
+    }
+    route.counts = { at: this.#disabledGen, all, gated };
+    return route.counts;
   }
 
   /** The topmost known ancestor of `pid` in its workload: the pipeline's tree, or the engine's own table. */
@@ -642,6 +664,7 @@ export class RuleEngine implements Consumer, DriftAssessor {
     );
     if (c.errors >= this.#maxErrors) {
       c.disabled = true;
+      this.#disabledGen++;
       this.#onError(
         new VigilError(
           'RULE',
@@ -720,7 +743,7 @@ export class RuleEngine implements Consumer, DriftAssessor {
       ctx,
       state,
       seq,
-      startKinds: undefined,
+      needs: new Map(),
       eventRule: rule.type === 'event' ? rule : undefined,
       handle: () => {},
       errors: 0,
@@ -729,26 +752,50 @@ export class RuleEngine implements Consumer, DriftAssessor {
       tokensTs: -1,
       limitedWarned: false,
     };
-    let kinds: readonly string[];
+    // Per kind: what the rule needs of an event (dispatch), what its steps need, and for a chain keyed by
+    // workload what its first steps need (with nothing in progress, only those events can start one).
+    const perKind: { kind: string; needs: number; steps: number[]; start: number[] | undefined }[] = [];
     if (rule.type === 'sequence' && seq) {
       compiled.handle = this.#sequenceHandler(rule, seq, ctx, () => compiled);
-      kinds = [...new Set(rule.steps.flatMap((s) => s.kinds))];
-      if (rule.keyBy === 'workload')
-        compiled.startKinds = new Set(firstGroup(rule.steps).flatMap((s) => s.kinds));
+      const first = firstGroup(rule.steps);
+      for (const kind of new Set(rule.steps.flatMap((s) => s.kinds))) {
+        const selecting = rule.steps.filter((s) => s.kinds.includes(kind as never));
+        const steps = selecting.map((s) => factMask(s.facts, kind));
+        const start = first
+          .filter((s) => s.kinds.includes(kind as never))
+          .map((s) => factMask(s.facts, kind));
+        // Keyed by process tree, the rule is routed only where some step can match (it does nothing
+        // otherwise); keyed by workload, always while a chain is in progress (an event's lookup
+        // expires a chain whose window has passed).
+        const needs = rule.keyBy === 'process-tree' ? steps.reduce((a, n) => a & n, -1) : 0;
+        perKind.push({ kind, needs, steps, start });
+      }
     } else {
       const r = rule as EventRule;
-      compiled.handle = (ev) => r.onEvent(ev, ctx);
-      kinds = r.kinds;
+      // As listed: a kind listed twice routes the event to the rule twice, as it always did.
+      for (const kind of r.kinds as readonly string[])
+        perKind.push({ kind, needs: factMask(r.facts, kind), steps: [], start: undefined });
     }
-    const routes =
-      role === 'critical' ? this.#criticalRoutes : role === 'drift' ? this.#driftRoutes : this.#routes;
-    for (const k of kinds) {
-      let list = routes.get(k);
-      if (!list) {
-        list = [];
-        routes.set(k, list);
+    for (const { kind, needs } of perKind) if (needs !== 0) compiled.needs.set(kind, needs);
+    if (role === 'detection') {
+      for (const { kind, needs, steps, start } of perKind) {
+        let route = this.#routes.get(kind);
+        if (route === undefined) {
+          route = new KindRoute<Compiled>();
+          this.#routes.set(kind, route);
+        }
+        route.add({ rule: compiled, needs, start }, steps);
       }
-      list.push(compiled);
+    } else {
+      const routes = role === 'critical' ? this.#criticalRoutes : this.#driftRoutes;
+      for (const { kind } of perKind) {
+        let list = routes.get(kind);
+        if (!list) {
+          list = [];
+          routes.set(kind, list);
+        }
+        list.push(compiled);
+      }
     }
     return compiled;
   }
@@ -758,19 +805,21 @@ export class RuleEngine implements Consumer, DriftAssessor {
     seq: BoundedMap<string | number, SequenceState>,
     ctx: RuleContext,
     self: () => Compiled,
-  ): (ev: VigilEvent) => void {
+  ): (ev: VigilEvent, facts: number) => void {
     const steps = rule.steps;
     const n = steps.length;
-    // For each kind, which steps select it: one lookup per event instead of one per step.
-    const selects = new Map<string, boolean[]>();
+    // For each kind, which steps select it and the facts each needs of it: one lookup per event
+    // instead of one per step. A step whose needs an event lacks cannot match it and is not asked.
+    const selects = new Map<string, { readonly selects: boolean[]; readonly needs: number[] }>();
     steps.forEach((s, i) => {
       for (const k of s.kinds) {
         let row = selects.get(k);
         if (row === undefined) {
-          row = new Array<boolean>(steps.length).fill(false);
+          row = { selects: new Array<boolean>(n).fill(false), needs: new Array<number>(n).fill(0) };
           selects.set(k, row);
         }
-        row[i] = true;
+        row.selects[i] = true;
+        row.needs[i] = factMask(s.facts, k);
       }
     });
     // groupEnd[i]: one past the last step of the group that starts at i. Adjacent steps marked
@@ -786,16 +835,30 @@ export class RuleEngine implements Consumer, DriftAssessor {
     const byTree = rule.keyBy === 'process-tree';
     const lookup = this.#processLookup;
     const firstEnd = groupEnd[0]!;
-    const matchIn = (st: SequenceState | undefined, ev: VigilEvent, from: number, to: number): number => {
-      const row = selects.get(ev.kind);
+    let lastKind: string | undefined;
+    let lastRow: { readonly selects: boolean[]; readonly needs: number[] } | undefined;
+    const matchIn = (
+      st: SequenceState | undefined,
+      ev: VigilEvent,
+      facts: number,
+      from: number,
+      to: number,
+    ): number => {
+      // Events of one kind come in runs: the row of the last kind is kept.
+      if (ev.kind !== lastKind) {
+        lastKind = ev.kind;
+        lastRow = selects.get(ev.kind);
+      }
+      const row = lastRow;
       if (row === undefined) return -1;
       for (let i = from; i < to; i++) {
-        if (!row[i] || (st !== undefined && (st.matched & (1 << i)) !== 0)) continue;
+        if (!row.selects[i] || (row.needs[i]! & ~facts) !== 0) continue;
+        if (st !== undefined && (st.matched & (1 << i)) !== 0) continue;
         if (steps[i]!.match(ev as never, ctx)) return i;
       }
       return -1;
     };
-    return (ev) => {
+    return (ev, facts) => {
       const wid = ev.workload.id;
       const ts = ev.ts;
       let key: string | number | undefined;
@@ -803,7 +866,7 @@ export class RuleEngine implements Consumer, DriftAssessor {
       if (byTree) {
         // Only an event that matches some step can start, continue or re-anchor a chain; most
         // events (file opens) match none and are spared the walk up the process tree.
-        if (matchIn(undefined, ev, 0, n) < 0) return;
+        if (matchIn(undefined, ev, facts, 0, n) < 0) return;
         // Keyed by the pid that matched the first step (host pids are unique while alive); the
         // workload is checked so a reused pid in another workload never continues a chain.
         if (seq.size > 0) {
@@ -824,7 +887,7 @@ export class RuleEngine implements Consumer, DriftAssessor {
       }
       if (st !== undefined && key !== undefined) {
         const end = groupEnd[st.next]!;
-        const hit = matchIn(st, ev, st.next, end);
+        const hit = matchIn(st, ev, facts, st.next, end);
         if (hit >= 0) {
           st.events[hit] = ev;
           st.matched |= 1 << hit;
@@ -840,13 +903,13 @@ export class RuleEngine implements Consumer, DriftAssessor {
           return;
         }
         // A fresh first step re-anchors a chain that has not progressed, so the window follows the latest trigger.
-        if (firstEnd === 1 && st.next === 1 && matchIn(undefined, ev, 0, 1) === 0) {
+        if (firstEnd === 1 && st.next === 1 && matchIn(undefined, ev, facts, 0, 1) === 0) {
           st.events[0] = ev;
           seq.set(key, st, ts);
         }
         return;
       }
-      const hit = matchIn(undefined, ev, 0, firstEnd);
+      const hit = matchIn(undefined, ev, facts, 0, firstEnd);
       if (hit < 0) return;
       const events: VigilEvent[] = [];
       events[hit] = ev;

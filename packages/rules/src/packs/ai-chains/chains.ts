@@ -109,6 +109,7 @@ export const injectionToExfiltration = defineSequenceRule({
       description: 'then read credentials or private data never touched while learning',
       anyOrder: true,
       kinds: ['file.open', 'cloud.api'],
+      facts: { 'file.open': ['succeeded', 'read'] },
       match: (ev, ctx) =>
         ev.kind === 'file.open'
           ? newPrivateRead(ev, ctx)
@@ -120,6 +121,7 @@ export const injectionToExfiltration = defineSequenceRule({
         'and connected to a peer never reached while learning (in either order: a shell redirect connects before the read)',
       anyOrder: true,
       kinds: ['net.connect'],
+      facts: { 'net.connect': ['succeeded', 'inet'] },
       match: (ev, ctx) => newPeer(ev, ctx),
     }),
   ],
@@ -164,6 +166,7 @@ export const privilegeTraversal = defineSequenceRule({
       name: 'credential',
       description: 'the agent or a tool it launched obtained workload credentials',
       kinds: ['file.open', 'net.connect'],
+      facts: { 'file.open': ['succeeded', 'read', 'credential'], 'net.connect': ['succeeded'] },
       match: (ev) => {
         if (ev.kind === 'net.connect') return isMetadataAddress(ev.daddr) && connectSucceeded(ev.result);
         if (ev.result < 0 || (ev.access !== 'read' && ev.access !== 'readwrite')) return false;
@@ -216,6 +219,7 @@ export const agentEscape = defineSequenceRule({
       name: 'spawn',
       description: 'the agent or MCP server spawned a shell, interpreter or dropped binary',
       kinds: ['process.exec'],
+      facts: { 'process.exec': ['succeeded'] },
       match: (ev, ctx) => {
         if (ev.result !== undefined && ev.result < 0) return false;
         const dropped =
@@ -230,6 +234,7 @@ export const agentEscape = defineSequenceRule({
       name: 'escape',
       description: 'then its process tree attempted an escape or a reverse connection',
       kinds: ['ns.change', 'ptrace', 'file.open', 'module.load', 'bpf.load', 'net.connect'],
+      facts: { 'net.connect': ['succeeded', 'remote'] },
       match: (ev) => {
         switch (ev.kind) {
           case 'ns.change':
@@ -296,6 +301,7 @@ export const agenticSupplyChain = defineSequenceRule({
       name: 'change',
       description: 'tool definitions changed after approval, or an unsafe model file was loaded',
       kinds: ['tool.list', 'file.open'],
+      facts: { 'file.open': ['succeeded', 'read'] },
       match: (ev, ctx) => {
         if (ev.kind === 'file.open') {
           if (ev.result < 0 || (ev.access !== 'read' && ev.access !== 'readwrite')) return false;
@@ -317,6 +323,11 @@ export const agenticSupplyChain = defineSequenceRule({
       name: 'act',
       description: 'then the workload did something never seen while learning',
       kinds: ['process.exec', 'net.connect', 'file.open', 'tool.call'],
+      facts: {
+        'process.exec': ['succeeded'],
+        'net.connect': ['succeeded', 'inet'],
+        'file.open': ['succeeded', 'credential'],
+      },
       match: (ev, ctx) => {
         const b = ctx.baseline!;
         switch (ev.kind) {

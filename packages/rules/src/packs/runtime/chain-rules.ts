@@ -95,6 +95,7 @@ export const credentialThenEgress = defineRule({
       'Learn a baseline over the SDK’s normal work, or add an exception on `dnsName` globs of the cloud API (e.g. `*.amazonaws.com`).',
   },
   kinds: ['file.open', 'net.connect', 'model.call', 'process.exec'],
+  facts: { 'file.open': ['succeeded', 'read', 'credential'], 'net.connect': ['succeeded', 'remote'] },
   onEvent(ev, ctx) {
     if (ev.kind === 'model.call') return learnModelEndpoint(ev, ctx);
     if (ev.kind === 'process.exec') {
@@ -159,6 +160,7 @@ export const tokenThenApiServer = defineRule({
     tuning: 'Add an exception on `exe` for the controller binary, scoped to its workload.',
   },
   kinds: ['file.open', 'net.connect', 'process.exec'],
+  facts: { 'file.open': ['succeeded', 'read', 'credential'], 'net.connect': ['succeeded', 'remote'] },
   onEvent(ev, ctx) {
     if (ev.kind === 'process.exec') {
       const api = apiServerOf(ev);
@@ -204,6 +206,11 @@ export const downloadWriteExec = defineRule({
     tuning: 'Add an exception on `filename` globs of the updater’s path, scoped to its workload.',
   },
   kinds: ['net.connect', 'file.open', 'process.exec'],
+  facts: {
+    'net.connect': ['succeeded', 'remote'],
+    'file.open': ['succeeded', 'modify'],
+    'process.exec': ['succeeded'],
+  },
   onEvent(ev, ctx) {
     if (ev.kind === 'net.connect') {
       if (!isEgress(ev)) return;

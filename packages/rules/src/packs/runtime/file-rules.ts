@@ -30,6 +30,7 @@ export const unexpectedTokenRead = defineRule({
       'Learn over a full token rotation (about an hour) or add an exception on `exe` for the client that refreshes it.',
   },
   kinds: ['file.open'],
+  facts: { 'file.open': ['succeeded', 'read', 'credential'] },
   onEvent(ev, ctx) {
     if (ev.result < 0 || !isRead(ev.access)) return;
     if (secretClass(ev.path) !== 'service-account-token') return;
@@ -68,6 +69,7 @@ export const sensitiveFileRead = defineRule({
       'Use a baseline, or add exceptions on `exe` (e.g. `/usr/sbin/sshd`) and on `path` for the workload.',
   },
   kinds: ['file.open'],
+  facts: { 'file.open': ['succeeded', 'read', 'credential'] },
   onEvent(ev, ctx) {
     if (ev.result < 0 || !isRead(ev.access)) return;
     const cls = secretClass(ev.path);
@@ -99,6 +101,7 @@ export const cgroupReleaseAgent = defineRule({
     tuning: 'Scope it to workloads, not host services, with an exception on `workload.kind`.',
   },
   kinds: ['file.open', 'ns.change'],
+  facts: { 'file.open': ['write'] },
   onEvent(ev, ctx) {
     if (ev.kind === 'ns.change') {
       if (ev.syscall !== 'mount' || ev.fstype !== 'cgroup') return;

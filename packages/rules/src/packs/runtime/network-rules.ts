@@ -35,6 +35,7 @@ export const unexpectedK8sApi = defineRule({
     tuning: 'Learn across a full reconcile cycle, or add an exception on `verb`/`resource` for the workload.',
   },
   kinds: ['k8s.api', 'net.connect'],
+  facts: { 'net.connect': ['succeeded', 'inet'] },
   onEvent(ev, ctx) {
     const b = ctx.baseline!;
     if (ev.kind === 'k8s.api') {
@@ -98,6 +99,7 @@ export const cryptoMiner = defineRule({
     tuning: 'Add an exception on `daddr` and `dport` for the internal service on a pool port.',
   },
   kinds: ['process.exec', 'dns.query', 'net.connect'],
+  facts: { 'net.connect': ['remote'], 'process.exec': ['succeeded'] },
   onEvent(ev, ctx) {
     if (ev.kind === 'process.exec') {
       if (ev.result !== undefined && ev.result < 0) return;
@@ -159,6 +161,7 @@ export const unexpectedEgress = defineRule({
       'Run with DNS capture so peers are matched by name; add exceptions on `dnsName` globs (e.g. `*.amazonaws.com`).',
   },
   kinds: ['net.connect'],
+  facts: { 'net.connect': ['succeeded', 'remote'] },
   onEvent(ev, ctx) {
     if (ev.family === 'unix' || !connectSucceeded(ev.result) || isLocalAddress(ev.daddr)) return;
     // One detection per behaviour: where drift checks the same baselines, a new peer is its finding.

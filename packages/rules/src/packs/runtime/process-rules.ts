@@ -31,6 +31,7 @@ export const unexpectedProcess = defineRule({
       'Learn for longer or over the rare jobs; add an exception on `filename` for the workload, e.g. `{ "workload.name": ["etl"], "filename": ["/usr/bin/pg_dump"] }`.',
   },
   kinds: ['process.exec'],
+  facts: { 'process.exec': ['succeeded'] },
   onEvent(ev, ctx) {
     if (ev.result !== undefined && ev.result < 0) return;
     const baseline = ctx.baseline!;
@@ -95,6 +96,7 @@ export const execFromTemp = defineRule({
       'Add an exception on `filename` globs (e.g. `/tmp/go-build*`) or on the parent `exe` for build workloads.',
   },
   kinds: ['process.exec'],
+  facts: { 'process.exec': ['succeeded'] },
   onEvent(ev, ctx) {
     if (ev.result !== undefined && ev.result < 0) return;
     const fileless = ev.fileless === true || isFilelessPath(ev.filename);
@@ -136,6 +138,7 @@ export const droppedBinaryExec = defineRule({
     tuning: 'Add an exception on the writer or on `filename` globs for build directories.',
   },
   kinds: ['file.open', 'process.exec'],
+  facts: { 'file.open': ['succeeded', 'modify'], 'process.exec': ['succeeded'] },
   onEvent(ev, ctx) {
     if (ev.kind === 'file.open') {
       if (ev.result < 0) return;
@@ -175,6 +178,7 @@ export const ldPreload = defineRule({
     tuning: 'Add an exception on `env` or `argv` globs naming the library you preload on purpose.',
   },
   kinds: ['process.exec', 'file.open'],
+  facts: { 'file.open': ['succeeded', 'write'], 'process.exec': ['succeeded'] },
   onEvent(ev, ctx) {
     if (ev.kind === 'file.open') {
       if (ev.path !== '/etc/ld.so.preload' || ev.result < 0) return;
@@ -236,6 +240,7 @@ export const reverseShell = defineRule({
     tuning: 'Add an exception on `daddr`/`dnsName` of the bastion or on the parent `exe`.',
   },
   kinds: ['process.exec', 'net.connect'],
+  facts: { 'net.connect': ['succeeded', 'remote'], 'process.exec': ['succeeded'] },
   onEvent(ev, ctx) {
     if (ev.kind === 'net.connect') {
       if (ev.family === 'unix' || !connectSucceeded(ev.result) || isLocalAddress(ev.daddr)) return;
