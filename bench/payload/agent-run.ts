@@ -18,7 +18,8 @@
  * scheme and runs it once per mode, modes in a rotating order.
  * Per mode: wall time and the workload's CPU (its cgroup's cpu.stat, which includes the BPF
  * programs and uprobe traps it triggers) as ratios to "off" of the same round and seed, the
- * tracer's CPU per run, and the model and tool calls decoded. Medians over the rounds with a
+ * tracer's CPU per run, and the model and tool calls decoded; for the payload modes also the wall
+ * time as a ratio to the capture-only run of the same round (what payloads add on top of capture). Medians over the rounds with a
  * bootstrap 95 % interval of the median when there are five rounds or more.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -173,7 +174,7 @@ async function once(lab: LabService, agent: string, seed: number, mode: Mode): P
 
 const load0 = loadavg()[0]!;
 const samples = new Map<string, Sample[]>();
-const ratios = new Map<string, { wall: number[]; cpu: number[] }>();
+const ratios = new Map<string, { wall: number[]; cpu: number[]; overCapture: number[] }>();
 const runs = agents.flatMap((agent) =>
   schemes.map((scheme) => ({ agent, scheme, key: `${agent} ${scheme}` })),
 );
@@ -189,12 +190,15 @@ for (let round = 0; round < rounds; round++) {
       samples.set(k, [...(samples.get(k) ?? []), s]);
     }
     const off = got.get('off')!;
+    const capture = got.get('capture');
     for (const mode of MODES) {
       const s = got.get(mode)!;
       const k = `${key}/${mode}`;
-      const r = ratios.get(k) ?? { wall: [], cpu: [] };
+      const r = ratios.get(k) ?? { wall: [], cpu: [], overCapture: [] };
       r.wall.push(s.wallMs / off.wallMs);
       r.cpu.push(s.workloadCpuMs / off.workloadCpuMs);
+      // What payloads add on top of capture: the same round's capture-only run as the base.
+      if (capture && mode.startsWith('payloads')) r.overCapture.push(s.wallMs / capture.wallMs);
       ratios.set(k, r);
     }
     process.stderr.write(`round ${round + 1}/${rounds} ${key} done\n`);
@@ -216,6 +220,7 @@ for (const { key } of runs)
       fmt(median(s.map((x) => x.wallMs)) / 1000, 2),
       `${fmt(median(r.wall), 3)}${mode === 'off' ? '' : interval(r.wall)}`,
       `${fmt(median(r.cpu), 3)}${mode === 'off' ? '' : interval(r.cpu)}`,
+      r.overCapture.length > 0 ? `${fmt(median(r.overCapture), 3)}${interval(r.overCapture)}` : '-',
       mode === 'off' ? '-' : fmt(median(s.map((x) => x.tracerCpuMs))),
       mode.startsWith('payloads')
         ? `${fmt(median(s.map((x) => x.modelCalls)))} / ${fmt(median(s.map((x) => x.toolCalls)))}`
@@ -232,6 +237,7 @@ console.log(
       'wall s (median)',
       'wall ×off',
       'workload CPU ×off',
+      'wall ×capture',
       'tracer CPU ms/run',
       'model / tool calls',
     ],
