@@ -20,6 +20,9 @@ import { type ShellContext, ShellContextCache, shellObservations } from './shell
 import { type BaselineKeyFn, baselineKeyString, defaultBaselineKey } from './subject.js';
 import { causeTool, toolEffectObservations } from './tool-effects.js';
 
+/** The "never ran while learning" of a drift rule's text, which a quarantined observation contradicts. */
+const NEVER_RAN = /,? (?:which it|a program it|which) never ran while learning/;
+
 /** What a drift finding says drifted, beyond the common {@link Finding} fields. */
 export interface DriftDetail {
   /** The domain that drifted (absent on the `info` notes about missing or learning baselines). */
@@ -655,7 +658,9 @@ export class DriftDetector implements Consumer {
       );
       severity = PROVISIONAL_CAP;
     }
-    const summary = `${workloadName(ev)} ${a.what}${extra}${quarantined ? '; it was quarantined during learning and never admitted' : ''}${provisional ? ' (provisional: the baseline is still learning)' : ''}.`;
+    // Quarantined behaviour did run while learning: held for review, not unseen.
+    const what = quarantined ? a.what.replace(NEVER_RAN, '') : a.what;
+    const summary = `${workloadName(ev)} ${what}${extra}${quarantined ? `; it ran while learning but was held for review (quarantined) and never admitted: \`vigil baseline review\` lists it with its id, \`vigil baseline admit\` admits it` : ''}${provisional ? ' (provisional: the baseline is still learning)' : ''}.`;
     const evidence: Evidence[] = [];
     for (const h of hits)
       for (const r of h.match.related ?? [])

@@ -369,6 +369,9 @@ describe('poisoned learning', () => {
     const shell = findings.find((f) => f.ruleId === 'vigil.drift.process.new-shell')!;
     expect(shell.severity).toBe('critical');
     expect(shell.drift.quarantined).toBe(true);
+    // It did run while learning: the text says it was held for review, never that it never ran.
+    expect(shell.summary).toContain('held for review (quarantined) and never admitted');
+    expect(shell.summary).not.toContain('never ran while learning');
     const egress = findings.find((f) => f.ruleId === 'vigil.drift.peer.new-egress-domain')!;
     expect(egress.severity).toBe('critical');
     expect(egress.drift.critical).toContain('vigil.critical.token-then-egress');
