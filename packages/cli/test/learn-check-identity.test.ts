@@ -59,7 +59,7 @@ describe.skipIf(why !== undefined)('learn and check explain identity and learnin
     expect(r.stderr).not.toMatch(/warning/);
     const line = r.stderr.split('\n').find((l) => l.includes('still learning:'));
     expect(line, r.stderr).toBeDefined();
-    expect(line).toMatch(/still learning: 2 runs over \d+ s, \d+ observations, novelty [\d.]+ %/);
+    expect(line).toMatch(/still learning: 2 runs over \d+ m?s, \d+ observations, novelty [\d.]+ %/);
     expect(line).toMatch(/stable needs ≥ 15 min of observation \(\d+ min( \d+ s)? more\)/);
     expect(line).toMatch(
       /or ≥ 4 runs with the last 3 quiet: 2 more runs and 2 more quiet runs in a row \(a run adding ≤ 0.5 % new behaviour; 1 so far\)/,

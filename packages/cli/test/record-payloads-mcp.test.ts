@@ -106,7 +106,7 @@ describe.skipIf(why !== undefined)('vigil record --payloads, MCP over stdio (roo
     expect(checked).toHaveLength(1);
     expect(checked[0]!.severity).toBe('high');
     expect(checked[0]!.summary).toMatch(
-      /^team-notes changed its tools during the session: 1 change\(s\) \(changed tool lookup_note\)/,
+      /^team-notes changed its tools during the session: 1 change \(changed tool lookup_note\)/,
     );
   }, 240_000);
 });

@@ -179,7 +179,7 @@ describe('vigil scan', () => {
     const doc = ScanResultSchema.parse(JSON.parse(r.stdout));
     expect(doc.runtime).toMatchObject({ observed: true, events: 3 });
     const add = doc.findings.find((f) => f.ruleId === 'vigil.scan.mcp-hidden-instructions')!;
-    expect(add.risk.reasons[1]).toMatch(/poisoned\/add was called 1 time\(s\) at run time by agent/);
+    expect(add.risk.reasons[1]).toMatch(/poisoned\/add was called 1 time at run time by agent/);
     const deploy = doc.findings.find((f) => f.summary.includes('deploy'))!;
     expect(deploy.risk.reasons[1]).toMatch(/never called in 3 observed events/);
     expect(doc.findings[0]?.id).toBe(add.id);

@@ -155,7 +155,7 @@ describe('pins and rug pulls', () => {
     const r3 = await scanPaths([file], { scanners: [s3] });
     const pull = r3.findings.find((f) => f.ruleId === 'vigil.scan.mcp-rug-pull')!;
     expect(pull.summary).toMatch(
-      /weather definitions changed since pinned at 1970-01-01T00:00:00.000Z: 3 change\(s\)/,
+      /weather definitions changed since pinned at 1970-01-01T00:00:00.000Z: 3 changes/,
     );
     const diff = pull.evidence.find((e) => e.type === 'note')!.description;
     expect(diff).toContain('- tool alerts');
@@ -267,7 +267,7 @@ describe('runtime weighting', () => {
       (f) => f.ruleId === 'vigil.scan.mcp-hidden-instructions' && f.summary.includes(' add '),
     )!;
     expect(add.risk.score).toBeGreaterThan(85);
-    expect(add.risk.reasons[1]).toMatch(/tool poisoned\/add was called 3 time\(s\) at run time by agent/);
+    expect(add.risk.reasons[1]).toMatch(/tool poisoned\/add was called 3 times at run time by agent/);
     const deploy = r.findings.find((f) => f.summary.includes('deploy'))!;
     expect(deploy.risk.score).toBeLessThan(45);
     expect(deploy.risk.reasons[1]).toMatch(/tool poisoned\/deploy was never called in 500 observed events/);
@@ -324,7 +324,7 @@ describe('runtime weighting', () => {
       'vigil.scan.mcp-hidden-instructions',
       'vigil.scan.mcp-rug-pull',
     ]);
-    for (const f of r.findings) expect(f.risk.reasons[1]).toMatch(/called 1 time\(s\) at run time by agent/);
+    for (const f of r.findings) expect(f.risk.reasons[1]).toMatch(/called 1 time at run time by agent/);
   });
 });
 
