@@ -14,6 +14,8 @@ import { RecordDecoder } from './decode/decoder.js';
 import { PAYLOAD_TOTAL_MAX_BYTES } from './decode/layout.js';
 import { loadBinding, type NativeCounters, type NativeSensor } from './internal/binding.js';
 import { CgroupResolver } from './internal/cgroup-resolver.js';
+import { warmUpLiveDecoding } from './internal/decoder-warm-up.js';
+import { asDecoderInput, type LiveDecodeContext, liveDecodeContext } from './internal/live-decode-context.js';
 import { assertCapturePrerequisites } from './preflight.js';
 import {
   candidateFiles,
@@ -190,6 +192,7 @@ export class Sensor implements EventSource {
   readonly #native: NativeSensor;
   readonly #resolver: CgroupResolver;
   readonly #decoder: RecordDecoder;
+  readonly #decodeContext: LiveDecodeContext;
   readonly #maxPending: number;
   readonly #signal: AbortSignal | undefined;
   readonly #queue: VigilEvent[][] = [];
@@ -208,7 +211,6 @@ export class Sensor implements EventSource {
   readonly #tlsSeen = new Set<string>();
   readonly #tls: TlsTarget[] = [];
   readonly #tlsPending = new Set<Promise<void>>();
-  #wallOffsetNs = 0;
   #offsetCheckedAt = Date.now();
   #pending = 0;
   #events = 0;
@@ -234,14 +236,8 @@ export class Sensor implements EventSource {
       if (this.#errors.length < 100) this.#errors.push(e);
     });
     this.#signal = options.signal;
-    this.#wallOffsetNs = wallOffset();
-    const self = this;
-    this.#decoder = new RecordDecoder({
-      workloadFor: (id) => resolver.workloadFor(id),
-      get wallOffsetNs() {
-        return self.#wallOffsetNs;
-      },
-    });
+    this.#decodeContext = liveDecodeContext(resolver, wallOffset());
+    this.#decoder = new RecordDecoder(this.#decodeContext);
   }
 
   /**
@@ -278,8 +274,12 @@ export class Sensor implements EventSource {
         ? { flushMs: Math.max(1, Math.round(options.flushIntervalMs)) }
         : {}),
     });
+    const loading = native.load();
+    // Compile the record decoder now, on this thread while the kernel verifies the programs
+    // on another, not on the traced workload's first thousands of records.
+    warmUpLiveDecoding();
     try {
-      await native.load();
+      await loading;
     } catch (cause) {
       native.close();
       const msg = (cause as Error).message;
@@ -452,9 +452,9 @@ export class Sensor implements EventSource {
     if (now - this.#offsetCheckedAt >= 10_000) {
       this.#offsetCheckedAt = now;
       const fresh = wallOffset();
-      if (Math.abs(fresh - this.#wallOffsetNs) > 1e6) this.#wallOffsetNs = fresh;
+      if (Math.abs(fresh - this.#decodeContext.wallOffsetNs) > 1e6) this.#decodeContext.wallOffsetNs = fresh;
     }
-    const { events, errors, skipped, records: read, chunks } = this.#decoder.decode(batch);
+    const { events, errors, skipped, records: read, chunks } = this.#decoder.decode(asDecoderInput(batch));
     if (this.#payloadBytes > 0) {
       for (const ev of events) {
         // An exe that differs from the filename is the kernel's dentry walk of the binary (canonical).

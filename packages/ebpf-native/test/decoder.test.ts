@@ -3,7 +3,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RecordDecoder } from '../src/decode/decoder.js';
 import { FIXED_SIZE, HDR, LAYOUT, RecordKind } from '../src/decode/layout.js';
-import { buildRecord, connectRecord, dnsQuery, dnsRecord, execRecord, openRecord } from './record-builder.js';
+import {
+  buildRecord,
+  connectRecord,
+  dnsQuery,
+  dnsRecord,
+  execRecord,
+  openRecord,
+} from '../src/internal/record-builder.js';
 
 const decoder = () =>
   new RecordDecoder({ workloadFor: () => HOST_WORKLOAD, wallOffsetNs: 1e18, readExe: () => '/usr/bin/test' });

@@ -2,7 +2,7 @@ import { VigilError } from '@vigil/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDnsQuery, parseDnsResponse } from '../src/decode/dns.js';
-import { dnsQuery } from './record-builder.js';
+import { dnsQuery } from '../src/internal/record-builder.js';
 
 describe('parseDnsQuery', () => {
   it('reads the name, type and id of a query', () => {

@@ -2,7 +2,7 @@ import { HOST_WORKLOAD, isTruncated, PayloadChunkSchema, PayloadDecoder } from '
 import { describe, expect, it } from 'vitest';
 import { RecordDecoder } from '../src/decode/decoder.js';
 import { LAYOUT } from '../src/decode/layout.js';
-import { payloadRecord } from './record-builder.js';
+import { payloadRecord } from '../src/internal/record-builder.js';
 
 const decoder = () =>
   new RecordDecoder({ workloadFor: () => HOST_WORKLOAD, wallOffsetNs: 1e18, readExe: () => '/usr/bin/node' });

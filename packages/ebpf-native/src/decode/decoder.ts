@@ -27,7 +27,7 @@ export interface DecodeContext {
   /** Nanoseconds to add to a CLOCK_MONOTONIC timestamp to get ns since the epoch. */
   readonly wallOffsetNs: number;
   /** Reads a process's executable when no exec was seen for it; default `/proc/PID/exe`. */
-  readonly readExe?: (pid: number) => string;
+  readonly readExe?: ((pid: number) => string) | undefined;
 }
 
 /**
@@ -370,70 +370,92 @@ export class RecordDecoder {
     return env;
   }
 
+  // One small method per frequent kind: V8 optimizes a function after a number of calls that
+  // grows with its size, and an exec storm's few records a second would leave one large
+  // switch in the interpreter for thousands of records.
   #event(rec: Buffer, kind: number): Fields | undefined {
-    const flags = rec.readUInt32LE(4);
     switch (kind) {
-      case RecordKind.Exec: {
-        const f = LAYOUT.exec.fields;
-        const pid = rec.readUInt32LE(24);
-        const exe = this.#dpath(rec, f.exe);
-        const filename = this.#str(rec, f.filename);
-        this.#exe.set(pid, exe || filename);
-        const argvRaw = this.#str(rec, f.argv);
-        const argv = argvRaw.length === 0 ? [] : argvRaw.split('\0');
-        if (argv.length > 0 && argv[argv.length - 1] === '') argv.pop();
-        const cwd = this.#dpath(rec, f.cwd);
-        const e = this.#envelope(rec);
-        e['kind'] = 'process.exec';
-        e['filename'] = filename;
-        e['argv'] = argv;
-        if (cwd) e['cwd'] = cwd;
-        if ((flags & RecordFlag.Fileless) !== 0) e['fileless'] = true;
-        if ((flags & RecordFlag.ArgvTruncated) !== 0) e['argvTruncated'] = true;
-        e['result'] = 0;
-        return e;
-      }
-      case RecordKind.Fork: {
-        const child = rec.readUInt32LE(LAYOUT.fork.fields.child_tgid);
-        const env = this.#envelope(rec);
-        this.#exe.set(child, env['exe'] as string);
-        env['kind'] = 'process.fork';
-        env['childPid'] = child;
-        return env;
-      }
-      case RecordKind.Exit: {
-        const code = rec.readInt32LE(LAYOUT.exit.fields.code);
-        const env = this.#envelope(rec);
-        this.#exe.delete(rec.readUInt32LE(24));
-        const signal = code & 0x7f;
-        env['kind'] = 'process.exit';
-        env['exitCode'] = (code >> 8) & 0xff;
-        if (signal !== 0) env['signal'] = signal;
-        return env;
-      }
-      case RecordKind.Open: {
-        const f = LAYOUT.open.fields;
-        const oflags = rec.readUInt32LE(f.flags);
-        const raw = this.#str(rec, f.path);
-        const dir = this.#dpath(rec, f.dir);
-        const path = raw.startsWith('/') || dir === '' ? raw : posix.join(dir, raw);
-        const acc = oflags & O_ACCMODE;
-        const result = rec.readInt32LE(f.result);
-        const e = this.#envelope(rec);
-        e['kind'] = 'file.open';
-        e['path'] = path;
-        e['flags'] = oflags;
-        e['access'] =
-          (oflags & O_PATH) !== 0 ? 'path' : acc === 0 ? 'read' : acc === 1 ? 'write' : 'readwrite';
-        if ((oflags & O_CREAT) !== 0 && (oflags & O_EXCL) !== 0 && result >= 0) e['created'] = true;
-        e['result'] = result;
-        return e;
-      }
+      case RecordKind.Exec:
+        return this.#exec(rec);
+      case RecordKind.Fork:
+        return this.#fork(rec);
+      case RecordKind.Exit:
+        return this.#exit(rec);
+      case RecordKind.Open:
+        return this.#open(rec);
       case RecordKind.Connect:
       case RecordKind.Accept:
       case RecordKind.Bind:
       case RecordKind.Listen:
         return this.#net(rec, kind);
+      default:
+        return this.#rare(rec, kind);
+    }
+  }
+
+  #exec(rec: Buffer): Fields {
+    const flags = rec.readUInt32LE(4);
+    const f = LAYOUT.exec.fields;
+    const pid = rec.readUInt32LE(24);
+    const exe = this.#dpath(rec, f.exe);
+    const filename = this.#str(rec, f.filename);
+    this.#exe.set(pid, exe || filename);
+    const argvRaw = this.#str(rec, f.argv);
+    const argv = argvRaw.length === 0 ? [] : argvRaw.split('\0');
+    if (argv.length > 0 && argv[argv.length - 1] === '') argv.pop();
+    const cwd = this.#dpath(rec, f.cwd);
+    const e = this.#envelope(rec);
+    e['kind'] = 'process.exec';
+    e['filename'] = filename;
+    e['argv'] = argv;
+    if (cwd) e['cwd'] = cwd;
+    if ((flags & RecordFlag.Fileless) !== 0) e['fileless'] = true;
+    if ((flags & RecordFlag.ArgvTruncated) !== 0) e['argvTruncated'] = true;
+    e['result'] = 0;
+    return e;
+  }
+
+  #fork(rec: Buffer): Fields {
+    const child = rec.readUInt32LE(LAYOUT.fork.fields.child_tgid);
+    const env = this.#envelope(rec);
+    this.#exe.set(child, env['exe'] as string);
+    env['kind'] = 'process.fork';
+    env['childPid'] = child;
+    return env;
+  }
+
+  #exit(rec: Buffer): Fields {
+    const code = rec.readInt32LE(LAYOUT.exit.fields.code);
+    const env = this.#envelope(rec);
+    this.#exe.delete(rec.readUInt32LE(24));
+    const signal = code & 0x7f;
+    env['kind'] = 'process.exit';
+    env['exitCode'] = (code >> 8) & 0xff;
+    if (signal !== 0) env['signal'] = signal;
+    return env;
+  }
+
+  #open(rec: Buffer): Fields {
+    const f = LAYOUT.open.fields;
+    const oflags = rec.readUInt32LE(f.flags);
+    const raw = this.#str(rec, f.path);
+    const dir = this.#dpath(rec, f.dir);
+    const path = raw.startsWith('/') || dir === '' ? raw : posix.join(dir, raw);
+    const acc = oflags & O_ACCMODE;
+    const result = rec.readInt32LE(f.result);
+    const e = this.#envelope(rec);
+    e['kind'] = 'file.open';
+    e['path'] = path;
+    e['flags'] = oflags;
+    e['access'] = (oflags & O_PATH) !== 0 ? 'path' : acc === 0 ? 'read' : acc === 1 ? 'write' : 'readwrite';
+    if ((oflags & O_CREAT) !== 0 && (oflags & O_EXCL) !== 0 && result >= 0) e['created'] = true;
+    e['result'] = result;
+    return e;
+  }
+
+  #rare(rec: Buffer, kind: number): Fields | undefined {
+    const flags = rec.readUInt32LE(4);
+    switch (kind) {
       case RecordKind.Dns: {
         const f = LAYOUT.dns.fields;
         const payload = this.#bytes(rec, f.payload);

@@ -1,4 +1,4 @@
-import { HDR, LAYOUT, RecordFlag, RecordKind } from '../src/decode/layout.js';
+import { HDR, LAYOUT, RecordFlag, RecordKind } from '../decode/layout.js';
 
 /** Header fields of a synthetic record. */
 export interface HeaderInput {
