@@ -86,8 +86,11 @@ const positional = process.argv
   .slice(2)
   .filter((a, i, all) => !FLAGS.includes(a) && !FLAGS.includes(all[i - 1] ?? ''));
 const only = process.argv.flatMap((a, i) => (a === '--stage' ? [process.argv[i + 1] ?? ''] : []));
+// `decode` names the first stage alone (not also `decode + enrichers`), `check` the last.
 const stages = STAGES.filter(
-  (s) => only.length === 0 || only.some((o) => s.startsWith(o) || (o === 'enrichers' && s.includes(o))),
+  (s) =>
+    only.length === 0 ||
+    only.some((o) => s === o || (o === 'enrichers' && s.includes(o)) || (o === 'check' && s.startsWith(o))),
 );
 const EVENTS = Number(positional[0] ?? 1_000_000);
 const RUNS = Number(positional[1] ?? 5);

@@ -150,10 +150,107 @@ const USUAL_SHAPES = [
   ['tid', 'uid', 'cgroupId'],
 ];
 
+/**
+ * The statements that build a kind's event from its values (`val(i)`, the i-th value in layout
+ * order, null when absent) and return it: required fields and the usual optional envelope fields
+ * in one object literal, the other optional fields assigned after, in layout order. Shared by the
+ * builders and the decoders, so both give every event of a kind the same keys in the same order.
+ */
+function buildLines(
+  kind: string,
+  fields: readonly string[],
+  required: readonly number[],
+  optional: readonly number[],
+  val: (i: number) => string,
+): string[] {
+  const literal = [`      kind: '${kind}',`, ...required.map((i) => `      ${fields[i]}: ${val(i)},`)];
+  const assign = (i: number, indent: string) =>
+    `${indent}if (${val(i)} !== null) o['${fields[i]}'] = ${val(i)};`;
+  // The optional envelope fields live capture sets go into the literal in the usual
+  // combinations (they are the kind's first optional fields, so the keys keep their order).
+  const lead = optional.slice(0, USUAL_OPTIONAL.length);
+  const fast = lead.length === USUAL_OPTIONAL.length && lead.every((i, k) => fields[i] === USUAL_OPTIONAL[k]);
+  const branches = USUAL_SHAPES.map((present, b) => {
+    const cond = lead
+      .map((i) => `${val(i)} ${present.includes(fields[i]!) ? '!==' : '==='} null`)
+      .join(' && ');
+    return [
+      `    ${b === 0 ? 'if' : '} else if'} (${cond}) {`,
+      `      o = {`,
+      ...literal.map((l) => `  ${l}`),
+      ...lead.filter((i) => present.includes(fields[i]!)).map((i) => `        ${fields[i]}: ${val(i)},`),
+      `      };`,
+    ];
+  });
+  return [
+    ...(fast
+      ? [
+          `    let o: Record<string, unknown>;`,
+          ...branches.flat(),
+          `    } else {`,
+          `      o = {`,
+          ...literal.map((l) => `  ${l}`),
+          `      };`,
+          ...lead.map((i) => assign(i, '      ')),
+          `    }`,
+          ...optional.slice(lead.length).map((i) => assign(i, '    ')),
+        ]
+      : [
+          `    const o: Record<string, unknown> = {`,
+          ...literal,
+          `    };`,
+          ...optional.map((i) => assign(i, '    ')),
+        ]),
+    `    return o;`,
+  ];
+}
+
+/**
+ * A kind's record decoder: reads the record's values one by one (strings and enum values through
+ * the decoder's per-field string cache), checks each as it is read with the same expression the
+ * kind's check uses, resolves the workload, and builds the event, all in one function with no
+ * values array. Returns undefined at the first value that is absent or off the schema, so the
+ * caller takes the general path, which names what is wrong.
+ */
+function decoderSource(
+  kind: string,
+  shape: Record<string, unknown>,
+  fields: readonly string[],
+  required: readonly number[],
+  optional: readonly number[],
+  consts: string[],
+): string {
+  const at = fields.indexOf('workload');
+  const lines = [`  '${kind}': (d, n, s, w) => {`];
+  fields.forEach((f, i) => {
+    let def = defOf(shape[f]);
+    const isOptionalField = def.type === 'optional' && def.innerType !== undefined;
+    if (isOptionalField) def = defOf(def.innerType);
+    const read =
+      def.type === 'string' || def.type === 'enum'
+        ? `d.field(s + ${i})`
+        : def.type === 'number' || i === at
+          ? 'd.num()'
+          : 'd.value()';
+    lines.push(`    const v${i} = n > ${i} ? ${read} : null;`);
+    if (i === at) {
+      lines.push(`    const wl = typeof v${i} === 'number' ? w[v${i}] : undefined;`);
+      lines.push(`    if (wl === undefined) return undefined;`);
+      return;
+    }
+    // Every check rejects null, so a required value that is absent fails here too.
+    const c = check(def, `v${i}`, consts)!;
+    lines.push(`    if (!(${isOptionalField ? `v${i} === null || (${c})` : c})) return undefined;`);
+  });
+  lines.push(...buildLines(kind, fields, required, optional, (i) => (i === at ? 'wl' : `v${i}`)), `  },`);
+  return lines.join('\n');
+}
+
 export function eventBuildersSource(): string {
   const layouts: string[] = [];
   const builders: string[] = [];
   const checks: string[] = [];
+  const decoders: string[] = [];
   const consts: string[] = [];
   for (const o of EventSchema.options) {
     const shape: Record<string, FieldSchema> = o.shape;
@@ -166,51 +263,14 @@ export function eventBuildersSource(): string {
       (isOptional(field) ? optional : required).push(i);
     });
     layouts.push(`  '${kind}': [${fields.map((f) => `'${f}'`).join(', ')}],`);
-    const literal = [`      kind: '${kind}',`, ...required.map((i) => `      ${fields[i]}: v[${i}],`)];
-    const assign = (i: number, indent: string) =>
-      `${indent}if (v[${i}] !== null) o['${fields[i]}'] = v[${i}];`;
-    // The optional envelope fields live capture sets go into the literal in the usual
-    // combinations (they are the kind's first optional fields, so the keys keep their order).
-    const lead = optional.slice(0, USUAL_OPTIONAL.length);
-    const fast =
-      lead.length === USUAL_OPTIONAL.length && lead.every((i, k) => fields[i] === USUAL_OPTIONAL[k]);
-    const branches = USUAL_SHAPES.map((present, b) => {
-      const cond = lead
-        .map((i) => `v[${i}] ${present.includes(fields[i]!) ? '!==' : '==='} null`)
-        .join(' && ');
-      return [
-        `    ${b === 0 ? 'if' : '} else if'} (${cond}) {`,
-        `      o = {`,
-        ...literal.map((l) => `  ${l}`),
-        ...lead.filter((i) => present.includes(fields[i]!)).map((i) => `        ${fields[i]}: v[${i}],`),
-        `      };`,
-      ];
-    });
-    const lines = [
-      `  '${kind}': (v) => {`,
-      `    if (${required.map((i) => `v[${i}] === null`).join(' || ')}) return undefined;`,
-      ...(fast
-        ? [
-            `    let o: Record<string, unknown>;`,
-            ...branches.flat(),
-            `    } else {`,
-            `      o = {`,
-            ...literal.map((l) => `  ${l}`),
-            `      };`,
-            ...lead.map((i) => assign(i, '      ')),
-            `    }`,
-            ...optional.slice(lead.length).map((i) => assign(i, '    ')),
-          ]
-        : [
-            `    const o: Record<string, unknown> = {`,
-            ...literal,
-            `    };`,
-            ...optional.map((i) => assign(i, '    ')),
-          ]),
-      `    return o;`,
-      `  },`,
-    ];
-    builders.push(lines.join('\n'));
+    builders.push(
+      [
+        `  '${kind}': (v) => {`,
+        `    if (${required.map((i) => `v[${i}] === null`).join(' || ')}) return undefined;`,
+        ...buildLines(kind, fields, required, optional, (i) => `v[${i}]`),
+        `  },`,
+      ].join('\n'),
+    );
     // The value check: every field but the kind (a literal the builder writes) and the
     // workload (validated when the capture declared it).
     const conds: string[] = [];
@@ -228,6 +288,7 @@ export function eventBuildersSource(): string {
       else conds.push(optional ? `(v[${i}] === null || (${c}))` : `(${c})`);
     });
     if (exact) checks.push(`  '${kind}': (v) =>\n    ${conds.join(' &&\n    ')},`);
+    if (exact) decoders.push(decoderSource(kind, shape, fields, required, optional, consts));
   }
   return `// Generated by scripts/docs/generate.ts from the zod event schemas; do not edit by hand.
 
@@ -273,6 +334,47 @@ ${consts.join('\n')}
  */
 export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => boolean>> = {
 ${checks.join('\n')}
+};
+
+/**
+ * Where a {@link EventDecoder} reads a record's values from: the capture decoder, positioned
+ * after the record's type.
+ *
+ * @internal
+ */
+export interface RecordValues {
+  /** Reads any value. */
+  value(): unknown;
+  /** Reads a value where a number or nil is expected; anything else as {@link RecordValues.value} would. */
+  num(): unknown;
+  /** Reads a value that tends to repeat at field slot \`slot\` (strings come from a per-field cache). */
+  field(slot: number): unknown;
+}
+
+/**
+ * Decodes the values of one event record laid out as the builder's layout of its kind, straight
+ * into the event: \`n\` values are present (the writer drops trailing absent ones), \`s\` is the
+ * layout's first field slot, \`w\` the workloads declared so far. Returns the event only when every
+ * value passes the kind's check and the workload is declared (the event the builder and check would
+ * give); undefined otherwise, having read part of the record, so the caller reads it again on the
+ * general path.
+ *
+ * @internal
+ */
+export type EventDecoder = (
+  d: RecordValues,
+  n: number,
+  s: number,
+  w: readonly unknown[],
+) => Record<string, unknown> | undefined;
+
+/**
+ * One decoder per kind that has a check (see {@link EventDecoder}).
+ *
+ * @internal
+ */
+export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
+${decoders.join('\n')}
 };
 `;
 }

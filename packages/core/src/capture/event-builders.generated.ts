@@ -1966,3 +1966,2305 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[19] === null || ((Number.isSafeInteger(v[19])) && ((v[19] as number) >= 0) && ((v[19] as number) <= 65535))) &&
     (v[20] === null || ((typeof v[20] === 'string'))),
 };
+
+/**
+ * Where a {@link EventDecoder} reads a record's values from: the capture decoder, positioned
+ * after the record's type.
+ *
+ * @internal
+ */
+export interface RecordValues {
+  /** Reads any value. */
+  value(): unknown;
+  /** Reads a value where a number or nil is expected; anything else as {@link RecordValues.value} would. */
+  num(): unknown;
+  /** Reads a value that tends to repeat at field slot `slot` (strings come from a per-field cache). */
+  field(slot: number): unknown;
+}
+
+/**
+ * Decodes the values of one event record laid out as the builder's layout of its kind, straight
+ * into the event: `n` values are present (the writer drops trailing absent ones), `s` is the
+ * layout's first field slot, `w` the workloads declared so far. Returns the event only when every
+ * value passes the kind's check and the workload is declared (the event the builder and check would
+ * give); undefined otherwise, having read part of the record, so the caller reads it again on the
+ * general path.
+ *
+ * @internal
+ */
+export type EventDecoder = (
+  d: RecordValues,
+  n: number,
+  s: number,
+  w: readonly unknown[],
+) => Record<string, unknown> | undefined;
+
+/**
+ * One decoder per kind that has a check (see {@link EventDecoder}).
+ *
+ * @internal
+ */
+export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
+  'process.exec': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!((typeof v11 === 'string'))) return undefined;
+    const v12 = n > 12 ? d.value() : null;
+    if (!((Array.isArray(v12)) && (EVERY_6(v12 as unknown[])))) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!(v13 === null || ((typeof v13 === 'string')))) return undefined;
+    const v14 = n > 14 ? d.value() : null;
+    if (!(v14 === null || (typeof v14 === 'boolean'))) return undefined;
+    const v15 = n > 15 ? d.value() : null;
+    if (!(v15 === null || (typeof v15 === 'boolean'))) return undefined;
+    const v16 = n > 16 ? d.value() : null;
+    if (!(v16 === null || ((Array.isArray(v16)) && (EVERY_6(v16 as unknown[]))))) return undefined;
+    const v17 = n > 17 ? d.value() : null;
+    if (!(v17 === null || ((Array.isArray(v17)) && ((v17 as unknown[]).length <= 3) && (EVERY_7(v17 as unknown[]))))) return undefined;
+    const v18 = n > 18 ? d.num() : null;
+    if (!(v18 === null || ((Number.isSafeInteger(v18))))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'process.exec',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        filename: v11,
+        argv: v12,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'process.exec',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        filename: v11,
+        argv: v12,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'process.exec',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        filename: v11,
+        argv: v12,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v13 !== null) o['cwd'] = v13;
+    if (v14 !== null) o['fileless'] = v14;
+    if (v15 !== null) o['argvTruncated'] = v15;
+    if (v16 !== null) o['env'] = v16;
+    if (v17 !== null) o['stdio'] = v17;
+    if (v18 !== null) o['result'] = v18;
+    return o;
+  },
+  'process.fork': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.num() : null;
+    if (!((Number.isSafeInteger(v11)) && ((v11 as number) >= 0))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'process.fork',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        childPid: v11,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'process.fork',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        childPid: v11,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'process.fork',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        childPid: v11,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    return o;
+  },
+  'process.exit': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.num() : null;
+    if (!((Number.isSafeInteger(v11)))) return undefined;
+    const v12 = n > 12 ? d.num() : null;
+    if (!(v12 === null || ((Number.isSafeInteger(v12)) && ((v12 as number) >= 0)))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'process.exit',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        exitCode: v11,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'process.exit',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        exitCode: v11,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'process.exit',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        exitCode: v11,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v12 !== null) o['signal'] = v12;
+    return o;
+  },
+  'file.open': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!((typeof v11 === 'string'))) return undefined;
+    const v12 = n > 12 ? d.num() : null;
+    if (!((Number.isSafeInteger(v12)) && ((v12 as number) >= 0))) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!(v13 === "read" || v13 === "write" || v13 === "readwrite" || v13 === "exec" || v13 === "path")) return undefined;
+    const v14 = n > 14 ? d.value() : null;
+    if (!(v14 === null || (typeof v14 === 'boolean'))) return undefined;
+    const v15 = n > 15 ? d.num() : null;
+    if (!((Number.isSafeInteger(v15)))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'file.open',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        path: v11,
+        flags: v12,
+        access: v13,
+        result: v15,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'file.open',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        path: v11,
+        flags: v12,
+        access: v13,
+        result: v15,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'file.open',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        path: v11,
+        flags: v12,
+        access: v13,
+        result: v15,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v14 !== null) o['created'] = v14;
+    return o;
+  },
+  'net.connect': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!(v11 === "inet" || v11 === "inet6" || v11 === "unix")) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!(v12 === "tcp" || v12 === "udp" || v12 === "raw" || v12 === "other")) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!((typeof v13 === 'string'))) return undefined;
+    const v14 = n > 14 ? d.num() : null;
+    if (!((Number.isSafeInteger(v14)) && ((v14 as number) >= 0) && ((v14 as number) <= 65535))) return undefined;
+    const v15 = n > 15 ? d.field(s + 15) : null;
+    if (!(v15 === null || ((typeof v15 === 'string')))) return undefined;
+    const v16 = n > 16 ? d.num() : null;
+    if (!(v16 === null || ((Number.isSafeInteger(v16)) && ((v16 as number) >= 0) && ((v16 as number) <= 65535)))) return undefined;
+    const v17 = n > 17 ? d.field(s + 17) : null;
+    if (!(v17 === null || ((typeof v17 === 'string')))) return undefined;
+    const v18 = n > 18 ? d.num() : null;
+    if (!((Number.isSafeInteger(v18)))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'net.connect',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        family: v11,
+        protocol: v12,
+        daddr: v13,
+        dport: v14,
+        result: v18,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'net.connect',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        family: v11,
+        protocol: v12,
+        daddr: v13,
+        dport: v14,
+        result: v18,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'net.connect',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        family: v11,
+        protocol: v12,
+        daddr: v13,
+        dport: v14,
+        result: v18,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v15 !== null) o['saddr'] = v15;
+    if (v16 !== null) o['sport'] = v16;
+    if (v17 !== null) o['dnsName'] = v17;
+    return o;
+  },
+  'net.accept': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!(v11 === "inet" || v11 === "inet6" || v11 === "unix")) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!(v12 === "tcp" || v12 === "udp" || v12 === "raw" || v12 === "other")) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!((typeof v13 === 'string'))) return undefined;
+    const v14 = n > 14 ? d.num() : null;
+    if (!((Number.isSafeInteger(v14)) && ((v14 as number) >= 0) && ((v14 as number) <= 65535))) return undefined;
+    const v15 = n > 15 ? d.field(s + 15) : null;
+    if (!((typeof v15 === 'string'))) return undefined;
+    const v16 = n > 16 ? d.num() : null;
+    if (!((Number.isSafeInteger(v16)) && ((v16 as number) >= 0) && ((v16 as number) <= 65535))) return undefined;
+    const v17 = n > 17 ? d.num() : null;
+    if (!((Number.isSafeInteger(v17)))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'net.accept',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        family: v11,
+        protocol: v12,
+        laddr: v13,
+        lport: v14,
+        raddr: v15,
+        rport: v16,
+        result: v17,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'net.accept',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        family: v11,
+        protocol: v12,
+        laddr: v13,
+        lport: v14,
+        raddr: v15,
+        rport: v16,
+        result: v17,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'net.accept',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        family: v11,
+        protocol: v12,
+        laddr: v13,
+        lport: v14,
+        raddr: v15,
+        rport: v16,
+        result: v17,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    return o;
+  },
+  'net.bind': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!(v11 === "inet" || v11 === "inet6" || v11 === "unix")) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!(v12 === "tcp" || v12 === "udp" || v12 === "raw" || v12 === "other")) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!((typeof v13 === 'string'))) return undefined;
+    const v14 = n > 14 ? d.num() : null;
+    if (!((Number.isSafeInteger(v14)) && ((v14 as number) >= 0) && ((v14 as number) <= 65535))) return undefined;
+    const v15 = n > 15 ? d.num() : null;
+    if (!((Number.isSafeInteger(v15)))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'net.bind',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        family: v11,
+        protocol: v12,
+        addr: v13,
+        port: v14,
+        result: v15,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'net.bind',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        family: v11,
+        protocol: v12,
+        addr: v13,
+        port: v14,
+        result: v15,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'net.bind',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        family: v11,
+        protocol: v12,
+        addr: v13,
+        port: v14,
+        result: v15,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    return o;
+  },
+  'net.listen': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!(v11 === "inet" || v11 === "inet6" || v11 === "unix")) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!(v12 === "tcp" || v12 === "udp" || v12 === "raw" || v12 === "other")) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!((typeof v13 === 'string'))) return undefined;
+    const v14 = n > 14 ? d.num() : null;
+    if (!((Number.isSafeInteger(v14)) && ((v14 as number) >= 0) && ((v14 as number) <= 65535))) return undefined;
+    const v15 = n > 15 ? d.num() : null;
+    if (!(v15 === null || ((Number.isSafeInteger(v15))))) return undefined;
+    const v16 = n > 16 ? d.num() : null;
+    if (!((Number.isSafeInteger(v16)))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'net.listen',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        family: v11,
+        protocol: v12,
+        addr: v13,
+        port: v14,
+        result: v16,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'net.listen',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        family: v11,
+        protocol: v12,
+        addr: v13,
+        port: v14,
+        result: v16,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'net.listen',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        family: v11,
+        protocol: v12,
+        addr: v13,
+        port: v14,
+        result: v16,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v15 !== null) o['backlog'] = v15;
+    return o;
+  },
+  'net.transfer': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!(v11 === "tcp" || v11 === "tls")) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!(v12 === null || ((typeof v12 === 'string')))) return undefined;
+    const v13 = n > 13 ? d.num() : null;
+    if (!(v13 === null || ((Number.isSafeInteger(v13)) && ((v13 as number) >= 0) && ((v13 as number) <= 65535)))) return undefined;
+    const v14 = n > 14 ? d.field(s + 14) : null;
+    if (!(v14 === null || ((typeof v14 === 'string')))) return undefined;
+    const v15 = n > 15 ? d.num() : null;
+    if (!((Number.isSafeInteger(v15)) && ((v15 as number) >= 0))) return undefined;
+    const v16 = n > 16 ? d.num() : null;
+    if (!((Number.isSafeInteger(v16)) && ((v16 as number) >= 0))) return undefined;
+    const v17 = n > 17 ? d.num() : null;
+    if (!((Number.isFinite(v17)) && ((v17 as number) >= 0))) return undefined;
+    const v18 = n > 18 ? d.value() : null;
+    if (!(v18 === null || (typeof v18 === 'boolean'))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'net.transfer',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        transport: v11,
+        bytesSent: v15,
+        bytesReceived: v16,
+        durationMs: v17,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'net.transfer',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        transport: v11,
+        bytesSent: v15,
+        bytesReceived: v16,
+        durationMs: v17,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'net.transfer',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        transport: v11,
+        bytesSent: v15,
+        bytesReceived: v16,
+        durationMs: v17,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v12 !== null) o['daddr'] = v12;
+    if (v13 !== null) o['dport'] = v13;
+    if (v14 !== null) o['endpoint'] = v14;
+    if (v18 !== null) o['partial'] = v18;
+    return o;
+  },
+  'dns.query': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!((typeof v11 === 'string'))) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!((typeof v12 === 'string'))) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!(v13 === null || ((typeof v13 === 'string')))) return undefined;
+    const v14 = n > 14 ? d.num() : null;
+    if (!(v14 === null || ((Number.isSafeInteger(v14)) && ((v14 as number) >= 0) && ((v14 as number) <= 65535)))) return undefined;
+    const v15 = n > 15 ? d.value() : null;
+    if (!(v15 === null || ((Array.isArray(v15)) && (EVERY_6(v15 as unknown[]))))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'dns.query',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        name: v11,
+        qtype: v12,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'dns.query',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        name: v11,
+        qtype: v12,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'dns.query',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        name: v11,
+        qtype: v12,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v13 !== null) o['server'] = v13;
+    if (v14 !== null) o['serverPort'] = v14;
+    if (v15 !== null) o['answers'] = v15;
+    return o;
+  },
+  'priv.change': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!(ENUM_8.has(v11))) return undefined;
+    const v12 = n > 12 ? d.value() : null;
+    if (!(v12 === null || ((Array.isArray(v12)) && (EVERY_9(v12 as unknown[]))))) return undefined;
+    const v13 = n > 13 ? d.value() : null;
+    if (!(v13 === null || ((Array.isArray(v13)) && (EVERY_6(v13 as unknown[]))))) return undefined;
+    const v14 = n > 14 ? d.value() : null;
+    if (!(v14 === null || ((Array.isArray(v14)) && (EVERY_6(v14 as unknown[]))))) return undefined;
+    const v15 = n > 15 ? d.num() : null;
+    if (!((Number.isSafeInteger(v15)))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'priv.change',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        syscall: v11,
+        result: v15,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'priv.change',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        syscall: v11,
+        result: v15,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'priv.change',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        syscall: v11,
+        result: v15,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v12 !== null) o['ids'] = v12;
+    if (v13 !== null) o['capEffective'] = v13;
+    if (v14 !== null) o['capPermitted'] = v14;
+    return o;
+  },
+  'ns.change': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!(v11 === "unshare" || v11 === "setns" || v11 === "mount" || v11 === "umount" || v11 === "pivot_root" || v11 === "clone")) return undefined;
+    const v12 = n > 12 ? d.value() : null;
+    if (!(v12 === null || ((Array.isArray(v12)) && (EVERY_6(v12 as unknown[]))))) return undefined;
+    const v13 = n > 13 ? d.num() : null;
+    if (!(v13 === null || ((Number.isSafeInteger(v13))))) return undefined;
+    const v14 = n > 14 ? d.field(s + 14) : null;
+    if (!(v14 === null || ((typeof v14 === 'string')))) return undefined;
+    const v15 = n > 15 ? d.field(s + 15) : null;
+    if (!(v15 === null || ((typeof v15 === 'string')))) return undefined;
+    const v16 = n > 16 ? d.field(s + 16) : null;
+    if (!(v16 === null || ((typeof v16 === 'string')))) return undefined;
+    const v17 = n > 17 ? d.num() : null;
+    if (!((Number.isSafeInteger(v17)))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'ns.change',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        syscall: v11,
+        result: v17,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'ns.change',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        syscall: v11,
+        result: v17,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'ns.change',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        syscall: v11,
+        result: v17,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v12 !== null) o['namespaces'] = v12;
+    if (v13 !== null) o['flags'] = v13;
+    if (v14 !== null) o['mountSource'] = v14;
+    if (v15 !== null) o['target'] = v15;
+    if (v16 !== null) o['fstype'] = v16;
+    return o;
+  },
+  'ptrace': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.num() : null;
+    if (!((Number.isSafeInteger(v11)))) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!((typeof v12 === 'string'))) return undefined;
+    const v13 = n > 13 ? d.num() : null;
+    if (!((Number.isSafeInteger(v13)))) return undefined;
+    const v14 = n > 14 ? d.num() : null;
+    if (!((Number.isSafeInteger(v14)))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'ptrace',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        request: v11,
+        requestName: v12,
+        targetPid: v13,
+        result: v14,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'ptrace',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        request: v11,
+        requestName: v12,
+        targetPid: v13,
+        result: v14,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'ptrace',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        request: v11,
+        requestName: v12,
+        targetPid: v13,
+        result: v14,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    return o;
+  },
+  'module.load': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!((typeof v11 === 'string'))) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!(v12 === null || ((typeof v12 === 'string')))) return undefined;
+    const v13 = n > 13 ? d.num() : null;
+    if (!((Number.isSafeInteger(v13)))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'module.load',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        name: v11,
+        result: v13,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'module.load',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        name: v11,
+        result: v13,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'module.load',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        name: v11,
+        result: v13,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v12 !== null) o['syscall'] = v12;
+    return o;
+  },
+  'bpf.load': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!((typeof v11 === 'string'))) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!(v12 === null || ((typeof v12 === 'string')))) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!(v13 === null || ((typeof v13 === 'string')))) return undefined;
+    const v14 = n > 14 ? d.num() : null;
+    if (!((Number.isSafeInteger(v14)))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'bpf.load',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        command: v11,
+        result: v14,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'bpf.load',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        command: v11,
+        result: v14,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'bpf.load',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        command: v11,
+        result: v14,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v12 !== null) o['programType'] = v12;
+    if (v13 !== null) o['programName'] = v13;
+    return o;
+  },
+  'memfd.create': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!((typeof v11 === 'string'))) return undefined;
+    const v12 = n > 12 ? d.num() : null;
+    if (!((Number.isSafeInteger(v12)) && ((v12 as number) >= 0))) return undefined;
+    const v13 = n > 13 ? d.num() : null;
+    if (!((Number.isSafeInteger(v13)))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'memfd.create',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        name: v11,
+        flags: v12,
+        result: v13,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'memfd.create',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        name: v11,
+        flags: v12,
+        result: v13,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'memfd.create',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        name: v11,
+        flags: v12,
+        result: v13,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    return o;
+  },
+  'tool.call': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!((typeof v11 === 'string'))) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!((typeof v12 === 'string'))) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!(v13 === null || (v13 === "stdio" || v13 === "http" || v13 === "sse" || v13 === "in-process" || v13 === "unknown"))) return undefined;
+    const v14 = n > 14 ? d.value() : null;
+    if (!(v14 === null || ((Array.isArray(v14)) && (EVERY_6(v14 as unknown[]))))) return undefined;
+    const v15 = n > 15 ? d.field(s + 15) : null;
+    if (!(v15 === null || (v15 === "ok" || v15 === "error"))) return undefined;
+    const v16 = n > 16 ? d.num() : null;
+    if (!(v16 === null || ((Number.isFinite(v16)) && ((v16 as number) >= 0)))) return undefined;
+    const v17 = n > 17 ? d.field(s + 17) : null;
+    if (!(v17 === null || ((typeof v17 === 'string')))) return undefined;
+    const v18 = n > 18 ? d.field(s + 18) : null;
+    if (!(v18 === null || ((typeof v18 === 'string')))) return undefined;
+    const v19 = n > 19 ? d.field(s + 19) : null;
+    if (!(v19 === null || ((typeof v19 === 'string')))) return undefined;
+    const v20 = n > 20 ? d.field(s + 20) : null;
+    if (!(v20 === null || ((typeof v20 === 'string')))) return undefined;
+    const v21 = n > 21 ? d.num() : null;
+    if (!(v21 === null || ((Number.isSafeInteger(v21)) && ((v21 as number) >= 0)))) return undefined;
+    const v22 = n > 22 ? d.num() : null;
+    if (!(v22 === null || ((Number.isSafeInteger(v22)) && ((v22 as number) >= 0)))) return undefined;
+    const v23 = n > 23 ? d.field(s + 23) : null;
+    if (!(v23 === null || ((typeof v23 === 'string')))) return undefined;
+    const v24 = n > 24 ? d.value() : null;
+    if (!(v24 === null || (typeof v24 === 'boolean'))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'tool.call',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        server: v11,
+        tool: v12,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'tool.call',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        server: v11,
+        tool: v12,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'tool.call',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        server: v11,
+        tool: v12,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v13 !== null) o['transport'] = v13;
+    if (v14 !== null) o['argumentNames'] = v14;
+    if (v15 !== null) o['status'] = v15;
+    if (v16 !== null) o['durationMs'] = v16;
+    if (v17 !== null) o['agent'] = v17;
+    if (v18 !== null) o['callId'] = v18;
+    if (v19 !== null) o['argumentsHash'] = v19;
+    if (v20 !== null) o['serverVersion'] = v20;
+    if (v21 !== null) o['requestBytes'] = v21;
+    if (v22 !== null) o['responseBytes'] = v22;
+    if (v23 !== null) o['argumentsText'] = v23;
+    if (v24 !== null) o['partial'] = v24;
+    return o;
+  },
+  'tool.list': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!((typeof v11 === 'string'))) return undefined;
+    const v12 = n > 12 ? d.value() : null;
+    if (!((Array.isArray(v12)) && (EVERY_12(v12 as unknown[])))) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!(v13 === null || (v13 === "tools" || v13 === "prompts" || v13 === "resources"))) return undefined;
+    const v14 = n > 14 ? d.field(s + 14) : null;
+    if (!(v14 === null || ((typeof v14 === 'string')))) return undefined;
+    const v15 = n > 15 ? d.field(s + 15) : null;
+    if (!(v15 === null || (v15 === "stdio" || v15 === "http" || v15 === "sse" || v15 === "in-process" || v15 === "unknown"))) return undefined;
+    const v16 = n > 16 ? d.field(s + 16) : null;
+    if (!(v16 === null || ((typeof v16 === 'string')))) return undefined;
+    const v17 = n > 17 ? d.field(s + 17) : null;
+    if (!(v17 === null || ((typeof v17 === 'string')))) return undefined;
+    const v18 = n > 18 ? d.value() : null;
+    if (!(v18 === null || (typeof v18 === 'boolean'))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'tool.list',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        server: v11,
+        tools: v12,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'tool.list',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        server: v11,
+        tools: v12,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'tool.list',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        server: v11,
+        tools: v12,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v13 !== null) o['listKind'] = v13;
+    if (v14 !== null) o['setHash'] = v14;
+    if (v15 !== null) o['transport'] = v15;
+    if (v16 !== null) o['serverVersion'] = v16;
+    if (v17 !== null) o['protocolVersion'] = v17;
+    if (v18 !== null) o['paginated'] = v18;
+    return o;
+  },
+  'model.call': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!((typeof v11 === 'string'))) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!((typeof v12 === 'string'))) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!(v13 === null || ((typeof v13 === 'string')))) return undefined;
+    const v14 = n > 14 ? d.field(s + 14) : null;
+    if (!(v14 === null || ((typeof v14 === 'string')))) return undefined;
+    const v15 = n > 15 ? d.num() : null;
+    if (!(v15 === null || ((Number.isSafeInteger(v15)) && ((v15 as number) >= 0)))) return undefined;
+    const v16 = n > 16 ? d.num() : null;
+    if (!(v16 === null || ((Number.isSafeInteger(v16)) && ((v16 as number) >= 0)))) return undefined;
+    const v17 = n > 17 ? d.field(s + 17) : null;
+    if (!(v17 === null || ((typeof v17 === 'string')))) return undefined;
+    const v18 = n > 18 ? d.field(s + 18) : null;
+    if (!(v18 === null || ((typeof v18 === 'string')))) return undefined;
+    const v19 = n > 19 ? d.field(s + 19) : null;
+    if (!(v19 === null || ((typeof v19 === 'string')))) return undefined;
+    const v20 = n > 20 ? d.value() : null;
+    if (!(v20 === null || ((Array.isArray(v20)) && (EVERY_15(v20 as unknown[]))))) return undefined;
+    const v21 = n > 21 ? d.value() : null;
+    if (!(v21 === null || ((Array.isArray(v21)) && (EVERY_18(v21 as unknown[]))))) return undefined;
+    const v22 = n > 22 ? d.field(s + 22) : null;
+    if (!(v22 === null || ((typeof v22 === 'string')))) return undefined;
+    const v23 = n > 23 ? d.num() : null;
+    if (!(v23 === null || ((Number.isSafeInteger(v23))))) return undefined;
+    const v24 = n > 24 ? d.value() : null;
+    if (!(v24 === null || (typeof v24 === 'boolean'))) return undefined;
+    const v25 = n > 25 ? d.num() : null;
+    if (!(v25 === null || ((Number.isFinite(v25)) && ((v25 as number) >= 0)))) return undefined;
+    const v26 = n > 26 ? d.num() : null;
+    if (!(v26 === null || ((Number.isSafeInteger(v26)) && ((v26 as number) >= 0)))) return undefined;
+    const v27 = n > 27 ? d.num() : null;
+    if (!(v27 === null || ((Number.isSafeInteger(v27)) && ((v27 as number) >= 0)))) return undefined;
+    const v28 = n > 28 ? d.field(s + 28) : null;
+    if (!(v28 === null || ((typeof v28 === 'string')))) return undefined;
+    const v29 = n > 29 ? d.field(s + 29) : null;
+    if (!(v29 === null || ((typeof v29 === 'string')))) return undefined;
+    const v30 = n > 30 ? d.value() : null;
+    if (!(v30 === null || (typeof v30 === 'boolean'))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'model.call',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        provider: v11,
+        model: v12,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'model.call',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        provider: v11,
+        model: v12,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'model.call',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        provider: v11,
+        model: v12,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v13 !== null) o['operation'] = v13;
+    if (v14 !== null) o['endpoint'] = v14;
+    if (v15 !== null) o['inputTokens'] = v15;
+    if (v16 !== null) o['outputTokens'] = v16;
+    if (v17 !== null) o['agent'] = v17;
+    if (v18 !== null) o['responseModel'] = v18;
+    if (v19 !== null) o['path'] = v19;
+    if (v20 !== null) o['toolsOffered'] = v20;
+    if (v21 !== null) o['toolCalls'] = v21;
+    if (v22 !== null) o['finishReason'] = v22;
+    if (v23 !== null) o['status'] = v23;
+    if (v24 !== null) o['streaming'] = v24;
+    if (v25 !== null) o['durationMs'] = v25;
+    if (v26 !== null) o['requestBytes'] = v26;
+    if (v27 !== null) o['responseBytes'] = v27;
+    if (v28 !== null) o['promptText'] = v28;
+    if (v29 !== null) o['completionText'] = v29;
+    if (v30 !== null) o['partial'] = v30;
+    return o;
+  },
+  'retrieval': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!((typeof v11 === 'string'))) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!(v12 === null || ((typeof v12 === 'string')))) return undefined;
+    const v13 = n > 13 ? d.num() : null;
+    if (!(v13 === null || ((Number.isSafeInteger(v13)) && ((v13 as number) >= 0)))) return undefined;
+    const v14 = n > 14 ? d.field(s + 14) : null;
+    if (!(v14 === null || ((typeof v14 === 'string')))) return undefined;
+    const v15 = n > 15 ? d.field(s + 15) : null;
+    if (!(v15 === null || ((typeof v15 === 'string')))) return undefined;
+    const v16 = n > 16 ? d.field(s + 16) : null;
+    if (!(v16 === null || ((typeof v16 === 'string')))) return undefined;
+    const v17 = n > 17 ? d.value() : null;
+    if (!(v17 === null || ((Array.isArray(v17)) && (EVERY_6(v17 as unknown[]))))) return undefined;
+    const v18 = n > 18 ? d.value() : null;
+    if (!(v18 === null || ((Array.isArray(v18)) && (EVERY_6(v18 as unknown[]))))) return undefined;
+    const v19 = n > 19 ? d.field(s + 19) : null;
+    if (!(v19 === null || (v19 === "query" || v19 === "upsert" || v19 === "delete" || v19 === "admin"))) return undefined;
+    const v20 = n > 20 ? d.field(s + 20) : null;
+    if (!(v20 === null || ((typeof v20 === 'string')))) return undefined;
+    const v21 = n > 21 ? d.num() : null;
+    if (!(v21 === null || ((Number.isSafeInteger(v21)) && ((v21 as number) >= 0)))) return undefined;
+    const v22 = n > 22 ? d.value() : null;
+    if (!(v22 === null || ((Array.isArray(v22)) && (EVERY_6(v22 as unknown[]))))) return undefined;
+    const v23 = n > 23 ? d.value() : null;
+    if (!(v23 === null || ((Array.isArray(v23)) && (EVERY_6(v23 as unknown[]))))) return undefined;
+    const v24 = n > 24 ? d.field(s + 24) : null;
+    if (!(v24 === null || ((typeof v24 === 'string')))) return undefined;
+    const v25 = n > 25 ? d.field(s + 25) : null;
+    if (!(v25 === null || ((typeof v25 === 'string')))) return undefined;
+    const v26 = n > 26 ? d.field(s + 26) : null;
+    if (!(v26 === null || ((typeof v26 === 'string')))) return undefined;
+    const v27 = n > 27 ? d.field(s + 27) : null;
+    if (!(v27 === null || ((typeof v27 === 'string')))) return undefined;
+    const v28 = n > 28 ? d.field(s + 28) : null;
+    if (!(v28 === null || ((typeof v28 === 'string')))) return undefined;
+    const v29 = n > 29 ? d.value() : null;
+    if (!(v29 === null || ((Array.isArray(v29)) && (EVERY_6(v29 as unknown[]))))) return undefined;
+    const v30 = n > 30 ? d.field(s + 30) : null;
+    if (!(v30 === null || ((typeof v30 === 'string')))) return undefined;
+    const v31 = n > 31 ? d.value() : null;
+    if (!(v31 === null || (typeof v31 === 'boolean'))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'retrieval',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        dataSource: v11,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'retrieval',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        dataSource: v11,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'retrieval',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        dataSource: v11,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v12 !== null) o['store'] = v12;
+    if (v13 !== null) o['documents'] = v13;
+    if (v14 !== null) o['agent'] = v14;
+    if (v15 !== null) o['endpoint'] = v15;
+    if (v16 !== null) o['database'] = v16;
+    if (v17 !== null) o['collections'] = v17;
+    if (v18 !== null) o['written'] = v18;
+    if (v19 !== null) o['operation'] = v19;
+    if (v20 !== null) o['command'] = v20;
+    if (v21 !== null) o['topK'] = v21;
+    if (v22 !== null) o['distances'] = v22;
+    if (v23 !== null) o['filterKeys'] = v23;
+    if (v24 !== null) o['principal'] = v24;
+    if (v25 !== null) o['principalHash'] = v25;
+    if (v26 !== null) o['client'] = v26;
+    if (v27 !== null) o['statementHash'] = v27;
+    if (v28 !== null) o['statementText'] = v28;
+    if (v29 !== null) o['texts'] = v29;
+    if (v30 !== null) o['error'] = v30;
+    if (v31 !== null) o['partial'] = v31;
+    return o;
+  },
+  'k8s.api': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!((typeof v11 === 'string'))) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!((typeof v12 === 'string'))) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!(v13 === null || ((typeof v13 === 'string')))) return undefined;
+    const v14 = n > 14 ? d.field(s + 14) : null;
+    if (!(v14 === null || ((typeof v14 === 'string')))) return undefined;
+    const v15 = n > 15 ? d.field(s + 15) : null;
+    if (!(v15 === null || ((typeof v15 === 'string')))) return undefined;
+    const v16 = n > 16 ? d.field(s + 16) : null;
+    if (!(v16 === null || ((typeof v16 === 'string')))) return undefined;
+    const v17 = n > 17 ? d.field(s + 17) : null;
+    if (!(v17 === null || ((typeof v17 === 'string')))) return undefined;
+    const v18 = n > 18 ? d.field(s + 18) : null;
+    if (!((typeof v18 === 'string'))) return undefined;
+    const v19 = n > 19 ? d.num() : null;
+    if (!(v19 === null || ((Number.isSafeInteger(v19))))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'k8s.api',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        verb: v11,
+        resource: v12,
+        user: v18,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'k8s.api',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        verb: v11,
+        resource: v12,
+        user: v18,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'k8s.api',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        verb: v11,
+        resource: v12,
+        user: v18,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v13 !== null) o['subresource'] = v13;
+    if (v14 !== null) o['apiGroup'] = v14;
+    if (v15 !== null) o['namespace'] = v15;
+    if (v16 !== null) o['name'] = v16;
+    if (v17 !== null) o['nonResourceUrl'] = v17;
+    if (v19 !== null) o['responseCode'] = v19;
+    return o;
+  },
+  'cloud.api': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!(v11 === "aws" || v11 === "gcp" || v11 === "azure")) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!((typeof v12 === 'string'))) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!((typeof v13 === 'string'))) return undefined;
+    const v14 = n > 14 ? d.value() : null;
+    if (!((Array.isArray(v14)) && (EVERY_6(v14 as unknown[])))) return undefined;
+    const v15 = n > 15 ? d.field(s + 15) : null;
+    if (!((typeof v15 === 'string'))) return undefined;
+    const v16 = n > 16 ? d.field(s + 16) : null;
+    if (!(v16 === null || ((typeof v16 === 'string')))) return undefined;
+    const v17 = n > 17 ? d.field(s + 17) : null;
+    if (!(v17 === null || ((typeof v17 === 'string')))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'cloud.api',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        provider: v11,
+        service: v12,
+        action: v13,
+        resources: v14,
+        principal: v15,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'cloud.api',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        provider: v11,
+        service: v12,
+        action: v13,
+        resources: v14,
+        principal: v15,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'cloud.api',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        provider: v11,
+        service: v12,
+        action: v13,
+        resources: v14,
+        principal: v15,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v16 !== null) o['region'] = v16;
+    if (v17 !== null) o['errorCode'] = v17;
+    return o;
+  },
+  'policy.violation': (d, n, s, w) => {
+    const v0 = n > 0 ? d.num() : null;
+    if (!((Number.isFinite(v0)) && ((v0 as number) >= 0))) return undefined;
+    const v1 = n > 1 ? d.num() : null;
+    const wl = typeof v1 === 'number' ? w[v1] : undefined;
+    if (wl === undefined) return undefined;
+    const v2 = n > 2 ? d.num() : null;
+    if (!((Number.isSafeInteger(v2)) && ((v2 as number) >= 0))) return undefined;
+    const v3 = n > 3 ? d.num() : null;
+    if (!((Number.isSafeInteger(v3)) && ((v3 as number) >= 0))) return undefined;
+    const v4 = n > 4 ? d.field(s + 4) : null;
+    if (!((typeof v4 === 'string'))) return undefined;
+    const v5 = n > 5 ? d.field(s + 5) : null;
+    if (!((typeof v5 === 'string'))) return undefined;
+    const v6 = n > 6 ? d.field(s + 6) : null;
+    if (!(v6 === "ebpf" || v6 === "replay" || v6 === "otel" || v6 === "k8s-audit" || v6 === "cloudtrail" || v6 === "proc" || v6 === "mcp-proxy" || v6 === "synthetic")) return undefined;
+    const v7 = n > 7 ? d.num() : null;
+    if (!(v7 === null || ((Number.isSafeInteger(v7)) && ((v7 as number) >= 0)))) return undefined;
+    const v8 = n > 8 ? d.num() : null;
+    if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
+    const v9 = n > 9 ? d.field(s + 9) : null;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    const v10 = n > 10 ? d.value() : null;
+    if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
+    const v11 = n > 11 ? d.field(s + 11) : null;
+    if (!(v11 === "would-block" || v11 === "blocked" || v11 === "killed")) return undefined;
+    const v12 = n > 12 ? d.field(s + 12) : null;
+    if (!(v12 === "connect" || v12 === "sendmsg" || v12 === "exec")) return undefined;
+    const v13 = n > 13 ? d.field(s + 13) : null;
+    if (!(v13 === "monitor" || v13 === "enforce")) return undefined;
+    const v14 = n > 14 ? d.field(s + 14) : null;
+    if (!((typeof v14 === 'string'))) return undefined;
+    const v15 = n > 15 ? d.field(s + 15) : null;
+    if (!((typeof v15 === 'string'))) return undefined;
+    const v16 = n > 16 ? d.field(s + 16) : null;
+    if (!(v16 === null || (v16 === "ipv4" || v16 === "ipv6"))) return undefined;
+    const v17 = n > 17 ? d.field(s + 17) : null;
+    if (!(v17 === null || (v17 === "tcp" || v17 === "udp" || v17 === "other"))) return undefined;
+    const v18 = n > 18 ? d.field(s + 18) : null;
+    if (!(v18 === null || ((typeof v18 === 'string')))) return undefined;
+    const v19 = n > 19 ? d.num() : null;
+    if (!(v19 === null || ((Number.isSafeInteger(v19)) && ((v19 as number) >= 0) && ((v19 as number) <= 65535)))) return undefined;
+    const v20 = n > 20 ? d.field(s + 20) : null;
+    if (!(v20 === null || ((typeof v20 === 'string')))) return undefined;
+    let o: Record<string, unknown>;
+    if (v7 === null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'policy.violation',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        action: v11,
+        operation: v12,
+        mode: v13,
+        policy: v14,
+        rule: v15,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else if (v7 !== null && v8 !== null && v9 !== null) {
+      o = {
+        kind: 'policy.violation',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        action: v11,
+        operation: v12,
+        mode: v13,
+        policy: v14,
+        rule: v15,
+        tid: v7,
+        uid: v8,
+        cgroupId: v9,
+      };
+    } else {
+      o = {
+        kind: 'policy.violation',
+        ts: v0,
+        workload: wl,
+        pid: v2,
+        ppid: v3,
+        comm: v4,
+        exe: v5,
+        source: v6,
+        action: v11,
+        operation: v12,
+        mode: v13,
+        policy: v14,
+        rule: v15,
+      };
+      if (v7 !== null) o['tid'] = v7;
+      if (v8 !== null) o['uid'] = v8;
+      if (v9 !== null) o['cgroupId'] = v9;
+    }
+    if (v10 !== null) o['cause'] = v10;
+    if (v16 !== null) o['family'] = v16;
+    if (v17 !== null) o['protocol'] = v17;
+    if (v18 !== null) o['daddr'] = v18;
+    if (v19 !== null) o['dport'] = v19;
+    if (v20 !== null) o['path'] = v20;
+    return o;
+  },
+};

@@ -11,7 +11,9 @@ import {
   BUILDER_LAYOUTS,
   EVENT_BUILDERS,
   EVENT_CHECKS,
+  EVENT_DECODERS,
   type EventBuilder,
+  type EventDecoder,
 } from './event-builders.generated.js';
 import {
   BLOCK_HEADER_BYTES,
@@ -48,6 +50,12 @@ interface RecordLayout {
   readonly build: EventBuilder | undefined;
   /** The generated schema check for the builder's layout, when the kind has one. */
   readonly check: ((v: readonly unknown[]) => boolean) | undefined;
+  /**
+   * The generated decoder, when the file lays the kind out exactly as the builder does (what this
+   * build writes): it reads, checks and builds a valid event in one pass; any other record of the
+   * layout is read again on the general path (values, builder, check, zod).
+   */
+  readonly decode: EventDecoder | undefined;
 }
 
 /** Highest workload index a capture may declare. */
@@ -146,6 +154,7 @@ export class CaptureReader {
         workloadAt: fields.indexOf('workload'),
         build: place !== undefined ? EVENT_BUILDERS[l.kind] : undefined,
         check: place !== undefined ? EVENT_CHECKS[l.kind] : undefined,
+        decode: same ? EVENT_DECODERS[l.kind] : undefined,
       };
     });
     this.#fieldSlots = slot;
@@ -424,6 +433,19 @@ export class CaptureReader {
           location: { file: this.path, offset },
         },
       );
+    }
+    const decode = layout.decode;
+    if (decode !== undefined) {
+      const start = dec.pos;
+      let ev: Record<string, unknown> | undefined;
+      try {
+        ev = decode(dec, count, layout.slot, workloads);
+      } catch (err) {
+        // Bytes that are not msgpack: the general path reads them again and raises the error.
+        if (!(err instanceof RecordDecodeError)) throw err;
+      }
+      if (ev !== undefined) return ev as unknown as VigilEvent;
+      dec.seek(start);
     }
     const v = this.#values;
     const slot = layout.slot;

@@ -17,6 +17,10 @@
 export const MAX_DEPTH = 32;
 /** Longest string (in bytes) considered for sharing. */
 const SHARE_MAX_BYTES = 128;
+/** Misses in a row after which a field slot stops remembering its last string (until its count wraps at 256). */
+const LAST_MISSES = 32;
+/** Longest value {@link shareHash} hashes whole; longer ones are hashed by sampled words. */
+const FULL_HASH_BYTES = 24;
 /** Slots in the shared-string table (a power of two); it holds at most half as many values. */
 const SHARE_SLOTS = 1 << 15;
 /** Slots probed before a lookup gives up: bounded work for values whose hashes cluster. */
@@ -73,6 +77,12 @@ export class CaptureRecordDecoder {
   #lastBytes = new Uint8Array(0);
   #lastView = new DataView(this.#lastBytes.buffer);
   #lastLen = new Int32Array(0);
+  /**
+   * Misses in a row at each field slot, wrapping at 256. A slot past {@link LAST_MISSES} misses
+   * (a path field, whose values rarely repeat back to back) stops copying each value it reads
+   * into its last-string bytes, and tries again when the count wraps.
+   */
+  #lastMisses = new Uint8Array(0);
 
   /** Sets how many field slots {@link CaptureRecordDecoder.field} remembers a last string for. */
   fieldSlots(n: number): void {
@@ -80,6 +90,7 @@ export class CaptureRecordDecoder {
     this.#lastBytes = new Uint8Array(n * SHARE_MAX_BYTES);
     this.#lastView = new DataView(this.#lastBytes.buffer);
     this.#lastLen = new Int32Array(n).fill(-1);
+    this.#lastMisses = new Uint8Array(n);
   }
 
   /**
@@ -103,10 +114,14 @@ export class CaptureRecordDecoder {
     // Same bytes, same string: the bytes are compared a word at a time, then the string is reused.
     if (this.#lastLen[slot] === n && sameBytes(this.#view, pos, this.#lastView, slot * SHARE_MAX_BYTES, n)) {
       this.#pos += n;
+      this.#lastMisses[slot] = 0;
       return this.#last[slot];
     }
     const str = this.#str(n);
-    if (n <= SHARE_MAX_BYTES && slot < this.#lastLen.length) {
+    if (n > SHARE_MAX_BYTES || slot >= this.#lastLen.length) return str;
+    const misses = this.#lastMisses[slot]!;
+    this.#lastMisses[slot] = misses + 1; // wraps to 0 at 256
+    if (misses < LAST_MISSES) {
       this.#last[slot] = str;
       this.#lastLen[slot] = n;
       copyBytes(this.#view, pos, this.#lastView, slot * SHARE_MAX_BYTES, n);
@@ -132,6 +147,11 @@ export class CaptureRecordDecoder {
     return this.#pos;
   }
 
+  /** Moves back to `pos` (a position this decoder returned from {@link CaptureRecordDecoder.pos} in the current block). */
+  seek(pos: number): void {
+    this.#pos = pos;
+  }
+
   /** Reads an array header and returns its length. */
   arrayHeader(): number {
     const b = this.#u8();
@@ -139,6 +159,45 @@ export class CaptureRecordDecoder {
     if (b === 0xdc) return this.#u16();
     if (b === 0xdd) return this.#u32();
     throw new RecordDecodeError(`expected a record (a msgpack array), found type byte 0x${hex(b)}`);
+  }
+
+  /**
+   * Reads a value where a number (or nil) is expected: the integer forms captures use are read
+   * here, in a function small enough to be inlined into the generated decoders; anything else
+   * (floats included) through {@link CaptureRecordDecoder.value}, so the result is always what
+   * `value()` gives.
+   */
+  num(): unknown {
+    const pos = this.#pos;
+    const end = this.#end;
+    if (pos < end) {
+      const b = this.#bytes[pos]!;
+      if (b <= 0x7f) {
+        this.#pos = pos + 1;
+        return b;
+      }
+      if (b === 0xce && pos + 5 <= end) {
+        this.#pos = pos + 5;
+        return this.#view.getUint32(pos + 1);
+      }
+      if (b === 0xcf && pos + 9 <= end) {
+        this.#pos = pos + 9;
+        return this.#view.getUint32(pos + 1) * 4294967296 + this.#view.getUint32(pos + 5);
+      }
+      if (b === 0xc0) {
+        this.#pos = pos + 1;
+        return null;
+      }
+      if (b === 0xcd && pos + 3 <= end) {
+        this.#pos = pos + 3;
+        return this.#view.getUint16(pos + 1);
+      }
+      if (b >= 0xe0) {
+        this.#pos = pos + 1;
+        return b - 0x100;
+      }
+    }
+    return this.value();
   }
 
   /** Reads any value. */
@@ -273,23 +332,9 @@ export class CaptureRecordDecoder {
     this.#pos += n;
     if (n === 0) return '';
     if (n <= SHARE_MAX_BYTES) {
-      // FNV-1a over 32-bit words (and the tail bytes), noting any byte with the high bit set.
       const view = this.#view;
       const end = start + n;
-      let h = 0x811c9dc5;
-      let high = 0;
-      let i = start;
-      for (; i + 4 <= end; i += 4) {
-        const w = view.getUint32(i, true);
-        high |= w;
-        h = Math.imul(h ^ w, 0x01000193);
-      }
-      for (; i < end; i++) {
-        const c = bytes[i]!;
-        high |= c;
-        h = Math.imul(h ^ c, 0x01000193);
-      }
-      h ^= h >>> 15;
+      const h = shareHash(view, bytes, start, n);
       const mask = this.#shareMask;
       const lens = this.#shareLen;
       let slot = h & mask;
@@ -316,8 +361,9 @@ export class CaptureRecordDecoder {
         }
         slot = (slot + 1) & mask;
       }
-      const s =
-        (high & 0x80808080) === 0 ? bytes.toString('latin1', start, end) : bytes.toString('utf8', start, end);
+      const s = ascii(view, bytes, start, end)
+        ? bytes.toString('latin1', start, end)
+        : bytes.toString('utf8', start, end);
       if (free < 0) return s; // a crowded run of slots: not shared
       if (this.#shareCount * 2 >= mask) {
         this.#sweep();
@@ -413,6 +459,42 @@ export class CaptureRecordDecoder {
     this.#pos += 4;
     return v;
   }
+}
+
+/**
+ * The shared-string table's hash of `n` bytes at `start`: FNV-1a over 32-bit words. A value of up
+ * to {@link FULL_HASH_BYTES} is hashed whole; a longer one by its length, its last 16 bytes and
+ * the words a quarter and half way in. A lookup compares a candidate's bytes in full anyway, so
+ * hashing every byte of a long path as well read it twice; the sampled words are where paths that
+ * share a directory differ (file names, then package and directory names). Values that agree on
+ * every sampled word share a probe run, which is bounded: past it a value is decoded unshared.
+ */
+function shareHash(view: DataView, bytes: Uint8Array, start: number, n: number): number {
+  let h = 0x811c9dc5;
+  const end = start + n;
+  if (n <= FULL_HASH_BYTES) {
+    let i = start;
+    for (; i + 4 <= end; i += 4) h = Math.imul(h ^ view.getUint32(i, true), 0x01000193);
+    for (; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  } else {
+    h = Math.imul(h ^ n, 0x01000193);
+    h = Math.imul(h ^ view.getUint32(end - 4, true), 0x01000193);
+    h = Math.imul(h ^ view.getUint32(end - 8, true), 0x01000193);
+    h = Math.imul(h ^ view.getUint32(end - 12, true), 0x01000193);
+    h = Math.imul(h ^ view.getUint32(end - 16, true), 0x01000193);
+    h = Math.imul(h ^ view.getUint32(start + (n >>> 2), true), 0x01000193);
+    h = Math.imul(h ^ view.getUint32(start + (n >>> 1), true), 0x01000193);
+  }
+  return h ^ (h >>> 15);
+}
+
+/** True when every byte of `bytes[start, end)` is ASCII (below 0x80). */
+function ascii(view: DataView, bytes: Uint8Array, start: number, end: number): boolean {
+  let high = 0;
+  let i = start;
+  for (; i + 4 <= end; i += 4) high |= view.getUint32(i, true);
+  for (; i < end; i++) high |= bytes[i]!;
+  return (high & 0x80808080) === 0;
 }
 
 /** Copies `n` bytes from `a[i]` to `b[j]`, four at a time (Buffer#copy costs more than this for short runs). */

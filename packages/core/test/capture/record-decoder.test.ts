@@ -165,6 +165,100 @@ describe('CaptureRecordDecoder', () => {
     );
   });
 
+  it('property: num() reads whatever value() reads (numbers of every width, nil, and anything else), and the same errors for cut values', () => {
+    const numbers = fc.oneof(
+      fc.integer(),
+      fc.integer({ min: -(2 ** 31), max: 2 ** 32 }),
+      fc.maxSafeInteger(),
+      fc.nat({ max: 2 ** 53 - 1 }),
+      fc.double(),
+      fc.constant(null),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(numbers, numbers, value), { minLength: 1, maxLength: 20 }),
+        fc.nat(),
+        (vs, cut) => {
+          const bytes = Buffer.concat(vs.map((v) => enc.encode(v)));
+          const read = (how: 'num' | 'value', end: number) => {
+            const d = new CaptureRecordDecoder(64);
+            d.reset(bytes, 0, end);
+            const out: unknown[] = [];
+            try {
+              while (d.more) out.push(plain(how === 'num' ? d.num() : d.value()));
+            } catch (err) {
+              if (!(err instanceof RecordDecodeError)) throw err;
+              out.push(`error: ${err.message}`);
+            }
+            return out;
+          };
+          expect(read('num', bytes.length)).toEqual(vs.map((v) => plain(ref.decode(enc.encode(v)))));
+          const end = cut % (bytes.length + 1);
+          expect(read('num', end)).toEqual(read('value', end));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: long values that agree on every byte the sharing table hashes, and differ elsewhere, stay distinct', () => {
+    // Values over 24 bytes are hashed by length, last 16 bytes and the words a quarter and half way
+    // in: these differ only outside those bytes, so they all land on one probe run (and overflow it).
+    const d = new CaptureRecordDecoder(64);
+    d.fieldSlots(1);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 25, max: 128 }),
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom('a', 'b', 'c', 'd')), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(), { minLength: 20, maxLength: 200 }),
+        (n, edits, picks) => {
+          const sampled = new Set<number>();
+          for (let k = n - 16; k < n; k++) sampled.add(k);
+          for (const at of [n >>> 2, n >>> 1]) for (let k = at; k < at + 4; k++) sampled.add(k);
+          const free = Array.from({ length: n }, (_, k) => k).filter((k) => !sampled.has(k));
+          const values = edits.map(([at, c]) => {
+            const chars = Array.from('x'.repeat(n));
+            if (free.length > 0) chars[free[at % free.length]!] = c;
+            return chars.join('');
+          });
+          const seq = picks.map((p) => values[p % values.length]!);
+          const bytes = Buffer.concat(seq.map((v) => enc.encode(v)));
+          const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          d.reset(buf);
+          const got = seq.map((_, i) => (i % 2 === 0 ? d.value() : d.field(0)));
+          expect(got).toEqual(seq);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('property: a field slot whose values keep changing (and then repeat again) reads every value right', () => {
+    const d = new CaptureRecordDecoder();
+    d.fieldSlots(1);
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: 0, max: 5000 }).map((i) => `/usr/share/doc/pkg${i}/copyright`),
+            fc.constantFrom('/usr/bin/python3', 'python3'),
+          ),
+          { minLength: 1, maxLength: 40 },
+        ),
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 40 }),
+        (values, runs) => {
+          // Runs of one value (hits) between stretches of changing ones (misses past the limit).
+          const seq = values.flatMap((v, i) =>
+            Array.from({ length: runs[i % runs.length]! % 7 === 0 ? 50 : 1 }, () => v),
+          );
+          const bytes = Buffer.concat(seq.map((v) => enc.encode(v)));
+          expect(decodeAll(bytes, 0, d)).toEqual(seq);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('property: interning gives back a string equal to its input, and never one string for two different ones', () => {
     const special = fc.constantFrom(
       '',
