@@ -10,8 +10,6 @@ const CREDENTIAL = 16;
 const INET = 32;
 const REMOTE = 64;
 const MASKS = 128;
-/** Most paths {@link KindRoute} remembers the `credential` fact of before it starts again. */
-const MAX_CREDENTIAL_PATHS = 16_384;
 
 const BIT: Readonly<Record<EventFact, number>> = {
   succeeded: SUCCEEDED,
@@ -68,11 +66,6 @@ export class KindRoute<C> {
   /** Per set of the other facts: whether some rule or step on this kind could still need `credential`. */
   #credential: Uint8Array | undefined;
   /**
-   * The `credential` fact of paths seen before: most opens go to paths that recur, and the decoder
-   * hands a recurring path over as one string, whose hash the map computes once.
-   */
-  readonly #credentialPaths = new Map<string, boolean>();
-  /**
    * The engine's counts of the rules this kind routes to (for `stats().invocations`): enabled ones,
    * and of those the ones needing a baseline, as of the engine's `at` generation of disabled rules.
    */
@@ -118,16 +111,6 @@ export class KindRoute<C> {
     return t[mask] === 1;
   }
 
-  #isCredential(path: string): boolean {
-    let yes = this.#credentialPaths.get(path);
-    if (yes === undefined) {
-      yes = secretClass(path) !== undefined;
-      if (this.#credentialPaths.size >= MAX_CREDENTIAL_PATHS) this.#credentialPaths.clear();
-      this.#credentialPaths.set(path, yes);
-    }
-    return yes;
-  }
-
   /** The facts of `ev` (an event of this route's kind) that rules on this kind can ask for. */
   facts(ev: VigilEvent): number {
     switch (ev.kind) {
@@ -138,7 +121,7 @@ export class KindRoute<C> {
         else if (a === 'write') m |= WRITE | MODIFY;
         else if (a === 'readwrite') m |= READ | WRITE | MODIFY;
         if (ev.created === true) m |= MODIFY;
-        if (this.wantsCredential(m) && this.#isCredential(ev.path)) m |= CREDENTIAL;
+        if (this.wantsCredential(m) && secretClass(ev.path) !== undefined) m |= CREDENTIAL;
         return m;
       }
       case 'net.connect': {
