@@ -4,9 +4,10 @@
  * on a capture made from real recordings (see inputs.ts) with misses against the baseline.
  *
  *   bash scripts/setup.sh   # the benchmark runs the built packages and CLI, as users do
- *   npx tsx bench/check/throughput.ts [EVENTS=1000000] [RUNS=7] [BUSY_STEPS=40]
+ *   npx tsx bench/check/throughput.ts [EVENTS=1000000] [RUNS=7] [BUSY_STEPS=40] [SMALL=EVENTS/4]
  *
- * Rows, interleaved round by round in a rotating order:
+ * Rows, each on two captures (EVENTS and SMALL events, 0 for none), interleaved round by round in a
+ * rotating order:
  * - `vigil check --baseline B FILE --format json` as a child process, end to end (Node.js start-up,
  *   loading the baseline and the packs, the run, the report); its CPU time (user + system, all
  *   threads) comes from the shell's `times` for its waited-for children;
@@ -16,12 +17,16 @@
  * - `vigil inspect FILE --format json` as a child process, for reference (the decode and a summary).
  *
  * Children and this process are pinned to CPU 0 when taskset exists. Rates are events per
- * CPU-second: median of RUNS runs with a 95% bootstrap interval. The inputs are kept in
+ * CPU-second: median of RUNS runs with a 95% bootstrap interval. End to end, a run's CPU includes
+ * what does not grow with the capture (Node.js start-up, loading the CLI, the baseline and the
+ * packs, the report); the marginal rate takes it out: per round, the extra events of the larger
+ * capture over the extra CPU they cost, (EVENTS − SMALL) / (CPU(EVENTS) − CPU(SMALL)), and the
+ * fixed cost is what the smaller run took beyond its events at that rate. The inputs are kept in
  * VIGIL_BENCH_DIR (default: $TMPDIR/vigil-bench-check) and reused; recording them needs root.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Core from '../../packages/core/src/index.js';
 import type * as Rules from '../../packages/rules/src/index.js';
@@ -31,6 +36,7 @@ import { builtOrExit, CORE_DIST, prepareCheckInputs, RULES_DIST, VIGIL_BIN } fro
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const RUNS = Number(process.argv[3] ?? 7);
 const BUSY_STEPS = Number(process.argv[4] ?? 40);
+const SMALL = Number(process.argv[5] ?? Math.round(EVENTS / 4));
 const DIR = process.env['VIGIL_BENCH_DIR'] ?? join(tmpdir(), 'vigil-bench-check');
 const TASKSET = existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', '-c', '0'] : [];
 
@@ -56,11 +62,19 @@ const rules: typeof Rules = await import(RULES_DIST);
 
 const inputs = await prepareCheckInputs(DIR, EVENTS, BUSY_STEPS);
 if (inputs === undefined) process.exit(0);
-const { baseline, capture } = inputs;
+const { baseline } = inputs;
+const small = SMALL > 0 && SMALL < EVENTS ? await prepareCheckInputs(DIR, SMALL, BUSY_STEPS) : undefined;
+/** The captures checked: the large one first. */
+const SIZES = [
+  { name: `${fmt(EVENTS)} events`, capture: inputs.capture },
+  ...(small ? [{ name: `${fmt(SMALL)} events`, capture: small.capture }] : []),
+];
 
 interface Sample {
   cpu: number;
   wall: number;
+  /** Events checked (from the output or the run's summary). */
+  events: number;
 }
 interface Outcome {
   findings: number;
@@ -69,7 +83,7 @@ interface Outcome {
 }
 
 /** Runs the CLI under `sh`, whose `times` prints the CPU time of the children it waited for. */
-function child(args: readonly string[], out: string): Sample {
+function child(args: readonly string[], out: string): Omit<Sample, 'events'> {
   const t0 = performance.now();
   const r = spawnSync(
     '/bin/sh',
@@ -94,7 +108,7 @@ function outcome(findings: readonly { id: string }[], incidents: readonly { id: 
 }
 
 /** The composition `vigil check --baseline B FILE` runs, through the SDK. */
-async function sdkCheck(): Promise<Outcome & { events: number }> {
+async function sdkCheck(capture: string): Promise<Outcome & { events: number }> {
   const baselines = await core.readBaselineFile(baseline);
   // One detector, as vigil check runs it: drift coverage assessed by the drift pack, and the rules.
   const ruleDetector = rules.rulesCheckDetector({
@@ -117,13 +131,13 @@ async function sdkCheck(): Promise<Outcome & { events: number }> {
   return { ...outcome(findings, incidents), events: summary.events };
 }
 
-async function sdkSample(): Promise<Sample & { result: Outcome & { events: number } }> {
+async function sdkSample(capture: string): Promise<Sample & { result: Outcome & { events: number } }> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const result = await sdkCheck();
+  const result = await sdkCheck(capture);
   const wall = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
-  return { cpu: (c.user + c.system) / 1e6, wall, result };
+  return { cpu: (c.user + c.system) / 1e6, wall, events: result.events, result };
 }
 
 const checkOut = join(DIR, 'check-out.json');
@@ -133,62 +147,122 @@ const ROWS = [
   'check through the SDK (in process)',
   'vigil inspect (CLI, reference)',
 ] as const;
-const samples: Record<(typeof ROWS)[number], Sample[]> = { [ROWS[0]]: [], [ROWS[1]]: [], [ROWS[2]]: [] };
+type Row = (typeof ROWS)[number];
+/** Samples per row and size (index into SIZES). */
+const samples = new Map<string, Sample[]>();
+const at = (row: Row, size: number): Sample[] => {
+  const k = `${row}\u0000${size}`;
+  let list = samples.get(k);
+  if (list === undefined) {
+    list = [];
+    samples.set(k, list);
+  }
+  return list;
+};
+/** What the CLI check reported on each size, and the SDK's outcome. */
+const cliOutcome: (Outcome & { events: number; bySeverity: Map<string, number> })[] = [];
+const sdkOutcome: (Outcome & { events: number })[] = [];
 
+function cliCheck(size: number): Sample {
+  const s = child(['check', '--baseline', baseline, SIZES[size]!.capture, '--format', 'json'], checkOut);
+  const out = JSON.parse(readFileSync(checkOut, 'utf8')) as {
+    events: number;
+    findings: { id: string; severity: string }[];
+    incidents: { id: string }[];
+  };
+  const bySeverity = new Map<string, number>();
+  for (const f of out.findings) bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
+  cliOutcome[size] = { ...outcome(out.findings, out.incidents), events: out.events, bySeverity };
+  return { ...s, events: out.events };
+}
+
+function cliInspect(size: number): Sample {
+  const s = child(['inspect', SIZES[size]!.capture, '--format', 'json'], inspectOut);
+  const out = JSON.parse(readFileSync(inspectOut, 'utf8')) as { events?: number };
+  return { ...s, events: out.events ?? (size === 0 ? EVENTS : SMALL) };
+}
+
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 console.log(
-  `check throughput: ${fmt(inputs.events)} events (${fmt(inputs.perCopy)} per copy of ${inputs.parts.length} recorded runs), ${RUNS} runs, ${TASKSET.length > 0 ? 'pinned to CPU 0' : 'not pinned'}`,
+  `check throughput: ${SIZES.map((s) => s.name).join(' and ')} (${fmt(inputs.perCopy)} per copy of ${inputs.parts.length} recorded runs), ${RUNS} runs, ${TASKSET.length > 0 ? 'pinned to CPU 0' : 'not pinned'}; load average ${load()}`,
 );
-const warm = await sdkSample();
-let sdkResult = warm.result;
+await sdkSample(SIZES[0]!.capture);
+// Every (row, size) once per round, in an order that rotates from round to round.
+const cells = ROWS.flatMap((row) => SIZES.map((_, size) => ({ row, size })));
 for (let round = 0; round < RUNS; round++) {
-  for (let k = 0; k < ROWS.length; k++) {
-    const row = ROWS[(round + k) % ROWS.length]!;
-    if (row === ROWS[0])
-      samples[row].push(child(['check', '--baseline', baseline, capture, '--format', 'json'], checkOut));
-    else if (row === ROWS[2]) samples[row].push(child(['inspect', capture, '--format', 'json'], inspectOut));
+  for (let k = 0; k < cells.length; k++) {
+    const { row, size } = cells[(round + k) % cells.length]!;
+    if (row === ROWS[0]) at(row, size).push(cliCheck(size));
+    else if (row === ROWS[2]) at(row, size).push(cliInspect(size));
     else {
-      const s = await sdkSample();
-      sdkResult = s.result;
-      samples[row].push(s);
+      const s = await sdkSample(SIZES[size]!.capture);
+      sdkOutcome[size] = s.result;
+      at(row, size).push(s);
     }
   }
 }
-
-const cli = JSON.parse(readFileSync(checkOut, 'utf8')) as {
-  events: number;
-  findings: { id: string; severity: string }[];
-  incidents: { id: string }[];
-};
-const cliResult = outcome(cli.findings, cli.incidents);
+const loadAfter = load();
 rmSync(checkOut, { force: true });
 rmSync(inspectOut, { force: true });
-const events = cli.events;
 
-const rate = (s: Sample) => events / s.cpu;
+const interval = (xs: readonly number[], digits = 0): string => {
+  const [lo, hi] = medianInterval(xs);
+  return Number.isNaN(lo)
+    ? `${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)} (min–max)`
+    : `${fmt(lo, digits)}–${fmt(hi, digits)}`;
+};
 console.log(
   table(
-    ['path', 'events per CPU-s (median)', '95% interval', 'CPU s (median)', 'wall s (median)'],
-    ROWS.map((row) => {
-      const rates = samples[row].map(rate);
-      const [lo, hi] = medianInterval(rates);
-      return [
-        row,
-        fmt(median(rates)),
-        Number.isNaN(lo)
-          ? `${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))} (min–max)`
-          : `${fmt(lo)}–${fmt(hi)}`,
-        fmt(median(samples[row].map((s) => s.cpu)), 3),
-        fmt(median(samples[row].map((s) => s.wall)), 3),
-      ];
-    }),
+    ['path', 'capture', 'events per CPU-s (median)', '95% interval', 'CPU s (median)', 'wall s (median)'],
+    ROWS.flatMap((row) =>
+      SIZES.map((size, i) => {
+        const xs = at(row, i);
+        const rates = xs.map((s) => s.events / s.cpu);
+        return [
+          row,
+          size.name,
+          fmt(median(rates)),
+          interval(rates),
+          fmt(median(xs.map((s) => s.cpu)), 3),
+          fmt(median(xs.map((s) => s.wall)), 3),
+        ];
+      }),
+    ),
   ),
 );
-const bySeverity = new Map<string, number>();
-for (const f of cli.findings) bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
+if (SIZES.length === 2) {
+  // Per round: the larger capture's extra events over the extra CPU they took.
+  console.log(
+    table(
+      ['path', 'marginal events per CPU-s (median)', '95% interval', 'fixed CPU s (median)', '95% interval'],
+      ROWS.map((row) => {
+        const big = at(row, 0);
+        const little = at(row, 1);
+        const rates: number[] = [];
+        const fixed: number[] = [];
+        for (let r = 0; r < Math.min(big.length, little.length); r++) {
+          const b = big[r]!;
+          const l = little[r]!;
+          const perEvent = (b.cpu - l.cpu) / (b.events - l.events);
+          rates.push(perEvent > 0 ? 1 / perEvent : Number.POSITIVE_INFINITY);
+          fixed.push(l.cpu - l.events * perEvent);
+        }
+        return [row, fmt(median(rates)), interval(rates), fmt(median(fixed), 3), interval(fixed, 3)];
+      }),
+    ),
+  );
+}
+for (const [i, size] of SIZES.entries()) {
+  const cli = cliOutcome[i]!;
+  const sdk = sdkOutcome[i]!;
+  console.log(
+    `${size.name}: findings: ${cli.findings} (${[...cli.bySeverity].map(([s, n]) => `${n} ${s}`).join(', ')}), incidents: ${cli.incidents}; ` +
+      `the SDK run found ${sdk.ids === cli.ids && sdk.events === cli.events ? 'the same' : `DIFFERENT results (${sdk.findings} findings, ${sdk.incidents} incidents, ${sdk.events} events)`}`,
+  );
+}
 console.log(
-  `findings: ${cliResult.findings} (${[...bySeverity].map(([s, n]) => `${n} ${s}`).join(', ')}), incidents: ${cliResult.incidents}; ` +
-    `the SDK run found ${sdkResult.ids === cliResult.ids && sdkResult.events === events ? 'the same' : `DIFFERENT results (${sdkResult.findings} findings, ${sdkResult.incidents} incidents, ${sdkResult.events} events)`}`,
-);
-console.log(
-  `check / inspect CPU (median ratio per round): ${fmt(median(samples[ROWS[0]].map((s, i) => s.cpu / samples[ROWS[2]][i]!.cpu)), 2)}`,
+  `check / inspect CPU on ${SIZES[0]!.name} (median ratio per round): ${fmt(median(at(ROWS[0], 0).map((s, i) => s.cpu / at(ROWS[2], 0)[i]!.cpu)), 2)}; load average at the end ${loadAfter}`,
 );

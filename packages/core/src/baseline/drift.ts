@@ -328,7 +328,13 @@ export class DriftDetector implements Consumer {
   }
 
   onBatch(batch: readonly VigilEvent[], ctx: ConsumerContext): void {
-    for (const ev of batch) this.observe(ev, ctx);
+    // The pipeline completed the batch's process tree before any consumer: shell contexts hold for it.
+    this.#shells.beginBatch();
+    try {
+      for (const ev of batch) this.observe(ev, ctx);
+    } finally {
+      this.#shells.endBatch();
+    }
   }
 
   finish(ctx: ConsumerContext): void {

@@ -117,25 +117,54 @@ export function shellObservations(
 /**
  * Remembers the shell context of the last process asked about; any exec or
  * fork in the stream forgets it (the tree changed). Events of one process
- * come in runs, so most lookups cost one comparison.
+ * come in runs, so most lookups cost one comparison. Between
+ * {@link ShellContextCache.beginBatch} and {@link ShellContextCache.endBatch}
+ * (a pipeline batch, whose process tree the enrichers completed before any
+ * consumer ran) it remembers every process asked about, so interleaved
+ * processes are not walked up the tree again at each switch; an exec or fork
+ * forgets them all, as it forgets the last one.
  */
 export class ShellContextCache {
   #pid = -1;
   #ctx: ShellContext | undefined;
+  /** The contexts of this batch's processes, by pid (null: no shell). */
+  readonly #batch = new Map<number, ShellContext | null>();
+  #inBatch = false;
 
   /** Forgets the remembered context (the tree changed without a lookup). */
   forget(): void {
     this.#pid = -1;
+    this.#batch.clear();
+  }
+
+  /** Starts a batch: the tree will not change until {@link ShellContextCache.endBatch}. */
+  beginBatch(): void {
+    this.#batch.clear();
+    this.#inBatch = true;
+  }
+
+  /** Ends the batch: the tree may change again. */
+  endBatch(): void {
+    this.#batch.clear();
+    this.#inBatch = false;
   }
 
   of(ev: VigilEvent, tree: ProcessTree | undefined, maxArgs: number): ShellContext | undefined {
     if (ev.kind === 'process.exec' || ev.kind === 'process.fork') {
-      this.#pid = -1;
+      this.forget();
       return shellContextOf(ev, tree, maxArgs);
     }
     if (ev.pid === this.#pid) return this.#ctx;
+    let ctx: ShellContext | undefined;
+    if (this.#inBatch) {
+      const known = this.#batch.get(ev.pid);
+      if (known === undefined) {
+        ctx = shellContextOf(ev, tree, maxArgs);
+        this.#batch.set(ev.pid, ctx ?? null);
+      } else ctx = known ?? undefined;
+    } else ctx = shellContextOf(ev, tree, maxArgs);
     this.#pid = ev.pid;
-    this.#ctx = shellContextOf(ev, tree, maxArgs);
-    return this.#ctx;
+    this.#ctx = ctx;
+    return ctx;
   }
 }

@@ -15,10 +15,28 @@ const open = (path: string, access: 'read' | 'write' | 'exec'): VigilEvent => ({
   result: 3,
 });
 const dns = (name: string): VigilEvent => ({ ...env, kind: 'dns.query', name, qtype: 'A' });
-const key = (ev: VigilEvent) =>
-  ev.kind === 'file.open'
-    ? `f:${ev.path}:${ev.access === 'exec' ? 'x' : ev.access === 'write' ? 'w' : 'r'}`
-    : `d:${(ev as { name: string }).name}`;
+const accept = (
+  family: 'inet' | 'inet6' | 'unix',
+  protocol: 'tcp' | 'udp',
+  lport: number,
+  raddr: string,
+): VigilEvent => ({
+  ...env,
+  kind: 'net.accept',
+  family,
+  protocol,
+  laddr: '',
+  lport,
+  raddr,
+  rport: 40000,
+  result: 0,
+});
+const key = (ev: VigilEvent) => {
+  if (ev.kind === 'file.open')
+    return `f:${ev.path}:${ev.access === 'exec' ? 'x' : ev.access === 'write' ? 'w' : 'r'}`;
+  if (ev.kind === 'net.accept') return `a:${ev.family}:${ev.protocol}:${ev.lport}:${ev.raddr}`;
+  return `d:${(ev as { name: string }).name}`;
+};
 
 describe('CoverageCache', () => {
   it('property: a lookup returns the last answer stored for that exact value, or nothing — never another value’s', () => {
@@ -30,6 +48,15 @@ describe('CoverageCache', () => {
         .map(([p, a]) => open(p, a)),
       fc.tuple(path, fc.nat(40)).map(([p, n]) => open(`${p}${'/'.repeat(n % 3)}${n}`, 'read')),
       fc.constantFrom('api.openai.com', 'a.example', 'b.example', '').map(dns),
+      // The remote address alone does not say which accept it was: family, protocol and port count.
+      fc
+        .tuple(
+          fc.constantFrom('inet' as const, 'inet6' as const, 'unix' as const),
+          fc.constantFrom('tcp' as const, 'udp' as const),
+          fc.constantFrom(80, 8080, 1, 65535),
+          fc.constantFrom('127.0.0.1', '10.0.0.7', '::1', '/run/x.sock', ''),
+        )
+        .map(([f, p, l, r]) => accept(f, p, l, r)),
     );
     fc.assert(
       fc.property(fc.array(fc.tuple(ev, fc.boolean(), fc.boolean()), { maxLength: 400 }), (ops) => {

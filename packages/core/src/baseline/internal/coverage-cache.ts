@@ -22,6 +22,8 @@ export class CoverageCache {
   #dns = new StringTable();
   #named = new Map<string, Map<string, Map<number, boolean>>>();
   #raw = new Map<string, Map<string, Map<number, boolean>>>();
+  /** Accepts: family → protocol → local port → remote address → covered. */
+  #accepts = new Map<string, Map<string, Map<number, Map<string, boolean>>>>();
   #tools = new Map<string, Map<string, boolean>>();
   #models = new Map<string, Map<string, boolean>>();
   /** Executable → its argument lists (joined) → covered (1) or not (0). */
@@ -62,6 +64,9 @@ export class CoverageCache {
       case 'net.connect':
         h = hash2(ev.dnsName ?? ev.daddr, ev.protocol) ^ (ev.dport & (DOOR_BITS - 1));
         break;
+      case 'net.accept':
+        h = hash2(ev.raddr, ev.protocol) ^ (ev.lport & (DOOR_BITS - 1));
+        break;
       case 'tool.call':
         h = hash2(ev.server, ev.tool);
         break;
@@ -93,6 +98,7 @@ export class CoverageCache {
     this.#dns = new StringTable();
     this.#named = new Map();
     this.#raw = new Map();
+    this.#accepts = new Map();
     this.#tools = new Map();
     this.#models = new Map();
     this.#execs = new Map();
@@ -119,6 +125,8 @@ export class CoverageCache {
           ?.get(ev.dnsName ?? ev.daddr)
           ?.get(ev.dport);
       }
+      case 'net.accept':
+        return this.#accepts.get(ev.family)?.get(ev.protocol)?.get(ev.lport)?.get(ev.raddr);
       case 'tool.call':
         return this.#tools.get(ev.server)?.get(ev.tool);
       case 'model.call':
@@ -168,6 +176,9 @@ export class CoverageCache {
         ports.set(ev.dport, covered);
         return;
       }
+      case 'net.accept':
+        nested(nested(nested(this.#accepts, ev.family), ev.protocol), ev.lport).set(ev.raddr, covered);
+        return;
       case 'tool.call':
         nested(this.#tools, ev.server).set(ev.tool, covered);
         return;
@@ -287,10 +298,10 @@ function sampleHash(s: string): number {
   return h ^ (h >>> 15);
 }
 
-function nested(m: Map<string, Map<string, boolean>>, k: string): Map<string, boolean> {
+function nested<K, V extends Map<unknown, unknown>>(m: Map<K, V>, k: K): V {
   let inner = m.get(k);
   if (!inner) {
-    inner = new Map();
+    inner = new Map() as V;
     m.set(k, inner);
   }
   return inner;
