@@ -65,6 +65,8 @@ describe.skipIf(why !== undefined)('vigil daemon on a live node', () => {
         'k8s:ai/agent/agent @ ghcr.io/acme/agent:1.4',
       ]);
       const learned = baselines[0]!;
+      // What the live sensor could show, recorded as `vigil learn` records a capture's: syscalls, no payloads.
+      expect(learned.coverage()).toEqual({ families: ['syscalls'], payloadModes: ['off'] });
       // Both replicas fed it.
       expect([...learned.workloads].sort()).toEqual(
         [r1, r2].map((r) => `k8s:${r.podUid}/${r.containerId.slice(0, 12)}`).sort(),
@@ -124,6 +126,9 @@ describe.skipIf(why !== undefined)('vigil daemon on a live node', () => {
     await using store = await SqliteBaselineStore.open(storePath, { readonly: true });
     const stored = await store.list();
     expect(stored.map((s) => [s.subject, s.status])).toEqual([['k8s:ai/agent/agent', 'stable']]);
+    expect((await store.loadSet()).baselines().map((b) => b.coverage())).toEqual([
+      { families: ['syscalls'], payloadModes: ['off'] },
+    ]);
 
     // The local captures are readable and under their cap.
     const stats = daemon.stats();

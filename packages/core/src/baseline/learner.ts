@@ -45,6 +45,13 @@ export interface BaselineLearnerOptions {
    * baseline does not become stable on them.
    */
   readonly maxEntriesPerDomain?: number;
+  /**
+   * What the stream this learner reads could show, for a live source (the node daemon: the
+   * `captureCoverage` of its sensor as a capture header would describe it), noted once on each
+   * baseline the first time a workload's events reach it, as {@link BaselineLearner.noteCoverage}
+   * does per capture for `vigil learn`. Default: nothing noted.
+   */
+  readonly coverage?: LearnedCoverage;
 }
 
 /** Something the learner noticed: a baseline became stable, or behaviour was quarantined. */
@@ -85,6 +92,7 @@ export class BaselineLearner implements Consumer {
   readonly #shells: ShellContextCache;
   readonly #freeze: boolean;
   readonly #maxEntries: number;
+  readonly #coverage: LearnedCoverage | undefined;
   readonly #full = new Set<string>();
   readonly #byWorkload = new Map<string, Baseline>();
   readonly #reported = new Map<string, Finding & { count: number; lastSeen: number }>();
@@ -103,6 +111,7 @@ export class BaselineLearner implements Consumer {
     this.#shells = new ShellContextCache();
     this.#freeze = options.freezeWhenStable ?? true;
     this.#maxEntries = options.maxEntriesPerDomain ?? 4096;
+    this.#coverage = options.coverage;
     this.set = options.resume ?? new BaselineSet();
   }
 
@@ -144,6 +153,7 @@ export class BaselineLearner implements Consumer {
         this.set.add(b);
       }
       b.noteWorkload(ev.workload);
+      if (this.#coverage !== undefined) b.noteCoverage(this.#coverage);
       this.#byWorkload.set(ev.workload.id, b);
     }
     return b;

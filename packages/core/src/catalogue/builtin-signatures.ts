@@ -1,4 +1,5 @@
 import type { SignatureInput } from './catalogue.js';
+import { SERVICE_PORTS } from './service-ports.js';
 
 // Order matters: when two signatures match, the later one wins. Broad patterns
 // (any MCP server package) come first, specific ones after.
@@ -249,7 +250,7 @@ export const BUILTIN_SIGNATURES: SignatureInput[] = [
     name: 'Ollama',
     type: 'inference-server',
     vendor: 'Ollama',
-    match: { exec: ['ollama'], ports: [11434], images: ['ollama/ollama'] },
+    match: { exec: ['ollama'], ports: [...SERVICE_PORTS.ollama], images: ['ollama/ollama'] },
   },
   {
     id: 'tgi',
@@ -266,7 +267,7 @@ export const BUILTIN_SIGNATURES: SignatureInput[] = [
     name: 'NVIDIA Triton Inference Server',
     type: 'inference-server',
     vendor: 'NVIDIA',
-    match: { exec: ['tritonserver'], ports: [8001, 8002], images: ['*tritonserver*'] },
+    match: { exec: ['tritonserver'], ports: [...SERVICE_PORTS.triton], images: ['*tritonserver*'] },
   },
   {
     id: 'llama-cpp-server',
@@ -288,7 +289,7 @@ export const BUILTIN_SIGNATURES: SignatureInput[] = [
     id: 'lm-studio',
     name: 'LM Studio server',
     type: 'inference-server',
-    match: { exec: ['lms'], ports: [1234] },
+    match: { exec: ['lms'], ports: [...SERVICE_PORTS['lm-studio']] },
     confidence: { port: 0.3 },
   },
 
@@ -300,7 +301,7 @@ export const BUILTIN_SIGNATURES: SignatureInput[] = [
     vendor: 'Qdrant',
     match: {
       exec: ['qdrant'],
-      ports: [6333, 6334],
+      ports: [...SERVICE_PORTS.qdrant],
       images: ['qdrant/qdrant'],
       hosts: ['*.qdrant.io', '*.cloud.qdrant.io'],
       npm: ['@qdrant/*'],
@@ -314,7 +315,7 @@ export const BUILTIN_SIGNATURES: SignatureInput[] = [
     vendor: 'Weaviate',
     match: {
       exec: ['weaviate'],
-      ports: [8080, 50051],
+      ports: [...SERVICE_PORTS.weaviate],
       images: ['semitechnologies/weaviate', 'cr.weaviate.io/semitechnologies/weaviate'],
       hosts: ['*.weaviate.network', '*.weaviate.cloud'],
       npm: ['weaviate-client', 'weaviate-ts-client'],
@@ -329,7 +330,7 @@ export const BUILTIN_SIGNATURES: SignatureInput[] = [
     vendor: 'Zilliz',
     match: {
       exec: ['milvus'],
-      ports: [19530],
+      ports: [...SERVICE_PORTS.milvus],
       images: ['milvusdb/milvus'],
       hosts: ['*.zillizcloud.com'],
       npm: ['@zilliz/milvus2-sdk-node'],
@@ -343,7 +344,7 @@ export const BUILTIN_SIGNATURES: SignatureInput[] = [
     vendor: 'Chroma',
     match: {
       exec: ['chroma'],
-      ports: [8000],
+      ports: [...SERVICE_PORTS.chroma],
       images: ['chromadb/chroma'],
       hosts: ['api.trychroma.com'],
       npm: ['chromadb'],
@@ -367,7 +368,7 @@ export const BUILTIN_SIGNATURES: SignatureInput[] = [
     name: 'pgvector (PostgreSQL)',
     type: 'vector-store',
     match: {
-      ports: [5432],
+      ports: [...SERVICE_PORTS.postgresql],
       images: ['pgvector/pgvector', 'ankane/pgvector'],
       npm: ['pgvector'],
       pypi: ['pgvector'],

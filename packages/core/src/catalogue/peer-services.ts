@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIDENCE, type SignatureCatalogue } from './catalogue.js';
+import { SERVICE_PORTS } from './service-ports.js';
 
 /** What a network peer is, when Vigil can tell: a database, a vector store or a message bus. */
 export type PeerServiceKind = 'database' | 'vector-store' | 'message-bus';
@@ -24,7 +25,7 @@ export interface WellKnownServicePort {
 
 /**
  * Databases and message buses by their registered default port (IANA, or the project's own
- * default where it has none registered).
+ * default where it has none registered), from {@link SERVICE_PORTS}.
  *
  * @example
  * ```ts
@@ -34,12 +35,12 @@ export interface WellKnownServicePort {
  * ```
  */
 export const WELL_KNOWN_SERVICE_PORTS: readonly WellKnownServicePort[] = [
-  { port: 5432, id: 'postgresql', name: 'PostgreSQL', kind: 'database' },
-  { port: 3306, id: 'mysql', name: 'MySQL', kind: 'database' },
-  { port: 6379, id: 'redis', name: 'Redis', kind: 'database' },
-  { port: 27017, id: 'mongodb', name: 'MongoDB', kind: 'database' },
-  { port: 4222, id: 'nats', name: 'NATS', kind: 'message-bus' },
-  { port: 9092, id: 'kafka', name: 'Kafka', kind: 'message-bus' },
+  { port: SERVICE_PORTS.postgresql[0], id: 'postgresql', name: 'PostgreSQL', kind: 'database' },
+  { port: SERVICE_PORTS.mysql[0], id: 'mysql', name: 'MySQL', kind: 'database' },
+  { port: SERVICE_PORTS.redis[0], id: 'redis', name: 'Redis', kind: 'database' },
+  { port: SERVICE_PORTS.mongodb[0], id: 'mongodb', name: 'MongoDB', kind: 'database' },
+  { port: SERVICE_PORTS.nats[0], id: 'nats', name: 'NATS', kind: 'message-bus' },
+  { port: SERVICE_PORTS.kafka[0], id: 'kafka', name: 'Kafka', kind: 'message-bus' },
 ];
 
 /**

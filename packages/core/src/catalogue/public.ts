@@ -29,3 +29,4 @@ export {
   PYTHON_IMPORT_NAMES,
   pythonDistributionsOf,
 } from './python-distributions.js';
+export { SERVICE_PORTS } from './service-ports.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SERVICE_PORTS } from '../catalogue/service-ports.js';
 import { lazySchema } from '../schemas/lazy.js';
 
 /**
@@ -190,15 +191,7 @@ export interface StoreSetting {
 /** Looks a setting up by its canonical dotted name (`service.api_key`). */
 export type SettingLookup = (key: string) => StoreSetting | undefined;
 
-const DEFAULT_PORTS: Record<DataStoreKind, number[]> = {
-  qdrant: [6333, 6334],
-  chroma: [8000],
-  weaviate: [8080, 50051],
-  milvus: [19530],
-  elasticsearch: [9200],
-  opensearch: [9200],
-  postgresql: [5432],
-};
+const DEFAULT_PORTS: Readonly<Record<DataStoreKind, readonly number[]>> = SERVICE_PORTS;
 
 function truthy(v: unknown): boolean | undefined {
   if (typeof v === 'boolean') return v;

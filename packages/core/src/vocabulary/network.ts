@@ -57,6 +57,56 @@ export function isRuntimeControlSocket(path: string): boolean {
 }
 
 /**
+ * Unix sockets of the host's name-service and logging daemons, which the C library and system
+ * libraries connect to on their own: glibc's name-service cache (nscd) on every `getpwnam`,
+ * `getgrnam` and `getaddrinfo`, systemd-resolved's resolver and systemd's user database (nss-resolve
+ * and nss-systemd), sssd's name-service pipe (nss_sss), and syslog and the journal (`syslog(3)`,
+ * `sd_journal_print`). A program reaching one of them does so because it looked up a user or a host
+ * or wrote a log line, not because it took up new activity; they answer questions and take log
+ * lines, and start nothing. Not listed, on purpose: the D-Bus system bus (through it a privileged
+ * caller starts units and changes the host), sssd's PAM and sudo pipes, and every container runtime
+ * socket ({@link isRuntimeControlSocket}). `/var/run/…` and `/run/…` are one place.
+ *
+ * @example
+ * ```ts
+ * import { SYSTEM_SERVICE_SOCKETS } from '@vigil/core';
+ *
+ * SYSTEM_SERVICE_SOCKETS.includes('/run/nscd/socket'); // true
+ * ```
+ */
+export const SYSTEM_SERVICE_SOCKETS: readonly string[] = [
+  '/run/nscd/socket',
+  '/run/systemd/resolve/io.systemd.Resolve',
+  '/run/systemd/userdb/io.systemd.DynamicUser',
+  '/run/systemd/userdb/io.systemd.Home',
+  '/run/systemd/userdb/io.systemd.Machine',
+  '/run/systemd/userdb/io.systemd.Multiplexer',
+  '/run/systemd/userdb/io.systemd.NameServiceSwitch',
+  '/var/lib/sss/pipes/nss',
+  '/dev/log',
+  '/run/systemd/journal/dev-log',
+  '/run/systemd/journal/socket',
+  '/run/systemd/journal/stdout',
+];
+
+const SYSTEM_SOCKETS = new Set(SYSTEM_SERVICE_SOCKETS);
+
+/**
+ * True for a Unix socket of {@link SYSTEM_SERVICE_SOCKETS}: host infrastructure that programs reach
+ * on their own (a user or host lookup, a log line), which drift reports at low at most.
+ *
+ * @example
+ * ```ts
+ * isSystemServiceSocket('/var/run/nscd/socket'); // true
+ * isSystemServiceSocket('/run/dbus/system_bus_socket'); // false
+ * isSystemServiceSocket('/var/run/docker.sock'); // false
+ * ```
+ */
+export function isSystemServiceSocket(path: string): boolean {
+  return SYSTEM_SOCKETS.has(path.startsWith('/var/run/') ? path.slice(4) : path);
+}
+
+/**
  * Bytes sent on one connection from which egress counts as large (256 KiB):
  * the default of the RAG pack's retrieval-then-egress rule, and what raises an
  * incident whose chain has a retrieval followed by such a transfer to high.

@@ -23,7 +23,9 @@ export {
   isLocalAddress,
   isMetadataAddress,
   isRuntimeControlSocket,
+  isSystemServiceSocket,
   LARGE_EGRESS_BYTES,
+  SYSTEM_SERVICE_SOCKETS,
 } from './network.js';
 export {
   basename,

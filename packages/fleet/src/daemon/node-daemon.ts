@@ -9,6 +9,7 @@ import {
   CgroupDiscovery,
   type Consumer,
   type ConsumerContext,
+  captureCoverage,
   correlateIncidents,
   type DiscoveredCgroup,
   DnsEnricher,
@@ -16,6 +17,7 @@ import {
   type EventSource,
   type Finding,
   type Incident,
+  type LearnedCoverage,
   ObservedUseAccumulator,
   type ObservedUseDocument,
   type PodListFetchOptions,
@@ -86,7 +88,11 @@ export interface NodeDaemonOptions {
    * seen even before discovery's next scan.
    */
   readonly source?: EventSource;
-  /** Sensor options when the daemon opens the sensor (ring buffer, dedup, payloads). */
+  /**
+   * Sensor options when the daemon opens the sensor (ring buffer, dedup, payloads). Their
+   * `payloads` mode is also what learned baselines record as covered (for a live sensor passed as
+   * `source`, give the mode it was opened with here).
+   */
   readonly sensor?: Record<string, unknown>;
   /** The version stamped on capture files. */
   readonly version?: string;
@@ -105,6 +111,19 @@ export interface NodeDaemonOptions {
   readonly otlp?: FleetOtlpExporter;
   /** Milliseconds between OTLP exports. Default 5,000. */
   readonly otlpIntervalMs?: number;
+}
+
+/**
+ * What the daemon's events can show, as `vigil learn` reads it from a capture header
+ * (`captureCoverage`): the live sensor's syscalls, and payloads in the mode `sensor.payloads`
+ * asks for; for a `source` of the caller's, what its kind carries.
+ */
+function sourceCoverage(o: NodeDaemonOptions): LearnedCoverage | undefined {
+  const mode = o.sensor?.['payloads'];
+  return captureCoverage({
+    source: o.source?.name ?? 'ebpf',
+    ...(mode === 'meta' || mode === 'content' ? { payloads: { mode } } : {}),
+  });
 }
 
 /** What {@link NodeDaemon.stats} reports. */
@@ -243,9 +262,11 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
     this.#store = typeof o.store === 'string' ? await SqliteBaselineStore.open(o.store) : o.store;
     const resume = await this.#store.loadSet();
     for (const b of resume.baselines()) this.#sentBaselines.set(keyOf(b), b.version + b.status);
+    const coverage = sourceCoverage(o);
     this.#learner = new BaselineLearner({
       origin: this.node,
       resume,
+      ...(coverage !== undefined ? { coverage } : {}),
       critical: criticalBehaviours(this.#packs),
       ...(o.stability !== undefined ? { stability: o.stability } : {}),
     });

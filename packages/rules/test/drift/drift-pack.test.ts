@@ -337,3 +337,76 @@ describe('a process under a shell reading its own /proc pseudo-files is not new 
       expect(show(await check(set, row.events()))).toEqual(row.expected);
     });
 });
+
+describe('system service sockets are infrastructure; a loopback alias is a new peer', () => {
+  const NSCD = '/var/run/nscd/socket';
+  const DBUS = '/run/dbus/system_bus_socket';
+  const unix = (path: string, b: { pid: number; ppid: number; comm?: string; exe?: string }) =>
+    connect(path, 0, { ...b, family: 'unix' });
+  /** The agent's own work, its local model server on 127.0.0.1:8080, and its shell tool. */
+  const learnAgent = async (own: VigilEvent[] = []) => {
+    const set = await learn([
+      ...agentRun(),
+      connect('127.0.0.1', 8080, { pid: 100, ppid: 1 }),
+      ...own,
+      ...shellTask('ls -la /app', ['/usr/bin/ls', 'ls', '-la', '/app']),
+    ]);
+    const b = set.baselines()[0]!;
+    b.admit(b.quarantined().find((x) => x.behaviour === 'vigil.critical.shell-from-interpreter')!);
+    return set;
+  };
+  const LS = { pid: 200, ppid: 100, comm: 'ls', exe: '/usr/bin/ls' };
+  const rows: { name: string; own?: VigilEvent[]; events: () => VigilEvent[]; expected: string[] }[] = [
+    {
+      name: 'the known local model server (must not fire)',
+      events: () => [...agentRun(), connect('127.0.0.1', 8080, { pid: 100, ppid: 1 })],
+      expected: [],
+    },
+    {
+      name: 'a loopback alias never used: new egress, not a neighbour of 127.0.0.1',
+      events: () => [...agentRun(), connect('127.0.0.2', 45679, { pid: 100, ppid: 1 })],
+      expected: ['high vigil.drift.peer.new-egress-address'],
+    },
+    {
+      name: 'a loopback alias reached by the shell tool',
+      events: () => [
+        ...shellTask('ls -la /app', ['/usr/bin/ls', 'ls', '-la', '/app']),
+        connect('127.0.0.2', 45679, LS),
+      ],
+      expected: ['high vigil.drift.peer.new-egress-address'],
+    },
+    {
+      name: 'a new address in the /24 of a remote peer stays low',
+      own: [connect('198.51.100.20', 443, { pid: 100, ppid: 1 })],
+      events: () => [...agentRun(), connect('198.51.100.21', 443, { pid: 100, ppid: 1 })],
+      expected: ['low vigil.drift.peer.new-address-in-known-range'],
+    },
+    {
+      name: 'the name-service cache, new to the workload: low, named as a system socket',
+      events: () => [...agentRun(), unix(NSCD, { pid: 100, ppid: 1 })],
+      expected: ['low vigil.drift.peer.new-local-socket'],
+    },
+    {
+      name: 'the name-service cache under the shell, where the agent used it itself: low',
+      own: [unix(NSCD, { pid: 100, ppid: 1 }), unix(DBUS, { pid: 100, ppid: 1 })],
+      events: () => [...shellTask('ls -la /app', ['/usr/bin/ls', 'ls', '-la', '/app']), unix(NSCD, LS)],
+      expected: ['low vigil.drift.shell.new-activity'],
+    },
+    {
+      name: 'the D-Bus system bus under the shell, where the agent used it itself: medium (not infrastructure)',
+      own: [unix(NSCD, { pid: 100, ppid: 1 }), unix(DBUS, { pid: 100, ppid: 1 })],
+      events: () => [...shellTask('ls -la /app', ['/usr/bin/ls', 'ls', '-la', '/app']), unix(DBUS, LS)],
+      expected: ['medium vigil.drift.shell.new-activity'],
+    },
+  ];
+  for (const row of rows)
+    it(row.name, async () => {
+      const set = await learnAgent(row.own);
+      const found = await check(set, row.events());
+      expect(show(found)).toEqual(row.expected);
+      for (const f of found.filter((x) => x.ruleId === 'vigil.drift.peer.new-local-socket')) {
+        expect(f.title).toBe('System service socket');
+        expect(f.summary).toContain('a system name-service or logging socket');
+      }
+    });
+});

@@ -17,6 +17,7 @@ import {
   RuleEngine,
   rulesCheckDetector,
 } from '../../src/index.js';
+import { connect, exec, k8s, open, tick } from '../events.js';
 
 const T0 = 1_764_000_000_000_000_000;
 const LATER = T0 + 7200e9;
@@ -103,5 +104,57 @@ describe('one detection per behaviour: drift and the baseline-aware runtime rule
     const found = engine.process(attack());
     const ids = new Set(found.map((f) => f.ruleId));
     for (const id of RESTATING) expect(ids).toContain(id);
+  });
+});
+
+describe('one detection per behaviour: the Kubernetes API rule beside drift', () => {
+  /** The agent (pid 100) reads its config, calls its model API and gets one configmap through the API. */
+  const own = () => [
+    exec('/usr/bin/node', ['node', '/app/agent.js'], { pid: 100, ppid: 1 }),
+    open('/app/config.json', 'read', { pid: 100, ppid: 1 }),
+    connect('203.0.113.10', 443, { pid: 100, ppid: 1, dnsName: 'api.example.com' }),
+    k8s('get', 'configmaps'),
+  ];
+  const attack = () => [
+    ...own(),
+    connect('10.96.0.1', 443, { pid: 100, ppid: 1, dnsName: 'kubernetes.default.svc' }),
+    k8s('list', 'secrets'),
+  ];
+  const learnOwn = async () => {
+    const learner = new BaselineLearner({ origin: 'test', critical: criticalBehaviours(builtinPacks()) });
+    await new Vigil({ source: new MemorySource(own()), consumers: [learner] }).run();
+    for (const b of learner.set.baselines()) b.markStable(tick());
+    return learner.set;
+  };
+  const K8S_RULE = 'vigil.runtime.unexpected-k8s-api';
+
+  it('leaves the new API call and the connect to the API server to drift where drift runs', async () => {
+    const detector = rulesCheckDetector({ packs: builtinPacks(), baselines: await learnOwn() });
+    await new Vigil({ source: new MemorySource(attack()), consumers: [detector.consumer] }).run();
+    const found = detector.findings().filter((f) => f.severity !== 'info');
+    expect(found.filter((f) => f.ruleId === K8S_RULE)).toEqual([]);
+    // Drift reports each once: the call on a sensitive resource, the new peer.
+    expect(found.filter((f) => f.category === 'drift').map((f) => `${f.severity} ${f.ruleId}`)).toEqual(
+      expect.arrayContaining([
+        'critical vigil.drift.k8s.sensitive-call',
+        'high vigil.drift.peer.new-egress-domain',
+      ]),
+    );
+  });
+
+  it('reports both where no drift detector runs (a rule engine over a baseline view alone)', async () => {
+    const engine = new RuleEngine({ packs: builtinPacks(), baseline: coreBaselineView(await learnOwn()) });
+    const found = engine.process(attack()).filter((f) => f.ruleId === K8S_RULE);
+    expect(found.map((f) => f.summary)).toEqual([
+      expect.stringContaining('connected to the Kubernetes API server kubernetes.default.svc:443'),
+      expect.stringContaining('(list secrets'),
+    ]);
+    // The learned call and peer stay silent (must not fire).
+    expect(engine.process(own()).filter((f) => f.ruleId === K8S_RULE)).toEqual([]);
+  });
+
+  it('never runs without a baseline', () => {
+    const engine = new RuleEngine({ packs: builtinPacks() });
+    expect(engine.process(attack()).filter((f) => f.ruleId === K8S_RULE)).toEqual([]);
   });
 });

@@ -136,6 +136,11 @@ class Run {
     return this;
   }
 
+  unix(pid: number, path: string, ppid = 1): this {
+    this.#ev('net.connect', pid, ppid, { family: 'unix', protocol: 'tcp', daddr: path, dport: 0, result: 0 });
+    return this;
+  }
+
   /** The events in the order a capture delivers them: model calls when their response completes. */
   arrival(): VigilEvent[] {
     const t = (e: VigilEvent) =>
@@ -263,6 +268,42 @@ describe('drift per tool: what a tool did is checked against what that tool did 
         return r
           .shell(['/usr/bin/ls', '-la', `/srv/work/run-${seed}`], (pid) =>
             r.connect(pid, '10.9.9.9', 4444, r.agent),
+          )
+          .model();
+      },
+      expected: ['critical vigil.drift.tool-call.new-peer'],
+    },
+    {
+      name: "the name-service cache under the tool (what ls's getpwuid reaches): low, infrastructure",
+      run: (seed) => {
+        const r = new Run(seed).start().ownWork().model(['run_command']);
+        return r
+          .shell(['/usr/bin/ls', '-la', `/srv/work/run-${seed}`], (pid) =>
+            r.unix(pid, '/var/run/nscd/socket', r.agent),
+          )
+          .model();
+      },
+      expected: ['low vigil.drift.tool-call.new-peer'],
+    },
+    {
+      name: 'the D-Bus system bus under the tool: medium, a local socket that is no infrastructure',
+      run: (seed) => {
+        const r = new Run(seed).start().ownWork().model(['run_command']);
+        return r
+          .shell(['/usr/bin/ls', '-la', `/srv/work/run-${seed}`], (pid) =>
+            r.unix(pid, '/run/dbus/system_bus_socket', r.agent),
+          )
+          .model();
+      },
+      expected: ['medium vigil.drift.tool-call.new-peer'],
+    },
+    {
+      name: 'a container runtime socket under the tool: critical',
+      run: (seed) => {
+        const r = new Run(seed).start().ownWork().model(['run_command']);
+        return r
+          .shell(['/usr/bin/ls', '-la', `/srv/work/run-${seed}`], (pid) =>
+            r.unix(pid, '/var/run/docker.sock', r.agent),
           )
           .model();
       },

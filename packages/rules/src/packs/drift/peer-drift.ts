@@ -1,4 +1,10 @@
-import { describePattern, isRuntimeControlSocket, type UncoveredObservation } from '@vigil/core';
+import {
+  describePattern,
+  isLocalAddress,
+  isRuntimeControlSocket,
+  isSystemServiceSocket,
+  type UncoveredObservation,
+} from '@vigil/core';
 import { defineDriftRule } from '../../api/drift-rule.js';
 import { DRIFT_NOTES } from './notes.js';
 
@@ -72,16 +78,18 @@ export const newAddressInKnownRange = defineDriftRule({
     ...DRIFT_NOTES,
     id: 'vigil.drift.peer.new-address-in-known-range',
     title: 'New address in a known range',
-    description: 'The workload connected to a new IPv4 address in a /24 it connected to while learning.',
+    description:
+      "The workload connected to a new IPv4 address in a /24 it connected to while learning: a neighbour of a known peer (another replica, a rotated address of the same provider). Not for loopback: every address of 127.0.0.0/8 is this host, and a new one (127.0.0.2 where learning saw the model server on 127.0.0.1) is a separate endpoint, another service or a listener an attacker bound, not a neighbour of the workload's known local services. A new loopback peer is judged as new egress (`vigil.drift.peer.new-egress-address`, high).",
     severity: 'low',
     version: VERSION,
     areas: ['behaviour-drift', 'network-egress'],
   },
   domain: 'peers',
   kinds: PEER_KINDS,
-  assess(u) {
+  assess(u, ev) {
     const e = egress(u);
     if (e === undefined || e.hostKnown || e.kind !== 'ip4' || e.hostMatched < 3) return undefined;
+    if (isLocalAddress(ev.daddr)) return undefined;
     return {
       what: `connected to ${egressTarget(u.observation.segments)}, a new address in a /24 it already used`,
     };
@@ -91,6 +99,8 @@ export const newAddressInKnownRange = defineDriftRule({
 const egressTags = { attack: ['T1071', 'T1041'], owaspAgentic: ['ASI10'] };
 const egressDescription = (what: string) =>
   `The workload connected out to ${what} it never used while learning (nor any host under the same domain or /24).`;
+/** New egress to an address: loopback aliases included (see `vigil.drift.peer.new-address-in-known-range`). */
+const egressAddressDescription = `${egressDescription('an address')} A loopback address counts: a process connecting to 127.0.0.2 where the workload only ever reached its own services on 127.0.0.1 talks to an endpoint it never used, and whatever listens there can pass data on, so it is high like any new peer; the workload's known local services are covered by the baseline and not reported.`;
 
 /** Egress to a DNS name the workload never used. */
 export const newEgressDomain = defineDriftRule({
@@ -126,7 +136,7 @@ export const newLocalSocket = defineDriftRule({
     id: 'vigil.drift.peer.new-local-socket',
     title: 'New local socket',
     description:
-      'The workload connected to a Unix socket it never used while learning. This is local IPC, not egress: low, except the control socket of a container runtime or the kubelet (docker.sock, containerd.sock, crio.sock, podman.sock), which is critical.',
+      "The workload connected to a Unix socket it never used while learning. This is local IPC, not egress: low, except the control socket of a container runtime or the kubelet (docker.sock, containerd.sock, crio.sock, podman.sock), which is critical. A system name-service or logging socket (nscd, systemd-resolved, sssd's name service, syslog and the journal: the shared vocabulary's `SYSTEM_SERVICE_SOCKETS`) is named as such: programs reach those on their own when they look up a user or host or log a line.",
     severity: 'low',
     version: VERSION,
     areas: ['behaviour-drift'],
@@ -139,6 +149,7 @@ export const newLocalSocket = defineDriftRule({
     const e = egress(u);
     if (e === undefined || e.hostKnown || ev.family !== 'unix') return undefined;
     const runtime = isRuntimeControlSocket(ev.daddr);
+    const system = !runtime && isSystemServiceSocket(ev.daddr);
     return {
       ...(runtime
         ? {
@@ -146,8 +157,10 @@ export const newLocalSocket = defineDriftRule({
             title: 'New connection to a container runtime socket',
             tags: { attack: ['T1610'] },
           }
-        : {}),
-      what: `connected to the Unix socket ${ev.daddr}, which it never used while learning${runtime ? ': a container runtime control socket' : ''}`,
+        : system
+          ? { title: 'System service socket' }
+          : {}),
+      what: `connected to the Unix socket ${ev.daddr}, which it never used while learning${runtime ? ': a container runtime control socket' : system ? ' (a system name-service or logging socket)' : ''}`,
     };
   },
 });
@@ -158,7 +171,7 @@ export const newEgressAddress = defineDriftRule({
     ...DRIFT_NOTES,
     id: 'vigil.drift.peer.new-egress-address',
     title: 'New egress address',
-    description: egressDescription('an address'),
+    description: egressAddressDescription,
     severity: 'high',
     version: VERSION,
     areas: ['behaviour-drift', 'network-egress'],

@@ -1,4 +1,10 @@
-import { ARGS_MARK, type BaselineDomain, basename, describePattern } from '@vigil/core';
+import {
+  ARGS_MARK,
+  type BaselineDomain,
+  basename,
+  describePattern,
+  isSystemServiceSocket,
+} from '@vigil/core';
 import { defineRule } from '../../api/rule.js';
 import { DRIFT_NOTES } from './notes.js';
 
@@ -13,7 +19,7 @@ export const newUnderShell = defineRule({
     id: 'vigil.drift.shell.new-activity',
     title: 'Known behaviour, new under this shell',
     description:
-      'Baselines learn what runs under a shell per the program that started it (its executable and argument shape): programs and their arguments, files, peers and DNS names. This rule reports behaviour the workload knows elsewhere but that never happened under a shell started this way: low for a program the shell ran with new arguments or a new file in a folder the shell used, medium otherwise. Behaviour the workload never showed at all is reported by the other drift rules (a new program is high, a credential read critical, a new egress peer high).',
+      'Baselines learn what runs under a shell per the program that started it (its executable and argument shape): programs and their arguments, files, peers and DNS names. This rule reports behaviour the workload knows elsewhere but that never happened under a shell started this way: low for a program the shell ran with new arguments, a new file in a folder the shell used, a DNS name or a system name-service or logging socket (`SYSTEM_SERVICE_SOCKETS`: nscd, systemd-resolved, sssd, syslog, the journal), medium otherwise. Behaviour the workload never showed at all is reported by the other drift rules (a new program is high, a credential read critical, a new egress peer high).',
     severity: 'medium',
     version: '1.0.0',
     role: 'drift',
@@ -23,7 +29,7 @@ export const newUnderShell = defineRule({
     tuning: 'Learn over more runs whose tasks use the shell tool.',
   },
   kinds: ['process.exec', 'file.open', 'net.connect', 'net.accept', 'net.bind', 'net.listen', 'dns.query'],
-  onEvent(_ev, ctx) {
+  onEvent(ev, ctx) {
     const drift = ctx.drift;
     if (drift === undefined) return;
     const shells = drift.unclaimed('shells');
@@ -52,7 +58,8 @@ export const newUnderShell = defineRule({
       const near =
         (domain === 'processes' && argsAt >= 0 && depth > argsAt) ||
         (domain === 'files' && depth >= inner.length - 2) ||
-        domain === 'dns';
+        domain === 'dns' ||
+        (ev.kind === 'net.connect' && ev.family === 'unix' && isSystemServiceSocket(ev.daddr));
       const what = `${describePattern(domain, inner)} ${under}, which never happened under that shell while learning (the workload did it elsewhere)`;
       ctx.report({
         subject: u.observation.concrete,

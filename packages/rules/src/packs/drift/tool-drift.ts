@@ -5,6 +5,7 @@ import {
   isCredentialPath,
   isOrdinaryUtility,
   isRuntimeControlSocket,
+  isSystemServiceSocket,
   type UncoveredObservation,
 } from '@vigil/core';
 import { defineRule, type RuleContext } from '../../api/rule.js';
@@ -156,7 +157,7 @@ export const toolNewPeer = defineRule({
     id: 'vigil.drift.tool-call.new-peer',
     title: 'New peer under this tool',
     description:
-      "In a call of a tool, the workload connected to (or accepted from) a peer this tool never reached while learning: critical, even when the workload reached it elsewhere (the agent's model endpoint reached by its shell tool). A new Unix socket is medium, except a container runtime's control socket (critical); a new listening socket is high.",
+      "In a call of a tool, the workload connected to (or accepted from) a peer this tool never reached while learning: critical, even when the workload reached it elsewhere (the agent's model endpoint reached by its shell tool). A new Unix socket is medium, except a container runtime's control socket (critical) and a system name-service or logging socket (nscd, systemd-resolved, sssd's name service, syslog and the journal: the shared vocabulary's `SYSTEM_SERVICE_SOCKETS`), which is low: any program the tool runs reaches those on its own when it looks up a user or host or logs a line. A new listening socket is high.",
     severity: 'critical',
     version: VERSION,
     role: 'drift',
@@ -177,7 +178,7 @@ export const toolNewPeer = defineRule({
       const peer = describePattern('peers', e.inner);
       const tail = `in a call of ${toolLabel(e.tool)}, which never did so while learning${since(e, newElsewhere(drift, 'peers'))}`;
       let what: string;
-      let severity: 'critical' | 'high' | 'medium' = 'critical';
+      let severity: 'critical' | 'high' | 'medium' | 'low' = 'critical';
       let title: string | undefined;
       if (e.inner[0] === 'listen') {
         severity = 'high';
@@ -185,11 +186,15 @@ export const toolNewPeer = defineRule({
         what = `opened ${peer} ${tail}`;
       } else if (ev.kind === 'net.connect' && ev.family === 'unix') {
         const runtime = isRuntimeControlSocket(ev.daddr);
-        if (!runtime) {
+        const system = isSystemServiceSocket(ev.daddr);
+        if (system) {
+          severity = 'low';
+          title = 'System service socket under this tool';
+        } else if (!runtime) {
           severity = 'medium';
           title = 'New local socket under this tool';
         }
-        what = `connected to the Unix socket ${ev.daddr}${runtime ? ' (a container runtime control socket)' : ''} ${tail}`;
+        what = `connected to the Unix socket ${ev.daddr}${runtime ? ' (a container runtime control socket)' : system ? ' (a system name-service or logging socket)' : ''} ${tail}`;
       } else {
         what = `reached ${peer} ${tail}`;
       }

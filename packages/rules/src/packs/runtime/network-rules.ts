@@ -13,9 +13,9 @@ export const unexpectedK8sApi = defineRule({
     id: 'vigil.runtime.unexpected-k8s-api',
     title: 'Kubernetes API contacted unexpectedly',
     description:
-      'A workload called the Kubernetes API with a verb and resource it never used while learning (from audit events), or connected to the API server although it never did while learning. Equivalents: Kubescape R0007 "Kubernetes client executed", Falco "Contact K8S API Server From Container", Tracee "Kubernetes API server connection detected".',
+      'A workload called the Kubernetes API with a verb and resource it never used while learning (from audit events), or connected to the API server although it never did while learning. For a baseline view without a drift detector; where drift checks the same baselines (`vigil check --baseline`, `rulesCheckDetector`), the drift rules report the call (`vigil.drift.k8s.*`) and the connect (`vigil.drift.peer.*`) once, provisional and capped against a baseline still learning, and this rule stays silent. Equivalents: Kubescape R0007 "Kubernetes client executed", Falco "Contact K8S API Server From Container", Tracee "Kubernetes API server connection detected".',
     severity: 'high',
-    version: '1.0.0',
+    version: '1.1.0',
     requiresBaseline: true,
     areas: ['kubernetes-api', 'privilege-escalation'],
     tags: {
@@ -38,6 +38,8 @@ export const unexpectedK8sApi = defineRule({
   facts: { 'net.connect': ['succeeded', 'inet'] },
   onEvent(ev, ctx) {
     const b = ctx.baseline!;
+    // One detection per behaviour: where drift checks the same baselines, a new call or peer is its finding.
+    if (b.driftReports === true) return;
     if (ev.kind === 'k8s.api') {
       if (b.seen(ev)) return;
       const what = `${ev.verb} ${ev.resource}${ev.subresource ? `/${ev.subresource}` : ''}`;
