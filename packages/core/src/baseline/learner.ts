@@ -10,7 +10,12 @@ import { type CriticalBehaviour, CriticalGuard } from './critical.js';
 import { driftFindingId } from './drift.js';
 import { type BaselineDomain, DEFAULT_GENERALISATION, type GeneralisationConfig } from './generalise.js';
 import type { Introducer } from './internal/pattern-trie.js';
-import { type BaselineObservation, describePattern, observeEvent } from './observation.js';
+import {
+  type BaselineObservation,
+  describePattern,
+  listedToolObservations,
+  observeEvent,
+} from './observation.js';
 import type { StabilityPolicy } from './schema.js';
 import { BaselineSet } from './set.js';
 import { ShellContextCache, shellObservations } from './shell-context.js';
@@ -186,6 +191,8 @@ export class BaselineLearner implements Consumer {
     const hits = this.#guard.check(ev, b, { processes: ctx?.processes, shell });
     if (frozen) return;
     let obs: BaselineObservation[] = observeEvent(ev, this.#generalisation);
+    // The tools a server listed are tools the agent has: their first call is judged by what it does.
+    if (ev.kind === 'tool.list') obs = obs.concat(listedToolObservations(ev));
     // What runs under a shell is learned per the program that started it, besides the workload-wide domains.
     if (sc) obs = obs.concat(shellObservations(sc, ev, obs));
     // What each tool call did, per tool, where attribution placed the event in one call.

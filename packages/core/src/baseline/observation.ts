@@ -80,6 +80,28 @@ function hostSegments(family: string, addr: string, dnsName: string | undefined)
 }
 
 /**
+ * What a server's tool list teaches a baseline while learning: each tool it
+ * offered, as the `tools` observation a call of that tool gives. A tool of a
+ * server the agent connected to and listed while learning is one of the
+ * agent's tools, not a new server or tool when a task first calls it; what
+ * that call then does is judged per tool (`toolEffects`). Only the learner
+ * uses these: a list seen while checking is no behaviour of its own (changed
+ * definitions are the scanners' and rules' to judge). Prompt and resource
+ * lists teach nothing here.
+ *
+ * `listedToolObservations(notesList)` is
+ * `[{ domain: 'tools', segments: ['team-notes', 'lookup_note'], concrete: 'team-notes/lookup_note' }]`.
+ */
+export function listedToolObservations(ev: VigilEvent): BaselineObservation[] {
+  if (ev.kind !== 'tool.list' || (ev.listKind ?? 'tools') !== 'tools') return [];
+  return ev.tools.map((t) => ({
+    domain: 'tools',
+    segments: [ev.server, t.name],
+    concrete: `${ev.server}/${t.name}`,
+  }));
+}
+
+/**
  * The observations one event contributes to a baseline (none for events such
  * as `process.exit` that describe no new behaviour). `withConcrete: false`
  * may leave `concrete` empty where building it costs (coverage checks).

@@ -33,6 +33,7 @@ class Run {
   readonly #pid: number;
   #ms = 0;
   #calls = 0;
+  #servers = 0;
 
   constructor(readonly seed: number) {
     this.#base = 1_800_000_000_000_000_000 + seed * 600_000 * 1e6;
@@ -138,6 +139,38 @@ class Run {
 
   unix(pid: number, path: string, ppid = 1): this {
     this.#ev('net.connect', pid, ppid, { family: 'unix', protocol: 'tcp', daddr: path, dport: 0, result: 0 });
+    return this;
+  }
+
+  /** An MCP server over stdio that the agent starts and whose `tools` it lists; returns its pid. */
+  mcpServer(server: string, tools: string[]): number {
+    const pid = this.#pid + 50 + this.#servers++;
+    this.#ev('process.fork', this.#pid, 1, { childPid: pid });
+    this.#ev('process.exec', pid, this.#pid, {
+      filename: '/usr/bin/node',
+      argv: ['node', `/app/mcp/${server}.js`],
+      comm: 'node',
+    });
+    this.#ev('tool.list', pid, this.#pid, {
+      server,
+      transport: 'stdio',
+      tools: tools.map((name) => ({ name })),
+    });
+    return pid;
+  }
+
+  /** A call of `server`'s `tool` (100 ms) on the server `pid`; `then` adds what the server did in it. */
+  mcpCall(pid: number, server: string, tool: string, then: () => void = () => {}): this {
+    this.#ev('tool.call', pid, this.#pid, {
+      server,
+      tool,
+      transport: 'stdio',
+      callId: String(++this.#calls),
+      status: 'ok',
+      durationMs: 100,
+    });
+    then();
+    this.#ms += 100;
     return this;
   }
 
@@ -372,6 +405,94 @@ describe('drift per tool: what a tool did is checked against what that tool did 
     const found = await check(set.baselines(), r.arrival());
     expect(show(found)).toEqual(['medium vigil.drift.tool-call.credential-read']);
     expect(found[0]!.title).toBe('Provisional: Credential read under this tool');
+  });
+});
+
+describe('tools an MCP server listed while learning, first called by a fresh run', () => {
+  /**
+   * A benign run of an agent with two MCP servers it starts every run: `files` (read_file, called)
+   * and `notes` (lookup_note and edit_note, listed but never called while learning). The agent's
+   * `files` tool reads the task's notes file.
+   */
+  function withServers(seed: number, calls: (r: Run, files: number, notes: number) => void): Run {
+    const r = benign(seed);
+    const files = r.mcpServer('files', ['read_file']);
+    const notes = r.mcpServer('notes', ['lookup_note', 'edit_note']);
+    r.mcpCall(files, 'files', 'read_file', () => r.open(files, `/srv/work/notes/topic-${seed}.md`, r.agent));
+    calls(r, files, notes);
+    return r;
+  }
+  const learnRuns = () => LEARN_SEEDS.map((s) => withServers(s, () => {}));
+
+  const rows: {
+    name: string;
+    calls: (r: Run, files: number, notes: number, seed: number) => void;
+    expected: string[];
+  }[] = [
+    {
+      name: 'a listed tool reading a file the workload read elsewhere: low, not a new server (must not fire above low)',
+      calls: (r, _f, notes, seed) =>
+        r.mcpCall(notes, 'notes', 'lookup_note', () =>
+          r.open(notes, `/srv/work/notes/topic-${seed}.md`, r.agent),
+        ),
+      expected: ['low vigil.drift.tool-call.new-activity'],
+    },
+    {
+      name: 'a listed tool that does nothing the baseline could judge (must not fire)',
+      calls: (r, _f, notes) => r.mcpCall(notes, 'notes', 'lookup_note'),
+      expected: [],
+    },
+    {
+      name: 'a listed tool reading a credential',
+      calls: (r, _f, notes) => r.mcpCall(notes, 'notes', 'lookup_note', () => r.open(notes, TOKEN, r.agent)),
+      expected: ['critical vigil.drift.tool-call.credential-read'],
+    },
+    {
+      name: 'a listed tool reaching a new peer',
+      calls: (r, _f, notes) =>
+        r.mcpCall(notes, 'notes', 'lookup_note', () => r.connect(notes, '10.9.9.9', 4444, r.agent)),
+      expected: ['critical vigil.drift.tool-call.new-peer'],
+    },
+    {
+      name: 'a tool the server never listed',
+      calls: (r, _f, notes) => r.mcpCall(notes, 'notes', 'delete_note'),
+      expected: ['medium vigil.drift.tool.new-tool'],
+    },
+    {
+      name: 'a server never listed while learning',
+      calls: (r) => {
+        const other = r.mcpServer('other', ['exfil']);
+        r.mcpCall(other, 'other', 'exfil');
+      },
+      // Its process is a known program (node) with new arguments.
+      expected: ['high vigil.drift.tool.new-server', 'low vigil.drift.process.new-arguments'],
+    },
+    {
+      name: 'a known tool opening a file outside its habit stays medium',
+      calls: (r, files) =>
+        r.mcpCall(files, 'files', 'read_file', () => r.open(files, '/app/config.json', r.agent)),
+      expected: ['medium vigil.drift.tool-call.new-activity'],
+    },
+  ];
+  for (const row of rows)
+    it(row.name, async () => {
+      const set = await learn(learnRuns());
+      const found = await check(set.baselines(), [
+        ...withServers(208, (r, f, n) => row.calls(r, f, n, 208)).arrival(),
+        ...withServers(209, (r, f, n) => row.calls(r, f, n, 209)).arrival(),
+      ]);
+      expect(show(found)).toEqual(row.expected);
+    });
+
+  it('says the tool was never seen at work', async () => {
+    const set = await learn(learnRuns());
+    const r = withServers(208, (r, _f, notes) =>
+      r.mcpCall(notes, 'notes', 'lookup_note', () => r.open(notes, '/srv/work/notes/topic-208.md', r.agent)),
+    );
+    const [f] = await check(set.baselines(), r.arrival());
+    expect(f?.summary).toContain(
+      'in a call of the tool lookup_note of the MCP server notes, a tool it never saw at work while learning',
+    );
   });
 });
 

@@ -216,9 +216,9 @@ export const toolNewActivity = defineRule({
     id: 'vigil.drift.tool-call.new-activity',
     title: 'Known behaviour, new under this tool',
     description:
-      'In a call of a tool, the workload opened a file, queried a DNS name or ran a program the tool ran with new arguments, where the tool never did so while learning but the workload did: low for new arguments, a DNS name, or a new file in a folder the tool used; medium otherwise. Behaviour the workload never showed at all is reported by the other drift rules.',
+      'In a call of a tool, the workload opened a file, queried a DNS name or ran a program the tool ran with new arguments, where the tool never did so while learning but the workload did: low for new arguments, a DNS name, a new file in a folder the tool used, or anything under a tool never seen at work while learning (it has no habit to leave; the other tool-call rules rate its new programs, credentials and peers); medium otherwise. Behaviour the workload never showed at all is reported by the other drift rules.',
     severity: 'medium',
-    version: VERSION,
+    version: '1.1.0',
     role: 'drift',
     areas: ['behaviour-drift', 'agent-tool-misuse'],
     tags: { owaspAgentic: ['ASI02'] },
@@ -237,12 +237,15 @@ export const toolNewActivity = defineRule({
           continue;
         }
         const argsAt = e.inner.indexOf(ARGS_MARK);
+        // A tool never seen at work has no habit to leave: what the workload did elsewhere is low under it.
+        const unseen = (e.u.coverage.depth ?? 0) === 0;
         const near =
+          unseen ||
           (domain === 'processes' && argsAt >= 0 && e.depth > argsAt) ||
           (domain === 'files' && e.depth >= e.inner.length - 2) ||
           domain === 'dns';
         const verb = domain === 'processes' ? 'ran' : domain === 'files' ? 'opened' : 'looked up';
-        const what = `${verb} ${describePattern(domain, e.inner)} in a call of ${toolLabel(e.tool)}, which never did so while learning (the workload did it elsewhere)`;
+        const what = `${verb} ${describePattern(domain, e.inner)} in a call of ${toolLabel(e.tool)}${unseen ? since(e, false) : ', which never did so while learning'} (the workload did it elsewhere)`;
         ctx.report({
           subject: e.u.observation.concrete,
           summary: what,
