@@ -9,7 +9,8 @@ import { Holdout } from '../src/holdout.js';
 import { HOLDOUT_ATTACKS, type HoldoutAttack } from '../src/tasks.js';
 
 // The held-out agent (Anthropic SDK, bash and fetch tools, the everything MCP server) through the
-// README's user path with its defaults: `vigil record -- CMD` with no --name, `vigil learn`, `vigil check`.
+// README's user path with its defaults: `vigil record -- CMD` with no --name, `vigil learn`, the review
+// (`vigil baseline review`, `vigil baseline admit`), `vigil check`.
 // Nothing is synthetic: real eBPF capture, a real core baseline, the real SDK streaming over HTTPS.
 function whyNotLive(): string | undefined {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`;
@@ -77,6 +78,19 @@ describe.skipIf(why !== undefined)('the held-out agent: record → learn → che
     expect(l.code).toBe(0);
     expect(l.stderr).toContain(`learned from`);
     expect(l.stderr).toContain(`${workloads[0]} @`);
+    // The README's review step: what learning held for review (the agent's shell tool) is admitted.
+    const review = await runVigil(['baseline', 'review', baseline, '--format', 'json']);
+    expect(review.code).toBe(0);
+    const held = (JSON.parse(review.stdout) as { quarantined: { id: string }[] }).quarantined.map(
+      (q) => q.id,
+    );
+    if (held.length > 0) {
+      const a = await runVigil([
+        ...['baseline', 'admit', baseline, ...held],
+        ...['--by', 'holdout-test', '--reason', 'the shell tool is part of handling tickets'],
+      ]);
+      expect(a.code).toBe(0);
+    }
   }, 480_000);
 
   it('a fresh benign ticket has no high or critical finding', async () => {
