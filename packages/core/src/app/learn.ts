@@ -83,6 +83,9 @@ export interface LearnResult {
 export async function learnBaselines(options: LearnBaselinesOptions): Promise<LearnResult> {
   if (options.captures.length === 0) throw new VigilError('USAGE', 'learn needs at least one capture file');
   const learner = new BaselineLearner({
+    // Every capture handed to learn is learning input: a baseline that becomes stable on quiet runs
+    // part-way through still learns the captures after that point (stability is still reported).
+    freezeWhenStable: false,
     ...(options.critical ? { critical: options.critical } : {}),
     ...(options.stability ? { stability: options.stability } : {}),
     ...(options.origin !== undefined ? { origin: options.origin } : {}),

@@ -50,6 +50,25 @@ export interface CallAttributorOptions {
 const MAX_DEPTH = 64;
 
 /**
+ * True when `called`, a tool name a model response used, is MCP tool `tool`:
+ * the same name, or the name a client namespaced it under for the model
+ * (`server__tool`, `mcp__server__tool`), since model APIs take one flat list
+ * of tool names and clients prefix each server's tools to keep them apart.
+ */
+function namesMcpTool(called: string, tool: string): boolean {
+  return called === tool || called.endsWith(`__${tool}`);
+}
+
+/** True when an MCP server of the workload listed the tool `called` names (see {@link namesMcpTool}). */
+function isListedTool(listed: ReadonlySet<string> | undefined, called: string): boolean {
+  if (listed === undefined) return false;
+  if (listed.has(called)) return true;
+  for (let i = called.indexOf('__'); i >= 0; i = called.indexOf('__', i + 1))
+    if (listed.has(called.slice(i + 2))) return true;
+  return false;
+}
+
+/**
  * Sets `cause` on events from the calls in flight, given events in time order.
  * The ordered core of {@link CallAttributionEnricher}; use it directly on a
  * sorted array of events.
@@ -143,13 +162,13 @@ export class CallAttributor {
     const model = ev.responseModel ?? ev.model;
     const listed = this.#mcpTools.get(ev.workload.id);
     const all = calls.map((c, i) => ({ id: c.id ?? `${modelCallId}/${i}`, name: c.name, used: false }));
-    const local = all.filter((c) => listed?.has(c.name) !== true).map(({ id, name }) => ({ id, name }));
+    const local = all.filter((c) => !isListedTool(listed, c.name)).map(({ id, name }) => ({ id, name }));
     const from = ev.ts + (ev.durationMs ?? 0) * 1e6;
     this.#remember(this.#windows, ev.pid, { from, modelCallId, model, local, calls: all });
     if (!this.#derive) return [];
     const out: VigilEvent[] = [];
     for (const [i, c] of calls.entries()) {
-      if (listed?.has(c.name) === true) continue;
+      if (isListedTool(listed, c.name)) continue;
       const id = all[i]!.id;
       out.push({
         ts: from,
@@ -194,7 +213,7 @@ export class CallAttributor {
     for (const p of this.#chain(ev.pid, ev.ppid)) {
       const w = this.#windows.get(p);
       if (w === undefined || ev.ts < w.from) continue;
-      const c = w.calls.find((x) => !x.used && x.name === ev.tool);
+      const c = w.calls.find((x) => !x.used && namesMcpTool(x.name, ev.tool));
       if (c) {
         c.used = true;
         link = { toolCallId: c.id, toolName: c.name, modelCallId: w.modelCallId, model: w.model };

@@ -167,6 +167,37 @@ describe('learnBaselines and checkCaptures', () => {
     });
   });
 
+  it('learns every capture it is given, also those after the baseline became stable on quiet runs', async () => {
+    const T = 1_764_000_000_000_000_000;
+    const runs: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const path = join(dir, `quiet-${i}.vcap`);
+      const start = T + i * 600e9;
+      const events: VigilEvent[] = [...benignAgent({ seed: 1, seconds: 30, startNs: start })].map((e) => ({
+        ...e,
+        workload: { ...e.workload, cgroupPath: `/quiet/run-${i}` },
+      }));
+      // The last run does something the first four did not: a run that is part of the job.
+      if (i === 4) {
+        const last = events.at(-1)!;
+        events.push({
+          ...last,
+          ts: last.ts + 1e6,
+          kind: 'process.exec',
+          filename: '/usr/bin/sha1sum',
+          argv: ['sha1sum', 'a.txt'],
+        } as VigilEvent);
+      }
+      write(path, events);
+      runs.push(path);
+    }
+    const learned = await learnBaselines({ captures: runs });
+    const [b] = learned.set.baselines();
+    // Four runs, the last three quiet, make it stable; the fifth capture is still learned.
+    expect(b!.status).toBe('stable');
+    expect(Buffer.from(encodeBaselineSet(learned.set, 'json')).toString()).toContain('/usr/bin/sha1sum');
+  });
+
   it('a failing detector fails the check, and an aborted run is ABORTED', async () => {
     const broken: CheckDetector = {
       name: 'broken',

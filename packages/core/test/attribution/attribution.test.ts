@@ -188,6 +188,29 @@ describe('call attribution: MCP servers', () => {
     expect(find(out, (e) => e.kind === 'file.open' && e.path === '/agent/own.txt').cause).toBeUndefined();
   });
 
+  it("an MCP tool the client namespaced for the model (`server__tool`, `mcp__server__tool`) is still the server's", async () => {
+    for (const name of ['filesystem__read_file', 'mcp__filesystem__read_file']) {
+      const m = modelCall(1000, 500, 100, [{ id: 'call_7', name }]);
+      const out = await run(
+        arrivalOrder([...base.slice(0, -1), m, mcpCall(1600, 100, 300, '3', 'read_file')]),
+      );
+      // No local tool is derived for it, and the server's tools/call names the model's call.
+      expect(out.filter((e) => e.kind === 'tool.call')).toHaveLength(1);
+      expect(find(out, (e) => e.kind === 'tool.call').cause).toEqual({
+        toolCallId: 'call_7',
+        toolName: name,
+        modelCallId: modelCallIdOf(m),
+        model: 'gpt-4o-mini',
+      });
+    }
+    // A local tool whose name merely ends like a listed tool, without the separator, stays local.
+    const own = modelCall(1000, 500, 100, [{ id: 'call_8', name: 'my_read_file' }]);
+    const out = await run(arrivalOrder([...base.slice(0, -1), own]));
+    expect(
+      out.filter((e) => e.kind === 'tool.call').map((e) => e.kind === 'tool.call' && e.transport),
+    ).toEqual(['in-process']);
+  });
+
   it('marks events ambiguous when calls to one server overlap', async () => {
     const out = await run(
       arrivalOrder([

@@ -2,7 +2,10 @@ import {
   basename,
   connectSucceeded,
   type EventOf,
+  isInterpreter,
   isLocalAddress,
+  isShell,
+  isShellExec,
   secretClass,
   TOKEN_EGRESS_WINDOW_NS,
   type VigilEvent,
@@ -237,6 +240,83 @@ export const downloadWriteExec = defineRule({
       summary: `the process tree of pid ${root} connected to ${peerOf(connect)}, wrote ${write.path} and then executed it`,
       events: [connect, write, ev],
       riskReasons: ['download, write and exec joined by one process tree'],
+    });
+  },
+});
+
+/** How far apart a pipeline's downloader and shell may start: partners of one pipe start together. */
+const PIPE_PARTNER_WINDOW_NS = 60e9;
+
+/**
+ * True when an exec starts a shell or interpreter that reads its program from
+ * standard input: no script operand and no inline program (`bash`, `sh -s`,
+ * `bash -x`, `python3 -`, `node`), as on the right of `curl … | bash`.
+ */
+function readsProgramFromStdin(ev: EventOf<'process.exec'>): boolean {
+  const args = ev.argv.slice(1);
+  if (isShellExec(ev.filename, ev.argv)) {
+    const opts = basename(ev.filename) === 'busybox' ? args.slice(1) : args;
+    // Any operand is a script file; a short-option cluster with `c` (`-c`, `-lc`, `-ec`) carries the program inline.
+    return opts.every((a) => /^[-+]/.test(a) && !/^-[A-Za-z]*c[A-Za-z]*$/.test(a) && a !== '--');
+  }
+  if (isInterpreter(ev.filename)) return args.length === 0 || (args.length === 1 && args[0] === '-');
+  return false;
+}
+
+/** A downloader's output piped into a shell or interpreter by one parent shell: `curl … | bash`. */
+export const downloadPipeShell = defineRule({
+  meta: {
+    id: 'vigil.runtime.download-pipe-shell',
+    title: 'Download piped into a shell',
+    description:
+      'Two children of one shell — the two ends of a pipeline — start within a minute of each other: one connects to a peer over TCP or UDP, the other is a shell or interpreter that reads its program from standard input (`bash`, `sh -s`, `python3 -`). `curl -fsSL http://… | bash` and `wget -qO- … | sh` are the shape: the program that runs was fetched over the network and never touched the disk, so download-write-exec rules miss it. Loopback peers count too (what matters is that the program arrived over a socket); connects to a model endpoint the workload calls do not. Works without a baseline. Command-line rules for `curl | sh` (Sigma-style process-creation rules) look for the same shape in the parent\u2019s arguments; this rule joins the kernel\u2019s exec and connect events instead, so quoting, variables and aliases do not hide it. Nearest in Falco: "Drop and execute new binary in container", which needs the program on disk and so misses this shape.',
+    severity: 'critical',
+    version: '1.0.0',
+    areas: ['execution', 'network-egress'],
+    tags: { owaspAgentic: ['ASI05'], attack: ['T1105', 'T1059.004'], atlas: ['AML.T0050'] },
+    equivalents: [
+      'Sigma-style process-creation rules: curl or wget piped to a shell',
+      'Falco: Drop and execute new binary in container (the on-disk variant)',
+    ],
+    rationale:
+      'Running what a URL returns hands the process to whoever controls the URL; an agent told to do it by content it read is the textbook prompt-injection payload.',
+    falsePositives:
+      'Installers run by hand or at build time (`curl https://sh.rustup.rs | sh`) inside a monitored workload.',
+    tuning:
+      'Add an exception on the parent shell\u2019s `exe` or the workload, for images that install at start.',
+  },
+  kinds: ['process.exec', 'net.connect', 'model.call'],
+  facts: { 'process.exec': ['succeeded'], 'net.connect': ['succeeded', 'inet'] },
+  onEvent(ev, ctx) {
+    if (ev.kind === 'model.call') return learnModelEndpoint(ev, ctx);
+    // Both ends must be children of a shell: that shell built the pipeline.
+    const parent = ctx.processes.get(ev.ppid);
+    if (parent === undefined || !isShell(parent.exe)) return;
+    const near = (a: VigilEvent, b: VigilEvent) => Math.abs(a.ts - b.ts) <= PIPE_PARTNER_WINDOW_NS;
+    let connect: EventOf<'net.connect'>;
+    let shell: EventOf<'process.exec'>;
+    if (ev.kind === 'process.exec') {
+      if (!readsProgramFromStdin(ev)) return;
+      ctx.state.set(`stdin:${ev.ppid}`, ev);
+      const c = ctx.state.get<EventOf<'net.connect'>>(`dl:${ev.ppid}`);
+      if (c === undefined || c.pid === ev.pid || !near(c, ev)) return;
+      connect = c;
+      shell = ev;
+    } else {
+      if (isModelEndpoint(ev, ctx)) return;
+      ctx.state.set(`dl:${ev.ppid}`, ev);
+      const s = ctx.state.get<EventOf<'process.exec'>>(`stdin:${ev.ppid}`);
+      if (s === undefined || s.pid === ev.pid || !near(s, ev)) return;
+      connect = ev;
+      shell = s;
+    }
+    if (ctx.state.get<boolean>(`fired:${shell.pid}`) === true) return;
+    ctx.state.set(`fired:${shell.pid}`, true);
+    ctx.report({
+      subject: `${basename(connect.exe || connect.comm)}|${basename(shell.filename)}`,
+      summary: `${basename(connect.exe || connect.comm)} (pid ${connect.pid}) connected to ${peerOf(connect)} and its pipe partner ${basename(shell.filename)} (pid ${shell.pid}) ran a program from its standard input, both started by ${basename(parent.exe)} (pid ${parent.pid})`,
+      events: connect.ts <= shell.ts ? [connect, shell] : [shell, connect],
+      riskReasons: ['a program fetched over the network run without touching the disk'],
     });
   },
 });

@@ -1,5 +1,10 @@
 import { RULE_ENGINE_VERSION, type RulePack } from '../../api/pack.js';
-import { credentialThenEgress, downloadWriteExec, tokenThenApiServer } from './chain-rules.js';
+import {
+  credentialThenEgress,
+  downloadPipeShell,
+  downloadWriteExec,
+  tokenThenApiServer,
+} from './chain-rules.js';
 import { cgroupReleaseAgent, sensitiveFileRead, unexpectedTokenRead } from './file-rules.js';
 import { bpfProgramLoad, kernelModuleLoad, namespaceEscape, ptraceAttach } from './kernel-rules.js';
 import { mcpRugPull } from './mcp-rules.js';
@@ -49,6 +54,7 @@ export const runtimePack: RulePack = {
     credentialThenEgress,
     tokenThenApiServer,
     downloadWriteExec,
+    downloadPipeShell,
     mcpRugPull,
   ],
   exceptions: [
