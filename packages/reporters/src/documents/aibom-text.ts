@@ -117,8 +117,14 @@ function flowLines(bom: AiBom): string[] {
   ];
   const from = new Map<string, (typeof edges)[number][]>();
   for (const e of edges) from.set(e.from, [...(from.get(e.from) ?? []), e]);
-  const total = (es: readonly (typeof edges)[number][]) => es.reduce((n, e) => n + e.count, 0);
-  const actors = [...from.entries()].sort((a, b) => total(b[1]) - total(a[1]));
+  // Agents first, then MCP servers, tools and the rest; busiest first within each (identity edges,
+  // one per event, do not count).
+  const rank = (id: string) => ['agent', 'mcp-server', 'tool'].indexOf(byId.get(id)?.type ?? '') >>> 0;
+  const total = (es: readonly (typeof edges)[number][]) =>
+    es.reduce((n, e) => n + (e.relation === 'runs-as' ? 0 : e.count), 0);
+  const actors = [...from.entries()].sort(
+    (a, b) => rank(a[0]) - rank(b[0]) || total(b[1]) - total(a[1]) || a[0].localeCompare(b[0]),
+  );
   for (const [id, es] of actors.slice(0, FLOW_ACTORS)) {
     out.push(`  ${name(byId.get(id), id)}:`);
     const byRelation = new Map<string, (typeof edges)[number][]>();
