@@ -168,7 +168,14 @@ describe('the lab in the AI-BOM: a real agent, real MCP servers, the scripted mo
         expect(edges).toContain(
           'tool:write_file served-by mcp-server:@modelcontextprotocol/server-filesystem',
         );
-        expect(edges).toContain('agent:Ops assistant uses-model model:gpt-4o-mini');
+        // The model node is labelled provider/model.
+        expect(edges).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(
+              /^agent:Ops assistant uses-model model:openai(?:-compatible)?\/gpt-4o-mini$/,
+            ),
+          ]),
+        );
         expect(edges, edges.join('\n')).toContain(
           `mcp-server:@modelcontextprotocol/server-filesystem writes data:${join(work, 'out')}/`,
         );

@@ -2,7 +2,7 @@ import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { accessSync, constants as fsConstants, rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { CaptureWriter, commandWorkloadName, VigilError } from '@vigil/core';
+import { CaptureWriter, commandWorkloadName, type UndecodedPayloads, VigilError } from '@vigil/core';
 import {
   DEFAULT_PAYLOAD_BYTES,
   Sensor,
@@ -92,6 +92,8 @@ export interface RecordRunResult {
   readonly out: string;
   readonly events: number;
   readonly drops: Readonly<Record<string, number>>;
+  /** Streams the payload decoder could not read, and what they began with (`--payloads`; `undefined` when none). */
+  readonly undecodedPayloads: UndecodedPayloads | undefined;
   /** The command's exit code, or 128 + N when it died of signal N. */
   readonly exitCode: number;
   readonly cgroupPath: string;
@@ -251,10 +253,12 @@ export async function recordRun(
     await s.close();
     await drain;
     await cg.remove();
-    const drops = s.stats().drops;
+    const { drops, undecodedPayloads } = s.stats();
+    const undecoded = undecodedPayloads && undecodedPayloads.total > 0 ? undecodedPayloads : undefined;
     w.close({
       exitCode,
       drops,
+      ...(undecoded ? { undecodedPayloads: undecoded } : {}),
       ...(interrupted ? { interrupted: true } : {}),
       ...(stopSignal !== undefined ? { stopSignal } : {}),
       ...(killedDescendants.length > 0 ? { killedDescendants } : {}),
@@ -263,6 +267,7 @@ export async function recordRun(
       out: options.out,
       events: w.eventCount,
       drops,
+      undecodedPayloads: undecoded,
       exitCode,
       cgroupPath: cg.path,
       name,

@@ -439,6 +439,12 @@ describe('vigil gap with MCP', () => {
     const allow = JSON.parse(readFileSync(join(out, 'mcp-allowlist-claude_desktop_config.json'), 'utf8'));
     expect(allow.servers).toEqual({ filesystem: { allowedTools: ['list_directory', 'read_file'] } });
     expect(allow.unusedServers).toEqual(['shell']);
+    // The text report says where the configuration's uses came from: no captured workload is bound
+    // to it, the calls were matched to it by server name.
+    const text = await runCli(['gap', '--declared', config, '--otel', spans]);
+    expect(text.stdout).toMatch(
+      /\nmcp:claude_desktop_config: 2\/5 grants used\n(?: {2}.*\n)*? {2}uses from (workload:\S+): its calls to the MCP servers filesystem, matched by server name; it is not bound to mcp:claude_desktop_config \(--bind '(\S+)=mcp:claude_desktop_config' binds it\)\n {2}mcp-tool {8}granted {4}5 {2}used {4}2/,
+    );
   });
 });
 

@@ -226,4 +226,32 @@ describe('vigil scan', () => {
     },
     120_000,
   );
+
+  it.skipIf(liveWhy !== undefined)(
+    'with --connect, a server that cannot be started is a medium finding with its error, and counts for --fail-on',
+    async () => {
+      const config = put(dir, 'broken/.mcp.json', {
+        mcpServers: { broken: { command: process.execPath, args: ['/nonexistent/vigil-server.js'] } },
+      });
+      const r = await runCli(['scan', config, '--connect', '--fail-on', 'medium']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/MCP server broken \(\S+\.mcp\.json\): not listed: .*exited \(code 1\)/);
+      expect(r.stdout).toMatch(
+        /MEDIUM {3}MCP server could not be started or listed; its definitions were not scanned {2}\[vigil\.scan\.mcp-server-not-listed\]/,
+      );
+      expect(r.stdout).toMatch(
+        / {2}MCP server broken could not be started or listed, so its definitions were not scanned: .*Cannot find module/,
+      );
+      expect(r.stdout).toMatch(
+        / {2}at \S+\.mcp\.json \/mcpServers\/broken\n {2}command: \S+node\S* \/nonexistent\/vigil-server\.js\n/,
+      );
+      // Below the level the user chose, it is reported and the exit is 0.
+      expect((await runCli(['scan', config, '--connect', '--fail-on', 'high'])).code).toBe(0);
+      // Without --connect nothing was started, so nothing could fail to start.
+      const off = await runCli(['scan', config, '--fail-on', 'low']);
+      expect(off.code).toBe(0);
+      expect(off.stdout).not.toMatch(/mcp-server-not-listed/);
+    },
+    120_000,
+  );
 });

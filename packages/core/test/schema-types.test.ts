@@ -24,6 +24,7 @@ import type * as m17 from '../src/incidents/incident.js';
 import type * as m18 from '../src/mcp/client-config.js';
 import type * as m19 from '../src/otel/otlp-json.js';
 import type * as m20 from '../src/payload/chunk.js';
+import type * as m38 from '../src/payload/undecoded.js';
 import type * as m21 from '../src/permissions/aws/iam-policy.js';
 import type * as m22 from '../src/permissions/declared.js';
 import type * as m23 from '../src/permissions/gap/report.js';
@@ -194,6 +195,12 @@ describe('core types written out from zod schemas', () => {
     expectTypeOf<m20.PayloadMode>().toEqualTypeOf<z.output<typeof m20.PayloadModeSchema>>();
     // row: payload/chunk PayloadTransport PayloadTransportSchema output
     expectTypeOf<m20.PayloadTransport>().toEqualTypeOf<z.output<typeof m20.PayloadTransportSchema>>();
+    // row: payload/undecoded UndecodedKind UndecodedKindSchema output
+    expectTypeOf<m38.UndecodedKind>().toEqualTypeOf<z.output<typeof m38.UndecodedKindSchema>>();
+    // row: payload/undecoded UndecodedPayloads UndecodedPayloadsSchema output
+    expectTypeOf<m38.UndecodedPayloads>().toEqualTypeOf<z.output<typeof m38.UndecodedPayloadsSchema>>();
+    // row: payload/undecoded UndecodedStream UndecodedStreamSchema output
+    expectTypeOf<m38.UndecodedStream>().toEqualTypeOf<z.output<typeof m38.UndecodedStreamSchema>>();
     // row: permissions/aws/iam-policy IamPolicyDocument IamPolicyDocumentSchema output
     expectTypeOf<m21.IamPolicyDocument>().toEqualTypeOf<z.output<typeof m21.IamPolicyDocumentSchema>>();
     // row: permissions/aws/iam-policy IamPrincipal IamPrincipalSchema output

@@ -7,6 +7,7 @@ import {
   type PayloadMode,
   type SourceStats,
   UNDECODED_PAYLOAD_PREFIX,
+  type UndecodedPayloads,
   VigilError,
   type VigilEvent,
 } from '@vigil/core';
@@ -153,6 +154,8 @@ export interface SensorStats extends SourceStats {
   readonly submitted: number;
   /** Payload chunks read (payload capture on). */
   readonly payloadChunks: number;
+  /** Streams the payload decoder could not read, with process, peer and first bytes (payload capture on). */
+  readonly undecodedPayloads?: UndecodedPayloads;
 }
 
 const DROP_CAUSES = [
@@ -521,6 +524,7 @@ export class Sensor implements EventSource {
       batches: this.#batches,
       drops,
       payloadChunks: this.#payloadChunks,
+      ...(this.#payloads ? { undecodedPayloads: this.#payloads.stats().undecoded } : {}),
       records: this.#records,
       deduplicated: c.dedup,
       skipped: this.#skipped,

@@ -186,6 +186,7 @@ export {
   MCP_LOOKALIKE_TOOL_NAME,
   MCP_RUG_PULL,
   MCP_SCANNER_RULES,
+  MCP_SERVER_NOT_LISTED,
   MCP_TOXIC_FLOW,
 } from './scanners/mcp/rules.js';
 export type { CapturedToolList, McpScanner, McpScannerOptions } from './scanners/mcp/scanner.js';

@@ -1,7 +1,9 @@
 import {
   aiBomFindings,
+  aiBomPayloadHintFacts,
   buildAiBom,
   describeCaptureIntegrity,
+  describePayloadHint,
   SignatureCatalogue,
   VigilError,
 } from '@vigil/core';
@@ -25,8 +27,10 @@ export const aibomCommand: Command = {
     'and RAG sources from captures and ingested OpenTelemetry GenAI spans, each with evidence and a confidence.',
     'Manifests (package.json, lockfiles, requirements.txt, pyproject.toml, poetry.lock, uv.lock, MCP client',
     'configs, Kubernetes YAML) mark components declared-used, declared-unused or undeclared-used (shadow AI).',
-    'json is the Vigil AI-BOM document; cyclonedx is CycloneDX 1.6; flow is the execution-flow graph alone;',
-    'html draws it all on one self-contained page; sarif carries the findings.',
+    'text (the default) lists shadow AI first, then the components by type with their evidence, and the',
+    'execution flow summarised per agent; json is the Vigil AI-BOM document (for jq, posture --aibom and',
+    'other programs); cyclonedx is CycloneDX 1.6; flow is the execution-flow graph alone; html draws it all',
+    'on one self-contained page; sarif carries the findings.',
     '--fail-on SEVERITY exits 1 when a finding is at or above it: shadow AI (high for MCP servers, medium',
     'for frameworks, inference servers and vector stores) and declared-but-unused components (low).',
   ].join('\n'),
@@ -68,6 +72,8 @@ export const aibomCommand: Command = {
       requireTrailer: ctx.args.values['strict'] === true,
     });
     const integrity = bom.inputs.integrity;
+    // The text report ends with the hint itself; other formats are for programs, so say it on stderr.
+    const hint = ctx.format === 'text' ? undefined : describePayloadHint(aiBomPayloadHintFacts(bom));
     if (integrity) for (const line of describeCaptureIntegrity(integrity)) ctx.log(`warning: ${line}`);
     const findings = aiBomFindings(bom);
     await ctx.emit(
@@ -76,6 +82,7 @@ export const aibomCommand: Command = {
         inputs: [...captures, ...otel, ...manifests],
       }),
     );
+    if (hint) ctx.log(hint);
     const shadow = findings.filter((f) => f.ruleId === 'vigil.aibom.shadow-ai').length;
     if (shadow > 0)
       ctx.log(`aibom: ${shadow} shadow-AI finding${shadow === 1 ? '' : 's'} (used, never declared)`);

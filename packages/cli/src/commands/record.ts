@@ -3,6 +3,7 @@ import {
   countOf,
   DEFAULT_CAPTURE_FLUSH_INTERVAL_MS,
   describeCaptureDrops,
+  describeUndecodedPayloads,
   PayloadModeSchema,
   summariseCaptureDrops,
   VigilError,
@@ -166,6 +167,8 @@ export const recordCommand: Command = {
         `vigil record: ${countOf(r.events, 'event')} to ${r.out}, ${dropped}; ${command[0]} exited with ${r.exitCode}${r.interrupted ? `; INTERRUPTED by a second ${interruptedBy}: the capture ends early` : ''}`,
       );
       for (const line of more) ctx.log(`vigil record: ${line}`);
+      // Which streams were not decoded and why, the busiest few.
+      for (const line of describeUndecodedPayloads(r.undecodedPayloads)) ctx.log(`vigil record: ${line}`);
       ctx.log(
         `workload cgroup:/vigil-${r.name}${r.derivedName ? ' (name derived from the command; --name to choose one)' : ''}`,
       );

@@ -29,6 +29,8 @@ export const scanCommand: Command = {
     'configurations declare (clean environment, no network, a time limit) to list their definitions, and',
     'says per server that it connected, the name and version it gave and how many tools, prompts and',
     'resources it listed, or why it could not be listed (JSON: `connections`; on stderr for other formats).',
+    'A server that could not be started or listed is a medium finding (vigil.scan.mcp-server-not-listed)',
+    'carrying the error: its definitions went unscanned, so --fail-on medium or lower exits 1.',
     '--pins FILE compares each server with its pinned definitions (a changed server is a rug-pull finding',
     'with a diff) and adds new servers to the file; --repin also replaces changed pins after review.',
     '--capture weighs findings by what ran: a tool never called or a file never opened is demoted; a',
@@ -49,7 +51,8 @@ export const scanCommand: Command = {
     'fail-on': 'exit 1 when a finding is at or above this severity',
     pins: 'an MCP pin file: read it, report changed servers, add new ones (created when missing)',
     repin: 'with --pins: replace the pins of changed servers with their current definitions',
-    connect: 'start the stdio MCP servers the configurations declare and list their definitions',
+    connect:
+      'start the stdio MCP servers the configurations declare and list their definitions; one that cannot be listed is a medium finding',
     capture: 'a capture: weigh findings by what was used at run time; find live rug pulls',
     progress: 'print progress on stderr (default when stderr is a terminal)',
   },

@@ -20,6 +20,7 @@ export interface EdgeEvidence {
 export class FlowGraphRecorder {
   readonly #maxNodes: number;
   readonly #nodes = new Map<string, FlowNode & { samples?: Set<string> }>();
+  readonly #notes = new Map<string, Map<string, { max: number; values: Set<string> }>>();
   readonly #edges = new Map<string, FlowEdge & { kinds: Set<string> }>();
   #truncated = false;
 
@@ -39,7 +40,11 @@ export class FlowGraphRecorder {
     const id = `${type}:${workloadId}:${key}`;
     const had = this.#nodes.get(id);
     if (had) {
-      if (componentId && !had.componentId) had.componentId = componentId;
+      // A peer drawn from its connects before payloads named it takes the component's label.
+      if (componentId && !had.componentId) {
+        had.componentId = componentId;
+        had.label = label;
+      }
       return id;
     }
     if (this.#nodes.size >= this.#maxNodes) {
@@ -58,6 +63,20 @@ export class FlowGraphRecorder {
   }
 
   /**
+   * Adds values to a list property of a node (who called a model, say), written as the first `max`
+   * distinct values joined by commas, then `and N more`.
+   */
+  note(id: string | undefined, key: string, values: readonly string[], max = 4): void {
+    if (id === undefined || !this.#nodes.has(id) || values.length === 0) return;
+    const notes = this.#notes.get(id) ?? new Map<string, { max: number; values: Set<string> }>();
+    this.#notes.set(id, notes);
+    const set = notes.get(key) ?? { max, values: new Set<string>() };
+    notes.set(key, set);
+    // Bounded: past a few hundred distinct values only the count would change.
+    for (const v of values) if (set.values.size < 256) set.values.add(v);
+  }
+
+  /**
    * Gives a node a new type (and label and properties), moving its edges with it: what a peer is
    * may only be known after it was first drawn (a payload parsed later names its protocol). Returns
    * the node's new id, or the old one when there is no such node.
@@ -73,6 +92,9 @@ export class FlowGraphRecorder {
       return id;
     }
     this.#nodes.delete(id);
+    const notes = this.#notes.get(id);
+    if (notes && !this.#notes.has(next)) this.#notes.set(next, notes);
+    this.#notes.delete(id);
     const had = this.#nodes.get(next);
     if (had) Object.assign(had.properties, properties);
     else
@@ -128,10 +150,17 @@ export class FlowGraphRecorder {
   }
 
   graph(): ExecutionFlowGraph {
-    const nodes: FlowNode[] = [...this.#nodes.values()].map(({ samples, ...n }) => ({
-      ...n,
-      properties: samples ? { ...n.properties, files: [...samples].join(', ') } : { ...n.properties },
-    }));
+    const nodes: FlowNode[] = [...this.#nodes.values()].map(({ samples, ...n }) => {
+      const properties: Record<string, string> = samples
+        ? { ...n.properties, files: [...samples].join(', ') }
+        : { ...n.properties };
+      for (const [key, { max, values }] of this.#notes.get(n.id) ?? []) {
+        const list = [...values];
+        properties[key] =
+          `${list.slice(0, max).join(', ')}${list.length > max ? `, and ${list.length - max} more` : ''}`;
+      }
+      return { ...n, properties };
+    });
     const edges: FlowEdge[] = [...this.#edges.values()].map(({ kinds, ...e }) => ({
       ...e,
       evidence: [...kinds].sort(),

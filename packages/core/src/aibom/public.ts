@@ -37,3 +37,5 @@ export { AIBOM_SCHEMA_VERSION } from './document.js';
 export { AIBOM_RULES, aiBomFindings } from './findings.js';
 export type { ExecutionFlowGraph, FlowEdge, FlowNode, FlowNodeType, FlowRelation } from './flow-graph.js';
 export { FLOW_GRAPH_SCHEMA_VERSION } from './flow-graph.js';
+export type { PayloadHintFacts } from './payload-hint.js';
+export { aiBomPayloadHintFacts, describePayloadHint, summaryPayloadHintFacts } from './payload-hint.js';

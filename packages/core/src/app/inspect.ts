@@ -2,6 +2,7 @@ import { type AgentTimeline, AgentTimelineBuilder } from '../attribution/timelin
 import type { CaptureHeader } from '../capture/format.js';
 import type { CaptureIntegrity } from '../capture/integrity.js';
 import { type CaptureSummary, CaptureSummaryBuilder } from '../capture/summary.js';
+import { mergeUndecodedPayloads, type UndecodedPayloads } from '../payload/undecoded.js';
 import { DnsEnricher } from '../stream/enricher.js';
 import { type CaptureReadOptions, captureSource, runPipeline } from './run.js';
 
@@ -23,6 +24,8 @@ export interface CaptureInspection {
   readonly integrity: CaptureIntegrity;
   /** Events the recorder dropped before writing them, by reason. */
   readonly drops: Readonly<Record<string, number>>;
+  /** Streams the payload decoder could not read while recording, from the trailers (absent when none). */
+  readonly undecodedPayloads?: UndecodedPayloads;
   /** Per workload: events by kind, processes, peers, files, DNS names. */
   readonly summary: CaptureSummary;
   /** The agent timeline, when asked for. */
@@ -57,7 +60,11 @@ export async function inspectCaptures(options: InspectCapturesOptions): Promise<
     headers: source.headers,
     integrity: source.integrity(),
     drops: source.stats().drops,
+    ...optional('undecodedPayloads', mergeUndecodedPayloads(source.trailers.map((t) => t.undecodedPayloads))),
     summary: builder.result(),
     ...(timeline ? { timeline: timeline.result() } : {}),
   };
 }
+
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };

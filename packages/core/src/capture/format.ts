@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PayloadMode } from '../payload/chunk.js';
 import { PayloadModeSchema } from '../payload/chunk.js';
+import { type UndecodedPayloads, UndecodedPayloadsSchema } from '../payload/undecoded.js';
 import { lazySchema } from '../schemas/lazy.js';
 
 /** The four bytes every capture file starts with. */
@@ -173,6 +174,12 @@ export const CaptureTrailerSchema = lazySchema(() =>
     killedDescendants: z
       .array(z.object({ pid: z.number().int().nonnegative(), comm: z.string() }))
       .optional(),
+    /**
+     * Streams the payload decoder could not read (the `payload:unrecognised` and `payload:http2`
+     * drops): which process and peer, and what their first bytes were. Absent when payload capture
+     * was off or every stream was read.
+     */
+    undecodedPayloads: UndecodedPayloadsSchema.optional(),
   }),
 );
 /** @see {@link CaptureTrailerSchema} */
@@ -201,4 +208,10 @@ export interface CaptureTrailer {
         comm: string;
       }[]
     | undefined;
+  /**
+   * Streams the payload decoder could not read (the `payload:unrecognised` and `payload:http2`
+   * drops): which process and peer, and what their first bytes were. Absent when payload capture
+   * was off or every stream was read.
+   */
+  undecodedPayloads?: UndecodedPayloads | undefined;
 }

@@ -6,6 +6,7 @@ import { type ConnectionHost, ConnectionState } from './internal/connection.js';
 import { DefinitionHashes } from './internal/definition-hashes.js';
 import { McpSession } from './internal/mcp.js';
 import { warmUpChunks } from './internal/warm-up.js';
+import { type UndecodedPayloads, UndecodedStreams } from './undecoded.js';
 
 /** Options for {@link PayloadDecoder}. */
 export interface PayloadDecoderOptions {
@@ -40,6 +41,11 @@ export interface PayloadDecoderStats {
   readonly peakBufferedBytes: number;
   /** Input skipped, by reason (`http2`, `gap`, `truncated`, `invalid JSON line`, `evicted-idle`, …). */
   readonly skipped: Readonly<Record<string, number>>;
+  /**
+   * Streams whose protocol the decoder does not read (the `unrecognised` and `http2` skips): which
+   * process and peer, and what their first bytes were (`describeUndecodedPayloads` says it for people).
+   */
+  readonly undecoded: UndecodedPayloads;
 }
 
 /** Events a {@link PayloadDecoder} emits. */
@@ -77,6 +83,7 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
   readonly #connections = new Map<string, ConnectionState>();
   readonly #mcpSessions = new Map<string, McpSession>();
   readonly #skipped: Record<string, number> = {};
+  readonly #undecoded = new UndecodedStreams();
   readonly #host: ConnectionHost;
   readonly #transferBytes: number;
   readonly #flows = new Map<string, Flow>();
@@ -106,6 +113,7 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
         this.#out.push(e);
       },
       skip: (reason, connection, offset) => this.#skip(reason, connection, offset),
+      undecoded: (chunks) => this.#undecoded.add(chunks),
       mcpSession: (key, existing) => {
         let s = this.#mcpSessions.get(key);
         if (existing !== undefined && s !== existing) {
@@ -223,6 +231,7 @@ export class PayloadDecoder extends EventEmitter<PayloadDecoderEvents> {
       bufferedBytes: this.#buffered,
       peakBufferedBytes: this.#peakBuffered,
       skipped: { ...this.#skipped },
+      undecoded: this.#undecoded.result(),
     };
   }
 

@@ -21,6 +21,8 @@ export type {
   WorkloadGap,
 } from './gap/report.js';
 export { GAP_REPORT_SCHEMA_VERSION } from './gap/report.js';
+export type { GapUseSource } from './gap/use-sources.js';
+export { gapUseSources } from './gap/use-sources.js';
 export type {
   Grant,
   GrantInput,

@@ -73,6 +73,7 @@ import type { Incident, IncidentStep } from '../incidents/incident.js';
 import type { McpServerEntry } from '../mcp/client-config.js';
 import type { OtlpSpan, OtlpTraceExport } from '../otel/otlp-json.js';
 import type { PayloadChunk, PayloadDirection, PayloadMode, PayloadTransport } from '../payload/chunk.js';
+import type { UndecodedKind, UndecodedPayloads, UndecodedStream } from '../payload/undecoded.js';
 import type { IamPolicyDocument, IamPrincipal, IamStatement } from '../permissions/aws/iam-policy.js';
 import type {
   DeclaredContainer,
@@ -1811,6 +1812,57 @@ export const ToolDefinitionSchema: VigilSchema<ToolDefinition> = zs.ToolDefiniti
  * ```
  */
 export const TransportSchema: VigilEnumSchema<Transport> = zs.TransportSchema;
+
+/**
+ * What the first bytes of a stream the payload decoder could not read were: a TLS record (the
+ * bytes were captured encrypted), the HTTP/2 connection preface, text that is not a protocol it
+ * knows, or binary.
+ *
+ * Typed here by {@link VigilSchema}; the zod-typed schema is `UndecodedKindSchema` of `@vigil/core/schemas`.
+ *
+ * @example
+ * ```ts
+ * import { UndecodedKindSchema } from '@vigil/core';
+ *
+ * UndecodedKindSchema.parse('tls');
+ * ```
+ */
+export const UndecodedKindSchema: VigilEnumSchema<UndecodedKind> = zs.UndecodedKindSchema;
+
+/**
+ * The streams a payload decoder could not read: how many, and the groups of them (at most
+ * {@link MAX_UNDECODED_GROUPS}; streams beyond are counted in `total` only).
+ *
+ * Typed here by {@link VigilSchema}; the zod-typed schema is `UndecodedPayloadsSchema` of `@vigil/core/schemas`.
+ *
+ * @example
+ * ```ts
+ * import { PayloadDecoder, describeUndecodedPayloads } from '@vigil/core';
+ *
+ * const decoder = new PayloadDecoder();
+ * // … push chunks …
+ * for (const line of describeUndecodedPayloads(decoder.stats().undecoded)) console.warn(line);
+ * ```
+ */
+export const UndecodedPayloadsSchema: VigilSchema<UndecodedPayloads> = zs.UndecodedPayloadsSchema;
+
+/**
+ * Streams the payload decoder could not read, grouped by process name, peer and what their first
+ * bytes were, with one example each.
+ *
+ * Typed here by {@link VigilSchema}; the zod-typed schema is `UndecodedStreamSchema` of `@vigil/core/schemas`.
+ *
+ * @example
+ * ```ts
+ * import { UndecodedStreamSchema } from '@vigil/core';
+ *
+ * UndecodedStreamSchema.parse({
+ *   kind: 'tls', transport: 'tcp', peer: '10.0.0.5:443', pid: 42, comm: 'python3',
+ *   direction: 'egress', sample: '16 03 01 02 00', count: 3,
+ * });
+ * ```
+ */
+export const UndecodedStreamSchema: VigilSchema<UndecodedStream> = zs.UndecodedStreamSchema;
 
 /**
  * A grant never exercised in the window, with its rank.

@@ -86,6 +86,7 @@ export {
   PayloadModeSchema,
   PayloadTransportSchema,
 } from '../payload/chunk.js';
+export { UndecodedKindSchema, UndecodedPayloadsSchema, UndecodedStreamSchema } from '../payload/undecoded.js';
 export {
   IamPolicyDocumentSchema,
   IamPrincipalSchema,

@@ -7,6 +7,7 @@ import {
   describeSubject,
   describeUse,
   type GapReport,
+  gapUseSources,
   type LeastPrivilege,
   type RiskRanking,
 } from '@vigil/core';
@@ -37,7 +38,10 @@ export function renderGapText(
   // Captured workloads that no declared subject took in, and declared workloads nothing was seen
   // for: most often one workload under two names, which --bind joins.
   const capturedAlone = report.unmatched.filter((u) => u.subject.startsWith('workload:'));
-  const declaredAlone = report.workloads.filter((w) => w.observedAs.length === 0);
+  // A declared workload credited with uses by MCP server name is not "nothing seen".
+  const declaredAlone = report.workloads.filter(
+    (w) => w.observedAs.length === 0 && gapUseSources(w).length === 0,
+  );
   const unbound = capturedAlone.length > 0 && declaredAlone.length > 0;
   out.push(
     `Declared vs observed: ${report.totals.used} of ${report.totals.granted} grants used (${pct(report.totals.ratio)}) across ${countOf(report.workloads.length, 'workload')}`,
@@ -55,6 +59,11 @@ export function renderGapText(
     if (what) out.push(`  ${w.name}: ${what}`);
     if (w.observedAs.length > 0)
       out.push(`  observed as ${w.observedAs.map((r) => r.pod ?? r.name ?? r.id).join(', ')}`);
+    // Uses credited without a bound workload: say whose they are and how they were matched.
+    for (const src of gapUseSources(w))
+      out.push(
+        `  uses from ${src.subject}${src.servers.length > 0 ? `: its calls to the MCP servers ${src.servers.join(', ')}, matched by server name` : ''}${w.observedAs.length === 0 && src.subject.startsWith('workload:') ? `; it is not bound to ${w.id} (--bind '${src.subject.slice('workload:'.length)}=${w.id}' binds it)` : ''}`,
+      );
     for (const d of w.domains) {
       const seen = d.observed
         ? ''

@@ -5,6 +5,8 @@ import {
   countOf,
   describeCaptureDrops,
   describeCaptureIntegrity,
+  describeUndecodedPayloads,
+  type UndecodedPayloads,
 } from '@vigil/core';
 
 function fmtTs(ns: number): string {
@@ -13,6 +15,21 @@ function fmtTs(ns: number): string {
 
 function top<T>(entries: [string, T][], n: number, by: (v: T) => number): [string, T][] {
   return entries.sort((a, b) => by(b[1]) - by(a[1]) || a[0].localeCompare(b[0])).slice(0, n);
+}
+
+/**
+ * What {@link renderSummaryText} adds under the drop counters.
+ *
+ * @example
+ * ```ts
+ * const notes: SummaryNotes = { hint: describePayloadHint(summaryPayloadHintFacts(i.summary, i.headers)) };
+ * ```
+ */
+export interface SummaryNotes {
+  /** Streams the payload decoder could not read (`CaptureInspection.undecodedPayloads`). */
+  readonly undecodedPayloads?: UndecodedPayloads | undefined;
+  /** A hint line (`describePayloadHint`). */
+  readonly hint?: string | undefined;
 }
 
 /**
@@ -25,7 +42,7 @@ function top<T>(entries: [string, T][], n: number, by: (v: T) => number): [strin
  * import { renderSummaryText } from '@vigil/reporters';
  *
  * const i = await inspectCaptures({ captures: ['run.vcap'] });
- * process.stdout.write(renderSummaryText(i.captures, i.summary, i.drops, i.integrity));
+ * process.stdout.write(renderSummaryText(i.captures, i.summary, i.drops, i.integrity, { undecodedPayloads: i.undecodedPayloads }));
  * ```
  */
 export function renderSummaryText(
@@ -33,6 +50,7 @@ export function renderSummaryText(
   summary: CaptureSummary,
   drops: Readonly<Record<string, number>>,
   integrity?: CaptureIntegrity,
+  notes: SummaryNotes = {},
 ): string {
   const out: string[] = [];
   out.push(
@@ -41,6 +59,8 @@ export function renderSummaryText(
   if (integrity !== undefined && !integrity.complete)
     for (const line of describeCaptureIntegrity(integrity)) out.push(`  INCOMPLETE: ${line}`);
   for (const line of describeCaptureDrops(drops)) out.push(`  ${line}`);
+  for (const line of describeUndecodedPayloads(notes.undecodedPayloads)) out.push(`  ${line}`);
+  if (notes.hint) out.push(`  ${notes.hint}`);
   for (const w of summary.workloads) {
     out.push('');
     out.push(

@@ -3,6 +3,7 @@
 export { renderAiBomText } from './aibom-text.js';
 export { renderCheckText } from './check-text.js';
 export { renderGapText } from './gap-text.js';
+export type { SummaryNotes } from './inspect-text.js';
 export { renderSummaryText, renderTimelineText } from './inspect-text.js';
 export type { ProbeDocument, ProbeFeatureStatus } from './probe-text.js';
 export { renderProbeText } from './probe-text.js';

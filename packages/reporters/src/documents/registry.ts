@@ -6,6 +6,7 @@ import {
   type CheckResult,
   type ComplianceEvidenceReport,
   ComplianceEvidenceReportSchema,
+  describePayloadHint,
   type EnforcementPolicy,
   encodeBaselineSet,
   type GapResult,
@@ -16,6 +17,7 @@ import {
   renderComplianceMarkdown,
   renderMaturityText,
   type Severity,
+  summaryPayloadHintFacts,
   VigilError,
 } from '@vigil/core';
 import type { ScanResult } from '@vigil/rules';
@@ -168,9 +170,9 @@ const REPORTERS: { readonly [K in ReportKind]: Readonly<Record<string, Renderer<
         .join(''),
   },
   aibom: {
+    text: (bom) => renderAiBomText(bom),
     json: (bom) => json(bom),
     cyclonedx: (bom) => renderCycloneDx(bom),
-    text: (bom) => renderAiBomText(bom),
     flow: (bom) => json(bom.flow),
     html: (bom, o) => {
       const integrity = bom.inputs.integrity;
@@ -234,14 +236,17 @@ const REPORTERS: { readonly [K in ReportKind]: Readonly<Record<string, Renderer<
   },
   inspect: {
     text: (i) =>
-      renderSummaryText(i.captures, i.summary, i.drops, i.integrity) +
-      (i.timeline ? renderTimelineText(i.timeline) : ''),
+      renderSummaryText(i.captures, i.summary, i.drops, i.integrity, {
+        undecodedPayloads: i.undecodedPayloads,
+        hint: describePayloadHint(summaryPayloadHintFacts(i.summary, i.headers)),
+      }) + (i.timeline ? renderTimelineText(i.timeline) : ''),
     json: (i) =>
       json({
         captures: i.captures,
         headers: i.headers,
         integrity: i.integrity,
         drops: i.drops,
+        ...(i.undecodedPayloads ? { undecodedPayloads: i.undecodedPayloads } : {}),
         ...i.summary,
         ...(i.timeline ? { timeline: i.timeline.timeline } : {}),
       }),

@@ -89,7 +89,7 @@ export function flowGraphSvg(
   for (const [id, p] of pos) {
     const n = graph.nodes.find((x) => x.id === id)!;
     parts.push(
-      `<g class="node" data-type="${esc(n.type)}" data-id="${esc(n.id)}"><rect x="${p.x}" y="${p.y}" width="${NODE_W}" height="${NODE_H}" rx="6" fill="${COLOUR[n.type]}"/><text x="${p.x + 8}" y="${p.y + 21}">${esc(clip(n.label, 28))}</text><title>${esc(`${n.type}: ${n.label}${n.workloadId ? ` (${n.workloadId})` : ''}`)}</title></g>`,
+      `<g class="node" data-type="${esc(n.type)}" data-id="${esc(n.id)}"><rect x="${p.x}" y="${p.y}" width="${NODE_W}" height="${NODE_H}" rx="6" fill="${COLOUR[n.type]}"/><text x="${p.x + 8}" y="${p.y + 21}">${esc(clip(n.label, 28))}</text><title>${esc(`${n.type}: ${n.label}${n.workloadId ? ` (${n.workloadId})` : ''}${n.properties['calledBy'] ? `; called by ${n.properties['calledBy']}` : ''}${n.properties['sdks'] ? ` through ${n.properties['sdks']}` : ''}`)}</title></g>`,
     );
   }
   hidden.forEach((h, ci) => {

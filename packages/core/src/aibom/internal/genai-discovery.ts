@@ -135,16 +135,25 @@ export class GenAiDiscovery {
     if (api && ev.endpoint) api.properties['endpoint'] ??= ev.endpoint;
     components.see(api, ev, method, byHost ? byHost.confidence : 0.9, detail);
     if (model && api) model.properties['api'] = api.id;
-    const from = this.#agentFor(ev) ?? flow.actor(ev, this.#ctx.processes.of(ev));
+    const role = this.#ctx.processes.of(ev);
+    const from = this.#agentFor(ev) ?? flow.actor(ev, role);
     if (!from) return;
+    // Labelled with its component (provider/model), the API that served it, and who called it: the
+    // named agent or the process, and the SDKs that process loaded (the provider's own first).
     const m = flow.graph.node(
       'model',
       ev.workload.id,
       `${provider}/${ev.model}`,
-      ev.model,
-      { provider },
+      `${provider}/${ev.model}`,
+      { provider, model: ev.model, ...(api ? { api: api.name } : {}) },
       model?.id,
     );
+    flow.graph.note(m, 'calledBy', [ev.agent ? `agent ${ev.agent}` : `${ev.comm} (pid ${ev.pid})`]);
+    // The provider's own SDK first (`openai` for openai and openai-compatible), then SDKs naming it.
+    const base = provider.replace(/-compatible$/, '');
+    const rank = (name: string) => (name === base ? 2 : name.includes(base) ? 1 : 0);
+    const sdks = [...(role?.frameworks ?? [])].sort((a, b) => rank(b) - rank(a));
+    flow.graph.note(m, 'sdks', sdks);
     flow.graph.edge(from, m, 'uses-model', ev);
     if (api) {
       const target = host ? `${host.host}:${host.port}` : api.id;

@@ -10,6 +10,8 @@ export interface ProcessRole {
   mcpServerId?: string;
   /** True once the process loaded an agent framework or AI SDK. */
   agent?: boolean;
+  /** Names of the agent frameworks and AI SDKs it loaded, first loaded first (a few; replaced, never mutated). */
+  frameworks?: readonly string[];
 }
 
 /** What an exec changed: the process's new role, its parent's, and the MCP server it inherited. */

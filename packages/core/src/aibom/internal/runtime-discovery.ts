@@ -13,6 +13,9 @@ import { componentIdForPackage, purlFor, signatureComponentId } from './identity
 import { PathClassifier } from './path-class.js';
 import type { ExecRole } from './process-roles.js';
 
+/** Framework names kept per process for labelling the models it called. */
+const MAX_PROCESS_FRAMEWORKS = 16;
+
 // Frameworks whose presence in a process makes it an agent (or an AI client), rather than a library used by a server.
 const NOT_AGENT_FRAMEWORKS = new Set(['mcp-sdk', 'pytorch', 'tensorflow', 'onnxruntime', 'transformers']);
 const EINPROGRESS = -115;
@@ -160,6 +163,10 @@ export class RuntimeDiscovery {
           !p.mcpServerId
         ) {
           p.agent = true;
+          // Which SDKs a model call from this process went through (the flow graph's model node says).
+          const loaded = p.frameworks ?? [];
+          if (w && loaded.length < MAX_PROCESS_FRAMEWORKS && !loaded.includes(w.name))
+            p.frameworks = [...loaded, w.name];
         }
         return;
       }

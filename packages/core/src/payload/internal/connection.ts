@@ -26,6 +26,8 @@ export interface ConnectionHost {
   readonly maxBytes: number;
   emit(event: VigilEvent): void;
   skip(reason: string, connection: string, offset: number): void;
+  /** A stream whose protocol the decoder does not read: the chunks it began with. */
+  undecoded?(chunks: readonly PayloadChunk[]): void;
   /** MCP sessions over HTTP live as long as their `Mcp-Session-Id`, across connections; `existing` is filed under `key` too. */
   mcpSession(key: string, existing?: McpSession): McpSession;
   /** Hashes of the tool definitions model requests offer, shared by all connections (they repeat). */
@@ -190,7 +192,7 @@ export class ConnectionState {
   /** The connection ended (closed, evicted, or the input ended): flush what is half done. */
   close(): void {
     if (this.#protocol === 'sniffing' && this.#sniffBytes > 0) {
-      this.#host.skip('unrecognised', this.id, 0);
+      this.#unrecognised('unrecognised');
     }
     this.#sniff = [];
     this.#sniffBytes = 0;
@@ -212,6 +214,12 @@ export class ConnectionState {
     this.#protocol = 'opaque';
   }
 
+  // Counted by reason, and the stream's first chunks handed over so reports can say which stream and why.
+  #unrecognised(reason: string): void {
+    this.#host.skip(reason, this.id, 0);
+    this.#host.undecoded?.(this.#sniff);
+  }
+
   #decide(dir: PayloadDirection): void {
     const mine = this.#sniff.filter((c) => c.direction === dir);
     const bytes = Buffer.concat(mine.map((c) => c.bytes));
@@ -227,7 +235,7 @@ export class ConnectionState {
     if (trimmed.length === 0) {
       if (this.#sniffBytes > 8192) {
         this.#protocol = 'opaque';
-        this.#host.skip('unrecognised', this.id, 0);
+        this.#unrecognised('unrecognised');
       }
       return;
     }
@@ -239,7 +247,7 @@ export class ConnectionState {
     if (H2_PREFACE.startsWith(pre)) {
       if (pre.length === H2_PREFACE.length) {
         this.#protocol = 'h2';
-        this.#host.skip('http2', this.id, 0);
+        this.#unrecognised('http2');
       }
       return;
     }
@@ -247,7 +255,7 @@ export class ConnectionState {
     if (nl < 0) {
       if (text.length > 8192 || !/^[A-Z]/.test(text) || mine.some((c) => c.originalLength > c.bytes.length)) {
         this.#protocol = 'opaque';
-        this.#host.skip('unrecognised', this.id, 0);
+        this.#unrecognised('unrecognised');
       }
       return;
     }
@@ -255,7 +263,7 @@ export class ConnectionState {
     if (REQUEST_START.test(first) || RESPONSE_START.test(first)) this.#protocol = 'http';
     else {
       this.#protocol = 'opaque';
-      this.#host.skip('unrecognised', this.id, 0);
+      this.#unrecognised('unrecognised');
     }
   }
 

@@ -104,6 +104,23 @@ export const MCP_TOXIC_FLOW: RuleMeta = {
   tuning: 'Split the tools across agents, or disable the sink or the untrusted source for this client.',
 };
 
+/** A configured stdio server that `--connect` could not start or list: its definitions went unscanned. */
+export const MCP_SERVER_NOT_LISTED: RuleMeta = {
+  id: 'vigil.scan.mcp-server-not-listed',
+  title: 'MCP server could not be started or listed; its definitions were not scanned',
+  description:
+    'With `connect`, the scanner starts each stdio server a configuration declares and asks it for its tools, prompts and resources. This server exited, did not answer within its time limit, or answered with something that is not an MCP listing, so none of its definitions were checked for poisoning, shadowing, credential parameters or changes since they were pinned. The finding carries the error. A server that cannot be looked at is not a clean server.',
+  severity: 'medium',
+  version: '1.0.0',
+  tags: { owaspAgentic: ['ASI04'], owaspLlm: ['LLM03'] },
+  areas: ['supply-chain'],
+  rationale: 'A scan that could not look must not pass as a scan that found nothing.',
+  falsePositives:
+    'A server that needs credentials, network access or a folder the clean environment of the scan does not give it.',
+  tuning:
+    'Fix the configuration (command, arguments, folders), or scan the definitions another way: save a `tools/list` answer to a JSON file and scan that, or give `--capture` with a recording of the server in use.',
+};
+
 /** Every rule the MCP scanner reports. */
 export const MCP_SCANNER_RULES: readonly RuleMeta[] = [
   MCP_HIDDEN_INSTRUCTIONS,
@@ -113,4 +130,5 @@ export const MCP_SCANNER_RULES: readonly RuleMeta[] = [
   MCP_CREDENTIAL_PARAMETER,
   MCP_RUG_PULL,
   MCP_TOXIC_FLOW,
+  MCP_SERVER_NOT_LISTED,
 ];

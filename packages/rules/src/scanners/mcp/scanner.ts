@@ -12,7 +12,7 @@ import type { ArtifactRef, ArtifactScanner, ScanContext } from '../scanner.js';
 import { isMcpDefinitionDocument, type McpServerDefinitions, readMcpDefinitions } from './definitions.js';
 import { detectCrossServerIssues, detectDefinitionIssues, pointerOf } from './detectors.js';
 import { diffPins, emptyPins, type McpPinDocument, pinServer, renderPinDiff } from './pins.js';
-import { MCP_RUG_PULL, MCP_SCANNER_RULES, MCP_TOXIC_FLOW } from './rules.js';
+import { MCP_RUG_PULL, MCP_SCANNER_RULES, MCP_SERVER_NOT_LISTED, MCP_TOXIC_FLOW } from './rules.js';
 import { listStdioServer, type StdioListOptions } from './stdio-client.js';
 import { classifyTool, type ToolClass } from './tool-classes.js';
 
@@ -151,7 +151,8 @@ export function createMcpScanner(options: McpScannerOptions = {}): McpScanner {
               ctx,
             );
           if (connect && s.transport === 'stdio' && s.entry.command && s.entry.disabled !== true) {
-            // One server that cannot be listed is reported in `connections`; the others are still started.
+            // One server that cannot be listed is reported in `connections` and as a finding (a scan that
+            // could not look is no clean result); the others are still started.
             let defs: McpServerDefinitions;
             try {
               defs = await listStdioServer({
@@ -174,6 +175,19 @@ export function createMcpScanner(options: McpScannerOptions = {}): McpScanner {
                 prompts: 0,
                 resources: 0,
                 error: { code: err.code, message: err.message },
+              });
+              ctx.report({
+                ruleId: MCP_SERVER_NOT_LISTED.id,
+                subject: `server:${s.name}`,
+                summary: `MCP server ${s.name} could not be started or listed, so its definitions were not scanned: ${err.message}`,
+                location: { uri: a.path, jsonPointer: pointerOf(s.path) },
+                evidence: [
+                  {
+                    type: 'note',
+                    description: `command: ${[s.entry.command, ...(s.entry.args ?? [])].join(' ')}`,
+                  },
+                ],
+                observable: { kind: 'mcp-server', server: s.name },
               });
               continue;
             }
