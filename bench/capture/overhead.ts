@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/capture/overhead.ts [RUNS=5] [MODES=off,vigil,bpftrace,auditd]   (also: floor)
  *   ONLY=agent npx tsx bench/capture/overhead.ts 15 off,vigil   # one workload, more rounds
+ *   EXEC_OPS=3000 ONLY=exec npx tsx bench/capture/overhead.ts 9 off,vigil,bpftrace   # a longer exec storm
  *
  * Workloads (each in its own cgroup): an exec storm (fork+exec /bin/true), an
  * open/close storm, a connect storm (refused TCP connects) and an agent run
@@ -178,8 +179,11 @@ interface Workload {
   cmd: string;
   args: string[];
 }
+// EXEC_OPS sets the exec storm's length (default 300). The tracer's CPU is read per run, and
+// bpftrace's and auditd's in clock ticks (10 ms), so a longer storm gives a steadier µs per exec.
+const EXEC_OPS = process.env['EXEC_OPS'] ?? '300';
 const WORKLOADS: Workload[] = [
-  { name: 'exec storm (fork+exec /bin/true)', cmd: bins.execstorm, args: ['300'] },
+  { name: 'exec storm (fork+exec /bin/true)', cmd: bins.execstorm, args: [EXEC_OPS] },
   { name: 'open/close storm', cmd: bins.openstorm, args: ['50000'] },
   { name: 'connect storm (refused TCP)', cmd: bins.connectstorm, args: ['5000', String(refusedPort)] },
   { name: 'agent run (Node.js, 40 model calls)', cmd: process.execPath, args: [agentScript] },
