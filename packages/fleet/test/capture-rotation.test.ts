@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCapture, type VigilEvent } from '@vigil/core';
+import { captureCoverage, readCapture, type VigilEvent } from '@vigil/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JsonLinesSink, RotatingCapture } from '../src/index.js';
 import { readJsonLines } from './node-fixture.js';
@@ -46,6 +46,29 @@ describe('RotatingCapture', () => {
     expect(last.trailer).toBeDefined();
     expect(last.events.at(-1)).toMatchObject({ path: expect.stringContaining(`file-${written - 1}-`) });
     for (const f of files.slice(0, -1)) expect((await readCapture(f)).trailer).toBeDefined();
+  });
+
+  it("records the sensor's payload mode in every file's header, so learning from the files knows it", async () => {
+    const write = async (name: string, payloads?: { mode: 'meta' | 'content'; maxBytes?: number }) => {
+      const cap = new RotatingCapture({
+        dir: join(dir, name),
+        maxFileBytes: 16 * 1024,
+        maxTotalBytes: 1024 * 1024,
+        ...(payloads !== undefined ? { payloads } : {}),
+      });
+      cap.writeAll(events(600, 0));
+      cap.close();
+      expect(cap.files().length).toBeGreaterThan(1);
+      return Promise.all(cap.files().map(async (f) => (await readCapture(f)).header));
+    };
+    for (const h of await write('payloads-meta', { mode: 'meta', maxBytes: 65536 })) {
+      expect(h.payloads).toEqual({ mode: 'meta', maxBytes: 65536 });
+      expect(captureCoverage(h)).toEqual({ families: ['syscalls', 'payloads'], payloadModes: ['meta'] });
+    }
+    for (const h of await write('payloads-off')) {
+      expect(h.payloads).toBeUndefined();
+      expect(captureCoverage(h)).toEqual({ families: ['syscalls'], payloadModes: ['off'] });
+    }
   });
 
   it('refuses caps that cannot hold a file', () => {

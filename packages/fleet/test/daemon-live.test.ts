@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Finding, type Incident, readCapture, SqliteBaselineStore, severityRank } from '@vigil/core';
+import {
+  captureCoverage,
+  type Finding,
+  type Incident,
+  readCapture,
+  SqliteBaselineStore,
+  severityRank,
+} from '@vigil/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JsonLinesSink, NodeDaemon } from '../src/index.js';
 import {
@@ -27,6 +34,8 @@ const STABILITY = {
   windowObservations: 40,
   maxNoveltyRate: 0.05,
 };
+/** What the daemon's live sensor can show, with payloads off. */
+const SYSCALLS_ONLY = { families: ['syscalls'], payloadModes: ['off'] };
 const LOOP = 'while :; do cat /etc/hostname > /dev/null; sleep 0.1; done';
 
 describe.skipIf(why !== undefined)('vigil daemon on a live node', () => {
@@ -66,7 +75,7 @@ describe.skipIf(why !== undefined)('vigil daemon on a live node', () => {
       ]);
       const learned = baselines[0]!;
       // What the live sensor could show, recorded as `vigil learn` records a capture's: syscalls, no payloads.
-      expect(learned.coverage()).toEqual({ families: ['syscalls'], payloadModes: ['off'] });
+      expect(learned.coverage()).toEqual(SYSCALLS_ONLY);
       // Both replicas fed it.
       expect([...learned.workloads].sort()).toEqual(
         [r1, r2].map((r) => `k8s:${r.podUid}/${r.containerId.slice(0, 12)}`).sort(),
@@ -142,5 +151,7 @@ describe.skipIf(why !== undefined)('vigil daemon on a live node', () => {
     expect(files.length).toBeGreaterThan(0);
     const last = await readCapture(files.at(-1)!);
     expect(last.events.length).toBeGreaterThan(0);
+    // Their headers say what the learner's coverage says: syscalls, payloads off.
+    expect(captureCoverage(last.header)).toEqual(SYSCALLS_ONLY);
   }, 240_000);
 });

@@ -20,6 +20,12 @@ export interface RotatingCaptureOptions {
   /** Header fields of every file (the node, the daemon version). */
   readonly meta?: Readonly<Record<string, string>>;
   readonly createdBy?: string;
+  /**
+   * The payload mode of the events written (the sensor's `payloads` and `payloadBytes`), recorded
+   * in every file's header as `vigil record --payloads` does, so `vigil learn` on these files knows
+   * that model and tool calls were captured. Leave it out when payloads are off.
+   */
+  readonly payloads?: { readonly mode: 'meta' | 'content'; readonly maxBytes?: number };
 }
 
 const PREFIX = 'vigil-daemon-';
@@ -104,6 +110,7 @@ export class RotatingCapture {
         source: 'ebpf',
         ...(this.#options.createdBy !== undefined ? { createdBy: this.#options.createdBy } : {}),
         meta: { ...this.#options.meta },
+        ...(this.#options.payloads !== undefined ? { payloads: { ...this.#options.payloads } } : {}),
       },
     });
     return this.#writer;

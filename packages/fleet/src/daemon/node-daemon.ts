@@ -119,11 +119,16 @@ export interface NodeDaemonOptions {
  * asks for; for a `source` of the caller's, what its kind carries.
  */
 function sourceCoverage(o: NodeDaemonOptions): LearnedCoverage | undefined {
+  const payloads = sensorPayloads(o);
+  return captureCoverage({ source: o.source?.name ?? 'ebpf', ...(payloads !== undefined ? { payloads } : {}) });
+}
+
+/** The payload mode (and byte cap, when given) that `sensor` options ask for; none when off. */
+function sensorPayloads(o: NodeDaemonOptions): { mode: 'meta' | 'content'; maxBytes?: number } | undefined {
   const mode = o.sensor?.['payloads'];
-  return captureCoverage({
-    source: o.source?.name ?? 'ebpf',
-    ...(mode === 'meta' || mode === 'content' ? { payloads: { mode } } : {}),
-  });
+  if (mode !== 'meta' && mode !== 'content') return undefined;
+  const cap = o.sensor?.['payloadBytes'];
+  return typeof cap === 'number' && Number.isInteger(cap) && cap > 0 ? { mode, maxBytes: cap } : { mode };
 }
 
 /** What {@link NodeDaemon.stats} reports. */
@@ -295,12 +300,16 @@ export class NodeDaemon extends EventEmitter<NodeDaemonEvents> {
       this.emit('workload', 'removed', c);
     });
 
-    if (o.capture)
+    if (o.capture) {
+      // The files say what the learner's coverage says: payloads in the mode the sensor asks for.
+      const payloads = sensorPayloads(o);
       this.#capture = new RotatingCapture({
         createdBy: `vigil daemon ${o.version ?? ''}`.trim(),
+        ...(payloads !== undefined ? { payloads } : {}),
         ...o.capture,
         meta: { node: this.node, ...o.capture.meta },
       });
+    }
     const inner = o.source ?? (await this.#openSensor(discovery.root));
     this.#source = new ResolvedSource(inner, this.#resolver);
     discovery.start();
