@@ -56,7 +56,7 @@ describe('RotatingCapture', () => {
         maxTotalBytes: 1024 * 1024,
         ...(payloads !== undefined ? { payloads } : {}),
       });
-      cap.writeAll(events(600, 0));
+      for (let i = 0; i < 6; i++) cap.writeAll(events(300, i * 300));
       cap.close();
       expect(cap.files().length).toBeGreaterThan(1);
       return Promise.all(cap.files().map(async (f) => (await readCapture(f)).header));
