@@ -120,7 +120,10 @@ export interface NodeDaemonOptions {
  */
 function sourceCoverage(o: NodeDaemonOptions): LearnedCoverage | undefined {
   const payloads = sensorPayloads(o);
-  return captureCoverage({ source: o.source?.name ?? 'ebpf', ...(payloads !== undefined ? { payloads } : {}) });
+  return captureCoverage({
+    source: o.source?.name ?? 'ebpf',
+    ...(payloads !== undefined ? { payloads } : {}),
+  });
 }
 
 /** The payload mode (and byte cap, when given) that `sensor` options ask for; none when off. */
