@@ -17,7 +17,6 @@
  * pipeline around them (reading and decoding the capture, the enrichers, the batching). Each build's
  * findings (ids, counts and last sightings) are compared with the first build's.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,7 +25,7 @@ import type * as Core from '../../packages/core/src/index.js';
 import type { ConsumerContext, VigilEvent } from '../../packages/core/src/index.js';
 import type * as Rules from '../../packages/rules/src/index.js';
 import { fmt, median, table } from '../capture/common.js';
-import { builtOrExit, prepareCheckInputs } from './inputs.js';
+import { builtOrExit, prepareCheckInputs, rerunPinned, TASKSET } from './inputs.js';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const PASSES = Number(process.argv[3] ?? 5);
@@ -36,23 +35,8 @@ const ROOTS =
     ? process.argv.slice(5).map((r) => resolve(r))
     : [fileURLToPath(new URL('../../', import.meta.url))];
 const DIR = process.env['VIGIL_BENCH_DIR'] ?? join(tmpdir(), 'vigil-bench-check');
-const TASKSET = existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', '-c', '0'] : [];
 
-// Re-run pinned to one CPU, and without the source condition: each build's rules package must
-// resolve @vigil/core to that build's own built package.
-const SOURCE_CONDITION = (a: string) => a.includes('@vigil/source');
-if (
-  process.env['VIGIL_BENCH_PINNED'] !== '1' &&
-  (TASKSET.length > 0 || process.execArgv.some(SOURCE_CONDITION))
-) {
-  const execArgv = process.execArgv.filter((a) => !SOURCE_CONDITION(a));
-  const cmd = [...TASKSET, process.execPath, ...execArgv, ...process.argv.slice(1)];
-  const r = spawnSync(cmd[0]!, cmd.slice(1), {
-    stdio: 'inherit',
-    env: { ...process.env, VIGIL_BENCH_PINNED: '1' },
-  });
-  process.exit(r.status ?? 1);
-}
+rerunPinned();
 
 builtOrExit();
 interface Build {

@@ -28,12 +28,11 @@ import { fileURLToPath } from 'node:url';
 import type * as Core from '../../packages/core/src/index.js';
 import type * as Rules from '../../packages/rules/src/index.js';
 import { fmt, median, table } from '../capture/common.js';
-import { builtOrExit, prepareCheckInputs } from './inputs.js';
+import { builtOrExit, prepareCheckInputs, TASKSET } from './inputs.js';
 
 const STAGES = ['decode', 'decode + enrichers', 'check (SDK)'] as const;
 type Stage = (typeof STAGES)[number];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TASKSET = existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', '-c', '0'] : [];
 
 /** The child: runs one stage of one build and prints its CPU seconds and event count as JSON. */
 async function runStage(root: string, stage: Stage, capture: string, baseline: string): Promise<void> {

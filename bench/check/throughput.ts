@@ -25,36 +25,29 @@
  * VIGIL_BENCH_DIR (default: $TMPDIR/vigil-bench-check) and reused; recording them needs root.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Core from '../../packages/core/src/index.js';
 import type * as Rules from '../../packages/rules/src/index.js';
 import { fmt, median, medianInterval, table } from '../capture/common.js';
-import { builtOrExit, CORE_DIST, prepareCheckInputs, RULES_DIST, VIGIL_BIN } from './inputs.js';
+import {
+  builtOrExit,
+  CORE_DIST,
+  prepareCheckInputs,
+  RULES_DIST,
+  rerunPinned,
+  TASKSET,
+  VIGIL_BIN,
+} from './inputs.js';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const RUNS = Number(process.argv[3] ?? 7);
 const BUSY_STEPS = Number(process.argv[4] ?? 40);
 const SMALL = Number(process.argv[5] ?? Math.round(EVENTS / 4));
 const DIR = process.env['VIGIL_BENCH_DIR'] ?? join(tmpdir(), 'vigil-bench-check');
-const TASKSET = existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', '-c', '0'] : [];
 
-// Re-run pinned, and without the source condition bench/run.ts passes: the rules package must
-// resolve @vigil/core to the same built package this script and the CLI use.
-const SOURCE_CONDITION = (a: string) => a.includes('@vigil/source');
-if (
-  process.env['VIGIL_BENCH_PINNED'] !== '1' &&
-  (TASKSET.length > 0 || process.execArgv.some(SOURCE_CONDITION))
-) {
-  const execArgv = process.execArgv.filter((a) => !SOURCE_CONDITION(a));
-  const cmd = [...TASKSET, process.execPath, ...execArgv, ...process.argv.slice(1)];
-  const r = spawnSync(cmd[0]!, cmd.slice(1), {
-    stdio: 'inherit',
-    env: { ...process.env, VIGIL_BENCH_PINNED: '1' },
-  });
-  process.exit(r.status ?? 1);
-}
+rerunPinned();
 
 builtOrExit();
 const core: typeof Core = await import(CORE_DIST);
