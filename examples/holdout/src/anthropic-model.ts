@@ -1,13 +1,7 @@
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { nextCall, type PlannedCall } from '../../lab/src/scripted-model.js';
+import { nextCall, type PlannedCall, readBody } from '../../lab/src/scripted-model.js';
 
 /**
  * A deterministic endpoint on 127.0.0.1 that speaks the Anthropic Messages API
@@ -110,17 +104,6 @@ export function asChat(
   return out;
 }
 
-async function body(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > 16 << 20) throw new Error('request body over 16 MiB');
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 let sequence = 0;
 
 function sse(res: ServerResponse, type: string, data: object): void {
@@ -180,7 +163,7 @@ export async function startAnthropicModel(options: AnthropicModelOptions): Promi
           );
           return;
         }
-        const parsed = JSON.parse(await body(req)) as MessagesRequest;
+        const parsed = JSON.parse(await readBody(req)) as MessagesRequest;
         const model = parsed.model ?? 'unknown';
         const offered = (parsed.tools ?? [])
           .map((t) => ({ name: t.name ?? '', description: t.description ?? '' }))

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listen } from '../../lab/src/scripted-model.js';
 import { type AnthropicModel, startAnthropicModel } from './anthropic-model.js';
 import {
   attackCommand,
@@ -33,13 +34,6 @@ export interface HoldoutRun {
 export interface HoldoutStartOptions {
   /** Serve the model over HTTPS with a self-signed certificate made at start (default true, like a hosted API). */
   readonly tls?: boolean;
-}
-
-function listen(server: Server, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve((server.address() as { port: number }).port));
-  });
 }
 
 /**

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LabPostgres, startPostgres } from './postgres.js';
-import { type ScriptedModel, startScriptedModel } from './scripted-model.js';
+import { listen, type ScriptedModel, startScriptedModel } from './scripted-model.js';
 import {
   type AgentName,
   type AgentPaths,
@@ -53,13 +53,6 @@ export interface LabStartOptions {
    * go through OpenSSL (`SSL_write`/`SSL_read`) as they would to a hosted model.
    */
   readonly tls?: boolean;
-}
-
-function listen(server: Server, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve((server.address() as { port: number }).port));
-  });
 }
 
 /**

@@ -161,7 +161,8 @@ export function nextCall(
   return { tool: tool.name, args: fill(next.args, previous) };
 }
 
-async function body(req: IncomingMessage): Promise<string> {
+/** A request body as text, refused over 16 MiB. */
+export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
@@ -170,6 +171,14 @@ async function body(req: IncomingMessage): Promise<string> {
     chunks.push(c);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Listens on an ephemeral port of `host`; resolves with the port. */
+export function listen(server: Server, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve((server.address() as { port: number }).port));
+  });
 }
 
 let sequence = 0;
@@ -200,7 +209,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
           res.end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}` } }));
           return;
         }
-        const parsed = JSON.parse(await body(req)) as {
+        const parsed = JSON.parse(await readBody(req)) as {
           model?: string;
           messages?: ChatMessage[];
           tools?: { function?: { name?: string; description?: string } }[];
