@@ -241,6 +241,52 @@ describe('vigil learn and vigil check', () => {
     expect(Object.keys(doc.baselines[0]!.learning).sort()).toEqual(['a', 'b']);
   });
 
+  it('sends a baseline that looked stable back to learning when a later capture adds behaviour, and says which', async () => {
+    const runs: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const path = join(dir, `looked-stable-${i}.vcap`);
+      const events: VigilEvent[] = [...benignAgent({ seed: 1, seconds: 30, startNs: T0 + i * 600e9 })].map(
+        (e) => ({ ...e, workload: { ...e.workload, cgroupPath: `/looked-stable/run-${i}` } }),
+      );
+      // The fifth run uses programs the first four never ran (the first four are alike: quiet).
+      if (i === 4) {
+        const last = events.at(-1)!;
+        for (let k = 0; k < 12; k++)
+          events.push({
+            ...last,
+            ts: last.ts + (k + 1) * 1e6,
+            kind: 'process.exec',
+            filename: `/usr/bin/job-${k}`,
+            argv: [`job-${k}`],
+          } as VigilEvent);
+      }
+      write(path, events);
+      runs.push(path);
+    }
+    const out = join(dir, 'looked-stable.json');
+    const learned = await runCli(['learn', '--out', out, ...runs]);
+    expect(learned.code).toBe(0);
+    expect(learned.stderr).toMatch(/^stable: /m);
+    expect(learned.stderr).toMatch(
+      /^learning again: .*: run 5 added \d+ new entries after it looked stable \(quiet-runs\)$/m,
+    );
+    expect(learned.stderr).toMatch(/: learning, /);
+    expect(learned.stderr).toContain(
+      `it looked stable (the last runs added (almost) nothing new), then run 5 (${runs[4]}) added `,
+    );
+    expect(learned.stderr).toContain('3 more quiet runs in a row');
+    const doc = BaselineSetDocumentSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(Object.values(doc.baselines[0]!.learning)[0]).toMatchObject({
+      status: 'learning',
+      reopened: { run: 5, after: 'quiet-runs' },
+    });
+
+    // After review, --mark-stable makes it stable by hand, and it stays so.
+    const marked = await runCli(['learn', '--out', join(dir, 'marked.json'), '--mark-stable', ...runs]);
+    expect(marked.code).toBe(0);
+    expect(marked.stderr).toMatch(/: stable \(manual\), /);
+  });
+
   it('takes generalisation settings from a file and stores them in the baseline', async () => {
     const settings = join(dir, 'gen.json');
     const { DEFAULT_GENERALISATION } = await import('@vigil/core');

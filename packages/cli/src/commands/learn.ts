@@ -226,6 +226,10 @@ export const learnCommand: Command = {
           ctx.log(
             `stable: ${n.baseline.subject} @ ${n.baseline.versionKey} at ${new Date(n.ts / 1e6).toISOString()}`,
           );
+        else if (n.type === 'reopened')
+          ctx.log(
+            `learning again: ${n.baseline.subject} @ ${n.baseline.versionKey}: run ${n.reopened.run} added ${countOf(n.reopened.entries, 'new entry', 'new entries')} after it looked stable (${n.reopened.after})`,
+          );
         else if (n.type === 'full')
           ctx.log(
             `full: ${n.baseline.subject} @ ${n.baseline.versionKey} holds the most ${n.domain} entries allowed; more are not admitted`,
@@ -241,13 +245,19 @@ export const learnCommand: Command = {
     for (const b of set.baselines()) {
       const states = Object.entries(b.learning());
       const mine = states.find(([o]) => o === learned.origin)?.[1] ?? states[0]?.[1];
-      const why = mine?.stableReason ? ` (${mine.stableReason})` : '';
+      // Why it is stable: this learner's reason, or that of the origin that made it so (--mark-stable).
+      const reason =
+        b.status === 'stable'
+          ? (mine?.stableReason ?? states.find(([, s]) => s.status === 'stable')?.[1].stableReason)
+          : undefined;
+      const why = reason !== undefined ? ` (${reason})` : '';
       ctx.log(
         `  ${b.subject} @ ${b.versionKey}: ${b.status}${why}, ${countOf(b.size(), 'entry')}, version ${b.version}` +
           (mine ? `, ${mine.observations} observations, novelty ${pct(mine.noveltyRate)}` : ''),
       );
       ctx.log(`    coverage: ${describeCoverage(b.coverage())}`);
-      if (b.status !== 'stable') ctx.log(`    ${explainLearning(b, learned.origin).text}`);
+      if (b.status !== 'stable')
+        ctx.log(`    ${explainLearning(b, learned.origin, learned.captureOfRun).text}`);
       for (const q of b.quarantined())
         ctx.log(`    quarantined ${quarantineId(q)} [${q.severity}] ${q.title}: ${q.reason}`);
     }

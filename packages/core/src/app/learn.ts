@@ -62,6 +62,11 @@ export interface LearnResult {
    * what the baselines still hold in quarantine. What `--fail-on` judges.
    */
   readonly held: readonly Pick<Finding, 'severity'>[];
+  /**
+   * The capture a run was read from, by the run's id (its cgroup path or workload id, as in
+   * `LearningState.reopened`): for `explainLearning(baseline, origin, learned.captureOfRun)`.
+   */
+  readonly captureOfRun: (runId: string) => string | undefined;
 }
 
 /**
@@ -107,6 +112,12 @@ export async function learnBaselines(options: LearnBaselinesOptions): Promise<Le
     if (coverage === undefined) continue;
     for (const w of source.workloads[i] ?? []) if (w !== undefined) learner.noteCoverage(w, coverage);
   }
+  const captureOfRun = (runId: string): string | undefined => {
+    const i = source.workloads.findIndex((ws) =>
+      ws?.some((w) => w !== undefined && (w.cgroupPath ?? w.id) === runId),
+    );
+    return i < 0 ? undefined : options.captures[i];
+  };
   const set = options.merge ? BaselineSet.merge(options.merge, learner.set) : learner.set;
   const admitted =
     options.admit && options.admit.ids.length > 0
@@ -125,5 +136,6 @@ export async function learnBaselines(options: LearnBaselinesOptions): Promise<Le
     admitted,
     oneRun: options.captures.length > 1 ? oneRunBaselines(learner.set, learner.origin) : [],
     held: admitted.length > 0 ? set.baselines().flatMap((b) => b.quarantined()) : quarantined,
+    captureOfRun,
   };
 }

@@ -222,8 +222,12 @@ export class Baseline implements ReadonlyBaseline {
   #versionGen = -1;
   #version = '';
   readonly #cache = new CoverageCache();
-  #stable = false;
+  #stable: boolean | undefined;
   #cacheGen = 0;
+  // Trackers call it when their status changes, so the cached status is worked out again.
+  readonly #statusChanged = () => {
+    this.#stable = undefined;
+  };
 
   private constructor(
     key: BaselineKey,
@@ -273,7 +277,7 @@ export class Baseline implements ReadonlyBaseline {
       for (const e of list) trie.insertEntry(e.pattern, b.#statsFromDocument(domain, e));
     }
     for (const [origin, state] of Object.entries(doc.learning))
-      b.#learning.set(origin, new StabilityTracker(doc.stability, state));
+      b.#learning.set(origin, new StabilityTracker(doc.stability, state, b.#statusChanged));
     for (const q of doc.quarantine) b.#addQuarantine(q, 'join');
     for (const r of doc.reviews ?? []) b.#addReview(r);
     b.#coverage = mergeCoverage(doc.coverage, undefined);
@@ -426,17 +430,15 @@ export class Baseline implements ReadonlyBaseline {
     return this.#stability;
   }
 
-  /** `stable` when any origin's learning converged (or ran out of time, or was marked by hand). */
+  /**
+   * `stable` when any origin's learning converged (or ran out of time, or was marked by hand). An
+   * origin that kept learning after it looked stable goes back to learning on a run that was not
+   * quiet (see {@link StabilityTracker.endRun}).
+   */
   get status(): 'learning' | 'stable' {
-    // Stable never reverts (merges only add origins), so it is remembered once seen.
-    if (this.#stable) return 'stable';
-    for (const t of this.#learning.values()) {
-      if (t.state.status === 'stable') {
-        this.#stable = true;
-        return 'stable';
-      }
-    }
-    return 'learning';
+    // Remembered until a tracker's status changes or a merge replaces one.
+    this.#stable ??= [...this.#learning.values()].some((t) => t.state.status === 'stable');
+    return this.#stable ? 'stable' : 'learning';
   }
 
   /** Learning progress per origin. */
@@ -610,8 +612,9 @@ export class Baseline implements ReadonlyBaseline {
   tracker(origin: string): StabilityTracker {
     let t = this.#learning.get(origin);
     if (!t) {
-      t = new StabilityTracker(this.#stability);
+      t = new StabilityTracker(this.#stability, undefined, this.#statusChanged);
       this.#learning.set(origin, t);
+      this.#stable = undefined;
     }
     return t;
   }
@@ -745,7 +748,8 @@ export class Baseline implements ReadonlyBaseline {
     for (const [origin, t] of other.#learning) {
       const mine = this.#learning.get(origin);
       if (!mine || learningOrder(t.state, mine.state) > 0)
-        this.#learning.set(origin, new StabilityTracker(this.#stability, t.state));
+        this.#learning.set(origin, new StabilityTracker(this.#stability, t.state, this.#statusChanged));
+      this.#stable = undefined;
     }
     for (const q of other.#quarantine.values()) this.#addQuarantine(q, 'join');
     for (const r of [...this.#reviews.values(), ...other.#reviews.values()]) this.#addReview(r);

@@ -1,6 +1,6 @@
 import { formatDuration } from '../output/count-text.js';
 import type { Baseline } from './baseline.js';
-import type { LearningState, StabilityPolicy } from './schema.js';
+import type { LearningReopened, LearningState, StabilityPolicy } from './schema.js';
 
 /** Why a baseline is (not yet) stable, and what would make it so. */
 export interface LearningExplanation {
@@ -59,12 +59,32 @@ function lacking(state: LearningState, policy: StabilityPolicy): string[] {
   return out;
 }
 
+const STABLE_WHY: Record<NonNullable<LearningState['stableReason']>, string> = {
+  manual: 'marked stable by hand',
+  'quiet-runs': 'the last runs added (almost) nothing new',
+  'max-duration': 'the maximum learning time passed',
+  converged: 'novelty fell below the threshold',
+};
+
+/** Why a baseline that looked stable went back to learning, in one clause. */
+function reopenedText(r: LearningReopened, describeRun?: (runId: string) => string | undefined): string {
+  const named = r.runId !== undefined ? describeRun?.(r.runId) : undefined;
+  return (
+    `it looked stable (${STABLE_WHY[r.after]}), then run ${n(r.run)}${named !== undefined ? ` (${named})` : ''} ` +
+    `added ${plural(r.entries, 'new entry', 'new entries')} in ${n(r.novel)} of ${plural(r.observations, 'observation')} ` +
+    `(${pct(r.novel / Math.max(1, r.observations))}), so it went back to learning`
+  );
+}
+
 /**
  * Explains a baseline's learning state in one line a user can act on: for a
  * stable baseline, why and since when; for one still learning, the runs,
  * time, observations and novelty so far and what each way to stability still
  * needs (the time criterion, the quiet-runs criterion, or `--mark-stable`
- * after review). Explains the origin that is furthest along unless one is named.
+ * after review); for one that looked stable and went back to learning, which
+ * run added what after that point. Explains the origin that is furthest along
+ * unless one is named. `describeRun` names a run by its id (a cgroup path),
+ * e.g. by the capture it was recorded in.
  *
  * @example
  * ```ts
@@ -74,7 +94,11 @@ function lacking(state: LearningState, policy: StabilityPolicy): string[] {
  * // 'still learning: 4 runs over 38 s, 1,234 observations, novelty 0 %; stable needs ≥ 15 min of observation (14 min 22 s more) and …'
  * ```
  */
-export function explainLearning(baseline: Baseline, origin?: string): LearningExplanation {
+export function explainLearning(
+  baseline: Baseline,
+  origin?: string,
+  describeRun?: (runId: string) => string | undefined,
+): LearningExplanation {
   const states = Object.entries(baseline.learning());
   const picked =
     (origin !== undefined ? states.find(([o]) => o === origin) : undefined) ??
@@ -94,24 +118,17 @@ export function explainLearning(baseline: Baseline, origin?: string): LearningEx
   const seen = `${runs}${formatDuration(elapsed)}, ${plural(state.observations, 'observation')}, novelty ${pct(state.noveltyRate)}`;
   if (state.status === 'stable' || baseline.status === 'stable') {
     const why =
-      state.stableReason === 'manual'
-        ? 'marked stable by hand'
-        : state.stableReason === 'quiet-runs'
-          ? 'the last runs added (almost) nothing new'
-          : state.stableReason === 'max-duration'
-            ? 'the maximum learning time passed'
-            : state.stableReason === 'converged'
-              ? 'novelty fell below the threshold'
-              : 'another origin became stable';
+      state.stableReason !== undefined ? STABLE_WHY[state.stableReason] : 'another origin became stable';
     return { status: 'stable', origin: who, text: `stable (${why}): ${seen}`, missing: [] };
   }
   const missing = lacking(state, baseline.stability)
     .filter((m) => m.length > 0)
     .concat(['--mark-stable after review']);
+  const reopened = state.reopened !== undefined ? `; ${reopenedText(state.reopened, describeRun)}` : '';
   return {
     status: 'learning',
     origin: who,
-    text: `still learning: ${seen}; stable needs ${missing.join(', or ')}`,
+    text: `still learning: ${seen}${reopened}; stable needs ${missing.join(', or ')}`,
     missing,
   };
 }

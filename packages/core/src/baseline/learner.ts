@@ -16,7 +16,7 @@ import {
   listedToolObservations,
   observeEvent,
 } from './observation.js';
-import type { StabilityPolicy } from './schema.js';
+import type { LearningReopened, LearningState, StabilityPolicy } from './schema.js';
 import { BaselineSet } from './set.js';
 import { ShellContextCache, shellObservations } from './shell-context.js';
 import { DEFAULT_STABILITY } from './stability.js';
@@ -39,7 +39,10 @@ export interface BaselineLearnerOptions {
    * `vigil learn` uses) and your own. Default none.
    */
   readonly critical?: readonly CriticalBehaviour[];
-  /** Stop admitting behaviour once a baseline is stable (default true). */
+  /**
+   * Stop admitting behaviour once a baseline is stable (default true). With false, a baseline judged
+   * stable by quiet runs or convergence goes back to learning when a later run is not quiet.
+   */
   readonly freezeWhenStable?: boolean;
   /** Baselines to continue learning (e.g. loaded from a store). */
   readonly resume?: BaselineSet;
@@ -59,9 +62,18 @@ export interface BaselineLearnerOptions {
   readonly coverage?: LearnedCoverage;
 }
 
-/** Something the learner noticed: a baseline became stable, or behaviour was quarantined. */
+/**
+ * Something the learner noticed: a baseline became stable, went back to learning (a run after it
+ * looked stable was not quiet, see {@link LearningState.reopened}), is full, or behaviour was quarantined.
+ */
 export type LearnerNotice =
   | { readonly type: 'stable'; readonly baseline: Baseline; readonly ts: number }
+  | {
+      readonly type: 'reopened';
+      readonly baseline: Baseline;
+      readonly ts: number;
+      readonly reopened: LearningReopened;
+    }
   | {
       readonly type: 'full';
       readonly baseline: Baseline;
@@ -135,7 +147,7 @@ export class BaselineLearner implements Consumer {
     for (const b of this.set.baselines()) {
       const t = b.tracker(this.origin);
       // The stream is over, so the last run is complete.
-      if (this.#currentRun.has(b)) t.endRun();
+      if (this.#currentRun.has(b)) this.#endRun(b, t, () => t.endRun(!this.#freeze));
       this.#currentRun.delete(b);
       if (t.state.observations > 0 && t.check(Math.max(this.#lastTs, t.state.lastSeen)))
         this.#notify({ type: 'stable', baseline: b, ts: this.#lastTs });
@@ -214,6 +226,7 @@ export class BaselineLearner implements Consumer {
     }
     if (obs.length === 0) return;
     let novel = false;
+    let entries = 0;
     let introducer: Introducer | undefined;
     for (const o of obs) {
       if (b.entryCount(o.domain) >= this.#maxEntries && !b.coversSegments(o.domain, o.segments)) {
@@ -226,9 +239,12 @@ export class BaselineLearner implements Consumer {
         continue;
       }
       introducer ??= { ts: ev.ts, pid: ev.pid, comm: ev.comm, exe: ev.exe, kind: ev.kind, value: o.concrete };
-      if (b.record(o, ev.ts, this.origin, { ...introducer, value: o.concrete })) novel = true;
+      if (b.record(o, ev.ts, this.origin, { ...introducer, value: o.concrete })) {
+        novel = true;
+        entries++;
+      }
     }
-    if (tracker.record(ev.ts, novel)) this.#notify({ type: 'stable', baseline: b, ts: ev.ts });
+    if (tracker.record(ev.ts, novel, entries)) this.#notify({ type: 'stable', baseline: b, ts: ev.ts });
   }
 
   /**
@@ -250,7 +266,16 @@ export class BaselineLearner implements Consumer {
       return;
     }
     if (seen.size < MAX_RUNS_REMEMBERED) seen.add(run);
-    tracker.beginRun();
+    this.#endRun(b, tracker, () => tracker.beginRun(run, !this.#freeze));
+  }
+
+  // Ends a run (through `end`) and reports a baseline that went back to learning.
+  #endRun(b: Baseline, tracker: ReturnType<Baseline['tracker']>, end: () => void): void {
+    const before: LearningState['reopened'] = tracker.state.reopened;
+    end();
+    const after = tracker.state.reopened;
+    if (after !== undefined && after !== before)
+      this.#notify({ type: 'reopened', baseline: b, ts: after.ts, reopened: after });
   }
 
   #quarantine(

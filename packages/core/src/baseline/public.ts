@@ -73,6 +73,7 @@ export type {
   BaselineEntries,
   BaselineEntryDocument,
   BaselineSetDocument,
+  LearningReopened,
   LearningState,
   QuarantineItemDocument,
   ReviewRecord,

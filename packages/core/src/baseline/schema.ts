@@ -152,6 +152,30 @@ export const LearningStateSchema = lazySchema(() =>
     runObservations: count().optional(),
     /** Novel observations of the run in progress. */
     runNovel: count().optional(),
+    /** Entries the run in progress added to the baseline. */
+    runEntries: count().optional(),
+    /**
+     * The last time a baseline that kept learning after it was judged stable (by `quiet-runs` or
+     * `converged`) went back to learning: a run after that point was not quiet.
+     */
+    reopened: z
+      .object({
+        /** When (the last event of the run that was not quiet). */
+        ts: ns(),
+        /** Why it had been stable. */
+        after: z.enum(['converged', 'quiet-runs']),
+        /** Since when it had been stable. */
+        stableSince: ns(),
+        /** The run that was not quiet, counted from 1 (see `runs`). */
+        run: count(),
+        /** Its cgroup path or workload id, when the learner knew it. */
+        runId: z.string().optional(),
+        /** Its observations after the baseline was judged stable, the novel ones and the entries they added. */
+        observations: count(),
+        novel: count(),
+        entries: count(),
+      })
+      .optional(),
   }),
 );
 /** @see {@link LearningStateSchema} */
@@ -183,6 +207,31 @@ export interface LearningState {
   runObservations?: number | undefined;
   /** Novel observations of the run in progress. */
   runNovel?: number | undefined;
+  /** Entries the run in progress added to the baseline. */
+  runEntries?: number | undefined;
+  /**
+   * The last time a baseline that kept learning after it was judged stable (by `quiet-runs` or
+   * `converged`) went back to learning: a run after that point was not quiet.
+   */
+  reopened?: LearningReopened | undefined;
+}
+
+/** @see {@link LearningState.reopened} */
+export interface LearningReopened {
+  /** When (the last event of the run that was not quiet). */
+  ts: number;
+  /** Why it had been stable. */
+  after: 'converged' | 'quiet-runs';
+  /** Since when it had been stable. */
+  stableSince: number;
+  /** The run that was not quiet, counted from 1 (see `runs`). */
+  run: number;
+  /** Its cgroup path or workload id, when the learner knew it. */
+  runId?: string | undefined;
+  /** Its observations after the baseline was judged stable, the novel ones and the entries they added. */
+  observations: number;
+  novel: number;
+  entries: number;
 }
 
 /** An observation held out of the baseline. */

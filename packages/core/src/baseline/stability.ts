@@ -38,9 +38,16 @@ export class StabilityTracker {
   #pos = 0;
   #filled = 0;
   #windowNovel = 0;
+  #run: string | undefined;
+  readonly #onStatus: (() => void) | undefined;
 
-  constructor(policy: StabilityPolicy, resume?: LearningState) {
+  /**
+   * @param resume - a learning state to continue from.
+   * @param onStatus - called whenever the status changes (became stable, or went back to learning).
+   */
+  constructor(policy: StabilityPolicy, resume?: LearningState, onStatus?: () => void) {
     this.policy = policy;
+    this.#onStatus = onStatus;
     this.#ring = new Uint8Array(policy.windowObservations);
     this.state = resume
       ? { ...resume }
@@ -65,9 +72,16 @@ export class StabilityTracker {
     }
   }
 
-  /** Records one observation; returns true when this call made the baseline stable. */
-  record(ts: number, novel: boolean): boolean {
+  /**
+   * Records one observation (`entries`: the baseline entries it added, by default one when novel);
+   * returns true when this call made the baseline stable.
+   */
+  record(ts: number, novel: boolean, entries = novel ? 1 : 0): boolean {
     const s = this.state;
+    // Criteria met when a run begins (the runs before it were quiet): stable before this run, which
+    // is then judged whole (see endRun).
+    const atRunStart =
+      s.status !== 'stable' && s.observations > 0 && (s.runObservations ?? 0) === 0 && this.check(ts);
     if (s.observations === 0) s.firstSeen = ts;
     s.observations++;
     if (ts > s.lastSeen) s.lastSeen = ts;
@@ -78,6 +92,7 @@ export class StabilityTracker {
     }
     s.runObservations = (s.runObservations ?? 0) + 1;
     if (novel) s.runNovel = (s.runNovel ?? 0) + 1;
+    if (entries > 0) s.runEntries = (s.runEntries ?? 0) + entries;
     const ring = this.#ring;
     if (this.#filled === ring.length) this.#windowNovel -= ring[this.#pos]!;
     else this.#filled++;
@@ -86,32 +101,76 @@ export class StabilityTracker {
     this.#pos = this.#pos + 1 === ring.length ? 0 : this.#pos + 1;
     s.windowNovel = this.#windowNovel;
     s.noveltyRate = this.#windowNovel / this.#filled;
+    if (atRunStart) return true;
     if (s.status === 'stable') return false;
     return this.check(ts);
   }
 
   /**
    * Starts a new run (a `vigil record` run, a container, a replica): the run
-   * in progress ends (see {@link endRun}) and the run count goes up.
+   * in progress ends (see {@link endRun}) and the run count goes up. `run`
+   * names it (a cgroup path) for {@link LearningState.reopened}.
    */
-  beginRun(): void {
-    this.endRun();
+  beginRun(run?: string, keepsLearning = false): void {
+    this.endRun(keepsLearning);
     this.state.runs = (this.state.runs ?? 0) + 1;
+    this.#run = run;
   }
 
   /**
    * Ends the run in progress, if it observed anything: a run whose own
    * novelty rate was at most the threshold extends the streak of quiet runs,
    * any other run breaks it.
+   *
+   * `keepsLearning`: the learner goes on admitting behaviour after the baseline
+   * is stable (`vigil learn` over several captures). Then a baseline judged
+   * stable by `quiet-runs` or `converged` whose run after that point was not
+   * quiet goes back to learning (recorded in {@link LearningState.reopened}):
+   * it only looked stable. A baseline marked stable by hand, or by the maximum
+   * time, stays stable; a learner that freezes stable baselines never reopens one.
    */
-  endRun(): void {
+  endRun(keepsLearning = false): void {
     const s = this.state;
     const n = s.runObservations ?? 0;
     if (n === 0) return;
-    const quiet = (s.runNovel ?? 0) / n <= this.policy.maxNoveltyRate;
+    const novel = s.runNovel ?? 0;
+    const quiet = novel / n <= this.policy.maxNoveltyRate;
+    if (
+      !quiet &&
+      keepsLearning &&
+      s.status === 'stable' &&
+      (s.stableReason === 'quiet-runs' || s.stableReason === 'converged')
+    )
+      this.#reopen(n, novel);
     s.quietRuns = quiet ? (s.quietRuns ?? 0) + 1 : 0;
     s.runObservations = 0;
     s.runNovel = 0;
+    s.runEntries = 0;
+  }
+
+  #reopen(observations: number, novel: number): void {
+    const s = this.state;
+    s.reopened = {
+      ts: s.lastSeen,
+      after: s.stableReason as 'quiet-runs' | 'converged',
+      stableSince: s.stableSince ?? s.lastSeen,
+      run: s.runs ?? 0,
+      ...(this.#run !== undefined ? { runId: this.#run } : {}),
+      observations,
+      novel,
+      entries: s.runEntries ?? novel,
+    };
+    s.status = 'learning';
+    delete s.stableSince;
+    delete s.stableReason;
+    // Novelty is measured afresh: the window before the run that was not quiet does not count.
+    this.#ring.fill(0);
+    this.#pos = 0;
+    this.#filled = 0;
+    this.#windowNovel = 0;
+    s.windowNovel = 0;
+    s.noveltyRate = novel / observations;
+    this.#onStatus?.();
   }
 
   /**
@@ -135,21 +194,15 @@ export class StabilityTracker {
       this.#filled >= Math.min(p.windowObservations, p.minObservations) &&
       s.noveltyRate <= p.maxNoveltyRate
     ) {
-      s.status = 'stable';
-      s.stableSince = ts;
-      s.stableReason = 'converged';
+      this.#becomeStable(ts, 'converged');
       return true;
     }
     if (p.minRuns !== undefined && (s.runs ?? 0) >= p.minRuns && (s.quietRuns ?? 0) >= (p.quietRuns ?? 1)) {
-      s.status = 'stable';
-      s.stableSince = ts;
-      s.stableReason = 'quiet-runs';
+      this.#becomeStable(ts, 'quiet-runs');
       return true;
     }
     if (elapsedSec >= p.maxDurationSec) {
-      s.status = 'stable';
-      s.stableSince = ts;
-      s.stableReason = 'max-duration';
+      this.#becomeStable(ts, 'max-duration');
       return true;
     }
     return false;
@@ -158,8 +211,18 @@ export class StabilityTracker {
   /** Marks the baseline stable by hand. */
   markStable(ts: number): void {
     if (this.state.status === 'stable') return;
-    this.state.status = 'stable';
-    this.state.stableSince = ts;
-    this.state.stableReason = 'manual';
+    this.#becomeStable(ts, 'manual');
+  }
+
+  #becomeStable(ts: number, reason: NonNullable<LearningState['stableReason']>): void {
+    const s = this.state;
+    s.status = 'stable';
+    s.stableSince = ts;
+    s.stableReason = reason;
+    // What the run in progress does from here on is judged on its own (see endRun).
+    s.runObservations = 0;
+    s.runNovel = 0;
+    s.runEntries = 0;
+    this.#onStatus?.();
   }
 }

@@ -235,3 +235,114 @@ describe('oneRunBaselines and nearestBaselines', () => {
     expect(nearestBaselines(workload('db'), set)).toEqual([]);
   });
 });
+
+describe('a baseline that keeps learning after it looked stable', () => {
+  const run = (i: number): WorkloadRef => ({ ...workload('x'), cgroupPath: `/vigil-x/run-${i}-a` });
+  const exec = (w: WorkloadRef, ts: number, pid: number, program = '/usr/bin/sh') => ({
+    kind: 'process.exec' as const,
+    ts,
+    pid,
+    ppid: 1,
+    comm: program.split('/').at(-1)!,
+    exe: program,
+    source: 'ebpf' as const,
+    workload: w,
+    filename: program,
+    argv: [program.split('/').at(-1)!, '-c', 'true'],
+  });
+  // Four quiet runs of one program, then a fifth that runs programs never seen, then `quietAfter` quiet runs.
+  function learn(learner: BaselineLearner, quietAfter: number): void {
+    let ts = T0;
+    const at = (r: number, i: number, program?: string) => {
+      ts += 1e9;
+      learner.observe(exec(run(r), ts, 1000 + i, program));
+    };
+    for (let r = 1; r <= 4; r++) for (let i = 0; i < 50; i++) at(r, i);
+    for (let i = 0; i < 50; i++) at(5, i, i < 6 ? `/usr/bin/tool-${i}` : '/usr/bin/sh');
+    for (let r = 6; r < 6 + quietAfter; r++) for (let i = 0; i < 50; i++) at(r, i);
+    learner.finish();
+  }
+
+  it('goes back to learning on a run that is not quiet, says why, and is stable again after quiet runs', () => {
+    const notices: string[] = [];
+    const learner = new BaselineLearner({ origin: 'me', freezeWhenStable: false });
+    learner.onNotice((n) => notices.push(n.type));
+    learn(learner, 0);
+    const [b] = learner.set.baselines();
+    expect(b!.status).toBe('learning');
+    const s = b!.learning()['me']!;
+    expect(s).toMatchObject({ status: 'learning', runs: 5, quietRuns: 0 });
+    expect(s.reopened).toMatchObject({
+      after: 'quiet-runs',
+      run: 5,
+      runId: '/vigil-x/run-5-a',
+      novel: 6,
+      entries: 6,
+    });
+    expect(notices).toEqual(['stable', 'reopened']);
+    const e = explainLearning(b!, 'me', (id) => (id === '/vigil-x/run-5-a' ? 'run-5.vcap' : undefined));
+    expect(e.text).toContain(
+      'it looked stable (the last runs added (almost) nothing new), then run 5 (run-5.vcap) added 6 new entries in 6 of',
+    );
+    expect(e.text).toContain('so it went back to learning; stable needs');
+    expect(e.missing).toContain(
+      '≥ 4 runs with the last 3 quiet: 3 more quiet runs in a row (a run adding ≤ 0.5 % new behaviour; 0 so far)',
+    );
+    // The document keeps it.
+    expect(Baseline.fromDocument(b!.toDocument()).status).toBe('learning');
+
+    const again = new BaselineLearner({ origin: 'me', freezeWhenStable: false });
+    learn(again, 3);
+    const [c] = again.set.baselines();
+    expect(c!.learning()['me']).toMatchObject({ status: 'stable', stableReason: 'quiet-runs', runs: 8 });
+  });
+
+  it('stays stable in a learner that freezes stable baselines (the fleet daemon)', () => {
+    const learner = new BaselineLearner({ origin: 'me' });
+    learn(learner, 0);
+    const [b] = learner.set.baselines();
+    expect(b!.learning()['me']).toMatchObject({ status: 'stable', stableReason: 'quiet-runs' });
+    expect(b!.learning()['me']!.reopened).toBeUndefined();
+  });
+
+  it('stays stable when marked stable by hand', () => {
+    const first = new BaselineLearner({ origin: 'me', freezeWhenStable: false });
+    for (let i = 0; i < 50; i++) first.observe(exec(run(1), T0 + i * 1e9, 1000 + i));
+    first.finish();
+    const [b] = first.set.baselines();
+    b!.markStable(T0 + 60e9);
+    const more = new BaselineLearner({ origin: 'me', freezeWhenStable: false, resume: first.set });
+    learn(more, 0);
+    expect(b!.status).toBe('stable');
+    expect(b!.learning()['manual']).toMatchObject({ status: 'stable', stableReason: 'manual' });
+  });
+
+  it('judges only what a run did after the baseline converged, and reopens a converged baseline', () => {
+    const t = new StabilityTracker(DEFAULT_STABILITY);
+    let ts = T0;
+    // One long run: new behaviour at first, then 15 min of nothing new; it converges part-way.
+    const next = () => {
+      ts += 1e8;
+      return ts;
+    };
+    t.beginRun('long', true);
+    for (let i = 0; i < 12_000; i++) t.record(next(), i < 200);
+    expect(t.state).toMatchObject({ status: 'stable', stableReason: 'converged' });
+    t.beginRun('quiet', true);
+    for (let i = 0; i < 300; i++) t.record(next(), false);
+    t.beginRun('noisy', true);
+    expect(t.state.status).toBe('stable');
+    for (let i = 0; i < 300; i++) t.record(next(), i < 5);
+    t.endRun(true);
+    expect(t.state.status).toBe('learning');
+    expect(t.state.reopened).toMatchObject({
+      after: 'converged',
+      run: 3,
+      runId: 'noisy',
+      novel: 5,
+      observations: 300,
+    });
+    // Novelty is measured afresh: the next observation does not make it converge at once.
+    expect(t.record(next(), false)).toBe(false);
+  });
+});
