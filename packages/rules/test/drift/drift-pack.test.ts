@@ -410,3 +410,74 @@ describe('system service sockets are infrastructure; a loopback alias is a new p
       }
     });
 });
+
+describe('a shell started by a program new under the known shell tool is rated with that program', () => {
+  // The agent (node, 100) runs its shell tool `bash -c CMD` (200), which runs each program as a child.
+  function bashTask(command: string, children: [string, string[]][]): VigilEvent[] {
+    const out: VigilEvent[] = [
+      exec('/usr/bin/node', ['node', '/app/agent.js'], { pid: 100, ppid: 1 }),
+      fork(200, { pid: 100, ppid: 1 }),
+      exec('/bin/bash', ['bash', '-c', command], { pid: 200, ppid: 100 }),
+    ];
+    children.forEach(([path, argv], i) => {
+      out.push(fork(300 + i, { pid: 200, ppid: 100, comm: 'bash', exe: '/bin/bash' }));
+      out.push(exec(path, argv, { pid: 300 + i, ppid: 200 }));
+    });
+    return out;
+  }
+  const learnBash = async () => {
+    const set = await learn([
+      ...bashTask('ls -la /app', [['/usr/bin/ls', ['ls', '-la', '/app']]]),
+      ...bashTask('git log -n 5', [['/usr/bin/git', ['git', 'log', '-n', '5']]]),
+    ]);
+    const b = set.baselines()[0]!;
+    b.admit(b.quarantined().find((x) => x.behaviour === 'vigil.critical.shell-from-interpreter')!);
+    return set;
+  };
+  // `tar czf` under the tool: tar (300) starts `sh -c gzip` (400), which runs gzip in place.
+  const tarTask = (): VigilEvent[] => [
+    ...bashTask('tar czf /tmp/src.tgz src', [['/usr/bin/tar', ['tar', 'czf', '/tmp/src.tgz', 'src']]]),
+    fork(400, { pid: 300, ppid: 200, comm: 'tar', exe: '/usr/bin/tar' }),
+    exec('/bin/sh', ['sh', '-c', 'gzip'], { pid: 400, ppid: 300 }),
+    exec('/usr/bin/gzip', ['gzip'], { pid: 400, ppid: 300 }),
+  ];
+  const rows: { name: string; events: () => VigilEvent[]; expected: string[] }[] = [
+    {
+      name: 'tar, new under the known shell tool, starts sh -c gzip: high, as tar is (must not be critical)',
+      events: tarTask,
+      expected: [
+        'high vigil.drift.process.new-binary',
+        'high vigil.drift.process.new-binary',
+        'high vigil.drift.process.new-shell',
+      ],
+    },
+    {
+      name: 'the agent starts a shell it never ran, itself (must stay critical)',
+      events: () => [
+        exec('/usr/bin/node', ['node', '/app/agent.js'], { pid: 100, ppid: 1 }),
+        fork(500, { pid: 100, ppid: 1 }),
+        exec('/bin/sh', ['sh', '-c', 'id'], { pid: 500, ppid: 100 }),
+      ],
+      expected: ['critical vigil.drift.process.new-shell'],
+    },
+    {
+      name: 'the known shell tool starts another shell itself (must stay critical)',
+      events: () => bashTask('sh -c id', [['/bin/sh', ['sh', '-c', 'id']]]),
+      expected: ['critical vigil.drift.process.new-shell'],
+    },
+    {
+      name: 'a program the shell tool ran while learning starts a shell (must stay critical)',
+      events: () => [
+        ...bashTask('git log -n 5', [['/usr/bin/git', ['git', 'log', '-n', '5']]]),
+        fork(400, { pid: 300, ppid: 200, comm: 'git', exe: '/usr/bin/git' }),
+        exec('/bin/sh', ['sh', '-c', 'less'], { pid: 400, ppid: 300 }),
+      ],
+      expected: ['critical vigil.drift.process.new-shell'],
+    },
+  ];
+  for (const row of rows)
+    it(row.name, async () => {
+      const set = await learnBash();
+      expect(show(await check(set, row.events()))).toEqual(row.expected);
+    });
+});

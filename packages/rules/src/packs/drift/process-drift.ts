@@ -1,9 +1,43 @@
-import { ARGS_MARK, basename, describePattern, isOrdinaryUtility, isShellExec } from '@vigil/core';
+import {
+  ARGS_MARK,
+  basename,
+  type DriftCheck,
+  describePattern,
+  isOrdinaryUtility,
+  isShellExec,
+  pathSegments,
+  type VigilEvent,
+} from '@vigil/core';
 import { defineDriftRule } from '../../api/drift-rule.js';
-import { defineRule } from '../../api/rule.js';
+import { defineRule, type ProcessLookup } from '../../api/rule.js';
 import { DRIFT_NOTES } from './notes.js';
 
 const VERSION = '1.0.0';
+
+/**
+ * The program that started `ev`'s shell when that program is itself new under a shell tool the
+ * baseline knows: the shell is nested in the known shell (not the shell itself), its parent is not a
+ * shell, and the parent's program never ran under that known shell while learning. Undefined otherwise.
+ */
+function newProgramUnderKnownShell(
+  ev: VigilEvent & { kind: 'process.exec' },
+  check: DriftCheck | undefined,
+  processes: ProcessLookup,
+): string | undefined {
+  const shell = check?.shell;
+  if (check === undefined || shell === undefined || !shell.known || ev.pid === shell.context.shellPid)
+    return undefined;
+  const parent = processes.get(ev.ppid);
+  if (parent === undefined || parent.pid === shell.context.shellPid || isShellExec(parent.exe, [parent.exe]))
+    return undefined;
+  // Under the known shell, has the parent's program run at all (with any arguments)?
+  const program = pathSegments(parent.exe);
+  const segments = [...shell.context.segments, '@processes', ...program, ARGS_MARK, ''];
+  const c = check.baseline.coversObservation({ domain: 'shells', segments, concrete: parent.exe });
+  const programAt = shell.context.segments.length + 1 + program.length;
+  if (c.covered || (c.depth ?? 0) >= programAt) return undefined;
+  return parent.exe;
+}
 
 /** A shell the workload never started, or never started from this program. */
 export const newShell = defineRule({
@@ -12,9 +46,9 @@ export const newShell = defineRule({
     id: 'vigil.drift.process.new-shell',
     title: 'New shell',
     description:
-      'The workload started a shell it never ran while learning, or started a shell from a program (and argument shape) that never started one while learning. What runs under a known shell is checked by the other drift rules; this rule is about the shell itself.',
+      'The workload started a shell it never ran while learning, or started a shell from a program (and argument shape) that never started one while learning. What runs under a known shell is checked by the other drift rules; this rule is about the shell itself. A shell started by a program that is itself new under a known shell tool (`tar czf` under the reviewed shell tool runs `sh -c gzip`) is part of that new program and rated as it is: high.',
     severity: 'critical',
-    version: VERSION,
+    version: '1.1.0',
     role: 'drift',
     areas: ['behaviour-drift'],
     tags: { attack: ['T1059.004'], owaspAgentic: ['ASI05'] },
@@ -34,6 +68,19 @@ export const newShell = defineRule({
     for (const u of procs) {
       const argsAt = u.observation.segments.indexOf(ARGS_MARK);
       if ((u.coverage.depth ?? 0) > argsAt) continue;
+      const starter = newProgramUnderKnownShell(ev, drift.check, ctx.processes);
+      if (starter !== undefined) {
+        const known = drift.shell!.context;
+        const what = `started the shell ${ev.filename} from ${starter}, a program new under the known shell ${basename(known.shell)} started by ${known.parent ? basename(known.parent) : 'an unknown program'}; rated with that program`;
+        ctx.report({
+          subject: u.observation.concrete,
+          summary: what,
+          severity: 'high',
+          drift: { observation: u, what, title: 'New shell under a program new under a known shell' },
+        });
+        if (context) drift.claim(context);
+        return;
+      }
       const what = `started the shell ${ev.filename}, which it never ran while learning`;
       ctx.report({ subject: u.observation.concrete, summary: what, drift: { observation: u, what } });
       if (context) drift.claim(context);
