@@ -452,6 +452,21 @@ describe('a shell started by a program new under the known shell tool is rated w
       ],
     },
     {
+      name: 'the same when the tool shell ran tar in its own place (bash -c exec): high (must not be critical)',
+      events: () => [
+        ...bashTask('tar czf /tmp/src.tgz src', []),
+        exec('/usr/bin/tar', ['tar', 'czf', '/tmp/src.tgz', 'src'], { pid: 200, ppid: 100 }),
+        fork(400, { pid: 200, ppid: 100, comm: 'tar', exe: '/usr/bin/tar' }),
+        exec('/bin/sh', ['sh', '-c', 'gzip'], { pid: 400, ppid: 200 }),
+        exec('/usr/bin/gzip', ['gzip'], { pid: 400, ppid: 200 }),
+      ],
+      expected: [
+        'high vigil.drift.process.new-binary',
+        'high vigil.drift.process.new-binary',
+        'high vigil.drift.process.new-shell',
+      ],
+    },
+    {
       name: 'the agent starts a shell it never ran, itself (must stay critical)',
       events: () => [
         exec('/usr/bin/node', ['node', '/app/agent.js'], { pid: 100, ppid: 1 }),

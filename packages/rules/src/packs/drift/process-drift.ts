@@ -17,7 +17,7 @@ const VERSION = '1.0.0';
 /**
  * The program that started `ev`'s shell when that program is itself new under a shell tool the
  * baseline knows: the shell is nested in the known shell (not the shell itself), its parent is not a
- * shell, and the parent's program never ran under that known shell while learning. Undefined otherwise.
+ * shell (now), and the parent's program never ran under that known shell while learning. Undefined otherwise.
  */
 function newProgramUnderKnownShell(
   ev: VigilEvent & { kind: 'process.exec' },
@@ -27,9 +27,9 @@ function newProgramUnderKnownShell(
   const shell = check?.shell;
   if (check === undefined || shell === undefined || !shell.known || ev.pid === shell.context.shellPid)
     return undefined;
+  // The parent may be the known shell's own process after it exec'd its last command (`bash -c 'tar …'`).
   const parent = processes.get(ev.ppid);
-  if (parent === undefined || parent.pid === shell.context.shellPid || isShellExec(parent.exe, [parent.exe]))
-    return undefined;
+  if (parent === undefined || isShellExec(parent.exe, [parent.exe])) return undefined;
   // Under the known shell, has the parent's program run at all (with any arguments)?
   const program = pathSegments(parent.exe);
   const segments = [...shell.context.segments, '@processes', ...program, ARGS_MARK, ''];
