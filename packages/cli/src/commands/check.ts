@@ -3,8 +3,10 @@ import {
   type CheckDetector,
   type Consumer,
   checkCaptures,
+  checkPayloadHintFacts,
   countOf,
   describeCaptureIntegrity,
+  describePayloadHint,
   loadDataStores,
   readBaselines,
   readRagConfig,
@@ -14,6 +16,7 @@ import {
 import { OtlpHttpExporter, renderReport, reportFormats } from '@vigil/reporters';
 import {
   builtinPacks,
+  chainsStartingFromCalls,
   loadExceptions,
   loadRuleOverrides,
   loadRulePacks,
@@ -255,6 +258,8 @@ export const checkCommand: Command = {
         packs: packs.map((p) => ({ name: p.name, version: p.version, rules: p.rules.length })),
       }),
     );
+    const hint = describePayloadHint(checkPayloadHintFacts(result, chainsStartingFromCalls(packs)));
+    if (hint) ctx.log(hint);
     if (exporter) {
       const sent = await exporter.export({ findings: result.reported, events: calls });
       ctx.log(
