@@ -161,14 +161,17 @@ export const recordCommand: Command = {
         },
       });
       // Lost events first (or "none dropped"), then payload input the decoder skipped.
-      const drops = describeCaptureDrops(r.drops);
+      // Program output on local pipes (an agent printing JSON, esbuild's IPC under tsx) is in the
+      // capture's trailer and `vigil inspect`; here it would be a line on every run.
+      const drops = describeCaptureDrops(r.drops, { localOutput: false });
       const [dropped, ...more] = summariseCaptureDrops(r.drops).lost > 0 ? drops : ['none dropped', ...drops];
       ctx.log(
         `vigil record: ${countOf(r.events, 'event')} to ${r.out}, ${dropped}; ${command[0]} exited with ${r.exitCode}${r.interrupted ? `; INTERRUPTED by a second ${interruptedBy}: the capture ends early` : ''}`,
       );
       for (const line of more) ctx.log(`vigil record: ${line}`);
       // Which streams were not decoded and why, the busiest few.
-      for (const line of describeUndecodedPayloads(r.undecodedPayloads)) ctx.log(`vigil record: ${line}`);
+      for (const line of describeUndecodedPayloads(r.undecodedPayloads, 3, { localOutput: false }))
+        ctx.log(`vigil record: ${line}`);
       ctx.log(
         `workload cgroup:/vigil-${r.name}${r.derivedName ? ' (name derived from the command; --name to choose one)' : ''}`,
       );
