@@ -99,7 +99,7 @@ export const tokenThenEgress = defineRule({
     title: 'Credential read followed by egress to a new peer',
     description: `The workload connected to a peer its baseline does not know within \`windowSeconds\` of reading a credential.${CRITICAL_NOTE}`,
     severity: 'critical',
-    version: VERSION,
+    version: '1.1.0',
     role: 'critical',
     areas: ['behaviour-drift', 'credential-access', 'exfiltration'],
     tags: { attack: ['T1528', 'T1041'], owaspAgentic: ['ASI03'], owaspLlm: ['LLM02'] },
