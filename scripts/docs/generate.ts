@@ -78,7 +78,7 @@ export async function cliPage(): Promise<string> {
   const sections = (await loadCommands()).map((c) => {
     const opts = Object.entries(c.options).map(
       ([name, spec]) =>
-        `| \`${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ' VALUE' : ''}\` | ${`${c.optionHelp?.[name] ?? ''}${spec.multiple ? ' (repeatable)' : ''}`.trim()} |`,
+        `| \`${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type !== 'string' ? '' : c.bareValues?.[name] !== undefined ? '[=VALUE]' : ' VALUE'}\` | ${`${c.optionHelp?.[name] ?? ''}${spec.multiple ? ' (repeatable)' : ''}`.trim()} |`,
     );
     return [
       `## \`vigil ${c.name}\``,

@@ -1,6 +1,16 @@
 import { type Finding, type Severity, SeveritySchema, severityRank, VigilError } from '@vigil/core';
 
 /**
+ * The severities a severity option takes, lowest first, for option help: `info, low, medium, high, critical`.
+ *
+ * @example
+ * ```ts
+ * const help = `exit 1 when a finding is at or above this severity (${SEVERITY_CHOICES})`;
+ * ```
+ */
+export const SEVERITY_CHOICES = SeveritySchema.options.join(', ');
+
+/**
  * Reads a severity option such as `--fail-on` (the default name in messages) or `--min-severity`.
  *
  * @example
@@ -13,10 +23,7 @@ export function parseFailOn(value: unknown, option = '--fail-on'): Severity | un
   if (value === undefined) return undefined;
   const r = SeveritySchema.safeParse(value);
   if (!r.success)
-    throw new VigilError(
-      'USAGE',
-      `${option} takes one of ${SeveritySchema.options.join(', ')} (got '${String(value)}')`,
-    );
+    throw new VigilError('USAGE', `${option} takes one of ${SEVERITY_CHOICES} (got '${String(value)}')`);
   return r.data;
 }
 

@@ -26,6 +26,15 @@ const processIo: CliIo = {
   stderr: (l) => void process.stderr.write(l.endsWith('\n') ? l : `${l}\n`),
 };
 
+/** The options every command takes, as both help pages show them. */
+const GLOBAL_HELP = [
+  '  -f, --format FORMAT  output format (each command lists its own; json everywhere)',
+  '  -o, --out FILE       write the result to FILE instead of stdout: a file is replaced',
+  '                       atomically (mode and owner kept); devices and FIFOs are written to; - is stdout',
+  '      --json           same as --format json',
+  '  -h, --help           help for vigil or for a command',
+];
+
 function globalHelp(): string {
   const width = Math.max(...COMMAND_LIST.map((c) => c.name.length));
   const lines = COMMAND_LIST.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
@@ -38,11 +47,7 @@ function globalHelp(): string {
     ...lines,
     '',
     'Global options:',
-    '  -f, --format FORMAT  output format (each command lists its own; json everywhere)',
-    '  -o, --out FILE       write the result to FILE instead of stdout: a file is replaced',
-    '                       atomically (mode and owner kept); devices and FIFOs are written to; - is stdout',
-    '      --json           same as --format json',
-    '  -h, --help           help for vigil or for a command',
+    ...GLOBAL_HELP,
     '      --version        print the version',
     '',
     'Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or input error,',
@@ -54,7 +59,9 @@ function globalHelp(): string {
 
 function commandHelp(cmd: Command): string {
   const flags = Object.entries(cmd.options).map(([name, spec]) => {
-    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ' VALUE' : ''}`;
+    // An option with a bare value (`--payloads`) takes another only after `=`.
+    const value = spec.type !== 'string' ? '' : cmd.bareValues?.[name] !== undefined ? '[=VALUE]' : ' VALUE';
+    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${value}`;
     return [flag, `${cmd.optionHelp?.[name] ?? ''}${spec.multiple ? ' (repeatable)' : ''}`.trim()] as const;
   });
   const width = Math.max(0, ...flags.map(([f]) => f.length));
@@ -67,6 +74,9 @@ function commandHelp(cmd: Command): string {
     '',
     `Formats: ${cmd.formats.join(', ')} (default ${cmd.formats[0]})`,
     ...(opts.length > 0 ? ['', 'Options:', ...opts] : []),
+    '',
+    'Global options:',
+    ...GLOBAL_HELP,
     '',
   ].join('\n');
 }
@@ -142,9 +152,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const format = chooseFormat(cmd, args, VigilError);
     if (cmd.maxPositionals !== undefined && args.positionals.length > cmd.maxPositionals) {
       const stray = args.positionals.slice(cmd.maxPositionals).map((p) => `'${p}'`);
+      // `--payloads content`: an option with a bare value takes another only after `=`.
+      const at = rest.indexOf(args.positionals[cmd.maxPositionals]!);
+      const bare = at > 0 && rest[at - 1]!.startsWith('--') ? rest[at - 1]!.slice(2) : undefined;
+      const hint =
+        bare !== undefined && cmd.bareValues?.[bare] !== undefined
+          ? `; --${bare} takes its value after '=': --${bare}=${rest[at]}`
+          : '';
       throw new VigilError(
         'USAGE',
-        `${cmd.name} takes ${cmd.maxPositionals === 0 ? 'no arguments' : `at most ${cmd.maxPositionals} argument${cmd.maxPositionals === 1 ? '' : 's'}`} (got ${stray.join(' ')}; see 'vigil ${cmd.name} --help')`,
+        `${cmd.name} takes ${cmd.maxPositionals === 0 ? 'no arguments' : `at most ${cmd.maxPositionals} argument${cmd.maxPositionals === 1 ? '' : 's'}`} (got ${stray.join(' ')}${hint}; see 'vigil ${cmd.name} --help')`,
       );
     }
     const out = args.values['out'] as string | undefined;

@@ -53,6 +53,25 @@ describe('vigil command frame', () => {
     expect((await runCli(['help', 'inspect'])).stdout).toContain('Usage: vigil inspect');
   });
 
+  it('command help lists the global options, the severities and how a bare-valued option takes a value', async () => {
+    const learn = (await runCli(['learn', '--help'])).stdout;
+    expect(learn).toContain('Usage: vigil learn --out BASELINE');
+    expect(learn).toMatch(/\nGlobal options:\n(.*\n)* {2}-o, --out FILE {7}write the result to FILE/);
+    expect(learn).toMatch(/--fail-on VALUE +exit 1 when .* \(info, low, medium, high, critical\)/);
+    const check = (await runCli(['check', '--help'])).stdout;
+    expect(check).toMatch(/--min-severity VALUE +hide findings .* \(info, low, medium, high, critical\)/);
+    expect(check).toContain('vigil record --payloads');
+    const record = (await runCli(['record', '--help'])).stdout;
+    expect(record).toMatch(/\n {6}--payloads\[=VALUE\] +decode model and tool calls/);
+    expect(record).toContain('  -o, --out FILE');
+  });
+
+  it('says how to give a bare-valued option its value when it was given after a space', async () => {
+    const r = await runCli(['record', '--payloads', 'content', '--out', '/dev/null', '--', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--payloads takes its value after '=': --payloads=content");
+  });
+
   it('exits 2 with one line on stderr for an unknown command', async () => {
     const r = await runCli(['frobnicate']);
     expect(r.code).toBe(2);

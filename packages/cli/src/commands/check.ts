@@ -3,8 +3,10 @@ import {
   type CheckDetector,
   type Consumer,
   checkCaptures,
+  checkPayloadHintFacts,
   countOf,
   describeCaptureIntegrity,
+  describePayloadHint,
   loadDataStores,
   readBaselines,
   readRagConfig,
@@ -14,6 +16,7 @@ import {
 import { OtlpHttpExporter, renderReport, reportFormats } from '@vigil/reporters';
 import {
   builtinPacks,
+  chainsStartingFromCalls,
   loadExceptions,
   loadRuleOverrides,
   loadRulePacks,
@@ -25,7 +28,7 @@ import {
 } from '@vigil/rules';
 import { STRICT_HELP, STRICT_OPTION } from '../captures.js';
 import type { Command } from '../command.js';
-import { exitCodeFor, parseFailOn } from '../fail-on.js';
+import { exitCodeFor, parseFailOn, SEVERITY_CHOICES } from '../fail-on.js';
 import { VERSION } from '../version.js';
 
 /** What detectors get to build themselves. */
@@ -110,7 +113,8 @@ export const checkCommand: Command = {
   description: [
     'Runs the built-in rule packs (runtime behaviours and AI attack chains) and every --rules PACK (a',
     'module path or package name) over the captures; with --baseline, the drift detector and the',
-    'baseline-aware rules and chains too.',
+    'baseline-aware rules and chains too. The injection chains start from a tool call: they need captures',
+    'recorded with `vigil record --payloads` (or --otel spans), and a hint on stderr says when none had one.',
     'Every observation a stable baseline does not cover becomes a drift finding, rated by what drifted',
     'and how far it is from known behaviour (a new file in a known folder is low, a new egress domain',
     'high, a new shell or a credential read critical). Repeats aggregate into one finding.',
@@ -158,9 +162,9 @@ export const checkCommand: Command = {
   },
   optionHelp: {
     baseline: 'a baseline file from vigil learn (JSON or msgpack) or a SQLite baseline store',
-    'fail-on': 'exit 1 when a finding is at or above this severity',
+    'fail-on': `exit 1 when a finding is at or above this severity (${SEVERITY_CHOICES})`,
     'allow-learning': 'check against baselines still learning as if stable (no provisional cap)',
-    'min-severity': 'hide findings below this severity in text output',
+    'min-severity': `hide findings below this severity in text output (${SEVERITY_CHOICES})`,
     'no-dns': 'do not name peers by the DNS answers seen in the capture',
     rules: 'a rule pack to add: a module path or an installed package name',
     exceptions: 'a JSON exceptions document (allowlist entries per rule and workload)',
@@ -255,6 +259,8 @@ export const checkCommand: Command = {
         packs: packs.map((p) => ({ name: p.name, version: p.version, rules: p.rules.length })),
       }),
     );
+    const hint = describePayloadHint(checkPayloadHintFacts(result, chainsStartingFromCalls(packs)));
+    if (hint) ctx.log(hint);
     if (exporter) {
       const sent = await exporter.export({ findings: result.reported, events: calls });
       ctx.log(

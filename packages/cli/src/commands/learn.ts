@@ -17,7 +17,7 @@ import { renderReport, reportFormats } from '@vigil/reporters';
 import { builtinPacks, criticalBehaviours } from '@vigil/rules';
 import { STRICT_HELP, STRICT_OPTION } from '../captures.js';
 import type { Command } from '../command.js';
-import { exitCodeFor, parseFailOn } from '../fail-on.js';
+import { exitCodeFor, parseFailOn, SEVERITY_CHOICES } from '../fail-on.js';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
@@ -175,7 +175,7 @@ export const learnCommand: Command = {
     ...STABILITY_HELP,
     'mark-stable': 'mark every baseline stable at the end (after review)',
     'no-dns': 'do not name peers by the DNS answers seen in the captures',
-    'fail-on': 'exit 1 when quarantined behaviour is at or above this severity',
+    'fail-on': `exit 1 when quarantined behaviour is at or above this severity (${SEVERITY_CHOICES})`,
     admit: 'admit the quarantined item with this id after review (needs --by and --reason)',
     by: 'who reviewed and admits the items (recorded in the baseline)',
     reason: 'why they are admitted (recorded in the baseline)',

@@ -60,9 +60,12 @@ export const recordCommand: Command = {
     'With --payloads, what the workload sends and receives as TLS plaintext (uprobes on SSL_write, SSL_read,',
     'SSL_write_ex and SSL_read_ex in libssl and in executables exporting them, such as node), on plaintext',
     'TCP and named unix sockets, and on the stdio of MCP servers is decoded into model.call, tool.call and',
-    'tool.list events (docs/payloads.md). meta (the',
-    'default) keeps names, keys, hashes and sizes; content also keeps prompt, completion and argument text',
-    'with secrets redacted. Raw bytes are never written; the header records the mode and the cap.',
+    'tool.list events (docs/payloads.md). --payloads (meta) keeps names, keys, hashes and sizes;',
+    '--payloads=content also keeps prompt, completion and argument text with secrets redacted. Raw bytes',
+    'are never written; the header records the mode and the cap. Without --payloads, `vigil check` cannot',
+    'run the injection chains, which start from a tool call, and `vigil aibom` names no model or endpoint.',
+    'Pipes between local processes that carry program output rather than a protocol are counted in the',
+    'trailer (`vigil inspect` lists them), not reported here.',
   ].join('\n'),
   options: {
     dedup: { type: 'boolean' },
@@ -86,7 +89,7 @@ export const recordCommand: Command = {
     'wait-descendants': 'when CMD exits, wait for the processes it left running instead of killing them',
     'flush-interval': `milliseconds between flushes of the capture to disk (default ${DEFAULT_CAPTURE_FLUSH_INTERVAL_MS}; 0 only when the buffer is full)`,
     payloads:
-      'decode model and tool calls from TLS, TCP, unix-socket and stdio payloads: meta (given bare), content, or off (the default)',
+      'decode model and tool calls from TLS, TCP, unix-socket and stdio payloads: meta (--payloads alone), content (--payloads=content), or off (the default)',
     'payload-bytes': `bytes kept of one read or write, 1 to ${MAX_PAYLOAD_BYTES} (default ${DEFAULT_PAYLOAD_BYTES}); longer ones are cut and marked`,
   },
   formats: ['vcap'],
@@ -161,14 +164,17 @@ export const recordCommand: Command = {
         },
       });
       // Lost events first (or "none dropped"), then payload input the decoder skipped.
-      const drops = describeCaptureDrops(r.drops);
+      // Program output on local pipes (an agent printing JSON, esbuild's IPC under tsx) is in the
+      // capture's trailer and `vigil inspect`; here it would be a line on every run.
+      const drops = describeCaptureDrops(r.drops, { localOutput: false });
       const [dropped, ...more] = summariseCaptureDrops(r.drops).lost > 0 ? drops : ['none dropped', ...drops];
       ctx.log(
         `vigil record: ${countOf(r.events, 'event')} to ${r.out}, ${dropped}; ${command[0]} exited with ${r.exitCode}${r.interrupted ? `; INTERRUPTED by a second ${interruptedBy}: the capture ends early` : ''}`,
       );
       for (const line of more) ctx.log(`vigil record: ${line}`);
       // Which streams were not decoded and why, the busiest few.
-      for (const line of describeUndecodedPayloads(r.undecodedPayloads)) ctx.log(`vigil record: ${line}`);
+      for (const line of describeUndecodedPayloads(r.undecodedPayloads, 3, { localOutput: false }))
+        ctx.log(`vigil record: ${line}`);
       ctx.log(
         `workload cgroup:/vigil-${r.name}${r.derivedName ? ' (name derived from the command; --name to choose one)' : ''}`,
       );

@@ -22,9 +22,29 @@ export interface PayloadHintFacts {
   readonly unnamedPeers: readonly string[];
   /** AI SDKs and agent frameworks that ran while no model endpoint is known. */
   readonly sdksWithoutEndpoint: readonly string[];
+  /** Rules that start from a model or tool call (the injection chains) and had none to read. Default: none. */
+  readonly rulesWithoutCalls?: readonly string[];
+}
+
+/** True when a capture header says payload capture was on. */
+function payloadsRecorded(headers: readonly CaptureHeader[]): boolean {
+  return headers.some((h) => h.payloads !== undefined && h.payloads.mode !== 'off');
 }
 
 const DECODED = new Set(['model-call', 'tool-call', 'tool-list', 'retrieval']);
+
+/**
+ * The event kinds of the calls payload capture decodes (or OTel spans carry): model calls, tool
+ * calls, tool lists and retrievals. A capture recorded without payloads and without spans has none.
+ *
+ * @example
+ * ```ts
+ * import { CALL_EVENT_KINDS } from '@vigil/core';
+ *
+ * CALL_EVENT_KINDS.includes('tool.call'); // true
+ * ```
+ */
+export const CALL_EVENT_KINDS: readonly string[] = ['model.call', 'tool.call', 'tool.list', 'retrieval'];
 
 /**
  * The facts of {@link PayloadHintFacts} in an AI-BOM: `api` nodes of the flow graph no component
@@ -86,10 +106,9 @@ export function summaryPayloadHintFacts(
   summary: CaptureSummary,
   headers: readonly CaptureHeader[] = [],
 ): PayloadHintFacts {
-  const decodedKinds = ['model.call', 'tool.call', 'tool.list', 'retrieval'];
   const payloadsCaptured =
-    headers.some((h) => h.payloads !== undefined && h.payloads.mode !== 'off') ||
-    summary.workloads.some((w) => decodedKinds.some((k) => (w.byKind[k] ?? 0) > 0));
+    payloadsRecorded(headers) ||
+    summary.workloads.some((w) => CALL_EVENT_KINDS.some((k) => (w.byKind[k] ?? 0) > 0));
   const unnamedPeers = summary.workloads.flatMap((w) =>
     Object.keys(w.peers)
       .filter((p) => p.endsWith('/tcp'))
@@ -99,9 +118,38 @@ export function summaryPayloadHintFacts(
 }
 
 /**
+ * The facts of {@link PayloadHintFacts} in a check (`checkCaptures`): the rules given that start
+ * from a model or tool call (`chainsStartingFromCalls` of `@vigil/rules` lists them) could not run when
+ * no header says payload capture was on and no call reached the detectors (from payloads or OTel
+ * spans).
+ *
+ * @example
+ * ```ts
+ * import { checkCaptures, checkPayloadHintFacts, describePayloadHint } from '@vigil/core';
+ * import { builtinPacks, chainsStartingFromCalls, rulesCheckDetector } from '@vigil/rules';
+ *
+ * const packs = builtinPacks();
+ * const result = await checkCaptures({ captures: ['run.vcap'], detectors: [rulesCheckDetector({ packs })] });
+ * const hint = describePayloadHint(checkPayloadHintFacts(result, chainsStartingFromCalls(packs)));
+ * if (hint) console.error(hint);
+ * ```
+ */
+export function checkPayloadHintFacts(
+  result: { readonly headers: readonly CaptureHeader[]; readonly calls: number },
+  rules: readonly string[],
+): PayloadHintFacts {
+  return {
+    payloadsCaptured: payloadsRecorded(result.headers) || result.calls > 0,
+    unnamedPeers: [],
+    sdksWithoutEndpoint: [],
+    rulesWithoutCalls: rules,
+  };
+}
+
+/**
  * One line pointing to `vigil record --payloads` when a report shows what payload capture would
- * have named (an anonymous peer, an SDK with no endpoint) and no call was decoded; `undefined`
- * otherwise. It names at most three peers and three SDKs.
+ * have named (an anonymous peer, an SDK with no endpoint) or rules that could not run without it,
+ * and no call was decoded; `undefined` otherwise. It names at most three peers, SDKs and rules.
  *
  * @example
  * ```ts
@@ -123,6 +171,11 @@ export function describePayloadHint(facts: PayloadHintFacts): string | undefined
     );
   if (facts.sdksWithoutEndpoint.length > 0)
     seen.push(`${some(facts.sdksWithoutEndpoint)} ran with no model endpoint known`);
+  const rules = facts.rulesWithoutCalls ?? [];
+  if (rules.length > 0)
+    seen.push(
+      `no model or tool call was captured, so ${some(rules)} (${rules.length === 1 ? 'a rule that starts' : 'rules that start'} from one) could not run`,
+    );
   if (seen.length === 0) return undefined;
-  return `hint: ${seen.join(', and ')}; record with \`vigil record --payloads --out FILE -- CMD\` to name the model endpoint, provider, models and tool calls, and PostgreSQL and other data services`;
+  return `hint: ${seen.join(', and ')}; record with \`vigil record --payloads --out FILE -- CMD\` to name the model endpoint, provider, models and tool calls, and PostgreSQL and other data services${rules.length === 0 ? '' : rules.length === 1 ? ', and to run that rule' : ', and to run those rules'}`;
 }

@@ -38,4 +38,10 @@ export { AIBOM_RULES, aiBomFindings } from './findings.js';
 export type { ExecutionFlowGraph, FlowEdge, FlowNode, FlowNodeType, FlowRelation } from './flow-graph.js';
 export { FLOW_GRAPH_SCHEMA_VERSION } from './flow-graph.js';
 export type { PayloadHintFacts } from './payload-hint.js';
-export { aiBomPayloadHintFacts, describePayloadHint, summaryPayloadHintFacts } from './payload-hint.js';
+export {
+  aiBomPayloadHintFacts,
+  CALL_EVENT_KINDS,
+  checkPayloadHintFacts,
+  describePayloadHint,
+  summaryPayloadHintFacts,
+} from './payload-hint.js';

@@ -1,4 +1,6 @@
+import { CALL_EVENT_KINDS } from '../aibom/payload-hint.js';
 import { BaselineSet } from '../baseline/set.js';
+import type { CaptureHeader } from '../capture/format.js';
 import type { CaptureIntegrity } from '../capture/integrity.js';
 import { VigilError } from '../errors/vigil-error.js';
 import type { Finding } from '../findings/finding.js';
@@ -39,12 +41,21 @@ export interface CheckCapturesOptions extends CaptureReadOptions {
   readonly consumers?: readonly Consumer[];
 }
 
+const CALL_KINDS: ReadonlySet<string> = new Set(CALL_EVENT_KINDS);
+
 /** What {@link checkCaptures} found. */
 export interface CheckResult {
   readonly captures: readonly string[];
   readonly baselines: BaselineSet;
+  /** The captures' headers, in order (what was recorded, and whether payload capture was on). */
+  readonly headers: readonly CaptureHeader[];
   /** Events read from the captures. */
   readonly events: number;
+  /**
+   * Model calls, tool calls, tool lists and retrievals in the stream (decoded from payloads,
+   * derived from responses, or from OTel spans): what the rules that join such calls had to read.
+   */
+  readonly calls: number;
   /** Events the recorder dropped, by reason (from the captures' trailers). */
   readonly drops: Readonly<Record<string, number>>;
   /** Whether every capture was complete. */
@@ -91,10 +102,17 @@ export async function checkCaptures(options: CheckCapturesOptions): Promise<Chec
           new OtelSpanSource(spans, options.signal ? { signal: options.signal } : {}),
         ])
       : source;
+  let calls = 0;
+  const callCounter: Consumer = {
+    name: 'check-calls',
+    onBatch(batch) {
+      for (const ev of batch) if (CALL_KINDS.has(ev.kind)) calls++;
+    },
+  };
   const { summary, vigil } = await runPipeline({
     source: input,
     enrichers: enrichersFor(options),
-    consumers: [...options.detectors.map((d) => d.consumer), ...(options.consumers ?? [])],
+    consumers: [...options.detectors.map((d) => d.consumer), callCounter, ...(options.consumers ?? [])],
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const findings = options.detectors.flatMap((d) => d.findings()).sort(compareFindings);
@@ -102,7 +120,9 @@ export async function checkCaptures(options: CheckCapturesOptions): Promise<Chec
   return {
     captures: [...options.captures],
     baselines: options.baselines ?? new BaselineSet(),
+    headers: source.headers,
     events: summary.events,
+    calls,
     drops: summary.source.drops,
     integrity: source.integrity(),
     findings,

@@ -5,6 +5,21 @@
 export const UNDECODED_PAYLOAD_PREFIX = 'payload:';
 
 /**
+ * The skip reason (after {@link UNDECODED_PAYLOAD_PREFIX}) of a pipe or Unix socket between local
+ * processes that carried no protocol Vigil reads: a program's text or JSON output (an agent printing
+ * its result as JSON, a file piped from `cat` to `curl`), a tool's own binary IPC (esbuild's, under
+ * tsx). Counted once per stream; no event and no MCP message was lost.
+ *
+ * @example
+ * ```ts
+ * import { LOCAL_OUTPUT, UNDECODED_PAYLOAD_PREFIX } from '@vigil/core';
+ *
+ * const drops = { [`${UNDECODED_PAYLOAD_PREFIX}${LOCAL_OUTPUT}`]: 2 };
+ * ```
+ */
+export const LOCAL_OUTPUT = 'local output';
+
+/**
  * A capture's drop counters split by what they mean: events lost before they were recorded, and
  * payload input the decoder skipped, which loses no syscall event.
  *
@@ -26,6 +41,8 @@ export interface CaptureDropSummary {
   readonly undecoded: number;
   /** Counters of skipped payload input above zero, by reason (without the `payload:` prefix). */
   readonly undecodedBy: Readonly<Record<string, number>>;
+  /** Local streams that carried program output, no protocol ({@link LOCAL_OUTPUT}); not in `undecoded`. */
+  readonly localOutput: number;
 }
 
 /**
@@ -46,9 +63,11 @@ export function summariseCaptureDrops(drops: Readonly<Record<string, number>>): 
   const undecodedBy: Record<string, number> = {};
   let lost = 0;
   let undecoded = 0;
+  let localOutput = 0;
   for (const [reason, n] of Object.entries(drops)) {
     if (!(n > 0)) continue;
-    if (reason.startsWith(UNDECODED_PAYLOAD_PREFIX)) {
+    if (reason === `${UNDECODED_PAYLOAD_PREFIX}${LOCAL_OUTPUT}`) localOutput += n;
+    else if (reason.startsWith(UNDECODED_PAYLOAD_PREFIX)) {
       undecodedBy[reason.slice(UNDECODED_PAYLOAD_PREFIX.length)] = n;
       undecoded += n;
     } else {
@@ -56,7 +75,7 @@ export function summariseCaptureDrops(drops: Readonly<Record<string, number>>): 
       lost += n;
     }
   }
-  return { lost, lostBy, undecoded, undecodedBy };
+  return { lost, lostBy, undecoded, undecodedBy, localOutput };
 }
 
 const list = (by: Readonly<Record<string, number>>) =>
@@ -66,9 +85,10 @@ const list = (by: Readonly<Record<string, number>>) =>
 
 /**
  * Says what a capture's drop counters mean, one line per kind, for text reports: events dropped
- * before recording, and payload input the decoder could not read as a protocol it knows (such as a
- * program printing JSON on a pipe that is not JSON-RPC), which costs no syscall event. Counters at
- * zero are left out; no lines when nothing was dropped or skipped.
+ * before recording, payload input the decoder could not read as a protocol it knows, which costs no
+ * syscall event, and (unless `localOutput: false`, as `vigil record` says it on every run of a
+ * program that prints) local streams that carried a program's output rather than a protocol
+ * ({@link LOCAL_OUTPUT}). Counters at zero are left out; no lines when nothing was dropped or skipped.
  *
  * @example
  * ```ts
@@ -76,9 +96,14 @@ const list = (by: Readonly<Record<string, number>>) =>
  *
  * describeCaptureDrops({ 'ringbuf-full': 2, 'payload:unrecognised': 1 });
  * // ['2 events dropped before recording (ringbuf-full 2)', 'payload input not decoded (unrecognised 1)']
+ * describeCaptureDrops({ 'payload:local output': 1 });
+ * // ['1 local stream carried program output, not a protocol: left undecoded, nothing lost']
  * ```
  */
-export function describeCaptureDrops(drops: Readonly<Record<string, number>>): string[] {
+export function describeCaptureDrops(
+  drops: Readonly<Record<string, number>>,
+  options: { readonly localOutput?: boolean } = {},
+): string[] {
   const d = summariseCaptureDrops(drops);
   const out: string[] = [];
   if (d.lost > 0)
@@ -86,6 +111,10 @@ export function describeCaptureDrops(drops: Readonly<Record<string, number>>): s
   if (d.undecoded > 0)
     out.push(
       `payload input not decoded (${list(d.undecodedBy)})${d.lost === 0 ? '; no event was dropped' : ''}`,
+    );
+  if (d.localOutput > 0 && options.localOutput !== false)
+    out.push(
+      `${d.localOutput} local stream${d.localOutput === 1 ? '' : 's'} carried program output, not a protocol: left undecoded, nothing lost`,
     );
   return out;
 }

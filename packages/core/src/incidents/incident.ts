@@ -19,7 +19,7 @@ import { countOf, formatDuration } from '../output/count-text.js';
 import { lazySchema } from '../schemas/lazy.js';
 import type { ProcessTree } from '../stream/enricher.js';
 import { isCredentialPath } from '../vocabulary/credentials.js';
-import { formatPeer, isLocalAddress, LARGE_EGRESS_BYTES } from '../vocabulary/network.js';
+import { formatPeer, isLocalPeer, LARGE_EGRESS_BYTES } from '../vocabulary/network.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
 import { WorkloadRefSchema } from '../workload/workload-ref.js';
 
@@ -188,7 +188,7 @@ function readThenEgress(chain: readonly VigilEvent[]): boolean {
   let read = false;
   for (const ev of chain) {
     if (ev.kind === 'file.open' && ev.result >= 0 && isCredentialPath(ev.path)) read = true;
-    else if (read && ev.kind === 'net.connect' && ev.family !== 'unix' && !isLocalAddress(ev.daddr))
+    else if (read && ev.kind === 'net.connect' && ev.family !== 'unix' && !isLocalPeer(ev.daddr, ev.dport))
       return true;
   }
   return false;

@@ -215,10 +215,20 @@ const WHY: Record<UndecodedKind, string> = {
   binary: 'binary that is not TLS, HTTP/2 or PostgreSQL: a protocol Vigil does not decode',
 };
 
+/** A stream counted as `LOCAL_OUTPUT`: text or binary on a pipe or Unix socket between local processes. */
+function isLocalOutput(s: UndecodedStream): boolean {
+  return (s.transport === 'pipe' || s.transport === 'unix') && (s.kind === 'text' || s.kind === 'binary');
+}
+
+const LOCAL_WHY =
+  "a program's output or a tool's own IPC between local processes, not a protocol Vigil reads: nothing lost";
+
 /**
  * Says which streams the payload decoder could not read and why, for text reports: one line per
  * group (process, pid, peer, direction, what the first bytes were, what the user can do), the
- * busiest `max` groups, then how many more. No lines when every stream was read.
+ * busiest `max` groups, then how many more. No lines when every stream was read. With
+ * `localOutput: false` (what `vigil record` prints on every run), streams of text or binary on a
+ * pipe or Unix socket between local processes — program output, a tool's own IPC — are left out.
  *
  * @example
  * ```ts
@@ -230,8 +240,20 @@ const WHY: Record<UndecodedKind, string> = {
  * //  '  node (pid 7) with 127.0.0.1:50051 (tcp), 1 stream, first bytes sent "PRI * HTTP/2.0..": HTTP/2: counted, not parsed …']
  * ```
  */
-export function describeUndecodedPayloads(u: UndecodedPayloads | undefined, max = 3): string[] {
-  if (!u || u.total === 0) return [];
+export function describeUndecodedPayloads(
+  all: UndecodedPayloads | undefined,
+  max = 3,
+  options: { readonly localOutput?: boolean } = {},
+): string[] {
+  if (!all || all.total === 0) return [];
+  const u =
+    options.localOutput === false
+      ? {
+          total: all.total - all.streams.filter(isLocalOutput).reduce((n, s) => n + s.count, 0),
+          streams: all.streams.filter((s) => !isLocalOutput(s)),
+        }
+      : all;
+  if (u.total <= 0) return [];
   const streams = [...u.streams].sort((a, b) => b.count - a.count);
   const shownGroups = streams.slice(0, max);
   const lines = shownGroups.map((s) => {
@@ -239,7 +261,7 @@ export function describeUndecodedPayloads(u: UndecodedPayloads | undefined, max 
       ? `with ${s.peer} (${s.transport})`
       : `on a ${s.transport === 'unix' ? 'unix socket' : s.transport}`;
     const start = s.kind === 'text' || s.kind === 'http2' ? `"${s.sample}"` : s.sample;
-    return `  ${s.comm} (pid ${s.pid}) ${where}, ${countOf(s.count, 'stream')}, first bytes ${s.direction === 'egress' ? 'sent' : 'received'} ${start}: ${WHY[s.kind]}`;
+    return `  ${s.comm} (pid ${s.pid}) ${where}, ${countOf(s.count, 'stream')}, first bytes ${s.direction === 'egress' ? 'sent' : 'received'} ${start}: ${isLocalOutput(s) ? LOCAL_WHY : WHY[s.kind]}`;
   });
   const rest = u.total - shownGroups.reduce((n, s) => n + s.count, 0);
   return [

@@ -1,5 +1,7 @@
 /**
- * True for loopback and unspecified addresses.
+ * True for an address of this host: all of 127.0.0.0/8, `::1`, their IPv4-mapped forms and the
+ * unspecified addresses. Where a peer is judged as a destination (does a connect take data off the
+ * host?), use {@link isLocalPeer}: not every loopback address is the host's own.
  *
  * @example
  * ```ts
@@ -14,6 +16,67 @@ export function isLocalAddress(addr: string): boolean {
     addr === '::' ||
     addr.startsWith('::ffff:127.')
   );
+}
+
+/**
+ * The host's own loopback addresses: `127.0.0.1` and `::1` (and the IPv4-mapped form), `127.0.1.1`
+ * (the host name's address in `/etc/hosts` on Debian and Ubuntu), and the unspecified addresses
+ * (a connect to `0.0.0.0` reaches this host).
+ *
+ * @example
+ * ```ts
+ * import { HOST_LOOPBACK_ADDRESSES } from '@vigil/core';
+ *
+ * HOST_LOOPBACK_ADDRESSES.includes('127.0.0.1'); // true
+ * ```
+ */
+export const HOST_LOOPBACK_ADDRESSES: readonly string[] = [
+  '127.0.0.1',
+  '::1',
+  '::ffff:127.0.0.1',
+  '127.0.1.1',
+  '0.0.0.0',
+  '::',
+];
+
+/**
+ * Ports on which any loopback address is a local service: 53, the host's stub resolvers
+ * (systemd-resolved on 127.0.0.53 and 127.0.0.54, Docker's embedded DNS on 127.0.0.11).
+ *
+ * @example
+ * ```ts
+ * import { LOOPBACK_SERVICE_PORTS } from '@vigil/core';
+ *
+ * LOOPBACK_SERVICE_PORTS.includes(53); // true
+ * ```
+ */
+export const LOOPBACK_SERVICE_PORTS: readonly number[] = [53];
+
+const HOST_LOOPBACK = new Set(HOST_LOOPBACK_ADDRESSES);
+
+/**
+ * True for a peer a connect does not take data off the host through: one of the host's own loopback
+ * addresses ({@link HOST_LOOPBACK_ADDRESSES}) on any port, or any other loopback address on a port
+ * of {@link LOOPBACK_SERVICE_PORTS} (a stub resolver). Other 127.0.0.0/8 addresses are where
+ * tunnels, forwarders and proxies listen (`ssh -L 127.0.0.4:8080:…`, a port-forward, a sidecar):
+ * what is sent there may well leave the host, and an attacker who can bind a listener picks one. So
+ * the chains that join a credential read or a download to egress, the incidents they raise, and the
+ * engine's `remote` fact count them as egress; a tool that reads `~/.pgpass` and then connects to
+ * `127.0.0.1:5432` stays local. Unix sockets are not peers here (check `family` first).
+ *
+ * @example
+ * ```ts
+ * import { isLocalPeer } from '@vigil/core';
+ *
+ * isLocalPeer('127.0.0.1', 5432); // true
+ * isLocalPeer('127.0.0.53', 53); // true
+ * isLocalPeer('127.0.0.4', 8080); // false: a loopback alias, maybe a tunnel
+ * isLocalPeer('10.0.0.7', 443); // false
+ * ```
+ */
+export function isLocalPeer(addr: string, port: number): boolean {
+  if (HOST_LOOPBACK.has(addr)) return true;
+  return isLocalAddress(addr) && LOOPBACK_SERVICE_PORTS.includes(port);
 }
 
 /**

@@ -20,11 +20,14 @@ export type { PeerAddress } from './network.js';
 export {
   connectSucceeded,
   formatPeer,
+  HOST_LOOPBACK_ADDRESSES,
   isLocalAddress,
+  isLocalPeer,
   isMetadataAddress,
   isRuntimeControlSocket,
   isSystemServiceSocket,
   LARGE_EGRESS_BYTES,
+  LOOPBACK_SERVICE_PORTS,
   SYSTEM_SERVICE_SOCKETS,
 } from './network.js';
 export {

@@ -12,6 +12,11 @@ describe('capture drops', () => {
       ['payload input not decoded (not JSON-RPC 1, unrecognised 1); no event was dropped'],
     ],
     [
+      'program output on local pipes only (a benign --payloads run of an agent under tsx)',
+      { 'ringbuf-full': 0, 'payload:local output': 2 },
+      ['2 local streams carried program output, not a protocol: left undecoded, nothing lost'],
+    ],
+    [
       'events lost',
       { 'ringbuf-full': 3, 'consumer-refused': 0, 'queue-full': 1 },
       ['4 events dropped before recording (ringbuf-full 3, queue-full 1)'],
@@ -32,6 +37,12 @@ describe('capture drops', () => {
         [`${UNDECODED_PAYLOAD_PREFIX}truncated`]: 5,
         'decode-error': 0,
       }),
-    ).toEqual({ lost: 2, lostBy: { 'ringbuf-full': 2 }, undecoded: 5, undecodedBy: { truncated: 5 } });
+    ).toEqual({
+      lost: 2,
+      lostBy: { 'ringbuf-full': 2 },
+      undecoded: 5,
+      undecodedBy: { truncated: 5 },
+      localOutput: 0,
+    });
   });
 });

@@ -151,3 +151,65 @@ describe('what the payload decoder could not read, and why', () => {
     }
   });
 });
+
+describe('local pipes that carry program output, not a protocol', () => {
+  // What a --payloads run of a Node agent under tsx shows: esbuild's service handshake (its version,
+  // length-prefixed) on the socketpair tsx spawned it with, the agent's result printed as one JSON
+  // line, `cat config.json | curl -T -` piping a file, curl printing the drop server's answer.
+  const ESBUILD = Buffer.from([0x06, 0x00, 0x00, 0x00, ...Buffer.from('0.28.2')]);
+  const RPC = `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' })}\n`;
+
+  function holdoutLike(): ChunkLog {
+    const log = new ChunkLog();
+    log.add('unix:1', 'egress', 'unix', ESBUILD, { comm: 'esbuild', pid: 50 });
+    log.end('unix:1');
+    log.add('pipe:2', 'egress', 'pipe', Buffer.from('{"ticket":12,"answer":"Done."}\n'), {
+      comm: 'node',
+      pid: 51,
+    });
+    log.end('pipe:2');
+    log.add('pipe:3', 'egress', 'pipe', Buffer.from('{\n  "auths": {\n    "r.example": {}\n  }\n}\n'), {
+      comm: 'cat',
+      pid: 52,
+    });
+    log.end('pipe:3');
+    log.add('unix:4', 'egress', 'unix', Buffer.from('ok.'), { comm: 'curl', pid: 53 });
+    log.end('unix:4');
+    return log;
+  }
+
+  it('counts each such stream once as local output, and nothing as payload input not decoded', () => {
+    const stats = decodeAll(holdoutLike()).stats();
+    expect(stats.skipped).toEqual({ 'local output': 4 });
+    const drops = Object.fromEntries(Object.entries(stats.skipped).map(([k, v]) => [`payload:${k}`, v]));
+    expect(describeCaptureDrops(drops, { localOutput: false })).toEqual([]);
+    expect(describeCaptureDrops(drops)).toEqual([
+      '4 local streams carried program output, not a protocol: left undecoded, nothing lost',
+    ]);
+    // vigil record leaves them out; inspect lists them, calmly.
+    expect(describeUndecodedPayloads(stats.undecoded, 3, { localOutput: false })).toEqual([]);
+    expect(describeUndecodedPayloads(stats.undecoded, 10).join('\n')).toMatch(
+      /esbuild \(pid 50\) on a unix socket, 1 stream, first bytes sent 06 00 00 00 30 2e 32 38 2e 32: a program's output or a tool's own IPC between local processes, not a protocol Vigil reads: nothing lost/,
+    );
+  });
+
+  it('still counts lines lost on a stream that carried JSON-RPC (MCP over stdio), and streams over TCP', () => {
+    const log = new ChunkLog();
+    log.add('pipe:1', 'egress', 'pipe', Buffer.from(`${RPC}{"not":"rpc"}\nnot json\n`), {
+      comm: 'node',
+      pid: 60,
+    });
+    log.end('pipe:1');
+    log.add('tcp:2', 'egress', 'tcp', ESBUILD, {
+      peer: { addr: '10.0.0.5', port: 9000 },
+      comm: 'node',
+      pid: 60,
+    });
+    log.end('tcp:2');
+    const stats = decodeAll(log).stats();
+    expect(stats.skipped).toEqual({ 'not JSON-RPC': 1, 'invalid JSON line': 1, unrecognised: 1 });
+    expect(describeUndecodedPayloads(stats.undecoded, 3, { localOutput: false })[0]).toBe(
+      '1 stream not decoded:',
+    );
+  });
+});

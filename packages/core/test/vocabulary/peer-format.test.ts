@@ -1,4 +1,11 @@
-import { CaptureSummaryBuilder, EventSchema, formatPeer, type VigilEventInput } from '@vigil/core';
+import {
+  CaptureSummaryBuilder,
+  EventSchema,
+  formatPeer,
+  isLocalAddress,
+  isLocalPeer,
+  type VigilEventInput,
+} from '@vigil/core';
 import { describe, expect, it } from 'vitest';
 
 describe('how a peer is shown', () => {
@@ -48,5 +55,29 @@ describe('how a peer is shown', () => {
       'unix:/var/run/nscd/socket',
       'unix:@/org/freedesktop/systemd1/notify',
     ]);
+  });
+});
+
+describe('which peers stay on the host', () => {
+  it.each([
+    ['127.0.0.1', 5432, true],
+    ['::1', 8080, true],
+    ['::ffff:127.0.0.1', 443, true],
+    ['127.0.1.1', 80, true],
+    ['0.0.0.0', 8000, true],
+    ['127.0.0.53', 53, true],
+    ['127.0.0.11', 53, true],
+    ['127.0.0.4', 38111, false],
+    ['127.0.0.2', 5432, false],
+    ['::ffff:127.0.0.9', 443, false],
+    ['10.0.0.7', 53, false],
+    ['203.0.113.9', 443, false],
+  ] as const)('%s:%d local peer: %s', (addr, port, local) => {
+    expect(isLocalPeer(addr, port)).toBe(local);
+  });
+
+  it('every loopback alias is still an address of this host', () => {
+    expect(isLocalAddress('127.0.0.4')).toBe(true);
+    expect(isLocalPeer('127.0.0.4', 8080)).toBe(false);
   });
 });

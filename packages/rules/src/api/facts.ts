@@ -17,7 +17,9 @@ import type { EventKind } from '@vigil/core';
  * - `credential`: `file.open` of a path that holds a credential (`secretClass`).
  * - `inet`: `net.connect` that is not over a Unix socket.
  * - `remote`: `net.connect` that is not over a Unix socket and not to a
- *   loopback or unspecified address (`isLocalAddress`).
+ *   local peer (`isLocalPeer`: the host's own loopback address, or a stub
+ *   resolver's port on any loopback address); another 127.0.0.0/8 address,
+ *   where tunnels and forwarders listen, is remote.
  *
  * @example
  * ```ts

@@ -1,4 +1,4 @@
-import { connectSucceeded, isLocalAddress, secretClass, type VigilEvent } from '@vigil/core';
+import { connectSucceeded, isLocalPeer, secretClass, type VigilEvent } from '@vigil/core';
 import { EVENT_FACTS, type EventFact, type RuleFacts } from '../api/facts.js';
 
 // One bit per fact; a fact shared by several kinds (`succeeded`) has one bit.
@@ -126,7 +126,7 @@ export class KindRoute<C> {
       }
       case 'net.connect': {
         let m = connectSucceeded(ev.result) ? SUCCEEDED : 0;
-        if (ev.family !== 'unix') m |= isLocalAddress(ev.daddr) ? INET : INET | REMOTE;
+        if (ev.family !== 'unix') m |= isLocalPeer(ev.daddr, ev.dport) ? INET : INET | REMOTE;
         return m;
       }
       case 'process.exec':

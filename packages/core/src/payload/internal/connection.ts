@@ -1,5 +1,6 @@
 import { TextDecoder } from 'node:util';
 import { brotliDecompressSync, constants, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { LOCAL_OUTPUT } from '../../capture/drops.js';
 import { SignatureCatalogue } from '../../catalogue/catalogue.js';
 import type { Envelope, EventOf, VigilEvent } from '../../events/schema.js';
 import type { PayloadChunk, PayloadDirection } from '../chunk.js';
@@ -131,6 +132,10 @@ export class ConnectionState {
   #session: McpSession | undefined;
   #lineDir: PayloadDirection = 'egress';
   #lineCut = false;
+  /** A JSON-RPC message was read on this stream: from then on, lines that are not are losses. */
+  #rpcSeen = false;
+  /** This stream was counted once as local output. */
+  #localCounted = false;
   // PostgreSQL: the direction that carried the startup message is the client's.
   #pg: PgConnection | undefined;
   #pgClient: PayloadDirection = 'egress';
@@ -216,8 +221,25 @@ export class ConnectionState {
 
   // Counted by reason, and the stream's first chunks handed over so reports can say which stream and why.
   #unrecognised(reason: string): void {
-    this.#host.skip(reason, this.id, 0);
+    this.#host.skip(reason === 'unrecognised' && this.#isLocal() ? LOCAL_OUTPUT : reason, this.id, 0);
     this.#host.undecoded?.(this.#sniff);
+  }
+
+  /** A pipe or Unix socket between processes of the host: stdio, a tool's own IPC. */
+  #isLocal(): boolean {
+    return this.transport === 'pipe' || this.transport === 'unix';
+  }
+
+  /**
+   * A line that is not JSON-RPC on a local stream that never carried any is a program's output
+   * (a result printed as JSON, a file piped on): counted once per stream, as local output, not
+   * per line as an MCP message lost. Returns false where the line is a loss to count as such.
+   */
+  #localOutputLine(offset: number): boolean {
+    if (this.#rpcSeen || !this.#isLocal()) return false;
+    if (!this.#localCounted) this.#host.skip(LOCAL_OUTPUT, this.id, offset);
+    this.#localCounted = true;
+    return true;
   }
 
   #decide(dir: PayloadDirection): void {
@@ -742,13 +764,16 @@ export class ConnectionState {
         this.#host.skip('truncated', this.id, this.#offset[dir]);
         for (const e of this.#session.cutMessage(t, dir, env, bytes, 'stdio', this.#fallbackServer()))
           this.#host.emit(e);
-      } else this.#host.skip('invalid JSON line', this.id, this.#offset[dir]);
+      } else if (!this.#localOutputLine(this.#offset[dir]))
+        this.#host.skip('invalid JSON line', this.id, this.#offset[dir]);
       return;
     }
     if (!isJsonRpc(value)) {
-      this.#host.skip('not JSON-RPC', this.id, this.#offset[dir]);
+      if (!this.#localOutputLine(this.#offset[dir]))
+        this.#host.skip('not JSON-RPC', this.id, this.#offset[dir]);
       return;
     }
+    this.#rpcSeen = true;
     for (const e of this.#session.message(
       value,
       dir,

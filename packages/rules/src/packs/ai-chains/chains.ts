@@ -3,7 +3,7 @@ import {
   connectSucceeded,
   isFilelessPath,
   isInterpreter,
-  isLocalAddress,
+  isLocalPeer,
   isMetadataAddress,
   isShell,
   isWritableTempPath,
@@ -198,7 +198,7 @@ export const agentEscape = defineSequenceRule({
     description:
       'An agent or MCP server spawned a shell, an interpreter or a binary from a writable directory or memory, and that process tree then performed escape-shaped actions: namespace changes, mounts, ptrace, writes to host paths or container-runtime sockets, kernel module or BPF loads, or an outbound connection from a shell (a reverse connection).',
     severity: 'critical',
-    version: '1.0.0',
+    version: '1.1.0',
     areas: ['execution', 'container-escape', 'agent-tool-misuse'],
     tags: {
       owaspLlm: ['LLM05', 'LLM06'],
@@ -254,7 +254,7 @@ export const agentEscape = defineSequenceRule({
             return (
               ev.family !== 'unix' &&
               connectSucceeded(ev.result) &&
-              !isLocalAddress(ev.daddr) &&
+              !isLocalPeer(ev.daddr, ev.dport) &&
               (isShell(ev.comm) || isShell(ev.exe))
             );
           default:

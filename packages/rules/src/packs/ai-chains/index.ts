@@ -14,7 +14,7 @@ import { agentEscape, agenticSupplyChain, injectionToExfiltration, privilegeTrav
  */
 export const aiChainsPack: RulePack = {
   name: '@vigil/rules/ai-chains',
-  version: '1.0.0',
+  version: '1.1.0',
   engine: `^${RULE_ENGINE_VERSION}`,
   description: 'Multi-step AI attack chains across tool, file, process, network and API signals.',
   rules: [injectionToExfiltration, privilegeTraversal, agentEscape, agenticSupplyChain],

@@ -3,7 +3,7 @@ import {
   isCredentialPath,
   isFilelessPath,
   isInterpreter,
-  isLocalAddress,
+  isLocalPeer,
   isShellExec,
   isWritableTempPath,
   PTRACE_WRITE_REQUESTS,
@@ -99,7 +99,7 @@ export const tokenThenEgress = defineRule({
     title: 'Credential read followed by egress to a new peer',
     description: `The workload connected to a peer its baseline does not know within \`windowSeconds\` of reading a credential.${CRITICAL_NOTE}`,
     severity: 'critical',
-    version: VERSION,
+    version: '1.1.0',
     role: 'critical',
     areas: ['behaviour-drift', 'credential-access', 'exfiltration'],
     tags: { attack: ['T1528', 'T1041'], owaspAgentic: ['ASI03'], owaspLlm: ['LLM02'] },
@@ -117,7 +117,7 @@ export const tokenThenEgress = defineRule({
     if (read === undefined || read.kind !== 'file.open') return;
     const windowNs = (ctx.params['windowSeconds'] ?? TOKEN_EGRESS_WINDOW_NS / 1e9) * 1e9;
     if (ev.ts - read.ts > windowNs || ev.ts < read.ts) return;
-    if (ev.family === 'unix' || isLocalAddress(ev.daddr)) return;
+    if (ev.family === 'unix' || isLocalPeer(ev.daddr, ev.dport)) return;
     if (ctx.baseline?.seen(ev) === true) return;
     ctx.report({
       subject: `${ev.dnsName ?? ev.daddr}:${ev.dport}`,

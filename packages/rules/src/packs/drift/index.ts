@@ -68,7 +68,7 @@ import { toolCredentialRead, toolNewActivity, toolNewPeer, toolNewProgram } from
  */
 export const driftPack: RulePack = {
   name: '@vigil/rules/drift',
-  version: '1.0.0',
+  version: '1.1.0',
   engine: `^${RULE_ENGINE_VERSION}`,
   description:
     'Behavioural drift against learned baselines, and the critical behaviours a baseline never admits silently.',

@@ -81,7 +81,7 @@ export const newAddressInKnownRange = defineDriftRule({
     description:
       "The workload connected to a new IPv4 address in a /24 it connected to while learning: a neighbour of a known peer (another replica, a rotated address of the same provider). Not for loopback: every address of 127.0.0.0/8 is this host, and a new one (127.0.0.2 where learning saw the model server on 127.0.0.1) is a separate endpoint, another service or a listener an attacker bound, not a neighbour of the workload's known local services. A new loopback peer is judged as new egress (`vigil.drift.peer.new-egress-address`, high).",
     severity: 'low',
-    version: VERSION,
+    version: '1.1.0',
     areas: ['behaviour-drift', 'network-egress'],
   },
   domain: 'peers',
@@ -173,7 +173,7 @@ export const newEgressAddress = defineDriftRule({
     title: 'New egress address',
     description: egressAddressDescription,
     severity: 'high',
-    version: VERSION,
+    version: '1.1.0',
     areas: ['behaviour-drift', 'network-egress'],
     tags: egressTags,
   },

@@ -137,7 +137,7 @@ export const newBinary = defineDriftRule({
     description:
       'The workload ran a program it never ran while learning. Under a shell the baseline knows (a reviewed shell tool started the same way), an ordinary read-only utility (`tail` where learning saw `ls` and `cat`; the vocabulary lists them) is low: a new program, not a new capability. Any other new program is high wherever it runs.',
     severity: 'high',
-    version: VERSION,
+    version: '1.1.0',
     areas: ['behaviour-drift'],
     tags: { attack: ['T1059'], owaspAgentic: ['ASI05'] },
     equivalents: ['Kubescape: R0001 Unexpected process launched'],

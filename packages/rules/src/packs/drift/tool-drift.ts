@@ -85,7 +85,7 @@ export const toolNewProgram = defineRule({
     description:
       "Baselines learn what each tool does, where attribution placed events in one tool call (the `toolEffects` domain): the programs it runs, the files it opens, the peers it reaches. In a call of a tool, a program that tool never ran while learning is high, even when the workload ran it elsewhere (`git` run by the agent's own code, new under its `run_command` tool). As under a known shell, an ordinary read-only utility (`tail` where learning saw the tool run `ls` and `wc`; the vocabulary lists them) under a tool that ran programs while learning is low: a new program, not a new capability; what it reads is checked on its own (a credential is critical). A known program with new arguments under the tool is low (`vigil.drift.tool-call.new-activity`).",
     severity: 'high',
-    version: VERSION,
+    version: '1.1.0',
     role: 'drift',
     areas: ['behaviour-drift', 'agent-tool-misuse'],
     tags: { attack: ['T1059'], owaspAgentic: ['ASI02', 'ASI05'], owaspLlm: ['LLM06'] },
@@ -159,7 +159,7 @@ export const toolNewPeer = defineRule({
     description:
       "In a call of a tool, the workload connected to (or accepted from) a peer this tool never reached while learning: critical, even when the workload reached it elsewhere (the agent's model endpoint reached by its shell tool). A new Unix socket is medium, except a container runtime's control socket (critical) and a system name-service or logging socket (nscd, systemd-resolved, sssd's name service, syslog and the journal: the shared vocabulary's `SYSTEM_SERVICE_SOCKETS`), which is low: any program the tool runs reaches those on its own when it looks up a user or host or logs a line. A new listening socket is high.",
     severity: 'critical',
-    version: VERSION,
+    version: '1.1.0',
     role: 'drift',
     areas: ['behaviour-drift', 'network-egress', 'agent-tool-misuse'],
     tags: { attack: ['T1041'], owaspAgentic: ['ASI02'], owaspLlm: ['LLM06'] },

@@ -2,7 +2,7 @@ import {
   countOf,
   type EventOf,
   formatDuration,
-  isLocalAddress,
+  isLocalPeer,
   LARGE_EGRESS_BYTES,
   type VigilEvent,
 } from '@vigil/core';
@@ -50,8 +50,8 @@ function newPeer(ev: EventOf<'net.transfer'>, ctx: RuleContext): boolean {
   const connect = asConnect(ev);
   if (connect === undefined) return false;
   if (ctx.baseline?.covers(ev.workload)) return !ctx.baseline.seen(connect);
-  const host = connect.kind === 'net.connect' ? connect.daddr : '';
-  return !isLocalAddress(host) && host !== 'localhost';
+  if (connect.kind !== 'net.connect') return true;
+  return !isLocalPeer(connect.daddr, connect.dport) && connect.daddr !== 'localhost';
 }
 
 const peerOf = (ev: EventOf<'net.transfer'>) =>
@@ -82,7 +82,7 @@ export const retrievalThenEgress = defineRule({
     description:
       'A process retrieved documents from a vector store or database, then the same process tree sent `minBytes` or more (default 262,144) on one connection to a peer its baseline never used (any non-local peer without a baseline) within `windowSeconds` (default 600). Model endpoints the workload called are not counted. Needs payload capture (`net.transfer` events). The finding carries both events, so it becomes an incident.',
     severity: 'high',
-    version: '1.0.0',
+    version: '1.1.0',
     areas: ['exfiltration', 'network-egress'],
     tags: {
       owaspLlm: ['LLM02'],

@@ -26,7 +26,7 @@ export function createRagPack(config?: RagConfig): RulePack {
   const policy = new RagPolicy(config);
   return {
     name: '@vigil/rules/rag',
-    version: '1.1.0',
+    version: '1.2.0',
     engine: `^${RULE_ENGINE_VERSION}`,
     description:
       'Retrieval-augmented generation: poisoned documents, corpus writes outside the ingest path, sensitive collections outside an agent’s purpose, retrieval followed by large egress; agents reaching data stores without authentication.',

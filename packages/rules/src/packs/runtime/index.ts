@@ -31,7 +31,7 @@ import {
  */
 export const runtimePack: RulePack = {
   name: '@vigil/rules/runtime',
-  version: '1.0.0',
+  version: '1.2.0',
   engine: `^${RULE_ENGINE_VERSION}`,
   description:
     'Runtime threat detection for Linux workloads: execution, credentials, escape, kernel, network.',

@@ -1,4 +1,4 @@
-import { basename, connectSucceeded, isLocalAddress } from '@vigil/core';
+import { basename, connectSucceeded, isLocalPeer } from '@vigil/core';
 import { defineRule } from '../../api/rule.js';
 
 const K8S_API_NAME = /^kubernetes(\.default(\.svc(\.cluster\.local)?)?)?\.?$/;
@@ -85,7 +85,7 @@ export const cryptoMiner = defineRule({
     description:
       'A known miner binary or a stratum URL on a command line, a DNS query for a mining pool, or a connection to a mining pool (by name, or to a well-known stratum port). Equivalents: Falco "Detect outbound connections to common miner pool ports", Kubescape R1007 "XMR crypto mining detection", R1008 "Crypto mining domain communication" and R1009 "Crypto mining related port communication".',
     severity: 'high',
-    version: '1.0.0',
+    version: '1.1.0',
     areas: ['resource-hijacking', 'network-egress'],
     tags: { attack: ['T1496'], owaspLlm: ['LLM10'] },
     equivalents: [
@@ -123,7 +123,7 @@ export const cryptoMiner = defineRule({
         ctx.report({ subject: `dns:${ev.name}`, summary: `${ev.comm} resolved mining pool ${ev.name}` });
       return;
     }
-    if (ev.family === 'unix' || isLocalAddress(ev.daddr)) return;
+    if (ev.family === 'unix' || isLocalPeer(ev.daddr, ev.dport)) return;
     if (ev.dnsName !== undefined && POOL_DOMAINS.test(ev.dnsName)) {
       ctx.report({
         subject: `pool:${ev.dnsName}`,
@@ -145,9 +145,9 @@ export const unexpectedEgress = defineRule({
     id: 'vigil.runtime.unexpected-egress',
     title: 'Unexpected egress',
     description:
-      'A workload connected to a network peer (address and port, or DNS name and port) it never connected to while learning. Loopback and Unix sockets are ignored. For a baseline view without a drift detector; where drift checks the same baselines (`vigil check --baseline`, `rulesCheckDetector`), the drift rules report a new peer once (`vigil.drift.peer.*`), provisional and capped against a baseline still learning, and this rule stays silent. Equivalents: Kubescape R0005 "Unexpected domain request" and R0011 "Unexpected egress network traffic", Falco "Unexpected outbound connection destination".',
+      'A workload connected to a network peer (address and port, or DNS name and port) it never connected to while learning. Local peers (the host’s own loopback, 127.0.0.1 or ::1, and stub resolvers on port 53) and Unix sockets are ignored; another 127.0.0.0/8 address, where tunnels and forwarders listen, is a peer like any other. For a baseline view without a drift detector; where drift checks the same baselines (`vigil check --baseline`, `rulesCheckDetector`), the drift rules report a new peer once (`vigil.drift.peer.*`), provisional and capped against a baseline still learning, and this rule stays silent. Equivalents: Kubescape R0005 "Unexpected domain request" and R0011 "Unexpected egress network traffic", Falco "Unexpected outbound connection destination".',
     severity: 'medium',
-    version: '1.1.0',
+    version: '1.2.0',
     requiresBaseline: true,
     areas: ['network-egress', 'exfiltration', 'behaviour-drift'],
     tags: { owaspAgentic: ['ASI02'], owaspLlm: ['LLM02'], attack: ['T1041', 'T1071'], atlas: ['AML.T0025'] },
@@ -165,7 +165,7 @@ export const unexpectedEgress = defineRule({
   kinds: ['net.connect'],
   facts: { 'net.connect': ['succeeded', 'remote'] },
   onEvent(ev, ctx) {
-    if (ev.family === 'unix' || !connectSucceeded(ev.result) || isLocalAddress(ev.daddr)) return;
+    if (ev.family === 'unix' || !connectSucceeded(ev.result) || isLocalPeer(ev.daddr, ev.dport)) return;
     // One detection per behaviour: where drift checks the same baselines, a new peer is its finding.
     if (ctx.baseline!.driftReports === true || ctx.baseline!.seen(ev)) return;
     const peer = `${ev.dnsName ?? ev.daddr}:${ev.dport}`;

@@ -3,7 +3,7 @@ import {
   connectSucceeded,
   isFilelessPath,
   isInterpreter,
-  isLocalAddress,
+  isLocalPeer,
   isOrdinaryUtility,
   isShell,
   isWritableTempPath,
@@ -227,7 +227,7 @@ export const reverseShell = defineRule({
     description:
       'A shell runs with a network socket on its standard input or output: seen directly (captured stdio), as a shell or netcat command line that redirects to a socket, as a shell making an outbound TCP connection itself, or as a process that connected out and then turned into a shell. Equivalents: Falco "Redirect STDOUT/STDIN to Network Connection in Container", Tracee "Standard input/output over socket".',
     severity: 'critical',
-    version: '1.0.0',
+    version: '1.1.0',
     areas: ['execution', 'network-egress'],
     tags: { owaspAgentic: ['ASI05'], attack: ['T1059.004', 'T1071'], atlas: ['AML.T0050'] },
     equivalents: [
@@ -243,7 +243,7 @@ export const reverseShell = defineRule({
   facts: { 'net.connect': ['succeeded', 'remote'], 'process.exec': ['succeeded'] },
   onEvent(ev, ctx) {
     if (ev.kind === 'net.connect') {
-      if (ev.family === 'unix' || !connectSucceeded(ev.result) || isLocalAddress(ev.daddr)) return;
+      if (ev.family === 'unix' || !connectSucceeded(ev.result) || isLocalPeer(ev.daddr, ev.dport)) return;
       if (isShell(ev.comm) || isShell(ev.exe)) {
         ctx.report({
           subject: `${ev.daddr}:${ev.dport}`,
