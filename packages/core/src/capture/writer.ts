@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { crc32 } from 'node:zlib';
-import { Encoder } from '@msgpack/msgpack';
+import { Encoder, ExtData } from '@msgpack/msgpack';
 import { VigilError } from '../errors/vigil-error.js';
 import { EventSchema, type VigilEvent } from '../events/schema.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
@@ -16,7 +16,16 @@ import {
   MAX_BLOCK_BYTES,
   PREAMBLE_BYTES,
   RecordType,
+  STRING_REF_EXT,
 } from './format.js';
+
+/**
+ * Strings a writer puts in its file's string table at most; later new strings are written in
+ * place. Bounds the writer's memory on a long recording whose paths or names keep changing.
+ */
+const WRITER_TABLE_STRINGS = 1 << 17;
+/** Longest string (in UTF-16 code units) a writer puts in the string table; longer ones are written in place. */
+const WRITER_TABLE_CHARS = 512;
 
 // Field order of each event kind, from the schema; written into every header. Worked out when
 // the first writer opens, so that importing the writer does not build the event schemas.
@@ -88,6 +97,12 @@ export class CaptureWriter {
   #events = 0;
   readonly #encoder = new Encoder({ ignoreUndefined: true });
   readonly #workloads = new Map<string, number>();
+  /**
+   * The string table (format version 2): an event's string values are declared once with a
+   * `[2, index, string]` record and written as a reference after that, so a reader builds each
+   * recurring path, name and address once per file instead of once per event.
+   */
+  readonly #strings = new Map<string, ExtData>();
   #timer: NodeJS.Timeout | undefined;
   /** A timed flush that failed; thrown to the next caller, as a synchronous flush would have. */
   #timedFlushError: unknown;
@@ -174,7 +189,10 @@ export class CaptureWriter {
     const w = this.#workloadIndex(event.workload);
     const rec = event as unknown as Record<string, unknown>;
     const row: unknown[] = [layout.code];
-    for (const f of layout.fields) row.push(f === 'workload' ? w : (rec[f] ?? null));
+    for (const f of layout.fields) {
+      const v = f === 'workload' ? w : (rec[f] ?? null);
+      row.push(typeof v === 'string' ? this.#stringRef(v) : v);
+    }
     // Trailing absent optional fields need not be written.
     while (row.length > 1 && row[row.length - 1] === null) row.pop();
     this.#record(row);
@@ -238,6 +256,24 @@ export class CaptureWriter {
     this.#workloads.set(ref.id, idx);
     this.#record([RecordType.Workload, idx, ref]);
     return idx;
+  }
+
+  /** The reference to `s` in the string table, declaring it first when it is new; `s` itself when it is not tabled. */
+  #stringRef(s: string): ExtData | string {
+    const known = this.#strings.get(s);
+    if (known !== undefined) return known;
+    const idx = this.#strings.size;
+    if (s.length > WRITER_TABLE_CHARS || idx >= WRITER_TABLE_STRINGS) return s;
+    this.#record([RecordType.String, idx, s]);
+    const data =
+      idx < 0x100
+        ? Uint8Array.of(idx)
+        : idx < 0x10000
+          ? Uint8Array.of(idx >>> 8, idx & 0xff)
+          : Uint8Array.of(idx >>> 24, (idx >>> 16) & 0xff, (idx >>> 8) & 0xff, idx & 0xff);
+    const ref = new ExtData(STRING_REF_EXT, data);
+    this.#strings.set(s, ref);
+    return ref;
   }
 
   #record(row: unknown[]): void {
