@@ -122,7 +122,7 @@ export class CaptureRecordDecoder {
     this.#tableChars += s.length;
     if (this.#tableChars > MAX_TABLE_CHARS)
       throw new StringTableError(`the string table holds more than ${MAX_TABLE_CHARS} characters`);
-    table.push(internalise(s));
+    table.push(s.length <= 32 ? internalise(s) : s);
   }
 
   /** Reads a string reference whose first byte `b` (0xd4, 0xd5 or 0xd6) is at the current position. */
