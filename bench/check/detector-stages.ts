@@ -180,6 +180,10 @@ if (builds.length > 1) {
     console.log(
       `${builds[i]!.name} / ${builds[0]!.name}, drift + engine per pass: ${ratios.map((r) => fmt(r, 2)).join(', ')} (median ${fmt(median(ratios), 2)})`,
     );
+    const pipeline = samples[i]!.map((x, p) => x.pipeline / samples[0]![p]!.pipeline);
+    console.log(
+      `${builds[i]!.name} / ${builds[0]!.name}, decoding, enrichers, pipeline per pass: ${pipeline.map((r) => fmt(r, 2)).join(', ')} (median ${fmt(median(pipeline), 2)})`,
+    );
   }
 }
 const first = samples[0]![0]!.result;
