@@ -230,6 +230,63 @@ describe('the capture string table (format version 2)', () => {
     });
   }
 
+  it('the writer leaves long strings in place, and stops adding to the table at its cap', async () => {
+    const long = `/srv/${'d'.repeat(600)}/file`;
+    const path = tmp();
+    const w = CaptureWriter.create(path, { header: { source: 'synthetic' } });
+    const events = sampleEvents(30).map((e, i) =>
+      e.kind === 'file.open' ? ({ ...e, path: i % 12 === 1 ? long : e.path } as VigilEvent) : e,
+    );
+    w.writeAll(events);
+    w.close();
+    const bytes = readFileSync(path).toString('latin1');
+    const withLong = events.filter((e) => Object.values(e).includes(long)).length;
+    expect(withLong).toBeGreaterThan(1);
+    expect(bytes.split(long).length - 1).toBe(withLong);
+    expect((await readCapture(path)).events).toEqual(events.map((e) => EventSchema.parse(e)));
+
+    // 131,072 entries at most: new strings after that are written in place, and read back.
+    const many = tmp();
+    const w2 = CaptureWriter.create(many, { header: { source: 'synthetic' } });
+    const base = sampleEvents(2)[1]!;
+    const total = 131_072 + 50;
+    // Every path once, then the first and the last 50 again.
+    const paths = Array.from({ length: total }, (_, i) => `/p/${i}`);
+    const written = [...paths, ...paths.slice(0, 50), ...paths.slice(-50)];
+    for (const p of written) w2.write({ ...base, path: p } as VigilEvent);
+    w2.close();
+    // A tabled path is in the file once (its declaration); one past the cap once per event.
+    const count = (v: string) => {
+      let c = 0;
+      const bytes = readFileSync(many);
+      const needle = Buffer.from(v);
+      for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
+        // Whole values only: `/p/1` is also the start of `/p/12`. A str8/fixstr header precedes it.
+        const len = bytes[at - 1] === needle.length || bytes[at - 1] === 0xa0 + needle.length;
+        if (len) c++;
+      }
+      return c;
+    };
+    expect(count('/p/0')).toBe(1);
+    expect(count('/p/49')).toBe(1);
+    expect(count(`/p/${total - 1}`)).toBe(2);
+    expect(count(`/p/${total - 50}`)).toBe(2);
+    let i = 0;
+    for await (const batch of (await CaptureReader.open(many)).batches())
+      for (const e of batch) expect(e.kind === 'file.open' && e.path).toBe(written[i++]);
+    expect(i).toBe(written.length);
+  }, 60_000);
+
+  it('refuses a table past 1,048,576 entries', async () => {
+    const records = Array.from({ length: (1 << 20) + 1 }, (_, i) => declare(i, 'a'));
+    const { path, blockAt } = writeRaw(2, records);
+    const out = await read(path);
+    if (!('error' in out)) throw new Error('read without an error');
+    expect(out.error.code).toBe('CAPTURE_CORRUPT');
+    expect(out.error.location).toMatchObject({ file: path, offset: blockAt });
+    expect(out.error.message).toMatch(/more than 1048576 strings/);
+  }, 60_000);
+
   it('a version-1 file has no string table: string records are unknown and references are extension types', async () => {
     const records = writeRaw(1, [declare(0, 'python3')]);
     const r1 = await read(records.path);
