@@ -218,9 +218,10 @@ function writeMix(core: typeof Core, path: string, runs: readonly VigilEvent[][]
 
 /**
  * The checked capture as `core`'s writer writes it: `capture` itself when that build writes the
- * capture's format version, else a copy rewritten event for event by that build's reader and
- * writer (kept next to it as `NAME.vN.vcap`), so each build of an A/B reads a file in the format it
- * writes (a build that writes the string table reads its own table, not the older layout).
+ * capture's format version, else a copy rewritten event for event — read by this checkout's reader
+ * (which reads every version) and written by that build's writer — kept next to it as
+ * `NAME.vN.vcap`. Each build of an A/B then reads a file in the format it writes: a build that
+ * writes the string table reads its own table, and a build from before it a file it can read.
  */
 export async function captureFor(core: typeof Core, capture: string): Promise<string> {
   const pre = Buffer.alloc(6);
@@ -235,7 +236,8 @@ export async function captureFor(core: typeof Core, capture: string): Promise<st
   if (version === own) return capture;
   const out = capture.replace(/\.vcap$/, `.v${own}.vcap`);
   if (existsSync(out) && statSync(out).size > 0) return out;
-  const reader = await core.CaptureReader.open(capture, { onTruncatedTail: 'stop' });
+  const here: typeof Core = await import(CORE_DIST);
+  const reader = await here.CaptureReader.open(capture, { onTruncatedTail: 'stop' });
   const { layouts: _layouts, formatVersion: _version, ...header } = reader.header;
   const tmp = `${out}.part`;
   const writer = core.CaptureWriter.create(tmp, { header, flushIntervalMs: 0 });
