@@ -23,7 +23,9 @@ import {
  * Strings a writer puts in its file's string table at most; later new strings are written in
  * place. Bounds the writer's memory on a long recording whose paths or names keep changing.
  */
-const WRITER_TABLE_STRINGS = 1 << 17;
+const WRITER_TABLE_STRINGS = 1 << 16;
+/** References kept as ready-made extension values (the first strings declared: comms, executables, enums). */
+const WRITER_REF_CACHE = 4096;
 /** Longest string (in UTF-16 code units) a writer puts in the string table; longer ones are written in place. */
 const WRITER_TABLE_CHARS = 512;
 
@@ -102,7 +104,8 @@ export class CaptureWriter {
    * `[2, index, string]` record and written as a reference after that, so a reader builds each
    * recurring path, name and address once per file instead of once per event.
    */
-  readonly #strings = new Map<string, ExtData>();
+  readonly #strings = new Map<string, number>();
+  readonly #refs: ExtData[] = [];
   #timer: NodeJS.Timeout | undefined;
   /** A timed flush that failed; thrown to the next caller, as a synchronous flush would have. */
   #timedFlushError: unknown;
@@ -260,20 +263,15 @@ export class CaptureWriter {
 
   /** The reference to `s` in the string table, declaring it first when it is new; `s` itself when it is not tabled. */
   #stringRef(s: string): ExtData | string {
-    const known = this.#strings.get(s);
-    if (known !== undefined) return known;
-    const idx = this.#strings.size;
-    if (s.length > WRITER_TABLE_CHARS || idx >= WRITER_TABLE_STRINGS) return s;
-    this.#record([RecordType.String, idx, s]);
-    const data =
-      idx < 0x100
-        ? Uint8Array.of(idx)
-        : idx < 0x10000
-          ? Uint8Array.of(idx >>> 8, idx & 0xff)
-          : Uint8Array.of(idx >>> 24, (idx >>> 16) & 0xff, (idx >>> 8) & 0xff, idx & 0xff);
-    const ref = new ExtData(STRING_REF_EXT, data);
-    this.#strings.set(s, ref);
-    return ref;
+    let idx = this.#strings.get(s);
+    if (idx === undefined) {
+      idx = this.#strings.size;
+      if (s.length > WRITER_TABLE_CHARS || idx >= WRITER_TABLE_STRINGS) return s;
+      this.#record([RecordType.String, idx, s]);
+      this.#strings.set(s, idx);
+      if (idx < WRITER_REF_CACHE) this.#refs.push(stringRef(idx));
+    }
+    return idx < WRITER_REF_CACHE ? this.#refs[idx]! : stringRef(idx);
   }
 
   #record(row: unknown[]): void {
@@ -314,4 +312,15 @@ export class CaptureWriter {
 function writeAll(fd: number, bytes: Uint8Array): void {
   let off = 0;
   while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
+/** A string-table reference: `fixext 1`, `2` or `4` of {@link STRING_REF_EXT} holding `idx` big-endian. */
+function stringRef(idx: number): ExtData {
+  const data =
+    idx < 0x100
+      ? Uint8Array.of(idx)
+      : idx < 0x10000
+        ? Uint8Array.of(idx >>> 8, idx & 0xff)
+        : Uint8Array.of(idx >>> 24, (idx >>> 16) & 0xff, (idx >>> 8) & 0xff, idx & 0xff);
+  return new ExtData(STRING_REF_EXT, data);
 }

@@ -245,11 +245,11 @@ describe('the capture string table (format version 2)', () => {
     expect(bytes.split(long).length - 1).toBe(withLong);
     expect((await readCapture(path)).events).toEqual(events.map((e) => EventSchema.parse(e)));
 
-    // 131,072 entries at most: new strings after that are written in place, and read back.
+    // 65,536 entries at most: new strings after that are written in place, and read back.
     const many = tmp();
     const w2 = CaptureWriter.create(many, { header: { source: 'synthetic' } });
     const base = sampleEvents(2)[1]!;
-    const total = 131_072 + 50;
+    const total = 65_536 + 50;
     // Every path once, then the first and the last 50 again.
     const paths = Array.from({ length: total }, (_, i) => `/p/${i}`);
     const written = [...paths, ...paths.slice(0, 50), ...paths.slice(-50)];
