@@ -15,6 +15,13 @@
 
 import { MAX_TABLE_CHARS, MAX_TABLE_STRINGS, STRING_REF_EXT } from './format.js';
 
+/**
+ * Longest string-table entry that is interned (so `===` against literals and other interned strings
+ * is a pointer compare: comms, enums, addresses). Interning costs microseconds per string, and the
+ * longer entries, paths, are compared downstream as the one table object anyway.
+ */
+const INTERN_MAX_CHARS = 32;
+
 /** Deepest nesting of arrays and maps inside one record. */
 export const MAX_DEPTH = 32;
 /** Longest string (in bytes) considered for sharing. */
@@ -78,7 +85,8 @@ export class CaptureRecordDecoder {
 
   /**
    * The capture's string table (format version 2), by index; undefined for a version-1 file, where
-   * an extension type is corrupt. Each entry is the engine's interned copy of its string.
+   * an extension type is corrupt. Entries of up to {@link INTERN_MAX_CHARS} characters are the
+   * engine's interned copies.
    */
   #table: string[] | undefined;
   #tableChars = 0;
@@ -87,11 +95,6 @@ export class CaptureRecordDecoder {
   useStringTable(): void {
     this.#table = [];
     this.#tableChars = 0;
-  }
-
-  /** How many strings the table holds; -1 without a table. */
-  get tableSize(): number {
-    return this.#table === undefined ? -1 : this.#table.length;
   }
 
   /**
@@ -122,7 +125,7 @@ export class CaptureRecordDecoder {
     this.#tableChars += s.length;
     if (this.#tableChars > MAX_TABLE_CHARS)
       throw new StringTableError(`the string table holds more than ${MAX_TABLE_CHARS} characters`);
-    table.push(s.length <= 32 ? internalise(s) : s);
+    table.push(s.length <= INTERN_MAX_CHARS ? internalise(s) : s);
   }
 
   /** Reads a string reference whose first byte `b` (0xd4, 0xd5 or 0xd6) is at the current position. */
