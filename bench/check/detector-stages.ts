@@ -8,7 +8,8 @@
  *   npx tsx bench/check/detector-stages.ts [EVENTS=1000000] [PASSES=5] [BUSY_STEPS=40] [ROOT…]
  *
  * With ROOT arguments (checkouts of Vigil whose packages are built), each pass runs every build
- * once, in a rotating order, on the same capture: before/after figures taken in the same process
+ * once, in a rotating order, on the same events (each build reading the capture as its own writer
+ * writes it: see captureFor in inputs.ts): before/after figures taken in the same process
  * and under the same load. Without them it measures this checkout.
  *
  * Rows: CPU seconds per million events (process.cpuUsage around each stage's `onBatch`; median of
@@ -25,7 +26,7 @@ import type * as Core from '../../packages/core/src/index.js';
 import type { ConsumerContext, VigilEvent } from '../../packages/core/src/index.js';
 import type * as Rules from '../../packages/rules/src/index.js';
 import { fmt, median, table } from '../capture/common.js';
-import { builtOrExit, prepareCheckInputs, rerunPinned, TASKSET } from './inputs.js';
+import { builtOrExit, captureFor, prepareCheckInputs, rerunPinned, TASKSET } from './inputs.js';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const PASSES = Number(process.argv[3] ?? 5);
@@ -43,6 +44,8 @@ interface Build {
   readonly name: string;
   readonly core: typeof Core;
   readonly rules: typeof Rules;
+  /** The checked capture as this build writes it (see captureFor). */
+  capture: string;
 }
 const builds: Build[] = [];
 for (const root of ROOTS) {
@@ -52,11 +55,12 @@ for (const root of ROOTS) {
     console.error(`${root}: packages/core and packages/rules are not built`);
     process.exit(2);
   }
-  builds.push({ name: root, core: await import(core), rules: await import(rules) });
+  builds.push({ name: root, core: await import(core), rules: await import(rules), capture: '' });
 }
 
 const inputs = await prepareCheckInputs(DIR, EVENTS, BUSY_STEPS);
 if (inputs === undefined) process.exit(0);
+for (const b of builds) b.capture = await captureFor(b.core, inputs.capture);
 
 interface Pass {
   drift: number;
@@ -84,7 +88,7 @@ async function pass(b: Build): Promise<Pass> {
   let driftCpu = 0;
   let engineCpu = 0;
   const vigil = new b.core.Vigil({
-    source: new b.core.ReplaySource([inputs!.capture], { onTruncatedTail: 'stop' }),
+    source: new b.core.ReplaySource([b.capture], { onTruncatedTail: 'stop' }),
     enrichers: [new b.core.DnsEnricher(), new b.core.ProcessTreeEnricher()],
     consumers: [
       {
@@ -175,6 +179,10 @@ if (builds.length > 1) {
     );
     console.log(
       `${builds[i]!.name} / ${builds[0]!.name}, drift + engine per pass: ${ratios.map((r) => fmt(r, 2)).join(', ')} (median ${fmt(median(ratios), 2)})`,
+    );
+    const pipeline = samples[i]!.map((x, p) => x.pipeline / samples[0]![p]!.pipeline);
+    console.log(
+      `${builds[i]!.name} / ${builds[0]!.name}, decoding, enrichers, pipeline per pass: ${pipeline.map((r) => fmt(r, 2)).join(', ')} (median ${fmt(median(pipeline), 2)})`,
     );
   }
 }

@@ -14,7 +14,7 @@
  * Recording needs root (live capture); everything is kept in DIR and reused by later runs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab } from '../../examples/lab/src/lab.js';
@@ -214,4 +214,36 @@ function writeMix(core: typeof Core, path: string, runs: readonly VigilEvent[][]
   }
   writer.close({ exitCode: 0 });
   renameSync(tmp, path);
+}
+
+/**
+ * The checked capture as `core`'s writer writes it: `capture` itself when that build writes the
+ * capture's format version, else a copy rewritten event for event — read by this checkout's reader
+ * (which reads every version) and written by that build's writer — kept next to it as
+ * `NAME.vN.vcap`. Each build of an A/B then reads a file in the format it writes: a build that
+ * writes the string table reads its own table, and a build from before it a file it can read.
+ */
+export async function captureFor(core: typeof Core, capture: string): Promise<string> {
+  const pre = Buffer.alloc(6);
+  const fd = openSync(capture, 'r');
+  try {
+    readSync(fd, pre, 0, 6, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const version = pre.readUInt16LE(4);
+  const own = core.CAPTURE_FORMAT_VERSION;
+  if (version === own) return capture;
+  const out = capture.replace(/\.vcap$/, `.v${own}.vcap`);
+  if (existsSync(out) && statSync(out).size > 0) return out;
+  const here: typeof Core = await import(CORE_DIST);
+  const reader = await here.CaptureReader.open(capture, { onTruncatedTail: 'stop' });
+  const { layouts: _layouts, formatVersion: _version, ...header } = reader.header;
+  const tmp = `${out}.part`;
+  const writer = core.CaptureWriter.create(tmp, { header, flushIntervalMs: 0 });
+  for await (const batch of reader.batches()) writer.writeAll(batch);
+  const { events: _events, ...trailer } = reader.trailer ?? { events: 0 };
+  writer.close(trailer);
+  renameSync(tmp, out);
+  return out;
 }

@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import type * as Core from '../../packages/core/src/index.js';
 import type * as Rules from '../../packages/rules/src/index.js';
 import { fmt, median, table } from '../capture/common.js';
-import { builtOrExit, prepareCheckInputs, TASKSET } from './inputs.js';
+import { builtOrExit, captureFor, prepareCheckInputs, TASKSET } from './inputs.js';
 
 const STAGES = ['decode', 'decode + enrichers', 'check (SDK)'] as const;
 type Stage = (typeof STAGES)[number];
@@ -112,6 +112,13 @@ for (const [name, root] of builds)
 builtOrExit();
 const inputs = await prepareCheckInputs(DIR, EVENTS, BUSY_STEPS);
 if (inputs === undefined) process.exit(0);
+/** Each build reads the capture as its own writer writes it (see captureFor). */
+const captures = new Map<string, string>();
+for (const [, root] of builds)
+  captures.set(
+    root,
+    await captureFor(await import(join(root, 'packages/core/dist/index.js')), inputs.capture),
+  );
 
 interface Sample {
   cpu: number;
@@ -129,7 +136,7 @@ function sample(root: string, stage: Stage): Sample {
     '--child',
     root,
     stage,
-    inputs!.capture,
+    captures.get(root)!,
     inputs!.baseline,
   ];
   const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });

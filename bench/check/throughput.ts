@@ -34,6 +34,7 @@ import { fmt, median, medianInterval, table } from '../capture/common.js';
 import {
   builtOrExit,
   CORE_DIST,
+  captureFor,
   prepareCheckInputs,
   RULES_DIST,
   rerunPinned,
@@ -59,8 +60,8 @@ const { baseline } = inputs;
 const small = SMALL > 0 && SMALL < EVENTS ? await prepareCheckInputs(DIR, SMALL, BUSY_STEPS) : undefined;
 /** The captures checked: the large one first. */
 const SIZES = [
-  { name: `${fmt(EVENTS)} events`, capture: inputs.capture },
-  ...(small ? [{ name: `${fmt(SMALL)} events`, capture: small.capture }] : []),
+  { name: `${fmt(EVENTS)} events`, capture: await captureFor(core, inputs.capture) },
+  ...(small ? [{ name: `${fmt(SMALL)} events`, capture: await captureFor(core, small.capture) }] : []),
 ];
 
 interface Sample {

@@ -6,10 +6,24 @@ import { lazySchema } from '../schemas/lazy.js';
 
 /** The four bytes every capture file starts with. */
 export const CAPTURE_MAGIC = Buffer.from('VCAP', 'ascii');
-/** The capture format version this build writes. Readers accept exactly the versions in {@link SUPPORTED_CAPTURE_VERSIONS}. */
-export const CAPTURE_FORMAT_VERSION = 1;
-/** Capture format versions this build reads. */
-export const SUPPORTED_CAPTURE_VERSIONS: readonly number[] = [1];
+/**
+ * The capture format version this build writes. Readers accept exactly the versions in
+ * {@link SUPPORTED_CAPTURE_VERSIONS}. Version 2 adds the string table: `[2, index, string]` records
+ * and references to them ({@link STRING_REF_EXT}) in place of an event's string values.
+ */
+export const CAPTURE_FORMAT_VERSION = 2;
+/** Capture format versions this build reads: 1 (strings written in place) and 2 (the string table). */
+export const SUPPORTED_CAPTURE_VERSIONS: readonly number[] = [1, 2];
+/**
+ * The msgpack extension type of a string reference in a version-2 capture: `fixext 1`, `fixext 2`
+ * or `fixext 4` of this type whose data is the index (big-endian) of a string the file declared
+ * earlier with a `[2, index, string]` record. Version-1 files have no extension types.
+ */
+export const STRING_REF_EXT = 1;
+/** The most strings a capture's string table may declare; a reader refuses more as corruption. */
+export const MAX_TABLE_STRINGS = 1 << 20;
+/** The most bytes (UTF-16 code units) a capture's string table may hold in all; more is corruption. */
+export const MAX_TABLE_CHARS = 64 * 1024 * 1024;
 
 /** Fixed prefix: magic (4), version u16 LE, flags u16 LE, header length u32 LE, header CRC-32 u32 LE. */
 export const PREAMBLE_BYTES = 16;
@@ -27,6 +41,11 @@ export const MAX_BLOCK_BYTES = 16 * 1024 * 1024;
 export const RecordType = {
   /** `[1, index, WorkloadRef]`: declares a workload and the integer events refer to it by. */
   Workload: 1,
+  /**
+   * `[2, index, string]` (version 2): declares entry `index` of the string table, which must be the
+   * next one (0, 1, 2, … in file order); later values refer to it by a {@link STRING_REF_EXT} reference.
+   */
+  String: 2,
   /** `[3, CaptureTrailer]`: written last by a writer that closed cleanly. */
   Trailer: 3,
   /** `[16 + layoutIndex, ...values]`: one event laid out as the header's `layouts[layoutIndex]` says. */

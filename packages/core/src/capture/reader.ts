@@ -27,7 +27,7 @@ import {
   RecordType,
   SUPPORTED_CAPTURE_VERSIONS,
 } from './format.js';
-import { CaptureRecordDecoder, internalise, RecordDecodeError } from './record-decoder.js';
+import { CaptureRecordDecoder, internalise, RecordDecodeError, StringTableError } from './record-decoder.js';
 
 /** A header layout, prepared for decoding. */
 interface RecordLayout {
@@ -118,6 +118,8 @@ export class CaptureReader {
   readonly #options: CaptureReaderOptions;
   readonly #layouts: readonly RecordLayout[];
   readonly #fieldSlots: number;
+  /** The file's format version (from its preamble): 2 and later have a string table. */
+  readonly #version: number;
   /** One record's values, reused from record to record. */
   readonly #values: unknown[];
   #consumed = false;
@@ -128,8 +130,10 @@ export class CaptureReader {
     header: CaptureHeader,
     bodyStart: number,
     options: CaptureReaderOptions,
+    version: number,
   ) {
     this.path = path;
+    this.#version = version;
     this.#fh = fh;
     this.header = header;
     this.#bodyStart = bodyStart;
@@ -228,7 +232,7 @@ export class CaptureReader {
           { file: path, offset: PREAMBLE_BYTES },
           'CAPTURE_FORMAT',
         );
-      return new CaptureReader(path, fh, parsed.data, PREAMBLE_BYTES + hlen, options);
+      return new CaptureReader(path, fh, parsed.data, PREAMBLE_BYTES + hlen, options, version);
     } catch (err) {
       await fh.close();
       throw readError(err, path);
@@ -257,6 +261,7 @@ export class CaptureReader {
     } = this.#options;
     const dec = new CaptureRecordDecoder();
     dec.fieldSlots(this.#fieldSlots);
+    if (this.#version >= 2) dec.useStringTable();
     const workloads = this.workloads;
     // One read buffer for the whole file: a fresh megabyte per chunk costs page faults and, as
     // external memory, full garbage collections; decoded events copy what they keep out of it.
@@ -298,7 +303,9 @@ export class CaptureReader {
               ev = this.#record(dec, workloads, validate, blockOffset);
             } catch (err) {
               if (err instanceof RecordDecodeError) {
-                throw new VigilError('CAPTURE_CORRUPT', `undecodable msgpack in block: ${err.message}`, {
+                const what =
+                  err instanceof StringTableError ? 'malformed string table' : 'undecodable msgpack';
+                throw new VigilError('CAPTURE_CORRUPT', `${what} in block: ${err.message}`, {
                   cause: err,
                   location: { file: this.path, offset: blockOffset },
                 });
@@ -381,6 +388,11 @@ export class CaptureReader {
     }
     if (typeof type === 'number' && type >= RecordType.EventBase)
       return this.#event(dec, type, n - 1, workloads, validate, offset);
+    if (type === RecordType.String && this.#version >= 2) {
+      if (n !== 3) throw new StringTableError(`a string-table record of ${n} elements (expected 3)`);
+      dec.declareString();
+      return undefined;
+    }
     const rest: unknown[] = [];
     for (let i = 1; i < n; i++) rest.push(dec.value());
     if (type === RecordType.Workload) this.#declareWorkload(rest, workloads, offset);

@@ -13,6 +13,15 @@
  * @internal
  */
 
+import { MAX_TABLE_CHARS, MAX_TABLE_STRINGS, STRING_REF_EXT } from './format.js';
+
+/**
+ * Longest string-table entry that is interned (so `===` against literals and other interned strings
+ * is a pointer compare: comms, enums, addresses). Interning costs microseconds per string, and the
+ * longer entries, paths, are compared downstream as the one table object anyway.
+ */
+const INTERN_MAX_CHARS = 32;
+
 /** Deepest nesting of arrays and maps inside one record. */
 export const MAX_DEPTH = 32;
 /** Longest string (in bytes) considered for sharing. */
@@ -32,6 +41,8 @@ const READ = 2;
 
 /** Raised for bytes that are not a well-formed record; the caller adds file and offset. */
 export class RecordDecodeError extends Error {}
+/** A string-table record or reference that is not well formed (format version 2). */
+export class StringTableError extends RecordDecodeError {}
 
 /** What a record decodes to: its first element and, for non-event records, the rest. */
 export class CaptureRecordDecoder {
@@ -72,6 +83,79 @@ export class CaptureRecordDecoder {
     this.#arenaView = new DataView(this.#arena.buffer);
   }
 
+  /**
+   * The capture's string table (format version 2), by index; undefined for a version-1 file, where
+   * an extension type is corrupt. Entries of up to {@link INTERN_MAX_CHARS} characters are the
+   * engine's interned copies.
+   */
+  #table: string[] | undefined;
+  #tableChars = 0;
+
+  /** Accepts string references (format version 2) from now on, against an empty table. */
+  useStringTable(): void {
+    this.#table = [];
+    this.#tableChars = 0;
+  }
+
+  /**
+   * Reads the rest of a `[2, index, string]` record (after its type) and declares the string: the
+   * index must be the next entry and the value a msgpack string (not a reference).
+   */
+  declareString(): void {
+    const table = this.#table;
+    if (table === undefined)
+      throw new StringTableError('a string-table record in a format-version-1 capture');
+    const idx = this.value();
+    if (idx !== table.length)
+      throw new StringTableError(
+        `string-table record declares entry ${String(idx)}, expected the next entry, ${table.length}`,
+      );
+    if (idx >= MAX_TABLE_STRINGS)
+      throw new StringTableError(`the string table declares more than ${MAX_TABLE_STRINGS} strings`);
+    if (this.#pos >= this.#end) throw new RecordDecodeError('a value runs past the end of its block');
+    const b = this.#bytes[this.#pos]!;
+    if (!((b >= 0xa0 && b <= 0xbf) || b === 0xd9 || b === 0xda || b === 0xdb))
+      throw new StringTableError(`string-table entry ${idx} is not a string (type byte 0x${hex(b)})`);
+    this.#pos++;
+    const n = b <= 0xbf ? b - 0xa0 : b === 0xd9 ? this.#u8() : b === 0xda ? this.#u16() : this.#u32();
+    this.#need(n);
+    // Decoded in full, not through the shared strings: each entry is read once per file.
+    const s = this.#bytes.toString('utf8', this.#pos, this.#pos + n);
+    this.#pos += n;
+    this.#tableChars += s.length;
+    if (this.#tableChars > MAX_TABLE_CHARS)
+      throw new StringTableError(`the string table holds more than ${MAX_TABLE_CHARS} characters`);
+    table.push(s.length <= INTERN_MAX_CHARS ? internalise(s) : s);
+  }
+
+  /** Reads a string reference whose first byte `b` (0xd4, 0xd5 or 0xd6) is at the current position. */
+  #ref(b: number): string {
+    const pos = this.#pos;
+    const width = b === 0xd4 ? 1 : b === 0xd5 ? 2 : 4;
+    if (pos + 2 + width > this.#end) throw new RecordDecodeError('a value runs past the end of its block');
+    const type = this.#bytes[pos + 1]!;
+    const table = this.#table;
+    if (table === undefined)
+      throw new RecordDecodeError(`a msgpack extension type (0x${hex(b)}), which captures do not use`);
+    if (type !== STRING_REF_EXT)
+      throw new RecordDecodeError(
+        `a msgpack extension of type ${type} (0x${hex(b)}); captures use only type ${STRING_REF_EXT}, string references`,
+      );
+    const idx =
+      width === 1
+        ? this.#bytes[pos + 2]!
+        : width === 2
+          ? this.#view.getUint16(pos + 2)
+          : this.#view.getUint32(pos + 2);
+    const s = table[idx];
+    if (s === undefined)
+      throw new StringTableError(
+        `a reference to string-table entry ${idx}, but the table holds ${table.length} entries so far`,
+      );
+    this.#pos = pos + 2 + width;
+    return s;
+  }
+
   /** The last string read at each field slot (see {@link CaptureRecordDecoder.field}). */
   #last: (string | undefined)[] = [];
   #lastBytes = new Uint8Array(0);
@@ -101,6 +185,7 @@ export class CaptureRecordDecoder {
   field(slot: number): unknown {
     if (this.#pos >= this.#end) throw new RecordDecodeError('a value runs past the end of its block');
     const b = this.#bytes[this.#pos]!;
+    if (b >= 0xd4 && b <= 0xd6) return this.#ref(b);
     let n: number;
     if (b >= 0xa0 && b <= 0xbf) {
       n = b - 0xa0;
@@ -280,6 +365,11 @@ export class CaptureRecordDecoder {
         return this.#map(this.#u16(), depth);
       case 0xdf:
         return this.#map(this.#u32(), depth);
+      case 0xd4:
+      case 0xd5:
+      case 0xd6:
+        this.#pos--;
+        return this.#ref(b);
       default:
         throw new RecordDecodeError(
           b === 0xc1

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { crc32 } from 'node:zlib';
-import { Encoder } from '@msgpack/msgpack';
+import { Encoder, ExtData } from '@msgpack/msgpack';
 import { VigilError } from '../errors/vigil-error.js';
 import { EventSchema, type VigilEvent } from '../events/schema.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
@@ -16,7 +16,18 @@ import {
   MAX_BLOCK_BYTES,
   PREAMBLE_BYTES,
   RecordType,
+  STRING_REF_EXT,
 } from './format.js';
+
+/**
+ * Strings a writer puts in its file's string table at most; later new strings are written in
+ * place. Bounds the writer's memory on a long recording whose paths or names keep changing.
+ */
+const WRITER_TABLE_STRINGS = 1 << 16;
+/** References kept as ready-made extension values (the first strings declared: comms, executables, enums). */
+const WRITER_REF_CACHE = 4096;
+/** Longest string (in UTF-16 code units) a writer puts in the string table; longer ones are written in place. */
+const WRITER_TABLE_CHARS = 512;
 
 // Field order of each event kind, from the schema; written into every header. Worked out when
 // the first writer opens, so that importing the writer does not build the event schemas.
@@ -88,6 +99,13 @@ export class CaptureWriter {
   #events = 0;
   readonly #encoder = new Encoder({ ignoreUndefined: true });
   readonly #workloads = new Map<string, number>();
+  /**
+   * The string table (format version 2): an event's string values are declared once with a
+   * `[2, index, string]` record and written as a reference after that, so a reader builds each
+   * recurring path, name and address once per file instead of once per event.
+   */
+  readonly #strings = new Map<string, number>();
+  readonly #refs: ExtData[] = [];
   #timer: NodeJS.Timeout | undefined;
   /** A timed flush that failed; thrown to the next caller, as a synchronous flush would have. */
   #timedFlushError: unknown;
@@ -174,7 +192,10 @@ export class CaptureWriter {
     const w = this.#workloadIndex(event.workload);
     const rec = event as unknown as Record<string, unknown>;
     const row: unknown[] = [layout.code];
-    for (const f of layout.fields) row.push(f === 'workload' ? w : (rec[f] ?? null));
+    for (const f of layout.fields) {
+      const v = f === 'workload' ? w : (rec[f] ?? null);
+      row.push(typeof v === 'string' ? this.#stringRef(v) : v);
+    }
     // Trailing absent optional fields need not be written.
     while (row.length > 1 && row[row.length - 1] === null) row.pop();
     this.#record(row);
@@ -240,6 +261,19 @@ export class CaptureWriter {
     return idx;
   }
 
+  /** The reference to `s` in the string table, declaring it first when it is new; `s` itself when it is not tabled. */
+  #stringRef(s: string): ExtData | string {
+    let idx = this.#strings.get(s);
+    if (idx === undefined) {
+      idx = this.#strings.size;
+      if (s.length > WRITER_TABLE_CHARS || idx >= WRITER_TABLE_STRINGS) return s;
+      this.#record([RecordType.String, idx, s]);
+      this.#strings.set(s, idx);
+      if (idx < WRITER_REF_CACHE) this.#refs.push(stringRef(idx));
+    }
+    return idx < WRITER_REF_CACHE ? this.#refs[idx]! : stringRef(idx);
+  }
+
   #record(row: unknown[]): void {
     const bytes = this.#encoder.encode(row);
     if (bytes.length > MAX_BLOCK_BYTES) {
@@ -278,4 +312,15 @@ export class CaptureWriter {
 function writeAll(fd: number, bytes: Uint8Array): void {
   let off = 0;
   while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
+/** A string-table reference: `fixext 1`, `2` or `4` of {@link STRING_REF_EXT} holding `idx` big-endian. */
+function stringRef(idx: number): ExtData {
+  const data =
+    idx < 0x100
+      ? Uint8Array.of(idx)
+      : idx < 0x10000
+        ? Uint8Array.of(idx >>> 8, idx & 0xff)
+        : Uint8Array.of(idx >>> 24, (idx >>> 16) & 0xff, (idx >>> 8) & 0xff, idx & 0xff);
+  return new ExtData(STRING_REF_EXT, data);
 }

@@ -52,7 +52,7 @@ describe('capture files', () => {
     writeSample(path, events);
     const { header, events: got, trailer } = await readCapture(path);
     expect(header.source).toBe('synthetic');
-    expect(header.formatVersion).toBe(1);
+    expect(header.formatVersion).toBe(2);
     expect(header.command).toEqual(['true']);
     expect(got).toEqual(events.map((e) => EventSchema.parse(e)));
     expect(trailer).toMatchObject({ events: 520, exitCode: 0, drops: { 'ringbuf-full': 2 } });

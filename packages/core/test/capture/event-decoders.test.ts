@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { decodeMulti, Encoder } from '@msgpack/msgpack';
+import { decode, Encoder, ExtData } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -11,7 +11,7 @@ import {
   EVENT_CHECKS,
   EVENT_DECODERS,
 } from '../../src/capture/event-builders.generated.js';
-import { CAPTURE_MAGIC, PREAMBLE_BYTES, RecordType } from '../../src/capture/format.js';
+import { CAPTURE_MAGIC, PREAMBLE_BYTES, RecordType, STRING_REF_EXT } from '../../src/capture/format.js';
 import { CaptureReader, VigilError, type VigilEvent } from '../../src/index.js';
 import { EventSchema } from '../../src/schemas/zod.js';
 import { agentWorkload, otherWorkload } from '../helpers/events.js';
@@ -112,17 +112,31 @@ function recordOf(kind: string, draws: unknown[], keep: boolean[], valid: boolea
   });
 }
 
-/** Writes a capture with the builder's layouts, workloads 0 and 1, and these records (trailing nulls dropped, as the writer does). */
+/** A string reference of a version-2 capture, in the narrowest of the three widths a reader takes (or `width` bytes). */
+function stringRef(idx: number, width = idx < 0x100 ? 1 : idx < 0x10000 ? 2 : 4): ExtData {
+  const data = new Uint8Array(width);
+  for (let i = 0; i < width; i++) data[i] = Math.floor(idx / 256 ** (width - 1 - i)) % 256;
+  return new ExtData(STRING_REF_EXT, data);
+}
+
+/**
+ * Writes a capture with the builder's layouts, workloads 0 and 1, and these records (trailing nulls
+ * dropped, as the writer does). With `table`, a version-2 capture: every string value of an event
+ * is declared in the string table (`[2, index, string]`, before its first use) and written as a
+ * reference, as the writer does; else version 1, strings in place.
+ */
 function writeCapture(
   name: string,
   records: readonly [string, unknown[]][],
   mutate?: (body: Buffer, eventsAt: number) => void,
+  table = false,
 ) {
   const kinds = Object.keys(BUILDER_LAYOUTS);
   const enc = new Encoder();
+  const version = table ? 2 : 1;
   const header = Buffer.from(
     enc.encode({
-      formatVersion: 1,
+      formatVersion: version,
       host: 'h',
       kernelRelease: 'k',
       startTime: 0,
@@ -134,8 +148,21 @@ function writeCapture(
     Buffer.from(enc.encode([RecordType.Workload, 0, WORKLOADS[0]])),
     Buffer.from(enc.encode([RecordType.Workload, 1, WORKLOADS[1]])),
   ];
+  const strings = new Map<string, ExtData>();
   for (const [kind, values] of records) {
-    const row: unknown[] = [RecordType.EventBase + kinds.indexOf(kind), ...values];
+    const row: unknown[] = [
+      RecordType.EventBase + kinds.indexOf(kind),
+      ...values.map((v) => {
+        if (!table || typeof v !== 'string') return v;
+        let ref = strings.get(v);
+        if (ref === undefined) {
+          parts.push(Buffer.from(enc.encode([RecordType.String, strings.size, v])));
+          ref = stringRef(strings.size);
+          strings.set(v, ref);
+        }
+        return ref;
+      }),
+    ];
     while (row.length > 1 && row[row.length - 1] === null) row.pop();
     parts.push(Buffer.from(enc.encode(row)));
   }
@@ -144,7 +171,7 @@ function writeCapture(
   mutate?.(body, eventsAt);
   const pre = Buffer.alloc(PREAMBLE_BYTES);
   CAPTURE_MAGIC.copy(pre, 0);
-  pre.writeUInt16LE(1, 4);
+  pre.writeUInt16LE(version, 4);
   pre.writeUInt32LE(header.length, 8);
   pre.writeUInt32LE(crc32(header), 12);
   const block = Buffer.alloc(8);
@@ -200,61 +227,69 @@ describe('generated event decoders', () => {
     );
   });
 
-  it('property: valid events of every kind read exactly as the generic decode and validate gives them, with the builder’s key order', async () => {
+  it('property: valid events of every kind read exactly as the generic decode and validate gives them, with the builder’s key order, from both format versions', async () => {
     let events = 0;
     let checked = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(recordArb(true), { minLength: 1, maxLength: 30 }), async (records) => {
-        const { path, body } = writeCapture(`valid-${file++}.vcap`, records);
-        const fast = await read(path, false);
-        if (!('events' in fast)) throw new Error(`valid capture failed: ${JSON.stringify(fast)}`);
-        // The generic decode: @msgpack/msgpack, fields by name, the zod schema.
-        const expected: VigilEvent[] = [];
-        const kinds = Object.keys(BUILDER_LAYOUTS);
-        for (const rec of decodeMulti(body) as Iterable<unknown[]>) {
-          if (rec[0] === RecordType.Workload) continue;
-          const kind = kinds[(rec[0] as number) - RecordType.EventBase]!;
-          const o: Record<string, unknown> = { kind };
-          BUILDER_LAYOUTS[kind]!.forEach((f, i) => {
-            const v = rec[i + 1] ?? null;
-            if (v !== null) o[f] = f === 'workload' ? WORKLOADS[v as number] : v;
+      fc.asyncProperty(
+        fc.array(recordArb(true), { minLength: 1, maxLength: 30 }),
+        fc.boolean(),
+        async (records, table) => {
+          const { path } = writeCapture(`valid-${file++}.vcap`, records, undefined, table);
+          const fast = await read(path, false);
+          if (!('events' in fast)) throw new Error(`valid capture failed: ${JSON.stringify(fast)}`);
+          // The generic decode: the values as written, fields by name, the zod schema.
+          const expected = records.map(([kind, written]) => {
+            // As msgpack carries them (-0 is written as the integer 0).
+            const values = decode(new Encoder().encode(written)) as unknown[];
+            const o: Record<string, unknown> = { kind };
+            BUILDER_LAYOUTS[kind]!.forEach((f, i) => {
+              const v = values[i] ?? null;
+              if (v !== null) o[f] = f === 'workload' ? WORKLOADS[v as number] : v;
+            });
+            return EventSchema.parse(o) as VigilEvent;
           });
-          expected.push(EventSchema.parse(o) as VigilEvent);
-        }
-        expect(fast.events).toEqual(expected);
-        // Events the generated check accepts have the builder's shape, key for key (the others
-        // went to zod on both paths, and come back in zod's key order on both).
-        expect(fast.events.length).toBe(records.length);
-        fast.events.forEach((ev, i) => {
-          const [kind, values] = records[i]!;
-          expect(ev.kind).toBe(kind);
-          if (!EVENT_CHECKS[kind]!(values)) return;
-          checked++;
-          expect(fast.keys[i]).toEqual(Object.keys(EVENT_BUILDERS[kind]!(values)!));
-        });
-        const generic = await read(path, true);
-        expect(fast).toEqual(generic);
-        events += fast.events.length;
-      }),
+          expect(fast.events).toEqual(expected);
+          // Events the generated check accepts have the builder's shape, key for key (the others
+          // went to zod on both paths, and come back in zod's key order on both).
+          expect(fast.events.length).toBe(records.length);
+          fast.events.forEach((ev, i) => {
+            const [kind, values] = records[i]!;
+            expect(ev.kind).toBe(kind);
+            if (!EVENT_CHECKS[kind]!(values)) return;
+            checked++;
+            expect(fast.keys[i]).toEqual(Object.keys(EVENT_BUILDERS[kind]!(values)!));
+          });
+          const generic = await read(path, true);
+          expect(fast).toEqual(generic);
+          events += fast.events.length;
+        },
+      ),
       { numRuns: 150 },
     );
     expect(events).toBeGreaterThan(500);
     expect(checked).toBeGreaterThan(events / 2);
   }, 120_000);
 
-  it('property: records that break the schema, or whose bytes are corrupted, give what the general path gives: the same events or the same error', async () => {
+  it('property: records that break the schema, or whose bytes are corrupted (string tables included), give what the general path gives: the same events or the same error', async () => {
     const seen = { events: 0, errors: new Set<string>() };
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.oneof(recordArb(true), recordArb(false)), { minLength: 1, maxLength: 12 }),
         fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 3 }),
         fc.boolean(),
-        async (records, flips, validate) => {
-          const { path } = writeCapture(`bad-${file++}.vcap`, records, (body, eventsAt) => {
-            // Overwrite bytes of the event records (the block checksum is computed after, so the
-            // damage reaches the decoder).
-            for (const [at, byte] of flips) body[eventsAt + (at % (body.length - eventsAt))] = byte;
-          });
+        fc.boolean(),
+        async (records, flips, validate, table) => {
+          const { path } = writeCapture(
+            `bad-${file++}.vcap`,
+            records,
+            (body, eventsAt) => {
+              // Overwrite bytes of the event records and string-table records (the block checksum
+              // is computed after, so the damage reaches the decoder).
+              for (const [at, byte] of flips) body[eventsAt + (at % (body.length - eventsAt))] = byte;
+            },
+            table,
+          );
           const fast = await read(path, false, validate);
           const generic = await read(path, true, validate);
           expect(fast).toEqual(generic);
