@@ -1,3 +1,5 @@
+import { pathFacts, pathFactsFor } from './internal/path-facts.js';
+
 /**
  * Kinds of secret a file can hold.
  *
@@ -63,9 +65,6 @@ export function isServiceAccountTokenPath(path: string): boolean {
 // Most paths are ordinary: a cheap test rules them out before the per-class patterns run.
 const PREFILTER = /\/\.|^\/etc\/|secrets|^\/var\/lib\/kubelet/;
 
-let lastPath: string | undefined;
-let lastClass: SecretClass | undefined;
-
 /**
  * The class of secret a path holds, or undefined for ordinary files.
  *
@@ -76,8 +75,10 @@ let lastClass: SecretClass | undefined;
  * ```
  */
 export function secretClass(path: string): SecretClass | undefined {
-  // Several consumers ask about the same event's path in a row; remember the last answer.
-  if (path === lastPath) return lastClass;
+  // Remembered per path: paths recur, and drift has usually just looked the same path up.
+  const known = pathFacts(path);
+  if (known !== undefined && known.secret !== undefined)
+    return (known.secret as SecretClass | null) ?? undefined;
   let cls: SecretClass | undefined;
   if (PREFILTER.test(path)) {
     for (const [c, re] of CREDENTIAL_PATHS)
@@ -86,8 +87,7 @@ export function secretClass(path: string): SecretClass | undefined {
         break;
       }
   }
-  lastPath = path;
-  lastClass = cls;
+  (known ?? pathFactsFor(path)).secret = cls ?? null;
   return cls;
 }
 
