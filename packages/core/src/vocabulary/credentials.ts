@@ -1,4 +1,4 @@
-import { pathFacts, pathFactsFor } from './internal/path-facts.js';
+import { recentSecret } from './internal/path-facts.js';
 
 /**
  * Kinds of secret a file can hold.
@@ -65,6 +65,9 @@ export function isServiceAccountTokenPath(path: string): boolean {
 // Most paths are ordinary: a cheap test rules them out before the per-class patterns run.
 const PREFILTER = /\/\.|^\/etc\/|secrets|^\/var\/lib\/kubelet/;
 
+let lastPath: string | undefined;
+let lastClass: SecretClass | undefined;
+
 /**
  * The class of secret a path holds, or undefined for ordinary files.
  *
@@ -75,10 +78,11 @@ const PREFILTER = /\/\.|^\/etc\/|secrets|^\/var\/lib\/kubelet/;
  * ```
  */
 export function secretClass(path: string): SecretClass | undefined {
-  // Remembered per path: paths recur, and drift has usually just looked the same path up.
-  const known = pathFacts(path);
-  if (known !== undefined && known.secret !== undefined)
-    return (known.secret as SecretClass | null) ?? undefined;
+  // Drift has usually just looked the same path up, and noted its class when it knew it.
+  const recent = recentSecret(path);
+  if (recent !== 0) return recent === 1 ? undefined : CREDENTIAL_PATHS[recent - 2]![0];
+  // Several consumers ask about the same event's path in a row; remember the last answer.
+  if (path === lastPath) return lastClass;
   let cls: SecretClass | undefined;
   if (PREFILTER.test(path)) {
     for (const [c, re] of CREDENTIAL_PATHS)
@@ -87,8 +91,18 @@ export function secretClass(path: string): SecretClass | undefined {
         break;
       }
   }
-  (known ?? pathFactsFor(path)).secret = cls ?? null;
+  lastPath = path;
+  lastClass = cls;
   return cls;
+}
+
+/**
+ * `path`'s credential class as a small code for caches that keep it beside other bits: 1 an ordinary
+ * path, 2 and up the class's index in {@link CREDENTIAL_PATHS} plus 2 (0 is left for "not known").
+ */
+export function secretCode(path: string): number {
+  const cls = secretClass(path);
+  return cls === undefined ? 1 : CREDENTIAL_PATHS.findIndex(([c]) => c === cls) + 2;
 }
 
 /**

@@ -19,7 +19,7 @@ const s = fc.constantFrom('', 'a', 'b', '/x', 'tcp', 'udp', '10.0.0.1', 'api.exa
 const event: fc.Arbitrary<VigilEvent> = fc.oneof(
   fc
     .tuple(s, fc.constantFrom('read' as const, 'write' as const, 'readwrite' as const, 'exec' as const))
-    .map(([path, access]) => ({ ...env, kind: 'file.open', path, flags: 0, access, result: 3 })),
+    .map(([path, access]): VigilEvent => ({ ...env, kind: 'file.open', path, flags: 0, access, result: 3 })),
   fc
     .tuple(
       fc.constantFrom('tcp' as const, 'udp' as const),
@@ -27,19 +27,20 @@ const event: fc.Arbitrary<VigilEvent> = fc.oneof(
       s,
       fc.constantFrom(0, 1, 443),
     )
-    .map(([protocol, dnsName, daddr, dport]) => ({
-      ...env,
-      kind: 'net.connect',
-      family: 'inet',
-      protocol,
-      daddr,
-      dport,
-      result: 0,
-      ...(dnsName !== undefined ? { dnsName } : {}),
-    })),
-  fc
-    .tuple(fc.constantFrom('tcp' as const, 'udp' as const), fc.constantFrom(80, 8080), s)
-    .map(([protocol, lport, raddr]) => ({
+    .map(
+      ([protocol, dnsName, daddr, dport]): VigilEvent => ({
+        ...env,
+        kind: 'net.connect',
+        family: 'inet',
+        protocol,
+        daddr,
+        dport,
+        result: 0,
+        ...(dnsName !== undefined ? { dnsName } : {}),
+      }),
+    ),
+  fc.tuple(fc.constantFrom('tcp' as const, 'udp' as const), fc.constantFrom(80, 8080), s).map(
+    ([protocol, lport, raddr]): VigilEvent => ({
       ...env,
       kind: 'net.accept',
       family: 'inet',
@@ -49,7 +50,8 @@ const event: fc.Arbitrary<VigilEvent> = fc.oneof(
       raddr,
       rport: 40000,
       result: 0,
-    })),
+    }),
+  ),
   fc.tuple(s, s).map(([server, tool]) => ({ ...env, kind: 'tool.call', server, tool }) as VigilEvent),
   fc.constant({ ...env, kind: 'process.exit', exitCode: 0 } as VigilEvent),
 );

@@ -273,11 +273,16 @@ describe('a file a known shell read, read under another known shell that never r
     fork(210, { pid: 110, ppid: 1 }),
     exec('/bin/sh', ['sh', '-c', 'ls -la /app'], { pid: 210, ppid: 110 }),
     exec('/usr/bin/ls', ['ls', '-la', '/app'], { pid: 210, ppid: 110 }),
-    ...(read ? [open('/app/src/main.js', 'read', { pid: 210, ppid: 110, comm: 'ls', exe: '/usr/bin/ls' })] : []),
+    ...(read
+      ? [open('/app/src/main.js', 'read', { pid: 210, ppid: 110, comm: 'ls', exe: '/usr/bin/ls' })]
+      : []),
   ];
   // Two shells, started by two programs: the first read /app/src/main.js, the second only ran ls.
   const learnTwo = () =>
-    learn([...shellTask('cat /app/src/main.js', ['/usr/bin/cat', 'cat', '/app/src/main.js']), ...other(false)]).then((set) => {
+    learn([
+      ...shellTask('cat /app/src/main.js', ['/usr/bin/cat', 'cat', '/app/src/main.js']),
+      ...other(false),
+    ]).then((set) => {
       const b = set.baselines()[0]!;
       for (const q of [...b.quarantined()]) b.admit(q);
       return set;

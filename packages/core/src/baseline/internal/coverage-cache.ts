@@ -1,9 +1,12 @@
 import type { VigilEvent } from '../../events/schema.js';
-import { pathFactsFor, pathFactsNoted } from '../../vocabulary/internal/path-facts.js';
+import { secretCode } from '../../vocabulary/credentials.js';
+import { notePathSecret } from '../../vocabulary/internal/path-facts.js';
 
 const MAX_ENTRIES = 16_384;
 /** Bits in the admission filter (a power of two). */
 const DOOR_BITS = 1 << 16;
+/** Where a path's credential code (`secretCode`) sits in its entry, above the access bits. */
+const SECRET_SHIFT = 6;
 /** Where a file access's two bits (seen, covered) sit in a path's entry. */
 function accessBit(access: string): number {
   if (access === 'write' || access === 'readwrite') return 2;
@@ -19,10 +22,7 @@ function accessBit(access: string): number {
  * baseline changes, and when it fills up.
  */
 export class CoverageCache {
-  /** File paths' bits live in the shared path records (`pathFacts`) this cache owns, else here. */
   #files = new StringTable();
-  /** Bumped whenever the cache is emptied. */
-  #gen = 0;
   #dns = new StringTable();
   #named = new Map<string, Map<string, Map<number, boolean>>>();
   #raw = new Map<string, Map<string, Map<number, boolean>>>();
@@ -98,8 +98,6 @@ export class CoverageCache {
   }
 
   #reset(): void {
-    // Answers this cache stored in the shared path records are from an older generation now.
-    this.#gen++;
     this.#files = new StringTable();
     this.#dns = new StringTable();
     this.#named = new Map();
@@ -115,11 +113,9 @@ export class CoverageCache {
   get(ev: VigilEvent): boolean | undefined {
     switch (ev.kind) {
       case 'file.open': {
-        const f = pathFactsNoted(ev.path);
-        const bits =
-          f !== undefined && f.coverOwner === this && f.coverGen === this.#gen
-            ? f.cover
-            : this.#files.get(ev.path);
+        const bits = this.#files.get(ev.path);
+        // The rule engine asks whether the same path is a credential next: it finds the answer here.
+        notePathSecret(ev.path, bits === -1 ? 0 : bits >>> SECRET_SHIFT);
         if (bits === -1) return undefined;
         const b = accessBit(ev.access);
         return (bits >> b) & 1 ? ((bits >> (b + 1)) & 1) === 1 : undefined;
@@ -162,17 +158,8 @@ export class CoverageCache {
     switch (ev.kind) {
       case 'file.open': {
         const b = accessBit(ev.access);
-        const f = pathFactsFor(ev.path);
-        // The path's shared record holds the answers of the first cache to store one; others keep their own.
-        if (f.coverOwner === undefined || f.coverOwner === this) {
-          const bits = f.coverOwner === this && f.coverGen === this.#gen ? f.cover : 0;
-          f.coverOwner = this;
-          f.coverGen = this.#gen;
-          f.cover = (bits & ~(3 << b)) | (1 << b) | ((covered ? 1 : 0) << (b + 1));
-          return;
-        }
         const old = this.#files.get(ev.path);
-        const bits = old === -1 ? 0 : old;
+        const bits = old === -1 ? secretCode(ev.path) << SECRET_SHIFT : old;
         this.#files.set(ev.path, (bits & ~(3 << b)) | (1 << b) | ((covered ? 1 : 0) << (b + 1)));
         return;
       }
@@ -220,38 +207,87 @@ export class CoverageCache {
 }
 
 /**
- * A filter position for two strings, from a sample of at most 32 characters of
- * each (a one-off path is never hashed in full on the miss path); collisions
- * only admit a value early.
+ * A filter position for two strings, from the same 32-character sample the
+ * tables hash (a one-off path is never hashed in full on the miss path);
+ * collisions only admit a value early.
  */
 function hash2(a: string, b: string): number {
   const h = sampleHash(a) ^ Math.imul(sampleHash(b), 0x9e3779b1);
   return (h ^ (h >>> 16)) & (DOOR_BITS - 1);
 }
 
-/** Most keys a StringTable holds (further new keys are not cached until the cache is reset). */
-const TABLE_KEYS = 1 << 14;
+/** Most slots of a StringTable (a power of two); it holds at most half as many keys. */
+const TABLE_SLOTS = 1 << 15;
+/** Slots of a new StringTable: it grows by doubling, so an idle baseline costs almost nothing. */
+const TABLE_START = 64;
+/** Probes before a lookup gives up (a miss; an insert is dropped): bounded work for colliding keys. */
+const MAX_PROBES = 8;
 
 /**
- * A bounded map from string (a path, a DNS name) to small integer. It is a `Map`: the capture
- * decoder hands out one shared string object for a value that recurs, and V8 keeps a string's hash
- * in the string itself, so a lookup of a recurring path neither hashes nor compares its characters
- * (a table hashing a sample of the characters on every lookup measured about a third slower in drift
- * as a whole). V8 seeds its string hash per process, so crafted colliding paths cannot be chosen
- * ahead.
+ * An open-addressing table from string (a path, a DNS name) to small integer.
+ * Keys are hashed on a sample of at most 32 characters (the last 16 and 16
+ * spread over the rest), which costs less than hashing a fresh string in full,
+ * as a Map must for every one-off path or name; equal hashes are confirmed by
+ * comparing the strings. Probing is bounded, so colliding keys (even crafted
+ * ones) cost at most MAX_PROBES comparisons and are simply not cached.
  */
 class StringTable {
-  readonly #map = new Map<string, number>();
+  #keys: (string | undefined)[] = new Array(TABLE_START);
+  #values = new Int32Array(TABLE_START);
+  #mask = TABLE_START - 1;
+  #size = 0;
 
   /** The value of `key`, or -1. */
   get(key: string): number {
-    return this.#map.get(key) ?? -1;
+    const mask = this.#mask;
+    let i = sampleHash(key) & mask;
+    for (let p = 0; p < MAX_PROBES; p++) {
+      const k = this.#keys[i];
+      if (k === undefined) return -1;
+      if (k === key) return this.#values[i]!;
+      i = (i + 1) & mask;
+    }
+    return -1;
   }
 
   set(key: string, value: number): void {
-    const map = this.#map;
-    if (map.size >= TABLE_KEYS && !map.has(key)) return; // full: the cache is reset soon
-    map.set(key, value);
+    if (this.#size * 2 >= this.#keys.length) {
+      if (this.#keys.length >= TABLE_SLOTS) return; // full: the cache is reset soon
+      this.#grow();
+    }
+    this.#put(key, value);
+  }
+
+  #put(key: string, value: number): void {
+    const mask = this.#mask;
+    let i = sampleHash(key) & mask;
+    for (let p = 0; p < MAX_PROBES; p++) {
+      const k = this.#keys[i];
+      if (k === undefined) {
+        this.#keys[i] = key;
+        this.#values[i] = value;
+        this.#size++;
+        return;
+      }
+      if (k === key) {
+        this.#values[i] = value;
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  #grow(): void {
+    const keys = this.#keys;
+    const values = this.#values;
+    this.#keys = new Array(keys.length * 2);
+    this.#values = new Int32Array(keys.length * 2);
+    this.#mask = keys.length * 2 - 1;
+    this.#size = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (k !== undefined) this.#put(k, values[i]!);
+    }
   }
 }
 

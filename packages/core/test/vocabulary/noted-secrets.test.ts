@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CoverageCache } from '../../src/baseline/internal/coverage-cache.js';
 import { CREDENTIAL_PATHS, secretClass, type VigilEvent } from '../../src/index.js';
-import { pathFactsFor, pathFactsNoted } from '../../src/vocabulary/internal/path-facts.js';
 import { agentWorkload } from '../baseline/helpers/agent-sim.js';
 
 /** The class by the patterns alone: no prefilter, nothing remembered. */
@@ -37,27 +36,28 @@ const open = (path: string): VigilEvent => ({
   result: 3,
 });
 
-describe('shared path records', () => {
-  it('property: secretClass answers what the patterns say, whatever drift looked up before and in what order', () => {
+describe('credential classes noted by coverage lookups', () => {
+  it('property: secretClass answers what the patterns say, whatever coverage caches looked up before and in what order', () => {
     // A path as a fresh string object (equal, not identical) as well as the shared one.
     const path = fc
       .tuple(fc.constantFrom(...PATHS), fc.boolean())
       .map(([p, fresh]) => (fresh ? [...p].join('') : p));
     const op = fc.oneof(
-      path.map((p) => ({ do: 'noted' as const, p })),
-      path.map((p) => ({ do: 'record' as const, p })),
+      path.map((p) => ({ do: 'lookup' as const, p })),
+      fc.tuple(path, fc.boolean()).map(([p, v]) => ({ do: 'store' as const, p, v })),
       path.map((p) => ({ do: 'ask' as const, p })),
       fc.array(path, { maxLength: 12 }).map((ps) => ({ do: 'stream' as const, ps })),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const cache = new CoverageCache();
         for (const o of ops) {
-          if (o.do === 'noted') pathFactsNoted(o.p);
-          else if (o.do === 'record') pathFactsFor(o.p);
+          if (o.do === 'lookup') cache.get(open(o.p));
+          else if (o.do === 'store') cache.set(open(o.p), o.v);
           else if (o.do === 'ask') expect(secretClass(o.p)).toBe(reference(o.p));
           else {
             // The pattern the engine follows: drift looks a batch up, then the engine asks about a subset.
-            for (const p of o.ps) pathFactsNoted(p);
+            for (const p of o.ps) if (cache.get(open(p)) === undefined) cache.set(open(p), true);
             for (const [i, p] of o.ps.entries()) if (i % 3 !== 1) expect(secretClass(p)).toBe(reference(p));
           }
         }
@@ -66,7 +66,7 @@ describe('shared path records', () => {
     );
   });
 
-  it('property: coverage caches sharing path records each get back their own last answer, or nothing', () => {
+  it('property: coverage caches, which keep each path’s credential class beside its answer, each get back their own last answer, or nothing', () => {
     const path = fc.constantFrom(...PATHS, '/srv/a', '/srv/b');
     const op = fc.oneof(
       fc
