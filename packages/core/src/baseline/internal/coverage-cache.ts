@@ -15,11 +15,14 @@ function accessBit(access: string): number {
 
 /**
  * Remembers whether exact event values were covered, keyed by the event's own
- * fields through nested maps, so the hot path builds no strings. A value is
- * admitted on its second sighting (a bit filter remembers first sightings),
- * so the one-off paths, names and arguments of busy agents never crowd out
- * the values that repeat, and the cache stays small. Cleared whenever the
- * baseline changes, and when it fills up.
+ * fields through nested maps, so the hot path builds no strings. Until it is
+ * half full every value is admitted; past that, a value is admitted on its
+ * second sighting (a bit filter remembers first sightings), so the one-off
+ * paths, names and arguments of busy agents never crowd out the values that
+ * repeat, and the cache stays small. Cleared whenever the baseline changes,
+ * and when it fills up. A file path's entry also keeps its credential class
+ * (`secretCode`), which every lookup notes for the rule engine
+ * (`notePathSecret`).
  */
 export class CoverageCache {
   #files = new StringTable();
@@ -150,7 +153,8 @@ export class CoverageCache {
 
   /** Stores an answer (ignored for kinds that are not cached, and for a value's first sighting). */
   set(ev: VigilEvent, covered: boolean): void {
-    if (!this.#admit(ev)) return;
+    // While there is room, every value is worth caching (a recurring path then misses once, not twice).
+    if (this.#size >= MAX_ENTRIES >>> 1 && !this.#admit(ev)) return;
     if (++this.#size > MAX_ENTRIES) {
       this.#reset();
       this.#size = 1;
