@@ -313,6 +313,8 @@ export class DriftDetector implements Consumer {
   readonly #families = new Map<Baseline, Map<string, boolean>>();
   #learnedOf: Baseline | undefined;
   #learnedKinds: Map<string, boolean> | undefined;
+  #learnedKind: string | undefined;
+  #learnedYes = false;
   #lastWorkload: object | undefined;
   #lastBaseline: Baseline | null = null;
   #events = 0;
@@ -485,6 +487,7 @@ export class DriftDetector implements Consumer {
 
   /** Whether `baseline` can judge events of this kind (remembered per baseline and kind). */
   #learned(baseline: Baseline, kind: string): boolean {
+    if (kind === this.#learnedKind && baseline === this.#learnedOf) return this.#learnedYes;
     let known = baseline === this.#learnedOf ? this.#learnedKinds : undefined;
     if (known === undefined) {
       known = this.#families.get(baseline);
@@ -500,6 +503,8 @@ export class DriftDetector implements Consumer {
       yes = baseline.learnedFamily(eventFamily(kind));
       known.set(kind, yes);
     }
+    this.#learnedKind = kind;
+    this.#learnedYes = yes;
     return yes;
   }
 
