@@ -1,4 +1,4 @@
-import { recentSecret } from './internal/path-facts.js';
+import { recentSecret, rememberPathSecret } from './internal/path-facts.js';
 
 /**
  * Kinds of secret a file can hold.
@@ -65,9 +65,6 @@ export function isServiceAccountTokenPath(path: string): boolean {
 // Most paths are ordinary: a cheap test rules them out before the per-class patterns run.
 const PREFILTER = /\/\.|^\/etc\/|secrets|^\/var\/lib\/kubelet/;
 
-let lastPath: string | undefined;
-let lastClass: SecretClass | undefined;
-
 /**
  * The class of secret a path holds, or undefined for ordinary files.
  *
@@ -78,22 +75,8 @@ let lastClass: SecretClass | undefined;
  * ```
  */
 export function secretClass(path: string): SecretClass | undefined {
-  // Drift has usually just looked the same path up, and noted its class when it knew it.
-  const recent = recentSecret(path);
-  if (recent !== 0) return recent === 1 ? undefined : CREDENTIAL_PATHS[recent - 2]![0];
-  // Several consumers ask about the same event's path in a row; remember the last answer.
-  if (path === lastPath) return lastClass;
-  let cls: SecretClass | undefined;
-  if (PREFILTER.test(path)) {
-    for (const [c, re] of CREDENTIAL_PATHS)
-      if (re.test(path)) {
-        cls = c;
-        break;
-      }
-  }
-  lastPath = path;
-  lastClass = cls;
-  return cls;
+  const code = secretCode(path);
+  return code === 1 ? undefined : CREDENTIAL_PATHS[code - 2]![0];
 }
 
 /**
@@ -101,8 +84,19 @@ export function secretClass(path: string): SecretClass | undefined {
  * path, 2 and up the class's index in {@link CREDENTIAL_PATHS} plus 2 (0 is left for "not known").
  */
 export function secretCode(path: string): number {
-  const cls = secretClass(path);
-  return cls === undefined ? 1 : CREDENTIAL_PATHS.findIndex(([c]) => c === cls) + 2;
+  // Drift has usually just looked the same path up and noted its class; several consumers ask in a row.
+  const noted = recentSecret(path);
+  if (noted !== 0) return noted;
+  let code = 1;
+  if (PREFILTER.test(path)) {
+    for (let i = 0; i < CREDENTIAL_PATHS.length; i++)
+      if (CREDENTIAL_PATHS[i]![1].test(path)) {
+        code = i + 2;
+        break;
+      }
+  }
+  rememberPathSecret(path, code);
+  return code;
 }
 
 /**
