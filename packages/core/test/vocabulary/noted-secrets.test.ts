@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CoverageCache } from '../../src/baseline/internal/coverage-cache.js';
 import { CREDENTIAL_PATHS, secretClass, type VigilEvent } from '../../src/index.js';
+import { notePathSecret, recentSecret } from '../../src/vocabulary/internal/path-facts.js';
 import { agentWorkload } from '../baseline/helpers/agent-sim.js';
 
 /** The class by the patterns alone: no prefilter, nothing remembered. */
@@ -100,5 +101,18 @@ describe('credential classes noted by coverage lookups', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('a reader that skipped many noted paths (a run of failed opens) still finds the next one it asks about', () => {
+    // Distinct paths, noted in order with their codes (2: the first credential class).
+    const noted = Array.from({ length: 40 }, (_, i) => `/srv/run-7/step-${i}/file-${i}.txt`);
+    for (const p of noted) notePathSecret(p, 1);
+    notePathSecret('/root/.ssh/id_ed25519', 1 + 1 + CREDENTIAL_PATHS.findIndex(([c]) => c === 'ssh-key'));
+    // The reader asks about the 30th and later ones only: far past its look-ahead.
+    for (const p of noted.slice(30)) expect(recentSecret(p)).toBe(1);
+    expect(recentSecret('/root/.ssh/id_ed25519')).toBe(
+      2 + CREDENTIAL_PATHS.findIndex(([c]) => c === 'ssh-key'),
+    );
+    expect(secretClass('/root/.ssh/id_ed25519')).toBe('ssh-key');
   });
 });

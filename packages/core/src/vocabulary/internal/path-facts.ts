@@ -8,7 +8,7 @@
  * (those whose rules need the `credential` fact), so its path is usually at or just after its cursor
  * and is found by comparing string pointers, without the credential patterns or a probe of a table on
  * a path that has left the processor's cache. Every noted path is also kept in a direct-mapped table
- * (a hash of eight characters sampled across the path) with its place in the ring: a reader whose path
+ * (a hash of the path's last 12 characters and a few before them) with its place in the ring: a reader whose path
  * is not where it looked (it skipped more than a few noted events, or the path was noted out of order)
  * finds it there and moves its cursor to it, so it never loses its place for long. A path's class
  * never changes, so an answer found either way is right, whoever noted it and however long ago.
@@ -32,10 +32,14 @@ const slotAt = new Float64Array(SLOTS).fill(-1);
 function slotOf(path: string): number {
   const n = path.length;
   let h = Math.imul(n, 0x9e3779b1);
-  const step = n >>> 3 || 1;
-  // The last character and seven spread before it: paths in one folder differ towards the end.
-  for (let i = 0, at = n - 1; i < 8 && at >= 0; i++, at -= step)
-    h = Math.imul(h ^ path.charCodeAt(at), 0x01000193);
+  // The last 12 characters (paths in one folder differ towards the end) and 4 spread before them.
+  const tail = n < 12 ? n : 12;
+  for (let at = n - tail; at < n; at++) h = Math.imul(h ^ path.charCodeAt(at), 0x01000193);
+  const rest = n - tail;
+  if (rest > 0) {
+    const step = rest >>> 2 || 1;
+    for (let at = 0; at < rest; at += step) h = Math.imul(h ^ path.charCodeAt(at), 0x01000193);
+  }
   return (h ^ (h >>> 13)) & SLOT_MASK;
 }
 
