@@ -1,4 +1,4 @@
-import { recentSecret, rememberPathSecret } from './internal/path-facts.js';
+import { recentSecret, rememberPathSecret } from './internal/noted-secrets.js';
 
 /**
  * Kinds of secret a file can hold.

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CoverageCache } from '../../src/baseline/internal/coverage-cache.js';
 import { CREDENTIAL_PATHS, secretClass, type VigilEvent } from '../../src/index.js';
-import { notePathSecret, recentSecret } from '../../src/vocabulary/internal/path-facts.js';
+import { notePathSecret, recentSecret } from '../../src/vocabulary/internal/noted-secrets.js';
 import { agentWorkload } from '../baseline/helpers/agent-sim.js';
 
 /** The class by the patterns alone: no prefilter, nothing remembered. */
