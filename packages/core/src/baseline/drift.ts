@@ -10,12 +10,13 @@ import type { ProcessTree } from '../stream/enricher.js';
 import { ARGS_MARK, WILDCARD } from '../vocabulary/generalise.js';
 import { isCredentialPath } from '../vocabulary/public.js';
 import type { Baseline, BaselineCoverage } from './baseline.js';
-import { coverageLabel, type EventFamily, eventFamily, FAMILY_EVENTS } from './coverage.js';
+import { coverageLabel, eventFamily, FAMILY_EVENTS } from './coverage.js';
 import type { CriticalHit } from './critical.js';
 import { explainLearning } from './explain.js';
 import type { BaselineDomain } from './generalise.js';
+import { EventKeyMap } from './internal/event-key-map.js';
 import { type NearestBaseline, nearestBaselines } from './nearest.js';
-import { type BaselineObservation, describePattern, eventKey, observeEvent } from './observation.js';
+import { type BaselineObservation, describePattern, observeEvent } from './observation.js';
 import { type ShellContext, ShellContextCache, shellObservations } from './shell-context.js';
 import { type BaselineKeyFn, baselineKeyString, defaultBaselineKey } from './subject.js';
 import { causeTool, toolEffectObservations } from './tool-effects.js';
@@ -262,7 +263,6 @@ function workloadName(ev: VigilEvent): string {
 
 interface Slot {
   finding: DriftFinding & { count: number; lastSeen: number; evidence: Evidence[] };
-  key: string | undefined;
 }
 
 /**
@@ -296,11 +296,25 @@ export class DriftDetector implements Consumer {
   readonly #reportMode: 'first' | 'finish';
   readonly #byWorkload = new Map<string, Baseline | null>();
   readonly #findings = new Map<string, Slot>();
-  readonly #byEventKey = new Map<string, Slot>();
+  /** The slot the latest uncovered event with a given key landed on. */
+  readonly #byEventKey = new EventKeyMap<Slot>();
+
   readonly #noted = new Set<string>();
   readonly #ids = new Map<string, string>();
   readonly #shellCoverages = new Map<string, BaselineCoverage>();
-  readonly #families = new Map<Baseline, Map<EventFamily, boolean>>();
+  /** Per baseline and shell pattern: covered file opens whose shell observations were all covered. */
+  readonly #shellMemos = new Map<Baseline, Map<string, EventKeyMap<true>>>();
+  #shellMemoSize = 0;
+  #lastShell: ShellContext | undefined;
+  #lastShellBaseline: Baseline | undefined;
+  #lastShellVersion = '';
+  #lastShellMemo: EventKeyMap<true> | undefined;
+  /** Per baseline, per event kind: whether it learned the kind's family. */
+  readonly #families = new Map<Baseline, Map<string, boolean>>();
+  #learnedOf: Baseline | undefined;
+  #learnedKinds: Map<string, boolean> | undefined;
+  #learnedKind: string | undefined;
+  #learnedYes = false;
   #lastWorkload: object | undefined;
   #lastBaseline: Baseline | null = null;
   #events = 0;
@@ -423,14 +437,20 @@ export class DriftDetector implements Consumer {
         ? this.#shells.of(ev, ctx?.processes, baseline.generalisation.maxArgs)
         : undefined;
     const covered = baseline.isCovered(ev);
-    if (covered && sc === undefined && effects === undefined) return undefined;
+    let shellMemo: EventKeyMap<true> | undefined;
+    if (covered && effects === undefined) {
+      if (sc === undefined) return undefined;
+      // A file open the workload-wide baseline covers, under a shell: remembered when every one of its
+      // shell observations was covered too (they depend on the shell's pattern, the access and the path).
+      shellMemo = this.#shellMemo(baseline, sc, ev);
+      if (shellMemo?.get(ev) === true) return undefined;
+    }
     const uncovered: UncoveredObservation[] = [];
     if (!covered) {
       this.#uncovered++;
       // A repeat of drift already found is counted before the event is turned into observations.
-      const key = eventKey(ev);
-      if (key !== undefined && tool === undefined) {
-        const slot = this.#byEventKey.get(key);
+      if (tool === undefined) {
+        const slot = this.#byEventKey.get(ev);
         if (slot !== undefined && slot.finding.workload.id === ev.workload.id) {
           this.#repeat(slot, ev);
           return undefined;
@@ -454,24 +474,37 @@ export class DriftDetector implements Consumer {
       }
     }
     if (effects !== undefined) for (const u of effects) uncovered.push(u);
-    if (uncovered.length === 0) return undefined;
+    if (uncovered.length === 0) {
+      if (shellMemo !== undefined) {
+        shellMemo.set(ev, true);
+        this.#shellMemoSize++;
+      }
+      return undefined;
+    }
     if (covered) this.#uncovered++;
     return { event: ev, baseline, uncovered, shell, provisional, ...(tool !== undefined ? { tool } : {}) };
   }
 
-  /** Whether `baseline` can judge events of this kind (remembered per baseline and family). */
+  /** Whether `baseline` can judge events of this kind (remembered per baseline and kind). */
   #learned(baseline: Baseline, kind: string): boolean {
-    const family = eventFamily(kind);
-    let known = this.#families.get(baseline);
+    if (kind === this.#learnedKind && baseline === this.#learnedOf) return this.#learnedYes;
+    let known = baseline === this.#learnedOf ? this.#learnedKinds : undefined;
     if (known === undefined) {
-      known = new Map();
-      this.#families.set(baseline, known);
+      known = this.#families.get(baseline);
+      if (known === undefined) {
+        known = new Map();
+        this.#families.set(baseline, known);
+      }
+      this.#learnedOf = baseline;
+      this.#learnedKinds = known;
     }
-    let yes = known.get(family);
+    let yes = known.get(kind);
     if (yes === undefined) {
-      yes = baseline.learnedFamily(family);
-      known.set(family, yes);
+      yes = baseline.learnedFamily(eventFamily(kind));
+      known.set(kind, yes);
     }
+    this.#learnedKind = kind;
+    this.#learnedYes = yes;
     return yes;
   }
 
@@ -539,7 +572,7 @@ export class DriftDetector implements Consumer {
         matchedSegments: 0,
       },
     };
-    this.#findings.set(id, { finding, key: undefined });
+    this.#findings.set(id, { finding });
     if (ctx && this.#reportMode === 'first') ctx.report(finding);
   }
 
@@ -568,8 +601,9 @@ export class DriftDetector implements Consumer {
    */
   record(check: DriftCheck, verdict: DriftVerdict, ctx?: ConsumerContext): void {
     // The same event means something else under another tool: no repeat shortcut for events in a call.
-    const key = check.tool === undefined ? eventKey(check.event) : undefined;
-    for (const a of verdict.assessments) this.#drift(check.event, a, check.baseline, verdict.hits, key, ctx);
+    const keyed = check.tool === undefined;
+    for (const a of verdict.assessments)
+      this.#drift(check.event, a, check.baseline, verdict.hits, keyed, ctx);
   }
 
   /**
@@ -586,6 +620,40 @@ export class DriftDetector implements Consumer {
       this.#shellCoverages.set(key, c);
     }
     return c.observation === o ? c : { ...c, observation: o };
+  }
+
+  /**
+   * The memo of covered file opens under the shell context `sc` against `baseline` (their key: access
+   * and path), or undefined for events it does not hold: other kinds, and a process's own `/proc`
+   * files, which count under a shell or not depending on the process.
+   */
+  #shellMemo(baseline: Baseline, sc: ShellContext, ev: VigilEvent): EventKeyMap<true> | undefined {
+    if (ev.kind !== 'file.open' || ev.path.startsWith('/proc/')) return undefined;
+    if (this.#shellMemoSize >= MAX_DETECTOR_FINDINGS) {
+      this.#shellMemos.clear();
+      this.#shellMemoSize = 0;
+      this.#lastShell = undefined;
+    }
+    const version = baseline.version;
+    if (sc === this.#lastShell && baseline === this.#lastShellBaseline && version === this.#lastShellVersion)
+      return this.#lastShellMemo;
+    let byShell = this.#shellMemos.get(baseline);
+    if (byShell === undefined) {
+      byShell = new Map();
+      this.#shellMemos.set(baseline, byShell);
+    }
+    // Contexts are made afresh per batch and process; their patterns repeat.
+    const key = `${version}\u0000${sc.segments.join('\u0001')}`;
+    let memo = byShell.get(key);
+    if (memo === undefined) {
+      memo = new EventKeyMap();
+      byShell.set(key, memo);
+    }
+    this.#lastShell = sc;
+    this.#lastShellBaseline = baseline;
+    this.#lastShellVersion = version;
+    this.#lastShellMemo = memo;
+    return memo;
   }
 
   /** {@link driftFindingId}, remembered: repeats of a drift hash the same inputs again and again. */
@@ -617,7 +685,7 @@ export class DriftDetector implements Consumer {
     a: DriftAssessment,
     baseline: Baseline,
     hits: readonly CriticalHit[],
-    key: string | undefined,
+    keyed: boolean,
     ctx: ConsumerContext | undefined,
   ): void {
     const obs = a.observation;
@@ -632,8 +700,7 @@ export class DriftDetector implements Consumer {
     const existing = this.#findings.get(id);
     if (existing) {
       this.#repeat(existing, ev);
-      if (key !== undefined && this.#byEventKey.size < MAX_DETECTOR_FINDINGS)
-        this.#byEventKey.set(key, existing);
+      if (keyed && this.#byEventKey.size < MAX_DETECTOR_FINDINGS) this.#byEventKey.set(ev, existing);
       return;
     }
     if (this.#findings.size >= MAX_DETECTOR_FINDINGS) return;
@@ -721,9 +788,9 @@ export class DriftDetector implements Consumer {
       lastSeen: ev.ts,
       drift: detail,
     };
-    const slot: Slot = { finding, key };
+    const slot: Slot = { finding };
     this.#findings.set(id, slot);
-    if (key !== undefined && this.#byEventKey.size < MAX_DETECTOR_FINDINGS) this.#byEventKey.set(key, slot);
+    if (keyed && this.#byEventKey.size < MAX_DETECTOR_FINDINGS) this.#byEventKey.set(ev, slot);
     if (ctx && this.#reportMode === 'first') ctx.report(finding);
   }
 
@@ -774,7 +841,7 @@ export class DriftDetector implements Consumer {
         matchedSegments: 0,
       },
     };
-    this.#findings.set(id, { finding, key: undefined });
+    this.#findings.set(id, { finding });
     if (ctx && this.#reportMode === 'first') ctx.report(finding);
   }
 }

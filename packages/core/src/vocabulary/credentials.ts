@@ -1,3 +1,5 @@
+import { recentSecret, rememberPathSecret } from './internal/noted-secrets.js';
+
 /**
  * Kinds of secret a file can hold.
  *
@@ -63,9 +65,6 @@ export function isServiceAccountTokenPath(path: string): boolean {
 // Most paths are ordinary: a cheap test rules them out before the per-class patterns run.
 const PREFILTER = /\/\.|^\/etc\/|secrets|^\/var\/lib\/kubelet/;
 
-let lastPath: string | undefined;
-let lastClass: SecretClass | undefined;
-
 /**
  * The class of secret a path holds, or undefined for ordinary files.
  *
@@ -76,19 +75,28 @@ let lastClass: SecretClass | undefined;
  * ```
  */
 export function secretClass(path: string): SecretClass | undefined {
-  // Several consumers ask about the same event's path in a row; remember the last answer.
-  if (path === lastPath) return lastClass;
-  let cls: SecretClass | undefined;
+  const code = secretCode(path);
+  return code === 1 ? undefined : CREDENTIAL_PATHS[code - 2]![0];
+}
+
+/**
+ * `path`'s credential class as a small code for caches that keep it beside other bits: 1 an ordinary
+ * path, 2 and up the class's index in {@link CREDENTIAL_PATHS} plus 2 (0 is left for "not known").
+ */
+export function secretCode(path: string): number {
+  // Drift has usually just looked the same path up and noted its class; several consumers ask in a row.
+  const noted = recentSecret(path);
+  if (noted !== 0) return noted;
+  let code = 1;
   if (PREFILTER.test(path)) {
-    for (const [c, re] of CREDENTIAL_PATHS)
-      if (re.test(path)) {
-        cls = c;
+    for (let i = 0; i < CREDENTIAL_PATHS.length; i++)
+      if (CREDENTIAL_PATHS[i]![1].test(path)) {
+        code = i + 2;
         break;
       }
   }
-  lastPath = path;
-  lastClass = cls;
-  return cls;
+  rememberPathSecret(path, code);
+  return code;
 }
 
 /**

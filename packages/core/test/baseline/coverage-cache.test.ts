@@ -76,8 +76,20 @@ describe('CoverageCache', () => {
     );
   });
 
-  it('caches a value from its second sighting, and keeps many distinct paths apart', () => {
+  it('caches every value while it has room, and a recurring path from its first sighting', () => {
     const cache = new CoverageCache();
+    const paths = Array.from({ length: 5000 }, (_, i) => `/srv/data/shard-${i % 97}/file-${i}.bin`);
+    for (const p of paths) cache.set(open(p, 'read'), p.length % 2 === 0);
+    // All but the few whose slots were taken within the table's bounded probing.
+    expect(paths.filter((p) => cache.get(open(p, 'read')) === (p.length % 2 === 0)).length).toBeGreaterThan(
+      4500,
+    );
+  });
+
+  it('past half full, caches a value from its second sighting, and keeps many distinct paths apart', () => {
+    const cache = new CoverageCache();
+    // Fill half the cache with values seen once.
+    for (let i = 0; i < 8192; i++) cache.set(open(`/fill/${i}`, 'read'), true);
     const paths = Array.from({ length: 5000 }, (_, i) => `/srv/data/shard-${i % 97}/file-${i}.bin`);
     for (const p of paths) cache.set(open(p, 'read'), p.length % 2 === 0);
     // First sightings are not cached, but for the few that share a filter bit with an earlier value.

@@ -47,12 +47,21 @@ export interface CoreBaselineViewOptions {
 export function coreBaselineView(set: BaselineSet, options: CoreBaselineViewOptions = {}): BaselineView {
   const max = options.maxCachedWorkloads ?? 10_000;
   const cache = new Map<string, Baseline | null>();
+  // Events of one workload usually share its WorkloadRef object: a run of them skips the map.
+  let lastRef: WorkloadRef | undefined;
+  let lastBaseline: Baseline | undefined;
   const lookup = (w: WorkloadRef): Baseline | undefined => {
+    if (w === lastRef) return lastBaseline;
+    let b: Baseline | undefined;
     const hit = cache.get(w.id);
-    if (hit !== undefined) return hit ?? undefined;
-    const b = options.key ? set.forWorkload(w, options.key) : set.forWorkload(w);
-    if (cache.size >= max) cache.clear();
-    cache.set(w.id, b ?? null);
+    if (hit !== undefined) b = hit ?? undefined;
+    else {
+      b = options.key ? set.forWorkload(w, options.key) : set.forWorkload(w);
+      if (cache.size >= max) cache.clear();
+      cache.set(w.id, b ?? null);
+    }
+    lastRef = w;
+    lastBaseline = b;
     return b;
   };
   return {

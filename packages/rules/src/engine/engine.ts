@@ -568,10 +568,16 @@ export class RuleEngine implements Consumer, DriftAssessor {
     const routes = this.#routes;
     const baseline = this.#baseline;
     let invocations = 0;
+    // Most events are of the kind before them: their route is looked up once per run of a kind.
+    let lastKind: string | undefined;
+    let route: KindRoute<Compiled> | undefined;
     for (const ev of events) {
       this.#events++;
       if (this.#tree === undefined) this.#track(ev);
-      const route = routes.get(ev.kind);
+      if (ev.kind !== lastKind) {
+        lastKind = ev.kind;
+        route = routes.get(lastKind);
+      }
       if (route === undefined) continue;
       this.#current = ev;
       let counts = route.counts;

@@ -266,6 +266,39 @@ describe('what a shell runs is learned per the program that started it', () => {
     });
 });
 
+describe('a file a known shell read, read under another known shell that never read it', () => {
+  /** A second agent (pid 110) whose shell (210) runs `ls`, and reads main.js when `read`. */
+  const other = (read: boolean) => [
+    exec('/usr/bin/node', ['node', '/app/other-agent.js'], { pid: 110, ppid: 1 }),
+    fork(210, { pid: 110, ppid: 1 }),
+    exec('/bin/sh', ['sh', '-c', 'ls -la /app'], { pid: 210, ppid: 110 }),
+    exec('/usr/bin/ls', ['ls', '-la', '/app'], { pid: 210, ppid: 110 }),
+    ...(read
+      ? [open('/app/src/main.js', 'read', { pid: 210, ppid: 110, comm: 'ls', exe: '/usr/bin/ls' })]
+      : []),
+  ];
+  // Two shells, started by two programs: the first read /app/src/main.js, the second only ran ls.
+  const learnTwo = () =>
+    learn([
+      ...shellTask('cat /app/src/main.js', ['/usr/bin/cat', 'cat', '/app/src/main.js']),
+      ...other(false),
+    ]).then((set) => {
+      const b = set.baselines()[0]!;
+      for (const q of [...b.quarantined()]) b.admit(q);
+      return set;
+    });
+
+  it('is new activity under the second shell however often the first read it before', async () => {
+    const first = () => shellTask('cat /app/src/main.js', ['/usr/bin/cat', 'cat', '/app/src/main.js']);
+    const second = () => other(true);
+    const set = await learnTwo();
+    expect(show(await check(set, [...first(), ...first()]))).toEqual([]);
+    const found = await check(set, [...first(), ...first(), ...second(), ...first(), ...second()]);
+    expect(show(found)).toEqual(['medium vigil.drift.shell.new-activity']);
+    expect(found[0]!.count).toBe(2);
+  });
+});
+
 describe('a process under a shell reading its own /proc pseudo-files is not new shell activity', () => {
   const AGENT = { pid: 100, ppid: 1 };
   const TOOL = { pid: 200, ppid: 100, comm: 'node', exe: '/usr/bin/node' };

@@ -1,8 +1,12 @@
 import type { VigilEvent } from '../../events/schema.js';
+import { secretCode } from '../../vocabulary/credentials.js';
+import { notePathSecret } from '../../vocabulary/internal/noted-secrets.js';
 
 const MAX_ENTRIES = 16_384;
 /** Bits in the admission filter (a power of two). */
 const DOOR_BITS = 1 << 16;
+/** Where a path's credential code (`secretCode`) sits in its entry, above the access bits. */
+const SECRET_SHIFT = 6;
 /** Where a file access's two bits (seen, covered) sit in a path's entry. */
 function accessBit(access: string): number {
   if (access === 'write' || access === 'readwrite') return 2;
@@ -11,11 +15,14 @@ function accessBit(access: string): number {
 
 /**
  * Remembers whether exact event values were covered, keyed by the event's own
- * fields through nested maps, so the hot path builds no strings. A value is
- * admitted on its second sighting (a bit filter remembers first sightings),
- * so the one-off paths, names and arguments of busy agents never crowd out
- * the values that repeat, and the cache stays small. Cleared whenever the
- * baseline changes, and when it fills up.
+ * fields through nested maps, so the hot path builds no strings. Until it is
+ * half full every value is admitted; past that, a value is admitted on its
+ * second sighting (a bit filter remembers first sightings), so the one-off
+ * paths, names and arguments of busy agents never crowd out the values that
+ * repeat, and the cache stays small. Cleared whenever the baseline changes,
+ * and when it fills up. A file path's entry also keeps its credential class
+ * (`secretCode`), which every lookup notes for the rule engine
+ * (`notePathSecret`).
  */
 export class CoverageCache {
   #files = new StringTable();
@@ -110,6 +117,8 @@ export class CoverageCache {
     switch (ev.kind) {
       case 'file.open': {
         const bits = this.#files.get(ev.path);
+        // The rule engine asks whether the same path is a credential next: it finds the answer here.
+        notePathSecret(ev.path, bits === -1 ? 0 : bits >>> SECRET_SHIFT);
         if (bits === -1) return undefined;
         const b = accessBit(ev.access);
         return (bits >> b) & 1 ? ((bits >> (b + 1)) & 1) === 1 : undefined;
@@ -144,7 +153,8 @@ export class CoverageCache {
 
   /** Stores an answer (ignored for kinds that are not cached, and for a value's first sighting). */
   set(ev: VigilEvent, covered: boolean): void {
-    if (!this.#admit(ev)) return;
+    // While there is room, every value is worth caching (a recurring path then misses once, not twice).
+    if (this.#size >= MAX_ENTRIES >>> 1 && !this.#admit(ev)) return;
     if (++this.#size > MAX_ENTRIES) {
       this.#reset();
       this.#size = 1;
@@ -153,7 +163,7 @@ export class CoverageCache {
       case 'file.open': {
         const b = accessBit(ev.access);
         const old = this.#files.get(ev.path);
-        const bits = old === -1 ? 0 : old;
+        const bits = old === -1 ? secretCode(ev.path) << SECRET_SHIFT : old;
         this.#files.set(ev.path, (bits & ~(3 << b)) | (1 << b) | ((covered ? 1 : 0) << (b + 1)));
         return;
       }
