@@ -203,6 +203,17 @@ function canonical(value: unknown): string {
  * console.log(b.tools().map((t) => t.display));
  * ```
  */
+let fromValidated: (doc: BaselineDocument) => Baseline;
+
+/**
+ * A baseline from a document that already passed {@link BaselineDocumentSchema} (a member of a set
+ * that `BaselineSetDocumentSchema` validated): {@link Baseline.fromDocument} without validating it
+ * again. Internal to the package; anything read from outside goes through `fromDocument`.
+ */
+export function baselineFromValidatedDocument(doc: BaselineDocument): Baseline {
+  return fromValidated(doc);
+}
+
 export class Baseline implements ReadonlyBaseline {
   readonly subject: string;
   readonly versionKey: string;
@@ -265,7 +276,17 @@ export class Baseline implements ReadonlyBaseline {
         ...(where.file ? { file: where.file } : {}),
         path: where.path ?? [],
       });
-    const doc = r.data;
+    return Baseline.#fromValidated(r.data);
+  }
+
+  // A set's members were validated with the set (`BaselineSetDocumentSchema` holds
+  // `BaselineDocumentSchema`): `BaselineSet.fromDocument` builds them through
+  // `baselineFromValidatedDocument` rather than validating each a second time.
+  static {
+    fromValidated = (doc) => Baseline.#fromValidated(doc);
+  }
+
+  static #fromValidated(doc: BaselineDocument): Baseline {
     const b = new Baseline(doc, doc.workload, doc.generalisation, doc.stability);
     b.#workloads = [...new Set(doc.workloads)].sort().slice(0, MAX_WORKLOAD_IDS);
     if (!b.#workloads.includes(doc.workload.id))

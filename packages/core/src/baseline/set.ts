@@ -1,7 +1,7 @@
 import { fromZodError } from '../errors/from-zod.js';
 import { safeParseDocument } from '../readers/document-value.js';
 import type { WorkloadRef } from '../workload/workload-ref.js';
-import { Baseline } from './baseline.js';
+import { Baseline, baselineFromValidatedDocument } from './baseline.js';
 import { BASELINE_SCHEMA_VERSION, type BaselineSetDocument, BaselineSetDocumentSchema } from './schema.js';
 import { type BaselineKeyFn, baselineKeyString, defaultBaselineKey } from './subject.js';
 
@@ -90,9 +90,7 @@ export class BaselineSet {
     const r = safeParseDocument(BaselineSetDocumentSchema, input);
     if (!r.success)
       throw fromZodError(r.error, 'baseline set', where.file ? { file: where.file } : undefined);
-    return new BaselineSet(
-      r.data.baselines.map((d, i) => Baseline.fromDocument(d, { ...where, path: ['baselines', i] })),
-    );
+    return new BaselineSet(r.data.baselines.map((d) => baselineFromValidatedDocument(d)));
   }
 
   /** Joins sets: baselines with the same key merge (see {@link Baseline.merge}); inputs are not changed. */
