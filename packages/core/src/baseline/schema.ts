@@ -256,7 +256,9 @@ export const QuarantineItemDocumentSchema = lazySchema(() =>
     firstSeen: ns(),
     lastSeen: ns(),
     /** The earliest events behind it (the flagged event and any earlier ones it depends on). */
-    events: z.array(EventSchema),
+    // `z.lazy`: the event schema (the largest Vigil builds) is built when a quarantined event is
+    // read, not whenever a baseline is, since most baselines quarantine nothing.
+    events: z.array(z.lazy(() => EventSchema)),
   }),
 );
 /** @see {@link QuarantineItemDocumentSchema} */

@@ -80,6 +80,33 @@ describe('baseline files', () => {
     expect(err.message).toContain('baselines[0].entries.files[1].counts.node-a');
   });
 
+  it('validate the events a quarantined item holds, naming the path of a bad one', () => {
+    const event = JSON.parse(JSON.stringify(benignAgent({ seed: 2, seconds: 1 }).next().value));
+    const withItem = (events: unknown[]): Buffer => {
+      const doc = set.toDocument() as unknown as { baselines: { quarantine: unknown[] }[] };
+      doc.baselines[0]!.quarantine = [
+        {
+          behaviour: 'vigil.critical.shell-from-interpreter',
+          title: 'Shell from an interpreter',
+          severity: 'high',
+          reason: 'a shell ran under python',
+          observations: [{ domain: 'processes', pattern: ['bin', 'sh'] }],
+          counts: { 'node-a': 1 },
+          firstSeen: 1,
+          lastSeen: 1,
+          events,
+        },
+      ];
+      return Buffer.from(JSON.stringify(doc));
+    };
+    const read = decodeBaselineSet(withItem([event]));
+    expect(read.baselines()[0]!.toDocument().quarantine[0]!.events).toEqual([event]);
+    const err = decodeError(withItem([event, { ...event, ts: 'soon' }]), 'q.json');
+    expect(err.code).toBe('SCHEMA_INVALID');
+    expect(err.message).toContain('q.json');
+    expect(err.message).toContain('baselines[0].quarantine[0].events[1]');
+  });
+
   it('locate JSON errors exactly (property: agrees with JSON.parse)', () => {
     fc.assert(
       fc.property(
