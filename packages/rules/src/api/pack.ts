@@ -1,6 +1,9 @@
 import { EVENT_KINDS, lazySchema, safeParseDocument, type ValidationIssue, VigilError } from '@vigil/core';
 import { FindingTagsSchema } from '@vigil/core/schemas';
-import semver from 'semver';
+// The functions it uses, not the whole of semver (whose index loads every module of it at start-up).
+import semverSatisfies from 'semver/functions/satisfies.js';
+import semverValid from 'semver/functions/valid.js';
+import semverValidRange from 'semver/ranges/valid.js';
 import { z } from 'zod';
 import { type RuleException, RuleExceptionSchema } from './exceptions.js';
 import { EVENT_FACTS } from './facts.js';
@@ -53,7 +56,7 @@ const RuleMetaSchema = lazySchema(() =>
     title: z.string().min(1),
     description: z.string().min(1),
     severity: z.enum(['info', 'low', 'medium', 'high', 'critical']),
-    version: z.string().refine((v) => semver.valid(v) !== null, 'expected a semver version such as "1.0.0"'),
+    version: z.string().refine((v) => semverValid(v) !== null, 'expected a semver version such as "1.0.0"'),
     tags: FindingTagsSchema.partial().optional(),
     areas: z.array(z.enum(CONTROL_AREAS as [string, ...string[]])).optional(),
     equivalents: z.array(z.string()).optional(),
@@ -135,10 +138,10 @@ const RuleSchema = lazySchema(() => z.discriminatedUnion('type', [EventRuleSchem
 export const RulePackSchema = lazySchema(() =>
   z.object({
     name: z.string().min(1),
-    version: z.string().refine((v) => semver.valid(v) !== null, 'expected a semver version such as "1.0.0"'),
+    version: z.string().refine((v) => semverValid(v) !== null, 'expected a semver version such as "1.0.0"'),
     engine: z
       .string()
-      .refine((v) => semver.validRange(v) !== null, 'expected a semver range such as "^1.0.0"'),
+      .refine((v) => semverValidRange(v) !== null, 'expected a semver range such as "^1.0.0"'),
     description: z.string().optional(),
     rules: z.array(RuleSchema),
     exceptions: z.array(RuleExceptionSchema).optional(),
@@ -199,7 +202,7 @@ export function validateRulePack(raw: unknown, origin?: string): RulePack {
     });
   }
   const pack = raw as RulePack;
-  if (!semver.satisfies(RULE_ENGINE_VERSION, pack.engine))
+  if (!semverSatisfies(RULE_ENGINE_VERSION, pack.engine))
     throw new VigilError(
       'RULE_PACK_INVALID',
       `${where}: needs rule engine ${pack.engine}, this is ${RULE_ENGINE_VERSION}`,

@@ -1,5 +1,6 @@
 import { normalizePythonName, type Severity } from '@vigil/core';
-import semver from 'semver';
+import semverCompare from 'semver/functions/compare.js';
+import semverParse from 'semver/functions/parse.js';
 import { cvss3BaseScore, severityOfCvss } from './cvss.js';
 import { comparePep440, type Pep440Version, parsePep440 } from './pep440.js';
 import type { OsvAdvisory, OsvRangeEvent } from './schema.js';
@@ -58,9 +59,9 @@ type Compare = (a: string, b: string) => number | undefined;
 const compareNpm: Compare = (a, b) => {
   const x = a === '0' ? '0.0.0' : a;
   const y = b === '0' ? '0.0.0' : b;
-  const px = semver.parse(x, { loose: true });
-  const py = semver.parse(y, { loose: true });
-  return px && py ? semver.compare(px, py) : undefined;
+  const px = semverParse(x, { loose: true });
+  const py = semverParse(y, { loose: true });
+  return px && py ? semverCompare(px, py) : undefined;
 };
 
 const pepCache = new Map<string, Pep440Version | undefined>();
