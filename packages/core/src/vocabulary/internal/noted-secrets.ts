@@ -33,7 +33,7 @@ function slotOf(path: string): number {
   const n = path.length;
   let h = Math.imul(n, 0x9e3779b1);
   // The last 12 characters (paths in one folder differ towards the end) and 4 spread before them.
-  const tail = n < 12 ? n : 12;
+  const tail = Math.min(n, 12);
   for (let at = n - tail; at < n; at++) h = Math.imul(h ^ path.charCodeAt(at), 0x01000193);
   const rest = n - tail;
   if (rest > 0) {
