@@ -9,7 +9,7 @@ export const CAPTURE_MAGIC = Buffer.from('VCAP', 'ascii');
 /**
  * The capture format version this build writes. Readers accept exactly the versions in
  * {@link SUPPORTED_CAPTURE_VERSIONS}. Version 2 adds the string table: `[2, index, string]` records
- * and references to them ({@link STRING_REF_EXT}) in place of an event's string values.
+ * and references to them (values of msgpack extension type 1, as `docs/capture-format.md` describes) in place of an event's string values.
  */
 export const CAPTURE_FORMAT_VERSION = 2;
 /** Capture format versions this build reads: 1 (strings written in place) and 2 (the string table). */
