@@ -1,23 +1,12 @@
+import { LOCAL_OUTPUT } from '../payload/undecoded.js';
+
 /**
  * The prefix of the drop counters that count payload input the decoder skipped
  * (`payload:not JSON-RPC`, `payload:unrecognised`, …), as `PayloadSource` reports them.
  */
 export const UNDECODED_PAYLOAD_PREFIX = 'payload:';
 
-/**
- * The skip reason (after {@link UNDECODED_PAYLOAD_PREFIX}) of a pipe or Unix socket between local
- * processes that carried no protocol Vigil reads: a program's text or JSON output (an agent printing
- * its result as JSON, a file piped from `cat` to `curl`), a tool's own binary IPC (esbuild's, under
- * tsx). Counted once per stream; no event and no MCP message was lost.
- *
- * @example
- * ```ts
- * import { LOCAL_OUTPUT, UNDECODED_PAYLOAD_PREFIX } from '@vigil/core';
- *
- * const drops = { [`${UNDECODED_PAYLOAD_PREFIX}${LOCAL_OUTPUT}`]: 2 };
- * ```
- */
-export const LOCAL_OUTPUT = 'local output';
+export { LOCAL_OUTPUT };
 
 /**
  * A capture's drop counters split by what they mean: events lost before they were recorded, and

@@ -5,6 +5,21 @@ import type { PayloadChunk, PayloadDirection, PayloadTransport } from './chunk.j
 import { PayloadDirectionSchema, PayloadTransportSchema } from './chunk.js';
 
 /**
+ * The skip reason (after `UNDECODED_PAYLOAD_PREFIX`) of a pipe or Unix socket between local
+ * processes that carried no protocol Vigil reads: a program's text or JSON output (an agent printing
+ * its result as JSON, a file piped from `cat` to `curl`), a tool's own binary IPC (esbuild's, under
+ * tsx). Counted once per stream; no event and no MCP message was lost.
+ *
+ * @example
+ * ```ts
+ * import { LOCAL_OUTPUT, UNDECODED_PAYLOAD_PREFIX } from '@vigil/core';
+ *
+ * const drops = { [`${UNDECODED_PAYLOAD_PREFIX}${LOCAL_OUTPUT}`]: 2 };
+ * ```
+ */
+export const LOCAL_OUTPUT = 'local output';
+
+/**
  * What the first bytes of a stream the payload decoder could not read were: a TLS record (the
  * bytes were captured encrypted), the HTTP/2 connection preface, text that is not a protocol it
  * knows, or binary.

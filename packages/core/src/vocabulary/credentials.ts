@@ -1,5 +1,8 @@
 import { recentSecret, rememberPathSecret } from './internal/noted-secrets.js';
 
+/** Notes a path's credential class for the engine; the baseline's coverage cache calls it (not exported from the package). */
+export { notePathSecret } from './internal/noted-secrets.js';
+
 /**
  * Kinds of secret a file can hold.
  *

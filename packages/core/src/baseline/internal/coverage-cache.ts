@@ -1,6 +1,5 @@
 import type { VigilEvent } from '../../events/schema.js';
-import { secretCode } from '../../vocabulary/credentials.js';
-import { notePathSecret } from '../../vocabulary/internal/noted-secrets.js';
+import { notePathSecret, secretCode } from '../../vocabulary/credentials.js';
 
 const MAX_ENTRIES = 16_384;
 /** Bits in the admission filter (a power of two). */

@@ -1,10 +1,10 @@
 import { TextDecoder } from 'node:util';
 import { brotliDecompressSync, constants, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { LOCAL_OUTPUT } from '../../capture/drops.js';
 import { SignatureCatalogue } from '../../catalogue/catalogue.js';
 import type { Envelope, EventOf, VigilEvent } from '../../events/schema.js';
 import type { PayloadChunk, PayloadDirection } from '../chunk.js';
 import { redactSecrets } from '../redact.js';
+import { LOCAL_OUTPUT } from '../undecoded.js';
 import { sha256Hex } from './canonical-json.js';
 import type { DefinitionHashes } from './definition-hashes.js';
 import { H2_PREFACE, type HttpHead, HttpStream } from './http1.js';
