@@ -126,8 +126,10 @@ function check(def: Def, x: string, consts: string[]): string | undefined {
     else if (d['check'] === 'string_format' && d['format'] === 'regex' && d['pattern'] instanceof RegExp) {
       const re = d['pattern'];
       if (re.flags.includes('g') || re.flags.includes('y')) return undefined;
-      const name = constant(consts, 'RE', '', re.toString());
-      parts.push(`${name}.test(${x} as string)`);
+      // A field checked against a pattern (a cgroup id) repeats from event to event: the last string
+      // that matched is remembered, so a repeat costs a comparison instead of the pattern.
+      const name = constant(consts, 'RE', '', `matchesLast(${re.toString()})`);
+      parts.push(`${name}(${x} as string)`);
     } else return undefined;
   }
   if (def.type === 'array') {
@@ -320,6 +322,17 @@ ${layouts.join('\n')}
 export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
 ${builders.join('\n')}
 };
+
+/** A test for \`re\` that remembers the last string it accepted, and accepts it again without running \`re\`. */
+function matchesLast(re: RegExp): (s: string) => boolean {
+  let last: string | undefined;
+  return (s) => {
+    if (s === last) return true;
+    if (!re.test(s)) return false;
+    last = s;
+    return true;
+  };
+}
 
 ${consts.join('\n')}
 

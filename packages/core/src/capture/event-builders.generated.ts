@@ -1466,7 +1466,18 @@ export const EVENT_BUILDERS: Readonly<Record<string, EventBuilder>> = {
   },
 };
 
-const RE_0 = /^\d+$/;
+/** A test for `re` that remembers the last string it accepted, and accepts it again without running `re`. */
+function matchesLast(re: RegExp): (s: string) => boolean {
+  let last: string | undefined;
+  return (s) => {
+    if (s === last) return true;
+    if (!re.test(s)) return false;
+    last = s;
+    return true;
+  };
+}
+
+const RE_0 = matchesLast(/^\d+$/);
 const KEYS_1: ReadonlySet<string> = new Set(["id","name"]);
 const OBJECT_2 = (x: unknown): boolean => {
   if (x === null || typeof x !== 'object' || Array.isArray(x) || Object.getPrototypeOf(x) !== Object.prototype) return false;
@@ -1551,7 +1562,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
     ((Array.isArray(v[12])) && (EVERY_6(v[12] as unknown[]))) &&
@@ -1570,7 +1581,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((Number.isSafeInteger(v[11])) && ((v[11] as number) >= 0)),
   'process.exit': (v) =>
@@ -1582,7 +1593,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((Number.isSafeInteger(v[11]))) &&
     (v[12] === null || ((Number.isSafeInteger(v[12])) && ((v[12] as number) >= 0))),
@@ -1595,7 +1606,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
     ((Number.isSafeInteger(v[12])) && ((v[12] as number) >= 0)) &&
@@ -1611,7 +1622,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     (v[11] === "inet" || v[11] === "inet6" || v[11] === "unix") &&
     (v[12] === "tcp" || v[12] === "udp" || v[12] === "raw" || v[12] === "other") &&
@@ -1630,7 +1641,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     (v[11] === "inet" || v[11] === "inet6" || v[11] === "unix") &&
     (v[12] === "tcp" || v[12] === "udp" || v[12] === "raw" || v[12] === "other") &&
@@ -1648,7 +1659,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     (v[11] === "inet" || v[11] === "inet6" || v[11] === "unix") &&
     (v[12] === "tcp" || v[12] === "udp" || v[12] === "raw" || v[12] === "other") &&
@@ -1664,7 +1675,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     (v[11] === "inet" || v[11] === "inet6" || v[11] === "unix") &&
     (v[12] === "tcp" || v[12] === "udp" || v[12] === "raw" || v[12] === "other") &&
@@ -1681,7 +1692,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     (v[11] === "tcp" || v[11] === "tls") &&
     (v[12] === null || ((typeof v[12] === 'string'))) &&
@@ -1700,7 +1711,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
     ((typeof v[12] === 'string')) &&
@@ -1716,7 +1727,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     (ENUM_8.has(v[11])) &&
     (v[12] === null || ((Array.isArray(v[12])) && (EVERY_9(v[12] as unknown[])))) &&
@@ -1732,7 +1743,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     (v[11] === "unshare" || v[11] === "setns" || v[11] === "mount" || v[11] === "umount" || v[11] === "pivot_root" || v[11] === "clone") &&
     (v[12] === null || ((Array.isArray(v[12])) && (EVERY_6(v[12] as unknown[])))) &&
@@ -1750,7 +1761,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((Number.isSafeInteger(v[11]))) &&
     ((typeof v[12] === 'string')) &&
@@ -1765,7 +1776,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
     (v[12] === null || ((typeof v[12] === 'string'))) &&
@@ -1779,7 +1790,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
     (v[12] === null || ((typeof v[12] === 'string'))) &&
@@ -1794,7 +1805,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
     ((Number.isSafeInteger(v[12])) && ((v[12] as number) >= 0)) &&
@@ -1808,7 +1819,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
     ((typeof v[12] === 'string')) &&
@@ -1833,7 +1844,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
     ((Array.isArray(v[12])) && (EVERY_12(v[12] as unknown[]))) &&
@@ -1852,7 +1863,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
     ((typeof v[12] === 'string')) &&
@@ -1883,7 +1894,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
     (v[12] === null || ((typeof v[12] === 'string'))) &&
@@ -1915,7 +1926,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     ((typeof v[11] === 'string')) &&
     ((typeof v[12] === 'string')) &&
@@ -1935,7 +1946,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     (v[11] === "aws" || v[11] === "gcp" || v[11] === "azure") &&
     ((typeof v[12] === 'string')) &&
@@ -1953,7 +1964,7 @@ export const EVENT_CHECKS: Readonly<Record<string, (v: readonly unknown[]) => bo
     (v[6] === "ebpf" || v[6] === "replay" || v[6] === "otel" || v[6] === "k8s-audit" || v[6] === "cloudtrail" || v[6] === "proc" || v[6] === "mcp-proxy" || v[6] === "synthetic") &&
     (v[7] === null || ((Number.isSafeInteger(v[7])) && ((v[7] as number) >= 0))) &&
     (v[8] === null || ((Number.isSafeInteger(v[8])) && ((v[8] as number) >= 0))) &&
-    (v[9] === null || ((typeof v[9] === 'string') && (RE_0.test(v[9] as string)))) &&
+    (v[9] === null || ((typeof v[9] === 'string') && (RE_0(v[9] as string)))) &&
     (v[10] === null || (OBJECT_5(v[10]))) &&
     (v[11] === "would-block" || v[11] === "blocked" || v[11] === "killed") &&
     (v[12] === "connect" || v[12] === "sendmsg" || v[12] === "exec") &&
@@ -2026,7 +2037,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -2124,7 +2135,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.num() : null;
@@ -2199,7 +2210,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.num() : null;
@@ -2277,7 +2288,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -2370,7 +2381,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -2474,7 +2485,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -2579,7 +2590,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -2674,7 +2685,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -2772,7 +2783,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -2874,7 +2885,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -2963,7 +2974,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -3052,7 +3063,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -3147,7 +3158,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.num() : null;
@@ -3237,7 +3248,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -3320,7 +3331,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -3406,7 +3417,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -3491,7 +3502,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -3607,7 +3618,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -3705,7 +3716,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -3839,7 +3850,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -3974,7 +3985,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -4077,7 +4088,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;
@@ -4178,7 +4189,7 @@ export const EVENT_DECODERS: Readonly<Record<string, EventDecoder>> = {
     const v8 = n > 8 ? d.num() : null;
     if (!(v8 === null || ((Number.isSafeInteger(v8)) && ((v8 as number) >= 0)))) return undefined;
     const v9 = n > 9 ? d.field(s + 9) : null;
-    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0.test(v9 as string))))) return undefined;
+    if (!(v9 === null || ((typeof v9 === 'string') && (RE_0(v9 as string))))) return undefined;
     const v10 = n > 10 ? d.value() : null;
     if (!(v10 === null || (OBJECT_5(v10)))) return undefined;
     const v11 = n > 11 ? d.field(s + 11) : null;

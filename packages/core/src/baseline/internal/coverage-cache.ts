@@ -210,90 +210,40 @@ export class CoverageCache {
 }
 
 /**
- * A filter position for two strings, from the same 32-character sample the
- * tables hash (a one-off path is never hashed in full on the miss path);
- * collisions only admit a value early.
+ * A filter position for two strings, from a 32-character sample of each (a
+ * one-off path is never hashed in full on the miss path); collisions only
+ * admit a value early.
  */
 function hash2(a: string, b: string): number {
   const h = sampleHash(a) ^ Math.imul(sampleHash(b), 0x9e3779b1);
   return (h ^ (h >>> 16)) & (DOOR_BITS - 1);
 }
 
-/** Most slots of a StringTable (a power of two); it holds at most half as many keys. */
-const TABLE_SLOTS = 1 << 15;
-/** Slots of a new StringTable: it grows by doubling, so an idle baseline costs almost nothing. */
-const TABLE_START = 64;
-/** Probes before a lookup gives up (a miss; an insert is dropped): bounded work for colliding keys. */
-const MAX_PROBES = 8;
+/** Keys a StringTable holds at most; past that, new keys are not stored until the cache is reset. */
+const TABLE_KEYS = 1 << 14;
 
 /**
- * An open-addressing table from string (a path, a DNS name) to small integer.
- * Keys are hashed on a sample of at most 32 characters (the last 16 and 16
- * spread over the rest), which costs less than hashing a fresh string in full,
- * as a Map must for every one-off path or name; equal hashes are confirmed by
- * comparing the strings. Probing is bounded, so colliding keys (even crafted
- * ones) cost at most MAX_PROBES comparisons and are simply not cached.
+ * A bounded table from string (a path, a DNS name) to small integer, over a Map. Capture strings
+ * repeat as the same string (version 2 files declare each once, and short ones are internalised),
+ * whose hash V8 computes once and keeps with the string, so a lookup costs one probe and a pointer
+ * comparison; a sampled hash of our own cost more on every lookup than it saved on one-off strings.
+ * V8's string hash is seeded per process, so crafted keys cannot be made to collide.
  */
 class StringTable {
-  #keys: (string | undefined)[] = new Array(TABLE_START);
-  #values = new Int32Array(TABLE_START);
-  #mask = TABLE_START - 1;
-  #size = 0;
+  #map = new Map<string, number>();
 
   /** The value of `key`, or -1. */
   get(key: string): number {
-    const mask = this.#mask;
-    let i = sampleHash(key) & mask;
-    for (let p = 0; p < MAX_PROBES; p++) {
-      const k = this.#keys[i];
-      if (k === undefined) return -1;
-      if (k === key) return this.#values[i]!;
-      i = (i + 1) & mask;
-    }
-    return -1;
+    return this.#map.get(key) ?? -1;
   }
 
   set(key: string, value: number): void {
-    if (this.#size * 2 >= this.#keys.length) {
-      if (this.#keys.length >= TABLE_SLOTS) return; // full: the cache is reset soon
-      this.#grow();
-    }
-    this.#put(key, value);
-  }
-
-  #put(key: string, value: number): void {
-    const mask = this.#mask;
-    let i = sampleHash(key) & mask;
-    for (let p = 0; p < MAX_PROBES; p++) {
-      const k = this.#keys[i];
-      if (k === undefined) {
-        this.#keys[i] = key;
-        this.#values[i] = value;
-        this.#size++;
-        return;
-      }
-      if (k === key) {
-        this.#values[i] = value;
-        return;
-      }
-      i = (i + 1) & mask;
-    }
-  }
-
-  #grow(): void {
-    const keys = this.#keys;
-    const values = this.#values;
-    this.#keys = new Array(keys.length * 2);
-    this.#values = new Int32Array(keys.length * 2);
-    this.#mask = keys.length * 2 - 1;
-    this.#size = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      if (k !== undefined) this.#put(k, values[i]!);
-    }
+    if (this.#map.size >= TABLE_KEYS && !this.#map.has(key)) return; // full: the cache is reset soon
+    this.#map.set(key, value);
   }
 }
 
+/** A hash of at most 32 characters of `s` (the last 16, and 16 spread over the rest), for the admission filter. */
 function sampleHash(s: string): number {
   const n = s.length;
   let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
