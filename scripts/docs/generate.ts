@@ -114,7 +114,10 @@ Exit codes: **0** ok; **1** findings at or above \`--fail-on\`; **2** usage or i
 line on stderr that names the file, the place and what was expected; **141** stdout or stderr is a
 pipe whose reader went away (\`vigil inspect big.vcap | head -1\`): the command stops quietly, as a Unix
 tool killed by SIGPIPE does (a shell shows 128 + 13), and leaves no temporary file. 1 only ever means
-findings. Set \`VIGIL_DEBUG=1\` for a stack trace.
+findings. Set \`VIGIL_DEBUG=1\` for a stack trace. On Node.js 20 to 24, \`vigil\` lets V8 watch a
+function longer before optimising it (\`--interrupt-budget=400000\`, set before the SDK loads; an
+\`--interrupt-budget\` in \`NODE_OPTIONS\` or given to \`node\` wins): a check then compiles about half as
+much and costs 15–20 % less CPU ([performance/check.md](performance/check.md)).
 
 ### Output targets
 
