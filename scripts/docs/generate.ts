@@ -116,7 +116,7 @@ pipe whose reader went away (\`vigil inspect big.vcap | head -1\`): the command 
 tool killed by SIGPIPE does (a shell shows 128 + 13), and leaves no temporary file. 1 only ever means
 findings. Set \`VIGIL_DEBUG=1\` for a stack trace. On Node.js 20 to 24, \`vigil\` lets V8 watch a
 function longer before optimising it (\`--interrupt-budget=400000\`, set before the SDK loads; an
-\`--interrupt-budget\` in \`NODE_OPTIONS\` or given to \`node\` wins): a check then compiles about half as
+\`--interrupt-budget\` given to \`node\` itself wins): a check then compiles about half as
 much and costs 15–20 % less CPU ([performance/check.md](performance/check.md)).
 
 ### Output targets

@@ -142,5 +142,17 @@ describe('vigil command frame', () => {
     const r = spawnSync(process.execPath, [bin, 'inspect', capture, '--json'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).events).toBe(4);
+    // The binary sets V8's interrupt budget before loading the SDK: V8 would say so on stderr if
+    // it did not know the flag.
+    expect(r.stderr).not.toMatch(/unrecognized flag|interrupt/i);
+  });
+
+  it.skipIf(!built)('runs when node is given an --interrupt-budget of its own (the binary then sets none)', () => {
+    const r = spawnSync(process.execPath, ['--interrupt-budget=100000', bin, 'inspect', capture, '--json'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/unrecognized flag/i);
+    expect(JSON.parse(r.stdout).events).toBe(4);
   });
 });
