@@ -1,7 +1,7 @@
 // CommonJS consumer of the installed tarballs: requires every package and uses each a little.
 const assert = require('node:assert/strict');
 const core = require('@vigil/core');
-const { builtinPacks } = require('@vigil/rules');
+const { builtinPacks, shippedAdvisories } = require('@vigil/rules');
 const { toSarif } = require('@vigil/reporters');
 const { PROBE_FEATURES } = require('@vigil/ebpf-native');
 const { VERSION } = require('@vigil/cli');
@@ -22,6 +22,7 @@ assert.ok(
   }).length > 0,
 );
 assert.ok(builtinPacks().length > 0);
+assert.ok(shippedAdvisories().advisories.length > 100);
 assert.equal(toSarif([]).version, '2.1.0');
 assert.ok(PROBE_FEATURES.length > 0);
 assert.equal(typeof VERSION, 'string');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CaptureWriter, isVigilError, readCapture, SqliteBaselineStore, VigilError } from '@vigil/core';
 import { probe } from '@vigil/ebpf-native';
 import { toSarif } from '@vigil/reporters';
-import { builtinPacks } from '@vigil/rules';
+import { builtinPacks, shippedAdvisories } from '@vigil/rules';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-esm-consumer-'));
 try {
@@ -18,6 +18,8 @@ try {
   const { events } = await readCapture(file);
   assert.equal(events.length, 0);
   assert.ok(builtinPacks().length > 0, 'built-in rule packs');
+  // The bundle carries the advisory set as its JSON text, parsed on first use.
+  assert.ok(shippedAdvisories().advisories.length > 100, 'the shipped advisory set');
   assert.equal(toSarif([]).version, '2.1.0');
 
   const cjsCore = createRequire(import.meta.url)('@vigil/core');

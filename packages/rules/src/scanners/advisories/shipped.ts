@@ -17,6 +17,9 @@ let cached: AdvisorySet | undefined;
  * ```
  */
 export function shippedAdvisories(): AdvisorySet {
-  cached ??= AdvisorySetSchema.parse(shipped);
+  // The package's bundle holds the set as its JSON text (parsed here, on first use, so that
+  // importing the package costs no parse); run from source, the import is the parsed document.
+  const raw: unknown = shipped;
+  cached ??= AdvisorySetSchema.parse(typeof raw === 'string' ? JSON.parse(raw) : raw);
   return cached;
 }
