@@ -147,7 +147,7 @@ describe('vigil command frame', () => {
     expect(r.stderr).not.toMatch(/unrecognized flag|interrupt/i);
   });
 
-  it.skipIf(!built)('runs when node is given an --interrupt-budget of its own (the binary then sets none)', () => {
+  it.skipIf(!built)('runs under node --interrupt-budget=N (the binary then sets none)', () => {
     const r = spawnSync(process.execPath, ['--interrupt-budget=100000', bin, 'inspect', capture, '--json'], {
       encoding: 'utf8',
     });
