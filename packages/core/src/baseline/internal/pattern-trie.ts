@@ -118,7 +118,8 @@ export class PatternTrie {
   readonly #root: Node;
   readonly #examples: number;
   readonly #introducers: number;
-  #count = 0;
+  /** Entries, kept up to date where that is cheap; undefined when a join or collapse made it stale. */
+  #count: number | undefined = 0;
 
   constructor(domain: BaselineDomain, policy: CollapsePolicy) {
     this.domain = domain;
@@ -226,7 +227,7 @@ export class PatternTrie {
         if (ch.size > node.limit) {
           next = this.#collapse(node, path);
           key = WILDCARD;
-          this.#count = this.size;
+          this.#count = undefined;
         }
       }
       path.push(key);
@@ -235,7 +236,7 @@ export class PatternTrie {
     let e = node.entry;
     if (e === undefined) {
       novel = true;
-      this.#count++;
+      if (this.#count !== undefined) this.#count++;
       e = { counts: new Map(), firstSeen: ts, lastSeen: ts, examples: [], introducedBy: [] };
       node.entry = e;
     }
@@ -310,11 +311,14 @@ export class PatternTrie {
   /** Joins another trie of the same domain and policy into this one (max per origin). */
   joinFrom(other: PatternTrie): void {
     this.#combine(this.#root, other.#root, [], 'join');
-    this.#count = this.size;
+    // Counted when next asked: a baseline read from a document joins one entry at a time, and a
+    // walk of the whole trie after each would make reading it quadratic in its entries.
+    this.#count = undefined;
   }
 
-  /** Number of entries, kept up to date without a walk. */
+  /** Number of entries: kept up to date as entries are learnt, counted again after a join or a collapse. */
   get count(): number {
+    this.#count ??= this.size;
     return this.#count;
   }
 
@@ -365,7 +369,7 @@ export class PatternTrie {
     for (const s of pattern) node = node?.children?.get(s);
     if (node?.entry === undefined) return false;
     node.entry = undefined;
-    this.#count--;
+    if (this.#count !== undefined) this.#count--;
     return true;
   }
 }
