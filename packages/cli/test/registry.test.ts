@@ -1,5 +1,6 @@
 // The command list `vigil --help` prints without loading any command, and the commands it loads.
 import { describe, expect, it } from 'vitest';
+import { SEVERITY_CHOICES } from '../src/fail-on.js';
 import { COMMAND_LIST, loadCommand, loadCommands } from '../src/index.js';
 import { runCli } from './helpers.js';
 
@@ -35,6 +36,15 @@ describe('the command registry', () => {
     expect(learn.stdout).toMatch(
       /--admit VALUE\s+admit the quarantined item .*\(needs --by and --reason\) \(repeatable\)\n/,
     );
+  });
+
+  it('every option that takes a severity lists the severities in its help', async () => {
+    const silent: string[] = [];
+    for (const c of await loadCommands())
+      for (const [name, help] of Object.entries(c.optionHelp ?? {}))
+        if (/this severity/.test(help) && !help.includes(SEVERITY_CHOICES)) silent.push(`${c.name} --${name}`);
+    expect(silent).toEqual([]);
+    expect((await runCli(['gap', '--help'])).stdout).toMatch(/--fail-on VALUE .*\(info, low, medium, high, critical\)/);
   });
 
   it('vigil --help lists every command; help COMMAND and an unknown command load what they need', async () => {

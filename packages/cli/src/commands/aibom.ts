@@ -10,7 +10,7 @@ import {
 import { renderReport, reportFormats } from '@vigil/reporters';
 import { STRICT_HELP, STRICT_OPTION } from '../captures.js';
 import type { Command } from '../command.js';
-import { exitCodeFor, parseFailOn } from '../fail-on.js';
+import { exitCodeFor, parseFailOn, SEVERITY_CHOICES } from '../fail-on.js';
 import { VERSION } from '../version.js';
 
 function strings(v: unknown): string[] {
@@ -48,7 +48,7 @@ export const aibomCommand: Command = {
       'declared input: package.json, a lockfile, requirements.txt, pyproject.toml, poetry.lock, uv.lock, an MCP client config (.json) or Kubernetes YAML',
     signatures:
       'extra signature catalogue (JSON); its signatures override the built-in ones with the same id',
-    'fail-on': 'exit 1 when a finding (shadow AI, declared but unused) is at or above this severity',
+    'fail-on': `exit 1 when a finding (shadow AI, declared but unused) is at or above this severity (${SEVERITY_CHOICES})`,
   },
   formats: reportFormats('aibom'),
   async run(ctx) {

@@ -20,7 +20,7 @@ import {
   toSarif,
 } from '@vigil/reporters';
 import type { Command } from '../command.js';
-import { exitCodeFor, parseFailOn } from '../fail-on.js';
+import { exitCodeFor, parseFailOn, SEVERITY_CHOICES } from '../fail-on.js';
 import { VERSION } from '../version.js';
 import { parseBindings } from './gap.js';
 
@@ -101,7 +101,7 @@ export const fleetCommand: Command = {
     bind: 'gap: a captured workload id (or *) = the declared subject it runs as',
     'emit-policy': 'gap: write least-privilege artifacts per workload into this folder',
     'min-rank': 'gap: lowest rank (0–100) of an unused grant that becomes a finding (default 30)',
-    'fail-on': 'gap: exit 1 when a gap finding is at or above this severity',
+    'fail-on': `gap: exit 1 when a gap finding is at or above this severity (${SEVERITY_CHOICES})`,
   },
   maxPositionals: 1,
   formats: [

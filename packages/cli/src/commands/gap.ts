@@ -14,7 +14,7 @@ import {
 import { renderReport, reportFormats } from '@vigil/reporters';
 import { STRICT_HELP, STRICT_OPTION } from '../captures.js';
 import type { Command } from '../command.js';
-import { exitCodeFor, parseFailOn } from '../fail-on.js';
+import { exitCodeFor, parseFailOn, SEVERITY_CHOICES } from '../fail-on.js';
 
 function strings(v: unknown): string[] {
   if (v === undefined) return [];
@@ -95,7 +95,7 @@ export const gapCommand: Command = {
     'mcp-client': 'the client name for MCP configurations (default: the file’s base name; subject mcp:NAME)',
     'observed-domain': 'treat this permission domain as observed even when no input showed use in it',
     'min-rank': 'the lowest rank (0–100) of an unused grant that becomes a finding (default 30)',
-    'fail-on': 'exit 1 when a finding is at or above this severity',
+    'fail-on': `exit 1 when a finding is at or above this severity (${SEVERITY_CHOICES})`,
     'pg-schema': 'a PostgreSQL schema or roles dump: table grants become the data-access domain',
     'pg-url': 'a postgres:// URL to read roles and grants from live, over a read-only session',
     'store-config': 'a data-store configuration, manifest or Compose file (or a folder of them)',

@@ -2,7 +2,7 @@ import { VigilError, writeOutput } from '@vigil/core';
 import { describeScanConnection, describeScanError, renderReport, reportFormats } from '@vigil/reporters';
 import { builtinScanners, createMcpScanner, readMcpPins, readScanCaptures, scanPaths } from '@vigil/rules';
 import type { Command } from '../command.js';
-import { exitCodeFor, parseFailOn } from '../fail-on.js';
+import { exitCodeFor, parseFailOn, SEVERITY_CHOICES } from '../fail-on.js';
 import { VERSION } from '../version.js';
 
 function strings(v: unknown): string[] {
@@ -48,7 +48,7 @@ export const scanCommand: Command = {
     progress: { type: 'boolean' },
   },
   optionHelp: {
-    'fail-on': 'exit 1 when a finding is at or above this severity',
+    'fail-on': `exit 1 when a finding is at or above this severity (${SEVERITY_CHOICES})`,
     pins: 'an MCP pin file: read it, report changed servers, add new ones (created when missing)',
     repin: 'with --pins: replace the pins of changed servers with their current definitions',
     connect:
