@@ -42,9 +42,12 @@ describe('the command registry', () => {
     const silent: string[] = [];
     for (const c of await loadCommands())
       for (const [name, help] of Object.entries(c.optionHelp ?? {}))
-        if (/this severity/.test(help) && !help.includes(SEVERITY_CHOICES)) silent.push(`${c.name} --${name}`);
+        if (/this severity/.test(help) && !help.includes(SEVERITY_CHOICES))
+          silent.push(`${c.name} --${name}`);
     expect(silent).toEqual([]);
-    expect((await runCli(['gap', '--help'])).stdout).toMatch(/--fail-on VALUE .*\(info, low, medium, high, critical\)/);
+    expect((await runCli(['gap', '--help'])).stdout).toMatch(
+      /--fail-on VALUE .*\(info, low, medium, high, critical\)/,
+    );
   });
 
   it('vigil --help lists every command; help COMMAND and an unknown command load what they need', async () => {
