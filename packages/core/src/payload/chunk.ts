@@ -50,6 +50,11 @@ export const PayloadTransportSchema = lazySchema(() => z.enum(['tcp', 'tls', 'pi
 /** @see {@link PayloadTransportSchema} */
 export type PayloadTransport = 'pipe' | 'unix' | 'tcp' | 'tls';
 
+/** A pipe or Unix socket: a stream between processes of the same host (stdio, a tool's own IPC). */
+export function isLocalTransport(t: PayloadTransport): boolean {
+  return t === 'pipe' || t === 'unix';
+}
+
 /** An address and port, when the capture knows it. */
 const Endpoint = lazySchema(() => z.object({ addr: z.string(), port: z.number().int().min(0).max(65535) }));
 

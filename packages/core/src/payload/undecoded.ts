@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { countOf } from '../output/count-text.js';
 import { lazySchema } from '../schemas/lazy.js';
 import type { PayloadChunk, PayloadDirection, PayloadTransport } from './chunk.js';
-import { PayloadDirectionSchema, PayloadTransportSchema } from './chunk.js';
+import { isLocalTransport, PayloadDirectionSchema, PayloadTransportSchema } from './chunk.js';
 
 /**
  * The skip reason (after `UNDECODED_PAYLOAD_PREFIX`) of a pipe or Unix socket between local
@@ -232,7 +232,7 @@ const WHY: Record<UndecodedKind, string> = {
 
 /** A stream counted as `LOCAL_OUTPUT`: text or binary on a pipe or Unix socket between local processes. */
 function isLocalOutput(s: UndecodedStream): boolean {
-  return (s.transport === 'pipe' || s.transport === 'unix') && (s.kind === 'text' || s.kind === 'binary');
+  return isLocalTransport(s.transport) && (s.kind === 'text' || s.kind === 'binary');
 }
 
 const LOCAL_WHY =

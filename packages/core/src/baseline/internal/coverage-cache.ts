@@ -21,19 +21,23 @@ function accessBit(access: string): number {
  * repeat, and the cache stays small. Cleared whenever the baseline changes,
  * and when it fills up. A file path's entry also keeps its credential class
  * (`secretCode`), which every lookup notes for the rule engine
- * (`notePathSecret`).
+ * (`notePathSecret`). The maps are plain `Map`s: capture strings repeat as the
+ * same string (a version-2 file declares each once), whose hash V8 computes
+ * once and keeps, and V8 seeds that hash per process, so crafted paths cannot
+ * be made to collide. The entry count bounds them all together.
  */
 export class CoverageCache {
-  #files = new StringTable();
-  #dns = new StringTable();
+  /** Path → access bits (seen, covered per access) and the path's credential code above them. */
+  #files = new Map<string, number>();
+  #dns = new Map<string, boolean>();
   #named = new Map<string, Map<string, Map<number, boolean>>>();
   #raw = new Map<string, Map<string, Map<number, boolean>>>();
   /** Accepts: family → protocol → local port → remote address → covered. */
   #accepts = new Map<string, Map<string, Map<number, Map<string, boolean>>>>();
   #tools = new Map<string, Map<string, boolean>>();
   #models = new Map<string, Map<string, boolean>>();
-  /** Executable → its argument lists (joined) → covered (1) or not (0). */
-  #execs = new Map<string, StringTable>();
+  /** Executable → its argument lists (joined) → covered. */
+  #execs = new Map<string, Map<string, boolean>>();
   #size = 0;
   /** First sightings, by a hash of the value: a value is cached once its bit is already set. */
   /** Allocated on first use: a baseline that is never checked costs nothing here. */
@@ -100,8 +104,8 @@ export class CoverageCache {
   }
 
   #reset(): void {
-    this.#files = new StringTable();
-    this.#dns = new StringTable();
+    this.#files = new Map();
+    this.#dns = new Map();
     this.#named = new Map();
     this.#raw = new Map();
     this.#accepts = new Map();
@@ -117,14 +121,13 @@ export class CoverageCache {
       case 'file.open': {
         const bits = this.#files.get(ev.path);
         // The rule engine asks whether the same path is a credential next: it finds the answer here.
-        notePathSecret(ev.path, bits === -1 ? 0 : bits >>> SECRET_SHIFT);
-        if (bits === -1) return undefined;
+        notePathSecret(ev.path, bits === undefined ? 0 : bits >>> SECRET_SHIFT);
+        if (bits === undefined) return undefined;
         const b = accessBit(ev.access);
         return (bits >> b) & 1 ? ((bits >> (b + 1)) & 1) === 1 : undefined;
       }
       case 'dns.query': {
-        const v = this.#dns.get(ev.name);
-        return v === -1 ? undefined : v === 1;
+        return this.#dns.get(ev.name);
       }
       case 'net.connect': {
         const byProto = ev.dnsName !== undefined ? this.#named : this.#raw;
@@ -142,8 +145,7 @@ export class CoverageCache {
       case 'process.exec': {
         const args = this.#execs.get(ev.filename);
         if (args === undefined) return undefined;
-        const v = args.get(this.#argsKey(ev.argv));
-        return v === -1 ? undefined : v === 1;
+        return args.get(this.#argsKey(ev.argv));
       }
       default:
         return undefined;
@@ -162,12 +164,12 @@ export class CoverageCache {
       case 'file.open': {
         const b = accessBit(ev.access);
         const old = this.#files.get(ev.path);
-        const bits = old === -1 ? secretCode(ev.path) << SECRET_SHIFT : old;
+        const bits = old ?? secretCode(ev.path) << SECRET_SHIFT;
         this.#files.set(ev.path, (bits & ~(3 << b)) | (1 << b) | ((covered ? 1 : 0) << (b + 1)));
         return;
       }
       case 'dns.query':
-        this.#dns.set(ev.name, covered ? 1 : 0);
+        this.#dns.set(ev.name, covered);
         return;
       case 'net.connect': {
         const byProto = ev.dnsName !== undefined ? this.#named : this.#raw;
@@ -197,10 +199,10 @@ export class CoverageCache {
       case 'process.exec': {
         let args = this.#execs.get(ev.filename);
         if (args === undefined) {
-          args = new StringTable();
+          args = new Map();
           this.#execs.set(ev.filename, args);
         }
-        args.set(this.#argsKey(ev.argv), covered ? 1 : 0);
+        args.set(this.#argsKey(ev.argv), covered);
         return;
       }
       default:
@@ -217,30 +219,6 @@ export class CoverageCache {
 function hash2(a: string, b: string): number {
   const h = sampleHash(a) ^ Math.imul(sampleHash(b), 0x9e3779b1);
   return (h ^ (h >>> 16)) & (DOOR_BITS - 1);
-}
-
-/** Keys a StringTable holds at most; past that, new keys are not stored until the cache is reset. */
-const TABLE_KEYS = 1 << 14;
-
-/**
- * A bounded table from string (a path, a DNS name) to small integer, over a Map. Capture strings
- * repeat as the same string (version 2 files declare each once, and short ones are internalised),
- * whose hash V8 computes once and keeps with the string, so a lookup costs one probe and a pointer
- * comparison; a sampled hash of our own cost more on every lookup than it saved on one-off strings.
- * V8's string hash is seeded per process, so crafted keys cannot be made to collide.
- */
-class StringTable {
-  #map = new Map<string, number>();
-
-  /** The value of `key`, or -1. */
-  get(key: string): number {
-    return this.#map.get(key) ?? -1;
-  }
-
-  set(key: string, value: number): void {
-    if (this.#map.size >= TABLE_KEYS && !this.#map.has(key)) return; // full: the cache is reset soon
-    this.#map.set(key, value);
-  }
 }
 
 /** A hash of at most 32 characters of `s` (the last 16, and 16 spread over the rest), for the admission filter. */

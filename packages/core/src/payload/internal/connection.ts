@@ -2,7 +2,7 @@ import { TextDecoder } from 'node:util';
 import { brotliDecompressSync, constants, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { SignatureCatalogue } from '../../catalogue/catalogue.js';
 import type { Envelope, EventOf, VigilEvent } from '../../events/schema.js';
-import type { PayloadChunk, PayloadDirection } from '../chunk.js';
+import { isLocalTransport, type PayloadChunk, type PayloadDirection } from '../chunk.js';
 import { redactSecrets } from '../redact.js';
 import { LOCAL_OUTPUT } from '../undecoded.js';
 import { sha256Hex } from './canonical-json.js';
@@ -227,7 +227,7 @@ export class ConnectionState {
 
   /** A pipe or Unix socket between processes of the host: stdio, a tool's own IPC. */
   #isLocal(): boolean {
-    return this.transport === 'pipe' || this.transport === 'unix';
+    return isLocalTransport(this.transport);
   }
 
   /**
@@ -715,7 +715,7 @@ export class ConnectionState {
   // --- JSON lines (MCP over stdio) ---------------------------------------------
 
   #mcpTransport(): 'stdio' | 'http' {
-    return this.transport === 'pipe' || this.transport === 'unix' ? 'stdio' : 'http';
+    return isLocalTransport(this.transport) ? 'stdio' : 'http';
   }
 
   #fallbackServer(): string {
